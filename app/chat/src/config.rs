@@ -1,0 +1,77 @@
+//! The runtime config served next to the app as `config.json`, so one build serves any
+//! deployment. Without the file the app uses the public PeerJS broker.
+
+use peerchat_peerjs::BrokerConfig;
+use serde::{Deserialize, Serialize};
+
+use crate::ChatError;
+
+/// One STUN or TURN server, in the shape of `RTCIceServer`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IceServer {
+    /// `stun:` or `turn:` URLs.
+    pub urls: Vec<String>,
+    /// TURN user name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// TURN credential.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+}
+
+/// Everything a deployment may change without rebuilding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct RuntimeConfig {
+    /// The PeerJS broker used to introduce peers.
+    pub broker: BrokerConfig,
+    /// ICE servers for NAT traversal (add TURN servers here for strict NATs).
+    pub ice_servers: Vec<IceServer>,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        Self {
+            broker: BrokerConfig::default(),
+            ice_servers: vec![IceServer {
+                urls: vec!["stun:stun.l.google.com:19302".into()],
+                username: None,
+                credential: None,
+            }],
+        }
+    }
+}
+
+impl RuntimeConfig {
+    /// Parses `config.json`.
+    pub fn parse(text: &str) -> Result<Self, ChatError> {
+        serde_json::from_str(text).map_err(|e| ChatError::InvalidConfig(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_peerserver_config_parses() {
+        let cfg = RuntimeConfig::parse(
+            r#"{"broker":{"host":"127.0.0.1","port":9000,"path":"/","key":"peerjs","secure":false},
+                "iceServers":[]}"#,
+        )
+        .unwrap();
+        assert_eq!(cfg.broker.host, "127.0.0.1");
+        assert!(!cfg.broker.secure);
+        assert!(cfg.ice_servers.is_empty());
+    }
+
+    #[test]
+    fn empty_config_means_public_broker_and_typos_are_reported() {
+        let cfg = RuntimeConfig::parse("{}").unwrap();
+        assert_eq!(cfg, RuntimeConfig::default());
+        assert_eq!(cfg.broker.host, "0.peerjs.com");
+        let err = RuntimeConfig::parse(r#"{"brokr":{}}"#).unwrap_err();
+        assert!(err.to_string().contains("brokr"), "{err}");
+    }
+}

@@ -1,0 +1,23 @@
+use thiserror::Error;
+
+/// Problems the user can act on.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum ChatError {
+    /// The display name is empty or too long.
+    #[error("choose a display name of 1 to {max} characters")]
+    InvalidName {
+        /// The longest name allowed.
+        max: usize,
+    },
+    /// The message is empty or too long.
+    #[error("messages are 1 to {max} characters; this one has {len}")]
+    InvalidText {
+        /// Its length in characters.
+        len: usize,
+        /// The longest message allowed.
+        max: usize,
+    },
+    /// The runtime config file is not valid.
+    #[error("config.json is invalid ({0}); fix it or remove it to use the public broker")]
+    InvalidConfig(String),
+}

@@ -1,0 +1,14 @@
+//! PeerChat's chat core, free of browser APIs so it is tested natively.
+//!
+//! [`protocol`] is the message schema on the data channel (see PROTOCOL.md), [`state`]
+//! the app state and the reducer that changes it, [`config`] the runtime config that
+//! points one build at any broker.
+#![forbid(unsafe_code)]
+
+pub mod config;
+mod error;
+pub mod protocol;
+pub mod state;
+
+pub use config::RuntimeConfig;
+pub use error::ChatError;

@@ -1,0 +1,227 @@
+//! The chat messages that travel on a PeerJS `json` data connection (PROTOCOL.md).
+
+use peerchat_peerjs::data::{self, ChannelFrame};
+use peerchat_peerjs::PeerJsError;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::ChatError;
+
+/// Longest display name, in characters.
+pub const MAX_NAME_CHARS: usize = 40;
+/// Longest chat message, in characters. 4000 characters of 4-byte UTF-8 still fit in one
+/// json frame under the peerjs limit.
+pub const MAX_TEXT_CHARS: usize = 4000;
+/// The schema version we write.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// A message on the data channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum ChatFrame {
+    /// Sent first by each side: who I am.
+    Hello {
+        /// Display name.
+        name: String,
+        /// Always "peerchat", so other peerjs apps can tell.
+        app: String,
+        /// Schema version.
+        v: u32,
+    },
+    /// A chat message.
+    Text(TextMessage),
+}
+
+/// One chat message as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextMessage {
+    /// Random id, unique per message.
+    pub id: String,
+    /// The author's sequence number, starting at 1.
+    pub seq: u64,
+    /// When it was written, ms since the Unix epoch, by the author's clock.
+    pub ts: u64,
+    /// The message.
+    pub text: String,
+}
+
+impl ChatFrame {
+    /// Our hello.
+    pub fn hello(name: &str) -> Self {
+        ChatFrame::Hello {
+            name: name.to_owned(),
+            app: "peerchat".into(),
+            v: PROTOCOL_VERSION,
+        }
+    }
+
+    /// The frame as bytes for the channel.
+    pub fn encode(&self) -> Result<Vec<u8>, PeerJsError> {
+        data::encode_json(self)
+    }
+}
+
+/// What an incoming frame means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Incoming {
+    /// The peer's name.
+    Hello {
+        /// Display name, checked.
+        name: String,
+    },
+    /// A chat message, checked.
+    Text(TextMessage),
+    /// The peer closes the connection (the official client's close signal).
+    Close,
+}
+
+/// Why an incoming frame was dropped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Dropped {
+    /// Not JSON, or not our schema.
+    #[error("malformed frame")]
+    Malformed,
+    /// Our schema, but with a name or text out of bounds.
+    #[error("frame with out-of-bounds content")]
+    OutOfBounds,
+}
+
+/// Reads a frame from a peer. A bare JSON string (as an official peerjs client would
+/// `send("hi")`) is taken as a text message without id or sequence.
+pub fn interpret(frame: &ChannelFrame, now_ms: u64) -> Result<Incoming, Dropped> {
+    let value = data::decode_json(frame).map_err(|_| Dropped::Malformed)?;
+    if data::is_close_signal(&value) {
+        return Ok(Incoming::Close);
+    }
+    let parsed = match value {
+        Value::String(text) => ChatFrame::Text(TextMessage {
+            id: String::new(),
+            seq: 0,
+            ts: now_ms,
+            text,
+        }),
+        other => serde_json::from_value(other).map_err(|_| Dropped::Malformed)?,
+    };
+    match parsed {
+        ChatFrame::Hello { name, .. } => check_name(&name)
+            .map(|name| Incoming::Hello { name })
+            .map_err(|_| Dropped::OutOfBounds),
+        ChatFrame::Text(msg) => check_text(&msg.text)
+            .map(|_| Incoming::Text(msg))
+            .map_err(|_| Dropped::OutOfBounds),
+    }
+}
+
+/// Trims and checks a display name.
+pub fn check_name(name: &str) -> Result<String, ChatError> {
+    let name = name.trim();
+    let len = name.chars().count();
+    if len == 0 || len > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(ChatError::InvalidName {
+            max: MAX_NAME_CHARS,
+        });
+    }
+    Ok(name.to_owned())
+}
+
+/// Checks a message's text (not trimmed: spacing may matter to the writer).
+pub fn check_text(text: &str) -> Result<(), ChatError> {
+    let len = text.chars().count();
+    if text.trim().is_empty() || len > MAX_TEXT_CHARS {
+        return Err(ChatError::InvalidText {
+            len,
+            max: MAX_TEXT_CHARS,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bin(s: &str) -> ChannelFrame {
+        ChannelFrame::Binary(s.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn hello_and_text_round_trip() {
+        let hello = ChatFrame::hello("Alice");
+        let bytes = hello.encode().unwrap();
+        assert_eq!(
+            String::from_utf8(bytes.clone()).unwrap(),
+            r#"{"kind":"hello","name":"Alice","app":"peerchat","v":1}"#
+        );
+        assert_eq!(
+            interpret(&ChannelFrame::Binary(bytes), 0),
+            Ok(Incoming::Hello {
+                name: "Alice".into()
+            })
+        );
+        let msg = TextMessage {
+            id: "m1".into(),
+            seq: 3,
+            ts: 5,
+            text: "<b>hi</b>".into(),
+        };
+        let frame = ChannelFrame::Binary(ChatFrame::Text(msg.clone()).encode().unwrap());
+        assert_eq!(interpret(&frame, 0), Ok(Incoming::Text(msg)));
+    }
+
+    #[test]
+    fn a_bare_string_from_a_plain_peerjs_client_is_a_message() {
+        let got = interpret(&bin(r#""hello from peerjs""#), 42).unwrap();
+        assert!(matches!(got, Incoming::Text(m) if m.text == "hello from peerjs" && m.ts == 42));
+    }
+
+    #[test]
+    fn the_largest_message_fits_one_frame() {
+        let msg = TextMessage {
+            id: "m".repeat(32),
+            seq: u64::MAX,
+            ts: u64::MAX,
+            text: "😀".repeat(MAX_TEXT_CHARS),
+        };
+        assert!(ChatFrame::Text(msg).encode().is_ok());
+    }
+
+    #[test]
+    fn bad_frames_are_dropped_not_fatal() {
+        let too_long = format!(
+            r#"{{"kind":"text","id":"x","seq":1,"ts":1,"text":"{}"}}"#,
+            "a".repeat(MAX_TEXT_CHARS + 1)
+        );
+        let cases = [
+            ("not json", Dropped::Malformed),
+            (r#"{"kind":"shout","text":"x"}"#, Dropped::Malformed),
+            (r#"{"kind":"text","text":"no id"}"#, Dropped::Malformed),
+            (
+                r#"{"kind":"hello","name":"","app":"x","v":1}"#,
+                Dropped::OutOfBounds,
+            ),
+            (
+                r#"{"kind":"text","id":"x","seq":1,"ts":1,"text":"   "}"#,
+                Dropped::OutOfBounds,
+            ),
+            (too_long.as_str(), Dropped::OutOfBounds),
+            ("12", Dropped::Malformed),
+        ];
+        for (frame, why) in cases {
+            assert_eq!(interpret(&bin(frame), 0), Err(why), "{frame}");
+        }
+        assert_eq!(
+            interpret(&bin(r#"{"__peerData":{"type":"close"}}"#), 0),
+            Ok(Incoming::Close)
+        );
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(check_name("  Bob ").unwrap(), "Bob");
+        assert!(check_name("").is_err());
+        assert!(check_name("a\nb").is_err());
+        assert!(check_name(&"x".repeat(MAX_NAME_CHARS + 1)).is_err());
+        assert!(check_text("hi").is_ok());
+        assert!(check_text(" \n").is_err());
+    }
+}

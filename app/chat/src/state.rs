@@ -1,0 +1,335 @@
+//! The app's state and the one reducer that changes it. The Yew layer wraps this in a
+//! `Reducible`; keeping it here means every rule is tested natively.
+
+use peerchat_peerjs::PeerId;
+
+use crate::protocol::{Incoming, TextMessage};
+
+/// How our registration with the broker stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BrokerStatus {
+    /// Connecting for the first time.
+    Connecting,
+    /// Registered: friends can reach us.
+    Online,
+    /// Lost or never reached; retrying by itself.
+    Retrying {
+        /// Failed attempts in a row.
+        attempt: u32,
+        /// Seconds until the next attempt.
+        retry_in_secs: u64,
+    },
+    /// Our id is held by another client (probably another tab).
+    IdTaken,
+    /// The broker refused us with this message.
+    Refused(String),
+}
+
+/// How a conversation's data connection stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChannelStatus {
+    /// Offer sent or received, channel not open yet.
+    Connecting,
+    /// Open: messages flow.
+    Open,
+    /// The broker says the peer is not online.
+    Unavailable,
+    /// The channel closed or the peer left.
+    Closed,
+}
+
+/// Who wrote a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Author {
+    /// This device's user.
+    Me,
+    /// The other side.
+    Peer,
+}
+
+/// One message as shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// Who wrote it.
+    pub author: Author,
+    /// The author's display name when it arrived.
+    pub name: String,
+    /// The text, shown as text.
+    pub text: String,
+    /// ms since the Unix epoch.
+    pub ts: u64,
+}
+
+/// A one-to-one conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conversation {
+    /// The other side's peer id.
+    pub peer: PeerId,
+    /// Their display name, once they said hello.
+    pub name: Option<String>,
+    /// Connection state.
+    pub status: ChannelStatus,
+    /// Messages, in arrival order (channels are ordered).
+    pub lines: Vec<Line>,
+    /// Frames from this peer that were dropped as malformed or out of bounds.
+    pub dropped: u64,
+}
+
+impl Conversation {
+    /// The name to show for the peer: their chosen name, else their id.
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(self.peer.as_str())
+    }
+}
+
+/// Everything the UI shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatState {
+    /// Our display name, once chosen.
+    pub my_name: Option<String>,
+    /// Our peer id, once known.
+    pub my_id: Option<PeerId>,
+    /// The broker's state.
+    pub broker: BrokerStatus,
+    /// Conversations, oldest first.
+    pub conversations: Vec<Conversation>,
+    /// The conversation on screen.
+    pub active: Option<PeerId>,
+}
+
+impl Default for ChatState {
+    fn default() -> Self {
+        Self {
+            my_name: None,
+            my_id: None,
+            broker: BrokerStatus::Connecting,
+            conversations: Vec::new(),
+            active: None,
+        }
+    }
+}
+
+/// Everything that can change the state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// The user chose (or we loaded) a display name.
+    NameChosen(String),
+    /// Our peer id is known.
+    IdentityReady(PeerId),
+    /// The broker's state changed.
+    Broker(BrokerStatus),
+    /// A connection with this peer is being set up (by us or by them).
+    Connecting(PeerId),
+    /// The broker says this peer is not online.
+    PeerUnavailable(PeerId),
+    /// The data channel with this peer opened.
+    ChannelOpen(PeerId),
+    /// The data channel with this peer closed, or the peer left.
+    ChannelClosed(PeerId),
+    /// A checked frame from a peer.
+    Received {
+        /// Who sent it.
+        peer: PeerId,
+        /// What it says.
+        incoming: Incoming,
+    },
+    /// A frame from a peer was dropped.
+    Dropped(PeerId),
+    /// We sent a message.
+    Sent {
+        /// To whom.
+        peer: PeerId,
+        /// What.
+        message: TextMessage,
+    },
+    /// The user opened a conversation.
+    Select(PeerId),
+}
+
+impl ChatState {
+    /// The conversation with `peer`, if any.
+    pub fn conversation(&self, peer: &PeerId) -> Option<&Conversation> {
+        self.conversations.iter().find(|c| &c.peer == peer)
+    }
+
+    /// The conversation on screen.
+    pub fn active_conversation(&self) -> Option<&Conversation> {
+        self.active.as_ref().and_then(|p| self.conversation(p))
+    }
+
+    fn conversation_mut(&mut self, peer: &PeerId) -> &mut Conversation {
+        let index = match self.conversations.iter().position(|c| &c.peer == peer) {
+            Some(i) => i,
+            None => {
+                self.conversations.push(Conversation {
+                    peer: peer.clone(),
+                    name: None,
+                    status: ChannelStatus::Connecting,
+                    lines: Vec::new(),
+                    dropped: 0,
+                });
+                self.conversations.len() - 1
+            }
+        };
+        &mut self.conversations[index]
+    }
+
+    /// Applies one action.
+    pub fn reduce(&mut self, action: Action) {
+        match action {
+            Action::NameChosen(name) => self.my_name = Some(name),
+            Action::IdentityReady(id) => self.my_id = Some(id),
+            Action::Broker(status) => self.broker = status,
+            Action::Connecting(peer) => {
+                self.conversation_mut(&peer).status = ChannelStatus::Connecting;
+                self.active.get_or_insert(peer);
+            }
+            Action::Select(peer) => {
+                self.conversation_mut(&peer);
+                self.active = Some(peer);
+            }
+            Action::PeerUnavailable(peer) => {
+                let c = self.conversation_mut(&peer);
+                // EXPIRE can trail a connection that already opened (a late candidate sat
+                // in the queue); it only means something while we are still trying.
+                if c.status == ChannelStatus::Connecting {
+                    c.status = ChannelStatus::Unavailable;
+                }
+            }
+            Action::ChannelOpen(peer) => self.conversation_mut(&peer).status = ChannelStatus::Open,
+            Action::ChannelClosed(peer) => {
+                let c = self.conversation_mut(&peer);
+                if c.status != ChannelStatus::Unavailable {
+                    c.status = ChannelStatus::Closed;
+                }
+            }
+            Action::Dropped(peer) => self.conversation_mut(&peer).dropped += 1,
+            Action::Received { peer, incoming } => self.receive(&peer, incoming),
+            Action::Sent { peer, message } => {
+                let name = self.my_name.clone().unwrap_or_default();
+                self.conversation_mut(&peer).lines.push(Line {
+                    author: Author::Me,
+                    name,
+                    text: message.text,
+                    ts: message.ts,
+                });
+            }
+        }
+    }
+
+    fn receive(&mut self, peer: &PeerId, incoming: Incoming) {
+        let c = self.conversation_mut(peer);
+        match incoming {
+            Incoming::Hello { name } => c.name = Some(name),
+            Incoming::Text(message) => {
+                let name = c.display_name().to_owned();
+                c.lines.push(Line {
+                    author: Author::Peer,
+                    name,
+                    text: message.text,
+                    ts: message.ts,
+                });
+            }
+            Incoming::Close => c.status = ChannelStatus::Closed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(s: &str) -> PeerId {
+        PeerId::parse(s).unwrap()
+    }
+
+    fn text(t: &str, seq: u64) -> TextMessage {
+        TextMessage {
+            id: format!("m{seq}"),
+            seq,
+            ts: seq * 1000,
+            text: t.into(),
+        }
+    }
+
+    #[test]
+    fn a_conversation_opens_names_the_peer_and_keeps_order() {
+        let mut s = ChatState::default();
+        s.reduce(Action::NameChosen("Alice".into()));
+        s.reduce(Action::Connecting(id("bob")));
+        assert_eq!(s.active, Some(id("bob")));
+        s.reduce(Action::ChannelOpen(id("bob")));
+        let hello = Incoming::Hello { name: "Bob".into() };
+        s.reduce(Action::Received {
+            peer: id("bob"),
+            incoming: hello,
+        });
+        s.reduce(Action::Sent {
+            peer: id("bob"),
+            message: text("hi Bob", 1),
+        });
+        s.reduce(Action::Received {
+            peer: id("bob"),
+            incoming: Incoming::Text(text("hi", 1)),
+        });
+        let c = s.active_conversation().unwrap();
+        assert_eq!(c.display_name(), "Bob");
+        assert_eq!(c.status, ChannelStatus::Open);
+        let shown: Vec<(Author, &str, &str)> = c
+            .lines
+            .iter()
+            .map(|l| (l.author, l.name.as_str(), l.text.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [(Author::Me, "Alice", "hi Bob"), (Author::Peer, "Bob", "hi")]
+        );
+    }
+
+    #[test]
+    fn an_offline_peer_is_marked_unavailable_but_a_late_expire_does_not_undo_open() {
+        let mut s = ChatState::default();
+        s.reduce(Action::Connecting(id("ghost")));
+        s.reduce(Action::PeerUnavailable(id("ghost")));
+        assert_eq!(
+            s.conversation(&id("ghost")).unwrap().status,
+            ChannelStatus::Unavailable
+        );
+        s.reduce(Action::ChannelClosed(id("ghost")));
+        assert_eq!(
+            s.conversation(&id("ghost")).unwrap().status,
+            ChannelStatus::Unavailable
+        );
+
+        s.reduce(Action::Connecting(id("bob")));
+        s.reduce(Action::ChannelOpen(id("bob")));
+        s.reduce(Action::PeerUnavailable(id("bob")));
+        assert_eq!(
+            s.conversation(&id("bob")).unwrap().status,
+            ChannelStatus::Open
+        );
+        assert_eq!(
+            s.active,
+            Some(id("ghost")),
+            "a new connection does not steal the screen"
+        );
+    }
+
+    #[test]
+    fn a_peer_without_hello_is_shown_by_id_and_drops_are_counted() {
+        let mut s = ChatState::default();
+        s.reduce(Action::Received {
+            peer: id("p1"),
+            incoming: Incoming::Text(text("x", 1)),
+        });
+        s.reduce(Action::Dropped(id("p1")));
+        s.reduce(Action::Received {
+            peer: id("p1"),
+            incoming: Incoming::Close,
+        });
+        let c = s.conversation(&id("p1")).unwrap();
+        assert_eq!(c.lines[0].name, "p1");
+        assert_eq!(c.dropped, 1);
+        assert_eq!(c.status, ChannelStatus::Closed);
+    }
+}
