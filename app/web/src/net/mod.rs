@@ -1,0 +1,9 @@
+//! The browser glue between the sans-IO cores and the web platform: one signaling socket,
+//! one `RTCPeerConnection` per data connection. It moves bytes and events; every decision
+//! is made in `peerchat-peerjs` or `peerchat-chat`.
+
+mod link;
+mod node;
+mod socket;
+
+pub use node::Node;

@@ -1,0 +1,61 @@
+//! Small doors to the browser: clocks, randomness, the clipboard, the runtime config.
+
+use std::time::Duration;
+
+use peerchat_chat::RuntimeConfig;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// Monotonic time since the page loaded, for the sans-IO core.
+pub fn monotonic_now() -> Duration {
+    let ms = web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or_default();
+    Duration::from_micros((ms * 1000.0) as u64)
+}
+
+/// Wall-clock time in ms since the Unix epoch, for message timestamps.
+pub fn wall_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// `HH:MM` in the device's local time.
+pub fn local_hh_mm(ts_ms: u64) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ts_ms as f64));
+    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+}
+
+/// Random bytes from the browser's CSPRNG.
+pub fn random<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).expect("the browser provides crypto.getRandomValues");
+    bytes
+}
+
+/// Copies text to the clipboard; failure (no permission, insecure context) is harmless.
+pub fn copy_to_clipboard(text: &str) {
+    if let Some(window) = web_sys::window() {
+        let _promise = window.navigator().clipboard().write_text(text);
+    }
+}
+
+/// Loads `config.json` from beside the app. No file means the public broker; a file that
+/// does not parse is an error the deployer must fix, so it is reported, not ignored.
+pub async fn load_config() -> Result<RuntimeConfig, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response = match JsFuture::from(window.fetch_with_str("config.json")).await {
+        Ok(r) => r.unchecked_into::<web_sys::Response>(),
+        Err(_) => return Ok(RuntimeConfig::default()),
+    };
+    if !response.ok() {
+        return Ok(RuntimeConfig::default());
+    }
+    let text = response.text().map_err(|_| "config.json could not be read")?;
+    let text = JsFuture::from(text)
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or("config.json could not be read")?;
+    RuntimeConfig::parse(&text).map_err(|e| e.to_string())
+}

@@ -1,0 +1,103 @@
+//! The open conversation, and the list to switch between conversations.
+
+use peerchat_chat::state::{Author, ChannelStatus, Conversation};
+use peerchat_peerjs::PeerId;
+use yew::prelude::*;
+
+use super::take_input;
+use crate::platform::local_hh_mm;
+
+/// Props of [`ConversationList`].
+#[derive(Properties, PartialEq)]
+pub struct ConversationListProps {
+    /// All conversations.
+    pub conversations: Vec<Conversation>,
+    /// The one on screen.
+    pub active: Option<PeerId>,
+    /// Switch to a conversation.
+    pub on_select: Callback<PeerId>,
+}
+
+/// Buttons to switch conversations; hidden while there is only one.
+#[function_component]
+pub fn ConversationList(props: &ConversationListProps) -> Html {
+    if props.conversations.len() < 2 {
+        return html! {};
+    }
+    html! {
+        <nav class="conversations" aria-label="Conversations">
+            { for props.conversations.iter().map(|c| {
+                let peer = c.peer.clone();
+                let current = props.active.as_ref() == Some(&c.peer);
+                let onclick = props.on_select.reform(move |_| peer.clone());
+                html! {
+                    <button type="button" aria-current={current.then_some("true")} {onclick}>
+                        { c.display_name().to_owned() }
+                    </button>
+                }
+            }) }
+        </nav>
+    }
+}
+
+/// Props of [`ConversationView`].
+#[derive(Properties, PartialEq)]
+pub struct ConversationViewProps {
+    /// The conversation.
+    pub conversation: Conversation,
+    /// Sends a message; the error says what to do.
+    pub on_send: Callback<(PeerId, String), Result<(), String>>,
+}
+
+/// Messages and the composer.
+#[function_component]
+pub fn ConversationView(props: &ConversationViewProps) -> Html {
+    let c = &props.conversation;
+    let input = use_node_ref();
+    let error = use_state(|| None::<String>);
+    let onsubmit = {
+        let (input, error, cb, peer) =
+            (input.clone(), error.clone(), props.on_send.clone(), c.peer.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let text = take_input(&input);
+            error.set(cb.emit((peer.clone(), text)).err());
+        })
+    };
+    let name = c.display_name();
+    let status = match c.status {
+        ChannelStatus::Connecting => format!("Connecting to {name}…"),
+        ChannelStatus::Open => format!("Connected to {name}."),
+        ChannelStatus::Unavailable => format!(
+            "{name} is not online. Ask them to open PeerChat, then press Connect again."
+        ),
+        ChannelStatus::Closed => format!("{name} left the conversation. Press Connect to reach them again."),
+    };
+    let open = c.status == ChannelStatus::Open;
+    html! {
+        <section class="card conversation" aria-labelledby="conversation-title">
+            <h2 id="conversation-title">{ format!("Chat with {name}") }</h2>
+            <p class={classes!("conversation-status", (!open).then_some("warn"))} role="status">{ status }</p>
+            <ol class="messages" aria-label="Messages">
+                { for c.lines.iter().map(|l| html! {
+                    <li class={classes!("message", (l.author == Author::Me).then_some("mine"))}>
+                        <span class="from">{ l.name.clone() }</span>
+                        <time class="at">{ local_hh_mm(l.ts) }</time>
+                        <p class="text">{ l.text.clone() }</p>
+                    </li>
+                }) }
+            </ol>
+            if c.dropped > 0 {
+                <p class="note">{ format!("{} unreadable message(s) from this peer were ignored.", c.dropped) }</p>
+            }
+            <form class="composer" {onsubmit}>
+                <label for="message-input" class="visually-hidden">{ "Message" }</label>
+                <input id="message-input" ref={input} type="text" maxlength="4000"
+                    placeholder={ if open { "Write a message" } else { "Not connected" } }
+                    disabled={!open} autocomplete="off" />
+                <button type="submit" disabled={!open}>{ "Send" }</button>
+            </form>
+            if let Some(e) = error.as_ref() { <p class="error" role="alert">{ e.clone() }</p> }
+        </section>
+    }
+}
