@@ -1,12 +1,6 @@
-//! PeerChat in the browser: the Yew app and the glue to the web platform.
+//! The web app's entry point, built by Trunk.
 #![forbid(unsafe_code)]
 
-mod app;
-mod identity;
-mod net;
-mod platform;
-mod views;
-
 fn main() {
-    yew::Renderer::<app::App>::new().render();
+    peerchat_web::run();
 }

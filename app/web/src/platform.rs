@@ -51,7 +51,9 @@ pub async fn load_config() -> Result<RuntimeConfig, String> {
     if !response.ok() {
         return Ok(RuntimeConfig::default());
     }
-    let text = response.text().map_err(|_| "config.json could not be read")?;
+    let text = response
+        .text()
+        .map_err(|_| "config.json could not be read")?;
     let text = JsFuture::from(text)
         .await
         .ok()

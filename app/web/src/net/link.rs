@@ -11,9 +11,9 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    Event, MessageEvent, RtcConfiguration, RtcDataChannel, RtcDataChannelEvent,
-    RtcDataChannelInit, RtcDataChannelState, RtcIceCandidateInit, RtcPeerConnection,
-    RtcPeerConnectionIceEvent, RtcPeerConnectionState, RtcSdpType, RtcSessionDescriptionInit,
+    Event, MessageEvent, RtcConfiguration, RtcDataChannel, RtcDataChannelEvent, RtcDataChannelInit,
+    RtcDataChannelState, RtcIceCandidateInit, RtcPeerConnection, RtcPeerConnectionIceEvent,
+    RtcPeerConnectionState, RtcSdpType, RtcSessionDescriptionInit,
 };
 
 /// What a link reports.
@@ -128,7 +128,9 @@ impl Link {
     /// Sends a frame; false when the channel is not open.
     pub fn send(&self, frame: &ChannelFrame) -> bool {
         let channel = self.channel.borrow();
-        let Some(c) = channel.as_ref() else { return false };
+        let Some(c) = channel.as_ref() else {
+            return false;
+        };
         let sent = match frame {
             ChannelFrame::Binary(bytes) => c.dc.send_with_u8_array(bytes),
             ChannelFrame::Text(text) => c.dc.send_with_str(text),
@@ -207,14 +209,22 @@ pub async fn make_answer(pc: &RtcPeerConnection) -> Result<String, JsValue> {
 }
 
 /// Applies the peer's offer or answer.
-pub async fn apply_remote(pc: &RtcPeerConnection, kind: RtcSdpType, sdp: &str) -> Result<(), JsValue> {
+pub async fn apply_remote(
+    pc: &RtcPeerConnection,
+    kind: RtcSdpType,
+    sdp: &str,
+) -> Result<(), JsValue> {
     let init = RtcSessionDescriptionInit::new(kind);
     init.set_sdp(sdp);
     JsFuture::from(pc.set_remote_description(&init)).await?;
     Ok(())
 }
 
-async fn apply_local(pc: &RtcPeerConnection, kind: RtcSdpType, desc: &JsValue) -> Result<String, JsValue> {
+async fn apply_local(
+    pc: &RtcPeerConnection,
+    kind: RtcSdpType,
+    desc: &JsValue,
+) -> Result<String, JsValue> {
     let sdp = Reflect::get(desc, &"sdp".into())?
         .as_string()
         .ok_or_else(|| JsValue::from_str("description without SDP"))?;

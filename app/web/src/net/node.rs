@@ -103,7 +103,9 @@ impl Node {
     /// Sends a chat message to `peer`; the error says what the user can do.
     pub fn send_text(&self, peer: &PeerId, text: &str) -> Result<(), String> {
         let mut result = Ok(());
-        with(&Rc::downgrade(&self.inner), |n| result = n.send_text(peer, text));
+        with(&Rc::downgrade(&self.inner), |n| {
+            result = n.send_text(peer, text)
+        });
         result
     }
 
@@ -191,9 +193,9 @@ impl Inner {
             Event::Rejected(Rejection::IdTaken) => {
                 self.dispatch.emit(Action::Broker(BrokerStatus::IdTaken))
             }
-            Event::Rejected(Rejection::Refused(msg)) => {
-                self.dispatch.emit(Action::Broker(BrokerStatus::Refused(msg)))
-            }
+            Event::Rejected(Rejection::Refused(msg)) => self
+                .dispatch
+                .emit(Action::Broker(BrokerStatus::Refused(msg))),
             Event::Offer { src, payload } => self.on_offer(src, payload),
             Event::Answer { src, payload } => self.on_answer(src, payload),
             Event::Candidate { src, payload } => {
@@ -233,7 +235,10 @@ impl Inner {
                 Ok(sdp) => n.session.send_offer(
                     peer,
                     OfferPayload {
-                        sdp: SessionDescription { sdp, kind: "offer".into() },
+                        sdp: SessionDescription {
+                            sdp,
+                            kind: "offer".into(),
+                        },
                         connection_type: ConnectionType::Data,
                         label: Some(conn.as_str().to_owned()),
                         connection_id: conn,
@@ -274,7 +279,10 @@ impl Inner {
                 Ok(sdp) => n.session.send_answer(
                     src,
                     AnswerPayload {
-                        sdp: SessionDescription { sdp, kind: "answer".into() },
+                        sdp: SessionDescription {
+                            sdp,
+                            kind: "answer".into(),
+                        },
                         connection_type: ConnectionType::Data,
                         connection_id: conn,
                     },
@@ -330,7 +338,9 @@ impl Inner {
     }
 
     fn on_link_event(&mut self, conn: &ConnectionId, e: LinkEvent) {
-        let Some(entry) = self.links.get(conn) else { return };
+        let Some(entry) = self.links.get(conn) else {
+            return;
+        };
         let peer = entry.peer.clone();
         match e {
             LinkEvent::Candidate(candidate) => self.session.send_candidate(
@@ -351,7 +361,7 @@ impl Inner {
                             n.drop_link(&conn);
                         })
                     })
-                        .forget();
+                    .forget();
                 }
                 None => {
                     let hello = ChatFrame::hello(&self.name)
@@ -400,9 +410,12 @@ impl Inner {
 
     /// A connection ended: forget it and tell the UI when it was the last one to that peer.
     fn close_link(&mut self, conn: &ConnectionId) {
-        let Some(entry) = self.drop_link(conn) else { return };
+        let Some(entry) = self.drop_link(conn) else {
+            return;
+        };
         if entry.refusal.is_none() && !self.has_open_link(&entry.peer) {
-            self.dispatch.emit(Action::ChannelClosed(entry.peer.clone()));
+            self.dispatch
+                .emit(Action::ChannelClosed(entry.peer.clone()));
         }
     }
 

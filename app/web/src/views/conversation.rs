@@ -56,8 +56,12 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
     let input = use_node_ref();
     let error = use_state(|| None::<String>);
     let onsubmit = {
-        let (input, error, cb, peer) =
-            (input.clone(), error.clone(), props.on_send.clone(), c.peer.clone());
+        let (input, error, cb, peer) = (
+            input.clone(),
+            error.clone(),
+            props.on_send.clone(),
+            c.peer.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let text = take_input(&input);
@@ -68,10 +72,12 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
     let status = match c.status {
         ChannelStatus::Connecting => format!("Connecting to {name}…"),
         ChannelStatus::Open => format!("Connected to {name}."),
-        ChannelStatus::Unavailable => format!(
-            "{name} is not online. Ask them to open PeerChat, then press Connect again."
-        ),
-        ChannelStatus::Closed => format!("{name} left the conversation. Press Connect to reach them again."),
+        ChannelStatus::Unavailable => {
+            format!("{name} is not online. Ask them to open PeerChat, then press Connect again.")
+        }
+        ChannelStatus::Closed => {
+            format!("{name} left the conversation. Press Connect to reach them again.")
+        }
     };
     let open = c.status == ChannelStatus::Open;
     html! {

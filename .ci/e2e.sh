@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs the end-to-end tests in a network namespace that has only loopback: the broker,
+# the app server and every browser live there, so nothing can reach the internet.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root/tests"
+exec unshare --net -- bash -c 'ip link set lo up && exec node --test --test-concurrency=1 "$@"' e2e "${@:-e2e/}"

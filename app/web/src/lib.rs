@@ -1,0 +1,15 @@
+//! PeerChat in the browser: the Yew app and the thin glue to the web platform
+//! (WebSocket, WebRTC, storage, clocks). Decisions live in `peerchat-peerjs` and
+//! `peerchat-chat`; this crate moves bytes and events between them and the browser.
+#![forbid(unsafe_code)]
+
+mod app;
+pub mod identity;
+mod net;
+pub mod platform;
+mod views;
+
+/// Mounts the app on the page's body.
+pub fn run() {
+    yew::Renderer::<app::App>::new().render();
+}

@@ -1,0 +1,62 @@
+// What a user does in PeerChat, by role and accessible name, as a screen reader would.
+import assert from 'node:assert/strict';
+
+export const ONLINE = 'Online: friends can reach you.';
+
+export async function openApp(device, url) {
+  await device.page.goto(url);
+}
+
+/** First run: type a name, press Start chatting, wait until registered. */
+export async function join(device, url, name) {
+  await openApp(device, url);
+  await device.page.getByRole('textbox', { name: 'Your name' }).fill(name);
+  await device.page.getByRole('button', { name: 'Start chatting' }).click();
+  await waitForBroker(device, ONLINE);
+  return myId(device);
+}
+
+export async function waitForBroker(device, text, timeout = 15000) {
+  await device.page.locator('.broker-status', { hasText: text }).waitFor({ timeout });
+}
+
+export async function myId(device) {
+  const id = (await device.page.locator('#my-id').textContent()).trim();
+  assert.ok(id.length > 0, 'the app shows its ID');
+  return id;
+}
+
+export async function connect(device, id) {
+  await device.page.getByRole('textbox', { name: "Friend's ID" }).fill(id);
+  await device.page.getByRole('button', { name: 'Connect' }).click();
+}
+
+export async function waitConnected(device, peerName, timeout = 15000) {
+  await device.page.locator('.conversation-status', { hasText: `Connected to ${peerName}.` }).waitFor({ timeout });
+}
+
+export async function send(device, text) {
+  await device.page.getByRole('textbox', { name: 'Message' }).fill(text);
+  await device.page.getByRole('button', { name: 'Send' }).click();
+}
+
+/** The messages on screen, as {from, text}. */
+export async function messages(device) {
+  return device.page.locator('.messages li').evaluateAll((lis) =>
+    lis.map((li) => ({
+      from: li.querySelector('.from').textContent,
+      text: li.querySelector('.text').textContent,
+      at: li.querySelector('.at').textContent,
+    })));
+}
+
+/** Waits until `count` messages from `from` are on screen. */
+export async function waitForMessages(device, from, count, timeout = 20000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const got = (await messages(device)).filter((m) => m.from === from);
+    if (got.length >= count) return got;
+    if (Date.now() > end) throw new Error(`${device.name}: ${got.length}/${count} messages from ${from}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

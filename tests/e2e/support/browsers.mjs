@@ -1,0 +1,47 @@
+// One real Debian Chromium process per simulated device, each with its own profile.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const FLAGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--disable-default-apps', '--disable-extensions', '--no-default-browser-check',
+  // WebRTC between processes on loopback needs this, plus a media permission (below).
+  '--allow-loopback-in-peer-connection',
+];
+
+/** Launches a device. `profile` reuses a profile directory (a browser restart). */
+export async function launchDevice(name, { origin, profile } = {}) {
+  const dir = profile ?? (await mkdtemp(path.join(os.tmpdir(), `peerchat-${name}-`)));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: FLAGS,
+    viewport: { width: 900, height: 800 },
+  });
+  // Without a granted microphone/camera permission Chromium hides host candidates and
+  // gathers none on loopback.
+  if (origin) await context.grantPermissions(['microphone', 'camera'], { origin });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const dialogs = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    d.dismiss();
+  });
+  return {
+    name,
+    profile: dir,
+    context,
+    page,
+    dialogs,
+    async close() {
+      await context.close();
+    },
+    async destroy() {
+      await context.close().catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

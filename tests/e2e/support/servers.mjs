@@ -1,0 +1,100 @@
+// The real parts the browsers talk to: the official PeerServer from npm, and a static
+// server for the app exactly as Trunk built it (plus the runtime config.json).
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { createServer as netServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const testsDir = path.resolve(here, '..', '..');
+export const repoDir = path.resolve(testsDir, '..');
+export const distDir = process.env.PEERCHAT_DIST ?? path.join(repoDir, 'dist');
+
+/** A free TCP port on loopback. */
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = netServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(check, ms, what) {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Starts the official PeerServer on 127.0.0.1; `stop()` kills it, `start()` brings it back. */
+export async function peerServer({ port, key = 'peerjs', expireTimeout = 5000 } = {}) {
+  port ??= await freePort();
+  const bin = path.join(testsDir, 'node_modules', 'peer', 'dist', 'bin', 'peerjs.js');
+  let child = null;
+  const server = {
+    port,
+    async start() {
+      child = spawn(process.execPath, [bin, '--host', '127.0.0.1', '--port', String(port), '--path', '/',
+        '--key', key, '--expire_timeout', String(expireTimeout)], { stdio: 'ignore' });
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/${key}/id`)).ok, 10000, 'PeerServer');
+    },
+    async stop() {
+      if (!child) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+      child = null;
+    },
+  };
+  await server.start();
+  return server;
+}
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json', '.png': 'image/png' };
+
+/**
+ * Serves dist/ on 127.0.0.1, with `config` as /config.json (none when null), and a few
+ * extra routes (path → [type, body]) for test pages.
+ */
+export async function appServer({ config, extra = {} } = {}) {
+  const port = await freePort();
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://x');
+    if (url.pathname === '/config.json' && config) {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      return res.end(JSON.stringify(config));
+    }
+    if (extra[url.pathname]) {
+      const [type, body] = extra[url.pathname];
+      res.writeHead(200, { 'content-type': type });
+      return res.end(body);
+    }
+    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+    const file = path.join(distDir, rel);
+    if (!file.startsWith(distDir) || !(await stat(file).catch(() => null))?.isFile()) {
+      res.writeHead(404);
+      return res.end('not found');
+    }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+    res.end(await readFile(file));
+  });
+  await new Promise((r) => server.listen(port, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(r)) };
+}
+
+/** The config.json that points the app at a local PeerServer. */
+export function localConfig(port, key = 'peerjs') {
+  return { broker: { host: '127.0.0.1', port, path: '/', key, secure: false }, iceServers: [] };
+}
