@@ -138,6 +138,15 @@ impl Link {
         sent.is_ok()
     }
 
+    /// Starts closing the data channel; the peer sees it close, and [`LinkEvent::Closed`]
+    /// follows here once it has. (Closing the whole connection at once would cut the
+    /// channel off without telling the peer.)
+    pub fn close_channel(&self) {
+        if let Some(c) = self.channel.borrow().as_ref() {
+            c.dc.close();
+        }
+    }
+
     /// Adds a remote ICE candidate; a bad one only costs that path.
     pub fn add_candidate(&self, c: &IceCandidate) {
         let init = RtcIceCandidateInit::new(&c.candidate);

@@ -358,7 +358,9 @@ impl Inner {
                     let conn = conn.clone();
                     Timeout::new(REFUSAL_GRACE_MS, move || {
                         with(&weak, |n| {
-                            n.drop_link(&conn);
+                            if let Some(e) = n.links.get(&conn) {
+                                e.link.close_channel();
+                            }
                         })
                     })
                     .forget();
