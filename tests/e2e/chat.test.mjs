@@ -69,7 +69,9 @@ test('the screenshot of two users chatting is up to date', async () => {
   const dir = path.join(testsDir, 'screenshots');
   await mkdir(dir, { recursive: true });
   await bob.page.setViewportSize({ width: 420, height: 860 });
-  await bob.page.locator('.messages li').last().scrollIntoViewIfNeeded();
+  await bob.page.evaluate(() => window.scrollTo(0, 0));
+  const newest = await bob.page.locator('.messages li').last().boundingBox();
+  assert.ok(newest.y + newest.height <= 860, 'the newest message is scrolled into view');
   await bob.page.screenshot({ path: path.join(dir, 'two-users-chatting.png') });
 });
 

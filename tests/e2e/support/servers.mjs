@@ -68,8 +68,8 @@ const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/ja
  * Serves dist/ on 127.0.0.1, with `config` as /config.json (none when null), and a few
  * extra routes (path → [type, body]) for test pages.
  */
-export async function appServer({ config, extra = {} } = {}) {
-  const port = await freePort();
+export async function appServer({ config, extra = {}, port } = {}) {
+  port ??= await freePort();
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://x');
     if (url.pathname === '/config.json' && config) {

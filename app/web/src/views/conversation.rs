@@ -54,7 +54,17 @@ pub struct ConversationViewProps {
 pub fn ConversationView(props: &ConversationViewProps) -> Html {
     let c = &props.conversation;
     let input = use_node_ref();
+    let list = use_node_ref();
     let error = use_state(|| None::<String>);
+    {
+        // Keep the newest message in view as messages arrive.
+        let list = list.clone();
+        use_effect_with(c.lines.len(), move |_| {
+            if let Some(el) = list.cast::<web_sys::Element>() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    }
     let onsubmit = {
         let (input, error, cb, peer) = (
             input.clone(),
@@ -84,7 +94,7 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
         <section class="card conversation" aria-labelledby="conversation-title">
             <h2 id="conversation-title">{ format!("Chat with {name}") }</h2>
             <p class={classes!("conversation-status", (!open).then_some("warn"))} role="status">{ status }</p>
-            <ol class="messages" aria-label="Messages">
+            <ol class="messages" aria-label="Messages" ref={list}>
                 { for c.lines.iter().map(|l| html! {
                     <li class={classes!("message", (l.author == Author::Me).then_some("mine"))}>
                         <span class="from">{ l.name.clone() }</span>

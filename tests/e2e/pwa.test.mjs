@@ -1,0 +1,90 @@
+// The built app is installable, and every control has an accessible name.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { appServer, distDir, localConfig, peerServer } from './support/servers.mjs';
+import { launchDevice } from './support/browsers.mjs';
+import { connect, join } from './support/app.mjs';
+
+let broker, web, d;
+
+before(async () => {
+  broker = await peerServer();
+  web = await appServer({ config: localConfig(broker.port) });
+  d = await launchDevice('pwa', { origin: new URL(web.url).origin });
+});
+
+after(async () => {
+  await d?.destroy();
+  await web?.close();
+  await broker?.stop();
+});
+
+/** Width and height of a PNG, from its IHDR chunk. */
+function pngSize(bytes) {
+  assert.equal(bytes.subarray(1, 4).toString(), 'PNG');
+  return `${bytes.readUInt32BE(16)}x${bytes.readUInt32BE(20)}`;
+}
+
+test('the manifest has what an installed app needs and its icons are the declared sizes', async () => {
+  const manifest = JSON.parse(await readFile(path.join(distDir, 'manifest.json'), 'utf8'));
+  assert.equal(manifest.name, 'PeerChat');
+  assert.equal(manifest.short_name, 'PeerChat');
+  assert.equal(manifest.display, 'standalone');
+  assert.ok(manifest.start_url);
+  const sizes = new Set();
+  for (const icon of manifest.icons) {
+    const bytes = await readFile(path.join(distDir, icon.src));
+    assert.equal(pngSize(bytes), icon.sizes, icon.src);
+    sizes.add(`${icon.sizes}/${icon.purpose}`);
+  }
+  for (const want of ['192x192/any', '512x512/any', '512x512/maskable']) assert.ok(sizes.has(want), want);
+});
+
+test('Chromium reports no installability errors', async () => {
+  await d.page.goto(web.url);
+  const cdp = await d.context.newCDPSession(d.page);
+  // The manifest is fetched asynchronously; ask until Chromium has looked at it.
+  let errors;
+  for (let i = 0; i < 50; i++) {
+    ({ installabilityErrors: errors } = await cdp.send('Page.getInstallabilityErrors'));
+    const { url } = await cdp.send('Page.getAppManifest');
+    if (url) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.deepEqual(errors, []);
+});
+
+test('every control on every screen has an accessible name', async () => {
+  const cdp = await d.context.newCDPSession(d.page);
+  async function unnamed() {
+    const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+    const controls = nodes.filter((n) => !n.ignored && ['button', 'textbox', 'link', 'combobox'].includes(n.role?.value));
+    assert.ok(controls.length > 0);
+    return controls.filter((n) => !n.name?.value?.trim()).map((n) => n.role.value);
+  }
+  await d.page.goto(web.url);
+  await d.page.getByRole('textbox', { name: 'Your name' }).waitFor();
+  assert.deepEqual(await unnamed(), [], 'name prompt');
+  await join(d, web.url, 'Ada');
+  await connect(d, 'someone-offline');
+  await d.page.getByRole('heading', { name: 'Chat with someone-offline' }).waitFor();
+  assert.deepEqual(await unnamed(), [], 'main screen');
+  for (const name of ['Copy your ID', 'Connect', 'Send']) {
+    await d.page.getByRole('button', { name }).waitFor();
+  }
+  for (const name of ["Friend's ID", 'Message']) {
+    await d.page.getByRole('textbox', { name }).waitFor();
+  }
+});
+
+test('a reopened app greets the user by the saved name and keeps the same ID', async () => {
+  const id = (await d.page.locator('#my-id').textContent()).trim();
+  await d.page.reload();
+  await d.page.getByText('Hi, Ada!').waitFor();
+  assert.equal(await d.page.getByRole('textbox', { name: 'Your name' }).count(), 0);
+  await d.page.locator('.broker-status', { hasText: 'Online' }).waitFor();
+  assert.equal((await d.page.locator('#my-id').textContent()).trim(), id);
+});
