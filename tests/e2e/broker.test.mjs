@@ -5,7 +5,7 @@ import { after, test } from 'node:test';
 import { appServer, freePort, localConfig, peerServer } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  connect, join, ONLINE, send, waitConnected, waitForBroker, waitForMessages,
+  chooseName, connect, join, ONLINE, send, waitConnected, waitForBroker, waitForMessages,
 } from './support/app.mjs';
 
 const cleanup = [];
@@ -29,9 +29,7 @@ async function device(name, origin) {
 test('a broker that is down is reported, retried with backoff, and joined when it comes up', async () => {
   const { port, web, origin } = await setup();
   const d = await device('early', origin);
-  await d.page.goto(web.url);
-  await d.page.getByRole('textbox', { name: 'Your name' }).fill('Early');
-  await d.page.getByRole('button', { name: 'Start chatting' }).click();
+  await chooseName(d, web.url, 'Early');
   await waitForBroker(d, `Cannot reach the broker 127.0.0.1:${port}. Retrying in 1 s (attempt 1)`);
   await waitForBroker(d, 'Retrying in 2 s (attempt 2)');
   const broker = await peerServer({ port });
@@ -46,9 +44,7 @@ test('a wrong key is reported with the broker\'s words and not retried blindly',
   const broker = await peerServer({ port });
   cleanup.push(() => broker.stop());
   const d = await device('wrongkey', origin);
-  await d.page.goto(web.url);
-  await d.page.getByRole('textbox', { name: 'Your name' }).fill('Kim');
-  await d.page.getByRole('button', { name: 'Start chatting' }).click();
+  await chooseName(d, web.url, 'Kim');
   await waitForBroker(d, 'refused the connection: “Invalid key provided”');
   await d.page.getByRole('button', { name: 'Try again' }).waitFor();
 });
@@ -64,9 +60,7 @@ test('ID-TAKEN says the id is in use and offers to try again', async () => {
   await twin.context.addInitScript((id) => {
     localStorage.setItem('peerchat.identity', JSON.stringify({ id, token: 'someothertoken' }));
   }, id);
-  await twin.page.goto(web.url);
-  await twin.page.getByRole('textbox', { name: 'Your name' }).fill('Twin');
-  await twin.page.getByRole('button', { name: 'Start chatting' }).click();
+  await chooseName(twin, web.url, 'Twin');
   await waitForBroker(twin, 'Your ID is in use on the broker');
   // Once the first device is gone, "Try again" gets the twin online.
   await first.close();

@@ -88,3 +88,18 @@ test('a reopened app greets the user by the saved name and keeps the same ID', a
   await d.page.locator('.broker-status', { hasText: 'Online' }).waitFor();
   assert.equal((await d.page.locator('#my-id').textContent()).trim(), id);
 });
+
+test('a second tab of the same browser gets its own ID, so two tabs can chat', async () => {
+  const firstId = (await d.page.locator('#my-id').textContent()).trim();
+  const tab = await d.context.newPage();
+  await tab.goto(web.url);
+  await tab.locator('.broker-status', { hasText: 'Online' }).waitFor();
+  const secondId = (await tab.locator('#my-id').textContent()).trim();
+  assert.notEqual(secondId, firstId);
+  // The first tab is still registered: the second did not steal its registration.
+  await d.page.locator('.broker-status', { hasText: 'Online' }).waitFor();
+  await tab.getByRole('textbox', { name: "Friend's ID" }).fill(firstId);
+  await tab.getByRole('button', { name: 'Connect' }).click();
+  await tab.locator('.conversation-status', { hasText: 'Connected to Ada.' }).waitFor({ timeout: 15000 });
+  await tab.close();
+});

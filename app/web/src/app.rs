@@ -58,7 +58,7 @@ pub fn App() -> Html {
                 spawn_local(async move {
                     match platform::load_config().await {
                         Ok(config) => {
-                            let id = identity::load_or_create();
+                            let id = identity::claim().await;
                             broker_host.set(config.broker.describe());
                             dispatcher.dispatch(Action::IdentityReady(id.id.clone()));
                             let dispatch = Callback::from(move |a| dispatcher.dispatch(a));
@@ -115,7 +115,9 @@ pub fn App() -> Html {
                 if let Some(err) = config_error.as_ref() {
                     <p class="banner error" role="alert">{ err.clone() }</p>
                 }
-                <BrokerBanner status={s.broker.clone()} host={(*broker_host).clone()} {on_retry} />
+                if !broker_host.is_empty() {
+                    <BrokerBanner status={s.broker.clone()} host={(*broker_host).clone()} {on_retry} />
+                }
                 if let Some(id) = &s.my_id {
                     <IdCard id={id.clone()} />
                     <ConnectForm my_id={id.clone()} {on_connect} />

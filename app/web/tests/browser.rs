@@ -52,3 +52,16 @@ async fn missing_config_means_the_public_broker() {
     assert_eq!(config.broker.host, "0.peerjs.com");
     assert!(config.broker.secure);
 }
+
+#[wasm_bindgen_test]
+async fn a_second_tab_gets_its_own_identity_not_the_devices() {
+    LocalStorage::clear();
+    gloo_storage::SessionStorage::clear();
+    // The first claim in this page holds the device identity's lock until the page
+    // unloads, so a second claim behaves like another tab.
+    let first = identity::claim().await;
+    let second = identity::claim().await;
+    assert_eq!(first.id, identity::load_or_create().id);
+    assert_ne!(first.id, second.id);
+    assert_eq!(identity::claim().await.id, second.id, "kept for the tab");
+}

@@ -7,11 +7,16 @@ export async function openApp(device, url) {
   await device.page.goto(url);
 }
 
-/** First run: type a name, press Start chatting, wait until registered. */
-export async function join(device, url, name) {
+/** First run: open the app, type a name, press Start chatting. */
+export async function chooseName(device, url, name) {
   await openApp(device, url);
   await device.page.getByRole('textbox', { name: 'Your name' }).fill(name);
   await device.page.getByRole('button', { name: 'Start chatting' }).click();
+}
+
+/** First run, then wait until registered with the broker; returns the ID shown. */
+export async function join(device, url, name) {
+  await chooseName(device, url, name);
   await waitForBroker(device, ONLINE);
   return myId(device);
 }
