@@ -4,4 +4,4 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root/tests"
-exec unshare --net -- bash -c 'ip link set lo up && exec node --test --test-concurrency=1 "$@"' e2e "${@:-e2e/}"
+exec unshare --net --pid --fork --kill-child -- bash -c 'ip link set lo up && exec node --test --test-concurrency=1 "$@"' e2e "${@:-e2e/}"

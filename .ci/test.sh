@@ -22,7 +22,7 @@ cargo test --locked -p peerchat-peerjs -p peerchat-chat
 
 # Everything that starts a browser runs in a network namespace with only loopback.
 step "wasm-bindgen tests in headless Chromium"
-unshare --net -- bash -c 'ip link set lo up && exec cargo test --locked -p peerchat-web --target wasm32-unknown-unknown'
+unshare --net --pid --fork --kill-child -- bash -c 'ip link set lo up && cargo test --locked -p peerchat-web --target wasm32-unknown-unknown'
 
 step "trunk build --release"
 trunk build --release

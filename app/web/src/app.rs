@@ -16,7 +16,7 @@ use crate::views::setup::NamePrompt;
 use crate::views::status::BrokerBanner;
 
 /// [`ChatState`] as a Yew reducer.
-#[derive(Default, PartialEq)]
+#[derive(Default, PartialEq, Clone)]
 pub struct AppState(pub ChatState);
 
 impl Reducible for AppState {
@@ -26,12 +26,6 @@ impl Reducible for AppState {
         let mut state = Rc::unwrap_or_clone(self);
         state.0.reduce(action);
         Rc::new(state)
-    }
-}
-
-impl Clone for AppState {
-    fn clone(&self) -> Self {
-        Self(self.0.clone())
     }
 }
 

@@ -47,6 +47,9 @@ export async function peerServer({ port, key = 'peerjs', expireTimeout = 5000 } 
     async start() {
       child = spawn(process.execPath, [bin, '--host', '127.0.0.1', '--port', String(port), '--path', '/',
         '--key', key, '--expire_timeout', String(expireTimeout)], { stdio: 'ignore' });
+      // Never outlive the test process, however it ends.
+      const own = child;
+      process.once('exit', () => own.kill('SIGKILL'));
       await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/${key}/id`)).ok, 10000, 'PeerServer');
     },
     async stop() {
