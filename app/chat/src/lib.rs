@@ -8,6 +8,7 @@
 pub mod config;
 mod error;
 pub mod protocol;
+pub mod room;
 pub mod state;
 
 pub use config::RuntimeConfig;

@@ -1,0 +1,9 @@
+//! Rooms: a secret shared by invite link, from which every member derives the same room
+//! key and rendezvous id; sealed frames; and the sans-IO mesh that keeps every member
+//! connected to every other.
+
+mod seal;
+mod secret;
+
+pub use seal::{SealError, Sealed};
+pub use secret::{Invite, InviteError, RoomKeys, RoomSecret};
