@@ -17,6 +17,9 @@ pub enum ChatError {
         /// The longest message allowed.
         max: usize,
     },
+    /// A whisper to a member who is not connected.
+    #[error("that member is not online; whisper when they are back")]
+    NotOnline,
     /// The runtime config file is not valid.
     #[error("config.json is invalid ({0}); fix it or remove it to use the public broker")]
     InvalidConfig(String),

@@ -2,8 +2,12 @@
 //! key and rendezvous id; sealed frames; and the sans-IO mesh that keeps every member
 //! connected to every other.
 
+mod frames;
+mod mesh;
 mod seal;
 mod secret;
 
+pub use frames::{RoomFrame, RoomText, Whisper};
+pub use mesh::{DropReason, Member, Room, RoomEvent, RoomMessage, RoomOutput, RoomTimings};
 pub use seal::{SealError, Sealed};
 pub use secret::{Invite, InviteError, RoomKeys, RoomSecret};

@@ -1,0 +1,56 @@
+//! What members say to each other inside sealed frames.
+
+use peerchat_peerjs::PeerId;
+use serde::{Deserialize, Serialize};
+
+/// A room frame, before sealing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum RoomFrame {
+    /// First frame on every link: who I am, and the members I know (so a newcomer can
+    /// connect to all of them).
+    Hello {
+        /// The sender's own peer id.
+        id: PeerId,
+        /// The sender's display name.
+        name: String,
+        /// Members the sender knows, with their names.
+        members: Vec<(PeerId, String)>,
+    },
+    /// Keeps the link's liveness measured while nobody types.
+    Ping,
+    /// A message to the whole room.
+    Text(RoomText),
+    /// A private message to one member.
+    Whisper(Whisper),
+}
+
+/// A message to the room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomText {
+    /// Random id.
+    pub id: String,
+    /// The author's peer id.
+    pub author: PeerId,
+    /// The author's sequence number in this room, from 1.
+    pub seq: u64,
+    /// ms since the Unix epoch, by the author's clock.
+    pub ts: u64,
+    /// The message.
+    pub text: String,
+}
+
+/// A private message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Whisper {
+    /// Random id.
+    pub id: String,
+    /// The author's peer id.
+    pub author: PeerId,
+    /// The one member it is for.
+    pub to: PeerId,
+    /// ms since the Unix epoch, by the author's clock.
+    pub ts: u64,
+    /// The message.
+    pub text: String,
+}

@@ -1,0 +1,615 @@
+//! One room's membership and traffic, as a sans-IO state machine.
+//!
+//! The glue opens data connections when told ([`RoomOutput::Connect`]), reports them
+//! (`handle_link_*`), and carries [`RoomOutput::Send`] frames. Every member connects to
+//! every other (full mesh); a newcomer learns the members from whoever it reaches first
+//! (usually the holder of the rendezvous id) and connects to each of them.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::time::Duration;
+
+use peerchat_peerjs::data::{self, ChannelFrame};
+use peerchat_peerjs::{ConnectionId, PeerId};
+
+use super::frames::{RoomFrame, RoomText, Whisper};
+use super::{RoomKeys, Sealed};
+use crate::protocol::{check_name, check_text};
+use crate::ChatError;
+
+/// Timings of a [`Room`].
+#[derive(Debug, Clone)]
+pub struct RoomTimings {
+    /// A link with nothing else to send pings this often.
+    pub ping_interval: Duration,
+    /// A link silent this long is considered gone.
+    pub silence_timeout: Duration,
+    /// A link that has not proven room membership by then is closed.
+    pub admission_timeout: Duration,
+    /// First delay before re-dialling an offline member; doubles up to `redial_max`.
+    pub redial_initial: Duration,
+    /// Longest delay between re-dials.
+    pub redial_max: Duration,
+}
+
+impl Default for RoomTimings {
+    fn default() -> Self {
+        Self {
+            ping_interval: Duration::from_millis(500),
+            silence_timeout: Duration::from_millis(1500),
+            admission_timeout: Duration::from_secs(10),
+            redial_initial: Duration::from_secs(2),
+            redial_max: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What the glue must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoomOutput {
+    /// Send this frame on a link.
+    Send {
+        /// The link.
+        link: ConnectionId,
+        /// The frame.
+        frame: ChannelFrame,
+    },
+    /// Open a data connection to this peer id (a member, or the rendezvous id).
+    Connect {
+        /// Whom to dial.
+        peer: PeerId,
+    },
+    /// Close this link.
+    Close {
+        /// The link.
+        link: ConnectionId,
+    },
+}
+
+/// A message as shown in the room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomMessage {
+    /// Who wrote it.
+    pub author: PeerId,
+    /// Their name when it arrived.
+    pub name: String,
+    /// The text.
+    pub text: String,
+    /// ms since the Unix epoch.
+    pub ts: u64,
+    /// For whisper messages: the one member it was for.
+    pub whisper_to: Option<PeerId>,
+}
+
+/// What the UI should know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoomEvent {
+    /// A member is connected (joined, or came back).
+    MemberOnline {
+        /// The member.
+        peer: PeerId,
+        /// Their name.
+        name: String,
+    },
+    /// A member is no longer connected.
+    MemberOffline {
+        /// The member.
+        peer: PeerId,
+    },
+    /// A message arrived.
+    Message(RoomMessage),
+}
+
+/// A remembered member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// Their display name.
+    pub name: String,
+    /// Whether we have a working link to them now.
+    pub online: bool,
+}
+
+/// Why a frame was dropped (counted, never acted upon).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DropReason {
+    /// Not a sealed frame, or not our schema inside.
+    Malformed,
+    /// Does not open with the room key.
+    Forged,
+    /// Claims an author other than the peer that sent it.
+    Impersonation,
+    /// A message already seen.
+    Replay,
+    /// Content out of bounds.
+    OutOfBounds,
+    /// Before the sender proved membership.
+    NotAdmitted,
+}
+
+#[derive(Debug)]
+struct Link {
+    peer: PeerId,
+    admitted: bool,
+    opened: Duration,
+    last_heard: Duration,
+    last_sent: Duration,
+}
+
+#[derive(Debug)]
+struct Redial {
+    at: Duration,
+    delay: Duration,
+}
+
+/// One room, from one member's point of view.
+pub struct Room {
+    me: PeerId,
+    my_name: String,
+    keys: RoomKeys,
+    timings: RoomTimings,
+    entropy: Box<dyn FnMut() -> [u8; 12]>,
+    links: HashMap<ConnectionId, Link>,
+    members: BTreeMap<PeerId, Member>,
+    dialing: HashSet<PeerId>,
+    redials: HashMap<PeerId, Redial>,
+    highest_seq: HashMap<PeerId, u64>,
+    whispers_seen: HashSet<String>,
+    my_seq: u64,
+    outputs: VecDeque<RoomOutput>,
+    events: VecDeque<RoomEvent>,
+    dropped: HashMap<DropReason, u64>,
+}
+
+impl Room {
+    /// A room we are a member of. `entropy` supplies fresh random nonces.
+    pub fn new(
+        me: PeerId,
+        my_name: String,
+        keys: RoomKeys,
+        timings: RoomTimings,
+        entropy: impl FnMut() -> [u8; 12] + 'static,
+    ) -> Self {
+        Self {
+            me,
+            my_name,
+            keys,
+            timings,
+            entropy: Box::new(entropy),
+            links: HashMap::new(),
+            members: BTreeMap::new(),
+            dialing: HashSet::new(),
+            redials: HashMap::new(),
+            highest_seq: HashMap::new(),
+            whispers_seen: HashSet::new(),
+            my_seq: 0,
+            outputs: VecDeque::new(),
+            events: VecDeque::new(),
+            dropped: HashMap::new(),
+        }
+    }
+
+    /// The room's derived keys (room id, rendezvous id).
+    pub fn keys(&self) -> &RoomKeys {
+        &self.keys
+    }
+
+    /// Members we know, with their presence.
+    pub fn members(&self) -> &BTreeMap<PeerId, Member> {
+        &self.members
+    }
+
+    /// Frames dropped so far, by reason.
+    pub fn dropped(&self, reason: DropReason) -> u64 {
+        self.dropped.get(&reason).copied().unwrap_or(0)
+    }
+
+    /// Joins: dial the rendezvous id and every remembered member.
+    pub fn join(&mut self, remembered: &[(PeerId, String)], now: Duration) {
+        for (peer, name) in remembered {
+            if peer != &self.me {
+                self.members.entry(peer.clone()).or_insert(Member {
+                    name: name.clone(),
+                    online: false,
+                });
+            }
+        }
+        let rendezvous = self.keys.rendezvous.clone();
+        self.dial(rendezvous);
+        let offline: Vec<PeerId> = self.members.keys().cloned().collect();
+        for peer in offline {
+            self.dial(peer);
+        }
+        let _ = now;
+    }
+
+    /// A data connection for this room opened. `remote` is the broker id on the other end:
+    /// a member's id, or the rendezvous id when we dialled it.
+    pub fn handle_link_open(&mut self, link: ConnectionId, remote: PeerId, now: Duration) {
+        self.dialing.remove(&remote);
+        self.links.insert(
+            link.clone(),
+            Link {
+                peer: remote,
+                admitted: false,
+                opened: now,
+                last_heard: now,
+                last_sent: now,
+            },
+        );
+        let members = self
+            .members
+            .iter()
+            .map(|(id, m)| (id.clone(), m.name.clone()))
+            .collect();
+        let hello = RoomFrame::Hello {
+            id: self.me.clone(),
+            name: self.my_name.clone(),
+            members,
+        };
+        self.send(&link, &hello, now);
+    }
+
+    /// Dialling `peer` failed (not online, or the connection never opened).
+    pub fn handle_dial_failed(&mut self, peer: &PeerId, now: Duration) {
+        self.dialing.remove(peer);
+        if peer != &self.keys.rendezvous {
+            self.schedule_redial(peer.clone(), now);
+        }
+    }
+
+    /// A link closed.
+    pub fn handle_link_closed(&mut self, link: &ConnectionId, now: Duration) {
+        if let Some(l) = self.links.remove(link) {
+            self.after_link_gone(l, now);
+        }
+    }
+
+    /// A frame arrived on a link.
+    pub fn handle_link_data(&mut self, link: &ConnectionId, frame: &ChannelFrame, now: Duration) {
+        let Some(l) = self.links.get_mut(link) else {
+            return;
+        };
+        l.last_heard = now;
+        let admitted = l.admitted;
+        let sender = l.peer.clone();
+        match self.open(frame) {
+            Ok(RoomFrame::Hello { id, name, members }) => {
+                self.on_hello(link, sender, id, name, members, now)
+            }
+            Ok(_) if !admitted => self.drop_frame(DropReason::NotAdmitted),
+            Ok(RoomFrame::Ping) => {}
+            Ok(RoomFrame::Text(t)) => self.on_text(&sender, t),
+            Ok(RoomFrame::Whisper(w)) => self.on_whisper(&sender, w),
+            Err(reason) => {
+                self.drop_frame(reason);
+                // Whoever cannot seal for this room is not a member: no second chance.
+                if !admitted && reason == DropReason::Forged {
+                    self.close(link, now);
+                }
+            }
+        }
+    }
+
+    /// Time has come for what [`Room::poll_timeout`] asked.
+    pub fn handle_timeout(&mut self, now: Duration) {
+        let mut silent = Vec::new();
+        let mut idle = Vec::new();
+        for (id, l) in &self.links {
+            let limit = if l.admitted {
+                self.timings.silence_timeout
+            } else {
+                self.timings.admission_timeout
+            };
+            if now.saturating_sub(if l.admitted { l.last_heard } else { l.opened }) >= limit {
+                silent.push(id.clone());
+            } else if now.saturating_sub(l.last_sent) >= self.timings.ping_interval {
+                idle.push(id.clone());
+            }
+        }
+        for id in silent {
+            self.close(&id, now);
+        }
+        for id in idle {
+            self.send(&id, &RoomFrame::Ping, now);
+        }
+        let due: Vec<PeerId> = self
+            .redials
+            .iter()
+            .filter(|(_, r)| r.at <= now)
+            .map(|(p, _)| p.clone())
+            .collect();
+        for peer in due {
+            if self.members.get(&peer).is_some_and(|m| !m.online) {
+                self.dial(peer);
+            } else {
+                self.redials.remove(&peer);
+            }
+        }
+    }
+
+    /// When [`Room::handle_timeout`] should next be called.
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        let links = self.links.values().map(|l| {
+            let deadline = if l.admitted {
+                l.last_heard + self.timings.silence_timeout
+            } else {
+                l.opened + self.timings.admission_timeout
+            };
+            deadline.min(l.last_sent + self.timings.ping_interval)
+        });
+        links.chain(self.redials.values().map(|r| r.at)).min()
+    }
+
+    /// The next thing for the glue to do.
+    pub fn poll_output(&mut self) -> Option<RoomOutput> {
+        self.outputs.pop_front()
+    }
+
+    /// The next event for the UI.
+    pub fn poll_event(&mut self) -> Option<RoomEvent> {
+        self.events.pop_front()
+    }
+
+    /// Sends a message to every member online; returns it as shown locally.
+    pub fn send_text(
+        &mut self,
+        text: &str,
+        id: String,
+        ts: u64,
+        now: Duration,
+    ) -> Result<RoomMessage, ChatError> {
+        check_text(text)?;
+        self.my_seq += 1;
+        let frame = RoomFrame::Text(RoomText {
+            id,
+            author: self.me.clone(),
+            seq: self.my_seq,
+            ts,
+            text: text.to_owned(),
+        });
+        for link in self.one_link_per_member() {
+            self.send(&link, &frame, now);
+        }
+        Ok(self.local_message(text, ts, None))
+    }
+
+    /// Sends a private message to one member; its bytes go to nobody else.
+    pub fn whisper(
+        &mut self,
+        to: &PeerId,
+        text: &str,
+        id: String,
+        ts: u64,
+        now: Duration,
+    ) -> Result<RoomMessage, ChatError> {
+        check_text(text)?;
+        let link = self
+            .links
+            .iter()
+            .find(|(_, l)| l.admitted && &l.peer == to)
+            .map(|(id, _)| id.clone())
+            .ok_or(ChatError::NotOnline)?;
+        let frame = RoomFrame::Whisper(Whisper {
+            id,
+            author: self.me.clone(),
+            to: to.clone(),
+            ts,
+            text: text.to_owned(),
+        });
+        self.send(&link, &frame, now);
+        Ok(self.local_message(text, ts, Some(to.clone())))
+    }
+
+    /// Leaves the room: closes every link.
+    pub fn leave(&mut self, now: Duration) {
+        let links: Vec<ConnectionId> = self.links.keys().cloned().collect();
+        for link in links {
+            self.close(&link, now);
+        }
+        self.redials.clear();
+    }
+
+    fn local_message(&self, text: &str, ts: u64, whisper_to: Option<PeerId>) -> RoomMessage {
+        RoomMessage {
+            author: self.me.clone(),
+            name: self.my_name.clone(),
+            text: text.to_owned(),
+            ts,
+            whisper_to,
+        }
+    }
+
+    fn on_hello(
+        &mut self,
+        link: &ConnectionId,
+        sender: PeerId,
+        id: PeerId,
+        name: String,
+        members: Vec<(PeerId, String)>,
+        now: Duration,
+    ) {
+        // The broker vouches for who is on the other end; a hello may only rename the
+        // other end when we dialled the rendezvous id and reached whoever holds it.
+        if id != sender && sender != self.keys.rendezvous || id == self.me {
+            self.drop_frame(DropReason::Impersonation);
+            self.close(link, now);
+            return;
+        }
+        let Ok(name) = check_name(&name) else {
+            self.drop_frame(DropReason::OutOfBounds);
+            self.close(link, now);
+            return;
+        };
+        if let Some(l) = self.links.get_mut(link) {
+            l.peer = id.clone();
+            l.admitted = true;
+        }
+        self.dialing.remove(&id);
+        self.redials.remove(&id);
+        let member = self.members.entry(id.clone()).or_insert(Member {
+            name: name.clone(),
+            online: false,
+        });
+        member.name = name.clone();
+        if !member.online {
+            member.online = true;
+            self.events
+                .push_back(RoomEvent::MemberOnline { peer: id, name });
+        }
+        for (peer, peer_name) in members.into_iter().take(256) {
+            if peer == self.me || check_name(&peer_name).is_err() {
+                continue;
+            }
+            self.members.entry(peer.clone()).or_insert(Member {
+                name: peer_name,
+                online: false,
+            });
+            if !self.has_link(&peer) {
+                self.dial(peer);
+            }
+        }
+    }
+
+    fn on_text(&mut self, sender: &PeerId, t: RoomText) {
+        if &t.author != sender {
+            return self.drop_frame(DropReason::Impersonation);
+        }
+        let highest = self.highest_seq.entry(t.author.clone()).or_insert(0);
+        if t.seq <= *highest {
+            return self.drop_frame(DropReason::Replay);
+        }
+        if check_text(&t.text).is_err() {
+            return self.drop_frame(DropReason::OutOfBounds);
+        }
+        *highest = t.seq;
+        let name = self.name_of(&t.author);
+        self.events.push_back(RoomEvent::Message(RoomMessage {
+            author: t.author,
+            name,
+            text: t.text,
+            ts: t.ts,
+            whisper_to: None,
+        }));
+    }
+
+    fn on_whisper(&mut self, sender: &PeerId, w: Whisper) {
+        if &w.author != sender || w.to != self.me {
+            return self.drop_frame(DropReason::Impersonation);
+        }
+        if check_text(&w.text).is_err() {
+            return self.drop_frame(DropReason::OutOfBounds);
+        }
+        if !self.whispers_seen.insert(w.id.clone()) {
+            return self.drop_frame(DropReason::Replay);
+        }
+        let name = self.name_of(&w.author);
+        self.events.push_back(RoomEvent::Message(RoomMessage {
+            author: w.author,
+            name,
+            text: w.text,
+            ts: w.ts,
+            whisper_to: Some(w.to),
+        }));
+    }
+
+    fn name_of(&self, peer: &PeerId) -> String {
+        self.members
+            .get(peer)
+            .map_or_else(|| peer.to_string(), |m| m.name.clone())
+    }
+
+    fn open(&self, frame: &ChannelFrame) -> Result<RoomFrame, DropReason> {
+        let value = data::decode_json(frame).map_err(|_| DropReason::Malformed)?;
+        let sealed: Sealed = serde_json::from_value(value).map_err(|_| DropReason::Malformed)?;
+        let plain = self.keys.open(&sealed).map_err(|e| match e {
+            super::SealError::Forged => DropReason::Forged,
+            _ => DropReason::Malformed,
+        })?;
+        serde_json::from_slice(&plain).map_err(|_| DropReason::Malformed)
+    }
+
+    fn send(&mut self, link: &ConnectionId, frame: &RoomFrame, now: Duration) {
+        let plain = serde_json::to_vec(frame).expect("room frames serialize");
+        let sealed = self.keys.seal(&plain, (self.entropy)());
+        // Frames are bounded by the text limit, so a sealed one always fits.
+        let Ok(bytes) = data::encode_json(&sealed) else {
+            return;
+        };
+        if let Some(l) = self.links.get_mut(link) {
+            l.last_sent = now;
+        }
+        self.outputs.push_back(RoomOutput::Send {
+            link: link.clone(),
+            frame: ChannelFrame::Binary(bytes),
+        });
+    }
+
+    fn close(&mut self, link: &ConnectionId, now: Duration) {
+        if let Some(l) = self.links.remove(link) {
+            self.outputs
+                .push_back(RoomOutput::Close { link: link.clone() });
+            self.after_link_gone(l, now);
+        }
+    }
+
+    fn after_link_gone(&mut self, l: Link, now: Duration) {
+        if !l.admitted || self.has_link(&l.peer) {
+            return;
+        }
+        if let Some(m) = self.members.get_mut(&l.peer) {
+            if m.online {
+                m.online = false;
+                self.events.push_back(RoomEvent::MemberOffline {
+                    peer: l.peer.clone(),
+                });
+            }
+        }
+        self.schedule_redial(l.peer, now);
+    }
+
+    /// Both ends of a broken link would dial each other at once; only the member with the
+    /// smaller id re-dials, the other waits to be called.
+    fn schedule_redial(&mut self, peer: PeerId, now: Duration) {
+        if self.me > peer {
+            return;
+        }
+        let delay = self
+            .redials
+            .get(&peer)
+            .map_or(self.timings.redial_initial, |r| {
+                (r.delay * 2).min(self.timings.redial_max)
+            });
+        self.redials.insert(
+            peer,
+            Redial {
+                at: now + delay,
+                delay,
+            },
+        );
+    }
+
+    fn dial(&mut self, peer: PeerId) {
+        if peer != self.me && self.dialing.insert(peer.clone()) {
+            self.outputs.push_back(RoomOutput::Connect { peer });
+        }
+    }
+
+    fn has_link(&self, peer: &PeerId) -> bool {
+        self.links.values().any(|l| l.admitted && &l.peer == peer)
+    }
+
+    fn one_link_per_member(&self) -> Vec<ConnectionId> {
+        let mut seen = HashSet::new();
+        let mut links: Vec<(&ConnectionId, &Link)> =
+            self.links.iter().filter(|(_, l)| l.admitted).collect();
+        links.sort_by(|a, b| a.0.cmp(b.0));
+        links
+            .into_iter()
+            .filter(|(_, l)| seen.insert(l.peer.clone()))
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    fn drop_frame(&mut self, reason: DropReason) {
+        *self.dropped.entry(reason).or_insert(0) += 1;
+    }
+}

@@ -1,0 +1,449 @@
+//! Rooms of many members on a simulated network and clock: joining through the
+//! rendezvous, full mesh, takeover, rejoin from memory, whispers, refusal of outsiders,
+//! bad frames, leave detection and coming back.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use peerchat_chat::room::{
+    DropReason, Room, RoomEvent, RoomKeys, RoomOutput, RoomSecret, RoomTimings,
+};
+use peerchat_peerjs::data::ChannelFrame;
+use peerchat_peerjs::{ConnectionId, PeerId};
+
+const TICK: Duration = Duration::from_millis(50);
+
+struct Device {
+    id: PeerId,
+    room: Room,
+    up: bool,
+    events: Vec<(Duration, RoomEvent)>,
+}
+
+#[derive(Default)]
+struct Net {
+    now: Duration,
+    devices: Vec<Device>,
+    holder: Option<usize>,
+    links: HashMap<ConnectionId, (usize, usize)>,
+    next_link: u64,
+    /// Devices whose traffic silently vanishes (a dropped network).
+    cut: HashSet<usize>,
+    /// Frames delivered, by receiving device.
+    delivered: Vec<usize>,
+}
+
+fn id(s: &str) -> PeerId {
+    PeerId::parse(s).unwrap()
+}
+
+fn keys(seed: u8) -> RoomKeys {
+    RoomSecret::from_random([seed; 32]).derive()
+}
+
+impl Net {
+    fn add(&mut self, name: &str, keys: RoomKeys) -> usize {
+        let index = self.devices.len();
+        let mut counter = 0u64;
+        let room = Room::new(
+            id(name),
+            name.to_uppercase(),
+            keys,
+            RoomTimings::default(),
+            move || {
+                counter += 1;
+                let mut n = [0u8; 12];
+                n[..4].copy_from_slice(&(index as u32).to_le_bytes());
+                n[4..].copy_from_slice(&counter.to_le_bytes());
+                n
+            },
+        );
+        self.devices.push(Device {
+            id: id(name),
+            room,
+            up: true,
+            events: Vec::new(),
+        });
+        index
+    }
+
+    fn join(&mut self, i: usize, remembered: &[(PeerId, String)]) {
+        let now = self.now;
+        self.devices[i].room.join(remembered, now);
+        self.settle();
+    }
+
+    fn target_of(&self, peer: &PeerId) -> Option<usize> {
+        let rendezvous = &self.devices[0].room.keys().rendezvous;
+        if peer == rendezvous {
+            self.holder
+        } else {
+            self.devices.iter().position(|d| &d.id == peer)
+        }
+    }
+
+    fn settle(&mut self) {
+        loop {
+            let mut progressed = false;
+            for i in 0..self.devices.len() {
+                while let Some(out) = self.devices[i].room.poll_output() {
+                    progressed = true;
+                    self.carry(i, out);
+                }
+                let now = self.now;
+                while let Some(e) = self.devices[i].room.poll_event() {
+                    self.devices[i].events.push((now, e));
+                }
+            }
+            if !progressed {
+                break;
+            }
+        }
+    }
+
+    fn carry(&mut self, from: usize, out: RoomOutput) {
+        let now = self.now;
+        match out {
+            RoomOutput::Connect { peer } => {
+                let target = self.target_of(&peer).filter(|&t| {
+                    t != from
+                        && self.devices[t].up
+                        && !self.cut.contains(&t)
+                        && !self.cut.contains(&from)
+                });
+                match target {
+                    Some(t) => {
+                        self.next_link += 1;
+                        let link = ConnectionId::from_random(self.next_link.to_le_bytes());
+                        self.links.insert(link.clone(), (from, t));
+                        let from_id = self.devices[from].id.clone();
+                        self.devices[from]
+                            .room
+                            .handle_link_open(link.clone(), peer, now);
+                        self.devices[t].room.handle_link_open(link, from_id, now);
+                    }
+                    None => self.devices[from].room.handle_dial_failed(&peer, now),
+                }
+            }
+            RoomOutput::Send { link, frame } => {
+                let Some(&(a, b)) = self.links.get(&link) else {
+                    return;
+                };
+                let to = if a == from { b } else { a };
+                if self.cut.contains(&from) || self.cut.contains(&to) || !self.devices[to].up {
+                    return;
+                }
+                self.delivered.push(to);
+                self.devices[to].room.handle_link_data(&link, &frame, now);
+            }
+            RoomOutput::Close { link } => {
+                if let Some((a, b)) = self.links.remove(&link) {
+                    let to = if a == from { b } else { a };
+                    if self.devices[to].up && !self.cut.contains(&to) && !self.cut.contains(&from) {
+                        self.devices[to].room.handle_link_closed(&link, now);
+                    }
+                }
+            }
+        }
+    }
+
+    fn run_for(&mut self, d: Duration) {
+        let end = self.now + d;
+        while self.now < end {
+            self.now += TICK;
+            let now = self.now;
+            for i in 0..self.devices.len() {
+                if self.devices[i].up
+                    && self.devices[i]
+                        .room
+                        .poll_timeout()
+                        .is_some_and(|t| t <= now)
+                {
+                    self.devices[i].room.handle_timeout(now);
+                }
+            }
+            self.settle();
+        }
+    }
+
+    /// The browser is closed: its links drop at once, as Chromium closes its connections.
+    fn crash(&mut self, i: usize) {
+        self.devices[i].up = false;
+        let now = self.now;
+        let gone: Vec<(ConnectionId, usize)> = self
+            .links
+            .iter()
+            .filter(|(_, &(a, b))| a == i || b == i)
+            .map(|(l, &(a, b))| (l.clone(), if a == i { b } else { a }))
+            .collect();
+        for (link, other) in gone {
+            self.links.remove(&link);
+            self.devices[other].room.handle_link_closed(&link, now);
+        }
+        if self.holder == Some(i) {
+            self.holder = None;
+        }
+        self.settle();
+    }
+
+    fn online_view(&self, i: usize) -> Vec<PeerId> {
+        self.devices[i]
+            .room
+            .members()
+            .iter()
+            .filter(|(_, m)| m.online)
+            .map(|(p, _)| p.clone())
+            .collect()
+    }
+
+    fn assert_full_mesh(&self, members: &[usize]) {
+        for &i in members {
+            let mut want: Vec<PeerId> = members
+                .iter()
+                .filter(|&&j| j != i)
+                .map(|&j| self.devices[j].id.clone())
+                .collect();
+            want.sort();
+            assert_eq!(self.online_view(i), want, "{} sees", self.devices[i].id);
+        }
+    }
+
+    fn messages(&self, i: usize) -> Vec<(String, String, bool)> {
+        self.devices[i]
+            .events
+            .iter()
+            .filter_map(|(_, e)| match e {
+                RoomEvent::Message(m) => {
+                    Some((m.name.clone(), m.text.clone(), m.whisper_to.is_some()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+fn room_of(n: usize) -> (Net, Vec<usize>) {
+    let mut net = Net::default();
+    let devices: Vec<usize> = (0..n).map(|i| net.add(&format!("p{i}"), keys(1))).collect();
+    net.holder = Some(0);
+    for &i in &devices {
+        net.join(i, &[]);
+    }
+    (net, devices)
+}
+
+#[test]
+fn eight_members_reach_full_mesh_through_the_rendezvous() {
+    let (mut net, all) = room_of(8);
+    net.run_for(Duration::from_secs(1));
+    net.assert_full_mesh(&all);
+    // Everyone heard everyone by name.
+    assert!(net.devices[7].events.iter().any(
+        |(_, e)| matches!(e, RoomEvent::MemberOnline { peer, name } if peer.as_str() == "p0" && name == "P0")
+    ));
+}
+
+#[test]
+fn messages_reach_every_member_in_per_author_order() {
+    let (mut net, all) = room_of(5);
+    for round in 1..=3 {
+        for &i in &all {
+            let now = net.now;
+            net.devices[i]
+                .room
+                .send_text(&format!("m{round}"), format!("{i}-{round}"), 0, now)
+                .unwrap();
+        }
+        net.settle();
+    }
+    for &i in &all {
+        let got = net.messages(i);
+        assert_eq!(
+            got.len(),
+            3 * 4,
+            "device {i} gets every other member's messages"
+        );
+        for &j in all.iter().filter(|&&j| j != i) {
+            let from_j: Vec<String> = got
+                .iter()
+                .filter(|m| m.0 == format!("P{j}"))
+                .map(|m| m.1.clone())
+                .collect();
+            assert_eq!(from_j, ["m1", "m2", "m3"]);
+        }
+    }
+}
+
+#[test]
+fn when_the_rendezvous_holder_leaves_another_member_introduces_newcomers() {
+    let (mut net, _) = room_of(4);
+    net.crash(0);
+    net.run_for(Duration::from_millis(200));
+    net.assert_full_mesh(&[1, 2, 3]);
+    // Member 1 takes the rendezvous id over (in the app: it registers it with the broker).
+    net.holder = Some(1);
+    let newcomer = net.add("p9", keys(1));
+    net.join(newcomer, &[]);
+    net.run_for(Duration::from_millis(500));
+    net.assert_full_mesh(&[1, 2, 3, newcomer]);
+}
+
+#[test]
+fn a_member_who_only_remembers_members_rejoins_without_the_rendezvous() {
+    let (mut net, _) = room_of(4);
+    let remembered: Vec<(PeerId, String)> = net.devices[3]
+        .room
+        .members()
+        .iter()
+        .map(|(p, m)| (p.clone(), m.name.clone()))
+        .collect();
+    net.crash(3);
+    net.holder = None;
+    // The browser restarts with the same profile: a fresh Room, its memory of members.
+    let mut counter = 0u64;
+    net.devices[3].room = Room::new(
+        id("p3"),
+        "P3".into(),
+        keys(1),
+        RoomTimings::default(),
+        move || {
+            counter += 1;
+            let mut n = [3u8; 12];
+            n[4..].copy_from_slice(&counter.to_le_bytes());
+            n
+        },
+    );
+    net.devices[3].up = true;
+    net.join(3, &remembered);
+    net.run_for(Duration::from_millis(500));
+    net.assert_full_mesh(&[0, 1, 2, 3]);
+}
+
+#[test]
+fn a_whisper_reaches_only_its_target() {
+    let (mut net, all) = room_of(4);
+    net.delivered.clear();
+    let now = net.now;
+    let shown = net.devices[0]
+        .room
+        .whisper(&id("p2"), "psst", "w1".into(), 0, now)
+        .unwrap();
+    assert_eq!(shown.whisper_to, Some(id("p2")));
+    net.settle();
+    assert_eq!(
+        net.delivered,
+        vec![2],
+        "the whisper's bytes went to p2 alone"
+    );
+    assert_eq!(net.messages(2), vec![("P0".into(), "psst".into(), true)]);
+    for i in all.into_iter().filter(|&i| i != 2) {
+        assert!(net.messages(i).is_empty());
+    }
+    let offline = net.devices[0]
+        .room
+        .whisper(&id("nobody"), "x", "w2".into(), 0, now);
+    assert!(offline.is_err());
+}
+
+#[test]
+fn a_peer_without_the_secret_is_refused_and_changes_nothing() {
+    let (mut net, all) = room_of(3);
+    // Mallory knows a member's id (ids are not secret) but not the room secret.
+    let outsider = net.add("mallory", keys(2));
+    net.join(outsider, &[(id("p0"), "P0".into())]);
+    net.run_for(Duration::from_millis(500));
+    net.assert_full_mesh(&all);
+    assert!(net.online_view(outsider).is_empty());
+    assert!(net.devices[0].room.dropped(DropReason::Forged) >= 1);
+    assert!(!net.devices[0].room.members().contains_key(&id("mallory")));
+    assert!(
+        net.links
+            .values()
+            .all(|&(a, b)| a != outsider && b != outsider),
+        "its links are closed"
+    );
+}
+
+#[test]
+fn malformed_forged_impersonating_and_replayed_frames_are_dropped() {
+    let (mut net, _) = room_of(2);
+    let link = net.links.keys().next().unwrap().clone();
+    let (a, b) = net.links[&link];
+    let (sender, receiver) = (a, b);
+    let now = net.now;
+    let r = &mut net.devices[receiver].room;
+    r.handle_link_data(&link, &ChannelFrame::Binary(b"not json".to_vec()), now);
+    r.handle_link_data(
+        &link,
+        &ChannelFrame::Text(r#"{"v":1,"n":"AAAA","c":"AAAA"}"#.into()),
+        now,
+    );
+    let forged = keys(9).seal(br#"{"kind":"ping"}"#, [0; 12]);
+    r.handle_link_data(
+        &link,
+        &ChannelFrame::Text(serde_json::to_string(&forged).unwrap()),
+        now,
+    );
+    assert_eq!(r.dropped(DropReason::Malformed), 2);
+    assert_eq!(r.dropped(DropReason::Forged), 1);
+
+    // A member claiming another author, and a replayed sequence number.
+    let sender_id = net.devices[sender].id.clone();
+    let k = keys(1);
+    let seal = |json: String| {
+        ChannelFrame::Text(serde_json::to_string(&k.seal(json.as_bytes(), [7; 12])).unwrap())
+    };
+    let text = |author: &str, seq: u64| {
+        seal(format!(
+            r#"{{"kind":"text","id":"x","author":"{author}","seq":{seq},"ts":1,"text":"hi"}}"#
+        ))
+    };
+    let r = &mut net.devices[receiver].room;
+    r.handle_link_data(&link, &text("someone-else", 1), now);
+    r.handle_link_data(&link, &text(sender_id.as_str(), 1), now);
+    r.handle_link_data(&link, &text(sender_id.as_str(), 1), now);
+    assert_eq!(r.dropped(DropReason::Impersonation), 1);
+    assert_eq!(r.dropped(DropReason::Replay), 1);
+    net.settle();
+    assert_eq!(
+        net.messages(receiver).len(),
+        1,
+        "only the genuine message counts"
+    );
+    net.assert_full_mesh(&[0, 1]);
+}
+
+#[test]
+fn a_member_whose_network_drops_is_shown_offline_within_two_seconds_and_comes_back() {
+    let (mut net, _) = room_of(3);
+    net.cut.insert(2);
+    let cut_at = net.now;
+    net.run_for(Duration::from_millis(2000));
+    for i in [0, 1] {
+        let (at, _) = net.devices[i]
+            .events
+            .iter()
+            .find(|(_, e)| matches!(e, RoomEvent::MemberOffline { peer } if peer.as_str() == "p2"))
+            .expect("p2 seen leaving");
+        assert!(
+            *at - cut_at <= Duration::from_secs(2),
+            "detected after {:?}",
+            *at - cut_at
+        );
+    }
+    net.assert_full_mesh(&[0, 1]);
+    net.cut.clear();
+    net.run_for(Duration::from_secs(5));
+    net.assert_full_mesh(&[0, 1, 2]);
+}
+
+#[test]
+fn a_closed_browser_is_shown_offline_at_once() {
+    let (mut net, _) = room_of(3);
+    let at = net.now;
+    net.crash(1);
+    for i in [0, 2] {
+        assert!(net.devices[i].events.iter().any(|(t, e)| *t == at
+            && matches!(e, RoomEvent::MemberOffline { peer } if peer.as_str() == "p1")));
+    }
+}
