@@ -10,7 +10,7 @@ pub enum ChatError {
         max: usize,
     },
     /// The message is empty or too long.
-    #[error("messages are 1 to {max} characters; this one has {len}")]
+    #[error("messages are 1 to {max} characters of text, without control characters; this one has {len}")]
     InvalidText {
         /// Its length in characters.
         len: usize,

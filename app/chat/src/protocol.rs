@@ -9,9 +9,9 @@ use crate::ChatError;
 
 /// Longest display name, in characters.
 pub const MAX_NAME_CHARS: usize = 40;
-/// Longest chat message, in characters. 4000 characters of 4-byte UTF-8 still fit in one
-/// json frame under the peerjs limit.
-pub const MAX_TEXT_CHARS: usize = 4000;
+/// Longest chat message, in characters: 2000 characters of 4-byte UTF-8 still fit in one
+/// json frame under the peerjs limit once sealed for a room and base64-encoded.
+pub const MAX_TEXT_CHARS: usize = 2000;
 /// The schema version we write.
 pub const PROTOCOL_VERSION: u32 = 1;
 
@@ -124,10 +124,15 @@ pub fn check_name(name: &str) -> Result<String, ChatError> {
     Ok(name.to_owned())
 }
 
-/// Checks a message's text (not trimmed: spacing may matter to the writer).
+/// Checks a message's text (not trimmed: spacing may matter to the writer). Control
+/// characters other than line breaks and tabs are refused: they show as nothing and
+/// would swell six-fold in JSON.
 pub fn check_text(text: &str) -> Result<(), ChatError> {
     let len = text.chars().count();
-    if text.trim().is_empty() || len > MAX_TEXT_CHARS {
+    let control = text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t');
+    if text.trim().is_empty() || len > MAX_TEXT_CHARS || control {
         return Err(ChatError::InvalidText {
             len,
             max: MAX_TEXT_CHARS,
@@ -223,5 +228,7 @@ mod tests {
         assert!(check_name(&"x".repeat(MAX_NAME_CHARS + 1)).is_err());
         assert!(check_text("hi").is_ok());
         assert!(check_text(" \n").is_err());
+        assert!(check_text("a\u{1}b").is_err());
+        assert!(check_text("line\n\tnext").is_ok());
     }
 }

@@ -125,6 +125,13 @@ impl Net {
                     None => self.devices[from].room.handle_dial_failed(&peer, now),
                 }
             }
+            RoomOutput::ClaimRendezvous => {
+                let free = self.holder.is_none_or(|h| !self.devices[h].up);
+                if free {
+                    self.holder = Some(from);
+                }
+                self.devices[from].room.set_rendezvous_held(free, now);
+            }
             RoomOutput::Send { link, frame } => {
                 let Some(&(a, b)) = self.links.get(&link) else {
                     return;
@@ -225,8 +232,11 @@ impl Net {
 fn room_of(n: usize) -> (Net, Vec<usize>) {
     let mut net = Net::default();
     let devices: Vec<usize> = (0..n).map(|i| net.add(&format!("p{i}"), keys(1))).collect();
-    net.holder = Some(0);
-    for &i in &devices {
+    let now = net.now;
+    net.devices[0].room.create(now);
+    net.settle();
+    assert_eq!(net.holder, Some(0), "the creator holds the rendezvous id");
+    for &i in &devices[1..] {
         net.join(i, &[]);
     }
     (net, devices)
@@ -280,8 +290,11 @@ fn when_the_rendezvous_holder_leaves_another_member_introduces_newcomers() {
     net.crash(0);
     net.run_for(Duration::from_millis(200));
     net.assert_full_mesh(&[1, 2, 3]);
-    // Member 1 takes the rendezvous id over (in the app: it registers it with the broker).
-    net.holder = Some(1);
+    // Within one check interval a member finds nobody at the rendezvous id and claims it.
+    net.run_for(Duration::from_secs(11));
+    let holder = net.holder.expect("someone took the rendezvous id over");
+    assert!([1, 2, 3].contains(&holder));
+    assert!(net.devices[holder].room.holds_rendezvous());
     let newcomer = net.add("p9", keys(1));
     net.join(newcomer, &[]);
     net.run_for(Duration::from_millis(500));
@@ -446,4 +459,39 @@ fn a_closed_browser_is_shown_offline_at_once() {
         assert!(net.devices[i].events.iter().any(|(t, e)| *t == at
             && matches!(e, RoomEvent::MemberOffline { peer } if peer.as_str() == "p1")));
     }
+}
+
+#[test]
+fn a_newcomer_stranded_at_the_rendezvous_is_found_by_the_members() {
+    let (mut net, _) = room_of(3);
+    // The holder vanishes; before any member notices, a newcomer claims the id.
+    net.crash(0);
+    let newcomer = net.add("p7", keys(1));
+    net.join(newcomer, &[]);
+    net.settle();
+    assert_eq!(net.holder, Some(newcomer));
+    assert!(net.online_view(newcomer).is_empty());
+    // The members' periodic call to the rendezvous id reaches it, and the mesh merges.
+    net.run_for(Duration::from_secs(12));
+    net.assert_full_mesh(&[1, 2, newcomer]);
+    let links_per_pair = net.links.len();
+    assert_eq!(
+        links_per_pair, 3,
+        "duplicate links made by the check are closed"
+    );
+}
+
+#[test]
+fn the_longest_message_still_fits_one_sealed_frame() {
+    use peerchat_chat::protocol::MAX_TEXT_CHARS;
+    let (mut net, _) = room_of(2);
+    net.delivered.clear();
+    let longest = "😀\"".repeat(MAX_TEXT_CHARS / 2);
+    let now = net.now;
+    net.devices[0]
+        .room
+        .send_text(&longest, "x".repeat(24), u64::MAX, now)
+        .unwrap();
+    net.settle();
+    assert_eq!(net.messages(1), vec![("P0".into(), longest, false)]);
 }

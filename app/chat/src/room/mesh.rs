@@ -29,6 +29,11 @@ pub struct RoomTimings {
     pub redial_initial: Duration,
     /// Longest delay between re-dials.
     pub redial_max: Duration,
+    /// A dial that neither opens nor fails by then counts as failed.
+    pub dial_timeout: Duration,
+    /// How often a member that does not hold the rendezvous id calls it, so a newcomer
+    /// stranded there is found and the id is taken over when its holder is gone.
+    pub rendezvous_check: Duration,
 }
 
 impl Default for RoomTimings {
@@ -39,6 +44,8 @@ impl Default for RoomTimings {
             admission_timeout: Duration::from_secs(10),
             redial_initial: Duration::from_secs(2),
             redial_max: Duration::from_secs(30),
+            dial_timeout: Duration::from_secs(15),
+            rendezvous_check: Duration::from_secs(10),
         }
     }
 }
@@ -63,6 +70,9 @@ pub enum RoomOutput {
         /// The link.
         link: ConnectionId,
     },
+    /// Nobody answers at the rendezvous id: register it with the broker and report back
+    /// with [`Room::set_rendezvous_held`].
+    ClaimRendezvous,
 }
 
 /// A message as shown in the room.
@@ -149,7 +159,9 @@ pub struct Room {
     entropy: Box<dyn FnMut() -> [u8; 12]>,
     links: HashMap<ConnectionId, Link>,
     members: BTreeMap<PeerId, Member>,
-    dialing: HashSet<PeerId>,
+    dialing: HashMap<PeerId, Duration>,
+    holding_rendezvous: bool,
+    next_rendezvous_check: Option<Duration>,
     redials: HashMap<PeerId, Redial>,
     highest_seq: HashMap<PeerId, u64>,
     whispers_seen: HashSet<String>,
@@ -176,7 +188,9 @@ impl Room {
             entropy: Box::new(entropy),
             links: HashMap::new(),
             members: BTreeMap::new(),
-            dialing: HashSet::new(),
+            dialing: HashMap::new(),
+            holding_rendezvous: false,
+            next_rendezvous_check: None,
             redials: HashMap::new(),
             highest_seq: HashMap::new(),
             whispers_seen: HashSet::new(),
@@ -202,6 +216,25 @@ impl Room {
         self.dropped.get(&reason).copied().unwrap_or(0)
     }
 
+    /// Starts a room we just created: nobody can be at the rendezvous id yet, so claim it.
+    pub fn create(&mut self, now: Duration) {
+        self.outputs.push_back(RoomOutput::ClaimRendezvous);
+        self.next_rendezvous_check = Some(now + self.timings.rendezvous_check);
+    }
+
+    /// Whether we hold the rendezvous id now (after a claim, or after losing it).
+    pub fn set_rendezvous_held(&mut self, held: bool, now: Duration) {
+        self.holding_rendezvous = held;
+        if !held {
+            self.next_rendezvous_check = Some(now + self.timings.rendezvous_check);
+        }
+    }
+
+    /// Whether we hold the rendezvous id.
+    pub fn holds_rendezvous(&self) -> bool {
+        self.holding_rendezvous
+    }
+
     /// Joins: dial the rendezvous id and every remembered member.
     pub fn join(&mut self, remembered: &[(PeerId, String)], now: Duration) {
         for (peer, name) in remembered {
@@ -213,12 +246,12 @@ impl Room {
             }
         }
         let rendezvous = self.keys.rendezvous.clone();
-        self.dial(rendezvous);
+        self.dial(rendezvous, now);
         let offline: Vec<PeerId> = self.members.keys().cloned().collect();
         for peer in offline {
-            self.dial(peer);
+            self.dial(peer, now);
         }
-        let _ = now;
+        self.next_rendezvous_check = Some(now + self.timings.rendezvous_check);
     }
 
     /// A data connection for this room opened. `remote` is the broker id on the other end:
@@ -253,6 +286,8 @@ impl Room {
         self.dialing.remove(peer);
         if peer != &self.keys.rendezvous {
             self.schedule_redial(peer.clone(), now);
+        } else if !self.holding_rendezvous {
+            self.outputs.push_back(RoomOutput::ClaimRendezvous);
         }
     }
 
@@ -319,9 +354,25 @@ impl Room {
             .collect();
         for peer in due {
             if self.members.get(&peer).is_some_and(|m| !m.online) {
-                self.dial(peer);
+                self.dial(peer, now);
             } else {
                 self.redials.remove(&peer);
+            }
+        }
+        let stale: Vec<PeerId> = self
+            .dialing
+            .iter()
+            .filter(|(_, since)| now.saturating_sub(**since) >= self.timings.dial_timeout)
+            .map(|(p, _)| p.clone())
+            .collect();
+        for peer in stale {
+            self.handle_dial_failed(&peer, now);
+        }
+        if self.next_rendezvous_check.is_some_and(|t| t <= now) {
+            self.next_rendezvous_check = Some(now + self.timings.rendezvous_check);
+            if !self.holding_rendezvous {
+                let rendezvous = self.keys.rendezvous.clone();
+                self.dial(rendezvous, now);
             }
         }
     }
@@ -336,7 +387,15 @@ impl Room {
             };
             deadline.min(l.last_sent + self.timings.ping_interval)
         });
-        links.chain(self.redials.values().map(|r| r.at)).min()
+        let dials = self
+            .dialing
+            .values()
+            .map(|t| *t + self.timings.dial_timeout);
+        links
+            .chain(self.redials.values().map(|r| r.at))
+            .chain(dials)
+            .chain(self.next_rendezvous_check)
+            .min()
     }
 
     /// The next thing for the glue to do.
@@ -452,8 +511,10 @@ impl Room {
         member.name = name.clone();
         if !member.online {
             member.online = true;
-            self.events
-                .push_back(RoomEvent::MemberOnline { peer: id, name });
+            self.events.push_back(RoomEvent::MemberOnline {
+                peer: id.clone(),
+                name,
+            });
         }
         for (peer, peer_name) in members.into_iter().take(256) {
             if peer == self.me || check_name(&peer_name).is_err() {
@@ -464,8 +525,25 @@ impl Room {
                 online: false,
             });
             if !self.has_link(&peer) {
-                self.dial(peer);
+                self.dial(peer, now);
             }
+        }
+        self.close_duplicates(&id, now);
+    }
+
+    /// Two links to one member (both dialled at once, or a rendezvous call that reached a
+    /// member we already had): both ends keep the link with the smaller id, as link ids
+    /// are the same on both ends, and close the others.
+    fn close_duplicates(&mut self, peer: &PeerId, now: Duration) {
+        let mut ids: Vec<ConnectionId> = self
+            .links
+            .iter()
+            .filter(|(_, l)| l.admitted && &l.peer == peer)
+            .map(|(id, _)| id.clone())
+            .collect();
+        ids.sort();
+        for extra in ids.into_iter().skip(1) {
+            self.close(&extra, now);
         }
     }
 
@@ -587,10 +665,15 @@ impl Room {
         );
     }
 
-    fn dial(&mut self, peer: PeerId) {
-        if peer != self.me && self.dialing.insert(peer.clone()) {
-            self.outputs.push_back(RoomOutput::Connect { peer });
+    fn dial(&mut self, peer: PeerId, now: Duration) {
+        if peer == self.me || self.dialing.contains_key(&peer) {
+            return;
         }
+        if peer == self.keys.rendezvous && self.holding_rendezvous {
+            return;
+        }
+        self.dialing.insert(peer.clone(), now);
+        self.outputs.push_back(RoomOutput::Connect { peer });
     }
 
     fn has_link(&self, peer: &PeerId) -> bool {

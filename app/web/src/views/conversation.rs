@@ -108,7 +108,7 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
             }
             <form class="composer" {onsubmit}>
                 <label for="message-input" class="visually-hidden">{ "Message" }</label>
-                <input id="message-input" ref={input} type="text" maxlength="4000"
+                <input id="message-input" ref={input} type="text" maxlength="2000"
                     placeholder={ if open { "Write a message" } else { "Not connected" } }
                     disabled={!open} autocomplete="off" />
                 <button type="submit" disabled={!open}>{ "Send" }</button>
