@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 
 import { appServer, distDir, localConfig, peerServer } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
-import { connect, join } from './support/app.mjs';
+import { connect, join, openStart } from './support/app.mjs';
 
 let broker, web, d;
 
@@ -72,6 +72,8 @@ test('every control on every screen has an accessible name', async () => {
   await connect(d, 'someone-offline');
   await d.page.getByRole('heading', { name: 'Chat with someone-offline' }).waitFor();
   assert.deepEqual(await unnamed(), [], 'main screen');
+  await openStart(d);
+  assert.deepEqual(await unnamed(), [], 'main screen, start unfolded');
   for (const name of ['Copy your ID', 'Connect', 'Send']) {
     await d.page.getByRole('button', { name }).waitFor();
   }

@@ -9,6 +9,7 @@ pub mod config;
 mod error;
 pub mod protocol;
 pub mod room;
+pub mod rooms_state;
 pub mod state;
 
 pub use config::RuntimeConfig;

@@ -4,6 +4,8 @@
 use peerchat_peerjs::PeerId;
 
 use crate::protocol::{Incoming, TextMessage};
+use crate::room::RoomMessage;
+use crate::rooms_state::RoomView;
 
 /// How our registration with the broker stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +84,15 @@ impl Conversation {
     }
 }
 
+/// What the main area shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    /// A one-to-one conversation.
+    Conversation(PeerId),
+    /// A room, by id.
+    Room(String),
+}
+
 /// Everything the UI shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatState {
@@ -93,8 +104,10 @@ pub struct ChatState {
     pub broker: BrokerStatus,
     /// Conversations, oldest first.
     pub conversations: Vec<Conversation>,
-    /// The conversation on screen.
-    pub active: Option<PeerId>,
+    /// Rooms we are in, oldest first.
+    pub rooms: Vec<RoomView>,
+    /// What is on screen.
+    pub active: Option<Screen>,
 }
 
 impl Default for ChatState {
@@ -104,6 +117,7 @@ impl Default for ChatState {
             my_id: None,
             broker: BrokerStatus::Connecting,
             conversations: Vec::new(),
+            rooms: Vec::new(),
             active: None,
         }
     }
@@ -144,6 +158,37 @@ pub enum Action {
     },
     /// The user opened a conversation.
     Select(PeerId),
+    /// We are in a room now (created, joined by link, or restored at start).
+    RoomJoined {
+        /// The room.
+        room: RoomView,
+        /// Show it now (the user asked for it).
+        focus: bool,
+    },
+    /// A member's presence or name in a room changed.
+    RoomMember {
+        /// The room.
+        room_id: String,
+        /// The member.
+        peer: PeerId,
+        /// Their name, when known.
+        name: Option<String>,
+        /// Connected now.
+        online: bool,
+    },
+    /// A message in a room, ours or another member's.
+    RoomMessage {
+        /// The room.
+        room_id: String,
+        /// The message.
+        message: RoomMessage,
+        /// We wrote it.
+        mine: bool,
+    },
+    /// We left a room.
+    RoomLeft(String),
+    /// The user opened a room.
+    SelectRoom(String),
 }
 
 impl ChatState {
@@ -154,7 +199,27 @@ impl ChatState {
 
     /// The conversation on screen.
     pub fn active_conversation(&self) -> Option<&Conversation> {
-        self.active.as_ref().and_then(|p| self.conversation(p))
+        match &self.active {
+            Some(Screen::Conversation(p)) => self.conversation(p),
+            _ => None,
+        }
+    }
+
+    /// The room on screen.
+    pub fn active_room(&self) -> Option<&RoomView> {
+        match &self.active {
+            Some(Screen::Room(id)) => self.room(id),
+            _ => None,
+        }
+    }
+
+    /// A room we are in.
+    pub fn room(&self, room_id: &str) -> Option<&RoomView> {
+        self.rooms.iter().find(|r| r.room_id == room_id)
+    }
+
+    fn room_mut(&mut self, room_id: &str) -> Option<&mut RoomView> {
+        self.rooms.iter_mut().find(|r| r.room_id == room_id)
     }
 
     fn conversation_mut(&mut self, peer: &PeerId) -> &mut Conversation {
@@ -182,11 +247,50 @@ impl ChatState {
             Action::Broker(status) => self.broker = status,
             Action::Connecting(peer) => {
                 self.conversation_mut(&peer).status = ChannelStatus::Connecting;
-                self.active.get_or_insert(peer);
+                self.active.get_or_insert(Screen::Conversation(peer));
             }
             Action::Select(peer) => {
                 self.conversation_mut(&peer);
-                self.active = Some(peer);
+                self.active = Some(Screen::Conversation(peer));
+            }
+            Action::RoomJoined { room, focus } => {
+                let id = room.room_id.clone();
+                if self.room(&id).is_none() {
+                    self.rooms.push(room);
+                }
+                if focus || self.active.is_none() {
+                    self.active = Some(Screen::Room(id));
+                }
+            }
+            Action::RoomMember {
+                room_id,
+                peer,
+                name,
+                online,
+            } => {
+                if let Some(r) = self.room_mut(&room_id) {
+                    r.set_member(peer, name, online);
+                }
+            }
+            Action::RoomMessage {
+                room_id,
+                message,
+                mine,
+            } => {
+                if let Some(r) = self.room_mut(&room_id) {
+                    r.push(message, mine);
+                }
+            }
+            Action::RoomLeft(room_id) => {
+                self.rooms.retain(|r| r.room_id != room_id);
+                if self.active == Some(Screen::Room(room_id)) {
+                    self.active = None;
+                }
+            }
+            Action::SelectRoom(room_id) => {
+                if self.room(&room_id).is_some() {
+                    self.active = Some(Screen::Room(room_id));
+                }
             }
             Action::PeerUnavailable(peer) => {
                 let c = self.conversation_mut(&peer);
@@ -257,7 +361,7 @@ mod tests {
         let mut s = ChatState::default();
         s.reduce(Action::NameChosen("Alice".into()));
         s.reduce(Action::Connecting(id("bob")));
-        assert_eq!(s.active, Some(id("bob")));
+        assert_eq!(s.active, Some(Screen::Conversation(id("bob"))));
         s.reduce(Action::ChannelOpen(id("bob")));
         let hello = Incoming::Hello { name: "Bob".into() };
         s.reduce(Action::Received {
@@ -310,7 +414,7 @@ mod tests {
         );
         assert_eq!(
             s.active,
-            Some(id("ghost")),
+            Some(Screen::Conversation(id("ghost"))),
             "a new connection does not steal the screen"
         );
     }
@@ -331,5 +435,94 @@ mod tests {
         assert_eq!(c.lines[0].name, "p1");
         assert_eq!(c.dropped, 1);
         assert_eq!(c.status, ChannelStatus::Closed);
+    }
+}
+
+#[cfg(test)]
+mod room_tests {
+    use super::*;
+
+    fn id(s: &str) -> PeerId {
+        PeerId::parse(s).unwrap()
+    }
+
+    fn room(id: &str) -> RoomView {
+        RoomView {
+            room_id: id.into(),
+            name: format!("Room {id}"),
+            public: false,
+            invite: "room=x".into(),
+            members: Vec::new(),
+            lines: Vec::new(),
+        }
+    }
+
+    fn message(author: &str, text: &str, whisper_to: Option<&str>) -> RoomMessage {
+        RoomMessage {
+            author: PeerId::parse(author).unwrap(),
+            name: author.to_uppercase(),
+            text: text.into(),
+            ts: 1,
+            whisper_to: whisper_to.map(|w| PeerId::parse(w).unwrap()),
+        }
+    }
+
+    #[test]
+    fn rooms_track_presence_messages_and_whispers() {
+        let mut s = ChatState::default();
+        s.reduce(Action::RoomJoined {
+            room: room("r1"),
+            focus: true,
+        });
+        let member = |peer: &str, online| Action::RoomMember {
+            room_id: "r1".into(),
+            peer: id(peer),
+            name: Some(peer.to_uppercase()),
+            online,
+        };
+        s.reduce(member("bo", true));
+        s.reduce(member("al", true));
+        s.reduce(member("bo", false));
+        let r = s.active_room().unwrap();
+        assert_eq!(r.online_count(), 2);
+        let names: Vec<&str> = r.members.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["AL", "BO"]);
+        s.reduce(Action::RoomMessage {
+            room_id: "r1".into(),
+            message: message("me", "psst", Some("al")),
+            mine: true,
+        });
+        s.reduce(Action::RoomMessage {
+            room_id: "r1".into(),
+            message: message("al", "hi all", None),
+            mine: false,
+        });
+        let lines = &s.active_room().unwrap().lines;
+        assert_eq!(lines[0].whisper_to.as_deref(), Some("AL"));
+        assert_eq!(lines[0].author, Author::Me);
+        assert_eq!(lines[1].whisper_to, None);
+    }
+
+    #[test]
+    fn restoring_does_not_steal_the_screen_and_leaving_clears_it() {
+        let mut s = ChatState::default();
+        s.reduce(Action::RoomJoined {
+            room: room("r1"),
+            focus: true,
+        });
+        s.reduce(Action::RoomJoined {
+            room: room("r2"),
+            focus: false,
+        });
+        assert_eq!(s.active, Some(Screen::Room("r1".into())));
+        s.reduce(Action::RoomJoined {
+            room: room("r1"),
+            focus: true,
+        });
+        assert_eq!(s.rooms.len(), 2, "joining twice keeps one room");
+        s.reduce(Action::SelectRoom("r2".into()));
+        s.reduce(Action::RoomLeft("r2".into()));
+        assert_eq!(s.active, None);
+        assert_eq!(s.rooms.len(), 1);
     }
 }

@@ -1,17 +1,24 @@
-//! The root component: owns the state, starts the network side once we have a name.
+//! The root component: owns the state, starts the network side once we have a name, and
+//! joins the room of an invite link opened in the address bar.
 
 use std::rc::Rc;
 
-use peerchat_chat::state::{Action, ChatState};
+use peerchat_chat::room::Invite;
+use peerchat_chat::state::{Action, ChatState, Screen};
 use peerchat_peerjs::PeerId;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::identity;
 use crate::net::Node;
 use crate::platform;
-use crate::views::conversation::{ConversationList, ConversationView};
+use crate::views::conversation::ConversationView;
 use crate::views::identity::{ConnectForm, IdCard};
+use crate::views::nav::ChatList;
+use crate::views::room::RoomScreen;
+use crate::views::room_forms::RoomForms;
 use crate::views::setup::NamePrompt;
 use crate::views::status::BrokerBanner;
 
@@ -29,6 +36,18 @@ impl Reducible for AppState {
     }
 }
 
+/// Joins the room of an invite in the address bar, or says why the link is no good.
+fn follow_invite(node: &Node, invite_error: &UseStateHandle<Option<String>>) {
+    match platform::take_invite_from_url() {
+        Some(Ok(invite)) => {
+            invite_error.set(None);
+            node.join_room(invite);
+        }
+        Some(Err(e)) => invite_error.set(Some(format!("This invite link cannot be used: {e}."))),
+        None => {}
+    }
+}
+
 /// The whole app.
 #[function_component]
 pub fn App() -> Html {
@@ -42,6 +61,7 @@ pub fn App() -> Html {
     let node = use_state(|| None::<Node>);
     let broker_host = use_state(String::new);
     let config_error = use_state(|| None::<String>);
+    let invite_error = use_state(|| None::<String>);
 
     {
         let (node, broker_host, config_error) =
@@ -64,14 +84,39 @@ pub fn App() -> Html {
             }
         });
     }
+    {
+        // Invite links: the one the app was opened with, and any opened while it runs.
+        let invite_error = invite_error.clone();
+        use_effect_with((*node).clone(), move |node| {
+            let listener = node.clone().map(|node| {
+                follow_invite(&node, &invite_error);
+                let on_hash =
+                    Closure::<dyn FnMut()>::new(move || follow_invite(&node, &invite_error));
+                if let Some(w) = web_sys::window() {
+                    w.set_onhashchange(Some(on_hash.as_ref().unchecked_ref()));
+                }
+                on_hash
+            });
+            move || {
+                if let Some(w) = web_sys::window() {
+                    w.set_onhashchange(None);
+                }
+                drop(listener);
+            }
+        });
+    }
 
-    let on_name = {
-        let dispatcher = state.dispatcher();
-        Callback::from(move |name: String| {
-            identity::save_name(&name);
-            dispatcher.dispatch(Action::NameChosen(name));
+    // Each control's action runs on the node once it has started.
+    let node_action = |f: fn(&Node, String)| {
+        let node = node.clone();
+        Callback::from(move |arg: String| {
+            if let Some(n) = node.as_ref() {
+                f(n, arg);
+            }
         })
     };
+    let on_create = node_action(|n, name| n.create_room(&name));
+    let on_leave = node_action(|n, room| n.leave_room(&room));
     let on_connect = {
         let node = node.clone();
         Callback::from(move |peer: PeerId| {
@@ -80,11 +125,12 @@ pub fn App() -> Html {
             }
         })
     };
-    let on_send = {
+    let on_join = {
         let node = node.clone();
-        Callback::from(move |(peer, text): (PeerId, String)| match node.as_ref() {
-            Some(n) => n.send_text(&peer, &text),
-            None => Err("Still starting up; try again in a moment.".to_owned()),
+        Callback::from(move |invite: Invite| {
+            if let Some(n) = node.as_ref() {
+                n.join_room(invite);
+            }
         })
     };
     let on_retry = {
@@ -95,12 +141,40 @@ pub fn App() -> Html {
             }
         })
     };
+    let on_send = {
+        let node = node.clone();
+        Callback::from(move |(peer, text): (PeerId, String)| match node.as_ref() {
+            Some(n) => n.send_text(&peer, &text),
+            None => Err("Still starting up; try again in a moment.".to_owned()),
+        })
+    };
+    let on_room_send = {
+        let node = node.clone();
+        Callback::from(move |(room, to, text): (String, Option<PeerId>, String)| {
+            match node.as_ref() {
+                Some(n) => n.send_room_text(&room, to.as_ref(), &text),
+                None => Err("Still starting up; try again in a moment.".to_owned()),
+            }
+        })
+    };
     let on_select = {
         let dispatcher = state.dispatcher();
-        Callback::from(move |peer: PeerId| dispatcher.dispatch(Action::Select(peer)))
+        Callback::from(move |screen: Screen| {
+            dispatcher.dispatch(match screen {
+                Screen::Conversation(peer) => Action::Select(peer),
+                Screen::Room(room) => Action::SelectRoom(room),
+            })
+        })
     };
 
     let s = &state.0;
+    let on_name = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |name: String| {
+            identity::save_name(&name);
+            dispatcher.dispatch(Action::NameChosen(name));
+        })
+    };
     let body = match &s.my_name {
         None => html! { <NamePrompt on_submit={on_name} /> },
         Some(name) => html! {
@@ -109,20 +183,32 @@ pub fn App() -> Html {
                 if let Some(err) = config_error.as_ref() {
                     <p class="banner error" role="alert">{ err.clone() }</p>
                 }
+                if let Some(err) = invite_error.as_ref() {
+                    <p class="banner error" role="alert">{ err.clone() }</p>
+                }
                 if !broker_host.is_empty() {
                     <BrokerBanner status={s.broker.clone()} host={(*broker_host).clone()} {on_retry} />
                 }
                 if let Some(id) = &s.my_id {
-                    <IdCard id={id.clone()} />
-                    <ConnectForm my_id={id.clone()} {on_connect} />
+                    // Folded away while a chat is on screen, so the chat gets the room.
+                    <details class="start" open={s.active.is_none()}>
+                        <summary>{ "Start a chat" }</summary>
+                        <IdCard id={id.clone()} />
+                        <ConnectForm my_id={id.clone()} {on_connect} />
+                        <RoomForms {on_create} {on_join} />
+                    </details>
                 }
-                <ConversationList
+                <ChatList
+                    rooms={s.rooms.clone()}
                     conversations={s.conversations.clone()}
                     active={s.active.clone()}
                     {on_select}
                 />
                 if let Some(c) = s.active_conversation() {
                     <ConversationView conversation={c.clone()} {on_send} />
+                }
+                if let Some(r) = s.active_room() {
+                    <RoomScreen room={r.clone()} on_send={on_room_send} {on_leave} />
                 }
             </>
         },

@@ -7,6 +7,7 @@ mod app;
 pub mod identity;
 mod net;
 pub mod platform;
+mod saved_rooms;
 mod views;
 
 /// Mounts the app on the page's body.

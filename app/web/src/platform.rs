@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use peerchat_chat::room::{Invite, InviteError};
 use peerchat_chat::RuntimeConfig;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -60,4 +61,39 @@ pub async fn load_config() -> Result<RuntimeConfig, String> {
         .and_then(|t| t.as_string())
         .ok_or("config.json could not be read")?;
     RuntimeConfig::parse(&text).map_err(|e| e.to_string())
+}
+
+/// Lowercase hex of some bytes (message ids).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The full invite link for a room's fragment, on this app's own address.
+pub fn invite_url(fragment: &str) -> String {
+    let location = web_sys::window().map(|w| w.location());
+    let base = location
+        .map(|l| {
+            format!(
+                "{}{}",
+                l.origin().unwrap_or_default(),
+                l.pathname().unwrap_or_default()
+            )
+        })
+        .unwrap_or_default();
+    format!("{base}#{fragment}")
+}
+
+/// Takes an invite out of the address bar, if there is one, and clears it from there so
+/// the secret does not linger on screen or in a screenshot.
+pub fn take_invite_from_url() -> Option<Result<Invite, InviteError>> {
+    let window = web_sys::window()?;
+    let hash = window.location().hash().ok()?;
+    if hash.trim_start_matches('#').is_empty() {
+        return None;
+    }
+    if let Ok(history) = window.history() {
+        let path = window.location().pathname().unwrap_or_default();
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
+    }
+    Some(Invite::parse_fragment(&hash))
 }

@@ -31,7 +31,14 @@ export async function myId(device) {
   return id;
 }
 
+/** Unfolds "Start a chat" (folded while a chat is on screen). */
+export async function openStart(device) {
+  const start = device.page.locator('details.start');
+  if ((await start.getAttribute('open')) === null) await start.locator('summary').click();
+}
+
 export async function connect(device, id) {
+  await openStart(device);
   await device.page.getByRole('textbox', { name: "Friend's ID" }).fill(id);
   await device.page.getByRole('button', { name: 'Connect' }).click();
 }

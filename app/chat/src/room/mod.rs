@@ -10,4 +10,4 @@ mod secret;
 pub use frames::{RoomFrame, RoomText, Whisper};
 pub use mesh::{DropReason, Member, Room, RoomEvent, RoomMessage, RoomOutput, RoomTimings};
 pub use seal::{SealError, Sealed};
-pub use secret::{Invite, InviteError, RoomKeys, RoomSecret};
+pub use secret::{check_room_name, Invite, InviteError, RoomKeys, RoomSecret, MAX_ROOM_NAME_CHARS};

@@ -160,15 +160,7 @@ impl Invite {
                 _ => {}
             }
         }
-        let check = |s: String| {
-            let s = s.trim().to_owned();
-            let len = s.chars().count();
-            if len == 0 || len > MAX_ROOM_NAME_CHARS || s.chars().any(char::is_control) {
-                Err(InviteError::BadName)
-            } else {
-                Ok(s)
-            }
-        };
+        let check = |s: String| check_room_name(&s);
         match (secret, topic) {
             (Some(encoded), _) => {
                 let bytes = URL_SAFE_NO_PAD
@@ -185,6 +177,17 @@ impl Invite {
             }),
             (None, None) => Err(InviteError::NoRoom),
         }
+    }
+}
+
+/// Trims and checks a room name or topic.
+pub fn check_room_name(name: &str) -> Result<String, InviteError> {
+    let name = name.trim();
+    let len = name.chars().count();
+    if len == 0 || len > MAX_ROOM_NAME_CHARS || name.chars().any(char::is_control) {
+        Err(InviteError::BadName)
+    } else {
+        Ok(name.to_owned())
     }
 }
 

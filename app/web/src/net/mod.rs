@@ -2,8 +2,10 @@
 //! one `RTCPeerConnection` per data connection. It moves bytes and events; every decision
 //! is made in `peerchat-peerjs` or `peerchat-chat`.
 
+mod direct;
 mod link;
 mod node;
+mod rooms;
 mod socket;
 
 pub use node::Node;

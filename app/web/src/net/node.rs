@@ -1,15 +1,15 @@
-//! Drives a [`Session`] and the data connections it sets up.
+//! Drives the broker sessions (our own id, plus the rendezvous ids of rooms we hold) and
+//! the data connections they set up; routes each connection to a conversation or a room.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
-use peerchat_chat::config::IceServer;
-use peerchat_chat::protocol::{self, ChatFrame, Incoming, TextMessage};
+use peerchat_chat::room::Invite;
 use peerchat_chat::state::{Action, BrokerStatus};
 use peerchat_chat::RuntimeConfig;
-use peerchat_peerjs::data::{self, ChannelFrame, Refusal};
+use peerchat_peerjs::data::{self, Refusal};
 use peerchat_peerjs::wire::{
     AnswerPayload, CandidatePayload, ConnectionType, OfferPayload, SessionDescription,
 };
@@ -19,12 +19,13 @@ use web_sys::RtcSdpType;
 use yew::Callback;
 
 use super::link::{self, Link, LinkEvent};
+use super::rooms::RoomRuntime;
 use super::socket::{Socket, SocketEvent};
 use crate::identity::Identity;
-use crate::platform::{monotonic_now, random, wall_ms};
+use crate::platform::{monotonic_now, random};
 
-/// Time the refusal message gets to reach a peer before the connection is closed.
-const REFUSAL_GRACE_MS: u32 = 1_000;
+/// Time a closing channel gets to tell the other end before its connection is dropped.
+const CLOSE_GRACE_MS: u32 = 1_000;
 
 /// A handle on the running network side of the app.
 #[derive(Clone)]
@@ -38,26 +39,62 @@ impl PartialEq for Node {
     }
 }
 
-struct Entry {
-    peer: PeerId,
-    link: Link,
-    refusal: Option<Refusal>,
+/// Which broker registration a connection is signalled through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Via {
+    /// Our own id.
+    Main,
+    /// The rendezvous id of the room with this id.
+    Rendezvous(String),
 }
 
-struct Inner {
-    weak: Weak<RefCell<Inner>>,
-    session: Session,
-    dispatch: Callback<Action>,
-    name: String,
-    ice_servers: Vec<IceServer>,
+/// What a connection is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Purpose {
+    /// A one-to-one conversation.
+    Direct,
+    /// A room, by id.
+    Room(String),
+}
+
+pub(super) struct Entry {
+    pub peer: PeerId,
+    pub link: Link,
+    pub via: Via,
+    pub purpose: Purpose,
+    pub refusal: Option<Refusal>,
+    pub opened: bool,
+}
+
+pub(super) struct Slot {
+    pub session: Session,
     socket: Option<Socket>,
-    links: HashMap<ConnectionId, Entry>,
-    timer: Option<Timeout>,
-    seq: u64,
 }
 
-/// Runs `f` on the node if it still exists, then lets the session's outputs flow.
-fn with(weak: &Weak<RefCell<Inner>>, f: impl FnOnce(&mut Inner)) {
+impl Slot {
+    pub fn new(session: Session) -> Self {
+        Self {
+            session,
+            socket: None,
+        }
+    }
+}
+
+pub(super) struct Inner {
+    pub weak: Weak<RefCell<Inner>>,
+    pub dispatch: Callback<Action>,
+    pub name: String,
+    pub config: RuntimeConfig,
+    pub main: Slot,
+    pub rendezvous: HashMap<String, Slot>,
+    pub links: HashMap<ConnectionId, Entry>,
+    pub rooms: HashMap<String, RoomRuntime>,
+    timer: Option<Timeout>,
+    pub seq: u64,
+}
+
+/// Runs `f` on the node if it still exists, then lets every output flow.
+pub(super) fn with(weak: &Weak<RefCell<Inner>>, f: impl FnOnce(&mut Inner)) {
     if let Some(rc) = weak.upgrade() {
         let mut inner = rc.borrow_mut();
         f(&mut inner);
@@ -66,7 +103,7 @@ fn with(weak: &Weak<RefCell<Inner>>, f: impl FnOnce(&mut Inner)) {
 }
 
 impl Node {
-    /// Registers with the broker and starts accepting connections.
+    /// Registers with the broker, rejoins saved rooms, and starts accepting connections.
     pub fn start(
         config: RuntimeConfig,
         identity: Identity,
@@ -74,61 +111,102 @@ impl Node {
         dispatch: Callback<Action>,
     ) -> Self {
         let session = Session::new(SessionConfig::new(
-            config.broker,
+            config.broker.clone(),
             identity.id,
             identity.token,
         ));
         let inner = Rc::new_cyclic(|weak| {
             RefCell::new(Inner {
                 weak: weak.clone(),
-                session,
                 dispatch,
                 name,
-                ice_servers: config.ice_servers,
-                socket: None,
+                config,
+                main: Slot::new(session),
+                rendezvous: HashMap::new(),
                 links: HashMap::new(),
+                rooms: HashMap::new(),
                 timer: None,
                 seq: 0,
             })
         });
-        with(&Rc::downgrade(&inner), |n| n.session.start(monotonic_now()));
-        Self { inner }
+        let node = Self { inner };
+        node.with(|n| {
+            n.main.session.start(monotonic_now());
+            n.restore_rooms();
+        });
+        node
+    }
+
+    fn with(&self, f: impl FnOnce(&mut Inner)) {
+        with(&Rc::downgrade(&self.inner), f);
     }
 
     /// Opens a conversation with `peer`.
     pub fn connect(&self, peer: PeerId) {
-        with(&Rc::downgrade(&self.inner), |n| n.connect(peer));
+        self.with(|n| n.connect(peer));
     }
 
     /// Sends a chat message to `peer`; the error says what the user can do.
     pub fn send_text(&self, peer: &PeerId, text: &str) -> Result<(), String> {
         let mut result = Ok(());
-        with(&Rc::downgrade(&self.inner), |n| {
-            result = n.send_text(peer, text)
-        });
+        self.with(|n| result = n.send_text(peer, text));
+        result
+    }
+
+    /// Creates a private room and shows it.
+    pub fn create_room(&self, name: &str) {
+        self.with(|n| n.create_room(name));
+    }
+
+    /// Joins (or shows) the room an invite is for.
+    pub fn join_room(&self, invite: Invite) {
+        self.with(|n| n.enter_room(invite, true, super::rooms::Entrance::Join(&[])));
+    }
+
+    /// Leaves a room for good on this device.
+    pub fn leave_room(&self, room_id: &str) {
+        self.with(|n| n.leave_room(room_id));
+    }
+
+    /// Sends a message to a room, or privately to one member of it.
+    pub fn send_room_text(
+        &self,
+        room_id: &str,
+        to: Option<&PeerId>,
+        text: &str,
+    ) -> Result<(), String> {
+        let mut result = Ok(());
+        self.with(|n| result = n.send_room_text(room_id, to, text));
         result
     }
 
     /// Tries the broker again after a rejection.
     pub fn retry(&self) {
-        with(&Rc::downgrade(&self.inner), |n| {
+        self.with(|n| {
             n.dispatch.emit(Action::Broker(BrokerStatus::Connecting));
-            n.session.start(monotonic_now());
+            n.main.session.start(monotonic_now());
         });
     }
 }
 
 impl Inner {
+    pub(super) fn slot_mut(&mut self, via: &Via) -> Option<&mut Slot> {
+        match via {
+            Via::Main => Some(&mut self.main),
+            Via::Rendezvous(room) => self.rendezvous.get_mut(room),
+        }
+    }
+
     fn pump(&mut self) {
         loop {
-            let mut progressed = false;
-            while let Some(t) = self.session.poll_transmit() {
-                progressed = true;
-                self.transmit(t);
+            let mut progressed = self.pump_slot(&Via::Main);
+            let held: Vec<String> = self.rendezvous.keys().cloned().collect();
+            for room in held {
+                progressed |= self.pump_slot(&Via::Rendezvous(room));
             }
-            while let Some(e) = self.session.poll_event() {
-                progressed = true;
-                self.on_session_event(e);
+            let rooms: Vec<String> = self.rooms.keys().cloned().collect();
+            for room in rooms {
+                progressed |= self.pump_room(&room);
             }
             if !progressed {
                 break;
@@ -137,58 +215,111 @@ impl Inner {
         self.arm_timer();
     }
 
+    fn pump_slot(&mut self, via: &Via) -> bool {
+        let mut progressed = false;
+        loop {
+            let Some(slot) = self.slot_mut(via) else {
+                return progressed;
+            };
+            if let Some(t) = slot.session.poll_transmit() {
+                self.transmit(via, t);
+            } else if let Some(e) = slot.session.poll_event() {
+                self.on_session_event(via, e);
+            } else {
+                return progressed;
+            }
+            progressed = true;
+        }
+    }
+
     fn arm_timer(&mut self) {
-        self.timer = self.session.poll_timeout().map(|due| {
+        let sessions = std::iter::once(&self.main)
+            .chain(self.rendezvous.values())
+            .filter_map(|s| s.session.poll_timeout());
+        let rooms = self.rooms.values().filter_map(|r| r.room.poll_timeout());
+        self.timer = sessions.chain(rooms).min().map(|due| {
             let wait = due.saturating_sub(monotonic_now());
             let weak = self.weak.clone();
             Timeout::new(wait.as_millis() as u32, move || {
-                with(&weak, |n| n.session.handle_timeout(monotonic_now()))
+                with(&weak, Inner::on_timer)
             })
         });
     }
 
-    fn transmit(&mut self, t: Transmit) {
+    fn on_timer(&mut self) {
+        let now = monotonic_now();
+        for slot in std::iter::once(&mut self.main).chain(self.rendezvous.values_mut()) {
+            if slot.session.poll_timeout().is_some_and(|t| t <= now) {
+                slot.session.handle_timeout(now);
+            }
+        }
+        for r in self.rooms.values_mut() {
+            if r.room.poll_timeout().is_some_and(|t| t <= now) {
+                r.room.handle_timeout(now);
+            }
+        }
+    }
+
+    fn transmit(&mut self, via: &Via, t: Transmit) {
+        let weak = self.weak.clone();
+        let Some(slot) = self.slot_mut(via) else {
+            return;
+        };
         match t {
             Transmit::Connect { url } => {
-                self.socket = None;
-                let weak = self.weak.clone();
-                self.socket = Socket::open(&url, move |e| with(&weak, |n| n.on_socket(e)));
-                if self.socket.is_none() {
-                    self.session.handle_socket_closed(monotonic_now());
+                slot.socket = None;
+                let route = via.clone();
+                slot.socket = Socket::open(&url, move |e| with(&weak, |n| n.on_socket(&route, e)));
+                if slot.socket.is_none() {
+                    slot.session.handle_socket_closed(monotonic_now());
                 }
             }
             Transmit::Frame(text) => {
-                if let Some(s) = &self.socket {
+                if let Some(s) = &slot.socket {
                     s.send(&text);
                 }
             }
-            Transmit::Disconnect => self.socket = None,
+            Transmit::Disconnect => slot.socket = None,
         }
     }
 
-    fn on_socket(&mut self, e: SocketEvent) {
+    fn on_socket(&mut self, via: &Via, e: SocketEvent) {
         let now = monotonic_now();
+        let Some(slot) = self.slot_mut(via) else {
+            return;
+        };
         match e {
-            SocketEvent::Open => self.session.handle_socket_open(now),
+            SocketEvent::Open => slot.session.handle_socket_open(now),
             SocketEvent::Text(text) => {
                 // A frame we cannot read is counted by the session and otherwise ignored.
-                let _ = self.session.handle_frame(&text, now);
+                let _ = slot.session.handle_frame(&text, now);
             }
             SocketEvent::Closed => {
-                self.socket = None;
-                self.session.handle_socket_closed(now);
+                slot.socket = None;
+                slot.session.handle_socket_closed(now);
             }
         }
     }
 
-    fn on_session_event(&mut self, e: Event) {
+    fn on_session_event(&mut self, via: &Via, e: Event) {
+        if let Via::Rendezvous(room) = via {
+            if let Some(held) = match &e {
+                Event::Registered { .. } => Some(true),
+                Event::Rejected(_) => Some(false),
+                _ => None,
+            } {
+                return self.on_rendezvous_claim(room, held);
+            }
+        }
         match e {
             Event::Registered { .. } => self.dispatch.emit(Action::Broker(BrokerStatus::Online)),
             Event::BrokerUnreachable { attempt, retry_in } => {
-                self.dispatch.emit(Action::Broker(BrokerStatus::Retrying {
-                    attempt,
-                    retry_in_secs: retry_in.as_secs().max(1),
-                }))
+                if *via == Via::Main {
+                    self.dispatch.emit(Action::Broker(BrokerStatus::Retrying {
+                        attempt,
+                        retry_in_secs: retry_in.as_secs().max(1),
+                    }))
+                }
             }
             Event::Rejected(Rejection::IdTaken) => {
                 self.dispatch.emit(Action::Broker(BrokerStatus::IdTaken))
@@ -196,7 +327,7 @@ impl Inner {
             Event::Rejected(Rejection::Refused(msg)) => self
                 .dispatch
                 .emit(Action::Broker(BrokerStatus::Refused(msg))),
-            Event::Offer { src, payload } => self.on_offer(src, payload),
+            Event::Offer { src, payload } => self.on_offer(via, src, payload),
             Event::Answer { src, payload } => self.on_answer(src, payload),
             Event::Candidate { src, payload } => {
                 if let Some(entry) = self.links.get(&payload.connection_id) {
@@ -206,33 +337,36 @@ impl Inner {
                 }
             }
             Event::PeerUnavailable { peer } => {
-                self.drop_pending_links(&peer);
-                self.dispatch.emit(Action::PeerUnavailable(peer));
+                let direct = self.drop_pending_links(&peer);
+                if direct {
+                    self.dispatch.emit(Action::PeerUnavailable(peer));
+                }
             }
             Event::PeerLeft { peer } => {
-                self.drop_pending_links(&peer);
-                if !self.has_open_link(&peer) {
+                let direct = self.drop_pending_links(&peer);
+                if direct && !self.has_open_direct_link(&peer) {
                     self.dispatch.emit(Action::ChannelClosed(peer));
                 }
             }
         }
     }
 
-    fn connect(&mut self, peer: PeerId) {
-        self.dispatch.emit(Action::Select(peer.clone()));
-        if self.has_open_link(&peer) {
-            return;
-        }
-        self.dispatch.emit(Action::Connecting(peer.clone()));
+    /// Dials `peer`: creates the connection and its data channel, then sends the offer.
+    pub(super) fn dial(&mut self, peer: PeerId, purpose: Purpose) {
         let conn = ConnectionId::from_random(random());
-        let Some(pc) = self.add_link(&peer, &conn, Some(conn.as_str()), None) else {
+        let metadata = match &purpose {
+            Purpose::Room(room) => Some(serde_json::json!({ "room": room })),
+            Purpose::Direct => None,
+        };
+        let Some(pc) = self.add_link(&peer, &conn, Via::Main, purpose, Some(conn.as_str()), None)
+        else {
             return;
         };
         let weak = self.weak.clone();
         spawn_local(async move {
             let offer = link::make_offer(&pc).await;
             with(&weak, |n| match offer {
-                Ok(sdp) => n.session.send_offer(
+                Ok(sdp) => n.main.session.send_offer(
                     peer,
                     OfferPayload {
                         sdp: SessionDescription {
@@ -244,52 +378,70 @@ impl Inner {
                         connection_id: conn,
                         reliable: Some(true),
                         serialization: Some("json".into()),
-                        metadata: None,
+                        metadata,
                     },
                 ),
-                Err(_) => {
-                    n.drop_link(&conn);
-                }
+                Err(_) => n.link_failed(&conn),
             });
         });
     }
 
-    fn on_offer(&mut self, src: PeerId, offer: OfferPayload) {
+    fn on_offer(&mut self, via: &Via, src: PeerId, offer: OfferPayload) {
         let refusal = data::check_offer(&offer).err();
         // A call has no data channel to explain ourselves on; we just do not answer.
         if refusal == Some(Refusal::MediaCall) || self.links.contains_key(&offer.connection_id) {
             return;
         }
+        let room = offer
+            .metadata
+            .as_ref()
+            .and_then(|m| m.get("room"))
+            .and_then(|r| r.as_str());
+        let purpose = match (via, room) {
+            (Via::Rendezvous(room), _) => Purpose::Room(room.clone()),
+            (Via::Main, Some(room)) if self.rooms.contains_key(room) => {
+                Purpose::Room(room.to_owned())
+            }
+            // A member dialling a room we left: not ours to answer.
+            (Via::Main, Some(_)) => return,
+            (Via::Main, None) => Purpose::Direct,
+        };
         let conn = offer.connection_id.clone();
-        let Some(pc) = self.add_link(&src, &conn, None, refusal.clone()) else {
+        let direct = purpose == Purpose::Direct && refusal.is_none();
+        let Some(pc) = self.add_link(&src, &conn, via.clone(), purpose, None, refusal) else {
             return;
         };
-        if refusal.is_none() {
+        if direct {
             self.dispatch.emit(Action::Connecting(src.clone()));
         }
         let weak = self.weak.clone();
         spawn_local(async move {
             let answer = async {
                 link::apply_remote(&pc, RtcSdpType::Offer, &offer.sdp.sdp).await?;
-                with(&weak, |n| n.session.remote_description_applied(&src, &conn));
+                with(&weak, |n| n.remote_description_applied(&src, &conn));
                 link::make_answer(&pc).await
             }
             .await;
             with(&weak, |n| match answer {
-                Ok(sdp) => n.session.send_answer(
-                    src,
-                    AnswerPayload {
-                        sdp: SessionDescription {
-                            sdp,
-                            kind: "answer".into(),
-                        },
-                        connection_type: ConnectionType::Data,
-                        connection_id: conn,
-                    },
-                ),
-                Err(_) => {
-                    n.drop_link(&conn);
+                Ok(sdp) => {
+                    let Some(via) = n.links.get(&conn).map(|e| e.via.clone()) else {
+                        return;
+                    };
+                    if let Some(slot) = n.slot_mut(&via) {
+                        slot.session.send_answer(
+                            src,
+                            AnswerPayload {
+                                sdp: SessionDescription {
+                                    sdp,
+                                    kind: "answer".into(),
+                                },
+                                connection_type: ConnectionType::Data,
+                                connection_id: conn,
+                            },
+                        );
+                    }
                 }
+                Err(_) => n.link_failed(&conn),
             });
         });
     }
@@ -304,24 +456,33 @@ impl Inner {
         spawn_local(async move {
             let applied = link::apply_remote(&pc, RtcSdpType::Answer, &answer.sdp.sdp).await;
             with(&weak, |n| match applied {
-                Ok(()) => n.session.remote_description_applied(&src, &conn),
-                Err(_) => {
-                    n.drop_link(&conn);
-                }
+                Ok(()) => n.remote_description_applied(&src, &conn),
+                Err(_) => n.link_failed(&conn),
             });
         });
+    }
+
+    fn remote_description_applied(&mut self, peer: &PeerId, conn: &ConnectionId) {
+        let Some(via) = self.links.get(conn).map(|e| e.via.clone()) else {
+            return;
+        };
+        if let Some(slot) = self.slot_mut(&via) {
+            slot.session.remote_description_applied(peer, conn);
+        }
     }
 
     fn add_link(
         &mut self,
         peer: &PeerId,
         conn: &ConnectionId,
+        via: Via,
+        purpose: Purpose,
         label: Option<&str>,
         refusal: Option<Refusal>,
     ) -> Option<web_sys::RtcPeerConnection> {
         let weak = self.weak.clone();
         let id = conn.clone();
-        let link = Link::new(&self.ice_servers, label, move |e| {
+        let link = Link::new(&self.config.ice_servers, label, move |e| {
             with(&weak, |n| n.on_link_event(&id, e))
         })
         .ok()?;
@@ -331,121 +492,109 @@ impl Inner {
             Entry {
                 peer: peer.clone(),
                 link,
+                via,
+                purpose,
                 refusal,
+                opened: false,
             },
         );
         Some(pc)
     }
 
     fn on_link_event(&mut self, conn: &ConnectionId, e: LinkEvent) {
-        let Some(entry) = self.links.get(conn) else {
+        let Some(entry) = self.links.get_mut(conn) else {
             return;
         };
-        let peer = entry.peer.clone();
         match e {
-            LinkEvent::Candidate(candidate) => self.session.send_candidate(
-                peer,
-                CandidatePayload {
-                    candidate,
-                    connection_type: ConnectionType::Data,
-                    connection_id: conn.clone(),
-                },
-            ),
-            LinkEvent::Open => match entry.refusal.as_ref().and_then(Refusal::frame) {
-                Some(frame) => {
-                    entry.link.send(&frame);
-                    let weak = self.weak.clone();
-                    let conn = conn.clone();
-                    Timeout::new(REFUSAL_GRACE_MS, move || {
-                        with(&weak, |n| {
-                            if let Some(e) = n.links.get(&conn) {
-                                e.link.close_channel();
-                            }
-                        })
-                    })
-                    .forget();
+            LinkEvent::Candidate(candidate) => {
+                let (peer, via) = (entry.peer.clone(), entry.via.clone());
+                if let Some(slot) = self.slot_mut(&via) {
+                    slot.session.send_candidate(
+                        peer,
+                        CandidatePayload {
+                            candidate,
+                            connection_type: ConnectionType::Data,
+                            connection_id: conn.clone(),
+                        },
+                    );
                 }
-                None => {
-                    let hello = ChatFrame::hello(&self.name)
-                        .encode()
-                        .expect("a checked name fits one frame");
-                    entry.link.send(&ChannelFrame::Binary(hello));
-                    self.dispatch.emit(Action::ChannelOpen(peer));
+            }
+            LinkEvent::Open => {
+                entry.opened = true;
+                match entry.purpose.clone() {
+                    Purpose::Direct => self.on_direct_open(conn),
+                    Purpose::Room(room) => self.on_room_link_open(&room, conn),
                 }
+            }
+            LinkEvent::Frame(frame) => match entry.purpose.clone() {
+                Purpose::Direct => self.on_direct_frame(conn, frame),
+                Purpose::Room(room) => self.on_room_link_frame(&room, conn, &frame),
             },
-            LinkEvent::Frame(_) if entry.refusal.is_some() => {}
-            LinkEvent::Frame(frame) => match protocol::interpret(&frame, wall_ms()) {
-                Ok(Incoming::Close) => self.close_link(conn),
-                Ok(incoming) => self.dispatch.emit(Action::Received { peer, incoming }),
-                Err(_) => self.dispatch.emit(Action::Dropped(peer)),
-            },
-            LinkEvent::Closed => self.close_link(conn),
+            LinkEvent::Closed => self.link_failed(conn),
         }
     }
 
-    fn send_text(&mut self, peer: &PeerId, text: &str) -> Result<(), String> {
-        protocol::check_text(text).map_err(|e| e.to_string())?;
-        let message = TextMessage {
-            id: hex(&random::<12>()),
-            seq: self.seq + 1,
-            ts: wall_ms(),
-            text: text.to_owned(),
-        };
-        let bytes = ChatFrame::Text(message.clone())
-            .encode()
-            .map_err(|e| e.to_string())?;
-        let sent = self
-            .links
-            .values()
-            .filter(|e| &e.peer == peer && e.refusal.is_none())
-            .any(|e| e.link.send(&ChannelFrame::Binary(bytes.clone())));
-        if !sent {
-            return Err("Not connected: press Connect to reach your friend again.".into());
-        }
-        self.seq += 1;
-        self.dispatch.emit(Action::Sent {
-            peer: peer.clone(),
-            message,
-        });
-        Ok(())
-    }
-
-    /// A connection ended: forget it and tell the UI when it was the last one to that peer.
-    fn close_link(&mut self, conn: &ConnectionId) {
+    /// A connection closed or could not be set up: forget it and tell its owner.
+    pub(super) fn link_failed(&mut self, conn: &ConnectionId) {
         let Some(entry) = self.drop_link(conn) else {
             return;
         };
-        if entry.refusal.is_none() && !self.has_open_link(&entry.peer) {
-            self.dispatch
-                .emit(Action::ChannelClosed(entry.peer.clone()));
+        match &entry.purpose {
+            Purpose::Direct => {
+                if entry.refusal.is_none() && !self.has_open_direct_link(&entry.peer) {
+                    self.dispatch
+                        .emit(Action::ChannelClosed(entry.peer.clone()));
+                }
+            }
+            Purpose::Room(room) => self.on_room_link_gone(room, conn, &entry),
+        }
+    }
+
+    /// Closes a connection on purpose: the channel is closed first so the other end
+    /// hears of it, and the connection itself a moment later.
+    pub(super) fn retire_link(&mut self, conn: &ConnectionId) {
+        if let Some(entry) = self.drop_link(conn) {
+            entry.link.close_channel();
+            Timeout::new(CLOSE_GRACE_MS, move || drop(entry)).forget();
         }
     }
 
     fn drop_link(&mut self, conn: &ConnectionId) -> Option<Entry> {
         let entry = self.links.remove(conn)?;
-        self.session.forget_connection(&entry.peer, conn);
+        let via = entry.via.clone();
+        if let Some(slot) = self.slot_mut(&via) {
+            slot.session.forget_connection(&entry.peer, conn);
+        }
         Some(entry)
     }
 
-    fn drop_pending_links(&mut self, peer: &PeerId) {
+    /// Drops connections to `peer` that never opened (the broker says it is not there).
+    /// Returns whether one of them was a conversation the user is waiting on.
+    fn drop_pending_links(&mut self, peer: &PeerId) -> bool {
         let pending: Vec<ConnectionId> = self
             .links
             .iter()
-            .filter(|(_, e)| &e.peer == peer && !e.link.is_open())
+            .filter(|(_, e)| &e.peer == peer && !e.opened)
             .map(|(c, _)| c.clone())
             .collect();
+        let mut direct = false;
         for conn in pending {
-            self.drop_link(&conn);
+            if let Some(entry) = self.drop_link(&conn) {
+                match &entry.purpose {
+                    Purpose::Direct => direct = true,
+                    Purpose::Room(room) => self.on_room_link_gone(room, &conn, &entry),
+                }
+            }
         }
+        direct
     }
 
-    fn has_open_link(&self, peer: &PeerId) -> bool {
-        self.links
-            .values()
-            .any(|e| &e.peer == peer && e.refusal.is_none() && e.link.is_open())
+    pub(super) fn has_open_direct_link(&self, peer: &PeerId) -> bool {
+        self.links.values().any(|e| {
+            &e.peer == peer
+                && e.purpose == Purpose::Direct
+                && e.refusal.is_none()
+                && e.link.is_open()
+        })
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

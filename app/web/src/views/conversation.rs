@@ -1,44 +1,11 @@
-//! The open conversation, and the list to switch between conversations.
+//! The open one-to-one conversation.
 
 use peerchat_chat::state::{Author, ChannelStatus, Conversation};
 use peerchat_peerjs::PeerId;
 use yew::prelude::*;
 
-use super::take_input;
+use super::{take_input, use_scroll_to_end};
 use crate::platform::local_hh_mm;
-
-/// Props of [`ConversationList`].
-#[derive(Properties, PartialEq)]
-pub struct ConversationListProps {
-    /// All conversations.
-    pub conversations: Vec<Conversation>,
-    /// The one on screen.
-    pub active: Option<PeerId>,
-    /// Switch to a conversation.
-    pub on_select: Callback<PeerId>,
-}
-
-/// Buttons to switch conversations; hidden while there is only one.
-#[function_component]
-pub fn ConversationList(props: &ConversationListProps) -> Html {
-    if props.conversations.len() < 2 {
-        return html! {};
-    }
-    html! {
-        <nav class="conversations" aria-label="Conversations">
-            { for props.conversations.iter().map(|c| {
-                let peer = c.peer.clone();
-                let current = props.active.as_ref() == Some(&c.peer);
-                let onclick = props.on_select.reform(move |_| peer.clone());
-                html! {
-                    <button type="button" aria-current={current.then_some("true")} {onclick}>
-                        { c.display_name().to_owned() }
-                    </button>
-                }
-            }) }
-        </nav>
-    }
-}
 
 /// Props of [`ConversationView`].
 #[derive(Properties, PartialEq)]
@@ -54,17 +21,8 @@ pub struct ConversationViewProps {
 pub fn ConversationView(props: &ConversationViewProps) -> Html {
     let c = &props.conversation;
     let input = use_node_ref();
-    let list = use_node_ref();
+    let list = use_scroll_to_end(c.lines.len());
     let error = use_state(|| None::<String>);
-    {
-        // Keep the newest message in view as messages arrive.
-        let list = list.clone();
-        use_effect_with(c.lines.len(), move |_| {
-            if let Some(el) = list.cast::<web_sys::Element>() {
-                el.set_scroll_top(el.scroll_height());
-            }
-        });
-    }
     let onsubmit = {
         let (input, error, cb, peer) = (
             input.clone(),

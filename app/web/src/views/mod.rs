@@ -3,11 +3,30 @@
 
 pub mod conversation;
 pub mod identity;
+pub mod nav;
+mod qr;
+pub mod room;
+pub mod room_forms;
 pub mod setup;
 pub mod status;
 
 use web_sys::HtmlInputElement;
-use yew::NodeRef;
+use yew::{hook, use_effect_with, use_node_ref, NodeRef};
+
+/// A ref for a scrolling list that keeps its newest item in view as items arrive.
+#[hook]
+pub(crate) fn use_scroll_to_end(items: usize) -> NodeRef {
+    let list = use_node_ref();
+    {
+        let list = list.clone();
+        use_effect_with(items, move |_| {
+            if let Some(el) = list.cast::<web_sys::Element>() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    }
+    list
+}
 
 /// Takes the text out of an input, leaving it empty.
 pub(crate) fn take_input(input: &NodeRef) -> String {

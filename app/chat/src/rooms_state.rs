@@ -1,0 +1,91 @@
+//! What the UI shows of rooms, and how room events change it.
+
+use peerchat_peerjs::PeerId;
+
+use crate::room::RoomMessage;
+use crate::state::Author;
+
+/// A member as listed in a room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberView {
+    /// Their peer id.
+    pub peer: PeerId,
+    /// Their display name.
+    pub name: String,
+    /// Connected now.
+    pub online: bool,
+}
+
+/// One message in a room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomLine {
+    /// Who wrote it.
+    pub author: Author,
+    /// The author's name.
+    pub name: String,
+    /// The text, shown as text.
+    pub text: String,
+    /// ms since the Unix epoch.
+    pub ts: u64,
+    /// For a whisper: the name of the member it was for.
+    pub whisper_to: Option<String>,
+}
+
+/// A room as shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomView {
+    /// The room's opaque id.
+    pub room_id: String,
+    /// Its name (or topic).
+    pub name: String,
+    /// A public topic room, open to anyone who types the topic.
+    pub public: bool,
+    /// The invite link's fragment.
+    pub invite: String,
+    /// Members other than us, by name.
+    pub members: Vec<MemberView>,
+    /// Messages in arrival order.
+    pub lines: Vec<RoomLine>,
+}
+
+impl RoomView {
+    /// Members online, counting us.
+    pub fn online_count(&self) -> usize {
+        1 + self.members.iter().filter(|m| m.online).count()
+    }
+
+    /// A member's name, or their id when we have not heard it.
+    pub fn name_of(&self, peer: &PeerId) -> String {
+        self.members
+            .iter()
+            .find(|m| &m.peer == peer)
+            .map_or_else(|| peer.to_string(), |m| m.name.clone())
+    }
+
+    pub(crate) fn set_member(&mut self, peer: PeerId, name: Option<String>, online: bool) {
+        match self.members.iter_mut().find(|m| m.peer == peer) {
+            Some(m) => {
+                m.online = online;
+                if let Some(name) = name {
+                    m.name = name;
+                }
+            }
+            None => {
+                let name = name.unwrap_or_else(|| peer.to_string());
+                self.members.push(MemberView { peer, name, online });
+            }
+        }
+        self.members.sort_by_key(|m| m.name.to_lowercase());
+    }
+
+    pub(crate) fn push(&mut self, message: RoomMessage, mine: bool) {
+        let whisper_to = message.whisper_to.as_ref().map(|to| self.name_of(to));
+        self.lines.push(RoomLine {
+            author: if mine { Author::Me } else { Author::Peer },
+            name: message.name,
+            text: message.text,
+            ts: message.ts,
+            whisper_to,
+        });
+    }
+}

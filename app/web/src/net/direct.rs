@@ -1,0 +1,89 @@
+//! One-to-one conversations over a direct data connection.
+
+use peerchat_chat::protocol::{self, ChatFrame, Incoming, TextMessage};
+use peerchat_chat::state::Action;
+use peerchat_peerjs::data::{ChannelFrame, Refusal};
+use peerchat_peerjs::{ConnectionId, PeerId};
+
+use super::node::{with, Inner, Purpose};
+use crate::platform::{hex, random, wall_ms};
+
+/// Time the refusal message gets to reach a peer before the connection is closed.
+const REFUSAL_GRACE_MS: u32 = 1_000;
+
+impl Inner {
+    pub(super) fn connect(&mut self, peer: PeerId) {
+        self.dispatch.emit(Action::Select(peer.clone()));
+        if self.has_open_direct_link(&peer) {
+            return;
+        }
+        self.dispatch.emit(Action::Connecting(peer.clone()));
+        self.dial(peer, Purpose::Direct);
+    }
+
+    pub(super) fn on_direct_open(&mut self, conn: &ConnectionId) {
+        let Some(entry) = self.links.get(conn) else {
+            return;
+        };
+        match entry.refusal.as_ref().and_then(Refusal::frame) {
+            Some(frame) => {
+                entry.link.send(&frame);
+                let weak = self.weak.clone();
+                let conn = conn.clone();
+                gloo_timers::callback::Timeout::new(REFUSAL_GRACE_MS, move || {
+                    with(&weak, |n| n.retire_link(&conn))
+                })
+                .forget();
+            }
+            None => {
+                let hello = ChatFrame::hello(&self.name)
+                    .encode()
+                    .expect("a checked name fits one frame");
+                entry.link.send(&ChannelFrame::Binary(hello));
+                self.dispatch.emit(Action::ChannelOpen(entry.peer.clone()));
+            }
+        }
+    }
+
+    pub(super) fn on_direct_frame(&mut self, conn: &ConnectionId, frame: ChannelFrame) {
+        let Some(entry) = self.links.get(conn) else {
+            return;
+        };
+        if entry.refusal.is_some() {
+            return;
+        }
+        let peer = entry.peer.clone();
+        match protocol::interpret(&frame, wall_ms()) {
+            Ok(Incoming::Close) => self.link_failed(conn),
+            Ok(incoming) => self.dispatch.emit(Action::Received { peer, incoming }),
+            Err(_) => self.dispatch.emit(Action::Dropped(peer)),
+        }
+    }
+
+    pub(super) fn send_text(&mut self, peer: &PeerId, text: &str) -> Result<(), String> {
+        protocol::check_text(text).map_err(|e| e.to_string())?;
+        let message = TextMessage {
+            id: hex(&random::<12>()),
+            seq: self.seq + 1,
+            ts: wall_ms(),
+            text: text.to_owned(),
+        };
+        let bytes = ChatFrame::Text(message.clone())
+            .encode()
+            .map_err(|e| e.to_string())?;
+        let sent = self
+            .links
+            .values()
+            .filter(|e| &e.peer == peer && e.purpose == Purpose::Direct && e.refusal.is_none())
+            .any(|e| e.link.send(&ChannelFrame::Binary(bytes.clone())));
+        if !sent {
+            return Err("Not connected: press Connect to reach your friend again.".into());
+        }
+        self.seq += 1;
+        self.dispatch.emit(Action::Sent {
+            peer: peer.clone(),
+            message,
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,266 @@
+//! Rooms: each one a sans-IO [`Room`] whose outputs become data connections, and whose
+//! rendezvous id is registered with the broker while we hold it.
+
+use peerchat_chat::room::{Invite, Room, RoomEvent, RoomOutput, RoomSecret, RoomTimings};
+use peerchat_chat::rooms_state::RoomView;
+use peerchat_chat::state::Action;
+use peerchat_peerjs::data::ChannelFrame;
+use peerchat_peerjs::{ConnectionId, PeerId, Session, SessionConfig, Token};
+
+use super::node::{Entry, Inner, Purpose, Slot, Via};
+use crate::platform::{hex, monotonic_now, random, wall_ms};
+use crate::saved_rooms::{self, SavedRoom};
+
+/// A room we are in.
+pub(super) struct RoomRuntime {
+    pub room: Room,
+    pub invite: Invite,
+}
+
+/// How we come into a room.
+pub(super) enum Entrance<'a> {
+    /// We just made it: nobody can be there yet.
+    Create,
+    /// By invite or topic, dialling the rendezvous id and these remembered members.
+    Join(&'a [(PeerId, String)]),
+}
+
+impl Inner {
+    pub(super) fn restore_rooms(&mut self) {
+        for saved in saved_rooms::load() {
+            if let Ok(invite) = Invite::parse_fragment(&saved.invite) {
+                self.enter_room(invite, false, Entrance::Join(&saved.members));
+            }
+        }
+    }
+
+    pub(super) fn create_room(&mut self, name: &str) {
+        let invite = Invite::Private {
+            secret: RoomSecret::from_random(random()),
+            name: name.to_owned(),
+        };
+        self.enter_room(invite, true, Entrance::Create);
+    }
+
+    /// Enters a room (or just shows it when we are in it already).
+    pub(super) fn enter_room(&mut self, invite: Invite, focus: bool, how: Entrance) {
+        let keys = invite.secret().derive();
+        let room_id = keys.room_id.clone();
+        if self.rooms.contains_key(&room_id) {
+            self.dispatch.emit(Action::SelectRoom(room_id));
+            return;
+        }
+        let mut room = Room::new(
+            self.main.session.id().clone(),
+            self.name.clone(),
+            keys,
+            RoomTimings::default(),
+            random::<12>,
+        );
+        let view = RoomView {
+            room_id: room_id.clone(),
+            name: invite.name().to_owned(),
+            public: invite.is_public(),
+            invite: invite.to_fragment(),
+            members: Vec::new(),
+            lines: Vec::new(),
+        };
+        self.dispatch.emit(Action::RoomJoined { room: view, focus });
+        let now = monotonic_now();
+        match how {
+            Entrance::Create => room.create(now),
+            Entrance::Join(remembered) => {
+                for (peer, name) in remembered {
+                    self.dispatch.emit(Action::RoomMember {
+                        room_id: room_id.clone(),
+                        peer: peer.clone(),
+                        name: Some(name.clone()),
+                        online: false,
+                    });
+                }
+                room.join(remembered, now);
+            }
+        }
+        self.rooms.insert(room_id, RoomRuntime { room, invite });
+        self.save_rooms();
+    }
+
+    pub(super) fn leave_room(&mut self, room_id: &str) {
+        let Some(mut r) = self.rooms.remove(room_id) else {
+            return;
+        };
+        r.room.leave(monotonic_now());
+        let links: Vec<ConnectionId> = self
+            .links
+            .iter()
+            .filter(|(_, e)| e.purpose == Purpose::Room(room_id.to_owned()))
+            .map(|(c, _)| c.clone())
+            .collect();
+        for conn in links {
+            self.retire_link(&conn);
+        }
+        // Dropping the session closes its socket: the rendezvous id is free for others.
+        self.rendezvous.remove(room_id);
+        self.dispatch.emit(Action::RoomLeft(room_id.to_owned()));
+        self.save_rooms();
+    }
+
+    pub(super) fn send_room_text(
+        &mut self,
+        room_id: &str,
+        to: Option<&PeerId>,
+        text: &str,
+    ) -> Result<(), String> {
+        let Some(r) = self.rooms.get_mut(room_id) else {
+            return Err("You are no longer in this room.".into());
+        };
+        let (id, ts, now) = (hex(&random::<12>()), wall_ms(), monotonic_now());
+        let message = match to {
+            Some(to) => r.room.whisper(to, text, id, ts, now),
+            None => r.room.send_text(text, id, ts, now),
+        }
+        .map_err(|e| format!("Not sent: {e}."))?;
+        self.dispatch.emit(Action::RoomMessage {
+            room_id: room_id.to_owned(),
+            message,
+            mine: true,
+        });
+        Ok(())
+    }
+
+    /// Carries a room's outputs and events; returns whether there were any.
+    pub(super) fn pump_room(&mut self, room_id: &str) -> bool {
+        let mut progressed = false;
+        loop {
+            let Some(r) = self.rooms.get_mut(room_id) else {
+                return progressed;
+            };
+            if let Some(out) = r.room.poll_output() {
+                self.on_room_output(room_id, out);
+            } else if let Some(e) = r.room.poll_event() {
+                self.on_room_event(room_id, e);
+            } else {
+                return progressed;
+            }
+            progressed = true;
+        }
+    }
+
+    fn on_room_output(&mut self, room_id: &str, out: RoomOutput) {
+        match out {
+            RoomOutput::Connect { peer } => self.dial(peer, Purpose::Room(room_id.to_owned())),
+            RoomOutput::Send { link, frame } => {
+                if let Some(e) = self.links.get(&link) {
+                    e.link.send(&frame);
+                }
+            }
+            RoomOutput::Close { link } => self.retire_link(&link),
+            RoomOutput::ClaimRendezvous => self.claim_rendezvous(room_id),
+        }
+    }
+
+    fn on_room_event(&mut self, room_id: &str, e: RoomEvent) {
+        let room_id = room_id.to_owned();
+        match e {
+            RoomEvent::MemberOnline { peer, name } => {
+                self.dispatch.emit(Action::RoomMember {
+                    room_id,
+                    peer,
+                    name: Some(name),
+                    online: true,
+                });
+                self.save_rooms();
+            }
+            RoomEvent::MemberOffline { peer } => self.dispatch.emit(Action::RoomMember {
+                room_id,
+                peer,
+                name: None,
+                online: false,
+            }),
+            RoomEvent::Message(message) => self.dispatch.emit(Action::RoomMessage {
+                room_id,
+                message,
+                mine: false,
+            }),
+        }
+    }
+
+    /// Registers the room's rendezvous id with the broker, with a token of our own.
+    fn claim_rendezvous(&mut self, room_id: &str) {
+        let Some(r) = self.rooms.get(room_id) else {
+            return;
+        };
+        if self.rendezvous.contains_key(room_id) {
+            return;
+        }
+        let config = SessionConfig::new(
+            self.config.broker.clone(),
+            r.room.keys().rendezvous.clone(),
+            Token::from_random(random()),
+        );
+        let mut session = Session::new(config);
+        session.start(monotonic_now());
+        self.rendezvous
+            .insert(room_id.to_owned(), Slot::new(session));
+    }
+
+    /// The broker accepted or refused our claim on a room's rendezvous id.
+    pub(super) fn on_rendezvous_claim(&mut self, room_id: &str, held: bool) {
+        if !held {
+            self.rendezvous.remove(room_id);
+        }
+        if let Some(r) = self.rooms.get_mut(room_id) {
+            r.room.set_rendezvous_held(held, monotonic_now());
+        }
+    }
+
+    pub(super) fn on_room_link_open(&mut self, room_id: &str, conn: &ConnectionId) {
+        let Some(peer) = self.links.get(conn).map(|e| e.peer.clone()) else {
+            return;
+        };
+        if let Some(r) = self.rooms.get_mut(room_id) {
+            r.room.handle_link_open(conn.clone(), peer, monotonic_now());
+        }
+    }
+
+    pub(super) fn on_room_link_frame(
+        &mut self,
+        room_id: &str,
+        conn: &ConnectionId,
+        frame: &ChannelFrame,
+    ) {
+        if let Some(r) = self.rooms.get_mut(room_id) {
+            r.room.handle_link_data(conn, frame, monotonic_now());
+        }
+    }
+
+    /// A room connection is gone: closed after it opened, or failed before.
+    pub(super) fn on_room_link_gone(&mut self, room_id: &str, conn: &ConnectionId, entry: &Entry) {
+        let Some(r) = self.rooms.get_mut(room_id) else {
+            return;
+        };
+        let now = monotonic_now();
+        if entry.opened {
+            r.room.handle_link_closed(conn, now);
+        } else if entry.via == Via::Main {
+            r.room.handle_dial_failed(&entry.peer, now);
+        }
+    }
+
+    fn save_rooms(&self) {
+        let rooms: Vec<SavedRoom> = self
+            .rooms
+            .values()
+            .map(|r| SavedRoom {
+                invite: r.invite.to_fragment(),
+                members: r
+                    .room
+                    .members()
+                    .iter()
+                    .map(|(p, m)| (p.clone(), m.name.clone()))
+                    .collect(),
+            })
+            .collect();
+        saved_rooms::save(&rooms);
+    }
+}

@@ -1,0 +1,119 @@
+//! A room: who is in it, its messages, the invite to share, and the composer.
+
+use peerchat_chat::rooms_state::RoomView;
+use peerchat_chat::state::Author;
+use peerchat_peerjs::PeerId;
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+use super::qr::QrCode;
+use super::{take_input, use_scroll_to_end};
+use crate::platform::{copy_to_clipboard, invite_url, local_hh_mm};
+
+/// Props of [`RoomScreen`].
+#[derive(Properties, PartialEq)]
+pub struct RoomScreenProps {
+    /// The room.
+    pub room: RoomView,
+    /// Sends to the room (`None`) or privately to one member; the error says what to do.
+    pub on_send: Callback<(String, Option<PeerId>, String), Result<(), String>>,
+    /// Leaves the room.
+    pub on_leave: Callback<String>,
+}
+
+/// The room on screen.
+#[function_component]
+pub fn RoomScreen(props: &RoomScreenProps) -> Html {
+    let r = &props.room;
+    let input = use_node_ref();
+    let recipient = use_node_ref();
+    let error = use_state(|| None::<String>);
+    let copied = use_state(|| false);
+    let list = use_scroll_to_end(r.lines.len());
+    let link = invite_url(&r.invite);
+
+    let onsubmit = {
+        let (input, recipient, error) = (input.clone(), recipient.clone(), error.clone());
+        let (cb, room_id) = (props.on_send.clone(), r.room_id.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let to = recipient
+                .cast::<HtmlSelectElement>()
+                .map(|s| s.value())
+                .filter(|v| !v.is_empty())
+                .and_then(|v| PeerId::parse(&v).ok());
+            let text = take_input(&input);
+            error.set(cb.emit((room_id.clone(), to, text)).err());
+        })
+    };
+    let on_copy = {
+        let (link, copied) = (link.clone(), copied.clone());
+        Callback::from(move |_| {
+            copy_to_clipboard(&link);
+            copied.set(true);
+        })
+    };
+    let on_leave = {
+        let (cb, room_id) = (props.on_leave.clone(), r.room_id.clone());
+        Callback::from(move |_| cb.emit(room_id.clone()))
+    };
+    let online: Vec<_> = r.members.iter().filter(|m| m.online).collect();
+
+    html! {
+        <section class="card room" aria-labelledby="room-title">
+            <div class="room-head">
+                <h2 id="room-title">{ if r.public { format!("# {}", r.name) } else { r.name.clone() } }</h2>
+                <button type="button" class="secondary" onclick={on_leave}>{ "Leave room" }</button>
+            </div>
+            if r.public {
+                <p class="warn public-note">{ "Public topic: anyone who types this topic can join and read along." }</p>
+            }
+            <details class="invite">
+                <summary>{ "Invite people" }</summary>
+                <p>{ "Anyone with this link can join the room and read it. Send it privately." }</p>
+                <code id="invite-link" class="invite-link">{ link.clone() }</code>
+                <button type="button" aria-label="Copy invite link" onclick={on_copy}>
+                    { if *copied { "Copied" } else { "Copy link" } }
+                </button>
+                <QrCode text={link} label="QR code of the invite link" />
+            </details>
+            <ul class="members" aria-label="Members">
+                <li class="member online">{ "You" }</li>
+                { for r.members.iter().map(|m| html! {
+                    <li class={classes!("member", m.online.then_some("online"))}>
+                        { m.name.clone() }
+                        <span class="presence">{ if m.online { " · online" } else { " · offline" } }</span>
+                    </li>
+                }) }
+            </ul>
+            <ol class="messages" aria-label="Messages" ref={list}>
+                { for r.lines.iter().map(|l| html! {
+                    <li class={classes!("message", (l.author == Author::Me).then_some("mine"), l.whisper_to.is_some().then_some("whisper"))}>
+                        <span class="from">{ l.name.clone() }</span>
+                        <time class="at">{ local_hh_mm(l.ts) }</time>
+                        if let Some(to) = &l.whisper_to {
+                            <span class="private">{
+                                if l.author == Author::Me { format!("private to {to}") } else { "private".to_owned() }
+                            }</span>
+                        }
+                        <p class="text">{ l.text.clone() }</p>
+                    </li>
+                }) }
+            </ol>
+            <form class="composer" {onsubmit}>
+                <label for="recipient" class="visually-hidden">{ "Send to" }</label>
+                <select id="recipient" ref={recipient}>
+                    <option value="">{ "Everyone" }</option>
+                    { for online.iter().map(|m| html! {
+                        <option value={m.peer.to_string()}>{ format!("{} (private)", m.name) }</option>
+                    }) }
+                </select>
+                <label for="room-message" class="visually-hidden">{ "Message" }</label>
+                <input id="room-message" ref={input} type="text" maxlength="2000" autocomplete="off"
+                    placeholder="Write to the room" />
+                <button type="submit">{ "Send" }</button>
+            </form>
+            if let Some(e) = error.as_ref() { <p class="error" role="alert">{ e.clone() }</p> }
+        </section>
+    }
+}
