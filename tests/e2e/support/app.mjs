@@ -72,3 +72,28 @@ export async function waitForMessages(device, from, count, timeout = 20000) {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Creates a private room; returns its invite link. */
+export async function createRoom(device, name) {
+  await openStart(device);
+  await device.page.getByRole('textbox', { name: 'Room name' }).fill(name);
+  await device.page.getByRole('button', { name: 'Create room' }).click();
+  await device.page.getByRole('heading', { name }).waitFor();
+  await device.page.getByText('Invite people').click();
+  return (await device.page.locator('#invite-link').textContent()).trim();
+}
+
+/** Waits until the room on screen shows `count` members online, counting the user. */
+export async function waitOnline(device, count, timeout = 30000) {
+  await device.page.waitForFunction(
+    (n) => document.querySelectorAll('.room .members .member.online').length === n,
+    count, { timeout, polling: 100 });
+}
+
+/** Sends to the room on screen, to everyone or privately to the member named `to`. */
+export async function sendToRoom(device, text, to) {
+  const page = device.page;
+  await page.getByRole('combobox', { name: 'Send to' }).selectOption(to ? { label: `${to} (private)` } : { label: 'Everyone' });
+  await page.getByRole('textbox', { name: 'Message' }).fill(text);
+  await page.getByRole('button', { name: 'Send' }).click();
+}

@@ -2,6 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
 
 const FLAGS = [
@@ -38,6 +39,11 @@ export async function launchDevice(name, { origin, profile } = {}) {
     dialogs,
     async close() {
       await context.close();
+    },
+    /** Kills the browser outright, as a crash or a phone killing the app would. */
+    async kill() {
+      spawnSync('pkill', ['-9', '-f', `--user-data-dir=${dir}`]);
+      await context.close().catch(() => {});
     },
     async destroy() {
       await context.close().catch(() => {});

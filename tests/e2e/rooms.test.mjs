@@ -1,0 +1,124 @@
+// Rooms by invite link: four, then five real Chromium processes in one full-mesh room
+// through the official PeerServer; the broker dies and returns; a browser is killed and
+// comes back with its profile.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { appServer, localConfig, peerServer } from './support/servers.mjs';
+import { launchDevice } from './support/browsers.mjs';
+import {
+  chooseName, createRoom, join, messages, ONLINE, sendToRoom, waitForBroker, waitForMessages, waitOnline,
+} from './support/app.mjs';
+
+let broker, web, origin, invite;
+const devices = {};
+
+before(async () => {
+  broker = await peerServer();
+  web = await appServer({ config: localConfig(broker.port) });
+  origin = new URL(web.url).origin;
+  for (const name of ['Ann', 'Ben', 'Cat', 'Dan']) devices[name] = await launchDevice(name, { origin });
+});
+
+after(async () => {
+  await Promise.all(Object.values(devices).map((d) => d.destroy()));
+  await web?.close();
+  await broker?.stop();
+});
+
+const names = () => Object.keys(devices);
+
+test('four browsers join one room by its invite link and reach full mesh', async () => {
+  const { Ann, Ben, Cat, Dan } = devices;
+  await join(Ann, web.url, 'Ann');
+  invite = await createRoom(Ann, 'Friday dinner');
+  assert.match(invite, /#room=[A-Za-z0-9_-]{43}&name=Friday%20dinner$/);
+  assert.ok(invite.startsWith(web.url), 'the link points at this app');
+  assert.equal(await Ann.page.getByRole('img', { name: 'QR code of the invite link' }).count(), 1);
+  const started = performance.now();
+  // Ben opens the link on first run: name prompt, then straight into the room.
+  await chooseName(Ben, invite, 'Ben');
+  // Cat and Dan already use PeerChat, and open the link later.
+  await Promise.all([join(Cat, web.url, 'Cat'), join(Dan, web.url, 'Dan')]);
+  await Promise.all([Cat.page.goto(invite), Dan.page.goto(invite)]);
+  await Promise.all(Object.values(devices).map((d) => waitOnline(d, 4)));
+  console.log(`# 4 browsers in full mesh ${((performance.now() - started) / 1000).toFixed(1)} s after the first joiner opened the link`);
+  for (const d of Object.values(devices)) {
+    await d.page.getByRole('heading', { name: 'Friday dinner' }).waitFor();
+    const listed = await d.page.locator('.room .members .member').allTextContents();
+    for (const other of names().filter((n) => n !== d.name)) {
+      assert.ok(listed.some((l) => l.startsWith(other) && l.includes('online')), `${d.name} lists ${other}`);
+    }
+  }
+  // The secret never went to the server: the address bar no longer shows it either.
+  assert.equal(new URL(Ben.page.url()).hash, '');
+});
+
+test('each member sends 25 messages; every browser shows all 100 in per-author order', async () => {
+  await Promise.all(Object.values(devices).map(async (d) => {
+    for (let i = 1; i <= 25; i++) await sendToRoom(d, `${d.name} says ${i}`);
+  }));
+  for (const d of Object.values(devices)) {
+    for (const author of names()) {
+      const got = await waitForMessages(d, author, 25);
+      assert.deepEqual(got.map((m) => m.text), Array.from({ length: 25 }, (_, i) => `${author} says ${i + 1}`));
+    }
+    assert.equal((await messages(d)).length, 100);
+  }
+});
+
+test('a whisper reaches only its target and is marked private on both sides', async () => {
+  const { Ann, Ben, Cat, Dan } = devices;
+  await sendToRoom(Ann, 'just between us, Ben', 'Ben');
+  await Ben.page.locator('.message.whisper', { hasText: 'just between us, Ben' }).waitFor();
+  assert.equal(await Ben.page.locator('.message.whisper .private').last().textContent(), 'private');
+  assert.equal(await Ann.page.locator('.message.whisper .private').last().textContent(), 'private to Ben');
+  await sendToRoom(Ann, 'and this is for everyone');
+  for (const d of [Cat, Dan]) {
+    await d.page.locator('.message', { hasText: 'and this is for everyone' }).waitFor();
+    assert.equal(await d.page.locator('.message', { hasText: 'just between us' }).count(), 0);
+  }
+});
+
+test('the broker dies: everyone keeps chatting both ways, nothing lost', async () => {
+  await broker.stop();
+  await Promise.all(Object.values(devices).map((d) => waitForBroker(d, 'Cannot reach the broker')));
+  await Promise.all(Object.values(devices).map((d) => sendToRoom(d, `${d.name} without broker`)));
+  for (const d of Object.values(devices)) {
+    for (const author of names()) {
+      await d.page.locator('.message', { hasText: `${author} without broker` }).waitFor({ timeout: 5000 });
+    }
+  }
+});
+
+test('the broker returns: a fifth browser joins by the link', async () => {
+  await broker.start();
+  await Promise.all(Object.values(devices).map((d) => waitForBroker(d, ONLINE, 40000)));
+  devices.Eve = await launchDevice('Eve', { origin });
+  const started = performance.now();
+  await chooseName(devices.Eve, invite, 'Eve');
+  await Promise.all(Object.values(devices).map((d) => waitOnline(d, 5, 60000)));
+  console.log(`# fifth browser in full mesh after ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  await sendToRoom(devices.Eve, 'hello from Eve');
+  await devices.Ann.page.locator('.message', { hasText: 'hello from Eve' }).waitFor();
+});
+
+test('a killed browser is shown as left within 2 s, the rest keep chatting, and it rejoins by itself', async () => {
+  const dan = devices.Dan;
+  const others = Object.values(devices).filter((d) => d !== dan);
+  const killedAt = performance.now();
+  await dan.kill();
+  await Promise.all(others.map((d) => waitOnline(d, 4, 10000)));
+  const detected = performance.now() - killedAt;
+  console.log(`# leave detected by every member after ${detected.toFixed(0)} ms`);
+  assert.ok(detected < 5000, `leave shown after ${detected} ms`);
+  await sendToRoom(devices.Cat, 'Dan is gone, we go on');
+  for (const d of others) await d.page.locator('.message', { hasText: 'Dan is gone, we go on' }).waitFor();
+
+  // The same profile, reopened: saved name, saved room, back in the mesh with no clicks.
+  devices.Dan = await launchDevice('Dan', { origin, profile: dan.profile });
+  await devices.Dan.page.goto(web.url);
+  const reopened = performance.now();
+  await Promise.all(Object.values(devices).map((d) => waitOnline(d, 5, 60000)));
+  console.log(`# reopened browser back in the mesh after ${((performance.now() - reopened) / 1000).toFixed(1)} s`);
+});
