@@ -2,12 +2,14 @@
 // through the official PeerServer; the broker dies and returns; a browser is killed and
 // comes back with its profile.
 import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { appServer, localConfig, peerServer } from './support/servers.mjs';
+import { appServer, localConfig, peerServer, testsDir } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  chooseName, createRoom, join, messages, ONLINE, sendToRoom, waitForBroker, waitForMessages, waitOnline,
+  chooseName, createRoom, join, messages, ONLINE, openStart, sendToRoom, waitForBroker, waitForMessages, waitOnline,
 } from './support/app.mjs';
 
 let broker, web, origin, invite;
@@ -112,6 +114,7 @@ test('a killed browser is shown as left within 2 s, the rest keep chatting, and 
   const detected = performance.now() - killedAt;
   console.log(`# leave detected by every member after ${detected.toFixed(0)} ms`);
   assert.ok(detected < 5000, `leave shown after ${detected} ms`);
+  for (const d of others) await d.page.locator('.messages .notice', { hasText: 'Dan left' }).waitFor();
   await sendToRoom(devices.Cat, 'Dan is gone, we go on');
   for (const d of others) await d.page.locator('.message', { hasText: 'Dan is gone, we go on' }).waitFor();
 
@@ -121,4 +124,40 @@ test('a killed browser is shown as left within 2 s, the rest keep chatting, and 
   const reopened = performance.now();
   await Promise.all(Object.values(devices).map((d) => waitOnline(d, 5, 60000)));
   console.log(`# reopened browser back in the mesh after ${((performance.now() - reopened) / 1000).toFixed(1)} s`);
+});
+
+test('the screenshot of a room is up to date', async () => {
+  const page = devices.Ben.page;
+  const dir = path.join(testsDir, 'screenshots');
+  await mkdir(dir, { recursive: true });
+  await page.setViewportSize({ width: 420, height: 860 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(dir, 'room.png') });
+});
+
+test('leaving a room tells the others and it stays left after a reload', async () => {
+  const eve = devices.Eve;
+  await eve.page.getByRole('button', { name: 'Leave room' }).click();
+  await eve.page.getByRole('heading', { name: 'Friday dinner' }).waitFor({ state: 'detached' });
+  await devices.Ann.page.locator('.messages .notice', { hasText: 'Eve left' }).waitFor({ timeout: 5000 });
+  await eve.page.reload();
+  await waitForBroker(eve, ONLINE);
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(await eve.page.getByRole('heading', { name: 'Friday dinner' }).count(), 0);
+});
+
+test('a public topic room gathers whoever types the topic, and says it is public', async () => {
+  const { Eve, Cat } = devices;
+  for (const [d, typed] of [[Eve, 'Rust'], [Cat, ' rust ']]) {
+    await openStart(d);
+    await d.page.getByRole('textbox', { name: 'Public topic' }).fill(typed);
+    await d.page.getByRole('button', { name: 'Join topic' }).click();
+  }
+  await Eve.page.getByRole('heading', { name: '# Rust' }).waitFor();
+  await Eve.page.getByText('Public topic: anyone who types this topic can join').waitFor();
+  await Promise.all([waitOnline(Eve, 2, 40000), waitOnline(Cat, 2, 40000)]);
+  // Cat is in two rooms now: the list shows both with their members online.
+  const list = await Cat.page.getByRole('navigation', { name: 'Rooms and conversations' }).textContent();
+  assert.match(list, /Friday dinner · 4 online/);
+  assert.match(list, /# rust · 2 online/);
 });

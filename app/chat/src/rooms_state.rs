@@ -29,6 +29,8 @@ pub struct RoomLine {
     pub ts: u64,
     /// For a whisper: the name of the member it was for.
     pub whisper_to: Option<String>,
+    /// A line about presence ("joined", "left"), not a message.
+    pub notice: bool,
 }
 
 /// A room as shown.
@@ -62,18 +64,37 @@ impl RoomView {
             .map_or_else(|| peer.to_string(), |m| m.name.clone())
     }
 
-    pub(crate) fn set_member(&mut self, peer: PeerId, name: Option<String>, online: bool) {
-        match self.members.iter_mut().find(|m| m.peer == peer) {
+    /// Records a member's presence; a change of presence also shows as a line, so the
+    /// room tells who came and went.
+    pub(crate) fn set_member(&mut self, peer: PeerId, name: Option<String>, online: bool, ts: u64) {
+        let was_online = match self.members.iter_mut().find(|m| m.peer == peer) {
             Some(m) => {
+                let was = m.online;
                 m.online = online;
                 if let Some(name) = name {
                     m.name = name;
                 }
+                was
             }
             None => {
                 let name = name.unwrap_or_else(|| peer.to_string());
-                self.members.push(MemberView { peer, name, online });
+                self.members.push(MemberView {
+                    peer: peer.clone(),
+                    name,
+                    online,
+                });
+                false
             }
+        };
+        if was_online != online {
+            self.lines.push(RoomLine {
+                author: Author::Peer,
+                name: self.name_of(&peer),
+                text: if online { "joined" } else { "left" }.into(),
+                ts,
+                whisper_to: None,
+                notice: true,
+            });
         }
         self.members.sort_by_key(|m| m.name.to_lowercase());
     }
@@ -86,6 +107,7 @@ impl RoomView {
             text: message.text,
             ts: message.ts,
             whisper_to,
+            notice: false,
         });
     }
 }

@@ -175,6 +175,8 @@ pub enum Action {
         name: Option<String>,
         /// Connected now.
         online: bool,
+        /// When, in ms since the Unix epoch.
+        ts: u64,
     },
     /// A message in a room, ours or another member's.
     RoomMessage {
@@ -267,9 +269,10 @@ impl ChatState {
                 peer,
                 name,
                 online,
+                ts,
             } => {
                 if let Some(r) = self.room_mut(&room_id) {
-                    r.set_member(peer, name, online);
+                    r.set_member(peer, name, online, ts);
                 }
             }
             Action::RoomMessage {
@@ -441,6 +444,7 @@ mod tests {
 #[cfg(test)]
 mod room_tests {
     use super::*;
+    use crate::rooms_state::RoomLine;
 
     fn id(s: &str) -> PeerId {
         PeerId::parse(s).unwrap()
@@ -479,6 +483,7 @@ mod room_tests {
             peer: id(peer),
             name: Some(peer.to_uppercase()),
             online,
+            ts: 7,
         };
         s.reduce(member("bo", true));
         s.reduce(member("al", true));
@@ -498,9 +503,19 @@ mod room_tests {
             mine: false,
         });
         let lines = &s.active_room().unwrap().lines;
-        assert_eq!(lines[0].whisper_to.as_deref(), Some("AL"));
-        assert_eq!(lines[0].author, Author::Me);
-        assert_eq!(lines[1].whisper_to, None);
+        let notices: Vec<(&str, &str)> = lines
+            .iter()
+            .filter(|l| l.notice)
+            .map(|l| (l.name.as_str(), l.text.as_str()))
+            .collect();
+        assert_eq!(
+            notices,
+            [("BO", "joined"), ("AL", "joined"), ("BO", "left")]
+        );
+        let said: Vec<&RoomLine> = lines.iter().filter(|l| !l.notice).collect();
+        assert_eq!(said[0].whisper_to.as_deref(), Some("AL"));
+        assert_eq!(said[0].author, Author::Me);
+        assert_eq!(said[1].whisper_to, None);
     }
 
     #[test]
@@ -524,5 +539,34 @@ mod room_tests {
         s.reduce(Action::RoomLeft("r2".into()));
         assert_eq!(s.active, None);
         assert_eq!(s.rooms.len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod remembered_members {
+    use super::*;
+
+    #[test]
+    fn members_remembered_offline_make_no_notice() {
+        let mut s = ChatState::default();
+        let room = RoomView {
+            room_id: "r".into(),
+            name: "R".into(),
+            public: false,
+            invite: String::new(),
+            members: Vec::new(),
+            lines: Vec::new(),
+        };
+        s.reduce(Action::RoomJoined { room, focus: true });
+        s.reduce(Action::RoomMember {
+            room_id: "r".into(),
+            peer: PeerId::parse("old").unwrap(),
+            name: Some("Old".into()),
+            online: false,
+            ts: 1,
+        });
+        let r = s.active_room().unwrap();
+        assert!(r.lines.is_empty());
+        assert_eq!(r.members.len(), 1);
     }
 }

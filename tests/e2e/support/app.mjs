@@ -54,7 +54,7 @@ export async function send(device, text) {
 
 /** The messages on screen, as {from, text}. */
 export async function messages(device) {
-  return device.page.locator('.messages li').evaluateAll((lis) =>
+  return device.page.locator('.messages li.message').evaluateAll((lis) =>
     lis.map((li) => ({
       from: li.querySelector('.from').textContent,
       text: li.querySelector('.text').textContent,

@@ -76,6 +76,7 @@ impl Inner {
                         peer: peer.clone(),
                         name: Some(name.clone()),
                         online: false,
+                        ts: wall_ms(),
                     });
                 }
                 room.join(remembered, now);
@@ -168,6 +169,7 @@ impl Inner {
                     peer,
                     name: Some(name),
                     online: true,
+                    ts: wall_ms(),
                 });
                 self.save_rooms();
             }
@@ -176,6 +178,7 @@ impl Inner {
                 peer,
                 name: None,
                 online: false,
+                ts: wall_ms(),
             }),
             RoomEvent::Message(message) => self.dispatch.emit(Action::RoomMessage {
                 room_id,

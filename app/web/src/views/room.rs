@@ -26,24 +26,32 @@ pub struct RoomScreenProps {
 pub fn RoomScreen(props: &RoomScreenProps) -> Html {
     let r = &props.room;
     let input = use_node_ref();
-    let recipient = use_node_ref();
+    // Who the composer writes to; kept in state so the select always shows the truth.
+    let recipient = use_state(|| None::<PeerId>);
     let error = use_state(|| None::<String>);
     let copied = use_state(|| false);
     let list = use_scroll_to_end(r.lines.len());
     let link = invite_url(&r.invite);
+    let online: Vec<_> = r.members.iter().filter(|m| m.online).collect();
+    // A private recipient who went offline is not offered any more: back to everyone.
+    let to = (*recipient)
+        .clone()
+        .filter(|p| online.iter().any(|m| &m.peer == p));
 
     let onsubmit = {
-        let (input, recipient, error) = (input.clone(), recipient.clone(), error.clone());
+        let (input, to, error) = (input.clone(), to.clone(), error.clone());
         let (cb, room_id) = (props.on_send.clone(), r.room_id.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let to = recipient
-                .cast::<HtmlSelectElement>()
-                .map(|s| s.value())
-                .filter(|v| !v.is_empty())
-                .and_then(|v| PeerId::parse(&v).ok());
             let text = take_input(&input);
-            error.set(cb.emit((room_id.clone(), to, text)).err());
+            error.set(cb.emit((room_id.clone(), to.clone(), text)).err());
+        })
+    };
+    let on_recipient = {
+        let recipient = recipient.clone();
+        Callback::from(move |e: Event| {
+            let value = e.target_unchecked_into::<HtmlSelectElement>().value();
+            recipient.set(PeerId::parse(&value).ok());
         })
     };
     let on_copy = {
@@ -57,7 +65,6 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
         let (cb, room_id) = (props.on_leave.clone(), r.room_id.clone());
         Callback::from(move |_| cb.emit(room_id.clone()))
     };
-    let online: Vec<_> = r.members.iter().filter(|m| m.online).collect();
 
     html! {
         <section class="card room" aria-labelledby="room-title">
@@ -87,7 +94,11 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
                 }) }
             </ul>
             <ol class="messages" aria-label="Messages" ref={list}>
-                { for r.lines.iter().map(|l| html! {
+                { for r.lines.iter().map(|l| if l.notice { html! {
+                    <li class="notice">
+                        { format!("{} {} · ", l.name, l.text) }<time>{ local_hh_mm(l.ts) }</time>
+                    </li>
+                } } else { html! {
                     <li class={classes!("message", (l.author == Author::Me).then_some("mine"), l.whisper_to.is_some().then_some("whisper"))}>
                         <span class="from">{ l.name.clone() }</span>
                         <time class="at">{ local_hh_mm(l.ts) }</time>
@@ -98,14 +109,17 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
                         }
                         <p class="text">{ l.text.clone() }</p>
                     </li>
-                }) }
+                } }) }
             </ol>
             <form class="composer" {onsubmit}>
                 <label for="recipient" class="visually-hidden">{ "Send to" }</label>
-                <select id="recipient" ref={recipient}>
-                    <option value="">{ "Everyone" }</option>
+                <select id="recipient" onchange={on_recipient}>
+                    <option value="" selected={to.is_none()}>{ "Everyone" }</option>
                     { for online.iter().map(|m| html! {
-                        <option value={m.peer.to_string()}>{ format!("{} (private)", m.name) }</option>
+                        <option key={m.peer.to_string()} value={m.peer.to_string()}
+                            selected={to.as_ref() == Some(&m.peer)}>
+                            { format!("{} (private)", m.name) }
+                        </option>
                     }) }
                 </select>
                 <label for="room-message" class="visually-hidden">{ "Message" }</label>
