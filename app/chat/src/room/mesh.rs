@@ -559,14 +559,7 @@ impl Room {
             return self.drop_frame(DropReason::OutOfBounds);
         }
         *highest = t.seq;
-        let name = self.name_of(&t.author);
-        self.events.push_back(RoomEvent::Message(RoomMessage {
-            author: t.author,
-            name,
-            text: t.text,
-            ts: t.ts,
-            whisper_to: None,
-        }));
+        self.deliver(t.author, t.text, t.ts, None);
     }
 
     fn on_whisper(&mut self, sender: &PeerId, w: Whisper) {
@@ -579,13 +572,17 @@ impl Room {
         if !self.whispers_seen.insert(w.id.clone()) {
             return self.drop_frame(DropReason::Replay);
         }
-        let name = self.name_of(&w.author);
+        self.deliver(w.author, w.text, w.ts, Some(w.to));
+    }
+
+    fn deliver(&mut self, author: PeerId, text: String, ts: u64, whisper_to: Option<PeerId>) {
+        let name = self.name_of(&author);
         self.events.push_back(RoomEvent::Message(RoomMessage {
-            author: w.author,
+            author,
             name,
-            text: w.text,
-            ts: w.ts,
-            whisper_to: Some(w.to),
+            text,
+            ts,
+            whisper_to,
         }));
     }
 
