@@ -1,0 +1,20 @@
+use thiserror::Error;
+
+use crate::StoreError;
+
+/// What can go wrong with the vault, in words that say what the user can do.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum VaultError {
+    /// The passphrase does not open the vault. Nothing was changed.
+    #[error("wrong passphrase: nothing was changed; try again, or use “Forgot passphrase” to start over")]
+    WrongPassphrase,
+    /// A stored record is damaged or was tampered with; it is skipped.
+    #[error("a stored record is damaged and was skipped")]
+    Corrupted,
+    /// The vault was written by a newer PeerChat.
+    #[error("this data was saved by a newer PeerChat; update the app to open it")]
+    NewerFormat,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

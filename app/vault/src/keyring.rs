@@ -1,0 +1,159 @@
+//! The vault's keys: a random data key that seals every record, stored wrapped by the
+//! passphrase-derived key; and a lookup key for hashing names used as storage keys.
+
+use hmac::{Hmac, KeyInit, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+use crate::envelope::{self, EnvelopeError};
+use crate::kdf::KdfParams;
+use crate::{SecretKey, VaultError};
+
+/// The header format we write.
+pub const HEADER_VERSION: u8 = 1;
+const WRAP_AAD: &[u8] = b"peerchat/vault/data-key";
+
+/// Stored in the clear: how to derive the key-encryption key, and the wrapped data key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VaultHeader {
+    /// Header format.
+    pub v: u8,
+    /// Key derivation parameters.
+    pub kdf: KdfParams,
+    /// The data key, sealed under the key-encryption key.
+    pub wrapped_key: Vec<u8>,
+}
+
+/// The unlocked keys.
+pub struct Keyring {
+    data_key: SecretKey,
+    lookup_key: SecretKey,
+}
+
+impl Keyring {
+    /// A new vault: `data_key` random, `kek` derived from the new passphrase with `kdf`.
+    pub fn create(
+        kek: &SecretKey,
+        kdf: KdfParams,
+        data_key: [u8; 32],
+        nonce: [u8; 12],
+    ) -> (VaultHeader, Keyring) {
+        let data_key = SecretKey::from_bytes(data_key);
+        let wrapped_key = envelope::seal(kek, nonce, WRAP_AAD, &data_key.0);
+        let header = VaultHeader {
+            v: HEADER_VERSION,
+            kdf,
+            wrapped_key,
+        };
+        (header, Self::from_data_key(data_key))
+    }
+
+    /// Opens a vault with the key derived from the passphrase the user typed.
+    pub fn unlock(header: &VaultHeader, kek: &SecretKey) -> Result<Keyring, VaultError> {
+        if header.v != HEADER_VERSION {
+            return Err(VaultError::NewerFormat);
+        }
+        let mut bytes =
+            envelope::open(kek, WRAP_AAD, &header.wrapped_key).map_err(|e| match e {
+                EnvelopeError::UnknownVersion(_) => VaultError::NewerFormat,
+                _ => VaultError::WrongPassphrase,
+            })?;
+        let key: [u8; 32] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| VaultError::Corrupted)?;
+        zeroize::Zeroize::zeroize(&mut bytes);
+        Ok(Self::from_data_key(SecretKey::from_bytes(key)))
+    }
+
+    fn from_data_key(data_key: SecretKey) -> Self {
+        let lookup = hmac(&data_key, b"peerchat/vault/lookup-key");
+        Self {
+            data_key,
+            lookup_key: SecretKey::from_bytes(lookup),
+        }
+    }
+
+    /// Seals a record for storage under `key` (which it is bound to).
+    pub fn seal(&self, key: &str, plaintext: &[u8], nonce: [u8; 12]) -> Vec<u8> {
+        envelope::seal(&self.data_key, nonce, key.as_bytes(), plaintext)
+    }
+
+    /// Opens a record stored under `key`.
+    pub fn open(&self, key: &str, sealed: &[u8]) -> Result<Vec<u8>, VaultError> {
+        envelope::open(&self.data_key, key.as_bytes(), sealed).map_err(|e| match e {
+            EnvelopeError::UnknownVersion(_) => VaultError::NewerFormat,
+            _ => VaultError::Corrupted,
+        })
+    }
+
+    /// A keyed hash of a name, to use in storage keys instead of the name (a room id
+    /// there would tell which devices share a room).
+    pub fn lookup(&self, name: &str) -> String {
+        hmac(&self.lookup_key, name.as_bytes())[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+fn hmac(key: &SecretKey, data: &[u8]) -> [u8; 32] {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key.0).expect("HMAC takes any key");
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kdf;
+
+    fn params() -> KdfParams {
+        KdfParams::with_iterations([1; 16], 1000)
+    }
+
+    #[test]
+    fn the_right_passphrase_unlocks_the_wrong_one_does_not() {
+        let kek = kdf::derive("correct horse", &params());
+        let (header, keys) = Keyring::create(&kek, params(), [5; 32], [6; 12]);
+        let sealed = keys.seal("m/1", b"hi", [7; 12]);
+        let again = Keyring::unlock(&header, &kdf::derive("correct horse", &params())).unwrap();
+        assert_eq!(again.open("m/1", &sealed).unwrap(), b"hi");
+        assert_eq!(again.lookup("room"), keys.lookup("room"));
+        let wrong = Keyring::unlock(&header, &kdf::derive("correct hose", &params()));
+        assert!(matches!(wrong, Err(VaultError::WrongPassphrase)));
+    }
+
+    #[test]
+    fn the_header_leaks_nothing_and_lookups_are_opaque() {
+        let kek = kdf::derive("pw", &params());
+        let (header, keys) = Keyring::create(&kek, params(), [5; 32], [6; 12]);
+        let json = serde_json::to_string(&header).unwrap();
+        assert!(!json.contains("pw"));
+        assert!(!header.wrapped_key.windows(32).any(|w| w == [5; 32]));
+        let l = keys.lookup("room-abc");
+        assert_eq!(l.len(), 32);
+        assert!(!l.contains("abc"));
+        assert_ne!(l, keys.lookup("room-abd"));
+    }
+
+    #[test]
+    fn records_are_bound_to_their_key_and_tampering_shows() {
+        let kek = kdf::derive("pw", &params());
+        let (_, keys) = Keyring::create(&kek, params(), [5; 32], [6; 12]);
+        let sealed = keys.seal("m/1", b"hi", [7; 12]);
+        assert_eq!(keys.open("m/2", &sealed), Err(VaultError::Corrupted));
+        let mut t = sealed.clone();
+        *t.last_mut().unwrap() ^= 1;
+        assert_eq!(keys.open("m/1", &t), Err(VaultError::Corrupted));
+        let future = VaultHeader {
+            v: 9,
+            kdf: params(),
+            wrapped_key: vec![],
+        };
+        assert!(matches!(
+            Keyring::unlock(&future, &kek),
+            Err(VaultError::NewerFormat)
+        ));
+    }
+}

@@ -1,0 +1,88 @@
+//! A [`Store`] in memory: for native tests, and as the reference the IndexedDB store is
+//! held to.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use crate::{Store, StoreError, Table};
+
+/// An in-memory store, optionally with a size limit to exercise "storage full".
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    entries: RefCell<BTreeMap<(Table, String), Vec<u8>>>,
+    quota: Option<usize>,
+}
+
+impl MemoryStore {
+    /// An unlimited store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A store that refuses writes past `bytes` of values.
+    pub fn with_quota(bytes: usize) -> Self {
+        Self {
+            entries: RefCell::default(),
+            quota: Some(bytes),
+        }
+    }
+
+    /// Every entry, for checks of what is at rest.
+    pub fn dump(&self) -> Vec<(Table, String, Vec<u8>)> {
+        self.entries
+            .borrow()
+            .iter()
+            .map(|((t, k), v)| (*t, k.clone(), v.clone()))
+            .collect()
+    }
+}
+
+impl Store for MemoryStore {
+    async fn get(&self, table: Table, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.entries.borrow().get(&(table, key.to_owned())).cloned())
+    }
+
+    async fn put(&self, table: Table, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        let mut entries = self.entries.borrow_mut();
+        if let Some(quota) = self.quota {
+            let used: usize = entries
+                .iter()
+                .filter(|(k, _)| k != &&(table, key.to_owned()))
+                .map(|(_, v)| v.len())
+                .sum();
+            if used + value.len() > quota {
+                return Err(StoreError::QuotaExceeded);
+            }
+        }
+        entries.insert((table, key.to_owned()), value.to_vec());
+        Ok(())
+    }
+
+    async fn delete(&self, table: Table, key: &str) -> Result<(), StoreError> {
+        self.entries.borrow_mut().remove(&(table, key.to_owned()));
+        Ok(())
+    }
+
+    async fn range(
+        &self,
+        table: Table,
+        from: &str,
+        to: &str,
+        limit: usize,
+        newest_first: bool,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        let entries = self.entries.borrow();
+        let range = entries.range((table, from.to_owned())..(table, to.to_owned()));
+        let pick = |((_, k), v): (&(Table, String), &Vec<u8>)| (k.clone(), v.clone());
+        Ok(if newest_first {
+            range.rev().take(limit).map(pick).collect()
+        } else {
+            range.take(limit).map(pick).collect()
+        })
+    }
+
+    async fn clear(&self, table: Table) -> Result<(), StoreError> {
+        self.entries.borrow_mut().retain(|(t, _), _| *t != table);
+        Ok(())
+    }
+}

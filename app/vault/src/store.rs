@@ -1,0 +1,66 @@
+//! Where sealed records live: a small key-value interface that IndexedDB and memory both
+//! provide. Keys sort as strings, so a key prefix plus a zero-padded counter gives order.
+
+use thiserror::Error;
+
+/// The object stores (tables) PeerChat keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Table {
+    /// Vault header, settings.
+    Meta,
+    /// Rooms: secrets, names, members.
+    Rooms,
+    /// Messages, keyed by room lookup hash and order.
+    Messages,
+}
+
+impl Table {
+    /// Every table, for schema creation and wiping.
+    pub const ALL: [Table; 3] = [Table::Meta, Table::Rooms, Table::Messages];
+
+    /// The object store's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Meta => "meta",
+            Table::Rooms => "rooms",
+            Table::Messages => "messages",
+        }
+    }
+}
+
+/// What storage can fail with.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// The device is out of space for this site. Nothing already stored was lost.
+    #[error("storage is full: this message was not saved (nothing saved before is lost); free some space or delete old history")]
+    QuotaExceeded,
+    /// The database could not be used.
+    #[error("local storage is unavailable ({0}); private browsing may block it")]
+    Unavailable(String),
+}
+
+/// A sorted key-value store of sealed bytes.
+///
+/// Async because IndexedDB is. The app is single-threaded (wasm), so the futures need
+/// not be `Send`.
+#[allow(async_fn_in_trait)]
+pub trait Store {
+    /// The value under `key`, if any.
+    async fn get(&self, table: Table, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Stores `value` under `key`, replacing any.
+    async fn put(&self, table: Table, key: &str, value: &[u8]) -> Result<(), StoreError>;
+    /// Removes `key` (absent is fine).
+    async fn delete(&self, table: Table, key: &str) -> Result<(), StoreError>;
+    /// Up to `limit` entries with keys in `[from, to)`, ascending, or descending when
+    /// `newest_first`.
+    async fn range(
+        &self,
+        table: Table,
+        from: &str,
+        to: &str,
+        limit: usize,
+        newest_first: bool,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
+    /// Removes every entry of a table.
+    async fn clear(&self, table: Table) -> Result<(), StoreError>;
+}
