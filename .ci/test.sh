@@ -18,11 +18,11 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy --workspace --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
 
 step "native unit tests of the core"
-cargo test --locked -p peerchat-peerjs -p peerchat-chat
+cargo test --locked -p peerchat-peerjs -p peerchat-chat -p peerchat-vault
 
 # Everything that starts a browser runs in a network namespace with only loopback.
 step "wasm-bindgen tests in headless Chromium"
-unshare --net --pid --fork --kill-child -- bash -c 'ip link set lo up && cargo test --locked -p peerchat-web --target wasm32-unknown-unknown'
+unshare --net --pid --fork --kill-child -- bash -c 'ip link set lo up && cargo test --locked -p peerchat-web -p peerchat-vault --target wasm32-unknown-unknown'
 
 step "trunk build --release"
 trunk build --release

@@ -9,6 +9,8 @@
 
 pub mod envelope;
 mod error;
+#[cfg(target_arch = "wasm32")]
+mod idb;
 pub mod kdf;
 pub mod keyring;
 mod memory;
@@ -17,6 +19,8 @@ pub mod suite;
 
 pub use envelope::SecretKey;
 pub use error::VaultError;
+#[cfg(target_arch = "wasm32")]
+pub use idb::IdbStore;
 pub use keyring::{Keyring, VaultHeader};
 pub use memory::MemoryStore;
 pub use store::{Store, StoreError, Table};

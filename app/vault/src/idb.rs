@@ -1,0 +1,130 @@
+//! The [`Store`] on IndexedDB, through rexie: one object store per [`Table`], keys as
+//! strings, values as bytes.
+
+use js_sys::Uint8Array;
+use rexie::{Direction, KeyRange, ObjectStore, Rexie, TransactionMode};
+use wasm_bindgen::JsValue;
+
+use crate::{Store, StoreError, Table};
+
+/// The schema version. A change adds one migration file and bumps this.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A store in one IndexedDB database.
+pub struct IdbStore {
+    db: Rexie,
+}
+
+fn failure(e: rexie::Error) -> StoreError {
+    // The browser reports a full disk as a DOMException named QuotaExceededError.
+    let text = format!("{e:?}");
+    if text.contains("QuotaExceeded") {
+        StoreError::QuotaExceeded
+    } else {
+        StoreError::Unavailable(e.to_string())
+    }
+}
+
+impl IdbStore {
+    /// Opens (creating or upgrading) the database `name`.
+    pub async fn open(name: &str) -> Result<Self, StoreError> {
+        let mut builder = Rexie::builder(name).version(SCHEMA_VERSION);
+        for table in Table::ALL {
+            builder = builder.add_object_store(ObjectStore::new(table.name()));
+        }
+        let db = builder.build().await.map_err(failure)?;
+        Ok(Self { db })
+    }
+
+    /// Closes the connection (a database cannot be deleted or upgraded while open).
+    pub fn close(self) {
+        self.db.close();
+    }
+
+    /// Deletes the database `name` and everything in it.
+    pub async fn delete(name: &str) -> Result<(), StoreError> {
+        Rexie::delete(name).await.map_err(failure)
+    }
+
+    async fn write(
+        &self,
+        table: Table,
+        op: impl AsyncFnOnce(&rexie::Store) -> rexie::Result<()>,
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction(&[table.name()], TransactionMode::ReadWrite)
+            .map_err(failure)?;
+        let store = tx.store(table.name()).map_err(failure)?;
+        op(&store).await.map_err(failure)?;
+        tx.done().await.map_err(failure)?;
+        Ok(())
+    }
+
+    fn reader(&self, table: Table) -> Result<(rexie::Transaction, rexie::Store), StoreError> {
+        let tx = self
+            .db
+            .transaction(&[table.name()], TransactionMode::ReadOnly)
+            .map_err(failure)?;
+        let store = tx.store(table.name()).map_err(failure)?;
+        Ok((tx, store))
+    }
+}
+
+fn bytes(value: JsValue) -> Vec<u8> {
+    Uint8Array::new(&value).to_vec()
+}
+
+impl Store for IdbStore {
+    async fn get(&self, table: Table, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let (_tx, store) = self.reader(table)?;
+        let value = store.get(JsValue::from_str(key)).await.map_err(failure)?;
+        Ok(value.map(bytes))
+    }
+
+    async fn put(&self, table: Table, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        let value: JsValue = Uint8Array::from(value).into();
+        let key = JsValue::from_str(key);
+        self.write(table, async |s| s.put(&value, Some(&key)).await.map(|_| ()))
+            .await
+    }
+
+    async fn delete(&self, table: Table, key: &str) -> Result<(), StoreError> {
+        let key = JsValue::from_str(key);
+        self.write(table, async |s| s.delete(key).await).await
+    }
+
+    async fn range(
+        &self,
+        table: Table,
+        from: &str,
+        to: &str,
+        limit: usize,
+        newest_first: bool,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        if from >= to || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let (_tx, store) = self.reader(table)?;
+        let range = KeyRange::bound(&from.into(), &to.into(), Some(false), Some(true))
+            .map_err(|e| failure(e.into()))?;
+        let direction = if newest_first {
+            Direction::Prev
+        } else {
+            Direction::Next
+        };
+        let limit = u32::try_from(limit).unwrap_or(u32::MAX);
+        let entries = store
+            .scan(Some(range), Some(limit), None, Some(direction))
+            .await
+            .map_err(failure)?;
+        Ok(entries
+            .into_iter()
+            .map(|(k, v)| (k.as_string().unwrap_or_default(), bytes(v)))
+            .collect())
+    }
+
+    async fn clear(&self, table: Table) -> Result<(), StoreError> {
+        self.write(table, async |s| s.clear().await).await
+    }
+}
