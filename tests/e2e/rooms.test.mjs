@@ -124,6 +124,11 @@ test('a killed browser is shown as left within 2 s, the rest keep chatting, and 
   const reopened = performance.now();
   await Promise.all(Object.values(devices).map((d) => waitOnline(d, 5, 60000)));
   console.log(`# reopened browser back in the mesh after ${((performance.now() - reopened) / 1000).toFixed(1)} s`);
+  // What was said while Dan was gone is backfilled by the members who have it, once each.
+  await devices.Dan.page.locator('.message', { hasText: 'Dan is gone, we go on' }).waitFor({ timeout: 10000 });
+  assert.equal(await devices.Dan.page.locator('.message', { hasText: 'Dan is gone, we go on' }).count(), 1);
+  const danSaw = await waitForMessages(devices.Dan, 'Ann', 25);
+  assert.deepEqual(danSaw.slice(0, 25).map((m) => m.text), Array.from({ length: 25 }, (_, i) => `Ann says ${i + 1}`));
 });
 
 test('the screenshot of a room is up to date', async () => {

@@ -31,6 +31,8 @@ struct Net {
     cut: HashSet<usize>,
     /// Frames delivered, by receiving device.
     delivered: Vec<usize>,
+    /// The largest frame sent, in bytes.
+    max_frame: usize,
 }
 
 fn id(s: &str) -> PeerId {
@@ -494,4 +496,122 @@ fn the_longest_message_still_fits_one_sealed_frame() {
         .unwrap();
     net.settle();
     assert_eq!(net.messages(1), vec![("P0".into(), longest, false)]);
+}
+
+fn say(net: &mut Net, i: usize, text: &str) {
+    let now = net.now;
+    let id = format!("{i}-{text}");
+    net.devices[i].room.send_text(text, id, 0, now).unwrap();
+    net.settle();
+}
+
+fn texts_from(net: &Net, i: usize, author: &str) -> Vec<String> {
+    net.messages(i)
+        .into_iter()
+        .filter(|m| m.0 == author)
+        .map(|m| m.1)
+        .collect()
+}
+
+#[test]
+fn a_member_back_from_offline_gets_what_it_missed_once_and_in_order() {
+    let (mut net, _) = room_of(3);
+    net.cut.insert(2);
+    net.run_for(Duration::from_secs(2));
+    for n in 1..=10 {
+        say(&mut net, 0, &format!("a{n}"));
+    }
+    for n in 1..=5 {
+        say(&mut net, 1, &format!("b{n}"));
+    }
+    assert!(net.messages(2).is_empty());
+    net.cut.clear();
+    net.run_for(Duration::from_secs(5));
+    net.assert_full_mesh(&[0, 1, 2]);
+    // Both members backfill; the log keeps one copy of each.
+    assert_eq!(
+        texts_from(&net, 2, "P0"),
+        (1..=10).map(|n| format!("a{n}")).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        texts_from(&net, 2, "P1"),
+        (1..=5).map(|n| format!("b{n}")).collect::<Vec<_>>()
+    );
+    assert_eq!(net.messages(2).len(), 15);
+    assert!(
+        net.devices[2].room.dropped(DropReason::Replay) > 0,
+        "duplicates were dropped"
+    );
+}
+
+#[test]
+fn messages_written_alone_are_delivered_when_members_come() {
+    let mut net = Net::default();
+    let a = net.add("p0", keys(1));
+    let now = net.now;
+    net.devices[a].room.create(now);
+    net.settle();
+    for n in 1..=3 {
+        say(&mut net, a, &format!("outbox {n}"));
+    }
+    let b = net.add("p1", keys(1));
+    net.join(b, &[]);
+    net.run_for(Duration::from_millis(200));
+    assert_eq!(
+        texts_from(&net, b, "P0"),
+        ["outbox 1", "outbox 2", "outbox 3"]
+    );
+}
+
+#[test]
+fn a_large_backfill_is_split_into_frames_under_the_peerjs_limit() {
+    let (mut net, _) = room_of(2);
+    net.cut.insert(1);
+    net.run_for(Duration::from_secs(2));
+    let long = "é".repeat(peerchat_chat::protocol::MAX_TEXT_CHARS);
+    for _ in 0..40 {
+        say(&mut net, 0, &long);
+    }
+    net.cut.clear();
+    net.max_frame = 0;
+    net.run_for(Duration::from_secs(5));
+    assert_eq!(texts_from(&net, 1, "P0").len(), 40);
+    assert!(
+        net.max_frame < peerchat_peerjs::data::MAX_JSON_FRAME,
+        "{}",
+        net.max_frame
+    );
+}
+
+#[test]
+fn a_restarted_member_continues_its_numbering() {
+    let (mut net, _) = room_of(2);
+    say(&mut net, 1, "before restart");
+    let seq = net.devices[1].room.my_seq();
+    assert_eq!(seq, 1);
+    let remembered: Vec<(PeerId, String)> = vec![(id("p0"), "P0".into())];
+    net.crash(1);
+    let mut counter = 100u64;
+    let mut room = Room::new(
+        id("p1"),
+        "P1".into(),
+        keys(1),
+        RoomTimings::default(),
+        move || {
+            counter += 1;
+            let mut n = [1u8; 12];
+            n[4..].copy_from_slice(&counter.to_le_bytes());
+            n
+        },
+    );
+    room.resume_seq(seq);
+    net.devices[1].room = room;
+    net.devices[1].up = true;
+    net.join(1, &remembered);
+    net.run_for(Duration::from_millis(300));
+    say(&mut net, 1, "after restart");
+    assert_eq!(
+        texts_from(&net, 0, "P1"),
+        ["before restart", "after restart"]
+    );
 }

@@ -14,6 +14,9 @@ pub struct SavedRoom {
     pub invite: String,
     /// Members we have met, with their names, to dial when we come back.
     pub members: Vec<(PeerId, String)>,
+    /// Our last message number in the room, so numbering goes on after a restart.
+    #[serde(default)]
+    pub my_seq: u64,
 }
 
 /// The saved rooms; unreadable data counts as none.

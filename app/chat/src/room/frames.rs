@@ -16,6 +16,15 @@ pub enum RoomFrame {
         name: String,
         /// Members the sender knows, with their names.
         members: Vec<(PeerId, String)>,
+        /// Per author, the highest sequence number up to which the sender has every
+        /// message: the other side answers with a backfill of what is missing.
+        #[serde(default)]
+        have: Vec<(PeerId, u64)>,
+    },
+    /// Messages the other side lacks (its own, or relayed from other authors).
+    Backfill {
+        /// In author and sequence order.
+        messages: Vec<RoomText>,
     },
     /// Keeps the link's liveness measured while nobody types.
     Ping,

@@ -12,6 +12,7 @@ use peerchat_peerjs::data::{self, ChannelFrame};
 use peerchat_peerjs::{ConnectionId, PeerId};
 
 use super::frames::{RoomFrame, RoomText, Whisper};
+use super::history::{batches, Log, BACKFILL_BUDGET};
 use super::{RoomKeys, Sealed};
 use crate::protocol::{check_name, check_text};
 use crate::ChatError;
@@ -163,7 +164,7 @@ pub struct Room {
     holding_rendezvous: bool,
     next_rendezvous_check: Option<Duration>,
     redials: HashMap<PeerId, Redial>,
-    highest_seq: HashMap<PeerId, u64>,
+    log: Log,
     whispers_seen: HashSet<String>,
     my_seq: u64,
     outputs: VecDeque<RoomOutput>,
@@ -192,7 +193,7 @@ impl Room {
             holding_rendezvous: false,
             next_rendezvous_check: None,
             redials: HashMap::new(),
-            highest_seq: HashMap::new(),
+            log: Log::default(),
             whispers_seen: HashSet::new(),
             my_seq: 0,
             outputs: VecDeque::new(),
@@ -209,6 +210,17 @@ impl Room {
     /// Members we know, with their presence.
     pub fn members(&self) -> &BTreeMap<PeerId, Member> {
         &self.members
+    }
+
+    /// Our last sequence number in this room, to save and resume after a restart.
+    pub fn my_seq(&self) -> u64 {
+        self.my_seq
+    }
+
+    /// Continues numbering our messages after `seq` (saved from an earlier run), so
+    /// members who have our earlier messages do not drop new ones as replays.
+    pub fn resume_seq(&mut self, seq: u64) {
+        self.my_seq = self.my_seq.max(seq);
     }
 
     /// Frames dropped so far, by reason.
@@ -277,6 +289,7 @@ impl Room {
             id: self.me.clone(),
             name: self.my_name.clone(),
             members,
+            have: self.log.have(),
         };
         self.send(&link, &hello, now);
     }
@@ -307,13 +320,20 @@ impl Room {
         let admitted = l.admitted;
         let sender = l.peer.clone();
         match self.open(frame) {
-            Ok(RoomFrame::Hello { id, name, members }) => {
-                self.on_hello(link, sender, id, name, members, now)
+            Ok(RoomFrame::Hello {
+                id,
+                name,
+                members,
+                have,
+            }) => {
+                self.on_hello(link, sender, id, name, members, now);
+                self.send_backfill(link, &have, now);
             }
             Ok(_) if !admitted => self.drop_frame(DropReason::NotAdmitted),
             Ok(RoomFrame::Ping) => {}
             Ok(RoomFrame::Text(t)) => self.on_text(&sender, t),
             Ok(RoomFrame::Whisper(w)) => self.on_whisper(&sender, w),
+            Ok(RoomFrame::Backfill { messages }) => self.on_backfill(messages),
             Err(reason) => {
                 self.drop_frame(reason);
                 // Whoever cannot seal for this room is not a member: no second chance.
@@ -418,13 +438,16 @@ impl Room {
     ) -> Result<RoomMessage, ChatError> {
         check_text(text)?;
         self.my_seq += 1;
-        let frame = RoomFrame::Text(RoomText {
+        let message = RoomText {
             id,
             author: self.me.clone(),
             seq: self.my_seq,
             ts,
             text: text.to_owned(),
-        });
+        };
+        // Kept in the log, it is also our outbox: members who come later get it by backfill.
+        self.log.insert(message.clone());
+        let frame = RoomFrame::Text(message);
         for link in self.one_link_per_member() {
             self.send(&link, &frame, now);
         }
@@ -551,15 +574,40 @@ impl Room {
         if &t.author != sender {
             return self.drop_frame(DropReason::Impersonation);
         }
-        let highest = self.highest_seq.entry(t.author.clone()).or_insert(0);
-        if t.seq <= *highest {
+        self.record(t);
+    }
+
+    /// Messages relayed by a member: any author, as the room key vouches for membership.
+    fn on_backfill(&mut self, messages: Vec<RoomText>) {
+        for t in messages.into_iter().take(1000) {
+            self.record(t);
+        }
+    }
+
+    /// Keeps and shows a message not seen before.
+    fn record(&mut self, t: RoomText) {
+        if t.seq == 0 || self.log.contains(&t.author, t.seq) {
             return self.drop_frame(DropReason::Replay);
         }
         if check_text(&t.text).is_err() {
             return self.drop_frame(DropReason::OutOfBounds);
         }
-        *highest = t.seq;
-        self.deliver(t.author, t.text, t.ts, None);
+        if t.author == self.me {
+            // Our own words coming back (we lost them): never reuse their numbers.
+            self.my_seq = self.my_seq.max(t.seq);
+        }
+        let (author, text, ts) = (t.author.clone(), t.text.clone(), t.ts);
+        self.log.insert(t);
+        self.deliver(author, text, ts, None);
+    }
+
+    fn send_backfill(&mut self, link: &ConnectionId, theirs: &[(PeerId, u64)], now: Duration) {
+        if !self.links.get(link).is_some_and(|l| l.admitted) {
+            return;
+        }
+        for messages in batches(self.log.missing_for(theirs), BACKFILL_BUDGET) {
+            self.send(link, &RoomFrame::Backfill { messages }, now);
+        }
     }
 
     fn on_whisper(&mut self, sender: &PeerId, w: Whisper) {

@@ -160,7 +160,9 @@ impl Node {
 
     /// Joins (or shows) the room an invite is for.
     pub fn join_room(&self, invite: Invite) {
-        self.with(|n| n.enter_room(invite, true, super::rooms::Entrance::Join(&[])));
+        self.with(|n| {
+            n.enter_room(invite, true, super::rooms::Entrance::Join(&[]));
+        });
     }
 
     /// Leaves a room for good on this device.

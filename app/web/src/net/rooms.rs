@@ -29,7 +29,10 @@ impl Inner {
     pub(super) fn restore_rooms(&mut self) {
         for saved in saved_rooms::load() {
             if let Ok(invite) = Invite::parse_fragment(&saved.invite) {
-                self.enter_room(invite, false, Entrance::Join(&saved.members));
+                let room_id = self.enter_room(invite, false, Entrance::Join(&saved.members));
+                if let Some(r) = self.rooms.get_mut(&room_id) {
+                    r.room.resume_seq(saved.my_seq);
+                }
             }
         }
     }
@@ -42,13 +45,13 @@ impl Inner {
         self.enter_room(invite, true, Entrance::Create);
     }
 
-    /// Enters a room (or just shows it when we are in it already).
-    pub(super) fn enter_room(&mut self, invite: Invite, focus: bool, how: Entrance) {
+    /// Enters a room (or just shows it when we are in it already); returns its id.
+    pub(super) fn enter_room(&mut self, invite: Invite, focus: bool, how: Entrance) -> String {
         let keys = invite.secret().derive();
         let room_id = keys.room_id.clone();
         if self.rooms.contains_key(&room_id) {
-            self.dispatch.emit(Action::SelectRoom(room_id));
-            return;
+            self.dispatch.emit(Action::SelectRoom(room_id.clone()));
+            return room_id;
         }
         let mut room = Room::new(
             self.main.session.id().clone(),
@@ -82,8 +85,10 @@ impl Inner {
                 room.join(remembered, now);
             }
         }
-        self.rooms.insert(room_id, RoomRuntime { room, invite });
+        self.rooms
+            .insert(room_id.clone(), RoomRuntime { room, invite });
         self.save_rooms();
+        room_id
     }
 
     pub(super) fn leave_room(&mut self, room_id: &str) {
@@ -126,6 +131,7 @@ impl Inner {
             message,
             mine: true,
         });
+        self.save_rooms();
         Ok(())
     }
 
@@ -180,11 +186,15 @@ impl Inner {
                 online: false,
                 ts: wall_ms(),
             }),
-            RoomEvent::Message(message) => self.dispatch.emit(Action::RoomMessage {
-                room_id,
-                message,
-                mine: false,
-            }),
+            RoomEvent::Message(message) => {
+                // Our own messages can come back by backfill after we lost them.
+                let mine = &message.author == self.main.session.id();
+                self.dispatch.emit(Action::RoomMessage {
+                    room_id,
+                    message,
+                    mine,
+                })
+            }
         }
     }
 
@@ -262,6 +272,7 @@ impl Inner {
                     .iter()
                     .map(|(p, m)| (p.clone(), m.name.clone()))
                     .collect(),
+                my_seq: r.room.my_seq(),
             })
             .collect();
         saved_rooms::save(&rooms);
