@@ -9,6 +9,7 @@
 
 pub mod envelope;
 mod error;
+pub mod history;
 #[cfg(target_arch = "wasm32")]
 mod idb;
 pub mod kdf;
@@ -19,6 +20,7 @@ pub mod suite;
 
 pub use envelope::SecretKey;
 pub use error::VaultError;
+pub use history::{Export, History, Page, StoredMessage};
 #[cfg(target_arch = "wasm32")]
 pub use idb::IdbStore;
 pub use keyring::{Keyring, VaultHeader};

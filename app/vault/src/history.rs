@@ -1,0 +1,189 @@
+//! A room's history at rest: each message sealed on its own, keyed so that keys sort by
+//! time yet tell nothing (room and author appear only as keyed hashes). Pages load from
+//! the newest back, so a long history never loads at once.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Keyring, Store, Table, VaultError};
+
+/// One stored message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredMessage {
+    /// Random id.
+    pub id: String,
+    /// The author's peer id.
+    pub author: String,
+    /// The author's name when it arrived.
+    pub name: String,
+    /// The author's sequence number in the room (0 for whispers).
+    pub seq: u64,
+    /// ms since the Unix epoch, by the author's clock.
+    pub ts: u64,
+    /// The text.
+    pub text: String,
+    /// For whispers: the member it was for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub whisper_to: Option<String>,
+}
+
+/// A page of history, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Page {
+    /// The messages that opened.
+    pub messages: Vec<StoredMessage>,
+    /// Records that did not open (damaged or tampered), skipped.
+    pub skipped: usize,
+    /// Where the next older page starts, if there may be one.
+    pub older: Option<String>,
+}
+
+/// The export format: JSON that [`History::import`] reads back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Export {
+    /// Format version.
+    pub v: u32,
+    /// The room's name.
+    pub room: String,
+    /// Every message, oldest first.
+    pub messages: Vec<StoredMessage>,
+}
+
+/// The history of every room, in one store, under one keyring.
+pub struct History<'a, S: Store> {
+    store: &'a S,
+    keys: &'a Keyring,
+}
+
+impl<'a, S: Store> History<'a, S> {
+    /// History in `store`, sealed with `keys`.
+    pub fn new(store: &'a S, keys: &'a Keyring) -> Self {
+        Self { store, keys }
+    }
+
+    fn prefix(&self, room_id: &str) -> String {
+        format!("{}/", self.keys.lookup(room_id))
+    }
+
+    fn key(&self, room_id: &str, m: &StoredMessage) -> String {
+        // Zero-padded so keys sort as numbers; the id breaks ties and makes keys unique.
+        format!(
+            "{}{:016}/{}/{:016}/{}",
+            self.prefix(room_id),
+            m.ts,
+            self.keys.lookup(&m.author),
+            m.seq,
+            self.keys.lookup(&m.id)
+        )
+    }
+
+    /// Stores a message; storing the same message again changes nothing.
+    pub async fn append(
+        &self,
+        room_id: &str,
+        m: &StoredMessage,
+        nonce: [u8; 12],
+    ) -> Result<bool, VaultError> {
+        let key = self.key(room_id, m);
+        if self.store.get(Table::Messages, &key).await?.is_some() {
+            return Ok(false);
+        }
+        let plain = serde_json::to_vec(m).expect("messages serialize");
+        let sealed = self.keys.seal(&key, &plain, nonce);
+        self.store.put(Table::Messages, &key, &sealed).await?;
+        Ok(true)
+    }
+
+    /// The newest `n` messages of a room.
+    pub async fn newest(&self, room_id: &str, n: usize) -> Result<Page, VaultError> {
+        let prefix = self.prefix(room_id);
+        self.page(&prefix, &format!("{prefix}~"), n).await
+    }
+
+    /// The `n` messages before `cursor` (from [`Page::older`]).
+    pub async fn older(&self, room_id: &str, cursor: &str, n: usize) -> Result<Page, VaultError> {
+        self.page(&self.prefix(room_id), cursor, n).await
+    }
+
+    async fn page(&self, from: &str, to: &str, n: usize) -> Result<Page, VaultError> {
+        let rows = self.store.range(Table::Messages, from, to, n, true).await?;
+        let older = (rows.len() == n)
+            .then(|| rows.last().map(|(k, _)| k.clone()))
+            .flatten();
+        let mut page = Page {
+            older,
+            ..Page::default()
+        };
+        for (key, sealed) in rows.into_iter().rev() {
+            match self
+                .keys
+                .open(&key, &sealed)
+                .ok()
+                .and_then(|plain| serde_json::from_slice(&plain).ok())
+            {
+                Some(m) => page.messages.push(m),
+                None => page.skipped += 1,
+            }
+        }
+        Ok(page)
+    }
+
+    /// Deletes a room's history.
+    pub async fn delete_room(&self, room_id: &str) -> Result<usize, VaultError> {
+        let prefix = self.prefix(room_id);
+        let mut deleted = 0;
+        loop {
+            let rows = self
+                .store
+                .range(Table::Messages, &prefix, &format!("{prefix}~"), 500, false)
+                .await?;
+            if rows.is_empty() {
+                return Ok(deleted);
+            }
+            for (key, _) in rows {
+                self.store.delete(Table::Messages, &key).await?;
+                deleted += 1;
+            }
+        }
+    }
+
+    /// A room's whole history, for a file the user keeps (damaged records are left out).
+    pub async fn export(&self, room_id: &str, room_name: &str) -> Result<Export, VaultError> {
+        let mut messages = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = match &cursor {
+                None => self.newest(room_id, 500).await?,
+                Some(c) => self.older(room_id, c, 500).await?,
+            };
+            let mut older = page.messages;
+            older.append(&mut messages);
+            messages = older;
+            match page.older {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        Ok(Export {
+            v: 1,
+            room: room_name.to_owned(),
+            messages,
+        })
+    }
+
+    /// Imports an export into a room; messages already there are not duplicated.
+    /// Returns how many were new.
+    pub async fn import(
+        &self,
+        room_id: &str,
+        export: &Export,
+        mut nonce: impl FnMut() -> [u8; 12],
+    ) -> Result<usize, VaultError> {
+        let mut added = 0;
+        for m in &export.messages {
+            if self.append(room_id, m, nonce()).await? {
+                added += 1;
+            }
+        }
+        Ok(added)
+    }
+}

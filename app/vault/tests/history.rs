@@ -1,0 +1,153 @@
+//! History at rest, natively on the memory store: paging, dedup, tampering, export and
+//! import, deletion, and what is visible at rest.
+
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use peerchat_vault::kdf::{self, KdfParams};
+use peerchat_vault::{History, Keyring, MemoryStore, Store, StoredMessage, Table};
+
+fn run<F: Future>(f: F) -> F::Output {
+    let mut f = pin!(f);
+    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(v) => v,
+        Poll::Pending => panic!("the memory store never waits"),
+    }
+}
+
+fn keys() -> Keyring {
+    let params = KdfParams::with_iterations([4; 16], 1000);
+    let kek = kdf::derive("pw", &params);
+    Keyring::create(&kek, params, [9; 32], [1; 12]).1
+}
+
+fn msg(n: u64) -> StoredMessage {
+    StoredMessage {
+        id: format!("id{n}"),
+        author: if n % 2 == 0 {
+            "alice-peer".into()
+        } else {
+            "bob-peer".into()
+        },
+        name: if n % 2 == 0 {
+            "Alice".into()
+        } else {
+            "Bob".into()
+        },
+        seq: n,
+        ts: 1_700_000_000_000 + n * 1000,
+        text: format!("secret words {n}"),
+        whisper_to: None,
+    }
+}
+
+fn nonces() -> impl FnMut() -> [u8; 12] {
+    let mut n = 0u64;
+    move || {
+        n += 1;
+        let mut out = [0; 12];
+        out[4..].copy_from_slice(&n.to_le_bytes());
+        out
+    }
+}
+
+fn fill(h: &History<'_, MemoryStore>, room: &str, count: u64) {
+    let mut nonce = nonces();
+    for n in 1..=count {
+        assert!(run(h.append(room, &msg(n), nonce())).unwrap());
+    }
+}
+
+#[test]
+fn newest_page_then_older_pages_without_loading_everything() {
+    let (store, keys) = (MemoryStore::new(), keys());
+    let h = History::new(&store, &keys);
+    fill(&h, "room-1", 10_000);
+    fill(&h, "room-2", 3);
+    let page = run(h.newest("room-1", 50)).unwrap();
+    let seqs: Vec<u64> = page.messages.iter().map(|m| m.seq).collect();
+    assert_eq!(seqs, (9951..=10_000).collect::<Vec<_>>());
+    let older = run(h.older("room-1", page.older.as_ref().unwrap(), 50)).unwrap();
+    assert_eq!(older.messages.first().unwrap().seq, 9901);
+    assert_eq!(older.messages.last().unwrap().seq, 9950);
+    assert_eq!(run(h.newest("room-2", 50)).unwrap().messages.len(), 3);
+    assert_eq!(run(h.newest("room-2", 50)).unwrap().older, None);
+}
+
+#[test]
+fn the_same_message_is_stored_once() {
+    let (store, keys) = (MemoryStore::new(), keys());
+    let h = History::new(&store, &keys);
+    assert!(run(h.append("r", &msg(1), [1; 12])).unwrap());
+    assert!(!run(h.append("r", &msg(1), [2; 12])).unwrap());
+    assert_eq!(run(h.newest("r", 10)).unwrap().messages.len(), 1);
+}
+
+#[test]
+fn nothing_readable_at_rest() {
+    let (store, keys) = (MemoryStore::new(), keys());
+    let h = History::new(&store, &keys);
+    fill(&h, "room-with-a-name", 20);
+    for (_, key, value) in store.dump() {
+        for leak in ["room-with-a-name", "alice", "bob", "id1"] {
+            assert!(!key.contains(leak), "{key} leaks {leak}");
+        }
+        let text = String::from_utf8_lossy(&value);
+        assert!(
+            !text.contains("secret") && !text.contains("Alice"),
+            "value leaks"
+        );
+    }
+}
+
+#[test]
+fn a_tampered_record_is_skipped_and_counted_and_the_rest_loads() {
+    let (store, keys) = (MemoryStore::new(), keys());
+    let h = History::new(&store, &keys);
+    fill(&h, "r", 5);
+    let (_, key, mut value) = store.dump().into_iter().nth(2).unwrap();
+    value[30] ^= 0xff;
+    run(store.put(Table::Messages, &key, &value)).unwrap();
+    let page = run(h.newest("r", 50)).unwrap();
+    assert_eq!(page.messages.len(), 4);
+    assert_eq!(page.skipped, 1);
+}
+
+#[test]
+fn export_then_import_into_a_fresh_store_restores_the_history() {
+    let (store, keys) = (MemoryStore::new(), keys());
+    let h = History::new(&store, &keys);
+    fill(&h, "r", 1200);
+    let export = run(h.export("r", "Friday")).unwrap();
+    assert_eq!(export.messages.len(), 1200);
+    let json = serde_json::to_string(&export).unwrap();
+
+    let (fresh, other_keys) = (MemoryStore::new(), {
+        let params = KdfParams::with_iterations([5; 16], 1000);
+        Keyring::create(&kdf::derive("other", &params), params, [3; 32], [2; 12]).1
+    });
+    let h2 = History::new(&fresh, &other_keys);
+    let back = serde_json::from_str(&json).unwrap();
+    assert_eq!(run(h2.import("r", &back, nonces())).unwrap(), 1200);
+    assert_eq!(
+        run(h2.import("r", &back, nonces())).unwrap(),
+        0,
+        "import deduplicates"
+    );
+    assert_eq!(
+        run(h2.export("r", "Friday")).unwrap().messages,
+        export.messages
+    );
+}
+
+#[test]
+fn deleting_a_room_removes_its_history_only() {
+    let (store, keys) = (MemoryStore::new(), keys());
+    let h = History::new(&store, &keys);
+    fill(&h, "a", 700);
+    fill(&h, "b", 2);
+    assert_eq!(run(h.delete_room("a")).unwrap(), 700);
+    assert!(run(h.newest("a", 10)).unwrap().messages.is_empty());
+    assert_eq!(run(h.newest("b", 10)).unwrap().messages.len(), 2);
+}
