@@ -105,3 +105,23 @@ test('a second tab of the same browser gets its own ID, so two tabs can chat', a
   await tab.locator('.conversation-status', { hasText: 'Connected to Ada.' }).waitFor({ timeout: 15000 });
   await tab.close();
 });
+
+test('once loaded, the app shell opens with no network at all', async () => {
+  const shell = await appServer({ config: localConfig(broker.port) });
+  const device = await launchDevice('offline', { origin: new URL(shell.url).origin });
+  try {
+    await device.page.goto(shell.url);
+    await device.page.waitForFunction(() => navigator.serviceWorker?.controller != null, null, { timeout: 15000 });
+    await shell.close();
+    // The server is gone: nothing answers on its port any more.
+    await assert.rejects(fetch(shell.url));
+    await device.page.reload();
+    await device.page.getByRole('textbox', { name: 'Your name' }).waitFor({ timeout: 10000 });
+    await device.page.getByRole('textbox', { name: 'Your name' }).fill('Offline Olga');
+    await device.page.getByRole('button', { name: 'Start chatting' }).click();
+    // The cached config.json still points at the broker, which is up: the app registers.
+    await device.page.locator('.broker-status', { hasText: 'Online' }).waitFor({ timeout: 15000 });
+  } finally {
+    await device.destroy();
+  }
+});

@@ -10,7 +10,9 @@ pub mod platform;
 mod saved_rooms;
 mod views;
 
-/// Mounts the app on the page's body.
+/// Mounts the app on the page's body and registers the service worker that lets the
+/// installed app open offline.
 pub fn run() {
+    platform::register_service_worker();
     yew::Renderer::<app::App>::new().render();
 }

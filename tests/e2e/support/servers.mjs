@@ -94,7 +94,13 @@ export async function appServer({ config, extra = {}, port } = {}) {
     res.end(await readFile(file));
   });
   await new Promise((r) => server.listen(port, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(r)) };
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => new Promise((r) => {
+      server.close(r);
+      server.closeAllConnections();
+    }),
+  };
 }
 
 /** The config.json that points the app at a local PeerServer. */
