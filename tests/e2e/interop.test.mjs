@@ -53,7 +53,7 @@ async function officialConnect(serialization) {
   }, { target: chatterId, port: broker.port, serialization });
 }
 
-async function officialReceived(predicate, timeout = 10000) {
+async function officialReceived(predicate, timeout = 30000) {
   const end = Date.now() + timeout;
   for (;;) {
     const got = await official.page.evaluate(() => ({ received: window.received, closed: window.connClosed }));

@@ -102,7 +102,7 @@ test('a second tab of the same browser gets its own ID, so two tabs can chat', a
   await d.page.locator('.broker-status', { hasText: 'Online' }).waitFor();
   await tab.getByRole('textbox', { name: "Friend's ID" }).fill(firstId);
   await tab.getByRole('button', { name: 'Connect' }).click();
-  await tab.locator('.conversation-status', { hasText: 'Connected to Ada.' }).waitFor({ timeout: 15000 });
+  await tab.locator('.conversation-status', { hasText: 'Connected to Ada.' }).waitFor({ timeout: 30000 });
   await tab.close();
 });
 

@@ -24,7 +24,12 @@ async fn unlock_and_open_the_newest_50_of_10k() {
     IdbStore::delete(DB).await.unwrap();
     let store = IdbStore::open(DB).await.unwrap();
     let params = KdfParams::new([7; 16]);
-    let (header, keys) = Keyring::create(&kdf::derive("benchmark passphrase", &params), params, [1; 32], [2; 12]);
+    let (header, keys) = Keyring::create(
+        &kdf::derive("benchmark passphrase", &params),
+        params,
+        [1; 32],
+        [2; 12],
+    );
     store
         .put(Table::Meta, "header", &serde_json::to_vec(&header).unwrap())
         .await
@@ -56,7 +61,10 @@ async fn unlock_and_open_the_newest_50_of_10k() {
     let kek = kdf::derive("benchmark passphrase", &header.kdf);
     let derived = now_ms();
     let keys = Keyring::unlock(&header, &kek).unwrap();
-    let page = History::new(&store, &keys).newest("room", 50).await.unwrap();
+    let page = History::new(&store, &keys)
+        .newest("room", 50)
+        .await
+        .unwrap();
     let done = now_ms();
     assert_eq!(page.messages.len(), 50);
     assert_eq!(page.messages.last().unwrap().seq, MESSAGES);

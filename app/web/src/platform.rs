@@ -101,7 +101,9 @@ pub fn take_invite_from_url() -> Option<Result<Invite, InviteError>> {
 /// Registers `sw.js` (written by the build with this build's files). Browsers without
 /// service workers, or pages not in a secure context, simply run without offline support.
 pub fn register_service_worker() {
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
     let navigator = window.navigator();
     let available = js_sys::Reflect::get(&navigator, &"serviceWorker".into())
         .is_ok_and(|sw| !sw.is_undefined() && !sw.is_null());

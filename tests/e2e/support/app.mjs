@@ -43,7 +43,7 @@ export async function connect(device, id) {
   await device.page.getByRole('button', { name: 'Connect' }).click();
 }
 
-export async function waitConnected(device, peerName, timeout = 15000) {
+export async function waitConnected(device, peerName, timeout = 30000) {
   await device.page.locator('.conversation-status', { hasText: `Connected to ${peerName}.` }).waitFor({ timeout });
 }
 
@@ -63,7 +63,7 @@ export async function messages(device) {
 }
 
 /** Waits until `count` messages from `from` are on screen. */
-export async function waitForMessages(device, from, count, timeout = 20000) {
+export async function waitForMessages(device, from, count, timeout = 30000) {
   const end = Date.now() + timeout;
   for (;;) {
     const got = (await messages(device)).filter((m) => m.from === from);
