@@ -121,6 +121,11 @@ test('once loaded, the app shell opens with no network at all', async () => {
     await device.page.getByRole('button', { name: 'Start chatting' }).click();
     // The cached config.json still points at the broker, which is up: the app registers.
     await device.page.locator('.broker-status', { hasText: 'Online' }).waitFor({ timeout: 15000 });
+    // The network goes away: the app says so plainly. (Coming back is not checked here:
+    // inside the loopback-only namespace Chromium's own view of the network is "offline"
+    // once emulation ends, and it sends no "online" event.)
+    await device.context.setOffline(true);
+    await device.page.getByText('You are offline.').waitFor();
   } finally {
     await device.destroy();
   }

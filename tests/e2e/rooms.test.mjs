@@ -165,4 +165,13 @@ test('a public topic room gathers whoever types the topic, and says it is public
   const list = await Cat.page.getByRole('navigation', { name: 'Rooms and conversations' }).textContent();
   assert.match(list, /Friday dinner · 4 online/);
   assert.match(list, /# rust · 2 online/);
+
+  // A message in the room Cat is not looking at counts as unread, in the list and title.
+  await sendToRoom(devices.Ann, 'Cat, are you there?');
+  const friday = Cat.page.getByRole('button', { name: 'Friday dinner · 4 online · 1 unread' });
+  await friday.waitFor();
+  assert.equal(await Cat.page.title(), '(1) PeerChat');
+  await friday.click();
+  await Cat.page.locator('.message', { hasText: 'Cat, are you there?' }).waitFor();
+  await Cat.page.waitForFunction(() => document.title === 'PeerChat');
 });

@@ -48,6 +48,8 @@ pub struct RoomView {
     pub members: Vec<MemberView>,
     /// Messages in arrival order.
     pub lines: Vec<RoomLine>,
+    /// Messages that arrived while another screen was shown.
+    pub unread: usize,
 }
 
 impl RoomView {

@@ -75,6 +75,8 @@ pub struct Conversation {
     pub lines: Vec<Line>,
     /// Frames from this peer that were dropped as malformed or out of bounds.
     pub dropped: u64,
+    /// Messages that arrived while another screen was shown.
+    pub unread: usize,
 }
 
 impl Conversation {
@@ -199,6 +201,12 @@ impl ChatState {
         self.conversations.iter().find(|c| &c.peer == peer)
     }
 
+    /// Messages not seen yet, over every room and conversation.
+    pub fn total_unread(&self) -> usize {
+        let rooms: usize = self.rooms.iter().map(|r| r.unread).sum();
+        rooms + self.conversations.iter().map(|c| c.unread).sum::<usize>()
+    }
+
     /// The conversation on screen.
     pub fn active_conversation(&self) -> Option<&Conversation> {
         match &self.active {
@@ -234,6 +242,7 @@ impl ChatState {
                     status: ChannelStatus::Connecting,
                     lines: Vec::new(),
                     dropped: 0,
+                    unread: 0,
                 });
                 self.conversations.len() - 1
             }
@@ -252,7 +261,7 @@ impl ChatState {
                 self.active.get_or_insert(Screen::Conversation(peer));
             }
             Action::Select(peer) => {
-                self.conversation_mut(&peer);
+                self.conversation_mut(&peer).unread = 0;
                 self.active = Some(Screen::Conversation(peer));
             }
             Action::RoomJoined { room, focus } => {
@@ -280,8 +289,12 @@ impl ChatState {
                 message,
                 mine,
             } => {
+                let shown = self.active == Some(Screen::Room(room_id.clone()));
                 if let Some(r) = self.room_mut(&room_id) {
                     r.push(message, mine);
+                    if !mine && !shown {
+                        r.unread += 1;
+                    }
                 }
             }
             Action::RoomLeft(room_id) => {
@@ -291,7 +304,8 @@ impl ChatState {
                 }
             }
             Action::SelectRoom(room_id) => {
-                if self.room(&room_id).is_some() {
+                if let Some(r) = self.room_mut(&room_id) {
+                    r.unread = 0;
                     self.active = Some(Screen::Room(room_id));
                 }
             }
@@ -325,10 +339,14 @@ impl ChatState {
     }
 
     fn receive(&mut self, peer: &PeerId, incoming: Incoming) {
+        let shown = self.active == Some(Screen::Conversation(peer.clone()));
         let c = self.conversation_mut(peer);
         match incoming {
             Incoming::Hello { name } => c.name = Some(name),
             Incoming::Text(message) => {
+                if !shown {
+                    c.unread += 1;
+                }
                 let name = c.display_name().to_owned();
                 c.lines.push(Line {
                     author: Author::Peer,
@@ -458,6 +476,7 @@ mod room_tests {
             invite: "room=x".into(),
             members: Vec::new(),
             lines: Vec::new(),
+            unread: 0,
         }
     }
 
@@ -556,6 +575,7 @@ mod remembered_members {
             invite: String::new(),
             members: Vec::new(),
             lines: Vec::new(),
+            unread: 0,
         };
         s.reduce(Action::RoomJoined { room, focus: true });
         s.reduce(Action::RoomMember {
@@ -568,5 +588,75 @@ mod remembered_members {
         let r = s.active_room().unwrap();
         assert!(r.lines.is_empty());
         assert_eq!(r.members.len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod unread {
+    use super::*;
+    use crate::room::RoomMessage;
+
+    fn room(id: &str) -> RoomView {
+        RoomView {
+            room_id: id.into(),
+            name: id.into(),
+            public: false,
+            invite: String::new(),
+            members: Vec::new(),
+            lines: Vec::new(),
+            unread: 0,
+        }
+    }
+
+    fn said(room_id: &str, mine: bool) -> Action {
+        Action::RoomMessage {
+            room_id: room_id.into(),
+            message: RoomMessage {
+                author: PeerId::parse("x").unwrap(),
+                name: "X".into(),
+                text: "hi".into(),
+                ts: 1,
+                whisper_to: None,
+            },
+            mine,
+        }
+    }
+
+    #[test]
+    fn messages_off_screen_count_until_their_screen_is_opened() {
+        let mut s = ChatState::default();
+        s.reduce(Action::RoomJoined {
+            room: room("a"),
+            focus: true,
+        });
+        s.reduce(Action::RoomJoined {
+            room: room("b"),
+            focus: false,
+        });
+        s.reduce(said("a", false));
+        s.reduce(said("b", false));
+        s.reduce(said("b", false));
+        s.reduce(said("b", true));
+        assert_eq!(s.room("a").unwrap().unread, 0, "the room on screen is read");
+        assert_eq!(
+            s.room("b").unwrap().unread,
+            2,
+            "our own words are not unread"
+        );
+        let peer = PeerId::parse("bob").unwrap();
+        let text = crate::protocol::TextMessage {
+            id: "m".into(),
+            seq: 1,
+            ts: 1,
+            text: "yo".into(),
+        };
+        s.reduce(Action::Received {
+            peer: peer.clone(),
+            incoming: Incoming::Text(text),
+        });
+        assert_eq!(s.total_unread(), 3);
+        s.reduce(Action::SelectRoom("b".into()));
+        s.reduce(Action::Select(peer));
+        assert_eq!(s.total_unread(), 0);
     }
 }

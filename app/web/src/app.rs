@@ -62,6 +62,28 @@ pub fn App() -> Html {
     let broker_host = use_state(String::new);
     let config_error = use_state(|| None::<String>);
     let invite_error = use_state(|| None::<String>);
+    let online = use_state(platform::is_online);
+
+    {
+        // Unread messages show in the tab title (and the task switcher).
+        let unread = state.0.total_unread();
+        use_effect_with(unread, move |&n| {
+            if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+                doc.set_title(&if n == 0 {
+                    "PeerChat".to_owned()
+                } else {
+                    format!("({n}) PeerChat")
+                });
+            }
+        });
+    }
+    {
+        let online = online.clone();
+        use_effect_with((), move |_| {
+            let listener = platform::on_connectivity_change(move |now| online.set(now));
+            move || drop(listener)
+        });
+    }
 
     {
         let (node, broker_host, config_error) =
@@ -185,6 +207,11 @@ pub fn App() -> Html {
                 }
                 if let Some(err) = invite_error.as_ref() {
                     <p class="banner error" role="alert">{ err.clone() }</p>
+                }
+                if !*online {
+                    <p class="banner warn" role="status">
+                        { "You are offline. Your history is here; PeerChat reconnects by itself when the network is back." }
+                    </p>
                 }
                 if !broker_host.is_empty() {
                     <BrokerBanner status={s.broker.clone()} host={(*broker_host).clone()} {on_retry} />

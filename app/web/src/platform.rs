@@ -111,3 +111,33 @@ pub fn register_service_worker() {
         let _promise = navigator.service_worker().register("sw.js");
     }
 }
+
+/// Whether the browser believes it has a network.
+pub fn is_online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
+}
+
+/// Calls `f` with the new state whenever the browser goes online or offline; the returned
+/// handle keeps listening until dropped.
+pub fn on_connectivity_change(f: impl Fn(bool) + 'static) -> Option<ConnectivityListener> {
+    use wasm_bindgen::closure::Closure;
+    let window = web_sys::window()?;
+    let closure = Closure::<dyn Fn()>::new(move || f(is_online()));
+    window.set_ononline(Some(closure.as_ref().unchecked_ref()));
+    window.set_onoffline(Some(closure.as_ref().unchecked_ref()));
+    Some(ConnectivityListener { _closure: closure })
+}
+
+/// Keeps the online/offline handler alive; removes it when dropped.
+pub struct ConnectivityListener {
+    _closure: wasm_bindgen::closure::Closure<dyn Fn()>,
+}
+
+impl Drop for ConnectivityListener {
+    fn drop(&mut self) {
+        if let Some(w) = web_sys::window() {
+            w.set_ononline(None);
+            w.set_onoffline(None);
+        }
+    }
+}

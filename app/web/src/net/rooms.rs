@@ -67,6 +67,7 @@ impl Inner {
             invite: invite.to_fragment(),
             members: Vec::new(),
             lines: Vec::new(),
+            unread: 0,
         };
         self.dispatch.emit(Action::RoomJoined { room: view, focus });
         let now = monotonic_now();

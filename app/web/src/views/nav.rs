@@ -24,7 +24,11 @@ pub fn ChatList(props: &ChatListProps) -> Html {
     if props.rooms.len() + props.conversations.len() < 2 {
         return html! {};
     }
-    let item = |screen: Screen, label: String| {
+    let item = |screen: Screen, label: String, unread: usize| {
+        let label = match unread {
+            0 => label,
+            n => format!("{label} · {n} unread"),
+        };
         let current = props.active.as_ref() == Some(&screen);
         let onclick = props.on_select.reform(move |_| screen.clone());
         html! {
@@ -39,10 +43,12 @@ pub fn ChatList(props: &ChatListProps) -> Html {
                 { for props.rooms.iter().map(|r| item(
                     Screen::Room(r.room_id.clone()),
                     format!("{}{} · {} online", if r.public { "# " } else { "" }, r.name, r.online_count()),
+                    r.unread,
                 )) }
                 { for props.conversations.iter().map(|c| item(
                     Screen::Conversation(c.peer.clone()),
                     c.display_name().to_owned(),
+                    c.unread,
                 )) }
             </ul>
         </nav>
