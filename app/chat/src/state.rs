@@ -360,6 +360,20 @@ impl ChatState {
     }
 }
 
+/// An empty room view for tests.
+#[cfg(test)]
+pub(crate) fn test_room(id: &str) -> RoomView {
+    RoomView {
+        room_id: id.into(),
+        name: format!("Room {id}"),
+        public: false,
+        invite: String::new(),
+        members: Vec::new(),
+        lines: Vec::new(),
+        unread: 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -468,18 +482,6 @@ mod room_tests {
         PeerId::parse(s).unwrap()
     }
 
-    fn room(id: &str) -> RoomView {
-        RoomView {
-            room_id: id.into(),
-            name: format!("Room {id}"),
-            public: false,
-            invite: "room=x".into(),
-            members: Vec::new(),
-            lines: Vec::new(),
-            unread: 0,
-        }
-    }
-
     fn message(author: &str, text: &str, whisper_to: Option<&str>) -> RoomMessage {
         RoomMessage {
             author: PeerId::parse(author).unwrap(),
@@ -494,7 +496,7 @@ mod room_tests {
     fn rooms_track_presence_messages_and_whispers() {
         let mut s = ChatState::default();
         s.reduce(Action::RoomJoined {
-            room: room("r1"),
+            room: super::test_room("r1"),
             focus: true,
         });
         let member = |peer: &str, online| Action::RoomMember {
@@ -541,16 +543,16 @@ mod room_tests {
     fn restoring_does_not_steal_the_screen_and_leaving_clears_it() {
         let mut s = ChatState::default();
         s.reduce(Action::RoomJoined {
-            room: room("r1"),
+            room: super::test_room("r1"),
             focus: true,
         });
         s.reduce(Action::RoomJoined {
-            room: room("r2"),
+            room: super::test_room("r2"),
             focus: false,
         });
         assert_eq!(s.active, Some(Screen::Room("r1".into())));
         s.reduce(Action::RoomJoined {
-            room: room("r1"),
+            room: super::test_room("r1"),
             focus: true,
         });
         assert_eq!(s.rooms.len(), 2, "joining twice keeps one room");
@@ -568,15 +570,7 @@ mod remembered_members {
     #[test]
     fn members_remembered_offline_make_no_notice() {
         let mut s = ChatState::default();
-        let room = RoomView {
-            room_id: "r".into(),
-            name: "R".into(),
-            public: false,
-            invite: String::new(),
-            members: Vec::new(),
-            lines: Vec::new(),
-            unread: 0,
-        };
+        let room = test_room("r");
         s.reduce(Action::RoomJoined { room, focus: true });
         s.reduce(Action::RoomMember {
             room_id: "r".into(),
@@ -596,18 +590,6 @@ mod unread {
     use super::*;
     use crate::room::RoomMessage;
 
-    fn room(id: &str) -> RoomView {
-        RoomView {
-            room_id: id.into(),
-            name: id.into(),
-            public: false,
-            invite: String::new(),
-            members: Vec::new(),
-            lines: Vec::new(),
-            unread: 0,
-        }
-    }
-
     fn said(room_id: &str, mine: bool) -> Action {
         Action::RoomMessage {
             room_id: room_id.into(),
@@ -626,11 +608,11 @@ mod unread {
     fn messages_off_screen_count_until_their_screen_is_opened() {
         let mut s = ChatState::default();
         s.reduce(Action::RoomJoined {
-            room: room("a"),
+            room: super::test_room("a"),
             focus: true,
         });
         s.reduce(Action::RoomJoined {
-            room: room("b"),
+            room: super::test_room("b"),
             focus: false,
         });
         s.reduce(said("a", false));
