@@ -55,10 +55,10 @@ export async function send(device, text) {
 /** The messages on screen, as {from, text}. */
 export async function messages(device) {
   return device.page.locator('.messages li.message').evaluateAll((lis) =>
-    lis.map((li) => ({
+    lis.filter((li) => li.querySelector('.from') && li.querySelector('.text')).map((li) => ({
       from: li.querySelector('.from').textContent,
       text: li.querySelector('.text').textContent,
-      at: li.querySelector('.at').textContent,
+      at: li.querySelector('.at')?.textContent,
     })));
 }
 

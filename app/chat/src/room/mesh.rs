@@ -17,6 +17,9 @@ use super::{RoomKeys, Sealed};
 use crate::protocol::{check_name, check_text};
 use crate::ChatError;
 
+/// How long after a link opens its keepalive repeats our hello instead of a ping.
+const HELLO_REPEAT_WINDOW: Duration = Duration::from_secs(3);
+
 /// Timings of a [`Room`].
 #[derive(Debug, Clone)]
 pub struct RoomTimings {
@@ -280,6 +283,10 @@ impl Room {
                 last_sent: now,
             },
         );
+        self.send_hello(&link, now);
+    }
+
+    fn send_hello(&mut self, link: &ConnectionId, now: Duration) {
         let members = self
             .members
             .iter()
@@ -291,7 +298,7 @@ impl Room {
             members,
             have: self.log.have(),
         };
-        self.send(&link, &hello, now);
+        self.send(link, &hello, now);
     }
 
     /// Dialling `peer` failed (not online, or the connection never opened).
@@ -364,7 +371,18 @@ impl Room {
             self.close(&id, now);
         }
         for id in idle {
-            self.send(&id, &RoomFrame::Ping, now);
+            // A first message sent the instant a channel opens was seen to go missing now
+            // and then in Chromium; while a link is young its keepalive is our hello again,
+            // which the other side takes as often as it comes.
+            let young = self
+                .links
+                .get(&id)
+                .is_some_and(|l| now.saturating_sub(l.opened) < HELLO_REPEAT_WINDOW);
+            if young {
+                self.send_hello(&id, now);
+            } else {
+                self.send(&id, &RoomFrame::Ping, now);
+            }
         }
         let due: Vec<PeerId> = self
             .redials

@@ -10,6 +10,10 @@ use crate::platform::{hex, random, wall_ms};
 
 /// Time the refusal message gets to reach a peer before the connection is closed.
 const REFUSAL_GRACE_MS: u32 = 1_000;
+/// Our hello goes again after this long if the peer has sent nothing: a first message
+/// sent the instant the answering side's channel opens was seen to go missing now and
+/// then in Chromium, and a hello is harmless to repeat.
+const HELLO_AGAIN_MS: u32 = 1_000;
 
 impl Inner {
     pub(super) fn connect(&mut self, peer: PeerId) {
@@ -36,12 +40,28 @@ impl Inner {
                 .forget();
             }
             None => {
-                let hello = ChatFrame::hello(&self.name)
-                    .encode()
-                    .expect("a checked name fits one frame");
-                entry.link.send(&ChannelFrame::Binary(hello));
+                self.send_hello(conn);
                 self.dispatch.emit(Action::ChannelOpen(entry.peer.clone()));
+                let weak = self.weak.clone();
+                let conn = conn.clone();
+                gloo_timers::callback::Timeout::new(HELLO_AGAIN_MS, move || {
+                    with(&weak, |n| {
+                        if n.links.get(&conn).is_some_and(|e| !e.heard) {
+                            n.send_hello(&conn);
+                        }
+                    })
+                })
+                .forget();
             }
+        }
+    }
+
+    fn send_hello(&self, conn: &ConnectionId) {
+        let hello = ChatFrame::hello(&self.name)
+            .encode()
+            .expect("a checked name fits one frame");
+        if let Some(entry) = self.links.get(conn) {
+            entry.link.send(&ChannelFrame::Binary(hello));
         }
     }
 

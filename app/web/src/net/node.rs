@@ -64,6 +64,8 @@ pub(super) struct Entry {
     pub purpose: Purpose,
     pub refusal: Option<Refusal>,
     pub opened: bool,
+    /// Something arrived from the peer on this connection.
+    pub heard: bool,
 }
 
 pub(super) struct Slot {
@@ -498,6 +500,7 @@ impl Inner {
                 purpose,
                 refusal,
                 opened: false,
+                heard: false,
             },
         );
         Some(pc)
@@ -528,10 +531,13 @@ impl Inner {
                     Purpose::Room(room) => self.on_room_link_open(&room, conn),
                 }
             }
-            LinkEvent::Frame(frame) => match entry.purpose.clone() {
-                Purpose::Direct => self.on_direct_frame(conn, frame),
-                Purpose::Room(room) => self.on_room_link_frame(&room, conn, &frame),
-            },
+            LinkEvent::Frame(frame) => {
+                entry.heard = true;
+                match entry.purpose.clone() {
+                    Purpose::Direct => self.on_direct_frame(conn, frame),
+                    Purpose::Room(room) => self.on_room_link_frame(&room, conn, &frame),
+                }
+            }
             LinkEvent::Closed => self.link_failed(conn),
         }
     }

@@ -94,12 +94,13 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
                 }) }
             </ul>
             <ol class="messages" aria-label="Messages" ref={list}>
-                { for r.lines.iter().map(|l| if l.notice { html! {
-                    <li class="notice">
+                { for r.lines.iter().enumerate().map(|(i, l)| if l.notice { html! {
+                    // Keys differ by kind, so a notice is never patched into a message.
+                    <li key={format!("n{i}")} class="notice">
                         { format!("{} {} · ", l.name, l.text) }<time>{ local_hh_mm(l.ts) }</time>
                     </li>
                 } } else { html! {
-                    <li class={classes!("message", (l.author == Author::Me).then_some("mine"), l.whisper_to.is_some().then_some("whisper"))}>
+                    <li key={format!("m{i}")} class={classes!("message", (l.author == Author::Me).then_some("mine"), l.whisper_to.is_some().then_some("whisper"))}>
                         <span class="from">{ l.name.clone() }</span>
                         <time class="at">{ local_hh_mm(l.ts) }</time>
                         if let Some(to) = &l.whisper_to {
