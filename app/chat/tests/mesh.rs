@@ -45,23 +45,29 @@ fn keys(seed: u8) -> RoomKeys {
     RoomSecret::from_random([seed; 32]).derive()
 }
 
+/// A member's room whose nonces are unique: `source` numbers the room instance (a
+/// restarted browser gets a new one), a counter the message.
+fn new_room(name: &str, keys: RoomKeys, source: u32) -> Room {
+    let mut counter = 0u64;
+    Room::new(
+        id(name),
+        name.to_uppercase(),
+        keys,
+        RoomTimings::default(),
+        move || {
+            counter += 1;
+            let mut n = [0u8; 12];
+            n[..4].copy_from_slice(&source.to_le_bytes());
+            n[4..].copy_from_slice(&counter.to_le_bytes());
+            n
+        },
+    )
+}
+
 impl Net {
     fn add(&mut self, name: &str, keys: RoomKeys) -> usize {
         let index = self.devices.len();
-        let mut counter = 0u64;
-        let room = Room::new(
-            id(name),
-            name.to_uppercase(),
-            keys,
-            RoomTimings::default(),
-            move || {
-                counter += 1;
-                let mut n = [0u8; 12];
-                n[..4].copy_from_slice(&(index as u32).to_le_bytes());
-                n[4..].copy_from_slice(&counter.to_le_bytes());
-                n
-            },
-        );
+        let room = new_room(name, keys, index as u32);
         self.devices.push(Device {
             id: id(name),
             room,
@@ -320,19 +326,7 @@ fn a_member_who_only_remembers_members_rejoins_without_the_rendezvous() {
     net.crash(3);
     net.holder = None;
     // The browser restarts with the same profile: a fresh Room, its memory of members.
-    let mut counter = 0u64;
-    net.devices[3].room = Room::new(
-        id("p3"),
-        "P3".into(),
-        keys(1),
-        RoomTimings::default(),
-        move || {
-            counter += 1;
-            let mut n = [3u8; 12];
-            n[4..].copy_from_slice(&counter.to_le_bytes());
-            n
-        },
-    );
+    net.devices[3].room = new_room("p3", keys(1), 1003);
     net.devices[3].up = true;
     net.join(3, &remembered);
     net.run_for(Duration::from_millis(500));
@@ -596,19 +590,7 @@ fn a_restarted_member_continues_its_numbering() {
     assert_eq!(seq, 1);
     let remembered: Vec<(PeerId, String)> = vec![(id("p0"), "P0".into())];
     net.crash(1);
-    let mut counter = 100u64;
-    let mut room = Room::new(
-        id("p1"),
-        "P1".into(),
-        keys(1),
-        RoomTimings::default(),
-        move || {
-            counter += 1;
-            let mut n = [1u8; 12];
-            n[4..].copy_from_slice(&counter.to_le_bytes());
-            n
-        },
-    );
+    let mut room = new_room("p1", keys(1), 1001);
     room.resume_seq(seq);
     net.devices[1].room = room;
     net.devices[1].up = true;
