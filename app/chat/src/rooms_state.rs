@@ -19,6 +19,8 @@ pub struct MemberView {
 /// One message in a room.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoomLine {
+    /// A key unique in the room: the message id, or one made up for a notice.
+    pub id: String,
     /// Who wrote it.
     pub author: Author,
     /// The author's name.
@@ -50,6 +52,10 @@ pub struct RoomView {
     pub lines: Vec<RoomLine>,
     /// Messages that arrived while another screen was shown.
     pub unread: usize,
+    /// Where older stored messages continue, when there may be more to page in.
+    pub older: Option<String>,
+    /// Stored records that were damaged and could not be shown.
+    pub skipped: usize,
 }
 
 impl RoomView {
@@ -90,6 +96,7 @@ impl RoomView {
         };
         if was_online != online {
             self.lines.push(RoomLine {
+                id: format!("notice-{}", self.lines.len()),
                 author: Author::Peer,
                 name: self.name_of(&peer),
                 text: if online { "joined" } else { "left" }.into(),
@@ -101,15 +108,40 @@ impl RoomView {
         self.members.sort_by_key(|m| m.name.to_lowercase());
     }
 
-    pub(crate) fn push(&mut self, message: RoomMessage, mine: bool) {
+    /// Adds a message; false when it is on screen already (a copy from storage or a
+    /// second delivery).
+    pub(crate) fn push(&mut self, message: RoomMessage, mine: bool) -> bool {
+        if self.lines.iter().any(|l| l.id == message.id) {
+            return false;
+        }
+        let line = self.line(message, mine);
+        self.lines.push(line);
+        true
+    }
+
+    /// Puts stored messages (oldest first) before those on screen.
+    pub(crate) fn prepend(&mut self, messages: Vec<RoomMessage>, me: Option<&PeerId>) {
+        let older: Vec<RoomLine> = messages
+            .into_iter()
+            .filter(|m| !self.lines.iter().any(|l| l.id == m.id))
+            .map(|m| {
+                let mine = Some(&m.author) == me;
+                self.line(m, mine)
+            })
+            .collect();
+        self.lines.splice(0..0, older);
+    }
+
+    fn line(&self, message: RoomMessage, mine: bool) -> RoomLine {
         let whisper_to = message.whisper_to.as_ref().map(|to| self.name_of(to));
-        self.lines.push(RoomLine {
+        RoomLine {
+            id: message.id,
             author: if mine { Author::Me } else { Author::Peer },
             name: message.name,
             text: message.text,
             ts: message.ts,
             whisper_to,
             notice: false,
-        });
+        }
     }
 }

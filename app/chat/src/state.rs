@@ -189,6 +189,17 @@ pub enum Action {
         /// We wrote it.
         mine: bool,
     },
+    /// Stored messages of a room, oldest first, to show before those on screen.
+    RoomHistory {
+        /// The room.
+        room_id: String,
+        /// The messages.
+        messages: Vec<RoomMessage>,
+        /// Where older messages continue, if there may be more.
+        older: Option<String>,
+        /// Damaged records left out.
+        skipped: usize,
+    },
     /// We left a room.
     RoomLeft(String),
     /// The user opened a room.
@@ -291,10 +302,22 @@ impl ChatState {
             } => {
                 let shown = self.active == Some(Screen::Room(room_id.clone()));
                 if let Some(r) = self.room_mut(&room_id) {
-                    r.push(message, mine);
-                    if !mine && !shown {
+                    if r.push(message, mine) && !mine && !shown {
                         r.unread += 1;
                     }
+                }
+            }
+            Action::RoomHistory {
+                room_id,
+                messages,
+                older,
+                skipped,
+            } => {
+                let me = self.my_id.clone();
+                if let Some(r) = self.room_mut(&room_id) {
+                    r.prepend(messages, me.as_ref());
+                    r.older = older;
+                    r.skipped += skipped;
                 }
             }
             Action::RoomLeft(room_id) => {
@@ -371,6 +394,8 @@ pub(crate) fn test_room(id: &str) -> RoomView {
         members: Vec::new(),
         lines: Vec::new(),
         unread: 0,
+        older: None,
+        skipped: 0,
     }
 }
 
@@ -484,6 +509,8 @@ mod room_tests {
 
     fn message(author: &str, text: &str, whisper_to: Option<&str>) -> RoomMessage {
         RoomMessage {
+            id: format!("{author}:{text}"),
+            seq: 1,
             author: PeerId::parse(author).unwrap(),
             name: author.to_uppercase(),
             text: text.into(),
@@ -540,6 +567,41 @@ mod room_tests {
     }
 
     #[test]
+    fn stored_history_goes_before_live_lines_without_duplicates() {
+        let mut s = ChatState::default();
+        s.reduce(Action::IdentityReady(id("me")));
+        s.reduce(Action::RoomJoined {
+            room: super::test_room("r1"),
+            focus: true,
+        });
+        let live = message("al", "live", None);
+        s.reduce(Action::RoomMessage {
+            room_id: "r1".into(),
+            message: live.clone(),
+            mine: false,
+        });
+        s.reduce(Action::RoomMessage {
+            room_id: "r1".into(),
+            message: live.clone(),
+            mine: false,
+        });
+        s.reduce(Action::RoomHistory {
+            room_id: "r1".into(),
+            messages: vec![message("me", "old", None), live],
+            older: Some("cursor".into()),
+            skipped: 2,
+        });
+        let r = s.active_room().unwrap();
+        let texts: Vec<(&str, Author)> = r
+            .lines
+            .iter()
+            .map(|l| (l.text.as_str(), l.author))
+            .collect();
+        assert_eq!(texts, [("old", Author::Me), ("live", Author::Peer)]);
+        assert_eq!((r.older.as_deref(), r.skipped), (Some("cursor"), 2));
+    }
+
+    #[test]
     fn restoring_does_not_steal_the_screen_and_leaving_clears_it() {
         let mut s = ChatState::default();
         s.reduce(Action::RoomJoined {
@@ -587,13 +649,20 @@ mod remembered_members {
 
 #[cfg(test)]
 mod unread {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
     use super::*;
     use crate::room::RoomMessage;
+
+    static NEXT: AtomicU64 = AtomicU64::new(0);
 
     fn said(room_id: &str, mine: bool) -> Action {
         Action::RoomMessage {
             room_id: room_id.into(),
             message: RoomMessage {
+                // Every message is a new one.
+                id: format!("m{}", NEXT.fetch_add(1, Ordering::Relaxed)),
+                seq: 1,
                 author: PeerId::parse("x").unwrap(),
                 name: "X".into(),
                 text: "hi".into(),

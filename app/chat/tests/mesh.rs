@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use peerchat_chat::room::{
-    DropReason, Room, RoomEvent, RoomKeys, RoomOutput, RoomSecret, RoomTimings,
+    DropReason, Room, RoomEvent, RoomKeys, RoomOutput, RoomSecret, RoomText, RoomTimings,
 };
 use peerchat_peerjs::data::ChannelFrame;
 use peerchat_peerjs::{ConnectionId, PeerId};
@@ -617,4 +617,48 @@ fn a_lost_first_hello_is_repeated_until_the_link_is_admitted() {
     assert!(net.online_view(b).is_empty(), "p1 has not admitted p0 yet");
     net.run_for(Duration::from_millis(600));
     net.assert_full_mesh(&[a, b]);
+}
+
+#[test]
+fn a_member_seeded_from_storage_gets_only_what_it_lacks() {
+    let (mut net, _) = room_of(2);
+    say(&mut net, 0, "kept 1");
+    say(&mut net, 1, "mine 1");
+    say(&mut net, 0, "kept 2");
+    // What p1 stored before its browser closed.
+    let stored: Vec<RoomText> = [
+        ("p0", 1, "kept 1"),
+        ("p1", 1, "mine 1"),
+        ("p0", 2, "kept 2"),
+    ]
+    .into_iter()
+    .map(|(author, seq, text)| RoomText {
+        id: format!("{author}-{seq}"),
+        author: id(author),
+        seq,
+        ts: 0,
+        text: text.into(),
+    })
+    .collect();
+    net.crash(1);
+    say(&mut net, 0, "missed");
+    let mut room = new_room("p1", keys(1), 1001);
+    room.seed(stored, &[]);
+    assert_eq!(
+        room.my_seq(),
+        1,
+        "numbering continues after stored messages"
+    );
+    net.devices[1].room = room;
+    net.devices[1].events.clear();
+    net.devices[1].up = true;
+    net.join(1, &[(id("p0"), "P0".into())]);
+    net.run_for(Duration::from_secs(2));
+    assert_eq!(
+        texts_from(&net, 1, "P0"),
+        ["missed"],
+        "stored ones are not shown again"
+    );
+    say(&mut net, 1, "mine 2");
+    assert_eq!(texts_from(&net, 0, "P1"), ["mine 1", "mine 2"]);
 }

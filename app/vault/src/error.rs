@@ -14,6 +14,12 @@ pub enum VaultError {
     /// The vault was written by a newer PeerChat.
     #[error("this data was saved by a newer PeerChat; update the app to open it")]
     NewerFormat,
+    /// There is no vault on this device yet.
+    #[error("there is no saved profile on this device; set one up")]
+    Missing,
+    /// A vault exists already; it is never overwritten.
+    #[error("a profile is already saved on this device; unlock it, or use “Forgot passphrase” to start over")]
+    AlreadyExists,
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -15,6 +15,7 @@ mod idb;
 pub mod kdf;
 pub mod keyring;
 mod memory;
+pub mod profile;
 pub mod store;
 pub mod suite;
 
@@ -25,4 +26,5 @@ pub use history::{Export, History, Page, StoredMessage};
 pub use idb::IdbStore;
 pub use keyring::{Keyring, VaultHeader};
 pub use memory::MemoryStore;
+pub use profile::{NewVault, Profile, Records};
 pub use store::{Store, StoreError, Table};

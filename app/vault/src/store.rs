@@ -64,3 +64,29 @@ pub trait Store {
     /// Removes every entry of a table.
     async fn clear(&self, table: Table) -> Result<(), StoreError>;
 }
+
+/// A borrowed store is a store, so a [`crate::Profile`] can work on one it does not own.
+impl<S: Store> Store for &S {
+    async fn get(&self, table: Table, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        (**self).get(table, key).await
+    }
+    async fn put(&self, table: Table, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        (**self).put(table, key, value).await
+    }
+    async fn delete(&self, table: Table, key: &str) -> Result<(), StoreError> {
+        (**self).delete(table, key).await
+    }
+    async fn range(
+        &self,
+        table: Table,
+        from: &str,
+        to: &str,
+        limit: usize,
+        newest_first: bool,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        (**self).range(table, from, to, limit, newest_first).await
+    }
+    async fn clear(&self, table: Table) -> Result<(), StoreError> {
+        (**self).clear(table).await
+    }
+}

@@ -113,3 +113,84 @@ pub async fn a_full_store_loses_nothing<S: Store>(s: &S, too_big: &[u8]) {
     );
     assert_eq!(s.get(Table::Messages, "new").await.unwrap(), None);
 }
+
+/// Every entry of every table, to compare what is at rest before and after.
+pub async fn snapshot<S: Store>(s: &S) -> Vec<(Table, String, Vec<u8>)> {
+    let mut all = Vec::new();
+    for table in Table::ALL {
+        for (k, v) in s
+            .range(table, "", "\u{10ffff}", usize::MAX, false)
+            .await
+            .unwrap()
+        {
+            all.push((table, k, v));
+        }
+    }
+    all
+}
+
+fn counter_nonces() -> crate::profile::NonceSource {
+    let n = std::cell::Cell::new(0u64);
+    Box::new(move || {
+        n.set(n.get() + 1);
+        let mut out = [0; 12];
+        out[4..].copy_from_slice(&n.get().to_le_bytes());
+        out
+    })
+}
+
+/// A profile is created once, unlocks with its passphrase only, and a wrong passphrase
+/// changes no byte; its records are sealed and come back.
+pub async fn profile_lifecycle<S: Store>(s: &S) {
+    use crate::{NewVault, Profile, VaultError};
+    let fresh = || NewVault {
+        kdf: kdf::KdfParams::with_iterations([3; 16], 1000),
+        data_key: [8; 32],
+    };
+    assert!(!crate::profile::exists(s).await.unwrap());
+    let p = Profile::create(s, "long passphrase", fresh(), counter_nonces())
+        .await
+        .unwrap();
+    p.put(Table::Rooms, "room-secret-id", &("Lunch club", 7u64))
+        .await
+        .unwrap();
+    p.put(Table::Meta, "identity", &"token-xyz").await.unwrap();
+    let again = Profile::create(s, "other", fresh(), counter_nonces()).await;
+    assert!(matches!(again, Err(VaultError::AlreadyExists)));
+
+    let before = snapshot(s).await;
+    assert!(before.iter().all(|(_, k, v)| {
+        let v = String::from_utf8_lossy(v);
+        !k.contains("room-secret") && !v.contains("Lunch") && !v.contains("token-xyz")
+    }));
+    let wrong = Profile::unlock(s, "long passphrasE", counter_nonces()).await;
+    assert!(matches!(wrong, Err((_, VaultError::WrongPassphrase))));
+    assert_eq!(
+        snapshot(s).await,
+        before,
+        "a wrong passphrase changes nothing"
+    );
+
+    let p = Profile::unlock(s, "long passphrase", counter_nonces())
+        .await
+        .map_err(|(_, e)| e)
+        .unwrap();
+    let room: Option<(String, u64)> = p.get(Table::Rooms, "room-secret-id").await.unwrap();
+    assert_eq!(room, Some(("Lunch club".into(), 7)));
+    let id: Option<String> = p.get(Table::Meta, "identity").await.unwrap();
+    assert_eq!(id.as_deref(), Some("token-xyz"));
+    let rooms = p.all::<(String, u64)>(Table::Rooms).await.unwrap();
+    assert_eq!((rooms.items.len(), rooms.skipped), (1, 0));
+    // A damaged record is skipped and counted; the rest still loads.
+    let (_, key, mut value) = snapshot(s)
+        .await
+        .into_iter()
+        .find(|(t, _, _)| *t == Table::Rooms)
+        .unwrap();
+    *value.last_mut().unwrap() ^= 1;
+    s.put(Table::Rooms, &format!("{key}x"), &value)
+        .await
+        .unwrap();
+    let rooms = p.all::<(String, u64)>(Table::Rooms).await.unwrap();
+    assert_eq!((rooms.items.len(), rooms.skipped), (1, 1));
+}

@@ -21,6 +21,11 @@ async fn put_get_delete() {
 }
 
 #[wasm_bindgen_test]
+async fn profile_lifecycle() {
+    with_store("suite-profile", async |s| suite::profile_lifecycle(s).await).await;
+}
+
+#[wasm_bindgen_test]
 async fn ranges_are_ordered_and_bounded() {
     with_store("suite-ranges", async |s| {
         suite::ranges_are_ordered_and_bounded(s).await

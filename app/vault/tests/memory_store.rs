@@ -16,6 +16,11 @@ fn run<F: Future>(f: F) -> F::Output {
 }
 
 #[test]
+fn profile_lifecycle() {
+    run(suite::profile_lifecycle(&MemoryStore::new()));
+}
+
+#[test]
 fn put_get_delete() {
     run(suite::put_get_delete(&MemoryStore::new()));
 }

@@ -82,6 +82,10 @@ pub enum RoomOutput {
 /// A message as shown in the room.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoomMessage {
+    /// Its random id, unique in the room.
+    pub id: String,
+    /// The author's sequence number (0 for whispers, which are not numbered).
+    pub seq: u64,
     /// Who wrote it.
     pub author: PeerId,
     /// Their name when it arrived.
@@ -224,6 +228,21 @@ impl Room {
     /// members who have our earlier messages do not drop new ones as replays.
     pub fn resume_seq(&mut self, seq: u64) {
         self.my_seq = self.my_seq.max(seq);
+    }
+
+    /// Loads messages kept from earlier visits, without showing them as new: members
+    /// then send only what we lack, and a message we already have is not shown twice.
+    /// Whisper ids are remembered so a whisper is never shown twice either.
+    pub fn seed(&mut self, texts: impl IntoIterator<Item = RoomText>, whisper_ids: &[String]) {
+        for t in texts {
+            if t.author == self.me {
+                self.my_seq = self.my_seq.max(t.seq);
+            }
+            if t.seq > 0 && check_text(&t.text).is_ok() {
+                self.log.insert(t);
+            }
+        }
+        self.whispers_seen.extend(whisper_ids.iter().cloned());
     }
 
     /// Frames dropped so far, by reason.
@@ -457,7 +476,7 @@ impl Room {
         check_text(text)?;
         self.my_seq += 1;
         let message = RoomText {
-            id,
+            id: id.clone(),
             author: self.me.clone(),
             seq: self.my_seq,
             ts,
@@ -469,7 +488,7 @@ impl Room {
         for link in self.one_link_per_member() {
             self.send(&link, &frame, now);
         }
-        Ok(self.local_message(text, ts, None))
+        Ok(self.local_message(id, self.my_seq, text, ts, None))
     }
 
     /// Sends a private message to one member; its bytes go to nobody else.
@@ -489,14 +508,14 @@ impl Room {
             .map(|(id, _)| id.clone())
             .ok_or(ChatError::NotOnline)?;
         let frame = RoomFrame::Whisper(Whisper {
-            id,
+            id: id.clone(),
             author: self.me.clone(),
             to: to.clone(),
             ts,
             text: text.to_owned(),
         });
         self.send(&link, &frame, now);
-        Ok(self.local_message(text, ts, Some(to.clone())))
+        Ok(self.local_message(id, 0, text, ts, Some(to.clone())))
     }
 
     /// Leaves the room: closes every link.
@@ -508,8 +527,17 @@ impl Room {
         self.redials.clear();
     }
 
-    fn local_message(&self, text: &str, ts: u64, whisper_to: Option<PeerId>) -> RoomMessage {
+    fn local_message(
+        &self,
+        id: String,
+        seq: u64,
+        text: &str,
+        ts: u64,
+        whisper_to: Option<PeerId>,
+    ) -> RoomMessage {
         RoomMessage {
+            id,
+            seq,
             author: self.me.clone(),
             name: self.my_name.clone(),
             text: text.to_owned(),
@@ -614,9 +642,17 @@ impl Room {
             // Our own words coming back (we lost them): never reuse their numbers.
             self.my_seq = self.my_seq.max(t.seq);
         }
-        let (author, text, ts) = (t.author.clone(), t.text.clone(), t.ts);
+        let message = RoomMessage {
+            name: self.name_of(&t.author),
+            id: t.id.clone(),
+            seq: t.seq,
+            author: t.author.clone(),
+            text: t.text.clone(),
+            ts: t.ts,
+            whisper_to: None,
+        };
         self.log.insert(t);
-        self.deliver(author, text, ts, None);
+        self.events.push_back(RoomEvent::Message(message));
     }
 
     fn send_backfill(&mut self, link: &ConnectionId, theirs: &[(PeerId, u64)], now: Duration) {
@@ -638,17 +674,14 @@ impl Room {
         if !self.whispers_seen.insert(w.id.clone()) {
             return self.drop_frame(DropReason::Replay);
         }
-        self.deliver(w.author, w.text, w.ts, Some(w.to));
-    }
-
-    fn deliver(&mut self, author: PeerId, text: String, ts: u64, whisper_to: Option<PeerId>) {
-        let name = self.name_of(&author);
         self.events.push_back(RoomEvent::Message(RoomMessage {
-            author,
-            name,
-            text,
-            ts,
-            whisper_to,
+            name: self.name_of(&w.author),
+            id: w.id,
+            seq: 0,
+            author: w.author,
+            text: w.text,
+            ts: w.ts,
+            whisper_to: Some(w.to),
         }));
     }
 

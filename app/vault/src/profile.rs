@@ -1,0 +1,173 @@
+//! A user's profile at rest: the vault header in the clear, and sealed records under it
+//! (the broker identity, one record per room, the message history).
+//!
+//! Unlocking only reads: a wrong passphrase leaves every byte as it was.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::kdf::{self, KdfParams};
+use crate::{History, Keyring, Store, Table, VaultError, VaultHeader};
+
+const HEADER_KEY: &str = "header";
+
+/// A source of fresh random nonces.
+pub type NonceSource = Box<dyn Fn() -> [u8; 12]>;
+
+/// Randomness a new vault needs.
+pub struct NewVault {
+    /// How the passphrase becomes a key: `KdfParams::new(random salt)`.
+    pub kdf: KdfParams,
+    /// The data key.
+    pub data_key: [u8; 32],
+}
+
+/// An unlocked profile.
+pub struct Profile<S: Store> {
+    store: S,
+    keys: Keyring,
+    nonce: NonceSource,
+}
+
+/// Records of a table that opened, and how many did not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Records<T> {
+    /// Records that opened, in key order.
+    pub items: Vec<T>,
+    /// Damaged records skipped.
+    pub skipped: usize,
+}
+
+/// Whether `store` holds a vault (then the user unlocks it; else they create one).
+pub async fn exists(store: &impl Store) -> Result<bool, VaultError> {
+    Ok(store.get(Table::Meta, HEADER_KEY).await?.is_some())
+}
+
+impl<S: Store> Profile<S> {
+    /// Creates a vault protected by `passphrase`, replacing nothing: an existing vault is
+    /// refused.
+    pub async fn create(
+        store: S,
+        passphrase: &str,
+        fresh: NewVault,
+        nonce: NonceSource,
+    ) -> Result<Self, VaultError> {
+        if exists(&store).await? {
+            return Err(VaultError::AlreadyExists);
+        }
+        let params = fresh.kdf;
+        let kek = kdf::derive(passphrase, &params);
+        let (header, keys) = Keyring::create(&kek, params, fresh.data_key, nonce());
+        let json = serde_json::to_vec(&header).expect("headers serialize");
+        store.put(Table::Meta, HEADER_KEY, &json).await?;
+        Ok(Self { store, keys, nonce })
+    }
+
+    /// Opens the vault in `store`. On error the store is handed back untouched.
+    pub async fn unlock(
+        store: S,
+        passphrase: &str,
+        nonce: NonceSource,
+    ) -> Result<Self, (S, VaultError)> {
+        let header = match read_header(&store).await {
+            Ok(h) => h,
+            Err(e) => return Err((store, e)),
+        };
+        let kek = kdf::derive(passphrase, &header.kdf);
+        match Keyring::unlock(&header, &kek) {
+            Ok(keys) => Ok(Self { store, keys, nonce }),
+            Err(e) => Err((store, e)),
+        }
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Gives the store back (to close or delete it).
+    pub fn into_store(self) -> S {
+        self.store
+    }
+
+    /// The message history.
+    pub fn history(&self) -> History<'_, S> {
+        History::new(&self.store, &self.keys)
+    }
+
+    /// A fresh nonce.
+    pub fn nonce(&self) -> [u8; 12] {
+        (self.nonce)()
+    }
+
+    fn key(&self, table: Table, name: &str) -> String {
+        match table {
+            // Meta names are fixed words ("identity"); other names would leak.
+            Table::Meta => name.to_owned(),
+            _ => self.keys.lookup(name),
+        }
+    }
+
+    /// Seals `value` and stores it as `name` in `table`.
+    pub async fn put<T: Serialize>(
+        &self,
+        table: Table,
+        name: &str,
+        value: &T,
+    ) -> Result<(), VaultError> {
+        let key = self.key(table, name);
+        let plain = serde_json::to_vec(value).expect("records serialize");
+        let sealed = self.keys.seal(&key, &plain, self.nonce());
+        Ok(self.store.put(table, &key, &sealed).await?)
+    }
+
+    /// The record `name` of `table`, if stored and intact.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        table: Table,
+        name: &str,
+    ) -> Result<Option<T>, VaultError> {
+        let key = self.key(table, name);
+        let Some(sealed) = self.store.get(table, &key).await? else {
+            return Ok(None);
+        };
+        let plain = self.keys.open(&key, &sealed)?;
+        serde_json::from_slice(&plain)
+            .map(Some)
+            .map_err(|_| VaultError::Corrupted)
+    }
+
+    /// Removes the record `name` of `table`.
+    pub async fn delete(&self, table: Table, name: &str) -> Result<(), VaultError> {
+        Ok(self.store.delete(table, &self.key(table, name)).await?)
+    }
+
+    /// Every record of `table` (not for Meta), skipping damaged ones.
+    pub async fn all<T: DeserializeOwned>(&self, table: Table) -> Result<Records<T>, VaultError> {
+        let rows = self.store.range(table, "", "~", usize::MAX, false).await?;
+        let mut records = Records {
+            items: Vec::new(),
+            skipped: 0,
+        };
+        for (key, sealed) in rows {
+            match self
+                .keys
+                .open(&key, &sealed)
+                .ok()
+                .and_then(|p| serde_json::from_slice(&p).ok())
+            {
+                Some(item) => records.items.push(item),
+                None => records.skipped += 1,
+            }
+        }
+        Ok(records)
+    }
+}
+
+async fn read_header(store: &impl Store) -> Result<VaultHeader, VaultError> {
+    let bytes = store
+        .get(Table::Meta, HEADER_KEY)
+        .await?
+        .ok_or(VaultError::Missing)?;
+    serde_json::from_slice(&bytes).map_err(|_| VaultError::Corrupted)
+}
