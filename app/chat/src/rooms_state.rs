@@ -59,6 +59,21 @@ pub struct RoomView {
 }
 
 impl RoomView {
+    /// A room just entered, empty.
+    pub fn new(room_id: String, invite: &crate::room::Invite) -> Self {
+        Self {
+            room_id,
+            name: invite.name().to_owned(),
+            public: invite.is_public(),
+            invite: invite.to_fragment(),
+            members: Vec::new(),
+            lines: Vec::new(),
+            unread: 0,
+            older: None,
+            skipped: 0,
+        }
+    }
+
     /// Members online, counting us.
     pub fn online_count(&self) -> usize {
         1 + self.members.iter().filter(|m| m.online).count()

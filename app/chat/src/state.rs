@@ -110,6 +110,8 @@ pub struct ChatState {
     pub rooms: Vec<RoomView>,
     /// What is on screen.
     pub active: Option<Screen>,
+    /// The last failure to save to the device, shown until the app restarts.
+    pub storage_error: Option<String>,
 }
 
 impl Default for ChatState {
@@ -121,6 +123,7 @@ impl Default for ChatState {
             conversations: Vec::new(),
             rooms: Vec::new(),
             active: None,
+            storage_error: None,
         }
     }
 }
@@ -200,6 +203,10 @@ pub enum Action {
         /// Damaged records left out.
         skipped: usize,
     },
+    /// A room's stored history was deleted (or is about to be reloaded).
+    RoomHistoryCleared(String),
+    /// Saving to the device failed; the text says what the user can do.
+    StorageFailed(String),
     /// We left a room.
     RoomLeft(String),
     /// The user opened a room.
@@ -320,6 +327,14 @@ impl ChatState {
                     r.skipped += skipped;
                 }
             }
+            Action::RoomHistoryCleared(room_id) => {
+                if let Some(r) = self.room_mut(&room_id) {
+                    r.lines.clear();
+                    r.older = None;
+                    r.skipped = 0;
+                }
+            }
+            Action::StorageFailed(message) => self.storage_error = Some(message),
             Action::RoomLeft(room_id) => {
                 self.rooms.retain(|r| r.room_id != room_id);
                 if self.active == Some(Screen::Room(room_id)) {

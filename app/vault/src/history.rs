@@ -44,6 +44,10 @@ pub struct Export {
     pub v: u32,
     /// The room's name.
     pub room: String,
+    /// The room's invite fragment (its secret), so an import can rejoin the room. The
+    /// file holds every message in the clear anyway; keep it as private as the chat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite: Option<String>,
     /// Every message, oldest first.
     pub messages: Vec<StoredMessage>,
 }
@@ -166,6 +170,7 @@ impl<'a, S: Store> History<'a, S> {
         Ok(Export {
             v: 1,
             room: room_name.to_owned(),
+            invite: None,
             messages,
         })
     }

@@ -10,19 +10,18 @@
 pub mod envelope;
 mod error;
 pub mod history;
-#[cfg(target_arch = "wasm32")]
 mod idb;
 pub mod kdf;
 pub mod keyring;
 mod memory;
 pub mod profile;
+pub mod readable;
 pub mod store;
 pub mod suite;
 
 pub use envelope::SecretKey;
 pub use error::VaultError;
 pub use history::{Export, History, Page, StoredMessage};
-#[cfg(target_arch = "wasm32")]
 pub use idb::IdbStore;
 pub use keyring::{Keyring, VaultHeader};
 pub use memory::MemoryStore;

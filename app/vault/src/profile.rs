@@ -44,22 +44,26 @@ pub async fn exists(store: &impl Store) -> Result<bool, VaultError> {
 }
 
 impl<S: Store> Profile<S> {
-    /// Creates a vault protected by `passphrase`, replacing nothing: an existing vault is
-    /// refused.
+    /// Creates a vault protected by `passphrase`. An existing vault is never replaced;
+    /// on error the store is handed back with nothing written.
     pub async fn create(
         store: S,
         passphrase: &str,
         fresh: NewVault,
         nonce: NonceSource,
-    ) -> Result<Self, VaultError> {
-        if exists(&store).await? {
-            return Err(VaultError::AlreadyExists);
+    ) -> Result<Self, (S, VaultError)> {
+        match exists(&store).await {
+            Ok(false) => {}
+            Ok(true) => return Err((store, VaultError::AlreadyExists)),
+            Err(e) => return Err((store, e)),
         }
         let params = fresh.kdf;
         let kek = kdf::derive(passphrase, &params);
         let (header, keys) = Keyring::create(&kek, params, fresh.data_key, nonce());
         let json = serde_json::to_vec(&header).expect("headers serialize");
-        store.put(Table::Meta, HEADER_KEY, &json).await?;
+        if let Err(e) = store.put(Table::Meta, HEADER_KEY, &json).await {
+            return Err((store, e.into()));
+        }
         Ok(Self { store, keys, nonce })
     }
 
@@ -170,4 +174,33 @@ async fn read_header(store: &impl Store) -> Result<VaultHeader, VaultError> {
         .await?
         .ok_or(VaultError::Missing)?;
     serde_json::from_slice(&bytes).map_err(|_| VaultError::Corrupted)
+}
+
+/// Fewest characters a new passphrase may have.
+pub const MIN_PASSPHRASE_CHARS: usize = 8;
+
+/// Checks a new passphrase and its confirmation; the error is a sentence for the user.
+pub fn check_new_passphrase(passphrase: &str, confirmation: &str) -> Result<(), String> {
+    if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
+        return Err(format!(
+            "Please choose a passphrase of at least {MIN_PASSPHRASE_CHARS} characters."
+        ));
+    }
+    if passphrase != confirmation {
+        return Err("The two passphrases differ; please type the same one twice.".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_passphrase_is_long_enough_and_confirmed() {
+        assert!(check_new_passphrase("short", "short").is_err());
+        assert!(check_new_passphrase("long enough", "long enougH").is_err());
+        assert!(check_new_passphrase("long enough", "long enough").is_ok());
+        assert!(check_new_passphrase("ééééééééé", "ééééééééé").is_ok());
+    }
 }

@@ -150,13 +150,14 @@ pub async fn profile_lifecycle<S: Store>(s: &S) {
     assert!(!crate::profile::exists(s).await.unwrap());
     let p = Profile::create(s, "long passphrase", fresh(), counter_nonces())
         .await
+        .map_err(|(_, e)| e)
         .unwrap();
     p.put(Table::Rooms, "room-secret-id", &("Lunch club", 7u64))
         .await
         .unwrap();
     p.put(Table::Meta, "identity", &"token-xyz").await.unwrap();
     let again = Profile::create(s, "other", fresh(), counter_nonces()).await;
-    assert!(matches!(again, Err(VaultError::AlreadyExists)));
+    assert!(matches!(again, Err((_, VaultError::AlreadyExists))));
 
     let before = snapshot(s).await;
     assert!(before.iter().all(|(_, k, v)| {

@@ -1,243 +1,138 @@
-//! The root component: owns the state, starts the network side once we have a name, and
-//! joins the room of an invite link opened in the address bar.
+//! The root component: opens the vault (first run: name and passphrase; later runs:
+//! greeting and passphrase), then hands over to [`Home`].
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
-use peerchat_chat::room::Invite;
-use peerchat_chat::state::{Action, ChatState, Screen};
-use peerchat_peerjs::PeerId;
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
+use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
+use crate::home::Home;
 use crate::identity;
-use crate::net::Node;
-use crate::platform;
-use crate::views::conversation::ConversationView;
-use crate::views::identity::{ConnectForm, IdCard};
-use crate::views::nav::ChatList;
-use crate::views::room::RoomScreen;
-use crate::views::room_forms::RoomForms;
-use crate::views::setup::NamePrompt;
-use crate::views::status::BrokerBanner;
+use crate::storage::{self, Locked, VaultHandle};
+use crate::views::setup::{SetupForm, UnlockForm};
 
-/// [`ChatState`] as a Yew reducer.
-#[derive(Default, PartialEq, Clone)]
-pub struct AppState(pub ChatState);
-
-impl Reducible for AppState {
-    type Action = Action;
-
-    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let mut state = Rc::unwrap_or_clone(self);
-        state.0.reduce(action);
-        Rc::new(state)
-    }
-}
-
-/// Joins the room of an invite in the address bar, or says why the link is no good.
-fn follow_invite(node: &Node, invite_error: &UseStateHandle<Option<String>>) {
-    match platform::take_invite_from_url() {
-        Some(Ok(invite)) => {
-            invite_error.set(None);
-            node.join_room(invite);
-        }
-        Some(Err(e)) => invite_error.set(Some(format!("This invite link cannot be used: {e}."))),
-        None => {}
-    }
+/// Where the app is before the chat shows.
+#[derive(Clone, PartialEq)]
+enum Gate {
+    /// Opening the database.
+    Opening,
+    /// No vault yet: set one up.
+    Setup,
+    /// A vault: unlock it.
+    Unlock,
+    /// Deriving the key (the form shows it is working).
+    Busy,
+    /// Unlocked.
+    Open(VaultHandle, String),
+    /// Storage cannot be used at all.
+    Failed(String),
 }
 
 /// The whole app.
 #[function_component]
 pub fn App() -> Html {
-    let state = use_reducer(|| {
-        let mut s = AppState::default();
-        if let Some(name) = identity::saved_name() {
-            s.0.reduce(Action::NameChosen(name));
-        }
-        s
-    });
-    let node = use_state(|| None::<Node>);
-    let broker_host = use_state(String::new);
-    let config_error = use_state(|| None::<String>);
-    let invite_error = use_state(|| None::<String>);
-    let online = use_state(platform::is_online);
+    let gate = use_state(|| Gate::Opening);
+    let error = use_state(|| None::<String>);
+    let locked: Rc<RefCell<Option<Locked>>> = use_mut_ref(|| None);
+    let saved_name = use_memo((), |_| identity::saved_name());
+    let setting_up = use_mut_ref(|| true);
 
     {
-        // Unread messages show in the tab title (and the task switcher).
-        let unread = state.0.total_unread();
-        use_effect_with(unread, move |&n| {
-            if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
-                doc.set_title(&if n == 0 {
-                    "PeerChat".to_owned()
-                } else {
-                    format!("({n}) PeerChat")
-                });
-            }
-        });
-    }
-    {
-        let online = online.clone();
+        let (gate, locked, setting_up) = (gate.clone(), locked.clone(), setting_up.clone());
         use_effect_with((), move |_| {
-            let listener = platform::on_connectivity_change(move |now| online.set(now));
-            move || drop(listener)
-        });
-    }
-
-    {
-        let (node, broker_host, config_error) =
-            (node.clone(), broker_host.clone(), config_error.clone());
-        let dispatcher = state.dispatcher();
-        use_effect_with(state.0.my_name.clone(), move |name| {
-            if let (Some(name), None) = (name.clone(), node.as_ref()) {
-                spawn_local(async move {
-                    match platform::load_config().await {
-                        Ok(config) => {
-                            let id = identity::claim().await;
-                            broker_host.set(config.broker.describe());
-                            dispatcher.dispatch(Action::IdentityReady(id.id.clone()));
-                            let dispatch = Callback::from(move |a| dispatcher.dispatch(a));
-                            node.set(Some(Node::start(config, id, name, dispatch)));
-                        }
-                        Err(e) => config_error.set(Some(e)),
+            spawn_local(async move {
+                match storage::open().await {
+                    Ok(l) => {
+                        *setting_up.borrow_mut() = !l.exists;
+                        gate.set(if l.exists { Gate::Unlock } else { Gate::Setup });
+                        *locked.borrow_mut() = Some(l);
                     }
-                });
-            }
-        });
-    }
-    {
-        // Invite links: the one the app was opened with, and any opened while it runs.
-        let invite_error = invite_error.clone();
-        use_effect_with((*node).clone(), move |node| {
-            let listener = node.clone().map(|node| {
-                follow_invite(&node, &invite_error);
-                let on_hash =
-                    Closure::<dyn FnMut()>::new(move || follow_invite(&node, &invite_error));
-                if let Some(w) = web_sys::window() {
-                    w.set_onhashchange(Some(on_hash.as_ref().unchecked_ref()));
+                    Err(e) => gate.set(Gate::Failed(e)),
                 }
-                on_hash
             });
-            move || {
-                if let Some(w) = web_sys::window() {
-                    w.set_onhashchange(None);
-                }
-                drop(listener);
-            }
         });
     }
 
-    // Each control's action runs on the node once it has started.
-    let node_action = |f: fn(&Node, String)| {
-        let node = node.clone();
-        Callback::from(move |arg: String| {
-            if let Some(n) = node.as_ref() {
-                f(n, arg);
-            }
+    // Runs the slow key derivation after the "working" state has painted.
+    let open_with = {
+        let (gate, error, locked) = (gate.clone(), error.clone(), locked.clone());
+        move |name: String, passphrase: String, create: bool| {
+            let Some(l) = locked.borrow_mut().take() else {
+                return;
+            };
+            let back = if create { Gate::Setup } else { Gate::Unlock };
+            gate.set(Gate::Busy);
+            let (gate, error, locked) = (gate.clone(), error.clone(), locked.clone());
+            spawn_local(async move {
+                TimeoutFuture::new(30).await;
+                let result = if create {
+                    l.create(&passphrase).await
+                } else {
+                    l.unlock(&passphrase).await
+                };
+                match result {
+                    Ok(vault) => {
+                        let name = identity::remember_name(&vault, name).await;
+                        error.set(None);
+                        gate.set(Gate::Open(VaultHandle(vault), name));
+                    }
+                    Err((l, e)) => {
+                        *locked.borrow_mut() = Some(l);
+                        error.set(Some(e));
+                        gate.set(back);
+                    }
+                }
+            });
+        }
+    };
+    let on_setup = {
+        let open_with = open_with.clone();
+        Callback::from(move |(name, passphrase): (String, String)| {
+            open_with(name, passphrase, true)
         })
     };
-    let on_create = node_action(|n, name| n.create_room(&name));
-    let on_leave = node_action(|n, room| n.leave_room(&room));
-    let on_connect = {
-        let node = node.clone();
-        Callback::from(move |peer: PeerId| {
-            if let Some(n) = node.as_ref() {
-                n.connect(peer);
-            }
-        })
+    let on_unlock = {
+        let name = (*saved_name).clone().unwrap_or_default();
+        Callback::from(move |passphrase: String| open_with(name.clone(), passphrase, false))
     };
-    let on_join = {
-        let node = node.clone();
-        Callback::from(move |invite: Invite| {
-            if let Some(n) = node.as_ref() {
-                n.join_room(invite);
-            }
-        })
-    };
-    let on_retry = {
-        let node = node.clone();
+    let on_reset = {
+        let (gate, error, locked) = (gate.clone(), error.clone(), locked.clone());
         Callback::from(move |()| {
-            if let Some(n) = node.as_ref() {
-                n.retry();
-            }
-        })
-    };
-    let on_send = {
-        let node = node.clone();
-        Callback::from(move |(peer, text): (PeerId, String)| match node.as_ref() {
-            Some(n) => n.send_text(&peer, &text),
-            None => Err("Still starting up; try again in a moment.".to_owned()),
-        })
-    };
-    let on_room_send = {
-        let node = node.clone();
-        Callback::from(move |(room, to, text): (String, Option<PeerId>, String)| {
-            match node.as_ref() {
-                Some(n) => n.send_room_text(&room, to.as_ref(), &text),
-                None => Err("Still starting up; try again in a moment.".to_owned()),
-            }
-        })
-    };
-    let on_select = {
-        let dispatcher = state.dispatcher();
-        Callback::from(move |screen: Screen| {
-            dispatcher.dispatch(match screen {
-                Screen::Conversation(peer) => Action::Select(peer),
-                Screen::Room(room) => Action::SelectRoom(room),
-            })
+            let Some(l) = locked.borrow_mut().take() else {
+                return;
+            };
+            let (gate, error) = (gate.clone(), error.clone());
+            spawn_local(async move {
+                match l.erase().await {
+                    // Start over from a fresh page, as on first run.
+                    Ok(()) => {
+                        if let Some(w) = web_sys::window() {
+                            let _ = w.location().reload();
+                        }
+                    }
+                    Err(e) => {
+                        error.set(Some(e));
+                        gate.set(Gate::Failed("Local data could not be deleted.".into()));
+                    }
+                }
+            });
         })
     };
 
-    let s = &state.0;
-    let on_name = {
-        let dispatcher = state.dispatcher();
-        Callback::from(move |name: String| {
-            identity::save_name(&name);
-            dispatcher.dispatch(Action::NameChosen(name));
-        })
-    };
-    let body = match &s.my_name {
-        None => html! { <NamePrompt on_submit={on_name} /> },
-        Some(name) => html! {
-            <>
-                <p class="greeting">{ format!("Hi, {name}!") }</p>
-                if let Some(err) = config_error.as_ref() {
-                    <p class="banner error" role="alert">{ err.clone() }</p>
-                }
-                if let Some(err) = invite_error.as_ref() {
-                    <p class="banner error" role="alert">{ err.clone() }</p>
-                }
-                if !*online {
-                    <p class="banner warn" role="status">
-                        { "You are offline. Your history is here; PeerChat reconnects by itself when the network is back." }
-                    </p>
-                }
-                if !broker_host.is_empty() {
-                    <BrokerBanner status={s.broker.clone()} host={(*broker_host).clone()} {on_retry} />
-                }
-                if let Some(id) = &s.my_id {
-                    // Folded away while a chat is on screen, so the chat gets the room.
-                    <details class="start" open={s.active.is_none()}>
-                        <summary>{ "Start a chat" }</summary>
-                        <IdCard id={id.clone()} />
-                        <ConnectForm my_id={id.clone()} {on_connect} />
-                        <RoomForms {on_create} {on_join} />
-                    </details>
-                }
-                <ChatList
-                    rooms={s.rooms.clone()}
-                    conversations={s.conversations.clone()}
-                    active={s.active.clone()}
-                    {on_select}
-                />
-                if let Some(c) = s.active_conversation() {
-                    <ConversationView conversation={c.clone()} {on_send} />
-                }
-                if let Some(r) = s.active_room() {
-                    <RoomScreen room={r.clone()} on_send={on_room_send} {on_leave} />
-                }
-            </>
+    let busy = *gate == Gate::Busy;
+    let body = match &*gate {
+        Gate::Opening => html! { <p class="card" role="status">{ "Opening…" }</p> },
+        Gate::Open(vault, name) => {
+            return html! { <Home name={name.clone()} vault={vault.clone()} /> };
+        }
+        Gate::Failed(e) => html! { <p class="banner error" role="alert">{ e.clone() }</p> },
+        Gate::Setup | Gate::Busy if *setting_up.borrow() => html! {
+            <SetupForm name={(*saved_name).clone()} on_submit={on_setup} {busy} error={(*error).clone()} />
+        },
+        Gate::Unlock | Gate::Busy | Gate::Setup => html! {
+            <UnlockForm name={(*saved_name).clone()} {on_unlock} {on_reset} {busy} error={(*error).clone()} />
         },
     };
     html! {

@@ -1,9 +1,11 @@
-//! What the device remembers between visits: the user's name and the broker identity.
-//! The id and token persist so a reload re-attaches instead of hitting ID-TAKEN.
+//! Who we are: the display name (kept readable, for the greeting before unlock) and the
+//! broker identity (id and token, sealed in the vault). The id and token persist so a
+//! reload re-attaches instead of hitting ID-TAKEN.
 
-use gloo_storage::{LocalStorage, SessionStorage, Storage};
+use gloo_storage::{LocalStorage, Storage};
 use js_sys::{Function, Object, Promise, Reflect};
 use peerchat_peerjs::{PeerId, Token};
+use peerchat_vault::{Profile, Store, Table};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -13,6 +15,7 @@ use crate::platform::random;
 
 const NAME_KEY: &str = "peerchat.name";
 const IDENTITY_KEY: &str = "peerchat.identity";
+const VAULT_KEY: &str = "identity";
 
 /// Our broker identity.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -33,36 +36,64 @@ pub fn save_name(name: &str) {
     let _ = LocalStorage::set(NAME_KEY, name);
 }
 
-/// The device's identity, saved for next time (created on first use).
-pub fn load_or_create() -> Identity {
-    load_or_create_in::<LocalStorage>()
+/// Keeps the display name readable (for the greeting) and sealed in the vault (so a
+/// browser that lost the readable copy still knows it after unlock). An empty `name`
+/// means "the one in the vault".
+pub async fn remember_name<S: Store>(vault: &Profile<S>, name: String) -> String {
+    let name = if name.is_empty() {
+        vault
+            .get::<String>(Table::Meta, "name")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| "Me".to_owned())
+    } else {
+        let _ = vault.put(Table::Meta, "name", &name).await;
+        name
+    };
+    save_name(&name);
+    name
 }
 
-/// The identity this tab should use. Two tabs sharing one id would steal the broker
-/// registration from each other, so only the tab holding the device identity's lock uses
-/// it; another tab gets its own identity, kept for that tab across reloads.
-pub async fn claim() -> Identity {
-    let device = load_or_create();
-    let lock = format!("{IDENTITY_KEY}.{}", device.id);
-    if hold_lock_for_page_lifetime(&lock).await {
-        device
-    } else {
-        load_or_create_in::<SessionStorage>()
+/// An identity kept by an earlier PeerChat in localStorage, removed from there (the
+/// vault takes it over).
+pub fn take_legacy() -> Option<Identity> {
+    let identity = LocalStorage::get::<Identity>(IDENTITY_KEY).ok();
+    LocalStorage::delete(IDENTITY_KEY);
+    identity.filter(|i| PeerId::parse(i.id.as_str()).is_ok())
+}
+
+fn fresh() -> Identity {
+    Identity {
+        id: PeerId::from_random(random()),
+        token: Token::from_random(random()),
     }
 }
 
-fn load_or_create_in<S: Storage>() -> Identity {
-    if let Ok(identity) = S::get::<Identity>(IDENTITY_KEY) {
+/// The device's identity from the vault, created and saved on first use. A vault that
+/// cannot be written only costs the id: the next visit gets a new one.
+pub async fn load_or_create<S: Store>(vault: &Profile<S>) -> Identity {
+    if let Ok(Some(identity)) = vault.get::<Identity>(Table::Meta, VAULT_KEY).await {
         if PeerId::parse(identity.id.as_str()).is_ok() {
             return identity;
         }
     }
-    let identity = Identity {
-        id: PeerId::from_random(random()),
-        token: Token::from_random(random()),
-    };
-    let _ = S::set(IDENTITY_KEY, &identity);
+    let identity = fresh();
+    let _ = vault.put(Table::Meta, VAULT_KEY, &identity).await;
     identity
+}
+
+/// The identity this tab should use. Two tabs sharing one id would steal the broker
+/// registration from each other, so only the tab holding the device identity's lock uses
+/// it; another tab gets an identity of its own for as long as it is open.
+pub async fn claim<S: Store>(vault: &Profile<S>) -> Identity {
+    let device = load_or_create(vault).await;
+    let lock = format!("{IDENTITY_KEY}.{}", device.id);
+    if hold_lock_for_page_lifetime(&lock).await {
+        device
+    } else {
+        fresh()
+    }
 }
 
 /// Takes a Web Lock that is released only when the page goes away. True when taken, or

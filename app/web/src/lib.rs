@@ -4,10 +4,13 @@
 #![forbid(unsafe_code)]
 
 mod app;
+mod home;
 pub mod identity;
 mod net;
 pub mod platform;
-mod saved_rooms;
+pub mod storage;
+mod storage_actions;
+mod transfer;
 mod views;
 
 /// Mounts the app on the page's body and registers the service worker that lets the

@@ -2,27 +2,57 @@
 #![cfg(target_arch = "wasm32")]
 
 use gloo_storage::{LocalStorage, Storage};
-use peerchat_web::{identity, platform};
+use peerchat_vault::kdf::KdfParams;
+use peerchat_vault::{MemoryStore, NewVault, Profile};
+use peerchat_web::{identity, platform, storage};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[wasm_bindgen_test]
-fn identity_is_created_once_and_kept() {
-    LocalStorage::clear();
-    let first = identity::load_or_create();
-    let again = identity::load_or_create();
-    assert_eq!(first.id, again.id, "a reload keeps the id");
-    assert_eq!(first.token, again.token, "and the token, so it re-attaches");
-    LocalStorage::clear();
-    assert_ne!(identity::load_or_create().id, first.id);
+fn nonces() -> peerchat_vault::profile::NonceSource {
+    Box::new(platform::random::<12>)
+}
+
+/// A vault in memory with a fast key derivation, for tests of what goes in it.
+async fn memory_vault() -> Profile<MemoryStore> {
+    let fresh = NewVault {
+        kdf: KdfParams::with_iterations(platform::random(), 1000),
+        data_key: platform::random(),
+    };
+    Profile::create(MemoryStore::new(), "test passphrase", fresh, nonces())
+        .await
+        .map_err(|(_, e)| e)
+        .unwrap()
 }
 
 #[wasm_bindgen_test]
-fn a_corrupt_saved_identity_is_replaced_not_fatal() {
-    LocalStorage::set("peerchat.identity", "garbage").unwrap();
-    let id = identity::load_or_create();
-    assert!(peerchat_peerjs::PeerId::parse(id.id.as_str()).is_ok());
+async fn identity_is_created_once_and_kept_sealed_in_the_vault() {
+    let vault = memory_vault().await;
+    let first = identity::load_or_create(&vault).await;
+    let again = identity::load_or_create(&vault).await;
+    assert_eq!(first.id, again.id, "a reload keeps the id");
+    assert_eq!(first.token, again.token, "and the token, so it re-attaches");
+    let at_rest = format!("{:?}", vault.into_store().dump());
+    assert!(!at_rest.contains(first.token.as_str()));
+    let other = memory_vault().await;
+    assert_ne!(identity::load_or_create(&other).await.id, first.id);
+}
+
+#[wasm_bindgen_test]
+async fn an_identity_left_in_local_storage_moves_into_the_vault() {
+    LocalStorage::clear();
+    LocalStorage::set(
+        "peerchat.identity",
+        serde_json::json!({"id": "legacy-id", "token": "legacy-token"}),
+    )
+    .unwrap();
+    let legacy = identity::take_legacy().unwrap();
+    assert_eq!(legacy.id.as_str(), "legacy-id");
+    assert!(LocalStorage::raw()
+        .get_item("peerchat.identity")
+        .unwrap()
+        .is_none());
+    assert!(identity::take_legacy().is_none());
 }
 
 #[wasm_bindgen_test]
@@ -55,13 +85,44 @@ async fn missing_config_means_the_public_broker() {
 
 #[wasm_bindgen_test]
 async fn a_second_tab_gets_its_own_identity_not_the_devices() {
-    LocalStorage::clear();
-    gloo_storage::SessionStorage::clear();
+    let vault = memory_vault().await;
     // The first claim in this page holds the device identity's lock until the page
     // unloads, so a second claim behaves like another tab.
-    let first = identity::claim().await;
-    let second = identity::claim().await;
-    assert_eq!(first.id, identity::load_or_create().id);
+    let first = identity::claim(&vault).await;
+    let second = identity::claim(&vault).await;
+    assert_eq!(first.id, identity::load_or_create(&vault).await.id);
     assert_ne!(first.id, second.id);
-    assert_eq!(identity::claim().await.id, second.id, "kept for the tab");
+}
+
+#[wasm_bindgen_test]
+async fn a_vault_in_indexeddb_is_created_then_unlocked_and_erased() {
+    LocalStorage::clear();
+    let locked = storage::open().await.unwrap();
+    let locked = if locked.exists {
+        locked.erase().await.unwrap();
+        storage::open().await.unwrap()
+    } else {
+        locked
+    };
+    assert!(!locked.exists);
+    let vault = locked
+        .create("correct horse battery")
+        .await
+        .map_err(|(_, e)| e)
+        .unwrap();
+    let id = identity::load_or_create(&vault).await;
+    drop(vault);
+    let locked = storage::open().await.unwrap();
+    assert!(locked.exists);
+    let (locked, error) = locked.unlock("wrong horse battery").await.err().unwrap();
+    assert!(error.starts_with("Wrong passphrase"), "{error}");
+    let vault = locked
+        .unlock("correct horse battery")
+        .await
+        .map_err(|(_, e)| e)
+        .unwrap();
+    assert_eq!(identity::load_or_create(&vault).await.id, id.id);
+    drop(vault);
+    storage::open().await.unwrap().erase().await.unwrap();
+    assert!(!storage::open().await.unwrap().exists);
 }

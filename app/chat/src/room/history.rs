@@ -17,22 +17,52 @@ pub const BACKFILL_BUDGET: usize = 11_500;
 #[derive(Debug, Default)]
 pub struct Log {
     entries: BTreeMap<(PeerId, u64), RoomText>,
+    /// Per author, messages 1..=n counted as had though not kept: the user deleted them,
+    /// and members must not send them back.
+    floor: BTreeMap<PeerId, u64>,
 }
 
 impl Log {
     /// Adds a message; false when it was already there.
     pub fn insert(&mut self, text: RoomText) -> bool {
-        let key = (text.author.clone(), text.seq);
-        if self.entries.contains_key(&key) {
+        if self.contains(&text.author, text.seq) {
             return false;
         }
+        let key = (text.author.clone(), text.seq);
         self.entries.insert(key, text);
         true
     }
 
     /// Whether (author, seq) is known.
     pub fn contains(&self, author: &PeerId, seq: u64) -> bool {
-        self.entries.contains_key(&(author.clone(), seq))
+        seq <= self.floor_of(author) || self.entries.contains_key(&(author.clone(), seq))
+    }
+
+    fn floor_of(&self, author: &PeerId) -> u64 {
+        self.floor.get(author).copied().unwrap_or(0)
+    }
+
+    /// Forgets every message kept, counting them as had: after the user deletes a
+    /// room's history, members do not fill it in again.
+    pub fn forget_all(&mut self) {
+        self.floor = self.have().into_iter().collect();
+        self.entries.clear();
+    }
+
+    /// Counts `floor`'s messages as had (from [`Log::forget_all`] of an earlier visit).
+    pub fn set_floor(&mut self, floor: &[(PeerId, u64)]) {
+        for (author, n) in floor {
+            let f = self.floor.entry(author.clone()).or_default();
+            *f = (*f).max(*n);
+        }
+        let floor = &self.floor;
+        self.entries
+            .retain(|(a, seq), _| *seq > floor.get(a).copied().unwrap_or(0));
+    }
+
+    /// What [`Log::set_floor`] was given, to save.
+    pub fn floor(&self) -> Vec<(PeerId, u64)> {
+        self.floor.iter().map(|(a, n)| (a.clone(), *n)).collect()
     }
 
     /// The highest sequence number of `author` known, gaps or not.
@@ -40,24 +70,19 @@ impl Log {
         self.entries
             .range((author.clone(), 0)..=(author.clone(), u64::MAX))
             .next_back()
-            .map_or(0, |((_, seq), _)| *seq)
+            .map_or(self.floor_of(author), |((_, seq), _)| *seq)
     }
 
     /// Per author, the highest n such that 1..=n are all known.
     pub fn have(&self) -> Vec<(PeerId, u64)> {
-        let mut out: Vec<(PeerId, u64)> = Vec::new();
+        let mut marks: BTreeMap<PeerId, u64> = self.floor.clone();
         for (author, seq) in self.entries.keys() {
-            match out.last_mut() {
-                Some((a, n)) if a == author => {
-                    if *seq == *n + 1 {
-                        *n = *seq;
-                    }
-                }
-                _ => out.push((author.clone(), u64::from(*seq == 1))),
+            let n = marks.entry(author.clone()).or_default();
+            if *seq == *n + 1 {
+                *n = *seq;
             }
         }
-        out.retain(|(_, n)| *n > 0);
-        out
+        marks.into_iter().filter(|(_, n)| *n > 0).collect()
     }
 
     /// What a member who has `theirs` lacks, in author and sequence order.
@@ -134,6 +159,30 @@ mod tests {
                 ("c".into(), 1)
             ]
         );
+    }
+
+    #[test]
+    fn forgotten_messages_count_as_had_and_stay_out() {
+        let id = |s: &str| PeerId::parse(s).unwrap();
+        let mut log = Log::default();
+        for (a, s) in [("a", 1), ("a", 2), ("b", 1), ("b", 3)] {
+            log.insert(t(a, s));
+        }
+        log.forget_all();
+        assert!(log.missing_for(&[]).is_empty());
+        assert_eq!(log.have(), vec![(id("a"), 2), (id("b"), 1)]);
+        assert!(
+            !log.insert(t("a", 2)),
+            "a deleted message does not come back"
+        );
+        assert!(log.insert(t("b", 3)), "one never counted can");
+        assert!(log.insert(t("b", 2)));
+        assert_eq!(log.have(), vec![(id("a"), 2), (id("b"), 3)]);
+        let mut restarted = Log::default();
+        restarted.insert(t("a", 1));
+        restarted.set_floor(&log.floor());
+        assert_eq!(restarted.have(), vec![(id("a"), 2), (id("b"), 1)]);
+        assert!(restarted.missing_for(&[]).is_empty());
     }
 
     #[test]

@@ -245,6 +245,25 @@ impl Room {
         self.whispers_seen.extend(whisper_ids.iter().cloned());
     }
 
+    /// Forgets the room's messages (the user deleted them) so members do not send them
+    /// back; [`Room::forgotten`] tells what to save for [`Room::set_floor`] next time.
+    pub fn forget_history(&mut self) {
+        self.log.forget_all();
+    }
+
+    /// Messages counted as had though deleted, per author 1..=n: save this.
+    pub fn forgotten(&self) -> Vec<(PeerId, u64)> {
+        self.log.floor()
+    }
+
+    /// Counts messages deleted on an earlier visit as had (from [`Room::forget_history`]).
+    pub fn set_floor(&mut self, floor: &[(PeerId, u64)]) {
+        self.log.set_floor(floor);
+        if let Some((_, n)) = floor.iter().find(|(a, _)| a == &self.me) {
+            self.my_seq = self.my_seq.max(*n);
+        }
+    }
+
     /// Frames dropped so far, by reason.
     pub fn dropped(&self, reason: DropReason) -> u64 {
         self.dropped.get(&reason).copied().unwrap_or(0)

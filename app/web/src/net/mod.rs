@@ -5,7 +5,9 @@
 mod direct;
 mod link;
 mod node;
+mod persist;
 mod rooms;
 mod socket;
 
 pub use node::Node;
+pub use persist::PAGE;

@@ -23,6 +23,7 @@ use super::rooms::RoomRuntime;
 use super::socket::{Socket, SocketEvent};
 use crate::identity::Identity;
 use crate::platform::{monotonic_now, random};
+use crate::storage::{SavedRoom, Vault};
 
 /// Time a closing channel gets to tell the other end before its connection is dropped.
 const CLOSE_GRACE_MS: u32 = 1_000;
@@ -93,6 +94,9 @@ pub(super) struct Inner {
     pub rooms: HashMap<String, RoomRuntime>,
     timer: Option<Timeout>,
     pub seq: u64,
+    pub vault: Vault,
+    /// Invites opened while saved rooms were still loading, to follow after.
+    waiting_invites: Option<Vec<Invite>>,
 }
 
 /// Runs `f` on the node if it still exists, then lets every output flow.
@@ -110,6 +114,7 @@ impl Node {
         config: RuntimeConfig,
         identity: Identity,
         name: String,
+        vault: Vault,
         dispatch: Callback<Action>,
     ) -> Self {
         let session = Session::new(SessionConfig::new(
@@ -129,13 +134,16 @@ impl Node {
                 rooms: HashMap::new(),
                 timer: None,
                 seq: 0,
+                vault: vault.clone(),
+                waiting_invites: Some(Vec::new()),
             })
         });
         let node = Self { inner };
-        node.with(|n| {
-            n.main.session.start(monotonic_now());
-            n.restore_rooms();
-        });
+        node.with(|n| n.main.session.start(monotonic_now()));
+        spawn_local(super::persist::restore_rooms(
+            Rc::downgrade(&node.inner),
+            vault,
+        ));
         node
     }
 
@@ -162,8 +170,30 @@ impl Node {
 
     /// Joins (or shows) the room an invite is for.
     pub fn join_room(&self, invite: Invite) {
-        self.with(|n| {
-            n.enter_room(invite, true, super::rooms::Entrance::Join(&[]));
+        self.with(|n| match &mut n.waiting_invites {
+            Some(waiting) => waiting.push(invite),
+            None => {
+                n.enter_room(invite, true, super::rooms::Entrance::Join);
+            }
+        });
+    }
+
+    /// Deletes a room's messages on this device; members will not send them back.
+    pub fn delete_history(&self, room_id: &str) {
+        self.with(|n| n.delete_history(room_id));
+    }
+
+    /// Opens a room kept in storage (after an import), or refreshes it when open.
+    pub fn open_stored_room(&self, saved: SavedRoom) {
+        let weak = Rc::downgrade(&self.inner);
+        let (vault, dispatch) = {
+            let n = self.inner.borrow();
+            (n.vault.clone(), n.dispatch.clone())
+        };
+        spawn_local(async move {
+            if let Err(e) = super::persist::open_stored_room(&weak, &vault, saved, true).await {
+                dispatch.emit(Action::StorageFailed(crate::storage::sentence(&e)));
+            }
         });
     }
 
@@ -194,6 +224,13 @@ impl Node {
 }
 
 impl Inner {
+    /// Saved rooms are back: follow the invites that waited for them.
+    pub(super) fn restored(&mut self) {
+        for invite in self.waiting_invites.take().unwrap_or_default() {
+            self.enter_room(invite, true, super::rooms::Entrance::Join);
+        }
+    }
+
     pub(super) fn slot_mut(&mut self, via: &Via) -> Option<&mut Slot> {
         match via {
             Via::Main => Some(&mut self.main),

@@ -1,15 +1,16 @@
 //! Rooms: each one a sans-IO [`Room`] whose outputs become data connections, and whose
 //! rendezvous id is registered with the broker while we hold it.
 
-use peerchat_chat::room::{Invite, Room, RoomEvent, RoomOutput, RoomSecret, RoomTimings};
+use peerchat_chat::room::{Invite, Room, RoomEvent, RoomOutput, RoomSecret, RoomText, RoomTimings};
 use peerchat_chat::rooms_state::RoomView;
 use peerchat_chat::state::Action;
 use peerchat_peerjs::data::ChannelFrame;
 use peerchat_peerjs::{ConnectionId, PeerId, Session, SessionConfig, Token};
+use peerchat_vault::StoredMessage;
 
 use super::node::{Entry, Inner, Purpose, Slot, Via};
 use crate::platform::{hex, monotonic_now, random, wall_ms};
-use crate::saved_rooms::{self, SavedRoom};
+use crate::storage::SavedRoom;
 
 /// A room we are in.
 pub(super) struct RoomRuntime {
@@ -18,22 +19,49 @@ pub(super) struct RoomRuntime {
 }
 
 /// How we come into a room.
-pub(super) enum Entrance<'a> {
+pub(super) enum Entrance {
     /// We just made it: nobody can be there yet.
     Create,
-    /// By invite or topic, dialling the rendezvous id and these remembered members.
-    Join(&'a [(PeerId, String)]),
+    /// By invite or topic, through the rendezvous id.
+    Join,
+    /// A room kept from an earlier visit, with its stored messages: dial the rendezvous
+    /// id and the members we remember.
+    Rejoin {
+        saved: SavedRoom,
+        log: Vec<StoredMessage>,
+    },
+}
+
+/// Loads a room's log from storage into its mesh, so members send only what we lack.
+pub(super) fn seed(room: &mut Room, saved: &SavedRoom, log: Vec<StoredMessage>) {
+    let mut whispers = Vec::new();
+    let mut texts = Vec::new();
+    for m in log {
+        let Ok(author) = PeerId::parse(&m.author) else {
+            continue;
+        };
+        if m.whisper_to.is_some() {
+            whispers.push(m.id);
+        } else {
+            texts.push(RoomText {
+                id: m.id,
+                author,
+                seq: m.seq,
+                ts: m.ts,
+                text: m.text,
+            });
+        }
+    }
+    room.seed(texts, &whispers);
+    room.set_floor(&saved.forgotten);
+    room.resume_seq(saved.my_seq);
 }
 
 impl Inner {
-    pub(super) fn restore_rooms(&mut self) {
-        for saved in saved_rooms::load() {
-            if let Ok(invite) = Invite::parse_fragment(&saved.invite) {
-                let room_id = self.enter_room(invite, false, Entrance::Join(&saved.members));
-                if let Some(r) = self.rooms.get_mut(&room_id) {
-                    r.room.resume_seq(saved.my_seq);
-                }
-            }
+    /// Gives a room we are in messages from storage (an imported file).
+    pub(super) fn seed_room(&mut self, room_id: &str, saved: &SavedRoom, log: Vec<StoredMessage>) {
+        if let Some(r) = self.rooms.get_mut(room_id) {
+            seed(&mut r.room, saved, log);
         }
     }
 
@@ -60,21 +88,15 @@ impl Inner {
             RoomTimings::default(),
             random::<12>,
         );
-        let view = RoomView {
-            room_id: room_id.clone(),
-            name: invite.name().to_owned(),
-            public: invite.is_public(),
-            invite: invite.to_fragment(),
-            members: Vec::new(),
-            lines: Vec::new(),
-            unread: 0,
-        };
+        let view = RoomView::new(room_id.clone(), &invite);
         self.dispatch.emit(Action::RoomJoined { room: view, focus });
         let now = monotonic_now();
         match how {
             Entrance::Create => room.create(now),
-            Entrance::Join(remembered) => {
-                for (peer, name) in remembered {
+            Entrance::Join => room.join(&[], now),
+            Entrance::Rejoin { saved, log } => {
+                seed(&mut room, &saved, log);
+                for (peer, name) in &saved.members {
                     self.dispatch.emit(Action::RoomMember {
                         room_id: room_id.clone(),
                         peer: peer.clone(),
@@ -83,12 +105,12 @@ impl Inner {
                         ts: wall_ms(),
                     });
                 }
-                room.join(remembered, now);
+                room.join(&saved.members, now);
             }
         }
         self.rooms
             .insert(room_id.clone(), RoomRuntime { room, invite });
-        self.save_rooms();
+        self.save_room(&room_id);
         room_id
     }
 
@@ -109,7 +131,7 @@ impl Inner {
         // Dropping the session closes its socket: the rendezvous id is free for others.
         self.rendezvous.remove(room_id);
         self.dispatch.emit(Action::RoomLeft(room_id.to_owned()));
-        self.save_rooms();
+        self.forget_room(room_id);
     }
 
     pub(super) fn send_room_text(
@@ -127,12 +149,13 @@ impl Inner {
             None => r.room.send_text(text, id, ts, now),
         }
         .map_err(|e| format!("Not sent: {e}."))?;
+        self.keep_message(room_id, &message);
         self.dispatch.emit(Action::RoomMessage {
             room_id: room_id.to_owned(),
             message,
             mine: true,
         });
-        self.save_rooms();
+        self.save_room(room_id);
         Ok(())
     }
 
@@ -171,6 +194,7 @@ impl Inner {
         let room_id = room_id.to_owned();
         match e {
             RoomEvent::MemberOnline { peer, name } => {
+                self.save_room(&room_id);
                 self.dispatch.emit(Action::RoomMember {
                     room_id,
                     peer,
@@ -178,7 +202,6 @@ impl Inner {
                     online: true,
                     ts: wall_ms(),
                 });
-                self.save_rooms();
             }
             RoomEvent::MemberOffline { peer } => self.dispatch.emit(Action::RoomMember {
                 room_id,
@@ -188,6 +211,7 @@ impl Inner {
                 ts: wall_ms(),
             }),
             RoomEvent::Message(message) => {
+                self.keep_message(&room_id, &message);
                 // Our own messages can come back by backfill after we lost them.
                 let mine = &message.author == self.main.session.id();
                 self.dispatch.emit(Action::RoomMessage {
@@ -261,21 +285,19 @@ impl Inner {
         }
     }
 
-    fn save_rooms(&self) {
-        let rooms: Vec<SavedRoom> = self
-            .rooms
-            .values()
-            .map(|r| SavedRoom {
-                invite: r.invite.to_fragment(),
-                members: r
-                    .room
-                    .members()
-                    .iter()
-                    .map(|(p, m)| (p.clone(), m.name.clone()))
-                    .collect(),
-                my_seq: r.room.my_seq(),
-            })
-            .collect();
-        saved_rooms::save(&rooms);
+    /// What to remember of a room.
+    pub(super) fn saved_room(&self, room_id: &str) -> Option<SavedRoom> {
+        let r = self.rooms.get(room_id)?;
+        Some(SavedRoom {
+            invite: r.invite.to_fragment(),
+            members: r
+                .room
+                .members()
+                .iter()
+                .map(|(p, m)| (p.clone(), m.name.clone()))
+                .collect(),
+            my_seq: r.room.my_seq(),
+            forgotten: r.room.forgotten(),
+        })
     }
 }

@@ -1,7 +1,9 @@
 //! Presentational components. They get data and callbacks; they own no network state.
 //! Everything a peer supplies is rendered as text nodes, never as markup.
 
+pub mod confirm;
 pub mod conversation;
+pub mod history;
 pub mod identity;
 pub mod nav;
 mod qr;
@@ -13,13 +15,14 @@ pub mod status;
 use web_sys::HtmlInputElement;
 use yew::{hook, use_effect_with, use_node_ref, NodeRef};
 
-/// A ref for a scrolling list that keeps its newest item in view as items arrive.
+/// A ref for a scrolling list that keeps its newest item in view as items arrive;
+/// `newest` identifies the last item.
 #[hook]
-pub(crate) fn use_scroll_to_end(items: usize) -> NodeRef {
+pub(crate) fn use_scroll_to_end<T: PartialEq + 'static>(newest: T) -> NodeRef {
     let list = use_node_ref();
     {
         let list = list.clone();
-        use_effect_with(items, move |_| {
+        use_effect_with(newest, move |_| {
             if let Some(el) = list.cast::<web_sys::Element>() {
                 el.set_scroll_top(el.scroll_height());
             }

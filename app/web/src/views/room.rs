@@ -6,9 +6,11 @@ use peerchat_peerjs::PeerId;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
+use super::history::RoomHistoryTools;
 use super::qr::QrCode;
 use super::{take_input, use_scroll_to_end};
 use crate::platform::{copy_to_clipboard, invite_url, local_hh_mm};
+use crate::storage_actions::RoomHistoryActions;
 
 /// Props of [`RoomScreen`].
 #[derive(Properties, PartialEq)]
@@ -19,6 +21,8 @@ pub struct RoomScreenProps {
     pub on_send: Callback<(String, Option<PeerId>, String), Result<(), String>>,
     /// Leaves the room.
     pub on_leave: Callback<String>,
+    /// Paging, export and deletion of the room's stored history.
+    pub history: RoomHistoryActions,
 }
 
 /// The room on screen.
@@ -30,7 +34,8 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
     let recipient = use_state(|| None::<PeerId>);
     let error = use_state(|| None::<String>);
     let copied = use_state(|| false);
-    let list = use_scroll_to_end(r.lines.len());
+    // Follows the newest line; older pages coming in above do not move the view.
+    let list = use_scroll_to_end(r.lines.last().map(|l| l.id.clone()));
     let link = invite_url(&r.invite);
     let online: Vec<_> = r.members.iter().filter(|m| m.online).collect();
     // A private recipient who went offline is not offered any more: back to everyone.
@@ -60,6 +65,10 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
             copy_to_clipboard(&link);
             copied.set(true);
         })
+    };
+    let on_older = {
+        let (cb, room_id) = (props.history.on_older.clone(), r.room_id.clone());
+        Callback::from(move |_| cb.emit(room_id.clone()))
     };
     let on_leave = {
         let (cb, room_id) = (props.on_leave.clone(), r.room_id.clone());
@@ -93,14 +102,22 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
                     </li>
                 }) }
             </ul>
+            <RoomHistoryTools room_id={r.room_id.clone()} actions={props.history.clone()} />
+            if r.skipped > 0 {
+                <p class="warn" role="status">{ format!("{} stored messages are damaged and could not be shown.", r.skipped) }</p>
+            }
             <ol class="messages" aria-label="Messages" ref={list}>
-                { for r.lines.iter().enumerate().map(|(i, l)| if l.notice { html! {
-                    // Keys differ by kind, so a notice is never patched into a message.
-                    <li key={format!("n{i}")} class="notice">
+                if r.older.is_some() {
+                    <li key="older" class="older">
+                        <button type="button" class="secondary" onclick={on_older}>{ "Show older messages" }</button>
+                    </li>
+                }
+                { for r.lines.iter().map(|l| if l.notice { html! {
+                    <li key={l.id.clone()} class="notice">
                         { format!("{} {} · ", l.name, l.text) }<time>{ local_hh_mm(l.ts) }</time>
                     </li>
                 } } else { html! {
-                    <li key={format!("m{i}")} class={classes!("message", (l.author == Author::Me).then_some("mine"), l.whisper_to.is_some().then_some("whisper"))}>
+                    <li key={l.id.clone()} class={classes!("message", (l.author == Author::Me).then_some("mine"), l.whisper_to.is_some().then_some("whisper"))}>
                         <span class="from">{ l.name.clone() }</span>
                         <time class="at">{ local_hh_mm(l.ts) }</time>
                         if let Some(to) = &l.whisper_to {

@@ -1,0 +1,253 @@
+//! The app once unlocked: owns the chat state, starts the network side, and joins the
+//! room of an invite link opened in the address bar.
+
+use std::rc::Rc;
+
+use peerchat_chat::room::Invite;
+use peerchat_chat::state::{Action, ChatState, Screen};
+use peerchat_peerjs::PeerId;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use crate::identity;
+use crate::net::Node;
+use crate::platform;
+use crate::storage::VaultHandle;
+use crate::storage_actions::use_storage_actions;
+use crate::views::conversation::ConversationView;
+use crate::views::history::{DeviceData, ImportForm};
+use crate::views::identity::{ConnectForm, IdCard};
+use crate::views::nav::ChatList;
+use crate::views::room::RoomScreen;
+use crate::views::room_forms::RoomForms;
+use crate::views::status::BrokerBanner;
+
+/// [`ChatState`] as a Yew reducer.
+#[derive(Default, PartialEq, Clone)]
+pub struct AppState(pub ChatState);
+
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut state = Rc::unwrap_or_clone(self);
+        state.0.reduce(action);
+        Rc::new(state)
+    }
+}
+
+/// Joins the room of an invite in the address bar, or says why the link is no good.
+fn follow_invite(node: &Node, invite_error: &UseStateHandle<Option<String>>) {
+    match platform::take_invite_from_url() {
+        Some(Ok(invite)) => {
+            invite_error.set(None);
+            node.join_room(invite);
+        }
+        Some(Err(e)) => invite_error.set(Some(format!("This invite link cannot be used: {e}."))),
+        None => {}
+    }
+}
+
+/// Props of [`Home`].
+#[derive(Properties, PartialEq)]
+pub struct HomeProps {
+    /// The user's display name.
+    pub name: String,
+    /// The unlocked vault.
+    pub vault: VaultHandle,
+}
+
+/// Everything after unlock.
+#[function_component]
+pub fn Home(props: &HomeProps) -> Html {
+    let state = use_reducer(|| {
+        let mut s = AppState::default();
+        s.0.reduce(Action::NameChosen(props.name.clone()));
+        s
+    });
+    let node = use_state(|| None::<Node>);
+    let broker_host = use_state(String::new);
+    let config_error = use_state(|| None::<String>);
+    let invite_error = use_state(|| None::<String>);
+    let online = use_state(platform::is_online);
+
+    {
+        // Unread messages show in the tab title (and the task switcher).
+        let unread = state.0.total_unread();
+        use_effect_with(unread, move |&n| {
+            if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+                doc.set_title(&if n == 0 {
+                    "PeerChat".to_owned()
+                } else {
+                    format!("({n}) PeerChat")
+                });
+            }
+        });
+    }
+    {
+        let online = online.clone();
+        use_effect_with((), move |_| {
+            let listener = platform::on_connectivity_change(move |now| online.set(now));
+            move || drop(listener)
+        });
+    }
+
+    {
+        let (node, broker_host, config_error) =
+            (node.clone(), broker_host.clone(), config_error.clone());
+        let dispatcher = state.dispatcher();
+        let (name, vault) = (props.name.clone(), props.vault.0.clone());
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                match platform::load_config().await {
+                    Ok(config) => {
+                        let id = identity::claim(&vault).await;
+                        broker_host.set(config.broker.describe());
+                        dispatcher.dispatch(Action::IdentityReady(id.id.clone()));
+                        let dispatch = Callback::from(move |a| dispatcher.dispatch(a));
+                        node.set(Some(Node::start(config, id, name, vault, dispatch)));
+                    }
+                    Err(e) => config_error.set(Some(e)),
+                }
+            });
+        });
+    }
+    {
+        // Invite links: the one the app was opened with, and any opened while it runs.
+        let invite_error = invite_error.clone();
+        use_effect_with((*node).clone(), move |node| {
+            let listener = node.clone().map(|node| {
+                follow_invite(&node, &invite_error);
+                let on_hash =
+                    Closure::<dyn FnMut()>::new(move || follow_invite(&node, &invite_error));
+                if let Some(w) = web_sys::window() {
+                    w.set_onhashchange(Some(on_hash.as_ref().unchecked_ref()));
+                }
+                on_hash
+            });
+            move || {
+                if let Some(w) = web_sys::window() {
+                    w.set_onhashchange(None);
+                }
+                drop(listener);
+            }
+        });
+    }
+
+    // Each control's action runs on the node once it has started.
+    let node_action = |f: fn(&Node, String)| {
+        let node = node.clone();
+        Callback::from(move |arg: String| {
+            if let Some(n) = node.as_ref() {
+                f(n, arg);
+            }
+        })
+    };
+    let on_create = node_action(|n, name| n.create_room(&name));
+    let on_leave = node_action(|n, room| n.leave_room(&room));
+    let on_connect = {
+        let node = node.clone();
+        Callback::from(move |peer: PeerId| {
+            if let Some(n) = node.as_ref() {
+                n.connect(peer);
+            }
+        })
+    };
+    let on_join = {
+        let node = node.clone();
+        Callback::from(move |invite: Invite| {
+            if let Some(n) = node.as_ref() {
+                n.join_room(invite);
+            }
+        })
+    };
+    let on_retry = {
+        let node = node.clone();
+        Callback::from(move |()| {
+            if let Some(n) = node.as_ref() {
+                n.retry();
+            }
+        })
+    };
+    let on_send = {
+        let node = node.clone();
+        Callback::from(move |(peer, text): (PeerId, String)| match node.as_ref() {
+            Some(n) => n.send_text(&peer, &text),
+            None => Err("Still starting up; try again in a moment.".to_owned()),
+        })
+    };
+    let on_room_send = {
+        let node = node.clone();
+        Callback::from(move |(room, to, text): (String, Option<PeerId>, String)| {
+            match node.as_ref() {
+                Some(n) => n.send_room_text(&room, to.as_ref(), &text),
+                None => Err("Still starting up; try again in a moment.".to_owned()),
+            }
+        })
+    };
+    let on_select = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |screen: Screen| {
+            dispatcher.dispatch(match screen {
+                Screen::Conversation(peer) => Action::Select(peer),
+                Screen::Room(room) => Action::SelectRoom(room),
+            })
+        })
+    };
+
+    let storage = use_storage_actions(&state, &node, &props.vault);
+    let s = &state.0;
+    let name = &props.name;
+    html! {
+        <main class="app">
+            <header class="top"><h1>{ "PeerChat" }</h1></header>
+            <p class="greeting">{ format!("Hi, {name}!") }</p>
+            if let Some(err) = config_error.as_ref() {
+                <p class="banner error" role="alert">{ err.clone() }</p>
+            }
+            if let Some(err) = invite_error.as_ref() {
+                <p class="banner error" role="alert">{ err.clone() }</p>
+            }
+            if let Some(err) = s.storage_error.as_ref() {
+                <p class="banner error" role="alert">{ err.clone() }</p>
+            }
+            if let Some(note) = storage.note.as_ref() {
+                <p class="banner" role="status">{ note.clone() }</p>
+            }
+            if !*online {
+                <p class="banner warn" role="status">
+                    { "You are offline. Your history is here; PeerChat reconnects by itself when the network is back." }
+                </p>
+            }
+            if !broker_host.is_empty() {
+                <BrokerBanner status={s.broker.clone()} host={(*broker_host).clone()} {on_retry} />
+            }
+            if let Some(id) = &s.my_id {
+                // Folded away while a chat is on screen, so the chat gets the room.
+                <details class="start" open={s.active.is_none()}>
+                    <summary>{ "Start a chat" }</summary>
+                    <IdCard id={id.clone()} />
+                    <ConnectForm my_id={id.clone()} {on_connect} />
+                    <RoomForms {on_create} {on_join} />
+                    <ImportForm on_import={storage.on_import.clone()} />
+                </details>
+            }
+            <ChatList
+                rooms={s.rooms.clone()}
+                conversations={s.conversations.clone()}
+                active={s.active.clone()}
+                {on_select}
+            />
+            if let Some(c) = s.active_conversation() {
+                <ConversationView conversation={c.clone()} {on_send} />
+            }
+            if let Some(r) = s.active_room() {
+                <RoomScreen room={r.clone()} on_send={on_room_send} {on_leave}
+                    history={storage.room_history.clone()} />
+            }
+            <DeviceData on_erase={storage.on_erase.clone()} />
+        </main>
+    }
+}

@@ -1,0 +1,154 @@
+//! What the network side keeps in the vault: each room's record and every message, and
+//! how rooms come back from there (after unlock, or from an imported file).
+//!
+//! Writes run in the background; one that fails (a full disk) is reported and loses
+//! nothing already stored.
+
+use std::cell::RefCell;
+use std::rc::Weak;
+
+use peerchat_chat::room::{Invite, RoomMessage};
+use peerchat_chat::rooms_state::RoomView;
+use peerchat_chat::state::Action;
+use peerchat_vault::{StoredMessage, Table, VaultError};
+use wasm_bindgen_futures::spawn_local;
+
+use super::node::{with, Inner};
+use super::rooms::Entrance;
+use crate::storage::{from_stored, sentence, to_stored, SavedRoom, Vault};
+
+/// Messages shown when a room opens; older ones load on request.
+pub const PAGE: usize = 50;
+
+impl Inner {
+    fn in_background(&self, work: impl AsyncFnOnce(Vault) -> Result<(), VaultError> + 'static) {
+        let (vault, dispatch) = (self.vault.clone(), self.dispatch.clone());
+        spawn_local(async move {
+            if let Err(e) = work(vault).await {
+                dispatch.emit(Action::StorageFailed(sentence(&e)));
+            }
+        });
+    }
+
+    /// Saves a room's record (secret, members, numbering).
+    pub(super) fn save_room(&self, room_id: &str) {
+        if let Some(saved) = self.saved_room(room_id) {
+            let room_id = room_id.to_owned();
+            self.in_background(async move |v| v.put(Table::Rooms, &room_id, &saved).await);
+        }
+    }
+
+    /// Removes a room we left, with its history.
+    pub(super) fn forget_room(&self, room_id: &str) {
+        let room_id = room_id.to_owned();
+        self.in_background(async move |v| {
+            v.delete(Table::Rooms, &room_id).await?;
+            v.history().delete_room(&room_id).await.map(|_| ())
+        });
+    }
+
+    /// Stores a message (storing one twice changes nothing).
+    pub(super) fn keep_message(&self, room_id: &str, message: &RoomMessage) {
+        let (room_id, stored) = (room_id.to_owned(), to_stored(message));
+        self.in_background(async move |v| {
+            let nonce = v.nonce();
+            v.history()
+                .append(&room_id, &stored, nonce)
+                .await
+                .map(|_| ())
+        });
+    }
+
+    /// Deletes a room's messages here, and keeps members from sending them back.
+    pub(super) fn delete_history(&mut self, room_id: &str) {
+        let Some(r) = self.rooms.get_mut(room_id) else {
+            return;
+        };
+        r.room.forget_history();
+        self.dispatch
+            .emit(Action::RoomHistoryCleared(room_id.to_owned()));
+        self.save_room(room_id);
+        let room_id = room_id.to_owned();
+        self.in_background(async move |v| v.history().delete_room(&room_id).await.map(|_| ()));
+    }
+}
+
+/// Shows a stored room's newest messages.
+async fn show_newest(vault: &Vault, room_id: &str, dispatch: &yew::Callback<Action>) {
+    match vault.history().newest(room_id, PAGE).await {
+        Ok(page) => dispatch.emit(Action::RoomHistory {
+            room_id: room_id.to_owned(),
+            messages: page.messages.into_iter().filter_map(from_stored).collect(),
+            older: page.older,
+            skipped: page.skipped,
+        }),
+        Err(e) => dispatch.emit(Action::StorageFailed(sentence(&e))),
+    }
+}
+
+/// A room's whole stored log, to seed its mesh.
+async fn whole_log(vault: &Vault, room_id: &str) -> Result<Vec<StoredMessage>, VaultError> {
+    Ok(vault.history().export(room_id, "").await?.messages)
+}
+
+/// Opens a room kept in storage: shows its newest messages, then rejoins it with its
+/// whole log, so members send only what we lack.
+pub(super) async fn open_stored_room(
+    weak: &Weak<RefCell<Inner>>,
+    vault: &Vault,
+    saved: SavedRoom,
+    focus: bool,
+) -> Result<(), VaultError> {
+    let Ok(invite) = Invite::parse_fragment(&saved.invite) else {
+        return Err(VaultError::Corrupted);
+    };
+    let room_id = invite.secret().derive().room_id.clone();
+    let Some(dispatch) = weak.upgrade().map(|n| n.borrow().dispatch.clone()) else {
+        return Ok(());
+    };
+    let joined = weak
+        .upgrade()
+        .is_some_and(|n| n.borrow().rooms.contains_key(&room_id));
+    if joined {
+        // Already in the room (an import): give its mesh the stored messages.
+        let log = whole_log(vault, &room_id).await?;
+        with(weak, |n| n.seed_room(&room_id, &saved, log));
+        dispatch.emit(Action::RoomHistoryCleared(room_id.clone()));
+        show_newest(vault, &room_id, &dispatch).await;
+    } else {
+        // The newest messages show at once; the whole log loads before the rejoin.
+        let room = RoomView::new(room_id.clone(), &invite);
+        dispatch.emit(Action::RoomJoined { room, focus });
+        show_newest(vault, &room_id, &dispatch).await;
+        let log = whole_log(vault, &room_id).await?;
+        with(weak, |n| {
+            n.enter_room(invite, focus, Entrance::Rejoin { saved, log });
+        });
+    }
+    Ok(())
+}
+
+/// Brings back every room kept in storage, then lets invites wait no more.
+pub(super) async fn restore_rooms(weak: Weak<RefCell<Inner>>, vault: Vault) {
+    let dispatch = match weak.upgrade() {
+        Some(n) => n.borrow().dispatch.clone(),
+        None => return,
+    };
+    match vault.all::<SavedRoom>(Table::Rooms).await {
+        Ok(records) => {
+            if records.skipped > 0 {
+                dispatch.emit(Action::StorageFailed(format!(
+                    "{} saved room(s) are damaged and could not be opened.",
+                    records.skipped
+                )));
+            }
+            for saved in records.items {
+                if let Err(e) = open_stored_room(&weak, &vault, saved, false).await {
+                    dispatch.emit(Action::StorageFailed(sentence(&e)));
+                }
+            }
+        }
+        Err(e) => dispatch.emit(Action::StorageFailed(sentence(&e))),
+    }
+    with(&weak, Inner::restored);
+}

@@ -1,0 +1,142 @@
+//! What the user does with stored history: page back, export, import, delete.
+
+use peerchat_chat::state::Action;
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use crate::home::AppState;
+use crate::net::{Node, PAGE};
+use crate::storage::{self, from_stored, sentence, VaultHandle};
+use crate::transfer::{self, Format};
+
+/// A room's history controls.
+#[derive(Clone, PartialEq)]
+pub struct RoomHistoryActions {
+    /// Loads the page before the oldest message shown.
+    pub on_older: Callback<String>,
+    /// Exports a room's history to a file.
+    pub on_export: Callback<(String, Format)>,
+    /// Deletes a room's history on this device.
+    pub on_delete: Callback<String>,
+}
+
+/// Everything [`use_storage_actions`] gives the screen.
+pub struct StorageActions {
+    /// The outcome of the last import or export, to show.
+    pub note: Option<String>,
+    /// Imports an exported file.
+    pub on_import: Callback<web_sys::File>,
+    /// Deletes everything on this device and starts over.
+    pub on_erase: Callback<()>,
+    /// Per room.
+    pub room_history: RoomHistoryActions,
+}
+
+/// The storage actions of the unlocked app.
+#[hook]
+pub fn use_storage_actions(
+    state: &UseReducerHandle<AppState>,
+    node: &UseStateHandle<Option<Node>>,
+    vault: &VaultHandle,
+) -> StorageActions {
+    let note = use_state(|| None::<String>);
+    let report = {
+        let dispatcher = state.dispatcher();
+        move |result: Result<(), String>| {
+            if let Err(e) = result {
+                dispatcher.dispatch(Action::StorageFailed(e));
+            }
+        }
+    };
+    let on_older = {
+        let (state, vault, dispatcher) = (state.clone(), vault.0.clone(), state.dispatcher());
+        Callback::from(move |room_id: String| {
+            let Some(cursor) = state.0.room(&room_id).and_then(|r| r.older.clone()) else {
+                return;
+            };
+            let (vault, dispatcher) = (vault.clone(), dispatcher.clone());
+            spawn_local(async move {
+                let action = match vault.history().older(&room_id, &cursor, PAGE).await {
+                    Ok(page) => Action::RoomHistory {
+                        room_id,
+                        messages: page.messages.into_iter().filter_map(from_stored).collect(),
+                        older: page.older,
+                        skipped: page.skipped,
+                    },
+                    Err(e) => Action::StorageFailed(sentence(&e)),
+                };
+                dispatcher.dispatch(action);
+            });
+        })
+    };
+    let on_export = {
+        let (state, vault, report) = (state.clone(), vault.0.clone(), report.clone());
+        Callback::from(move |(room_id, format): (String, Format)| {
+            let Some(room) = state.0.room(&room_id).cloned() else {
+                return;
+            };
+            let (vault, report) = (vault.clone(), report.clone());
+            spawn_local(async move {
+                let done =
+                    transfer::export_room(&vault, &room_id, &room.name, &room.invite, format).await;
+                report(done);
+            });
+        })
+    };
+    let on_delete = {
+        let node = node.clone();
+        Callback::from(move |room_id: String| {
+            if let Some(n) = node.as_ref() {
+                n.delete_history(&room_id);
+            }
+        })
+    };
+    let on_import = {
+        let (node, vault, note, report) = (node.clone(), vault.0.clone(), note.clone(), report);
+        Callback::from(move |file: web_sys::File| {
+            let (node, vault, note, report) =
+                (node.clone(), vault.clone(), note.clone(), report.clone());
+            spawn_local(async move {
+                match transfer::import_file(&vault, &file).await {
+                    Ok(done) => {
+                        note.set(Some(format!(
+                            "Imported {} messages into “{}” ({} were already here).",
+                            done.added, done.name, done.known
+                        )));
+                        if let Some(n) = node.as_ref() {
+                            n.open_stored_room(done.room);
+                        }
+                    }
+                    Err(e) => report(Err(e)),
+                }
+            });
+        })
+    };
+    let on_erase = {
+        let (vault, dispatcher) = (vault.0.clone(), state.dispatcher());
+        Callback::from(move |()| {
+            let (vault, dispatcher) = (vault.clone(), dispatcher.clone());
+            spawn_local(async move {
+                match storage::erase(vault.store()).await {
+                    // A fresh start: the page comes back to the first-run screen.
+                    Ok(()) => {
+                        if let Some(w) = web_sys::window() {
+                            let _ = w.location().reload();
+                        }
+                    }
+                    Err(e) => dispatcher.dispatch(Action::StorageFailed(e)),
+                }
+            });
+        })
+    };
+    StorageActions {
+        note: (*note).clone(),
+        on_import,
+        on_erase,
+        room_history: RoomHistoryActions {
+            on_older,
+            on_export,
+            on_delete,
+        },
+    }
+}

@@ -1,0 +1,121 @@
+//! Room history to and from files: JSON to import again, Markdown to read.
+
+use peerchat_chat::room::Invite;
+use peerchat_vault::Export;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
+
+use crate::storage::{sentence, SavedRoom, Vault};
+
+/// What an export file is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// JSON, which Import reads back.
+    Json,
+    /// A Markdown log to read.
+    Markdown,
+}
+
+/// A file name from a room name: letters and digits kept, the rest dashes.
+fn file_stem(room: &str) -> String {
+    let stem: String = room
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '-' })
+        .collect();
+    let stem = stem.trim_matches('-');
+    if stem.is_empty() { "room" } else { stem }.to_lowercase()
+}
+
+/// Writes a room's whole history to a file the browser downloads.
+pub async fn export_room(
+    vault: &Vault,
+    room_id: &str,
+    room_name: &str,
+    invite: &str,
+    format: Format,
+) -> Result<(), String> {
+    let mut export = vault
+        .history()
+        .export(room_id, room_name)
+        .await
+        .map_err(|e| sentence(&e))?;
+    export.invite = Some(invite.to_owned());
+    let stem = file_stem(room_name);
+    match format {
+        Format::Json => download(
+            &format!("{stem}.peerchat.json"),
+            "application/json",
+            &serde_json::to_string_pretty(&export).expect("exports serialize"),
+        ),
+        Format::Markdown => download(
+            &format!("{stem}.md"),
+            "text/markdown",
+            &export.to_markdown(),
+        ),
+    }
+}
+
+fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
+    let fail = |_| "The browser did not let PeerChat save the file.".to_owned();
+    let parts = js_sys::Array::of1(&text.into());
+    let options = BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = Blob::new_with_str_sequence_and_options(&parts, &options).map_err(fail)?;
+    let url = Url::create_object_url_with_blob(&blob).map_err(fail)?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let a: HtmlAnchorElement = document.create_element("a").map_err(fail)?.unchecked_into();
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    let _ = Url::revoke_object_url(&url);
+    Ok(())
+}
+
+/// What an import did.
+pub struct Imported {
+    /// The room, to open or refresh.
+    pub room: SavedRoom,
+    /// Its name.
+    pub name: String,
+    /// Messages new to this device.
+    pub added: usize,
+    /// Messages that were here already.
+    pub known: usize,
+}
+
+/// Reads an exported JSON file into the vault (messages already here are not duplicated).
+pub async fn import_file(vault: &Vault, file: &web_sys::File) -> Result<Imported, String> {
+    let text = JsFuture::from(file.text())
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or("The file could not be read.")?;
+    let export: Export = serde_json::from_str(&text).map_err(|_| {
+        "This is not a PeerChat history file (export one with “Export (JSON)”).".to_owned()
+    })?;
+    let invite = export
+        .invite
+        .as_deref()
+        .and_then(|f| Invite::parse_fragment(f).ok())
+        .ok_or("This history file does not say which room it belongs to.")?;
+    let room_id = invite.secret().derive().room_id.clone();
+    let added = vault
+        .history()
+        .import(&room_id, &export, || vault.nonce())
+        .await
+        .map_err(|e| sentence(&e))?;
+    Ok(Imported {
+        room: SavedRoom {
+            invite: invite.to_fragment(),
+            members: Vec::new(),
+            my_seq: 0,
+            forgotten: Vec::new(),
+        },
+        name: invite.name().to_owned(),
+        added,
+        known: export.messages.len() - added,
+    })
+}

@@ -1,0 +1,93 @@
+//! Stored history controls: import a file, a room's export and delete, and deleting
+//! everything on this device.
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::confirm::ConfirmButton;
+use crate::storage_actions::RoomHistoryActions;
+use crate::transfer::Format;
+
+/// Props of [`ImportForm`].
+#[derive(Properties, PartialEq)]
+pub struct ImportFormProps {
+    /// Called with the chosen file.
+    pub on_import: Callback<web_sys::File>,
+}
+
+/// Imports a history file exported with "Export (JSON)".
+#[function_component]
+pub fn ImportForm(props: &ImportFormProps) -> Html {
+    let onchange = {
+        let cb = props.on_import.clone();
+        Callback::from(move |e: Event| {
+            let input = e.target_unchecked_into::<HtmlInputElement>();
+            if let Some(file) = input.files().and_then(|f| f.get(0)) {
+                cb.emit(file);
+            }
+            // The same file can be chosen again.
+            input.set_value("");
+        })
+    };
+    html! {
+        <div class="card import">
+            <label for="import-input">{ "Import history" }</label>
+            <p class="hint">{ "A file saved with “Export (JSON)”: its room and messages come back; messages already here are not doubled." }</p>
+            <input id="import-input" type="file" accept=".json,application/json" {onchange} />
+        </div>
+    }
+}
+
+/// Props of [`RoomHistoryTools`].
+#[derive(Properties, PartialEq)]
+pub struct RoomHistoryToolsProps {
+    /// The room.
+    pub room_id: AttrValue,
+    /// What to do.
+    pub actions: RoomHistoryActions,
+}
+
+/// A room's history: export it, or delete it here.
+#[function_component]
+pub fn RoomHistoryTools(props: &RoomHistoryToolsProps) -> Html {
+    let export = |format: Format| {
+        let (cb, id) = (props.actions.on_export.clone(), props.room_id.to_string());
+        Callback::from(move |_: MouseEvent| cb.emit((id.clone(), format)))
+    };
+    let delete = {
+        let (cb, id) = (props.actions.on_delete.clone(), props.room_id.to_string());
+        Callback::from(move |()| cb.emit(id.clone()))
+    };
+    html! {
+        <details class="history-tools">
+            <summary>{ "History" }</summary>
+            <p class="hint">{ "Saved encrypted on this device. An exported file is not encrypted: keep it private." }</p>
+            <button type="button" onclick={export(Format::Json)}>{ "Export (JSON)" }</button>
+            <button type="button" onclick={export(Format::Markdown)}>{ "Export (Markdown)" }</button>
+            <ConfirmButton label="Delete this room's history"
+                question="Delete this room's messages on this device? Members keep theirs, and will not send these back."
+                confirm="Delete history" on_confirm={delete} />
+        </details>
+    }
+}
+
+/// Props of [`DeviceData`].
+#[derive(Properties, PartialEq)]
+pub struct DeviceDataProps {
+    /// Called once the user confirmed.
+    pub on_erase: Callback<()>,
+}
+
+/// Deleting everything PeerChat keeps on this device.
+#[function_component]
+pub fn DeviceData(props: &DeviceDataProps) -> Html {
+    html! {
+        <details class="card device-data">
+            <summary>{ "This device" }</summary>
+            <p class="hint">{ "Your name, rooms and history are kept here, encrypted with your passphrase." }</p>
+            <ConfirmButton label="Delete everything on this device"
+                question="Delete your name, rooms and history on this device? This cannot be undone. Your friends keep their copies."
+                confirm="Delete everything" on_confirm={props.on_erase.clone()} />
+        </details>
+    }
+}
