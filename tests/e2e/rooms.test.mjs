@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { appServer, localConfig, peerServer, testsDir } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  chooseName, createRoom, join, messages, ONLINE, openStart, sendToRoom, waitForBroker, waitForMessages, waitOnline,
+  chooseName, createRoom, join, messages, ONLINE, openStart, sendToRoom, unlock, waitForBroker, waitForMessages, waitOnline,
 } from './support/app.mjs';
 
 let broker, web, origin, invite;
@@ -121,6 +121,7 @@ test('a killed browser is shown as left within 2 s, the rest keep chatting, and 
   // The same profile, reopened: saved name, saved room, back in the mesh with no clicks.
   devices.Dan = await launchDevice('Dan', { origin, profile: dan.profile });
   await devices.Dan.page.goto(web.url);
+  await unlock(devices.Dan);
   const reopened = performance.now();
   await Promise.all(Object.values(devices).map((d) => waitOnline(d, 5, 60000)));
   console.log(`# reopened browser back in the mesh after ${((performance.now() - reopened) / 1000).toFixed(1)} s`);
@@ -146,6 +147,7 @@ test('leaving a room tells the others and it stays left after a reload', async (
   await eve.page.getByRole('heading', { name: 'Friday dinner' }).waitFor({ state: 'detached' });
   await devices.Ann.page.locator('.messages .notice', { hasText: 'Eve left' }).waitFor({ timeout: 5000 });
   await eve.page.reload();
+  await unlock(eve);
   await waitForBroker(eve, ONLINE);
   await new Promise((r) => setTimeout(r, 1000));
   assert.equal(await eve.page.getByRole('heading', { name: 'Friday dinner' }).count(), 0);

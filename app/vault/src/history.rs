@@ -80,6 +80,11 @@ impl<'a, S: Store> History<'a, S> {
         )
     }
 
+    fn seal(&self, key: &str, m: &StoredMessage, nonce: [u8; 12]) -> Vec<u8> {
+        let plain = serde_json::to_vec(m).expect("messages serialize");
+        self.keys.seal(key, &plain, nonce)
+    }
+
     /// Stores a message; storing the same message again changes nothing.
     pub async fn append(
         &self,
@@ -91,8 +96,7 @@ impl<'a, S: Store> History<'a, S> {
         if self.store.get(Table::Messages, &key).await?.is_some() {
             return Ok(false);
         }
-        let plain = serde_json::to_vec(m).expect("messages serialize");
-        let sealed = self.keys.seal(&key, &plain, nonce);
+        let sealed = self.seal(&key, m, nonce);
         self.store.put(Table::Messages, &key, &sealed).await?;
         Ok(true)
     }
@@ -131,23 +135,13 @@ impl<'a, S: Store> History<'a, S> {
         Ok(page)
     }
 
-    /// Deletes a room's history.
-    pub async fn delete_room(&self, room_id: &str) -> Result<usize, VaultError> {
+    /// Deletes a room's history, at once (one transaction).
+    pub async fn delete_room(&self, room_id: &str) -> Result<(), VaultError> {
         let prefix = self.prefix(room_id);
-        let mut deleted = 0;
-        loop {
-            let rows = self
-                .store
-                .range(Table::Messages, &prefix, &format!("{prefix}~"), 500, false)
-                .await?;
-            if rows.is_empty() {
-                return Ok(deleted);
-            }
-            for (key, _) in rows {
-                self.store.delete(Table::Messages, &key).await?;
-                deleted += 1;
-            }
-        }
+        self.store
+            .delete_range(Table::Messages, &prefix, &format!("{prefix}~"))
+            .await?;
+        Ok(())
     }
 
     /// A room's whole history, for a file the user keeps (damaged records are left out).
@@ -175,20 +169,24 @@ impl<'a, S: Store> History<'a, S> {
         })
     }
 
-    /// Imports an export into a room; messages already there are not duplicated.
-    /// Returns how many were new.
+    /// Imports an export into a room in one transaction; messages already there are not
+    /// duplicated. Returns how many were new.
     pub async fn import(
         &self,
         room_id: &str,
         export: &Export,
         mut nonce: impl FnMut() -> [u8; 12],
     ) -> Result<usize, VaultError> {
-        let mut added = 0;
+        let mut new: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for m in &export.messages {
-            if self.append(room_id, m, nonce()).await? {
-                added += 1;
+            let key = self.key(room_id, m);
+            if seen.insert(key.clone()) && self.store.get(Table::Messages, &key).await?.is_none() {
+                let sealed = self.seal(&key, m, nonce());
+                new.push((key, sealed));
             }
         }
-        Ok(added)
+        self.store.put_many(Table::Messages, &new).await?;
+        Ok(new.len())
     }
 }

@@ -127,4 +127,29 @@ impl Store for IdbStore {
     async fn clear(&self, table: Table) -> Result<(), StoreError> {
         self.write(table, async |s| s.clear().await).await
     }
+
+    async fn put_many(
+        &self,
+        table: Table,
+        entries: &[(String, Vec<u8>)],
+    ) -> Result<(), StoreError> {
+        self.write(table, async |s| {
+            for (key, value) in entries {
+                let value: JsValue = Uint8Array::from(value.as_slice()).into();
+                s.put(&value, Some(&JsValue::from_str(key))).await?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_range(&self, table: Table, from: &str, to: &str) -> Result<(), StoreError> {
+        if from >= to {
+            return Ok(());
+        }
+        let range = KeyRange::bound(&from.into(), &to.into(), Some(false), Some(true))
+            .map_err(|e| failure(e.into()))?;
+        self.write(table, async |s| s.delete(range.into()).await)
+            .await
+    }
 }

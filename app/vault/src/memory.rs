@@ -43,18 +43,34 @@ impl Store for MemoryStore {
     }
 
     async fn put(&self, table: Table, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.put_many(table, &[(key.to_owned(), value.to_vec())])
+            .await
+    }
+
+    async fn put_many(&self, table: Table, new: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
         let mut entries = self.entries.borrow_mut();
         if let Some(quota) = self.quota {
-            let used: usize = entries
+            let replaced = |k: &(Table, String)| k.0 == table && new.iter().any(|(n, _)| *n == k.1);
+            let kept: usize = entries
                 .iter()
-                .filter(|(k, _)| k != &&(table, key.to_owned()))
+                .filter(|(k, _)| !replaced(k))
                 .map(|(_, v)| v.len())
                 .sum();
-            if used + value.len() > quota {
+            let added: usize = new.iter().map(|(_, v)| v.len()).sum();
+            if kept + added > quota {
                 return Err(StoreError::QuotaExceeded);
             }
         }
-        entries.insert((table, key.to_owned()), value.to_vec());
+        for (key, value) in new {
+            entries.insert((table, key.clone()), value.clone());
+        }
+        Ok(())
+    }
+
+    async fn delete_range(&self, table: Table, from: &str, to: &str) -> Result<(), StoreError> {
+        self.entries
+            .borrow_mut()
+            .retain(|(t, k), _| *t != table || k.as_str() < from || k.as_str() >= to);
         Ok(())
     }
 

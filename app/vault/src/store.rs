@@ -63,6 +63,11 @@ pub trait Store {
     ) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
     /// Removes every entry of a table.
     async fn clear(&self, table: Table) -> Result<(), StoreError>;
+    /// Stores every entry in one transaction: all of them, or (on error) none.
+    async fn put_many(&self, table: Table, entries: &[(String, Vec<u8>)])
+        -> Result<(), StoreError>;
+    /// Removes the keys in `[from, to)` in one transaction.
+    async fn delete_range(&self, table: Table, from: &str, to: &str) -> Result<(), StoreError>;
 }
 
 /// A borrowed store is a store, so a [`crate::Profile`] can work on one it does not own.
@@ -88,5 +93,15 @@ impl<S: Store> Store for &S {
     }
     async fn clear(&self, table: Table) -> Result<(), StoreError> {
         (**self).clear(table).await
+    }
+    async fn put_many(
+        &self,
+        table: Table,
+        entries: &[(String, Vec<u8>)],
+    ) -> Result<(), StoreError> {
+        (**self).put_many(table, entries).await
+    }
+    async fn delete_range(&self, table: Table, from: &str, to: &str) -> Result<(), StoreError> {
+        (**self).delete_range(table, from, to).await
     }
 }

@@ -195,3 +195,27 @@ pub async fn profile_lifecycle<S: Store>(s: &S) {
     let rooms = p.all::<(String, u64)>(Table::Rooms).await.unwrap();
     assert_eq!((rooms.items.len(), rooms.skipped), (1, 1));
 }
+
+/// Batches: many puts land together; a range of keys goes at once and nothing else.
+pub async fn batches_put_and_delete_together<S: Store>(s: &S) {
+    let entries: Vec<(String, Vec<u8>)> = (0..300)
+        .map(|n| (format!("r/{n:04}"), vec![n as u8]))
+        .collect();
+    s.put_many(Table::Messages, &entries).await.unwrap();
+    s.put(Table::Messages, "s/0001", b"other room")
+        .await
+        .unwrap();
+    let all = s
+        .range(Table::Messages, "r/", "r/~", 1000, false)
+        .await
+        .unwrap();
+    assert_eq!(all, entries);
+    s.delete_range(Table::Messages, "r/", "r/~").await.unwrap();
+    assert!(s
+        .range(Table::Messages, "r/", "r/~", 10, false)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(s.get(Table::Messages, "s/0001").await.unwrap().is_some());
+    s.put_many(Table::Messages, &[]).await.unwrap();
+}

@@ -147,7 +147,7 @@ fn deleting_a_room_removes_its_history_only() {
     let h = History::new(&store, &keys);
     fill(&h, "a", 700);
     fill(&h, "b", 2);
-    assert_eq!(run(h.delete_room("a")).unwrap(), 700);
+    run(h.delete_room("a")).unwrap();
     assert!(run(h.newest("a", 10)).unwrap().messages.is_empty());
     assert_eq!(run(h.newest("b", 10)).unwrap().messages.len(), 2);
 }

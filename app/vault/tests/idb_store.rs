@@ -16,6 +16,14 @@ async fn with_store(name: &str, test: impl AsyncFnOnce(&IdbStore)) {
 }
 
 #[wasm_bindgen_test]
+async fn batches_put_and_delete_together() {
+    with_store("suite-batches", async |s| {
+        suite::batches_put_and_delete_together(s).await
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
 async fn put_get_delete() {
     with_store("suite-put-get", async |s| suite::put_get_delete(s).await).await;
 }

@@ -21,6 +21,11 @@ fn profile_lifecycle() {
 }
 
 #[test]
+fn batches_put_and_delete_together() {
+    run(suite::batches_put_and_delete_together(&MemoryStore::new()));
+}
+
+#[test]
 fn put_get_delete() {
     run(suite::put_get_delete(&MemoryStore::new()));
 }

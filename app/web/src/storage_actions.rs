@@ -84,11 +84,27 @@ pub fn use_storage_actions(
         })
     };
     let on_delete = {
-        let node = node.clone();
+        let (node, state, vault, note) =
+            (node.clone(), state.clone(), vault.0.clone(), note.clone());
+        let report = report.clone();
         Callback::from(move |room_id: String| {
             if let Some(n) = node.as_ref() {
-                n.delete_history(&room_id);
+                n.forget_history(&room_id);
             }
+            let name = state
+                .0
+                .room(&room_id)
+                .map(|r| r.name.clone())
+                .unwrap_or_default();
+            let (vault, note, report) = (vault.clone(), note.clone(), report.clone());
+            spawn_local(async move {
+                match vault.history().delete_room(&room_id).await {
+                    Ok(()) => note.set(Some(format!(
+                        "The history of “{name}” is deleted on this device."
+                    ))),
+                    Err(e) => report(Err(sentence(&e))),
+                }
+            });
         })
     };
     let on_import = {

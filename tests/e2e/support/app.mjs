@@ -7,11 +7,27 @@ export async function openApp(device, url) {
   await device.page.goto(url);
 }
 
-/** First run: open the app, type a name, press Start chatting. */
-export async function chooseName(device, url, name) {
+/** The passphrase every simulated user picks unless a test says otherwise. */
+export const PASSPHRASE = 'correct horse battery';
+
+/** First-run form: a name and a passphrase typed twice, then Start chatting. */
+export async function fillSetup(page, name, passphrase = PASSPHRASE) {
+  await page.getByRole('textbox', { name: 'Your name' }).fill(name);
+  await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+  await page.getByLabel('Passphrase again').fill(passphrase);
+  await page.getByRole('button', { name: 'Start chatting' }).click();
+}
+
+/** First run: open the app, choose a name and a passphrase. */
+export async function chooseName(device, url, name, passphrase = PASSPHRASE) {
   await openApp(device, url);
-  await device.page.getByRole('textbox', { name: 'Your name' }).fill(name);
-  await device.page.getByRole('button', { name: 'Start chatting' }).click();
+  await fillSetup(device.page, name, passphrase);
+}
+
+/** Later runs: the app greets the user and asks for the passphrase. */
+export async function unlock(device, passphrase = PASSPHRASE, page = device.page) {
+  await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+  await page.getByRole('button', { name: 'Unlock' }).click();
 }
 
 /** First run, then wait until registered with the broker; returns the ID shown. */
@@ -96,4 +112,39 @@ export async function sendToRoom(device, text, to) {
   await page.getByRole('combobox', { name: 'Send to' }).selectOption(to ? { label: `${to} (private)` } : { label: 'Everyone' });
   await page.getByRole('textbox', { name: 'Message' }).fill(text);
   await page.getByRole('button', { name: 'Send' }).click();
+}
+
+/**
+ * Every IndexedDB record of the app's database, read from the page, as
+ * [store, key, value as Latin-1 text] rows (bytes kept one per character, so a search
+ * for a UTF-8 or ASCII word finds it if it is there in the clear), plus localStorage.
+ */
+export async function dumpStorage(page) {
+  return page.evaluate(async () => {
+    const db = await new Promise((resolve, reject) => {
+      const req = indexedDB.open('peerchat');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const rows = [];
+    for (const name of db.objectStoreNames) {
+      const store = db.transaction(name).objectStore(name);
+      const [keys, values] = await Promise.all([store.getAllKeys(), store.getAll()].map((r) =>
+        new Promise((resolve, reject) => { r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); })));
+      keys.forEach((k, i) => {
+        const v = values[i];
+        const bytes = v instanceof Uint8Array ? v : new Uint8Array(v.buffer ?? v);
+        rows.push([name, String(k), Array.from(bytes, (b) => String.fromCharCode(b)).join('')]);
+      });
+    }
+    db.close();
+    const local = Object.entries(localStorage).map(([k, v]) => ['localStorage', k, v]);
+    return { rows, local };
+  });
+}
+
+/** The room's History panel, unfolded. */
+export async function openHistoryTools(device) {
+  const tools = device.page.locator('details.history-tools');
+  if ((await tools.getAttribute('open')) === null) await tools.locator('summary').click();
 }

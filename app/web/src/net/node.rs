@@ -178,9 +178,10 @@ impl Node {
         });
     }
 
-    /// Deletes a room's messages on this device; members will not send them back.
-    pub fn delete_history(&self, room_id: &str) {
-        self.with(|n| n.delete_history(room_id));
+    /// Forgets a room's messages in its mesh and on screen; members will not send them
+    /// back. (Deleting them from storage is the caller's.)
+    pub fn forget_history(&self, room_id: &str) {
+        self.with(|n| n.forget_history(room_id));
     }
 
     /// Opens a room kept in storage (after an import), or refreshes it when open.

@@ -43,7 +43,7 @@ impl Inner {
         let room_id = room_id.to_owned();
         self.in_background(async move |v| {
             v.delete(Table::Rooms, &room_id).await?;
-            v.history().delete_room(&room_id).await.map(|_| ())
+            v.history().delete_room(&room_id).await
         });
     }
 
@@ -59,8 +59,9 @@ impl Inner {
         });
     }
 
-    /// Deletes a room's messages here, and keeps members from sending them back.
-    pub(super) fn delete_history(&mut self, room_id: &str) {
+    /// Forgets a room's messages in its mesh and on screen, so members do not send them
+    /// back (the caller deletes them from storage).
+    pub(super) fn forget_history(&mut self, room_id: &str) {
         let Some(r) = self.rooms.get_mut(room_id) else {
             return;
         };
@@ -68,20 +69,28 @@ impl Inner {
         self.dispatch
             .emit(Action::RoomHistoryCleared(room_id.to_owned()));
         self.save_room(room_id);
-        let room_id = room_id.to_owned();
-        self.in_background(async move |v| v.history().delete_room(&room_id).await.map(|_| ()));
     }
 }
 
-/// Shows a stored room's newest messages.
-async fn show_newest(vault: &Vault, room_id: &str, dispatch: &yew::Callback<Action>) {
+/// Shows a stored room's newest messages, in place of those on screen when `replace`.
+async fn show_newest(
+    vault: &Vault,
+    room_id: &str,
+    dispatch: &yew::Callback<Action>,
+    replace: bool,
+) {
     match vault.history().newest(room_id, PAGE).await {
-        Ok(page) => dispatch.emit(Action::RoomHistory {
-            room_id: room_id.to_owned(),
-            messages: page.messages.into_iter().filter_map(from_stored).collect(),
-            older: page.older,
-            skipped: page.skipped,
-        }),
+        Ok(page) => {
+            if replace {
+                dispatch.emit(Action::RoomHistoryCleared(room_id.to_owned()));
+            }
+            dispatch.emit(Action::RoomHistory {
+                room_id: room_id.to_owned(),
+                messages: page.messages.into_iter().filter_map(from_stored).collect(),
+                older: page.older,
+                skipped: page.skipped,
+            })
+        }
         Err(e) => dispatch.emit(Action::StorageFailed(sentence(&e))),
     }
 }
@@ -113,13 +122,12 @@ pub(super) async fn open_stored_room(
         // Already in the room (an import): give its mesh the stored messages.
         let log = whole_log(vault, &room_id).await?;
         with(weak, |n| n.seed_room(&room_id, &saved, log));
-        dispatch.emit(Action::RoomHistoryCleared(room_id.clone()));
-        show_newest(vault, &room_id, &dispatch).await;
+        show_newest(vault, &room_id, &dispatch, true).await;
     } else {
         // The newest messages show at once; the whole log loads before the rejoin.
         let room = RoomView::new(room_id.clone(), &invite);
         dispatch.emit(Action::RoomJoined { room, focus });
-        show_newest(vault, &room_id, &dispatch).await;
+        show_newest(vault, &room_id, &dispatch, false).await;
         let log = whole_log(vault, &room_id).await?;
         with(weak, |n| {
             n.enter_room(invite, focus, Entrance::Rejoin { saved, log });

@@ -1,0 +1,160 @@
+// History that persists, encrypted: restart with the same profile, wrong passphrase,
+// what is at rest, export and import, deletion. Real Chromium processes, official
+// PeerServer, the app as Trunk built it.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { after, before, test } from 'node:test';
+
+import { appServer, localConfig, peerServer } from './support/servers.mjs';
+import { launchDevice } from './support/browsers.mjs';
+import {
+  chooseName, createRoom, dumpStorage, join, messages, ONLINE, openHistoryTools, sendToRoom, unlock,
+  waitForBroker, waitForMessages, waitOnline,
+} from './support/app.mjs';
+
+let broker, web, origin, invite;
+const devices = {};
+
+before(async () => {
+  broker = await peerServer();
+  web = await appServer({ config: localConfig(broker.port) });
+  origin = new URL(web.url).origin;
+});
+
+after(async () => {
+  for (const d of Object.values(devices)) await d.destroy();
+  await web?.close();
+  await broker?.stop();
+});
+
+const texts = async (d, from) => (await messages(d)).filter((m) => !from || m.from === from).map((m) => m.text);
+
+/** Closes a device's browser outright and opens it again on the same profile, unlocked. */
+async function restart(name) {
+  const old = devices[name];
+  await old.kill();
+  devices[name] = await launchDevice(name, { origin, profile: old.profile });
+  await devices[name].page.goto(web.url);
+  await devices[name].page.getByRole('heading', { name: `Welcome back, ${name}!` }).waitFor();
+  return devices[name];
+}
+
+test('history survives a browser restart and what was missed is filled in', async () => {
+  devices.Abe = await launchDevice('Abe', { origin });
+  devices.Bea = await launchDevice('Bea', { origin });
+  await join(devices.Abe, web.url, 'Abe');
+  invite = await createRoom(devices.Abe, 'History club');
+  await chooseName(devices.Bea, invite, 'Bea');
+  await Promise.all([waitOnline(devices.Abe, 2), waitOnline(devices.Bea, 2)]);
+  for (let i = 1; i <= 3; i++) {
+    await sendToRoom(devices.Abe, `Abe before ${i}`);
+    await sendToRoom(devices.Bea, `Bea before ${i}`);
+  }
+  await waitForMessages(devices.Bea, 'Abe', 3);
+  await waitForMessages(devices.Abe, 'Bea', 3);
+
+  // Bea's browser goes away; Abe writes ten more.
+  await devices.Bea.kill();
+  await waitOnline(devices.Abe, 1, 10000);
+  for (let i = 1; i <= 10; i++) await sendToRoom(devices.Abe, `Abe while away ${i}`);
+
+  const bea = await restart('Bea');
+  await unlock(bea);
+  await bea.page.getByRole('heading', { name: 'History club' }).waitFor();
+  await waitOnline(bea, 2, 30000);
+  await waitForMessages(bea, 'Abe', 13);
+  const expectedAbe = [...[1, 2, 3].map((i) => `Abe before ${i}`), ...Array.from({ length: 10 }, (_, i) => `Abe while away ${i + 1}`)];
+  assert.deepEqual(await texts(bea, 'Abe'), expectedAbe, 'old history, then the ten missed, once each');
+  assert.deepEqual(await texts(bea, 'Bea'), [1, 2, 3].map((i) => `Bea before ${i}`));
+
+  // Abe's browser restarted too: everything is there, from its own storage.
+  const abe = await restart('Abe');
+  await unlock(abe);
+  await abe.page.getByRole('heading', { name: 'History club' }).waitFor();
+  await waitForMessages(abe, 'Abe', 13);
+  assert.deepEqual(await texts(abe, 'Abe'), expectedAbe);
+  assert.deepEqual(await texts(abe, 'Bea'), [1, 2, 3].map((i) => `Bea before ${i}`));
+  await waitOnline(abe, 2, 30000);
+  await sendToRoom(abe, 'Abe after both restarts');
+  await bea.page.locator('.message', { hasText: 'Abe after both restarts' }).waitFor({ timeout: 30000 });
+});
+
+test('nothing readable is at rest: no message, no peer name, no room secret', async () => {
+  const secret = new URL(invite).hash.match(/room=([^&]+)/)[1];
+  for (const d of [devices.Abe, devices.Bea]) {
+    const { rows, local } = await dumpStorage(d.page);
+    assert.ok(rows.length >= 15, `${d.name}: ${rows.length} records`);
+    const atRest = rows.map((r) => `${r[1]} ${r[2]}`).join('\n');
+    for (const word of ['Abe before', 'while away', 'Bea before', 'Abe', 'Bea', 'History club', secret, 'peerchat']) {
+      assert.ok(!atRest.includes(word), `${d.name}: "${word}" readable in IndexedDB`);
+    }
+    // Only the user's own name stays readable, for the greeting before unlock.
+    const other = d.name === 'Abe' ? 'Bea' : 'Abe';
+    const localText = JSON.stringify(local);
+    for (const word of [other, 'before', 'History club', secret]) {
+      assert.ok(!localText.includes(word), `${d.name}: "${word}" readable in localStorage`);
+    }
+  }
+});
+
+test('a wrong passphrase says so and leaves every store byte for byte as it was', async () => {
+  const bea = await restart('Bea');
+  const before = await dumpStorage(bea.page);
+  await unlock(bea, 'correct horse batterz');
+  await bea.page.getByRole('alert').filter({ hasText: 'Wrong passphrase' }).waitFor();
+  await bea.page.getByRole('heading', { name: 'Welcome back, Bea!' }).waitFor();
+  assert.deepEqual(await dumpStorage(bea.page), before);
+  await unlock(bea);
+  await waitForMessages(bea, 'Abe', 14);
+});
+
+test('export, then import into a fresh profile, restores the history', async () => {
+  const abe = devices.Abe;
+  await openHistoryTools(abe);
+  const [json] = await Promise.all([
+    abe.page.waitForEvent('download'),
+    abe.page.getByRole('button', { name: 'Export (JSON)' }).click(),
+  ]);
+  const exported = JSON.parse(await readFile(await json.path(), 'utf8'));
+  assert.equal(exported.room, 'History club');
+  assert.equal(exported.messages.length, 17);
+  const [md] = await Promise.all([
+    abe.page.waitForEvent('download'),
+    abe.page.getByRole('button', { name: 'Export (Markdown)' }).click(),
+  ]);
+  assert.equal(md.suggestedFilename(), 'history-club.md');
+  const log = await readFile(await md.path(), 'utf8');
+  assert.match(log, /^# History club\n/);
+  assert.match(log, /\*\*Bea\*\*: Bea before 2\n/);
+
+  // A new phone: fresh profile, another passphrase, import the file.
+  const cyd = (devices.Cyd = await launchDevice('Cyd', { origin }));
+  await chooseName(cyd, web.url, 'Cyd', 'another passphrase');
+  await waitForBroker(cyd, ONLINE);
+  await cyd.page.locator('#import-input').setInputFiles(await json.path());
+  await cyd.page.getByText('Imported 17 messages into “History club” (0 were already here).').waitFor();
+  await cyd.page.getByRole('heading', { name: 'History club' }).waitFor();
+  await waitForMessages(cyd, 'Abe', 14);
+  assert.deepEqual((await texts(cyd)).slice(0, 2), ['Abe before 1', 'Bea before 1']);
+  // Importing again adds nothing.
+  await cyd.page.locator('#import-input').setInputFiles(await json.path());
+  await cyd.page.getByText('Imported 0 messages into “History club” (17 were already here).').waitFor();
+  await waitForMessages(cyd, 'Abe', 14);
+  assert.equal((await texts(cyd)).filter((t) => t === 'Abe before 1').length, 1);
+});
+
+test('a deleted room history stays deleted, even with members who still have it', async () => {
+  const bea = devices.Bea;
+  await openHistoryTools(bea);
+  await bea.page.getByRole('button', { name: "Delete this room's history" }).click();
+  await bea.page.getByRole('button', { name: 'Delete history' }).click();
+  await bea.page.getByText('The history of “History club” is deleted on this device.').waitFor();
+  assert.equal(await bea.page.locator('.room .messages li.message').count(), 0);
+  const again = await restart('Bea');
+  await unlock(again);
+  await again.page.getByRole('heading', { name: 'History club' }).waitFor();
+  await waitOnline(again, 3, 30000);
+  await sendToRoom(devices.Abe, 'after the deletion');
+  await again.page.locator('.message', { hasText: 'after the deletion' }).waitFor({ timeout: 30000 });
+  assert.deepEqual(await texts(again), ['after the deletion']);
+});
