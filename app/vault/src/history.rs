@@ -177,11 +177,25 @@ impl<'a, S: Store> History<'a, S> {
         export: &Export,
         mut nonce: impl FnMut() -> [u8; 12],
     ) -> Result<usize, VaultError> {
+        let prefix = self.prefix(room_id);
+        // One read of the keys there beats one lookup per message.
+        let mut seen: std::collections::HashSet<String> = self
+            .store
+            .range(
+                Table::Messages,
+                &prefix,
+                &format!("{prefix}~"),
+                usize::MAX,
+                false,
+            )
+            .await?
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
         let mut new: Vec<(String, Vec<u8>)> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
         for m in &export.messages {
             let key = self.key(room_id, m);
-            if seen.insert(key.clone()) && self.store.get(Table::Messages, &key).await?.is_none() {
+            if seen.insert(key.clone()) {
                 let sealed = self.seal(&key, m, nonce());
                 new.push((key, sealed));
             }

@@ -148,3 +148,13 @@ export async function openHistoryTools(device) {
   const tools = device.page.locator('details.history-tools');
   if ((await tools.getAttribute('open')) === null) await tools.locator('summary').click();
 }
+
+/** Pages in every older stored message of the room on screen. */
+export async function showAllHistory(device) {
+  const older = device.page.getByRole('button', { name: 'Show older messages' });
+  for (let pages = 0; pages < 100 && (await older.count()) > 0; pages++) {
+    const before = await device.page.locator('.room .messages li').count();
+    await older.click();
+    await device.page.waitForFunction((n) => document.querySelectorAll('.room .messages li').length !== n, before);
+  }
+}
