@@ -8,7 +8,8 @@ import { after, before, test } from 'node:test';
 import { appServer, localConfig, peerServer } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  chooseName, createRoom, dumpStorage, join, messages, ONLINE, openHistoryTools, sendToRoom, unlock,
+  chooseName, connect, createRoom, dumpStorage, join, messages, ONLINE, openHistoryTools, send, sendToRoom, unlock,
+  waitConnected,
   waitForBroker, waitForMessages, waitOnline,
 } from './support/app.mjs';
 
@@ -157,4 +158,27 @@ test('a deleted room history stays deleted, even with members who still have it'
   await sendToRoom(devices.Abe, 'after the deletion');
   await again.page.locator('.message', { hasText: 'after the deletion' }).waitFor({ timeout: 30000 });
   assert.deepEqual(await texts(again), ['after the deletion']);
+});
+
+test('a one-to-one conversation is kept too, and Connect reaches the friend again', async () => {
+  const abe = devices.Abe;
+  const abeId = (await abe.page.locator('#my-id').textContent()).trim();
+  const cyd = devices.Cyd;
+  await connect(cyd, abeId);
+  await waitConnected(cyd, 'Abe');
+  await send(cyd, 'Cyd to Abe, privately');
+  await abe.page.locator('.conversation .message', { hasText: 'Cyd to Abe, privately' }).waitFor({ timeout: 30000 });
+  await abe.page.getByRole('button', { name: /^Cyd/ }).click();
+  await send(abe, 'Abe to Cyd');
+  await cyd.page.locator('.conversation .message', { hasText: 'Abe to Cyd' }).waitFor({ timeout: 30000 });
+
+  const again = await restart('Cyd');
+  await unlock(again);
+  await again.page.getByRole('button', { name: /^Abe/ }).click();
+  await again.page.getByText('Not connected. Press Connect to reach Abe.').waitFor();
+  assert.deepEqual(await texts(again), ['Cyd to Abe, privately', 'Abe to Cyd']);
+  await again.page.getByRole('button', { name: 'Connect to Abe' }).click();
+  await waitConnected(again, 'Abe');
+  await send(again, 'back again');
+  await abe.page.locator('.conversation .message', { hasText: 'back again' }).waitFor({ timeout: 30000 });
 });

@@ -75,7 +75,7 @@ test('every control on every screen has an accessible name', async () => {
   await openStart(d);
   assert.deepEqual(await unnamed(), [], 'main screen, start unfolded');
   for (const name of ['Copy your ID', 'Connect', 'Send']) {
-    await d.page.getByRole('button', { name }).waitFor();
+    await d.page.getByRole('button', { name, exact: true }).first().waitFor();
   }
   for (const name of ["Friend's ID", 'Message']) {
     await d.page.getByRole('textbox', { name }).waitFor();
@@ -104,7 +104,7 @@ test('a second tab of the same browser gets its own ID, so two tabs can chat', a
   // The first tab is still registered: the second did not steal its registration.
   await d.page.locator('.broker-status', { hasText: 'Online' }).waitFor();
   await tab.getByRole('textbox', { name: "Friend's ID" }).fill(firstId);
-  await tab.getByRole('button', { name: 'Connect' }).click();
+  await tab.getByRole('button', { name: 'Connect', exact: true }).click();
   await tab.locator('.conversation-status', { hasText: 'Connected to Ada.' }).waitFor({ timeout: 30000 });
   await tab.close();
 });

@@ -16,6 +16,15 @@ pub struct MemberView {
     pub online: bool,
 }
 
+/// How far one of our own messages has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Receipt {
+    /// Sent to the members online (or kept for those to come).
+    Sent,
+    /// Every member online when it was sent has it.
+    Delivered,
+}
+
 /// One message in a room.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoomLine {
@@ -33,6 +42,8 @@ pub struct RoomLine {
     pub whisper_to: Option<String>,
     /// A line about presence ("joined", "left"), not a message.
     pub notice: bool,
+    /// For our own messages sent in this visit: sent or delivered.
+    pub receipt: Option<Receipt>,
 }
 
 /// A room as shown.
@@ -56,6 +67,8 @@ pub struct RoomView {
     pub older: Option<String>,
     /// Stored records that were damaged and could not be shown.
     pub skipped: usize,
+    /// Members typing now.
+    pub typing: Vec<PeerId>,
 }
 
 impl RoomView {
@@ -71,6 +84,25 @@ impl RoomView {
             unread: 0,
             older: None,
             skipped: 0,
+            typing: Vec::new(),
+        }
+    }
+
+    /// Names of the members typing now, for "… is typing".
+    pub fn typing_names(&self) -> Vec<String> {
+        self.typing.iter().map(|p| self.name_of(p)).collect()
+    }
+
+    pub(crate) fn set_typing(&mut self, peer: PeerId, typing: bool) {
+        self.typing.retain(|p| p != &peer);
+        if typing {
+            self.typing.push(peer);
+        }
+    }
+
+    pub(crate) fn delivered(&mut self, id: &str) {
+        if let Some(l) = self.lines.iter_mut().find(|l| l.id == id) {
+            l.receipt = Some(Receipt::Delivered);
         }
     }
 
@@ -118,6 +150,7 @@ impl RoomView {
                 ts,
                 whisper_to: None,
                 notice: true,
+                receipt: None,
             });
         }
         self.members.sort_by_key(|m| m.name.to_lowercase());
@@ -129,7 +162,12 @@ impl RoomView {
         if self.lines.iter().any(|l| l.id == message.id) {
             return false;
         }
-        let line = self.line(message, mine);
+        // Whoever wrote has stopped typing.
+        self.typing.retain(|p| p != &message.author);
+        let mut line = self.line(message, mine);
+        if mine {
+            line.receipt = Some(Receipt::Sent);
+        }
         self.lines.push(line);
         true
     }
@@ -157,6 +195,7 @@ impl RoomView {
             ts: message.ts,
             whisper_to,
             notice: false,
+            receipt: None,
         }
     }
 }

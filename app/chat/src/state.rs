@@ -38,6 +38,8 @@ pub enum ChannelStatus {
     Unavailable,
     /// The channel closed or the peer left.
     Closed,
+    /// A conversation from an earlier visit, not connected now.
+    NotConnected,
 }
 
 /// Who wrote a line.
@@ -163,6 +165,15 @@ pub enum Action {
     },
     /// The user opened a conversation.
     Select(PeerId),
+    /// A conversation kept from an earlier visit, with its stored lines (oldest first).
+    ConversationRestored {
+        /// The other side.
+        peer: PeerId,
+        /// Their name, when known.
+        name: Option<String>,
+        /// Stored lines.
+        lines: Vec<Line>,
+    },
     /// We are in a room now (created, joined by link, or restored at start).
     RoomJoined {
         /// The room.
@@ -202,6 +213,22 @@ pub enum Action {
         older: Option<String>,
         /// Damaged records left out.
         skipped: usize,
+    },
+    /// A member started or stopped typing.
+    RoomTyping {
+        /// The room.
+        room_id: String,
+        /// The member.
+        peer: PeerId,
+        /// Typing now.
+        typing: bool,
+    },
+    /// One of our messages reached every member online.
+    RoomDelivered {
+        /// The room.
+        room_id: String,
+        /// The message's id.
+        id: String,
     },
     /// A room's stored history was deleted (or is about to be reloaded).
     RoomHistoryCleared(String),
@@ -327,6 +354,20 @@ impl ChatState {
                     r.skipped += skipped;
                 }
             }
+            Action::RoomTyping {
+                room_id,
+                peer,
+                typing,
+            } => {
+                if let Some(r) = self.room_mut(&room_id) {
+                    r.set_typing(peer, typing);
+                }
+            }
+            Action::RoomDelivered { room_id, id } => {
+                if let Some(r) = self.room_mut(&room_id) {
+                    r.delivered(&id);
+                }
+            }
             Action::RoomHistoryCleared(room_id) => {
                 if let Some(r) = self.room_mut(&room_id) {
                     r.lines.clear();
@@ -363,6 +404,17 @@ impl ChatState {
                 }
             }
             Action::Dropped(peer) => self.conversation_mut(&peer).dropped += 1,
+            Action::ConversationRestored { peer, name, lines } => {
+                let c = self.conversation_mut(&peer);
+                if c.name.is_none() {
+                    c.name = name;
+                }
+                if c.status == ChannelStatus::Connecting && c.lines.is_empty() {
+                    // Nobody is dialling: it is a conversation from before.
+                    c.status = ChannelStatus::NotConnected;
+                }
+                c.lines.splice(0..0, lines);
+            }
             Action::Received { peer, incoming } => self.receive(&peer, incoming),
             Action::Sent { peer, message } => {
                 let name = self.my_name.clone().unwrap_or_default();
@@ -411,6 +463,7 @@ pub(crate) fn test_room(id: &str) -> RoomView {
         unread: 0,
         older: None,
         skipped: 0,
+        typing: Vec::new(),
     }
 }
 
@@ -617,6 +670,46 @@ mod room_tests {
     }
 
     #[test]
+    fn typing_shows_until_the_message_and_receipts_mark_our_lines() {
+        let mut s = ChatState::default();
+        s.reduce(Action::RoomJoined {
+            room: super::test_room("r1"),
+            focus: true,
+        });
+        s.reduce(Action::RoomMember {
+            room_id: "r1".into(),
+            peer: id("al"),
+            name: Some("Al".into()),
+            online: true,
+            ts: 1,
+        });
+        s.reduce(Action::RoomTyping {
+            room_id: "r1".into(),
+            peer: id("al"),
+            typing: true,
+        });
+        assert_eq!(s.active_room().unwrap().typing_names(), ["Al"]);
+        s.reduce(Action::RoomMessage {
+            room_id: "r1".into(),
+            message: message("al", "done typing", None),
+            mine: false,
+        });
+        assert!(s.active_room().unwrap().typing.is_empty());
+        s.reduce(Action::RoomMessage {
+            room_id: "r1".into(),
+            message: message("me", "mine", None),
+            mine: true,
+        });
+        let receipt = |s: &ChatState| s.active_room().unwrap().lines.last().unwrap().receipt;
+        assert_eq!(receipt(&s), Some(crate::rooms_state::Receipt::Sent));
+        s.reduce(Action::RoomDelivered {
+            room_id: "r1".into(),
+            id: "me:mine".into(),
+        });
+        assert_eq!(receipt(&s), Some(crate::rooms_state::Receipt::Delivered));
+    }
+
+    #[test]
     fn restoring_does_not_steal_the_screen_and_leaving_clears_it() {
         let mut s = ChatState::default();
         s.reduce(Action::RoomJoined {
@@ -637,6 +730,33 @@ mod room_tests {
         s.reduce(Action::RoomLeft("r2".into()));
         assert_eq!(s.active, None);
         assert_eq!(s.rooms.len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod restored_conversations {
+    use super::*;
+
+    #[test]
+    fn a_restored_conversation_shows_its_lines_before_new_ones_and_is_not_connecting() {
+        let mut s = ChatState::default();
+        let peer = PeerId::parse("bob").unwrap();
+        let line = |text: &str, author| Line {
+            author,
+            name: "x".into(),
+            text: text.into(),
+            ts: 1,
+        };
+        s.reduce(Action::ConversationRestored {
+            peer: peer.clone(),
+            name: Some("Bob".into()),
+            lines: vec![line("old", Author::Peer), line("mine", Author::Me)],
+        });
+        let c = s.conversation(&peer).unwrap();
+        assert_eq!(c.status, ChannelStatus::NotConnected);
+        assert_eq!(c.display_name(), "Bob");
+        assert_eq!(c.lines.len(), 2);
+        assert_eq!(s.active, None, "restoring does not open it");
     }
 }
 

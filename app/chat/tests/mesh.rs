@@ -346,10 +346,11 @@ fn a_whisper_reaches_only_its_target() {
     net.settle();
     assert_eq!(
         net.delivered,
-        vec![2],
-        "the whisper's bytes went to p2 alone"
+        vec![2, 0],
+        "the whisper's bytes went to p2 alone, and p2's receipt back to p0"
     );
     assert_eq!(net.messages(2), vec![("P0".into(), "psst".into(), true)]);
+    assert_eq!(delivered(&net, 0), ["w1"]);
     for i in all.into_iter().filter(|&i| i != 2) {
         assert!(net.messages(i).is_empty());
     }
@@ -661,4 +662,68 @@ fn a_member_seeded_from_storage_gets_only_what_it_lacks() {
     );
     say(&mut net, 1, "mine 2");
     assert_eq!(texts_from(&net, 0, "P1"), ["mine 1", "mine 2"]);
+}
+
+fn delivered(net: &Net, i: usize) -> Vec<String> {
+    net.devices[i]
+        .events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            RoomEvent::Delivered { id } => Some(id.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_message_is_delivered_once_every_member_online_has_it() {
+    let (mut net, _) = room_of(3);
+    say(&mut net, 0, "to all");
+    assert_eq!(delivered(&net, 0), ["0-to all"]);
+    // With one member cut off, the message waits for that member's receipt.
+    net.cut.insert(2);
+    say(&mut net, 0, "half way");
+    assert_eq!(
+        delivered(&net, 0).len(),
+        1,
+        "not delivered to the silent member yet"
+    );
+    // The silent member is dropped as offline: delivered to all members online.
+    net.run_for(Duration::from_secs(3));
+    assert_eq!(delivered(&net, 0), ["0-to all", "0-half way"]);
+}
+
+#[test]
+fn a_message_written_alone_is_delivered_when_someone_gets_it() {
+    let mut net = Net::default();
+    let a = net.add("p0", keys(1));
+    let now = net.now;
+    net.devices[a].room.create(now);
+    net.settle();
+    say(&mut net, a, "alone");
+    assert!(delivered(&net, a).is_empty());
+    let b = net.add("p1", keys(1));
+    net.join(b, &[]);
+    net.run_for(Duration::from_millis(300));
+    assert_eq!(delivered(&net, a), ["0-alone"]);
+}
+
+#[test]
+fn typing_reaches_the_members_and_is_never_a_message() {
+    let (mut net, _) = room_of(3);
+    let now = net.now;
+    net.devices[1].room.send_typing(now);
+    net.settle();
+    for i in [0, 2] {
+        let typing: Vec<&PeerId> = net.devices[i]
+            .events
+            .iter()
+            .filter_map(|(_, e)| match e {
+                RoomEvent::Typing { peer } => Some(peer),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(typing, [&id("p1")]);
+        assert!(net.messages(i).is_empty());
+    }
 }

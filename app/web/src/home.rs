@@ -147,6 +147,7 @@ pub fn Home(props: &HomeProps) -> Html {
     };
     let on_create = node_action(|n, name| n.create_room(&name));
     let on_leave = node_action(|n, room| n.leave_room(&room));
+    let on_typing = node_action(|n, room| n.typing(&room));
     let on_connect = {
         let node = node.clone();
         Callback::from(move |peer: PeerId| {
@@ -229,7 +230,7 @@ pub fn Home(props: &HomeProps) -> Html {
                 <details class="start" open={s.active.is_none()}>
                     <summary>{ "Start a chat" }</summary>
                     <IdCard id={id.clone()} />
-                    <ConnectForm my_id={id.clone()} {on_connect} />
+                    <ConnectForm my_id={id.clone()} on_connect={on_connect.clone()} />
                     <RoomForms {on_create} {on_join} />
                     <ImportForm on_import={storage.on_import.clone()} />
                 </details>
@@ -241,11 +242,11 @@ pub fn Home(props: &HomeProps) -> Html {
                 {on_select}
             />
             if let Some(c) = s.active_conversation() {
-                <ConversationView conversation={c.clone()} {on_send} />
+                <ConversationView conversation={c.clone()} {on_send} on_connect={on_connect.clone()} />
             }
             if let Some(r) = s.active_room() {
                 <RoomScreen room={r.clone()} on_send={on_room_send} {on_leave}
-                    history={storage.room_history.clone()} />
+                    history={storage.room_history.clone()} {on_typing} />
             }
             <DeviceData on_erase={storage.on_erase.clone()} />
         </main>

@@ -56,7 +56,7 @@ export async function openStart(device) {
 export async function connect(device, id) {
   await openStart(device);
   await device.page.getByRole('textbox', { name: "Friend's ID" }).fill(id);
-  await device.page.getByRole('button', { name: 'Connect' }).click();
+  await device.page.getByRole('button', { name: 'Connect', exact: true }).click();
 }
 
 export async function waitConnected(device, peerName, timeout = 30000) {

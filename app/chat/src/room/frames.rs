@@ -32,6 +32,13 @@ pub enum RoomFrame {
     Text(RoomText),
     /// A private message to one member.
     Whisper(Whisper),
+    /// The sender is typing (ephemeral: shown for a few seconds, never stored).
+    Typing,
+    /// The sender has these messages of ours (ephemeral: a delivery receipt).
+    Received {
+        /// Message ids.
+        ids: Vec<String>,
+    },
 }
 
 /// A message to the room.

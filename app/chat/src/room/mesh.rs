@@ -115,6 +115,25 @@ pub enum RoomEvent {
     },
     /// A message arrived.
     Message(RoomMessage),
+    /// A member is typing.
+    Typing {
+        /// The member.
+        peer: PeerId,
+    },
+    /// One of our messages reached every member who was online when it was sent.
+    Delivered {
+        /// The message's id.
+        id: String,
+    },
+}
+
+/// Receipts still expected for one of our messages.
+#[derive(Debug, Default)]
+struct Awaiting {
+    /// Members online when it was sent that have not confirmed it yet.
+    members: HashSet<PeerId>,
+    /// Someone confirmed it (a message written alone counts once anyone has it).
+    confirmed: bool,
 }
 
 /// A remembered member.
@@ -173,6 +192,7 @@ pub struct Room {
     redials: HashMap<PeerId, Redial>,
     log: Log,
     whispers_seen: HashSet<String>,
+    awaiting: HashMap<String, Awaiting>,
     my_seq: u64,
     outputs: VecDeque<RoomOutput>,
     events: VecDeque<RoomEvent>,
@@ -202,6 +222,7 @@ impl Room {
             redials: HashMap::new(),
             log: Log::default(),
             whispers_seen: HashSet::new(),
+            awaiting: HashMap::new(),
             my_seq: 0,
             outputs: VecDeque::new(),
             events: VecDeque::new(),
@@ -376,9 +397,11 @@ impl Room {
             }
             Ok(_) if !admitted => self.drop_frame(DropReason::NotAdmitted),
             Ok(RoomFrame::Ping) => {}
-            Ok(RoomFrame::Text(t)) => self.on_text(&sender, t),
-            Ok(RoomFrame::Whisper(w)) => self.on_whisper(&sender, w),
-            Ok(RoomFrame::Backfill { messages }) => self.on_backfill(messages),
+            Ok(RoomFrame::Text(t)) => self.on_text(&sender, t, now),
+            Ok(RoomFrame::Whisper(w)) => self.on_whisper(link, &sender, w, now),
+            Ok(RoomFrame::Backfill { messages }) => self.on_backfill(messages, now),
+            Ok(RoomFrame::Typing) => self.events.push_back(RoomEvent::Typing { peer: sender }),
+            Ok(RoomFrame::Received { ids }) => self.on_received(&sender, ids),
             Err(reason) => {
                 self.drop_frame(reason);
                 // Whoever cannot seal for this room is not a member: no second chance.
@@ -504,7 +527,17 @@ impl Room {
         // Kept in the log, it is also our outbox: members who come later get it by backfill.
         self.log.insert(message.clone());
         let frame = RoomFrame::Text(message);
-        for link in self.one_link_per_member() {
+        let links = self.one_link_per_member();
+        let members = links
+            .iter()
+            .filter_map(|l| self.links.get(l))
+            .map(|l| l.peer.clone());
+        let awaiting = Awaiting {
+            members: members.collect(),
+            confirmed: false,
+        };
+        self.awaiting.insert(id.clone(), awaiting);
+        for link in links {
             self.send(&link, &frame, now);
         }
         Ok(self.local_message(id, self.my_seq, text, ts, None))
@@ -534,7 +567,20 @@ impl Room {
             text: text.to_owned(),
         });
         self.send(&link, &frame, now);
+        let awaiting = Awaiting {
+            members: HashSet::from([to.clone()]),
+            confirmed: false,
+        };
+        self.awaiting.insert(id.clone(), awaiting);
         Ok(self.local_message(id, 0, text, ts, Some(to.clone())))
+    }
+
+    /// Tells the members online that we are typing. The caller sends this at most every
+    /// few seconds while the user types.
+    pub fn send_typing(&mut self, now: Duration) {
+        for link in self.one_link_per_member() {
+            self.send(&link, &RoomFrame::Typing, now);
+        }
     }
 
     /// Leaves the room: closes every link.
@@ -635,27 +681,76 @@ impl Room {
         }
     }
 
-    fn on_text(&mut self, sender: &PeerId, t: RoomText) {
+    fn on_text(&mut self, sender: &PeerId, t: RoomText, now: Duration) {
         if &t.author != sender {
             return self.drop_frame(DropReason::Impersonation);
         }
-        self.record(t);
+        let id = t.id.clone();
+        if self.record(t) {
+            self.confirm(sender, vec![id], now);
+        }
     }
 
     /// Messages relayed by a member: any author, as the room key vouches for membership.
-    fn on_backfill(&mut self, messages: Vec<RoomText>) {
+    /// Authors we are linked to learn that we have their messages.
+    fn on_backfill(&mut self, messages: Vec<RoomText>, now: Duration) {
+        let mut got: BTreeMap<PeerId, Vec<String>> = BTreeMap::new();
         for t in messages.into_iter().take(1000) {
-            self.record(t);
+            let (author, id) = (t.author.clone(), t.id.clone());
+            if self.record(t) {
+                got.entry(author).or_default().push(id);
+            }
+        }
+        for (author, ids) in got {
+            self.confirm(&author, ids, now);
         }
     }
 
-    /// Keeps and shows a message not seen before.
-    fn record(&mut self, t: RoomText) {
+    /// Sends a delivery receipt to the author of messages, if linked to them.
+    fn confirm(&mut self, author: &PeerId, ids: Vec<String>, now: Duration) {
+        if let Some(link) = self.link_to(author) {
+            self.send(&link, &RoomFrame::Received { ids }, now);
+        }
+    }
+
+    fn link_to(&self, peer: &PeerId) -> Option<ConnectionId> {
+        self.one_link_per_member()
+            .into_iter()
+            .find(|l| self.links.get(l).is_some_and(|l| &l.peer == peer))
+    }
+
+    /// A member confirmed messages of ours.
+    fn on_received(&mut self, sender: &PeerId, ids: Vec<String>) {
+        for id in ids.into_iter().take(1000) {
+            if let Some(a) = self.awaiting.get_mut(&id) {
+                a.members.remove(sender);
+                a.confirmed = true;
+            }
+            self.settle_receipt(&id);
+        }
+    }
+
+    fn settle_receipt(&mut self, id: &str) {
+        if self
+            .awaiting
+            .get(id)
+            .is_some_and(|a| a.confirmed && a.members.is_empty())
+        {
+            self.awaiting.remove(id);
+            self.events
+                .push_back(RoomEvent::Delivered { id: id.to_owned() });
+        }
+    }
+
+    /// Keeps and shows a message not seen before; false when it was not new or not valid.
+    fn record(&mut self, t: RoomText) -> bool {
         if t.seq == 0 || self.log.contains(&t.author, t.seq) {
-            return self.drop_frame(DropReason::Replay);
+            self.drop_frame(DropReason::Replay);
+            return false;
         }
         if check_text(&t.text).is_err() {
-            return self.drop_frame(DropReason::OutOfBounds);
+            self.drop_frame(DropReason::OutOfBounds);
+            return false;
         }
         if t.author == self.me {
             // Our own words coming back (we lost them): never reuse their numbers.
@@ -672,6 +767,7 @@ impl Room {
         };
         self.log.insert(t);
         self.events.push_back(RoomEvent::Message(message));
+        true
     }
 
     fn send_backfill(&mut self, link: &ConnectionId, theirs: &[(PeerId, u64)], now: Duration) {
@@ -683,7 +779,7 @@ impl Room {
         }
     }
 
-    fn on_whisper(&mut self, sender: &PeerId, w: Whisper) {
+    fn on_whisper(&mut self, link: &ConnectionId, sender: &PeerId, w: Whisper, now: Duration) {
         if &w.author != sender || w.to != self.me {
             return self.drop_frame(DropReason::Impersonation);
         }
@@ -693,6 +789,8 @@ impl Room {
         if !self.whispers_seen.insert(w.id.clone()) {
             return self.drop_frame(DropReason::Replay);
         }
+        let ids = vec![w.id.clone()];
+        self.send(link, &RoomFrame::Received { ids }, now);
         self.events.push_back(RoomEvent::Message(RoomMessage {
             name: self.name_of(&w.author),
             id: w.id,
@@ -755,6 +853,15 @@ impl Room {
                     peer: l.peer.clone(),
                 });
             }
+        }
+        // A member who left is no longer one of "the members online".
+        let ids: Vec<String> = self
+            .awaiting
+            .iter_mut()
+            .filter_map(|(id, a)| a.members.remove(&l.peer).then(|| id.clone()))
+            .collect();
+        for id in ids {
+            self.settle_receipt(&id);
         }
         self.schedule_redial(l.peer, now);
     }

@@ -75,7 +75,14 @@ impl Inner {
         let peer = entry.peer.clone();
         match protocol::interpret(&frame, wall_ms()) {
             Ok(Incoming::Close) => self.link_failed(conn),
-            Ok(incoming) => self.dispatch.emit(Action::Received { peer, incoming }),
+            Ok(incoming) => {
+                match &incoming {
+                    Incoming::Hello { name } => self.remember_peer(&peer, Some(name.clone())),
+                    Incoming::Text(m) => self.keep_direct(&peer, m, false),
+                    Incoming::Close => {}
+                }
+                self.dispatch.emit(Action::Received { peer, incoming })
+            }
             Err(_) => self.dispatch.emit(Action::Dropped(peer)),
         }
     }
@@ -100,6 +107,7 @@ impl Inner {
             return Err("Not connected: press Connect to reach your friend again.".into());
         }
         self.seq += 1;
+        self.keep_direct(peer, &message, true);
         self.dispatch.emit(Action::Sent {
             peer: peer.clone(),
             message,

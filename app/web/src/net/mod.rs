@@ -6,6 +6,7 @@ mod direct;
 mod link;
 mod node;
 mod persist;
+mod persist_direct;
 mod rooms;
 mod socket;
 

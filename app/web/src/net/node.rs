@@ -97,6 +97,12 @@ pub(super) struct Inner {
     pub vault: Vault,
     /// Invites opened while saved rooms were still loading, to follow after.
     waiting_invites: Option<Vec<Invite>>,
+    /// Peers we have had one-to-one conversations with, and their names.
+    pub peers: std::collections::BTreeMap<PeerId, Option<String>>,
+    /// When we last told each room we are typing.
+    pub typing_sent: HashMap<String, std::time::Duration>,
+    /// Per room and member typing, a counter telling the latest "typing" from older ones.
+    pub typing_seen: HashMap<(String, PeerId), u64>,
 }
 
 /// Runs `f` on the node if it still exists, then lets every output flow.
@@ -136,6 +142,9 @@ impl Node {
                 seq: 0,
                 vault: vault.clone(),
                 waiting_invites: Some(Vec::new()),
+                peers: Default::default(),
+                typing_sent: HashMap::new(),
+                typing_seen: HashMap::new(),
             })
         });
         let node = Self { inner };
@@ -213,6 +222,11 @@ impl Node {
         let mut result = Ok(());
         self.with(|n| result = n.send_room_text(room_id, to, text));
         result
+    }
+
+    /// The user is typing in a room.
+    pub fn typing(&self, room_id: &str) {
+        self.with(|n| n.typing(room_id));
     }
 
     /// Tries the broker again after a rejection.

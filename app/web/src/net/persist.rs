@@ -21,7 +21,11 @@ use crate::storage::{from_stored, sentence, to_stored, SavedRoom, Vault};
 pub const PAGE: usize = 50;
 
 impl Inner {
-    fn in_background(&self, work: impl AsyncFnOnce(Vault) -> Result<(), VaultError> + 'static) {
+    /// Runs a storage write without waiting for it; a failure is reported on screen.
+    pub(super) fn in_background(
+        &self,
+        work: impl AsyncFnOnce(Vault) -> Result<(), VaultError> + 'static,
+    ) {
         let (vault, dispatch) = (self.vault.clone(), self.dispatch.clone());
         spawn_local(async move {
             if let Err(e) = work(vault).await {
@@ -158,5 +162,6 @@ pub(super) async fn restore_rooms(weak: Weak<RefCell<Inner>>, vault: Vault) {
         }
         Err(e) => dispatch.emit(Action::StorageFailed(sentence(&e))),
     }
+    super::persist_direct::restore_conversations(&weak, &vault).await;
     with(&weak, Inner::restored);
 }

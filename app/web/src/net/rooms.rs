@@ -12,6 +12,11 @@ use super::node::{Entry, Inner, Purpose, Slot, Via};
 use crate::platform::{hex, monotonic_now, random, wall_ms};
 use crate::storage::SavedRoom;
 
+/// How often "typing" goes out while the user types.
+const TYPING_EVERY: std::time::Duration = std::time::Duration::from_millis(2_500);
+/// How long "typing" shows after the last one arrived (longer than [`TYPING_EVERY`]).
+const TYPING_SHOWN_MS: u32 = 4_000;
+
 /// A room we are in.
 pub(super) struct RoomRuntime {
     pub room: Room,
@@ -210,6 +215,10 @@ impl Inner {
                 online: false,
                 ts: wall_ms(),
             }),
+            RoomEvent::Typing { peer } => self.show_typing(room_id, peer),
+            RoomEvent::Delivered { id } => {
+                self.dispatch.emit(Action::RoomDelivered { room_id, id });
+            }
             RoomEvent::Message(message) => {
                 self.keep_message(&room_id, &message);
                 // Our own messages can come back by backfill after we lost them.
@@ -220,6 +229,46 @@ impl Inner {
                     mine,
                 })
             }
+        }
+    }
+
+    /// Shows that a member is typing, until they stop sending "typing" for a while.
+    fn show_typing(&mut self, room_id: String, peer: PeerId) {
+        let key = (room_id.clone(), peer.clone());
+        let generation = self.typing_seen.entry(key.clone()).or_default();
+        *generation += 1;
+        let generation = *generation;
+        self.dispatch.emit(Action::RoomTyping {
+            room_id: room_id.clone(),
+            peer: peer.clone(),
+            typing: true,
+        });
+        let weak = self.weak.clone();
+        gloo_timers::callback::Timeout::new(TYPING_SHOWN_MS, move || {
+            super::node::with(&weak, |n| {
+                if n.typing_seen.get(&key) == Some(&generation) {
+                    n.typing_seen.remove(&key);
+                    n.dispatch.emit(Action::RoomTyping {
+                        room_id,
+                        peer,
+                        typing: false,
+                    });
+                }
+            })
+        })
+        .forget();
+    }
+
+    /// The user is typing in a room: tell its members, at most every few seconds.
+    pub(super) fn typing(&mut self, room_id: &str) {
+        let now = monotonic_now();
+        let last = self.typing_sent.get(room_id).copied();
+        if last.is_some_and(|t| now < t + TYPING_EVERY) {
+            return;
+        }
+        if let Some(r) = self.rooms.get_mut(room_id) {
+            r.room.send_typing(now);
+            self.typing_sent.insert(room_id.to_owned(), now);
         }
     }
 

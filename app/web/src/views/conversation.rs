@@ -14,6 +14,8 @@ pub struct ConversationViewProps {
     pub conversation: Conversation,
     /// Sends a message; the error says what to do.
     pub on_send: Callback<(PeerId, String), Result<(), String>>,
+    /// Connects (again) to the peer.
+    pub on_connect: Callback<PeerId>,
 }
 
 /// Messages and the composer.
@@ -46,12 +48,23 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
         ChannelStatus::Closed => {
             format!("{name} left the conversation. Press Connect to reach them again.")
         }
+        ChannelStatus::NotConnected => format!("Not connected. Press Connect to reach {name}."),
     };
     let open = c.status == ChannelStatus::Open;
+    let can_connect = !open && c.status != ChannelStatus::Connecting;
+    let on_connect = {
+        let (cb, peer) = (props.on_connect.clone(), c.peer.clone());
+        Callback::from(move |_| cb.emit(peer.clone()))
+    };
     html! {
         <section class="card conversation" aria-labelledby="conversation-title">
             <h2 id="conversation-title">{ format!("Chat with {name}") }</h2>
-            <p class={classes!("conversation-status", (!open).then_some("warn"))} role="status">{ status }</p>
+            <p class={classes!("conversation-status", (!open).then_some("warn"))} role="status">
+                { status }
+                if can_connect {
+                    { " " }<button type="button" class="secondary" aria-label={format!("Connect to {name}")} onclick={on_connect}>{ "Connect" }</button>
+                }
+            </p>
             <ol class="messages" aria-label="Messages" ref={list}>
                 { for c.lines.iter().map(|l| html! {
                     <li class={classes!("message", (l.author == Author::Me).then_some("mine"))}>

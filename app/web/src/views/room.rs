@@ -1,6 +1,6 @@
 //! A room: who is in it, its messages, the invite to share, and the composer.
 
-use peerchat_chat::rooms_state::RoomView;
+use peerchat_chat::rooms_state::{Receipt, RoomView};
 use peerchat_chat::state::Author;
 use peerchat_peerjs::PeerId;
 use web_sys::HtmlSelectElement;
@@ -23,6 +23,8 @@ pub struct RoomScreenProps {
     pub on_leave: Callback<String>,
     /// Paging, export and deletion of the room's stored history.
     pub history: RoomHistoryActions,
+    /// The user typed in the composer (of this room).
+    pub on_typing: Callback<String>,
 }
 
 /// The room on screen.
@@ -66,6 +68,11 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
             copied.set(true);
         })
     };
+    let on_input = {
+        let (cb, room_id) = (props.on_typing.clone(), r.room_id.clone());
+        Callback::from(move |_: InputEvent| cb.emit(room_id.clone()))
+    };
+    let typing = r.typing_names();
     let on_older = {
         let (cb, room_id) = (props.history.on_older.clone(), r.room_id.clone());
         Callback::from(move |_| cb.emit(room_id.clone()))
@@ -126,9 +133,18 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
                             }</span>
                         }
                         <p class="text">{ l.text.clone() }</p>
+                        { receipt(l.receipt) }
                     </li>
                 } }) }
             </ol>
+            <p class="typing" aria-live="polite">{
+                match typing.as_slice() {
+                    [] => String::new(),
+                    [one] => format!("{one} is typing…"),
+                    [one, two] => format!("{one} and {two} are typing…"),
+                    _ => "Several people are typing…".to_owned(),
+                }
+            }</p>
             <form class="composer" {onsubmit}>
                 <label for="recipient" class="visually-hidden">{ "Send to" }</label>
                 <select id="recipient" onchange={on_recipient}>
@@ -142,10 +158,21 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
                 </select>
                 <label for="room-message" class="visually-hidden">{ "Message" }</label>
                 <input id="room-message" ref={input} type="text" maxlength="2000" autocomplete="off"
-                    placeholder="Write to the room" />
+                    placeholder="Write to the room" oninput={on_input} />
                 <button type="submit">{ "Send" }</button>
             </form>
             if let Some(e) = error.as_ref() { <p class="error" role="alert">{ e.clone() }</p> }
         </section>
+    }
+}
+
+/// Where one of our messages has got, as a small mark with words for screen readers.
+fn receipt(r: Option<Receipt>) -> Html {
+    match r {
+        None => Html::default(),
+        Some(Receipt::Sent) => html! { <span class="receipt" title="Sent">{ "✓ sent" }</span> },
+        Some(Receipt::Delivered) => html! {
+            <span class="receipt delivered" title="Delivered to everyone online">{ "✓✓ delivered" }</span>
+        },
     }
 }

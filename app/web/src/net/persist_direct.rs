@@ -1,0 +1,111 @@
+//! One-to-one conversations in the vault: the list of peers (with their names) and each
+//! conversation's messages, kept like a room's under a name of its own.
+
+use std::cell::RefCell;
+use std::rc::Weak;
+
+use peerchat_chat::protocol::TextMessage;
+use peerchat_chat::state::{Action, Author, Line};
+use peerchat_peerjs::PeerId;
+use peerchat_vault::{StoredMessage, Table};
+
+use super::node::Inner;
+use crate::storage::{sentence, Vault};
+
+/// Lines shown of a conversation kept from before.
+const RESTORED_LINES: usize = 200;
+/// The Meta record listing conversations.
+const LIST: &str = "conversations";
+
+/// The history name of the conversation with `peer` (hashed before it is stored).
+fn history_name(peer: &PeerId) -> String {
+    format!("direct/{peer}")
+}
+
+impl Inner {
+    /// Learns (or updates) a conversation partner's name, and saves the list.
+    pub(super) fn remember_peer(&mut self, peer: &PeerId, name: Option<String>) {
+        let known = self.peers.get(peer).cloned();
+        let name = name.or(known.clone().flatten());
+        if known.as_ref() == Some(&name) {
+            return;
+        }
+        self.peers.insert(peer.clone(), name);
+        let list: Vec<(PeerId, Option<String>)> = self
+            .peers
+            .iter()
+            .map(|(p, n)| (p.clone(), n.clone()))
+            .collect();
+        self.in_background(async move |v| v.put(Table::Meta, LIST, &list).await);
+    }
+
+    /// Stores a message of the conversation with `peer`.
+    pub(super) fn keep_direct(&mut self, peer: &PeerId, m: &TextMessage, mine: bool) {
+        self.remember_peer(peer, None);
+        let (author, name) = if mine {
+            (self.main.session.id().to_string(), self.name.clone())
+        } else {
+            let name = self.peers.get(peer).cloned().flatten();
+            (peer.to_string(), name.unwrap_or_else(|| peer.to_string()))
+        };
+        let stored = StoredMessage {
+            id: m.id.clone(),
+            author,
+            name,
+            seq: m.seq,
+            ts: m.ts,
+            text: m.text.clone(),
+            whisper_to: None,
+        };
+        let room = history_name(peer);
+        self.in_background(async move |v| {
+            let nonce = v.nonce();
+            v.history().append(&room, &stored, nonce).await.map(|_| ())
+        });
+    }
+}
+
+/// Brings back the conversations kept in storage, each with its newest lines.
+pub(super) async fn restore_conversations(weak: &Weak<RefCell<Inner>>, vault: &Vault) {
+    let Some((dispatch, me)) = weak.upgrade().map(|n| {
+        let n = n.borrow();
+        (n.dispatch.clone(), n.main.session.id().to_string())
+    }) else {
+        return;
+    };
+    let list = match vault
+        .get::<Vec<(PeerId, Option<String>)>>(Table::Meta, LIST)
+        .await
+    {
+        Ok(list) => list.unwrap_or_default(),
+        Err(e) => return dispatch.emit(Action::StorageFailed(sentence(&e))),
+    };
+    if let Some(n) = weak.upgrade() {
+        n.borrow_mut().peers.extend(list.iter().cloned());
+    }
+    for (peer, name) in list {
+        let page = match vault
+            .history()
+            .newest(&history_name(&peer), RESTORED_LINES)
+            .await
+        {
+            Ok(page) => page,
+            Err(e) => return dispatch.emit(Action::StorageFailed(sentence(&e))),
+        };
+        let lines = page
+            .messages
+            .into_iter()
+            .map(|m| Line {
+                author: if m.author == me {
+                    Author::Me
+                } else {
+                    Author::Peer
+                },
+                name: m.name,
+                text: m.text,
+                ts: m.ts,
+            })
+            .collect();
+        dispatch.emit(Action::ConversationRestored { peer, name, lines });
+    }
+}
