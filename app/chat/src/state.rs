@@ -114,6 +114,9 @@ pub struct ChatState {
     pub active: Option<Screen>,
     /// The last failure to save to the device, shown until the app restarts.
     pub storage_error: Option<String>,
+    /// The page is on screen (not a background tab or app): messages on the open
+    /// screen count as read only then.
+    pub visible: bool,
 }
 
 impl Default for ChatState {
@@ -126,6 +129,7 @@ impl Default for ChatState {
             rooms: Vec::new(),
             active: None,
             storage_error: None,
+            visible: true,
         }
     }
 }
@@ -163,6 +167,8 @@ pub enum Action {
         /// What.
         message: TextMessage,
     },
+    /// The page came on screen (true) or went to the background (false).
+    Visible(bool),
     /// The user opened a conversation.
     Select(PeerId),
     /// A conversation kept from an earlier visit, with its stored lines (oldest first).
@@ -299,6 +305,16 @@ impl ChatState {
     pub fn reduce(&mut self, action: Action) {
         match action {
             Action::NameChosen(name) => self.my_name = Some(name),
+            Action::Visible(visible) => {
+                self.visible = visible;
+                if visible {
+                    match self.active.clone() {
+                        Some(Screen::Room(id)) => self.reduce(Action::SelectRoom(id)),
+                        Some(Screen::Conversation(peer)) => self.reduce(Action::Select(peer)),
+                        None => {}
+                    }
+                }
+            }
             Action::IdentityReady(id) => self.my_id = Some(id),
             Action::Broker(status) => self.broker = status,
             Action::Connecting(peer) => {
@@ -334,7 +350,7 @@ impl ChatState {
                 message,
                 mine,
             } => {
-                let shown = self.active == Some(Screen::Room(room_id.clone()));
+                let shown = self.visible && self.active == Some(Screen::Room(room_id.clone()));
                 if let Some(r) = self.room_mut(&room_id) {
                     if r.push(message, mine) && !mine && !shown {
                         r.unread += 1;
@@ -429,7 +445,7 @@ impl ChatState {
     }
 
     fn receive(&mut self, peer: &PeerId, incoming: Incoming) {
-        let shown = self.active == Some(Screen::Conversation(peer.clone()));
+        let shown = self.visible && self.active == Some(Screen::Conversation(peer.clone()));
         let c = self.conversation_mut(peer);
         match incoming {
             Incoming::Hello { name } => c.name = Some(name),
@@ -806,6 +822,23 @@ mod unread {
             },
             mine,
         }
+    }
+
+    #[test]
+    fn messages_on_screen_count_while_the_app_is_in_the_background() {
+        let mut s = ChatState::default();
+        s.reduce(Action::RoomJoined {
+            room: super::test_room("a"),
+            focus: true,
+        });
+        s.reduce(said("a", false));
+        assert_eq!(s.total_unread(), 0);
+        s.reduce(Action::Visible(false));
+        s.reduce(said("a", false));
+        s.reduce(said("a", false));
+        assert_eq!(s.total_unread(), 2);
+        s.reduce(Action::Visible(true));
+        assert_eq!(s.total_unread(), 0, "back on screen: read");
     }
 
     #[test]

@@ -74,9 +74,10 @@ pub fn Home(props: &HomeProps) -> Html {
     let online = use_state(platform::is_online);
 
     {
-        // Unread messages show in the tab title (and the task switcher).
+        // Unread messages show in the tab title (and the task switcher) and on the icon.
         let unread = state.0.total_unread();
         use_effect_with(unread, move |&n| {
+            platform::set_app_badge(n);
             if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
                 doc.set_title(&if n == 0 {
                     "PeerChat".to_owned()
@@ -84,6 +85,15 @@ pub fn Home(props: &HomeProps) -> Html {
                     format!("({n}) PeerChat")
                 });
             }
+        });
+    }
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            dispatcher.dispatch(Action::Visible(platform::is_visible()));
+            let listener =
+                platform::on_visibility_change(move |v| dispatcher.dispatch(Action::Visible(v)));
+            move || drop(listener)
         });
     }
     {

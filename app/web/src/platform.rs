@@ -141,3 +141,62 @@ impl Drop for ConnectivityListener {
         }
     }
 }
+
+/// Whether the page is on screen (not a background tab, not a backgrounded app).
+pub fn is_visible() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_none_or(|d| !d.hidden())
+}
+
+/// Calls `f` with [`is_visible`] whenever the page goes to or comes from the background;
+/// listens until the returned handle is dropped.
+pub fn on_visibility_change(f: impl Fn(bool) + 'static) -> Option<VisibilityListener> {
+    use wasm_bindgen::closure::Closure;
+    let document = web_sys::window()?.document()?;
+    let closure = Closure::<dyn Fn()>::new(move || f(is_visible()));
+    document.set_onvisibilitychange(Some(closure.as_ref().unchecked_ref()));
+    Some(VisibilityListener { _closure: closure })
+}
+
+/// Keeps the visibility handler alive; removes it when dropped.
+pub struct VisibilityListener {
+    _closure: wasm_bindgen::closure::Closure<dyn Fn()>,
+}
+
+impl Drop for VisibilityListener {
+    fn drop(&mut self) {
+        if let Some(d) = web_sys::window().and_then(|w| w.document()) {
+            d.set_onvisibilitychange(None);
+        }
+    }
+}
+
+/// Shows `count` on the installed app's icon (or clears it at 0), where the browser
+/// supports the Badging API; elsewhere nothing happens.
+pub fn set_app_badge(count: usize) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let navigator = window.navigator();
+    // The Badging API is not in web-sys's stable API, so it is reached by name.
+    let call = |name: &str, args: &js_sys::Array| {
+        if let Ok(f) = js_sys::Reflect::get(&navigator, &name.into())
+            .and_then(|f| f.dyn_into::<js_sys::Function>())
+        {
+            // The promise rejects where badges are not allowed; nothing to do then.
+            if let Ok(p) = f.apply(&navigator, args) {
+                if let Ok(p) = p.dyn_into::<js_sys::Promise>() {
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let _ = JsFuture::from(p).await;
+                    });
+                }
+            }
+        }
+    };
+    if count == 0 {
+        call("clearAppBadge", &js_sys::Array::new());
+    } else {
+        call("setAppBadge", &js_sys::Array::of1(&(count as f64).into()));
+    }
+}
