@@ -56,3 +56,16 @@ self.addEventListener('fetch', (event) => {
 self.addEventListener('message', (event) => {
   if (event.data === 'skip-waiting') self.skipWaiting();
 });
+
+// Tapping a notification opens the app on the room it is about.
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const room = event.notification.data?.room;
+  event.waitUntil((async () => {
+    const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+    const client = windows[0] ?? (await self.clients.openWindow('./'));
+    if (!client) return;
+    await client.focus?.();
+    if (room) client.postMessage({ openRoom: room });
+  })());
+});

@@ -1,9 +1,12 @@
 // What makes PeerChat feel like a phone app, across real browsers: typing indicator,
-// delivery receipts, unread counts while in the background (title and app badge).
+// delivery receipts, unread counts while in the background (title and app badge),
+// notifications; and the screenshots the README shows.
 import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { appServer, localConfig, peerServer } from './support/servers.mjs';
+import { appServer, localConfig, peerServer, testsDir } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import { chooseName, createRoom, join, sendToRoom, waitOnline } from './support/app.mjs';
 
@@ -49,20 +52,69 @@ test('a message is marked delivered once every member online has it', async () =
   await bob.page.locator('.message', { hasText: 'did you get this?' }).waitFor();
 });
 
+// Headless Chromium keeps every page visible (minimising or switching tabs does not
+// change that), so a page is told it went to the background the way the browser tells
+// it: document.hidden and a visibilitychange event.
+const setHidden = (device, hidden) => device.page.evaluate((h) => {
+  Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+  document.dispatchEvent(new Event('visibilitychange'));
+}, hidden);
+
 test('messages that arrive while the app is in the background count as unread, in the title and on the badge', async () => {
-  // Headless Chromium keeps every page visible (minimising or switching tabs does not
-  // change that), so the page is told it went to the background the way the browser
-  // tells it: document.hidden and a visibilitychange event.
-  const setHidden = (hidden) => bob.page.evaluate((h) => {
-    Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
-    document.dispatchEvent(new Event('visibilitychange'));
-  }, hidden);
-  await setHidden(true);
+  await setHidden(bob, true);
   await sendToRoom(ann, 'while you were away 1');
   await sendToRoom(ann, 'while you were away 2');
   await bob.page.waitForFunction(() => document.title === '(2) PeerChat', null, { timeout: 10000 });
   assert.equal(await bob.page.evaluate(() => window.badges.at(-1)), 2);
-  await setHidden(false);
+  await setHidden(bob, false);
   await bob.page.waitForFunction(() => document.title === 'PeerChat', null, { timeout: 5000 });
   assert.equal(await bob.page.evaluate(() => window.badges.at(-1)), 0);
+});
+
+test('once allowed, a message arriving in the background shows a notification about its room', async () => {
+  await bob.context.grantPermissions(['notifications'], { origin: new URL(web.url).origin });
+  await bob.page.getByText('This device').click();
+  await bob.page.getByRole('button', { name: 'Turn on notifications' }).click();
+  await bob.page.getByText('Notifications are on').waitFor();
+  await sendToRoom(ann, 'seen on screen, no notification');
+  await bob.page.locator('.message', { hasText: 'seen on screen' }).waitFor();
+  await setHidden(bob, true);
+  await sendToRoom(ann, 'Bob, dinner at 8?');
+  const shown = await bob.page.waitForFunction(async () => {
+    const list = await (await navigator.serviceWorker.ready).getNotifications();
+    return list.length > 0 && list.map((n) => ({ title: n.title, body: n.body, room: n.data?.room }));
+  }, null, { timeout: 10000 });
+  const notes = await shown.jsonValue();
+  assert.equal(notes.length, 1, JSON.stringify(notes));
+  assert.equal(notes[0].title, 'Ann in Phone club');
+  assert.equal(notes[0].body, 'Bob, dinner at 8?');
+  assert.ok(notes[0].room.length > 10);
+  await setHidden(bob, false);
+});
+
+test('screenshots of the main screens at phone size (light and dark) and desktop size', async () => {
+  const dir = path.join(testsDir, 'screenshots');
+  await mkdir(dir, { recursive: true });
+  const page = bob.page;
+  await sendToRoom(bob, 'See you there!');
+  await ann.page.getByRole('textbox', { name: 'Message' }).pressSequentially('On my', { delay: 50 });
+  await page.getByText('Ann is typing…').waitFor({ timeout: 10000 });
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.setViewportSize({ width: 360, height: 640 });
+    await page.locator('.room .messages').evaluate((el) => { el.scrollTop = el.scrollHeight; });
+    await page.screenshot({ path: path.join(dir, `room-phone-${scheme}.png`) });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.screenshot({ path: path.join(dir, 'room-desktop.png') });
+  // Reopening: the greeting and the passphrase, in another tab of Bob's browser.
+  const tab = await bob.context.newPage();
+  await tab.setViewportSize({ width: 360, height: 640 });
+  await tab.goto(web.url);
+  await tab.getByRole('heading', { name: 'Welcome back, Bob!' }).waitFor();
+  await tab.screenshot({ path: path.join(dir, 'unlock-phone-light.png') });
+  await tab.emulateMedia({ colorScheme: 'dark' });
+  await tab.screenshot({ path: path.join(dir, 'unlock-phone-dark.png') });
+  await tab.close();
 });

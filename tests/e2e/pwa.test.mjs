@@ -1,12 +1,14 @@
 // The built app is installable, and every control has an accessible name.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { appServer, distDir, localConfig, peerServer } from './support/servers.mjs';
+import { appServer, distDir, localConfig, peerServer, repoDir } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
-import { connect, fillSetup, join, openStart, PASSPHRASE, unlock } from './support/app.mjs';
+import { chooseName, connect, fillSetup, join, openStart, PASSPHRASE, unlock } from './support/app.mjs';
 
 let broker, web, d;
 
@@ -130,5 +132,49 @@ test('once loaded, the app shell opens with no network at all', async () => {
     await device.page.getByText('You are offline.').waitFor();
   } finally {
     await device.destroy();
+  }
+});
+
+test('a new deployment is offered as an update, and after accepting only its files run', async () => {
+  // The deployed site: a copy of the build, replaced by a new build later.
+  const site = await mkdtemp(path.join(os.tmpdir(), 'peerchat-site-'));
+  await cp(distDir, site, { recursive: true });
+  const server = await appServer({ config: localConfig(broker.port), dir: site });
+  const device = await launchDevice('updater', { origin: new URL(server.url).origin });
+  try {
+    await chooseName(device, server.url, 'Upton');
+    await device.page.waitForFunction(() => navigator.serviceWorker?.controller != null, null, { timeout: 15000 });
+    const oldCaches = await device.page.evaluate(() => caches.keys());
+
+    // A new build: another index.html, so another precache list version (the same
+    // hook that writes sw.js for Trunk writes it for the new files).
+    const next = await mkdtemp(path.join(os.tmpdir(), 'peerchat-next-'));
+    await cp(distDir, next, { recursive: true });
+    const index = await readFile(path.join(next, 'index.html'), 'utf8');
+    await writeFile(path.join(next, 'index.html'), index.replace('<head>', '<head><meta name="peerchat-build" content="next">'));
+    const gen = spawnSync('node', [path.join(repoDir, '.ci', 'gen-sw.mjs')], { env: { ...process.env, TRUNK_STAGING_DIR: next } });
+    assert.equal(gen.status, 0, gen.stderr?.toString());
+    await cp(next, site, { recursive: true });
+
+    // Coming back to the app: it notices the new version and offers it, still running
+    // the old one meanwhile.
+    await device.page.reload();
+    await device.page.getByText('A new version of PeerChat is ready.').waitFor({ timeout: 20000 });
+    assert.equal(await device.page.locator('meta[name="peerchat-build"]').count(), 0);
+    await device.page.getByRole('button', { name: 'Update now' }).click();
+    await device.page.waitForFunction(() => document.querySelector('meta[name="peerchat-build"]') != null, null, { timeout: 15000 });
+    await device.page.getByRole('heading', { name: 'Welcome back, Upton!' }).waitFor();
+    // Only the new version's cache is left, and the page came from it.
+    const newCaches = await device.page.evaluate(() => caches.keys());
+    assert.equal(newCaches.length, 1);
+    assert.notDeepEqual(newCaches, oldCaches);
+    const sw = await readFile(path.join(next, 'sw.js'), 'utf8');
+    assert.ok(sw.includes(`'${newCaches[0].replace('peerchat-', '')}'`), 'the active cache is the new build\'s');
+    assert.equal(await device.page.getByText('A new version of PeerChat is ready.').count(), 0);
+    await rm(next, { recursive: true, force: true });
+  } finally {
+    await device.destroy();
+    await server.close();
+    await rm(site, { recursive: true, force: true });
   }
 });

@@ -12,6 +12,7 @@ use crate::home::Home;
 use crate::identity;
 use crate::storage::{self, Locked, VaultHandle};
 use crate::views::setup::{SetupForm, UnlockForm};
+use crate::views::update::UpdateBanner;
 
 /// Where the app is before the chat shows.
 #[derive(Clone, PartialEq)]
@@ -125,7 +126,12 @@ pub fn App() -> Html {
     let body = match &*gate {
         Gate::Opening => html! { <p class="card" role="status">{ "Opening…" }</p> },
         Gate::Open(vault, name) => {
-            return html! { <Home name={name.clone()} vault={vault.clone()} /> };
+            return html! {
+                <>
+                    <UpdateBanner />
+                    <Home name={name.clone()} vault={vault.clone()} />
+                </>
+            };
         }
         Gate::Failed(e) => html! { <p class="banner error" role="alert">{ e.clone() }</p> },
         Gate::Setup | Gate::Busy if *setting_up.borrow() => html! {
@@ -136,9 +142,12 @@ pub fn App() -> Html {
         },
     };
     html! {
-        <main class="app">
-            <header class="top"><h1>{ "PeerChat" }</h1></header>
-            { body }
-        </main>
+        <>
+            <UpdateBanner />
+            <main class="app">
+                <header class="top"><h1>{ "PeerChat" }</h1></header>
+                { body }
+            </main>
+        </>
     }
 }

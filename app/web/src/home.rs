@@ -88,6 +88,13 @@ pub fn Home(props: &HomeProps) -> Html {
         });
     }
     {
+        // Tapping a notification opens its room.
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            crate::notify::on_open_room(move |room| dispatcher.dispatch(Action::SelectRoom(room)));
+        });
+    }
+    {
         let dispatcher = state.dispatcher();
         use_effect_with((), move |_| {
             dispatcher.dispatch(Action::Visible(platform::is_visible()));

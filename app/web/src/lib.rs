@@ -7,15 +7,16 @@ mod app;
 mod home;
 pub mod identity;
 mod net;
+mod notify;
 pub mod platform;
 pub mod storage;
 mod storage_actions;
 mod transfer;
+mod updates;
 mod views;
 
-/// Mounts the app on the page's body and registers the service worker that lets the
-/// installed app open offline.
+/// Mounts the app on the page's body (the app registers the service worker that lets
+/// the installed app open offline and offers new versions).
 pub fn run() {
-    platform::register_service_worker();
     yew::Renderer::<app::App>::new().render();
 }

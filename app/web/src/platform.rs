@@ -98,20 +98,6 @@ pub fn take_invite_from_url() -> Option<Result<Invite, InviteError>> {
     Some(Invite::parse_fragment(&hash))
 }
 
-/// Registers `sw.js` (written by the build with this build's files). Browsers without
-/// service workers, or pages not in a secure context, simply run without offline support.
-pub fn register_service_worker() {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let navigator = window.navigator();
-    let available = js_sys::Reflect::get(&navigator, &"serviceWorker".into())
-        .is_ok_and(|sw| !sw.is_undefined() && !sw.is_null());
-    if available {
-        let _promise = navigator.service_worker().register("sw.js");
-    }
-}
-
 /// Whether the browser believes it has a network.
 pub fn is_online() -> bool {
     web_sys::window().is_none_or(|w| w.navigator().on_line())

@@ -71,7 +71,7 @@ const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/ja
  * Serves dist/ on 127.0.0.1, with `config` as /config.json (none when null), and a few
  * extra routes (path → [type, body]) for test pages.
  */
-export async function appServer({ config, extra = {}, port } = {}) {
+export async function appServer({ config, extra = {}, port, dir = distDir } = {}) {
   port ??= await freePort();
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://x');
@@ -85,8 +85,8 @@ export async function appServer({ config, extra = {}, port } = {}) {
       return res.end(body);
     }
     const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
-    const file = path.join(distDir, rel);
-    if (!file.startsWith(distDir) || !(await stat(file).catch(() => null))?.isFile()) {
+    const file = path.join(dir, rel);
+    if (!file.startsWith(dir) || !(await stat(file).catch(() => null))?.isFile()) {
       res.writeHead(404);
       return res.end('not found');
     }

@@ -1,7 +1,9 @@
 //! Rooms: each one a sans-IO [`Room`] whose outputs become data connections, and whose
 //! rendezvous id is registered with the broker while we hold it.
 
-use peerchat_chat::room::{Invite, Room, RoomEvent, RoomOutput, RoomSecret, RoomText, RoomTimings};
+use peerchat_chat::room::{
+    Invite, Room, RoomEvent, RoomMessage, RoomOutput, RoomSecret, RoomText, RoomTimings,
+};
 use peerchat_chat::rooms_state::RoomView;
 use peerchat_chat::state::Action;
 use peerchat_peerjs::data::ChannelFrame;
@@ -223,6 +225,9 @@ impl Inner {
                 self.keep_message(&room_id, &message);
                 // Our own messages can come back by backfill after we lost them.
                 let mine = &message.author == self.main.session.id();
+                if !mine && !crate::platform::is_visible() {
+                    self.notify(&room_id, &message);
+                }
                 self.dispatch.emit(Action::RoomMessage {
                     room_id,
                     message,
@@ -230,6 +235,18 @@ impl Inner {
                 })
             }
         }
+    }
+
+    /// A system notification for a message that arrived in the background.
+    fn notify(&self, room_id: &str, message: &RoomMessage) {
+        let Some(r) = self.rooms.get(room_id) else {
+            return;
+        };
+        let title = format!("{} in {}", message.name, r.invite.name());
+        let (body, room_id) = (message.text.clone(), room_id.to_owned());
+        wasm_bindgen_futures::spawn_local(async move {
+            crate::notify::show(&title, &body, &room_id).await;
+        });
     }
 
     /// Shows that a member is typing, until they stop sending "typing" for a while.

@@ -78,12 +78,27 @@ pub struct DeviceDataProps {
     pub on_erase: Callback<()>,
 }
 
-/// Deleting everything PeerChat keeps on this device.
+/// Notifications and deleting everything PeerChat keeps on this device.
 #[function_component]
 pub fn DeviceData(props: &DeviceDataProps) -> Html {
+    let allowed = use_state(crate::notify::allowed);
+    let ask = {
+        let allowed = allowed.clone();
+        Callback::from(move |_| {
+            let allowed = allowed.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                allowed.set(crate::notify::ask().await);
+            });
+        })
+    };
     html! {
         <details class="card device-data">
             <summary>{ "This device" }</summary>
+            if *allowed {
+                <p class="hint">{ "Notifications are on: messages that arrive while PeerChat is in the background show up as notifications." }</p>
+            } else if crate::notify::supported() {
+                <button type="button" onclick={ask}>{ "Turn on notifications" }</button>
+            }
             <p class="hint">{ "Your name, rooms and history are kept here, encrypted with your passphrase." }</p>
             <ConfirmButton label="Delete everything on this device"
                 question="Delete your name, rooms and history on this device? This cannot be undone. Your friends keep their copies."

@@ -11,6 +11,7 @@ pub mod room;
 pub mod room_forms;
 pub mod setup;
 pub mod status;
+pub mod update;
 
 use web_sys::HtmlInputElement;
 use yew::{hook, use_effect_with, use_node_ref, NodeRef};
