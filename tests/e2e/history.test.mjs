@@ -167,13 +167,13 @@ test('a one-to-one conversation is kept too, and Connect reaches the friend agai
   await connect(cyd, abeId);
   await waitConnected(cyd, 'Abe');
   await send(cyd, 'Cyd to Abe, privately');
-  await abe.page.locator('.conversation .message', { hasText: 'Cyd to Abe, privately' }).waitFor({ timeout: 30000 });
-  await abe.page.getByRole('button', { name: /^Cyd/ }).click();
+  await abe.page.getByRole('button', { name: /^Cyd · 1 unread/ }).click({ timeout: 30000 });
+  await abe.page.locator('.conversation .message', { hasText: 'Cyd to Abe, privately' }).waitFor();
   await send(abe, 'Abe to Cyd');
   await cyd.page.locator('.conversation .message', { hasText: 'Abe to Cyd' }).waitFor({ timeout: 30000 });
 
   const again = await restart('Cyd');
-  await unlock(again);
+  await unlock(again, 'another passphrase');
   await again.page.getByRole('button', { name: /^Abe/ }).click();
   await again.page.getByText('Not connected. Press Connect to reach Abe.').waitFor();
   assert.deepEqual(await texts(again), ['Cyd to Abe, privately', 'Abe to Cyd']);

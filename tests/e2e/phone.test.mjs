@@ -72,19 +72,24 @@ test('messages that arrive while the app is in the background count as unread, i
 });
 
 test('once allowed, a message arriving in the background shows a notification about its room', async () => {
+  bob.page.on('console', (m) => { if (m.text().includes('PeerChat')) console.log('# Bob:', m.text()); });
   await bob.context.grantPermissions(['notifications'], { origin: new URL(web.url).origin });
-  await bob.page.getByText('This device').click();
+  await bob.page.getByText('This device', { exact: true }).click();
   await bob.page.getByRole('button', { name: 'Turn on notifications' }).click();
   await bob.page.getByText('Notifications are on').waitFor();
   await sendToRoom(ann, 'seen on screen, no notification');
   await bob.page.locator('.message', { hasText: 'seen on screen' }).waitFor();
   await setHidden(bob, true);
   await sendToRoom(ann, 'Bob, dinner at 8?');
-  const shown = await bob.page.waitForFunction(async () => {
+  const shownNotes = () => bob.page.evaluate(async () => {
     const list = await (await navigator.serviceWorker.ready).getNotifications();
-    return list.length > 0 && list.map((n) => ({ title: n.title, body: n.body, room: n.data?.room }));
-  }, null, { timeout: 10000 });
-  const notes = await shown.jsonValue();
+    return list.map((n) => ({ title: n.title, body: n.body, room: n.data?.room }));
+  });
+  let notes = [];
+  for (let tries = 0; tries < 100 && notes.length === 0; tries++) {
+    notes = await shownNotes();
+    if (notes.length === 0) await new Promise((r) => setTimeout(r, 100));
+  }
   assert.equal(notes.length, 1, JSON.stringify(notes));
   assert.equal(notes[0].title, 'Ann in Phone club');
   assert.equal(notes[0].body, 'Bob, dinner at 8?');
@@ -96,6 +101,7 @@ test('screenshots of the main screens at phone size (light and dark) and desktop
   const dir = path.join(testsDir, 'screenshots');
   await mkdir(dir, { recursive: true });
   const page = bob.page;
+  await page.getByText('This device', { exact: true }).click();
   await sendToRoom(bob, 'See you there!');
   await ann.page.getByRole('textbox', { name: 'Message' }).pressSequentially('On my', { delay: 50 });
   await page.getByText('Ann is typing…').waitFor({ timeout: 10000 });

@@ -8,7 +8,9 @@ import { after, before, test } from 'node:test';
 
 import { appServer, distDir, localConfig, peerServer, repoDir } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
-import { chooseName, connect, fillSetup, join, openStart, PASSPHRASE, unlock } from './support/app.mjs';
+import {
+  chooseName, connect, createRoom, fillSetup, join, openStart, PASSPHRASE, sendToRoom, unlock,
+} from './support/app.mjs';
 
 let broker, web, d;
 
@@ -111,25 +113,37 @@ test('a second tab of the same browser gets its own ID, so two tabs can chat', a
   await tab.close();
 });
 
-test('once loaded, the app shell opens with no network at all', async () => {
+test('once loaded, the app shell opens with no network at all, unlocks and shows the history', async () => {
   const shell = await appServer({ config: localConfig(broker.port) });
   const device = await launchDevice('offline', { origin: new URL(shell.url).origin });
   try {
     await device.page.goto(shell.url);
     await device.page.waitForFunction(() => navigator.serviceWorker?.controller != null, null, { timeout: 15000 });
+    await fillSetup(device.page, 'Offline Olga');
+    await createRoom(device, 'Notes to self');
+    await sendToRoom(device, 'kept on this phone');
     await shell.close();
     // The server is gone: nothing answers on its port any more.
     await assert.rejects(fetch(shell.url));
     await device.page.reload();
-    await device.page.getByRole('textbox', { name: 'Your name' }).waitFor({ timeout: 10000 });
-    await fillSetup(device.page, 'Offline Olga');
+    await device.page.getByRole('heading', { name: 'Welcome back, Offline Olga!' }).waitFor({ timeout: 10000 });
+    await unlock(device);
+    await device.page.getByRole('heading', { name: 'Notes to self' }).waitFor();
+    await device.page.locator('.message', { hasText: 'kept on this phone' }).waitFor();
     // The cached config.json still points at the broker, which is up: the app registers.
     await device.page.locator('.broker-status', { hasText: 'Online' }).waitFor({ timeout: 15000 });
-    // The network goes away: the app says so plainly. (Coming back is not checked here:
-    // inside the loopback-only namespace Chromium's own view of the network is "offline"
-    // once emulation ends, and it sends no "online" event.)
+    // The network goes away (so does everything on it, the broker too): the app says so
+    // plainly. While the broker still answers it would not claim to be offline, whatever
+    // the browser believes. (Coming back is not checked here: inside the loopback-only
+    // namespace Chromium's own view of the network is "offline" once emulation ends, and
+    // it sends no "online" event.)
     await device.context.setOffline(true);
-    await device.page.getByText('You are offline.').waitFor();
+    await broker.stop();
+    try {
+      await device.page.getByText('You are offline.').waitFor({ timeout: 15000 });
+    } finally {
+      await broker.start();
+    }
   } finally {
     await device.destroy();
   }

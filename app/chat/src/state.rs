@@ -430,6 +430,8 @@ impl ChatState {
                     c.status = ChannelStatus::NotConnected;
                 }
                 c.lines.splice(0..0, lines);
+                // Like a restored room: shown when nothing else is.
+                self.active.get_or_insert(Screen::Conversation(peer));
             }
             Action::Received { peer, incoming } => self.receive(&peer, incoming),
             Action::Sent { peer, message } => {
@@ -772,7 +774,21 @@ mod restored_conversations {
         assert_eq!(c.status, ChannelStatus::NotConnected);
         assert_eq!(c.display_name(), "Bob");
         assert_eq!(c.lines.len(), 2);
-        assert_eq!(s.active, None, "restoring does not open it");
+        assert_eq!(
+            s.active,
+            Some(Screen::Conversation(peer.clone())),
+            "shown when nothing else is"
+        );
+        s.reduce(Action::ConversationRestored {
+            peer: PeerId::parse("cy").unwrap(),
+            name: None,
+            lines: Vec::new(),
+        });
+        assert_eq!(
+            s.active,
+            Some(Screen::Conversation(peer)),
+            "the first stays on screen"
+        );
     }
 }
 

@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use peerchat_chat::room::Invite;
-use peerchat_chat::state::{Action, ChatState, Screen};
+use peerchat_chat::state::{Action, BrokerStatus, ChatState, Screen};
 use peerchat_peerjs::PeerId;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -234,7 +234,9 @@ pub fn Home(props: &HomeProps) -> Html {
             if let Some(note) = storage.note.as_ref() {
                 <p class="banner" role="status">{ note.clone() }</p>
             }
-            if !*online {
+            // The browser's own idea of the network can be wrong (a LAN with no internet):
+            // while the broker answers, we are not offline.
+            if !*online && s.broker != BrokerStatus::Online {
                 <p class="banner warn" role="status">
                     { "You are offline. Your history is here; PeerChat reconnects by itself when the network is back." }
                 </p>

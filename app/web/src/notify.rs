@@ -52,8 +52,14 @@ pub async fn show(title: &str, body: &str, room_id: &str) {
     let data = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&data, &"room".into(), &room_id.into());
     options.set_data(&data);
-    if let Ok(p) = registration.show_notification_with_options(title, &options) {
-        let _ = JsFuture::from(p).await;
+    // A refusal (the permission was withdrawn meanwhile) leaves the message unread in
+    // the app, which is where it matters; the console keeps the reason.
+    let shown = match registration.show_notification_with_options(title, &options) {
+        Ok(p) => JsFuture::from(p).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = shown {
+        web_sys::console::warn_2(&"PeerChat: notification not shown".into(), &e);
     }
 }
 

@@ -156,6 +156,8 @@ impl Inner {
             None => r.room.send_text(text, id, ts, now),
         }
         .map_err(|e| format!("Not sent: {e}."))?;
+        // The message ends this bout of typing: the next keystroke announces a new one.
+        self.typing_sent.remove(room_id);
         self.keep_message(room_id, &message);
         self.dispatch.emit(Action::RoomMessage {
             room_id: room_id.to_owned(),
