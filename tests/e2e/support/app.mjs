@@ -158,3 +158,39 @@ export async function showAllHistory(device) {
     await device.page.waitForFunction((n) => document.querySelectorAll('.room .messages li').length !== n, before);
   }
 }
+
+/**
+ * Text on screen whose contrast with its background is below WCAG AA (4.5:1, or 3:1 for
+ * large text), as [text, ratio] pairs.
+ */
+export async function lowContrast(page) {
+  return page.evaluate(() => {
+    const rgb = (s) => (s.match(/[\d.]+/g) ?? []).map(Number);
+    const lum = ([r, g, b]) => {
+      const c = [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+      return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+    };
+    const background = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c.length >= 3 && (c.length < 4 || c[3] > 0.5)) return c;
+      }
+      return [255, 255, 255];
+    };
+    const out = [];
+    for (const el of document.querySelectorAll('body *')) {
+      const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+      const box = el.getBoundingClientRect();
+      if (!own || box.width === 0 || box.height === 0) continue;
+      const style = getComputedStyle(el);
+      if (style.visibility === 'hidden' || el.closest('[aria-hidden="true"]')) continue;
+      if (el.matches(':disabled')) continue; // WCAG exempts inactive controls
+      const [a, b] = [lum(rgb(style.color)), lum(background(el))];
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      const size = parseFloat(style.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5)) out.push([el.textContent.trim().slice(0, 40), Number(ratio.toFixed(2))]);
+    }
+    return out;
+  });
+}
