@@ -182,3 +182,19 @@ test('a one-to-one conversation is kept too, and Connect reaches the friend agai
   await send(again, 'back again');
   await abe.page.locator('.conversation .message', { hasText: 'back again' }).waitFor({ timeout: 30000 });
 });
+
+test('"Forgot passphrase" deletes everything on this device after a confirmation', async () => {
+  const bea = await restart('Bea');
+  const kept = await dumpStorage(bea.page);
+  assert.ok(kept.rows.length > 3);
+  await bea.page.getByRole('button', { name: 'Forgot passphrase?' }).click();
+  await bea.page.getByText('Start over: delete your name, rooms and history on this device?').waitFor();
+  await bea.page.getByRole('button', { name: 'Cancel' }).click();
+  assert.deepEqual(await dumpStorage(bea.page), kept, 'Cancel keeps everything');
+  await bea.page.getByRole('button', { name: 'Forgot passphrase?' }).click();
+  await bea.page.getByRole('button', { name: 'Delete everything' }).click();
+  await bea.page.getByRole('heading', { name: 'Welcome to PeerChat' }).waitFor();
+  const { rows, local } = await dumpStorage(bea.page);
+  assert.deepEqual(rows, []);
+  assert.deepEqual(local, []);
+});
