@@ -58,14 +58,14 @@ self.addEventListener('message', (event) => {
 });
 
 // Tapping a notification opens the app on the room it is about.
+self.openRoom = async (room) => {
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const client = windows[0] ?? (await self.clients.openWindow('./'));
+  if (!client) return;
+  await client.focus?.().catch(() => {});
+  if (room) client.postMessage({ openRoom: room });
+};
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
-  const room = event.notification.data?.room;
-  event.waitUntil((async () => {
-    const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
-    const client = windows[0] ?? (await self.clients.openWindow('./'));
-    if (!client) return;
-    await client.focus?.();
-    if (room) client.postMessage({ openRoom: room });
-  })());
+  event.waitUntil(self.openRoom(event.notification.data?.room));
 });
