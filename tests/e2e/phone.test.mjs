@@ -115,12 +115,16 @@ test('screenshots of the main screens at phone size (light and dark) and desktop
   await mkdir(dir, { recursive: true });
   const page = bob.page;
   await page.getByText('This device', { exact: true }).click();
+  if ((await page.locator('details.start').getAttribute('open')) !== null) {
+    await page.locator('details.start > summary').click();
+  }
   await sendToRoom(bob, 'See you there!');
   await ann.page.getByRole('textbox', { name: 'Message' }).pressSequentially('On my', { delay: 50 });
   await page.getByText('Ann is typing…').waitFor({ timeout: 10000 });
   for (const scheme of ['light', 'dark']) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.setViewportSize({ width: 360, height: 640 });
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.locator('.room .messages').evaluate((el) => { el.scrollTop = el.scrollHeight; });
     await page.screenshot({ path: path.join(dir, `room-phone-${scheme}.png`) });
     assert.deepEqual(await lowContrast(page), [], `text below WCAG AA contrast (${scheme})`);
