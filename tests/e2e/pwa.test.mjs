@@ -192,3 +192,28 @@ test('a new deployment is offered as an update, and after accepting only its fil
     await rm(site, { recursive: true, force: true });
   }
 });
+
+test('the first-run form works from the keyboard alone, in reading order', async () => {
+  const device = await launchDevice('keyboard', { origin: new URL(web.url).origin });
+  try {
+    const page = device.page;
+    await page.goto(web.url);
+    await page.getByRole('textbox', { name: 'Your name' }).waitFor();
+    const order = [];
+    for (let i = 0; i < 4; i++) {
+      await page.keyboard.press('Tab');
+      order.push(await page.evaluate(() => document.activeElement.id || document.activeElement.textContent));
+    }
+    assert.deepEqual(order, ['name-input', 'pass-input', 'confirm-input', 'Start chatting']);
+    await page.getByRole('textbox', { name: 'Your name' }).focus();
+    await page.keyboard.type('Kay');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(PASSPHRASE);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(PASSPHRASE);
+    await page.keyboard.press('Enter');
+    await page.getByText('Hi, Kay!').waitFor({ timeout: 15000 });
+  } finally {
+    await device.destroy();
+  }
+});
