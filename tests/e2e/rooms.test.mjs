@@ -147,6 +147,7 @@ test('the screenshot of a room is up to date', async () => {
 test('leaving a room tells the others and it stays left after a reload', async () => {
   const eve = devices.Eve;
   await eve.page.getByRole('button', { name: 'Leave room' }).click();
+  await eve.page.getByRole('button', { name: 'Leave and delete' }).click();
   await eve.page.getByRole('heading', { name: 'Friday dinner' }).waitFor({ state: 'detached' });
   await devices.Ann.page.locator('.messages .notice', { hasText: 'Eve left' }).waitFor({ timeout: 5000 });
   await eve.page.reload();

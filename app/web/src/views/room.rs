@@ -6,6 +6,7 @@ use peerchat_peerjs::PeerId;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
+use super::confirm::ConfirmButton;
 use super::history::RoomHistoryTools;
 use super::qr::QrCode;
 use super::{take_input, use_scroll_to_end};
@@ -79,14 +80,16 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
     };
     let on_leave = {
         let (cb, room_id) = (props.on_leave.clone(), r.room_id.clone());
-        Callback::from(move |_| cb.emit(room_id.clone()))
+        Callback::from(move |()| cb.emit(room_id.clone()))
     };
 
     html! {
         <section class="card room" aria-labelledby="room-title">
             <div class="room-head">
                 <h2 id="room-title">{ if r.public { format!("# {}", r.name) } else { r.name.clone() } }</h2>
-                <button type="button" class="secondary" onclick={on_leave}>{ "Leave room" }</button>
+                <ConfirmButton label="Leave room"
+                    question="Leave this room for good? Its history on this device is deleted (export it first to keep it); members keep theirs."
+                    confirm="Leave and delete" on_confirm={on_leave} />
             </div>
             if r.public {
                 <p class="warn public-note">{ "Public topic: anyone who types this topic can join and read along." }</p>
