@@ -471,18 +471,11 @@ impl ChatState {
 /// An empty room view for tests.
 #[cfg(test)]
 pub(crate) fn test_room(id: &str) -> RoomView {
-    RoomView {
-        room_id: id.into(),
+    let invite = crate::room::Invite::Private {
+        secret: crate::room::RoomSecret::from_random([7; 32]),
         name: format!("Room {id}"),
-        public: false,
-        invite: String::new(),
-        members: Vec::new(),
-        lines: Vec::new(),
-        unread: 0,
-        older: None,
-        skipped: 0,
-        typing: Vec::new(),
-    }
+    };
+    RoomView::new(id.into(), &invite)
 }
 
 #[cfg(test)]

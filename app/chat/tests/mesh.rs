@@ -727,3 +727,35 @@ fn typing_reaches_the_members_and_is_never_a_message() {
         assert!(net.messages(i).is_empty());
     }
 }
+
+#[test]
+fn typing_goes_out_at_most_every_few_seconds_and_stops_showing_by_itself() {
+    let (mut net, _) = room_of(2);
+    let typing_events = |net: &Net| {
+        net.devices[0]
+            .events
+            .iter()
+            .filter(|(_, e)| matches!(e, RoomEvent::Typing { .. }))
+            .count()
+    };
+    for _ in 0..5 {
+        let now = net.now;
+        net.devices[1].room.send_typing(now);
+        net.settle();
+        net.run_for(Duration::from_millis(200));
+    }
+    assert_eq!(typing_events(&net), 1, "one bout of typing, one frame");
+    net.run_for(Duration::from_secs(5));
+    let stopped = net.devices[0]
+        .events
+        .iter()
+        .filter(|(_, e)| matches!(e, RoomEvent::TypingStopped { peer } if *peer == id("p1")))
+        .count();
+    assert_eq!(stopped, 1, "typing stops showing after a quiet while");
+    // A message starts a new bout: the next keystroke is announced at once.
+    say(&mut net, 1, "done");
+    let now = net.now;
+    net.devices[1].room.send_typing(now);
+    net.settle();
+    assert_eq!(typing_events(&net), 2);
+}

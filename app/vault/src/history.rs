@@ -146,27 +146,28 @@ impl<'a, S: Store> History<'a, S> {
 
     /// A room's whole history, for a file the user keeps (damaged records are left out).
     pub async fn export(&self, room_id: &str, room_name: &str) -> Result<Export, VaultError> {
-        let mut messages = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let page = match &cursor {
-                None => self.newest(room_id, 500).await?,
-                Some(c) => self.older(room_id, c, 500).await?,
-            };
-            let mut older = page.messages;
-            older.append(&mut messages);
-            messages = older;
-            match page.older {
-                Some(c) => cursor = Some(c),
-                None => break,
-            }
-        }
         Ok(Export {
             v: 1,
             room: room_name.to_owned(),
             invite: None,
-            messages,
+            messages: self.all(room_id).await?,
         })
+    }
+
+    /// Every message of a room, oldest first, read page by page (damaged records are
+    /// left out).
+    pub async fn all(&self, room_id: &str) -> Result<Vec<StoredMessage>, VaultError> {
+        let mut pages = Vec::new();
+        let mut page = self.newest(room_id, 500).await?;
+        loop {
+            let older = page.older.take();
+            pages.push(page.messages);
+            match older {
+                Some(cursor) => page = self.older(room_id, &cursor, 500).await?,
+                None => break,
+            }
+        }
+        Ok(pages.into_iter().rev().flatten().collect())
     }
 
     /// Imports an export into a room in one transaction; messages already there are not

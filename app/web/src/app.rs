@@ -23,8 +23,6 @@ enum Gate {
     Setup,
     /// A vault: unlock it.
     Unlock,
-    /// Deriving the key (the form shows it is working).
-    Busy,
     /// Unlocked.
     Open(VaultHandle, String),
     /// Storage cannot be used at all.
@@ -35,18 +33,18 @@ enum Gate {
 #[function_component]
 pub fn App() -> Html {
     let gate = use_state(|| Gate::Opening);
+    // Deriving the key: the form shows it is working.
+    let busy = use_state(|| false);
     let error = use_state(|| None::<String>);
     let locked: Rc<RefCell<Option<Locked>>> = use_mut_ref(|| None);
     let saved_name = use_memo((), |_| identity::saved_name());
-    let setting_up = use_mut_ref(|| true);
 
     {
-        let (gate, locked, setting_up) = (gate.clone(), locked.clone(), setting_up.clone());
+        let (gate, locked) = (gate.clone(), locked.clone());
         use_effect_with((), move |_| {
             spawn_local(async move {
                 match storage::open().await {
                     Ok(l) => {
-                        *setting_up.borrow_mut() = !l.exists;
                         gate.set(if l.exists { Gate::Unlock } else { Gate::Setup });
                         *locked.borrow_mut() = Some(l);
                     }
@@ -58,14 +56,15 @@ pub fn App() -> Html {
 
     // Runs the slow key derivation after the "working" state has painted.
     let open_with = {
-        let (gate, error, locked) = (gate.clone(), error.clone(), locked.clone());
+        let (gate, busy, error, locked) =
+            (gate.clone(), busy.clone(), error.clone(), locked.clone());
         move |name: String, passphrase: String, create: bool| {
             let Some(l) = locked.borrow_mut().take() else {
                 return;
             };
-            let back = if create { Gate::Setup } else { Gate::Unlock };
-            gate.set(Gate::Busy);
-            let (gate, error, locked) = (gate.clone(), error.clone(), locked.clone());
+            busy.set(true);
+            let (gate, busy, error, locked) =
+                (gate.clone(), busy.clone(), error.clone(), locked.clone());
             spawn_local(async move {
                 TimeoutFuture::new(30).await;
                 let result = if create {
@@ -73,6 +72,7 @@ pub fn App() -> Html {
                 } else {
                     l.unlock(&passphrase).await
                 };
+                busy.set(false);
                 match result {
                     Ok(vault) => {
                         let name = identity::remember_name(&vault, name).await;
@@ -82,7 +82,6 @@ pub fn App() -> Html {
                     Err((l, e)) => {
                         *locked.borrow_mut() = Some(l);
                         error.set(Some(e));
-                        gate.set(back);
                     }
                 }
             });
@@ -122,7 +121,7 @@ pub fn App() -> Html {
         })
     };
 
-    let busy = *gate == Gate::Busy;
+    let busy = *busy;
     let body = match &*gate {
         Gate::Opening => html! { <p class="card" role="status">{ "Opening…" }</p> },
         Gate::Open(vault, name) => {
@@ -134,10 +133,10 @@ pub fn App() -> Html {
             };
         }
         Gate::Failed(e) => html! { <p class="banner error" role="alert">{ e.clone() }</p> },
-        Gate::Setup | Gate::Busy if *setting_up.borrow() => html! {
+        Gate::Setup => html! {
             <SetupForm name={(*saved_name).clone()} on_submit={on_setup} {busy} error={(*error).clone()} />
         },
-        Gate::Unlock | Gate::Busy | Gate::Setup => html! {
+        Gate::Unlock => html! {
             <UnlockForm name={(*saved_name).clone()} {on_unlock} {on_reset} {busy} error={(*error).clone()} />
         },
     };

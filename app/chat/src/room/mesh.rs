@@ -38,6 +38,11 @@ pub struct RoomTimings {
     /// How often a member that does not hold the rendezvous id calls it, so a newcomer
     /// stranded there is found and the id is taken over when its holder is gone.
     pub rendezvous_check: Duration,
+    /// While the user types, "typing" goes out at most this often.
+    pub typing_every: Duration,
+    /// A member shows as typing this long after their last "typing" (longer than
+    /// `typing_every`, so a steady typist shows without a gap).
+    pub typing_shown: Duration,
 }
 
 impl Default for RoomTimings {
@@ -50,6 +55,8 @@ impl Default for RoomTimings {
             redial_max: Duration::from_secs(30),
             dial_timeout: Duration::from_secs(15),
             rendezvous_check: Duration::from_secs(10),
+            typing_every: Duration::from_millis(2_500),
+            typing_shown: Duration::from_secs(4),
         }
     }
 }
@@ -117,6 +124,12 @@ pub enum RoomEvent {
     Message(RoomMessage),
     /// A member is typing.
     Typing {
+        /// The member.
+        peer: PeerId,
+    },
+    /// A member stopped typing (nothing from them for a while; a message from them ends
+    /// their typing too, without this event).
+    TypingStopped {
         /// The member.
         peer: PeerId,
     },
@@ -193,6 +206,10 @@ pub struct Room {
     log: Log,
     whispers_seen: HashSet<String>,
     awaiting: HashMap<String, Awaiting>,
+    /// When we last told the room we are typing, in this bout of typing.
+    typing_sent: Option<Duration>,
+    /// Members typing, and until when they show as typing.
+    typing_until: HashMap<PeerId, Duration>,
     my_seq: u64,
     outputs: VecDeque<RoomOutput>,
     events: VecDeque<RoomEvent>,
@@ -223,6 +240,8 @@ impl Room {
             log: Log::default(),
             whispers_seen: HashSet::new(),
             awaiting: HashMap::new(),
+            typing_sent: None,
+            typing_until: HashMap::new(),
             my_seq: 0,
             outputs: VecDeque::new(),
             events: VecDeque::new(),
@@ -400,7 +419,11 @@ impl Room {
             Ok(RoomFrame::Text(t)) => self.on_text(&sender, t, now),
             Ok(RoomFrame::Whisper(w)) => self.on_whisper(link, &sender, w, now),
             Ok(RoomFrame::Backfill { messages }) => self.on_backfill(messages, now),
-            Ok(RoomFrame::Typing) => self.events.push_back(RoomEvent::Typing { peer: sender }),
+            Ok(RoomFrame::Typing) => {
+                let until = now + self.timings.typing_shown;
+                self.typing_until.insert(sender.clone(), until);
+                self.events.push_back(RoomEvent::Typing { peer: sender });
+            }
             Ok(RoomFrame::Received { ids }) => self.on_received(&sender, ids),
             Err(reason) => {
                 self.drop_frame(reason);
@@ -474,6 +497,16 @@ impl Room {
                 self.dial(rendezvous, now);
             }
         }
+        let stopped: Vec<PeerId> = self
+            .typing_until
+            .iter()
+            .filter(|(_, until)| **until <= now)
+            .map(|(p, _)| p.clone())
+            .collect();
+        for peer in stopped {
+            self.typing_until.remove(&peer);
+            self.events.push_back(RoomEvent::TypingStopped { peer });
+        }
     }
 
     /// When [`Room::handle_timeout`] should next be called.
@@ -494,6 +527,7 @@ impl Room {
             .chain(self.redials.values().map(|r| r.at))
             .chain(dials)
             .chain(self.next_rendezvous_check)
+            .chain(self.typing_until.values().copied())
             .min()
     }
 
@@ -527,16 +561,14 @@ impl Room {
         // Kept in the log, it is also our outbox: members who come later get it by backfill.
         self.log.insert(message.clone());
         let frame = RoomFrame::Text(message);
+        // The message ends this bout of typing: the next keystroke announces a new one.
+        self.typing_sent = None;
         let links = self.one_link_per_member();
         let members = links
             .iter()
             .filter_map(|l| self.links.get(l))
             .map(|l| l.peer.clone());
-        let awaiting = Awaiting {
-            members: members.collect(),
-            confirmed: false,
-        };
-        self.awaiting.insert(id.clone(), awaiting);
+        self.await_receipts(&id, members.collect());
         for link in links {
             self.send(&link, &frame, now);
         }
@@ -567,17 +599,20 @@ impl Room {
             text: text.to_owned(),
         });
         self.send(&link, &frame, now);
-        let awaiting = Awaiting {
-            members: HashSet::from([to.clone()]),
-            confirmed: false,
-        };
-        self.awaiting.insert(id.clone(), awaiting);
+        self.await_receipts(&id, HashSet::from([to.clone()]));
         Ok(self.local_message(id, 0, text, ts, Some(to.clone())))
     }
 
-    /// Tells the members online that we are typing. The caller sends this at most every
-    /// few seconds while the user types.
+    /// The user is typing: tells the members online, at most every
+    /// [`RoomTimings::typing_every`] (a message sent starts a new bout).
     pub fn send_typing(&mut self, now: Duration) {
+        if self
+            .typing_sent
+            .is_some_and(|t| now < t + self.timings.typing_every)
+        {
+            return;
+        }
+        self.typing_sent = Some(now);
         for link in self.one_link_per_member() {
             self.send(&link, &RoomFrame::Typing, now);
         }
@@ -719,6 +754,16 @@ impl Room {
             .find(|l| self.links.get(l).is_some_and(|l| &l.peer == peer))
     }
 
+    /// Our message `id` went to `members`: it is delivered once they all confirmed it
+    /// (or, sent to nobody, once anyone did).
+    fn await_receipts(&mut self, id: &str, members: HashSet<PeerId>) {
+        let awaiting = Awaiting {
+            members,
+            confirmed: false,
+        };
+        self.awaiting.insert(id.to_owned(), awaiting);
+    }
+
     /// A member confirmed messages of ours.
     fn on_received(&mut self, sender: &PeerId, ids: Vec<String>) {
         for id in ids.into_iter().take(1000) {
@@ -756,6 +801,8 @@ impl Room {
             // Our own words coming back (we lost them): never reuse their numbers.
             self.my_seq = self.my_seq.max(t.seq);
         }
+        // Whoever wrote has stopped typing (the UI clears them with the message).
+        self.typing_until.remove(&t.author);
         let message = RoomMessage {
             name: self.name_of(&t.author),
             id: t.id.clone(),
@@ -791,6 +838,7 @@ impl Room {
         }
         let ids = vec![w.id.clone()];
         self.send(link, &RoomFrame::Received { ids }, now);
+        self.typing_until.remove(&w.author);
         self.events.push_back(RoomEvent::Message(RoomMessage {
             name: self.name_of(&w.author),
             id: w.id,

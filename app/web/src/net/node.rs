@@ -99,10 +99,6 @@ pub(super) struct Inner {
     waiting_invites: Option<Vec<Invite>>,
     /// Peers we have had one-to-one conversations with, and their names.
     pub peers: std::collections::BTreeMap<PeerId, Option<String>>,
-    /// When we last told each room we are typing.
-    pub typing_sent: HashMap<String, std::time::Duration>,
-    /// Per room and member typing, a counter telling the latest "typing" from older ones.
-    pub typing_seen: HashMap<(String, PeerId), u64>,
 }
 
 /// Runs `f` on the node if it still exists, then lets every output flow.
@@ -143,8 +139,6 @@ impl Node {
                 vault: vault.clone(),
                 waiting_invites: Some(Vec::new()),
                 peers: Default::default(),
-                typing_sent: HashMap::new(),
-                typing_seen: HashMap::new(),
             })
         });
         let node = Self { inner };

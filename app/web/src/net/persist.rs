@@ -51,13 +51,18 @@ impl Inner {
         });
     }
 
-    /// Stores a message (storing one twice changes nothing).
+    /// Stores a room message (storing one twice changes nothing).
     pub(super) fn keep_message(&self, room_id: &str, message: &RoomMessage) {
-        let (room_id, stored) = (room_id.to_owned(), to_stored(message));
+        self.store_message(room_id.to_owned(), to_stored(message));
+    }
+
+    /// Appends a message to the history named `history` (a room's id, or a
+    /// conversation's name).
+    pub(super) fn store_message(&self, history: String, stored: StoredMessage) {
         self.in_background(async move |v| {
             let nonce = v.nonce();
             v.history()
-                .append(&room_id, &stored, nonce)
+                .append(&history, &stored, nonce)
                 .await
                 .map(|_| ())
         });
@@ -99,11 +104,6 @@ async fn show_newest(
     }
 }
 
-/// A room's whole stored log, to seed its mesh.
-async fn whole_log(vault: &Vault, room_id: &str) -> Result<Vec<StoredMessage>, VaultError> {
-    Ok(vault.history().export(room_id, "").await?.messages)
-}
-
 /// Opens a room kept in storage: shows its newest messages, then rejoins it with its
 /// whole log, so members send only what we lack.
 pub(super) async fn open_stored_room(
@@ -116,15 +116,15 @@ pub(super) async fn open_stored_room(
         return Err(VaultError::Corrupted);
     };
     let room_id = invite.secret().derive().room_id.clone();
-    let Some(dispatch) = weak.upgrade().map(|n| n.borrow().dispatch.clone()) else {
+    let Some((dispatch, joined)) = weak.upgrade().map(|n| {
+        let n = n.borrow();
+        (n.dispatch.clone(), n.rooms.contains_key(&room_id))
+    }) else {
         return Ok(());
     };
-    let joined = weak
-        .upgrade()
-        .is_some_and(|n| n.borrow().rooms.contains_key(&room_id));
     if joined {
         // Already in the room (an import): give its mesh the stored messages.
-        let log = whole_log(vault, &room_id).await?;
+        let log = vault.history().all(&room_id).await?;
         with(weak, |n| n.seed_room(&room_id, &saved, log));
         show_newest(vault, &room_id, &dispatch, true).await;
     } else {
@@ -132,7 +132,7 @@ pub(super) async fn open_stored_room(
         let room = RoomView::new(room_id.clone(), &invite);
         dispatch.emit(Action::RoomJoined { room, focus });
         show_newest(vault, &room_id, &dispatch, false).await;
-        let log = whole_log(vault, &room_id).await?;
+        let log = vault.history().all(&room_id).await?;
         with(weak, |n| {
             n.enter_room(invite, focus, Entrance::Rejoin { saved, log });
         });

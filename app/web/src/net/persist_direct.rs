@@ -57,11 +57,7 @@ impl Inner {
             text: m.text.clone(),
             whisper_to: None,
         };
-        let room = history_name(peer);
-        self.in_background(async move |v| {
-            let nonce = v.nonce();
-            v.history().append(&room, &stored, nonce).await.map(|_| ())
-        });
+        self.store_message(history_name(peer), stored);
     }
 }
 

@@ -14,11 +14,6 @@ use super::node::{Entry, Inner, Purpose, Slot, Via};
 use crate::platform::{hex, monotonic_now, random, wall_ms};
 use crate::storage::SavedRoom;
 
-/// How often "typing" goes out while the user types.
-const TYPING_EVERY: std::time::Duration = std::time::Duration::from_millis(2_500);
-/// How long "typing" shows after the last one arrived (longer than [`TYPING_EVERY`]).
-const TYPING_SHOWN_MS: u32 = 4_000;
-
 /// A room we are in.
 pub(super) struct RoomRuntime {
     pub room: Room,
@@ -156,15 +151,13 @@ impl Inner {
             None => r.room.send_text(text, id, ts, now),
         }
         .map_err(|e| format!("Not sent: {e}."))?;
-        // The message ends this bout of typing: the next keystroke announces a new one.
-        self.typing_sent.remove(room_id);
+        // Stored, it also carries our numbering to the next visit (see `seed`).
         self.keep_message(room_id, &message);
         self.dispatch.emit(Action::RoomMessage {
             room_id: room_id.to_owned(),
             message,
             mine: true,
         });
-        self.save_room(room_id);
         Ok(())
     }
 
@@ -219,7 +212,16 @@ impl Inner {
                 online: false,
                 ts: wall_ms(),
             }),
-            RoomEvent::Typing { peer } => self.show_typing(room_id, peer),
+            RoomEvent::Typing { peer } => self.dispatch.emit(Action::RoomTyping {
+                room_id,
+                peer,
+                typing: true,
+            }),
+            RoomEvent::TypingStopped { peer } => self.dispatch.emit(Action::RoomTyping {
+                room_id,
+                peer,
+                typing: false,
+            }),
             RoomEvent::Delivered { id } => {
                 self.dispatch.emit(Action::RoomDelivered { room_id, id });
             }
@@ -251,43 +253,10 @@ impl Inner {
         });
     }
 
-    /// Shows that a member is typing, until they stop sending "typing" for a while.
-    fn show_typing(&mut self, room_id: String, peer: PeerId) {
-        let key = (room_id.clone(), peer.clone());
-        let generation = self.typing_seen.entry(key.clone()).or_default();
-        *generation += 1;
-        let generation = *generation;
-        self.dispatch.emit(Action::RoomTyping {
-            room_id: room_id.clone(),
-            peer: peer.clone(),
-            typing: true,
-        });
-        let weak = self.weak.clone();
-        gloo_timers::callback::Timeout::new(TYPING_SHOWN_MS, move || {
-            super::node::with(&weak, |n| {
-                if n.typing_seen.get(&key) == Some(&generation) {
-                    n.typing_seen.remove(&key);
-                    n.dispatch.emit(Action::RoomTyping {
-                        room_id,
-                        peer,
-                        typing: false,
-                    });
-                }
-            })
-        })
-        .forget();
-    }
-
-    /// The user is typing in a room: tell its members, at most every few seconds.
+    /// The user is typing in a room (the room decides when to tell its members).
     pub(super) fn typing(&mut self, room_id: &str) {
-        let now = monotonic_now();
-        let last = self.typing_sent.get(room_id).copied();
-        if last.is_some_and(|t| now < t + TYPING_EVERY) {
-            return;
-        }
         if let Some(r) = self.rooms.get_mut(room_id) {
-            r.room.send_typing(now);
-            self.typing_sent.insert(room_id.to_owned(), now);
+            r.room.send_typing(monotonic_now());
         }
     }
 
