@@ -60,7 +60,16 @@ export async function connect(device, id) {
 }
 
 export async function waitConnected(device, peerName, timeout = 30000) {
-  await device.page.locator('.conversation-status', { hasText: `Connected to ${peerName}.` }).waitFor({ timeout });
+  const status = device.page.locator('.conversation-status');
+  try {
+    await status.filter({ hasText: `Connected to ${peerName}.` }).waitFor({ timeout });
+  } catch (e) {
+    // Say what the user saw instead, so a failure explains itself.
+    const shown = await status.allTextContents().catch(() => []);
+    const broker = await device.page.locator('.broker-status').allTextContents().catch(() => []);
+    e.message += `\n${device.name} shows ${JSON.stringify(shown)}; broker ${JSON.stringify(broker)}; console ${JSON.stringify(device.printed?.slice(-20))}`;
+    throw e;
+  }
 }
 
 export async function send(device, text) {

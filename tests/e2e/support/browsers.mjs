@@ -31,12 +31,17 @@ export async function launchDevice(name, { origin, profile } = {}) {
     dialogs.push(d.message());
     d.dismiss();
   });
+  // What the page printed, for a failing test to show.
+  const printed = [];
+  page.on('console', (m) => printed.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => printed.push(`error: ${e.message}`));
   return {
     name,
     profile: dir,
     context,
     page,
     dialogs,
+    printed,
     async close() {
       await context.close();
     },

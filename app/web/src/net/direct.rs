@@ -10,9 +10,11 @@ use crate::platform::{hex, random, wall_ms};
 
 /// Time the refusal message gets to reach a peer before the connection is closed.
 const REFUSAL_GRACE_MS: u32 = 1_000;
-/// Our hello goes again after this long if the peer has sent nothing: a first message
-/// sent the instant the answering side's channel opens was seen to go missing now and
-/// then in Chromium, and a hello is harmless to repeat.
+/// Our hello goes again after this long if the peer has sent nothing. Chromium now and
+/// then loses a message sent the instant a data channel opens (seen on both ends), and
+/// the hello carries the name the other side shows; it is harmless to repeat. It also
+/// goes again when the peer is first heard from (see [`Inner::on_direct_frame`]), which
+/// covers a lost hello on the side that did hear.
 const HELLO_AGAIN_MS: u32 = 1_000;
 
 impl Inner {
@@ -65,7 +67,13 @@ impl Inner {
         }
     }
 
-    pub(super) fn on_direct_frame(&mut self, conn: &ConnectionId, frame: ChannelFrame) {
+    /// A frame from the peer; `first` when it is the first one on this connection.
+    pub(super) fn on_direct_frame(
+        &mut self,
+        conn: &ConnectionId,
+        frame: ChannelFrame,
+        first: bool,
+    ) {
         let Some(entry) = self.links.get(conn) else {
             return;
         };
@@ -73,6 +81,11 @@ impl Inner {
             return;
         }
         let peer = entry.peer.clone();
+        if first {
+            // Our hello sent at open may be the one Chromium lost; the peer is listening
+            // now, so say it once more.
+            self.send_hello(conn);
+        }
         match protocol::interpret(&frame, wall_ms()) {
             Ok(Incoming::Close) => self.link_failed(conn),
             Ok(incoming) => {

@@ -578,9 +578,9 @@ impl Inner {
                 }
             }
             LinkEvent::Frame(frame) => {
-                entry.heard = true;
+                let first = !std::mem::replace(&mut entry.heard, true);
                 match entry.purpose.clone() {
-                    Purpose::Direct => self.on_direct_frame(conn, frame),
+                    Purpose::Direct => self.on_direct_frame(conn, frame, first),
                     Purpose::Room(room) => self.on_room_link_frame(&room, conn, &frame),
                 }
             }
