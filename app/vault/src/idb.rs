@@ -5,10 +5,7 @@ use js_sys::Uint8Array;
 use rexie::{Direction, KeyRange, ObjectStore, Rexie, TransactionMode};
 use wasm_bindgen::JsValue;
 
-use crate::{Store, StoreError, Table};
-
-/// The schema version. A change adds one migration file and bumps this.
-pub const SCHEMA_VERSION: u32 = 1;
+use crate::{schema, Store, StoreError, Table};
 
 /// A store in one IndexedDB database.
 pub struct IdbStore {
@@ -28,8 +25,9 @@ fn failure(e: rexie::Error) -> StoreError {
 impl IdbStore {
     /// Opens (creating or upgrading) the database `name`.
     pub async fn open(name: &str) -> Result<Self, StoreError> {
-        let mut builder = Rexie::builder(name).version(SCHEMA_VERSION);
-        for table in Table::ALL {
+        // Rexie upgrades declaratively: it creates whichever listed stores are missing.
+        let mut builder = Rexie::builder(name).version(schema::VERSION);
+        for table in schema::tables() {
             builder = builder.add_object_store(ObjectStore::new(table.name()));
         }
         let db = builder.build().await.map_err(failure)?;

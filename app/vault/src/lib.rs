@@ -16,6 +16,7 @@ pub mod keyring;
 mod memory;
 pub mod profile;
 pub mod readable;
+pub mod schema;
 pub mod store;
 pub mod suite;
 
