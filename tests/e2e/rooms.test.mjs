@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { appServer, localConfig, peerServer, testsDir } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  chooseName, createRoom, join, messages, ONLINE, openStart, sendToRoom, showAllHistory, unlock, waitForBroker, waitForMessages, waitOnline,
+  chooseName, createRoom, fillSetup, join, messages, ONLINE, openStart, sendToRoom, showAllHistory, unlock, waitForBroker, waitForMessages, waitOnline,
 } from './support/app.mjs';
 
 let broker, web, origin, invite;
@@ -38,8 +38,11 @@ test('four browsers join one room by its invite link and reach full mesh', async
   assert.ok(invite.startsWith(web.url), 'the link points at this app');
   assert.equal(await Ann.page.getByRole('img', { name: 'QR code of the invite link' }).count(), 1);
   const started = performance.now();
-  // Ben opens the link on first run: name prompt, then straight into the room.
-  await chooseName(Ben, invite, 'Ben');
+  // Ben opens the link on first run: told where it leads, name prompt, then straight
+  // into the room.
+  await Ben.page.goto(invite);
+  await Ben.page.getByRole('status').filter({ hasText: 'You are invited to the room Friday dinner: join below.' }).waitFor();
+  await fillSetup(Ben.page, 'Ben');
   // Cat and Dan already use PeerChat, and open the link later.
   await Promise.all([join(Cat, web.url, 'Cat'), join(Dan, web.url, 'Dan')]);
   await Promise.all([Cat.page.goto(invite), Dan.page.goto(invite)]);

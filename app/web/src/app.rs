@@ -38,6 +38,7 @@ pub fn App() -> Html {
     let error = use_state(|| None::<String>);
     let locked: Rc<RefCell<Option<Locked>>> = use_mut_ref(|| None);
     let saved_name = use_memo((), |_| identity::saved_name());
+    let invited_to = use_memo((), |_| crate::platform::invite_in_url());
 
     {
         let (gate, locked) = (gate.clone(), locked.clone());
@@ -134,10 +135,12 @@ pub fn App() -> Html {
         }
         Gate::Failed(e) => html! { <p class="banner error" role="alert">{ e.clone() }</p> },
         Gate::Setup => html! {
-            <SetupForm name={(*saved_name).clone()} on_submit={on_setup} {busy} error={(*error).clone()} />
+            <SetupForm name={(*saved_name).clone()} on_submit={on_setup} {busy} error={(*error).clone()}
+                invited_to={(*invited_to).clone()} />
         },
         Gate::Unlock => html! {
-            <UnlockForm name={(*saved_name).clone()} {on_unlock} {on_reset} {busy} error={(*error).clone()} />
+            <UnlockForm name={(*saved_name).clone()} {on_unlock} {on_reset} {busy} error={(*error).clone()}
+                invited_to={(*invited_to).clone()} />
         },
     };
     html! {

@@ -98,6 +98,13 @@ pub fn take_invite_from_url() -> Option<Result<Invite, InviteError>> {
     Some(Invite::parse_fragment(&hash))
 }
 
+/// The room an invite link in the address bar is for, without following it: the screens
+/// before unlocking say where the user is headed.
+pub fn invite_in_url() -> Option<Invite> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    Invite::parse_fragment(&hash).ok()
+}
+
 /// Whether the browser believes it has a network.
 pub fn is_online() -> bool {
     web_sys::window().is_none_or(|w| w.navigator().on_line())

@@ -83,6 +83,14 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
         Callback::from(move |()| cb.emit(room_id.clone()))
     };
 
+    // Short enough for a phone's one-row composer.
+    let placeholder = match to
+        .as_ref()
+        .and_then(|p| online.iter().find(|m| &m.peer == p))
+    {
+        Some(m) => format!("Private to {}", m.name),
+        None => "Message".to_owned(),
+    };
     html! {
         <section class="card room" aria-labelledby="room-title">
             <div class="room-head">
@@ -161,7 +169,7 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
                 </select>
                 <label for="room-message" class="visually-hidden">{ "Message" }</label>
                 <input id="room-message" ref={input} type="text" maxlength="2000" autocomplete="off"
-                    placeholder="Write to the room" oninput={on_input} />
+                    {placeholder} oninput={on_input} />
                 <button type="submit">{ "Send" }</button>
             </form>
             if let Some(e) = error.as_ref() { <p class="error" role="alert">{ e.clone() }</p> }

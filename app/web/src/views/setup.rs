@@ -1,6 +1,7 @@
 //! Before the chat: first run (name and passphrase) and later runs (unlock).
 
 use peerchat_chat::protocol::check_name;
+use peerchat_chat::room::Invite;
 use peerchat_vault::profile::check_new_passphrase;
 use yew::prelude::*;
 
@@ -20,6 +21,9 @@ pub struct SetupFormProps {
     /// What went wrong last time.
     #[prop_or_default]
     pub error: Option<String>,
+    /// The room of the invite link the app was opened with.
+    #[prop_or_default]
+    pub invited_to: Option<Invite>,
 }
 
 /// First run: a display name and a passphrase, typed twice.
@@ -51,6 +55,7 @@ pub fn SetupForm(props: &SetupFormProps) -> Html {
     html! {
         <form class="card setup" {onsubmit}>
             <h2>{ "Welcome to PeerChat" }</h2>
+            { invited(props.invited_to.as_ref(), "join") }
             <p>{ "Chat with friends directly, browser to browser. What should they call you?" }</p>
             <label for="name-input">{ "Your name" }</label>
             <input id="name-input" ref={name} type="text" maxlength="40" autocomplete="nickname"
@@ -65,6 +70,25 @@ pub fn SetupForm(props: &SetupFormProps) -> Html {
             </button>
             if let Some(e) = shown { <p class="error" role="alert">{ e }</p> }
         </form>
+    }
+}
+
+/// "You are invited to …": the room an invite link leads to, said before the user
+/// commits to anything.
+fn invited(invite: Option<&Invite>, then: &str) -> Html {
+    let Some(invite) = invite else {
+        return Html::default();
+    };
+    let what = if invite.is_public() {
+        "the public topic"
+    } else {
+        "the room"
+    };
+    html! {
+        <p class="invited" role="status">
+            { format!("You are invited to {what} ") }<strong>{ invite.name().to_owned() }</strong>
+            { format!(": {then} below.") }
+        </p>
     }
 }
 
@@ -89,6 +113,9 @@ pub struct UnlockFormProps {
     /// What went wrong last time.
     #[prop_or_default]
     pub error: Option<String>,
+    /// The room of the invite link the app was opened with.
+    #[prop_or_default]
+    pub invited_to: Option<Invite>,
 }
 
 /// Later runs: greets the user and asks for the passphrase; or, on request, deletes
@@ -110,6 +137,7 @@ pub fn UnlockForm(props: &UnlockFormProps) -> Html {
     html! {
         <form class="card setup" {onsubmit}>
             <h2>{ greeting }</h2>
+            { invited(props.invited_to.as_ref(), "unlock, then join") }
             <p>{ "Type your passphrase to open your rooms and history." }</p>
             <label for="unlock-input">{ "Passphrase" }</label>
             <input id="unlock-input" ref={pass} type="password" autocomplete="current-password" required=true />
