@@ -160,7 +160,7 @@ test('a deleted room history stays deleted, even with members who still have it'
   assert.deepEqual(await texts(again), ['after the deletion']);
 });
 
-test('a one-to-one conversation is kept too, and Connect reaches the friend again', async () => {
+test('a one-to-one conversation is kept too, pages back, and Connect reaches the friend again', async () => {
   const abe = devices.Abe;
   const abeId = (await abe.page.locator('#my-id').textContent()).trim();
   const cyd = devices.Cyd;
@@ -171,12 +171,22 @@ test('a one-to-one conversation is kept too, and Connect reaches the friend agai
   await abe.page.locator('.conversation .message', { hasText: 'Cyd to Abe, privately' }).waitFor();
   await send(abe, 'Abe to Cyd');
   await cyd.page.locator('.conversation .message', { hasText: 'Abe to Cyd' }).waitFor({ timeout: 30000 });
+  // More than one page (50 lines) in all.
+  const more = Array.from({ length: 55 }, (_, i) => `Abe line ${i + 1}`);
+  for (const t of more) await send(abe, t);
+  await waitForMessages(cyd, 'Abe', 56);
+  const all = ['Cyd to Abe, privately', 'Abe to Cyd', ...more];
 
   const again = await restart('Cyd');
   await unlock(again, 'another passphrase');
   await again.page.getByRole('button', { name: /^Abe/ }).click();
   await again.page.getByText('Not connected. Press Connect to reach Abe.').waitFor();
-  assert.deepEqual(await texts(again), ['Cyd to Abe, privately', 'Abe to Cyd']);
+  await again.page.locator('.conversation .message', { hasText: 'Abe line 55' }).waitFor();
+  assert.deepEqual(await texts(again), all.slice(-50), 'the newest 50 lines come back');
+  await again.page.getByRole('button', { name: 'Show older messages' }).click();
+  await again.page.locator('.conversation .message', { hasText: 'Cyd to Abe, privately' }).waitFor();
+  assert.deepEqual(await texts(again), all, 'the older page goes on top, in order');
+  assert.equal(await again.page.getByRole('button', { name: 'Show older messages' }).count(), 0);
   await again.page.getByRole('button', { name: 'Connect to Abe' }).click();
   await waitConnected(again, 'Abe');
   await send(again, 'back again');

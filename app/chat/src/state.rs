@@ -54,6 +54,8 @@ pub enum Author {
 /// One message as shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
+    /// The message's id (keeps a line's place on screen when older ones are added).
+    pub id: String,
     /// Who wrote it.
     pub author: Author,
     /// The author's display name when it arrived.
@@ -79,6 +81,8 @@ pub struct Conversation {
     pub dropped: u64,
     /// Messages that arrived while another screen was shown.
     pub unread: usize,
+    /// Where older stored lines continue, when there may be more to page in.
+    pub older: Option<String>,
 }
 
 impl Conversation {
@@ -171,7 +175,8 @@ pub enum Action {
     Visible(bool),
     /// The user opened a conversation.
     Select(PeerId),
-    /// A conversation kept from an earlier visit, with its stored lines (oldest first).
+    /// Stored lines of a conversation (oldest first), all older than those shown: the
+    /// newest page of one kept from an earlier visit, or an older page asked for.
     ConversationRestored {
         /// The other side.
         peer: PeerId,
@@ -179,6 +184,8 @@ pub enum Action {
         name: Option<String>,
         /// Stored lines.
         lines: Vec<Line>,
+        /// Where older lines continue, if there may be more.
+        older: Option<String>,
     },
     /// We are in a room now (created, joined by link, or restored at start).
     RoomJoined {
@@ -294,6 +301,7 @@ impl ChatState {
                     lines: Vec::new(),
                     dropped: 0,
                     unread: 0,
+                    older: None,
                 });
                 self.conversations.len() - 1
             }
@@ -420,8 +428,14 @@ impl ChatState {
                 }
             }
             Action::Dropped(peer) => self.conversation_mut(&peer).dropped += 1,
-            Action::ConversationRestored { peer, name, lines } => {
+            Action::ConversationRestored {
+                peer,
+                name,
+                lines,
+                older,
+            } => {
                 let c = self.conversation_mut(&peer);
+                c.older = older;
                 if c.name.is_none() {
                     c.name = name;
                 }
@@ -429,6 +443,13 @@ impl ChatState {
                     // Nobody is dialling: it is a conversation from before.
                     c.status = ChannelStatus::NotConnected;
                 }
+                // A line may already show: it arrived while its page was being read.
+                let shown: std::collections::HashSet<&str> =
+                    c.lines.iter().map(|l| l.id.as_str()).collect();
+                let lines: Vec<Line> = lines
+                    .into_iter()
+                    .filter(|l| !shown.contains(l.id.as_str()))
+                    .collect();
                 c.lines.splice(0..0, lines);
                 // Like a restored room: shown when nothing else is.
                 self.active.get_or_insert(Screen::Conversation(peer));
@@ -437,6 +458,7 @@ impl ChatState {
             Action::Sent { peer, message } => {
                 let name = self.my_name.clone().unwrap_or_default();
                 self.conversation_mut(&peer).lines.push(Line {
+                    id: message.id,
                     author: Author::Me,
                     name,
                     text: message.text,
@@ -457,6 +479,7 @@ impl ChatState {
                 }
                 let name = c.display_name().to_owned();
                 c.lines.push(Line {
+                    id: message.id,
                     author: Author::Peer,
                     name,
                     text: message.text,
@@ -753,29 +776,51 @@ mod restored_conversations {
         let mut s = ChatState::default();
         let peer = PeerId::parse("bob").unwrap();
         let line = |text: &str, author| Line {
+            id: text.into(),
             author,
             name: "x".into(),
             text: text.into(),
             ts: 1,
         };
+        let restored = |lines, older: Option<&str>| Action::ConversationRestored {
+            peer: peer.clone(),
+            name: None,
+            lines,
+            older: older.map(str::to_owned),
+        };
         s.reduce(Action::ConversationRestored {
             peer: peer.clone(),
             name: Some("Bob".into()),
             lines: vec![line("old", Author::Peer), line("mine", Author::Me)],
+            older: Some("cursor".into()),
         });
         let c = s.conversation(&peer).unwrap();
         assert_eq!(c.status, ChannelStatus::NotConnected);
         assert_eq!(c.display_name(), "Bob");
-        assert_eq!(c.lines.len(), 2);
+        assert_eq!((c.lines.len(), c.older.as_deref()), (2, Some("cursor")));
         assert_eq!(
             s.active,
             Some(Screen::Conversation(peer.clone())),
             "shown when nothing else is"
         );
+
+        s.reduce(restored(vec![line("older", Author::Me)], None));
+        s.reduce(restored(vec![line("mine", Author::Me)], None));
+        let c = s.conversation(&peer).unwrap();
+        let texts: Vec<&str> = c.lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["older", "old", "mine"],
+            "an older page goes on top; a line shown already is not shown twice"
+        );
+        assert_eq!((c.older.as_deref(), c.display_name()), (None, "Bob"));
+        assert_eq!(c.status, ChannelStatus::NotConnected);
+
         s.reduce(Action::ConversationRestored {
             peer: PeerId::parse("cy").unwrap(),
             name: None,
             lines: Vec::new(),
+            older: None,
         });
         assert_eq!(
             s.active,

@@ -261,7 +261,8 @@ pub fn Home(props: &HomeProps) -> Html {
                 {on_select}
             />
             if let Some(c) = s.active_conversation() {
-                <ConversationView conversation={c.clone()} {on_send} on_connect={on_connect.clone()} />
+                <ConversationView conversation={c.clone()} {on_send} on_connect={on_connect.clone()}
+                    on_older={storage.on_conversation_older.clone()} />
             }
             if let Some(r) = s.active_room() {
                 <RoomScreen room={r.clone()} on_send={on_room_send} {on_leave}

@@ -1,11 +1,12 @@
 //! What the user does with stored history: page back, export, import, delete.
 
 use peerchat_chat::state::Action;
+use peerchat_peerjs::PeerId;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::home::AppState;
-use crate::net::{Node, PAGE};
+use crate::net::{history_name, stored_line, Node, PAGE};
 use crate::storage::{self, from_stored, sentence, VaultHandle};
 use crate::transfer::{self, Format};
 
@@ -30,6 +31,8 @@ pub struct StorageActions {
     pub on_erase: Callback<()>,
     /// Per room.
     pub room_history: RoomHistoryActions,
+    /// Loads the page before the oldest line shown of the conversation with a peer.
+    pub on_conversation_older: Callback<PeerId>,
 }
 
 /// The storage actions of the unlocked app.
@@ -62,6 +65,35 @@ pub fn use_storage_actions(
                         messages: page.messages.into_iter().filter_map(from_stored).collect(),
                         older: page.older,
                         skipped: page.skipped,
+                    },
+                    Err(e) => Action::StorageFailed(sentence(&e)),
+                };
+                dispatcher.dispatch(action);
+            });
+        })
+    };
+    let on_conversation_older = {
+        let (state, vault, dispatcher) = (state.clone(), vault.0.clone(), state.dispatcher());
+        Callback::from(move |peer: PeerId| {
+            let (Some(cursor), Some(me)) = (
+                state.0.conversation(&peer).and_then(|c| c.older.clone()),
+                state.0.my_id.as_ref().map(|id| id.to_string()),
+            ) else {
+                return;
+            };
+            let (vault, dispatcher) = (vault.clone(), dispatcher.clone());
+            spawn_local(async move {
+                let history = vault.history();
+                let action = match history.older(&history_name(&peer), &cursor, PAGE).await {
+                    Ok(page) => Action::ConversationRestored {
+                        peer,
+                        name: None,
+                        lines: page
+                            .messages
+                            .into_iter()
+                            .map(|m| stored_line(m, &me))
+                            .collect(),
+                        older: page.older,
                     },
                     Err(e) => Action::StorageFailed(sentence(&e)),
                 };
@@ -154,5 +186,6 @@ pub fn use_storage_actions(
             on_export,
             on_delete,
         },
+        on_conversation_older,
     }
 }

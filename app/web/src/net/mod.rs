@@ -12,3 +12,4 @@ mod socket;
 
 pub use node::Node;
 pub use persist::PAGE;
+pub(crate) use persist_direct::{history_name, stored_line};

@@ -10,16 +10,30 @@ use peerchat_peerjs::PeerId;
 use peerchat_vault::{StoredMessage, Table};
 
 use super::node::Inner;
+use super::PAGE;
 use crate::storage::{sentence, Vault};
 
-/// Lines shown of a conversation kept from before.
-const RESTORED_LINES: usize = 200;
 /// The Meta record listing conversations.
 const LIST: &str = "conversations";
 
 /// The history name of the conversation with `peer` (hashed before it is stored).
-fn history_name(peer: &PeerId) -> String {
+pub(crate) fn history_name(peer: &PeerId) -> String {
     format!("direct/{peer}")
+}
+
+/// A stored message of a conversation as a line on screen; `me` is our own peer id.
+pub(crate) fn stored_line(m: StoredMessage, me: &str) -> Line {
+    Line {
+        author: if m.author == me {
+            Author::Me
+        } else {
+            Author::Peer
+        },
+        id: m.id,
+        name: m.name,
+        text: m.text,
+        ts: m.ts,
+    }
 }
 
 impl Inner {
@@ -80,28 +94,19 @@ pub(super) async fn restore_conversations(weak: &Weak<RefCell<Inner>>, vault: &V
         n.borrow_mut().peers.extend(list.iter().cloned());
     }
     for (peer, name) in list {
-        let page = match vault
-            .history()
-            .newest(&history_name(&peer), RESTORED_LINES)
-            .await
-        {
+        let page = match vault.history().newest(&history_name(&peer), PAGE).await {
             Ok(page) => page,
             Err(e) => return dispatch.emit(Action::StorageFailed(sentence(&e))),
         };
-        let lines = page
-            .messages
-            .into_iter()
-            .map(|m| Line {
-                author: if m.author == me {
-                    Author::Me
-                } else {
-                    Author::Peer
-                },
-                name: m.name,
-                text: m.text,
-                ts: m.ts,
-            })
-            .collect();
-        dispatch.emit(Action::ConversationRestored { peer, name, lines });
+        dispatch.emit(Action::ConversationRestored {
+            peer,
+            name,
+            lines: page
+                .messages
+                .into_iter()
+                .map(|m| stored_line(m, &me))
+                .collect(),
+            older: page.older,
+        });
     }
 }

@@ -16,6 +16,8 @@ pub struct ConversationViewProps {
     pub on_send: Callback<(PeerId, String), Result<(), String>>,
     /// Connects (again) to the peer.
     pub on_connect: Callback<PeerId>,
+    /// Shows the page of stored lines before the oldest shown.
+    pub on_older: Callback<PeerId>,
 }
 
 /// Messages and the composer.
@@ -23,7 +25,8 @@ pub struct ConversationViewProps {
 pub fn ConversationView(props: &ConversationViewProps) -> Html {
     let c = &props.conversation;
     let input = use_node_ref();
-    let list = use_scroll_to_end(c.lines.len());
+    // Follows the newest line; older pages coming in above do not move the view.
+    let list = use_scroll_to_end(c.lines.last().map(|l| l.id.clone()));
     let error = use_state(|| None::<String>);
     let onsubmit = {
         let (input, error, cb, peer) = (
@@ -56,6 +59,10 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
         let (cb, peer) = (props.on_connect.clone(), c.peer.clone());
         Callback::from(move |_| cb.emit(peer.clone()))
     };
+    let on_older = {
+        let (cb, peer) = (props.on_older.clone(), c.peer.clone());
+        Callback::from(move |_| cb.emit(peer.clone()))
+    };
     html! {
         <section class="card conversation" aria-labelledby="conversation-title">
             <h2 id="conversation-title">{ format!("Chat with {name}") }</h2>
@@ -66,8 +73,13 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                 }
             </p>
             <ol class="messages" aria-label="Messages" ref={list}>
+                if c.older.is_some() {
+                    <li key="older" class="older">
+                        <button type="button" class="secondary" onclick={on_older}>{ "Show older messages" }</button>
+                    </li>
+                }
                 { for c.lines.iter().map(|l| html! {
-                    <li class={classes!("message", (l.author == Author::Me).then_some("mine"))}>
+                    <li key={l.id.clone()} class={classes!("message", (l.author == Author::Me).then_some("mine"))}>
                         <span class="from">{ l.name.clone() }</span>
                         <time class="at">{ local_hh_mm(l.ts) }</time>
                         <p class="text">{ l.text.clone() }</p>
