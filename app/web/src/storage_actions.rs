@@ -6,7 +6,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::home::AppState;
-use crate::net::{history_name, stored_line, Node, PAGE};
+use crate::net::{conversation_page, history_name, Node, PAGE};
 use crate::storage::{self, from_stored, sentence, VaultHandle};
 use crate::transfer::{self, Format};
 
@@ -85,16 +85,7 @@ pub fn use_storage_actions(
             spawn_local(async move {
                 let history = vault.history();
                 let action = match history.older(&history_name(&peer), &cursor, PAGE).await {
-                    Ok(page) => Action::ConversationRestored {
-                        peer,
-                        name: None,
-                        lines: page
-                            .messages
-                            .into_iter()
-                            .map(|m| stored_line(m, &me))
-                            .collect(),
-                        older: page.older,
-                    },
+                    Ok(page) => conversation_page(peer, None, page, &me),
                     Err(e) => Action::StorageFailed(sentence(&e)),
                 };
                 dispatcher.dispatch(action);

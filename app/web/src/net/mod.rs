@@ -12,4 +12,4 @@ mod socket;
 
 pub use node::Node;
 pub use persist::PAGE;
-pub(crate) use persist_direct::{history_name, stored_line};
+pub(crate) use persist_direct::{conversation_page, history_name};

@@ -7,7 +7,7 @@ use std::rc::Weak;
 use peerchat_chat::protocol::TextMessage;
 use peerchat_chat::state::{Action, Author, Line};
 use peerchat_peerjs::PeerId;
-use peerchat_vault::{StoredMessage, Table};
+use peerchat_vault::{Page, StoredMessage, Table};
 
 use super::node::Inner;
 use super::PAGE;
@@ -21,9 +21,14 @@ pub(crate) fn history_name(peer: &PeerId) -> String {
     format!("direct/{peer}")
 }
 
-/// A stored message of a conversation as a line on screen; `me` is our own peer id.
-pub(crate) fn stored_line(m: StoredMessage, me: &str) -> Line {
-    Line {
+/// A page of a conversation's stored messages, for the screen; `me` is our own peer id.
+pub(crate) fn conversation_page(
+    peer: PeerId,
+    name: Option<String>,
+    page: Page,
+    me: &str,
+) -> Action {
+    let line = |m: StoredMessage| Line {
         author: if m.author == me {
             Author::Me
         } else {
@@ -33,6 +38,12 @@ pub(crate) fn stored_line(m: StoredMessage, me: &str) -> Line {
         name: m.name,
         text: m.text,
         ts: m.ts,
+    };
+    Action::ConversationRestored {
+        peer,
+        name,
+        lines: page.messages.into_iter().map(line).collect(),
+        older: page.older,
     }
 }
 
@@ -98,15 +109,6 @@ pub(super) async fn restore_conversations(weak: &Weak<RefCell<Inner>>, vault: &V
             Ok(page) => page,
             Err(e) => return dispatch.emit(Action::StorageFailed(sentence(&e))),
         };
-        dispatch.emit(Action::ConversationRestored {
-            peer,
-            name,
-            lines: page
-                .messages
-                .into_iter()
-                .map(|m| stored_line(m, &me))
-                .collect(),
-            older: page.older,
-        });
+        dispatch.emit(conversation_page(peer, name, page, &me));
     }
 }
