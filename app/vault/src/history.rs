@@ -1,5 +1,6 @@
 //! A room's history at rest: each message sealed on its own, keyed so that keys sort by
-//! time yet tell nothing (room and author appear only as keyed hashes). Pages load from
+//! time (room, author and message appear only as keyed hashes; the time and the author's
+//! sequence number are what a key does show). Pages load from
 //! the newest back, so a long history never loads at once.
 
 use serde::{Deserialize, Serialize};
