@@ -57,11 +57,15 @@ self.addEventListener('message', (event) => {
   if (event.data === 'skip-waiting') self.skipWaiting();
 });
 
-// Tapping a notification opens the app on the room it is about.
+// Tapping a notification opens the app on the room it is about: an open app is told;
+// a closed one starts with the room in its address (the fragment, never sent anywhere).
 self.openRoom = async (room) => {
   const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
-  const client = windows[0] ?? (await self.clients.openWindow('./'));
-  if (!client) return;
+  if (windows.length === 0) {
+    await self.clients.openWindow(room ? `./#open=${encodeURIComponent(room)}` : './');
+    return;
+  }
+  const [client] = windows;
   await client.focus?.().catch(() => {});
   if (room) client.postMessage({ openRoom: room });
 };

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { appServer, localConfig, peerServer, testsDir } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  chooseName, createRoom, join, lowContrast, openStart, sendToRoom, waitOnline,
+  chooseName, createRoom, join, lowContrast, openStart, sendToRoom, unlock, waitOnline,
 } from './support/app.mjs';
 
 let broker, web, ann, bob;
@@ -143,4 +143,44 @@ test('screenshots of the main screens at phone size (light and dark) and desktop
   await tab.screenshot({ path: path.join(dir, 'unlock-phone-dark.png') });
   assert.deepEqual(await lowContrast(tab), [], 'unlock screen, dark');
   await tab.close();
+});
+
+test('a tap that starts the app, or comes while it is locked, opens its room once unlocked', async () => {
+  // A second room Bob is in, and its id, from a notification about it.
+  const second = await createRoom(ann, 'Second club');
+  await bob.page.goto(second);
+  await bob.page.getByRole('heading', { name: 'Second club', exact: true }).waitFor();
+  await waitOnline(bob, 2);
+  await setHidden(bob, true);
+  await sendToRoom(ann, 'in the second club');
+  await bob.page.waitForFunction(() => window.notes.some((n) => n.body === 'in the second club'), null, { timeout: 10000 });
+  const notes = await bob.page.evaluate(() => window.notes);
+  const ids = {
+    'Phone club': notes.find((n) => n.title === 'Ann in Phone club').room,
+    'Second club': notes.find((n) => n.body === 'in the second club').room,
+  };
+  const shown = () => bob.page.locator('#room-title').textContent({ timeout: 15000 });
+
+  // With no tap, unlocking shows one room; the tap asks for another.
+  await bob.page.reload();
+  await unlock(bob);
+  const target = (await shown()) === 'Second club' ? 'Phone club' : 'Second club';
+
+  // While locked: the tap waits for the passphrase.
+  await bob.page.reload();
+  await bob.page.getByRole('button', { name: 'Unlock' }).waitFor();
+  const [worker] = bob.context.serviceWorkers();
+  await worker.evaluate((room) => self.openRoom(room), ids[target]);
+  await unlock(bob);
+  await bob.page.getByRole('heading', { name: target, exact: true }).waitFor();
+
+  // App closed: the worker opens it with the room in the address (what openWindow gets;
+  // headless Chromium lets a worker open windows only from a real notification click).
+  await bob.page.close();
+  bob.page = await bob.context.newPage();
+  await bob.page.goto(`${web.url}#open=${encodeURIComponent(ids[target])}`);
+  await unlock(bob);
+  await bob.page.getByRole('heading', { name: target, exact: true }).waitFor();
+  assert.equal(new URL(bob.page.url()).hash, '', 'the address is clean again');
+  assert.equal(await bob.page.getByText('This invite link cannot be used').count(), 0);
 });

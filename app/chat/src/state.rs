@@ -121,6 +121,9 @@ pub struct ChatState {
     /// The page is on screen (not a background tab or app): messages on the open
     /// screen count as read only then.
     pub visible: bool,
+    /// A room the user asked to open (by tapping a notification) before it was loaded:
+    /// it goes on screen when it is.
+    pub wanted_room: Option<String>,
 }
 
 impl Default for ChatState {
@@ -134,6 +137,7 @@ impl Default for ChatState {
             active: None,
             storage_error: None,
             visible: true,
+            wanted_room: None,
         }
     }
 }
@@ -338,7 +342,10 @@ impl ChatState {
                 if self.room(&id).is_none() {
                     self.rooms.push(room);
                 }
-                if focus || self.active.is_none() {
+                if self.wanted_room.as_ref() == Some(&id) {
+                    self.wanted_room = None;
+                    self.reduce(Action::SelectRoom(id));
+                } else if focus || self.active.is_none() {
                     self.active = Some(Screen::Room(id));
                 }
             }
@@ -406,12 +413,13 @@ impl ChatState {
                     self.active = None;
                 }
             }
-            Action::SelectRoom(room_id) => {
-                if let Some(r) = self.room_mut(&room_id) {
+            Action::SelectRoom(room_id) => match self.room_mut(&room_id) {
+                Some(r) => {
                     r.unread = 0;
                     self.active = Some(Screen::Room(room_id));
                 }
-            }
+                None => self.wanted_room = Some(room_id),
+            },
             Action::PeerUnavailable(peer) => {
                 let c = self.conversation_mut(&peer);
                 // EXPIRE can trail a connection that already opened (a late candidate sat
@@ -931,5 +939,43 @@ mod unread {
         s.reduce(Action::SelectRoom("b".into()));
         s.reduce(Action::Select(peer));
         assert_eq!(s.total_unread(), 0);
+    }
+}
+
+#[cfg(test)]
+mod wanted_room {
+    use super::*;
+
+    #[test]
+    fn a_room_asked_for_before_it_is_loaded_shows_once_it_is() {
+        let mut s = ChatState::default();
+        s.reduce(Action::SelectRoom("b".into()));
+        assert_eq!(s.active, None, "nothing to show yet");
+        s.reduce(Action::RoomJoined {
+            room: test_room("a"),
+            focus: false,
+        });
+        assert_eq!(s.active, Some(Screen::Room("a".into())));
+        let mut b = test_room("b");
+        b.unread = 3;
+        s.reduce(Action::RoomJoined {
+            room: b,
+            focus: false,
+        });
+        assert_eq!(
+            s.active,
+            Some(Screen::Room("b".into())),
+            "the one asked for"
+        );
+        assert_eq!(s.room("b").unwrap().unread, 0, "and it counts as read");
+        s.reduce(Action::RoomJoined {
+            room: test_room("c"),
+            focus: false,
+        });
+        assert_eq!(
+            s.active,
+            Some(Screen::Room("b".into())),
+            "asked for once, not again"
+        );
     }
 }

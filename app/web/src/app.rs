@@ -40,6 +40,8 @@ pub fn App() -> Html {
     let saved_name = use_memo((), |_| identity::saved_name());
     let invited_to = use_memo((), |_| crate::platform::invite_in_url());
 
+    // Before the first render reads the address: a notification tap may be in it.
+    use_memo((), |_| crate::notify::listen_for_taps());
     {
         let (gate, locked) = (gate.clone(), locked.clone());
         use_effect_with((), move |_| {

@@ -1,6 +1,8 @@
 //! System notifications for messages that arrive while the app is in the background,
 //! shown through the service worker (as phones require), after the user allowed them.
 
+use std::cell::RefCell;
+
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -63,11 +65,48 @@ pub async fn show(title: &str, body: &str, room_id: &str) {
     }
 }
 
-/// Calls `open_room` with a room id when the user taps a notification about it.
-pub fn on_open_room(open_room: impl Fn(String) + 'static) {
+/// Where a tapped notification's room goes: the open app, or (while it is still locked)
+/// a note for when it is.
+enum Taps {
+    Pending(Option<String>),
+    Handler(Box<dyn Fn(String)>),
+}
+
+thread_local! {
+    static TAPS: RefCell<Taps> = const { RefCell::new(Taps::Pending(None)) };
+}
+
+fn tapped(room: String) {
+    TAPS.with(|t| match &mut *t.borrow_mut() {
+        Taps::Handler(open_room) => open_room(room),
+        Taps::Pending(pending) => *pending = Some(room),
+    });
+}
+
+/// Starts listening for taps on notifications, before the app is unlocked: a tap that
+/// opened the app (the worker put the room in the address, `#open=<room id>`) or that
+/// came while it was locked is kept for [`on_open_room`].
+pub fn listen_for_taps() {
     let Some(window) = web_sys::window() else {
         return;
     };
+    if let Some(room) = window
+        .location()
+        .hash()
+        .ok()
+        .and_then(|h| h.strip_prefix("#open=").map(str::to_owned))
+    {
+        if let Some(room) = js_sys::decode_uri_component(&room)
+            .ok()
+            .and_then(|r| r.as_string())
+        {
+            tapped(room);
+        }
+        if let Ok(history) = window.history() {
+            let path = window.location().pathname().unwrap_or_default();
+            let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&path));
+        }
+    }
     if !js_sys::Reflect::has(&window.navigator(), &"serviceWorker".into()).unwrap_or(false) {
         return;
     }
@@ -77,7 +116,7 @@ pub fn on_open_room(open_room: impl Fn(String) + 'static) {
                 .ok()
                 .and_then(|r| r.as_string());
             if let Some(room) = room {
-                open_room(room);
+                tapped(room);
             }
         });
     window
@@ -85,4 +124,16 @@ pub fn on_open_room(open_room: impl Fn(String) + 'static) {
         .service_worker()
         .set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
+}
+
+/// Calls `open_room` with a room id when the user taps a notification about it, starting
+/// with a tap kept from before the app was unlocked.
+pub fn on_open_room(open_room: impl Fn(String) + 'static) {
+    let pending = TAPS.with(|t| match t.replace(Taps::Handler(Box::new(open_room))) {
+        Taps::Pending(room) => room,
+        Taps::Handler(_) => None,
+    });
+    if let Some(room) = pending {
+        tapped(room);
+    }
 }
