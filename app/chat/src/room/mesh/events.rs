@@ -1,0 +1,109 @@
+//! What a [`Room`](super::Room) asks of the glue and tells the UI.
+
+use peerchat_peerjs::data::ChannelFrame;
+use peerchat_peerjs::{ConnectionId, PeerId};
+
+/// What the glue must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoomOutput {
+    /// Send this frame on a link.
+    Send {
+        /// The link.
+        link: ConnectionId,
+        /// The frame.
+        frame: ChannelFrame,
+    },
+    /// Open a data connection to this peer id (a member, or the rendezvous id).
+    Connect {
+        /// Whom to dial.
+        peer: PeerId,
+    },
+    /// Close this link.
+    Close {
+        /// The link.
+        link: ConnectionId,
+    },
+    /// Nobody answers at the rendezvous id: register it with the broker and report back
+    /// with [`Room::set_rendezvous_held`].
+    ClaimRendezvous,
+}
+
+/// A message as shown in the room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomMessage {
+    /// Its random id, unique in the room.
+    pub id: String,
+    /// The author's sequence number (0 for whispers, which are not numbered).
+    pub seq: u64,
+    /// Who wrote it.
+    pub author: PeerId,
+    /// Their name when it arrived.
+    pub name: String,
+    /// The text.
+    pub text: String,
+    /// ms since the Unix epoch.
+    pub ts: u64,
+    /// For whisper messages: the one member it was for.
+    pub whisper_to: Option<PeerId>,
+}
+
+/// What the UI should know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoomEvent {
+    /// A member is connected (joined, or came back).
+    MemberOnline {
+        /// The member.
+        peer: PeerId,
+        /// Their name.
+        name: String,
+    },
+    /// A member is no longer connected.
+    MemberOffline {
+        /// The member.
+        peer: PeerId,
+    },
+    /// A message arrived.
+    Message(RoomMessage),
+    /// A member is typing.
+    Typing {
+        /// The member.
+        peer: PeerId,
+    },
+    /// A member stopped typing (nothing from them for a while; a message from them ends
+    /// their typing too, without this event).
+    TypingStopped {
+        /// The member.
+        peer: PeerId,
+    },
+    /// One of our messages reached every member who was online when it was sent.
+    Delivered {
+        /// The message's id.
+        id: String,
+    },
+}
+
+/// A remembered member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// Their display name.
+    pub name: String,
+    /// Whether we have a working link to them now.
+    pub online: bool,
+}
+
+/// Why a frame was dropped (counted, never acted upon).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DropReason {
+    /// Not a sealed frame, or not our schema inside.
+    Malformed,
+    /// Does not open with the room key.
+    Forged,
+    /// Claims an author other than the peer that sent it.
+    Impersonation,
+    /// A message already seen.
+    Replay,
+    /// Content out of bounds.
+    OutOfBounds,
+    /// Before the sender proved membership.
+    NotAdmitted,
+}

@@ -1,0 +1,326 @@
+//! Connections to members: dialling, admission by a sealed hello, keepalives and
+//! silence, duplicate links, re-dials, and the rendezvous id.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use peerchat_peerjs::{ConnectionId, PeerId};
+
+use super::{DropReason, Member, Room, RoomEvent, RoomOutput};
+use crate::protocol::check_name;
+use crate::room::frames::RoomFrame;
+
+/// How long after a link opens its keepalive repeats our hello instead of a ping.
+const HELLO_REPEAT_WINDOW: Duration = Duration::from_secs(3);
+
+/// A data connection to a member (or to whoever holds the rendezvous id).
+#[derive(Debug)]
+pub(super) struct Link {
+    pub(super) peer: PeerId,
+    pub(super) admitted: bool,
+    pub(super) opened: Duration,
+    pub(super) last_heard: Duration,
+    pub(super) last_sent: Duration,
+}
+
+/// When to dial an offline member again, and the delay that led there (it doubles).
+#[derive(Debug)]
+pub(super) struct Redial {
+    pub(super) at: Duration,
+    pub(super) delay: Duration,
+}
+
+impl Room {
+    /// Starts a room we just created: nobody can be at the rendezvous id yet, so claim it.
+    pub fn create(&mut self, now: Duration) {
+        self.outputs.push_back(RoomOutput::ClaimRendezvous);
+        self.next_rendezvous_check = Some(now + self.timings.rendezvous_check);
+    }
+
+    /// Whether we hold the rendezvous id now (after a claim, or after losing it).
+    pub fn set_rendezvous_held(&mut self, held: bool, now: Duration) {
+        self.holding_rendezvous = held;
+        if !held {
+            self.next_rendezvous_check = Some(now + self.timings.rendezvous_check);
+        }
+    }
+
+    /// Whether we hold the rendezvous id.
+    pub fn holds_rendezvous(&self) -> bool {
+        self.holding_rendezvous
+    }
+
+    /// Joins: dial the rendezvous id and every remembered member.
+    pub fn join(&mut self, remembered: &[(PeerId, String)], now: Duration) {
+        for (peer, name) in remembered {
+            if peer != &self.me {
+                self.members.entry(peer.clone()).or_insert(Member {
+                    name: name.clone(),
+                    online: false,
+                });
+            }
+        }
+        let rendezvous = self.keys.rendezvous.clone();
+        self.dial(rendezvous, now);
+        let offline: Vec<PeerId> = self.members.keys().cloned().collect();
+        for peer in offline {
+            self.dial(peer, now);
+        }
+        self.next_rendezvous_check = Some(now + self.timings.rendezvous_check);
+    }
+
+    /// A data connection for this room opened. `remote` is the broker id on the other end:
+    /// a member's id, or the rendezvous id when we dialled it.
+    pub fn handle_link_open(&mut self, link: ConnectionId, remote: PeerId, now: Duration) {
+        self.dialing.remove(&remote);
+        self.links.insert(
+            link.clone(),
+            Link {
+                peer: remote,
+                admitted: false,
+                opened: now,
+                last_heard: now,
+                last_sent: now,
+            },
+        );
+        self.send_hello(&link, now);
+    }
+
+    pub(super) fn send_hello(&mut self, link: &ConnectionId, now: Duration) {
+        let members = self
+            .members
+            .iter()
+            .map(|(id, m)| (id.clone(), m.name.clone()))
+            .collect();
+        let hello = RoomFrame::Hello {
+            id: self.me.clone(),
+            name: self.my_name.clone(),
+            members,
+            have: self.log.have(),
+        };
+        self.send(link, &hello, now);
+    }
+
+    /// Dialling `peer` failed (not online, or the connection never opened).
+    pub fn handle_dial_failed(&mut self, peer: &PeerId, now: Duration) {
+        self.dialing.remove(peer);
+        if peer != &self.keys.rendezvous {
+            self.schedule_redial(peer.clone(), now);
+        } else if !self.holding_rendezvous {
+            self.outputs.push_back(RoomOutput::ClaimRendezvous);
+        }
+    }
+
+    /// A link closed.
+    pub fn handle_link_closed(&mut self, link: &ConnectionId, now: Duration) {
+        if let Some(l) = self.links.remove(link) {
+            self.after_link_gone(l, now);
+        }
+    }
+
+    pub(super) fn on_hello(
+        &mut self,
+        link: &ConnectionId,
+        sender: PeerId,
+        id: PeerId,
+        name: String,
+        members: Vec<(PeerId, String)>,
+        now: Duration,
+    ) {
+        // The broker vouches for who is on the other end; a hello may only rename the
+        // other end when we dialled the rendezvous id and reached whoever holds it.
+        if id != sender && sender != self.keys.rendezvous || id == self.me {
+            self.drop_frame(DropReason::Impersonation);
+            self.close(link, now);
+            return;
+        }
+        let Ok(name) = check_name(&name) else {
+            self.drop_frame(DropReason::OutOfBounds);
+            self.close(link, now);
+            return;
+        };
+        if let Some(l) = self.links.get_mut(link) {
+            l.peer = id.clone();
+            l.admitted = true;
+        }
+        self.dialing.remove(&id);
+        self.redials.remove(&id);
+        let member = self.members.entry(id.clone()).or_insert(Member {
+            name: name.clone(),
+            online: false,
+        });
+        member.name = name.clone();
+        if !member.online {
+            member.online = true;
+            self.events.push_back(RoomEvent::MemberOnline {
+                peer: id.clone(),
+                name,
+            });
+        }
+        for (peer, peer_name) in members.into_iter().take(256) {
+            if peer == self.me || check_name(&peer_name).is_err() {
+                continue;
+            }
+            self.members.entry(peer.clone()).or_insert(Member {
+                name: peer_name,
+                online: false,
+            });
+            if !self.has_link(&peer) {
+                self.dial(peer, now);
+            }
+        }
+        self.close_duplicates(&id, now);
+    }
+
+    /// Two links to one member (both dialled at once, or a rendezvous call that reached a
+    /// member we already had): both ends keep the link with the smaller id, as link ids
+    /// are the same on both ends, and close the others.
+    pub(super) fn close_duplicates(&mut self, peer: &PeerId, now: Duration) {
+        let mut ids: Vec<ConnectionId> = self
+            .links
+            .iter()
+            .filter(|(_, l)| l.admitted && &l.peer == peer)
+            .map(|(id, _)| id.clone())
+            .collect();
+        ids.sort();
+        for extra in ids.into_iter().skip(1) {
+            self.close(&extra, now);
+        }
+    }
+
+    pub(super) fn close(&mut self, link: &ConnectionId, now: Duration) {
+        if let Some(l) = self.links.remove(link) {
+            self.outputs
+                .push_back(RoomOutput::Close { link: link.clone() });
+            self.after_link_gone(l, now);
+        }
+    }
+
+    pub(super) fn after_link_gone(&mut self, l: Link, now: Duration) {
+        if !l.admitted || self.has_link(&l.peer) {
+            return;
+        }
+        if let Some(m) = self.members.get_mut(&l.peer) {
+            if m.online {
+                m.online = false;
+                self.events.push_back(RoomEvent::MemberOffline {
+                    peer: l.peer.clone(),
+                });
+            }
+        }
+        self.stop_awaiting(&l.peer);
+        self.schedule_redial(l.peer, now);
+    }
+
+    /// Both ends of a broken link would dial each other at once; only the member with the
+    /// smaller id re-dials, the other waits to be called.
+    pub(super) fn schedule_redial(&mut self, peer: PeerId, now: Duration) {
+        if self.me > peer {
+            return;
+        }
+        let delay = self
+            .redials
+            .get(&peer)
+            .map_or(self.timings.redial_initial, |r| {
+                (r.delay * 2).min(self.timings.redial_max)
+            });
+        self.redials.insert(
+            peer,
+            Redial {
+                at: now + delay,
+                delay,
+            },
+        );
+    }
+
+    pub(super) fn dial(&mut self, peer: PeerId, now: Duration) {
+        if peer == self.me || self.dialing.contains_key(&peer) {
+            return;
+        }
+        if peer == self.keys.rendezvous && self.holding_rendezvous {
+            return;
+        }
+        self.dialing.insert(peer.clone(), now);
+        self.outputs.push_back(RoomOutput::Connect { peer });
+    }
+
+    pub(super) fn has_link(&self, peer: &PeerId) -> bool {
+        self.links.values().any(|l| l.admitted && &l.peer == peer)
+    }
+
+    pub(super) fn one_link_per_member(&self) -> Vec<ConnectionId> {
+        let mut seen = HashSet::new();
+        let mut links: Vec<(&ConnectionId, &Link)> =
+            self.links.iter().filter(|(_, l)| l.admitted).collect();
+        links.sort_by(|a, b| a.0.cmp(b.0));
+        links
+            .into_iter()
+            .filter(|(_, l)| seen.insert(l.peer.clone()))
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    /// Silent links close, idle ones get a keepalive, re-dials and rendezvous checks run.
+    pub(super) fn link_timeouts(&mut self, now: Duration) {
+        let mut silent = Vec::new();
+        let mut idle = Vec::new();
+        for (id, l) in &self.links {
+            let limit = if l.admitted {
+                self.timings.silence_timeout
+            } else {
+                self.timings.admission_timeout
+            };
+            if now.saturating_sub(if l.admitted { l.last_heard } else { l.opened }) >= limit {
+                silent.push(id.clone());
+            } else if now.saturating_sub(l.last_sent) >= self.timings.ping_interval {
+                idle.push(id.clone());
+            }
+        }
+        for id in silent {
+            self.close(&id, now);
+        }
+        for id in idle {
+            // A first message sent the instant a channel opens was seen to go missing now
+            // and then in Chromium; while a link is young its keepalive is our hello again,
+            // which the other side takes as often as it comes.
+            let young = self
+                .links
+                .get(&id)
+                .is_some_and(|l| now.saturating_sub(l.opened) < HELLO_REPEAT_WINDOW);
+            if young {
+                self.send_hello(&id, now);
+            } else {
+                self.send(&id, &RoomFrame::Ping, now);
+            }
+        }
+        let due: Vec<PeerId> = self
+            .redials
+            .iter()
+            .filter(|(_, r)| r.at <= now)
+            .map(|(p, _)| p.clone())
+            .collect();
+        for peer in due {
+            if self.members.get(&peer).is_some_and(|m| !m.online) {
+                self.dial(peer, now);
+            } else {
+                self.redials.remove(&peer);
+            }
+        }
+        let stale: Vec<PeerId> = self
+            .dialing
+            .iter()
+            .filter(|(_, since)| now.saturating_sub(**since) >= self.timings.dial_timeout)
+            .map(|(p, _)| p.clone())
+            .collect();
+        for peer in stale {
+            self.handle_dial_failed(&peer, now);
+        }
+        if self.next_rendezvous_check.is_some_and(|t| t <= now) {
+            self.next_rendezvous_check = Some(now + self.timings.rendezvous_check);
+            if !self.holding_rendezvous {
+                let rendezvous = self.keys.rendezvous.clone();
+                self.dial(rendezvous, now);
+            }
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! One room's membership and traffic, as a sans-IO state machine.
+//!
+//! The glue opens data connections when told ([`RoomOutput::Connect`]), reports them
+//! (`handle_link_*`), and carries [`RoomOutput::Send`] frames. Every member connects to
+//! every other (full mesh); a newcomer learns the members from whoever it reaches first
+//! (usually the holder of the rendezvous id) and connects to each of them.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::time::Duration;
+
+use peerchat_peerjs::data::{self, ChannelFrame};
+use peerchat_peerjs::{ConnectionId, PeerId};
+
+use super::frames::{RoomFrame, RoomText};
+use super::history::Log;
+use super::{RoomKeys, Sealed};
+use crate::protocol::check_text;
+
+mod events;
+mod links;
+mod messages;
+mod receipts;
+mod timings;
+mod typing;
+
+pub use events::{DropReason, Member, RoomEvent, RoomMessage, RoomOutput};
+use links::{Link, Redial};
+use receipts::Awaiting;
+pub use timings::RoomTimings;
+
+/// One room, from one member's point of view.
+pub struct Room {
+    me: PeerId,
+    my_name: String,
+    keys: RoomKeys,
+    timings: RoomTimings,
+    entropy: Box<dyn FnMut() -> [u8; 12]>,
+    links: HashMap<ConnectionId, Link>,
+    members: BTreeMap<PeerId, Member>,
+    dialing: HashMap<PeerId, Duration>,
+    holding_rendezvous: bool,
+    next_rendezvous_check: Option<Duration>,
+    redials: HashMap<PeerId, Redial>,
+    log: Log,
+    whispers_seen: HashSet<String>,
+    awaiting: HashMap<String, Awaiting>,
+    /// When we last told the room we are typing, in this bout of typing.
+    typing_sent: Option<Duration>,
+    /// Members typing, and until when they show as typing.
+    typing_until: HashMap<PeerId, Duration>,
+    my_seq: u64,
+    outputs: VecDeque<RoomOutput>,
+    events: VecDeque<RoomEvent>,
+    dropped: HashMap<DropReason, u64>,
+}
+
+impl Room {
+    /// A room we are a member of. `entropy` supplies fresh random nonces.
+    pub fn new(
+        me: PeerId,
+        my_name: String,
+        keys: RoomKeys,
+        timings: RoomTimings,
+        entropy: impl FnMut() -> [u8; 12] + 'static,
+    ) -> Self {
+        Self {
+            me,
+            my_name,
+            keys,
+            timings,
+            entropy: Box::new(entropy),
+            links: HashMap::new(),
+            members: BTreeMap::new(),
+            dialing: HashMap::new(),
+            holding_rendezvous: false,
+            next_rendezvous_check: None,
+            redials: HashMap::new(),
+            log: Log::default(),
+            whispers_seen: HashSet::new(),
+            awaiting: HashMap::new(),
+            typing_sent: None,
+            typing_until: HashMap::new(),
+            my_seq: 0,
+            outputs: VecDeque::new(),
+            events: VecDeque::new(),
+            dropped: HashMap::new(),
+        }
+    }
+
+    /// The room's derived keys (room id, rendezvous id).
+    pub fn keys(&self) -> &RoomKeys {
+        &self.keys
+    }
+
+    /// Members we know, with their presence.
+    pub fn members(&self) -> &BTreeMap<PeerId, Member> {
+        &self.members
+    }
+
+    /// Our last sequence number in this room, to save and resume after a restart.
+    pub fn my_seq(&self) -> u64 {
+        self.my_seq
+    }
+
+    /// Continues numbering our messages after `seq` (saved from an earlier run), so
+    /// members who have our earlier messages do not drop new ones as replays.
+    pub fn resume_seq(&mut self, seq: u64) {
+        self.my_seq = self.my_seq.max(seq);
+    }
+
+    /// Loads messages kept from earlier visits, without showing them as new: members
+    /// then send only what we lack, and a message we already have is not shown twice.
+    /// Whisper ids are remembered so a whisper is never shown twice either.
+    pub fn seed(&mut self, texts: impl IntoIterator<Item = RoomText>, whisper_ids: &[String]) {
+        for t in texts {
+            if t.author == self.me {
+                self.my_seq = self.my_seq.max(t.seq);
+            }
+            if t.seq > 0 && check_text(&t.text).is_ok() {
+                self.log.insert(t);
+            }
+        }
+        self.whispers_seen.extend(whisper_ids.iter().cloned());
+    }
+
+    /// Forgets the room's messages (the user deleted them) so members do not send them
+    /// back; [`Room::forgotten`] tells what to save for [`Room::set_floor`] next time.
+    pub fn forget_history(&mut self) {
+        self.log.forget_all();
+    }
+
+    /// Messages counted as had though deleted, per author 1..=n: save this.
+    pub fn forgotten(&self) -> Vec<(PeerId, u64)> {
+        self.log.floor()
+    }
+
+    /// Counts messages deleted on an earlier visit as had (from [`Room::forget_history`]).
+    pub fn set_floor(&mut self, floor: &[(PeerId, u64)]) {
+        self.log.set_floor(floor);
+        if let Some((_, n)) = floor.iter().find(|(a, _)| a == &self.me) {
+            self.my_seq = self.my_seq.max(*n);
+        }
+    }
+
+    /// Frames dropped so far, by reason.
+    pub fn dropped(&self, reason: DropReason) -> u64 {
+        self.dropped.get(&reason).copied().unwrap_or(0)
+    }
+
+    /// A frame arrived on a link.
+    pub fn handle_link_data(&mut self, link: &ConnectionId, frame: &ChannelFrame, now: Duration) {
+        let Some(l) = self.links.get_mut(link) else {
+            return;
+        };
+        l.last_heard = now;
+        let admitted = l.admitted;
+        let sender = l.peer.clone();
+        match self.open(frame) {
+            Ok(RoomFrame::Hello {
+                id,
+                name,
+                members,
+                have,
+            }) => {
+                self.on_hello(link, sender, id, name, members, now);
+                self.send_backfill(link, &have, now);
+            }
+            Ok(_) if !admitted => self.drop_frame(DropReason::NotAdmitted),
+            Ok(RoomFrame::Ping) => {}
+            Ok(RoomFrame::Text(t)) => self.on_text(&sender, t, now),
+            Ok(RoomFrame::Whisper(w)) => self.on_whisper(link, &sender, w, now),
+            Ok(RoomFrame::Backfill { messages }) => self.on_backfill(messages, now),
+            Ok(RoomFrame::Typing) => self.on_typing(sender, now),
+            Ok(RoomFrame::Received { ids }) => self.on_received(&sender, ids),
+            Err(reason) => {
+                self.drop_frame(reason);
+                // Whoever cannot seal for this room is not a member: no second chance.
+                if !admitted && reason == DropReason::Forged {
+                    self.close(link, now);
+                }
+            }
+        }
+    }
+
+    /// Time has come for what [`Room::poll_timeout`] asked.
+    pub fn handle_timeout(&mut self, now: Duration) {
+        self.link_timeouts(now);
+        self.typing_timeouts(now);
+    }
+
+    /// When [`Room::handle_timeout`] should next be called.
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        let links = self.links.values().map(|l| {
+            let deadline = if l.admitted {
+                l.last_heard + self.timings.silence_timeout
+            } else {
+                l.opened + self.timings.admission_timeout
+            };
+            deadline.min(l.last_sent + self.timings.ping_interval)
+        });
+        let dials = self
+            .dialing
+            .values()
+            .map(|t| *t + self.timings.dial_timeout);
+        links
+            .chain(self.redials.values().map(|r| r.at))
+            .chain(dials)
+            .chain(self.next_rendezvous_check)
+            .chain(self.typing_until.values().copied())
+            .min()
+    }
+
+    /// The next thing for the glue to do.
+    pub fn poll_output(&mut self) -> Option<RoomOutput> {
+        self.outputs.pop_front()
+    }
+
+    /// The next event for the UI.
+    pub fn poll_event(&mut self) -> Option<RoomEvent> {
+        self.events.pop_front()
+    }
+
+    /// Leaves the room: closes every link.
+    pub fn leave(&mut self, now: Duration) {
+        let links: Vec<ConnectionId> = self.links.keys().cloned().collect();
+        for link in links {
+            self.close(&link, now);
+        }
+        self.redials.clear();
+    }
+
+    fn open(&self, frame: &ChannelFrame) -> Result<RoomFrame, DropReason> {
+        let value = data::decode_json(frame).map_err(|_| DropReason::Malformed)?;
+        let sealed: Sealed = serde_json::from_value(value).map_err(|_| DropReason::Malformed)?;
+        let plain = self.keys.open(&sealed).map_err(|e| match e {
+            super::SealError::Forged => DropReason::Forged,
+            _ => DropReason::Malformed,
+        })?;
+        serde_json::from_slice(&plain).map_err(|_| DropReason::Malformed)
+    }
+
+    fn send(&mut self, link: &ConnectionId, frame: &RoomFrame, now: Duration) {
+        let plain = serde_json::to_vec(frame).expect("room frames serialize");
+        let sealed = self.keys.seal(&plain, (self.entropy)());
+        // Frames are bounded by the text limit, so a sealed one always fits.
+        let Ok(bytes) = data::encode_json(&sealed) else {
+            return;
+        };
+        if let Some(l) = self.links.get_mut(link) {
+            l.last_sent = now;
+        }
+        self.outputs.push_back(RoomOutput::Send {
+            link: link.clone(),
+            frame: ChannelFrame::Binary(bytes),
+        });
+    }
+
+    fn drop_frame(&mut self, reason: DropReason) {
+        *self.dropped.entry(reason).or_insert(0) += 1;
+    }
+}

@@ -1,0 +1,79 @@
+//! Delivery receipts: a message of ours is delivered once every member online when it
+//! was sent has confirmed it.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use peerchat_peerjs::{ConnectionId, PeerId};
+
+use super::{Room, RoomEvent};
+use crate::room::frames::RoomFrame;
+
+/// Receipts still expected for one of our messages.
+#[derive(Debug, Default)]
+pub(super) struct Awaiting {
+    /// Members online when it was sent that have not confirmed it yet.
+    pub(super) members: HashSet<PeerId>,
+    /// Someone confirmed it (a message written alone counts once anyone has it).
+    pub(super) confirmed: bool,
+}
+
+impl Room {
+    /// Sends a delivery receipt to the author of messages, if linked to them.
+    pub(super) fn confirm(&mut self, author: &PeerId, ids: Vec<String>, now: Duration) {
+        if let Some(link) = self.link_to(author) {
+            self.send(&link, &RoomFrame::Received { ids }, now);
+        }
+    }
+
+    pub(super) fn link_to(&self, peer: &PeerId) -> Option<ConnectionId> {
+        self.one_link_per_member()
+            .into_iter()
+            .find(|l| self.links.get(l).is_some_and(|l| &l.peer == peer))
+    }
+
+    /// Our message `id` went to `members`: it is delivered once they all confirmed it
+    /// (or, sent to nobody, once anyone did).
+    pub(super) fn await_receipts(&mut self, id: &str, members: HashSet<PeerId>) {
+        let awaiting = Awaiting {
+            members,
+            confirmed: false,
+        };
+        self.awaiting.insert(id.to_owned(), awaiting);
+    }
+
+    /// A member confirmed messages of ours.
+    pub(super) fn on_received(&mut self, sender: &PeerId, ids: Vec<String>) {
+        for id in ids.into_iter().take(1000) {
+            if let Some(a) = self.awaiting.get_mut(&id) {
+                a.members.remove(sender);
+                a.confirmed = true;
+            }
+            self.settle_receipt(&id);
+        }
+    }
+
+    pub(super) fn settle_receipt(&mut self, id: &str) {
+        if self
+            .awaiting
+            .get(id)
+            .is_some_and(|a| a.confirmed && a.members.is_empty())
+        {
+            self.awaiting.remove(id);
+            self.events
+                .push_back(RoomEvent::Delivered { id: id.to_owned() });
+        }
+    }
+
+    /// A member who left is no longer one of "the members online" a message waits for.
+    pub(super) fn stop_awaiting(&mut self, peer: &PeerId) {
+        let ids: Vec<String> = self
+            .awaiting
+            .iter_mut()
+            .filter_map(|(id, a)| a.members.remove(peer).then(|| id.clone()))
+            .collect();
+        for id in ids {
+            self.settle_receipt(&id);
+        }
+    }
+}

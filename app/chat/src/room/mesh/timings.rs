@@ -1,0 +1,44 @@
+//! How fast a room notices things: keepalives, silence, re-dials, typing.
+
+use std::time::Duration;
+
+/// Timings of a [`Room`].
+#[derive(Debug, Clone)]
+pub struct RoomTimings {
+    /// A link with nothing else to send pings this often.
+    pub ping_interval: Duration,
+    /// A link silent this long is considered gone.
+    pub silence_timeout: Duration,
+    /// A link that has not proven room membership by then is closed.
+    pub admission_timeout: Duration,
+    /// First delay before re-dialling an offline member; doubles up to `redial_max`.
+    pub redial_initial: Duration,
+    /// Longest delay between re-dials.
+    pub redial_max: Duration,
+    /// A dial that neither opens nor fails by then counts as failed.
+    pub dial_timeout: Duration,
+    /// How often a member that does not hold the rendezvous id calls it, so a newcomer
+    /// stranded there is found and the id is taken over when its holder is gone.
+    pub rendezvous_check: Duration,
+    /// While the user types, "typing" goes out at most this often.
+    pub typing_every: Duration,
+    /// A member shows as typing this long after their last "typing" (longer than
+    /// `typing_every`, so a steady typist shows without a gap).
+    pub typing_shown: Duration,
+}
+
+impl Default for RoomTimings {
+    fn default() -> Self {
+        Self {
+            ping_interval: Duration::from_millis(500),
+            silence_timeout: Duration::from_millis(1500),
+            admission_timeout: Duration::from_secs(10),
+            redial_initial: Duration::from_secs(2),
+            redial_max: Duration::from_secs(30),
+            dial_timeout: Duration::from_secs(15),
+            rendezvous_check: Duration::from_secs(10),
+            typing_every: Duration::from_millis(2_500),
+            typing_shown: Duration::from_secs(4),
+        }
+    }
+}
