@@ -1,0 +1,466 @@
+//! The reducer, case by case.
+
+mod conversations {
+    use crate::state::*;
+
+    fn id(s: &str) -> PeerId {
+        PeerId::parse(s).unwrap()
+    }
+
+    fn text(t: &str, seq: u64) -> TextMessage {
+        TextMessage {
+            id: format!("m{seq}"),
+            seq,
+            ts: seq * 1000,
+            text: t.into(),
+        }
+    }
+
+    #[test]
+    fn a_conversation_opens_names_the_peer_and_keeps_order() {
+        let mut s = ChatState::default();
+        s.reduce(Action::NameChosen("Alice".into()));
+        s.reduce(Action::Connecting(id("bob")));
+        assert_eq!(s.active, Some(Screen::Conversation(id("bob"))));
+        s.reduce(Action::ChannelOpen(id("bob")));
+        let hello = Incoming::Hello { name: "Bob".into() };
+        s.reduce(Action::Received {
+            peer: id("bob"),
+            incoming: hello,
+        });
+        s.reduce(Action::Sent {
+            peer: id("bob"),
+            message: text("hi Bob", 1),
+        });
+        s.reduce(Action::Received {
+            peer: id("bob"),
+            incoming: Incoming::Text(text("hi", 1)),
+        });
+        let c = s.active_conversation().unwrap();
+        assert_eq!(c.display_name(), "Bob");
+        assert_eq!(c.status, ChannelStatus::Open);
+        let shown: Vec<(Author, &str, &str)> = c
+            .lines
+            .iter()
+            .map(|l| (l.author, l.name.as_str(), l.text.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [(Author::Me, "Alice", "hi Bob"), (Author::Peer, "Bob", "hi")]
+        );
+    }
+
+    #[test]
+    fn an_offline_peer_is_marked_unavailable_but_a_late_expire_does_not_undo_open() {
+        let mut s = ChatState::default();
+        s.reduce(Action::Connecting(id("ghost")));
+        s.reduce(Action::PeerUnavailable(id("ghost")));
+        assert_eq!(
+            s.conversation(&id("ghost")).unwrap().status,
+            ChannelStatus::Unavailable
+        );
+        s.reduce(Action::ChannelClosed(id("ghost")));
+        assert_eq!(
+            s.conversation(&id("ghost")).unwrap().status,
+            ChannelStatus::Unavailable
+        );
+
+        s.reduce(Action::Connecting(id("bob")));
+        s.reduce(Action::ChannelOpen(id("bob")));
+        s.reduce(Action::PeerUnavailable(id("bob")));
+        assert_eq!(
+            s.conversation(&id("bob")).unwrap().status,
+            ChannelStatus::Open
+        );
+        assert_eq!(
+            s.active,
+            Some(Screen::Conversation(id("ghost"))),
+            "a new connection does not steal the screen"
+        );
+    }
+
+    #[test]
+    fn a_peer_without_hello_is_shown_by_id_and_drops_are_counted() {
+        let mut s = ChatState::default();
+        s.reduce(Action::Received {
+            peer: id("p1"),
+            incoming: Incoming::Text(text("x", 1)),
+        });
+        s.reduce(Action::Dropped(id("p1")));
+        s.reduce(Action::Received {
+            peer: id("p1"),
+            incoming: Incoming::Close,
+        });
+        let c = s.conversation(&id("p1")).unwrap();
+        assert_eq!(c.lines[0].name, "p1");
+        assert_eq!(c.dropped, 1);
+        assert_eq!(c.status, ChannelStatus::Closed);
+    }
+}
+
+mod rooms {
+    use crate::rooms_state::RoomLine;
+    use crate::state::*;
+
+    fn id(s: &str) -> PeerId {
+        PeerId::parse(s).unwrap()
+    }
+
+    fn message(author: &str, text: &str, whisper_to: Option<&str>) -> RoomMessage {
+        RoomMessage {
+            id: format!("{author}:{text}"),
+            seq: 1,
+            author: PeerId::parse(author).unwrap(),
+            name: author.to_uppercase(),
+            text: text.into(),
+            ts: 1,
+            whisper_to: whisper_to.map(|w| PeerId::parse(w).unwrap()),
+        }
+    }
+
+    #[test]
+    fn rooms_track_presence_messages_and_whispers() {
+        let mut s = ChatState::default();
+        s.reduce(Action::RoomJoined {
+            room: test_room("r1"),
+            focus: true,
+        });
+        let member = |peer: &str, online| Action::RoomMember {
+            room_id: "r1".into(),
+            peer: id(peer),
+            name: Some(peer.to_uppercase()),
+            online,
+            ts: 7,
+        };
+        s.reduce(member("bo", true));
+        s.reduce(member("al", true));
+        s.reduce(member("bo", false));
+        let r = s.active_room().unwrap();
+        assert_eq!(r.online_count(), 2);
+        let names: Vec<&str> = r.members.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["AL", "BO"]);
+        s.reduce(Action::RoomMessage {
+            room_id: "r1".into(),
+            message: message("me", "psst", Some("al")),
+            mine: true,
+        });
+        s.reduce(Action::RoomMessage {
+            room_id: "r1".into(),
+            message: message("al", "hi all", None),
+            mine: false,
+        });
+        let lines = &s.active_room().unwrap().lines;
+        let notices: Vec<(&str, &str)> = lines
+            .iter()
+            .filter(|l| l.notice)
+            .map(|l| (l.name.as_str(), l.text.as_str()))
+            .collect();
+        assert_eq!(
+            notices,
+            [("BO", "joined"), ("AL", "joined"), ("BO", "left")]
+        );
+        let said: Vec<&RoomLine> = lines.iter().filter(|l| !l.notice).collect();
+        assert_eq!(said[0].whisper_to.as_deref(), Some("AL"));
+        assert_eq!(said[0].author, Author::Me);
+        assert_eq!(said[1].whisper_to, None);
+    }
+
+    #[test]
+    fn stored_history_goes_before_live_lines_without_duplicates() {
+        let mut s = ChatState::default();
+        s.reduce(Action::IdentityReady(id("me")));
+        s.reduce(Action::RoomJoined {
+            room: test_room("r1"),
+            focus: true,
+        });
+        let live = message("al", "live", None);
+        s.reduce(Action::RoomMessage {
+            room_id: "r1".into(),
+            message: live.clone(),
+            mine: false,
+        });
+        s.reduce(Action::RoomMessage {
+            room_id: "r1".into(),
+            message: live.clone(),
+            mine: false,
+        });
+        s.reduce(Action::RoomHistory {
+            room_id: "r1".into(),
+            messages: vec![message("me", "old", None), live],
+            older: Some("cursor".into()),
+            skipped: 2,
+        });
+        let r = s.active_room().unwrap();
+        let texts: Vec<(&str, Author)> = r
+            .lines
+            .iter()
+            .map(|l| (l.text.as_str(), l.author))
+            .collect();
+        assert_eq!(texts, [("old", Author::Me), ("live", Author::Peer)]);
+        assert_eq!((r.older.as_deref(), r.skipped), (Some("cursor"), 2));
+    }
+
+    #[test]
+    fn typing_shows_until_the_message_and_receipts_mark_our_lines() {
+        let mut s = ChatState::default();
+        s.reduce(Action::RoomJoined {
+            room: test_room("r1"),
+            focus: true,
+        });
+        s.reduce(Action::RoomMember {
+            room_id: "r1".into(),
+            peer: id("al"),
+            name: Some("Al".into()),
+            online: true,
+            ts: 1,
+        });
+        s.reduce(Action::RoomTyping {
+            room_id: "r1".into(),
+            peer: id("al"),
+            typing: true,
+        });
+        assert_eq!(s.active_room().unwrap().typing_names(), ["Al"]);
+        s.reduce(Action::RoomMessage {
+            room_id: "r1".into(),
+            message: message("al", "done typing", None),
+            mine: false,
+        });
+        assert!(s.active_room().unwrap().typing.is_empty());
+        s.reduce(Action::RoomMessage {
+            room_id: "r1".into(),
+            message: message("me", "mine", None),
+            mine: true,
+        });
+        let receipt = |s: &ChatState| s.active_room().unwrap().lines.last().unwrap().receipt;
+        assert_eq!(receipt(&s), Some(crate::rooms_state::Receipt::Sent));
+        s.reduce(Action::RoomDelivered {
+            room_id: "r1".into(),
+            id: "me:mine".into(),
+        });
+        assert_eq!(receipt(&s), Some(crate::rooms_state::Receipt::Delivered));
+    }
+
+    #[test]
+    fn restoring_does_not_steal_the_screen_and_leaving_clears_it() {
+        let mut s = ChatState::default();
+        s.reduce(Action::RoomJoined {
+            room: test_room("r1"),
+            focus: true,
+        });
+        s.reduce(Action::RoomJoined {
+            room: test_room("r2"),
+            focus: false,
+        });
+        assert_eq!(s.active, Some(Screen::Room("r1".into())));
+        s.reduce(Action::RoomJoined {
+            room: test_room("r1"),
+            focus: true,
+        });
+        assert_eq!(s.rooms.len(), 2, "joining twice keeps one room");
+        s.reduce(Action::SelectRoom("r2".into()));
+        s.reduce(Action::RoomLeft("r2".into()));
+        assert_eq!(s.active, None);
+        assert_eq!(s.rooms.len(), 1);
+    }
+}
+
+mod restored_conversations {
+    use crate::state::*;
+
+    #[test]
+    fn a_restored_conversation_shows_its_lines_before_new_ones_and_is_not_connecting() {
+        let mut s = ChatState::default();
+        let peer = PeerId::parse("bob").unwrap();
+        let line = |text: &str, author| Line {
+            id: text.into(),
+            author,
+            name: "x".into(),
+            text: text.into(),
+            ts: 1,
+        };
+        let restored = |lines, older: Option<&str>| Action::ConversationRestored {
+            peer: peer.clone(),
+            name: None,
+            lines,
+            older: older.map(str::to_owned),
+        };
+        s.reduce(Action::ConversationRestored {
+            peer: peer.clone(),
+            name: Some("Bob".into()),
+            lines: vec![line("old", Author::Peer), line("mine", Author::Me)],
+            older: Some("cursor".into()),
+        });
+        let c = s.conversation(&peer).unwrap();
+        assert_eq!(c.status, ChannelStatus::NotConnected);
+        assert_eq!(c.display_name(), "Bob");
+        assert_eq!((c.lines.len(), c.older.as_deref()), (2, Some("cursor")));
+        assert_eq!(
+            s.active,
+            Some(Screen::Conversation(peer.clone())),
+            "shown when nothing else is"
+        );
+
+        s.reduce(restored(vec![line("older", Author::Me)], None));
+        s.reduce(restored(vec![line("mine", Author::Me)], None));
+        let c = s.conversation(&peer).unwrap();
+        let texts: Vec<&str> = c.lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["older", "old", "mine"],
+            "an older page goes on top; a line shown already is not shown twice"
+        );
+        assert_eq!((c.older.as_deref(), c.display_name()), (None, "Bob"));
+        assert_eq!(c.status, ChannelStatus::NotConnected);
+
+        s.reduce(Action::ConversationRestored {
+            peer: PeerId::parse("cy").unwrap(),
+            name: None,
+            lines: Vec::new(),
+            older: None,
+        });
+        assert_eq!(
+            s.active,
+            Some(Screen::Conversation(peer)),
+            "the first stays on screen"
+        );
+    }
+}
+
+mod remembered_members {
+    use crate::state::*;
+
+    #[test]
+    fn members_remembered_offline_make_no_notice() {
+        let mut s = ChatState::default();
+        let room = test_room("r");
+        s.reduce(Action::RoomJoined { room, focus: true });
+        s.reduce(Action::RoomMember {
+            room_id: "r".into(),
+            peer: PeerId::parse("old").unwrap(),
+            name: Some("Old".into()),
+            online: false,
+            ts: 1,
+        });
+        let r = s.active_room().unwrap();
+        assert!(r.lines.is_empty());
+        assert_eq!(r.members.len(), 1);
+    }
+}
+
+mod unread {
+    use crate::state::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use crate::room::RoomMessage;
+
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+
+    fn said(room_id: &str, mine: bool) -> Action {
+        Action::RoomMessage {
+            room_id: room_id.into(),
+            message: RoomMessage {
+                // Every message is a new one.
+                id: format!("m{}", NEXT.fetch_add(1, Ordering::Relaxed)),
+                seq: 1,
+                author: PeerId::parse("x").unwrap(),
+                name: "X".into(),
+                text: "hi".into(),
+                ts: 1,
+                whisper_to: None,
+            },
+            mine,
+        }
+    }
+
+    #[test]
+    fn messages_on_screen_count_while_the_app_is_in_the_background() {
+        let mut s = ChatState::default();
+        s.reduce(Action::RoomJoined {
+            room: test_room("a"),
+            focus: true,
+        });
+        s.reduce(said("a", false));
+        assert_eq!(s.total_unread(), 0);
+        s.reduce(Action::Visible(false));
+        s.reduce(said("a", false));
+        s.reduce(said("a", false));
+        assert_eq!(s.total_unread(), 2);
+        s.reduce(Action::Visible(true));
+        assert_eq!(s.total_unread(), 0, "back on screen: read");
+    }
+
+    #[test]
+    fn messages_off_screen_count_until_their_screen_is_opened() {
+        let mut s = ChatState::default();
+        s.reduce(Action::RoomJoined {
+            room: test_room("a"),
+            focus: true,
+        });
+        s.reduce(Action::RoomJoined {
+            room: test_room("b"),
+            focus: false,
+        });
+        s.reduce(said("a", false));
+        s.reduce(said("b", false));
+        s.reduce(said("b", false));
+        s.reduce(said("b", true));
+        assert_eq!(s.room("a").unwrap().unread, 0, "the room on screen is read");
+        assert_eq!(
+            s.room("b").unwrap().unread,
+            2,
+            "our own words are not unread"
+        );
+        let peer = PeerId::parse("bob").unwrap();
+        let text = crate::protocol::TextMessage {
+            id: "m".into(),
+            seq: 1,
+            ts: 1,
+            text: "yo".into(),
+        };
+        s.reduce(Action::Received {
+            peer: peer.clone(),
+            incoming: Incoming::Text(text),
+        });
+        assert_eq!(s.total_unread(), 3);
+        s.reduce(Action::SelectRoom("b".into()));
+        s.reduce(Action::Select(peer));
+        assert_eq!(s.total_unread(), 0);
+    }
+}
+
+mod wanted_room {
+    use crate::state::*;
+
+    #[test]
+    fn a_room_asked_for_before_it_is_loaded_shows_once_it_is() {
+        let mut s = ChatState::default();
+        s.reduce(Action::SelectRoom("b".into()));
+        assert_eq!(s.active, None, "nothing to show yet");
+        s.reduce(Action::RoomJoined {
+            room: test_room("a"),
+            focus: false,
+        });
+        assert_eq!(s.active, Some(Screen::Room("a".into())));
+        let mut b = test_room("b");
+        b.unread = 3;
+        s.reduce(Action::RoomJoined {
+            room: b,
+            focus: false,
+        });
+        assert_eq!(
+            s.active,
+            Some(Screen::Room("b".into())),
+            "the one asked for"
+        );
+        assert_eq!(s.room("b").unwrap().unread, 0, "and it counts as read");
+        s.reduce(Action::RoomJoined {
+            room: test_room("c"),
+            focus: false,
+        });
+        assert_eq!(
+            s.active,
+            Some(Screen::Room("b".into())),
+            "asked for once, not again"
+        );
+    }
+}
