@@ -2,6 +2,7 @@
 //! one `RTCPeerConnection` per data connection. It moves bytes and events; every decision
 //! is made in `peerchat-peerjs` or `peerchat-chat`.
 
+mod connections;
 mod direct;
 mod link;
 mod node;
