@@ -85,6 +85,32 @@ test('a whisper reaches only its target and is marked private on both sides', as
   }
 });
 
+test('a member sending garbage: the others say so, ignore it, and keep every real message', async () => {
+  const { Ann, Ben } = devices;
+  // Ben's app goes wrong: before its next frame on each connection, one that is not a
+  // PeerChat frame at all.
+  await Ben.page.evaluate(() => {
+    window.realSend = RTCDataChannel.prototype.send;
+    const spoilt = new WeakSet();
+    RTCDataChannel.prototype.send = function (data) {
+      if (!spoilt.has(this)) {
+        spoilt.add(this);
+        window.realSend.call(this, 'this is not a PeerChat frame');
+      }
+      return window.realSend.call(this, data);
+    };
+  });
+  await sendToRoom(Ben, 'a real message after the garbage');
+  await Ann.page.locator('.message', { hasText: 'a real message after the garbage' }).waitFor();
+  await Ann.page.getByRole('status').filter({ hasText: '1 unreadable message from this room was ignored.' })
+    .waitFor({ timeout: 5000 });
+  await Ben.page.evaluate(() => { RTCDataChannel.prototype.send = window.realSend; });
+  // Nothing else changed: Ben is still a member, online, and heard.
+  await waitOnline(Ann, 4);
+  await sendToRoom(Ben, 'still here');
+  await Ann.page.locator('.message', { hasText: 'still here' }).waitFor();
+});
+
 test('the broker dies: everyone keeps chatting both ways, nothing lost', async () => {
   await broker.stop();
   await Promise.all(Object.values(devices).map((d) => waitForBroker(d, 'Cannot reach the broker')));

@@ -69,6 +69,8 @@ pub struct RoomView {
     pub skipped: usize,
     /// Members typing now.
     pub typing: Vec<PeerId>,
+    /// Frames from the room that were unreadable or invalid, and ignored.
+    pub ignored: u64,
 }
 
 impl RoomView {
@@ -85,6 +87,7 @@ impl RoomView {
             older: None,
             skipped: 0,
             typing: Vec::new(),
+            ignored: 0,
         }
     }
 

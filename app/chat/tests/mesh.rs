@@ -420,6 +420,24 @@ fn malformed_forged_impersonating_and_replayed_frames_are_dropped() {
     assert_eq!(r.dropped(DropReason::Impersonation), 1);
     assert_eq!(r.dropped(DropReason::Replay), 1);
     net.settle();
+    let ignored: Vec<DropReason> = net.devices[receiver]
+        .events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            RoomEvent::Ignored { reason } => Some(*reason),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        ignored,
+        [
+            DropReason::Malformed,
+            DropReason::Malformed,
+            DropReason::Forged,
+            DropReason::Impersonation
+        ],
+        "the user hears of every faulty frame, not of a replay"
+    );
     assert_eq!(
         net.messages(receiver).len(),
         1,

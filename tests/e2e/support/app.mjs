@@ -161,10 +161,15 @@ export async function openHistoryTools(device) {
 /** Pages in every older stored message of the room on screen. */
 export async function showAllHistory(device) {
   const older = device.page.getByRole('button', { name: 'Show older messages' });
+  const oldest = '.room .messages li:not(.older)';
   for (let pages = 0; pages < 100 && (await older.count()) > 0; pages++) {
-    const before = await device.page.locator('.room .messages li').count();
+    const before = await device.page.locator(oldest).first().textContent();
     await older.click();
-    await device.page.waitForFunction((n) => document.querySelectorAll('.room .messages li').length !== n, before);
+    // Done when a page went on top, or there was none left. (Counting lines is not
+    // enough: live lines arriving meanwhile go at the bottom.)
+    await device.page.waitForFunction(([sel, before]) =>
+      document.querySelector(sel)?.textContent !== before
+        || !document.querySelector('.room .messages li.older'), [oldest, before]);
   }
 }
 

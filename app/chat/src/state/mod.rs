@@ -247,6 +247,8 @@ pub enum Action {
         /// The message's id.
         id: String,
     },
+    /// A frame in a room was unreadable or invalid, and ignored.
+    RoomIgnored(String),
     /// A room's stored history was deleted (or is about to be reloaded).
     RoomHistoryCleared(String),
     /// Saving to the device failed; the text says what the user can do.
@@ -392,6 +394,11 @@ impl ChatState {
             } => {
                 if let Some(r) = self.room_mut(&room_id) {
                     r.set_typing(peer, typing);
+                }
+            }
+            Action::RoomIgnored(room_id) => {
+                if let Some(r) = self.room_mut(&room_id) {
+                    r.ignored += 1;
                 }
             }
             Action::RoomDelivered { room_id, id } => {

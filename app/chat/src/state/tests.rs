@@ -163,6 +163,10 @@ mod rooms {
         assert_eq!(said[0].whisper_to.as_deref(), Some("AL"));
         assert_eq!(said[0].author, Author::Me);
         assert_eq!(said[1].whisper_to, None);
+        s.reduce(Action::RoomIgnored("r1".into()));
+        s.reduce(Action::RoomIgnored("r1".into()));
+        s.reduce(Action::RoomIgnored("gone".into()));
+        assert_eq!(s.active_room().unwrap().ignored, 2, "counted per room");
     }
 
     #[test]

@@ -222,6 +222,7 @@ impl Inner {
                 peer,
                 typing: false,
             }),
+            RoomEvent::Ignored { .. } => self.dispatch.emit(Action::RoomIgnored(room_id)),
             RoomEvent::Delivered { id } => {
                 self.dispatch.emit(Action::RoomDelivered { room_id, id });
             }

@@ -4,7 +4,7 @@ use peerchat_chat::state::{Author, ChannelStatus, Conversation};
 use peerchat_peerjs::PeerId;
 use yew::prelude::*;
 
-use super::{take_input, use_scroll_to_end};
+use super::{ignored, take_input, use_scroll_to_end};
 use crate::platform::local_hh_mm;
 
 /// Props of [`ConversationView`].
@@ -87,7 +87,7 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                 }) }
             </ol>
             if c.dropped > 0 {
-                <p class="note">{ format!("{} unreadable message(s) from this peer were ignored.", c.dropped) }</p>
+                <p class="note" role="status">{ ignored(c.dropped, "from this peer") }</p>
             }
             <form class="composer" {onsubmit}>
                 <label for="message-input" class="visually-hidden">{ "Message" }</label>

@@ -32,6 +32,15 @@ pub(crate) fn use_scroll_to_end<T: PartialEq + 'static>(newest: T) -> NodeRef {
     list
 }
 
+/// "3 unreadable messages from this room were ignored." (or one message, was).
+pub(crate) fn ignored(n: u64, from: &str) -> String {
+    if n == 1 {
+        format!("1 unreadable message {from} was ignored.")
+    } else {
+        format!("{n} unreadable messages {from} were ignored.")
+    }
+}
+
 /// Takes the text out of an input, leaving it empty.
 pub(crate) fn take_input(input: &NodeRef) -> String {
     input

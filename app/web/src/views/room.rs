@@ -9,7 +9,7 @@ use yew::prelude::*;
 use super::confirm::ConfirmButton;
 use super::history::RoomHistoryTools;
 use super::qr::QrCode;
-use super::{take_input, use_scroll_to_end};
+use super::{ignored, take_input, use_scroll_to_end};
 use crate::platform::{copy_to_clipboard, invite_url, local_hh_mm};
 use crate::storage_actions::RoomHistoryActions;
 
@@ -121,6 +121,9 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
                 }) }
             </ul>
             <RoomHistoryTools room_id={r.room_id.clone()} actions={props.history.clone()} />
+            if r.ignored > 0 {
+                <p class="note" role="status">{ ignored(r.ignored, "from this room") }</p>
+            }
             if r.skipped > 0 {
                 <p class="warn" role="status">{ format!("{} stored messages are damaged and could not be shown.", r.skipped) }</p>
             }

@@ -80,6 +80,12 @@ pub enum RoomEvent {
         /// The message's id.
         id: String,
     },
+    /// A frame was dropped that says something is wrong (see [`DropReason::is_a_fault`]):
+    /// the user is told how many.
+    Ignored {
+        /// Why.
+        reason: DropReason,
+    },
 }
 
 /// A remembered member.
@@ -106,4 +112,13 @@ pub enum DropReason {
     OutOfBounds,
     /// Before the sender proved membership.
     NotAdmitted,
+}
+
+impl DropReason {
+    /// Whether this drop points at a fault (a broken or hostile peer) rather than the
+    /// ordinary overlap of a mesh (the same message from two members, a frame racing
+    /// its sender's hello).
+    pub fn is_a_fault(self) -> bool {
+        !matches!(self, DropReason::Replay | DropReason::NotAdmitted)
+    }
 }

@@ -257,5 +257,8 @@ impl Room {
 
     fn drop_frame(&mut self, reason: DropReason) {
         *self.dropped.entry(reason).or_insert(0) += 1;
+        if reason.is_a_fault() {
+            self.events.push_back(RoomEvent::Ignored { reason });
+        }
     }
 }
