@@ -102,10 +102,7 @@ pub fn listen_for_taps() {
         {
             tapped(room);
         }
-        if let Ok(history) = window.history() {
-            let path = window.location().pathname().unwrap_or_default();
-            let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&path));
-        }
+        crate::platform::clear_fragment(&window);
     }
     if !js_sys::Reflect::has(&window.navigator(), &"serviceWorker".into()).unwrap_or(false) {
         return;

@@ -91,11 +91,17 @@ pub fn take_invite_from_url() -> Option<Result<Invite, InviteError>> {
     if hash.trim_start_matches('#').is_empty() {
         return None;
     }
+    clear_fragment(&window);
+    Some(Invite::parse_fragment(&hash))
+}
+
+/// Takes the fragment out of the address bar (and the history entry), so a secret in it
+/// is not left on screen and a reload does not act on it twice.
+pub fn clear_fragment(window: &web_sys::Window) {
     if let Ok(history) = window.history() {
         let path = window.location().pathname().unwrap_or_default();
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
     }
-    Some(Invite::parse_fragment(&hash))
 }
 
 /// The room an invite link in the address bar is for, without following it: the screens
