@@ -73,9 +73,11 @@ test('a "json" DataConnection from the official client chats both ways', async (
     window.conn.send({ kind: 'hello', name: 'Olivia', app: 'peerjs-page', v: 1 });
     window.conn.send({ kind: 'text', id: 'x1', seq: 1, ts: Date.now(), text: 'hello from peerjs' });
     window.conn.send('a plain string');
+    window.conn.send('a plain string');
   });
-  const shown = await waitForMessages(chatter, 'Olivia', 2);
-  assert.deepEqual(shown.map((m) => m.text), ['hello from peerjs', 'a plain string']);
+  // Bare strings carry no id; each is its own message all the same.
+  const shown = await waitForMessages(chatter, 'Olivia', 3);
+  assert.deepEqual(shown.map((m) => m.text), ['hello from peerjs', 'a plain string', 'a plain string']);
   await send(chatter, 'hello back from PeerChat');
   const got = await officialReceived((g) => g.received.some((d) => d.kind === 'text'));
   const text = got.received.find((d) => d.kind === 'text');

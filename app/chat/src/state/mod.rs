@@ -43,7 +43,7 @@ pub enum ChannelStatus {
 }
 
 /// Who wrote a line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Author {
     /// This device's user.
     Me,
@@ -459,11 +459,11 @@ impl ChatState {
                     c.status = ChannelStatus::NotConnected;
                 }
                 // A line may already show: it arrived while its page was being read.
-                let shown: std::collections::HashSet<&str> =
-                    c.lines.iter().map(|l| l.id.as_str()).collect();
+                let shown: std::collections::HashSet<(Author, &str)> =
+                    c.lines.iter().map(|l| (l.author, l.id.as_str())).collect();
                 let lines: Vec<Line> = lines
                     .into_iter()
-                    .filter(|l| !shown.contains(l.id.as_str()))
+                    .filter(|l| !shown.contains(&(l.author, l.id.as_str())))
                     .collect();
                 c.lines.splice(0..0, lines);
                 // Like a restored room: shown when nothing else is.
@@ -488,6 +488,11 @@ impl ChatState {
         let c = self.conversation_mut(peer);
         match incoming {
             Incoming::Hello { name } => c.name = Some(name),
+            // The same message twice (a replay, or a peer reusing an id) shows once.
+            Incoming::Text(message)
+                if c.lines
+                    .iter()
+                    .any(|l| l.author == Author::Peer && l.id == message.id) => {}
             Incoming::Text(message) => {
                 if !shown {
                     c.unread += 1;

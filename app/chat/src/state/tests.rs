@@ -32,10 +32,12 @@ mod conversations {
             peer: id("bob"),
             message: text("hi Bob", 1),
         });
-        s.reduce(Action::Received {
-            peer: id("bob"),
-            incoming: Incoming::Text(text("hi", 1)),
-        });
+        for _ in 0..2 {
+            s.reduce(Action::Received {
+                peer: id("bob"),
+                incoming: Incoming::Text(text("hi", 1)),
+            });
+        }
         let c = s.active_conversation().unwrap();
         assert_eq!(c.display_name(), "Bob");
         assert_eq!(c.status, ChannelStatus::Open);

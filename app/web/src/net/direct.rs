@@ -88,10 +88,17 @@ impl Inner {
         }
         match protocol::interpret(&frame, wall_ms()) {
             Ok(Incoming::Close) => self.link_failed(conn),
-            Ok(incoming) => {
-                match &incoming {
+            Ok(mut incoming) => {
+                match &mut incoming {
                     Incoming::Hello { name } => self.remember_peer(&peer, Some(name.clone())),
-                    Incoming::Text(m) => self.keep_direct(&peer, m, false),
+                    Incoming::Text(m) => {
+                        // A bare string (from a plain peerjs client) has no id; every
+                        // line needs its own, to be stored and shown once.
+                        if m.id.is_empty() {
+                            m.id = hex(&random::<12>());
+                        }
+                        self.keep_direct(&peer, m, false)
+                    }
                     Incoming::Close => {}
                 }
                 self.dispatch.emit(Action::Received { peer, incoming })

@@ -79,7 +79,7 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                     </li>
                 }
                 { for c.lines.iter().map(|l| html! {
-                    <li key={l.id.clone()} class={classes!("message", (l.author == Author::Me).then_some("mine"))}>
+                    <li key={format!("{:?}/{}", l.author, l.id)} class={classes!("message", (l.author == Author::Me).then_some("mine"))}>
                         <span class="from">{ l.name.clone() }</span>
                         <time class="at">{ local_hh_mm(l.ts) }</time>
                         <p class="text">{ l.text.clone() }</p>
