@@ -134,11 +134,11 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
                     </li>
                 }
                 { for r.lines.iter().map(|l| if l.notice { html! {
-                    <li key={l.id.clone()} class="notice">
+                    <li key={format!("notice/{}", l.id)} class="notice">
                         { format!("{} {} · ", l.name, l.text) }<time>{ local_hh_mm(l.ts) }</time>
                     </li>
                 } } else { html! {
-                    <li key={l.id.clone()} class={classes!("message", (l.author == Author::Me).then_some("mine"), l.whisper_to.is_some().then_some("whisper"))}>
+                    <li key={format!("message/{}", l.id)} class={classes!("message", (l.author == Author::Me).then_some("mine"), l.whisper_to.is_some().then_some("whisper"))}>
                         <span class="from">{ l.name.clone() }</span>
                         <time class="at">{ local_hh_mm(l.ts) }</time>
                         if let Some(to) = &l.whisper_to {
