@@ -62,6 +62,19 @@ test('a message is marked delivered once every member online has it', async () =
   await bob.page.locator('.message', { hasText: 'did you get this?' }).waitFor();
 });
 
+test('a message the app cannot send stays in the box, with the reason', async () => {
+  const box = bob.page.getByRole('textbox', { name: 'Message' });
+  await box.fill('ring\u0007ring');
+  await bob.page.getByRole('button', { name: 'Send' }).click();
+  await bob.page.getByRole('alert').filter({ hasText: 'without control characters' }).waitFor();
+  assert.equal(await box.inputValue(), 'ring\u0007ring', 'nothing typed is lost');
+  await box.fill('ring ring');
+  await bob.page.getByRole('button', { name: 'Send' }).click();
+  await ann.page.locator('.message', { hasText: 'ring ring' }).waitFor();
+  assert.equal(await box.inputValue(), '');
+  assert.equal(await bob.page.getByRole('alert').count(), 0, 'the reason goes once sent');
+});
+
 // Headless Chromium keeps every page visible (minimising or switching tabs does not
 // change that), so a page is told it went to the background the way the browser tells
 // it: document.hidden and a visibilitychange event.

@@ -104,6 +104,14 @@ async fn show_newest(
     }
 }
 
+/// A stored room on screen with its newest messages, not yet back in its mesh.
+struct ShownRoom {
+    invite: Invite,
+    room_id: String,
+    saved: SavedRoom,
+    focus: bool,
+}
+
 /// Opens a room kept in storage: shows its newest messages, then rejoins it with its
 /// whole log, so members send only what we lack.
 pub(super) async fn open_stored_room(
@@ -112,6 +120,20 @@ pub(super) async fn open_stored_room(
     saved: SavedRoom,
     focus: bool,
 ) -> Result<(), VaultError> {
+    if let Some(shown) = show_stored_room(weak, vault, saved, focus).await? {
+        rejoin_stored_room(weak, vault, shown).await?;
+    }
+    Ok(())
+}
+
+/// Shows a stored room's newest messages at once. A room already joined (an import into
+/// it) gets the stored messages in its mesh and on screen instead, and needs no rejoin.
+async fn show_stored_room(
+    weak: &Weak<RefCell<Inner>>,
+    vault: &Vault,
+    saved: SavedRoom,
+    focus: bool,
+) -> Result<Option<ShownRoom>, VaultError> {
     let Ok(invite) = Invite::parse_fragment(&saved.invite) else {
         return Err(VaultError::Corrupted);
     };
@@ -120,23 +142,39 @@ pub(super) async fn open_stored_room(
         let n = n.borrow();
         (n.dispatch.clone(), n.rooms.contains_key(&room_id))
     }) else {
-        return Ok(());
+        return Ok(None);
     };
     if joined {
-        // Already in the room (an import): give its mesh the stored messages.
         let log = vault.history().all(&room_id).await?;
         with(weak, |n| n.seed_room(&room_id, &saved, log));
         show_newest(vault, &room_id, &dispatch, true).await;
-    } else {
-        // The newest messages show at once; the whole log loads before the rejoin.
-        let room = RoomView::new(room_id.clone(), &invite);
-        dispatch.emit(Action::RoomJoined { room, focus });
-        show_newest(vault, &room_id, &dispatch, false).await;
-        let log = vault.history().all(&room_id).await?;
-        with(weak, |n| {
-            n.enter_room(invite, focus, Entrance::Rejoin { saved, log });
-        });
+        return Ok(None);
     }
+    let room = RoomView::new(room_id.clone(), &invite);
+    dispatch.emit(Action::RoomJoined { room, focus });
+    show_newest(vault, &room_id, &dispatch, false).await;
+    Ok(Some(ShownRoom {
+        invite,
+        room_id,
+        saved,
+        focus,
+    }))
+}
+
+/// Reads a shown room's whole log into its mesh and rejoins it.
+async fn rejoin_stored_room(
+    weak: &Weak<RefCell<Inner>>,
+    vault: &Vault,
+    shown: ShownRoom,
+) -> Result<(), VaultError> {
+    let log = vault.history().all(&shown.room_id).await?;
+    with(weak, |n| {
+        let entrance = Entrance::Rejoin {
+            saved: shown.saved,
+            log,
+        };
+        n.enter_room(shown.invite, shown.focus, entrance);
+    });
     Ok(())
 }
 
@@ -154,8 +192,16 @@ pub(super) async fn restore_rooms(weak: Weak<RefCell<Inner>>, vault: Vault) {
                     records.skipped
                 )));
             }
+            // Every room on screen first; reading whole logs (slow for long ones) after.
+            let mut shown = Vec::new();
             for saved in records.items {
-                if let Err(e) = open_stored_room(&weak, &vault, saved, false).await {
+                match show_stored_room(&weak, &vault, saved, false).await {
+                    Ok(room) => shown.extend(room),
+                    Err(e) => dispatch.emit(Action::StorageFailed(sentence(&e))),
+                }
+            }
+            for room in shown {
+                if let Err(e) = rejoin_stored_room(&weak, &vault, room).await {
                     dispatch.emit(Action::StorageFailed(sentence(&e)));
                 }
             }

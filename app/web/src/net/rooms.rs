@@ -143,7 +143,7 @@ impl Inner {
         text: &str,
     ) -> Result<(), String> {
         let Some(r) = self.rooms.get_mut(room_id) else {
-            return Err("You are no longer in this room.".into());
+            return Err("This room is not connected yet (its history is still loading); try again in a moment.".into());
         };
         let (id, ts, now) = (hex(&random::<12>()), wall_ms(), monotonic_now());
         let message = match to {

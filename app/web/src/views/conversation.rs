@@ -4,7 +4,7 @@ use peerchat_chat::state::{Author, ChannelStatus, Conversation};
 use peerchat_peerjs::PeerId;
 use yew::prelude::*;
 
-use super::{ignored, take_input, use_scroll_to_end};
+use super::{ignored, send_input, use_scroll_to_end};
 use crate::platform::local_hh_mm;
 
 /// Props of [`ConversationView`].
@@ -37,8 +37,7 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
         );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let text = take_input(&input);
-            error.set(cb.emit((peer.clone(), text)).err());
+            error.set(send_input(&input, |text| cb.emit((peer.clone(), text))));
         })
     };
     let name = c.display_name();

@@ -41,6 +41,22 @@ pub(crate) fn ignored(n: u64, from: &str) -> String {
     }
 }
 
+/// Sends what an input holds and empties it; when sending fails the text goes back in
+/// the box, so nothing typed is lost, and the reason comes back to show.
+pub(crate) fn send_input(
+    input: &NodeRef,
+    send: impl FnOnce(String) -> Result<(), String>,
+) -> Option<String> {
+    let text = take_input(input);
+    let failed = send(text.clone()).err();
+    if failed.is_some() {
+        if let Some(el) = input.cast::<HtmlInputElement>() {
+            el.set_value(&text);
+        }
+    }
+    failed
+}
+
 /// Takes the text out of an input, leaving it empty.
 pub(crate) fn take_input(input: &NodeRef) -> String {
     input

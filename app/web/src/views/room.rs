@@ -9,7 +9,7 @@ use yew::prelude::*;
 use super::confirm::ConfirmButton;
 use super::history::RoomHistoryTools;
 use super::qr::QrCode;
-use super::{ignored, take_input, use_scroll_to_end};
+use super::{ignored, send_input, use_scroll_to_end};
 use crate::platform::{copy_to_clipboard, invite_url, local_hh_mm};
 use crate::storage_actions::RoomHistoryActions;
 
@@ -51,8 +51,9 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
         let (cb, room_id) = (props.on_send.clone(), r.room_id.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let text = take_input(&input);
-            error.set(cb.emit((room_id.clone(), to.clone(), text)).err());
+            error.set(send_input(&input, |text| {
+                cb.emit((room_id.clone(), to.clone(), text))
+            }));
         })
     };
     let on_recipient = {
