@@ -164,7 +164,7 @@ impl Inner {
                 purpose,
                 refusal,
                 opened: false,
-                heard: false,
+                greeting: Default::default(),
             },
         );
         Some(pc)
@@ -196,9 +196,9 @@ impl Inner {
                 }
             }
             LinkEvent::Frame(frame) => {
-                let first = !std::mem::replace(&mut entry.heard, true);
+                let greet_again = entry.greeting.heard();
                 match entry.purpose.clone() {
-                    Purpose::Direct => self.on_direct_frame(conn, frame, first),
+                    Purpose::Direct => self.on_direct_frame(conn, frame, greet_again),
                     Purpose::Room(room) => self.on_room_link_frame(&room, conn, &frame),
                 }
             }

@@ -1,5 +1,6 @@
 //! One-to-one conversations over a direct data connection.
 
+use peerchat_chat::greeting::Greeting;
 use peerchat_chat::protocol::{self, ChatFrame, Incoming, TextMessage};
 use peerchat_chat::state::Action;
 use peerchat_peerjs::data::{ChannelFrame, Refusal};
@@ -10,12 +11,6 @@ use crate::platform::{hex, random, wall_ms};
 
 /// Time the refusal message gets to reach a peer before the connection is closed.
 const REFUSAL_GRACE_MS: u32 = 1_000;
-/// Our hello goes again after this long if the peer has sent nothing. Chromium now and
-/// then loses a message sent the instant a data channel opens (seen on both ends), and
-/// the hello carries the name the other side shows; it is harmless to repeat. It also
-/// goes again when the peer is first heard from (see [`Inner::on_direct_frame`]), which
-/// covers a lost hello on the side that did hear.
-const HELLO_AGAIN_MS: u32 = 1_000;
 
 impl Inner {
     pub(super) fn connect(&mut self, peer: PeerId) {
@@ -46,9 +41,13 @@ impl Inner {
                 self.dispatch.emit(Action::ChannelOpen(entry.peer.clone()));
                 let weak = self.weak.clone();
                 let conn = conn.clone();
-                gloo_timers::callback::Timeout::new(HELLO_AGAIN_MS, move || {
+                let again = Greeting::AGAIN_AFTER.as_millis() as u32;
+                gloo_timers::callback::Timeout::new(again, move || {
                     with(&weak, |n| {
-                        if n.links.get(&conn).is_some_and(|e| !e.heard) {
+                        if n.links
+                            .get(&conn)
+                            .is_some_and(|e| e.greeting.quiet_for_long())
+                        {
                             n.send_hello(&conn);
                         }
                     })
@@ -67,12 +66,12 @@ impl Inner {
         }
     }
 
-    /// A frame from the peer; `first` when it is the first one on this connection.
+    /// A frame from the peer; `greet_again` as its connection's [`Greeting`] decided.
     pub(super) fn on_direct_frame(
         &mut self,
         conn: &ConnectionId,
         frame: ChannelFrame,
-        first: bool,
+        greet_again: bool,
     ) {
         let Some(entry) = self.links.get(conn) else {
             return;
@@ -81,9 +80,7 @@ impl Inner {
             return;
         }
         let peer = entry.peer.clone();
-        if first {
-            // Our hello sent at open may be the one Chromium lost; the peer is listening
-            // now, so say it once more.
+        if greet_again {
             self.send_hello(conn);
         }
         match protocol::interpret(&frame, wall_ms()) {

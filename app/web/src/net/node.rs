@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
+use peerchat_chat::greeting::Greeting;
 use peerchat_chat::room::Invite;
 use peerchat_chat::state::{Action, BrokerStatus};
 use peerchat_chat::RuntimeConfig;
@@ -58,8 +59,8 @@ pub(super) struct Entry {
     pub purpose: Purpose,
     pub refusal: Option<Refusal>,
     pub opened: bool,
-    /// Something arrived from the peer on this connection.
-    pub heard: bool,
+    /// When a one-to-one connection says hello (rooms greet through their mesh).
+    pub greeting: Greeting,
 }
 
 pub(super) struct Slot {

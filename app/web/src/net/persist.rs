@@ -184,6 +184,8 @@ pub(super) async fn restore_rooms(weak: Weak<RefCell<Inner>>, vault: Vault) {
         Some(n) => n.borrow().dispatch.clone(),
         None => return,
     };
+    // Every room and conversation on screen first; whole logs (slow for long ones) after.
+    let mut shown = Vec::new();
     match vault.all::<SavedRoom>(Table::Rooms).await {
         Ok(records) => {
             if records.skipped > 0 {
@@ -192,22 +194,20 @@ pub(super) async fn restore_rooms(weak: Weak<RefCell<Inner>>, vault: Vault) {
                     records.skipped
                 )));
             }
-            // Every room on screen first; reading whole logs (slow for long ones) after.
-            let mut shown = Vec::new();
             for saved in records.items {
                 match show_stored_room(&weak, &vault, saved, false).await {
                     Ok(room) => shown.extend(room),
                     Err(e) => dispatch.emit(Action::StorageFailed(sentence(&e))),
                 }
             }
-            for room in shown {
-                if let Err(e) = rejoin_stored_room(&weak, &vault, room).await {
-                    dispatch.emit(Action::StorageFailed(sentence(&e)));
-                }
-            }
         }
         Err(e) => dispatch.emit(Action::StorageFailed(sentence(&e))),
     }
     super::persist_direct::restore_conversations(&weak, &vault).await;
+    for room in shown {
+        if let Err(e) = rejoin_stored_room(&weak, &vault, room).await {
+            dispatch.emit(Action::StorageFailed(sentence(&e)));
+        }
+    }
     with(&weak, Inner::restored);
 }
