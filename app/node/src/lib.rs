@@ -1,0 +1,29 @@
+//! The whole PeerChat client as one sans-IO state machine.
+//!
+//! A [`Node`] owns the main and rendezvous broker [`Session`](peerchat_peerjs::Session)s,
+//! the link table (which data connection belongs to which peer, registration and purpose),
+//! every [`Room`](peerchat_chat::room::Room), a one-to-one machine per conversation
+//! ([`direct::Direct`]), and the restore that follows an unlock. It is shaped like
+//! firezone's `ClientState` over `snownet::Node`: time and entropy come in, `handle_*`
+//! and user commands go in, and everything it wants done comes out of
+//! [`Node::poll_output`] — socket transmits, links to open, answer or close, frames to
+//! send, records to store or load, notifications, and actions for the UI reducer. The
+//! browser glue only executes those outputs and reports back; every decision is here and
+//! reached by the native simulation tests in `tests/`.
+#![forbid(unsafe_code)]
+
+pub mod direct;
+mod entropy;
+mod error;
+mod links;
+mod node;
+mod output;
+mod restore;
+mod rooms;
+pub mod saved;
+
+pub use entropy::Entropy;
+pub use error::SendError;
+pub use node::{Node, NodeConfig};
+pub use output::{Load, Loaded, Now, Output, Purpose, Registration, StoreOp};
+pub use saved::{SavedRoom, PAGE};

@@ -1,0 +1,371 @@
+//! The link table: dialling and answering through the broker, routing each data
+//! connection's events to its conversation or room, and closing links.
+
+use peerchat_chat::state::{Action, BrokerStatus};
+use peerchat_peerjs::data::{self, ChannelFrame, Refusal};
+use peerchat_peerjs::wire::{
+    AnswerPayload, CandidatePayload, ConnectionType, IceCandidate, OfferPayload, SessionDescription,
+};
+use peerchat_peerjs::{ConnectionId, Event, PeerId, Rejection};
+
+use crate::direct::Direct;
+use crate::node::{LinkEntry, Role};
+use crate::{Node, Now, Output, Purpose, Registration};
+
+impl Node {
+    /// Dials `peer` through our own registration.
+    pub(crate) fn dial(&mut self, peer: PeerId, purpose: Purpose) {
+        let conn = ConnectionId::from_random(self.entropy.bytes());
+        self.links.insert(
+            conn.clone(),
+            LinkEntry {
+                peer,
+                via: Registration::Main,
+                purpose,
+                role: Role::Offerer,
+                refusal: None,
+                opened: false,
+            },
+        );
+        self.outputs.push_back(Output::Dial { conn });
+    }
+
+    pub(crate) fn on_session_event(&mut self, via: &Registration, e: Event) {
+        if let Registration::Rendezvous(room) = via {
+            let held = match &e {
+                Event::Registered { .. } => Some(true),
+                Event::Rejected(_) => Some(false),
+                _ => None,
+            };
+            if let Some(held) = held {
+                return self.on_rendezvous_claim(&room.clone(), held);
+            }
+        }
+        match e {
+            Event::Registered { .. } => self.ui(Action::Broker(BrokerStatus::Online)),
+            Event::BrokerUnreachable { attempt, retry_in } => {
+                if *via == Registration::Main {
+                    self.ui(Action::Broker(BrokerStatus::Retrying {
+                        attempt,
+                        retry_in_secs: retry_in.as_secs().max(1),
+                    }))
+                }
+            }
+            Event::Rejected(Rejection::IdTaken) => self.ui(Action::Broker(BrokerStatus::IdTaken)),
+            Event::Rejected(Rejection::Refused(msg)) => {
+                self.ui(Action::Broker(BrokerStatus::Refused(msg)))
+            }
+            Event::Offer { src, payload } => self.on_offer(via, src, payload),
+            Event::Answer { src, payload } => {
+                if self
+                    .links
+                    .get(&payload.connection_id)
+                    .is_some_and(|e| e.peer == src && e.role == Role::Offerer)
+                {
+                    self.outputs.push_back(Output::ApplyAnswer {
+                        conn: payload.connection_id,
+                        answer: payload.sdp.sdp,
+                    });
+                }
+            }
+            Event::Candidate { src, payload } => {
+                if self
+                    .links
+                    .get(&payload.connection_id)
+                    .is_some_and(|e| e.peer == src)
+                {
+                    self.outputs.push_back(Output::AddCandidate {
+                        conn: payload.connection_id,
+                        candidate: payload.candidate,
+                    });
+                }
+            }
+            Event::PeerUnavailable { peer } => {
+                if self.drop_pending_links(&peer) {
+                    self.ui(Action::PeerUnavailable(peer));
+                }
+            }
+            Event::PeerLeft { peer } => {
+                if self.drop_pending_links(&peer) && !self.has_open_direct_link(&peer) {
+                    self.ui(Action::ChannelClosed(peer));
+                }
+            }
+        }
+    }
+
+    /// Which room or conversation an offer belongs to, if we answer it at all.
+    fn route_offer(&self, via: &Registration, offer: &OfferPayload) -> Option<Purpose> {
+        let room = offer
+            .metadata
+            .as_ref()
+            .and_then(|m| m.get("room"))
+            .and_then(|r| r.as_str());
+        match (via, room) {
+            (Registration::Rendezvous(room), _) => Some(Purpose::Room(room.clone())),
+            (Registration::Main, Some(room)) if self.rooms.contains_key(room) => {
+                Some(Purpose::Room(room.to_owned()))
+            }
+            // A member dialling a room we left: not ours to answer.
+            (Registration::Main, Some(_)) => None,
+            (Registration::Main, None) => Some(Purpose::Direct),
+        }
+    }
+
+    fn on_offer(&mut self, via: &Registration, src: PeerId, offer: OfferPayload) {
+        let refusal = data::check_offer(&offer).err();
+        // A call has no data channel to explain ourselves on; we just do not answer.
+        if refusal == Some(Refusal::MediaCall) || self.links.contains_key(&offer.connection_id) {
+            return;
+        }
+        let Some(purpose) = self.route_offer(via, &offer) else {
+            return;
+        };
+        let conn = offer.connection_id;
+        if purpose == Purpose::Direct && refusal.is_none() {
+            self.ui(Action::Connecting(src.clone()));
+        }
+        self.links.insert(
+            conn.clone(),
+            LinkEntry {
+                peer: src,
+                via: via.clone(),
+                purpose,
+                role: Role::Answerer,
+                refusal,
+                opened: false,
+            },
+        );
+        self.outputs.push_back(Output::Answer {
+            conn,
+            offer: offer.sdp.sdp,
+        });
+    }
+
+    /// Our offer or answer for `conn` is made and applied locally: signal it.
+    pub fn handle_local_description(&mut self, conn: &ConnectionId, sdp: String, now: Now) {
+        self.now = now;
+        let Some(entry) = self.links.get(conn).cloned() else {
+            return;
+        };
+        match entry.role {
+            Role::Offerer => {
+                let metadata = match &entry.purpose {
+                    Purpose::Room(room) => Some(serde_json::json!({ "room": room })),
+                    Purpose::Direct => None,
+                };
+                self.main.send_offer(
+                    entry.peer,
+                    OfferPayload {
+                        sdp: SessionDescription {
+                            sdp,
+                            kind: "offer".into(),
+                        },
+                        connection_type: ConnectionType::Data,
+                        label: Some(conn.as_str().to_owned()),
+                        connection_id: conn.clone(),
+                        reliable: Some(true),
+                        serialization: Some("json".into()),
+                        metadata,
+                    },
+                );
+            }
+            Role::Answerer => {
+                if let Some(session) = self.session_mut(&entry.via) {
+                    session.send_answer(
+                        entry.peer,
+                        AnswerPayload {
+                            sdp: SessionDescription {
+                                sdp,
+                                kind: "answer".into(),
+                            },
+                            connection_type: ConnectionType::Data,
+                            connection_id: conn.clone(),
+                        },
+                    );
+                }
+            }
+        }
+        self.drain();
+    }
+
+    /// The peer's offer or answer is applied: candidates held for it may go.
+    pub fn handle_remote_applied(&mut self, conn: &ConnectionId, now: Now) {
+        self.now = now;
+        let Some(entry) = self.links.get(conn).cloned() else {
+            return;
+        };
+        if let Some(session) = self.session_mut(&entry.via) {
+            session.remote_description_applied(&entry.peer, conn);
+        }
+        self.drain();
+    }
+
+    /// A local ICE candidate to trickle to the peer.
+    pub fn handle_local_candidate(
+        &mut self,
+        conn: &ConnectionId,
+        candidate: IceCandidate,
+        now: Now,
+    ) {
+        self.now = now;
+        let Some(entry) = self.links.get(conn).cloned() else {
+            return;
+        };
+        if let Some(session) = self.session_mut(&entry.via) {
+            session.send_candidate(
+                entry.peer,
+                CandidatePayload {
+                    candidate,
+                    connection_type: ConnectionType::Data,
+                    connection_id: conn.clone(),
+                },
+            );
+        }
+        self.drain();
+    }
+
+    /// A link's data channel opened.
+    pub fn handle_link_open(&mut self, conn: &ConnectionId, now: Now) {
+        self.now = now;
+        let Some(entry) = self.links.get_mut(conn) else {
+            return;
+        };
+        entry.opened = true;
+        let entry = entry.clone();
+        match (&entry.purpose, &entry.refusal) {
+            (Purpose::Direct, Some(refusal)) => {
+                if let Some(frame) = refusal.frame() {
+                    self.outputs.push_back(Output::Send {
+                        conn: conn.clone(),
+                        frame,
+                    });
+                }
+                self.close_after_grace(conn.clone());
+            }
+            (Purpose::Direct, None) => {
+                let name = self.name.clone();
+                self.directs
+                    .entry(entry.peer.clone())
+                    .or_insert_with(|| Direct::new(name))
+                    .handle_link_open(conn.clone(), now.mono);
+                self.ui(Action::ChannelOpen(entry.peer));
+            }
+            (Purpose::Room(room), _) => {
+                if let Some(r) = self.rooms.get_mut(room) {
+                    r.room.handle_link_open(conn.clone(), entry.peer, now.mono);
+                }
+            }
+        }
+        self.drain();
+    }
+
+    /// A frame arrived on a link.
+    pub fn handle_link_frame(&mut self, conn: &ConnectionId, frame: &ChannelFrame, now: Now) {
+        self.now = now;
+        let Some(entry) = self.links.get(conn).cloned() else {
+            return;
+        };
+        match (&entry.purpose, &entry.refusal) {
+            (Purpose::Direct, Some(_)) => {}
+            (Purpose::Direct, None) => {
+                let entropy = self.entropy.clone();
+                if let Some(d) = self.directs.get_mut(&entry.peer) {
+                    d.handle_link_data(conn, frame, now.wall_ms, || entropy.message_id());
+                }
+            }
+            (Purpose::Room(room), _) => {
+                if let Some(r) = self.rooms.get_mut(room) {
+                    r.room.handle_link_data(conn, frame, now.mono);
+                }
+            }
+        }
+        self.drain();
+    }
+
+    /// A link closed, failed, or could not be set up.
+    pub fn handle_link_closed(&mut self, conn: &ConnectionId, now: Now) {
+        self.now = now;
+        self.link_failed(conn);
+        self.drain();
+    }
+
+    /// Forgets a link that is gone and tells its owner.
+    pub(crate) fn link_failed(&mut self, conn: &ConnectionId) {
+        let Some(entry) = self.drop_link(conn) else {
+            return;
+        };
+        self.on_link_gone(conn, &entry);
+        if entry.purpose == Purpose::Direct
+            && entry.refusal.is_none()
+            && !self.has_open_direct_link(&entry.peer)
+        {
+            self.ui(Action::ChannelClosed(entry.peer));
+        }
+    }
+
+    /// Closes a link on purpose (its room asked, or a refusal had its time).
+    pub(crate) fn retire_link(&mut self, conn: &ConnectionId) {
+        if let Some(entry) = self.drop_link(conn) {
+            if let Some(d) = self.directs.get_mut(&entry.peer) {
+                d.handle_link_gone(conn);
+            }
+        }
+    }
+
+    /// Forgets a link; the glue closes it (its channel first, so the peer hears of it).
+    fn drop_link(&mut self, conn: &ConnectionId) -> Option<LinkEntry> {
+        let entry = self.links.remove(conn)?;
+        self.closing.retain(|(_, c)| c != conn);
+        self.outputs.push_back(Output::Close { conn: conn.clone() });
+        if let Some(session) = self.session_mut(&entry.via) {
+            session.forget_connection(&entry.peer, conn);
+        }
+        Some(entry)
+    }
+
+    /// Tells a link's conversation or room that it is gone.
+    fn on_link_gone(&mut self, conn: &ConnectionId, entry: &LinkEntry) {
+        match &entry.purpose {
+            Purpose::Direct => {
+                if let Some(d) = self.directs.get_mut(&entry.peer) {
+                    d.handle_link_gone(conn);
+                }
+            }
+            Purpose::Room(room) => {
+                let t = self.now.mono;
+                if let Some(r) = self.rooms.get_mut(room) {
+                    if entry.opened {
+                        r.room.handle_link_closed(conn, t);
+                    } else if entry.via == Registration::Main {
+                        r.room.handle_dial_failed(&entry.peer, t);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Drops links to `peer` that never opened (the broker says it is not there).
+    /// Returns whether one of them was a conversation the user is waiting on.
+    fn drop_pending_links(&mut self, peer: &PeerId) -> bool {
+        let pending: Vec<ConnectionId> = self
+            .links
+            .iter()
+            .filter(|(_, e)| &e.peer == peer && !e.opened)
+            .map(|(c, _)| c.clone())
+            .collect();
+        let mut direct = false;
+        for conn in pending {
+            if let Some(entry) = self.drop_link(&conn) {
+                direct |= entry.purpose == Purpose::Direct;
+                self.on_link_gone(&conn, &entry);
+            }
+        }
+        direct
+    }
+
+    pub(crate) fn has_open_direct_link(&self, peer: &PeerId) -> bool {
+        self.links.values().any(|e| {
+            &e.peer == peer && e.purpose == Purpose::Direct && e.refusal.is_none() && e.opened
+        })
+    }
+}

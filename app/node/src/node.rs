@@ -1,0 +1,376 @@
+//! The node: its state, the user's commands, and the loop that drains every inner
+//! machine into one queue of outputs.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::time::Duration;
+
+use peerchat_chat::room::Invite;
+use peerchat_chat::state::{Action, BrokerStatus};
+use peerchat_peerjs::data::Refusal;
+use peerchat_peerjs::{BrokerConfig, ConnectionId, PeerId, Session, SessionConfig, Token};
+
+use crate::direct::{Direct, DirectEvent};
+use crate::restore::Restore;
+use crate::rooms::RoomEntry;
+use crate::saved::history_name;
+use crate::{Entropy, Load, Now, Output, Purpose, Registration, SendError, StoreOp};
+
+/// Who we are to the broker and to peers.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// The broker every registration uses.
+    pub broker: BrokerConfig,
+    /// Our lasting peer id.
+    pub id: PeerId,
+    /// Its token, so a reconnect re-attaches instead of hitting ID-TAKEN.
+    pub token: Token,
+    /// Our display name.
+    pub name: String,
+}
+
+/// Whether we dialled a link or answered it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Offerer,
+    Answerer,
+}
+
+/// One data connection in the link table.
+#[derive(Debug, Clone)]
+pub(crate) struct LinkEntry {
+    pub peer: PeerId,
+    pub via: Registration,
+    pub purpose: Purpose,
+    pub role: Role,
+    /// We answer only to explain why we cannot talk (another serialization).
+    pub refusal: Option<Refusal>,
+    pub opened: bool,
+}
+
+/// The whole client, sans IO. See the crate docs.
+pub struct Node {
+    pub(crate) me: PeerId,
+    pub(crate) name: String,
+    pub(crate) broker: BrokerConfig,
+    pub(crate) entropy: Entropy,
+    pub(crate) main: Session,
+    pub(crate) rendezvous: BTreeMap<String, Session>,
+    pub(crate) links: HashMap<ConnectionId, LinkEntry>,
+    pub(crate) rooms: BTreeMap<String, RoomEntry>,
+    pub(crate) directs: BTreeMap<PeerId, Direct>,
+    /// Peers we have had one-to-one conversations with, and their names.
+    pub(crate) peers: BTreeMap<PeerId, Option<String>>,
+    pub(crate) restore: Restore,
+    /// The page is on screen: messages arriving now need no notification.
+    pub(crate) visible: bool,
+    /// Refused links, closed once the peer had time to read why.
+    pub(crate) closing: Vec<(Duration, ConnectionId)>,
+    pub(crate) now: Now,
+    pub(crate) outputs: VecDeque<Output>,
+}
+
+/// Time a refusal gets to reach a peer before its connection is closed.
+const REFUSAL_GRACE: Duration = Duration::from_secs(1);
+
+impl Node {
+    /// Starts registering with the broker and asks for the saved rooms.
+    pub fn new(config: NodeConfig, entropy: Entropy, now: Now) -> Self {
+        let mut main = Session::new(SessionConfig::new(
+            config.broker.clone(),
+            config.id.clone(),
+            config.token,
+        ));
+        main.start(now.mono);
+        let mut node = Self {
+            me: config.id,
+            name: config.name,
+            broker: config.broker,
+            entropy,
+            main,
+            rendezvous: BTreeMap::new(),
+            links: HashMap::new(),
+            rooms: BTreeMap::new(),
+            directs: BTreeMap::new(),
+            peers: BTreeMap::new(),
+            restore: Restore::default(),
+            visible: true,
+            closing: Vec::new(),
+            now,
+            outputs: VecDeque::new(),
+        };
+        node.outputs.push_back(Output::Load(Load::SavedRooms));
+        node.drain();
+        node
+    }
+
+    /// Our peer id.
+    pub fn id(&self) -> &PeerId {
+        &self.me
+    }
+
+    /// The next thing for the glue to do.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    /// When [`Node::handle_timeout`] wants to run next; never earlier than the last time
+    /// the node was given.
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        let sessions = std::iter::once(&self.main)
+            .chain(self.rendezvous.values())
+            .filter_map(Session::poll_timeout);
+        let rooms = self.rooms.values().filter_map(|r| r.room.poll_timeout());
+        let directs = self.directs.values().filter_map(Direct::poll_timeout);
+        let closing = self.closing.iter().map(|(t, _)| *t);
+        sessions.chain(rooms).chain(directs).chain(closing).min()
+    }
+
+    /// Runs whatever is due.
+    pub fn handle_timeout(&mut self, now: Now) {
+        self.now = now;
+        let t = now.mono;
+        for session in std::iter::once(&mut self.main).chain(self.rendezvous.values_mut()) {
+            if session.poll_timeout().is_some_and(|due| due <= t) {
+                session.handle_timeout(t);
+            }
+        }
+        for r in self.rooms.values_mut() {
+            if r.room.poll_timeout().is_some_and(|due| due <= t) {
+                r.room.handle_timeout(t);
+            }
+        }
+        for d in self.directs.values_mut() {
+            d.handle_timeout(t);
+        }
+        let (due, later) = std::mem::take(&mut self.closing)
+            .into_iter()
+            .partition::<Vec<_>, _>(|(at, _)| *at <= t);
+        self.closing = later;
+        for (_, conn) in due {
+            self.retire_link(&conn);
+        }
+        self.drain();
+    }
+
+    /// A registration's socket connected.
+    pub fn handle_socket_open(&mut self, via: &Registration, now: Now) {
+        self.now = now;
+        if let Some(session) = self.session_mut(via) {
+            session.handle_socket_open(now.mono);
+        }
+        self.drain();
+    }
+
+    /// A text frame from the broker on a registration's socket.
+    pub fn handle_socket_frame(&mut self, via: &Registration, text: &str, now: Now) {
+        self.now = now;
+        if let Some(session) = self.session_mut(via) {
+            // A frame we cannot read is counted by the session and otherwise ignored.
+            let _ = session.handle_frame(text, now.mono);
+        }
+        self.drain();
+    }
+
+    /// A registration's socket closed, or failed to connect.
+    pub fn handle_socket_closed(&mut self, via: &Registration, now: Now) {
+        self.now = now;
+        if let Some(session) = self.session_mut(via) {
+            session.handle_socket_closed(now.mono);
+        }
+        self.drain();
+    }
+
+    /// The page came on screen or went to the background.
+    pub fn set_visible(&mut self, visible: bool) {
+        self.visible = visible;
+    }
+
+    /// Tries the broker again after a rejection.
+    pub fn retry(&mut self, now: Now) {
+        self.now = now;
+        self.ui(Action::Broker(BrokerStatus::Connecting));
+        self.main.start(now.mono);
+        self.drain();
+    }
+
+    /// Opens (or shows) the conversation with `peer`.
+    pub fn connect(&mut self, peer: PeerId, now: Now) {
+        self.now = now;
+        self.ui(Action::Select(peer.clone()));
+        if !self.has_open_direct_link(&peer) {
+            self.ui(Action::Connecting(peer.clone()));
+            self.dial(peer, Purpose::Direct);
+        }
+        self.drain();
+    }
+
+    /// Sends a chat message to `peer`; the error says what the user can do.
+    pub fn send_text(&mut self, peer: &PeerId, text: &str, now: Now) -> Result<(), SendError> {
+        self.now = now;
+        let id = self.entropy.message_id();
+        let Some(direct) = self.directs.get_mut(peer) else {
+            peerchat_chat::protocol::check_text(text)
+                .map_err(|e| SendError::Invalid(e.to_string()))?;
+            return Err(SendError::NotConnected);
+        };
+        let message = direct.send_text(text, id, now.wall_ms)?;
+        self.keep_direct(peer, &message, true);
+        self.ui(Action::Sent {
+            peer: peer.clone(),
+            message,
+        });
+        self.drain();
+        Ok(())
+    }
+
+    /// A stored write failed: the user is told; nothing already stored is lost.
+    pub fn handle_store_failed(&mut self, error: String) {
+        self.ui(Action::StorageFailed(error));
+    }
+
+    pub(crate) fn ui(&mut self, action: Action) {
+        self.outputs.push_back(Output::Ui(action));
+    }
+
+    pub(crate) fn store(&mut self, op: StoreOp) {
+        self.outputs.push_back(Output::Store(op));
+    }
+
+    /// Moves every inner machine's outputs and events into the node's queue, until
+    /// none has anything left.
+    pub(crate) fn drain(&mut self) {
+        loop {
+            let mut progressed = self.drain_session(&Registration::Main);
+            let held: Vec<String> = self.rendezvous.keys().cloned().collect();
+            for room in held {
+                progressed |= self.drain_session(&Registration::Rendezvous(room));
+            }
+            let rooms: Vec<String> = self.rooms.keys().cloned().collect();
+            for room in rooms {
+                progressed |= self.drain_room(&room);
+            }
+            let peers: Vec<PeerId> = self.directs.keys().cloned().collect();
+            for peer in peers {
+                progressed |= self.drain_direct(&peer);
+            }
+            if !progressed {
+                break;
+            }
+        }
+    }
+
+    pub(crate) fn session_mut(&mut self, via: &Registration) -> Option<&mut Session> {
+        match via {
+            Registration::Main => Some(&mut self.main),
+            Registration::Rendezvous(room) => self.rendezvous.get_mut(room),
+        }
+    }
+
+    fn drain_session(&mut self, via: &Registration) -> bool {
+        let mut progressed = false;
+        loop {
+            let Some(session) = self.session_mut(via) else {
+                return progressed;
+            };
+            if let Some(transmit) = session.poll_transmit() {
+                self.outputs.push_back(Output::Broker {
+                    via: via.clone(),
+                    transmit,
+                });
+            } else if let Some(e) = session.poll_event() {
+                self.on_session_event(via, e);
+            } else {
+                return progressed;
+            }
+            progressed = true;
+        }
+    }
+
+    fn drain_direct(&mut self, peer: &PeerId) -> bool {
+        let mut progressed = false;
+        while let Some(e) = self.directs.get_mut(peer).and_then(Direct::poll_event) {
+            progressed = true;
+            match e {
+                DirectEvent::Send { link, frame } => {
+                    self.outputs.push_back(Output::Send { conn: link, frame })
+                }
+                DirectEvent::Closed { link } => self.link_failed(&link),
+                DirectEvent::Dropped => self.ui(Action::Dropped(peer.clone())),
+                DirectEvent::Received(incoming) => {
+                    match &incoming {
+                        peerchat_chat::protocol::Incoming::Hello { name } => {
+                            self.remember_peer(peer, Some(name.clone()))
+                        }
+                        peerchat_chat::protocol::Incoming::Text(m) => {
+                            let m = m.clone();
+                            self.keep_direct(peer, &m, false)
+                        }
+                        peerchat_chat::protocol::Incoming::Close => {}
+                    }
+                    self.ui(Action::Received {
+                        peer: peer.clone(),
+                        incoming,
+                    })
+                }
+            }
+        }
+        progressed
+    }
+
+    /// Learns (or updates) a conversation partner's name, and saves the list.
+    pub(crate) fn remember_peer(&mut self, peer: &PeerId, name: Option<String>) {
+        let known = self.peers.get(peer).cloned();
+        let name = name.or(known.clone().flatten());
+        if known.as_ref() == Some(&name) {
+            return;
+        }
+        self.peers.insert(peer.clone(), name);
+        let list = self
+            .peers
+            .iter()
+            .map(|(p, n)| (p.clone(), n.clone()))
+            .collect();
+        self.store(StoreOp::PutConversations(list));
+    }
+
+    /// Stores a message of the conversation with `peer`.
+    fn keep_direct(&mut self, peer: &PeerId, m: &peerchat_chat::protocol::TextMessage, mine: bool) {
+        self.remember_peer(peer, None);
+        let (author, name) = if mine {
+            (self.me.to_string(), self.name.clone())
+        } else {
+            let name = self.peers.get(peer).cloned().flatten();
+            (peer.to_string(), name.unwrap_or_else(|| peer.to_string()))
+        };
+        let message = peerchat_vault::StoredMessage {
+            id: m.id.clone(),
+            author,
+            name,
+            seq: m.seq,
+            ts: m.ts,
+            text: m.text.clone(),
+            whisper_to: None,
+        };
+        self.store(StoreOp::Append {
+            history: history_name(peer),
+            message,
+        });
+    }
+
+    /// A refused link is closed once its peer had time to read why.
+    pub(crate) fn close_after_grace(&mut self, conn: ConnectionId) {
+        self.closing.push((self.now.mono + REFUSAL_GRACE, conn));
+    }
+
+    /// Follows an invite now, or after the saved rooms are back.
+    pub fn join_room(&mut self, invite: Invite, now: Now) {
+        self.now = now;
+        match self.restore.waiting_invites.as_mut() {
+            Some(waiting) => waiting.push(invite),
+            None => {
+                self.enter_room(invite, true, crate::rooms::Entrance::Join);
+            }
+        }
+        self.drain();
+    }
+}

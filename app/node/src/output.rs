@@ -1,0 +1,199 @@
+//! What goes in and out of a [`Node`](crate::Node) besides user commands.
+
+use std::time::Duration;
+
+use peerchat_chat::state::Action;
+use peerchat_peerjs::data::ChannelFrame;
+use peerchat_peerjs::wire::IceCandidate;
+use peerchat_peerjs::{ConnectionId, PeerId, Transmit};
+use peerchat_vault::{Page, StoredMessage};
+
+use crate::saved::SavedRoom;
+
+/// The time, as the glue reads it: a monotonic clock for timers and the wall clock for
+/// what is shown and stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Now {
+    /// Since any fixed origin (the page's `performance.now()`).
+    pub mono: Duration,
+    /// ms since the Unix epoch.
+    pub wall_ms: u64,
+}
+
+/// One broker registration, each with its own socket.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Registration {
+    /// Our own id.
+    Main,
+    /// The rendezvous id of the room with this id, while we hold it.
+    Rendezvous(String),
+}
+
+/// What a data connection is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Purpose {
+    /// A one-to-one conversation.
+    Direct,
+    /// A room, by id.
+    Room(String),
+}
+
+/// A record to write. Writes are fire-and-forget: a failure comes back through
+/// [`Node::handle_store_failed`](crate::Node::handle_store_failed) and loses nothing
+/// already stored.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreOp {
+    /// Save a room's record (secret, members, numbering, forgotten floor).
+    PutRoom {
+        /// The room's id.
+        room_id: String,
+        /// What to keep.
+        saved: SavedRoom,
+    },
+    /// Delete a room's record and its whole history (we left it).
+    DeleteRoom {
+        /// The room's id.
+        room_id: String,
+    },
+    /// Delete a room's messages, keeping the room (the user deleted its history).
+    DeleteHistory {
+        /// The room's id.
+        room_id: String,
+    },
+    /// Append a message to a history (storing one twice changes nothing).
+    Append {
+        /// A room's id, or a conversation's history name.
+        history: String,
+        /// The message.
+        message: StoredMessage,
+    },
+    /// Save the list of one-to-one conversation partners and their names.
+    PutConversations(Vec<(PeerId, Option<String>)>),
+}
+
+/// A read the node needs answered with [`Node::handle_loaded`](crate::Node::handle_loaded).
+/// The glue answers loads one at a time, in the order asked: the node relies on that
+/// order only for what shows first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Load {
+    /// Every saved room record.
+    SavedRooms,
+    /// The newest page of a history.
+    Newest {
+        /// A room's id, or a conversation's history name.
+        history: String,
+        /// How many messages at most.
+        limit: usize,
+    },
+    /// A room's whole log, for its mesh to backfill from.
+    WholeLog {
+        /// The room's id.
+        room_id: String,
+    },
+    /// The list of one-to-one conversations.
+    Conversations,
+}
+
+/// The answer to a [`Load`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Loaded {
+    /// Answer to [`Load::SavedRooms`].
+    SavedRooms {
+        /// The records that opened.
+        rooms: Vec<SavedRoom>,
+        /// Damaged records left out.
+        skipped: usize,
+    },
+    /// Answer to [`Load::Newest`].
+    Page {
+        /// The history asked for.
+        history: String,
+        /// The page.
+        page: Page,
+    },
+    /// Answer to [`Load::WholeLog`].
+    WholeLog {
+        /// The room.
+        room_id: String,
+        /// Every stored message, oldest first.
+        log: Vec<StoredMessage>,
+    },
+    /// Answer to [`Load::Conversations`] (empty when none were ever saved).
+    Conversations(Vec<(PeerId, Option<String>)>),
+    /// A load failed; `error` says what the user can do.
+    Failed {
+        /// What was asked.
+        load: Load,
+        /// A sentence for the screen.
+        error: String,
+    },
+}
+
+/// Everything the node asks the glue to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// Carry out a broker session's transmit on that registration's socket.
+    Broker {
+        /// Whose socket.
+        via: Registration,
+        /// Open, send on, or close it.
+        transmit: Transmit,
+    },
+    /// Create a connection with a data channel labelled with its id, make the offer, apply it
+    /// locally and report its SDP with `handle_local_description`.
+    Dial {
+        /// The connection.
+        conn: ConnectionId,
+    },
+    /// Create a connection for this offer, apply it (report with
+    /// `handle_remote_applied`), make the answer, apply it locally and report its SDP
+    /// with `handle_local_description`.
+    Answer {
+        /// The connection.
+        conn: ConnectionId,
+        /// The offer's SDP.
+        offer: String,
+    },
+    /// Apply the peer's answer (report with `handle_remote_applied`).
+    ApplyAnswer {
+        /// The connection.
+        conn: ConnectionId,
+        /// The answer's SDP.
+        answer: String,
+    },
+    /// Add a remote ICE candidate.
+    AddCandidate {
+        /// The connection.
+        conn: ConnectionId,
+        /// The candidate.
+        candidate: IceCandidate,
+    },
+    /// Send a frame on a connection's data channel.
+    Send {
+        /// The connection.
+        conn: ConnectionId,
+        /// The frame.
+        frame: ChannelFrame,
+    },
+    /// Close a connection on purpose: its channel first (so the peer hears of it), the
+    /// connection a moment later. The node has forgotten it already.
+    Close {
+        /// The connection.
+        conn: ConnectionId,
+    },
+    /// Write to storage.
+    Store(StoreOp),
+    /// Read from storage.
+    Load(Load),
+    /// Show a system notification (a message arrived while the app was hidden).
+    Notify {
+        /// "Ann in Friday dinner".
+        title: String,
+        /// The message.
+        body: String,
+        /// The room a tap opens.
+        room_id: String,
+    },
+    /// An action for the UI reducer.
+    Ui(Action),
+}

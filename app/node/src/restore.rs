@@ -1,0 +1,217 @@
+//! Bringing rooms and conversations back from storage after unlock (or from an imported
+//! file), in the order that shows the user something soonest: every room's newest page,
+//! then every conversation's, and only then each room's whole log, read into its mesh so
+//! members send only what we lack. Invites opened meanwhile wait for the rooms.
+
+use std::collections::{HashMap, HashSet};
+
+use peerchat_chat::room::Invite;
+use peerchat_chat::rooms_state::RoomView;
+use peerchat_chat::state::Action;
+use peerchat_peerjs::PeerId;
+use peerchat_vault::VaultError;
+
+use crate::rooms::Entrance;
+use crate::saved::{conversation_of, conversation_page, history_name, room_page, sentence};
+use crate::{Load, Loaded, Node, Now, Output, SavedRoom, PAGE};
+
+/// What a whole log is read for.
+enum LogFor {
+    /// A shown room to rejoin with it.
+    Rejoin {
+        invite: Invite,
+        saved: SavedRoom,
+        focus: bool,
+    },
+    /// A room we are in, given imported messages.
+    Reseed(SavedRoom),
+}
+
+/// Where the restore stands.
+pub(crate) struct Restore {
+    /// Invites opened while saved rooms were still loading; `None` once they are back.
+    pub waiting_invites: Option<Vec<Invite>>,
+    /// Rooms shown during the restore, whose whole logs are read once conversations show.
+    shown: Vec<String>,
+    /// Whole logs asked for, and why.
+    logs: HashMap<String, LogFor>,
+    /// Newest pages asked for that replace what a room shows.
+    replacing: Vec<String>,
+    /// Rooms whose whole logs the restore still waits for.
+    restoring: HashSet<String>,
+    /// The conversation list has been read.
+    conversations_read: bool,
+}
+
+impl Default for Restore {
+    fn default() -> Self {
+        Self {
+            waiting_invites: Some(Vec::new()),
+            shown: Vec::new(),
+            logs: HashMap::new(),
+            replacing: Vec::new(),
+            restoring: HashSet::new(),
+            conversations_read: false,
+        }
+    }
+}
+
+impl Node {
+    fn load(&mut self, load: Load) {
+        self.outputs.push_back(Output::Load(load));
+    }
+
+    /// The answer to a [`Load`] this node asked for.
+    pub fn handle_loaded(&mut self, loaded: Loaded, now: Now) {
+        self.now = now;
+        match loaded {
+            Loaded::SavedRooms { rooms, skipped } => {
+                if skipped > 0 {
+                    self.ui(Action::StorageFailed(format!(
+                        "{skipped} saved room(s) are damaged and could not be opened."
+                    )));
+                }
+                for saved in rooms {
+                    if let Some(room_id) = self.show_stored_room(saved, false, true) {
+                        self.restore.shown.push(room_id);
+                    }
+                }
+                self.load(Load::Conversations);
+            }
+            Loaded::Conversations(list) => self.conversations_read(list),
+            Loaded::Page { history, page } => match conversation_of(&history) {
+                Some(peer) => {
+                    let name = self.peers.get(&peer).cloned().flatten();
+                    let me = self.me.clone();
+                    self.ui(conversation_page(peer, name, page, &me));
+                }
+                None => {
+                    if let Some(i) = self.restore.replacing.iter().position(|r| r == &history) {
+                        self.restore.replacing.swap_remove(i);
+                        self.ui(Action::RoomHistoryCleared(history.clone()));
+                    }
+                    self.ui(room_page(history, page));
+                }
+            },
+            Loaded::WholeLog { room_id, log } => {
+                match self.restore.logs.remove(&room_id) {
+                    Some(LogFor::Rejoin {
+                        invite,
+                        saved,
+                        focus,
+                    }) => {
+                        self.enter_room(invite, focus, Entrance::Rejoin { saved, log });
+                    }
+                    Some(LogFor::Reseed(saved)) => {
+                        self.seed_room(&room_id, &saved, log);
+                        self.restore.replacing.push(room_id.clone());
+                        self.load(Load::Newest {
+                            history: room_id.clone(),
+                            limit: PAGE,
+                        });
+                    }
+                    None => {}
+                }
+                self.log_done(&room_id);
+            }
+            Loaded::Failed { load, error } => {
+                self.ui(Action::StorageFailed(error));
+                match load {
+                    Load::SavedRooms => self.load(Load::Conversations),
+                    Load::Conversations => self.conversations_read(Vec::new()),
+                    Load::WholeLog { room_id } => {
+                        self.restore.logs.remove(&room_id);
+                        self.log_done(&room_id);
+                    }
+                    Load::Newest { .. } => {}
+                }
+            }
+        }
+        self.drain();
+    }
+
+    /// Opens a room kept in storage (after an import), or refreshes it when open.
+    pub fn open_stored_room(&mut self, saved: SavedRoom, now: Now) {
+        self.now = now;
+        self.show_stored_room(saved, true, false);
+        self.drain();
+    }
+
+    /// Shows a stored room's newest messages and asks for its whole log; returns its id
+    /// when it is to be rejoined. `defer_log` leaves the whole log for later (the
+    /// restore reads every room's newest page first).
+    fn show_stored_room(
+        &mut self,
+        saved: SavedRoom,
+        focus: bool,
+        defer_log: bool,
+    ) -> Option<String> {
+        let Ok(invite) = Invite::parse_fragment(&saved.invite) else {
+            self.ui(Action::StorageFailed(sentence(&VaultError::Corrupted)));
+            return None;
+        };
+        let room_id = invite.secret().derive().room_id.clone();
+        if self.rooms.contains_key(&room_id) {
+            self.restore
+                .logs
+                .insert(room_id.clone(), LogFor::Reseed(saved));
+            self.load(Load::WholeLog { room_id });
+            return None;
+        }
+        let view = RoomView::new(room_id.clone(), &invite);
+        self.ui(Action::RoomJoined { room: view, focus });
+        self.load(Load::Newest {
+            history: room_id.clone(),
+            limit: PAGE,
+        });
+        self.restore.logs.insert(
+            room_id.clone(),
+            LogFor::Rejoin {
+                invite,
+                saved,
+                focus,
+            },
+        );
+        if !defer_log {
+            self.load(Load::WholeLog {
+                room_id: room_id.clone(),
+            });
+        }
+        Some(room_id)
+    }
+
+    /// The conversation list is read: show each conversation's newest page, then read
+    /// the shown rooms' whole logs.
+    fn conversations_read(&mut self, list: Vec<(PeerId, Option<String>)>) {
+        self.peers.extend(list.iter().cloned());
+        for (peer, _) in list {
+            self.load(Load::Newest {
+                history: history_name(&peer),
+                limit: PAGE,
+            });
+        }
+        self.restore.conversations_read = true;
+        let shown = std::mem::take(&mut self.restore.shown);
+        for room_id in shown {
+            self.restore.restoring.insert(room_id.clone());
+            self.load(Load::WholeLog { room_id });
+        }
+        self.maybe_restored();
+    }
+
+    fn log_done(&mut self, room_id: &str) {
+        if self.restore.restoring.remove(room_id) {
+            self.maybe_restored();
+        }
+    }
+
+    /// Saved rooms are back: follow the invites that waited for them.
+    fn maybe_restored(&mut self) {
+        if !self.restore.conversations_read || !self.restore.restoring.is_empty() {
+            return;
+        }
+        for invite in self.restore.waiting_invites.take().unwrap_or_default() {
+            self.enter_room(invite, true, Entrance::Join);
+        }
+    }
+}

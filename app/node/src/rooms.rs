@@ -1,0 +1,354 @@
+//! Rooms in the node: each one a sans-IO [`Room`] whose outputs become links, whose
+//! rendezvous id is registered while we hold it, and whose messages are stored.
+
+use peerchat_chat::room::{Invite, Room, RoomEvent, RoomOutput, RoomSecret, RoomText, RoomTimings};
+use peerchat_chat::rooms_state::RoomView;
+use peerchat_chat::state::Action;
+use peerchat_peerjs::{ConnectionId, PeerId, Session, SessionConfig, Token, Transmit};
+use peerchat_vault::StoredMessage;
+
+use crate::saved::{to_stored, SavedRoom};
+use crate::{Node, Now, Output, Purpose, Registration, SendError, StoreOp};
+
+/// A room we are in.
+pub(crate) struct RoomEntry {
+    pub room: Room,
+    pub invite: Invite,
+}
+
+/// How we come into a room.
+pub(crate) enum Entrance {
+    /// We just made it: nobody can be there yet.
+    Create,
+    /// By invite or topic, through the rendezvous id.
+    Join,
+    /// A room kept from an earlier visit, with its stored messages: dial the rendezvous
+    /// id and the members we remember.
+    Rejoin {
+        saved: SavedRoom,
+        log: Vec<StoredMessage>,
+    },
+}
+
+/// Loads a room's log from storage into its mesh, so members send only what we lack.
+pub(crate) fn seed(room: &mut Room, saved: &SavedRoom, log: Vec<StoredMessage>) {
+    let mut whispers = Vec::new();
+    let mut texts = Vec::new();
+    for m in log {
+        let Ok(author) = PeerId::parse(&m.author) else {
+            continue;
+        };
+        if m.whisper_to.is_some() {
+            whispers.push(m.id);
+        } else {
+            texts.push(RoomText {
+                id: m.id,
+                author,
+                seq: m.seq,
+                ts: m.ts,
+                text: m.text,
+            });
+        }
+    }
+    room.seed(texts, &whispers);
+    room.set_floor(&saved.forgotten);
+    room.resume_seq(saved.my_seq);
+}
+
+impl Node {
+    /// Creates a private room and shows it.
+    pub fn create_room(&mut self, name: &str, now: Now) {
+        self.now = now;
+        let invite = Invite::Private {
+            secret: RoomSecret::from_random(self.entropy.bytes()),
+            name: name.to_owned(),
+        };
+        self.enter_room(invite, true, Entrance::Create);
+        self.drain();
+    }
+
+    /// Enters a room (or just shows it when we are in it already); returns its id.
+    pub(crate) fn enter_room(&mut self, invite: Invite, focus: bool, how: Entrance) -> String {
+        let keys = invite.secret().derive();
+        let room_id = keys.room_id.clone();
+        if self.rooms.contains_key(&room_id) {
+            self.ui(Action::SelectRoom(room_id.clone()));
+            return room_id;
+        }
+        let entropy = self.entropy.clone();
+        let mut room = Room::new(
+            self.me.clone(),
+            self.name.clone(),
+            keys,
+            RoomTimings::default(),
+            move || entropy.bytes::<12>(),
+        );
+        let view = RoomView::new(room_id.clone(), &invite);
+        self.ui(Action::RoomJoined { room: view, focus });
+        let now = self.now;
+        match how {
+            Entrance::Create => room.create(now.mono),
+            Entrance::Join => room.join(&[], now.mono),
+            Entrance::Rejoin { saved, log } => {
+                seed(&mut room, &saved, log);
+                for (peer, name) in &saved.members {
+                    self.ui(Action::RoomMember {
+                        room_id: room_id.clone(),
+                        peer: peer.clone(),
+                        name: Some(name.clone()),
+                        online: false,
+                        ts: now.wall_ms,
+                    });
+                }
+                room.join(&saved.members, now.mono);
+            }
+        }
+        self.rooms
+            .insert(room_id.clone(), RoomEntry { room, invite });
+        self.save_room(&room_id);
+        room_id
+    }
+
+    /// Leaves a room for good on this device, with its history.
+    pub fn leave_room(&mut self, room_id: &str, now: Now) {
+        self.now = now;
+        let Some(mut r) = self.rooms.remove(room_id) else {
+            return;
+        };
+        r.room.leave(now.mono);
+        let links: Vec<ConnectionId> = self
+            .links
+            .iter()
+            .filter(|(_, e)| e.purpose == Purpose::Room(room_id.to_owned()))
+            .map(|(c, _)| c.clone())
+            .collect();
+        for conn in links {
+            self.retire_link(&conn);
+        }
+        self.release_rendezvous(room_id);
+        self.ui(Action::RoomLeft(room_id.to_owned()));
+        self.store(StoreOp::DeleteRoom {
+            room_id: room_id.to_owned(),
+        });
+        self.drain();
+    }
+
+    /// Sends a message to a room, or privately to one member of it.
+    pub fn send_room_text(
+        &mut self,
+        room_id: &str,
+        to: Option<&PeerId>,
+        text: &str,
+        now: Now,
+    ) -> Result<(), SendError> {
+        self.now = now;
+        let id = self.entropy.message_id();
+        let Some(r) = self.rooms.get_mut(room_id) else {
+            return Err(SendError::RoomNotReady);
+        };
+        let message = match to {
+            Some(to) => r.room.whisper(to, text, id, now.wall_ms, now.mono),
+            None => r.room.send_text(text, id, now.wall_ms, now.mono),
+        }
+        .map_err(|e| SendError::Room(e.to_string()))?;
+        // Stored, it also carries our numbering to the next visit (see `seed`).
+        self.keep_message(room_id, &message);
+        self.ui(Action::RoomMessage {
+            room_id: room_id.to_owned(),
+            message,
+            mine: true,
+        });
+        self.drain();
+        Ok(())
+    }
+
+    /// The user is typing in a room (the room decides when to tell its members).
+    pub fn typing(&mut self, room_id: &str, now: Now) {
+        self.now = now;
+        if let Some(r) = self.rooms.get_mut(room_id) {
+            r.room.send_typing(now.mono);
+        }
+        self.drain();
+    }
+
+    /// Forgets a room's messages in its mesh, on screen and in storage; members will
+    /// not send them back.
+    pub fn forget_history(&mut self, room_id: &str, now: Now) {
+        self.now = now;
+        let Some(r) = self.rooms.get_mut(room_id) else {
+            return;
+        };
+        r.room.forget_history();
+        self.ui(Action::RoomHistoryCleared(room_id.to_owned()));
+        self.store(StoreOp::DeleteHistory {
+            room_id: room_id.to_owned(),
+        });
+        self.save_room(room_id);
+        self.drain();
+    }
+
+    fn keep_message(&mut self, room_id: &str, message: &peerchat_chat::room::RoomMessage) {
+        self.store(StoreOp::Append {
+            history: room_id.to_owned(),
+            message: to_stored(message),
+        });
+    }
+
+    /// Saves a room's record (secret, members, numbering).
+    pub(crate) fn save_room(&mut self, room_id: &str) {
+        if let Some(saved) = self.saved_room(room_id) {
+            self.store(StoreOp::PutRoom {
+                room_id: room_id.to_owned(),
+                saved,
+            });
+        }
+    }
+
+    /// What to remember of a room.
+    fn saved_room(&self, room_id: &str) -> Option<SavedRoom> {
+        let r = self.rooms.get(room_id)?;
+        Some(SavedRoom {
+            invite: r.invite.to_fragment(),
+            members: r
+                .room
+                .members()
+                .iter()
+                .map(|(p, m)| (p.clone(), m.name.clone()))
+                .collect(),
+            my_seq: r.room.my_seq(),
+            forgotten: r.room.forgotten(),
+        })
+    }
+
+    /// Gives a room we are in messages from storage (an imported file).
+    pub(crate) fn seed_room(&mut self, room_id: &str, saved: &SavedRoom, log: Vec<StoredMessage>) {
+        if let Some(r) = self.rooms.get_mut(room_id) {
+            seed(&mut r.room, saved, log);
+        }
+    }
+
+    /// Carries a room's outputs and events; returns whether there were any.
+    pub(crate) fn drain_room(&mut self, room_id: &str) -> bool {
+        let mut progressed = false;
+        loop {
+            let Some(r) = self.rooms.get_mut(room_id) else {
+                return progressed;
+            };
+            if let Some(out) = r.room.poll_output() {
+                self.on_room_output(room_id, out);
+            } else if let Some(e) = r.room.poll_event() {
+                self.on_room_event(room_id, e);
+            } else {
+                return progressed;
+            }
+            progressed = true;
+        }
+    }
+
+    fn on_room_output(&mut self, room_id: &str, out: RoomOutput) {
+        match out {
+            RoomOutput::Connect { peer } => self.dial(peer, Purpose::Room(room_id.to_owned())),
+            RoomOutput::Send { link, frame } => {
+                if self.links.contains_key(&link) {
+                    self.outputs.push_back(Output::Send { conn: link, frame });
+                }
+            }
+            RoomOutput::Close { link } => self.retire_link(&link),
+            RoomOutput::ClaimRendezvous => self.claim_rendezvous(room_id),
+        }
+    }
+
+    fn on_room_event(&mut self, room_id: &str, e: RoomEvent) {
+        let room_id = room_id.to_owned();
+        let ts = self.now.wall_ms;
+        match e {
+            RoomEvent::MemberOnline { peer, name } => {
+                self.save_room(&room_id);
+                self.ui(Action::RoomMember {
+                    room_id,
+                    peer,
+                    name: Some(name),
+                    online: true,
+                    ts,
+                });
+            }
+            RoomEvent::MemberOffline { peer } => self.ui(Action::RoomMember {
+                room_id,
+                peer,
+                name: None,
+                online: false,
+                ts,
+            }),
+            RoomEvent::Typing { peer } => self.ui(Action::RoomTyping {
+                room_id,
+                peer,
+                typing: true,
+            }),
+            RoomEvent::TypingStopped { peer } => self.ui(Action::RoomTyping {
+                room_id,
+                peer,
+                typing: false,
+            }),
+            RoomEvent::Ignored { .. } => self.ui(Action::RoomIgnored(room_id)),
+            RoomEvent::Delivered { id } => self.ui(Action::RoomDelivered { room_id, id }),
+            RoomEvent::Message(message) => {
+                self.keep_message(&room_id, &message);
+                // Our own messages can come back by backfill after we lost them.
+                let mine = message.author == self.me;
+                if !mine && !self.visible {
+                    if let Some(r) = self.rooms.get(&room_id) {
+                        self.outputs.push_back(Output::Notify {
+                            title: format!("{} in {}", message.name, r.invite.name()),
+                            body: message.text.clone(),
+                            room_id: room_id.clone(),
+                        });
+                    }
+                }
+                self.ui(Action::RoomMessage {
+                    room_id,
+                    message,
+                    mine,
+                })
+            }
+        }
+    }
+
+    /// Registers the room's rendezvous id with the broker, with a token of our own.
+    fn claim_rendezvous(&mut self, room_id: &str) {
+        let Some(r) = self.rooms.get(room_id) else {
+            return;
+        };
+        if self.rendezvous.contains_key(room_id) {
+            return;
+        }
+        let config = SessionConfig::new(
+            self.broker.clone(),
+            r.room.keys().rendezvous.clone(),
+            Token::from_random(self.entropy.bytes()),
+        );
+        let mut session = Session::new(config);
+        session.start(self.now.mono);
+        self.rendezvous.insert(room_id.to_owned(), session);
+    }
+
+    /// Drops our registration of a room's rendezvous id, freeing it for others.
+    fn release_rendezvous(&mut self, room_id: &str) {
+        if self.rendezvous.remove(room_id).is_some() {
+            self.outputs.push_back(Output::Broker {
+                via: Registration::Rendezvous(room_id.to_owned()),
+                transmit: Transmit::Disconnect,
+            });
+        }
+    }
+
+    /// The broker accepted or refused our claim on a room's rendezvous id.
+    pub(crate) fn on_rendezvous_claim(&mut self, room_id: &str, held: bool) {
+        if !held {
+            self.release_rendezvous(room_id);
+        }
+        let t = self.now.mono;
+        if let Some(r) = self.rooms.get_mut(room_id) {
+            r.room.set_rendezvous_held(held, t);
+        }
+    }
+}

@@ -1,0 +1,653 @@
+//! A simulated world for whole [`Node`]s: a PeerServer model (registration, ID-TAKEN,
+//! queued signals with EXPIRE), WebRTC links that open after the answer is applied and
+//! carry frames with a delay (optionally losing each side's first frame), an in-memory
+//! store that answers loads one at a time in order, and one clock. Each device folds the
+//! node's UI actions into a [`ChatState`] so tests assert what the user would see.
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::time::Duration;
+
+use peerchat_chat::state::{Action, ChatState};
+use peerchat_node::{
+    Entropy, Load, Loaded, Node, NodeConfig, Now, Output, Registration, SavedRoom, StoreOp,
+};
+use peerchat_peerjs::data::ChannelFrame;
+use peerchat_peerjs::wire::{ClientMessage, IceCandidate};
+use peerchat_peerjs::{BrokerConfig, ConnectionId, PeerId, Token, Transmit};
+use peerchat_vault::{Page, StoredMessage};
+
+/// The broker's expire_timeout.
+pub const EXPIRE: Duration = Duration::from_secs(5);
+/// One step of the clock.
+pub const TICK: Duration = Duration::from_millis(10);
+/// How long a frame takes on a link.
+pub const LINK_DELAY: Duration = Duration::from_millis(20);
+const WALL_ORIGIN: u64 = 1_700_000_000_000;
+
+fn broker() -> BrokerConfig {
+    BrokerConfig {
+        host: "127.0.0.1".into(),
+        port: 9000,
+        path: "/".into(),
+        key: "peerjs".into(),
+        secure: false,
+    }
+}
+
+/// What a device keeps on its disk.
+#[derive(Default, Clone)]
+pub struct Disk {
+    pub rooms: BTreeMap<String, SavedRoom>,
+    pub histories: HashMap<String, Vec<StoredMessage>>,
+    pub conversations: Option<Vec<(PeerId, Option<String>)>>,
+}
+
+impl Disk {
+    fn apply(&mut self, op: StoreOp) {
+        match op {
+            StoreOp::PutRoom { room_id, saved } => {
+                self.rooms.insert(room_id, saved);
+            }
+            StoreOp::DeleteRoom { room_id } => {
+                self.rooms.remove(&room_id);
+                self.histories.remove(&room_id);
+            }
+            StoreOp::DeleteHistory { room_id } => {
+                self.histories.remove(&room_id);
+            }
+            StoreOp::Append { history, message } => {
+                let h = self.histories.entry(history).or_default();
+                if !h
+                    .iter()
+                    .any(|m| m.id == message.id && m.author == message.author)
+                {
+                    h.push(message);
+                    h.sort_by_key(|m| (m.ts, m.seq));
+                }
+            }
+            StoreOp::PutConversations(list) => self.conversations = Some(list),
+        }
+    }
+
+    fn answer(&self, load: Load) -> Loaded {
+        match load {
+            Load::SavedRooms => Loaded::SavedRooms {
+                rooms: self.rooms.values().cloned().collect(),
+                skipped: 0,
+            },
+            Load::Newest { history, limit } => {
+                let all = self.histories.get(&history).cloned().unwrap_or_default();
+                let from = all.len().saturating_sub(limit);
+                Loaded::Page {
+                    page: Page {
+                        messages: all[from..].to_vec(),
+                        skipped: 0,
+                        older: (from > 0).then(|| format!("{from}")),
+                    },
+                    history,
+                }
+            }
+            Load::WholeLog { room_id } => Loaded::WholeLog {
+                log: self.histories.get(&room_id).cloned().unwrap_or_default(),
+                room_id,
+            },
+            Load::Conversations => {
+                Loaded::Conversations(self.conversations.clone().unwrap_or_default())
+            }
+        }
+    }
+}
+
+/// One simulated device (a browser profile).
+pub struct Dev {
+    pub id: PeerId,
+    pub token_seed: u8,
+    pub name: String,
+    pub node: Option<Node>,
+    pub disk: Disk,
+    pub state: ChatState,
+    /// Every UI action, with when.
+    pub ui: Vec<(Duration, Action)>,
+    /// Every store write, with when.
+    pub stores: Vec<(Duration, StoreOp)>,
+    /// Every load asked, in order.
+    pub loads_asked: Vec<Load>,
+    pub notifications: Vec<String>,
+    /// Links whose first frame from this device is lost.
+    pub lose_first_frame: bool,
+    /// Candidates the node asked us to add.
+    pub candidates_added: usize,
+    /// Offers the node answered.
+    pub answered: Vec<ConnectionId>,
+    /// While true, loads wait (a slow disk); see [`Sim::release_loads`].
+    pub hold_loads: bool,
+    loads: VecDeque<Load>,
+    sockets: Vec<Registration>,
+    rng: u64,
+}
+
+struct Registered {
+    token: String,
+    socket: Option<(usize, Registration)>,
+}
+
+struct Signal {
+    src: String,
+    dst: String,
+    frame: String,
+    at: Duration,
+}
+
+struct SimLink {
+    ends: [usize; 2],
+    answered: bool,
+    open: bool,
+    sent: [usize; 2],
+}
+
+enum Deliver {
+    Open,
+    Frame(ChannelFrame),
+    Closed,
+}
+
+/// The whole world on one clock.
+pub struct Sim {
+    pub now: Duration,
+    pub broker_up: bool,
+    pub devs: Vec<Dev>,
+    registry: HashMap<String, Registered>,
+    signals: Vec<Signal>,
+    links: HashMap<ConnectionId, SimLink>,
+    in_flight: Vec<(Duration, usize, ConnectionId, Deliver)>,
+    /// Every frame sent on a link: (from, conn).
+    pub link_frames: usize,
+}
+
+impl Default for Sim {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Sim {
+    pub fn new() -> Self {
+        Self {
+            now: Duration::from_secs(1),
+            broker_up: true,
+            devs: Vec::new(),
+            registry: HashMap::new(),
+            signals: Vec::new(),
+            links: HashMap::new(),
+            in_flight: Vec::new(),
+            link_frames: 0,
+        }
+    }
+
+    pub fn clock(&self) -> Now {
+        Now {
+            mono: self.now,
+            wall_ms: WALL_ORIGIN + self.now.as_millis() as u64,
+        }
+    }
+
+    /// Adds a device called `name` and starts its node.
+    pub fn add(&mut self, name: &str) -> usize {
+        let i = self.devs.len();
+        let mut id = [0u8; 16];
+        id[..8].copy_from_slice(&(i as u64 + 1).to_le_bytes());
+        self.devs.push(Dev {
+            id: PeerId::from_random(id),
+            token_seed: i as u8 + 1,
+            name: name.into(),
+            node: None,
+            disk: Disk::default(),
+            state: ChatState::default(),
+            ui: Vec::new(),
+            stores: Vec::new(),
+            loads_asked: Vec::new(),
+            notifications: Vec::new(),
+            lose_first_frame: false,
+            candidates_added: 0,
+            answered: Vec::new(),
+            hold_loads: false,
+            loads: VecDeque::new(),
+            sockets: Vec::new(),
+            rng: 0x9e37_79b9_7f4a_7c15 ^ (i as u64 + 1),
+        });
+        self.start(i);
+        i
+    }
+
+    /// (Re)opens a device's app on what its disk holds.
+    pub fn start(&mut self, i: usize) {
+        let now = self.clock();
+        let d = &mut self.devs[i];
+        let mut seed = d.rng.wrapping_add(self.now.as_nanos() as u64);
+        let entropy = Entropy::new(move || {
+            let mut out = [0u8; 32];
+            for chunk in out.chunks_mut(8) {
+                // splitmix64
+                seed = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+                let mut z = seed;
+                z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+                chunk.copy_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+            }
+            out
+        });
+        d.rng = d.rng.wrapping_mul(6364136223846793005).wrapping_add(1);
+        d.state = ChatState::default();
+        d.state.reduce(Action::NameChosen(d.name.clone()));
+        d.state.reduce(Action::IdentityReady(d.id.clone()));
+        let config = NodeConfig {
+            broker: broker(),
+            id: d.id.clone(),
+            token: Token::from_random([d.token_seed; 16]),
+            name: d.name.clone(),
+        };
+        d.node = Some(Node::new(config, entropy, now));
+        self.pump(i);
+    }
+
+    /// Closes a device's app at once (a killed browser): its sockets and links drop.
+    pub fn kill(&mut self, i: usize) {
+        self.devs[i].node = None;
+        self.devs[i].loads.clear();
+        for via in std::mem::take(&mut self.devs[i].sockets) {
+            self.unregister(i, &via);
+        }
+        let gone: Vec<ConnectionId> = self
+            .links
+            .iter()
+            .filter(|(_, l)| l.ends.contains(&i))
+            .map(|(c, _)| c.clone())
+            .collect();
+        for conn in gone {
+            let l = self.links.remove(&conn).unwrap();
+            let other = if l.ends[0] == i { l.ends[1] } else { l.ends[0] };
+            // ICE notices a dead peer after a while.
+            self.in_flight.push((
+                self.now + Duration::from_millis(500),
+                other,
+                conn,
+                Deliver::Closed,
+            ));
+        }
+    }
+
+    pub fn node(&mut self, i: usize) -> &mut Node {
+        self.devs[i].node.as_mut().expect("device is running")
+    }
+
+    /// Runs a user command on device `i`, then lets its outputs flow.
+    pub fn act<R>(&mut self, i: usize, f: impl FnOnce(&mut Node, Now) -> R) -> R {
+        let now = self.clock();
+        let r = f(self.node(i), now);
+        self.pump(i);
+        r
+    }
+
+    /// Runs the world for `d`.
+    pub fn run_for(&mut self, d: Duration) {
+        let end = self.now + d;
+        while self.now < end {
+            self.now += TICK;
+            self.step();
+        }
+    }
+
+    /// Runs until `done` holds, or panics after `limit`.
+    pub fn run_until(&mut self, limit: Duration, what: &str, mut done: impl FnMut(&Sim) -> bool) {
+        let end = self.now + limit;
+        while !done(self) {
+            assert!(self.now < end, "not within {limit:?}: {what}");
+            self.now += TICK;
+            self.step();
+        }
+    }
+
+    fn step(&mut self) {
+        let now = self.now;
+        // The broker's queue: signals for ids that never came expire.
+        let (expired, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.signals)
+            .into_iter()
+            .partition(|s| now - s.at >= EXPIRE);
+        self.signals = rest;
+        for s in expired {
+            let frame = format!(r#"{{"type":"EXPIRE","src":"{}","dst":"{}"}}"#, s.dst, s.src);
+            self.deliver_to(&s.src, &frame);
+        }
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.in_flight)
+            .into_iter()
+            .partition(|(at, ..)| *at <= now);
+        self.in_flight = later;
+        for (_, to, conn, what) in due {
+            let clock = self.clock();
+            let Some(node) = self.devs[to].node.as_mut() else {
+                continue;
+            };
+            match what {
+                Deliver::Open => node.handle_link_open(&conn, clock),
+                Deliver::Frame(f) => node.handle_link_frame(&conn, &f, clock),
+                Deliver::Closed => node.handle_link_closed(&conn, clock),
+            }
+            self.pump(to);
+        }
+        for i in 0..self.devs.len() {
+            let clock = self.clock();
+            if let Some(node) = self.devs[i].node.as_mut() {
+                if node.poll_timeout().is_some_and(|t| t <= now) {
+                    node.handle_timeout(clock);
+                    self.pump(i);
+                }
+            }
+        }
+    }
+
+    /// Carries out everything device `i`'s node asks, until it asks nothing more.
+    pub fn pump(&mut self, i: usize) {
+        loop {
+            let Some(node) = self.devs[i].node.as_mut() else {
+                return;
+            };
+            if let Some(out) = node.poll_output() {
+                self.execute(i, out);
+                continue;
+            }
+            // Loads are answered one at a time, in order, once the node is quiet.
+            if self.devs[i].hold_loads {
+                return;
+            }
+            let Some(load) = self.devs[i].loads.pop_front() else {
+                return;
+            };
+            let answer = self.devs[i].disk.answer(load);
+            let clock = self.clock();
+            self.node(i).handle_loaded(answer, clock);
+        }
+    }
+
+    fn execute(&mut self, i: usize, out: Output) {
+        let now = self.now;
+        let clock = self.clock();
+        match out {
+            Output::Broker { via, transmit } => match transmit {
+                Transmit::Connect { url } => self.connect(i, via, &url),
+                Transmit::Frame(text) => self.client_frame(i, &via, &text),
+                Transmit::Disconnect => {
+                    self.devs[i].sockets.retain(|s| s != &via);
+                    self.unregister(i, &via);
+                }
+            },
+            Output::Dial { conn } => {
+                self.links.insert(
+                    conn.clone(),
+                    SimLink {
+                        ends: [i, usize::MAX],
+                        answered: false,
+                        open: false,
+                        sent: [0; 2],
+                    },
+                );
+                let node = self.node(i);
+                node.handle_local_description(&conn, "v=0 offer".into(), clock);
+                node.handle_local_candidate(&conn, candidate(), clock);
+            }
+            Output::Answer { conn, .. } => {
+                self.devs[i].answered.push(conn.clone());
+                match self.links.get_mut(&conn) {
+                    Some(l) if l.ends[1] == usize::MAX => l.ends[1] = i,
+                    _ => return,
+                }
+                let node = self.node(i);
+                node.handle_remote_applied(&conn, clock);
+                node.handle_local_description(&conn, "v=0 answer".into(), clock);
+                node.handle_local_candidate(&conn, candidate(), clock);
+            }
+            Output::ApplyAnswer { conn, .. } => {
+                self.node(i).handle_remote_applied(&conn, clock);
+                if let Some(l) = self.links.get_mut(&conn) {
+                    if !l.answered && l.ends[1] != usize::MAX {
+                        l.answered = true;
+                        l.open = true;
+                        for end in l.ends {
+                            self.in_flight.push((
+                                now + LINK_DELAY,
+                                end,
+                                conn.clone(),
+                                Deliver::Open,
+                            ));
+                        }
+                    }
+                }
+            }
+            Output::AddCandidate { .. } => self.devs[i].candidates_added += 1,
+            Output::Send { conn, frame } => {
+                let lose = self.devs[i].lose_first_frame;
+                let Some(l) = self.links.get_mut(&conn) else {
+                    return;
+                };
+                if !l.open {
+                    return;
+                }
+                let side = usize::from(l.ends[1] == i);
+                let other = l.ends[1 - side];
+                l.sent[side] += 1;
+                if lose && l.sent[side] == 1 {
+                    return;
+                }
+                self.link_frames += 1;
+                self.in_flight
+                    .push((now + LINK_DELAY, other, conn, Deliver::Frame(frame)));
+            }
+            Output::Close { conn } => {
+                if let Some(l) = self.links.remove(&conn) {
+                    let other = if l.ends[0] == i { l.ends[1] } else { l.ends[0] };
+                    if other != usize::MAX {
+                        self.in_flight
+                            .push((now + LINK_DELAY, other, conn, Deliver::Closed));
+                    }
+                }
+            }
+            Output::Store(op) => {
+                self.devs[i].stores.push((now, op.clone()));
+                self.devs[i].disk.apply(op);
+            }
+            Output::Load(load) => {
+                self.devs[i].loads_asked.push(load.clone());
+                self.devs[i].loads.push_back(load);
+            }
+            Output::Notify { title, .. } => self.devs[i].notifications.push(title),
+            Output::Ui(action) => {
+                self.devs[i].state.reduce(action.clone());
+                self.devs[i].ui.push((now, action));
+            }
+        }
+    }
+
+    fn connect(&mut self, i: usize, via: Registration, url: &str) {
+        let clock = self.clock();
+        if !self.broker_up {
+            self.node(i).handle_socket_closed(&via, clock);
+            return;
+        }
+        let q: HashMap<&str, &str> = url
+            .split_once('?')
+            .unwrap()
+            .1
+            .split('&')
+            .map(|kv| kv.split_once('=').unwrap())
+            .collect();
+        let (id, token) = (q["id"].to_owned(), q["token"].to_owned());
+        self.devs[i].sockets.push(via.clone());
+        self.node(i).handle_socket_open(&via, clock);
+        let taken = self
+            .registry
+            .get(&id)
+            .is_some_and(|r| r.token != token || r.socket.is_some());
+        if taken {
+            let frame = r#"{"type":"ID-TAKEN","payload":{"msg":"ID is taken"}}"#;
+            self.node(i).handle_socket_frame(&via, frame, clock);
+            self.devs[i].sockets.retain(|s| s != &via);
+            self.node(i).handle_socket_closed(&via, clock);
+            return;
+        }
+        self.registry.insert(
+            id.clone(),
+            Registered {
+                token,
+                socket: Some((i, via.clone())),
+            },
+        );
+        self.node(i)
+            .handle_socket_frame(&via, r#"{"type":"OPEN"}"#, clock);
+        self.flush(&id);
+    }
+
+    fn unregister(&mut self, i: usize, via: &Registration) {
+        // PeerServer forgets a client whose socket closed: the id is free again.
+        self.registry
+            .retain(|_, r| r.socket.as_ref() != Some(&(i, via.clone())));
+    }
+
+    fn client_frame(&mut self, i: usize, via: &Registration, text: &str) {
+        let msg: ClientMessage = serde_json::from_str(text).expect("client frames are valid");
+        let dst = match &msg {
+            ClientMessage::Heartbeat => return,
+            ClientMessage::Offer { dst, .. }
+            | ClientMessage::Answer { dst, .. }
+            | ClientMessage::Candidate { dst, .. } => dst.as_str().to_owned(),
+        };
+        let Some(src) = self
+            .registry
+            .iter()
+            .find(|(_, r)| r.socket.as_ref() == Some(&(i, via.clone())))
+            .map(|(id, _)| id.clone())
+        else {
+            return;
+        };
+        let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
+        v["src"] = src.clone().into();
+        self.signals.push(Signal {
+            src,
+            dst: dst.clone(),
+            frame: v.to_string(),
+            at: self.now,
+        });
+        self.flush(&dst);
+    }
+
+    fn flush(&mut self, dst: &str) {
+        if self.registry.get(dst).is_none_or(|r| r.socket.is_none()) {
+            return;
+        }
+        let (ready, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.signals)
+            .into_iter()
+            .partition(|s| s.dst == dst);
+        self.signals = rest;
+        for s in ready {
+            self.deliver_to(dst, &s.frame);
+        }
+    }
+
+    fn deliver_to(&mut self, id: &str, frame: &str) {
+        let Some((dev, via)) = self.registry.get(id).and_then(|r| r.socket.clone()) else {
+            return;
+        };
+        let clock = self.clock();
+        if let Some(node) = self.devs[dev].node.as_mut() {
+            node.handle_socket_frame(&via, frame, clock);
+            self.pump(dev);
+        }
+    }
+
+    /// Lets a device's held loads go.
+    pub fn release_loads(&mut self, i: usize) {
+        self.devs[i].hold_loads = false;
+        self.pump(i);
+    }
+
+    /// The broker sends device `i` (on its main registration) a frame.
+    pub fn broker_says(&mut self, i: usize, frame: &str) {
+        let clock = self.clock();
+        self.node(i)
+            .handle_socket_frame(&Registration::Main, frame, clock);
+        self.pump(i);
+    }
+
+    /// A frame arrives on a link at device `to`, as if its peer had sent it.
+    pub fn inject(&mut self, to: usize, conn: &ConnectionId, frame: ChannelFrame) {
+        let clock = self.clock();
+        self.node(to).handle_link_frame(conn, &frame, clock);
+        self.pump(to);
+    }
+
+    /// The link between two devices, if one is open.
+    pub fn link_between(&self, a: usize, b: usize) -> Option<ConnectionId> {
+        self.links
+            .iter()
+            .find(|(_, l)| l.open && l.ends.contains(&a) && l.ends.contains(&b))
+            .map(|(c, _)| c.clone())
+    }
+
+    /// Stops the broker: every socket drops and no new one opens.
+    pub fn broker_down(&mut self) {
+        self.broker_up = false;
+        self.registry.clear();
+        for i in 0..self.devs.len() {
+            let clock = self.clock();
+            for via in std::mem::take(&mut self.devs[i].sockets) {
+                if let Some(node) = self.devs[i].node.as_mut() {
+                    node.handle_socket_closed(&via, clock);
+                }
+            }
+            self.pump(i);
+        }
+    }
+
+    /// Registers an id on the broker the way a plain peerjs client would, without a
+    /// node behind it: offers to it wait in the broker's queue.
+    pub fn squat(&mut self, id: &PeerId) {
+        self.registry.insert(
+            id.as_str().to_owned(),
+            Registered {
+                token: "squatter".into(),
+                socket: None,
+            },
+        );
+    }
+
+    /// The user of device `i` would read this about the conversation with `peer`.
+    pub fn conversation_name(&self, i: usize, peer: usize) -> Option<String> {
+        self.devs[i]
+            .state
+            .conversation(&self.devs[peer].id)
+            .and_then(|c| c.name.clone())
+    }
+
+    /// Open links per pair of devices.
+    pub fn links_per_pair(&self) -> BTreeMap<(usize, usize), usize> {
+        let mut pairs = BTreeMap::new();
+        for l in self.links.values().filter(|l| l.open) {
+            let key = (l.ends[0].min(l.ends[1]), l.ends[0].max(l.ends[1]));
+            *pairs.entry(key).or_insert(0) += 1;
+        }
+        pairs
+    }
+
+    /// Open links in the world.
+    pub fn open_links(&self) -> usize {
+        self.links.values().filter(|l| l.open).count()
+    }
+}
+
+fn candidate() -> IceCandidate {
+    IceCandidate {
+        candidate: "candidate:1 1 udp 1 127.0.0.1 9 typ host".into(),
+        sdp_mid: Some("0".into()),
+        sdp_m_line_index: Some(0),
+        username_fragment: None,
+    }
+}

@@ -1,0 +1,178 @@
+//! One-to-one chats through whole nodes on a simulated broker and network.
+
+mod common;
+
+use std::time::Duration;
+
+use common::Sim;
+use peerchat_chat::state::{Action, Author, ChannelStatus};
+use peerchat_node::StoreOp;
+use peerchat_peerjs::data::ChannelFrame;
+
+const SECOND: Duration = Duration::from_secs(1);
+
+/// Ann dials Ben; both have seen each other's names.
+fn connected(lose_first: [bool; 2]) -> (Sim, usize, usize) {
+    let mut sim = Sim::new();
+    let (ann, ben) = (sim.add("Ann"), sim.add("Ben"));
+    sim.devs[ann].lose_first_frame = lose_first[0];
+    sim.devs[ben].lose_first_frame = lose_first[1];
+    sim.run_for(SECOND);
+    let peer = sim.devs[ben].id.clone();
+    sim.act(ann, |n, now| n.connect(peer, now));
+    sim.run_until(5 * SECOND, "both learn the other's name", |s| {
+        s.conversation_name(ann, ben).as_deref() == Some("Ben")
+            && s.conversation_name(ben, ann).as_deref() == Some("Ann")
+    });
+    (sim, ann, ben)
+}
+
+#[test]
+fn a_chat_opens_both_ways_and_every_message_shown_is_stored_once() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let (ann_id, ben_id) = (sim.devs[ann].id.clone(), sim.devs[ben].id.clone());
+    for side in [ann, ben] {
+        let other = if side == ann { &ben_id } else { &ann_id };
+        let c = sim.devs[side].state.conversation(other).unwrap();
+        assert_eq!(c.status, ChannelStatus::Open);
+    }
+    assert!(sim.devs[ann].candidates_added > 0 && sim.devs[ben].candidates_added > 0);
+    sim.act(ann, |n, now| n.send_text(&ben_id, "hi Ben", now))
+        .unwrap();
+    sim.run_for(SECOND);
+    sim.act(ben, |n, now| n.send_text(&ann_id, "hi Ann", now))
+        .unwrap();
+    sim.run_for(SECOND);
+    for (me, other) in [(ann, &ben_id), (ben, &ann_id)] {
+        let lines = &sim.devs[me].state.conversation(other).unwrap().lines;
+        let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["hi Ben", "hi Ann"]);
+        let history = sim.devs[me].disk.histories[&format!("direct/{other}")].clone();
+        let stored: Vec<&str> = history.iter().map(|m| m.id.as_str()).collect();
+        let shown: Vec<&str> = lines.iter().map(|l| l.id.as_str()).collect();
+        assert_eq!(stored, shown, "every line shown is stored, once");
+        let names = sim.devs[me].disk.conversations.clone().unwrap();
+        assert_eq!(names.len(), 1);
+    }
+    // Hellos are not stored as messages.
+    let appends = sim.devs[ann]
+        .stores
+        .iter()
+        .filter(|(_, op)| matches!(op, StoreOp::Append { .. }))
+        .count();
+    assert_eq!(appends, 2);
+}
+
+#[test]
+fn a_lost_hello_on_either_side_still_names_both() {
+    // The case CI once hit: the answering side's first frame vanished.
+    connected([false, true]);
+    connected([true, false]);
+    connected([true, true]);
+}
+
+#[test]
+fn bare_strings_from_a_plain_peerjs_client_each_get_an_id_and_are_kept() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let conn = sim.link_between(ann, ben).unwrap();
+    let bare = ChannelFrame::Text("\"same words\"".into());
+    sim.inject(ann, &conn, bare.clone());
+    sim.inject(ann, &conn, bare);
+    let ben_id = sim.devs[ben].id.clone();
+    let lines = &sim.devs[ann].state.conversation(&ben_id).unwrap().lines;
+    assert_eq!(lines.len(), 2, "two equal strings are two lines");
+    assert_ne!(lines[0].id, lines[1].id);
+    assert!(lines
+        .iter()
+        .all(|l| l.author == Author::Peer && !l.id.is_empty()));
+    assert_eq!(
+        sim.devs[ann].disk.histories[&format!("direct/{ben_id}")].len(),
+        2
+    );
+    // A frame that is not ours is counted, not shown.
+    sim.inject(
+        ann,
+        &conn,
+        ChannelFrame::Text("{\"kind\":\"bogus\"}".into()),
+    );
+    assert_eq!(
+        sim.devs[ann].state.conversation(&ben_id).unwrap().dropped,
+        1
+    );
+}
+
+#[test]
+fn an_id_nobody_holds_is_unavailable_and_a_friend_who_goes_is_closed() {
+    let mut sim = Sim::new();
+    let (ann, ben, cara) = (sim.add("Ann"), sim.add("Ben"), sim.add("Cara"));
+    sim.run_for(SECOND);
+    // Cara's app is closed: the broker holds Ann's offer, then says EXPIRE.
+    let cara_id = sim.devs[cara].id.clone();
+    sim.kill(cara);
+    sim.run_for(SECOND);
+    sim.act(ann, |n, now| n.connect(cara_id.clone(), now));
+    let status = |s: &Sim| {
+        s.devs[ann]
+            .state
+            .conversation(&cara_id)
+            .unwrap()
+            .status
+            .clone()
+    };
+    assert_eq!(status(&sim), ChannelStatus::Connecting);
+    sim.run_until(7 * SECOND, "EXPIRE", |s| {
+        status(s) == ChannelStatus::Unavailable
+    });
+    // Ben was connected and closes his app: the link closes.
+    let ben_id = sim.devs[ben].id.clone();
+    sim.act(ann, |n, now| n.connect(ben_id.clone(), now));
+    sim.run_until(3 * SECOND, "open", |s| {
+        s.devs[ann].state.conversation(&ben_id).unwrap().status == ChannelStatus::Open
+    });
+    sim.kill(ben);
+    sim.run_until(3 * SECOND, "closed", |s| {
+        s.devs[ann].state.conversation(&ben_id).unwrap().status == ChannelStatus::Closed
+    });
+    // LEAVE for a peer we are still dialling ends that dial as closed, not unavailable.
+    sim.act(ann, |n, now| n.connect(cara_id.clone(), now));
+    let leave = format!(r#"{{"type":"LEAVE","src":"{cara_id}"}}"#);
+    sim.broker_says(ann, &leave);
+    assert_eq!(status(&sim), ChannelStatus::Closed);
+}
+
+#[test]
+fn sending_without_a_link_says_what_to_do_and_keeps_nothing() {
+    let mut sim = Sim::new();
+    let (ann, ben) = (sim.add("Ann"), sim.add("Ben"));
+    sim.run_for(SECOND);
+    let ben_id = sim.devs[ben].id.clone();
+    let err = sim
+        .act(ann, |n, now| n.send_text(&ben_id, "hello?", now))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Not connected: press Connect to reach your friend again."
+    );
+    assert!(sim.devs[ann].disk.histories.is_empty());
+    assert!(!sim.devs[ann]
+        .ui
+        .iter()
+        .any(|(_, a)| matches!(a, Action::Sent { .. })));
+}
+
+#[test]
+fn a_restart_brings_conversations_back_with_their_names() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let ben_id = sim.devs[ben].id.clone();
+    sim.act(ann, |n, now| n.send_text(&ben_id, "before", now))
+        .unwrap();
+    sim.run_for(SECOND);
+    sim.kill(ann);
+    sim.run_for(SECOND);
+    sim.start(ann);
+    let c = sim.devs[ann].state.conversation(&ben_id).unwrap();
+    assert_eq!(c.name.as_deref(), Some("Ben"));
+    assert_eq!(c.status, ChannelStatus::NotConnected);
+    assert_eq!(c.lines.len(), 1);
+    assert_eq!(c.lines[0].author, Author::Me);
+}

@@ -1,0 +1,300 @@
+//! Rooms, restore and routing through whole nodes on a simulated broker and network.
+
+mod common;
+
+use std::time::Duration;
+
+use common::Sim;
+use peerchat_chat::room::Invite;
+use peerchat_chat::state::{Action, Screen};
+use peerchat_node::{Load, StoreOp};
+
+const SECOND: Duration = Duration::from_secs(1);
+
+/// The invite of the room device `i` shows first.
+fn invite(sim: &Sim, i: usize) -> Invite {
+    Invite::parse_fragment(&sim.devs[i].state.rooms[0].invite).unwrap()
+}
+
+fn online(sim: &Sim, i: usize, room: usize) -> usize {
+    sim.devs[i].state.rooms[room]
+        .members
+        .iter()
+        .filter(|m| m.online)
+        .count()
+}
+
+/// `n` devices in one room: the first creates it, the others open the invite at once.
+fn room_of(n: usize) -> Sim {
+    let mut sim = Sim::new();
+    let names = [
+        "Ann", "Ben", "Cara", "Dan", "Eve", "Fay", "Gus", "Hal", "Ida", "Jo",
+    ];
+    for i in 0..n {
+        sim.add(names[i % names.len()]);
+    }
+    sim.run_for(SECOND);
+    sim.act(0, |node, now| node.create_room("Friday dinner", now));
+    sim.run_for(SECOND);
+    let inv = invite(&sim, 0);
+    for i in 1..n {
+        let inv = inv.clone();
+        sim.act(i, |node, now| node.join_room(inv, now));
+    }
+    sim.run_until(20 * SECOND, "everyone sees everyone", |s| {
+        (0..n).all(|i| s.devs[i].state.rooms.len() == 1 && online(s, i, 0) == n - 1)
+    });
+    sim
+}
+
+fn texts(sim: &Sim, i: usize) -> Vec<String> {
+    sim.devs[i].state.rooms[0]
+        .lines
+        .iter()
+        .filter(|l| !l.notice)
+        .map(|l| l.text.clone())
+        .collect()
+}
+
+#[test]
+fn eight_members_form_a_mesh_and_keep_talking_without_the_broker() {
+    let mut sim = room_of(8);
+    sim.run_for(2 * SECOND);
+    assert_eq!(
+        sim.open_links(),
+        8 * 7 / 2,
+        "one link per pair: {:?}",
+        sim.links_per_pair()
+    );
+    sim.broker_down();
+    sim.run_for(2 * SECOND);
+    let room = sim.devs[0].state.rooms[0].room_id.clone();
+    sim.act(3, |n, now| n.send_room_text(&room, None, "still here", now))
+        .unwrap();
+    sim.run_for(SECOND);
+    for i in 0..8 {
+        assert_eq!(texts(&sim, i), ["still here"], "member {i}");
+        assert_eq!(online(&sim, i, 0), 7, "member {i} sees everyone");
+    }
+    // The broker comes back: everyone registers again by itself.
+    sim.broker_up = true;
+    sim.run_until(40 * SECOND, "registered again", |s| {
+        (0..8).all(|i| s.devs[i].state.broker == peerchat_chat::state::BrokerStatus::Online)
+    });
+}
+
+#[test]
+fn a_killed_member_reopens_rejoins_and_gets_what_it_missed() {
+    let mut sim = room_of(4);
+    let room = sim.devs[0].state.rooms[0].room_id.clone();
+    sim.act(1, |n, now| n.send_room_text(&room, None, "one", now))
+        .unwrap();
+    sim.run_for(SECOND);
+    sim.kill(2);
+    sim.run_until(5 * SECOND, "shown as left", |s| online(s, 0, 0) == 2);
+    sim.act(1, |n, now| n.send_room_text(&room, None, "two", now))
+        .unwrap();
+    sim.run_for(SECOND);
+    sim.start(2);
+    assert_eq!(texts(&sim, 2), ["one"], "the stored page shows at once");
+    sim.run_until(10 * SECOND, "back in the mesh with the backfill", |s| {
+        online(s, 2, 0) == 3 && texts(s, 2) == ["one", "two"]
+    });
+    assert_eq!(sim.devs[2].disk.histories[&room].len(), 2);
+}
+
+#[test]
+fn offers_go_to_their_room_or_conversation_and_a_left_room_is_not_answered() {
+    let mut sim = room_of(2);
+    let (ann, ben) = (0, 1);
+    let room = sim.devs[ann].state.rooms[0].room_id.clone();
+    // Ben also opens a one-to-one chat with Ann: a second link, for the conversation.
+    let ann_id = sim.devs[ann].id.clone();
+    sim.act(ben, |n, now| n.connect(ann_id.clone(), now));
+    sim.run_for(SECOND);
+    let ben_id = sim.devs[ben].id.clone();
+    sim.act(ben, |n, now| n.send_text(&ann_id, "direct", now))
+        .unwrap();
+    sim.act(ben, |n, now| {
+        n.send_room_text(&room, None, "to the room", now)
+    })
+    .unwrap();
+    sim.run_for(SECOND);
+    let c = sim.devs[ann].state.conversation(&ben_id).unwrap();
+    assert_eq!(
+        c.lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(),
+        ["direct"]
+    );
+    assert_eq!(texts(&sim, ann), ["to the room"]);
+    // Ann leaves: the room and its history are deleted here, and Ben's redials of
+    // the room are not answered.
+    sim.act(ann, |n, now| n.leave_room(&room, now));
+    assert!(sim.devs[ann].state.rooms.is_empty());
+    assert!(!sim.devs[ann].disk.rooms.contains_key(&room));
+    assert!(!sim.devs[ann].disk.histories.contains_key(&room));
+    let answered = sim.devs[ann].answered.len();
+    sim.run_for(40 * SECOND);
+    assert_eq!(
+        sim.devs[ann].answered.len(),
+        answered,
+        "no answer for a left room"
+    );
+    // The conversation is untouched.
+    assert_eq!(
+        sim.devs[ann]
+            .state
+            .conversation(&ben_id)
+            .unwrap()
+            .lines
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn after_unlock_every_room_and_conversation_shows_before_any_whole_log_is_read() {
+    let mut sim = room_of(2);
+    sim.act(0, |n, now| n.create_room("Second", now));
+    let ben = sim.devs[1].id.clone();
+    sim.act(0, |n, now| n.connect(ben.clone(), now));
+    sim.run_for(2 * SECOND);
+    sim.act(0, |n, now| n.send_text(&ben, "hi", now)).unwrap();
+    sim.kill(0);
+    sim.start(0);
+    let kinds: Vec<String> = sim.devs[0]
+        .loads_asked
+        .iter()
+        .skip_while(|l| **l != Load::SavedRooms)
+        .map(|l| match l {
+            Load::SavedRooms => "rooms".to_owned(),
+            Load::Newest { history, .. } if history.starts_with("direct/") => "chat page".into(),
+            Load::Newest { .. } => "room page".into(),
+            Load::WholeLog { .. } => "log".into(),
+            Load::Conversations => "chats".into(),
+        })
+        .collect();
+    let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
+    // The loads of the restart only (the first start asked the same, with nothing kept).
+    let restart = &kinds[kinds.len() - 7..];
+    assert_eq!(
+        restart,
+        [
+            "rooms",
+            "room page",
+            "room page",
+            "chats",
+            "chat page",
+            "log",
+            "log"
+        ]
+    );
+    assert_eq!(sim.devs[0].state.rooms.len(), 2);
+    assert_eq!(sim.devs[0].state.conversations.len(), 1);
+}
+
+#[test]
+fn an_invite_opened_before_the_restore_is_done_is_followed_after_it() {
+    let mut sim = room_of(3);
+    let inv = invite(&sim, 0);
+    let room = sim.devs[0].state.rooms[0].room_id.clone();
+    // Cara reopens her app on a slow disk and opens the same invite again at once.
+    sim.kill(2);
+    sim.devs[2].hold_loads = true;
+    sim.start(2);
+    sim.act(2, |n, now| n.join_room(inv, now));
+    assert!(
+        sim.devs[2].state.rooms.is_empty(),
+        "nothing joined before the saved rooms are back"
+    );
+    sim.release_loads(2);
+    assert_eq!(
+        sim.devs[2].state.rooms.len(),
+        1,
+        "one room, not a second copy"
+    );
+    assert_eq!(
+        sim.devs[2].state.active,
+        Some(Screen::Room(room.clone())),
+        "the invite shows its room"
+    );
+    let joins = sim.devs[2]
+        .ui
+        .iter()
+        .filter(|(_, a)| matches!(a, Action::RoomJoined { .. }))
+        .count();
+    assert!(joins >= 1);
+    sim.run_until(10 * SECOND, "back in the mesh", |s| online(s, 2, 0) == 2);
+}
+
+#[test]
+fn messages_are_stored_as_shown_and_typing_and_receipts_never_are() {
+    let mut sim = room_of(3);
+    let room = sim.devs[0].state.rooms[0].room_id.clone();
+    sim.act(0, |n, now| n.typing(&room, now));
+    sim.run_for(SECOND);
+    let before: Vec<usize> = (0..3).map(|i| sim.devs[i].stores.len()).collect();
+    let to = sim.devs[2].id.clone();
+    sim.act(0, |n, now| n.send_room_text(&room, None, "for all", now))
+        .unwrap();
+    sim.act(0, |n, now| {
+        n.send_room_text(&room, Some(&to), "for Cara", now)
+    })
+    .unwrap();
+    sim.run_for(2 * SECOND);
+    assert!(sim.devs[1].state.rooms[0].typing.is_empty());
+    for (i, before) in before.into_iter().enumerate() {
+        let mut shown: Vec<String> = sim.devs[i].state.rooms[0]
+            .lines
+            .iter()
+            .filter(|l| !l.notice)
+            .map(|l| l.id.clone())
+            .collect();
+        let mut stored: Vec<String> = sim.devs[i].disk.histories[&room]
+            .iter()
+            .map(|m| m.id.clone())
+            .collect();
+        shown.sort();
+        stored.sort();
+        assert_eq!(shown, stored, "member {i}: what shows is what is kept");
+        // Typing and receipts went by meanwhile; only messages were written.
+        let writes: Vec<&StoreOp> = sim.devs[i].stores[before..]
+            .iter()
+            .map(|(_, op)| op)
+            .collect();
+        assert!(writes
+            .iter()
+            .all(|op| matches!(op, StoreOp::Append { .. } | StoreOp::PutRoom { .. })));
+        assert_eq!(
+            writes
+                .iter()
+                .filter(|op| matches!(op, StoreOp::Append { .. }))
+                .count(),
+            shown.len()
+        );
+    }
+    assert_eq!(
+        texts(&sim, 1),
+        ["for all"],
+        "a whisper reaches its target only"
+    );
+    assert_eq!(texts(&sim, 2), ["for all", "for Cara"]);
+    assert!(sim.devs[0].state.rooms[0]
+        .lines
+        .iter()
+        .any(|l| l.receipt == Some(peerchat_chat::rooms_state::Receipt::Delivered)));
+}
+
+#[test]
+fn a_message_in_the_background_is_notified_and_one_on_screen_is_not() {
+    let mut sim = room_of(2);
+    let room = sim.devs[0].state.rooms[0].room_id.clone();
+    sim.act(1, |n, now| n.send_room_text(&room, None, "seen", now))
+        .unwrap();
+    sim.run_for(SECOND);
+    assert!(sim.devs[0].notifications.is_empty());
+    sim.act(0, |n, _| n.set_visible(false));
+    sim.act(1, |n, now| n.send_room_text(&room, None, "later", now))
+        .unwrap();
+    sim.run_for(SECOND);
+    assert_eq!(sim.devs[0].notifications, ["Ben in Friday dinner"]);
+}
