@@ -1,14 +1,13 @@
 //! PeerChat's chat core, free of browser APIs so it is tested natively.
 //!
-//! [`protocol`] is the message schema on the data channel (see PROTOCOL.md), [`greeting`]
-//! when a one-to-one connection says hello, [`state`]
-//! the app state and the reducer that changes it, [`config`] the runtime config that
-//! points one build at any broker.
+//! [`protocol`] is the message schema on the data channel (see PROTOCOL.md), [`room`] the
+//! sans-IO room mesh, [`state`] the app state and the reducer that changes it, [`config`]
+//! the runtime config that points one build at any broker. The node that composes them
+//! with the broker sessions is `peerchat-node`.
 #![forbid(unsafe_code)]
 
 pub mod config;
 mod error;
-pub mod greeting;
 pub mod protocol;
 pub mod room;
 pub mod rooms_state;

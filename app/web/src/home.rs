@@ -12,7 +12,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::identity;
-use crate::net::Node;
+use crate::net::Net;
 use crate::platform;
 use crate::storage::VaultHandle;
 use crate::storage_actions::use_storage_actions;
@@ -39,7 +39,7 @@ impl Reducible for AppState {
 }
 
 /// Joins the room of an invite in the address bar, or says why the link is no good.
-fn follow_invite(node: &Node, invite_error: &UseStateHandle<Option<String>>) {
+fn follow_invite(node: &Net, invite_error: &UseStateHandle<Option<String>>) {
     match platform::take_invite_from_url() {
         Some(Ok(invite)) => {
             invite_error.set(None);
@@ -67,7 +67,7 @@ pub fn Home(props: &HomeProps) -> Html {
         s.0.reduce(Action::NameChosen(props.name.clone()));
         s
     });
-    let node = use_state(|| None::<Node>);
+    let node = use_state(|| None::<Net>);
     let broker_host = use_state(String::new);
     let config_error = use_state(|| None::<String>);
     let invite_error = use_state(|| None::<String>);
@@ -95,11 +95,19 @@ pub fn Home(props: &HomeProps) -> Html {
         });
     }
     {
+        // Whether the page is on screen decides unread counts (reducer) and
+        // notifications (node).
         let dispatcher = state.dispatcher();
-        use_effect_with((), move |_| {
-            dispatcher.dispatch(Action::Visible(platform::is_visible()));
-            let listener =
-                platform::on_visibility_change(move |v| dispatcher.dispatch(Action::Visible(v)));
+        use_effect_with((*node).clone(), move |node| {
+            let node = node.clone();
+            let tell = move |visible: bool| {
+                dispatcher.dispatch(Action::Visible(visible));
+                if let Some(n) = &node {
+                    n.set_visible(visible);
+                }
+            };
+            tell(platform::is_visible());
+            let listener = platform::on_visibility_change(tell);
             move || drop(listener)
         });
     }
@@ -124,7 +132,7 @@ pub fn Home(props: &HomeProps) -> Html {
                         broker_host.set(config.broker.describe());
                         dispatcher.dispatch(Action::IdentityReady(id.id.clone()));
                         let dispatch = Callback::from(move |a| dispatcher.dispatch(a));
-                        node.set(Some(Node::start(config, id, name, vault, dispatch)));
+                        node.set(Some(Net::start(config, id, name, vault, dispatch)));
                     }
                     Err(e) => config_error.set(Some(e)),
                 }
@@ -154,7 +162,7 @@ pub fn Home(props: &HomeProps) -> Html {
     }
 
     // Each control's action runs on the node once it has started.
-    let node_action = |f: fn(&Node, String)| {
+    let node_action = |f: fn(&Net, String)| {
         let node = node.clone();
         Callback::from(move |arg: String| {
             if let Some(n) = node.as_ref() {

@@ -1,6 +1,8 @@
 //! PeerChat in the browser: the Yew app and the thin glue to the web platform
-//! (WebSocket, WebRTC, storage, clocks). Decisions live in `peerchat-peerjs` and
-//! `peerchat-chat`; this crate moves bytes and events between them and the browser.
+//! (WebSocket, WebRTC, IndexedDB, clocks, notifications). What the network side does is
+//! decided by the sans-IO `peerchat-node` (which composes `peerchat-peerjs` sessions and
+//! `peerchat-chat` rooms), and what the screen shows by `peerchat-chat`'s reducer; `net`
+//! executes the node's outputs and feeds back what the browser reports.
 #![forbid(unsafe_code)]
 
 mod app;

@@ -5,11 +5,11 @@
 use std::rc::Rc;
 
 use gloo_storage::{LocalStorage, Storage};
-use peerchat_chat::room::{Invite, RoomMessage};
-use peerchat_peerjs::PeerId;
+use peerchat_chat::room::Invite;
+pub use peerchat_node::saved::{sentence, SavedRoom};
 use peerchat_vault::kdf::KdfParams;
-use peerchat_vault::{IdbStore, NewVault, Profile, StoredMessage, Table, VaultError};
-use serde::{Deserialize, Serialize};
+use peerchat_vault::{NewVault, Profile, Table};
+use peerchat_vault_idb::IdbStore;
 
 use crate::platform::random;
 
@@ -18,21 +18,6 @@ pub const DATABASE: &str = "peerchat";
 
 /// The unlocked vault, shared by the UI and the network side.
 pub type Vault = Rc<Profile<IdbStore>>;
-
-/// A room as remembered between visits (sealed in the vault's Rooms table).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SavedRoom {
-    /// The invite link's fragment (it holds the room secret).
-    pub invite: String,
-    /// Members we have met, with their names, to dial when we come back.
-    pub members: Vec<(PeerId, String)>,
-    /// Our last message number in the room, so numbering goes on after a restart.
-    #[serde(default)]
-    pub my_seq: u64,
-    /// Messages deleted by the user, per author 1..=n, so members do not send them back.
-    #[serde(default)]
-    pub forgotten: Vec<(PeerId, u64)>,
-}
 
 /// The vault before unlock.
 pub struct Locked {
@@ -54,16 +39,6 @@ pub async fn open() -> Result<Locked, String> {
         .await
         .map_err(|e| sentence(&e))?;
     Ok(Locked { store, exists })
-}
-
-/// A vault error as a sentence for the screen.
-pub fn sentence(e: &VaultError) -> String {
-    let text = e.to_string();
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
-        None => text,
-    }
 }
 
 impl Locked {
@@ -124,35 +99,6 @@ async fn migrate_legacy(profile: &Profile<IdbStore>) {
         }
     }
     LocalStorage::delete(LEGACY_ROOMS);
-}
-
-/// A room message as stored.
-pub fn to_stored(m: &RoomMessage) -> StoredMessage {
-    StoredMessage {
-        id: m.id.clone(),
-        author: m.author.to_string(),
-        name: m.name.clone(),
-        seq: m.seq,
-        ts: m.ts,
-        text: m.text.clone(),
-        whisper_to: m.whisper_to.as_ref().map(ToString::to_string),
-    }
-}
-
-/// A stored message as shown; None for a record whose ids no longer parse.
-pub fn from_stored(m: StoredMessage) -> Option<RoomMessage> {
-    Some(RoomMessage {
-        author: PeerId::parse(&m.author).ok()?,
-        whisper_to: match m.whisper_to {
-            Some(to) => Some(PeerId::parse(&to).ok()?),
-            None => None,
-        },
-        id: m.id,
-        seq: m.seq,
-        ts: m.ts,
-        name: m.name,
-        text: m.text,
-    })
 }
 
 /// The vault as a component property (equal when it is the same vault).

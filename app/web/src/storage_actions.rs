@@ -6,9 +6,11 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::home::AppState;
-use crate::net::{conversation_page, history_name, Node, PAGE};
-use crate::storage::{self, from_stored, sentence, VaultHandle};
+use crate::net::Net;
+use crate::storage::{self, sentence, VaultHandle};
 use crate::transfer::{self, Format};
+use peerchat_node::saved::{conversation_page, history_name, room_page};
+use peerchat_node::PAGE;
 
 /// A room's history controls.
 #[derive(Clone, PartialEq)]
@@ -39,7 +41,7 @@ pub struct StorageActions {
 #[hook]
 pub fn use_storage_actions(
     state: &UseReducerHandle<AppState>,
-    node: &UseStateHandle<Option<Node>>,
+    node: &UseStateHandle<Option<Net>>,
     vault: &VaultHandle,
 ) -> StorageActions {
     let note = use_state(|| None::<String>);
@@ -60,12 +62,7 @@ pub fn use_storage_actions(
             let (vault, dispatcher) = (vault.clone(), dispatcher.clone());
             spawn_local(async move {
                 let action = match vault.history().older(&room_id, &cursor, PAGE).await {
-                    Ok(page) => Action::RoomHistory {
-                        room_id,
-                        messages: page.messages.into_iter().filter_map(from_stored).collect(),
-                        older: page.older,
-                        skipped: page.skipped,
-                    },
+                    Ok(page) => room_page(room_id, page),
                     Err(e) => Action::StorageFailed(sentence(&e)),
                 };
                 dispatcher.dispatch(action);
@@ -77,7 +74,7 @@ pub fn use_storage_actions(
         Callback::from(move |peer: PeerId| {
             let (Some(cursor), Some(me)) = (
                 state.0.conversation(&peer).and_then(|c| c.older.clone()),
-                state.0.my_id.as_ref().map(|id| id.to_string()),
+                state.0.my_id.clone(),
             ) else {
                 return;
             };
@@ -107,27 +104,22 @@ pub fn use_storage_actions(
         })
     };
     let on_delete = {
-        let (node, state, vault, note) =
-            (node.clone(), state.clone(), vault.0.clone(), note.clone());
-        let report = report.clone();
+        let (node, state, note) = (node.clone(), state.clone(), note.clone());
         Callback::from(move |room_id: String| {
-            if let Some(n) = node.as_ref() {
-                n.forget_history(&room_id);
-            }
+            let Some(n) = node.as_ref() else {
+                return;
+            };
+            // The node forgets the messages in the mesh and on screen and deletes them
+            // from storage; a failure shows as a storage error.
+            n.forget_history(&room_id);
             let name = state
                 .0
                 .room(&room_id)
                 .map(|r| r.name.clone())
                 .unwrap_or_default();
-            let (vault, note, report) = (vault.clone(), note.clone(), report.clone());
-            spawn_local(async move {
-                match vault.history().delete_room(&room_id).await {
-                    Ok(()) => note.set(Some(format!(
-                        "The history of “{name}” is deleted on this device."
-                    ))),
-                    Err(e) => report(Err(sentence(&e))),
-                }
-            });
+            note.set(Some(format!(
+                "The history of “{name}” is deleted on this device."
+            )));
         })
     };
     let on_import = {

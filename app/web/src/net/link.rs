@@ -12,8 +12,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     Event, MessageEvent, RtcConfiguration, RtcDataChannel, RtcDataChannelEvent, RtcDataChannelInit,
-    RtcDataChannelState, RtcIceCandidateInit, RtcPeerConnection, RtcPeerConnectionIceEvent,
-    RtcPeerConnectionState, RtcSdpType, RtcSessionDescriptionInit,
+    RtcIceCandidateInit, RtcPeerConnection, RtcPeerConnectionIceEvent, RtcPeerConnectionState,
+    RtcSdpType, RtcSessionDescriptionInit,
 };
 
 /// What a link reports.
@@ -115,14 +115,6 @@ impl Link {
     /// The peer connection, for the async SDP steps.
     pub fn pc(&self) -> RtcPeerConnection {
         self.pc.clone()
-    }
-
-    /// Whether the data channel is open.
-    pub fn is_open(&self) -> bool {
-        self.channel
-            .borrow()
-            .as_ref()
-            .is_some_and(|c| c.dc.ready_state() == RtcDataChannelState::Open)
     }
 
     /// Sends a frame; false when the channel is not open.

@@ -1,16 +1,13 @@
-//! The browser glue between the sans-IO cores and the web platform: one signaling socket,
-//! one `RTCPeerConnection` per data connection. It moves bytes and events; every decision
-//! is made in `peerchat-peerjs` or `peerchat-chat`.
+//! The browser glue around the sans-IO [`peerchat_node::Node`]: it carries bytes and
+//! events between the node and the web platform — one WebSocket per broker registration,
+//! one `RTCPeerConnection` per link, one timer, and IndexedDB calls — and executes the
+//! node's outputs. It decides nothing: routing, the one-to-one protocol, rooms, what is
+//! stored and when, what is shown and notified all live in `peerchat-node`, where native
+//! tests reach them.
 
-mod connections;
-mod direct;
+mod driver;
 mod link;
-mod node;
-mod persist;
-mod persist_direct;
-mod rooms;
 mod socket;
+mod store;
 
-pub use node::Node;
-pub use persist::PAGE;
-pub(crate) use persist_direct::{conversation_page, history_name};
+pub use driver::Net;

@@ -1,0 +1,344 @@
+//! Executes a [`Node`]'s outputs in the browser and feeds back what happens.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::rc::{Rc, Weak};
+
+use gloo_timers::callback::Timeout;
+use peerchat_chat::config::IceServer;
+use peerchat_chat::room::Invite;
+use peerchat_chat::state::Action;
+use peerchat_chat::RuntimeConfig;
+use peerchat_node::{Entropy, Load, Node, NodeConfig, Now, Output, Registration, SavedRoom};
+use peerchat_peerjs::{ConnectionId, PeerId, Transmit};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::RtcSdpType;
+use yew::Callback;
+
+use super::link::{self, Link, LinkEvent};
+use super::socket::{Socket, SocketEvent};
+use crate::identity::Identity;
+use crate::platform::{monotonic_now, random, wall_ms};
+use crate::storage::Vault;
+
+/// Time a closing channel gets to tell the other end before its connection is dropped.
+const CLOSE_GRACE_MS: u32 = 1_000;
+
+/// A handle on the running network side of the app.
+#[derive(Clone)]
+pub struct Net {
+    inner: Rc<RefCell<Driver>>,
+}
+
+impl PartialEq for Net {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+pub(super) struct Driver {
+    weak: Weak<RefCell<Driver>>,
+    node: Node,
+    dispatch: Callback<Action>,
+    ice_servers: Vec<IceServer>,
+    sockets: HashMap<Registration, Socket>,
+    links: HashMap<ConnectionId, Link>,
+    timer: Option<Timeout>,
+    pub(super) vault: Vault,
+    /// Loads wait here and run one at a time, in the order the node asked.
+    pub(super) loads: VecDeque<Load>,
+    pub(super) loading: bool,
+}
+
+/// The time, as the node wants it.
+pub(super) fn now() -> Now {
+    Now {
+        mono: monotonic_now(),
+        wall_ms: wall_ms(),
+    }
+}
+
+/// Runs `f` on the driver if it still exists, then carries out every output.
+pub(super) fn with(weak: &Weak<RefCell<Driver>>, f: impl FnOnce(&mut Driver)) {
+    if let Some(rc) = weak.upgrade() {
+        let mut d = rc.borrow_mut();
+        f(&mut d);
+        d.pump();
+    }
+}
+
+impl Net {
+    /// Starts the node: registers with the broker and restores what the vault keeps.
+    pub fn start(
+        config: RuntimeConfig,
+        identity: Identity,
+        name: String,
+        vault: Vault,
+        dispatch: Callback<Action>,
+    ) -> Self {
+        let node = Node::new(
+            NodeConfig {
+                broker: config.broker.clone(),
+                id: identity.id,
+                token: identity.token,
+                name,
+            },
+            Entropy::new(random::<32>),
+            now(),
+        );
+        let inner = Rc::new_cyclic(|weak| {
+            RefCell::new(Driver {
+                weak: weak.clone(),
+                node,
+                dispatch,
+                ice_servers: config.ice_servers,
+                sockets: HashMap::new(),
+                links: HashMap::new(),
+                timer: None,
+                vault,
+                loads: VecDeque::new(),
+                loading: false,
+            })
+        });
+        let net = Self { inner };
+        net.with(|_| {});
+        net
+    }
+
+    fn with(&self, f: impl FnOnce(&mut Node)) {
+        with(&Rc::downgrade(&self.inner), |d| f(&mut d.node));
+    }
+
+    fn with_result<T>(&self, f: impl FnOnce(&mut Node) -> T) -> T {
+        let mut out = None;
+        self.with(|n| out = Some(f(n)));
+        out.expect("the driver is alive while a handle is")
+    }
+
+    /// Opens a conversation with `peer`.
+    pub fn connect(&self, peer: PeerId) {
+        self.with(|n| n.connect(peer, now()));
+    }
+
+    /// Sends a chat message to `peer`; the error says what the user can do.
+    pub fn send_text(&self, peer: &PeerId, text: &str) -> Result<(), String> {
+        self.with_result(|n| n.send_text(peer, text, now()))
+            .map_err(|e| e.to_string())
+    }
+
+    /// Creates a private room and shows it.
+    pub fn create_room(&self, name: &str) {
+        self.with(|n| n.create_room(name, now()));
+    }
+
+    /// Joins (or shows) the room an invite is for.
+    pub fn join_room(&self, invite: Invite) {
+        self.with(|n| n.join_room(invite, now()));
+    }
+
+    /// Forgets a room's messages here (members will not send them back).
+    pub fn forget_history(&self, room_id: &str) {
+        self.with(|n| n.forget_history(room_id, now()));
+    }
+
+    /// Opens a room kept in storage (after an import), or refreshes it when open.
+    pub fn open_stored_room(&self, saved: SavedRoom) {
+        self.with(|n| n.open_stored_room(saved, now()));
+    }
+
+    /// Leaves a room for good on this device.
+    pub fn leave_room(&self, room_id: &str) {
+        self.with(|n| n.leave_room(room_id, now()));
+    }
+
+    /// Sends a message to a room, or privately to one member of it.
+    pub fn send_room_text(
+        &self,
+        room_id: &str,
+        to: Option<&PeerId>,
+        text: &str,
+    ) -> Result<(), String> {
+        self.with_result(|n| n.send_room_text(room_id, to, text, now()))
+            .map_err(|e| e.to_string())
+    }
+
+    /// The user is typing in a room.
+    pub fn typing(&self, room_id: &str) {
+        self.with(|n| n.typing(room_id, now()));
+    }
+
+    /// The page came on screen or went to the background.
+    pub fn set_visible(&self, visible: bool) {
+        self.with(|n| n.set_visible(visible));
+    }
+
+    /// Tries the broker again after a rejection.
+    pub fn retry(&self) {
+        self.with(|n| n.retry(now()));
+    }
+}
+
+impl Driver {
+    pub(super) fn weak(&self) -> Weak<RefCell<Driver>> {
+        self.weak.clone()
+    }
+
+    pub(super) fn node(&mut self) -> &mut Node {
+        &mut self.node
+    }
+
+    fn pump(&mut self) {
+        while let Some(out) = self.node.poll_output() {
+            self.execute(out);
+        }
+        self.timer = self.node.poll_timeout().map(|due| {
+            let wait = due.saturating_sub(monotonic_now());
+            let weak = self.weak.clone();
+            Timeout::new(wait.as_millis() as u32, move || {
+                with(&weak, |d| d.node.handle_timeout(now()))
+            })
+        });
+    }
+
+    fn execute(&mut self, out: Output) {
+        match out {
+            Output::Broker { via, transmit } => self.transmit(via, transmit),
+            Output::Dial { conn } => {
+                if let Some(pc) = self.add_link(&conn, Some(conn.as_str())) {
+                    let weak = self.weak.clone();
+                    spawn_local(async move {
+                        let offer = link::make_offer(&pc).await;
+                        with(&weak, |d| match offer {
+                            Ok(sdp) => d.node.handle_local_description(&conn, sdp, now()),
+                            Err(_) => d.node.handle_link_closed(&conn, now()),
+                        });
+                    });
+                }
+            }
+            Output::Answer { conn, offer } => {
+                if let Some(pc) = self.add_link(&conn, None) {
+                    let weak = self.weak.clone();
+                    spawn_local(async move {
+                        let answer = async {
+                            link::apply_remote(&pc, RtcSdpType::Offer, &offer).await?;
+                            with(&weak, |d| d.node.handle_remote_applied(&conn, now()));
+                            link::make_answer(&pc).await
+                        }
+                        .await;
+                        with(&weak, |d| match answer {
+                            Ok(sdp) => d.node.handle_local_description(&conn, sdp, now()),
+                            Err(_) => d.node.handle_link_closed(&conn, now()),
+                        });
+                    });
+                }
+            }
+            Output::ApplyAnswer { conn, answer } => {
+                if let Some(pc) = self.links.get(&conn).map(Link::pc) {
+                    let weak = self.weak.clone();
+                    spawn_local(async move {
+                        let applied = link::apply_remote(&pc, RtcSdpType::Answer, &answer).await;
+                        with(&weak, |d| match applied {
+                            Ok(()) => d.node.handle_remote_applied(&conn, now()),
+                            Err(_) => d.node.handle_link_closed(&conn, now()),
+                        });
+                    });
+                }
+            }
+            Output::AddCandidate { conn, candidate } => {
+                if let Some(l) = self.links.get(&conn) {
+                    l.add_candidate(&candidate);
+                }
+            }
+            Output::Send { conn, frame } => {
+                if let Some(l) = self.links.get(&conn) {
+                    // A channel that just closed drops it; its close event follows.
+                    l.send(&frame);
+                }
+            }
+            Output::Close { conn } => {
+                if let Some(l) = self.links.remove(&conn) {
+                    l.close_channel();
+                    Timeout::new(CLOSE_GRACE_MS, move || drop(l)).forget();
+                }
+            }
+            Output::Store(op) => self.store(op),
+            Output::Load(load) => self.load(load),
+            Output::Notify {
+                title,
+                body,
+                room_id,
+            } => spawn_local(async move { crate::notify::show(&title, &body, &room_id).await }),
+            Output::Ui(action) => self.dispatch.emit(action),
+        }
+    }
+
+    fn transmit(&mut self, via: Registration, transmit: Transmit) {
+        match transmit {
+            Transmit::Connect { url } => {
+                self.sockets.remove(&via);
+                let (weak, route) = (self.weak.clone(), via.clone());
+                let socket = Socket::open(&url, move |e| {
+                    with(&weak, |d| d.on_socket(&route, e));
+                });
+                match socket {
+                    Some(s) => {
+                        self.sockets.insert(via, s);
+                    }
+                    None => self.node.handle_socket_closed(&via, now()),
+                }
+            }
+            Transmit::Frame(text) => {
+                if let Some(s) = self.sockets.get(&via) {
+                    s.send(&text);
+                }
+            }
+            Transmit::Disconnect => {
+                self.sockets.remove(&via);
+            }
+        }
+    }
+
+    fn on_socket(&mut self, via: &Registration, e: SocketEvent) {
+        match e {
+            SocketEvent::Open => self.node.handle_socket_open(via, now()),
+            SocketEvent::Text(text) => self.node.handle_socket_frame(via, &text, now()),
+            SocketEvent::Closed => {
+                self.sockets.remove(via);
+                self.node.handle_socket_closed(via, now());
+            }
+        }
+    }
+
+    /// Creates a link's connection (with its channel when `label` is given); a browser
+    /// that refuses one reports the link closed.
+    fn add_link(
+        &mut self,
+        conn: &ConnectionId,
+        label: Option<&str>,
+    ) -> Option<web_sys::RtcPeerConnection> {
+        let (weak, id) = (self.weak.clone(), conn.clone());
+        let link = Link::new(&self.ice_servers, label, move |e| {
+            with(&weak, |d| d.on_link_event(&id, e))
+        });
+        match link {
+            Ok(link) => {
+                let pc = link.pc();
+                self.links.insert(conn.clone(), link);
+                Some(pc)
+            }
+            Err(_) => {
+                self.node.handle_link_closed(conn, now());
+                None
+            }
+        }
+    }
+
+    fn on_link_event(&mut self, conn: &ConnectionId, e: LinkEvent) {
+        match e {
+            LinkEvent::Candidate(c) => self.node.handle_local_candidate(conn, c, now()),
+            LinkEvent::Open => self.node.handle_link_open(conn, now()),
+            LinkEvent::Frame(frame) => self.node.handle_link_frame(conn, &frame, now()),
+            LinkEvent::Closed => self.node.handle_link_closed(conn, now()),
+        }
+    }
+}
