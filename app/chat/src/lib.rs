@@ -1,13 +1,15 @@
 //! PeerChat's chat core, free of browser APIs so it is tested natively.
 //!
 //! [`protocol`] is the message schema on the data channel (see PROTOCOL.md), [`room`] the
-//! sans-IO room mesh, [`state`] the app state and the reducer that changes it, [`config`]
-//! the runtime config that points one build at any broker. The node that composes them
-//! with the broker sessions is `peerchat-node`.
+//! sans-IO room mesh, [`gate`] the unlock screens before the chat, [`state`] the app state
+//! and the reducer that changes it, [`config`] the runtime config that points one build at
+//! any broker. The node that composes them with the broker sessions is `peerchat-node`.
 #![forbid(unsafe_code)]
 
+mod author;
 pub mod config;
 mod error;
+pub mod gate;
 pub mod protocol;
 pub mod room;
 pub mod rooms_state;

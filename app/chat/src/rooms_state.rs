@@ -2,8 +2,8 @@
 
 use peerchat_peerjs::PeerId;
 
+use crate::author::Author;
 use crate::room::RoomMessage;
-use crate::state::Author;
 
 /// A member as listed in a room.
 #[derive(Debug, Clone, PartialEq, Eq)]

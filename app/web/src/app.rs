@@ -1,41 +1,29 @@
 //! The root component: opens the vault (first run: name and passphrase; later runs:
-//! greeting and passphrase), then hands over to [`Home`].
+//! greeting and passphrase), then hands over to [`Home`]. Which screen shows is decided by
+//! the core's [`Gate`](peerchat_chat::gate::Gate) reducer; this file runs its effects
+//! (opening the database, deriving the key, erasing) and reports their outcome to it.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo_timers::future::TimeoutFuture;
+use peerchat_chat::gate::{GateAction, Stage};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
+use crate::app_state::GateState;
 use crate::home::Home;
 use crate::identity;
 use crate::storage::{self, Locked, VaultHandle};
 use crate::views::setup::{SetupForm, UnlockForm};
 use crate::views::update::UpdateBanner;
 
-/// Where the app is before the chat shows.
-#[derive(Clone, PartialEq)]
-enum Gate {
-    /// Opening the database.
-    Opening,
-    /// No vault yet: set one up.
-    Setup,
-    /// A vault: unlock it.
-    Unlock,
-    /// Unlocked.
-    Open(VaultHandle, String),
-    /// Storage cannot be used at all.
-    Failed(String),
-}
-
 /// The whole app.
 #[function_component]
 pub fn App() -> Html {
-    let gate = use_state(|| Gate::Opening);
-    // Deriving the key: the form shows it is working.
-    let busy = use_state(|| false);
-    let error = use_state(|| None::<String>);
+    let gate = use_reducer(GateState::default);
+    // The locked database between attempts: an attempt takes it and hands it back when it
+    // fails, so a second submit or a reset while one runs finds nothing to act on.
     let locked: Rc<RefCell<Option<Locked>>> = use_mut_ref(|| None);
     let saved_name = use_memo((), |_| identity::saved_name());
     let invited_to = use_memo((), |_| crate::platform::invite_in_url());
@@ -43,15 +31,15 @@ pub fn App() -> Html {
     // Before the first render reads the address: a notification tap may be in it.
     use_memo((), |_| crate::notify::listen_for_taps());
     {
-        let (gate, locked) = (gate.clone(), locked.clone());
+        let (dispatcher, locked) = (gate.dispatcher(), locked.clone());
         use_effect_with((), move |_| {
             spawn_local(async move {
                 match storage::open().await {
                     Ok(l) => {
-                        gate.set(if l.exists { Gate::Unlock } else { Gate::Setup });
+                        dispatcher.dispatch(GateAction::DatabaseOpened { exists: l.exists });
                         *locked.borrow_mut() = Some(l);
                     }
-                    Err(e) => gate.set(Gate::Failed(e)),
+                    Err(e) => dispatcher.dispatch(GateAction::DatabaseFailed(e)),
                 }
             });
         });
@@ -59,15 +47,13 @@ pub fn App() -> Html {
 
     // Runs the slow key derivation after the "working" state has painted.
     let open_with = {
-        let (gate, busy, error, locked) =
-            (gate.clone(), busy.clone(), error.clone(), locked.clone());
+        let (dispatcher, locked) = (gate.dispatcher(), locked.clone());
         move |name: String, passphrase: String, create: bool| {
             let Some(l) = locked.borrow_mut().take() else {
                 return;
             };
-            busy.set(true);
-            let (gate, busy, error, locked) =
-                (gate.clone(), busy.clone(), error.clone(), locked.clone());
+            dispatcher.dispatch(GateAction::Submitted);
+            let (dispatcher, locked) = (dispatcher.clone(), locked.clone());
             spawn_local(async move {
                 TimeoutFuture::new(30).await;
                 let result = if create {
@@ -75,16 +61,17 @@ pub fn App() -> Html {
                 } else {
                     l.unlock(&passphrase).await
                 };
-                busy.set(false);
                 match result {
                     Ok(vault) => {
                         let name = identity::remember_name(&vault, name).await;
-                        error.set(None);
-                        gate.set(Gate::Open(VaultHandle(vault), name));
+                        dispatcher.dispatch(GateAction::Unlocked {
+                            vault: VaultHandle(vault),
+                            name,
+                        });
                     }
                     Err((l, e)) => {
                         *locked.borrow_mut() = Some(l);
-                        error.set(Some(e));
+                        dispatcher.dispatch(GateAction::Refused(e));
                     }
                 }
             });
@@ -101,12 +88,12 @@ pub fn App() -> Html {
         Callback::from(move |passphrase: String| open_with(name.clone(), passphrase, false))
     };
     let on_reset = {
-        let (gate, error, locked) = (gate.clone(), error.clone(), locked.clone());
+        let (dispatcher, locked) = (gate.dispatcher(), locked.clone());
         Callback::from(move |()| {
             let Some(l) = locked.borrow_mut().take() else {
                 return;
             };
-            let (gate, error) = (gate.clone(), error.clone());
+            let dispatcher = dispatcher.clone();
             spawn_local(async move {
                 match l.erase().await {
                     // Start over from a fresh page, as on first run.
@@ -115,19 +102,17 @@ pub fn App() -> Html {
                             let _ = w.location().reload();
                         }
                     }
-                    Err(e) => {
-                        error.set(Some(e));
-                        gate.set(Gate::Failed("Local data could not be deleted.".into()));
-                    }
+                    Err(e) => dispatcher.dispatch(GateAction::EraseFailed(e)),
                 }
             });
         })
     };
 
-    let busy = *busy;
-    let body = match &*gate {
-        Gate::Opening => html! { <p class="card" role="status">{ "Opening…" }</p> },
-        Gate::Open(vault, name) => {
+    let g = &gate.0;
+    let (busy, error) = (g.busy, g.error.clone());
+    let body = match &g.stage {
+        Stage::Opening => html! { <p class="card" role="status">{ "Opening…" }</p> },
+        Stage::Open { vault, name } => {
             return html! {
                 <>
                     <UpdateBanner />
@@ -135,13 +120,13 @@ pub fn App() -> Html {
                 </>
             };
         }
-        Gate::Failed(e) => html! { <p class="banner error" role="alert">{ e.clone() }</p> },
-        Gate::Setup => html! {
-            <SetupForm name={(*saved_name).clone()} on_submit={on_setup} {busy} error={(*error).clone()}
+        Stage::Failed(e) => html! { <p class="banner error" role="alert">{ e.clone() }</p> },
+        Stage::Setup => html! {
+            <SetupForm name={(*saved_name).clone()} on_submit={on_setup} {busy} {error}
                 invited_to={(*invited_to).clone()} />
         },
-        Gate::Unlock => html! {
-            <UnlockForm name={(*saved_name).clone()} {on_unlock} {on_reset} {busy} error={(*error).clone()}
+        Stage::Unlock => html! {
+            <UnlockForm name={(*saved_name).clone()} {on_unlock} {on_reset} {busy} {error}
                 invited_to={(*invited_to).clone()} />
         },
     };

@@ -1,16 +1,15 @@
 //! The app once unlocked: owns the chat state, starts the network side, and joins the
 //! room of an invite link opened in the address bar.
 
-use std::rc::Rc;
-
 use peerchat_chat::room::Invite;
-use peerchat_chat::state::{Action, BrokerStatus, ChatState, Screen};
+use peerchat_chat::state::{Action, Screen};
 use peerchat_peerjs::PeerId;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
+use crate::app_state::AppState;
 use crate::identity;
 use crate::net::Net;
 use crate::platform;
@@ -24,28 +23,14 @@ use crate::views::room::RoomScreen;
 use crate::views::room_forms::RoomForms;
 use crate::views::status::BrokerBanner;
 
-/// [`ChatState`] as a Yew reducer.
-#[derive(Default, PartialEq, Clone)]
-pub struct AppState(pub ChatState);
-
-impl Reducible for AppState {
-    type Action = Action;
-
-    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let mut state = Rc::unwrap_or_clone(self);
-        state.0.reduce(action);
-        Rc::new(state)
-    }
-}
-
 /// Joins the room of an invite in the address bar, or says why the link is no good.
-fn follow_invite(node: &Net, invite_error: &UseStateHandle<Option<String>>) {
+fn follow_invite(node: &Net, dispatcher: &UseReducerDispatcher<AppState>) {
     match platform::take_invite_from_url() {
         Some(Ok(invite)) => {
-            invite_error.set(None);
+            dispatcher.dispatch(Action::InviteFollowed);
             node.join_room(invite);
         }
-        Some(Err(e)) => invite_error.set(Some(format!("This invite link cannot be used: {e}."))),
+        Some(Err(e)) => dispatcher.dispatch(Action::InviteRefused(e)),
         None => {}
     }
 }
@@ -65,13 +50,10 @@ pub fn Home(props: &HomeProps) -> Html {
     let state = use_reducer(|| {
         let mut s = AppState::default();
         s.0.reduce(Action::NameChosen(props.name.clone()));
+        s.0.reduce(Action::Online(platform::is_online()));
         s
     });
     let node = use_state(|| None::<Net>);
-    let broker_host = use_state(String::new);
-    let config_error = use_state(|| None::<String>);
-    let invite_error = use_state(|| None::<String>);
-    let online = use_state(platform::is_online);
 
     {
         // Unread messages show in the tab title (and the task switcher) and on the icon.
@@ -112,16 +94,17 @@ pub fn Home(props: &HomeProps) -> Html {
         });
     }
     {
-        let online = online.clone();
+        let dispatcher = state.dispatcher();
         use_effect_with((), move |_| {
-            let listener = platform::on_connectivity_change(move |now| online.set(now));
+            let listener = platform::on_connectivity_change(move |now| {
+                dispatcher.dispatch(Action::Online(now))
+            });
             move || drop(listener)
         });
     }
 
     {
-        let (node, broker_host, config_error) =
-            (node.clone(), broker_host.clone(), config_error.clone());
+        let node = node.clone();
         let dispatcher = state.dispatcher();
         let (name, vault) = (props.name.clone(), props.vault.0.clone());
         use_effect_with((), move |_| {
@@ -129,24 +112,24 @@ pub fn Home(props: &HomeProps) -> Html {
                 match platform::load_config().await {
                     Ok(config) => {
                         let id = identity::claim(&vault).await;
-                        broker_host.set(config.broker.describe());
+                        dispatcher.dispatch(Action::ConfigLoaded(config.broker.describe()));
                         dispatcher.dispatch(Action::IdentityReady(id.id.clone()));
                         let dispatch = Callback::from(move |a| dispatcher.dispatch(a));
                         node.set(Some(Net::start(config, id, name, vault, dispatch)));
                     }
-                    Err(e) => config_error.set(Some(e)),
+                    Err(e) => dispatcher.dispatch(Action::ConfigFailed(e)),
                 }
             });
         });
     }
     {
         // Invite links: the one the app was opened with, and any opened while it runs.
-        let invite_error = invite_error.clone();
+        let dispatcher = state.dispatcher();
         use_effect_with((*node).clone(), move |node| {
             let listener = node.clone().map(|node| {
-                follow_invite(&node, &invite_error);
+                follow_invite(&node, &dispatcher);
                 let on_hash =
-                    Closure::<dyn FnMut()>::new(move || follow_invite(&node, &invite_error));
+                    Closure::<dyn FnMut()>::new(move || follow_invite(&node, &dispatcher));
                 if let Some(w) = web_sys::window() {
                     w.set_onhashchange(Some(on_hash.as_ref().unchecked_ref()));
                 }
@@ -230,10 +213,10 @@ pub fn Home(props: &HomeProps) -> Html {
         <main class="app">
             <header class="top"><h1>{ "PeerChat" }</h1></header>
             <p class="greeting">{ format!("Hi, {name}!") }</p>
-            if let Some(err) = config_error.as_ref() {
+            if let Some(err) = s.config_error.as_ref() {
                 <p class="banner error" role="alert">{ err.clone() }</p>
             }
-            if let Some(err) = invite_error.as_ref() {
+            if let Some(err) = s.invite_error.as_ref() {
                 <p class="banner error" role="alert">{ err.clone() }</p>
             }
             if let Some(err) = s.storage_error.as_ref() {
@@ -242,15 +225,13 @@ pub fn Home(props: &HomeProps) -> Html {
             if let Some(note) = storage.note.as_ref() {
                 <p class="banner" role="status">{ note.clone() }</p>
             }
-            // The browser's own idea of the network can be wrong (a LAN with no internet):
-            // while the broker answers, we are not offline.
-            if !*online && s.broker != BrokerStatus::Online {
+            if s.offline() {
                 <p class="banner warn" role="status">
                     { "You are offline. Your history is here; PeerChat reconnects by itself when the network is back." }
                 </p>
             }
-            if !broker_host.is_empty() {
-                <BrokerBanner status={s.broker.clone()} host={(*broker_host).clone()} {on_retry} />
+            if let Some(host) = s.broker_host.as_ref() {
+                <BrokerBanner status={s.broker.clone()} host={host.clone()} {on_retry} />
             }
             if let Some(id) = &s.my_id {
                 // Folded away while a chat is on screen, so the chat gets the room.

@@ -1,11 +1,13 @@
 //! PeerChat in the browser: the Yew app and the thin glue to the web platform
 //! (WebSocket, WebRTC, IndexedDB, clocks, notifications). What the network side does is
 //! decided by the sans-IO `peerchat-node` (which composes `peerchat-peerjs` sessions and
-//! `peerchat-chat` rooms), and what the screen shows by `peerchat-chat`'s reducer; `net`
-//! executes the node's outputs and feeds back what the browser reports.
+//! `peerchat-chat` rooms), and what the screen shows by `peerchat-chat`'s reducers (the
+//! unlock gate and the chat state, wrapped for Yew in `app_state`); `net` executes the
+//! node's outputs and feeds back what the browser reports.
 #![forbid(unsafe_code)]
 
 mod app;
+mod app_state;
 mod home;
 pub mod identity;
 mod net;

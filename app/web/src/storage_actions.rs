@@ -5,23 +5,13 @@ use peerchat_peerjs::PeerId;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::home::AppState;
+use crate::app_state::AppState;
 use crate::net::Net;
 use crate::storage::{self, sentence, VaultHandle};
 use crate::transfer::{self, Format};
+use crate::views::history::RoomHistoryActions;
 use peerchat_node::saved::{conversation_page, history_name, room_page};
 use peerchat_node::PAGE;
-
-/// A room's history controls.
-#[derive(Clone, PartialEq)]
-pub struct RoomHistoryActions {
-    /// Loads the page before the oldest message shown.
-    pub on_older: Callback<String>,
-    /// Exports a room's history to a file.
-    pub on_export: Callback<(String, Format)>,
-    /// Deletes a room's history on this device.
-    pub on_delete: Callback<String>,
-}
 
 /// Everything [`use_storage_actions`] gives the screen.
 pub struct StorageActions {

@@ -3,8 +3,9 @@
 
 use peerchat_peerjs::PeerId;
 
+pub use crate::author::Author;
 use crate::protocol::{Incoming, TextMessage};
-use crate::room::RoomMessage;
+use crate::room::{InviteError, RoomMessage};
 use crate::rooms_state::RoomView;
 
 /// How our registration with the broker stands.
@@ -40,15 +41,6 @@ pub enum ChannelStatus {
     Closed,
     /// A conversation from an earlier visit, not connected now.
     NotConnected,
-}
-
-/// Who wrote a line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Author {
-    /// This device's user.
-    Me,
-    /// The other side.
-    Peer,
 }
 
 /// One message as shown.
@@ -124,6 +116,14 @@ pub struct ChatState {
     /// A room the user asked to open (by tapping a notification) before it was loaded:
     /// it goes on screen when it is.
     pub wanted_room: Option<String>,
+    /// The broker, as `host:port`, once the config is loaded.
+    pub broker_host: Option<String>,
+    /// Why the config could not be loaded (then nothing connects).
+    pub config_error: Option<String>,
+    /// Why the last invite link opened could not be used.
+    pub invite_error: Option<String>,
+    /// The browser believes it has a network.
+    pub online: bool,
 }
 
 impl Default for ChatState {
@@ -138,6 +138,10 @@ impl Default for ChatState {
             storage_error: None,
             visible: true,
             wanted_room: None,
+            broker_host: None,
+            config_error: None,
+            invite_error: None,
+            online: true,
         }
     }
 }
@@ -257,12 +261,28 @@ pub enum Action {
     RoomLeft(String),
     /// The user opened a room.
     SelectRoom(String),
+    /// The config is loaded; the text names its broker as `host:port`.
+    ConfigLoaded(String),
+    /// The config could not be loaded; the text says why.
+    ConfigFailed(String),
+    /// An invite link was opened and its room is being joined.
+    InviteFollowed,
+    /// An invite link was opened that cannot be used.
+    InviteRefused(InviteError),
+    /// The browser went online (true) or offline (false).
+    Online(bool),
 }
 
 impl ChatState {
     /// The conversation with `peer`, if any.
     pub fn conversation(&self, peer: &PeerId) -> Option<&Conversation> {
         self.conversations.iter().find(|c| &c.peer == peer)
+    }
+
+    /// Whether to tell the user they are offline. The browser's own idea of the network
+    /// can be wrong (a LAN with no internet): while the broker answers, we are not offline.
+    pub fn offline(&self) -> bool {
+        !self.online && self.broker != BrokerStatus::Online
     }
 
     /// Messages not seen yet, over every room and conversation.
@@ -414,6 +434,13 @@ impl ChatState {
                 }
             }
             Action::StorageFailed(message) => self.storage_error = Some(message),
+            Action::ConfigLoaded(host) => self.broker_host = Some(host),
+            Action::ConfigFailed(message) => self.config_error = Some(message),
+            Action::InviteFollowed => self.invite_error = None,
+            Action::InviteRefused(e) => {
+                self.invite_error = Some(format!("This invite link cannot be used: {e}."));
+            }
+            Action::Online(online) => self.online = online,
             Action::RoomLeft(room_id) => {
                 self.rooms.retain(|r| r.room_id != room_id);
                 if self.active == Some(Screen::Room(room_id)) {

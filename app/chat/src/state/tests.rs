@@ -470,3 +470,59 @@ mod wanted_room {
         );
     }
 }
+
+mod app_facts {
+    use crate::room::InviteError;
+    use crate::state::*;
+
+    #[test]
+    fn the_broker_shows_once_the_config_is_loaded_and_a_bad_config_says_why() {
+        let mut s = ChatState::default();
+        assert_eq!(s.broker_host, None, "no broker line before the config");
+        s.reduce(Action::ConfigLoaded("127.0.0.1:9000".into()));
+        assert_eq!(s.broker_host.as_deref(), Some("127.0.0.1:9000"));
+        assert_eq!(s.config_error, None);
+
+        let mut s = ChatState::default();
+        s.reduce(Action::ConfigFailed("config.json is not valid".into()));
+        assert_eq!(s.config_error.as_deref(), Some("config.json is not valid"));
+        assert_eq!(s.broker_host, None);
+    }
+
+    #[test]
+    fn a_bad_invite_link_says_why_until_a_good_one_is_followed() {
+        let mut s = ChatState::default();
+        s.reduce(Action::InviteRefused(InviteError::Damaged));
+        assert_eq!(
+            s.invite_error.as_deref(),
+            Some(
+                "This invite link cannot be used: this invite link is damaged \
+                 (was it cut off when copied?); ask for it again."
+            )
+        );
+        s.reduce(Action::InviteFollowed);
+        assert_eq!(s.invite_error, None);
+    }
+
+    #[test]
+    fn offline_only_when_the_browser_says_so_and_the_broker_does_not_answer() {
+        let mut s = ChatState::default();
+        assert!(s.online, "online until the browser says otherwise");
+        assert!(!s.offline());
+        s.reduce(Action::Online(false));
+        assert!(
+            s.offline(),
+            "no network, and the broker is still connecting"
+        );
+        // A LAN with no internet: the browser says offline, but the broker answers.
+        s.reduce(Action::Broker(BrokerStatus::Online));
+        assert!(!s.offline());
+        s.reduce(Action::Broker(BrokerStatus::Retrying {
+            attempt: 1,
+            retry_in_secs: 1,
+        }));
+        assert!(s.offline());
+        s.reduce(Action::Online(true));
+        assert!(!s.offline());
+    }
+}

@@ -5,7 +5,6 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::confirm::ConfirmButton;
-use crate::storage_actions::RoomHistoryActions;
 use crate::transfer::Format;
 
 /// Props of [`ImportForm`].
@@ -36,6 +35,18 @@ pub fn ImportForm(props: &ImportFormProps) -> Html {
             <input id="import-input" type="file" accept=".json,application/json" {onchange} />
         </div>
     }
+}
+
+/// A room's history controls, each given the room's id: [`RoomHistoryTools`] uses the
+/// export and delete, the room screen the paging.
+#[derive(Clone, PartialEq)]
+pub struct RoomHistoryActions {
+    /// Loads the page before the oldest message shown.
+    pub on_older: Callback<String>,
+    /// Exports a room's history to a file.
+    pub on_export: Callback<(String, Format)>,
+    /// Deletes a room's history on this device.
+    pub on_delete: Callback<String>,
 }
 
 /// Props of [`RoomHistoryTools`].

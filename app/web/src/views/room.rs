@@ -7,11 +7,10 @@ use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 use super::confirm::ConfirmButton;
-use super::history::RoomHistoryTools;
+use super::history::{RoomHistoryActions, RoomHistoryTools};
 use super::qr::QrCode;
 use super::{ignored, send_input, use_scroll_to_end};
 use crate::platform::{copy_to_clipboard, invite_url, local_hh_mm};
-use crate::storage_actions::RoomHistoryActions;
 
 /// Props of [`RoomScreen`].
 #[derive(Properties, PartialEq)]
