@@ -1,4 +1,7 @@
 //! The versioned AES-256-GCM envelope: `[version][96-bit nonce][ciphertext and tag]`.
+//!
+//! The one envelope of PeerChat: it seals every record at rest, and every room frame
+//! (`peerchat-chat` carries its three parts as the frame's `v`, `n` and `c` fields).
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -6,7 +9,8 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 /// The envelope version we write.
 pub const VERSION: u8 = 1;
-const NONCE_LEN: usize = 12;
+/// Length of the nonce, which follows the version byte.
+pub const NONCE_LEN: usize = 12;
 const TAG_LEN: usize = 16;
 
 /// A 256-bit key, wiped from memory when dropped.

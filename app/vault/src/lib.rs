@@ -3,14 +3,16 @@
 //! A random data key seals every record ([`envelope`]); the data key itself is stored
 //! wrapped by a key derived from the user's passphrase ([`keyring`], [`kdf`]). Names that
 //! would leak in storage keys (room ids) are replaced by keyed hashes. Records live in a
-//! [`Store`]: [`MemoryStore`] here, IndexedDB in the web crate, both held to the same
-//! [`suite`] of tests.
+//! [`Store`]: [`MemoryStore`] here, IndexedDB in the `peerchat-vault-idb` crate (so that
+//! native builds never compile rexie), both held to the same [`suite`] of tests, which
+//! each store's test file runs with one [`store_integration_tests!`].
+//!
+//! The [`envelope`] is also the one room frames are sealed with (`peerchat-chat`).
 #![forbid(unsafe_code)]
 
 pub mod envelope;
 mod error;
 pub mod history;
-mod idb;
 pub mod kdf;
 pub mod keyring;
 mod memory;
@@ -23,7 +25,6 @@ pub mod suite;
 pub use envelope::SecretKey;
 pub use error::VaultError;
 pub use history::{Export, History, Page, StoredMessage};
-pub use idb::IdbStore;
 pub use keyring::{Keyring, VaultHeader};
 pub use memory::MemoryStore;
 pub use profile::{NewVault, Profile, Records};

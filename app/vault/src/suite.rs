@@ -1,10 +1,145 @@
 //! The tests every [`Store`] must pass: run natively against [`crate::MemoryStore`] and in
-//! headless Chromium against the IndexedDB store, plain and with sealed records.
+//! headless Chromium against the IndexedDB store (`peerchat-vault-idb`), plain and with
+//! sealed records.
 //!
-//! Each function panics on failure, like a test body.
+//! A store's test file runs all of them with one
+//! [`store_integration_tests!`](crate::store_integration_tests), so a test added here runs
+//! against every store (once the macro lists it). Each function panics on failure, like a
+//! test body.
 
 use crate::keyring::Keyring;
 use crate::{kdf, Store, StoreError, Table};
+
+/// Generates one test per function of the [`suite`](crate::suite), each on a fresh store,
+/// in a module `store_integration_tests`. Invoke it once in each store's test file.
+///
+/// The module around the invocation provides the stores:
+/// - `async fn with_store(name: &str, test: impl AsyncFnOnce(&S))` runs `test` on a
+///   fresh, empty store (`name` is unique per test, say for a database name) and then
+///   disposes of it;
+/// - `async fn with_store_of_capacity(name: &str, bytes: usize, test: impl AsyncFnOnce(&S))`
+///   does the same with a store that refuses to hold more than `bytes` bytes of values.
+///
+/// A store that cannot be given a capacity (IndexedDB's quota is the browser's, and a page
+/// cannot lower it) says so, with the reason, instead of providing the second function:
+/// `store_integration_tests!(no_capacity_limit = "why")`. Every other test still runs.
+///
+/// Natively each test is a `#[test]` that runs the store's futures on the test's thread;
+/// on wasm32 it is a `#[wasm_bindgen_test]`, so the crate needs `wasm-bindgen-test` as a
+/// dev-dependency and says where to run (`wasm_bindgen_test_configure!(run_in_browser)`).
+///
+/// ```
+/// use peerchat_vault::MemoryStore;
+///
+/// async fn with_store(_name: &str, test: impl AsyncFnOnce(&MemoryStore)) {
+///     test(&MemoryStore::new()).await
+/// }
+///
+/// async fn with_store_of_capacity(
+///     _name: &str,
+///     bytes: usize,
+///     test: impl AsyncFnOnce(&MemoryStore),
+/// ) {
+///     test(&MemoryStore::with_quota(bytes)).await
+/// }
+///
+/// peerchat_vault::store_integration_tests!();
+/// # fn main() {}
+/// ```
+#[macro_export]
+macro_rules! store_integration_tests {
+    () => {
+        $crate::__store_suite! {
+            $crate::__store_test!(a_full_store_loses_nothing, super::with_store_of_capacity(
+                "suite-a_full_store_loses_nothing",
+                $crate::suite::CAPACITY,
+                async |s| {
+                    let too_big = [0; 2 * $crate::suite::CAPACITY];
+                    $crate::suite::a_full_store_loses_nothing(s, &too_big).await
+                },
+            ));
+        }
+    };
+    (no_capacity_limit = $why:literal) => {
+        $crate::__store_suite! {
+            /// Why `a_full_store_loses_nothing` cannot run against this store.
+            const _: &str = $why;
+        }
+    };
+}
+
+/// The module of [`store_integration_tests!`](crate::store_integration_tests): every test
+/// that needs only fresh stores, and the `$extra` items given.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __store_suite {
+    ($($extra:tt)*) => {
+        /// The shared store suite (`peerchat_vault::suite`), against this file's store.
+        mod store_integration_tests {
+            $crate::__store_test!(put_get_delete);
+            $crate::__store_test!(ranges_are_ordered_and_bounded);
+            $crate::__store_test!(sealed_records_leave_no_plaintext);
+            $crate::__store_test!(profile_lifecycle);
+            $crate::__store_test!(batches_put_and_delete_together);
+            $($extra)*
+        }
+    };
+}
+
+/// One test of [`store_integration_tests!`](crate::store_integration_tests), for wasm32
+/// or natively: the suite function `$name` on a fresh store, or the run given.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __store_test {
+    ($name:ident) => {
+        $crate::__store_test!(
+            $name,
+            super::with_store(concat!("suite-", stringify!($name)), async |s| {
+                $crate::suite::$name(s).await
+            },)
+        );
+    };
+    ($name:ident, $run:expr) => {
+        #[cfg(target_arch = "wasm32")]
+        #[wasm_bindgen_test::wasm_bindgen_test]
+        async fn $name() {
+            $run.await
+        }
+
+        #[cfg(not(target_arch = "wasm32"))]
+        #[test]
+        fn $name() {
+            $crate::suite::block_on($run)
+        }
+    };
+}
+
+/// The capacity, in bytes of values, of the store [`a_full_store_loses_nothing`] fills.
+pub const CAPACITY: usize = 1024;
+
+/// Runs a future to completion on this thread (parking it while the future waits): how
+/// [`store_integration_tests!`](crate::store_integration_tests) runs a store natively.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+        std::thread::park();
+    }
+}
 
 /// Values round-trip, are replaced, deleted, and tables are separate.
 pub async fn put_get_delete<S: Store>(s: &S) {
@@ -93,6 +228,10 @@ pub async fn sealed_records_leave_no_plaintext<S: Store>(s: &S) {
     assert!(!stored.windows(4).any(|w| w == b"meet"));
     assert!(!key.contains("room-secret-id"));
     assert_eq!(keys.open(&key, &stored).unwrap(), b"meet at noon");
+    for (_, k, v) in snapshot(s).await {
+        assert!(!k.contains("room"), "{k}");
+        assert!(!String::from_utf8_lossy(&v).contains("noon"));
+    }
     let mut damaged = stored.clone();
     damaged[20] ^= 1;
     s.put(Table::Messages, &key, &damaged).await.unwrap();

@@ -1,54 +1,16 @@
-//! The shared store suite against the memory store.
+//! The shared store suite against the memory store, natively.
+#![cfg(not(target_arch = "wasm32"))]
 
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
+use peerchat_vault::MemoryStore;
 
-use peerchat_vault::{suite, MemoryStore};
-
-/// The memory store never waits, so one poll finishes every future.
-fn run<F: Future>(f: F) -> F::Output {
-    let mut f = pin!(f);
-    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(v) => v,
-        Poll::Pending => panic!("the memory store never waits"),
-    }
+/// A fresh, unlimited store for one test.
+async fn with_store(_name: &str, test: impl AsyncFnOnce(&MemoryStore)) {
+    test(&MemoryStore::new()).await
 }
 
-#[test]
-fn profile_lifecycle() {
-    run(suite::profile_lifecycle(&MemoryStore::new()));
+/// A fresh store that holds at most `bytes` bytes of values.
+async fn with_store_of_capacity(_name: &str, bytes: usize, test: impl AsyncFnOnce(&MemoryStore)) {
+    test(&MemoryStore::with_quota(bytes)).await
 }
 
-#[test]
-fn batches_put_and_delete_together() {
-    run(suite::batches_put_and_delete_together(&MemoryStore::new()));
-}
-
-#[test]
-fn put_get_delete() {
-    run(suite::put_get_delete(&MemoryStore::new()));
-}
-
-#[test]
-fn ranges_are_ordered_and_bounded() {
-    run(suite::ranges_are_ordered_and_bounded(&MemoryStore::new()));
-}
-
-#[test]
-fn sealed_records_leave_no_plaintext() {
-    let store = MemoryStore::new();
-    run(suite::sealed_records_leave_no_plaintext(&store));
-    for (_, key, value) in store.dump() {
-        assert!(!key.contains("room"), "{key}");
-        assert!(!String::from_utf8_lossy(&value).contains("noon"));
-    }
-}
-
-#[test]
-fn a_full_store_loses_nothing() {
-    run(suite::a_full_store_loses_nothing(
-        &MemoryStore::with_quota(1024),
-        &[0; 2048],
-    ));
-}
+peerchat_vault::store_integration_tests!();

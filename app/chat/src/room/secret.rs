@@ -6,6 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hkdf::Hkdf;
 use peerchat_peerjs::PeerId;
+use peerchat_vault::SecretKey;
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -26,7 +27,7 @@ impl fmt::Debug for RoomSecret {
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct RoomKeys {
     /// AES-256-GCM key that seals every room frame.
-    pub(crate) key: [u8; 32],
+    pub(crate) key: SecretKey,
     /// An opaque name for the room (hex), safe to show to the broker or store as a key.
     #[zeroize(skip)]
     pub room_id: String,
@@ -71,7 +72,7 @@ impl RoomSecret {
         hk.expand(b"rendezvous id", &mut rendezvous)
             .expect("16 bytes is a valid HKDF length");
         RoomKeys {
-            key,
+            key: SecretKey::from_bytes(key),
             room_id: id.iter().map(|b| format!("{b:02x}")).collect(),
             rendezvous: PeerId::from_random(rendezvous),
         }
@@ -237,9 +238,10 @@ mod tests {
         let a = RoomSecret::from_random([1; 32]).derive();
         let b = RoomSecret::from_random([1; 32]).derive();
         let c = RoomSecret::from_random([2; 32]).derive();
-        assert_eq!(a.key, b.key);
+        let sealed = |k: &RoomKeys| k.seal(b"same", [0; 12]).c;
+        assert_eq!(sealed(&a), sealed(&b));
         assert_eq!(a.rendezvous, b.rendezvous);
-        assert_ne!(a.key, c.key);
+        assert_ne!(sealed(&a), sealed(&c));
         assert_ne!(a.room_id, c.room_id);
         assert_eq!(a.room_id.len(), 32);
         assert!(PeerId::parse(a.rendezvous.as_str()).is_ok());

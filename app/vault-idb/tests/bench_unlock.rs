@@ -9,7 +9,8 @@
 
 use peerchat_vault::kdf::KdfParams;
 use peerchat_vault::profile::NonceSource;
-use peerchat_vault::{Export, IdbStore, NewVault, Profile, StoredMessage};
+use peerchat_vault::{Export, NewVault, Profile, StoredMessage};
+use peerchat_vault_idb::IdbStore;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);

@@ -1,11 +1,17 @@
-//! The [`Store`] on IndexedDB, through rexie: one object store per [`Table`], keys as
-//! strings, values as bytes.
+//! PeerChat's [`Store`] on IndexedDB, through rexie: one object store per [`Table`], keys
+//! as strings, values as bytes (already sealed by `peerchat-vault`, which holds all the
+//! crypto and the memory store).
+//!
+//! Kept apart from `peerchat-vault` so that native builds of the core never compile
+//! rexie and its dependencies. The store is held to the same tests as the memory store:
+//! `tests/idb_store.rs` invokes [`peerchat_vault::store_integration_tests!`] in headless
+//! Chromium.
+#![forbid(unsafe_code)]
 
 use js_sys::Uint8Array;
-use rexie::{Direction, KeyRange, ObjectStore, Rexie, TransactionMode};
+use peerchat_vault::{schema, Store, StoreError, Table};
+use rexie::{Direction, KeyRange, ObjectStore, Rexie, TransactionMode, TransactionResult};
 use wasm_bindgen::JsValue;
-
-use crate::{schema, Store, StoreError, Table};
 
 /// A store in one IndexedDB database.
 pub struct IdbStore {
@@ -55,8 +61,14 @@ impl IdbStore {
             .map_err(failure)?;
         let store = tx.store(table.name()).map_err(failure)?;
         op(&store).await.map_err(failure)?;
-        tx.done().await.map_err(failure)?;
-        Ok(())
+        match tx.done().await.map_err(failure)? {
+            TransactionResult::Committed => Ok(()),
+            // Every request succeeded and we did not abort: the browser could not commit,
+            // which the IndexedDB spec allows for storage full (QuotaExceededError) or a
+            // disk failure. Rexie does not say which; full storage is the one the user can
+            // act on. Either way nothing of the transaction was stored.
+            TransactionResult::Aborted => Err(StoreError::QuotaExceeded),
+        }
     }
 
     fn reader(&self, table: Table) -> Result<(rexie::Transaction, rexie::Store), StoreError> {

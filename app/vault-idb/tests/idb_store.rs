@@ -1,7 +1,8 @@
 //! The shared store suite against IndexedDB, in headless Chromium.
 #![cfg(target_arch = "wasm32")]
 
-use peerchat_vault::{suite, IdbStore};
+use peerchat_vault::{Store, Table};
+use peerchat_vault_idb::IdbStore;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -15,43 +16,12 @@ async fn with_store(name: &str, test: impl AsyncFnOnce(&IdbStore)) {
     IdbStore::delete(name).await.unwrap();
 }
 
-#[wasm_bindgen_test]
-async fn batches_put_and_delete_together() {
-    with_store("suite-batches", async |s| {
-        suite::batches_put_and_delete_together(s).await
-    })
-    .await;
-}
-
-#[wasm_bindgen_test]
-async fn put_get_delete() {
-    with_store("suite-put-get", async |s| suite::put_get_delete(s).await).await;
-}
-
-#[wasm_bindgen_test]
-async fn profile_lifecycle() {
-    with_store("suite-profile", async |s| suite::profile_lifecycle(s).await).await;
-}
-
-#[wasm_bindgen_test]
-async fn ranges_are_ordered_and_bounded() {
-    with_store("suite-ranges", async |s| {
-        suite::ranges_are_ordered_and_bounded(s).await
-    })
-    .await;
-}
-
-#[wasm_bindgen_test]
-async fn sealed_records_leave_no_plaintext() {
-    with_store("suite-sealed", async |s| {
-        suite::sealed_records_leave_no_plaintext(s).await
-    })
-    .await;
-}
+peerchat_vault::store_integration_tests!(
+    no_capacity_limit = "the browser sets IndexedDB's quota and a page cannot lower it"
+);
 
 #[wasm_bindgen_test]
 async fn data_survives_closing_and_reopening_the_database() {
-    use peerchat_vault::{Store, Table};
     IdbStore::delete("suite-reopen").await.unwrap();
     let store = IdbStore::open("suite-reopen").await.unwrap();
     store.put(Table::Meta, "header", b"kept").await.unwrap();
