@@ -1,5 +1,6 @@
 //! The chat messages that travel on a PeerJS `json` data connection (PROTOCOL.md).
 
+use peerchat_ids::MessageId;
 use peerchat_peerjs::data::{self, ChannelFrame};
 use peerchat_peerjs::PeerJsError;
 use serde::{Deserialize, Serialize};
@@ -36,7 +37,7 @@ pub enum ChatFrame {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TextMessage {
     /// Random id, unique per message.
-    pub id: String,
+    pub id: MessageId,
     /// The author's sequence number, starting at 1.
     pub seq: u64,
     /// When it was written, ms since the Unix epoch, by the author's clock.
@@ -87,15 +88,20 @@ pub enum Dropped {
 }
 
 /// Reads a frame from a peer. A bare JSON string (as an official peerjs client would
-/// `send("hi")`) is taken as a text message without id or sequence.
-pub fn interpret(frame: &ChannelFrame, now_ms: u64) -> Result<Incoming, Dropped> {
+/// `send("hi")`) is taken as a text message without sequence, dated `now_ms`, with the
+/// id `bare_id` gives it (every line needs its own, to be stored and shown once).
+pub fn interpret(
+    frame: &ChannelFrame,
+    now_ms: u64,
+    bare_id: impl FnOnce() -> MessageId,
+) -> Result<Incoming, Dropped> {
     let value = data::decode_json(frame).map_err(|_| Dropped::Malformed)?;
     if data::is_close_signal(&value) {
         return Ok(Incoming::Close);
     }
     let parsed = match value {
         Value::String(text) => ChatFrame::Text(TextMessage {
-            id: String::new(),
+            id: bare_id(),
             seq: 0,
             ts: now_ms,
             text,
@@ -158,31 +164,37 @@ mod tests {
             r#"{"kind":"hello","name":"Alice","app":"peerchat","v":1}"#
         );
         assert_eq!(
-            interpret(&ChannelFrame::Binary(bytes), 0),
+            interpret(&ChannelFrame::Binary(bytes), 0, bare),
             Ok(Incoming::Hello {
                 name: "Alice".into()
             })
         );
         let msg = TextMessage {
-            id: "m1".into(),
+            id: MessageId::parse("m1").unwrap(),
             seq: 3,
             ts: 5,
             text: "<b>hi</b>".into(),
         };
         let frame = ChannelFrame::Binary(ChatFrame::Text(msg.clone()).encode().unwrap());
-        assert_eq!(interpret(&frame, 0), Ok(Incoming::Text(msg)));
+        assert_eq!(interpret(&frame, 0, bare), Ok(Incoming::Text(msg)));
+    }
+
+    fn bare() -> MessageId {
+        MessageId::parse("bare").unwrap()
     }
 
     #[test]
     fn a_bare_string_from_a_plain_peerjs_client_is_a_message() {
-        let got = interpret(&bin(r#""hello from peerjs""#), 42).unwrap();
-        assert!(matches!(got, Incoming::Text(m) if m.text == "hello from peerjs" && m.ts == 42));
+        let got = interpret(&bin(r#""hello from peerjs""#), 42, bare).unwrap();
+        assert!(
+            matches!(got, Incoming::Text(m) if m.text == "hello from peerjs" && m.ts == 42 && m.id == bare())
+        );
     }
 
     #[test]
     fn the_largest_message_fits_one_frame() {
         let msg = TextMessage {
-            id: "m".repeat(32),
+            id: MessageId::parse(&"m".repeat(32)).unwrap(),
             seq: u64::MAX,
             ts: u64::MAX,
             text: "😀".repeat(MAX_TEXT_CHARS),
@@ -201,6 +213,10 @@ mod tests {
             (r#"{"kind":"shout","text":"x"}"#, Dropped::Malformed),
             (r#"{"kind":"text","text":"no id"}"#, Dropped::Malformed),
             (
+                r#"{"kind":"text","id":"","seq":1,"ts":1,"text":"empty id"}"#,
+                Dropped::Malformed,
+            ),
+            (
                 r#"{"kind":"hello","name":"","app":"x","v":1}"#,
                 Dropped::OutOfBounds,
             ),
@@ -212,10 +228,10 @@ mod tests {
             ("12", Dropped::Malformed),
         ];
         for (frame, why) in cases {
-            assert_eq!(interpret(&bin(frame), 0), Err(why), "{frame}");
+            assert_eq!(interpret(&bin(frame), 0, bare), Err(why), "{frame}");
         }
         assert_eq!(
-            interpret(&bin(r#"{"__peerData":{"type":"close"}}"#), 0),
+            interpret(&bin(r#"{"__peerData":{"type":"close"}}"#), 0, bare),
             Ok(Incoming::Close)
         );
     }

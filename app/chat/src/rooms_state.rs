@@ -1,9 +1,38 @@
 //! What the UI shows of rooms, and how room events change it.
 
+use std::fmt;
+
+use peerchat_ids::{MessageId, RoomId};
 use peerchat_peerjs::PeerId;
 
 use crate::author::Author;
 use crate::room::RoomMessage;
+
+/// What keeps a room line's place on screen: a message's id, or a notice's number.
+/// Notices and messages can never share a key, whatever id a member chooses.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum LineId {
+    /// A message, by its id.
+    Message(MessageId),
+    /// A notice ("Ann joined"), by its place when it was added.
+    Notice(usize),
+}
+
+impl LineId {
+    /// Whether this is the line of message `id`.
+    pub fn is_message(&self, id: &MessageId) -> bool {
+        matches!(self, LineId::Message(m) if m == id)
+    }
+}
+
+impl fmt::Display for LineId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LineId::Message(id) => write!(f, "message/{id}"),
+            LineId::Notice(n) => write!(f, "notice/{n}"),
+        }
+    }
+}
 
 /// A member as listed in a room.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,8 +57,8 @@ pub enum Receipt {
 /// One message in a room.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoomLine {
-    /// A key unique in the room: the message id, or one made up for a notice.
-    pub id: String,
+    /// A key unique in the room by construction: a message's id, or a notice's number.
+    pub id: LineId,
     /// Who wrote it.
     pub author: Author,
     /// The author's name.
@@ -50,7 +79,7 @@ pub struct RoomLine {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoomView {
     /// The room's opaque id.
-    pub room_id: String,
+    pub room_id: RoomId,
     /// Its name (or topic).
     pub name: String,
     /// A public topic room, open to anyone who types the topic.
@@ -75,7 +104,7 @@ pub struct RoomView {
 
 impl RoomView {
     /// A room just entered, empty.
-    pub fn new(room_id: String, invite: &crate::room::Invite) -> Self {
+    pub fn new(room_id: RoomId, invite: &crate::room::Invite) -> Self {
         Self {
             room_id,
             name: invite.name().to_owned(),
@@ -103,8 +132,8 @@ impl RoomView {
         }
     }
 
-    pub(crate) fn delivered(&mut self, id: &str) {
-        if let Some(l) = self.lines.iter_mut().find(|l| l.id == id) {
+    pub(crate) fn delivered(&mut self, id: &MessageId) {
+        if let Some(l) = self.lines.iter_mut().find(|l| l.id.is_message(id)) {
             l.receipt = Some(Receipt::Delivered);
         }
     }
@@ -146,7 +175,7 @@ impl RoomView {
         };
         if was_online != online {
             self.lines.push(RoomLine {
-                id: format!("notice-{}", self.lines.len()),
+                id: LineId::Notice(self.lines.len()),
                 author: Author::Peer,
                 name: self.name_of(&peer),
                 text: if online { "joined" } else { "left" }.into(),
@@ -162,7 +191,7 @@ impl RoomView {
     /// Adds a message; false when it is on screen already (a copy from storage or a
     /// second delivery).
     pub(crate) fn push(&mut self, message: RoomMessage, mine: bool) -> bool {
-        if self.lines.iter().any(|l| l.id == message.id) {
+        if self.lines.iter().any(|l| l.id.is_message(&message.id)) {
             return false;
         }
         // Whoever wrote has stopped typing.
@@ -179,7 +208,7 @@ impl RoomView {
     pub(crate) fn prepend(&mut self, messages: Vec<RoomMessage>, me: Option<&PeerId>) {
         let older: Vec<RoomLine> = messages
             .into_iter()
-            .filter(|m| !self.lines.iter().any(|l| l.id == m.id))
+            .filter(|m| !self.lines.iter().any(|l| l.id.is_message(&m.id)))
             .map(|m| {
                 let mine = Some(&m.author) == me;
                 self.line(m, mine)
@@ -191,7 +220,7 @@ impl RoomView {
     fn line(&self, message: RoomMessage, mine: bool) -> RoomLine {
         let whisper_to = message.whisper_to.as_ref().map(|to| self.name_of(to));
         RoomLine {
-            id: message.id,
+            id: LineId::Message(message.id),
             author: if mine { Author::Me } else { Author::Peer },
             name: message.name,
             text: message.text,

@@ -8,6 +8,7 @@ use std::time::Duration;
 use peerchat_chat::room::{
     DropReason, Room, RoomEvent, RoomKeys, RoomOutput, RoomSecret, RoomText, RoomTimings,
 };
+use peerchat_ids::MessageId;
 use peerchat_peerjs::data::ChannelFrame;
 use peerchat_peerjs::{ConnectionId, PeerId};
 
@@ -274,7 +275,7 @@ fn messages_reach_every_member_in_per_author_order() {
             let now = net.now;
             net.devices[i]
                 .room
-                .send_text(&format!("m{round}"), format!("{i}-{round}"), 0, now)
+                .send_text(&format!("m{round}"), mid(&format!("{i}-{round}")), 0, now)
                 .unwrap();
         }
         net.settle();
@@ -340,7 +341,7 @@ fn a_whisper_reaches_only_its_target() {
     let now = net.now;
     let shown = net.devices[0]
         .room
-        .whisper(&id("p2"), "psst", "w1".into(), 0, now)
+        .whisper(&id("p2"), "psst", MessageId::parse("w1").unwrap(), 0, now)
         .unwrap();
     assert_eq!(shown.whisper_to, Some(id("p2")));
     net.settle();
@@ -354,9 +355,10 @@ fn a_whisper_reaches_only_its_target() {
     for i in all.into_iter().filter(|&i| i != 2) {
         assert!(net.messages(i).is_empty());
     }
-    let offline = net.devices[0]
-        .room
-        .whisper(&id("nobody"), "x", "w2".into(), 0, now);
+    let offline =
+        net.devices[0]
+            .room
+            .whisper(&id("nobody"), "x", MessageId::parse("w2").unwrap(), 0, now);
     assert!(offline.is_err());
 }
 
@@ -510,7 +512,7 @@ fn the_longest_message_still_fits_one_sealed_frame() {
     let now = net.now;
     net.devices[0]
         .room
-        .send_text(&longest, "x".repeat(24), u64::MAX, now)
+        .send_text(&longest, mid(&"x".repeat(24)), u64::MAX, now)
         .unwrap();
     net.settle();
     assert_eq!(net.messages(1), vec![("P0".into(), longest, false)]);
@@ -518,7 +520,7 @@ fn the_longest_message_still_fits_one_sealed_frame() {
 
 fn say(net: &mut Net, i: usize, text: &str) {
     let now = net.now;
-    let id = format!("{i}-{text}");
+    let id = mid(&format!("{i}-{text}"));
     net.devices[i].room.send_text(text, id, 0, now).unwrap();
     net.settle();
 }
@@ -652,7 +654,7 @@ fn a_member_seeded_from_storage_gets_only_what_it_lacks() {
     ]
     .into_iter()
     .map(|(author, seq, text)| RoomText {
-        id: format!("{author}-{seq}"),
+        id: mid(&format!("{author}-{seq}")),
         author: id(author),
         seq,
         ts: 0,
@@ -687,7 +689,7 @@ fn delivered(net: &Net, i: usize) -> Vec<String> {
         .events
         .iter()
         .filter_map(|(_, e)| match e {
-            RoomEvent::Delivered { id } => Some(id.clone()),
+            RoomEvent::Delivered { id } => Some(id.to_string()),
             _ => None,
         })
         .collect()
@@ -697,7 +699,7 @@ fn delivered(net: &Net, i: usize) -> Vec<String> {
 fn a_message_is_delivered_once_every_member_online_has_it() {
     let (mut net, _) = room_of(3);
     say(&mut net, 0, "to all");
-    assert_eq!(delivered(&net, 0), ["0-to all"]);
+    assert_eq!(delivered(&net, 0), ["0-to-all"]);
     // With one member cut off, the message waits for that member's receipt.
     net.cut.insert(2);
     say(&mut net, 0, "half way");
@@ -708,7 +710,7 @@ fn a_message_is_delivered_once_every_member_online_has_it() {
     );
     // The silent member is dropped as offline: delivered to all members online.
     net.run_for(Duration::from_secs(3));
-    assert_eq!(delivered(&net, 0), ["0-to all", "0-half way"]);
+    assert_eq!(delivered(&net, 0), ["0-to-all", "0-half-way"]);
 }
 
 #[test]
@@ -776,4 +778,15 @@ fn typing_goes_out_at_most_every_few_seconds_and_stops_showing_by_itself() {
     net.devices[1].room.send_typing(now);
     net.settle();
     assert_eq!(typing_events(&net), 2);
+}
+
+/// A message id made from any test text (characters an id cannot hold become '-', and
+/// only as many as an id holds are kept).
+fn mid(text: &str) -> MessageId {
+    let clean: String = text
+        .chars()
+        .take(peerchat_ids::MAX_ID_CHARS)
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    MessageId::parse(&clean).unwrap()
 }

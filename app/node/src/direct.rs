@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
 use peerchat_chat::protocol::{self, ChatFrame, Incoming, TextMessage};
+use peerchat_ids::MessageId;
 use peerchat_peerjs::data::ChannelFrame;
 use peerchat_peerjs::ConnectionId;
 
@@ -99,7 +100,7 @@ impl Direct {
         link: &ConnectionId,
         frame: &ChannelFrame,
         now_ms: u64,
-        new_id: impl FnOnce() -> String,
+        new_id: impl FnOnce() -> MessageId,
     ) {
         let Some(channel) = self.channels.get_mut(link) else {
             return;
@@ -108,26 +109,24 @@ impl Direct {
         if !std::mem::replace(&mut channel.heard, true) {
             self.hello(link.clone());
         }
-        match protocol::interpret(frame, now_ms) {
+        // A bare string (from a plain peerjs client) has no id; every line needs its
+        // own, to be stored and shown once.
+        match protocol::interpret(frame, now_ms, new_id) {
             Ok(Incoming::Close) => self
                 .events
                 .push_back(DirectEvent::Closed { link: link.clone() }),
-            Ok(mut incoming) => {
-                if let Incoming::Text(m) = &mut incoming {
-                    // A bare string (from a plain peerjs client) has no id; every line
-                    // needs its own, to be stored and shown once.
-                    if m.id.is_empty() {
-                        m.id = new_id();
-                    }
-                }
-                self.events.push_back(DirectEvent::Received(incoming));
-            }
+            Ok(incoming) => self.events.push_back(DirectEvent::Received(incoming)),
             Err(_) => self.events.push_back(DirectEvent::Dropped),
         }
     }
 
     /// Sends a message on the newest open channel; `id` is fresh, `ts` the wall clock.
-    pub fn send_text(&mut self, text: &str, id: String, ts: u64) -> Result<TextMessage, SendError> {
+    pub fn send_text(
+        &mut self,
+        text: &str,
+        id: MessageId,
+        ts: u64,
+    ) -> Result<TextMessage, SendError> {
         protocol::check_text(text).map_err(|e| SendError::Invalid(e.to_string()))?;
         let link = self
             .channels
@@ -215,6 +214,14 @@ mod tests {
         n
     }
 
+    fn id(s: &str) -> MessageId {
+        MessageId::parse(s).unwrap()
+    }
+
+    fn unused_id() -> MessageId {
+        unreachable!("only bare strings take a new id")
+    }
+
     fn frame(f: ChatFrame) -> ChannelFrame {
         ChannelFrame::Binary(f.encode().unwrap())
     }
@@ -231,9 +238,9 @@ mod tests {
         assert_eq!(hellos(&mut d), 1, "the peer was quiet");
         assert_eq!(d.poll_timeout(), None, "once only");
         let hi = frame(ChatFrame::hello("Ben"));
-        d.handle_link_data(&conn(1), &hi, 0, String::new);
+        d.handle_link_data(&conn(1), &hi, 0, unused_id);
         assert_eq!(hellos(&mut d), 1, "first hearing");
-        d.handle_link_data(&conn(1), &hi, 0, String::new);
+        d.handle_link_data(&conn(1), &hi, 0, unused_id);
         assert_eq!(hellos(&mut d), 0, "later frames: no more");
     }
 
@@ -241,7 +248,7 @@ mod tests {
     fn a_peer_heard_before_the_second_passes_gets_no_timed_hello() {
         let mut d = Direct::new("Ann".into());
         d.handle_link_open(conn(1), Duration::ZERO);
-        d.handle_link_data(&conn(1), &frame(ChatFrame::hello("Ben")), 0, String::new);
+        d.handle_link_data(&conn(1), &frame(ChatFrame::hello("Ben")), 0, unused_id);
         assert_eq!(hellos(&mut d), 2);
         assert_eq!(d.poll_timeout(), None);
     }
@@ -249,26 +256,23 @@ mod tests {
     #[test]
     fn bare_strings_get_their_own_ids_and_sends_are_numbered() {
         let mut d = Direct::new("Ann".into());
-        assert_eq!(
-            d.send_text("hi", "a".into(), 1),
-            Err(SendError::NotConnected)
-        );
+        assert_eq!(d.send_text("hi", id("a"), 1), Err(SendError::NotConnected));
         d.handle_link_open(conn(1), Duration::ZERO);
         let bare = ChannelFrame::Text("\"hello there\"".into());
         let mut ids = ["x1", "x2"].into_iter();
-        d.handle_link_data(&conn(1), &bare, 5, || ids.next().unwrap().into());
-        d.handle_link_data(&conn(1), &bare, 6, || ids.next().unwrap().into());
-        let got: Vec<String> = std::iter::from_fn(|| d.poll_event())
+        d.handle_link_data(&conn(1), &bare, 5, || id(ids.next().unwrap()));
+        d.handle_link_data(&conn(1), &bare, 6, || id(ids.next().unwrap()));
+        let got: Vec<MessageId> = std::iter::from_fn(|| d.poll_event())
             .filter_map(|e| match e {
                 DirectEvent::Received(Incoming::Text(m)) => Some(m.id),
                 _ => None,
             })
             .collect();
         assert_eq!(got, ["x1", "x2"]);
-        assert_eq!(d.send_text("one", "m1".into(), 1).unwrap().seq, 1);
-        assert_eq!(d.send_text("two", "m2".into(), 2).unwrap().seq, 2);
+        assert_eq!(d.send_text("one", id("m1"), 1).unwrap().seq, 1);
+        assert_eq!(d.send_text("two", id("m2"), 2).unwrap().seq, 2);
         assert!(matches!(
-            d.send_text(" ", "m3".into(), 3),
+            d.send_text(" ", id("m3"), 3),
             Err(SendError::Invalid(_))
         ));
     }

@@ -4,6 +4,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use peerchat_ids::MessageId;
+
 /// A function returning 32 fresh random bytes per call.
 type Source = Box<dyn FnMut() -> [u8; 32]>;
 
@@ -26,12 +28,7 @@ impl Entropy {
     }
 
     /// A fresh message id: 12 random bytes in hex.
-    pub fn message_id(&self) -> String {
-        hex(&self.bytes::<12>())
+    pub fn message_id(&self) -> MessageId {
+        MessageId::from_random(self.bytes::<12>())
     }
-}
-
-/// Lowercase hex of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

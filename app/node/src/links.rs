@@ -102,11 +102,11 @@ impl Node {
             .and_then(|r| r.as_str());
         match (via, room) {
             (Registration::Rendezvous(room), _) => Some(Purpose::Room(room.clone())),
-            (Registration::Main, Some(room)) if self.rooms.contains_key(room) => {
-                Some(Purpose::Room(room.to_owned()))
-            }
-            // A member dialling a room we left: not ours to answer.
-            (Registration::Main, Some(_)) => None,
+            // A member dialling a room we left is not ours to answer.
+            (Registration::Main, Some(room)) => self
+                .rooms
+                .get_key_value(room)
+                .map(|(id, _)| Purpose::Room(id.clone())),
             (Registration::Main, None) => Some(Purpose::Direct),
         }
     }

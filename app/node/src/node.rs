@@ -6,13 +6,14 @@ use std::time::Duration;
 
 use peerchat_chat::room::Invite;
 use peerchat_chat::state::{Action, BrokerStatus};
+use peerchat_ids::RoomId;
 use peerchat_peerjs::data::Refusal;
 use peerchat_peerjs::{BrokerConfig, ConnectionId, PeerId, Session, SessionConfig, Token};
 
 use crate::direct::{Direct, DirectEvent};
 use crate::restore::Restore;
 use crate::rooms::RoomEntry;
-use crate::saved::history_name;
+use crate::saved::History;
 use crate::{Entropy, Load, Now, Output, Purpose, Registration, SendError, StoreOp};
 
 /// Who we are to the broker and to peers.
@@ -54,9 +55,9 @@ pub struct Node {
     pub(crate) broker: BrokerConfig,
     pub(crate) entropy: Entropy,
     pub(crate) main: Session,
-    pub(crate) rendezvous: BTreeMap<String, Session>,
+    pub(crate) rendezvous: BTreeMap<RoomId, Session>,
     pub(crate) links: HashMap<ConnectionId, LinkEntry>,
-    pub(crate) rooms: BTreeMap<String, RoomEntry>,
+    pub(crate) rooms: BTreeMap<RoomId, RoomEntry>,
     pub(crate) directs: BTreeMap<PeerId, Direct>,
     /// Peers we have had one-to-one conversations with, and their names.
     pub(crate) peers: BTreeMap<PeerId, Option<String>>,
@@ -241,11 +242,11 @@ impl Node {
     pub(crate) fn drain(&mut self) {
         loop {
             let mut progressed = self.drain_session(&Registration::Main);
-            let held: Vec<String> = self.rendezvous.keys().cloned().collect();
+            let held: Vec<RoomId> = self.rendezvous.keys().cloned().collect();
             for room in held {
                 progressed |= self.drain_session(&Registration::Rendezvous(room));
             }
-            let rooms: Vec<String> = self.rooms.keys().cloned().collect();
+            let rooms: Vec<RoomId> = self.rooms.keys().cloned().collect();
             for room in rooms {
                 progressed |= self.drain_room(&room);
             }
@@ -337,10 +338,10 @@ impl Node {
     fn keep_direct(&mut self, peer: &PeerId, m: &peerchat_chat::protocol::TextMessage, mine: bool) {
         self.remember_peer(peer, None);
         let (author, name) = if mine {
-            (self.me.to_string(), self.name.clone())
+            (self.me.clone(), self.name.clone())
         } else {
             let name = self.peers.get(peer).cloned().flatten();
-            (peer.to_string(), name.unwrap_or_else(|| peer.to_string()))
+            (peer.clone(), name.unwrap_or_else(|| peer.to_string()))
         };
         let message = peerchat_vault::StoredMessage {
             id: m.id.clone(),
@@ -352,7 +353,7 @@ impl Node {
             whisper_to: None,
         };
         self.store(StoreOp::Append {
-            history: history_name(peer),
+            history: History::Conversation(peer.clone()),
             message,
         });
     }

@@ -3,12 +3,13 @@
 use std::time::Duration;
 
 use peerchat_chat::state::Action;
+use peerchat_ids::RoomId;
 use peerchat_peerjs::data::ChannelFrame;
 use peerchat_peerjs::wire::IceCandidate;
 use peerchat_peerjs::{ConnectionId, PeerId, Transmit};
 use peerchat_vault::{Page, StoredMessage};
 
-use crate::saved::SavedRoom;
+use crate::saved::{History, SavedRoom};
 
 /// The time, as the glue reads it: a monotonic clock for timers and the wall clock for
 /// what is shown and stored.
@@ -26,7 +27,7 @@ pub enum Registration {
     /// Our own id.
     Main,
     /// The rendezvous id of the room with this id, while we hold it.
-    Rendezvous(String),
+    Rendezvous(RoomId),
 }
 
 /// What a data connection is for.
@@ -35,7 +36,7 @@ pub enum Purpose {
     /// A one-to-one conversation.
     Direct,
     /// A room, by id.
-    Room(String),
+    Room(RoomId),
 }
 
 /// A record to write. Writes are fire-and-forget: a failure comes back through
@@ -46,24 +47,24 @@ pub enum StoreOp {
     /// Save a room's record (secret, members, numbering, forgotten floor).
     PutRoom {
         /// The room's id.
-        room_id: String,
+        room_id: RoomId,
         /// What to keep.
         saved: SavedRoom,
     },
     /// Delete a room's record and its whole history (we left it).
     DeleteRoom {
         /// The room's id.
-        room_id: String,
+        room_id: RoomId,
     },
     /// Delete a room's messages, keeping the room (the user deleted its history).
     DeleteHistory {
         /// The room's id.
-        room_id: String,
+        room_id: RoomId,
     },
     /// Append a message to a history (storing one twice changes nothing).
     Append {
-        /// A room's id, or a conversation's history name.
-        history: String,
+        /// Whose.
+        history: History,
         /// The message.
         message: StoredMessage,
     },
@@ -80,15 +81,15 @@ pub enum Load {
     SavedRooms,
     /// The newest page of a history.
     Newest {
-        /// A room's id, or a conversation's history name.
-        history: String,
+        /// Whose.
+        history: History,
         /// How many messages at most.
         limit: usize,
     },
     /// A room's whole log, for its mesh to backfill from.
     WholeLog {
         /// The room's id.
-        room_id: String,
+        room_id: RoomId,
     },
     /// The list of one-to-one conversations.
     Conversations,
@@ -107,14 +108,14 @@ pub enum Loaded {
     /// Answer to [`Load::Newest`].
     Page {
         /// The history asked for.
-        history: String,
+        history: History,
         /// The page.
         page: Page,
     },
     /// Answer to [`Load::WholeLog`].
     WholeLog {
         /// The room.
-        room_id: String,
+        room_id: RoomId,
         /// Every stored message, oldest first.
         log: Vec<StoredMessage>,
     },
@@ -175,8 +176,8 @@ pub enum Output {
         /// The frame.
         frame: ChannelFrame,
     },
-    /// Close a connection on purpose: its channel first (so the peer hears of it), the
-    /// connection a moment later. The node has forgotten it already.
+    /// Close a connection the node has forgotten (closed on purpose, or gone): its
+    /// channel first, so the peer hears of it, the connection a moment later.
     Close {
         /// The connection.
         conn: ConnectionId,
@@ -192,7 +193,7 @@ pub enum Output {
         /// The message.
         body: String,
         /// The room a tap opens.
-        room_id: String,
+        room_id: RoomId,
     },
     /// An action for the UI reducer.
     Ui(Action),

@@ -8,11 +8,12 @@ use std::collections::{HashMap, HashSet};
 use peerchat_chat::room::Invite;
 use peerchat_chat::rooms_state::RoomView;
 use peerchat_chat::state::Action;
+use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
 use peerchat_vault::VaultError;
 
 use crate::rooms::Entrance;
-use crate::saved::{conversation_of, conversation_page, history_name, room_page, sentence};
+use crate::saved::{conversation_page, room_page, sentence, History};
 use crate::{Load, Loaded, Node, Now, Output, SavedRoom, PAGE};
 
 /// What a whole log is read for.
@@ -32,13 +33,13 @@ pub(crate) struct Restore {
     /// Invites opened while saved rooms were still loading; `None` once they are back.
     pub waiting_invites: Option<Vec<Invite>>,
     /// Rooms shown during the restore, whose whole logs are read once conversations show.
-    shown: Vec<String>,
+    shown: Vec<RoomId>,
     /// Whole logs asked for, and why.
-    logs: HashMap<String, LogFor>,
+    logs: HashMap<RoomId, LogFor>,
     /// Newest pages asked for that replace what a room shows.
-    replacing: Vec<String>,
+    replacing: Vec<RoomId>,
     /// Rooms whose whole logs the restore still waits for.
-    restoring: HashSet<String>,
+    restoring: HashSet<RoomId>,
     /// The conversation list has been read.
     conversations_read: bool,
 }
@@ -79,18 +80,18 @@ impl Node {
                 self.load(Load::Conversations);
             }
             Loaded::Conversations(list) => self.conversations_read(list),
-            Loaded::Page { history, page } => match conversation_of(&history) {
-                Some(peer) => {
+            Loaded::Page { history, page } => match history {
+                History::Conversation(peer) => {
                     let name = self.peers.get(&peer).cloned().flatten();
                     let me = self.me.clone();
                     self.ui(conversation_page(peer, name, page, &me));
                 }
-                None => {
-                    if let Some(i) = self.restore.replacing.iter().position(|r| r == &history) {
+                History::Room(room_id) => {
+                    if let Some(i) = self.restore.replacing.iter().position(|r| r == &room_id) {
                         self.restore.replacing.swap_remove(i);
-                        self.ui(Action::RoomHistoryCleared(history.clone()));
+                        self.ui(Action::RoomHistoryCleared(room_id.clone()));
                     }
-                    self.ui(room_page(history, page));
+                    self.ui(room_page(room_id, page));
                 }
             },
             Loaded::WholeLog { room_id, log } => {
@@ -106,7 +107,7 @@ impl Node {
                         self.seed_room(&room_id, &saved, log);
                         self.restore.replacing.push(room_id.clone());
                         self.load(Load::Newest {
-                            history: room_id.clone(),
+                            history: History::Room(room_id.clone()),
                             limit: PAGE,
                         });
                     }
@@ -145,7 +146,7 @@ impl Node {
         saved: SavedRoom,
         focus: bool,
         defer_log: bool,
-    ) -> Option<String> {
+    ) -> Option<RoomId> {
         let Ok(invite) = Invite::parse_fragment(&saved.invite) else {
             self.ui(Action::StorageFailed(sentence(&VaultError::Corrupted)));
             return None;
@@ -161,7 +162,7 @@ impl Node {
         let view = RoomView::new(room_id.clone(), &invite);
         self.ui(Action::RoomJoined { room: view, focus });
         self.load(Load::Newest {
-            history: room_id.clone(),
+            history: History::Room(room_id.clone()),
             limit: PAGE,
         });
         self.restore.logs.insert(
@@ -186,7 +187,7 @@ impl Node {
         self.peers.extend(list.iter().cloned());
         for (peer, _) in list {
             self.load(Load::Newest {
-                history: history_name(&peer),
+                history: History::Conversation(peer),
                 limit: PAGE,
             });
         }
@@ -199,7 +200,7 @@ impl Node {
         self.maybe_restored();
     }
 
-    fn log_done(&mut self, room_id: &str) {
+    fn log_done(&mut self, room_id: &RoomId) {
         if self.restore.restoring.remove(room_id) {
             self.maybe_restored();
         }

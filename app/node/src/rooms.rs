@@ -4,10 +4,11 @@
 use peerchat_chat::room::{Invite, Room, RoomEvent, RoomOutput, RoomSecret, RoomText, RoomTimings};
 use peerchat_chat::rooms_state::RoomView;
 use peerchat_chat::state::Action;
+use peerchat_ids::RoomId;
 use peerchat_peerjs::{ConnectionId, PeerId, Session, SessionConfig, Token, Transmit};
 use peerchat_vault::StoredMessage;
 
-use crate::saved::{to_stored, SavedRoom};
+use crate::saved::{to_stored, History, SavedRoom};
 use crate::{Node, Now, Output, Purpose, Registration, SendError, StoreOp};
 
 /// A room we are in.
@@ -35,15 +36,12 @@ pub(crate) fn seed(room: &mut Room, saved: &SavedRoom, log: Vec<StoredMessage>) 
     let mut whispers = Vec::new();
     let mut texts = Vec::new();
     for m in log {
-        let Ok(author) = PeerId::parse(&m.author) else {
-            continue;
-        };
         if m.whisper_to.is_some() {
             whispers.push(m.id);
         } else {
             texts.push(RoomText {
                 id: m.id,
-                author,
+                author: m.author,
                 seq: m.seq,
                 ts: m.ts,
                 text: m.text,
@@ -68,7 +66,7 @@ impl Node {
     }
 
     /// Enters a room (or just shows it when we are in it already); returns its id.
-    pub(crate) fn enter_room(&mut self, invite: Invite, focus: bool, how: Entrance) -> String {
+    pub(crate) fn enter_room(&mut self, invite: Invite, focus: bool, how: Entrance) -> RoomId {
         let keys = invite.secret().derive();
         let room_id = keys.room_id.clone();
         if self.rooms.contains_key(&room_id) {
@@ -110,7 +108,7 @@ impl Node {
     }
 
     /// Leaves a room for good on this device, with its history.
-    pub fn leave_room(&mut self, room_id: &str, now: Now) {
+    pub fn leave_room(&mut self, room_id: &RoomId, now: Now) {
         self.now = now;
         let Some(mut r) = self.rooms.remove(room_id) else {
             return;
@@ -136,7 +134,7 @@ impl Node {
     /// Sends a message to a room, or privately to one member of it.
     pub fn send_room_text(
         &mut self,
-        room_id: &str,
+        room_id: &RoomId,
         to: Option<&PeerId>,
         text: &str,
         now: Now,
@@ -163,7 +161,7 @@ impl Node {
     }
 
     /// The user is typing in a room (the room decides when to tell its members).
-    pub fn typing(&mut self, room_id: &str, now: Now) {
+    pub fn typing(&mut self, room_id: &RoomId, now: Now) {
         self.now = now;
         if let Some(r) = self.rooms.get_mut(room_id) {
             r.room.send_typing(now.mono);
@@ -173,7 +171,7 @@ impl Node {
 
     /// Forgets a room's messages in its mesh, on screen and in storage; members will
     /// not send them back.
-    pub fn forget_history(&mut self, room_id: &str, now: Now) {
+    pub fn forget_history(&mut self, room_id: &RoomId, now: Now) {
         self.now = now;
         let Some(r) = self.rooms.get_mut(room_id) else {
             return;
@@ -187,15 +185,15 @@ impl Node {
         self.drain();
     }
 
-    fn keep_message(&mut self, room_id: &str, message: &peerchat_chat::room::RoomMessage) {
+    fn keep_message(&mut self, room_id: &RoomId, message: &peerchat_chat::room::RoomMessage) {
         self.store(StoreOp::Append {
-            history: room_id.to_owned(),
+            history: History::Room(room_id.clone()),
             message: to_stored(message),
         });
     }
 
     /// Saves a room's record (secret, members, numbering).
-    pub(crate) fn save_room(&mut self, room_id: &str) {
+    pub(crate) fn save_room(&mut self, room_id: &RoomId) {
         if let Some(saved) = self.saved_room(room_id) {
             self.store(StoreOp::PutRoom {
                 room_id: room_id.to_owned(),
@@ -205,7 +203,7 @@ impl Node {
     }
 
     /// What to remember of a room.
-    fn saved_room(&self, room_id: &str) -> Option<SavedRoom> {
+    fn saved_room(&self, room_id: &RoomId) -> Option<SavedRoom> {
         let r = self.rooms.get(room_id)?;
         Some(SavedRoom {
             invite: r.invite.to_fragment(),
@@ -221,14 +219,19 @@ impl Node {
     }
 
     /// Gives a room we are in messages from storage (an imported file).
-    pub(crate) fn seed_room(&mut self, room_id: &str, saved: &SavedRoom, log: Vec<StoredMessage>) {
+    pub(crate) fn seed_room(
+        &mut self,
+        room_id: &RoomId,
+        saved: &SavedRoom,
+        log: Vec<StoredMessage>,
+    ) {
         if let Some(r) = self.rooms.get_mut(room_id) {
             seed(&mut r.room, saved, log);
         }
     }
 
     /// Carries a room's outputs and events; returns whether there were any.
-    pub(crate) fn drain_room(&mut self, room_id: &str) -> bool {
+    pub(crate) fn drain_room(&mut self, room_id: &RoomId) -> bool {
         let mut progressed = false;
         loop {
             let Some(r) = self.rooms.get_mut(room_id) else {
@@ -245,7 +248,7 @@ impl Node {
         }
     }
 
-    fn on_room_output(&mut self, room_id: &str, out: RoomOutput) {
+    fn on_room_output(&mut self, room_id: &RoomId, out: RoomOutput) {
         match out {
             RoomOutput::Connect { peer } => self.dial(peer, Purpose::Room(room_id.to_owned())),
             RoomOutput::Send { link, frame } => {
@@ -258,7 +261,7 @@ impl Node {
         }
     }
 
-    fn on_room_event(&mut self, room_id: &str, e: RoomEvent) {
+    fn on_room_event(&mut self, room_id: &RoomId, e: RoomEvent) {
         let room_id = room_id.to_owned();
         let ts = self.now.wall_ms;
         match e {
@@ -314,7 +317,7 @@ impl Node {
     }
 
     /// Registers the room's rendezvous id with the broker, with a token of our own.
-    fn claim_rendezvous(&mut self, room_id: &str) {
+    fn claim_rendezvous(&mut self, room_id: &RoomId) {
         let Some(r) = self.rooms.get(room_id) else {
             return;
         };
@@ -332,7 +335,7 @@ impl Node {
     }
 
     /// Drops our registration of a room's rendezvous id, freeing it for others.
-    fn release_rendezvous(&mut self, room_id: &str) {
+    fn release_rendezvous(&mut self, room_id: &RoomId) {
         if self.rendezvous.remove(room_id).is_some() {
             self.outputs.push_back(Output::Broker {
                 via: Registration::Rendezvous(room_id.to_owned()),
@@ -342,7 +345,7 @@ impl Node {
     }
 
     /// The broker accepted or refused our claim on a room's rendezvous id.
-    pub(crate) fn on_rendezvous_claim(&mut self, room_id: &str, held: bool) {
+    pub(crate) fn on_rendezvous_claim(&mut self, room_id: &RoomId, held: bool) {
         if !held {
             self.release_rendezvous(room_id);
         }

@@ -2,6 +2,7 @@
 
 use peerchat_chat::room::RoomMessage;
 use peerchat_chat::state::{Action, Author, Line};
+use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
 use peerchat_vault::{Page, StoredMessage, VaultError};
 use serde::{Deserialize, Serialize};
@@ -27,50 +28,57 @@ pub struct SavedRoom {
     pub forgotten: Vec<(PeerId, u64)>,
 }
 
-/// The history name of the conversation with `peer` (hashed before it is stored).
-pub fn history_name(peer: &PeerId) -> String {
-    format!("direct/{peer}")
+/// Whose messages a stored history holds.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum History {
+    /// A room's.
+    Room(RoomId),
+    /// The one-to-one conversation with this peer.
+    Conversation(PeerId),
 }
 
-/// The peer whose conversation a history name is, if it is one.
-pub fn conversation_of(history: &str) -> Option<PeerId> {
-    PeerId::parse(history.strip_prefix("direct/")?).ok()
+impl History {
+    /// The name it is stored under (hashed before it is stored; a room id and a
+    /// `direct/` name cannot meet, as room ids hold no `/`).
+    pub fn name(&self) -> String {
+        match self {
+            History::Room(room) => room.to_string(),
+            History::Conversation(peer) => format!("direct/{peer}"),
+        }
+    }
 }
 
 /// A room message as stored.
 pub fn to_stored(m: &RoomMessage) -> StoredMessage {
     StoredMessage {
         id: m.id.clone(),
-        author: m.author.to_string(),
+        author: m.author.clone(),
         name: m.name.clone(),
         seq: m.seq,
         ts: m.ts,
         text: m.text.clone(),
-        whisper_to: m.whisper_to.as_ref().map(ToString::to_string),
+        whisper_to: m.whisper_to.clone(),
     }
 }
 
-/// A stored message as shown; None for a record whose ids no longer parse.
-pub fn from_stored(m: StoredMessage) -> Option<RoomMessage> {
-    Some(RoomMessage {
-        author: PeerId::parse(&m.author).ok()?,
-        whisper_to: match m.whisper_to {
-            Some(to) => Some(PeerId::parse(&to).ok()?),
-            None => None,
-        },
+/// A stored message as shown.
+pub fn from_stored(m: StoredMessage) -> RoomMessage {
+    RoomMessage {
+        author: m.author,
+        whisper_to: m.whisper_to,
         id: m.id,
         seq: m.seq,
         ts: m.ts,
         name: m.name,
         text: m.text,
-    })
+    }
 }
 
 /// A page of a room's stored messages, for the screen.
-pub fn room_page(room_id: String, page: Page) -> Action {
+pub fn room_page(room_id: RoomId, page: Page) -> Action {
     Action::RoomHistory {
         room_id,
-        messages: page.messages.into_iter().filter_map(from_stored).collect(),
+        messages: page.messages.into_iter().map(from_stored).collect(),
         older: page.older,
         skipped: page.skipped,
     }
@@ -79,7 +87,7 @@ pub fn room_page(room_id: String, page: Page) -> Action {
 /// A page of a conversation's stored messages, for the screen; `me` is our own peer id.
 pub fn conversation_page(peer: PeerId, name: Option<String>, page: Page, me: &PeerId) -> Action {
     let line = |m: StoredMessage| Line {
-        author: if m.author == me.as_str() {
+        author: if &m.author == me {
             Author::Me
         } else {
             Author::Peer

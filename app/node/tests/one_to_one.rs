@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use common::Sim;
 use peerchat_chat::state::{Action, Author, ChannelStatus};
+use peerchat_node::saved::History;
 use peerchat_node::StoreOp;
 use peerchat_peerjs::data::ChannelFrame;
 
@@ -47,7 +48,7 @@ fn a_chat_opens_both_ways_and_every_message_shown_is_stored_once() {
         let lines = &sim.devs[me].state.conversation(other).unwrap().lines;
         let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(texts, ["hi Ben", "hi Ann"]);
-        let history = sim.devs[me].disk.histories[&format!("direct/{other}")].clone();
+        let history = sim.devs[me].disk.histories[&History::Conversation((*other).clone())].clone();
         let stored: Vec<&str> = history.iter().map(|m| m.id.as_str()).collect();
         let shown: Vec<&str> = lines.iter().map(|l| l.id.as_str()).collect();
         assert_eq!(stored, shown, "every line shown is stored, once");
@@ -82,11 +83,9 @@ fn bare_strings_from_a_plain_peerjs_client_each_get_an_id_and_are_kept() {
     let lines = &sim.devs[ann].state.conversation(&ben_id).unwrap().lines;
     assert_eq!(lines.len(), 2, "two equal strings are two lines");
     assert_ne!(lines[0].id, lines[1].id);
-    assert!(lines
-        .iter()
-        .all(|l| l.author == Author::Peer && !l.id.is_empty()));
+    assert!(lines.iter().all(|l| l.author == Author::Peer));
     assert_eq!(
-        sim.devs[ann].disk.histories[&format!("direct/{ben_id}")].len(),
+        sim.devs[ann].disk.histories[&History::Conversation(ben_id.clone())].len(),
         2
     );
     // A frame that is not ours is counted, not shown.

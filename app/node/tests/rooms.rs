@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use common::Sim;
 use peerchat_chat::room::Invite;
+use peerchat_chat::rooms_state::LineId;
 use peerchat_chat::state::{Action, Screen};
+use peerchat_node::saved::History;
 use peerchat_node::{Load, StoreOp};
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -100,7 +102,10 @@ fn a_killed_member_reopens_rejoins_and_gets_what_it_missed() {
     sim.run_until(10 * SECOND, "back in the mesh with the backfill", |s| {
         online(s, 2, 0) == 3 && texts(s, 2) == ["one", "two"]
     });
-    assert_eq!(sim.devs[2].disk.histories[&room].len(), 2);
+    assert_eq!(
+        sim.devs[2].disk.histories[&History::Room(room.clone())].len(),
+        2
+    );
 }
 
 #[test]
@@ -131,7 +136,10 @@ fn offers_go_to_their_room_or_conversation_and_a_left_room_is_not_answered() {
     sim.act(ann, |n, now| n.leave_room(&room, now));
     assert!(sim.devs[ann].state.rooms.is_empty());
     assert!(!sim.devs[ann].disk.rooms.contains_key(&room));
-    assert!(!sim.devs[ann].disk.histories.contains_key(&room));
+    assert!(!sim.devs[ann]
+        .disk
+        .histories
+        .contains_key(&History::Room(room.clone())));
     let answered = sim.devs[ann].answered.len();
     sim.run_for(40 * SECOND);
     assert_eq!(
@@ -167,7 +175,10 @@ fn after_unlock_every_room_and_conversation_shows_before_any_whole_log_is_read()
         .skip_while(|l| **l != Load::SavedRooms)
         .map(|l| match l {
             Load::SavedRooms => "rooms".to_owned(),
-            Load::Newest { history, .. } if history.starts_with("direct/") => "chat page".into(),
+            Load::Newest {
+                history: History::Conversation(_),
+                ..
+            } => "chat page".into(),
             Load::Newest { .. } => "room page".into(),
             Load::WholeLog { .. } => "log".into(),
             Load::Conversations => "chats".into(),
@@ -247,11 +258,11 @@ fn messages_are_stored_as_shown_and_typing_and_receipts_never_are() {
             .lines
             .iter()
             .filter(|l| !l.notice)
-            .map(|l| l.id.clone())
+            .map(|l| l.id.to_string())
             .collect();
-        let mut stored: Vec<String> = sim.devs[i].disk.histories[&room]
+        let mut stored: Vec<String> = sim.devs[i].disk.histories[&History::Room(room.clone())]
             .iter()
-            .map(|m| m.id.clone())
+            .map(|m| LineId::Message(m.id.clone()).to_string())
             .collect();
         shown.sort();
         stored.sort();

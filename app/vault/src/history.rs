@@ -3,6 +3,8 @@
 //! sequence number are what a key does show). Pages load from
 //! the newest back, so a long history never loads at once.
 
+use peerchat_ids::MessageId;
+use peerchat_peerjs::PeerId;
 use serde::{Deserialize, Serialize};
 
 use crate::{Keyring, Store, Table, VaultError};
@@ -11,9 +13,9 @@ use crate::{Keyring, Store, Table, VaultError};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredMessage {
     /// Random id.
-    pub id: String,
+    pub id: MessageId,
     /// The author's peer id.
-    pub author: String,
+    pub author: PeerId,
     /// The author's name when it arrived.
     pub name: String,
     /// The author's sequence number in the room (0 for whispers).
@@ -24,7 +26,7 @@ pub struct StoredMessage {
     pub text: String,
     /// For whispers: the member it was for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub whisper_to: Option<String>,
+    pub whisper_to: Option<PeerId>,
 }
 
 /// A page of history, oldest first.
@@ -75,9 +77,9 @@ impl<'a, S: Store> History<'a, S> {
             "{}{:016}/{}/{:016}/{}",
             self.prefix(room_id),
             m.ts,
-            self.keys.lookup(&m.author),
+            self.keys.lookup(m.author.as_str()),
             m.seq,
-            self.keys.lookup(&m.id)
+            self.keys.lookup(m.id.as_str())
         )
     }
 

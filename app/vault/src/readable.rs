@@ -94,13 +94,13 @@ mod tests {
             room: "Lunch *club*".into(),
             invite: None,
             messages: vec![StoredMessage {
-                id: "1".into(),
-                author: "a".into(),
+                id: peerchat_ids::MessageId::parse("1").unwrap(),
+                author: peerchat_peerjs::PeerId::parse("a").unwrap(),
                 name: "Ann_".into(),
                 seq: 1,
                 ts: 0,
                 text: "<img src=x onerror=alert(1)> [link](http://x) **bold**".into(),
-                whisper_to: Some("b".into()),
+                whisper_to: Some(peerchat_peerjs::PeerId::parse("b").unwrap()),
             }],
         };
         let md = export.to_markdown();

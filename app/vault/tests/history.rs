@@ -5,6 +5,8 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
+use peerchat_ids::MessageId;
+use peerchat_peerjs::PeerId;
 use peerchat_vault::kdf::{self, KdfParams};
 use peerchat_vault::{History, Keyring, MemoryStore, Store, StoredMessage, Table};
 
@@ -24,12 +26,8 @@ fn keys() -> Keyring {
 
 fn msg(n: u64) -> StoredMessage {
     StoredMessage {
-        id: format!("id{n}"),
-        author: if n % 2 == 0 {
-            "alice-peer".into()
-        } else {
-            "bob-peer".into()
-        },
+        id: MessageId::parse(&format!("id{n}")).unwrap(),
+        author: PeerId::parse(if n % 2 == 0 { "alice-peer" } else { "bob-peer" }).unwrap(),
         name: if n % 2 == 0 {
             "Alice".into()
         } else {

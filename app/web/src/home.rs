@@ -3,6 +3,7 @@
 
 use peerchat_chat::room::Invite;
 use peerchat_chat::state::{Action, Screen};
+use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -33,6 +34,16 @@ fn follow_invite(node: &Net, dispatcher: &UseReducerDispatcher<AppState>) {
         Some(Err(e)) => dispatcher.dispatch(Action::InviteRefused(e)),
         None => {}
     }
+}
+
+/// A control's action, run on the node once it has started.
+fn node_action<T: 'static>(node: &UseStateHandle<Option<Net>>, f: fn(&Net, T)) -> Callback<T> {
+    let node = node.clone();
+    Callback::from(move |arg: T| {
+        if let Some(n) = node.as_ref() {
+            f(n, arg);
+        }
+    })
 }
 
 /// Props of [`Home`].
@@ -73,7 +84,12 @@ pub fn Home(props: &HomeProps) -> Html {
         // Tapping a notification opens its room.
         let dispatcher = state.dispatcher();
         use_effect_with((), move |_| {
-            crate::notify::on_open_room(move |room| dispatcher.dispatch(Action::SelectRoom(room)));
+            crate::notify::on_open_room(move |room| {
+                // The tap carries the id our own notification was given.
+                if let Ok(room) = RoomId::parse(&room) {
+                    dispatcher.dispatch(Action::SelectRoom(room));
+                }
+            });
         });
     }
     {
@@ -144,18 +160,9 @@ pub fn Home(props: &HomeProps) -> Html {
         });
     }
 
-    // Each control's action runs on the node once it has started.
-    let node_action = |f: fn(&Net, String)| {
-        let node = node.clone();
-        Callback::from(move |arg: String| {
-            if let Some(n) = node.as_ref() {
-                f(n, arg);
-            }
-        })
-    };
-    let on_create = node_action(|n, name| n.create_room(&name));
-    let on_leave = node_action(|n, room| n.leave_room(&room));
-    let on_typing = node_action(|n, room| n.typing(&room));
+    let on_create = node_action(&node, |n, name: String| n.create_room(&name));
+    let on_leave = node_action(&node, |n, room: RoomId| n.leave_room(&room));
+    let on_typing = node_action(&node, |n, room: RoomId| n.typing(&room));
     let on_connect = {
         let node = node.clone();
         Callback::from(move |peer: PeerId| {
@@ -189,7 +196,7 @@ pub fn Home(props: &HomeProps) -> Html {
     };
     let on_room_send = {
         let node = node.clone();
-        Callback::from(move |(room, to, text): (String, Option<PeerId>, String)| {
+        Callback::from(move |(room, to, text): (RoomId, Option<PeerId>, String)| {
             match node.as_ref() {
                 Some(n) => n.send_room_text(&room, to.as_ref(), &text),
                 None => Err("Still starting up; try again in a moment.".to_owned()),

@@ -94,7 +94,7 @@ async fn migrate_legacy(profile: &Profile<IdbStore>) {
         for room in rooms {
             if let Ok(invite) = Invite::parse_fragment(&room.invite) {
                 let id = invite.secret().derive().room_id.clone();
-                let _ = profile.put(Table::Rooms, &id, &room).await;
+                let _ = profile.put(Table::Rooms, id.as_str(), &room).await;
             }
         }
     }

@@ -1,6 +1,7 @@
 //! What the user does with stored history: page back, export, import, delete.
 
 use peerchat_chat::state::Action;
+use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -10,7 +11,7 @@ use crate::net::Net;
 use crate::storage::{self, sentence, VaultHandle};
 use crate::transfer::{self, Format};
 use crate::views::history::RoomHistoryActions;
-use peerchat_node::saved::{conversation_page, history_name, room_page};
+use peerchat_node::saved::{conversation_page, room_page, History};
 use peerchat_node::PAGE;
 
 /// Everything [`use_storage_actions`] gives the screen.
@@ -45,13 +46,13 @@ pub fn use_storage_actions(
     };
     let on_older = {
         let (state, vault, dispatcher) = (state.clone(), vault.0.clone(), state.dispatcher());
-        Callback::from(move |room_id: String| {
+        Callback::from(move |room_id: RoomId| {
             let Some(cursor) = state.0.room(&room_id).and_then(|r| r.older.clone()) else {
                 return;
             };
             let (vault, dispatcher) = (vault.clone(), dispatcher.clone());
             spawn_local(async move {
-                let action = match vault.history().older(&room_id, &cursor, PAGE).await {
+                let action = match vault.history().older(room_id.as_str(), &cursor, PAGE).await {
                     Ok(page) => room_page(room_id, page),
                     Err(e) => Action::StorageFailed(sentence(&e)),
                 };
@@ -71,7 +72,10 @@ pub fn use_storage_actions(
             let (vault, dispatcher) = (vault.clone(), dispatcher.clone());
             spawn_local(async move {
                 let history = vault.history();
-                let action = match history.older(&history_name(&peer), &cursor, PAGE).await {
+                let action = match history
+                    .older(&History::Conversation(peer.clone()).name(), &cursor, PAGE)
+                    .await
+                {
                     Ok(page) => conversation_page(peer, None, page, &me),
                     Err(e) => Action::StorageFailed(sentence(&e)),
                 };
@@ -81,21 +85,27 @@ pub fn use_storage_actions(
     };
     let on_export = {
         let (state, vault, report) = (state.clone(), vault.0.clone(), report.clone());
-        Callback::from(move |(room_id, format): (String, Format)| {
+        Callback::from(move |(room_id, format): (RoomId, Format)| {
             let Some(room) = state.0.room(&room_id).cloned() else {
                 return;
             };
             let (vault, report) = (vault.clone(), report.clone());
             spawn_local(async move {
-                let done =
-                    transfer::export_room(&vault, &room_id, &room.name, &room.invite, format).await;
+                let done = transfer::export_room(
+                    &vault,
+                    room_id.as_str(),
+                    &room.name,
+                    &room.invite,
+                    format,
+                )
+                .await;
                 report(done);
             });
         })
     };
     let on_delete = {
         let (node, state, note) = (node.clone(), state.clone(), note.clone());
-        Callback::from(move |room_id: String| {
+        Callback::from(move |room_id: RoomId| {
             let Some(n) = node.as_ref() else {
                 return;
             };

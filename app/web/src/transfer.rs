@@ -104,7 +104,7 @@ pub async fn import_file(vault: &Vault, file: &web_sys::File) -> Result<Imported
     let room_id = invite.secret().derive().room_id.clone();
     let added = vault
         .history()
-        .import(&room_id, &export, || vault.nonce())
+        .import(room_id.as_str(), &export, || vault.nonce())
         .await
         .map_err(|e| sentence(&e))?;
     Ok(Imported {

@@ -1,5 +1,6 @@
 //! What members say to each other inside sealed frames.
 
+use peerchat_ids::MessageId;
 use peerchat_peerjs::PeerId;
 use serde::{Deserialize, Serialize};
 
@@ -37,7 +38,7 @@ pub enum RoomFrame {
     /// The sender has these messages of ours (ephemeral: a delivery receipt).
     Received {
         /// Message ids.
-        ids: Vec<String>,
+        ids: Vec<MessageId>,
     },
 }
 
@@ -45,7 +46,7 @@ pub enum RoomFrame {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomText {
     /// Random id.
-    pub id: String,
+    pub id: MessageId,
     /// The author's peer id.
     pub author: PeerId,
     /// The author's sequence number in this room, from 1.
@@ -60,7 +61,7 @@ pub struct RoomText {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Whisper {
     /// Random id.
-    pub id: String,
+    pub id: MessageId,
     /// The author's peer id.
     pub author: PeerId,
     /// The one member it is for.

@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+#[cfg(test)]
+use peerchat_ids::MessageId;
 use peerchat_peerjs::PeerId;
 
 use super::frames::RoomText;
@@ -127,7 +129,7 @@ mod tests {
 
     fn t(author: &str, seq: u64) -> RoomText {
         RoomText {
-            id: format!("{author}{seq}"),
+            id: MessageId::parse(&format!("{author}{seq}")).unwrap(),
             author: PeerId::parse(author).unwrap(),
             seq,
             ts: seq,

@@ -5,6 +5,7 @@ use std::fmt;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hkdf::Hkdf;
+use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
 use peerchat_vault::SecretKey;
 use sha2::{Digest, Sha256};
@@ -30,7 +31,7 @@ pub struct RoomKeys {
     pub(crate) key: SecretKey,
     /// An opaque name for the room (hex), safe to show to the broker or store as a key.
     #[zeroize(skip)]
-    pub room_id: String,
+    pub room_id: RoomId,
     /// The broker id held by one member to introduce newcomers; opaque to the broker.
     #[zeroize(skip)]
     pub rendezvous: PeerId,
@@ -73,7 +74,7 @@ impl RoomSecret {
             .expect("16 bytes is a valid HKDF length");
         RoomKeys {
             key: SecretKey::from_bytes(key),
-            room_id: id.iter().map(|b| format!("{b:02x}")).collect(),
+            room_id: RoomId::from_random(id),
             rendezvous: PeerId::from_random(rendezvous),
         }
     }
@@ -243,10 +244,10 @@ mod tests {
         assert_eq!(a.rendezvous, b.rendezvous);
         assert_ne!(sealed(&a), sealed(&c));
         assert_ne!(a.room_id, c.room_id);
-        assert_eq!(a.room_id.len(), 32);
+        assert_eq!(a.room_id.as_str().len(), 32);
         assert!(PeerId::parse(a.rendezvous.as_str()).is_ok());
         // The broker sees only the rendezvous id: it is not the room id, nor the key.
-        assert!(!a.room_id.contains(a.rendezvous.as_str()));
+        assert!(!a.room_id.as_str().contains(a.rendezvous.as_str()));
     }
 
     #[test]

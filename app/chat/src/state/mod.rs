@@ -1,6 +1,7 @@
 //! The app's state and the one reducer that changes it. The Yew layer wraps this in a
 //! `Reducible`; keeping it here means every rule is tested natively.
 
+use peerchat_ids::{MessageId, RoomId};
 use peerchat_peerjs::PeerId;
 
 pub use crate::author::Author;
@@ -47,7 +48,7 @@ pub enum ChannelStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
     /// The message's id (keeps a line's place on screen when older ones are added).
-    pub id: String,
+    pub id: MessageId,
     /// Who wrote it.
     pub author: Author,
     /// The author's display name when it arrived.
@@ -90,7 +91,7 @@ pub enum Screen {
     /// A one-to-one conversation.
     Conversation(PeerId),
     /// A room, by id.
-    Room(String),
+    Room(RoomId),
 }
 
 /// Everything the UI shows.
@@ -115,7 +116,7 @@ pub struct ChatState {
     pub visible: bool,
     /// A room the user asked to open (by tapping a notification) before it was loaded:
     /// it goes on screen when it is.
-    pub wanted_room: Option<String>,
+    pub wanted_room: Option<RoomId>,
     /// The broker, as `host:port`, once the config is loaded.
     pub broker_host: Option<String>,
     /// Why the config could not be loaded (then nothing connects).
@@ -205,7 +206,7 @@ pub enum Action {
     /// A member's presence or name in a room changed.
     RoomMember {
         /// The room.
-        room_id: String,
+        room_id: RoomId,
         /// The member.
         peer: PeerId,
         /// Their name, when known.
@@ -218,7 +219,7 @@ pub enum Action {
     /// A message in a room, ours or another member's.
     RoomMessage {
         /// The room.
-        room_id: String,
+        room_id: RoomId,
         /// The message.
         message: RoomMessage,
         /// We wrote it.
@@ -227,7 +228,7 @@ pub enum Action {
     /// Stored messages of a room, oldest first, to show before those on screen.
     RoomHistory {
         /// The room.
-        room_id: String,
+        room_id: RoomId,
         /// The messages.
         messages: Vec<RoomMessage>,
         /// Where older messages continue, if there may be more.
@@ -238,7 +239,7 @@ pub enum Action {
     /// A member started or stopped typing.
     RoomTyping {
         /// The room.
-        room_id: String,
+        room_id: RoomId,
         /// The member.
         peer: PeerId,
         /// Typing now.
@@ -247,20 +248,20 @@ pub enum Action {
     /// One of our messages reached every member online.
     RoomDelivered {
         /// The room.
-        room_id: String,
+        room_id: RoomId,
         /// The message's id.
-        id: String,
+        id: MessageId,
     },
     /// A frame in a room was unreadable or invalid, and ignored.
-    RoomIgnored(String),
+    RoomIgnored(RoomId),
     /// A room's stored history was deleted (or is about to be reloaded).
-    RoomHistoryCleared(String),
+    RoomHistoryCleared(RoomId),
     /// Saving to the device failed; the text says what the user can do.
     StorageFailed(String),
     /// We left a room.
-    RoomLeft(String),
+    RoomLeft(RoomId),
     /// The user opened a room.
-    SelectRoom(String),
+    SelectRoom(RoomId),
     /// The config is loaded; the text names its broker as `host:port`.
     ConfigLoaded(String),
     /// The config could not be loaded; the text says why.
@@ -308,12 +309,12 @@ impl ChatState {
     }
 
     /// A room we are in.
-    pub fn room(&self, room_id: &str) -> Option<&RoomView> {
-        self.rooms.iter().find(|r| r.room_id == room_id)
+    pub fn room(&self, room_id: &RoomId) -> Option<&RoomView> {
+        self.rooms.iter().find(|r| &r.room_id == room_id)
     }
 
-    fn room_mut(&mut self, room_id: &str) -> Option<&mut RoomView> {
-        self.rooms.iter_mut().find(|r| r.room_id == room_id)
+    fn room_mut(&mut self, room_id: &RoomId) -> Option<&mut RoomView> {
+        self.rooms.iter_mut().find(|r| &r.room_id == room_id)
     }
 
     fn conversation_mut(&mut self, peer: &PeerId) -> &mut Conversation {
@@ -545,7 +546,7 @@ pub(crate) fn test_room(id: &str) -> RoomView {
         secret: crate::room::RoomSecret::from_random([7; 32]),
         name: format!("Room {id}"),
     };
-    RoomView::new(id.into(), &invite)
+    RoomView::new(RoomId::parse(id).unwrap(), &invite)
 }
 
 #[cfg(test)]

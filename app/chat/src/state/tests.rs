@@ -9,7 +9,7 @@ mod conversations {
 
     fn text(t: &str, seq: u64) -> TextMessage {
         TextMessage {
-            id: format!("m{seq}"),
+            id: peerchat_ids::MessageId::parse(&format!("m{seq}")).unwrap(),
             seq,
             ts: seq * 1000,
             text: t.into(),
@@ -110,7 +110,7 @@ mod rooms {
 
     fn message(author: &str, text: &str, whisper_to: Option<&str>) -> RoomMessage {
         RoomMessage {
-            id: format!("{author}:{text}"),
+            id: crate::state::tests::test_id(&format!("{author}:{text}")),
             seq: 1,
             author: PeerId::parse(author).unwrap(),
             name: author.to_uppercase(),
@@ -128,7 +128,7 @@ mod rooms {
             focus: true,
         });
         let member = |peer: &str, online| Action::RoomMember {
-            room_id: "r1".into(),
+            room_id: RoomId::parse("r1").unwrap(),
             peer: id(peer),
             name: Some(peer.to_uppercase()),
             online,
@@ -142,12 +142,12 @@ mod rooms {
         let names: Vec<&str> = r.members.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, ["AL", "BO"]);
         s.reduce(Action::RoomMessage {
-            room_id: "r1".into(),
+            room_id: RoomId::parse("r1").unwrap(),
             message: message("me", "psst", Some("al")),
             mine: true,
         });
         s.reduce(Action::RoomMessage {
-            room_id: "r1".into(),
+            room_id: RoomId::parse("r1").unwrap(),
             message: message("al", "hi all", None),
             mine: false,
         });
@@ -165,9 +165,9 @@ mod rooms {
         assert_eq!(said[0].whisper_to.as_deref(), Some("AL"));
         assert_eq!(said[0].author, Author::Me);
         assert_eq!(said[1].whisper_to, None);
-        s.reduce(Action::RoomIgnored("r1".into()));
-        s.reduce(Action::RoomIgnored("r1".into()));
-        s.reduce(Action::RoomIgnored("gone".into()));
+        s.reduce(Action::RoomIgnored(RoomId::parse("r1").unwrap()));
+        s.reduce(Action::RoomIgnored(RoomId::parse("r1").unwrap()));
+        s.reduce(Action::RoomIgnored(RoomId::parse("gone").unwrap()));
         assert_eq!(s.active_room().unwrap().ignored, 2, "counted per room");
     }
 
@@ -181,17 +181,17 @@ mod rooms {
         });
         let live = message("al", "live", None);
         s.reduce(Action::RoomMessage {
-            room_id: "r1".into(),
+            room_id: RoomId::parse("r1").unwrap(),
             message: live.clone(),
             mine: false,
         });
         s.reduce(Action::RoomMessage {
-            room_id: "r1".into(),
+            room_id: RoomId::parse("r1").unwrap(),
             message: live.clone(),
             mine: false,
         });
         s.reduce(Action::RoomHistory {
-            room_id: "r1".into(),
+            room_id: RoomId::parse("r1").unwrap(),
             messages: vec![message("me", "old", None), live],
             older: Some("cursor".into()),
             skipped: 2,
@@ -214,34 +214,34 @@ mod rooms {
             focus: true,
         });
         s.reduce(Action::RoomMember {
-            room_id: "r1".into(),
+            room_id: RoomId::parse("r1").unwrap(),
             peer: id("al"),
             name: Some("Al".into()),
             online: true,
             ts: 1,
         });
         s.reduce(Action::RoomTyping {
-            room_id: "r1".into(),
+            room_id: RoomId::parse("r1").unwrap(),
             peer: id("al"),
             typing: true,
         });
         assert_eq!(s.active_room().unwrap().typing_names(), ["Al"]);
         s.reduce(Action::RoomMessage {
-            room_id: "r1".into(),
+            room_id: RoomId::parse("r1").unwrap(),
             message: message("al", "done typing", None),
             mine: false,
         });
         assert!(s.active_room().unwrap().typing.is_empty());
         s.reduce(Action::RoomMessage {
-            room_id: "r1".into(),
+            room_id: RoomId::parse("r1").unwrap(),
             message: message("me", "mine", None),
             mine: true,
         });
         let receipt = |s: &ChatState| s.active_room().unwrap().lines.last().unwrap().receipt;
         assert_eq!(receipt(&s), Some(crate::rooms_state::Receipt::Sent));
         s.reduce(Action::RoomDelivered {
-            room_id: "r1".into(),
-            id: "me:mine".into(),
+            room_id: RoomId::parse("r1").unwrap(),
+            id: crate::state::tests::test_id("me:mine"),
         });
         assert_eq!(receipt(&s), Some(crate::rooms_state::Receipt::Delivered));
     }
@@ -257,14 +257,14 @@ mod rooms {
             room: test_room("r2"),
             focus: false,
         });
-        assert_eq!(s.active, Some(Screen::Room("r1".into())));
+        assert_eq!(s.active, Some(Screen::Room(RoomId::parse("r1").unwrap())));
         s.reduce(Action::RoomJoined {
             room: test_room("r1"),
             focus: true,
         });
         assert_eq!(s.rooms.len(), 2, "joining twice keeps one room");
-        s.reduce(Action::SelectRoom("r2".into()));
-        s.reduce(Action::RoomLeft("r2".into()));
+        s.reduce(Action::SelectRoom(RoomId::parse("r2").unwrap()));
+        s.reduce(Action::RoomLeft(RoomId::parse("r2").unwrap()));
         assert_eq!(s.active, None);
         assert_eq!(s.rooms.len(), 1);
     }
@@ -278,7 +278,7 @@ mod restored_conversations {
         let mut s = ChatState::default();
         let peer = PeerId::parse("bob").unwrap();
         let line = |text: &str, author| Line {
-            id: text.into(),
+            id: crate::state::tests::test_id(text),
             author,
             name: "x".into(),
             text: text.into(),
@@ -341,7 +341,7 @@ mod remembered_members {
         let room = test_room("r");
         s.reduce(Action::RoomJoined { room, focus: true });
         s.reduce(Action::RoomMember {
-            room_id: "r".into(),
+            room_id: RoomId::parse("r").unwrap(),
             peer: PeerId::parse("old").unwrap(),
             name: Some("Old".into()),
             online: false,
@@ -363,10 +363,14 @@ mod unread {
 
     fn said(room_id: &str, mine: bool) -> Action {
         Action::RoomMessage {
-            room_id: room_id.into(),
+            room_id: peerchat_ids::RoomId::parse(room_id).unwrap(),
             message: RoomMessage {
                 // Every message is a new one.
-                id: format!("m{}", NEXT.fetch_add(1, Ordering::Relaxed)),
+                id: peerchat_ids::MessageId::parse(&format!(
+                    "m{}",
+                    NEXT.fetch_add(1, Ordering::Relaxed)
+                ))
+                .unwrap(),
                 seq: 1,
                 author: PeerId::parse("x").unwrap(),
                 name: "X".into(),
@@ -410,15 +414,23 @@ mod unread {
         s.reduce(said("b", false));
         s.reduce(said("b", false));
         s.reduce(said("b", true));
-        assert_eq!(s.room("a").unwrap().unread, 0, "the room on screen is read");
         assert_eq!(
-            s.room("b").unwrap().unread,
+            s.room(&peerchat_ids::RoomId::parse("a").unwrap())
+                .unwrap()
+                .unread,
+            0,
+            "the room on screen is read"
+        );
+        assert_eq!(
+            s.room(&peerchat_ids::RoomId::parse("b").unwrap())
+                .unwrap()
+                .unread,
             2,
             "our own words are not unread"
         );
         let peer = PeerId::parse("bob").unwrap();
         let text = crate::protocol::TextMessage {
-            id: "m".into(),
+            id: MessageId::parse("m").unwrap(),
             seq: 1,
             ts: 1,
             text: "yo".into(),
@@ -428,7 +440,7 @@ mod unread {
             incoming: Incoming::Text(text),
         });
         assert_eq!(s.total_unread(), 3);
-        s.reduce(Action::SelectRoom("b".into()));
+        s.reduce(Action::SelectRoom(RoomId::parse("b").unwrap()));
         s.reduce(Action::Select(peer));
         assert_eq!(s.total_unread(), 0);
     }
@@ -440,13 +452,13 @@ mod wanted_room {
     #[test]
     fn a_room_asked_for_before_it_is_loaded_shows_once_it_is() {
         let mut s = ChatState::default();
-        s.reduce(Action::SelectRoom("b".into()));
+        s.reduce(Action::SelectRoom(RoomId::parse("b").unwrap()));
         assert_eq!(s.active, None, "nothing to show yet");
         s.reduce(Action::RoomJoined {
             room: test_room("a"),
             focus: false,
         });
-        assert_eq!(s.active, Some(Screen::Room("a".into())));
+        assert_eq!(s.active, Some(Screen::Room(RoomId::parse("a").unwrap())));
         let mut b = test_room("b");
         b.unread = 3;
         s.reduce(Action::RoomJoined {
@@ -455,17 +467,23 @@ mod wanted_room {
         });
         assert_eq!(
             s.active,
-            Some(Screen::Room("b".into())),
+            Some(Screen::Room(RoomId::parse("b").unwrap())),
             "the one asked for"
         );
-        assert_eq!(s.room("b").unwrap().unread, 0, "and it counts as read");
+        assert_eq!(
+            s.room(&peerchat_ids::RoomId::parse("b").unwrap())
+                .unwrap()
+                .unread,
+            0,
+            "and it counts as read"
+        );
         s.reduce(Action::RoomJoined {
             room: test_room("c"),
             focus: false,
         });
         assert_eq!(
             s.active,
-            Some(Screen::Room("b".into())),
+            Some(Screen::Room(RoomId::parse("b").unwrap())),
             "asked for once, not again"
         );
     }
@@ -525,4 +543,13 @@ mod app_facts {
         s.reduce(Action::Online(true));
         assert!(!s.offline());
     }
+}
+
+/// A message id made from any test text (characters an id cannot hold become '-').
+pub(super) fn test_id(text: &str) -> peerchat_ids::MessageId {
+    let clean: String = text
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    peerchat_ids::MessageId::parse(&clean).unwrap()
 }

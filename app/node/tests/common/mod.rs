@@ -9,6 +9,8 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::Duration;
 
 use peerchat_chat::state::{Action, ChatState};
+use peerchat_ids::RoomId;
+use peerchat_node::saved::History;
 use peerchat_node::{
     Entropy, Load, Loaded, Node, NodeConfig, Now, Output, Registration, SavedRoom, StoreOp,
 };
@@ -38,8 +40,8 @@ fn broker() -> BrokerConfig {
 /// What a device keeps on its disk.
 #[derive(Default, Clone)]
 pub struct Disk {
-    pub rooms: BTreeMap<String, SavedRoom>,
-    pub histories: HashMap<String, Vec<StoredMessage>>,
+    pub rooms: BTreeMap<RoomId, SavedRoom>,
+    pub histories: HashMap<History, Vec<StoredMessage>>,
     pub conversations: Option<Vec<(PeerId, Option<String>)>>,
 }
 
@@ -51,10 +53,10 @@ impl Disk {
             }
             StoreOp::DeleteRoom { room_id } => {
                 self.rooms.remove(&room_id);
-                self.histories.remove(&room_id);
+                self.histories.remove(&History::Room(room_id));
             }
             StoreOp::DeleteHistory { room_id } => {
-                self.histories.remove(&room_id);
+                self.histories.remove(&History::Room(room_id));
             }
             StoreOp::Append { history, message } => {
                 let h = self.histories.entry(history).or_default();
@@ -89,7 +91,11 @@ impl Disk {
                 }
             }
             Load::WholeLog { room_id } => Loaded::WholeLog {
-                log: self.histories.get(&room_id).cloned().unwrap_or_default(),
+                log: self
+                    .histories
+                    .get(&History::Room(room_id.clone()))
+                    .cloned()
+                    .unwrap_or_default(),
                 room_id,
             },
             Load::Conversations => {

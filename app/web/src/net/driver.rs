@@ -9,6 +9,7 @@ use peerchat_chat::config::IceServer;
 use peerchat_chat::room::Invite;
 use peerchat_chat::state::Action;
 use peerchat_chat::RuntimeConfig;
+use peerchat_ids::RoomId;
 use peerchat_node::{Entropy, Load, Node, NodeConfig, Now, Output, Registration, SavedRoom};
 use peerchat_peerjs::{ConnectionId, PeerId, Transmit};
 use wasm_bindgen_futures::spawn_local;
@@ -137,7 +138,7 @@ impl Net {
     }
 
     /// Forgets a room's messages here (members will not send them back).
-    pub fn forget_history(&self, room_id: &str) {
+    pub fn forget_history(&self, room_id: &RoomId) {
         self.with(|n| n.forget_history(room_id, now()));
     }
 
@@ -147,14 +148,14 @@ impl Net {
     }
 
     /// Leaves a room for good on this device.
-    pub fn leave_room(&self, room_id: &str) {
+    pub fn leave_room(&self, room_id: &RoomId) {
         self.with(|n| n.leave_room(room_id, now()));
     }
 
     /// Sends a message to a room, or privately to one member of it.
     pub fn send_room_text(
         &self,
-        room_id: &str,
+        room_id: &RoomId,
         to: Option<&PeerId>,
         text: &str,
     ) -> Result<(), String> {
@@ -163,7 +164,7 @@ impl Net {
     }
 
     /// The user is typing in a room.
-    pub fn typing(&self, room_id: &str) {
+    pub fn typing(&self, room_id: &RoomId) {
         self.with(|n| n.typing(room_id, now()));
     }
 
@@ -267,7 +268,9 @@ impl Driver {
                 title,
                 body,
                 room_id,
-            } => spawn_local(async move { crate::notify::show(&title, &body, &room_id).await }),
+            } => spawn_local(
+                async move { crate::notify::show(&title, &body, room_id.as_str()).await },
+            ),
             Output::Ui(action) => self.dispatch.emit(action),
         }
     }

@@ -47,17 +47,19 @@ impl Driver {
 
 async fn write(vault: &Vault, op: StoreOp) -> Result<(), VaultError> {
     match op {
-        StoreOp::PutRoom { room_id, saved } => vault.put(Table::Rooms, &room_id, &saved).await,
-        StoreOp::DeleteRoom { room_id } => {
-            vault.delete(Table::Rooms, &room_id).await?;
-            vault.history().delete_room(&room_id).await
+        StoreOp::PutRoom { room_id, saved } => {
+            vault.put(Table::Rooms, room_id.as_str(), &saved).await
         }
-        StoreOp::DeleteHistory { room_id } => vault.history().delete_room(&room_id).await,
+        StoreOp::DeleteRoom { room_id } => {
+            vault.delete(Table::Rooms, room_id.as_str()).await?;
+            vault.history().delete_room(room_id.as_str()).await
+        }
+        StoreOp::DeleteHistory { room_id } => vault.history().delete_room(room_id.as_str()).await,
         StoreOp::Append { history, message } => {
             let nonce = vault.nonce();
             vault
                 .history()
-                .append(&history, &message, nonce)
+                .append(&history.name(), &message, nonce)
                 .await
                 .map(|_| ())
         }
@@ -76,20 +78,18 @@ async fn read(vault: &Vault, load: Load) -> Loaded {
                     skipped: r.skipped,
                 })
         }
-        Load::Newest { history, limit } => {
-            vault
-                .history()
-                .newest(history, *limit)
-                .await
-                .map(|page| Loaded::Page {
-                    history: history.clone(),
-                    page,
-                })
-        }
+        Load::Newest { history, limit } => vault
+            .history()
+            .newest(&history.name(), *limit)
+            .await
+            .map(|page| Loaded::Page {
+                history: history.clone(),
+                page,
+            }),
         Load::WholeLog { room_id } => {
             vault
                 .history()
-                .all(room_id)
+                .all(room_id.as_str())
                 .await
                 .map(|log| Loaded::WholeLog {
                     room_id: room_id.clone(),

@@ -1,6 +1,7 @@
 //! Stored history controls: import a file, a room's export and delete, and deleting
 //! everything on this device.
 
+use peerchat_ids::RoomId;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -42,18 +43,18 @@ pub fn ImportForm(props: &ImportFormProps) -> Html {
 #[derive(Clone, PartialEq)]
 pub struct RoomHistoryActions {
     /// Loads the page before the oldest message shown.
-    pub on_older: Callback<String>,
+    pub on_older: Callback<RoomId>,
     /// Exports a room's history to a file.
-    pub on_export: Callback<(String, Format)>,
+    pub on_export: Callback<(RoomId, Format)>,
     /// Deletes a room's history on this device.
-    pub on_delete: Callback<String>,
+    pub on_delete: Callback<RoomId>,
 }
 
 /// Props of [`RoomHistoryTools`].
 #[derive(Properties, PartialEq)]
 pub struct RoomHistoryToolsProps {
     /// The room.
-    pub room_id: AttrValue,
+    pub room_id: RoomId,
     /// What to do.
     pub actions: RoomHistoryActions,
 }
@@ -62,11 +63,11 @@ pub struct RoomHistoryToolsProps {
 #[function_component]
 pub fn RoomHistoryTools(props: &RoomHistoryToolsProps) -> Html {
     let export = |format: Format| {
-        let (cb, id) = (props.actions.on_export.clone(), props.room_id.to_string());
+        let (cb, id) = (props.actions.on_export.clone(), props.room_id.clone());
         Callback::from(move |_: MouseEvent| cb.emit((id.clone(), format)))
     };
     let delete = {
-        let (cb, id) = (props.actions.on_delete.clone(), props.room_id.to_string());
+        let (cb, id) = (props.actions.on_delete.clone(), props.room_id.clone());
         Callback::from(move |()| cb.emit(id.clone()))
     };
     html! {

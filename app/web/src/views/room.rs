@@ -2,6 +2,7 @@
 
 use peerchat_chat::rooms_state::{Receipt, RoomView};
 use peerchat_chat::state::Author;
+use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -18,13 +19,13 @@ pub struct RoomScreenProps {
     /// The room.
     pub room: RoomView,
     /// Sends to the room (`None`) or privately to one member; the error says what to do.
-    pub on_send: Callback<(String, Option<PeerId>, String), Result<(), String>>,
+    pub on_send: Callback<(RoomId, Option<PeerId>, String), Result<(), String>>,
     /// Leaves the room.
-    pub on_leave: Callback<String>,
+    pub on_leave: Callback<RoomId>,
     /// Paging, export and deletion of the room's stored history.
     pub history: RoomHistoryActions,
     /// The user typed in the composer (of this room).
-    pub on_typing: Callback<String>,
+    pub on_typing: Callback<RoomId>,
 }
 
 /// The room on screen.

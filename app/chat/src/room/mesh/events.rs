@@ -1,5 +1,6 @@
 //! What a [`Room`](super::Room) asks of the glue and tells the UI.
 
+use peerchat_ids::MessageId;
 use peerchat_peerjs::data::ChannelFrame;
 use peerchat_peerjs::{ConnectionId, PeerId};
 
@@ -32,7 +33,7 @@ pub enum RoomOutput {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoomMessage {
     /// Its random id, unique in the room.
-    pub id: String,
+    pub id: MessageId,
     /// The author's sequence number (0 for whispers, which are not numbered).
     pub seq: u64,
     /// Who wrote it.
@@ -78,7 +79,7 @@ pub enum RoomEvent {
     /// One of our messages reached every member who was online when it was sent.
     Delivered {
         /// The message's id.
-        id: String,
+        id: MessageId,
     },
     /// A frame was dropped that says something is wrong (see [`DropReason::is_a_fault`]):
     /// the user is told how many.

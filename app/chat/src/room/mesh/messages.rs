@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
+use peerchat_ids::MessageId;
 use peerchat_peerjs::{ConnectionId, PeerId};
 
 use super::{DropReason, Room, RoomEvent, RoomMessage};
@@ -16,7 +17,7 @@ impl Room {
     pub fn send_text(
         &mut self,
         text: &str,
-        id: String,
+        id: MessageId,
         ts: u64,
         now: Duration,
     ) -> Result<RoomMessage, ChatError> {
@@ -51,7 +52,7 @@ impl Room {
         &mut self,
         to: &PeerId,
         text: &str,
-        id: String,
+        id: MessageId,
         ts: u64,
         now: Duration,
     ) -> Result<RoomMessage, ChatError> {
@@ -76,7 +77,7 @@ impl Room {
 
     pub(super) fn local_message(
         &self,
-        id: String,
+        id: MessageId,
         seq: u64,
         text: &str,
         ts: u64,
@@ -106,7 +107,7 @@ impl Room {
     /// Messages relayed by a member: any author, as the room key vouches for membership.
     /// Authors we are linked to learn that we have their messages.
     pub(super) fn on_backfill(&mut self, messages: Vec<RoomText>, now: Duration) {
-        let mut got: BTreeMap<PeerId, Vec<String>> = BTreeMap::new();
+        let mut got: BTreeMap<PeerId, Vec<MessageId>> = BTreeMap::new();
         for t in messages.into_iter().take(1000) {
             let (author, id) = (t.author.clone(), t.id.clone());
             if self.record(t) {

@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
+use peerchat_ids::MessageId;
 use peerchat_peerjs::data::{self, ChannelFrame};
 use peerchat_peerjs::{ConnectionId, PeerId};
 
@@ -42,8 +43,8 @@ pub struct Room {
     next_rendezvous_check: Option<Duration>,
     redials: HashMap<PeerId, Redial>,
     log: Log,
-    whispers_seen: HashSet<String>,
-    awaiting: HashMap<String, Awaiting>,
+    whispers_seen: HashSet<MessageId>,
+    awaiting: HashMap<MessageId, Awaiting>,
     /// When we last told the room we are typing, in this bout of typing.
     typing_sent: Option<Duration>,
     /// Members typing, and until when they show as typing.
@@ -111,7 +112,7 @@ impl Room {
     /// Loads messages kept from earlier visits, without showing them as new: members
     /// then send only what we lack, and a message we already have is not shown twice.
     /// Whisper ids are remembered so a whisper is never shown twice either.
-    pub fn seed(&mut self, texts: impl IntoIterator<Item = RoomText>, whisper_ids: &[String]) {
+    pub fn seed(&mut self, texts: impl IntoIterator<Item = RoomText>, whisper_ids: &[MessageId]) {
         for t in texts {
             if t.author == self.me {
                 self.my_seq = self.my_seq.max(t.seq);

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use peerchat_ids::MessageId;
 use peerchat_peerjs::{ConnectionId, PeerId};
 
 use super::{Room, RoomEvent};
@@ -20,7 +21,7 @@ pub(super) struct Awaiting {
 
 impl Room {
     /// Sends a delivery receipt to the author of messages, if linked to them.
-    pub(super) fn confirm(&mut self, author: &PeerId, ids: Vec<String>, now: Duration) {
+    pub(super) fn confirm(&mut self, author: &PeerId, ids: Vec<MessageId>, now: Duration) {
         if let Some(link) = self.link_to(author) {
             self.send(&link, &RoomFrame::Received { ids }, now);
         }
@@ -34,16 +35,16 @@ impl Room {
 
     /// Our message `id` went to `members`: it is delivered once they all confirmed it
     /// (or, sent to nobody, once anyone did).
-    pub(super) fn await_receipts(&mut self, id: &str, members: HashSet<PeerId>) {
+    pub(super) fn await_receipts(&mut self, id: &MessageId, members: HashSet<PeerId>) {
         let awaiting = Awaiting {
             members,
             confirmed: false,
         };
-        self.awaiting.insert(id.to_owned(), awaiting);
+        self.awaiting.insert(id.clone(), awaiting);
     }
 
     /// A member confirmed messages of ours.
-    pub(super) fn on_received(&mut self, sender: &PeerId, ids: Vec<String>) {
+    pub(super) fn on_received(&mut self, sender: &PeerId, ids: Vec<MessageId>) {
         for id in ids.into_iter().take(1000) {
             if let Some(a) = self.awaiting.get_mut(&id) {
                 a.members.remove(sender);
@@ -53,7 +54,7 @@ impl Room {
         }
     }
 
-    pub(super) fn settle_receipt(&mut self, id: &str) {
+    pub(super) fn settle_receipt(&mut self, id: &MessageId) {
         if self
             .awaiting
             .get(id)
@@ -61,13 +62,13 @@ impl Room {
         {
             self.awaiting.remove(id);
             self.events
-                .push_back(RoomEvent::Delivered { id: id.to_owned() });
+                .push_back(RoomEvent::Delivered { id: id.clone() });
         }
     }
 
     /// A member who left is no longer one of "the members online" a message waits for.
     pub(super) fn stop_awaiting(&mut self, peer: &PeerId) {
-        let ids: Vec<String> = self
+        let ids: Vec<MessageId> = self
             .awaiting
             .iter_mut()
             .filter_map(|(id, a)| a.members.remove(peer).then(|| id.clone()))
