@@ -36,6 +36,8 @@ struct Net {
     max_frame: usize,
     /// Devices whose next incoming frame is lost (as a first message sometimes is).
     lose_next: HashSet<usize>,
+    /// Dials, by dialling device.
+    dials: HashMap<usize, usize>,
 }
 
 fn id(s: &str) -> PeerId {
@@ -116,6 +118,7 @@ impl Net {
         let now = self.now;
         match out {
             RoomOutput::Connect { peer } => {
+                *self.dials.entry(from).or_default() += 1;
                 let target = self.target_of(&peer).filter(|&t| {
                     t != from
                         && self.devices[t].up
@@ -265,6 +268,19 @@ fn eight_members_reach_full_mesh_through_the_rendezvous() {
     assert!(net.devices[7].events.iter().any(
         |(_, e)| matches!(e, RoomEvent::MemberOnline { peer, name } if peer.as_str() == "p0" && name == "P0")
     ));
+}
+
+#[test]
+fn a_formed_room_dials_nobody_while_everyone_is_linked() {
+    let (mut net, all) = room_of(4);
+    net.run_for(Duration::from_secs(1));
+    net.assert_full_mesh(&all);
+    let before = net.dials.clone();
+    // Members linked to the rendezvous holder do not call the rendezvous id every
+    // check (that made a duplicate link to the holder each time).
+    net.run_for(Duration::from_secs(60));
+    assert_eq!(net.dials, before, "no dial in a minute of a settled room");
+    net.assert_full_mesh(&all);
 }
 
 #[test]

@@ -139,6 +139,9 @@ impl Room {
             self.close(link, now);
             return;
         };
+        if sender == self.keys.rendezvous {
+            self.rendezvous_holder = Some(id.clone());
+        }
         if let Some(l) = self.links.get_mut(link) {
             l.peer = id.clone();
             l.admitted = true;
@@ -317,7 +320,14 @@ impl Room {
         }
         if self.next_rendezvous_check.is_some_and(|t| t <= now) {
             self.next_rendezvous_check = Some(now + self.timings.rendezvous_check);
-            if !self.holding_rendezvous {
+            // While we are linked to whoever holds it, it is held, and newcomers who
+            // reach it are introduced to everyone: calling it would only make a
+            // duplicate link to that member.
+            let holder_linked = self
+                .rendezvous_holder
+                .as_ref()
+                .is_some_and(|h| self.has_link(h));
+            if !self.holding_rendezvous && !holder_linked {
                 let rendezvous = self.keys.rendezvous.clone();
                 self.dial(rendezvous, now);
             }

@@ -40,6 +40,8 @@ pub struct Room {
     members: BTreeMap<PeerId, Member>,
     dialing: HashMap<PeerId, Duration>,
     holding_rendezvous: bool,
+    /// The member who answered last time we called the rendezvous id.
+    rendezvous_holder: Option<PeerId>,
     next_rendezvous_check: Option<Duration>,
     redials: HashMap<PeerId, Redial>,
     log: Log,
@@ -74,6 +76,7 @@ impl Room {
             members: BTreeMap::new(),
             dialing: HashMap::new(),
             holding_rendezvous: false,
+            rendezvous_holder: None,
             next_rendezvous_check: None,
             redials: HashMap::new(),
             log: Log::default(),
