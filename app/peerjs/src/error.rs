@@ -4,7 +4,7 @@ use thiserror::Error;
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum PeerJsError {
     /// A peer id typed by the user does not follow PeerJS's id rule.
-    #[error("“{0}” is not a valid peer ID: use letters and digits, optionally joined by single spaces, '-' or '_'")]
+    #[error("“{0}” is not a valid peer ID: use letters and digits (64 characters at most), optionally joined by single spaces, '-' or '_'")]
     InvalidPeerId(String),
     /// The broker sent something that is not a PeerJS frame; it is ignored.
     #[error("the broker sent a frame PeerChat does not understand; it was ignored")]

@@ -6,10 +6,26 @@ use serde::{Deserialize, Serialize};
 
 use crate::PeerJsError;
 
-/// A peer's id on the broker.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// Longest peer id we accept, in characters (ours are 26; the official client makes 36).
+pub const MAX_PEER_ID_CHARS: usize = 64;
+
+/// A peer's id on the broker. Checked wherever it is read: typed by the user, or inside
+/// anything a peer or the broker sends (a member list in a room hello, say), so no peer
+/// can slip in an id that is long or breaks the rule.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct PeerId(String);
+
+impl<'de> Deserialize<'de> for PeerId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        match PeerId::parse(&s) {
+            // What a peer sends must already be exact: no blanks to trim.
+            Ok(id) if id.0 == s => Ok(id),
+            _ => Err(serde::de::Error::custom("not a valid peer id")),
+        }
+    }
+}
 
 impl PeerId {
     /// Checks an id against the rule the official client enforces
@@ -18,7 +34,7 @@ impl PeerId {
     pub fn parse(input: &str) -> Result<Self, PeerJsError> {
         let id = input.trim();
         let mut prev_sep = true;
-        let mut ok = !id.is_empty();
+        let mut ok = !id.is_empty() && id.len() <= MAX_PEER_ID_CHARS;
         for c in id.chars() {
             let sep = matches!(c, ' ' | '_' | '-');
             if (sep && prev_sep) || !(sep || c.is_ascii_alphanumeric()) {
@@ -132,6 +148,18 @@ mod tests {
         ] {
             assert!(PeerId::parse(id).is_err(), "{id:?} should be rejected");
         }
+    }
+
+    #[test]
+    fn ids_read_from_json_are_checked_exactly_and_bounded() {
+        let read = |s: &str| serde_json::from_value::<PeerId>(serde_json::json!(s));
+        assert!(read("alice-1").is_ok());
+        assert!(read(&"a".repeat(MAX_PEER_ID_CHARS)).is_ok());
+        for bad in ["", " alice", "al ice ", "a--b", "ali\u{202e}ce"] {
+            assert!(read(bad).is_err(), "{bad:?}");
+        }
+        assert!(read(&"a".repeat(MAX_PEER_ID_CHARS + 1)).is_err());
+        assert!(PeerId::parse(&"a".repeat(17_000)).is_err());
     }
 
     #[test]
