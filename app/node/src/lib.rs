@@ -21,6 +21,7 @@ mod output;
 mod restore;
 mod rooms;
 pub mod saved;
+mod tables;
 
 pub use entropy::Entropy;
 pub use error::SendError;

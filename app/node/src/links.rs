@@ -9,7 +9,7 @@ use peerchat_peerjs::wire::{
 use peerchat_peerjs::{ConnectionId, Event, PeerId, Rejection};
 
 use crate::direct::Direct;
-use crate::node::{LinkEntry, Role};
+use crate::tables::{LinkEntry, Role};
 use crate::{Node, Now, Output, Purpose, Registration};
 
 impl Node {

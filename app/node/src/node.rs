@@ -4,16 +4,13 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::Duration;
 
-use peerchat_chat::room::Invite;
 use peerchat_chat::state::{Action, BrokerStatus};
 use peerchat_ids::RoomId;
-use peerchat_peerjs::data::Refusal;
 use peerchat_peerjs::{BrokerConfig, ConnectionId, PeerId, Session, SessionConfig, Token};
 
 use crate::direct::{Direct, DirectEvent};
-use crate::restore::Restore;
-use crate::rooms::RoomEntry;
 use crate::saved::History;
+use crate::tables::{LinkEntry, Restore, RoomEntry};
 use crate::{Entropy, Load, Now, Output, Purpose, Registration, SendError, StoreOp};
 
 /// Who we are to the broker and to peers.
@@ -27,25 +24,6 @@ pub struct NodeConfig {
     pub token: Token,
     /// Our display name.
     pub name: String,
-}
-
-/// Whether we dialled a link or answered it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Role {
-    Offerer,
-    Answerer,
-}
-
-/// One data connection in the link table.
-#[derive(Debug, Clone)]
-pub(crate) struct LinkEntry {
-    pub peer: PeerId,
-    pub via: Registration,
-    pub purpose: Purpose,
-    pub role: Role,
-    /// We answer only to explain why we cannot talk (another serialization).
-    pub refusal: Option<Refusal>,
-    pub opened: bool,
 }
 
 /// The whole client, sans IO. See the crate docs.
@@ -361,17 +339,5 @@ impl Node {
     /// A refused link is closed once its peer had time to read why.
     pub(crate) fn close_after_grace(&mut self, conn: ConnectionId) {
         self.closing.push((self.now.mono + REFUSAL_GRACE, conn));
-    }
-
-    /// Follows an invite now, or after the saved rooms are back.
-    pub fn join_room(&mut self, invite: Invite, now: Now) {
-        self.now = now;
-        match self.restore.waiting_invites.as_mut() {
-            Some(waiting) => waiting.push(invite),
-            None => {
-                self.enter_room(invite, true, crate::rooms::Entrance::Join);
-            }
-        }
-        self.drain();
     }
 }

@@ -3,8 +3,6 @@
 //! then every conversation's, and only then each room's whole log, read into its mesh so
 //! members send only what we lack. Invites opened meanwhile wait for the rooms.
 
-use std::collections::{HashMap, HashSet};
-
 use peerchat_chat::room::Invite;
 use peerchat_chat::rooms_state::RoomView;
 use peerchat_chat::state::Action;
@@ -14,48 +12,8 @@ use peerchat_vault::VaultError;
 
 use crate::rooms::Entrance;
 use crate::saved::{conversation_page, room_page, sentence, History};
+use crate::tables::LogFor;
 use crate::{Load, Loaded, Node, Now, Output, SavedRoom, PAGE};
-
-/// What a whole log is read for.
-enum LogFor {
-    /// A shown room to rejoin with it.
-    Rejoin {
-        invite: Invite,
-        saved: SavedRoom,
-        focus: bool,
-    },
-    /// A room we are in, given imported messages.
-    Reseed(SavedRoom),
-}
-
-/// Where the restore stands.
-pub(crate) struct Restore {
-    /// Invites opened while saved rooms were still loading; `None` once they are back.
-    pub waiting_invites: Option<Vec<Invite>>,
-    /// Rooms shown during the restore, whose whole logs are read once conversations show.
-    shown: Vec<RoomId>,
-    /// Whole logs asked for, and why.
-    logs: HashMap<RoomId, LogFor>,
-    /// Newest pages asked for that replace what a room shows.
-    replacing: Vec<RoomId>,
-    /// Rooms whose whole logs the restore still waits for.
-    restoring: HashSet<RoomId>,
-    /// The conversation list has been read.
-    conversations_read: bool,
-}
-
-impl Default for Restore {
-    fn default() -> Self {
-        Self {
-            waiting_invites: Some(Vec::new()),
-            shown: Vec::new(),
-            logs: HashMap::new(),
-            replacing: Vec::new(),
-            restoring: HashSet::new(),
-            conversations_read: false,
-        }
-    }
-}
 
 impl Node {
     fn load(&mut self, load: Load) {

@@ -9,13 +9,8 @@ use peerchat_peerjs::{ConnectionId, PeerId, Session, SessionConfig, Token, Trans
 use peerchat_vault::StoredMessage;
 
 use crate::saved::{to_stored, History, SavedRoom};
+use crate::tables::RoomEntry;
 use crate::{Node, Now, Output, Purpose, Registration, SendError, StoreOp};
-
-/// A room we are in.
-pub(crate) struct RoomEntry {
-    pub room: Room,
-    pub invite: Invite,
-}
 
 /// How we come into a room.
 pub(crate) enum Entrance {
@@ -62,6 +57,18 @@ impl Node {
             name: name.to_owned(),
         };
         self.enter_room(invite, true, Entrance::Create);
+        self.drain();
+    }
+
+    /// Follows an invite now, or after the saved rooms are back.
+    pub fn join_room(&mut self, invite: Invite, now: Now) {
+        self.now = now;
+        match self.restore.waiting_invites.as_mut() {
+            Some(waiting) => waiting.push(invite),
+            None => {
+                self.enter_room(invite, true, crate::rooms::Entrance::Join);
+            }
+        }
         self.drain();
     }
 

@@ -1,0 +1,77 @@
+//! The node's tables, as plain data: the link table, the rooms, and where a restore
+//! stands. The `impl Node` blocks in `links`, `rooms` and `restore` work on them.
+
+use std::collections::{HashMap, HashSet};
+
+use peerchat_chat::room::{Invite, Room};
+use peerchat_ids::RoomId;
+use peerchat_peerjs::data::Refusal;
+use peerchat_peerjs::PeerId;
+
+use crate::{Purpose, Registration, SavedRoom};
+
+/// Whether we dialled a link or answered it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Offerer,
+    Answerer,
+}
+
+/// One data connection in the link table.
+#[derive(Debug, Clone)]
+pub(crate) struct LinkEntry {
+    pub peer: PeerId,
+    pub via: Registration,
+    pub purpose: Purpose,
+    pub role: Role,
+    /// We answer only to explain why we cannot talk (another serialization).
+    pub refusal: Option<Refusal>,
+    pub opened: bool,
+}
+
+/// A room we are in.
+pub(crate) struct RoomEntry {
+    pub room: Room,
+    pub invite: Invite,
+}
+
+/// What a whole log is read for.
+pub(crate) enum LogFor {
+    /// A shown room to rejoin with it.
+    Rejoin {
+        invite: Invite,
+        saved: SavedRoom,
+        focus: bool,
+    },
+    /// A room we are in, given imported messages.
+    Reseed(SavedRoom),
+}
+
+/// Where the restore stands.
+pub(crate) struct Restore {
+    /// Invites opened while saved rooms were still loading; `None` once they are back.
+    pub waiting_invites: Option<Vec<Invite>>,
+    /// Rooms shown during the restore, whose whole logs are read once conversations show.
+    pub shown: Vec<RoomId>,
+    /// Whole logs asked for, and why.
+    pub logs: HashMap<RoomId, LogFor>,
+    /// Newest pages asked for that replace what a room shows.
+    pub replacing: Vec<RoomId>,
+    /// Rooms whose whole logs the restore still waits for.
+    pub restoring: HashSet<RoomId>,
+    /// The conversation list has been read.
+    pub conversations_read: bool,
+}
+
+impl Default for Restore {
+    fn default() -> Self {
+        Self {
+            waiting_invites: Some(Vec::new()),
+            shown: Vec::new(),
+            logs: HashMap::new(),
+            replacing: Vec::new(),
+            restoring: HashSet::new(),
+            conversations_read: false,
+        }
+    }
+}
