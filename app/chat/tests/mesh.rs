@@ -176,6 +176,21 @@ impl Net {
         while self.now < end {
             self.now += TICK;
             let now = self.now;
+            // A cut network fails ICE consent: each end's browser reports its connection
+            // disconnected.
+            let broken: Vec<(ConnectionId, [usize; 2])> = self
+                .links
+                .iter()
+                .filter(|(_, (a, b))| self.cut.contains(a) || self.cut.contains(b))
+                .map(|(l, &(a, b))| (l.clone(), [a, b]))
+                .collect();
+            for (link, ends) in broken {
+                for end in ends {
+                    if self.devices[end].up {
+                        self.devices[end].room.handle_link_health(&link, false, now);
+                    }
+                }
+            }
             for i in 0..self.devices.len() {
                 if self.devices[i].up
                     && self.devices[i]

@@ -19,7 +19,7 @@ impl Node {
         self.links.insert(
             conn.clone(),
             LinkEntry {
-                peer,
+                peer: peer.clone(),
                 via: Registration::Main,
                 purpose,
                 role: Role::Offerer,
@@ -27,7 +27,7 @@ impl Node {
                 opened: false,
             },
         );
-        self.outputs.push_back(Output::Dial { conn });
+        self.outputs.push_back(Output::Dial { conn, peer });
     }
 
     pub(crate) fn on_session_event(&mut self, via: &Registration, e: Event) {
@@ -277,6 +277,22 @@ impl Node {
                 if let Some(r) = self.rooms.get_mut(room) {
                     r.room.handle_link_data(conn, frame, now.mono);
                 }
+            }
+        }
+        self.drain();
+    }
+
+    /// What the browser says of a link's connection: `healthy` false while it reports
+    /// it disconnected (ICE consent failing), true once connected again.
+    pub fn handle_link_health(&mut self, conn: &ConnectionId, healthy: bool, now: Now) {
+        self.now = now;
+        if let Some(LinkEntry {
+            purpose: Purpose::Room(room),
+            ..
+        }) = self.links.get(conn)
+        {
+            if let Some(r) = self.rooms.get_mut(room) {
+                r.room.handle_link_health(conn, healthy, now.mono);
             }
         }
         self.drain();

@@ -145,6 +145,8 @@ pub enum Output {
     Dial {
         /// The connection.
         conn: ConnectionId,
+        /// Whom it is for (the offer goes through the broker; shown in connection details).
+        peer: PeerId,
     },
     /// Create a connection for this offer, apply it (report with
     /// `handle_remote_applied`), make the answer, apply it locally and report its SDP

@@ -29,6 +29,15 @@ pub enum RoomFrame {
     },
     /// Keeps the link's liveness measured while nobody types.
     Ping,
+    /// From the holder of the rendezvous id: a member came online through it. Of each
+    /// pair of members only the one with the smaller id dials, so this is how an
+    /// existing member with the smaller id learns of a newcomer to dial.
+    Joined {
+        /// The member's peer id.
+        id: PeerId,
+        /// Their display name.
+        name: String,
+    },
     /// A message to the whole room.
     Text(RoomText),
     /// A private message to one member.

@@ -26,6 +26,10 @@ pub const TICK: Duration = Duration::from_millis(10);
 /// How long a frame takes on a link.
 pub const LINK_DELAY: Duration = Duration::from_millis(20);
 const WALL_ORIGIN: u64 = 1_700_000_000_000;
+/// How long after a peer dies its browser reports the connection disconnected.
+pub const CONSENT_LOST: Duration = Duration::from_millis(2_000);
+/// How long after a peer dies its browser gives the connection up.
+pub const CONNECTION_FAILS: Duration = Duration::from_secs(30);
 
 fn broker() -> BrokerConfig {
     BrokerConfig {
@@ -128,6 +132,14 @@ pub struct Dev {
     pub answered: Vec<ConnectionId>,
     /// While true, loads wait (a slow disk); see [`Sim::release_loads`].
     pub hold_loads: bool,
+    /// Until when the page's main thread is busy: nothing reaches the node meanwhile.
+    pub stalled_until: Duration,
+    /// Links dialled.
+    pub dials: usize,
+    /// Of those, to a rendezvous id.
+    pub rendezvous_dials: usize,
+    /// Times a member was shown as left while its app was running.
+    pub false_leaves: usize,
     loads: VecDeque<Load>,
     sockets: Vec<Registration>,
     rng: u64,
@@ -150,11 +162,14 @@ struct SimLink {
     answered: bool,
     open: bool,
     sent: [usize; 2],
+    /// How long its frames take.
+    delay: Duration,
 }
 
 enum Deliver {
     Open,
     Frame(ChannelFrame),
+    Health(bool),
     Closed,
 }
 
@@ -169,6 +184,9 @@ pub struct Sim {
     in_flight: Vec<(Duration, usize, ConnectionId, Deliver)>,
     /// Every frame sent on a link: (from, conn).
     pub link_frames: usize,
+    /// Longest extra delay a link adds to its frames (each link draws its own).
+    pub jitter: Duration,
+    rng: u64,
 }
 
 impl Default for Sim {
@@ -188,6 +206,8 @@ impl Sim {
             links: HashMap::new(),
             in_flight: Vec::new(),
             link_frames: 0,
+            jitter: Duration::ZERO,
+            rng: 0x2545_f491_4f6c_dd1d,
         }
     }
 
@@ -218,6 +238,10 @@ impl Sim {
             candidates_added: 0,
             answered: Vec::new(),
             hold_loads: false,
+            stalled_until: Duration::ZERO,
+            dials: 0,
+            rendezvous_dials: 0,
+            false_leaves: 0,
             loads: VecDeque::new(),
             sockets: Vec::new(),
             rng: 0x9e37_79b9_7f4a_7c15 ^ (i as u64 + 1),
@@ -273,13 +297,17 @@ impl Sim {
         for conn in gone {
             let l = self.links.remove(&conn).unwrap();
             let other = if l.ends[0] == i { l.ends[1] } else { l.ends[0] };
-            // ICE notices a dead peer after a while.
-            self.in_flight.push((
-                self.now + Duration::from_millis(500),
+            // ICE consent notices a dead peer after a while; the connection fails later.
+            let now = self.now;
+            let lost = (
+                now + CONSENT_LOST,
                 other,
-                conn,
-                Deliver::Closed,
-            ));
+                conn.clone(),
+                Deliver::Health(false),
+            );
+            self.in_flight.push(lost);
+            self.in_flight
+                .push((now + CONNECTION_FAILS, other, conn, Deliver::Closed));
         }
     }
 
@@ -325,9 +353,22 @@ impl Sim {
             let frame = format!(r#"{{"type":"EXPIRE","src":"{}","dst":"{}"}}"#, s.dst, s.src);
             self.deliver_to(&s.src, &frame);
         }
+        for i in 0..self.devs.len() {
+            // A page that was busy runs its overdue timers before the frames that queued
+            // up meanwhile (the worst order a browser may pick).
+            let clock = self.clock();
+            if self.devs[i].stalled_until > now.saturating_sub(TICK) && !self.stalled(i) {
+                if let Some(node) = self.devs[i].node.as_mut() {
+                    if node.poll_timeout().is_some_and(|t| t <= now) {
+                        node.handle_timeout(clock);
+                        self.pump(i);
+                    }
+                }
+            }
+        }
         let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.in_flight)
             .into_iter()
-            .partition(|(at, ..)| *at <= now);
+            .partition(|(at, to, ..)| *at <= now && now >= self.devs[*to].stalled_until);
         self.in_flight = later;
         for (_, to, conn, what) in due {
             let clock = self.clock();
@@ -337,12 +378,16 @@ impl Sim {
             match what {
                 Deliver::Open => node.handle_link_open(&conn, clock),
                 Deliver::Frame(f) => node.handle_link_frame(&conn, &f, clock),
+                Deliver::Health(healthy) => node.handle_link_health(&conn, healthy, clock),
                 Deliver::Closed => node.handle_link_closed(&conn, clock),
             }
             self.pump(to);
         }
         for i in 0..self.devs.len() {
             let clock = self.clock();
+            if self.stalled(i) {
+                continue;
+            }
             if let Some(node) = self.devs[i].node.as_mut() {
                 if node.poll_timeout().is_some_and(|t| t <= now) {
                     node.handle_timeout(clock);
@@ -350,6 +395,24 @@ impl Sim {
                 }
             }
         }
+    }
+
+    /// Whether device `i`'s page is busy now.
+    pub fn stalled(&self, i: usize) -> bool {
+        self.now < self.devs[i].stalled_until
+    }
+
+    /// A random number below `n` (the world's own generator, seeded: runs repeat).
+    pub fn random(&mut self, n: u64) -> u64 {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        self.rng % n.max(1)
+    }
+
+    fn link_delay(&mut self) -> Duration {
+        let extra = self.random(self.jitter.as_millis() as u64 + 1);
+        LINK_DELAY + Duration::from_millis(extra)
     }
 
     /// Carries out everything device `i`'s node asks, until it asks nothing more.
@@ -387,7 +450,11 @@ impl Sim {
                     self.unregister(i, &via);
                 }
             },
-            Output::Dial { conn } => {
+            Output::Dial { conn, peer } => {
+                self.devs[i].dials += 1;
+                let rendezvous = !self.devs.iter().any(|d| d.id == peer);
+                self.devs[i].rendezvous_dials += usize::from(rendezvous);
+                let delay = self.link_delay();
                 self.links.insert(
                     conn.clone(),
                     SimLink {
@@ -395,6 +462,7 @@ impl Sim {
                         answered: false,
                         open: false,
                         sent: [0; 2],
+                        delay,
                     },
                 );
                 let node = self.node(i);
@@ -419,12 +487,8 @@ impl Sim {
                         l.answered = true;
                         l.open = true;
                         for end in l.ends {
-                            self.in_flight.push((
-                                now + LINK_DELAY,
-                                end,
-                                conn.clone(),
-                                Deliver::Open,
-                            ));
+                            self.in_flight
+                                .push((now + l.delay, end, conn.clone(), Deliver::Open));
                         }
                     }
                 }
@@ -444,9 +508,10 @@ impl Sim {
                 if lose && l.sent[side] == 1 {
                     return;
                 }
+                let delay = l.delay;
                 self.link_frames += 1;
                 self.in_flight
-                    .push((now + LINK_DELAY, other, conn, Deliver::Frame(frame)));
+                    .push((now + delay, other, conn, Deliver::Frame(frame)));
             }
             Output::Close { conn } => {
                 if let Some(l) = self.links.remove(&conn) {
@@ -467,6 +532,17 @@ impl Sim {
             }
             Output::Notify { title, .. } => self.devs[i].notifications.push(title),
             Output::Ui(action) => {
+                if let Action::RoomMember {
+                    peer,
+                    online: false,
+                    ..
+                } = &action
+                {
+                    // Shown as left while its app is running: a false alarm.
+                    if self.devs.iter().any(|d| &d.id == peer && d.node.is_some()) {
+                        self.devs[i].false_leaves += 1;
+                    }
+                }
                 self.devs[i].state.reduce(action.clone());
                 self.devs[i].ui.push((now, action));
             }

@@ -204,7 +204,7 @@ impl Driver {
     fn execute(&mut self, out: Output) {
         match out {
             Output::Broker { via, transmit } => self.transmit(via, transmit),
-            Output::Dial { conn } => {
+            Output::Dial { conn, .. } => {
                 if let Some(pc) = self.add_link(&conn, Some(conn.as_str())) {
                     let weak = self.weak.clone();
                     spawn_local(async move {
@@ -341,6 +341,7 @@ impl Driver {
             LinkEvent::Candidate(c) => self.node.handle_local_candidate(conn, c, now()),
             LinkEvent::Open => self.node.handle_link_open(conn, now()),
             LinkEvent::Frame(frame) => self.node.handle_link_frame(conn, &frame, now()),
+            LinkEvent::Health(healthy) => self.node.handle_link_health(conn, healthy, now()),
             LinkEvent::Closed => self.node.handle_link_closed(conn, now()),
         }
     }

@@ -24,6 +24,9 @@ pub enum LinkEvent {
     Open,
     /// A message arrived.
     Frame(ChannelFrame),
+    /// The connection reports trouble (false: disconnected, ICE consent failing) or is
+    /// connected again (true).
+    Health(bool),
     /// The channel or the connection closed or failed.
     Closed,
 }
@@ -79,13 +82,13 @@ impl Link {
 
         let cb = on_event.clone();
         let pc2 = pc.clone();
-        let on_state = Closure::<dyn FnMut(_)>::new(move |_: Event| {
-            if matches!(
-                pc2.connection_state(),
-                RtcPeerConnectionState::Failed | RtcPeerConnectionState::Closed
-            ) {
-                cb(LinkEvent::Closed);
+        let on_state = Closure::<dyn FnMut(_)>::new(move |_: Event| match pc2.connection_state() {
+            RtcPeerConnectionState::Failed | RtcPeerConnectionState::Closed => {
+                cb(LinkEvent::Closed)
             }
+            RtcPeerConnectionState::Disconnected => cb(LinkEvent::Health(false)),
+            RtcPeerConnectionState::Connected => cb(LinkEvent::Health(true)),
+            _ => {}
         });
         pc.set_onconnectionstatechange(Some(on_state.as_ref().unchecked_ref()));
 

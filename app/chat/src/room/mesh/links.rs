@@ -21,6 +21,8 @@ pub(super) struct Link {
     pub(super) opened: Duration,
     pub(super) last_heard: Duration,
     pub(super) last_sent: Duration,
+    /// The connection under it has not reported trouble (see `presence`).
+    pub(super) healthy: bool,
 }
 
 /// When to dial an offline member again, and the delay that led there (it doubles).
@@ -72,6 +74,7 @@ impl Room {
     /// A data connection for this room opened. `remote` is the broker id on the other end:
     /// a member's id, or the rendezvous id when we dialled it.
     pub fn handle_link_open(&mut self, link: ConnectionId, remote: PeerId, now: Duration) {
+        self.catch_up(now);
         self.dialing.remove(&remote);
         self.links.insert(
             link.clone(),
@@ -81,6 +84,7 @@ impl Room {
                 opened: now,
                 last_heard: now,
                 last_sent: now,
+                healthy: true,
             },
         );
         self.send_hello(&link, now);
@@ -113,6 +117,7 @@ impl Room {
 
     /// A link closed.
     pub fn handle_link_closed(&mut self, link: &ConnectionId, now: Duration) {
+        self.catch_up(now);
         if let Some(l) = self.links.remove(link) {
             self.after_link_gone(l, now);
         }
@@ -157,22 +162,56 @@ impl Room {
             member.online = true;
             self.events.push_back(RoomEvent::MemberOnline {
                 peer: id.clone(),
-                name,
+                name: name.clone(),
             });
+            self.introduce(link, &id, &name, now);
         }
         for (peer, peer_name) in members.into_iter().take(256) {
-            if peer == self.me || check_name(&peer_name).is_err() {
-                continue;
-            }
-            self.members.entry(peer.clone()).or_insert(Member {
-                name: peer_name,
-                online: false,
-            });
-            if !self.has_link(&peer) {
-                self.dial(peer, now);
-            }
+            self.learn_member(peer, peer_name, now);
         }
         self.close_duplicates(&id, now);
+    }
+
+    /// As holder of the rendezvous id, tells every other member that `id` came online,
+    /// so those with a smaller id dial it (see [`RoomFrame::Joined`]).
+    fn introduce(&mut self, link: &ConnectionId, id: &PeerId, name: &str, now: Duration) {
+        if !self.holding_rendezvous {
+            return;
+        }
+        let joined = RoomFrame::Joined {
+            id: id.clone(),
+            name: name.to_owned(),
+        };
+        for other in self.one_link_per_member() {
+            if &other != link {
+                self.send(&other, &joined, now);
+            }
+        }
+    }
+
+    /// A member named by someone else (a hello's list, an introduction): of the two of
+    /// us, the one with the smaller id dials, so each pair dials once; the other waits
+    /// [`RoomTimings::introduction_wait`] for that call before dialling itself.
+    pub(super) fn learn_member(&mut self, peer: PeerId, name: String, now: Duration) {
+        if peer == self.me || check_name(&name).is_err() {
+            return;
+        }
+        self.members.entry(peer.clone()).or_insert(Member {
+            name,
+            online: false,
+        });
+        if self.links.values().any(|l| l.peer == peer) {
+            return;
+        }
+        if self.me < peer {
+            self.dial(peer, now);
+        } else if !self.redials.contains_key(&peer) && !self.dialing.contains_key(&peer) {
+            let [a, b, ..] = (self.entropy)();
+            let jitter = Duration::from_millis(u64::from(u16::from_le_bytes([a, b])) % 1000);
+            let at = now + self.timings.introduction_wait + jitter;
+            let delay = self.timings.redial_initial;
+            self.redials.insert(peer, Redial { at, delay });
+        }
     }
 
     /// Two links to one member (both dialled at once, or a rendezvous call that reached a
@@ -200,19 +239,26 @@ impl Room {
     }
 
     pub(super) fn after_link_gone(&mut self, l: Link, now: Duration) {
-        if !l.admitted || self.has_link(&l.peer) {
+        // Another link to the member keeps it online, even one whose hello is still on
+        // its way: when two links to one member meet, the one kept can be admitted on
+        // this side a moment after the other side closed the one dropped.
+        if self.links.values().any(|o| o.peer == l.peer) {
             return;
         }
+        let mut was_online = false;
         if let Some(m) = self.members.get_mut(&l.peer) {
             if m.online {
                 m.online = false;
+                was_online = true;
                 self.events.push_back(RoomEvent::MemberOffline {
                     peer: l.peer.clone(),
                 });
             }
         }
-        self.stop_awaiting(&l.peer);
-        self.schedule_redial(l.peer, now);
+        if l.admitted || was_online {
+            self.stop_awaiting(&l.peer);
+            self.schedule_redial(l.peer, now);
+        }
     }
 
     /// Both ends of a broken link would dial each other at once; only the member with the
@@ -237,7 +283,11 @@ impl Room {
     }
 
     pub(super) fn dial(&mut self, peer: PeerId, now: Duration) {
-        if peer == self.me || self.dialing.contains_key(&peer) {
+        // A link already open to them (admitted or still saying hello) is enough.
+        if peer == self.me
+            || self.dialing.contains_key(&peer)
+            || self.links.values().any(|l| l.peer == peer)
+        {
             return;
         }
         if peer == self.keys.rendezvous && self.holding_rendezvous {
@@ -268,11 +318,7 @@ impl Room {
         let mut silent = Vec::new();
         let mut idle = Vec::new();
         for (id, l) in &self.links {
-            let limit = if l.admitted {
-                self.timings.silence_timeout
-            } else {
-                self.timings.admission_timeout
-            };
+            let limit = super::presence::silence_limit(&self.timings, l);
             if now.saturating_sub(if l.admitted { l.last_heard } else { l.opened }) >= limit {
                 silent.push(id.clone());
             } else if now.saturating_sub(l.last_sent) >= self.timings.ping_interval {

@@ -20,6 +20,7 @@ use crate::protocol::check_text;
 mod events;
 mod links;
 mod messages;
+mod presence;
 mod receipts;
 mod timings;
 mod typing;
@@ -52,6 +53,8 @@ pub struct Room {
     /// Members typing, and until when they show as typing.
     typing_until: HashMap<PeerId, Duration>,
     my_seq: u64,
+    /// The last time we ran (any input), to notice our own stalls.
+    last_run: Option<Duration>,
     outputs: VecDeque<RoomOutput>,
     events: VecDeque<RoomEvent>,
     dropped: HashMap<DropReason, u64>,
@@ -85,6 +88,7 @@ impl Room {
             typing_sent: None,
             typing_until: HashMap::new(),
             my_seq: 0,
+            last_run: None,
             outputs: VecDeque::new(),
             events: VecDeque::new(),
             dropped: HashMap::new(),
@@ -153,6 +157,7 @@ impl Room {
 
     /// A frame arrived on a link.
     pub fn handle_link_data(&mut self, link: &ConnectionId, frame: &ChannelFrame, now: Duration) {
+        self.catch_up(now);
         let Some(l) = self.links.get_mut(link) else {
             return;
         };
@@ -176,6 +181,7 @@ impl Room {
             Ok(RoomFrame::Backfill { messages }) => self.on_backfill(messages, now),
             Ok(RoomFrame::Typing) => self.on_typing(sender, now),
             Ok(RoomFrame::Received { ids }) => self.on_received(&sender, ids),
+            Ok(RoomFrame::Joined { id, name }) => self.learn_member(id, name, now),
             Err(reason) => {
                 self.drop_frame(reason);
                 // Whoever cannot seal for this room is not a member: no second chance.
@@ -184,10 +190,12 @@ impl Room {
                 }
             }
         }
+        self.answer_if_quiet(link, now);
     }
 
     /// Time has come for what [`Room::poll_timeout`] asked.
     pub fn handle_timeout(&mut self, now: Duration) {
+        self.catch_up(now);
         self.link_timeouts(now);
         self.typing_timeouts(now);
     }
@@ -195,11 +203,8 @@ impl Room {
     /// When [`Room::handle_timeout`] should next be called.
     pub fn poll_timeout(&self) -> Option<Duration> {
         let links = self.links.values().map(|l| {
-            let deadline = if l.admitted {
-                l.last_heard + self.timings.silence_timeout
-            } else {
-                l.opened + self.timings.admission_timeout
-            };
+            let since = if l.admitted { l.last_heard } else { l.opened };
+            let deadline = since + presence::silence_limit(&self.timings, l);
             deadline.min(l.last_sent + self.timings.ping_interval)
         });
         let dials = self

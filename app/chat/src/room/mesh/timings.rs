@@ -7,8 +7,14 @@ use std::time::Duration;
 pub struct RoomTimings {
     /// A link with nothing else to send pings this often.
     pub ping_interval: Duration,
-    /// A link silent this long is considered gone.
+    /// A link silent this long is considered gone once its connection reports trouble.
     pub silence_timeout: Duration,
+    /// A link silent this long is considered gone even though its connection seems fine
+    /// (longer than a page stalls on a busy phone).
+    pub stall_timeout: Duration,
+    /// A gap this long in our own running means our page stalled: members' silence
+    /// meanwhile does not count against them.
+    pub stall_gap: Duration,
     /// A link that has not proven room membership by then is closed.
     pub admission_timeout: Duration,
     /// First delay before re-dialling an offline member; doubles up to `redial_max`.
@@ -17,6 +23,10 @@ pub struct RoomTimings {
     pub redial_max: Duration,
     /// A dial that neither opens nor fails by then counts as failed.
     pub dial_timeout: Duration,
+    /// A member we learn of from someone else is dialled by whichever of us has the
+    /// smaller id; the other dials only if no link came by this long (plus up to a
+    /// second of jitter), in case the introduction was lost.
+    pub introduction_wait: Duration,
     /// How often a member that does not hold the rendezvous id calls it, so a newcomer
     /// stranded there is found and the id is taken over when its holder is gone.
     pub rendezvous_check: Duration,
@@ -32,11 +42,14 @@ impl Default for RoomTimings {
         Self {
             ping_interval: Duration::from_millis(500),
             silence_timeout: Duration::from_millis(1500),
+            stall_timeout: Duration::from_secs(8),
+            stall_gap: Duration::from_secs(1),
             admission_timeout: Duration::from_secs(10),
             redial_initial: Duration::from_secs(2),
             redial_max: Duration::from_secs(30),
             dial_timeout: Duration::from_secs(15),
             rendezvous_check: Duration::from_secs(10),
+            introduction_wait: Duration::from_secs(3),
             typing_every: Duration::from_millis(2_500),
             typing_shown: Duration::from_secs(4),
         }

@@ -1,0 +1,140 @@
+//! Rooms at the sizes the full mesh allows, under the conditions that broke them in
+//! browsers: many members joining at one instant, pages that stall for seconds (a busy
+//! phone, a throttled tab), and links of uneven delay.
+
+mod common;
+
+use std::time::Duration;
+
+use common::Sim;
+use peerchat_chat::room::Invite;
+
+const SECOND: Duration = Duration::from_secs(1);
+
+fn online(sim: &Sim, i: usize) -> usize {
+    sim.devs[i]
+        .state
+        .rooms
+        .first()
+        .map_or(0, |r| r.members.iter().filter(|m| m.online).count())
+}
+
+fn full_mesh(sim: &Sim, n: usize) -> bool {
+    (0..n).all(|i| online(sim, i) == n - 1)
+}
+
+/// `n` devices; the first creates a room; returns its invite.
+fn world(n: usize, jitter_ms: u64) -> (Sim, Invite) {
+    let mut sim = Sim::new();
+    sim.jitter = Duration::from_millis(jitter_ms);
+    for i in 0..n {
+        sim.add(&format!("M{i}"));
+    }
+    sim.run_for(SECOND);
+    sim.act(0, |node, now| node.create_room("Party", now));
+    sim.run_for(SECOND);
+    let invite = Invite::parse_fragment(&sim.devs[0].state.rooms[0].invite).unwrap();
+    (sim, invite)
+}
+
+/// Runs `d`, stalling each listed page once at its time for its length.
+fn run_with_stalls(sim: &mut Sim, d: Duration, stalls: &[(usize, Duration, Duration)]) {
+    let start = sim.now;
+    while sim.now < start + d {
+        for &(i, at, len) in stalls {
+            if sim.now >= start + at && sim.now < start + at + common::TICK {
+                sim.devs[i].stalled_until = sim.now + len;
+            }
+        }
+        sim.run_for(common::TICK);
+    }
+}
+
+#[test]
+fn thirty_two_members_thirty_joining_at_once_with_stalled_pages_form_a_full_mesh() {
+    let n = 32;
+    let (mut sim, invite) = world(n, 150);
+    for i in 1..n - 1 {
+        let inv = invite.clone();
+        sim.act(i, |node, now| node.join_room(inv, now));
+    }
+    // Every joiner's page stalls once, for up to 3 s, within the first 10 s.
+    let stalls: Vec<(usize, Duration, Duration)> = (1..n - 1)
+        .map(|i| {
+            let at = Duration::from_millis(sim.random(10_000));
+            let len = Duration::from_millis(sim.random(3_000));
+            (i, at, len)
+        })
+        .collect();
+    run_with_stalls(&mut sim, 15 * SECOND, &stalls);
+    sim.run_until(
+        30 * SECOND,
+        "the 30 joiners and the creator see each other",
+        |s| (0..n - 1).all(|i| online(s, i) == n - 2),
+    );
+    // The last one joins after them all.
+    sim.act(n - 1, |node, now| node.join_room(invite, now));
+    sim.run_until(10 * SECOND, "everyone sees all 32", |s| full_mesh(s, n));
+    let false_leaves: usize = sim.devs.iter().map(|d| d.false_leaves).sum();
+    assert_eq!(
+        false_leaves, 0,
+        "nobody was shown as left while their app ran"
+    );
+    let dials: usize = sim.devs.iter().map(|d| d.dials).sum();
+    let rdv: usize = sim.devs.iter().map(|d| d.rendezvous_dials).sum();
+    let pairs = n * (n - 1) / 2;
+    eprintln!("32 members, stalls: {dials} dials ({rdv} to the rendezvous id) for {pairs} pairs");
+    assert!(
+        dials <= 2 * pairs,
+        "{dials} dials ({rdv} to the rendezvous id) for {pairs} pairs"
+    );
+}
+
+#[test]
+fn sixty_four_members_joining_in_waves_form_a_full_mesh() {
+    let n = 64;
+    let (mut sim, invite) = world(n, 50);
+    for wave in (1..n).collect::<Vec<_>>().chunks(9) {
+        for &i in wave {
+            let inv = invite.clone();
+            sim.act(i, |node, now| node.join_room(inv, now));
+        }
+        sim.run_for(2 * SECOND);
+    }
+    sim.run_until(30 * SECOND, "everyone sees all 64", |s| full_mesh(s, n));
+    let false_leaves: usize = sim.devs.iter().map(|d| d.false_leaves).sum();
+    assert_eq!(false_leaves, 0);
+    let dials: usize = sim.devs.iter().map(|d| d.dials).sum();
+    let pairs = n * (n - 1) / 2;
+    eprintln!("64 members in waves: {dials} dials for {pairs} pairs");
+    assert!(dials <= 2 * pairs, "{dials} dials for {pairs} pairs");
+}
+
+#[test]
+fn a_page_stalled_for_four_seconds_stays_online_and_gets_everything() {
+    let n = 4;
+    let (mut sim, invite) = world(n, 20);
+    for i in 1..n {
+        let inv = invite.clone();
+        sim.act(i, |node, now| node.join_room(inv, now));
+    }
+    sim.run_until(10 * SECOND, "formed", |s| full_mesh(s, n));
+    let room = sim.devs[0].state.rooms[0].room_id.clone();
+    sim.devs[2].stalled_until = sim.now + 4 * SECOND;
+    sim.run_for(SECOND);
+    sim.act(1, |node, now| {
+        node.send_room_text(&room, None, "while you were busy", now)
+    })
+    .unwrap();
+    sim.run_for(5 * SECOND);
+    let false_leaves: usize = sim.devs.iter().map(|d| d.false_leaves).sum();
+    assert_eq!(
+        false_leaves, 0,
+        "the busy page was never shown as left, nor left anyone"
+    );
+    assert!(sim.devs[2].state.rooms[0]
+        .lines
+        .iter()
+        .any(|l| l.text == "while you were busy"));
+    assert!(full_mesh(&sim, n));
+}
