@@ -210,3 +210,36 @@ test('a public topic room gathers whoever types the topic, and says it is public
   await Cat.page.locator('.message', { hasText: 'Cat, are you there?' }).waitFor();
   await Cat.page.waitForFunction(() => document.title === 'PeerChat');
 });
+
+test('a member whose page is busy for 2.5 s stays online for the others and gets what was said meanwhile', async () => {
+  const { Ann, Ben, Cat } = devices;
+  const left = (d) => d.page.locator('.messages .notice', { hasText: 'Cat left' }).count();
+  const before = { Ann: await left(Ann), Ben: await left(Ben) };
+  const online = await Ann.page.locator('.room .members .member.online').count();
+  // Cat's main thread is blocked for 2.5 s (a busy phone): it sends and handles nothing
+  // meanwhile, while its browser keeps the connections up.
+  const stall = Cat.page.evaluate(() => {
+    const t = performance.now();
+    while (performance.now() - t < 2500) { /* busy */ }
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  await sendToRoom(Ann, 'said while Cat was busy');
+  await stall;
+  await Cat.page.locator('.message', { hasText: 'said while Cat was busy' }).waitFor({ timeout: 5000 });
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(await left(Ann), before.Ann, 'Ann never saw Cat leave');
+  assert.equal(await left(Ben), before.Ben, 'Ben never saw Cat leave');
+  assert.equal(await Ann.page.locator('.room .members .member.online').count(), online);
+  await sendToRoom(Cat, 'back from being busy');
+  await Ann.page.locator('.message', { hasText: 'back from being busy' }).waitFor();
+});
+
+test('a member who closes the tab is shown as left within 5 s', async () => {
+  const { Eve, Cat } = devices;
+  await Cat.page.getByRole('button', { name: /^# rust/ }).click();
+  await waitOnline(Cat, 2, 10000);
+  const closedAt = performance.now();
+  await Eve.page.close();
+  await Cat.page.locator('.messages .notice', { hasText: 'Eve left' }).last().waitFor({ timeout: 5000 });
+  console.log(`# closed tab shown as left after ${(performance.now() - closedAt).toFixed(0)} ms`);
+});

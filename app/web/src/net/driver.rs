@@ -12,6 +12,8 @@ use peerchat_chat::RuntimeConfig;
 use peerchat_ids::RoomId;
 use peerchat_node::{Entropy, Load, Node, NodeConfig, Now, Output, Registration, SavedRoom};
 use peerchat_peerjs::{ConnectionId, PeerId, Transmit};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::RtcSdpType;
 use yew::Callback;
@@ -49,6 +51,8 @@ pub(super) struct Driver {
     /// Loads wait here and run one at a time, in the order the node asked.
     pub(super) loads: VecDeque<Load>,
     pub(super) loading: bool,
+    /// Closes every connection when the page goes away (see [`Net::start`]).
+    _on_pagehide: Option<Closure<dyn FnMut()>>,
 }
 
 /// The time, as the node wants it.
@@ -99,8 +103,23 @@ impl Net {
                 vault,
                 loads: VecDeque::new(),
                 loading: false,
+                _on_pagehide: None,
             })
         });
+        // A closed tab or app would otherwise leave its connections to time out (the
+        // other side's browser notices a vanished peer only after about 6.5 s): closing
+        // them as the page goes lets members see us leave at once.
+        let weak = Rc::downgrade(&inner);
+        let on_pagehide = Closure::<dyn FnMut()>::new(move || {
+            if let Some(d) = weak.upgrade() {
+                d.borrow_mut().links.clear();
+            }
+        });
+        if let Some(w) = web_sys::window() {
+            let _ = w
+                .add_event_listener_with_callback("pagehide", on_pagehide.as_ref().unchecked_ref());
+        }
+        inner.borrow_mut()._on_pagehide = Some(on_pagehide);
         let net = Self { inner };
         net.with(|_| {});
         net
@@ -176,6 +195,14 @@ impl Net {
     /// Tries the broker again after a rejection.
     pub fn retry(&self) {
         self.with(|n| n.retry(now()));
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        if let (Some(w), Some(f)) = (web_sys::window(), self._on_pagehide.take()) {
+            let _ = w.remove_event_listener_with_callback("pagehide", f.as_ref().unchecked_ref());
+        }
     }
 }
 

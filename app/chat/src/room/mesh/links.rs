@@ -90,6 +90,22 @@ impl Room {
         self.send_hello(&link, now);
     }
 
+    /// Shows a link we are alive. A first message sent the instant a channel opens was
+    /// seen to go missing now and then in Chromium; while a link is young its keepalive
+    /// is our hello again (with the members we know by now), which the other side takes
+    /// as often as it comes.
+    pub(super) fn keepalive(&mut self, link: &ConnectionId, now: Duration) {
+        let young = self
+            .links
+            .get(link)
+            .is_some_and(|l| now.saturating_sub(l.opened) < HELLO_REPEAT_WINDOW);
+        if young {
+            self.send_hello(link, now);
+        } else {
+            self.send(link, &RoomFrame::Ping, now);
+        }
+    }
+
     pub(super) fn send_hello(&mut self, link: &ConnectionId, now: Duration) {
         let members = self
             .members
@@ -329,18 +345,7 @@ impl Room {
             self.close(&id, now);
         }
         for id in idle {
-            // A first message sent the instant a channel opens was seen to go missing now
-            // and then in Chromium; while a link is young its keepalive is our hello again,
-            // which the other side takes as often as it comes.
-            let young = self
-                .links
-                .get(&id)
-                .is_some_and(|l| now.saturating_sub(l.opened) < HELLO_REPEAT_WINDOW);
-            if young {
-                self.send_hello(&id, now);
-            } else {
-                self.send(&id, &RoomFrame::Ping, now);
-            }
+            self.keepalive(&id, now);
         }
         let due: Vec<PeerId> = self
             .redials

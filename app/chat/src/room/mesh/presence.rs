@@ -16,7 +16,6 @@ use peerchat_peerjs::ConnectionId;
 
 use super::links::Link;
 use super::{Room, RoomTimings};
-use crate::room::frames::RoomFrame;
 
 impl Room {
     /// What the connection under a link reports: `healthy` false when the browser says
@@ -42,14 +41,14 @@ impl Room {
         self.last_run = Some(self.last_run.map_or(now, |t| t.max(now)));
     }
 
-    /// A frame came on `link`: if we have been quiet there for a ping interval, answer
-    /// with a ping now rather than when our own timer gets round to it.
+    /// A frame came on `link`: if we have been quiet there for a ping interval, send our
+    /// keepalive now rather than when our own timer gets round to it.
     pub(super) fn answer_if_quiet(&mut self, link: &ConnectionId, now: Duration) {
         let quiet = self.links.get(link).is_some_and(|l| {
             l.admitted && now.saturating_sub(l.last_sent) >= self.timings.ping_interval
         });
         if quiet {
-            self.send(link, &RoomFrame::Ping, now);
+            self.keepalive(link, now);
         }
     }
 }

@@ -9,8 +9,10 @@ pub struct RoomTimings {
     pub ping_interval: Duration,
     /// A link silent this long is considered gone once its connection reports trouble.
     pub silence_timeout: Duration,
-    /// A link silent this long is considered gone even though its connection seems fine
-    /// (longer than a page stalls on a busy phone).
+    /// A link silent this long is considered gone even though its connection seems fine:
+    /// longer than a busy phone stalls a page, and short enough that a browser killed
+    /// outright (whose connection the other browser calls disconnected only after about
+    /// 6.5 s) shows as left within 4 s.
     pub stall_timeout: Duration,
     /// A gap this long in our own running means our page stalled: members' silence
     /// meanwhile does not count against them.
@@ -42,7 +44,7 @@ impl Default for RoomTimings {
         Self {
             ping_interval: Duration::from_millis(500),
             silence_timeout: Duration::from_millis(1500),
-            stall_timeout: Duration::from_secs(8),
+            stall_timeout: Duration::from_millis(3_500),
             stall_gap: Duration::from_secs(1),
             admission_timeout: Duration::from_secs(10),
             redial_initial: Duration::from_secs(2),
