@@ -78,6 +78,7 @@ fn eight_members_form_a_mesh_and_keep_talking_without_the_broker() {
         assert_eq!(texts(&sim, i), ["still here"], "member {i}");
         assert_eq!(online(&sim, i, 0), 7, "member {i} sees everyone");
     }
+    assert_eq!(sim.timers_in_the_past, 0, "every timer moves forward");
     // The broker comes back: everyone registers again by itself.
     sim.broker_up = true;
     sim.run_until(40 * SECOND, "registered again", |s| {
@@ -308,4 +309,18 @@ fn a_message_in_the_background_is_notified_and_one_on_screen_is_not() {
         .unwrap();
     sim.run_for(SECOND);
     assert_eq!(sim.devs[0].notifications, ["Ben in Friday dinner"]);
+}
+
+#[test]
+fn with_the_broker_down_a_redial_waits_instead_of_spinning() {
+    let mut sim = room_of(3);
+    sim.kill(2);
+    sim.broker_down();
+    sim.run_for(60 * SECOND);
+    assert_eq!(sim.timers_in_the_past, 0, "every timer moves forward");
+    let dials: usize = (0..2).map(|i| sim.devs[i].dials).sum();
+    assert!(
+        dials < 20,
+        "{dials} dials to one offline member in a minute"
+    );
 }

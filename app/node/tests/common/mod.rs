@@ -186,6 +186,8 @@ pub struct Sim {
     pub link_frames: usize,
     /// Longest extra delay a link adds to its frames (each link draws its own).
     pub jitter: Duration,
+    /// Times a node, right after handling its timeout, asked to be woken in the past.
+    pub timers_in_the_past: usize,
     rng: u64,
 }
 
@@ -207,6 +209,7 @@ impl Sim {
             in_flight: Vec::new(),
             link_frames: 0,
             jitter: Duration::ZERO,
+            timers_in_the_past: 0,
             rng: 0x2545_f491_4f6c_dd1d,
         }
     }
@@ -381,6 +384,10 @@ impl Sim {
             if let Some(node) = self.devs[i].node.as_mut() {
                 if node.poll_timeout().is_some_and(|t| t <= now) {
                     node.handle_timeout(clock);
+                    // Every timer moves forward: one still due would have the glue spin.
+                    if let Some(t) = node.poll_timeout() {
+                        self.timers_in_the_past += usize::from(t <= now);
+                    }
                     self.pump(i);
                 }
             }

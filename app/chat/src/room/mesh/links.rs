@@ -355,6 +355,11 @@ impl Room {
             .collect();
         for peer in due {
             if self.members.get(&peer).is_some_and(|m| !m.online) {
+                // The next try moves forward now: a dial still pending (the broker is
+                // down, say) must not leave this one due, or the timer would spin.
+                if let Some(r) = self.redials.get_mut(&peer) {
+                    r.at = now + r.delay;
+                }
                 self.dial(peer, now);
             } else {
                 self.redials.remove(&peer);
