@@ -114,6 +114,12 @@ impl Node {
         room_id
     }
 
+    /// What a room we are in has done so far (dials, duplicates closed, silent drops,
+    /// hellos), for tests and benchmarks.
+    pub fn room_stats(&self, room_id: &RoomId) -> Option<peerchat_chat::room::RoomStats> {
+        self.rooms.get(room_id).map(|r| r.room.stats())
+    }
+
     /// Leaves a room for good on this device, with its history.
     pub fn leave_room(&mut self, room_id: &RoomId, now: Now) {
         self.now = now;

@@ -83,7 +83,23 @@ fn thirty_two_members_thirty_joining_at_once_with_pages_stalling_form_a_full_mes
     let dials: usize = sim.devs.iter().map(|d| d.dials).sum();
     let rdv: usize = sim.devs.iter().map(|d| d.rendezvous_dials).sum();
     let pairs = n * (n - 1) / 2;
-    eprintln!("32 members, stalls: {dials} dials ({rdv} to the rendezvous id) for {pairs} pairs");
+    let room = sim.devs[0].state.rooms[0].room_id.clone();
+    let stats: Vec<_> = (0..n)
+        .map(|i| sim.node(i).room_stats(&room).unwrap())
+        .collect();
+    let counted: u64 = stats.iter().map(|s| s.dials).sum();
+    assert_eq!(
+        counted as usize, dials,
+        "the rooms count every dial the node made"
+    );
+    let silent: u64 = stats.iter().map(|s| s.silent_drops).sum();
+    let duplicates: u64 = stats.iter().map(|s| s.duplicates_closed).sum();
+    let hellos: u64 = stats.iter().map(|s| s.hellos_sent).sum();
+    eprintln!(
+        "32 members, stalls: {dials} dials ({rdv} to the rendezvous id) for {pairs} pairs, \
+         {duplicates} duplicates closed, {silent} silent drops, {hellos} hellos"
+    );
+    assert_eq!(silent, 0, "no link dropped as silent");
     assert!(
         dials <= 2 * pairs,
         "{dials} dials ({rdv} to the rendezvous id) for {pairs} pairs"

@@ -10,6 +10,8 @@ mod secret;
 
 pub use frames::{RoomFrame, RoomText, Whisper};
 pub use history::{batches, Log, BACKFILL_BUDGET};
-pub use mesh::{DropReason, Member, Room, RoomEvent, RoomMessage, RoomOutput, RoomTimings};
+pub use mesh::{
+    DropReason, Member, Room, RoomEvent, RoomMessage, RoomOutput, RoomStats, RoomTimings,
+};
 pub use seal::{SealError, Sealed};
 pub use secret::{check_room_name, Invite, InviteError, RoomKeys, RoomSecret, MAX_ROOM_NAME_CHARS};

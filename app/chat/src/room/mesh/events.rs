@@ -89,6 +89,20 @@ pub enum RoomEvent {
     },
 }
 
+/// What a room has done so far, for tests and benchmarks to read (how a join
+/// converged, or did not).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoomStats {
+    /// Links dialled (members and the rendezvous id).
+    pub dials: u64,
+    /// Second links to one member, closed.
+    pub duplicates_closed: u64,
+    /// Links dropped because they went silent.
+    pub silent_drops: u64,
+    /// Hellos sent.
+    pub hellos_sent: u64,
+}
+
 /// A remembered member.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {

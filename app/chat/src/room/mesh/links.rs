@@ -107,6 +107,7 @@ impl Room {
     }
 
     pub(super) fn send_hello(&mut self, link: &ConnectionId, now: Duration) {
+        self.stats.hellos_sent += 1;
         let members = self
             .members
             .iter()
@@ -242,6 +243,7 @@ impl Room {
             .collect();
         ids.sort();
         for extra in ids.into_iter().skip(1) {
+            self.stats.duplicates_closed += 1;
             self.close(&extra, now);
         }
     }
@@ -310,6 +312,7 @@ impl Room {
             return;
         }
         self.dialing.insert(peer.clone(), now);
+        self.stats.dials += 1;
         self.outputs.push_back(RoomOutput::Connect { peer });
     }
 
@@ -342,6 +345,7 @@ impl Room {
             }
         }
         for id in silent {
+            self.stats.silent_drops += 1;
             self.close(&id, now);
         }
         for id in idle {

@@ -25,7 +25,7 @@ mod receipts;
 mod timings;
 mod typing;
 
-pub use events::{DropReason, Member, RoomEvent, RoomMessage, RoomOutput};
+pub use events::{DropReason, Member, RoomEvent, RoomMessage, RoomOutput, RoomStats};
 use links::{Link, Redial};
 use receipts::Awaiting;
 pub use timings::RoomTimings;
@@ -55,6 +55,7 @@ pub struct Room {
     my_seq: u64,
     /// The last time we ran (any input), to notice our own stalls.
     last_run: Option<Duration>,
+    stats: RoomStats,
     outputs: VecDeque<RoomOutput>,
     events: VecDeque<RoomEvent>,
     dropped: HashMap<DropReason, u64>,
@@ -89,6 +90,7 @@ impl Room {
             typing_until: HashMap::new(),
             my_seq: 0,
             last_run: None,
+            stats: RoomStats::default(),
             outputs: VecDeque::new(),
             events: VecDeque::new(),
             dropped: HashMap::new(),
@@ -217,6 +219,11 @@ impl Room {
             .chain(self.next_rendezvous_check)
             .chain(self.typing_until.values().copied())
             .min()
+    }
+
+    /// What the room has done so far.
+    pub fn stats(&self) -> RoomStats {
+        self.stats
     }
 
     /// The next thing for the glue to do.
