@@ -1,7 +1,7 @@
 //! The node: its state, the user's commands, and the loop that drains every inner
 //! machine into one queue of outputs.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
 
 use peerchat_chat::state::{Action, BrokerStatus};
@@ -44,6 +44,10 @@ pub struct Node {
     pub(crate) visible: bool,
     /// Refused links, closed once the peer had time to read why.
     pub(crate) closing: Vec<(Duration, ConnectionId)>,
+    /// Rooms whose member list changed, saved together at `save_at` (members coming
+    /// online one after another cost one write, not one each).
+    pub(crate) unsaved: BTreeSet<RoomId>,
+    pub(crate) save_at: Option<Duration>,
     pub(crate) now: Now,
     pub(crate) outputs: VecDeque<Output>,
 }
@@ -74,6 +78,8 @@ impl Node {
             restore: Restore::default(),
             visible: true,
             closing: Vec::new(),
+            unsaved: BTreeSet::new(),
+            save_at: None,
             now,
             outputs: VecDeque::new(),
         };
@@ -101,7 +107,12 @@ impl Node {
         let rooms = self.rooms.values().filter_map(|r| r.room.poll_timeout());
         let directs = self.directs.values().filter_map(Direct::poll_timeout);
         let closing = self.closing.iter().map(|(t, _)| *t);
-        sessions.chain(rooms).chain(directs).chain(closing).min()
+        sessions
+            .chain(rooms)
+            .chain(directs)
+            .chain(closing)
+            .chain(self.save_at)
+            .min()
     }
 
     /// Runs whatever is due.
@@ -127,6 +138,12 @@ impl Node {
         self.closing = later;
         for (_, conn) in due {
             self.retire_link(&conn);
+        }
+        if self.save_at.is_some_and(|at| at <= t) {
+            self.save_at = None;
+            for room in std::mem::take(&mut self.unsaved) {
+                self.save_room(&room);
+            }
         }
         self.drain();
     }

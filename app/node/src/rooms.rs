@@ -12,6 +12,9 @@ use crate::saved::{to_stored, History, SavedRoom};
 use crate::tables::RoomEntry;
 use crate::{Node, Now, Output, Purpose, Registration, SendError, StoreOp};
 
+/// How long a changed member list may wait to be saved with the next changes.
+const SAVE_DELAY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// How we come into a room.
 pub(crate) enum Entrance {
     /// We just made it: nobody can be there yet.
@@ -205,6 +208,12 @@ impl Node {
         });
     }
 
+    /// Saves a room's record within a second, with whatever else changes meanwhile.
+    fn save_room_soon(&mut self, room_id: &RoomId) {
+        self.unsaved.insert(room_id.clone());
+        self.save_at.get_or_insert(self.now.mono + SAVE_DELAY);
+    }
+
     /// Saves a room's record (secret, members, numbering).
     pub(crate) fn save_room(&mut self, room_id: &RoomId) {
         if let Some(saved) = self.saved_room(room_id) {
@@ -279,7 +288,7 @@ impl Node {
         let ts = self.now.wall_ms;
         match e {
             RoomEvent::MemberOnline { peer, name } => {
-                self.save_room(&room_id);
+                self.save_room_soon(&room_id);
                 self.ui(Action::RoomMember {
                     room_id,
                     peer,

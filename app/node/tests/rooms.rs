@@ -62,6 +62,27 @@ fn texts(sim: &Sim, i: usize) -> Vec<String> {
 fn eight_members_form_a_mesh_and_keep_talking_without_the_broker() {
     let mut sim = room_of(8);
     sim.run_for(2 * SECOND);
+    // Members coming online one after another are saved together, not one write each.
+    let saves = sim.devs[0]
+        .stores
+        .iter()
+        .filter(|(_, op)| matches!(op, StoreOp::PutRoom { .. }))
+        .count();
+    assert!(
+        saves <= 3,
+        "{saves} writes of the room while 7 members came"
+    );
+    assert_eq!(
+        sim.devs[0]
+            .disk
+            .rooms
+            .values()
+            .next()
+            .unwrap()
+            .members
+            .len(),
+        7
+    );
     assert_eq!(
         sim.open_links(),
         8 * 7 / 2,
