@@ -10,6 +10,9 @@ use super::{DropReason, Member, Room, RoomEvent, RoomOutput};
 use crate::protocol::check_name;
 use crate::room::frames::RoomFrame;
 
+/// Most members a room remembers: more, from hellos or introductions, are ignored.
+pub(super) const MAX_MEMBERS: usize = 256;
+
 /// How long after a link opens its keepalive repeats our hello instead of a ping.
 const HELLO_REPEAT_WINDOW: Duration = Duration::from_secs(3);
 
@@ -210,7 +213,8 @@ impl Room {
     /// us, the one with the smaller id dials, so each pair dials once; the other waits
     /// [`RoomTimings::introduction_wait`] for that call before dialling itself.
     pub(super) fn learn_member(&mut self, peer: PeerId, name: String, now: Duration) {
-        if peer == self.me || check_name(&name).is_err() {
+        let full = self.members.len() >= MAX_MEMBERS && !self.members.contains_key(&peer);
+        if peer == self.me || full || check_name(&name).is_err() {
             return;
         }
         self.members.entry(peer.clone()).or_insert(Member {
@@ -223,9 +227,7 @@ impl Room {
         if self.me < peer {
             self.dial(peer, now);
         } else if !self.redials.contains_key(&peer) && !self.dialing.contains_key(&peer) {
-            let [a, b, ..] = (self.entropy)();
-            let jitter = Duration::from_millis(u64::from(u16::from_le_bytes([a, b])) % 1000);
-            let at = now + self.timings.introduction_wait + jitter;
+            let at = now + self.timings.introduction_wait + self.jitter();
             let delay = self.timings.redial_initial;
             self.redials.insert(peer, Redial { at, delay });
         }
@@ -263,41 +265,53 @@ impl Room {
         if self.links.values().any(|o| o.peer == l.peer) {
             return;
         }
-        let mut was_online = false;
-        if let Some(m) = self.members.get_mut(&l.peer) {
-            if m.online {
-                m.online = false;
-                was_online = true;
-                self.events.push_back(RoomEvent::MemberOffline {
-                    peer: l.peer.clone(),
-                });
-            }
+        let Some(m) = self.members.get_mut(&l.peer) else {
+            // A link that never said who it was (a call to the rendezvous id, say).
+            return;
+        };
+        if m.online {
+            m.online = false;
+            self.events.push_back(RoomEvent::MemberOffline {
+                peer: l.peer.clone(),
+            });
         }
-        if l.admitted || was_online {
-            self.stop_awaiting(&l.peer);
-            self.schedule_redial(l.peer, now);
-        }
+        // A known member with no link left is called again, whether or not this link
+        // was admitted (one that never got the other's hello leaves both ends unlinked
+        // otherwise).
+        self.stop_awaiting(&l.peer);
+        self.schedule_redial(l.peer, now);
     }
 
-    /// Both ends of a broken link would dial each other at once; only the member with the
-    /// smaller id re-dials, the other waits to be called.
+    /// Both ends of a broken link would dial each other at once; the member with the
+    /// smaller id re-dials (with backoff from `redial_initial` to `redial_max`), the other
+    /// waits [`RoomTimings::introduction_wait`] longer (plus jitter) before dialling in
+    /// case that call never comes, with the same backoff.
     pub(super) fn schedule_redial(&mut self, peer: PeerId, now: Duration) {
-        if self.me > peer {
-            return;
-        }
         let delay = self
             .redials
             .get(&peer)
             .map_or(self.timings.redial_initial, |r| {
                 (r.delay * 2).min(self.timings.redial_max)
             });
+        let wait = if self.me < peer {
+            delay
+        } else {
+            delay + self.timings.introduction_wait + self.jitter()
+        };
         self.redials.insert(
             peer,
             Redial {
-                at: now + delay,
+                at: now + wait,
                 delay,
             },
         );
+    }
+
+    /// Up to a second, at random: two members waiting for the same thing do not act at
+    /// once.
+    pub(super) fn jitter(&mut self) -> Duration {
+        let [a, b, ..] = (self.entropy)();
+        Duration::from_millis(u64::from(u16::from_le_bytes([a, b])) % 1000)
     }
 
     pub(super) fn dial(&mut self, peer: PeerId, now: Duration) {
@@ -383,10 +397,14 @@ impl Room {
             // While we are linked to whoever holds it, it is held, and newcomers who
             // reach it are introduced to everyone: calling it would only make a
             // duplicate link to that member.
-            let holder_linked = self
-                .rendezvous_holder
-                .as_ref()
-                .is_some_and(|h| self.has_link(h));
+            // Every sixth check calls anyway: the member we think holds it may have
+            // lost it meanwhile (to a newcomer during a broker outage, say).
+            self.rendezvous_checks = self.rendezvous_checks.wrapping_add(1);
+            let holder_linked = self.rendezvous_checks % 6 != 0
+                && self
+                    .rendezvous_holder
+                    .as_ref()
+                    .is_some_and(|h| self.has_link(h));
             if !self.holding_rendezvous && !holder_linked {
                 let rendezvous = self.keys.rendezvous.clone();
                 self.dial(rendezvous, now);

@@ -3,7 +3,8 @@
 //! The glue opens data connections when told ([`RoomOutput::Connect`]), reports them
 //! (`handle_link_*`), and carries [`RoomOutput::Send`] frames. Every member connects to
 //! every other (full mesh); a newcomer learns the members from whoever it reaches first
-//! (usually the holder of the rendezvous id) and connects to each of them.
+//! (usually the holder of the rendezvous id), and of each pair of members the one with
+//! the smaller id dials (the holder introduces newcomers to the others).
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::Duration;
@@ -43,6 +44,8 @@ pub struct Room {
     holding_rendezvous: bool,
     /// The member who answered last time we called the rendezvous id.
     rendezvous_holder: Option<PeerId>,
+    /// Rendezvous checks so far.
+    rendezvous_checks: u64,
     next_rendezvous_check: Option<Duration>,
     redials: HashMap<PeerId, Redial>,
     log: Log,
@@ -81,6 +84,7 @@ impl Room {
             dialing: HashMap::new(),
             holding_rendezvous: false,
             rendezvous_holder: None,
+            rendezvous_checks: 0,
             next_rendezvous_check: None,
             redials: HashMap::new(),
             log: Log::default(),
@@ -183,7 +187,13 @@ impl Room {
             Ok(RoomFrame::Backfill { messages }) => self.on_backfill(messages, now),
             Ok(RoomFrame::Typing) => self.on_typing(sender, now),
             Ok(RoomFrame::Received { ids }) => self.on_received(&sender, ids),
-            Ok(RoomFrame::Joined { id, name }) => self.learn_member(id, name, now),
+            // Only the holder of the rendezvous id introduces newcomers.
+            Ok(RoomFrame::Joined { id, name })
+                if self.rendezvous_holder.as_ref() == Some(&sender) =>
+            {
+                self.learn_member(id, name, now)
+            }
+            Ok(RoomFrame::Joined { .. }) => self.drop_frame(DropReason::Impersonation),
             Err(reason) => {
                 self.drop_frame(reason);
                 // Whoever cannot seal for this room is not a member: no second chance.
