@@ -24,8 +24,6 @@ struct Channel {
     heard: bool,
     /// When a quiet peer gets our hello again.
     hello_again_at: Option<Duration>,
-    /// Opened at (the newest open channel carries what we send).
-    opened: Duration,
 }
 
 /// What the conversation tells the node.
@@ -83,7 +81,6 @@ impl Direct {
             Channel {
                 heard: false,
                 hello_again_at: Some(now + Self::HELLO_AGAIN_AFTER),
-                opened: now,
             },
         );
         self.hello(link);
@@ -120,7 +117,9 @@ impl Direct {
         }
     }
 
-    /// Sends a message on the newest open channel; `id` is fresh, `ts` the wall clock.
+    /// Sends a message on every open channel (a second one can be open while the first
+    /// is closing; the peer shows and stores a message once, by its id); `id` is fresh,
+    /// `ts` the wall clock.
     pub fn send_text(
         &mut self,
         text: &str,
@@ -128,12 +127,9 @@ impl Direct {
         ts: u64,
     ) -> Result<TextMessage, SendError> {
         protocol::check_text(text).map_err(|e| SendError::Invalid(e.to_string()))?;
-        let link = self
-            .channels
-            .iter()
-            .max_by_key(|(_, c)| c.opened)
-            .map(|(l, _)| l.clone())
-            .ok_or(SendError::NotConnected)?;
+        if self.channels.is_empty() {
+            return Err(SendError::NotConnected);
+        }
         let seq = self.seq.checked_add(1).ok_or(SendError::NotConnected)?;
         let message = TextMessage {
             id,
@@ -145,10 +141,12 @@ impl Direct {
             .encode()
             .map_err(|e| SendError::Invalid(e.to_string()))?;
         self.seq = seq;
-        self.events.push_back(DirectEvent::Send {
-            link,
-            frame: ChannelFrame::Binary(bytes),
-        });
+        for link in self.channels.keys() {
+            self.events.push_back(DirectEvent::Send {
+                link: link.clone(),
+                frame: ChannelFrame::Binary(bytes.clone()),
+            });
+        }
         Ok(message)
     }
 

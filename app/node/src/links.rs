@@ -12,6 +12,10 @@ use crate::direct::Direct;
 use crate::tables::{LinkEntry, Role};
 use crate::{Node, Now, Output, Purpose, Registration};
 
+/// A link not open this long after it was made is given up (a room's own dial timeout
+/// is the same).
+const LINK_OPEN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
 impl Node {
     /// Dials `peer` through our own registration.
     pub(crate) fn dial(&mut self, peer: PeerId, purpose: Purpose) {
@@ -25,6 +29,7 @@ impl Node {
                 role: Role::Offerer,
                 refusal: None,
                 opened: false,
+                created: self.now.mono,
             },
         );
         self.outputs.push_back(Output::Dial { conn, peer });
@@ -113,12 +118,20 @@ impl Node {
 
     fn on_offer(&mut self, via: &Registration, src: PeerId, offer: OfferPayload) {
         let refusal = data::check_offer(&offer).err();
-        // A call has no data channel to explain ourselves on; we just do not answer.
-        if refusal == Some(Refusal::MediaCall) || self.links.contains_key(&offer.connection_id) {
+        if self.links.contains_key(&offer.connection_id) {
             return;
         }
-        let Some(purpose) = self.route_offer(via, &offer) else {
-            return;
+        // A call has no data channel to explain ourselves on, and a room we are not in
+        // is not ours to answer: we do not answer, and forget what the broker holds for
+        // that connection (its early candidates).
+        let purpose = match self.route_offer(via, &offer) {
+            Some(purpose) if refusal != Some(Refusal::MediaCall) => purpose,
+            _ => {
+                if let Some(session) = self.session_mut(via) {
+                    session.forget_connection(&src, &offer.connection_id);
+                }
+                return;
+            }
         };
         let conn = offer.connection_id;
         if purpose == Purpose::Direct && refusal.is_none() {
@@ -133,6 +146,7 @@ impl Node {
                 role: Role::Answerer,
                 refusal,
                 opened: false,
+                created: self.now.mono,
             },
         );
         self.outputs.push_back(Output::Answer {
@@ -377,6 +391,36 @@ impl Node {
             }
         }
         direct
+    }
+
+    /// Gives up links still not open [`LINK_OPEN_TIMEOUT`] after they were made (an
+    /// offer nobody answers would otherwise hold its connection for good).
+    pub(crate) fn expire_unopened_links(&mut self) {
+        let now = self.now.mono;
+        let stale: Vec<ConnectionId> = self
+            .links
+            .iter()
+            .filter(|(_, e)| !e.opened && now.saturating_sub(e.created) >= LINK_OPEN_TIMEOUT)
+            .map(|(c, _)| c.clone())
+            .collect();
+        for conn in stale {
+            self.link_failed(&conn);
+        }
+    }
+
+    /// When the oldest link still not open is to be given up.
+    pub(crate) fn next_unopened_expiry(&self) -> Option<std::time::Duration> {
+        self.links
+            .values()
+            .filter(|e| !e.opened)
+            .map(|e| e.created + LINK_OPEN_TIMEOUT)
+            .min()
+    }
+
+    /// Links open now, and links still being set up (for tests and connection details).
+    pub fn link_counts(&self) -> (usize, usize) {
+        let open = self.links.values().filter(|e| e.opened).count();
+        (open, self.links.len() - open)
     }
 
     pub(crate) fn has_open_direct_link(&self, peer: &PeerId) -> bool {

@@ -112,6 +112,7 @@ impl Node {
             .chain(directs)
             .chain(closing)
             .chain(self.save_at)
+            .chain(self.next_unopened_expiry())
             .min()
     }
 
@@ -139,6 +140,7 @@ impl Node {
         for (_, conn) in due {
             self.retire_link(&conn);
         }
+        self.expire_unopened_links();
         if self.save_at.is_some_and(|at| at <= t) {
             self.save_at = None;
             for room in std::mem::take(&mut self.unsaved) {
@@ -321,6 +323,16 @@ impl Node {
             return;
         }
         self.peers.insert(peer.clone(), name);
+        self.save_conversations();
+    }
+
+    /// Saves the conversation list, once the stored one has been read (saving before
+    /// would replace it with the few learned meanwhile).
+    pub(crate) fn save_conversations(&mut self) {
+        if !self.restore.conversations_read {
+            self.restore.conversations_unsaved = true;
+            return;
+        }
         let list = self
             .peers
             .iter()

@@ -82,6 +82,10 @@ impl Node {
                         self.restore.logs.remove(&room_id);
                         self.log_done(&room_id);
                     }
+                    Load::Newest {
+                        history: History::Room(room_id),
+                        ..
+                    } => self.restore.replacing.retain(|r| r != &room_id),
                     Load::Newest { .. } => {}
                 }
             }
@@ -142,7 +146,13 @@ impl Node {
     /// The conversation list is read: show each conversation's newest page, then read
     /// the shown rooms' whole logs.
     fn conversations_read(&mut self, list: Vec<(PeerId, Option<String>)>) {
-        self.peers.extend(list.iter().cloned());
+        // Names learned since the app opened are newer than the stored ones.
+        for (peer, name) in &list {
+            let known = self.peers.entry(peer.clone()).or_insert(None);
+            if known.is_none() {
+                *known = name.clone();
+            }
+        }
         for (peer, _) in list {
             self.load(Load::Newest {
                 history: History::Conversation(peer),
@@ -150,6 +160,9 @@ impl Node {
             });
         }
         self.restore.conversations_read = true;
+        if std::mem::take(&mut self.restore.conversations_unsaved) {
+            self.save_conversations();
+        }
         let shown = std::mem::take(&mut self.restore.shown);
         for room_id in shown {
             self.restore.restoring.insert(room_id.clone());

@@ -27,6 +27,8 @@ pub(crate) struct LinkEntry {
     /// We answer only to explain why we cannot talk (another serialization).
     pub refusal: Option<Refusal>,
     pub opened: bool,
+    /// When it was made: one still not open `LINK_OPEN_TIMEOUT` later is given up.
+    pub created: std::time::Duration,
 }
 
 /// A room we are in.
@@ -61,6 +63,8 @@ pub(crate) struct Restore {
     pub restoring: HashSet<RoomId>,
     /// The conversation list has been read.
     pub conversations_read: bool,
+    /// Conversations learned before the stored list was read, to save with it.
+    pub conversations_unsaved: bool,
 }
 
 impl Default for Restore {
@@ -72,6 +76,7 @@ impl Default for Restore {
             replacing: Vec::new(),
             restoring: HashSet::new(),
             conversations_read: false,
+            conversations_unsaved: false,
         }
     }
 }

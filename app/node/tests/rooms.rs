@@ -163,12 +163,15 @@ fn offers_go_to_their_room_or_conversation_and_a_left_room_is_not_answered() {
         .histories
         .contains_key(&History::Room(room.clone())));
     let answered = sim.devs[ann].answered.len();
-    sim.run_for(40 * SECOND);
+    sim.run_for(120 * SECOND);
     assert_eq!(
         sim.devs[ann].answered.len(),
         answered,
         "no answer for a left room"
     );
+    // Ben's unanswered calls do not pile up: each is given up after 15 s.
+    let (_, pending) = sim.node(ben).link_counts();
+    assert!(pending <= 2, "{pending} calls still pending on Ben's side");
     // The conversation is untouched.
     assert_eq!(
         sim.devs[ann]
