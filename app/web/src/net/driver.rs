@@ -1,7 +1,7 @@
 //! Executes a [`Node`]'s outputs in the browser and feeds back what happens.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
@@ -10,7 +10,9 @@ use peerchat_chat::room::Invite;
 use peerchat_chat::state::Action;
 use peerchat_chat::RuntimeConfig;
 use peerchat_ids::RoomId;
-use peerchat_node::{Entropy, Load, Node, NodeConfig, Now, Output, Registration, SavedRoom};
+use peerchat_node::{
+    Entropy, Load, Node, NodeConfig, Now, Output, Registration, SavedRoom, StoreOp,
+};
 use peerchat_peerjs::{ConnectionId, PeerId, Transmit};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -20,6 +22,7 @@ use yew::Callback;
 
 use super::link::{self, Link, LinkEvent};
 use super::socket::{Socket, SocketEvent};
+use super::store::Queue;
 use crate::identity::Identity;
 use crate::platform::{monotonic_now, random, wall_ms};
 use crate::storage::Vault;
@@ -49,8 +52,12 @@ pub(super) struct Driver {
     timer: Option<Timeout>,
     pub(super) vault: Vault,
     /// Loads wait here and run one at a time, in the order the node asked.
-    pub(super) loads: VecDeque<Load>,
-    pub(super) loading: bool,
+    pub(super) loads: Queue<Load>,
+    /// Actions for the UI, handed over once the driver is no longer borrowed.
+    ui: Vec<Action>,
+    /// Writes wait here and run one at a time, in the order the node asked (a delete
+    /// must not overtake the append before it).
+    pub(super) writes: Queue<StoreOp>,
     /// Closes every connection when the page goes away (see [`Net::start`]).
     _on_pagehide: Option<Closure<dyn FnMut()>>,
 }
@@ -65,10 +72,19 @@ pub(super) fn now() -> Now {
 
 /// Runs `f` on the driver if it still exists, then carries out every output.
 pub(super) fn with(weak: &Weak<RefCell<Driver>>, f: impl FnOnce(&mut Driver)) {
-    if let Some(rc) = weak.upgrade() {
+    let Some(rc) = weak.upgrade() else {
+        return;
+    };
+    let (actions, dispatch) = {
         let mut d = rc.borrow_mut();
         f(&mut d);
         d.pump();
+        (std::mem::take(&mut d.ui), d.dispatch.clone())
+    };
+    // The UI hears of it once the driver is free again: a callback that comes straight
+    // back to the network side finds it unborrowed.
+    for action in actions {
+        dispatch.emit(action);
     }
 }
 
@@ -101,8 +117,9 @@ impl Net {
                 links: HashMap::new(),
                 timer: None,
                 vault,
-                loads: VecDeque::new(),
-                loading: false,
+                loads: Queue::default(),
+                ui: Vec::new(),
+                writes: Queue::default(),
                 _on_pagehide: None,
             })
         });
@@ -111,9 +128,14 @@ impl Net {
         // them as the page goes lets members see us leave at once.
         let weak = Rc::downgrade(&inner);
         let on_pagehide = Closure::<dyn FnMut()>::new(move || {
-            if let Some(d) = weak.upgrade() {
-                d.borrow_mut().links.clear();
-            }
+            with(&weak, |d| {
+                // Told as closed, the node forgets them (and calls again should the page
+                // come back from the back-forward cache); each one's channel closes now.
+                let conns: Vec<ConnectionId> = d.links.keys().cloned().collect();
+                for conn in conns {
+                    d.node.handle_link_closed(&conn, now());
+                }
+            });
         });
         if let Some(w) = web_sys::window() {
             let _ = w
@@ -298,7 +320,7 @@ impl Driver {
             } => spawn_local(
                 async move { crate::notify::show(&title, &body, room_id.as_str()).await },
             ),
-            Output::Ui(action) => self.dispatch.emit(action),
+            Output::Ui(action) => self.ui.push(action),
         }
     }
 

@@ -1,47 +1,105 @@
 //! Executes the node's store and load outputs against the IndexedDB vault. Writes run in
-//! the background (a failure is reported and loses nothing already stored); loads run
-//! one at a time, in the order asked, and their answers go back to the node.
+//! the background one at a time, in the order asked (a failure is reported and loses
+//! nothing already stored); loads likewise, and their answers go back to the node.
 
 use peerchat_node::saved::{sentence, CONVERSATIONS};
 use peerchat_node::{Load, Loaded, SavedRoom, StoreOp};
 use peerchat_peerjs::PeerId;
 use peerchat_vault::{Table, VaultError};
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::rc::Weak;
+
 use wasm_bindgen_futures::spawn_local;
 
 use super::driver::{now, with, Driver};
 use crate::storage::Vault;
 
-impl Driver {
-    pub(super) fn store(&mut self, op: StoreOp) {
-        let (vault, weak) = (self.vault.clone(), self.weak());
-        spawn_local(async move {
-            if let Err(e) = write(&vault, op).await {
-                with(&weak, |d| d.node().handle_store_failed(sentence(&e)));
-            }
-        });
+/// Work done one item at a time, in the order it came.
+pub(super) struct Queue<T> {
+    items: VecDeque<T>,
+    running: bool,
+}
+
+impl<T> Default for Queue<T> {
+    fn default() -> Self {
+        Self {
+            items: VecDeque::new(),
+            running: false,
+        }
+    }
+}
+
+impl<T> Queue<T> {
+    /// Queues `item`; true when nothing runs the queue yet (the caller starts it).
+    fn push(&mut self, item: T) -> bool {
+        self.items.push_back(item);
+        !std::mem::replace(&mut self.running, true)
     }
 
-    pub(super) fn load(&mut self, load: Load) {
-        self.loads.push_back(load);
-        if std::mem::replace(&mut self.loading, true) {
+    fn next(&mut self) -> Option<T> {
+        let next = self.items.pop_front();
+        self.running = next.is_some();
+        next
+    }
+}
+
+/// Runs `work` on each item of the driver's `queue` in turn, until it is empty.
+fn run_in_order<T: 'static, F: Future<Output = ()>>(
+    weak: Weak<RefCell<Driver>>,
+    queue: fn(&mut Driver) -> &mut Queue<T>,
+    work: impl Fn(T) -> F + 'static,
+) {
+    spawn_local(async move {
+        loop {
+            let next = weak
+                .upgrade()
+                .and_then(|d| queue(&mut d.borrow_mut()).next());
+            let Some(item) = next else {
+                return;
+            };
+            work(item).await;
+        }
+    });
+}
+
+impl Driver {
+    pub(super) fn store(&mut self, op: StoreOp) {
+        if !self.writes.push(op) {
             return;
         }
         let (vault, weak) = (self.vault.clone(), self.weak());
-        spawn_local(async move {
-            loop {
-                let next = weak.upgrade().and_then(|d| {
-                    let mut d = d.borrow_mut();
-                    let next = d.loads.pop_front();
-                    d.loading = next.is_some();
-                    next
-                });
-                let Some(load) = next else {
-                    return;
-                };
-                let loaded = read(&vault, load).await;
-                with(&weak, |d| d.node().handle_loaded(loaded, now()));
-            }
-        });
+        run_in_order(
+            self.weak(),
+            |d| &mut d.writes,
+            move |op| {
+                let (vault, weak) = (vault.clone(), weak.clone());
+                async move {
+                    if let Err(e) = write(&vault, op).await {
+                        with(&weak, |d| d.node().handle_store_failed(sentence(&e)));
+                    }
+                }
+            },
+        );
+    }
+
+    pub(super) fn load(&mut self, load: Load) {
+        if !self.loads.push(load) {
+            return;
+        }
+        let (vault, weak) = (self.vault.clone(), self.weak());
+        run_in_order(
+            self.weak(),
+            |d| &mut d.loads,
+            move |load| {
+                let (vault, weak) = (vault.clone(), weak.clone());
+                async move {
+                    let loaded = read(&vault, load).await;
+                    with(&weak, |d| d.node().handle_loaded(loaded, now()));
+                }
+            },
+        );
     }
 }
 
