@@ -10,6 +10,7 @@ pub mod data;
 mod error;
 pub mod ids;
 mod session;
+pub mod sim;
 pub mod wire;
 
 pub use broker::BrokerConfig;

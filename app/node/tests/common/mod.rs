@@ -15,8 +15,9 @@ use peerchat_node::{
     Entropy, Load, Loaded, Node, NodeConfig, Now, Output, Registration, SavedRoom, StoreOp,
 };
 use peerchat_peerjs::data::ChannelFrame;
-use peerchat_peerjs::wire::{ClientMessage, IceCandidate};
-use peerchat_peerjs::{BrokerConfig, ConnectionId, PeerId, Token, Transmit};
+use peerchat_peerjs::sim::{Broker, Deliveries};
+use peerchat_peerjs::wire::IceCandidate;
+use peerchat_peerjs::{ConnectionId, PeerId, Token, Transmit};
 use peerchat_vault::{Page, StoredMessage};
 
 /// The broker's expire_timeout.
@@ -31,15 +32,7 @@ pub const CONSENT_LOST: Duration = Duration::from_millis(2_000);
 /// How long after a peer dies its browser gives the connection up.
 pub const CONNECTION_FAILS: Duration = Duration::from_secs(30);
 
-fn broker() -> BrokerConfig {
-    BrokerConfig {
-        host: "127.0.0.1".into(),
-        port: 9000,
-        path: "/".into(),
-        key: "peerjs".into(),
-        secure: false,
-    }
-}
+use peerchat_peerjs::sim::loopback as broker;
 
 /// What a device keeps on its disk.
 #[derive(Default, Clone)]
@@ -145,18 +138,6 @@ pub struct Dev {
     rng: u64,
 }
 
-struct Registered {
-    token: String,
-    socket: Option<(usize, Registration)>,
-}
-
-struct Signal {
-    src: String,
-    dst: String,
-    frame: String,
-    at: Duration,
-}
-
 struct SimLink {
     ends: [usize; 2],
     answered: bool,
@@ -178,8 +159,7 @@ pub struct Sim {
     pub now: Duration,
     pub broker_up: bool,
     pub devs: Vec<Dev>,
-    registry: HashMap<String, Registered>,
-    signals: Vec<Signal>,
+    server: Broker<(usize, Registration)>,
     links: HashMap<ConnectionId, SimLink>,
     in_flight: Vec<(Duration, usize, ConnectionId, Deliver)>,
     /// Every frame sent on a link: (from, conn).
@@ -203,8 +183,7 @@ impl Sim {
             now: Duration::from_secs(1),
             broker_up: true,
             devs: Vec::new(),
-            registry: HashMap::new(),
-            signals: Vec::new(),
+            server: Broker::new("peerjs", EXPIRE),
             links: HashMap::new(),
             in_flight: Vec::new(),
             link_frames: 0,
@@ -348,14 +327,8 @@ impl Sim {
     fn step(&mut self) {
         let now = self.now;
         // The broker's queue: signals for ids that never came expire.
-        let (expired, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.signals)
-            .into_iter()
-            .partition(|s| now - s.at >= EXPIRE);
-        self.signals = rest;
-        for s in expired {
-            let frame = format!(r#"{{"type":"EXPIRE","src":"{}","dst":"{}"}}"#, s.dst, s.src);
-            self.deliver_to(&s.src, &frame);
-        }
+        let expired = self.server.expire(now);
+        self.deliver_all(expired);
         // A page that was busy handles the frames that queued up meanwhile before its
         // overdue timers, as Chromium was measured to do (frames first, in order; then
         // one merged run of each timer).
@@ -559,93 +532,35 @@ impl Sim {
             self.node(i).handle_socket_closed(&via, clock);
             return;
         }
-        let q: HashMap<&str, &str> = url
-            .split_once('?')
-            .unwrap()
-            .1
-            .split('&')
-            .map(|kv| kv.split_once('=').unwrap())
-            .collect();
-        let (id, token) = (q["id"].to_owned(), q["token"].to_owned());
         self.devs[i].sockets.push(via.clone());
         self.node(i).handle_socket_open(&via, clock);
-        let taken = self
-            .registry
-            .get(&id)
-            .is_some_and(|r| r.token != token || r.socket.is_some());
-        if taken {
-            let frame = r#"{"type":"ID-TAKEN","payload":{"msg":"ID is taken"}}"#;
-            self.node(i).handle_socket_frame(&via, frame, clock);
-            self.devs[i].sockets.retain(|s| s != &via);
-            self.node(i).handle_socket_closed(&via, clock);
-            return;
+        match self.server.connect(url, (i, via.clone())) {
+            Ok(frames) => self.deliver_all(frames),
+            Err(refusal) => {
+                self.node(i).handle_socket_frame(&via, refusal, clock);
+                self.devs[i].sockets.retain(|s| s != &via);
+                self.node(i).handle_socket_closed(&via, clock);
+            }
         }
-        self.registry.insert(
-            id.clone(),
-            Registered {
-                token,
-                socket: Some((i, via.clone())),
-            },
-        );
-        self.node(i)
-            .handle_socket_frame(&via, r#"{"type":"OPEN"}"#, clock);
-        self.flush(&id);
     }
 
     fn unregister(&mut self, i: usize, via: &Registration) {
         // PeerServer forgets a client whose socket closed: the id is free again.
-        self.registry
-            .retain(|_, r| r.socket.as_ref() != Some(&(i, via.clone())));
+        self.server.disconnect(&(i, via.clone()), true);
     }
 
     fn client_frame(&mut self, i: usize, via: &Registration, text: &str) {
-        let msg: ClientMessage = serde_json::from_str(text).expect("client frames are valid");
-        let dst = match &msg {
-            ClientMessage::Heartbeat => return,
-            ClientMessage::Offer { dst, .. }
-            | ClientMessage::Answer { dst, .. }
-            | ClientMessage::Candidate { dst, .. } => dst.as_str().to_owned(),
-        };
-        let Some(src) = self
-            .registry
-            .iter()
-            .find(|(_, r)| r.socket.as_ref() == Some(&(i, via.clone())))
-            .map(|(id, _)| id.clone())
-        else {
-            return;
-        };
-        let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
-        v["src"] = src.clone().into();
-        self.signals.push(Signal {
-            src,
-            dst: dst.clone(),
-            frame: v.to_string(),
-            at: self.now,
-        });
-        self.flush(&dst);
+        let frames = self.server.relay(&(i, via.clone()), text, self.now);
+        self.deliver_all(frames);
     }
 
-    fn flush(&mut self, dst: &str) {
-        if self.registry.get(dst).is_none_or(|r| r.socket.is_none()) {
-            return;
-        }
-        let (ready, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.signals)
-            .into_iter()
-            .partition(|s| s.dst == dst);
-        self.signals = rest;
-        for s in ready {
-            self.deliver_to(dst, &s.frame);
-        }
-    }
-
-    fn deliver_to(&mut self, id: &str, frame: &str) {
-        let Some((dev, via)) = self.registry.get(id).and_then(|r| r.socket.clone()) else {
-            return;
-        };
-        let clock = self.clock();
-        if let Some(node) = self.devs[dev].node.as_mut() {
-            node.handle_socket_frame(&via, frame, clock);
-            self.pump(dev);
+    fn deliver_all(&mut self, frames: Deliveries<(usize, Registration)>) {
+        for ((dev, via), frame) in frames {
+            let clock = self.clock();
+            if let Some(node) = self.devs[dev].node.as_mut() {
+                node.handle_socket_frame(&via, &frame, clock);
+                self.pump(dev);
+            }
         }
     }
 
@@ -681,7 +596,7 @@ impl Sim {
     /// Stops the broker: every socket drops and no new one opens.
     pub fn broker_down(&mut self) {
         self.broker_up = false;
-        self.registry.clear();
+        self.server.forget_all();
         for i in 0..self.devs.len() {
             let clock = self.clock();
             for via in std::mem::take(&mut self.devs[i].sockets) {
@@ -696,13 +611,7 @@ impl Sim {
     /// Registers an id on the broker the way a plain peerjs client would, without a
     /// node behind it: offers to it wait in the broker's queue.
     pub fn squat(&mut self, id: &PeerId) {
-        self.registry.insert(
-            id.as_str().to_owned(),
-            Registered {
-                token: "squatter".into(),
-                socket: None,
-            },
-        );
+        self.server.hold(id.as_str(), "squatter");
     }
 
     /// The user of device `i` would read this about the conversation with `peer`.
