@@ -312,6 +312,23 @@ impl Node {
         self.drain();
     }
 
+    /// How many packets a link's transport has received so far (from the browser's
+    /// statistics, about once a second): a room tells a stalled page, whose browser
+    /// still acknowledges what we send, from a vanished one.
+    pub fn handle_link_packets(&mut self, conn: &ConnectionId, received: u64, now: Now) {
+        self.now = now;
+        if let Some(LinkEntry {
+            purpose: Purpose::Room(room),
+            ..
+        }) = self.links.get(conn)
+        {
+            if let Some(r) = self.rooms.get_mut(room) {
+                r.room.handle_link_packets(conn, received, now.mono);
+            }
+        }
+        self.drain();
+    }
+
     /// A link closed, failed, or could not be set up.
     pub fn handle_link_closed(&mut self, conn: &ConnectionId, now: Now) {
         self.now = now;

@@ -115,7 +115,14 @@ fn a_killed_member_reopens_rejoins_and_gets_what_it_missed() {
         .unwrap();
     sim.run_for(SECOND);
     sim.kill(2);
+    let killed = sim.now;
     sim.run_until(5 * SECOND, "shown as left", |s| online(s, 0, 0) == 2);
+    // No packet from it and nothing said for 1.5 s (read once a second).
+    assert!(
+        sim.now - killed <= 3 * SECOND,
+        "left after {:?}",
+        sim.now - killed
+    );
     sim.act(1, |n, now| n.send_room_text(&room, None, "two", now))
         .unwrap();
     sim.run_for(SECOND);

@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
-use gloo_timers::callback::Timeout;
+use gloo_timers::callback::{Interval, Timeout};
 use peerchat_chat::config::IceServer;
 use peerchat_chat::room::Invite;
 use peerchat_chat::state::Action;
@@ -26,6 +26,9 @@ use super::store::Queue;
 use crate::identity::Identity;
 use crate::platform::{monotonic_now, random, wall_ms};
 use crate::storage::Vault;
+
+/// How often each link's received-packet count is read.
+const PACKETS_EVERY_MS: u32 = 1_000;
 
 /// Time a closing channel gets to tell the other end before its connection is dropped.
 const CLOSE_GRACE_MS: u32 = 1_000;
@@ -58,6 +61,9 @@ pub(super) struct Driver {
     /// Writes wait here and run one at a time, in the order the node asked (a delete
     /// must not overtake the append before it).
     pub(super) writes: Queue<StoreOp>,
+    /// Reads every link's received-packet count once a second (see `presence` in the
+    /// room core: it tells a stalled page from a vanished one).
+    _packet_reader: Option<Interval>,
     /// Closes every connection when the page goes away (see [`Net::start`]).
     _on_pagehide: Option<Closure<dyn FnMut()>>,
 }
@@ -120,6 +126,7 @@ impl Net {
                 loads: Queue::default(),
                 ui: Vec::new(),
                 writes: Queue::default(),
+                _packet_reader: None,
                 _on_pagehide: None,
             })
         });
@@ -142,6 +149,11 @@ impl Net {
                 .add_event_listener_with_callback("pagehide", on_pagehide.as_ref().unchecked_ref());
         }
         inner.borrow_mut()._on_pagehide = Some(on_pagehide);
+        let weak = Rc::downgrade(&inner);
+        let reader = Interval::new(PACKETS_EVERY_MS, move || {
+            with(&weak, Driver::read_packets);
+        });
+        inner.borrow_mut()._packet_reader = Some(reader);
         let net = Self { inner };
         net.with(|_| {});
         net
@@ -229,6 +241,18 @@ impl Drop for Driver {
 }
 
 impl Driver {
+    /// Asks the browser how many packets each link has received, and tells the node.
+    fn read_packets(&mut self) {
+        for (conn, link) in &self.links {
+            let (pc, conn, weak) = (link.pc(), conn.clone(), self.weak.clone());
+            spawn_local(async move {
+                if let Some(n) = link::packets_received(&pc).await {
+                    with(&weak, |d| d.node.handle_link_packets(&conn, n, now()));
+                }
+            });
+        }
+    }
+
     pub(super) fn weak(&self) -> Weak<RefCell<Driver>> {
         self.weak.clone()
     }

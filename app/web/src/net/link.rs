@@ -200,6 +200,28 @@ impl Channel {
     }
 }
 
+/// How many packets the connection's transport has received so far (its `transport`
+/// statistics; the browser counts the other end's acknowledgements too, which go on
+/// while that page is busy). `None` when the browser does not say.
+pub async fn packets_received(pc: &RtcPeerConnection) -> Option<u64> {
+    let report = JsFuture::from(pc.get_stats()).await.ok()?;
+    let values: js_sys::Function = Reflect::get(&report, &"values".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let entries = values.call0(&report).ok()?;
+    for entry in js_sys::try_iter(&entries).ok()??.flatten() {
+        let kind = Reflect::get(&entry, &"type".into()).ok()?.as_string();
+        if kind.as_deref() == Some("transport") {
+            let n = Reflect::get(&entry, &"packetsReceived".into())
+                .ok()?
+                .as_f64()?;
+            return Some(n as u64);
+        }
+    }
+    None
+}
+
 /// Creates our offer and applies it locally; returns the SDP to send.
 pub async fn make_offer(pc: &RtcPeerConnection) -> Result<String, JsValue> {
     let offer = JsFuture::from(pc.create_offer()).await?;

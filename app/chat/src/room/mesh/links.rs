@@ -26,6 +26,12 @@ pub(super) struct Link {
     pub(super) last_sent: Duration,
     /// The connection under it has not reported trouble (see `presence`).
     pub(super) healthy: bool,
+    /// Packets its transport has received, as last reported, and when that count last
+    /// grew (none until the glue reports one).
+    pub(super) packets: u64,
+    pub(super) last_packet: Option<Duration>,
+    /// A reading found no new packet for `silence_timeout`.
+    pub(super) packets_stale: bool,
 }
 
 /// When to dial an offline member again, and the delay that led there (it doubles).
@@ -88,6 +94,9 @@ impl Room {
                 last_heard: now,
                 last_sent: now,
                 healthy: true,
+                packets: 0,
+                last_packet: None,
+                packets_stale: false,
             },
         );
         self.send_hello(&link, now);
@@ -351,8 +360,7 @@ impl Room {
         let mut silent = Vec::new();
         let mut idle = Vec::new();
         for (id, l) in &self.links {
-            let limit = super::presence::silence_limit(&self.timings, l);
-            if now.saturating_sub(if l.admitted { l.last_heard } else { l.opened }) >= limit {
+            if now >= super::presence::gone_at(&self.timings, l) {
                 silent.push(id.clone());
             } else if now.saturating_sub(l.last_sent) >= self.timings.ping_interval {
                 idle.push(id.clone());

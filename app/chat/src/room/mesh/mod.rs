@@ -215,9 +215,7 @@ impl Room {
     /// When [`Room::handle_timeout`] should next be called.
     pub fn poll_timeout(&self) -> Option<Duration> {
         let links = self.links.values().map(|l| {
-            let since = if l.admitted { l.last_heard } else { l.opened };
-            let deadline = since + presence::silence_limit(&self.timings, l);
-            deadline.min(l.last_sent + self.timings.ping_interval)
+            presence::gone_at(&self.timings, l).min(l.last_sent + self.timings.ping_interval)
         });
         let dials = self
             .dialing

@@ -1,14 +1,19 @@
 //! Whether a member is still there. Silence alone is a poor witness on a busy machine: a
 //! page whose main thread stalls for seconds sends nothing meanwhile, and neither do we
-//! while ours stalls, although the connection underneath stays up (the browser answers
-//! ICE consent checks off the main thread). So:
+//! while ours stalls, although its browser is there all along: the network side of a
+//! browser runs off the main thread, and acknowledges what we send (SCTP) even while the
+//! page is frozen, while a browser that is gone acknowledges nothing. So:
+//! - the glue reports, about once a second, how many packets each link's transport has
+//!   received ([`Room::handle_link_packets`]); a member silent for
+//!   [`RoomTimings::silence_timeout`] is gone once a reading found no packet for as long
+//!   either (measured on Chromium: a stalled page's acks kept coming every 0.5–0.73 s; a
+//!   killed browser's stopped at once);
+//! - so is one silent that long whose connection the browser reports disconnected;
+//! - one silent for [`RoomTimings::stall_timeout`] is gone whatever else is known;
 //! - our own stall is not the members' silence: after a gap in our own running longer
-//!   than [`RoomTimings::stall_gap`], every link's silence clock starts again;
-//! - a frame on a link we have been quiet on is answered at once with a ping, so our
-//!   keepalive rides on the other side's timers when ours run late (a throttled tab);
-//! - a link whose transport reports trouble is gone after
-//!   [`RoomTimings::silence_timeout`] of silence; one whose transport is fine only after
-//!   [`RoomTimings::stall_timeout`], which outlasts a stalled page.
+//!   than [`RoomTimings::stall_gap`], every link's clocks start again;
+//! - a frame on a link we have been quiet on is answered at once with our keepalive, so
+//!   it rides on the other side's timers when ours run late (a throttled tab).
 
 use std::time::Duration;
 
@@ -27,6 +32,27 @@ impl Room {
         }
     }
 
+    /// How many packets a link's transport has received so far (the glue reads it from
+    /// the browser's statistics about once a second).
+    pub fn handle_link_packets(&mut self, link: &ConnectionId, received: u64, now: Duration) {
+        self.catch_up(now);
+        let silence = self.timings.silence_timeout;
+        if let Some(l) = self.links.get_mut(link) {
+            match l.last_packet {
+                Some(at) if received <= l.packets => {
+                    // Only a reading that saw no growth for that long counts: readings
+                    // we missed while our own page stalled prove nothing.
+                    l.packets_stale = now.saturating_sub(at) >= silence;
+                }
+                _ => {
+                    l.packets = received;
+                    l.last_packet = Some(now);
+                    l.packets_stale = false;
+                }
+            }
+        }
+    }
+
     /// Notes that we run at `now`; after a gap in our own running (a stalled page), the
     /// members' silence meanwhile was ours to hear, not theirs to answer for.
     pub(super) fn catch_up(&mut self, now: Duration) {
@@ -36,6 +62,10 @@ impl Room {
         if stalled {
             for l in self.links.values_mut() {
                 l.last_heard = l.last_heard.max(now);
+                if let Some(p) = &mut l.last_packet {
+                    *p = (*p).max(now);
+                }
+                l.packets_stale = false;
             }
         }
         self.last_run = Some(self.last_run.map_or(now, |t| t.max(now)));
@@ -53,11 +83,15 @@ impl Room {
     }
 }
 
-/// How long `l` may stay silent before it counts as gone.
-pub(super) fn silence_limit(timings: &RoomTimings, l: &Link) -> Duration {
-    match (l.admitted, l.healthy) {
-        (false, _) => timings.admission_timeout,
-        (true, true) => timings.stall_timeout,
-        (true, false) => timings.silence_timeout,
+/// When `l` counts as gone if nothing more is heard (see the module docs).
+pub(super) fn gone_at(timings: &RoomTimings, l: &Link) -> Duration {
+    if !l.admitted {
+        return l.opened + timings.admission_timeout;
+    }
+    let quiet = l.last_heard + timings.silence_timeout;
+    if !l.healthy || l.packets_stale {
+        quiet
+    } else {
+        l.last_heard + timings.stall_timeout
     }
 }

@@ -7,12 +7,11 @@ use std::time::Duration;
 pub struct RoomTimings {
     /// A link with nothing else to send pings this often.
     pub ping_interval: Duration,
-    /// A link silent this long is considered gone once its connection reports trouble.
+    /// A link silent this long is gone once no packet came for as long either, or its
+    /// connection reports trouble (see `presence`).
     pub silence_timeout: Duration,
-    /// A link silent this long is considered gone even though its connection seems fine:
-    /// longer than a busy phone stalls a page, and short enough that a browser killed
-    /// outright (whose connection the other browser calls disconnected only after about
-    /// 6.5 s) shows as left within 4 s.
+    /// A link silent this long is gone whatever else is known: longer than a busy phone
+    /// stalls a page.
     pub stall_timeout: Duration,
     /// A gap this long in our own running means our page stalled: members' silence
     /// meanwhile does not count against them.
@@ -44,7 +43,7 @@ impl Default for RoomTimings {
         Self {
             ping_interval: Duration::from_millis(500),
             silence_timeout: Duration::from_millis(1500),
-            stall_timeout: Duration::from_millis(3_500),
+            stall_timeout: Duration::from_secs(8),
             stall_gap: Duration::from_secs(1),
             admission_timeout: Duration::from_secs(10),
             redial_initial: Duration::from_secs(2),
