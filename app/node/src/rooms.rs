@@ -123,6 +123,14 @@ impl Node {
         self.rooms.get(room_id).map(|r| r.room.stats())
     }
 
+    /// Every room's stats, by room id (what a benchmark reads from a page).
+    pub fn all_room_stats(&self) -> Vec<(RoomId, peerchat_chat::room::RoomStats)> {
+        self.rooms
+            .iter()
+            .map(|(id, r)| (id.clone(), r.room.stats()))
+            .collect()
+    }
+
     /// Leaves a room for good on this device, with its history.
     pub fn leave_room(&mut self, room_id: &RoomId, now: Now) {
         self.now = now;

@@ -64,6 +64,8 @@ pub(super) struct Driver {
     /// Reads every link's received-packet count once a second (see `presence` in the
     /// room core: it tells a stalled page from a vanished one).
     _packet_reader: Option<Interval>,
+    /// `window.peerchatRoomStats()`, for benchmarks: every room's stats as JSON.
+    _stats_hook: Option<Closure<dyn Fn() -> String>>,
     /// Closes every connection when the page goes away (see [`Net::start`]).
     _on_pagehide: Option<Closure<dyn FnMut()>>,
 }
@@ -127,6 +129,7 @@ impl Net {
                 ui: Vec::new(),
                 writes: Queue::default(),
                 _packet_reader: None,
+                _stats_hook: None,
                 _on_pagehide: None,
             })
         });
@@ -154,6 +157,19 @@ impl Net {
             with(&weak, Driver::read_packets);
         });
         inner.borrow_mut()._packet_reader = Some(reader);
+        // What the rooms did (dials, duplicates closed, silent drops, hellos), for a
+        // benchmark to read from the page; it changes nothing.
+        let weak = Rc::downgrade(&inner);
+        let hook = Closure::<dyn Fn() -> String>::new(move || {
+            weak.upgrade()
+                .map(|d| serde_json::to_string(&d.borrow().node.all_room_stats()))
+                .and_then(Result::ok)
+                .unwrap_or_default()
+        });
+        if let Some(w) = web_sys::window() {
+            let _ = js_sys::Reflect::set(&w, &"peerchatRoomStats".into(), hook.as_ref());
+        }
+        inner.borrow_mut()._stats_hook = Some(hook);
         let net = Self { inner };
         net.with(|_| {});
         net
@@ -234,6 +250,9 @@ impl Net {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        if let (Some(w), Some(_)) = (web_sys::window(), self._stats_hook.take()) {
+            let _ = js_sys::Reflect::delete_property(&w, &"peerchatRoomStats".into());
+        }
         if let (Some(w), Some(f)) = (web_sys::window(), self._on_pagehide.take()) {
             let _ = w.remove_event_listener_with_callback("pagehide", f.as_ref().unchecked_ref());
         }

@@ -91,7 +91,7 @@ pub enum RoomEvent {
 
 /// What a room has done so far, for tests and benchmarks to read (how a join
 /// converged, or did not).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct RoomStats {
     /// Links dialled (members and the rendezvous id).
     pub dials: u64,
