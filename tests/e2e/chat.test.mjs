@@ -2,10 +2,9 @@
 // Trunk built it. Run inside a network namespace that has only loopback (see .ci/test.sh).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 
-import { appServer, localConfig, peerServer, testsDir } from './support/servers.mjs';
+import { appServer, localConfig, peerServer } from './support/servers.mjs';
+import { screenshot } from './support/screenshots.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
   connect, join, messages, send, waitConnected, waitForMessages,
@@ -65,14 +64,12 @@ test('peer-supplied markup is shown as text, never run', async () => {
   assert.deepEqual(bob.dialogs, []);
 });
 
-test('the screenshot of two users chatting is up to date', async () => {
-  const dir = path.join(testsDir, 'screenshots');
-  await mkdir(dir, { recursive: true });
+test('the screenshot of two users chatting', async () => {
   await bob.page.setViewportSize({ width: 420, height: 860 });
   await bob.page.evaluate(() => window.scrollTo(0, 0));
   const newest = await bob.page.locator('.messages li').last().boundingBox();
   assert.ok(newest.y + newest.height <= 860, 'the newest message is scrolled into view');
-  await bob.page.screenshot({ path: path.join(dir, 'two-users-chatting.png') });
+  await screenshot(bob.page, 'two-users-chatting.png');
 });
 
 test('connecting to an id that is not online says so within about 6 s', async () => {

@@ -2,11 +2,10 @@
 // delivery receipts, unread counts while in the background (title and app badge),
 // notifications; and the screenshots the README shows.
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { appServer, localConfig, peerServer, testsDir } from './support/servers.mjs';
+import { appServer, localConfig, peerServer } from './support/servers.mjs';
+import { screenshot } from './support/screenshots.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
   chooseName, createRoom, join, lowContrast, openStart, sendToRoom, unlock, waitOnline,
@@ -124,8 +123,6 @@ test('once allowed, a message arriving in the background shows a notification; t
 });
 
 test('screenshots of the main screens at phone size (light and dark) and desktop size, with enough contrast', async () => {
-  const dir = path.join(testsDir, 'screenshots');
-  await mkdir(dir, { recursive: true });
   const page = bob.page;
   await page.getByText('This device', { exact: true }).click();
   if ((await page.locator('details.start').getAttribute('open')) !== null) {
@@ -139,21 +136,21 @@ test('screenshots of the main screens at phone size (light and dark) and desktop
     await page.setViewportSize({ width: 360, height: 640 });
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.locator('.room .messages').evaluate((el) => { el.scrollTop = el.scrollHeight; });
-    await page.screenshot({ path: path.join(dir, `room-phone-${scheme}.png`) });
+    await screenshot(page, `room-phone-${scheme}.png`);
     assert.deepEqual(await lowContrast(page), [], `text below WCAG AA contrast (${scheme})`);
   }
   await page.emulateMedia({ colorScheme: 'light' });
   await page.setViewportSize({ width: 1280, height: 800 });
-  await page.screenshot({ path: path.join(dir, 'room-desktop.png') });
+  await screenshot(page, 'room-desktop.png');
   // Reopening: the greeting and the passphrase, in another tab of Bob's browser.
   const tab = await bob.context.newPage();
   await tab.setViewportSize({ width: 360, height: 640 });
   await tab.goto(web.url);
   await tab.getByRole('heading', { name: 'Welcome back, Bob!' }).waitFor();
-  await tab.screenshot({ path: path.join(dir, 'unlock-phone-light.png') });
+  await screenshot(tab, 'unlock-phone-light.png');
   assert.deepEqual(await lowContrast(tab), [], 'unlock screen, light');
   await tab.emulateMedia({ colorScheme: 'dark' });
-  await tab.screenshot({ path: path.join(dir, 'unlock-phone-dark.png') });
+  await screenshot(tab, 'unlock-phone-dark.png');
   assert.deepEqual(await lowContrast(tab), [], 'unlock screen, dark');
   await tab.close();
 });

@@ -2,11 +2,10 @@
 // through the official PeerServer; the broker dies and returns; a browser is killed and
 // comes back with its profile.
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { appServer, localConfig, peerServer, testsDir } from './support/servers.mjs';
+import { appServer, localConfig, peerServer } from './support/servers.mjs';
+import { screenshot } from './support/screenshots.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
   chooseName, createRoom, fillSetup, join, messages, ONLINE, openStart, sendToRoom, showAllHistory, unlock, waitForBroker, waitForMessages, waitOnline,
@@ -164,13 +163,11 @@ test('a killed browser is shown as left within 2 s, the rest keep chatting, and 
   assert.deepEqual(danSaw.slice(0, 25).map((m) => m.text), Array.from({ length: 25 }, (_, i) => `Ann says ${i + 1}`));
 });
 
-test('the screenshot of a room is up to date', async () => {
+test('the screenshot of a room', async () => {
   const page = devices.Ben.page;
-  const dir = path.join(testsDir, 'screenshots');
-  await mkdir(dir, { recursive: true });
   await page.setViewportSize({ width: 420, height: 860 });
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: path.join(dir, 'room.png') });
+  await screenshot(page, 'room.png');
 });
 
 test('leaving a room tells the others and it stays left after a reload', async () => {
