@@ -1,0 +1,118 @@
+// Injected before any script of the page (both apps, the same code): every timestamp
+// of the benchmark is taken here, inside the page, as performance.timeOrigin +
+// performance.now(), by a MutationObserver on the document. The driver only reads the
+// results (and waits on them).
+//
+// - `seen[token]`: when a message line (li.message) whose text starts with a benchmark
+//   token ("L17", "B321", "R3.45": a capital, digits, optionally .digits) first appeared.
+// - `sent[token]`: when the page submitted that line (`send`, `burst`).
+// - `marks[name]`: when a watched condition first held (`watchCount`, `watchText`,
+//   `watchExists`), or when the next click happened (`markNextClick`).
+(() => {
+  if (window.__bench) return;
+  const now = () => performance.timeOrigin + performance.now();
+  const TOKEN = /^([A-Z])(\d+(?:\.\d+)?)(?:\s|$)/;
+  const b = {
+    now,
+    seen: Object.create(null),
+    sent: Object.create(null),
+    /** Lines seen per token letter. */
+    counts: Object.create(null),
+    marks: Object.create(null),
+    watches: [],
+    waiters: [],
+    watch(name, fn) {
+      if (fn()) b.marks[name] = now();
+      else b.watches.push({ name, fn });
+    },
+    watchCount(name, selector, n) {
+      b.watch(name, () => document.querySelectorAll(selector).length >= n);
+    },
+    watchText(name, selector, pattern) {
+      const re = new RegExp(pattern);
+      b.watch(name, () => [...document.querySelectorAll(selector)].some((e) => re.test(e.textContent)));
+    },
+    watchExists(name, selector) {
+      b.watch(name, () => document.querySelector(selector) !== null);
+    },
+    markNextClick(name) {
+      addEventListener('click', () => { b.marks[name] = now(); }, { capture: true, once: true });
+    },
+    /** Resolves (true) once `cond()` holds, checked on every DOM change; false after `ms`. */
+    until(cond, ms) {
+      if (cond()) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const w = { cond, resolve };
+        b.waiters.push(w);
+        setTimeout(() => {
+          b.waiters = b.waiters.filter((x) => x !== w);
+          resolve(cond());
+        }, ms);
+      });
+    },
+    /** Submits `text` with the page's composer, as the Send button does. */
+    send(text) {
+      const form = document.querySelector('form.composer');
+      const input = form.querySelector('input[type=text]');
+      input.value = text;
+      const m = TOKEN.exec(text);
+      if (m) b.sent[m[1] + m[2]] = now();
+      form.querySelector('button[type=submit]').click();
+    },
+    /** Sends `count` lines as fast as the page takes them (one task each). */
+    async burst(prefix, count, filler = '') {
+      const channel = new MessageChannel();
+      const next = () => new Promise((r) => { channel.port1.onmessage = r; channel.port2.postMessage(0); });
+      for (let i = 1; i <= count; i++) {
+        b.send(`${prefix}${i}${filler}`);
+        await next();
+      }
+    },
+  };
+  window.__bench = b;
+
+  function record(li, t) {
+    const text = li.querySelector('.text')?.textContent ?? '';
+    const m = TOKEN.exec(text);
+    if (!m) return;
+    const token = m[1] + m[2];
+    if (token in b.seen) return;
+    b.seen[token] = t;
+    b.counts[m[1]] = (b.counts[m[1]] ?? 0) + 1;
+  }
+
+  function scan(node, t) {
+    if (node.nodeType !== 1) return;
+    if (node.matches('li.message')) record(node, t);
+    else if (node.firstElementChild) for (const li of node.querySelectorAll('li.message')) record(li, t);
+  }
+
+  new MutationObserver((records) => {
+    const t = now();
+    for (const r of records) {
+      if (r.type === 'childList') {
+        for (const n of r.addedNodes) scan(n, t);
+        // Text put into a line after the line itself.
+        const li = r.target.nodeType === 1 ? r.target.closest('li.message') : null;
+        if (li) record(li, t);
+      } else {
+        const li = r.target.parentElement?.closest('li.message');
+        if (li) record(li, t);
+      }
+    }
+    if (b.watches.length) {
+      b.watches = b.watches.filter((w) => {
+        if (!w.fn()) return true;
+        b.marks[w.name] = t;
+        return false;
+      });
+    }
+    if (b.waiters.length) {
+      b.waiters = b.waiters.filter((w) => {
+        if (!w.cond()) return true;
+        w.resolve(true);
+        return false;
+      });
+    }
+  }).observe(document, { childList: true, subtree: true, characterData: true });
+})();

@@ -1,0 +1,465 @@
+// Side-by-side benchmark: PeerChat's release build (dist/) against a minimal page on the
+// official peerjs client (tests/bench/peerjs.html), through one official PeerServer on
+// loopback, in the same run, alternating which app goes first in each repetition, with
+// fresh Chromium processes (one per device) for every measurement. Every timestamp is
+// taken inside the pages (tests/bench/probe.js); the driver only stages and reads.
+//
+//   BENCH_REPS=3                 repetitions (default 3)
+//   BENCH_ONLY=connect,latency   scenarios: load, connect, latency, burst, room, room500, size
+//   BENCH_ROOMS=2,4,8,16         room sizes for `room`
+//   BENCH_OUT=path.json          where the JSON goes (default tests/build/bench/results.json)
+//
+// Run it with `bash .ci/bench.sh` (builds dist/, runs it in a network namespace that has
+// only loopback; there BENCH_ONLY may also name `storage`, the unlock benchmark). Alone,
+// this file expects dist/ built and is meant for such a namespace too.
+import { execFileSync } from 'node:child_process';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
+
+import { APPS, peerchat, peerjs } from './apps.mjs';
+import {
+  benchDir, chromiumVersion, distDir, launchDevice, launchDevices, peerjsMin, peerServer, rendererPss, repoDir,
+  testsDir, webServer,
+} from './support.mjs';
+
+const SCENARIOS = ['load', 'connect', 'latency', 'burst', 'room', 'room500', 'size'];
+const REPS = Number(process.env.BENCH_REPS ?? 3);
+const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+for (const s of ONLY) if (!SCENARIOS.includes(s)) throw new Error(`BENCH_ONLY: unknown scenario ${s} (known: ${SCENARIOS.join(', ')})`);
+const selected = (s) => ONLY.length === 0 || ONLY.includes(s);
+const ROOMS = (process.env.BENCH_ROOMS ?? '2,4,8,16').split(',').map(Number).filter((n) => n >= 2);
+const OUT = process.env.BENCH_OUT ?? path.join(testsDir, 'build', 'bench', 'results.json');
+const ROOM_TIMEOUT = 120000;
+const LATENCY_MESSAGES = 200;
+const LATENCY_GAP_MS = 30;
+const BURST = 500;
+const ROOM500_MEMBERS = 8;
+const FILLER = ' — a line of about the length people type in a chat';
+const NEVER = 'never';
+/** The last joiner of a room whose first joiners never formed it is not sent in. */
+const NOT_TRIED = 'not tried';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (...a) => console.error('#', ...a);
+
+/** samples[metric][app] = [value per repetition]; NEVER for a timeout. */
+const samples = {};
+const errors = [];
+const details = [];
+function add(metric, app, value) {
+  ((samples[metric] ??= {})[app.key] ??= []).push(value);
+}
+
+let broker, web;
+
+async function marks(device) {
+  return device.page.evaluate(() => ({ ...window.__bench.marks }));
+}
+
+async function waitMark(device, name, timeout) {
+  try {
+    await device.page.waitForFunction((n) => n in window.__bench.marks, name, { timeout, polling: 100 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Fresh devices for one measurement, set up in the app (registered with the broker). */
+async function devicesFor(app, n, prefix) {
+  const origin = new URL(web.url).origin;
+  const devices = await launchDevices(`${app.key}-${prefix}`, n, { origin, firstScreen: app.firstScreen });
+  try {
+    const ids = [];
+    for (let i = 0; i < n; i += 4) {
+      const batch = devices.slice(i, i + 4).map((d, j) => app.setup(d, web, `M${i + j}`, broker));
+      ids.push(...(await Promise.all(batch)));
+    }
+    devices.forEach((d, i) => { d.id = ids[i]; });
+    // Let first-run work (storage, service worker) settle before timing anything.
+    await sleep(1000);
+    return devices;
+  } catch (e) {
+    await destroy(devices);
+    throw e;
+  }
+}
+
+async function destroy(devices) {
+  await Promise.all(devices.map((d) => d.destroy()));
+}
+
+// ---------------------------------------------------------------------------------------
+// Scenarios. Each gets fresh browsers and records one sample per metric.
+
+async function load(app) {
+  const device = await launchDevice(`${app.key}-load`, { origin: new URL(web.url).origin, firstScreen: app.firstScreen });
+  try {
+    const firstScreen = async () => {
+      if (!(await waitMark(device, 'firstScreen', 30000))) throw new Error('first screen not shown');
+      return device.page.evaluate(() => window.__bench.marks.firstScreen - performance.timeOrigin);
+    };
+    const url = app.url(web, broker);
+    await device.page.goto(url);
+    add('load.cold', app, await firstScreen());
+    await app.afterColdLoad(device.page);
+    await sleep(500);
+    // Away and back (the same address again would be a reload).
+    await device.page.goto('about:blank');
+    await device.page.goto(url);
+    add('load.warm', app, await firstScreen());
+  } finally {
+    await device.destroy();
+  }
+}
+
+/** Two devices, A connects to B; returns them connected (the caller destroys them). */
+async function connectPair(app, prefix) {
+  const [a, b] = await devicesFor(app, 2, prefix);
+  try {
+    for (const d of [a, b]) {
+      await d.page.evaluate(([sel]) => window.__bench.watchText('open', sel, '^Connected to '), [app.statusSelector]);
+    }
+    const click = await app.prepareConnect(a, b.id);
+    await a.page.evaluate(() => window.__bench.markNextClick('click'));
+    await click();
+    const ok = await Promise.all([waitMark(a, 'open', 30000), waitMark(b, 'open', 30000)]);
+    if (!ok.every(Boolean)) throw new Error('the connection did not open on both sides');
+    const [ma, mb] = await Promise.all([marks(a), marks(b)]);
+    return { a, b, took: Math.max(ma.open, mb.open) - ma.click };
+  } catch (e) {
+    await destroy([a, b]);
+    throw e;
+  }
+}
+
+async function connect(app) {
+  const { a, b, took } = await connectPair(app, 'connect');
+  await destroy([a, b]);
+  add('connect', app, took);
+}
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+const median = (xs) => {
+  const s = [...xs].sort((x, y) => x - y);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+async function latency(app) {
+  const { a, b } = await connectPair(app, 'latency');
+  try {
+    await sleep(500);
+    for (let i = 1; i <= LATENCY_MESSAGES; i++) {
+      const token = `L${i}`;
+      await a.page.evaluate((text) => window.__bench.send(text), `${token}${FILLER}`);
+      const ok = await b.page.evaluate(([t, ms]) => window.__bench.until(() => t in window.__bench.seen, ms), [token, 15000]);
+      if (!ok) throw new Error(`message ${i} did not arrive within 15 s`);
+      await sleep(LATENCY_GAP_MS);
+    }
+    const sent = await a.page.evaluate(() => window.__bench.sent);
+    const seen = await b.page.evaluate(() => window.__bench.seen);
+    const each = Array.from({ length: LATENCY_MESSAGES }, (_, i) => seen[`L${i + 1}`] - sent[`L${i + 1}`]);
+    const sorted = [...each].sort((x, y) => x - y);
+    add('latency.p50', app, percentile(sorted, 0.5));
+    add('latency.p99', app, percentile(sorted, 0.99));
+    add('latency.first20', app, median(each.slice(0, 20)));
+    add('latency.last20', app, median(each.slice(-20)));
+    details.push({ scenario: 'latency', app: app.key, latencies: each.map((x) => Number(x.toFixed(2))) });
+  } finally {
+    await destroy([a, b]);
+  }
+}
+
+async function burst(app) {
+  const { a, b } = await connectPair(app, 'burst');
+  try {
+    await sleep(500);
+    const arrived = b.page.evaluate(([n, ms]) => window.__bench.until(() => (window.__bench.counts.B ?? 0) >= n, ms), [BURST, 120000]);
+    await a.page.evaluate(([n, filler]) => window.__bench.burst('B', n, filler), [BURST, FILLER]);
+    if (!(await arrived)) throw new Error(`the burst of ${BURST} did not arrive within 120 s`);
+    const sent = await a.page.evaluate(() => window.__bench.sent);
+    const seen = await b.page.evaluate(() => window.__bench.seen);
+    const first = sent.B1;
+    const last = Math.max(...Object.entries(seen).filter(([k]) => k[0] === 'B').map(([, v]) => v));
+    add('burst.rate', app, (BURST / (last - first)) * 1000);
+    details.push({ scenario: 'burst', app: app.key, senderMs: sent[`B${BURST}`] - first, receiverFirstMs: seen.B1 - first, lastShownMs: last - first });
+  } finally {
+    await destroy([a, b]);
+  }
+}
+
+/**
+ * A room of `n`: device 0 creates it, devices 1…n−2 open the invite at the same moment,
+ * device n−1 opens it once they all show n−1 online. Returns the devices (caller destroys)
+ * and the two times (NEVER after 120 s).
+ */
+async function formRoom(app, n, prefix) {
+  const devices = await devicesFor(app, n, prefix);
+  try {
+    const invite = await app.createRoom(devices[0]);
+    const ids = devices.map((d) => d.id);
+    for (const d of devices) {
+      await d.page.evaluate(([sel, k]) => {
+        window.__bench.watchCount('all', sel, k);
+        window.__bench.watchCount('full', sel, k + 1);
+      }, [app.onlineSelector, n - 1]);
+    }
+    const joiners = devices.slice(1, n - 1);
+    const last = devices[n - 1];
+    // The peerjs page dials the ids it is given: the creator and the joiners before it.
+    await Promise.all(joiners.map((d, j) => app.openInvite(d, invite, ids.slice(0, j + 1))));
+    const before = devices.slice(0, n - 1);
+    const allIn = (await Promise.all(before.map((d) => waitMark(d, 'all', ROOM_TIMEOUT)))).every(Boolean);
+    let joined = null;
+    if (joiners.length > 0) {
+      if (allIn) {
+        const m = await Promise.all(joiners.map(marks));
+        joined = Math.max(...m.map((x) => x.all)) - Math.min(...m.map((x) => x.open));
+      } else {
+        joined = NEVER;
+      }
+    }
+    let full = NOT_TRIED;
+    if (allIn) {
+      full = NEVER;
+      await sleep(500);
+      await app.openInvite(last, invite, ids.slice(0, n - 1));
+      const ok = (await Promise.all(devices.map((d) => waitMark(d, 'full', ROOM_TIMEOUT)))).every(Boolean);
+      if (ok) {
+        const m = await Promise.all(devices.map(marks));
+        full = Math.max(...m.map((x) => x.full)) - m[n - 1].open;
+      }
+    }
+    if (joined === NEVER || full === NEVER) {
+      const online = await Promise.all(devices.map((d) => d.page.evaluate((sel) => document.querySelectorAll(sel).length, app.onlineSelector).catch(() => -1)));
+      details.push({ scenario: `room ${n}`, app: app.key, note: 'did not form within 120 s', onlineShownPerDevice: online });
+      log(`${app.label} room of ${n}: did not form within 120 s; online shown per device: ${online.join(' ')}`);
+    }
+    return { devices, joined, full };
+  } catch (e) {
+    await destroy(devices);
+    throw e;
+  }
+}
+
+async function room(app, n) {
+  const { devices, joined, full } = await formRoom(app, n, `room${n}-`);
+  await destroy(devices);
+  if (joined !== null) add(`room.${n}.joiners`, app, joined);
+  add(`room.${n}.last`, app, full);
+}
+
+async function room500(app) {
+  const n = ROOM500_MEMBERS;
+  const { devices, full } = await formRoom(app, n, 'room500-');
+  try {
+    if (full === NEVER || full === NOT_TRIED) {
+      add('room500.time', app, NEVER);
+      return;
+    }
+    await sleep(1000);
+    const shares = devices.map((_, i) => Math.floor(BURST / n) + (i < BURST % n ? 1 : 0));
+    const arrived = devices.map((d) => d.page.evaluate(([k, ms]) => window.__bench.until(() => (window.__bench.counts.R ?? 0) >= k, ms), [BURST, ROOM_TIMEOUT]));
+    await Promise.all(devices.map((d, i) => d.page.evaluate(([p, k, f]) => window.__bench.burst(p, k, f), [`R${i}.`, shares[i], FILLER])));
+    const ok = (await Promise.all(arrived)).every(Boolean);
+    if (!ok) {
+      add('room500.time', app, NEVER);
+      return;
+    }
+    const m = await Promise.all(devices.map((d) => d.page.evaluate(() => {
+      const b = window.__bench;
+      const sent = Object.entries(b.sent).filter(([k]) => k[0] === 'R').map(([, v]) => v);
+      const seen = Object.entries(b.seen).filter(([k]) => k[0] === 'R').map(([, v]) => v);
+      return { first: Math.min(...sent), last: Math.max(...seen) };
+    })));
+    add('room500.time', app, Math.max(...m.map((x) => x.last)) - Math.min(...m.map((x) => x.first)));
+    // Memory of each device after that (PSS of its renderer processes).
+    await sleep(2000);
+    const pss = await Promise.all(devices.map((d) => rendererPss(d.dir)));
+    add('memory.page', app, median(pss.map((p) => p[0] ?? 0)));
+    add('memory.renderers', app, median(pss.map((p) => p.reduce((x, y) => x + y, 0))));
+    details.push({ scenario: 'room500 memory', app: app.key, rendererPssPerDevice: pss });
+  } finally {
+    await destroy(devices);
+  }
+}
+
+async function sizes() {
+  const compress = async (files) => {
+    let raw = 0, gz = 0, br = 0;
+    const each = {};
+    for (const f of files) {
+      const data = await readFile(f);
+      const g = gzipSync(data, { level: 9 }).length;
+      const b = brotliCompressSync(data, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: data.length } }).length;
+      raw += data.length; gz += g; br += b;
+      each[path.basename(f)] = { raw: data.length, gzip: g, brotli: b };
+    }
+    return { raw, gzip: gz, brotli: br, files: each };
+  };
+  // The shell: every file of dist/ but the icons (images, already compressed).
+  const shell = (await readdir(distDir, { withFileTypes: true }))
+    .filter((e) => e.isFile()).map((e) => path.join(distDir, e.name));
+  const pc = await compress(shell);
+  const pj = await compress([path.join(benchDir, 'peerjs.html'), path.join(benchDir, 'peerjs-page.js'), peerjsMin]);
+  for (const [key, s] of [['peerchat', pc], ['peerjs', pj]]) {
+    const app = APPS.find((a) => a.key === key);
+    add('size.gzip', app, s.gzip);
+    add('size.brotli', app, s.brotli);
+  }
+  details.push({ scenario: 'size', peerchat: pc, peerjs: pj });
+}
+
+// ---------------------------------------------------------------------------------------
+// The table.
+
+const METRICS = [
+  ['load.cold', 'cold load → first screen', 'ms'],
+  ['load.warm', 'warm load → first screen', 'ms'],
+  ['connect', '1:1 connect, click → open on both sides', 'ms'],
+  ['latency.p50', `one-way latency p50 (${LATENCY_MESSAGES} messages)`, 'ms'],
+  ['latency.p99', `one-way latency p99 (${LATENCY_MESSAGES} messages)`, 'ms'],
+  ['latency.first20', 'one-way latency, median of messages 1–20', 'ms'],
+  ['latency.last20', `one-way latency, median of messages ${LATENCY_MESSAGES - 19}–${LATENCY_MESSAGES}`, 'ms'],
+  ['burst.rate', `burst of ${BURST}, messages per second on the receiver's screen`, '/s'],
+  ...ROOMS.flatMap((n) => [
+    [`room.${n}.joiners`, `room of ${n}: the ${n - 2} joiners all see each other`, 'ms'],
+    [`room.${n}.last`, `room of ${n}: last joiner → everyone shows ${n} online`, 'ms'],
+  ]),
+  ['room500.time', `${ROOM500_MEMBERS}-member room, ${BURST} messages (all sending) on every screen`, 'ms'],
+  ['memory.page', 'renderer PSS per device after that: page renderer', 'MiB'],
+  ['memory.renderers', 'renderer PSS per device after that: page + spare renderer', 'MiB'],
+  ['size.gzip', 'shell, gzip -9 (PeerJS: page + peerjs.min.js)', 'KB'],
+  ['size.brotli', 'shell, brotli q11', 'KB'],
+];
+
+function show(v, unit) {
+  if (v === NEVER || v === Infinity) return NEVER;
+  if (!Number.isFinite(v)) return '–';
+  if (unit === 'MiB') return `${(v / 1048576).toFixed(1)} MiB`;
+  if (unit === 'KB') return `${(v / 1000).toFixed(1)} KB`;
+  if (unit === '/s') return `${v.toFixed(0)}/s`;
+  return v >= 100 ? `${v.toFixed(0)} ms` : `${v.toFixed(1)} ms`;
+}
+
+/** Median, min and max, a timeout counting as infinitely slow. */
+function stats(values) {
+  const xs = values.map((v) => (v === NEVER ? Infinity : v)).filter((v) => typeof v === 'number');
+  if (xs.length === 0) return values.includes(NOT_TRIED) ? { notTried: true } : null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  const med = s.length % 2 ? s[m] : (s[m - 1] === Infinity || s[m] === Infinity ? Infinity : (s[m - 1] + s[m]) / 2);
+  return { median: med, min: s[0], max: s.at(-1), n: s.length, never: xs.filter((x) => x === Infinity).length,
+    notTriedCount: values.filter((v) => v === NOT_TRIED).length };
+}
+
+function cell(st, unit) {
+  if (!st) return '–';
+  if (st.notTried) return `${NOT_TRIED} (the joiners never formed)`;
+  let c = show(st.median, unit);
+  if (st.n > 1) c += ` (${show(st.min, unit)}–${show(st.max, unit)})`;
+  if (st.never > 0 && st.never < st.n) c += `, ${st.never}/${st.n} never`;
+  if (st.notTriedCount > 0) c += `, ${st.notTriedCount} more not tried`;
+  return c;
+}
+
+function table() {
+  const rows = ['| figure | PeerChat median (min–max) | PeerJS median (min–max) | ratio |', '| --- | ---: | ---: | ---: |'];
+  const summary = {};
+  for (const [key, label, unit] of METRICS) {
+    const s = samples[key];
+    if (!s) continue;
+    const pc = stats(s.peerchat ?? []);
+    const pj = stats(s.peerjs ?? []);
+    let ratio = '–';
+    let r = null;
+    if (pc && pj && !pc.notTried && Number.isFinite(pj.median) && pj.median > 0) {
+      r = pc.median / pj.median;
+      ratio = Number.isFinite(r) ? `${r.toFixed(2)}×` : NEVER;
+    }
+    summary[key] = { label, unit, peerchat: pc, peerjs: pj, ratio: Number.isFinite(r) ? r : null };
+    rows.push(`| ${label} | ${cell(pc, unit)} | ${cell(pj, unit)} | ${ratio} |`);
+  }
+  return { text: rows.join('\n'), summary };
+}
+
+// ---------------------------------------------------------------------------------------
+
+/** The commit the run started at ("+changes" when tracked files differ from it). */
+function gitCommit() {
+  try {
+    const head = execFileSync('git', ['-C', repoDir, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['-C', repoDir, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim();
+    return dirty ? `${head}+changes` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main() {
+  const started = new Date();
+  const commit = gitCommit();
+  const wasm = (await readdir(distDir)).find((f) => f.endsWith('.wasm')) ?? 'none';
+  broker = await peerServer();
+  const config = { broker: { host: '127.0.0.1', port: broker.port, path: '/', key: broker.key, secure: false }, iceServers: [] };
+  web = await webServer({ config });
+  log(`PeerServer on 127.0.0.1:${broker.port}, apps on ${web.url}; dist: ${distDir}; ${REPS} repetitions; scenarios: ${SCENARIOS.filter(selected).join(', ')}`);
+
+  const run = async (what, fn) => {
+    const t = Date.now();
+    try {
+      await fn();
+      log(`${what}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    } catch (e) {
+      errors.push({ what, error: String(e?.stack ?? e) });
+      log(`${what} FAILED: ${e?.message ?? e}`);
+    }
+  };
+  if (selected('size')) await run('size', sizes);
+  for (let rep = 0; rep < REPS; rep++) {
+    // Alternate which app goes first.
+    const order = rep % 2 === 0 ? [peerchat, peerjs] : [peerjs, peerchat];
+    for (const app of order) if (selected('load')) await run(`rep ${rep + 1} ${app.label} load`, () => load(app));
+    for (const app of order) if (selected('connect')) await run(`rep ${rep + 1} ${app.label} connect`, () => connect(app));
+    for (const app of order) if (selected('latency')) await run(`rep ${rep + 1} ${app.label} latency`, () => latency(app));
+    for (const app of order) if (selected('burst')) await run(`rep ${rep + 1} ${app.label} burst`, () => burst(app));
+    if (selected('room')) {
+      for (const n of ROOMS) for (const app of order) await run(`rep ${rep + 1} ${app.label} room of ${n}`, () => room(app, n));
+    }
+    for (const app of order) if (selected('room500')) await run(`rep ${rep + 1} ${app.label} room500`, () => room500(app));
+  }
+  await web.close();
+  await broker.stop();
+
+  const { text, summary } = table();
+  const result = {
+    started: started.toISOString(),
+    finished: new Date().toISOString(),
+    commit,
+    chromium: await chromiumVersion(),
+    dist: distDir,
+    wasm,
+    reps: REPS,
+    scenarios: SCENARIOS.filter(selected),
+    rooms: ROOMS,
+    summary,
+    samples,
+    details,
+    errors,
+  };
+  await mkdir(path.dirname(OUT), { recursive: true });
+  await writeFile(OUT, `${JSON.stringify(result, null, 1)}\n`);
+  console.log(`\nPeerChat (${commit.slice(0, 7)}${commit.endsWith('+changes') ? '+changes' : ''}, ${wasm}) against the official peerjs 1.5.5 client, ${REPS} repetitions, one Chromium process per device, one loopback PeerServer:\n`);
+  console.log(text);
+  console.log(`\nJSON: ${path.relative(process.cwd(), OUT) || OUT}`);
+  if (errors.length) {
+    console.log(`\n${errors.length} measurement(s) failed:`);
+    for (const e of errors) console.log(`- ${e.what}: ${e.error.split('\n')[0]}`);
+  }
+}
+
+await main();
+process.exit(0);

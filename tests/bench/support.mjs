@@ -1,0 +1,195 @@
+// The real parts of the benchmark: the official PeerServer, one static server for both
+// apps (dist/ as Trunk built it, the peerjs page, peerjs.min.js), and one Chromium
+// process per simulated device with the flags TOOLCHAIN.md requires.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { createServer as netServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const benchDir = here;
+export const testsDir = path.resolve(here, '..');
+export const repoDir = path.resolve(testsDir, '..');
+export const distDir = process.env.PEERCHAT_DIST ? path.resolve(process.env.PEERCHAT_DIST) : path.join(repoDir, 'dist');
+export const peerjsMin = path.join(testsDir, 'node_modules', 'peerjs', 'dist', 'peerjs.min.js');
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = netServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** The official PeerServer (npm `peer`) on 127.0.0.1. */
+export async function peerServer({ key = 'peerjs' } = {}) {
+  const port = await freePort();
+  const bin = path.join(testsDir, 'node_modules', 'peer', 'dist', 'bin', 'peerjs.js');
+  const child = spawn(process.execPath, [bin, '--host', '127.0.0.1', '--port', String(port), '--path', '/',
+    '--key', key], { stdio: 'ignore' });
+  process.once('exit', () => child.kill('SIGKILL'));
+  const end = Date.now() + 10000;
+  for (;;) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/${key}/id`)).ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > end) throw new Error('the PeerServer did not start');
+    await sleep(100);
+  }
+  return {
+    port,
+    key,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json', '.png': 'image/png' };
+
+/**
+ * Serves dist/ at / (with `config` as /config.json) and the peerjs page at /peerjs/.
+ * Both are served the same way, cacheable for 10 minutes as GitHub Pages serves (so a
+ * warm load of the peerjs page comes from the HTTP cache, as PeerChat's comes from its
+ * service worker).
+ */
+export async function webServer({ config }) {
+  const port = await freePort();
+  const routes = {
+    '/peerjs/': path.join(here, 'peerjs.html'),
+    '/peerjs/peerjs-page.js': path.join(here, 'peerjs-page.js'),
+    '/peerjs/peerjs.min.js': peerjsMin,
+  };
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://x');
+    if (url.pathname === '/config.json') {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      return res.end(JSON.stringify(config));
+    }
+    let file = routes[url.pathname];
+    if (!file) {
+      const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+      file = path.join(distDir, rel);
+      if (!file.startsWith(distDir)) file = null;
+    }
+    if (!file || !(await stat(file).catch(() => null))?.isFile()) {
+      res.writeHead(404);
+      return res.end('not found');
+    }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+      'cache-control': 'max-age=600' });
+    res.end(await readFile(file));
+  });
+  await new Promise((r) => server.listen(port, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => new Promise((r) => {
+      server.close(r);
+      server.closeAllConnections();
+    }),
+  };
+}
+
+const FLAGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--disable-default-apps', '--disable-extensions', '--no-default-browser-check',
+  // WebRTC between processes on loopback needs this, plus a media permission (below).
+  '--allow-loopback-in-peer-connection',
+];
+
+const probe = await readFile(path.join(here, 'probe.js'), 'utf8');
+
+/**
+ * A fresh Chromium process with its own profile. `firstScreen` is the selector whose
+ * first appearance the probe marks as `firstScreen` on every load.
+ */
+export async function launchDevice(name, { origin, firstScreen }) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `bench-${name}-`));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: FLAGS,
+    viewport: { width: 900, height: 800 },
+  });
+  // Without a granted microphone/camera permission Chromium gathers no candidates on
+  // loopback.
+  await context.grantPermissions(['microphone', 'camera'], { origin });
+  await context.addInitScript(`${probe}\nwindow.__bench.watchExists('firstScreen', ${JSON.stringify(firstScreen)});`);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const printed = [];
+  page.on('console', (m) => printed.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => printed.push(`error: ${e.message}`));
+  page.on('dialog', (d) => d.dismiss().catch(() => {}));
+  return {
+    name,
+    dir,
+    context,
+    page,
+    printed,
+    async destroy() {
+      await context.close().catch(() => {});
+      await rm(dir, { recursive: true, force: true }).catch(() => {});
+    },
+  };
+}
+
+/** Launches `n` devices, a few at a time (a 2-core machine chokes on 16 at once). */
+export async function launchDevices(prefix, n, options, atOnce = 4) {
+  const devices = [];
+  for (let i = 0; i < n; i += atOnce) {
+    const batch = [];
+    for (let j = i; j < Math.min(n, i + atOnce); j++) batch.push(launchDevice(`${prefix}${j}`, options));
+    devices.push(...(await Promise.all(batch)));
+  }
+  return devices;
+}
+
+/**
+ * PSS in bytes of each content renderer process of the Chromium that runs with profile
+ * `dir` (from /proc/<pid>/smaps_rollup), largest first: the page's renderer, then the
+ * spare one Chromium keeps ready. Headless Chromium's own UI renderer
+ * (--top-chrome-webui) is not counted.
+ */
+export async function rendererPss(dir) {
+  const flag = `--user-data-dir=${dir}`;
+  const out = [];
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const cmd = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).replaceAll('\0', ' ');
+      if (!cmd.includes('--type=renderer') || !` ${cmd} `.includes(` ${flag} `)) continue;
+      if (cmd.includes('--top-chrome-webui') || cmd.includes('--extension-process')) continue;
+      const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
+      const kb = Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1]);
+      if (Number.isFinite(kb)) out.push(kb * 1024);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out.sort((a, b) => b - a);
+}
+
+export async function chromiumVersion() {
+  return new Promise((resolve) => {
+    const c = spawn(process.env.CHROMIUM ?? '/usr/bin/chromium', ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let s = '';
+    c.stdout.on('data', (d) => (s += d));
+    c.on('close', () => resolve(s.trim()));
+    c.on('error', () => resolve('unknown'));
+  });
+}
