@@ -20,6 +20,10 @@ pub enum ChatError {
     /// A whisper to a member who is not connected.
     #[error("that member is not online; whisper when they are back")]
     NotOnline,
+    /// Our message numbers in this room are used up (only a peer claiming messages of
+    /// ours numbered near the top can bring this about).
+    #[error("this room cannot number more messages of yours; start a new room")]
+    NumbersUsedUp,
     /// The runtime config file is not valid.
     #[error("config.json is invalid ({0}); fix it or remove it to use the public broker")]
     InvalidConfig(String),

@@ -931,3 +931,16 @@ fn a_newcomer_told_of_a_member_gone_for_good_calls_it_with_backoff() {
         "the newcomer called {calls} times in 2 minutes"
     );
 }
+
+#[test]
+fn our_numbering_never_overflows_whatever_a_peer_claims() {
+    let (mut net, _) = room_of(2);
+    net.run_for(Duration::from_secs(1));
+    let now = net.now;
+    // Our own numbering resumes from what is stored, even at the top of the range.
+    net.devices[1].room.resume_seq(u64::MAX);
+    let sent = net.devices[1]
+        .room
+        .send_text("one more", mid("top"), 0, now);
+    assert!(matches!(sent, Err(peerchat_chat::ChatError::NumbersUsedUp)));
+}

@@ -96,7 +96,13 @@ impl Link {
         let slot = channel.clone();
         let cb = on_event.clone();
         let on_channel = Closure::<dyn FnMut(_)>::new(move |e: RtcDataChannelEvent| {
-            *slot.borrow_mut() = Some(Channel::attach(e.channel(), cb.clone()));
+            // A link has one channel: a second one the peer opens is closed, not let in
+            // over the first (whose handlers would be dropped while it stays open).
+            let mut slot = slot.borrow_mut();
+            match slot.as_ref() {
+                Some(_) => e.channel().close(),
+                None => *slot = Some(Channel::attach(e.channel(), cb.clone())),
+            }
         });
         pc.set_ondatachannel(Some(on_channel.as_ref().unchecked_ref()));
 

@@ -22,7 +22,7 @@ impl Room {
         now: Duration,
     ) -> Result<RoomMessage, ChatError> {
         check_text(text)?;
-        self.my_seq += 1;
+        self.my_seq = self.my_seq.checked_add(1).ok_or(ChatError::NumbersUsedUp)?;
         let message = RoomText {
             id: id.clone(),
             author: self.me.clone(),
