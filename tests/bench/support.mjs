@@ -2,13 +2,13 @@
 // apps (dist/ as Trunk built it, the peerjs page, peerjs.min.js), and one Chromium
 // process per simulated device with the flags TOOLCHAIN.md requires.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import { createServer as netServer } from 'node:net';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+
+import { appServer, freePort, TYPES } from '../e2e/support/servers.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const benchDir = here;
@@ -19,16 +19,6 @@ export const peerjsMin = path.join(testsDir, 'node_modules', 'peerjs', 'dist', '
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = netServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The official PeerServer (npm `peer`) on 127.0.0.1. */
 export async function peerServer({ key = 'peerjs' } = {}) {
@@ -58,9 +48,6 @@ export async function peerServer({ key = 'peerjs' } = {}) {
   };
 }
 
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript',
-  '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json', '.png': 'image/png' };
-
 /**
  * Serves dist/ at / (with `config` as /config.json) and the peerjs page at /peerjs/.
  * Both are served the same way, cacheable for 10 minutes as GitHub Pages serves (so a
@@ -68,40 +55,16 @@ const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/ja
  * service worker).
  */
 export async function webServer({ config }) {
-  const port = await freePort();
   const routes = {
     '/peerjs/': path.join(here, 'peerjs.html'),
     '/peerjs/peerjs-page.js': path.join(here, 'peerjs-page.js'),
     '/peerjs/peerjs.min.js': peerjsMin,
   };
-  const server = createServer(async (req, res) => {
-    const url = new URL(req.url, 'http://x');
-    if (url.pathname === '/config.json') {
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      return res.end(JSON.stringify(config));
-    }
-    let file = routes[url.pathname];
-    if (!file) {
-      const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
-      file = path.join(distDir, rel);
-      if (!file.startsWith(distDir)) file = null;
-    }
-    if (!file || !(await stat(file).catch(() => null))?.isFile()) {
-      res.writeHead(404);
-      return res.end('not found');
-    }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-      'cache-control': 'max-age=600' });
-    res.end(await readFile(file));
-  });
-  await new Promise((r) => server.listen(port, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    close: () => new Promise((r) => {
-      server.close(r);
-      server.closeAllConnections();
-    }),
-  };
+  const extra = {};
+  for (const [route, file] of Object.entries(routes)) {
+    extra[route] = [TYPES[path.extname(file)], await readFile(file)];
+  }
+  return appServer({ config, extra, dir: distDir, cache: 'max-age=600' });
 }
 
 const FLAGS = [

@@ -1,6 +1,7 @@
 //! The link table: dialling and answering through the broker, routing each data
 //! connection's events to its conversation or room, and closing links.
 
+use peerchat_chat::room::Room;
 use peerchat_chat::state::{Action, BrokerStatus};
 use peerchat_peerjs::data::{self, ChannelFrame, Refusal};
 use peerchat_peerjs::wire::{
@@ -299,23 +300,23 @@ impl Node {
     /// What the browser says of a link's connection: `healthy` false while it reports
     /// it disconnected (ICE consent failing), true once connected again.
     pub fn handle_link_health(&mut self, conn: &ConnectionId, healthy: bool, now: Now) {
-        self.now = now;
-        if let Some(LinkEntry {
-            purpose: Purpose::Room(room),
-            ..
-        }) = self.links.get(conn)
-        {
-            if let Some(r) = self.rooms.get_mut(room) {
-                r.room.handle_link_health(conn, healthy, now.mono);
-            }
-        }
-        self.drain();
+        self.on_room_link(conn, now, |room| {
+            room.handle_link_health(conn, healthy, now.mono)
+        });
     }
 
     /// How many packets a link's transport has received so far (from the browser's
     /// statistics, about once a second): a room tells a stalled page, whose browser
     /// still acknowledges what we send, from a vanished one.
     pub fn handle_link_packets(&mut self, conn: &ConnectionId, received: u64, now: Now) {
+        self.on_room_link(conn, now, |room| {
+            room.handle_link_packets(conn, received, now.mono)
+        });
+    }
+
+    /// Runs `f` on the room a link belongs to, if it is a room's (one-to-one links have
+    /// no use for what the transport says).
+    fn on_room_link(&mut self, conn: &ConnectionId, now: Now, f: impl FnOnce(&mut Room)) {
         self.now = now;
         if let Some(LinkEntry {
             purpose: Purpose::Room(room),
@@ -323,7 +324,7 @@ impl Node {
         }) = self.links.get(conn)
         {
             if let Some(r) = self.rooms.get_mut(room) {
-                r.room.handle_link_packets(conn, received, now.mono);
+                f(&mut r.room);
             }
         }
         self.drain();

@@ -29,7 +29,7 @@ fn follow_invite(node: &Net, dispatcher: &UseReducerDispatcher<AppState>) {
     match platform::take_invite_from_url() {
         Some(Ok(invite)) => {
             dispatcher.dispatch(Action::InviteFollowed);
-            node.join_room(invite);
+            node.act(|n, now| n.join_room(invite, now));
         }
         Some(Err(e)) => dispatcher.dispatch(Action::InviteRefused(e)),
         None => {}
@@ -101,7 +101,7 @@ pub fn Home(props: &HomeProps) -> Html {
             let tell = move |visible: bool| {
                 dispatcher.dispatch(Action::Visible(visible));
                 if let Some(n) = &node {
-                    n.set_visible(visible);
+                    n.act(|n, _| n.set_visible(visible));
                 }
             };
             tell(platform::is_visible());
@@ -160,14 +160,20 @@ pub fn Home(props: &HomeProps) -> Html {
         });
     }
 
-    let on_create = node_action(&node, |n, name: String| n.create_room(&name));
-    let on_leave = node_action(&node, |n, room: RoomId| n.leave_room(&room));
-    let on_typing = node_action(&node, |n, room: RoomId| n.typing(&room));
+    let on_create = node_action(&node, |n, name: String| {
+        n.act(|n, now| n.create_room(&name, now))
+    });
+    let on_leave = node_action(&node, |n, room: RoomId| {
+        n.act(|n, now| n.leave_room(&room, now))
+    });
+    let on_typing = node_action(&node, |n, room: RoomId| {
+        n.act(|n, now| n.typing(&room, now))
+    });
     let on_connect = {
         let node = node.clone();
         Callback::from(move |peer: PeerId| {
             if let Some(n) = node.as_ref() {
-                n.connect(peer);
+                n.act(|n, now| n.connect(peer, now));
             }
         })
     };
@@ -175,7 +181,7 @@ pub fn Home(props: &HomeProps) -> Html {
         let node = node.clone();
         Callback::from(move |invite: Invite| {
             if let Some(n) = node.as_ref() {
-                n.join_room(invite);
+                n.act(|n, now| n.join_room(invite, now));
             }
         })
     };
@@ -183,14 +189,16 @@ pub fn Home(props: &HomeProps) -> Html {
         let node = node.clone();
         Callback::from(move |()| {
             if let Some(n) = node.as_ref() {
-                n.retry();
+                n.act(|n, now| n.retry(now));
             }
         })
     };
     let on_send = {
         let node = node.clone();
         Callback::from(move |(peer, text): (PeerId, String)| match node.as_ref() {
-            Some(n) => n.send_text(&peer, &text),
+            Some(n) => n
+                .act(|n, now| n.send_text(&peer, &text, now))
+                .map_err(|e| e.to_string()),
             None => Err("Still starting up; try again in a moment.".to_owned()),
         })
     };
@@ -198,7 +206,9 @@ pub fn Home(props: &HomeProps) -> Html {
         let node = node.clone();
         Callback::from(move |(room, to, text): (RoomId, Option<PeerId>, String)| {
             match node.as_ref() {
-                Some(n) => n.send_room_text(&room, to.as_ref(), &text),
+                Some(n) => n
+                    .act(|n, now| n.send_room_text(&room, to.as_ref(), &text, now))
+                    .map_err(|e| e.to_string()),
                 None => Err("Still starting up; try again in a moment.".to_owned()),
             }
         })

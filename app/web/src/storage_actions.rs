@@ -111,7 +111,7 @@ pub fn use_storage_actions(
             };
             // The node forgets the messages in the mesh and on screen and deletes them
             // from storage; a failure shows as a storage error.
-            n.forget_history(&room_id);
+            n.act(|n, now| n.forget_history(&room_id, now));
             let name = state
                 .0
                 .room(&room_id)
@@ -135,7 +135,7 @@ pub fn use_storage_actions(
                             done.added, done.name, done.known
                         )));
                         if let Some(n) = node.as_ref() {
-                            n.open_stored_room(done.room);
+                            n.act(|n, now| n.open_stored_room(done.room, now));
                         }
                     }
                     Err(e) => report(Err(e)),

@@ -64,14 +64,15 @@ export async function peerServer({ port, key = 'peerjs', expireTimeout = 5000 } 
   return server;
 }
 
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript',
+export const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript',
   '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json', '.png': 'image/png' };
 
 /**
  * Serves dist/ on 127.0.0.1, with `config` as /config.json (none when null), and a few
- * extra routes (path → [type, body]) for test pages.
+ * extra routes (path → [type, body]) for test pages. `cache` is the cache-control the
+ * files get (none by default).
  */
-export async function appServer({ config, extra = {}, port, dir = distDir } = {}) {
+export async function appServer({ config, extra = {}, port, dir = distDir, cache } = {}) {
   port ??= await freePort();
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://x');
@@ -79,9 +80,10 @@ export async function appServer({ config, extra = {}, port, dir = distDir } = {}
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       return res.end(JSON.stringify(config));
     }
+    const headers = (type) => ({ 'content-type': type, ...(cache ? { 'cache-control': cache } : {}) });
     if (extra[url.pathname]) {
       const [type, body] = extra[url.pathname];
-      res.writeHead(200, { 'content-type': type });
+      res.writeHead(200, headers(type));
       return res.end(body);
     }
     const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
@@ -90,7 +92,7 @@ export async function appServer({ config, extra = {}, port, dir = distDir } = {}
       res.writeHead(404);
       return res.end('not found');
     }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+    res.writeHead(200, headers(TYPES[path.extname(file)] ?? 'application/octet-stream'));
     res.end(await readFile(file));
   });
   await new Promise((r) => server.listen(port, '127.0.0.1', r));

@@ -6,14 +6,10 @@ use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::{Interval, Timeout};
 use peerchat_chat::config::IceServer;
-use peerchat_chat::room::Invite;
 use peerchat_chat::state::Action;
 use peerchat_chat::RuntimeConfig;
-use peerchat_ids::RoomId;
-use peerchat_node::{
-    Entropy, Load, Node, NodeConfig, Now, Output, Registration, SavedRoom, StoreOp,
-};
-use peerchat_peerjs::{ConnectionId, PeerId, Transmit};
+use peerchat_node::{Entropy, Load, Node, NodeConfig, Now, Output, Registration, StoreOp};
+use peerchat_peerjs::{ConnectionId, Transmit};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
@@ -171,80 +167,17 @@ impl Net {
         }
         inner.borrow_mut()._stats_hook = Some(hook);
         let net = Self { inner };
-        net.with(|_| {});
+        net.act(|_, _| {});
         net
     }
 
-    fn with(&self, f: impl FnOnce(&mut Node)) {
-        with(&Rc::downgrade(&self.inner), |d| f(&mut d.node));
-    }
-
-    fn with_result<T>(&self, f: impl FnOnce(&mut Node) -> T) -> T {
+    /// Runs a user command on the node with the time now, then carries out what it asks.
+    pub fn act<T>(&self, command: impl FnOnce(&mut Node, Now) -> T) -> T {
         let mut out = None;
-        self.with(|n| out = Some(f(n)));
+        with(&Rc::downgrade(&self.inner), |d| {
+            out = Some(command(&mut d.node, now()))
+        });
         out.expect("the driver is alive while a handle is")
-    }
-
-    /// Opens a conversation with `peer`.
-    pub fn connect(&self, peer: PeerId) {
-        self.with(|n| n.connect(peer, now()));
-    }
-
-    /// Sends a chat message to `peer`; the error says what the user can do.
-    pub fn send_text(&self, peer: &PeerId, text: &str) -> Result<(), String> {
-        self.with_result(|n| n.send_text(peer, text, now()))
-            .map_err(|e| e.to_string())
-    }
-
-    /// Creates a private room and shows it.
-    pub fn create_room(&self, name: &str) {
-        self.with(|n| n.create_room(name, now()));
-    }
-
-    /// Joins (or shows) the room an invite is for.
-    pub fn join_room(&self, invite: Invite) {
-        self.with(|n| n.join_room(invite, now()));
-    }
-
-    /// Forgets a room's messages here (members will not send them back).
-    pub fn forget_history(&self, room_id: &RoomId) {
-        self.with(|n| n.forget_history(room_id, now()));
-    }
-
-    /// Opens a room kept in storage (after an import), or refreshes it when open.
-    pub fn open_stored_room(&self, saved: SavedRoom) {
-        self.with(|n| n.open_stored_room(saved, now()));
-    }
-
-    /// Leaves a room for good on this device.
-    pub fn leave_room(&self, room_id: &RoomId) {
-        self.with(|n| n.leave_room(room_id, now()));
-    }
-
-    /// Sends a message to a room, or privately to one member of it.
-    pub fn send_room_text(
-        &self,
-        room_id: &RoomId,
-        to: Option<&PeerId>,
-        text: &str,
-    ) -> Result<(), String> {
-        self.with_result(|n| n.send_room_text(room_id, to, text, now()))
-            .map_err(|e| e.to_string())
-    }
-
-    /// The user is typing in a room.
-    pub fn typing(&self, room_id: &RoomId) {
-        self.with(|n| n.typing(room_id, now()));
-    }
-
-    /// The page came on screen or went to the background.
-    pub fn set_visible(&self, visible: bool) {
-        self.with(|n| n.set_visible(visible));
-    }
-
-    /// Tries the broker again after a rejection.
-    pub fn retry(&self) {
-        self.with(|n| n.retry(now()));
     }
 }
 
