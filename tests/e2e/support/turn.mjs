@@ -1,0 +1,102 @@
+// A real TURN relay for the tests: Debian's coturn on loopback, with the TURN REST scheme
+// (a shared secret; clients get time-limited credentials derived from it), as deploy/ runs it.
+import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+import { freePort } from './servers.mjs';
+
+/**
+ * Time-limited TURN credentials (the REST scheme coturn's `use-auth-secret` checks): the
+ * user name is "expiry:name", the credential base64(HMAC-SHA1(secret, user name)).
+ */
+export function turnCredentials(secret, name, ttlSeconds = 3600, now = Date.now()) {
+  const username = `${Math.floor(now / 1000) + ttlSeconds}:${name}`;
+  const credential = createHmac('sha1', secret).update(username).digest('base64');
+  return { username, credential };
+}
+
+/** Starts coturn on 127.0.0.1; `log()` reads what it wrote, `stop()` kills it. */
+export async function turnServer({ secret = 'peerchat-test-secret', realm = 'peerchat.test' } = {}) {
+  const port = await freePort();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'peerchat-turn-'));
+  const logFile = path.join(dir, 'turn.log');
+  const child = spawn('turnserver', [
+    '-n', '--no-cli', '--no-tls', '--no-dtls', '--simple-log', '--no-stdout-log', '--verbose',
+    '--log-file', logFile, '--pidfile', path.join(dir, 'turn.pid'), '--userdb', path.join(dir, 'turndb'),
+    '--listening-ip', '127.0.0.1', '--relay-ip', '127.0.0.1', '--listening-port', String(port),
+    '--min-port', '49152', '--max-port', '65535',
+    // Everything here is on loopback, the peers too: coturn refuses them unless told.
+    '--allow-loopback-peers',
+    '--use-auth-secret', '--static-auth-secret', secret, '--realm', realm,
+  ], { stdio: 'ignore' });
+  process.once('exit', () => child.kill('SIGKILL'));
+  const exited = new Promise((r) => child.once('exit', r));
+  const log = () => readFile(logFile, 'utf8').catch(() => '');
+  // Ready once it logs that it listens on our port.
+  const end = Date.now() + 10000;
+  while (!/UDP listener opened on\s*:\s*127\.0\.0\.1:/i.test(await log())) {
+    if (child.exitCode !== null || Date.now() > end) throw new Error(`coturn did not start:\n${await log()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    port,
+    url: `turn:127.0.0.1:${port}?transport=udp`,
+    secret,
+    log,
+    /** An RTCIceServer entry with fresh credentials for `name`. */
+    iceServer(name) {
+      return { urls: [`turn:127.0.0.1:${port}?transport=udp`], ...turnCredentials(secret, name) };
+    },
+    async stop() {
+      child.kill('SIGKILL');
+      await exited;
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Makes every RTCPeerConnection the page creates relay-only (`iceTransportPolicy: "relay"`)
+ * and keeps them on `window.peerchatTestLinks`, with the configuration the app asked for.
+ * A stand-in until config.json's `iceTransportPolicy` reaches the app's RTCPeerConnection
+ * (app/chat/src/config.rs has no such field yet); the app's own iceServers pass unchanged.
+ */
+export async function forceRelay(device) {
+  await device.context.addInitScript(() => {
+    const Native = window.RTCPeerConnection;
+    const links = (window.peerchatTestLinks = []);
+    window.RTCPeerConnection = class extends Native {
+      constructor(config = {}, ...rest) {
+        super({ ...config, iceTransportPolicy: 'relay' }, ...rest);
+        const states = [];
+        this.addEventListener('iceconnectionstatechange', () => states.push(this.iceConnectionState));
+        links.push({ pc: this, asked: JSON.parse(JSON.stringify(config)), states });
+      }
+    };
+  });
+}
+
+/**
+ * The page's links as the browser reports them: for each, the ICE states it went through,
+ * the ICE servers the app asked for, and (once connected) the selected candidate pair's
+ * local and remote candidate types and the bytes it carried.
+ */
+export async function linkReport(device) {
+  return device.page.evaluate(async () => Promise.all((window.peerchatTestLinks ?? []).map(async ({ pc, asked, states }) => {
+    const out = { state: pc.iceConnectionState, states, iceServers: asked.iceServers ?? [] };
+    const stats = [...(await pc.getStats()).values()];
+    const byId = new Map(stats.map((s) => [s.id, s]));
+    const transport = stats.find((s) => s.type === 'transport');
+    const pair = byId.get(transport?.selectedCandidatePairId);
+    if (pair) {
+      out.local = byId.get(pair.localCandidateId)?.candidateType;
+      out.remote = byId.get(pair.remoteCandidateId)?.candidateType;
+      out.bytesSent = pair.bytesSent;
+      out.bytesReceived = pair.bytesReceived;
+    }
+    return out;
+  })));
+}
