@@ -1,16 +1,16 @@
 // The built app is installable, and every control has an accessible name.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { appServer, distDir, localConfig, peerServer, repoDir } from './support/servers.mjs';
+import { appServer, distDir, localConfig, peerServer } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
   chooseName, connect, createRoom, fillSetup, join, openStart, PASSPHRASE, sendToRoom, unlock,
 } from './support/app.mjs';
+import { installabilityErrors, NEXT_BUILD, nextBuild, waitForWorker } from './support/pwa.mjs';
 
 let broker, web, d;
 
@@ -49,16 +49,7 @@ test('the manifest has what an installed app needs and its icons are the declare
 
 test('Chromium reports no installability errors', async () => {
   await d.page.goto(web.url);
-  const cdp = await d.context.newCDPSession(d.page);
-  // The manifest is fetched asynchronously; ask until Chromium has looked at it.
-  let errors;
-  for (let i = 0; i < 50; i++) {
-    ({ installabilityErrors: errors } = await cdp.send('Page.getInstallabilityErrors'));
-    const { url } = await cdp.send('Page.getAppManifest');
-    if (url) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.deepEqual(errors, []);
+  assert.deepEqual(await installabilityErrors(d), []);
 });
 
 test('every control on every screen has an accessible name', async () => {
@@ -118,7 +109,7 @@ test('once loaded, the app shell opens with no network at all, unlocks and shows
   const device = await launchDevice('offline', { origin: new URL(shell.url).origin });
   try {
     await device.page.goto(shell.url);
-    await device.page.waitForFunction(() => navigator.serviceWorker?.controller != null, null, { timeout: 15000 });
+    await waitForWorker(device.page);
     await fillSetup(device.page, 'Offline Olga');
     await createRoom(device, 'Notes to self');
     await sendToRoom(device, 'kept on this phone');
@@ -157,26 +148,19 @@ test('a new deployment is offered as an update, and after accepting only its fil
   const device = await launchDevice('updater', { origin: new URL(server.url).origin });
   try {
     await chooseName(device, server.url, 'Upton');
-    await device.page.waitForFunction(() => navigator.serviceWorker?.controller != null, null, { timeout: 15000 });
+    await waitForWorker(device.page);
     const oldCaches = await device.page.evaluate(() => caches.keys());
 
-    // A new build: another index.html, so another precache list version (the same
-    // hook that writes sw.js for Trunk writes it for the new files).
-    const next = await mkdtemp(path.join(os.tmpdir(), 'peerchat-next-'));
-    await cp(distDir, next, { recursive: true });
-    const index = await readFile(path.join(next, 'index.html'), 'utf8');
-    await writeFile(path.join(next, 'index.html'), index.replace('<head>', '<head><meta name="peerchat-build" content="next">'));
-    const gen = spawnSync('node', [path.join(repoDir, '.ci', 'gen-sw.mjs')], { env: { ...process.env, TRUNK_STAGING_DIR: next } });
-    assert.equal(gen.status, 0, gen.stderr?.toString());
+    const next = await nextBuild();
     await cp(next, site, { recursive: true });
 
     // Coming back to the app: it notices the new version and offers it, still running
     // the old one meanwhile.
     await device.page.reload();
     await device.page.getByText('A new version of PeerChat is ready.').waitFor({ timeout: 20000 });
-    assert.equal(await device.page.locator('meta[name="peerchat-build"]').count(), 0);
+    assert.equal(await device.page.locator(NEXT_BUILD).count(), 0);
     await device.page.getByRole('button', { name: 'Update now' }).click();
-    await device.page.waitForFunction(() => document.querySelector('meta[name="peerchat-build"]') != null, null, { timeout: 15000 });
+    await device.page.waitForFunction((sel) => document.querySelector(sel) != null, NEXT_BUILD, { timeout: 15000 });
     await device.page.getByRole('heading', { name: 'Welcome back, Upton!' }).waitFor();
     // Only the new version's cache is left, and the page came from it.
     const newCaches = await device.page.evaluate(() => caches.keys());

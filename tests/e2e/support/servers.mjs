@@ -37,20 +37,23 @@ async function waitFor(check, ms, what) {
   }
 }
 
-/** Starts the official PeerServer on 127.0.0.1; `stop()` kills it, `start()` brings it back. */
-export async function peerServer({ port, key = 'peerjs', expireTimeout = 5000 } = {}) {
+/**
+ * Starts the official PeerServer on 127.0.0.1 (or `host`); `stop()` kills it, `start()`
+ * brings it back.
+ */
+export async function peerServer({ port, key = 'peerjs', expireTimeout = 5000, host = '127.0.0.1' } = {}) {
   port ??= await freePort();
   const bin = path.join(testsDir, 'node_modules', 'peer', 'dist', 'bin', 'peerjs.js');
   let child = null;
   const server = {
     port,
     async start() {
-      child = spawn(process.execPath, [bin, '--host', '127.0.0.1', '--port', String(port), '--path', '/',
+      child = spawn(process.execPath, [bin, '--host', host, '--port', String(port), '--path', '/',
         '--key', key, '--expire_timeout', String(expireTimeout)], { stdio: 'ignore' });
       // Never outlive the test process, however it ends.
       const own = child;
       process.once('exit', () => own.kill('SIGKILL'));
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/${key}/id`)).ok, 10000, 'PeerServer');
+      await waitFor(async () => (await fetch(`http://${host}:${port}/${key}/id`)).ok, 10000, 'PeerServer');
     },
     async stop() {
       if (!child) return;
@@ -70,12 +73,22 @@ export const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': '
 /**
  * Serves dist/ on 127.0.0.1, with `config` as /config.json (none when null), and a few
  * extra routes (path → [type, body]) for test pages. `cache` is the cache-control the
- * files get (none by default).
+ * files get (none by default). `base` serves it all under a sub-path instead of / (as
+ * GitHub Pages serves a project, "/peerchat/"; `url` then ends with it); `headers` are
+ * sent with every response (a host's Content-Security-Policy, say). `host` is the address
+ * to listen on.
  */
-export async function appServer({ config, extra = {}, port, dir = distDir, cache } = {}) {
+export async function appServer({ config, extra = {}, port, dir = distDir, cache, base = '/', headers: always = {}, host = '127.0.0.1' } = {}) {
   port ??= await freePort();
   const server = createServer(async (req, res) => {
-    const url = new URL(req.url, 'http://x');
+    const full = new URL(req.url, 'http://x');
+    for (const [k, v] of Object.entries(always)) res.setHeader(k, v);
+    if (!full.pathname.startsWith(base)) {
+      res.writeHead(404);
+      return res.end('not found');
+    }
+    // Below here paths are as if the site were at the root.
+    const url = new URL(`/${full.pathname.slice(base.length)}${full.search}`, 'http://x');
     if (url.pathname === '/config.json' && config) {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       return res.end(JSON.stringify(config));
@@ -95,9 +108,9 @@ export async function appServer({ config, extra = {}, port, dir = distDir, cache
     res.writeHead(200, headers(TYPES[path.extname(file)] ?? 'application/octet-stream'));
     res.end(await readFile(file));
   });
-  await new Promise((r) => server.listen(port, '127.0.0.1', r));
+  await new Promise((r) => server.listen(port, host, r));
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: `http://${host}:${port}${base}`,
     close: () => new Promise((r) => {
       server.close(r);
       server.closeAllConnections();
@@ -105,7 +118,7 @@ export async function appServer({ config, extra = {}, port, dir = distDir, cache
   };
 }
 
-/** The config.json that points the app at a local PeerServer. */
-export function localConfig(port, key = 'peerjs') {
-  return { broker: { host: '127.0.0.1', port, path: '/', key, secure: false }, iceServers: [] };
+/** The config.json that points the app at a local PeerServer (on `host`). */
+export function localConfig(port, key = 'peerjs', host = '127.0.0.1') {
+  return { broker: { host, port, path: '/', key, secure: false }, iceServers: [] };
 }
