@@ -38,22 +38,23 @@ async function waitFor(check, ms, what) {
 }
 
 /**
- * Starts the official PeerServer on 127.0.0.1 (or `host`); `stop()` kills it, `start()`
- * brings it back.
+ * Starts the official PeerServer on 127.0.0.1 (or `host`), mounted at `path`; `stop()`
+ * kills it, `start()` brings it back.
  */
-export async function peerServer({ port, key = 'peerjs', expireTimeout = 5000, host = '127.0.0.1' } = {}) {
+export async function peerServer({ port, key = 'peerjs', expireTimeout = 5000, host = '127.0.0.1', path: mount = '/' } = {}) {
   port ??= await freePort();
   const bin = path.join(testsDir, 'node_modules', 'peer', 'dist', 'bin', 'peerjs.js');
   let child = null;
   const server = {
     port,
     async start() {
-      child = spawn(process.execPath, [bin, '--host', host, '--port', String(port), '--path', '/',
+      child = spawn(process.execPath, [bin, '--host', host, '--port', String(port), '--path', mount,
         '--key', key, '--expire_timeout', String(expireTimeout)], { stdio: 'ignore' });
       // Never outlive the test process, however it ends.
       const own = child;
       process.once('exit', () => own.kill('SIGKILL'));
-      await waitFor(async () => (await fetch(`http://${host}:${port}/${key}/id`)).ok, 10000, 'PeerServer');
+      const base = mount.endsWith('/') ? mount : `${mount}/`;
+      await waitFor(async () => (await fetch(`http://${host}:${port}${base}${key}/id`)).ok, 10000, 'PeerServer');
     },
     async stop() {
       if (!child) return;

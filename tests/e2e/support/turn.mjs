@@ -1,5 +1,6 @@
 // A real TURN relay for the tests: Debian's coturn on loopback, with the TURN REST scheme
 // (a shared secret; clients get time-limited credentials derived from it), as deploy/ runs it.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -18,16 +19,20 @@ export function turnCredentials(secret, name, ttlSeconds = 3600, now = Date.now(
   return { username, credential };
 }
 
-/** Starts coturn on 127.0.0.1; `log()` reads what it wrote, `stop()` kills it. */
-export async function turnServer({ secret = 'peerchat-test-secret', realm = 'peerchat.test' } = {}) {
+/**
+ * Starts coturn on 127.0.0.1; `log()` reads what it wrote, `stop()` kills it. With `conf`
+ * (deploy/coturn/turnserver.conf) it runs that file, with only the loopback addresses,
+ * port, files and secret set here.
+ */
+export async function turnServer({ secret = 'peerchat-test-secret', realm = 'peerchat.test', conf } = {}) {
   const port = await freePort();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'peerchat-turn-'));
   const logFile = path.join(dir, 'turn.log');
   const child = spawn('turnserver', [
-    '-n', '--no-cli', '--no-tls', '--no-dtls', '--simple-log', '--no-stdout-log', '--verbose',
+    ...(conf ? ['-c', conf, '--allowed-peer-ip', '127.0.0.1'] : ['-n']), '--no-cli', '--no-tls', '--no-dtls', '--simple-log', '--no-stdout-log', '--verbose',
     '--log-file', logFile, '--pidfile', path.join(dir, 'turn.pid'), '--userdb', path.join(dir, 'turndb'),
     '--listening-ip', '127.0.0.1', '--relay-ip', '127.0.0.1', '--listening-port', String(port),
-    '--min-port', '49152', '--max-port', '65535',
+    ...(conf ? [] : ['--min-port', '49152', '--max-port', '65535']),
     // Everything here is on loopback, the peers too: coturn refuses them unless told.
     '--allow-loopback-peers',
     '--use-auth-secret', '--static-auth-secret', secret, '--realm', realm,
@@ -99,4 +104,15 @@ export async function linkReport(device) {
     }
     return out;
   })));
+}
+
+/** Every connected link of `d` (at least `count`) went relay to relay and carried bytes. */
+export async function assertRelayed(d, count) {
+  const report = (await linkReport(d)).filter((l) => l.state === 'connected' || l.state === 'completed');
+  assert.ok(report.length >= count, `${d.name}: ${report.length} connected links, want ${count}: ${JSON.stringify(report)}`);
+  for (const l of report) {
+    assert.deepEqual([l.local, l.remote], ['relay', 'relay'], `${d.name}: ${JSON.stringify(l)}`);
+    assert.ok(l.bytesSent > 0 && l.bytesReceived > 0, `${d.name}: ${JSON.stringify(l)}`);
+  }
+  return report;
 }
