@@ -18,16 +18,19 @@ command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 command -v node >/dev/null || need_apt+=(nodejs npm)
 command -v unshare >/dev/null || need_apt+=(util-linux)
 command -v ip >/dev/null || need_apt+=(iproute2)
-# The TURN relay the relay tests run on loopback (deploy/ runs the same server).
-command -v turnserver >/dev/null || need_apt+=(coturn)
+# The TURN relay and the TLS front deploy/ runs, which the tests run natively on loopback.
+services=()
+command -v turnserver >/dev/null || services+=(coturn)
+command -v caddy >/dev/null || services+=(caddy)
+need_apt+=("${services[@]}")
 if ((${#need_apt[@]})); then
   say "apt: ${need_apt[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
-  # The tests start coturn themselves; the package's system service is not wanted.
-  if [[ " ${need_apt[*]} " == *" coturn "* ]] && command -v systemctl >/dev/null; then
-    systemctl disable --now coturn >/dev/null 2>&1 || true
-  fi
+  # The tests start these themselves; the packages' system services are not wanted.
+  for service in "${services[@]}"; do
+    if command -v systemctl >/dev/null; then systemctl disable --now "$service" >/dev/null 2>&1 || true; fi
+  done
 fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
