@@ -16,7 +16,10 @@ function listenAddress(args) {
   if (asked && !asked.startsWith('-')) return { host: asked, lan: true };
   const found = Object.values(os.networkInterfaces()).flat()
     .find((a) => a.family === 'IPv4' && !a.internal);
-  if (!found) throw new Error('--lan: this machine has no LAN address (IPv4, not loopback); give one: --lan 192.168.1.20');
+  if (!found) {
+    console.error('--lan: this machine has no LAN address (IPv4, not loopback); give one: --lan 192.168.1.20');
+    process.exit(2);
+  }
   return { host: found.address, lan: true };
 }
 
