@@ -41,8 +41,10 @@ test('under /peerchat/ the app loads, registers, is installable, and asks for no
   await waitForWorker(d.page);
   const scope = await d.page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).scope);
   assert.equal(scope, server.url);
-  const { url: manifest } = await (await d.context.newCDPSession(d.page)).send('Page.getAppManifest');
+  // Chromium's reading of the manifest: the app's scope and start are the sub-path.
+  const { url: manifest, manifest: parsed } = await (await d.context.newCDPSession(d.page)).send('Page.getAppManifest');
   assert.equal(manifest, `${server.url}manifest.json`);
+  assert.deepEqual([parsed.scope, parsed.startUrl], [server.url, server.url]);
   const outside = requested.filter((u) => u.startsWith('http') && !u.startsWith(server.url));
   assert.deepEqual(outside, []);
 });
