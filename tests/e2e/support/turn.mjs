@@ -43,7 +43,11 @@ export async function turnServer({ secret = 'peerchat-test-secret', realm = 'pee
   // Ready once it logs that it listens on our port.
   const end = Date.now() + 10000;
   while (!/UDP listener opened on\s*:\s*127\.0\.0\.1:/i.test(await log())) {
-    if (child.exitCode !== null || Date.now() > end) throw new Error(`coturn did not start:\n${await log()}`);
+    if (child.exitCode !== null || Date.now() > end) {
+      // Not left running: it would keep the test process alive.
+      child.kill('SIGKILL');
+      throw new Error(`coturn did not start:\n${await log()}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
