@@ -2,6 +2,7 @@
 
 use peerchat_chat::room::RoomMessage;
 use peerchat_chat::state::{Action, Author, Line};
+use peerchat_identity::PublicKey;
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
 use peerchat_vault::{Page, StoredMessage, VaultError};
@@ -26,6 +27,70 @@ pub struct SavedRoom {
     /// Messages deleted by the user, per author 1..=n, so members do not send them back.
     #[serde(default)]
     pub forgotten: Vec<(PeerId, u64)>,
+}
+
+/// Someone we have had a one-to-one conversation with (the Meta record
+/// [`CONVERSATIONS`] lists them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Contact {
+    /// Their peer id (where to call them).
+    pub peer: PeerId,
+    /// Their name, from their last hello.
+    pub name: Option<String>,
+    /// The key pinned at their first signed hello: who they are.
+    pub key: Option<PublicKey>,
+    /// The user compared safety numbers and marked them verified (cleared when the key
+    /// changes).
+    pub verified: bool,
+}
+
+impl Contact {
+    /// A contact known only by id so far.
+    pub fn new(peer: PeerId) -> Self {
+        Self {
+            peer,
+            name: None,
+            key: None,
+            verified: false,
+        }
+    }
+}
+
+/// A contact as stored now, or as PeerChat before keys stored it (`[id, name]`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StoredContact {
+    Now {
+        peer: PeerId,
+        name: Option<String>,
+        #[serde(default)]
+        key: Option<PublicKey>,
+        #[serde(default)]
+        verified: bool,
+    },
+    Before(PeerId, Option<String>),
+}
+
+impl<'de> Deserialize<'de> for Contact {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match StoredContact::deserialize(d)? {
+            StoredContact::Now {
+                peer,
+                name,
+                key,
+                verified,
+            } => Contact {
+                peer,
+                name,
+                key,
+                verified: verified && key.is_some(),
+            },
+            StoredContact::Before(peer, name) => Contact {
+                name,
+                ..Contact::new(peer)
+            },
+        })
+    }
 }
 
 /// Whose messages a stored history holds.

@@ -23,7 +23,10 @@ mod conversations {
         s.reduce(Action::Connecting(id("bob")));
         assert_eq!(s.active, Some(Screen::Conversation(id("bob"))));
         s.reduce(Action::ChannelOpen(id("bob")));
-        let hello = Incoming::Hello { name: "Bob".into() };
+        let hello = Incoming::Hello {
+            name: "Bob".into(),
+            proof: None,
+        };
         s.reduce(Action::Received {
             peer: id("bob"),
             incoming: hello,
