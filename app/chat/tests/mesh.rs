@@ -3,10 +3,15 @@
 //! bad frames, leave detection and coming back.
 
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 use std::time::Duration;
 
+use peerchat_chat::binding::{LinkBinding, Side};
+use peerchat_chat::room::signing::sign_text;
+use peerchat_identity::Identity;
+
 use peerchat_chat::room::{
-    DropReason, Room, RoomEvent, RoomKeys, RoomOutput, RoomSecret, RoomText, RoomTimings,
+    DropReason, Room, RoomEvent, RoomFrame, RoomKeys, RoomOutput, RoomSecret, RoomText, RoomTimings,
 };
 use peerchat_ids::MessageId;
 use peerchat_peerjs::data::ChannelFrame;
@@ -56,6 +61,7 @@ fn new_room(name: &str, keys: RoomKeys, source: u32) -> Room {
     let mut counter = 0u64;
     Room::new(
         id(name),
+        identity(name),
         name.to_uppercase(),
         keys,
         RoomTimings::default(),
@@ -67,6 +73,27 @@ fn new_room(name: &str, keys: RoomKeys, source: u32) -> Room {
             n
         },
     )
+}
+
+/// A member's key pair, the same for every instance of its room (it lives in the vault).
+fn identity(name: &str) -> Rc<Identity> {
+    let mut seed = [7u8; 32];
+    for (s, b) in seed.iter_mut().zip(name.bytes()) {
+        *s = b;
+    }
+    Rc::new(Identity::from_seed(seed))
+}
+
+/// A link as its `we_are` end saw it set up: `dialled` is the id the offerer called.
+fn binding(link: &ConnectionId, from: &PeerId, dialled: &PeerId, we_are: Side) -> LinkBinding {
+    LinkBinding {
+        conn: link.clone(),
+        offerer: from.clone(),
+        answerer: dialled.clone(),
+        offerer_fingerprint: format!("sha-256 {from}"),
+        answerer_fingerprint: format!("sha-256 {dialled}"),
+        we_are,
+    }
 }
 
 impl Net {
@@ -84,7 +111,11 @@ impl Net {
 
     fn join(&mut self, i: usize, remembered: &[(PeerId, String)]) {
         let now = self.now;
-        self.devices[i].room.join(remembered, now);
+        let remembered: Vec<_> = remembered
+            .iter()
+            .map(|(p, n)| (p.clone(), n.clone(), None))
+            .collect();
+        self.devices[i].room.join(&remembered, now);
         self.settle();
     }
 
@@ -133,10 +164,14 @@ impl Net {
                         let link = ConnectionId::from_random(self.next_link.to_le_bytes());
                         self.links.insert(link.clone(), (from, t));
                         let from_id = self.devices[from].id.clone();
+                        let ours = binding(&link, &from_id, &peer, Side::Offerer);
+                        let theirs = binding(&link, &from_id, &peer, Side::Answerer);
                         self.devices[from]
                             .room
-                            .handle_link_open(link.clone(), peer, now);
-                        self.devices[t].room.handle_link_open(link, from_id, now);
+                            .handle_link_open(link.clone(), peer, ours, now);
+                        self.devices[t]
+                            .room
+                            .handle_link_open(link, from_id, theirs, now);
                     }
                     None => self.devices[from].room.handle_dial_failed(&peer, now),
                 }
@@ -448,13 +483,20 @@ fn malformed_forged_impersonating_and_replayed_frames_are_dropped() {
     // A member claiming another author, and a replayed sequence number.
     let sender_id = net.devices[sender].id.clone();
     let k = keys(1);
-    let seal = |json: String| {
-        ChannelFrame::Text(serde_json::to_string(&k.seal(json.as_bytes(), [7; 12])).unwrap())
-    };
+    let signer = identity(sender_id.as_str());
     let text = |author: &str, seq: u64| {
-        seal(format!(
-            r#"{{"kind":"text","id":"x","author":"{author}","seq":{seq},"ts":1,"text":"hi"}}"#
-        ))
+        let t = sign_text(
+            &signer,
+            &k.room_id,
+            &id(author),
+            seq,
+            1,
+            mid("x"),
+            "P",
+            "hi",
+        );
+        let json = serde_json::to_vec(&RoomFrame::Text(t)).unwrap();
+        ChannelFrame::Text(serde_json::to_string(&k.seal(&json, [7; 12])).unwrap())
     };
     let r = &mut net.devices[receiver].room;
     r.handle_link_data(&link, &text("someone-else", 1), now);
@@ -673,10 +715,11 @@ fn a_lost_first_hello_is_repeated_until_the_link_is_admitted() {
     net.devices[a].room.create(now);
     net.settle();
     let b = net.add("p1", keys(1));
-    // p0's hello to the newcomer goes missing.
+    // p0's hello to the newcomer goes missing (on the introduction through the
+    // rendezvous id), and then again on the link p0 dials to p1.
     net.lose_next.insert(b);
     net.join(b, &[]);
-    assert!(net.online_view(b).is_empty(), "p1 has not admitted p0 yet");
+    net.lose_next.insert(b);
     net.run_for(Duration::from_millis(600));
     net.assert_full_mesh(&[a, b]);
 }
@@ -694,12 +737,20 @@ fn a_member_seeded_from_storage_gets_only_what_it_lacks() {
         ("p0", 2, "kept 2"),
     ]
     .into_iter()
-    .map(|(author, seq, text)| RoomText {
-        id: mid(&format!("{author}-{seq}")),
-        author: id(author),
-        seq,
-        ts: 0,
-        text: text.into(),
+    .map(|(author, seq, text)| {
+        let room_id = &keys(1).room_id;
+        let mid = mid(&format!("{author}-{seq}"));
+        let name = author.to_uppercase();
+        sign_text(
+            &identity(author),
+            room_id,
+            &id(author),
+            seq,
+            0,
+            mid,
+            &name,
+            text,
+        )
     })
     .collect();
     net.crash(1);
@@ -850,7 +901,9 @@ fn only_the_rendezvous_holder_introduces_members_and_the_member_list_is_bounded(
         .map(|(l, &(a, b))| (l.clone(), if a == 2 { b } else { a }))
         .unwrap();
     let now = net.now;
-    let joined = |n: usize| format!(r#"{{"kind":"joined","id":"ghost{n}","name":"Ghost"}}"#);
+    let key = identity("ghost").public();
+    let joined =
+        |n: usize| format!(r#"{{"kind":"joined","id":"ghost{n}","name":"Ghost","key":"{key}"}}"#);
     net.devices[receiver]
         .room
         .handle_link_data(&link, &sealed(&joined(0), 1), now);

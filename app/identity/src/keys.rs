@@ -136,6 +136,23 @@ impl<'de> Deserialize<'de> for PublicKey {
     }
 }
 
+/// A key and its signature over something (a room message, kept with it so that it can
+/// be checked again wherever the message goes: backfill, storage, export).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signed {
+    /// The signer's key.
+    pub key: PublicKey,
+    /// The signature.
+    pub sig: Signature,
+}
+
+impl Signed {
+    /// Whether `key` signed `transcript`.
+    pub fn verify(&self, transcript: &Transcript) -> bool {
+        self.key.verify(transcript, &self.sig).is_ok()
+    }
+}
+
 /// An Ed25519 signature (64 bytes; base64url in frames).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Signature([u8; 64]);

@@ -15,6 +15,6 @@ mod safety;
 mod transcript;
 
 pub use error::IdentityError;
-pub use keys::{Identity, PublicKey, Signature};
+pub use keys::{Identity, PublicKey, Signature, Signed};
 pub use safety::{safety_number, SafetyNumber};
 pub use transcript::Transcript;

@@ -285,8 +285,10 @@ impl Node {
                 self.ui(Action::ChannelOpen(entry.peer));
             }
             (Purpose::Room(room), _) => {
+                let binding = self.binding(conn, &entry);
                 if let Some(r) = self.rooms.get_mut(room) {
-                    r.room.handle_link_open(conn.clone(), entry.peer, now.mono);
+                    r.room
+                        .handle_link_open(conn.clone(), entry.peer, binding, now.mono);
                 }
             }
         }

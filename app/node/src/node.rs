@@ -465,6 +465,7 @@ impl Node {
             ts: m.ts,
             text: m.text.clone(),
             whisper_to: None,
+            signed: None,
         };
         self.store(StoreOp::Append {
             history: History::Conversation(peer.clone()),

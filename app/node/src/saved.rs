@@ -27,6 +27,22 @@ pub struct SavedRoom {
     /// Messages deleted by the user, per author 1..=n, so members do not send them back.
     #[serde(default)]
     pub forgotten: Vec<(PeerId, u64)>,
+    /// The keys members proved on their own links: next time each must prove the same.
+    #[serde(default)]
+    pub keys: Vec<(PeerId, PublicKey)>,
+}
+
+impl SavedRoom {
+    /// The members to call again, with the key each proved.
+    pub fn remembered(&self) -> Vec<(PeerId, String, Option<PublicKey>)> {
+        self.members
+            .iter()
+            .map(|(p, name)| {
+                let key = self.keys.iter().find(|(k, _)| k == p).map(|(_, k)| *k);
+                (p.clone(), name.clone(), key)
+            })
+            .collect()
+    }
 }
 
 /// Someone we have had a one-to-one conversation with (the Meta record
@@ -123,6 +139,7 @@ pub fn to_stored(m: &RoomMessage) -> StoredMessage {
         ts: m.ts,
         text: m.text.clone(),
         whisper_to: m.whisper_to.clone(),
+        signed: m.signed,
     }
 }
 
@@ -136,6 +153,7 @@ pub fn from_stored(m: StoredMessage) -> RoomMessage {
         ts: m.ts,
         name: m.name,
         text: m.text,
+        signed: m.signed,
     }
 }
 

@@ -120,6 +120,7 @@ mod rooms {
             text: text.into(),
             ts: 1,
             whisper_to: whisper_to.map(|w| PeerId::parse(w).unwrap()),
+            signed: None,
         }
     }
 
@@ -380,6 +381,7 @@ mod unread {
                 text: "hi".into(),
                 ts: 1,
                 whisper_to: None,
+                signed: None,
             },
             mine,
         }
