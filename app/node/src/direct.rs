@@ -51,6 +51,8 @@ enum Trust {
 struct Channel {
     binding: LinkBinding,
     trust: Trust,
+    /// [`DirectEvent::Ready`] was told for it.
+    ready: bool,
     /// Something came from the peer on it.
     heard: bool,
     /// When a quiet peer gets our hello again.
@@ -86,6 +88,9 @@ pub enum DirectEvent {
         /// The link.
         link: ConnectionId,
     },
+    /// Messages can go both ways now: the pinned key answered on a channel (or, for a
+    /// contact without a pinned key, a channel opened).
+    Ready,
     /// The contact's first key: pin it.
     Pinned(PublicKey),
     /// A hello under another key than the pinned one (`None`: no key at all): nothing
@@ -139,11 +144,18 @@ impl Direct {
 
     /// A channel opened: say hello, signed for this connection.
     pub fn handle_link_open(&mut self, link: ConnectionId, binding: LinkBinding, now: Duration) {
+        // With no key pinned there is nothing to wait for (a plain peerjs client never
+        // says hello at all).
+        let ready = self.pinned.is_none();
+        if ready {
+            self.events.push_back(DirectEvent::Ready);
+        }
         self.channels.insert(
             link.clone(),
             Channel {
                 binding,
                 trust: Trust::Waiting,
+                ready,
                 heard: false,
                 hello_again_at: Some(now + Self::HELLO_AGAIN_AFTER),
             },
@@ -220,6 +232,7 @@ impl Direct {
         if trust == Trust::Proven {
             self.release(link);
         }
+        self.mark_ready(link);
     }
 
     fn deliver_or_hold(&mut self, link: &ConnectionId, incoming: Incoming) {
@@ -270,6 +283,18 @@ impl Direct {
             .collect();
         for link in links {
             self.release(&link);
+            self.mark_ready(&link);
+        }
+    }
+
+    /// Tells once per channel that it carries messages, when it does.
+    fn mark_ready(&mut self, link: &ConnectionId) {
+        let pinned = self.pinned.is_some();
+        if let Some(c) = self.channels.get_mut(link) {
+            if !c.ready && c.may_carry(pinned) {
+                c.ready = true;
+                self.events.push_back(DirectEvent::Ready);
+            }
         }
     }
 

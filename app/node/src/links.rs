@@ -282,7 +282,6 @@ impl Node {
                     .entry(entry.peer.clone())
                     .or_insert_with(|| Direct::new(me, name, pinned))
                     .handle_link_open(conn.clone(), binding, now.mono);
-                self.ui(Action::ChannelOpen(entry.peer));
             }
             (Purpose::Room(room), _) => {
                 let binding = self.binding(conn, &entry);

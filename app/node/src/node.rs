@@ -312,6 +312,7 @@ impl Node {
                 }
                 DirectEvent::Closed { link } => self.link_failed(&link),
                 DirectEvent::Dropped => self.ui(Action::Dropped(peer.clone())),
+                DirectEvent::Ready => self.ui(Action::ChannelOpen(peer.clone())),
                 DirectEvent::Pinned(key) => {
                     self.tampered.remove(peer);
                     self.contact(peer).key = Some(key);

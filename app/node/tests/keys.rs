@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::{Sim, CONNECTION_FAILS, EXPIRE};
-use peerchat_chat::state::ChannelStatus;
+use peerchat_chat::state::{Action, ChannelStatus};
 use peerchat_chat::trust::KeyChange;
 use peerchat_identity::Identity;
 use peerchat_node::saved::History;
@@ -69,6 +69,7 @@ fn an_impostor_on_a_friends_freed_id_is_held_and_nothing_is_stored_as_the_friend
     // Ann's browser gives the old connection up; the broker has long freed the id.
     sim.run_for(CONNECTION_FAILS + SECOND);
     assert!(CONNECTION_FAILS > EXPIRE);
+    let since = sim.now;
     let eve = sim.add_impostor("Ben", &ben_id);
     sim.run_for(SECOND);
     sim.act(ann, |n, now| n.connect(ben_id.clone(), now));
@@ -89,6 +90,11 @@ fn an_impostor_on_a_friends_freed_id_is_held_and_nothing_is_stored_as_the_friend
         "nothing from the impostor is shown as Ben"
     );
     assert_eq!(stored_texts(&sim, ann, ben), ["hi Ben", "hi Ann"]);
+    let shown_connected = sim.devs[ann]
+        .ui
+        .iter()
+        .any(|(at, a)| *at >= since && matches!(a, Action::ChannelOpen(p) if *p == ben_id));
+    assert!(!shown_connected, "never shown as connected to Ben");
     // Ann refuses: the link closes and the pinned key stays.
     sim.act(ann, |n, now| n.reject_key(&ben_id, now));
     sim.run_for(SECOND);

@@ -232,8 +232,10 @@ impl Room {
         } else if check_name(&hello.name).is_err() {
             Some(DropReason::OutOfBounds)
         } else {
+            // Only a key proven on the member's own link binds its id; one from an
+            // introduction or a relayed message gives way to the proof.
             let known = self.members.get(&hello.id);
-            let pinned = known.and_then(|m| m.key.filter(|_| m.vouched || rendezvous));
+            let pinned = known.and_then(|m| m.key.filter(|_| m.vouched));
             pinned
                 .filter(|k| *k != hello.key)
                 .map(|_| DropReason::KeyMismatch)
