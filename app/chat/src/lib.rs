@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 mod author;
+pub mod binding;
 pub mod config;
 mod error;
 pub mod gate;
@@ -14,6 +15,7 @@ pub mod protocol;
 pub mod room;
 pub mod rooms_state;
 pub mod state;
+pub mod trust;
 
 pub use config::RuntimeConfig;
 pub use error::ChatError;

@@ -1,11 +1,13 @@
 //! The chat messages that travel on a PeerJS `json` data connection (PROTOCOL.md).
 
+use peerchat_identity::{Identity, PublicKey, Signature, Transcript};
 use peerchat_ids::MessageId;
 use peerchat_peerjs::data::{self, ChannelFrame};
 use peerchat_peerjs::PeerJsError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::binding::{LinkBinding, Side};
 use crate::ChatError;
 
 /// Longest display name, in characters.
@@ -13,8 +15,11 @@ pub const MAX_NAME_CHARS: usize = 40;
 /// Longest chat message, in characters: 2000 characters of 4-byte UTF-8 still fit in one
 /// json frame under the peerjs limit once sealed for a room and base64-encoded.
 pub const MAX_TEXT_CHARS: usize = 2000;
-/// The schema version we write.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// The schema version we write (2: hellos carry the sender's key and a signature).
+pub const PROTOCOL_VERSION: u32 = 2;
+
+/// What a one-to-one hello's signature is for (see [`hello_transcript`]).
+const HELLO_PURPOSE: &str = "peerchat/direct-hello/v2";
 
 /// A message on the data channel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,6 +33,12 @@ pub enum ChatFrame {
         app: String,
         /// Schema version.
         v: u32,
+        /// The sender's identity key (absent from PeerChat before version 2).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<PublicKey>,
+        /// The key's signature over [`hello_transcript`].
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sig: Option<Signature>,
     },
     /// A chat message.
     Text(TextMessage),
@@ -47,12 +58,27 @@ pub struct TextMessage {
 }
 
 impl ChatFrame {
-    /// Our hello.
+    /// An unsigned hello, as PeerChat before version 2 sent it.
     pub fn hello(name: &str) -> Self {
         ChatFrame::Hello {
             name: name.to_owned(),
             app: "peerchat".into(),
+            v: 1,
+            key: None,
+            sig: None,
+        }
+    }
+
+    /// Our hello on the connection `binding`, signed with our key.
+    pub fn signed_hello(name: &str, me: &Identity, binding: &LinkBinding) -> Self {
+        let key = me.public();
+        let sig = me.sign(&hello_transcript(binding, binding.we_are, &key, name));
+        ChatFrame::Hello {
+            name: name.to_owned(),
+            app: "peerchat".into(),
             v: PROTOCOL_VERSION,
+            key: Some(key),
+            sig: Some(sig),
         }
     }
 
@@ -69,11 +95,42 @@ pub enum Incoming {
     Hello {
         /// Display name, checked.
         name: String,
+        /// The key the peer claims and its signature, not checked yet (the connection's
+        /// binding is needed: [`HelloProof::verify`]). None from a peer without keys.
+        proof: Option<HelloProof>,
     },
     /// A chat message, checked.
     Text(TextMessage),
     /// The peer closes the connection (the official client's close signal).
     Close,
+}
+
+/// A hello's key and signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelloProof {
+    /// The key claimed.
+    pub key: PublicKey,
+    /// Its signature.
+    pub sig: Signature,
+}
+
+impl HelloProof {
+    /// Whether the key signed this hello for this very connection, as we saw it set up.
+    pub fn verify(&self, binding: &LinkBinding, name: &str) -> bool {
+        let words = hello_transcript(binding, binding.peer_side(), &self.key, name);
+        self.key.verify(&words, &self.sig).is_ok()
+    }
+}
+
+/// The words a one-to-one hello signs: the connection's binding, the signer's side and
+/// key, and the name it announces.
+pub fn hello_transcript(
+    binding: &LinkBinding,
+    signer: Side,
+    key: &PublicKey,
+    name: &str,
+) -> Transcript {
+    binding.transcript(HELLO_PURPOSE, signer, key).field(name)
 }
 
 /// Why an incoming frame was dropped.
@@ -109,25 +166,58 @@ pub fn interpret(
         other => serde_json::from_value(other).map_err(|_| Dropped::Malformed)?,
     };
     match parsed {
-        ChatFrame::Hello { name, .. } => check_name(&name)
-            .map(|name| Incoming::Hello { name })
-            .map_err(|_| Dropped::OutOfBounds),
+        ChatFrame::Hello { name, key, sig, .. } => {
+            let proof = match (key, sig) {
+                (Some(key), Some(sig)) => Some(HelloProof { key, sig }),
+                (None, None) => None,
+                _ => return Err(Dropped::Malformed),
+            };
+            check_name(&name)
+                .map(|name| Incoming::Hello { name, proof })
+                .map_err(|_| Dropped::OutOfBounds)
+        }
         ChatFrame::Text(msg) => check_text(&msg.text)
             .map(|_| Incoming::Text(msg))
             .map_err(|_| Dropped::OutOfBounds),
     }
 }
 
-/// Trims and checks a display name.
+/// Trims and checks a display name. Control, invisible (format) and direction-changing
+/// characters are refused: they let one name pass for another ("Yan" and "Ya\u{200B}n"
+/// look the same), or turn the text around it.
 pub fn check_name(name: &str) -> Result<String, ChatError> {
     let name = name.trim();
     let len = name.chars().count();
-    if len == 0 || len > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+    let chars: Vec<char> = name.chars().collect();
+    let hidden = chars
+        .iter()
+        .enumerate()
+        .any(|(i, &c)| c.is_control() || (is_format(c) && !is_emoji_joiner(&chars, i)));
+    if len == 0 || len > MAX_NAME_CHARS || hidden {
         return Err(ChatError::InvalidName {
             max: MAX_NAME_CHARS,
         });
     }
     Ok(name.to_owned())
+}
+
+/// Unicode's format characters (category Cf): zero-width spaces and joiners, direction
+/// marks, embeddings, overrides and isolates, the byte order mark, tags, and the like.
+fn is_format(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{0600}'..='\u{0605}' | '\u{061C}' | '\u{06DD}' | '\u{070F}'
+        | '\u{0890}'..='\u{0891}' | '\u{08E2}' | '\u{180E}' | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}'
+        | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}' | '\u{110BD}' | '\u{110CD}'
+        | '\u{13430}'..='\u{1343F}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0001}' | '\u{E0020}'..='\u{E007F}')
+}
+
+/// A zero-width joiner between two symbols (as in 👩‍💻) draws one emoji; between
+/// letters it would only hide.
+fn is_emoji_joiner(chars: &[char], i: usize) -> bool {
+    let symbol = |c: Option<&char>| c.is_some_and(|c| *c > '\u{2000}' && !c.is_alphanumeric());
+    chars[i] == '\u{200D}' && i > 0 && symbol(chars.get(i - 1)) && symbol(chars.get(i + 1))
 }
 
 /// Checks a message's text (not trimmed: spacing may matter to the writer). Control
@@ -166,7 +256,8 @@ mod tests {
         assert_eq!(
             interpret(&ChannelFrame::Binary(bytes), 0, bare),
             Ok(Incoming::Hello {
-                name: "Alice".into()
+                name: "Alice".into(),
+                proof: None
             })
         );
         let msg = TextMessage {
@@ -242,6 +333,16 @@ mod tests {
         assert!(check_name("").is_err());
         assert!(check_name("a\nb").is_err());
         assert!(check_name(&"x".repeat(MAX_NAME_CHARS + 1)).is_err());
+        for hidden in [
+            "Ya\u{200B}n",
+            "Ya\u{200D}n",
+            "\u{202E}naY",
+            "Yan\u{2066}",
+            "\u{FEFF}Yan",
+        ] {
+            assert!(check_name(hidden).is_err(), "{hidden:?}");
+        }
+        assert_eq!(check_name("Ann 👩\u{200D}💻").unwrap(), "Ann 👩\u{200D}💻");
         assert!(check_text("hi").is_ok());
         assert!(check_text(" \n").is_err());
         assert!(check_text("a\u{1}b").is_err());

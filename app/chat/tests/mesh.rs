@@ -2,283 +2,16 @@
 //! rendezvous, full mesh, takeover, rejoin from memory, whispers, refusal of outsiders,
 //! bad frames, leave detection and coming back.
 
-use std::collections::{HashMap, HashSet};
+mod common;
+
 use std::time::Duration;
 
-use peerchat_chat::room::{
-    DropReason, Room, RoomEvent, RoomKeys, RoomOutput, RoomSecret, RoomText, RoomTimings,
-};
+use common::*;
+use peerchat_chat::room::signing::sign_text;
+use peerchat_chat::room::{DropReason, RoomEvent, RoomFrame, RoomText};
 use peerchat_ids::MessageId;
 use peerchat_peerjs::data::ChannelFrame;
-use peerchat_peerjs::{ConnectionId, PeerId};
-
-const TICK: Duration = Duration::from_millis(50);
-
-struct Device {
-    id: PeerId,
-    room: Room,
-    up: bool,
-    events: Vec<(Duration, RoomEvent)>,
-}
-
-#[derive(Default)]
-struct Net {
-    now: Duration,
-    devices: Vec<Device>,
-    holder: Option<usize>,
-    links: HashMap<ConnectionId, (usize, usize)>,
-    next_link: u64,
-    /// Devices whose traffic silently vanishes (a dropped network).
-    cut: HashSet<usize>,
-    /// Frames delivered, by receiving device.
-    delivered: Vec<usize>,
-    /// The largest frame sent, in bytes.
-    max_frame: usize,
-    /// Devices whose next incoming frame is lost (as a first message sometimes is).
-    lose_next: HashSet<usize>,
-    /// Dials, by dialling device.
-    dials: HashMap<usize, usize>,
-    /// (from, to): frames from one device to another vanish (a one-way loss).
-    muted: HashSet<(usize, usize)>,
-}
-
-fn id(s: &str) -> PeerId {
-    PeerId::parse(s).unwrap()
-}
-
-fn keys(seed: u8) -> RoomKeys {
-    RoomSecret::from_random([seed; 32]).derive()
-}
-
-/// A member's room whose nonces are unique: `source` numbers the room instance (a
-/// restarted browser gets a new one), a counter the message.
-fn new_room(name: &str, keys: RoomKeys, source: u32) -> Room {
-    let mut counter = 0u64;
-    Room::new(
-        id(name),
-        name.to_uppercase(),
-        keys,
-        RoomTimings::default(),
-        move || {
-            counter += 1;
-            let mut n = [0u8; 12];
-            n[..4].copy_from_slice(&source.to_le_bytes());
-            n[4..].copy_from_slice(&counter.to_le_bytes());
-            n
-        },
-    )
-}
-
-impl Net {
-    fn add(&mut self, name: &str, keys: RoomKeys) -> usize {
-        let index = self.devices.len();
-        let room = new_room(name, keys, index as u32);
-        self.devices.push(Device {
-            id: id(name),
-            room,
-            up: true,
-            events: Vec::new(),
-        });
-        index
-    }
-
-    fn join(&mut self, i: usize, remembered: &[(PeerId, String)]) {
-        let now = self.now;
-        self.devices[i].room.join(remembered, now);
-        self.settle();
-    }
-
-    fn target_of(&self, peer: &PeerId) -> Option<usize> {
-        let rendezvous = &self.devices[0].room.keys().rendezvous;
-        if peer == rendezvous {
-            self.holder
-        } else {
-            self.devices.iter().position(|d| &d.id == peer)
-        }
-    }
-
-    fn settle(&mut self) {
-        loop {
-            let mut progressed = false;
-            for i in 0..self.devices.len() {
-                while let Some(out) = self.devices[i].room.poll_output() {
-                    progressed = true;
-                    self.carry(i, out);
-                }
-                let now = self.now;
-                while let Some(e) = self.devices[i].room.poll_event() {
-                    self.devices[i].events.push((now, e));
-                }
-            }
-            if !progressed {
-                break;
-            }
-        }
-    }
-
-    fn carry(&mut self, from: usize, out: RoomOutput) {
-        let now = self.now;
-        match out {
-            RoomOutput::Connect { peer } => {
-                *self.dials.entry(from).or_default() += 1;
-                let target = self.target_of(&peer).filter(|&t| {
-                    t != from
-                        && self.devices[t].up
-                        && !self.cut.contains(&t)
-                        && !self.cut.contains(&from)
-                });
-                match target {
-                    Some(t) => {
-                        self.next_link += 1;
-                        let link = ConnectionId::from_random(self.next_link.to_le_bytes());
-                        self.links.insert(link.clone(), (from, t));
-                        let from_id = self.devices[from].id.clone();
-                        self.devices[from]
-                            .room
-                            .handle_link_open(link.clone(), peer, now);
-                        self.devices[t].room.handle_link_open(link, from_id, now);
-                    }
-                    None => self.devices[from].room.handle_dial_failed(&peer, now),
-                }
-            }
-            RoomOutput::ClaimRendezvous => {
-                let free = self.holder.is_none_or(|h| !self.devices[h].up);
-                if free {
-                    self.holder = Some(from);
-                }
-                self.devices[from].room.set_rendezvous_held(free, now);
-            }
-            RoomOutput::Send { link, frame } => {
-                let Some(&(a, b)) = self.links.get(&link) else {
-                    return;
-                };
-                let to = if a == from { b } else { a };
-                if self.cut.contains(&from)
-                    || self.cut.contains(&to)
-                    || self.muted.contains(&(from, to))
-                    || !self.devices[to].up
-                {
-                    return;
-                }
-                if self.lose_next.remove(&to) {
-                    return;
-                }
-                self.delivered.push(to);
-                self.devices[to].room.handle_link_data(&link, &frame, now);
-            }
-            RoomOutput::Close { link } => {
-                if let Some((a, b)) = self.links.remove(&link) {
-                    let to = if a == from { b } else { a };
-                    if self.devices[to].up && !self.cut.contains(&to) && !self.cut.contains(&from) {
-                        self.devices[to].room.handle_link_closed(&link, now);
-                    }
-                }
-            }
-        }
-    }
-
-    fn run_for(&mut self, d: Duration) {
-        let end = self.now + d;
-        while self.now < end {
-            self.now += TICK;
-            let now = self.now;
-            // A cut network fails ICE consent: each end's browser reports its connection
-            // disconnected.
-            let broken: Vec<(ConnectionId, [usize; 2])> = self
-                .links
-                .iter()
-                .filter(|(_, (a, b))| self.cut.contains(a) || self.cut.contains(b))
-                .map(|(l, &(a, b))| (l.clone(), [a, b]))
-                .collect();
-            for (link, ends) in broken {
-                for end in ends {
-                    if self.devices[end].up {
-                        self.devices[end].room.handle_link_health(&link, false, now);
-                    }
-                }
-            }
-            for i in 0..self.devices.len() {
-                if self.devices[i].up
-                    && self.devices[i]
-                        .room
-                        .poll_timeout()
-                        .is_some_and(|t| t <= now)
-                {
-                    self.devices[i].room.handle_timeout(now);
-                }
-            }
-            self.settle();
-        }
-    }
-
-    /// The browser is closed: its links drop at once, as Chromium closes its connections.
-    fn crash(&mut self, i: usize) {
-        self.devices[i].up = false;
-        let now = self.now;
-        let gone: Vec<(ConnectionId, usize)> = self
-            .links
-            .iter()
-            .filter(|(_, &(a, b))| a == i || b == i)
-            .map(|(l, &(a, b))| (l.clone(), if a == i { b } else { a }))
-            .collect();
-        for (link, other) in gone {
-            self.links.remove(&link);
-            self.devices[other].room.handle_link_closed(&link, now);
-        }
-        if self.holder == Some(i) {
-            self.holder = None;
-        }
-        self.settle();
-    }
-
-    fn online_view(&self, i: usize) -> Vec<PeerId> {
-        self.devices[i]
-            .room
-            .members()
-            .iter()
-            .filter(|(_, m)| m.online)
-            .map(|(p, _)| p.clone())
-            .collect()
-    }
-
-    fn assert_full_mesh(&self, members: &[usize]) {
-        for &i in members {
-            let mut want: Vec<PeerId> = members
-                .iter()
-                .filter(|&&j| j != i)
-                .map(|&j| self.devices[j].id.clone())
-                .collect();
-            want.sort();
-            assert_eq!(self.online_view(i), want, "{} sees", self.devices[i].id);
-        }
-    }
-
-    fn messages(&self, i: usize) -> Vec<(String, String, bool)> {
-        self.devices[i]
-            .events
-            .iter()
-            .filter_map(|(_, e)| match e {
-                RoomEvent::Message(m) => {
-                    Some((m.name.clone(), m.text.clone(), m.whisper_to.is_some()))
-                }
-                _ => None,
-            })
-            .collect()
-    }
-}
-
-fn room_of(n: usize) -> (Net, Vec<usize>) {
-    let mut net = Net::default();
-    let devices: Vec<usize> = (0..n).map(|i| net.add(&format!("p{i}"), keys(1))).collect();
-    let now = net.now;
-    net.devices[0].room.create(now);
-    net.settle();
-    assert_eq!(net.holder, Some(0), "the creator holds the rendezvous id");
-    for &i in &devices[1..] {
-        net.join(i, &[]);
-    }
-    (net, devices)
-}
+use peerchat_peerjs::PeerId;
 
 #[test]
 fn eight_members_reach_full_mesh_through_the_rendezvous() {
@@ -448,13 +181,20 @@ fn malformed_forged_impersonating_and_replayed_frames_are_dropped() {
     // A member claiming another author, and a replayed sequence number.
     let sender_id = net.devices[sender].id.clone();
     let k = keys(1);
-    let seal = |json: String| {
-        ChannelFrame::Text(serde_json::to_string(&k.seal(json.as_bytes(), [7; 12])).unwrap())
-    };
+    let signer = identity(sender_id.as_str());
     let text = |author: &str, seq: u64| {
-        seal(format!(
-            r#"{{"kind":"text","id":"x","author":"{author}","seq":{seq},"ts":1,"text":"hi"}}"#
-        ))
+        let t = sign_text(
+            &signer,
+            &k.room_id,
+            &id(author),
+            seq,
+            1,
+            mid("x"),
+            "P",
+            "hi",
+        );
+        let json = serde_json::to_vec(&RoomFrame::Text(t)).unwrap();
+        ChannelFrame::Text(serde_json::to_string(&k.seal(&json, [7; 12])).unwrap())
     };
     let r = &mut net.devices[receiver].room;
     r.handle_link_data(&link, &text("someone-else", 1), now);
@@ -559,21 +299,6 @@ fn the_longest_message_still_fits_one_sealed_frame() {
     assert_eq!(net.messages(1), vec![("P0".into(), longest, false)]);
 }
 
-fn say(net: &mut Net, i: usize, text: &str) {
-    let now = net.now;
-    let id = mid(&format!("{i}-{text}"));
-    net.devices[i].room.send_text(text, id, 0, now).unwrap();
-    net.settle();
-}
-
-fn texts_from(net: &Net, i: usize, author: &str) -> Vec<String> {
-    net.messages(i)
-        .into_iter()
-        .filter(|m| m.0 == author)
-        .map(|m| m.1)
-        .collect()
-}
-
 #[test]
 fn a_member_back_from_offline_gets_what_it_missed_once_and_in_order() {
     let (mut net, _) = room_of(3);
@@ -673,10 +398,11 @@ fn a_lost_first_hello_is_repeated_until_the_link_is_admitted() {
     net.devices[a].room.create(now);
     net.settle();
     let b = net.add("p1", keys(1));
-    // p0's hello to the newcomer goes missing.
+    // p0's hello to the newcomer goes missing (on the introduction through the
+    // rendezvous id), and then again on the link p0 dials to p1.
     net.lose_next.insert(b);
     net.join(b, &[]);
-    assert!(net.online_view(b).is_empty(), "p1 has not admitted p0 yet");
+    net.lose_next.insert(b);
     net.run_for(Duration::from_millis(600));
     net.assert_full_mesh(&[a, b]);
 }
@@ -694,12 +420,20 @@ fn a_member_seeded_from_storage_gets_only_what_it_lacks() {
         ("p0", 2, "kept 2"),
     ]
     .into_iter()
-    .map(|(author, seq, text)| RoomText {
-        id: mid(&format!("{author}-{seq}")),
-        author: id(author),
-        seq,
-        ts: 0,
-        text: text.into(),
+    .map(|(author, seq, text)| {
+        let room_id = &keys(1).room_id;
+        let mid = mid(&format!("{author}-{seq}"));
+        let name = author.to_uppercase();
+        sign_text(
+            &identity(author),
+            room_id,
+            &id(author),
+            seq,
+            0,
+            mid,
+            &name,
+            text,
+        )
     })
     .collect();
     net.crash(1);
@@ -723,17 +457,6 @@ fn a_member_seeded_from_storage_gets_only_what_it_lacks() {
     );
     say(&mut net, 1, "mine 2");
     assert_eq!(texts_from(&net, 0, "P1"), ["mine 1", "mine 2"]);
-}
-
-fn delivered(net: &Net, i: usize) -> Vec<String> {
-    net.devices[i]
-        .events
-        .iter()
-        .filter_map(|(_, e)| match e {
-            RoomEvent::Delivered { id } => Some(id.to_string()),
-            _ => None,
-        })
-        .collect()
 }
 
 #[test]
@@ -821,23 +544,6 @@ fn typing_goes_out_at_most_every_few_seconds_and_stops_showing_by_itself() {
     assert_eq!(typing_events(&net), 2);
 }
 
-/// A message id made from any test text (characters an id cannot hold become '-', and
-/// only as many as an id holds are kept).
-fn mid(text: &str) -> MessageId {
-    let clean: String = text
-        .chars()
-        .take(peerchat_ids::MAX_ID_CHARS)
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    MessageId::parse(&clean).unwrap()
-}
-
-/// A sealed frame of room 1 (every test room's secret) carrying `json`.
-fn sealed(json: &str, nonce: u8) -> ChannelFrame {
-    let frame = keys(1).seal(json.as_bytes(), [nonce; 12]);
-    ChannelFrame::Text(serde_json::to_string(&frame).unwrap())
-}
-
 #[test]
 fn only_the_rendezvous_holder_introduces_members_and_the_member_list_is_bounded() {
     let (mut net, _) = room_of(3);
@@ -850,7 +556,9 @@ fn only_the_rendezvous_holder_introduces_members_and_the_member_list_is_bounded(
         .map(|(l, &(a, b))| (l.clone(), if a == 2 { b } else { a }))
         .unwrap();
     let now = net.now;
-    let joined = |n: usize| format!(r#"{{"kind":"joined","id":"ghost{n}","name":"Ghost"}}"#);
+    let key = identity("ghost").public();
+    let joined =
+        |n: usize| format!(r#"{{"kind":"joined","id":"ghost{n}","name":"Ghost","key":"{key}"}}"#);
     net.devices[receiver]
         .room
         .handle_link_data(&link, &sealed(&joined(0), 1), now);

@@ -1,29 +1,72 @@
-//! One one-to-one conversation as a sans-IO machine: its links, the hello that carries
-//! our name, its message numbering, and ids for bare strings from a plain peerjs client.
+//! One one-to-one conversation as a sans-IO machine: its links, the signed hello that
+//! proves who is on each, its message numbering, and ids for bare strings from a plain
+//! peerjs client.
 //!
 //! The hello goes when a channel opens; once more when the peer is first heard from on
 //! that channel (Chromium now and then loses a message sent the instant a data channel
 //! opens, on either end, so ours may be the one lost, and the peer is listening now); and
 //! once more [`Direct::HELLO_AGAIN_AFTER`] after opening if the peer has said nothing. A
 //! repeated hello only renames, so repeats are harmless.
+//!
+//! Who is on a channel is decided by the peer's hello: signed by its key over the
+//! channel's binding (ids, connection id, both DTLS fingerprints), so a broker that sat
+//! in the middle, or a hello replayed from elsewhere, does not verify ([`DirectEvent::
+//! Tampered`]). The first key is pinned; a different key (or none, from a contact that had
+//! one) holds everything from that channel until the user accepts it. While the contact's
+//! key is pinned, our messages go only on channels where that key answered.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
 use std::time::Duration;
 
+use peerchat_chat::binding::LinkBinding;
 use peerchat_chat::protocol::{self, ChatFrame, Incoming, TextMessage};
+use peerchat_identity::{Identity, PublicKey};
 use peerchat_ids::MessageId;
 use peerchat_peerjs::data::ChannelFrame;
 use peerchat_peerjs::ConnectionId;
 
 use crate::SendError;
 
+/// Frames kept while a channel's peer has not proven its key, or while the user decides
+/// on a changed key; more are dropped (and counted).
+pub const MAX_HELD: usize = 200;
+
+/// What the peer on a channel has shown of its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Trust {
+    /// No hello yet.
+    Waiting,
+    /// Its hello verified under the pinned key (or pinned it).
+    Proven,
+    /// A peer without keys (an official peerjs client, or PeerChat before keys), and we
+    /// have none pinned: shown as unverified.
+    Keyless,
+    /// A key other than the pinned one (or none where one is pinned): held for the user.
+    Held(Option<PublicKey>),
+}
+
 /// One open channel of the conversation.
 #[derive(Debug, Clone)]
 struct Channel {
+    binding: LinkBinding,
+    trust: Trust,
+    /// [`DirectEvent::Ready`] was told for it.
+    ready: bool,
     /// Something came from the peer on it.
     heard: bool,
     /// When a quiet peer gets our hello again.
     hello_again_at: Option<Duration>,
+}
+
+impl Channel {
+    fn may_carry(&self, pinned: bool) -> bool {
+        match self.trust {
+            Trust::Proven | Trust::Keyless => true,
+            Trust::Waiting => !pinned,
+            Trust::Held(_) => false,
+        }
+    }
 }
 
 /// What the conversation tells the node.
@@ -38,10 +81,24 @@ pub enum DirectEvent {
     },
     /// A checked frame from the peer (a bare string has been given its own id).
     Received(Incoming),
-    /// The peer sent a frame we could not read.
+    /// The peer sent a frame we could not read, or one more than [`MAX_HELD`].
     Dropped,
     /// The peer closed the link (the official client's close signal).
     Closed {
+        /// The link.
+        link: ConnectionId,
+    },
+    /// Messages can go both ways now: the pinned key answered on a channel (or, for a
+    /// contact without a pinned key, a channel opened).
+    Ready,
+    /// The contact's first key: pin it.
+    Pinned(PublicKey),
+    /// A hello under another key than the pinned one (`None`: no key at all): nothing
+    /// from it is delivered until [`Direct::accept_key`].
+    KeyChanged(Option<PublicKey>),
+    /// A hello whose signature does not match this connection: someone in the middle.
+    /// The link is to be closed.
+    Tampered {
         /// The link.
         link: ConnectionId,
     },
@@ -49,9 +106,15 @@ pub enum DirectEvent {
 
 /// One conversation.
 pub struct Direct {
+    me: Rc<Identity>,
     my_name: String,
+    pinned: Option<PublicKey>,
     seq: u64,
     channels: BTreeMap<ConnectionId, Channel>,
+    /// Frames from channels not trusted yet, in arrival order.
+    held: VecDeque<(ConnectionId, Incoming)>,
+    /// Our messages waiting for a channel where the pinned key answered.
+    unsent: VecDeque<Vec<u8>>,
     events: VecDeque<DirectEvent>,
 }
 
@@ -59,12 +122,17 @@ impl Direct {
     /// How long after the channel opens a peer that said nothing gets our hello again.
     pub const HELLO_AGAIN_AFTER: Duration = Duration::from_secs(1);
 
-    /// A conversation in which we are called `my_name`.
-    pub fn new(my_name: String) -> Self {
+    /// A conversation in which we are `me`, called `my_name`, with a contact whose key is
+    /// `pinned` (none yet for a new contact).
+    pub fn new(me: Rc<Identity>, my_name: String, pinned: Option<PublicKey>) -> Self {
         Self {
+            me,
             my_name,
+            pinned,
             seq: 0,
             channels: BTreeMap::new(),
+            held: VecDeque::new(),
+            unsent: VecDeque::new(),
             events: VecDeque::new(),
         }
     }
@@ -74,11 +142,20 @@ impl Direct {
         !self.channels.is_empty()
     }
 
-    /// A channel opened: say hello.
-    pub fn handle_link_open(&mut self, link: ConnectionId, now: Duration) {
+    /// A channel opened: say hello, signed for this connection.
+    pub fn handle_link_open(&mut self, link: ConnectionId, binding: LinkBinding, now: Duration) {
+        // With no key pinned there is nothing to wait for (a plain peerjs client never
+        // says hello at all).
+        let ready = self.pinned.is_none();
+        if ready {
+            self.events.push_back(DirectEvent::Ready);
+        }
         self.channels.insert(
             link.clone(),
             Channel {
+                binding,
+                trust: Trust::Waiting,
+                ready,
                 heard: false,
                 hello_again_at: Some(now + Self::HELLO_AGAIN_AFTER),
             },
@@ -89,6 +166,7 @@ impl Direct {
     /// A channel closed or failed.
     pub fn handle_link_gone(&mut self, link: &ConnectionId) {
         self.channels.remove(link);
+        self.held.retain(|(l, _)| l != link);
     }
 
     /// A frame from the peer. `now_ms` dates a bare string; `new_id` names it.
@@ -112,14 +190,123 @@ impl Direct {
             Ok(Incoming::Close) => self
                 .events
                 .push_back(DirectEvent::Closed { link: link.clone() }),
-            Ok(incoming) => self.events.push_back(DirectEvent::Received(incoming)),
+            Ok(Incoming::Hello { name, proof }) => self.on_hello(link, name, proof),
+            Ok(incoming) => self.deliver_or_hold(link, incoming),
             Err(_) => self.events.push_back(DirectEvent::Dropped),
         }
     }
 
-    /// Sends a message on every open channel (a second one can be open while the first
-    /// is closing; the peer shows and stores a message once, by its id); `id` is fresh,
-    /// `ts` the wall clock.
+    fn on_hello(&mut self, link: &ConnectionId, name: String, proof: Option<protocol::HelloProof>) {
+        let Some(channel) = self.channels.get_mut(link) else {
+            return;
+        };
+        let claimed = match &proof {
+            Some(p) if !p.verify(&channel.binding, &name) => {
+                self.channels.remove(link);
+                self.held.retain(|(l, _)| l != link);
+                self.events
+                    .push_back(DirectEvent::Tampered { link: link.clone() });
+                return;
+            }
+            Some(p) => Some(p.key),
+            None => None,
+        };
+        let before = channel.trust.clone();
+        channel.trust = match (&self.pinned, claimed) {
+            (None, Some(key)) => {
+                self.pinned = Some(key);
+                self.events.push_back(DirectEvent::Pinned(key));
+                Trust::Proven
+            }
+            (None, None) => Trust::Keyless,
+            (Some(pinned), Some(key)) if *pinned == key => Trust::Proven,
+            (Some(_), other) => Trust::Held(other),
+        };
+        let trust = channel.trust.clone();
+        if let Trust::Held(key) = &trust {
+            if before != trust {
+                self.events.push_back(DirectEvent::KeyChanged(*key));
+            }
+        }
+        self.deliver_or_hold(link, Incoming::Hello { name, proof: None });
+        if trust == Trust::Proven {
+            self.release(link);
+        }
+        self.mark_ready(link);
+    }
+
+    fn deliver_or_hold(&mut self, link: &ConnectionId, incoming: Incoming) {
+        let pinned = self.pinned.is_some();
+        if self.channels.get(link).is_some_and(|c| c.may_carry(pinned)) {
+            return self.events.push_back(DirectEvent::Received(incoming));
+        }
+        if self.held.len() >= MAX_HELD {
+            return self.events.push_back(DirectEvent::Dropped);
+        }
+        self.held.push_back((link.clone(), incoming));
+    }
+
+    /// A channel's peer proved itself: what it sent meanwhile is shown, and our
+    /// messages that waited go on it.
+    fn release(&mut self, link: &ConnectionId) {
+        let (theirs, others): (VecDeque<_>, VecDeque<_>) = std::mem::take(&mut self.held)
+            .into_iter()
+            .partition(|(l, _)| l == link);
+        self.held = others;
+        for (_, incoming) in theirs {
+            self.events.push_back(DirectEvent::Received(incoming));
+        }
+        for bytes in std::mem::take(&mut self.unsent) {
+            self.events.push_back(DirectEvent::Send {
+                link: link.clone(),
+                frame: ChannelFrame::Binary(bytes),
+            });
+        }
+    }
+
+    /// The user accepted the key that [`DirectEvent::KeyChanged`] reported: it is pinned
+    /// now (or, for `None`, the contact is kept without a key), and what it sent is shown.
+    pub fn accept_key(&mut self, key: Option<PublicKey>) {
+        self.pinned = key;
+        let links: Vec<ConnectionId> = self
+            .channels
+            .iter_mut()
+            .filter(|(_, c)| c.trust == Trust::Held(key))
+            .map(|(l, c)| {
+                c.trust = if key.is_some() {
+                    Trust::Proven
+                } else {
+                    Trust::Keyless
+                };
+                l.clone()
+            })
+            .collect();
+        for link in links {
+            self.release(&link);
+            self.mark_ready(&link);
+        }
+    }
+
+    /// Tells once per channel that it carries messages, when it does.
+    fn mark_ready(&mut self, link: &ConnectionId) {
+        let pinned = self.pinned.is_some();
+        if let Some(c) = self.channels.get_mut(link) {
+            if !c.ready && c.may_carry(pinned) {
+                c.ready = true;
+                self.events.push_back(DirectEvent::Ready);
+            }
+        }
+    }
+
+    /// The contact's pinned key.
+    pub fn pinned(&self) -> Option<PublicKey> {
+        self.pinned
+    }
+
+    /// Sends a message on every channel where the contact is proven (a second one can be
+    /// open while the first is closing; the peer shows and stores a message once, by its
+    /// id); with none proven yet, it waits for the first. `id` is fresh, `ts` the wall
+    /// clock.
     pub fn send_text(
         &mut self,
         text: &str,
@@ -128,6 +315,16 @@ impl Direct {
     ) -> Result<TextMessage, SendError> {
         protocol::check_text(text).map_err(|e| SendError::Invalid(e.to_string()))?;
         if self.channels.is_empty() {
+            return Err(SendError::NotConnected);
+        }
+        let pinned = self.pinned.is_some();
+        let ready: Vec<ConnectionId> = self
+            .channels
+            .iter()
+            .filter(|(_, c)| c.may_carry(pinned))
+            .map(|(l, _)| l.clone())
+            .collect();
+        if ready.is_empty() && self.unsent.len() >= MAX_HELD {
             return Err(SendError::NotConnected);
         }
         let seq = self.seq.checked_add(1).ok_or(SendError::NotConnected)?;
@@ -141,9 +338,12 @@ impl Direct {
             .encode()
             .map_err(|e| SendError::Invalid(e.to_string()))?;
         self.seq = seq;
-        for link in self.channels.keys() {
+        if ready.is_empty() {
+            self.unsent.push_back(bytes.clone());
+        }
+        for link in ready {
             self.events.push_back(DirectEvent::Send {
-                link: link.clone(),
+                link,
                 frame: ChannelFrame::Binary(bytes.clone()),
             });
         }
@@ -180,7 +380,10 @@ impl Direct {
     }
 
     fn hello(&mut self, link: ConnectionId) {
-        let hello = ChatFrame::hello(&self.my_name)
+        let Some(channel) = self.channels.get(&link) else {
+            return;
+        };
+        let hello = ChatFrame::signed_hello(&self.my_name, &self.me, &channel.binding)
             .encode()
             .expect("a checked name fits one frame");
         self.events.push_back(DirectEvent::Send {
@@ -192,15 +395,49 @@ impl Direct {
 
 #[cfg(test)]
 mod tests {
+    use peerchat_chat::binding::Side;
+    use peerchat_peerjs::PeerId;
+
     use super::*;
 
     fn conn(n: u8) -> ConnectionId {
         ConnectionId::from_random([n; 8])
     }
 
+    fn identity(n: u8) -> Rc<Identity> {
+        Rc::new(Identity::from_seed([n; 32]))
+    }
+
+    /// Ann's view of connection `n` from her to Ben (she offered).
+    fn binding(n: u8) -> LinkBinding {
+        LinkBinding {
+            conn: conn(n),
+            offerer: PeerId::parse("ann").unwrap(),
+            answerer: PeerId::parse("ben").unwrap(),
+            offerer_fingerprint: "sha-256 AA".into(),
+            answerer_fingerprint: "sha-256 BB".into(),
+            we_are: Side::Offerer,
+        }
+    }
+
+    /// Ben's hello on connection `n`, signed by `key`, as Ben saw the connection.
+    fn bens_hello(key: u8, n: u8) -> ChannelFrame {
+        let mut seen = binding(n);
+        seen.we_are = Side::Answerer;
+        frame(ChatFrame::signed_hello("Ben", &identity(key), &seen))
+    }
+
+    fn ann(pinned: Option<PublicKey>) -> Direct {
+        Direct::new(identity(1), "Ann".into(), pinned)
+    }
+
+    fn events(d: &mut Direct) -> Vec<DirectEvent> {
+        std::iter::from_fn(|| d.poll_event()).collect()
+    }
+
     fn hellos(d: &mut Direct) -> usize {
         let mut n = 0;
-        while let Some(e) = d.poll_event() {
+        for e in events(d) {
             if let DirectEvent::Send { frame, .. } = e {
                 let text = match frame {
                     ChannelFrame::Binary(b) => String::from_utf8(b).unwrap(),
@@ -210,6 +447,35 @@ mod tests {
             }
         }
         n
+    }
+
+    fn received_texts(events: &[DirectEvent]) -> Vec<String> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                DirectEvent::Received(Incoming::Text(m)) => Some(m.text.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn sent_texts(events: &[DirectEvent]) -> usize {
+        events
+            .iter()
+            .filter(|e| {
+                matches!(e, DirectEvent::Send { frame: ChannelFrame::Binary(b), .. }
+                if String::from_utf8_lossy(b).contains("for Ben only"))
+            })
+            .count()
+    }
+
+    fn text(s: &str) -> ChannelFrame {
+        frame(ChatFrame::Text(TextMessage {
+            id: id(&s.replace(' ', "_")),
+            seq: 1,
+            ts: 1,
+            text: s.into(),
+        }))
     }
 
     fn id(s: &str) -> MessageId {
@@ -226,8 +492,8 @@ mod tests {
 
     #[test]
     fn hello_on_open_again_on_first_hearing_and_to_a_quiet_peer_once() {
-        let mut d = Direct::new("Ann".into());
-        d.handle_link_open(conn(1), Duration::ZERO);
+        let mut d = ann(None);
+        d.handle_link_open(conn(1), binding(1), Duration::ZERO);
         assert_eq!(hellos(&mut d), 1, "on open");
         assert_eq!(d.poll_timeout(), Some(Direct::HELLO_AGAIN_AFTER));
         d.handle_timeout(Duration::from_millis(999));
@@ -235,32 +501,32 @@ mod tests {
         d.handle_timeout(Direct::HELLO_AGAIN_AFTER);
         assert_eq!(hellos(&mut d), 1, "the peer was quiet");
         assert_eq!(d.poll_timeout(), None, "once only");
-        let hi = frame(ChatFrame::hello("Ben"));
-        d.handle_link_data(&conn(1), &hi, 0, unused_id);
+        d.handle_link_data(&conn(1), &bens_hello(2, 1), 0, unused_id);
         assert_eq!(hellos(&mut d), 1, "first hearing");
-        d.handle_link_data(&conn(1), &hi, 0, unused_id);
+        d.handle_link_data(&conn(1), &bens_hello(2, 1), 0, unused_id);
         assert_eq!(hellos(&mut d), 0, "later frames: no more");
     }
 
     #[test]
     fn a_peer_heard_before_the_second_passes_gets_no_timed_hello() {
-        let mut d = Direct::new("Ann".into());
-        d.handle_link_open(conn(1), Duration::ZERO);
-        d.handle_link_data(&conn(1), &frame(ChatFrame::hello("Ben")), 0, unused_id);
+        let mut d = ann(None);
+        d.handle_link_open(conn(1), binding(1), Duration::ZERO);
+        d.handle_link_data(&conn(1), &bens_hello(2, 1), 0, unused_id);
         assert_eq!(hellos(&mut d), 2);
         assert_eq!(d.poll_timeout(), None);
     }
 
     #[test]
     fn bare_strings_get_their_own_ids_and_sends_are_numbered() {
-        let mut d = Direct::new("Ann".into());
+        let mut d = ann(None);
         assert_eq!(d.send_text("hi", id("a"), 1), Err(SendError::NotConnected));
-        d.handle_link_open(conn(1), Duration::ZERO);
+        d.handle_link_open(conn(1), binding(1), Duration::ZERO);
         let bare = ChannelFrame::Text("\"hello there\"".into());
         let mut ids = ["x1", "x2"].into_iter();
         d.handle_link_data(&conn(1), &bare, 5, || id(ids.next().unwrap()));
         d.handle_link_data(&conn(1), &bare, 6, || id(ids.next().unwrap()));
-        let got: Vec<MessageId> = std::iter::from_fn(|| d.poll_event())
+        let got: Vec<MessageId> = events(&mut d)
+            .into_iter()
             .filter_map(|e| match e {
                 DirectEvent::Received(Incoming::Text(m)) => Some(m.id),
                 _ => None,
@@ -273,5 +539,99 @@ mod tests {
             d.send_text(" ", id("m3"), 3),
             Err(SendError::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn the_first_key_is_pinned_and_the_same_key_later_is_trusted() {
+        let mut d = ann(None);
+        d.handle_link_open(conn(1), binding(1), Duration::ZERO);
+        d.handle_link_data(&conn(1), &bens_hello(2, 1), 0, unused_id);
+        let key = identity(2).public();
+        assert!(events(&mut d).contains(&DirectEvent::Pinned(key)));
+        let mut again = ann(Some(key));
+        again.handle_link_open(conn(2), binding(2), Duration::ZERO);
+        again.handle_link_data(&conn(2), &text("early"), 0, unused_id);
+        assert!(
+            received_texts(&events(&mut again)).is_empty(),
+            "held until the hello"
+        );
+        again.handle_link_data(&conn(2), &bens_hello(2, 2), 0, unused_id);
+        let e = events(&mut again);
+        assert_eq!(received_texts(&e), ["early"]);
+        assert!(!e.iter().any(|e| matches!(e, DirectEvent::KeyChanged(_))));
+    }
+
+    #[test]
+    fn another_key_for_a_contact_holds_everything_until_accepted() {
+        let pinned = identity(2).public();
+        let mut d = ann(Some(pinned));
+        d.handle_link_open(conn(1), binding(1), Duration::ZERO);
+        events(&mut d);
+        assert!(d.send_text("for Ben only", id("m1"), 1).is_ok());
+        let sent = events(&mut d);
+        assert!(
+            !sent.iter().any(|e| matches!(e, DirectEvent::Send { .. })),
+            "waits for Ben's key"
+        );
+        d.handle_link_data(&conn(1), &bens_hello(3, 1), 0, unused_id);
+        d.handle_link_data(&conn(1), &text("I am Ben"), 0, unused_id);
+        let e = events(&mut d);
+        assert!(e.contains(&DirectEvent::KeyChanged(Some(identity(3).public()))));
+        assert!(
+            !e.iter().any(|e| matches!(e, DirectEvent::Received(_))),
+            "{e:?}"
+        );
+        assert_eq!(sent_texts(&e), 0, "our message never went to the new key");
+        d.accept_key(Some(identity(3).public()));
+        let e = events(&mut d);
+        assert_eq!(received_texts(&e), ["I am Ben"]);
+        assert_eq!(sent_texts(&e), 1, "our message goes now");
+        assert_eq!(d.pinned(), Some(identity(3).public()));
+    }
+
+    #[test]
+    fn a_keyless_hello_from_a_contact_with_a_key_is_held() {
+        let mut d = ann(Some(identity(2).public()));
+        d.handle_link_open(conn(1), binding(1), Duration::ZERO);
+        d.handle_link_data(&conn(1), &frame(ChatFrame::hello("Ben")), 0, unused_id);
+        d.handle_link_data(&conn(1), &ChannelFrame::Text("\"hi\"".into()), 0, || {
+            id("b")
+        });
+        let e = events(&mut d);
+        assert!(e.contains(&DirectEvent::KeyChanged(None)));
+        assert!(!e.iter().any(|e| matches!(e, DirectEvent::Received(_))));
+    }
+
+    #[test]
+    fn a_hello_signed_for_other_fingerprints_is_tampering() {
+        let mut d = ann(None);
+        d.handle_link_open(conn(1), binding(1), Duration::ZERO);
+        // Ben saw the broker's certificate where Ann's should be.
+        let mut bens_view = binding(1);
+        bens_view.we_are = Side::Answerer;
+        bens_view.offerer_fingerprint = "sha-256 EVE".into();
+        let hello = frame(ChatFrame::signed_hello("Ben", &identity(2), &bens_view));
+        d.handle_link_data(&conn(1), &hello, 0, unused_id);
+        let e = events(&mut d);
+        assert!(e.contains(&DirectEvent::Tampered { link: conn(1) }));
+        assert!(!e
+            .iter()
+            .any(|e| matches!(e, DirectEvent::Pinned(_) | DirectEvent::Received(_))));
+        assert!(!d.is_open());
+    }
+
+    #[test]
+    fn what_waits_is_bounded() {
+        let mut d = ann(Some(identity(2).public()));
+        d.handle_link_open(conn(1), binding(1), Duration::ZERO);
+        for n in 0..MAX_HELD + 5 {
+            let bare = ChannelFrame::Text("\"x\"".into());
+            d.handle_link_data(&conn(1), &bare, 0, || id(&format!("b{n}")));
+        }
+        let dropped = events(&mut d)
+            .iter()
+            .filter(|e| **e == DirectEvent::Dropped)
+            .count();
+        assert_eq!(dropped, 5);
     }
 }

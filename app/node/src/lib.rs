@@ -27,4 +27,4 @@ pub use entropy::Entropy;
 pub use error::SendError;
 pub use node::{Node, NodeConfig};
 pub use output::{Load, Loaded, Now, Output, Purpose, Registration, StoreOp};
-pub use saved::{SavedRoom, PAGE};
+pub use saved::{Contact, SavedRoom, PAGE};

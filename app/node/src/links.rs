@@ -9,8 +9,10 @@ use peerchat_peerjs::wire::{
 };
 use peerchat_peerjs::{ConnectionId, Event, PeerId, Rejection};
 
+use peerchat_chat::binding::{dtls_fingerprint, LinkBinding, Side};
+
 use crate::direct::Direct;
-use crate::tables::{LinkEntry, Role};
+use crate::tables::{LinkEntry, Role, EARLY_OFFERS};
 use crate::{Node, Now, Output, Purpose, Registration};
 
 /// A link not open this long after it was made is given up (a room's own dial timeout
@@ -30,6 +32,8 @@ impl Node {
                 role: Role::Offerer,
                 refusal: None,
                 opened: false,
+                local_fingerprint: String::new(),
+                remote_fingerprint: String::new(),
                 created: self.now.mono,
             },
         );
@@ -63,11 +67,12 @@ impl Node {
             }
             Event::Offer { src, payload } => self.on_offer(via, src, payload),
             Event::Answer { src, payload } => {
-                if self
+                if let Some(entry) = self
                     .links
-                    .get(&payload.connection_id)
-                    .is_some_and(|e| e.peer == src && e.role == Role::Offerer)
+                    .get_mut(&payload.connection_id)
+                    .filter(|e| e.peer == src && e.role == Role::Offerer)
                 {
+                    entry.remote_fingerprint = dtls_fingerprint(&payload.sdp.sdp);
                     self.outputs.push_back(Output::ApplyAnswer {
                         conn: payload.connection_id,
                         answer: payload.sdp.sdp,
@@ -117,9 +122,17 @@ impl Node {
         }
     }
 
-    fn on_offer(&mut self, via: &Registration, src: PeerId, offer: OfferPayload) {
+    pub(crate) fn on_offer(&mut self, via: &Registration, src: PeerId, offer: OfferPayload) {
         let refusal = data::check_offer(&offer).err();
         if self.links.contains_key(&offer.connection_id) {
+            return;
+        }
+        let direct =
+            *via == Registration::Main && self.route_offer(via, &offer) == Some(Purpose::Direct);
+        if direct && !self.restore.conversations_read {
+            if self.restore.early_offers.len() < EARLY_OFFERS {
+                self.restore.early_offers.push((via.clone(), src, offer));
+            }
             return;
         }
         // A call has no data channel to explain ourselves on, and a room we are not in
@@ -147,6 +160,8 @@ impl Node {
                 role: Role::Answerer,
                 refusal,
                 opened: false,
+                local_fingerprint: String::new(),
+                remote_fingerprint: dtls_fingerprint(&offer.sdp.sdp),
                 created: self.now.mono,
             },
         );
@@ -159,9 +174,11 @@ impl Node {
     /// Our offer or answer for `conn` is made and applied locally: signal it.
     pub fn handle_local_description(&mut self, conn: &ConnectionId, sdp: String, now: Now) {
         self.now = now;
-        let Some(entry) = self.links.get(conn).cloned() else {
+        let Some(entry) = self.links.get_mut(conn) else {
             return;
         };
+        entry.local_fingerprint = dtls_fingerprint(&sdp);
+        let entry = entry.clone();
         match entry.role {
             Role::Offerer => {
                 let metadata = match &entry.purpose {
@@ -258,20 +275,56 @@ impl Node {
                 self.close_after_grace(conn.clone());
             }
             (Purpose::Direct, None) => {
-                let name = self.name.clone();
+                let binding = self.binding(conn, &entry);
+                let (me, name) = (self.identity.clone(), self.name.clone());
+                let pinned = self.peers.get(&entry.peer).and_then(|c| c.key);
                 self.directs
                     .entry(entry.peer.clone())
-                    .or_insert_with(|| Direct::new(name))
-                    .handle_link_open(conn.clone(), now.mono);
-                self.ui(Action::ChannelOpen(entry.peer));
+                    .or_insert_with(|| Direct::new(me, name, pinned))
+                    .handle_link_open(conn.clone(), binding, now.mono);
             }
             (Purpose::Room(room), _) => {
+                let binding = self.binding(conn, &entry);
                 if let Some(r) = self.rooms.get_mut(room) {
-                    r.room.handle_link_open(conn.clone(), entry.peer, now.mono);
+                    r.room
+                        .handle_link_open(conn.clone(), entry.peer, binding, now.mono);
                 }
             }
         }
         self.drain();
+    }
+
+    /// The connection `conn` as we saw it set up (see [`LinkBinding`]).
+    pub(crate) fn binding(&self, conn: &ConnectionId, entry: &LinkEntry) -> LinkBinding {
+        let local = match &entry.via {
+            Registration::Main => self.me.clone(),
+            Registration::Rendezvous(room) => self
+                .rooms
+                .get(room)
+                .map_or_else(|| self.me.clone(), |r| r.room.keys().rendezvous.clone()),
+        };
+        let (offerer, answerer, we_are) = match entry.role {
+            Role::Offerer => (local, entry.peer.clone(), Side::Offerer),
+            Role::Answerer => (entry.peer.clone(), local, Side::Answerer),
+        };
+        let (offerer_fingerprint, answerer_fingerprint) = match entry.role {
+            Role::Offerer => (
+                entry.local_fingerprint.clone(),
+                entry.remote_fingerprint.clone(),
+            ),
+            Role::Answerer => (
+                entry.remote_fingerprint.clone(),
+                entry.local_fingerprint.clone(),
+            ),
+        };
+        LinkBinding {
+            conn: conn.clone(),
+            offerer,
+            answerer,
+            offerer_fingerprint,
+            answerer_fingerprint,
+            we_are,
+        }
     }
 
     /// A frame arrived on a link.

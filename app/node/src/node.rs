@@ -2,14 +2,17 @@
 //! machine into one queue of outputs.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::rc::Rc;
 use std::time::Duration;
 
 use peerchat_chat::state::{Action, BrokerStatus};
+use peerchat_chat::trust::{KeyChange, PeerTrust};
+use peerchat_identity::{Identity, PublicKey};
 use peerchat_ids::RoomId;
 use peerchat_peerjs::{BrokerConfig, ConnectionId, PeerId, Session, SessionConfig, Token};
 
 use crate::direct::{Direct, DirectEvent};
-use crate::saved::History;
+use crate::saved::{Contact, History};
 use crate::tables::{LinkEntry, Restore, RoomEntry};
 use crate::{Entropy, Load, Now, Output, Purpose, Registration, SendError, StoreOp};
 
@@ -29,6 +32,7 @@ pub struct NodeConfig {
 /// The whole client, sans IO. See the crate docs.
 pub struct Node {
     pub(crate) me: PeerId,
+    pub(crate) identity: Rc<Identity>,
     pub(crate) name: String,
     pub(crate) broker: BrokerConfig,
     pub(crate) entropy: Entropy,
@@ -37,8 +41,13 @@ pub struct Node {
     pub(crate) links: HashMap<ConnectionId, LinkEntry>,
     pub(crate) rooms: BTreeMap<RoomId, RoomEntry>,
     pub(crate) directs: BTreeMap<PeerId, Direct>,
-    /// Peers we have had one-to-one conversations with, and their names.
-    pub(crate) peers: BTreeMap<PeerId, Option<String>>,
+    /// Peers we have had one-to-one conversations with: names, pinned keys.
+    pub(crate) peers: BTreeMap<PeerId, Contact>,
+    /// Contacts that answered with another key than the pinned one, until the user
+    /// decides.
+    pub(crate) key_changes: BTreeMap<PeerId, KeyChange>,
+    /// Contacts whose last connection was tampered with.
+    pub(crate) tampered: BTreeSet<PeerId>,
     pub(crate) restore: Restore,
     /// The page is on screen: messages arriving now need no notification.
     pub(crate) visible: bool,
@@ -56,8 +65,9 @@ pub struct Node {
 const REFUSAL_GRACE: Duration = Duration::from_secs(1);
 
 impl Node {
-    /// Starts registering with the broker and asks for the saved rooms.
-    pub fn new(config: NodeConfig, entropy: Entropy, now: Now) -> Self {
+    /// Starts registering with the broker and asks for the saved rooms. `identity` is
+    /// the device's key pair, which signs everything we say.
+    pub fn new(config: NodeConfig, identity: Identity, entropy: Entropy, now: Now) -> Self {
         let mut main = Session::new(SessionConfig::new(
             config.broker.clone(),
             config.id.clone(),
@@ -66,6 +76,7 @@ impl Node {
         main.start(now.mono);
         let mut node = Self {
             me: config.id,
+            identity: Rc::new(identity),
             name: config.name,
             broker: config.broker,
             entropy,
@@ -75,6 +86,8 @@ impl Node {
             rooms: BTreeMap::new(),
             directs: BTreeMap::new(),
             peers: BTreeMap::new(),
+            key_changes: BTreeMap::new(),
+            tampered: BTreeSet::new(),
             restore: Restore::default(),
             visible: true,
             closing: Vec::new(),
@@ -91,6 +104,11 @@ impl Node {
     /// Our peer id.
     pub fn id(&self) -> &PeerId {
         &self.me
+    }
+
+    /// Our public key (for safety numbers).
+    pub fn key(&self) -> PublicKey {
+        self.identity.public()
     }
 
     /// The next thing for the glue to do.
@@ -294,9 +312,25 @@ impl Node {
                 }
                 DirectEvent::Closed { link } => self.link_failed(&link),
                 DirectEvent::Dropped => self.ui(Action::Dropped(peer.clone())),
+                DirectEvent::Ready => self.ui(Action::ChannelOpen(peer.clone())),
+                DirectEvent::Pinned(key) => {
+                    self.tampered.remove(peer);
+                    self.contact(peer).key = Some(key);
+                    self.save_conversations();
+                    self.show_trust(peer);
+                }
+                DirectEvent::KeyChanged(key) => {
+                    self.key_changes.insert(peer.clone(), KeyChange::of(key));
+                    self.show_trust(peer);
+                }
+                DirectEvent::Tampered { link } => {
+                    self.tampered.insert(peer.clone());
+                    self.retire_link(&link);
+                    self.show_trust(peer);
+                }
                 DirectEvent::Received(incoming) => {
                     match &incoming {
-                        peerchat_chat::protocol::Incoming::Hello { name } => {
+                        peerchat_chat::protocol::Incoming::Hello { name, .. } => {
                             self.remember_peer(peer, Some(name.clone()))
                         }
                         peerchat_chat::protocol::Incoming::Text(m) => {
@@ -315,14 +349,92 @@ impl Node {
         progressed
     }
 
-    /// Learns (or updates) a conversation partner's name, and saves the list.
-    pub(crate) fn remember_peer(&mut self, peer: &PeerId, name: Option<String>) {
-        let known = self.peers.get(peer).cloned();
-        let name = name.or(known.clone().flatten());
-        if known.as_ref() == Some(&name) {
+    /// The contact `peer`, made if new.
+    pub(crate) fn contact(&mut self, peer: &PeerId) -> &mut Contact {
+        self.peers
+            .entry(peer.clone())
+            .or_insert_with(|| Contact::new(peer.clone()))
+    }
+
+    /// Tells the screen what we know of `peer`'s key.
+    pub(crate) fn show_trust(&mut self, peer: &PeerId) {
+        let contact = self.peers.get(peer);
+        let trust = PeerTrust {
+            key: contact.and_then(|c| c.key),
+            verified: contact.is_some_and(|c| c.verified),
+            changed: self.key_changes.get(peer).copied(),
+            tampered: self.tampered.contains(peer),
+        };
+        self.ui(Action::Trust {
+            peer: peer.clone(),
+            trust,
+        });
+    }
+
+    /// The user accepts the key `peer` answered with instead of the pinned one: it is
+    /// pinned (unverified), and what it sent is shown and stored.
+    pub fn accept_key(&mut self, peer: &PeerId, now: Now) {
+        self.now = now;
+        let Some(change) = self.key_changes.remove(peer) else {
+            return;
+        };
+        let contact = self.contact(peer);
+        contact.key = change.key();
+        contact.verified = false;
+        if let Some(d) = self.directs.get_mut(peer) {
+            d.accept_key(change.key());
+        }
+        self.save_conversations();
+        self.show_trust(peer);
+        self.drain();
+    }
+
+    /// The user refuses the key `peer` answered with: its links close and what it sent
+    /// is forgotten; the pinned key stays.
+    pub fn reject_key(&mut self, peer: &PeerId, now: Now) {
+        self.now = now;
+        if self.key_changes.remove(peer).is_none() {
             return;
         }
-        self.peers.insert(peer.clone(), name);
+        let links: Vec<ConnectionId> = self
+            .links
+            .iter()
+            .filter(|(_, e)| &e.peer == peer && e.purpose == Purpose::Direct)
+            .map(|(c, _)| c.clone())
+            .collect();
+        for conn in links {
+            self.retire_link(&conn);
+        }
+        self.directs.remove(peer);
+        self.show_trust(peer);
+        self.ui(Action::ChannelClosed(peer.clone()));
+        self.drain();
+    }
+
+    /// The user compared safety numbers with `peer` (or takes that back).
+    pub fn set_verified(&mut self, peer: &PeerId, verified: bool) {
+        let Some(contact) = self.peers.get_mut(peer) else {
+            return;
+        };
+        if contact.key.is_none() || contact.verified == verified {
+            return;
+        }
+        contact.verified = verified;
+        self.save_conversations();
+        self.show_trust(peer);
+        self.drain();
+    }
+
+    /// Learns (or updates) a conversation partner's name, and saves the list.
+    pub(crate) fn remember_peer(&mut self, peer: &PeerId, name: Option<String>) {
+        let known = self.peers.contains_key(peer);
+        let contact = self.contact(peer);
+        if known && (name.is_none() || contact.name == name) {
+            return;
+        }
+        if name.is_some() {
+            contact.name = name;
+        }
         self.save_conversations();
     }
 
@@ -333,11 +445,7 @@ impl Node {
             self.restore.conversations_unsaved = true;
             return;
         }
-        let list = self
-            .peers
-            .iter()
-            .map(|(p, n)| (p.clone(), n.clone()))
-            .collect();
+        let list = self.peers.values().cloned().collect();
         self.store(StoreOp::PutConversations(list));
     }
 
@@ -347,7 +455,7 @@ impl Node {
         let (author, name) = if mine {
             (self.me.clone(), self.name.clone())
         } else {
-            let name = self.peers.get(peer).cloned().flatten();
+            let name = self.peers.get(peer).and_then(|c| c.name.clone());
             (peer.clone(), name.unwrap_or_else(|| peer.to_string()))
         };
         let message = peerchat_vault::StoredMessage {
@@ -358,6 +466,7 @@ impl Node {
             ts: m.ts,
             text: m.text.clone(),
             whisper_to: None,
+            signed: None,
         };
         self.store(StoreOp::Append {
             history: History::Conversation(peer.clone()),

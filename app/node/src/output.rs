@@ -9,7 +9,7 @@ use peerchat_peerjs::wire::IceCandidate;
 use peerchat_peerjs::{ConnectionId, PeerId, Transmit};
 use peerchat_vault::{Page, StoredMessage};
 
-use crate::saved::{History, SavedRoom};
+use crate::saved::{Contact, History, SavedRoom};
 
 /// The time, as the glue reads it: a monotonic clock for timers and the wall clock for
 /// what is shown and stored.
@@ -69,7 +69,7 @@ pub enum StoreOp {
         message: StoredMessage,
     },
     /// Save the list of one-to-one conversation partners and their names.
-    PutConversations(Vec<(PeerId, Option<String>)>),
+    PutConversations(Vec<Contact>),
 }
 
 /// A read the node needs answered with [`Node::handle_loaded`](crate::Node::handle_loaded).
@@ -120,7 +120,7 @@ pub enum Loaded {
         log: Vec<StoredMessage>,
     },
     /// Answer to [`Load::Conversations`] (empty when none were ever saved).
-    Conversations(Vec<(PeerId, Option<String>)>),
+    Conversations(Vec<Contact>),
     /// A load failed; `error` says what the user can do.
     Failed {
         /// What was asked.

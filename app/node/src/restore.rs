@@ -7,11 +7,10 @@ use peerchat_chat::room::Invite;
 use peerchat_chat::rooms_state::RoomView;
 use peerchat_chat::state::Action;
 use peerchat_ids::RoomId;
-use peerchat_peerjs::PeerId;
 use peerchat_vault::VaultError;
 
 use crate::rooms::Entrance;
-use crate::saved::{conversation_page, room_page, sentence, History};
+use crate::saved::{conversation_page, room_page, sentence, Contact, History};
 use crate::tables::LogFor;
 use crate::{Load, Loaded, Node, Now, Output, SavedRoom, PAGE};
 
@@ -40,7 +39,7 @@ impl Node {
             Loaded::Conversations(list) => self.conversations_read(list),
             Loaded::Page { history, page } => match history {
                 History::Conversation(peer) => {
-                    let name = self.peers.get(&peer).cloned().flatten();
+                    let name = self.peers.get(&peer).and_then(|c| c.name.clone());
                     let me = self.me.clone();
                     self.ui(conversation_page(peer, name, page, &me));
                 }
@@ -145,21 +144,30 @@ impl Node {
 
     /// The conversation list is read: show each conversation's newest page, then read
     /// the shown rooms' whole logs.
-    fn conversations_read(&mut self, list: Vec<(PeerId, Option<String>)>) {
-        // Names learned since the app opened are newer than the stored ones.
-        for (peer, name) in &list {
-            let known = self.peers.entry(peer.clone()).or_insert(None);
-            if known.is_none() {
-                *known = name.clone();
+    fn conversations_read(&mut self, list: Vec<Contact>) {
+        // Names and keys learned since the app opened are newer than the stored ones.
+        for stored in &list {
+            let contact = self.contact(&stored.peer);
+            if contact.name.is_none() {
+                contact.name = stored.name.clone();
+            }
+            if contact.key.is_none() {
+                contact.key = stored.key;
+                contact.verified = stored.verified;
             }
         }
-        for (peer, _) in list {
+        for contact in list {
+            self.show_trust(&contact.peer);
             self.load(Load::Newest {
-                history: History::Conversation(peer),
+                history: History::Conversation(contact.peer),
                 limit: PAGE,
             });
         }
         self.restore.conversations_read = true;
+        // Calls that came before we knew our contacts' keys are answered now.
+        for (via, src, offer) in std::mem::take(&mut self.restore.early_offers) {
+            self.on_offer(&via, src, offer);
+        }
         if std::mem::take(&mut self.restore.conversations_unsaved) {
             self.save_conversations();
         }

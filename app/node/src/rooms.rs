@@ -36,15 +36,20 @@ pub(crate) fn seed(room: &mut Room, saved: &SavedRoom, log: Vec<StoredMessage>) 
     for m in log {
         if m.whisper_to.is_some() {
             whispers.push(m.id);
-        } else {
+        } else if let Some(signed) = m.signed {
+            // The room checks each signature again (an imported file may be altered).
             texts.push(RoomText {
                 id: m.id,
                 author: m.author,
                 seq: m.seq,
                 ts: m.ts,
                 text: m.text,
+                name: m.name,
+                signed,
             });
         }
+        // Messages stored before keys stay on screen and in storage, but cannot be
+        // proven to anyone, so they are not backfilled.
     }
     room.seed(texts, &whispers);
     room.set_floor(&saved.forgotten);
@@ -86,6 +91,7 @@ impl Node {
         let entropy = self.entropy.clone();
         let mut room = Room::new(
             self.me.clone(),
+            self.identity.clone(),
             self.name.clone(),
             keys,
             RoomTimings::default(),
@@ -108,7 +114,7 @@ impl Node {
                         ts: now.wall_ms,
                     });
                 }
-                room.join(&saved.members, now.mono);
+                room.join(&saved.remembered(), now.mono);
             }
         }
         self.rooms
@@ -242,6 +248,13 @@ impl Node {
                 .members()
                 .iter()
                 .map(|(p, m)| (p.clone(), m.name.clone()))
+                .collect(),
+            keys: r
+                .room
+                .members()
+                .iter()
+                .filter(|(_, m)| m.vouched)
+                .filter_map(|(p, m)| Some((p.clone(), m.key?)))
                 .collect(),
             my_seq: r.room.my_seq(),
             forgotten: r.room.forgotten(),

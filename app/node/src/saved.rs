@@ -2,6 +2,7 @@
 
 use peerchat_chat::room::RoomMessage;
 use peerchat_chat::state::{Action, Author, Line};
+use peerchat_identity::PublicKey;
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
 use peerchat_vault::{Page, StoredMessage, VaultError};
@@ -26,6 +27,86 @@ pub struct SavedRoom {
     /// Messages deleted by the user, per author 1..=n, so members do not send them back.
     #[serde(default)]
     pub forgotten: Vec<(PeerId, u64)>,
+    /// The keys members proved on their own links: next time each must prove the same.
+    #[serde(default)]
+    pub keys: Vec<(PeerId, PublicKey)>,
+}
+
+impl SavedRoom {
+    /// The members to call again, with the key each proved.
+    pub fn remembered(&self) -> Vec<(PeerId, String, Option<PublicKey>)> {
+        self.members
+            .iter()
+            .map(|(p, name)| {
+                let key = self.keys.iter().find(|(k, _)| k == p).map(|(_, k)| *k);
+                (p.clone(), name.clone(), key)
+            })
+            .collect()
+    }
+}
+
+/// Someone we have had a one-to-one conversation with (the Meta record
+/// [`CONVERSATIONS`] lists them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Contact {
+    /// Their peer id (where to call them).
+    pub peer: PeerId,
+    /// Their name, from their last hello.
+    pub name: Option<String>,
+    /// The key pinned at their first signed hello: who they are.
+    pub key: Option<PublicKey>,
+    /// The user compared safety numbers and marked them verified (cleared when the key
+    /// changes).
+    pub verified: bool,
+}
+
+impl Contact {
+    /// A contact known only by id so far.
+    pub fn new(peer: PeerId) -> Self {
+        Self {
+            peer,
+            name: None,
+            key: None,
+            verified: false,
+        }
+    }
+}
+
+/// A contact as stored now, or as PeerChat before keys stored it (`[id, name]`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StoredContact {
+    Now {
+        peer: PeerId,
+        name: Option<String>,
+        #[serde(default)]
+        key: Option<PublicKey>,
+        #[serde(default)]
+        verified: bool,
+    },
+    Before(PeerId, Option<String>),
+}
+
+impl<'de> Deserialize<'de> for Contact {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match StoredContact::deserialize(d)? {
+            StoredContact::Now {
+                peer,
+                name,
+                key,
+                verified,
+            } => Contact {
+                peer,
+                name,
+                key,
+                verified: verified && key.is_some(),
+            },
+            StoredContact::Before(peer, name) => Contact {
+                name,
+                ..Contact::new(peer)
+            },
+        })
+    }
 }
 
 /// Whose messages a stored history holds.
@@ -58,6 +139,7 @@ pub fn to_stored(m: &RoomMessage) -> StoredMessage {
         ts: m.ts,
         text: m.text.clone(),
         whisper_to: m.whisper_to.clone(),
+        signed: m.signed,
     }
 }
 
@@ -71,6 +153,7 @@ pub fn from_stored(m: StoredMessage) -> RoomMessage {
         ts: m.ts,
         name: m.name,
         text: m.text,
+        signed: m.signed,
     }
 }
 

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use peerchat_chat::room::{Invite, Room};
 use peerchat_ids::RoomId;
 use peerchat_peerjs::data::Refusal;
+use peerchat_peerjs::wire::OfferPayload;
 use peerchat_peerjs::PeerId;
 
 use crate::{Purpose, Registration, SavedRoom};
@@ -27,6 +28,9 @@ pub(crate) struct LinkEntry {
     /// We answer only to explain why we cannot talk (another serialization).
     pub refusal: Option<Refusal>,
     pub opened: bool,
+    /// Our DTLS fingerprint and the peer's, from the two SDPs (see `LinkBinding`).
+    pub local_fingerprint: String,
+    pub remote_fingerprint: String,
     /// When it was made: one still not open `LINK_OPEN_TIMEOUT` later is given up.
     pub created: std::time::Duration,
 }
@@ -65,7 +69,14 @@ pub(crate) struct Restore {
     pub conversations_read: bool,
     /// Conversations learned before the stored list was read, to save with it.
     pub conversations_unsaved: bool,
+    /// One-to-one calls that came before the stored list (with the contacts' pinned
+    /// keys) was read: answered once it is, so no call is trusted on first use by
+    /// mistake. At most [`EARLY_OFFERS`].
+    pub early_offers: Vec<(Registration, PeerId, OfferPayload)>,
 }
+
+/// Most one-to-one calls held while the contact list loads; more are not answered.
+pub(crate) const EARLY_OFFERS: usize = 16;
 
 impl Default for Restore {
     fn default() -> Self {
@@ -77,6 +88,7 @@ impl Default for Restore {
             restoring: HashSet::new(),
             conversations_read: false,
             conversations_unsaved: false,
+            early_offers: Vec::new(),
         }
     }
 }

@@ -49,6 +49,7 @@ fn messages() -> Export {
             ts: 1_700_000_000_000 + n,
             text: format!("message number {n}, of a realistic length for a chat line"),
             whisper_to: None,
+            signed: None,
         })
         .collect();
     Export {

@@ -27,6 +27,10 @@ pub struct StoredMessage {
     /// For whispers: the member it was for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whisper_to: Option<PeerId>,
+    /// The author's key and signature (room messages since keys), so the message can be
+    /// checked again when it is backfilled to others or imported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed: Option<peerchat_identity::Signed>,
 }
 
 /// A page of history, oldest first.

@@ -101,6 +101,7 @@ mod tests {
                 ts: 0,
                 text: "<img src=x onerror=alert(1)> [link](http://x) **bold**".into(),
                 whisper_to: Some(peerchat_peerjs::PeerId::parse("b").unwrap()),
+                signed: None,
             }],
         };
         let md = export.to_markdown();

@@ -37,6 +37,7 @@ fn msg(n: u64) -> StoredMessage {
         ts: 1_700_000_000_000 + n * 1000,
         text: format!("secret words {n}"),
         whisper_to: None,
+        signed: None,
     }
 }
 

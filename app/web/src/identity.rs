@@ -1,7 +1,10 @@
-//! Who we are: the display name (kept readable, for the greeting before unlock) and the
-//! broker identity (id and token, sealed in the vault). The id and token persist so a
-//! reload re-attaches instead of hitting ID-TAKEN.
+//! Who we are: the display name (kept readable, for the greeting before unlock), the
+//! broker identity (id and token) and the device's key seed, both sealed in the vault.
+//! The id and token persist so a reload re-attaches instead of hitting ID-TAKEN; the key
+//! is who we are to our contacts.
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use gloo_storage::{LocalStorage, Storage};
 use js_sys::{Function, Object, Promise, Reflect};
 use peerchat_peerjs::{PeerId, Token};
@@ -24,6 +27,27 @@ pub struct Identity {
     pub id: PeerId,
     /// Our registration token.
     pub token: Token,
+    /// The seed of our identity key pair (base64url); PeerChat before keys had none, and
+    /// such a profile gets one at its next unlock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_seed: Option<String>,
+}
+
+impl Identity {
+    /// Our key pair (a fresh one if the seed is missing or damaged, as for a new device).
+    pub fn key_pair(&self) -> peerchat_identity::Identity {
+        let seed = self
+            .key_seed
+            .as_deref()
+            .and_then(|s| URL_SAFE_NO_PAD.decode(s).ok())
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .unwrap_or_else(random);
+        peerchat_identity::Identity::from_seed(seed)
+    }
+}
+
+fn fresh_seed() -> String {
+    URL_SAFE_NO_PAD.encode(random::<32>())
 }
 
 /// The saved display name, if any.
@@ -67,14 +91,21 @@ fn fresh() -> Identity {
     Identity {
         id: PeerId::from_random(random()),
         token: Token::from_random(random()),
+        key_seed: Some(fresh_seed()),
     }
 }
 
 /// The device's identity from the vault, created and saved on first use. A vault that
 /// cannot be written only costs the id: the next visit gets a new one.
 pub async fn load_or_create<S: Store>(vault: &Profile<S>) -> Identity {
-    if let Ok(Some(identity)) = vault.get::<Identity>(Table::Meta, VAULT_KEY).await {
+    if let Ok(Some(mut identity)) = vault.get::<Identity>(Table::Meta, VAULT_KEY).await {
         if PeerId::parse(identity.id.as_str()).is_ok() {
+            if identity.key_seed.is_none() {
+                // A profile from before keys: it keeps its id, token and history, and
+                // gets its key now.
+                identity.key_seed = Some(fresh_seed());
+                let _ = vault.put(Table::Meta, VAULT_KEY, &identity).await;
+            }
             return identity;
         }
     }

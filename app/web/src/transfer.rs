@@ -113,6 +113,7 @@ pub async fn import_file(vault: &Vault, file: &web_sys::File) -> Result<Imported
             members: Vec::new(),
             my_seq: 0,
             forgotten: Vec::new(),
+            keys: Vec::new(),
         },
         name: invite.name().to_owned(),
         added,

@@ -1,5 +1,6 @@
 //! What members say to each other inside sealed frames.
 
+use peerchat_identity::{PublicKey, Signature, Signed};
 use peerchat_ids::MessageId;
 use peerchat_peerjs::PeerId;
 use serde::{Deserialize, Serialize};
@@ -8,15 +9,21 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum RoomFrame {
-    /// First frame on every link: who I am, and the members I know (so a newcomer can
-    /// connect to all of them).
+    /// First frame on every link: who I am (signed for this very link, see
+    /// `signing::hello_transcript`), and the members I know (so a newcomer can connect
+    /// to all of them).
     Hello {
         /// The sender's own peer id.
         id: PeerId,
         /// The sender's display name.
         name: String,
-        /// Members the sender knows, with their names.
-        members: Vec<(PeerId, String)>,
+        /// The sender's identity key.
+        key: PublicKey,
+        /// Its signature over the link's binding, the room, the id and the name.
+        sig: Signature,
+        /// Members the sender knows, with their names and keys (introductions: each is
+        /// admitted only by its own signed hello).
+        members: Vec<(PeerId, String, Option<PublicKey>)>,
         /// Per author, the highest sequence number up to which the sender has every
         /// message: the other side answers with a backfill of what is missing.
         #[serde(default)]
@@ -37,6 +44,8 @@ pub enum RoomFrame {
         id: PeerId,
         /// Their display name.
         name: String,
+        /// Their key, from their signed hello.
+        key: PublicKey,
     },
     /// A message to the whole room.
     Text(RoomText),
@@ -51,7 +60,7 @@ pub enum RoomFrame {
     },
 }
 
-/// A message to the room.
+/// A message to the room, signed by its author (see `signing::text_transcript`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomText {
     /// Random id.
@@ -64,9 +73,13 @@ pub struct RoomText {
     pub ts: u64,
     /// The message.
     pub text: String,
+    /// The author's display name as they wrote it.
+    pub name: String,
+    /// The author's key and signature.
+    pub signed: Signed,
 }
 
-/// A private message.
+/// A private message: sealed to the one member's key, signed by the author's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Whisper {
     /// Random id.
@@ -77,6 +90,17 @@ pub struct Whisper {
     pub to: PeerId,
     /// ms since the Unix epoch, by the author's clock.
     pub ts: u64,
+    /// The name and text (`WhisperBody`), sealed with the key only the two agree.
+    pub sealed: String,
+    /// The author's key and signature over everything above.
+    pub signed: Signed,
+}
+
+/// What a whisper seals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhisperBody {
+    /// The author's display name.
+    pub name: String,
     /// The message.
     pub text: String,
 }

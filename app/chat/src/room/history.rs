@@ -35,6 +35,22 @@ impl Log {
         true
     }
 
+    /// The message (author, seq), if kept.
+    pub fn get(&self, author: &PeerId, seq: u64) -> Option<&RoomText> {
+        self.entries.get(&(author.clone(), seq))
+    }
+
+    /// Removes the message (author, seq).
+    pub fn remove(&mut self, author: &PeerId, seq: u64) {
+        self.entries.remove(&(author.clone(), seq));
+    }
+
+    /// Forgets what `key` signed in `author`'s name (it turned out not to be theirs).
+    pub fn forget_signed_by(&mut self, author: &PeerId, key: &peerchat_identity::PublicKey) {
+        self.entries
+            .retain(|(a, _), t| a != author || &t.signed.key != key);
+    }
+
     /// Whether (author, seq) is known.
     pub fn contains(&self, author: &PeerId, seq: u64) -> bool {
         seq <= self.floor_of(author) || self.entries.contains_key(&(author.clone(), seq))
@@ -128,13 +144,11 @@ mod tests {
     use super::*;
 
     fn t(author: &str, seq: u64) -> RoomText {
-        RoomText {
-            id: MessageId::parse(&format!("{author}{seq}")).unwrap(),
-            author: PeerId::parse(author).unwrap(),
-            seq,
-            ts: seq,
-            text: "x".into(),
-        }
+        let me = peerchat_identity::Identity::from_seed([1; 32]);
+        let room = peerchat_ids::RoomId::parse("room").unwrap();
+        let id = MessageId::parse(&format!("{author}{seq}")).unwrap();
+        let author = PeerId::parse(author).unwrap();
+        crate::room::signing::sign_text(&me, &room, &author, seq, seq, id, "A", "x")
     }
 
     #[test]

@@ -7,8 +7,9 @@ mod history;
 mod mesh;
 mod seal;
 mod secret;
+pub mod signing;
 
-pub use frames::{RoomFrame, RoomText, Whisper};
+pub use frames::{RoomFrame, RoomText, Whisper, WhisperBody};
 pub use history::{batches, Log, BACKFILL_BUDGET};
 pub use mesh::{
     DropReason, Member, Room, RoomEvent, RoomMessage, RoomOutput, RoomStats, RoomTimings,

@@ -125,6 +125,8 @@ pub struct ChatState {
     pub invite_error: Option<String>,
     /// The browser believes it has a network.
     pub online: bool,
+    /// What we know of each contact's key (see [`crate::trust`]).
+    pub trust: std::collections::BTreeMap<PeerId, crate::trust::PeerTrust>,
 }
 
 impl Default for ChatState {
@@ -143,6 +145,7 @@ impl Default for ChatState {
             config_error: None,
             invite_error: None,
             online: true,
+            trust: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -152,6 +155,13 @@ impl Default for ChatState {
 pub enum Action {
     /// The user chose (or we loaded) a display name.
     NameChosen(String),
+    /// What we know of a contact's key changed.
+    Trust {
+        /// The contact.
+        peer: PeerId,
+        /// Their key, as the node now sees it.
+        trust: crate::trust::PeerTrust,
+    },
     /// Our peer id is known.
     IdentityReady(PeerId),
     /// The broker's state changed.
@@ -340,6 +350,9 @@ impl ChatState {
     pub fn reduce(&mut self, action: Action) {
         match action {
             Action::NameChosen(name) => self.my_name = Some(name),
+            Action::Trust { peer, trust } => {
+                self.trust.insert(peer, trust);
+            }
             Action::Visible(visible) => {
                 self.visible = visible;
                 if visible {
@@ -515,7 +528,7 @@ impl ChatState {
         let shown = self.visible && self.active == Some(Screen::Conversation(peer.clone()));
         let c = self.conversation_mut(peer);
         match incoming {
-            Incoming::Hello { name } => c.name = Some(name),
+            Incoming::Hello { name, .. } => c.name = Some(name),
             // The same message twice (a replay, or a peer reusing an id) shows once.
             Incoming::Text(message)
                 if c.lines

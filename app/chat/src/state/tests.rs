@@ -23,7 +23,10 @@ mod conversations {
         s.reduce(Action::Connecting(id("bob")));
         assert_eq!(s.active, Some(Screen::Conversation(id("bob"))));
         s.reduce(Action::ChannelOpen(id("bob")));
-        let hello = Incoming::Hello { name: "Bob".into() };
+        let hello = Incoming::Hello {
+            name: "Bob".into(),
+            proof: None,
+        };
         s.reduce(Action::Received {
             peer: id("bob"),
             incoming: hello,
@@ -117,6 +120,7 @@ mod rooms {
             text: text.into(),
             ts: 1,
             whisper_to: whisper_to.map(|w| PeerId::parse(w).unwrap()),
+            signed: None,
         }
     }
 
@@ -377,6 +381,7 @@ mod unread {
                 text: "hi".into(),
                 ts: 1,
                 whisper_to: None,
+                signed: None,
             },
             mine,
         }

@@ -9,10 +9,11 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::Duration;
 
 use peerchat_chat::state::{Action, ChatState};
+use peerchat_identity::Identity;
 use peerchat_ids::RoomId;
 use peerchat_node::saved::History;
 use peerchat_node::{
-    Entropy, Load, Loaded, Node, NodeConfig, Now, Output, Registration, SavedRoom, StoreOp,
+    Contact, Entropy, Load, Loaded, Node, NodeConfig, Now, Output, Registration, SavedRoom, StoreOp,
 };
 use peerchat_peerjs::data::ChannelFrame;
 use peerchat_peerjs::sim::{Broker, Deliveries};
@@ -42,7 +43,7 @@ use peerchat_peerjs::sim::loopback as broker;
 pub struct Disk {
     pub rooms: BTreeMap<RoomId, SavedRoom>,
     pub histories: HashMap<History, Vec<StoredMessage>>,
-    pub conversations: Option<Vec<(PeerId, Option<String>)>>,
+    pub conversations: Option<Vec<Contact>>,
 }
 
 impl Disk {
@@ -109,6 +110,8 @@ impl Disk {
 pub struct Dev {
     pub id: PeerId,
     pub token_seed: u8,
+    /// The device's identity key seed (kept across restarts, like the vault keeps it).
+    pub key_seed: [u8; 32],
     pub name: String,
     pub node: Option<Node>,
     pub disk: Disk,
@@ -174,6 +177,10 @@ pub struct Sim {
     pub jitter: Duration,
     /// Times a node, right after handling its timeout, asked to be woken in the past.
     pub timers_in_the_past: usize,
+    /// The broker puts its own DTLS certificate into every SDP it relays, as a broker in
+    /// the middle of every connection would (it then relays the DTLS traffic too: here
+    /// the links simply carry it).
+    pub broker_in_the_middle: bool,
     rng: u64,
 }
 
@@ -195,6 +202,7 @@ impl Sim {
             link_frames: 0,
             jitter: Duration::ZERO,
             timers_in_the_past: 0,
+            broker_in_the_middle: false,
             rng: 0x2545_f491_4f6c_dd1d,
         }
     }
@@ -214,6 +222,7 @@ impl Sim {
         self.devs.push(Dev {
             id: PeerId::from_random(id),
             token_seed: i as u8 + 1,
+            key_seed: [i as u8 + 1; 32],
             name: name.into(),
             node: None,
             disk: Disk::default(),
@@ -265,7 +274,8 @@ impl Sim {
             token: Token::from_random([d.token_seed; 16]),
             name: d.name.clone(),
         };
-        d.node = Some(Node::new(config, entropy, now));
+        let identity = Identity::from_seed(d.key_seed);
+        d.node = Some(Node::new(config, identity, entropy, now));
         self.pump(i);
     }
 
@@ -478,7 +488,7 @@ impl Sim {
                     },
                 );
                 let node = self.node(i);
-                node.handle_local_description(&conn, "v=0 offer".into(), clock);
+                node.handle_local_description(&conn, sdp("offer", i), clock);
                 node.handle_local_candidate(&conn, candidate(), clock);
             }
             Output::Answer { conn, .. } => {
@@ -489,7 +499,7 @@ impl Sim {
                 }
                 let node = self.node(i);
                 node.handle_remote_applied(&conn, clock);
-                node.handle_local_description(&conn, "v=0 answer".into(), clock);
+                node.handle_local_description(&conn, sdp("answer", i), clock);
                 node.handle_local_candidate(&conn, candidate(), clock);
             }
             Output::ApplyAnswer { conn, .. } => {
@@ -592,6 +602,13 @@ impl Sim {
     }
 
     fn client_frame(&mut self, i: usize, via: &Registration, text: &str) {
+        let swapped;
+        let text = if self.broker_in_the_middle {
+            swapped = text.replace("sha-256 DEV", "sha-256 EVE");
+            &swapped
+        } else {
+            text
+        };
         let frames = self.server.relay(&(i, via.clone()), text, self.now);
         self.deliver_all(frames);
     }
@@ -656,6 +673,38 @@ impl Sim {
         self.server.hold(id.as_str(), "squatter");
     }
 
+    /// Adds a device that uses `id` (someone else's, freed while they are away) with
+    /// its own key and token: an impostor.
+    pub fn add_impostor(&mut self, name: &str, id: &PeerId) -> usize {
+        let i = self.devs.len();
+        self.devs.push(Dev {
+            id: id.clone(),
+            token_seed: 200,
+            key_seed: [200; 32],
+            name: name.into(),
+            node: None,
+            disk: Disk::default(),
+            state: ChatState::default(),
+            ui: Vec::new(),
+            stores: Vec::new(),
+            loads_asked: Vec::new(),
+            notifications: Vec::new(),
+            lose_first_frame: false,
+            candidates_added: 0,
+            answered: Vec::new(),
+            hold_loads: false,
+            stalled_until: Duration::ZERO,
+            dials: 0,
+            rendezvous_dials: 0,
+            false_leaves: 0,
+            loads: VecDeque::new(),
+            sockets: Vec::new(),
+            rng: 0xdead_beef,
+        });
+        self.start(i);
+        i
+    }
+
     /// The user of device `i` would read this about the conversation with `peer`.
     pub fn conversation_name(&self, i: usize, peer: usize) -> Option<String> {
         self.devs[i]
@@ -678,6 +727,11 @@ impl Sim {
     pub fn open_links(&self) -> usize {
         self.links.values().filter(|l| l.open).count()
     }
+}
+
+/// An SDP with device `i`'s DTLS certificate fingerprint.
+fn sdp(kind: &str, i: usize) -> String {
+    format!("v=0 {kind}\r\na=fingerprint:sha-256 DEV{i:02X}:00\r\n")
 }
 
 fn candidate() -> IceCandidate {

@@ -101,6 +101,7 @@ impl Net {
         vault: Vault,
         dispatch: Callback<Action>,
     ) -> Self {
+        let key_pair = identity.key_pair();
         let node = Node::new(
             NodeConfig {
                 broker: config.broker.clone(),
@@ -108,6 +109,7 @@ impl Net {
                 token: identity.token,
                 name,
             },
+            key_pair,
             Entropy::new(random::<32>),
             now(),
         );

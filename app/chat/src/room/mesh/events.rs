@@ -1,5 +1,6 @@
 //! What a [`Room`](super::Room) asks of the glue and tells the UI.
 
+use peerchat_identity::{PublicKey, Signed};
 use peerchat_ids::MessageId;
 use peerchat_peerjs::data::ChannelFrame;
 use peerchat_peerjs::{ConnectionId, PeerId};
@@ -46,6 +47,9 @@ pub struct RoomMessage {
     pub ts: u64,
     /// For whisper messages: the one member it was for.
     pub whisper_to: Option<PeerId>,
+    /// The author's key and signature (room messages; a whisper's signature covers its
+    /// sealed form, so only its key is kept).
+    pub signed: Option<Signed>,
 }
 
 /// What the UI should know.
@@ -110,6 +114,23 @@ pub struct Member {
     pub name: String,
     /// Whether we have a working link to them now.
     pub online: bool,
+    /// Their key: from their own signed hello on a link the broker routed to their id
+    /// (`vouched`), or until then from an introduction or a signed message.
+    pub key: Option<PublicKey>,
+    /// The key was proven on a link to their own id.
+    pub vouched: bool,
+}
+
+impl Member {
+    /// A member known by name (and perhaps key) from someone else.
+    pub fn introduced(name: String, key: Option<PublicKey>) -> Self {
+        Self {
+            name,
+            online: false,
+            key,
+            vouched: false,
+        }
+    }
 }
 
 /// Why a frame was dropped (counted, never acted upon).
@@ -127,6 +148,10 @@ pub enum DropReason {
     OutOfBounds,
     /// Before the sender proved membership.
     NotAdmitted,
+    /// Not signed by the key of the member it names (a forged message or backfill).
+    BadSignature,
+    /// A member's id answered with another key than the one proven for it.
+    KeyMismatch,
 }
 
 impl DropReason {

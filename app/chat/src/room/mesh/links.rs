@@ -1,14 +1,23 @@
-//! Connections to members: dialling, admission by a sealed hello, keepalives and
+//! Connections to members: dialling, admission by a signed hello, keepalives and
 //! silence, duplicate links, re-dials, and the rendezvous id.
+//!
+//! A member is admitted only by its own hello, signed by its key for that very link, on
+//! a link the broker routed to or from its id. A link through the rendezvous id (we
+//! dialled it, or answered on it) never admits anyone: whoever holds that id could claim
+//! any name there. Its hellos are introductions: both ends learn each other (and the
+//! members the other knows) and connect directly, the usual one of each pair dialling.
 
 use std::collections::HashSet;
 use std::time::Duration;
 
+use peerchat_identity::{PublicKey, Signature};
 use peerchat_peerjs::{ConnectionId, PeerId};
 
 use super::{DropReason, Member, Room, RoomEvent, RoomOutput};
+use crate::binding::LinkBinding;
 use crate::protocol::check_name;
 use crate::room::frames::RoomFrame;
+use crate::room::signing::hello_transcript;
 
 /// Most members a room remembers: more, from hellos or introductions, are ignored.
 pub(super) const MAX_MEMBERS: usize = 256;
@@ -20,6 +29,12 @@ const HELLO_REPEAT_WINDOW: Duration = Duration::from_secs(3);
 #[derive(Debug)]
 pub(super) struct Link {
     pub(super) peer: PeerId,
+    /// How the link was set up, as we saw it (what hellos on it are signed over).
+    pub(super) binding: LinkBinding,
+    /// Through the rendezvous id: introductions only, never a member's link.
+    pub(super) rendezvous: bool,
+    /// On such a link, the id the other end announced.
+    pub(super) claimed: Option<PeerId>,
     pub(super) admitted: bool,
     pub(super) opened: Duration,
     pub(super) last_heard: Duration,
@@ -32,6 +47,14 @@ pub(super) struct Link {
     pub(super) last_packet: Option<Duration>,
     /// A reading found no new packet for `silence_timeout`.
     pub(super) packets_stale: bool,
+}
+
+/// A member's hello, as received.
+pub(super) struct Hello {
+    pub(super) id: PeerId,
+    pub(super) name: String,
+    pub(super) key: PublicKey,
+    pub(super) sig: Signature,
 }
 
 /// When to dial an offline member again, and the delay that led there (it doubles).
@@ -61,13 +84,14 @@ impl Room {
         self.holding_rendezvous
     }
 
-    /// Joins: dial the rendezvous id and every remembered member.
-    pub fn join(&mut self, remembered: &[(PeerId, String)], now: Duration) {
-        for (peer, name) in remembered {
+    /// Joins: dial the rendezvous id and every remembered member (with the key each
+    /// proved last time, which they must prove again).
+    pub fn join(&mut self, remembered: &[(PeerId, String, Option<PublicKey>)], now: Duration) {
+        for (peer, name, key) in remembered {
             if peer != &self.me {
                 self.members.entry(peer.clone()).or_insert(Member {
-                    name: name.clone(),
-                    online: false,
+                    vouched: key.is_some(),
+                    ..Member::introduced(name.clone(), *key)
                 });
             }
         }
@@ -81,14 +105,25 @@ impl Room {
     }
 
     /// A data connection for this room opened. `remote` is the broker id on the other end:
-    /// a member's id, or the rendezvous id when we dialled it.
-    pub fn handle_link_open(&mut self, link: ConnectionId, remote: PeerId, now: Duration) {
+    /// a member's id, or the rendezvous id when we dialled it; `binding` is how it was
+    /// set up (the rendezvous id is its answerer when we answered on that id).
+    pub fn handle_link_open(
+        &mut self,
+        link: ConnectionId,
+        remote: PeerId,
+        binding: LinkBinding,
+        now: Duration,
+    ) {
         self.catch_up(now);
         self.dialing.remove(&remote);
+        let rendezvous = remote == self.keys.rendezvous || binding.answerer == self.keys.rendezvous;
         self.links.insert(
             link.clone(),
             Link {
                 peer: remote,
+                binding,
+                rendezvous,
+                claimed: None,
                 admitted: false,
                 opened: now,
                 last_heard: now,
@@ -119,15 +154,29 @@ impl Room {
     }
 
     pub(super) fn send_hello(&mut self, link: &ConnectionId, now: Duration) {
+        let Some(binding) = self.links.get(link).map(|l| &l.binding) else {
+            return;
+        };
         self.stats.hellos_sent += 1;
+        let key = self.identity.public();
+        let words = hello_transcript(
+            binding,
+            binding.we_are,
+            &key,
+            &self.keys.room_id,
+            &self.me,
+            &self.my_name,
+        );
         let members = self
             .members
             .iter()
-            .map(|(id, m)| (id.clone(), m.name.clone()))
+            .map(|(id, m)| (id.clone(), m.name.clone(), m.key))
             .collect();
         let hello = RoomFrame::Hello {
             id: self.me.clone(),
             name: self.my_name.clone(),
+            key,
+            sig: self.identity.sign(&words),
             members,
             have: self.log.have(),
         };
@@ -152,64 +201,124 @@ impl Room {
         }
     }
 
+    /// A hello on `link`, whose broker id is `sender`; true when it admitted a member
+    /// (who then gets what it lacks).
     pub(super) fn on_hello(
         &mut self,
         link: &ConnectionId,
         sender: PeerId,
-        id: PeerId,
-        name: String,
-        members: Vec<(PeerId, String)>,
+        hello: Hello,
+        members: Vec<(PeerId, String, Option<PublicKey>)>,
         now: Duration,
-    ) {
-        // The broker vouches for who is on the other end; a hello may only rename the
-        // other end when we dialled the rendezvous id and reached whoever holds it.
-        if id != sender && sender != self.keys.rendezvous || id == self.me {
-            self.drop_frame(DropReason::Impersonation);
-            self.close(link, now);
-            return;
-        }
-        let Ok(name) = check_name(&name) else {
-            self.drop_frame(DropReason::OutOfBounds);
-            self.close(link, now);
-            return;
+    ) -> bool {
+        let Some(l) = self.links.get(link) else {
+            return false;
         };
-        if sender == self.keys.rendezvous {
-            self.rendezvous_holder = Some(id.clone());
+        let rendezvous = l.rendezvous;
+        let first_on_link = l.claimed.is_none() && !l.admitted;
+        let words = hello_transcript(
+            &l.binding,
+            l.binding.peer_side(),
+            &hello.key,
+            &self.keys.room_id,
+            &hello.id,
+            &hello.name,
+        );
+        let refusal = if hello.key.verify(&words, &hello.sig).is_err() {
+            Some(DropReason::BadSignature)
+        } else if (!rendezvous && hello.id != sender) || hello.id == self.me {
+            // The broker vouches for who is on the other end of a member's link.
+            Some(DropReason::Impersonation)
+        } else if check_name(&hello.name).is_err() {
+            Some(DropReason::OutOfBounds)
+        } else {
+            // Only a key proven on the member's own link binds its id; one from an
+            // introduction or a relayed message gives way to the proof.
+            let known = self.members.get(&hello.id);
+            let pinned = known.and_then(|m| m.key.filter(|_| m.vouched));
+            pinned
+                .filter(|k| *k != hello.key)
+                .map(|_| DropReason::KeyMismatch)
+        };
+        if let Some(reason) = refusal {
+            self.drop_frame(reason);
+            self.close(link, now);
+            return false;
+        }
+        let name = check_name(&hello.name).expect("checked above");
+        let id = hello.id;
+        if rendezvous {
+            if sender == self.keys.rendezvous {
+                self.rendezvous_holder = Some(id.clone());
+            }
+            if let Some(l) = self.links.get_mut(link) {
+                l.claimed = Some(id.clone());
+            }
+            self.learn_member(id.clone(), name.clone(), Some(hello.key), now);
+            self.learn_members(members, now);
+            if first_on_link && self.holding_rendezvous && sender != self.keys.rendezvous {
+                self.introduce(link, &id, &name, hello.key, now);
+            }
+            if self.has_link(&id) {
+                self.close(link, now);
+            }
+            return false;
         }
         if let Some(l) = self.links.get_mut(link) {
-            l.peer = id.clone();
             l.admitted = true;
         }
         self.dialing.remove(&id);
         self.redials.remove(&id);
-        let member = self.members.entry(id.clone()).or_insert(Member {
-            name: name.clone(),
-            online: false,
-        });
+        let member = self
+            .members
+            .entry(id.clone())
+            .or_insert_with(|| Member::introduced(name.clone(), None));
+        let superseded = member.key.filter(|k| *k != hello.key);
+        member.key = Some(hello.key);
+        member.vouched = true;
         member.name = name.clone();
-        if !member.online {
-            member.online = true;
+        let came_online = !std::mem::replace(&mut member.online, true);
+        if let Some(old) = superseded {
+            // Someone had introduced this id with another key (or signed messages as
+            // it): what that key signed in its name goes, so the real member's numbers
+            // are free again.
+            self.log.forget_signed_by(&id, &old);
+        }
+        if came_online {
             self.events.push_back(RoomEvent::MemberOnline {
                 peer: id.clone(),
                 name: name.clone(),
             });
-            self.introduce(link, &id, &name, now);
+            self.introduce(link, &id, &name, hello.key, now);
         }
-        for (peer, peer_name) in members.into_iter().take(256) {
-            self.learn_member(peer, peer_name, now);
-        }
+        self.learn_members(members, now);
         self.close_duplicates(&id, now);
+        true
+    }
+
+    fn learn_members(&mut self, members: Vec<(PeerId, String, Option<PublicKey>)>, now: Duration) {
+        for (peer, peer_name, key) in members.into_iter().take(MAX_MEMBERS) {
+            self.learn_member(peer, peer_name, key, now);
+        }
     }
 
     /// As holder of the rendezvous id, tells every other member that `id` came online,
     /// so those with a smaller id dial it (see [`RoomFrame::Joined`]).
-    fn introduce(&mut self, link: &ConnectionId, id: &PeerId, name: &str, now: Duration) {
+    fn introduce(
+        &mut self,
+        link: &ConnectionId,
+        id: &PeerId,
+        name: &str,
+        key: PublicKey,
+        now: Duration,
+    ) {
         if !self.holding_rendezvous {
             return;
         }
         let joined = RoomFrame::Joined {
             id: id.clone(),
             name: name.to_owned(),
+            key,
         };
         for other in self.one_link_per_member() {
             if &other != link {
@@ -221,16 +330,25 @@ impl Room {
     /// A member named by someone else (a hello's list, an introduction): of the two of
     /// us, the one with the smaller id dials, so each pair dials once; the other waits
     /// [`RoomTimings::introduction_wait`] for that call before dialling itself.
-    pub(super) fn learn_member(&mut self, peer: PeerId, name: String, now: Duration) {
+    pub(super) fn learn_member(
+        &mut self,
+        peer: PeerId,
+        name: String,
+        key: Option<PublicKey>,
+        now: Duration,
+    ) {
         let full = self.members.len() >= MAX_MEMBERS && !self.members.contains_key(&peer);
         if peer == self.me || full || check_name(&name).is_err() {
             return;
         }
-        self.members.entry(peer.clone()).or_insert(Member {
-            name,
-            online: false,
-        });
-        if self.links.values().any(|l| l.peer == peer) {
+        let member = self
+            .members
+            .entry(peer.clone())
+            .or_insert_with(|| Member::introduced(name, None));
+        if member.key.is_none() {
+            member.key = key;
+        }
+        if self.linked_to(&peer) {
             return;
         }
         if self.me < peer {
@@ -242,10 +360,37 @@ impl Room {
         }
     }
 
+    /// A member known only from someone else (an introduction, a relayed message) gets
+    /// the key that signed for it, if it had none.
+    pub(super) fn pin_unvouched(&mut self, peer: &PeerId, name: &str, key: PublicKey) {
+        if peer == &self.me {
+            return;
+        }
+        if self.members.len() < MAX_MEMBERS || self.members.contains_key(peer) {
+            let member = self
+                .members
+                .entry(peer.clone())
+                .or_insert_with(|| Member::introduced(name.to_owned(), None));
+            if member.key.is_none() {
+                member.key = Some(key);
+            }
+        }
+    }
+
     /// Two links to one member (both dialled at once, or a rendezvous call that reached a
     /// member we already had): both ends keep the link with the smaller id, as link ids
-    /// are the same on both ends, and close the others.
+    /// are the same on both ends, and close the others. Introductions through the
+    /// rendezvous id from or to that member have done their work and close too.
     pub(super) fn close_duplicates(&mut self, peer: &PeerId, now: Duration) {
+        let introductions: Vec<ConnectionId> = self
+            .links
+            .iter()
+            .filter(|(_, l)| l.rendezvous && (&l.peer == peer || l.claimed.as_ref() == Some(peer)))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for link in introductions {
+            self.close(&link, now);
+        }
         let mut ids: Vec<ConnectionId> = self
             .links
             .iter()
@@ -268,10 +413,18 @@ impl Room {
     }
 
     pub(super) fn after_link_gone(&mut self, l: Link, now: Duration) {
+        if l.rendezvous {
+            // An introduction: nobody was admitted on it.
+            return;
+        }
         // Another link to the member keeps it online, even one whose hello is still on
         // its way: when two links to one member meet, the one kept can be admitted on
         // this side a moment after the other side closed the one dropped.
-        if self.links.values().any(|o| o.peer == l.peer) {
+        if self
+            .links
+            .values()
+            .any(|o| o.peer == l.peer && !o.rendezvous)
+        {
             return;
         }
         let Some(m) = self.members.get_mut(&l.peer) else {
@@ -325,10 +478,7 @@ impl Room {
 
     pub(super) fn dial(&mut self, peer: PeerId, now: Duration) {
         // A link already open to them (admitted or still saying hello) is enough.
-        if peer == self.me
-            || self.dialing.contains_key(&peer)
-            || self.links.values().any(|l| l.peer == peer)
-        {
+        if peer == self.me || self.dialing.contains_key(&peer) || self.linked_to(&peer) {
             return;
         }
         if peer == self.keys.rendezvous && self.holding_rendezvous {
@@ -337,6 +487,15 @@ impl Room {
         self.dialing.insert(peer.clone(), now);
         self.stats.dials += 1;
         self.outputs.push_back(RoomOutput::Connect { peer });
+    }
+
+    /// A link to `peer` is open, admitted or still saying hello (an introduction through
+    /// the rendezvous id counts only as a link to that id).
+    fn linked_to(&self, peer: &PeerId) -> bool {
+        let rendezvous = peer == &self.keys.rendezvous;
+        self.links
+            .values()
+            .any(|l| &l.peer == peer && (!l.rendezvous || rendezvous))
     }
 
     pub(super) fn has_link(&self, peer: &PeerId) -> bool {

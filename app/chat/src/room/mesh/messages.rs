@@ -8,8 +8,9 @@ use peerchat_peerjs::{ConnectionId, PeerId};
 
 use super::{DropReason, Room, RoomEvent, RoomMessage};
 use crate::protocol::check_text;
-use crate::room::frames::{RoomFrame, RoomText, Whisper};
+use crate::room::frames::{RoomFrame, RoomText, Whisper, WhisperBody};
 use crate::room::history::{batches, BACKFILL_BUDGET};
+use crate::room::signing::{open_whisper, seal_whisper, sign_text, verify_text};
 use crate::ChatError;
 
 impl Room {
@@ -23,13 +24,17 @@ impl Room {
     ) -> Result<RoomMessage, ChatError> {
         check_text(text)?;
         self.my_seq = self.my_seq.checked_add(1).ok_or(ChatError::NumbersUsedUp)?;
-        let message = RoomText {
-            id: id.clone(),
-            author: self.me.clone(),
-            seq: self.my_seq,
+        let message = sign_text(
+            &self.identity,
+            &self.keys.room_id,
+            &self.me,
+            self.my_seq,
             ts,
-            text: text.to_owned(),
-        };
+            id.clone(),
+            &self.my_name,
+            text,
+        );
+        let signed = message.signed;
         // Kept in the log, it is also our outbox: members who come later get it by backfill.
         self.log.insert(message.clone());
         let frame = RoomFrame::Text(message);
@@ -44,7 +49,9 @@ impl Room {
         for link in links {
             self.send(&link, &frame, now);
         }
-        Ok(self.local_message(id, self.my_seq, text, ts, None))
+        let mut shown = self.local_message(id, self.my_seq, text, ts, None);
+        shown.signed = Some(signed);
+        Ok(shown)
     }
 
     /// Sends a private message to one member; its bytes go to nobody else.
@@ -63,13 +70,30 @@ impl Room {
             .find(|(_, l)| l.admitted && &l.peer == to)
             .map(|(id, _)| id.clone())
             .ok_or(ChatError::NotOnline)?;
-        let frame = RoomFrame::Whisper(Whisper {
-            id: id.clone(),
-            author: self.me.clone(),
-            to: to.clone(),
-            ts,
+        // An admitted member has proven its key.
+        let to_key = self
+            .members
+            .get(to)
+            .and_then(|m| m.key)
+            .ok_or(ChatError::NotOnline)?;
+        let body = WhisperBody {
+            name: self.my_name.clone(),
             text: text.to_owned(),
-        });
+        };
+        let nonce = (self.entropy)();
+        let whisper = seal_whisper(
+            &self.identity,
+            &self.keys.room_id,
+            id.clone(),
+            &self.me,
+            to,
+            &to_key,
+            ts,
+            &body,
+            nonce,
+        )
+        .ok_or(ChatError::NotOnline)?;
+        let frame = RoomFrame::Whisper(whisper);
         self.send(&link, &frame, now);
         self.await_receipts(&id, HashSet::from([to.clone()]));
         Ok(self.local_message(id, 0, text, ts, Some(to.clone())))
@@ -91,6 +115,7 @@ impl Room {
             text: text.to_owned(),
             ts,
             whisper_to,
+            signed: None,
         }
     }
 
@@ -120,14 +145,46 @@ impl Room {
     }
 
     /// Keeps and shows a message not seen before; false when it was not new or not valid.
+    /// It must be signed by its author's key: the one proven for that id, or for an
+    /// author not met yet, the one it is signed with (pinned until they prove theirs).
     pub(super) fn record(&mut self, t: RoomText) -> bool {
-        if t.seq == 0 || self.log.contains(&t.author, t.seq) {
+        if t.seq == 0 {
             self.drop_frame(DropReason::Replay);
             return false;
         }
-        if check_text(&t.text).is_err() {
+        if check_text(&t.text).is_err() || crate::protocol::check_name(&t.name).is_err() {
             self.drop_frame(DropReason::OutOfBounds);
             return false;
+        }
+        if !verify_text(&self.keys.room_id, &t) {
+            self.drop_frame(DropReason::BadSignature);
+            return false;
+        }
+        let key = t.signed.key;
+        if t.author == self.me {
+            if key != self.identity.public() {
+                self.drop_frame(DropReason::BadSignature);
+                return false;
+            }
+        } else {
+            self.pin_unvouched(&t.author, &t.name, key);
+            if self.members.get(&t.author).and_then(|m| m.key) != Some(key) {
+                self.drop_frame(DropReason::BadSignature);
+                return false;
+            }
+        }
+        if self.log.contains(&t.author, t.seq) {
+            // Taken by a message its author did not sign (introduced under another key
+            // before the author proved theirs): the author's own goes in its place.
+            let squatted = self
+                .log
+                .get(&t.author, t.seq)
+                .is_some_and(|old| old.signed.key != key);
+            if !squatted {
+                self.drop_frame(DropReason::Replay);
+                return false;
+            }
+            self.log.remove(&t.author, t.seq);
         }
         if t.author == self.me {
             // Our own words coming back (we lost them): never reuse their numbers.
@@ -136,13 +193,14 @@ impl Room {
         // Whoever wrote has stopped typing (the UI clears them with the message).
         self.typing_until.remove(&t.author);
         let message = RoomMessage {
-            name: self.name_of(&t.author),
+            name: t.name.clone(),
             id: t.id.clone(),
             seq: t.seq,
             author: t.author.clone(),
             text: t.text.clone(),
             ts: t.ts,
             whisper_to: None,
+            signed: Some(t.signed),
         };
         self.log.insert(t);
         self.events.push_back(RoomEvent::Message(message));
@@ -173,7 +231,13 @@ impl Room {
         if &w.author != sender || w.to != self.me {
             return self.drop_frame(DropReason::Impersonation);
         }
-        if check_text(&w.text).is_err() {
+        if self.members.get(sender).and_then(|m| m.key) != Some(w.signed.key) {
+            return self.drop_frame(DropReason::BadSignature);
+        }
+        let Some(body) = open_whisper(&self.identity, &self.keys.room_id, &w) else {
+            return self.drop_frame(DropReason::BadSignature);
+        };
+        if check_text(&body.text).is_err() || crate::protocol::check_name(&body.name).is_err() {
             return self.drop_frame(DropReason::OutOfBounds);
         }
         if !self.whispers_seen.insert(w.id.clone()) {
@@ -183,19 +247,14 @@ impl Room {
         self.send(link, &RoomFrame::Received { ids }, now);
         self.typing_until.remove(&w.author);
         self.events.push_back(RoomEvent::Message(RoomMessage {
-            name: self.name_of(&w.author),
+            name: body.name,
             id: w.id,
             seq: 0,
             author: w.author,
-            text: w.text,
+            text: body.text,
             ts: w.ts,
             whisper_to: Some(w.to),
+            signed: None,
         }));
-    }
-
-    pub(super) fn name_of(&self, peer: &PeerId) -> String {
-        self.members
-            .get(peer)
-            .map_or_else(|| peer.to_string(), |m| m.name.clone())
     }
 }

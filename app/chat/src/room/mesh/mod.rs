@@ -7,14 +7,17 @@
 //! the smaller id dials (the holder introduces newcomers to the others).
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::rc::Rc;
 use std::time::Duration;
 
+use peerchat_identity::Identity;
 use peerchat_ids::MessageId;
 use peerchat_peerjs::data::{self, ChannelFrame};
 use peerchat_peerjs::{ConnectionId, PeerId};
 
 use super::frames::{RoomFrame, RoomText};
 use super::history::Log;
+use super::signing::verify_text;
 use super::{RoomKeys, Sealed};
 use crate::protocol::check_text;
 
@@ -34,6 +37,7 @@ pub use timings::RoomTimings;
 /// One room, from one member's point of view.
 pub struct Room {
     me: PeerId,
+    identity: Rc<Identity>,
     my_name: String,
     keys: RoomKeys,
     timings: RoomTimings,
@@ -65,9 +69,11 @@ pub struct Room {
 }
 
 impl Room {
-    /// A room we are a member of. `entropy` supplies fresh random nonces.
+    /// A room we are a member of, as `me` with the key pair `identity`. `entropy`
+    /// supplies fresh random nonces.
     pub fn new(
         me: PeerId,
+        identity: Rc<Identity>,
         my_name: String,
         keys: RoomKeys,
         timings: RoomTimings,
@@ -75,6 +81,7 @@ impl Room {
     ) -> Self {
         Self {
             me,
+            identity,
             my_name,
             keys,
             timings,
@@ -125,14 +132,25 @@ impl Room {
     /// Loads messages kept from earlier visits, without showing them as new: members
     /// then send only what we lack, and a message we already have is not shown twice.
     /// Whisper ids are remembered so a whisper is never shown twice either.
+    /// Messages whose signature does not verify (stored before keys, or altered in an
+    /// imported file) are not taken: they could not be backfilled to anyone.
     pub fn seed(&mut self, texts: impl IntoIterator<Item = RoomText>, whisper_ids: &[MessageId]) {
         for t in texts {
+            if t.seq == 0 || check_text(&t.text).is_err() || !verify_text(&self.keys.room_id, &t) {
+                continue;
+            }
             if t.author == self.me {
+                if t.signed.key != self.identity.public() {
+                    continue;
+                }
                 self.my_seq = self.my_seq.max(t.seq);
+            } else {
+                self.pin_unvouched(&t.author, &t.name, t.signed.key);
+                if self.members.get(&t.author).and_then(|m| m.key) != Some(t.signed.key) {
+                    continue;
+                }
             }
-            if t.seq > 0 && check_text(&t.text).is_ok() {
-                self.log.insert(t);
-            }
+            self.log.insert(t);
         }
         self.whispers_seen.extend(whisper_ids.iter().cloned());
     }
@@ -174,11 +192,15 @@ impl Room {
             Ok(RoomFrame::Hello {
                 id,
                 name,
+                key,
+                sig,
                 members,
                 have,
             }) => {
-                self.on_hello(link, sender, id, name, members, now);
-                self.send_backfill(link, &have, now);
+                let hello = links::Hello { id, name, key, sig };
+                if self.on_hello(link, sender, hello, members, now) {
+                    self.send_backfill(link, &have, now);
+                }
             }
             Ok(_) if !admitted => self.drop_frame(DropReason::NotAdmitted),
             Ok(RoomFrame::Ping) => {}
@@ -188,10 +210,10 @@ impl Room {
             Ok(RoomFrame::Typing) => self.on_typing(sender, now),
             Ok(RoomFrame::Received { ids }) => self.on_received(&sender, ids),
             // Only the holder of the rendezvous id introduces newcomers.
-            Ok(RoomFrame::Joined { id, name })
+            Ok(RoomFrame::Joined { id, name, key })
                 if self.rendezvous_holder.as_ref() == Some(&sender) =>
             {
-                self.learn_member(id, name, now)
+                self.learn_member(id, name, Some(key), now)
             }
             Ok(RoomFrame::Joined { .. }) => self.drop_frame(DropReason::Impersonation),
             Err(reason) => {
