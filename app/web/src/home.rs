@@ -23,6 +23,7 @@ use crate::views::nav::ChatList;
 use crate::views::room::RoomScreen;
 use crate::views::room_forms::RoomForms;
 use crate::views::status::BrokerBanner;
+use crate::views::trust::TrustChoice;
 
 /// Joins the room of an invite in the address bar, or says why the link is no good.
 fn follow_invite(node: &Net, dispatcher: &UseReducerDispatcher<AppState>) {
@@ -213,6 +214,14 @@ pub fn Home(props: &HomeProps) -> Html {
             }
         })
     };
+    let on_trust = node_action(&node, |n, (peer, choice): (PeerId, TrustChoice)| {
+        n.act(|n, now| match choice {
+            TrustChoice::Accept => n.accept_key(&peer, now),
+            TrustChoice::Refuse => n.reject_key(&peer, now),
+            TrustChoice::Verified(v) => n.set_verified(&peer, v),
+        })
+    });
+    let my_key = node.as_ref().map(|n| n.act(|n, _| n.key()));
     let on_select = {
         let dispatcher = state.dispatcher();
         Callback::from(move |screen: Screen| {
@@ -268,7 +277,8 @@ pub fn Home(props: &HomeProps) -> Html {
             />
             if let Some(c) = s.active_conversation() {
                 <ConversationView conversation={c.clone()} {on_send} on_connect={on_connect.clone()}
-                    on_older={storage.on_conversation_older.clone()} />
+                    on_older={storage.on_conversation_older.clone()}
+                    trust={s.trust.get(&c.peer).cloned().unwrap_or_default()} {my_key} {on_trust} />
             }
             if let Some(r) = s.active_room() {
                 <RoomScreen room={r.clone()} on_send={on_room_send} {on_leave}
