@@ -9,6 +9,7 @@
 mod author;
 pub mod binding;
 pub mod config;
+pub mod config_source;
 mod error;
 pub mod gate;
 pub mod protocol;

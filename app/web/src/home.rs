@@ -127,7 +127,11 @@ pub fn Home(props: &HomeProps) -> Html {
         use_effect_with((), move |_| {
             spawn_local(async move {
                 match platform::load_config().await {
-                    Ok(config) => {
+                    Ok(chosen) => {
+                        let config = chosen.config;
+                        if let Some(warning) = chosen.warning {
+                            dispatcher.dispatch(Action::ConfigFailed(warning));
+                        }
                         let id = identity::claim(&vault).await;
                         dispatcher.dispatch(Action::ConfigLoaded(config.broker.describe()));
                         dispatcher.dispatch(Action::IdentityReady(id.id.clone()));
