@@ -8,7 +8,9 @@ import { after, before, test } from 'node:test';
 
 import { appServer, localConfig, peerServer, testsDir } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
-import { connect, join, messages, send, unlock, waitConnected, waitForMessages } from './support/app.mjs';
+import {
+  ONLINE, connect, join, messages, send, unlock, waitConnected, waitForBroker, waitForMessages,
+} from './support/app.mjs';
 
 let broker, web, origin;
 const devices = {};
@@ -46,6 +48,7 @@ async function restart(name) {
   devices[name] = await launchDevice(name, { origin, profile: old.profile });
   await devices[name].page.goto(web.url);
   await unlock(devices[name]);
+  await waitForBroker(devices[name], ONLINE);
   return devices[name];
 }
 
