@@ -136,7 +136,10 @@ pub fn Home(props: &HomeProps) -> Html {
                         dispatcher.dispatch(Action::ConfigLoaded(config.broker.describe()));
                         dispatcher.dispatch(Action::IdentityReady(id.id.clone()));
                         let dispatch = Callback::from(move |a| dispatcher.dispatch(a));
-                        node.set(Some(Net::start(config, id, name, vault, dispatch)));
+                        let net = Net::start(config, id, name, vault, dispatch);
+                        let show = crate::notify::shows_text();
+                        net.act(|n, _| n.set_notification_text(show));
+                        node.set(Some(net));
                     }
                     Err(e) => dispatcher.dispatch(Action::ConfigFailed(e)),
                 }
@@ -226,6 +229,9 @@ pub fn Home(props: &HomeProps) -> Html {
         })
     });
     let my_key = node.as_ref().map(|n| n.act(|n, _| n.key()));
+    let on_notify_text = node_action(&node, |n, show: bool| {
+        n.act(|n, _| n.set_notification_text(show))
+    });
     let on_select = {
         let dispatcher = state.dispatcher();
         Callback::from(move |screen: Screen| {
@@ -288,7 +294,7 @@ pub fn Home(props: &HomeProps) -> Html {
                 <RoomScreen room={r.clone()} on_send={on_room_send} {on_leave}
                     history={storage.room_history.clone()} {on_typing} />
             }
-            <DeviceData on_erase={storage.on_erase.clone()} />
+            <DeviceData on_erase={storage.on_erase.clone()} {on_notify_text} />
         </main>
     }
 }
