@@ -548,6 +548,8 @@ impl ChatState {
                 });
             }
             Incoming::Close => c.status = ChannelStatus::Closed,
+            // Opened by the node before it reaches the screen.
+            Incoming::Sealed { .. } => {}
         }
     }
 }
