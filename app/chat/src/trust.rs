@@ -43,3 +43,38 @@ impl KeyChange {
         key.map_or(KeyChange::NoKey, KeyChange::NewKey)
     }
 }
+
+/// How to show `name` among `all` the names in the same list: two people of one name are
+/// told apart by the short fingerprint of their key (the safety number is what proves
+/// who is who; this only keeps "Yan" and "Yan" from looking like one person).
+pub fn distinct_name<'a>(
+    name: &str,
+    key: Option<&PublicKey>,
+    all: impl IntoIterator<Item = &'a str>,
+) -> String {
+    let same = all.into_iter().filter(|n| *n == name).count();
+    match key {
+        Some(key) if same > 1 => format!("{name} ({})", key.short()),
+        _ => name.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use peerchat_identity::Identity;
+
+    #[test]
+    fn two_members_of_one_name_are_told_apart_by_their_keys() {
+        let (a, b) = (
+            Identity::from_seed([1; 32]).public(),
+            Identity::from_seed([2; 32]).public(),
+        );
+        let names = ["Yan", "Yan", "Ann"];
+        let first = distinct_name("Yan", Some(&a), names);
+        let second = distinct_name("Yan", Some(&b), names);
+        assert_ne!(first, second);
+        assert!(first.starts_with("Yan (") && first.contains(&a.short()));
+        assert_eq!(distinct_name("Ann", Some(&a), names), "Ann");
+    }
+}

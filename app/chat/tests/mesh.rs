@@ -20,7 +20,7 @@ fn eight_members_reach_full_mesh_through_the_rendezvous() {
     net.assert_full_mesh(&all);
     // Everyone heard everyone by name.
     assert!(net.devices[7].events.iter().any(
-        |(_, e)| matches!(e, RoomEvent::MemberOnline { peer, name } if peer.as_str() == "p0" && name == "P0")
+        |(_, e)| matches!(e, RoomEvent::MemberOnline { peer, name, .. } if peer.as_str() == "p0" && name == "P0")
     ));
 }
 

@@ -308,8 +308,12 @@ impl Node {
         let room_id = room_id.to_owned();
         let ts = self.now.wall_ms;
         match e {
-            RoomEvent::MemberOnline { peer, name } => {
+            RoomEvent::MemberOnline { peer, name, key } => {
                 self.save_room_soon(&room_id);
+                self.ui(Action::MemberKey {
+                    peer: peer.clone(),
+                    key,
+                });
                 self.ui(Action::RoomMember {
                     room_id,
                     peer,

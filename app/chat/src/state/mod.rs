@@ -127,6 +127,8 @@ pub struct ChatState {
     pub online: bool,
     /// What we know of each contact's key (see [`crate::trust`]).
     pub trust: std::collections::BTreeMap<PeerId, crate::trust::PeerTrust>,
+    /// The key each room member proved (to tell two members of one name apart).
+    pub member_keys: std::collections::BTreeMap<PeerId, peerchat_identity::PublicKey>,
 }
 
 impl Default for ChatState {
@@ -146,6 +148,7 @@ impl Default for ChatState {
             invite_error: None,
             online: true,
             trust: std::collections::BTreeMap::new(),
+            member_keys: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -155,6 +158,13 @@ impl Default for ChatState {
 pub enum Action {
     /// The user chose (or we loaded) a display name.
     NameChosen(String),
+    /// A room member proved this key.
+    MemberKey {
+        /// The member.
+        peer: PeerId,
+        /// Their key.
+        key: peerchat_identity::PublicKey,
+    },
     /// What we know of a contact's key changed.
     Trust {
         /// The contact.
@@ -352,6 +362,9 @@ impl ChatState {
             Action::NameChosen(name) => self.my_name = Some(name),
             Action::Trust { peer, trust } => {
                 self.trust.insert(peer, trust);
+            }
+            Action::MemberKey { peer, key } => {
+                self.member_keys.insert(peer, key);
             }
             Action::Visible(visible) => {
                 self.visible = visible;

@@ -61,6 +61,8 @@ pub enum RoomEvent {
         peer: PeerId,
         /// Their name.
         name: String,
+        /// The key they proved.
+        key: PublicKey,
     },
     /// A member is no longer connected.
     MemberOffline {

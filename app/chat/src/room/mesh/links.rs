@@ -291,6 +291,7 @@ impl Room {
             self.events.push_back(RoomEvent::MemberOnline {
                 peer: id.clone(),
                 name: name.clone(),
+                key: hello.key,
             });
             self.introduce(link, &id, &name, hello.key, now);
         }
