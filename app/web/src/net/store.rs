@@ -3,8 +3,7 @@
 //! nothing already stored); loads likewise, and their answers go back to the node.
 
 use peerchat_node::saved::{sentence, CONVERSATIONS};
-use peerchat_node::{Load, Loaded, SavedRoom, StoreOp};
-use peerchat_peerjs::PeerId;
+use peerchat_node::{Contact, Load, Loaded, SavedRoom, StoreOp};
 use peerchat_vault::{Table, VaultError};
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -155,7 +154,7 @@ async fn read(vault: &Vault, load: Load) -> Loaded {
                 })
         }
         Load::Conversations => vault
-            .get::<Vec<(PeerId, Option<String>)>>(Table::Meta, CONVERSATIONS)
+            .get::<Vec<Contact>>(Table::Meta, CONVERSATIONS)
             .await
             .map(|list| Loaded::Conversations(list.unwrap_or_default())),
     };
