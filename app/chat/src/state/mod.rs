@@ -42,6 +42,8 @@ pub enum ChannelStatus {
     Closed,
     /// A conversation from an earlier visit, not connected now.
     NotConnected,
+    /// Setting up the connection failed at this step.
+    Failed(crate::details::LinkFailure),
 }
 
 /// One message as shown.
@@ -127,6 +129,8 @@ pub struct ChatState {
     pub online: bool,
     /// What we know of each contact's key (see [`crate::trust`]).
     pub trust: std::collections::BTreeMap<PeerId, crate::trust::PeerTrust>,
+    /// How each conversation's and member's connection runs (see [`crate::details`]).
+    pub details: crate::details::Details,
 }
 
 impl Default for ChatState {
@@ -146,6 +150,7 @@ impl Default for ChatState {
             invite_error: None,
             online: true,
             trust: std::collections::BTreeMap::new(),
+            details: crate::details::Details::default(),
         }
     }
 }
@@ -282,6 +287,8 @@ pub enum Action {
     InviteRefused(InviteError),
     /// The browser went online (true) or offline (false).
     Online(bool),
+    /// What the connection details show changed.
+    LinkDetails(crate::details::DetailsUpdate),
 }
 
 impl ChatState {
@@ -455,6 +462,7 @@ impl ChatState {
                 self.invite_error = Some(format!("This invite link cannot be used: {e}."));
             }
             Action::Online(online) => self.online = online,
+            Action::LinkDetails(update) => crate::details::apply(self, update),
             Action::RoomLeft(room_id) => {
                 self.rooms.retain(|r| r.room_id != room_id);
                 if self.active == Some(Screen::Room(room_id)) {

@@ -1,9 +1,11 @@
 //! The open one-to-one conversation.
 
+use peerchat_chat::details::Subject;
 use peerchat_chat::state::{Author, ChannelStatus, Conversation};
 use peerchat_peerjs::PeerId;
 use yew::prelude::*;
 
+use super::details::ConnectionDetails;
 use super::{ignored, send_input, use_scroll_to_end};
 use crate::platform::local_hh_mm;
 
@@ -51,6 +53,9 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
             format!("{name} left the conversation. Press Connect to reach them again.")
         }
         ChannelStatus::NotConnected => format!("Not connected. Press Connect to reach {name}."),
+        ChannelStatus::Failed(why) => {
+            format!("Could not connect to {name}: {why}. Press Connect to try again.")
+        }
     };
     let open = c.status == ChannelStatus::Open;
     let can_connect = !open && c.status != ChannelStatus::Connecting;
@@ -71,6 +76,7 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                     { " " }<button type="button" class="secondary" aria-label={format!("Connect to {name}")} onclick={on_connect}>{ "Connect" }</button>
                 }
             </p>
+            <ConnectionDetails subject={Subject::Conversation(c.peer.clone())} />
             <ol class="messages" aria-label="Messages" ref={list}>
                 if c.older.is_some() {
                     <li key="older" class="older">
