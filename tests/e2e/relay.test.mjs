@@ -85,7 +85,7 @@ test('one to one through the TURN relay only', async () => {
 
 test('a room of three through the TURN relay only', async () => {
   // Ann and Bob from above, and Cat.
-  const [ann, bob] = devices;
+  const [ann, bob] = ['relay-ann', 'relay-bob'].map((n) => devices.find((d) => d.name === n));
   const cat = await device('relay-cat');
   await join(cat, web.url, 'Cat');
   const invite = await createRoom(cat, 'Relayed room');
@@ -143,14 +143,21 @@ test('without a relay in config.json, loopback links run direct, one to one and 
   await assertPath(ida, 'direct \\(', 'Hal');
 });
 
-/** `a` calls `b`; both allowed relayed paths only, and no relay works: `a` says why. */
+/**
+ * `a` calls `b`; both allowed relayed paths only, and no relay works: `a` says why (naming
+ * `b` by id: they never got to say hello).
+ */
 async function failedCall(server, [a, b], words) {
   const [x, y] = await Promise.all([a, b].map((n) => device(`failed-${n.toLowerCase()}`, server)));
   const [, yId] = await Promise.all([join(x, server.url, a), join(y, server.url, b)]);
   const started = performance.now();
   await connect(x, yId);
   const status = x.page.locator('.conversation-status');
-  await status.filter({ hasText: `Could not connect to ${b}: ${words}` }).waitFor({ timeout: 25000 });
+  await status.filter({ hasText: `Could not connect to ${yId}: ${words}` }).waitFor({ timeout: 25000 }).catch(async (e) => {
+    // Say what the user and the browser saw instead, so a failure explains itself.
+    e.message += `\n${a} shows ${JSON.stringify(await status.allTextContents())}; links ${JSON.stringify(await linkReport(x))}`;
+    throw e;
+  });
   console.log(`# ${a} sees after ${(performance.now() - started).toFixed(0)} ms: ${await status.innerText()}`);
   await connectionDetails(x, { wanted: new RegExp(`Failed\\s*${words}`) });
   // The browsers agree: no link ever connected.

@@ -132,11 +132,13 @@ export async function connectionDetails(device, { member, wanted, timeout = 1500
     ? device.page.locator('.room .members .member', { hasText: member })
     : device.page.locator('.conversation');
   const panel = scope.locator('details.connection-details');
-  if ((await panel.getAttribute('open')) === null) await panel.locator('summary').click();
   try {
+    await panel.waitFor({ timeout });
+    if ((await panel.getAttribute('open')) === null) await panel.locator('summary').click();
     await panel.filter({ hasText: wanted }).waitFor({ timeout });
   } catch (e) {
-    e.message += `\n${device.name} shows ${JSON.stringify(await panel.innerText().catch(() => ''))}`;
+    const shown = await (member ? device.page.locator('.room .members') : scope).innerText({ timeout: 1000 }).catch(() => '');
+    e.message += `\n${device.name} shows ${JSON.stringify(shown)}`;
     throw e;
   }
   return panel.innerText();

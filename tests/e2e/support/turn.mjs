@@ -114,7 +114,14 @@ export async function linkReport(device) {
  * config.json), went relay to relay and carried bytes.
  */
 export async function assertRelayed(d, count) {
-  const report = (await linkReport(d)).filter((l) => l.state === 'connected' || l.state === 'completed');
+  const connected = async () => (await linkReport(d)).filter((l) => l.state === 'connected' || l.state === 'completed');
+  let report = await connected();
+  // With a UDP and a TCP relay, ICE may have just moved a link to another pair, which has
+  // not carried anything back yet: give it a few seconds.
+  for (let i = 0; i < 50 && report.some((l) => !(l.bytesReceived > 0)); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    report = await connected();
+  }
   assert.ok(report.length >= count, `${d.name}: ${report.length} connected links, want ${count}: ${JSON.stringify(report)}`);
   for (const l of report) {
     assert.equal(l.policy, 'relay', `${d.name}: ${JSON.stringify(l)}`);
