@@ -13,6 +13,7 @@ import {
   connect, connectionDetails, createRoom, join, send, sendToRoom, waitConnected, waitForMessages,
   waitOnline,
 } from './support/app.mjs';
+import { screenshot } from './support/screenshots.mjs';
 import { assertRelayed as relayedLinks, linkReport, recordLinks, turnServer } from './support/turn.mjs';
 
 /** The app servers: relays only through coturn; loopback as is; relays only but none. */
@@ -81,6 +82,7 @@ test('one to one through the TURN relay only', async () => {
     await connectionDetails(d, { wanted: /Round trip\s*\d+ ms/ });
   }
   console.log(`# Ann's connection details: ${JSON.stringify(await connectionDetails(ann))}`);
+  await screenshot(ann.page, 'connection-details.png');
 });
 
 test('a room of three through the TURN relay only', async () => {
@@ -99,6 +101,7 @@ test('a room of three through the TURN relay only', async () => {
   for (const [d, others] of [[ann, ['Bob', 'Cat']], [bob, ['Ann', 'Cat']], [cat, ['Ann', 'Bob']]]) {
     for (const member of others) await assertPath(d, 'relayed \\(relay to relay\\)', member);
   }
+  await screenshot(cat.page, 'connection-details-room.png');
 });
 
 test("coturn's log shows the allocations and the bytes it relayed", async () => {

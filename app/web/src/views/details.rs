@@ -102,8 +102,8 @@ pub fn ConnectionDetails(props: &ConnectionDetailsProps) -> Html {
     html! {
         <details class="connection-details" {ontoggle}>
             <summary>
-                { "Connection details" }
-                if !gist.is_empty() { <span class="gist">{ format!(" · {gist}") }</span> }
+                <span class="label">{ "Connection details" }</span>
+                if !gist.is_empty() { <span class="gist">{ gist }</span> }
             </summary>
             <dl>
                 <dt>{ "Path" }</dt><dd class="path">{ path }</dd>
