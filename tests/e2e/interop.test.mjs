@@ -68,7 +68,10 @@ test('a "json" DataConnection from the official client chats both ways', async (
   await waitConnected(chatter, officialId);
   // PeerChat greets first; then the official client sends our schema and a bare string.
   const { received } = await officialReceived((g) => g.received.length >= 1);
-  assert.deepEqual(received[0], { kind: 'hello', name: 'Carol', app: 'peerchat', v: 1 });
+  const { key, sig, ...hello } = received[0];
+  assert.deepEqual(hello, { kind: 'hello', name: 'Carol', app: 'peerchat', v: 2 });
+  assert.match(key, /^[A-Za-z0-9_-]{43}$/, 'with the sender key');
+  assert.match(sig, /^[A-Za-z0-9_-]{86}$/, 'and its signature');
   await official.page.evaluate(() => {
     window.conn.send({ kind: 'hello', name: 'Olivia', app: 'peerjs-page', v: 1 });
     window.conn.send({ kind: 'text', id: 'x1', seq: 1, ts: Date.now(), text: 'hello from peerjs' });

@@ -106,8 +106,15 @@ test('once allowed, a message arriving in the background shows a notification; t
   const notes = await bob.page.evaluate(() => window.notes);
   assert.equal(notes.length, 1, JSON.stringify(notes));
   assert.equal(notes[0].title, 'Ann in Phone club');
-  assert.equal(notes[0].body, 'Bob, dinner at 8?');
+  assert.equal(notes[0].body, 'New message', 'by default the words stay off the lock screen');
   assert.ok(notes[0].room.length > 10);
+  // Bob chooses to see the words.
+  await setHidden(bob, false);
+  await bob.page.getByRole('checkbox', { name: /Show the message's words in notifications/ }).check();
+  await setHidden(bob, true);
+  await sendToRoom(ann, 'Bring a salad');
+  await bob.page.waitForFunction(() => window.notes.length > 1, null, { timeout: 10000 });
+  assert.equal((await bob.page.evaluate(() => window.notes))[1].body, 'Bring a salad');
   await setHidden(bob, false);
 
   // Tapping it: Bob is looking at another room; the worker's tap handler brings him to

@@ -10,6 +10,7 @@
 mod author;
 pub mod binding;
 pub mod config;
+pub mod config_source;
 pub mod details;
 mod error;
 pub mod gate;

@@ -58,6 +58,8 @@ pub struct Node {
     pub(crate) restore: Restore,
     /// The page is on screen: messages arriving now need no notification.
     pub(crate) visible: bool,
+    /// Notifications show the message's words (else only who wrote, and where).
+    pub(crate) notify_text: bool,
     /// Refused links, closed once the peer had time to read why.
     pub(crate) closing: Vec<(Duration, ConnectionId)>,
     /// Rooms whose member list changed, saved together at `save_at` (members coming
@@ -99,6 +101,7 @@ impl Node {
             tampered: BTreeSet::new(),
             restore: Restore::default(),
             visible: true,
+            notify_text: false,
             closing: Vec::new(),
             unsaved: BTreeSet::new(),
             save_at: None,
@@ -210,6 +213,12 @@ impl Node {
     /// The page came on screen or went to the background.
     pub fn set_visible(&mut self, visible: bool) {
         self.visible = visible;
+    }
+
+    /// Whether notifications show the message's words (off by default: a lock screen
+    /// shows them to whoever holds the phone).
+    pub fn set_notification_text(&mut self, show: bool) {
+        self.notify_text = show;
     }
 
     /// Tries the broker again after a rejection.

@@ -343,9 +343,16 @@ impl Node {
                 let mine = message.author == self.me;
                 if !mine && !self.visible {
                     if let Some(r) = self.rooms.get(&room_id) {
+                        // A lock screen is read by whoever holds the phone: the words
+                        // show there only if the user chose so.
+                        let body = if self.notify_text {
+                            message.text.clone()
+                        } else {
+                            "New message".to_owned()
+                        };
                         self.outputs.push_back(Output::Notify {
                             title: format!("{} in {}", message.name, r.invite.name()),
-                            body: message.text.clone(),
+                            body,
                             room_id: room_id.clone(),
                         });
                     }

@@ -340,6 +340,18 @@ fn a_message_in_the_background_is_notified_and_one_on_screen_is_not() {
         .unwrap();
     sim.run_for(SECOND);
     assert_eq!(sim.devs[0].notifications, ["Ben in Friday dinner"]);
+    assert_eq!(
+        sim.devs[0].notification_bodies,
+        ["New message"],
+        "the words stay off the lock screen by default"
+    );
+    sim.act(0, |n, _| n.set_notification_text(true));
+    sim.act(1, |n, now| {
+        n.send_room_text(&room, None, "and the words", now)
+    })
+    .unwrap();
+    sim.run_for(SECOND);
+    assert_eq!(sim.devs[0].notification_bodies[1], "and the words");
 }
 
 #[test]

@@ -37,7 +37,15 @@ fn msg(n: u64) -> StoredMessage {
         ts: 1_700_000_000_000 + n * 1000,
         text: format!("secret words {n}"),
         whisper_to: None,
-        signed: None,
+        // Room messages keep their author's signature (here over a stand-in transcript).
+        signed: (n % 2 == 0).then(|| {
+            let me = peerchat_identity::Identity::from_seed([n as u8; 32]);
+            let words = peerchat_identity::Transcript::new("test").number(n);
+            peerchat_identity::Signed {
+                key: me.public(),
+                sig: me.sign(&words),
+            }
+        }),
     }
 }
 
@@ -134,10 +142,11 @@ fn export_then_import_into_a_fresh_store_restores_the_history() {
         0,
         "import deduplicates"
     );
-    assert_eq!(
-        run(h2.export("r", "Friday")).unwrap().messages,
-        export.messages
-    );
+    let again = run(h2.export("r", "Friday")).unwrap().messages;
+    assert_eq!(again, export.messages);
+    let signed = again.iter().filter_map(|m| m.signed).collect::<Vec<_>>();
+    assert_eq!(signed.len(), 600, "signatures survive export and import");
+    assert!(signed[0].verify(&peerchat_identity::Transcript::new("test").number(2)));
 }
 
 #[test]

@@ -24,6 +24,7 @@ use crate::views::nav::ChatList;
 use crate::views::room::RoomScreen;
 use crate::views::room_forms::RoomForms;
 use crate::views::status::BrokerBanner;
+use crate::views::trust::TrustChoice;
 
 /// Joins the room of an invite in the address bar, or says why the link is no good.
 fn follow_invite(node: &Net, dispatcher: &UseReducerDispatcher<AppState>) {
@@ -127,12 +128,19 @@ pub fn Home(props: &HomeProps) -> Html {
         use_effect_with((), move |_| {
             spawn_local(async move {
                 match platform::load_config().await {
-                    Ok(config) => {
+                    Ok(chosen) => {
+                        let config = chosen.config;
+                        if let Some(warning) = chosen.warning {
+                            dispatcher.dispatch(Action::ConfigFailed(warning));
+                        }
                         let id = identity::claim(&vault).await;
                         dispatcher.dispatch(Action::ConfigLoaded(config.broker.describe()));
                         dispatcher.dispatch(Action::IdentityReady(id.id.clone()));
                         let dispatch = Callback::from(move |a| dispatcher.dispatch(a));
-                        node.set(Some(Net::start(config, id, name, vault, dispatch)));
+                        let net = Net::start(config, id, name, vault, dispatch);
+                        let show = crate::notify::shows_text();
+                        net.act(|n, _| n.set_notification_text(show));
+                        node.set(Some(net));
                     }
                     Err(e) => dispatcher.dispatch(Action::ConfigFailed(e)),
                 }
@@ -214,6 +222,17 @@ pub fn Home(props: &HomeProps) -> Html {
             }
         })
     };
+    let on_trust = node_action(&node, |n, (peer, choice): (PeerId, TrustChoice)| {
+        n.act(|n, now| match choice {
+            TrustChoice::Accept => n.accept_key(&peer, now),
+            TrustChoice::Refuse => n.reject_key(&peer, now),
+            TrustChoice::Verified(v) => n.set_verified(&peer, v),
+        })
+    });
+    let my_key = node.as_ref().map(|n| n.act(|n, _| n.key()));
+    let on_notify_text = node_action(&node, |n, show: bool| {
+        n.act(|n, _| n.set_notification_text(show))
+    });
     let on_select = {
         let dispatcher = state.dispatcher();
         Callback::from(move |screen: Screen| {
@@ -276,13 +295,14 @@ pub fn Home(props: &HomeProps) -> Html {
             />
             if let Some(c) = s.active_conversation() {
                 <ConversationView conversation={c.clone()} {on_send} on_connect={on_connect.clone()}
-                    on_older={storage.on_conversation_older.clone()} />
+                    on_older={storage.on_conversation_older.clone()}
+                    trust={s.trust.get(&c.peer).cloned().unwrap_or_default()} {my_key} {on_trust} />
             }
             if let Some(r) = s.active_room() {
                 <RoomScreen room={r.clone()} on_send={on_room_send} {on_leave}
                     history={storage.room_history.clone()} {on_typing} />
             }
-            <DeviceData on_erase={storage.on_erase.clone()} />
+            <DeviceData on_erase={storage.on_erase.clone()} {on_notify_text} />
         </main>
     };
     html! { <ContextProvider<DetailsContext> context={details}>{ page }</ContextProvider<DetailsContext>> }

@@ -3,12 +3,28 @@
 
 use std::cell::RefCell;
 
+use gloo_storage::Storage;
+
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     Notification, NotificationOptions, NotificationPermission, ServiceWorkerRegistration,
 };
+
+/// Where the choice to show message words in notifications is kept (readable: it is
+/// needed before unlock, and says nothing about anyone).
+const SHOW_TEXT_KEY: &str = "peerchat.notify-text";
+
+/// Whether notifications show the message's words (no by default).
+pub fn shows_text() -> bool {
+    gloo_storage::LocalStorage::get::<bool>(SHOW_TEXT_KEY).unwrap_or(false)
+}
+
+/// Keeps the choice; not kept only costs it at the next start.
+pub fn set_shows_text(show: bool) {
+    let _ = gloo_storage::LocalStorage::set(SHOW_TEXT_KEY, show);
+}
 
 /// Whether the browser can show notifications at all.
 pub fn supported() -> bool {

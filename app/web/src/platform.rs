@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
+use gloo_storage::{LocalStorage, Storage};
+use peerchat_chat::config_source::{self, Chosen, Fetched};
 use peerchat_chat::room::{Invite, InviteError};
-use peerchat_chat::RuntimeConfig;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -41,26 +42,44 @@ pub fn copy_to_clipboard(text: &str) {
     }
 }
 
-/// Loads `config.json` from beside the app. No file means the public broker; a file that
-/// does not parse is an error the deployer must fix, so it is reported, not ignored.
-pub async fn load_config() -> Result<RuntimeConfig, String> {
-    let window = web_sys::window().ok_or("no window")?;
+/// Where the settings this device used last time are kept (readable: they hold no
+/// secret, and they are needed before unlock).
+const CONFIG_KEY: &str = "peerchat.config";
+
+/// Loads `config.json` from beside the app, and decides with what this device used
+/// before which config to use (see [`config_source`]).
+pub async fn load_config() -> Result<Chosen, String> {
+    let fetched = fetch_config().await;
+    let remembered: Option<String> = LocalStorage::get(CONFIG_KEY).ok();
+    let chosen =
+        config_source::choose(fetched, remembered.as_deref()).map_err(|e| e.to_string())?;
+    if let Some(text) = &chosen.remember {
+        // Not kept only costs the fallback next time.
+        let _ = LocalStorage::set(CONFIG_KEY, text);
+    }
+    Ok(chosen)
+}
+
+async fn fetch_config() -> Fetched {
+    let Some(window) = web_sys::window() else {
+        return Fetched::Failed("no window".into());
+    };
     let response = match JsFuture::from(window.fetch_with_str("config.json")).await {
         Ok(r) => r.unchecked_into::<web_sys::Response>(),
-        Err(_) => return Ok(RuntimeConfig::default()),
+        Err(_) => return Fetched::Failed("the server did not answer".into()),
     };
-    if !response.ok() {
-        return Ok(RuntimeConfig::default());
+    match response.status() {
+        404 => return Fetched::Missing,
+        200..=299 => {}
+        status => return Fetched::Failed(format!("HTTP {status}")),
     }
-    let text = response
-        .text()
-        .map_err(|_| "config.json could not be read")?;
-    let text = JsFuture::from(text)
-        .await
-        .ok()
-        .and_then(|t| t.as_string())
-        .ok_or("config.json could not be read")?;
-    RuntimeConfig::parse(&text).map_err(|e| e.to_string())
+    let Ok(text) = response.text() else {
+        return Fetched::Failed("unreadable answer".into());
+    };
+    match JsFuture::from(text).await.ok().and_then(|t| t.as_string()) {
+        Some(text) => Fetched::Body(text),
+        None => Fetched::Failed("unreadable answer".into()),
+    }
 }
 
 /// Lowercase hex of some bytes (message ids).

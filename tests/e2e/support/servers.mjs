@@ -72,7 +72,8 @@ export const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': '
   '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json', '.png': 'image/png' };
 
 /**
- * Serves dist/ on 127.0.0.1, with `config` as /config.json (none when null), and a few
+ * Serves dist/ on 127.0.0.1, with `config` as /config.json (none when null; a function
+ * returning [status, body] decides each answer), and a few
  * extra routes (path → [type, body]) for test pages. `cache` is the cache-control the
  * files get (none by default). `base` serves it all under a sub-path instead of / (as
  * GitHub Pages serves a project, "/peerchat/"; `url` then ends with it); `headers` are
@@ -90,6 +91,12 @@ export async function appServer({ config, extra = {}, port, dir = distDir, cache
     }
     // Below here paths are as if the site were at the root.
     const url = new URL(`/${full.pathname.slice(base.length)}${full.search}`, 'http://x');
+    if (url.pathname === '/config.json' && typeof config === 'function') {
+      // A test that changes what config.json answers: `config()` gives [status, body].
+      const [status, body] = config();
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      return res.end(body);
+    }
     if (url.pathname === '/config.json' && config) {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       return res.end(JSON.stringify(config));

@@ -15,13 +15,24 @@ use super::frames::RoomText;
 /// 16 300-byte json frame limit of the official client.
 pub const BACKFILL_BUDGET: usize = 11_500;
 
+/// A kept message and when it was kept.
+#[derive(Debug)]
+struct Entry {
+    text: RoomText,
+    /// [`Log::generation`] when it was added: a link that was answered up to some
+    /// generation is sent only what came later.
+    added: u64,
+}
+
 /// The room's messages by (author, sequence number).
 #[derive(Debug, Default)]
 pub struct Log {
-    entries: BTreeMap<(PeerId, u64), RoomText>,
+    entries: BTreeMap<(PeerId, u64), Entry>,
     /// Per author, messages 1..=n counted as had though not kept: the user deleted them,
     /// and members must not send them back.
     floor: BTreeMap<PeerId, u64>,
+    /// Counts insertions.
+    generation: u64,
 }
 
 impl Log {
@@ -31,13 +42,15 @@ impl Log {
             return false;
         }
         let key = (text.author.clone(), text.seq);
-        self.entries.insert(key, text);
+        self.generation += 1;
+        let added = self.generation;
+        self.entries.insert(key, Entry { text, added });
         true
     }
 
     /// The message (author, seq), if kept.
     pub fn get(&self, author: &PeerId, seq: u64) -> Option<&RoomText> {
-        self.entries.get(&(author.clone(), seq))
+        self.entries.get(&(author.clone(), seq)).map(|e| &e.text)
     }
 
     /// Removes the message (author, seq).
@@ -48,7 +61,7 @@ impl Log {
     /// Forgets what `key` signed in `author`'s name (it turned out not to be theirs).
     pub fn forget_signed_by(&mut self, author: &PeerId, key: &peerchat_identity::PublicKey) {
         self.entries
-            .retain(|(a, _), t| a != author || &t.signed.key != key);
+            .retain(|(a, _), e| a != author || &e.text.signed.key != key);
     }
 
     /// Whether (author, seq) is known.
@@ -103,18 +116,22 @@ impl Log {
         marks.into_iter().filter(|(_, n)| *n > 0).collect()
     }
 
-    /// What a member who has `theirs` lacks, in author and sequence order.
-    pub fn missing_for(&self, theirs: &[(PeerId, u64)]) -> Vec<RoomText> {
-        let has = |author: &PeerId| {
-            theirs
-                .iter()
-                .find(|(a, _)| a == author)
-                .map_or(0, |(_, n)| *n)
-        };
+    /// How many messages have been added so far (see [`Log::missing_for`]).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// What a member who has `theirs` lacks, in author and sequence order, of the
+    /// messages added after generation `since` (0: all).
+    pub fn missing_for(&self, theirs: &[(PeerId, u64)], since: u64) -> Vec<RoomText> {
+        // A map, not a scan per message: a hello may list many authors.
+        let marks: BTreeMap<&PeerId, u64> = theirs.iter().map(|(a, n)| (a, *n)).collect();
         self.entries
             .iter()
-            .filter(|((author, seq), _)| *seq > has(author))
-            .map(|(_, t)| t.clone())
+            .filter(|((author, seq), e)| {
+                e.added > since && *seq > marks.get(author).copied().unwrap_or(0)
+            })
+            .map(|(_, e)| e.text.clone())
             .collect()
     }
 }
@@ -162,7 +179,7 @@ mod tests {
         assert_eq!(log.have(), vec![(id("a"), 2), (id("c"), 1)]);
         assert_eq!(log.highest(&id("a")), 4);
         let missing: Vec<(String, u64)> = log
-            .missing_for(&[(id("a"), 1)])
+            .missing_for(&[(id("a"), 1)], 0)
             .into_iter()
             .map(|m| (m.author.to_string(), m.seq))
             .collect();
@@ -185,7 +202,7 @@ mod tests {
             log.insert(t(a, s));
         }
         log.forget_all();
-        assert!(log.missing_for(&[]).is_empty());
+        assert!(log.missing_for(&[], 0).is_empty());
         assert_eq!(log.have(), vec![(id("a"), 2), (id("b"), 1)]);
         assert!(
             !log.insert(t("a", 2)),
@@ -198,7 +215,7 @@ mod tests {
         restarted.insert(t("a", 1));
         restarted.set_floor(&log.floor());
         assert_eq!(restarted.have(), vec![(id("a"), 2), (id("b"), 1)]);
-        assert!(restarted.missing_for(&[]).is_empty());
+        assert!(restarted.missing_for(&[], 0).is_empty());
     }
 
     #[test]

@@ -127,6 +127,7 @@ pub struct Dev {
     /// Every load asked, in order.
     pub loads_asked: Vec<Load>,
     pub notifications: Vec<String>,
+    pub notification_bodies: Vec<String>,
     /// Links whose first frame from this device is lost.
     pub lose_first_frame: bool,
     /// Candidates the node asked us to add.
@@ -245,6 +246,7 @@ impl Sim {
             stores: Vec::new(),
             loads_asked: Vec::new(),
             notifications: Vec::new(),
+            notification_bodies: Vec::new(),
             lose_first_frame: false,
             candidates_added: 0,
             answered: Vec::new(),
@@ -583,7 +585,10 @@ impl Sim {
                 self.devs[i].loads_asked.push(load.clone());
                 self.devs[i].loads.push_back(load);
             }
-            Output::Notify { title, .. } => self.devs[i].notifications.push(title),
+            Output::Notify { title, body, .. } => {
+                self.devs[i].notifications.push(title);
+                self.devs[i].notification_bodies.push(body);
+            }
             Output::Ui(action) => {
                 if let Action::RoomMember {
                     peer,
@@ -720,6 +725,7 @@ impl Sim {
             stores: Vec::new(),
             loads_asked: Vec::new(),
             notifications: Vec::new(),
+            notification_bodies: Vec::new(),
             lose_first_frame: false,
             candidates_added: 0,
             answered: Vec::new(),

@@ -2,10 +2,13 @@
 
 use peerchat_chat::details::Subject;
 use peerchat_chat::state::{Author, ChannelStatus, Conversation};
+use peerchat_chat::trust::PeerTrust;
+use peerchat_identity::PublicKey;
 use peerchat_peerjs::PeerId;
 use yew::prelude::*;
 
 use super::details::ConnectionDetails;
+use super::trust::{key_status, TrustChoice, TrustPanel};
 use super::{ignored, send_input, use_scroll_to_end};
 use crate::platform::local_hh_mm;
 
@@ -20,6 +23,12 @@ pub struct ConversationViewProps {
     pub on_connect: Callback<PeerId>,
     /// Shows the page of stored lines before the oldest shown.
     pub on_older: Callback<PeerId>,
+    /// What we know of the peer's key.
+    pub trust: PeerTrust,
+    /// Our own key, for the safety number.
+    pub my_key: Option<PublicKey>,
+    /// The user's decision about the peer's key.
+    pub on_trust: Callback<(PeerId, TrustChoice)>,
 }
 
 /// Messages and the composer.
@@ -57,8 +66,14 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
             format!("Could not connect to {name}: {why}. Press Connect to try again.")
         }
     };
-    let open = c.status == ChannelStatus::Open;
-    let can_connect = !open && c.status != ChannelStatus::Connecting;
+    let held = key_status(name, &props.trust);
+    let status = held.clone().unwrap_or(status);
+    let open = c.status == ChannelStatus::Open && props.trust.changed.is_none();
+    let can_connect = c.status != ChannelStatus::Open && c.status != ChannelStatus::Connecting;
+    let on_choice = {
+        let (cb, peer) = (props.on_trust.clone(), c.peer.clone());
+        Callback::from(move |choice| cb.emit((peer.clone(), choice)))
+    };
     let on_connect = {
         let (cb, peer) = (props.on_connect.clone(), c.peer.clone());
         Callback::from(move |_| cb.emit(peer.clone()))
@@ -70,12 +85,13 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
     html! {
         <section class="card conversation" aria-labelledby="conversation-title">
             <h2 id="conversation-title">{ format!("Chat with {name}") }</h2>
-            <p class={classes!("conversation-status", (!open).then_some("warn"))} role="status">
+            <p class={classes!("conversation-status", (!open).then_some("warn"), held.is_some().then_some("alert"))} role="status">
                 { status }
                 if can_connect {
                     { " " }<button type="button" class="secondary" aria-label={format!("Connect to {name}")} onclick={on_connect}>{ "Connect" }</button>
                 }
             </p>
+            <TrustPanel name={name.to_owned()} trust={props.trust.clone()} my_key={props.my_key} {on_choice} />
             <ConnectionDetails subject={Subject::Conversation(c.peer.clone())} />
             <ol class="messages" aria-label="Messages" ref={list}>
                 if c.older.is_some() {

@@ -88,6 +88,8 @@ pub fn RoomHistoryTools(props: &RoomHistoryToolsProps) -> Html {
 pub struct DeviceDataProps {
     /// Called once the user confirmed.
     pub on_erase: Callback<()>,
+    /// Notifications show the message's words (true) or only who wrote (false).
+    pub on_notify_text: Callback<bool>,
 }
 
 /// Notifications and deleting everything PeerChat keeps on this device.
@@ -103,11 +105,27 @@ pub fn DeviceData(props: &DeviceDataProps) -> Html {
             });
         })
     };
+    let words = use_state(crate::notify::shows_text);
+    let on_words = {
+        let (words, cb) = (words.clone(), props.on_notify_text.clone());
+        Callback::from(move |e: Event| {
+            let on = e
+                .target_dyn_into::<web_sys::HtmlInputElement>()
+                .is_some_and(|i| i.checked());
+            crate::notify::set_shows_text(on);
+            words.set(on);
+            cb.emit(on);
+        })
+    };
     html! {
         <details class="card device-data">
             <summary>{ "This device" }</summary>
             if *allowed {
                 <p class="hint">{ "Notifications are on: messages that arrive while PeerChat is in the background show up as notifications." }</p>
+                <label class="check">
+                    <input type="checkbox" checked={*words} onchange={on_words} />
+                    { " Show the message's words in notifications (anyone who sees your lock screen can read them)" }
+                </label>
             } else if crate::notify::supported() {
                 <button type="button" onclick={ask}>{ "Turn on notifications" }</button>
             }

@@ -12,6 +12,7 @@ pub mod room;
 pub mod room_forms;
 pub mod setup;
 pub mod status;
+pub mod trust;
 pub mod update;
 
 use web_sys::HtmlInputElement;

@@ -105,6 +105,10 @@ pub struct RoomStats {
     pub silent_drops: u64,
     /// Hellos sent.
     pub hellos_sent: u64,
+    /// Backfill frames sent.
+    pub backfill_frames: u64,
+    /// Hellos that brought nothing new to send back (the link had it all already).
+    pub backfill_skipped: u64,
 }
 
 /// A remembered member.

@@ -36,6 +36,8 @@ pub(super) struct Link {
     /// On such a link, the id the other end announced.
     pub(super) claimed: Option<PeerId>,
     pub(super) admitted: bool,
+    /// The log's generation up to which this link has been sent what it lacked.
+    pub(super) backfilled_upto: u64,
     pub(super) opened: Duration,
     pub(super) last_heard: Duration,
     pub(super) last_sent: Duration,
@@ -125,6 +127,7 @@ impl Room {
                 rendezvous,
                 claimed: None,
                 admitted: false,
+                backfilled_upto: 0,
                 opened: now,
                 last_heard: now,
                 last_sent: now,

@@ -213,10 +213,16 @@ impl Room {
         theirs: &[(PeerId, u64)],
         now: Duration,
     ) {
-        if !self.links.get(link).is_some_and(|l| l.admitted) {
+        let generation = self.log.generation();
+        let Some(l) = self.links.get_mut(link).filter(|l| l.admitted) else {
             return;
-        }
-        for messages in batches(self.log.missing_for(theirs), BACKFILL_BUDGET) {
+        };
+        // Each message goes to a link once: a hello repeated (a young link repeats its
+        // own, a hostile peer as often as it likes) is answered only with what came since.
+        let since = std::mem::replace(&mut l.backfilled_upto, generation);
+        self.stats.backfill_skipped += u64::from(since == generation);
+        for messages in batches(self.log.missing_for(theirs, since), BACKFILL_BUDGET) {
+            self.stats.backfill_frames += 1;
             self.send(link, &RoomFrame::Backfill { messages }, now);
         }
     }
