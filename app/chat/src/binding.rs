@@ -57,14 +57,20 @@ impl LinkBinding {
     /// The words `signer` signs for `purpose` with `key`, followed by what the purpose
     /// adds (a name, a room id).
     pub fn transcript(&self, purpose: &str, signer: Side, key: &PublicKey) -> Transcript {
+        self.context(purpose)
+            .field(signer.label())
+            .field(key.as_bytes())
+    }
+
+    /// The connection itself, the same from both ends: what a key agreed for it, or data
+    /// sealed on it, is bound to.
+    pub fn context(&self, purpose: &str) -> Transcript {
         Transcript::new(purpose)
             .field(self.conn.as_str())
             .field(self.offerer.as_str())
             .field(self.answerer.as_str())
             .field(&self.offerer_fingerprint)
             .field(&self.answerer_fingerprint)
-            .field(signer.label())
-            .field(key.as_bytes())
     }
 
     /// The peer's end.

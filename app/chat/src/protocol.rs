@@ -1,9 +1,12 @@
 //! The chat messages that travel on a PeerJS `json` data connection (PROTOCOL.md).
 
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::Engine;
 use peerchat_identity::{Identity, PublicKey, Signature, Transcript};
 use peerchat_ids::MessageId;
 use peerchat_peerjs::data::{self, ChannelFrame};
 use peerchat_peerjs::PeerJsError;
+use peerchat_vault::envelope::{self, SecretKey};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -42,6 +45,14 @@ pub enum ChatFrame {
     },
     /// A chat message.
     Text(TextMessage),
+    /// A chat message sealed with the key both ends agreed from their identity keys
+    /// for this connection (see [`seal_text`]): sent once the peer's key answered.
+    Sealed {
+        /// The 96-bit nonce, base64.
+        n: String,
+        /// The `text` frame's JSON, sealed (AES-256-GCM), base64.
+        c: String,
+    },
 }
 
 /// One chat message as sent.
@@ -101,6 +112,13 @@ pub enum Incoming {
     },
     /// A chat message, checked.
     Text(TextMessage),
+    /// A sealed chat message, to open with the connection's key ([`open_text`]).
+    Sealed {
+        /// Nonce, base64.
+        n: String,
+        /// Ciphertext, base64.
+        c: String,
+    },
     /// The peer closes the connection (the official client's close signal).
     Close,
 }
@@ -131,6 +149,52 @@ pub fn hello_transcript(
     name: &str,
 ) -> Transcript {
     binding.transcript(HELLO_PURPOSE, signer, key).field(name)
+}
+
+const SEAL_PURPOSE: &str = "peerchat/direct-seal/v1";
+
+/// The key two proven ends agree for one connection: X25519 between their identity keys,
+/// through HKDF with the connection's binding, so it differs per connection. `None` for a
+/// key that cannot agree (a low-order point).
+pub fn connection_key(
+    me: &Identity,
+    theirs: &PublicKey,
+    binding: &LinkBinding,
+) -> Option<SecretKey> {
+    let info = binding.context(SEAL_PURPOSE);
+    me.agree(theirs, info.as_bytes())
+        .map(|k| SecretKey::from_bytes(*k))
+}
+
+/// A text message sealed for the connection `binding` under `key`.
+pub fn seal_text(
+    key: &SecretKey,
+    binding: &LinkBinding,
+    msg: &TextMessage,
+    nonce: [u8; 12],
+) -> ChatFrame {
+    let plain = serde_json::to_vec(&ChatFrame::Text(msg.clone())).expect("messages serialize");
+    let aad = binding.context(SEAL_PURPOSE);
+    let sealed = envelope::seal(key, nonce, aad.as_bytes(), &plain);
+    let (n, c) = sealed[1..].split_at(envelope::NONCE_LEN);
+    ChatFrame::Sealed {
+        n: STANDARD_NO_PAD.encode(n),
+        c: STANDARD_NO_PAD.encode(c),
+    }
+}
+
+/// Opens a sealed text; `None` when it does not open under this connection's key (or
+/// holds anything but a valid text message).
+pub fn open_text(key: &SecretKey, binding: &LinkBinding, n: &str, c: &str) -> Option<TextMessage> {
+    let mut sealed = vec![envelope::VERSION];
+    sealed.extend(STANDARD_NO_PAD.decode(n).ok()?);
+    sealed.extend(STANDARD_NO_PAD.decode(c).ok()?);
+    let aad = binding.context(SEAL_PURPOSE);
+    let plain = envelope::open(key, aad.as_bytes(), &sealed).ok()?;
+    match serde_json::from_slice(&plain).ok()? {
+        ChatFrame::Text(msg) if check_text(&msg.text).is_ok() => Some(msg),
+        _ => None,
+    }
 }
 
 /// Why an incoming frame was dropped.
@@ -179,6 +243,7 @@ pub fn interpret(
         ChatFrame::Text(msg) => check_text(&msg.text)
             .map(|_| Incoming::Text(msg))
             .map_err(|_| Dropped::OutOfBounds),
+        ChatFrame::Sealed { n, c } => Ok(Incoming::Sealed { n, c }),
     }
 }
 
@@ -347,5 +412,48 @@ mod tests {
         assert!(check_text(" \n").is_err());
         assert!(check_text("a\u{1}b").is_err());
         assert!(check_text("line\n\tnext").is_ok());
+    }
+}
+
+#[cfg(test)]
+mod sealing_tests {
+    use super::*;
+    use crate::binding::Side;
+    use peerchat_peerjs::{ConnectionId, PeerId};
+
+    fn binding(we_are: Side) -> LinkBinding {
+        LinkBinding {
+            conn: ConnectionId::from_random([1; 8]),
+            offerer: PeerId::parse("ann").unwrap(),
+            answerer: PeerId::parse("ben").unwrap(),
+            offerer_fingerprint: "sha-256 AA".into(),
+            answerer_fingerprint: "sha-256 BB".into(),
+            we_are,
+        }
+    }
+
+    #[test]
+    fn a_sealed_text_opens_only_with_the_connections_key() {
+        let (ann, ben) = (Identity::from_seed([1; 32]), Identity::from_seed([2; 32]));
+        let at_ann = connection_key(&ann, &ben.public(), &binding(Side::Offerer)).unwrap();
+        let at_ben = connection_key(&ben, &ann.public(), &binding(Side::Answerer)).unwrap();
+        let msg = TextMessage {
+            id: MessageId::parse("m1").unwrap(),
+            seq: 1,
+            ts: 2,
+            text: "only for Ben".into(),
+        };
+        let ChatFrame::Sealed { n, c } = seal_text(&at_ann, &binding(Side::Offerer), &msg, [5; 12])
+        else {
+            panic!("sealed");
+        };
+        assert!(!c.contains("only for Ben"));
+        assert_eq!(
+            open_text(&at_ben, &binding(Side::Answerer), &n, &c),
+            Some(msg)
+        );
+        let eve = Identity::from_seed([3; 32]);
+        let at_eve = connection_key(&eve, &ann.public(), &binding(Side::Answerer)).unwrap();
+        assert_eq!(open_text(&at_eve, &binding(Side::Answerer), &n, &c), None);
     }
 }

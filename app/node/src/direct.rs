@@ -25,6 +25,7 @@ use peerchat_identity::{Identity, PublicKey};
 use peerchat_ids::MessageId;
 use peerchat_peerjs::data::ChannelFrame;
 use peerchat_peerjs::ConnectionId;
+use peerchat_vault::envelope::SecretKey;
 
 use crate::SendError;
 
@@ -51,6 +52,9 @@ enum Trust {
 struct Channel {
     binding: LinkBinding,
     trust: Trust,
+    /// Agreed with the proven key for this connection: what we send is sealed with it,
+    /// and what the peer sends must be.
+    key: Option<SecretKey>,
     /// [`DirectEvent::Ready`] was told for it.
     ready: bool,
     /// Something came from the peer on it.
@@ -60,12 +64,19 @@ struct Channel {
 }
 
 impl Channel {
+    /// Whether what arrives on it may be shown.
     fn may_carry(&self, pinned: bool) -> bool {
         match self.trust {
             Trust::Proven | Trust::Keyless => true,
             Trust::Waiting => !pinned,
             Trust::Held(_) => false,
         }
+    }
+
+    /// Whether our messages may go on it: only once we know whether to seal them (the
+    /// peer's key answered, or the peer has shown it has none).
+    fn may_send(&self) -> bool {
+        matches!(self.trust, Trust::Proven | Trust::Keyless)
     }
 }
 
@@ -107,14 +118,15 @@ pub enum DirectEvent {
 /// One conversation.
 pub struct Direct {
     me: Rc<Identity>,
+    nonce: Box<dyn FnMut() -> [u8; 12]>,
     my_name: String,
     pinned: Option<PublicKey>,
     seq: u64,
     channels: BTreeMap<ConnectionId, Channel>,
     /// Frames from channels not trusted yet, in arrival order.
     held: VecDeque<(ConnectionId, Incoming)>,
-    /// Our messages waiting for a channel where the pinned key answered.
-    unsent: VecDeque<Vec<u8>>,
+    /// Our messages waiting for a channel where we know whether to seal them.
+    unsent: VecDeque<TextMessage>,
     events: VecDeque<DirectEvent>,
 }
 
@@ -123,10 +135,16 @@ impl Direct {
     pub const HELLO_AGAIN_AFTER: Duration = Duration::from_secs(1);
 
     /// A conversation in which we are `me`, called `my_name`, with a contact whose key is
-    /// `pinned` (none yet for a new contact).
-    pub fn new(me: Rc<Identity>, my_name: String, pinned: Option<PublicKey>) -> Self {
+    /// `pinned` (none yet for a new contact); `nonce` gives fresh random nonces.
+    pub fn new(
+        me: Rc<Identity>,
+        my_name: String,
+        pinned: Option<PublicKey>,
+        nonce: impl FnMut() -> [u8; 12] + 'static,
+    ) -> Self {
         Self {
             me,
+            nonce: Box::new(nonce),
             my_name,
             pinned,
             seq: 0,
@@ -155,6 +173,7 @@ impl Direct {
             Channel {
                 binding,
                 trust: Trust::Waiting,
+                key: None,
                 ready,
                 heard: false,
                 hello_again_at: Some(now + Self::HELLO_AGAIN_AFTER),
@@ -191,8 +210,52 @@ impl Direct {
                 .events
                 .push_back(DirectEvent::Closed { link: link.clone() }),
             Ok(Incoming::Hello { name, proof }) => self.on_hello(link, name, proof),
-            Ok(incoming) => self.deliver_or_hold(link, incoming),
+            // Sealed under a key not accepted yet: held as it is, opened on acceptance.
+            Ok(sealed @ Incoming::Sealed { .. })
+                if self.channels.get(link).is_some_and(|c| c.key.is_none()) =>
+            {
+                self.deliver_or_hold(link, sealed)
+            }
+            Ok(Incoming::Sealed { n, c }) => self.open_sealed(link, &n, &c),
+            // A peer whose key answered seals everything it sends after its hello:
+            // plain words on that channel were not written by it.
+            Ok(Incoming::Text(_)) if self.channels.get(link).is_some_and(|c| c.key.is_some()) => {
+                self.events.push_back(DirectEvent::Dropped)
+            }
+            Ok(incoming) => {
+                self.talked_without_hello(link);
+                self.deliver_or_hold(link, incoming)
+            }
             Err(_) => self.events.push_back(DirectEvent::Dropped),
+        }
+    }
+
+    /// Opens a sealed message with the channel's key and shows it; one that does not
+    /// open is dropped and counted.
+    fn open_sealed(&mut self, link: &ConnectionId, n: &str, c: &str) {
+        let opened = self
+            .channels
+            .get(link)
+            .and_then(|ch| protocol::open_text(ch.key.as_ref()?, &ch.binding, n, c));
+        match opened {
+            Some(msg) => self.deliver_or_hold(link, Incoming::Text(msg)),
+            None => self.events.push_back(DirectEvent::Dropped),
+        }
+    }
+
+    /// A peer with no key pinned that talks before any hello (a plain peerjs client
+    /// sending a string) has no key to prove: it is taken as keyless.
+    fn talked_without_hello(&mut self, link: &ConnectionId) {
+        if self.pinned.is_some() {
+            return;
+        }
+        if let Some(c) = self
+            .channels
+            .get_mut(link)
+            .filter(|c| c.trust == Trust::Waiting)
+        {
+            c.trust = Trust::Keyless;
+            self.release(link);
         }
     }
 
@@ -222,6 +285,10 @@ impl Direct {
             (Some(pinned), Some(key)) if *pinned == key => Trust::Proven,
             (Some(_), other) => Trust::Held(other),
         };
+        if channel.trust == Trust::Proven {
+            channel.key =
+                claimed.and_then(|k| protocol::connection_key(&self.me, &k, &channel.binding));
+        }
         let trust = channel.trust.clone();
         if let Trust::Held(key) = &trust {
             if before != trust {
@@ -229,7 +296,7 @@ impl Direct {
             }
         }
         self.deliver_or_hold(link, Incoming::Hello { name, proof: None });
-        if trust == Trust::Proven {
+        if matches!(trust, Trust::Proven | Trust::Keyless) {
             self.release(link);
         }
         self.mark_ready(link);
@@ -254,13 +321,13 @@ impl Direct {
             .partition(|(l, _)| l == link);
         self.held = others;
         for (_, incoming) in theirs {
-            self.events.push_back(DirectEvent::Received(incoming));
+            match incoming {
+                Incoming::Sealed { n, c } => self.open_sealed(link, &n, &c),
+                other => self.events.push_back(DirectEvent::Received(other)),
+            }
         }
-        for bytes in std::mem::take(&mut self.unsent) {
-            self.events.push_back(DirectEvent::Send {
-                link: link.clone(),
-                frame: ChannelFrame::Binary(bytes),
-            });
+        for message in std::mem::take(&mut self.unsent) {
+            self.send_on(link, &message);
         }
     }
 
@@ -268,6 +335,7 @@ impl Direct {
     /// now (or, for `None`, the contact is kept without a key), and what it sent is shown.
     pub fn accept_key(&mut self, key: Option<PublicKey>) {
         self.pinned = key;
+        let me = self.me.clone();
         let links: Vec<ConnectionId> = self
             .channels
             .iter_mut()
@@ -278,6 +346,7 @@ impl Direct {
                 } else {
                     Trust::Keyless
                 };
+                c.key = key.and_then(|k| protocol::connection_key(&me, &k, &c.binding));
                 l.clone()
             })
             .collect();
@@ -317,11 +386,10 @@ impl Direct {
         if self.channels.is_empty() {
             return Err(SendError::NotConnected);
         }
-        let pinned = self.pinned.is_some();
         let ready: Vec<ConnectionId> = self
             .channels
             .iter()
-            .filter(|(_, c)| c.may_carry(pinned))
+            .filter(|(_, c)| c.may_send())
             .map(|(l, _)| l.clone())
             .collect();
         if ready.is_empty() && self.unsent.len() >= MAX_HELD {
@@ -334,20 +402,35 @@ impl Direct {
             ts,
             text: text.to_owned(),
         };
-        let bytes = ChatFrame::Text(message.clone())
+        // Checked to fit a frame once, plain; sealed it stays within the limit too.
+        ChatFrame::Text(message.clone())
             .encode()
             .map_err(|e| SendError::Invalid(e.to_string()))?;
         self.seq = seq;
         if ready.is_empty() {
-            self.unsent.push_back(bytes.clone());
+            self.unsent.push_back(message.clone());
         }
         for link in ready {
-            self.events.push_back(DirectEvent::Send {
-                link,
-                frame: ChannelFrame::Binary(bytes.clone()),
-            });
+            self.send_on(&link, &message);
         }
         Ok(message)
+    }
+
+    /// Sends a message on one channel: sealed where the peer's key answered.
+    fn send_on(&mut self, link: &ConnectionId, message: &TextMessage) {
+        let Some(c) = self.channels.get(link) else {
+            return;
+        };
+        let frame = match &c.key {
+            Some(key) => protocol::seal_text(key, &c.binding, message, (self.nonce)()),
+            None => ChatFrame::Text(message.clone()),
+        };
+        if let Ok(bytes) = frame.encode() {
+            self.events.push_back(DirectEvent::Send {
+                link: link.clone(),
+                frame: ChannelFrame::Binary(bytes),
+            });
+        }
     }
 
     /// When [`Direct::handle_timeout`] wants to run next.
@@ -428,7 +511,11 @@ mod tests {
     }
 
     fn ann(pinned: Option<PublicKey>) -> Direct {
-        Direct::new(identity(1), "Ann".into(), pinned)
+        let mut n = 0u8;
+        Direct::new(identity(1), "Ann".into(), pinned, move || {
+            n = n.wrapping_add(1);
+            [n; 12]
+        })
     }
 
     fn events(d: &mut Direct) -> Vec<DirectEvent> {
@@ -459,13 +546,15 @@ mod tests {
             .collect()
     }
 
+    /// Our messages sent (to a proven key they go sealed: the words never show).
     fn sent_texts(events: &[DirectEvent]) -> usize {
         events
             .iter()
             .filter(|e| {
                 matches!(e, DirectEvent::Send { frame: ChannelFrame::Binary(b), .. }
-                if String::from_utf8_lossy(b).contains("for Ben only"))
+                if String::from_utf8_lossy(b).contains("\"kind\":\"sealed\""))
             })
+            .inspect(|e| assert!(!format!("{e:?}").contains("for Ben only")))
             .count()
     }
 

@@ -285,9 +285,11 @@ impl Node {
                 let binding = self.binding(conn, &entry);
                 let (me, name) = (self.identity.clone(), self.name.clone());
                 let pinned = self.peers.get(&entry.peer).and_then(|c| c.key);
+                let entropy = self.entropy.clone();
+                let nonce = move || entropy.bytes::<12>();
                 self.directs
                     .entry(entry.peer.clone())
-                    .or_insert_with(|| Direct::new(me, name, pinned))
+                    .or_insert_with(|| Direct::new(me, name, pinned, nonce))
                     .handle_link_open(conn.clone(), binding, now.mono);
             }
             (Purpose::Room(room), _) => {

@@ -357,7 +357,8 @@ impl Node {
                             let m = m.clone();
                             self.keep_direct(peer, &m, false)
                         }
-                        peerchat_chat::protocol::Incoming::Close => {}
+                        peerchat_chat::protocol::Incoming::Close
+                        | peerchat_chat::protocol::Incoming::Sealed { .. } => {}
                     }
                     self.ui(Action::Received {
                         peer: peer.clone(),

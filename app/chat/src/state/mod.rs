@@ -556,6 +556,8 @@ impl ChatState {
                 });
             }
             Incoming::Close => c.status = ChannelStatus::Closed,
+            // Opened by the node before it reaches the screen.
+            Incoming::Sealed { .. } => {}
         }
     }
 }
