@@ -6,6 +6,8 @@
 //   DOMAIN, TURN_SECRET         required
 //   TTL_SECONDS=86400           how long a credential works (an app open longer needs a reload)
 //   PORT=8080, HOST=0.0.0.0     where this listens
+//   ICE_TRANSPORT_POLICY        "relay": every connection goes through coturn, so peers
+//                               never learn each other's addresses (unset: direct first)
 //   BROKER_PORT=443, BROKER_SECURE=true, TURN_PORT=3478   (the tests change these)
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -16,6 +18,11 @@ if (!env.DOMAIN || !env.TURN_SECRET) {
   process.exit(1);
 }
 const ttl = Number(env.TTL_SECONDS ?? 86400);
+const policy = env.ICE_TRANSPORT_POLICY || undefined;
+if (policy && !['all', 'relay'].includes(policy)) {
+  console.error('config/server.mjs: ICE_TRANSPORT_POLICY is "all" or "relay"');
+  process.exit(1);
+}
 const turn = `${env.DOMAIN}:${env.TURN_PORT ?? 3478}`;
 const broker = {
   host: env.DOMAIN,
@@ -35,6 +42,7 @@ function config(now) {
       { urls: [`stun:${turn}`] },
       { urls: [`turn:${turn}?transport=udp`, `turn:${turn}?transport=tcp`], username, credential },
     ],
+    ...(policy ? { iceTransportPolicy: policy } : {}),
   };
 }
 

@@ -15,7 +15,7 @@ import YAML from 'yaml';
 import { distDir, freePort, peerServer, repoDir } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import { connect, join, send, waitConnected, waitForMessages } from './support/app.mjs';
-import { assertRelayed, forceRelay, turnCredentials, turnServer } from './support/turn.mjs';
+import { assertRelayed, recordLinks, turnCredentials, turnServer } from './support/turn.mjs';
 
 const read = (rel) => readFile(path.join(repoDir, rel), 'utf8');
 const SECRET = 'deploy-test-secret';
@@ -130,6 +130,7 @@ before(async () => {
   await run(process.execPath, [path.join(repoDir, 'deploy/config/server.mjs')], {
     DOMAIN: '127.0.0.1', TURN_SECRET: SECRET, HOST: '127.0.0.1', PORT: String(cfgPort),
     BROKER_PORT: String(webPort), BROKER_SECURE: 'false', TURN_PORT: String(turn.port),
+    ICE_TRANSPORT_POLICY: 'relay',
   }, async () => (await fetch(`http://127.0.0.1:${cfgPort}/config.json`)).ok, 'config/server.mjs');
   await run('caddy', ['run', '--config', path.join(repoDir, 'deploy/Caddyfile'), '--adapter', 'caddyfile'], {
     DOMAIN: `127.0.0.1:${webPort}`, SITE_ROOT: distDir,
@@ -158,13 +159,15 @@ test("Caddy serves the app with the policy header, and config.json with fresh sh
   assert.ok(expiry > now + 3600 && expiry <= now + 86400 + 5, `expires in ${expiry - now} s`);
   assert.equal(credential, createHmac('sha1', SECRET).update(username).digest('base64'));
   assert.deepEqual(a.broker, { host: '127.0.0.1', port: Number(new URL(site).port), path: '/broker/', key: 'peerjs', secure: false });
+  // ICE_TRANSPORT_POLICY=relay: the app is told to use coturn only.
+  assert.equal(a.iceTransportPolicy, 'relay');
 });
 
 test('two relay-only browsers register through Caddy and chat through coturn', async () => {
   const origin = new URL(site).origin;
   const [ann, bob] = await Promise.all(['deploy-ann', 'deploy-bob'].map((n) => launchDevice(n, { origin })));
   devices.push(ann, bob);
-  await Promise.all([forceRelay(ann), forceRelay(bob)]);
+  await Promise.all([recordLinks(ann), recordLinks(bob)]);
   const [, bobId] = await Promise.all([join(ann, site, 'Ann'), join(bob, site, 'Bob')]);
   await connect(ann, bobId);
   await Promise.all([waitConnected(ann, 'Bob'), waitConnected(bob, 'Ann')]);

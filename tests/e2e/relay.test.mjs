@@ -1,23 +1,28 @@
 // Chat through a real TURN relay: Debian's coturn on loopback with a REST secret (the
-// scheme deploy/ uses), browsers that may only use relayed paths. Proves the messages went
-// through the relay (the browser's selected candidate pairs, coturn's own log), and that
-// without the relay nothing connects.
+// scheme deploy/ uses), and a config.json that allows relayed paths only
+// (`iceTransportPolicy: "relay"`). Proves the messages went through the relay (the
+// browser's selected candidate pairs, the app's own connection details, coturn's log),
+// that on loopback without it the links run direct, and that when no path exists the app
+// says which step failed.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { appServer, localConfig, peerServer } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  connect, createRoom, join, send, sendToRoom, waitConnected, waitForMessages, waitOnline,
+  connect, connectionDetails, createRoom, join, send, sendToRoom, waitConnected, waitForMessages,
+  waitOnline,
 } from './support/app.mjs';
-import { assertRelayed as relayedLinks, forceRelay, linkReport, turnServer } from './support/turn.mjs';
+import { screenshot } from './support/screenshots.mjs';
+import { assertRelayed as relayedLinks, linkReport, recordLinks, turnServer } from './support/turn.mjs';
 
-let broker, turn, web;
+/** The app servers: relays only through coturn; loopback as is; relays only but none. */
+let broker, turn, web, direct, noRelay;
 const devices = [];
 
-async function device(name) {
-  const d = await launchDevice(name, { origin: new URL(web.url).origin });
-  await forceRelay(d);
+async function device(name, server = web) {
+  const d = await launchDevice(name, { origin: new URL(server.url).origin });
+  await recordLinks(d);
   devices.push(d);
   return d;
 }
@@ -31,15 +36,28 @@ async function assertRelayed(d, links) {
   }
 }
 
+/** The conversation on screen, or the room member `member`, says its link runs `how`. */
+async function assertPath(d, how, member) {
+  const text = await connectionDetails(d, { member, wanted: new RegExp(`Path\\s*${how}`) });
+  // Bytes counted, the broker and the ICE servers named; never a TURN credential.
+  assert.match(text, /Sent, received\s*[\d.]+ k?B, [\d.]+ k?B/, text);
+  assert.match(text, /Broker\s*127\.0\.0\.1:\d+, registered/, text);
+  assert.doesNotMatch(text, /credential|peerchat-test-secret/, text);
+  return text;
+}
+
 before(async () => {
   broker = await peerServer();
   turn = await turnServer();
-  web = await appServer({ config: { ...localConfig(broker.port), iceServers: [turn.iceServer('peerchat')] } });
+  const config = localConfig(broker.port);
+  web = await appServer({ config: { ...config, iceServers: [turn.iceServer('peerchat')], iceTransportPolicy: 'relay' } });
+  direct = await appServer({ config });
+  noRelay = await appServer({ config: { ...config, iceTransportPolicy: 'relay' } });
 });
 
 after(async () => {
   await Promise.all(devices.map((d) => d.destroy()));
-  await web?.close();
+  await Promise.all([web, direct, noRelay].map((s) => s?.close()));
   await turn?.stop();
   await broker?.stop();
 });
@@ -57,11 +75,19 @@ test('one to one through the TURN relay only', async () => {
   await waitForMessages(ann, 'Bob', 1);
   await assertRelayed(ann, 1);
   await assertRelayed(bob, 1);
+  for (const d of [ann, bob]) {
+    const text = await assertPath(d, 'relayed \\(relay to relay\\)');
+    assert.match(text, new RegExp(`ICE servers\\s*${turn.url.replace(/[?.]/g, '\\$&')} \\(relays only\\)`), text);
+    // The round trip is measured once the connection has checked its path again.
+    await connectionDetails(d, { wanted: /Round trip\s*\d+ ms/ });
+  }
+  console.log(`# Ann's connection details: ${JSON.stringify(await connectionDetails(ann))}`);
+  await screenshot(ann.page, 'connection-details.png');
 });
 
 test('a room of three through the TURN relay only', async () => {
   // Ann and Bob from above, and Cat.
-  const [ann, bob] = devices;
+  const [ann, bob] = ['relay-ann', 'relay-bob'].map((n) => devices.find((d) => d.name === n));
   const cat = await device('relay-cat');
   await join(cat, web.url, 'Cat');
   const invite = await createRoom(cat, 'Relayed room');
@@ -72,13 +98,18 @@ test('a room of three through the TURN relay only', async () => {
     for (const from of ['Ann', 'Bob', 'Cat']) await waitForMessages(d, from, 1);
     await assertRelayed(d, 2);
   }
+  for (const [d, others] of [[ann, ['Bob', 'Cat']], [bob, ['Ann', 'Cat']], [cat, ['Ann', 'Bob']]]) {
+    for (const member of others) await assertPath(d, 'relayed \\(relay to relay\\)', member);
+  }
+  await screenshot(cat.page, 'connection-details-room.png');
 });
 
 test("coturn's log shows the allocations and the bytes it relayed", async () => {
   // coturn writes what a session relayed when it ends, and a closed RTCPeerConnection ends
   // its allocations: close every link, then the browsers.
-  for (const d of devices) await d.page.evaluate(() => window.peerchatTestLinks.forEach((l) => l.pc.close()));
-  await Promise.all(devices.map((d) => d.close()));
+  const relayed = devices.slice(0, 3);
+  for (const d of relayed) await d.page.evaluate(() => window.peerchatTestLinks.forEach((l) => l.pc.close()));
+  await Promise.all(relayed.map((d) => d.close()));
   let log = '';
   for (let i = 0; i < 50 && !/peer usage:/.test(log); i++) {
     await new Promise((r) => setTimeout(r, 100));
@@ -89,23 +120,61 @@ test("coturn's log shows the allocations and the bytes it relayed", async () => 
   assert.ok(allocations >= 6, `${allocations} successful allocations`);
   // Per session that ended: bytes received from and sent to the other end's relay address
   // (each relayed packet passes both ends' allocations, so one session shows the traffic).
-  const relayed = [...log.matchAll(/peer usage: .*?rb=(\d+), .*?sb=(\d+)/g)].map((m) => Number(m[1]) + Number(m[2]));
-  const bytes = relayed.reduce((a, b) => a + b, 0);
-  console.log(`# coturn: ${allocations} allocations; ${relayed.length} ended sessions relayed ${bytes} bytes`);
+  const sessions = [...log.matchAll(/peer usage: .*?rb=(\d+), .*?sb=(\d+)/g)].map((m) => Number(m[1]) + Number(m[2]));
+  const bytes = sessions.reduce((a, b) => a + b, 0);
+  console.log(`# coturn: ${allocations} allocations; ${sessions.length} ended sessions relayed ${bytes} bytes`);
   assert.ok(bytes > 0, log.split('\n').filter((l) => /usage|closed/.test(l)).join('\n'));
 });
 
-test('with the relay stopped, relay-only browsers do not connect', async () => {
-  await turn.stop();
-  const [fay, gus] = await Promise.all([device('norelay-fay'), device('norelay-gus')]);
-  const [, gusId] = await Promise.all([join(fay, web.url, 'Fay'), join(gus, web.url, 'Gus')]);
-  await connect(fay, gusId);
-  // The relayed pair above connected in well under a second; give this one 8 s. (The app
-  // has no words yet for an ICE failure: that comes with the Connection details work.)
-  await assert.rejects(waitConnected(fay, 'Gus', 8000));
-  console.log(`# without the relay Fay sees: ${await fay.page.locator('.conversation-status').allTextContents()}`);
-  assert.equal(await gus.page.locator('.conversation-status', { hasText: 'Connected to Fay.' }).count(), 0);
-  const links = [...(await linkReport(fay)), ...(await linkReport(gus))];
+test('without a relay in config.json, loopback links run direct, one to one and in a room', async () => {
+  const [hal, ida] = await Promise.all([device('direct-hal', direct), device('direct-ida', direct)]);
+  const [, idaId] = await Promise.all([join(hal, direct.url, 'Hal'), join(ida, direct.url, 'Ida')]);
+  await connect(hal, idaId);
+  await Promise.all([waitConnected(hal, 'Ida'), waitConnected(ida, 'Hal')]);
+  await send(hal, 'straight across');
+  await waitForMessages(ida, 'Hal', 1);
+  for (const d of [hal, ida]) {
+    const text = await assertPath(d, 'direct \\(');
+    assert.match(text, /ICE servers\s*none/, text);
+  }
+  const invite = await createRoom(hal, 'Direct room');
+  await ida.page.goto(invite);
+  await Promise.all([hal, ida].map((d) => waitOnline(d, 2)));
+  await sendToRoom(ida, 'in the room');
+  await waitForMessages(hal, 'Ida', 1);
+  await assertPath(hal, 'direct \\(', 'Ida');
+  await assertPath(ida, 'direct \\(', 'Hal');
+});
+
+/**
+ * `a` calls `b`; both allowed relayed paths only, and no relay works: `a` says why (naming
+ * `b` by id: they never got to say hello).
+ */
+async function failedCall(server, [a, b], words) {
+  const [x, y] = await Promise.all([a, b].map((n) => device(`failed-${n.toLowerCase()}`, server)));
+  const [, yId] = await Promise.all([join(x, server.url, a), join(y, server.url, b)]);
+  const started = performance.now();
+  await connect(x, yId);
+  const status = x.page.locator('.conversation-status');
+  await status.filter({ hasText: `Could not connect to ${yId}: ${words}` }).waitFor({ timeout: 25000 }).catch(async (e) => {
+    // Say what the user and the browser saw instead, so a failure explains itself.
+    e.message += `\n${a} shows ${JSON.stringify(await status.allTextContents())}; links ${JSON.stringify(await linkReport(x))}`;
+    throw e;
+  });
+  console.log(`# ${a} sees after ${(performance.now() - started).toFixed(0)} ms: ${await status.innerText()}`);
+  await connectionDetails(x, { wanted: new RegExp(`Failed\\s*${words}`) });
+  // The browsers agree: no link ever connected.
+  assert.equal(await y.page.locator('.conversation-status', { hasText: `Connected to ${a}.` }).count(), 0);
+  const links = [...(await linkReport(x)), ...(await linkReport(y))];
   assert.ok(links.length > 0, 'the app did try');
   for (const l of links) assert.ok(!['connected', 'completed'].includes(l.state) && !l.states.includes('connected'), JSON.stringify(l));
+}
+
+test('with the relay stopped, relay-only browsers say the relay could not be reached', async () => {
+  await turn.stop();
+  await failedCall(web, ['Fay', 'Gus'], 'the relay could not be reached');
+});
+
+test('relay-only browsers with no relay configured say there is no path and no relay', async () => {
+  await failedCall(noRelay, ['Jo', 'Kim'], 'no direct path and no relay configured');
 });

@@ -20,6 +20,27 @@ pub struct IceServer {
     pub credential: Option<String>,
 }
 
+/// Which ICE candidates a connection may use, as `RTCIceTransportPolicy` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IceTransportPolicy {
+    /// Any path: direct first, a relay when nothing else works.
+    #[default]
+    All,
+    /// Relayed paths only, so peers never learn each other's addresses (and a deployment
+    /// can prove its TURN server works).
+    Relay,
+}
+
+impl IceServer {
+    /// Whether this is a TURN server (a relay), not only STUN.
+    pub fn is_relay(&self) -> bool {
+        self.urls
+            .iter()
+            .any(|u| u.starts_with("turn:") || u.starts_with("turns:"))
+    }
+}
+
 /// Everything a deployment may change without rebuilding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields, rename_all = "camelCase")]
@@ -28,6 +49,9 @@ pub struct RuntimeConfig {
     pub broker: BrokerConfig,
     /// ICE servers for NAT traversal (add TURN servers here for strict NATs).
     pub ice_servers: Vec<IceServer>,
+    /// `"relay"` keeps every connection on a TURN relay; missing means `"all"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ice_transport_policy: Option<IceTransportPolicy>,
 }
 
 impl Default for RuntimeConfig {
@@ -39,6 +63,7 @@ impl Default for RuntimeConfig {
                 username: None,
                 credential: None,
             }],
+            ice_transport_policy: None,
         }
     }
 }
@@ -73,5 +98,31 @@ mod tests {
         assert_eq!(cfg.broker.host, "0.peerjs.com");
         let err = RuntimeConfig::parse(r#"{"brokr":{}}"#).unwrap_err();
         assert!(err.to_string().contains("brokr"), "{err}");
+    }
+
+    #[test]
+    fn the_transport_policy_is_all_or_relay() {
+        let relay = RuntimeConfig::parse(r#"{"iceTransportPolicy":"relay"}"#).unwrap();
+        assert_eq!(relay.ice_transport_policy, Some(IceTransportPolicy::Relay));
+        let all = RuntimeConfig::parse(r#"{"iceTransportPolicy":"all"}"#).unwrap();
+        assert_eq!(all.ice_transport_policy, Some(IceTransportPolicy::All));
+        assert_eq!(
+            RuntimeConfig::parse("{}").unwrap().ice_transport_policy,
+            None
+        );
+        let err = RuntimeConfig::parse(r#"{"iceTransportPolicy":"direct"}"#).unwrap_err();
+        assert!(err.to_string().contains("direct"), "{err}");
+    }
+
+    #[test]
+    fn turn_urls_are_relays_and_stun_ones_are_not() {
+        let server = |url: &str| IceServer {
+            urls: vec![url.into()],
+            username: None,
+            credential: None,
+        };
+        assert!(server("turn:relay.example:3478?transport=udp").is_relay());
+        assert!(server("turns:relay.example:5349").is_relay());
+        assert!(!server("stun:stun.example:3478").is_relay());
     }
 }

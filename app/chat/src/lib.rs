@@ -3,13 +3,15 @@
 //! [`protocol`] is the message schema on the data channel (see PROTOCOL.md), [`room`] the
 //! sans-IO room mesh, [`gate`] the unlock screens before the chat, [`state`] the app state
 //! and the reducer that changes it, [`config`] the runtime config that points one build at
-//! any broker. The node that composes them with the broker sessions is `peerchat-node`.
+//! any broker, [`details`] how each connection runs and why one failed. The node that
+//! composes them with the broker sessions is `peerchat-node`.
 #![forbid(unsafe_code)]
 
 mod author;
 pub mod binding;
 pub mod config;
 pub mod config_source;
+pub mod details;
 mod error;
 pub mod gate;
 pub mod protocol;

@@ -1,6 +1,7 @@
 //! The link table: dialling and answering through the broker, routing each data
 //! connection's events to its conversation or room, and closing links.
 
+use peerchat_chat::details::LinkFailure;
 use peerchat_chat::room::Room;
 use peerchat_chat::state::{Action, BrokerStatus};
 use peerchat_peerjs::data::{self, ChannelFrame, Refusal};
@@ -11,6 +12,7 @@ use peerchat_peerjs::{ConnectionId, Event, PeerId, Rejection};
 
 use peerchat_chat::binding::{dtls_fingerprint, LinkBinding, Side};
 
+use crate::details::subject_of;
 use crate::direct::Direct;
 use crate::tables::{LinkEntry, Role, EARLY_OFFERS};
 use crate::{Node, Now, Output, Purpose, Registration};
@@ -92,8 +94,12 @@ impl Node {
                 }
             }
             Event::PeerUnavailable { peer } => {
+                let pending = self.pending_subjects(&peer);
                 if self.drop_pending_links(&peer) {
                     self.ui(Action::PeerUnavailable(peer));
+                }
+                for subject in pending {
+                    self.report_failure(Some(subject), LinkFailure::PeerNotRegistered);
                 }
             }
             Event::PeerLeft { peer } => {
@@ -264,6 +270,7 @@ impl Node {
         };
         entry.opened = true;
         let entry = entry.clone();
+        self.details_opened(conn);
         match (&entry.purpose, &entry.refusal) {
             (Purpose::Direct, Some(refusal)) => {
                 if let Some(frame) = refusal.frame() {
@@ -394,10 +401,15 @@ impl Node {
 
     /// Forgets a link that is gone and tells its owner.
     pub(crate) fn link_failed(&mut self, conn: &ConnectionId) {
+        let failure = self.why_failed(conn);
         let Some(entry) = self.drop_link(conn) else {
             return;
         };
         self.on_link_gone(conn, &entry);
+        // One that never opened says which step failed, instead of only "closed".
+        if let Some(failure) = failure {
+            return self.report_failure(subject_of(&entry), failure);
+        }
         if entry.purpose == Purpose::Direct
             && entry.refusal.is_none()
             && !self.has_open_direct_link(&entry.peer)
@@ -423,6 +435,7 @@ impl Node {
         if let Some(session) = self.session_mut(&entry.via) {
             session.forget_connection(&entry.peer, conn);
         }
+        self.details_dropped(conn, &entry);
         Some(entry)
     }
 

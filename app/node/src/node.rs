@@ -5,12 +5,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::rc::Rc;
 use std::time::Duration;
 
+use peerchat_chat::config::{IceServer, IceTransportPolicy};
 use peerchat_chat::state::{Action, BrokerStatus};
 use peerchat_chat::trust::{KeyChange, PeerTrust};
 use peerchat_identity::{Identity, PublicKey};
 use peerchat_ids::RoomId;
 use peerchat_peerjs::{BrokerConfig, ConnectionId, PeerId, Session, SessionConfig, Token};
 
+use crate::details::DetailsTable;
 use crate::direct::{Direct, DirectEvent};
 use crate::saved::{Contact, History};
 use crate::tables::{LinkEntry, Restore, RoomEntry};
@@ -27,6 +29,11 @@ pub struct NodeConfig {
     pub token: Token,
     /// Our display name.
     pub name: String,
+    /// The STUN and TURN servers links use: whether a relay is among them decides what a
+    /// link that found no path is blamed on; their URLs show in the connection details.
+    pub ice_servers: Vec<IceServer>,
+    /// `"relay"` when links may use relays only.
+    pub ice_transport_policy: Option<IceTransportPolicy>,
 }
 
 /// The whole client, sans IO. See the crate docs.
@@ -59,6 +66,8 @@ pub struct Node {
     /// online one after another cost one write, not one each).
     pub(crate) unsaved: BTreeSet<RoomId>,
     pub(crate) save_at: Option<Duration>,
+    /// What the connection details show of each link (see `details`).
+    pub(crate) details: DetailsTable,
     pub(crate) now: Now,
     pub(crate) outputs: VecDeque<Output>,
 }
@@ -96,10 +105,12 @@ impl Node {
             closing: Vec::new(),
             unsaved: BTreeSet::new(),
             save_at: None,
+            details: DetailsTable::new(&config.ice_servers, config.ice_transport_policy),
             now,
             outputs: VecDeque::new(),
         };
         node.outputs.push_back(Output::Load(Load::SavedRooms));
+        node.show_ice_setup();
         node.drain();
         node
     }

@@ -17,6 +17,7 @@ use crate::platform;
 use crate::storage::VaultHandle;
 use crate::storage_actions::use_storage_actions;
 use crate::views::conversation::ConversationView;
+use crate::views::details::DetailsContext;
 use crate::views::history::{DeviceData, ImportForm};
 use crate::views::identity::{ConnectForm, IdCard};
 use crate::views::nav::ChatList;
@@ -242,10 +243,17 @@ pub fn Home(props: &HomeProps) -> Html {
         })
     };
 
+    // Connection details panels say which of them are open; the node measures those.
+    let on_watch = use_callback((*node).clone(), |(subject, open), node| {
+        if let Some(n) = node {
+            n.act(|n, _| n.watch_details(subject, open));
+        }
+    });
+    let details = DetailsContext::new(&state.0, on_watch);
     let storage = use_storage_actions(&state, &node, &props.vault);
     let s = &state.0;
     let name = &props.name;
-    html! {
+    let page = html! {
         <main class="app">
             <header class="top"><h1>{ "PeerChat" }</h1></header>
             <p class="greeting">{ format!("Hi, {name}!") }</p>
@@ -296,5 +304,6 @@ pub fn Home(props: &HomeProps) -> Html {
             }
             <DeviceData on_erase={storage.on_erase.clone()} {on_notify_text} />
         </main>
-    }
+    };
+    html! { <ContextProvider<DetailsContext> context={details}>{ page }</ContextProvider<DetailsContext>> }
 }

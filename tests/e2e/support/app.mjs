@@ -124,6 +124,27 @@ export async function sendToRoom(device, text, to) {
 }
 
 /**
+ * Opens the connection details of the conversation on screen, or of the room member named
+ * `member`, and waits until they show `wanted` (text or a RegExp); returns what they say.
+ */
+export async function connectionDetails(device, { member, wanted, timeout = 15000 } = {}) {
+  const scope = member
+    ? device.page.locator('.room .members .member', { hasText: member })
+    : device.page.locator('.conversation');
+  const panel = scope.locator('details.connection-details');
+  try {
+    await panel.waitFor({ timeout });
+    if ((await panel.getAttribute('open')) === null) await panel.locator('summary').click();
+    await panel.filter({ hasText: wanted }).waitFor({ timeout });
+  } catch (e) {
+    const shown = await (member ? device.page.locator('.room .members') : scope).innerText({ timeout: 1000 }).catch(() => '');
+    e.message += `\n${device.name} shows ${JSON.stringify(shown)}`;
+    throw e;
+  }
+  return panel.innerText();
+}
+
+/**
  * Every IndexedDB record of the app's database, read from the page, as
  * [store, key, value as Latin-1 text] rows (bytes kept one per character, so a search
  * for a UTF-8 or ASCII word finds it if it is there in the clear), plus localStorage.

@@ -42,6 +42,8 @@ pub enum ChannelStatus {
     Closed,
     /// A conversation from an earlier visit, not connected now.
     NotConnected,
+    /// Setting up the connection failed at this step.
+    Failed(crate::details::LinkFailure),
 }
 
 /// One message as shown.
@@ -129,6 +131,8 @@ pub struct ChatState {
     pub trust: std::collections::BTreeMap<PeerId, crate::trust::PeerTrust>,
     /// The key each room member proved (to tell two members of one name apart).
     pub member_keys: std::collections::BTreeMap<PeerId, peerchat_identity::PublicKey>,
+    /// How each conversation's and member's connection runs (see [`crate::details`]).
+    pub details: crate::details::Details,
 }
 
 impl Default for ChatState {
@@ -149,6 +153,7 @@ impl Default for ChatState {
             online: true,
             trust: std::collections::BTreeMap::new(),
             member_keys: std::collections::BTreeMap::new(),
+            details: crate::details::Details::default(),
         }
     }
 }
@@ -292,6 +297,8 @@ pub enum Action {
     InviteRefused(InviteError),
     /// The browser went online (true) or offline (false).
     Online(bool),
+    /// What the connection details show changed.
+    LinkDetails(crate::details::DetailsUpdate),
 }
 
 impl ChatState {
@@ -468,6 +475,7 @@ impl ChatState {
                 self.invite_error = Some(format!("This invite link cannot be used: {e}."));
             }
             Action::Online(online) => self.online = online,
+            Action::LinkDetails(update) => crate::details::apply(self, update),
             Action::RoomLeft(room_id) => {
                 self.rooms.retain(|r| r.room_id != room_id);
                 if self.active == Some(Screen::Room(room_id)) {

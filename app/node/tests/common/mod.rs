@@ -8,6 +8,8 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::Duration;
 
+use peerchat_chat::config::IceServer;
+use peerchat_chat::details::{CandidateKind, LinkStats};
 use peerchat_chat::state::{Action, ChatState};
 use peerchat_identity::Identity;
 use peerchat_ids::RoomId;
@@ -35,6 +37,8 @@ pub const CONSENT_LOST: Duration = Duration::from_millis(6_500);
 pub const PACKETS_EVERY: Duration = Duration::from_millis(1_000);
 /// How long after a peer dies its browser gives the connection up.
 pub const CONNECTION_FAILS: Duration = Duration::from_secs(30);
+/// How long after the answer a browser that finds no path says ICE failed.
+pub const ICE_FAILS: Duration = Duration::from_secs(3);
 
 use peerchat_peerjs::sim::loopback as broker;
 
@@ -161,6 +165,7 @@ enum Deliver {
     Open,
     Frame(ChannelFrame),
     Health(bool),
+    IceFailed,
     Closed,
 }
 
@@ -182,6 +187,12 @@ pub struct Sim {
     /// the middle of every connection would (it then relays the DTLS traffic too: here
     /// the links simply carry it).
     pub broker_in_the_middle: bool,
+    /// No path between any two devices: links never open, ICE fails instead.
+    pub no_path: bool,
+    /// The STUN and TURN servers devices are configured with (from their next start).
+    pub ice_servers: Vec<IceServer>,
+    /// The candidate pair every open link's browser reports as selected.
+    pub path: (CandidateKind, CandidateKind),
     rng: u64,
 }
 
@@ -204,6 +215,9 @@ impl Sim {
             jitter: Duration::ZERO,
             timers_in_the_past: 0,
             broker_in_the_middle: false,
+            no_path: false,
+            ice_servers: Vec::new(),
+            path: (CandidateKind::Host, CandidateKind::Host),
             rng: 0x2545_f491_4f6c_dd1d,
         }
     }
@@ -275,6 +289,8 @@ impl Sim {
             id: d.id.clone(),
             token: Token::from_random([d.token_seed; 16]),
             name: d.name.clone(),
+            ice_servers: self.ice_servers.clone(),
+            ice_transport_policy: None,
         };
         let identity = Identity::from_seed(d.key_seed);
         d.node = Some(Node::new(config, identity, entropy, now));
@@ -372,6 +388,7 @@ impl Sim {
                 Deliver::Open => node.handle_link_open(&conn, clock),
                 Deliver::Frame(f) => node.handle_link_frame(&conn, &f, clock),
                 Deliver::Health(healthy) => node.handle_link_health(&conn, healthy, clock),
+                Deliver::IceFailed => node.handle_link_ice_failed(&conn, clock),
                 Deliver::Closed => node.handle_link_closed(&conn, clock),
             }
             self.pump(to);
@@ -414,7 +431,15 @@ impl Sim {
                     continue;
                 }
                 let (count, clock) = (self.links[&conn].packets[side], self.clock());
+                let stats = LinkStats {
+                    local: self.path.0,
+                    remote: self.path.1,
+                    rtt_ms: Some(2 * LINK_DELAY.as_millis() as u32),
+                    bytes_sent: 100 * self.links[&conn].sent[side] as u64,
+                    bytes_received: 100 * self.links[&conn].sent[1 - side] as u64,
+                };
                 self.node(me).handle_link_packets(&conn, count, clock);
+                self.node(me).handle_link_stats(&conn, stats, clock);
                 self.pump(me);
             }
         }
@@ -506,13 +531,19 @@ impl Sim {
             }
             Output::ApplyAnswer { conn, .. } => {
                 self.node(i).handle_remote_applied(&conn, clock);
+                let no_path = self.no_path;
                 if let Some(l) = self.links.get_mut(&conn) {
                     if !l.answered && l.ends[1] != usize::MAX {
                         l.answered = true;
-                        l.open = true;
+                        l.open = !no_path;
+                        let at = now + if no_path { ICE_FAILS } else { l.delay };
                         for end in l.ends {
-                            self.in_flight
-                                .push((now + l.delay, end, conn.clone(), Deliver::Open));
+                            let what = if no_path {
+                                Deliver::IceFailed
+                            } else {
+                                Deliver::Open
+                            };
+                            self.in_flight.push((at, end, conn.clone(), what));
                         }
                     }
                 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::{Interval, Timeout};
-use peerchat_chat::config::IceServer;
+use peerchat_chat::config::{IceServer, IceTransportPolicy};
 use peerchat_chat::state::Action;
 use peerchat_chat::RuntimeConfig;
 use peerchat_node::{Entropy, Load, Node, NodeConfig, Now, Output, Registration, StoreOp};
@@ -23,7 +23,8 @@ use crate::identity::Identity;
 use crate::platform::{monotonic_now, random, wall_ms};
 use crate::storage::Vault;
 
-/// How often each link's received-packet count is read.
+/// How often each link's statistics (received packets, the selected candidate pair) are
+/// read.
 const PACKETS_EVERY_MS: u32 = 1_000;
 
 /// Time a closing channel gets to tell the other end before its connection is dropped.
@@ -46,6 +47,7 @@ pub(super) struct Driver {
     node: Node,
     dispatch: Callback<Action>,
     ice_servers: Vec<IceServer>,
+    ice_transport_policy: Option<IceTransportPolicy>,
     sockets: HashMap<Registration, Socket>,
     links: HashMap<ConnectionId, Link>,
     timer: Option<Timeout>,
@@ -57,8 +59,9 @@ pub(super) struct Driver {
     /// Writes wait here and run one at a time, in the order the node asked (a delete
     /// must not overtake the append before it).
     pub(super) writes: Queue<StoreOp>,
-    /// Reads every link's received-packet count once a second (see `presence` in the
-    /// room core: it tells a stalled page from a vanished one).
+    /// Reads every link's statistics once a second: the received-packet count (see
+    /// `presence` in the room core: it tells a stalled page from a vanished one) and the
+    /// selected candidate pair, for the connection details.
     _packet_reader: Option<Interval>,
     /// `window.peerchatRoomStats()`, for benchmarks: every room's stats as JSON.
     _stats_hook: Option<Closure<dyn Fn() -> String>>,
@@ -108,6 +111,8 @@ impl Net {
                 id: identity.id,
                 token: identity.token,
                 name,
+                ice_servers: config.ice_servers.clone(),
+                ice_transport_policy: config.ice_transport_policy,
             },
             key_pair,
             Entropy::new(random::<32>),
@@ -119,6 +124,7 @@ impl Net {
                 node,
                 dispatch,
                 ice_servers: config.ice_servers,
+                ice_transport_policy: config.ice_transport_policy,
                 sockets: HashMap::new(),
                 links: HashMap::new(),
                 timer: None,
@@ -152,7 +158,7 @@ impl Net {
         inner.borrow_mut()._on_pagehide = Some(on_pagehide);
         let weak = Rc::downgrade(&inner);
         let reader = Interval::new(PACKETS_EVERY_MS, move || {
-            with(&weak, Driver::read_packets);
+            with(&weak, Driver::read_stats);
         });
         inner.borrow_mut()._packet_reader = Some(reader);
         // What the rooms did (dials, duplicates closed, silent drops, hellos), for a
@@ -195,14 +201,22 @@ impl Drop for Driver {
 }
 
 impl Driver {
-    /// Asks the browser how many packets each link has received, and tells the node.
-    fn read_packets(&mut self) {
+    /// Asks the browser what each link's statistics say, and tells the node.
+    fn read_stats(&mut self) {
         for (conn, link) in &self.links {
             let (pc, conn, weak) = (link.pc(), conn.clone(), self.weak.clone());
             spawn_local(async move {
-                if let Some(n) = link::packets_received(&pc).await {
-                    with(&weak, |d| d.node.handle_link_packets(&conn, n, now()));
-                }
+                let Some(report) = link::transport_report(&pc).await else {
+                    return;
+                };
+                with(&weak, |d| {
+                    if let Some(n) = report.packets_received {
+                        d.node.handle_link_packets(&conn, n, now());
+                    }
+                    if let Some(pair) = report.pair {
+                        d.node.handle_link_stats(&conn, pair, now());
+                    }
+                });
             });
         }
     }
@@ -347,7 +361,8 @@ impl Driver {
         label: Option<&str>,
     ) -> Option<web_sys::RtcPeerConnection> {
         let (weak, id) = (self.weak.clone(), conn.clone());
-        let link = Link::new(&self.ice_servers, label, move |e| {
+        let policy = self.ice_transport_policy;
+        let link = Link::new(&self.ice_servers, policy, label, move |e| {
             with(&weak, |d| d.on_link_event(&id, e))
         });
         match link {
@@ -369,6 +384,7 @@ impl Driver {
             LinkEvent::Open => self.node.handle_link_open(conn, now()),
             LinkEvent::Frame(frame) => self.node.handle_link_frame(conn, &frame, now()),
             LinkEvent::Health(healthy) => self.node.handle_link_health(conn, healthy, now()),
+            LinkEvent::IceFailed => self.node.handle_link_ice_failed(conn, now()),
             LinkEvent::Closed => self.node.handle_link_closed(conn, now()),
         }
     }

@@ -4,7 +4,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Reflect, Uint8Array};
-use peerchat_chat::config::IceServer;
+use peerchat_chat::config::{IceServer, IceTransportPolicy};
+use peerchat_chat::details::{CandidateKind, LinkStats};
 use peerchat_peerjs::data::ChannelFrame;
 use peerchat_peerjs::wire::IceCandidate;
 use wasm_bindgen::closure::Closure;
@@ -12,8 +13,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     Event, MessageEvent, RtcConfiguration, RtcDataChannel, RtcDataChannelEvent, RtcDataChannelInit,
-    RtcIceCandidateInit, RtcPeerConnection, RtcPeerConnectionIceEvent, RtcPeerConnectionState,
-    RtcSdpType, RtcSessionDescriptionInit,
+    RtcIceCandidateInit, RtcIceConnectionState, RtcIceTransportPolicy, RtcPeerConnection,
+    RtcPeerConnectionIceEvent, RtcPeerConnectionState, RtcSdpType, RtcSessionDescriptionInit,
 };
 
 /// What a link reports.
@@ -27,6 +28,8 @@ pub enum LinkEvent {
     /// The connection reports trouble (false: disconnected, ICE consent failing) or is
     /// connected again (true).
     Health(bool),
+    /// ICE gave up: no candidate pair worked.
+    IceFailed,
     /// The channel or the connection closed or failed.
     Closed,
 }
@@ -46,6 +49,7 @@ pub struct Link {
     channel: Rc<RefCell<Option<Channel>>>,
     _on_candidate: Closure<dyn FnMut(RtcPeerConnectionIceEvent)>,
     _on_state: Closure<dyn FnMut(Event)>,
+    _on_ice_state: Closure<dyn FnMut(Event)>,
     _on_channel: Closure<dyn FnMut(RtcDataChannelEvent)>,
 }
 
@@ -54,6 +58,7 @@ impl Link {
     /// the answerer passes `None` and receives the channel from the offer.
     pub fn new(
         ice_servers: &[IceServer],
+        policy: Option<IceTransportPolicy>,
         label: Option<&str>,
         on_event: impl Fn(LinkEvent) + 'static,
     ) -> Result<Self, JsValue> {
@@ -61,6 +66,12 @@ impl Link {
         let config = RtcConfiguration::new();
         let servers = serde_json::to_string(ice_servers).expect("ICE servers serialize");
         config.set_ice_servers(&js_sys::JSON::parse(&servers)?);
+        if let Some(policy) = policy {
+            config.set_ice_transport_policy(match policy {
+                IceTransportPolicy::All => RtcIceTransportPolicy::All,
+                IceTransportPolicy::Relay => RtcIceTransportPolicy::Relay,
+            });
+        }
         let pc = RtcPeerConnection::new_with_configuration(&config)?;
 
         let cb = on_event.clone();
@@ -92,6 +103,16 @@ impl Link {
         });
         pc.set_onconnectionstatechange(Some(on_state.as_ref().unchecked_ref()));
 
+        // The node decides what a failure means (it knows whether a relay is configured).
+        let cb = on_event.clone();
+        let pc2 = pc.clone();
+        let on_ice_state = Closure::<dyn FnMut(_)>::new(move |_: Event| {
+            if pc2.ice_connection_state() == RtcIceConnectionState::Failed {
+                cb(LinkEvent::IceFailed)
+            }
+        });
+        pc.set_oniceconnectionstatechange(Some(on_ice_state.as_ref().unchecked_ref()));
+
         let channel = Rc::new(RefCell::new(None));
         let slot = channel.clone();
         let cb = on_event.clone();
@@ -117,6 +138,7 @@ impl Link {
             channel,
             _on_candidate: on_candidate,
             _on_state: on_state,
+            _on_ice_state: on_ice_state,
             _on_channel: on_channel,
         })
     }
@@ -169,6 +191,7 @@ impl Drop for Link {
     fn drop(&mut self) {
         self.pc.set_onicecandidate(None);
         self.pc.set_onconnectionstatechange(None);
+        self.pc.set_oniceconnectionstatechange(None);
         self.pc.set_ondatachannel(None);
         if let Some(c) = self.channel.borrow_mut().take() {
             c.dc.set_onopen(None);
@@ -206,26 +229,77 @@ impl Channel {
     }
 }
 
-/// How many packets the connection's transport has received so far (its `transport`
-/// statistics; the browser counts the other end's acknowledgements too, which go on
-/// while that page is busy). `None` when the browser does not say.
-pub async fn packets_received(pc: &RtcPeerConnection) -> Option<u64> {
+/// What a connection's statistics say, as far as the browser says it.
+pub struct TransportReport {
+    /// Packets its transport has received so far (the browser counts the other end's
+    /// acknowledgements too, which go on while that page is busy).
+    pub packets_received: Option<u64>,
+    /// The selected candidate pair, once there is one.
+    pub pair: Option<LinkStats>,
+}
+
+/// Reads a connection's statistics (`getStats()`): its transport's received packets and
+/// its selected candidate pair. `None` when the browser gives no report.
+pub async fn transport_report(pc: &RtcPeerConnection) -> Option<TransportReport> {
     let report = JsFuture::from(pc.get_stats()).await.ok()?;
     let values: js_sys::Function = Reflect::get(&report, &"values".into())
         .ok()?
         .dyn_into()
         .ok()?;
     let entries = values.call0(&report).ok()?;
+    let mut by_id = std::collections::HashMap::new();
     for entry in js_sys::try_iter(&entries).ok()??.flatten() {
-        let kind = Reflect::get(&entry, &"type".into()).ok()?.as_string();
-        if kind.as_deref() == Some("transport") {
-            let n = Reflect::get(&entry, &"packetsReceived".into())
-                .ok()?
-                .as_f64()?;
-            return Some(n as u64);
+        if let Some(id) = text(&entry, "id") {
+            by_id.insert(id, entry);
         }
     }
-    None
+    let of_type = |kind: &'static str| {
+        by_id
+            .values()
+            .filter(move |e| text(e, "type").as_deref() == Some(kind))
+    };
+    let transport = of_type("transport").next();
+    // The transport names its pair; a browser that does not gets the nominated pair that
+    // works.
+    let selected = transport
+        .and_then(|t| text(t, "selectedCandidatePairId"))
+        .and_then(|id| by_id.get(&id))
+        .or_else(|| {
+            of_type("candidate-pair").find(|p| {
+                Reflect::get(p, &"nominated".into())
+                    .ok()
+                    .and_then(|n| n.as_bool())
+                    == Some(true)
+                    && text(p, "state").as_deref() == Some("succeeded")
+            })
+        });
+    let kind_of = |pair: &JsValue, end: &str| {
+        let candidate = by_id.get(&text(pair, end)?)?;
+        CandidateKind::parse(&text(candidate, "candidateType")?)
+    };
+    let pair = selected.and_then(|p| {
+        Some(LinkStats {
+            local: kind_of(p, "localCandidateId")?,
+            remote: kind_of(p, "remoteCandidateId")?,
+            rtt_ms: number(p, "currentRoundTripTime").map(|s| (s * 1000.0).round() as u32),
+            bytes_sent: number(p, "bytesSent").unwrap_or(0.0) as u64,
+            bytes_received: number(p, "bytesReceived").unwrap_or(0.0) as u64,
+        })
+    });
+    Some(TransportReport {
+        packets_received: transport
+            .and_then(|t| number(t, "packetsReceived"))
+            .map(|n| n as u64),
+        pair,
+    })
+}
+
+fn text(entry: &JsValue, key: &str) -> Option<String> {
+    Reflect::get(entry, &key.into()).ok()?.as_string()
+}
+
+fn number(entry: &JsValue, key: &str) -> Option<f64> {
+    Reflect::get(entry, &key.into()).ok()?.as_f64()
 }
 
 /// Creates our offer and applies it locally; returns the SDP to send.

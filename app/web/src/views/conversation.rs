@@ -1,11 +1,13 @@
 //! The open one-to-one conversation.
 
+use peerchat_chat::details::Subject;
 use peerchat_chat::state::{Author, ChannelStatus, Conversation};
 use peerchat_chat::trust::PeerTrust;
 use peerchat_identity::PublicKey;
 use peerchat_peerjs::PeerId;
 use yew::prelude::*;
 
+use super::details::ConnectionDetails;
 use super::trust::{key_status, TrustChoice, TrustPanel};
 use super::{ignored, send_input, use_scroll_to_end};
 use crate::platform::local_hh_mm;
@@ -60,6 +62,9 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
             format!("{name} left the conversation. Press Connect to reach them again.")
         }
         ChannelStatus::NotConnected => format!("Not connected. Press Connect to reach {name}."),
+        ChannelStatus::Failed(why) => {
+            format!("Could not connect to {name}: {why}. Press Connect to try again.")
+        }
     };
     let held = key_status(name, &props.trust);
     let status = held.clone().unwrap_or(status);
@@ -87,6 +92,7 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                 }
             </p>
             <TrustPanel name={name.to_owned()} trust={props.trust.clone()} my_key={props.my_key} {on_choice} />
+            <ConnectionDetails subject={Subject::Conversation(c.peer.clone())} />
             <ol class="messages" aria-label="Messages" ref={list}>
                 if c.older.is_some() {
                     <li key="older" class="older">

@@ -3,6 +3,7 @@
 
 pub mod confirm;
 pub mod conversation;
+pub mod details;
 pub mod history;
 pub mod identity;
 pub mod nav;

@@ -1,5 +1,6 @@
 //! A room: who is in it, its messages, the invite to share, and the composer.
 
+use peerchat_chat::details::Subject;
 use peerchat_chat::rooms_state::{Receipt, RoomView};
 use peerchat_chat::state::Author;
 use peerchat_ids::RoomId;
@@ -8,6 +9,7 @@ use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 use super::confirm::ConfirmButton;
+use super::details::ConnectionDetails;
 use super::history::{RoomHistoryActions, RoomHistoryTools};
 use super::qr::QrCode;
 use super::{ignored, send_input, use_scroll_to_end};
@@ -118,6 +120,7 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
                     <li class={classes!("member", m.online.then_some("online"))}>
                         { m.name.clone() }
                         <span class="presence">{ if m.online { " · online" } else { " · offline" } }</span>
+                        <ConnectionDetails subject={Subject::Member { room: r.room_id.clone(), peer: m.peer.clone() }} />
                     </li>
                 }) }
             </ul>
