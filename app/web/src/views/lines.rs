@@ -6,6 +6,8 @@
 use std::rc::Rc;
 
 use peerchat_chat::state::{LineKey, Lines, Window};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// A kind of line the list can show.
@@ -80,8 +82,8 @@ pub fn LineList<T: ShowLine>(props: &LineListProps<T>) -> Html {
         use_effect_with(
             (newest, *window == Window::Newest),
             move |(_, following)| {
-                if let (true, Some(el)) = (*following, list.cast::<web_sys::Element>()) {
-                    el.set_scroll_top(el.scroll_height());
+                if *following {
+                    scroll_to_end_before_paint(list);
                 }
             },
         );
@@ -107,14 +109,36 @@ pub fn LineList<T: ShowLine>(props: &LineListProps<T>) -> Html {
         })
     };
     let range = window.range(lines);
+    let older = props.stored_older && range.start == 0;
+    // The lines as one list of their own, keyed throughout: mixed in one list with the
+    // button above (no key), Yew would match them by place from the end, and every line
+    // would be made again whenever one is added.
+    let drawn: Html = lines
+        .entries(range)
+        .map(|(key, line)| T::view(key, line))
+        .collect();
     html! {
         <ol class="messages" aria-label="Messages" ref={list} {onscroll}>
-            if props.stored_older && range.start == 0 {
-                <li key="older" class="older">
+            if older {
+                <li class="older">
                     <button type="button" class="secondary" onclick={on_older}>{ "Show older messages" }</button>
                 </li>
             }
-            { for lines.entries(range).map(|(key, line)| T::view(key, line)) }
+            { drawn }
         </ol>
+    }
+}
+
+/// Scrolls `list` to its end just before the next paint. Done at once, it would make the
+/// browser lay the page out for every message (to know how far to scroll), when one layout
+/// a frame is all that shows; several messages in one frame then cost one.
+fn scroll_to_end_before_paint(list: NodeRef) {
+    let scroll = Closure::once_into_js(move || {
+        if let Some(el) = list.cast::<web_sys::Element>() {
+            el.set_scroll_top(el.scroll_height());
+        }
+    });
+    if let Some(w) = web_sys::window() {
+        let _ = w.request_animation_frame(scroll.unchecked_ref());
     }
 }
