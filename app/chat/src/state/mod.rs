@@ -15,6 +15,7 @@ mod seen;
 pub mod window;
 
 pub use lines::{Identity, LineKey, Lines};
+pub use pace::Pacer;
 pub use window::Window;
 
 /// How our registration with the broker stands.
