@@ -156,6 +156,12 @@ impl<T> Lines<T> {
         before
     }
 
+    /// The index of the first line after the one whose key is `key` (the length when none
+    /// is).
+    pub fn position_after(&self, key: LineKey) -> usize {
+        self.position(LineKey(key.0.saturating_add(1)))
+    }
+
     fn slot(&self, index: usize) -> Option<&Slot<T>> {
         let (chunk, offset) = self.locate(index);
         self.chunks.get(chunk).and_then(|c| c.get(offset))

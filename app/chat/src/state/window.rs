@@ -43,6 +43,25 @@ impl Window {
         start..len.min(start + MOST)
     }
 
+    /// [`Window::range`], except that while following the newest it does not pass over
+    /// lines never drawn: `drawn_to` is the newest line drawn so far, and lines after it
+    /// that came in one batch larger than the window are each drawn once (up to
+    /// [`MOST`]), rather than only being there to scroll back to.
+    pub fn range_after<T>(self, lines: &Lines<T>, drawn_to: Option<LineKey>) -> Range<usize> {
+        let range = self.range(lines);
+        match (self, drawn_to) {
+            (Window::Newest, Some(key)) => {
+                let first_new = lines.position_after(key);
+                let start = range
+                    .start
+                    .min(first_new)
+                    .max(lines.len().saturating_sub(MOST));
+                start..range.end
+            }
+            _ => range,
+        }
+    }
+
     /// Whether lines before the drawn ones are in the list.
     pub fn hides_older<T>(self, lines: &Lines<T>) -> bool {
         self.range(lines).start > 0
@@ -136,6 +155,34 @@ mod tests {
         }
         assert!(steps > 100);
         assert_eq!(drawn, 9_900..10_001);
+    }
+
+    #[test]
+    fn a_batch_larger_than_the_window_is_drawn_once_whole() {
+        let mut l = lines(87);
+        let drawn_to = l.key_at(86);
+        l.prepend((1000..1010).map(N));
+        for n in 87..209 {
+            l.push(N(n));
+        }
+        assert_eq!(
+            Window::Newest.range(&l),
+            100..219,
+            "would pass over 97..100"
+        );
+        assert_eq!(Window::Newest.range_after(&l, drawn_to), 97..219);
+        let newest = l.key_at(218);
+        assert_eq!(Window::Newest.range_after(&l, newest), 100..219);
+        for n in 209..600 {
+            l.push(N(n));
+        }
+        assert_eq!(
+            Window::Newest.range_after(&l, newest),
+            610 - MOST..610,
+            "never more than MOST"
+        );
+        let w = Window::From(l.key_at(5).unwrap());
+        assert_eq!(w.range_after(&l, drawn_to), w.range(&l));
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! again only when its line changed (a new `Rc` from the reducer), so a new message costs
 //! one new element however long the conversation is.
 
+use std::cell::RefCell;
+use std::ops::Range;
 use std::rc::Rc;
 
 use peerchat_chat::state::{LineKey, Lines, Window};
@@ -76,14 +78,17 @@ pub fn LineList<T: ShowLine>(props: &LineListProps<T>) -> Html {
             }
         });
     }
+    // Set from a change of the newest line until the list is scrolled to it: scroll
+    // events meanwhile come from the lines changing under the view, not from the user.
+    let scrolling_to_end = use_mut_ref(|| false);
     {
         // Following: the newest line in view. Older lines coming in above do not move it.
-        let list = list.clone();
+        let (list, scrolling_to_end) = (list.clone(), scrolling_to_end.clone());
         use_effect_with(
             (newest, *window == Window::Newest),
             move |(_, following)| {
                 if *following {
-                    scroll_to_end_before_paint(list);
+                    scroll_to_end_before_paint(list, scrolling_to_end);
                 }
             },
         );
@@ -91,6 +96,9 @@ pub fn LineList<T: ShowLine>(props: &LineListProps<T>) -> Html {
     let onscroll = {
         let (window, lines) = (window.clone(), lines.clone());
         Callback::from(move |e: Event| {
+            if *scrolling_to_end.borrow() {
+                return;
+            }
             let el = e.target_unchecked_into::<web_sys::Element>();
             let below = el.scroll_height() - el.scroll_top() - el.client_height();
             if el.scroll_top() < EDGE_PX {
@@ -108,15 +116,11 @@ pub fn LineList<T: ShowLine>(props: &LineListProps<T>) -> Html {
             cb.emit(());
         })
     };
-    let range = window.range(lines);
+    // The newest line drawn so far: what follows it is drawn at least once.
+    let drawn_to = use_mut_ref(|| None::<LineKey>);
+    let range = window.range_after(lines, *drawn_to.borrow());
+    *drawn_to.borrow_mut() = newest;
     let older = props.stored_older && range.start == 0;
-    // The lines as one list of their own, keyed throughout: mixed in one list with the
-    // button above (no key), Yew would match them by place from the end, and every line
-    // would be made again whenever one is added.
-    let drawn: Html = lines
-        .entries(range)
-        .map(|(key, line)| T::view(key, line))
-        .collect();
     html! {
         <ol class="messages" aria-label="Messages" ref={list} {onscroll}>
             if older {
@@ -124,16 +128,45 @@ pub fn LineList<T: ShowLine>(props: &LineListProps<T>) -> Html {
                     <button type="button" class="secondary" onclick={on_older}>{ "Show older messages" }</button>
                 </li>
             }
-            { drawn }
+            <Drawn<T> lines={lines.clone()} {range} />
         </ol>
     }
+}
+
+/// Props of [`Drawn`].
+#[derive(Properties)]
+struct DrawnProps<T: ShowLine> {
+    lines: Lines<T>,
+    range: Range<usize>,
+}
+
+impl<T: ShowLine> PartialEq for DrawnProps<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.lines.shares(&other.lines) && self.range == other.range
+    }
+}
+
+/// The drawn lines, apart from the list around them so that only a change of the lines
+/// (not a receipt's or a member's render of the screen) goes through them; and a keyed
+/// list of their own: mixed in one list with the button above (no key), Yew would match
+/// them by place from the end, and make every line again whenever one is added.
+#[function_component]
+fn Drawn<T: ShowLine>(props: &DrawnProps<T>) -> Html {
+    props
+        .lines
+        .entries(props.range.clone())
+        .map(|(key, line)| T::view(key, line))
+        .collect()
 }
 
 /// Scrolls `list` to its end just before the next paint. Done at once, it would make the
 /// browser lay the page out for every message (to know how far to scroll), when one layout
 /// a frame is all that shows; several messages in one frame then cost one.
-fn scroll_to_end_before_paint(list: NodeRef) {
+/// `pending` is true until it is done.
+fn scroll_to_end_before_paint(list: NodeRef, pending: Rc<RefCell<bool>>) {
+    *pending.borrow_mut() = true;
     let scroll = Closure::once_into_js(move || {
+        *pending.borrow_mut() = false;
         if let Some(el) = list.cast::<web_sys::Element>() {
             el.set_scroll_top(el.scroll_height());
         }
