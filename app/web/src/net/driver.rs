@@ -45,7 +45,7 @@ impl PartialEq for Net {
 pub(super) struct Driver {
     weak: Weak<RefCell<Driver>>,
     node: Node,
-    /// Where UI actions go, a frame later for those that may wait.
+    /// Where UI actions go: at once, or with the next frame (see `Paced`).
     screen: Rc<Paced>,
     ice_servers: Vec<IceServer>,
     sockets: HashMap<Registration, Socket>,

@@ -146,9 +146,9 @@ impl<T: ShowLine> PartialEq for DrawnProps<T> {
     }
 }
 
-/// The drawn lines, apart from the list around them so that only a change of the lines
-/// (not a receipt's or a member's render of the screen) goes through them; and a keyed
-/// list of their own: mixed in one list with the button above (no key), Yew would match
+/// The drawn lines, apart from the list around them so that only a change of the lines or
+/// of the window goes through them (not a render of the screen for a member or for
+/// someone typing); and a keyed list of their own: mixed in one list with the button above (no key), Yew would match
 /// them by place from the end, and make every line again whenever one is added.
 #[function_component]
 fn Drawn<T: ShowLine>(props: &DrawnProps<T>) -> Html {
@@ -161,8 +161,8 @@ fn Drawn<T: ShowLine>(props: &DrawnProps<T>) -> Html {
 
 /// Scrolls `list` to its end just before the next paint. Done at once, it would make the
 /// browser lay the page out for every message (to know how far to scroll), when one layout
-/// a frame is all that shows; several messages in one frame then cost one.
-/// `pending` is true until it is done.
+/// a frame is all that shows; several messages in one frame then cost one. `pending` is
+/// true until it is done.
 fn scroll_to_end_before_paint(list: NodeRef, pending: Rc<RefCell<bool>>) {
     *pending.borrow_mut() = true;
     let scroll = Closure::once_into_js(move || {
