@@ -7,6 +7,7 @@ use peerchat_peerjs::PeerId;
 
 use crate::author::Author;
 use crate::room::RoomMessage;
+use crate::state::{Identity, Lines};
 
 /// What keeps a room line's place on screen: a message's id, or a notice's number.
 /// Notices and messages can never share a key, whatever id a member chooses.
@@ -75,6 +76,19 @@ pub struct RoomLine {
     pub receipt: Option<Receipt>,
 }
 
+/// A room's message is known by its id (as the room has always told repeats); a notice
+/// is never a repeat.
+impl Identity for RoomLine {
+    type Id = MessageId;
+
+    fn identity(&self) -> Option<MessageId> {
+        match &self.id {
+            LineId::Message(id) => Some(id.clone()),
+            LineId::Notice(_) => None,
+        }
+    }
+}
+
 /// A room as shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoomView {
@@ -89,7 +103,7 @@ pub struct RoomView {
     /// Members other than us, by name.
     pub members: Vec<MemberView>,
     /// Messages in arrival order.
-    pub lines: Vec<RoomLine>,
+    pub lines: Lines<RoomLine>,
     /// Messages that arrived while another screen was shown.
     pub unread: usize,
     /// Where older stored messages continue, when there may be more to page in.
@@ -111,7 +125,7 @@ impl RoomView {
             public: invite.is_public(),
             invite: invite.to_fragment(),
             members: Vec::new(),
-            lines: Vec::new(),
+            lines: Lines::new(),
             unread: 0,
             older: None,
             skipped: 0,
@@ -133,9 +147,12 @@ impl RoomView {
     }
 
     pub(crate) fn delivered(&mut self, id: &MessageId) {
-        if let Some(l) = self.lines.iter_mut().find(|l| l.id.is_message(id)) {
-            l.receipt = Some(Receipt::Delivered);
-        }
+        // Receipts come for messages sent in this visit: near the end, where the search
+        // starts.
+        self.lines.update_newest(
+            |l| l.id.is_message(id),
+            |l| l.receipt = Some(Receipt::Delivered),
+        );
     }
 
     /// Members online, counting us.
@@ -191,16 +208,16 @@ impl RoomView {
     /// Adds a message; false when it is on screen already (a copy from storage or a
     /// second delivery).
     pub(crate) fn push(&mut self, message: RoomMessage, mine: bool) -> bool {
-        if self.lines.iter().any(|l| l.id.is_message(&message.id)) {
-            return false;
-        }
-        // Whoever wrote has stopped typing.
-        self.typing.retain(|p| p != &message.author);
+        let author = message.author.clone();
         let mut line = self.line(message, mine);
         if mine {
             line.receipt = Some(Receipt::Sent);
         }
-        self.lines.push(line);
+        if !self.lines.push(line) {
+            return false;
+        }
+        // Whoever wrote has stopped typing.
+        self.typing.retain(|p| p != &author);
         true
     }
 
@@ -208,13 +225,13 @@ impl RoomView {
     pub(crate) fn prepend(&mut self, messages: Vec<RoomMessage>, me: Option<&PeerId>) {
         let older: Vec<RoomLine> = messages
             .into_iter()
-            .filter(|m| !self.lines.iter().any(|l| l.id.is_message(&m.id)))
             .map(|m| {
                 let mine = Some(&m.author) == me;
                 self.line(m, mine)
             })
             .collect();
-        self.lines.splice(0..0, older);
+        // Those on screen already are left out.
+        self.lines.prepend(older);
     }
 
     fn line(&self, message: RoomMessage, mine: bool) -> RoomLine {

@@ -17,6 +17,8 @@ impl Reducible for AppState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        // The screen and its callbacks still hold the state, so this copies it: a copy
+        // per room and conversation, whose lines are shared (`Lines`), not copied.
         let mut state = Rc::unwrap_or_clone(self);
         state.0.reduce(action);
         Rc::new(state)

@@ -229,7 +229,10 @@ pub fn Home(props: &HomeProps) -> Html {
             TrustChoice::Verified(v) => n.set_verified(&peer, v),
         })
     });
-    let my_key = node.as_ref().map(|n| n.act(|n, _| n.key()));
+    // Asked once per node: a command on the node runs its outputs, not for every render.
+    let my_key = *use_memo((*node).clone(), |node| {
+        node.as_ref().map(|n| n.act(|n, _| n.key()))
+    });
     let on_notify_text = node_action(&node, |n, show: bool| {
         n.act(|n, _| n.set_notification_text(show))
     });

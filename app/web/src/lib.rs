@@ -17,7 +17,7 @@ pub mod storage;
 mod storage_actions;
 mod transfer;
 mod updates;
-mod views;
+pub mod views;
 
 /// Mounts the app on the page's body (the app registers the service worker that lets
 /// the installed app open offline and offers new versions).

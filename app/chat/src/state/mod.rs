@@ -9,6 +9,15 @@ use crate::protocol::{Incoming, TextMessage};
 use crate::room::{InviteError, RoomMessage};
 use crate::rooms_state::RoomView;
 
+pub mod lines;
+mod pace;
+mod seen;
+pub mod window;
+
+pub use lines::{Identity, LineKey, Lines};
+pub use pace::Pacer;
+pub use window::Window;
+
 /// How our registration with the broker stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BrokerStatus {
@@ -61,6 +70,16 @@ pub struct Line {
     pub ts: u64,
 }
 
+/// A line of a conversation is the message of its author with its id: the same id from
+/// the other side is another message.
+impl Identity for Line {
+    type Id = (Author, MessageId);
+
+    fn identity(&self) -> Option<Self::Id> {
+        Some((self.author, self.id.clone()))
+    }
+}
+
 /// A one-to-one conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conversation {
@@ -71,7 +90,7 @@ pub struct Conversation {
     /// Connection state.
     pub status: ChannelStatus,
     /// Messages, in arrival order (channels are ordered).
-    pub lines: Vec<Line>,
+    pub lines: Lines<Line>,
     /// Frames from this peer that were dropped as malformed or out of bounds.
     pub dropped: u64,
     /// Messages that arrived while another screen was shown.
@@ -352,7 +371,7 @@ impl ChatState {
                     peer: peer.clone(),
                     name: None,
                     status: ChannelStatus::Connecting,
-                    lines: Vec::new(),
+                    lines: Lines::new(),
                     dropped: 0,
                     unread: 0,
                     older: None,
@@ -521,13 +540,7 @@ impl ChatState {
                     c.status = ChannelStatus::NotConnected;
                 }
                 // A line may already show: it arrived while its page was being read.
-                let shown: std::collections::HashSet<(Author, &str)> =
-                    c.lines.iter().map(|l| (l.author, l.id.as_str())).collect();
-                let lines: Vec<Line> = lines
-                    .into_iter()
-                    .filter(|l| !shown.contains(&(l.author, l.id.as_str())))
-                    .collect();
-                c.lines.splice(0..0, lines);
+                c.lines.prepend(lines);
                 // Like a restored room: shown when nothing else is.
                 self.active.get_or_insert(Screen::Conversation(peer));
             }
@@ -550,23 +563,19 @@ impl ChatState {
         let c = self.conversation_mut(peer);
         match incoming {
             Incoming::Hello { name, .. } => c.name = Some(name),
-            // The same message twice (a replay, or a peer reusing an id) shows once.
-            Incoming::Text(message)
-                if c.lines
-                    .iter()
-                    .any(|l| l.author == Author::Peer && l.id == message.id) => {}
             Incoming::Text(message) => {
-                if !shown {
-                    c.unread += 1;
-                }
                 let name = c.display_name().to_owned();
-                c.lines.push(Line {
+                // The same message twice (a replay, or a peer reusing an id) shows once.
+                let new = c.lines.push(Line {
                     id: message.id,
                     author: Author::Peer,
                     name,
                     text: message.text,
                     ts: message.ts,
                 });
+                if new && !shown {
+                    c.unread += 1;
+                }
             }
             Incoming::Close => c.status = ChannelStatus::Closed,
             // Opened by the node before it reaches the screen.
@@ -585,5 +594,7 @@ pub(crate) fn test_room(id: &str) -> RoomView {
     RoomView::new(RoomId::parse(id).unwrap(), &invite)
 }
 
+#[cfg(test)]
+mod sharing_tests;
 #[cfg(test)]
 mod tests;

@@ -17,6 +17,7 @@ use web_sys::RtcSdpType;
 use yew::Callback;
 
 use super::link::{self, Link, LinkEvent};
+use super::paced::Paced;
 use super::socket::{Socket, SocketEvent};
 use super::store::Queue;
 use crate::identity::Identity;
@@ -45,7 +46,8 @@ impl PartialEq for Net {
 pub(super) struct Driver {
     weak: Weak<RefCell<Driver>>,
     node: Node,
-    dispatch: Callback<Action>,
+    /// Where UI actions go: at once, or with the next frame (see `Paced`).
+    screen: Rc<Paced>,
     ice_servers: Vec<IceServer>,
     ice_transport_policy: Option<IceTransportPolicy>,
     sockets: HashMap<Registration, Socket>,
@@ -82,17 +84,15 @@ pub(super) fn with(weak: &Weak<RefCell<Driver>>, f: impl FnOnce(&mut Driver)) {
     let Some(rc) = weak.upgrade() else {
         return;
     };
-    let (actions, dispatch) = {
+    let (actions, screen) = {
         let mut d = rc.borrow_mut();
         f(&mut d);
         d.pump();
-        (std::mem::take(&mut d.ui), d.dispatch.clone())
+        (std::mem::take(&mut d.ui), d.screen.clone())
     };
     // The UI hears of it once the driver is free again: a callback that comes straight
     // back to the network side finds it unborrowed.
-    for action in actions {
-        dispatch.emit(action);
-    }
+    screen.show(actions);
 }
 
 impl Net {
@@ -122,7 +122,7 @@ impl Net {
             RefCell::new(Driver {
                 weak: weak.clone(),
                 node,
-                dispatch,
+                screen: Paced::new(dispatch),
                 ice_servers: config.ice_servers,
                 ice_transport_policy: config.ice_transport_policy,
                 sockets: HashMap::new(),

@@ -7,6 +7,7 @@
 
 mod driver;
 mod link;
+mod paced;
 mod socket;
 mod store;
 

@@ -1,15 +1,18 @@
 //! The open one-to-one conversation.
 
+use std::rc::Rc;
+
 use peerchat_chat::details::Subject;
-use peerchat_chat::state::{Author, ChannelStatus, Conversation};
+use peerchat_chat::state::{Author, ChannelStatus, Conversation, Line, LineKey};
 use peerchat_chat::trust::PeerTrust;
 use peerchat_identity::PublicKey;
 use peerchat_peerjs::PeerId;
 use yew::prelude::*;
 
 use super::details::ConnectionDetails;
+use super::lines::{LineList, LineProps, ShowLine};
 use super::trust::{key_status, TrustChoice, TrustPanel};
-use super::{ignored, send_input, use_scroll_to_end};
+use super::{ignored, send_input};
 use crate::platform::local_hh_mm;
 
 /// Props of [`ConversationView`].
@@ -36,8 +39,6 @@ pub struct ConversationViewProps {
 pub fn ConversationView(props: &ConversationViewProps) -> Html {
     let c = &props.conversation;
     let input = use_node_ref();
-    // Follows the newest line; older pages coming in above do not move the view.
-    let list = use_scroll_to_end(c.lines.last().map(|l| l.id.clone()));
     let error = use_state(|| None::<String>);
     let onsubmit = {
         let (input, error, cb, peer) = (
@@ -80,7 +81,7 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
     };
     let on_older = {
         let (cb, peer) = (props.on_older.clone(), c.peer.clone());
-        Callback::from(move |_| cb.emit(peer.clone()))
+        Callback::from(move |()| cb.emit(peer.clone()))
     };
     html! {
         <section class="card conversation" aria-labelledby="conversation-title">
@@ -93,20 +94,8 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
             </p>
             <TrustPanel name={name.to_owned()} trust={props.trust.clone()} my_key={props.my_key} {on_choice} />
             <ConnectionDetails subject={Subject::Conversation(c.peer.clone())} />
-            <ol class="messages" aria-label="Messages" ref={list}>
-                if c.older.is_some() {
-                    <li key="older" class="older">
-                        <button type="button" class="secondary" onclick={on_older}>{ "Show older messages" }</button>
-                    </li>
-                }
-                { for c.lines.iter().map(|l| html! {
-                    <li key={format!("{:?}/{}", l.author, l.id)} class={classes!("message", (l.author == Author::Me).then_some("mine"))}>
-                        <span class="from">{ l.name.clone() }</span>
-                        <time class="at">{ local_hh_mm(l.ts) }</time>
-                        <p class="text">{ l.text.clone() }</p>
-                    </li>
-                }) }
-            </ol>
+            <LineList<Line> key={c.peer.to_string()} lines={c.lines.clone()}
+                stored_older={c.older.is_some()} {on_older} />
             if c.dropped > 0 {
                 <p class="note" role="status">{ ignored(c.dropped, "from this peer") }</p>
             }
@@ -119,5 +108,28 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
             </form>
             if let Some(e) = error.as_ref() { <p class="error" role="alert">{ e.clone() }</p> }
         </section>
+    }
+}
+
+impl ShowLine for Line {
+    fn view(key: LineKey, line: &Rc<Self>) -> Html {
+        html! { <ConversationLine key={key.get()} line={line.clone()} /> }
+    }
+
+    fn mine(&self) -> bool {
+        self.author == Author::Me
+    }
+}
+
+/// One message of a conversation.
+#[function_component]
+fn ConversationLine(props: &LineProps<Line>) -> Html {
+    let l = &props.line;
+    html! {
+        <li class={classes!("message", (l.author == Author::Me).then_some("mine"))}>
+            <span class="from">{ l.name.clone() }</span>
+            <time class="at">{ local_hh_mm(l.ts) }</time>
+            <p class="text">{ l.text.clone() }</p>
+        </li>
     }
 }

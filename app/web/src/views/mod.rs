@@ -6,6 +6,7 @@ pub mod conversation;
 pub mod details;
 pub mod history;
 pub mod identity;
+pub mod lines;
 pub mod nav;
 mod qr;
 pub mod room;
@@ -16,23 +17,7 @@ pub mod trust;
 pub mod update;
 
 use web_sys::HtmlInputElement;
-use yew::{hook, use_effect_with, use_node_ref, NodeRef};
-
-/// A ref for a scrolling list that keeps its newest item in view as items arrive;
-/// `newest` identifies the last item.
-#[hook]
-pub(crate) fn use_scroll_to_end<T: PartialEq + 'static>(newest: T) -> NodeRef {
-    let list = use_node_ref();
-    {
-        let list = list.clone();
-        use_effect_with(newest, move |_| {
-            if let Some(el) = list.cast::<web_sys::Element>() {
-                el.set_scroll_top(el.scroll_height());
-            }
-        });
-    }
-    list
-}
+use yew::NodeRef;
 
 /// "3 unreadable messages from this room were ignored." (or one message, was).
 pub(crate) fn ignored(n: u64, from: &str) -> String {

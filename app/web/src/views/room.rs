@@ -1,8 +1,10 @@
 //! A room: who is in it, its messages, the invite to share, and the composer.
 
+use std::rc::Rc;
+
 use peerchat_chat::details::Subject;
-use peerchat_chat::rooms_state::{Receipt, RoomView};
-use peerchat_chat::state::Author;
+use peerchat_chat::rooms_state::{Receipt, RoomLine, RoomView};
+use peerchat_chat::state::{Author, LineKey};
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
 use web_sys::HtmlSelectElement;
@@ -11,8 +13,9 @@ use yew::prelude::*;
 use super::confirm::ConfirmButton;
 use super::details::ConnectionDetails;
 use super::history::{RoomHistoryActions, RoomHistoryTools};
+use super::lines::{LineList, LineProps, ShowLine};
 use super::qr::QrCode;
-use super::{ignored, send_input, use_scroll_to_end};
+use super::{ignored, send_input};
 use crate::platform::{copy_to_clipboard, invite_url, local_hh_mm};
 
 /// Props of [`RoomScreen`].
@@ -39,8 +42,6 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
     let recipient = use_state(|| None::<PeerId>);
     let error = use_state(|| None::<String>);
     let copied = use_state(|| false);
-    // Follows the newest line; older pages coming in above do not move the view.
-    let list = use_scroll_to_end(r.lines.last().map(|l| l.id.clone()));
     let link = invite_url(&r.invite);
     let online: Vec<_> = r.members.iter().filter(|m| m.online).collect();
     // A private recipient who went offline is not offered any more: back to everyone.
@@ -79,7 +80,7 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
     let typing = r.typing_names();
     let on_older = {
         let (cb, room_id) = (props.history.on_older.clone(), r.room_id.clone());
-        Callback::from(move |_| cb.emit(room_id.clone()))
+        Callback::from(move |()| cb.emit(room_id.clone()))
     };
     let on_leave = {
         let (cb, room_id) = (props.on_leave.clone(), r.room_id.clone());
@@ -131,30 +132,8 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
             if r.skipped > 0 {
                 <p class="warn" role="status">{ format!("{} stored messages are damaged and could not be shown.", r.skipped) }</p>
             }
-            <ol class="messages" aria-label="Messages" ref={list}>
-                if r.older.is_some() {
-                    <li key="older" class="older">
-                        <button type="button" class="secondary" onclick={on_older}>{ "Show older messages" }</button>
-                    </li>
-                }
-                { for r.lines.iter().map(|l| if l.notice { html! {
-                    <li key={format!("notice/{}", l.id)} class="notice">
-                        { format!("{} {} · ", l.name, l.text) }<time>{ local_hh_mm(l.ts) }</time>
-                    </li>
-                } } else { html! {
-                    <li key={format!("message/{}", l.id)} class={classes!("message", (l.author == Author::Me).then_some("mine"), l.whisper_to.is_some().then_some("whisper"))}>
-                        <span class="from">{ l.name.clone() }</span>
-                        <time class="at">{ local_hh_mm(l.ts) }</time>
-                        if let Some(to) = &l.whisper_to {
-                            <span class="private">{
-                                if l.author == Author::Me { format!("private to {to}") } else { "private".to_owned() }
-                            }</span>
-                        }
-                        <p class="text">{ l.text.clone() }</p>
-                        { receipt(l.receipt) }
-                    </li>
-                } }) }
-            </ol>
+            <LineList<RoomLine> key={r.room_id.to_string()} lines={r.lines.clone()}
+                stored_older={r.older.is_some()} {on_older} />
             <p class="typing" aria-live="polite">{
                 match typing.as_slice() {
                     [] => String::new(),
@@ -181,6 +160,42 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
             </form>
             if let Some(e) = error.as_ref() { <p class="error" role="alert">{ e.clone() }</p> }
         </section>
+    }
+}
+
+impl ShowLine for RoomLine {
+    fn view(key: LineKey, line: &Rc<Self>) -> Html {
+        html! { <RoomLineView key={key.get()} line={line.clone()} /> }
+    }
+
+    fn mine(&self) -> bool {
+        self.author == Author::Me && !self.notice
+    }
+}
+
+/// One line of a room: a message, or a notice of who came or went.
+#[function_component]
+fn RoomLineView(props: &LineProps<RoomLine>) -> Html {
+    let l = &props.line;
+    if l.notice {
+        return html! {
+            <li class="notice">
+                { format!("{} {} · ", l.name, l.text) }<time>{ local_hh_mm(l.ts) }</time>
+            </li>
+        };
+    }
+    html! {
+        <li class={classes!("message", (l.author == Author::Me).then_some("mine"), l.whisper_to.is_some().then_some("whisper"))}>
+            <span class="from">{ l.name.clone() }</span>
+            <time class="at">{ local_hh_mm(l.ts) }</time>
+            if let Some(to) = &l.whisper_to {
+                <span class="private">{
+                    if l.author == Author::Me { format!("private to {to}") } else { "private".to_owned() }
+                }</span>
+            }
+            <p class="text">{ l.text.clone() }</p>
+            { receipt(l.receipt) }
+        </li>
     }
 }
 

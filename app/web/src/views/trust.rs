@@ -51,6 +51,12 @@ pub fn key_status(name: &str, trust: &PeerTrust) -> Option<String> {
 /// The key warning, or the verify section.
 #[function_component]
 pub fn TrustPanel(props: &TrustPanelProps) -> Html {
+    // Deriving the number takes milliseconds: once per pair of keys, not on every render
+    // of the conversation (each message is one).
+    let number = use_memo((props.my_key, props.trust.key), |keys| match keys {
+        (Some(mine), Some(theirs)) => Some(safety_number(mine, theirs).to_string()),
+        _ => None,
+    });
     let choose = |choice: TrustChoice| {
         let cb = props.on_choice.clone();
         Callback::from(move |_| cb.emit(choice))
@@ -66,14 +72,13 @@ pub fn TrustPanel(props: &TrustPanelProps) -> Html {
             </div>
         };
     }
-    let (Some(theirs), Some(mine)) = (t.key, props.my_key) else {
+    let Some(number) = (*number).clone() else {
         return html! {
             <p class="trust note" role="status">
                 { format!("Unverified: {name} uses an app without PeerChat keys, so who is on the other end cannot be checked.") }
             </p>
         };
     };
-    let number = safety_number(&mine, &theirs).to_string();
     html! {
         <details class="trust verify">
             <summary>

@@ -1,0 +1,177 @@
+//! The lines of a room or a conversation on screen: only a window of them is in the page
+//! (see [`Window`]), moved as the user scrolls, and each line is a component that draws
+//! again only when its line changed (a new `Rc` from the reducer), so a new message costs
+//! one new element however long the conversation is.
+
+use std::cell::RefCell;
+use std::ops::Range;
+use std::rc::Rc;
+
+use peerchat_chat::state::{LineKey, Lines, Window};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+/// A kind of line the list can show.
+pub trait ShowLine: 'static {
+    /// The line as a keyed component (`<SomeLine key={key.get()} line={line.clone()} />`).
+    fn view(key: LineKey, line: &Rc<Self>) -> Html;
+
+    /// Whether the user wrote it: sending brings the newest lines back on screen.
+    fn mine(&self) -> bool;
+}
+
+/// Props of a line's component: the line, compared by pointer, since the reducer makes a
+/// new one only when it changed.
+#[derive(Properties)]
+pub struct LineProps<T: 'static> {
+    /// The line.
+    pub line: Rc<T>,
+}
+
+impl<T> PartialEq for LineProps<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.line, &other.line)
+    }
+}
+
+/// Props of [`LineList`].
+#[derive(Properties)]
+pub struct LineListProps<T: ShowLine> {
+    /// Every line in memory.
+    pub lines: Lines<T>,
+    /// More lines are stored than in memory.
+    pub stored_older: bool,
+    /// Loads the stored page before the oldest line.
+    pub on_older: Callback<()>,
+}
+
+impl<T: ShowLine> PartialEq for LineListProps<T> {
+    fn eq(&self, other: &Self) -> bool {
+        // The list unchanged is told by pointer, without reading a line.
+        self.lines.shares(&other.lines)
+            && self.stored_older == other.stored_older
+            && self.on_older == other.on_older
+    }
+}
+
+/// How close to an end of the drawn lines, in pixels, a scroll moves the window on.
+const EDGE_PX: i32 = 400;
+
+/// The list, scrolled to the newest line as lines arrive while it follows them.
+#[function_component]
+pub fn LineList<T: ShowLine>(props: &LineListProps<T>) -> Html {
+    let window = use_state_eq(Window::default);
+    let list = use_node_ref();
+    let lines = &props.lines;
+    let last = lines.len().checked_sub(1);
+    let newest = last.and_then(|i| lines.key_at(i));
+    {
+        // The user sent something: back to the newest lines, where it shows.
+        let (window, mine) = (
+            window.clone(),
+            last.and_then(|i| lines.get(i)).is_some_and(T::mine),
+        );
+        use_effect_with(newest, move |_| {
+            if mine {
+                window.set(Window::Newest);
+            }
+        });
+    }
+    // Set from a change of the newest line until the list is scrolled to it: scroll
+    // events meanwhile come from the lines changing under the view, not from the user.
+    let scrolling_to_end = use_mut_ref(|| false);
+    {
+        // Following: the newest line in view. Older lines coming in above do not move it.
+        let (list, scrolling_to_end) = (list.clone(), scrolling_to_end.clone());
+        use_effect_with(
+            (newest, *window == Window::Newest),
+            move |(_, following)| {
+                if *following {
+                    scroll_to_end_before_paint(list, scrolling_to_end);
+                }
+            },
+        );
+    }
+    let onscroll = {
+        let (window, lines) = (window.clone(), lines.clone());
+        Callback::from(move |e: Event| {
+            if *scrolling_to_end.borrow() {
+                return;
+            }
+            let el = e.target_unchecked_into::<web_sys::Element>();
+            let below = el.scroll_height() - el.scroll_top() - el.client_height();
+            if el.scroll_top() < EDGE_PX {
+                window.set(window.older(&lines));
+            } else if below < EDGE_PX {
+                window.set(window.newer(&lines));
+            }
+        })
+    };
+    let on_older = {
+        let (window, cb) = (window.clone(), props.on_older.clone());
+        Callback::from(move |_| {
+            // The page goes on top, in view.
+            window.set(Window::Oldest);
+            cb.emit(());
+        })
+    };
+    // The newest line drawn so far: what follows it is drawn at least once.
+    let drawn_to = use_mut_ref(|| None::<LineKey>);
+    let range = window.range_after(lines, *drawn_to.borrow());
+    *drawn_to.borrow_mut() = newest;
+    let older = props.stored_older && range.start == 0;
+    html! {
+        <ol class="messages" aria-label="Messages" ref={list} {onscroll}>
+            if older {
+                <li class="older">
+                    <button type="button" class="secondary" onclick={on_older}>{ "Show older messages" }</button>
+                </li>
+            }
+            <Drawn<T> lines={lines.clone()} {range} />
+        </ol>
+    }
+}
+
+/// Props of [`Drawn`].
+#[derive(Properties)]
+struct DrawnProps<T: ShowLine> {
+    lines: Lines<T>,
+    range: Range<usize>,
+}
+
+impl<T: ShowLine> PartialEq for DrawnProps<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.lines.shares(&other.lines) && self.range == other.range
+    }
+}
+
+/// The drawn lines, apart from the list around them so that only a change of the lines or
+/// of the window goes through them (not a render of the screen for a member or for
+/// someone typing); and a keyed list of their own: mixed in one list with the button above (no key), Yew would match
+/// them by place from the end, and make every line again whenever one is added.
+#[function_component]
+fn Drawn<T: ShowLine>(props: &DrawnProps<T>) -> Html {
+    props
+        .lines
+        .entries(props.range.clone())
+        .map(|(key, line)| T::view(key, line))
+        .collect()
+}
+
+/// Scrolls `list` to its end just before the next paint. Done at once, it would make the
+/// browser lay the page out for every message (to know how far to scroll), when one layout
+/// a frame is all that shows; several messages in one frame then cost one. `pending` is
+/// true until it is done.
+fn scroll_to_end_before_paint(list: NodeRef, pending: Rc<RefCell<bool>>) {
+    *pending.borrow_mut() = true;
+    let scroll = Closure::once_into_js(move || {
+        *pending.borrow_mut() = false;
+        if let Some(el) = list.cast::<web_sys::Element>() {
+            el.set_scroll_top(el.scroll_height());
+        }
+    });
+    if let Some(w) = web_sys::window() {
+        let _ = w.request_animation_frame(scroll.unchecked_ref());
+    }
+}

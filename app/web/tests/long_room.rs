@@ -1,0 +1,208 @@
+//! A room of 10,000 lines on screen, in headless Chromium: only a window of them is in
+//! the page, older ones come back as the user scrolls up and leave again as they scroll
+//! back down, and a new message adds one element to the page and touches no other line.
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+
+use gloo_timers::future::TimeoutFuture;
+use peerchat_chat::room::{Invite, RoomSecret};
+use peerchat_chat::rooms_state::{LineId, RoomLine, RoomView};
+use peerchat_chat::state::{Author, Lines};
+use peerchat_ids::{MessageId, RoomId};
+use peerchat_web::views::history::RoomHistoryActions;
+use peerchat_web::views::room::RoomScreen;
+use wasm_bindgen_test::*;
+use web_sys::{Document, Element};
+use yew::prelude::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const LINES: usize = 10_000;
+
+fn document() -> Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+fn line(n: usize) -> RoomLine {
+    RoomLine {
+        id: LineId::Message(MessageId::parse(&format!("m{n}")).unwrap()),
+        author: Author::Peer,
+        name: "Ann".into(),
+        text: format!("line {n}"),
+        ts: 1_700_000_000_000,
+        whisper_to: None,
+        notice: false,
+        receipt: None,
+    }
+}
+
+fn room_of(lines: usize) -> RoomView {
+    let invite = Invite::Private {
+        secret: RoomSecret::from_random([3; 32]),
+        name: "Long room".into(),
+    };
+    let mut room = RoomView::new(RoomId::parse("long").unwrap(), &invite);
+    room.lines = (0..lines).map(line).collect::<Lines<RoomLine>>();
+    room
+}
+
+thread_local! {
+    /// Puts another room on the test's screen, as a new state from the reducer would.
+    static SHOW: RefCell<Option<UseStateSetter<RoomView>>> = const { RefCell::new(None) };
+}
+
+/// The room screen, showing a room the test can change.
+#[function_component]
+fn Harness() -> Html {
+    let room = use_state(|| room_of(LINES));
+    SHOW.with(|s| *s.borrow_mut() = Some(room.setter()));
+    let history = RoomHistoryActions {
+        on_older: Callback::noop(),
+        on_export: Callback::noop(),
+        on_delete: Callback::noop(),
+    };
+    html! {
+        <RoomScreen room={(*room).clone()} on_send={Callback::from(|_| Ok(()))}
+            on_leave={Callback::noop()} on_typing={Callback::noop()} {history} />
+    }
+}
+
+/// Shows the room in a fresh element of the page, its message list a scrolling box of a
+/// phone's height (the app's stylesheet is not loaded here).
+fn mount() {
+    let doc = document();
+    let style = doc.create_element("style").unwrap();
+    style.set_text_content(Some(
+        ".messages { display: block; height: 500px; overflow-y: auto; }",
+    ));
+    doc.head().unwrap().append_child(&style).unwrap();
+    let root = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&root).unwrap();
+    yew::Renderer::<Harness>::with_root(root).render();
+}
+
+fn list() -> Element {
+    document()
+        .query_selector(".room .messages")
+        .unwrap()
+        .unwrap()
+}
+
+/// Remembers every element in the page, for [`changes`].
+fn remember_elements() {
+    js_sys::Function::new_no_args(
+        "window.before = [...document.querySelectorAll('*')];
+         for (const e of window.before) e.seenBefore = true;",
+    )
+    .call0(&wasm_bindgen::JsValue::NULL)
+    .unwrap();
+}
+
+/// Elements in the page now that were not at [`remember_elements`], and elements that
+/// were and are not any more.
+fn changes() -> (u32, u32) {
+    let counted = js_sys::Function::new_no_args(
+        "return [
+           [...document.querySelectorAll('*')].filter((e) => !e.seenBefore).length,
+           window.before.filter((e) => !e.isConnected).length,
+         ];",
+    )
+    .call0(&wasm_bindgen::JsValue::NULL)
+    .unwrap();
+    let get = |i: u32| {
+        js_sys::Reflect::get_u32(&counted, i)
+            .unwrap()
+            .as_f64()
+            .unwrap() as u32
+    };
+    (get(0), get(1))
+}
+
+/// The numbers of the lines in the page, in order.
+fn shown() -> Vec<usize> {
+    let items = list().query_selector_all("li.message .text").unwrap();
+    (0..items.length())
+        .filter_map(|i| items.item(i)?.text_content())
+        .filter_map(|t| t.strip_prefix("line ")?.parse().ok())
+        .collect()
+}
+
+/// Waits (up to 5 s) for the page to change from what `before` saw.
+async fn changed_from(before: &[usize]) -> Vec<usize> {
+    for _ in 0..250 {
+        TimeoutFuture::new(20).await;
+        let now = shown();
+        if now != before {
+            return now;
+        }
+    }
+    panic!("the list did not change from {:?}..", before.first());
+}
+
+/// Scrolls the list to its top or its end, as a user would, once a frame has passed (the
+/// list scrolls itself to the newest line before painting).
+async fn scroll(to_top: bool) {
+    TimeoutFuture::new(50).await;
+    let el = list();
+    el.set_scroll_top(if to_top { 0 } else { el.scroll_height() });
+    el.dispatch_event(&web_sys::Event::new("scroll").unwrap())
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_room_of_ten_thousand_lines_draws_a_window_adds_one_line_per_message_and_scrolls_back() {
+    mount();
+    let mut now = changed_from(&[]).await;
+    let elements = list().query_selector_all("*").unwrap().length();
+    let in_page = document().get_elements_by_tag_name("*").length();
+    assert!(now.len() <= 150, "{} lines drawn", now.len());
+    assert!(elements <= 800, "{elements} elements in the list");
+    assert!(in_page <= 1000, "{in_page} elements in the page");
+    assert_eq!(now.last(), Some(&(LINES - 1)), "the newest line is drawn");
+    assert!(now.windows(2).all(|w| w[1] == w[0] + 1));
+    let newest = now.clone();
+
+    // A new message: one more line element (and its parts), nothing else made or removed.
+    remember_elements();
+    let mut room = room_of(0);
+    room.lines = (0..=LINES).map(line).collect();
+    SHOW.with(|s| s.borrow().as_ref().unwrap().set(room));
+    now = changed_from(&newest).await;
+    assert_eq!(now.last(), Some(&LINES));
+    let (added, removed) = changes();
+    assert_eq!(
+        (added, removed),
+        (4, 0),
+        "li, name, time and text of the new line"
+    );
+
+    // Scrolling up brings older lines back, a step at a time, never too many at once.
+    for _ in 0..6 {
+        scroll(true).await;
+        let before = now.clone();
+        now = changed_from(&before).await;
+        assert!(now[0] < before[0], "older lines came back: {}..", now[0]);
+        assert!(now.len() <= 200, "{} lines drawn", now.len());
+    }
+    assert!(now[0] < newest[0] - 250);
+    assert!(
+        !now.contains(&LINES),
+        "the newest left the page while reading far back"
+    );
+
+    // And back down: the newest come back and the older ones leave again.
+    while !now.contains(&LINES) {
+        scroll(false).await;
+        let before = now.clone();
+        now = changed_from(&before).await;
+        assert!(now[0] > before[0]);
+        assert!(now.len() <= 200, "{} lines drawn", now.len());
+    }
+    assert!(now.len() <= 200);
+    assert!(
+        now[0] > newest[0] - 200,
+        "the older lines left: {}..",
+        now[0]
+    );
+}
