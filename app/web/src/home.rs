@@ -303,7 +303,7 @@ pub fn Home(props: &HomeProps) -> Html {
             }
             if let Some(r) = s.active_room() {
                 <RoomScreen room={r.clone()} on_send={on_room_send} {on_leave}
-                    history={storage.room_history.clone()} {on_typing} />
+                    history={storage.room_history.clone()} {on_typing} keys={s.member_keys.clone()} />
             }
             <DeviceData on_erase={storage.on_erase.clone()} {on_notify_text} />
         </main>

@@ -5,6 +5,10 @@ use std::rc::Rc;
 use peerchat_chat::details::Subject;
 use peerchat_chat::rooms_state::{Receipt, RoomLine, RoomView};
 use peerchat_chat::state::{Author, LineKey};
+use std::collections::BTreeMap;
+
+use peerchat_chat::trust::distinct_name;
+use peerchat_identity::PublicKey;
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
 use web_sys::HtmlSelectElement;
@@ -31,12 +35,20 @@ pub struct RoomScreenProps {
     pub history: RoomHistoryActions,
     /// The user typed in the composer (of this room).
     pub on_typing: Callback<RoomId>,
+    /// The keys members proved, to tell two of one name apart.
+    #[prop_or_default]
+    pub keys: BTreeMap<PeerId, PublicKey>,
 }
 
 /// The room on screen.
 #[function_component]
 pub fn RoomScreen(props: &RoomScreenProps) -> Html {
     let r = &props.room;
+    // Two members of one name are told apart by their keys' fingerprints.
+    let names: Vec<&str> = r.members.iter().map(|m| m.name.as_str()).collect();
+    let shown = |peer: &PeerId, name: &str| {
+        distinct_name(name, props.keys.get(peer), names.iter().copied())
+    };
     let input = use_node_ref();
     // Who the composer writes to; kept in state so the select always shows the truth.
     let recipient = use_state(|| None::<PeerId>);
@@ -92,7 +104,7 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
         .as_ref()
         .and_then(|p| online.iter().find(|m| &m.peer == p))
     {
-        Some(m) => format!("Private to {}", m.name),
+        Some(m) => format!("Private to {}", shown(&m.peer, &m.name)),
         None => "Message".to_owned(),
     };
     html! {
@@ -119,7 +131,7 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
                 <li class="member online">{ "You" }</li>
                 { for r.members.iter().map(|m| html! {
                     <li class={classes!("member", m.online.then_some("online"))}>
-                        { m.name.clone() }
+                        { shown(&m.peer, &m.name) }
                         <span class="presence">{ if m.online { " · online" } else { " · offline" } }</span>
                         <ConnectionDetails subject={Subject::Member { room: r.room_id.clone(), peer: m.peer.clone() }} />
                     </li>
@@ -149,7 +161,7 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
                     { for online.iter().map(|m| html! {
                         <option key={m.peer.to_string()} value={m.peer.to_string()}
                             selected={to.as_ref() == Some(&m.peer)}>
-                            { format!("{} (private)", m.name) }
+                            { format!("{} (private)", shown(&m.peer, &m.name)) }
                         </option>
                     }) }
                 </select>
