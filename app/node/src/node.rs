@@ -235,7 +235,13 @@ impl Node {
         self.ui(Action::Select(peer.clone()));
         if !self.has_open_direct_link(&peer) {
             self.ui(Action::Connecting(peer.clone()));
-            self.dial(peer, Purpose::Direct);
+            if self.restore.conversations_read {
+                self.dial(peer, Purpose::Direct);
+            } else if !self.restore.early_dials.contains(&peer) {
+                // Whoever answers must be checked against the key pinned for this
+                // contact, which is not read yet: the call goes once it is.
+                self.restore.early_dials.push(peer);
+            }
         }
         self.drain();
     }

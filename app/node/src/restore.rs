@@ -168,6 +168,11 @@ impl Node {
         for (via, src, offer) in std::mem::take(&mut self.restore.early_offers) {
             self.on_offer(&via, src, offer);
         }
+        for peer in std::mem::take(&mut self.restore.early_dials) {
+            if !self.has_open_direct_link(&peer) {
+                self.dial(peer, crate::Purpose::Direct);
+            }
+        }
         if std::mem::take(&mut self.restore.conversations_unsaved) {
             self.save_conversations();
         }

@@ -73,6 +73,8 @@ pub(crate) struct Restore {
     /// keys) was read: answered once it is, so no call is trusted on first use by
     /// mistake. At most [`EARLY_OFFERS`].
     pub early_offers: Vec<(Registration, PeerId, OfferPayload)>,
+    /// Contacts the user called before that list was read, called once it is.
+    pub early_dials: Vec<PeerId>,
 }
 
 /// Most one-to-one calls held while the contact list loads; more are not answered.
@@ -89,6 +91,7 @@ impl Default for Restore {
             conversations_read: false,
             conversations_unsaved: false,
             early_offers: Vec::new(),
+            early_dials: Vec::new(),
         }
     }
 }

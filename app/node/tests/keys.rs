@@ -161,3 +161,35 @@ fn a_broker_in_the_middle_of_the_dtls_is_detected_on_both_sides() {
         .is_err());
     assert_eq!(sim.open_links(), 0);
 }
+
+#[test]
+fn a_call_made_before_the_pinned_keys_are_read_waits_for_them() {
+    let (mut sim, ann, ben) = friends();
+    let ben_id = sim.devs[ben].id.clone();
+    sim.kill(ben);
+    sim.run_for(CONNECTION_FAILS + SECOND);
+    let eve = sim.add_impostor("Ben", &ben_id);
+    // Ann's app restarts on a slow disk and she presses Connect at once.
+    sim.kill(ann);
+    sim.devs[ann].hold_loads = true;
+    sim.start(ann);
+    sim.run_for(SECOND);
+    let since = sim.now;
+    sim.act(ann, |n, now| n.connect(ben_id.clone(), now));
+    sim.run_for(2 * SECOND);
+    assert_eq!(
+        sim.devs[eve].dials + sim.devs[eve].answered.len(),
+        0,
+        "no call yet"
+    );
+    sim.release_loads(ann);
+    sim.run_for(3 * SECOND);
+    let eves_key = Identity::from_seed(sim.devs[eve].key_seed).public();
+    let trust = &sim.devs[ann].state.trust[&ben_id];
+    assert_eq!(trust.changed, Some(KeyChange::NewKey(eves_key)));
+    let shown_connected = sim.devs[ann]
+        .ui
+        .iter()
+        .any(|(at, a)| *at >= since && matches!(a, Action::ChannelOpen(p) if *p == ben_id));
+    assert!(!shown_connected, "never shown as connected to Ben");
+}
