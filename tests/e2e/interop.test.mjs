@@ -1,10 +1,8 @@
 // The official peerjs 1.5.5 client talks to a PeerChat user through the same PeerServer.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { appServer, localConfig, peerServer, testsDir } from './support/servers.mjs';
+import { appServer, localConfig, officialPeerjsRoutes, peerServer } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import { join, send, waitConnected, waitForMessages } from './support/app.mjs';
 
@@ -12,13 +10,9 @@ let broker, web, chatter, official, chatterId;
 
 before(async () => {
   broker = await peerServer();
-  const peerjs = await readFile(path.join(testsDir, 'node_modules', 'peerjs', 'dist', 'peerjs.min.js'));
   web = await appServer({
     config: localConfig(broker.port),
-    extra: {
-      '/peerjs.min.js': ['text/javascript', peerjs],
-      '/official.html': ['text/html', '<!doctype html><title>official peerjs</title><script src="/peerjs.min.js"></script>'],
-    },
+    extra: await officialPeerjsRoutes(),
   });
   const origin = new URL(web.url).origin;
   [chatter, official] = await Promise.all([

@@ -2,11 +2,9 @@
 // restart; a stranger who takes a friend's id while the friend is away is shown as
 // exactly that, never as the friend, and nothing from them is stored.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { appServer, localConfig, peerServer, testsDir } from './support/servers.mjs';
+import { appServer, localConfig, officialPeerjsRoutes, peerServer } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
   ONLINE, connect, join, messages, send, unlock, waitConnected, waitForBroker, waitForMessages,
@@ -17,13 +15,9 @@ const devices = {};
 
 before(async () => {
   broker = await peerServer();
-  const peerjs = await readFile(path.join(testsDir, 'node_modules', 'peerjs', 'dist', 'peerjs.min.js'));
   web = await appServer({
     config: localConfig(broker.port),
-    extra: {
-      '/peerjs.min.js': ['text/javascript', peerjs],
-      '/official.html': ['text/html', '<!doctype html><title>official peerjs</title><script src="/peerjs.min.js"></script>'],
-    },
+    extra: await officialPeerjsRoutes(),
   });
   origin = new URL(web.url).origin;
 });

@@ -130,3 +130,12 @@ export async function appServer({ config, extra = {}, port, dir = distDir, cache
 export function localConfig(port, key = 'peerjs', host = '127.0.0.1') {
   return { broker: { host, port, path: '/', key, secure: false }, iceServers: [] };
 }
+
+/** Routes for a page that loads the official peerjs client (`/official.html`). */
+export async function officialPeerjsRoutes() {
+  const peerjs = await readFile(path.join(testsDir, 'node_modules', 'peerjs', 'dist', 'peerjs.min.js'));
+  return {
+    '/peerjs.min.js': ['text/javascript', peerjs],
+    '/official.html': ['text/html', '<!doctype html><title>official peerjs</title><script src="/peerjs.min.js"></script>'],
+  };
+}

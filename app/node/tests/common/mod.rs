@@ -149,6 +149,37 @@ pub struct Dev {
     rng: u64,
 }
 
+impl Dev {
+    /// A device that has not started yet, with an empty disk.
+    fn new(id: PeerId, name: &str, key_seed: [u8; 32], rng: u64) -> Self {
+        Self {
+            id,
+            token_seed: 0,
+            key_seed,
+            name: name.into(),
+            node: None,
+            disk: Disk::default(),
+            state: ChatState::default(),
+            ui: Vec::new(),
+            stores: Vec::new(),
+            loads_asked: Vec::new(),
+            notifications: Vec::new(),
+            notification_bodies: Vec::new(),
+            lose_first_frame: false,
+            candidates_added: 0,
+            answered: Vec::new(),
+            hold_loads: false,
+            stalled_until: Duration::ZERO,
+            dials: 0,
+            rendezvous_dials: 0,
+            false_leaves: 0,
+            loads: VecDeque::new(),
+            sockets: Vec::new(),
+            rng,
+        }
+    }
+}
+
 struct SimLink {
     ends: [usize; 2],
     answered: bool,
@@ -234,31 +265,13 @@ impl Sim {
         let i = self.devs.len();
         let mut id = [0u8; 16];
         id[..8].copy_from_slice(&(i as u64 + 1).to_le_bytes());
-        self.devs.push(Dev {
-            id: PeerId::from_random(id),
-            token_seed: i as u8 + 1,
-            key_seed: [i as u8 + 1; 32],
-            name: name.into(),
-            node: None,
-            disk: Disk::default(),
-            state: ChatState::default(),
-            ui: Vec::new(),
-            stores: Vec::new(),
-            loads_asked: Vec::new(),
-            notifications: Vec::new(),
-            notification_bodies: Vec::new(),
-            lose_first_frame: false,
-            candidates_added: 0,
-            answered: Vec::new(),
-            hold_loads: false,
-            stalled_until: Duration::ZERO,
-            dials: 0,
-            rendezvous_dials: 0,
-            false_leaves: 0,
-            loads: VecDeque::new(),
-            sockets: Vec::new(),
-            rng: 0x9e37_79b9_7f4a_7c15 ^ (i as u64 + 1),
-        });
+        self.devs.push(Dev::new(
+            PeerId::from_random(id),
+            name,
+            [i as u8 + 1; 32],
+            0x9e37_79b9_7f4a_7c15 ^ (i as u64 + 1),
+        ));
+        self.devs[i].token_seed = i as u8 + 1;
         self.start(i);
         i
     }
@@ -713,31 +726,9 @@ impl Sim {
     /// its own key and token: an impostor.
     pub fn add_impostor(&mut self, name: &str, id: &PeerId) -> usize {
         let i = self.devs.len();
-        self.devs.push(Dev {
-            id: id.clone(),
-            token_seed: 200,
-            key_seed: [200; 32],
-            name: name.into(),
-            node: None,
-            disk: Disk::default(),
-            state: ChatState::default(),
-            ui: Vec::new(),
-            stores: Vec::new(),
-            loads_asked: Vec::new(),
-            notifications: Vec::new(),
-            notification_bodies: Vec::new(),
-            lose_first_frame: false,
-            candidates_added: 0,
-            answered: Vec::new(),
-            hold_loads: false,
-            stalled_until: Duration::ZERO,
-            dials: 0,
-            rendezvous_dials: 0,
-            false_leaves: 0,
-            loads: VecDeque::new(),
-            sockets: Vec::new(),
-            rng: 0xdead_beef,
-        });
+        self.devs
+            .push(Dev::new(id.clone(), name, [200; 32], 0xdead_beef));
+        self.devs[i].token_seed = 200;
         self.start(i);
         i
     }
