@@ -3,9 +3,10 @@
 //! at once in each frame, the first, if it holds something to see at once (a message);
 //! everything else waits for the next frame and goes in one batch just before it is
 //! painted. A message then shows as soon as it arrives, and a burst of them, or a room
-//! message with a receipt from every member, costs one render a frame. "Connecting…" waits
-//! too: drawn at once, it would hold up the offer or the answer of the very connection it
-//! announces. Nothing overtakes: the order is the node's.
+//! message with a receipt from every member, costs one render a frame. What the node says
+//! as it starts a connection waits too ("Connecting…", the conversation or the room it
+//! opens): drawn at once, it would hold up the offer or the answer of that very
+//! connection. Nothing overtakes: the order is the node's.
 
 use super::Action;
 
@@ -15,7 +16,11 @@ impl Action {
     pub fn can_wait_for_frame(&self) -> bool {
         matches!(
             self,
-            Action::RoomTyping { .. } | Action::RoomDelivered { .. } | Action::Connecting(_)
+            Action::RoomTyping { .. }
+                | Action::RoomDelivered { .. }
+                | Action::Connecting(_)
+                | Action::Select(_)
+                | Action::RoomJoined { .. }
         )
     }
 }
@@ -92,8 +97,13 @@ mod tests {
     }
 
     #[test]
-    fn receipts_typing_and_connecting_wait_for_a_frame_and_messages_do_not() {
-        let waits = [receipt(1), typing(), Action::Connecting(peer())];
+    fn receipts_typing_and_a_connection_starting_wait_for_a_frame_and_messages_do_not() {
+        let waits = [
+            receipt(1),
+            typing(),
+            Action::Connecting(peer()),
+            Action::Select(peer()),
+        ];
         assert!(waits.iter().all(Action::can_wait_for_frame));
         let now = [
             open(),
