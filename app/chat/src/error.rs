@@ -9,6 +9,10 @@ pub enum ChatError {
         /// The longest name allowed.
         max: usize,
     },
+    /// The display name holds characters that hide or turn text around (they would
+    /// let it pass for someone else's).
+    #[error("choose a display name without invisible, control or direction-changing characters")]
+    NameHidesText,
     /// The message is empty or too long.
     #[error("messages are 1 to {max} characters of text, without control characters; this one has {len}")]
     InvalidText {

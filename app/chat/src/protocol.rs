@@ -258,7 +258,10 @@ pub fn check_name(name: &str) -> Result<String, ChatError> {
         .iter()
         .enumerate()
         .any(|(i, &c)| c.is_control() || (is_format(c) && !is_emoji_joiner(&chars, i)));
-    if len == 0 || len > MAX_NAME_CHARS || hidden {
+    if hidden {
+        return Err(ChatError::NameHidesText);
+    }
+    if len == 0 || len > MAX_NAME_CHARS {
         return Err(ChatError::InvalidName {
             max: MAX_NAME_CHARS,
         });

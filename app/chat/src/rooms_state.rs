@@ -171,12 +171,18 @@ impl RoomView {
     /// Records a member's presence; a change of presence also shows as a line, so the
     /// room tells who came and went.
     pub(crate) fn set_member(&mut self, peer: PeerId, name: Option<String>, online: bool, ts: u64) {
+        let mut renamed = None;
         let was_online = match self.members.iter_mut().find(|m| m.peer == peer) {
             Some(m) => {
                 let was = m.online;
                 m.online = online;
                 if let Some(name) = name {
-                    m.name = name;
+                    // A member known by another name says so where it happened (the
+                    // id stands in for a name never heard).
+                    let old = std::mem::replace(&mut m.name, name);
+                    if old != m.name && old != peer.as_str() {
+                        renamed = Some(old);
+                    }
                 }
                 was
             }
@@ -190,19 +196,29 @@ impl RoomView {
                 false
             }
         };
+        if let Some(old) = renamed {
+            let text = format!("is now called {}", self.name_of(&peer));
+            self.notice(old, text, ts);
+        }
         if was_online != online {
-            self.lines.push(RoomLine {
-                id: LineId::Notice(self.lines.len()),
-                author: Author::Peer,
-                name: self.name_of(&peer),
-                text: if online { "joined" } else { "left" }.into(),
-                ts,
-                whisper_to: None,
-                notice: true,
-                receipt: None,
-            });
+            let text = if online { "joined" } else { "left" };
+            self.notice(self.name_of(&peer), text.into(), ts);
         }
         self.members.sort_by_key(|m| m.name.to_lowercase());
+    }
+
+    /// A line that says what happened to `name` ("Ann joined").
+    fn notice(&mut self, name: String, text: String, ts: u64) {
+        self.lines.push(RoomLine {
+            id: LineId::Notice(self.lines.len()),
+            author: Author::Peer,
+            name,
+            text,
+            ts,
+            whisper_to: None,
+            notice: true,
+            receipt: None,
+        });
     }
 
     /// Adds a message; false when it is on screen already (a copy from storage or a

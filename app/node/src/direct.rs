@@ -462,6 +462,16 @@ impl Direct {
         self.events.pop_front()
     }
 
+    /// We go by `name` from now on: a hello with it goes on every channel (a repeated
+    /// hello only renames).
+    pub fn rename(&mut self, name: String) {
+        self.my_name = name;
+        let links: Vec<ConnectionId> = self.channels.keys().cloned().collect();
+        for link in links {
+            self.hello(link);
+        }
+    }
+
     fn hello(&mut self, link: ConnectionId) {
         let Some(channel) = self.channels.get(&link) else {
             return;

@@ -23,6 +23,7 @@ mod restore;
 mod rooms;
 pub mod saved;
 mod tables;
+mod verify;
 
 pub use entropy::Entropy;
 pub use error::SendError;

@@ -55,6 +55,8 @@ pub struct Node {
     pub(crate) key_changes: BTreeMap<PeerId, KeyChange>,
     /// Contacts whose last connection was tampered with.
     pub(crate) tampered: BTreeSet<PeerId>,
+    /// Room members' keys the user compared safety numbers with (see `verify`).
+    pub(crate) verified_keys: BTreeSet<PublicKey>,
     pub(crate) restore: Restore,
     /// The page is on screen: messages arriving now need no notification.
     pub(crate) visible: bool,
@@ -99,6 +101,7 @@ impl Node {
             peers: BTreeMap::new(),
             key_changes: BTreeMap::new(),
             tampered: BTreeSet::new(),
+            verified_keys: BTreeSet::new(),
             restore: Restore::default(),
             visible: true,
             notify_text: false,
@@ -219,6 +222,24 @@ impl Node {
     /// shows them to whoever holds the phone).
     pub fn set_notification_text(&mut self, show: bool) {
         self.notify_text = show;
+    }
+
+    /// We go by `name` from now on: every room and conversation we are linked to hears
+    /// it now, the others at their next link. A name that cannot be shown safely is
+    /// refused, with what to change; the name in use stays.
+    pub fn rename(&mut self, name: &str, now: Now) -> Result<String, peerchat_chat::ChatError> {
+        let name = peerchat_chat::protocol::check_name(name)?;
+        self.now = now;
+        self.name = name.clone();
+        for r in self.rooms.values_mut() {
+            r.room.rename(name.clone(), now.mono);
+        }
+        for d in self.directs.values_mut() {
+            d.rename(name.clone());
+        }
+        self.ui(Action::NameChosen(name.clone()));
+        self.drain();
+        Ok(name)
     }
 
     /// Tries the broker again after a rejection.
@@ -459,8 +480,18 @@ impl Node {
         if known && (name.is_none() || contact.name == name) {
             return;
         }
-        if name.is_some() {
-            contact.name = name;
+        let Some(name) = name else {
+            self.save_conversations();
+            return;
+        };
+        // Someone we knew by another name: the conversation says so where it happened.
+        if let Some(from) = contact.name.replace(name.clone()) {
+            self.ui(Action::Renamed {
+                peer: peer.clone(),
+                from,
+                to: name,
+                ts: self.now.wall_ms,
+            });
         }
         self.save_conversations();
     }

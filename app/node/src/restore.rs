@@ -113,6 +113,7 @@ impl Node {
             return None;
         };
         let room_id = invite.secret().derive().room_id.clone();
+        self.learn_verified(&saved.verified);
         if self.rooms.contains_key(&room_id) {
             self.restore
                 .logs

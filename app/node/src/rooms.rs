@@ -256,6 +256,15 @@ impl Node {
                 .filter(|(_, m)| m.vouched)
                 .filter_map(|(p, m)| Some((p.clone(), m.key?)))
                 .collect(),
+            verified: r
+                .room
+                .members()
+                .values()
+                .filter_map(|m| {
+                    m.key
+                        .filter(|k| m.vouched && self.verified_keys.contains(k))
+                })
+                .collect(),
             my_seq: r.room.my_seq(),
             forgotten: r.room.forgotten(),
         })
@@ -304,24 +313,31 @@ impl Node {
         }
     }
 
+    /// Shows a member online under `name`; the member list (names, proven keys) is saved
+    /// with the room.
+    fn member_online(&mut self, room_id: RoomId, peer: PeerId, name: String, ts: u64) {
+        self.save_room_soon(&room_id);
+        self.ui(Action::RoomMember {
+            room_id,
+            peer,
+            name: Some(name),
+            online: true,
+            ts,
+        });
+    }
+
     fn on_room_event(&mut self, room_id: &RoomId, e: RoomEvent) {
         let room_id = room_id.to_owned();
         let ts = self.now.wall_ms;
         match e {
             RoomEvent::MemberOnline { peer, name, key } => {
-                self.save_room_soon(&room_id);
                 self.ui(Action::MemberKey {
                     peer: peer.clone(),
                     key,
                 });
-                self.ui(Action::RoomMember {
-                    room_id,
-                    peer,
-                    name: Some(name),
-                    online: true,
-                    ts,
-                });
+                self.member_online(room_id, peer, name, ts);
             }
+            RoomEvent::MemberRenamed { peer, name } => self.member_online(room_id, peer, name, ts),
             RoomEvent::MemberOffline { peer } => self.ui(Action::RoomMember {
                 room_id,
                 peer,

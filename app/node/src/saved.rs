@@ -30,6 +30,10 @@ pub struct SavedRoom {
     /// The keys members proved on their own links: next time each must prove the same.
     #[serde(default)]
     pub keys: Vec<(PeerId, PublicKey)>,
+    /// Members' keys the user marked verified (a key, not an id: a member who comes
+    /// back with another key is not verified).
+    #[serde(default)]
+    pub verified: Vec<PublicKey>,
 }
 
 impl SavedRoom {
@@ -179,6 +183,7 @@ pub fn conversation_page(peer: PeerId, name: Option<String>, page: Page, me: &Pe
         name: m.name,
         text: m.text,
         ts: m.ts,
+        notice: false,
     };
     Action::ConversationRestored {
         peer,

@@ -179,3 +179,29 @@ fn a_restart_brings_conversations_back_with_their_names() {
     assert_eq!(c.lines.len(), 1);
     assert_eq!(c.lines[0].author, Author::Me);
 }
+
+#[test]
+fn a_contact_who_renames_is_shown_by_the_new_name_with_a_notice() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let ben_id = sim.devs[ben].id.clone();
+    sim.act(ben, |n, now| n.rename("Benjamin", now)).unwrap();
+    sim.run_for(SECOND);
+    let c = sim.devs[ann].state.conversation(&ben_id).unwrap();
+    assert_eq!(c.name.as_deref(), Some("Benjamin"));
+    let notice = c.lines.iter().find(|l| l.notice).expect("a notice");
+    assert_eq!(
+        format!("{} {}", notice.name, notice.text),
+        "Ben is now called Benjamin"
+    );
+    // The same name again says nothing more.
+    sim.act(ben, |n, now| n.rename("Benjamin", now)).unwrap();
+    sim.run_for(SECOND);
+    let c = sim.devs[ann].state.conversation(&ben_id).unwrap();
+    assert_eq!(c.lines.iter().filter(|l| l.notice).count(), 1);
+    // Ann's next start knows him by the new name.
+    sim.kill(ann);
+    sim.run_for(SECOND);
+    sim.start(ann);
+    let c = sim.devs[ann].state.conversation(&ben_id).unwrap();
+    assert_eq!(c.name.as_deref(), Some("Benjamin"));
+}

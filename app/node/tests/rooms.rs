@@ -8,6 +8,7 @@ use common::Sim;
 use peerchat_chat::room::Invite;
 use peerchat_chat::rooms_state::LineId;
 use peerchat_chat::state::{Action, Screen};
+use peerchat_identity::Identity;
 use peerchat_node::saved::History;
 use peerchat_node::{Load, StoreOp};
 
@@ -366,4 +367,98 @@ fn with_the_broker_down_a_redial_waits_instead_of_spinning() {
         dials < 20,
         "{dials} dials to one offline member in a minute"
     );
+}
+
+#[test]
+fn a_member_marked_verified_stays_so_after_a_restart_and_only_for_that_key() {
+    let mut sim = room_of(3);
+    let room = sim.devs[0].state.rooms[0].room_id.clone();
+    let ben = sim.devs[1].id.clone();
+    let bens_key = Identity::from_seed(sim.devs[1].key_seed).public();
+    assert_eq!(sim.devs[0].state.member_keys.get(&ben), Some(&bens_key));
+    sim.act(0, |n, _| n.set_member_verified(&room, &ben, true));
+    sim.run_for(3 * SECOND);
+    assert!(sim.devs[0].state.verified_keys.contains(&bens_key));
+    let saved = sim.devs[0].disk.rooms.values().next().unwrap().clone();
+    assert_eq!(saved.verified, [bens_key], "kept with the room");
+    // Ann reopens the app: the mark is back before anyone is online.
+    sim.kill(0);
+    sim.run_for(SECOND);
+    sim.start(0);
+    assert!(sim.devs[0].state.verified_keys.contains(&bens_key));
+    sim.run_until(10 * SECOND, "back with both", |s| online(s, 0, 0) == 2);
+    // A member not marked is not verified; taking the mark back clears it.
+    let cara = Identity::from_seed(sim.devs[2].key_seed).public();
+    assert!(!sim.devs[0].state.verified_keys.contains(&cara));
+    sim.act(0, |n, _| n.set_member_verified(&room, &ben, false));
+    sim.run_for(3 * SECOND);
+    assert!(sim.devs[0].state.verified_keys.is_empty());
+    assert!(sim.devs[0]
+        .disk
+        .rooms
+        .values()
+        .next()
+        .unwrap()
+        .verified
+        .is_empty());
+}
+
+#[test]
+fn only_a_member_with_a_proven_key_can_be_marked_verified() {
+    let mut sim = room_of(2);
+    let room = sim.devs[0].state.rooms[0].room_id.clone();
+    let nobody = peerchat_peerjs::PeerId::parse("nobody").unwrap();
+    sim.act(1, |n, _| n.set_member_verified(&room, &nobody, true));
+    let ann_id = sim.devs[0].id.clone();
+    sim.act(1, |n, _| n.set_member_verified(&room, &ann_id, true));
+    sim.run_for(SECOND);
+    let ann = Identity::from_seed(sim.devs[0].key_seed).public();
+    assert_eq!(
+        sim.devs[1].state.verified_keys.iter().collect::<Vec<_>>(),
+        [&ann]
+    );
+}
+
+#[test]
+fn a_member_who_renames_is_shown_by_the_new_name_with_a_notice() {
+    let mut sim = room_of(3);
+    let room = sim.devs[0].state.rooms[0].room_id.clone();
+    let ben = sim.devs[1].id.clone();
+    sim.act(1, |n, now| n.rename("Benjamin", now)).unwrap();
+    sim.run_for(2 * SECOND);
+    for i in [0, 2] {
+        let r = &sim.devs[i].state.rooms[0];
+        assert_eq!(r.name_of(&ben), "Benjamin");
+        let notices: Vec<String> = r
+            .lines
+            .iter()
+            .filter(|l| l.notice)
+            .map(|l| format!("{} {}", l.name, l.text))
+            .collect();
+        assert!(
+            notices.contains(&"Ben is now called Benjamin".to_owned()),
+            "{notices:?}"
+        );
+    }
+    // His next message carries the new name, and members keep it after a restart.
+    sim.act(1, |n, now| n.send_room_text(&room, None, "new name", now))
+        .unwrap();
+    sim.run_for(SECOND);
+    let last = sim.devs[0].state.rooms[0]
+        .lines
+        .iter()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (last.name.as_str(), last.text.as_str()),
+        ("Benjamin", "new name")
+    );
+    sim.run_for(3 * SECOND);
+    sim.kill(0);
+    sim.run_for(SECOND);
+    sim.start(0);
+    assert_eq!(sim.devs[0].state.rooms[0].name_of(&ben), "Benjamin");
+    // A name that would hide or reorder text is refused, and the name in use stays.
+    assert!(sim.act(1, |n, now| n.rename("Ben\u{202e}", now)).is_err());
 }

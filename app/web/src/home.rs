@@ -20,6 +20,7 @@ use crate::views::conversation::ConversationView;
 use crate::views::details::DetailsContext;
 use crate::views::history::{DeviceData, ImportForm};
 use crate::views::identity::{ConnectForm, IdCard};
+use crate::views::name::NameForm;
 use crate::views::nav::ChatList;
 use crate::views::room::RoomScreen;
 use crate::views::room_forms::RoomForms;
@@ -233,6 +234,26 @@ pub fn Home(props: &HomeProps) -> Html {
     let my_key = *use_memo((*node).clone(), |node| {
         node.as_ref().map(|n| n.act(|n, _| n.key()))
     });
+    let on_verify = node_action(&node, |n, (room, peer, v): (RoomId, PeerId, bool)| {
+        n.act(|n, _| n.set_member_verified(&room, &peer, v))
+    });
+    let on_rename = {
+        let (node, vault) = (node.clone(), props.vault.0.clone());
+        Callback::from(move |name: String| match node.as_ref() {
+            Some(n) => {
+                let name = n
+                    .act(|n, now| n.rename(&name, now))
+                    .map_err(|e| e.to_string())?;
+                // Kept sealed and readable (for the greeting), as at first run.
+                let vault = vault.clone();
+                spawn_local(async move {
+                    identity::remember_name(&vault, name).await;
+                });
+                Ok(())
+            }
+            None => Err("Still starting up; try again in a moment.".to_owned()),
+        })
+    };
     let on_notify_text = node_action(&node, |n, show: bool| {
         n.act(|n, _| n.set_notification_text(show))
     });
@@ -255,7 +276,8 @@ pub fn Home(props: &HomeProps) -> Html {
     let details = DetailsContext::new(&state.0, on_watch);
     let storage = use_storage_actions(&state, &node, &props.vault);
     let s = &state.0;
-    let name = &props.name;
+    // The name chosen in this visit, else the one the app was unlocked with.
+    let name = s.my_name.as_ref().unwrap_or(&props.name);
     let page = html! {
         <main class="app">
             <header class="top"><h1>{ "PeerChat" }</h1></header>
@@ -303,8 +325,10 @@ pub fn Home(props: &HomeProps) -> Html {
             }
             if let Some(r) = s.active_room() {
                 <RoomScreen room={r.clone()} on_send={on_room_send} {on_leave}
-                    history={storage.room_history.clone()} {on_typing} keys={s.member_keys.clone()} />
+                    history={storage.room_history.clone()} {on_typing} keys={s.member_keys.clone()}
+                    verified={s.verified_keys.clone()} {my_key} {on_verify} />
             }
+            <NameForm name={name.clone()} {on_rename} />
             <DeviceData on_erase={storage.on_erase.clone()} {on_notify_text} />
         </main>
     };

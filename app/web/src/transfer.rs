@@ -114,6 +114,7 @@ pub async fn import_file(vault: &Vault, file: &web_sys::File) -> Result<Imported
             my_seq: 0,
             forgotten: Vec::new(),
             keys: Vec::new(),
+            verified: Vec::new(),
         },
         name: invite.name().to_owned(),
         added,

@@ -68,15 +68,18 @@ pub struct Line {
     pub text: String,
     /// ms since the Unix epoch.
     pub ts: u64,
+    /// Not a message but a notice of the app's ("Alice is now called Ali"): `name` and
+    /// `text` read as one sentence.
+    pub notice: bool,
 }
 
 /// A line of a conversation is the message of its author with its id: the same id from
-/// the other side is another message.
+/// the other side is another message. A notice is never a repeat.
 impl Identity for Line {
     type Id = (Author, MessageId);
 
     fn identity(&self) -> Option<Self::Id> {
-        Some((self.author, self.id.clone()))
+        (!self.notice).then(|| (self.author, self.id.clone()))
     }
 }
 
@@ -150,6 +153,8 @@ pub struct ChatState {
     pub trust: std::collections::BTreeMap<PeerId, crate::trust::PeerTrust>,
     /// The key each room member proved (to tell two members of one name apart).
     pub member_keys: std::collections::BTreeMap<PeerId, peerchat_identity::PublicKey>,
+    /// Room members' keys the user verified (safety numbers compared).
+    pub verified_keys: std::collections::BTreeSet<peerchat_identity::PublicKey>,
     /// How each conversation's and member's connection runs (see [`crate::details`]).
     pub details: crate::details::Details,
 }
@@ -172,6 +177,7 @@ impl Default for ChatState {
             online: true,
             trust: std::collections::BTreeMap::new(),
             member_keys: std::collections::BTreeMap::new(),
+            verified_keys: std::collections::BTreeSet::new(),
             details: crate::details::Details::default(),
         }
     }
@@ -188,6 +194,13 @@ pub enum Action {
         peer: PeerId,
         /// Their key.
         key: peerchat_identity::PublicKey,
+    },
+    /// The user verified a room member's key (or took the mark back).
+    KeyVerified {
+        /// The key.
+        key: peerchat_identity::PublicKey,
+        /// Marked verified.
+        verified: bool,
     },
     /// What we know of a contact's key changed.
     Trust {
@@ -214,6 +227,17 @@ pub enum Action {
         peer: PeerId,
         /// What it says.
         incoming: Incoming,
+    },
+    /// A contact's hello brought another name than the one we knew.
+    Renamed {
+        /// The contact.
+        peer: PeerId,
+        /// The name we knew.
+        from: String,
+        /// The name they go by now.
+        to: String,
+        /// When we learned it, ms since the Unix epoch.
+        ts: u64,
     },
     /// A frame from a peer was dropped.
     Dropped(PeerId),
@@ -392,6 +416,13 @@ impl ChatState {
             Action::MemberKey { peer, key } => {
                 self.member_keys.insert(peer, key);
             }
+            Action::KeyVerified { key, verified } => {
+                if verified {
+                    self.verified_keys.insert(key);
+                } else {
+                    self.verified_keys.remove(&key);
+                }
+            }
             Action::Visible(visible) => {
                 self.visible = visible;
                 if visible {
@@ -545,6 +576,19 @@ impl ChatState {
                 self.active.get_or_insert(Screen::Conversation(peer));
             }
             Action::Received { peer, incoming } => self.receive(&peer, incoming),
+            Action::Renamed { peer, from, to, ts } => {
+                let c = self.conversation_mut(&peer);
+                c.name = Some(to.clone());
+                c.lines.push(Line {
+                    // Never looked up (a notice is no message); the line's key is its own.
+                    id: MessageId::parse("notice").expect("a valid id"),
+                    author: Author::Peer,
+                    name: from,
+                    text: format!("is now called {to}"),
+                    ts,
+                    notice: true,
+                });
+            }
             Action::Sent { peer, message } => {
                 let name = self.my_name.clone().unwrap_or_default();
                 self.conversation_mut(&peer).lines.push(Line {
@@ -553,6 +597,7 @@ impl ChatState {
                     name,
                     text: message.text,
                     ts: message.ts,
+                    notice: false,
                 });
             }
         }
@@ -572,6 +617,7 @@ impl ChatState {
                     name,
                     text: message.text,
                     ts: message.ts,
+                    notice: false,
                 });
                 if new && !shown {
                     c.unread += 1;

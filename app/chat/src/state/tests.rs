@@ -287,6 +287,7 @@ mod restored_conversations {
             name: "x".into(),
             text: text.into(),
             ts: 1,
+            notice: false,
         };
         let restored = |lines, older: Option<&str>| Action::ConversationRestored {
             peer: peer.clone(),

@@ -10,7 +10,7 @@ use peerchat_peerjs::PeerId;
 use yew::prelude::*;
 
 use super::details::ConnectionDetails;
-use super::lines::{LineList, LineProps, ShowLine};
+use super::lines::{notice, LineList, LineProps, ShowLine};
 use super::trust::{key_status, TrustChoice, TrustPanel};
 use super::{ignored, send_input};
 use crate::platform::local_hh_mm;
@@ -117,14 +117,17 @@ impl ShowLine for Line {
     }
 
     fn mine(&self) -> bool {
-        self.author == Author::Me
+        self.author == Author::Me && !self.notice
     }
 }
 
-/// One message of a conversation.
+/// One line of a conversation: a message, or a notice (a new name).
 #[function_component]
 fn ConversationLine(props: &LineProps<Line>) -> Html {
     let l = &props.line;
+    if l.notice {
+        return notice(&l.name, &l.text, l.ts);
+    }
     html! {
         <li class={classes!("message", (l.author == Author::Me).then_some("mine"))}>
             <span class="from">{ l.name.clone() }</span>

@@ -35,6 +35,16 @@ impl<T> PartialEq for LineProps<T> {
     }
 }
 
+/// A notice line ("Ann joined", "Ben is now called Benjamin"): the name and what happened
+/// read as one sentence, with the time.
+pub fn notice(name: &str, text: &str, ts: u64) -> Html {
+    html! {
+        <li class="notice">
+            { format!("{name} {text} · ") }<time>{ crate::platform::local_hh_mm(ts) }</time>
+        </li>
+    }
+}
+
 /// Props of [`LineList`].
 #[derive(Properties)]
 pub struct LineListProps<T: ShowLine> {

@@ -7,6 +7,7 @@ pub mod details;
 pub mod history;
 pub mod identity;
 pub mod lines;
+pub mod name;
 pub mod nav;
 mod qr;
 pub mod room;

@@ -5,7 +5,7 @@ use std::rc::Rc;
 use peerchat_chat::details::Subject;
 use peerchat_chat::rooms_state::{Receipt, RoomLine, RoomView};
 use peerchat_chat::state::{Author, LineKey};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use peerchat_chat::trust::distinct_name;
 use peerchat_identity::PublicKey;
@@ -17,8 +17,9 @@ use yew::prelude::*;
 use super::confirm::ConfirmButton;
 use super::details::ConnectionDetails;
 use super::history::{RoomHistoryActions, RoomHistoryTools};
-use super::lines::{LineList, LineProps, ShowLine};
+use super::lines::{notice, LineList, LineProps, ShowLine};
 use super::qr::QrCode;
+use super::trust::VerifyPanel;
 use super::{ignored, send_input};
 use crate::platform::{copy_to_clipboard, invite_url, local_hh_mm};
 
@@ -35,9 +36,18 @@ pub struct RoomScreenProps {
     pub history: RoomHistoryActions,
     /// The user typed in the composer (of this room).
     pub on_typing: Callback<RoomId>,
-    /// The keys members proved, to tell two of one name apart.
+    /// The keys members proved, to tell two of one name apart and to verify them.
     #[prop_or_default]
     pub keys: BTreeMap<PeerId, PublicKey>,
+    /// Members' keys the user verified.
+    #[prop_or_default]
+    pub verified: BTreeSet<PublicKey>,
+    /// Our own key (for safety numbers), once the node runs.
+    #[prop_or_default]
+    pub my_key: Option<PublicKey>,
+    /// The user marks a member verified (or takes the mark back).
+    #[prop_or_default]
+    pub on_verify: Callback<(RoomId, PeerId, bool)>,
 }
 
 /// The room on screen.
@@ -129,12 +139,26 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
             </details>
             <ul class="members" aria-label="Members">
                 <li class="member online">{ "You" }</li>
-                { for r.members.iter().map(|m| html! {
-                    <li class={classes!("member", m.online.then_some("online"))}>
-                        { shown(&m.peer, &m.name) }
-                        <span class="presence">{ if m.online { " · online" } else { " · offline" } }</span>
-                        <ConnectionDetails subject={Subject::Member { room: r.room_id.clone(), peer: m.peer.clone() }} />
-                    </li>
+                { for r.members.iter().map(|m| {
+                    let key = props.keys.get(&m.peer).copied();
+                    let verified = key.is_some_and(|k| props.verified.contains(&k));
+                    let on_verified = {
+                        let (cb, room, peer) = (props.on_verify.clone(), r.room_id.clone(), m.peer.clone());
+                        Callback::from(move |v| cb.emit((room.clone(), peer.clone(), v)))
+                    };
+                    html! {
+                        <li class={classes!("member", m.online.then_some("online"))}>
+                            { shown(&m.peer, &m.name) }
+                            if verified {
+                                <span class="badge verified" title="Safety number verified">{ " ✓" }</span>
+                            }
+                            <span class="presence">{ if m.online { " · online" } else { " · offline" } }</span>
+                            if let (Some(mine), Some(theirs)) = (props.my_key, key) {
+                                <VerifyPanel name={shown(&m.peer, &m.name)} {mine} {theirs} {verified} {on_verified} />
+                            }
+                            <ConnectionDetails subject={Subject::Member { room: r.room_id.clone(), peer: m.peer.clone() }} />
+                        </li>
+                    }
                 }) }
             </ul>
             <RoomHistoryTools room_id={r.room_id.clone()} actions={props.history.clone()} />
@@ -190,11 +214,7 @@ impl ShowLine for RoomLine {
 fn RoomLineView(props: &LineProps<RoomLine>) -> Html {
     let l = &props.line;
     if l.notice {
-        return html! {
-            <li class="notice">
-                { format!("{} {} · ", l.name, l.text) }<time>{ local_hh_mm(l.ts) }</time>
-            </li>
-        };
+        return notice(&l.name, &l.text, l.ts);
     }
     html! {
         <li class={classes!("message", (l.author == Author::Me).then_some("mine"), l.whisper_to.is_some().then_some("whisper"))}>

@@ -51,12 +51,6 @@ pub fn key_status(name: &str, trust: &PeerTrust) -> Option<String> {
 /// The key warning, or the verify section.
 #[function_component]
 pub fn TrustPanel(props: &TrustPanelProps) -> Html {
-    // Deriving the number takes milliseconds: once per pair of keys, not on every render
-    // of the conversation (each message is one).
-    let number = use_memo((props.my_key, props.trust.key), |keys| match keys {
-        (Some(mine), Some(theirs)) => Some(safety_number(mine, theirs).to_string()),
-        _ => None,
-    });
     let choose = |choice: TrustChoice| {
         let cb = props.on_choice.clone();
         Callback::from(move |_| cb.emit(choice))
@@ -72,28 +66,65 @@ pub fn TrustPanel(props: &TrustPanelProps) -> Html {
             </div>
         };
     }
-    let Some(number) = (*number).clone() else {
-        return html! {
+    match (props.my_key, t.key) {
+        (Some(mine), Some(theirs)) => {
+            let cb = props.on_choice.clone();
+            let on_verified = Callback::from(move |v| cb.emit(TrustChoice::Verified(v)));
+            html! { <VerifyPanel name={name.clone()} {mine} {theirs} verified={t.verified} {on_verified} /> }
+        }
+        (_, None) => html! {
             <p class="trust note" role="status">
                 { format!("Unverified: {name} uses an app without PeerChat keys, so who is on the other end cannot be checked.") }
             </p>
-        };
+        },
+        // Our key is not known yet (the node is starting): nothing to compare with.
+        (None, Some(_)) => html! {},
+    }
+}
+
+/// Props of [`VerifyPanel`].
+#[derive(Properties, PartialEq)]
+pub struct VerifyPanelProps {
+    /// Their name as shown.
+    pub name: String,
+    /// Our key.
+    pub mine: PublicKey,
+    /// Their key, as proven on their link.
+    pub theirs: PublicKey,
+    /// The user marked it verified.
+    pub verified: bool,
+    /// The user marks it verified (`true`) or takes the mark back.
+    pub on_verified: Callback<bool>,
+}
+
+/// A contact's or a room member's safety number with its QR code, and the verified mark.
+#[function_component]
+pub fn VerifyPanel(props: &VerifyPanelProps) -> Html {
+    // Deriving the number takes milliseconds: once per pair of keys, not on every render
+    // of the conversation (each message is one).
+    let number = use_memo((props.mine, props.theirs), |(mine, theirs)| {
+        safety_number(mine, theirs).to_string()
+    });
+    let mark = |verified: bool| {
+        let cb = props.on_verified.clone();
+        Callback::from(move |_| cb.emit(verified))
     };
+    let name = &props.name;
     html! {
         <details class="trust verify">
             <summary>
-                if t.verified {
+                if props.verified {
                     <span class="badge verified">{ "✓ Verified" }</span>{ " " }
                 }
                 { format!("Verify {name}") }
             </summary>
             <p>{ format!("Compare this safety number with the one on {name}'s screen, in person or on a call. If they match, nobody is in between.") }</p>
-            <p class="safety-number" aria-label="Safety number">{ number.clone() }</p>
-            <QrCode text={number} label={format!("Safety number with {name} as a QR code")} />
-            if t.verified {
-                <button type="button" class="secondary" onclick={choose(TrustChoice::Verified(false))}>{ "Clear verified mark" }</button>
+            <p class="safety-number" aria-label="Safety number">{ (*number).clone() }</p>
+            <QrCode text={(*number).clone()} label={format!("Safety number with {name} as a QR code")} />
+            if props.verified {
+                <button type="button" class="secondary" onclick={mark(false)}>{ "Clear verified mark" }</button>
             } else {
-                <button type="button" onclick={choose(TrustChoice::Verified(true))}>{ "Mark as verified" }</button>
+                <button type="button" onclick={mark(true)}>{ "Mark as verified" }</button>
             }
         </details>
     }

@@ -64,6 +64,13 @@ pub enum RoomEvent {
         /// The key they proved.
         key: PublicKey,
     },
+    /// A connected member's hello brought another name.
+    MemberRenamed {
+        /// The member.
+        peer: PeerId,
+        /// The name they go by now.
+        name: String,
+    },
     /// A member is no longer connected.
     MemberOffline {
         /// The member.

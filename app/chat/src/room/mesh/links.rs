@@ -279,7 +279,7 @@ impl Room {
         let superseded = member.key.filter(|k| *k != hello.key);
         member.key = Some(hello.key);
         member.vouched = true;
-        member.name = name.clone();
+        let renamed = std::mem::replace(&mut member.name, name.clone()) != name;
         let came_online = !std::mem::replace(&mut member.online, true);
         if let Some(old) = superseded {
             // Someone had introduced this id with another key (or signed messages as
@@ -294,6 +294,11 @@ impl Room {
                 key: hello.key,
             });
             self.introduce(link, &id, &name, hello.key, now);
+        } else if renamed {
+            self.events.push_back(RoomEvent::MemberRenamed {
+                peer: id.clone(),
+                name: name.clone(),
+            });
         }
         self.learn_members(members, now);
         self.close_duplicates(&id, now);

@@ -108,6 +108,22 @@ impl Room {
         }
     }
 
+    /// We go by `name` from now on: every member we are linked to hears it at once
+    /// (a hello signed with the new name), the others at their next link.
+    pub fn rename(&mut self, name: String, now: Duration) {
+        self.catch_up(now);
+        self.my_name = name;
+        let admitted: Vec<ConnectionId> = self
+            .links
+            .iter()
+            .filter(|(_, l)| l.admitted)
+            .map(|(c, _)| c.clone())
+            .collect();
+        for link in admitted {
+            self.send_hello(&link, now);
+        }
+    }
+
     /// The room's derived keys (room id, rendezvous id).
     pub fn keys(&self) -> &RoomKeys {
         &self.keys
