@@ -2,28 +2,25 @@
 // screens, "verified" survives a restart, and a member who changes their name is shown by
 // the new one with a notice, in the room and in a one-to-one conversation.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { appServer, localConfig, peerServer } from './support/servers.mjs';
+import { loopbackRig } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
   ONLINE, connect, createRoom, fillSetup, join, unlock, waitConnected, waitForBroker, waitOnline,
 } from './support/app.mjs';
 
-let broker, web, origin;
 const devices = {};
+const rig = loopbackRig(devices);
 
-before(async () => {
-  broker = await peerServer();
-  web = await appServer({ config: localConfig(broker.port) });
-  origin = new URL(web.url).origin;
-});
-
-after(async () => {
-  for (const d of Object.values(devices)) await d.destroy();
-  await web?.close();
-  await broker?.stop();
-});
+/** Closes `name`'s browser and opens the app again on the same profile (still locked). */
+async function relaunch(name) {
+  const old = devices[name];
+  await old.kill();
+  devices[name] = await launchDevice(name, { origin: rig.origin, profile: old.profile });
+  await devices[name].page.goto(rig.web.url);
+  return devices[name];
+}
 
 /** The room member `name` in the member list. */
 function member(device, name) {
@@ -40,9 +37,9 @@ async function memberSafetyNumber(device, name) {
 }
 
 test('a room member\'s safety number matches on both screens and "verified" survives a restart', async () => {
-  devices.Ann = await launchDevice('Ann', { origin });
-  devices.Ben = await launchDevice('Ben', { origin });
-  await join(devices.Ann, web.url, 'Ann');
+  devices.Ann = await launchDevice('Ann', { origin: rig.origin });
+  devices.Ben = await launchDevice('Ben', { origin: rig.origin });
+  await join(devices.Ann, rig.web.url, 'Ann');
   const invite = await createRoom(devices.Ann, 'Book club');
   await devices.Ben.page.goto(invite);
   await fillSetup(devices.Ben.page, 'Ben');
@@ -61,10 +58,7 @@ test('a room member\'s safety number matches on both screens and "verified" surv
     "Ann's mark is hers: Ben has not verified her");
 
   // Ann's browser restarts: once Ben is back in the room, he is still verified.
-  const old = devices.Ann;
-  await old.kill();
-  devices.Ann = await launchDevice('Ann', { origin, profile: old.profile });
-  await devices.Ann.page.goto(web.url);
+  await relaunch('Ann');
   await unlock(devices.Ann);
   await waitForBroker(devices.Ann, ONLINE);
   await waitOnline(devices.Ann, 2);
@@ -112,10 +106,7 @@ test('a member who changes their name is shown by the new one, with a notice', a
   await Ann.page.locator('.conversation li.notice', { hasText: 'Benjamin is now called Benji' }).waitFor({ timeout: 10000 });
   await waitConnected(Ann, 'Benji');
 
-  const old = devices.Ben;
-  await old.kill();
-  devices.Ben = await launchDevice('Ben', { origin, profile: old.profile });
-  await devices.Ben.page.goto(web.url);
+  await relaunch('Ben');
   await devices.Ben.page.getByText('Benji', { exact: false }).first().waitFor();
   await unlock(devices.Ben);
   await devices.Ben.page.getByText('Hi, Benji!').waitFor();

@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer as netServer } from 'node:net';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -138,4 +139,24 @@ export async function officialPeerjsRoutes() {
     '/peerjs.min.js': ['text/javascript', peerjs],
     '/official.html': ['text/html', '<!doctype html><title>official peerjs</title><script src="/peerjs.min.js"></script>'],
   };
+}
+
+/**
+ * For a test file: a PeerServer and the app on loopback before its tests, and after them
+ * every device in `devices` closed, then the servers. Returns an object whose `broker`,
+ * `web` and `origin` are set once the servers run.
+ */
+export function loopbackRig(devices) {
+  const rig = {};
+  before(async () => {
+    rig.broker = await peerServer();
+    rig.web = await appServer({ config: localConfig(rig.broker.port) });
+    rig.origin = new URL(rig.web.url).origin;
+  });
+  after(async () => {
+    for (const d of Object.values(devices)) await d.destroy();
+    await rig.web?.close();
+    await rig.broker?.stop();
+  });
+  return rig;
 }
