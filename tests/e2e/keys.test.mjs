@@ -90,8 +90,7 @@ test("a stranger on Alice's freed id is never shown as Alice, and nothing of the
   // Alice's browser goes away; Bob's browser notices the connection failing.
   await devices.Alice.kill();
   delete devices.Alice;
-  await bob.page.locator('.conversation-status', { hasText: 'Connect' }).getByRole('button', { name: 'Connect to Alice' })
-    .waitFor({ timeout: 60000 });
+  await bob.page.locator('.conversation-status', { hasNotText: 'Connected to Alice.' }).waitFor({ timeout: 60000 });
 
   // A stranger registers Alice's id through the official client, with its own token.
   devices.Eve = await launchDevice('Eve', { origin });
@@ -107,7 +106,8 @@ test("a stranger on Alice's freed id is never shown as Alice, and nothing of the
     }));
   }, { id: aliceId, port: broker.port });
 
-  await bob.page.getByRole('button', { name: 'Connect to Alice' }).click();
+  // Bob presses Connect (his app may also be calling Alice's id back by itself).
+  await bob.page.getByRole('button', { name: 'Connect to Alice' }).click({ timeout: 5000 }).catch(() => {});
   const seen = await statusesFor(bob, 6000);
   assert.ok(seen.some((t) => t.includes('cannot prove it is Alice')), `the key warning shows: ${JSON.stringify(seen)}`);
   assert.ok(!seen.some((t) => t.includes('Connected to Alice.')), `never "Connected to Alice": ${JSON.stringify(seen)}`);

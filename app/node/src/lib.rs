@@ -12,6 +12,7 @@
 //! reached by the native simulation tests in `tests/`.
 #![forbid(unsafe_code)]
 
+mod call_back;
 mod details;
 pub mod direct;
 mod entropy;

@@ -443,6 +443,10 @@ impl Node {
     fn on_link_gone(&mut self, conn: &ConnectionId, entry: &LinkEntry) {
         match &entry.purpose {
             Purpose::Direct => {
+                // A conversation that was open, or being called back, is called again.
+                if entry.refusal.is_none() && (entry.opened || self.calling_back(&entry.peer)) {
+                    self.direct_link_lost(&entry.peer);
+                }
                 if let Some(d) = self.directs.get_mut(&entry.peer) {
                     d.handle_link_gone(conn);
                 }

@@ -55,6 +55,8 @@ pub struct Node {
     pub(crate) key_changes: BTreeMap<PeerId, KeyChange>,
     /// Contacts whose last connection was tampered with.
     pub(crate) tampered: BTreeSet<PeerId>,
+    /// One-to-one conversations to call again (see `call_back`).
+    pub(crate) call_backs: crate::call_back::CallBacks,
     /// Room members' keys the user compared safety numbers with (see `verify`).
     pub(crate) verified_keys: BTreeSet<PublicKey>,
     pub(crate) restore: Restore,
@@ -102,6 +104,7 @@ impl Node {
             key_changes: BTreeMap::new(),
             tampered: BTreeSet::new(),
             verified_keys: BTreeSet::new(),
+            call_backs: Default::default(),
             restore: Restore::default(),
             visible: true,
             notify_text: false,
@@ -148,6 +151,7 @@ impl Node {
             .chain(closing)
             .chain(self.save_at)
             .chain(self.next_unopened_expiry())
+            .chain(self.next_call_back())
             .min()
     }
 
@@ -168,6 +172,7 @@ impl Node {
         for d in self.directs.values_mut() {
             d.handle_timeout(t);
         }
+        self.call_back_due();
         let (due, later) = std::mem::take(&mut self.closing)
             .into_iter()
             .partition::<Vec<_>, _>(|(at, _)| *at <= t);
@@ -177,10 +182,27 @@ impl Node {
         }
         self.expire_unopened_links();
         if self.save_at.is_some_and(|at| at <= t) {
-            self.save_at = None;
-            for room in std::mem::take(&mut self.unsaved) {
-                self.save_room(&room);
-            }
+            self.save_unsaved_rooms();
+        }
+        self.drain();
+    }
+
+    fn save_unsaved_rooms(&mut self) {
+        self.save_at = None;
+        for room in std::mem::take(&mut self.unsaved) {
+            self.save_room(&room);
+        }
+    }
+
+    /// This device is handed over to another tab: what waits to be saved is saved now,
+    /// and every connection closes (members see us leave at once, and the other tab
+    /// takes our id). The node is to be dropped once its writes are done.
+    pub fn hand_over(&mut self, now: Now) {
+        self.now = now;
+        self.save_unsaved_rooms();
+        let links: Vec<ConnectionId> = self.links.keys().cloned().collect();
+        for conn in links {
+            self.retire_link(&conn);
         }
         self.drain();
     }
@@ -254,6 +276,7 @@ impl Node {
     pub fn connect(&mut self, peer: PeerId, now: Now) {
         self.now = now;
         self.ui(Action::Select(peer.clone()));
+        self.direct_link_back(&peer);
         if !self.has_open_direct_link(&peer) {
             self.ui(Action::Connecting(peer.clone()));
             if self.restore.conversations_read {
@@ -357,9 +380,16 @@ impl Node {
                 DirectEvent::Send { link, frame } => {
                     self.outputs.push_back(Output::Send { conn: link, frame })
                 }
-                DirectEvent::Closed { link } => self.link_failed(&link),
+                DirectEvent::Closed { link } => {
+                    self.link_failed(&link);
+                    // The peer closed on purpose: not a link to call back.
+                    self.direct_link_back(peer);
+                }
                 DirectEvent::Dropped => self.ui(Action::Dropped(peer.clone())),
-                DirectEvent::Ready => self.ui(Action::ChannelOpen(peer.clone())),
+                DirectEvent::Ready => {
+                    self.direct_link_back(peer);
+                    self.ui(Action::ChannelOpen(peer.clone()))
+                }
                 DirectEvent::Pinned(key) => {
                     self.tampered.remove(peer);
                     self.contact(peer).key = Some(key);

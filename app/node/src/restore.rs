@@ -41,7 +41,9 @@ impl Node {
                 History::Conversation(peer) => {
                     let name = self.peers.get(&peer).and_then(|c| c.name.clone());
                     let me = self.me.clone();
-                    self.ui(conversation_page(peer, name, page, &me));
+                    let newest = page.messages.last().map_or(0, |m| m.ts);
+                    self.ui(conversation_page(peer.clone(), name, page, &me));
+                    self.conversation_page_read(peer, newest);
                 }
                 History::Room(room_id) => {
                     if let Some(i) = self.restore.replacing.iter().position(|r| r == &room_id) {
@@ -85,7 +87,10 @@ impl Node {
                         history: History::Room(room_id),
                         ..
                     } => self.restore.replacing.retain(|r| r != &room_id),
-                    Load::Newest { .. } => {}
+                    Load::Newest {
+                        history: History::Conversation(peer),
+                        ..
+                    } => self.conversation_page_read(peer, 0),
                 }
             }
         }
@@ -157,6 +162,8 @@ impl Node {
                 contact.verified = stored.verified;
             }
         }
+        // The most recent conversations are called again once their pages are in.
+        self.expect_conversation_pages(list.len());
         for contact in list {
             self.show_trust(&contact.peer);
             self.load(Load::Newest {

@@ -164,7 +164,7 @@ fn sending_without_a_link_says_what_to_do_and_keeps_nothing() {
 }
 
 #[test]
-fn a_restart_brings_conversations_back_with_their_names() {
+fn a_restart_brings_conversations_back_with_their_names_and_calls_them() {
     let (mut sim, ann, ben) = connected([false, false]);
     let ben_id = sim.devs[ben].id.clone();
     sim.act(ann, |n, now| n.send_text(&ben_id, "before", now))
@@ -175,9 +175,47 @@ fn a_restart_brings_conversations_back_with_their_names() {
     sim.start(ann);
     let c = sim.devs[ann].state.conversation(&ben_id).unwrap();
     assert_eq!(c.name.as_deref(), Some("Ben"));
-    assert_eq!(c.status, ChannelStatus::NotConnected);
     assert_eq!(c.lines.len(), 1);
     assert_eq!(c.lines[0].author, Author::Me);
+    // Called again by itself, as a room would be: no Connect to press.
+    assert_eq!(c.status, ChannelStatus::Connecting);
+    let ann_id = sim.devs[ann].id.clone();
+    sim.run_until(5 * SECOND, "open again on both sides", |s| {
+        s.devs[ann].state.conversation(&ben_id).unwrap().status == ChannelStatus::Open
+            && s.devs[ben].state.conversation(&ann_id).unwrap().status == ChannelStatus::Open
+    });
+    sim.act(ann, |n, now| n.send_text(&ben_id, "after", now))
+        .unwrap();
+}
+
+#[test]
+fn a_dropped_conversation_is_called_back_with_growing_waits_then_left_alone() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let (ann_id, ben_id) = (sim.devs[ann].id.clone(), sim.devs[ben].id.clone());
+    // The lower id calls back; the other waits to be called (no two calls at once).
+    assert!(ann_id < ben_id);
+    sim.kill(ben);
+    let dials = sim.devs[ann].dials;
+    sim.run_for(60 * SECOND);
+    let first_minute = sim.devs[ann].dials - dials;
+    // After 1, 2, 4, 8, 16 and 32 s: a handful, not one a tick.
+    assert!(
+        (3..=8).contains(&first_minute),
+        "{first_minute} calls in the first minute"
+    );
+    // Ben's app comes back: the conversation opens again without a click.
+    sim.start(ben);
+    sim.run_until(70 * SECOND, "open again", |s| {
+        s.devs[ann].state.conversation(&ben_id).unwrap().status == ChannelStatus::Open
+            && s.devs[ben].state.conversation(&ann_id).unwrap().status == ChannelStatus::Open
+    });
+    // Gone for good: calls stop after ten minutes.
+    sim.kill(ben);
+    sim.run_for(12 * 60 * SECOND);
+    let dials = sim.devs[ann].dials;
+    sim.run_for(5 * 60 * SECOND);
+    assert_eq!(sim.devs[ann].dials, dials, "no calls after giving up");
+    assert!(sim.node(ann).poll_timeout().is_none_or(|t| t > sim.now));
 }
 
 #[test]

@@ -462,3 +462,36 @@ fn a_member_who_renames_is_shown_by_the_new_name_with_a_notice() {
     // A name that would hide or reorder text is refused, and the name in use stays.
     assert!(sim.act(1, |n, now| n.rename("Ben\u{202e}", now)).is_err());
 }
+
+#[test]
+fn a_device_handed_to_another_tab_saves_and_leaves_at_once() {
+    let mut sim = room_of(3);
+    let saves = |sim: &Sim| {
+        sim.devs[0]
+            .stores
+            .iter()
+            .filter(|(_, op)| matches!(op, StoreOp::PutRoom { .. }))
+            .count()
+    };
+    // A member's rename is waiting to be saved with the room when the tab hands over.
+    sim.act(1, |n, now| n.rename("Benjamin", now)).unwrap();
+    sim.run_for(SECOND / 10);
+    let before = saves(&sim);
+    sim.act(0, |n, now| n.hand_over(now));
+    assert_eq!(
+        saves(&sim),
+        before + 1,
+        "saved at once, not after the delay"
+    );
+    assert_eq!(sim.node(0).link_counts(), (0, 0), "every link closed");
+    let handed = sim.now;
+    sim.kill(0);
+    sim.run_until(3 * SECOND, "the others see Ann leave", |s| {
+        online(s, 1, 0) == 1 && online(s, 2, 0) == 1
+    });
+    assert!(
+        sim.now - handed < SECOND,
+        "left after {:?}",
+        sim.now - handed
+    );
+}
