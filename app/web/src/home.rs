@@ -11,6 +11,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::app_state::AppState;
+use crate::device_tab::{DeviceTab, ElsewhereNotice, TabState};
 use crate::identity;
 use crate::net::Net;
 use crate::platform;
@@ -122,32 +123,24 @@ pub fn Home(props: &HomeProps) -> Html {
         });
     }
 
+    // One tab at a time uses the device (see `device_tab`).
+    let tab_state = use_state(|| TabState::Starting);
+    let device_tab = DeviceTab {
+        vault: props.vault.0.clone(),
+        name: props.name.clone(),
+        dispatcher: state.dispatcher(),
+        node: node.clone(),
+        state: tab_state.clone(),
+        held: use_mut_ref(|| None),
+    };
     {
-        let node = node.clone();
-        let dispatcher = state.dispatcher();
-        let (name, vault) = (props.name.clone(), props.vault.0.clone());
-        use_effect_with((), move |_| {
-            spawn_local(async move {
-                match platform::load_config().await {
-                    Ok(chosen) => {
-                        let config = chosen.config;
-                        if let Some(warning) = chosen.warning {
-                            dispatcher.dispatch(Action::ConfigFailed(warning));
-                        }
-                        let id = identity::claim(&vault).await;
-                        dispatcher.dispatch(Action::ConfigLoaded(config.broker.describe()));
-                        dispatcher.dispatch(Action::IdentityReady(id.id.clone()));
-                        let dispatch = Callback::from(move |a| dispatcher.dispatch(a));
-                        let net = Net::start(config, id, name, vault, dispatch);
-                        let show = crate::notify::shows_text();
-                        net.act(|n, _| n.set_notification_text(show));
-                        node.set(Some(net));
-                    }
-                    Err(e) => dispatcher.dispatch(Action::ConfigFailed(e)),
-                }
-            });
-        });
+        let device_tab = device_tab.clone();
+        use_effect_with((), move |_| spawn_local(device_tab.start(false)));
     }
+    let on_take = Callback::from(move |()| {
+        device_tab.state.set(TabState::Starting);
+        spawn_local(device_tab.clone().start(true));
+    });
     {
         // Invite links: the one the app was opened with, and any opened while it runs.
         let dispatcher = state.dispatcher();
@@ -282,6 +275,9 @@ pub fn Home(props: &HomeProps) -> Html {
         <main class="app">
             <header class="top"><h1>{ "PeerChat" }</h1></header>
             <p class="greeting">{ format!("Hi, {name}!") }</p>
+            if matches!(*tab_state, TabState::Elsewhere | TabState::Moved) {
+                <ElsewhereNotice state={*tab_state} {on_take} />
+            }
             if let Some(err) = s.config_error.as_ref() {
                 <p class="banner error" role="alert">{ err.clone() }</p>
             }

@@ -6,15 +6,12 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use gloo_storage::{LocalStorage, Storage};
-use js_sys::{Function, Object, Promise, Reflect};
 use peerchat_peerjs::{PeerId, Token};
 use peerchat_vault::{Profile, Store, Table};
 use serde::{Deserialize, Serialize};
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 use crate::platform::random;
+use crate::tabs::{try_lock, TabLock};
 
 const NAME_KEY: &str = "peerchat.name";
 const IDENTITY_KEY: &str = "peerchat.identity";
@@ -114,50 +111,18 @@ pub async fn load_or_create<S: Store>(vault: &Profile<S>) -> Identity {
     identity
 }
 
-/// The identity this tab should use. Two tabs sharing one id would steal the broker
-/// registration from each other, so only the tab holding the device identity's lock uses
-/// it; another tab gets an identity of its own for as long as it is open.
-pub async fn claim<S: Store>(vault: &Profile<S>) -> Identity {
-    let device = load_or_create(vault).await;
-    let lock = format!("{IDENTITY_KEY}.{}", device.id);
-    if hold_lock_for_page_lifetime(&lock).await {
-        device
-    } else {
-        fresh()
-    }
+/// The lock that says which tab uses the device identity `device`.
+pub fn lock_name(device: &Identity) -> String {
+    format!("{IDENTITY_KEY}.{}", device.id)
 }
 
-/// Takes a Web Lock that is released only when the page goes away. True when taken, or
-/// when the browser has no Web Locks (then tabs cannot coordinate and each just tries).
-async fn hold_lock_for_page_lifetime(name: &str) -> bool {
-    let Some(window) = web_sys::window() else {
-        return true;
-    };
-    // navigator.locks is not in web-sys's stable API, so it is reached by name.
-    let locks = Reflect::get(&window.navigator(), &"locks".into()).unwrap_or(JsValue::UNDEFINED);
-    let Ok(request) =
-        Reflect::get(&locks, &"request".into()).and_then(|f| f.dyn_into::<Function>())
-    else {
-        return true;
-    };
-    let options = Object::new();
-    let _ = Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE);
-    let mut granted = None;
-    let decided = Promise::new(&mut |resolve, _| granted = Some(resolve));
-    let resolve = granted.expect("the Promise executor runs at once");
-    let on_lock = Closure::once_into_js(move |lock: JsValue| -> Promise {
-        let _ = resolve.call1(&JsValue::NULL, &JsValue::from_bool(!lock.is_null()));
-        // A promise that never settles keeps the lock until the page unloads.
-        Promise::new(&mut |_, _| {})
-    });
-    if request
-        .call3(&locks, &name.into(), &options, &on_lock)
-        .is_err()
-    {
-        return true;
+/// The device identity with its lock, unless another tab of this profile uses it. Two
+/// tabs sharing one id would steal the broker registration from each other, and a second
+/// id would make the device a second member of every room.
+pub async fn claim<S: Store>(vault: &Profile<S>) -> Result<(Identity, TabLock), Identity> {
+    let device = load_or_create(vault).await;
+    match try_lock(&lock_name(&device)).await {
+        Some(lock) => Ok((device, lock)),
+        None => Err(device),
     }
-    JsFuture::from(decided)
-        .await
-        .map(|v| v.as_bool().unwrap_or(true))
-        .unwrap_or(true)
 }

@@ -8,6 +8,7 @@
 
 mod app;
 mod app_state;
+mod device_tab;
 mod home;
 pub mod identity;
 mod net;
@@ -15,6 +16,7 @@ mod notify;
 pub mod platform;
 pub mod storage;
 mod storage_actions;
+mod tabs;
 mod transfer;
 mod updates;
 pub mod views;

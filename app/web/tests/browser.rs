@@ -85,14 +85,23 @@ async fn missing_config_means_the_public_broker() {
 }
 
 #[wasm_bindgen_test]
-async fn a_second_tab_gets_its_own_identity_not_the_devices() {
+async fn a_second_tab_is_told_the_device_is_elsewhere_until_the_first_lets_go() {
     let vault = memory_vault().await;
-    // The first claim in this page holds the device identity's lock until the page
-    // unloads, so a second claim behaves like another tab.
-    let first = identity::claim(&vault).await;
-    let second = identity::claim(&vault).await;
+    // The first claim in this page holds the device identity's lock, so a second claim
+    // behaves like another tab: it gets no identity to use (it would be a second member
+    // of every room), only the device's, to wait for.
+    let (first, lock) = identity::claim(&vault)
+        .await
+        .expect("the first tab gets it");
     assert_eq!(first.id, identity::load_or_create(&vault).await.id);
-    assert_ne!(first.id, second.id);
+    let device = identity::claim(&vault)
+        .await
+        .expect_err("the second tab does not");
+    assert_eq!(device.id, first.id);
+    // Handed over: the lock is free again.
+    lock.release();
+    let (again, _lock) = identity::claim(&vault).await.expect("free after release");
+    assert_eq!(again.id, first.id);
 }
 
 #[wasm_bindgen_test]

@@ -69,6 +69,8 @@ pub(super) struct Driver {
     _stats_hook: Option<Closure<dyn Fn() -> String>>,
     /// Closes every connection when the page goes away (see [`Net::start`]).
     _on_pagehide: Option<Closure<dyn FnMut()>>,
+    /// Handed over to another tab: nothing more goes out (only the writes finish).
+    stopped: bool,
 }
 
 /// The time, as the node wants it.
@@ -135,6 +137,7 @@ impl Net {
                 _packet_reader: None,
                 _stats_hook: None,
                 _on_pagehide: None,
+                stopped: false,
             })
         });
         // A closed tab or app would otherwise leave its connections to time out (the
@@ -187,6 +190,32 @@ impl Net {
         });
         out.expect("the driver is alive while a handle is")
     }
+
+    /// Hands the device to another tab: what waits to be saved is saved, every
+    /// connection closes, and this returns once the writes are done (at most about 2 s),
+    /// for the node to be dropped.
+    pub async fn hand_over(self) {
+        self.act(|n, now| n.hand_over(now));
+        let sockets: Vec<web_sys::WebSocket> = {
+            // Other handles may live on in the page: the driver goes quiet instead, its
+            // sockets (the broker registration the other tab takes) and links closed.
+            let mut d = self.inner.borrow_mut();
+            d.stopped = true;
+            d.timer = None;
+            d._packet_reader = None;
+            d.links.clear();
+            d.sockets.drain().map(|(_, s)| s.raw()).collect()
+        };
+        // Done when the writes are, and the broker has seen our sockets close (a tab that
+        // registers the id before that would wait for a registration that never comes).
+        for _ in 0..100 {
+            let closed = sockets.iter().all(Socket::is_closed);
+            if closed && self.inner.borrow().writes.is_idle() {
+                break;
+            }
+            gloo_timers::future::TimeoutFuture::new(20).await;
+        }
+    }
 }
 
 impl Drop for Driver {
@@ -230,6 +259,9 @@ impl Driver {
     }
 
     fn pump(&mut self) {
+        if self.stopped {
+            return;
+        }
         while let Some(out) = self.node.poll_output() {
             self.execute(out);
         }

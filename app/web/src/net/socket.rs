@@ -49,6 +49,16 @@ impl Socket {
 
     /// Sends a text frame; a socket that is closing drops it (the session re-sends what
     /// matters after re-attaching).
+    /// Whether the closing handshake is over (the broker has let our id go).
+    pub fn is_closed(ws: &WebSocket) -> bool {
+        ws.ready_state() == WebSocket::CLOSED
+    }
+
+    /// The socket under it, to watch it close after this is dropped.
+    pub fn raw(&self) -> WebSocket {
+        self.ws.clone()
+    }
+
     pub fn send(&self, text: &str) {
         let _ = self.ws.send_with_str(text);
     }

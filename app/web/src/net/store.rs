@@ -37,6 +37,11 @@ impl<T> Queue<T> {
         !std::mem::replace(&mut self.running, true)
     }
 
+    /// Nothing queued and nothing running.
+    pub(super) fn is_idle(&self) -> bool {
+        !self.running && self.items.is_empty()
+    }
+
     fn next(&mut self) -> Option<T> {
         let next = self.items.pop_front();
         self.running = next.is_some();
