@@ -100,6 +100,8 @@ async fn a_second_tab_is_told_the_device_is_elsewhere_until_the_first_lets_go() 
     assert_eq!(device.id, first.id);
     // Handed over: the lock is free again.
     lock.release();
+    // The lock goes once the promise it waits on settles (a task later).
+    gloo_timers::future::TimeoutFuture::new(50).await;
     let (again, _lock) = identity::claim(&vault).await.expect("free after release");
     assert_eq!(again.id, first.id);
 }
