@@ -181,6 +181,11 @@ impl Net {
                 self.devices[from].room.set_rendezvous_held(free, now);
             }
             RoomOutput::Send { link, frame } => {
+                let size = match &frame {
+                    ChannelFrame::Binary(b) => b.len(),
+                    ChannelFrame::Text(t) => t.len(),
+                };
+                self.max_frame = self.max_frame.max(size);
                 let Some(&(a, b)) = self.links.get(&link) else {
                     return;
                 };

@@ -6,7 +6,7 @@ use std::time::Duration;
 use peerchat_ids::MessageId;
 use peerchat_peerjs::{ConnectionId, PeerId};
 
-use super::{DropReason, Room, RoomEvent, RoomMessage};
+use super::{DropReason, Room, RoomEvent, RoomMessage, MAX_SEQ};
 use crate::protocol::check_text;
 use crate::room::frames::{RoomFrame, RoomText, Whisper, WhisperBody};
 use crate::room::history::{batches, BACKFILL_BUDGET};
@@ -23,7 +23,11 @@ impl Room {
         now: Duration,
     ) -> Result<RoomMessage, ChatError> {
         check_text(text)?;
-        self.my_seq = self.my_seq.checked_add(1).ok_or(ChatError::NumbersUsedUp)?;
+        self.my_seq = self
+            .my_seq
+            .checked_add(1)
+            .filter(|seq| *seq <= MAX_SEQ)
+            .ok_or(ChatError::NumbersUsedUp)?;
         let message = sign_text(
             &self.identity,
             &self.keys.room_id,
@@ -152,7 +156,10 @@ impl Room {
             self.drop_frame(DropReason::Replay);
             return false;
         }
-        if check_text(&t.text).is_err() || crate::protocol::check_name(&t.name).is_err() {
+        if t.seq > MAX_SEQ
+            || check_text(&t.text).is_err()
+            || crate::protocol::check_name(&t.name).is_err()
+        {
             self.drop_frame(DropReason::OutOfBounds);
             return false;
         }

@@ -21,6 +21,7 @@ use super::signing::verify_text;
 use super::{RoomKeys, Sealed};
 use crate::protocol::check_text;
 
+mod bounds;
 mod events;
 mod links;
 mod messages;
@@ -29,6 +30,7 @@ mod receipts;
 mod timings;
 mod typing;
 
+pub use bounds::MAX_SEQ;
 pub use events::{DropReason, Member, RoomEvent, RoomMessage, RoomOutput, RoomStats};
 use links::{Link, Redial};
 use receipts::Awaiting;
@@ -213,7 +215,9 @@ impl Room {
             Ok(RoomFrame::Joined { id, name, key })
                 if self.rendezvous_holder.as_ref() == Some(&sender) =>
             {
-                self.learn_member(id, name, Some(key), now)
+                if self.may_learn(&id) {
+                    self.learn_member(id, name, Some(key), now)
+                }
             }
             Ok(RoomFrame::Joined { .. }) => self.drop_frame(DropReason::Impersonation),
             Err(reason) => {
