@@ -130,3 +130,21 @@ fn a_members_own_numbers_beyond_the_bound_are_dropped() {
     assert_eq!(net.devices[0].room.dropped(DropReason::OutOfBounds), 1);
     assert!(texts_from(&net, 0, "P1").is_empty());
 }
+
+#[test]
+fn a_member_that_never_confirms_leaves_a_bounded_list_of_messages_awaiting_receipts() {
+    let (mut net, _) = room_of(2);
+    net.run_for(Duration::from_millis(500));
+    // p1 hears everything but its receipts (and all else) never reach p0; p0 sends
+    // without running its clock, so the link is never judged silent.
+    net.muted.insert((1, 0));
+    for n in 0..600 {
+        say(&mut net, 0, &format!("unconfirmed {n}"));
+    }
+    let sizes = net.devices[0].room.sizes();
+    eprintln!(
+        "messages awaiting receipts after 600 sent: {}",
+        sizes.awaiting
+    );
+    assert!(sizes.awaiting <= 256, "{sizes:?}");
+}

@@ -31,7 +31,7 @@ mod timings;
 mod typing;
 
 pub use bounds::MAX_SEQ;
-pub use events::{DropReason, Member, RoomEvent, RoomMessage, RoomOutput, RoomStats};
+pub use events::{DropReason, Member, RoomEvent, RoomMessage, RoomOutput, RoomSizes, RoomStats};
 use links::{Link, Redial};
 use receipts::Awaiting;
 pub use timings::RoomTimings;
@@ -258,6 +258,20 @@ impl Room {
     /// What the room has done so far.
     pub fn stats(&self) -> RoomStats {
         self.stats
+    }
+
+    /// How much the room holds now (see [`RoomSizes`]).
+    pub fn sizes(&self) -> RoomSizes {
+        RoomSizes {
+            members: self.members.len(),
+            links: self.links.len(),
+            dialing: self.dialing.len(),
+            redials: self.redials.len(),
+            awaiting: self.awaiting.len(),
+            typing: self.typing_until.len(),
+            outputs: self.outputs.len(),
+            events: self.events.len(),
+        }
     }
 
     /// The next thing for the glue to do.
