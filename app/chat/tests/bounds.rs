@@ -6,58 +6,9 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use peerchat_chat::binding::Side;
-use peerchat_chat::room::signing::{hello_transcript, sign_text};
+use peerchat_chat::room::signing::sign_text;
 use peerchat_chat::room::{DropReason, RoomFrame};
-use peerchat_peerjs::{ConnectionId, PeerId};
-
-/// The link between devices `a` and `b`, with who dialled (the offerer) first.
-fn link_between(net: &Net, a: usize, b: usize) -> (ConnectionId, usize, usize) {
-    net.links
-        .iter()
-        .find(|(_, &(x, y))| (x, y) == (a, b) || (x, y) == (b, a))
-        .map(|(l, &(x, y))| (l.clone(), x, y))
-        .expect("a link between the two")
-}
-
-/// A hello from device `from` to device `to` on their link, signed as `from` would,
-/// listing `members`.
-fn hello_listing(
-    net: &Net,
-    from: usize,
-    to: usize,
-    members: Vec<(PeerId, String, Option<peerchat_identity::PublicKey>)>,
-    nonce: u8,
-) -> (ConnectionId, peerchat_peerjs::data::ChannelFrame) {
-    let (link, offerer, answerer) = link_between(net, from, to);
-    let side = if offerer == from {
-        Side::Offerer
-    } else {
-        Side::Answerer
-    };
-    let (o, a) = (&net.devices[offerer].id, &net.devices[answerer].id);
-    let b = binding(&link, o, a, side);
-    let me = identity(net.devices[from].id.as_str());
-    let name = net.devices[from].id.as_str().to_uppercase();
-    let words = hello_transcript(
-        &b,
-        side,
-        &me.public(),
-        &keys(1).room_id,
-        &net.devices[from].id,
-        &name,
-    );
-    let hello = RoomFrame::Hello {
-        id: net.devices[from].id.clone(),
-        name,
-        key: me.public(),
-        sig: me.sign(&words),
-        members,
-        have: Vec::new(),
-    };
-    let json = serde_json::to_string(&hello).unwrap();
-    (link, sealed(&json, nonce))
-}
+use peerchat_peerjs::PeerId;
 
 /// Made-up members with the longest ids and names the protocol allows.
 fn made_up(batch: usize, n: usize) -> Vec<(PeerId, String, Option<peerchat_identity::PublicKey>)> {
@@ -110,7 +61,7 @@ fn made_up_members_from_a_hostile_member_neither_crowd_the_room_nor_spread() {
 fn a_members_own_numbers_beyond_the_bound_are_dropped() {
     let (mut net, _) = room_of(2);
     net.run_for(Duration::from_millis(500));
-    let (link, _, _) = link_between(&net, 0, 1);
+    let (link, _, _) = link_ends(&net, 0, 1);
     let room_id = keys(1).room_id.clone();
     let me = identity("p1");
     let huge = sign_text(
