@@ -170,6 +170,7 @@ fn check_bounds(room: &mut Room, now: Duration) {
     assert!(sizes.redials <= sizes.members + 1, "{sizes:?}");
     assert!(sizes.dialing <= sizes.members + 1, "{sizes:?}");
     assert!(sizes.links <= 4, "{sizes:?}");
+    assert!(sizes.backfills <= sizes.links, "{sizes:?}");
 }
 
 proptest! {

@@ -4,6 +4,7 @@
 //! nobody was online.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 
 #[cfg(test)]
 use peerchat_ids::MessageId;
@@ -136,13 +137,50 @@ impl Log {
     }
 }
 
+/// Where a backfill in progress stands: the last (author, seq) sent.
+pub type Cursor = (PeerId, u64);
+
+impl Log {
+    /// Up to `budget` bytes (as JSON) of what a member who has `marks` lacks, of the
+    /// messages added after generation `since`, in author and sequence order from after
+    /// `after`; with where to go on from, unless that was the last.
+    pub fn missing_page(
+        &self,
+        marks: &BTreeMap<PeerId, u64>,
+        since: u64,
+        after: Option<&Cursor>,
+        budget: usize,
+    ) -> (Vec<RoomText>, Option<Cursor>) {
+        let start = after.map_or(Bound::Unbounded, |c| Bound::Excluded(c.clone()));
+        let mut page = Vec::new();
+        let mut size = 0;
+        for (key, e) in self.entries.range((start, Bound::Unbounded)) {
+            if e.added <= since || key.1 <= marks.get(&key.0).copied().unwrap_or(0) {
+                continue;
+            }
+            let len = json_len(&e.text) + 1;
+            if !page.is_empty() && size + len > budget {
+                let last = page.last().map(|t: &RoomText| (t.author.clone(), t.seq));
+                return (page, last);
+            }
+            size += len;
+            page.push(e.text.clone());
+        }
+        (page, None)
+    }
+}
+
+fn json_len(text: &RoomText) -> usize {
+    serde_json::to_vec(text).map_or(usize::MAX / 2, |v| v.len())
+}
+
 /// Splits messages into batches whose JSON stays within `budget` bytes.
 pub fn batches(messages: Vec<RoomText>, budget: usize) -> Vec<Vec<RoomText>> {
     let mut out = Vec::new();
     let mut current = Vec::new();
     let mut size = 0;
     for m in messages {
-        let len = serde_json::to_vec(&m).map_or(budget, |v| v.len()) + 1;
+        let len = json_len(&m).min(budget) + 1;
         if !current.is_empty() && size + len > budget {
             out.push(std::mem::take(&mut current));
             size = 0;

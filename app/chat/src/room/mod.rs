@@ -13,7 +13,7 @@ pub use frames::{RoomFrame, RoomText, Whisper, WhisperBody};
 pub use history::{batches, Log, BACKFILL_BUDGET};
 pub use mesh::{
     DropReason, Member, Room, RoomEvent, RoomMessage, RoomOutput, RoomSizes, RoomStats,
-    RoomTimings, MAX_SEQ,
+    RoomTimings, BACKFILL_BURST, BACKFILL_RATE, MAX_SEQ,
 };
 pub use seal::{SealError, Sealed};
 pub use secret::{check_room_name, Invite, InviteError, RoomKeys, RoomSecret, MAX_ROOM_NAME_CHARS};

@@ -42,6 +42,8 @@ pub struct Net {
     pub dials: HashMap<usize, usize>,
     /// (from, to): frames from one device to another vanish (a one-way loss).
     pub muted: HashSet<(usize, usize)>,
+    /// (from, to): bytes of the frames one device sent another (lost or not).
+    pub bytes: HashMap<(usize, usize), usize>,
 }
 
 pub fn id(s: &str) -> PeerId {
@@ -190,6 +192,7 @@ impl Net {
                     return;
                 };
                 let to = if a == from { b } else { a };
+                *self.bytes.entry((from, to)).or_default() += size;
                 if self.cut.contains(&from)
                     || self.cut.contains(&to)
                     || self.muted.contains(&(from, to))

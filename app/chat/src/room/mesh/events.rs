@@ -129,6 +129,8 @@ pub struct RoomSizes {
     pub awaiting: usize,
     /// Members shown typing.
     pub typing: usize,
+    /// Backfills under way (one per link at most).
+    pub backfills: usize,
     /// Outputs not yet taken by the glue.
     pub outputs: usize,
     /// Events not yet taken by the UI.

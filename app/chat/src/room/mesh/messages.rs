@@ -9,7 +9,6 @@ use peerchat_peerjs::{ConnectionId, PeerId};
 use super::{DropReason, Room, RoomEvent, RoomMessage, MAX_SEQ};
 use crate::protocol::check_text;
 use crate::room::frames::{RoomFrame, RoomText, Whisper, WhisperBody};
-use crate::room::history::{batches, BACKFILL_BUDGET};
 use crate::room::signing::{open_whisper, seal_whisper, sign_text, verify_text};
 use crate::ChatError;
 
@@ -212,26 +211,6 @@ impl Room {
         self.log.insert(t);
         self.events.push_back(RoomEvent::Message(message));
         true
-    }
-
-    pub(super) fn send_backfill(
-        &mut self,
-        link: &ConnectionId,
-        theirs: &[(PeerId, u64)],
-        now: Duration,
-    ) {
-        let generation = self.log.generation();
-        let Some(l) = self.links.get_mut(link).filter(|l| l.admitted) else {
-            return;
-        };
-        // Each message goes to a link once: a hello repeated (a young link repeats its
-        // own, a hostile peer as often as it likes) is answered only with what came since.
-        let since = std::mem::replace(&mut l.backfilled_upto, generation);
-        self.stats.backfill_skipped += u64::from(since == generation);
-        for messages in batches(self.log.missing_for(theirs, since), BACKFILL_BUDGET) {
-            self.stats.backfill_frames += 1;
-            self.send(link, &RoomFrame::Backfill { messages }, now);
-        }
     }
 
     pub(super) fn on_whisper(

@@ -21,6 +21,7 @@ use super::signing::verify_text;
 use super::{RoomKeys, Sealed};
 use crate::protocol::check_text;
 
+mod backfill;
 mod bounds;
 mod events;
 mod links;
@@ -30,6 +31,8 @@ mod receipts;
 mod timings;
 mod typing;
 
+use backfill::{Allowance, Pending};
+pub use backfill::{BACKFILL_BURST, BACKFILL_RATE};
 pub use bounds::MAX_SEQ;
 pub use events::{DropReason, Member, RoomEvent, RoomMessage, RoomOutput, RoomSizes, RoomStats};
 use links::{Link, Redial};
@@ -55,6 +58,10 @@ pub struct Room {
     next_rendezvous_check: Option<Duration>,
     redials: HashMap<PeerId, Redial>,
     log: Log,
+    /// Backfills under way, per link.
+    backfills: HashMap<ConnectionId, Pending>,
+    /// What each member may still be sent by backfill now.
+    allowances: HashMap<PeerId, Allowance>,
     whispers_seen: HashSet<MessageId>,
     awaiting: HashMap<MessageId, Awaiting>,
     /// When we last told the room we are typing, in this bout of typing.
@@ -97,6 +104,8 @@ impl Room {
             next_rendezvous_check: None,
             redials: HashMap::new(),
             log: Log::default(),
+            backfills: HashMap::new(),
+            allowances: HashMap::new(),
             whispers_seen: HashSet::new(),
             awaiting: HashMap::new(),
             typing_sent: None,
@@ -236,6 +245,7 @@ impl Room {
         self.catch_up(now);
         self.link_timeouts(now);
         self.typing_timeouts(now);
+        self.pump_backfills(now);
     }
 
     /// When [`Room::handle_timeout`] should next be called.
@@ -252,6 +262,7 @@ impl Room {
             .chain(dials)
             .chain(self.next_rendezvous_check)
             .chain(self.typing_until.values().copied())
+            .chain(self.backfill_timeout())
             .min()
     }
 
@@ -269,6 +280,7 @@ impl Room {
             redials: self.redials.len(),
             awaiting: self.awaiting.len(),
             typing: self.typing_until.len(),
+            backfills: self.backfills.len(),
             outputs: self.outputs.len(),
             events: self.events.len(),
         }
@@ -303,20 +315,24 @@ impl Room {
         serde_json::from_slice(&plain).map_err(|_| DropReason::Malformed)
     }
 
-    fn send(&mut self, link: &ConnectionId, frame: &RoomFrame, now: Duration) {
+    /// Seals and sends `frame` on `link`; returns its size on the wire.
+    fn send(&mut self, link: &ConnectionId, frame: &RoomFrame, now: Duration) -> usize {
         let plain = serde_json::to_vec(frame).expect("room frames serialize");
         let sealed = self.keys.seal(&plain, (self.entropy)());
-        // Frames are bounded by the text limit, so a sealed one always fits.
+        // Frames are bounded by the text limit (and hellos by their budget), so a sealed
+        // one always fits.
         let Ok(bytes) = data::encode_json(&sealed) else {
-            return;
+            return 0;
         };
         if let Some(l) = self.links.get_mut(link) {
             l.last_sent = now;
         }
+        let size = bytes.len();
         self.outputs.push_back(RoomOutput::Send {
             link: link.clone(),
             frame: ChannelFrame::Binary(bytes),
         });
+        size
     }
 
     fn drop_frame(&mut self, reason: DropReason) {
