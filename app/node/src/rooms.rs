@@ -1,7 +1,9 @@
 //! Rooms in the node: each one a sans-IO [`Room`] whose outputs become links, whose
 //! rendezvous id is registered while we hold it, and whose messages are stored.
 
-use peerchat_chat::room::{Invite, Room, RoomEvent, RoomOutput, RoomSecret, RoomText, RoomTimings};
+use peerchat_chat::room::{
+    Invite, Room, RoomEvent, RoomMessage, RoomOutput, RoomSecret, RoomText, RoomTimings,
+};
 use peerchat_chat::rooms_state::RoomView;
 use peerchat_chat::state::Action;
 use peerchat_ids::RoomId;
@@ -218,7 +220,7 @@ impl Node {
     fn keep_message(&mut self, room_id: &RoomId, message: &peerchat_chat::room::RoomMessage) {
         self.store(StoreOp::Append {
             history: History::Room(room_id.clone()),
-            message: to_stored(message),
+            message: to_stored(message, self.now.wall_ms),
         });
     }
 
@@ -361,9 +363,10 @@ impl Node {
                         });
                     }
                 }
+                let ts = peerchat_vault::shown_ts(message.ts, self.now.wall_ms);
                 self.ui(Action::RoomMessage {
                     room_id,
-                    message,
+                    message: RoomMessage { ts, ..message },
                     mine,
                 })
             }

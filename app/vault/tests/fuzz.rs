@@ -37,17 +37,21 @@ fn stored() -> impl Strategy<Value = StoredMessage> {
         number(),
         number(),
         ".{0,200}",
+        number(),
     )
-        .prop_map(|(id, author, name, seq, ts, text)| StoredMessage {
-            id: MessageId::parse(&id).unwrap(),
-            author: PeerId::parse(&author).unwrap(),
-            name,
-            seq,
-            ts,
-            text,
-            whisper_to: None,
-            signed: None,
-        })
+        .prop_map(
+            |(id, author, name, seq, ts, text, received)| StoredMessage {
+                id: MessageId::parse(&id).unwrap(),
+                author: PeerId::parse(&author).unwrap(),
+                name,
+                seq,
+                ts,
+                text,
+                whisper_to: None,
+                signed: None,
+                received,
+            },
+        )
 }
 
 proptest! {
