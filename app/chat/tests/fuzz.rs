@@ -13,7 +13,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use peerchat_chat::protocol::interpret;
+use peerchat_chat::protocol::{check_name, interpret};
 use peerchat_chat::room::signing::sign_text;
 use peerchat_chat::room::{Room, RoomFrame, RoomText, MAX_SEQ};
 use peerchat_identity::{Identity, PublicKey};
@@ -174,7 +174,7 @@ fn check_bounds(room: &mut Room, now: Duration) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(160))]
 
     /// A member of the room (it holds the key, so everything opens) sends anything.
     #[test]
@@ -205,6 +205,9 @@ proptest! {
         room.seed(texts, &[]);
         prop_assert!(room.my_seq() <= MAX_SEQ);
         prop_assert!(room.sizes().members <= 256);
+        for (peer, m) in room.members() {
+            prop_assert!(check_name(&m.name).is_ok(), "{peer} seeded with the name {:?}", m.name);
+        }
     }
 
     /// Direct (one-to-one) frames: any bytes, any JSON of our kinds.

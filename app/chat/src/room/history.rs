@@ -110,7 +110,8 @@ impl Log {
         let mut marks: BTreeMap<PeerId, u64> = self.floor.clone();
         for (author, seq) in self.entries.keys() {
             let n = marks.entry(author.clone()).or_default();
-            if *seq == *n + 1 {
+            // Checked: a floor read back from storage may sit at the top of the range.
+            if n.checked_add(1) == Some(*seq) {
                 *n = *seq;
             }
         }
@@ -254,6 +255,15 @@ mod tests {
         restarted.set_floor(&log.floor());
         assert_eq!(restarted.have(), vec![(id("a"), 2), (id("b"), 1)]);
         assert!(restarted.missing_for(&[], 0).is_empty());
+    }
+
+    #[test]
+    fn a_floor_at_the_top_of_the_range_does_not_overflow() {
+        let id = |s: &str| PeerId::parse(s).unwrap();
+        let mut log = Log::default();
+        log.set_floor(&[(id("a"), u64::MAX)]);
+        log.insert(t("b", 1));
+        assert_eq!(log.have(), vec![(id("a"), u64::MAX), (id("b"), 1)]);
     }
 
     #[test]

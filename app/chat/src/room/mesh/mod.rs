@@ -19,7 +19,7 @@ use super::frames::{RoomFrame, RoomText};
 use super::history::Log;
 use super::signing::verify_text;
 use super::{RoomKeys, Sealed};
-use crate::protocol::check_text;
+use crate::protocol::{check_name, check_text};
 
 mod backfill;
 mod bounds;
@@ -147,7 +147,13 @@ impl Room {
     /// imported file) are not taken: they could not be backfilled to anyone.
     pub fn seed(&mut self, texts: impl IntoIterator<Item = RoomText>, whisper_ids: &[MessageId]) {
         for t in texts {
-            if t.seq == 0 || check_text(&t.text).is_err() || !verify_text(&self.keys.room_id, &t) {
+            // Stored or imported records are checked as a peer's would be: an altered file
+            // must not name a member with what no peer could send.
+            let in_bounds = t.seq != 0
+                && t.seq <= MAX_SEQ
+                && check_text(&t.text).is_ok()
+                && check_name(&t.name).is_ok();
+            if !in_bounds || !verify_text(&self.keys.room_id, &t) {
                 continue;
             }
             if t.author == self.me {
