@@ -266,6 +266,23 @@ impl Node {
         Ok(())
     }
 
+    /// The glue is done with `op` (written, or failed: [`Node::handle_store_failed`]
+    /// comes first then). Our room messages wait for this to go out (see
+    /// [`Room::store_before_send`](peerchat_chat::room::Room::store_before_send)).
+    pub fn handle_store_done(&mut self, op: &StoreOp, now: Now) {
+        self.now = now;
+        if let StoreOp::Append {
+            history: History::Room(room_id),
+            message,
+        } = op
+        {
+            if message.author == self.me && message.seq > 0 {
+                self.room_message_stored(room_id, &message.id);
+            }
+        }
+        self.drain();
+    }
+
     /// A stored write failed: the user is told; nothing already stored is lost.
     pub fn handle_store_failed(&mut self, error: String) {
         self.ui(Action::StorageFailed(error));

@@ -99,6 +99,7 @@ impl Node {
             RoomTimings::default(),
             move || entropy.bytes::<12>(),
         );
+        room.store_before_send();
         let view = RoomView::new(room_id.clone(), &invite);
         self.ui(Action::RoomJoined { room: view, focus });
         let now = self.now;
@@ -215,6 +216,14 @@ impl Node {
         });
         self.save_room(room_id);
         self.drain();
+    }
+
+    /// Our message `id` in `room_id` is stored: it may go out now.
+    pub(crate) fn room_message_stored(&mut self, room_id: &RoomId, id: &peerchat_ids::MessageId) {
+        let now = self.now.mono;
+        if let Some(r) = self.rooms.get_mut(room_id) {
+            r.room.handle_stored(id, now);
+        }
     }
 
     fn keep_message(&mut self, room_id: &RoomId, message: &peerchat_chat::room::RoomMessage) {

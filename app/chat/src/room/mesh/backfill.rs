@@ -139,9 +139,11 @@ impl Room {
             if allowance.bytes < FRAME {
                 return;
             }
-            let (messages, next) =
+            let (mut messages, next) =
                 self.log
                     .missing_page(&p.marks, p.since, p.after.as_ref(), BACKFILL_BUDGET);
+            // Ours not stored yet go out live once they are, to every member linked then.
+            messages.retain(|t| !self.unstored(t));
             match next {
                 Some(cursor) => {
                     if let Some(p) = self.backfills.get_mut(link) {

@@ -40,9 +40,22 @@ impl Room {
         let signed = message.signed;
         // Kept in the log, it is also our outbox: members who come later get it by backfill.
         self.log.insert(message.clone());
-        let frame = RoomFrame::Text(message);
         // The message ends this bout of typing: the next keystroke announces a new one.
         self.typing_sent = None;
+        if self.store_first {
+            self.unstored.insert(id.clone(), self.my_seq);
+        } else {
+            self.deliver(message, now);
+        }
+        let mut shown = self.local_message(id, self.my_seq, text, ts, None);
+        shown.signed = Some(signed);
+        Ok(shown)
+    }
+
+    /// Sends our message to every member online, and waits for their receipts.
+    pub(super) fn deliver(&mut self, message: RoomText, now: Duration) {
+        let id = message.id.clone();
+        let frame = RoomFrame::Text(message);
         let links = self.one_link_per_member();
         let members = links
             .iter()
@@ -52,9 +65,6 @@ impl Room {
         for link in links {
             self.send(&link, &frame, now);
         }
-        let mut shown = self.local_message(id, self.my_seq, text, ts, None);
-        shown.signed = Some(signed);
-        Ok(shown)
     }
 
     /// Sends a private message to one member; its bytes go to nobody else.

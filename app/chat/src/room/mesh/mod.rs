@@ -26,6 +26,7 @@ mod bounds;
 mod events;
 mod links;
 mod messages;
+mod outbox;
 mod presence;
 mod receipts;
 mod timings;
@@ -69,6 +70,10 @@ pub struct Room {
     /// Members typing, and until when they show as typing.
     typing_until: HashMap<PeerId, Duration>,
     my_seq: u64,
+    /// Our messages wait to be stored before they go out (see `outbox`).
+    store_first: bool,
+    /// Our messages not stored yet, by id: their numbers.
+    unstored: HashMap<MessageId, u64>,
     /// The last time we ran (any input), to notice our own stalls.
     last_run: Option<Duration>,
     stats: RoomStats,
@@ -111,6 +116,8 @@ impl Room {
             typing_sent: None,
             typing_until: HashMap::new(),
             my_seq: 0,
+            store_first: false,
+            unstored: HashMap::new(),
             last_run: None,
             stats: RoomStats::default(),
             outputs: VecDeque::new(),
