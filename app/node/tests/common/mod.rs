@@ -786,3 +786,19 @@ fn candidate() -> IceCandidate {
         username_fragment: None,
     }
 }
+
+/// Ann dials Ben; both have seen each other's names.
+pub fn connected(lose_first: [bool; 2]) -> (Sim, usize, usize) {
+    let mut sim = Sim::new();
+    let (ann, ben) = (sim.add("Ann"), sim.add("Ben"));
+    sim.devs[ann].lose_first_frame = lose_first[0];
+    sim.devs[ben].lose_first_frame = lose_first[1];
+    sim.run_for(Duration::from_secs(1));
+    let peer = sim.devs[ben].id.clone();
+    sim.act(ann, |n, now| n.connect(peer, now));
+    sim.run_until(Duration::from_secs(5), "both learn the other's name", |s| {
+        s.conversation_name(ann, ben).as_deref() == Some("Ben")
+            && s.conversation_name(ben, ann).as_deref() == Some("Ann")
+    });
+    (sim, ann, ben)
+}
