@@ -99,3 +99,30 @@ fn a_member_that_never_confirms_leaves_a_bounded_list_of_messages_awaiting_recei
     );
     assert!(sizes.awaiting <= 256, "{sizes:?}");
 }
+
+#[test]
+fn history_of_many_authors_never_met_is_kept() {
+    // A long-lived room: 100 authors who left before we came, their messages relayed or
+    // stored. Each is signed by its author's own key, so each is kept, though none of
+    // them was ever introduced or met.
+    let room_id = keys(1).room_id.clone();
+    let texts: Vec<_> = (0..100)
+        .map(|n| {
+            let author = format!("gone{n}");
+            let t = format!("said by {author}");
+            sign_text(
+                &identity(&author),
+                &room_id,
+                &id(&author),
+                1,
+                1,
+                mid(&t),
+                "GONE",
+                &t,
+            )
+        })
+        .collect();
+    let mut room = new_room("p0", keys(1), 0);
+    room.seed(texts, &[]);
+    assert_eq!(room.members().len(), 100);
+}

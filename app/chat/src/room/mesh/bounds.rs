@@ -10,9 +10,10 @@ use super::Room;
 use crate::room::frames::RoomFrame;
 use crate::room::history::BACKFILL_BUDGET;
 
-/// Most members known only from someone else's word (an introduction, a hello's list, a
-/// relayed message) that a room keeps at once: a hostile member listing made-up ids
-/// fills these, never the places of members who proved their keys.
+/// Most members known only from someone else's word (a hello's list, an introduction)
+/// that a room keeps at once: a hostile member listing made-up ids fills these, never
+/// the places of members who proved their keys. (Authors of signed messages relayed to
+/// us are not counted here: each signed its own words, and is not dialled for it.)
 pub(super) const MAX_UNVOUCHED: usize = 64;
 
 /// Most members one hello lists (fewer when their ids and names are long: the hello
@@ -35,7 +36,7 @@ impl Room {
     }
 
     /// Whether `peer` may be remembered on someone else's word (a hello's list, an
-    /// introduction, a relayed message): a new one only while fewer than
+    /// introduction): a new one only while fewer than
     /// [`MAX_UNVOUCHED`] members are known that way. A member's own signed hello is not
     /// someone else's word, and is not counted against this.
     pub(super) fn may_learn(&self, peer: &PeerId) -> bool {

@@ -359,7 +359,7 @@ impl Room {
         if peer == &self.me {
             return;
         }
-        if self.may_learn(peer) {
+        if self.room_for(peer) {
             let member = self
                 .members
                 .entry(peer.clone())
