@@ -13,7 +13,7 @@ use crate::room::history::BACKFILL_BUDGET;
 /// Most members known only from someone else's word (a hello's list, an introduction)
 /// that a room keeps at once: a hostile member listing made-up ids fills these, never
 /// the places of members who proved their keys. (Authors of signed messages relayed to
-/// us are not counted here: each signed its own words, and is not dialled for it.)
+/// us are not counted here: each signed its own words, and learning of it dials nobody.)
 pub(super) const MAX_UNVOUCHED: usize = 64;
 
 /// Most members one hello lists (fewer when their ids and names are long: the hello
