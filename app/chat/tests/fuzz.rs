@@ -15,7 +15,7 @@ use std::time::Duration;
 use common::*;
 use peerchat_chat::protocol::{check_name, interpret};
 use peerchat_chat::room::signing::sign_text;
-use peerchat_chat::room::{Room, RoomFrame, RoomText, MAX_SEQ};
+use peerchat_chat::room::{Room, RoomFrame, RoomText, BACKFILL_BURST, BACKFILL_RATE, MAX_SEQ};
 use peerchat_identity::{Identity, PublicKey};
 use peerchat_ids::MessageId;
 use peerchat_peerjs::data::ChannelFrame;
@@ -138,8 +138,8 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
-/// Delivers `step` to p0 and lets both run; checks what p0 holds afterwards.
-fn deliver(net: &mut Net, nonce: &mut u8, step: Step) {
+/// Delivers `step` to p0 and lets both run; returns the bytes p0 was sent.
+fn deliver(net: &mut Net, nonce: &mut u8, step: Step) -> usize {
     let (link, _, _) = link_ends(net, 0, 1);
     *nonce = nonce.wrapping_add(1);
     let frame = match step {
@@ -147,12 +147,19 @@ fn deliver(net: &mut Net, nonce: &mut u8, step: Step) {
         Step::Hello(members) => hello_listing(net, 1, 0, members, *nonce).1,
         Step::Json(json) => sealed(&json, *nonce),
         Step::Raw(bytes) => ChannelFrame::Binary(bytes),
-        Step::Wait(ms) => return net.run_for(Duration::from_millis(ms.into())),
+        Step::Wait(ms) => {
+            net.run_for(Duration::from_millis(ms.into()));
+            return 0;
+        }
     };
     let now = net.now;
     net.devices[0].room.handle_link_data(&link, &frame, now);
     net.settle();
     net.run_for(TICK);
+    match frame {
+        ChannelFrame::Binary(b) => b.len(),
+        ChannelFrame::Text(t) => t.len(),
+    }
 }
 
 fn check_bounds(room: &mut Room, now: Duration) {
@@ -181,9 +188,11 @@ proptest! {
     fn a_member_sending_anything_leaves_the_room_bounded(steps in prop::collection::vec(step(), 1..12)) {
         let (mut net, _) = room_of(2);
         net.run_for(Duration::from_millis(200));
+        let (start, sent_before) = (net.now, net.bytes.get(&(0, 1)).copied().unwrap_or(0));
+        let mut heard = 0;
         let mut nonce = 0u8;
         for s in steps {
-            deliver(&mut net, &mut nonce, s);
+            heard += deliver(&mut net, &mut nonce, s);
             let now = net.now;
             check_bounds(&mut net.devices[0].room, now);
             net.settle();
@@ -192,6 +201,12 @@ proptest! {
             }
         }
         assert!(net.max_frame < peerchat_peerjs::data::MAX_JSON_FRAME);
+        // No amplification: beyond its keepalives (a ping or hello each 500 ms) and the
+        // backfill allowance, p0 sends p1 no more than a small multiple of what it heard.
+        let sent = net.bytes.get(&(0, 1)).copied().unwrap_or(0) - sent_before;
+        let secs = (net.now - start).as_secs() as usize + 1;
+        let allowance = BACKFILL_BURST as usize + secs * (BACKFILL_RATE as usize + 2 * 1500);
+        prop_assert!(sent <= 4 * heard + allowance, "sent {} for {} heard in {} s", sent, heard, secs);
         // Whatever came, p0 still talks to p1.
         say(&mut net, 0, "still here");
         prop_assert!(texts_from(&net, 1, "P0").contains(&"still here".to_string()));
