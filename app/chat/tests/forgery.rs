@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::*;
 use peerchat_chat::room::signing::sign_text;
-use peerchat_chat::room::{DropReason, Room, RoomFrame, RoomText, RoomTimings};
+use peerchat_chat::room::{DropReason, Room, RoomFrame, RoomText, RoomTimings, MAX_SEQ};
 use peerchat_peerjs::ConnectionId;
 
 /// The link between devices `a` and `b`, and which end `to` is.
@@ -49,7 +49,7 @@ fn a_backfill_in_another_members_name_is_dropped_counted_and_censors_nothing() {
     let link = link_between(&net, 0, 2);
     let forged = vec![
         text_by("p1", "p2", 1, "I quit"),
-        text_by("p1", "p2", u64::MAX - 1, "silence"),
+        text_by("p1", "p2", MAX_SEQ - 1, "silence"),
     ];
     let now = net.now;
     net.devices[0]

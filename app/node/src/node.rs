@@ -6,6 +6,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use peerchat_chat::config::{IceServer, IceTransportPolicy};
+use peerchat_chat::protocol::Incoming;
 use peerchat_chat::state::{Action, BrokerStatus};
 use peerchat_chat::trust::{KeyChange, PeerTrust};
 use peerchat_identity::{Identity, PublicKey};
@@ -309,6 +310,23 @@ impl Node {
         Ok(())
     }
 
+    /// The glue is done with `op` (written, or failed: [`Node::handle_store_failed`]
+    /// comes first then). Our room messages wait for this to go out (see
+    /// [`Room::store_before_send`](peerchat_chat::room::Room::store_before_send)).
+    pub fn handle_store_done(&mut self, op: &StoreOp, now: Now) {
+        self.now = now;
+        if let StoreOp::Append {
+            history: History::Room(room_id),
+            message,
+        } = op
+        {
+            if message.author == self.me && message.seq > 0 {
+                self.room_message_stored(room_id, &message.id);
+            }
+        }
+        self.drain();
+    }
+
     /// A stored write failed: the user is told; nothing already stored is lost.
     pub fn handle_store_failed(&mut self, error: String) {
         self.ui(Action::StorageFailed(error));
@@ -419,7 +437,7 @@ impl Node {
                     }
                     self.ui(Action::Received {
                         peer: peer.clone(),
-                        incoming,
+                        incoming: as_shown(incoming, self.now.wall_ms),
                     })
                 }
             }
@@ -555,6 +573,7 @@ impl Node {
             text: m.text.clone(),
             whisper_to: None,
             signed: None,
+            received: self.now.wall_ms,
         };
         self.store(StoreOp::Append {
             history: History::Conversation(peer.clone()),
@@ -565,5 +584,17 @@ impl Node {
     /// A refused link is closed once its peer had time to read why.
     pub(crate) fn close_after_grace(&mut self, conn: ConnectionId) {
         self.closing.push((self.now.mono + REFUSAL_GRACE, conn));
+    }
+}
+
+/// A message from a peer with its author's time as shown: within minutes of when we got
+/// it (see [`peerchat_vault::shown_ts`]); stored, it keeps the time the author gave.
+fn as_shown(incoming: Incoming, received: u64) -> Incoming {
+    match incoming {
+        Incoming::Text(mut m) => {
+            m.ts = peerchat_vault::shown_ts(m.ts, received);
+            Incoming::Text(m)
+        }
+        other => other,
     }
 }

@@ -1,7 +1,9 @@
 //! Rooms in the node: each one a sans-IO [`Room`] whose outputs become links, whose
 //! rendezvous id is registered while we hold it, and whose messages are stored.
 
-use peerchat_chat::room::{Invite, Room, RoomEvent, RoomOutput, RoomSecret, RoomText, RoomTimings};
+use peerchat_chat::room::{
+    Invite, Room, RoomEvent, RoomMessage, RoomOutput, RoomSecret, RoomText, RoomTimings,
+};
 use peerchat_chat::rooms_state::RoomView;
 use peerchat_chat::state::Action;
 use peerchat_ids::RoomId;
@@ -97,6 +99,7 @@ impl Node {
             RoomTimings::default(),
             move || entropy.bytes::<12>(),
         );
+        room.store_before_send();
         let view = RoomView::new(room_id.clone(), &invite);
         self.ui(Action::RoomJoined { room: view, focus });
         let now = self.now;
@@ -215,10 +218,18 @@ impl Node {
         self.drain();
     }
 
+    /// Our message `id` in `room_id` is stored: it may go out now.
+    pub(crate) fn room_message_stored(&mut self, room_id: &RoomId, id: &peerchat_ids::MessageId) {
+        let now = self.now.mono;
+        if let Some(r) = self.rooms.get_mut(room_id) {
+            r.room.handle_stored(id, now);
+        }
+    }
+
     fn keep_message(&mut self, room_id: &RoomId, message: &peerchat_chat::room::RoomMessage) {
         self.store(StoreOp::Append {
             history: History::Room(room_id.clone()),
-            message: to_stored(message),
+            message: to_stored(message, self.now.wall_ms),
         });
     }
 
@@ -377,9 +388,10 @@ impl Node {
                         });
                     }
                 }
+                let ts = peerchat_vault::shown_ts(message.ts, self.now.wall_ms);
                 self.ui(Action::RoomMessage {
                     room_id,
-                    message,
+                    message: RoomMessage { ts, ..message },
                     mine,
                 })
             }

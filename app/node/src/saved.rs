@@ -5,7 +5,7 @@ use peerchat_chat::state::{Action, Author, Line};
 use peerchat_identity::PublicKey;
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
-use peerchat_vault::{Page, StoredMessage, VaultError};
+use peerchat_vault::{shown_ts, Page, StoredMessage, VaultError};
 use serde::{Deserialize, Serialize};
 
 /// Messages shown when a room or conversation opens; older ones load on request.
@@ -133,8 +133,8 @@ impl History {
     }
 }
 
-/// A room message as stored.
-pub fn to_stored(m: &RoomMessage) -> StoredMessage {
+/// A room message as stored, kept at `received` (our wall clock, ms).
+pub fn to_stored(m: &RoomMessage, received: u64) -> StoredMessage {
     StoredMessage {
         id: m.id.clone(),
         author: m.author.clone(),
@@ -144,17 +144,18 @@ pub fn to_stored(m: &RoomMessage) -> StoredMessage {
         text: m.text.clone(),
         whisper_to: m.whisper_to.clone(),
         signed: m.signed,
+        received,
     }
 }
 
-/// A stored message as shown.
+/// A stored message as shown (the author's time within minutes of its receipt).
 pub fn from_stored(m: StoredMessage) -> RoomMessage {
     RoomMessage {
+        ts: shown_ts(m.ts, m.received),
         author: m.author,
         whisper_to: m.whisper_to,
         id: m.id,
         seq: m.seq,
-        ts: m.ts,
         name: m.name,
         text: m.text,
         signed: m.signed,
@@ -182,7 +183,7 @@ pub fn conversation_page(peer: PeerId, name: Option<String>, page: Page, me: &Pe
         id: m.id,
         name: m.name,
         text: m.text,
-        ts: m.ts,
+        ts: shown_ts(m.ts, m.received),
         notice: false,
     };
     Action::ConversationRestored {

@@ -4,29 +4,13 @@ mod common;
 
 use std::time::Duration;
 
-use common::Sim;
+use common::{connected, Sim};
 use peerchat_chat::state::{Action, Author, ChannelStatus};
 use peerchat_node::saved::History;
 use peerchat_node::StoreOp;
 use peerchat_peerjs::data::ChannelFrame;
 
 const SECOND: Duration = Duration::from_secs(1);
-
-/// Ann dials Ben; both have seen each other's names.
-fn connected(lose_first: [bool; 2]) -> (Sim, usize, usize) {
-    let mut sim = Sim::new();
-    let (ann, ben) = (sim.add("Ann"), sim.add("Ben"));
-    sim.devs[ann].lose_first_frame = lose_first[0];
-    sim.devs[ben].lose_first_frame = lose_first[1];
-    sim.run_for(SECOND);
-    let peer = sim.devs[ben].id.clone();
-    sim.act(ann, |n, now| n.connect(peer, now));
-    sim.run_until(5 * SECOND, "both learn the other's name", |s| {
-        s.conversation_name(ann, ben).as_deref() == Some("Ben")
-            && s.conversation_name(ben, ann).as_deref() == Some("Ann")
-    });
-    (sim, ann, ben)
-}
 
 #[test]
 fn a_chat_opens_both_ways_and_every_message_shown_is_stored_once() {

@@ -139,6 +139,35 @@ fn a_killed_member_reopens_rejoins_and_gets_what_it_missed() {
 }
 
 #[test]
+fn a_crash_between_sending_and_storing_never_reuses_a_number() {
+    let mut sim = room_of(2);
+    let room = sim.devs[0].state.rooms[0].room_id.clone();
+    // Ben's storage is slow, and his browser is killed before it wrote "one".
+    sim.devs[1].unwritten = Some(Vec::new());
+    sim.act(1, |n, now| n.send_room_text(&room, None, "one", now))
+        .unwrap();
+    sim.run_for(SECOND);
+    sim.kill(1);
+    sim.kill(0);
+    // Ben reopens alone and writes again: his next number is the one "one" had.
+    sim.run_for(SECOND);
+    sim.start(1);
+    sim.run_for(3 * SECOND);
+    sim.act(1, |n, now| n.send_room_text(&room, None, "two", now))
+        .unwrap();
+    sim.run_for(SECOND);
+    sim.start(0);
+    sim.run_until(15 * SECOND, "Ann has Ben's second message", |s| {
+        texts(s, 0).contains(&"two".to_string())
+    });
+    // Before: Ann had "one" under that number and dropped "two" as a replay.
+    assert!(
+        !texts(&sim, 0).contains(&"one".to_string()),
+        "never stored, never sent"
+    );
+}
+
+#[test]
 fn offers_go_to_their_room_or_conversation_and_a_left_room_is_not_answered() {
     let mut sim = room_of(2);
     let (ann, ben) = (0, 1);

@@ -84,10 +84,33 @@ impl Token {
     }
 }
 
+/// Longest connection id we accept, in characters (ours and the official client's are
+/// `dc_` and 11 to 13 base-36 digits).
+pub const MAX_CONNECTION_ID_CHARS: usize = 64;
+
 /// Names one data connection between two peers (`dc_…`, as the official client does).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// Checked when read from the broker or a peer: 1 to [`MAX_CONNECTION_ID_CHARS`]
+/// characters of `[0-9A-Za-z_-]`, so no peer can make one long (it names a link in every
+/// table and goes into every signed hello) or give it characters that read as something
+/// else.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct ConnectionId(String);
+
+impl<'de> Deserialize<'de> for ConnectionId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let ok = !s.is_empty()
+            && s.len() <= MAX_CONNECTION_ID_CHARS
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if ok {
+            Ok(Self(s))
+        } else {
+            Err(serde::de::Error::custom("not a valid connection id"))
+        }
+    }
+}
 
 impl ConnectionId {
     /// A fresh connection id from 8 random bytes.
@@ -160,6 +183,17 @@ mod tests {
         }
         assert!(read(&"a".repeat(MAX_PEER_ID_CHARS + 1)).is_err());
         assert!(PeerId::parse(&"a".repeat(17_000)).is_err());
+    }
+
+    #[test]
+    fn connection_ids_read_from_json_are_checked_and_bounded() {
+        let read = |s: &str| serde_json::from_value::<ConnectionId>(serde_json::json!(s));
+        assert!(read("dc_3kx9w2m1q0a").is_ok());
+        assert!(read(&"c".repeat(MAX_CONNECTION_ID_CHARS)).is_ok());
+        for bad in ["", "dc 1", "dc_\u{202e}1", "a/b", "<img>"] {
+            assert!(read(bad).is_err(), "{bad:?}");
+        }
+        assert!(read(&"c".repeat(15_000)).is_err());
     }
 
     #[test]

@@ -50,6 +50,7 @@ fn messages() -> Export {
             text: format!("message number {n}, of a realistic length for a chat line"),
             whisper_to: None,
             signed: None,
+            received: 1_700_000_000_000 + n,
         })
         .collect();
     Export {

@@ -1,7 +1,14 @@
-//! A room's history at rest: each message sealed on its own, keyed so that keys sort by
-//! time (room, author and message appear only as keyed hashes; the time and the author's
-//! sequence number are what a key does show). Pages load from
-//! the newest back, so a long history never loads at once.
+//! A room's history at rest: each message sealed on its own, keyed so that keys sort in
+//! the order we received the messages (room, author and message appear only as keyed
+//! hashes; the time of receipt and the author's sequence number are what a key does
+//! show). Pages load from the newest back, so a long history never loads at once.
+//!
+//! The author's own time is only shown, never used for order: a peer dating a message
+//! far ahead (or at 0) could otherwise put it wherever it liked, even fill every page
+//! with it. Beside each record, an index entry (author, number and id, hashed, under a
+//! prefix of its own) says the message is kept, so a message received twice is stored
+//! once. Records from before (keyed by the author's time, with no index entry) stay
+//! readable where they are, and are still recognised when received again.
 
 use peerchat_ids::MessageId;
 use peerchat_peerjs::PeerId;
@@ -31,6 +38,48 @@ pub struct StoredMessage {
     /// checked again when it is backfilled to others or imported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed: Option<peerchat_identity::Signed>,
+    /// ms since the Unix epoch, by our clock, when we kept it (sent it, or first received
+    /// it): its place in the history. 0 in records from before, which go by `ts`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub received: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// How far ahead of its receipt an author's time is shown: clocks differ a little, a
+/// peer claiming a later time is shown at this much after we got it.
+pub const SHOWN_AHEAD_MS: u64 = 5 * 60 * 1000;
+
+/// The earliest time shown (2024-01-01, before PeerChat): an author's time before it is
+/// shown as it.
+pub const SHOWN_FLOOR_MS: u64 = 1_704_067_200_000;
+
+/// Largest order a key holds (its 16 digits).
+const MAX_ORDER: u64 = 9_999_999_999_999_999;
+
+/// The author's time `ts` as shown for a message we got at `received` (ms; 0 when not
+/// known): no earlier than [`SHOWN_FLOOR_MS`], no later than [`SHOWN_AHEAD_MS`] after
+/// its receipt.
+pub fn shown_ts(ts: u64, received: u64) -> u64 {
+    let latest = match received {
+        0 => u64::MAX,
+        r => r.saturating_add(SHOWN_AHEAD_MS),
+    };
+    ts.clamp(SHOWN_FLOOR_MS, latest.max(SHOWN_FLOOR_MS))
+}
+
+impl StoredMessage {
+    /// Its place in the history: when we kept it, or for records from before, the
+    /// author's time (within what a key holds).
+    fn order(&self) -> u64 {
+        match self.received {
+            0 => self.ts,
+            r => r,
+        }
+        .min(MAX_ORDER)
+    }
 }
 
 /// A page of history, oldest first.
@@ -75,16 +124,48 @@ impl<'a, S: Store> History<'a, S> {
         format!("{}/", self.keys.lookup(room_id))
     }
 
-    fn key(&self, room_id: &str, m: &StoredMessage) -> String {
-        // Zero-padded so keys sort as numbers; the id breaks ties and makes keys unique.
+    /// Where a room's index entries go: after every record of the room (':' sorts after
+    /// '/' and before '~'), so no page of records ever reads one.
+    fn index_prefix(&self, room_id: &str) -> String {
+        format!("{}:", self.keys.lookup(room_id))
+    }
+
+    /// Names the message within the room: author, number and id.
+    fn identity(&self, m: &StoredMessage) -> String {
         format!(
-            "{}{:016}/{}/{:016}/{}",
-            self.prefix(room_id),
-            m.ts,
+            "{}/{:016}/{}",
             self.keys.lookup(m.author.as_str()),
             m.seq,
             self.keys.lookup(m.id.as_str())
         )
+    }
+
+    /// The record's key: zero-padded order so keys sort as numbers, then the message's
+    /// identity, which breaks ties and makes keys unique.
+    fn key_at(&self, room_id: &str, order: u64, m: &StoredMessage) -> String {
+        format!("{}{order:016}/{}", self.prefix(room_id), self.identity(m))
+    }
+
+    fn key(&self, room_id: &str, m: &StoredMessage) -> String {
+        self.key_at(room_id, m.order(), m)
+    }
+
+    /// Keys that say the message is kept already: its index entry, and the key a record
+    /// from before would have (keyed by the author's time).
+    fn kept_keys(&self, room_id: &str, m: &StoredMessage) -> [String; 2] {
+        [
+            format!("{}{}", self.index_prefix(room_id), self.identity(m)),
+            // As keys were before: unclamped (a time of 17 digits or more made a longer key).
+            self.key_at(room_id, m.ts, m),
+        ]
+    }
+
+    /// The record and its index entry.
+    fn entries(&self, room_id: &str, m: &StoredMessage, nonce: [u8; 12]) -> [(String, Vec<u8>); 2] {
+        let key = self.key(room_id, m);
+        let sealed = self.seal(&key, m, nonce);
+        let [index, _] = self.kept_keys(room_id, m);
+        [(key, sealed), (index, Vec::new())]
     }
 
     fn seal(&self, key: &str, m: &StoredMessage, nonce: [u8; 12]) -> Vec<u8> {
@@ -99,12 +180,13 @@ impl<'a, S: Store> History<'a, S> {
         m: &StoredMessage,
         nonce: [u8; 12],
     ) -> Result<bool, VaultError> {
-        let key = self.key(room_id, m);
-        if self.store.get(Table::Messages, &key).await?.is_some() {
-            return Ok(false);
+        for key in self.kept_keys(room_id, m) {
+            if self.store.get(Table::Messages, &key).await?.is_some() {
+                return Ok(false);
+            }
         }
-        let sealed = self.seal(&key, m, nonce);
-        self.store.put(Table::Messages, &key, &sealed).await?;
+        let entries = self.entries(room_id, m, nonce);
+        self.store.put_many(Table::Messages, &entries).await?;
         Ok(true)
     }
 
@@ -142,12 +224,16 @@ impl<'a, S: Store> History<'a, S> {
         Ok(page)
     }
 
-    /// Deletes a room's history, at once (one transaction).
+    /// Deletes a room's history: its index first, then its records, each range at once
+    /// (one transaction each). Interrupted between the two, records stay without index
+    /// entries, as records from before do: a message received again may be kept twice,
+    /// but none is ever taken for kept when it is not.
     pub async fn delete_room(&self, room_id: &str) -> Result<(), VaultError> {
-        let prefix = self.prefix(room_id);
-        self.store
-            .delete_range(Table::Messages, &prefix, &format!("{prefix}~"))
-            .await?;
+        for prefix in [self.index_prefix(room_id), self.prefix(room_id)] {
+            self.store
+                .delete_range(Table::Messages, &prefix, &format!("{prefix}~"))
+                .await?;
+        }
         Ok(())
     }
 
@@ -185,30 +271,28 @@ impl<'a, S: Store> History<'a, S> {
         export: &Export,
         mut nonce: impl FnMut() -> [u8; 12],
     ) -> Result<usize, VaultError> {
-        let prefix = self.prefix(room_id);
-        // One read of the keys there beats one lookup per message.
+        // One read of the keys there (records and index) beats one lookup per message.
+        let (from, to) = (
+            self.prefix(room_id),
+            format!("{}~", self.index_prefix(room_id)),
+        );
         let mut seen: std::collections::HashSet<String> = self
             .store
-            .range(
-                Table::Messages,
-                &prefix,
-                &format!("{prefix}~"),
-                usize::MAX,
-                false,
-            )
+            .range(Table::Messages, &from, &to, usize::MAX, false)
             .await?
             .into_iter()
             .map(|(k, _)| k)
             .collect();
         let mut new: Vec<(String, Vec<u8>)> = Vec::new();
         for m in &export.messages {
-            let key = self.key(room_id, m);
-            if seen.insert(key.clone()) {
-                let sealed = self.seal(&key, m, nonce());
-                new.push((key, sealed));
+            let kept = self.kept_keys(room_id, m);
+            if kept.iter().any(|k| seen.contains(k)) {
+                continue;
             }
+            seen.extend(kept);
+            new.extend(self.entries(room_id, m, nonce()));
         }
         self.store.put_many(Table::Messages, &new).await?;
-        Ok(new.len())
+        Ok(new.len() / 2)
     }
 }

@@ -24,7 +24,7 @@ pub mod suite;
 
 pub use envelope::SecretKey;
 pub use error::VaultError;
-pub use history::{Export, History, Page, StoredMessage};
+pub use history::{shown_ts, Export, History, Page, StoredMessage, SHOWN_AHEAD_MS, SHOWN_FLOOR_MS};
 pub use keyring::{Keyring, VaultHeader};
 pub use memory::MemoryStore;
 pub use profile::{NewVault, Profile, Records};

@@ -65,7 +65,7 @@ impl Export {
             };
             out.push_str(&format!(
                 "- {} **{}**{private}: {}\n",
-                utc_minute(m.ts),
+                utc_minute(crate::shown_ts(m.ts, m.received)),
                 escape(&m.name),
                 escape(&m.text)
             ));
@@ -98,16 +98,18 @@ mod tests {
                 author: peerchat_peerjs::PeerId::parse("a").unwrap(),
                 name: "Ann_".into(),
                 seq: 1,
+                // Before the floor: shown at the floor.
                 ts: 0,
                 text: "<img src=x onerror=alert(1)> [link](http://x) **bold**".into(),
                 whisper_to: Some(peerchat_peerjs::PeerId::parse("b").unwrap()),
                 signed: None,
+                received: 0,
             }],
         };
         let md = export.to_markdown();
         assert!(md.starts_with("# Lunch \\*club\\*\n"));
         assert!(md.contains(
-            "- 1970-01-01 00:00 **Ann\\_** (private): &lt;img src=x onerror=alert\\(1\\)&gt; \\[link\\]\\(http://x\\) \\*\\*bold\\*\\*\n"
+            "- 2024-01-01 00:00 **Ann\\_** (private): &lt;img src=x onerror=alert\\(1\\)&gt; \\[link\\]\\(http://x\\) \\*\\*bold\\*\\*\n"
         ));
         assert!(!md.contains("<img"));
     }

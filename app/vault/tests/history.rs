@@ -34,7 +34,7 @@ fn msg(n: u64) -> StoredMessage {
             "Bob".into()
         },
         seq: n,
-        ts: 1_700_000_000_000 + n * 1000,
+        ts: 1_750_000_000_000 + n * 1000,
         text: format!("secret words {n}"),
         whisper_to: None,
         // Room messages keep their author's signature (here over a stand-in transcript).
@@ -46,6 +46,7 @@ fn msg(n: u64) -> StoredMessage {
                 sig: me.sign(&words),
             }
         }),
+        received: 1_750_000_000_000 + n * 1000,
     }
 }
 
@@ -158,4 +159,78 @@ fn deleting_a_room_removes_its_history_only() {
     run(h.delete_room("a")).unwrap();
     assert!(run(h.newest("a", 10)).unwrap().messages.is_empty());
     assert_eq!(run(h.newest("b", 10)).unwrap().messages.len(), 2);
+}
+
+#[test]
+fn history_keeps_the_order_of_receipt_whatever_time_an_author_claims() {
+    let (store, keys) = (MemoryStore::new(), keys());
+    let h = History::new(&store, &keys);
+    let mut nonce = nonces();
+    // 100 messages, then 50 dated far ahead (u64::MAX, or beyond what 16 digits hold)
+    // or at 0, then the 10 received last.
+    for n in 1..=160 {
+        let mut m = msg(n);
+        if (101..=150).contains(&n) {
+            m.ts = [u64::MAX, 10u64.pow(16) + n, 0][n as usize % 3];
+        }
+        assert!(run(h.append("r", &m, nonce())).unwrap());
+    }
+    let page = run(h.newest("r", 50)).unwrap();
+    let seqs: Vec<u64> = page.messages.iter().map(|m| m.seq).collect();
+    assert_eq!(
+        seqs,
+        (111..=160).collect::<Vec<_>>(),
+        "newest 50 by receipt"
+    );
+    // Before: the newest page held 0 of the 10 received last.
+    // Received again later (a backfill after a restart), it is not kept twice.
+    let mut again = msg(120);
+    again.ts = [u64::MAX, 10u64.pow(16) + 120, 0][0];
+    again.received += 1_000_000;
+    assert!(!run(h.append("r", &again, nonce())).unwrap());
+    // Shown, an author's time stays within minutes of its receipt, and after the floor.
+    let m = &page.messages[page.messages.len() - 11];
+    assert_eq!(m.seq, 150);
+    let shown = peerchat_vault::shown_ts(m.ts, m.received);
+    assert_eq!(shown, m.received + peerchat_vault::SHOWN_AHEAD_MS);
+    assert_eq!(
+        peerchat_vault::shown_ts(0, m.received),
+        peerchat_vault::SHOWN_FLOOR_MS
+    );
+}
+
+#[test]
+fn records_from_before_stay_readable_and_are_recognised_when_received_again() {
+    let (store, keys) = (MemoryStore::new(), keys());
+    let h = History::new(&store, &keys);
+    // A record as stored before: keyed by the author's time, no index entry, no
+    // `received` in it.
+    let mut old = msg(7);
+    old.received = 0;
+    let json = serde_json::to_vec(&old).unwrap();
+    let room = keys.lookup("r");
+    let key = format!(
+        "{room}/{:016}/{}/{:016}/{}",
+        old.ts,
+        keys.lookup(old.author.as_str()),
+        old.seq,
+        keys.lookup(old.id.as_str())
+    );
+    run(store.put(Table::Messages, &key, &keys.seal(&key, &json, [3; 12]))).unwrap();
+    assert_eq!(run(h.newest("r", 10)).unwrap().messages, vec![old.clone()]);
+    let mut again = old.clone();
+    again.received = old.ts + 60_000;
+    assert!(!run(h.append("r", &again, [4; 12])).unwrap());
+    assert!(run(h.append("r", &msg(8), [5; 12])).unwrap());
+    let seqs: Vec<u64> = run(h.newest("r", 10))
+        .unwrap()
+        .messages
+        .iter()
+        .map(|m| m.seq)
+        .collect();
+    assert_eq!(seqs, [7, 8]);
+    // Deleting the room takes records and index entries.
+    run(h.delete_room("r")).unwrap();
+    assert!(store.dump().is_empty());
+    assert!(run(h.append("r", &msg(8), [6; 12])).unwrap());
 }

@@ -4,6 +4,7 @@
 //! nobody was online.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 
 #[cfg(test)]
 use peerchat_ids::MessageId;
@@ -109,7 +110,8 @@ impl Log {
         let mut marks: BTreeMap<PeerId, u64> = self.floor.clone();
         for (author, seq) in self.entries.keys() {
             let n = marks.entry(author.clone()).or_default();
-            if *seq == *n + 1 {
+            // Checked: a floor read back from storage may sit at the top of the range.
+            if n.checked_add(1) == Some(*seq) {
                 *n = *seq;
             }
         }
@@ -136,13 +138,50 @@ impl Log {
     }
 }
 
+/// Where a backfill in progress stands: the last (author, seq) sent.
+pub type Cursor = (PeerId, u64);
+
+impl Log {
+    /// Up to `budget` bytes (as JSON) of what a member who has `marks` lacks, of the
+    /// messages added after generation `since`, in author and sequence order from after
+    /// `after`; with where to go on from, unless that was the last.
+    pub fn missing_page(
+        &self,
+        marks: &BTreeMap<PeerId, u64>,
+        since: u64,
+        after: Option<&Cursor>,
+        budget: usize,
+    ) -> (Vec<RoomText>, Option<Cursor>) {
+        let start = after.map_or(Bound::Unbounded, |c| Bound::Excluded(c.clone()));
+        let mut page = Vec::new();
+        let mut size = 0;
+        for (key, e) in self.entries.range((start, Bound::Unbounded)) {
+            if e.added <= since || key.1 <= marks.get(&key.0).copied().unwrap_or(0) {
+                continue;
+            }
+            let len = json_len(&e.text) + 1;
+            if !page.is_empty() && size + len > budget {
+                let last = page.last().map(|t: &RoomText| (t.author.clone(), t.seq));
+                return (page, last);
+            }
+            size += len;
+            page.push(e.text.clone());
+        }
+        (page, None)
+    }
+}
+
+fn json_len(text: &RoomText) -> usize {
+    serde_json::to_vec(text).map_or(usize::MAX / 2, |v| v.len())
+}
+
 /// Splits messages into batches whose JSON stays within `budget` bytes.
 pub fn batches(messages: Vec<RoomText>, budget: usize) -> Vec<Vec<RoomText>> {
     let mut out = Vec::new();
     let mut current = Vec::new();
     let mut size = 0;
     for m in messages {
-        let len = serde_json::to_vec(&m).map_or(budget, |v| v.len()) + 1;
+        let len = json_len(&m).min(budget) + 1;
         if !current.is_empty() && size + len > budget {
             out.push(std::mem::take(&mut current));
             size = 0;
@@ -216,6 +255,15 @@ mod tests {
         restarted.set_floor(&log.floor());
         assert_eq!(restarted.have(), vec![(id("a"), 2), (id("b"), 1)]);
         assert!(restarted.missing_for(&[], 0).is_empty());
+    }
+
+    #[test]
+    fn a_floor_at_the_top_of_the_range_does_not_overflow() {
+        let id = |s: &str| PeerId::parse(s).unwrap();
+        let mut log = Log::default();
+        log.set_floor(&[(id("a"), u64::MAX)]);
+        log.insert(t("b", 1));
+        assert_eq!(log.have(), vec![(id("a"), u64::MAX), (id("b"), 1)]);
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub struct Net {
     pub dials: HashMap<usize, usize>,
     /// (from, to): frames from one device to another vanish (a one-way loss).
     pub muted: HashSet<(usize, usize)>,
+    /// (from, to): bytes of the frames one device sent another (lost or not).
+    pub bytes: HashMap<(usize, usize), usize>,
 }
 
 pub fn id(s: &str) -> PeerId {
@@ -181,10 +183,16 @@ impl Net {
                 self.devices[from].room.set_rendezvous_held(free, now);
             }
             RoomOutput::Send { link, frame } => {
+                let size = match &frame {
+                    ChannelFrame::Binary(b) => b.len(),
+                    ChannelFrame::Text(t) => t.len(),
+                };
+                self.max_frame = self.max_frame.max(size);
                 let Some(&(a, b)) = self.links.get(&link) else {
                     return;
                 };
                 let to = if a == from { b } else { a };
+                *self.bytes.entry((from, to)).or_default() += size;
                 if self.cut.contains(&from)
                     || self.cut.contains(&to)
                     || self.muted.contains(&(from, to))
@@ -353,4 +361,52 @@ pub fn delivered(net: &Net, i: usize) -> Vec<String> {
             _ => None,
         })
         .collect()
+}
+
+/// The link between devices `a` and `b`, with who dialled (the offerer) first.
+pub fn link_ends(net: &Net, a: usize, b: usize) -> (ConnectionId, usize, usize) {
+    net.links
+        .iter()
+        .find(|(_, &(x, y))| (x, y) == (a, b) || (x, y) == (b, a))
+        .map(|(l, &(x, y))| (l.clone(), x, y))
+        .expect("a link between the two")
+}
+
+/// A hello from device `from` to device `to` on their link, signed as `from` would,
+/// listing `members`.
+pub fn hello_listing(
+    net: &Net,
+    from: usize,
+    to: usize,
+    members: Vec<(PeerId, String, Option<peerchat_identity::PublicKey>)>,
+    nonce: u8,
+) -> (ConnectionId, peerchat_peerjs::data::ChannelFrame) {
+    let (link, offerer, answerer) = link_ends(net, from, to);
+    let side = if offerer == from {
+        peerchat_chat::binding::Side::Offerer
+    } else {
+        peerchat_chat::binding::Side::Answerer
+    };
+    let (o, a) = (&net.devices[offerer].id, &net.devices[answerer].id);
+    let b = binding(&link, o, a, side);
+    let me = identity(net.devices[from].id.as_str());
+    let name = net.devices[from].id.as_str().to_uppercase();
+    let words = peerchat_chat::room::signing::hello_transcript(
+        &b,
+        side,
+        &me.public(),
+        &keys(1).room_id,
+        &net.devices[from].id,
+        &name,
+    );
+    let hello = peerchat_chat::room::RoomFrame::Hello {
+        id: net.devices[from].id.clone(),
+        name,
+        key: me.public(),
+        sig: me.sign(&words),
+        members,
+        have: Vec::new(),
+    };
+    let json = serde_json::to_string(&hello).unwrap();
+    (link, sealed(&json, nonce))
 }

@@ -119,6 +119,8 @@ pub struct Dev {
     pub name: String,
     pub node: Option<Node>,
     pub disk: Disk,
+    /// Writes not on the disk yet (a slow store): lost if the device is killed.
+    pub unwritten: Option<Vec<StoreOp>>,
     pub state: ChatState,
     /// Every UI action, with when.
     pub ui: Vec<(Duration, Action)>,
@@ -159,6 +161,7 @@ impl Dev {
             name: name.into(),
             node: None,
             disk: Disk::default(),
+            unwritten: None,
             state: ChatState::default(),
             ui: Vec::new(),
             stores: Vec::new(),
@@ -313,6 +316,7 @@ impl Sim {
     /// Closes a device's app at once (a killed browser): its sockets and links drop.
     pub fn kill(&mut self, i: usize) {
         self.devs[i].node = None;
+        self.devs[i].unwritten = None;
         self.devs[i].loads.clear();
         for via in std::mem::take(&mut self.devs[i].sockets) {
             self.unregister(i, &via);
@@ -343,6 +347,15 @@ impl Sim {
             self.in_flight.push(lost);
             self.in_flight
                 .push((now + CONNECTION_FAILS, other, conn, Deliver::Closed));
+        }
+    }
+
+    /// Puts `op` on device `i`'s disk and tells its node the write is done.
+    fn write(&mut self, i: usize, op: StoreOp) {
+        self.devs[i].disk.apply(op.clone());
+        let clock = self.clock();
+        if let Some(node) = self.devs[i].node.as_mut() {
+            node.handle_store_done(&op, clock);
         }
     }
 
@@ -592,7 +605,10 @@ impl Sim {
             }
             Output::Store(op) => {
                 self.devs[i].stores.push((now, op.clone()));
-                self.devs[i].disk.apply(op);
+                match &mut self.devs[i].unwritten {
+                    Some(slow) => slow.push(op),
+                    None => self.write(i, op),
+                }
             }
             Output::Load(load) => {
                 self.devs[i].loads_asked.push(load.clone());
@@ -769,4 +785,20 @@ fn candidate() -> IceCandidate {
         sdp_m_line_index: Some(0),
         username_fragment: None,
     }
+}
+
+/// Ann dials Ben; both have seen each other's names.
+pub fn connected(lose_first: [bool; 2]) -> (Sim, usize, usize) {
+    let mut sim = Sim::new();
+    let (ann, ben) = (sim.add("Ann"), sim.add("Ben"));
+    sim.devs[ann].lose_first_frame = lose_first[0];
+    sim.devs[ben].lose_first_frame = lose_first[1];
+    sim.run_for(Duration::from_secs(1));
+    let peer = sim.devs[ben].id.clone();
+    sim.act(ann, |n, now| n.connect(peer, now));
+    sim.run_until(Duration::from_secs(5), "both learn the other's name", |s| {
+        s.conversation_name(ann, ben).as_deref() == Some("Ben")
+            && s.conversation_name(ben, ann).as_deref() == Some("Ann")
+    });
+    (sim, ann, ben)
 }

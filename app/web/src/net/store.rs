@@ -80,9 +80,13 @@ impl Driver {
             move |op| {
                 let (vault, weak) = (vault.clone(), weak.clone());
                 async move {
+                    // Our room messages wait for their write to go out (a crash between
+                    // the send and the write could reuse their numbers).
+                    let done = op.clone();
                     if let Err(e) = write(&vault, op).await {
                         with(&weak, |d| d.node().handle_store_failed(sentence(&e)));
                     }
+                    with(&weak, |d| d.node().handle_store_done(&done, now()));
                 }
             },
         );

@@ -120,6 +120,30 @@ pub struct RoomStats {
     pub backfill_skipped: u64,
 }
 
+/// How much a room holds now, for tests to check that nothing a peer sends makes it grow
+/// without bound.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoomSizes {
+    /// Members remembered.
+    pub members: usize,
+    /// Links open.
+    pub links: usize,
+    /// Dials pending.
+    pub dialing: usize,
+    /// Re-dials scheduled.
+    pub redials: usize,
+    /// Our messages waiting for receipts.
+    pub awaiting: usize,
+    /// Members shown typing.
+    pub typing: usize,
+    /// Backfills under way (one per link at most).
+    pub backfills: usize,
+    /// Outputs not yet taken by the glue.
+    pub outputs: usize,
+    /// Events not yet taken by the UI.
+    pub events: usize,
+}
+
 /// A remembered member.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {

@@ -170,19 +170,7 @@ impl Room {
             &self.me,
             &self.my_name,
         );
-        let members = self
-            .members
-            .iter()
-            .map(|(id, m)| (id.clone(), m.name.clone(), m.key))
-            .collect();
-        let hello = RoomFrame::Hello {
-            id: self.me.clone(),
-            name: self.my_name.clone(),
-            key,
-            sig: self.identity.sign(&words),
-            members,
-            have: self.log.have(),
-        };
+        let hello = self.hello_frame(self.identity.sign(&words));
         self.send(link, &hello, now);
     }
 
@@ -307,7 +295,9 @@ impl Room {
 
     fn learn_members(&mut self, members: Vec<(PeerId, String, Option<PublicKey>)>, now: Duration) {
         for (peer, peer_name, key) in members.into_iter().take(MAX_MEMBERS) {
-            self.learn_member(peer, peer_name, key, now);
+            if self.may_learn(&peer) {
+                self.learn_member(peer, peer_name, key, now);
+            }
         }
     }
 
@@ -346,8 +336,7 @@ impl Room {
         key: Option<PublicKey>,
         now: Duration,
     ) {
-        let full = self.members.len() >= MAX_MEMBERS && !self.members.contains_key(&peer);
-        if peer == self.me || full || check_name(&name).is_err() {
+        if peer == self.me || !self.room_for(&peer) || check_name(&name).is_err() {
             return;
         }
         let member = self
@@ -375,7 +364,7 @@ impl Room {
         if peer == &self.me {
             return;
         }
-        if self.members.len() < MAX_MEMBERS || self.members.contains_key(peer) {
+        if self.room_for(peer) {
             let member = self
                 .members
                 .entry(peer.clone())

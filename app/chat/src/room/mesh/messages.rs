@@ -6,10 +6,9 @@ use std::time::Duration;
 use peerchat_ids::MessageId;
 use peerchat_peerjs::{ConnectionId, PeerId};
 
-use super::{DropReason, Room, RoomEvent, RoomMessage};
+use super::{DropReason, Room, RoomEvent, RoomMessage, MAX_SEQ};
 use crate::protocol::check_text;
 use crate::room::frames::{RoomFrame, RoomText, Whisper, WhisperBody};
-use crate::room::history::{batches, BACKFILL_BUDGET};
 use crate::room::signing::{open_whisper, seal_whisper, sign_text, verify_text};
 use crate::ChatError;
 
@@ -23,7 +22,11 @@ impl Room {
         now: Duration,
     ) -> Result<RoomMessage, ChatError> {
         check_text(text)?;
-        self.my_seq = self.my_seq.checked_add(1).ok_or(ChatError::NumbersUsedUp)?;
+        self.my_seq = self
+            .my_seq
+            .checked_add(1)
+            .filter(|seq| *seq <= MAX_SEQ)
+            .ok_or(ChatError::NumbersUsedUp)?;
         let message = sign_text(
             &self.identity,
             &self.keys.room_id,
@@ -37,9 +40,22 @@ impl Room {
         let signed = message.signed;
         // Kept in the log, it is also our outbox: members who come later get it by backfill.
         self.log.insert(message.clone());
-        let frame = RoomFrame::Text(message);
         // The message ends this bout of typing: the next keystroke announces a new one.
         self.typing_sent = None;
+        if self.store_first {
+            self.unstored.insert(id.clone(), self.my_seq);
+        } else {
+            self.deliver(message, now);
+        }
+        let mut shown = self.local_message(id, self.my_seq, text, ts, None);
+        shown.signed = Some(signed);
+        Ok(shown)
+    }
+
+    /// Sends our message to every member online, and waits for their receipts.
+    pub(super) fn deliver(&mut self, message: RoomText, now: Duration) {
+        let id = message.id.clone();
+        let frame = RoomFrame::Text(message);
         let links = self.one_link_per_member();
         let members = links
             .iter()
@@ -49,9 +65,6 @@ impl Room {
         for link in links {
             self.send(&link, &frame, now);
         }
-        let mut shown = self.local_message(id, self.my_seq, text, ts, None);
-        shown.signed = Some(signed);
-        Ok(shown)
     }
 
     /// Sends a private message to one member; its bytes go to nobody else.
@@ -152,7 +165,10 @@ impl Room {
             self.drop_frame(DropReason::Replay);
             return false;
         }
-        if check_text(&t.text).is_err() || crate::protocol::check_name(&t.name).is_err() {
+        if t.seq > MAX_SEQ
+            || check_text(&t.text).is_err()
+            || crate::protocol::check_name(&t.name).is_err()
+        {
             self.drop_frame(DropReason::OutOfBounds);
             return false;
         }
@@ -205,26 +221,6 @@ impl Room {
         self.log.insert(t);
         self.events.push_back(RoomEvent::Message(message));
         true
-    }
-
-    pub(super) fn send_backfill(
-        &mut self,
-        link: &ConnectionId,
-        theirs: &[(PeerId, u64)],
-        now: Duration,
-    ) {
-        let generation = self.log.generation();
-        let Some(l) = self.links.get_mut(link).filter(|l| l.admitted) else {
-            return;
-        };
-        // Each message goes to a link once: a hello repeated (a young link repeats its
-        // own, a hostile peer as often as it likes) is answered only with what came since.
-        let since = std::mem::replace(&mut l.backfilled_upto, generation);
-        self.stats.backfill_skipped += u64::from(since == generation);
-        for messages in batches(self.log.missing_for(theirs, since), BACKFILL_BUDGET) {
-            self.stats.backfill_frames += 1;
-            self.send(link, &RoomFrame::Backfill { messages }, now);
-        }
     }
 
     pub(super) fn on_whisper(

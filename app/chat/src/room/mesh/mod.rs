@@ -19,17 +19,23 @@ use super::frames::{RoomFrame, RoomText};
 use super::history::Log;
 use super::signing::verify_text;
 use super::{RoomKeys, Sealed};
-use crate::protocol::check_text;
+use crate::protocol::{check_name, check_text};
 
+mod backfill;
+mod bounds;
 mod events;
 mod links;
 mod messages;
+mod outbox;
 mod presence;
 mod receipts;
 mod timings;
 mod typing;
 
-pub use events::{DropReason, Member, RoomEvent, RoomMessage, RoomOutput, RoomStats};
+use backfill::{Allowance, Pending};
+pub use backfill::{BACKFILL_BURST, BACKFILL_RATE};
+pub use bounds::MAX_SEQ;
+pub use events::{DropReason, Member, RoomEvent, RoomMessage, RoomOutput, RoomSizes, RoomStats};
 use links::{Link, Redial};
 use receipts::Awaiting;
 pub use timings::RoomTimings;
@@ -53,6 +59,10 @@ pub struct Room {
     next_rendezvous_check: Option<Duration>,
     redials: HashMap<PeerId, Redial>,
     log: Log,
+    /// Backfills under way, per link.
+    backfills: HashMap<ConnectionId, Pending>,
+    /// What each member may still be sent by backfill now.
+    allowances: HashMap<PeerId, Allowance>,
     whispers_seen: HashSet<MessageId>,
     awaiting: HashMap<MessageId, Awaiting>,
     /// When we last told the room we are typing, in this bout of typing.
@@ -60,6 +70,10 @@ pub struct Room {
     /// Members typing, and until when they show as typing.
     typing_until: HashMap<PeerId, Duration>,
     my_seq: u64,
+    /// Our messages wait to be stored before they go out (see `outbox`).
+    store_first: bool,
+    /// Our messages not stored yet, by id: their numbers.
+    unstored: HashMap<MessageId, u64>,
     /// The last time we ran (any input), to notice our own stalls.
     last_run: Option<Duration>,
     stats: RoomStats,
@@ -95,11 +109,15 @@ impl Room {
             next_rendezvous_check: None,
             redials: HashMap::new(),
             log: Log::default(),
+            backfills: HashMap::new(),
+            allowances: HashMap::new(),
             whispers_seen: HashSet::new(),
             awaiting: HashMap::new(),
             typing_sent: None,
             typing_until: HashMap::new(),
             my_seq: 0,
+            store_first: false,
+            unstored: HashMap::new(),
             last_run: None,
             stats: RoomStats::default(),
             outputs: VecDeque::new(),
@@ -152,7 +170,13 @@ impl Room {
     /// imported file) are not taken: they could not be backfilled to anyone.
     pub fn seed(&mut self, texts: impl IntoIterator<Item = RoomText>, whisper_ids: &[MessageId]) {
         for t in texts {
-            if t.seq == 0 || check_text(&t.text).is_err() || !verify_text(&self.keys.room_id, &t) {
+            // Stored or imported records are checked as a peer's would be: an altered file
+            // must not name a member with what no peer could send.
+            let in_bounds = t.seq != 0
+                && t.seq <= MAX_SEQ
+                && check_text(&t.text).is_ok()
+                && check_name(&t.name).is_ok();
+            if !in_bounds || !verify_text(&self.keys.room_id, &t) {
                 continue;
             }
             if t.author == self.me {
@@ -229,7 +253,9 @@ impl Room {
             Ok(RoomFrame::Joined { id, name, key })
                 if self.rendezvous_holder.as_ref() == Some(&sender) =>
             {
-                self.learn_member(id, name, Some(key), now)
+                if self.may_learn(&id) {
+                    self.learn_member(id, name, Some(key), now)
+                }
             }
             Ok(RoomFrame::Joined { .. }) => self.drop_frame(DropReason::Impersonation),
             Err(reason) => {
@@ -248,6 +274,7 @@ impl Room {
         self.catch_up(now);
         self.link_timeouts(now);
         self.typing_timeouts(now);
+        self.pump_backfills(now);
     }
 
     /// When [`Room::handle_timeout`] should next be called.
@@ -264,12 +291,28 @@ impl Room {
             .chain(dials)
             .chain(self.next_rendezvous_check)
             .chain(self.typing_until.values().copied())
+            .chain(self.backfill_timeout())
             .min()
     }
 
     /// What the room has done so far.
     pub fn stats(&self) -> RoomStats {
         self.stats
+    }
+
+    /// How much the room holds now (see [`RoomSizes`]).
+    pub fn sizes(&self) -> RoomSizes {
+        RoomSizes {
+            members: self.members.len(),
+            links: self.links.len(),
+            dialing: self.dialing.len(),
+            redials: self.redials.len(),
+            awaiting: self.awaiting.len(),
+            typing: self.typing_until.len(),
+            backfills: self.backfills.len(),
+            outputs: self.outputs.len(),
+            events: self.events.len(),
+        }
     }
 
     /// The next thing for the glue to do.
@@ -301,20 +344,24 @@ impl Room {
         serde_json::from_slice(&plain).map_err(|_| DropReason::Malformed)
     }
 
-    fn send(&mut self, link: &ConnectionId, frame: &RoomFrame, now: Duration) {
+    /// Seals and sends `frame` on `link`; returns its size on the wire.
+    fn send(&mut self, link: &ConnectionId, frame: &RoomFrame, now: Duration) -> usize {
         let plain = serde_json::to_vec(frame).expect("room frames serialize");
         let sealed = self.keys.seal(&plain, (self.entropy)());
-        // Frames are bounded by the text limit, so a sealed one always fits.
+        // Frames are bounded by the text limit (and hellos by their budget), so a sealed
+        // one always fits.
         let Ok(bytes) = data::encode_json(&sealed) else {
-            return;
+            return 0;
         };
         if let Some(l) = self.links.get_mut(link) {
             l.last_sent = now;
         }
+        let size = bytes.len();
         self.outputs.push_back(RoomOutput::Send {
             link: link.clone(),
             frame: ChannelFrame::Binary(bytes),
         });
+        size
     }
 
     fn drop_frame(&mut self, reason: DropReason) {

@@ -11,13 +11,20 @@ use super::{Room, RoomEvent};
 use crate::room::frames::RoomFrame;
 
 /// Receipts still expected for one of our messages.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Awaiting {
     /// Members online when it was sent that have not confirmed it yet.
     pub(super) members: HashSet<PeerId>,
     /// Someone confirmed it (a message written alone counts once anyone has it).
     pub(super) confirmed: bool,
+    /// Counts our messages awaited, so the oldest goes first when too many wait.
+    order: u64,
 }
+
+/// Most of our messages waiting for receipts at once: a member that never confirms
+/// (gone quiet, or hostile) cannot make the list grow with every message we send; the
+/// oldest is given up (it never shows as delivered).
+pub(super) const MAX_AWAITING: usize = 256;
 
 impl Room {
     /// Sends a delivery receipt to the author of messages, if linked to them.
@@ -36,9 +43,26 @@ impl Room {
     /// Our message `id` went to `members`: it is delivered once they all confirmed it
     /// (or, sent to nobody, once anyone did).
     pub(super) fn await_receipts(&mut self, id: &MessageId, members: HashSet<PeerId>) {
+        let order = self
+            .awaiting
+            .values()
+            .map(|a| a.order + 1)
+            .max()
+            .unwrap_or(0);
+        if self.awaiting.len() >= MAX_AWAITING {
+            let oldest = self
+                .awaiting
+                .iter()
+                .min_by_key(|(_, a)| a.order)
+                .map(|(id, _)| id.clone());
+            if let Some(oldest) = oldest {
+                self.awaiting.remove(&oldest);
+            }
+        }
         let awaiting = Awaiting {
             members,
             confirmed: false,
+            order,
         };
         self.awaiting.insert(id.clone(), awaiting);
     }
