@@ -9,12 +9,13 @@ use crate::author::Author;
 use crate::room::RoomMessage;
 use crate::state::{Identity, Lines};
 
-/// What keeps a room line's place on screen: a message's id, or a notice's number.
-/// Notices and messages can never share a key, whatever id a member chooses.
+/// What keeps a room line's place on screen: a message's author and id, or a notice's
+/// number. Notices and messages never share a key, and a member who reuses another's
+/// message id makes a line of its own.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LineId {
-    /// A message, by its id.
-    Message(MessageId),
+    /// A message, by its author and id.
+    Message(PeerId, MessageId),
     /// A notice ("Ann joined"), by its place when it was added.
     Notice(usize),
 }
@@ -22,14 +23,14 @@ pub enum LineId {
 impl LineId {
     /// Whether this is the line of message `id`.
     pub fn is_message(&self, id: &MessageId) -> bool {
-        matches!(self, LineId::Message(m) if m == id)
+        matches!(self, LineId::Message(_, m) if m == id)
     }
 }
 
 impl fmt::Display for LineId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            LineId::Message(id) => write!(f, "message/{id}"),
+            LineId::Message(author, id) => write!(f, "message/{author}/{id}"),
             LineId::Notice(n) => write!(f, "notice/{n}"),
         }
     }
@@ -76,14 +77,14 @@ pub struct RoomLine {
     pub receipt: Option<Receipt>,
 }
 
-/// A room's message is known by its id (as the room has always told repeats); a notice
-/// is never a repeat.
+/// A room's message is known by its author and id: another member's message under the
+/// same id is another message (it cannot hide the first); a notice is never a repeat.
 impl Identity for RoomLine {
-    type Id = MessageId;
+    type Id = (PeerId, MessageId);
 
-    fn identity(&self) -> Option<MessageId> {
+    fn identity(&self) -> Option<Self::Id> {
         match &self.id {
-            LineId::Message(id) => Some(id.clone()),
+            LineId::Message(author, id) => Some((author.clone(), id.clone())),
             LineId::Notice(_) => None,
         }
     }
@@ -148,9 +149,9 @@ impl RoomView {
 
     pub(crate) fn delivered(&mut self, id: &MessageId) {
         // Receipts come for messages sent in this visit: near the end, where the search
-        // starts.
+        // starts. Only our own line of that id (a member may reuse it).
         self.lines.update_newest(
-            |l| l.id.is_message(id),
+            |l| l.author == Author::Me && l.id.is_message(id),
             |l| l.receipt = Some(Receipt::Delivered),
         );
     }
@@ -253,7 +254,7 @@ impl RoomView {
     fn line(&self, message: RoomMessage, mine: bool) -> RoomLine {
         let whisper_to = message.whisper_to.as_ref().map(|to| self.name_of(to));
         RoomLine {
-            id: LineId::Message(message.id),
+            id: LineId::Message(message.author, message.id),
             author: if mine { Author::Me } else { Author::Peer },
             name: message.name,
             text: message.text,

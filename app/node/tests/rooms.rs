@@ -324,7 +324,7 @@ fn messages_are_stored_as_shown_and_typing_and_receipts_never_are() {
             .collect();
         let mut stored: Vec<String> = sim.devs[i].disk.histories[&History::Room(room.clone())]
             .iter()
-            .map(|m| LineId::Message(m.id.clone()).to_string())
+            .map(|m| LineId::Message(m.author.clone(), m.id.clone()).to_string())
             .collect();
         shown.sort();
         stored.sort();

@@ -10,6 +10,7 @@ use peerchat_chat::room::{Invite, RoomSecret};
 use peerchat_chat::rooms_state::{LineId, RoomLine, RoomView};
 use peerchat_chat::state::{Author, Lines};
 use peerchat_ids::{MessageId, RoomId};
+use peerchat_peerjs::PeerId;
 use peerchat_web::views::history::RoomHistoryActions;
 use peerchat_web::views::room::RoomScreen;
 use wasm_bindgen_test::*;
@@ -26,7 +27,10 @@ fn document() -> Document {
 
 fn line(n: usize) -> RoomLine {
     RoomLine {
-        id: LineId::Message(MessageId::parse(&format!("m{n}")).unwrap()),
+        id: LineId::Message(
+            PeerId::parse("ann").unwrap(),
+            MessageId::parse(&format!("m{n}")).unwrap(),
+        ),
         author: Author::Peer,
         name: "Ann".into(),
         text: format!("line {n}"),

@@ -150,25 +150,26 @@ fn a_message_in_a_conversation_is_one_new_line() {
 }
 
 #[test]
-fn stored_lines_with_one_id_twice_show_once_with_unique_keys() {
+fn a_stored_repeat_shows_once_and_another_authors_use_of_an_id_hides_nothing() {
     let mut s = ChatState::default();
     s.reduce(Action::RoomJoined {
         room: test_room("a"),
         focus: true,
     });
-    // A damaged or hostile store: the same id from two authors, in one page.
+    // A damaged or hostile store: one message twice, and its id from another author too.
     let twice = RoomMessage {
         author: PeerId::parse("eve").unwrap(),
         ..said("al", 7)
     };
     s.reduce(Action::RoomHistory {
         room_id: room_id("a"),
-        messages: vec![said("al", 7), twice, said("al", 8)],
+        messages: vec![said("al", 7), said("al", 7), twice, said("al", 8)],
         older: None,
         skipped: 0,
     });
+    // The repeat shows once; Eve's use of Al's id cannot hide Al's line.
     let lines = &s.rooms[0].lines;
-    assert_eq!(lines.len(), 2);
-    let keys: HashSet<LineKey> = lines.entries(0..2).map(|(k, _)| k).collect();
-    assert_eq!(keys.len(), 2);
+    assert_eq!(lines.len(), 3);
+    let keys: HashSet<LineKey> = lines.entries(0..3).map(|(k, _)| k).collect();
+    assert_eq!(keys.len(), 3);
 }
