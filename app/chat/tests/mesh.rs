@@ -324,9 +324,11 @@ fn a_member_back_from_offline_gets_what_it_missed_once_and_in_order() {
         (1..=5).map(|n| format!("b{n}")).collect::<Vec<_>>()
     );
     assert_eq!(net.messages(2).len(), 15);
+    // Members calling back at the same instant both backfill (the copies are dropped);
+    // with jitter on redials the second usually asks after the first delivered.
     assert!(
-        net.devices[2].room.dropped(DropReason::Replay) > 0,
-        "duplicates were dropped"
+        net.devices[2].room.dropped(DropReason::Replay) <= 15,
+        "at most one extra copy of each"
     );
 }
 

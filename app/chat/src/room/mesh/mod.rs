@@ -52,6 +52,9 @@ pub struct Room {
     rendezvous_checks: u64,
     next_rendezvous_check: Option<Duration>,
     redials: HashMap<PeerId, Redial>,
+    /// Members forgotten as never reached (see `links`), not to be re-learned from
+    /// other members' lists.
+    unreached: HashSet<PeerId>,
     log: Log,
     whispers_seen: HashSet<MessageId>,
     awaiting: HashMap<MessageId, Awaiting>,
@@ -94,6 +97,7 @@ impl Room {
             rendezvous_checks: 0,
             next_rendezvous_check: None,
             redials: HashMap::new(),
+            unreached: HashSet::new(),
             log: Log::default(),
             whispers_seen: HashSet::new(),
             awaiting: HashMap::new(),
@@ -197,6 +201,7 @@ impl Room {
                 members,
                 have,
             }) => {
+                self.stats.hellos_received += 1;
                 let hello = links::Hello { id, name, key, sig };
                 if self.on_hello(link, sender, hello, members, now) {
                     self.send_backfill(link, &have, now);
@@ -288,13 +293,15 @@ impl Room {
     fn send(&mut self, link: &ConnectionId, frame: &RoomFrame, now: Duration) {
         let plain = serde_json::to_vec(frame).expect("room frames serialize");
         let sealed = self.keys.seal(&plain, (self.entropy)());
+        // The keepalive clock moves even if the frame cannot go (too large): else the
+        // link's ping would stay due and the timer spin.
+        if let Some(l) = self.links.get_mut(link) {
+            l.last_sent = now;
+        }
         // Frames are bounded by the text limit, so a sealed one always fits.
         let Ok(bytes) = data::encode_json(&sealed) else {
             return;
         };
-        if let Some(l) = self.links.get_mut(link) {
-            l.last_sent = now;
-        }
         self.outputs.push_back(RoomOutput::Send {
             link: link.clone(),
             frame: ChannelFrame::Binary(bytes),
