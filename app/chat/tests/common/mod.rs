@@ -42,6 +42,10 @@ pub struct Net {
     pub dials: HashMap<usize, usize>,
     /// (from, to): frames from one device to another vanish (a one-way loss).
     pub muted: HashSet<(usize, usize)>,
+    /// Every dial: when, by whom, to which id.
+    pub dial_log: Vec<(Duration, usize, PeerId)>,
+    /// Times a room, right after handling its timeout, asked to be woken in the past.
+    pub timers_in_the_past: usize,
 }
 
 pub fn id(s: &str) -> PeerId {
@@ -94,6 +98,16 @@ pub fn binding(link: &ConnectionId, from: &PeerId, dialled: &PeerId, we_are: Sid
 }
 
 impl Net {
+    /// A network where p0 has just created the room (and holds its rendezvous id).
+    pub fn created() -> (Self, usize) {
+        let mut net = Net::default();
+        let a = net.add("p0", keys(1));
+        let now = net.now;
+        net.devices[a].room.create(now);
+        net.settle();
+        (net, a)
+    }
+
     pub fn add(&mut self, name: &str, keys: RoomKeys) -> usize {
         let index = self.devices.len();
         let room = new_room(name, keys, index as u32);
@@ -114,6 +128,15 @@ impl Net {
             .collect();
         self.devices[i].room.join(&remembered, now);
         self.settle();
+    }
+
+    /// When `from` dialled `peer`.
+    pub fn dials_to(&self, from: usize, peer: &PeerId) -> Vec<Duration> {
+        self.dial_log
+            .iter()
+            .filter(|(_, f, p)| *f == from && p == peer)
+            .map(|(t, ..)| *t)
+            .collect()
     }
 
     pub fn target_of(&self, peer: &PeerId) -> Option<usize> {
@@ -149,6 +172,7 @@ impl Net {
         match out {
             RoomOutput::Connect { peer } => {
                 *self.dials.entry(from).or_default() += 1;
+                self.dial_log.push((now, from, peer.clone()));
                 let target = self.target_of(&peer).filter(|&t| {
                     t != from
                         && self.devices[t].up
@@ -237,6 +261,9 @@ impl Net {
                         .is_some_and(|t| t <= now)
                 {
                     self.devices[i].room.handle_timeout(now);
+                    // Every timer moves forward: one still due would have the glue spin.
+                    let next = self.devices[i].room.poll_timeout();
+                    self.timers_in_the_past += usize::from(next.is_some_and(|t| t <= now));
                 }
             }
             self.settle();

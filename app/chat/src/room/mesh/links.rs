@@ -287,7 +287,10 @@ impl Room {
             l.admitted = true;
         }
         self.dialing.remove(&id);
-        self.redials.remove(&id);
+        if let Some(r) = self.redials.remove(&id) {
+            // Kept until the link proves lasting (see `after_link_gone`).
+            self.backoff.insert(id.clone(), r.delay);
+        }
         self.unreached.remove(&id);
         let member = self
             .members
@@ -377,12 +380,14 @@ impl Room {
         if member.key.is_none() {
             member.key = key;
         }
-        if self.linked_to(&peer) {
+        // Already called back off: hearing of it again (a list, or its own call to the
+        // rendezvous id every minute) must not make the next call come sooner.
+        if self.linked_to(&peer) || self.redials.contains_key(&peer) {
             return;
         }
         if self.me < peer {
             self.dial(peer, now);
-        } else if !self.redials.contains_key(&peer) && !self.dialing.contains_key(&peer) {
+        } else if !self.dialing.contains_key(&peer) {
             let at = now + self.timings.introduction_wait + self.jitter();
             let delay = self.timings.redial_initial;
             let since = now;
@@ -461,6 +466,10 @@ impl Room {
             // It opened, but no hello of theirs came: as good as a call nobody answered,
             // and backed off like one (the redial below doubles its delay).
             self.stats.failed_dials += 1;
+        } else if now.saturating_sub(l.opened) >= self.timings.redial_max {
+            // A link that lasted: the next loss starts the backoff over. One that did
+            // not (the other side never admitted us and gave up on it) keeps it growing.
+            self.backoff.remove(&l.peer);
         }
         let Some(m) = self.members.get_mut(&l.peer) else {
             // A link that never said who it was (a call to the rendezvous id, say).
@@ -486,12 +495,13 @@ impl Room {
     /// that lost one member at the same instant (a broker outage, a shared network) do
     /// not all call it again at the same instant.
     pub(super) fn schedule_redial(&mut self, peer: PeerId, now: Duration) {
-        let (delay, since) = self
-            .redials
-            .get(&peer)
-            .map_or((self.timings.redial_initial, now), |r| {
-                ((r.delay * 2).min(self.timings.redial_max), r.since)
-            });
+        let (last, since) = match self.redials.get(&peer) {
+            Some(r) => (Some(r.delay), r.since),
+            None => (self.backoff.get(&peer).copied(), now),
+        };
+        let delay = last.map_or(self.timings.redial_initial, |d| {
+            (d * 2).min(self.timings.redial_max)
+        });
         let wait = if self.me < peer {
             delay
         } else {
@@ -511,6 +521,7 @@ impl Room {
             return;
         }
         self.redials.remove(peer);
+        self.backoff.remove(peer);
         self.typing_until.remove(peer);
         self.stop_awaiting(peer);
         self.stats.members_forgotten += 1;

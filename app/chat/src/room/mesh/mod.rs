@@ -52,6 +52,9 @@ pub struct Room {
     rendezvous_checks: u64,
     next_rendezvous_check: Option<Duration>,
     redials: HashMap<PeerId, Redial>,
+    /// The last redial delay of members linked again, until their link proves lasting:
+    /// a link the other side drops at once (it never admitted us) must not reset it.
+    backoff: HashMap<PeerId, Duration>,
     /// Members forgotten as never reached (see `links`), not to be re-learned from
     /// other members' lists.
     unreached: HashSet<PeerId>,
@@ -97,6 +100,7 @@ impl Room {
             rendezvous_checks: 0,
             next_rendezvous_check: None,
             redials: HashMap::new(),
+            backoff: HashMap::new(),
             unreached: HashSet::new(),
             log: Log::default(),
             whispers_seen: HashSet::new(),
