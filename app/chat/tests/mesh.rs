@@ -743,3 +743,24 @@ fn every_timer_moves_forward_whatever_the_links_do() {
     net.run_for(Duration::from_secs(100));
     assert_eq!(net.timers_in_the_past, 0);
 }
+
+#[test]
+fn a_member_who_remembers_many_long_named_members_still_gets_its_hello_through() {
+    let (mut net, a) = Net::created();
+    // 200 members remembered (under the 256 a room keeps), with peerjs-style ids and
+    // names of 40 two-byte characters: the whole list is about 25 KB, over one frame.
+    let many: Vec<(PeerId, String)> = (0..200)
+        .map(|n| {
+            let uuid = format!("{n:08x}-1b2c-4d3e-8f40-123456789abc");
+            (id(&uuid), "é".repeat(40))
+        })
+        .collect();
+    let b = net.add("p1", keys(1));
+    net.join(b, &many);
+    net.run_for(Duration::from_secs(2));
+    net.assert_full_mesh(&[a, b]);
+    // p0 heard of as many as fit in one frame (the rest stay p1's to call).
+    let heard = net.devices[a].room.members().len();
+    assert!(heard > 60 && heard < 200, "{heard} members heard of");
+    assert!(net.max_frame > 15_000, "{} bytes", net.max_frame);
+}

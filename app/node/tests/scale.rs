@@ -136,7 +136,9 @@ fn thirty_two_members_thirty_joining_at_once_with_pages_stalling_form_a_full_mes
     );
     // The last one joins after them all.
     sim.act(n - 1, |node, now| node.join_room(invite, now));
+    let t = sim.now;
     sim.run_until(10 * SECOND, "everyone sees all 32", |s| full_mesh(s, n));
+    eprintln!("last joiner: {:?}", sim.now - t);
     check_work(&mut sim, n, "32 members, 30 at once, stalls");
 }
 
@@ -149,9 +151,12 @@ fn sixty_four_members_joining_in_waves_form_a_full_mesh() {
             let inv = invite.clone();
             sim.act(i, |node, now| node.join_room(inv, now));
         }
-        sim.run_for(2 * SECOND);
+        // The next wave comes while this one is still forming.
+        sim.run_for(SECOND);
     }
+    let t = sim.now;
     sim.run_until(30 * SECOND, "everyone sees all 64", |s| full_mesh(s, n));
+    eprintln!("formed {:?} after the last wave", sim.now - t);
     check_work(&mut sim, n, "64 members in waves");
 }
 

@@ -26,6 +26,21 @@ pub(super) const MAX_MEMBERS: usize = 256;
 /// the other side's hello has not come.
 const HELLO_REPEAT_WINDOW: Duration = Duration::from_secs(3);
 
+/// The largest `n` in `0..=len` for which `fits(n)` holds, for `fits` true up to some
+/// point and false after it (0 if it never holds).
+fn largest_fitting(len: usize, fits: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, len);
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if fits(mid) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    lo
+}
+
 /// A data connection to a member (or to whoever holds the rendezvous id).
 #[derive(Debug)]
 pub(super) struct Link {
@@ -181,19 +196,38 @@ impl Room {
             &self.me,
             &self.my_name,
         );
-        let members = self
-            .members
-            .iter()
+        // Members online first, then those whose key was proven, then the rest: when the
+        // list does not fit one frame, what goes is what matters least.
+        let mut known: Vec<(&PeerId, &Member)> = self.members.iter().collect();
+        known.sort_by_key(|(_, m)| (!m.online, !m.vouched));
+        let mut members: Vec<(PeerId, String, Option<PublicKey>)> = known
+            .into_iter()
             .map(|(id, m)| (id.clone(), m.name.clone(), m.key))
             .collect();
-        let hello = RoomFrame::Hello {
+        let mut have = self.log.have();
+        let sig = self.identity.sign(&words);
+        let hello = |members: &[_], have: &[_]| RoomFrame::Hello {
             id: self.me.clone(),
             name: self.my_name.clone(),
             key,
-            sig: self.identity.sign(&words),
-            members,
-            have: self.log.have(),
+            sig,
+            members: members.to_vec(),
+            have: have.to_vec(),
         };
+        // A room may remember 256 members and as many authors: with long ids and names
+        // the lists outgrow a frame (about 70 members of 40-character names), and a hello
+        // that cannot be sent admits nobody. The lists are hints (members to call, what
+        // to backfill: an author left out is sent in full, and the copies dropped), so
+        // they are cut to fit.
+        if !self.fits(&hello(&members, &have)) {
+            let keep = largest_fitting(members.len(), |n| self.fits(&hello(&members[..n], &have)));
+            members.truncate(keep);
+        }
+        if !self.fits(&hello(&members, &have)) {
+            let keep = largest_fitting(have.len(), |n| self.fits(&hello(&members, &have[..n])));
+            have.truncate(keep);
+        }
+        let hello = hello(&members, &have);
         self.send(link, &hello, now);
     }
 
