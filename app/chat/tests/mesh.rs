@@ -39,6 +39,15 @@ fn a_formed_room_dials_nobody_while_everyone_is_linked() {
     let calls: usize = net.dials.values().sum::<usize>() - before.values().sum::<usize>();
     assert!(calls <= 3, "{calls} calls in the minute's check");
     net.assert_full_mesh(&all);
+    // Those calls reach the holder, who introduced them when they came online: it does
+    // not tell the whole room about them again (3 frames to each member a minute before).
+    let holder = net.holder.unwrap();
+    let introduced = net.devices[holder].room.stats().introductions_sent;
+    net.run_for(Duration::from_secs(120));
+    assert_eq!(
+        net.devices[holder].room.stats().introductions_sent,
+        introduced
+    );
 }
 
 #[test]

@@ -119,6 +119,8 @@ pub struct RoomStats {
     /// Dials that did not give an admitted link: the call failed or timed out, or the
     /// link opened but no hello from the member came before it closed.
     pub failed_dials: u64,
+    /// `joined` frames sent, as holder of the rendezvous id.
+    pub introductions_sent: u64,
     /// Members forgotten because no link to them was ever admitted (see
     /// [`RoomTimings::forget_unreached`](super::RoomTimings::forget_unreached)).
     pub members_forgotten: u64,

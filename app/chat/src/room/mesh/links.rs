@@ -309,7 +309,14 @@ impl Room {
             }
             self.learn_member(id.clone(), name.clone(), Some(hello.key), now);
             self.learn_members(members, now);
-            if first_on_link && self.holding_rendezvous && sender != self.keys.rendezvous {
+            // A member already linked to us checking the rendezvous id (once a minute)
+            // was introduced when it came online: introducing it again would cost the
+            // whole room a frame each, every few seconds in a large room.
+            if first_on_link
+                && self.holding_rendezvous
+                && sender != self.keys.rendezvous
+                && !self.has_link(&id)
+            {
                 self.introduce(link, &id, &name, hello.key, now);
             }
             if self.has_link(&id) {
@@ -387,6 +394,7 @@ impl Room {
         };
         for other in self.one_link_per_member() {
             if &other != link {
+                self.stats.introductions_sent += 1;
                 self.send(&other, &joined, now);
             }
         }
