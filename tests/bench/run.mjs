@@ -233,6 +233,13 @@ async function formRoom(app, n, prefix) {
         full = Math.max(...m.map((x) => x.full)) - m[n - 1].open;
       }
     }
+    // What PeerChat's rooms counted (the peerjs page has no such hook): formed or not,
+    // the note can say how.
+    const counted = await roomCounters(devices);
+    if (counted) {
+      details.push({ scenario: `room ${n} counters`, app: app.key, ...counted });
+      log(`${app.label} room of ${n}: ${Object.entries(counted).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    }
     if (joined === NEVER || full === NEVER) {
       const online = await Promise.all(devices.map((d) => d.page.evaluate((sel) => document.querySelectorAll(sel).length, app.onlineSelector).catch(() => -1)));
       details.push({ scenario: `room ${n}`, app: app.key, note: 'did not form within 120 s', onlineShownPerDevice: online });
@@ -243,6 +250,22 @@ async function formRoom(app, n, prefix) {
     await destroy(devices);
     throw e;
   }
+}
+
+/**
+ * The room counters of every device (dials, failed dials, duplicates closed, silent drops,
+ * hellos sent and received, ...: `window.peerchatRoomStats()`), summed; null without them.
+ */
+async function roomCounters(devices) {
+  const all = await Promise.all(devices.map((d) => d.page.evaluate(() => window.peerchatRoomStats?.() ?? '').catch(() => '')));
+  let sum = null;
+  for (const json of all.filter(Boolean)) {
+    for (const [, stats] of JSON.parse(json)) {
+      sum ??= {};
+      for (const [k, v] of Object.entries(stats)) sum[k] = (sum[k] ?? 0) + v;
+    }
+  }
+  return sum;
 }
 
 async function room(app, n) {

@@ -356,6 +356,7 @@ impl Node {
                 online: false,
                 ts,
             }),
+            RoomEvent::MemberForgotten { .. } => self.save_room_soon(&room_id),
             RoomEvent::Typing { peer } => self.ui(Action::RoomTyping {
                 room_id,
                 peer,

@@ -524,3 +524,25 @@ fn a_device_handed_to_another_tab_saves_and_leaves_at_once() {
         sim.now - handed
     );
 }
+
+#[test]
+fn a_member_whose_id_is_squatted_is_called_with_backoff() {
+    let mut sim = room_of(3);
+    let gone = sim.devs[2].id.clone();
+    sim.kill(2);
+    // A plain peerjs client takes the freed id and never answers: offers to it wait at
+    // the broker until our node gives them up (15 s).
+    sim.run_for(6 * SECOND);
+    sim.squat(&gone);
+    let before: usize = (0..2).map(|i| sim.devs[i].dials).sum();
+    sim.run_for(120 * SECOND);
+    let dials: usize = (0..2).map(|i| sim.devs[i].dials).sum::<usize>() - before;
+    let room = sim.devs[0].state.rooms[0].room_id.clone();
+    let failed: u64 = (0..2)
+        .map(|i| sim.node(i).room_stats(&room).unwrap().failed_dials)
+        .sum();
+    eprintln!("squatted id: {dials} dials in 2 minutes, {failed} failed");
+    assert!(dials <= 16, "{dials} dials in 2 minutes");
+    assert!(failed >= 4, "{failed} failed dials counted");
+    assert_eq!(sim.timers_in_the_past, 0, "every timer moves forward");
+}

@@ -23,6 +23,68 @@ fn full_mesh(sim: &Sim, n: usize) -> bool {
     (0..n).all(|i| online(sim, i) == n - 1)
 }
 
+/// What the `n` members' rooms counted, summed, and what their nodes did: asserts what
+/// holds at any size and says the figures.
+fn check_work(sim: &mut Sim, n: usize, what: &str) {
+    let pairs = (n * (n - 1) / 2) as u64;
+    let room = sim.devs[0].state.rooms[0].room_id.clone();
+    let mut total = peerchat_chat::room::RoomStats::default();
+    for i in 0..n {
+        let s = sim.node(i).room_stats(&room).unwrap();
+        total.dials += s.dials;
+        total.failed_dials += s.failed_dials;
+        total.duplicates_closed += s.duplicates_closed;
+        total.silent_drops += s.silent_drops;
+        total.hellos_sent += s.hellos_sent;
+        total.hellos_received += s.hellos_received;
+    }
+    let dials: usize = sim.devs.iter().map(|d| d.dials).sum();
+    let rdv: usize = sim.devs.iter().map(|d| d.rendezvous_dials).sum();
+    // Work per member stays flat: each member coming online is O(1) writes and UI
+    // actions (saves of the room record are coalesced, one per second at most).
+    let most_saves = (0..n)
+        .map(|i| {
+            let d = &sim.devs[i];
+            d.stores
+                .iter()
+                .filter(|(_, op)| matches!(op, peerchat_node::StoreOp::PutRoom { .. }))
+                .count()
+        })
+        .max()
+        .unwrap();
+    let most_ui = (0..n).map(|i| sim.devs[i].ui.len()).max().unwrap();
+    let false_leaves: usize = sim.devs.iter().map(|d| d.false_leaves).sum();
+    eprintln!(
+        "{what}: {dials} dials ({rdv} to the rendezvous id, {} failed) for {pairs} pairs, \
+         {} duplicates closed, {} silent drops, {} hellos sent, {} received; \
+         at most {most_saves} room saves and {most_ui} UI actions per member; \
+         {} timers in the past",
+        total.failed_dials,
+        total.duplicates_closed,
+        total.silent_drops,
+        total.hellos_sent,
+        total.hellos_received,
+        sim.timers_in_the_past
+    );
+    assert_eq!(
+        false_leaves, 0,
+        "nobody was shown as left while their app ran"
+    );
+    assert_eq!(
+        total.dials as usize, dials,
+        "the rooms count every dial the node made"
+    );
+    assert_eq!(total.silent_drops, 0, "no link dropped as silent");
+    assert!(dials as u64 <= 2 * pairs, "{dials} dials for {pairs} pairs");
+    assert!(
+        total.hellos_sent <= 3 * pairs,
+        "{} hellos for {pairs} pairs",
+        total.hellos_sent
+    );
+    assert!(most_ui <= 12 * n, "{most_ui} UI actions for {n} members");
+    assert_eq!(sim.timers_in_the_past, 0, "every timer moves forward");
+}
+
 /// `n` devices; the first creates a room; returns its invite.
 fn world(n: usize, jitter_ms: u64) -> (Sim, Invite) {
     let mut sim = Sim::new();
@@ -74,36 +136,10 @@ fn thirty_two_members_thirty_joining_at_once_with_pages_stalling_form_a_full_mes
     );
     // The last one joins after them all.
     sim.act(n - 1, |node, now| node.join_room(invite, now));
+    let t = sim.now;
     sim.run_until(10 * SECOND, "everyone sees all 32", |s| full_mesh(s, n));
-    let false_leaves: usize = sim.devs.iter().map(|d| d.false_leaves).sum();
-    assert_eq!(
-        false_leaves, 0,
-        "nobody was shown as left while their app ran"
-    );
-    let dials: usize = sim.devs.iter().map(|d| d.dials).sum();
-    let rdv: usize = sim.devs.iter().map(|d| d.rendezvous_dials).sum();
-    let pairs = n * (n - 1) / 2;
-    let room = sim.devs[0].state.rooms[0].room_id.clone();
-    let stats: Vec<_> = (0..n)
-        .map(|i| sim.node(i).room_stats(&room).unwrap())
-        .collect();
-    let counted: u64 = stats.iter().map(|s| s.dials).sum();
-    assert_eq!(
-        counted as usize, dials,
-        "the rooms count every dial the node made"
-    );
-    let silent: u64 = stats.iter().map(|s| s.silent_drops).sum();
-    let duplicates: u64 = stats.iter().map(|s| s.duplicates_closed).sum();
-    let hellos: u64 = stats.iter().map(|s| s.hellos_sent).sum();
-    eprintln!(
-        "32 members, stalls: {dials} dials ({rdv} to the rendezvous id) for {pairs} pairs, \
-         {duplicates} duplicates closed, {silent} silent drops, {hellos} hellos"
-    );
-    assert_eq!(silent, 0, "no link dropped as silent");
-    assert!(
-        dials <= 2 * pairs,
-        "{dials} dials ({rdv} to the rendezvous id) for {pairs} pairs"
-    );
+    eprintln!("last joiner: {:?}", sim.now - t);
+    check_work(&mut sim, n, "32 members, 30 at once, stalls");
 }
 
 #[test]
@@ -115,15 +151,13 @@ fn sixty_four_members_joining_in_waves_form_a_full_mesh() {
             let inv = invite.clone();
             sim.act(i, |node, now| node.join_room(inv, now));
         }
-        sim.run_for(2 * SECOND);
+        // The next wave comes while this one is still forming.
+        sim.run_for(SECOND);
     }
+    let t = sim.now;
     sim.run_until(30 * SECOND, "everyone sees all 64", |s| full_mesh(s, n));
-    let false_leaves: usize = sim.devs.iter().map(|d| d.false_leaves).sum();
-    assert_eq!(false_leaves, 0);
-    let dials: usize = sim.devs.iter().map(|d| d.dials).sum();
-    let pairs = n * (n - 1) / 2;
-    eprintln!("64 members in waves: {dials} dials for {pairs} pairs");
-    assert!(dials <= 2 * pairs, "{dials} dials for {pairs} pairs");
+    eprintln!("formed {:?} after the last wave", sim.now - t);
+    check_work(&mut sim, n, "64 members in waves");
 }
 
 #[test]

@@ -44,6 +44,10 @@ pub struct Net {
     pub muted: HashSet<(usize, usize)>,
     /// (from, to): bytes of the frames one device sent another (lost or not).
     pub bytes: HashMap<(usize, usize), usize>,
+    /// Every dial: when, by whom, to which id.
+    pub dial_log: Vec<(Duration, usize, PeerId)>,
+    /// Times a room, right after handling its timeout, asked to be woken in the past.
+    pub timers_in_the_past: usize,
 }
 
 pub fn id(s: &str) -> PeerId {
@@ -96,6 +100,16 @@ pub fn binding(link: &ConnectionId, from: &PeerId, dialled: &PeerId, we_are: Sid
 }
 
 impl Net {
+    /// A network where p0 has just created the room (and holds its rendezvous id).
+    pub fn created() -> (Self, usize) {
+        let mut net = Net::default();
+        let a = net.add("p0", keys(1));
+        let now = net.now;
+        net.devices[a].room.create(now);
+        net.settle();
+        (net, a)
+    }
+
     pub fn add(&mut self, name: &str, keys: RoomKeys) -> usize {
         let index = self.devices.len();
         let room = new_room(name, keys, index as u32);
@@ -116,6 +130,15 @@ impl Net {
             .collect();
         self.devices[i].room.join(&remembered, now);
         self.settle();
+    }
+
+    /// When `from` dialled `peer`.
+    pub fn dials_to(&self, from: usize, peer: &PeerId) -> Vec<Duration> {
+        self.dial_log
+            .iter()
+            .filter(|(_, f, p)| *f == from && p == peer)
+            .map(|(t, ..)| *t)
+            .collect()
     }
 
     pub fn target_of(&self, peer: &PeerId) -> Option<usize> {
@@ -151,6 +174,7 @@ impl Net {
         match out {
             RoomOutput::Connect { peer } => {
                 *self.dials.entry(from).or_default() += 1;
+                self.dial_log.push((now, from, peer.clone()));
                 let target = self.target_of(&peer).filter(|&t| {
                     t != from
                         && self.devices[t].up
@@ -204,6 +228,10 @@ impl Net {
                     return;
                 }
                 self.delivered.push(to);
+                let ChannelFrame::Binary(bytes) = &frame else {
+                    panic!("rooms send binary frames");
+                };
+                self.max_frame = self.max_frame.max(bytes.len());
                 self.devices[to].room.handle_link_data(&link, &frame, now);
             }
             RoomOutput::Close { link } => {
@@ -245,6 +273,9 @@ impl Net {
                         .is_some_and(|t| t <= now)
                 {
                     self.devices[i].room.handle_timeout(now);
+                    // Every timer moves forward: one still due would have the glue spin.
+                    let next = self.devices[i].room.poll_timeout();
+                    self.timers_in_the_past += usize::from(next.is_some_and(|t| t <= now));
                 }
             }
             self.settle();
@@ -409,4 +440,14 @@ pub fn hello_listing(
     };
     let json = serde_json::to_string(&hello).unwrap();
     (link, sealed(&json, nonce))
+}
+
+/// Every timer moves forward, in every test: a node (or room) asking, right after its
+/// timeout ran, to be woken in the past would have the glue spin on a 0 ms timer.
+impl Drop for Net {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            assert_eq!(self.timers_in_the_past, 0, "a timer was left in the past");
+        }
+    }
 }

@@ -76,6 +76,13 @@ pub enum RoomEvent {
         /// The member.
         peer: PeerId,
     },
+    /// A member no link of ours ever reached was forgotten (see
+    /// [`RoomTimings::forget_unreached`](super::RoomTimings::forget_unreached)): it is no
+    /// longer in [`Room::members`](super::Room::members), so save the room again.
+    MemberForgotten {
+        /// The member.
+        peer: PeerId,
+    },
     /// A message arrived.
     Message(RoomMessage),
     /// A member is typing.
@@ -114,6 +121,16 @@ pub struct RoomStats {
     pub silent_drops: u64,
     /// Hellos sent.
     pub hellos_sent: u64,
+    /// Hellos received (readable or not as a member's: introductions count too).
+    pub hellos_received: u64,
+    /// Dials that did not give an admitted link: the call failed or timed out, or the
+    /// link opened but no hello from the member came before it closed.
+    pub failed_dials: u64,
+    /// `joined` frames sent, as holder of the rendezvous id.
+    pub introductions_sent: u64,
+    /// Members forgotten because no link to them was ever admitted (see
+    /// [`RoomTimings::forget_unreached`](super::RoomTimings::forget_unreached)).
+    pub members_forgotten: u64,
     /// Backfill frames sent.
     pub backfill_frames: u64,
     /// Hellos that brought nothing new to send back (the link had it all already).

@@ -22,7 +22,8 @@ use crate::room::signing::hello_transcript;
 /// Most members a room remembers: more, from hellos or introductions, are ignored.
 pub(super) const MAX_MEMBERS: usize = 256;
 
-/// How long after a link opens its keepalive repeats our hello instead of a ping.
+/// How long after a link opens its keepalive repeats our hello instead of a ping, while
+/// the other side's hello has not come.
 const HELLO_REPEAT_WINDOW: Duration = Duration::from_secs(3);
 
 /// A data connection to a member (or to whoever holds the rendezvous id).
@@ -41,6 +42,8 @@ pub(super) struct Link {
     pub(super) opened: Duration,
     pub(super) last_heard: Duration,
     pub(super) last_sent: Duration,
+    /// When we last sent our hello on it.
+    pub(super) hello_sent: Duration,
     /// The connection under it has not reported trouble (see `presence`).
     pub(super) healthy: bool,
     /// Packets its transport has received, as last reported, and when that count last
@@ -64,6 +67,8 @@ pub(super) struct Hello {
 pub(super) struct Redial {
     pub(super) at: Duration,
     pub(super) delay: Duration,
+    /// Since when we have been trying to reach the member without an admitted link.
+    pub(super) since: Duration,
 }
 
 impl Room {
@@ -131,6 +136,7 @@ impl Room {
                 opened: now,
                 last_heard: now,
                 last_sent: now,
+                hello_sent: now,
                 healthy: true,
                 packets: 0,
                 last_packet: None,
@@ -141,14 +147,17 @@ impl Room {
     }
 
     /// Shows a link we are alive. A first message sent the instant a channel opens was
-    /// seen to go missing now and then in Chromium; while a link is young its keepalive
-    /// is our hello again (with the members we know by now), which the other side takes
-    /// as often as it comes.
+    /// seen to go missing now and then in Chromium; while a young link has not brought
+    /// the other side's hello, its keepalive is our hello again (with the members we know
+    /// by now), which the other side takes as often as it comes. Once theirs came, a
+    /// ping does: a hello carries the whole member list, and repeating it on every new
+    /// link of a large room made each join cost every member O(members) bytes several
+    /// times over (5,147 hellos for the 496 pairs of a 32-member room).
     pub(super) fn keepalive(&mut self, link: &ConnectionId, now: Duration) {
         let young = self
             .links
             .get(link)
-            .is_some_and(|l| now.saturating_sub(l.opened) < HELLO_REPEAT_WINDOW);
+            .is_some_and(|l| !l.admitted && now.saturating_sub(l.opened) < HELLO_REPEAT_WINDOW);
         if young {
             self.send_hello(link, now);
         } else {
@@ -157,9 +166,11 @@ impl Room {
     }
 
     pub(super) fn send_hello(&mut self, link: &ConnectionId, now: Duration) {
-        let Some(binding) = self.links.get(link).map(|l| &l.binding) else {
+        let Some(l) = self.links.get_mut(link) else {
             return;
         };
+        l.hello_sent = now;
+        let binding = &l.binding;
         self.stats.hellos_sent += 1;
         let key = self.identity.public();
         let words = hello_transcript(
@@ -177,6 +188,7 @@ impl Room {
     /// Dialling `peer` failed (not online, or the connection never opened).
     pub fn handle_dial_failed(&mut self, peer: &PeerId, now: Duration) {
         self.dialing.remove(peer);
+        self.stats.failed_dials += 1;
         if peer != &self.keys.rendezvous {
             self.schedule_redial(peer.clone(), now);
         } else if !self.holding_rendezvous {
@@ -207,6 +219,10 @@ impl Room {
         };
         let rendezvous = l.rendezvous;
         let first_on_link = l.claimed.is_none() && !l.admitted;
+        // A hello again on a link where we have theirs: ours may be what went missing,
+        // so it goes again (at most once per ping interval, so a peer repeating tiny
+        // hellos cannot make us send our member list at its rate).
+        let repeat = l.admitted && now.saturating_sub(l.hello_sent) >= self.timings.ping_interval;
         let words = hello_transcript(
             &l.binding,
             l.binding.peer_side(),
@@ -247,7 +263,14 @@ impl Room {
             }
             self.learn_member(id.clone(), name.clone(), Some(hello.key), now);
             self.learn_members(members, now);
-            if first_on_link && self.holding_rendezvous && sender != self.keys.rendezvous {
+            // A member already linked to us checking the rendezvous id (once a minute)
+            // was introduced when it came online: introducing it again would cost the
+            // whole room a frame each, every few seconds in a large room.
+            if first_on_link
+                && self.holding_rendezvous
+                && sender != self.keys.rendezvous
+                && !self.has_link(&id)
+            {
                 self.introduce(link, &id, &name, hello.key, now);
             }
             if self.has_link(&id) {
@@ -259,7 +282,11 @@ impl Room {
             l.admitted = true;
         }
         self.dialing.remove(&id);
-        self.redials.remove(&id);
+        if let Some(r) = self.redials.remove(&id) {
+            // Kept until the link proves lasting (see `after_link_gone`).
+            self.backoff.insert(id.clone(), r.delay);
+        }
+        self.unreached.remove(&id);
         let member = self
             .members
             .entry(id.clone())
@@ -290,12 +317,17 @@ impl Room {
         }
         self.learn_members(members, now);
         self.close_duplicates(&id, now);
+        if repeat {
+            self.send_hello(link, now);
+        }
         true
     }
 
+    /// Members named in a hello. One we forgot as never reached stays forgotten: another
+    /// member's list says only that it was once in the room.
     fn learn_members(&mut self, members: Vec<(PeerId, String, Option<PublicKey>)>, now: Duration) {
         for (peer, peer_name, key) in members.into_iter().take(MAX_MEMBERS) {
-            if self.may_learn(&peer) {
+            if self.may_learn(&peer) && !self.unreached.contains(&peer) {
                 self.learn_member(peer, peer_name, key, now);
             }
         }
@@ -321,6 +353,7 @@ impl Room {
         };
         for other in self.one_link_per_member() {
             if &other != link {
+                self.stats.introductions_sent += 1;
                 self.send(&other, &joined, now);
             }
         }
@@ -339,6 +372,7 @@ impl Room {
         if peer == self.me || !self.room_for(&peer) || check_name(&name).is_err() {
             return;
         }
+        self.unreached.remove(&peer);
         let member = self
             .members
             .entry(peer.clone())
@@ -346,15 +380,18 @@ impl Room {
         if member.key.is_none() {
             member.key = key;
         }
-        if self.linked_to(&peer) {
+        // Already called back off: hearing of it again (a list, or its own call to the
+        // rendezvous id every minute) must not make the next call come sooner.
+        if self.linked_to(&peer) || self.redials.contains_key(&peer) {
             return;
         }
         if self.me < peer {
             self.dial(peer, now);
-        } else if !self.redials.contains_key(&peer) && !self.dialing.contains_key(&peer) {
+        } else if !self.dialing.contains_key(&peer) {
             let at = now + self.timings.introduction_wait + self.jitter();
             let delay = self.timings.redial_initial;
-            self.redials.insert(peer, Redial { at, delay });
+            let since = now;
+            self.redials.insert(peer, Redial { at, delay, since });
         }
     }
 
@@ -425,6 +462,15 @@ impl Room {
         {
             return;
         }
+        if !l.admitted {
+            // It opened, but no hello of theirs came: as good as a call nobody answered,
+            // and backed off like one (the redial below doubles its delay).
+            self.stats.failed_dials += 1;
+        } else if now.saturating_sub(l.opened) >= self.timings.redial_max {
+            // A link that lasted: the next loss starts the backoff over. One that did
+            // not (the other side never admitted us and gave up on it) keeps it growing.
+            self.backoff.remove(&l.peer);
+        }
         let Some(m) = self.members.get_mut(&l.peer) else {
             // A link that never said who it was (a call to the rendezvous id, say).
             return;
@@ -444,27 +490,49 @@ impl Room {
 
     /// Both ends of a broken link would dial each other at once; the member with the
     /// smaller id re-dials (with backoff from `redial_initial` to `redial_max`), the other
-    /// waits [`RoomTimings::introduction_wait`] longer (plus jitter) before dialling in
-    /// case that call never comes, with the same backoff.
+    /// waits [`RoomTimings::introduction_wait`] longer before dialling in case that call
+    /// never comes, with the same backoff. Both add up to a second of jitter, so members
+    /// that lost one member at the same instant (a broker outage, a shared network) do
+    /// not all call it again at the same instant.
     pub(super) fn schedule_redial(&mut self, peer: PeerId, now: Duration) {
-        let delay = self
-            .redials
-            .get(&peer)
-            .map_or(self.timings.redial_initial, |r| {
-                (r.delay * 2).min(self.timings.redial_max)
-            });
+        let (last, since) = match self.redials.get(&peer) {
+            Some(r) => (Some(r.delay), r.since),
+            None => (self.backoff.get(&peer).copied(), now),
+        };
+        let delay = last.map_or(self.timings.redial_initial, |d| {
+            (d * 2).min(self.timings.redial_max)
+        });
         let wait = if self.me < peer {
             delay
         } else {
-            delay + self.timings.introduction_wait + self.jitter()
+            delay + self.timings.introduction_wait
         };
-        self.redials.insert(
-            peer,
-            Redial {
-                at: now + wait,
-                delay,
-            },
-        );
+        let at = now + wait + self.jitter();
+        self.redials.insert(peer, Redial { at, delay, since });
+    }
+
+    /// Forgets a member no link of ours ever admitted, after
+    /// [`RoomTimings::forget_unreached`] of trying: an id someone named that nobody
+    /// answers on (gone for good, made up, or squatted) is not dialled forever. A hello's
+    /// member list does not bring it back; its own hello, or the rendezvous holder's word
+    /// that it came online (`joined`), does.
+    fn forget_unreached(&mut self, peer: &PeerId) {
+        if self.members.remove(peer).is_none() {
+            return;
+        }
+        self.redials.remove(peer);
+        self.backoff.remove(peer);
+        self.typing_until.remove(peer);
+        self.stop_awaiting(peer);
+        self.stats.members_forgotten += 1;
+        // Bounded like the member list itself: when full, older entries may be named
+        // again, which costs a few more dials before they are forgotten again.
+        if self.unreached.len() >= MAX_MEMBERS {
+            self.unreached.clear();
+        }
+        self.unreached.insert(peer.clone());
+        self.events
+            .push_back(RoomEvent::MemberForgotten { peer: peer.clone() });
     }
 
     /// Up to a second, at random: two members waiting for the same thing do not act at
@@ -537,7 +605,14 @@ impl Room {
             .map(|(p, _)| p.clone())
             .collect();
         for peer in due {
-            if self.members.get(&peer).is_some_and(|m| !m.online) {
+            let unreached = self.members.get(&peer).is_some_and(|m| !m.vouched)
+                && self
+                    .redials
+                    .get(&peer)
+                    .is_some_and(|r| now.saturating_sub(r.since) >= self.timings.forget_unreached);
+            if unreached && !self.linked_to(&peer) {
+                self.forget_unreached(&peer);
+            } else if self.members.get(&peer).is_some_and(|m| !m.online) {
                 // The next try moves forward now: a dial still pending (the broker is
                 // down, say) must not leave this one due, or the timer would spin.
                 if let Some(r) = self.redials.get_mut(&peer) {

@@ -58,6 +58,12 @@ pub struct Room {
     rendezvous_checks: u64,
     next_rendezvous_check: Option<Duration>,
     redials: HashMap<PeerId, Redial>,
+    /// The last redial delay of members linked again, until their link proves lasting:
+    /// a link the other side drops at once (it never admitted us) must not reset it.
+    backoff: HashMap<PeerId, Duration>,
+    /// Members forgotten as never reached (see `links`), not to be re-learned from
+    /// other members' lists.
+    unreached: HashSet<PeerId>,
     log: Log,
     /// Backfills under way, per link.
     backfills: HashMap<ConnectionId, Pending>,
@@ -108,6 +114,8 @@ impl Room {
             rendezvous_checks: 0,
             next_rendezvous_check: None,
             redials: HashMap::new(),
+            backoff: HashMap::new(),
+            unreached: HashSet::new(),
             log: Log::default(),
             backfills: HashMap::new(),
             allowances: HashMap::new(),
@@ -237,6 +245,7 @@ impl Room {
                 members,
                 have,
             }) => {
+                self.stats.hellos_received += 1;
                 let hello = links::Hello { id, name, key, sig };
                 if self.on_hello(link, sender, hello, members, now) {
                     self.send_backfill(link, &have, now);
@@ -348,14 +357,16 @@ impl Room {
     fn send(&mut self, link: &ConnectionId, frame: &RoomFrame, now: Duration) -> usize {
         let plain = serde_json::to_vec(frame).expect("room frames serialize");
         let sealed = self.keys.seal(&plain, (self.entropy)());
+        // The keepalive clock moves even if the frame cannot go (too large): else the
+        // link's ping would stay due and the timer spin.
+        if let Some(l) = self.links.get_mut(link) {
+            l.last_sent = now;
+        }
         // Frames are bounded by the text limit (and hellos by their budget), so a sealed
         // one always fits.
         let Ok(bytes) = data::encode_json(&sealed) else {
             return 0;
         };
-        if let Some(l) = self.links.get_mut(link) {
-            l.last_sent = now;
-        }
         let size = bytes.len();
         self.outputs.push_back(RoomOutput::Send {
             link: link.clone(),

@@ -24,6 +24,9 @@ pub struct RoomTimings {
     pub redial_max: Duration,
     /// A dial that neither opens nor fails by then counts as failed.
     pub dial_timeout: Duration,
+    /// A member that no link of ours ever admitted (known only from others) is forgotten
+    /// once we have tried to reach it for this long (about 6 dials with the backoff).
+    pub forget_unreached: Duration,
     /// A member we learn of from someone else is dialled by whichever of us has the
     /// smaller id; the other dials only if no link came by this long (plus up to a
     /// second of jitter), in case the introduction was lost.
@@ -49,6 +52,7 @@ impl Default for RoomTimings {
             redial_initial: Duration::from_secs(2),
             redial_max: Duration::from_secs(30),
             dial_timeout: Duration::from_secs(15),
+            forget_unreached: Duration::from_secs(120),
             rendezvous_check: Duration::from_secs(10),
             introduction_wait: Duration::from_secs(3),
             typing_every: Duration::from_millis(2_500),
