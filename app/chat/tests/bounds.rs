@@ -123,6 +123,6 @@ fn history_of_many_authors_never_met_is_kept() {
         })
         .collect();
     let mut room = new_room("p0", keys(1), 0);
-    room.seed(texts, &[]);
+    room.seed(texts, &[], false);
     assert_eq!(room.members().len(), 100);
 }

@@ -217,7 +217,7 @@ proptest! {
     #[test]
     fn stored_records_of_any_content_seed_a_room(texts in prop::collection::vec(room_text(), 0..30)) {
         let mut room = new_room("p0", keys(1), 0);
-        room.seed(texts, &[]);
+        room.seed(texts, &[], false);
         prop_assert!(room.my_seq() <= MAX_SEQ);
         prop_assert!(room.sizes().members <= 256);
         for (peer, m) in room.members() {

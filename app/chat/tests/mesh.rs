@@ -450,7 +450,7 @@ fn a_member_seeded_from_storage_gets_only_what_it_lacks() {
     net.crash(1);
     say(&mut net, 0, "missed");
     let mut room = new_room("p1", keys(1), 1001);
-    room.seed(stored, &[]);
+    room.seed(stored, &[], false);
     assert_eq!(
         room.my_seq(),
         1,

@@ -1,6 +1,7 @@
 //! What is kept between visits, and how stored records turn into what the screen shows.
 
-use peerchat_chat::room::RoomMessage;
+use peerchat_chat::room::signing::verify_text;
+use peerchat_chat::room::{RoomMessage, RoomText};
 use peerchat_chat::state::{Action, Author, Line};
 use peerchat_identity::PublicKey;
 use peerchat_ids::RoomId;
@@ -131,6 +132,29 @@ impl History {
             History::Conversation(peer) => format!("direct/{peer}"),
         }
     }
+}
+
+/// A stored message as the room signs it; `None` for one stored before keys.
+pub(crate) fn room_text(m: StoredMessage) -> Option<RoomText> {
+    Some(RoomText {
+        signed: m.signed?,
+        id: m.id,
+        author: m.author,
+        seq: m.seq,
+        ts: m.ts,
+        text: m.text,
+        name: m.name,
+    })
+}
+
+/// Whether a message of an imported file may be stored in room `room_id`: a signed one
+/// only if its signature verifies (an altered file must not put words in anyone's mouth;
+/// what is stored is trusted when the room is next seeded from it). Messages from before
+/// keys carry none and are kept, as they always were.
+pub fn provable(room_id: &RoomId, m: &StoredMessage) -> bool {
+    m.whisper_to.is_some()
+        || m.signed.is_none()
+        || room_text(m.clone()).is_some_and(|t| verify_text(room_id, &t))
 }
 
 /// A room message as stored, kept at `received` (our wall clock, ms).

@@ -546,3 +546,29 @@ fn a_member_whose_id_is_squatted_is_called_with_backoff() {
     assert!(failed >= 4, "{failed} failed dials counted");
     assert_eq!(sim.timers_in_the_past, 0, "every timer moves forward");
 }
+
+#[test]
+fn an_imported_message_whose_signature_fails_is_not_provable() {
+    let mut sim = room_of(2);
+    let room = sim.devs[0].state.rooms[0].room_id.clone();
+    sim.act(1, |n, now| {
+        n.send_room_text(&room, None, "signed words", now)
+    })
+    .unwrap();
+    sim.run_for(SECOND);
+    let stored = sim.devs[0].disk.histories[&History::Room(room.clone())][0].clone();
+    assert!(peerchat_node::saved::provable(&room, &stored));
+    let altered = peerchat_vault::StoredMessage {
+        text: "other words".into(),
+        ..stored.clone()
+    };
+    assert!(!peerchat_node::saved::provable(&room, &altered));
+    let other_room = peerchat_ids::RoomId::parse("elsewhere").unwrap();
+    assert!(!peerchat_node::saved::provable(&other_room, &stored));
+    // From before keys: nothing to check, kept as it always was.
+    let unsigned = peerchat_vault::StoredMessage {
+        signed: None,
+        ..stored
+    };
+    assert!(peerchat_node::saved::provable(&room, &unsigned));
+}

@@ -130,8 +130,14 @@ pub fn use_storage_actions(
             spawn_local(async move {
                 match transfer::import_file(&vault, &file).await {
                     Ok(done) => {
+                        let refused = match done.refused {
+                            0 => String::new(),
+                            n => format!(
+                                " {n} were left out: their signatures do not match, so the file was altered."
+                            ),
+                        };
                         note.set(Some(format!(
-                            "Imported {} messages into “{}” ({} were already here).",
+                            "Imported {} messages into “{}” ({} were already here).{refused}",
                             done.added, done.name, done.known
                         )));
                         if let Some(n) = node.as_ref() {

@@ -1,6 +1,7 @@
 //! Room history to and from files: JSON to import again, Markdown to read.
 
 use peerchat_chat::room::Invite;
+use peerchat_node::saved::provable;
 use peerchat_vault::Export;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -84,6 +85,8 @@ pub struct Imported {
     pub added: usize,
     /// Messages that were here already.
     pub known: usize,
+    /// Messages whose signature did not verify (the file was altered), left out.
+    pub refused: usize,
 }
 
 /// Reads an exported JSON file into the vault (messages already here are not duplicated).
@@ -93,7 +96,7 @@ pub async fn import_file(vault: &Vault, file: &web_sys::File) -> Result<Imported
         .ok()
         .and_then(|t| t.as_string())
         .ok_or("The file could not be read.")?;
-    let export: Export = serde_json::from_str(&text).map_err(|_| {
+    let mut export: Export = serde_json::from_str(&text).map_err(|_| {
         "This is not a PeerChat history file (export one with “Export (JSON)”).".to_owned()
     })?;
     let invite = export
@@ -102,6 +105,11 @@ pub async fn import_file(vault: &Vault, file: &web_sys::File) -> Result<Imported
         .and_then(|f| Invite::parse_fragment(f).ok())
         .ok_or("This history file does not say which room it belongs to.")?;
     let room_id = invite.secret().derive().room_id.clone();
+    // What is stored is trusted when the room is seeded from it: an altered message
+    // (its signature does not verify) is left out here.
+    let all = export.messages.len();
+    export.messages.retain(|m| provable(&room_id, m));
+    let refused = all - export.messages.len();
     let added = vault
         .history()
         .import(room_id.as_str(), &export, || vault.nonce())
@@ -119,5 +127,6 @@ pub async fn import_file(vault: &Vault, file: &web_sys::File) -> Result<Imported
         name: invite.name().to_owned(),
         added,
         known: export.messages.len() - added,
+        refused,
     })
 }
