@@ -52,6 +52,12 @@ export const peerchat = {
     await page.getByRole('textbox', { name: "Friend's ID" }).fill(id);
     return () => page.getByRole('button', { name: 'Connect', exact: true }).click();
   },
+  /** Later runs: types the passphrase; `click()` then presses Unlock. */
+  async prepareUnlock(device) {
+    const { page } = device;
+    await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+    return () => page.getByRole('button', { name: 'Unlock' }).click();
+  },
   statusSelector: '.conversation-status',
   onlineSelector: '.room .members .member.online',
   /** Creates a room; returns what joiners are given (the invite link). */

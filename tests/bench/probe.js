@@ -8,6 +8,7 @@
 // - `sent[token]`: when the page submitted that line (`send`, `burst`).
 // - `marks[name]`: when a watched condition first held (`watchCount`, `watchText`,
 //   `watchExists`), or when the next click happened (`markNextClick`).
+// - `longTasks`: [start, end] of every main-thread task of 50 ms or more (Long Tasks API).
 (() => {
   if (window.__bench) return;
   const now = () => performance.timeOrigin + performance.now();
@@ -19,6 +20,7 @@
     /** Lines seen per token letter. */
     counts: Object.create(null),
     marks: Object.create(null),
+    longTasks: [],
     watches: [],
     waiters: [],
     watch(name, fn) {
@@ -70,6 +72,16 @@
     },
   };
   window.__bench = b;
+
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        b.longTasks.push([performance.timeOrigin + e.startTime, performance.timeOrigin + e.startTime + e.duration]);
+      }
+    }).observe({ type: 'longtask', buffered: true });
+  } catch {
+    // no Long Tasks API
+  }
 
   function record(li, t) {
     const text = li.querySelector('.text')?.textContent ?? '';

@@ -5,15 +5,21 @@
 // taken inside the pages (tests/bench/probe.js); the driver only stages and reads.
 //
 //   BENCH_REPS=3                 repetitions (default 3)
-//   BENCH_ONLY=connect,latency   scenarios: load, connect, latency, burst, room, room500, size
+//   BENCH_ONLY=connect,latency   scenarios: load, connect, latency, burst, room, room500, size, unlock
 //   BENCH_ROOMS=2,4,8,16         room sizes for `room`
+//   BENCH_UNLOCK=0,1000          stored room messages for `unlock` (PeerChat only: click Unlock after a
+//                                browser restart → the room, its newest message, the main thread idle)
+//   BENCH_RELAUNCHES=1           `unlock`: launches per filled profile (each on a fresh copy of it)
+//   BENCH_PROFILE=1              `unlock` also takes a CPU profile (CDP Profiler), logs the top self times
+//                                and writes it next to BENCH_OUT (.cpuprofile, for DevTools)
 //   BENCH_OUT=path.json          where the JSON goes (default tests/build/bench/results.json)
 //
 // Run it with `bash .ci/bench.sh` (builds dist/, runs it in a network namespace that has
 // only loopback; there BENCH_ONLY may also name `storage`, the unlock benchmark). Alone,
 // this file expects dist/ built and is meant for such a namespace too.
 import { execFileSync } from 'node:child_process';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 
@@ -23,12 +29,17 @@ import {
   testsDir, webServer,
 } from './support.mjs';
 
-const SCENARIOS = ['load', 'connect', 'latency', 'burst', 'room', 'room500', 'size'];
+const SCENARIOS = ['load', 'connect', 'latency', 'burst', 'room', 'room500', 'size', 'unlock'];
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 for (const s of ONLY) if (!SCENARIOS.includes(s)) throw new Error(`BENCH_ONLY: unknown scenario ${s} (known: ${SCENARIOS.join(', ')})`);
 const selected = (s) => ONLY.length === 0 || ONLY.includes(s);
 const ROOMS = (process.env.BENCH_ROOMS ?? '2,4,8,16').split(',').map(Number).filter((n) => n >= 2);
+const UNLOCK = (process.env.BENCH_UNLOCK ?? '0,1000').split(',').map(Number).filter((n) => n >= 0);
+const PROFILE = Boolean(process.env.BENCH_PROFILE);
+const RELAUNCHES = Math.max(1, Number(process.env.BENCH_RELAUNCHES ?? 1));
+/** The main thread counts as idle once no task of 50 ms or more ran for this long. */
+const QUIET_MS = 2000;
 const OUT = process.env.BENCH_OUT ?? path.join(testsDir, 'build', 'bench', 'results.json');
 const ROOM_TIMEOUT = 120000;
 const LATENCY_MESSAGES = 200;
@@ -310,6 +321,142 @@ async function room500(app) {
   }
 }
 
+/** Records in every object store of the app's IndexedDB database, summed (in the page). */
+const storedRecords = () => new Promise((resolve) => {
+  const req = indexedDB.open('peerchat');
+  req.onerror = () => resolve(-1);
+  req.onsuccess = async () => {
+    const db = req.result;
+    let total = 0;
+    for (const name of db.objectStoreNames) {
+      total += await new Promise((r) => {
+        const c = db.transaction(name).objectStore(name).count();
+        c.onsuccess = () => r(c.result);
+        c.onerror = () => r(0);
+      });
+    }
+    db.close();
+    resolve(total);
+  };
+});
+
+/** Self time per function of a CDP Profiler profile, largest first. */
+function selfTimes(profile, top = 20) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  profile.samples.forEach((id, i) => {
+    const f = byId.get(id).callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url ? `${path.basename(f.url)}:${f.lineNumber + 1}` : ''}`.trim();
+    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i + 1] ?? 0) / 1000);
+  });
+  return [...self].sort((x, y) => y[1] - x[1]).slice(0, top).map(([fn, ms]) => [fn, Number(ms.toFixed(1))]);
+}
+
+/**
+ * A device on its first run creates a room, a second device opens the invite and sends
+ * `n` messages, both browsers close, the first is launched again on its profile; from
+ * the click on Unlock: the room on screen, its newest message on screen, and the main
+ * thread idle (the end of the last task of 50 ms or more, once none ran for QUIET_MS).
+ */
+async function unlock(n) {
+  const app = peerchat;
+  const origin = new URL(web.url).origin;
+  const [a, b] = await devicesFor(app, 2, `unlock${n}-`);
+  let again = null;
+  try {
+    const invite = await app.createRoom(a);
+    await app.openInvite(b, invite);
+    const both = await Promise.all([a, b].map((d) => d.page.evaluate(([sel, ms]) =>
+      window.__bench.until(() => document.querySelectorAll(sel).length >= 2, ms), [app.onlineSelector, 60000])));
+    if (!both.every(Boolean)) throw new Error('the room of two did not form within 60 s');
+    const t = Date.now();
+    if (n > 0) {
+      const arrived = a.page.evaluate(([k, ms]) => window.__bench.until(() => k in window.__bench.seen, ms), [`S${n}`, 900000]);
+      await b.page.evaluate(([k, f]) => window.__bench.burst('S', k, f), [n, FILLER]);
+      if (!(await arrived)) throw new Error(`the ${n} messages did not reach the first device within 15 min`);
+    }
+    // Stored: the record count holds still for 2 s.
+    let records = -1;
+    for (let last = -2; records !== last || records < n;) {
+      last = records;
+      await sleep(2000);
+      records = await a.page.evaluate(storedRecords);
+    }
+    const fill = (Date.now() - t) / 1000;
+    await b.destroy();
+    await a.close();
+    for (let k = 0; k < RELAUNCHES; k++) {
+      const copy = await mkdtemp(path.join(os.tmpdir(), `bench-unlock${n}-copy-`));
+      await cp(a.dir, copy, { recursive: true });
+      again = await launchDevice(`${app.key}-unlock${n}-again`, { origin, firstScreen: app.firstScreen, profile: copy });
+      await unlockOnce(app, n, again, fill, records, k);
+      await again.destroy();
+      again = null;
+    }
+  } finally {
+    if (again) await again.destroy();
+    await destroy([a, b]);
+  }
+}
+
+/** One launch on a filled profile: click Unlock, then what `unlock` times. */
+async function unlockOnce(app, n, again, fill, records, k) {
+  const { page } = again;
+  await page.goto(web.url);
+  if (!(await waitMark(again, 'firstScreen', 30000))) throw new Error('the unlock screen was not shown');
+  const click = await app.prepareUnlock(again);
+  await sleep(1000);
+  await page.evaluate(() => {
+    window.__bench.watchText('room', '#room-title', '^Bench room$');
+    window.__bench.markNextClick('click');
+  });
+  const cdp = await again.context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const taskMs = async () => 1000 * (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value;
+  if (PROFILE) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+  }
+  const busyBefore = await taskMs();
+  await click();
+  const newest = n > 0 ? `S${n}` : null;
+  const shown = await page.evaluate(([k, ms]) => window.__bench.until(() => (k ? k in window.__bench.seen : 'room' in window.__bench.marks), ms), [newest, 120000]);
+  if (!shown) throw new Error(`the room${newest ? ` and ${newest}` : ''} not on screen within 120 s`);
+  const m = await page.evaluate(async ([k, quiet, ms]) => {
+    const b = window.__bench;
+    const click = b.marks.click;
+    const newest = k ? b.seen[k] : b.marks.room;
+    const end = b.now() + ms;
+    for (;;) {
+      const after = b.longTasks.filter(([, e]) => e >= click);
+      const last = Math.max(newest, ...after.map(([, e]) => e));
+      if (b.now() - last >= quiet || b.now() > end) {
+        return { click, room: b.marks.room, newest, idle: last, longTasks: after.reduce((sum, [s, e]) => sum + e - Math.max(s, click), 0), quiet: b.now() - last >= quiet };
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }, [newest, QUIET_MS, 120000]);
+  const busy = (await taskMs()) - busyBefore;
+  if (!m.quiet) throw new Error('the main thread did not go idle within 120 s');
+  add(`unlock.${n}.room`, app, m.room - m.click);
+  add(`unlock.${n}.newest`, app, m.newest - m.click);
+  add(`unlock.${n}.idle`, app, m.idle - m.click);
+  add(`unlock.${n}.longtasks`, app, m.longTasks);
+  add(`unlock.${n}.busy`, app, busy);
+  const detail = { scenario: `unlock ${n}`, app: app.key, fillSeconds: fill, records, busyIncludesQuietMs: QUIET_MS,
+    room: m.room - m.click, newest: m.newest - m.click, idle: m.idle - m.click, longTasks: m.longTasks, busy };
+  if (PROFILE) {
+    const { profile } = await cdp.send('Profiler.stop');
+    detail.selfTimes = selfTimes(profile);
+    await mkdir(path.dirname(OUT), { recursive: true });
+    await writeFile(OUT.replace(/\.json$/, '') + `-unlock${n}-${Date.now()}.cpuprofile`, JSON.stringify(profile));
+    log(`unlock ${n} profile, self time (ms):\n${detail.selfTimes.map(([f, ms]) => `#   ${String(ms).padStart(8)}  ${f}`).join('\n')}`);
+  }
+  details.push(detail);
+  log(`unlock ${n}${RELAUNCHES > 1 ? ` (launch ${k + 1}/${RELAUNCHES})` : ''}: filled in ${fill.toFixed(0)} s (${records} records); room ${(m.room - m.click).toFixed(0)} ms, newest ${(m.newest - m.click).toFixed(0)} ms, idle ${(m.idle - m.click).toFixed(0)} ms, long tasks ${m.longTasks.toFixed(0)} ms, main thread busy ${busy.toFixed(0)} ms`);
+}
+
 async function sizes() {
   const compress = async (files) => {
     let raw = 0, gz = 0, br = 0;
@@ -355,6 +502,13 @@ const METRICS = [
   ['room500.time', `${ROOM500_MEMBERS}-member room, ${BURST} messages (all sending) on every screen`, 'ms'],
   ['memory.page', 'renderer PSS per device after that: page renderer', 'MiB'],
   ['memory.renderers', 'renderer PSS per device after that: page + spare renderer', 'MiB'],
+  ...UNLOCK.flatMap((n) => [
+    [`unlock.${n}.room`, `unlock, ${n} stored: click → the room on screen`, 'ms'],
+    [`unlock.${n}.newest`, `unlock, ${n} stored: click → its newest message on screen`, 'ms'],
+    [`unlock.${n}.idle`, `unlock, ${n} stored: click → end of the last task ≥ 50 ms`, 'ms'],
+    [`unlock.${n}.longtasks`, `unlock, ${n} stored: time in tasks ≥ 50 ms after the click`, 'ms'],
+    [`unlock.${n}.busy`, `unlock, ${n} stored: main-thread task time, click → idle + ${QUIET_MS / 1000} s (CDP TaskDuration)`, 'ms'],
+  ]),
   ['size.gzip', 'shell, gzip -9 (PeerJS: page + peerjs.min.js)', 'KB'],
   ['size.brotli', 'shell, brotli q11', 'KB'],
 ];
@@ -453,6 +607,7 @@ async function main() {
       for (const n of ROOMS) for (const app of order) await run(`rep ${rep + 1} ${app.label} room of ${n}`, () => room(app, n));
     }
     for (const app of order) if (selected('room500')) await run(`rep ${rep + 1} ${app.label} room500`, () => room500(app));
+    if (selected('unlock')) for (const n of UNLOCK) await run(`rep ${rep + 1} PeerChat unlock ${n}`, () => unlock(n));
   }
   await web.close();
   await broker.stop();

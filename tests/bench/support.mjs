@@ -78,11 +78,12 @@ const FLAGS = [
 const probe = await readFile(path.join(here, 'probe.js'), 'utf8');
 
 /**
- * A fresh Chromium process with its own profile. `firstScreen` is the selector whose
- * first appearance the probe marks as `firstScreen` on every load.
+ * A fresh Chromium process with its own profile (or `profile`, one kept by `close()`: a
+ * browser restart). `firstScreen` is the selector whose first appearance the probe marks
+ * as `firstScreen` on every load.
  */
-export async function launchDevice(name, { origin, firstScreen }) {
-  const dir = await mkdtemp(path.join(os.tmpdir(), `bench-${name}-`));
+export async function launchDevice(name, { origin, firstScreen, profile }) {
+  const dir = profile ?? (await mkdtemp(path.join(os.tmpdir(), `bench-${name}-`)));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
@@ -104,6 +105,10 @@ export async function launchDevice(name, { origin, firstScreen }) {
     context,
     page,
     printed,
+    /** Closes the browser and keeps its profile (to launch it again). */
+    async close() {
+      await context.close();
+    },
     async destroy() {
       await context.close().catch(() => {});
       await rm(dir, { recursive: true, force: true }).catch(() => {});
