@@ -95,7 +95,7 @@ test('messages that arrive while the app is in the background count as unread, i
 
 test('once allowed, a message arriving in the background shows a notification; tapping it opens its room', async () => {
   await bob.context.grantPermissions(['notifications'], { origin: new URL(web.url).origin });
-  await bob.page.getByText('This device', { exact: true }).click();
+  await bob.page.getByText('Settings', { exact: true }).click();
   await bob.page.getByRole('button', { name: 'Turn on notifications' }).click();
   await bob.page.getByText('Notifications are on').waitFor();
   await sendToRoom(ann, 'seen on screen, no notification');
@@ -131,7 +131,7 @@ test('once allowed, a message arriving in the background shows a notification; t
 
 test('screenshots of the main screens at phone size (light and dark) and desktop size, with enough contrast', async () => {
   const page = bob.page;
-  await page.getByText('This device', { exact: true }).click();
+  await page.getByText('Settings', { exact: true }).click();
   if ((await page.locator('details.start').getAttribute('open')) !== null) {
     await page.locator('details.start > summary').click();
   }

@@ -32,6 +32,8 @@ pub struct ChatEntry {
     pub last_ts: Option<u64>,
     /// Messages not seen yet.
     pub unread: usize,
+    /// Someone is typing in it (the list says so instead of the last message).
+    pub typing: bool,
     /// On screen now.
     pub current: bool,
 }
@@ -64,7 +66,7 @@ impl ChatState {
         // among equals (the sort is stable).
         let mut list: Vec<ChatEntry> = rooms.chain(conversations).collect();
         list.reverse();
-        list.sort_by(|a, b| b.last_ts.cmp(&a.last_ts));
+        list.sort_by_key(|e| std::cmp::Reverse(e.last_ts));
         list
     }
 }
@@ -93,6 +95,7 @@ fn room_entry(r: &RoomView, active: Option<&Screen>) -> ChatEntry {
         }),
         last_ts: last.map(|l| l.ts),
         unread: r.unread,
+        typing: !r.typing.is_empty(),
         screen,
         name,
     }
@@ -113,6 +116,7 @@ fn conversation_entry(c: &Conversation, active: Option<&Screen>) -> ChatEntry {
         }),
         last_ts: last.map(|l| l.ts),
         unread: c.unread,
+        typing: false,
         screen,
     }
 }

@@ -10,6 +10,7 @@ mod app;
 mod app_state;
 mod home;
 pub mod identity;
+mod navigation;
 mod net;
 mod notify;
 pub mod platform;
@@ -17,6 +18,7 @@ pub mod storage;
 mod storage_actions;
 mod transfer;
 mod updates;
+mod viewport;
 pub mod views;
 
 /// Mounts the app on the page's body (the app registers the service worker that lets
