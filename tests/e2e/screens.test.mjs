@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { appServer, localConfig, peerServer } from './support/servers.mjs';
+import { brokerAndApp } from './support/servers.mjs';
 import { screenshot } from './support/screenshots.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import { axeViolations } from './support/axe.mjs';
 import {
-  closeInfo, connect, createRoom, join, openInfo, openStart, PASSPHRASE, send, waitConnected, waitForMessages,
+  closeInfo, connect, createRoom, join, openInfo, openStart, PASSPHRASE, send, waitConnected, waitForMessages, waitOnline,
 } from './support/app.mjs';
 
 const PHONE = { width: 360, height: 640 };
@@ -18,9 +18,8 @@ const DESKTOP = { width: 1280, height: 800 };
 let broker, web, ann, bob;
 
 before(async () => {
-  broker = await peerServer();
-  web = await appServer({ config: localConfig(broker.port) });
-  const origin = new URL(web.url).origin;
+  let origin;
+  ({ broker, web, origin } = await brokerAndApp());
   [ann, bob] = await Promise.all([launchDevice('Ann', { origin }), launchDevice('Bob', { origin })]);
   const [annId] = await Promise.all([join(ann, web.url, 'Ann'), join(bob, web.url, 'Bob')]);
   await connect(bob, annId);
@@ -87,11 +86,13 @@ test('back goes from the conversation to the list; back again stays in the app',
   await page.goBack();
   await list.waitFor();
   assert.equal(await page.locator('.chat-pane').isVisible(), false);
-  // From the list, open the chat again.
+  // From the list, open the chat again: the focus goes with the user, to its name.
   await page.getByRole('button', { name: /^Ann · online/ }).click();
   await page.getByRole('heading', { name: 'Chat with Ann' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'conversation-title');
   await page.goBack();
   await list.waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'PeerChat', 'focus on the list');
   // Again: the app does not leave.
   await page.goBack();
   await new Promise((r) => setTimeout(r, 300));
@@ -173,11 +174,13 @@ test('on first run, passphrases that differ keep the name typed', async () => {
 
 test('every screen passes an axe-core audit in light and dark, with screenshots', async () => {
   const page = bob.page;
-  // A room too, so its screens are in the list and the audit.
-  await createRoom(bob, 'Book club');
+  // A room too, with Ann in it, so its screens are in the list and the audit.
+  const invite = await createRoom(bob, 'Book club');
+  await ann.page.goto(invite);
+  await waitOnline(bob, 2);
   const screens = {
     // Phone: the list, the new-chat forms, settings, a conversation, its info, a room, its info.
-    async list() {
+    async chats() {
       await page.setViewportSize(PHONE);
       if (await page.locator('.chat-pane').isVisible()) await page.getByRole('button', { name: 'Back to chats' }).click();
       await page.locator('.list-pane').waitFor();
@@ -185,17 +188,17 @@ test('every screen passes an axe-core audit in light and dark, with screenshots'
       if ((await start.getAttribute('open')) !== null) await start.locator('summary').click();
     },
     async 'new-chat'() {
-      await screens.list();
+      await screens.chats();
       await openStart(bob);
     },
     async settings() {
-      await screens.list();
+      await screens.chats();
       const settings = page.locator('details.device-data');
       if ((await settings.getAttribute('open')) === null) await settings.locator('summary').click();
       await settings.evaluate((el) => el.scrollIntoView());
     },
     async conversation() {
-      await screens.list();
+      await screens.chats();
       await page.getByRole('button', { name: /^Ann · online/ }).click();
       await closeInfo(bob);
       await page.locator('.messages').evaluate((el) => { el.scrollTop = el.scrollHeight; });
@@ -204,13 +207,13 @@ test('every screen passes an axe-core audit in light and dark, with screenshots'
       await screens.conversation();
       await openInfo(bob);
     },
-    async room() {
-      await screens.list();
+    async 'new-room'() {
+      await screens.chats();
       await page.getByRole('button', { name: /^Book club/ }).click();
       await closeInfo(bob);
     },
     async 'room-info'() {
-      await screens.room();
+      await screens['new-room']();
       await openInfo(bob);
     },
   };

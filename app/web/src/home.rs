@@ -12,7 +12,7 @@ use yew::prelude::*;
 
 use crate::app_state::AppState;
 use crate::identity;
-use crate::navigation::use_back_navigation;
+use crate::navigation::{use_back_navigation, use_screen_focus};
 use crate::net::Net;
 use crate::platform;
 use crate::storage::VaultHandle;
@@ -237,9 +237,11 @@ pub fn Home(props: &HomeProps) -> Html {
     let on_notify_text = node_action(&node, |n, show: bool| {
         n.act(|n, _| n.set_notification_text(show))
     });
+    let arm_focus = use_screen_focus(state.0.active.clone());
     let on_select = {
-        let dispatcher = state.dispatcher();
+        let (dispatcher, arm_focus) = (state.dispatcher(), arm_focus.clone());
         Callback::from(move |screen: Screen| {
+            arm_focus.emit(());
             dispatcher.dispatch(match screen {
                 Screen::Conversation(peer) => Action::Select(peer),
                 Screen::Room(room) => Action::SelectRoom(room),
@@ -250,7 +252,10 @@ pub fn Home(props: &HomeProps) -> Html {
         let dispatcher = state.dispatcher();
         use_back_navigation(
             state.0.active.is_some(),
-            Callback::from(move |()| dispatcher.dispatch(Action::CloseChat)),
+            Callback::from(move |()| {
+                arm_focus.emit(());
+                dispatcher.dispatch(Action::CloseChat);
+            }),
         )
     };
     use_effect_with((), |_| {
@@ -305,7 +310,7 @@ pub fn Home(props: &HomeProps) -> Html {
             <div class="panes">
                 <section class="list-pane" aria-label="Chats">
                     <header class="list-bar">
-                        <h1>{ "PeerChat" }</h1>
+                        <h1 tabindex="-1">{ "PeerChat" }</h1>
                         <p class="greeting">{ format!("Hi, {name}!") }</p>
                     </header>
                     if s.offline() {

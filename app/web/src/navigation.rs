@@ -106,3 +106,32 @@ fn on_pop(depth: &Rc<RefCell<u8>>, on_back: &Rc<RefCell<Callback<()>>>, to: u8) 
         *depth.borrow_mut() = 1;
     }
 }
+
+/// Moves the keyboard's and screen reader's focus to the screen the user went to: the open
+/// chat's name, or the list's heading. Only after the user's own move (`arm` it then):
+/// a chat the app opens by itself (a friend calling) does not take the focus from a field
+/// being typed in.
+#[hook]
+pub fn use_screen_focus(chat: Option<peerchat_chat::state::Screen>) -> Callback<()> {
+    let armed = use_mut_ref(|| false);
+    {
+        let armed = armed.clone();
+        use_effect_with(chat, move |chat| {
+            if std::mem::take(&mut *armed.borrow_mut()) {
+                let selector = if chat.is_some() {
+                    ".chat-bar h2"
+                } else {
+                    ".list-bar h1"
+                };
+                let target = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.query_selector(selector).ok().flatten())
+                    .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+                if let Some(el) = target {
+                    let _ = el.focus();
+                }
+            }
+        });
+    }
+    Callback::from(move |()| *armed.borrow_mut() = true)
+}

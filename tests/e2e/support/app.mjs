@@ -49,7 +49,8 @@ export async function myId(device) {
 
 /** Unfolds "New chat" (folded while a chat is on screen), from the list of chats. */
 export async function openStart(device) {
-  // On a phone the open chat hides the list: back to it first.
+  // On a phone the open chat hides the list: back to it first (once the app is open).
+  await device.page.locator('.shell').waitFor();
   if (!(await device.page.locator('.list-pane').isVisible())) {
     await device.page.getByRole('button', { name: 'Back to chats' }).click();
   }

@@ -45,7 +45,7 @@ pub fn ChatBar(props: &ChatBarProps) -> Html {
             </button>
             <Avatar initials={props.initials.clone()} colour={props.colour} />
             <div class="chat-title">
-                <h2 id={props.heading_id.clone()}>{ props.title.clone() }</h2>
+                <h2 id={props.heading_id.clone()} tabindex="-1">{ props.title.clone() }</h2>
                 <p class={classes!("chat-sub", props.subtitle_class.clone())} aria-live="polite">
                     { props.subtitle.clone() }
                 </p>

@@ -16,7 +16,7 @@ use super::chat_bar::ChatBar;
 use super::composer::Composer;
 use super::details::ConnectionDetails;
 use super::ignored;
-use super::info_sheet::InfoSheet;
+use super::info_sheet::{use_info_sheet, InfoSheet};
 use super::lines::{LineList, LineProps, ShowLine};
 use super::trust::{key_status, TrustChoice, TrustPanel};
 use crate::platform::local_hh_mm;
@@ -69,7 +69,7 @@ fn status_words(name: &str, status: &ChannelStatus) -> Html {
 #[function_component]
 pub fn ConversationView(props: &ConversationViewProps) -> Html {
     let c = &props.conversation;
-    let info = use_state(|| false);
+    let (info, on_info, on_close) = use_info_sheet();
     let on_send = {
         let (cb, peer) = (props.on_send.clone(), c.peer.clone());
         Callback::from(move |text: String| cb.emit((peer.clone(), text)))
@@ -89,14 +89,6 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
     let on_older = {
         let (cb, peer) = (props.on_older.clone(), c.peer.clone());
         Callback::from(move |()| cb.emit(peer.clone()))
-    };
-    let on_info = {
-        let info = info.clone();
-        Callback::from(move |()| info.set(!*info))
-    };
-    let on_close = {
-        let info = info.clone();
-        Callback::from(move |()| info.set(false))
     };
     let trust = html! {
         <TrustPanel name={name.to_owned()} trust={props.trust.clone()} my_key={props.my_key} {on_choice} />
@@ -122,7 +114,7 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
             <ChatBar heading_id="conversation-title"
                 title={html! { <><span class="visually-hidden">{ "Chat with " }</span><bdi>{ name.to_owned() }</bdi></> }}
                 {subtitle} initials={initials(name)} colour={colour_of(c.peer.as_str())}
-                on_back={props.on_back.clone()} info_open={*info} {on_info}
+                on_back={props.on_back.clone()} info_open={info} {on_info}
                 info_label="Contact info" sheet_id="contact-info" />
             <div class="chat-main">
                 if let Some(strip) = strip {
@@ -143,7 +135,7 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                 <Composer input_id="message-input" {on_send} disabled={!open}
                     placeholder={ if open { "Write a message" } else { "Not connected" } } />
             </div>
-            <InfoSheet id="contact-info" title="Contact info" open={*info} {on_close}>
+            <InfoSheet id="contact-info" title="Contact info" open={info} {on_close}>
                 <p class="hint">{ "ID " }<code class="peer-id">{ c.peer.to_string() }</code></p>
                 if props.trust.changed.is_none() { { trust } }
                 <ConnectionDetails subject={Subject::Conversation(c.peer.clone())} />

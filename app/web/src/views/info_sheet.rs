@@ -35,3 +35,18 @@ pub fn InfoSheet(props: &InfoSheetProps) -> Html {
         </aside>
     }
 }
+
+/// Whether a chat's info sheet is open, with the callbacks that toggle and close it.
+#[hook]
+pub fn use_info_sheet() -> (bool, Callback<()>, Callback<()>) {
+    let open = use_state(|| false);
+    let toggle = {
+        let open = open.clone();
+        Callback::from(move |()| open.set(!*open))
+    };
+    let close = {
+        let open = open.clone();
+        Callback::from(move |()| open.set(false))
+    };
+    (*open, toggle, close)
+}

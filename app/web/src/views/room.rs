@@ -21,7 +21,7 @@ use super::chat_bar::ChatBar;
 use super::composer::Composer;
 use super::history::RoomHistoryActions;
 use super::ignored;
-use super::info_sheet::InfoSheet;
+use super::info_sheet::{use_info_sheet, InfoSheet};
 use super::lines::{LineList, LineProps, ShowLine};
 use super::room_info::RoomInfo;
 use crate::platform::local_hh_mm;
@@ -57,12 +57,23 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
     };
     // Who the composer writes to; kept in state so the select always shows the truth.
     let recipient = use_state(|| None::<PeerId>);
-    let info = use_state(|| false);
+    let (info, on_info, on_close) = use_info_sheet();
     let online: Vec<_> = r.members.iter().filter(|m| m.online).collect();
     // A private recipient who went offline is not offered any more: back to everyone.
     let to = (*recipient)
         .clone()
         .filter(|p| online.iter().any(|m| &m.peer == p));
+    let select = use_node_ref();
+    {
+        // The list shows whom the next message goes to, also after the app changed it:
+        // once the user picked an option, its `selected` attribute no longer moves it.
+        let select = select.clone();
+        use_effect_with(to.clone(), move |to| {
+            if let Some(el) = select.cast::<HtmlSelectElement>() {
+                el.set_value(to.as_ref().map_or("", PeerId::as_str));
+            }
+        });
+    }
 
     let on_send = {
         let (to, recipient) = (to.clone(), recipient.clone());
@@ -93,14 +104,6 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
         let (cb, room_id) = (props.history.on_older.clone(), r.room_id.clone());
         Callback::from(move |()| cb.emit(room_id.clone()))
     };
-    let on_info = {
-        let info = info.clone();
-        Callback::from(move |()| info.set(!*info))
-    };
-    let on_close = {
-        let info = info.clone();
-        Callback::from(move |()| info.set(false))
-    };
 
     // Short enough for a phone's one-row composer.
     let placeholder = match to
@@ -124,7 +127,7 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
             <ChatBar heading_id="room-title" title={html! { <bdi>{ title }</bdi> }} {subtitle}
                 subtitle_class={classes!(typing.is_some().then_some("typing"))}
                 initials={initials(&r.name)} colour={colour_of(r.room_id.as_str())}
-                on_back={props.on_back.clone()} info_open={*info} {on_info}
+                on_back={props.on_back.clone()} info_open={info} {on_info}
                 info_label="Room info" sheet_id="room-info" />
             <div class="chat-main">
                 if r.public {
@@ -140,7 +143,7 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
                     stored_older={r.older.is_some()} {on_older} />
                 <Composer input_id="room-message" {on_send} {on_typing} {placeholder}>
                     <label for="recipient" class="visually-hidden">{ "Send to" }</label>
-                    <select id="recipient" onchange={on_recipient}>
+                    <select id="recipient" ref={select} onchange={on_recipient}>
                         <option value="" selected={to.is_none()}>{ "Everyone" }</option>
                         { for online.iter().map(|m| html! {
                             <option key={m.peer.to_string()} value={m.peer.to_string()}
@@ -151,7 +154,7 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
                     </select>
                 </Composer>
             </div>
-            <InfoSheet id="room-info" title="Room info" open={*info} {on_close}>
+            <InfoSheet id="room-info" title="Room info" open={info} {on_close}>
                 <RoomInfo room={r.clone()} keys={props.keys.clone()} on_leave={props.on_leave.clone()}
                     history={props.history.clone()} />
             </InfoSheet>
