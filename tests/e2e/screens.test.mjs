@@ -154,6 +154,15 @@ test('Send waits for text; near 2,000 characters a counter shows; a longer paste
   await box.fill('');
 });
 
+test('http and https addresses in a message are safe links; nothing else is', async () => {
+  await send(ann, 'the menu: https://example.org/menu?day=1. Not javascript:alert(1)');
+  const text = bob.page.locator('.message .text', { hasText: 'the menu:' });
+  await text.waitFor();
+  assert.equal(await text.textContent(), 'the menu: https://example.org/menu?day=1. Not javascript:alert(1)');
+  const links = await text.locator('a').evaluateAll((as) => as.map((a) => [a.getAttribute('href'), a.rel, a.target]));
+  assert.deepEqual(links, [['https://example.org/menu?day=1', 'noopener noreferrer', '_blank']]);
+});
+
 test('on first run, passphrases that differ keep the name typed', async () => {
   const d = await launchDevice('Newcomer', { origin: new URL(web.url).origin });
   try {

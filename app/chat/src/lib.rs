@@ -16,6 +16,7 @@ pub mod details;
 pub mod draft;
 mod error;
 pub mod gate;
+pub mod links;
 pub mod protocol;
 pub mod room;
 pub mod rooms_state;

@@ -18,6 +18,7 @@ use super::details::ConnectionDetails;
 use super::ignored;
 use super::info_sheet::{use_info_sheet, InfoSheet};
 use super::lines::{LineList, LineProps, ShowLine};
+use super::text::message_text;
 use super::trust::{key_status, TrustChoice, TrustPanel};
 use crate::platform::local_hh_mm;
 
@@ -162,7 +163,7 @@ fn ConversationLine(props: &LineProps<Line>) -> Html {
         <li class={classes!("message", (l.author == Author::Me).then_some("mine"))}>
             <bdi class="from">{ l.name.clone() }</bdi>
             <time class="at">{ local_hh_mm(l.ts) }</time>
-            <p class="text" dir="auto">{ l.text.clone() }</p>
+            <p class="text" dir="auto">{ message_text(&l.text) }</p>
         </li>
     }
 }

@@ -18,6 +18,7 @@ pub mod room_forms;
 pub mod room_info;
 pub mod setup;
 pub mod status;
+mod text;
 pub mod trust;
 pub mod update;
 

@@ -24,6 +24,7 @@ use super::ignored;
 use super::info_sheet::{use_info_sheet, InfoSheet};
 use super::lines::{LineList, LineProps, ShowLine};
 use super::room_info::RoomInfo;
+use super::text::message_text;
 use crate::platform::local_hh_mm;
 
 /// Props of [`RoomScreen`].
@@ -192,7 +193,7 @@ fn RoomLineView(props: &LineProps<RoomLine>) -> Html {
                     if l.author == Author::Me { html! { <>{ "private to " }<bdi>{ to.clone() }</bdi></> } } else { html! { "private" } }
                 }</span>
             }
-            <p class="text" dir="auto">{ l.text.clone() }</p>
+            <p class="text" dir="auto">{ message_text(&l.text) }</p>
             { receipt(l.receipt) }
         </li>
     }
