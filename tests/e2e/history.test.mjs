@@ -167,7 +167,7 @@ test('a one-to-one conversation is kept too, pages back, and Connect reaches the
   await connect(cyd, abeId);
   await waitConnected(cyd, 'Abe');
   await send(cyd, 'Cyd to Abe, privately');
-  await abe.page.getByRole('button', { name: /^Cyd · 1 unread/ }).click({ timeout: 30000 });
+  await abe.page.getByRole('button', { name: /^Cyd · .* · 1 unread$/ }).click({ timeout: 30000 });
   await abe.page.locator('.conversation .message', { hasText: 'Cyd to Abe, privately' }).waitFor();
   await send(abe, 'Abe to Cyd');
   await cyd.page.locator('.conversation .message', { hasText: 'Abe to Cyd' }).waitFor({ timeout: 30000 });

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { appServer, localConfig, officialPeerjsRoutes, peerServer } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  ONLINE, connect, join, messages, send, unlock, waitConnected, waitForBroker, waitForMessages,
+  ONLINE, connect, join, messages, openInfo, send, unlock, waitConnected, waitForBroker, waitForMessages,
 } from './support/app.mjs';
 
 let broker, web, origin;
@@ -29,6 +29,7 @@ after(async () => {
 });
 
 async function safetyNumber(device, name) {
+  await openInfo(device);
   const panel = device.page.locator('details.verify');
   if ((await panel.getAttribute('open')) === null) {
     await panel.locator('summary', { hasText: `Verify ${name}` }).click();
@@ -80,6 +81,7 @@ test('safety numbers match on both screens, and "verified" survives a restart', 
   const bob = await restart('Bob');
   await connect(bob, aliceId);
   await waitConnected(bob, 'Alice');
+  await openInfo(bob);
   await bob.page.locator('details.verify .badge', { hasText: 'Verified' }).waitFor({ timeout: 10000 });
   assert.equal(await safetyNumber(bob, 'Alice'), onBob, 'the same number after the restart');
 });

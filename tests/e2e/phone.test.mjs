@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { appServer, localConfig, peerServer } from './support/servers.mjs';
+import { brokerAndApp } from './support/servers.mjs';
 import { screenshot } from './support/screenshots.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
@@ -14,9 +14,8 @@ import {
 let broker, web, ann, bob;
 
 before(async () => {
-  broker = await peerServer();
-  web = await appServer({ config: localConfig(broker.port) });
-  const origin = new URL(web.url).origin;
+  let origin;
+  ({ broker, web, origin } = await brokerAndApp());
   [ann, bob] = await Promise.all([launchDevice('Ann', { origin }), launchDevice('Bob', { origin })]);
   // Record what the app shows on its icon (the Badging API is there for installed apps).
   await bob.context.addInitScript(() => {
@@ -47,11 +46,11 @@ after(async () => {
 
 test('typing shows on the other side, and stops with the message', async () => {
   await ann.page.getByRole('textbox', { name: 'Message' }).pressSequentially('hel', { delay: 50 });
-  await bob.page.getByText('Ann is typing…').waitFor({ timeout: 10000 });
+  await bob.page.getByText('Ann is typing…', { exact: true }).waitFor({ timeout: 10000 });
   await ann.page.getByRole('textbox', { name: 'Message' }).fill('hello Bob');
   await ann.page.getByRole('button', { name: 'Send' }).click();
   await bob.page.locator('.message', { hasText: 'hello Bob' }).waitFor();
-  assert.equal(await bob.page.getByText('Ann is typing…').count(), 0);
+  assert.equal(await bob.page.getByText('Ann is typing…', { exact: true }).count(), 0);
 });
 
 test('a message is marked delivered once every member online has it', async () => {
@@ -95,7 +94,7 @@ test('messages that arrive while the app is in the background count as unread, i
 
 test('once allowed, a message arriving in the background shows a notification; tapping it opens its room', async () => {
   await bob.context.grantPermissions(['notifications'], { origin: new URL(web.url).origin });
-  await bob.page.getByText('This device', { exact: true }).click();
+  await bob.page.getByText('Settings', { exact: true }).click();
   await bob.page.getByRole('button', { name: 'Turn on notifications' }).click();
   await bob.page.getByText('Notifications are on').waitFor();
   await sendToRoom(ann, 'seen on screen, no notification');
@@ -131,13 +130,13 @@ test('once allowed, a message arriving in the background shows a notification; t
 
 test('screenshots of the main screens at phone size (light and dark) and desktop size, with enough contrast', async () => {
   const page = bob.page;
-  await page.getByText('This device', { exact: true }).click();
+  await page.getByText('Settings', { exact: true }).click();
   if ((await page.locator('details.start').getAttribute('open')) !== null) {
     await page.locator('details.start > summary').click();
   }
   await sendToRoom(bob, 'See you there!');
   await ann.page.getByRole('textbox', { name: 'Message' }).pressSequentially('On my', { delay: 50 });
-  await page.getByText('Ann is typing…').waitFor({ timeout: 10000 });
+  await page.getByText('Ann is typing…', { exact: true }).waitFor({ timeout: 10000 });
   for (const scheme of ['light', 'dark']) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.setViewportSize({ width: 360, height: 640 });

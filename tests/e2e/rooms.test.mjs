@@ -8,7 +8,7 @@ import { appServer, localConfig, peerServer } from './support/servers.mjs';
 import { screenshot } from './support/screenshots.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  chooseName, createRoom, fillSetup, join, messages, ONLINE, openStart, sendToRoom, showAllHistory, unlock, waitForBroker, waitForMessages, waitOnline,
+  chooseName, createRoom, fillSetup, join, messages, ONLINE, openInfo, openStart, sendToRoom, showAllHistory, unlock, waitForBroker, waitForMessages, waitOnline,
 } from './support/app.mjs';
 
 let broker, web, origin, invite;
@@ -35,7 +35,7 @@ test('four browsers join one room by its invite link and reach full mesh', async
   invite = await createRoom(Ann, 'Friday dinner');
   assert.match(invite, /#room=[A-Za-z0-9_-]{43}&name=Friday%20dinner$/);
   assert.ok(invite.startsWith(web.url), 'the link points at this app');
-  assert.equal(await Ann.page.getByRole('img', { name: 'QR code of the invite link' }).count(), 1);
+  assert.equal(await Ann.page.locator('.info-sheet').getByRole('img', { name: 'QR code of the invite link', includeHidden: true }).count(), 1);
   const started = performance.now();
   // Ben opens the link on first run: told where it leads, name prompt, then straight
   // into the room.
@@ -77,6 +77,8 @@ test('a whisper reaches only its target and is marked private on both sides', as
   await Ben.page.locator('.message.whisper', { hasText: 'just between us, Ben' }).waitFor();
   assert.equal(await Ben.page.locator('.message.whisper .private').last().textContent(), 'private');
   assert.equal(await Ann.page.locator('.message.whisper .private').last().textContent(), 'private to Ben');
+  // The next message goes to everyone again, unless Ann picks someone again.
+  assert.equal(await Ann.page.getByRole('combobox', { name: 'Send to' }).inputValue(), '');
   await sendToRoom(Ann, 'and this is for everyone');
   for (const d of [Cat, Dan]) {
     await d.page.locator('.message', { hasText: 'and this is for everyone' }).waitFor();
@@ -172,6 +174,7 @@ test('the screenshot of a room', async () => {
 
 test('leaving a room tells the others and it stays left after a reload', async () => {
   const eve = devices.Eve;
+  await openInfo(eve);
   await eve.page.getByRole('button', { name: 'Leave room' }).click();
   await eve.page.getByRole('button', { name: 'Leave and delete' }).click();
   await eve.page.getByRole('heading', { name: 'Friday dinner' }).waitFor({ state: 'detached' });
@@ -194,7 +197,8 @@ test('a public topic room gathers whoever types the topic, and says it is public
   await Eve.page.getByText('Public topic: anyone who types this topic can join').waitFor();
   await Promise.all([waitOnline(Eve, 2, 40000), waitOnline(Cat, 2, 40000)]);
   // Cat is in two rooms now: the list shows both with their members online.
-  const list = await Cat.page.getByRole('navigation', { name: 'Rooms and conversations' }).textContent();
+  const list = (await Cat.page.getByRole('navigation', { name: 'Rooms and conversations' })
+    .locator('.chat-name').allTextContents()).join('\n');
   assert.match(list, /Friday dinner · 4 online/);
   assert.match(list, /# rust · 2 online/);
 

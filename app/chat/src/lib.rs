@@ -9,11 +9,14 @@
 
 mod author;
 pub mod binding;
+pub mod chat_list;
 pub mod config;
 pub mod config_source;
 pub mod details;
+pub mod draft;
 mod error;
 pub mod gate;
+pub mod links;
 pub mod protocol;
 pub mod room;
 pub mod rooms_state;

@@ -13,6 +13,7 @@ use yew::prelude::*;
 use crate::app_state::AppState;
 use crate::device_tab::{DeviceTab, ElsewhereNotice, TabState};
 use crate::identity;
+use crate::navigation::{use_back_navigation, use_screen_focus};
 use crate::net::Net;
 use crate::platform;
 use crate::storage::VaultHandle;
@@ -250,15 +251,31 @@ pub fn Home(props: &HomeProps) -> Html {
     let on_notify_text = node_action(&node, |n, show: bool| {
         n.act(|n, _| n.set_notification_text(show))
     });
+    let arm_focus = use_screen_focus(state.0.active.clone());
     let on_select = {
-        let dispatcher = state.dispatcher();
+        let (dispatcher, arm_focus) = (state.dispatcher(), arm_focus.clone());
         Callback::from(move |screen: Screen| {
+            arm_focus.emit(());
             dispatcher.dispatch(match screen {
                 Screen::Conversation(peer) => Action::Select(peer),
                 Screen::Room(room) => Action::SelectRoom(room),
             })
         })
     };
+    let on_back = {
+        let dispatcher = state.dispatcher();
+        use_back_navigation(
+            state.0.active.is_some(),
+            Callback::from(move |()| {
+                arm_focus.emit(());
+                dispatcher.dispatch(Action::CloseChat);
+            }),
+        )
+    };
+    use_effect_with((), |_| {
+        let listener = crate::viewport::follow_visual_viewport();
+        move || drop(listener)
+    });
 
     // Connection details panels say which of them are open; the node measures those.
     let on_watch = use_callback((*node).clone(), |(subject, open), node| {
@@ -271,62 +288,75 @@ pub fn Home(props: &HomeProps) -> Html {
     let s = &state.0;
     // The name chosen in this visit, else the one the app was unlocked with.
     let name = s.my_name.as_ref().unwrap_or(&props.name);
+    // On a phone one pane shows: the list, or the open chat; from 900 px both.
+    let view = if s.active.is_some() { "chat" } else { "list" };
+    let chat = if let Some(c) = s.active_conversation() {
+        html! {
+            <ConversationView conversation={c.clone()} {on_send} on_connect={on_connect.clone()}
+                on_older={storage.on_conversation_older.clone()}
+                trust={s.trust.get(&c.peer).cloned().unwrap_or_default()} {my_key} {on_trust}
+                on_back={on_back.clone()} />
+        }
+    } else if let Some(r) = s.active_room() {
+        html! {
+            <RoomScreen room={r.clone()} on_send={on_room_send} {on_leave}
+                history={storage.room_history.clone()} {on_typing} keys={s.member_keys.clone()}
+                verified={s.verified_keys.clone()} {my_key} {on_verify}
+                on_back={on_back.clone()} />
+        }
+    } else {
+        html! { <p class="no-chat hint">{ "Choose a chat, or start one with New chat." }</p> }
+    };
     let page = html! {
-        <main class="app">
-            <header class="top"><h1>{ "PeerChat" }</h1></header>
-            <p class="greeting">{ format!("Hi, {name}!") }</p>
-            if matches!(*tab_state, TabState::Elsewhere | TabState::Moved) {
-                <ElsewhereNotice state={*tab_state} {on_take} />
-            }
-            if let Some(err) = s.config_error.as_ref() {
-                <p class="banner error" role="alert">{ err.clone() }</p>
-            }
-            if let Some(err) = s.invite_error.as_ref() {
-                <p class="banner error" role="alert">{ err.clone() }</p>
-            }
-            if let Some(err) = s.storage_error.as_ref() {
-                <p class="banner error" role="alert">{ err.clone() }</p>
-            }
-            if let Some(note) = storage.note.as_ref() {
-                <p class="banner" role="status">{ note.clone() }</p>
-            }
-            if s.offline() {
-                <p class="banner warn" role="status">
-                    { "You are offline. Your history is here; PeerChat reconnects by itself when the network is back." }
-                </p>
-            }
-            if let Some(host) = s.broker_host.as_ref() {
-                <BrokerBanner status={s.broker.clone()} host={host.clone()} {on_retry} />
-            }
-            if let Some(id) = &s.my_id {
-                // Folded away while a chat is on screen, so the chat gets the room.
-                <details class="start" open={s.active.is_none()}>
-                    <summary>{ "Start a chat" }</summary>
-                    <IdCard id={id.clone()} />
-                    <ConnectForm my_id={id.clone()} on_connect={on_connect.clone()} />
-                    <RoomForms {on_create} {on_join} />
-                    <ImportForm on_import={storage.on_import.clone()} />
-                </details>
-            }
-            <ChatList
-                rooms={s.rooms.clone()}
-                conversations={s.conversations.clone()}
-                active={s.active.clone()}
-                {on_select}
-            />
-            if let Some(c) = s.active_conversation() {
-                <ConversationView conversation={c.clone()} {on_send} on_connect={on_connect.clone()}
-                    on_older={storage.on_conversation_older.clone()}
-                    trust={s.trust.get(&c.peer).cloned().unwrap_or_default()} {my_key} {on_trust} />
-            }
-            if let Some(r) = s.active_room() {
-                <RoomScreen room={r.clone()} on_send={on_room_send} {on_leave}
-                    history={storage.room_history.clone()} {on_typing} keys={s.member_keys.clone()}
-                    verified={s.verified_keys.clone()} {my_key} {on_verify} />
-            }
-            <NameForm name={name.clone()} {on_rename} />
-            <DeviceData on_erase={storage.on_erase.clone()} {on_notify_text} />
-        </main>
+        <div class="shell" data-view={view}>
+            <div class="banners">
+                if let Some(err) = s.config_error.as_ref() {
+                    <p class="banner error" role="alert">{ err.clone() }</p>
+                }
+                if let Some(err) = s.invite_error.as_ref() {
+                    <p class="banner error" role="alert">{ err.clone() }</p>
+                }
+                if let Some(err) = s.storage_error.as_ref() {
+                    <p class="banner error" role="alert">{ err.clone() }</p>
+                }
+                if let Some(note) = storage.note.as_ref() {
+                    <p class="banner" role="status">{ note.clone() }</p>
+                }
+            </div>
+            <div class="panes">
+                <section class="list-pane" aria-label="Chats">
+                    <header class="list-bar">
+                        <h1 tabindex="-1">{ "PeerChat" }</h1>
+                        <p class="greeting">{ format!("Hi, {name}!") }</p>
+                    </header>
+                    if matches!(*tab_state, TabState::Elsewhere | TabState::Moved) {
+                        <ElsewhereNotice state={*tab_state} {on_take} />
+                    }
+                    if s.offline() {
+                        <p class="banner warn" role="status">
+                            { "You are offline. Your history is here; PeerChat reconnects by itself when the network is back." }
+                        </p>
+                    }
+                    if let Some(host) = s.broker_host.as_ref() {
+                        <BrokerBanner status={s.broker.clone()} host={host.clone()} {on_retry} />
+                    }
+                    if let Some(id) = &s.my_id {
+                        // Unfolded while no chat is open, so a first-time user sees how to start.
+                        <details class="start" open={s.active.is_none()}>
+                            <summary><span aria-hidden="true">{ "+ " }</span>{ "New chat" }</summary>
+                            <IdCard id={id.clone()} />
+                            <ConnectForm my_id={id.clone()} on_connect={on_connect.clone()} />
+                            <RoomForms {on_create} {on_join} />
+                            <ImportForm on_import={storage.on_import.clone()} />
+                        </details>
+                    }
+                    <ChatList entries={s.chat_list()} {on_select} />
+                    <NameForm name={name.clone()} {on_rename} />
+                    <DeviceData on_erase={storage.on_erase.clone()} {on_notify_text} />
+                </section>
+                <main class="chat-pane">{ chat }</main>
+            </div>
+        </div>
     };
     html! { <ContextProvider<DetailsContext> context={details}>{ page }</ContextProvider<DetailsContext>> }
 }

@@ -11,6 +11,7 @@ mod app_state;
 mod device_tab;
 mod home;
 pub mod identity;
+mod navigation;
 mod net;
 mod notify;
 pub mod platform;
@@ -19,6 +20,7 @@ mod storage_actions;
 mod tabs;
 mod transfer;
 mod updates;
+mod viewport;
 pub mod views;
 
 /// Mounts the app on the page's body (the app registers the service worker that lets

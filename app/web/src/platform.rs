@@ -119,7 +119,9 @@ pub fn take_invite_from_url() -> Option<Result<Invite, InviteError>> {
 pub fn clear_fragment(window: &web_sys::Window) {
     if let Ok(history) = window.history() {
         let path = window.location().pathname().unwrap_or_default();
-        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
+        // The entry keeps its state: the app's navigation (`navigation`) reads it.
+        let state = history.state().unwrap_or(wasm_bindgen::JsValue::NULL);
+        let _ = history.replace_state_with_url(&state, "", Some(&path));
     }
 }
 

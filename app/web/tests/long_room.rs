@@ -68,7 +68,8 @@ fn Harness() -> Html {
     };
     html! {
         <RoomScreen room={(*room).clone()} on_send={Callback::from(|_| Ok(()))}
-            on_leave={Callback::noop()} on_typing={Callback::noop()} {history} />
+            on_leave={Callback::noop()} on_typing={Callback::noop()} {history}
+            on_back={Callback::noop()} />
     }
 }
 

@@ -47,8 +47,13 @@ export async function myId(device) {
   return id;
 }
 
-/** Unfolds "Start a chat" (folded while a chat is on screen). */
+/** Unfolds "New chat" (folded while a chat is on screen), from the list of chats. */
 export async function openStart(device) {
+  // On a phone the open chat hides the list: back to it first (once the app is open).
+  await device.page.locator('.shell').waitFor();
+  if (!(await device.page.locator('.list-pane').isVisible())) {
+    await device.page.getByRole('button', { name: 'Back to chats' }).click();
+  }
   const start = device.page.locator('details.start');
   if ((await start.getAttribute('open')) === null) await start.locator('summary').click();
 }
@@ -98,14 +103,29 @@ export async function waitForMessages(device, from, count, timeout = 30000) {
   }
 }
 
-/** Creates a private room; returns its invite link. */
+/** Opens the info sheet of the chat on screen (members, invite, history, details). */
+export async function openInfo(device) {
+  const button = device.page.locator('.chat-bar .info-button');
+  if ((await button.getAttribute('aria-expanded')) !== 'true') await button.click();
+}
+
+/** Closes the info sheet of the chat on screen. */
+export async function closeInfo(device) {
+  const button = device.page.locator('.chat-bar .info-button');
+  if ((await button.getAttribute('aria-expanded')) === 'true') await button.click();
+}
+
+/** Creates a private room; returns its invite link (read from the room's info sheet). */
 export async function createRoom(device, name) {
   await openStart(device);
   await device.page.getByRole('textbox', { name: 'Room name' }).fill(name);
   await device.page.getByRole('button', { name: 'Create room' }).click();
   await device.page.getByRole('heading', { name }).waitFor();
+  await openInfo(device);
   await device.page.getByText('Invite people').click();
-  return (await device.page.locator('#invite-link').textContent()).trim();
+  const link = (await device.page.locator('#invite-link').textContent()).trim();
+  await closeInfo(device);
+  return link;
 }
 
 /** Waits until the room on screen shows `count` members online, counting the user. */
@@ -133,6 +153,8 @@ export async function connectionDetails(device, { member, wanted, timeout = 1500
     : device.page.locator('.conversation');
   const panel = scope.locator('details.connection-details');
   try {
+    await device.page.locator('.chat-bar .info-button').waitFor({ timeout });
+    await openInfo(device);
     await panel.waitFor({ timeout });
     if ((await panel.getAttribute('open')) === null) await panel.locator('summary').click();
     await panel.filter({ hasText: wanted }).waitFor({ timeout });
@@ -173,8 +195,9 @@ export async function dumpStorage(page) {
   });
 }
 
-/** The room's History panel, unfolded. */
+/** The room's History panel (in its info sheet), unfolded. */
 export async function openHistoryTools(device) {
+  await openInfo(device);
   const tools = device.page.locator('details.history-tools');
   if ((await tools.getAttribute('open')) === null) await tools.locator('summary').click();
 }

@@ -127,6 +127,13 @@ export async function appServer({ config, extra = {}, port, dir = distDir, cache
   };
 }
 
+/** A local PeerServer and the app pointed at it; `origin` is the app's. */
+export async function brokerAndApp() {
+  const broker = await peerServer();
+  const web = await appServer({ config: localConfig(broker.port) });
+  return { broker, web, origin: new URL(web.url).origin };
+}
+
 /** The config.json that points the app at a local PeerServer (on `host`). */
 export function localConfig(port, key = 'peerjs', host = '127.0.0.1') {
   return { broker: { host, port, path: '/', key, secure: false }, iceServers: [] };

@@ -330,6 +330,8 @@ pub enum Action {
     RoomLeft(RoomId),
     /// The user opened a room.
     SelectRoom(RoomId),
+    /// The user went back from the open chat to the list of chats.
+    CloseChat,
     /// The config is loaded; the text names its broker as `host:port`.
     ConfigLoaded(String),
     /// The config could not be loaded; the text says why.
@@ -532,6 +534,7 @@ impl ChatState {
                     self.active = None;
                 }
             }
+            Action::CloseChat => self.active = None,
             Action::SelectRoom(room_id) => match self.room_mut(&room_id) {
                 Some(r) => {
                     r.unread = 0;

@@ -1,4 +1,5 @@
-//! The open one-to-one conversation.
+//! The open one-to-one conversation: its bar (who, how the link stands), the messages,
+//! the composer, and its info sheet.
 
 use std::rc::Rc;
 
@@ -9,10 +10,16 @@ use peerchat_identity::PublicKey;
 use peerchat_peerjs::PeerId;
 use yew::prelude::*;
 
+use peerchat_chat::chat_list::{colour_of, initials, presence};
+
+use super::chat_bar::ChatBar;
+use super::composer::Composer;
 use super::details::ConnectionDetails;
+use super::ignored;
+use super::info_sheet::{use_info_sheet, InfoSheet};
 use super::lines::{notice, LineList, LineProps, ShowLine};
+use super::text::message_text;
 use super::trust::{key_status, TrustChoice, TrustPanel};
-use super::{ignored, send_input};
 use crate::platform::local_hh_mm;
 
 /// Props of [`ConversationView`].
@@ -32,43 +39,44 @@ pub struct ConversationViewProps {
     pub my_key: Option<PublicKey>,
     /// The user's decision about the peer's key.
     pub on_trust: Callback<(PeerId, TrustChoice)>,
+    /// Back to the list of chats.
+    pub on_back: Callback<()>,
 }
 
-/// Messages and the composer.
+/// "Connected to Bob." and the like, with the name isolated (a name written right to left
+/// or carrying direction marks does not turn the app's words around).
+fn status_words(name: &str, status: &ChannelStatus) -> Html {
+    let name = html! { <bdi>{ name.to_owned() }</bdi> };
+    match status {
+        ChannelStatus::Connecting => html! { <>{ "Connecting to " }{ name }{ "…" }</> },
+        ChannelStatus::Open => html! { <>{ "Connected to " }{ name }{ "." }</> },
+        ChannelStatus::Unavailable => html! {
+            <>{ name }{ " is not online. Ask them to open PeerChat, then press Connect again." }</>
+        },
+        ChannelStatus::Closed => html! {
+            <>{ name }{ " left the conversation. Press Connect to reach them again." }</>
+        },
+        ChannelStatus::NotConnected => {
+            html! { <>{ "Not connected. Press Connect to reach " }{ name }{ "." }</> }
+        }
+        ChannelStatus::Failed(why) => html! {
+            <>{ "Could not connect to " }{ name }{ format!(": {why}. Press Connect to try again.") }</>
+        },
+    }
+}
+
+/// The conversation's bar, messages and composer, and its info sheet (verification,
+/// connection details).
 #[function_component]
 pub fn ConversationView(props: &ConversationViewProps) -> Html {
     let c = &props.conversation;
-    let input = use_node_ref();
-    let error = use_state(|| None::<String>);
-    let onsubmit = {
-        let (input, error, cb, peer) = (
-            input.clone(),
-            error.clone(),
-            props.on_send.clone(),
-            c.peer.clone(),
-        );
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            error.set(send_input(&input, |text| cb.emit((peer.clone(), text))));
-        })
+    let (info, on_info, on_close) = use_info_sheet();
+    let on_send = {
+        let (cb, peer) = (props.on_send.clone(), c.peer.clone());
+        Callback::from(move |text: String| cb.emit((peer.clone(), text)))
     };
     let name = c.display_name();
-    let status = match c.status {
-        ChannelStatus::Connecting => format!("Connecting to {name}…"),
-        ChannelStatus::Open => format!("Connected to {name}."),
-        ChannelStatus::Unavailable => {
-            format!("{name} is not online. Ask them to open PeerChat, then press Connect again.")
-        }
-        ChannelStatus::Closed => {
-            format!("{name} left the conversation. Press Connect to reach them again.")
-        }
-        ChannelStatus::NotConnected => format!("Not connected. Press Connect to reach {name}."),
-        ChannelStatus::Failed(why) => {
-            format!("Could not connect to {name}: {why}. Press Connect to try again.")
-        }
-    };
     let held = key_status(name, &props.trust);
-    let status = held.clone().unwrap_or(status);
     let open = c.status == ChannelStatus::Open && props.trust.changed.is_none();
     let can_connect = c.status != ChannelStatus::Open && c.status != ChannelStatus::Connecting;
     let on_choice = {
@@ -83,30 +91,56 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
         let (cb, peer) = (props.on_older.clone(), c.peer.clone());
         Callback::from(move |()| cb.emit(peer.clone()))
     };
+    let trust = html! {
+        <TrustPanel name={name.to_owned()} trust={props.trust.clone()} my_key={props.my_key} {on_choice} />
+    };
+    // While all is well the bar says so; otherwise a line under it says what is wrong
+    // and what to do.
+    let (subtitle, strip) = match &held {
+        Some(why) => (
+            html! { { "see the warning below" } },
+            Some(html! { { why.clone() } }),
+        ),
+        None if open => (
+            html! { <span class="conversation-status">{ status_words(name, &c.status) }</span> },
+            None,
+        ),
+        None => (
+            html! { { presence(&c.status) } },
+            Some(status_words(name, &c.status)),
+        ),
+    };
     html! {
-        <section class="card conversation" aria-labelledby="conversation-title">
-            <h2 id="conversation-title">{ format!("Chat with {name}") }</h2>
-            <p class={classes!("conversation-status", (!open).then_some("warn"), held.is_some().then_some("alert"))} role="status">
-                { status }
-                if can_connect {
-                    { " " }<button type="button" class="secondary" aria-label={format!("Connect to {name}")} onclick={on_connect}>{ "Connect" }</button>
+        <section class={classes!("chat", "conversation", info.then_some("info-open"))} aria-labelledby="conversation-title">
+            <ChatBar heading_id="conversation-title"
+                title={html! { <><span class="visually-hidden">{ "Chat with " }</span><bdi>{ name.to_owned() }</bdi></> }}
+                {subtitle} initials={initials(name)} colour={colour_of(c.peer.as_str())}
+                on_back={props.on_back.clone()} info_open={info} {on_info}
+                info_label="Contact info" sheet_id="contact-info" />
+            <div class="chat-main">
+                if let Some(strip) = strip {
+                    <p class={classes!("conversation-status", "warn", held.is_some().then_some("alert"))} role="status">
+                        { strip }
+                        if can_connect {
+                            { " " }<button type="button" class="secondary" aria-label={format!("Connect to {name}")} onclick={on_connect}>{ "Connect" }</button>
+                        }
+                    </p>
                 }
-            </p>
-            <TrustPanel name={name.to_owned()} trust={props.trust.clone()} my_key={props.my_key} {on_choice} />
-            <ConnectionDetails subject={Subject::Conversation(c.peer.clone())} />
-            <LineList<Line> key={c.peer.to_string()} lines={c.lines.clone()}
-                stored_older={c.older.is_some()} {on_older} />
-            if c.dropped > 0 {
-                <p class="note" role="status">{ ignored(c.dropped, "from this peer") }</p>
-            }
-            <form class="composer" {onsubmit}>
-                <label for="message-input" class="visually-hidden">{ "Message" }</label>
-                <input id="message-input" ref={input} type="text" maxlength="2000"
-                    placeholder={ if open { "Write a message" } else { "Not connected" } }
-                    disabled={!open} autocomplete="off" />
-                <button type="submit" disabled={!open}>{ "Send" }</button>
-            </form>
-            if let Some(e) = error.as_ref() { <p class="error" role="alert">{ e.clone() }</p> }
+                // A key in question is decided here, in front of the conversation.
+                if props.trust.changed.is_some() { { trust.clone() } }
+                <LineList<Line> key={c.peer.to_string()} lines={c.lines.clone()}
+                    stored_older={c.older.is_some()} {on_older} />
+                if c.dropped > 0 {
+                    <p class="note" role="status">{ ignored(c.dropped, "from this peer") }</p>
+                }
+                <Composer input_id="message-input" {on_send} disabled={!open}
+                    placeholder={ if open { "Write a message" } else { "Not connected" } } />
+            </div>
+            <InfoSheet id="contact-info" title="Contact info" open={info} {on_close}>
+                <p class="hint">{ "ID " }<code class="peer-id">{ c.peer.to_string() }</code></p>
+                if props.trust.changed.is_none() { { trust } }
+                <ConnectionDetails subject={Subject::Conversation(c.peer.clone())} />
+            </InfoSheet>
         </section>
     }
 }
@@ -130,9 +164,9 @@ fn ConversationLine(props: &LineProps<Line>) -> Html {
     }
     html! {
         <li class={classes!("message", (l.author == Author::Me).then_some("mine"))}>
-            <span class="from">{ l.name.clone() }</span>
+            <bdi class="from">{ l.name.clone() }</bdi>
             <time class="at">{ local_hh_mm(l.ts) }</time>
-            <p class="text">{ l.text.clone() }</p>
+            <p class="text" dir="auto">{ message_text(&l.text) }</p>
         </li>
     }
 }

@@ -119,7 +119,7 @@ pub fn DeviceData(props: &DeviceDataProps) -> Html {
     };
     html! {
         <details class="card device-data">
-            <summary>{ "This device" }</summary>
+            <summary>{ "Settings" }</summary>
             if *allowed {
                 <p class="hint">{ "Notifications are on: messages that arrive while PeerChat is in the background show up as notifications." }</p>
                 <label class="check">

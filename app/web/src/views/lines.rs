@@ -67,6 +67,8 @@ impl<T: ShowLine> PartialEq for LineListProps<T> {
 
 /// How close to an end of the drawn lines, in pixels, a scroll moves the window on.
 const EDGE_PX: i32 = 400;
+/// How close to the bottom, in pixels, counts as at the newest line.
+const END_PX: i32 = 48;
 
 /// The list, scrolled to the newest line as lines arrive while it follows them.
 #[function_component]
@@ -91,31 +93,82 @@ pub fn LineList<T: ShowLine>(props: &LineListProps<T>) -> Html {
     // Set from a change of the newest line until the list is scrolled to it: scroll
     // events meanwhile come from the lines changing under the view, not from the user.
     let scrolling_to_end = use_mut_ref(|| false);
+    // The user is at the newest line (or was brought there): new lines keep it in view.
+    // Scrolled up, they are counted instead, on the jump button.
+    let at_end = use_mut_ref(|| true);
+    let away = use_state_eq(|| false);
+    // The newest line the user has seen at the bottom, and how many came after it.
+    let seen_to = use_mut_ref(|| newest);
+    let unseen = use_state_eq(|| 0_usize);
+    {
+        let at_end = at_end.clone();
+        let mine = last.and_then(|i| lines.get(i)).is_some_and(T::mine);
+        use_effect_with(newest, move |_| {
+            if mine {
+                *at_end.borrow_mut() = true;
+            }
+        });
+    }
     {
         // Following: the newest line in view. Older lines coming in above do not move it.
-        let (list, scrolling_to_end) = (list.clone(), scrolling_to_end.clone());
+        let (list, scrolling_to_end, lines) =
+            (list.clone(), scrolling_to_end.clone(), lines.clone());
+        let (at_end, seen_to, unseen, away) = (
+            at_end.clone(),
+            seen_to.clone(),
+            unseen.clone(),
+            away.clone(),
+        );
         use_effect_with(
             (newest, *window == Window::Newest),
-            move |(_, following)| {
-                if *following {
+            move |(newest, following)| {
+                if *following && *at_end.borrow() {
                     scroll_to_end_before_paint(list, scrolling_to_end);
+                    *seen_to.borrow_mut() = *newest;
+                    unseen.set(0);
+                    away.set(false);
+                } else {
+                    let from = seen_to.borrow().map_or(0, |k| lines.position_after(k));
+                    unseen.set(lines.len().saturating_sub(from));
                 }
             },
         );
     }
     let onscroll = {
         let (window, lines) = (window.clone(), lines.clone());
+        let (scrolling_to_end, at_end) = (scrolling_to_end.clone(), at_end.clone());
+        let (seen_to, unseen, away) = (seen_to.clone(), unseen.clone(), away.clone());
         Callback::from(move |e: Event| {
             if *scrolling_to_end.borrow() {
                 return;
             }
             let el = e.target_unchecked_into::<web_sys::Element>();
             let below = el.scroll_height() - el.scroll_top() - el.client_height();
+            let end = below < END_PX && *window == Window::Newest;
+            *at_end.borrow_mut() = end;
+            away.set(!end);
+            if end {
+                *seen_to.borrow_mut() = newest;
+                unseen.set(0);
+            }
             if el.scroll_top() < EDGE_PX {
                 window.set(window.older(&lines));
             } else if below < EDGE_PX {
                 window.set(window.newer(&lines));
             }
+        })
+    };
+    let on_jump = {
+        let (window, list, scrolling_to_end) =
+            (window.clone(), list.clone(), scrolling_to_end.clone());
+        let (seen_to, unseen, away) = (seen_to.clone(), unseen.clone(), away.clone());
+        Callback::from(move |_: MouseEvent| {
+            *at_end.borrow_mut() = true;
+            *seen_to.borrow_mut() = newest;
+            unseen.set(0);
+            away.set(false);
+            window.set(Window::Newest);
+            scroll_to_end_before_paint(list.clone(), scrolling_to_end.clone());
         })
     };
     let on_older = {
@@ -131,15 +184,29 @@ pub fn LineList<T: ShowLine>(props: &LineListProps<T>) -> Html {
     let range = window.range_after(lines, *drawn_to.borrow());
     *drawn_to.borrow_mut() = newest;
     let older = props.stored_older && range.start == 0;
+    let jump_label = match *unseen {
+        0 => "Jump to the newest messages".to_owned(),
+        1 => "Jump to the newest messages, 1 new".to_owned(),
+        n => format!("Jump to the newest messages, {n} new"),
+    };
     html! {
-        <ol class="messages" aria-label="Messages" ref={list} {onscroll}>
-            if older {
-                <li class="older">
-                    <button type="button" class="secondary" onclick={on_older}>{ "Show older messages" }</button>
-                </li>
+        <div class="line-list">
+            // Focusable, so the keyboard can scroll it too.
+            <ol class="messages" aria-label="Messages" tabindex="0" ref={list} {onscroll}>
+                if older {
+                    <li class="older">
+                        <button type="button" class="secondary" onclick={on_older}>{ "Show older messages" }</button>
+                    </li>
+                }
+                <Drawn<T> lines={lines.clone()} {range} />
+            </ol>
+            if *away || *unseen > 0 {
+                <button type="button" class="jump" aria-label={jump_label} onclick={on_jump}>
+                    <span aria-hidden="true">{ "↓" }</span>
+                    if *unseen > 0 { <span class="jump-count">{ *unseen }</span> }
+                </button>
             }
-            <Drawn<T> lines={lines.clone()} {range} />
-        </ol>
+        </div>
     }
 }
 

@@ -1,19 +1,25 @@
 //! Presentational components. They get data and callbacks; they own no network state.
 //! Everything a peer supplies is rendered as text nodes, never as markup.
 
+pub mod avatar;
+pub mod chat_bar;
+pub mod composer;
 pub mod confirm;
 pub mod conversation;
 pub mod details;
 pub mod history;
 pub mod identity;
+pub mod info_sheet;
 pub mod lines;
 pub mod name;
 pub mod nav;
 mod qr;
 pub mod room;
 pub mod room_forms;
+pub mod room_info;
 pub mod setup;
 pub mod status;
+mod text;
 pub mod trust;
 pub mod update;
 
@@ -27,22 +33,6 @@ pub(crate) fn ignored(n: u64, from: &str) -> String {
     } else {
         format!("{n} unreadable messages {from} were ignored.")
     }
-}
-
-/// Sends what an input holds and empties it; when sending fails the text goes back in
-/// the box, so nothing typed is lost, and the reason comes back to show.
-pub(crate) fn send_input(
-    input: &NodeRef,
-    send: impl FnOnce(String) -> Result<(), String>,
-) -> Option<String> {
-    let text = take_input(input);
-    let failed = send(text.clone()).err();
-    if failed.is_some() {
-        if let Some(el) = input.cast::<HtmlInputElement>() {
-            el.set_value(&text);
-        }
-    }
-    failed
 }
 
 /// Takes the text out of an input, leaving it empty.

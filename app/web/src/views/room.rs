@@ -1,8 +1,9 @@
-//! A room: who is in it, its messages, the invite to share, and the composer.
+//! A room on screen: its bar (name, who is online or typing), its messages and the
+//! composer; who is in it, the invite and the history tools are in its info sheet
+//! (`room_info`).
 
 use std::rc::Rc;
 
-use peerchat_chat::details::Subject;
 use peerchat_chat::rooms_state::{Receipt, RoomLine, RoomView};
 use peerchat_chat::state::{Author, LineKey};
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,14 +15,17 @@ use peerchat_peerjs::PeerId;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use super::confirm::ConfirmButton;
-use super::details::ConnectionDetails;
-use super::history::{RoomHistoryActions, RoomHistoryTools};
-use super::lines::{notice, LineList, LineProps, ShowLine};
-use super::qr::QrCode;
-use super::trust::VerifyPanel;
-use super::{ignored, send_input};
-use crate::platform::{copy_to_clipboard, invite_url, local_hh_mm};
+use peerchat_chat::chat_list::{colour_of, initials, typing_words};
+
+use super::chat_bar::ChatBar;
+use super::composer::Composer;
+use super::history::RoomHistoryActions;
+use super::ignored;
+use super::info_sheet::{use_info_sheet, InfoSheet};
+use super::lines::{LineList, LineProps, ShowLine};
+use super::room_info::RoomInfo;
+use super::text::message_text;
+use crate::platform::local_hh_mm;
 
 /// Props of [`RoomScreen`].
 #[derive(Properties, PartialEq)]
@@ -48,9 +52,11 @@ pub struct RoomScreenProps {
     /// The user marks a member verified (or takes the mark back).
     #[prop_or_default]
     pub on_verify: Callback<(RoomId, PeerId, bool)>,
+    /// Back to the list of chats.
+    pub on_back: Callback<()>,
 }
 
-/// The room on screen.
+/// The room on screen: its bar, messages and composer, and its info sheet.
 #[function_component]
 pub fn RoomScreen(props: &RoomScreenProps) -> Html {
     let r = &props.room;
@@ -59,26 +65,37 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
     let shown = |peer: &PeerId, name: &str| {
         distinct_name(name, props.keys.get(peer), names.iter().copied())
     };
-    let input = use_node_ref();
     // Who the composer writes to; kept in state so the select always shows the truth.
     let recipient = use_state(|| None::<PeerId>);
-    let error = use_state(|| None::<String>);
-    let copied = use_state(|| false);
-    let link = invite_url(&r.invite);
+    let (info, on_info, on_close) = use_info_sheet();
     let online: Vec<_> = r.members.iter().filter(|m| m.online).collect();
     // A private recipient who went offline is not offered any more: back to everyone.
     let to = (*recipient)
         .clone()
         .filter(|p| online.iter().any(|m| &m.peer == p));
+    let select = use_node_ref();
+    {
+        // The list shows whom the next message goes to, also after the app changed it:
+        // once the user picked an option, its `selected` attribute no longer moves it.
+        let select = select.clone();
+        use_effect_with(to.clone(), move |to| {
+            if let Some(el) = select.cast::<HtmlSelectElement>() {
+                el.set_value(to.as_ref().map_or("", PeerId::as_str));
+            }
+        });
+    }
 
-    let onsubmit = {
-        let (input, to, error) = (input.clone(), to.clone(), error.clone());
+    let on_send = {
+        let (to, recipient) = (to.clone(), recipient.clone());
         let (cb, room_id) = (props.on_send.clone(), r.room_id.clone());
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            error.set(send_input(&input, |text| {
-                cb.emit((room_id.clone(), to.clone(), text))
-            }));
+        Callback::from(move |text: String| {
+            let sent = cb.emit((room_id.clone(), to.clone(), text));
+            // A whisper is one message: the next goes to everyone again, unless the
+            // user picks someone again.
+            if sent.is_ok() && to.is_some() {
+                recipient.set(None);
+            }
+            sent
         })
     };
     let on_recipient = {
@@ -88,24 +105,13 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
             recipient.set(PeerId::parse(&value).ok());
         })
     };
-    let on_copy = {
-        let (link, copied) = (link.clone(), copied.clone());
-        Callback::from(move |_| {
-            copy_to_clipboard(&link);
-            copied.set(true);
-        })
-    };
-    let on_input = {
+    let on_typing = {
         let (cb, room_id) = (props.on_typing.clone(), r.room_id.clone());
-        Callback::from(move |_: InputEvent| cb.emit(room_id.clone()))
-    };
-    let typing = r.typing_names();
-    let on_older = {
-        let (cb, room_id) = (props.history.on_older.clone(), r.room_id.clone());
         Callback::from(move |()| cb.emit(room_id.clone()))
     };
-    let on_leave = {
-        let (cb, room_id) = (props.on_leave.clone(), r.room_id.clone());
+    let typing = typing_words(&r.typing_names());
+    let on_older = {
+        let (cb, room_id) = (props.history.on_older.clone(), r.room_id.clone());
         Callback::from(move |()| cb.emit(room_id.clone()))
     };
 
@@ -117,84 +123,52 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
         Some(m) => format!("Private to {}", shown(&m.peer, &m.name)),
         None => "Message".to_owned(),
     };
+    let title = if r.public {
+        format!("# {}", r.name)
+    } else {
+        r.name.clone()
+    };
+    let subtitle = match &typing {
+        Some(words) => html! { <bdi>{ words.clone() }</bdi> },
+        None => html! { { format!("{} online", r.online_count()) } },
+    };
     html! {
-        <section class="card room" aria-labelledby="room-title">
-            <div class="room-head">
-                <h2 id="room-title">{ if r.public { format!("# {}", r.name) } else { r.name.clone() } }</h2>
-                <ConfirmButton label="Leave room"
-                    question="Leave this room for good? Its history on this device is deleted (export it first to keep it); members keep theirs."
-                    confirm="Leave and delete" on_confirm={on_leave} />
-            </div>
-            if r.public {
-                <p class="warn public-note">{ "Public topic: anyone who types this topic can join and read along." }</p>
-            }
-            <details class="invite">
-                <summary>{ "Invite people" }</summary>
-                <p>{ "Anyone with this link can join the room and read it. Send it privately." }</p>
-                <code id="invite-link" class="invite-link">{ link.clone() }</code>
-                <button type="button" aria-label="Copy invite link" onclick={on_copy}>
-                    { if *copied { "Copied" } else { "Copy link" } }
-                </button>
-                <QrCode text={link} label="QR code of the invite link" />
-            </details>
-            <ul class="members" aria-label="Members">
-                <li class="member online">{ "You" }</li>
-                { for r.members.iter().map(|m| {
-                    let key = props.keys.get(&m.peer).copied();
-                    let verified = key.is_some_and(|k| props.verified.contains(&k));
-                    let on_verified = {
-                        let (cb, room, peer) = (props.on_verify.clone(), r.room_id.clone(), m.peer.clone());
-                        Callback::from(move |v| cb.emit((room.clone(), peer.clone(), v)))
-                    };
-                    html! {
-                        <li class={classes!("member", m.online.then_some("online"))}>
-                            { shown(&m.peer, &m.name) }
-                            if verified {
-                                <span class="badge verified" title="Safety number verified">{ " ✓" }</span>
-                            }
-                            <span class="presence">{ if m.online { " · online" } else { " · offline" } }</span>
-                            if let (Some(mine), Some(theirs)) = (props.my_key, key) {
-                                <VerifyPanel name={shown(&m.peer, &m.name)} {mine} {theirs} {verified} {on_verified} />
-                            }
-                            <ConnectionDetails subject={Subject::Member { room: r.room_id.clone(), peer: m.peer.clone() }} />
-                        </li>
-                    }
-                }) }
-            </ul>
-            <RoomHistoryTools room_id={r.room_id.clone()} actions={props.history.clone()} />
-            if r.ignored > 0 {
-                <p class="note" role="status">{ ignored(r.ignored, "from this room") }</p>
-            }
-            if r.skipped > 0 {
-                <p class="warn" role="status">{ format!("{} stored messages are damaged and could not be shown.", r.skipped) }</p>
-            }
-            <LineList<RoomLine> key={r.room_id.to_string()} lines={r.lines.clone()}
-                stored_older={r.older.is_some()} {on_older} />
-            <p class="typing" aria-live="polite">{
-                match typing.as_slice() {
-                    [] => String::new(),
-                    [one] => format!("{one} is typing…"),
-                    [one, two] => format!("{one} and {two} are typing…"),
-                    _ => "Several people are typing…".to_owned(),
+        <section class={classes!("chat", "room", info.then_some("info-open"))} aria-labelledby="room-title">
+            <ChatBar heading_id="room-title" title={html! { <bdi>{ title }</bdi> }} {subtitle}
+                subtitle_class={classes!(typing.is_some().then_some("typing"))}
+                initials={initials(&r.name)} colour={colour_of(r.room_id.as_str())}
+                on_back={props.on_back.clone()} info_open={info} {on_info}
+                info_label="Room info" sheet_id="room-info" />
+            <div class="chat-main">
+                if r.public {
+                    <p class="warn public-note">{ "Public topic: anyone who types this topic can join and read along." }</p>
                 }
-            }</p>
-            <form class="composer" {onsubmit}>
-                <label for="recipient" class="visually-hidden">{ "Send to" }</label>
-                <select id="recipient" onchange={on_recipient}>
-                    <option value="" selected={to.is_none()}>{ "Everyone" }</option>
-                    { for online.iter().map(|m| html! {
-                        <option key={m.peer.to_string()} value={m.peer.to_string()}
-                            selected={to.as_ref() == Some(&m.peer)}>
-                            { format!("{} (private)", shown(&m.peer, &m.name)) }
-                        </option>
-                    }) }
-                </select>
-                <label for="room-message" class="visually-hidden">{ "Message" }</label>
-                <input id="room-message" ref={input} type="text" maxlength="2000" autocomplete="off"
-                    {placeholder} oninput={on_input} />
-                <button type="submit">{ "Send" }</button>
-            </form>
-            if let Some(e) = error.as_ref() { <p class="error" role="alert">{ e.clone() }</p> }
+                if r.ignored > 0 {
+                    <p class="note" role="status">{ ignored(r.ignored, "from this room") }</p>
+                }
+                if r.skipped > 0 {
+                    <p class="warn" role="status">{ format!("{} stored messages are damaged and could not be shown.", r.skipped) }</p>
+                }
+                <LineList<RoomLine> key={r.room_id.to_string()} lines={r.lines.clone()}
+                    stored_older={r.older.is_some()} {on_older} />
+                <Composer input_id="room-message" {on_send} {on_typing} {placeholder}>
+                    <label for="recipient" class="visually-hidden">{ "Send to" }</label>
+                    <select id="recipient" ref={select} onchange={on_recipient}>
+                        <option value="" selected={to.is_none()}>{ "Everyone" }</option>
+                        { for online.iter().map(|m| html! {
+                            <option key={m.peer.to_string()} value={m.peer.to_string()}
+                                selected={to.as_ref() == Some(&m.peer)}>
+                                { format!("{} (private)", shown(&m.peer, &m.name)) }
+                            </option>
+                        }) }
+                    </select>
+                </Composer>
+            </div>
+            <InfoSheet id="room-info" title="Room info" open={info} {on_close}>
+                <RoomInfo room={r.clone()} keys={props.keys.clone()} on_leave={props.on_leave.clone()}
+                    history={props.history.clone()} verified={props.verified.clone()}
+                    my_key={props.my_key} on_verify={props.on_verify.clone()} />
+            </InfoSheet>
         </section>
     }
 }
@@ -214,18 +188,22 @@ impl ShowLine for RoomLine {
 fn RoomLineView(props: &LineProps<RoomLine>) -> Html {
     let l = &props.line;
     if l.notice {
-        return notice(&l.name, &l.text, l.ts);
+        return html! {
+            <li class="notice">
+                <bdi>{ l.name.clone() }</bdi>{ format!(" {} · ", l.text) }<time>{ local_hh_mm(l.ts) }</time>
+            </li>
+        };
     }
     html! {
         <li class={classes!("message", (l.author == Author::Me).then_some("mine"), l.whisper_to.is_some().then_some("whisper"))}>
-            <span class="from">{ l.name.clone() }</span>
+            <bdi class="from">{ l.name.clone() }</bdi>
             <time class="at">{ local_hh_mm(l.ts) }</time>
             if let Some(to) = &l.whisper_to {
                 <span class="private">{
-                    if l.author == Author::Me { format!("private to {to}") } else { "private".to_owned() }
+                    if l.author == Author::Me { html! { <>{ "private to " }<bdi>{ to.clone() }</bdi></> } } else { html! { "private" } }
                 }</span>
             }
-            <p class="text">{ l.text.clone() }</p>
+            <p class="text" dir="auto">{ message_text(&l.text) }</p>
             { receipt(l.receipt) }
         </li>
     }

@@ -31,6 +31,17 @@ pub struct SetupFormProps {
 pub fn SetupForm(props: &SetupFormProps) -> Html {
     let (name, pass, confirm) = (use_node_ref(), use_node_ref(), use_node_ref());
     let error = use_state(|| None::<String>);
+    // What the user typed as their name stays, whatever goes wrong with the passphrase.
+    let typed_name = use_state(|| props.name.clone().unwrap_or_default());
+    let on_name = {
+        let typed_name = typed_name.clone();
+        Callback::from(move |e: InputEvent| {
+            typed_name.set(
+                e.target_unchecked_into::<web_sys::HtmlInputElement>()
+                    .value(),
+            )
+        })
+    };
     let onsubmit = {
         let (name, pass, confirm, error) =
             (name.clone(), pass.clone(), confirm.clone(), error.clone());
@@ -59,7 +70,7 @@ pub fn SetupForm(props: &SetupFormProps) -> Html {
             <p>{ "Chat with friends directly, browser to browser. What should they call you?" }</p>
             <label for="name-input">{ "Your name" }</label>
             <input id="name-input" ref={name} type="text" maxlength="40" autocomplete="nickname"
-                required=true value={props.name.clone().unwrap_or_default()} />
+                required=true value={(*typed_name).clone()} oninput={on_name} />
             <p class="hint">{ "Your rooms and messages are kept on this device, encrypted with a passphrase. There is no account: if you forget the passphrase, the history on this device cannot be recovered." }</p>
             <label for="pass-input">{ "Passphrase" }</label>
             <input id="pass-input" ref={pass} type="password" autocomplete="new-password" required=true />

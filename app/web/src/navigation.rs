@@ -1,0 +1,137 @@
+//! The browser's back button and a phone's back gesture move like in an app: from the
+//! open chat back to the list of chats, and from the list nowhere (never out of the app
+//! by surprise). Each history entry the app makes carries its depth as its state: 1 for
+//! the list, 2 for a chat; the entry the page was opened on has none (0), and going back
+//! to it puts the list's entry on top again.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use yew::prelude::*;
+
+/// The depth a history entry's state says (0 for an entry the app did not make).
+fn depth_of(state: &JsValue) -> u8 {
+    match state.as_f64() {
+        Some(d) if d >= 2.0 => 2,
+        Some(d) if d >= 1.0 => 1,
+        _ => 0,
+    }
+}
+
+fn history() -> Option<web_sys::History> {
+    web_sys::window()?.history().ok()
+}
+
+/// Puts an entry of `depth` on top of the history (the address stays as it is).
+fn push(depth: u8) {
+    if let Some(h) = history() {
+        let _ = h.push_state(&JsValue::from(depth), "");
+    }
+}
+
+/// Keeps the history in step with whether a chat is open (`chat_open`); `on_back` is
+/// called when the user goes back from a chat to the list. Returns what the chat's own
+/// back button does: the same as the browser's.
+#[hook]
+pub fn use_back_navigation(chat_open: bool, on_back: Callback<()>) -> Callback<()> {
+    // The depth of the entry the browser is on.
+    let depth = use_mut_ref(|| 0_u8);
+    // The listener is made once; it calls the newest callback.
+    let latest = use_mut_ref(|| on_back.clone());
+    *latest.borrow_mut() = on_back.clone();
+    {
+        let (depth, latest) = (depth.clone(), latest.clone());
+        use_effect_with((), move |_| {
+            // A reload keeps the entry (and its state) the page was on.
+            let now = history()
+                .and_then(|h| h.state().ok())
+                .map_or(0, |s| depth_of(&s));
+            *depth.borrow_mut() = now.max(1);
+            if now == 0 {
+                push(1);
+            }
+            let listener = Closure::<dyn FnMut(web_sys::PopStateEvent)>::new(
+                move |e: web_sys::PopStateEvent| on_pop(&depth, &latest, depth_of(&e.state())),
+            );
+            let window = web_sys::window();
+            if let Some(w) = &window {
+                w.set_onpopstate(Some(listener.as_ref().unchecked_ref()));
+            }
+            move || {
+                if let Some(w) = window {
+                    w.set_onpopstate(None);
+                }
+                drop(listener);
+            }
+        });
+    }
+    {
+        let depth = depth.clone();
+        use_effect_with(chat_open, move |&open| {
+            let now = *depth.borrow();
+            if open && now < 2 {
+                push(2);
+                *depth.borrow_mut() = 2;
+            } else if !open && now == 2 {
+                // Closed by the app (the room was left): its entry goes too.
+                if let Some(h) = history() {
+                    let _ = h.back();
+                }
+            }
+        });
+    }
+    Callback::from(move |()| {
+        if *depth.borrow() == 2 {
+            // The browser goes back; its popstate closes the chat.
+            if let Some(h) = history() {
+                let _ = h.back();
+            }
+        } else {
+            on_back.emit(());
+        }
+    })
+}
+
+/// The browser moved to an entry of depth `to`.
+fn on_pop(depth: &Rc<RefCell<u8>>, on_back: &Rc<RefCell<Callback<()>>>, to: u8) {
+    *depth.borrow_mut() = to;
+    if to < 2 {
+        on_back.borrow().emit(());
+    }
+    if to == 0 {
+        // Back past the list would leave the app: stay, on the list.
+        push(1);
+        *depth.borrow_mut() = 1;
+    }
+}
+
+/// Moves the keyboard's and screen reader's focus to the screen the user went to: the open
+/// chat's name, or the list's heading. Only after the user's own move (`arm` it then):
+/// a chat the app opens by itself (a friend calling) does not take the focus from a field
+/// being typed in.
+#[hook]
+pub fn use_screen_focus(chat: Option<peerchat_chat::state::Screen>) -> Callback<()> {
+    let armed = use_mut_ref(|| false);
+    {
+        let armed = armed.clone();
+        use_effect_with(chat, move |chat| {
+            if std::mem::take(&mut *armed.borrow_mut()) {
+                let selector = if chat.is_some() {
+                    ".chat-bar h2"
+                } else {
+                    ".list-bar h1"
+                };
+                let target = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.query_selector(selector).ok().flatten())
+                    .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+                if let Some(el) = target {
+                    let _ = el.focus();
+                }
+            }
+        });
+    }
+    Callback::from(move |()| *armed.borrow_mut() = true)
+}

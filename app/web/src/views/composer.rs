@@ -1,0 +1,115 @@
+//! The composer pinned under a chat's messages: Send only when there is something to send,
+//! a counter near the length limit, a paste that would pass the limit refused with the
+//! reason (never cut silently), and the text kept in the box when sending fails. The
+//! rules are the core's (`peerchat_chat::draft`).
+
+use peerchat_chat::draft::{paste_refusal, Draft};
+use wasm_bindgen::JsCast;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+/// Props of [`Composer`].
+#[derive(Properties, PartialEq)]
+pub struct ComposerProps {
+    /// The text box's id.
+    pub input_id: AttrValue,
+    /// Sends the text; the error says what to do (then the text stays in the box).
+    pub on_send: Callback<String, Result<(), String>>,
+    /// Called as the user types.
+    #[prop_or_default]
+    pub on_typing: Option<Callback<()>>,
+    /// Nothing can be sent now (not connected).
+    #[prop_or_default]
+    pub disabled: bool,
+    /// The box's placeholder.
+    pub placeholder: AttrValue,
+    /// Controls before the box (who it goes to).
+    #[prop_or_default]
+    pub children: Html,
+}
+
+/// The text box and Send, with the counter and the last refusal under them.
+#[function_component]
+pub fn Composer(props: &ComposerProps) -> Html {
+    let text = use_state(String::new);
+    let error = use_state(|| None::<String>);
+    let draft = Draft::of(&text);
+    let oninput = {
+        let (text, error, typing) = (text.clone(), error.clone(), props.on_typing.clone());
+        Callback::from(move |e: InputEvent| {
+            text.set(e.target_unchecked_into::<HtmlInputElement>().value());
+            error.set(None);
+            if let Some(cb) = &typing {
+                cb.emit(());
+            }
+        })
+    };
+    let onpaste = {
+        let error = error.clone();
+        Callback::from(move |e: Event| {
+            let Some(e) = e.dyn_ref::<web_sys::ClipboardEvent>() else {
+                return;
+            };
+            let pasted = e
+                .clipboard_data()
+                .and_then(|d| d.get_data("text").ok())
+                .unwrap_or_default();
+            let input = e.target_unchecked_into::<HtmlInputElement>();
+            if let Some(why) = paste_refusal(&after_paste(&input, &pasted)) {
+                e.prevent_default();
+                error.set(Some(why));
+            }
+        })
+    };
+    let onsubmit = {
+        let (text, error, cb) = (text.clone(), error.clone(), props.on_send.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            match cb.emit((*text).clone()) {
+                Ok(()) => {
+                    text.set(String::new());
+                    error.set(None);
+                }
+                Err(why) => error.set(Some(why)),
+            }
+        })
+    };
+    let id = &props.input_id;
+    let counter_id = format!("{id}-counter");
+    let counter = draft.counter();
+    html! {
+        <div class="composer-area">
+            <form class="composer" {onsubmit}>
+                { props.children.clone() }
+                <label for={id.clone()} class="visually-hidden">{ "Message" }</label>
+                <input id={id.clone()} type="text" autocomplete="off" dir="auto"
+                    value={(*text).clone()} {oninput} {onpaste}
+                    placeholder={props.placeholder.clone()} disabled={props.disabled}
+                    aria-describedby={counter.is_some().then(|| counter_id.clone())} />
+                <button type="submit" disabled={props.disabled || !draft.sendable()}>{ "Send" }</button>
+            </form>
+            if let Some(c) = counter {
+                <p id={counter_id} class={classes!("counter", (!draft.sendable()).then_some("error"))} role="status">{ c }</p>
+            }
+            if let Some(e) = error.as_ref() { <p class="error" role="alert">{ e.clone() }</p> }
+        </div>
+    }
+}
+
+/// What the box would hold with `pasted` in place of its selection.
+fn after_paste(input: &HtmlInputElement, pasted: &str) -> String {
+    // Selection offsets count UTF-16 units, as the box's value does.
+    let value: Vec<u16> = input.value().encode_utf16().collect();
+    let at = |offset: Option<u32>| {
+        offset
+            .and_then(|o| usize::try_from(o).ok())
+            .unwrap_or(value.len())
+            .min(value.len())
+    };
+    let start = at(input.selection_start().ok().flatten());
+    let end = at(input.selection_end().ok().flatten()).max(start);
+    let mut out = String::from_utf16_lossy(&value[..start]);
+    out.push_str(pasted);
+    out.push_str(&String::from_utf16_lossy(&value[end..]));
+    out
+}

@@ -1,0 +1,106 @@
+//! What a room's info sheet holds: who is in it (online or not, with each member's
+//! connection details), the invite link and its QR code, the history tools, and leaving.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use peerchat_chat::details::Subject;
+use peerchat_chat::rooms_state::RoomView;
+use peerchat_chat::trust::distinct_name;
+use peerchat_identity::PublicKey;
+use peerchat_ids::RoomId;
+use peerchat_peerjs::PeerId;
+use yew::prelude::*;
+
+use super::confirm::ConfirmButton;
+use super::details::ConnectionDetails;
+use super::history::{RoomHistoryActions, RoomHistoryTools};
+use super::qr::QrCode;
+use super::trust::VerifyPanel;
+use crate::platform::{copy_to_clipboard, invite_url};
+
+/// Props of [`RoomInfo`].
+#[derive(Properties, PartialEq)]
+pub struct RoomInfoProps {
+    /// The room.
+    pub room: RoomView,
+    /// The keys members proved, to tell two of one name apart.
+    pub keys: BTreeMap<PeerId, PublicKey>,
+    /// Leaves the room.
+    pub on_leave: Callback<RoomId>,
+    /// Export and deletion of the room's stored history.
+    pub history: RoomHistoryActions,
+    /// Members' keys the user verified.
+    #[prop_or_default]
+    pub verified: BTreeSet<PublicKey>,
+    /// Our own key (for safety numbers), once the node runs.
+    #[prop_or_default]
+    pub my_key: Option<PublicKey>,
+    /// The user marks a member verified (or takes the mark back).
+    #[prop_or_default]
+    pub on_verify: Callback<(RoomId, PeerId, bool)>,
+}
+
+/// Members, invite, history, leave.
+#[function_component]
+pub fn RoomInfo(props: &RoomInfoProps) -> Html {
+    let r = &props.room;
+    let names: Vec<&str> = r.members.iter().map(|m| m.name.as_str()).collect();
+    let shown = |peer: &PeerId, name: &str| {
+        distinct_name(name, props.keys.get(peer), names.iter().copied())
+    };
+    let copied = use_state(|| false);
+    let link = invite_url(&r.invite);
+    let on_copy = {
+        let (link, copied) = (link.clone(), copied.clone());
+        Callback::from(move |_| {
+            copy_to_clipboard(&link);
+            copied.set(true);
+        })
+    };
+    let on_leave = {
+        let (cb, room_id) = (props.on_leave.clone(), r.room_id.clone());
+        Callback::from(move |()| cb.emit(room_id.clone()))
+    };
+    html! {
+        <>
+            <h4 class="sheet-section">{ format!("Members · {} online", r.online_count()) }</h4>
+            <ul class="members" aria-label="Members">
+                <li class="member online">{ "You" }</li>
+                { for r.members.iter().map(|m| {
+                    let key = props.keys.get(&m.peer).copied();
+                    let verified = key.is_some_and(|k| props.verified.contains(&k));
+                    let on_verified = {
+                        let (cb, room, peer) = (props.on_verify.clone(), r.room_id.clone(), m.peer.clone());
+                        Callback::from(move |v| cb.emit((room.clone(), peer.clone(), v)))
+                    };
+                    html! {
+                        <li class={classes!("member", m.online.then_some("online"))}>
+                            <bdi>{ shown(&m.peer, &m.name) }</bdi>
+                            if verified {
+                                <span class="badge verified" title="Safety number verified">{ " ✓" }</span>
+                            }
+                            <span class="presence">{ if m.online { " · online" } else { " · offline" } }</span>
+                            if let (Some(mine), Some(theirs)) = (props.my_key, key) {
+                                <VerifyPanel name={shown(&m.peer, &m.name)} {mine} {theirs} {verified} {on_verified} />
+                            }
+                            <ConnectionDetails subject={Subject::Member { room: r.room_id.clone(), peer: m.peer.clone() }} />
+                        </li>
+                    }
+                }) }
+            </ul>
+            <details class="invite">
+                <summary>{ "Invite people" }</summary>
+                <p>{ "Anyone with this link can join the room and read it. Send it privately." }</p>
+                <code id="invite-link" class="invite-link">{ link.clone() }</code>
+                <button type="button" aria-label="Copy invite link" onclick={on_copy}>
+                    { if *copied { "Copied" } else { "Copy link" } }
+                </button>
+                <QrCode text={link} label="QR code of the invite link" />
+            </details>
+            <RoomHistoryTools room_id={r.room_id.clone()} actions={props.history.clone()} />
+            <ConfirmButton label="Leave room"
+                question="Leave this room for good? Its history on this device is deleted (export it first to keep it); members keep theirs."
+                confirm="Leave and delete" on_confirm={on_leave} />
+        </>
+    }
+}

@@ -1,0 +1,250 @@
+// A messenger on a phone (issue 13): the open chat takes the screen and the list of chats
+// is the home screen; back goes from a chat to the list and never out of the app; the
+// jump-to-newest button; the composer's limits; an accessibility audit and screenshots of
+// every screen, at phone size in both themes and at desktop size.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { brokerAndApp } from './support/servers.mjs';
+import { screenshot } from './support/screenshots.mjs';
+import { launchDevice } from './support/browsers.mjs';
+import { axeViolations } from './support/axe.mjs';
+import {
+  closeInfo, connect, createRoom, join, openInfo, openStart, PASSPHRASE, send, waitConnected, waitForMessages, waitOnline,
+} from './support/app.mjs';
+
+const PHONE = { width: 360, height: 640 };
+const DESKTOP = { width: 1280, height: 800 };
+let broker, web, ann, bob;
+
+before(async () => {
+  let origin;
+  ({ broker, web, origin } = await brokerAndApp());
+  [ann, bob] = await Promise.all([launchDevice('Ann', { origin }), launchDevice('Bob', { origin })]);
+  const [annId] = await Promise.all([join(ann, web.url, 'Ann'), join(bob, web.url, 'Bob')]);
+  await connect(bob, annId);
+  await Promise.all([waitConnected(ann, 'Bob'), waitConnected(bob, 'Ann')]);
+  for (let i = 1; i <= 10; i++) {
+    await send(ann, `Ann line ${i}`);
+    await send(bob, `Bob line ${i}`);
+  }
+  await waitForMessages(bob, 'Ann', 10);
+});
+
+after(async () => {
+  await Promise.all([ann?.destroy(), bob?.destroy()]);
+  await web?.close();
+  await broker?.stop();
+});
+
+/** Whether `locator`'s box lies wholly inside the viewport. */
+async function inView(page, locator) {
+  const box = await locator.boundingBox();
+  const { width, height } = page.viewportSize();
+  return box != null && box.y >= 0 && box.x >= 0 && box.y + box.height <= height + 0.5 && box.x + box.width <= width + 0.5;
+}
+
+/** Messages wholly visible inside the message list. */
+const messagesShown = (page) => page.locator('.messages').evaluate((list) => {
+  const area = list.getBoundingClientRect();
+  return [...list.querySelectorAll('li.message')].filter((li) => {
+    const b = li.getBoundingClientRect();
+    return b.height > 0 && b.top >= area.top - 0.5 && b.bottom <= area.bottom + 0.5;
+  }).length;
+});
+
+test('at 360×640 a conversation of 20 one-line messages shows at least 8, and the composer is in view', async () => {
+  const page = bob.page;
+  await page.setViewportSize(PHONE);
+  await page.locator('.chat-pane').waitFor();
+  assert.equal(await page.locator('.list-pane').isVisible(), false, 'the open chat takes the screen');
+  const shown = await messagesShown(page);
+  console.log(`# ${shown} of 20 messages on a 360×640 screen`);
+  assert.ok(shown >= 8, `${shown} messages shown`);
+  assert.ok(await inView(page, page.getByRole('textbox', { name: 'Message' })), 'the text box is in view');
+  assert.ok(await inView(page, page.getByRole('button', { name: 'Send' })), 'Send is in view');
+  assert.ok(await inView(page, page.getByRole('heading', { name: 'Chat with Ann' })), 'the name is on top');
+  assert.match(await page.locator('.chat-bar .chat-sub').textContent(), /Connected to Ann\./);
+});
+
+test('at 1280×800 the list and the conversation are side by side', async () => {
+  const page = bob.page;
+  await page.setViewportSize(DESKTOP);
+  const list = await page.locator('.list-pane').boundingBox();
+  const chat = await page.locator('.chat-pane').boundingBox();
+  assert.ok(list && chat, 'both panes are on screen');
+  assert.ok(list.x + list.width <= chat.x + 1, `list ${JSON.stringify(list)} left of chat ${JSON.stringify(chat)}`);
+  assert.ok(chat.width > 600 && list.height > 700 && chat.height > 700);
+  await page.getByRole('button', { name: /^Ann · online/ }).waitFor();
+});
+
+test('back goes from the conversation to the list; back again stays in the app', async () => {
+  const page = bob.page;
+  await page.setViewportSize(PHONE);
+  const list = page.locator('.list-pane');
+  const start = page.url();
+  await page.goBack();
+  await list.waitFor();
+  assert.equal(await page.locator('.chat-pane').isVisible(), false);
+  // From the list, open the chat again: the focus goes with the user, to its name.
+  await page.getByRole('button', { name: /^Ann · online/ }).click();
+  await page.getByRole('heading', { name: 'Chat with Ann' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'conversation-title');
+  await page.goBack();
+  await list.waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'PeerChat', 'focus on the list');
+  // Again: the app does not leave.
+  await page.goBack();
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(page.url(), start);
+  assert.ok(await list.isVisible(), 'still on the list');
+  // The bar's own back button does the same as the browser's.
+  await page.getByRole('button', { name: /^Ann · online/ }).click();
+  await page.getByRole('button', { name: 'Back to chats' }).click();
+  await list.waitFor();
+  await page.getByRole('button', { name: /^Ann · online/ }).click();
+  await page.getByRole('heading', { name: 'Chat with Ann' }).waitFor();
+});
+
+test('scrolled up, new messages are counted on a button that jumps to the newest', async () => {
+  const page = bob.page;
+  await page.setViewportSize(PHONE);
+  const list = page.locator('.messages');
+  await list.evaluate((el) => { el.scrollTop = 0; });
+  for (let i = 1; i <= 3; i++) await send(ann, `while Bob reads back ${i}`);
+  await waitForMessages(bob, 'Ann', 13);
+  const jump = page.getByRole('button', { name: /^Jump to the newest messages/ });
+  await jump.filter({ hasText: '3' }).waitFor();
+  assert.equal(await jump.getAttribute('aria-label'), 'Jump to the newest messages, 3 new');
+  assert.ok(await list.evaluate((el) => el.scrollTop < 10), 'the arrivals did not move what Bob reads');
+  await jump.click();
+  await page.waitForFunction(() => {
+    const el = document.querySelector('.messages');
+    return el.scrollHeight - el.scrollTop - el.clientHeight < 2;
+  });
+  assert.ok(await inView(page, page.locator('.message', { hasText: 'while Bob reads back 3' })));
+  await jump.waitFor({ state: 'detached' });
+});
+
+test('Send waits for text; near 2,000 characters a counter shows; a longer paste is refused with the reason', async () => {
+  const page = bob.page;
+  const box = page.getByRole('textbox', { name: 'Message' });
+  const sendButton = page.getByRole('button', { name: 'Send' });
+  await box.fill('');
+  assert.ok(await sendButton.isDisabled(), 'nothing to send');
+  await box.fill('   ');
+  assert.ok(await sendButton.isDisabled(), 'only spaces');
+  await box.fill('x'.repeat(1950));
+  await page.getByRole('status').filter({ hasText: '50 characters left' }).waitFor();
+  assert.ok(await sendButton.isEnabled());
+  // A paste that would pass the limit: refused, the box as it was, the reason said.
+  const pasted = await box.evaluate((input) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', 'y'.repeat(100));
+    input.setSelectionRange(input.value.length, input.value.length);
+    return input.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  });
+  assert.equal(pasted, false, 'the paste was stopped');
+  await page.getByRole('alert').filter({ hasText: 'Not pasted: the message would be 2050 characters long' }).waitFor();
+  assert.equal((await box.inputValue()).length, 1950);
+  // Typed past the limit (no silent cut): the counter says by how much, Send waits.
+  await box.fill('x'.repeat(2003));
+  await page.getByRole('status').filter({ hasText: '3 characters too many' }).waitFor();
+  assert.ok(await sendButton.isDisabled());
+  await box.fill('');
+});
+
+test('http and https addresses in a message are safe links; nothing else is', async () => {
+  await send(ann, 'the menu: https://example.org/menu?day=1. Not javascript:alert(1)');
+  const text = bob.page.locator('.message .text', { hasText: 'the menu:' });
+  await text.waitFor();
+  assert.equal(await text.textContent(), 'the menu: https://example.org/menu?day=1. Not javascript:alert(1)');
+  const links = await text.locator('a').evaluateAll((as) => as.map((a) => [a.getAttribute('href'), a.rel, a.target]));
+  assert.deepEqual(links, [['https://example.org/menu?day=1', 'noopener noreferrer', '_blank']]);
+});
+
+test('on first run, passphrases that differ keep the name typed', async () => {
+  const d = await launchDevice('Newcomer', { origin: new URL(web.url).origin });
+  try {
+    await d.page.setViewportSize(PHONE);
+    await d.page.goto(web.url);
+    await d.page.getByRole('textbox', { name: 'Your name' }).fill('Nell');
+    await d.page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+    await d.page.getByLabel('Passphrase again').fill(`${PASSPHRASE}!`);
+    await d.page.getByRole('button', { name: 'Start chatting' }).click();
+    await d.page.getByRole('alert').waitFor();
+    assert.equal(await d.page.getByRole('textbox', { name: 'Your name' }).inputValue(), 'Nell');
+    await screenshot(d.page, 'setup-phone-light.png');
+    assert.deepEqual(await axeViolations(d.page), [], 'first-run screen');
+  } finally {
+    await d.destroy();
+  }
+});
+
+test('every screen passes an axe-core audit in light and dark, with screenshots', async () => {
+  const page = bob.page;
+  // A room too, with Ann in it, so its screens are in the list and the audit.
+  const invite = await createRoom(bob, 'Book club');
+  await ann.page.goto(invite);
+  await waitOnline(bob, 2);
+  const screens = {
+    // Phone: the list, the new-chat forms, settings, a conversation, its info, a room, its info.
+    async chats() {
+      await page.setViewportSize(PHONE);
+      if (await page.locator('.chat-pane').isVisible()) await page.getByRole('button', { name: 'Back to chats' }).click();
+      await page.locator('.list-pane').waitFor();
+      const start = page.locator('details.start');
+      if ((await start.getAttribute('open')) !== null) await start.locator('summary').click();
+    },
+    async 'new-chat'() {
+      await screens.chats();
+      await openStart(bob);
+    },
+    async settings() {
+      await screens.chats();
+      const settings = page.locator('details.device-data');
+      if ((await settings.getAttribute('open')) === null) await settings.locator('summary').click();
+      await settings.evaluate((el) => el.scrollIntoView());
+    },
+    async conversation() {
+      await screens.chats();
+      await page.getByRole('button', { name: /^Ann · online/ }).click();
+      await closeInfo(bob);
+      await page.locator('.messages').evaluate((el) => { el.scrollTop = el.scrollHeight; });
+    },
+    async 'conversation-info'() {
+      await screens.conversation();
+      await openInfo(bob);
+    },
+    async 'new-room'() {
+      await screens.chats();
+      await page.getByRole('button', { name: /^Book club/ }).click();
+      await closeInfo(bob);
+    },
+    async 'room-info'() {
+      await screens['new-room']();
+      await openInfo(bob);
+    },
+  };
+  const failures = [];
+  for (const [name, show] of Object.entries(screens)) {
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await show();
+      await screenshot(page, `${name}-phone-${scheme}.png`);
+      for (const v of await axeViolations(page)) failures.push(`${name} (${scheme}): ${v}`);
+    }
+  }
+  // Desktop: list and conversation side by side, with the info sheet beside them.
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.setViewportSize(DESKTOP);
+    await page.getByRole('button', { name: /^Ann · online/ }).click();
+    await openInfo(bob);
+    await screenshot(page, `desktop-${scheme}.png`);
+    for (const v of await axeViolations(page)) failures.push(`desktop (${scheme}): ${v}`);
+    await closeInfo(bob);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  assert.deepEqual(failures, [], 'no serious or critical accessibility violations');
+});
