@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { loopbackRig } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  ONLINE, connect, createRoom, fillSetup, join, unlock, waitConnected, waitForBroker, waitOnline,
+  ONLINE, connect, createRoom, fillSetup, join, openInfo, unlock, waitConnected, waitForBroker, waitOnline,
 } from './support/app.mjs';
 
 const devices = {};
@@ -27,8 +27,9 @@ function member(device, name) {
   return device.page.locator('.room .members .member').filter({ hasText: name });
 }
 
-/** Opens the member's Verify panel; returns the safety number it shows. */
+/** Opens the room's info and the member's Verify panel; returns the safety number. */
 async function memberSafetyNumber(device, name) {
+  await openInfo(device);
   const panel = member(device, name).locator('details.verify');
   if ((await panel.getAttribute('open')) === null) {
     await panel.locator('summary', { hasText: `Verify ${name}` }).click();
@@ -62,6 +63,7 @@ test('a room member\'s safety number matches on both screens and "verified" surv
   await unlock(devices.Ann);
   await waitForBroker(devices.Ann, ONLINE);
   await waitOnline(devices.Ann, 2);
+  await openInfo(devices.Ann);
   await member(devices.Ann, 'Ben').locator('.badge.verified').first().waitFor({ timeout: 10000 });
   assert.equal(await memberSafetyNumber(devices.Ann, 'Ben'), onAnn, 'the same number after the restart');
 
