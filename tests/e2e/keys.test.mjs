@@ -111,7 +111,8 @@ test("a stranger on Alice's freed id is never shown as Alice, and nothing of the
   // Bob presses Connect (his app may also be calling Alice's id back by itself).
   await bob.page.getByRole('button', { name: 'Connect to Alice' }).click({ timeout: 5000 }).catch(() => {});
   const seen = await statusesFor(bob, 6000);
-  assert.ok(seen.some((t) => t.includes('cannot prove it is Alice')), `the key warning shows: ${JSON.stringify(seen)}`);
+  // (Alice's name is isolated with U+2068 … U+2069, as <bdi> would.)
+  assert.ok(seen.some((t) => t.includes('cannot prove it is \u2068Alice\u2069')), `the key warning shows: ${JSON.stringify(seen)}`);
   assert.ok(!seen.some((t) => t.includes('Connected to Alice.')), `never "Connected to Alice": ${JSON.stringify(seen)}`);
   const shown = (await messages(bob)).map((m) => m.text);
   assert.deepEqual(shown, ['hi Alice', 'hi Bob'], 'nothing from the stranger on screen');
@@ -121,7 +122,7 @@ test("a stranger on Alice's freed id is never shown as Alice, and nothing of the
   // After a restart the stored conversation holds only what Alice and Bob said.
   const again = await restart('Bob');
   await connect(again, aliceId);
-  await again.page.locator('.conversation-status', { hasText: 'cannot prove it is Alice' }).waitFor({ timeout: 15000 });
+  await again.page.locator('.conversation-status', { hasText: 'cannot prove it is \u2068Alice\u2069' }).waitFor({ timeout: 15000 });
   await waitForMessages(again, 'Alice', 1);
   assert.deepEqual((await messages(again)).map((m) => m.text), ['hi Alice', 'hi Bob']);
 });

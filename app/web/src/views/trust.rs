@@ -34,6 +34,9 @@ pub struct TrustPanelProps {
 
 /// The status line for a conversation whose contact's key is in question, if it is.
 pub fn key_status(name: &str, trust: &PeerTrust) -> Option<String> {
+    // The peer's name is isolated (first strong isolate … pop), as `<bdi>` would: a
+    // right-to-left name must not turn the sentence around it.
+    let name = format!("\u{2068}{name}\u{2069}");
     match trust.changed {
         Some(KeyChange::NewKey(_)) => Some(format!(
             "Someone is answering as {name} with a different safety number. It may be {name} on a new device, or someone else using their id. Nothing from them is shown until you decide."
