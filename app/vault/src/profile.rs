@@ -6,8 +6,10 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use std::future::Future;
+
 use crate::kdf::{self, KdfParams};
-use crate::{History, Keyring, Store, Table, VaultError, VaultHeader};
+use crate::{History, Keyring, SecretKey, Store, Table, VaultError, VaultHeader};
 
 const HEADER_KEY: &str = "header";
 
@@ -52,13 +54,34 @@ impl<S: Store> Profile<S> {
         fresh: NewVault,
         nonce: NonceSource,
     ) -> Result<Self, (S, VaultError)> {
+        Self::create_with(
+            store,
+            |p| async move { kdf::derive(passphrase, &p) },
+            fresh,
+            nonce,
+        )
+        .await
+    }
+
+    /// [`Profile::create`] with the key derived by `derive` from the vault's
+    /// parameters: the browser's WebCrypto runs the same PBKDF2 at native speed.
+    pub async fn create_with<D, F>(
+        store: S,
+        derive: D,
+        fresh: NewVault,
+        nonce: NonceSource,
+    ) -> Result<Self, (S, VaultError)>
+    where
+        D: FnOnce(KdfParams) -> F,
+        F: Future<Output = SecretKey>,
+    {
         match exists(&store).await {
             Ok(false) => {}
             Ok(true) => return Err((store, VaultError::AlreadyExists)),
             Err(e) => return Err((store, e)),
         }
         let params = fresh.kdf;
-        let kek = kdf::derive(passphrase, &params);
+        let kek = derive(params.clone()).await;
         let (header, keys) = Keyring::create(&kek, params, fresh.data_key, nonce());
         let json = serde_json::to_vec(&header).expect("headers serialize");
         if let Err(e) = store.put(Table::Meta, HEADER_KEY, &json).await {
@@ -73,11 +96,25 @@ impl<S: Store> Profile<S> {
         passphrase: &str,
         nonce: NonceSource,
     ) -> Result<Self, (S, VaultError)> {
+        Self::unlock_with(store, |p| async move { kdf::derive(passphrase, &p) }, nonce).await
+    }
+
+    /// [`Profile::unlock`] with the key derived by `derive` from the vault's stored
+    /// parameters (see [`Profile::create_with`]).
+    pub async fn unlock_with<D, F>(
+        store: S,
+        derive: D,
+        nonce: NonceSource,
+    ) -> Result<Self, (S, VaultError)>
+    where
+        D: FnOnce(KdfParams) -> F,
+        F: Future<Output = SecretKey>,
+    {
         let header = match read_header(&store).await {
             Ok(h) => h,
             Err(e) => return Err((store, e)),
         };
-        let kek = kdf::derive(passphrase, &header.kdf);
+        let kek = derive(header.kdf.clone()).await;
         match Keyring::unlock(&header, &kek) {
             Ok(keys) => Ok(Self { store, keys, nonce }),
             Err(e) => Err((store, e)),

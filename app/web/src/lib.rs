@@ -22,6 +22,7 @@ mod transfer;
 mod updates;
 mod viewport;
 pub mod views;
+pub mod webcrypto;
 
 /// Mounts the app on the page's body (the app registers the service worker that lets
 /// the installed app open offline and offers new versions).

@@ -50,7 +50,9 @@ impl Locked {
             data_key: random(),
         };
         let exists = self.exists;
-        let profile = Profile::create(self.store, passphrase, fresh, nonces())
+        let passphrase = passphrase.to_owned();
+        let derive = move |params| crate::webcrypto::derive(passphrase, params);
+        let profile = Profile::create_with(self.store, derive, fresh, nonces())
             .await
             .map_err(|(store, e)| (Locked { store, exists }, sentence(&e)))?;
         migrate_legacy(&profile).await;
@@ -60,7 +62,9 @@ impl Locked {
     /// Opens the vault; a wrong passphrase changes nothing and hands the lock back.
     pub async fn unlock(self, passphrase: &str) -> Result<Vault, (Locked, String)> {
         let exists = self.exists;
-        Profile::unlock(self.store, passphrase, nonces())
+        let passphrase = passphrase.to_owned();
+        let derive = move |params| crate::webcrypto::derive(passphrase, params);
+        Profile::unlock_with(self.store, derive, nonces())
             .await
             .map(Rc::new)
             .map_err(|(store, e)| (Locked { store, exists }, sentence(&e)))

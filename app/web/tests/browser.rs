@@ -138,3 +138,21 @@ async fn a_vault_in_indexeddb_is_created_then_unlocked_and_erased() {
     storage::open().await.unwrap().erase().await.unwrap();
     assert!(!storage::open().await.unwrap().exists);
 }
+
+#[wasm_bindgen_test]
+async fn webcrypto_derives_the_very_key_the_rust_pbkdf2_does() {
+    use peerchat_vault::kdf::{self, KdfParams};
+    // Same bytes, or existing profiles would not open: ASCII, more rounds, and a
+    // passphrase outside ASCII (both sides hash its UTF-8).
+    for (pass, iterations) in [
+        ("passwd", 1),
+        ("correct horse battery", 1_000),
+        ("ünïcode pässphrase 🔑", 20_000),
+    ] {
+        let params = KdfParams::with_iterations([7; 16], iterations);
+        let web = peerchat_web::webcrypto::subtle_derive(pass, &params)
+            .await
+            .expect("the test browser has WebCrypto");
+        assert_eq!(web, kdf::derive(pass, &params), "{pass:?} × {iterations}");
+    }
+}
