@@ -75,6 +75,31 @@ pub struct RoomLine {
     pub notice: bool,
     /// For our own messages sent in this visit: sent or delivered.
     pub receipt: Option<Receipt>,
+    /// The line before is a message by the same member (by id, not name), at most
+    /// [`GROUP_WITHIN_MS`] earlier: shown as one group, the name said once.
+    pub follows: bool,
+}
+
+/// Messages of one member this close together show as one group.
+pub const GROUP_WITHIN_MS: u64 = 5 * 60 * 1000;
+
+impl RoomLine {
+    /// The member who wrote it (none for a notice).
+    fn writer(&self) -> Option<&PeerId> {
+        match &self.id {
+            LineId::Message(author, _) => Some(author),
+            LineId::Notice(_) => None,
+        }
+    }
+
+    /// Whether this line continues `before`'s group.
+    fn continues(&self, before: &RoomLine) -> bool {
+        self.writer().is_some()
+            && self.writer() == before.writer()
+            && self.whisper_to.is_none()
+            && before.whisper_to.is_none()
+            && self.ts.saturating_sub(before.ts) <= GROUP_WITHIN_MS
+    }
 }
 
 /// A room's message is known by its author and id: another member's message under the
@@ -219,6 +244,7 @@ impl RoomView {
             whisper_to: None,
             notice: true,
             receipt: None,
+            follows: false,
         });
     }
 
@@ -230,6 +256,10 @@ impl RoomView {
         if mine {
             line.receipt = Some(Receipt::Sent);
         }
+        line.follows = self
+            .lines
+            .last()
+            .is_some_and(|before| line.continues(before));
         if !self.lines.push(line) {
             return false;
         }
@@ -240,13 +270,16 @@ impl RoomView {
 
     /// Puts stored messages (oldest first) before those on screen.
     pub(crate) fn prepend(&mut self, messages: Vec<RoomMessage>, me: Option<&PeerId>) {
-        let older: Vec<RoomLine> = messages
+        let mut older: Vec<RoomLine> = messages
             .into_iter()
             .map(|m| {
                 let mine = Some(&m.author) == me;
                 self.line(m, mine)
             })
             .collect();
+        for i in 1..older.len() {
+            older[i].follows = older[i].continues(&older[i - 1]);
+        }
         // Those on screen already are left out.
         self.lines.prepend(older);
     }
@@ -262,6 +295,7 @@ impl RoomView {
             whisper_to,
             notice: false,
             receipt: None,
+            follows: false,
         }
     }
 }

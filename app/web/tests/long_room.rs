@@ -37,6 +37,7 @@ fn line(n: usize) -> RoomLine {
         ts: 1_700_000_000_000,
         whisper_to: None,
         notice: false,
+        follows: false,
         receipt: None,
     }
 }

@@ -125,6 +125,37 @@ mod rooms {
     }
 
     #[test]
+    fn a_members_messages_close_together_group_and_a_namesake_does_not_join_them() {
+        let mut s = ChatState::default();
+        s.reduce(Action::RoomJoined {
+            room: test_room("r1"),
+            focus: true,
+        });
+        let at = |author: &str, name: &str, text: &str, ts: u64| RoomMessage {
+            name: name.into(),
+            ts,
+            ..message(author, text, None)
+        };
+        let minute = 60_000;
+        for m in [
+            at("al", "Al", "one", minute),
+            at("al", "Al", "two", 2 * minute),
+            // Another member who calls herself Al: her own group.
+            at("eve", "Al", "three", 3 * minute),
+            at("eve", "Al", "four", 20 * minute),
+        ] {
+            s.reduce(Action::RoomMessage {
+                room_id: RoomId::parse("r1").unwrap(),
+                message: m,
+                mine: false,
+            });
+        }
+        let follows: Vec<bool> = s.rooms[0].lines.iter().map(|l| l.follows).collect();
+        // "four" came 17 minutes after "three": a new group.
+        assert_eq!(follows, [false, true, false, false]);
+    }
+
+    #[test]
     fn rooms_track_presence_messages_and_whispers() {
         let mut s = ChatState::default();
         s.reduce(Action::RoomJoined {

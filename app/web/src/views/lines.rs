@@ -40,7 +40,7 @@ impl<T> PartialEq for LineProps<T> {
 pub fn notice(name: &str, text: &str, ts: u64) -> Html {
     html! {
         <li class="notice">
-            { format!("{name} {text} · ") }<time>{ crate::platform::local_hh_mm(ts) }</time>
+            <bdi>{ name.to_owned() }</bdi>{ format!(" {text} · ") }<time>{ crate::platform::local_hh_mm(ts) }</time>
         </li>
     }
 }

@@ -22,7 +22,7 @@ use super::composer::Composer;
 use super::history::RoomHistoryActions;
 use super::ignored;
 use super::info_sheet::{use_info_sheet, InfoSheet};
-use super::lines::{LineList, LineProps, ShowLine};
+use super::lines::{notice, LineList, LineProps, ShowLine};
 use super::room_info::RoomInfo;
 use super::text::message_text;
 use crate::platform::local_hh_mm;
@@ -188,14 +188,10 @@ impl ShowLine for RoomLine {
 fn RoomLineView(props: &LineProps<RoomLine>) -> Html {
     let l = &props.line;
     if l.notice {
-        return html! {
-            <li class="notice">
-                <bdi>{ l.name.clone() }</bdi>{ format!(" {} · ", l.text) }<time>{ local_hh_mm(l.ts) }</time>
-            </li>
-        };
+        return notice(&l.name, &l.text, l.ts);
     }
     html! {
-        <li class={classes!("message", (l.author == Author::Me).then_some("mine"), l.whisper_to.is_some().then_some("whisper"))}>
+        <li class={classes!("message", (l.author == Author::Me).then_some("mine"), l.whisper_to.is_some().then_some("whisper"), l.follows.then_some("follows"))}>
             <bdi class="from">{ l.name.clone() }</bdi>
             <time class="at">{ local_hh_mm(l.ts) }</time>
             if let Some(to) = &l.whisper_to {
