@@ -122,7 +122,14 @@ test("a stranger on Alice's freed id is never shown as Alice, and nothing of the
   // After a restart the stored conversation holds only what Alice and Bob said.
   const again = await restart('Bob');
   await connect(again, aliceId);
-  await again.page.locator('.conversation-status', { hasText: 'cannot prove it is \u2068Alice\u2069' }).waitFor({ timeout: 15000 });
+  const warning = again.page.locator('.conversation-status', { hasText: 'cannot prove it is \u2068Alice\u2069' });
+  await warning.waitFor({ timeout: 30000 }).catch(async () => {
+    // Under heavy load a call can be lost on the way (seen once in CI): Bob presses
+    // Connect again, as a user would; what matters is what is shown and stored.
+    console.log(`# Bob showed ${JSON.stringify(await again.page.locator('.conversation-status').allTextContents())}; Connect again`);
+    await again.page.getByRole('button', { name: 'Connect to Alice' }).click({ timeout: 5000 }).catch(() => {});
+    await warning.waitFor({ timeout: 30000 });
+  });
   await waitForMessages(again, 'Alice', 1);
   assert.deepEqual((await messages(again)).map((m) => m.text), ['hi Alice', 'hi Bob']);
 });
