@@ -68,6 +68,9 @@ export const peerchat = {
     await page.getByRole('textbox', { name: 'Room name' }).fill('Bench room');
     await page.getByRole('button', { name: 'Create room' }).click();
     await page.getByRole('heading', { name: 'Bench room' }).waitFor();
+    // The invite is in the room's info sheet (since the phone layout).
+    const info = page.locator('.chat-bar .info-button');
+    if ((await info.getAttribute('aria-expanded')) !== 'true') await info.click();
     await page.getByText('Invite people').click();
     return (await page.locator('#invite-link').textContent()).trim();
   },
