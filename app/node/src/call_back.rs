@@ -67,11 +67,11 @@ impl Node {
         let mut recent = std::mem::take(&mut self.call_backs.recent);
         recent.sort_by_key(|(newest, _)| std::cmp::Reverse(*newest));
         for (_, peer) in recent.into_iter().take(RESTORE_CALLS) {
-            let linked = self.has_open_direct_link(&peer)
-                || self
-                    .links
-                    .values()
-                    .any(|l| l.peer == peer && l.purpose == Purpose::Direct);
+            // Linked already, or being called (the user pressed Connect meanwhile).
+            let linked = self
+                .links
+                .values()
+                .any(|l| l.peer == peer && l.purpose == Purpose::Direct);
             if !linked {
                 self.call(peer);
             }

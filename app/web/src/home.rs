@@ -27,7 +27,7 @@ use crate::views::nav::ChatList;
 use crate::views::room::RoomScreen;
 use crate::views::room_forms::RoomForms;
 use crate::views::status::BrokerBanner;
-use crate::views::trust::TrustChoice;
+use crate::views::trust::{MemberTrust, TrustChoice};
 
 /// Joins the room of an invite in the address bar, or says why the link is no good.
 fn follow_invite(node: &Net, dispatcher: &UseReducerDispatcher<AppState>) {
@@ -300,8 +300,13 @@ pub fn Home(props: &HomeProps) -> Html {
     } else if let Some(r) = s.active_room() {
         html! {
             <RoomScreen room={r.clone()} on_send={on_room_send} {on_leave}
-                history={storage.room_history.clone()} {on_typing} keys={s.member_keys.clone()}
-                verified={s.verified_keys.clone()} {my_key} {on_verify}
+                history={storage.room_history.clone()} {on_typing}
+                members={MemberTrust {
+                    keys: s.member_keys.clone(),
+                    verified: s.verified_keys.clone(),
+                    my_key,
+                    on_verify,
+                }}
                 on_back={on_back.clone()} />
         }
     } else {

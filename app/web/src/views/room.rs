@@ -6,10 +6,7 @@ use std::rc::Rc;
 
 use peerchat_chat::rooms_state::{Receipt, RoomLine, RoomView};
 use peerchat_chat::state::{Author, LineKey};
-use std::collections::{BTreeMap, BTreeSet};
 
-use peerchat_chat::trust::distinct_name;
-use peerchat_identity::PublicKey;
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
 use web_sys::HtmlSelectElement;
@@ -25,6 +22,7 @@ use super::info_sheet::{use_info_sheet, InfoSheet};
 use super::lines::{notice, LineList, LineProps, ShowLine};
 use super::room_info::RoomInfo;
 use super::text::message_text;
+use super::trust::MemberTrust;
 use crate::platform::local_hh_mm;
 
 /// Props of [`RoomScreen`].
@@ -40,18 +38,9 @@ pub struct RoomScreenProps {
     pub history: RoomHistoryActions,
     /// The user typed in the composer (of this room).
     pub on_typing: Callback<RoomId>,
-    /// The keys members proved, to tell two of one name apart and to verify them.
+    /// Members' keys: to tell two of one name apart and to verify them.
     #[prop_or_default]
-    pub keys: BTreeMap<PeerId, PublicKey>,
-    /// Members' keys the user verified.
-    #[prop_or_default]
-    pub verified: BTreeSet<PublicKey>,
-    /// Our own key (for safety numbers), once the node runs.
-    #[prop_or_default]
-    pub my_key: Option<PublicKey>,
-    /// The user marks a member verified (or takes the mark back).
-    #[prop_or_default]
-    pub on_verify: Callback<(RoomId, PeerId, bool)>,
+    pub members: MemberTrust,
     /// Back to the list of chats.
     pub on_back: Callback<()>,
 }
@@ -62,9 +51,8 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
     let r = &props.room;
     // Two members of one name are told apart by their keys' fingerprints.
     let names: Vec<&str> = r.members.iter().map(|m| m.name.as_str()).collect();
-    let shown = |peer: &PeerId, name: &str| {
-        distinct_name(name, props.keys.get(peer), names.iter().copied())
-    };
+    let t = &props.members;
+    let shown = |peer: &PeerId, name: &str| t.shown(peer, name, names.iter().copied());
     // Who the composer writes to; kept in state so the select always shows the truth.
     let recipient = use_state(|| None::<PeerId>);
     let (info, on_info, on_close) = use_info_sheet();
@@ -165,9 +153,8 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
                 </Composer>
             </div>
             <InfoSheet id="room-info" title="Room info" open={info} {on_close}>
-                <RoomInfo room={r.clone()} keys={props.keys.clone()} on_leave={props.on_leave.clone()}
-                    history={props.history.clone()} verified={props.verified.clone()}
-                    my_key={props.my_key} on_verify={props.on_verify.clone()} />
+                <RoomInfo room={r.clone()} members={props.members.clone()} on_leave={props.on_leave.clone()}
+                    history={props.history.clone()} />
             </InfoSheet>
         </section>
     }

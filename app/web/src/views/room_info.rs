@@ -1,12 +1,8 @@
 //! What a room's info sheet holds: who is in it (online or not, with each member's
 //! connection details), the invite link and its QR code, the history tools, and leaving.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use peerchat_chat::details::Subject;
 use peerchat_chat::rooms_state::RoomView;
-use peerchat_chat::trust::distinct_name;
-use peerchat_identity::PublicKey;
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
 use yew::prelude::*;
@@ -15,7 +11,7 @@ use super::confirm::ConfirmButton;
 use super::details::ConnectionDetails;
 use super::history::{RoomHistoryActions, RoomHistoryTools};
 use super::qr::QrCode;
-use super::trust::VerifyPanel;
+use super::trust::{MemberTrust, VerifyPanel};
 use crate::platform::{copy_to_clipboard, invite_url};
 
 /// Props of [`RoomInfo`].
@@ -23,21 +19,12 @@ use crate::platform::{copy_to_clipboard, invite_url};
 pub struct RoomInfoProps {
     /// The room.
     pub room: RoomView,
-    /// The keys members proved, to tell two of one name apart.
-    pub keys: BTreeMap<PeerId, PublicKey>,
+    /// Members' keys: to tell two of one name apart and to verify them.
+    pub members: MemberTrust,
     /// Leaves the room.
     pub on_leave: Callback<RoomId>,
     /// Export and deletion of the room's stored history.
     pub history: RoomHistoryActions,
-    /// Members' keys the user verified.
-    #[prop_or_default]
-    pub verified: BTreeSet<PublicKey>,
-    /// Our own key (for safety numbers), once the node runs.
-    #[prop_or_default]
-    pub my_key: Option<PublicKey>,
-    /// The user marks a member verified (or takes the mark back).
-    #[prop_or_default]
-    pub on_verify: Callback<(RoomId, PeerId, bool)>,
 }
 
 /// Members, invite, history, leave.
@@ -45,9 +32,8 @@ pub struct RoomInfoProps {
 pub fn RoomInfo(props: &RoomInfoProps) -> Html {
     let r = &props.room;
     let names: Vec<&str> = r.members.iter().map(|m| m.name.as_str()).collect();
-    let shown = |peer: &PeerId, name: &str| {
-        distinct_name(name, props.keys.get(peer), names.iter().copied())
-    };
+    let t = &props.members;
+    let shown = |peer: &PeerId, name: &str| t.shown(peer, name, names.iter().copied());
     let copied = use_state(|| false);
     let link = invite_url(&r.invite);
     let on_copy = {
@@ -67,10 +53,10 @@ pub fn RoomInfo(props: &RoomInfoProps) -> Html {
             <ul class="members" aria-label="Members">
                 <li class="member online">{ "You" }</li>
                 { for r.members.iter().map(|m| {
-                    let key = props.keys.get(&m.peer).copied();
-                    let verified = key.is_some_and(|k| props.verified.contains(&k));
+                    let key = t.keys.get(&m.peer).copied();
+                    let verified = key.is_some_and(|k| t.verified.contains(&k));
                     let on_verified = {
-                        let (cb, room, peer) = (props.on_verify.clone(), r.room_id.clone(), m.peer.clone());
+                        let (cb, room, peer) = (t.on_verify.clone(), r.room_id.clone(), m.peer.clone());
                         Callback::from(move |v| cb.emit((room.clone(), peer.clone(), v)))
                     };
                     html! {
@@ -80,7 +66,7 @@ pub fn RoomInfo(props: &RoomInfoProps) -> Html {
                                 <span class="badge verified" title="Safety number verified">{ " ✓" }</span>
                             }
                             <span class="presence">{ if m.online { " · online" } else { " · offline" } }</span>
-                            if let (Some(mine), Some(theirs)) = (props.my_key, key) {
+                            if let (Some(mine), Some(theirs)) = (t.my_key, key) {
                                 <VerifyPanel name={shown(&m.peer, &m.name)} {mine} {theirs} {verified} {on_verified} />
                             }
                             <ConnectionDetails subject={Subject::Member { room: r.room_id.clone(), peer: m.peer.clone() }} />

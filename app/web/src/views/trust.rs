@@ -2,11 +2,41 @@
 //! id (held until the user decides), a tampered connection, an unverified contact, and
 //! the safety number to compare (with its QR code) and mark as verified.
 
-use peerchat_chat::trust::{KeyChange, PeerTrust};
+use std::collections::{BTreeMap, BTreeSet};
+
+use peerchat_chat::trust::{distinct_name, KeyChange, PeerTrust};
 use peerchat_identity::{safety_number, PublicKey};
+use peerchat_ids::RoomId;
+use peerchat_peerjs::PeerId;
 use yew::prelude::*;
 
 use super::qr::QrCode;
+
+/// What a room's screens know of its members' keys, and how the user marks one verified.
+#[derive(Clone, PartialEq, Default)]
+pub struct MemberTrust {
+    /// The key each member proved on its own link.
+    pub keys: BTreeMap<PeerId, PublicKey>,
+    /// Members' keys the user verified.
+    pub verified: BTreeSet<PublicKey>,
+    /// Our own key (for safety numbers), once the node runs.
+    pub my_key: Option<PublicKey>,
+    /// The user marks a member verified (or takes the mark back).
+    pub on_verify: Callback<(RoomId, PeerId, bool)>,
+}
+
+impl MemberTrust {
+    /// How to show member `peer` called `name` among `names`: two members of one name
+    /// are told apart by their keys' fingerprints.
+    pub fn shown<'a>(
+        &self,
+        peer: &PeerId,
+        name: &str,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> String {
+        distinct_name(name, self.keys.get(peer), names)
+    }
+}
 
 /// What the user decided about a contact's key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
