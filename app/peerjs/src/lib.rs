@@ -7,6 +7,7 @@
 
 pub mod broker;
 pub mod data;
+pub mod flow;
 mod error;
 pub mod ids;
 mod session;

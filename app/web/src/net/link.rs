@@ -7,6 +7,7 @@ use js_sys::{Reflect, Uint8Array};
 use peerchat_chat::config::{IceServer, IceTransportPolicy};
 use peerchat_chat::details::{CandidateKind, LinkStats};
 use peerchat_peerjs::data::ChannelFrame;
+use peerchat_peerjs::flow::{SendQueue, LOW_WATER};
 use peerchat_peerjs::wire::IceCandidate;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -39,7 +40,9 @@ type Handler = Rc<dyn Fn(LinkEvent)>;
 /// The data channel and the handlers that must live as long as it.
 struct Channel {
     dc: RtcDataChannel,
-    _handlers: [Closure<dyn FnMut(Event)>; 2],
+    /// Frames waiting for the channel's buffer to drain (see [`SendQueue`]).
+    queue: Rc<RefCell<SendQueue>>,
+    _handlers: [Closure<dyn FnMut(Event)>; 3],
     _on_message: Closure<dyn FnMut(MessageEvent)>,
 }
 
@@ -148,17 +151,26 @@ impl Link {
         self.pc.clone()
     }
 
-    /// Sends a frame; false when the channel is not open.
+    /// Sends a frame, or queues it while the channel's buffer is full (see
+    /// [`SendQueue`]); false when the channel is not open, or is given up because the
+    /// peer does not read (it closes, and [`LinkEvent::Closed`] follows).
     pub fn send(&self, frame: &ChannelFrame) -> bool {
         let channel = self.channel.borrow();
         let Some(c) = channel.as_ref() else {
             return false;
         };
-        let sent = match frame {
-            ChannelFrame::Binary(bytes) => c.dc.send_with_u8_array(bytes),
-            ChannelFrame::Text(text) => c.dc.send_with_str(text),
-        };
-        sent.is_ok()
+        let pushed = c
+            .queue
+            .borrow_mut()
+            .push(frame.clone(), c.dc.buffered_amount());
+        match pushed {
+            Ok(Some(frame)) => send_now(&c.dc, &frame),
+            Ok(None) => true,
+            Err(_) => {
+                c.dc.close();
+                false
+            }
+        }
     }
 
     /// Starts closing the data channel; the peer sees it close, and [`LinkEvent::Closed`]
@@ -197,6 +209,7 @@ impl Drop for Link {
             c.dc.set_onopen(None);
             c.dc.set_onclose(None);
             c.dc.set_onmessage(None);
+            c.dc.set_onbufferedamountlow(None);
             c.dc.close();
         }
         self.pc.close();
@@ -218,15 +231,34 @@ impl Channel {
             };
             on_event(LinkEvent::Frame(frame));
         });
+        let queue = Rc::new(RefCell::new(SendQueue::default()));
+        let (waiting, channel) = (queue.clone(), dc.clone());
+        let on_low = Closure::<dyn FnMut(_)>::new(move |_: Event| {
+            for frame in waiting.borrow_mut().drain(channel.buffered_amount()) {
+                send_now(&channel, &frame);
+            }
+        });
+        dc.set_buffered_amount_low_threshold(LOW_WATER);
         dc.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         dc.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         dc.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        dc.set_onbufferedamountlow(Some(on_low.as_ref().unchecked_ref()));
         Self {
             dc,
-            _handlers: [on_open, on_close],
+            queue,
+            _handlers: [on_open, on_close, on_low],
             _on_message: on_message,
         }
     }
+}
+
+/// Hands a frame to the channel; false if the browser refused it (the channel closing).
+fn send_now(dc: &RtcDataChannel, frame: &ChannelFrame) -> bool {
+    let sent = match frame {
+        ChannelFrame::Binary(bytes) => dc.send_with_u8_array(bytes),
+        ChannelFrame::Text(text) => dc.send_with_str(text),
+    };
+    sent.is_ok()
 }
 
 /// What a connection's statistics say, as far as the browser says it.
