@@ -5,7 +5,7 @@ import { after, test } from 'node:test';
 import { appServer, freePort, localConfig, peerServer } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  chooseName, connect, join, ONLINE, send, waitConnected, waitForBroker, waitForMessages,
+  acceptRequest, chooseName, connect, join, ONLINE, send, waitConnected, waitForBroker, waitForMessages,
 } from './support/app.mjs';
 
 const cleanup = [];
@@ -75,7 +75,7 @@ test('once connected, the chat goes on without the broker, and the app re-regist
   const [a, b] = await Promise.all([device('a', origin), device('b', origin)]);
   const [aId, bId] = await Promise.all([join(a, web.url, 'Ann'), join(b, web.url, 'Ben')]);
   await connect(a, bId);
-  await Promise.all([waitConnected(a, 'Ben'), waitConnected(b, 'Ann')]);
+  await Promise.all([waitConnected(a, 'Ben'), acceptRequest(b, 'Ann')]);
 
   await broker.stop();
   await Promise.all([waitForBroker(a, 'Cannot reach the broker'), waitForBroker(b, 'Cannot reach the broker')]);

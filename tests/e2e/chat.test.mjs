@@ -7,7 +7,7 @@ import { appServer, localConfig, peerServer } from './support/servers.mjs';
 import { screenshot } from './support/screenshots.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  connect, join, messages, send, waitConnected, waitForMessages,
+  acceptRequest, connect, join, messages, send, waitConnected, waitForMessages,
 } from './support/app.mjs';
 
 const XSS = '<img src=x onerror=alert(1)>';
@@ -33,7 +33,7 @@ test('A and B register, A connects to B by id, and both see each other by name',
   const [, bobId] = await Promise.all([join(alice, web.url, 'Alice'), join(bob, web.url, 'Bob')]);
   const started = performance.now();
   await connect(alice, bobId);
-  await Promise.all([waitConnected(alice, 'Bob'), waitConnected(bob, 'Alice')]);
+  await Promise.all([waitConnected(alice, 'Bob'), acceptRequest(bob, 'Alice')]);
   console.log(`# connect → both sides open: ${(performance.now() - started).toFixed(0)} ms`);
   await alice.page.getByRole('heading', { name: 'Chat with Bob' }).waitFor();
   await bob.page.getByRole('heading', { name: 'Chat with Alice' }).waitFor();
@@ -102,7 +102,7 @@ test('a greeting lost as the channel opens is said again: both sides still show 
     });
     const [, devId] = await Promise.all([join(cara, web.url, 'Cara'), join(dev, web.url, 'Dev')]);
     await connect(cara, devId);
-    await Promise.all([waitConnected(cara, 'Dev', 10000), waitConnected(dev, 'Cara', 10000)]);
+    await Promise.all([waitConnected(cara, 'Dev', 10000), acceptRequest(dev, 'Cara', 10000)]);
     assert.equal(await dev.page.evaluate(() => window.lostSends), 1, 'the first greeting was lost');
   } finally {
     await Promise.all([cara.destroy(), dev.destroy()]);

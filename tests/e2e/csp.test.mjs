@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 
 import { appServer, distDir, localConfig, peerServer } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
-import { connect, join, send, waitConnected, waitForMessages } from './support/app.mjs';
+import { acceptRequest, connect, join, send, waitConnected, waitForMessages } from './support/app.mjs';
 
 let broker, web, other, otherHits = 0;
 const devices = [];
@@ -72,7 +72,7 @@ test('under the policy two browsers register with the test broker and chat; noth
   const [ann, bob] = await Promise.all([device('csp-ann'), device('csp-bob')]);
   const [, bobId] = await Promise.all([join(ann, web.url, 'Ann'), join(bob, web.url, 'Bob')]);
   await connect(ann, bobId);
-  await Promise.all([waitConnected(ann, 'Bob'), waitConnected(bob, 'Ann')]);
+  await Promise.all([waitConnected(ann, 'Bob'), acceptRequest(bob, 'Ann')]);
   await send(ann, 'hello under the policy');
   await waitForMessages(bob, 'Ann', 1);
   // The page's own policy and the one the loader added for config.json's broker.

@@ -14,7 +14,7 @@ import YAML from 'yaml';
 
 import { distDir, freePort, peerServer, repoDir } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
-import { connect, join, send, waitConnected, waitForMessages } from './support/app.mjs';
+import { acceptRequest, connect, join, send, waitConnected, waitForMessages } from './support/app.mjs';
 import { assertRelayed, recordLinks, turnCredentials, turnServer } from './support/turn.mjs';
 
 const read = (rel) => readFile(path.join(repoDir, rel), 'utf8');
@@ -170,7 +170,7 @@ test('two relay-only browsers register through Caddy and chat through coturn', a
   await Promise.all([recordLinks(ann), recordLinks(bob)]);
   const [, bobId] = await Promise.all([join(ann, site, 'Ann'), join(bob, site, 'Bob')]);
   await connect(ann, bobId);
-  await Promise.all([waitConnected(ann, 'Bob'), waitConnected(bob, 'Ann')]);
+  await Promise.all([waitConnected(ann, 'Bob'), acceptRequest(bob, 'Ann')]);
   await send(ann, 'self-hosted, relayed');
   await waitForMessages(bob, 'Ann', 1);
   for (const d of [ann, bob]) {

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { appServer, localConfig, peerServer } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  chooseName, connect, createRoom, dumpStorage, join, messages, ONLINE, openHistoryTools, send, sendToRoom, unlock,
+  acceptRequest, chooseName, connect, createRoom, dumpStorage, join, messages, ONLINE, openHistoryTools, send, sendToRoom, unlock,
   waitConnected,
   waitForBroker, waitForMessages, waitOnline,
 } from './support/app.mjs';
@@ -170,6 +170,8 @@ test('a one-to-one conversation is kept too, pages back, and Connect reaches the
   await send(cyd, 'Cyd to Abe, privately');
   await abe.page.getByRole('button', { name: /^Cyd · .* · 1 unread$/ }).click({ timeout: 30000 });
   await abe.page.locator('.conversation .message', { hasText: 'Cyd to Abe, privately' }).waitFor();
+  // Abe never talked to Cyd: her chat is a request until he accepts it.
+  await acceptRequest(abe, 'Cyd');
   await send(abe, 'Abe to Cyd');
   await cyd.page.locator('.conversation .message', { hasText: 'Abe to Cyd' }).waitFor({ timeout: 30000 });
   // More than one page (50 lines) in all.

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 
 import { appServer, localConfig, officialPeerjsRoutes, peerServer } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
-import { join, send, waitConnected, waitForMessages } from './support/app.mjs';
+import { acceptRequest, join, send, waitConnected, waitForMessages } from './support/app.mjs';
 
 let broker, web, chatter, official, chatterId;
 
@@ -75,6 +75,8 @@ test('a "json" DataConnection from the official client chats both ways', async (
   // Bare strings carry no id; each is its own message all the same.
   const shown = await waitForMessages(chatter, 'Olivia', 3);
   assert.deepEqual(shown.map((m) => m.text), ['hello from peerjs', 'a plain string', 'a plain string']);
+  // Carol never talked to this client: its chat is a request she accepts to answer.
+  await acceptRequest(chatter, 'Olivia');
   await send(chatter, 'hello back from PeerChat');
   const got = await officialReceived((g) => g.received.some((d) => d.kind === 'text'));
   const text = got.received.find((d) => d.kind === 'text');

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { appServer, localConfig, officialPeerjsRoutes, peerServer } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  ONLINE, connect, join, messages, openInfo, send, unlock, waitConnected, waitForBroker, waitForMessages,
+  acceptRequest, ONLINE, connect, join, messages, openInfo, send, unlock, waitConnected, waitForBroker, waitForMessages,
 } from './support/app.mjs';
 
 let broker, web, origin;
@@ -64,7 +64,7 @@ test('safety numbers match on both screens, and "verified" survives a restart', 
   const aliceId = await join(devices.Alice, web.url, 'Alice');
   await join(devices.Bob, web.url, 'Bob');
   await connect(devices.Bob, aliceId);
-  await Promise.all([waitConnected(devices.Bob, 'Alice'), waitConnected(devices.Alice, 'Bob')]);
+  await Promise.all([waitConnected(devices.Bob, 'Alice'), acceptRequest(devices.Alice, 'Bob')]);
   await send(devices.Bob, 'hi Alice');
   await waitForMessages(devices.Alice, 'Bob', 1);
   await send(devices.Alice, 'hi Bob');

@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { appServer, localConfig, peerServer } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  connect, connectionDetails, createRoom, join, send, sendToRoom, waitConnected, waitForMessages,
+  acceptRequest, connect, connectionDetails, createRoom, join, send, sendToRoom, waitConnected, waitForMessages,
   waitOnline,
 } from './support/app.mjs';
 import { screenshot } from './support/screenshots.mjs';
@@ -67,7 +67,7 @@ test('one to one through the TURN relay only', async () => {
   const [, bobId] = await Promise.all([join(ann, web.url, 'Ann'), join(bob, web.url, 'Bob')]);
   const started = performance.now();
   await connect(ann, bobId);
-  await Promise.all([waitConnected(ann, 'Bob'), waitConnected(bob, 'Ann')]);
+  await Promise.all([waitConnected(ann, 'Bob'), acceptRequest(bob, 'Ann')]);
   console.log(`# relayed 1:1 connect: ${(performance.now() - started).toFixed(0)} ms`);
   await send(ann, 'hello through the relay');
   await send(bob, 'and back');
@@ -130,7 +130,7 @@ test('without a relay in config.json, loopback links run direct, one to one and 
   const [hal, ida] = await Promise.all([device('direct-hal', direct), device('direct-ida', direct)]);
   const [, idaId] = await Promise.all([join(hal, direct.url, 'Hal'), join(ida, direct.url, 'Ida')]);
   await connect(hal, idaId);
-  await Promise.all([waitConnected(hal, 'Ida'), waitConnected(ida, 'Hal')]);
+  await Promise.all([waitConnected(hal, 'Ida'), acceptRequest(ida, 'Hal')]);
   await send(hal, 'straight across');
   await waitForMessages(ida, 'Hal', 1);
   for (const d of [hal, ida]) {

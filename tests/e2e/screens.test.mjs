@@ -10,7 +10,7 @@ import { screenshot } from './support/screenshots.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import { axeViolations } from './support/axe.mjs';
 import {
-  closeInfo, connect, createRoom, join, openInfo, openStart, PASSPHRASE, send, waitConnected, waitForMessages, waitOnline,
+  acceptRequest, closeInfo, connect, createRoom, join, openInfo, openStart, PASSPHRASE, send, waitConnected, waitForMessages, waitOnline,
 } from './support/app.mjs';
 
 const PHONE = { width: 360, height: 640 };
@@ -23,7 +23,7 @@ before(async () => {
   [ann, bob] = await Promise.all([launchDevice('Ann', { origin }), launchDevice('Bob', { origin })]);
   const [annId] = await Promise.all([join(ann, web.url, 'Ann'), join(bob, web.url, 'Bob')]);
   await connect(bob, annId);
-  await Promise.all([waitConnected(ann, 'Bob'), waitConnected(bob, 'Ann')]);
+  await Promise.all([waitConnected(bob, 'Ann'), acceptRequest(ann, 'Bob')]);
   for (let i = 1; i <= 10; i++) {
     await send(ann, `Ann line ${i}`);
     await send(bob, `Bob line ${i}`);

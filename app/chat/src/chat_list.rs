@@ -36,6 +36,8 @@ pub struct ChatEntry {
     pub typing: bool,
     /// On screen now.
     pub current: bool,
+    /// A stranger's message request, waiting for Accept or Block.
+    pub request: bool,
 }
 
 impl ChatEntry {
@@ -96,6 +98,7 @@ fn room_entry(r: &RoomView, active: Option<&Screen>) -> ChatEntry {
         last_ts: last.map(|l| l.ts),
         unread: r.unread,
         typing: !r.typing.is_empty(),
+        request: false,
         screen,
         name,
     }
@@ -109,7 +112,12 @@ fn conversation_entry(c: &Conversation, active: Option<&Screen>) -> ChatEntry {
         name: c.display_name().to_owned(),
         initials: initials(c.display_name()),
         colour: colour_of(c.peer.as_str()),
-        status: presence(&c.status).to_owned(),
+        // A stranger's request says so before anything else.
+        status: if c.request {
+            "message request".to_owned()
+        } else {
+            presence(&c.status).to_owned()
+        },
         preview: last.map(|l| match l.author {
             Author::Me => shorten(&format!("You: {}", l.text)),
             Author::Peer => shorten(&l.text),
@@ -117,6 +125,7 @@ fn conversation_entry(c: &Conversation, active: Option<&Screen>) -> ChatEntry {
         last_ts: last.map(|l| l.ts),
         unread: c.unread,
         typing: false,
+        request: c.request,
         screen,
     }
 }

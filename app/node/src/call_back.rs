@@ -81,7 +81,8 @@ impl Node {
     /// A link to `peer` that had opened dropped, or a call back found nobody: the lower
     /// id calls again after a wait that grows with each failure.
     pub(crate) fn direct_link_lost(&mut self, peer: &PeerId) {
-        if self.me >= *peer || self.has_open_direct_link(peer) {
+        // A stranger is not called back: their request waits until they call again.
+        if self.me >= *peer || self.has_open_direct_link(peer) || !self.knows(peer) {
             return;
         }
         let now = self.now.mono;

@@ -20,6 +20,7 @@ mod error;
 mod links;
 mod node;
 mod output;
+pub mod requests;
 mod restore;
 mod rooms;
 pub mod saved;

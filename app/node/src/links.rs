@@ -153,6 +153,10 @@ impl Node {
                 return;
             }
         };
+        if purpose == Purpose::Direct && !self.admits_call(&src, refusal.is_some()) {
+            self.main.forget_connection(&src, &offer.connection_id);
+            return;
+        }
         let conn = offer.connection_id;
         if purpose == Purpose::Direct && refusal.is_none() {
             self.ui(Action::Connecting(src.clone()));

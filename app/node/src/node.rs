@@ -56,6 +56,10 @@ pub struct Node {
     pub(crate) key_changes: BTreeMap<PeerId, KeyChange>,
     /// Contacts whose last connection was tampered with.
     pub(crate) tampered: BTreeSet<PeerId>,
+    /// Strangers' calls waiting for the user (see `requests`).
+    pub(crate) requests: BTreeMap<PeerId, crate::requests::Request>,
+    /// Peers the user called this visit: their calls back are not requests.
+    pub(crate) dialled: BTreeSet<PeerId>,
     /// One-to-one conversations to call again (see `call_back`).
     pub(crate) call_backs: crate::call_back::CallBacks,
     /// Room members' keys the user compared safety numbers with (see `verify`).
@@ -104,6 +108,8 @@ impl Node {
             peers: BTreeMap::new(),
             key_changes: BTreeMap::new(),
             tampered: BTreeSet::new(),
+            requests: BTreeMap::new(),
+            dialled: BTreeSet::new(),
             verified_keys: BTreeSet::new(),
             call_backs: Default::default(),
             restore: Restore::default(),
@@ -276,6 +282,13 @@ impl Node {
     /// Opens (or shows) the conversation with `peer`.
     pub fn connect(&mut self, peer: PeerId, now: Now) {
         self.now = now;
+        if self.blocked(&peer) {
+            self.unblock(&peer);
+        }
+        if self.requests.contains_key(&peer) {
+            self.accept_request(&peer, now);
+        }
+        self.dialled.insert(peer.clone());
         self.ui(Action::Select(peer.clone()));
         self.direct_link_back(&peer);
         if !self.has_open_direct_link(&peer) {
@@ -301,7 +314,7 @@ impl Node {
             return Err(SendError::NotConnected);
         };
         let message = direct.send_text(text, id, now.wall_ms)?;
-        self.keep_direct(peer, &message, true);
+        self.keep_direct(peer, &message, true, now.wall_ms);
         self.ui(Action::Sent {
             peer: peer.clone(),
             message,
@@ -394,6 +407,13 @@ impl Node {
         let mut progressed = false;
         while let Some(e) = self.directs.get_mut(peer).and_then(Direct::poll_event) {
             progressed = true;
+            let e = match self.requests.get_mut(peer) {
+                Some(request) => match request_event(request, e) {
+                    Some(e) => e,
+                    None => continue,
+                },
+                None => e,
+            };
             match e {
                 DirectEvent::Send { link, frame } => {
                     self.outputs.push_back(Output::Send { conn: link, frame })
@@ -426,11 +446,23 @@ impl Node {
                 DirectEvent::Received(incoming) => {
                     match &incoming {
                         peerchat_chat::protocol::Incoming::Hello { name, .. } => {
-                            self.remember_peer(peer, Some(name.clone()))
+                            match self.requests.get_mut(peer) {
+                                Some(request) => request.name = Some(name.clone()),
+                                None => self.remember_peer(peer, Some(name.clone())),
+                            }
+                        }
+                        peerchat_chat::protocol::Incoming::Text(m)
+                            if self.requests.contains_key(peer) =>
+                        {
+                            let m = m.clone();
+                            if !self.hold_request_message(peer, &m) {
+                                self.ui(Action::Dropped(peer.clone()));
+                                continue;
+                            }
                         }
                         peerchat_chat::protocol::Incoming::Text(m) => {
                             let m = m.clone();
-                            self.keep_direct(peer, &m, false)
+                            self.keep_direct(peer, &m, false, self.now.wall_ms)
                         }
                         peerchat_chat::protocol::Incoming::Close
                         | peerchat_chat::protocol::Incoming::Sealed { .. } => {}
@@ -492,6 +524,15 @@ impl Node {
         if self.key_changes.remove(peer).is_none() {
             return;
         }
+        self.end_conversation(peer);
+        self.show_trust(peer);
+        self.ui(Action::ChannelClosed(peer.clone()));
+        self.drain();
+    }
+
+    /// Closes every one-to-one link with `peer` and forgets its conversation machine
+    /// (and what it held).
+    pub(crate) fn end_conversation(&mut self, peer: &PeerId) {
         let links: Vec<ConnectionId> = self
             .links
             .iter()
@@ -502,9 +543,6 @@ impl Node {
             self.retire_link(&conn);
         }
         self.directs.remove(peer);
-        self.show_trust(peer);
-        self.ui(Action::ChannelClosed(peer.clone()));
-        self.drain();
     }
 
     /// The user compared safety numbers with `peer` (or takes that back).
@@ -555,8 +593,15 @@ impl Node {
         self.store(StoreOp::PutConversations(list));
     }
 
-    /// Stores a message of the conversation with `peer`.
-    fn keep_direct(&mut self, peer: &PeerId, m: &peerchat_chat::protocol::TextMessage, mine: bool) {
+    /// Stores a message of the conversation with `peer`, received (or sent) at
+    /// `received`.
+    pub(crate) fn keep_direct(
+        &mut self,
+        peer: &PeerId,
+        m: &peerchat_chat::protocol::TextMessage,
+        mine: bool,
+        received: u64,
+    ) {
         self.remember_peer(peer, None);
         let (author, name) = if mine {
             (self.me.clone(), self.name.clone())
@@ -573,7 +618,7 @@ impl Node {
             text: m.text.clone(),
             whisper_to: None,
             signed: None,
-            received: self.now.wall_ms,
+            received,
         };
         self.store(StoreOp::Append {
             history: History::Conversation(peer.clone()),
@@ -584,6 +629,19 @@ impl Node {
     /// A refused link is closed once its peer had time to read why.
     pub(crate) fn close_after_grace(&mut self, conn: ConnectionId) {
         self.closing.push((self.now.mono + REFUSAL_GRACE, conn));
+    }
+}
+
+/// What a request's conversation does with an event of its machine: its key is kept
+/// with the request instead of pinned (nothing is saved before the user accepts); the
+/// rest goes on as for a contact (`None`: nothing more to do).
+fn request_event(request: &mut crate::requests::Request, e: DirectEvent) -> Option<DirectEvent> {
+    match e {
+        DirectEvent::Pinned(key) => {
+            request.key = Some(key);
+            None
+        }
+        other => Some(other),
     }
 }
 

@@ -161,7 +161,11 @@ impl Node {
                 contact.key = stored.key;
                 contact.verified = stored.verified;
             }
+            contact.blocked |= stored.blocked;
         }
+        // A blocked contact's chat is not listed (its history stays stored).
+        let list: Vec<Contact> = list.into_iter().filter(|c| !c.blocked).collect();
+        self.show_blocked();
         // The most recent conversations are called again once their pages are in.
         self.expect_conversation_pages(list.len());
         for contact in list {

@@ -63,6 +63,9 @@ pub struct Contact {
     /// The user compared safety numbers and marked them verified (cleared when the key
     /// changes).
     pub verified: bool,
+    /// The user blocked them: their calls are not answered, their chat is not listed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub blocked: bool,
 }
 
 impl Contact {
@@ -73,6 +76,7 @@ impl Contact {
             name: None,
             key: None,
             verified: false,
+            blocked: false,
         }
     }
 }
@@ -88,6 +92,8 @@ enum StoredContact {
         key: Option<PublicKey>,
         #[serde(default)]
         verified: bool,
+        #[serde(default)]
+        blocked: bool,
     },
     Before(PeerId, Option<String>),
 }
@@ -100,11 +106,13 @@ impl<'de> Deserialize<'de> for Contact {
                 name,
                 key,
                 verified,
+                blocked,
             } => Contact {
                 peer,
                 name,
                 key,
                 verified: verified && key.is_some(),
+                blocked,
             },
             StoredContact::Before(peer, name) => Contact {
                 name,

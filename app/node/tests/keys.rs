@@ -9,7 +9,6 @@ use common::{Sim, CONNECTION_FAILS, EXPIRE};
 use peerchat_chat::state::{Action, ChannelStatus};
 use peerchat_chat::trust::KeyChange;
 use peerchat_identity::Identity;
-use peerchat_node::saved::History;
 
 const SECOND: Duration = Duration::from_secs(1);
 
@@ -31,16 +30,6 @@ fn friends() -> (Sim, usize, usize) {
         .unwrap();
     sim.run_for(SECOND);
     (sim, ann, ben)
-}
-
-fn stored_texts(sim: &Sim, dev: usize, peer: usize) -> Vec<String> {
-    let history = History::Conversation(sim.devs[peer].id.clone());
-    sim.devs[dev]
-        .disk
-        .histories
-        .get(&history)
-        .map(|h| h.iter().map(|m| m.text.clone()).collect())
-        .unwrap_or_default()
 }
 
 #[test]
@@ -89,7 +78,7 @@ fn an_impostor_on_a_friends_freed_id_is_held_and_nothing_is_stored_as_the_friend
         !shown.iter().any(|l| l.text.contains("password")),
         "nothing from the impostor is shown as Ben"
     );
-    assert_eq!(stored_texts(&sim, ann, ben), ["hi Ben", "hi Ann"]);
+    assert_eq!(sim.stored_texts(ann, ben), ["hi Ben", "hi Ann"]);
     let shown_connected = sim.devs[ann]
         .ui
         .iter()
@@ -105,7 +94,7 @@ fn an_impostor_on_a_friends_freed_id_is_held_and_nothing_is_stored_as_the_friend
         sim.devs[ann].state.conversation(&ben_id).unwrap().status,
         ChannelStatus::Open
     );
-    assert_eq!(stored_texts(&sim, ann, ben), ["hi Ben", "hi Ann"]);
+    assert_eq!(sim.stored_texts(ann, ben), ["hi Ben", "hi Ann"]);
 }
 
 #[test]
@@ -124,14 +113,14 @@ fn a_new_key_the_user_accepts_is_pinned_and_what_it_sent_is_shown() {
         .unwrap();
     sim.run_for(SECOND);
     assert!(sim.devs[ann].state.trust[&ben_id].changed.is_some());
-    assert_eq!(stored_texts(&sim, ann, ben), ["hi Ben", "hi Ann"]);
+    assert_eq!(sim.stored_texts(ann, ben), ["hi Ben", "hi Ann"]);
     sim.act(ann, |n, now| n.accept_key(&ben_id, now));
     sim.run_for(SECOND);
     let trust = &sim.devs[ann].state.trust[&ben_id];
     assert_eq!(trust.key, Some(Identity::from_seed([77; 32]).public()));
     assert!(trust.changed.is_none() && !trust.verified);
     assert_eq!(
-        stored_texts(&sim, ann, ben),
+        sim.stored_texts(ann, ben),
         ["hi Ben", "hi Ann", "new phone"]
     );
 }

@@ -24,6 +24,7 @@ use crate::views::history::{DeviceData, ImportForm};
 use crate::views::identity::{ConnectForm, IdCard};
 use crate::views::name::NameForm;
 use crate::views::nav::ChatList;
+use crate::views::request::{BlockedList, RequestChoice};
 use crate::views::room::RoomScreen;
 use crate::views::room_forms::RoomForms;
 use crate::views::status::BrokerBanner;
@@ -248,6 +249,13 @@ pub fn Home(props: &HomeProps) -> Html {
             None => Err("Still starting up; try again in a moment.".to_owned()),
         })
     };
+    let on_request = node_action(&node, |n, (peer, choice): (PeerId, RequestChoice)| {
+        n.act(|n, now| match choice {
+            RequestChoice::Accept => n.accept_request(&peer, now),
+            RequestChoice::Block => n.block(&peer, now),
+            RequestChoice::Unblock => n.unblock(&peer),
+        })
+    });
     let on_notify_text = node_action(&node, |n, show: bool| {
         n.act(|n, _| n.set_notification_text(show))
     });
@@ -295,7 +303,7 @@ pub fn Home(props: &HomeProps) -> Html {
             <ConversationView conversation={c.clone()} {on_send} on_connect={on_connect.clone()}
                 on_older={storage.on_conversation_older.clone()}
                 trust={s.trust.get(&c.peer).cloned().unwrap_or_default()} {my_key} {on_trust}
-                on_back={on_back.clone()} />
+                on_back={on_back.clone()} on_request={on_request.clone()} />
         }
     } else if let Some(r) = s.active_room() {
         html! {
@@ -358,6 +366,7 @@ pub fn Home(props: &HomeProps) -> Html {
                     <ChatList entries={s.chat_list()} {on_select} />
                     <NameForm name={name.clone()} {on_rename} />
                     <DeviceData on_erase={storage.on_erase.clone()} {on_notify_text} />
+                    <BlockedList blocked={s.blocked.clone()} on_choice={on_request} />
                 </section>
                 <main class="chat-pane">{ chat }</main>
             </div>

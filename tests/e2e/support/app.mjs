@@ -77,6 +77,26 @@ export async function waitConnected(device, peerName, timeout = 30000) {
   }
 }
 
+/**
+ * Accepts the message request from `peerName` (someone this device never talked to who
+ * called it): opens it from the list of chats if another screen is open, presses Accept,
+ * and waits until the conversation is connected.
+ */
+export async function acceptRequest(device, peerName, timeout = 30000) {
+  const page = device.page;
+  const bar = page.locator('.request-bar', { hasText: peerName });
+  const item = page.locator('.chat-item', { hasText: peerName }).filter({ has: page.locator('.request-badge') });
+  await bar.or(item).first().waitFor({ timeout });
+  if (!(await bar.isVisible())) {
+    if (!(await page.locator('.list-pane').isVisible())) {
+      await page.getByRole('button', { name: 'Back to chats' }).click();
+    }
+    await item.first().click();
+  }
+  await bar.getByRole('button', { name: 'Accept' }).click();
+  await waitConnected(device, peerName, timeout);
+}
+
 export async function send(device, text) {
   await device.page.getByRole('textbox', { name: 'Message' }).fill(text);
   await device.page.getByRole('button', { name: 'Send' }).click();

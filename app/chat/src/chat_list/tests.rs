@@ -147,3 +147,20 @@ fn back_to_the_list_closes_the_chat_and_what_arrives_then_is_unread() {
     assert_eq!(s.chat_list()[0].unread, 1);
     assert!(!s.chat_list()[0].current);
 }
+
+#[test]
+fn a_request_says_so_until_accepted_and_a_blocked_peer_leaves_the_list() {
+    let mut s = ChatState::default();
+    s.reduce(Action::Request(peer("stranger")));
+    said(&mut s, "stranger", "hi", 10);
+    let list = s.chat_list();
+    assert!(list[0].request);
+    assert_eq!(list[0].status, "message request");
+    assert_eq!(list[0].preview.as_deref(), Some("hi"));
+    s.reduce(Action::RequestAccepted(peer("stranger")));
+    assert!(!s.chat_list()[0].request);
+    s.reduce(Action::Select(peer("stranger")));
+    s.reduce(Action::Blocked(peer("stranger")));
+    assert!(s.chat_list().is_empty());
+    assert_eq!(s.active, None, "the blocked chat is not left on screen");
+}

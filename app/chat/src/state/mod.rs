@@ -100,6 +100,8 @@ pub struct Conversation {
     pub unread: usize,
     /// Where older stored lines continue, when there may be more to page in.
     pub older: Option<String>,
+    /// A stranger's message request: shown, not stored, until the user accepts.
+    pub request: bool,
 }
 
 impl Conversation {
@@ -157,6 +159,8 @@ pub struct ChatState {
     pub verified_keys: std::collections::BTreeSet<peerchat_identity::PublicKey>,
     /// How each conversation's and member's connection runs (see [`crate::details`]).
     pub details: crate::details::Details,
+    /// Ids the user blocked, with the name they had.
+    pub blocked: Vec<(PeerId, Option<String>)>,
 }
 
 impl Default for ChatState {
@@ -179,6 +183,7 @@ impl Default for ChatState {
             member_keys: std::collections::BTreeMap::new(),
             verified_keys: std::collections::BTreeSet::new(),
             details: crate::details::Details::default(),
+            blocked: Vec::new(),
         }
     }
 }
@@ -215,6 +220,15 @@ pub enum Action {
     Broker(BrokerStatus),
     /// A connection with this peer is being set up (by us or by them).
     Connecting(PeerId),
+    /// Someone we never talked to calls: a message request (see `peerchat_node`'s
+    /// requests).
+    Request(PeerId),
+    /// The user accepted the request from this peer: a conversation like any other.
+    RequestAccepted(PeerId),
+    /// The user blocked this peer: their chat leaves the list.
+    Blocked(PeerId),
+    /// The ids the user has blocked, with their names.
+    BlockedList(Vec<(PeerId, Option<String>)>),
     /// The broker says this peer is not online.
     PeerUnavailable(PeerId),
     /// The data channel with this peer opened.
@@ -401,6 +415,7 @@ impl ChatState {
                     dropped: 0,
                     unread: 0,
                     older: None,
+                    request: false,
                 });
                 self.conversations.len() - 1
             }
@@ -437,6 +452,15 @@ impl ChatState {
             }
             Action::IdentityReady(id) => self.my_id = Some(id),
             Action::Broker(status) => self.broker = status,
+            Action::Request(peer) => self.conversation_mut(&peer).request = true,
+            Action::RequestAccepted(peer) => self.conversation_mut(&peer).request = false,
+            Action::Blocked(peer) => {
+                self.conversations.retain(|c| c.peer != peer);
+                if self.active == Some(Screen::Conversation(peer)) {
+                    self.active = None;
+                }
+            }
+            Action::BlockedList(list) => self.blocked = list,
             Action::Connecting(peer) => {
                 self.conversation_mut(&peer).status = ChannelStatus::Connecting;
                 self.active.get_or_insert(Screen::Conversation(peer));

@@ -146,6 +146,9 @@ pub struct Dev {
     pub rendezvous_dials: usize,
     /// Times a member was shown as left while its app was running.
     pub false_leaves: usize,
+    /// Its user accepts every message request as soon as it shows (tests of requests
+    /// themselves turn this off and decide).
+    pub accepts_requests: bool,
     loads: VecDeque<Load>,
     sockets: Vec<Registration>,
     rng: u64,
@@ -176,6 +179,7 @@ impl Dev {
             dials: 0,
             rendezvous_dials: 0,
             false_leaves: 0,
+            accepts_requests: true,
             loads: VecDeque::new(),
             sockets: Vec::new(),
             rng,
@@ -638,6 +642,11 @@ impl Sim {
                     }
                 }
                 self.devs[i].state.reduce(action.clone());
+                if let Action::Request(peer) = &action {
+                    if self.devs[i].accepts_requests {
+                        self.node(i).accept_request(peer, clock);
+                    }
+                }
                 self.devs[i].ui.push((now, action));
             }
         }
@@ -750,6 +759,17 @@ impl Sim {
     }
 
     /// The user of device `i` would read this about the conversation with `peer`.
+    /// The texts device `dev` stored of its conversation with device `peer`.
+    pub fn stored_texts(&self, dev: usize, peer: usize) -> Vec<String> {
+        let history = History::Conversation(self.devs[peer].id.clone());
+        self.devs[dev]
+            .disk
+            .histories
+            .get(&history)
+            .map(|h| h.iter().map(|m| m.text.clone()).collect())
+            .unwrap_or_default()
+    }
+
     pub fn conversation_name(&self, i: usize, peer: usize) -> Option<String> {
         self.devs[i]
             .state

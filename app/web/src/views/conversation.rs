@@ -18,6 +18,7 @@ use super::details::ConnectionDetails;
 use super::ignored;
 use super::info_sheet::{use_info_sheet, InfoSheet};
 use super::lines::{notice, LineList, LineProps, ShowLine};
+use super::request::{RequestBar, RequestChoice};
 use super::text::message_text;
 use super::trust::{key_status, TrustChoice, TrustPanel};
 use crate::platform::local_hh_mm;
@@ -41,6 +42,8 @@ pub struct ConversationViewProps {
     pub on_trust: Callback<(PeerId, TrustChoice)>,
     /// Back to the list of chats.
     pub on_back: Callback<()>,
+    /// The user's decision about a message request.
+    pub on_request: Callback<(PeerId, RequestChoice)>,
 }
 
 /// "Connected to Bob." and the like, with the name isolated (a name written right to left
@@ -133,8 +136,12 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                 if c.dropped > 0 {
                     <p class="note" role="status">{ ignored(c.dropped, "from this peer") }</p>
                 }
-                <Composer input_id="message-input" {on_send} disabled={!open}
-                    placeholder={ if open { "Write a message" } else { "Not connected" } } />
+                if c.request {
+                    <RequestBar peer={c.peer.clone()} name={name.to_owned()} on_choice={props.on_request.clone()} />
+                } else {
+                    <Composer input_id="message-input" {on_send} disabled={!open}
+                        placeholder={ if open { "Write a message" } else { "Not connected" } } />
+                }
             </div>
             <InfoSheet id="contact-info" title="Contact info" open={info} {on_close}>
                 <p class="hint">{ "ID " }<code class="peer-id">{ c.peer.to_string() }</code></p>

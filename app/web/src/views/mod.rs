@@ -14,6 +14,7 @@ pub mod lines;
 pub mod name;
 pub mod nav;
 mod qr;
+pub mod request;
 pub mod room;
 pub mod room_forms;
 pub mod room_info;

@@ -56,6 +56,7 @@ pub fn ChatList(props: &ChatListProps) -> Html {
                         </span>
                         <span class="chat-item-row" id={described} aria-hidden="true">
                             <bdi class={classes!("chat-preview", e.typing.then_some("typing-now"))}>{ line }</bdi>
+                            if e.request { <span class="request-badge">{ "Request" }</span> }
                             if e.unread > 0 { <span class="unread-count">{ e.unread }</span> }
                         </span>
                     </span>

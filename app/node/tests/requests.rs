@@ -1,0 +1,235 @@
+//! Message requests: a stranger's chat waits for Accept or Block, nothing of it is
+//! stored before, a block lasts, and strangers cannot make us hold unbounded state.
+
+mod common;
+
+use std::time::Duration;
+
+use common::Sim;
+use peerchat_chat::state::ChannelStatus;
+use peerchat_node::requests::{LINKS_PER_STRANGER, MAX_REQUESTS, REQUEST_HELD};
+
+const SECOND: Duration = Duration::from_secs(1);
+
+/// Ann calls Ben, who has never talked to her and decides himself.
+fn stranger_calls() -> (Sim, usize, usize) {
+    let mut sim = Sim::new();
+    let (ann, ben) = (sim.add("Ann"), sim.add("Ben"));
+    sim.devs[ben].accepts_requests = false;
+    sim.run_for(SECOND);
+    let ben_id = sim.devs[ben].id.clone();
+    sim.act(ann, |n, now| n.connect(ben_id, now));
+    sim.run_until(5 * SECOND, "Ben sees Ann's name", |s| {
+        s.conversation_name(ben, ann).as_deref() == Some("Ann")
+    });
+    (sim, ann, ben)
+}
+
+fn is_contact(sim: &Sim, dev: usize, peer: usize) -> bool {
+    let id = &sim.devs[peer].id;
+    sim.devs[dev]
+        .disk
+        .conversations
+        .iter()
+        .flatten()
+        .any(|c| &c.peer == id)
+}
+
+fn shown_texts(sim: &Sim, dev: usize, peer: usize) -> Vec<String> {
+    sim.devs[dev]
+        .state
+        .conversation(&sim.devs[peer].id)
+        .map(|c| c.lines.iter().map(|l| l.text.clone()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_strangers_chat_is_a_request_shown_but_not_stored_until_accepted() {
+    let (mut sim, ann, ben) = stranger_calls();
+    let (ann_id, ben_id) = (sim.devs[ann].id.clone(), sim.devs[ben].id.clone());
+    for text in ["hi", "it's Ann", "from the party"] {
+        sim.act(ann, |n, now| n.send_text(&ben_id, text, now))
+            .unwrap();
+        sim.run_for(SECOND / 4);
+    }
+    sim.run_for(SECOND);
+    let request = sim.devs[ben].state.conversation(&ann_id).unwrap();
+    assert!(request.request, "Ben's screen shows a request");
+    assert_eq!(
+        shown_texts(&sim, ben, ann),
+        ["hi", "it's Ann", "from the party"]
+    );
+    assert!(sim.stored_texts(ben, ann).is_empty(), "no message stored");
+    assert!(!is_contact(&sim, ben, ann), "no contact stored");
+    // Ann is Ben's contact: she called him.
+    assert!(is_contact(&sim, ann, ben));
+
+    sim.act(ben, |n, now| n.accept_request(&ann_id, now));
+    sim.run_for(SECOND);
+    assert!(!sim.devs[ben].state.conversation(&ann_id).unwrap().request);
+    assert_eq!(
+        sim.stored_texts(ben, ann),
+        ["hi", "it's Ann", "from the party"],
+        "what waited is stored, in order"
+    );
+    let contact = sim.devs[ben]
+        .disk
+        .conversations
+        .iter()
+        .flatten()
+        .find(|c| c.peer == ann_id)
+        .cloned()
+        .unwrap();
+    assert_eq!(contact.name.as_deref(), Some("Ann"));
+    assert!(contact.key.is_some(), "her key is pinned on acceptance");
+    sim.act(ben, |n, now| n.send_text(&ann_id, "hi Ann", now))
+        .unwrap();
+    sim.run_for(SECOND);
+    assert!(shown_texts(&sim, ann, ben).contains(&"hi Ann".to_owned()));
+    // From now on a contact like any other: kept after a restart, no request again.
+    sim.kill(ben);
+    sim.start(ben);
+    sim.run_for(3 * SECOND);
+    let c = sim.devs[ben].state.conversation(&ann_id).unwrap();
+    assert!(!c.request);
+    assert_eq!(sim.stored_texts(ben, ann).len(), 4);
+}
+
+#[test]
+fn a_request_left_undecided_leaves_nothing_behind_after_a_restart() {
+    let (mut sim, ann, ben) = stranger_calls();
+    let ben_id = sim.devs[ben].id.clone();
+    sim.act(ann, |n, now| n.send_text(&ben_id, "hello?", now))
+        .unwrap();
+    sim.run_for(SECOND);
+    sim.kill(ben);
+    sim.start(ben);
+    sim.run_for(SECOND);
+    assert!(sim.devs[ben]
+        .state
+        .conversation(&sim.devs[ann].id)
+        .is_none());
+    assert!(sim.stored_texts(ben, ann).is_empty());
+}
+
+#[test]
+fn a_blocked_stranger_is_never_answered_again_even_after_a_restart() {
+    let (mut sim, ann, ben) = stranger_calls();
+    let (ann_id, ben_id) = (sim.devs[ann].id.clone(), sim.devs[ben].id.clone());
+    sim.act(ann, |n, now| n.send_text(&ben_id, "buy my stuff", now))
+        .unwrap();
+    sim.run_for(SECOND);
+    sim.act(ben, |n, now| n.block(&ann_id, now));
+    sim.run_for(SECOND);
+    assert!(sim.devs[ben].state.conversation(&ann_id).is_none());
+    assert_eq!(
+        sim.devs[ben].state.blocked,
+        [(ann_id.clone(), Some("Ann".to_owned()))],
+        "listed with the name she gave"
+    );
+    assert!(sim.stored_texts(ben, ann).is_empty());
+    assert!(sim.link_between(ann, ben).is_none(), "the link is closed");
+
+    let answered = sim.devs[ben].answered.len();
+    sim.act(ann, |n, now| n.connect(ben_id.clone(), now));
+    sim.run_for(3 * SECOND);
+    assert_eq!(sim.devs[ben].answered.len(), answered, "not answered");
+    sim.kill(ben);
+    sim.start(ben);
+    sim.run_for(2 * SECOND);
+    assert_eq!(
+        sim.devs[ben].state.blocked[0].0, ann_id,
+        "the list survives"
+    );
+    let answered = sim.devs[ben].answered.len();
+    sim.act(ann, |n, now| n.connect(ben_id.clone(), now));
+    sim.run_for(3 * SECOND);
+    assert_eq!(
+        sim.devs[ben].answered.len(),
+        answered,
+        "not after a restart"
+    );
+    assert!(sim.devs[ben].state.conversation(&ann_id).is_none());
+
+    // Unblocked, she reaches him again, as someone he let back in.
+    sim.act(ben, |n, _| n.unblock(&ann_id));
+    sim.act(ann, |n, now| n.connect(ben_id.clone(), now));
+    sim.run_until(40 * SECOND, "Ben hears from Ann again", |s| {
+        s.devs[ben]
+            .state
+            .conversation(&ann_id)
+            .is_some_and(|c| !c.request && c.status == ChannelStatus::Open)
+    });
+    assert!(sim.devs[ben].state.blocked.is_empty());
+}
+
+#[test]
+fn calling_a_stranger_who_called_accepts_their_request() {
+    let (mut sim, ann, ben) = stranger_calls();
+    let ann_id = sim.devs[ann].id.clone();
+    sim.act(ben, |n, now| n.connect(ann_id.clone(), now));
+    sim.run_for(SECOND);
+    assert!(!sim.devs[ben].state.conversation(&ann_id).unwrap().request);
+    assert!(is_contact(&sim, ben, ann));
+}
+
+#[test]
+fn strangers_are_capped_in_number_in_links_and_in_what_they_make_us_hold() {
+    let mut sim = Sim::new();
+    let ben = sim.add("Ben");
+    sim.devs[ben].accepts_requests = false;
+    let strangers: Vec<usize> = (0..MAX_REQUESTS + 4)
+        .map(|i| sim.add(&format!("S{i}")))
+        .collect();
+    sim.run_for(SECOND);
+    let ben_id = sim.devs[ben].id.clone();
+    for &s in &strangers {
+        sim.act(s, |n, now| n.connect(ben_id.clone(), now));
+    }
+    sim.run_for(5 * SECOND);
+    let requests = sim.devs[ben]
+        .state
+        .conversations
+        .iter()
+        .filter(|c| c.request)
+        .count();
+    assert_eq!(requests, MAX_REQUESTS, "no more requests wait than the cap");
+    assert_eq!(sim.devs[ben].answered.len(), MAX_REQUESTS);
+
+    // One of them talks and talks: Ben's device keeps REQUEST_HELD.
+    let talker = strangers[0];
+    let talker_id = sim.devs[talker].id.clone();
+    for i in 0..REQUEST_HELD + 10 {
+        sim.act(talker, |n, now| n.send_text(&ben_id, &format!("m{i}"), now))
+            .unwrap();
+    }
+    sim.run_for(2 * SECOND);
+    let c = sim.devs[ben].state.conversation(&talker_id).unwrap();
+    assert_eq!(c.lines.len(), REQUEST_HELD);
+    assert_eq!(c.dropped, 10, "the rest is counted as ignored");
+    // Accepted, exactly what was kept is stored.
+    sim.act(ben, |n, now| n.accept_request(&talker_id, now));
+    sim.run_for(SECOND);
+    assert_eq!(sim.stored_texts(ben, talker).len(), REQUEST_HELD);
+
+    // A stranger who offers link after link gets at most LINKS_PER_STRANGER answered.
+    let pest = strangers[1];
+    let pest_id = sim.devs[pest].id.clone();
+    for i in 0..20 {
+        let offer = format!(
+            r#"{{"type":"OFFER","src":"{pest_id}","dst":"{ben_id}","payload":{{"sdp":{{"type":"offer","sdp":"v=0\r\na=fingerprint:sha-256 AA\r\n"}},"type":"data","connectionId":"dc_pest{i}","label":"dc_pest{i}","reliable":true,"serialization":"json"}}}}"#
+        );
+        sim.broker_says(ben, &offer);
+    }
+    sim.run_for(SECOND);
+    let answered_pest = sim.devs[ben]
+        .answered
+        .iter()
+        .filter(|c| c.as_str().starts_with("dc_pest"))
+        .count();
+    // The pest's own call is open already: at most one more.
+    assert!(
+        answered_pest < LINKS_PER_STRANGER,
+        "answered {answered_pest} of 20"
+    );
+}
