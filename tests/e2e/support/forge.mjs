@@ -55,10 +55,10 @@ export function stranger() {
 /**
  * A room message (`text` body) in `author`'s name, signed by `signer` over
  * `peerchat/room-text/v1` as `signing::text_transcript` lays it out. `seq` is a BigInt,
- * so numbers past 2^53 survive; `sig` replaces the signature when given.
+ * so numbers past 2^53 survive (and `ts`, now unless given); `sig` replaces the signature when
+ * given.
  */
-export function signedText(roomId, signer, { author, seq, name, text, sig }) {
-  const ts = BigInt(Date.now());
+export function signedText(roomId, signer, { author, seq, name, text, sig, ts = BigInt(Date.now()) }) {
   const id = randomBytes(12).toString('hex');
   const words = transcript('peerchat/room-text/v1', roomId, author, Buffer.from(signer.key, 'base64url'), seq, ts, id, name, text);
   sig ??= sign(null, words, signer.privateKey).toString('base64url');

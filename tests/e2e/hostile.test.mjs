@@ -1,0 +1,161 @@
+// Issue 12: peers that misbehave on purpose. In a room, Cat runs the real app but the test
+// reaches into her data channels (holding the room secret, as every member does) and
+// sends what no honest member would: a flood of garbage, numbers and dates out of bounds,
+// an id too long to keep. Then twenty strangers with the official peerjs client call Ann
+// at once, one of them without end. Ann stays responsive, stores nothing forged, says what
+// she ignored, and keeps chatting with Ben.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
+
+import { appServer, localConfig, officialPeerjsRoutes, peerServer } from './support/servers.mjs';
+import { launchDevice } from './support/browsers.mjs';
+import {
+  chooseName, createRoom, join, messages, myId, sendToRoom, unlock, waitForMessages, waitOnline,
+} from './support/app.mjs';
+import { channelsTo, roomKeys, seal, sendRaw, signedText, stranger, toJson, tapChannels, watchFor } from './support/forge.mjs';
+
+let broker, web, origin;
+const devices = {};
+const ROOM = 'Open house';
+
+before(async () => {
+  broker = await peerServer();
+  web = await appServer({ config: localConfig(broker.port), extra: await officialPeerjsRoutes() });
+  origin = new URL(web.url).origin;
+  for (const name of ['Ann', 'Ben', 'Cat']) devices[name] = await launchDevice(name, { origin });
+  await devices.Cat.context.addInitScript(tapChannels);
+});
+
+after(async () => {
+  await Promise.all(Object.values(devices).map((d) => d.destroy()));
+  await web?.close();
+  await broker?.stop();
+});
+
+const texts = async (device) => (await messages(device)).map((m) => m.text);
+
+/** Ms from now until Ann shows `text` that Ben sends now. */
+async function benReachesAnn(text) {
+  const started = performance.now();
+  await sendToRoom(devices.Ben, text);
+  await devices.Ann.page.locator('.room .message', { hasText: text }).waitFor({ timeout: 15000 });
+  return performance.now() - started;
+}
+
+test('a member sending garbage, numbers out of bounds and long ids is ignored; Ann stays responsive', async () => {
+  const { Ann, Ben, Cat } = devices;
+  const annId = await join(Ann, web.url, 'Ann');
+  const invite = await createRoom(Ann, ROOM);
+  await chooseName(Ben, invite, 'Ben');
+  await chooseName(Cat, invite, 'Cat');
+  await Promise.all(Object.values(devices).map((d) => waitOnline(d, 3)));
+  const keys = roomKeys(invite);
+  let toAnn = [];
+  for (const end = Date.now() + 10000; toAnn.length !== 1 && Date.now() < end;) {
+    toAnn = await channelsTo(Cat.page, annId);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(toAnn.length, 1, 'Cat has one channel to Ann');
+  const quiet = await benReachesAnn('before the flood');
+
+  // 1. A flood: 1,000 frames not sealed, 1,000 sealed but not json, 1,000 of a kind
+  //    nobody knows, all at once.
+  await Cat.page.evaluate(([label, sealedJunk, unknownKind]) => {
+    const channel = window.__channels.find((c) => c.channel.label === label).channel;
+    const bytes = (s) => new TextEncoder().encode(s);
+    for (let i = 0; i < 1000; i++) {
+      channel.send(bytes(`garbage ${i} ${'x'.repeat(200)}`));
+      channel.send(bytes(sealedJunk));
+      channel.send(bytes(unknownKind));
+    }
+  }, [toAnn[0], seal(keys, 'not json at all'), seal(keys, toJson({ kind: 'takeover', what: 'everything' }))]);
+  const flooded = await benReachesAnn('after the flood');
+  console.log(`# Ben → Ann before the flood ${quiet.toFixed(0)} ms, right after 3,000 garbage frames ${flooded.toFixed(0)} ms`);
+  assert.ok(flooded < 5000, `Ann answers within 5 s of the flood (${flooded.toFixed(0)} ms)`);
+  await Ann.page.getByRole('status').filter({ hasText: /unreadable messages? from this room (was|were) ignored/ })
+    .waitFor({ timeout: 5000 });
+
+  // 2. Numbers and dates out of bounds, by an author Ann never met, each signed by that
+  //    author's own key (so only the number or date is wrong): a sequence number past
+  //    2^53, a date of 0 and one of 2^64 - 1. And 3. an id of 100 characters.
+  const zed = stranger();
+  const author = randomBytes(8).toString('hex');
+  const said = (seq, text, ts) => signedText(keys.roomId, zed, { author, name: 'Zed', seq, text, ts });
+  const sawHuge = await watchFor(Ann.page, 'a number too big');
+  const sawLongId = await watchFor(Ann.page, 'an id too long');
+  await sendRaw(Cat.page, toAnn, seal(keys, toJson({
+    kind: 'backfill',
+    messages: [said(2n ** 53n, 'a number too big'), said(1n, 'from 1970', 0n), said(2n, 'from the far future', 2n ** 64n - 1n)],
+  })));
+  await sendRaw(Cat.page, toAnn, seal(keys, toJson({
+    kind: 'backfill', messages: [{ ...said(3n, 'an id too long'), id: 'a'.repeat(100) }],
+  })));
+  await waitForMessages(Ann, 'Zed', 2, 10000);
+  await benReachesAnn('newest, by Ben');
+  assert.equal(await sawHuge(), false, 'a sequence number past 2^53 is never shown');
+  assert.equal(await sawLongId(), false, 'a 100-character id is never shown');
+  const shown = (await messages(Ann)).filter((m) => m.from === 'Zed');
+  for (const m of shown) assert.match(m.at ?? '', /^\d\d:\d\d$/, `a time is shown for "${m.text}"`);
+
+  // Nothing forged is stored, and what is stored sorts as it came: after a restart the
+  // newest line is Ben's, not the one dated at the end of time.
+  await Promise.all([Ben.close(), Cat.close()]);
+  await Ann.close();
+  const again = (devices.Ann = await launchDevice('Ann', { origin, profile: Ann.profile }));
+  await again.page.goto(web.url);
+  await unlock(again);
+  await again.page.getByRole('heading', { name: ROOM }).waitFor();
+  await again.page.locator('.room .message', { hasText: 'newest, by Ben' }).waitFor({ timeout: 10000 });
+  const after = await texts(again);
+  assert.equal(after.at(-1), 'newest, by Ben', `stored in the order received: ${JSON.stringify(after)}`);
+  assert.ok(!after.includes('a number too big') && !after.includes('an id too long'), 'nothing forged stored');
+});
+
+test('twenty strangers calling at once leave sixteen requests; one that talks on is held to fifty', async () => {
+  const ann = devices.Ann;
+  const annId = await myId(ann);
+  devices.Crowd = await launchDevice('Crowd', { origin });
+  await devices.Crowd.page.goto(new URL('official.html', web.url).href);
+  const opened = await devices.Crowd.page.evaluate(async ({ target, port }) => {
+    const Peer = window.Peer ?? window.peerjs.Peer;
+    window.conns = [];
+    const one = async (i) => {
+      const peer = new Peer({ host: '127.0.0.1', port, path: '/', key: 'peerjs', secure: false, config: { iceServers: [] } });
+      await new Promise((resolve, reject) => { peer.on('open', resolve); peer.on('error', reject); });
+      const conn = peer.connect(target, { serialization: 'json', reliable: true });
+      const open = await Promise.race([
+        new Promise((resolve) => conn.on('open', () => resolve(true))),
+        new Promise((resolve) => setTimeout(() => resolve(false), 15000)),
+      ]);
+      if (open) {
+        conn.send({ kind: 'hello', name: `S${i}`, app: 'peerjs-page', v: 1 });
+        conn.send({ kind: 'text', id: `s${i}m0`, seq: 1, ts: Date.now(), text: `hi from S${i}` });
+      }
+      window.conns[i] = conn;
+      return open;
+    };
+    return Promise.all(Array.from({ length: 20 }, (_, i) => one(i)));
+  }, { target: annId, port: broker.port });
+  const answered = opened.filter(Boolean).length;
+  console.log(`# 20 strangers called Ann: ${answered} answered`);
+  assert.equal(answered, 16, 'sixteen requests at most wait');
+  const requests = ann.page.locator('.chat-item .request-badge');
+  await ann.page.waitForFunction(() => document.querySelectorAll('.chat-item .request-badge').length === 16, null, { timeout: 15000 });
+  assert.equal(await requests.count(), 16);
+
+  // One of them talks on: Ann keeps fifty of its messages and says the rest were ignored.
+  const talker = opened.findIndex(Boolean);
+  await devices.Crowd.page.evaluate((i) => {
+    for (let n = 1; n <= 80; n++) window.conns[i].send({ kind: 'text', id: `t${n}`, seq: n + 1, ts: Date.now(), text: `more ${n}` });
+  }, talker);
+  await ann.page.locator('.chat-item', { hasText: `S${talker}` }).click();
+  await ann.page.getByRole('status').filter({ hasText: '31 unreadable messages from this peer were ignored.' })
+    .waitFor({ timeout: 15000 });
+  assert.equal((await messages(ann)).length, 50);
+
+  // Blocked, its connection closes.
+  await ann.page.locator('.request-bar').getByRole('button', { name: 'Block' }).click();
+  await devices.Crowd.page.waitForFunction((i) => !window.conns[i].open, talker, { timeout: 15000 });
+  assert.equal(await requests.count(), 15);
+});
