@@ -5,58 +5,30 @@
 // not Ben's, or by nothing at all.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { appServer, localConfig, peerServer } from './support/servers.mjs';
-import { launchDevice } from './support/browsers.mjs';
-import { chooseName, createRoom, join, messages, myId, sendToRoom, unlock, waitForMessages, waitOnline } from './support/app.mjs';
+import { chooseName, createRoom, join, messages, myId, sendToRoom, waitForMessages, waitOnline } from './support/app.mjs';
 import {
-  channelsTo, heard, roomKeys, seal, sendRaw, signedText, stranger, tapChannels, toJson, watchFor,
+  annAloneFromStorage, heard, hostileRoomRig, oneChannelTo, roomKeys, seal, sendRaw, signedText, stranger, toJson, watchFor,
 } from './support/forge.mjs';
 
-let broker, web, origin;
 const devices = {};
+const rig = hostileRoomRig(devices);
 const ROOM = 'Book club';
 
-before(async () => {
-  broker = await peerServer();
-  web = await appServer({ config: localConfig(broker.port) });
-  origin = new URL(web.url).origin;
-  for (const name of ['Ann', 'Ben', 'Cat']) devices[name] = await launchDevice(name, { origin });
-  // Before Cat's page loads, so that every channel her app opens is within reach.
-  await devices.Cat.context.addInitScript(tapChannels);
-});
-
-after(async () => {
-  await Promise.all(Object.values(devices).map((d) => d.destroy()));
-  await web?.close();
-  await broker?.stop();
-});
-
 const texts = async (device, from) => (await messages(device)).filter((m) => m.from === from).map((m) => m.text);
-
-/** Cat's one open channel to `peer` (duplicate links close soon after they meet). */
-async function catsChannelTo(peer) {
-  const end = Date.now() + 10000;
-  for (;;) {
-    const labels = await channelsTo(devices.Cat.page, peer);
-    if (labels.length === 1) return labels;
-    if (Date.now() > end) throw new Error(`Cat has ${labels.length} open channels to ${peer}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test('a backfill Cat forges in Ben\'s name is ignored by Ann, and nothing of it is stored', async () => {
   const { Ann, Ben, Cat } = devices;
   const started = performance.now();
-  const annId = await join(Ann, web.url, 'Ann');
+  const annId = await join(Ann, rig.web.url, 'Ann');
   const invite = await createRoom(Ann, ROOM);
   await chooseName(Ben, invite, 'Ben');
   await chooseName(Cat, invite, 'Cat');
   await Promise.all(Object.values(devices).map((d) => waitOnline(d, 3)));
   const benId = await myId(Ben);
   const keys = roomKeys(invite);
-  const toAnn = await catsChannelTo(annId);
+  const toAnn = await oneChannelTo(devices.Cat.page, annId);
 
   // Ben's real key, as Cat's app heard it in his hello (or in a member list): the
   // garbage signature below claims it, so that only the signature's bytes are wrong.
@@ -105,12 +77,7 @@ test('a backfill Cat forges in Ben\'s name is ignored by Ann, and nothing of it 
 
   // Nothing forged was stored: with Ben and Cat gone (so nobody can send anything back),
   // Ann's browser restarts on the same profile and shows what her storage holds.
-  await Promise.all([Ben.close(), Cat.close()]);
-  await Ann.close();
-  const again = (devices.Ann = await launchDevice('Ann', { origin, profile: Ann.profile }));
-  await again.page.goto(web.url);
-  await unlock(again);
-  await again.page.getByRole('heading', { name: ROOM }).waitFor();
+  const again = await annAloneFromStorage(devices, rig, ROOM);
   await waitForMessages(again, 'Zoe', 1);
   assert.deepEqual(await texts(again, 'Ben'), ['hello from Ben']);
   assert.ok(!(await messages(again)).some((m) => m.text.includes('I quit')), 'the forgery is not in Ann\'s storage');

@@ -6,32 +6,17 @@
 // she ignored, and keeps chatting with Ben.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { appServer, localConfig, officialPeerjsRoutes, peerServer } from './support/servers.mjs';
-import { launchDevice } from './support/browsers.mjs';
 import {
-  chooseName, createRoom, join, messages, myId, sendToRoom, unlock, waitForMessages, waitOnline,
+  chooseName, createRoom, join, messages, myId, sendToRoom, waitForMessages, waitOnline,
 } from './support/app.mjs';
-import { channelsTo, roomKeys, seal, sendRaw, signedText, stranger, toJson, tapChannels, watchFor } from './support/forge.mjs';
+import { launchDevice } from './support/browsers.mjs';
+import { annAloneFromStorage, hostileRoomRig, oneChannelTo, roomKeys, seal, sendRaw, signedText, stranger, toJson, watchFor } from './support/forge.mjs';
 
-let broker, web, origin;
 const devices = {};
+const rig = hostileRoomRig(devices, { official: true });
 const ROOM = 'Open house';
-
-before(async () => {
-  broker = await peerServer();
-  web = await appServer({ config: localConfig(broker.port), extra: await officialPeerjsRoutes() });
-  origin = new URL(web.url).origin;
-  for (const name of ['Ann', 'Ben', 'Cat']) devices[name] = await launchDevice(name, { origin });
-  await devices.Cat.context.addInitScript(tapChannels);
-});
-
-after(async () => {
-  await Promise.all(Object.values(devices).map((d) => d.destroy()));
-  await web?.close();
-  await broker?.stop();
-});
 
 const texts = async (device) => (await messages(device)).map((m) => m.text);
 
@@ -45,18 +30,13 @@ async function benReachesAnn(text) {
 
 test('a member sending garbage, numbers out of bounds and long ids is ignored; Ann stays responsive', async () => {
   const { Ann, Ben, Cat } = devices;
-  const annId = await join(Ann, web.url, 'Ann');
+  const annId = await join(Ann, rig.web.url, 'Ann');
   const invite = await createRoom(Ann, ROOM);
   await chooseName(Ben, invite, 'Ben');
   await chooseName(Cat, invite, 'Cat');
   await Promise.all(Object.values(devices).map((d) => waitOnline(d, 3)));
   const keys = roomKeys(invite);
-  let toAnn = [];
-  for (const end = Date.now() + 10000; toAnn.length !== 1 && Date.now() < end;) {
-    toAnn = await channelsTo(Cat.page, annId);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.equal(toAnn.length, 1, 'Cat has one channel to Ann');
+  const toAnn = await oneChannelTo(Cat.page, annId);
   const quiet = await benReachesAnn('before the flood');
 
   // 1. A flood: 1,000 frames not sealed, 1,000 sealed but not json, 1,000 of a kind
@@ -100,12 +80,7 @@ test('a member sending garbage, numbers out of bounds and long ids is ignored; A
 
   // Nothing forged is stored, and what is stored sorts as it came: after a restart the
   // newest line is Ben's, not the one dated at the end of time.
-  await Promise.all([Ben.close(), Cat.close()]);
-  await Ann.close();
-  const again = (devices.Ann = await launchDevice('Ann', { origin, profile: Ann.profile }));
-  await again.page.goto(web.url);
-  await unlock(again);
-  await again.page.getByRole('heading', { name: ROOM }).waitFor();
+  const again = await annAloneFromStorage(devices, rig, ROOM);
   await again.page.locator('.room .message', { hasText: 'newest, by Ben' }).waitFor({ timeout: 10000 });
   const after = await texts(again);
   assert.equal(after.at(-1), 'newest, by Ben', `stored in the order received: ${JSON.stringify(after)}`);
@@ -115,8 +90,8 @@ test('a member sending garbage, numbers out of bounds and long ids is ignored; A
 test('twenty strangers calling at once leave sixteen requests; one that talks on is held to fifty', async () => {
   const ann = devices.Ann;
   const annId = await myId(ann);
-  devices.Crowd = await launchDevice('Crowd', { origin });
-  await devices.Crowd.page.goto(new URL('official.html', web.url).href);
+  devices.Crowd = await launchDevice('Crowd', { origin: rig.origin });
+  await devices.Crowd.page.goto(new URL('official.html', rig.web.url).href);
   const opened = await devices.Crowd.page.evaluate(async ({ target, port }) => {
     const Peer = window.Peer ?? window.peerjs.Peer;
     window.conns = [];
@@ -136,7 +111,7 @@ test('twenty strangers calling at once leave sixteen requests; one that talks on
       return open;
     };
     return Promise.all(Array.from({ length: 20 }, (_, i) => one(i)));
-  }, { target: annId, port: broker.port });
+  }, { target: annId, port: rig.broker.port });
   const answered = opened.filter(Boolean).length;
   console.log(`# 20 strangers called Ann: ${answered} answered`);
   assert.equal(answered, 16, 'sixteen requests at most wait');

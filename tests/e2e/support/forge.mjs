@@ -3,7 +3,62 @@
 // Everything here follows PROTOCOL.md ("Rooms", "Sealed frames", "Signatures in rooms")
 // byte for byte, so that a frame the app drops is dropped for what it claims, not for
 // how it is written.
+import { after, before } from 'node:test';
 import { createCipheriv, createDecipheriv, generateKeyPairSync, hkdfSync, randomBytes, sign } from 'node:crypto';
+
+import { unlock } from './app.mjs';
+import { launchDevice } from './browsers.mjs';
+import { appServer, localConfig, officialPeerjsRoutes, peerServer } from './servers.mjs';
+
+/**
+ * For a test file: a PeerServer and the app on loopback (with the official peerjs page at
+ * `/official.html` when `official`), and Ann, Ben and Cat's browsers, Cat's channels
+ * tapped; all closed after the file's tests. Returns `{ broker, web, origin }`, set once
+ * they run; the browsers go into `devices`.
+ */
+export function hostileRoomRig(devices, { official = false } = {}) {
+  const rig = {};
+  before(async () => {
+    rig.broker = await peerServer();
+    rig.web = await appServer({ config: localConfig(rig.broker.port), extra: official ? await officialPeerjsRoutes() : {} });
+    rig.origin = new URL(rig.web.url).origin;
+    for (const name of ['Ann', 'Ben', 'Cat']) devices[name] = await launchDevice(name, { origin: rig.origin });
+    // Before Cat's page loads, so that every channel her app opens is within reach.
+    await devices.Cat.context.addInitScript(tapChannels);
+  });
+  after(async () => {
+    await Promise.all(Object.values(devices).map((d) => d.destroy()));
+    await rig.web?.close();
+    await rig.broker?.stop();
+  });
+  return rig;
+}
+
+/**
+ * Ben and Cat leave (so nobody can send anything back) and Ann's browser restarts on the
+ * same profile, unlocked, with the room `room` on screen: it shows what her storage holds.
+ */
+export async function annAloneFromStorage(devices, rig, room) {
+  const { Ann, Ben, Cat } = devices;
+  await Promise.all([Ben.close(), Cat.close()]);
+  await Ann.close();
+  const again = (devices.Ann = await launchDevice('Ann', { origin: rig.origin, profile: Ann.profile }));
+  await again.page.goto(rig.web.url);
+  await unlock(again);
+  await again.page.getByRole('heading', { name: room }).waitFor();
+  return again;
+}
+
+/** The tapped page's one open channel to `peer` (duplicate links close soon after they meet). */
+export async function oneChannelTo(page, peer) {
+  const end = Date.now() + 10000;
+  for (;;) {
+    const labels = await channelsTo(page, peer);
+    if (labels.length === 1) return labels;
+    if (Date.now() > end) throw new Error(`${labels.length} open channels to ${peer}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 /** The room key and id every member derives from the invite link's secret. */
 export function roomKeys(invite) {
