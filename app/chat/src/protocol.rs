@@ -269,6 +269,15 @@ pub fn check_name(name: &str) -> Result<String, ChatError> {
     Ok(name.to_owned())
 }
 
+/// Reads a peer's display name for serde, refusing one [`check_name`] refuses, so a frame
+/// carrying one does not parse and is dropped as unreadable. The name is kept as sent
+/// (signatures cover it); it is trimmed where it is shown.
+pub fn checked_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let name = String::deserialize(d)?;
+    check_name(&name).map_err(serde::de::Error::custom)?;
+    Ok(name)
+}
+
 /// Unicode's format characters (category Cf): zero-width spaces and joiners, direction
 /// marks, embeddings, overrides and isolates, the byte order mark, tags, and the like.
 fn is_format(c: char) -> bool {

@@ -7,8 +7,8 @@
 
 pub mod broker;
 pub mod data;
-pub mod flow;
 mod error;
+pub mod flow;
 pub mod ids;
 mod session;
 pub mod sim;

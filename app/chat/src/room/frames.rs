@@ -16,6 +16,7 @@ pub enum RoomFrame {
         /// The sender's own peer id.
         id: PeerId,
         /// The sender's display name.
+        #[serde(deserialize_with = "crate::protocol::checked_name")]
         name: String,
         /// The sender's identity key.
         key: PublicKey,
@@ -43,6 +44,7 @@ pub enum RoomFrame {
         /// The member's peer id.
         id: PeerId,
         /// Their display name.
+        #[serde(deserialize_with = "crate::protocol::checked_name")]
         name: String,
         /// Their key, from their signed hello.
         key: PublicKey,
@@ -74,6 +76,7 @@ pub struct RoomText {
     /// The message.
     pub text: String,
     /// The author's display name as they wrote it.
+    #[serde(deserialize_with = "crate::protocol::checked_name")]
     pub name: String,
     /// The author's key and signature.
     pub signed: Signed,
@@ -100,7 +103,37 @@ pub struct Whisper {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WhisperBody {
     /// The author's display name.
+    #[serde(deserialize_with = "crate::protocol::checked_name")]
     pub name: String,
     /// The message.
     pub text: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn joined(name: &str) -> serde_json::Result<RoomFrame> {
+        let key = peerchat_identity::Identity::from_seed([1; 32]).public();
+        serde_json::from_value(serde_json::json!({
+            "kind": "joined", "id": "ann", "name": name, "key": key,
+        }))
+    }
+
+    #[test]
+    fn a_name_that_hides_text_or_is_too_long_makes_the_frame_unreadable() {
+        assert!(joined("Ann").is_ok());
+        // Kept as sent (a signature covers it), trimmed where it is shown.
+        assert!(matches!(joined(" Ann "), Ok(RoomFrame::Joined { name, .. }) if name == " Ann "));
+        for bad in [
+            "",
+            "Ann\u{202E}",
+            "A\u{200B}nn",
+            "a\nb",
+            &"x".repeat(41),
+            &"y".repeat(17_000),
+        ] {
+            assert!(joined(bad).is_err(), "{bad:?}");
+        }
+    }
 }
