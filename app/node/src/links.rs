@@ -21,6 +21,14 @@ use crate::{Node, Now, Output, Purpose, Registration};
 /// is the same).
 const LINK_OPEN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
+/// Offers we answered whose links are not open yet, from one peer: more are not answered
+/// (an honest peer has one, two while a duplicate or a redial crosses).
+pub const UNOPENED_ANSWERS_PER_PEER: usize = 4;
+
+/// Offers we answered whose links are not open yet, from everyone: more are not answered
+/// (each costs a peer connection in the browser until it opens or times out).
+pub const UNOPENED_ANSWERS: usize = 128;
+
 impl Node {
     /// Dials `peer` through our own registration.
     pub(crate) fn dial(&mut self, peer: PeerId, purpose: Purpose) {
@@ -155,6 +163,12 @@ impl Node {
         };
         if purpose == Purpose::Direct && !self.admits_call(&src, refusal.is_some()) {
             self.main.forget_connection(&src, &offer.connection_id);
+            return;
+        }
+        if !self.room_for_another_answer(&src) {
+            if let Some(session) = self.session_mut(via) {
+                session.forget_connection(&src, &offer.connection_id);
+            }
             return;
         }
         let conn = offer.connection_id;
@@ -509,6 +523,21 @@ impl Node {
             .filter(|e| !e.opened)
             .map(|e| e.created + LINK_OPEN_TIMEOUT)
             .min()
+    }
+
+    /// Whether another offer from `src` may be answered within [`UNOPENED_ANSWERS`] and
+    /// [`UNOPENED_ANSWERS_PER_PEER`].
+    fn room_for_another_answer(&self, src: &PeerId) -> bool {
+        let unopened = self
+            .links
+            .values()
+            .filter(|e| !e.opened && e.role == Role::Answerer);
+        let (mut all, mut theirs) = (0, 0);
+        for e in unopened {
+            all += 1;
+            theirs += usize::from(&e.peer == src);
+        }
+        all < UNOPENED_ANSWERS && theirs < UNOPENED_ANSWERS_PER_PEER
     }
 
     /// Links open now, and links still being set up (for tests and connection details).

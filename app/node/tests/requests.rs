@@ -8,6 +8,7 @@ use std::time::Duration;
 use common::Sim;
 use peerchat_chat::state::ChannelStatus;
 use peerchat_node::requests::{LINKS_PER_STRANGER, MAX_REQUESTS, REQUEST_HELD};
+use peerchat_node::{UNOPENED_ANSWERS, UNOPENED_ANSWERS_PER_PEER};
 
 const SECOND: Duration = Duration::from_secs(1);
 
@@ -232,4 +233,54 @@ fn strangers_are_capped_in_number_in_links_and_in_what_they_make_us_hold() {
         answered_pest < LINKS_PER_STRANGER,
         "answered {answered_pest} of 20"
     );
+}
+
+/// An offer for Ben's room from `src` with connection id `conn` (the SDP is a stand-in:
+/// the link never opens in the simulation, as a flooder's would not).
+fn room_offer(src: &str, dst: &str, room: &str, conn: &str) -> String {
+    format!(
+        r#"{{"type":"OFFER","src":"{src}","dst":"{dst}","payload":{{"sdp":{{"type":"offer","sdp":"v=0\r\na=fingerprint:sha-256 AA\r\n"}},"type":"data","connectionId":"{conn}","label":"{conn}","reliable":true,"serialization":"json","metadata":{{"room":"{room}"}}}}}}"#
+    )
+}
+
+#[test]
+fn offers_that_never_open_are_answered_within_caps_per_peer_and_in_all() {
+    let mut sim = Sim::new();
+    let ben = sim.add("Ben");
+    sim.run_for(SECOND);
+    sim.act(ben, |n, now| n.create_room("Open house", now));
+    sim.run_for(SECOND);
+    let room = sim.devs[ben].state.rooms[0].room_id.clone();
+    let ben_id = sim.devs[ben].id.clone();
+    // One peer offers again and again.
+    for i in 0..50 {
+        let offer = room_offer(
+            "flooder",
+            ben_id.as_str(),
+            room.as_str(),
+            &format!("dc_f{i}"),
+        );
+        sim.broker_says(ben, &offer);
+    }
+    sim.run_for(SECOND / 10);
+    assert_eq!(sim.devs[ben].answered.len(), UNOPENED_ANSWERS_PER_PEER);
+    // Many peers offer once each.
+    for i in 0..300 {
+        let offer = room_offer(
+            &format!("p{i}"),
+            ben_id.as_str(),
+            room.as_str(),
+            &format!("dc_p{i}"),
+        );
+        sim.broker_says(ben, &offer);
+    }
+    sim.run_for(SECOND / 10);
+    assert_eq!(sim.devs[ben].answered.len(), UNOPENED_ANSWERS);
+    // They time out unopened; then offers are answered again.
+    sim.run_for(20 * SECOND);
+    let answered = sim.devs[ben].answered.len();
+    let offer = room_offer("late", ben_id.as_str(), room.as_str(), "dc_late");
+    sim.broker_says(ben, &offer);
+    sim.run_for(SECOND / 10);
+    assert_eq!(sim.devs[ben].answered.len(), answered + 1);
 }
