@@ -152,8 +152,15 @@ impl Node {
         // A call has no data channel to explain ourselves on, and a room we are not in
         // is not ours to answer: we do not answer, and forget what the broker holds for
         // that connection (its early candidates).
+        // A room's offer that crosses our own call to that member may be refused too:
+        // one of the two calls stands (see `OfferVerdict`).
         let purpose = match self.route_offer(via, &offer) {
-            Some(purpose) if refusal != Some(Refusal::MediaCall) => purpose,
+            Some(purpose)
+                if refusal != Some(Refusal::MediaCall)
+                    && (refusal.is_some() || self.room_takes_offer(via, &purpose, &src)) =>
+            {
+                purpose
+            }
             _ => {
                 if let Some(session) = self.session_mut(via) {
                     session.forget_connection(&src, &offer.connection_id);
@@ -475,7 +482,10 @@ impl Node {
                     if entry.opened {
                         r.room.handle_link_closed(conn, t);
                     } else if entry.via == Registration::Main {
-                        r.room.handle_dial_failed(&entry.peer, t);
+                        match entry.role {
+                            Role::Offerer => r.room.handle_dial_failed(&entry.peer, t),
+                            Role::Answerer => r.room.handle_answer_failed(&entry.peer, t),
+                        }
                     }
                 }
             }

@@ -2,7 +2,7 @@
 //! rendezvous id is registered while we hold it, and whose messages are stored.
 
 use peerchat_chat::room::{
-    Invite, Room, RoomEvent, RoomMessage, RoomOutput, RoomSecret, RoomTimings,
+    Invite, OfferVerdict, Room, RoomEvent, RoomMessage, RoomOutput, RoomSecret, RoomTimings,
 };
 use peerchat_chat::rooms_state::RoomView;
 use peerchat_chat::state::Action;
@@ -11,7 +11,7 @@ use peerchat_peerjs::{ConnectionId, PeerId, Session, SessionConfig, Token, Trans
 use peerchat_vault::StoredMessage;
 
 use crate::saved::{room_text, to_stored, History, SavedRoom};
-use crate::tables::RoomEntry;
+use crate::tables::{Role, RoomEntry};
 use crate::{Node, Now, Output, Purpose, Registration, SendError, StoreOp};
 
 /// How long a changed member list may wait to be saved with the next changes.
@@ -285,6 +285,46 @@ impl Node {
     ) {
         if let Some(r) = self.rooms.get_mut(room_id) {
             seed(&mut r.room, saved, log, true);
+        }
+    }
+
+    /// Whether to answer `src`'s offer that came `via` for `purpose`: a room refuses a
+    /// member's offer that crosses its own call, or answers it and gives its own call up
+    /// (see [`OfferVerdict`]). Anything else is answered.
+    pub(crate) fn room_takes_offer(
+        &mut self,
+        via: &Registration,
+        purpose: &Purpose,
+        src: &PeerId,
+    ) -> bool {
+        let (Registration::Main, Purpose::Room(room_id)) = (via, purpose) else {
+            return true;
+        };
+        let now = self.now.mono;
+        let Some(r) = self.rooms.get_mut(room_id) else {
+            return true;
+        };
+        match r.room.handle_offer(src, now) {
+            OfferVerdict::Answer => true,
+            OfferVerdict::Refuse => false,
+            OfferVerdict::AnswerInsteadOfOurs => {
+                // Forgotten without a word to the room: it gave that call up itself.
+                let ours: Vec<ConnectionId> = self
+                    .links
+                    .iter()
+                    .filter(|(_, e)| {
+                        &e.peer == src
+                            && e.purpose == *purpose
+                            && e.role == Role::Offerer
+                            && !e.opened
+                    })
+                    .map(|(c, _)| c.clone())
+                    .collect();
+                for conn in ours {
+                    self.retire_link(&conn);
+                }
+                true
+            }
         }
     }
 

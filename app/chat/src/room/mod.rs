@@ -12,8 +12,8 @@ pub mod signing;
 pub use frames::{RoomFrame, RoomText, Whisper, WhisperBody};
 pub use history::{batches, Log, BACKFILL_BUDGET};
 pub use mesh::{
-    DropReason, Member, Room, RoomEvent, RoomMessage, RoomOutput, RoomSizes, RoomStats,
-    RoomTimings, BACKFILL_BURST, BACKFILL_RATE, MAX_SEQ,
+    DropReason, Member, OfferVerdict, Room, RoomEvent, RoomMessage, RoomOutput, RoomSizes,
+    RoomStats, RoomTimings, BACKFILL_BURST, BACKFILL_RATE, MAX_SEQ,
 };
 pub use seal::{SealError, Sealed};
 pub use secret::{check_room_name, Invite, InviteError, RoomKeys, RoomSecret, MAX_ROOM_NAME_CHARS};

@@ -144,6 +144,8 @@ pub struct Dev {
     pub dials: usize,
     /// Of those, to a rendezvous id.
     pub rendezvous_dials: usize,
+    /// Links dialled to each device (members, not the rendezvous id).
+    pub dialled: BTreeMap<usize, usize>,
     /// Times a member was shown as left while its app was running.
     pub false_leaves: usize,
     /// Its user accepts every message request as soon as it shows (tests of requests
@@ -178,6 +180,7 @@ impl Dev {
             stalled_until: Duration::ZERO,
             dials: 0,
             rendezvous_dials: 0,
+            dialled: BTreeMap::new(),
             false_leaves: 0,
             accepts_requests: true,
             loads: VecDeque::new(),
@@ -194,12 +197,16 @@ struct SimLink {
     sent: [usize; 2],
     /// How long its frames take.
     delay: Duration,
+    /// Dialled to a member's own id (not to a rendezvous id).
+    member: bool,
     /// Packets each end's transport received (the other end's browser acknowledges
     /// traffic while it runs, stalled page or not).
     packets: [u64; 2],
 }
 
 enum Deliver {
+    /// The page has made its offer (or answer) for the link: it goes to the broker.
+    Described(&'static str),
     Open,
     Frame(ChannelFrame),
     Health(bool),
@@ -219,6 +226,11 @@ pub struct Sim {
     pub link_frames: usize,
     /// Longest extra delay a link adds to its frames (each link draws its own).
     pub jitter: Duration,
+    /// Longest a page takes to make an offer or an answer (each draws its own): a busy
+    /// page with a dozen handshakes under way takes seconds. Zero: at once.
+    pub handshake: Duration,
+    /// Links that opened between each pair of devices, over the whole run.
+    pub opened_per_pair: BTreeMap<(usize, usize), usize>,
     /// Times a node, right after handling its timeout, asked to be woken in the past.
     pub timers_in_the_past: usize,
     /// The broker puts its own DTLS certificate into every SDP it relays, as a broker in
@@ -251,6 +263,8 @@ impl Sim {
             in_flight: Vec::new(),
             link_frames: 0,
             jitter: Duration::ZERO,
+            handshake: Duration::ZERO,
+            opened_per_pair: BTreeMap::new(),
             timers_in_the_past: 0,
             broker_in_the_middle: false,
             no_path: false,
@@ -415,6 +429,10 @@ impl Sim {
                 continue;
             };
             match what {
+                Deliver::Described(kind) => {
+                    node.handle_local_description(&conn, sdp(kind, to), clock);
+                    node.handle_local_candidate(&conn, candidate(), clock);
+                }
                 Deliver::Open => node.handle_link_open(&conn, clock),
                 Deliver::Frame(f) => node.handle_link_frame(&conn, &f, clock),
                 Deliver::Health(healthy) => node.handle_link_health(&conn, healthy, clock),
@@ -530,8 +548,11 @@ impl Sim {
             },
             Output::Dial { conn, peer } => {
                 self.devs[i].dials += 1;
-                let rendezvous = !self.devs.iter().any(|d| d.id == peer);
-                self.devs[i].rendezvous_dials += usize::from(rendezvous);
+                let to = self.devs.iter().position(|d| d.id == peer);
+                match to {
+                    Some(to) => *self.devs[i].dialled.entry(to).or_insert(0) += 1,
+                    None => self.devs[i].rendezvous_dials += 1,
+                }
                 let delay = self.link_delay();
                 self.links.insert(
                     conn.clone(),
@@ -542,11 +563,10 @@ impl Sim {
                         sent: [0; 2],
                         delay,
                         packets: [0; 2],
+                        member: to.is_some(),
                     },
                 );
-                let node = self.node(i);
-                node.handle_local_description(&conn, sdp("offer", i), clock);
-                node.handle_local_candidate(&conn, candidate(), clock);
+                self.describe(i, conn, "offer");
             }
             Output::Answer { conn, .. } => {
                 self.devs[i].answered.push(conn.clone());
@@ -554,10 +574,8 @@ impl Sim {
                     Some(l) if l.ends[1] == usize::MAX => l.ends[1] = i,
                     _ => return,
                 }
-                let node = self.node(i);
-                node.handle_remote_applied(&conn, clock);
-                node.handle_local_description(&conn, sdp("answer", i), clock);
-                node.handle_local_candidate(&conn, candidate(), clock);
+                self.node(i).handle_remote_applied(&conn, clock);
+                self.describe(i, conn, "answer");
             }
             Output::ApplyAnswer { conn, .. } => {
                 self.node(i).handle_remote_applied(&conn, clock);
@@ -566,6 +584,10 @@ impl Sim {
                     if !l.answered && l.ends[1] != usize::MAX {
                         l.answered = true;
                         l.open = !no_path;
+                        if l.open && l.member {
+                            let pair = (l.ends[0].min(l.ends[1]), l.ends[0].max(l.ends[1]));
+                            *self.opened_per_pair.entry(pair).or_insert(0) += 1;
+                        }
                         let at = now + if no_path { ICE_FAILS } else { l.delay };
                         for end in l.ends {
                             let what = if no_path {
@@ -649,6 +671,21 @@ impl Sim {
                 }
                 self.devs[i].ui.push((now, action));
             }
+        }
+    }
+
+    /// Device `i`'s page makes its offer or answer for `conn`, at once or after up to
+    /// [`Sim::handshake`].
+    fn describe(&mut self, i: usize, conn: ConnectionId, kind: &'static str) {
+        if self.handshake.is_zero() {
+            let clock = self.clock();
+            let node = self.node(i);
+            node.handle_local_description(&conn, sdp(kind, i), clock);
+            node.handle_local_candidate(&conn, candidate(), clock);
+        } else {
+            let at =
+                self.now + Duration::from_millis(self.random(self.handshake.as_millis() as u64));
+            self.in_flight.push((at, i, conn, Deliver::Described(kind)));
         }
     }
 

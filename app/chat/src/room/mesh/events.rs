@@ -131,6 +131,14 @@ pub struct RoomStats {
     /// Members forgotten because no link to them was ever admitted (see
     /// [`RoomTimings::forget_unreached`](super::RoomTimings::forget_unreached)).
     pub members_forgotten: u64,
+    /// Offers from members refused because our own call to them was under way and
+    /// stands (see [`Room::handle_offer`](super::Room::handle_offer)).
+    pub offers_refused: u64,
+    /// Our calls given up because the member's own call to us stands.
+    pub dials_given_up: u64,
+    /// Introductions through the rendezvous id closed by the admission timeout (the
+    /// member's own link took that long): not a member's link, so not a silent drop.
+    pub introductions_expired: u64,
     /// Backfill frames sent.
     pub backfill_frames: u64,
     /// Hellos that brought nothing new to send back (the link had it all already).

@@ -123,6 +123,7 @@ impl Room {
     ) {
         self.catch_up(now);
         self.dialing.remove(&remote);
+        self.answering.remove(&remote);
         let rendezvous = remote == self.keys.rendezvous || binding.answerer == self.keys.rendezvous;
         self.links.insert(
             link.clone(),
@@ -154,10 +155,13 @@ impl Room {
     /// link of a large room made each join cost every member O(members) bytes several
     /// times over (5,147 hellos for the 496 pairs of a 32-member room).
     pub(super) fn keepalive(&mut self, link: &ConnectionId, now: Duration) {
-        let young = self
-            .links
-            .get(link)
-            .is_some_and(|l| !l.admitted && now.saturating_sub(l.opened) < HELLO_REPEAT_WINDOW);
+        // An introduction (never admitted) stops once the other's hello came: repeating
+        // the member list there cost the holder of the rendezvous id a list per joiner
+        // every half second while the joiners' own links were slow to come (410 hellos
+        // for 120 pairs in the room of 16 with slow handshakes, simulated).
+        let young = self.links.get(link).is_some_and(|l| {
+            !l.admitted && l.claimed.is_none() && now.saturating_sub(l.opened) < HELLO_REPEAT_WINDOW
+        });
         if young {
             self.send_hello(link, now);
         } else {
@@ -255,6 +259,11 @@ impl Room {
         let name = check_name(&hello.name).expect("checked above");
         let id = hello.id;
         if rendezvous {
+            // Theirs again: ours may be what went missing, so it goes again (at most once
+            // per ping interval, while the link is young).
+            let again = !first_on_link
+                && now.saturating_sub(l.opened) < HELLO_REPEAT_WINDOW
+                && now.saturating_sub(l.hello_sent) >= self.timings.ping_interval;
             if sender == self.keys.rendezvous {
                 self.rendezvous_holder = Some(id.clone());
             }
@@ -275,6 +284,8 @@ impl Room {
             }
             if self.has_link(&id) {
                 self.close(link, now);
+            } else if again {
+                self.send_hello(link, now);
             }
             return false;
         }
@@ -387,7 +398,7 @@ impl Room {
         }
         if self.me < peer {
             self.dial(peer, now);
-        } else if !self.dialing.contains_key(&peer) {
+        } else if !self.dialing.contains_key(&peer) && !self.answering(&peer) {
             let at = now + self.timings.introduction_wait + self.jitter();
             let delay = self.timings.redial_initial;
             let since = now;
@@ -544,7 +555,12 @@ impl Room {
 
     pub(super) fn dial(&mut self, peer: PeerId, now: Duration) {
         // A link already open to them (admitted or still saying hello) is enough.
-        if peer == self.me || self.dialing.contains_key(&peer) || self.linked_to(&peer) {
+        // Nor is an offer of theirs we are answering: both would become links.
+        if peer == self.me
+            || self.dialing.contains_key(&peer)
+            || self.answering(&peer)
+            || self.linked_to(&peer)
+        {
             return;
         }
         if peer == self.keys.rendezvous && self.holding_rendezvous {
@@ -557,7 +573,7 @@ impl Room {
 
     /// A link to `peer` is open, admitted or still saying hello (an introduction through
     /// the rendezvous id counts only as a link to that id).
-    fn linked_to(&self, peer: &PeerId) -> bool {
+    pub(super) fn linked_to(&self, peer: &PeerId) -> bool {
         let rendezvous = peer == &self.keys.rendezvous;
         self.links
             .values()
@@ -592,9 +608,14 @@ impl Room {
             }
         }
         for id in silent {
-            self.stats.silent_drops += 1;
+            if self.links.get(&id).is_some_and(|l| l.rendezvous) {
+                self.stats.introductions_expired += 1;
+            } else {
+                self.stats.silent_drops += 1;
+            }
             self.close(&id, now);
         }
+        self.expire_answers(now);
         for id in idle {
             self.keepalive(&id, now);
         }

@@ -26,6 +26,7 @@ mod bounds;
 mod events;
 mod links;
 mod messages;
+mod offers;
 mod outbox;
 mod presence;
 mod receipts;
@@ -37,6 +38,7 @@ pub use backfill::{BACKFILL_BURST, BACKFILL_RATE};
 pub use bounds::MAX_SEQ;
 pub use events::{DropReason, Member, RoomEvent, RoomMessage, RoomOutput, RoomSizes, RoomStats};
 use links::{Link, Redial};
+pub use offers::OfferVerdict;
 use receipts::Awaiting;
 pub use timings::RoomTimings;
 
@@ -51,6 +53,8 @@ pub struct Room {
     links: HashMap<ConnectionId, Link>,
     members: BTreeMap<PeerId, Member>,
     dialing: HashMap<PeerId, Duration>,
+    /// Members whose offer we answered, not open yet, since when (see `offers`).
+    answering: HashMap<PeerId, Duration>,
     holding_rendezvous: bool,
     /// The member who answered last time we called the rendezvous id.
     rendezvous_holder: Option<PeerId>,
@@ -109,6 +113,7 @@ impl Room {
             links: HashMap::new(),
             members: BTreeMap::new(),
             dialing: HashMap::new(),
+            answering: HashMap::new(),
             holding_rendezvous: false,
             rendezvous_holder: None,
             rendezvous_checks: 0,

@@ -29,7 +29,10 @@ pub struct RoomTimings {
     pub forget_unreached: Duration,
     /// A member we learn of from someone else is dialled by whichever of us has the
     /// smaller id; the other dials only if no link came by this long (plus up to a
-    /// second of jitter), in case the introduction was lost.
+    /// second of jitter), in case the introduction was lost. Longer than a busy page
+    /// takes to make an offer and the other to answer it (seconds each with a dozen
+    /// handshakes under way): a fallback that crosses the call it waits for is refused
+    /// (see `offers`), but costs both pages an offer.
     pub introduction_wait: Duration,
     /// How often a member that does not hold the rendezvous id calls it, so a newcomer
     /// stranded there is found and the id is taken over when its holder is gone.
@@ -54,7 +57,7 @@ impl Default for RoomTimings {
             dial_timeout: Duration::from_secs(15),
             forget_unreached: Duration::from_secs(120),
             rendezvous_check: Duration::from_secs(10),
-            introduction_wait: Duration::from_secs(3),
+            introduction_wait: Duration::from_secs(5),
             typing_every: Duration::from_millis(2_500),
             typing_shown: Duration::from_secs(4),
         }
