@@ -9,6 +9,7 @@ use crate::protocol::{Incoming, TextMessage};
 use crate::room::{InviteError, RoomMessage};
 use crate::rooms_state::RoomView;
 
+pub mod days;
 pub mod lines;
 mod pace;
 mod seen;

@@ -153,6 +153,10 @@ impl ShowLine for Line {
     fn mine(&self) -> bool {
         self.author == Author::Me && !self.notice
     }
+
+    fn ts(&self) -> u64 {
+        self.ts
+    }
 }
 
 /// One line of a conversation: a message, or a notice (a new name).

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::ops::Range;
 use std::rc::Rc;
 
-use peerchat_chat::state::{LineKey, Lines, Window};
+use peerchat_chat::state::{days, LineKey, Lines, Window};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -19,6 +19,9 @@ pub trait ShowLine: 'static {
 
     /// Whether the user wrote it: sending brings the newest lines back on screen.
     fn mine(&self) -> bool;
+
+    /// When it was written, ms since the Unix epoch: a new day gets a separator.
+    fn ts(&self) -> u64;
 }
 
 /// Props of a line's component: the line, compared by pointer, since the reducer makes a
@@ -227,13 +230,34 @@ impl<T: ShowLine> PartialEq for DrawnProps<T> {
 /// of the window goes through them (not a render of the screen for a member or for
 /// someone typing); and a keyed list of their own: mixed in one list with the button above (no key), Yew would match
 /// them by place from the end, and make every line again whenever one is added.
+/// The first line of each local day comes after a separator that names the day (the
+/// core decides where days start and what they are called).
 #[function_component]
 fn Drawn<T: ShowLine>(props: &DrawnProps<T>) -> Html {
-    props
-        .lines
-        .entries(props.range.clone())
-        .map(|(key, line)| T::view(key, line))
-        .collect()
+    let (now, offset) = (
+        crate::platform::wall_ms(),
+        crate::platform::local_offset_min(),
+    );
+    let mut before = props
+        .range
+        .start
+        .checked_sub(1)
+        .and_then(|i| props.lines.get(i))
+        .map(T::ts);
+    let mut drawn = Vec::with_capacity(props.range.len() + 1);
+    for (key, line) in props.lines.entries(props.range.clone()) {
+        let ts = line.ts();
+        if days::starts_day(ts, before, offset) {
+            drawn.push(html! {
+                <li key={format!("day-{}", key.get())} class="day">
+                    <span>{ days::day_label(ts, now, offset) }</span>
+                </li>
+            });
+        }
+        before = Some(ts);
+        drawn.push(T::view(key, line));
+    }
+    drawn.into_iter().collect()
 }
 
 /// Scrolls `list` to its end just before the next paint. Done at once, it would make the

@@ -168,6 +168,10 @@ impl ShowLine for RoomLine {
     fn mine(&self) -> bool {
         self.author == Author::Me && !self.notice
     }
+
+    fn ts(&self) -> u64 {
+        self.ts
+    }
 }
 
 /// One line of a room: a message, or a notice of who came or went.
