@@ -301,10 +301,12 @@ impl Node {
             return Err(SendError::NotConnected);
         };
         let message = direct.send_text(text, id, now.wall_ms)?;
+        let waiting = direct.is_waiting(&message.id);
         self.keep_direct(peer, &message, true);
         self.ui(Action::Sent {
             peer: peer.clone(),
             message,
+            waiting,
         });
         self.drain();
         Ok(())
@@ -433,6 +435,7 @@ impl Node {
                             self.keep_direct(peer, &m, false)
                         }
                         peerchat_chat::protocol::Incoming::Close
+                        | peerchat_chat::protocol::Incoming::Got(_)
                         | peerchat_chat::protocol::Incoming::Sealed { .. } => {}
                     }
                     self.ui(Action::Received {

@@ -209,6 +209,7 @@ pub fn conversation_page(peer: PeerId, name: Option<String>, page: Page, me: &Pe
         text: m.text,
         ts: shown_ts(m.ts, m.received),
         notice: false,
+        receipt: None,
     };
     Action::ConversationRestored {
         peer,

@@ -7,7 +7,7 @@ use peerchat_peerjs::PeerId;
 pub use crate::author::Author;
 use crate::protocol::{Incoming, TextMessage};
 use crate::room::{InviteError, RoomMessage};
-use crate::rooms_state::RoomView;
+use crate::rooms_state::{Receipt, RoomView};
 
 pub mod days;
 pub mod lines;
@@ -72,6 +72,8 @@ pub struct Line {
     /// Not a message but a notice of the app's ("Alice is now called Ali"): `name` and
     /// `text` read as one sentence.
     pub notice: bool,
+    /// For our own messages sent in this visit: sending, sent or delivered.
+    pub receipt: Option<Receipt>,
 }
 
 /// A line of a conversation is the message of its author with its id: the same id from
@@ -248,6 +250,8 @@ pub enum Action {
         peer: PeerId,
         /// What.
         message: TextMessage,
+        /// It waits for a connection to go out (it goes once the channel opens).
+        waiting: bool,
     },
     /// The page came on screen (true) or went to the background (false).
     Visible(bool),
@@ -551,7 +555,15 @@ impl ChatState {
                     c.status = ChannelStatus::Unavailable;
                 }
             }
-            Action::ChannelOpen(peer) => self.conversation_mut(&peer).status = ChannelStatus::Open,
+            Action::ChannelOpen(peer) => {
+                let c = self.conversation_mut(&peer);
+                c.status = ChannelStatus::Open;
+                // What waited for the channel goes out on it now.
+                while c.lines.update_newest(
+                    |l| l.receipt == Some(Receipt::Sending),
+                    |l| l.receipt = Some(Receipt::Sent),
+                ) {}
+            }
             Action::ChannelClosed(peer) => {
                 let c = self.conversation_mut(&peer);
                 if c.status != ChannelStatus::Unavailable {
@@ -591,9 +603,14 @@ impl ChatState {
                     text: format!("is now called {to}"),
                     ts,
                     notice: true,
+                    receipt: None,
                 });
             }
-            Action::Sent { peer, message } => {
+            Action::Sent {
+                peer,
+                message,
+                waiting,
+            } => {
                 let name = self.my_name.clone().unwrap_or_default();
                 self.conversation_mut(&peer).lines.push(Line {
                     id: message.id,
@@ -602,6 +619,11 @@ impl ChatState {
                     text: message.text,
                     ts: message.ts,
                     notice: false,
+                    receipt: Some(if waiting {
+                        Receipt::Sending
+                    } else {
+                        Receipt::Sent
+                    }),
                 });
             }
         }
@@ -622,10 +644,18 @@ impl ChatState {
                     text: message.text,
                     ts: message.ts,
                     notice: false,
+                    receipt: None,
                 });
                 if new && !shown {
                     c.unread += 1;
                 }
+            }
+            Incoming::Got(id) => {
+                // Receipts come for messages sent in this visit, near the end.
+                c.lines.update_newest(
+                    |l| l.author == Author::Me && !l.notice && l.id == id,
+                    |l| l.receipt = Some(Receipt::Delivered),
+                );
             }
             Incoming::Close => c.status = ChannelStatus::Closed,
             // Opened by the node before it reaches the screen.

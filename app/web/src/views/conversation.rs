@@ -17,7 +17,7 @@ use super::composer::Composer;
 use super::details::ConnectionDetails;
 use super::ignored;
 use super::info_sheet::{use_info_sheet, InfoSheet};
-use super::lines::{notice, LineList, LineProps, ShowLine};
+use super::lines::{notice, receipt, LineList, LineProps, ShowLine};
 use super::text::message_text;
 use super::trust::{key_status, TrustChoice, TrustPanel};
 use crate::platform::local_hh_mm;
@@ -171,6 +171,7 @@ fn ConversationLine(props: &LineProps<Line>) -> Html {
             <bdi class="from">{ l.name.clone() }</bdi>
             <time class="at">{ local_hh_mm(l.ts) }</time>
             <p class="text" dir="auto">{ message_text(&l.text) }</p>
+            { receipt(l.receipt, "Delivered") }
         </li>
     }
 }

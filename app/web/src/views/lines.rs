@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use std::ops::Range;
 use std::rc::Rc;
 
+use peerchat_chat::rooms_state::Receipt;
 use peerchat_chat::state::{days, LineKey, Lines, Window};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -45,6 +46,21 @@ pub fn notice(name: &str, text: &str, ts: u64) -> Html {
         <li class="notice">
             <bdi>{ name.to_owned() }</bdi>{ format!(" {text} · ") }<time>{ crate::platform::local_hh_mm(ts) }</time>
         </li>
+    }
+}
+
+/// Where one of our messages has got, as a small mark with words for screen readers;
+/// `delivered` says what delivered means where it shows.
+pub fn receipt(r: Option<Receipt>, delivered: &'static str) -> Html {
+    match r {
+        None => Html::default(),
+        Some(Receipt::Sending) => html! {
+            <span class="receipt sending" title="Waiting for the connection">{ "… sending" }</span>
+        },
+        Some(Receipt::Sent) => html! { <span class="receipt" title="Sent">{ "✓ sent" }</span> },
+        Some(Receipt::Delivered) => html! {
+            <span class="receipt delivered" title={delivered}>{ "✓✓ delivered" }</span>
+        },
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use peerchat_chat::rooms_state::{Receipt, RoomLine, RoomView};
+use peerchat_chat::rooms_state::{RoomLine, RoomView};
 use peerchat_chat::state::{Author, LineKey};
 
 use peerchat_ids::RoomId;
@@ -19,7 +19,7 @@ use super::composer::Composer;
 use super::history::RoomHistoryActions;
 use super::ignored;
 use super::info_sheet::{use_info_sheet, InfoSheet};
-use super::lines::{notice, LineList, LineProps, ShowLine};
+use super::lines::{notice, receipt, LineList, LineProps, ShowLine};
 use super::room_info::RoomInfo;
 use super::text::message_text;
 use super::trust::MemberTrust;
@@ -191,18 +191,7 @@ fn RoomLineView(props: &LineProps<RoomLine>) -> Html {
                 }</span>
             }
             <p class="text" dir="auto">{ message_text(&l.text) }</p>
-            { receipt(l.receipt) }
+            { receipt(l.receipt, "Delivered to everyone online") }
         </li>
-    }
-}
-
-/// Where one of our messages has got, as a small mark with words for screen readers.
-fn receipt(r: Option<Receipt>) -> Html {
-    match r {
-        None => Html::default(),
-        Some(Receipt::Sent) => html! { <span class="receipt" title="Sent">{ "✓ sent" }</span> },
-        Some(Receipt::Delivered) => html! {
-            <span class="receipt delivered" title="Delivered to everyone online">{ "✓✓ delivered" }</span>
-        },
     }
 }
