@@ -8,7 +8,7 @@ import { brokerAndApp } from './support/servers.mjs';
 import { screenshot } from './support/screenshots.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  chooseName, createRoom, join, lowContrast, openStart, sendToRoom, unlock, waitOnline,
+  chooseName, createRoom, join, lowContrast, openSettings, openStart, sendToRoom, unlock, waitOnline,
 } from './support/app.mjs';
 
 let broker, web, ann, bob;
@@ -94,9 +94,10 @@ test('messages that arrive while the app is in the background count as unread, i
 
 test('once allowed, a message arriving in the background shows a notification; tapping it opens its room', async () => {
   await bob.context.grantPermissions(['notifications'], { origin: new URL(web.url).origin });
-  await bob.page.getByText('Settings', { exact: true }).click();
+  await openSettings(bob);
   await bob.page.getByRole('button', { name: 'Turn on notifications' }).click();
   await bob.page.getByText('Notifications are on').waitFor();
+  await bob.page.getByRole('button', { name: /^Phone club/ }).click();
   await sendToRoom(ann, 'seen on screen, no notification');
   await bob.page.locator('.message', { hasText: 'seen on screen' }).waitFor();
   await setHidden(bob, true);
@@ -109,6 +110,7 @@ test('once allowed, a message arriving in the background shows a notification; t
   assert.ok(notes[0].room.length > 10);
   // Bob chooses to see the words.
   await setHidden(bob, false);
+  await openSettings(bob);
   await bob.page.getByRole('checkbox', { name: /Show the message's words in notifications/ }).check();
   await setHidden(bob, true);
   await sendToRoom(ann, 'Bring a salad');
@@ -130,7 +132,6 @@ test('once allowed, a message arriving in the background shows a notification; t
 
 test('screenshots of the main screens at phone size (light and dark) and desktop size, with enough contrast', async () => {
   const page = bob.page;
-  await page.getByText('Settings', { exact: true }).click();
   if ((await page.locator('details.start').getAttribute('open')) !== null) {
     await page.locator('details.start > summary').click();
   }

@@ -20,12 +20,12 @@ use crate::storage::VaultHandle;
 use crate::storage_actions::use_storage_actions;
 use crate::views::conversation::ConversationView;
 use crate::views::details::DetailsContext;
-use crate::views::history::{DeviceData, ImportForm};
+use crate::views::history::ImportForm;
 use crate::views::identity::{ConnectForm, IdCard};
-use crate::views::name::NameForm;
 use crate::views::nav::ChatList;
 use crate::views::room::RoomScreen;
 use crate::views::room_forms::RoomForms;
+use crate::views::settings::SettingsScreen;
 use crate::views::status::BrokerBanner;
 use crate::views::trust::{MemberTrust, TrustChoice};
 
@@ -262,15 +262,34 @@ pub fn Home(props: &HomeProps) -> Html {
             })
         })
     };
+    // Settings is a screen like an open chat: it takes the chat's place (and a phone's
+    // whole screen), and back returns to the list. Opening a chat closes it.
+    let settings = use_state_eq(|| false);
+    {
+        let settings = settings.clone();
+        use_effect_with(state.0.active.is_some(), move |&chat| {
+            if chat {
+                settings.set(false);
+            }
+        });
+    }
     let on_back = {
-        let dispatcher = state.dispatcher();
+        let (dispatcher, settings) = (state.dispatcher(), settings.clone());
         use_back_navigation(
-            state.0.active.is_some(),
+            state.0.active.is_some() || *settings,
             Callback::from(move |()| {
                 arm_focus.emit(());
+                settings.set(false);
                 dispatcher.dispatch(Action::CloseChat);
             }),
         )
+    };
+    let on_settings = {
+        let (dispatcher, settings) = (state.dispatcher(), settings.clone());
+        Callback::from(move |_: MouseEvent| {
+            dispatcher.dispatch(Action::CloseChat);
+            settings.set(true);
+        })
     };
     use_effect_with((), |_| {
         let listener = crate::viewport::follow_visual_viewport();
@@ -289,8 +308,20 @@ pub fn Home(props: &HomeProps) -> Html {
     // The name chosen in this visit, else the one the app was unlocked with.
     let name = s.my_name.as_ref().unwrap_or(&props.name);
     // On a phone one pane shows: the list, or the open chat; from 900 px both.
-    let view = if s.active.is_some() { "chat" } else { "list" };
-    let chat = if let Some(c) = s.active_conversation() {
+    let view = if s.active.is_some() || *settings {
+        "chat"
+    } else {
+        "list"
+    };
+    let chat = if *settings {
+        html! {
+            <SettingsScreen name={name.clone()} {on_rename} {on_notify_text}
+                my_id={s.my_id.clone()} broker={s.broker.clone()} broker_host={s.broker_host.clone()}
+                on_retry={on_retry.clone()} ice_servers={s.ice_servers.clone()}
+                on_export_all={storage.on_export_all.clone()} on_erase={storage.on_erase.clone()}
+                on_back={on_back.clone()} />
+        }
+    } else if let Some(c) = s.active_conversation() {
         html! {
             <ConversationView conversation={c.clone()} {on_send} on_connect={on_connect.clone()}
                 on_older={storage.on_conversation_older.clone()}
@@ -333,6 +364,10 @@ pub fn Home(props: &HomeProps) -> Html {
                     <header class="list-bar">
                         <h1 tabindex="-1">{ "PeerChat" }</h1>
                         <p class="greeting">{ format!("Hi, {name}!") }</p>
+                        <button type="button" class="icon settings-button" aria-label="Settings"
+                            aria-current={settings.then_some("page")} onclick={on_settings}>
+                            <span aria-hidden="true">{ "⚙" }</span>
+                        </button>
                     </header>
                     if matches!(*tab_state, TabState::Elsewhere | TabState::Moved) {
                         <ElsewhereNotice state={*tab_state} {on_take} />
@@ -343,7 +378,7 @@ pub fn Home(props: &HomeProps) -> Html {
                         </p>
                     }
                     if let Some(host) = s.broker_host.as_ref() {
-                        <BrokerBanner status={s.broker.clone()} host={host.clone()} {on_retry} />
+                        <BrokerBanner status={s.broker.clone()} host={host.clone()} on_retry={on_retry.clone()} />
                     }
                     if let Some(id) = &s.my_id {
                         // Unfolded while no chat is open, so a first-time user sees how to start.
@@ -356,8 +391,6 @@ pub fn Home(props: &HomeProps) -> Html {
                         </details>
                     }
                     <ChatList entries={s.chat_list()} {on_select} />
-                    <NameForm name={name.clone()} {on_rename} />
-                    <DeviceData on_erase={storage.on_erase.clone()} {on_notify_text} />
                 </section>
                 <main class="chat-pane">{ chat }</main>
             </div>

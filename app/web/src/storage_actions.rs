@@ -1,5 +1,6 @@
 //! What the user does with stored history: page back, export, import, delete.
 
+use peerchat_chat::rooms_state::RoomView;
 use peerchat_chat::state::Action;
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
@@ -22,6 +23,8 @@ pub struct StorageActions {
     pub on_import: Callback<web_sys::File>,
     /// Deletes everything on this device and starts over.
     pub on_erase: Callback<()>,
+    /// Exports every room's history, a JSON file each (each can be imported).
+    pub on_export_all: Callback<()>,
     /// Per room.
     pub room_history: RoomHistoryActions,
     /// Loads the page before the oldest line shown of the conversation with a peer.
@@ -83,25 +86,37 @@ pub fn use_storage_actions(
             });
         })
     };
-    let on_export = {
-        let (state, vault, report) = (state.clone(), vault.0.clone(), report.clone());
-        Callback::from(move |(room_id, format): (RoomId, Format)| {
-            let Some(room) = state.0.room(&room_id).cloned() else {
-                return;
-            };
+    // Exports rooms one after the other (the browser saves a file each).
+    let export = {
+        let (vault, report) = (vault.0.clone(), report.clone());
+        move |rooms: Vec<RoomView>, format: Format| {
             let (vault, report) = (vault.clone(), report.clone());
             spawn_local(async move {
-                let done = transfer::export_room(
-                    &vault,
-                    room_id.as_str(),
-                    &room.name,
-                    &room.invite,
-                    format,
-                )
-                .await;
-                report(done);
+                for room in rooms {
+                    let done = transfer::export_room(
+                        &vault,
+                        room.room_id.as_str(),
+                        &room.name,
+                        &room.invite,
+                        format,
+                    )
+                    .await;
+                    report(done);
+                }
             });
+        }
+    };
+    let on_export = {
+        let (state, export) = (state.clone(), export.clone());
+        Callback::from(move |(room_id, format): (RoomId, Format)| {
+            if let Some(room) = state.0.room(&room_id).cloned() {
+                export(vec![room], format);
+            }
         })
+    };
+    let on_export_all = {
+        let state = state.clone();
+        Callback::from(move |()| export(state.0.rooms.clone(), Format::Json))
     };
     let on_delete = {
         let (node, state, note) = (node.clone(), state.clone(), note.clone());
@@ -170,6 +185,7 @@ pub fn use_storage_actions(
         note: (*note).clone(),
         on_import,
         on_erase,
+        on_export_all,
         room_history: RoomHistoryActions {
             on_older,
             on_export,

@@ -2,6 +2,8 @@
 //! local day starts, and what it is called. The time zone comes in as an offset and "now"
 //! as a timestamp, so the rule is tested without a clock or a zone of the machine's.
 
+use peerchat_vault::readable::civil_from_days;
+
 /// Milliseconds in a day.
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
@@ -33,29 +35,14 @@ pub fn day_label(ts_ms: u64, now_ms: u64, offset_min: i32) -> String {
         1 => return "Yesterday".into(),
         _ => {}
     }
-    let (year, month, date) = civil(day);
+    let (year, month, date) = civil_from_days(day);
     let weekday = WEEKDAYS[day.rem_euclid(7) as usize];
     let month = MONTHS[month as usize - 1];
-    if year == civil(today).0 {
+    if year == civil_from_days(today).0 {
         format!("{weekday} {date} {month}")
     } else {
         format!("{weekday} {date} {month} {year}")
     }
-}
-
-/// Year, month (1–12) and day of month of a day counted from 1 Jan 1970 (proleptic
-/// Gregorian; Howard Hinnant's `civil_from_days`).
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let date = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, date)
 }
 
 #[cfg(test)]

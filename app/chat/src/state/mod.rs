@@ -146,6 +146,8 @@ pub struct ChatState {
     pub wanted_room: Option<RoomId>,
     /// The broker, as `host:port`, once the config is loaded.
     pub broker_host: Option<String>,
+    /// The ICE servers in use, as Settings lists them.
+    pub ice_servers: Vec<String>,
     /// Why the config could not be loaded (then nothing connects).
     pub config_error: Option<String>,
     /// Why the last invite link opened could not be used.
@@ -175,6 +177,7 @@ impl Default for ChatState {
             visible: true,
             wanted_room: None,
             broker_host: None,
+            ice_servers: Vec::new(),
             config_error: None,
             invite_error: None,
             online: true,
@@ -337,8 +340,14 @@ pub enum Action {
     SelectRoom(RoomId),
     /// The user went back from the open chat to the list of chats.
     CloseChat,
-    /// The config is loaded; the text names its broker as `host:port`.
-    ConfigLoaded(String),
+    /// The config is loaded.
+    ConfigLoaded {
+        /// Its broker, as `host:port`.
+        broker: String,
+        /// Its ICE servers, as Settings lists them
+        /// ([`RuntimeConfig::ice_shown`](crate::config::RuntimeConfig::ice_shown)).
+        ice: Vec<String>,
+    },
     /// The config could not be loaded; the text says why.
     ConfigFailed(String),
     /// An invite link was opened and its room is being joined.
@@ -525,7 +534,10 @@ impl ChatState {
                 }
             }
             Action::StorageFailed(message) => self.storage_error = Some(message),
-            Action::ConfigLoaded(host) => self.broker_host = Some(host),
+            Action::ConfigLoaded { broker, ice } => {
+                self.broker_host = Some(broker);
+                self.ice_servers = ice;
+            }
             Action::ConfigFailed(message) => self.config_error = Some(message),
             Action::InviteFollowed => self.invite_error = None,
             Action::InviteRefused(e) => {

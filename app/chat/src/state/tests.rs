@@ -572,8 +572,12 @@ mod app_facts {
     fn the_broker_shows_once_the_config_is_loaded_and_a_bad_config_says_why() {
         let mut s = ChatState::default();
         assert_eq!(s.broker_host, None, "no broker line before the config");
-        s.reduce(Action::ConfigLoaded("127.0.0.1:9000".into()));
+        s.reduce(Action::ConfigLoaded {
+            broker: "127.0.0.1:9000".into(),
+            ice: vec!["stun:127.0.0.1:3478".into()],
+        });
         assert_eq!(s.broker_host.as_deref(), Some("127.0.0.1:9000"));
+        assert_eq!(s.ice_servers, ["stun:127.0.0.1:3478"]);
         assert_eq!(s.config_error, None);
 
         let mut s = ChatState::default();

@@ -83,18 +83,16 @@ pub fn RoomHistoryTools(props: &RoomHistoryToolsProps) -> Html {
     }
 }
 
-/// Props of [`DeviceData`].
+/// Props of [`NotificationSettings`].
 #[derive(Properties, PartialEq)]
-pub struct DeviceDataProps {
-    /// Called once the user confirmed.
-    pub on_erase: Callback<()>,
+pub struct NotificationSettingsProps {
     /// Notifications show the message's words (true) or only who wrote (false).
     pub on_notify_text: Callback<bool>,
 }
 
-/// Notifications and deleting everything PeerChat keeps on this device.
+/// Turning notifications on, and whether they show the message's words.
 #[function_component]
-pub fn DeviceData(props: &DeviceDataProps) -> Html {
+pub fn NotificationSettings(props: &NotificationSettingsProps) -> Html {
     let allowed = use_state(crate::notify::allowed);
     let ask = {
         let allowed = allowed.clone();
@@ -118,8 +116,8 @@ pub fn DeviceData(props: &DeviceDataProps) -> Html {
         })
     };
     html! {
-        <details class="card device-data">
-            <summary>{ "Settings" }</summary>
+        <section class="card notifications" aria-labelledby="notifications-heading">
+            <h3 id="notifications-heading">{ "Notifications" }</h3>
             if *allowed {
                 <p class="hint">{ "Notifications are on: messages that arrive while PeerChat is in the background show up as notifications." }</p>
                 <label class="check">
@@ -128,11 +126,34 @@ pub fn DeviceData(props: &DeviceDataProps) -> Html {
                 </label>
             } else if crate::notify::supported() {
                 <button type="button" onclick={ask}>{ "Turn on notifications" }</button>
+            } else {
+                <p class="hint">{ "This browser cannot show notifications." }</p>
             }
-            <p class="hint">{ "Your name, rooms and history are kept here, encrypted with your passphrase." }</p>
+        </section>
+    }
+}
+
+/// Props of [`DeviceData`].
+#[derive(Properties, PartialEq)]
+pub struct DeviceDataProps {
+    /// Exports every room's history, a file each.
+    pub on_export_all: Callback<()>,
+    /// Called once the user confirmed.
+    pub on_erase: Callback<()>,
+}
+
+/// What PeerChat keeps on this device: export it all, or delete it all.
+#[function_component]
+pub fn DeviceData(props: &DeviceDataProps) -> Html {
+    let export = props.on_export_all.reform(|_: MouseEvent| ());
+    html! {
+        <section class="card device-data" aria-labelledby="device-data-heading">
+            <h3 id="device-data-heading">{ "Your data" }</h3>
+            <p class="hint">{ "Your name, rooms and history are kept here, encrypted with your passphrase. An exported file is not encrypted: keep it private." }</p>
+            <button type="button" onclick={export}>{ "Export all" }</button>
             <ConfirmButton label="Delete everything on this device"
                 question="Delete your name, rooms and history on this device? This cannot be undone. Your friends keep their copies."
                 confirm="Delete everything" on_confirm={props.on_erase.clone()} />
-        </details>
+        </section>
     }
 }

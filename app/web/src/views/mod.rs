@@ -17,6 +17,7 @@ mod qr;
 pub mod room;
 pub mod room_forms;
 pub mod room_info;
+pub mod settings;
 pub mod setup;
 pub mod status;
 mod text;
