@@ -8,7 +8,7 @@ import { brokerAndApp } from './support/servers.mjs';
 import { screenshot } from './support/screenshots.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  chooseName, createRoom, join, lowContrast, openSettings, openStart, sendToRoom, unlock, waitOnline,
+  chooseName, closeInfo, createRoom, join, lowContrast, openInfo, openSettings, openStart, sendToRoom, unlock, waitOnline,
 } from './support/app.mjs';
 
 let broker, web, ann, bob;
@@ -93,9 +93,11 @@ test('messages that arrive while the app is in the background count as unread, i
 });
 
 test('once allowed, a message arriving in the background shows a notification; tapping it opens its room', async () => {
-  await bob.context.grantPermissions(['notifications'], { origin: new URL(web.url).origin });
   await openSettings(bob);
-  await bob.page.getByRole('button', { name: 'Turn on notifications' }).click();
+  const turnOn = bob.page.getByRole('button', { name: 'Turn on notifications' });
+  await turnOn.waitFor();
+  await bob.context.grantPermissions(['notifications'], { origin: new URL(web.url).origin });
+  await turnOn.click();
   await bob.page.getByText('Notifications are on').waitFor();
   await bob.page.getByRole('button', { name: /^Phone club/ }).click();
   await sendToRoom(ann, 'seen on screen, no notification');
@@ -128,6 +130,29 @@ test('once allowed, a message arriving in the background shows a notification; t
   const [worker] = bob.context.serviceWorkers();
   await worker.evaluate((room) => self.openRoom(room), notes[0].room);
   await bob.page.getByRole('heading', { name: 'Phone club' }).waitFor();
+});
+
+test('a room with its notifications turned off in its info sheet notifies nothing; on again, it does', async () => {
+  await bob.page.getByRole('heading', { name: 'Phone club' }).waitFor();
+  await openInfo(bob);
+  const box = bob.page.getByRole('checkbox', { name: 'Notifications for this chat' });
+  assert.ok(await box.isChecked(), 'on by default');
+  await box.uncheck();
+  await closeInfo(bob);
+  const before = await bob.page.evaluate(() => window.notes.length);
+  await setHidden(bob, true);
+  await sendToRoom(ann, 'nobody needs to know');
+  await bob.page.locator('.message', { hasText: 'nobody needs to know' }).waitFor();
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(await bob.page.evaluate(() => window.notes.length), before);
+  await setHidden(bob, false);
+  await openInfo(bob);
+  await box.check();
+  await closeInfo(bob);
+  await setHidden(bob, true);
+  await sendToRoom(ann, 'this one rings');
+  await bob.page.waitForFunction((n) => window.notes.length > n, before, { timeout: 10000 });
+  await setHidden(bob, false);
 });
 
 test('screenshots of the main screens at phone size (light and dark) and desktop size, with enough contrast', async () => {

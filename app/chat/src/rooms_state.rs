@@ -142,6 +142,8 @@ pub struct RoomView {
     pub typing: Vec<PeerId>,
     /// Frames from the room that were unreadable or invalid, and ignored.
     pub ignored: u64,
+    /// The user turned notifications off for this room.
+    pub muted: bool,
 }
 
 impl RoomView {
@@ -159,6 +161,7 @@ impl RoomView {
             skipped: 0,
             typing: Vec::new(),
             ignored: 0,
+            muted: false,
         }
     }
 

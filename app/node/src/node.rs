@@ -60,6 +60,8 @@ pub struct Node {
     pub(crate) call_backs: crate::call_back::CallBacks,
     /// Room members' keys the user compared safety numbers with (see `verify`).
     pub(crate) verified_keys: BTreeSet<PublicKey>,
+    /// Rooms the user turned notifications off for (kept with each saved room).
+    pub(crate) muted_rooms: BTreeSet<RoomId>,
     pub(crate) restore: Restore,
     /// The page is on screen: messages arriving now need no notification.
     pub(crate) visible: bool,
@@ -105,6 +107,7 @@ impl Node {
             key_changes: BTreeMap::new(),
             tampered: BTreeSet::new(),
             verified_keys: BTreeSet::new(),
+            muted_rooms: BTreeSet::new(),
             call_backs: Default::default(),
             restore: Restore::default(),
             visible: true,

@@ -35,6 +35,9 @@ pub struct SavedRoom {
     /// back with another key is not verified).
     #[serde(default)]
     pub verified: Vec<PublicKey>,
+    /// The user turned notifications off for this room.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub muted: bool,
 }
 
 impl SavedRoom {

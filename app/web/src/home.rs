@@ -228,6 +228,9 @@ pub fn Home(props: &HomeProps) -> Html {
     let my_key = *use_memo((*node).clone(), |node| {
         node.as_ref().map(|n| n.act(|n, _| n.key()))
     });
+    let on_mute = node_action(&node, |n, (room, muted): (RoomId, bool)| {
+        n.act(|n, _| n.set_room_muted(&room, muted))
+    });
     let on_verify = node_action(&node, |n, (room, peer, v): (RoomId, PeerId, bool)| {
         n.act(|n, _| n.set_member_verified(&room, &peer, v))
     });
@@ -326,12 +329,12 @@ pub fn Home(props: &HomeProps) -> Html {
             <ConversationView conversation={c.clone()} {on_send} on_connect={on_connect.clone()}
                 on_older={storage.on_conversation_older.clone()}
                 trust={s.trust.get(&c.peer).cloned().unwrap_or_default()} {my_key} {on_trust}
-                on_back={on_back.clone()} />
+                on_back={on_back.clone()} history={storage.conversation_history.clone()} />
         }
     } else if let Some(r) = s.active_room() {
         html! {
             <RoomScreen room={r.clone()} on_send={on_room_send} {on_leave}
-                history={storage.room_history.clone()} {on_typing}
+                history={storage.room_history.clone()} {on_typing} {on_mute}
                 members={MemberTrust {
                     keys: s.member_keys.clone(),
                     verified: s.verified_keys.clone(),

@@ -11,7 +11,7 @@ use crate::app_state::AppState;
 use crate::net::Net;
 use crate::storage::{self, sentence, VaultHandle};
 use crate::transfer::{self, Format};
-use crate::views::history::RoomHistoryActions;
+use crate::views::history::{ConversationHistoryActions, RoomHistoryActions};
 use peerchat_node::saved::{conversation_page, room_page, History};
 use peerchat_node::PAGE;
 
@@ -23,12 +23,14 @@ pub struct StorageActions {
     pub on_import: Callback<web_sys::File>,
     /// Deletes everything on this device and starts over.
     pub on_erase: Callback<()>,
-    /// Exports every room's history, a JSON file each (each can be imported).
+    /// Exports every room's and conversation's history, a JSON file each.
     pub on_export_all: Callback<()>,
     /// Per room.
     pub room_history: RoomHistoryActions,
     /// Loads the page before the oldest line shown of the conversation with a peer.
     pub on_conversation_older: Callback<PeerId>,
+    /// Per conversation.
+    pub conversation_history: ConversationHistoryActions,
 }
 
 /// The storage actions of the unlocked app.
@@ -86,37 +88,72 @@ pub fn use_storage_actions(
             });
         })
     };
-    // Exports rooms one after the other (the browser saves a file each).
+    // Exports histories one after the other (the browser saves a file each): each is
+    // (stored under, title, a room's invite).
     let export = {
         let (vault, report) = (vault.0.clone(), report.clone());
-        move |rooms: Vec<RoomView>, format: Format| {
+        move |histories: Vec<(String, String, Option<String>)>, format: Format| {
             let (vault, report) = (vault.clone(), report.clone());
             spawn_local(async move {
-                for room in rooms {
-                    let done = transfer::export_room(
-                        &vault,
-                        room.room_id.as_str(),
-                        &room.name,
-                        &room.invite,
-                        format,
-                    )
-                    .await;
+                for (history, title, invite) in histories {
+                    let invite = invite.as_deref();
+                    let done =
+                        transfer::export_history(&vault, &history, &title, invite, format).await;
                     report(done);
                 }
             });
         }
     };
+    let room_export = |r: &RoomView| {
+        let history = History::Room(r.room_id.clone()).name();
+        (history, r.name.clone(), Some(r.invite.clone()))
+    };
     let on_export = {
         let (state, export) = (state.clone(), export.clone());
         Callback::from(move |(room_id, format): (RoomId, Format)| {
-            if let Some(room) = state.0.room(&room_id).cloned() {
-                export(vec![room], format);
+            if let Some(room) = state.0.room(&room_id) {
+                export(vec![room_export(room)], format);
             }
+        })
+    };
+    let on_conversation_export = {
+        let (state, export) = (state.clone(), export.clone());
+        Callback::from(move |(peer, format): (PeerId, Format)| {
+            if let Some(c) = state.0.conversation(&peer) {
+                let history = History::Conversation(peer.clone()).name();
+                let title = format!("Chat with {}", c.display_name());
+                export(vec![(history, title, None)], format);
+            }
+        })
+    };
+    let on_conversation_delete = {
+        let (node, state, note) = (node.clone(), state.clone(), note.clone());
+        Callback::from(move |peer: PeerId| {
+            let Some(n) = node.as_ref() else {
+                return;
+            };
+            n.act(|n, _| n.forget_conversation(&peer));
+            let name = state
+                .0
+                .conversation(&peer)
+                .map(|c| c.display_name().to_owned())
+                .unwrap_or_default();
+            note.set(Some(format!(
+                "The conversation with “{name}” is deleted on this device."
+            )));
         })
     };
     let on_export_all = {
         let state = state.clone();
-        Callback::from(move |()| export(state.0.rooms.clone(), Format::Json))
+        Callback::from(move |()| {
+            // Every room (each file can be imported again) and every conversation.
+            let rooms = state.0.rooms.iter().map(room_export);
+            let chats = state.0.conversations.iter().map(|c| {
+                let history = History::Conversation(c.peer.clone()).name();
+                (history, format!("Chat with {}", c.display_name()), None)
+            });
+            export(rooms.chain(chats).collect(), Format::Json)
+        })
     };
     let on_delete = {
         let (node, state, note) = (node.clone(), state.clone(), note.clone());
@@ -192,5 +229,9 @@ pub fn use_storage_actions(
             on_delete,
         },
         on_conversation_older,
+        conversation_history: ConversationHistoryActions {
+            on_export: on_conversation_export,
+            on_delete: on_conversation_delete,
+        },
     }
 }

@@ -215,7 +215,7 @@ export async function openHistoryTools(device) {
 /** Pages in every older stored message of the room on screen. */
 export async function showAllHistory(device) {
   const older = device.page.getByRole('button', { name: 'Show older messages' });
-  const oldest = '.room .messages li:not(.older)';
+  const oldest = '.room .messages li:not(.older):not(.day)';
   for (let pages = 0; pages < 100 && (await older.count()) > 0; pages++) {
     const before = await device.page.locator(oldest).first().textContent();
     await older.click();

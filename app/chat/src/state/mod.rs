@@ -330,8 +330,17 @@ pub enum Action {
     },
     /// A frame in a room was unreadable or invalid, and ignored.
     RoomIgnored(RoomId),
+    /// Notifications for a room were turned off (true) or on.
+    RoomMuted {
+        /// The room.
+        room_id: RoomId,
+        /// Off.
+        muted: bool,
+    },
     /// A room's stored history was deleted (or is about to be reloaded).
     RoomHistoryCleared(RoomId),
+    /// The user deleted a conversation's history on this device.
+    ConversationHistoryCleared(PeerId),
     /// Saving to the device failed; the text says what the user can do.
     StorageFailed(String),
     /// We left a room.
@@ -521,6 +530,11 @@ impl ChatState {
                     r.ignored += 1;
                 }
             }
+            Action::RoomMuted { room_id, muted } => {
+                if let Some(r) = self.room_mut(&room_id) {
+                    r.muted = muted;
+                }
+            }
             Action::RoomDelivered { room_id, id } => {
                 if let Some(r) = self.room_mut(&room_id) {
                     r.delivered(&id);
@@ -532,6 +546,11 @@ impl ChatState {
                     r.older = None;
                     r.skipped = 0;
                 }
+            }
+            Action::ConversationHistoryCleared(peer) => {
+                let c = self.conversation_mut(&peer);
+                c.lines.clear();
+                c.older = None;
             }
             Action::StorageFailed(message) => self.storage_error = Some(message),
             Action::ConfigLoaded { broker, ice } => {

@@ -15,6 +15,7 @@ use peerchat_chat::chat_list::{colour_of, initials, presence};
 use super::chat_bar::ChatBar;
 use super::composer::Composer;
 use super::details::ConnectionDetails;
+use super::history::{ConversationHistoryActions, ConversationHistoryTools};
 use super::ignored;
 use super::info_sheet::{use_info_sheet, InfoSheet};
 use super::lines::{notice, receipt, LineList, LineProps, ShowLine};
@@ -41,6 +42,8 @@ pub struct ConversationViewProps {
     pub on_trust: Callback<(PeerId, TrustChoice)>,
     /// Back to the list of chats.
     pub on_back: Callback<()>,
+    /// Export and deletion of the conversation's stored history.
+    pub history: ConversationHistoryActions,
 }
 
 /// "Connected to Bob." and the like, with the name isolated (a name written right to left
@@ -140,6 +143,7 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                 <p class="hint">{ "ID " }<code class="peer-id">{ c.peer.to_string() }</code></p>
                 if props.trust.changed.is_none() { { trust } }
                 <ConnectionDetails subject={Subject::Conversation(c.peer.clone())} />
+                <ConversationHistoryTools peer={c.peer.clone()} actions={props.history.clone()} />
             </InfoSheet>
         </section>
     }

@@ -190,10 +190,36 @@ pub fn LineList<T: ShowLine>(props: &LineListProps<T>) -> Html {
             scroll_to_end_before_paint(list.clone(), scrolling_to_end.clone());
         })
     };
+    // The line at the top of the view when older lines were asked for, and how far below
+    // the list's top it was: once they are in, it is put back there, so the page comes in
+    // above what the user was reading without moving it.
+    let anchor = use_mut_ref(|| None::<(web_sys::Element, i32)>);
+    {
+        let (anchor, list) = (anchor.clone(), list.clone());
+        use_effect_with(lines.key_at(0), move |_| {
+            let (Some((line, was)), Some(list)) =
+                (anchor.borrow_mut().take(), list.cast::<web_sys::Element>())
+            else {
+                return;
+            };
+            let moved = offset_in(&line, &list) - was;
+            list.set_scroll_top(list.scroll_top() + moved);
+        });
+    }
     let on_older = {
-        let (window, cb) = (window.clone(), props.on_older.clone());
+        let (window, cb, list) = (window.clone(), props.on_older.clone(), list.clone());
         Callback::from(move |_| {
-            // The page goes on top, in view.
+            if let Some(list) = list.cast::<web_sys::Element>() {
+                let first = list
+                    .query_selector(":scope > li:not(.older):not(.day)")
+                    .ok()
+                    .flatten();
+                *anchor.borrow_mut() = first.map(|line| {
+                    let at = offset_in(&line, &list);
+                    (line, at)
+                });
+            }
+            // The page goes on top of the lines in memory (all drawn, up to the most).
             window.set(Window::Oldest);
             cb.emit(());
         })
@@ -274,6 +300,16 @@ fn Drawn<T: ShowLine>(props: &DrawnProps<T>) -> Html {
         drawn.push(T::view(key, line));
     }
     drawn.into_iter().collect()
+}
+
+/// How far below the top of `list`'s view `line` is, in CSS pixels (both are measured
+/// from the list's box, `.line-list`, which is positioned).
+fn offset_in(line: &web_sys::Element, list: &web_sys::Element) -> i32 {
+    let top = |e: &web_sys::Element| {
+        e.dyn_ref::<web_sys::HtmlElement>()
+            .map_or(0, web_sys::HtmlElement::offset_top)
+    };
+    top(line) - top(list) - list.scroll_top()
 }
 
 /// Scrolls `list` to its end just before the next paint. Done at once, it would make the

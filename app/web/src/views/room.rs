@@ -43,6 +43,9 @@ pub struct RoomScreenProps {
     pub members: MemberTrust,
     /// Back to the list of chats.
     pub on_back: Callback<()>,
+    /// Turns the room's notifications off (true) or on.
+    #[prop_or_default]
+    pub on_mute: Callback<(RoomId, bool)>,
 }
 
 /// The room on screen: its bar, messages and composer, and its info sheet.
@@ -154,7 +157,7 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
             </div>
             <InfoSheet id="room-info" title="Room info" open={info} {on_close}>
                 <RoomInfo room={r.clone()} members={props.members.clone()} on_leave={props.on_leave.clone()}
-                    history={props.history.clone()} />
+                    history={props.history.clone()} on_mute={props.on_mute.clone()} />
             </InfoSheet>
         </section>
     }

@@ -40,7 +40,7 @@ pub struct SettingsScreenProps {
     pub on_retry: Callback<()>,
     /// The ICE servers in use.
     pub ice_servers: Vec<String>,
-    /// Exports every room's history.
+    /// Exports every room's and conversation's history.
     pub on_export_all: Callback<()>,
     /// Deletes everything on this device (confirmed).
     pub on_erase: Callback<()>,
