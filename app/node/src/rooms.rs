@@ -152,6 +152,8 @@ impl Node {
             self.retire_link(&conn);
         }
         self.release_rendezvous(room_id);
+        // Joined again later, it is a new start: notifications on.
+        self.muted_rooms.remove(room_id);
         self.ui(Action::RoomLeft(room_id.to_owned()));
         self.store(StoreOp::DeleteRoom {
             room_id: room_id.to_owned(),

@@ -424,6 +424,11 @@ fn a_room_with_notifications_off_notifies_nothing_and_stays_off_after_a_restart(
         .unwrap();
     sim.run_for(SECOND);
     assert_eq!(sim.devs[0].notifications, ["Ben in Friday dinner"]);
+    // Off again, then left: the saved room, which held the switch, is gone.
+    sim.act(0, |n, _| n.set_room_muted(&room, true));
+    sim.act(0, |n, now| n.leave_room(&room, now));
+    sim.run_for(SECOND);
+    assert!(!sim.devs[0].disk.rooms.contains_key(&room));
 }
 
 #[test]
