@@ -54,6 +54,18 @@ test('20 messages each way arrive in order with the right sender and a time', as
   // Each side also shows its own messages, under its own name.
   assert.deepEqual((await messages(alice)).filter((m) => m.from === 'Alice').map((m) => m.text), fromAlice);
   for (const m of [...atBob, ...atAlice]) assert.match(m.at, /^\d\d:\d\d$/);
+  // Bob's PeerChat acknowledged each of Alice's messages: she sees them delivered (✓✓),
+  // and his own are only marked on his side.
+  const mine = alice.page.locator('.messages li.message.mine');
+  await alice.page.waitForFunction(() => {
+    const own = [...document.querySelectorAll('.messages li.message.mine')];
+    return own.length === 20 && own.every((li) => li.querySelector('.receipt.delivered'));
+  }, null, { timeout: 15000 });
+  assert.equal(await mine.locator('.receipt[title="Delivered"]').count(), 20);
+  assert.equal(await alice.page.locator('.messages li.message:not(.mine) .receipt').count(), 0);
+  // One day, one separator, before the first message.
+  assert.deepEqual(await alice.page.locator('.messages li.day').allTextContents(), ['Today']);
+  assert.equal(await alice.page.locator('.messages li.day + li.message').count(), 1);
 });
 
 test('peer-supplied markup is shown as text, never run', async () => {

@@ -185,14 +185,55 @@ test('a one-to-one conversation is kept too, pages back, and Connect reaches the
   await again.page.getByRole('button', { name: /^Abe/ }).click();
   await again.page.locator('.conversation .message', { hasText: 'Abe line 55' }).waitFor();
   assert.deepEqual(await texts(again), all.slice(-50), 'the newest 50 lines come back');
+  // Scrolled to the top, the user asks for older messages: the line they were reading
+  // stays where it was, the older page comes in above it.
+  const place = (text) => again.page.evaluate((text) => {
+    const list = document.querySelector('.conversation .messages');
+    const line = [...list.querySelectorAll('li.message')].find((li) => li.querySelector('.text')?.textContent === text);
+    return line.getBoundingClientRect().top - list.getBoundingClientRect().top;
+  }, text);
+  await again.page.locator('.conversation .messages').evaluate((el) => { el.scrollTop = 0; });
+  const top = all.at(-50);
+  const before = await place(top);
   await again.page.getByRole('button', { name: 'Show older messages' }).click();
   await again.page.locator('.conversation .message', { hasText: 'Cyd to Abe, privately' }).waitFor();
   assert.deepEqual(await texts(again), all, 'the older page goes on top, in order');
+  await new Promise((r) => setTimeout(r, 200));
+  const after = await place(top);
+  console.log(`# line at the top before older lines loaded: ${before.toFixed(1)} px from the list's top; after: ${after.toFixed(1)} px`);
+  assert.ok(Math.abs(after - before) <= 4, `"${top}" moved from ${before} to ${after} px`);
+  assert.ok(await again.page.locator('.conversation .messages').evaluate((el) => el.scrollTop > 0), 'the older page is above, to scroll up to');
   assert.equal(await again.page.getByRole('button', { name: 'Show older messages' }).count(), 0);
   // The reloaded app calls the conversation back by itself: no Connect to press.
   await waitConnected(again, 'Abe');
   await send(again, 'back again');
   await abe.page.locator('.conversation .message', { hasText: 'back again' }).waitFor({ timeout: 30000 });
+});
+
+test('a one-to-one conversation\'s info sheet exports and deletes its history, and the contact stays', async () => {
+  const cyd = devices.Cyd;
+  await openHistoryTools(cyd);
+  const [json] = await Promise.all([
+    cyd.page.waitForEvent('download'),
+    cyd.page.locator('#contact-info').getByRole('button', { name: 'Export (JSON)' }).click(),
+  ]);
+  assert.equal(json.suggestedFilename(), 'chat-with-abe.peerchat.json');
+  const exported = JSON.parse(await readFile(await json.path(), 'utf8'));
+  assert.equal(exported.room, 'Chat with Abe');
+  const words = exported.messages.map((m) => m.text);
+  assert.ok(words.includes('Cyd to Abe, privately') && words.includes('Abe line 55') && words.includes('back again'), words.join(' | '));
+  await cyd.page.getByRole('button', { name: "Delete this conversation's history" }).click();
+  await cyd.page.getByRole('button', { name: 'Delete history' }).click();
+  await cyd.page.getByText('The conversation with “Abe” is deleted on this device.').waitFor();
+  assert.equal(await cyd.page.locator('.conversation .messages li.message').count(), 0);
+  // Gone after a restart too; Abe is still in the list, and keeps his copy.
+  const again = await restart('Cyd');
+  await unlock(again, 'another passphrase');
+  await again.page.getByRole('button', { name: /^Abe/ }).click();
+  await again.page.getByRole('heading', { name: 'Chat with Abe' }).waitFor();
+  await new Promise((r) => setTimeout(r, 500));
+  assert.deepEqual(await texts(again), []);
+  await devices.Abe.page.locator('.conversation .message', { hasText: 'back again' }).waitFor();
 });
 
 test('"Forgot passphrase" deletes everything on this device after a confirmation', async () => {

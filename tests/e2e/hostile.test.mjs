@@ -125,7 +125,7 @@ test('twenty strangers calling at once leave sixteen requests; one that talks on
     for (let n = 1; n <= 80; n++) window.conns[i].send({ kind: 'text', id: `t${n}`, seq: n + 1, ts: Date.now(), text: `more ${n}` });
   }, talker);
   await ann.page.locator('.chat-item', { hasText: `S${talker}` }).click();
-  await ann.page.getByRole('status').filter({ hasText: '31 unreadable messages from this peer were ignored.' })
+  await ann.page.getByRole('status').filter({ hasText: '31 of their messages were not kept: a request keeps at most 50 until you accept' })
     .waitFor({ timeout: 15000 });
   assert.equal((await messages(ann)).length, 50);
 

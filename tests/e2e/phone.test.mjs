@@ -8,7 +8,7 @@ import { brokerAndApp } from './support/servers.mjs';
 import { screenshot } from './support/screenshots.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  chooseName, createRoom, join, lowContrast, openStart, sendToRoom, unlock, waitOnline,
+  chooseName, closeInfo, createRoom, join, lowContrast, openInfo, openSettings, openStart, sendToRoom, unlock, waitOnline,
 } from './support/app.mjs';
 
 let broker, web, ann, bob;
@@ -93,10 +93,13 @@ test('messages that arrive while the app is in the background count as unread, i
 });
 
 test('once allowed, a message arriving in the background shows a notification; tapping it opens its room', async () => {
+  await openSettings(bob);
+  const turnOn = bob.page.getByRole('button', { name: 'Turn on notifications' });
+  await turnOn.waitFor();
   await bob.context.grantPermissions(['notifications'], { origin: new URL(web.url).origin });
-  await bob.page.getByText('Settings', { exact: true }).click();
-  await bob.page.getByRole('button', { name: 'Turn on notifications' }).click();
+  await turnOn.click();
   await bob.page.getByText('Notifications are on').waitFor();
+  await bob.page.getByRole('button', { name: /^Phone club/ }).click();
   await sendToRoom(ann, 'seen on screen, no notification');
   await bob.page.locator('.message', { hasText: 'seen on screen' }).waitFor();
   await setHidden(bob, true);
@@ -109,6 +112,7 @@ test('once allowed, a message arriving in the background shows a notification; t
   assert.ok(notes[0].room.length > 10);
   // Bob chooses to see the words.
   await setHidden(bob, false);
+  await openSettings(bob);
   await bob.page.getByRole('checkbox', { name: /Show the message's words in notifications/ }).check();
   await setHidden(bob, true);
   await sendToRoom(ann, 'Bring a salad');
@@ -128,9 +132,31 @@ test('once allowed, a message arriving in the background shows a notification; t
   await bob.page.getByRole('heading', { name: 'Phone club' }).waitFor();
 });
 
+test('a room with its notifications turned off in its info sheet notifies nothing; on again, it does', async () => {
+  await bob.page.getByRole('heading', { name: 'Phone club' }).waitFor();
+  await openInfo(bob);
+  const box = bob.page.getByRole('checkbox', { name: 'Notifications for this chat' });
+  assert.ok(await box.isChecked(), 'on by default');
+  await box.uncheck();
+  await closeInfo(bob);
+  const before = await bob.page.evaluate(() => window.notes.length);
+  await setHidden(bob, true);
+  await sendToRoom(ann, 'nobody needs to know');
+  await bob.page.locator('.message', { hasText: 'nobody needs to know' }).waitFor();
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(await bob.page.evaluate(() => window.notes.length), before);
+  await setHidden(bob, false);
+  await openInfo(bob);
+  await box.check();
+  await closeInfo(bob);
+  await setHidden(bob, true);
+  await sendToRoom(ann, 'this one rings');
+  await bob.page.waitForFunction((n) => window.notes.length > n, before, { timeout: 10000 });
+  await setHidden(bob, false);
+});
+
 test('screenshots of the main screens at phone size (light and dark) and desktop size, with enough contrast', async () => {
   const page = bob.page;
-  await page.getByText('Settings', { exact: true }).click();
   if ((await page.locator('details.start').getAttribute('open')) !== null) {
     await page.locator('details.start > summary').click();
   }

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { loopbackRig } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  acceptRequest, connect, dumpStorage, join, messages, send, unlock, waitConnected, waitForMessages,
+  acceptRequest, connect, dumpStorage, openSettings, join, messages, send, unlock, waitConnected, waitForMessages,
 } from './support/app.mjs';
 
 const devices = {};
@@ -83,6 +83,7 @@ test('a blocked caller is not answered, even after a restart, until unblocked', 
   await connect(ann, benId);
   await acceptOrBlock(devices.Ben, 'Ann', 'Block');
   const ben = devices.Ben;
+  await openSettings(ben);
   await ben.page.locator('.blocked li', { hasText: 'Ann' }).waitFor();
   assert.equal(await entry(ben, 'Ann').count(), 0, 'her chat left the list');
   await ann.page.locator('.conversation-status', { hasNotText: 'Connected to Ben.' }).first().waitFor({ timeout: 30000 });
@@ -93,6 +94,7 @@ test('a blocked caller is not answered, even after a restart, until unblocked', 
   assert.equal(await entry(ben, 'Ann').count(), 0, 'a blocked call shows nothing');
 
   const again = await restart('Ben');
+  await openSettings(again);
   await again.page.locator('.blocked li', { hasText: 'Ann' }).waitFor({ timeout: 10000 });
   await connect(ann, benId);
   await new Promise((r) => setTimeout(r, 4000));
@@ -100,7 +102,7 @@ test('a blocked caller is not answered, even after a restart, until unblocked', 
 
   // Unblocked, she reaches him, and they chat both ways.
   await again.page.getByRole('button', { name: 'Unblock Ann' }).click();
-  await again.page.locator('.blocked').waitFor({ state: 'detached' });
+  await again.page.locator('.blocked li').waitFor({ state: 'detached' });
   await connect(ann, benId);
   await waitConnected(ann, 'Ben');
   await entry(again, 'Ann').click();

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { loopbackRig } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  acceptRequest, ONLINE, connect, createRoom, fillSetup, join, openInfo, unlock, waitConnected, waitForBroker, waitOnline,
+  acceptRequest, ONLINE, connect, createRoom, fillSetup, join, openInfo, openSettings, unlock, waitConnected, waitForBroker, waitOnline,
 } from './support/app.mjs';
 
 const devices = {};
@@ -76,6 +76,7 @@ test('a room member\'s safety number matches on both screens and "verified" surv
 
 test('a member who changes their name is shown by the new one, with a notice', async () => {
   const { Ann, Ben } = devices;
+  await openSettings(Ben);
   await Ben.page.locator('details.rename summary').click();
   const box = Ben.page.getByRole('textbox', { name: 'Display name' });
   // A name that would turn the text around it is refused, and what was typed stays.
@@ -100,6 +101,7 @@ test('a member who changes their name is shown by the new one, with a notice', a
   await Ann.page.getByRole('navigation', { name: 'Rooms and conversations' })
     .getByRole('button', { name: /Benjamin/ }).click();
   await acceptRequest(Ann, 'Benjamin');
+  await openSettings(Ben);
   if ((await Ben.page.locator('details.rename').getAttribute('open')) === null) {
     await Ben.page.locator('details.rename summary').click();
   }

@@ -3,6 +3,7 @@
 // jump-to-newest button; the composer's limits; an accessibility audit and screenshots of
 // every screen, at phone size in both themes and at desktop size.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 
 import { brokerAndApp } from './support/servers.mjs';
@@ -10,7 +11,7 @@ import { screenshot } from './support/screenshots.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import { axeViolations } from './support/axe.mjs';
 import {
-  acceptRequest, closeInfo, connect, createRoom, join, openInfo, openStart, PASSPHRASE, send, waitConnected, waitForMessages, waitOnline,
+  acceptRequest, closeInfo, connect, createRoom, join, openInfo, openSettings, openStart, PASSPHRASE, send, waitConnected, waitForMessages, waitOnline,
 } from './support/app.mjs';
 
 const PHONE = { width: 360, height: 640 };
@@ -181,6 +182,45 @@ test('on first run, passphrases that differ keep the name typed', async () => {
   }
 });
 
+test('Settings, from the list: name, notifications, this device\'s ID with Copy, broker and ICE servers, data, version; back returns to the list', async () => {
+  const page = bob.page;
+  await page.setViewportSize(PHONE);
+  await openSettings(bob);
+  // The screen takes the phone's screen, its heading the focus.
+  assert.equal(await page.locator('.list-pane').isVisible(), false);
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Settings');
+  const settings = page.locator('.settings');
+  await settings.locator('details.rename > summary').click();
+  assert.equal(await settings.getByRole('textbox', { name: 'Display name' }).inputValue(), 'Bob');
+  await settings.getByRole('heading', { name: 'Notifications' }).waitFor();
+  const id = (await settings.locator('#settings-my-id').textContent()).trim();
+  assert.equal(id, (await page.locator('#my-id').textContent()).trim());
+  await settings.getByRole('button', { name: 'Copy your ID' }).click();
+  await settings.getByRole('button', { name: 'Copy your ID' }).filter({ hasText: 'Copied' }).waitFor();
+  assert.equal(await settings.locator('.broker-host').textContent(), `127.0.0.1:${broker.port}`);
+  await settings.locator('.broker-status', { hasText: 'Online' }).waitFor();
+  // The test's config lists no ICE server: Settings says what that means.
+  await settings.getByText('None: only devices that can reach each other directly connect.').waitFor();
+  await settings.getByRole('button', { name: 'Export all' }).waitFor();
+  await settings.getByRole('button', { name: 'Delete everything on this device' }).waitFor();
+  const cargo = await readFile(new URL('../../app/web/Cargo.toml', import.meta.url), 'utf8');
+  const version = cargo.match(/^version = "(.+)"$/m)[1];
+  assert.equal(await settings.locator('.version').textContent(), `PeerChat ${version} (release build)`);
+  // Back, by the button and by the browser's back: the list, and the app stays.
+  await page.getByRole('button', { name: 'Back to chats' }).click();
+  await page.locator('.list-pane').waitFor();
+  assert.equal(await settings.count(), 0);
+  const start = page.url();
+  await openSettings(bob);
+  await page.goBack();
+  await page.locator('.list-pane').waitFor();
+  assert.equal(await settings.count(), 0);
+  await page.goBack();
+  await new Promise((r) => setTimeout(r, 300));
+  assert.ok(await page.locator('.list-pane').isVisible(), 'still on the list');
+  assert.equal(page.url(), start, 'back from the list stays in the app');
+});
+
 test('every screen passes an axe-core audit in light and dark, with screenshots', async () => {
   const page = bob.page;
   // A room too, with Ann in it, so its screens are in the list and the audit.
@@ -202,9 +242,8 @@ test('every screen passes an axe-core audit in light and dark, with screenshots'
     },
     async settings() {
       await screens.chats();
-      const settings = page.locator('details.device-data');
-      if ((await settings.getAttribute('open')) === null) await settings.locator('summary').click();
-      await settings.evaluate((el) => el.scrollIntoView());
+      await openSettings(bob);
+      await page.locator('details.rename > summary').click();
     },
     async conversation() {
       await screens.chats();

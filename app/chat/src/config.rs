@@ -73,11 +73,51 @@ impl RuntimeConfig {
     pub fn parse(text: &str) -> Result<Self, ChatError> {
         serde_json::from_str(text).map_err(|e| ChatError::InvalidConfig(e.to_string()))
     }
+
+    /// The ICE servers as Settings lists them: their URLs only (a TURN server's user
+    /// name and credential stay out of sight), with "relay only" said when it is.
+    pub fn ice_shown(&self) -> Vec<String> {
+        let relay = self.ice_transport_policy == Some(IceTransportPolicy::Relay);
+        self.ice_servers
+            .iter()
+            .flat_map(|s| s.urls.iter().cloned())
+            .map(|u| {
+                if relay {
+                    format!("{u} (relay only)")
+                } else {
+                    u
+                }
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settings_list_ice_urls_without_credentials() {
+        let cfg = RuntimeConfig::parse(
+            r#"{"iceServers":[{"urls":["stun:a.example:3478"]},
+                {"urls":["turn:b.example:3478"],"username":"u","credential":"sekrit"}],
+                "iceTransportPolicy":"relay"}"#,
+        )
+        .unwrap();
+        let shown = cfg.ice_shown();
+        assert_eq!(
+            shown,
+            [
+                "stun:a.example:3478 (relay only)",
+                "turn:b.example:3478 (relay only)"
+            ]
+        );
+        assert!(!format!("{shown:?}").contains("sekrit"));
+        assert_eq!(
+            RuntimeConfig::default().ice_shown(),
+            ["stun:stun.l.google.com:19302"]
+        );
+    }
 
     #[test]
     fn local_peerserver_config_parses() {

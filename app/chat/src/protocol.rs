@@ -53,6 +53,12 @@ pub enum ChatFrame {
         /// The `text` frame's JSON, sealed (AES-256-GCM), base64.
         c: String,
     },
+    /// The receiver has the message `id` (sent back on a channel whose peer proved its
+    /// key): the writer shows it delivered.
+    Got {
+        /// The message's id.
+        id: MessageId,
+    },
 }
 
 /// One chat message as sent.
@@ -119,6 +125,8 @@ pub enum Incoming {
         /// Ciphertext, base64.
         c: String,
     },
+    /// The peer has our message of this id.
+    Got(MessageId),
     /// The peer closes the connection (the official client's close signal).
     Close,
 }
@@ -244,6 +252,7 @@ pub fn interpret(
             .map(|_| Incoming::Text(msg))
             .map_err(|_| Dropped::OutOfBounds),
         ChatFrame::Sealed { n, c } => Ok(Incoming::Sealed { n, c }),
+        ChatFrame::Got { id } => Ok(Incoming::Got(id)),
     }
 }
 

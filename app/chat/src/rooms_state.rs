@@ -50,9 +50,11 @@ pub struct MemberView {
 /// How far one of our own messages has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Receipt {
+    /// Waiting for a connection (one-to-one: the contact is not connected yet).
+    Sending,
     /// Sent to the members online (or kept for those to come).
     Sent,
-    /// Every member online when it was sent has it.
+    /// Every member online when it was sent has it (one-to-one: the contact has it).
     Delivered,
 }
 
@@ -140,6 +142,8 @@ pub struct RoomView {
     pub typing: Vec<PeerId>,
     /// Frames from the room that were unreadable or invalid, and ignored.
     pub ignored: u64,
+    /// The user turned notifications off for this room.
+    pub muted: bool,
 }
 
 impl RoomView {
@@ -157,6 +161,7 @@ impl RoomView {
             skipped: 0,
             typing: Vec::new(),
             ignored: 0,
+            muted: false,
         }
     }
 

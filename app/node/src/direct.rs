@@ -155,6 +155,11 @@ impl Direct {
         }
     }
 
+    /// Whether `id` is one of our messages still waiting for a channel to go on.
+    pub fn is_waiting(&self, id: &MessageId) -> bool {
+        self.unsent.iter().any(|m| &m.id == id)
+    }
+
     /// Whether a channel is open.
     pub fn is_open(&self) -> bool {
         !self.channels.is_empty()
@@ -305,12 +310,39 @@ impl Direct {
     fn deliver_or_hold(&mut self, link: &ConnectionId, incoming: Incoming) {
         let pinned = self.pinned.is_some();
         if self.channels.get(link).is_some_and(|c| c.may_carry(pinned)) {
-            return self.events.push_back(DirectEvent::Received(incoming));
+            return self.deliver(link, incoming);
         }
         if self.held.len() >= MAX_HELD {
             return self.events.push_back(DirectEvent::Dropped);
         }
         self.held.push_back((link.clone(), incoming));
+    }
+
+    /// Shows what came on `link`.
+    fn deliver(&mut self, _link: &ConnectionId, incoming: Incoming) {
+        self.events.push_back(DirectEvent::Received(incoming));
+    }
+
+    /// The node kept the peer's message `id` (stored it, or holds it for a request): it
+    /// is acknowledged on a channel where the peer proved its key, so the writer shows it
+    /// delivered. Only then: a message the node drops is never acknowledged. A plain
+    /// peerjs client gets none (it would take one for a message).
+    pub fn acknowledge(&mut self, id: &MessageId) {
+        let Some(link) = self
+            .channels
+            .iter()
+            .find(|(_, c)| c.trust == Trust::Proven)
+            .map(|(l, _)| l.clone())
+        else {
+            return;
+        };
+        let got = ChatFrame::Got { id: id.clone() }
+            .encode()
+            .expect("an id fits one frame");
+        self.events.push_back(DirectEvent::Send {
+            link,
+            frame: ChannelFrame::Binary(got),
+        });
     }
 
     /// A channel's peer proved itself: what it sent meanwhile is shown, and our
@@ -323,7 +355,7 @@ impl Direct {
         for (_, incoming) in theirs {
             match incoming {
                 Incoming::Sealed { n, c } => self.open_sealed(link, &n, &c),
-                other => self.events.push_back(DirectEvent::Received(other)),
+                other => self.deliver(link, other),
             }
         }
         for message in std::mem::take(&mut self.unsent) {
@@ -658,6 +690,64 @@ mod tests {
         let e = events(&mut again);
         assert_eq!(received_texts(&e), ["early"]);
         assert!(!e.iter().any(|e| matches!(e, DirectEvent::KeyChanged(_))));
+    }
+
+    /// The ids our "got" frames acknowledge.
+    fn acks(events: &[DirectEvent]) -> Vec<String> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                DirectEvent::Send {
+                    frame: ChannelFrame::Binary(b),
+                    ..
+                } => match serde_json::from_slice(b) {
+                    Ok(ChatFrame::Got { id }) => Some(id.to_string()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_proven_peers_messages_are_acknowledged_and_a_plain_clients_are_not() {
+        let mut d = ann(None);
+        d.handle_link_open(conn(1), binding(1), Duration::ZERO);
+        d.handle_link_data(&conn(1), &bens_hello(2, 1), 0, unused_id);
+        let key = identity(2).public();
+        let mut seen = binding(1);
+        seen.we_are = Side::Answerer;
+        let bens_key = protocol::connection_key(&identity(2), &identity(1).public(), &seen);
+        let message = TextMessage {
+            id: id("b1"),
+            seq: 1,
+            ts: 1,
+            text: "sealed hi".into(),
+        };
+        let sealed = protocol::seal_text(&bens_key.unwrap(), &seen, &message, [9; 12]);
+        d.handle_link_data(&conn(1), &frame(sealed), 0, unused_id);
+        let e = events(&mut d);
+        assert!(e.contains(&DirectEvent::Pinned(key)));
+        assert_eq!(received_texts(&e), ["sealed hi"]);
+        assert!(acks(&e).is_empty(), "only once the node kept it");
+        d.acknowledge(&id("b1"));
+        assert_eq!(acks(&events(&mut d)), ["b1"]);
+        // Ben's ack of ours reaches the node as it came.
+        let got = frame(ChatFrame::Got { id: id("a1") });
+        d.handle_link_data(&conn(1), &got, 0, unused_id);
+        assert!(events(&mut d).contains(&DirectEvent::Received(Incoming::Got(id("a1")))));
+
+        let mut plain = ann(None);
+        plain.handle_link_open(conn(2), binding(2), Duration::ZERO);
+        let bare = ChannelFrame::Text("\"hello there\"".into());
+        plain.handle_link_data(&conn(2), &bare, 5, || id("x1"));
+        let e = events(&mut plain);
+        assert_eq!(received_texts(&e), ["hello there"]);
+        plain.acknowledge(&id("x1"));
+        assert!(
+            acks(&events(&mut plain)).is_empty(),
+            "a plain client would show it"
+        );
     }
 
     #[test]

@@ -64,6 +64,8 @@ pub struct Node {
     pub(crate) call_backs: crate::call_back::CallBacks,
     /// Room members' keys the user compared safety numbers with (see `verify`).
     pub(crate) verified_keys: BTreeSet<PublicKey>,
+    /// Rooms the user turned notifications off for (kept with each saved room).
+    pub(crate) muted_rooms: BTreeSet<RoomId>,
     pub(crate) restore: Restore,
     /// The page is on screen: messages arriving now need no notification.
     pub(crate) visible: bool,
@@ -111,6 +113,7 @@ impl Node {
             requests: BTreeMap::new(),
             dialled: BTreeSet::new(),
             verified_keys: BTreeSet::new(),
+            muted_rooms: BTreeSet::new(),
             call_backs: Default::default(),
             restore: Restore::default(),
             visible: true,
@@ -314,10 +317,12 @@ impl Node {
             return Err(SendError::NotConnected);
         };
         let message = direct.send_text(text, id, now.wall_ms)?;
+        let waiting = direct.is_waiting(&message.id);
         self.keep_direct(peer, &message, true, now.wall_ms);
         self.ui(Action::Sent {
             peer: peer.clone(),
             message,
+            waiting,
         });
         self.drain();
         Ok(())
@@ -459,12 +464,15 @@ impl Node {
                                 self.ui(Action::Dropped(peer.clone()));
                                 continue;
                             }
+                            self.acknowledge(peer, &m.id);
                         }
                         peerchat_chat::protocol::Incoming::Text(m) => {
                             let m = m.clone();
-                            self.keep_direct(peer, &m, false, self.now.wall_ms)
+                            self.keep_direct(peer, &m, false, self.now.wall_ms);
+                            self.acknowledge(peer, &m.id);
                         }
                         peerchat_chat::protocol::Incoming::Close
+                        | peerchat_chat::protocol::Incoming::Got(_)
                         | peerchat_chat::protocol::Incoming::Sealed { .. } => {}
                     }
                     self.ui(Action::Received {
@@ -475,6 +483,13 @@ impl Node {
             }
         }
         progressed
+    }
+
+    /// Tells `peer` we have its message `id` (see [`Direct::acknowledge`]).
+    fn acknowledge(&mut self, peer: &PeerId, id: &peerchat_ids::MessageId) {
+        if let Some(d) = self.directs.get_mut(peer) {
+            d.acknowledge(id);
+        }
     }
 
     /// The contact `peer`, made if new.

@@ -56,10 +56,11 @@ pub enum StoreOp {
         /// The room's id.
         room_id: RoomId,
     },
-    /// Delete a room's messages, keeping the room (the user deleted its history).
+    /// Delete a room's or conversation's messages, keeping the room or contact (the
+    /// user deleted its history).
     DeleteHistory {
-        /// The room's id.
-        room_id: RoomId,
+        /// Whose.
+        history: History,
     },
     /// Append a message to a history (storing one twice changes nothing).
     Append {

@@ -126,7 +126,11 @@ impl Node {
             self.load(Load::WholeLog { room_id });
             return None;
         }
-        let view = RoomView::new(room_id.clone(), &invite);
+        let mut view = RoomView::new(room_id.clone(), &invite);
+        if saved.muted {
+            self.muted_rooms.insert(room_id.clone());
+            view.muted = true;
+        }
         self.ui(Action::RoomJoined { room: view, focus });
         self.load(Load::Newest {
             history: History::Room(room_id.clone()),

@@ -152,6 +152,8 @@ impl Node {
             self.retire_link(&conn);
         }
         self.release_rendezvous(room_id);
+        // Joined again later, it is a new start: notifications on.
+        self.muted_rooms.remove(room_id);
         self.ui(Action::RoomLeft(room_id.to_owned()));
         self.store(StoreOp::DeleteRoom {
             room_id: room_id.to_owned(),
@@ -207,7 +209,7 @@ impl Node {
         r.room.forget_history();
         self.ui(Action::RoomHistoryCleared(room_id.to_owned()));
         self.store(StoreOp::DeleteHistory {
-            room_id: room_id.to_owned(),
+            history: History::Room(room_id.to_owned()),
         });
         self.save_room(room_id);
         self.drain();
@@ -273,6 +275,7 @@ impl Node {
                 .collect(),
             my_seq: r.room.my_seq(),
             forgotten: r.room.forgotten(),
+            muted: self.muted_rooms.contains(room_id),
         })
     }
 
@@ -408,7 +411,7 @@ impl Node {
                 self.keep_message(&room_id, &message);
                 // Our own messages can come back by backfill after we lost them.
                 let mine = message.author == self.me;
-                if !mine && !self.visible {
+                if !mine && !self.visible && !self.muted_rooms.contains(&room_id) {
                     if let Some(r) = self.rooms.get(&room_id) {
                         // A lock screen is read by whoever holds the phone: the words
                         // show there only if the user chose so.

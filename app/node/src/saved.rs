@@ -35,6 +35,9 @@ pub struct SavedRoom {
     /// back with another key is not verified).
     #[serde(default)]
     pub verified: Vec<PublicKey>,
+    /// The user turned notifications off for this room.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub muted: bool,
 }
 
 impl SavedRoom {
@@ -217,6 +220,7 @@ pub fn conversation_page(peer: PeerId, name: Option<String>, page: Page, me: &Pe
         text: m.text,
         ts: shown_ts(m.ts, m.received),
         notice: false,
+        receipt: None,
     };
     Action::ConversationRestored {
         peer,

@@ -5,6 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::{connected, Sim};
+use peerchat_chat::rooms_state::Receipt;
 use peerchat_chat::state::{Action, Author, ChannelStatus};
 use peerchat_node::saved::History;
 use peerchat_node::StoreOp;
@@ -46,6 +47,63 @@ fn a_chat_opens_both_ways_and_every_message_shown_is_stored_once() {
         .filter(|(_, op)| matches!(op, StoreOp::Append { .. }))
         .count();
     assert_eq!(appends, 2);
+}
+
+#[test]
+fn our_messages_show_delivered_once_the_contact_has_them() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let ben_id = sim.devs[ben].id.clone();
+    sim.act(ann, |n, now| n.send_text(&ben_id, "did it arrive?", now))
+        .unwrap();
+    let receipt = |sim: &Sim| {
+        sim.devs[ann]
+            .state
+            .conversation(&ben_id)
+            .unwrap()
+            .lines
+            .last()
+            .unwrap()
+            .receipt
+    };
+    assert_eq!(receipt(&sim), Some(Receipt::Sent));
+    sim.run_for(SECOND);
+    assert_eq!(receipt(&sim), Some(Receipt::Delivered));
+}
+
+#[test]
+fn deleting_a_conversations_history_clears_the_screen_and_the_disk_and_keeps_the_contact() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let ben_id = sim.devs[ben].id.clone();
+    sim.act(ann, |n, now| n.send_text(&ben_id, "soon forgotten", now))
+        .unwrap();
+    sim.run_for(SECOND);
+    let history = History::Conversation(ben_id.clone());
+    assert_eq!(sim.devs[ann].disk.histories[&history].len(), 1);
+    sim.act(ann, |n, _| n.forget_conversation(&ben_id));
+    sim.run_for(SECOND);
+    assert!(sim.devs[ann]
+        .state
+        .conversation(&ben_id)
+        .unwrap()
+        .lines
+        .is_empty());
+    assert!(sim.devs[ann]
+        .disk
+        .histories
+        .get(&history)
+        .is_none_or(Vec::is_empty));
+    assert_eq!(
+        sim.devs[ann].disk.conversations.clone().unwrap().len(),
+        1,
+        "the contact stays"
+    );
+    // Ben keeps his copy; a restart of Ann's app shows nothing of it.
+    assert_eq!(sim.devs[ben].state.conversations[0].lines.len(), 1);
+    sim.kill(ann);
+    sim.start(ann);
+    sim.run_for(5 * SECOND);
+    let back = sim.devs[ann].state.conversation(&ben_id).unwrap();
+    assert!(back.lines.iter().all(|l| l.text != "soon forgotten"));
 }
 
 #[test]

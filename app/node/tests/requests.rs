@@ -284,3 +284,23 @@ fn offers_that_never_open_are_answered_within_caps_per_peer_and_in_all() {
     sim.run_for(SECOND / 10);
     assert_eq!(sim.devs[ben].answered.len(), answered + 1);
 }
+
+#[test]
+fn a_requests_message_that_is_not_kept_is_never_shown_as_delivered() {
+    let (mut sim, ann, ben) = stranger_calls();
+    let ben_id = sim.devs[ben].id.clone();
+    for i in 0..REQUEST_HELD + 5 {
+        sim.act(ann, |n, now| n.send_text(&ben_id, &format!("m{i}"), now))
+            .unwrap();
+    }
+    sim.run_for(2 * SECOND);
+    let delivered = sim.devs[ann]
+        .state
+        .conversation(&ben_id)
+        .unwrap()
+        .lines
+        .iter()
+        .filter(|l| l.receipt == Some(peerchat_chat::rooms_state::Receipt::Delivered))
+        .count();
+    assert_eq!(delivered, REQUEST_HELD, "only what Ben's device keeps");
+}

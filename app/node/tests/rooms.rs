@@ -385,6 +385,53 @@ fn a_message_in_the_background_is_notified_and_one_on_screen_is_not() {
 }
 
 #[test]
+fn a_room_with_notifications_off_notifies_nothing_and_stays_off_after_a_restart() {
+    let mut sim = room_of(2);
+    let room = sim.devs[0].state.rooms[0].room_id.clone();
+    sim.act(0, |n, _| n.set_room_muted(&room, true));
+    assert!(
+        sim.devs[0].state.rooms[0].muted,
+        "the info sheet shows it off"
+    );
+    sim.act(0, |n, _| n.set_visible(false));
+    sim.act(1, |n, now| n.send_room_text(&room, None, "quiet", now))
+        .unwrap();
+    sim.run_for(SECOND);
+    assert!(sim.devs[0].notifications.is_empty());
+    assert!(
+        sim.devs[0].state.rooms[0]
+            .lines
+            .iter()
+            .any(|l| l.text == "quiet"),
+        "the message itself arrives"
+    );
+    // Restarted, the room comes back with its notifications still off.
+    sim.kill(0);
+    sim.start(0);
+    sim.run_for(5 * SECOND);
+    let back = sim.devs[0].state.room(&room).expect("the room is back");
+    assert!(back.muted);
+    sim.act(0, |n, _| n.set_visible(false));
+    sim.act(1, |n, now| {
+        n.send_room_text(&room, None, "still quiet", now)
+    })
+    .unwrap();
+    sim.run_for(SECOND);
+    assert!(sim.devs[0].notifications.is_empty());
+    // On again: the next one notifies.
+    sim.act(0, |n, _| n.set_room_muted(&room, false));
+    sim.act(1, |n, now| n.send_room_text(&room, None, "loud", now))
+        .unwrap();
+    sim.run_for(SECOND);
+    assert_eq!(sim.devs[0].notifications, ["Ben in Friday dinner"]);
+    // Off again, then left: the saved room, which held the switch, is gone.
+    sim.act(0, |n, _| n.set_room_muted(&room, true));
+    sim.act(0, |n, now| n.leave_room(&room, now));
+    sim.run_for(SECOND);
+    assert!(!sim.devs[0].disk.rooms.contains_key(&room));
+}
+
+#[test]
 fn with_the_broker_down_a_redial_waits_instead_of_spinning() {
     let mut sim = room_of(3);
     sim.kill(2);

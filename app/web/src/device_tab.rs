@@ -61,8 +61,10 @@ impl DeviceTab {
             }
             Err(_) => return self.state.set(TabState::Elsewhere),
         };
-        self.dispatcher
-            .dispatch(Action::ConfigLoaded(config.broker.describe()));
+        self.dispatcher.dispatch(Action::ConfigLoaded {
+            broker: config.broker.describe(),
+            ice: config.ice_shown(),
+        });
         self.dispatcher
             .dispatch(Action::IdentityReady(id.id.clone()));
         let dispatcher = self.dispatcher.clone();

@@ -20,13 +20,13 @@ use crate::storage::VaultHandle;
 use crate::storage_actions::use_storage_actions;
 use crate::views::conversation::ConversationView;
 use crate::views::details::DetailsContext;
-use crate::views::history::{DeviceData, ImportForm};
+use crate::views::history::ImportForm;
 use crate::views::identity::{ConnectForm, IdCard};
-use crate::views::name::NameForm;
 use crate::views::nav::ChatList;
-use crate::views::request::{BlockedList, RequestChoice};
+use crate::views::request::RequestChoice;
 use crate::views::room::RoomScreen;
 use crate::views::room_forms::RoomForms;
+use crate::views::settings::SettingsScreen;
 use crate::views::status::BrokerBanner;
 use crate::views::trust::{MemberTrust, TrustChoice};
 
@@ -229,6 +229,9 @@ pub fn Home(props: &HomeProps) -> Html {
     let my_key = *use_memo((*node).clone(), |node| {
         node.as_ref().map(|n| n.act(|n, _| n.key()))
     });
+    let on_mute = node_action(&node, |n, (room, muted): (RoomId, bool)| {
+        n.act(|n, _| n.set_room_muted(&room, muted))
+    });
     let on_verify = node_action(&node, |n, (room, peer, v): (RoomId, PeerId, bool)| {
         n.act(|n, _| n.set_member_verified(&room, &peer, v))
     });
@@ -270,15 +273,34 @@ pub fn Home(props: &HomeProps) -> Html {
             })
         })
     };
+    // Settings is a screen like an open chat: it takes the chat's place (and a phone's
+    // whole screen), and back returns to the list. Opening a chat closes it.
+    let settings = use_state_eq(|| false);
+    {
+        let settings = settings.clone();
+        use_effect_with(state.0.active.is_some(), move |&chat| {
+            if chat {
+                settings.set(false);
+            }
+        });
+    }
     let on_back = {
-        let dispatcher = state.dispatcher();
+        let (dispatcher, settings) = (state.dispatcher(), settings.clone());
         use_back_navigation(
-            state.0.active.is_some(),
+            state.0.active.is_some() || *settings,
             Callback::from(move |()| {
                 arm_focus.emit(());
+                settings.set(false);
                 dispatcher.dispatch(Action::CloseChat);
             }),
         )
+    };
+    let on_settings = {
+        let (dispatcher, settings) = (state.dispatcher(), settings.clone());
+        Callback::from(move |_: MouseEvent| {
+            dispatcher.dispatch(Action::CloseChat);
+            settings.set(true);
+        })
     };
     use_effect_with((), |_| {
         let listener = crate::viewport::follow_visual_viewport();
@@ -297,18 +319,31 @@ pub fn Home(props: &HomeProps) -> Html {
     // The name chosen in this visit, else the one the app was unlocked with.
     let name = s.my_name.as_ref().unwrap_or(&props.name);
     // On a phone one pane shows: the list, or the open chat; from 900 px both.
-    let view = if s.active.is_some() { "chat" } else { "list" };
-    let chat = if let Some(c) = s.active_conversation() {
+    let view = if s.active.is_some() || *settings {
+        "chat"
+    } else {
+        "list"
+    };
+    let chat = if *settings {
+        html! {
+            <SettingsScreen name={name.clone()} {on_rename} {on_notify_text}
+                my_id={s.my_id.clone()} broker={s.broker.clone()} broker_host={s.broker_host.clone()}
+                on_retry={on_retry.clone()} ice_servers={s.ice_servers.clone()}
+                on_export_all={storage.on_export_all.clone()} on_erase={storage.on_erase.clone()}
+                on_back={on_back.clone()} blocked={s.blocked.clone()} on_unblock={on_request.clone()} />
+        }
+    } else if let Some(c) = s.active_conversation() {
         html! {
             <ConversationView conversation={c.clone()} {on_send} on_connect={on_connect.clone()}
                 on_older={storage.on_conversation_older.clone()}
                 trust={s.trust.get(&c.peer).cloned().unwrap_or_default()} {my_key} {on_trust}
-                on_back={on_back.clone()} on_request={on_request.clone()} />
+                on_back={on_back.clone()} history={storage.conversation_history.clone()}
+                on_request={on_request.clone()} />
         }
     } else if let Some(r) = s.active_room() {
         html! {
             <RoomScreen room={r.clone()} on_send={on_room_send} {on_leave}
-                history={storage.room_history.clone()} {on_typing}
+                history={storage.room_history.clone()} {on_typing} {on_mute}
                 members={MemberTrust {
                     keys: s.member_keys.clone(),
                     verified: s.verified_keys.clone(),
@@ -341,6 +376,10 @@ pub fn Home(props: &HomeProps) -> Html {
                     <header class="list-bar">
                         <h1 tabindex="-1">{ "PeerChat" }</h1>
                         <p class="greeting">{ format!("Hi, {name}!") }</p>
+                        <button type="button" class="icon settings-button" aria-label="Settings"
+                            aria-current={settings.then_some("page")} onclick={on_settings}>
+                            <span aria-hidden="true">{ "⚙" }</span>
+                        </button>
                     </header>
                     if matches!(*tab_state, TabState::Elsewhere | TabState::Moved) {
                         <ElsewhereNotice state={*tab_state} {on_take} />
@@ -351,7 +390,7 @@ pub fn Home(props: &HomeProps) -> Html {
                         </p>
                     }
                     if let Some(host) = s.broker_host.as_ref() {
-                        <BrokerBanner status={s.broker.clone()} host={host.clone()} {on_retry} />
+                        <BrokerBanner status={s.broker.clone()} host={host.clone()} on_retry={on_retry.clone()} />
                     }
                     if let Some(id) = &s.my_id {
                         // Unfolded while no chat is open, so a first-time user sees how to start.
@@ -364,9 +403,6 @@ pub fn Home(props: &HomeProps) -> Html {
                         </details>
                     }
                     <ChatList entries={s.chat_list()} {on_select} />
-                    <NameForm name={name.clone()} {on_rename} />
-                    <DeviceData on_erase={storage.on_erase.clone()} {on_notify_text} />
-                    <BlockedList blocked={s.blocked.clone()} on_choice={on_request} />
                 </section>
                 <main class="chat-pane">{ chat }</main>
             </div>

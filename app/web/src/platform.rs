@@ -28,6 +28,12 @@ pub fn local_hh_mm(ts_ms: u64) -> String {
     format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
 }
 
+/// How far the device's local time is east of UTC now, in minutes (+60 in Paris in
+/// winter); JavaScript counts the other way.
+pub fn local_offset_min() -> i32 {
+    -(js_sys::Date::new_0().get_timezone_offset() as i32)
+}
+
 /// Random bytes from the browser's CSPRNG.
 pub fn random<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];

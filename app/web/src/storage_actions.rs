@@ -1,5 +1,6 @@
 //! What the user does with stored history: page back, export, import, delete.
 
+use peerchat_chat::rooms_state::RoomView;
 use peerchat_chat::state::Action;
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
@@ -10,7 +11,7 @@ use crate::app_state::AppState;
 use crate::net::Net;
 use crate::storage::{self, sentence, VaultHandle};
 use crate::transfer::{self, Format};
-use crate::views::history::RoomHistoryActions;
+use crate::views::history::{ConversationHistoryActions, RoomHistoryActions};
 use peerchat_node::saved::{conversation_page, room_page, History};
 use peerchat_node::PAGE;
 
@@ -22,10 +23,14 @@ pub struct StorageActions {
     pub on_import: Callback<web_sys::File>,
     /// Deletes everything on this device and starts over.
     pub on_erase: Callback<()>,
+    /// Exports every room's and conversation's history, a JSON file each.
+    pub on_export_all: Callback<()>,
     /// Per room.
     pub room_history: RoomHistoryActions,
     /// Loads the page before the oldest line shown of the conversation with a peer.
     pub on_conversation_older: Callback<PeerId>,
+    /// Per conversation.
+    pub conversation_history: ConversationHistoryActions,
 }
 
 /// The storage actions of the unlocked app.
@@ -83,24 +88,71 @@ pub fn use_storage_actions(
             });
         })
     };
-    let on_export = {
-        let (state, vault, report) = (state.clone(), vault.0.clone(), report.clone());
-        Callback::from(move |(room_id, format): (RoomId, Format)| {
-            let Some(room) = state.0.room(&room_id).cloned() else {
-                return;
-            };
+    // Exports histories one after the other (the browser saves a file each): each is
+    // (stored under, title, a room's invite).
+    let export = {
+        let (vault, report) = (vault.0.clone(), report.clone());
+        move |histories: Vec<(String, String, Option<String>)>, format: Format| {
             let (vault, report) = (vault.clone(), report.clone());
             spawn_local(async move {
-                let done = transfer::export_room(
-                    &vault,
-                    room_id.as_str(),
-                    &room.name,
-                    &room.invite,
-                    format,
-                )
-                .await;
-                report(done);
+                for (history, title, invite) in histories {
+                    let invite = invite.as_deref();
+                    let done =
+                        transfer::export_history(&vault, &history, &title, invite, format).await;
+                    report(done);
+                }
             });
+        }
+    };
+    let room_export = |r: &RoomView| {
+        let history = History::Room(r.room_id.clone()).name();
+        (history, r.name.clone(), Some(r.invite.clone()))
+    };
+    let on_export = {
+        let (state, export) = (state.clone(), export.clone());
+        Callback::from(move |(room_id, format): (RoomId, Format)| {
+            if let Some(room) = state.0.room(&room_id) {
+                export(vec![room_export(room)], format);
+            }
+        })
+    };
+    let on_conversation_export = {
+        let (state, export) = (state.clone(), export.clone());
+        Callback::from(move |(peer, format): (PeerId, Format)| {
+            if let Some(c) = state.0.conversation(&peer) {
+                let history = History::Conversation(peer.clone()).name();
+                let title = format!("Chat with {}", c.display_name());
+                export(vec![(history, title, None)], format);
+            }
+        })
+    };
+    let on_conversation_delete = {
+        let (node, state, note) = (node.clone(), state.clone(), note.clone());
+        Callback::from(move |peer: PeerId| {
+            let Some(n) = node.as_ref() else {
+                return;
+            };
+            n.act(|n, _| n.forget_conversation(&peer));
+            let name = state
+                .0
+                .conversation(&peer)
+                .map(|c| c.display_name().to_owned())
+                .unwrap_or_default();
+            note.set(Some(format!(
+                "The conversation with “{name}” is deleted on this device."
+            )));
+        })
+    };
+    let on_export_all = {
+        let state = state.clone();
+        Callback::from(move |()| {
+            // Every room (each file can be imported again) and every conversation.
+            let rooms = state.0.rooms.iter().map(room_export);
+            let chats = state.0.conversations.iter().map(|c| {
+                let history = History::Conversation(c.peer.clone()).name();
+                (history, format!("Chat with {}", c.display_name()), None)
+            });
+            export(rooms.chain(chats).collect(), Format::Json)
         })
     };
     let on_delete = {
@@ -170,11 +222,16 @@ pub fn use_storage_actions(
         note: (*note).clone(),
         on_import,
         on_erase,
+        on_export_all,
         room_history: RoomHistoryActions {
             on_older,
             on_export,
             on_delete,
         },
         on_conversation_older,
+        conversation_history: ConversationHistoryActions {
+            on_export: on_conversation_export,
+            on_delete: on_conversation_delete,
+        },
     }
 }

@@ -28,20 +28,21 @@ fn file_stem(room: &str) -> String {
     if stem.is_empty() { "room" } else { stem }.to_lowercase()
 }
 
-/// Writes a room's whole history to a file the browser downloads.
-pub async fn export_room(
+/// Writes a room's or conversation's whole history (stored under `history`) to a file
+/// the browser downloads; a room's carries its invite, so the file can be imported.
+pub async fn export_history(
     vault: &Vault,
-    room_id: &str,
+    history: &str,
     room_name: &str,
-    invite: &str,
+    invite: Option<&str>,
     format: Format,
 ) -> Result<(), String> {
     let mut export = vault
         .history()
-        .export(room_id, room_name)
+        .export(history, room_name)
         .await
         .map_err(|e| sentence(&e))?;
-    export.invite = Some(invite.to_owned());
+    export.invite = invite.map(str::to_owned);
     let stem = file_stem(room_name);
     match format {
         Format::Json => download(
@@ -123,6 +124,7 @@ pub async fn import_file(vault: &Vault, file: &web_sys::File) -> Result<Imported
             forgotten: Vec::new(),
             keys: Vec::new(),
             verified: Vec::new(),
+            muted: false,
         },
         name: invite.name().to_owned(),
         added,

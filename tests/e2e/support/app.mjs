@@ -58,6 +58,16 @@ export async function openStart(device) {
   if ((await start.getAttribute('open')) === null) await start.locator('summary').click();
 }
 
+/** Opens Settings from the list of chats (the ⚙ button in its bar). */
+export async function openSettings(device) {
+  await device.page.locator('.shell').waitFor();
+  if (!(await device.page.locator('.list-pane').isVisible())) {
+    await device.page.getByRole('button', { name: 'Back to chats' }).click();
+  }
+  await device.page.locator('.list-bar').getByRole('button', { name: 'Settings', exact: true }).click();
+  await device.page.getByRole('heading', { name: 'Settings', exact: true }).waitFor();
+}
+
 export async function connect(device, id) {
   await openStart(device);
   await device.page.getByRole('textbox', { name: "Friend's ID" }).fill(id);
@@ -225,7 +235,7 @@ export async function openHistoryTools(device) {
 /** Pages in every older stored message of the room on screen. */
 export async function showAllHistory(device) {
   const older = device.page.getByRole('button', { name: 'Show older messages' });
-  const oldest = '.room .messages li:not(.older)';
+  const oldest = '.room .messages li:not(.older):not(.day)';
   for (let pages = 0; pages < 100 && (await older.count()) > 0; pages++) {
     const before = await device.page.locator(oldest).first().textContent();
     await older.click();

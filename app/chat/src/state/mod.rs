@@ -7,8 +7,9 @@ use peerchat_peerjs::PeerId;
 pub use crate::author::Author;
 use crate::protocol::{Incoming, TextMessage};
 use crate::room::{InviteError, RoomMessage};
-use crate::rooms_state::RoomView;
+use crate::rooms_state::{Receipt, RoomView};
 
+pub mod days;
 pub mod lines;
 mod pace;
 mod seen;
@@ -71,6 +72,8 @@ pub struct Line {
     /// Not a message but a notice of the app's ("Alice is now called Ali"): `name` and
     /// `text` read as one sentence.
     pub notice: bool,
+    /// For our own messages sent in this visit: sending, sent or delivered.
+    pub receipt: Option<Receipt>,
 }
 
 /// A line of a conversation is the message of its author with its id: the same id from
@@ -145,6 +148,8 @@ pub struct ChatState {
     pub wanted_room: Option<RoomId>,
     /// The broker, as `host:port`, once the config is loaded.
     pub broker_host: Option<String>,
+    /// The ICE servers in use, as Settings lists them.
+    pub ice_servers: Vec<String>,
     /// Why the config could not be loaded (then nothing connects).
     pub config_error: Option<String>,
     /// Why the last invite link opened could not be used.
@@ -176,6 +181,7 @@ impl Default for ChatState {
             visible: true,
             wanted_room: None,
             broker_host: None,
+            ice_servers: Vec::new(),
             config_error: None,
             invite_error: None,
             online: true,
@@ -261,6 +267,8 @@ pub enum Action {
         peer: PeerId,
         /// What.
         message: TextMessage,
+        /// It waits for a connection to go out (it goes once the channel opens).
+        waiting: bool,
     },
     /// The page came on screen (true) or went to the background (false).
     Visible(bool),
@@ -336,8 +344,17 @@ pub enum Action {
     },
     /// A frame in a room was unreadable or invalid, and ignored.
     RoomIgnored(RoomId),
+    /// Notifications for a room were turned off (true) or on.
+    RoomMuted {
+        /// The room.
+        room_id: RoomId,
+        /// Off.
+        muted: bool,
+    },
     /// A room's stored history was deleted (or is about to be reloaded).
     RoomHistoryCleared(RoomId),
+    /// The user deleted a conversation's history on this device.
+    ConversationHistoryCleared(PeerId),
     /// Saving to the device failed; the text says what the user can do.
     StorageFailed(String),
     /// We left a room.
@@ -346,8 +363,14 @@ pub enum Action {
     SelectRoom(RoomId),
     /// The user went back from the open chat to the list of chats.
     CloseChat,
-    /// The config is loaded; the text names its broker as `host:port`.
-    ConfigLoaded(String),
+    /// The config is loaded.
+    ConfigLoaded {
+        /// Its broker, as `host:port`.
+        broker: String,
+        /// Its ICE servers, as Settings lists them
+        /// ([`RuntimeConfig::ice_shown`](crate::config::RuntimeConfig::ice_shown)).
+        ice: Vec<String>,
+    },
     /// The config could not be loaded; the text says why.
     ConfigFailed(String),
     /// An invite link was opened and its room is being joined.
@@ -531,6 +554,11 @@ impl ChatState {
                     r.ignored += 1;
                 }
             }
+            Action::RoomMuted { room_id, muted } => {
+                if let Some(r) = self.room_mut(&room_id) {
+                    r.muted = muted;
+                }
+            }
             Action::RoomDelivered { room_id, id } => {
                 if let Some(r) = self.room_mut(&room_id) {
                     r.delivered(&id);
@@ -543,8 +571,16 @@ impl ChatState {
                     r.skipped = 0;
                 }
             }
+            Action::ConversationHistoryCleared(peer) => {
+                let c = self.conversation_mut(&peer);
+                c.lines.clear();
+                c.older = None;
+            }
             Action::StorageFailed(message) => self.storage_error = Some(message),
-            Action::ConfigLoaded(host) => self.broker_host = Some(host),
+            Action::ConfigLoaded { broker, ice } => {
+                self.broker_host = Some(broker);
+                self.ice_servers = ice;
+            }
             Action::ConfigFailed(message) => self.config_error = Some(message),
             Action::InviteFollowed => self.invite_error = None,
             Action::InviteRefused(e) => {
@@ -574,7 +610,15 @@ impl ChatState {
                     c.status = ChannelStatus::Unavailable;
                 }
             }
-            Action::ChannelOpen(peer) => self.conversation_mut(&peer).status = ChannelStatus::Open,
+            Action::ChannelOpen(peer) => {
+                let c = self.conversation_mut(&peer);
+                c.status = ChannelStatus::Open;
+                // What waited for the channel goes out on it now.
+                while c.lines.update_newest(
+                    |l| l.receipt == Some(Receipt::Sending),
+                    |l| l.receipt = Some(Receipt::Sent),
+                ) {}
+            }
             Action::ChannelClosed(peer) => {
                 let c = self.conversation_mut(&peer);
                 if c.status != ChannelStatus::Unavailable {
@@ -614,9 +658,14 @@ impl ChatState {
                     text: format!("is now called {to}"),
                     ts,
                     notice: true,
+                    receipt: None,
                 });
             }
-            Action::Sent { peer, message } => {
+            Action::Sent {
+                peer,
+                message,
+                waiting,
+            } => {
                 let name = self.my_name.clone().unwrap_or_default();
                 self.conversation_mut(&peer).lines.push(Line {
                     id: message.id,
@@ -625,6 +674,11 @@ impl ChatState {
                     text: message.text,
                     ts: message.ts,
                     notice: false,
+                    receipt: Some(if waiting {
+                        Receipt::Sending
+                    } else {
+                        Receipt::Sent
+                    }),
                 });
             }
         }
@@ -645,10 +699,18 @@ impl ChatState {
                     text: message.text,
                     ts: message.ts,
                     notice: false,
+                    receipt: None,
                 });
                 if new && !shown {
                     c.unread += 1;
                 }
+            }
+            Incoming::Got(id) => {
+                // Receipts come for messages sent in this visit, near the end.
+                c.lines.update_newest(
+                    |l| l.author == Author::Me && !l.notice && l.id == id,
+                    |l| l.receipt = Some(Receipt::Delivered),
+                );
             }
             Incoming::Close => c.status = ChannelStatus::Closed,
             // Opened by the node before it reaches the screen.

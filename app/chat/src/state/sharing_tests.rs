@@ -136,6 +136,7 @@ fn a_message_in_a_conversation_is_one_new_line() {
             ts: 1,
             text: "same id as one of Bob's".into(),
         },
+        waiting: false,
     });
     let (before, after) = (&drawn.conversations[0].lines, &s.conversations[0].lines);
     assert_eq!((after.len(), changed(before, after)), (501, 1));

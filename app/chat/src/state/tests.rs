@@ -34,6 +34,7 @@ mod conversations {
         s.reduce(Action::Sent {
             peer: id("bob"),
             message: text("hi Bob", 1),
+            waiting: false,
         });
         for _ in 0..2 {
             s.reduce(Action::Received {
@@ -52,6 +53,42 @@ mod conversations {
         assert_eq!(
             shown,
             [(Author::Me, "Alice", "hi Bob"), (Author::Peer, "Bob", "hi")]
+        );
+    }
+
+    #[test]
+    fn our_messages_go_from_sending_to_sent_to_delivered_as_the_link_and_acks_come() {
+        let mut s = ChatState::default();
+        s.reduce(Action::Connecting(id("bob")));
+        let sent = |s: &mut ChatState, seq, waiting| {
+            s.reduce(Action::Sent {
+                peer: id("bob"),
+                message: text("hi", seq),
+                waiting,
+            })
+        };
+        let receipts = |s: &ChatState| -> Vec<Option<Receipt>> {
+            let c = s.conversation(&id("bob")).unwrap();
+            c.lines.iter().map(|l| l.receipt).collect()
+        };
+        // Written before the link is up: waiting, then out once the channel opens.
+        sent(&mut s, 1, true);
+        assert_eq!(receipts(&s), [Some(Receipt::Sending)]);
+        s.reduce(Action::ChannelOpen(id("bob")));
+        sent(&mut s, 2, false);
+        assert_eq!(receipts(&s), [Some(Receipt::Sent); 2]);
+        // Bob's own message of the same id is his; his ack marks only ours.
+        s.reduce(Action::Received {
+            peer: id("bob"),
+            incoming: Incoming::Text(text("mine too", 2)),
+        });
+        s.reduce(Action::Received {
+            peer: id("bob"),
+            incoming: Incoming::Got(text("", 2).id),
+        });
+        assert_eq!(
+            receipts(&s),
+            [Some(Receipt::Sent), Some(Receipt::Delivered), None]
         );
     }
 
@@ -319,6 +356,7 @@ mod restored_conversations {
             text: text.into(),
             ts: 1,
             notice: false,
+            receipt: None,
         };
         let restored = |lines, older: Option<&str>| Action::ConversationRestored {
             peer: peer.clone(),
@@ -534,8 +572,12 @@ mod app_facts {
     fn the_broker_shows_once_the_config_is_loaded_and_a_bad_config_says_why() {
         let mut s = ChatState::default();
         assert_eq!(s.broker_host, None, "no broker line before the config");
-        s.reduce(Action::ConfigLoaded("127.0.0.1:9000".into()));
+        s.reduce(Action::ConfigLoaded {
+            broker: "127.0.0.1:9000".into(),
+            ice: vec!["stun:127.0.0.1:3478".into()],
+        });
         assert_eq!(s.broker_host.as_deref(), Some("127.0.0.1:9000"));
+        assert_eq!(s.ice_servers, ["stun:127.0.0.1:3478"]);
         assert_eq!(s.config_error, None);
 
         let mut s = ChatState::default();

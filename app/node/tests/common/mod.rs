@@ -60,8 +60,8 @@ impl Disk {
                 self.rooms.remove(&room_id);
                 self.histories.remove(&History::Room(room_id));
             }
-            StoreOp::DeleteHistory { room_id } => {
-                self.histories.remove(&History::Room(room_id));
+            StoreOp::DeleteHistory { history } => {
+                self.histories.remove(&history);
             }
             StoreOp::Append { history, message } => {
                 let h = self.histories.entry(history).or_default();

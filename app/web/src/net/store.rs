@@ -120,7 +120,7 @@ async fn write(vault: &Vault, op: StoreOp) -> Result<(), VaultError> {
             vault.delete(Table::Rooms, room_id.as_str()).await?;
             vault.history().delete_room(room_id.as_str()).await
         }
-        StoreOp::DeleteHistory { room_id } => vault.history().delete_room(room_id.as_str()).await,
+        StoreOp::DeleteHistory { history } => vault.history().delete_room(&history.name()).await,
         StoreOp::Append { history, message } => {
             let nonce = vault.nonce();
             vault

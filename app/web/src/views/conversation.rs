@@ -15,13 +15,15 @@ use peerchat_chat::chat_list::{colour_of, initials, presence};
 use super::chat_bar::ChatBar;
 use super::composer::Composer;
 use super::details::ConnectionDetails;
+use super::history::{ConversationHistoryActions, ConversationHistoryTools};
 use super::ignored;
 use super::info_sheet::{use_info_sheet, InfoSheet};
-use super::lines::{notice, LineList, LineProps, ShowLine};
+use super::lines::{notice, receipt, LineList, LineProps, ShowLine};
 use super::request::{RequestBar, RequestChoice};
 use super::text::message_text;
 use super::trust::{key_status, TrustChoice, TrustPanel};
 use crate::platform::local_hh_mm;
+use peerchat_node::requests::REQUEST_HELD;
 
 /// Props of [`ConversationView`].
 #[derive(Properties, PartialEq)]
@@ -44,6 +46,8 @@ pub struct ConversationViewProps {
     pub on_back: Callback<()>,
     /// The user's decision about a message request.
     pub on_request: Callback<(PeerId, RequestChoice)>,
+    /// Export and deletion of the conversation's stored history.
+    pub history: ConversationHistoryActions,
 }
 
 /// "Connected to Bob." and the like, with the name isolated (a name written right to left
@@ -133,7 +137,11 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                 if props.trust.changed.is_some() { { trust.clone() } }
                 <LineList<Line> key={c.peer.to_string()} lines={c.lines.clone()}
                     stored_older={c.older.is_some()} {on_older} />
-                if c.dropped > 0 {
+                if c.dropped > 0 && c.request {
+                    <p class="note" role="status">{ format!(
+                        "{} of their messages were not kept: a request keeps at most {REQUEST_HELD} until you accept, and nothing unreadable.",
+                        c.dropped) }</p>
+                } else if c.dropped > 0 {
                     <p class="note" role="status">{ ignored(c.dropped, "from this peer") }</p>
                 }
                 if c.request {
@@ -147,6 +155,7 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                 <p class="hint">{ "ID " }<code class="peer-id">{ c.peer.to_string() }</code></p>
                 if props.trust.changed.is_none() { { trust } }
                 <ConnectionDetails subject={Subject::Conversation(c.peer.clone())} />
+                <ConversationHistoryTools peer={c.peer.clone()} actions={props.history.clone()} />
             </InfoSheet>
         </section>
     }
@@ -159,6 +168,10 @@ impl ShowLine for Line {
 
     fn mine(&self) -> bool {
         self.author == Author::Me && !self.notice
+    }
+
+    fn ts(&self) -> u64 {
+        self.ts
     }
 }
 
@@ -174,6 +187,7 @@ fn ConversationLine(props: &LineProps<Line>) -> Html {
             <bdi class="from">{ l.name.clone() }</bdi>
             <time class="at">{ local_hh_mm(l.ts) }</time>
             <p class="text" dir="auto">{ message_text(&l.text) }</p>
+            { receipt(l.receipt, "Delivered") }
         </li>
     }
 }

@@ -2,6 +2,7 @@
 //! everything on this device.
 
 use peerchat_ids::RoomId;
+use peerchat_peerjs::PeerId;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -50,6 +51,44 @@ pub struct RoomHistoryActions {
     pub on_delete: Callback<RoomId>,
 }
 
+/// A conversation's history controls, each given the contact's id.
+#[derive(Clone, PartialEq)]
+pub struct ConversationHistoryActions {
+    /// Exports the conversation's history to a file.
+    pub on_export: Callback<(PeerId, Format)>,
+    /// Deletes the conversation's history on this device.
+    pub on_delete: Callback<PeerId>,
+}
+
+/// Props of [`HistoryTools`].
+#[derive(Properties, PartialEq)]
+pub struct HistoryToolsProps {
+    /// Exports the history in a format.
+    pub on_export: Callback<Format>,
+    /// Deletes it here (confirmed).
+    pub on_delete: Callback<()>,
+    /// The delete button's label ("Delete this room's history").
+    pub delete_label: AttrValue,
+    /// What deleting does, asked before.
+    pub question: AttrValue,
+}
+
+/// A room's or conversation's history: export it, or delete it here.
+#[function_component]
+pub fn HistoryTools(props: &HistoryToolsProps) -> Html {
+    let export = |format: Format| props.on_export.reform(move |_: MouseEvent| format);
+    html! {
+        <details class="history-tools">
+            <summary>{ "History" }</summary>
+            <p class="hint">{ "Saved encrypted on this device. An exported file is not encrypted: keep it private." }</p>
+            <button type="button" onclick={export(Format::Json)}>{ "Export (JSON)" }</button>
+            <button type="button" onclick={export(Format::Markdown)}>{ "Export (Markdown)" }</button>
+            <ConfirmButton label={props.delete_label.clone()} question={props.question.clone()}
+                confirm="Delete history" on_confirm={props.on_delete.clone()} />
+        </details>
+    }
+}
+
 /// Props of [`RoomHistoryTools`].
 #[derive(Properties, PartialEq)]
 pub struct RoomHistoryToolsProps {
@@ -59,42 +98,55 @@ pub struct RoomHistoryToolsProps {
     pub actions: RoomHistoryActions,
 }
 
-/// A room's history: export it, or delete it here.
+/// A room's history tools.
 #[function_component]
 pub fn RoomHistoryTools(props: &RoomHistoryToolsProps) -> Html {
-    let export = |format: Format| {
-        let (cb, id) = (props.actions.on_export.clone(), props.room_id.clone());
-        Callback::from(move |_: MouseEvent| cb.emit((id.clone(), format)))
+    let id = props.room_id.clone();
+    let on_export = {
+        let id = id.clone();
+        props.actions.on_export.reform(move |f| (id.clone(), f))
     };
-    let delete = {
-        let (cb, id) = (props.actions.on_delete.clone(), props.room_id.clone());
-        Callback::from(move |()| cb.emit(id.clone()))
-    };
+    let on_delete = props.actions.on_delete.reform(move |()| id.clone());
     html! {
-        <details class="history-tools">
-            <summary>{ "History" }</summary>
-            <p class="hint">{ "Saved encrypted on this device. An exported file is not encrypted: keep it private." }</p>
-            <button type="button" onclick={export(Format::Json)}>{ "Export (JSON)" }</button>
-            <button type="button" onclick={export(Format::Markdown)}>{ "Export (Markdown)" }</button>
-            <ConfirmButton label="Delete this room's history"
-                question="Delete this room's messages on this device? Members keep theirs, and will not send these back."
-                confirm="Delete history" on_confirm={delete} />
-        </details>
+        <HistoryTools {on_export} {on_delete} delete_label="Delete this room's history"
+            question="Delete this room's messages on this device? Members keep theirs, and will not send these back." />
     }
 }
 
-/// Props of [`DeviceData`].
+/// Props of [`ConversationHistoryTools`].
 #[derive(Properties, PartialEq)]
-pub struct DeviceDataProps {
-    /// Called once the user confirmed.
-    pub on_erase: Callback<()>,
+pub struct ConversationHistoryToolsProps {
+    /// The contact.
+    pub peer: PeerId,
+    /// What to do.
+    pub actions: ConversationHistoryActions,
+}
+
+/// A conversation's history tools.
+#[function_component]
+pub fn ConversationHistoryTools(props: &ConversationHistoryToolsProps) -> Html {
+    let peer = props.peer.clone();
+    let on_export = {
+        let peer = peer.clone();
+        props.actions.on_export.reform(move |f| (peer.clone(), f))
+    };
+    let on_delete = props.actions.on_delete.reform(move |()| peer.clone());
+    html! {
+        <HistoryTools {on_export} {on_delete} delete_label="Delete this conversation's history"
+            question="Delete this conversation's messages on this device? Your contact keeps theirs." />
+    }
+}
+
+/// Props of [`NotificationSettings`].
+#[derive(Properties, PartialEq)]
+pub struct NotificationSettingsProps {
     /// Notifications show the message's words (true) or only who wrote (false).
     pub on_notify_text: Callback<bool>,
 }
 
-/// Notifications and deleting everything PeerChat keeps on this device.
+/// Turning notifications on, and whether they show the message's words.
 #[function_component]
-pub fn DeviceData(props: &DeviceDataProps) -> Html {
+pub fn NotificationSettings(props: &NotificationSettingsProps) -> Html {
     let allowed = use_state(crate::notify::allowed);
     let ask = {
         let allowed = allowed.clone();
@@ -118,8 +170,8 @@ pub fn DeviceData(props: &DeviceDataProps) -> Html {
         })
     };
     html! {
-        <details class="card device-data">
-            <summary>{ "Settings" }</summary>
+        <section class="card notifications" aria-labelledby="notifications-heading">
+            <h3 id="notifications-heading">{ "Notifications" }</h3>
             if *allowed {
                 <p class="hint">{ "Notifications are on: messages that arrive while PeerChat is in the background show up as notifications." }</p>
                 <label class="check">
@@ -128,11 +180,34 @@ pub fn DeviceData(props: &DeviceDataProps) -> Html {
                 </label>
             } else if crate::notify::supported() {
                 <button type="button" onclick={ask}>{ "Turn on notifications" }</button>
+            } else {
+                <p class="hint">{ "This browser cannot show notifications." }</p>
             }
-            <p class="hint">{ "Your name, rooms and history are kept here, encrypted with your passphrase." }</p>
+        </section>
+    }
+}
+
+/// Props of [`DeviceData`].
+#[derive(Properties, PartialEq)]
+pub struct DeviceDataProps {
+    /// Exports every room's and conversation's history, a file each.
+    pub on_export_all: Callback<()>,
+    /// Called once the user confirmed.
+    pub on_erase: Callback<()>,
+}
+
+/// What PeerChat keeps on this device: export it all, or delete it all.
+#[function_component]
+pub fn DeviceData(props: &DeviceDataProps) -> Html {
+    let export = props.on_export_all.reform(|_: MouseEvent| ());
+    html! {
+        <section class="card device-data" aria-labelledby="device-data-heading">
+            <h3 id="device-data-heading">{ "Your data" }</h3>
+            <p class="hint">{ "Your name, rooms and history are kept here, encrypted with your passphrase. An exported file is not encrypted: keep it private." }</p>
+            <button type="button" onclick={export}>{ "Export all" }</button>
             <ConfirmButton label="Delete everything on this device"
                 question="Delete your name, rooms and history on this device? This cannot be undone. Your friends keep their copies."
                 confirm="Delete everything" on_confirm={props.on_erase.clone()} />
-        </details>
+        </section>
     }
 }

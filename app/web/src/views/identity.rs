@@ -11,6 +11,10 @@ use crate::platform::copy_to_clipboard;
 pub struct IdCardProps {
     /// Our peer id.
     pub id: PeerId,
+    /// The element id of the code that shows it (unique in the page: the card shows in
+    /// New chat and in Settings).
+    #[prop_or(AttrValue::Static("my-id"))]
+    pub dom_id: AttrValue,
 }
 
 /// Shows our id and copies it on request.
@@ -24,10 +28,11 @@ pub fn IdCard(props: &IdCardProps) -> Html {
             copied.set(true);
         })
     };
+    let label = format!("{}-label", props.dom_id);
     html! {
-        <section class="card id-card" aria-labelledby="my-id-label">
-            <span id="my-id-label" class="label">{ "Your ID" }</span>
-            <code id="my-id" class="peer-id">{ props.id.to_string() }</code>
+        <section class="card id-card" aria-labelledby={label.clone()}>
+            <span id={label} class="label">{ "Your ID" }</span>
+            <code id={props.dom_id.clone()} class="peer-id">{ props.id.to_string() }</code>
             <button type="button" aria-label="Copy your ID" {onclick}>
                 { if *copied { "Copied" } else { "Copy" } }
             </button>

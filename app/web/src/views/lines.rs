@@ -7,7 +7,8 @@ use std::cell::RefCell;
 use std::ops::Range;
 use std::rc::Rc;
 
-use peerchat_chat::state::{LineKey, Lines, Window};
+use peerchat_chat::rooms_state::Receipt;
+use peerchat_chat::state::{days, LineKey, Lines, Window};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -19,6 +20,9 @@ pub trait ShowLine: 'static {
 
     /// Whether the user wrote it: sending brings the newest lines back on screen.
     fn mine(&self) -> bool;
+
+    /// When it was written, ms since the Unix epoch: a new day gets a separator.
+    fn ts(&self) -> u64;
 }
 
 /// Props of a line's component: the line, compared by pointer, since the reducer makes a
@@ -42,6 +46,21 @@ pub fn notice(name: &str, text: &str, ts: u64) -> Html {
         <li class="notice">
             <bdi>{ name.to_owned() }</bdi>{ format!(" {text} · ") }<time>{ crate::platform::local_hh_mm(ts) }</time>
         </li>
+    }
+}
+
+/// Where one of our messages has got, as a small mark with words for screen readers;
+/// `delivered` says what delivered means where it shows.
+pub fn receipt(r: Option<Receipt>, delivered: &'static str) -> Html {
+    match r {
+        None => Html::default(),
+        Some(Receipt::Sending) => html! {
+            <span class="receipt sending" title="Waiting for the connection">{ "… sending" }</span>
+        },
+        Some(Receipt::Sent) => html! { <span class="receipt" title="Sent">{ "✓ sent" }</span> },
+        Some(Receipt::Delivered) => html! {
+            <span class="receipt delivered" title={delivered}>{ "✓✓ delivered" }</span>
+        },
     }
 }
 
@@ -171,10 +190,36 @@ pub fn LineList<T: ShowLine>(props: &LineListProps<T>) -> Html {
             scroll_to_end_before_paint(list.clone(), scrolling_to_end.clone());
         })
     };
+    // The line at the top of the view when older lines were asked for, and how far below
+    // the list's top it was: once they are in, it is put back there, so the page comes in
+    // above what the user was reading without moving it.
+    let anchor = use_mut_ref(|| None::<(web_sys::Element, i32)>);
+    {
+        let (anchor, list) = (anchor.clone(), list.clone());
+        use_effect_with(lines.key_at(0), move |_| {
+            let (Some((line, was)), Some(list)) =
+                (anchor.borrow_mut().take(), list.cast::<web_sys::Element>())
+            else {
+                return;
+            };
+            let moved = offset_in(&line, &list) - was;
+            list.set_scroll_top(list.scroll_top() + moved);
+        });
+    }
     let on_older = {
-        let (window, cb) = (window.clone(), props.on_older.clone());
+        let (window, cb, list) = (window.clone(), props.on_older.clone(), list.clone());
         Callback::from(move |_| {
-            // The page goes on top, in view.
+            if let Some(list) = list.cast::<web_sys::Element>() {
+                let first = list
+                    .query_selector(":scope > li:not(.older):not(.day)")
+                    .ok()
+                    .flatten();
+                *anchor.borrow_mut() = first.map(|line| {
+                    let at = offset_in(&line, &list);
+                    (line, at)
+                });
+            }
+            // The page goes on top of the lines in memory (all drawn, up to the most).
             window.set(Window::Oldest);
             cb.emit(());
         })
@@ -227,13 +272,44 @@ impl<T: ShowLine> PartialEq for DrawnProps<T> {
 /// of the window goes through them (not a render of the screen for a member or for
 /// someone typing); and a keyed list of their own: mixed in one list with the button above (no key), Yew would match
 /// them by place from the end, and make every line again whenever one is added.
+/// The first line of each local day comes after a separator that names the day (the
+/// core decides where days start and what they are called).
 #[function_component]
 fn Drawn<T: ShowLine>(props: &DrawnProps<T>) -> Html {
-    props
-        .lines
-        .entries(props.range.clone())
-        .map(|(key, line)| T::view(key, line))
-        .collect()
+    let (now, offset) = (
+        crate::platform::wall_ms(),
+        crate::platform::local_offset_min(),
+    );
+    let mut before = props
+        .range
+        .start
+        .checked_sub(1)
+        .and_then(|i| props.lines.get(i))
+        .map(T::ts);
+    let mut drawn = Vec::with_capacity(props.range.len() + 1);
+    for (key, line) in props.lines.entries(props.range.clone()) {
+        let ts = line.ts();
+        if days::starts_day(ts, before, offset) {
+            drawn.push(html! {
+                <li key={format!("day-{}", key.get())} class="day">
+                    <span>{ days::day_label(ts, now, offset) }</span>
+                </li>
+            });
+        }
+        before = Some(ts);
+        drawn.push(T::view(key, line));
+    }
+    drawn.into_iter().collect()
+}
+
+/// How far below the top of `list`'s view `line` is, in CSS pixels (both are measured
+/// from the list's box, `.line-list`, which is positioned).
+fn offset_in(line: &web_sys::Element, list: &web_sys::Element) -> i32 {
+    let top = |e: &web_sys::Element| {
+        e.dyn_ref::<web_sys::HtmlElement>()
+            .map_or(0, web_sys::HtmlElement::offset_top)
+    };
+    top(line) - top(list) - list.scroll_top()
 }
 
 /// Scrolls `list` to its end just before the next paint. Done at once, it would make the

@@ -18,6 +18,7 @@ pub mod request;
 pub mod room;
 pub mod room_forms;
 pub mod room_info;
+pub mod settings;
 pub mod setup;
 pub mod status;
 mod text;

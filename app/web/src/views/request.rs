@@ -57,12 +57,9 @@ pub struct BlockedListProps {
     pub on_choice: Callback<(PeerId, RequestChoice)>,
 }
 
-/// The blocked ids, each with Unblock; nothing while there are none.
+/// The blocked ids, each with Unblock (in Settings).
 #[function_component]
 pub fn BlockedList(props: &BlockedListProps) -> Html {
-    if props.blocked.is_empty() {
-        return html! {};
-    }
     let rows = props.blocked.iter().map(|(peer, name)| {
         let shown = name.clone().unwrap_or_else(|| peer.to_string());
         let onclick = {
@@ -77,9 +74,13 @@ pub fn BlockedList(props: &BlockedListProps) -> Html {
         }
     });
     html! {
-        <section class="blocked" aria-labelledby="blocked-title">
-            <h2 id="blocked-title">{ "Blocked" }</h2>
-            <ul>{ for rows }</ul>
+        <section class="card blocked" aria-labelledby="blocked-title">
+            <h3 id="blocked-title">{ "Blocked" }</h3>
+            if props.blocked.is_empty() {
+                <p class="hint">{ "Nobody is blocked. Block someone from their message request." }</p>
+            } else {
+                <ul>{ for rows }</ul>
+            }
         </section>
     }
 }

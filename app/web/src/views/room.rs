@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use peerchat_chat::rooms_state::{Receipt, RoomLine, RoomView};
+use peerchat_chat::rooms_state::{RoomLine, RoomView};
 use peerchat_chat::state::{Author, LineKey};
 
 use peerchat_ids::RoomId;
@@ -19,7 +19,7 @@ use super::composer::Composer;
 use super::history::RoomHistoryActions;
 use super::ignored;
 use super::info_sheet::{use_info_sheet, InfoSheet};
-use super::lines::{notice, LineList, LineProps, ShowLine};
+use super::lines::{notice, receipt, LineList, LineProps, ShowLine};
 use super::room_info::RoomInfo;
 use super::text::message_text;
 use super::trust::MemberTrust;
@@ -43,6 +43,9 @@ pub struct RoomScreenProps {
     pub members: MemberTrust,
     /// Back to the list of chats.
     pub on_back: Callback<()>,
+    /// Turns the room's notifications off (true) or on.
+    #[prop_or_default]
+    pub on_mute: Callback<(RoomId, bool)>,
 }
 
 /// The room on screen: its bar, messages and composer, and its info sheet.
@@ -154,7 +157,7 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
             </div>
             <InfoSheet id="room-info" title="Room info" open={info} {on_close}>
                 <RoomInfo room={r.clone()} members={props.members.clone()} on_leave={props.on_leave.clone()}
-                    history={props.history.clone()} />
+                    history={props.history.clone()} on_mute={props.on_mute.clone()} />
             </InfoSheet>
         </section>
     }
@@ -167,6 +170,10 @@ impl ShowLine for RoomLine {
 
     fn mine(&self) -> bool {
         self.author == Author::Me && !self.notice
+    }
+
+    fn ts(&self) -> u64 {
+        self.ts
     }
 }
 
@@ -187,18 +194,7 @@ fn RoomLineView(props: &LineProps<RoomLine>) -> Html {
                 }</span>
             }
             <p class="text" dir="auto">{ message_text(&l.text) }</p>
-            { receipt(l.receipt) }
+            { receipt(l.receipt, "Delivered to everyone online") }
         </li>
-    }
-}
-
-/// Where one of our messages has got, as a small mark with words for screen readers.
-fn receipt(r: Option<Receipt>) -> Html {
-    match r {
-        None => Html::default(),
-        Some(Receipt::Sent) => html! { <span class="receipt" title="Sent">{ "✓ sent" }</span> },
-        Some(Receipt::Delivered) => html! {
-            <span class="receipt delivered" title="Delivered to everyone online">{ "✓✓ delivered" }</span>
-        },
     }
 }

@@ -25,6 +25,8 @@ pub struct RoomInfoProps {
     pub on_leave: Callback<RoomId>,
     /// Export and deletion of the room's stored history.
     pub history: RoomHistoryActions,
+    /// Turns the room's notifications off (true) or on.
+    pub on_mute: Callback<(RoomId, bool)>,
 }
 
 /// Members, invite, history, leave.
@@ -47,8 +49,21 @@ pub fn RoomInfo(props: &RoomInfoProps) -> Html {
         let (cb, room_id) = (props.on_leave.clone(), r.room_id.clone());
         Callback::from(move |()| cb.emit(room_id.clone()))
     };
+    let on_notify = {
+        let (cb, room_id) = (props.on_mute.clone(), r.room_id.clone());
+        Callback::from(move |e: Event| {
+            let on = e
+                .target_dyn_into::<web_sys::HtmlInputElement>()
+                .is_some_and(|i| i.checked());
+            cb.emit((room_id.clone(), !on));
+        })
+    };
     html! {
         <>
+            <label class="check chat-notifications">
+                <input type="checkbox" checked={!r.muted} onchange={on_notify} />
+                { " Notifications for this chat" }
+            </label>
             <h4 class="sheet-section">{ format!("Members · {} online", r.online_count()) }</h4>
             <ul class="members" aria-label="Members">
                 <li class="member online">{ "You" }</li>
