@@ -465,11 +465,13 @@ impl Node {
                                 continue;
                             }
                             self.acknowledge(peer, &m.id);
+                            self.notify_direct(peer, &m);
                         }
                         peerchat_chat::protocol::Incoming::Text(m) => {
                             let m = m.clone();
                             self.keep_direct(peer, &m, false, self.now.wall_ms);
                             self.acknowledge(peer, &m.id);
+                            self.notify_direct(peer, &m);
                         }
                         peerchat_chat::protocol::Incoming::Close
                         | peerchat_chat::protocol::Incoming::Got(_)

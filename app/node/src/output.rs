@@ -195,8 +195,8 @@ pub enum Output {
         title: String,
         /// The message.
         body: String,
-        /// The room a tap opens.
-        room_id: RoomId,
+        /// What a tap opens.
+        opens: peerchat_chat::state::Screen,
     },
     /// An action for the UI reducer.
     Ui(Action),

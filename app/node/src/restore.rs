@@ -43,6 +43,12 @@ impl Node {
                     let me = self.me.clone();
                     let newest = page.messages.last().map_or(0, |m| m.ts);
                     self.ui(conversation_page(peer.clone(), name, page, &me));
+                    if self.peers.get(&peer).is_some_and(|c| c.muted) {
+                        self.ui(Action::ConversationMuted {
+                            peer: peer.clone(),
+                            muted: true,
+                        });
+                    }
                     self.conversation_page_read(peer, newest);
                 }
                 History::Room(room_id) => {
@@ -166,6 +172,7 @@ impl Node {
                 contact.verified = stored.verified;
             }
             contact.blocked |= stored.blocked;
+            contact.muted |= stored.muted;
         }
         // A blocked contact's chat is not listed (its history stays stored).
         let list: Vec<Contact> = list.into_iter().filter(|c| !c.blocked).collect();

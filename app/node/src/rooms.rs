@@ -5,7 +5,7 @@ use peerchat_chat::room::{
     Invite, OfferVerdict, Room, RoomEvent, RoomMessage, RoomOutput, RoomSecret, RoomTimings,
 };
 use peerchat_chat::rooms_state::RoomView;
-use peerchat_chat::state::Action;
+use peerchat_chat::state::{Action, Screen};
 use peerchat_ids::RoomId;
 use peerchat_peerjs::{ConnectionId, PeerId, Session, SessionConfig, Token, Transmit};
 use peerchat_vault::StoredMessage;
@@ -423,7 +423,7 @@ impl Node {
                         self.outputs.push_back(Output::Notify {
                             title: format!("{} in {}", message.name, r.invite.name()),
                             body,
-                            room_id: room_id.clone(),
+                            opens: Screen::Room(room_id.clone()),
                         });
                     }
                 }

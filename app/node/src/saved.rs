@@ -69,6 +69,9 @@ pub struct Contact {
     /// The user blocked them: their calls are not answered, their chat is not listed.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub blocked: bool,
+    /// The user turned notifications off for this conversation.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub muted: bool,
 }
 
 impl Contact {
@@ -80,6 +83,7 @@ impl Contact {
             key: None,
             verified: false,
             blocked: false,
+            muted: false,
         }
     }
 }
@@ -97,6 +101,8 @@ enum StoredContact {
         verified: bool,
         #[serde(default)]
         blocked: bool,
+        #[serde(default)]
+        muted: bool,
     },
     Before(PeerId, Option<String>),
 }
@@ -110,12 +116,14 @@ impl<'de> Deserialize<'de> for Contact {
                 key,
                 verified,
                 blocked,
+                muted,
             } => Contact {
                 peer,
                 name,
                 key,
                 verified: verified && key.is_some(),
                 blocked,
+                muted,
             },
             StoredContact::Before(peer, name) => Contact {
                 name,

@@ -285,3 +285,50 @@ fn a_contact_who_renames_is_shown_by_the_new_name_with_a_notice() {
     let c = sim.devs[ann].state.conversation(&ben_id).unwrap();
     assert_eq!(c.name.as_deref(), Some("Benjamin"));
 }
+
+#[test]
+fn a_conversations_message_notifies_while_away_unless_muted_and_the_mute_lasts() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let ann_id = sim.devs[ann].id.clone();
+    let ben_id = sim.devs[ben].id.clone();
+    sim.act(ann, |n, now| n.send_text(&ben_id, "on screen", now))
+        .unwrap();
+    sim.run_for(SECOND);
+    assert!(
+        sim.devs[ben].notifications.is_empty(),
+        "not while on screen"
+    );
+    sim.act(ben, |n, _| n.set_visible(false));
+    sim.act(ann, |n, now| n.send_text(&ben_id, "away", now))
+        .unwrap();
+    sim.run_for(SECOND);
+    assert_eq!(sim.devs[ben].notifications, ["Ann"]);
+    assert_eq!(sim.devs[ben].notification_bodies, ["New message"]);
+
+    sim.act(ben, |n, _| n.set_conversation_muted(&ann_id, true));
+    assert!(sim.devs[ben].state.conversation(&ann_id).unwrap().muted);
+    sim.act(ann, |n, now| n.send_text(&ben_id, "quiet", now))
+        .unwrap();
+    sim.run_for(SECOND);
+    assert_eq!(sim.devs[ben].notifications.len(), 1, "muted: nothing");
+    // Restarted (and away), Ben's conversation with Ann is still muted.
+    sim.kill(ben);
+    sim.start(ben);
+    sim.run_for(5 * SECOND);
+    assert!(sim.devs[ben].state.conversation(&ann_id).unwrap().muted);
+    sim.act(ben, |n, _| n.set_visible(false));
+    sim.act(ann, |n, now| n.send_text(&ben_id, "still quiet", now))
+        .unwrap();
+    sim.run_for(2 * SECOND);
+    assert!(
+        sim.stored_texts(ben, ann)
+            .contains(&"still quiet".to_owned()),
+        "the message itself arrives"
+    );
+    assert_eq!(sim.devs[ben].notifications.len(), 1);
+    sim.act(ben, |n, _| n.set_conversation_muted(&ann_id, false));
+    sim.act(ann, |n, now| n.send_text(&ben_id, "loud", now))
+        .unwrap();
+    sim.run_for(SECOND);
+    assert_eq!(sim.devs[ben].notifications, ["Ann", "Ann"]);
+}

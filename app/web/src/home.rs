@@ -87,13 +87,15 @@ pub fn Home(props: &HomeProps) -> Html {
         });
     }
     {
-        // Tapping a notification opens its room.
+        // Tapping a notification opens its room or conversation.
         let dispatcher = state.dispatcher();
         use_effect_with((), move |_| {
-            crate::notify::on_open_room(move |room| {
-                // The tap carries the id our own notification was given.
-                if let Ok(room) = RoomId::parse(&room) {
-                    dispatcher.dispatch(Action::SelectRoom(room));
+            crate::notify::on_open_room(move |tag| {
+                // The tap carries the tag our own notification was given.
+                match Screen::from_tag(&tag) {
+                    Some(Screen::Room(room)) => dispatcher.dispatch(Action::SelectRoom(room)),
+                    Some(Screen::Conversation(peer)) => dispatcher.dispatch(Action::Select(peer)),
+                    None => {}
                 }
             });
         });
@@ -252,6 +254,9 @@ pub fn Home(props: &HomeProps) -> Html {
             None => Err("Still starting up; try again in a moment.".to_owned()),
         })
     };
+    let on_conversation_mute = node_action(&node, |n, (peer, muted): (PeerId, bool)| {
+        n.act(|n, _| n.set_conversation_muted(&peer, muted))
+    });
     let on_request = node_action(&node, |n, (peer, choice): (PeerId, RequestChoice)| {
         n.act(|n, now| match choice {
             RequestChoice::Accept => n.accept_request(&peer, now),
@@ -338,7 +343,7 @@ pub fn Home(props: &HomeProps) -> Html {
                 on_older={storage.on_conversation_older.clone()}
                 trust={s.trust.get(&c.peer).cloned().unwrap_or_default()} {my_key} {on_trust}
                 on_back={on_back.clone()} history={storage.conversation_history.clone()}
-                on_request={on_request.clone()} />
+                on_request={on_request.clone()} on_mute={on_conversation_mute} />
         }
     } else if let Some(r) = s.active_room() {
         html! {

@@ -48,9 +48,9 @@ pub async fn ask() -> bool {
     allowed()
 }
 
-/// Shows `title`/`body` about `room_id` (one notification per room: a newer replaces an
-/// older), if allowed. Text is the OS's to render, never markup.
-pub async fn show(title: &str, body: &str, room_id: &str) {
+/// Shows `title`/`body` about the chat `tag` names (`Screen::tag`: one notification per
+/// chat, a newer replaces an older), if allowed. Text is the OS's to render, never markup.
+pub async fn show(title: &str, body: &str, tag: &str) {
     if !allowed() {
         return;
     }
@@ -66,9 +66,9 @@ pub async fn show(title: &str, body: &str, room_id: &str) {
     let registration: ServiceWorkerRegistration = registration.unchecked_into();
     let options = NotificationOptions::new();
     options.set_body(body);
-    options.set_tag(room_id);
+    options.set_tag(tag);
     let data = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&data, &"room".into(), &room_id.into());
+    let _ = js_sys::Reflect::set(&data, &"room".into(), &tag.into());
     options.set_data(&data);
     // A refusal (the permission was withdrawn meanwhile) leaves the message unread in
     // the app, which is where it matters; the console keeps the reason.

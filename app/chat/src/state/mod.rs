@@ -103,6 +103,8 @@ pub struct Conversation {
     pub unread: usize,
     /// Where older stored lines continue, when there may be more to page in.
     pub older: Option<String>,
+    /// The user turned notifications off for it.
+    pub muted: bool,
     /// A stranger's message request: shown, not stored, until the user accepts.
     pub request: bool,
 }
@@ -121,6 +123,25 @@ pub enum Screen {
     Conversation(PeerId),
     /// A room, by id.
     Room(RoomId),
+}
+
+impl Screen {
+    /// A notification's tag for the screen it opens: a room's id (hex), or `peer:` and
+    /// the peer's id (a room id never holds `:`).
+    pub fn tag(&self) -> String {
+        match self {
+            Screen::Room(id) => id.as_str().to_owned(),
+            Screen::Conversation(peer) => format!("peer:{}", peer.as_str()),
+        }
+    }
+
+    /// The screen a tag names; `None` for anything [`Screen::tag`] did not write.
+    pub fn from_tag(tag: &str) -> Option<Screen> {
+        match tag.strip_prefix("peer:") {
+            Some(peer) => PeerId::parse(peer).ok().map(Screen::Conversation),
+            None => RoomId::parse(tag).ok().map(Screen::Room),
+        }
+    }
 }
 
 /// Everything the UI shows.
@@ -235,6 +256,13 @@ pub enum Action {
     Blocked(PeerId),
     /// The ids the user has blocked, with their names.
     BlockedList(Vec<(PeerId, Option<String>)>),
+    /// Notifications for a conversation were turned off (or on again).
+    ConversationMuted {
+        /// The other side.
+        peer: PeerId,
+        /// Off.
+        muted: bool,
+    },
     /// The broker says this peer is not online.
     PeerUnavailable(PeerId),
     /// The data channel with this peer opened.
@@ -438,6 +466,7 @@ impl ChatState {
                     dropped: 0,
                     unread: 0,
                     older: None,
+                    muted: false,
                     request: false,
                 });
                 self.conversations.len() - 1
@@ -484,6 +513,7 @@ impl ChatState {
                 }
             }
             Action::BlockedList(list) => self.blocked = list,
+            Action::ConversationMuted { peer, muted } => self.conversation_mut(&peer).muted = muted,
             Action::Connecting(peer) => {
                 self.conversation_mut(&peer).status = ChannelStatus::Connecting;
                 self.active.get_or_insert(Screen::Conversation(peer));

@@ -632,3 +632,21 @@ pub(super) fn test_id(text: &str) -> peerchat_ids::MessageId {
         .collect();
     peerchat_ids::MessageId::parse(&clean).unwrap()
 }
+
+mod notification_tags {
+    use crate::state::Screen;
+    use peerchat_ids::RoomId;
+    use peerchat_peerjs::PeerId;
+
+    #[test]
+    fn a_notification_tag_names_its_chat_and_nothing_else() {
+        let room = Screen::Room(RoomId::parse("0123456789abcdef0123456789abcdef").unwrap());
+        let peer = Screen::Conversation(PeerId::parse("ann-42").unwrap());
+        for screen in [room, peer] {
+            assert_eq!(Screen::from_tag(&screen.tag()), Some(screen));
+        }
+        assert_eq!(Screen::from_tag("peer:"), None);
+        assert_eq!(Screen::from_tag("peer:a b<script>"), None);
+        assert_eq!(Screen::from_tag("not/a room"), None);
+    }
+}

@@ -337,13 +337,10 @@ impl Driver {
             }
             Output::Store(op) => self.store(op),
             Output::Load(load) => self.load(load),
-            Output::Notify {
-                title,
-                body,
-                room_id,
-            } => spawn_local(
-                async move { crate::notify::show(&title, &body, room_id.as_str()).await },
-            ),
+            Output::Notify { title, body, opens } => {
+                let tag = opens.tag();
+                spawn_local(async move { crate::notify::show(&title, &body, &tag).await })
+            }
             Output::Ui(action) => self.ui.push(action),
         }
     }

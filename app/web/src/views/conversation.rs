@@ -19,6 +19,7 @@ use super::history::{ConversationHistoryActions, ConversationHistoryTools};
 use super::ignored;
 use super::info_sheet::{use_info_sheet, InfoSheet};
 use super::lines::{notice, receipt, LineList, LineProps, ShowLine};
+use super::notify_switch::NotifySwitch;
 use super::request::{RequestBar, RequestChoice};
 use super::text::message_text;
 use super::trust::{key_status, TrustChoice, TrustPanel};
@@ -46,6 +47,8 @@ pub struct ConversationViewProps {
     pub on_back: Callback<()>,
     /// The user's decision about a message request.
     pub on_request: Callback<(PeerId, RequestChoice)>,
+    /// Notifications for the conversation turned off (`true`) or on.
+    pub on_mute: Callback<(PeerId, bool)>,
     /// Export and deletion of the conversation's stored history.
     pub history: ConversationHistoryActions,
 }
@@ -97,6 +100,10 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
     let on_older = {
         let (cb, peer) = (props.on_older.clone(), c.peer.clone());
         Callback::from(move |()| cb.emit(peer.clone()))
+    };
+    let on_mute = {
+        let (cb, peer) = (props.on_mute.clone(), c.peer.clone());
+        Callback::from(move |muted| cb.emit((peer.clone(), muted)))
     };
     let trust = html! {
         <TrustPanel name={name.to_owned()} trust={props.trust.clone()} my_key={props.my_key} {on_choice} />
@@ -155,6 +162,9 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                 <p class="hint">{ "ID " }<code class="peer-id">{ c.peer.to_string() }</code></p>
                 if props.trust.changed.is_none() { { trust } }
                 <ConnectionDetails subject={Subject::Conversation(c.peer.clone())} />
+                if !c.request {
+                    <NotifySwitch muted={c.muted} {on_mute} />
+                }
                 <ConversationHistoryTools peer={c.peer.clone()} actions={props.history.clone()} />
             </InfoSheet>
         </section>

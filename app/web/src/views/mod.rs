@@ -13,6 +13,7 @@ pub mod info_sheet;
 pub mod lines;
 pub mod name;
 pub mod nav;
+pub mod notify_switch;
 mod qr;
 pub mod request;
 pub mod room;

@@ -10,6 +10,7 @@ use yew::prelude::*;
 use super::confirm::ConfirmButton;
 use super::details::ConnectionDetails;
 use super::history::{RoomHistoryActions, RoomHistoryTools};
+use super::notify_switch::NotifySwitch;
 use super::qr::QrCode;
 use super::trust::{MemberTrust, VerifyPanel};
 use crate::platform::{copy_to_clipboard, invite_url};
@@ -49,21 +50,13 @@ pub fn RoomInfo(props: &RoomInfoProps) -> Html {
         let (cb, room_id) = (props.on_leave.clone(), r.room_id.clone());
         Callback::from(move |()| cb.emit(room_id.clone()))
     };
-    let on_notify = {
+    let on_mute = {
         let (cb, room_id) = (props.on_mute.clone(), r.room_id.clone());
-        Callback::from(move |e: Event| {
-            let on = e
-                .target_dyn_into::<web_sys::HtmlInputElement>()
-                .is_some_and(|i| i.checked());
-            cb.emit((room_id.clone(), !on));
-        })
+        Callback::from(move |muted| cb.emit((room_id.clone(), muted)))
     };
     html! {
         <>
-            <label class="check chat-notifications">
-                <input type="checkbox" checked={!r.muted} onchange={on_notify} />
-                { " Notifications for this chat" }
-            </label>
+            <NotifySwitch muted={r.muted} {on_mute} />
             <h4 class="sheet-section">{ format!("Members · {} online", r.online_count()) }</h4>
             <ul class="members" aria-label="Members">
                 <li class="member online">{ "You" }</li>
