@@ -10,7 +10,7 @@
 //   BENCH_UNLOCK=0,1000          stored room messages for `unlock` (PeerChat only: click Unlock after a
 //                                browser restart → the room, its newest message, the main thread idle)
 //   BENCH_RELAUNCHES=1           `unlock`: launches per filled profile (each on a fresh copy of it)
-//   BENCH_PROFILE=1              `unlock` also takes a CPU profile (CDP Profiler), logs the top self times
+//   BENCH_PROFILE=1              `unlock` and `room` also take CPU profiles (CDP Profiler), log the top self times
 //                                and writes it next to BENCH_OUT (.cpuprofile, for DevTools)
 //   BENCH_OUT=path.json          where the JSON goes (default tests/build/bench/results.json)
 //
@@ -237,8 +237,11 @@ async function formRoom(app, n, prefix) {
     if (allIn) {
       full = NEVER;
       await sleep(500);
+      // With BENCH_PROFILE, CPU profiles of the last joiner and of the first member.
+      const profiled = PROFILE && app === peerchat ? await startProfiles([last, devices[0]]) : [];
       await app.openInvite(last, invite, ids.slice(0, n - 1));
       const ok = (await Promise.all(devices.map((d) => waitMark(d, 'full', ROOM_TIMEOUT)))).every(Boolean);
+      await stopProfiles(profiled, [`room${n}-last`, `room${n}-first`]);
       if (ok) {
         const m = await Promise.all(devices.map(marks));
         full = Math.max(...m.map((x) => x.full)) - m[n - 1].open;
@@ -260,6 +263,29 @@ async function formRoom(app, n, prefix) {
   } catch (e) {
     await destroy(devices);
     throw e;
+  }
+}
+
+/** Starts a CDP CPU profile on each device's page. */
+async function startProfiles(devices) {
+  return Promise.all(devices.map(async (d) => {
+    const cdp = await d.context.newCDPSession(d.page);
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+    return cdp;
+  }));
+}
+
+/** Stops the profiles `startProfiles` began; logs their top self times and keeps them. */
+async function stopProfiles(sessions, names) {
+  for (const [i, cdp] of sessions.entries()) {
+    const { profile } = await cdp.send('Profiler.stop');
+    const top = selfTimes(profile);
+    details.push({ scenario: `${names[i]} profile`, selfTimes: top });
+    await mkdir(path.dirname(OUT), { recursive: true });
+    await writeFile(OUT.replace(/\.json$/, '') + `-${names[i]}-${Date.now()}.cpuprofile`, JSON.stringify(profile));
+    log(`${names[i]} profile, self time (ms):\n${top.map(([f, ms]) => `#   ${String(ms).padStart(8)}  ${f}`).join('\n')}`);
   }
 }
 

@@ -8,7 +8,8 @@ import { brokerAndApp } from './support/servers.mjs';
 import { screenshot } from './support/screenshots.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  chooseName, closeInfo, createRoom, join, lowContrast, openInfo, openSettings, openStart, sendToRoom, unlock, waitOnline,
+  acceptRequest, chooseName, closeInfo, connect, createRoom, join, lowContrast, myId, openInfo, openSettings, openStart, send,
+  sendToRoom, unlock, waitConnected, waitOnline,
 } from './support/app.mjs';
 
 let broker, web, ann, bob;
@@ -153,6 +154,44 @@ test('a room with its notifications turned off in its info sheet notifies nothin
   await sendToRoom(ann, 'this one rings');
   await bob.page.waitForFunction((n) => window.notes.length > n, before, { timeout: 10000 });
   await setHidden(bob, false);
+});
+
+test('a one-to-one message in the background notifies with its sender, a tap opens the conversation, and its switch silences it', async () => {
+  const bobId = await myId(bob);
+  await connect(ann, bobId);
+  await Promise.all([waitConnected(ann, 'Bob'), acceptRequest(bob, 'Ann')]);
+  const before = await bob.page.evaluate(() => window.notes.length);
+  await setHidden(bob, true);
+  await send(ann, 'psst, just you');
+  await bob.page.waitForFunction((n) => window.notes.length > n, before, { timeout: 10000 });
+  await setHidden(bob, false);
+  const note = (await bob.page.evaluate(() => window.notes)).at(-1);
+  assert.equal(note.title, 'Ann');
+  assert.equal(note.body, 'psst, just you', 'the words, as Bob chose above');
+  assert.ok(note.room.startsWith('peer:'), note.room);
+  // Bob looks at the room; the tap brings him to the conversation.
+  await bob.page.getByRole('button', { name: /^Phone club/ }).click();
+  await bob.page.getByRole('heading', { name: 'Phone club' }).waitFor();
+  const [worker] = bob.context.serviceWorkers();
+  await worker.evaluate((tag) => self.openRoom(tag), note.room);
+  await bob.page.getByRole('heading', { name: 'Chat with Ann' }).waitFor();
+  // Turned off in the conversation's info sheet, nothing rings.
+  await openInfo(bob);
+  await bob.page.getByRole('checkbox', { name: 'Notifications for this chat' }).uncheck();
+  await closeInfo(bob);
+  const muted = await bob.page.evaluate(() => window.notes.length);
+  await setHidden(bob, true);
+  await send(ann, 'this one is quiet');
+  await bob.page.locator('.message', { hasText: 'this one is quiet' }).waitFor();
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(await bob.page.evaluate(() => window.notes.length), muted);
+  await setHidden(bob, false);
+  // Both back in the room for what follows.
+  for (const d of [ann, bob]) {
+    await openStart(d);
+    await d.page.getByRole('button', { name: /^Phone club/ }).click();
+    await d.page.getByRole('heading', { name: 'Phone club' }).waitFor();
+  }
 });
 
 test('screenshots of the main screens at phone size (light and dark) and desktop size, with enough contrast', async () => {

@@ -1,0 +1,409 @@
+//! One file being fetched, sans IO: which piece to ask of which holder, the chunks of
+//! each piece as they come, the check of every piece against the offer, and what is kept
+//! so a download resumes after a restart from the last checked piece.
+//!
+//! Pieces are asked of several holders at once (at most [`IN_FLIGHT_PER_HOLDER`] each), so
+//! a file survives its sender leaving: any member who has it serves it. A piece that
+//! fails its hash is dropped and asked of another holder; the one that sent it is not
+//! asked for that piece again. A piece with no chunk for [`STALL_AFTER`] goes back to be
+//! asked of someone else. Chunks are taken only from the holder asked, in order, within
+//! the piece: nobody can make us hold more than the pieces in flight.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::time::Duration;
+
+use peerchat_peerjs::PeerId;
+
+use crate::offer::{piece_hash, FileOffer};
+
+/// Pieces asked of one holder at once.
+pub const IN_FLIGHT_PER_HOLDER: usize = 2;
+
+/// A piece with no chunk for this long is asked of someone else.
+pub const STALL_AFTER: Duration = Duration::from_secs(10);
+
+/// Why a chunk was not taken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChunkError {
+    /// Not a piece we asked that peer for (late, after a cancel, or made up).
+    #[error("a piece nobody asked that member for")]
+    NotAsked,
+    /// Not where the piece stands, or past its end.
+    #[error("a chunk out of place")]
+    OutOfPlace,
+}
+
+/// What the download tells its owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DownloadEvent {
+    /// Ask `holder` for piece `index`.
+    Request {
+        /// Who.
+        holder: PeerId,
+        /// Which piece.
+        index: u32,
+    },
+    /// Piece `index` checked out: store it (sealed, in the vault).
+    Store {
+        /// Which piece.
+        index: u32,
+        /// Its bytes.
+        bytes: Vec<u8>,
+    },
+    /// Piece `index` from `holder` failed its check: dropped, asked elsewhere.
+    BadPiece {
+        /// Who sent it.
+        holder: PeerId,
+        /// Which piece.
+        index: u32,
+    },
+    /// Every piece is stored.
+    Complete,
+}
+
+#[derive(Debug)]
+struct InFlight {
+    holder: PeerId,
+    bytes: Vec<u8>,
+    last_heard: Duration,
+}
+
+/// A file being fetched.
+#[derive(Debug)]
+pub struct Download {
+    offer: FileOffer,
+    have: Vec<bool>,
+    holders: BTreeSet<PeerId>,
+    in_flight: BTreeMap<u32, InFlight>,
+    /// Holders that sent a bad copy of a piece: not asked for it again.
+    failed: BTreeSet<(u32, PeerId)>,
+    events: VecDeque<DownloadEvent>,
+    bad_pieces: u32,
+}
+
+impl Download {
+    /// Fetches the file `offer` (checked) describes; `have` lists the pieces already
+    /// stored (an empty list for a new download), so a restart goes on from there.
+    pub fn new(offer: FileOffer, have: &[u32]) -> Self {
+        let mut got = vec![false; offer.piece_count() as usize];
+        for &i in have {
+            if let Some(g) = got.get_mut(i as usize) {
+                *g = true;
+            }
+        }
+        let mut d = Self {
+            offer,
+            have: got,
+            holders: BTreeSet::new(),
+            in_flight: BTreeMap::new(),
+            failed: BTreeSet::new(),
+            events: VecDeque::new(),
+            bad_pieces: 0,
+        };
+        d.finish_if_done();
+        d
+    }
+
+    /// The file.
+    pub fn offer(&self) -> &FileOffer {
+        &self.offer
+    }
+
+    /// Bytes stored so far, of the file's size.
+    pub fn progress(&self) -> (u64, u64) {
+        let have = (0..self.offer.piece_count())
+            .filter(|&i| self.have[i as usize])
+            .filter_map(|i| self.offer.piece_range(i))
+            .map(|(_, len)| u64::from(len))
+            .sum();
+        (have, self.offer.size)
+    }
+
+    /// Pieces that failed their check so far.
+    pub fn bad_pieces(&self) -> u32 {
+        self.bad_pieces
+    }
+
+    /// Whether every piece is stored.
+    pub fn is_complete(&self) -> bool {
+        self.have.iter().all(|&h| h)
+    }
+
+    /// `peer` has the file (it offered it, or says it holds it): pieces may be asked of it.
+    pub fn add_holder(&mut self, peer: PeerId, now: Duration) {
+        self.holders.insert(peer);
+        self.ask(now);
+    }
+
+    /// `peer` is gone: what it was sending is asked of others.
+    pub fn remove_holder(&mut self, peer: &PeerId, now: Duration) {
+        self.holders.remove(peer);
+        self.in_flight.retain(|_, f| &f.holder != peer);
+        self.ask(now);
+    }
+
+    /// A chunk of piece `index` from `from`, at `offset` within the piece.
+    pub fn handle_chunk(
+        &mut self,
+        from: &PeerId,
+        index: u32,
+        offset: u32,
+        bytes: &[u8],
+        now: Duration,
+    ) -> Result<(), ChunkError> {
+        let (_, len) = self.offer.piece_range(index).ok_or(ChunkError::NotAsked)?;
+        let flight = self
+            .in_flight
+            .get_mut(&index)
+            .filter(|f| &f.holder == from)
+            .ok_or(ChunkError::NotAsked)?;
+        let at = flight.bytes.len();
+        if offset as usize != at || at + bytes.len() > len as usize || bytes.is_empty() {
+            return Err(ChunkError::OutOfPlace);
+        }
+        flight.bytes.extend_from_slice(bytes);
+        flight.last_heard = now;
+        if flight.bytes.len() == len as usize {
+            let flight = self.in_flight.remove(&index).expect("just seen");
+            if piece_hash(&flight.bytes) == self.offer.pieces[index as usize] {
+                self.have[index as usize] = true;
+                self.events.push_back(DownloadEvent::Store {
+                    index,
+                    bytes: flight.bytes,
+                });
+                self.finish_if_done();
+            } else {
+                self.bad_pieces += 1;
+                self.failed.insert((index, flight.holder.clone()));
+                self.events.push_back(DownloadEvent::BadPiece {
+                    holder: flight.holder,
+                    index,
+                });
+            }
+            self.ask(now);
+        }
+        Ok(())
+    }
+
+    /// When [`Download::handle_timeout`] wants to run: the oldest stall.
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        self.in_flight
+            .values()
+            .map(|f| f.last_heard + STALL_AFTER)
+            .min()
+    }
+
+    /// Pieces that stalled are asked of someone else.
+    pub fn handle_timeout(&mut self, now: Duration) {
+        let stalled: Vec<u32> = self
+            .in_flight
+            .iter()
+            .filter(|(_, f)| now >= f.last_heard + STALL_AFTER)
+            .map(|(&i, _)| i)
+            .collect();
+        for i in stalled {
+            if let Some(f) = self.in_flight.remove(&i) {
+                // Its other pieces may still come; this one is not asked of it again.
+                self.failed.insert((i, f.holder));
+            }
+        }
+        self.ask(now);
+    }
+
+    /// The next thing to do.
+    pub fn poll_event(&mut self) -> Option<DownloadEvent> {
+        self.events.pop_front()
+    }
+
+    fn finish_if_done(&mut self) {
+        if self.is_complete() {
+            self.in_flight.clear();
+            self.events.push_back(DownloadEvent::Complete);
+        }
+    }
+
+    /// Asks for missing pieces, lowest first, each of the holder with least in flight
+    /// that has not failed it.
+    fn ask(&mut self, now: Duration) {
+        if self.is_complete() {
+            return;
+        }
+        for index in 0..self.offer.piece_count() {
+            if self.have[index as usize] || self.in_flight.contains_key(&index) {
+                continue;
+            }
+            let load = |h: &PeerId| self.in_flight.values().filter(|f| &f.holder == h).count();
+            let Some(holder) = self
+                .holders
+                .iter()
+                .filter(|h| !self.failed.contains(&(index, (*h).clone())))
+                .filter(|h| load(h) < IN_FLIGHT_PER_HOLDER)
+                .min_by_key(|h| load(h))
+                .cloned()
+            else {
+                continue;
+            };
+            self.in_flight.insert(
+                index,
+                InFlight {
+                    holder: holder.clone(),
+                    bytes: Vec::new(),
+                    last_heard: now,
+                },
+            );
+            self.events
+                .push_back(DownloadEvent::Request { holder, index });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::offer::FileHasher;
+
+    const T0: Duration = Duration::ZERO;
+
+    fn peer(s: &str) -> PeerId {
+        PeerId::parse(s).unwrap()
+    }
+
+    fn file(len: usize) -> (Vec<u8>, FileOffer) {
+        let bytes: Vec<u8> = (0..len).map(|i| (i * 7 % 256) as u8).collect();
+        let mut h = FileHasher::new(len as u64).unwrap();
+        h.update(&bytes);
+        (
+            bytes,
+            h.finish("f.bin", "application/octet-stream").unwrap(),
+        )
+    }
+
+    fn events(d: &mut Download) -> Vec<DownloadEvent> {
+        std::iter::from_fn(|| d.poll_event()).collect()
+    }
+
+    fn requests(e: &[DownloadEvent]) -> Vec<(String, u32)> {
+        e.iter()
+            .filter_map(|e| match e {
+                DownloadEvent::Request { holder, index } => Some((holder.to_string(), *index)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Sends piece `i` of `bytes` from `from` in chunks of 16 KiB.
+    fn serve(d: &mut Download, from: &str, bytes: &[u8], i: u32, now: Duration) {
+        let (start, len) = d.offer().piece_range(i).unwrap();
+        let piece = &bytes[start as usize..start as usize + len as usize];
+        for (k, chunk) in piece.chunks(16 << 10).enumerate() {
+            d.handle_chunk(&peer(from), i, (k * (16 << 10)) as u32, chunk, now)
+                .unwrap();
+        }
+    }
+
+    #[test]
+    fn pieces_are_asked_of_several_holders_and_stored_checked() {
+        let (bytes, offer) = file(5 * 262_144 + 10);
+        let mut d = Download::new(offer, &[]);
+        d.add_holder(peer("ann"), T0);
+        d.add_holder(peer("ben"), T0);
+        let asked = requests(&events(&mut d));
+        // Two each at most, spread over both.
+        assert_eq!(asked.len(), 4);
+        assert_eq!(asked.iter().filter(|(h, _)| h == "ann").count(), 2);
+        assert_eq!(asked.iter().filter(|(h, _)| h == "ben").count(), 2);
+        // The holders answer what they are asked, in turn; what checks out is stored.
+        let mut stored = BTreeMap::new();
+        let mut pending: VecDeque<(String, u32)> = asked.into();
+        while let Some((h, i)) = pending.pop_front() {
+            serve(&mut d, &h, &bytes, i, T0);
+            for e in events(&mut d) {
+                match e {
+                    DownloadEvent::Store { index, bytes } => {
+                        stored.insert(index, bytes);
+                    }
+                    DownloadEvent::Request { holder, index } => {
+                        pending.push_back((holder.to_string(), index))
+                    }
+                    other => assert_eq!(other, DownloadEvent::Complete),
+                }
+            }
+        }
+        assert!(d.is_complete());
+        let joined: Vec<u8> = stored.into_values().flatten().collect();
+        assert_eq!(joined, bytes, "byte for byte");
+    }
+
+    #[test]
+    fn a_bad_piece_is_dropped_counted_and_asked_of_another_holder() {
+        let (bytes, offer) = file(262_144);
+        let mut d = Download::new(offer, &[]);
+        d.add_holder(peer("eve"), T0);
+        assert_eq!(requests(&events(&mut d)), [("eve".into(), 0)]);
+        d.add_holder(peer("ann"), T0);
+        let mut tampered = bytes.clone();
+        tampered[100] ^= 1;
+        serve(&mut d, "eve", &tampered, 0, T0);
+        let e = events(&mut d);
+        assert!(e.contains(&DownloadEvent::BadPiece {
+            holder: peer("eve"),
+            index: 0
+        }));
+        assert_eq!(requests(&e), [("ann".into(), 0)], "asked elsewhere");
+        assert_eq!(d.bad_pieces(), 1);
+        serve(&mut d, "ann", &bytes, 0, T0);
+        let e = events(&mut d);
+        assert!(e.contains(&DownloadEvent::Complete));
+    }
+
+    #[test]
+    fn only_the_holder_asked_may_send_and_only_in_place() {
+        let (bytes, offer) = file(300_000);
+        let mut d = Download::new(offer, &[]);
+        d.add_holder(peer("ann"), T0);
+        events(&mut d);
+        let eve = peer("eve");
+        assert_eq!(
+            d.handle_chunk(&eve, 0, 0, &bytes[..10], T0),
+            Err(ChunkError::NotAsked)
+        );
+        assert_eq!(
+            d.handle_chunk(&peer("ann"), 9, 0, &bytes[..10], T0),
+            Err(ChunkError::NotAsked)
+        );
+        assert_eq!(
+            d.handle_chunk(&peer("ann"), 0, 5, &bytes[..10], T0),
+            Err(ChunkError::OutOfPlace)
+        );
+        let too_long = vec![0; 262_145];
+        assert_eq!(
+            d.handle_chunk(&peer("ann"), 0, 0, &too_long, T0),
+            Err(ChunkError::OutOfPlace)
+        );
+    }
+
+    #[test]
+    fn a_stalled_holder_is_replaced_and_a_restart_resumes_from_stored_pieces() {
+        let (bytes, offer) = file(3 * 262_144);
+        let mut d = Download::new(offer.clone(), &[]);
+        d.add_holder(peer("ann"), T0);
+        d.add_holder(peer("ben"), T0);
+        events(&mut d);
+        serve(&mut d, "ann", &bytes, 0, T0);
+        assert_eq!(d.poll_timeout(), Some(STALL_AFTER));
+        d.handle_timeout(STALL_AFTER);
+        // Ann was asked for 0 and 1, Ben (added later) for 2; 0 came, 1 and 2 stalled:
+        // each goes to the other holder.
+        let asked = requests(&events(&mut d));
+        assert_eq!(asked, [("ben".into(), 1), ("ann".into(), 2)]);
+        // The browser closes; piece 0 was stored. Reopened, only 1 and 2 are asked.
+        let mut again = Download::new(offer, &[0]);
+        again.add_holder(peer("ben"), T0);
+        let asked: Vec<u32> = requests(&events(&mut again))
+            .into_iter()
+            .map(|(_, i)| i)
+            .collect();
+        assert_eq!(asked, [1, 2]);
+        assert_eq!(again.progress(), (262_144, 3 * 262_144));
+    }
+}
