@@ -431,6 +431,9 @@ impl Node {
             return;
         };
         self.on_link_gone(conn, &entry);
+        if entry.purpose == Purpose::Direct && self.drop_empty_request(&entry.peer) {
+            return;
+        }
         // One that never opened says which step failed, instead of only "closed".
         if let Some(failure) = failure {
             return self.report_failure(subject_of(&entry), failure);

@@ -78,6 +78,24 @@ impl Node {
         true
     }
 
+    /// A request whose links are all gone without a word from the stranger is dropped
+    /// (its place among the [`MAX_REQUESTS`] freed, its empty chat gone from the list):
+    /// calls that never open cannot keep the slots taken. Returns whether it was.
+    pub(crate) fn drop_empty_request(&mut self, peer: &PeerId) -> bool {
+        let empty = self.requests.get(peer).is_some_and(|r| r.held.is_empty());
+        let linked = self
+            .links
+            .values()
+            .any(|l| &l.peer == peer && l.purpose == Purpose::Direct);
+        if !empty || linked {
+            return false;
+        }
+        self.requests.remove(peer);
+        self.directs.remove(peer);
+        self.ui(Action::RequestWithdrawn(peer.clone()));
+        true
+    }
+
     /// A message of a request: kept in memory only, shown, and counted against
     /// [`REQUEST_HELD`]. Returns whether it was kept.
     pub(crate) fn hold_request_message(&mut self, peer: &PeerId, m: &TextMessage) -> bool {

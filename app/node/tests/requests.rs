@@ -217,9 +217,7 @@ fn strangers_are_capped_in_number_in_links_and_in_what_they_make_us_hold() {
     let pest = strangers[1];
     let pest_id = sim.devs[pest].id.clone();
     for i in 0..20 {
-        let offer = format!(
-            r#"{{"type":"OFFER","src":"{pest_id}","dst":"{ben_id}","payload":{{"sdp":{{"type":"offer","sdp":"v=0\r\na=fingerprint:sha-256 AA\r\n"}},"type":"data","connectionId":"dc_pest{i}","label":"dc_pest{i}","reliable":true,"serialization":"json"}}}}"#
-        );
+        let offer = direct_offer(pest_id.as_str(), ben_id.as_str(), &format!("dc_pest{i}"));
         sim.broker_says(ben, &offer);
     }
     sim.run_for(SECOND);
@@ -303,4 +301,40 @@ fn a_requests_message_that_is_not_kept_is_never_shown_as_delivered() {
         .filter(|l| l.receipt == Some(peerchat_chat::rooms_state::Receipt::Delivered))
         .count();
     assert_eq!(delivered, REQUEST_HELD, "only what Ben's device keeps");
+}
+
+#[test]
+fn a_request_whose_calls_never_open_frees_its_place() {
+    let mut sim = Sim::new();
+    let ben = sim.add("Ben");
+    sim.devs[ben].accepts_requests = false;
+    sim.run_for(SECOND);
+    let ben_id = sim.devs[ben].id.clone();
+    for i in 0..MAX_REQUESTS {
+        let offer = direct_offer(&format!("ghost{i}"), ben_id.as_str(), &format!("dc_g{i}"));
+        sim.broker_says(ben, &offer);
+    }
+    sim.run_for(SECOND);
+    assert_eq!(sim.devs[ben].state.conversations.len(), MAX_REQUESTS);
+    // Their calls never open; once given up, the requests are gone, and a real
+    // stranger's call is a request again.
+    sim.run_for(20 * SECOND);
+    assert!(sim.devs[ben].state.conversations.is_empty());
+    let ann = sim.add("Ann");
+    sim.run_for(SECOND);
+    sim.act(ann, |n, now| n.connect(ben_id.clone(), now));
+    sim.run_until(5 * SECOND, "Ann's request", |s| {
+        s.devs[ben]
+            .state
+            .conversations
+            .iter()
+            .any(|c| c.request && c.name.as_deref() == Some("Ann"))
+    });
+}
+
+/// A one-to-one offer from `src` that never opens (its SDP is a stand-in).
+fn direct_offer(src: &str, dst: &str, conn: &str) -> String {
+    format!(
+        r#"{{"type":"OFFER","src":"{src}","dst":"{dst}","payload":{{"sdp":{{"type":"offer","sdp":"v=0\r\na=fingerprint:sha-256 AA\r\n"}},"type":"data","connectionId":"{conn}","label":"{conn}","reliable":true,"serialization":"json"}}}}"#
+    )
 }

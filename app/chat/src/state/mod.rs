@@ -254,6 +254,9 @@ pub enum Action {
     RequestAccepted(PeerId),
     /// The user blocked this peer: their chat leaves the list.
     Blocked(PeerId),
+    /// A stranger's request ended before it said anything (its calls gone): its empty
+    /// chat leaves the list.
+    RequestWithdrawn(PeerId),
     /// The ids the user has blocked, with their names.
     BlockedList(Vec<(PeerId, Option<String>)>),
     /// Notifications for a conversation were turned off (or on again).
@@ -506,7 +509,7 @@ impl ChatState {
             Action::Broker(status) => self.broker = status,
             Action::Request(peer) => self.conversation_mut(&peer).request = true,
             Action::RequestAccepted(peer) => self.conversation_mut(&peer).request = false,
-            Action::Blocked(peer) => {
+            Action::Blocked(peer) | Action::RequestWithdrawn(peer) => {
                 self.conversations.retain(|c| c.peer != peer);
                 if self.active == Some(Screen::Conversation(peer)) {
                     self.active = None;
