@@ -12,7 +12,9 @@ import {
   chooseName, createRoom, join, messages, myId, sendToRoom, waitForMessages, waitOnline,
 } from './support/app.mjs';
 import { launchDevice } from './support/browsers.mjs';
-import { annAloneFromStorage, hostileRoomRig, oneChannelTo, roomKeys, seal, sendRaw, signedText, stranger, toJson, watchFor } from './support/forge.mjs';
+import {
+  annAloneFromStorage, bytesHeard, hostileRoomRig, oneChannelTo, roomKeys, said, seal, sendRaw, signedText, stranger, toJson, watchFor,
+} from './support/forge.mjs';
 
 const devices = {};
 const rig = hostileRoomRig(devices, { official: true });
@@ -56,20 +58,46 @@ test('a member sending garbage, numbers out of bounds and long ids is ignored; A
   await Ann.page.getByRole('status').filter({ hasText: /unreadable messages? from this room (was|were) ignored/ })
     .waitFor({ timeout: 5000 });
 
-  // 2. Numbers and dates out of bounds, by an author Ann never met, each signed by that
+  // 2. Cat's own hello to Ann, replayed (its signature covers the link, the room, Cat's id
+  //    and name, not the lists it carries): once listing 300 members nobody has met, and
+  //    ten times with an empty `have`, as if Cat had nothing and wanted it all again.
+  for (let i = 0; i < 20; i++) await sendToRoom(Ben, `history ${i}`);
+  await Ann.page.locator('.room .message', { hasText: 'history 19' }).waitFor({ timeout: 10000 });
+  await new Promise((r) => setTimeout(r, 2000));
+  const hello = (await said(Cat.page, toAnn[0], keys)).find((f) => f.kind === 'hello');
+  assert.ok(hello, "Cat's app said hello to Ann");
+  const annStats = async () => JSON.parse(await Ann.page.evaluate(() => window.peerchatRoomStats()))[0][1];
+  const before = await annStats();
+  const madeUp = Array.from({ length: 300 }, (_, i) => [`ghost${i}x${randomBytes(4).toString('hex')}`, `Ghost ${i}`, null]);
+  await sendRaw(Cat.page, toAnn, seal(keys, toJson({ ...hello, members: madeUp })));
+  const heardBefore = await bytesHeard(Cat.page, toAnn[0]);
+  for (let i = 0; i < 10; i++) await sendRaw(Cat.page, toAnn, seal(keys, toJson({ ...hello, members: [], have: [] })));
+  await new Promise((r) => setTimeout(r, 5000));
+  const afterStats = await annStats();
+  const heard = (await bytesHeard(Cat.page, toAnn[0])) - heardBefore;
+  const dials = afterStats.dials - before.dials;
+  const backfills = afterStats.backfill_frames - before.backfill_frames;
+  console.log(`# 300 made-up members → Ann dialled ${dials}; 10 hellos asking for everything → ${backfills} backfill frames, ${heard} bytes to Cat in 5 s`);
+  assert.ok(dials <= 64, `at most 64 members known only from someone's word are dialled (${dials})`);
+  assert.ok(backfills <= 2, `one backfill per hello epoch, not one per hello (${backfills})`);
+  assert.ok(heard < 64 * 1024, `what Ann sends back is bounded (${heard} bytes)`);
+  assert.ok((await benReachesAnn('after the replays')) < 5000, 'Ann still answers Ben');
+  await waitOnline(Ann, 3);
+
+  // 3. Numbers and dates out of bounds, by an author Ann never met, each signed by that
   //    author's own key (so only the number or date is wrong): a sequence number past
-  //    2^53, a date of 0 and one of 2^64 - 1. And 3. an id of 100 characters.
+  //    2^53, a date of 0 and one of 2^64 - 1. And 4. an id of 100 characters.
   const zed = stranger();
   const author = randomBytes(8).toString('hex');
-  const said = (seq, text, ts) => signedText(keys.roomId, zed, { author, name: 'Zed', seq, text, ts });
+  const zedSays = (seq, text, ts) => signedText(keys.roomId, zed, { author, name: 'Zed', seq, text, ts });
   const sawHuge = await watchFor(Ann.page, 'a number too big');
   const sawLongId = await watchFor(Ann.page, 'an id too long');
   await sendRaw(Cat.page, toAnn, seal(keys, toJson({
     kind: 'backfill',
-    messages: [said(2n ** 53n, 'a number too big'), said(1n, 'from 1970', 0n), said(2n, 'from the far future', 2n ** 64n - 1n)],
+    messages: [zedSays(2n ** 53n, 'a number too big'), zedSays(1n, 'from 1970', 0n), zedSays(2n, 'from the far future', 2n ** 64n - 1n)],
   })));
   await sendRaw(Cat.page, toAnn, seal(keys, toJson({
-    kind: 'backfill', messages: [{ ...said(3n, 'an id too long'), id: 'a'.repeat(100) }],
+    kind: 'backfill', messages: [{ ...zedSays(3n, 'an id too long'), id: 'a'.repeat(100) }],
   })));
   await waitForMessages(Ann, 'Zed', 2, 10000);
   await benReachesAnn('newest, by Ben');

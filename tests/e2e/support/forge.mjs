@@ -135,13 +135,20 @@ export function tapChannels() {
   window.__channels = [];
   window.__peerOf = {};
   const keep = (channel) => {
-    const heard = [];
-    window.__channels.push({ channel, heard });
+    // The first frames heard and said on it, and every byte heard.
+    const tapped = { channel, heard: [], said: [], bytesHeard: 0 };
+    window.__channels.push(tapped);
+    const text = (bytes) => (typeof bytes === 'string' ? bytes : new TextDecoder().decode(bytes));
     channel.addEventListener('message', async ({ data }) => {
-      if (heard.length >= 20) return;
       const bytes = data instanceof Blob ? await data.arrayBuffer() : data;
-      heard.push(typeof bytes === 'string' ? bytes : new TextDecoder().decode(bytes));
+      tapped.bytesHeard += typeof bytes === 'string' ? bytes.length : bytes.byteLength;
+      if (tapped.heard.length < 20) tapped.heard.push(text(bytes));
     });
+    const send = channel.send.bind(channel);
+    channel.send = (data) => {
+      if (tapped.said.length < 20 && typeof data !== 'string') tapped.said.push(text(data));
+      return send(data);
+    };
   };
   const PeerConnection = window.RTCPeerConnection;
   window.RTCPeerConnection = class extends PeerConnection {
@@ -176,6 +183,23 @@ export function tapChannels() {
       super.send(data);
     }
   };
+}
+
+/** What the tapped page's app said first on channel `label`, opened with the room's keys. */
+export async function said(page, label, keys) {
+  const frames = await page.evaluate((label) => window.__channels.find((c) => c.channel.label === label)?.said ?? [], label);
+  return frames.map((f) => unseal(keys, f)).filter(Boolean).flatMap((plain) => {
+    try {
+      return [JSON.parse(plain)];
+    } catch {
+      return []; // what a test sent through the same channel
+    }
+  });
+}
+
+/** Bytes the tapped page has heard on channel `label`. */
+export function bytesHeard(page, label) {
+  return page.evaluate((label) => window.__channels.find((c) => c.channel.label === label)?.bytesHeard ?? 0, label);
 }
 
 /** Labels of the tapped page's open channels to `peer`. */
