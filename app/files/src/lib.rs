@@ -8,7 +8,9 @@
 #![forbid(unsafe_code)]
 
 pub mod download;
+pub mod frames;
 pub mod offer;
 
 pub use download::{ChunkError, Download, DownloadEvent};
+pub use frames::{FileFrame, FrameError};
 pub use offer::{FileHasher, FileOffer, OfferError};
