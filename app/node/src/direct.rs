@@ -310,17 +310,12 @@ impl Direct {
     fn deliver_or_hold(&mut self, link: &ConnectionId, incoming: Incoming) {
         let pinned = self.pinned.is_some();
         if self.channels.get(link).is_some_and(|c| c.may_carry(pinned)) {
-            return self.deliver(link, incoming);
+            return self.events.push_back(DirectEvent::Received(incoming));
         }
         if self.held.len() >= MAX_HELD {
             return self.events.push_back(DirectEvent::Dropped);
         }
         self.held.push_back((link.clone(), incoming));
-    }
-
-    /// Shows what came on `link`.
-    fn deliver(&mut self, _link: &ConnectionId, incoming: Incoming) {
-        self.events.push_back(DirectEvent::Received(incoming));
     }
 
     /// The node kept the peer's message `id` (stored it, or holds it for a request): it
@@ -355,7 +350,7 @@ impl Direct {
         for (_, incoming) in theirs {
             match incoming {
                 Incoming::Sealed { n, c } => self.open_sealed(link, &n, &c),
-                other => self.deliver(link, other),
+                other => self.events.push_back(DirectEvent::Received(other)),
             }
         }
         for message in std::mem::take(&mut self.unsent) {

@@ -412,12 +412,8 @@ impl Node {
         let mut progressed = false;
         while let Some(e) = self.directs.get_mut(peer).and_then(Direct::poll_event) {
             progressed = true;
-            let e = match self.requests.get_mut(peer) {
-                Some(request) => match request_event(request, e) {
-                    Some(e) => e,
-                    None => continue,
-                },
-                None => e,
+            let Some(e) = self.request_step(peer, e) else {
+                continue;
             };
             match e {
                 DirectEvent::Send { link, frame } => {
@@ -450,45 +446,35 @@ impl Node {
                 }
                 DirectEvent::Received(incoming) => {
                     match &incoming {
-                        peerchat_chat::protocol::Incoming::Hello { name, .. } => {
-                            match self.requests.get_mut(peer) {
-                                Some(request) => request.name = Some(name.clone()),
-                                None => self.remember_peer(peer, Some(name.clone())),
-                            }
+                        Incoming::Hello { name, .. } => {
+                            self.remember_peer(peer, Some(name.clone()));
                         }
-                        peerchat_chat::protocol::Incoming::Text(m)
-                            if self.requests.contains_key(peer) =>
-                        {
-                            let m = m.clone();
-                            if !self.hold_request_message(peer, &m) {
-                                self.ui(Action::Dropped(peer.clone()));
-                                continue;
-                            }
-                            self.acknowledge(peer, &m.id);
-                            self.notify_direct(peer, &m);
-                        }
-                        peerchat_chat::protocol::Incoming::Text(m) => {
+                        Incoming::Text(m) => {
                             let m = m.clone();
                             self.keep_direct(peer, &m, false, self.now.wall_ms);
                             self.acknowledge(peer, &m.id);
                             self.notify_direct(peer, &m);
                         }
-                        peerchat_chat::protocol::Incoming::Close
-                        | peerchat_chat::protocol::Incoming::Got(_)
-                        | peerchat_chat::protocol::Incoming::Sealed { .. } => {}
+                        Incoming::Close | Incoming::Got(_) | Incoming::Sealed { .. } => {}
                     }
-                    self.ui(Action::Received {
-                        peer: peer.clone(),
-                        incoming: as_shown(incoming, self.now.wall_ms),
-                    })
+                    self.show_received(peer, incoming);
                 }
             }
         }
         progressed
     }
 
+    /// Shows what `peer` sent, with its author's time as shown.
+    pub(crate) fn show_received(&mut self, peer: &PeerId, incoming: Incoming) {
+        let incoming = as_shown(incoming, self.now.wall_ms);
+        self.ui(Action::Received {
+            peer: peer.clone(),
+            incoming,
+        });
+    }
+
     /// Tells `peer` we have its message `id` (see [`Direct::acknowledge`]).
-    fn acknowledge(&mut self, peer: &PeerId, id: &peerchat_ids::MessageId) {
+    pub(crate) fn acknowledge(&mut self, peer: &PeerId, id: &peerchat_ids::MessageId) {
         if let Some(d) = self.directs.get_mut(peer) {
             d.acknowledge(id);
         }
@@ -646,19 +632,6 @@ impl Node {
     /// A refused link is closed once its peer had time to read why.
     pub(crate) fn close_after_grace(&mut self, conn: ConnectionId) {
         self.closing.push((self.now.mono + REFUSAL_GRACE, conn));
-    }
-}
-
-/// What a request's conversation does with an event of its machine: its key is kept
-/// with the request instead of pinned (nothing is saved before the user accepts); the
-/// rest goes on as for a contact (`None`: nothing more to do).
-fn request_event(request: &mut crate::requests::Request, e: DirectEvent) -> Option<DirectEvent> {
-    match e {
-        DirectEvent::Pinned(key) => {
-            request.key = Some(key);
-            None
-        }
-        other => Some(other),
     }
 }
 

@@ -9,11 +9,12 @@
 //! forgotten). A blocked id is kept with the contacts, marked, and its calls are never
 //! answered again, across restarts.
 
-use peerchat_chat::protocol::TextMessage;
+use peerchat_chat::protocol::{Incoming, TextMessage};
 use peerchat_chat::state::Action;
 use peerchat_identity::PublicKey;
 use peerchat_peerjs::PeerId;
 
+use crate::direct::DirectEvent;
 use crate::{Node, Now, Purpose};
 
 /// Strangers whose requests can wait at once; calls from more are not answered.
@@ -96,9 +97,37 @@ impl Node {
         true
     }
 
+    /// What a request's conversation does with an event of its machine, before the
+    /// rest goes on as for a contact (`None`: nothing more to do). Its key and name are
+    /// kept with the request instead of saved, and its messages held in memory: nothing
+    /// is stored before the user accepts.
+    pub(crate) fn request_step(&mut self, peer: &PeerId, e: DirectEvent) -> Option<DirectEvent> {
+        let Some(request) = self.requests.get_mut(peer) else {
+            return Some(e);
+        };
+        match e {
+            DirectEvent::Pinned(key) => request.key = Some(key),
+            DirectEvent::Received(Incoming::Hello { name, proof }) => {
+                request.name = Some(name.clone());
+                self.show_received(peer, Incoming::Hello { name, proof });
+            }
+            DirectEvent::Received(Incoming::Text(m)) => {
+                if !self.hold_request_message(peer, &m) {
+                    self.ui(Action::Dropped(peer.clone()));
+                    return None;
+                }
+                self.acknowledge(peer, &m.id);
+                self.notify_direct(peer, &m);
+                self.show_received(peer, Incoming::Text(m));
+            }
+            other => return Some(other),
+        }
+        None
+    }
+
     /// A message of a request: kept in memory only, shown, and counted against
     /// [`REQUEST_HELD`]. Returns whether it was kept.
-    pub(crate) fn hold_request_message(&mut self, peer: &PeerId, m: &TextMessage) -> bool {
+    fn hold_request_message(&mut self, peer: &PeerId, m: &TextMessage) -> bool {
         let received = self.now.wall_ms;
         let Some(request) = self.requests.get_mut(peer) else {
             return false;

@@ -235,10 +235,24 @@ fn strangers_are_capped_in_number_in_links_and_in_what_they_make_us_hold() {
 
 /// An offer for Ben's room from `src` with connection id `conn` (the SDP is a stand-in:
 /// the link never opens in the simulation, as a flooder's would not).
-fn room_offer(src: &str, dst: &str, room: &str, conn: &str) -> String {
+/// A broker's OFFER from `src` for a data connection `conn`, for `room` if given (a
+/// one-to-one call otherwise).
+fn offer(src: &str, dst: &str, room: Option<&str>, conn: &str) -> String {
+    let metadata = room.map_or(String::new(), |room| {
+        format!(r#","metadata":{{"room":"{room}"}}"#)
+    });
     format!(
-        r#"{{"type":"OFFER","src":"{src}","dst":"{dst}","payload":{{"sdp":{{"type":"offer","sdp":"v=0\r\na=fingerprint:sha-256 AA\r\n"}},"type":"data","connectionId":"{conn}","label":"{conn}","reliable":true,"serialization":"json","metadata":{{"room":"{room}"}}}}}}"#
+        r#"{{"type":"OFFER","src":"{src}","dst":"{dst}","payload":{{"sdp":{{"type":"offer","sdp":"v=0\r\na=fingerprint:sha-256 AA\r\n"}},"type":"data","connectionId":"{conn}","label":"{conn}","reliable":true,"serialization":"json"{metadata}}}}}"#
     )
+}
+
+fn room_offer(src: &str, dst: &str, room: &str, conn: &str) -> String {
+    offer(src, dst, Some(room), conn)
+}
+
+/// A one-to-one offer from `src` that never opens (its SDP is a stand-in).
+fn direct_offer(src: &str, dst: &str, conn: &str) -> String {
+    offer(src, dst, None, conn)
 }
 
 #[test]
@@ -330,11 +344,4 @@ fn a_request_whose_calls_never_open_frees_its_place() {
             .iter()
             .any(|c| c.request && c.name.as_deref() == Some("Ann"))
     });
-}
-
-/// A one-to-one offer from `src` that never opens (its SDP is a stand-in).
-fn direct_offer(src: &str, dst: &str, conn: &str) -> String {
-    format!(
-        r#"{{"type":"OFFER","src":"{src}","dst":"{dst}","payload":{{"sdp":{{"type":"offer","sdp":"v=0\r\na=fingerprint:sha-256 AA\r\n"}},"type":"data","connectionId":"{conn}","label":"{conn}","reliable":true,"serialization":"json"}}}}"#
-    )
 }
