@@ -4,6 +4,11 @@
 const VERSION = '__VERSION__';
 const CACHE = `peerchat-${VERSION}`;
 const PRECACHE = __PRECACHE__;
+// What another app shared with us (the manifest's share_target), kept apart from the
+// shell's caches (an update must not drop it) until the app sends or discards it.
+const SHARE = 'peerchat-share';
+// Files of one share kept; the app says how many more there were (peerchat_chat::share).
+const SHARE_FILES = 20;
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
@@ -22,14 +27,42 @@ self.addEventListener('install', (event) => {
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
     for (const key of await caches.keys()) {
-      if (key.startsWith('peerchat-') && key !== CACHE) await caches.delete(key);
+      if (key.startsWith('peerchat-') && key !== CACHE && key !== SHARE) await caches.delete(key);
     }
     await self.clients.claim();
   })());
 });
 
+// The share sheet posts here. Answered by the worker alone (so sharing works offline):
+// the form is kept in the share cache, and the app opens to choose the chat it goes to.
+async function receiveShare(request) {
+  const form = await request.formData();
+  const cache = await caches.open(SHARE);
+  for (const key of await cache.keys()) await cache.delete(key);
+  const field = (name) => {
+    const value = form.get(name);
+    return typeof value === 'string' ? value : '';
+  };
+  const files = form.getAll('files').filter((f) => typeof f !== 'string' && f.size >= 0);
+  const meta = { title: field('title'), text: field('text'), url: field('url'), files: [] };
+  for (const [i, file] of files.entries()) {
+    meta.files.push({ name: file.name, type: file.type, size: file.size });
+    if (i < SHARE_FILES) {
+      const type = file.type || 'application/octet-stream';
+      await cache.put(`share/file/${i}`, new Response(file, { headers: { 'content-type': type } }));
+    }
+  }
+  await cache.put('share/meta', new Response(JSON.stringify(meta), { headers: { 'content-type': 'application/json' } }));
+  return Response.redirect(new URL('./#share', self.registration.scope).href, 303);
+}
+
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
+  const scope = new URL(self.registration.scope);
+  if (event.request.method === 'POST' && url.origin === scope.origin && url.pathname === `${scope.pathname}share`) {
+    event.respondWith(receiveShare(event.request));
+    return;
+  }
   if (event.request.method !== 'GET' || url.origin !== self.location.origin) return;
   // The deployment's runtime config: fresh when online, the last copy when offline.
   if (url.pathname.endsWith('/config.json')) {

@@ -20,6 +20,7 @@ pub mod links;
 pub mod protocol;
 pub mod room;
 pub mod rooms_state;
+pub mod share;
 pub mod state;
 pub mod trust;
 

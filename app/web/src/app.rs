@@ -29,7 +29,11 @@ pub fn App() -> Html {
     let invited_to = use_memo((), |_| crate::platform::invite_in_url());
 
     // Before the first render reads the address: a notification tap may be in it.
-    use_memo((), |_| crate::notify::listen_for_taps());
+    use_memo((), |_| {
+        crate::notify::listen_for_taps();
+        // Opened by the share sheet: the share waits in the worker's cache.
+        crate::share::arrived();
+    });
     {
         let (dispatcher, locked) = (gate.dispatcher(), locked.clone());
         use_effect_with((), move |_| {

@@ -320,6 +320,7 @@ pub fn Home(props: &HomeProps) -> Html {
     });
     let details = DetailsContext::new(&state.0, on_watch);
     let storage = use_storage_actions(&state, &node, &props.vault);
+    let share_bar = crate::share_actions::use_share_bar(&state, &node);
     let s = &state.0;
     // The name chosen in this visit, else the one the app was unlocked with.
     let name = s.my_name.as_ref().unwrap_or(&props.name);
@@ -375,6 +376,7 @@ pub fn Home(props: &HomeProps) -> Html {
                 if let Some(note) = storage.note.as_ref() {
                     <p class="banner" role="status">{ note.clone() }</p>
                 }
+                { share_bar }
             </div>
             <div class="panes">
                 <section class="list-pane" aria-label="Chats">

@@ -15,6 +15,8 @@ mod navigation;
 mod net;
 mod notify;
 pub mod platform;
+mod share;
+mod share_actions;
 pub mod storage;
 mod storage_actions;
 mod tabs;

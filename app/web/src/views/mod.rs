@@ -21,6 +21,7 @@ pub mod room_forms;
 pub mod room_info;
 pub mod settings;
 pub mod setup;
+pub mod share;
 pub mod status;
 mod text;
 pub mod trust;
