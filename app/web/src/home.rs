@@ -282,6 +282,7 @@ pub fn Home(props: &HomeProps) -> Html {
             RequestChoice::Unblock => n.unblock(&peer),
         })
     });
+    let on_file_quota = node_action(&node, |n, bytes: u64| n.act(|n, _| n.set_file_quota(bytes)));
     let on_notify_text = node_action(&node, |n, show: bool| {
         n.act(|n, _| n.set_notification_text(show))
     });
@@ -349,7 +350,7 @@ pub fn Home(props: &HomeProps) -> Html {
     };
     let chat = if *settings {
         html! {
-            <SettingsScreen name={name.clone()} {on_rename} {on_notify_text}
+            <SettingsScreen name={name.clone()} {on_rename} {on_notify_text} {on_file_quota}
                 my_id={s.my_id.clone()} broker={s.broker.clone()} broker_host={s.broker_host.clone()}
                 on_retry={on_retry.clone()} ice_servers={s.ice_servers.clone()}
                 on_export_all={storage.on_export_all.clone()} on_erase={storage.on_erase.clone()}
