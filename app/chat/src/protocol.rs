@@ -72,6 +72,10 @@ pub struct TextMessage {
     pub ts: u64,
     /// The message.
     pub text: String,
+    /// A file attached (the text then names it): its offer, checked on arrival; the
+    /// file's pieces follow as file frames (PROTOCOL.md, *Files*).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<peerchat_files::FileOffer>,
 }
 
 impl ChatFrame {
@@ -182,8 +186,19 @@ pub fn seal_text(
     nonce: [u8; 12],
 ) -> ChatFrame {
     let plain = serde_json::to_vec(&ChatFrame::Text(msg.clone())).expect("messages serialize");
+    seal_plain(key, binding, &plain, nonce)
+}
+
+/// Any frame's JSON sealed for the connection `binding` under `key` (texts, and the
+/// file frames that follow a file's offer).
+pub fn seal_plain(
+    key: &SecretKey,
+    binding: &LinkBinding,
+    plain: &[u8],
+    nonce: [u8; 12],
+) -> ChatFrame {
     let aad = binding.context(SEAL_PURPOSE);
-    let sealed = envelope::seal(key, nonce, aad.as_bytes(), &plain);
+    let sealed = envelope::seal(key, nonce, aad.as_bytes(), plain);
     let (n, c) = sealed[1..].split_at(envelope::NONCE_LEN);
     ChatFrame::Sealed {
         n: STANDARD_NO_PAD.encode(n),
@@ -191,14 +206,23 @@ pub fn seal_text(
     }
 }
 
-/// Opens a sealed text; `None` when it does not open under this connection's key (or
-/// holds anything but a valid text message).
-pub fn open_text(key: &SecretKey, binding: &LinkBinding, n: &str, c: &str) -> Option<TextMessage> {
+/// What a sealed frame holds; `None` when it does not open under this connection's key.
+pub fn open_plain(key: &SecretKey, binding: &LinkBinding, n: &str, c: &str) -> Option<Vec<u8>> {
+    // Checked before decoding: a sealed frame is never longer than a frame.
+    if n.len() > 32 || c.len() > data::MAX_JSON_FRAME {
+        return None;
+    }
     let mut sealed = vec![envelope::VERSION];
     sealed.extend(STANDARD_NO_PAD.decode(n).ok()?);
     sealed.extend(STANDARD_NO_PAD.decode(c).ok()?);
     let aad = binding.context(SEAL_PURPOSE);
-    let plain = envelope::open(key, aad.as_bytes(), &sealed).ok()?;
+    envelope::open(key, aad.as_bytes(), &sealed).ok()
+}
+
+/// Opens a sealed text; `None` when it does not open under this connection's key (or
+/// holds anything but a valid text message).
+pub fn open_text(key: &SecretKey, binding: &LinkBinding, n: &str, c: &str) -> Option<TextMessage> {
+    let plain = open_plain(key, binding, n, c)?;
     match serde_json::from_slice(&plain).ok()? {
         ChatFrame::Text(msg) if check_text(&msg.text).is_ok() => Some(msg),
         _ => None,
@@ -234,6 +258,7 @@ pub fn interpret(
             seq: 0,
             ts: now_ms,
             text,
+            file: None,
         }),
         other => serde_json::from_value(other).map_err(|_| Dropped::Malformed)?,
     };
@@ -351,6 +376,7 @@ mod tests {
             seq: 3,
             ts: 5,
             text: "<b>hi</b>".into(),
+            file: None,
         };
         let frame = ChannelFrame::Binary(ChatFrame::Text(msg.clone()).encode().unwrap());
         assert_eq!(interpret(&frame, 0, bare), Ok(Incoming::Text(msg)));
@@ -375,6 +401,7 @@ mod tests {
             seq: u64::MAX,
             ts: u64::MAX,
             text: "😀".repeat(MAX_TEXT_CHARS),
+            file: None,
         };
         assert!(ChatFrame::Text(msg).encode().is_ok());
     }
@@ -463,6 +490,7 @@ mod sealing_tests {
             seq: 1,
             ts: 2,
             text: "only for Ben".into(),
+            file: None,
         };
         let ChatFrame::Sealed { n, c } = seal_text(&at_ann, &binding(Side::Offerer), &msg, [5; 12])
         else {

@@ -5,7 +5,7 @@
 //! Pieces are asked of several holders at once (at most [`IN_FLIGHT_PER_HOLDER`] each), so
 //! a file survives its sender leaving: any member who has it serves it. A piece that
 //! fails its hash is dropped and asked of another holder; the one that sent it is not
-//! asked for that piece again. A piece with no chunk for [`STALL_AFTER`] goes back to be
+//! asked for that piece again while another holder can serve it. A piece with no chunk for [`STALL_AFTER`] goes back to be
 //! asked of someone else. Chunks are taken only from the holder asked, in order, within
 //! the piece: nobody can make us hold more than the pieces in flight.
 
@@ -233,10 +233,17 @@ impl Download {
                 continue;
             }
             let load = |h: &PeerId| self.in_flight.values().filter(|f| &f.holder == h).count();
+            // A holder that failed this piece is asked again only when every holder
+            // has (one-to-one, the sender is the only one); the owner gives up on a
+            // holder that keeps sending bad pieces ([`Download::bad_pieces`]).
+            let all_failed = self
+                .holders
+                .iter()
+                .all(|h| self.failed.contains(&(index, h.clone())));
             let Some(holder) = self
                 .holders
                 .iter()
-                .filter(|h| !self.failed.contains(&(index, (*h).clone())))
+                .filter(|h| all_failed || !self.failed.contains(&(index, (*h).clone())))
                 .filter(|h| load(h) < IN_FLIGHT_PER_HOLDER)
                 .min_by_key(|h| load(h))
                 .cloned()
@@ -354,6 +361,23 @@ mod tests {
         serve(&mut d, "ann", &bytes, 0, T0);
         let e = events(&mut d);
         assert!(e.contains(&DownloadEvent::Complete));
+    }
+
+    #[test]
+    fn with_one_holder_a_bad_piece_is_asked_of_it_again() {
+        let (bytes, offer) = file(262_144);
+        let mut d = Download::new(offer, &[]);
+        d.add_holder(peer("ann"), T0);
+        events(&mut d);
+        let mut tampered = bytes.clone();
+        tampered[7] ^= 1;
+        serve(&mut d, "ann", &tampered, 0, T0);
+        let e = events(&mut d);
+        assert!(!e.iter().any(|e| matches!(e, DownloadEvent::Store { .. })));
+        assert_eq!(requests(&e), [("ann".into(), 0)], "asked again");
+        serve(&mut d, "ann", &bytes, 0, T0);
+        assert!(events(&mut d).contains(&DownloadEvent::Complete));
+        assert_eq!(d.bad_pieces(), 1);
     }
 
     #[test]

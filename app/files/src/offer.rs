@@ -13,8 +13,9 @@ use sha2::{Digest, Sha256};
 /// The largest file we send or accept.
 pub const MAX_FILE_BYTES: u64 = 2 << 30;
 
-/// Most pieces a file is checked in.
-pub const MAX_PIECES: u32 = 256;
+/// Most pieces a file is checked in: 128 hashes (8.6 KB as hex) keep the offer, inside
+/// a sealed message and encoded again, under the 16 300-byte frame limit.
+pub const MAX_PIECES: u32 = 128;
 
 /// Smallest piece.
 pub const MIN_PIECE: u32 = 256 << 10;
@@ -243,8 +244,8 @@ mod tests {
     #[test]
     fn pieces_stay_few_whatever_the_size() {
         assert_eq!(piece_size(1), MIN_PIECE);
-        assert_eq!(piece_size(u64::from(MIN_PIECE) * 256), MIN_PIECE);
-        assert_eq!(piece_size(u64::from(MIN_PIECE) * 256 + 1), MIN_PIECE * 2);
+        assert_eq!(piece_size(u64::from(MIN_PIECE) * 128), MIN_PIECE);
+        assert_eq!(piece_size(u64::from(MIN_PIECE) * 128 + 1), MIN_PIECE * 2);
         for size in [1, 1 << 20, 100 << 20, MAX_FILE_BYTES] {
             let pieces = size.div_ceil(u64::from(piece_size(size)));
             assert!(pieces <= u64::from(MAX_PIECES), "{size}: {pieces}");

@@ -94,6 +94,9 @@ pub enum DirectEvent {
     Received(Incoming),
     /// The peer sent a frame we could not read, or one more than [`MAX_HELD`].
     Dropped,
+    /// A file frame from the peer, sealed on a channel where its key answered (a
+    /// chunk with its bytes).
+    File(peerchat_files::FileFrame, Option<Vec<u8>>),
     /// The peer closed the link (the official client's close signal).
     Closed {
         /// The link.
@@ -127,6 +130,9 @@ pub struct Direct {
     held: VecDeque<(ConnectionId, Incoming)>,
     /// Our messages waiting for a channel where we know whether to seal them.
     unsent: VecDeque<TextMessage>,
+    /// The channel whose key was agreed last: file frames go on it (an older one may
+    /// be dead and not known to be yet).
+    newest_keyed: Option<ConnectionId>,
     events: VecDeque<DirectEvent>,
 }
 
@@ -151,6 +157,7 @@ impl Direct {
             channels: BTreeMap::new(),
             held: VecDeque::new(),
             unsent: VecDeque::new(),
+            newest_keyed: None,
             events: VecDeque::new(),
         }
     }
@@ -241,10 +248,19 @@ impl Direct {
         let opened = self
             .channels
             .get(link)
-            .and_then(|ch| protocol::open_text(ch.key.as_ref()?, &ch.binding, n, c));
-        match opened {
-            Some(msg) => self.deliver_or_hold(link, Incoming::Text(msg)),
-            None => self.events.push_back(DirectEvent::Dropped),
+            .and_then(|ch| protocol::open_plain(ch.key.as_ref()?, &ch.binding, n, c));
+        let Some(plain) = opened else {
+            return self.events.push_back(DirectEvent::Dropped);
+        };
+        match serde_json::from_slice(&plain) {
+            Ok(ChatFrame::Text(msg)) if protocol::check_text(&msg.text).is_ok() => {
+                self.deliver_or_hold(link, Incoming::Text(msg))
+            }
+            // Only channels with a key get here: the peer proved itself.
+            _ => match peerchat_files::FileFrame::decode(&plain) {
+                Ok((frame, bytes)) => self.events.push_back(DirectEvent::File(frame, bytes)),
+                Err(_) => self.events.push_back(DirectEvent::Dropped),
+            },
         }
     }
 
@@ -293,6 +309,9 @@ impl Direct {
         if channel.trust == Trust::Proven {
             channel.key =
                 claimed.and_then(|k| protocol::connection_key(&self.me, &k, &channel.binding));
+            if channel.key.is_some() {
+                self.newest_keyed = Some(link.clone());
+            }
         }
         let trust = channel.trust.clone();
         if let Trust::Held(key) = &trust {
@@ -409,6 +428,19 @@ impl Direct {
         id: MessageId,
         ts: u64,
     ) -> Result<TextMessage, SendError> {
+        self.send_message(text, None, id, ts)
+    }
+
+    /// Sends a message as [`Direct::send_text`] does, with a file's offer attached (a
+    /// peer without keys, such as an official peerjs client, gets a line saying it
+    /// cannot receive files instead).
+    pub fn send_message(
+        &mut self,
+        text: &str,
+        file: Option<peerchat_files::FileOffer>,
+        id: MessageId,
+        ts: u64,
+    ) -> Result<TextMessage, SendError> {
         protocol::check_text(text).map_err(|e| SendError::Invalid(e.to_string()))?;
         if self.channels.is_empty() {
             return Err(SendError::NotConnected);
@@ -428,6 +460,7 @@ impl Direct {
             seq,
             ts,
             text: text.to_owned(),
+            file,
         };
         // Checked to fit a frame once, plain; sealed it stays within the limit too.
         ChatFrame::Text(message.clone())
@@ -448,9 +481,17 @@ impl Direct {
         let Some(c) = self.channels.get(link) else {
             return;
         };
-        let frame = match &c.key {
-            Some(key) => protocol::seal_text(key, &c.binding, message, (self.nonce)()),
-            None => ChatFrame::Text(message.clone()),
+        let frame = match (&c.key, &message.file) {
+            (Some(key), _) => protocol::seal_text(key, &c.binding, message, (self.nonce)()),
+            (None, None) => ChatFrame::Text(message.clone()),
+            (None, Some(offer)) => ChatFrame::Text(TextMessage {
+                text: format!(
+                    "{} sent a file ({}); this app cannot receive files",
+                    self.my_name, offer.name
+                ),
+                file: None,
+                ..message.clone()
+            }),
         };
         if let Ok(bytes) = frame.encode() {
             self.events.push_back(DirectEvent::Send {
@@ -458,6 +499,37 @@ impl Direct {
                 frame: ChannelFrame::Binary(bytes),
             });
         }
+    }
+
+    /// Whether file frames can go: a channel where the peer's key answered (they are
+    /// sealed with that channel's key; a peer without keys gets none).
+    pub fn can_send_files(&self) -> bool {
+        self.channels.values().any(|c| c.key.is_some())
+    }
+
+    /// Sends a file frame, sealed, on one channel where the peer's key answered; false
+    /// when there is none.
+    pub fn send_file_frame(&mut self, frame: &peerchat_files::FileFrame) -> bool {
+        let newest = self
+            .newest_keyed
+            .as_ref()
+            .and_then(|l| self.channels.get_key_value(l))
+            .filter(|(_, c)| c.key.is_some());
+        let Some((link, c)) =
+            newest.or_else(|| self.channels.iter().find(|(_, c)| c.key.is_some()))
+        else {
+            return false;
+        };
+        let key = c.key.as_ref().expect("found with a key");
+        let sealed = protocol::seal_plain(key, &c.binding, &frame.encode(), (self.nonce)());
+        let Ok(bytes) = sealed.encode() else {
+            return false;
+        };
+        self.events.push_back(DirectEvent::Send {
+            link: link.clone(),
+            frame: ChannelFrame::Binary(bytes),
+        });
+        true
     }
 
     /// When [`Direct::handle_timeout`] wants to run next.
@@ -601,6 +673,7 @@ mod tests {
             seq: 1,
             ts: 1,
             text: s.into(),
+            file: None,
         }))
     }
 
@@ -718,6 +791,7 @@ mod tests {
             seq: 1,
             ts: 1,
             text: "sealed hi".into(),
+            file: None,
         };
         let sealed = protocol::seal_text(&bens_key.unwrap(), &seen, &message, [9; 12]);
         d.handle_link_data(&conn(1), &frame(sealed), 0, unused_id);
@@ -802,6 +876,42 @@ mod tests {
             .iter()
             .any(|e| matches!(e, DirectEvent::Pinned(_) | DirectEvent::Received(_))));
         assert!(!d.is_open());
+    }
+
+    #[test]
+    fn a_peer_without_keys_gets_a_line_instead_of_a_file_and_no_file_frames() {
+        let mut bytes = peerchat_files::FileHasher::new(5).unwrap();
+        bytes.update(b"hello");
+        let offer = bytes.finish("note.txt", "text/plain").unwrap();
+        let mut plain = ann(None);
+        plain.handle_link_open(conn(1), binding(1), Duration::ZERO);
+        plain.handle_link_data(&conn(1), &ChannelFrame::Text("\"hi\"".into()), 0, || {
+            id("x1")
+        });
+        events(&mut plain);
+        plain
+            .send_message("📎 note.txt", Some(offer.clone()), id("m1"), 1)
+            .unwrap();
+        let sent: Vec<String> = events(&mut plain)
+            .into_iter()
+            .filter_map(|e| match e {
+                DirectEvent::Send {
+                    frame: ChannelFrame::Binary(b),
+                    ..
+                } => Some(String::from_utf8(b).unwrap()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(sent.len(), 1);
+        assert!(
+            sent[0].contains("Ann sent a file (note.txt); this app cannot receive files"),
+            "{}",
+            sent[0]
+        );
+        assert!(!sent[0].contains(&offer.id), "nothing of the offer");
+        assert!(!plain.can_send_files());
+        let cancel = peerchat_files::FileFrame::Cancel { file: offer.id };
+        assert!(!plain.send_file_frame(&cancel));
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod details;
 pub mod direct;
 mod entropy;
 mod error;
+pub mod files;
 mod forget;
 mod links;
 mod mute;
@@ -31,6 +32,7 @@ mod verify;
 
 pub use entropy::Entropy;
 pub use error::SendError;
+pub use files::{FileRecord, DEFAULT_FILE_QUOTA};
 pub use links::{UNOPENED_ANSWERS, UNOPENED_ANSWERS_PER_PEER};
 pub use node::{Node, NodeConfig};
 pub use output::{Load, Loaded, Now, Output, Purpose, Registration, StoreOp};

@@ -79,6 +79,8 @@ pub struct Node {
     pub(crate) save_at: Option<Duration>,
     /// What the connection details show of each link (see `details`).
     pub(crate) details: DetailsTable,
+    /// Files sent and received (see `files`).
+    pub(crate) files: crate::files::Files,
     pub(crate) now: Now,
     pub(crate) outputs: VecDeque<Output>,
 }
@@ -122,6 +124,7 @@ impl Node {
             unsaved: BTreeSet::new(),
             save_at: None,
             details: DetailsTable::new(&config.ice_servers, config.ice_transport_policy),
+            files: Default::default(),
             now,
             outputs: VecDeque::new(),
         };
@@ -162,6 +165,7 @@ impl Node {
             .chain(self.save_at)
             .chain(self.next_unopened_expiry())
             .chain(self.next_call_back())
+            .chain(self.files.poll_timeout())
             .min()
     }
 
@@ -183,6 +187,7 @@ impl Node {
             d.handle_timeout(t);
         }
         self.call_back_due();
+        self.files_timeout(t);
         let (due, later) = std::mem::take(&mut self.closing)
             .into_iter()
             .partition::<Vec<_>, _>(|(at, _)| *at <= t);
@@ -310,21 +315,32 @@ impl Node {
     /// Sends a chat message to `peer`; the error says what the user can do.
     pub fn send_text(&mut self, peer: &PeerId, text: &str, now: Now) -> Result<(), SendError> {
         self.now = now;
+        self.send_direct(peer, text, None)?;
+        self.drain();
+        Ok(())
+    }
+
+    /// Sends, stores and shows our message to `peer` (with a file's offer attached).
+    pub(crate) fn send_direct(
+        &mut self,
+        peer: &PeerId,
+        text: &str,
+        file: Option<peerchat_files::FileOffer>,
+    ) -> Result<(), SendError> {
         let id = self.entropy.message_id();
         let Some(direct) = self.directs.get_mut(peer) else {
             peerchat_chat::protocol::check_text(text)
                 .map_err(|e| SendError::Invalid(e.to_string()))?;
             return Err(SendError::NotConnected);
         };
-        let message = direct.send_text(text, id, now.wall_ms)?;
+        let message = direct.send_message(text, file, id, self.now.wall_ms)?;
         let waiting = direct.is_waiting(&message.id);
-        self.keep_direct(peer, &message, true, now.wall_ms);
+        self.keep_direct(peer, &message, true, self.now.wall_ms);
         self.ui(Action::Sent {
             peer: peer.clone(),
             message,
             waiting,
         });
-        self.drain();
         Ok(())
     }
 
@@ -375,6 +391,7 @@ impl Node {
             for peer in peers {
                 progressed |= self.drain_direct(&peer);
             }
+            progressed |= self.drain_files();
             if !progressed {
                 break;
             }
@@ -425,6 +442,7 @@ impl Node {
                     self.direct_link_back(peer);
                 }
                 DirectEvent::Dropped => self.ui(Action::Dropped(peer.clone())),
+                DirectEvent::File(frame, bytes) => self.on_file_frame(peer, frame, bytes),
                 DirectEvent::Ready => {
                     self.direct_link_back(peer);
                     self.ui(Action::ChannelOpen(peer.clone()))
@@ -454,6 +472,9 @@ impl Node {
                             self.keep_direct(peer, &m, false, self.now.wall_ms);
                             self.acknowledge(peer, &m.id);
                             self.notify_direct(peer, &m);
+                            if let Some(offer) = &m.file {
+                                self.on_file_offer(peer, offer);
+                            }
                         }
                         Incoming::Close | Incoming::Got(_) | Incoming::Sealed { .. } => {}
                     }
@@ -622,6 +643,7 @@ impl Node {
             whisper_to: None,
             signed: None,
             received,
+            file: m.file.clone(),
         };
         self.store(StoreOp::Append {
             history: History::Conversation(peer.clone()),

@@ -9,6 +9,7 @@ use peerchat_peerjs::wire::IceCandidate;
 use peerchat_peerjs::{ConnectionId, PeerId, Transmit};
 use peerchat_vault::{Page, StoredMessage};
 
+use crate::files::FileRecord;
 use crate::saved::{Contact, History, SavedRoom};
 
 /// The time, as the glue reads it: a monotonic clock for timers and the wall clock for
@@ -43,6 +44,9 @@ pub enum Purpose {
 /// [`Node::handle_store_failed`](crate::Node::handle_store_failed) and loses nothing
 /// already stored.
 #[derive(Debug, Clone, PartialEq)]
+// A message with a file's offer makes `Append` the large one; writes come one per
+// message at most, so its size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum StoreOp {
     /// Save a room's record (secret, members, numbering, forgotten floor).
     PutRoom {
@@ -71,6 +75,23 @@ pub enum StoreOp {
     },
     /// Save the list of one-to-one conversation partners and their names.
     PutConversations(Vec<Contact>),
+    /// Store a checked piece of a file, sealed (a full disk fails it with
+    /// [`Node::handle_piece_store_failed`](crate::Node::handle_piece_store_failed)).
+    PutPiece {
+        /// The file's id.
+        file: String,
+        /// Which piece.
+        index: u32,
+        /// Its bytes.
+        bytes: Vec<u8>,
+    },
+    /// Delete every stored piece of a file.
+    DeleteFile {
+        /// The file's id.
+        file: String,
+    },
+    /// Save the list of files received and being received.
+    PutFiles(Vec<FileRecord>),
 }
 
 /// A read the node needs answered with [`Node::handle_loaded`](crate::Node::handle_loaded).
@@ -94,6 +115,13 @@ pub enum Load {
     },
     /// The list of one-to-one conversations.
     Conversations,
+    /// The list of files received and being received.
+    Files,
+    /// Which pieces of a file are stored.
+    Pieces {
+        /// The file's id.
+        file: String,
+    },
 }
 
 /// The answer to a [`Load`].
@@ -122,6 +150,15 @@ pub enum Loaded {
     },
     /// Answer to [`Load::Conversations`] (empty when none were ever saved).
     Conversations(Vec<Contact>),
+    /// Answer to [`Load::Files`] (empty when none were ever saved).
+    Files(Vec<FileRecord>),
+    /// Answer to [`Load::Pieces`].
+    Pieces {
+        /// The file's id.
+        file: String,
+        /// The indexes of the pieces stored.
+        have: Vec<u32>,
+    },
     /// A load failed; `error` says what the user can do.
     Failed {
         /// What was asked.
@@ -200,4 +237,17 @@ pub enum Output {
     },
     /// An action for the UI reducer.
     Ui(Action),
+    /// Read bytes `start..start + len` of the file we attached (its `Blob`), and give
+    /// them to [`Node::handle_piece_read`](crate::Node::handle_piece_read) (or say
+    /// it cannot be read: [`Node::handle_piece_unreadable`](crate::Node::handle_piece_unreadable)).
+    ReadPiece {
+        /// The file's id.
+        file: String,
+        /// Which piece.
+        index: u32,
+        /// Where it starts in the file.
+        start: u64,
+        /// Its length.
+        len: u32,
+    },
 }

@@ -15,7 +15,7 @@ use crate::tables::LogFor;
 use crate::{Load, Loaded, Node, Now, Output, SavedRoom, PAGE};
 
 impl Node {
-    fn load(&mut self, load: Load) {
+    pub(crate) fn load(&mut self, load: Load) {
         self.outputs.push_back(Output::Load(load));
     }
 
@@ -36,7 +36,12 @@ impl Node {
                 }
                 self.load(Load::Conversations);
             }
-            Loaded::Conversations(list) => self.conversations_read(list),
+            Loaded::Conversations(list) => {
+                self.conversations_read(list);
+                self.load(Load::Files);
+            }
+            Loaded::Files(list) => self.files_read(list),
+            Loaded::Pieces { file, have } => self.pieces_read(&file, &have),
             Loaded::Page { history, page } => match history {
                 History::Conversation(peer) => {
                     let name = self.peers.get(&peer).and_then(|c| c.name.clone());
@@ -84,7 +89,13 @@ impl Node {
                 self.ui(Action::StorageFailed(error));
                 match load {
                     Load::SavedRooms => self.load(Load::Conversations),
-                    Load::Conversations => self.conversations_read(Vec::new()),
+                    Load::Conversations => {
+                        self.conversations_read(Vec::new());
+                        self.load(Load::Files);
+                    }
+                    // Not saved over: what was stored stays for the next start.
+                    Load::Files => {}
+                    Load::Pieces { file } => self.pieces_read(&file, &[]),
                     Load::WholeLog { room_id } => {
                         self.restore.logs.remove(&room_id);
                         self.log_done(&room_id);

@@ -15,6 +15,9 @@ pub const PAGE: usize = 50;
 /// The Meta record listing one-to-one conversations.
 pub const CONVERSATIONS: &str = "conversations";
 
+/// Where the list of files received and being received is saved (Meta table).
+pub const FILES: &str = "files";
+
 /// A room as remembered between visits (sealed in the vault's Rooms table).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedRoom {
@@ -188,6 +191,7 @@ pub fn to_stored(m: &RoomMessage, received: u64) -> StoredMessage {
         whisper_to: m.whisper_to.clone(),
         signed: m.signed,
         received,
+        file: None,
     }
 }
 
@@ -229,6 +233,7 @@ pub fn conversation_page(peer: PeerId, name: Option<String>, page: Page, me: &Pe
         ts: shown_ts(m.ts, m.received),
         notice: false,
         receipt: None,
+        file: m.file,
     };
     Action::ConversationRestored {
         peer,

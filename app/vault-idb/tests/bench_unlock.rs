@@ -51,6 +51,7 @@ fn messages() -> Export {
             whisper_to: None,
             signed: None,
             received: 1_700_000_000_000 + n,
+            file: None,
         })
         .collect();
     Export {

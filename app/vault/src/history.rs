@@ -42,6 +42,10 @@ pub struct StoredMessage {
     /// it): its place in the history. 0 in records from before, which go by `ts`.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub received: u64,
+    /// A file attached to the message: its offer (its pieces are kept apart, see
+    /// [`crate::files`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<peerchat_files::FileOffer>,
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -12,6 +12,7 @@
 
 pub mod envelope;
 mod error;
+pub mod files;
 pub mod history;
 pub mod kdf;
 pub mod keyring;
@@ -24,6 +25,7 @@ pub mod suite;
 
 pub use envelope::SecretKey;
 pub use error::VaultError;
+pub use files::FilePieces;
 pub use history::{shown_ts, Export, History, Page, StoredMessage, SHOWN_AHEAD_MS, SHOWN_FLOOR_MS};
 pub use keyring::{Keyring, VaultHeader};
 pub use memory::MemoryStore;

@@ -136,6 +136,11 @@ impl<S: Store> Profile<S> {
         History::new(&self.store, &self.keys)
     }
 
+    /// The pieces of files sent and received.
+    pub fn files(&self) -> crate::FilePieces<'_, S> {
+        crate::FilePieces::new(&self.store, &self.keys)
+    }
+
     /// A fresh nonce.
     pub fn nonce(&self) -> [u8; 12] {
         (self.nonce)()

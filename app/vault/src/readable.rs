@@ -105,6 +105,7 @@ mod tests {
                 whisper_to: Some(peerchat_peerjs::PeerId::parse("b").unwrap()),
                 signed: None,
                 received: 0,
+                file: None,
             }],
         };
         let md = export.to_markdown();

@@ -12,11 +12,13 @@ pub enum Table {
     Rooms,
     /// Messages, keyed by room lookup hash and order.
     Messages,
+    /// Pieces of files, keyed by file lookup hash and piece index.
+    Files,
 }
 
 impl Table {
     /// Every table, for schema creation and wiping.
-    pub const ALL: [Table; 3] = [Table::Meta, Table::Rooms, Table::Messages];
+    pub const ALL: [Table; 4] = [Table::Meta, Table::Rooms, Table::Messages, Table::Files];
 
     /// The object store's name.
     pub fn name(self) -> &'static str {
@@ -24,6 +26,7 @@ impl Table {
             Table::Meta => "meta",
             Table::Rooms => "rooms",
             Table::Messages => "messages",
+            Table::Files => "files",
         }
     }
 }

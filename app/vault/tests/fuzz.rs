@@ -50,6 +50,7 @@ fn stored() -> impl Strategy<Value = StoredMessage> {
                 whisper_to: None,
                 signed: None,
                 received,
+                file: None,
             },
         )
 }

@@ -1,28 +1,14 @@
 //! History at rest, natively on the memory store: paging, dedup, tampering, export and
 //! import, deletion, and what is visible at rest.
 
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
-
 use peerchat_ids::MessageId;
 use peerchat_peerjs::PeerId;
 use peerchat_vault::kdf::{self, KdfParams};
 use peerchat_vault::{History, Keyring, MemoryStore, Store, StoredMessage, Table};
 
-fn run<F: Future>(f: F) -> F::Output {
-    let mut f = pin!(f);
-    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(v) => v,
-        Poll::Pending => panic!("the memory store never waits"),
-    }
-}
+mod support;
 
-fn keys() -> Keyring {
-    let params = KdfParams::with_iterations([4; 16], 1000);
-    let kek = kdf::derive("pw", &params);
-    Keyring::create(&kek, params, [9; 32], [1; 12]).1
-}
+use support::{keys, run};
 
 fn msg(n: u64) -> StoredMessage {
     StoredMessage {
@@ -47,6 +33,7 @@ fn msg(n: u64) -> StoredMessage {
             }
         }),
         received: 1_750_000_000_000 + n * 1000,
+        file: None,
     }
 }
 

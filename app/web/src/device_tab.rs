@@ -72,6 +72,8 @@ impl DeviceTab {
         let net = Net::start(config, id, self.name.clone(), self.vault.clone(), dispatch);
         let show = crate::notify::shows_text();
         net.act(|n, _| n.set_notification_text(show));
+        let quota = crate::views::file_quota::file_quota();
+        net.act(|n, _| n.set_file_quota(quota));
         let this = self.clone();
         let listener = TakeRequests::listen(move || spawn_local(this.clone().hand_over()));
         if let Some(listener) = listener {

@@ -1,6 +1,8 @@
 //! The app once unlocked: owns the chat state, starts the network side, and joins the
 //! room of an invite link opened in the address bar.
 
+use std::rc::Rc;
+
 use peerchat_chat::room::Invite;
 use peerchat_chat::state::{Action, Screen};
 use peerchat_ids::RoomId;
@@ -20,6 +22,7 @@ use crate::storage::VaultHandle;
 use crate::storage_actions::use_storage_actions;
 use crate::views::conversation::ConversationView;
 use crate::views::details::DetailsContext;
+use crate::views::files::FilesContext;
 use crate::views::history::ImportForm;
 use crate::views::identity::{ConnectForm, IdCard};
 use crate::views::nav::ChatList;
@@ -209,6 +212,21 @@ pub fn Home(props: &HomeProps) -> Html {
             None => Err("Still starting up; try again in a moment.".to_owned()),
         })
     };
+    let on_attach = {
+        let node = node.clone();
+        Callback::from(
+            move |(peer, file, failed): (PeerId, web_sys::File, Callback<String>)| {
+                let Some(n) = node.as_ref().cloned() else {
+                    return failed.emit("Still starting up; try again in a moment.".to_owned());
+                };
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Err(why) = n.send_file(peer, file).await {
+                        failed.emit(why);
+                    }
+                });
+            },
+        )
+    };
     let on_room_send = {
         let node = node.clone();
         Callback::from(move |(room, to, text): (RoomId, Option<PeerId>, String)| {
@@ -264,6 +282,7 @@ pub fn Home(props: &HomeProps) -> Html {
             RequestChoice::Unblock => n.unblock(&peer),
         })
     });
+    let on_file_quota = node_action(&node, |n, bytes: u64| n.act(|n, _| n.set_file_quota(bytes)));
     let on_notify_text = node_action(&node, |n, show: bool| {
         n.act(|n, _| n.set_notification_text(show))
     });
@@ -332,7 +351,7 @@ pub fn Home(props: &HomeProps) -> Html {
     };
     let chat = if *settings {
         html! {
-            <SettingsScreen name={name.clone()} {on_rename} {on_notify_text}
+            <SettingsScreen name={name.clone()} {on_rename} {on_notify_text} {on_file_quota}
                 my_id={s.my_id.clone()} broker={s.broker.clone()} broker_host={s.broker_host.clone()}
                 on_retry={on_retry.clone()} ice_servers={s.ice_servers.clone()}
                 on_export_all={storage.on_export_all.clone()} on_erase={storage.on_erase.clone()}
@@ -344,7 +363,7 @@ pub fn Home(props: &HomeProps) -> Html {
                 on_older={storage.on_conversation_older.clone()}
                 trust={s.trust.get(&c.peer).cloned().unwrap_or_default()} {my_key} {on_trust}
                 on_back={on_back.clone()} history={storage.conversation_history.clone()}
-                on_request={on_request.clone()} on_mute={on_conversation_mute} />
+                on_request={on_request.clone()} on_mute={on_conversation_mute} {on_attach} />
         }
     } else if let Some(r) = s.active_room() {
         html! {
@@ -415,5 +434,13 @@ pub fn Home(props: &HomeProps) -> Html {
             </div>
         </div>
     };
-    html! { <ContextProvider<DetailsContext> context={details}>{ page }</ContextProvider<DetailsContext>> }
+    let files = FilesContext {
+        transfers: Rc::new(s.transfers.clone()),
+        net: (*node).clone(),
+    };
+    html! {
+        <ContextProvider<DetailsContext> context={details}>
+            <ContextProvider<FilesContext> context={files}>{ page }</ContextProvider<FilesContext>>
+        </ContextProvider<DetailsContext>>
+    }
 }

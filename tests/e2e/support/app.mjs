@@ -282,3 +282,23 @@ export async function lowContrast(page) {
     return out;
   });
 }
+
+/** Attaches a file in the open chat: `file` is {name, mimeType, buffer}. */
+export async function attachFile(device, file) {
+  await device.page.locator('#message-input-attach').setInputFiles(file);
+}
+
+/** The card of the file called `name` in the open chat (the newest one). */
+export function fileCard(device, name) {
+  return device.page.locator('.file-card', { hasText: name }).last();
+}
+
+/** SHA-256 (hex) of the file called `name` as its Save link gives it, once it can be saved. */
+export async function savedSha256(device, name, timeout = 60000) {
+  const save = fileCard(device, name).locator('a.file-save');
+  await save.waitFor({ timeout });
+  const [download] = await Promise.all([device.page.waitForEvent('download'), save.click()]);
+  const { createHash } = await import('node:crypto');
+  const { readFile } = await import('node:fs/promises');
+  return createHash('sha256').update(await readFile(await download.path())).digest('hex');
+}

@@ -20,6 +20,7 @@ fn said(s: &mut ChatState, from: &str, text: &str, ts: u64) {
             seq: ts,
             ts,
             text: text.into(),
+            file: None,
         }),
     });
 }

@@ -13,6 +13,7 @@ pub mod days;
 pub mod lines;
 mod pace;
 mod seen;
+pub mod transfers;
 pub mod window;
 
 pub use lines::{Identity, LineKey, Lines};
@@ -74,6 +75,8 @@ pub struct Line {
     pub notice: bool,
     /// For our own messages sent in this visit: sending, sent or delivered.
     pub receipt: Option<Receipt>,
+    /// The file attached, if any.
+    pub file: Option<peerchat_files::FileOffer>,
 }
 
 /// A line of a conversation is the message of its author with its id: the same id from
@@ -187,6 +190,8 @@ pub struct ChatState {
     pub details: crate::details::Details,
     /// Ids the user blocked, with the name they had.
     pub blocked: Vec<(PeerId, Option<String>)>,
+    /// Files on their way this visit, by file id.
+    pub transfers: transfers::Transfers,
 }
 
 impl Default for ChatState {
@@ -211,6 +216,7 @@ impl Default for ChatState {
             verified_keys: std::collections::BTreeSet::new(),
             details: crate::details::Details::default(),
             blocked: Vec::new(),
+            transfers: Default::default(),
         }
     }
 }
@@ -218,6 +224,8 @@ impl Default for ChatState {
 /// Everything that can change the state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
+    /// A file's transfer moved on (or ended).
+    Transfer(transfers::Transfer),
     /// The user chose (or we loaded) a display name.
     NameChosen(String),
     /// A room member proved this key.
@@ -481,6 +489,7 @@ impl ChatState {
     /// Applies one action.
     pub fn reduce(&mut self, action: Action) {
         match action {
+            Action::Transfer(t) => transfers::update(&mut self.transfers, t),
             Action::NameChosen(name) => self.my_name = Some(name),
             Action::Trust { peer, trust } => {
                 self.trust.insert(peer, trust);
@@ -692,6 +701,7 @@ impl ChatState {
                     ts,
                     notice: true,
                     receipt: None,
+                    file: None,
                 });
             }
             Action::Sent {
@@ -707,6 +717,7 @@ impl ChatState {
                     text: message.text,
                     ts: message.ts,
                     notice: false,
+                    file: message.file,
                     receipt: Some(if waiting {
                         Receipt::Sending
                     } else {
@@ -733,6 +744,7 @@ impl ChatState {
                     ts: message.ts,
                     notice: false,
                     receipt: None,
+                    file: message.file,
                 });
                 if new && !shown {
                     c.unread += 1;

@@ -52,6 +52,7 @@ fn busy_state() -> ChatState {
                 seq: n,
                 ts: n,
                 text: "hi".into(),
+                file: None,
             }),
         });
     }
@@ -135,6 +136,7 @@ fn a_message_in_a_conversation_is_one_new_line() {
             seq: 1,
             ts: 1,
             text: "same id as one of Bob's".into(),
+            file: None,
         },
         waiting: false,
     });

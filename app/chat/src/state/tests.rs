@@ -13,6 +13,7 @@ mod conversations {
             seq,
             ts: seq * 1000,
             text: t.into(),
+            file: None,
         }
     }
 
@@ -357,6 +358,7 @@ mod restored_conversations {
             ts: 1,
             notice: false,
             receipt: None,
+            file: None,
         };
         let restored = |lines, older: Option<&str>| Action::ConversationRestored {
             peer: peer.clone(),
@@ -509,6 +511,7 @@ mod unread {
             seq: 1,
             ts: 1,
             text: "yo".into(),
+            file: None,
         };
         s.reduce(Action::Received {
             peer: peer.clone(),

@@ -10,12 +10,14 @@ use std::time::Duration;
 
 use peerchat_chat::config::IceServer;
 use peerchat_chat::details::{CandidateKind, LinkStats};
+use peerchat_chat::state::transfers::Transfer;
 use peerchat_chat::state::{Action, ChatState};
 use peerchat_identity::Identity;
 use peerchat_ids::RoomId;
 use peerchat_node::saved::History;
 use peerchat_node::{
-    Contact, Entropy, Load, Loaded, Node, NodeConfig, Now, Output, Registration, SavedRoom, StoreOp,
+    Contact, Entropy, FileRecord, Load, Loaded, Node, NodeConfig, Now, Output, Registration,
+    SavedRoom, StoreOp,
 };
 use peerchat_peerjs::data::ChannelFrame;
 use peerchat_peerjs::sim::{Broker, Deliveries};
@@ -48,6 +50,9 @@ pub struct Disk {
     pub rooms: BTreeMap<RoomId, SavedRoom>,
     pub histories: HashMap<History, Vec<StoredMessage>>,
     pub conversations: Option<Vec<Contact>>,
+    /// Pieces of files, by file id and index.
+    pub pieces: BTreeMap<(String, u32), Vec<u8>>,
+    pub files: Option<Vec<FileRecord>>,
 }
 
 impl Disk {
@@ -74,6 +79,11 @@ impl Disk {
                 }
             }
             StoreOp::PutConversations(list) => self.conversations = Some(list),
+            StoreOp::PutPiece { file, index, bytes } => {
+                self.pieces.insert((file, index), bytes);
+            }
+            StoreOp::DeleteFile { file } => self.pieces.retain(|(f, _), _| f != &file),
+            StoreOp::PutFiles(list) => self.files = Some(list),
         }
     }
 
@@ -106,6 +116,16 @@ impl Disk {
             Load::Conversations => {
                 Loaded::Conversations(self.conversations.clone().unwrap_or_default())
             }
+            Load::Files => Loaded::Files(self.files.clone().unwrap_or_default()),
+            Load::Pieces { file } => Loaded::Pieces {
+                have: self
+                    .pieces
+                    .keys()
+                    .filter(|(f, _)| f == &file)
+                    .map(|(_, i)| *i)
+                    .collect(),
+                file,
+            },
         }
     }
 }
@@ -151,6 +171,12 @@ pub struct Dev {
     /// Its user accepts every message request as soon as it shows (tests of requests
     /// themselves turn this off and decide).
     pub accepts_requests: bool,
+    /// Files attached this visit (the page's `Blob`s, gone when it is killed), by id.
+    pub blobs: HashMap<String, Vec<u8>>,
+    /// Every transfer update, in order.
+    pub transfers: Vec<Transfer>,
+    /// How many of its next large frames (file chunks) a tamperer alters on the way.
+    pub corrupt_chunks: usize,
     loads: VecDeque<Load>,
     sockets: Vec<Registration>,
     rng: u64,
@@ -183,6 +209,9 @@ impl Dev {
             dialled: BTreeMap::new(),
             false_leaves: 0,
             accepts_requests: true,
+            blobs: HashMap::new(),
+            transfers: Vec::new(),
+            corrupt_chunks: 0,
             loads: VecDeque::new(),
             sockets: Vec::new(),
             rng,
@@ -335,6 +364,7 @@ impl Sim {
     pub fn kill(&mut self, i: usize) {
         self.devs[i].node = None;
         self.devs[i].unwritten = None;
+        self.devs[i].blobs.clear();
         self.devs[i].loads.clear();
         for via in std::mem::take(&mut self.devs[i].sockets) {
             self.unregister(i, &via);
@@ -617,6 +647,18 @@ impl Sim {
                 }
                 let delay = l.delay;
                 self.link_frames += 1;
+                let frame = match frame {
+                    ChannelFrame::Binary(mut b)
+                        if b.len() > 8_000 && self.devs[i].corrupt_chunks > 0 =>
+                    {
+                        self.devs[i].corrupt_chunks -= 1;
+                        // One character of the sealed bytes, still valid base64.
+                        let at = b.len() / 2;
+                        b[at] = if b[at] == b'A' { b'B' } else { b'A' };
+                        ChannelFrame::Binary(b)
+                    }
+                    other => other,
+                };
                 self.in_flight
                     .push((now + delay, other, conn, Deliver::Frame(frame)));
             }
@@ -640,6 +682,18 @@ impl Sim {
                 self.devs[i].loads_asked.push(load.clone());
                 self.devs[i].loads.push_back(load);
             }
+            Output::ReadPiece {
+                file,
+                index,
+                start,
+                len,
+            } => match self.devs[i].blobs.get(&file) {
+                Some(blob) => {
+                    let piece = blob[start as usize..start as usize + len as usize].to_vec();
+                    self.node(i).handle_piece_read(&file, index, &piece, clock);
+                }
+                None => self.node(i).handle_piece_unreadable(&file, clock),
+            },
             Output::Notify { title, body, .. } => {
                 self.devs[i].notifications.push(title);
                 self.devs[i].notification_bodies.push(body);
@@ -662,6 +716,9 @@ impl Sim {
                             );
                         }
                     }
+                }
+                if let Action::Transfer(t) = &action {
+                    self.devs[i].transfers.push(t.clone());
                 }
                 self.devs[i].state.reduce(action.clone());
                 if let Action::Request(peer) = &action {
@@ -753,6 +810,18 @@ impl Sim {
         let clock = self.clock();
         self.node(to).handle_link_frame(conn, &frame, clock);
         self.pump(to);
+    }
+
+    /// The link between two devices drops (a network change): both ends hear it closed.
+    pub fn cut(&mut self, a: usize, b: usize) {
+        while let Some(conn) = self.link_between(a, b) {
+            self.links.remove(&conn);
+            for end in [a, b] {
+                let at = self.now + LINK_DELAY;
+                self.in_flight
+                    .push((at, end, conn.clone(), Deliver::Closed));
+            }
+        }
     }
 
     /// The link between two devices, if one is open.

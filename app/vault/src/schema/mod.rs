@@ -6,6 +6,7 @@
 use crate::Table;
 
 mod v1_tables;
+mod v2_files;
 
 /// What one schema version adds to the one before.
 #[derive(Debug)]
@@ -17,7 +18,7 @@ pub struct Migration {
 }
 
 /// Every migration, oldest first.
-pub const MIGRATIONS: &[Migration] = &[v1_tables::MIGRATION];
+pub const MIGRATIONS: &[Migration] = &[v1_tables::MIGRATION, v2_files::MIGRATION];
 
 /// The version a database has once every migration has run.
 pub const VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].version;

@@ -71,6 +71,8 @@ pub(super) struct Driver {
     _on_pagehide: Option<Closure<dyn FnMut()>>,
     /// Handed over to another tab: nothing more goes out (only the writes finish).
     stopped: bool,
+    /// Files attached this visit, by file id: their pieces are read from them.
+    pub(super) blobs: HashMap<String, web_sys::Blob>,
 }
 
 /// The time, as the node wants it.
@@ -98,6 +100,10 @@ pub(super) fn with(weak: &Weak<RefCell<Driver>>, f: impl FnOnce(&mut Driver)) {
 }
 
 impl Net {
+    pub(super) fn inner(&self) -> &Rc<RefCell<Driver>> {
+        &self.inner
+    }
+
     /// Starts the node: registers with the broker and restores what the vault keeps.
     pub fn start(
         config: RuntimeConfig,
@@ -138,6 +144,7 @@ impl Net {
                 _stats_hook: None,
                 _on_pagehide: None,
                 stopped: false,
+                blobs: HashMap::new(),
             })
         });
         // A closed tab or app would otherwise leave its connections to time out (the
@@ -342,6 +349,12 @@ impl Driver {
                 spawn_local(async move { crate::notify::show(&title, &body, &tag).await })
             }
             Output::Ui(action) => self.ui.push(action),
+            Output::ReadPiece {
+                file,
+                index,
+                start,
+                len,
+            } => self.read_piece(file, index, start, len),
         }
     }
 

@@ -6,6 +6,7 @@
 //! tests reach them.
 
 mod driver;
+mod files;
 mod link;
 mod paced;
 mod socket;

@@ -2,8 +2,8 @@
 //! the background one at a time, in the order asked (a failure is reported and loses
 //! nothing already stored); loads likewise, and their answers go back to the node.
 
-use peerchat_node::saved::{sentence, CONVERSATIONS};
-use peerchat_node::{Contact, Load, Loaded, SavedRoom, StoreOp};
+use peerchat_node::saved::{sentence, CONVERSATIONS, FILES};
+use peerchat_node::{Contact, FileRecord, Load, Loaded, SavedRoom, StoreOp};
 use peerchat_vault::{Table, VaultError};
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -84,7 +84,13 @@ impl Driver {
                     // the send and the write could reuse their numbers).
                     let done = op.clone();
                     if let Err(e) = write(&vault, op).await {
-                        with(&weak, |d| d.node().handle_store_failed(sentence(&e)));
+                        with(&weak, |d| match &done {
+                            StoreOp::PutPiece { file, .. } => {
+                                d.node()
+                                    .handle_piece_store_failed(file, sentence(&e), now())
+                            }
+                            _ => d.node().handle_store_failed(sentence(&e)),
+                        });
                     }
                     with(&weak, |d| d.node().handle_store_done(&done, now()));
                 }
@@ -130,6 +136,12 @@ async fn write(vault: &Vault, op: StoreOp) -> Result<(), VaultError> {
                 .map(|_| ())
         }
         StoreOp::PutConversations(list) => vault.put(Table::Meta, CONVERSATIONS, &list).await,
+        StoreOp::PutPiece { file, index, bytes } => {
+            let nonce = vault.nonce();
+            vault.files().put(&file, index, &bytes, nonce).await
+        }
+        StoreOp::DeleteFile { file } => vault.files().delete(&file).await,
+        StoreOp::PutFiles(list) => vault.put(Table::Meta, FILES, &list).await,
     }
 }
 
@@ -166,6 +178,14 @@ async fn read(vault: &Vault, load: Load) -> Loaded {
             .get::<Vec<Contact>>(Table::Meta, CONVERSATIONS)
             .await
             .map(|list| Loaded::Conversations(list.unwrap_or_default())),
+        Load::Files => vault
+            .get::<Vec<FileRecord>>(Table::Meta, FILES)
+            .await
+            .map(|list| Loaded::Files(list.unwrap_or_default())),
+        Load::Pieces { file } => vault.files().stored(file).await.map(|have| Loaded::Pieces {
+            file: file.clone(),
+            have,
+        }),
     };
     result.unwrap_or_else(|e| Loaded::Failed {
         load,

@@ -26,6 +26,17 @@ pub struct ComposerProps {
     /// Controls before the box (who it goes to).
     #[prop_or_default]
     pub children: Html,
+    /// Files attached (the button, a paste, or a drop); none: no attach button.
+    #[prop_or_default]
+    pub on_files: Option<Callback<Vec<web_sys::File>>>,
+}
+
+/// The files of a file list.
+fn files_of(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
+    let Some(list) = list else {
+        return Vec::new();
+    };
+    (0..list.length()).filter_map(|i| list.get(i)).collect()
 }
 
 /// The text box and Send, with the counter and the last refusal under them.
@@ -45,11 +56,18 @@ pub fn Composer(props: &ComposerProps) -> Html {
         })
     };
     let onpaste = {
-        let error = error.clone();
+        let (error, on_files) = (error.clone(), props.on_files.clone());
         Callback::from(move |e: Event| {
             let Some(e) = e.dyn_ref::<web_sys::ClipboardEvent>() else {
                 return;
             };
+            // A pasted photo or file is attached, not typed.
+            let files = files_of(e.clipboard_data().and_then(|d| d.files()));
+            if let (Some(cb), false) = (&on_files, files.is_empty()) {
+                e.prevent_default();
+                cb.emit(files);
+                return;
+            }
             let pasted = e
                 .clipboard_data()
                 .and_then(|d| d.get_data("text").ok())
@@ -77,10 +95,35 @@ pub fn Composer(props: &ComposerProps) -> Html {
     let id = &props.input_id;
     let counter_id = format!("{id}-counter");
     let counter = draft.counter();
+    let on_attach = props.on_files.clone().map(|cb| {
+        Callback::from(move |e: Event| {
+            let input = e.target_unchecked_into::<HtmlInputElement>();
+            cb.emit(files_of(input.files()));
+            // The same file may be picked again.
+            input.set_value("");
+        })
+    });
+    let ondragover = Callback::from(|e: DragEvent| e.prevent_default());
+    let ondrop = {
+        let cb = props.on_files.clone();
+        Callback::from(move |e: DragEvent| {
+            if let Some(cb) = &cb {
+                e.prevent_default();
+                cb.emit(files_of(e.data_transfer().and_then(|d| d.files())));
+            }
+        })
+    };
+    let attach_id = format!("{}-attach", props.input_id);
     html! {
-        <div class="composer-area">
+        <div class="composer-area" {ondragover} {ondrop}>
             <form class="composer" {onsubmit}>
                 { props.children.clone() }
+                if let Some(onchange) = on_attach {
+                    <label for={attach_id.clone()} class={classes!("attach", props.disabled.then_some("disabled"))} title="Attach a file or photo">
+                        <span aria-hidden="true">{ "📎" }</span><span class="visually-hidden">{ "Attach a file or photo" }</span>
+                    </label>
+                    <input id={attach_id} class="visually-hidden" type="file" multiple=true {onchange} disabled={props.disabled} />
+                }
                 <label for={id.clone()} class="visually-hidden">{ "Message" }</label>
                 <input id={id.clone()} type="text" autocomplete="off" dir="auto"
                     value={(*text).clone()} {oninput} {onpaste}

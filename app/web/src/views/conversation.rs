@@ -15,6 +15,7 @@ use peerchat_chat::chat_list::{colour_of, initials, presence};
 use super::chat_bar::ChatBar;
 use super::composer::Composer;
 use super::details::ConnectionDetails;
+use super::files::FileCard;
 use super::history::{ConversationHistoryActions, ConversationHistoryTools};
 use super::ignored;
 use super::info_sheet::{use_info_sheet, InfoSheet};
@@ -51,6 +52,8 @@ pub struct ConversationViewProps {
     pub on_mute: Callback<(PeerId, bool)>,
     /// Export and deletion of the conversation's stored history.
     pub history: ConversationHistoryActions,
+    /// Sends a file; the callback given hears why it could not go.
+    pub on_attach: Callback<(PeerId, web_sys::File, Callback<String>)>,
 }
 
 /// "Connected to Bob." and the like, with the name isolated (a name written right to left
@@ -84,6 +87,20 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
     let on_send = {
         let (cb, peer) = (props.on_send.clone(), c.peer.clone());
         Callback::from(move |text: String| cb.emit((peer.clone(), text)))
+    };
+    let file_error = use_state(|| None::<String>);
+    let on_files = {
+        let (cb, peer, file_error) = (props.on_attach.clone(), c.peer.clone(), file_error.clone());
+        Callback::from(move |files: Vec<web_sys::File>| {
+            file_error.set(None);
+            let failed = {
+                let file_error = file_error.clone();
+                Callback::from(move |why: String| file_error.set(Some(why)))
+            };
+            for f in files {
+                cb.emit((peer.clone(), f, failed.clone()));
+            }
+        })
     };
     let name = c.display_name();
     let held = key_status(name, &props.trust);
@@ -154,7 +171,10 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                 if c.request {
                     <RequestBar peer={c.peer.clone()} name={name.to_owned()} on_choice={props.on_request.clone()} />
                 } else {
-                    <Composer input_id="message-input" {on_send} disabled={!open}
+                    if let Some(why) = file_error.as_ref() {
+                        <p class="error file-error" role="alert">{ why.clone() }</p>
+                    }
+                    <Composer input_id="message-input" {on_send} disabled={!open} on_files={Some(on_files)}
                         placeholder={ if open { "Write a message" } else { "Not connected" } } />
                 }
             </div>
@@ -197,6 +217,9 @@ fn ConversationLine(props: &LineProps<Line>) -> Html {
             <bdi class="from">{ l.name.clone() }</bdi>
             <time class="at">{ local_hh_mm(l.ts) }</time>
             <p class="text" dir="auto">{ message_text(&l.text) }</p>
+            if let Some(offer) = &l.file {
+                <FileCard offer={offer.clone()} />
+            }
             { receipt(l.receipt, "Delivered") }
         </li>
     }

@@ -7,6 +7,8 @@ pub mod composer;
 pub mod confirm;
 pub mod conversation;
 pub mod details;
+pub mod file_quota;
+pub mod files;
 pub mod history;
 pub mod identity;
 pub mod info_sheet;

@@ -6,6 +6,7 @@ use peerchat_chat::state::BrokerStatus;
 use peerchat_peerjs::PeerId;
 use yew::prelude::*;
 
+use super::file_quota::FileQuota;
 use super::history::{DeviceData, NotificationSettings};
 use super::identity::IdCard;
 use super::name::NameForm;
@@ -51,6 +52,8 @@ pub struct SettingsScreenProps {
     pub blocked: Vec<(PeerId, Option<String>)>,
     /// Unblocks one.
     pub on_unblock: Callback<(PeerId, RequestChoice)>,
+    /// The space received files may take changed (bytes).
+    pub on_file_quota: Callback<u64>,
 }
 
 /// The Settings screen; its heading takes the focus when it opens.
@@ -79,6 +82,7 @@ pub fn SettingsScreen(props: &SettingsScreenProps) -> Html {
             <div class="settings-body">
                 <NameForm name={props.name.clone()} on_rename={props.on_rename.clone()} />
                 <NotificationSettings on_notify_text={props.on_notify_text.clone()} />
+                <FileQuota on_quota={props.on_file_quota.clone()} />
                 if let Some(id) = &props.my_id {
                     <IdCard id={id.clone()} dom_id="settings-my-id" />
                 }

@@ -1,0 +1,108 @@
+//! What the screen shows of files on their way: each transfer's bytes so far, its
+//! speed and time left (from the updates' times), and how it ended.
+
+use std::collections::BTreeMap;
+
+use peerchat_peerjs::PeerId;
+
+/// Where a transfer stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferState {
+    /// Bytes are moving (or wait for the peer to be back).
+    Going,
+    /// Every byte arrived and checked out (received), or was sent (sent).
+    Complete,
+    /// Stopped by us (`by_us`) or by the peer; partial pieces were deleted.
+    Cancelled {
+        /// We pressed Cancel.
+        by_us: bool,
+    },
+    /// Stopped; the sentence says why and what the user can do.
+    Failed(String),
+}
+
+/// A transfer's progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transfer {
+    /// The peer it is with.
+    pub peer: PeerId,
+    /// The file's id.
+    pub file: String,
+    /// We are sending it.
+    pub sending: bool,
+    /// Bytes sent or stored so far.
+    pub done: u64,
+    /// The file's size.
+    pub size: u64,
+    /// Where it stands.
+    pub state: TransferState,
+    /// Wall clock of this update, ms.
+    pub at_ms: u64,
+}
+
+/// A transfer as shown: the last update and the speed measured since the first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// The last update.
+    pub last: Transfer,
+    /// Bytes and time of the first update of this visit (speed is measured from it).
+    pub since: (u64, u64),
+}
+
+impl Progress {
+    /// Bytes per second so far, once some time passed.
+    pub fn speed(&self) -> Option<u64> {
+        let ms = self.last.at_ms.checked_sub(self.since.1)?;
+        let bytes = self.last.done.checked_sub(self.since.0)?;
+        (ms >= 200 && bytes > 0).then(|| bytes * 1000 / ms)
+    }
+
+    /// Seconds left at the speed so far.
+    pub fn seconds_left(&self) -> Option<u64> {
+        let speed = self.speed()?;
+        Some(
+            self.last
+                .size
+                .saturating_sub(self.last.done)
+                .div_ceil(speed),
+        )
+    }
+}
+
+/// Every transfer of this visit, by file id.
+pub type Transfers = BTreeMap<String, Progress>;
+
+/// Folds an update in.
+pub fn update(all: &mut Transfers, t: Transfer) {
+    match all.get_mut(&t.file) {
+        Some(p) => p.last = t,
+        None => {
+            let since = (t.done, t.at_ms);
+            all.insert(t.file.clone(), Progress { last: t, since });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn speed_and_time_left_come_from_the_updates() {
+        let t = |done, at_ms| Transfer {
+            peer: PeerId::parse("ann").unwrap(),
+            file: "f".into(),
+            sending: false,
+            done,
+            size: 10_000_000,
+            state: TransferState::Going,
+            at_ms,
+        };
+        let mut all = Transfers::new();
+        update(&mut all, t(0, 1_000));
+        assert_eq!(all["f"].speed(), None);
+        update(&mut all, t(2_000_000, 2_000));
+        assert_eq!(all["f"].speed(), Some(2_000_000));
+        assert_eq!(all["f"].seconds_left(), Some(4));
+    }
+}

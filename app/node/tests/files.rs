@@ -1,0 +1,250 @@
+//! Files one to one through whole nodes on the simulated network: the offer as a stored
+//! message, pieces asked, sent sealed, checked and stored; resume after a dropped link
+//! and after the receiver's browser restarts; cancel from either side; a tampered chunk
+//! refused and its piece fetched again; size and quota bounds.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{connected, Sim};
+use peerchat_chat::state::transfers::TransferState;
+use peerchat_files::{FileHasher, FileOffer};
+use peerchat_node::saved::History;
+use peerchat_node::{SendError, StoreOp};
+
+const SECOND: Duration = Duration::from_secs(1);
+
+/// A file of `len` bytes that differ from piece to piece.
+fn file(len: usize, name: &str, mime: &str) -> (Vec<u8>, FileOffer) {
+    let bytes: Vec<u8> = (0..len)
+        .map(|i| (i * 31 % 251) as u8 ^ (i >> 18) as u8)
+        .collect();
+    let mut h = FileHasher::new(len as u64).unwrap();
+    for slice in bytes.chunks(100_000) {
+        h.update(slice);
+    }
+    (bytes, h.finish(name, mime).unwrap())
+}
+
+/// Device `from` attaches `bytes` (its page keeps the `Blob`) and sends it to `to`.
+fn attach(sim: &mut Sim, from: usize, to: usize, bytes: &[u8], offer: &FileOffer) {
+    sim.devs[from]
+        .blobs
+        .insert(offer.id.clone(), bytes.to_vec());
+    let peer = sim.devs[to].id.clone();
+    sim.act(from, |n, now| n.send_file(&peer, offer.clone(), now))
+        .unwrap();
+}
+
+/// The file as device `i` stored it, pieces in order (None while one is missing).
+fn assembled(sim: &Sim, i: usize, offer: &FileOffer) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    for index in 0..offer.piece_count() {
+        out.extend(sim.devs[i].disk.pieces.get(&(offer.id.clone(), index))?);
+    }
+    Some(out)
+}
+
+fn stored_pieces(sim: &Sim, i: usize, offer: &FileOffer) -> usize {
+    sim.devs[i]
+        .disk
+        .pieces
+        .keys()
+        .filter(|(f, _)| f == &offer.id)
+        .count()
+}
+
+/// How many times device `i` stored each piece.
+fn piece_writes(sim: &Sim, i: usize, offer: &FileOffer) -> Vec<usize> {
+    (0..offer.piece_count())
+        .map(|index| {
+            sim.devs[i]
+                .stores
+                .iter()
+                .filter(|(_, op)| matches!(op, StoreOp::PutPiece { file, index: x, .. } if file == &offer.id && *x == index))
+                .count()
+        })
+        .collect()
+}
+
+fn last_state(sim: &Sim, i: usize, offer: &FileOffer) -> Option<TransferState> {
+    sim.devs[i]
+        .transfers
+        .iter()
+        .rev()
+        .find(|t| t.file == offer.id)
+        .map(|t| t.state.clone())
+}
+
+#[test]
+fn a_file_arrives_byte_identical_and_its_offer_is_a_stored_message_on_both_sides() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let (bytes, offer) = file(1_500_000, "holiday.jpg", "image/jpeg");
+    attach(&mut sim, ann, ben, &bytes, &offer);
+    sim.run_until(30 * SECOND, "the file arrives", |s| {
+        assembled(s, ben, &offer).is_some()
+    });
+    assert_eq!(assembled(&sim, ben, &offer).unwrap(), bytes);
+    assert_eq!(
+        piece_writes(&sim, ben, &offer),
+        vec![1; 6],
+        "each piece once"
+    );
+    sim.run_for(SECOND);
+    assert_eq!(last_state(&sim, ben, &offer), Some(TransferState::Complete));
+    assert_eq!(last_state(&sim, ann, &offer), Some(TransferState::Complete));
+    let progress: Vec<u64> = sim.devs[ben].transfers.iter().map(|t| t.done).collect();
+    assert!(progress.windows(2).all(|w| w[0] <= w[1]), "{progress:?}");
+    for (me, other) in [(ann, ben), (ben, ann)] {
+        let peer = sim.devs[other].id.clone();
+        let history = &sim.devs[me].disk.histories[&History::Conversation(peer.clone())];
+        assert_eq!(history.len(), 1);
+        assert_eq!(
+            history[0].file.as_ref(),
+            Some(&offer),
+            "kept with the history"
+        );
+        let line = &sim.devs[me].state.conversation(&peer).unwrap().lines[0];
+        assert_eq!(line.text, "📎 holiday.jpg");
+    }
+    // The file's bytes never crossed the link in the clear.
+    assert!(
+        sim.devs[ann].disk.pieces.is_empty(),
+        "the sender keeps its Blob"
+    );
+}
+
+#[test]
+fn a_link_that_drops_mid_way_goes_on_from_the_stored_pieces() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let (bytes, offer) = file(2_000_000, "talk.mp4", "video/mp4");
+    attach(&mut sim, ann, ben, &bytes, &offer);
+    sim.run_until(30 * SECOND, "a few pieces", |s| {
+        stored_pieces(s, ben, &offer) >= 2
+    });
+    let before = stored_pieces(&sim, ben, &offer);
+    assert!(before < offer.pieces.len(), "mid-way");
+    sim.cut(ann, ben);
+    sim.run_until(120 * SECOND, "the file arrives after the drop", |s| {
+        assembled(s, ben, &offer).is_some()
+    });
+    assert_eq!(assembled(&sim, ben, &offer).unwrap(), bytes);
+    assert!(
+        piece_writes(&sim, ben, &offer).iter().all(|&n| n == 1),
+        "nothing fetched twice: {:?}",
+        piece_writes(&sim, ben, &offer)
+    );
+}
+
+#[test]
+fn after_the_receiving_browser_restarts_the_transfer_completes_from_where_it_stopped() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let (bytes, offer) = file(2_500_000, "scan.pdf", "application/pdf");
+    attach(&mut sim, ann, ben, &bytes, &offer);
+    sim.run_until(30 * SECOND, "a few pieces", |s| {
+        stored_pieces(s, ben, &offer) >= 3
+    });
+    let kept = stored_pieces(&sim, ben, &offer);
+    assert!(kept < offer.pieces.len(), "mid-way");
+    sim.kill(ben);
+    sim.run_for(2 * SECOND);
+    sim.start(ben);
+    sim.run_until(120 * SECOND, "the file arrives after the restart", |s| {
+        assembled(s, ben, &offer).is_some()
+    });
+    assert_eq!(assembled(&sim, ben, &offer).unwrap(), bytes);
+    let writes = piece_writes(&sim, ben, &offer);
+    assert!(
+        writes.iter().all(|&n| n == 1),
+        "nothing fetched twice: {writes:?}"
+    );
+    sim.run_for(SECOND);
+    assert_eq!(last_state(&sim, ben, &offer), Some(TransferState::Complete));
+    let saved = sim.devs[ben].disk.files.clone().unwrap();
+    assert!(saved.iter().any(|r| r.offer == offer && r.done));
+}
+
+#[test]
+fn either_side_can_cancel_and_the_receiver_keeps_no_partial_pieces() {
+    for receiver_cancels in [true, false] {
+        let (mut sim, ann, ben) = connected([false, false]);
+        let (bytes, offer) = file(3_000_000, "big.bin", "application/octet-stream");
+        attach(&mut sim, ann, ben, &bytes, &offer);
+        sim.run_until(30 * SECOND, "a few pieces", |s| {
+            stored_pieces(s, ben, &offer) >= 2
+        });
+        let canceller = if receiver_cancels { ben } else { ann };
+        let id = offer.id.clone();
+        sim.act(canceller, |n, now| n.cancel_file(&id, now));
+        sim.run_for(5 * SECOND);
+        assert_eq!(
+            stored_pieces(&sim, ben, &offer),
+            0,
+            "partial pieces deleted"
+        );
+        assert_eq!(
+            last_state(&sim, canceller, &offer),
+            Some(TransferState::Cancelled { by_us: true })
+        );
+        let other = if receiver_cancels { ann } else { ben };
+        assert_eq!(
+            last_state(&sim, other, &offer),
+            Some(TransferState::Cancelled { by_us: false })
+        );
+        let sent_after = sim.link_frames;
+        sim.run_for(15 * SECOND);
+        assert!(
+            sim.link_frames - sent_after < 10,
+            "no more pieces go: {}",
+            sim.link_frames - sent_after
+        );
+        // A restart does not take it up again.
+        sim.kill(ben);
+        sim.start(ben);
+        sim.run_for(10 * SECOND);
+        assert_eq!(stored_pieces(&sim, ben, &offer), 0);
+    }
+}
+
+#[test]
+fn a_tampered_chunk_is_refused_and_its_piece_fetched_again() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let (bytes, offer) = file(800_000, "photo.png", "image/png");
+    sim.devs[ann].corrupt_chunks = 1;
+    attach(&mut sim, ann, ben, &bytes, &offer);
+    sim.run_until(60 * SECOND, "the file arrives", |s| {
+        assembled(s, ben, &offer).is_some()
+    });
+    assert_eq!(assembled(&sim, ben, &offer).unwrap(), bytes);
+    assert_eq!(sim.devs[ann].corrupt_chunks, 0, "one chunk was altered");
+    let ann_id = sim.devs[ann].id.clone();
+    assert!(sim.devs[ben].state.conversation(&ann_id).unwrap().dropped >= 1);
+}
+
+#[test]
+fn files_over_the_size_limit_or_the_quota_are_refused_with_what_to_do() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let (_, small) = file(10, "a.txt", "text/plain");
+    let huge = FileOffer {
+        size: 3 << 30,
+        ..small.clone()
+    };
+    let ben_id = sim.devs[ben].id.clone();
+    let refused = sim.act(ann, |n, now| n.send_file(&ben_id, huge, now));
+    match refused {
+        Err(SendError::Invalid(why)) => assert!(why.contains("2 GiB"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    sim.act(ben, |n, _| n.set_file_quota(1 << 20));
+    let (bytes, offer) = file(1_200_000, "too-big.bin", "application/octet-stream");
+    attach(&mut sim, ann, ben, &bytes, &offer);
+    sim.run_for(5 * SECOND);
+    match last_state(&sim, ben, &offer) {
+        Some(TransferState::Failed(why)) => assert!(why.contains("1 MiB"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(stored_pieces(&sim, ben, &offer), 0);
+    // The message itself is kept: the user sees what was not received.
+    assert_eq!(sim.stored_texts(ben, ann), ["📎 too-big.bin"]);
+}

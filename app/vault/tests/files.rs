@@ -1,0 +1,33 @@
+//! Pieces of files at rest, natively on the memory store: sealed, listed without being
+//! read, read back, deleted.
+
+use peerchat_vault::{FilePieces, MemoryStore, Store, Table};
+
+mod support;
+
+use support::{keys, run};
+
+#[test]
+fn pieces_are_sealed_listed_read_back_and_deleted_per_file() {
+    let store = MemoryStore::default();
+    let keys = keys();
+    let files = FilePieces::new(&store, &keys);
+    let (a, b) = ("aa".repeat(32), "bb".repeat(32));
+    let secret = b"the words of piece two".to_vec();
+    run(files.put(&a, 2, &secret, [3; 12])).unwrap();
+    run(files.put(&a, 0, &[1; 100], [4; 12])).unwrap();
+    run(files.put(&b, 0, &[2; 10], [5; 12])).unwrap();
+    assert_eq!(run(files.stored(&a)).unwrap(), [0, 2]);
+    assert_eq!(run(files.get(&a, 2)).unwrap(), Some(secret.clone()));
+    assert_eq!(run(files.get(&a, 1)).unwrap(), None);
+    // At rest: neither the file id nor the bytes show.
+    let all = run(store.range(Table::Files, "", "~", usize::MAX, false)).unwrap();
+    for (k, v) in &all {
+        assert!(!k.contains(&a) && !k.contains(&b), "{k}");
+        assert!(!v.windows(secret.len()).any(|w| w == secret));
+    }
+    run(files.delete(&a)).unwrap();
+    assert!(run(files.stored(&a)).unwrap().is_empty());
+    assert_eq!(run(files.get(&a, 2)).unwrap(), None);
+    assert_eq!(run(files.stored(&b)).unwrap(), [0], "other files stay");
+}

@@ -1,0 +1,109 @@
+//! Files in the glue: reads the attached `File` a slice at a time (to hash it, and for
+//! each piece the node asks for), hands pieces stored in the vault back as a `Blob`,
+//! and carries the node's transfer updates to the screen. Decisions (what to fetch,
+//! send, store or refuse) are the node's.
+
+use js_sys::{Array, Uint8Array};
+use peerchat_files::{FileHasher, FileOffer};
+use peerchat_peerjs::PeerId;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::Blob;
+
+use super::driver::{now, with, Driver, Net};
+use crate::storage::Vault;
+
+/// Bytes read at once while hashing a file.
+const HASH_SLICE: f64 = (4 << 20) as f64;
+
+/// The type an offer gives a file whose browser said none.
+const UNKNOWN_TYPE: &str = "application/octet-stream";
+
+async fn read(blob: &Blob, start: f64, end: f64) -> Option<Vec<u8>> {
+    let slice = blob.slice_with_f64_and_f64(start, end).ok()?;
+    let buffer = JsFuture::from(slice.array_buffer()).await.ok()?;
+    Some(Uint8Array::new(&buffer).to_vec())
+}
+
+/// The stored pieces of a file as one `Blob` of its type (pieces are read one at a
+/// time; the browser keeps the `Blob`).
+async fn stored_blob(vault: &Vault, file: &str, pieces: u32, mime: &str) -> Option<Blob> {
+    let parts = Array::new();
+    for index in 0..pieces {
+        let piece = vault.files().get(file, index).await.ok()??;
+        parts.push(&Uint8Array::from(piece.as_slice()));
+    }
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    Blob::new_with_u8_array_sequence_and_options(&parts, &options).ok()
+}
+
+impl Net {
+    /// Sends `file` to `peer`: hashed a slice at a time, then offered; its pieces are
+    /// read from it as the peer asks. The error says what the user can do.
+    pub async fn send_file(&self, peer: PeerId, file: web_sys::File) -> Result<(), String> {
+        let size = file.size();
+        let mut hasher = FileHasher::new(size as u64).map_err(|e| e.to_string())?;
+        let mut at = 0.0;
+        while at < size {
+            let end = (at + HASH_SLICE).min(size);
+            let bytes = read(&file, at, end)
+                .await
+                .ok_or("the file could not be read; pick it again")?;
+            hasher.update(&bytes);
+            at = end;
+        }
+        let mime = match file.type_() {
+            t if t.is_empty() => UNKNOWN_TYPE.to_owned(),
+            t => t,
+        };
+        let offer = hasher
+            .finish(&file.name(), &mime)
+            .map_err(|e| e.to_string())?;
+        let id = offer.id.clone();
+        self.inner()
+            .borrow_mut()
+            .blobs
+            .insert(id, file.unchecked_into());
+        self.act(|n, now| n.send_file(&peer, offer, now))
+            .map_err(|e| e.to_string())
+    }
+
+    /// Stops sending or receiving `file`.
+    pub fn cancel_file(&self, file: String) {
+        self.act(|n, now| n.cancel_file(&file, now));
+    }
+
+    /// An object URL of the whole file: the one attached this visit, or the pieces
+    /// stored in the vault; `None` while a piece is missing.
+    pub async fn file_url(&self, offer: &FileOffer) -> Option<String> {
+        let (attached, vault) = {
+            let d = self.inner().borrow();
+            (d.blobs.get(&offer.id).cloned(), d.vault.clone())
+        };
+        let blob = match attached {
+            Some(b) => b,
+            None => stored_blob(&vault, &offer.id, offer.piece_count(), &offer.mime).await?,
+        };
+        web_sys::Url::create_object_url_with_blob(&blob).ok()
+    }
+}
+
+impl Driver {
+    /// Reads piece `index` of `file` for a peer that asked: from the attached `Blob`,
+    /// or from the pieces stored in the vault.
+    pub(super) fn read_piece(&mut self, file: String, index: u32, start: u64, len: u32) {
+        let blob = self.blobs.get(&file).cloned();
+        let (vault, weak) = (self.vault.clone(), self.weak());
+        spawn_local(async move {
+            let bytes = match blob {
+                Some(b) => read(&b, start as f64, (start + u64::from(len)) as f64).await,
+                None => vault.files().get(&file, index).await.ok().flatten(),
+            };
+            with(&weak, |d| match bytes {
+                Some(bytes) => d.node().handle_piece_read(&file, index, &bytes, now()),
+                None => d.node().handle_piece_unreadable(&file, now()),
+            });
+        });
+    }
+}

@@ -1,0 +1,139 @@
+//! A file in a conversation: its name and size, the transfer's progress (bytes, speed,
+//! time left) with Cancel on both sides, and once the whole file is here, Save and, for
+//! photos, a thumbnail that opens the full image. Images are decoded by the browser from
+//! an object URL of the stored `Blob`; SVG is never shown inline (it could run script),
+//! only offered to save.
+
+use std::rc::Rc;
+
+use peerchat_chat::state::transfers::{Progress, TransferState, Transfers};
+use peerchat_files::FileOffer;
+use yew::prelude::*;
+
+use crate::net::Net;
+
+/// What file lines need from the page: every transfer's progress and the network side
+/// (to cancel, and to read stored files back).
+#[derive(Clone)]
+pub struct FilesContext {
+    /// Transfers of this visit.
+    pub transfers: Rc<Transfers>,
+    /// The network side, once started.
+    pub net: Option<Net>,
+}
+
+impl PartialEq for FilesContext {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.transfers, &other.transfers) && self.net == other.net
+    }
+}
+
+/// Image types shown inline (decoded by the browser; never SVG).
+const INLINE_IMAGES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+/// "1.5 MB".
+pub fn size_words(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.1} GB", b as f64 / (1u64 << 30) as f64),
+        b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / (1u64 << 20) as f64),
+        b if b >= 1 << 10 => format!("{} KB", b >> 10),
+        b => format!("{b} bytes"),
+    }
+}
+
+fn progress_words(p: &Progress) -> String {
+    let t = &p.last;
+    let mut words = format!("{} of {}", size_words(t.done), size_words(t.size));
+    if let Some(speed) = p.speed() {
+        words.push_str(&format!(" · {}/s", size_words(speed)));
+    }
+    if let Some(left) = p.seconds_left() {
+        words.push_str(&format!(" · {left} s left"));
+    }
+    words
+}
+
+/// Props of [`FileCard`].
+#[derive(Properties, PartialEq)]
+pub struct FileCardProps {
+    /// The file.
+    pub offer: FileOffer,
+}
+
+/// The file's card under its message.
+#[function_component]
+pub fn FileCard(props: &FileCardProps) -> Html {
+    let context = use_context::<FilesContext>();
+    let offer = &props.offer;
+    let progress = context
+        .as_ref()
+        .and_then(|c| c.transfers.get(&offer.id).cloned());
+    let state = progress.as_ref().map(|p| p.last.state.clone());
+    let url = use_state(|| None::<String>);
+    {
+        // Read back once nothing is on its way (complete, or from an earlier visit).
+        let going = matches!(state, Some(TransferState::Going));
+        let (url, net, offer) = (url.clone(), context.and_then(|c| c.net), offer.clone());
+        use_effect_with((offer.id.clone(), going), move |(_, going)| {
+            if !*going && url.is_none() {
+                if let Some(net) = net {
+                    wasm_bindgen_futures::spawn_local(async move {
+                        if let Some(u) = net.file_url(&offer).await {
+                            url.set(Some(u));
+                        }
+                    });
+                }
+            }
+        });
+    }
+    {
+        // The object URL is let go with the card.
+        let url = url.clone();
+        use_effect_with((), move |_| {
+            move || {
+                if let Some(u) = url.as_ref() {
+                    let _ = web_sys::Url::revoke_object_url(u);
+                }
+            }
+        });
+    }
+    let on_cancel = {
+        let net = use_context::<FilesContext>().and_then(|c| c.net);
+        let file = offer.id.clone();
+        Callback::from(move |_| {
+            if let Some(n) = &net {
+                n.cancel_file(file.clone());
+            }
+        })
+    };
+    let image = INLINE_IMAGES.contains(&offer.mime.as_str());
+    html! {
+        <div class="file-card" data-file={offer.id.clone()}>
+            if let (true, Some(u)) = (image, url.as_ref()) {
+                <a class="thumb-link" href={u.clone()} target="_blank" rel="noopener">
+                    <img class="thumb" src={u.clone()} alt={offer.name.clone()} loading="lazy" />
+                </a>
+            }
+            <p class="file-name"><bdi>{ offer.name.clone() }</bdi>{ format!(" · {}", size_words(offer.size)) }</p>
+            { match (&progress, state) {
+                (Some(p), Some(TransferState::Going)) => html! {
+                    <div class="file-progress">
+                        <progress max={p.last.size.to_string()} value={p.last.done.to_string()} />
+                        <span class="file-status" role="status">{ progress_words(p) }</span>
+                        <button type="button" class="secondary file-cancel" onclick={on_cancel}>{ "Cancel" }</button>
+                    </div>
+                },
+                (_, Some(TransferState::Cancelled { by_us })) => html! {
+                    <p class="file-status note" role="status">{ if by_us { "Cancelled." } else { "Cancelled by the other side." } }</p>
+                },
+                (_, Some(TransferState::Failed(why))) => html! {
+                    <p class="file-status error" role="alert">{ why }</p>
+                },
+                _ => html! {},
+            } }
+            if let Some(u) = url.as_ref() {
+                <a class="file-save" href={u.clone()} download={offer.name.clone()}>{ "Save" }</a>
+            }
+        </div>
+    }
+}

@@ -1,0 +1,160 @@
+// Files one to one between two real Chromium processes through the official PeerServer:
+// a 20 MB file arrives byte-identical (SHA-256 compared in the page), either side
+// cancels mid-way, the receiving browser is killed mid-way and the transfer completes
+// after it reopens, a photo shows as a thumbnail after a restart, and an official
+// peerjs client is told it cannot receive files.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { appServer, localConfig, officialPeerjsRoutes, peerServer } from './support/servers.mjs';
+import { launchDevice } from './support/browsers.mjs';
+import {
+  acceptRequest, attachFile, connect, fileCard, join, savedSha256, unlock, waitConnected,
+} from './support/app.mjs';
+
+let broker, web, origin, annId;
+const devices = {};
+
+before(async () => {
+  broker = await peerServer();
+  web = await appServer({ config: localConfig(broker.port), extra: await officialPeerjsRoutes() });
+  origin = new URL(web.url).origin;
+  [devices.Ann, devices.Ben] = await Promise.all([
+    launchDevice('Ann', { origin }),
+    launchDevice('Ben', { origin }),
+  ]);
+  let benId;
+  [annId, benId] = await Promise.all([join(devices.Ann, web.url, 'Ann'), join(devices.Ben, web.url, 'Ben')]);
+  await connect(devices.Ann, benId);
+  await Promise.all([waitConnected(devices.Ann, 'Ben'), acceptRequest(devices.Ben, 'Ann')]);
+});
+
+after(async () => {
+  await Promise.all(Object.values(devices).map((d) => d?.destroy()));
+  await web?.close();
+  await broker?.stop();
+});
+
+/** `size` bytes that differ all along (a file of zeros would hide misplaced pieces). */
+function bytes(size, seed) {
+  const b = Buffer.alloc(size);
+  let x = seed >>> 0;
+  for (let i = 0; i < size; i += 4) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    b.writeUInt32LE(x, Math.min(i, size - 4));
+  }
+  return b;
+}
+
+const sha256 = (b) => createHash('sha256').update(b).digest('hex');
+
+/** A file on disk (Playwright passes buffers of 50 MB or more only as paths). */
+async function onDisk(name, buffer) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'peerchat-files-'));
+  const at = path.join(dir, name);
+  await writeFile(at, buffer);
+  return at;
+}
+
+/** Closes a device's browser outright and opens it again on the same profile, unlocked. */
+async function restart(name) {
+  const old = devices[name];
+  await old.kill();
+  devices[name] = await launchDevice(name, { origin, profile: old.profile });
+  await devices[name].page.goto(web.url);
+  await devices[name].page.getByRole('heading', { name: `Welcome back, ${name}!` }).waitFor();
+  await unlock(devices[name]);
+  return devices[name];
+}
+
+/** Waits until `device` shows at least `bytes` of the file `name` arrived. */
+async function waitProgress(device, name, atLeast, timeout = 60000) {
+  const bar = fileCard(device, name).locator('progress');
+  await bar.waitFor({ timeout });
+  await device.page.waitForFunction(
+    ({ el, atLeast }) => el.isConnected && Number(el.value) >= atLeast,
+    { el: await bar.elementHandle(), atLeast },
+    { timeout },
+  );
+}
+
+test('a 20 MB file arrives byte-identical, with its progress shown on both sides', async () => {
+  const file = { name: 'twenty.bin', mimeType: 'application/octet-stream', buffer: bytes(20 << 20, 1) };
+  const started = performance.now();
+  await attachFile(devices.Ann, file);
+  const got = await savedSha256(devices.Ben, 'twenty.bin', 120000);
+  const seconds = (performance.now() - started) / 1000;
+  assert.equal(got, sha256(file.buffer));
+  console.log(`# 20 MB one to one, attach → stored and saveable: ${seconds.toFixed(1)} s, ${(20 / seconds).toFixed(1)} MB/s`);
+  await fileCard(devices.Ann, 'twenty.bin').locator('a.file-save').waitFor();
+});
+
+for (const side of ['Ben', 'Ann']) {
+  test(`${side === 'Ben' ? 'the receiver' : 'the sender'} cancels mid-way and both sides say so`, async () => {
+    const name = `cancel-by-${side}.bin`;
+    await attachFile(devices.Ann, await onDisk(name, bytes(60 << 20, 2)));
+    await waitProgress(devices.Ben, name, 1);
+    await fileCard(devices[side], name).getByRole('button', { name: 'Cancel' }).click();
+    const other = side === 'Ben' ? 'Ann' : 'Ben';
+    await fileCard(devices[side], name).getByText('Cancelled.', { exact: true }).waitFor();
+    await fileCard(devices[other], name).getByText('Cancelled by the other side.').waitFor();
+    assert.equal(await fileCard(devices.Ben, name).locator('a.file-save').count(), 0, 'nothing to save');
+  });
+}
+
+test('the receiving browser killed mid-way completes the file from where it stopped', async () => {
+  const file = { name: 'resume.bin', mimeType: 'application/octet-stream', buffer: bytes(40 << 20, 3) };
+  await attachFile(devices.Ann, file);
+  await waitProgress(devices.Ben, 'resume.bin', 4 << 20);
+  const ben = await restart('Ben');
+  await ben.page.locator('.chat-list').getByText('Ann').first().click();
+  const got = await savedSha256(ben, 'resume.bin', 120000);
+  assert.equal(got, sha256(file.buffer));
+});
+
+test('a photo shows as a thumbnail, and again after a restart', async () => {
+  // A 2×2 PNG.
+  const png = Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==',
+    'base64',
+  );
+  await attachFile(devices.Ann, { name: 'dot.png', mimeType: 'image/png', buffer: png });
+  const thumb = () => fileCard(devices.Ben, 'dot.png').locator('img.thumb');
+  await thumb().waitFor({ timeout: 30000 });
+  const ben = await restart('Ben');
+  await ben.page.locator('.chat-list').getByText('Ann').first().click();
+  await thumb().waitFor({ timeout: 30000 });
+  const width = await thumb().evaluate(async (img) => { await img.decode(); return img.naturalWidth; });
+  assert.equal(width, 2, 'decoded by the browser');
+});
+
+test('an official peerjs client gets a line saying it cannot receive files, and nothing else', async () => {
+  devices.official = await launchDevice('official', { origin });
+  const page = devices.official.page;
+  await page.goto(new URL('official.html', web.url).href);
+  await page.evaluate(async ({ target, port }) => {
+    const Peer = window.Peer ?? window.peerjs.Peer;
+    const peer = new Peer({ host: '127.0.0.1', port, path: '/', key: 'peerjs', secure: false, config: { iceServers: [] } });
+    await new Promise((resolve, reject) => { peer.on('open', resolve); peer.on('error', reject); });
+    const conn = peer.connect(target, { serialization: 'json', reliable: true });
+    window.received = [];
+    conn.on('data', (d) => window.received.push(d));
+    await new Promise((resolve, reject) => { conn.on('open', resolve); conn.on('error', reject); });
+    conn.send({ kind: 'hello', name: 'Olivia', app: 'peerjs-page', v: 1 });
+    conn.send('hi, I am a plain client');
+  }, { target: annId, port: broker.port });
+  await acceptRequest(devices.Ann, 'Olivia');
+  await attachFile(devices.Ann, { name: 'for-olivia.txt', mimeType: 'text/plain', buffer: Buffer.from('x'.repeat(1000)) });
+  await page.waitForFunction(() => window.received.some((d) => d.kind === 'text'), null, { timeout: 30000 });
+  await new Promise((r) => setTimeout(r, 1000));
+  const received = await page.evaluate(() => window.received);
+  const texts = received.filter((d) => d.kind === 'text');
+  assert.equal(texts.length, 1);
+  assert.equal(texts[0].text, 'Ann sent a file (for-olivia.txt); this app cannot receive files');
+  assert.equal(texts[0].file, undefined, 'no offer');
+  assert.deepEqual(received.filter((d) => d.kind !== 'text' && d.kind !== 'hello'), [], 'no file frames');
+});
