@@ -28,6 +28,7 @@ mod rooms;
 pub mod saved;
 mod tables;
 mod verify;
+mod writes;
 
 pub use entropy::Entropy;
 pub use error::SendError;
@@ -35,3 +36,4 @@ pub use links::{UNOPENED_ANSWERS, UNOPENED_ANSWERS_PER_PEER};
 pub use node::{Node, NodeConfig};
 pub use output::{Load, Loaded, Now, Output, Purpose, Registration, StoreOp};
 pub use saved::{Contact, SavedRoom, PAGE};
+pub use writes::MAX_BATCH;

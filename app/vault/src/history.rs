@@ -180,14 +180,39 @@ impl<'a, S: Store> History<'a, S> {
         m: &StoredMessage,
         nonce: [u8; 12],
     ) -> Result<bool, VaultError> {
-        for key in self.kept_keys(room_id, m) {
-            if self.store.get(Table::Messages, &key).await?.is_some() {
-                return Ok(false);
+        let count = self
+            .append_many(room_id, std::slice::from_ref(m), || nonce)
+            .await?;
+        Ok(count == 1)
+    }
+
+    /// Stores messages in one transaction (all or, on error, none), each sealed with a
+    /// fresh `nonce()`; those kept already (or twice in `messages`) are stored once.
+    /// Returns how many were new. A burst of messages costs one write, not one each.
+    pub async fn append_many(
+        &self,
+        room_id: &str,
+        messages: &[StoredMessage],
+        mut nonce: impl FnMut() -> [u8; 12],
+    ) -> Result<usize, VaultError> {
+        let mut entries = Vec::with_capacity(2 * messages.len());
+        let mut batch = std::collections::HashSet::new();
+        'messages: for m in messages {
+            let kept = self.kept_keys(room_id, m);
+            if !batch.insert(kept[0].clone()) {
+                continue;
             }
+            for key in kept {
+                if self.store.get(Table::Messages, &key).await?.is_some() {
+                    continue 'messages;
+                }
+            }
+            entries.extend(self.entries(room_id, m, nonce()));
         }
-        let entries = self.entries(room_id, m, nonce);
-        self.store.put_many(Table::Messages, &entries).await?;
-        Ok(true)
+        if !entries.is_empty() {
+            self.store.put_many(Table::Messages, &entries).await?;
+        }
+        Ok(entries.len() / 2)
     }
 
     /// The newest `n` messages of a room.
