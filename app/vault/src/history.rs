@@ -195,17 +195,16 @@ impl<'a, S: Store> History<'a, S> {
         messages: &[StoredMessage],
         mut nonce: impl FnMut() -> [u8; 12],
     ) -> Result<usize, VaultError> {
+        let kept: Vec<String> = messages
+            .iter()
+            .flat_map(|m| self.kept_keys(room_id, m))
+            .collect();
+        let there = self.store.contains_many(Table::Messages, &kept).await?;
         let mut entries = Vec::with_capacity(2 * messages.len());
         let mut batch = std::collections::HashSet::new();
-        'messages: for m in messages {
-            let kept = self.kept_keys(room_id, m);
-            if !batch.insert(kept[0].clone()) {
+        for (m, (keys, there)) in messages.iter().zip(kept.chunks(2).zip(there.chunks(2))) {
+            if there.iter().any(|t| *t) || !batch.insert(&keys[0]) {
                 continue;
-            }
-            for key in kept {
-                if self.store.get(Table::Messages, &key).await?.is_some() {
-                    continue 'messages;
-                }
             }
             entries.extend(self.entries(room_id, m, nonce()));
         }
