@@ -12,6 +12,9 @@
 (() => {
   if (window.__bench) return;
   const now = () => performance.timeOrigin + performance.now();
+  const channel = new MessageChannel();
+  /** Resolves in a task of its own (not clamped as nested timeouts are). */
+  const nextTask = () => new Promise((r) => { channel.port1.onmessage = r; channel.port2.postMessage(0); });
   const TOKEN = /^([A-Z])(\d+(?:\.\d+)?)(?:\s|$)/;
   const b = {
     now,
@@ -52,22 +55,28 @@
         }, ms);
       });
     },
-    /** Submits `text` with the page's composer, as the Send button does. */
-    send(text) {
+    /**
+     * Types `text` into the page's composer (an `input` event, as a keyboard gives) and
+     * clicks Send once the page enables it (PeerChat's Send waits for text: clicked while
+     * disabled, nothing would go). The time sent is the click's.
+     */
+    async send(text) {
       const form = document.querySelector('form.composer');
       const input = form.querySelector('input[type=text]');
+      const button = form.querySelector('button[type=submit]');
       input.value = text;
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      for (let i = 0; button.disabled && i < 1000; i++) await (i < 3 ? Promise.resolve() : nextTask());
+      if (button.disabled) throw new Error('Send stayed disabled');
       const m = TOKEN.exec(text);
       if (m) b.sent[m[1] + m[2]] = now();
-      form.querySelector('button[type=submit]').click();
+      button.click();
     },
     /** Sends `count` lines as fast as the page takes them (one task each). */
     async burst(prefix, count, filler = '') {
-      const channel = new MessageChannel();
-      const next = () => new Promise((r) => { channel.port1.onmessage = r; channel.port2.postMessage(0); });
       for (let i = 1; i <= count; i++) {
-        b.send(`${prefix}${i}${filler}`);
-        await next();
+        await b.send(`${prefix}${i}${filler}`);
+        await nextTask();
       }
     },
   };

@@ -5,7 +5,8 @@
 // taken inside the pages (tests/bench/probe.js); the driver only stages and reads.
 //
 //   BENCH_REPS=3                 repetitions (default 3)
-//   BENCH_ONLY=connect,latency   scenarios: load, connect, latency, burst, room, room500, size, unlock
+//   BENCH_ONLY=connect,latency   scenarios: load, connect, latency, burst, roomburst, room, room500, size, unlock
+//   BENCH_ROOMBURST=500,10000    messages one member of a room of two sends as fast as it can (`roomburst`)
 //   BENCH_ROOMS=2,4,8,16         room sizes for `room`
 //   BENCH_UNLOCK=0,1000          stored room messages for `unlock` (PeerChat only: click Unlock after a
 //                                browser restart → the room, its newest message, the main thread idle)
@@ -29,12 +30,13 @@ import {
   testsDir, webServer,
 } from './support.mjs';
 
-const SCENARIOS = ['load', 'connect', 'latency', 'burst', 'room', 'room500', 'size', 'unlock'];
+const SCENARIOS = ['load', 'connect', 'latency', 'burst', 'roomburst', 'room', 'room500', 'size', 'unlock'];
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 for (const s of ONLY) if (!SCENARIOS.includes(s)) throw new Error(`BENCH_ONLY: unknown scenario ${s} (known: ${SCENARIOS.join(', ')})`);
 const selected = (s) => ONLY.length === 0 || ONLY.includes(s);
 const ROOMS = (process.env.BENCH_ROOMS ?? '2,4,8,16').split(',').map(Number).filter((n) => n >= 2);
+const ROOMBURST = (process.env.BENCH_ROOMBURST ?? '500').split(',').map(Number).filter((n) => n > 0);
 const UNLOCK = (process.env.BENCH_UNLOCK ?? '0,1000').split(',').map(Number).filter((n) => n >= 0);
 const PROFILE = Boolean(process.env.BENCH_PROFILE);
 const RELAUNCHES = Math.max(1, Number(process.env.BENCH_RELAUNCHES ?? 1));
@@ -188,7 +190,8 @@ async function burst(app) {
   const { a, b } = await connectPair(app, 'burst');
   try {
     await sleep(500);
-    const arrived = b.page.evaluate(([n, ms]) => window.__bench.until(() => (window.__bench.counts.B ?? 0) >= n, ms), [BURST, 120000]);
+    // The last line on screen (lines of one render past the drawn window never show).
+    const arrived = b.page.evaluate(([k, ms]) => window.__bench.until(() => k in window.__bench.seen, ms), [`B${BURST}`, 120000]);
     await a.page.evaluate(([n, filler]) => window.__bench.burst('B', n, filler), [BURST, FILLER]);
     if (!(await arrived)) throw new Error(`the burst of ${BURST} did not arrive within 120 s`);
     const sent = await a.page.evaluate(() => window.__bench.sent);
@@ -303,6 +306,58 @@ async function roomCounters(devices) {
     }
   }
   return sum;
+}
+
+/**
+ * A room of two, one member sends `n` lines as fast as its page takes them: messages per
+ * second on the other's screen (first submitted → last shown), and how long the sender's
+ * page took to take them all. The room's burst, where `burst` is one-to-one.
+ */
+async function roomBurst(app, n) {
+  const { devices, full } = await formRoom(app, 2, `roomburst${n}-`);
+  try {
+    if (full === NEVER || full === NOT_TRIED) throw new Error('the room of two did not form');
+    await sleep(1000);
+    const [a, b] = devices;
+    const profiled = PROFILE && app === peerchat ? await startProfiles([a, b]) : [];
+    const arrived = a.page.evaluate(([k, ms]) => window.__bench.until(() => k in window.__bench.seen, ms), [`Q${n}`, 900000]);
+    // Progress every 10 s: lines the sender's page took, lines on the receiver's screen.
+    let done = false;
+    const progress = (async () => {
+      const t0 = Date.now();
+      while (!done) {
+        await sleep(10000);
+        if (done) break;
+        const [taken, shown, storedB, storedA] = await Promise.all([
+          b.page.evaluate(() => Object.keys(window.__bench.sent).length).catch(() => -1),
+          a.page.evaluate(() => window.__bench.counts.Q ?? 0).catch(() => -1),
+          app === peerchat ? b.page.evaluate(storedRecords).catch(() => -1) : '–',
+          app === peerchat ? a.page.evaluate(storedRecords).catch(() => -1) : '–',
+        ]);
+        log(`${app.label} room burst of ${n}, ${((Date.now() - t0) / 1000).toFixed(0)} s: ${taken} taken by the sender (records ${storedB}), ${shown} shown on the receiver (records ${storedA})`);
+        for (const d of [b, a]) for (const line of d.printed.splice(0).slice(0, 5)) log(`${d.name}: ${line.slice(0, 300)}`);
+        if (process.env.BENCH_SHOTS) for (const [d, who] of [[b, 'sender'], [a, 'receiver']]) await d.page.screenshot({ path: `${process.env.BENCH_SHOTS}-${who}.png` }).catch(() => {});
+      }
+    })();
+    await b.page.evaluate(([k, f]) => window.__bench.burst('Q', k, f), [n, FILLER]);
+    const ok = await arrived;
+    done = true;
+    await progress;
+    await stopProfiles(profiled, [`roomburst${n}-receiver`, `roomburst${n}-sender`]);
+    if (!ok) {
+      add(`roomburst.${n}.rate`, app, NEVER);
+      const shown = await a.page.evaluate(() => window.__bench.counts.Q ?? 0);
+      log(`${app.label} room burst of ${n}: ${shown} shown within 15 min`);
+      return;
+    }
+    const sent = await b.page.evaluate(() => window.__bench.sent);
+    const seen = await a.page.evaluate(([k]) => window.__bench.seen[k], [`Q${n}`]);
+    add(`roomburst.${n}.rate`, app, (n / (seen - sent.Q1)) * 1000);
+    add(`roomburst.${n}.sender`, app, sent[`Q${n}`] - sent.Q1);
+    log(`${app.label} room burst of ${n}: sender took ${((sent[`Q${n}`] - sent.Q1) / 1000).toFixed(1)} s, last shown after ${((seen - sent.Q1) / 1000).toFixed(1)} s`);
+  } finally {
+    await destroy(devices);
+  }
 }
 
 async function room(app, n) {
@@ -521,6 +576,10 @@ const METRICS = [
   ['latency.first20', 'one-way latency, median of messages 1–20', 'ms'],
   ['latency.last20', `one-way latency, median of messages ${LATENCY_MESSAGES - 19}–${LATENCY_MESSAGES}`, 'ms'],
   ['burst.rate', `burst of ${BURST}, messages per second on the receiver's screen`, '/s'],
+  ...ROOMBURST.flatMap((n) => [
+    [`roomburst.${n}.rate`, `room of 2, burst of ${n}, messages per second on the receiver's screen`, '/s'],
+    [`roomburst.${n}.sender`, `room of 2, burst of ${n}: the sender's page takes them all`, 'ms'],
+  ]),
   ...ROOMS.flatMap((n) => [
     [`room.${n}.joiners`, `room of ${n}: the ${n - 2} joiners all see each other`, 'ms'],
     [`room.${n}.last`, `room of ${n}: last joiner → everyone shows ${n} online`, 'ms'],
@@ -629,6 +688,9 @@ async function main() {
     for (const app of order) if (selected('connect')) await run(`rep ${rep + 1} ${app.label} connect`, () => connect(app));
     for (const app of order) if (selected('latency')) await run(`rep ${rep + 1} ${app.label} latency`, () => latency(app));
     for (const app of order) if (selected('burst')) await run(`rep ${rep + 1} ${app.label} burst`, () => burst(app));
+    if (selected('roomburst')) {
+      for (const n of ROOMBURST) for (const app of order) await run(`rep ${rep + 1} ${app.label} room burst of ${n}`, () => roomBurst(app, n));
+    }
     if (selected('room')) {
       for (const n of ROOMS) for (const app of order) await run(`rep ${rep + 1} ${app.label} room of ${n}`, () => room(app, n));
     }

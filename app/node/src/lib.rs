@@ -29,6 +29,7 @@ mod rooms;
 pub mod saved;
 mod tables;
 mod verify;
+mod writes;
 
 pub use entropy::Entropy;
 pub use error::SendError;
@@ -37,3 +38,4 @@ pub use links::{UNOPENED_ANSWERS, UNOPENED_ANSWERS_PER_PEER};
 pub use node::{Node, NodeConfig};
 pub use output::{Load, Loaded, Now, Output, Purpose, Registration, StoreOp};
 pub use saved::{Contact, SavedRoom, PAGE};
+pub use writes::MAX_BATCH;

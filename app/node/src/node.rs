@@ -83,6 +83,8 @@ pub struct Node {
     pub(crate) files: crate::files::Files,
     pub(crate) now: Now,
     pub(crate) outputs: VecDeque<Output>,
+    /// Writes the glue has not finished (see `writes`).
+    pub(crate) writes: crate::writes::Writes,
 }
 
 /// Time a refusal gets to reach a peer before its connection is closed.
@@ -127,6 +129,7 @@ impl Node {
             files: Default::default(),
             now,
             outputs: VecDeque::new(),
+            writes: Default::default(),
         };
         node.outputs.push_back(Output::Load(Load::SavedRooms));
         node.show_ice_setup();
@@ -349,16 +352,25 @@ impl Node {
     /// [`Room::store_before_send`](peerchat_chat::room::Room::store_before_send)).
     pub fn handle_store_done(&mut self, op: &StoreOp, now: Now) {
         self.now = now;
+        self.writes.done();
         if let StoreOp::Append {
             history: History::Room(room_id),
-            message,
+            messages,
         } = op
         {
-            if message.author == self.me && message.seq > 0 {
-                self.room_message_stored(room_id, &message.id);
+            for message in messages {
+                if message.author == self.me && message.seq > 0 {
+                    self.room_message_stored(room_id, &message.id);
+                }
             }
         }
         self.drain();
+    }
+
+    /// Whether every write asked for is done (the glue drops a node handed over only
+    /// then).
+    pub fn writes_done(&self) -> bool {
+        self.writes.is_idle()
     }
 
     /// A stored write failed: the user is told; nothing already stored is lost.
@@ -370,8 +382,18 @@ impl Node {
         self.outputs.push_back(Output::Ui(action));
     }
 
+    /// Writes `op` after every write asked for before it: at once when the glue has
+    /// none, else once it is done with the one it has, merged with what waits.
     pub(crate) fn store(&mut self, op: StoreOp) {
-        self.outputs.push_back(Output::Store(op));
+        self.writes.push(op);
+        self.next_write();
+    }
+
+    /// Hands the next write to the glue, unless it has one.
+    fn next_write(&mut self) {
+        if let Some(op) = self.writes.next() {
+            self.outputs.push_back(Output::Store(op));
+        }
     }
 
     /// Moves every inner machine's outputs and events into the node's queue, until
@@ -396,6 +418,7 @@ impl Node {
                 break;
             }
         }
+        self.next_write();
     }
 
     pub(crate) fn session_mut(&mut self, via: &Registration) -> Option<&mut Session> {
@@ -647,7 +670,7 @@ impl Node {
         };
         self.store(StoreOp::Append {
             history: History::Conversation(peer.clone()),
-            message,
+            messages: vec![message],
         });
     }
 

@@ -66,12 +66,13 @@ pub enum StoreOp {
         /// Whose.
         history: History,
     },
-    /// Append a message to a history (storing one twice changes nothing).
+    /// Append messages to a history, in one transaction (storing one twice changes
+    /// nothing). The node merges the messages of a burst into one (see `writes`).
     Append {
         /// Whose.
         history: History,
-        /// The message.
-        message: StoredMessage,
+        /// The messages, in the order they came.
+        messages: Vec<StoredMessage>,
     },
     /// Save the list of one-to-one conversation partners and their names.
     PutConversations(Vec<Contact>),

@@ -226,7 +226,7 @@ impl Node {
     fn keep_message(&mut self, room_id: &RoomId, message: &peerchat_chat::room::RoomMessage) {
         self.store(StoreOp::Append {
             history: History::Room(room_id.clone()),
-            message: to_stored(message, self.now.wall_ms),
+            messages: vec![to_stored(message, self.now.wall_ms)],
         });
     }
 

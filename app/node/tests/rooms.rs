@@ -167,6 +167,72 @@ fn a_crash_between_sending_and_storing_never_reuses_a_number() {
     );
 }
 
+/// The messages of each `Append` device `i` asked for since its `from`th write.
+fn appended(sim: &Sim, i: usize, from: usize) -> Vec<usize> {
+    sim.devs[i].stores[from..]
+        .iter()
+        .filter_map(|(_, op)| match op {
+            StoreOp::Append { messages, .. } => Some(messages.len()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_burst_is_stored_in_a_write_per_disk_round_not_one_per_message() {
+    let mut sim = room_of(2);
+    let room = sim.devs[0].state.rooms[0].room_id.clone();
+    // Both disks are slow: nothing is done before the test says so.
+    for i in 0..2 {
+        sim.devs[i].unwritten = Some(Vec::new());
+    }
+    let before: Vec<usize> = (0..2).map(|i| sim.devs[i].stores.len()).collect();
+    for k in 1..=60 {
+        sim.act(1, |n, now| {
+            n.send_room_text(&room, None, &format!("m{k}"), now)
+        })
+        .unwrap();
+    }
+    // The first went to the disk at once; the other 59 wait for it, and go in one.
+    assert_eq!(appended(&sim, 1, before[1]), [1]);
+    assert_eq!(sim.finish_writes(1), 1);
+    assert_eq!(appended(&sim, 1, before[1]), [1, 59]);
+    // Stored, they go out (our messages wait for their write): Ann gets 60 and writes
+    // the first while the others wait for it.
+    sim.finish_writes(1);
+    sim.run_for(SECOND);
+    assert_eq!(texts(&sim, 0).len(), 60);
+    assert!(texts(&sim, 0)
+        .iter()
+        .zip(1..)
+        .all(|(t, k)| *t == format!("m{k}")));
+    let ann = appended(&sim, 0, before[0]);
+    assert!(ann.len() <= 2, "Ann's writes: {ann:?}");
+    while sim.finish_writes(0) > 0 {}
+    let ann = appended(&sim, 0, before[0]);
+    assert_eq!(ann.iter().sum::<usize>(), 60, "Ann's writes: {ann:?}");
+    assert!(ann.len() <= 2, "Ann's writes: {ann:?}");
+    // Everything is on both disks, once.
+    for i in 0..2 {
+        assert_eq!(
+            sim.devs[i].disk.histories[&History::Room(room.clone())].len(),
+            60
+        );
+    }
+    // No batch is larger than the bound.
+    for k in 61..=(61 + 2 * peerchat_node::MAX_BATCH) {
+        sim.act(1, |n, now| {
+            n.send_room_text(&room, None, &format!("m{k}"), now)
+        })
+        .unwrap();
+    }
+    let from = sim.devs[1].stores.len();
+    while sim.finish_writes(1) > 0 {}
+    assert!(appended(&sim, 1, from)
+        .iter()
+        .all(|n| *n <= peerchat_node::MAX_BATCH));
+}
+
 #[test]
 fn offers_go_to_their_room_or_conversation_and_a_left_room_is_not_answered() {
     let mut sim = room_of(2);
@@ -340,13 +406,14 @@ fn messages_are_stored_as_shown_and_typing_and_receipts_never_are() {
         assert!(writes
             .iter()
             .all(|op| matches!(op, StoreOp::Append { .. } | StoreOp::PutRoom { .. })));
-        assert_eq!(
-            writes
-                .iter()
-                .filter(|op| matches!(op, StoreOp::Append { .. }))
-                .count(),
-            shown.len()
-        );
+        let appended: usize = writes
+            .iter()
+            .map(|op| match op {
+                StoreOp::Append { messages, .. } => messages.len(),
+                _ => 0,
+            })
+            .sum();
+        assert_eq!(appended, shown.len());
     }
     assert_eq!(
         texts(&sim, 1),

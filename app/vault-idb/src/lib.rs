@@ -8,6 +8,10 @@
 //! Chromium.
 #![forbid(unsafe_code)]
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
+
 use js_sys::Uint8Array;
 use peerchat_vault::{schema, Store, StoreError, Table};
 use rexie::{Direction, KeyRange, ObjectStore, Rexie, TransactionMode, TransactionResult};
@@ -81,6 +85,33 @@ impl IdbStore {
     }
 }
 
+/// Runs every future at once and returns their outputs in order: requests of one
+/// transaction all go to the database before any answer is awaited, so a batch costs one
+/// round of the page's task queue, not one per request (a busy page runs other tasks
+/// between them).
+async fn all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut pending: Vec<Option<Pin<Box<F>>>> =
+        futures.into_iter().map(|f| Some(Box::pin(f))).collect();
+    let mut done: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        for (slot, out) in pending.iter_mut().zip(done.iter_mut()) {
+            if let Some(f) = slot {
+                if let Poll::Ready(v) = f.as_mut().poll(cx) {
+                    *out = Some(v);
+                    *slot = None;
+                }
+            }
+        }
+        if pending.iter().all(Option::is_none) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+    done.into_iter().flatten().collect()
+}
+
 fn bytes(value: JsValue) -> Vec<u8> {
     Uint8Array::new(&value).to_vec()
 }
@@ -90,6 +121,22 @@ impl Store for IdbStore {
         let (_tx, store) = self.reader(table)?;
         let value = store.get(JsValue::from_str(key)).await.map_err(failure)?;
         Ok(value.map(bytes))
+    }
+
+    async fn contains_many(&self, table: Table, keys: &[String]) -> Result<Vec<bool>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (_tx, store) = self.reader(table)?;
+        let asks = keys
+            .iter()
+            .map(|k| store.key_exists(JsValue::from_str(k)))
+            .collect();
+        all(asks)
+            .await
+            .into_iter()
+            .collect::<rexie::Result<Vec<bool>>>()
+            .map_err(failure)
     }
 
     async fn put(&self, table: Table, key: &str, value: &[u8]) -> Result<(), StoreError> {
@@ -143,12 +190,16 @@ impl Store for IdbStore {
         table: Table,
         entries: &[(String, Vec<u8>)],
     ) -> Result<(), StoreError> {
-        self.write(table, async |s| {
-            for (key, value) in entries {
+        let entries: Vec<(JsValue, JsValue)> = entries
+            .iter()
+            .map(|(key, value)| {
                 let value: JsValue = Uint8Array::from(value.as_slice()).into();
-                s.put(&value, Some(&JsValue::from_str(key))).await?;
-            }
-            Ok(())
+                (JsValue::from_str(key), value)
+            })
+            .collect();
+        self.write(table, async |s| {
+            let puts = entries.iter().map(|(k, v)| s.put(v, Some(k))).collect();
+            all(puts).await.into_iter().try_for_each(|r| r.map(|_| ()))
         })
         .await
     }

@@ -184,14 +184,38 @@ impl<'a, S: Store> History<'a, S> {
         m: &StoredMessage,
         nonce: [u8; 12],
     ) -> Result<bool, VaultError> {
-        for key in self.kept_keys(room_id, m) {
-            if self.store.get(Table::Messages, &key).await?.is_some() {
-                return Ok(false);
+        let count = self
+            .append_many(room_id, std::slice::from_ref(m), || nonce)
+            .await?;
+        Ok(count == 1)
+    }
+
+    /// Stores messages in one transaction (all or, on error, none), each sealed with a
+    /// fresh `nonce()`; those kept already (or twice in `messages`) are stored once.
+    /// Returns how many were new. A burst of messages costs one write, not one each.
+    pub async fn append_many(
+        &self,
+        room_id: &str,
+        messages: &[StoredMessage],
+        mut nonce: impl FnMut() -> [u8; 12],
+    ) -> Result<usize, VaultError> {
+        let kept: Vec<String> = messages
+            .iter()
+            .flat_map(|m| self.kept_keys(room_id, m))
+            .collect();
+        let there = self.store.contains_many(Table::Messages, &kept).await?;
+        let mut entries = Vec::with_capacity(2 * messages.len());
+        let mut batch = std::collections::HashSet::new();
+        for (m, (keys, there)) in messages.iter().zip(kept.chunks(2).zip(there.chunks(2))) {
+            if there.iter().any(|t| *t) || !batch.insert(&keys[0]) {
+                continue;
             }
+            entries.extend(self.entries(room_id, m, nonce()));
         }
-        let entries = self.entries(room_id, m, nonce);
-        self.store.put_many(Table::Messages, &entries).await?;
-        Ok(true)
+        if !entries.is_empty() {
+            self.store.put_many(Table::Messages, &entries).await?;
+        }
+        Ok(entries.len() / 2)
     }
 
     /// The newest `n` messages of a room.

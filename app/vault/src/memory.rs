@@ -42,6 +42,14 @@ impl Store for MemoryStore {
         Ok(self.entries.borrow().get(&(table, key.to_owned())).cloned())
     }
 
+    async fn contains_many(&self, table: Table, keys: &[String]) -> Result<Vec<bool>, StoreError> {
+        let entries = self.entries.borrow();
+        Ok(keys
+            .iter()
+            .map(|k| entries.contains_key(&(table, k.clone())))
+            .collect())
+    }
+
     async fn put(&self, table: Table, key: &str, value: &[u8]) -> Result<(), StoreError> {
         self.put_many(table, &[(key.to_owned(), value.to_vec())])
             .await

@@ -54,6 +54,9 @@ pub trait Store {
     async fn put(&self, table: Table, key: &str, value: &[u8]) -> Result<(), StoreError>;
     /// Removes `key` (absent is fine).
     async fn delete(&self, table: Table, key: &str) -> Result<(), StoreError>;
+    /// Which of `keys` hold a value, read at once (one transaction: a batch of messages
+    /// asks about each without a round trip per key).
+    async fn contains_many(&self, table: Table, keys: &[String]) -> Result<Vec<bool>, StoreError>;
     /// Up to `limit` entries with keys in `[from, to)`, ascending, or descending when
     /// `newest_first`.
     async fn range(
@@ -83,6 +86,9 @@ impl<S: Store> Store for &S {
     }
     async fn delete(&self, table: Table, key: &str) -> Result<(), StoreError> {
         (**self).delete(table, key).await
+    }
+    async fn contains_many(&self, table: Table, keys: &[String]) -> Result<Vec<bool>, StoreError> {
+        (**self).contains_many(table, keys).await
     }
     async fn range(
         &self,

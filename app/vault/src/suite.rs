@@ -150,6 +150,12 @@ pub async fn put_get_delete<S: Store>(s: &S) {
         s.get(Table::Meta, "k").await.unwrap().as_deref(),
         Some(&b"one"[..])
     );
+    let keys = ["k", "never-there", "k"].map(String::from);
+    assert_eq!(
+        s.contains_many(Table::Meta, &keys).await.unwrap(),
+        [true, false, true]
+    );
+    assert!(s.contains_many(Table::Meta, &[]).await.unwrap().is_empty());
     s.put(Table::Meta, "k", b"two").await.unwrap();
     assert_eq!(
         s.get(Table::Meta, "k").await.unwrap().as_deref(),

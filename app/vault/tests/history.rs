@@ -47,6 +47,16 @@ fn nonces() -> impl FnMut() -> [u8; 12] {
     }
 }
 
+/// The numbers of a room's newest 10 messages, oldest first.
+fn newest_seqs(h: &History<'_, MemoryStore>, room: &str) -> Vec<u64> {
+    run(h.newest(room, 10))
+        .unwrap()
+        .messages
+        .iter()
+        .map(|m| m.seq)
+        .collect()
+}
+
 fn fill(h: &History<'_, MemoryStore>, room: &str, count: u64) {
     let mut nonce = nonces();
     for n in 1..=count {
@@ -209,15 +219,27 @@ fn records_from_before_stay_readable_and_are_recognised_when_received_again() {
     again.received = old.ts + 60_000;
     assert!(!run(h.append("r", &again, [4; 12])).unwrap());
     assert!(run(h.append("r", &msg(8), [5; 12])).unwrap());
-    let seqs: Vec<u64> = run(h.newest("r", 10))
-        .unwrap()
-        .messages
-        .iter()
-        .map(|m| m.seq)
-        .collect();
-    assert_eq!(seqs, [7, 8]);
+    assert_eq!(newest_seqs(&h, "r"), [7, 8]);
     // Deleting the room takes records and index entries.
     run(h.delete_room("r")).unwrap();
     assert!(store.dump().is_empty());
     assert!(run(h.append("r", &msg(8), [6; 12])).unwrap());
+}
+
+#[test]
+fn a_batch_is_stored_at_once_each_message_once_and_all_or_nothing() {
+    let (store, keys) = (MemoryStore::new(), keys());
+    let h = History::new(&store, &keys);
+    assert!(run(h.append("r", &msg(2), [1; 12])).unwrap());
+    // 2 is there already and 3 comes twice: 1, 3 and 4 are new.
+    let batch = [msg(1), msg(2), msg(3), msg(3), msg(4)];
+    assert_eq!(run(h.append_many("r", &batch, nonces())).unwrap(), 3);
+    assert_eq!(newest_seqs(&h, "r"), [1, 2, 3, 4]);
+    assert_eq!(run(h.append_many("r", &batch, nonces())).unwrap(), 0);
+    // A batch that does not fit is not stored in part.
+    let small = MemoryStore::with_quota(2_000);
+    let h = History::new(&small, &keys);
+    let many: Vec<StoredMessage> = (1..=20).map(msg).collect();
+    assert!(run(h.append_many("r", &many, nonces())).is_err());
+    assert!(run(h.newest("r", 50)).unwrap().messages.is_empty());
 }

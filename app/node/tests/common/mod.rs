@@ -68,15 +68,17 @@ impl Disk {
             StoreOp::DeleteHistory { history } => {
                 self.histories.remove(&history);
             }
-            StoreOp::Append { history, message } => {
+            StoreOp::Append { history, messages } => {
                 let h = self.histories.entry(history).or_default();
-                if !h
-                    .iter()
-                    .any(|m| m.id == message.id && m.author == message.author)
-                {
-                    h.push(message);
-                    h.sort_by_key(|m| (m.ts, m.seq));
+                for message in messages {
+                    if !h
+                        .iter()
+                        .any(|m| m.id == message.id && m.author == message.author)
+                    {
+                        h.push(message);
+                    }
                 }
+                h.sort_by_key(|m| (m.ts, m.seq));
             }
             StoreOp::PutConversations(list) => self.conversations = Some(list),
             StoreOp::PutPiece { file, index, bytes } => {
@@ -396,6 +398,22 @@ impl Sim {
             self.in_flight
                 .push((now + CONNECTION_FAILS, other, conn, Deliver::Closed));
         }
+    }
+
+    /// Finishes the writes device `i`'s slow store holds (see `unwritten`), in order,
+    /// and lets the node go on after each: what the node asks for meanwhile waits for
+    /// the next call. Returns how many were finished.
+    pub fn finish_writes(&mut self, i: usize) -> usize {
+        let ops = self.devs[i]
+            .unwritten
+            .replace(Vec::new())
+            .unwrap_or_default();
+        let n = ops.len();
+        for op in ops {
+            self.write(i, op);
+            self.pump(i);
+        }
+        n
     }
 
     /// Puts `op` on device `i`'s disk and tells its node the write is done.

@@ -217,7 +217,11 @@ impl Net {
         // registers the id before that would wait for a registration that never comes).
         for _ in 0..100 {
             let closed = sockets.iter().all(Socket::is_closed);
-            if closed && self.inner.borrow().writes.is_idle() {
+            let written = {
+                let d = self.inner.borrow();
+                d.writes.is_idle() && d.node.writes_done()
+            };
+            if closed && written {
                 break;
             }
             gloo_timers::future::TimeoutFuture::new(20).await;
@@ -267,6 +271,12 @@ impl Driver {
 
     fn pump(&mut self) {
         if self.stopped {
+            // Handed over: only the writes the node still has go on.
+            while let Some(out) = self.node.poll_output() {
+                if let Output::Store(op) = out {
+                    self.store(op);
+                }
+            }
             return;
         }
         while let Some(out) = self.node.poll_output() {

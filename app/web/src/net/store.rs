@@ -127,14 +127,11 @@ async fn write(vault: &Vault, op: StoreOp) -> Result<(), VaultError> {
             vault.history().delete_room(room_id.as_str()).await
         }
         StoreOp::DeleteHistory { history } => vault.history().delete_room(&history.name()).await,
-        StoreOp::Append { history, message } => {
-            let nonce = vault.nonce();
-            vault
-                .history()
-                .append(&history.name(), &message, nonce)
-                .await
-                .map(|_| ())
-        }
+        StoreOp::Append { history, messages } => vault
+            .history()
+            .append_many(&history.name(), &messages, || vault.nonce())
+            .await
+            .map(|_| ()),
         StoreOp::PutConversations(list) => vault.put(Table::Meta, CONVERSATIONS, &list).await,
         StoreOp::PutPiece { file, index, bytes } => {
             let nonce = vault.nonce();
