@@ -3,13 +3,16 @@
 // asks for the chat it goes to. Driven by posting to the share target's URL as a share
 // sheet does, in real Chromium with the worker in control.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { appServer, distDir, localConfig, peerServer } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
-import { createRoom, join, unlock, waitForMessages, waitOnline } from './support/app.mjs';
+import {
+  acceptRequest, connect, createRoom, fileCard, join, myId, savedSha256, unlock, waitConnected, waitForMessages, waitOnline,
+} from './support/app.mjs';
 import { waitForWorker } from './support/pwa.mjs';
 
 let broker, web, ann, ben, invite;
@@ -29,10 +32,13 @@ after(async () => {
   await broker?.stop();
 });
 
-/** Posts `fields` to the share target as the share sheet does (a navigation). */
-async function share(device, fields) {
+/**
+ * Posts `fields` to the share target as the share sheet does (a navigation), with
+ * `file` ({name, type, bytes: number[]}) as its one file if given.
+ */
+async function share(device, fields, file) {
   const { action } = JSON.parse(await readFile(path.join(distDir, 'manifest.json'), 'utf8')).share_target;
-  await device.page.evaluate(({ action, fields }) => {
+  await device.page.evaluate(({ action, fields, file }) => {
     const form = document.createElement('form');
     form.method = 'POST';
     form.enctype = 'multipart/form-data';
@@ -44,9 +50,18 @@ async function share(device, fields) {
       input.value = value;
       form.append(input);
     }
+    if (file) {
+      const input = document.createElement('input');
+      input.type = 'file';
+      input.name = 'files';
+      const picked = new DataTransfer();
+      picked.items.add(new File([new Uint8Array(file.bytes)], file.name, { type: file.type }));
+      input.files = picked.files;
+      form.append(input);
+    }
     document.body.append(form);
     form.submit();
-  }, { action, fields });
+  }, { action, fields, file });
 }
 
 test('the manifest declares a share target the worker answers', async () => {
@@ -96,4 +111,23 @@ test('a share the user discards is gone, also after a reload', async () => {
   // Give the app the moment it takes to look for a share.
   await ann.page.waitForTimeout(1000);
   assert.equal(await bar.count(), 0);
+});
+
+test('a shared file goes to the conversation picked and arrives byte-identical', async () => {
+  await connect(ann, await myId(ben));
+  await Promise.all([waitConnected(ann, 'Ben'), acceptRequest(ben, 'Ann')]);
+  // 300 KB that differ all along: more than one piece.
+  const bytes = Array.from({ length: 300 * 1024 }, (_, i) => (i * 7919 + (i >> 8)) & 255);
+  const want = createHash('sha256').update(Buffer.from(bytes)).digest('hex');
+  await share(ann, { text: '' }, { name: 'notes.bin', type: 'application/octet-stream', bytes });
+  await unlock(ann);
+  const bar = ann.page.getByRole('region', { name: 'Shared with PeerChat' });
+  await bar.getByText(/notes\.bin \(307\.2 kB\)/).waitFor();
+  await ann.page.locator('.chat-list').getByText('Ben').click();
+  await bar.getByText('Send notes.bin (307.2 kB) to Ben?').waitFor();
+  await waitConnected(ann, 'Ben', 60000);
+  await bar.getByRole('button', { name: 'Send here' }).click();
+  await bar.waitFor({ state: 'detached' });
+  await fileCard(ben, 'notes.bin').waitFor({ timeout: 30000 });
+  assert.equal(await savedSha256(ben, 'notes.bin'), want);
 });

@@ -2,7 +2,6 @@
 
 use std::rc::Rc;
 
-use peerchat_chat::share::Shared;
 use peerchat_chat::state::Screen;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -12,17 +11,53 @@ use crate::net::Net;
 use crate::share::{self, Pending};
 use crate::views::share::ShareBar;
 
-/// Sends the shared text (as the messages the core cut it into) and files to `to`.
-fn send(node: &Net, to: &Screen, shared: &Shared) -> Result<(), String> {
-    if !shared.files.is_empty() {
-        return Err("This version of PeerChat cannot send files yet: discard the share, or send its text by hand.".to_owned());
-    }
-    for text in shared.messages()? {
-        match to {
-            Screen::Conversation(peer) => node.act(|n, now| n.send_text(peer, &text, now)),
-            Screen::Room(room) => node.act(|n, now| n.send_room_text(room, None, &text, now)),
+/// The shared file `i` as a `File` with its name and type again (the worker kept bytes).
+fn file_of(p: &Pending, i: usize) -> Result<web_sys::File, String> {
+    let described = &p.shared.files[i];
+    let options = web_sys::FilePropertyBag::new();
+    options.set_type(&described.media_type);
+    web_sys::File::new_with_blob_sequence_and_options(
+        &js_sys::Array::of1(&p.blobs[i]),
+        &described.name,
+        &options,
+    )
+    .map_err(|_| format!("{} could not be read; share it again.", described.name))
+}
+
+/// Sends the share to `to`: the files first, one by one, then the text as the messages
+/// the core cut it into. On a failure what is not sent yet stays waiting (returned with
+/// the reason), so nothing is lost and, in this visit, nothing goes twice.
+async fn send(node: Net, to: Screen, mut p: Pending) -> Result<(), (Pending, String)> {
+    let texts = match p.shared.messages() {
+        Ok(texts) => texts,
+        Err(why) => return Err((p, why)),
+    };
+    if !p.shared.files.is_empty() {
+        let Screen::Conversation(peer) = &to else {
+            let why = "Files go to one-to-one chats for now: open a conversation, or Discard.";
+            return Err((p, why.to_owned()));
+        };
+        while !p.shared.files.is_empty() {
+            let sent = match file_of(&p, 0) {
+                Ok(file) => node.send_file(peer.clone(), file).await,
+                Err(why) => Err(why),
+            };
+            if let Err(why) = sent {
+                return Err((p, why));
+            }
+            p.shared.files.remove(0);
+            p.blobs.remove(0);
         }
-        .map_err(|e| e.to_string())?;
+    }
+    for (i, text) in texts.iter().enumerate() {
+        let sent = match &to {
+            Screen::Conversation(peer) => node.act(|n, now| n.send_text(peer, text, now)),
+            Screen::Room(room) => node.act(|n, now| n.send_room_text(room, None, text, now)),
+        };
+        if let Err(e) = sent {
+            p.shared.text = Some(texts[i..].join("\n"));
+            return Err((p, e.to_string()));
+        }
     }
     Ok(())
 }
@@ -36,6 +71,7 @@ pub fn use_share_bar(
 ) -> Html {
     let pending = use_state(|| None::<Rc<Pending>>);
     let error = use_state(|| None::<AttrValue>);
+    let busy = use_state(|| false);
     {
         let pending = pending.clone();
         use_effect_with((), move |_| {
@@ -63,29 +99,33 @@ pub fn use_share_bar(
         })
     };
     let on_send = {
-        let (pending, error, node, to) = (
-            pending.clone(),
-            error.clone(),
-            node.clone(),
-            s.active.clone(),
-        );
-        let shared = p.shared.clone();
+        let (pending, error, busy) = (pending.clone(), error.clone(), busy.clone());
+        let (node, to, p) = (node.clone(), s.active.clone(), p.clone());
         Callback::from(move |()| {
-            let (Some(n), Some(to)) = (node.as_ref(), to.as_ref()) else {
+            let (Some(n), Some(to)) = ((*node).clone(), to.clone()) else {
                 return error.set(Some("Still starting up; try again in a moment.".into()));
             };
-            match send(n, to, &shared) {
-                Ok(()) => {
-                    pending.set(None);
-                    error.set(None);
-                    spawn_local(share::clear());
+            busy.set(true);
+            let (pending, error, busy, p) =
+                (pending.clone(), error.clone(), busy.clone(), p.clone());
+            spawn_local(async move {
+                match send(n, to, (*p).clone()).await {
+                    Ok(()) => {
+                        pending.set(None);
+                        error.set(None);
+                        share::clear().await;
+                    }
+                    Err((left, why)) => {
+                        pending.set(Some(Rc::new(left)));
+                        error.set(Some(why.into()));
+                    }
                 }
-                Err(e) => error.set(Some(e.into())),
-            }
+                busy.set(false);
+            });
         })
     };
     html! {
         <ShareBar summary={p.shared.summary()} target={target.map(AttrValue::from)}
-            error={(*error).clone()} {on_send} {on_discard} />
+            error={(*error).clone()} busy={*busy} {on_send} {on_discard} />
     }
 }

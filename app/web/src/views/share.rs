@@ -15,6 +15,9 @@ pub struct ShareBarProps {
     /// Why the last Send failed, in the user's words.
     #[prop_or_default]
     pub error: Option<AttrValue>,
+    /// Sending is under way (Send is disabled meanwhile).
+    #[prop_or_default]
+    pub busy: bool,
     /// Sends it to the open chat.
     pub on_send: Callback<()>,
     /// Forgets it.
@@ -36,7 +39,7 @@ pub fn ShareBar(props: &ShareBarProps) -> Html {
                 }
             </p>
             if props.target.is_some() {
-                <button type="button" class="primary" onclick={send}>{ "Send here" }</button>
+                <button type="button" class="primary" onclick={send} disabled={props.busy}>{ "Send here" }</button>
             }
             <button type="button" onclick={discard}>{ "Discard" }</button>
             if let Some(e) = &props.error {
