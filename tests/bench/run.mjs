@@ -242,6 +242,10 @@ async function formRoom(app, n, prefix) {
     if (allIn) {
       full = NEVER;
       await sleep(500);
+      // With BENCH_TRACE, how busy the members' main threads are in the formed room with
+      // nobody joining (CDP TaskDuration over 2 s), which is what the last joiner's calls
+      // to them wait behind.
+      if (TRACE) await idleBusy(app, n, devices.slice(0, n - 1));
       // With BENCH_PROFILE, CPU profiles of the last joiner and of the first member.
       const profiled = PROFILE && app === peerchat ? await startProfiles([last, devices[0]]) : [];
       const traceFrom = await last.page.evaluate(() => window.__bench.trace.length);
@@ -271,6 +275,26 @@ async function formRoom(app, n, prefix) {
     await destroy(devices);
     throw e;
   }
+}
+
+/** Main-thread task time per second of each device over 2 s (CDP TaskDuration), logged. */
+async function idleBusy(app, n, devices) {
+  const sessions = await Promise.all(devices.map(async (d) => {
+    const cdp = await d.context.newCDPSession(d.page);
+    await cdp.send('Performance.enable');
+    return cdp;
+  }));
+  const taskMs = (cdp) => cdp.send('Performance.getMetrics').then((r) => 1000 * r.metrics.find((m) => m.name === 'TaskDuration').value);
+  const before = await Promise.all(sessions.map(taskMs));
+  const t = Date.now();
+  await sleep(2000);
+  const after = await Promise.all(sessions.map(taskMs));
+  const secs = (Date.now() - t) / 1000;
+  const each = after.map((a, i) => (a - before[i]) / secs);
+  const mean = each.reduce((x, y) => x + y, 0) / each.length;
+  log(`${app.label} room of ${n}, members idle before the last joiner: main thread busy ${mean.toFixed(0)} ms/s on average (${each.map((x) => x.toFixed(0)).join(' ')})`);
+  details.push({ scenario: `room ${n} idle busy`, app: app.key, msPerSecond: each });
+  await Promise.all(sessions.map((cdp) => cdp.detach().catch(() => {})));
 }
 
 /**
