@@ -82,6 +82,92 @@
   };
   window.__bench = b;
 
+  // The join timeline (read by run.mjs with BENCH_TRACE=1): every step of every
+  // connection as the browser saw it, by connection id (the data channel's label, as
+  // both apps label it; the broker's messages name it too), plus how many members the
+  // page showed online and when. Wraps the WebRTC and WebSocket classes before the app's
+  // scripts run; changes nothing they do.
+  b.trace = [];
+  const tr = (kind, conn, extra) => b.trace.push([now(), kind, conn ?? null, extra ?? null]);
+  b.traceCount = (selector) => {
+    let last = -1;
+    const check = () => {
+      const n = document.querySelectorAll(selector).length;
+      if (n !== last) { last = n; tr('online', null, n); }
+    };
+    check();
+    new MutationObserver(check).observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ['class'] });
+  };
+  const NativePC = window.RTCPeerConnection;
+  if (NativePC) {
+    let serial = 0;
+    const label = new WeakMap();
+    const watchChannel = (dc, pcId) => {
+      const conn = dc.label;
+      tr('channel', conn, pcId);
+      dc.addEventListener('open', () => tr('open', conn));
+      dc.addEventListener('close', () => tr('close', conn));
+      dc.addEventListener('message', (e) => tr('recv', conn, e.data?.byteLength ?? e.data?.length ?? e.data?.size ?? 0));
+    };
+    const wrap = (name, kind) => {
+      const orig = NativePC.prototype[name];
+      NativePC.prototype[name] = function (...args) {
+        const pcId = label.get(this) ?? null;
+        tr(`${kind}:call`, null, pcId);
+        const r = orig.apply(this, args);
+        if (r && typeof r.then === 'function') r.then(() => tr(`${kind}:done`, null, pcId), () => tr(`${kind}:fail`, null, pcId));
+        return r;
+      };
+    };
+    class TracedPC extends NativePC {
+      constructor(...args) {
+        super(...args);
+        const pcId = ++serial;
+        label.set(this, pcId);
+        tr('pc', null, pcId);
+        this.addEventListener('datachannel', (e) => watchChannel(e.channel, pcId));
+        this.addEventListener('icecandidate', (e) => tr('candidate', null, [pcId, e.candidate ? 1 : 0]));
+        this.addEventListener('connectionstatechange', () => tr(`state:${this.connectionState}`, null, pcId));
+      }
+      createDataChannel(l, o) {
+        const dc = super.createDataChannel(l, o);
+        watchChannel(dc, label.get(this));
+        return dc;
+      }
+    }
+    for (const [name, kind] of [['createOffer', 'createOffer'], ['createAnswer', 'createAnswer'],
+      ['setLocalDescription', 'setLocal'], ['setRemoteDescription', 'setRemote']]) wrap(name, kind);
+    window.RTCPeerConnection = TracedPC;
+    const send = RTCDataChannel.prototype.send;
+    RTCDataChannel.prototype.send = function (data) {
+      tr('send', this.label, data?.byteLength ?? data?.length ?? data?.size ?? 0);
+      return send.call(this, data);
+    };
+  }
+  const NativeWS = window.WebSocket;
+  if (NativeWS) {
+    const brokerMsg = (dir, data) => {
+      if (typeof data !== 'string' || data.length > 100000) return;
+      try {
+        const m = JSON.parse(data);
+        if (m.type && m.type !== 'HEARTBEAT') tr(`broker:${dir}:${m.type}`, m.payload?.connectionId, m.type === 'CANDIDATE' ? null : (m.src ?? m.dst ?? null));
+      } catch {
+        // not JSON
+      }
+    };
+    class TracedWS extends NativeWS {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('message', (e) => brokerMsg('in', e.data));
+      }
+      send(data) {
+        brokerMsg('out', data);
+        return super.send(data);
+      }
+    }
+    window.WebSocket = TracedWS;
+  }
+
   try {
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {

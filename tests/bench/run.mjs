@@ -13,6 +13,9 @@
 //   BENCH_RELAUNCHES=1           `unlock`: launches per filled profile (each on a fresh copy of it)
 //   BENCH_PROFILE=1              `unlock` and `room` also take CPU profiles (CDP Profiler), log the top self times
 //                                and writes it next to BENCH_OUT (.cpuprofile, for DevTools)
+//   BENCH_TRACE=1                `room`: the last joiner's timeline (every connection's steps as the
+//                                browser saw them, members shown online) on every page, summed up
+//                                in the log and written next to BENCH_OUT (-trace.json)
 //   BENCH_OUT=path.json          where the JSON goes (default tests/build/bench/results.json)
 //
 // Run it with `bash .ci/bench.sh` (builds dist/, runs it in a network namespace that has
@@ -39,6 +42,7 @@ const ROOMS = (process.env.BENCH_ROOMS ?? '2,4,8,16').split(',').map(Number).fil
 const ROOMBURST = (process.env.BENCH_ROOMBURST ?? '500').split(',').map(Number).filter((n) => n > 0);
 const UNLOCK = (process.env.BENCH_UNLOCK ?? '0,1000').split(',').map(Number).filter((n) => n >= 0);
 const PROFILE = Boolean(process.env.BENCH_PROFILE);
+const TRACE = Boolean(process.env.BENCH_TRACE);
 const RELAUNCHES = Math.max(1, Number(process.env.BENCH_RELAUNCHES ?? 1));
 /** The main thread counts as idle once no task of 50 ms or more ran for this long. */
 const QUIET_MS = 2000;
@@ -220,6 +224,7 @@ async function formRoom(app, n, prefix) {
         window.__bench.watchCount('all', sel, k);
         window.__bench.watchCount('full', sel, k + 1);
       }, [app.onlineSelector, n - 1]);
+      if (TRACE) await d.page.evaluate((sel) => window.__bench.traceCount(sel), app.onlineSelector);
     }
     const joiners = devices.slice(1, n - 1);
     const last = devices[n - 1];
@@ -240,11 +245,17 @@ async function formRoom(app, n, prefix) {
     if (allIn) {
       full = NEVER;
       await sleep(500);
+      // With BENCH_TRACE, how busy the members' main threads are in the formed room with
+      // nobody joining (CDP TaskDuration over 2 s), which is what the last joiner's calls
+      // to them wait behind.
+      if (TRACE) await idleBusy(app, n, devices.slice(0, n - 1));
       // With BENCH_PROFILE, CPU profiles of the last joiner and of the first member.
       const profiled = PROFILE && app === peerchat ? await startProfiles([last, devices[0]]) : [];
+      const traceFrom = await last.page.evaluate(() => window.__bench.trace.length);
       await app.openInvite(last, invite, ids.slice(0, n - 1));
       const ok = (await Promise.all(devices.map((d) => waitMark(d, 'full', ROOM_TIMEOUT)))).every(Boolean);
       await stopProfiles(profiled, [`room${n}-last`, `room${n}-first`]);
+      if (TRACE) await joinTimeline(app, n, devices, traceFrom);
       if (ok) {
         const m = await Promise.all(devices.map(marks));
         full = Math.max(...m.map((x) => x.full)) - m[n - 1].open;
@@ -267,6 +278,90 @@ async function formRoom(app, n, prefix) {
     await destroy(devices);
     throw e;
   }
+}
+
+/** Main-thread task time per second of each device over 2 s (CDP TaskDuration), logged. */
+async function idleBusy(app, n, devices) {
+  const sessions = await Promise.all(devices.map(async (d) => {
+    const cdp = await d.context.newCDPSession(d.page);
+    await cdp.send('Performance.enable');
+    return cdp;
+  }));
+  const taskMs = (cdp) => cdp.send('Performance.getMetrics').then((r) => 1000 * r.metrics.find((m) => m.name === 'TaskDuration').value);
+  const before = await Promise.all(sessions.map(taskMs));
+  const t = Date.now();
+  await sleep(2000);
+  const after = await Promise.all(sessions.map(taskMs));
+  const secs = (Date.now() - t) / 1000;
+  const each = after.map((a, i) => (a - before[i]) / secs);
+  const mean = each.reduce((x, y) => x + y, 0) / each.length;
+  log(`${app.label} room of ${n}, members idle before the last joiner: main thread busy ${mean.toFixed(0)} ms/s on average (${each.map((x) => x.toFixed(0)).join(' ')})`);
+  details.push({ scenario: `room ${n} idle busy`, app: app.key, msPerSecond: each });
+  await Promise.all(sessions.map((cdp) => cdp.detach().catch(() => {})));
+}
+
+/**
+ * The last joiner's timeline (BENCH_TRACE): per connection of the last joiner, each step
+ * in ms after it opened the invite, and on every member the steps of its connection to
+ * the last joiner and when it showed everyone online. Logged, and kept in full.
+ */
+async function joinTimeline(app, n, devices, traceFrom) {
+  await sleep(300);
+  const last = devices[n - 1];
+  const traces = await Promise.all(devices.map((d) => d.page.evaluate(() => window.__bench.trace)));
+  const longTasks = await Promise.all(devices.map((d) => d.page.evaluate(() => window.__bench.longTasks)));
+  const t0 = (await marks(last)).open;
+  const rel = (t) => (t === undefined ? '' : (t - t0).toFixed(0));
+  const name = new Map(devices.map((d, i) => [d.id, `M${i}`]));
+  /** Per connection: its steps' first times, its peer and whether we dialled. */
+  const conns = (trace, from = 0) => {
+    const byPc = new Map();
+    for (const [, kind, conn, extra] of trace) if (kind === 'channel') byPc.set(extra, conn);
+    const out = new Map();
+    const get = (c) => (out.has(c) ? out.get(c) : out.set(c, { steps: {} }).get(c));
+    for (const [t, kind, conn0, extra] of trace.slice(from)) {
+      if (kind === 'online') continue;
+      const pcId = Array.isArray(extra) ? extra[0] : extra;
+      const conn = conn0 ?? (typeof pcId === 'number' ? byPc.get(pcId) : undefined);
+      if (!conn) continue;
+      const c = get(conn);
+      const k = kind === 'candidate' ? 'candidate' : kind;
+      c.steps[k] ??= t;
+      if (kind === 'broker:out:OFFER') { c.dialled = true; c.peer = extra; }
+      if (kind === 'broker:in:OFFER') { c.dialled = false; c.peer = extra; }
+      if (kind === 'send' || kind === 'recv') c[kind] = (c[kind] ?? 0) + 1;
+    }
+    return out;
+  };
+  const cols = [['pc', 'pc'], ['createOffer:done', 'offer'], ['broker:out:OFFER', 'offer→'], ['broker:in:OFFER', '→offer'],
+    ['setRemote:done', 'remote set'], ['createAnswer:done', 'answer'], ['broker:out:ANSWER', 'answer→'],
+    ['broker:in:ANSWER', '→answer'], ['candidate', 'cand'], ['open', 'open'], ['send', '1st sent'], ['recv', '1st recv'], ['close', 'closed']];
+  const lines = [`${app.label} room of ${n}, last joiner's timeline (ms after it opened the invite):`,
+    `  ${['peer', 'dir', ...cols.map((c) => c[1])].map((h) => h.padStart(9)).join('')}`];
+  const mine = conns(traces[n - 1], traceFrom);
+  const rows = [...mine.values()].sort((a, b) => (a.steps.open ?? Infinity) - (b.steps.open ?? Infinity));
+  for (const c of rows) {
+    lines.push(`  ${[name.get(c.peer) ?? (c.peer ?? '?').slice(0, 8), c.dialled ? 'out' : 'in', ...cols.map(([k]) => rel(c.steps[k]))].map((v) => String(v).padStart(9)).join('')}`);
+  }
+  const online = traces[n - 1].slice(traceFrom).filter((e) => e[1] === 'online').map((e) => `${e[3]}@${rel(e[0])}`);
+  lines.push(`  online shown: ${online.join(' ')}`);
+  const busy = (i) => longTasks[i].filter(([, e]) => e >= t0).map(([st, e]) => `${rel(st)}+${(e - st).toFixed(0)}`);
+  lines.push(`  its tasks ≥ 50 ms (start+ms): ${busy(n - 1).join(' ')}`);
+  lines.push(`  members, their link to the last joiner:`);
+  for (const [i, trace] of traces.slice(0, n - 1).entries()) {
+    const start = trace.findIndex((e) => e[0] >= t0);
+    const theirs = [...conns(trace, Math.max(0, start)).values()].filter((c) => c.peer === last.id || (c.steps['broker:in:OFFER'] && !name.has(c.peer)));
+    const full = trace.find((e) => e[1] === 'online' && e[3] >= n && e[0] >= t0);
+    for (const c of theirs) {
+      lines.push(`  ${[`M${i}`, c.dialled ? 'out' : 'in', ...cols.map(([k]) => rel(c.steps[k]))].map((v) => String(v).padStart(9)).join('')}  (${n} shown @${full ? rel(full[0]) : 'never'})`);
+    }
+    if (theirs.length === 0) lines.push(`  M${i}: no connection to the last joiner traced (${n} shown @${full ? rel(full[0]) : 'never'})`);
+  }
+  log(lines.join('\n'));
+  details.push({ scenario: `room ${n} timeline`, app: app.key, text: lines });
+  await mkdir(path.dirname(OUT), { recursive: true });
+  await writeFile(OUT.replace(/\.json$/, '') + `-${app.key}-room${n}-${Date.now()}-trace.json`,
+    JSON.stringify({ t0, ids: devices.map((d) => d.id), traces, longTasks }));
 }
 
 /** Starts a CDP CPU profile on each device's page. */

@@ -1,7 +1,8 @@
 //! Connection details: what the browser measured of each open link (the selected
 //! candidate pair, round trip, bytes), kept for the conversation or room member the link
-//! serves and told to the screen — a new path at once, the numbers while the user has that
-//! subject's details open — and, when a link never opened, which step failed.
+//! serves and told to the screen — its path once the link has settled, the numbers (and a
+//! path that changed) while the user has that subject's details open — and, when a link
+//! never opened, which step failed.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -12,6 +13,14 @@ use peerchat_peerjs::{ConnectionId, PeerId};
 
 use crate::tables::{LinkEntry, Role};
 use crate::{Node, Now, Purpose};
+
+/// A room link's path is first read this long after it opened: not in the first seconds
+/// of a join, when the page sets up a link to every member at once. A conversation's is
+/// read at once.
+const ROOM_PATH_READ_AFTER_MS: u64 = 2_000;
+
+/// While a subject's details are on screen, its link is measured this often.
+const WATCHED_EVERY_MS: u64 = 1_000;
 
 /// What the node keeps for the connection details.
 pub(crate) struct DetailsTable {
@@ -27,6 +36,8 @@ pub(crate) struct DetailsTable {
     ice_failed: HashSet<ConnectionId>,
     /// Subjects whose details are on screen: they get every measurement.
     watched: BTreeSet<Subject>,
+    /// When each open link was last measured (wall clock, ms).
+    measured: HashMap<ConnectionId, u64>,
 }
 
 impl DetailsTable {
@@ -39,6 +50,7 @@ impl DetailsTable {
             open: HashMap::new(),
             ice_failed: HashSet::new(),
             watched: BTreeSet::new(),
+            measured: HashMap::new(),
         }
     }
 }
@@ -103,6 +115,7 @@ impl Node {
         let Some((_, last)) = self.details.open.get_mut(conn) else {
             return;
         };
+        self.details.measured.insert(conn.clone(), now.wall_ms);
         let path = |s: &LinkStats| (s.local, s.remote);
         let new_path = last.as_ref().map(path) != Some(path(&stats));
         *last = Some(stats);
@@ -111,6 +124,33 @@ impl Node {
         let shown = self.open_link_of(&subject).as_ref() == Some(conn);
         if shown && (new_path || self.details.watched.contains(&subject)) {
             self.show_link(conn);
+        }
+    }
+
+    /// Whether the connection details want `conn`'s statistics now: its path once (a room
+    /// link's a moment after it opened, see [`ROOM_PATH_READ_AFTER_MS`]), and about once a
+    /// second while its subject's details are on screen (a path that changes later shows
+    /// once they are opened).
+    pub(crate) fn details_want_stats(
+        &self,
+        conn: &ConnectionId,
+        entry: &LinkEntry,
+        now: Now,
+    ) -> bool {
+        let since = |t: u64| now.wall_ms.saturating_sub(t);
+        match self.details.open.get(conn) {
+            Some((opened, None)) => {
+                entry.purpose == Purpose::Direct || since(*opened) >= ROOM_PATH_READ_AFTER_MS
+            }
+            Some((_, Some(_))) => {
+                subject_of(entry).is_some_and(|s| self.details.watched.contains(&s))
+                    && self
+                        .details
+                        .measured
+                        .get(conn)
+                        .is_none_or(|t| since(*t) >= WATCHED_EVERY_MS)
+            }
+            None => false,
         }
     }
 
@@ -147,6 +187,7 @@ impl Node {
     /// that it has none.
     pub(crate) fn details_dropped(&mut self, conn: &ConnectionId, entry: &LinkEntry) {
         self.details.ice_failed.remove(conn);
+        self.details.measured.remove(conn);
         if self.details.open.remove(conn).is_none() {
             return;
         }

@@ -21,6 +21,10 @@ use crate::{Node, Now, Output, Purpose, Registration};
 /// is the same).
 const LINK_OPEN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
+/// How long the screen may wait for the browser to make the offer or answer of a link we
+/// set up (see [`Node::describing_until`]).
+pub const HANDSHAKE_FIRST: std::time::Duration = std::time::Duration::from_millis(150);
+
 /// Offers we answered whose links are not open yet, from one peer: more are not answered
 /// (an honest peer has one, two while a duplicate or a redial crosses).
 pub const UNOPENED_ANSWERS_PER_PEER: usize = 4;
@@ -399,6 +403,42 @@ impl Node {
         self.on_room_link(conn, now, |room| {
             room.handle_link_packets(conn, received, now.mono)
         });
+    }
+
+    /// Until when the screen should wait (see `Pacer::hold`): links we set up whose offer
+    /// or answer the browser has not made yet, each for at most [`HANDSHAKE_FIRST`] after
+    /// we asked for it. A render in between holds up the call: a joiner's room screen went
+    /// before its offer to the room's rendezvous id, and 15 members' lines before its
+    /// offers and answers to them.
+    pub fn describing_until(&self) -> Option<std::time::Duration> {
+        self.links
+            .values()
+            .filter(|e| e.local_fingerprint.is_empty() && !e.opened)
+            .map(|e| e.created + HANDSHAKE_FIRST)
+            .max()
+    }
+
+    /// The open links whose transport statistics the glue should read now (it asks about
+    /// twice a second): a room's link that has gone silent, whose packets tell a stalled
+    /// page from a vanished one (see `Room::wants_packets`), and a link whose path the
+    /// connection details lack or show (see `details_want_stats`). A room where everyone
+    /// is heard reads none: reading a connection's statistics cost the last of sixteen
+    /// joiners 170 ms of its main thread while it was setting up fifteen links.
+    pub fn links_to_read(&self, now: Now) -> Vec<ConnectionId> {
+        self.links
+            .iter()
+            .filter(|(conn, entry)| {
+                let silent = match &entry.purpose {
+                    Purpose::Room(room) => self
+                        .rooms
+                        .get(room)
+                        .is_some_and(|r| r.room.wants_packets(conn, now.mono)),
+                    Purpose::Direct => false,
+                };
+                entry.opened && (silent || self.details_want_stats(conn, entry, now))
+            })
+            .map(|(conn, _)| conn.clone())
+            .collect()
     }
 
     /// Runs `f` on the room a link belongs to, if it is a room's (one-to-one links have

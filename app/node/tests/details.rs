@@ -176,7 +176,8 @@ fn room_members_have_details_of_their_own() {
                 .is_some_and(|r| r.members.iter().filter(|m| m.online).count() == 2)
         })
     });
-    sim.run_for(2 * SECOND);
+    // A room link's path is read once the join's handshakes are over (2 s after it opened).
+    sim.run_for(3 * SECOND);
     let room = sim.devs[ann].state.rooms[0].room_id.clone();
     for i in [ann, ben, cara] {
         for j in [ann, ben, cara].into_iter().filter(|&j| j != i) {

@@ -50,6 +50,19 @@ fn room_of(n: usize) -> Sim {
     sim
 }
 
+/// Kills member `i` of a formed room of four: member 0 shows it as left within 3 s (no
+/// packet from it and nothing said for 1.5 s, its link read while silent).
+fn kill_and_see_it_leave(sim: &mut Sim, i: usize) {
+    sim.kill(i);
+    let killed = sim.now;
+    sim.run_until(5 * SECOND, "shown as left", |s| online(s, 0, 0) == 2);
+    assert!(
+        sim.now - killed <= 3 * SECOND,
+        "left after {:?}",
+        sim.now - killed
+    );
+}
+
 fn texts(sim: &Sim, i: usize) -> Vec<String> {
     sim.devs[i].state.rooms[0]
         .lines
@@ -109,21 +122,57 @@ fn eight_members_form_a_mesh_and_keep_talking_without_the_broker() {
 }
 
 #[test]
+fn a_room_where_everyone_is_heard_reads_no_link_statistics_and_still_sees_a_killed_member_leave() {
+    let mut sim = room_of(4);
+    // Each link's path is read once, a moment after it opened.
+    sim.run_for(3 * SECOND);
+    let before = sim.stats_reads;
+    sim.run_for(5 * SECOND);
+    // Reading all 12 ends twice a second would be 120 readings (a joiner of 16 spent
+    // 170 ms of its main thread on them): members heard every ping need none.
+    let idle = sim.stats_reads - before;
+    assert!(
+        idle <= 3,
+        "{idle} readings in 5 s of a room where everyone is heard"
+    );
+    kill_and_see_it_leave(&mut sim, 2);
+    assert!(
+        sim.stats_reads > before + idle,
+        "the silent links were read"
+    );
+}
+
+#[test]
+fn the_screen_waits_for_a_joiners_call_to_be_made_but_only_a_moment() {
+    let mut sim = room_of(2);
+    let cat = sim.add("Cat");
+    sim.run_for(SECOND);
+    // The browser takes up to 100 ms to make an offer or an answer.
+    sim.handshake = Duration::from_millis(100);
+    let inv = invite(&sim, 0);
+    sim.act(cat, |node, now| node.join_room(inv, now));
+    // Its call to the rendezvous id is not made yet: the room screen waits for it.
+    let until = sim.node(cat).describing_until();
+    assert_eq!(until, Some(sim.now + peerchat_node::HANDSHAKE_FIRST));
+    // Once made (the offer goes out), nothing holds the screen.
+    sim.run_until(SECOND, "the offer made", |s| {
+        s.devs[cat]
+            .node
+            .as_ref()
+            .is_some_and(|n| n.describing_until().is_none())
+    });
+    sim.run_until(20 * SECOND, "Cat sees everyone", |s| online(s, cat, 0) == 2);
+    assert_eq!(sim.node(cat).describing_until(), None);
+}
+
+#[test]
 fn a_killed_member_reopens_rejoins_and_gets_what_it_missed() {
     let mut sim = room_of(4);
     let room = sim.devs[0].state.rooms[0].room_id.clone();
     sim.act(1, |n, now| n.send_room_text(&room, None, "one", now))
         .unwrap();
     sim.run_for(SECOND);
-    sim.kill(2);
-    let killed = sim.now;
-    sim.run_until(5 * SECOND, "shown as left", |s| online(s, 0, 0) == 2);
-    // No packet from it and nothing said for 1.5 s (read once a second).
-    assert!(
-        sim.now - killed <= 3 * SECOND,
-        "left after {:?}",
-        sim.now - killed
-    );
+    kill_and_see_it_leave(&mut sim, 2);
     sim.act(1, |n, now| n.send_room_text(&room, None, "two", now))
         .unwrap();
     sim.run_for(SECOND);

@@ -6,7 +6,13 @@
 //! message with a receipt from every member, costs one render a frame. What the node says
 //! as it starts a connection waits too ("Connecting…", the conversation or the room it
 //! opens): drawn at once, it would hold up the offer or the answer of that very
-//! connection. Nothing overtakes: the order is the node's.
+//! connection. Under load the next frame can come before the browser has made that
+//! offer or answer (a joiner's first render of the room went before its call to the room:
+//! 180 ms later on a loaded machine), so while the node says a handshake of its own is
+//! still being described ([`Pacer::hold`]), nothing goes at all, for at most a moment.
+//! Nothing overtakes: the order is the node's.
+
+use std::time::Duration;
 
 use super::Action;
 
@@ -32,18 +38,33 @@ pub struct Pacer {
     waiting: Vec<Action>,
     /// A batch went to the screen since the last frame.
     drawn: bool,
+    /// Until when nothing goes to the screen (see [`Pacer::hold`]).
+    hold_until: Option<Duration>,
 }
 
 impl Pacer {
+    /// The node is setting up connections whose offer or answer the browser has not made
+    /// yet: until `until` (a monotonic time, as the node keeps it), or until the node says
+    /// otherwise, nothing goes to the screen, so that making them is not held up by a
+    /// render. `None`: nothing to wait for.
+    pub fn hold(&mut self, until: Option<Duration>) {
+        self.hold_until = until;
+    }
+
+    fn holding(&self, now: Duration) -> bool {
+        self.hold_until.is_some_and(|until| now < until)
+    }
+
     /// Actions from the node; returns those to show now, in order (any that waited
     /// first). `frames`: the page gets frames (it is on screen); a page in the background
     /// gets none, so there nothing waits.
-    pub fn arrive(&mut self, actions: Vec<Action>, frames: bool) -> Vec<Action> {
+    /// `now` is the monotonic time (see [`Pacer::hold`]).
+    pub fn arrive(&mut self, actions: Vec<Action>, frames: bool, now: Duration) -> Vec<Action> {
         if actions.is_empty() {
             return actions;
         }
         let urgent = actions.iter().any(|a| !a.can_wait_for_frame());
-        if frames && (self.drawn || !urgent) {
+        if frames && (self.drawn || !urgent || self.holding(now)) {
             self.waiting.extend(actions);
             return Vec::new();
         }
@@ -53,9 +74,13 @@ impl Pacer {
         now
     }
 
-    /// The next frame is about to be painted: what waited for it, to show now.
-    pub fn frame(&mut self) -> Vec<Action> {
+    /// The next frame is about to be painted: what waited for it, to show now (nothing
+    /// while holding: it waits for a later frame).
+    pub fn frame(&mut self, now: Duration) -> Vec<Action> {
         self.drawn = false;
+        if self.holding(now) {
+            return Vec::new();
+        }
         std::mem::take(&mut self.waiting)
     }
 
@@ -71,7 +96,11 @@ mod tests {
     use peerchat_ids::{MessageId, RoomId};
     use peerchat_peerjs::PeerId;
 
+    use std::time::Duration;
+
     use super::{Action, Pacer};
+
+    const T: Duration = Duration::from_secs(10);
 
     fn peer() -> PeerId {
         PeerId::parse("p").unwrap()
@@ -121,31 +150,58 @@ mod tests {
     #[test]
     fn the_first_thing_to_see_goes_at_once_the_rest_with_the_frame_in_order() {
         let mut p = Pacer::default();
-        assert!(p.arrive(vec![receipt(1)], true).is_empty());
-        assert!(p.arrive(vec![typing()], true).is_empty());
+        assert!(p.arrive(vec![receipt(1)], true, T).is_empty());
+        assert!(p.arrive(vec![typing()], true, T).is_empty());
         assert!(p.wants_frame());
         assert_eq!(
-            p.arrive(vec![open()], true),
+            p.arrive(vec![open()], true, T),
             [receipt(1), typing(), open()],
             "what waited goes first"
         );
-        assert!(p.arrive(vec![open()], true).is_empty(), "one batch a frame");
-        assert!(p.arrive(vec![receipt(2)], true).is_empty());
+        assert!(
+            p.arrive(vec![open()], true, T).is_empty(),
+            "one batch a frame"
+        );
+        assert!(p.arrive(vec![receipt(2)], true, T).is_empty());
         assert!(p.wants_frame());
-        assert_eq!(p.frame(), [open(), receipt(2)]);
+        assert_eq!(p.frame(T), [open(), receipt(2)]);
         assert!(!p.wants_frame());
-        assert_eq!(p.arrive(vec![open()], true), [open()], "a new frame");
-        assert_eq!(p.frame(), []);
+        assert_eq!(p.arrive(vec![open()], true, T), [open()], "a new frame");
+        assert_eq!(p.frame(T), []);
         assert!(!p.wants_frame());
     }
 
     #[test]
     fn in_the_background_nothing_waits() {
         let mut p = Pacer::default();
-        assert!(p.arrive(vec![receipt(1)], true).is_empty());
-        assert_eq!(p.arrive(vec![typing()], false), [receipt(1), typing()]);
-        assert_eq!(p.arrive(vec![open()], false), [open()]);
+        assert!(p.arrive(vec![receipt(1)], true, T).is_empty());
+        assert_eq!(p.arrive(vec![typing()], false, T), [receipt(1), typing()]);
+        assert_eq!(p.arrive(vec![open()], false, T), [open()]);
         assert!(!p.wants_frame());
-        assert!(p.arrive(Vec::new(), true).is_empty());
+        assert!(p.arrive(Vec::new(), true, T).is_empty());
+    }
+
+    #[test]
+    fn while_a_handshake_is_being_described_nothing_goes_not_even_a_message() {
+        let mut p = Pacer::default();
+        let ms = Duration::from_millis;
+        p.hold(Some(T + ms(150)));
+        assert!(p.arrive(vec![open()], true, T).is_empty(), "held");
+        assert!(p.frame(T + ms(16)).is_empty(), "not with this frame either");
+        assert!(p.wants_frame(), "it asks for the next one");
+        assert!(p.arrive(vec![receipt(1)], true, T + ms(20)).is_empty());
+        assert_eq!(
+            p.frame(T + ms(150)),
+            [open(), receipt(1)],
+            "at most for a moment"
+        );
+        // The node said the offers are made: the next frame takes what waited.
+        p.hold(Some(T + ms(500)));
+        assert!(p.arrive(vec![open()], true, T + ms(200)).is_empty());
+        p.hold(None);
+        assert_eq!(p.frame(T + ms(210)), [open()]);
+        // In the background there are no frames: nothing waits.
+        p.hold(Some(T + ms(500)));
+        assert_eq!(p.arrive(vec![open()], false, T + ms(220)), [open()]);
     }
 }

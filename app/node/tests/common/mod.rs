@@ -35,8 +35,8 @@ const WALL_ORIGIN: u64 = 1_700_000_000_000;
 /// How long after a peer dies its browser reports the connection disconnected (measured
 /// on Chromium 156: 5.2–7.6 s).
 pub const CONSENT_LOST: Duration = Duration::from_millis(6_500);
-/// How often the glue reads each link's received-packet count.
-pub const PACKETS_EVERY: Duration = Duration::from_millis(1_000);
+/// How often the glue reads the statistics of the links the node names (`links_to_read`).
+pub const PACKETS_EVERY: Duration = Duration::from_millis(500);
 /// How long after a peer dies its browser gives the connection up.
 pub const CONNECTION_FAILS: Duration = Duration::from_secs(30);
 /// How long after the answer a browser that finds no path says ICE failed.
@@ -264,6 +264,8 @@ pub struct Sim {
     pub opened_per_pair: BTreeMap<(usize, usize), usize>,
     /// Times a node, right after handling its timeout, asked to be woken in the past.
     pub timers_in_the_past: usize,
+    /// Links' statistics read by the pages (only those each node asked for).
+    pub stats_reads: usize,
     /// The broker puts its own DTLS certificate into every SDP it relays, as a broker in
     /// the middle of every connection would (it then relays the DTLS traffic too: here
     /// the links simply carry it).
@@ -297,6 +299,7 @@ impl Sim {
             handshake: Duration::ZERO,
             opened_per_pair: BTreeMap::new(),
             timers_in_the_past: 0,
+            stats_reads: 0,
             broker_in_the_middle: false,
             no_path: false,
             ice_servers: Vec::new(),
@@ -526,6 +529,11 @@ impl Sim {
                 if self.stalled(me) || self.devs[me].node.is_none() {
                     continue;
                 }
+                // Only what the node asks for, as the glue does.
+                let clock = self.clock();
+                if !self.node(me).links_to_read(clock).contains(&conn) {
+                    continue;
+                }
                 let (count, clock) = (self.links[&conn].packets[side], self.clock());
                 let stats = LinkStats {
                     local: self.path.0,
@@ -534,6 +542,7 @@ impl Sim {
                     bytes_sent: 100 * self.links[&conn].sent[side] as u64,
                     bytes_received: 100 * self.links[&conn].sent[1 - side] as u64,
                 };
+                self.stats_reads += 1;
                 self.node(me).handle_link_packets(&conn, count, clock);
                 self.node(me).handle_link_stats(&conn, stats, clock);
                 self.pump(me);

@@ -24,9 +24,9 @@ use crate::identity::Identity;
 use crate::platform::{monotonic_now, random, wall_ms};
 use crate::storage::Vault;
 
-/// How often each link's statistics (received packets, the selected candidate pair) are
-/// read.
-const PACKETS_EVERY_MS: u32 = 1_000;
+/// How often the statistics (received packets, the selected candidate pair) of the links
+/// the node names are read: a silent room link's, a new link's path, the details on screen.
+const PACKETS_EVERY_MS: u32 = 500;
 
 /// Time a closing channel gets to tell the other end before its connection is dropped.
 const CLOSE_GRACE_MS: u32 = 1_000;
@@ -61,9 +61,10 @@ pub(super) struct Driver {
     /// Writes wait here and run one at a time, in the order the node asked (a delete
     /// must not overtake the append before it).
     pub(super) writes: Queue<StoreOp>,
-    /// Reads every link's statistics once a second: the received-packet count (see
-    /// `presence` in the room core: it tells a stalled page from a vanished one) and the
-    /// selected candidate pair, for the connection details.
+    /// Reads the statistics of the links the node names (`Node::links_to_read`), twice a
+    /// second: the received-packet count (see `presence` in the room core: it tells a
+    /// stalled page from a vanished one) and the selected candidate pair, for the
+    /// connection details.
     _packet_reader: Option<Interval>,
     /// `window.peerchatRoomStats()`, for benchmarks: every room's stats as JSON.
     _stats_hook: Option<Closure<dyn Fn() -> String>>,
@@ -88,15 +89,17 @@ pub(super) fn with(weak: &Weak<RefCell<Driver>>, f: impl FnOnce(&mut Driver)) {
     let Some(rc) = weak.upgrade() else {
         return;
     };
-    let (actions, screen) = {
+    let (actions, screen, hold) = {
         let mut d = rc.borrow_mut();
         f(&mut d);
         d.pump();
-        (std::mem::take(&mut d.ui), d.screen.clone())
+        let hold = d.node.describing_until();
+        (std::mem::take(&mut d.ui), d.screen.clone(), hold)
     };
     // The UI hears of it once the driver is free again: a callback that comes straight
-    // back to the network side finds it unborrowed.
-    screen.show(actions);
+    // back to the network side finds it unborrowed. Offers and answers being made go
+    // first.
+    screen.show(actions, hold);
 }
 
 impl Net {
@@ -243,8 +246,11 @@ impl Drop for Driver {
 impl Driver {
     /// Asks the browser what each link's statistics say, and tells the node.
     fn read_stats(&mut self) {
-        for (conn, link) in &self.links {
-            let (pc, conn, weak) = (link.pc(), conn.clone(), self.weak.clone());
+        for conn in self.node.links_to_read(now()) {
+            let Some(link) = self.links.get(&conn) else {
+                continue;
+            };
+            let (pc, weak) = (link.pc(), self.weak.clone());
             spawn_local(async move {
                 let Some(report) = link::transport_report(&pc).await else {
                     return;

@@ -3,11 +3,14 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
+use std::time::Duration;
 
 use peerchat_chat::state::{Action, Pacer};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use yew::Callback;
+
+use crate::platform::monotonic_now;
 
 /// Hands UI actions to the screen as the [`Pacer`] decides.
 pub(super) struct Paced {
@@ -32,7 +35,7 @@ impl Paced {
                 on_frame: Closure::new(move || {
                     if let Some(paced) = weak.upgrade() {
                         paced.asked.set(false);
-                        let now = paced.pacer.borrow_mut().frame();
+                        let now = paced.pacer.borrow_mut().frame(monotonic_now());
                         paced.emit(now);
                     }
                 }),
@@ -40,11 +43,16 @@ impl Paced {
         })
     }
 
-    /// Shows `actions` now or with the next frame.
-    pub(super) fn show(&self, actions: Vec<Action>) {
+    /// Shows `actions` now or with the next frame; nothing before `hold` (see
+    /// [`Pacer::hold`]).
+    pub(super) fn show(&self, actions: Vec<Action>, hold: Option<Duration>) {
         // A page in the background gets no frames.
         let frames = crate::platform::is_visible();
-        let now = self.pacer.borrow_mut().arrive(actions, frames);
+        let now = {
+            let mut pacer = self.pacer.borrow_mut();
+            pacer.hold(hold);
+            pacer.arrive(actions, frames, monotonic_now())
+        };
         self.emit(now);
     }
 
@@ -56,8 +64,8 @@ impl Paced {
             });
             self.asked.set(asked);
             if !asked {
-                // No frame to wait for: nothing waits.
-                actions.extend(self.pacer.borrow_mut().frame());
+                // No frame to wait for: nothing waits (not even for a handshake).
+                actions.extend(self.pacer.borrow_mut().frame(Duration::MAX));
             }
         }
         // Emitted with nothing borrowed: the reducer may call back into the node.

@@ -246,6 +246,8 @@ impl Room {
             return;
         };
         l.last_heard = now;
+        // A frame is a packet: an old reading that found none counts no more.
+        l.packets_stale = false;
         let admitted = l.admitted;
         let sender = l.peer.clone();
         match self.open(frame) {

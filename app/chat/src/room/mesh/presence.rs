@@ -3,8 +3,11 @@
 //! while ours stalls, although its browser is there all along: the network side of a
 //! browser runs off the main thread, and acknowledges what we send (SCTP) even while the
 //! page is frozen, while a browser that is gone acknowledges nothing. So:
-//! - the glue reports, about once a second, how many packets each link's transport has
-//!   received ([`Room::handle_link_packets`]); a member silent for
+//! - the glue reports, about twice a second, how many packets a link's transport has
+//!   received ([`Room::handle_link_packets`]) while that link is silent
+//!   ([`Room::wants_packets`]: reading a connection's statistics costs the page a few
+//!   milliseconds, which sixteen links in a join made 170 ms of the joiner's main thread,
+//!   and a link we hear from needs no other witness); a member silent for
 //!   [`RoomTimings::silence_timeout`] is gone once a reading found no packet for as long
 //!   either (measured on Chromium: a stalled page's acks kept coming every 0.5–0.73 s; a
 //!   killed browser's stopped at once);
@@ -51,6 +54,19 @@ impl Room {
                 }
             }
         }
+    }
+
+    /// Whether the glue should read `link`'s received-packet count now: only a link silent
+    /// for one and a half ping intervals needs that witness (a frame is proof enough of
+    /// the others, and a live member's keepalive comes every ping interval, a little late
+    /// on a busy page), so a room where everyone is heard reads none. The first reading
+    /// after a silence is the baseline the next ones are measured against, so a vanished
+    /// member is gone about 2.5 s after its last frame.
+    pub fn wants_packets(&self, link: &ConnectionId, now: Duration) -> bool {
+        let silent = self.timings.ping_interval * 3 / 2;
+        self.links
+            .get(link)
+            .is_some_and(|l| l.admitted && now.saturating_sub(l.last_heard) >= silent)
     }
 
     /// Notes that we run at `now`; after a gap in our own running (a stalled page), the
