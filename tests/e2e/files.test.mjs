@@ -52,7 +52,8 @@ function bytes(size, seed) {
 
 const sha256 = (b) => createHash('sha256').update(b).digest('hex');
 
-/** A file on disk (Playwright passes buffers of 50 MB or more only as paths). */
+/** A file on disk: Playwright hands a path to the page at once (a buffer crosses the
+ * DevTools protocol as base64, slowly; 50 MB or more not at all). */
 async function onDisk(name, buffer) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'peerchat-files-'));
   const at = path.join(dir, name);
@@ -80,8 +81,9 @@ async function waitProgress(device, name, atLeast, timeout = 60000) {
 
 test('a 20 MB file arrives byte-identical, with its progress shown on both sides', async () => {
   const file = { name: 'twenty.bin', mimeType: 'application/octet-stream', buffer: bytes(20 << 20, 1) };
+  const onPath = await onDisk(file.name, file.buffer);
   const started = performance.now();
-  await attachFile(devices.Ann, file);
+  await attachFile(devices.Ann, onPath);
   const timeline = [];
   const watch = setInterval(async () => {
     const v = await fileCard(devices.Ben, 'twenty.bin').locator('progress').getAttribute('value', { timeout: 100 }).catch(() => null);
@@ -98,7 +100,7 @@ test('a 20 MB file arrives byte-identical, with its progress shown on both sides
 
 test('the receiving browser killed mid-way completes the file from where it stopped', async () => {
   const file = { name: 'resume.bin', mimeType: 'application/octet-stream', buffer: bytes(40 << 20, 3) };
-  await attachFile(devices.Ann, file);
+  await attachFile(devices.Ann, await onDisk(file.name, file.buffer));
   await waitProgress(devices.Ben, 'resume.bin', 4 << 20);
   const ben = await restart('Ben');
   await ben.page.locator('.chat-list').getByText('Ann').first().click();
