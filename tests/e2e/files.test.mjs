@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { appServer, localConfig, officialPeerjsRoutes, peerServer } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  acceptRequest, attachFile, connect, fileCard, join, savedSha256, unlock, waitConnected,
+  acceptRequest, attachFile, connect, fileCard, join, savedSha256, unlock, waitConnected, relaunch,
 } from './support/app.mjs';
 
 let broker, web, origin, annId;
@@ -52,7 +52,8 @@ function bytes(size, seed) {
 
 const sha256 = (b) => createHash('sha256').update(b).digest('hex');
 
-/** A file on disk (Playwright passes buffers of 50 MB or more only as paths). */
+/** A file on disk: Playwright hands a path to the page at once (a buffer crosses the
+ * DevTools protocol as base64, slowly; 50 MB or more not at all). */
 async function onDisk(name, buffer) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'peerchat-files-'));
   const at = path.join(dir, name);
@@ -62,11 +63,7 @@ async function onDisk(name, buffer) {
 
 /** Closes a device's browser outright and opens it again on the same profile, unlocked. */
 async function restart(name) {
-  const old = devices[name];
-  await old.kill();
-  devices[name] = await launchDevice(name, { origin, profile: old.profile });
-  await devices[name].page.goto(web.url);
-  await devices[name].page.getByRole('heading', { name: `Welcome back, ${name}!` }).waitFor();
+  devices[name] = await relaunch(devices[name], web.url, origin);
   await unlock(devices[name]);
   return devices[name];
 }
@@ -84,13 +81,47 @@ async function waitProgress(device, name, atLeast, timeout = 60000) {
 
 test('a 20 MB file arrives byte-identical, with its progress shown on both sides', async () => {
   const file = { name: 'twenty.bin', mimeType: 'application/octet-stream', buffer: bytes(20 << 20, 1) };
+  const onPath = await onDisk(file.name, file.buffer);
   const started = performance.now();
-  await attachFile(devices.Ann, file);
+  await attachFile(devices.Ann, onPath);
+  const timeline = [];
+  const watch = setInterval(async () => {
+    const v = await fileCard(devices.Ben, 'twenty.bin').locator('progress').getAttribute('value', { timeout: 100 }).catch(() => null);
+    timeline.push(`${((performance.now() - started) / 1000).toFixed(1)}s:${v}`);
+  }, 500);
   const got = await savedSha256(devices.Ben, 'twenty.bin', 120000);
+  clearInterval(watch);
+  console.log(`# progress at the receiver: ${timeline.join(' ')}`);
   const seconds = (performance.now() - started) / 1000;
   assert.equal(got, sha256(file.buffer));
   console.log(`# 20 MB one to one, attach → stored and saveable: ${seconds.toFixed(1)} s, ${(20 / seconds).toFixed(1)} MB/s`);
   await fileCard(devices.Ann, 'twenty.bin').locator('a.file-save').waitFor();
+});
+
+test('the receiving browser killed mid-way completes the file from where it stopped', async () => {
+  const file = { name: 'resume.bin', mimeType: 'application/octet-stream', buffer: bytes(40 << 20, 3) };
+  await attachFile(devices.Ann, await onDisk(file.name, file.buffer));
+  await waitProgress(devices.Ben, 'resume.bin', 4 << 20);
+  const ben = await restart('Ben');
+  await ben.page.locator('.chat-list').getByText('Ann').first().click();
+  const got = await savedSha256(ben, 'resume.bin', 120000);
+  assert.equal(got, sha256(file.buffer));
+});
+
+test('a photo shows as a thumbnail, and again after a restart', async () => {
+  // A 1×1 PNG.
+  const png = Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+    'base64',
+  );
+  await attachFile(devices.Ann, { name: 'dot.png', mimeType: 'image/png', buffer: png });
+  const thumb = () => fileCard(devices.Ben, 'dot.png').locator('img.thumb');
+  await thumb().waitFor({ timeout: 30000 });
+  const ben = await restart('Ben');
+  await ben.page.locator('.chat-list').getByText('Ann').first().click();
+  await thumb().waitFor({ timeout: 30000 });
+  const width = await thumb().evaluate(async (img) => { await img.decode(); return img.naturalWidth; });
+  assert.equal(width, 1, 'decoded by the browser');
 });
 
 for (const side of ['Ben', 'Ann']) {
@@ -105,32 +136,6 @@ for (const side of ['Ben', 'Ann']) {
     assert.equal(await fileCard(devices.Ben, name).locator('a.file-save').count(), 0, 'nothing to save');
   });
 }
-
-test('the receiving browser killed mid-way completes the file from where it stopped', async () => {
-  const file = { name: 'resume.bin', mimeType: 'application/octet-stream', buffer: bytes(40 << 20, 3) };
-  await attachFile(devices.Ann, file);
-  await waitProgress(devices.Ben, 'resume.bin', 4 << 20);
-  const ben = await restart('Ben');
-  await ben.page.locator('.chat-list').getByText('Ann').first().click();
-  const got = await savedSha256(ben, 'resume.bin', 120000);
-  assert.equal(got, sha256(file.buffer));
-});
-
-test('a photo shows as a thumbnail, and again after a restart', async () => {
-  // A 2×2 PNG.
-  const png = Buffer.from(
-    'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==',
-    'base64',
-  );
-  await attachFile(devices.Ann, { name: 'dot.png', mimeType: 'image/png', buffer: png });
-  const thumb = () => fileCard(devices.Ben, 'dot.png').locator('img.thumb');
-  await thumb().waitFor({ timeout: 30000 });
-  const ben = await restart('Ben');
-  await ben.page.locator('.chat-list').getByText('Ann').first().click();
-  await thumb().waitFor({ timeout: 30000 });
-  const width = await thumb().evaluate(async (img) => { await img.decode(); return img.naturalWidth; });
-  assert.equal(width, 2, 'decoded by the browser');
-});
 
 test('an official peerjs client gets a line saying it cannot receive files, and nothing else', async () => {
   devices.official = await launchDevice('official', { origin });

@@ -10,7 +10,7 @@ import { launchDevice } from './support/browsers.mjs';
 import {
   acceptRequest, chooseName, connect, createRoom, dumpStorage, join, messages, ONLINE, openHistoryTools, send, sendToRoom, unlock,
   waitConnected,
-  waitForBroker, waitForMessages, waitOnline,
+  waitForBroker, waitForMessages, waitOnline, relaunch,
 } from './support/app.mjs';
 
 let broker, web, origin, invite;
@@ -32,11 +32,7 @@ const texts = async (d, from) => (await messages(d)).filter((m) => !from || m.fr
 
 /** Closes a device's browser outright and opens it again on the same profile, unlocked. */
 async function restart(name) {
-  const old = devices[name];
-  await old.kill();
-  devices[name] = await launchDevice(name, { origin, profile: old.profile });
-  await devices[name].page.goto(web.url);
-  await devices[name].page.getByRole('heading', { name: `Welcome back, ${name}!` }).waitFor();
+  devices[name] = await relaunch(devices[name], web.url, origin);
   return devices[name];
 }
 

@@ -10,8 +10,10 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-/// The largest file we send or accept.
-pub const MAX_FILE_BYTES: u64 = 2 << 30;
+/// The largest file we send or accept: its pieces are then at most 2 MiB, and the two a
+/// holder sends at once (base64 and sealed, about 7.7 MB) fit what a link queues for
+/// sending (8 MiB) without backpressure from the page.
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
 
 /// Most pieces a file is checked in: 128 hashes (8.6 KB as hex) keep the offer, inside
 /// a sealed message and encoded again, under the 16 300-byte frame limit.
@@ -30,7 +32,7 @@ pub const MAX_TYPE_CHARS: usize = 100;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OfferError {
     /// Over [`MAX_FILE_BYTES`], or empty.
-    #[error("files of 1 byte to 2 GiB can be sent; this one is {0} bytes")]
+    #[error("files of 1 byte to 256 MiB can be sent; this one is {0} bytes")]
     Size(u64),
     /// A name that is empty, too long, or hides text (control or direction characters,
     /// path separators).
@@ -250,6 +252,17 @@ mod tests {
             let pieces = size.div_ceil(u64::from(piece_size(size)));
             assert!(pieces <= u64::from(MAX_PIECES), "{size}: {pieces}");
         }
+    }
+
+    #[test]
+    fn two_pieces_of_the_largest_file_fit_what_a_link_queues() {
+        let piece = piece_size(MAX_FILE_BYTES);
+        assert_eq!(piece, 2 << 20);
+        // A full chunk, sealed and encoded again, is under 15 000 bytes (see frames).
+        let frames = 2 * (piece as usize / crate::frames::CHUNK_BYTES);
+        let queued =
+            peerchat_peerjs::flow::MAX_WAITING + peerchat_peerjs::flow::HIGH_WATER as usize;
+        assert!(frames * 15_000 <= queued, "{}", frames * 15_000);
     }
 
     #[test]

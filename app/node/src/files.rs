@@ -105,7 +105,7 @@ impl Node {
     /// Sends `peer` the file `offer` describes (made from the file's bytes with
     /// [`peerchat_files::FileHasher`]): the offer goes as a message of the
     /// conversation, and pieces follow as the peer asks, each read with
-    /// [`Output::ReadPiece`]. Files over 2 GiB are refused with a sentence that says so.
+    /// [`Output::ReadPiece`]. Files over 256 MiB are refused with a sentence that says so.
     pub fn send_file(
         &mut self,
         peer: &PeerId,
@@ -238,7 +238,7 @@ impl Node {
                 done: 0,
                 size: offer.size,
                 state: TransferState::Failed(format!(
-                    "not received: files would take more than your {} for files (Settings)",
+                    "not received: with it, received files would take more than the {} you allow them (Settings → Files)",
                     quota_words(self.files.quota)
                 )),
                 at_ms: self.now.wall_ms,

@@ -233,7 +233,7 @@ fn files_over_the_size_limit_or_the_quota_are_refused_with_what_to_do() {
     let ben_id = sim.devs[ben].id.clone();
     let refused = sim.act(ann, |n, now| n.send_file(&ben_id, huge, now));
     match refused {
-        Err(SendError::Invalid(why)) => assert!(why.contains("2 GiB"), "{why}"),
+        Err(SendError::Invalid(why)) => assert!(why.contains("256 MiB"), "{why}"),
         other => panic!("{other:?}"),
     }
     sim.act(ben, |n, _| n.set_file_quota(1 << 20));

@@ -1,6 +1,8 @@
 // What a user does in PeerChat, by role and accessible name, as a screen reader would.
 import assert from 'node:assert/strict';
 
+import { launchDevice } from './browsers.mjs';
+
 export const ONLINE = 'Online: friends can reach you.';
 
 export async function openApp(device, url) {
@@ -285,7 +287,10 @@ export async function lowContrast(page) {
 
 /** Attaches a file in the open chat: `file` is {name, mimeType, buffer}. */
 export async function attachFile(device, file) {
-  await device.page.locator('#message-input-attach').setInputFiles(file);
+  const input = device.page.locator('#message-input-attach');
+  // Enabled while the chat is connected (a link being set up again takes a while).
+  await device.page.waitForFunction((el) => !el.disabled, await input.elementHandle(), { timeout: 60000 });
+  await input.setInputFiles(file);
 }
 
 /** The card of the file called `name` in the open chat (the newest one). */
@@ -301,4 +306,14 @@ export async function savedSha256(device, name, timeout = 60000) {
   const { createHash } = await import('node:crypto');
   const { readFile } = await import('node:fs/promises');
   return createHash('sha256').update(await readFile(await download.path())).digest('hex');
+}
+
+/** Closes a device's browser outright and opens it again on the same profile, at the
+ * unlock screen; returns the new device. */
+export async function relaunch(device, url, origin) {
+  await device.kill();
+  const again = await launchDevice(device.name, { origin, profile: device.profile });
+  await again.page.goto(url);
+  await again.page.getByRole('heading', { name: `Welcome back, ${device.name}!` }).waitFor();
+  return again;
 }

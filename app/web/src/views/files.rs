@@ -72,14 +72,24 @@ pub fn FileCard(props: &FileCardProps) -> Html {
     let url = use_state(|| None::<String>);
     {
         // Read back once nothing is on its way (complete, or from an earlier visit).
-        let going = matches!(state, Some(TransferState::Going));
+        let phase = match &state {
+            None => 0,
+            Some(TransferState::Going) => 1,
+            Some(TransferState::Complete) => 2,
+            Some(_) => 3,
+        };
         let (url, net, offer) = (url.clone(), context.and_then(|c| c.net), offer.clone());
-        use_effect_with((offer.id.clone(), going), move |(_, going)| {
-            if !*going && url.is_none() {
+        use_effect_with((offer.id.clone(), phase), move |(_, phase)| {
+            if matches!(phase, 0 | 2) && url.is_none() {
                 if let Some(net) = net {
+                    // Just complete: the last piece's write may still be queued.
+                    let tries = if *phase == 2 { 20 } else { 1 };
                     wasm_bindgen_futures::spawn_local(async move {
-                        if let Some(u) = net.file_url(&offer).await {
-                            url.set(Some(u));
+                        for _ in 0..tries {
+                            if let Some(u) = net.file_url(&offer).await {
+                                return url.set(Some(u));
+                            }
+                            gloo_timers::future::TimeoutFuture::new(250).await;
                         }
                     });
                 }
