@@ -111,7 +111,7 @@ pub fn LineList<T: ShowLine>(props: &LineListProps<T>) -> Html {
     }
     // Set from a change of the newest line until the list is scrolled to it: scroll
     // events meanwhile come from the lines changing under the view, not from the user.
-    let scrolling_to_end = use_mut_ref(|| false);
+    let scrolling_to_end = use_mut_ref(EndScroll::default);
     // The user is at the newest line (or was brought there): new lines keep it in view.
     // Scrolled up, they are counted instead, on the jump button.
     let at_end = use_mut_ref(|| true);
@@ -157,11 +157,29 @@ pub fn LineList<T: ShowLine>(props: &LineListProps<T>) -> Html {
         let (window, lines) = (window.clone(), lines.clone());
         let (scrolling_to_end, at_end) = (scrolling_to_end.clone(), at_end.clone());
         let (seen_to, unseen, away) = (seen_to.clone(), unseen.clone(), away.clone());
+        let list = list.clone();
         Callback::from(move |e: Event| {
-            if *scrolling_to_end.borrow() {
+            if scrolling_to_end.borrow().pending {
                 return;
             }
             let el = e.target_unchecked_into::<web_sys::Element>();
+            if *window == Window::Newest && *at_end.borrow() {
+                // Lines came or went under a view that follows the newest (a burst, the
+                // drawn stretch moving on): the view moved, the user did not. Only a
+                // scroll above where the end was put, with the lines as they were, is
+                // the user's.
+                let (top, height) = {
+                    let end = scrolling_to_end.borrow();
+                    (end.top, end.height)
+                };
+                if el.scroll_height() != height {
+                    scroll_to_end_before_paint(list.clone(), scrolling_to_end.clone());
+                    return;
+                }
+                if el.scroll_top() >= top - 1 {
+                    return;
+                }
+            }
             let below = el.scroll_height() - el.scroll_top() - el.client_height();
             let end = below < END_PX && *window == Window::Newest;
             *at_end.borrow_mut() = end;
@@ -312,16 +330,26 @@ fn offset_in(line: &web_sys::Element, list: &web_sys::Element) -> i32 {
     top(line) - top(list) - list.scroll_top()
 }
 
+/// The app's own scrolls of the list to its end: one waits for its frame (`pending`), and
+/// where the last one left the view (`top`) with the lines as they were (`height`).
+#[derive(Debug, Default)]
+struct EndScroll {
+    pending: bool,
+    top: i32,
+    height: i32,
+}
+
 /// Scrolls `list` to its end just before the next paint. Done at once, it would make the
 /// browser lay the page out for every message (to know how far to scroll), when one layout
-/// a frame is all that shows; several messages in one frame then cost one. `pending` is
-/// true until it is done.
-fn scroll_to_end_before_paint(list: NodeRef, pending: Rc<RefCell<bool>>) {
-    *pending.borrow_mut() = true;
+/// a frame is all that shows; several messages in one frame then cost one.
+fn scroll_to_end_before_paint(list: NodeRef, end: Rc<RefCell<EndScroll>>) {
+    end.borrow_mut().pending = true;
     let scroll = Closure::once_into_js(move || {
-        *pending.borrow_mut() = false;
+        let mut end = end.borrow_mut();
+        end.pending = false;
         if let Some(el) = list.cast::<web_sys::Element>() {
             el.set_scroll_top(el.scroll_height());
+            (end.top, end.height) = (el.scroll_top(), el.scroll_height());
         }
     });
     if let Some(w) = web_sys::window() {
