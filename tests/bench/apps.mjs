@@ -58,6 +58,19 @@ export const peerchat = {
     await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
     return () => page.getByRole('button', { name: 'Unlock' }).click();
   },
+  /**
+   * The callee accepts the caller's message request: a chat from someone never talked to
+   * keeps at most 50 messages until then (the connect figure is taken before this).
+   */
+  async acceptRequest(device) {
+    const { page } = device;
+    const bar = page.locator('.request-bar');
+    const item = page.locator('.chat-item').filter({ has: page.locator('.request-badge') });
+    await bar.or(item).first().waitFor({ timeout: 30000 });
+    if (!(await bar.isVisible())) await item.first().click();
+    await bar.getByRole('button', { name: 'Accept' }).click();
+    await bar.waitFor({ state: 'detached', timeout: 30000 });
+  },
   statusSelector: '.conversation-status',
   onlineSelector: '.room .members .member.online',
   /** Creates a room; returns what joiners are given (the invite link). */
@@ -86,6 +99,8 @@ export const peerjs = {
   firstScreen: 'form.composer',
   url: (web, broker) => `${web.url}peerjs/?host=127.0.0.1&port=${broker.port}&key=${broker.key}`,
   async afterColdLoad() {},
+  /** The peerjs page takes every call. */
+  async acceptRequest() {},
   async setup(device, web, _name, broker) {
     await device.page.goto(this.url(web, broker));
     return waitOnlineWithBroker(device.page, 60000);

@@ -144,6 +144,7 @@ async function connectPair(app, prefix) {
     const ok = await Promise.all([waitMark(a, 'open', 30000), waitMark(b, 'open', 30000)]);
     if (!ok.every(Boolean)) throw new Error('the connection did not open on both sides');
     const [ma, mb] = await Promise.all([marks(a), marks(b)]);
+    await app.acceptRequest(b);
     return { a, b, took: Math.max(ma.open, mb.open) - ma.click };
   } catch (e) {
     await destroy([a, b]);
