@@ -22,6 +22,9 @@ pub const MAX_PIECES: u32 = 128;
 /// Smallest piece.
 pub const MIN_PIECE: u32 = 256 << 10;
 
+/// The type an offer gives a file the browser gave no type.
+pub const UNKNOWN_TYPE: &str = "application/octet-stream";
+
 /// Longest file name, in characters.
 pub const MAX_NAME_CHARS: usize = 255;
 
@@ -213,11 +216,14 @@ impl FileHasher {
         }
     }
 
-    /// The offer, once every byte was fed; the name and type are checked too.
+    /// The offer, once every byte was fed; the name and type are checked too (an empty
+    /// type is [`UNKNOWN_TYPE`]).
     pub fn finish(self, name: &str, mime: &str) -> Result<FileOffer, OfferError> {
         if self.fed != self.size {
             return Err(OfferError::Pieces);
         }
+        // The browser gives no type for files it does not know.
+        let mime = if mime.is_empty() { UNKNOWN_TYPE } else { mime };
         let offer = FileOffer {
             id: file_id(self.size, &self.pieces),
             name: name.to_owned(),
@@ -263,6 +269,13 @@ mod tests {
         let queued =
             peerchat_peerjs::flow::MAX_WAITING + peerchat_peerjs::flow::HIGH_WATER as usize;
         assert!(frames * 15_000 <= queued, "{}", frames * 15_000);
+    }
+
+    #[test]
+    fn a_file_of_no_type_is_offered_as_unknown_bytes() {
+        let mut h = FileHasher::new(3).unwrap();
+        h.update(b"abc");
+        assert_eq!(h.finish("notes", "").unwrap().mime, UNKNOWN_TYPE);
     }
 
     #[test]

@@ -93,6 +93,15 @@ impl Files {
     }
 }
 
+/// Takes `key` out of `map` if its value passes `test`.
+fn take_if<V>(map: &mut BTreeMap<String, V>, key: &str, test: impl Fn(&V) -> bool) -> Option<V> {
+    if map.get(key).is_some_and(test) {
+        map.remove(key)
+    } else {
+        None
+    }
+}
+
 fn quota_words(bytes: u64) -> String {
     if bytes >= 1 << 30 && bytes % (1 << 30) == 0 {
         format!("{} GiB", bytes >> 30)
@@ -212,7 +221,7 @@ impl Node {
 
     /// A piece could not be stored (`error` says why: the disk is full, …): the
     /// download stops, keeping what was stored.
-    pub fn handle_piece_store_failed(&mut self, file: &str, error: String, now: Now) {
+    pub(crate) fn handle_piece_store_failed(&mut self, file: &str, error: String, now: Now) {
         self.now = now;
         if let Some(r) = self.files.receiving.remove(file) {
             let cancel = FileFrame::Cancel {
@@ -365,23 +374,12 @@ impl Node {
                 }
             }
             FileFrame::Cancel { file } => {
-                if self
-                    .files
-                    .sending
-                    .get(&file)
-                    .is_some_and(|s| &s.peer == peer)
-                {
-                    let s = self.files.sending.remove(&file).expect("just seen");
+                // Only the peer a transfer is with can stop it.
+                if let Some(s) = take_if(&mut self.files.sending, &file, |s| &s.peer == peer) {
                     self.files.asked.retain(|(f, _), _| f != &file);
                     self.show_sending(&s, TransferState::Cancelled { by_us: false });
                 }
-                if self
-                    .files
-                    .receiving
-                    .get(&file)
-                    .is_some_and(|r| &r.peer == peer)
-                {
-                    let r = self.files.receiving.remove(&file).expect("just seen");
+                if let Some(r) = take_if(&mut self.files.receiving, &file, |r| &r.peer == peer) {
                     self.drop_received(&file, &r, TransferState::Cancelled { by_us: false });
                 }
             }

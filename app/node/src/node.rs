@@ -373,9 +373,14 @@ impl Node {
         self.writes.is_idle()
     }
 
-    /// A stored write failed: the user is told; nothing already stored is lost.
-    pub fn handle_store_failed(&mut self, error: String) {
-        self.ui(Action::StorageFailed(error));
+    /// The write `op` failed (`error` says why, in the user's words): a file's piece
+    /// stops that download (see [`Node::handle_piece_store_failed`]); any other write
+    /// is reported. Nothing already stored is lost.
+    pub fn handle_store_failed(&mut self, op: &StoreOp, error: String, now: Now) {
+        match op {
+            StoreOp::PutPiece { file, .. } => self.handle_piece_store_failed(file, error, now),
+            _ => self.ui(Action::StorageFailed(error)),
+        }
     }
 
     pub(crate) fn ui(&mut self, action: Action) {

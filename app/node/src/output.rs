@@ -77,7 +77,7 @@ pub enum StoreOp {
     /// Save the list of one-to-one conversation partners and their names.
     PutConversations(Vec<Contact>),
     /// Store a checked piece of a file, sealed (a full disk fails it with
-    /// [`Node::handle_piece_store_failed`](crate::Node::handle_piece_store_failed)).
+    /// [`Node::handle_store_failed`](crate::Node::handle_store_failed)).
     PutPiece {
         /// The file's id.
         file: String,

@@ -32,11 +32,10 @@ async fn send(node: Net, to: Screen, mut p: Pending) -> Result<(), (Pending, Str
         Ok(texts) => texts,
         Err(why) => return Err((p, why)),
     };
-    if !p.shared.files.is_empty() {
-        let Screen::Conversation(peer) = &to else {
-            let why = "Files go to one-to-one chats for now: open a conversation, or Discard.";
-            return Err((p, why.to_owned()));
-        };
+    if let (Screen::Room(_), Some(why)) = (&to, p.shared.room_refusal()) {
+        return Err((p, why.to_owned()));
+    }
+    if let Screen::Conversation(peer) = &to {
         while !p.shared.files.is_empty() {
             let sent = match file_of(&p, 0) {
                 Ok(file) => node.send_file(peer.clone(), file).await,

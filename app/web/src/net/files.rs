@@ -16,9 +16,6 @@ use crate::storage::Vault;
 /// Bytes read at once while hashing a file.
 const HASH_SLICE: f64 = (4 << 20) as f64;
 
-/// The type an offer gives a file whose browser said none.
-const UNKNOWN_TYPE: &str = "application/octet-stream";
-
 async fn read(blob: &Blob, start: f64, end: f64) -> Option<Vec<u8>> {
     let slice = blob.slice_with_f64_and_f64(start, end).ok()?;
     let buffer = JsFuture::from(slice.array_buffer()).await.ok()?;
@@ -53,12 +50,8 @@ impl Net {
             hasher.update(&bytes);
             at = end;
         }
-        let mime = match file.type_() {
-            t if t.is_empty() => UNKNOWN_TYPE.to_owned(),
-            t => t,
-        };
         let offer = hasher
-            .finish(&file.name(), &mime)
+            .finish(&file.name(), &file.type_())
             .map_err(|e| e.to_string())?;
         let id = offer.id.clone();
         self.inner()

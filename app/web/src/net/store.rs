@@ -84,12 +84,8 @@ impl Driver {
                     // the send and the write could reuse their numbers).
                     let done = op.clone();
                     if let Err(e) = write(&vault, op).await {
-                        with(&weak, |d| match &done {
-                            StoreOp::PutPiece { file, .. } => {
-                                d.node()
-                                    .handle_piece_store_failed(file, sentence(&e), now())
-                            }
-                            _ => d.node().handle_store_failed(sentence(&e)),
+                        with(&weak, |d| {
+                            d.node().handle_store_failed(&done, sentence(&e), now())
                         });
                     }
                     with(&weak, |d| d.node().handle_store_done(&done, now()));
