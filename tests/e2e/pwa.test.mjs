@@ -143,6 +143,9 @@ test('a new deployment is offered as an update, and after accepting only its fil
   const device = await launchDevice('updater', { origin: new URL(server.url).origin });
   try {
     await chooseName(device, server.url, 'Upton');
+    // The profile is saved once the app greets the user: a reload before that would
+    // find no profile (first run again), not the update this test is about.
+    await device.page.getByText('Hi, Upton!').waitFor();
     await waitForWorker(device.page);
     const oldCaches = await device.page.evaluate(() => caches.keys());
 
