@@ -105,10 +105,13 @@ fn room_frame() -> impl Strategy<Value = RoomFrame> {
         prop::collection::vec(message_id(), 0..40).prop_map(|ids| RoomFrame::Received { ids }),
         Just(RoomFrame::Typing),
         Just(RoomFrame::Ping),
-        (peer_id(), words(), any::<u8>()).prop_map(|(id, name, s)| RoomFrame::Joined {
-            id,
-            name,
-            key: Identity::from_seed([s; 32]).public(),
+        (peer_id(), words(), any::<u8>(), any::<bool>()).prop_map(|(id, name, s, calls)| {
+            RoomFrame::Joined {
+                id,
+                name,
+                key: Identity::from_seed([s; 32]).public(),
+                calls,
+            }
         }),
     ]
 }

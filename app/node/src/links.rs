@@ -2,7 +2,7 @@
 //! connection's events to its conversation or room, and closing links.
 
 use peerchat_chat::details::LinkFailure;
-use peerchat_chat::room::Room;
+use peerchat_chat::room::{Room, Sealed};
 use peerchat_chat::state::{Action, BrokerStatus};
 use peerchat_peerjs::data::{self, ChannelFrame, Refusal};
 use peerchat_peerjs::wire::{
@@ -20,6 +20,9 @@ use crate::{Node, Now, Output, Purpose, Registration};
 /// A link not open this long after it was made is given up (a room's own dial timeout
 /// is the same).
 const LINK_OPEN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Where in an answer's metadata a room's rendezvous holder puts its sealed hello.
+const ANSWER_HELLO: &str = "hello";
 
 /// How long the screen may wait for the browser to make the offer or answer of a link we
 /// set up (see [`Node::describing_until`]).
@@ -87,6 +90,10 @@ impl Node {
                     .filter(|e| e.peer == src && e.role == Role::Offerer)
                 {
                     entry.remote_fingerprint = dtls_fingerprint(&payload.sdp.sdp);
+                    let hello = payload.metadata.as_ref().and_then(|m| m.get(ANSWER_HELLO));
+                    if let Some(hello) = hello {
+                        self.on_answer_hello(&payload.connection_id, hello);
+                    }
                     self.outputs.push_back(Output::ApplyAnswer {
                         conn: payload.connection_id,
                         answer: payload.sdp.sdp,
@@ -237,6 +244,7 @@ impl Node {
                 );
             }
             Role::Answerer => {
+                let metadata = self.answer_hello(conn, &entry);
                 if let Some(session) = self.session_mut(&entry.via) {
                     session.send_answer(
                         entry.peer,
@@ -247,12 +255,56 @@ impl Node {
                             },
                             connection_type: ConnectionType::Data,
                             connection_id: conn.clone(),
+                            metadata,
                         },
                     );
                 }
             }
         }
         self.drain();
+    }
+
+    /// As holder of a room's rendezvous id answering a call there: the room's hello for
+    /// the answer (see `Room::answer_hello`), so the newcomer dials the members at once.
+    fn answer_hello(
+        &mut self,
+        conn: &ConnectionId,
+        entry: &LinkEntry,
+    ) -> Option<serde_json::Value> {
+        let (Purpose::Room(room), Registration::Rendezvous(via)) = (&entry.purpose, &entry.via)
+        else {
+            return None;
+        };
+        if room != via {
+            return None;
+        }
+        let binding = self.binding(conn, entry);
+        let mono = self.now.mono;
+        let sealed = self
+            .rooms
+            .get_mut(room)?
+            .room
+            .answer_hello(conn, &binding, mono)?;
+        Some(serde_json::json!({ ANSWER_HELLO: sealed }))
+    }
+
+    /// The answer to our call to a room's rendezvous id brought the holder's hello: the
+    /// room dials the members it lists now.
+    fn on_answer_hello(&mut self, conn: &ConnectionId, hello: &serde_json::Value) {
+        let Some(entry) = self.links.get(conn).cloned() else {
+            return;
+        };
+        let Purpose::Room(room) = &entry.purpose else {
+            return;
+        };
+        let Ok(sealed) = serde_json::from_value::<Sealed>(hello.clone()) else {
+            return;
+        };
+        let binding = self.binding(conn, &entry);
+        let mono = self.now.mono;
+        if let Some(r) = self.rooms.get_mut(room) {
+            r.room.handle_answer_hello(&binding, &sealed, mono);
+        }
     }
 
     /// The peer's offer or answer is applied: candidates held for it may go.

@@ -281,3 +281,25 @@ fn sixteen_members_fourteen_at_once_with_slow_handshakes_link_each_pair_once() {
     assert_eq!(links.len(), n * (n - 1) / 2, "every pair linked");
     check_work(&mut sim, n, "16 members, 14 at once, slow handshakes");
 }
+
+#[test]
+fn the_last_joiner_dials_every_member_itself_and_no_member_dials_it() {
+    // One hop: the rendezvous holder's answer lists the members, the newcomer dials
+    // them all, and the holder's introduction tells them to wait for that call. Before,
+    // every member with a smaller id than the newcomer dialled it once the holder's
+    // introduction reached it, two hops after the newcomer's call.
+    let n = 10;
+    let sim = form_with_slow_handshakes(n, 50, SECOND);
+    let last = n - 1;
+    let dialled = |from: usize, to: usize| sim.devs[from].dialled.get(&to).copied().unwrap_or(0);
+    let by_members: Vec<usize> = (0..last).filter(|&m| dialled(m, last) != 0).collect();
+    assert!(
+        by_members.is_empty(),
+        "members who dialled the newcomer: {by_members:?}"
+    );
+    let not_once: Vec<usize> = (0..last).filter(|&m| dialled(last, m) != 1).collect();
+    assert!(
+        not_once.is_empty(),
+        "members the newcomer dialled other than once: {not_once:?}"
+    );
+}

@@ -169,6 +169,10 @@ pub struct AnswerPayload {
     pub connection_type: ConnectionType,
     /// The connection being answered.
     pub connection_id: ConnectionId,
+    /// Whatever the answering app attached (the official client sends none and ignores
+    /// it; PeerChat's rendezvous holder puts its sealed hello here, see PROTOCOL.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Value>,
 }
 
 /// One trickled ICE candidate, in the shape of `RTCIceCandidateInit`.

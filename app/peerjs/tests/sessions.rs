@@ -89,6 +89,7 @@ fn offer_answer_and_early_candidates_are_relayed_in_order() {
             },
             connection_type: ConnectionType::Data,
             connection_id: conn(),
+            metadata: Some(serde_json::json!({ "hello": { "v": 1 } })),
         },
     );
     w.pump(b);
@@ -106,7 +107,9 @@ fn offer_answer_and_early_candidates_are_relayed_in_order() {
             },
         ]
     );
-    assert!(matches!(&w.events(a)[1], Event::Answer { src, .. } if src.as_str() == "bob"));
+    // What the answerer attached reaches the caller as it was sent.
+    assert!(matches!(&w.events(a)[1], Event::Answer { src, payload }
+        if src.as_str() == "bob" && payload.metadata == Some(serde_json::json!({ "hello": { "v": 1 } }))));
 
     // Once applied, later candidates pass straight through.
     w.devices[a].session.send_candidate(id("bob"), candidate(3));

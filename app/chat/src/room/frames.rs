@@ -38,8 +38,9 @@ pub enum RoomFrame {
     /// Keeps the link's liveness measured while nobody types.
     Ping,
     /// From the holder of the rendezvous id: a member came online through it. Of each
-    /// pair of members only the one with the smaller id dials, so this is how an
-    /// existing member with the smaller id learns of a newcomer to dial.
+    /// pair of members only one dials: the newcomer, to the members it was given with
+    /// the answer to its call (`calls`), else the one with the smaller id; so this is how
+    /// an existing member learns of a newcomer to dial, or to wait for.
     Joined {
         /// The member's peer id.
         id: PeerId,
@@ -48,6 +49,11 @@ pub enum RoomFrame {
         name: String,
         /// Their key, from their signed hello.
         key: PublicKey,
+        /// The newcomer got the member list with the answer to its call (see
+        /// `Room::answer_hello`), this member on it, and dials everyone there: the member
+        /// told waits for that call instead of dialling.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        calls: bool,
     },
     /// A message to the whole room.
     Text(RoomText),

@@ -28,6 +28,15 @@ pub const MAX_SEQ: u64 = (1 << 53) - 1;
 /// frame whatever the members' ids and names.
 const HELLO_BUDGET: usize = BACKFILL_BUDGET;
 
+/// Which members a hello lists.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Listing {
+    /// Every member whose key was proven to us, online ones first.
+    All,
+    /// Only those online now.
+    Online,
+}
+
 impl Room {
     /// Whether `peer` may be remembered: one already known may, a new one while the room
     /// has fewer than [`MAX_MEMBERS`].
@@ -51,13 +60,28 @@ impl Room {
     /// their own links (nobody passes on a made-up member through us), online ones
     /// first, as many as fit [`HELLO_BUDGET`] with our `have`.
     pub(super) fn hello_frame(&self, sig: Signature) -> RoomFrame {
+        self.listing_hello(sig, Listing::All)
+    }
+
+    /// Our hello for the answer to a newcomer's call (see `answer_hello`): only the
+    /// members online, whom it dials at once, and no `have` (nothing is backfilled
+    /// through the rendezvous id).
+    pub(super) fn answer_hello_frame(&self, sig: Signature) -> RoomFrame {
+        self.listing_hello(sig, Listing::Online)
+    }
+
+    fn listing_hello(&self, sig: Signature, listing: Listing) -> RoomFrame {
+        let have = match listing {
+            Listing::All => self.log.have(),
+            Listing::Online => Vec::new(),
+        };
         let mut hello = RoomFrame::Hello {
             id: self.me.clone(),
             name: self.my_name.clone(),
             key: self.identity.public(),
             sig,
             members: Vec::new(),
-            have: self.log.have(),
+            have,
         };
         let RoomFrame::Hello { members, have, .. } = &mut hello else {
             unreachable!("built as a hello above");
@@ -68,7 +92,11 @@ impl Room {
             used += json_len(entry) + 1;
             used <= HELLO_BUDGET
         });
-        let mut vouched: Vec<_> = self.members.iter().filter(|(_, m)| m.vouched).collect();
+        let mut vouched: Vec<_> = self
+            .members
+            .iter()
+            .filter(|(_, m)| m.vouched && (m.online || listing == Listing::All))
+            .collect();
         vouched.sort_by_key(|(_, m)| !m.online);
         for (peer, m) in vouched.into_iter().take(MAX_LISTED) {
             let entry = (peer.clone(), m.name.clone(), m.key);

@@ -54,6 +54,17 @@ pub(super) struct Link {
     pub(super) packets_stale: bool,
 }
 
+/// Of two members who learn of each other, which dials: each pair dials once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Dialer {
+    /// The one with the smaller id.
+    SmallerId,
+    /// We do (we are the newcomer and were given them in an answer).
+    Us,
+    /// They do (they are the newcomer and were given us).
+    Them,
+}
+
 /// A member's hello, as received.
 pub(super) struct Hello {
     pub(super) id: PeerId,
@@ -270,7 +281,13 @@ impl Room {
             if let Some(l) = self.links.get_mut(link) {
                 l.claimed = Some(id.clone());
             }
-            self.learn_member(id.clone(), name.clone(), Some(hello.key), now);
+            // A newcomer we gave our list in the answer to its call dials us too.
+            let dialer = if self.answered_list(link).is_some() {
+                Dialer::Them
+            } else {
+                Dialer::SmallerId
+            };
+            self.learn_member(id.clone(), name.clone(), Some(hello.key), dialer, now);
             self.learn_members(members, now);
             // A member already linked to us checking the rendezvous id (once a minute)
             // was introduced when it came online: introducing it again would cost the
@@ -339,13 +356,13 @@ impl Room {
     fn learn_members(&mut self, members: Vec<(PeerId, String, Option<PublicKey>)>, now: Duration) {
         for (peer, peer_name, key) in members.into_iter().take(MAX_MEMBERS) {
             if self.may_learn(&peer) && !self.unreached.contains(&peer) {
-                self.learn_member(peer, peer_name, key, now);
+                self.learn_member(peer, peer_name, key, Dialer::SmallerId, now);
             }
         }
     }
 
     /// As holder of the rendezvous id, tells every other member that `id` came online,
-    /// so those with a smaller id dial it (see [`RoomFrame::Joined`]).
+    /// so they dial it or wait for its call (see [`RoomFrame::Joined`]).
     fn introduce(
         &mut self,
         link: &ConnectionId,
@@ -357,27 +374,34 @@ impl Room {
         if !self.holding_rendezvous {
             return;
         }
-        let joined = RoomFrame::Joined {
-            id: id.clone(),
-            name: name.to_owned(),
-            key,
-        };
+        let given = self.answered_list(link).cloned().unwrap_or_default();
         for other in self.one_link_per_member() {
             if &other != link {
+                let calls = self
+                    .links
+                    .get(&other)
+                    .is_some_and(|l| given.contains(&l.peer));
+                let joined = RoomFrame::Joined {
+                    id: id.clone(),
+                    name: name.to_owned(),
+                    key,
+                    calls,
+                };
                 self.stats.introductions_sent += 1;
                 self.send(&other, &joined, now);
             }
         }
     }
 
-    /// A member named by someone else (a hello's list, an introduction): of the two of
-    /// us, the one with the smaller id dials, so each pair dials once; the other waits
+    /// A member named by someone else (a hello's list, an introduction, an answer): of
+    /// the two of us, `dialer` dials, so each pair dials once; the other waits
     /// [`RoomTimings::introduction_wait`] for that call before dialling itself.
     pub(super) fn learn_member(
         &mut self,
         peer: PeerId,
         name: String,
         key: Option<PublicKey>,
+        dialer: Dialer,
         now: Duration,
     ) {
         if peer == self.me || !self.room_for(&peer) || check_name(&name).is_err() {
@@ -396,7 +420,12 @@ impl Room {
         if self.linked_to(&peer) || self.redials.contains_key(&peer) {
             return;
         }
-        if self.me < peer {
+        let we_dial = match dialer {
+            Dialer::SmallerId => self.me < peer,
+            Dialer::Us => true,
+            Dialer::Them => false,
+        };
+        if we_dial {
             self.dial(peer, now);
         } else if !self.dialing.contains_key(&peer) && !self.answering(&peer) {
             let at = now + self.timings.introduction_wait + self.jitter();
@@ -424,8 +453,13 @@ impl Room {
     }
 
     /// Two links to one member (both dialled at once, or a rendezvous call that reached a
-    /// member we already had): both ends keep the link with the smaller id, as link ids
-    /// are the same on both ends, and close the others. Introductions through the
+    /// member we already had). Links that opened within a ping interval of each other
+    /// crossed, and both ends have both: both keep the one with the smaller id (link ids
+    /// are the same on both ends) and close the others. An older link is stale: the
+    /// member dialled us again because on its side that link is gone (its page restarted
+    /// before we noticed), so the newer one stands; keeping the smaller id there closed
+    /// the member's only link half the time, and the two stayed apart until the old one
+    /// fell silent. Introductions through the
     /// rendezvous id from or to that member have done their work and close too.
     pub(super) fn close_duplicates(&mut self, peer: &PeerId, now: Duration) {
         let introductions: Vec<ConnectionId> = self
@@ -437,16 +471,26 @@ impl Room {
         for link in introductions {
             self.close(&link, now);
         }
-        let mut ids: Vec<ConnectionId> = self
+        let links: Vec<(Duration, ConnectionId)> = self
             .links
             .iter()
             .filter(|(_, l)| l.admitted && &l.peer == peer)
-            .map(|(id, _)| id.clone())
+            .map(|(id, l)| (l.opened, id.clone()))
             .collect();
-        ids.sort();
-        for extra in ids.into_iter().skip(1) {
-            self.stats.duplicates_closed += 1;
-            self.close(&extra, now);
+        let Some(newest) = links.iter().map(|(opened, _)| *opened).max() else {
+            return;
+        };
+        let crossing = self.timings.ping_interval;
+        let keep = links
+            .iter()
+            .filter(|(opened, _)| newest.saturating_sub(*opened) < crossing)
+            .map(|(_, id)| id.clone())
+            .min();
+        for (_, extra) in links {
+            if Some(&extra) != keep.as_ref() {
+                self.stats.duplicates_closed += 1;
+                self.close(&extra, now);
+            }
         }
     }
 

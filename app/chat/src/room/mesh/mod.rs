@@ -2,9 +2,10 @@
 //!
 //! The glue opens data connections when told ([`RoomOutput::Connect`]), reports them
 //! (`handle_link_*`), and carries [`RoomOutput::Send`] frames. Every member connects to
-//! every other (full mesh); a newcomer learns the members from whoever it reaches first
-//! (usually the holder of the rendezvous id), and of each pair of members the one with
-//! the smaller id dials (the holder introduces newcomers to the others).
+//! every other (full mesh); a newcomer learns the members from whoever holds the
+//! rendezvous id, in the answer to its call (`answer_hello`), and dials them all at once;
+//! the holder introduces it to the others, who wait for its call. Of two members who
+//! learn of each other otherwise, the one with the smaller id dials.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::rc::Rc;
@@ -21,6 +22,7 @@ use super::signing::verify_text;
 use super::{RoomKeys, Sealed};
 use crate::protocol::{check_name, check_text};
 
+mod answer_hello;
 mod backfill;
 mod bounds;
 mod events;
@@ -37,7 +39,7 @@ use backfill::{Allowance, Pending};
 pub use backfill::{BACKFILL_BURST, BACKFILL_RATE};
 pub use bounds::MAX_SEQ;
 pub use events::{DropReason, Member, RoomEvent, RoomMessage, RoomOutput, RoomSizes, RoomStats};
-use links::{Link, Redial};
+use links::{Dialer, Link, Redial};
 pub use offers::OfferVerdict;
 use receipts::Awaiting;
 pub use timings::RoomTimings;
@@ -58,6 +60,10 @@ pub struct Room {
     holding_rendezvous: bool,
     /// The member who answered last time we called the rendezvous id.
     rendezvous_holder: Option<PeerId>,
+    /// As holder of the rendezvous id: per call we answered there, the members we listed
+    /// in the answer (the newcomer dials them), newest last, at most
+    /// [`answer_hello::MAX_ANSWERED_LISTS`].
+    answered_lists: VecDeque<(ConnectionId, Vec<PeerId>)>,
     /// Rendezvous checks so far.
     rendezvous_checks: u64,
     next_rendezvous_check: Option<Duration>,
@@ -116,6 +122,7 @@ impl Room {
             answering: HashMap::new(),
             holding_rendezvous: false,
             rendezvous_holder: None,
+            answered_lists: VecDeque::new(),
             rendezvous_checks: 0,
             next_rendezvous_check: None,
             redials: HashMap::new(),
@@ -273,11 +280,19 @@ impl Room {
             Ok(RoomFrame::Typing) => self.on_typing(sender, now),
             Ok(RoomFrame::Received { ids }) => self.on_received(&sender, ids),
             // Only the holder of the rendezvous id introduces newcomers.
-            Ok(RoomFrame::Joined { id, name, key })
-                if self.rendezvous_holder.as_ref() == Some(&sender) =>
-            {
+            Ok(RoomFrame::Joined {
+                id,
+                name,
+                key,
+                calls,
+            }) if self.rendezvous_holder.as_ref() == Some(&sender) => {
                 if self.may_learn(&id) {
-                    self.learn_member(id, name, Some(key), now)
+                    let dialer = if calls {
+                        Dialer::Them
+                    } else {
+                        Dialer::SmallerId
+                    };
+                    self.learn_member(id, name, Some(key), dialer, now)
                 }
             }
             Ok(RoomFrame::Joined { .. }) => self.drop_frame(DropReason::Impersonation),

@@ -1,0 +1,140 @@
+//! One-hop joins. A newcomer calls the rendezvous id; whoever holds it answers with its
+//! hello in the answer itself (sealed with the room key, signed over that very
+//! connection like every hello), listing the members online. The newcomer dials them all
+//! the moment the answer arrives, while the rendezvous link is still being set up, and
+//! the holder's introductions tell those members to wait for its call instead of dialling
+//! it (`RoomFrame::Joined::calls`). Before, a newcomer learnt the members only once the
+//! rendezvous link had opened and the holder's hello had come over it, and half of them
+//! dialled it only after the holder's introduction reached them: two hops more.
+//!
+//! Like any hello through the rendezvous id it admits nobody: it only says whom to dial,
+//! and each of those proves its key on its own link. The broker relays the answer but
+//! cannot read or alter it (sealed), nor move it to another call (the signature covers
+//! the connection's ids and both DTLS fingerprints).
+
+use std::time::Duration;
+
+use peerchat_peerjs::{ConnectionId, PeerId};
+
+use super::links::{Dialer, MAX_MEMBERS};
+use super::{DropReason, Room};
+use crate::binding::{LinkBinding, Side};
+use crate::protocol::check_name;
+use crate::room::frames::RoomFrame;
+use crate::room::signing::hello_transcript;
+use crate::room::Sealed;
+
+/// Calls answered on the rendezvous id whose listed members we remember (to tell those
+/// members to wait for the newcomer's call): calls that never open are forgotten first.
+pub(super) const MAX_ANSWERED_LISTS: usize = 32;
+
+/// Longest sealed hello taken from an answer (its ciphertext in base64): what a hello
+/// within its budget seals to, with room to spare. A longer one is not opened.
+pub(super) const MAX_ANSWER_HELLO: usize = 96 << 10;
+
+impl Room {
+    /// As holder of the rendezvous id, our hello for the answer to the call `link`
+    /// (`binding` as we answer it), sealed; `None` when we do not hold the id or the call
+    /// is not to it.
+    pub fn answer_hello(
+        &mut self,
+        link: &ConnectionId,
+        binding: &LinkBinding,
+        now: Duration,
+    ) -> Option<Sealed> {
+        self.catch_up(now);
+        if !self.holding_rendezvous
+            || binding.answerer != self.keys.rendezvous
+            || binding.we_are != Side::Answerer
+        {
+            return None;
+        }
+        let key = self.identity.public();
+        let words = hello_transcript(
+            binding,
+            Side::Answerer,
+            &key,
+            &self.keys.room_id,
+            &self.me,
+            &self.my_name,
+        );
+        let hello = self.answer_hello_frame(self.identity.sign(&words));
+        let RoomFrame::Hello { members, .. } = &hello else {
+            unreachable!("built as a hello");
+        };
+        let listed = members.iter().map(|(peer, _, _)| peer.clone()).collect();
+        self.answered_lists.retain(|(l, _)| l != link);
+        if self.answered_lists.len() >= MAX_ANSWERED_LISTS {
+            self.answered_lists.pop_front();
+        }
+        self.answered_lists.push_back((link.clone(), listed));
+        self.stats.hellos_sent += 1;
+        let plain = serde_json::to_vec(&hello).expect("room frames serialize");
+        Some(self.keys.seal(&plain, (self.entropy)()))
+    }
+
+    /// The members we listed in our answer to the call `link` on the rendezvous id, if
+    /// we answered it with a hello.
+    pub(super) fn answered_list(&self, link: &ConnectionId) -> Option<&Vec<PeerId>> {
+        self.answered_lists
+            .iter()
+            .find(|(l, _)| l == link)
+            .map(|(_, listed)| listed)
+    }
+
+    /// The answer to our call to the rendezvous id (`binding` as we made it) came with
+    /// the holder's hello: dial the holder and every member it lists, now.
+    pub fn handle_answer_hello(&mut self, binding: &LinkBinding, sealed: &Sealed, now: Duration) {
+        self.catch_up(now);
+        if binding.we_are != Side::Offerer || binding.answerer != self.keys.rendezvous {
+            return;
+        }
+        if sealed.c.len() > MAX_ANSWER_HELLO {
+            self.drop_frame(DropReason::OutOfBounds);
+            return;
+        }
+        let frame = match self.keys.open(sealed) {
+            Ok(plain) => serde_json::from_slice::<RoomFrame>(&plain),
+            Err(_) => {
+                self.drop_frame(DropReason::Forged);
+                return;
+            }
+        };
+        let Ok(RoomFrame::Hello {
+            id,
+            name,
+            key,
+            sig,
+            members,
+            ..
+        }) = frame
+        else {
+            self.drop_frame(DropReason::Malformed);
+            return;
+        };
+        self.stats.hellos_received += 1;
+        let words = hello_transcript(
+            binding,
+            Side::Answerer,
+            &key,
+            &self.keys.room_id,
+            &id,
+            &name,
+        );
+        if key.verify(&words, &sig).is_err() {
+            self.drop_frame(DropReason::BadSignature);
+            return;
+        }
+        if id == self.me || check_name(&name).is_err() {
+            self.drop_frame(DropReason::Impersonation);
+            return;
+        }
+        self.rendezvous_holder = Some(id.clone());
+        self.learn_member(id, name, Some(key), Dialer::Us, now);
+        for (peer, peer_name, key) in members.into_iter().take(MAX_MEMBERS) {
+            if self.may_learn(&peer) && !self.unreached.contains(&peer) {
+                self.learn_member(peer, peer_name, key, Dialer::Us, now);
+            }
+        }
+    }
+}
