@@ -11,7 +11,8 @@
 //   BENCH_UNLOCK=0,1000          stored room messages for `unlock` (PeerChat only: click Unlock after a
 //                                browser restart → the room, its newest message, the main thread idle)
 //   BENCH_RELAUNCHES=1           `unlock`: launches per filled profile (each on a fresh copy of it)
-//   BENCH_PROFILE=1              `unlock` and `room` also take CPU profiles (CDP Profiler), log the top self times
+//   BENCH_PROFILE=1              `unlock` and `room` also take CPU profiles (CDP Profiler; `room` with BENCH_TRACE
+//                                also of an idle member), log the top self times
 //                                and writes it next to BENCH_OUT (.cpuprofile, for DevTools)
 //   BENCH_TRACE=1                `room`: the last joiner's timeline (every connection's steps as the
 //                                browser saw them, members shown online) on every page, summed up
@@ -289,10 +290,13 @@ async function idleBusy(app, n, devices) {
     return cdp;
   }));
   const taskMs = (cdp) => cdp.send('Performance.getMetrics').then((r) => 1000 * r.metrics.find((m) => m.name === 'TaskDuration').value);
+  // With BENCH_PROFILE, a CPU profile of one idle member over the same 2 s.
+  const profiled = PROFILE && app === peerchat ? await startProfiles(devices.slice(1, 2)) : [];
   const before = await Promise.all(sessions.map(taskMs));
   const t = Date.now();
   await sleep(2000);
   const after = await Promise.all(sessions.map(taskMs));
+  await stopProfiles(profiled, [`room${n}-idle`]);
   const secs = (Date.now() - t) / 1000;
   const each = after.map((a, i) => (a - before[i]) / secs);
   const mean = each.reduce((x, y) => x + y, 0) / each.length;

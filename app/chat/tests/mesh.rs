@@ -51,6 +51,38 @@ fn a_formed_room_dials_nobody_while_everyone_is_linked() {
 }
 
 #[test]
+fn an_idle_member_wakes_about_twice_a_second_however_many_links_it_has() {
+    // Members come in at odd moments, so their links open out of step.
+    let (mut net, creator) = Net::created();
+    let mut all = vec![creator];
+    for k in 1..8 {
+        net.run_for(Duration::from_millis(130));
+        let i = net.add(&format!("p{k}"), keys(1));
+        net.join(i, &[]);
+        all.push(i);
+    }
+    net.run_for(Duration::from_secs(5));
+    net.assert_full_mesh(&all);
+    net.wakeups.clear();
+    let delivered: usize = net.delivered.iter().sum();
+    net.run_for(Duration::from_secs(10));
+    // Keepalives fall into one rhythm: before, each of the 7 links had a timer of its
+    // own, and an idle member woke 140 times in these 10 s (now about 20).
+    for i in &all {
+        let woken = net.wakeups.get(i).copied().unwrap_or(0);
+        assert!(woken <= 30, "member {i} woke {woken} times in 10 s");
+    }
+    // Every link still hears a keepalive twice a second, and nobody is shown as left.
+    let frames = net.delivered.iter().sum::<usize>() - delivered;
+    let pairs = all.len() * (all.len() - 1);
+    assert!(
+        frames >= pairs * 18,
+        "{frames} frames on {pairs} link ends in 10 s"
+    );
+    net.assert_full_mesh(&all);
+}
+
+#[test]
 fn messages_reach_every_member_in_per_author_order() {
     let (mut net, all) = room_of(5);
     for round in 1..=3 {

@@ -34,7 +34,9 @@ mod writes;
 pub use entropy::Entropy;
 pub use error::SendError;
 pub use files::{FileRecord, DEFAULT_FILE_QUOTA};
-pub use links::{HANDSHAKE_FIRST, UNOPENED_ANSWERS, UNOPENED_ANSWERS_PER_PEER};
+pub use links::{
+    HANDSHAKE_FIRST, JOINING_SCREEN_EVERY, UNOPENED_ANSWERS, UNOPENED_ANSWERS_PER_PEER,
+};
 pub use node::{Node, NodeConfig};
 pub use output::{Load, Loaded, Now, Output, Purpose, Registration, StoreOp};
 pub use saved::{Contact, SavedRoom, PAGE};

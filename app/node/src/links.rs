@@ -28,6 +28,9 @@ const ANSWER_HELLO: &str = "hello";
 /// set up (see [`Node::describing_until`]).
 pub const HANDSHAKE_FIRST: std::time::Duration = std::time::Duration::from_millis(150);
 
+/// While a room's links are being set up, the screen changes at most this often.
+pub const JOINING_SCREEN_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// Offers we answered whose links are not open yet, from one peer: more are not answered
 /// (an honest peer has one, two while a duplicate or a redial crosses).
 pub const UNOPENED_ANSWERS_PER_PEER: usize = 4;
@@ -468,6 +471,17 @@ impl Node {
             .filter(|e| e.local_fingerprint.is_empty() && !e.opened)
             .map(|e| e.created + HANDSHAKE_FIRST)
             .max()
+    }
+
+    /// How often the screen may change while connections of a room are being set up (see
+    /// `Pacer::throttle`): every [`JOINING_SCREEN_EVERY`] then, `None` (every frame)
+    /// otherwise. A join sets up a link to every member at once, and each render of the
+    /// room screen in between holds up their handshakes.
+    pub fn screen_every(&self) -> Option<std::time::Duration> {
+        self.links
+            .values()
+            .any(|e| !e.opened && matches!(e.purpose, Purpose::Room(_)))
+            .then_some(JOINING_SCREEN_EVERY)
     }
 
     /// The open links whose transport statistics the glue should read now (it asks about

@@ -154,6 +154,9 @@ fn the_screen_waits_for_a_joiners_call_to_be_made_but_only_a_moment() {
     // Its call to the rendezvous id is not made yet: the room screen waits for it.
     let until = sim.node(cat).describing_until();
     assert_eq!(until, Some(sim.now + peerchat_node::HANDSHAKE_FIRST));
+    // While its links are being set up, the screen changes at most every 100 ms.
+    let every = Some(peerchat_node::JOINING_SCREEN_EVERY);
+    assert_eq!(sim.node(cat).screen_every(), every);
     // Once made (the offer goes out), nothing holds the screen.
     sim.run_until(SECOND, "the offer made", |s| {
         s.devs[cat]
@@ -161,8 +164,18 @@ fn the_screen_waits_for_a_joiners_call_to_be_made_but_only_a_moment() {
             .as_ref()
             .is_some_and(|n| n.describing_until().is_none())
     });
+    assert_eq!(
+        sim.node(cat).screen_every(),
+        every,
+        "the links are not open yet"
+    );
     sim.run_until(20 * SECOND, "Cat sees everyone", |s| online(s, cat, 0) == 2);
     assert_eq!(sim.node(cat).describing_until(), None);
+    // Every link open: every frame again, on every member.
+    sim.run_for(SECOND);
+    for i in 0..3 {
+        assert_eq!(sim.node(i).screen_every(), None);
+    }
 }
 
 #[test]

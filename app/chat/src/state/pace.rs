@@ -10,6 +10,10 @@
 //! offer or answer (a joiner's first render of the room went before its call to the room:
 //! 180 ms later on a loaded machine), so while the node says a handshake of its own is
 //! still being described ([`Pacer::hold`]), nothing goes at all, for at most a moment.
+//! And while connections of a room are being set up (a join: fifteen at once in a room of
+//! sixteen), at most one batch goes every [`Pacer::throttle`] interval instead of one a
+//! frame: each render of the room screen cost the last of sixteen joiners 5–15 ms of a
+//! main thread that its handshakes wait behind, sixty times a second.
 //! Nothing overtakes: the order is the node's.
 
 use std::time::Duration;
@@ -40,6 +44,10 @@ pub struct Pacer {
     drawn: bool,
     /// Until when nothing goes to the screen (see [`Pacer::hold`]).
     hold_until: Option<Duration>,
+    /// At most one batch this often (see [`Pacer::throttle`]).
+    every: Option<Duration>,
+    /// When the last batch went.
+    last_batch: Option<Duration>,
 }
 
 impl Pacer {
@@ -51,8 +59,25 @@ impl Pacer {
         self.hold_until = until;
     }
 
+    /// Connections are being set up: at most one batch goes every `every` (`None`: one
+    /// a frame).
+    pub fn throttle(&mut self, every: Option<Duration>) {
+        self.every = every;
+    }
+
     fn holding(&self, now: Duration) -> bool {
-        self.hold_until.is_some_and(|until| now < until)
+        let throttled = self
+            .every
+            .zip(self.last_batch)
+            .is_some_and(|(every, last)| now < last + every);
+        throttled || self.hold_until.is_some_and(|until| now < until)
+    }
+
+    fn batch(&mut self, batch: Vec<Action>, now: Duration) -> Vec<Action> {
+        if !batch.is_empty() {
+            self.last_batch = Some(now);
+        }
+        batch
     }
 
     /// Actions from the node; returns those to show now, in order (any that waited
@@ -69,9 +94,9 @@ impl Pacer {
             return Vec::new();
         }
         self.drawn = frames;
-        let mut now = std::mem::take(&mut self.waiting);
-        now.extend(actions);
-        now
+        let mut batch = std::mem::take(&mut self.waiting);
+        batch.extend(actions);
+        self.batch(batch, now)
     }
 
     /// The next frame is about to be painted: what waited for it, to show now (nothing
@@ -81,7 +106,8 @@ impl Pacer {
         if self.holding(now) {
             return Vec::new();
         }
-        std::mem::take(&mut self.waiting)
+        let batch = std::mem::take(&mut self.waiting);
+        self.batch(batch, now)
     }
 
     /// Whether [`Pacer::frame`] must be called at the next frame: actions wait for it,
@@ -179,6 +205,32 @@ mod tests {
         assert_eq!(p.arrive(vec![open()], false, T), [open()]);
         assert!(!p.wants_frame());
         assert!(p.arrive(Vec::new(), true, T).is_empty());
+    }
+
+    #[test]
+    fn while_connections_are_set_up_one_batch_goes_per_interval_then_one_per_frame() {
+        let mut p = Pacer::default();
+        let ms = Duration::from_millis;
+        p.throttle(Some(ms(100)));
+        assert_eq!(
+            p.arrive(vec![open()], true, T),
+            [open()],
+            "the first at once"
+        );
+        assert!(p.frame(T + ms(16)).is_empty());
+        assert!(
+            p.arrive(vec![open()], true, T + ms(20)).is_empty(),
+            "throttled"
+        );
+        assert!(p.frame(T + ms(33)).is_empty(), "not with this frame either");
+        assert!(p.wants_frame(), "it asks for the next one");
+        assert!(p.arrive(vec![receipt(1)], true, T + ms(40)).is_empty());
+        assert_eq!(p.frame(T + ms(100)), [open(), receipt(1)], "in order");
+        // The links are open: one batch a frame again.
+        p.throttle(None);
+        assert_eq!(p.arrive(vec![open()], true, T + ms(110)), [open()]);
+        assert_eq!(p.frame(T + ms(116)), []);
+        assert_eq!(p.arrive(vec![open()], true, T + ms(120)), [open()]);
     }
 
     #[test]

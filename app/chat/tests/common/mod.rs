@@ -48,6 +48,8 @@ pub struct Net {
     pub dial_log: Vec<(Duration, usize, PeerId)>,
     /// Times a room, right after handling its timeout, asked to be woken in the past.
     pub timers_in_the_past: usize,
+    /// Timer wake-ups, by device.
+    pub wakeups: HashMap<usize, usize>,
 }
 
 pub fn id(s: &str) -> PeerId {
@@ -273,6 +275,7 @@ impl Net {
                         .is_some_and(|t| t <= now)
                 {
                     self.devices[i].room.handle_timeout(now);
+                    *self.wakeups.entry(i).or_default() += 1;
                     // Every timer moves forward: one still due would have the glue spin.
                     let next = self.devices[i].room.poll_timeout();
                     self.timers_in_the_past += usize::from(next.is_some_and(|t| t <= now));

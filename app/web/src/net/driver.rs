@@ -89,17 +89,18 @@ pub(super) fn with(weak: &Weak<RefCell<Driver>>, f: impl FnOnce(&mut Driver)) {
     let Some(rc) = weak.upgrade() else {
         return;
     };
-    let (actions, screen, hold) = {
+    let (actions, screen, hold, every) = {
         let mut d = rc.borrow_mut();
         f(&mut d);
         d.pump();
         let hold = d.node.describing_until();
-        (std::mem::take(&mut d.ui), d.screen.clone(), hold)
+        let every = d.node.screen_every();
+        (std::mem::take(&mut d.ui), d.screen.clone(), hold, every)
     };
     // The UI hears of it once the driver is free again: a callback that comes straight
     // back to the network side finds it unborrowed. Offers and answers being made go
     // first.
-    screen.show(actions, hold);
+    screen.show(actions, hold, every);
 }
 
 impl Net {

@@ -44,13 +44,19 @@ impl Paced {
     }
 
     /// Shows `actions` now or with the next frame; nothing before `hold` (see
-    /// [`Pacer::hold`]).
-    pub(super) fn show(&self, actions: Vec<Action>, hold: Option<Duration>) {
+    /// [`Pacer::hold`]), and a batch at most `every` (see [`Pacer::throttle`]).
+    pub(super) fn show(
+        &self,
+        actions: Vec<Action>,
+        hold: Option<Duration>,
+        every: Option<Duration>,
+    ) {
         // A page in the background gets no frames.
         let frames = crate::platform::is_visible();
         let now = {
             let mut pacer = self.pacer.borrow_mut();
             pacer.hold(hold);
+            pacer.throttle(every);
             pacer.arrive(actions, frames, monotonic_now())
         };
         self.emit(now);

@@ -644,12 +644,23 @@ impl Room {
     pub(super) fn link_timeouts(&mut self, now: Duration) {
         let mut silent = Vec::new();
         let mut idle = Vec::new();
+        let mut due = false;
+        let ping = self.timings.ping_interval;
         for (id, l) in &self.links {
+            let quiet = now.saturating_sub(l.last_sent);
             if now >= super::presence::gone_at(&self.timings, l) {
                 silent.push(id.clone());
-            } else if now.saturating_sub(l.last_sent) >= self.timings.ping_interval {
+            } else if quiet >= ping / 2 {
+                due |= quiet >= ping;
                 idle.push(id.clone());
             }
+        }
+        // When one link's keepalive is due, those half due go with it: the links fall into
+        // one rhythm, and the page wakes twice a second instead of twice per link (its
+        // timer set apart on each of 15 links kept an idle member's main thread busy
+        // 25–37 ms a second).
+        if !due {
+            idle.clear();
         }
         for id in silent {
             if self.links.get(&id).is_some_and(|l| l.rendezvous) {
