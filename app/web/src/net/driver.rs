@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
+use std::time::Duration;
 
 use gloo_timers::callback::{Interval, Timeout};
 use peerchat_chat::config::{IceServer, IceTransportPolicy};
@@ -52,7 +53,8 @@ pub(super) struct Driver {
     ice_transport_policy: Option<IceTransportPolicy>,
     sockets: HashMap<Registration, Socket>,
     links: HashMap<ConnectionId, Link>,
-    timer: Option<Timeout>,
+    /// The node's next timeout, and the browser timer set for it.
+    timer: Option<(Duration, Timeout)>,
     pub(super) vault: Vault,
     /// Loads wait here and run one at a time, in the order the node asked.
     pub(super) loads: Queue<Load>,
@@ -289,12 +291,23 @@ impl Driver {
         while let Some(out) = self.node.poll_output() {
             self.execute(out);
         }
-        self.timer = self.node.poll_timeout().map(|due| {
+        let due = self.node.poll_timeout();
+        // Most events leave the next timeout where it was (a keepalive received, say):
+        // the timer already set stays, instead of a new one each time.
+        if self.timer.as_ref().map(|(at, _)| *at) == due {
+            return;
+        }
+        self.timer = due.map(|due| {
             let wait = due.saturating_sub(monotonic_now());
             let weak = self.weak.clone();
-            Timeout::new(wait.as_millis() as u32, move || {
-                with(&weak, |d| d.node.handle_timeout(now()))
-            })
+            let timer = Timeout::new(wait.as_millis() as u32, move || {
+                with(&weak, |d| {
+                    // Fired: whatever comes next needs a timer of its own.
+                    d.timer = None;
+                    d.node.handle_timeout(now());
+                })
+            });
+            (due, timer)
         });
     }
 
