@@ -70,7 +70,7 @@
     myId.textContent = id;
     brokerStatus.textContent = 'Online: friends can reach you.';
   });
-  peer.on('connection', attach);
+  peer.on('connection', (conn) => (conn.label === FILE_LABEL ? receiveFile(conn) : attach(conn)));
   peer.on('error', (e) => { brokerStatus.textContent = `Error: ${e.type ?? e}`; });
 
   connectForm.addEventListener('submit', (e) => {
@@ -84,6 +84,47 @@
     if (!text) return;
     for (const conn of open.values()) conn.send(text);
     append('You', text);
+  });
+
+  // The benchmark's raw file transfer, the baseline of PeerChat's: a connection of its
+  // own (raw serialization), ArrayBuffer chunks sent while the channel's buffer is below
+  // FILE_HIGH (then on bufferedamountlow), the receiver counting bytes.
+  const FILE_LABEL = 'bench-file';
+  const FILE_HIGH = 1 << 20;
+  let fileExpected = { size: Infinity, mark: 'fileDone' };
+  function receiveFile(conn) {
+    const want = fileExpected;
+    let got = 0;
+    conn.on('data', (data) => {
+      got += data.byteLength ?? data.size ?? data.length ?? 0;
+      if (got >= want.size && !(want.mark in window.__bench.marks)) window.__bench.marks[want.mark] = window.__bench.now();
+    });
+  }
+  /** The receiver: the next file connection brings `size` bytes; marks `mark` when they are in. */
+  window.benchExpectFile = (size, mark) => { fileExpected = { size, mark }; };
+  /**
+   * The sender: opens a file connection to `id`, sends `size` bytes in `chunk`-byte
+   * pieces; marks `mark`:start at the first.
+   */
+  window.benchSendFile = (id, size, chunk, mark) => new Promise((resolve, reject) => {
+    const conn = peer.connect(id, { label: FILE_LABEL, serialization: 'raw', reliable: true });
+    conn.on('error', reject);
+    conn.on('open', async () => {
+      const dc = conn.dataChannel;
+      dc.bufferedAmountLowThreshold = FILE_HIGH / 2;
+      const piece = new Uint8Array(chunk);
+      crypto.getRandomValues(piece.subarray(0, Math.min(chunk, 65536)));
+      window.__bench.marks[`${mark}:start`] = window.__bench.now();
+      for (let sent = 0; sent < size;) {
+        if (dc.bufferedAmount > FILE_HIGH) {
+          await new Promise((r) => dc.addEventListener('bufferedamountlow', r, { once: true }));
+        }
+        const n = Math.min(chunk, size - sent);
+        conn.send(n === chunk ? piece.buffer.slice(0) : piece.buffer.slice(0, n));
+        sent += n;
+      }
+      resolve();
+    });
   });
 
   /** A room: dial every member id given (the benchmark gives each pair to one side only). */

@@ -43,6 +43,21 @@
     markNextClick(name) {
       addEventListener('click', () => { b.marks[name] = now(); }, { capture: true, once: true });
     },
+    /** Marks the next `change` event (a file chosen in a file input). */
+    markNextChange(name) {
+      addEventListener('change', () => { b.marks[name] = now(); }, { capture: true, once: true });
+    },
+    /**
+     * Marks the first animation frame in which `fn()` holds (what a MutationObserver
+     * cannot see, such as an image finished loading), checked once a frame.
+     */
+    watchFrame(name, fn) {
+      const check = (t) => {
+        if (fn()) b.marks[name] = performance.timeOrigin + t;
+        else requestAnimationFrame(check);
+      };
+      requestAnimationFrame(check);
+    },
     /** Resolves (true) once `cond()` holds, checked on every DOM change; false after `ms`. */
     until(cond, ms) {
       if (cond()) return Promise.resolve(true);

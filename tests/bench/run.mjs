@@ -5,7 +5,8 @@
 // taken inside the pages (tests/bench/probe.js); the driver only stages and reads.
 //
 //   BENCH_REPS=3                 repetitions (default 3)
-//   BENCH_ONLY=connect,latency   scenarios: load, connect, latency, burst, roomburst, room, room500, size, unlock
+//   BENCH_ONLY=connect,latency   scenarios: load, connect, latency, burst, roomburst, room, room500, files, size, unlock
+//   BENCH_FILE_MB=20,100         `files`: the timed transfer's size, and the one memory is sampled during
 //   BENCH_ROOMBURST=500,10000    messages one member of a room of two sends as fast as it can (`roomburst`)
 //   BENCH_ROOMS=2,4,8,16         room sizes for `room`
 //   BENCH_UNLOCK=0,1000          stored room messages for `unlock` (PeerChat only: click Unlock after a
@@ -26,7 +27,7 @@ import { execFileSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants as zlib, deflateSync, gzipSync } from 'node:zlib';
 
 import { APPS, peerchat, peerjs } from './apps.mjs';
 import {
@@ -34,7 +35,7 @@ import {
   testsDir, webServer,
 } from './support.mjs';
 
-const SCENARIOS = ['load', 'connect', 'latency', 'burst', 'roomburst', 'room', 'room500', 'size', 'unlock'];
+const SCENARIOS = ['load', 'connect', 'latency', 'burst', 'roomburst', 'room', 'room500', 'files', 'size', 'unlock'];
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 for (const s of ONLY) if (!SCENARIOS.includes(s)) throw new Error(`BENCH_ONLY: unknown scenario ${s} (known: ${SCENARIOS.join(', ')})`);
@@ -42,6 +43,7 @@ const selected = (s) => ONLY.length === 0 || ONLY.includes(s);
 const ROOMS = (process.env.BENCH_ROOMS ?? '2,4,8,16').split(',').map(Number).filter((n) => n >= 2);
 const ROOMBURST = (process.env.BENCH_ROOMBURST ?? '500').split(',').map(Number).filter((n) => n > 0);
 const UNLOCK = (process.env.BENCH_UNLOCK ?? '0,1000').split(',').map(Number).filter((n) => n >= 0);
+const [FILE_MB, FILE_MEM_MB] = (process.env.BENCH_FILE_MB ?? '20,100').split(',').map(Number);
 const PROFILE = Boolean(process.env.BENCH_PROFILE);
 const TRACE = Boolean(process.env.BENCH_TRACE);
 const RELAUNCHES = Math.max(1, Number(process.env.BENCH_RELAUNCHES ?? 1));
@@ -638,6 +640,162 @@ async function unlockOnce(app, n, again, fill, records, k) {
   log(`unlock ${n}${RELAUNCHES > 1 ? ` (launch ${k + 1}/${RELAUNCHES})` : ''}: filled in ${fill.toFixed(0)} s (${records} records); room ${(m.room - m.click).toFixed(0)} ms, newest ${(m.newest - m.click).toFixed(0)} ms, idle ${(m.idle - m.click).toFixed(0)} ms, long tasks ${m.longTasks.toFixed(0)} ms, main thread busy ${busy.toFixed(0)} ms`);
 }
 
+// ---------------------------------------------------------------------------------------
+// Files one to one: PeerChat's attach → the receiver has it stored (its Save link shown),
+// against the peerjs page sending raw ArrayBuffers on a connection of its own; renderer
+// memory sampled during a bigger transfer; for PeerChat also a ≈FILE_MB MB PNG: its last
+// piece in → the thumbnail decoded in an animation frame.
+
+const FILE_CHUNK = 64 << 10;
+
+/** `size` bytes that differ all along (an LCG), as the e2e files test makes them. */
+function noise(size, seed) {
+  const b = Buffer.alloc(size);
+  let x = seed >>> 0;
+  for (let i = 0; i + 4 <= size; i += 4) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    b.writeUInt32LE(x, i);
+  }
+  return b;
+}
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const byte of buf) c = CRC_TABLE[(c ^ byte) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** A PNG of noise (RGB, barely compressible) of about `bytes` bytes. */
+function noisePng(bytes, seed) {
+  const side = Math.round(Math.sqrt(bytes / 3));
+  const row = side * 3 + 1;
+  const raw = noise(row * side, seed);
+  for (let y = 0; y < side; y++) raw[y * row] = 0; // filter: none
+  const chunk = (type, data) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, 'latin1');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(side, 0);
+  ihdr.writeUInt32BE(side, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8); // 8 bits, RGB
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { level: 1 })), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** Peak renderer PSS (the page's) of each device until the returned function is called. */
+function samplePss(devices) {
+  const peaks = devices.map(() => 0);
+  let stop = false;
+  const loop = (async () => {
+    while (!stop) {
+      const pss = await Promise.all(devices.map((d) => rendererPss(d.dir)));
+      pss.forEach((p, i) => { peaks[i] = Math.max(peaks[i], p[0] ?? 0); });
+      await sleep(250);
+    }
+  })();
+  return async () => {
+    stop = true;
+    await loop;
+    return peaks;
+  };
+}
+
+const FILE_TIMEOUT = 600000;
+
+/** PeerChat: `a` attaches the file at `at`; resolves with the marks once `b` can save it. */
+async function peerchatFile(a, b, at, name) {
+  await b.page.evaluate((n) => {
+    const find = () => [...document.querySelectorAll('.file-card')].find((c) => c.textContent.includes(n));
+    window.__bench.watch(`saved:${n}`, () => Boolean(find()?.querySelector('a.file-save')));
+    window.__bench.watchFrame(`thumb:${n}`, () => {
+      const img = find()?.querySelector('img.thumb');
+      return Boolean(img?.complete && img.naturalWidth > 0);
+    });
+  }, name);
+  const input = a.page.locator('#message-input-attach');
+  await a.page.waitForFunction((el) => !el.disabled, await input.elementHandle(), { timeout: 60000 });
+  await a.page.evaluate((n) => window.__bench.markNextChange(`attach:${n}`), name);
+  await input.setInputFiles(at);
+  if (!(await waitMark(b, `saved:${name}`, FILE_TIMEOUT))) throw new Error(`${name} was not saveable within ${FILE_TIMEOUT / 1000} s`);
+  const [ma, mb] = await Promise.all([marks(a), marks(b)]);
+  // The last piece: the receiver's last data-channel message before the Save link.
+  const lastIn = await b.page.evaluate((saved) => Math.max(...window.__bench.trace
+    .filter(([t, kind, , n]) => kind === 'recv' && t <= saved && n > 1024).map(([t]) => t)), mb[`saved:${name}`]);
+  return { start: ma[`attach:${name}`], saved: mb[`saved:${name}`], lastIn };
+}
+
+/** The peerjs page: `size` raw bytes from `a` to `b`; resolves with start and end. */
+async function peerjsFile(a, b, size, name) {
+  await b.page.evaluate(([s, n]) => window.benchExpectFile(s, `saved:${n}`), [size, name]);
+  await a.page.evaluate(([id, s, c, n]) => window.benchSendFile(id, s, c, n), [b.id, size, FILE_CHUNK, name]);
+  if (!(await waitMark(b, `saved:${name}`, FILE_TIMEOUT))) throw new Error(`${name} did not arrive within ${FILE_TIMEOUT / 1000} s`);
+  const [ma, mb] = await Promise.all([marks(a), marks(b)]);
+  return { start: ma[`${name}:start`], saved: mb[`saved:${name}`] };
+}
+
+async function files(app) {
+  const { a, b } = await connectPair(app, 'files');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-files-'));
+  try {
+    const onDisk = async (name, buffer) => {
+      const at = path.join(dir, name);
+      await writeFile(at, buffer);
+      return at;
+    };
+    const send = async (name, buffer) => (app === peerchat
+      ? peerchatFile(a, b, await onDisk(name, buffer), name)
+      : peerjsFile(a, b, buffer.length, name));
+    await sleep(2000);
+    // Memory: idle, then the peak during the big transfer (no whole-file buffer may show).
+    const [idle] = await Promise.all([rendererPss(b.dir)]);
+    add('files.mem.idle', app, idle[0] ?? 0);
+    const big = FILE_MEM_MB * 1e6;
+    const stop = samplePss([b, a]);
+    let peaks;
+    try {
+      await send(`big${FILE_MEM_MB}.bin`, noise(big, 7));
+    } finally {
+      peaks = await stop();
+    }
+    add('files.mem.peak', app, peaks[0]);
+    add('files.mem.senderPeak', app, peaks[1]);
+    await sleep(1000);
+    const size = FILE_MB * 1e6;
+    const m = await send(`file${FILE_MB}.bin`, noise(size, 1));
+    const seconds = (m.saved - m.start) / 1000;
+    add('files.rate', app, size / 1e6 / seconds);
+    const detail = { scenario: 'files', app: app.key, bytes: size, ms: m.saved - m.start, idlePss: idle[0], peakPss: peaks[0],
+      senderPeakPss: peaks[1], peakOverIdle: peaks[0] / idle[0] };
+    if (app === peerchat) {
+      detail.lastPieceToSaved = m.saved - m.lastIn;
+      await sleep(1000);
+      const name = `photo${FILE_MB}.png`;
+      const image = noisePng(size, 3);
+      const p = await send(name, image);
+      if (!(await waitMark(b, `thumb:${name}`, 60000))) throw new Error('the thumbnail was not painted within 60 s');
+      const thumb = (await marks(b))[`thumb:${name}`];
+      add('files.thumb', app, thumb - p.lastIn);
+      Object.assign(detail, { imageBytes: image.length, imageLastPieceToSaved: p.saved - p.lastIn, imageSavedToThumb: thumb - p.saved,
+        imageRate: image.length / 1e6 / ((p.saved - p.start) / 1000) });
+    }
+    details.push(detail);
+    log(`files ${app.label}: ${FILE_MB} MB in ${seconds.toFixed(2)} s = ${(size / 1e6 / seconds).toFixed(1)} MB/s; receiver PSS idle ${(idle[0] / 1048576).toFixed(0)} MiB, peak during ${FILE_MEM_MB} MB ${(peaks[0] / 1048576).toFixed(0)} MiB; ${JSON.stringify(detail)}`);
+  } finally {
+    await destroy([a, b]);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function sizes() {
   const compress = async (files) => {
     let raw = 0, gz = 0, br = 0;
@@ -687,6 +845,11 @@ const METRICS = [
   ['room500.time', `${ROOM500_MEMBERS}-member room, ${BURST} messages (all sending) on every screen`, 'ms'],
   ['memory.page', 'renderer PSS per device after that: page renderer', 'MiB'],
   ['memory.renderers', 'renderer PSS per device after that: page + spare renderer', 'MiB'],
+  ['files.rate', `1:1 file of ${FILE_MB} MB: attach → stored and saveable on the receiver (PeerJS: raw ArrayBuffers, first send → all in)`, 'MB/s'],
+  ['files.thumb', `1:1 image of ≈${FILE_MB} MB: its last piece in → thumbnail decoded on the receiver's screen`, 'ms'],
+  ['files.mem.idle', 'receiver renderer PSS before a file transfer', 'MiB'],
+  ['files.mem.peak', `receiver renderer PSS, peak during a ${FILE_MEM_MB} MB transfer`, 'MiB'],
+  ['files.mem.senderPeak', `sender renderer PSS, peak during a ${FILE_MEM_MB} MB transfer`, 'MiB'],
   ...UNLOCK.flatMap((n) => [
     [`unlock.${n}.room`, `unlock, ${n} stored: click → the room on screen`, 'ms'],
     [`unlock.${n}.newest`, `unlock, ${n} stored: click → its newest message on screen`, 'ms'],
@@ -704,6 +867,7 @@ function show(v, unit) {
   if (unit === 'MiB') return `${(v / 1048576).toFixed(1)} MiB`;
   if (unit === 'KB') return `${(v / 1000).toFixed(1)} KB`;
   if (unit === '/s') return `${v.toFixed(0)}/s`;
+  if (unit === 'MB/s') return `${v.toFixed(1)} MB/s`;
   return v >= 100 ? `${v.toFixed(0)} ms` : `${v.toFixed(1)} ms`;
 }
 
@@ -795,6 +959,7 @@ async function main() {
       for (const n of ROOMS) for (const app of order) await run(`rep ${rep + 1} ${app.label} room of ${n}`, () => room(app, n));
     }
     for (const app of order) if (selected('room500')) await run(`rep ${rep + 1} ${app.label} room500`, () => room500(app));
+    for (const app of order) if (selected('files')) await run(`rep ${rep + 1} ${app.label} files`, () => files(app));
     if (selected('unlock')) for (const n of UNLOCK) await run(`rep ${rep + 1} PeerChat unlock ${n}`, () => unlock(n));
   }
   await web.close();

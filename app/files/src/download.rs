@@ -2,7 +2,7 @@
 //! each piece as they come, the check of every piece against the offer, and what is kept
 //! so a download resumes after a restart from the last checked piece.
 //!
-//! Pieces are asked of several holders at once (at most [`IN_FLIGHT_PER_HOLDER`] each), so
+//! Pieces are asked of several holders at once (at most [`in_flight_per_holder`] each), so
 //! a file survives its sender leaving: any member who has it serves it. A piece that
 //! fails its hash is dropped and asked of another holder; the one that sent it is not
 //! asked for that piece again while another holder can serve it. A piece with no chunk for [`STALL_AFTER`] goes back to be
@@ -16,8 +16,21 @@ use peerchat_peerjs::PeerId;
 
 use crate::offer::{piece_hash, FileOffer};
 
-/// Pieces asked of one holder at once.
+/// Pieces asked of one holder at once, at least (whatever their size).
 pub const IN_FLIGHT_PER_HOLDER: usize = 2;
+
+/// Bytes asked of one holder at once, at most, once [`IN_FLIGHT_PER_HOLDER`] pieces are:
+/// more small pieces, so the holder has some to read and send while the earlier ones
+/// are checked and stored, and a bound on what a holder makes us hold half-received (4
+/// MiB made the simulated transfers finish before anything could stop them, and was no
+/// faster in the benchmark).
+pub const IN_FLIGHT_BYTES_PER_HOLDER: u64 = 1 << 20;
+
+/// Pieces of `piece` bytes asked of one holder at once.
+pub fn in_flight_per_holder(piece: u32) -> usize {
+    let by_bytes = IN_FLIGHT_BYTES_PER_HOLDER / u64::from(piece.max(1));
+    (by_bytes as usize).max(IN_FLIGHT_PER_HOLDER)
+}
 
 /// A piece with no chunk for this long is asked of someone else.
 pub const STALL_AFTER: Duration = Duration::from_secs(10);
@@ -162,7 +175,12 @@ impl Download {
             return Err(ChunkError::OutOfPlace);
         }
         flight.bytes.extend_from_slice(bytes);
-        flight.last_heard = now;
+        // The holder serves what it is asked in turn: while it sends one piece, the
+        // ones after it are not stalled either.
+        for f in self.in_flight.values_mut().filter(|f| &f.holder == from) {
+            f.last_heard = now;
+        }
+        let flight = self.in_flight.get_mut(&index).expect("just seen");
         if flight.bytes.len() == len as usize {
             let flight = self.in_flight.remove(&index).expect("just seen");
             if piece_hash(&flight.bytes) == self.offer.pieces[index as usize] {
@@ -232,6 +250,7 @@ impl Download {
             if self.have[index as usize] || self.in_flight.contains_key(&index) {
                 continue;
             }
+            let most = in_flight_per_holder(self.offer.piece);
             let load = |h: &PeerId| self.in_flight.values().filter(|f| &f.holder == h).count();
             // A holder that failed this piece is asked again only when every holder
             // has (one-to-one, the sender is the only one); the owner gives up on a
@@ -244,7 +263,7 @@ impl Download {
                 .holders
                 .iter()
                 .filter(|h| all_failed || !self.failed.contains(&(index, (*h).clone())))
-                .filter(|h| load(h) < IN_FLIGHT_PER_HOLDER)
+                .filter(|h| load(h) < most)
                 .min_by_key(|h| load(h))
                 .cloned()
             else {
@@ -310,15 +329,18 @@ mod tests {
 
     #[test]
     fn pieces_are_asked_of_several_holders_and_stored_checked() {
-        let (bytes, offer) = file(5 * 262_144 + 10);
+        // More pieces than both holders are asked for at once.
+        let per = in_flight_per_holder(262_144);
+        let (bytes, offer) = file((2 * per + 1) * 262_144 + 10);
+        assert_eq!(offer.piece, 262_144);
         let mut d = Download::new(offer, &[]);
         d.add_holder(peer("ann"), T0);
         d.add_holder(peer("ben"), T0);
         let asked = requests(&events(&mut d));
-        // Two each at most, spread over both.
-        assert_eq!(asked.len(), 4);
-        assert_eq!(asked.iter().filter(|(h, _)| h == "ann").count(), 2);
-        assert_eq!(asked.iter().filter(|(h, _)| h == "ben").count(), 2);
+        // As many each as the bound lets, spread over both.
+        assert_eq!(asked.len(), 2 * per);
+        assert_eq!(asked.iter().filter(|(h, _)| h == "ann").count(), per);
+        assert_eq!(asked.iter().filter(|(h, _)| h == "ben").count(), per);
         // The holders answer what they are asked, in turn; what checks out is stored.
         let mut stored = BTreeMap::new();
         let mut pending: VecDeque<(String, u32)> = asked.into();
@@ -339,6 +361,63 @@ mod tests {
         assert!(d.is_complete());
         let joined: Vec<u8> = stored.into_values().flatten().collect();
         assert_eq!(joined, bytes, "byte for byte");
+    }
+
+    #[test]
+    fn bytes_in_flight_per_holder_are_bounded_but_never_below_two_pieces() {
+        use crate::offer::{MAX_FILE_BYTES, MIN_PIECE};
+        for size in [
+            1,
+            u64::from(MIN_PIECE) * 40,
+            20_000_000,
+            100_000_000,
+            MAX_FILE_BYTES,
+        ] {
+            let piece = crate::offer::piece_size(size);
+            let per = in_flight_per_holder(piece);
+            assert!(per >= IN_FLIGHT_PER_HOLDER, "{size}: {per}");
+            assert!(
+                per == IN_FLIGHT_PER_HOLDER
+                    || per as u64 * u64::from(piece) <= IN_FLIGHT_BYTES_PER_HOLDER,
+                "{size}: {per} pieces of {piece}"
+            );
+        }
+        // What one holder is asked at once fits what its link queues: a full chunk,
+        // sealed and encoded again, is under 15 000 bytes (see frames).
+        let queued =
+            peerchat_peerjs::flow::MAX_WAITING + peerchat_peerjs::flow::HIGH_WATER as usize;
+        let mut piece = MIN_PIECE;
+        while piece <= crate::offer::piece_size(MAX_FILE_BYTES) {
+            let frames =
+                in_flight_per_holder(piece) * (piece as usize / crate::frames::CHUNK_BYTES);
+            assert!(frames * 15_000 <= queued, "{piece}: {}", frames * 15_000);
+            piece *= 2;
+        }
+        // Small pieces: more of them; the largest: two.
+        assert!(in_flight_per_holder(MIN_PIECE) > IN_FLIGHT_PER_HOLDER);
+        let largest = crate::offer::piece_size(MAX_FILE_BYTES);
+        assert_eq!(in_flight_per_holder(largest), IN_FLIGHT_PER_HOLDER);
+    }
+
+    #[test]
+    fn a_holder_sending_one_piece_keeps_its_later_pieces_from_stalling() {
+        let (bytes, offer) = file(3 * 262_144);
+        let mut d = Download::new(offer, &[]);
+        d.add_holder(peer("ann"), T0);
+        assert_eq!(requests(&events(&mut d)).len(), 3);
+        // Piece 0 comes slowly, a chunk every 6 s: 2 has had nothing for 12 s, yet Ann is
+        // busy serving in turn, so nothing is asked again.
+        let first = &bytes[..16 << 10];
+        d.handle_chunk(&peer("ann"), 0, 0, first, Duration::from_secs(6))
+            .unwrap();
+        d.handle_chunk(&peer("ann"), 0, 16 << 10, first, Duration::from_secs(12))
+            .unwrap();
+        d.handle_timeout(Duration::from_secs(12));
+        assert_eq!(requests(&events(&mut d)), Vec::<(String, u32)>::new());
+        assert_eq!(
+            d.poll_timeout(),
+            Some(Duration::from_secs(12) + STALL_AFTER)
+        );
     }
 
     #[test]
@@ -416,10 +495,10 @@ mod tests {
         serve(&mut d, "ann", &bytes, 0, T0);
         assert_eq!(d.poll_timeout(), Some(STALL_AFTER));
         d.handle_timeout(STALL_AFTER);
-        // Ann was asked for 0 and 1, Ben (added later) for 2; 0 came, 1 and 2 stalled:
-        // each goes to the other holder.
+        // Ann (added first) was asked for all three pieces (within the bound); 0 came,
+        // 1 and 2 stalled: each goes to the other holder.
         let asked = requests(&events(&mut d));
-        assert_eq!(asked, [("ben".into(), 1), ("ann".into(), 2)]);
+        assert_eq!(asked, [("ben".into(), 1), ("ben".into(), 2)]);
         // The browser closes; piece 0 was stored. Reopened, only 1 and 2 are asked.
         let mut again = Download::new(offer, &[0]);
         again.add_holder(peer("ben"), T0);
