@@ -25,6 +25,7 @@ mod node;
 mod output;
 pub mod requests;
 mod restore;
+mod room_files;
 mod rooms;
 pub mod saved;
 mod tables;

@@ -1,0 +1,207 @@
+//! Files in rooms through whole nodes on the simulated network: the offer as a signed
+//! room message every member stores; pieces fetched from every member who holds them;
+//! a late joiner gets the file after its sender left; a broken chunk is refused and its
+//! piece fetched elsewhere; offers out of bounds are refused.
+
+mod common;
+
+use std::time::Duration;
+
+use common::Sim;
+use peerchat_chat::room::Invite;
+use peerchat_files::{FileHasher, FileOffer};
+use peerchat_ids::RoomId;
+use peerchat_node::saved::History;
+use peerchat_node::SendError;
+
+const SECOND: Duration = Duration::from_secs(1);
+
+fn file(len: usize, name: &str) -> (Vec<u8>, FileOffer) {
+    let bytes: Vec<u8> = (0..len)
+        .map(|i| (i * 37 % 253) as u8 ^ (i >> 17) as u8)
+        .collect();
+    let mut h = FileHasher::new(len as u64).unwrap();
+    h.update(&bytes);
+    (bytes, h.finish(name, "application/pdf").unwrap())
+}
+
+/// Members device `i` shows online, over its rooms (it is in one).
+fn online(sim: &Sim, i: usize) -> usize {
+    let rooms = &sim.devs[i].state.rooms;
+    rooms
+        .iter()
+        .flat_map(|r| &r.members)
+        .filter(|m| m.online)
+        .count()
+}
+
+fn room_id(sim: &Sim) -> RoomId {
+    sim.devs[0].state.rooms[0].room_id.clone()
+}
+
+/// Devices `0..n` (of `names`) in one room made by the first; returns the invite.
+fn room(sim: &mut Sim, names: &[&str], n: usize) -> Invite {
+    for name in names {
+        sim.add(name);
+    }
+    sim.run_for(SECOND);
+    sim.act(0, |node, now| node.create_room("Papers", now));
+    sim.run_for(SECOND);
+    let inv = Invite::parse_fragment(&sim.devs[0].state.rooms[0].invite).unwrap();
+    for i in 1..n {
+        let inv = inv.clone();
+        sim.act(i, |node, now| node.join_room(inv, now));
+    }
+    sim.run_until(20 * SECOND, "everyone sees everyone", |s| {
+        (0..n).all(|i| online(s, i) == n - 1)
+    });
+    inv
+}
+
+fn assembled(sim: &Sim, i: usize, offer: &FileOffer) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    for index in 0..offer.piece_count() {
+        out.extend(sim.devs[i].disk.pieces.get(&(offer.id.clone(), index))?);
+    }
+    Some(out)
+}
+
+fn attach(sim: &mut Sim, from: usize, bytes: &[u8], offer: &FileOffer) {
+    sim.devs[from]
+        .blobs
+        .insert(offer.id.clone(), bytes.to_vec());
+    let id = room_id(sim);
+    sim.act(from, |n, now| n.send_room_file(&id, offer.clone(), now))
+        .unwrap();
+}
+
+/// Pieces of `offer` device `i` read for others (or its own copy).
+fn reads(sim: &Sim, i: usize, offer: &FileOffer) -> usize {
+    sim.devs[i]
+        .reads
+        .iter()
+        .filter(|(f, _)| f == &offer.id)
+        .count()
+}
+
+#[test]
+fn every_member_gets_the_file_byte_identical_and_the_offer_is_a_stored_message() {
+    let mut sim = Sim::new();
+    room(&mut sim, &["Ann", "Ben", "Cara"], 3);
+    let (bytes, offer) = file(1_300_000, "minutes.pdf");
+    attach(&mut sim, 0, &bytes, &offer);
+    sim.run_until(60 * SECOND, "every member has the file", |s| {
+        (0..3).all(|i| assembled(s, i, &offer).is_some())
+    });
+    let id = room_id(&sim);
+    for i in 0..3 {
+        // The sender's own copy is in its vault too (served after a restart).
+        assert_eq!(assembled(&sim, i, &offer).unwrap(), bytes, "member {i}");
+        let history = &sim.devs[i].disk.histories[&History::Room(id.clone())];
+        let m = history.iter().find(|m| m.file.is_some()).expect("stored");
+        assert_eq!(m.file.as_ref(), Some(&offer));
+        assert_eq!(m.text, "📎 minutes.pdf");
+    }
+    sim.run_for(2 * SECOND);
+    for i in 0..3 {
+        let saved = sim.devs[i].disk.files.clone().unwrap();
+        assert!(
+            saved
+                .iter()
+                .any(|r| r.offer == offer && r.done && r.room.as_ref() == Some(&id)),
+            "member {i} keeps it as a file of the room"
+        );
+    }
+}
+
+#[test]
+fn after_the_sender_leaves_a_late_joiner_gets_the_file_from_the_members_who_hold_it() {
+    let mut sim = Sim::new();
+    let inv = room(&mut sim, &["Ann", "Ben", "Cara", "Dan"], 3);
+    let (bytes, offer) = file(2_000_000, "plans.pdf");
+    attach(&mut sim, 0, &bytes, &offer);
+    sim.run_until(60 * SECOND, "Ben and Cara have it", |s| {
+        (1..3).all(|i| assembled(s, i, &offer).is_some())
+    });
+    sim.kill(0);
+    sim.run_for(5 * SECOND);
+    sim.act(3, |node, now| node.join_room(inv, now));
+    sim.run_until(90 * SECOND, "Dan has it", |s| {
+        assembled(s, 3, &offer).is_some()
+    });
+    assert_eq!(assembled(&sim, 3, &offer).unwrap(), bytes);
+    // Asked of both holders at once: each read pieces for Dan.
+    let (ben, cara) = (reads(&sim, 1, &offer), reads(&sim, 2, &offer));
+    assert!(ben >= 1 && cara >= 1, "Ben read {ben}, Cara {cara}");
+    assert_eq!(
+        ben + cara,
+        offer.piece_count() as usize,
+        "each piece read once"
+    );
+}
+
+#[test]
+fn the_sender_serves_its_own_copy_after_a_restart() {
+    let mut sim = Sim::new();
+    let inv = room(&mut sim, &["Ann", "Ben"], 1);
+    let (bytes, offer) = file(700_000, "notes.pdf");
+    attach(&mut sim, 0, &bytes, &offer);
+    sim.run_for(5 * SECOND);
+    assert_eq!(assembled(&sim, 0, &offer).unwrap(), bytes, "copied");
+    // The page closes: the attached file is gone, the vault copy stays.
+    sim.kill(0);
+    sim.run_for(SECOND);
+    sim.start(0);
+    sim.run_for(5 * SECOND);
+    sim.act(1, |node, now| node.join_room(inv, now));
+    sim.run_until(90 * SECOND, "Ben has it", |s| {
+        assembled(s, 1, &offer).is_some()
+    });
+    assert_eq!(assembled(&sim, 1, &offer).unwrap(), bytes);
+}
+
+#[test]
+fn a_broken_chunk_is_refused_and_its_piece_fetched_from_another_member() {
+    let mut sim = Sim::new();
+    let inv = room(&mut sim, &["Ann", "Ben", "Cara", "Dan"], 3);
+    let (bytes, offer) = file(1_600_000, "scan.pdf");
+    attach(&mut sim, 0, &bytes, &offer);
+    sim.run_until(60 * SECOND, "Ben and Cara have it", |s| {
+        (1..3).all(|i| assembled(s, i, &offer).is_some())
+    });
+    sim.devs[1].corrupt_chunks = 2;
+    sim.act(3, |node, now| node.join_room(inv, now));
+    sim.run_until(120 * SECOND, "Dan has it", |s| {
+        assembled(s, 3, &offer).is_some()
+    });
+    assert_eq!(assembled(&sim, 3, &offer).unwrap(), bytes);
+    assert_eq!(sim.devs[1].corrupt_chunks, 0, "two chunks were altered");
+}
+
+#[test]
+fn offers_out_of_bounds_are_refused() {
+    let mut sim = Sim::new();
+    room(&mut sim, &["Ann", "Ben"], 2);
+    let (_, small) = file(10, "a.txt");
+    let id = room_id(&sim);
+    for huge in [
+        FileOffer {
+            size: 10 << 40,
+            ..small.clone()
+        },
+        FileOffer {
+            pieces: vec![small.pieces[0].clone(); 1_000_000],
+            ..small.clone()
+        },
+    ] {
+        let refused = sim.act(0, |n, now| n.send_room_file(&id, huge, now));
+        assert!(matches!(refused, Err(SendError::Invalid(_))), "{refused:?}");
+    }
+    sim.run_for(2 * SECOND);
+    assert!(sim.devs[1]
+        .disk
+        .files
+        .clone()
+        .unwrap_or_default()
+        .is_empty());
+}
