@@ -54,6 +54,10 @@ pub struct FileRecord {
     /// may fetch it from us, and we from any of them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room: Option<RoomId>,
+    /// The user deleted its pieces (History): kept so it is not fetched again and its
+    /// line says so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removed: bool,
 }
 
 pub(crate) struct Receiving {
@@ -113,7 +117,11 @@ impl Default for Files {
 
 impl Files {
     fn used(&self) -> u64 {
-        self.records.values().map(|r| r.offer.size).sum()
+        self.records
+            .values()
+            .filter(|r| !r.removed)
+            .map(|r| r.offer.size)
+            .sum()
     }
 
     pub(crate) fn poll_timeout(&self) -> Option<Duration> {
@@ -342,6 +350,7 @@ impl Node {
                 peer: peer.clone(),
                 done: false,
                 room: room.cloned(),
+                removed: false,
             },
         );
         self.save_files();
@@ -375,13 +384,14 @@ impl Node {
             .files
             .records
             .values()
-            .filter(|r| !r.done && !self.files.receiving.contains_key(&r.offer.id))
+            .filter(|r| !r.done && !r.removed && !self.files.receiving.contains_key(&r.offer.id))
             .filter(|r| !self.files.sending.contains_key(&r.offer.id))
             .map(|r| (r.offer.id.clone(), r.peer.clone(), r.room.clone()))
             .collect();
         for (file, peer, room) in unfinished {
             self.start_receiving(file, peer, room);
         }
+        self.show_removed();
         if unsaved {
             self.save_files();
         }
@@ -669,7 +679,12 @@ impl Node {
         }
     }
 
-    fn receiving_update(&self, file: &str, r: &Receiving, state: TransferState) -> Transfer {
+    pub(crate) fn receiving_update(
+        &self,
+        file: &str,
+        r: &Receiving,
+        state: TransferState,
+    ) -> Transfer {
         let size = self.files.records.get(file).map_or(0, |rec| rec.offer.size);
         let done = match (&state, &r.download) {
             (TransferState::Complete, _) => size,

@@ -17,6 +17,7 @@ mod details;
 pub mod direct;
 mod entropy;
 mod error;
+mod file_space;
 pub mod files;
 mod forget;
 mod links;
@@ -34,6 +35,7 @@ mod writes;
 
 pub use entropy::Entropy;
 pub use error::SendError;
+pub use file_space::FilesSpace;
 pub use files::{FileRecord, DEFAULT_FILE_QUOTA};
 pub use links::{HANDSHAKE_FIRST, UNOPENED_ANSWERS, UNOPENED_ANSWERS_PER_PEER};
 pub use node::{Node, NodeConfig};

@@ -37,6 +37,7 @@ impl Node {
                 peer: self.me.clone(),
                 done: false,
                 room: Some(room_id.clone()),
+                removed: false,
             },
         );
         self.save_files();

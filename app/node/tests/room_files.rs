@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use common::Sim;
 use peerchat_chat::room::Invite;
+use peerchat_chat::state::transfers::TransferState;
 use peerchat_files::{FileHasher, FileOffer};
 use peerchat_ids::RoomId;
 use peerchat_node::saved::History;
@@ -204,4 +205,62 @@ fn offers_out_of_bounds_are_refused() {
         .clone()
         .unwrap_or_default()
         .is_empty());
+}
+
+#[test]
+fn history_shows_the_space_a_rooms_files_take_and_deleting_them_keeps_the_messages() {
+    let mut sim = Sim::new();
+    room(&mut sim, &["Ann", "Ben", "Cara"], 3);
+    let (bytes, offer) = file(900_000, "photos.zip");
+    let (small_bytes, small) = file(300_000, "menu.pdf");
+    attach(&mut sim, 0, &bytes, &offer);
+    attach(&mut sim, 0, &small_bytes, &small);
+    sim.run_until(60 * SECOND, "Ben has both", |s| {
+        assembled(s, 1, &offer).is_some() && assembled(s, 1, &small).is_some()
+    });
+    sim.run_for(2 * SECOND);
+    let id = room_id(&sim);
+    let room = History::Room(id.clone());
+    let space = sim.act(1, |n, _| n.files_space(&room));
+    assert_eq!(space.files, 2);
+    assert_eq!(space.bytes, 1_200_000);
+    // Nothing of it counts for a conversation.
+    let ann = History::Conversation(sim.devs[0].id.clone());
+    assert_eq!(sim.act(1, |n, _| n.files_space(&ann)).files, 0);
+    let messages = sim.devs[1].disk.histories[&room].len();
+
+    let freed = sim.act(1, |n, now| n.delete_files(&room, now));
+    assert_eq!(freed, space);
+    sim.run_for(2 * SECOND);
+    assert!(assembled(&sim, 1, &offer).is_none() && assembled(&sim, 1, &small).is_none());
+    assert!(
+        sim.devs[1].disk.pieces.is_empty(),
+        "every piece left the vault"
+    );
+    assert_eq!(sim.act(1, |n, _| n.files_space(&room)).bytes, 0);
+    assert_eq!(
+        sim.devs[1].disk.histories[&room].len(),
+        messages,
+        "the messages stay"
+    );
+    let removed = |sim: &Sim| {
+        sim.devs[1]
+            .transfers
+            .iter()
+            .rev()
+            .find(|t| t.file == offer.id)
+            .map(|t| t.state.clone())
+    };
+    assert_eq!(removed(&sim), Some(TransferState::Removed));
+    // Others keep theirs.
+    assert_eq!(assembled(&sim, 2, &offer).unwrap(), bytes);
+
+    // After a restart the file is not fetched again, and its line still says why.
+    sim.kill(1);
+    sim.run_for(SECOND);
+    sim.start(1);
+    sim.run_for(15 * SECOND);
+    assert!(sim.devs[1].disk.pieces.is_empty(), "not fetched again");
+    assert_eq!(removed(&sim), Some(TransferState::Removed));
+    assert_eq!(sim.devs[1].disk.histories[&room].len(), messages);
 }
