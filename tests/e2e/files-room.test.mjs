@@ -5,14 +5,11 @@
 // refuses and fetches again. Then Dan's History tools show the space the room's files
 // take and delete them: after a restart the file is gone and the messages stay.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { appServer, localConfig, peerServer } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
+import { bytes, onDisk, sha256 } from './support/files.mjs';
 import {
   chooseName, createRoom, fileCard, join, openHistoryTools, relaunch, savedSha256, sendToRoom, unlock, waitForMessages, waitOnline,
 } from './support/app.mjs';
@@ -25,7 +22,9 @@ before(async () => {
   broker = await peerServer();
   web = await appServer({ config: localConfig(broker.port) });
   origin = new URL(web.url).origin;
-  for (const name of ['Ann', 'Ben', 'Cat', 'Dan']) devices[name] = await launchDevice(name, { origin });
+  const names = ['Ann', 'Ben', 'Cat', 'Dan'];
+  const launched = await Promise.all(names.map((name) => launchDevice(name, { origin })));
+  names.forEach((name, i) => { devices[name] = launched[i]; });
   // Ben's page alters the middle byte of its next `__tamper` large frames (file chunks).
   await devices.Ben.context.addInitScript(() => {
     window.__tamper = 0;
@@ -51,19 +50,6 @@ after(async () => {
   await broker?.stop();
 });
 
-/** `size` bytes that differ all along. */
-function bytes(size, seed) {
-  const b = Buffer.alloc(size);
-  let x = seed >>> 0;
-  for (let i = 0; i < size; i += 4) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    b.writeUInt32LE(x, Math.min(i, size - 4));
-  }
-  return b;
-}
-
-const sha256 = (b) => createHash('sha256').update(b).digest('hex');
-
 /** Attaches the file at `at` in the room on screen. */
 async function attachInRoom(device, at) {
   const input = device.page.locator('#room-message-attach');
@@ -81,9 +67,7 @@ test('a late joiner gets a room file after its sender left; a broken chunk is fe
 
   const name = 'minutes.bin';
   const content = bytes(3 << 20, 7);
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'peerchat-room-files-'));
-  const at = path.join(dir, name);
-  await writeFile(at, content);
+  const at = await onDisk(name, content);
   const started = performance.now();
   await attachInRoom(Ann, at);
   const [ben, cat] = await Promise.all([savedSha256(Ben, name, 90000), savedSha256(Cat, name, 90000)]);
