@@ -40,6 +40,9 @@ pub const MAX_HOLDERS: usize = 8;
 /// Bad pieces one room member may send of a file before it is no longer asked for it.
 pub const MAX_BAD_PER_HOLDER: u32 = 2;
 
+/// A room member that said it lacks a file is asked again after this long.
+pub const LACK_RETRY: Duration = Duration::from_secs(30);
+
 /// A file received (or being received), as saved: what the conversation shows after a
 /// restart and what a download resumes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,9 +72,9 @@ pub(crate) struct Receiving {
     pub(crate) download: Option<Download>,
     /// The holders of the download now (peers whose link can carry file frames).
     pub(crate) holding: BTreeSet<PeerId>,
-    /// Room members that said they lack the file, or sent too many bad pieces: not
-    /// asked again for it this visit.
-    pub(crate) lacking: BTreeSet<PeerId>,
+    /// Room members that said they lack the file, since when: asked again after
+    /// [`LACK_RETRY`] (they may have fetched it meanwhile).
+    pub(crate) lacking: BTreeMap<PeerId, Duration>,
     /// Bad pieces per holder.
     pub(crate) bad: BTreeMap<PeerId, u32>,
     /// Pieces stored, which we may serve to other members.
@@ -125,9 +128,15 @@ impl Files {
     }
 
     pub(crate) fn poll_timeout(&self) -> Option<Duration> {
+        let retries = self
+            .receiving
+            .values()
+            .flat_map(|r| r.lacking.values())
+            .map(|since| *since + LACK_RETRY);
         self.receiving
             .values()
             .filter_map(|r| r.download.as_ref()?.poll_timeout())
+            .chain(retries)
             .min()
     }
 }
@@ -365,7 +374,7 @@ impl Node {
                 room,
                 download: None,
                 holding: BTreeSet::new(),
-                lacking: BTreeSet::new(),
+                lacking: BTreeMap::new(),
                 bad: BTreeMap::new(),
                 stored: BTreeSet::new(),
             },
@@ -626,8 +635,8 @@ impl Node {
                 }
             }
             for holder in dropped {
-                // It keeps sending pieces that fail their check: asked no more.
-                r.lacking.insert(holder.clone());
+                // It keeps sending pieces that fail their check: asked no more (see
+                // `holders_now`).
                 r.holding.remove(&holder);
                 d.remove_holder(&holder, t);
                 while let Some(e) = d.poll_event() {
@@ -668,9 +677,10 @@ impl Node {
         progressed
     }
 
-    /// Stalled pieces are asked again.
+    /// Stalled pieces are asked again, and members that lacked a file a while ago.
     pub(crate) fn files_timeout(&mut self, now: Duration) {
         for r in self.files.receiving.values_mut() {
+            r.lacking.retain(|_, since| now < *since + LACK_RETRY);
             if let Some(d) = r.download.as_mut() {
                 if d.poll_timeout().is_some_and(|due| due <= now) {
                     d.handle_timeout(now);

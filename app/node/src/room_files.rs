@@ -11,7 +11,7 @@ use peerchat_files::FileOffer;
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
 
-use crate::files::{offer_line, FileRecord, Receiving, Sending, MAX_HOLDERS};
+use crate::files::{offer_line, FileRecord, Receiving, Sending, MAX_BAD_PER_HOLDER, MAX_HOLDERS};
 use crate::{Node, Now, Output, SendError, StoreOp};
 
 impl Node {
@@ -144,7 +144,8 @@ impl Node {
     }
 
     /// Who may be asked for pieces now: the peer while its link carries file frames, or
-    /// up to [`MAX_HOLDERS`] members of the room online that did not say they lack it.
+    /// up to [`MAX_HOLDERS`] members of the room online that did not say lately they
+    /// lack it, nor sent more than [`MAX_BAD_PER_HOLDER`] bad pieces of it.
     pub(crate) fn holders_now(&self, r: &Receiving) -> BTreeSet<PeerId> {
         match &r.room {
             None => self
@@ -163,7 +164,8 @@ impl Node {
                 // Those we ask already stay first, so the set is stable.
                 let (mut kept, others): (Vec<PeerId>, Vec<PeerId>) = online
                     .into_iter()
-                    .filter(|p| !r.lacking.contains(p))
+                    .filter(|p| !r.lacking.contains_key(p))
+                    .filter(|p| r.bad.get(p).is_none_or(|&bad| bad <= MAX_BAD_PER_HOLDER))
                     .partition(|p| r.holding.contains(p));
                 kept.extend(others);
                 kept.into_iter().take(MAX_HOLDERS).collect()
@@ -186,7 +188,7 @@ impl Node {
         }
         if let Some(r) = self.files.receiving.get_mut(file) {
             if r.room.is_some() {
-                r.lacking.insert(peer.clone());
+                r.lacking.insert(peer.clone(), t);
                 r.holding.remove(peer);
                 if let Some(d) = r.download.as_mut() {
                     d.remove_holder(peer, t);

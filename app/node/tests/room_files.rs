@@ -264,3 +264,35 @@ fn history_shows_the_space_a_rooms_files_take_and_deleting_them_keeps_the_messag
     assert_eq!(removed(&sim), Some(TransferState::Removed));
     assert_eq!(sim.devs[1].disk.histories[&room].len(), messages);
 }
+
+#[test]
+fn a_member_still_fetching_serves_a_newcomer_the_pieces_it_has() {
+    let mut sim = Sim::new();
+    let inv = room(&mut sim, &["Ann", "Ben", "Cara"], 2);
+    let (bytes, offer) = file(6_000_000, "atlas.pdf");
+    attach(&mut sim, 0, &bytes, &offer);
+    sim.run_until(60 * SECOND, "Ben is half-way", |s| {
+        s.devs[1]
+            .disk
+            .pieces
+            .keys()
+            .filter(|(f, _)| f == &offer.id)
+            .count()
+            >= 6
+    });
+    // Cara comes while Ben has part of it: Ben serves what it has.
+    sim.act(2, |node, now| node.join_room(inv, now));
+    sim.run_until(60 * SECOND, "Ben has it", |s| {
+        assembled(s, 1, &offer).is_some()
+    });
+    assert!(
+        assembled(&sim, 2, &offer).is_none(),
+        "Cara is still fetching"
+    );
+    sim.kill(0);
+    // Asked again, Ben now has every piece.
+    sim.run_until(120 * SECOND, "Cara has it", |s| {
+        assembled(s, 2, &offer).is_some()
+    });
+    assert_eq!(assembled(&sim, 2, &offer).unwrap(), bytes);
+}
