@@ -4,14 +4,11 @@
 // after it reopens, a photo shows as a thumbnail after a restart, and an official
 // peerjs client is told it cannot receive files.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { appServer, localConfig, officialPeerjsRoutes, peerServer } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
+import { bytes, onDisk, sha256 } from './support/files.mjs';
 import {
   acceptRequest, attachFile, connect, fileCard, join, savedSha256, unlock, waitConnected, relaunch,
 } from './support/app.mjs';
@@ -38,28 +35,6 @@ after(async () => {
   await web?.close();
   await broker?.stop();
 });
-
-/** `size` bytes that differ all along (a file of zeros would hide misplaced pieces). */
-function bytes(size, seed) {
-  const b = Buffer.alloc(size);
-  let x = seed >>> 0;
-  for (let i = 0; i < size; i += 4) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    b.writeUInt32LE(x, Math.min(i, size - 4));
-  }
-  return b;
-}
-
-const sha256 = (b) => createHash('sha256').update(b).digest('hex');
-
-/** A file on disk: Playwright hands a path to the page at once (a buffer crosses the
- * DevTools protocol as base64, slowly; 50 MB or more not at all). */
-async function onDisk(name, buffer) {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'peerchat-files-'));
-  const at = path.join(dir, name);
-  await writeFile(at, buffer);
-  return at;
-}
 
 /** Closes a device's browser outright and opens it again on the same profile, unlocked. */
 async function restart(name) {

@@ -80,6 +80,8 @@ pub struct RoomLine {
     /// The line before is a message by the same member (by id, not name), at most
     /// [`GROUP_WITHIN_MS`] earlier: shown as one group, the name said once.
     pub follows: bool,
+    /// The file the message offers, if any.
+    pub file: Option<Box<peerchat_files::FileOffer>>,
 }
 
 /// Messages of one member this close together show as one group.
@@ -250,6 +252,7 @@ impl RoomView {
             notice: true,
             receipt: None,
             follows: false,
+            file: None,
         });
     }
 
@@ -301,6 +304,7 @@ impl RoomView {
             notice: false,
             receipt: None,
             follows: false,
+            file: message.file,
         }
     }
 }

@@ -67,13 +67,6 @@ impl Shared {
         self.text.is_none() && self.files.is_empty()
     }
 
-    /// Why this share cannot go to a room, if it cannot: files travel in one-to-one
-    /// chats only for now.
-    pub fn room_refusal(&self) -> Option<&'static str> {
-        (!self.files.is_empty())
-            .then_some("Files go to one-to-one chats for now: open a conversation, or Discard.")
-    }
-
     /// What waits, in a few words: "photo.jpg (2.1 MB) and a text".
     pub fn summary(&self) -> String {
         let mut parts: Vec<String> = match self.files.as_slice() {
@@ -171,13 +164,6 @@ mod tests {
         );
         assert_eq!(many.summary(), "2 files (2.0 MB)");
         assert_eq!(Shared::new("", "hi", "", vec![]).summary(), "a text");
-    }
-
-    #[test]
-    fn a_share_with_files_cannot_go_to_a_room_and_says_where_it_can() {
-        assert_eq!(Shared::new("", "hi", "", vec![]).room_refusal(), None);
-        let with_file = Shared::new("", "", "", vec![file("a.jpg", 1)]);
-        assert!(with_file.room_refusal().unwrap().contains("one-to-one"));
     }
 
     #[test]

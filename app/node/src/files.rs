@@ -3,14 +3,16 @@
 //! the sender reads each piece asked (from the `Blob`, through the glue) and sends it in
 //! sealed chunks, and every checked piece is stored sealed in the vault. What is being
 //! received is saved, so a link that drops, or a browser that restarts, goes on from the
-//! pieces stored. A transfer is between us and one holder peer; the offer may come from a
-//! conversation (rooms are for later: their members would be more holders).
+//! pieces stored. One to one, the peer is the only holder; in a room (see
+//! [`crate::room_files`]) every member online may hold the file, pieces are asked of
+//! several at once, and every member who has a piece serves it from the vault.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use peerchat_files::frames::{CHUNK_BYTES, MAX_PIECES_PER_REQUEST};
 use peerchat_files::{Download, DownloadEvent, FileFrame, FileOffer};
+use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +30,19 @@ pub const MAX_BAD_PIECES: u32 = 8;
 /// Pieces a peer may have asked of us and not received yet; more are ignored.
 const MAX_PIECES_ASKED: usize = 16;
 
+/// Pieces being read for all peers at once (each at most 2 MiB): past this, requests
+/// are ignored until some went, so members together cannot make us hold more.
+const MAX_PIECES_READING: usize = 32;
+
+/// Members of a room asked for pieces of one file at once.
+pub const MAX_HOLDERS: usize = 8;
+
+/// Bad pieces one room member may send of a file before it is no longer asked for it.
+pub const MAX_BAD_PER_HOLDER: u32 = 2;
+
+/// A room member that said it lacks a file is asked again after this long.
+pub const LACK_RETRY: Duration = Duration::from_secs(30);
+
 /// A file received (or being received), as saved: what the conversation shows after a
 /// restart and what a download resumes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,33 +53,56 @@ pub struct FileRecord {
     pub peer: PeerId,
     /// Every piece is stored.
     pub done: bool,
+    /// The room whose message offered it (None: a one-to-one conversation). Its members
+    /// may fetch it from us, and we from any of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<RoomId>,
+    /// The user deleted its pieces (History): kept so it is not fetched again and its
+    /// line says so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removed: bool,
 }
 
-struct Receiving {
-    peer: PeerId,
+pub(crate) struct Receiving {
+    /// Who offered it.
+    pub(crate) peer: PeerId,
+    /// The room it is shared in.
+    pub(crate) room: Option<RoomId>,
     /// None until the stored pieces are listed.
-    download: Option<Download>,
-    /// The peer is a holder of the download now (its link can carry file frames).
-    holding: bool,
+    pub(crate) download: Option<Download>,
+    /// The holders of the download now (peers whose link can carry file frames).
+    pub(crate) holding: BTreeSet<PeerId>,
+    /// Room members that said they lack the file, since when: asked again after
+    /// [`LACK_RETRY`] (they may have fetched it meanwhile).
+    pub(crate) lacking: BTreeMap<PeerId, Duration>,
+    /// Bad pieces per holder.
+    pub(crate) bad: BTreeMap<PeerId, u32>,
+    /// Pieces stored, which we may serve to other members.
+    pub(crate) stored: BTreeSet<u32>,
 }
 
-struct Sending {
-    offer: FileOffer,
-    peer: PeerId,
-    sent: u64,
+pub(crate) struct Sending {
+    pub(crate) offer: FileOffer,
+    /// One to one: the peer. In a room: us (every member may ask).
+    pub(crate) peer: PeerId,
+    pub(crate) room: Option<RoomId>,
+    pub(crate) sent: u64,
+    /// In a room: pieces copied into our vault so far (in order), so we can serve the
+    /// file after a restart, when the attached `Blob` is gone.
+    pub(crate) copied: u32,
 }
 
 /// Every transfer of the node.
 pub(crate) struct Files {
     quota: u64,
     /// Files received or being received, once read from storage.
-    records: BTreeMap<String, FileRecord>,
+    pub(crate) records: BTreeMap<String, FileRecord>,
     /// Records read (saving before would lose the stored ones).
     read: bool,
-    receiving: BTreeMap<String, Receiving>,
-    sending: BTreeMap<String, Sending>,
-    /// Pieces being read for peers that asked.
-    asked: BTreeMap<(String, u32), BTreeSet<PeerId>>,
+    pub(crate) receiving: BTreeMap<String, Receiving>,
+    pub(crate) sending: BTreeMap<String, Sending>,
+    /// Pieces being read for peers that asked (an empty set: for our own copy).
+    pub(crate) asked: BTreeMap<(String, u32), BTreeSet<PeerId>>,
 }
 
 impl Default for Files {
@@ -82,13 +120,23 @@ impl Default for Files {
 
 impl Files {
     fn used(&self) -> u64 {
-        self.records.values().map(|r| r.offer.size).sum()
+        self.records
+            .values()
+            .filter(|r| !r.removed)
+            .map(|r| r.offer.size)
+            .sum()
     }
 
     pub(crate) fn poll_timeout(&self) -> Option<Duration> {
+        let retries = self
+            .receiving
+            .values()
+            .flat_map(|r| r.lacking.values())
+            .map(|since| *since + LACK_RETRY);
         self.receiving
             .values()
             .filter_map(|r| r.download.as_ref()?.poll_timeout())
+            .chain(retries)
             .min()
     }
 }
@@ -100,6 +148,15 @@ fn take_if<V>(map: &mut BTreeMap<String, V>, key: &str, test: impl Fn(&V) -> boo
     } else {
         None
     }
+}
+
+/// The line a message that offers a checked `offer` shows; a sentence for the user when
+/// the offer is out of bounds.
+pub(crate) fn offer_line(offer: &FileOffer) -> Result<String, SendError> {
+    offer
+        .check()
+        .map_err(|e| SendError::Invalid(e.to_string()))?;
+    Ok(format!("📎 {}", offer.name))
 }
 
 fn quota_words(bytes: u64) -> String {
@@ -122,17 +179,17 @@ impl Node {
         now: Now,
     ) -> Result<(), SendError> {
         self.now = now;
-        offer
-            .check()
-            .map_err(|e| SendError::Invalid(e.to_string()))?;
+        let line = offer_line(&offer)?;
         if !self.directs.contains_key(peer) {
             return Err(SendError::NotConnected);
         }
-        self.send_direct(peer, &format!("📎 {}", offer.name), Some(offer.clone()))?;
+        self.send_direct(peer, &line, Some(offer.clone()))?;
         let sending = Sending {
             offer,
             peer: peer.clone(),
+            room: None,
             sent: 0,
+            copied: 0,
         };
         self.show_sending(&sending, TransferState::Going);
         self.files.sending.insert(sending.offer.id.clone(), sending);
@@ -153,11 +210,18 @@ impl Node {
             file: file.to_owned(),
         };
         if let Some(s) = self.files.sending.remove(file) {
-            self.send_file_frame(&s.peer, &cancel);
+            for peer in self.file_peers(s.room.as_ref(), &s.peer) {
+                self.send_file_frame(s.room.as_ref(), &peer, &cancel);
+            }
             self.show_sending(&s, TransferState::Cancelled { by_us: true });
+            if s.room.is_some() {
+                self.forget_file(file);
+            }
         }
         if let Some(r) = self.files.receiving.remove(file) {
-            self.send_file_frame(&r.peer, &cancel);
+            for peer in self.file_peers(r.room.as_ref(), &r.peer) {
+                self.send_file_frame(r.room.as_ref(), &peer, &cancel);
+            }
             self.drop_received(file, &r, TransferState::Cancelled { by_us: true });
         }
         self.files.asked.retain(|(f, _), _| f != file);
@@ -171,10 +235,10 @@ impl Node {
         let Some(peers) = self.files.asked.remove(&(file.to_owned(), index)) else {
             return;
         };
-        let Some(s) = self.files.sending.get(file) else {
+        let Some((offer, room)) = self.servable(file) else {
             return;
         };
-        if s.offer.pieces.get(index as usize) != Some(&peerchat_files::offer::piece_hash(bytes)) {
+        if offer.pieces.get(index as usize) != Some(&peerchat_files::offer::piece_hash(bytes)) {
             // The file changed on disk since it was attached: what we would send
             // would fail the peer's check.
             return self.handle_piece_unreadable(file, now);
@@ -182,9 +246,11 @@ impl Node {
         for peer in peers {
             for (k, chunk) in bytes.chunks(CHUNK_BYTES).enumerate() {
                 let offset = (k * CHUNK_BYTES) as u32;
-                self.send_file_frame(&peer, &FileFrame::chunk(file, index, offset, chunk));
+                let frame = FileFrame::chunk(file, index, offset, chunk);
+                self.send_file_frame(room.as_ref(), &peer, &frame);
             }
         }
+        self.copy_piece(file, index, bytes);
         if let Some(s) = self.files.sending.get_mut(file) {
             s.sent = (s.sent + bytes.len() as u64).min(s.offer.size);
             let state = if s.sent == s.offer.size {
@@ -203,12 +269,30 @@ impl Node {
     /// gone, or it changed): the peer is told the transfer stops.
     pub fn handle_piece_unreadable(&mut self, file: &str, now: Now) {
         self.now = now;
+        let asked: BTreeSet<PeerId> = self
+            .files
+            .asked
+            .iter()
+            .filter(|((f, _), _)| f == file)
+            .flat_map(|(_, peers)| peers.iter().cloned())
+            .collect();
         self.files.asked.retain(|(f, _), _| f != file);
+        let cancel = FileFrame::Cancel {
+            file: file.to_owned(),
+        };
+        if !self.files.sending.contains_key(file) {
+            // A room file we hold in the vault that did not read back: the members
+            // who asked are told we lack it, and ask others.
+            if let Some(room) = self.files.records.get(file).and_then(|r| r.room.clone()) {
+                for peer in asked {
+                    self.send_file_frame(Some(&room), &peer, &cancel);
+                }
+            }
+        }
         if let Some(s) = self.files.sending.remove(file) {
-            let cancel = FileFrame::Cancel {
-                file: file.to_owned(),
-            };
-            self.send_file_frame(&s.peer, &cancel);
+            for peer in self.file_peers(s.room.as_ref(), &s.peer) {
+                self.send_file_frame(s.room.as_ref(), &peer, &cancel);
+            }
             self.show_sending(
                 &s,
                 TransferState::Failed(
@@ -227,7 +311,9 @@ impl Node {
             let cancel = FileFrame::Cancel {
                 file: file.to_owned(),
             };
-            self.send_file_frame(&r.peer, &cancel);
+            for peer in self.file_peers(r.room.as_ref(), &r.peer) {
+                self.send_file_frame(r.room.as_ref(), &peer, &cancel);
+            }
             self.show_receiving(file, &r, TransferState::Failed(error));
         }
         self.drain();
@@ -235,6 +321,17 @@ impl Node {
 
     /// A message with a file's offer came from `peer`: it is fetched (within the quota).
     pub(crate) fn on_file_offer(&mut self, peer: &PeerId, offer: &FileOffer) {
+        self.on_file_offer_in(None, peer, offer);
+    }
+
+    /// A message of `room` (or of a conversation with `peer`) offers a file: it is
+    /// fetched, within the quota.
+    pub(crate) fn on_file_offer_in(
+        &mut self,
+        room: Option<&RoomId>,
+        peer: &PeerId,
+        offer: &FileOffer,
+    ) {
         if offer.check().is_err() || self.files.records.contains_key(&offer.id) {
             return;
         }
@@ -261,19 +358,25 @@ impl Node {
                 offer: offer.clone(),
                 peer: peer.clone(),
                 done: false,
+                room: room.cloned(),
+                removed: false,
             },
         );
         self.save_files();
-        self.start_receiving(offer.id.clone(), peer.clone());
+        self.start_receiving(offer.id.clone(), peer.clone(), room.cloned());
     }
 
-    fn start_receiving(&mut self, file: String, peer: PeerId) {
+    fn start_receiving(&mut self, file: String, peer: PeerId, room: Option<RoomId>) {
         self.files.receiving.insert(
             file.clone(),
             Receiving {
                 peer,
+                room,
                 download: None,
-                holding: false,
+                holding: BTreeSet::new(),
+                lacking: BTreeMap::new(),
+                bad: BTreeMap::new(),
+                stored: BTreeSet::new(),
             },
         );
         self.load(Load::Pieces { file });
@@ -286,16 +389,18 @@ impl Node {
             self.files.records.entry(r.offer.id.clone()).or_insert(r);
         }
         self.files.read = true;
-        let unfinished: Vec<(String, PeerId)> = self
+        let unfinished: Vec<(String, PeerId, Option<RoomId>)> = self
             .files
             .records
             .values()
-            .filter(|r| !r.done && !self.files.receiving.contains_key(&r.offer.id))
-            .map(|r| (r.offer.id.clone(), r.peer.clone()))
+            .filter(|r| !r.done && !r.removed && !self.files.receiving.contains_key(&r.offer.id))
+            .filter(|r| !self.files.sending.contains_key(&r.offer.id))
+            .map(|r| (r.offer.id.clone(), r.peer.clone(), r.room.clone()))
             .collect();
-        for (file, peer) in unfinished {
-            self.start_receiving(file, peer);
+        for (file, peer, room) in unfinished {
+            self.start_receiving(file, peer, room);
         }
+        self.show_removed();
         if unsaved {
             self.save_files();
         }
@@ -310,62 +415,53 @@ impl Node {
         let Some(r) = self.files.receiving.get_mut(file) else {
             return;
         };
+        r.stored.extend(have.iter().copied());
         r.download = Some(Download::new(offer, have));
     }
 
-    fn save_files(&mut self) {
+    pub(crate) fn save_files(&mut self) {
         if self.files.read {
             let list = self.files.records.values().cloned().collect();
             self.store(StoreOp::PutFiles(list));
         }
     }
 
-    /// A file frame from `peer`.
+    /// A file frame from `peer` on a one-to-one link.
     pub(crate) fn on_file_frame(
         &mut self,
         peer: &PeerId,
         frame: FileFrame,
         bytes: Option<Vec<u8>>,
     ) {
+        self.on_file_frame_via(None, peer, frame, bytes);
+    }
+
+    /// A file frame from `peer`, on a one-to-one link or from a member of `room`.
+    pub(crate) fn on_file_frame_via(
+        &mut self,
+        room: Option<&RoomId>,
+        peer: &PeerId,
+        frame: FileFrame,
+        bytes: Option<Vec<u8>>,
+    ) {
         let t = self.now.mono;
         match frame {
-            FileFrame::Request { file, pieces } => {
-                let Some(s) = self.files.sending.get(&file).filter(|s| &s.peer == peer) else {
-                    return;
-                };
-                let asked = self
-                    .files
-                    .asked
-                    .values()
-                    .filter(|p| p.contains(peer))
-                    .count();
-                let room = MAX_PIECES_ASKED.saturating_sub(asked);
-                let reads: Vec<(u32, u64, u32)> = pieces
-                    .into_iter()
-                    .take(room.min(MAX_PIECES_PER_REQUEST))
-                    .filter_map(|i| s.offer.piece_range(i).map(|(start, len)| (i, start, len)))
-                    .collect();
-                for (index, start, len) in reads {
-                    let first = self.files.asked.entry((file.clone(), index)).or_default();
-                    let new = first.is_empty();
-                    first.insert(peer.clone());
-                    if new {
-                        self.outputs.push_back(Output::ReadPiece {
-                            file: file.clone(),
-                            index,
-                            start,
-                            len,
-                        });
-                    }
-                }
-            }
+            FileFrame::Request { file, pieces } => self.on_request(room, peer, file, pieces),
             FileFrame::Chunk {
                 file,
                 piece,
                 offset,
                 ..
             } => {
-                let (Some(bytes), Some(r)) = (bytes, self.files.receiving.get_mut(&file)) else {
+                let Some(bytes) = bytes else {
+                    return;
+                };
+                let Some(r) = self
+                    .files
+                    .receiving
+                    .get_mut(&file)
+                    .filter(|r| r.room.as_ref() == room)
+                else {
                     return;
                 };
                 if let Some(d) = r.download.as_mut() {
@@ -373,18 +469,85 @@ impl Node {
                     let _ = d.handle_chunk(peer, piece, offset, &bytes, t);
                 }
             }
+            FileFrame::Cancel { file } if room.is_some() => self.on_room_cancel(peer, &file),
             FileFrame::Cancel { file } => {
                 // Only the peer a transfer is with can stop it.
-                if let Some(s) = take_if(&mut self.files.sending, &file, |s| &s.peer == peer) {
+                if let Some(s) = take_if(&mut self.files.sending, &file, |s| {
+                    &s.peer == peer && s.room.is_none()
+                }) {
                     self.files.asked.retain(|(f, _), _| f != &file);
                     self.show_sending(&s, TransferState::Cancelled { by_us: false });
                 }
-                if let Some(r) = take_if(&mut self.files.receiving, &file, |r| &r.peer == peer) {
+                if let Some(r) = take_if(&mut self.files.receiving, &file, |r| {
+                    &r.peer == peer && r.room.is_none()
+                }) {
                     self.drop_received(&file, &r, TransferState::Cancelled { by_us: false });
                 }
             }
             // Offers travel inside messages.
             FileFrame::Offer(_) => {}
+        }
+    }
+
+    /// `peer` asks for pieces of `file`: read (within bounds) if we may serve them to
+    /// it; in a room, a member we cannot serve is told we lack the file.
+    fn on_request(&mut self, room: Option<&RoomId>, peer: &PeerId, file: String, pieces: Vec<u32>) {
+        let offer = match room {
+            None => self
+                .files
+                .sending
+                .get(&file)
+                .filter(|s| &s.peer == peer && s.room.is_none())
+                .map(|s| s.offer.clone()),
+            Some(room) => self
+                .servable(&file)
+                .filter(|(_, r)| r.as_ref() == Some(room))
+                .map(|(o, _)| o),
+        };
+        let Some(offer) = offer else {
+            if room.is_some() {
+                self.send_file_frame(room, peer, &FileFrame::Cancel { file });
+            }
+            return;
+        };
+        let asked = self
+            .files
+            .asked
+            .values()
+            .filter(|p| p.contains(peer))
+            .count();
+        let reading = self.files.asked.len();
+        let room_left = MAX_PIECES_ASKED
+            .saturating_sub(asked)
+            .min(MAX_PIECES_READING.saturating_sub(reading))
+            .min(MAX_PIECES_PER_REQUEST);
+        let mut lacking = false;
+        let reads: Vec<(u32, u64, u32)> = pieces
+            .into_iter()
+            .take(room_left)
+            .filter(|&i| {
+                let has = self.holds_piece(&file, i);
+                lacking |= !has;
+                has
+            })
+            .filter_map(|i| offer.piece_range(i).map(|(start, len)| (i, start, len)))
+            .collect();
+        if lacking {
+            // A member still fetching the file lacks some pieces: it is asked no more.
+            self.send_file_frame(room, peer, &FileFrame::Cancel { file: file.clone() });
+        }
+        for (index, start, len) in reads {
+            let first = self.files.asked.entry((file.clone(), index)).or_default();
+            let new = first.is_empty();
+            first.insert(peer.clone());
+            if new {
+                self.outputs.push_back(Output::ReadPiece {
+                    file: file.clone(),
+                    index,
+                    start,
+                    len,
+                });
+            }
         }
     }
 
@@ -399,10 +562,24 @@ impl Node {
         });
     }
 
-    fn send_file_frame(&mut self, peer: &PeerId, frame: &FileFrame) -> bool {
-        self.directs
-            .get_mut(peer)
-            .is_some_and(|d| d.send_file_frame(frame))
+    /// Sends a file frame to `peer`: on its one-to-one link, or to that member of `room`.
+    pub(crate) fn send_file_frame(
+        &mut self,
+        room: Option<&RoomId>,
+        peer: &PeerId,
+        frame: &FileFrame,
+    ) -> bool {
+        let now = self.now.mono;
+        match room {
+            Some(room) => self
+                .rooms
+                .get_mut(room)
+                .is_some_and(|r| r.room.send_file_frame(peer, frame, now)),
+            None => self
+                .directs
+                .get_mut(peer)
+                .is_some_and(|d| d.send_file_frame(frame)),
+        }
     }
 
     /// Runs downloads: holders come and go with their links, what a download asks
@@ -412,48 +589,71 @@ impl Node {
         let t = self.now.mono;
         let files: Vec<String> = self.files.receiving.keys().cloned().collect();
         for file in files {
-            let peer = self.files.receiving[&file].peer.clone();
-            let online = self.directs.get(&peer).is_some_and(|d| d.can_send_files());
+            let r = &self.files.receiving[&file];
+            let (peer, room) = (r.peer.clone(), r.room.clone());
+            let online = self.holders_now(r);
             let Some(r) = self.files.receiving.get_mut(&file) else {
                 continue;
             };
             let Some(d) = r.download.as_mut() else {
                 continue;
             };
-            if online != r.holding {
-                r.holding = online;
-                if online {
-                    d.add_holder(peer.clone(), t);
-                } else {
-                    d.remove_holder(&peer, t);
-                }
+            for gone in r.holding.difference(&online) {
+                d.remove_holder(gone, t);
             }
-            let mut asks = Vec::new();
+            for new in online.difference(&r.holding) {
+                d.add_holder(new.clone(), t);
+            }
+            r.holding = online;
+            let mut asks: BTreeMap<PeerId, Vec<u32>> = BTreeMap::new();
             let mut stored = false;
             let mut complete = false;
+            let mut dropped = Vec::new();
             while let Some(e) = d.poll_event() {
                 progressed = true;
                 match e {
-                    DownloadEvent::Request { index, .. } => asks.push(index),
+                    DownloadEvent::Request { holder, index } => {
+                        asks.entry(holder).or_default().push(index)
+                    }
                     DownloadEvent::Store { index, bytes } => {
                         stored = true;
+                        r.stored.insert(index);
                         self.outputs.push_back(Output::Store(StoreOp::PutPiece {
                             file: file.clone(),
                             index,
                             bytes,
                         }));
                     }
-                    DownloadEvent::BadPiece { .. } => {}
+                    DownloadEvent::BadPiece { holder, .. } => {
+                        let bad = r.bad.entry(holder.clone()).or_default();
+                        *bad += 1;
+                        if room.is_some() && *bad > MAX_BAD_PER_HOLDER {
+                            dropped.push(holder);
+                        }
+                    }
                     DownloadEvent::Complete => complete = true,
                 }
             }
+            for holder in dropped {
+                // It keeps sending pieces that fail their check: asked no more (see
+                // `holders_now`).
+                r.holding.remove(&holder);
+                d.remove_holder(&holder, t);
+                while let Some(e) = d.poll_event() {
+                    if let DownloadEvent::Request { holder, index } = e {
+                        asks.entry(holder).or_default().push(index);
+                    }
+                }
+            }
             let bad = d.bad_pieces();
-            for pieces in asks.chunks(MAX_PIECES_PER_REQUEST) {
-                let ask = FileFrame::Request {
-                    file: file.clone(),
-                    pieces: pieces.to_vec(),
-                };
-                self.send_file_frame(&peer, &ask);
+            for (holder, pieces) in asks {
+                for pieces in pieces.chunks(MAX_PIECES_PER_REQUEST) {
+                    let ask = FileFrame::Request {
+                        file: file.clone(),
+                        pieces: pieces.to_vec(),
+                    };
+                    self.send_file_frame(room.as_ref(), &holder, &ask);
+                }
             }
             if complete {
                 let r = self.files.receiving.remove(&file).expect("just seen");
@@ -462,10 +662,10 @@ impl Node {
                 }
                 self.save_files();
                 self.show_receiving(&file, &r, TransferState::Complete);
-            } else if bad > MAX_BAD_PIECES {
+            } else if room.is_none() && bad > MAX_BAD_PIECES {
                 let r = self.files.receiving.remove(&file).expect("just seen");
                 let cancel = FileFrame::Cancel { file: file.clone() };
-                self.send_file_frame(&peer, &cancel);
+                self.send_file_frame(None, &peer, &cancel);
                 let why = format!("stopped: {bad} pieces from this contact failed their check");
                 self.drop_received(&file, &r, TransferState::Failed(why));
             } else if stored {
@@ -477,9 +677,10 @@ impl Node {
         progressed
     }
 
-    /// Stalled pieces are asked again.
+    /// Stalled pieces are asked again, and members that lacked a file a while ago.
     pub(crate) fn files_timeout(&mut self, now: Duration) {
         for r in self.files.receiving.values_mut() {
+            r.lacking.retain(|_, since| now < *since + LACK_RETRY);
             if let Some(d) = r.download.as_mut() {
                 if d.poll_timeout().is_some_and(|due| due <= now) {
                     d.handle_timeout(now);
@@ -488,7 +689,12 @@ impl Node {
         }
     }
 
-    fn receiving_update(&self, file: &str, r: &Receiving, state: TransferState) -> Transfer {
+    pub(crate) fn receiving_update(
+        &self,
+        file: &str,
+        r: &Receiving,
+        state: TransferState,
+    ) -> Transfer {
         let size = self.files.records.get(file).map_or(0, |rec| rec.offer.size);
         let done = match (&state, &r.download) {
             (TransferState::Complete, _) => size,
@@ -511,7 +717,7 @@ impl Node {
         self.ui(Action::Transfer(update));
     }
 
-    fn sending_update(&self, s: &Sending, state: TransferState) -> Transfer {
+    pub(crate) fn sending_update(&self, s: &Sending, state: TransferState) -> Transfer {
         Transfer {
             peer: s.peer.clone(),
             file: s.offer.id.clone(),

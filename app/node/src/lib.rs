@@ -17,6 +17,7 @@ mod details;
 pub mod direct;
 mod entropy;
 mod error;
+mod file_space;
 pub mod files;
 mod forget;
 mod links;
@@ -25,6 +26,7 @@ mod node;
 mod output;
 pub mod requests;
 mod restore;
+mod room_files;
 mod rooms;
 pub mod saved;
 mod tables;
@@ -33,6 +35,7 @@ mod writes;
 
 pub use entropy::Entropy;
 pub use error::SendError;
+pub use file_space::FilesSpace;
 pub use files::{FileRecord, DEFAULT_FILE_QUOTA};
 pub use links::{
     HANDSHAKE_FIRST, JOINING_SCREEN_EVERY, UNOPENED_ANSWERS, UNOPENED_ANSWERS_PER_PEER,

@@ -169,16 +169,43 @@ impl Node {
         text: &str,
         now: Now,
     ) -> Result<(), SendError> {
+        match to {
+            None => self.send_room_message(room_id, text, None, now),
+            Some(to) => self.post_room(room_id, now, |r, id| {
+                r.whisper(to, text, id, now.wall_ms, now.mono)
+            }),
+        }
+    }
+
+    /// Sends a message, which may offer a file, to the whole room.
+    pub(crate) fn send_room_message(
+        &mut self,
+        room_id: &RoomId,
+        text: &str,
+        file: Option<peerchat_files::FileOffer>,
+        now: Now,
+    ) -> Result<(), SendError> {
+        self.post_room(room_id, now, |r, id| {
+            r.send_with_file(text, file, id, now.wall_ms, now.mono)
+        })
+    }
+
+    /// Posts what `make` makes in a room (with a new message id): stored, shown, sent.
+    fn post_room(
+        &mut self,
+        room_id: &RoomId,
+        now: Now,
+        make: impl FnOnce(
+            &mut Room,
+            peerchat_ids::MessageId,
+        ) -> Result<RoomMessage, peerchat_chat::ChatError>,
+    ) -> Result<(), SendError> {
         self.now = now;
         let id = self.entropy.message_id();
         let Some(r) = self.rooms.get_mut(room_id) else {
             return Err(SendError::RoomNotReady);
         };
-        let message = match to {
-            Some(to) => r.room.whisper(to, text, id, now.wall_ms, now.mono),
-            None => r.room.send_text(text, id, now.wall_ms, now.mono),
-        }
-        .map_err(|e| SendError::Room(e.to_string()))?;
+        let message = make(&mut r.room, id).map_err(|e| SendError::Room(e.to_string()))?;
         // Stored, it also carries our numbering to the next visit (see `seed`).
         self.keep_message(room_id, &message);
         self.ui(Action::RoomMessage {
@@ -407,8 +434,14 @@ impl Node {
             }),
             RoomEvent::Ignored { .. } => self.ui(Action::RoomIgnored(room_id)),
             RoomEvent::Delivered { id } => self.ui(Action::RoomDelivered { room_id, id }),
+            RoomEvent::File { peer, frame, bytes } => {
+                self.on_file_frame_via(Some(&room_id), &peer, frame, bytes)
+            }
             RoomEvent::Message(message) => {
                 self.keep_message(&room_id, &message);
+                if let Some(offer) = &message.file {
+                    self.on_file_offer_in(Some(&room_id), &message.author, offer);
+                }
                 // Our own messages can come back by backfill after we lost them.
                 let mine = message.author == self.me;
                 if !mine && !self.visible && !self.muted_rooms.contains(&room_id) {

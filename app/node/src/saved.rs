@@ -166,6 +166,7 @@ pub(crate) fn room_text(m: StoredMessage) -> Option<RoomText> {
         ts: m.ts,
         text: m.text,
         name: m.name,
+        file: m.file.map(Box::new),
     })
 }
 
@@ -191,7 +192,7 @@ pub fn to_stored(m: &RoomMessage, received: u64) -> StoredMessage {
         whisper_to: m.whisper_to.clone(),
         signed: m.signed,
         received,
-        file: None,
+        file: m.file.as_deref().cloned(),
     }
 }
 
@@ -206,6 +207,7 @@ pub fn from_stored(m: StoredMessage) -> RoomMessage {
         name: m.name,
         text: m.text,
         signed: m.signed,
+        file: m.file.map(Box::new),
     }
 }
 

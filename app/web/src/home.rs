@@ -16,7 +16,7 @@ use crate::app_state::AppState;
 use crate::device_tab::{DeviceTab, ElsewhereNotice, TabState};
 use crate::identity;
 use crate::navigation::{use_back_navigation, use_screen_focus};
-use crate::net::Net;
+use crate::net::{FileTo, Net};
 use crate::platform;
 use crate::storage::VaultHandle;
 use crate::storage_actions::use_storage_actions;
@@ -53,6 +53,28 @@ fn node_action<T: 'static>(node: &UseStateHandle<Option<Net>>, f: fn(&Net, T)) -
             f(n, arg);
         }
     })
+}
+
+/// Sends each file attached to where `to` says; the callback given hears why one could
+/// not go.
+fn attach_to<T: 'static>(
+    node: &UseStateHandle<Option<Net>>,
+    to: fn(T) -> FileTo,
+) -> Callback<(T, web_sys::File, Callback<String>)> {
+    let node = node.clone();
+    Callback::from(
+        move |(target, file, failed): (T, web_sys::File, Callback<String>)| {
+            let Some(n) = node.as_ref().cloned() else {
+                return failed.emit("Still starting up; try again in a moment.".to_owned());
+            };
+            let target = to(target);
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Err(why) = n.send_file_to(target, file).await {
+                    failed.emit(why);
+                }
+            });
+        },
+    )
 }
 
 /// Props of [`Home`].
@@ -212,21 +234,8 @@ pub fn Home(props: &HomeProps) -> Html {
             None => Err("Still starting up; try again in a moment.".to_owned()),
         })
     };
-    let on_attach = {
-        let node = node.clone();
-        Callback::from(
-            move |(peer, file, failed): (PeerId, web_sys::File, Callback<String>)| {
-                let Some(n) = node.as_ref().cloned() else {
-                    return failed.emit("Still starting up; try again in a moment.".to_owned());
-                };
-                wasm_bindgen_futures::spawn_local(async move {
-                    if let Err(why) = n.send_file(peer, file).await {
-                        failed.emit(why);
-                    }
-                });
-            },
-        )
-    };
+    let on_attach = attach_to(&node, FileTo::Peer);
+    let on_room_attach = attach_to(&node, FileTo::Room);
     let on_room_send = {
         let node = node.clone();
         Callback::from(move |(room, to, text): (RoomId, Option<PeerId>, String)| {
@@ -369,6 +378,7 @@ pub fn Home(props: &HomeProps) -> Html {
         html! {
             <RoomScreen room={r.clone()} on_send={on_room_send} {on_leave}
                 history={storage.room_history.clone()} {on_typing} {on_mute}
+                on_attach={on_room_attach}
                 members={MemberTrust {
                     keys: s.member_keys.clone(),
                     verified: s.verified_keys.clone(),

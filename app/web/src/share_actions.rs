@@ -7,7 +7,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::app_state::AppState;
-use crate::net::Net;
+use crate::net::{FileTo, Net};
 use crate::share::{self, Pending};
 use crate::views::share::ShareBar;
 
@@ -32,21 +32,21 @@ async fn send(node: Net, to: Screen, mut p: Pending) -> Result<(), (Pending, Str
         Ok(texts) => texts,
         Err(why) => return Err((p, why)),
     };
-    if let (Screen::Room(_), Some(why)) = (&to, p.shared.room_refusal()) {
-        return Err((p, why.to_owned()));
-    }
-    if let Screen::Conversation(peer) = &to {
-        while !p.shared.files.is_empty() {
-            let sent = match file_of(&p, 0) {
-                Ok(file) => node.send_file(peer.clone(), file).await,
-                Err(why) => Err(why),
-            };
-            if let Err(why) = sent {
-                return Err((p, why));
-            }
-            p.shared.files.remove(0);
-            p.blobs.remove(0);
+    // Files go to a conversation's peer or to every member of a room.
+    let target = match &to {
+        Screen::Conversation(peer) => FileTo::Peer(peer.clone()),
+        Screen::Room(room) => FileTo::Room(room.clone()),
+    };
+    while !p.shared.files.is_empty() {
+        let sent = match file_of(&p, 0) {
+            Ok(file) => node.send_file_to(target.clone(), file).await,
+            Err(why) => Err(why),
+        };
+        if let Err(why) = sent {
+            return Err((p, why));
         }
+        p.shared.files.remove(0);
+        p.blobs.remove(0);
     }
     for (i, text) in texts.iter().enumerate() {
         let sent = match &to {

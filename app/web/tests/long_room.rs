@@ -39,6 +39,7 @@ fn line(n: usize) -> RoomLine {
         notice: false,
         follows: false,
         receipt: None,
+        file: None,
     }
 }
 

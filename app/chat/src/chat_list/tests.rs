@@ -37,6 +37,7 @@ fn in_room(s: &mut ChatState, room: &str, from: &str, text: &str, ts: u64) {
             ts,
             whisper_to: None,
             signed: None,
+            file: None,
         },
         mine: false,
     });

@@ -66,6 +66,12 @@ pub enum RoomFrame {
         /// Message ids.
         ids: Vec<MessageId>,
     },
+    /// A file frame (request, chunk, cancel) between two members, as JSON: read and
+    /// bounded by `peerchat_files::FileFrame::decode` like one-to-one.
+    File {
+        /// The file frame's JSON.
+        frame: String,
+    },
 }
 
 /// A message to the room, signed by its author (see `signing::text_transcript`).
@@ -86,6 +92,9 @@ pub struct RoomText {
     pub name: String,
     /// The author's key and signature.
     pub signed: Signed,
+    /// A file the message offers (signed with it: see `signing::text_transcript`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<Box<peerchat_files::FileOffer>>,
 }
 
 /// A private message: sealed to the one member's key, signed by the author's.

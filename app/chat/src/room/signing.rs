@@ -7,6 +7,7 @@
 
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
+use peerchat_files::FileOffer;
 use peerchat_identity::{Identity, PublicKey, Signed, Transcript};
 use peerchat_ids::{MessageId, RoomId};
 use peerchat_peerjs::PeerId;
@@ -17,6 +18,8 @@ use crate::binding::{LinkBinding, Side};
 
 const HELLO: &str = "peerchat/room-hello/v1";
 const TEXT: &str = "peerchat/room-text/v1";
+/// Marks the file fields after a message's text.
+const FILE: &str = "file";
 const WHISPER: &str = "peerchat/room-whisper/v1";
 const WHISPER_KEY: &str = "peerchat/room-whisper-key/v1";
 
@@ -37,7 +40,9 @@ pub fn hello_transcript(
         .field(name)
 }
 
-/// The words a room message signs.
+/// The words a room message signs; a message with a file also signs the file's id (the
+/// hash of its size and pieces, see [`FileOffer`]), name and type. A message without one
+/// signs exactly what it did before files, so older messages keep verifying.
 #[allow(clippy::too_many_arguments)]
 pub fn text_transcript(
     room: &RoomId,
@@ -48,8 +53,9 @@ pub fn text_transcript(
     id: &MessageId,
     name: &str,
     text: &str,
+    file: Option<&FileOffer>,
 ) -> Transcript {
-    Transcript::new(TEXT)
+    let words = Transcript::new(TEXT)
         .field(room.as_str())
         .field(author.as_str())
         .field(key.as_bytes())
@@ -57,7 +63,11 @@ pub fn text_transcript(
         .number(ts)
         .field(id.as_str())
         .field(name)
-        .field(text)
+        .field(text);
+    match file {
+        Some(f) => words.field(FILE).field(&f.id).field(&f.name).field(&f.mime),
+        None => words,
+    }
 }
 
 /// Whether a room message is signed by the key it names.
@@ -71,6 +81,7 @@ pub fn verify_text(room: &RoomId, t: &RoomText) -> bool {
         &t.id,
         &t.name,
         &t.text,
+        t.file.as_deref(),
     ))
 }
 
@@ -86,18 +97,62 @@ pub fn sign_text(
     name: &str,
     text: &str,
 ) -> RoomText {
-    let key = me.public();
-    let sig = me.sign(&text_transcript(
-        room, author, &key, seq, ts, &id, name, text,
-    ));
-    RoomText {
-        id,
-        author: author.clone(),
+    let head = TextHead {
+        room,
+        author,
         seq,
         ts,
+        id,
+        name,
+    };
+    sign_with_file(me, head, text, None)
+}
+
+/// The fields every room message signs before its text (see [`sign_with_file`]).
+pub struct TextHead<'a> {
+    /// The room.
+    pub room: &'a RoomId,
+    /// Our peer id.
+    pub author: &'a PeerId,
+    /// Our sequence number.
+    pub seq: u64,
+    /// Our clock, ms.
+    pub ts: u64,
+    /// The message's id.
+    pub id: MessageId,
+    /// Our display name.
+    pub name: &'a str,
+}
+
+/// A signed room message from us that may offer a file.
+pub fn sign_with_file(
+    me: &Identity,
+    head: TextHead<'_>,
+    text: &str,
+    file: Option<FileOffer>,
+) -> RoomText {
+    let key = me.public();
+    let words = text_transcript(
+        head.room,
+        head.author,
+        &key,
+        head.seq,
+        head.ts,
+        &head.id,
+        head.name,
+        text,
+        file.as_ref(),
+    );
+    let sig = me.sign(&words);
+    RoomText {
+        id: head.id,
+        author: head.author.clone(),
+        seq: head.seq,
+        ts: head.ts,
         text: text.to_owned(),
-        name: name.to_owned(),
+        name: head.name.to_owned(),
         signed: Signed { key, sig },
+        file: file.map(Box::new),
     }
 }
 
@@ -164,4 +219,63 @@ pub fn open_whisper(me: &Identity, room: &RoomId, w: &Whisper) -> Option<Whisper
     let sealed = STANDARD_NO_PAD.decode(&w.sealed).ok()?;
     let plain = envelope::open(&secret, words.as_bytes(), &sealed).ok()?;
     serde_json::from_slice(&plain).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offer() -> FileOffer {
+        let mut h = peerchat_files::FileHasher::new(5).unwrap();
+        h.update(b"hello");
+        h.finish("a.txt", "text/plain").unwrap()
+    }
+
+    #[test]
+    fn a_file_is_signed_with_its_message_and_a_message_without_one_signs_as_before() {
+        let me = Identity::from_seed([3; 32]);
+        let room = RoomId::parse("r1").unwrap();
+        let author = PeerId::parse("ann").unwrap();
+        let head = || TextHead {
+            room: &room,
+            author: &author,
+            seq: 1,
+            ts: 5,
+            id: MessageId::parse("m1").unwrap(),
+            name: "Ann",
+        };
+        let with = sign_with_file(&me, head(), "📎 a.txt", Some(offer()));
+        assert!(verify_text(&room, &with));
+        // The signature covers the file: another name or another file does not verify.
+        let mut renamed = with.clone();
+        renamed.file.as_mut().unwrap().name = "b.exe".into();
+        assert!(!verify_text(&room, &renamed));
+        let mut dropped = with.clone();
+        dropped.file = None;
+        assert!(!verify_text(&room, &dropped));
+        // A message without a file signs exactly the words it did before files.
+        let plain = sign_text(
+            &me,
+            &room,
+            &author,
+            1,
+            5,
+            MessageId::parse("m1").unwrap(),
+            "Ann",
+            "hi",
+        );
+        let before = Transcript::new(TEXT)
+            .field(room.as_str())
+            .field(author.as_str())
+            .field(me.public().as_bytes())
+            .number(1)
+            .number(5)
+            .field("m1")
+            .field("Ann")
+            .field("hi");
+        assert!(plain.signed.verify(&before));
+        assert!(verify_text(&room, &plain));
+        // And it serializes without a file field, as older members expect.
+        assert!(!serde_json::to_string(&plain).unwrap().contains("file"));
+    }
 }

@@ -24,6 +24,7 @@ fn said(author: &str, n: usize) -> RoomMessage {
         ts: n as u64,
         whisper_to: None,
         signed: None,
+        file: None,
     }
 }
 

@@ -159,6 +159,7 @@ mod rooms {
             ts: 1,
             whisper_to: whisper_to.map(|w| PeerId::parse(w).unwrap()),
             signed: None,
+            file: None,
         }
     }
 
@@ -454,6 +455,7 @@ mod unread {
                 ts: 1,
                 whisper_to: None,
                 signed: None,
+                file: None,
             },
             mine,
         }

@@ -19,6 +19,8 @@ pub enum TransferState {
     },
     /// Stopped; the sentence says why and what the user can do.
     Failed(String),
+    /// The user deleted the file from this device (History); the message stays.
+    Removed,
 }
 
 /// A transfer's progress.

@@ -179,6 +179,8 @@ pub struct Dev {
     pub transfers: Vec<Transfer>,
     /// How many of its next large frames (file chunks) a tamperer alters on the way.
     pub corrupt_chunks: usize,
+    /// Every piece the node asked its page to read (file, index).
+    pub reads: Vec<(String, u32)>,
     loads: VecDeque<Load>,
     sockets: Vec<Registration>,
     rng: u64,
@@ -214,6 +216,7 @@ impl Dev {
             blobs: HashMap::new(),
             transfers: Vec::new(),
             corrupt_chunks: 0,
+            reads: Vec::new(),
             loads: VecDeque::new(),
             sockets: Vec::new(),
             rng,
@@ -714,13 +717,24 @@ impl Sim {
                 index,
                 start,
                 len,
-            } => match self.devs[i].blobs.get(&file) {
-                Some(blob) => {
-                    let piece = blob[start as usize..start as usize + len as usize].to_vec();
-                    self.node(i).handle_piece_read(&file, index, &piece, clock);
+            } => {
+                self.devs[i].reads.push((file.clone(), index));
+                // Like the glue: the attached file, else the pieces in the vault.
+                let piece = match self.devs[i].blobs.get(&file) {
+                    Some(blob) => {
+                        Some(blob[start as usize..start as usize + len as usize].to_vec())
+                    }
+                    None => self.devs[i]
+                        .disk
+                        .pieces
+                        .get(&(file.clone(), index))
+                        .cloned(),
+                };
+                match piece {
+                    Some(piece) => self.node(i).handle_piece_read(&file, index, &piece, clock),
+                    None => self.node(i).handle_piece_unreadable(&file, clock),
                 }
-                None => self.node(i).handle_piece_unreadable(&file, clock),
-            },
+            }
             Output::Notify { title, body, .. } => {
                 self.devs[i].notifications.push(title);
                 self.devs[i].notification_bodies.push(body);

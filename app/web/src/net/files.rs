@@ -13,6 +13,15 @@ use web_sys::Blob;
 use super::driver::{now, with, Driver, Net};
 use crate::storage::Vault;
 
+/// Where an attached file goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileTo {
+    /// A one-to-one conversation.
+    Peer(PeerId),
+    /// Every member of a room.
+    Room(peerchat_ids::RoomId),
+}
+
 /// Bytes read at once while hashing a file.
 const HASH_SLICE: f64 = (4 << 20) as f64;
 
@@ -42,6 +51,11 @@ impl Net {
     /// Sends `file` to `peer`: hashed a slice at a time, then offered; its pieces are
     /// read from it as the peer asks. The error says what the user can do.
     pub async fn send_file(&self, peer: PeerId, file: web_sys::File) -> Result<(), String> {
+        self.send_file_to(FileTo::Peer(peer), file).await
+    }
+
+    /// Sends `file` to a conversation or a room (see [`Net::send_file`]).
+    pub async fn send_file_to(&self, to: FileTo, file: web_sys::File) -> Result<(), String> {
         let size = file.size();
         let mut hasher = FileHasher::new(size as u64).map_err(|e| e.to_string())?;
         let mut at = 0.0;
@@ -61,8 +75,11 @@ impl Net {
             .borrow_mut()
             .blobs
             .insert(id, file.unchecked_into());
-        self.act(|n, now| n.send_file(&peer, offer, now))
-            .map_err(|e| e.to_string())
+        self.act(|n, now| match &to {
+            FileTo::Peer(peer) => n.send_file(peer, offer, now),
+            FileTo::Room(room) => n.send_room_file(room, offer, now),
+        })
+        .map_err(|e| e.to_string())
     }
 
     /// Stops sending or receiving `file`.

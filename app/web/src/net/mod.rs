@@ -13,3 +13,4 @@ mod socket;
 mod store;
 
 pub use driver::Net;
+pub use files::FileTo;

@@ -15,7 +15,7 @@ use peerchat_chat::chat_list::{colour_of, initials, presence};
 use super::chat_bar::ChatBar;
 use super::composer::Composer;
 use super::details::ConnectionDetails;
-use super::files::FileCard;
+use super::files::{use_attach, FileCard};
 use super::history::{ConversationHistoryActions, ConversationHistoryTools};
 use super::ignored;
 use super::info_sheet::{use_info_sheet, InfoSheet};
@@ -88,20 +88,7 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
         let (cb, peer) = (props.on_send.clone(), c.peer.clone());
         Callback::from(move |text: String| cb.emit((peer.clone(), text)))
     };
-    let file_error = use_state(|| None::<String>);
-    let on_files = {
-        let (cb, peer, file_error) = (props.on_attach.clone(), c.peer.clone(), file_error.clone());
-        Callback::from(move |files: Vec<web_sys::File>| {
-            file_error.set(None);
-            let failed = {
-                let file_error = file_error.clone();
-                Callback::from(move |why: String| file_error.set(Some(why)))
-            };
-            for f in files {
-                cb.emit((peer.clone(), f, failed.clone()));
-            }
-        })
-    };
+    let (on_files, file_error) = use_attach(props.on_attach.clone(), c.peer.clone());
     let name = c.display_name();
     let held = key_status(name, &props.trust);
     let open = c.status == ChannelStatus::Open && props.trust.changed.is_none();

@@ -28,6 +28,30 @@ impl PartialEq for FilesContext {
     }
 }
 
+/// What a chat's composer does with files attached: each goes with `send` to `to`;
+/// also returns the last reason one could not go, to show above the composer.
+#[hook]
+pub fn use_attach<T: Clone + PartialEq + 'static>(
+    send: Callback<(T, web_sys::File, Callback<String>)>,
+    to: T,
+) -> (Callback<Vec<web_sys::File>>, Option<String>) {
+    let error = use_state(|| None::<String>);
+    let on_files = {
+        let error = error.clone();
+        Callback::from(move |files: Vec<web_sys::File>| {
+            error.set(None);
+            let failed = {
+                let error = error.clone();
+                Callback::from(move |why: String| error.set(Some(why)))
+            };
+            for f in files {
+                send.emit((to.clone(), f, failed.clone()));
+            }
+        })
+    };
+    (on_files, (*error).clone())
+}
+
 /// Image types shown inline (decoded by the browser; never SVG).
 const INLINE_IMAGES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
 
@@ -135,6 +159,9 @@ pub fn FileCard(props: &FileCardProps) -> Html {
                 },
                 (_, Some(TransferState::Cancelled { by_us })) => html! {
                     <p class="file-status note" role="status">{ if by_us { "Cancelled." } else { "Cancelled by the other side." } }</p>
+                },
+                (_, Some(TransferState::Removed)) => html! {
+                    <p class="file-status note" role="status">{ "Removed from this device." }</p>
                 },
                 (_, Some(TransferState::Failed(why))) => html! {
                     <p class="file-status error" role="alert">{ why }</p>

@@ -6,7 +6,10 @@ use peerchat_peerjs::PeerId;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use peerchat_node::saved::History;
+
 use super::confirm::ConfirmButton;
+use super::file_space::FilesSpaceTools;
 use crate::transfer::Format;
 
 /// Props of [`ImportForm`].
@@ -71,6 +74,8 @@ pub struct HistoryToolsProps {
     pub delete_label: AttrValue,
     /// What deleting does, asked before.
     pub question: AttrValue,
+    /// Whose history (for the space its files take).
+    pub history: History,
 }
 
 /// A room's or conversation's history: export it, or delete it here.
@@ -85,6 +90,7 @@ pub fn HistoryTools(props: &HistoryToolsProps) -> Html {
             <button type="button" onclick={export(Format::Markdown)}>{ "Export (Markdown)" }</button>
             <ConfirmButton label={props.delete_label.clone()} question={props.question.clone()}
                 confirm="Delete history" on_confirm={props.on_delete.clone()} />
+            <FilesSpaceTools history={props.history.clone()} />
         </details>
     }
 }
@@ -109,6 +115,7 @@ pub fn RoomHistoryTools(props: &RoomHistoryToolsProps) -> Html {
     let on_delete = props.actions.on_delete.reform(move |()| id.clone());
     html! {
         <HistoryTools {on_export} {on_delete} delete_label="Delete this room's history"
+            history={History::Room(props.room_id.clone())}
             question="Delete this room's messages on this device? Members keep theirs, and will not send these back." />
     }
 }
@@ -133,6 +140,7 @@ pub fn ConversationHistoryTools(props: &ConversationHistoryToolsProps) -> Html {
     let on_delete = props.actions.on_delete.reform(move |()| peer.clone());
     html! {
         <HistoryTools {on_export} {on_delete} delete_label="Delete this conversation's history"
+            history={History::Conversation(props.peer.clone())}
             question="Delete this conversation's messages on this device? Your contact keeps theirs." />
     }
 }

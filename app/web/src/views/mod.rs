@@ -8,6 +8,7 @@ pub mod confirm;
 pub mod conversation;
 pub mod details;
 pub mod file_quota;
+pub mod file_space;
 pub mod files;
 pub mod history;
 pub mod identity;

@@ -16,6 +16,7 @@ use peerchat_chat::chat_list::{colour_of, initials, typing_words};
 
 use super::chat_bar::ChatBar;
 use super::composer::Composer;
+use super::files::{use_attach, FileCard};
 use super::history::RoomHistoryActions;
 use super::ignored;
 use super::info_sheet::{use_info_sheet, InfoSheet};
@@ -46,6 +47,9 @@ pub struct RoomScreenProps {
     /// Turns the room's notifications off (true) or on.
     #[prop_or_default]
     pub on_mute: Callback<(RoomId, bool)>,
+    /// Sends a file to the room; the callback given hears why it could not go.
+    #[prop_or_default]
+    pub on_attach: Callback<(RoomId, web_sys::File, Callback<String>)>,
 }
 
 /// The room on screen: its bar, messages and composer, and its info sheet.
@@ -100,6 +104,7 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
         let (cb, room_id) = (props.on_typing.clone(), r.room_id.clone());
         Callback::from(move |()| cb.emit(room_id.clone()))
     };
+    let (on_files, file_error) = use_attach(props.on_attach.clone(), r.room_id.clone());
     let typing = typing_words(&r.typing_names());
     let on_older = {
         let (cb, room_id) = (props.history.on_older.clone(), r.room_id.clone());
@@ -142,7 +147,10 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
                 }
                 <LineList<RoomLine> key={r.room_id.to_string()} lines={r.lines.clone()}
                     stored_older={r.older.is_some()} {on_older} />
-                <Composer input_id="room-message" {on_send} {on_typing} {placeholder}>
+                if let Some(why) = file_error.as_ref() {
+                    <p class="error file-error" role="alert">{ why.clone() }</p>
+                }
+                <Composer input_id="room-message" {on_send} {on_typing} {placeholder} on_files={Some(on_files)}>
                     <label for="recipient" class="visually-hidden">{ "Send to" }</label>
                     <select id="recipient" ref={select} onchange={on_recipient}>
                         <option value="" selected={to.is_none()}>{ "Everyone" }</option>
@@ -194,6 +202,9 @@ fn RoomLineView(props: &LineProps<RoomLine>) -> Html {
                 }</span>
             }
             <p class="text" dir="auto">{ message_text(&l.text) }</p>
+            if let Some(offer) = &l.file {
+                <FileCard offer={(**offer).clone()} />
+            }
             { receipt(l.receipt, "Delivered to everyone online") }
         </li>
     }

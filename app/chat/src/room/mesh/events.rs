@@ -50,6 +50,8 @@ pub struct RoomMessage {
     /// The author's key and signature (room messages; a whisper's signature covers its
     /// sealed form, so only its key is kept).
     pub signed: Option<Signed>,
+    /// The file the message offers, if any (boxed: most messages have none).
+    pub file: Option<Box<peerchat_files::FileOffer>>,
 }
 
 /// What the UI should know.
@@ -95,6 +97,15 @@ pub enum RoomEvent {
     TypingStopped {
         /// The member.
         peer: PeerId,
+    },
+    /// A file frame from a member (read and within bounds; see `files`).
+    File {
+        /// The member.
+        peer: PeerId,
+        /// The frame.
+        frame: peerchat_files::FileFrame,
+        /// A chunk's bytes.
+        bytes: Option<Vec<u8>>,
     },
     /// One of our messages reached every member who was online when it was sent.
     Delivered {

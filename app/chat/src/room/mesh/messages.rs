@@ -9,8 +9,9 @@ use peerchat_peerjs::{ConnectionId, PeerId};
 use super::{DropReason, Room, RoomEvent, RoomMessage, MAX_SEQ};
 use crate::protocol::check_text;
 use crate::room::frames::{RoomFrame, RoomText, Whisper, WhisperBody};
-use crate::room::signing::{open_whisper, seal_whisper, sign_text, verify_text};
+use crate::room::signing::{open_whisper, seal_whisper, sign_with_file, verify_text, TextHead};
 use crate::ChatError;
+use peerchat_files::FileOffer;
 
 impl Room {
     /// Sends a message to every member online; returns it as shown locally.
@@ -21,22 +22,35 @@ impl Room {
         ts: u64,
         now: Duration,
     ) -> Result<RoomMessage, ChatError> {
+        self.send_with_file(text, None, id, ts, now)
+    }
+
+    /// Sends a message that offers `file` (checked) to every member online; returns it
+    /// as shown locally. Members fetch its pieces with file frames
+    /// ([`Room::send_file_frame`]).
+    pub fn send_with_file(
+        &mut self,
+        text: &str,
+        file: Option<FileOffer>,
+        id: MessageId,
+        ts: u64,
+        now: Duration,
+    ) -> Result<RoomMessage, ChatError> {
         check_text(text)?;
         self.my_seq = self
             .my_seq
             .checked_add(1)
             .filter(|seq| *seq <= MAX_SEQ)
             .ok_or(ChatError::NumbersUsedUp)?;
-        let message = sign_text(
-            &self.identity,
-            &self.keys.room_id,
-            &self.me,
-            self.my_seq,
+        let head = TextHead {
+            room: &self.keys.room_id,
+            author: &self.me,
+            seq: self.my_seq,
             ts,
-            id.clone(),
-            &self.my_name,
-            text,
-        );
+            id: id.clone(),
+            name: &self.my_name,
+        };
+        let message = sign_with_file(&self.identity, head, text, file.clone());
         let signed = message.signed;
         // Kept in the log, it is also our outbox: members who come later get it by backfill.
         self.log.insert(message.clone());
@@ -49,6 +63,7 @@ impl Room {
         }
         let mut shown = self.local_message(id, self.my_seq, text, ts, None);
         shown.signed = Some(signed);
+        shown.file = file.map(Box::new);
         Ok(shown)
     }
 
@@ -129,6 +144,7 @@ impl Room {
             ts,
             whisper_to,
             signed: None,
+            file: None,
         }
     }
 
@@ -167,6 +183,7 @@ impl Room {
         }
         if t.seq > MAX_SEQ
             || check_text(&t.text).is_err()
+            || t.file.as_ref().is_some_and(|f| f.check().is_err())
             || crate::protocol::check_name(&t.name).is_err()
         {
             self.drop_frame(DropReason::OutOfBounds);
@@ -217,6 +234,7 @@ impl Room {
             ts: t.ts,
             whisper_to: None,
             signed: Some(t.signed),
+            file: t.file.clone(),
         };
         self.log.insert(t);
         self.events.push_back(RoomEvent::Message(message));
@@ -257,6 +275,7 @@ impl Room {
             ts: w.ts,
             whisper_to: Some(w.to),
             signed: None,
+            file: None,
         }));
     }
 }

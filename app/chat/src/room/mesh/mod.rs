@@ -26,6 +26,7 @@ mod answer_hello;
 mod backfill;
 mod bounds;
 mod events;
+mod files;
 mod links;
 mod messages;
 mod offers;
@@ -279,6 +280,7 @@ impl Room {
             Ok(RoomFrame::Backfill { messages }) => self.on_backfill(messages, now),
             Ok(RoomFrame::Typing) => self.on_typing(sender, now),
             Ok(RoomFrame::Received { ids }) => self.on_received(&sender, ids),
+            Ok(RoomFrame::File { frame }) => self.on_file_frame(sender, &frame),
             // Only the holder of the rendezvous id introduces newcomers.
             Ok(RoomFrame::Joined {
                 id,

@@ -1,0 +1,118 @@
+//! What files take per room and per conversation on this device, and deleting them
+//! (History): pieces leave the vault, the messages stay, and each file's line says it
+//! was removed; a removed file is not fetched again.
+
+use peerchat_chat::state::transfers::{Transfer, TransferState};
+use peerchat_chat::state::Action;
+use peerchat_files::FileFrame;
+
+use crate::files::FileRecord;
+use crate::saved::History;
+use crate::{Node, Now, StoreOp};
+
+/// Files of one history kept on this device.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FilesSpace {
+    /// How many (whole or partly stored).
+    pub files: usize,
+    /// Bytes they take.
+    pub bytes: u64,
+}
+
+fn belongs(r: &FileRecord, history: &History) -> bool {
+    !r.removed
+        && match history {
+            History::Room(room) => r.room.as_ref() == Some(room),
+            History::Conversation(peer) => r.room.is_none() && &r.peer == peer,
+        }
+}
+
+impl Node {
+    /// The space the files of `history` take here: whole files at their size, files
+    /// on their way at what is stored so far.
+    pub fn files_space(&self, history: &History) -> FilesSpace {
+        let mut space = FilesSpace::default();
+        for r in self.files.records.values().filter(|r| belongs(r, history)) {
+            space.files += 1;
+            space.bytes += self.stored_bytes(r);
+        }
+        space
+    }
+
+    fn stored_bytes(&self, r: &FileRecord) -> u64 {
+        let id = &r.offer.id;
+        if r.done {
+            return r.offer.size;
+        }
+        if let Some(d) = self
+            .files
+            .receiving
+            .get(id)
+            .and_then(|x| x.download.as_ref())
+        {
+            return d.progress().0;
+        }
+        let copied = self.files.sending.get(id).map_or(0, |s| s.copied);
+        (0..copied)
+            .filter_map(|i| r.offer.piece_range(i))
+            .map(|(_, len)| u64::from(len))
+            .sum()
+    }
+
+    /// Deletes the files of `history` from this device (their pieces; the messages
+    /// stay): transfers of them stop, members stop being asked, and each line says the
+    /// file was removed. Returns what was freed.
+    pub fn delete_files(&mut self, history: &History, now: Now) -> FilesSpace {
+        self.now = now;
+        let freed = self.files_space(history);
+        let ids: Vec<String> = self
+            .files
+            .records
+            .values()
+            .filter(|r| belongs(r, history))
+            .map(|r| r.offer.id.clone())
+            .collect();
+        for file in ids {
+            let cancel = FileFrame::Cancel { file: file.clone() };
+            let stopped = self.files.receiving.remove(&file).map(|r| (r.room, r.peer));
+            let sent = self.files.sending.remove(&file).map(|s| (s.room, s.peer));
+            for (room, peer) in stopped.into_iter().chain(sent) {
+                for p in self.file_peers(room.as_ref(), &peer) {
+                    self.send_file_frame(room.as_ref(), &p, &cancel);
+                }
+            }
+            self.files.asked.retain(|(f, _), _| f != &file);
+            if let Some(r) = self.files.records.get_mut(&file) {
+                r.removed = true;
+                r.done = false;
+            }
+            self.store(StoreOp::DeleteFile { file });
+        }
+        self.save_files();
+        self.show_removed();
+        self.drain();
+        freed
+    }
+
+    /// Every removed file's line says so.
+    pub(crate) fn show_removed(&mut self) {
+        let removed: Vec<Transfer> = self
+            .files
+            .records
+            .values()
+            .filter(|r| r.removed)
+            .map(|r| Transfer {
+                peer: r.peer.clone(),
+                file: r.offer.id.clone(),
+                sending: false,
+                done: 0,
+                size: r.offer.size,
+                state: TransferState::Removed,
+                at_ms: self.now.wall_ms,
+            })
+            .collect();
+        for t in removed {
+            self.ui(Action::Transfer(t));
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! Files in rooms: a member attaches a file, the room message that offers it (signed
+//! with it) goes to every member and is backfilled like any message, and every member
+//! fetches the pieces from whichever members hold them. What differs from one to one is
+//! here: who holds a file, who may ask us for it, and our own copy in the vault so we can
+//! serve it after a restart (see [`crate::files`] for the transfer itself).
+
+use std::collections::BTreeSet;
+
+use peerchat_chat::state::transfers::TransferState;
+use peerchat_files::FileOffer;
+use peerchat_ids::RoomId;
+use peerchat_peerjs::PeerId;
+
+use crate::files::{offer_line, FileRecord, Receiving, Sending, MAX_BAD_PER_HOLDER, MAX_HOLDERS};
+use crate::{Node, Now, Output, SendError, StoreOp};
+
+impl Node {
+    /// Sends room `room_id` the file `offer` describes (made with
+    /// [`peerchat_files::FileHasher`]): the offer goes as a signed room message, every
+    /// member online fetches the pieces (each read with [`Output::ReadPiece`]), and our
+    /// own copy goes into the vault a piece at a time, so members who come later can
+    /// fetch it from us after a restart too.
+    pub fn send_room_file(
+        &mut self,
+        room_id: &RoomId,
+        offer: FileOffer,
+        now: Now,
+    ) -> Result<(), SendError> {
+        self.now = now;
+        let text = offer_line(&offer)?;
+        self.send_room_message(room_id, &text, Some(offer.clone()), now)?;
+        let file = offer.id.clone();
+        self.files.records.insert(
+            file.clone(),
+            FileRecord {
+                offer: offer.clone(),
+                peer: self.me.clone(),
+                done: false,
+                room: Some(room_id.clone()),
+                removed: false,
+            },
+        );
+        self.save_files();
+        let sending = Sending {
+            offer,
+            peer: self.me.clone(),
+            room: Some(room_id.clone()),
+            sent: 0,
+            copied: 0,
+        };
+        self.files.sending.insert(file.clone(), sending);
+        self.read_for_copy(&file, 0);
+        if let Some(s) = self.files.sending.get(&file) {
+            let update = self.sending_update(s, TransferState::Going);
+            self.ui(peerchat_chat::state::Action::Transfer(update));
+        }
+        self.drain();
+        Ok(())
+    }
+
+    /// Asks the glue for piece `index` of a file we send in a room, for our own copy.
+    fn read_for_copy(&mut self, file: &str, index: u32) {
+        let Some(range) = self
+            .files
+            .sending
+            .get(file)
+            .and_then(|s| s.offer.piece_range(index))
+        else {
+            return;
+        };
+        let key = (file.to_owned(), index);
+        if self.files.asked.contains_key(&key) {
+            return;
+        }
+        self.files.asked.insert(key, BTreeSet::new());
+        self.outputs.push_back(Output::ReadPiece {
+            file: file.to_owned(),
+            index,
+            start: range.0,
+            len: range.1,
+        });
+    }
+
+    /// Piece `index` of a file we send in a room was read: stored in our vault if it is
+    /// the next of our copy, then the next one is read. Once all are, the file is ours
+    /// like one received.
+    pub(crate) fn copy_piece(&mut self, file: &str, index: u32, bytes: &[u8]) {
+        let Some(s) = self.files.sending.get_mut(file) else {
+            return;
+        };
+        if s.room.is_none() || index != s.copied {
+            return;
+        }
+        s.copied += 1;
+        let (next, count) = (s.copied, s.offer.piece_count());
+        self.outputs.push_back(Output::Store(StoreOp::PutPiece {
+            file: file.to_owned(),
+            index,
+            bytes: bytes.to_vec(),
+        }));
+        if next < count {
+            self.read_for_copy(file, next);
+        } else if let Some(rec) = self.files.records.get_mut(file) {
+            rec.done = true;
+            self.save_files();
+        }
+    }
+
+    /// The offer of a file we may serve and the room it is in (None: one to one): one
+    /// we send this visit, or a room file we hold in the vault.
+    pub(crate) fn servable(&self, file: &str) -> Option<(FileOffer, Option<RoomId>)> {
+        if let Some(s) = self.files.sending.get(file) {
+            return Some((s.offer.clone(), s.room.clone()));
+        }
+        self.files
+            .records
+            .get(file)
+            .filter(|r| r.room.is_some())
+            .map(|r| (r.offer.clone(), r.room.clone()))
+    }
+
+    /// Whether we can read piece `index` of `file` for a peer: the attached file has
+    /// them all, a file received whole too, one being received the pieces stored.
+    pub(crate) fn holds_piece(&self, file: &str, index: u32) -> bool {
+        if self.files.sending.contains_key(file) {
+            return true;
+        }
+        if let Some(r) = self.files.receiving.get(file) {
+            return r.stored.contains(&index);
+        }
+        self.files.records.get(file).is_some_and(|r| r.done)
+    }
+
+    /// Who is told when a transfer stops: the peer, or the room's members online.
+    pub(crate) fn file_peers(&self, room: Option<&RoomId>, peer: &PeerId) -> Vec<PeerId> {
+        match room {
+            None => vec![peer.clone()],
+            Some(room) => self
+                .rooms
+                .get(room)
+                .map(|r| r.room.online_members())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Who may be asked for pieces now: the peer while its link carries file frames, or
+    /// up to [`MAX_HOLDERS`] members of the room online that did not say lately they
+    /// lack it, nor sent more than [`MAX_BAD_PER_HOLDER`] bad pieces of it.
+    pub(crate) fn holders_now(&self, r: &Receiving) -> BTreeSet<PeerId> {
+        match &r.room {
+            None => self
+                .directs
+                .get(&r.peer)
+                .filter(|d| d.can_send_files())
+                .map(|_| r.peer.clone())
+                .into_iter()
+                .collect(),
+            Some(room) => {
+                let online = self
+                    .rooms
+                    .get(room)
+                    .map(|x| x.room.online_members())
+                    .unwrap_or_default();
+                // Those we ask already stay first, so the set is stable.
+                let (mut kept, others): (Vec<PeerId>, Vec<PeerId>) = online
+                    .into_iter()
+                    .filter(|p| !r.lacking.contains_key(p))
+                    .filter(|p| r.bad.get(p).is_none_or(|&bad| bad <= MAX_BAD_PER_HOLDER))
+                    .partition(|p| r.holding.contains(p));
+                kept.extend(others);
+                kept.into_iter().take(MAX_HOLDERS).collect()
+            }
+        }
+    }
+
+    /// A member of a file's room says it lacks the file (or stops fetching it): it is
+    /// asked no more for it, and what it asked of us is not sent.
+    pub(crate) fn on_room_cancel(&mut self, peer: &PeerId, file: &str) {
+        let t = self.now.mono;
+        for peers in self
+            .files
+            .asked
+            .iter_mut()
+            .filter(|((f, _), _)| f == file)
+            .map(|(_, p)| p)
+        {
+            peers.remove(peer);
+        }
+        if let Some(r) = self.files.receiving.get_mut(file) {
+            if r.room.is_some() {
+                r.lacking.insert(peer.clone(), t);
+                r.holding.remove(peer);
+                if let Some(d) = r.download.as_mut() {
+                    d.remove_holder(peer, t);
+                }
+            }
+        }
+    }
+
+    /// Our copy of a room file is gone for good: no longer saved, pieces deleted.
+    pub(crate) fn forget_file(&mut self, file: &str) {
+        self.files.records.remove(file);
+        self.save_files();
+        self.store(StoreOp::DeleteFile {
+            file: file.to_owned(),
+        });
+    }
+}

@@ -1,0 +1,298 @@
+//! Files in rooms through whole nodes on the simulated network: the offer as a signed
+//! room message every member stores; pieces fetched from every member who holds them;
+//! a late joiner gets the file after its sender left; a broken chunk is refused and its
+//! piece fetched elsewhere; offers out of bounds are refused.
+
+mod common;
+
+use std::time::Duration;
+
+use common::Sim;
+use peerchat_chat::room::Invite;
+use peerchat_chat::state::transfers::TransferState;
+use peerchat_files::{FileHasher, FileOffer};
+use peerchat_ids::RoomId;
+use peerchat_node::saved::History;
+use peerchat_node::SendError;
+
+const SECOND: Duration = Duration::from_secs(1);
+
+fn file(len: usize, name: &str) -> (Vec<u8>, FileOffer) {
+    let bytes: Vec<u8> = (0..len)
+        .map(|i| (i * 37 % 253) as u8 ^ (i >> 17) as u8)
+        .collect();
+    let mut h = FileHasher::new(len as u64).unwrap();
+    h.update(&bytes);
+    (bytes, h.finish(name, "application/pdf").unwrap())
+}
+
+/// Members device `i` shows online, over its rooms (it is in one).
+fn online(sim: &Sim, i: usize) -> usize {
+    let rooms = &sim.devs[i].state.rooms;
+    rooms
+        .iter()
+        .flat_map(|r| &r.members)
+        .filter(|m| m.online)
+        .count()
+}
+
+fn room_id(sim: &Sim) -> RoomId {
+    sim.devs[0].state.rooms[0].room_id.clone()
+}
+
+/// Devices `0..n` (of `names`) in one room made by the first; returns the invite.
+fn room(sim: &mut Sim, names: &[&str], n: usize) -> Invite {
+    for name in names {
+        sim.add(name);
+    }
+    sim.run_for(SECOND);
+    sim.act(0, |node, now| node.create_room("Papers", now));
+    sim.run_for(SECOND);
+    let inv = Invite::parse_fragment(&sim.devs[0].state.rooms[0].invite).unwrap();
+    for i in 1..n {
+        let inv = inv.clone();
+        sim.act(i, |node, now| node.join_room(inv, now));
+    }
+    sim.run_until(20 * SECOND, "everyone sees everyone", |s| {
+        (0..n).all(|i| online(s, i) == n - 1)
+    });
+    inv
+}
+
+fn assembled(sim: &Sim, i: usize, offer: &FileOffer) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    for index in 0..offer.piece_count() {
+        out.extend(sim.devs[i].disk.pieces.get(&(offer.id.clone(), index))?);
+    }
+    Some(out)
+}
+
+fn attach(sim: &mut Sim, from: usize, bytes: &[u8], offer: &FileOffer) {
+    sim.devs[from]
+        .blobs
+        .insert(offer.id.clone(), bytes.to_vec());
+    let id = room_id(sim);
+    sim.act(from, |n, now| n.send_room_file(&id, offer.clone(), now))
+        .unwrap();
+}
+
+/// Pieces of `offer` device `i` read for others (or its own copy).
+fn reads(sim: &Sim, i: usize, offer: &FileOffer) -> usize {
+    sim.devs[i]
+        .reads
+        .iter()
+        .filter(|(f, _)| f == &offer.id)
+        .count()
+}
+
+#[test]
+fn every_member_gets_the_file_byte_identical_and_the_offer_is_a_stored_message() {
+    let mut sim = Sim::new();
+    room(&mut sim, &["Ann", "Ben", "Cara"], 3);
+    let (bytes, offer) = file(1_300_000, "minutes.pdf");
+    attach(&mut sim, 0, &bytes, &offer);
+    sim.run_until(60 * SECOND, "every member has the file", |s| {
+        (0..3).all(|i| assembled(s, i, &offer).is_some())
+    });
+    let id = room_id(&sim);
+    for i in 0..3 {
+        // The sender's own copy is in its vault too (served after a restart).
+        assert_eq!(assembled(&sim, i, &offer).unwrap(), bytes, "member {i}");
+        let history = &sim.devs[i].disk.histories[&History::Room(id.clone())];
+        let m = history.iter().find(|m| m.file.is_some()).expect("stored");
+        assert_eq!(m.file.as_ref(), Some(&offer));
+        assert_eq!(m.text, "📎 minutes.pdf");
+    }
+    sim.run_for(2 * SECOND);
+    for i in 0..3 {
+        let saved = sim.devs[i].disk.files.clone().unwrap();
+        assert!(
+            saved
+                .iter()
+                .any(|r| r.offer == offer && r.done && r.room.as_ref() == Some(&id)),
+            "member {i} keeps it as a file of the room"
+        );
+    }
+}
+
+#[test]
+fn after_the_sender_leaves_a_late_joiner_gets_the_file_from_the_members_who_hold_it() {
+    let mut sim = Sim::new();
+    let inv = room(&mut sim, &["Ann", "Ben", "Cara", "Dan"], 3);
+    let (bytes, offer) = file(2_000_000, "plans.pdf");
+    attach(&mut sim, 0, &bytes, &offer);
+    sim.run_until(60 * SECOND, "Ben and Cara have it", |s| {
+        (1..3).all(|i| assembled(s, i, &offer).is_some())
+    });
+    sim.kill(0);
+    sim.run_for(5 * SECOND);
+    sim.act(3, |node, now| node.join_room(inv, now));
+    sim.run_until(90 * SECOND, "Dan has it", |s| {
+        assembled(s, 3, &offer).is_some()
+    });
+    assert_eq!(assembled(&sim, 3, &offer).unwrap(), bytes);
+    // Asked of both holders at once: each read pieces for Dan.
+    let (ben, cara) = (reads(&sim, 1, &offer), reads(&sim, 2, &offer));
+    assert!(ben >= 1 && cara >= 1, "Ben read {ben}, Cara {cara}");
+    assert_eq!(
+        ben + cara,
+        offer.piece_count() as usize,
+        "each piece read once"
+    );
+}
+
+#[test]
+fn the_sender_serves_its_own_copy_after_a_restart() {
+    let mut sim = Sim::new();
+    let inv = room(&mut sim, &["Ann", "Ben"], 1);
+    let (bytes, offer) = file(700_000, "notes.pdf");
+    attach(&mut sim, 0, &bytes, &offer);
+    sim.run_for(5 * SECOND);
+    assert_eq!(assembled(&sim, 0, &offer).unwrap(), bytes, "copied");
+    // The page closes: the attached file is gone, the vault copy stays.
+    sim.kill(0);
+    sim.run_for(SECOND);
+    sim.start(0);
+    sim.run_for(5 * SECOND);
+    sim.act(1, |node, now| node.join_room(inv, now));
+    sim.run_until(90 * SECOND, "Ben has it", |s| {
+        assembled(s, 1, &offer).is_some()
+    });
+    assert_eq!(assembled(&sim, 1, &offer).unwrap(), bytes);
+}
+
+#[test]
+fn a_broken_chunk_is_refused_and_its_piece_fetched_from_another_member() {
+    let mut sim = Sim::new();
+    let inv = room(&mut sim, &["Ann", "Ben", "Cara", "Dan"], 3);
+    let (bytes, offer) = file(1_600_000, "scan.pdf");
+    attach(&mut sim, 0, &bytes, &offer);
+    sim.run_until(60 * SECOND, "Ben and Cara have it", |s| {
+        (1..3).all(|i| assembled(s, i, &offer).is_some())
+    });
+    sim.devs[1].corrupt_chunks = 2;
+    sim.act(3, |node, now| node.join_room(inv, now));
+    sim.run_until(120 * SECOND, "Dan has it", |s| {
+        assembled(s, 3, &offer).is_some()
+    });
+    assert_eq!(assembled(&sim, 3, &offer).unwrap(), bytes);
+    assert_eq!(sim.devs[1].corrupt_chunks, 0, "two chunks were altered");
+}
+
+#[test]
+fn offers_out_of_bounds_are_refused() {
+    let mut sim = Sim::new();
+    room(&mut sim, &["Ann", "Ben"], 2);
+    let (_, small) = file(10, "a.txt");
+    let id = room_id(&sim);
+    for huge in [
+        FileOffer {
+            size: 10 << 40,
+            ..small.clone()
+        },
+        FileOffer {
+            pieces: vec![small.pieces[0].clone(); 1_000_000],
+            ..small.clone()
+        },
+    ] {
+        let refused = sim.act(0, |n, now| n.send_room_file(&id, huge, now));
+        assert!(matches!(refused, Err(SendError::Invalid(_))), "{refused:?}");
+    }
+    sim.run_for(2 * SECOND);
+    assert!(sim.devs[1]
+        .disk
+        .files
+        .clone()
+        .unwrap_or_default()
+        .is_empty());
+}
+
+#[test]
+fn history_shows_the_space_a_rooms_files_take_and_deleting_them_keeps_the_messages() {
+    let mut sim = Sim::new();
+    room(&mut sim, &["Ann", "Ben", "Cara"], 3);
+    let (bytes, offer) = file(900_000, "photos.zip");
+    let (small_bytes, small) = file(300_000, "menu.pdf");
+    attach(&mut sim, 0, &bytes, &offer);
+    attach(&mut sim, 0, &small_bytes, &small);
+    sim.run_until(60 * SECOND, "Ben has both", |s| {
+        assembled(s, 1, &offer).is_some() && assembled(s, 1, &small).is_some()
+    });
+    sim.run_for(2 * SECOND);
+    let id = room_id(&sim);
+    let room = History::Room(id.clone());
+    let space = sim.act(1, |n, _| n.files_space(&room));
+    assert_eq!(space.files, 2);
+    assert_eq!(space.bytes, 1_200_000);
+    // Nothing of it counts for a conversation.
+    let ann = History::Conversation(sim.devs[0].id.clone());
+    assert_eq!(sim.act(1, |n, _| n.files_space(&ann)).files, 0);
+    let messages = sim.devs[1].disk.histories[&room].len();
+
+    let freed = sim.act(1, |n, now| n.delete_files(&room, now));
+    assert_eq!(freed, space);
+    sim.run_for(2 * SECOND);
+    assert!(assembled(&sim, 1, &offer).is_none() && assembled(&sim, 1, &small).is_none());
+    assert!(
+        sim.devs[1].disk.pieces.is_empty(),
+        "every piece left the vault"
+    );
+    assert_eq!(sim.act(1, |n, _| n.files_space(&room)).bytes, 0);
+    assert_eq!(
+        sim.devs[1].disk.histories[&room].len(),
+        messages,
+        "the messages stay"
+    );
+    let removed = |sim: &Sim| {
+        sim.devs[1]
+            .transfers
+            .iter()
+            .rev()
+            .find(|t| t.file == offer.id)
+            .map(|t| t.state.clone())
+    };
+    assert_eq!(removed(&sim), Some(TransferState::Removed));
+    // Others keep theirs.
+    assert_eq!(assembled(&sim, 2, &offer).unwrap(), bytes);
+
+    // After a restart the file is not fetched again, and its line still says why.
+    sim.kill(1);
+    sim.run_for(SECOND);
+    sim.start(1);
+    sim.run_for(15 * SECOND);
+    assert!(sim.devs[1].disk.pieces.is_empty(), "not fetched again");
+    assert_eq!(removed(&sim), Some(TransferState::Removed));
+    assert_eq!(sim.devs[1].disk.histories[&room].len(), messages);
+}
+
+#[test]
+fn a_member_still_fetching_serves_a_newcomer_the_pieces_it_has() {
+    let mut sim = Sim::new();
+    let inv = room(&mut sim, &["Ann", "Ben", "Cara"], 2);
+    let (bytes, offer) = file(6_000_000, "atlas.pdf");
+    attach(&mut sim, 0, &bytes, &offer);
+    sim.run_until(60 * SECOND, "Ben is half-way", |s| {
+        s.devs[1]
+            .disk
+            .pieces
+            .keys()
+            .filter(|(f, _)| f == &offer.id)
+            .count()
+            >= 6
+    });
+    // Cara comes while Ben has part of it: Ben serves what it has.
+    sim.act(2, |node, now| node.join_room(inv, now));
+    sim.run_until(60 * SECOND, "Ben has it", |s| {
+        assembled(s, 1, &offer).is_some()
+    });
+    assert!(
+        assembled(&sim, 2, &offer).is_none(),
+        "Cara is still fetching"
+    );
+    sim.kill(0);
+    // Asked again, Ben now has every piece.
+    sim.run_until(120 * SECOND, "Cara has it", |s| {
+        assembled(s, 2, &offer).is_some()
+    });
+    assert_eq!(assembled(&sim, 2, &offer).unwrap(), bytes);
+}

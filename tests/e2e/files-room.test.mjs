@@ -1,0 +1,111 @@
+// Files in a room of real Chromium processes through the official PeerServer (issue 14):
+// Ann attaches a file, Ben and Cat get it byte-identical (SHA-256 compared), Ann closes
+// her browser, and Dan, who joins later, still gets it from Ben and Cat; Ben's page alters
+// the first file chunks it sends (tapped in the page, nothing compiled in), which Dan
+// refuses and fetches again. Then Dan's History tools show the space the room's files
+// take and delete them: after a restart the file is gone and the messages stay.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { appServer, localConfig, peerServer } from './support/servers.mjs';
+import { launchDevice } from './support/browsers.mjs';
+import { bytes, onDisk, sha256 } from './support/files.mjs';
+import {
+  chooseName, createRoom, fileCard, join, openHistoryTools, relaunch, savedSha256, sendToRoom, unlock, waitForMessages, waitOnline,
+} from './support/app.mjs';
+
+const ROOM = 'Paper club';
+let broker, web, origin;
+const devices = {};
+
+before(async () => {
+  broker = await peerServer();
+  web = await appServer({ config: localConfig(broker.port) });
+  origin = new URL(web.url).origin;
+  const names = ['Ann', 'Ben', 'Cat', 'Dan'];
+  const launched = await Promise.all(names.map((name) => launchDevice(name, { origin })));
+  names.forEach((name, i) => { devices[name] = launched[i]; });
+  // Ben's page alters the middle byte of its next `__tamper` large frames (file chunks).
+  await devices.Ben.context.addInitScript(() => {
+    window.__tamper = 0;
+    window.__tampered = 0;
+    const send = RTCDataChannel.prototype.send;
+    RTCDataChannel.prototype.send = function (data) {
+      if (window.__tamper > 0 && typeof data !== 'string' && data.byteLength > 12000) {
+        const view = new Uint8Array(data.buffer ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) : data.slice(0));
+        const at = view.length >> 1;
+        view[at] = view[at] === 65 ? 66 : 65;
+        window.__tamper -= 1;
+        window.__tampered += 1;
+        return send.call(this, view);
+      }
+      return send.call(this, data);
+    };
+  });
+});
+
+after(async () => {
+  await Promise.all(Object.values(devices).map((d) => d?.destroy()));
+  await web?.close();
+  await broker?.stop();
+});
+
+/** Attaches the file at `at` in the room on screen. */
+async function attachInRoom(device, at) {
+  const input = device.page.locator('#room-message-attach');
+  await device.page.waitForFunction((el) => !el.disabled, await input.elementHandle(), { timeout: 60000 });
+  await input.setInputFiles(at);
+}
+
+test('a late joiner gets a room file after its sender left; a broken chunk is fetched again; History deletes files', async () => {
+  const { Ann, Ben, Cat, Dan } = devices;
+  await join(Ann, web.url, 'Ann');
+  const invite = await createRoom(Ann, ROOM);
+  await chooseName(Ben, invite, 'Ben');
+  await chooseName(Cat, invite, 'Cat');
+  await Promise.all([waitOnline(Ann, 3), waitOnline(Ben, 3), waitOnline(Cat, 3)]);
+
+  const name = 'minutes.bin';
+  const content = bytes(3 << 20, 7);
+  const at = await onDisk(name, content);
+  const started = performance.now();
+  await attachInRoom(Ann, at);
+  const [ben, cat] = await Promise.all([savedSha256(Ben, name, 90000), savedSha256(Cat, name, 90000)]);
+  console.log(`3 MB to two members: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  assert.equal(ben, sha256(content), 'Ben: byte-identical');
+  assert.equal(cat, sha256(content), 'Cat: byte-identical');
+
+  // Ann closes her browser; Dan comes later, while Ben alters his first two chunks.
+  await Ann.kill();
+  await waitOnline(Ben, 2, 15000);
+  await Ben.page.evaluate(() => { window.__tamper = 2; });
+  await chooseName(Dan, invite, 'Dan');
+  await fileCard(Dan, name).waitFor({ timeout: 30000 });
+  const late = performance.now();
+  assert.equal(await savedSha256(Dan, name, 120000), sha256(content), 'Dan: byte-identical, without Ann');
+  console.log(`3 MB to the late joiner from Ben and Cat: ${((performance.now() - late) / 1000).toFixed(1)} s`);
+  assert.equal(await Ben.page.evaluate(() => window.__tampered), 2, 'two of Ben\'s frames were altered');
+  await sendToRoom(Dan, 'thanks for the file');
+  await waitForMessages(Cat, 'Dan', 1);
+
+  // Dan's History tools: the space the room's files take, then delete them.
+  await openHistoryTools(Dan);
+  const space = Dan.page.locator('.files-space');
+  await space.getByText('Files: 1 · 3.0 MB').waitFor({ timeout: 10000 });
+  await space.getByRole('button', { name: 'Delete files' }).click();
+  await space.getByRole('button', { name: 'Delete files' }).click();
+  await space.getByText('No files kept here.').waitFor({ timeout: 10000 });
+  await fileCard(Dan, name).getByText('Removed from this device.').waitFor({ timeout: 10000 });
+
+  // After a restart the file stays gone (not fetched again), the messages stay.
+  devices.Dan = await relaunch(Dan, web.url, origin);
+  await unlock(devices.Dan);
+  await devices.Dan.page.getByRole('heading', { name: ROOM }).waitFor();
+  await waitOnline(devices.Dan, 3, 30000);
+  const card = fileCard(devices.Dan, name);
+  await card.getByText('Removed from this device.').waitFor({ timeout: 15000 });
+  await devices.Dan.page.waitForTimeout(3000);
+  assert.equal(await card.locator('a.file-save').count(), 0, 'nothing to save: the file is gone');
+  await devices.Dan.page.locator('.message', { hasText: 'thanks for the file' }).waitFor();
+  await devices.Dan.page.locator('.message', { hasText: `📎 ${name}` }).waitFor();
+});
