@@ -46,7 +46,7 @@ fn answer(net: &mut Net, conn: &str) -> Sealed {
     let b = call(net, conn, Side::Answerer);
     net.devices[0]
         .room
-        .answer_hello(&conn_id(conn), &b, now)
+        .answer_hello(&b, now)
         .expect("the holder answers with its hello")
 }
 
@@ -69,8 +69,7 @@ fn only_the_holder_answers_with_a_hello() {
     let (mut net, _) = four_and_a_newcomer();
     let now = net.now;
     let b = call(&net, "dc_call", Side::Answerer);
-    let conn = conn_id("dc_call");
-    assert!(net.devices[1].room.answer_hello(&conn, &b, now).is_none());
+    assert!(net.devices[1].room.answer_hello(&b, now).is_none());
 }
 
 #[test]

@@ -31,6 +31,10 @@ pub const HANDSHAKE_FIRST: std::time::Duration = std::time::Duration::from_milli
 /// While a room's links are being set up, the screen changes at most this often.
 pub const JOINING_SCREEN_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
+/// How long after a room's connection is made the screen is paced for it (see
+/// [`Node::screen_every`]): a handshake on a busy page takes up to a second or two.
+pub const JOINING_WINDOW: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Offers we answered whose links are not open yet, from one peer: more are not answered
 /// (an honest peer has one, two while a duplicate or a redial crosses).
 pub const UNOPENED_ANSWERS_PER_PEER: usize = 4;
@@ -287,7 +291,7 @@ impl Node {
             .rooms
             .get_mut(room)?
             .room
-            .answer_hello(conn, &binding, mono)?;
+            .answer_hello(&binding, mono)?;
         Some(serde_json::json!({ ANSWER_HELLO: sealed }))
     }
 
@@ -476,11 +480,18 @@ impl Node {
     /// How often the screen may change while connections of a room are being set up (see
     /// `Pacer::throttle`): every [`JOINING_SCREEN_EVERY`] then, `None` (every frame)
     /// otherwise. A join sets up a link to every member at once, and each render of the
-    /// room screen in between holds up their handshakes.
+    /// room screen in between holds up their handshakes. Only for a connection's first
+    /// [`JOINING_WINDOW`]: a call to a member who is away can wait 15 s to fail, and the
+    /// screen must not lag all that time.
     pub fn screen_every(&self) -> Option<std::time::Duration> {
+        let mono = self.now.mono;
         self.links
             .values()
-            .any(|e| !e.opened && matches!(e.purpose, Purpose::Room(_)))
+            .any(|e| {
+                !e.opened
+                    && matches!(e.purpose, Purpose::Room(_))
+                    && mono.saturating_sub(e.created) < JOINING_WINDOW
+            })
             .then_some(JOINING_SCREEN_EVERY)
     }
 

@@ -179,6 +179,32 @@ fn the_screen_waits_for_a_joiners_call_to_be_made_but_only_a_moment() {
 }
 
 #[test]
+fn a_member_whose_page_restarts_at_once_is_back_on_its_new_link_within_a_second() {
+    // The other end still holds the link to the page that died. Before, of the two
+    // links it kept the one with the smaller id: the dead one, half the time, closing
+    // the restarted member's only link until the dead one fell silent seconds later.
+    let mut sim = room_of(2);
+    sim.run_for(2 * SECOND);
+    for round in 0..6 {
+        sim.kill(0);
+        sim.start(0);
+        sim.run_until(SECOND, &format!("round {round}: both online again"), |s| {
+            s.devs[0]
+                .state
+                .rooms
+                .first()
+                .is_some_and(|_| online(s, 0, 0) == 1)
+                && online(s, 1, 0) == 1
+        });
+        sim.run_for(3 * SECOND);
+        assert!(
+            online(&sim, 0, 0) == 1 && online(&sim, 1, 0) == 1,
+            "round {round}: stays so"
+        );
+    }
+}
+
+#[test]
 fn a_killed_member_reopens_rejoins_and_gets_what_it_missed() {
     let mut sim = room_of(4);
     let room = sim.devs[0].state.rooms[0].room_id.clone();

@@ -29,6 +29,10 @@ pub enum RoomFrame {
         /// message: the other side answers with a backfill of what is missing.
         #[serde(default)]
         have: Vec<(PeerId, u64)>,
+        /// This run of the sender's app (random, new each time it starts): a link
+        /// whose hello came from an earlier run is gone on the sender's side.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        boot: Option<u64>,
     },
     /// Messages the other side lacks (its own, or relayed from other authors).
     Backfill {

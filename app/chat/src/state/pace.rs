@@ -69,7 +69,7 @@ impl Pacer {
         let throttled = self
             .every
             .zip(self.last_batch)
-            .is_some_and(|(every, last)| now < last + every);
+            .is_some_and(|(every, last)| now.saturating_sub(last) < every);
         throttled || self.hold_until.is_some_and(|until| now < until)
     }
 
@@ -231,6 +231,17 @@ mod tests {
         assert_eq!(p.arrive(vec![open()], true, T + ms(110)), [open()]);
         assert_eq!(p.frame(T + ms(116)), []);
         assert_eq!(p.arrive(vec![open()], true, T + ms(120)), [open()]);
+    }
+
+    #[test]
+    fn a_batch_at_the_end_of_time_does_not_overflow_the_throttle() {
+        // With no animation frame to wait for, the glue takes everything "at the end of
+        // time"; the next action must not overflow adding the interval to it.
+        let mut p = Pacer::default();
+        p.throttle(Some(Duration::from_millis(100)));
+        assert!(p.arrive(vec![receipt(1)], true, T).is_empty());
+        assert_eq!(p.frame(Duration::MAX), [receipt(1)]);
+        assert!(p.arrive(vec![open()], true, T).is_empty());
     }
 
     #[test]

@@ -440,6 +440,7 @@ pub fn hello_listing(
         sig: me.sign(&words),
         members,
         have: Vec::new(),
+        boot: None,
     };
     let json = serde_json::to_string(&hello).unwrap();
     (link, sealed(&json, nonce))

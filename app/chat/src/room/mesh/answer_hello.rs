@@ -14,7 +14,7 @@
 
 use std::time::Duration;
 
-use peerchat_peerjs::{ConnectionId, PeerId};
+use peerchat_peerjs::PeerId;
 
 use super::links::{Dialer, MAX_MEMBERS};
 use super::{DropReason, Room};
@@ -33,15 +33,9 @@ pub(super) const MAX_ANSWERED_LISTS: usize = 32;
 pub(super) const MAX_ANSWER_HELLO: usize = 96 << 10;
 
 impl Room {
-    /// As holder of the rendezvous id, our hello for the answer to the call `link`
-    /// (`binding` as we answer it), sealed; `None` when we do not hold the id or the call
-    /// is not to it.
-    pub fn answer_hello(
-        &mut self,
-        link: &ConnectionId,
-        binding: &LinkBinding,
-        now: Duration,
-    ) -> Option<Sealed> {
+    /// As holder of the rendezvous id, our hello for the answer to a call (`binding` as
+    /// we answer it), sealed; `None` when we do not hold the id or the call is not to it.
+    pub fn answer_hello(&mut self, binding: &LinkBinding, now: Duration) -> Option<Sealed> {
         self.catch_up(now);
         if !self.holding_rendezvous
             || binding.answerer != self.keys.rendezvous
@@ -63,22 +57,25 @@ impl Room {
             unreachable!("built as a hello");
         };
         let listed = members.iter().map(|(peer, _, _)| peer.clone()).collect();
-        self.answered_lists.retain(|(l, _)| l != link);
+        // By the id the newcomer called from: its hello may come first on its own link
+        // to us rather than on this call (which introduces it either way).
+        let caller = binding.offerer.clone();
+        self.answered_lists.retain(|(c, _)| *c != caller);
         if self.answered_lists.len() >= MAX_ANSWERED_LISTS {
             self.answered_lists.pop_front();
         }
-        self.answered_lists.push_back((link.clone(), listed));
+        self.answered_lists.push_back((caller, listed));
         self.stats.hellos_sent += 1;
         let plain = serde_json::to_vec(&hello).expect("room frames serialize");
         Some(self.keys.seal(&plain, (self.entropy)()))
     }
 
-    /// The members we listed in our answer to the call `link` on the rendezvous id, if
+    /// The members we listed in our answer to `newcomer`'s call to the rendezvous id, if
     /// we answered it with a hello.
-    pub(super) fn answered_list(&self, link: &ConnectionId) -> Option<&Vec<PeerId>> {
+    pub(super) fn answered_list(&self, newcomer: &PeerId) -> Option<&Vec<PeerId>> {
         self.answered_lists
             .iter()
-            .find(|(l, _)| l == link)
+            .find(|(c, _)| c == newcomer)
             .map(|(_, listed)| listed)
     }
 

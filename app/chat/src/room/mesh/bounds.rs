@@ -82,6 +82,7 @@ impl Room {
             sig,
             members: Vec::new(),
             have,
+            boot: Some(self.boot),
         };
         let RoomFrame::Hello { members, have, .. } = &mut hello else {
             unreachable!("built as a hello above");

@@ -52,6 +52,8 @@ pub(super) struct Link {
     pub(super) last_packet: Option<Duration>,
     /// A reading found no new packet for `silence_timeout`.
     pub(super) packets_stale: bool,
+    /// The run of the member's app whose hello admitted it (see `RoomFrame::Hello`).
+    pub(super) boot: Option<u64>,
 }
 
 /// Of two members who learn of each other, which dials: each pair dials once.
@@ -65,12 +67,22 @@ pub(super) enum Dialer {
     Them,
 }
 
+impl Link {
+    /// Young, and the other side's hello has not come: its keepalive is our hello again.
+    fn saying_hello(&self, now: Duration) -> bool {
+        !self.admitted
+            && self.claimed.is_none()
+            && now.saturating_sub(self.opened) < HELLO_REPEAT_WINDOW
+    }
+}
+
 /// A member's hello, as received.
 pub(super) struct Hello {
     pub(super) id: PeerId,
     pub(super) name: String,
     pub(super) key: PublicKey,
     pub(super) sig: Signature,
+    pub(super) boot: Option<u64>,
 }
 
 /// When to dial an offline member again, and the delay that led there (it doubles).
@@ -153,6 +165,7 @@ impl Room {
                 packets: 0,
                 last_packet: None,
                 packets_stale: false,
+                boot: None,
             },
         );
         self.send_hello(&link, now);
@@ -170,10 +183,7 @@ impl Room {
         // the member list there cost the holder of the rendezvous id a list per joiner
         // every half second while the joiners' own links were slow to come (410 hellos
         // for 120 pairs in the room of 16 with slow handshakes, simulated).
-        let young = self.links.get(link).is_some_and(|l| {
-            !l.admitted && l.claimed.is_none() && now.saturating_sub(l.opened) < HELLO_REPEAT_WINDOW
-        });
-        if young {
+        if self.links.get(link).is_some_and(|l| l.saying_hello(now)) {
             self.send_hello(link, now);
         } else {
             self.send(link, &RoomFrame::Ping, now);
@@ -282,7 +292,7 @@ impl Room {
                 l.claimed = Some(id.clone());
             }
             // A newcomer we gave our list in the answer to its call dials us too.
-            let dialer = if self.answered_list(link).is_some() {
+            let dialer = if self.answered_list(&id).is_some() {
                 Dialer::Them
             } else {
                 Dialer::SmallerId
@@ -308,6 +318,7 @@ impl Room {
         }
         if let Some(l) = self.links.get_mut(link) {
             l.admitted = true;
+            l.boot = hello.boot;
         }
         self.dialing.remove(&id);
         if let Some(r) = self.redials.remove(&id) {
@@ -344,7 +355,7 @@ impl Room {
             });
         }
         self.learn_members(members, now);
-        self.close_duplicates(&id, now);
+        self.close_duplicates(link, &id, now);
         if repeat {
             self.send_hello(link, now);
         }
@@ -374,7 +385,7 @@ impl Room {
         if !self.holding_rendezvous {
             return;
         }
-        let given = self.answered_list(link).cloned().unwrap_or_default();
+        let given = self.answered_list(id).cloned().unwrap_or_default();
         for other in self.one_link_per_member() {
             if &other != link {
                 let calls = self
@@ -453,15 +464,21 @@ impl Room {
     }
 
     /// Two links to one member (both dialled at once, or a rendezvous call that reached a
-    /// member we already had). Links that opened within a ping interval of each other
-    /// crossed, and both ends have both: both keep the one with the smaller id (link ids
-    /// are the same on both ends) and close the others. An older link is stale: the
-    /// member dialled us again because on its side that link is gone (its page restarted
-    /// before we noticed), so the newer one stands; keeping the smaller id there closed
-    /// the member's only link half the time, and the two stayed apart until the old one
-    /// fell silent. Introductions through the
-    /// rendezvous id from or to that member have done their work and close too.
-    pub(super) fn close_duplicates(&mut self, peer: &PeerId, now: Duration) {
+    /// member we already had), `admitted` the one whose hello just came. A link admitted
+    /// by a hello from an earlier run of the member's app (`boot`) is gone on its side
+    /// (its page restarted before we noticed): it closes, and the newer one stands.
+    /// Links of the same run crossed, and both ends have both: both keep the one with the
+    /// smaller id (link ids are the same on both ends) and close the others. (Keeping
+    /// the smaller id whatever the run closed a restarted member's only link half the
+    /// time, and the two stayed apart until the old one fell silent.) Introductions
+    /// through the rendezvous id from or to that member have done their work and close
+    /// too.
+    pub(super) fn close_duplicates(
+        &mut self,
+        admitted: &ConnectionId,
+        peer: &PeerId,
+        now: Duration,
+    ) {
         let introductions: Vec<ConnectionId> = self
             .links
             .iter()
@@ -471,26 +488,18 @@ impl Room {
         for link in introductions {
             self.close(&link, now);
         }
-        let links: Vec<(Duration, ConnectionId)> = self
+        let run = self.links.get(admitted).and_then(|l| l.boot);
+        let mut links: Vec<(bool, ConnectionId)> = self
             .links
             .iter()
             .filter(|(_, l)| l.admitted && &l.peer == peer)
-            .map(|(id, l)| (l.opened, id.clone()))
+            .map(|(id, l)| (l.boot != run, id.clone()))
             .collect();
-        let Some(newest) = links.iter().map(|(opened, _)| *opened).max() else {
-            return;
-        };
-        let crossing = self.timings.ping_interval;
-        let keep = links
-            .iter()
-            .filter(|(opened, _)| newest.saturating_sub(*opened) < crossing)
-            .map(|(_, id)| id.clone())
-            .min();
-        for (_, extra) in links {
-            if Some(&extra) != keep.as_ref() {
-                self.stats.duplicates_closed += 1;
-                self.close(&extra, now);
-            }
+        // This run's links first, then by id: the first stands.
+        links.sort();
+        for (_, extra) in links.into_iter().skip(1) {
+            self.stats.duplicates_closed += 1;
+            self.close(&extra, now);
         }
     }
 
@@ -650,8 +659,11 @@ impl Room {
             let quiet = now.saturating_sub(l.last_sent);
             if now >= super::presence::gone_at(&self.timings, l) {
                 silent.push(id.clone());
-            } else if quiet >= ping / 2 {
-                due |= quiet >= ping;
+            } else if quiet >= ping {
+                due = true;
+                idle.push(id.clone());
+            } else if quiet >= ping / 2 && !l.saying_hello(now) {
+                // A hello (the whole member list) repeats no sooner than its interval.
                 idle.push(id.clone());
             }
         }

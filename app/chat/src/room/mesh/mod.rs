@@ -61,10 +61,12 @@ pub struct Room {
     holding_rendezvous: bool,
     /// The member who answered last time we called the rendezvous id.
     rendezvous_holder: Option<PeerId>,
-    /// As holder of the rendezvous id: per call we answered there, the members we listed
-    /// in the answer (the newcomer dials them), newest last, at most
-    /// [`answer_hello::MAX_ANSWERED_LISTS`].
-    answered_lists: VecDeque<(ConnectionId, Vec<PeerId>)>,
+    /// As holder of the rendezvous id: per newcomer whose call we answered there (by the
+    /// id it called from), the members we listed in the answer (it dials them), newest
+    /// last, at most [`answer_hello::MAX_ANSWERED_LISTS`].
+    answered_lists: VecDeque<(PeerId, Vec<PeerId>)>,
+    /// This run of the room (see `RoomFrame::Hello::boot`).
+    boot: u64,
     /// Rendezvous checks so far.
     rendezvous_checks: u64,
     next_rendezvous_check: Option<Duration>,
@@ -110,13 +112,16 @@ impl Room {
         timings: RoomTimings,
         entropy: impl FnMut() -> [u8; 12] + 'static,
     ) -> Self {
+        let mut entropy: Box<dyn FnMut() -> [u8; 12]> = Box::new(entropy);
+        let [a, b, c, d, e, f, g, h, ..] = entropy();
         Self {
+            boot: u64::from_le_bytes([a, b, c, d, e, f, g, h]),
             me,
             identity,
             my_name,
             keys,
             timings,
-            entropy: Box::new(entropy),
+            entropy,
             links: HashMap::new(),
             members: BTreeMap::new(),
             dialing: HashMap::new(),
@@ -266,9 +271,16 @@ impl Room {
                 sig,
                 members,
                 have,
+                boot,
             }) => {
                 self.stats.hellos_received += 1;
-                let hello = links::Hello { id, name, key, sig };
+                let hello = links::Hello {
+                    id,
+                    name,
+                    key,
+                    sig,
+                    boot,
+                };
                 if self.on_hello(link, sender, hello, members, now) {
                     self.send_backfill(link, &have, now);
                 }
