@@ -48,13 +48,9 @@ async fn stored_blob(vault: &Vault, file: &str, pieces: u32, mime: &str) -> Opti
 }
 
 impl Net {
-    /// Sends `file` to `peer`: hashed a slice at a time, then offered; its pieces are
-    /// read from it as the peer asks. The error says what the user can do.
-    pub async fn send_file(&self, peer: PeerId, file: web_sys::File) -> Result<(), String> {
-        self.send_file_to(FileTo::Peer(peer), file).await
-    }
-
-    /// Sends `file` to a conversation or a room (see [`Net::send_file`]).
+    /// Sends `file` to a conversation or a room: hashed a slice at a time, then offered;
+    /// its pieces are read from it as they are asked for. The error says what the user
+    /// can do.
     pub async fn send_file_to(&self, to: FileTo, file: web_sys::File) -> Result<(), String> {
         let size = file.size();
         let mut hasher = FileHasher::new(size as u64).map_err(|e| e.to_string())?;

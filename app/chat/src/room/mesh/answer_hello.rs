@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use peerchat_peerjs::PeerId;
 
-use super::links::{Dialer, MAX_MEMBERS};
+use super::links::Dialer;
 use super::{DropReason, Room};
 use crate::binding::{LinkBinding, Side};
 use crate::protocol::check_name;
@@ -128,10 +128,6 @@ impl Room {
         }
         self.rendezvous_holder = Some(id.clone());
         self.learn_member(id, name, Some(key), Dialer::Us, now);
-        for (peer, peer_name, key) in members.into_iter().take(MAX_MEMBERS) {
-            if self.may_learn(&peer) && !self.unreached.contains(&peer) {
-                self.learn_member(peer, peer_name, key, Dialer::Us, now);
-            }
-        }
+        self.learn_members(members, Dialer::Us, now);
     }
 }

@@ -298,7 +298,7 @@ impl Room {
                 Dialer::SmallerId
             };
             self.learn_member(id.clone(), name.clone(), Some(hello.key), dialer, now);
-            self.learn_members(members, now);
+            self.learn_members(members, Dialer::SmallerId, now);
             // A member already linked to us checking the rendezvous id (once a minute)
             // was introduced when it came online: introducing it again would cost the
             // whole room a frame each, every few seconds in a large room.
@@ -354,7 +354,7 @@ impl Room {
                 name: name.clone(),
             });
         }
-        self.learn_members(members, now);
+        self.learn_members(members, Dialer::SmallerId, now);
         self.close_duplicates(link, &id, now);
         if repeat {
             self.send_hello(link, now);
@@ -364,10 +364,15 @@ impl Room {
 
     /// Members named in a hello. One we forgot as never reached stays forgotten: another
     /// member's list says only that it was once in the room.
-    fn learn_members(&mut self, members: Vec<(PeerId, String, Option<PublicKey>)>, now: Duration) {
+    pub(super) fn learn_members(
+        &mut self,
+        members: Vec<(PeerId, String, Option<PublicKey>)>,
+        dialer: Dialer,
+        now: Duration,
+    ) {
         for (peer, peer_name, key) in members.into_iter().take(MAX_MEMBERS) {
             if self.may_learn(&peer) && !self.unreached.contains(&peer) {
-                self.learn_member(peer, peer_name, key, Dialer::SmallerId, now);
+                self.learn_member(peer, peer_name, key, dialer, now);
             }
         }
     }
