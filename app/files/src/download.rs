@@ -382,15 +382,14 @@ mod tests {
                 "{size}: {per} pieces of {piece}"
             );
         }
-        // What one holder is asked at once fits what its link queues: a full chunk,
-        // sealed and encoded again, is under 15 000 bytes (see frames).
+        // What one holder is asked at once fits what its link's file channel queues.
         let queued =
             peerchat_peerjs::flow::MAX_WAITING + peerchat_peerjs::flow::HIGH_WATER as usize;
         let mut piece = MIN_PIECE;
         while piece <= crate::offer::piece_size(MAX_FILE_BYTES) {
-            let frames =
-                in_flight_per_holder(piece) * (piece as usize / crate::frames::CHUNK_BYTES);
-            assert!(frames * 15_000 <= queued, "{piece}: {}", frames * 15_000);
+            let frames = in_flight_per_holder(piece) * (piece as usize / crate::chunk::CHUNK_BYTES);
+            let bytes = frames * (crate::chunk::HEADER_BYTES + crate::chunk::CHUNK_BYTES);
+            assert!(bytes <= queued, "{piece}: {bytes}");
             piece *= 2;
         }
         // Small pieces: more of them; the largest: two.

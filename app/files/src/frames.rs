@@ -1,18 +1,11 @@
 //! What devices say to each other about files, and the checks on what a peer says.
 //!
-//! These frames travel inside a conversation's or room's sealed frames (so a file is
-//! sealed like every message), each within the data channel's frame limit: a chunk
-//! carries at most [`CHUNK_BYTES`] of the file, base64, so that even sealed and encoded
-//! twice it stays under 16 KB.
+//! These frames travel inside a conversation's or room's sealed frames, like every
+//! message; the file's bytes go on the link's file channel instead (see [`crate::chunk`]).
 
-use base64::engine::general_purpose::STANDARD_NO_PAD;
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 use crate::offer::FileOffer;
-
-/// File bytes per chunk frame.
-pub const CHUNK_BYTES: usize = 8 << 10;
 
 /// Pieces one request may name.
 pub const MAX_PIECES_PER_REQUEST: usize = 8;
@@ -29,17 +22,6 @@ pub enum FileFrame {
         file: String,
         /// Piece indexes, at most [`MAX_PIECES_PER_REQUEST`].
         pieces: Vec<u32>,
-    },
-    /// Bytes of a piece.
-    Chunk {
-        /// The file's id.
-        file: String,
-        /// Which piece.
-        piece: u32,
-        /// Where in the piece these bytes start.
-        offset: u32,
-        /// The bytes, base64 without padding, at most [`CHUNK_BYTES`] decoded.
-        data: String,
     },
     /// Stop sending (or fetching) that file.
     Cancel {
@@ -65,52 +47,20 @@ fn file_id_ok(id: &str) -> bool {
 }
 
 impl FileFrame {
-    /// A chunk of `bytes` (at most [`CHUNK_BYTES`]) of piece `piece` at `offset`.
-    pub fn chunk(file: &str, piece: u32, offset: u32, bytes: &[u8]) -> Self {
-        debug_assert!(bytes.len() <= CHUNK_BYTES);
-        FileFrame::Chunk {
-            file: file.to_owned(),
-            piece,
-            offset,
-            data: STANDARD_NO_PAD.encode(bytes),
-        }
-    }
-
-    /// Reads and checks a frame from a peer; a chunk comes with its decoded bytes.
-    pub fn decode(json: &[u8]) -> Result<(FileFrame, Option<Vec<u8>>), FrameError> {
+    /// Reads and checks a frame from a peer.
+    pub fn decode(json: &[u8]) -> Result<FileFrame, FrameError> {
         let frame: FileFrame = serde_json::from_slice(json).map_err(|_| FrameError::Unreadable)?;
-        let bytes = match &frame {
-            FileFrame::Offer(offer) => {
-                offer.check().map_err(|_| FrameError::OutOfBounds)?;
-                None
-            }
+        let in_bounds = match &frame {
+            FileFrame::Offer(offer) => offer.check().is_ok(),
             FileFrame::Request { file, pieces } => {
-                if !file_id_ok(file) || pieces.is_empty() || pieces.len() > MAX_PIECES_PER_REQUEST {
-                    return Err(FrameError::OutOfBounds);
-                }
-                None
+                file_id_ok(file) && !pieces.is_empty() && pieces.len() <= MAX_PIECES_PER_REQUEST
             }
-            FileFrame::Chunk { file, data, .. } => {
-                // Checked before decoding: no peer makes us decode more than a chunk.
-                if !file_id_ok(file) || data.len() > CHUNK_BYTES.div_ceil(3) * 4 {
-                    return Err(FrameError::OutOfBounds);
-                }
-                let bytes = STANDARD_NO_PAD
-                    .decode(data)
-                    .map_err(|_| FrameError::Unreadable)?;
-                if bytes.is_empty() || bytes.len() > CHUNK_BYTES {
-                    return Err(FrameError::OutOfBounds);
-                }
-                Some(bytes)
-            }
-            FileFrame::Cancel { file } => {
-                if !file_id_ok(file) {
-                    return Err(FrameError::OutOfBounds);
-                }
-                None
-            }
+            FileFrame::Cancel { file } => file_id_ok(file),
         };
-        Ok((frame, bytes))
+        match in_bounds {
+            true => Ok(frame),
+            false => Err(FrameError::OutOfBounds),
+        }
     }
 
     /// The frame as JSON bytes.
@@ -126,18 +76,6 @@ mod tests {
 
     fn id() -> String {
         "ab".repeat(32)
-    }
-
-    #[test]
-    fn a_full_chunk_fits_a_data_channel_frame_even_sealed_and_encoded_again() {
-        let frame = FileFrame::chunk(&id(), 255, 1 << 30, &[0xff; CHUNK_BYTES]).encode();
-        // Sealing adds a 16-byte tag and a nonce, and the sealed bytes go base64 in a
-        // JSON envelope: 4/3 plus a little.
-        let sealed = (frame.len() + 16).div_ceil(3) * 4 + 64;
-        assert!(sealed < 16_300, "{sealed}");
-        let (back, bytes) = FileFrame::decode(&frame).unwrap();
-        assert!(matches!(back, FileFrame::Chunk { piece: 255, .. }));
-        assert_eq!(bytes.unwrap(), vec![0xff; CHUNK_BYTES]);
     }
 
     #[test]
@@ -162,20 +100,6 @@ mod tests {
                 pieces: vec![0],
             }
             .encode(),
-            FileFrame::Chunk {
-                file: id(),
-                piece: 0,
-                offset: 0,
-                data: "A".repeat(20_000),
-            }
-            .encode(),
-            FileFrame::Chunk {
-                file: id(),
-                piece: 0,
-                offset: 0,
-                data: String::new(),
-            }
-            .encode(),
             FileFrame::Cancel {
                 file: "X".repeat(64),
             }
@@ -190,7 +114,7 @@ mod tests {
             );
         }
         assert_eq!(
-            FileFrame::decode(b"{\"kind\":\"chunk\"}").err(),
+            FileFrame::decode(b"{\"kind\":\"chunk\",\"file\":\"\"}").err(),
             Some(FrameError::Unreadable)
         );
     }
@@ -202,19 +126,16 @@ mod fuzz {
     use proptest::prelude::*;
 
     proptest! {
-        /// Whatever a peer sends, reading it never panics and never yields a chunk
-        /// longer than [`CHUNK_BYTES`].
+        /// Whatever a peer sends, reading it never panics.
         #[test]
         fn any_bytes_read_safely(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
-            if let Ok((_, Some(chunk))) = FileFrame::decode(&bytes) {
-                prop_assert!(chunk.len() <= CHUNK_BYTES);
-            }
+            let _ = FileFrame::decode(&bytes);
         }
 
-        /// Frames of the right shape with any fields.
+        /// Frames of the right shape with any fields: what reads is within bounds.
         #[test]
         fn any_frame_fields_read_safely(
-            kind in "(offer|request|chunk|cancel)",
+            kind in "(offer|request|cancel)",
             file in "[0-9a-f]{0,70}",
             piece in any::<u32>(),
             data in "[A-Za-z0-9+/=]{0,12000}",
@@ -225,8 +146,8 @@ mod fuzz {
                 "pieces": pieces, "id": file, "name": "x", "type": "a/b", "size": piece,
                 "piece_size": 0,
             });
-            if let Ok((_, Some(chunk))) = FileFrame::decode(json.to_string().as_bytes()) {
-                prop_assert!(chunk.len() <= CHUNK_BYTES);
+            if let Ok(FileFrame::Request { pieces, .. }) = FileFrame::decode(json.to_string().as_bytes()) {
+                prop_assert!(!pieces.is_empty() && pieces.len() <= MAX_PIECES_PER_REQUEST);
             }
         }
     }

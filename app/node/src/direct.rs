@@ -94,9 +94,8 @@ pub enum DirectEvent {
     Received(Incoming),
     /// The peer sent a frame we could not read, or one more than [`MAX_HELD`].
     Dropped,
-    /// A file frame from the peer, sealed on a channel where its key answered (a
-    /// chunk with its bytes).
-    File(peerchat_files::FileFrame, Option<Vec<u8>>),
+    /// A file frame from the peer, sealed on a channel where its key answered.
+    File(peerchat_files::FileFrame),
     /// The peer closed the link (the official client's close signal).
     Closed {
         /// The link.
@@ -258,7 +257,7 @@ impl Direct {
             }
             // Only channels with a key get here: the peer proved itself.
             _ => match peerchat_files::FileFrame::decode(&plain) {
-                Ok((frame, bytes)) => self.events.push_back(DirectEvent::File(frame, bytes)),
+                Ok(frame) => self.events.push_back(DirectEvent::File(frame)),
                 Err(_) => self.events.push_back(DirectEvent::Dropped),
             },
         }
@@ -510,26 +509,39 @@ impl Direct {
     /// Sends a file frame, sealed, on one channel where the peer's key answered; false
     /// when there is none.
     pub fn send_file_frame(&mut self, frame: &peerchat_files::FileFrame) -> bool {
-        let newest = self
-            .newest_keyed
-            .as_ref()
-            .and_then(|l| self.channels.get_key_value(l))
-            .filter(|(_, c)| c.key.is_some());
-        let Some((link, c)) =
-            newest.or_else(|| self.channels.iter().find(|(_, c)| c.key.is_some()))
-        else {
+        let Some(link) = self.file_link() else {
             return false;
         };
+        let c = &self.channels[&link];
         let key = c.key.as_ref().expect("found with a key");
         let sealed = protocol::seal_plain(key, &c.binding, &frame.encode(), (self.nonce)());
         let Ok(bytes) = sealed.encode() else {
             return false;
         };
         self.events.push_back(DirectEvent::Send {
-            link: link.clone(),
+            link,
             frame: ChannelFrame::Binary(bytes),
         });
         true
+    }
+
+    /// The link that carries files (its file channel takes the bytes): the newest one
+    /// whose peer proved itself and agreed a key.
+    pub fn file_link(&self) -> Option<ConnectionId> {
+        let newest = self
+            .newest_keyed
+            .as_ref()
+            .and_then(|l| self.channels.get_key_value(l))
+            .filter(|(_, c)| c.key.is_some());
+        newest
+            .or_else(|| self.channels.iter().find(|(_, c)| c.key.is_some()))
+            .map(|(link, _)| link.clone())
+    }
+
+    /// Whether file bytes arriving on `link` are taken: only from a peer that proved
+    /// itself on it (what it sends there is the peer's, as its sealed frames are).
+    pub fn carries_files(&self, link: &ConnectionId) -> bool {
+        self.channels.get(link).is_some_and(|c| c.key.is_some())
     }
 
     /// When [`Direct::handle_timeout`] wants to run next.

@@ -10,16 +10,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use peerchat_files::frames::{CHUNK_BYTES, MAX_PIECES_PER_REQUEST};
+use peerchat_files::chunk::{Chunk, CHUNK_BYTES};
+use peerchat_files::frames::MAX_PIECES_PER_REQUEST;
 use peerchat_files::{Download, DownloadEvent, FileFrame, FileOffer};
 use peerchat_ids::RoomId;
-use peerchat_peerjs::PeerId;
+use peerchat_peerjs::{ConnectionId, PeerId};
 use serde::{Deserialize, Serialize};
 
 use peerchat_chat::state::transfers::{Transfer, TransferState};
 use peerchat_chat::state::Action;
 
-use crate::{Load, Node, Now, Output, SendError, StoreOp};
+use crate::{Load, Node, Now, Output, Purpose, SendError, StoreOp};
 
 /// Room files received may take unless the user sets another figure in Settings.
 pub const DEFAULT_FILE_QUOTA: u64 = 1 << 30;
@@ -244,10 +245,15 @@ impl Node {
             return self.handle_piece_unreadable(file, now);
         }
         for peer in peers {
+            let Some(conn) = self.file_link(room.as_ref(), &peer) else {
+                continue;
+            };
             for (k, chunk) in bytes.chunks(CHUNK_BYTES).enumerate() {
                 let offset = (k * CHUNK_BYTES) as u32;
-                let frame = FileFrame::chunk(file, index, offset, chunk);
-                self.send_file_frame(room.as_ref(), &peer, &frame);
+                self.outputs.push_back(Output::SendChunk {
+                    conn: conn.clone(),
+                    bytes: Chunk::frame(file, index, offset, chunk),
+                });
             }
         }
         self.copy_piece(file, index, bytes);
@@ -427,13 +433,63 @@ impl Node {
     }
 
     /// A file frame from `peer` on a one-to-one link.
-    pub(crate) fn on_file_frame(
-        &mut self,
-        peer: &PeerId,
-        frame: FileFrame,
-        bytes: Option<Vec<u8>>,
-    ) {
-        self.on_file_frame_via(None, peer, frame, bytes);
+    pub(crate) fn on_file_frame(&mut self, peer: &PeerId, frame: FileFrame) {
+        self.on_file_frame_via(None, peer, frame);
+    }
+
+    /// Bytes arrived on link `conn`'s file channel: a chunk of a piece, taken when a
+    /// download asked that peer for it (see `peerchat_files::chunk` for why they are
+    /// not sealed again), else dropped.
+    pub fn handle_link_chunk(&mut self, conn: &ConnectionId, frame: &[u8], now: Now) {
+        self.now = now;
+        let Some(entry) = self.links.get(conn) else {
+            return;
+        };
+        let (room, peer) = match &entry.purpose {
+            Purpose::Direct if entry.refusal.is_none() => {
+                let peer = entry.peer.clone();
+                if !self
+                    .directs
+                    .get(&peer)
+                    .is_some_and(|d| d.carries_files(conn))
+                {
+                    return;
+                }
+                (None, peer)
+            }
+            Purpose::Direct => return,
+            Purpose::Room(room) => {
+                let sender = self.rooms.get(room).and_then(|r| r.room.file_sender(conn));
+                let Some(peer) = sender else {
+                    return;
+                };
+                (Some(room.clone()), peer)
+            }
+        };
+        let Ok(chunk) = Chunk::decode(frame) else {
+            return;
+        };
+        let t = self.now.mono;
+        let download = self
+            .files
+            .receiving
+            .get_mut(&chunk.file)
+            .filter(|r| r.room == room)
+            .and_then(|r| r.download.as_mut());
+        if let Some(d) = download {
+            // A chunk nobody asked for, or out of place, is dropped.
+            let _ = d.handle_chunk(&peer, chunk.piece, chunk.offset, &chunk.bytes, t);
+        }
+        self.drain();
+    }
+
+    /// The link that carries file bytes to `peer`: its one-to-one link, or its link in
+    /// `room`.
+    fn file_link(&self, room: Option<&RoomId>, peer: &PeerId) -> Option<ConnectionId> {
+        match room {
+            Some(room) => self.rooms.get(room)?.room.file_link(peer),
+            None => self.directs.get(peer)?.file_link(),
+        }
     }
 
     /// A file frame from `peer`, on a one-to-one link or from a member of `room`.
@@ -442,33 +498,9 @@ impl Node {
         room: Option<&RoomId>,
         peer: &PeerId,
         frame: FileFrame,
-        bytes: Option<Vec<u8>>,
     ) {
-        let t = self.now.mono;
         match frame {
             FileFrame::Request { file, pieces } => self.on_request(room, peer, file, pieces),
-            FileFrame::Chunk {
-                file,
-                piece,
-                offset,
-                ..
-            } => {
-                let Some(bytes) = bytes else {
-                    return;
-                };
-                let Some(r) = self
-                    .files
-                    .receiving
-                    .get_mut(&file)
-                    .filter(|r| r.room.as_ref() == room)
-                else {
-                    return;
-                };
-                if let Some(d) = r.download.as_mut() {
-                    // A chunk nobody asked for, or out of place, is dropped.
-                    let _ = d.handle_chunk(peer, piece, offset, &bytes, t);
-                }
-            }
             FileFrame::Cancel { file } if room.is_some() => self.on_room_cancel(peer, &file),
             FileFrame::Cancel { file } => {
                 // Only the peer a transfer is with can stop it.
@@ -625,6 +657,11 @@ impl Node {
                         }));
                     }
                     DownloadEvent::BadPiece { holder, .. } => {
+                        // Counted where the connection's details show what was dropped.
+                        self.outputs.push_back(Output::Ui(match &room {
+                            Some(room) => Action::RoomIgnored(room.clone()),
+                            None => Action::Dropped(holder.clone()),
+                        }));
                         let bad = r.bad.entry(holder.clone()).or_default();
                         *bad += 1;
                         if room.is_some() && *bad > MAX_BAD_PER_HOLDER {

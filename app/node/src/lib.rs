@@ -41,6 +41,6 @@ pub use links::{
     HANDSHAKE_FIRST, JOINING_SCREEN_EVERY, UNOPENED_ANSWERS, UNOPENED_ANSWERS_PER_PEER,
 };
 pub use node::{Node, NodeConfig};
-pub use output::{Load, Loaded, Now, Output, Purpose, Registration, StoreOp};
+pub use output::{Load, Loaded, Now, Output, Purpose, Registration, StoreOp, FILE_CHANNEL_ID};
 pub use saved::{Contact, SavedRoom, PAGE};
 pub use writes::MAX_BATCH;

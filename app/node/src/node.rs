@@ -470,7 +470,7 @@ impl Node {
                     self.direct_link_back(peer);
                 }
                 DirectEvent::Dropped => self.ui(Action::Dropped(peer.clone())),
-                DirectEvent::File(frame, bytes) => self.on_file_frame(peer, frame, bytes),
+                DirectEvent::File(frame) => self.on_file_frame(peer, frame),
                 DirectEvent::Ready => {
                     self.direct_link_back(peer);
                     self.ui(Action::ChannelOpen(peer.clone()))

@@ -22,6 +22,10 @@ pub struct Now {
     pub wall_ms: u64,
 }
 
+/// The id both ends give a connection's file channel (`negotiated: true`, so it opens
+/// without an offer of its own). PeerJS's own channel takes id 0 or 1.
+pub const FILE_CHANNEL_ID: u16 = 2;
+
 /// One broker registration, each with its own socket.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Registration {
@@ -216,6 +220,16 @@ pub enum Output {
         conn: ConnectionId,
         /// The frame.
         frame: ChannelFrame,
+    },
+    /// Send bytes of a file on a connection's file channel (a second data channel of
+    /// the connection, negotiated by both ends with id [`FILE_CHANNEL_ID`]; see
+    /// `peerchat_files::chunk`). What arrives on it goes to
+    /// [`Node::handle_link_chunk`](crate::Node::handle_link_chunk).
+    SendChunk {
+        /// The connection.
+        conn: ConnectionId,
+        /// The chunk frame.
+        bytes: Vec<u8>,
     },
     /// Close a connection the node has forgotten (closed on purpose, or gone): its
     /// channel first, so the peer hears of it, the connection a moment later.

@@ -434,9 +434,7 @@ impl Node {
             }),
             RoomEvent::Ignored { .. } => self.ui(Action::RoomIgnored(room_id)),
             RoomEvent::Delivered { id } => self.ui(Action::RoomDelivered { room_id, id }),
-            RoomEvent::File { peer, frame, bytes } => {
-                self.on_file_frame_via(Some(&room_id), &peer, frame, bytes)
-            }
+            RoomEvent::File { peer, frame } => self.on_file_frame_via(Some(&room_id), &peer, frame),
             RoomEvent::Message(message) => {
                 self.keep_message(&room_id, &message);
                 if let Some(offer) = &message.file {

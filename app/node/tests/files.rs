@@ -1,5 +1,5 @@
 //! Files one to one through whole nodes on the simulated network: the offer as a stored
-//! message, pieces asked, sent sealed, checked and stored; resume after a dropped link
+//! message, pieces asked, sent on the link's file channel, checked and stored; resume after a dropped link
 //! and after the receiver's browser restarts; cancel from either side; a tampered chunk
 //! refused and its piece fetched again; size and quota bounds.
 

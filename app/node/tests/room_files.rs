@@ -177,6 +177,9 @@ fn a_broken_chunk_is_refused_and_its_piece_fetched_from_another_member() {
     });
     assert_eq!(assembled(&sim, 3, &offer).unwrap(), bytes);
     assert_eq!(sim.devs[1].corrupt_chunks, 0, "two chunks were altered");
+    let ignored = sim.devs[3].state.rooms[0].ignored;
+    // Both may fall in one piece: each bad piece is counted once.
+    assert!(ignored >= 1, "the bad piece is counted: {ignored}");
 }
 
 #[test]

@@ -22,6 +22,12 @@ impl SecretKey {
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
         Self(bytes)
     }
+
+    /// The key's bytes, to hand to the platform's own AES-GCM (the browser's WebCrypto
+    /// seals the same envelopes, with AES in hardware, where AES in wasm is slow).
+    pub fn expose_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
 }
 
 /// Keys compare in constant time (no early exit on the first differing byte).

@@ -4,8 +4,13 @@
 //!
 //! Beside each piece, an empty index entry (under a prefix of its own) says it is
 //! stored: which pieces a file has is read from those, without reading the pieces.
+//!
+//! A piece's envelope is the vault's, so it may be sealed and opened elsewhere (the
+//! browser's WebCrypto, with AES in hardware) with [`FilePieces::data_key`] and
+//! [`FilePieces::record_key`] as its associated data, and stored with
+//! [`FilePieces::put_sealed`]: either opens what the other sealed.
 
-use crate::{Keyring, Store, Table, VaultError};
+use crate::{Keyring, SecretKey, Store, Table, VaultError};
 
 /// The pieces of every file, in one store, under one keyring.
 pub struct FilePieces<'a, S: Store> {
@@ -28,8 +33,15 @@ impl<'a, S: Store> FilePieces<'a, S> {
         format!("{}:", self.keys.lookup(file))
     }
 
-    fn key(&self, file: &str, index: u32) -> String {
+    /// Where piece `index` of `file` is stored: also its envelope's associated data, so
+    /// a piece moved to another place does not open.
+    pub fn record_key(&self, file: &str, index: u32) -> String {
         format!("{}{index:05}", self.prefix(file))
+    }
+
+    /// The key pieces are sealed with.
+    pub fn data_key(&self) -> &SecretKey {
+        self.keys.data_key()
     }
 
     /// Stores piece `index` of `file` (replacing any), with its index entry, in one
@@ -41,10 +53,20 @@ impl<'a, S: Store> FilePieces<'a, S> {
         bytes: &[u8],
         nonce: [u8; 12],
     ) -> Result<(), VaultError> {
-        let key = self.key(file, index);
-        let sealed = self.keys.seal(&key, bytes, nonce);
+        let sealed = self.keys.seal(&self.record_key(file, index), bytes, nonce);
+        self.put_sealed(file, index, sealed).await
+    }
+
+    /// Stores piece `index` of `file` sealed elsewhere (under [`Self::data_key`], bound
+    /// to [`Self::record_key`]), as [`Self::put`] does.
+    pub async fn put_sealed(
+        &self,
+        file: &str,
+        index: u32,
+        sealed: Vec<u8>,
+    ) -> Result<(), VaultError> {
         let entries = [
-            (key, sealed),
+            (self.record_key(file, index), sealed),
             (format!("{}{index:05}", self.index_prefix(file)), Vec::new()),
         ];
         self.store.put_many(Table::Files, &entries).await?;
@@ -53,11 +75,24 @@ impl<'a, S: Store> FilePieces<'a, S> {
 
     /// Piece `index` of `file`, if stored.
     pub async fn get(&self, file: &str, index: u32) -> Result<Option<Vec<u8>>, VaultError> {
-        let key = self.key(file, index);
-        match self.store.get(Table::Files, &key).await? {
-            Some(sealed) => Ok(Some(self.keys.open(&key, &sealed)?)),
+        match self.get_sealed(file, index).await? {
+            Some(sealed) => Ok(Some(self.open(file, index, &sealed)?)),
             None => Ok(None),
         }
+    }
+
+    /// Piece `index` of `file` as stored, sealed (to open elsewhere, or with
+    /// [`Self::open`]).
+    pub async fn get_sealed(&self, file: &str, index: u32) -> Result<Option<Vec<u8>>, VaultError> {
+        Ok(self
+            .store
+            .get(Table::Files, &self.record_key(file, index))
+            .await?)
+    }
+
+    /// Opens piece `index` of `file` read with [`Self::get_sealed`].
+    pub fn open(&self, file: &str, index: u32, sealed: &[u8]) -> Result<Vec<u8>, VaultError> {
+        self.keys.open(&self.record_key(file, index), sealed)
     }
 
     /// The indexes of the pieces of `file` stored, ascending.

@@ -79,6 +79,11 @@ impl Keyring {
         envelope::seal(&self.data_key, nonce, key.as_bytes(), plaintext)
     }
 
+    /// The key records are sealed with.
+    pub(crate) fn data_key(&self) -> &SecretKey {
+        &self.data_key
+    }
+
     /// Opens a record stored under `key`.
     pub fn open(&self, key: &str, sealed: &[u8]) -> Result<Vec<u8>, VaultError> {
         envelope::open(&self.data_key, key.as_bytes(), sealed).map_err(|e| match e {

@@ -5,11 +5,12 @@
 //! secure context, so it has no `crypto.subtle`), the Rust derivation runs instead.
 
 use js_sys::{Array, ArrayBuffer, Uint8Array};
+use peerchat_vault::envelope;
 use peerchat_vault::kdf::{self, KdfParams};
 use peerchat_vault::SecretKey;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::Pbkdf2Params;
+use web_sys::{AesGcmParams, Pbkdf2Params};
 
 /// The key-encryption key for `passphrase` under `params`.
 pub async fn derive(passphrase: String, params: KdfParams) -> SecretKey {
@@ -45,4 +46,88 @@ pub async fn subtle_derive(passphrase: &str, params: &KdfParams) -> Option<Secre
     let bytes = Uint8Array::new(&bits).to_vec();
     let key: [u8; 32] = bytes.try_into().ok()?;
     Some(SecretKey::from_bytes(key))
+}
+
+/// Piece `index` of `file` sealed for the vault, as [`peerchat_vault::FilePieces::put`]
+/// seals it (the same envelope, key and associated data) but with WebCrypto's AES-GCM,
+/// in hardware: AES-GCM in wasm sealed about 30 MB/s, a ceiling on every download.
+pub async fn seal_piece<S: peerchat_vault::Store>(
+    pieces: &peerchat_vault::FilePieces<'_, S>,
+    file: &str,
+    index: u32,
+    nonce: [u8; 12],
+    bytes: &[u8],
+) -> Vec<u8> {
+    let key = pieces.data_key();
+    let aad = pieces.record_key(file, index);
+    match subtle_aes(key, "encrypt", &nonce, aad.as_bytes(), bytes).await {
+        Some(sealed) => {
+            let mut out = Vec::with_capacity(1 + nonce.len() + sealed.len());
+            out.push(envelope::VERSION);
+            out.extend_from_slice(&nonce);
+            out.extend_from_slice(&sealed);
+            out
+        }
+        None => envelope::seal(key, nonce, aad.as_bytes(), bytes),
+    }
+}
+
+/// Piece `index` of `file` from the vault, opened with WebCrypto; an envelope that does
+/// not open there (damaged, or WebCrypto missing) is opened in Rust, which says why.
+pub async fn open_piece<S: peerchat_vault::Store>(
+    pieces: &peerchat_vault::FilePieces<'_, S>,
+    file: &str,
+    index: u32,
+) -> Result<Option<Vec<u8>>, peerchat_vault::VaultError> {
+    let Some(sealed) = pieces.get_sealed(file, index).await? else {
+        return Ok(None);
+    };
+    let aad = pieces.record_key(file, index);
+    let opened = match sealed.split_first() {
+        Some((&envelope::VERSION, rest)) if rest.len() > envelope::NONCE_LEN => {
+            let (nonce, ciphertext) = rest.split_at(envelope::NONCE_LEN);
+            subtle_aes(
+                pieces.data_key(),
+                "decrypt",
+                nonce,
+                aad.as_bytes(),
+                ciphertext,
+            )
+            .await
+        }
+        _ => None,
+    };
+    match opened {
+        Some(bytes) => Ok(Some(bytes)),
+        None => pieces.open(file, index, &sealed).map(Some),
+    }
+}
+
+/// AES-256-GCM (128-bit tag, ciphertext then tag, as the `aes-gcm` crate) with `key` in
+/// WebCrypto: `usage` "encrypt" or "decrypt". `None` where the browser has no WebCrypto
+/// or refuses (a forged envelope).
+async fn subtle_aes(
+    key: &SecretKey,
+    usage: &str,
+    nonce: &[u8],
+    aad: &[u8],
+    data: &[u8],
+) -> Option<Vec<u8>> {
+    let subtle = web_sys::window()?.crypto().ok()?.subtle();
+    let raw = Uint8Array::from(key.expose_bytes().as_slice());
+    let usages = Array::of1(&JsValue::from_str(usage));
+    let imported = subtle
+        .import_key_with_str("raw", &raw, "AES-GCM", false, &usages)
+        .ok()?;
+    let imported: web_sys::CryptoKey = JsFuture::from(imported).await.ok()?.dyn_into().ok()?;
+    let params = AesGcmParams::new("AES-GCM", &Uint8Array::from(nonce));
+    params.set_additional_data(&Uint8Array::from(aad));
+    let input = Uint8Array::from(data);
+    let done = match usage {
+        "encrypt" => subtle.encrypt_with_object_and_buffer_source(&params, &imported, &input),
+        _ => subtle.decrypt_with_object_and_buffer_source(&params, &imported, &input),
+    }
+    .ok()?;
+    let out: ArrayBuffer = JsFuture::from(done).await.ok()?.dyn_into().ok()?;
+    Some(Uint8Array::new(&out).to_vec())
 }

@@ -70,7 +70,7 @@ pub enum RoomFrame {
         /// Message ids.
         ids: Vec<MessageId>,
     },
-    /// A file frame (request, chunk, cancel) between two members, as JSON: read and
+    /// A file frame (request, cancel) between two members, as JSON: read and
     /// bounded by `peerchat_files::FileFrame::decode` like one-to-one.
     File {
         /// The file frame's JSON.

@@ -243,6 +243,7 @@ enum Deliver {
     Described(&'static str),
     Open,
     Frame(ChannelFrame),
+    Chunk(Vec<u8>),
     Health(bool),
     IceFailed,
     Closed,
@@ -489,6 +490,7 @@ impl Sim {
                 }
                 Deliver::Open => node.handle_link_open(&conn, clock),
                 Deliver::Frame(f) => node.handle_link_frame(&conn, &f, clock),
+                Deliver::Chunk(bytes) => node.handle_link_chunk(&conn, &bytes, clock),
                 Deliver::Health(healthy) => node.handle_link_health(&conn, healthy, clock),
                 Deliver::IceFailed => node.handle_link_ice_failed(&conn, clock),
                 Deliver::Closed => node.handle_link_closed(&conn, clock),
@@ -594,6 +596,24 @@ impl Sim {
         }
     }
 
+    /// When a frame device `i` sends on `conn` arrives, and at which device; `None` when
+    /// it is lost (the link is not open, or device `i` loses its first frame).
+    fn carry(&mut self, i: usize, conn: &ConnectionId) -> Option<(Duration, usize)> {
+        let lose = self.devs[i].lose_first_frame;
+        let l = self.links.get_mut(conn)?;
+        if !l.open {
+            return None;
+        }
+        let side = usize::from(l.ends[1] == i);
+        let other = l.ends[1 - side];
+        l.sent[side] += 1;
+        if lose && l.sent[side] == 1 {
+            return None;
+        }
+        self.link_frames += 1;
+        Some((self.now + l.delay, other))
+    }
+
     fn execute(&mut self, i: usize, out: Output) {
         let now = self.now;
         let clock = self.clock();
@@ -662,35 +682,22 @@ impl Sim {
             }
             Output::AddCandidate { .. } => self.devs[i].candidates_added += 1,
             Output::Send { conn, frame } => {
-                let lose = self.devs[i].lose_first_frame;
-                let Some(l) = self.links.get_mut(&conn) else {
-                    return;
-                };
-                if !l.open {
-                    return;
+                if let Some((at, other)) = self.carry(i, &conn) {
+                    self.in_flight
+                        .push((at, other, conn, Deliver::Frame(frame)));
                 }
-                let side = usize::from(l.ends[1] == i);
-                let other = l.ends[1 - side];
-                l.sent[side] += 1;
-                if lose && l.sent[side] == 1 {
-                    return;
-                }
-                let delay = l.delay;
-                self.link_frames += 1;
-                let frame = match frame {
-                    ChannelFrame::Binary(mut b)
-                        if b.len() > 8_000 && self.devs[i].corrupt_chunks > 0 =>
-                    {
+            }
+            Output::SendChunk { conn, mut bytes } => {
+                if let Some((at, other)) = self.carry(i, &conn) {
+                    if self.devs[i].corrupt_chunks > 0 {
                         self.devs[i].corrupt_chunks -= 1;
-                        // One character of the sealed bytes, still valid base64.
-                        let at = b.len() / 2;
-                        b[at] = if b[at] == b'A' { b'B' } else { b'A' };
-                        ChannelFrame::Binary(b)
+                        // One byte of the file's, past the header.
+                        let at = bytes.len() - 1;
+                        bytes[at] ^= 0x55;
                     }
-                    other => other,
-                };
-                self.in_flight
-                    .push((now + delay, other, conn, Deliver::Frame(frame)));
+                    self.in_flight
+                        .push((at, other, conn, Deliver::Chunk(bytes)));
+                }
             }
             Output::Close { conn } => {
                 if let Some(l) = self.links.remove(&conn) {

@@ -366,6 +366,11 @@ impl Driver {
                     l.send(&frame);
                 }
             }
+            Output::SendChunk { conn, bytes } => {
+                if let Some(l) = self.links.get(&conn) {
+                    l.send_chunk(bytes);
+                }
+            }
             Output::Close { conn } => {
                 if let Some(l) = self.links.remove(&conn) {
                     l.close_channel();
@@ -455,6 +460,7 @@ impl Driver {
             LinkEvent::Candidate(c) => self.node.handle_local_candidate(conn, c, now()),
             LinkEvent::Open => self.node.handle_link_open(conn, now()),
             LinkEvent::Frame(frame) => self.node.handle_link_frame(conn, &frame, now()),
+            LinkEvent::Chunk(bytes) => self.node.handle_link_chunk(conn, &bytes, now()),
             LinkEvent::Health(healthy) => self.node.handle_link_health(conn, healthy, now()),
             LinkEvent::IceFailed => self.node.handle_link_ice_failed(conn, now()),
             LinkEvent::Closed => self.node.handle_link_closed(conn, now()),

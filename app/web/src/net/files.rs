@@ -12,6 +12,7 @@ use web_sys::Blob;
 
 use super::driver::{now, with, Driver, Net};
 use crate::storage::Vault;
+use crate::webcrypto::open_piece;
 
 /// Where an attached file goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +39,7 @@ async fn read(blob: &Blob, start: f64, end: f64) -> Option<Vec<u8>> {
 async fn stored_blob(vault: &Vault, file: &str, pieces: u32, mime: &str) -> Option<Blob> {
     let parts = Array::new();
     for index in 0..pieces {
-        let piece = vault.files().get(file, index).await.ok()??;
+        let piece = open_piece(&vault.files(), file, index).await.ok()??;
         let one = Array::of1(&Uint8Array::from(piece.as_slice()));
         parts.push(&Blob::new_with_u8_array_sequence(&one).ok()?.into());
     }
@@ -107,7 +108,10 @@ impl Driver {
         spawn_local(async move {
             let bytes = match blob {
                 Some(b) => read(&b, start as f64, (start + u64::from(len)) as f64).await,
-                None => vault.files().get(&file, index).await.ok().flatten(),
+                None => open_piece(&vault.files(), &file, index)
+                    .await
+                    .ok()
+                    .flatten(),
             };
             with(&weak, |d| match bytes {
                 Some(bytes) => d.node().handle_piece_read(&file, index, &bytes, now()),

@@ -1,4 +1,6 @@
-//! One WebRTC data connection: an `RTCPeerConnection` with its one data channel.
+//! One WebRTC data connection: an `RTCPeerConnection` with its data channel, and a second
+//! channel for the bytes of files (see `peerchat_files::chunk`), negotiated by both ends
+//! so it needs no offer of its own and a peer that never opens it is not bothered.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -6,6 +8,7 @@ use std::rc::Rc;
 use js_sys::{Reflect, Uint8Array};
 use peerchat_chat::config::{IceServer, IceTransportPolicy};
 use peerchat_chat::details::{CandidateKind, LinkStats};
+use peerchat_node::FILE_CHANNEL_ID;
 use peerchat_peerjs::data::ChannelFrame;
 use peerchat_peerjs::flow::{SendQueue, LOW_WATER};
 use peerchat_peerjs::wire::IceCandidate;
@@ -14,8 +17,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     Event, MessageEvent, RtcConfiguration, RtcDataChannel, RtcDataChannelEvent, RtcDataChannelInit,
-    RtcIceCandidateInit, RtcIceConnectionState, RtcIceTransportPolicy, RtcPeerConnection,
-    RtcPeerConnectionIceEvent, RtcPeerConnectionState, RtcSdpType, RtcSessionDescriptionInit,
+    RtcDataChannelState, RtcIceCandidateInit, RtcIceConnectionState, RtcIceTransportPolicy,
+    RtcPeerConnection, RtcPeerConnectionIceEvent, RtcPeerConnectionState, RtcSdpType,
+    RtcSessionDescriptionInit,
 };
 
 /// What a link reports.
@@ -26,6 +30,8 @@ pub enum LinkEvent {
     Open,
     /// A message arrived.
     Frame(ChannelFrame),
+    /// Bytes arrived on the file channel.
+    Chunk(Vec<u8>),
     /// The connection reports trouble (false: disconnected, ICE consent failing) or is
     /// connected again (true).
     Health(bool),
@@ -37,7 +43,16 @@ pub enum LinkEvent {
 
 type Handler = Rc<dyn Fn(LinkEvent)>;
 
-/// The data channel and the handlers that must live as long as it.
+/// Which of a connection's channels.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// The PeerJS data channel: messages, and the link's open and close.
+    Main,
+    /// The file channel: chunk frames only; the main channel tells the link's state.
+    Files,
+}
+
+/// A data channel and the handlers that must live as long as it.
 struct Channel {
     dc: RtcDataChannel,
     /// Frames waiting for the channel's buffer to drain (see [`SendQueue`]).
@@ -50,6 +65,7 @@ struct Channel {
 pub struct Link {
     pc: RtcPeerConnection,
     channel: Rc<RefCell<Option<Channel>>>,
+    files: Rc<RefCell<Option<Channel>>>,
     _on_candidate: Closure<dyn FnMut(RtcPeerConnectionIceEvent)>,
     _on_state: Closure<dyn FnMut(Event)>,
     _on_ice_state: Closure<dyn FnMut(Event)>,
@@ -117,15 +133,21 @@ impl Link {
         pc.set_oniceconnectionstatechange(Some(on_ice_state.as_ref().unchecked_ref()));
 
         let channel = Rc::new(RefCell::new(None));
-        let slot = channel.clone();
+        let files = Rc::new(RefCell::new(None));
+        let (slot, files_slot, pc2) = (channel.clone(), files.clone(), pc.clone());
         let cb = on_event.clone();
         let on_channel = Closure::<dyn FnMut(_)>::new(move |e: RtcDataChannelEvent| {
-            // A link has one channel: a second one the peer opens is closed, not let in
+            // A link has one channel the peer opens: a second one is closed, not let in
             // over the first (whose handlers would be dropped while it stays open).
             let mut slot = slot.borrow_mut();
             match slot.as_ref() {
                 Some(_) => e.channel().close(),
-                None => *slot = Some(Channel::attach(e.channel(), cb.clone())),
+                None => {
+                    *slot = Some(Channel::attach(e.channel(), cb.clone(), Kind::Main));
+                    // The answerer's file channel: now that the connection has its
+                    // transport for channels.
+                    *files_slot.borrow_mut() = Some(Channel::files(&pc2, cb.clone()));
+                }
             }
         });
         pc.set_ondatachannel(Some(on_channel.as_ref().unchecked_ref()));
@@ -134,11 +156,13 @@ impl Link {
             let init = RtcDataChannelInit::new();
             init.set_ordered(true);
             let dc = pc.create_data_channel_with_data_channel_dict(label, &init);
-            *channel.borrow_mut() = Some(Channel::attach(dc, on_event));
+            *channel.borrow_mut() = Some(Channel::attach(dc, on_event.clone(), Kind::Main));
+            *files.borrow_mut() = Some(Channel::files(&pc, on_event));
         }
         Ok(Self {
             pc,
             channel,
+            files,
             _on_candidate: on_candidate,
             _on_state: on_state,
             _on_ice_state: on_ice_state,
@@ -155,22 +179,25 @@ impl Link {
     /// [`SendQueue`]); false when the channel is not open, or is given up because the
     /// peer does not read (it closes, and [`LinkEvent::Closed`] follows).
     pub fn send(&self, frame: &ChannelFrame) -> bool {
-        let channel = self.channel.borrow();
-        let Some(c) = channel.as_ref() else {
-            return false;
-        };
-        let pushed = c
-            .queue
-            .borrow_mut()
-            .push(frame.clone(), c.dc.buffered_amount());
-        match pushed {
-            Ok(Some(frame)) => send_now(&c.dc, &frame),
-            Ok(None) => true,
-            Err(_) => {
-                c.dc.close();
-                false
-            }
+        self.channel
+            .borrow()
+            .as_ref()
+            .is_some_and(|c| c.send(frame.clone()))
+    }
+
+    /// Sends a chunk frame on the file channel, or queues it until the channel opens or
+    /// its buffer drains; false when there is no file channel, or the peer does not read
+    /// what is queued (the connection closes, and [`LinkEvent::Closed`] follows).
+    pub fn send_chunk(&self, bytes: Vec<u8>) -> bool {
+        let sent = self
+            .files
+            .borrow()
+            .as_ref()
+            .map(|c| c.send(ChannelFrame::Binary(bytes)));
+        if sent == Some(false) {
+            self.close_channel();
         }
+        sent == Some(true)
     }
 
     /// Starts closing the data channel; the peer sees it close, and [`LinkEvent::Closed`]
@@ -205,39 +232,68 @@ impl Drop for Link {
         self.pc.set_onconnectionstatechange(None);
         self.pc.set_oniceconnectionstatechange(None);
         self.pc.set_ondatachannel(None);
-        if let Some(c) = self.channel.borrow_mut().take() {
-            c.dc.set_onopen(None);
-            c.dc.set_onclose(None);
-            c.dc.set_onmessage(None);
-            c.dc.set_onbufferedamountlow(None);
-            c.dc.close();
+        for slot in [&self.channel, &self.files] {
+            if let Some(c) = slot.borrow_mut().take() {
+                c.dc.set_onopen(None);
+                c.dc.set_onclose(None);
+                c.dc.set_onmessage(None);
+                c.dc.set_onbufferedamountlow(None);
+                c.dc.close();
+            }
         }
         self.pc.close();
     }
 }
 
 impl Channel {
-    fn attach(dc: RtcDataChannel, on_event: Handler) -> Self {
+    /// The connection's file channel, negotiated: the peer's end opens it with the
+    /// same id.
+    fn files(pc: &RtcPeerConnection, on_event: Handler) -> Self {
+        let init = RtcDataChannelInit::new();
+        init.set_ordered(true);
+        init.set_negotiated(true);
+        init.set_id(FILE_CHANNEL_ID);
+        let dc = pc.create_data_channel_with_data_channel_dict("files", &init);
+        Channel::attach(dc, on_event, Kind::Files)
+    }
+
+    fn attach(dc: RtcDataChannel, on_event: Handler, kind: Kind) -> Self {
         dc.set_binary_type(web_sys::RtcDataChannelType::Arraybuffer);
-        let cb = on_event.clone();
-        let on_open = Closure::<dyn FnMut(_)>::new(move |_: Event| cb(LinkEvent::Open));
-        let cb = on_event.clone();
-        let on_close = Closure::<dyn FnMut(_)>::new(move |_: Event| cb(LinkEvent::Closed));
-        let on_message = Closure::<dyn FnMut(_)>::new(move |e: MessageEvent| {
-            let data = e.data();
-            let frame = match data.as_string() {
-                Some(text) => ChannelFrame::Text(text),
-                None => ChannelFrame::Binary(Uint8Array::new(&data).to_vec()),
-            };
-            on_event(LinkEvent::Frame(frame));
-        });
         let queue = Rc::new(RefCell::new(SendQueue::default()));
         let (waiting, channel) = (queue.clone(), dc.clone());
-        let on_low = Closure::<dyn FnMut(_)>::new(move |_: Event| {
+        let drain = move || {
             for frame in waiting.borrow_mut().drain(channel.buffered_amount()) {
                 send_now(&channel, &frame);
             }
+        };
+        let (cb, drain_on_open) = (on_event.clone(), drain.clone());
+        let on_open = Closure::<dyn FnMut(_)>::new(move |_: Event| {
+            // What was sent before the channel opened waited (chunks: before the peer's
+            // end of the file channel was there).
+            drain_on_open();
+            if kind == Kind::Main {
+                cb(LinkEvent::Open)
+            }
         });
+        let cb = on_event.clone();
+        let on_close = Closure::<dyn FnMut(_)>::new(move |_: Event| {
+            if kind == Kind::Main {
+                cb(LinkEvent::Closed)
+            }
+        });
+        let on_message = Closure::<dyn FnMut(_)>::new(move |e: MessageEvent| {
+            let data = e.data();
+            match (kind, data.as_string()) {
+                (Kind::Main, Some(text)) => on_event(LinkEvent::Frame(ChannelFrame::Text(text))),
+                (Kind::Main, None) => on_event(LinkEvent::Frame(ChannelFrame::Binary(
+                    Uint8Array::new(&data).to_vec(),
+                ))),
+                (Kind::Files, None) => on_event(LinkEvent::Chunk(Uint8Array::new(&data).to_vec())),
+                // Only chunk frames go there.
+                (Kind::Files, Some(_)) => {}
+            }
+        });
+        let on_low = Closure::<dyn FnMut(_)>::new(move |_: Event| drain());
         dc.set_buffered_amount_low_threshold(LOW_WATER);
         dc.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         dc.set_onclose(Some(on_close.as_ref().unchecked_ref()));
@@ -248,6 +304,28 @@ impl Channel {
             queue,
             _handlers: [on_open, on_close, on_low],
             _on_message: on_message,
+        }
+    }
+}
+
+impl Channel {
+    /// Hands `frame` to the channel, or queues it while the channel is not open yet or
+    /// its buffer is full; false when it was refused (the channel closing) or the queue
+    /// overflowed (and the channel is closed).
+    fn send(&self, frame: ChannelFrame) -> bool {
+        let buffered = match self.dc.ready_state() {
+            RtcDataChannelState::Open => self.dc.buffered_amount(),
+            // Waits for `open`, which drains the queue.
+            RtcDataChannelState::Connecting => u32::MAX,
+            _ => return false,
+        };
+        match self.queue.borrow_mut().push(frame, buffered) {
+            Ok(Some(frame)) => send_now(&self.dc, &frame),
+            Ok(None) => true,
+            Err(_) => {
+                self.dc.close();
+                false
+            }
         }
     }
 }

@@ -130,8 +130,11 @@ async fn write(vault: &Vault, op: StoreOp) -> Result<(), VaultError> {
             .map(|_| ()),
         StoreOp::PutConversations(list) => vault.put(Table::Meta, CONVERSATIONS, &list).await,
         StoreOp::PutPiece { file, index, bytes } => {
-            let nonce = vault.nonce();
-            vault.files().put(&file, index, &bytes, nonce).await
+            let pieces = vault.files();
+            let sealed =
+                crate::webcrypto::seal_piece(&pieces, &file, index, vault.nonce(), &bytes).await;
+            drop(bytes);
+            pieces.put_sealed(&file, index, sealed).await
         }
         StoreOp::DeleteFile { file } => vault.files().delete(&file).await,
         StoreOp::PutFiles(list) => vault.put(Table::Meta, FILES, &list).await,

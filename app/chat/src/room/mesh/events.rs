@@ -104,8 +104,6 @@ pub enum RoomEvent {
         peer: PeerId,
         /// The frame.
         frame: peerchat_files::FileFrame,
-        /// A chunk's bytes.
-        bytes: Option<Vec<u8>>,
     },
     /// One of our messages reached every member who was online when it was sent.
     Delivered {
