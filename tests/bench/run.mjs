@@ -12,10 +12,10 @@
 //   BENCH_UNLOCK=0,1000          stored room messages for `unlock` (PeerChat only: click Unlock after a
 //                                browser restart → the room, its newest message, the main thread idle)
 //   BENCH_RELAUNCHES=1           `unlock`: launches per filled profile (each on a fresh copy of it)
-//   BENCH_PROFILE=1              `unlock` and `room` also take CPU profiles (CDP Profiler; `room` with BENCH_TRACE
+//   BENCH_PROFILE=1              `unlock`, `room` and `files` also take CPU profiles (CDP Profiler; `room` with BENCH_TRACE
 //                                also of an idle member), log the top self times
 //                                and writes it next to BENCH_OUT (.cpuprofile, for DevTools)
-//   BENCH_TRACE=1                `room`: the last joiner's timeline (every connection's steps as the
+//   BENCH_TRACE=1                `files`: both pages' channel sends and receives; `room`: the last joiner's timeline (every connection's steps as the
 //                                browser saw them, members shown online) on every page, summed up
 //                                in the log and written next to BENCH_OUT (-trace.json)
 //   BENCH_OUT=path.json          where the JSON goes (default tests/build/bench/results.json)
@@ -693,13 +693,14 @@ function noisePng(bytes, seed) {
 }
 
 /** Peak renderer PSS (the page's) of each device until the returned function is called. */
-function samplePss(devices) {
+function samplePss(devices, series = null) {
   const peaks = devices.map(() => 0);
   let stop = false;
   const loop = (async () => {
     while (!stop) {
       const pss = await Promise.all(devices.map((d) => rendererPss(d.dir)));
       pss.forEach((p, i) => { peaks[i] = Math.max(peaks[i], p[0] ?? 0); });
+      series?.push([Date.now(), ...pss.map((p) => Math.round((p[0] ?? 0) / 1048576))]);
       await sleep(250);
     }
   })();
@@ -760,18 +761,35 @@ async function files(app) {
     const [idle] = await Promise.all([rendererPss(b.dir)]);
     add('files.mem.idle', app, idle[0] ?? 0);
     const big = FILE_MEM_MB * 1e6;
-    const stop = samplePss([b, a]);
+    const series = TRACE ? [] : null;
+    const stop = samplePss([b, a], series);
     let peaks;
+    let bigMarks;
     try {
-      await send(`big${FILE_MEM_MB}.bin`, noise(big, 7));
+      bigMarks = await send(`big${FILE_MEM_MB}.bin`, noise(big, 7));
     } finally {
       peaks = await stop();
+    }
+    if (TRACE && app === peerchat) {
+      // With BENCH_TRACE, the receiver's and the sender's PSS (MiB) through the big transfer,
+      // ms from its start (the receiver's last piece in and saved marked).
+      const at = (t) => Math.round(t - series[0][0]);
+      log(`files PSS series (ms, receiver MiB, sender MiB); last piece in at ${at(bigMarks.lastIn)}, saved at ${at(bigMarks.saved)}:\n# ${series.map(([t, r, s]) => `${t - series[0][0]}:${r}/${s}`).join(' ')}`);
     }
     add('files.mem.peak', app, peaks[0]);
     add('files.mem.senderPeak', app, peaks[1]);
     await sleep(1000);
     const size = FILE_MB * 1e6;
+    // With BENCH_PROFILE, CPU profiles of the receiver and the sender during the timed transfer.
+    const profiled = PROFILE && app === peerchat ? await startProfiles([b, a]) : [];
     const m = await send(`file${FILE_MB}.bin`, noise(size, 1));
+    await stopProfiles(profiled, ['files-receiver', 'files-sender']);
+    if (TRACE) {
+      // With BENCH_TRACE, both pages' data channel sends and receives during the timed transfer.
+      const both = await Promise.all([a, b].map((d) => d.page.evaluate(() => window.__bench.trace)));
+      await writeFile(OUT.replace(/\.json$/, '') + `-files-${app.key}-${Date.now()}-trace.json`,
+        JSON.stringify({ start: m.start, saved: m.saved, sender: both[0], receiver: both[1] }));
+    }
     const seconds = (m.saved - m.start) / 1000;
     add('files.rate', app, size / 1e6 / seconds);
     const detail = { scenario: 'files', app: app.key, bytes: size, ms: m.saved - m.start, idlePss: idle[0], peakPss: peaks[0],

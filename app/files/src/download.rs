@@ -56,7 +56,8 @@ pub enum DownloadEvent {
         /// Which piece.
         index: u32,
     },
-    /// Piece `index` checked out: store it (sealed, in the vault).
+    /// Piece `index` checked out: store it (sealed, in the vault), and say when it is
+    /// stored ([`Download::handle_stored`]).
     Store {
         /// Which piece.
         index: u32,
@@ -90,6 +91,11 @@ pub struct Download {
     in_flight: BTreeMap<u32, InFlight>,
     /// Holders that sent a bad copy of a piece: not asked for it again.
     failed: BTreeSet<(u32, PeerId)>,
+    /// Pieces checked and handed out to store, not stored yet: while as many as one
+    /// holder is asked at once wait, nothing more is asked, so the page holds at most
+    /// twice what it asks at once, however slow its disk is (the wasm heap never gives
+    /// memory back).
+    storing: BTreeSet<u32>,
     events: VecDeque<DownloadEvent>,
     bad_pieces: u32,
 }
@@ -110,6 +116,7 @@ impl Download {
             holders: BTreeSet::new(),
             in_flight: BTreeMap::new(),
             failed: BTreeSet::new(),
+            storing: BTreeSet::new(),
             events: VecDeque::new(),
             bad_pieces: 0,
         };
@@ -139,7 +146,20 @@ impl Download {
 
     /// Whether every piece is stored.
     pub fn is_complete(&self) -> bool {
+        self.storing.is_empty() && self.is_fetched()
+    }
+
+    /// Whether every piece is checked (some may still be being stored).
+    fn is_fetched(&self) -> bool {
         self.have.iter().all(|&h| h)
+    }
+
+    /// Piece `index` (handed out with [`DownloadEvent::Store`]) is stored.
+    pub fn handle_stored(&mut self, index: u32, now: Duration) {
+        if self.storing.remove(&index) {
+            self.finish_if_done();
+            self.ask(now);
+        }
     }
 
     /// `peer` has the file (it offered it, or says it holds it): pieces may be asked of it.
@@ -174,6 +194,11 @@ impl Download {
         if offset as usize != at || at + bytes.len() > len as usize || bytes.is_empty() {
             return Err(ChunkError::OutOfPlace);
         }
+        if at == 0 {
+            // The whole piece at once: growing it chunk by chunk left freed buffers of
+            // every size in the page's heap, which never shrinks.
+            flight.bytes.reserve_exact(len as usize);
+        }
         flight.bytes.extend_from_slice(bytes);
         // The holder serves what it is asked in turn: while it sends one piece, the
         // ones after it are not stalled either.
@@ -185,11 +210,11 @@ impl Download {
             let flight = self.in_flight.remove(&index).expect("just seen");
             if piece_hash(&flight.bytes) == self.offer.pieces[index as usize] {
                 self.have[index as usize] = true;
+                self.storing.insert(index);
                 self.events.push_back(DownloadEvent::Store {
                     index,
                     bytes: flight.bytes,
                 });
-                self.finish_if_done();
             } else {
                 self.bad_pieces += 1;
                 self.failed.insert((index, flight.holder.clone()));
@@ -243,14 +268,14 @@ impl Download {
     /// Asks for missing pieces, lowest first, each of the holder with least in flight
     /// that has not failed it.
     fn ask(&mut self, now: Duration) {
-        if self.is_complete() {
+        let most = in_flight_per_holder(self.offer.piece);
+        if self.is_fetched() || self.storing.len() >= most {
             return;
         }
         for index in 0..self.offer.piece_count() {
             if self.have[index as usize] || self.in_flight.contains_key(&index) {
                 continue;
             }
-            let most = in_flight_per_holder(self.offer.piece);
             let load = |h: &PeerId| self.in_flight.values().filter(|f| &f.holder == h).count();
             // A holder that failed this piece is asked again only when every holder
             // has (one-to-one, the sender is the only one); the owner gives up on a
@@ -308,6 +333,21 @@ mod tests {
         std::iter::from_fn(|| d.poll_event()).collect()
     }
 
+    /// The events, each piece handed out to store reported stored at once (a fast disk).
+    fn settle(d: &mut Download) -> Vec<DownloadEvent> {
+        let mut all = Vec::new();
+        let mut i = 0;
+        all.extend(events(d));
+        while i < all.len() {
+            if let DownloadEvent::Store { index, .. } = all[i] {
+                d.handle_stored(index, T0);
+                all.extend(events(d));
+            }
+            i += 1;
+        }
+        all
+    }
+
     fn requests(e: &[DownloadEvent]) -> Vec<(String, u32)> {
         e.iter()
             .filter_map(|e| match e {
@@ -346,7 +386,7 @@ mod tests {
         let mut pending: VecDeque<(String, u32)> = asked.into();
         while let Some((h, i)) = pending.pop_front() {
             serve(&mut d, &h, &bytes, i, T0);
-            for e in events(&mut d) {
+            for e in settle(&mut d) {
                 match e {
                     DownloadEvent::Store { index, bytes } => {
                         stored.insert(index, bytes);
@@ -429,7 +469,7 @@ mod tests {
         let mut tampered = bytes.clone();
         tampered[100] ^= 1;
         serve(&mut d, "eve", &tampered, 0, T0);
-        let e = events(&mut d);
+        let e = settle(&mut d);
         assert!(e.contains(&DownloadEvent::BadPiece {
             holder: peer("eve"),
             index: 0
@@ -437,7 +477,7 @@ mod tests {
         assert_eq!(requests(&e), [("ann".into(), 0)], "asked elsewhere");
         assert_eq!(d.bad_pieces(), 1);
         serve(&mut d, "ann", &bytes, 0, T0);
-        let e = events(&mut d);
+        let e = settle(&mut d);
         assert!(e.contains(&DownloadEvent::Complete));
     }
 
@@ -454,8 +494,47 @@ mod tests {
         assert!(!e.iter().any(|e| matches!(e, DownloadEvent::Store { .. })));
         assert_eq!(requests(&e), [("ann".into(), 0)], "asked again");
         serve(&mut d, "ann", &bytes, 0, T0);
-        assert!(events(&mut d).contains(&DownloadEvent::Complete));
+        assert!(settle(&mut d).contains(&DownloadEvent::Complete));
         assert_eq!(d.bad_pieces(), 1);
+    }
+
+    #[test]
+    fn while_pieces_wait_to_be_stored_nothing_more_is_asked() {
+        let per = in_flight_per_holder(262_144);
+        let (bytes, offer) = file(4 * per * 262_144);
+        let mut d = Download::new(offer, &[]);
+        d.add_holder(peer("ann"), T0);
+        let mut asked = requests(&events(&mut d));
+        assert_eq!(asked.len(), per);
+        // A slow disk: every piece checks out, none is stored yet. Each one in frees a
+        // slot in flight, but only as many as one holder is asked at once may wait to
+        // be stored: the page holds at most two windows, however slow the disk.
+        let mut waiting = Vec::new();
+        while let Some((_, i)) = asked.pop() {
+            serve(&mut d, "ann", &bytes, i, T0);
+            for e in events(&mut d) {
+                match e {
+                    DownloadEvent::Store { index, .. } => waiting.push(index),
+                    DownloadEvent::Request { holder, index } => {
+                        asked.push((holder.to_string(), index))
+                    }
+                    other => panic!("{other:?}"),
+                }
+            }
+        }
+        // Asked while fewer than `per` waited: at most `per - 1` waiting plus `per` in
+        // flight.
+        assert!(
+            (per..2 * per).contains(&waiting.len()),
+            "then nothing more was asked: {}",
+            waiting.len()
+        );
+        assert!(!d.is_complete());
+        // Stored: as many new pieces are asked.
+        for i in waiting.drain(..) {
+            d.handle_stored(i, T0);
+        }
+        assert_eq!(requests(&events(&mut d)).len(), per);
     }
 
     #[test]

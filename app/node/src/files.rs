@@ -483,6 +483,19 @@ impl Node {
         self.drain();
     }
 
+    /// Piece `index` of `file` is stored: its download may ask for more.
+    pub(crate) fn piece_stored(&mut self, file: &str, index: u32) {
+        let t = self.now.mono;
+        let download = self
+            .files
+            .receiving
+            .get_mut(file)
+            .and_then(|r| r.download.as_mut());
+        if let Some(d) = download {
+            d.handle_stored(index, t);
+        }
+    }
+
     /// The link that carries file bytes to `peer`: its one-to-one link, or its link in
     /// `room`.
     fn file_link(&self, room: Option<&RoomId>, peer: &PeerId) -> Option<ConnectionId> {

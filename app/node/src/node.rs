@@ -352,6 +352,11 @@ impl Node {
     /// [`Room::store_before_send`](peerchat_chat::room::Room::store_before_send)).
     pub fn handle_store_done(&mut self, op: &StoreOp, now: Now) {
         self.now = now;
+        if let StoreOp::PutPiece { file, index, .. } = op {
+            // Pieces go to the glue as they come, not one write at a time.
+            self.piece_stored(file, *index);
+            return self.drain();
+        }
         self.writes.done();
         if let StoreOp::Append {
             history: History::Room(room_id),

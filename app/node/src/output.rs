@@ -99,6 +99,23 @@ pub enum StoreOp {
     PutFiles(Vec<FileRecord>),
 }
 
+impl StoreOp {
+    /// What [`Node::handle_store_done`](crate::Node::handle_store_done) and
+    /// [`Node::handle_store_failed`](crate::Node::handle_store_failed) are given back for
+    /// this write: the op itself, but a piece without its bytes (a copy of each piece
+    /// kept for the answer doubled what a download held while it was written).
+    pub fn receipt(&self) -> StoreOp {
+        match self {
+            StoreOp::PutPiece { file, index, .. } => StoreOp::PutPiece {
+                file: file.clone(),
+                index: *index,
+                bytes: Vec::new(),
+            },
+            other => other.clone(),
+        }
+    }
+}
+
 /// A read the node needs answered with [`Node::handle_loaded`](crate::Node::handle_loaded).
 /// The glue answers loads one at a time, in the order asked: the node relies on that
 /// order only for what shows first.

@@ -248,3 +248,37 @@ fn files_over_the_size_limit_or_the_quota_are_refused_with_what_to_do() {
     // The message itself is kept: the user sees what was not received.
     assert_eq!(sim.stored_texts(ben, ann), ["📎 too-big.bin"]);
 }
+
+#[test]
+fn a_slow_disk_holds_the_download_back_instead_of_filling_the_page() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let (bytes, offer) = file(6 << 20, "video.mp4", "video/mp4");
+    let window = peerchat_files::download::in_flight_per_holder(offer.piece);
+    sim.devs[ben].unwritten = Some(Vec::new());
+    attach(&mut sim, ann, ben, &bytes, &offer);
+    sim.run_for(10 * SECOND);
+    let waiting = |sim: &Sim| {
+        sim.devs[ben]
+            .unwritten
+            .iter()
+            .flatten()
+            .filter(|op| matches!(op, StoreOp::PutPiece { .. }))
+            .count()
+    };
+    // Nothing is written: the pieces checked wait, and no more than two windows of
+    // them (the page's memory) however long the disk takes.
+    let held = waiting(&sim);
+    assert!((window..2 * window).contains(&held), "{held} pieces wait");
+    assert!(held < offer.piece_count() as usize);
+    // The disk catches up, a second at a time: the download goes on to the end, never
+    // with more waiting.
+    for _ in 0..120 {
+        if assembled(&sim, ben, &offer).is_some() {
+            break;
+        }
+        sim.finish_writes(ben);
+        sim.run_for(SECOND);
+        assert!(waiting(&sim) < 2 * window, "{} pieces wait", waiting(&sim));
+    }
+    assert_eq!(assembled(&sim, ben, &offer).unwrap(), bytes);
+}

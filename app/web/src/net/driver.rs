@@ -1,7 +1,7 @@
 //! Executes a [`Node`]'s outputs in the browser and feeds back what happens.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 
@@ -74,8 +74,13 @@ pub(super) struct Driver {
     _on_pagehide: Option<Closure<dyn FnMut()>>,
     /// Handed over to another tab: nothing more goes out (only the writes finish).
     stopped: bool,
-    /// Files attached this visit, by file id: their pieces are read from them.
+    /// Files attached this visit, and files received whole this visit, by file id:
+    /// their pieces are read from them.
     pub(super) blobs: HashMap<String, web_sys::Blob>,
+    /// Pieces of files being received this visit, each a `Blob` made as it was stored
+    /// (the browser keeps its bytes, outside the page): the whole file is one `Blob` of
+    /// them, without reading every piece back from the vault.
+    pub(super) arriving: HashMap<String, BTreeMap<u32, web_sys::Blob>>,
 }
 
 /// The time, as the node wants it.
@@ -151,6 +156,7 @@ impl Net {
                 _on_pagehide: None,
                 stopped: false,
                 blobs: HashMap::new(),
+                arriving: HashMap::new(),
             })
         });
         // A closed tab or app would otherwise leave its connections to time out (the

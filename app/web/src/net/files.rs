@@ -32,6 +32,19 @@ async fn read(blob: &Blob, start: f64, end: f64) -> Option<Vec<u8>> {
     Some(Uint8Array::new(&buffer).to_vec())
 }
 
+/// `bytes` (a piece) as a `Blob`: the browser takes a copy, kept outside the page.
+pub(super) fn piece_blob(bytes: &[u8]) -> Option<Blob> {
+    let one = Array::of1(&Uint8Array::from(bytes));
+    Blob::new_with_u8_array_sequence(&one).ok()
+}
+
+/// `parts` as one `Blob` of type `mime`.
+fn whole_blob(parts: &Array, mime: &str) -> Option<Blob> {
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    Blob::new_with_blob_sequence_and_options(parts, &options).ok()
+}
+
 /// The stored pieces of a file as one `Blob` of its type. Pieces are read one at a time
 /// and each is made a `Blob` at once, which the browser keeps outside the page: the page
 /// never holds more than a piece (gathering them as arrays first held the whole file in
@@ -40,12 +53,9 @@ async fn stored_blob(vault: &Vault, file: &str, pieces: u32, mime: &str) -> Opti
     let parts = Array::new();
     for index in 0..pieces {
         let piece = open_piece(&vault.files(), file, index).await.ok()??;
-        let one = Array::of1(&Uint8Array::from(piece.as_slice()));
-        parts.push(&Blob::new_with_u8_array_sequence(&one).ok()?.into());
+        parts.push(&piece_blob(&piece)?.into());
     }
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type(mime);
-    Blob::new_with_blob_sequence_and_options(&parts, &options).ok()
+    whole_blob(&parts, mime)
 }
 
 impl Net {
@@ -88,8 +98,8 @@ impl Net {
     /// stored in the vault; `None` while a piece is missing.
     pub async fn file_url(&self, offer: &FileOffer) -> Option<String> {
         let (attached, vault) = {
-            let d = self.inner().borrow();
-            (d.blobs.get(&offer.id).cloned(), d.vault.clone())
+            let mut d = self.inner().borrow_mut();
+            (d.whole_file(offer), d.vault.clone())
         };
         let blob = match attached {
             Some(b) => b,
@@ -100,6 +110,34 @@ impl Net {
 }
 
 impl Driver {
+    /// The whole of file `offer` from memory: attached this visit, or every piece
+    /// received this visit (then kept as one `Blob`).
+    fn whole_file(&mut self, offer: &FileOffer) -> Option<Blob> {
+        if let Some(b) = self.blobs.get(&offer.id) {
+            return Some(b.clone());
+        }
+        let pieces = self.arriving.get(&offer.id)?;
+        if pieces.len() != offer.piece_count() as usize {
+            return None;
+        }
+        let parts: Array = pieces.values().collect();
+        let whole = whole_blob(&parts, &offer.mime)?;
+        self.arriving.remove(&offer.id);
+        self.blobs.insert(offer.id.clone(), whole.clone());
+        Some(whole)
+    }
+
+    /// Piece `index` of `file` is stored, and `part` has its bytes: kept towards the
+    /// whole file, unless the file was attached here.
+    pub(super) fn piece_arrived(&mut self, file: &str, index: u32, part: Blob) {
+        if !self.blobs.contains_key(file) {
+            self.arriving
+                .entry(file.to_owned())
+                .or_default()
+                .insert(index, part);
+        }
+    }
+
     /// Reads piece `index` of `file` for a peer that asked: from the attached `Blob`,
     /// or from the pieces stored in the vault.
     pub(super) fn read_piece(&mut self, file: String, index: u32, start: u64, len: u32) {

@@ -70,6 +70,11 @@ fn run_in_order<T: 'static, F: Future<Output = ()>>(
 
 impl Driver {
     pub(super) fn store(&mut self, op: StoreOp) {
+        if let StoreOp::DeleteFile { file } = &op {
+            // A deleted file is not kept in memory either.
+            self.arriving.remove(file);
+            self.blobs.remove(file);
+        }
         if !self.writes.push(op) {
             return;
         }
@@ -82,11 +87,29 @@ impl Driver {
                 async move {
                     // Our room messages wait for their write to go out (a crash between
                     // the send and the write could reuse their numbers).
-                    let done = op.clone();
-                    if let Err(e) = write(&vault, op).await {
-                        with(&weak, |d| {
+                    let done = op.receipt();
+                    // A piece of a file attached here needs no copy: the file is at hand.
+                    let attached = |file: &String| {
+                        weak.upgrade()
+                            .is_some_and(|d| d.borrow().blobs.contains_key(file))
+                    };
+                    let part = match &op {
+                        StoreOp::PutPiece { file, bytes, .. } if !attached(file) => {
+                            super::files::piece_blob(bytes)
+                        }
+                        _ => None,
+                    };
+                    match write(&vault, op).await {
+                        Err(e) => with(&weak, |d| {
                             d.node().handle_store_failed(&done, sentence(&e), now())
-                        });
+                        }),
+                        Ok(()) => {
+                            if let (StoreOp::PutPiece { file, index, .. }, Some(part)) =
+                                (&done, part)
+                            {
+                                with(&weak, |d| d.piece_arrived(file, *index, part));
+                            }
+                        }
                     }
                     with(&weak, |d| d.node().handle_store_done(&done, now()));
                 }
