@@ -582,9 +582,17 @@ impl Node {
             self.send_file_frame(room, peer, &FileFrame::Cancel { file: file.clone() });
         }
         for (index, start, len) in reads {
-            let first = self.files.asked.entry((file.clone(), index)).or_default();
-            let new = first.is_empty();
-            first.insert(peer.clone());
+            // A piece is read once however many ask it: one whose askers all cancelled
+            // (or our own copy's) is still being read, and counted in the bound, until
+            // it comes back; reading it again would put more reads under way than the
+            // bound lets.
+            let key = (file.clone(), index);
+            let new = !self.files.asked.contains_key(&key);
+            self.files
+                .asked
+                .entry(key)
+                .or_default()
+                .insert(peer.clone());
             if new {
                 self.outputs.push_back(Output::ReadPiece {
                     file: file.clone(),

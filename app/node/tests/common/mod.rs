@@ -12,6 +12,7 @@ use peerchat_chat::config::IceServer;
 use peerchat_chat::details::{CandidateKind, LinkStats};
 use peerchat_chat::state::transfers::Transfer;
 use peerchat_chat::state::{Action, ChatState};
+use peerchat_files::chunk::Chunk;
 use peerchat_identity::Identity;
 use peerchat_ids::RoomId;
 use peerchat_node::saved::History;
@@ -43,6 +44,8 @@ pub const CONNECTION_FAILS: Duration = Duration::from_secs(30);
 pub const ICE_FAILS: Duration = Duration::from_secs(3);
 
 use peerchat_peerjs::sim::loopback as broker;
+
+pub mod rooms;
 
 /// What a device keeps on its disk.
 #[derive(Default, Clone)]
@@ -181,6 +184,18 @@ pub struct Dev {
     pub corrupt_chunks: usize,
     /// Every piece the node asked its page to read (file, index).
     pub reads: Vec<(String, u32)>,
+    /// While true, pieces the node asks to read stay being read (a slow disk) in
+    /// `held_reads`; see [`Sim::release_reads`].
+    pub hold_reads: bool,
+    /// Reads asked and not answered yet: (file, index, start, len).
+    pub held_reads: Vec<(String, u32, u64, u32)>,
+    /// Pieces whose first chunk this device sent, to which device: (to, file, index).
+    pub pieces_sent: Vec<(usize, String, u32)>,
+    /// While true, every frame that reaches this device on a link is kept in
+    /// `frames_in`, with when and on which link.
+    pub record_frames: bool,
+    /// Frames received on links (see `record_frames`).
+    pub frames_in: Vec<(Duration, ConnectionId, ChannelFrame)>,
     loads: VecDeque<Load>,
     sockets: Vec<Registration>,
     rng: u64,
@@ -217,6 +232,11 @@ impl Dev {
             transfers: Vec::new(),
             corrupt_chunks: 0,
             reads: Vec::new(),
+            hold_reads: false,
+            held_reads: Vec::new(),
+            pieces_sent: Vec::new(),
+            record_frames: false,
+            frames_in: Vec::new(),
             loads: VecDeque::new(),
             sockets: Vec::new(),
             rng,
@@ -489,7 +509,13 @@ impl Sim {
                     node.handle_local_candidate(&conn, candidate(), clock);
                 }
                 Deliver::Open => node.handle_link_open(&conn, clock),
-                Deliver::Frame(f) => node.handle_link_frame(&conn, &f, clock),
+                Deliver::Frame(f) => {
+                    if self.devs[to].record_frames {
+                        self.devs[to].frames_in.push((now, conn.clone(), f.clone()));
+                    }
+                    let node = self.devs[to].node.as_mut().expect("seen running");
+                    node.handle_link_frame(&conn, &f, clock)
+                }
                 Deliver::Chunk(bytes) => node.handle_link_chunk(&conn, &bytes, clock),
                 Deliver::Health(healthy) => node.handle_link_health(&conn, healthy, clock),
                 Deliver::IceFailed => node.handle_link_ice_failed(&conn, clock),
@@ -689,6 +715,11 @@ impl Sim {
             }
             Output::SendChunk { conn, mut bytes } => {
                 if let Some((at, other)) = self.carry(i, &conn) {
+                    if let Ok(c) = Chunk::decode(&bytes) {
+                        if c.offset == 0 {
+                            self.devs[i].pieces_sent.push((other, c.file, c.piece));
+                        }
+                    }
                     if self.devs[i].corrupt_chunks > 0 {
                         self.devs[i].corrupt_chunks -= 1;
                         // One byte of the file's, past the header.
@@ -726,20 +757,10 @@ impl Sim {
                 len,
             } => {
                 self.devs[i].reads.push((file.clone(), index));
-                // Like the glue: the attached file, else the pieces in the vault.
-                let piece = match self.devs[i].blobs.get(&file) {
-                    Some(blob) => {
-                        Some(blob[start as usize..start as usize + len as usize].to_vec())
-                    }
-                    None => self.devs[i]
-                        .disk
-                        .pieces
-                        .get(&(file.clone(), index))
-                        .cloned(),
-                };
-                match piece {
-                    Some(piece) => self.node(i).handle_piece_read(&file, index, &piece, clock),
-                    None => self.node(i).handle_piece_unreadable(&file, clock),
+                if self.devs[i].hold_reads {
+                    self.devs[i].held_reads.push((file, index, start, len));
+                } else {
+                    self.answer_read(i, &file, index, start, len);
                 }
             }
             Output::Notify { title, body, .. } => {
@@ -836,6 +857,37 @@ impl Sim {
                 node.handle_socket_frame(&via, &frame, clock);
                 self.pump(dev);
             }
+        }
+    }
+
+    /// Answers the piece reads device `i` holds (see `hold_reads`), in the order they
+    /// were asked, and lets its node go on; reads asked meanwhile are held again while
+    /// `hold_reads` is. Returns how many were answered.
+    pub fn release_reads(&mut self, i: usize) -> usize {
+        let held = std::mem::take(&mut self.devs[i].held_reads);
+        let n = held.len();
+        for (file, index, start, len) in held {
+            self.answer_read(i, &file, index, start, len);
+        }
+        self.pump(i);
+        n
+    }
+
+    /// Like the glue: piece `index` of `file` read from the attached file, else from the
+    /// pieces in the vault, goes to device `i`'s node.
+    fn answer_read(&mut self, i: usize, file: &str, index: u32, start: u64, len: u32) {
+        let clock = self.clock();
+        let piece = match self.devs[i].blobs.get(file) {
+            Some(blob) => Some(blob[start as usize..start as usize + len as usize].to_vec()),
+            None => self.devs[i]
+                .disk
+                .pieces
+                .get(&(file.to_owned(), index))
+                .cloned(),
+        };
+        match piece {
+            Some(piece) => self.node(i).handle_piece_read(file, index, &piece, clock),
+            None => self.node(i).handle_piece_unreadable(file, clock),
         }
     }
 

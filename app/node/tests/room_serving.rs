@@ -1,0 +1,201 @@
+//! What a room member serves others, through whole nodes on the simulated network: it
+//! reads at most 16 pieces asked by one member at once and 32 for all at once, ignoring
+//! requests past that until those went (members that ask far more, or cancel and ask
+//! again, cannot make it hold more); and a member that said it lacks a file is asked
+//! for it again only after 30 s.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use common::rooms::{
+    attach_to_room, file_frame_as, file_frames_in, pieces_joined, room_of, test_file,
+};
+use common::Sim;
+use peerchat_chat::room::RoomKeys;
+use peerchat_files::offer::MIN_PIECE;
+use peerchat_files::{FileFrame, FileOffer};
+
+const SECOND: Duration = Duration::from_secs(1);
+/// Pieces one member may have asked of us and not received yet (PROTOCOL.md).
+const PER_MEMBER: usize = 16;
+/// Pieces being read for all members at once (PROTOCOL.md).
+const FOR_ALL: usize = 32;
+/// How long a member that said it lacks a file is not asked for it (PROTOCOL.md).
+const LACK_RETRY: Duration = Duration::from_secs(30);
+const ANN: usize = 0;
+const BEN: usize = 1;
+const CARA: usize = 2;
+const DAN: usize = 3;
+
+/// A file of 40 pieces (of the smallest size): more than the bounds let be read at once.
+fn forty_pieces() -> (Vec<u8>, FileOffer) {
+    let (bytes, offer) = test_file(40 * MIN_PIECE as usize, "survey.pdf");
+    assert_eq!(offer.piece_count(), 40);
+    (bytes, offer)
+}
+
+/// Member `from` asks member `to` for `pieces` of `offer`, whatever it asked before.
+fn ask(sim: &mut Sim, keys: &RoomKeys, from: usize, to: usize, offer: &FileOffer, pieces: &[u32]) {
+    let request = FileFrame::Request {
+        file: offer.id.clone(),
+        pieces: pieces.to_vec(),
+    };
+    file_frame_as(sim, keys, from, to, &request);
+}
+
+/// Up to 8 pieces of `offer` device `i` is not reading now (the most one request asks).
+fn not_being_read(sim: &Sim, i: usize, offer: &FileOffer) -> Vec<u32> {
+    let reading: BTreeSet<u32> = sim.devs[i].held_reads.iter().map(|r| r.1).collect();
+    (0..offer.piece_count())
+        .filter(|p| !reading.contains(p))
+        .take(8)
+        .collect()
+}
+
+/// Distinct pieces of `offer` device `i` sent each device, from its `first` send on.
+fn pieces_sent_to(sim: &Sim, i: usize, offer: &FileOffer, first: usize) -> BTreeMap<usize, usize> {
+    let mut per_member: BTreeMap<usize, BTreeSet<u32>> = BTreeMap::new();
+    for (to, file, piece) in &sim.devs[i].pieces_sent[first..] {
+        if file == &offer.id {
+            per_member.entry(*to).or_default().insert(*piece);
+        }
+    }
+    per_member
+        .into_iter()
+        .map(|(to, p)| (to, p.len()))
+        .collect()
+}
+
+fn everyone_gets_it(sim: &mut Sim, members: &[usize], bytes: &[u8], offer: &FileOffer) {
+    sim.run_until(120 * SECOND, "every member has the file", |s| {
+        members
+            .iter()
+            .all(|&i| pieces_joined(s, i, offer).is_some())
+    });
+    for &i in members {
+        assert!(
+            pieces_joined(sim, i, offer).unwrap() == bytes,
+            "member {i}'s copy differs"
+        );
+    }
+}
+
+#[test]
+fn a_member_reads_at_most_16_pieces_for_one_member_and_32_for_all_and_ignores_the_rest() {
+    let mut sim = Sim::new();
+    let keys = room_of(&mut sim, &["Ann", "Ben", "Cara", "Dan"], 4)
+        .secret()
+        .derive();
+    let (bytes, offer) = forty_pieces();
+    // Ann's disk is slow: the pieces she reads stay being read until released.
+    sim.devs[ANN].hold_reads = true;
+    attach_to_room(&mut sim, ANN, &bytes, &offer);
+    sim.run_for(2 * SECOND);
+    let honest = sim.devs[ANN].held_reads.len();
+    assert!(honest >= 1, "the members ask Ann as they fetch the file");
+
+    // Each member asks for far more, 8 pieces Ann does not read yet at a time.
+    for member in [BEN, CARA, DAN] {
+        for _ in 0..5 {
+            let pieces = not_being_read(&sim, ANN, &offer);
+            ask(&mut sim, &keys, member, ANN, &offer, &pieces);
+        }
+    }
+    let reading = sim.devs[ANN].held_reads.len();
+    assert_eq!(reading, FOR_ALL, "pieces being read for all at once");
+
+    // What is ignored is not read later either, while those are being read.
+    let reads_before = sim.devs[ANN].reads.len();
+    for member in [BEN, CARA, DAN] {
+        let pieces = not_being_read(&sim, ANN, &offer);
+        ask(&mut sim, &keys, member, ANN, &offer, &pieces);
+    }
+    sim.run_for(3 * SECOND);
+    assert_eq!(sim.devs[ANN].reads.len(), reads_before, "nothing more read");
+
+    // The reads end: each piece goes to whoever asked it, at most 16 to one member.
+    sim.devs[ANN].hold_reads = false;
+    let first = sim.devs[ANN].pieces_sent.len();
+    sim.release_reads(ANN);
+    let sent = pieces_sent_to(&sim, ANN, &offer, first);
+    assert_eq!(
+        sent.get(&BEN),
+        Some(&PER_MEMBER),
+        "Ben asked first: {sent:?}"
+    );
+    assert!(sent.values().all(|&n| n <= PER_MEMBER), "{sent:?}");
+    assert!(sent.values().sum::<usize>() >= FOR_ALL, "{sent:?}");
+
+    // Asks past the bounds cost the members nothing but time: the file arrives whole.
+    everyone_gets_it(&mut sim, &[BEN, CARA, DAN], &bytes, &offer);
+}
+
+#[test]
+fn a_member_that_cancels_and_asks_again_cannot_put_more_reads_under_way() {
+    let mut sim = Sim::new();
+    let keys = room_of(&mut sim, &["Ann", "Ben"], 2).secret().derive();
+    let (bytes, offer) = forty_pieces();
+    sim.devs[ANN].hold_reads = true;
+    attach_to_room(&mut sim, ANN, &bytes, &offer);
+    sim.run_for(2 * SECOND);
+    // A cancel stops what Ann sends Ben, not the reads under way: asking the same
+    // pieces again must not read them a second time meanwhile.
+    let cancel = FileFrame::Cancel {
+        file: offer.id.clone(),
+    };
+    let pieces: Vec<u32> = (8..16).collect();
+    for _ in 0..10 {
+        ask(&mut sim, &keys, BEN, ANN, &offer, &pieces);
+        file_frame_as(&mut sim, &keys, BEN, ANN, &cancel);
+    }
+    let reading = sim.devs[ANN].held_reads.len();
+    assert!(reading <= FOR_ALL, "{reading} reads under way");
+    let read_twice = reading
+        - sim.devs[ANN]
+            .held_reads
+            .iter()
+            .map(|r| r.1)
+            .collect::<BTreeSet<_>>()
+            .len();
+    assert_eq!(read_twice, 0, "a piece is read once at a time");
+
+    sim.devs[ANN].hold_reads = false;
+    sim.release_reads(ANN);
+    everyone_gets_it(&mut sim, &[BEN], &bytes, &offer);
+}
+
+#[test]
+fn a_member_that_lacks_the_file_is_asked_for_it_again_after_30_s() {
+    let mut sim = Sim::new();
+    let keys = room_of(&mut sim, &["Ann", "Ben", "Cara"], 3)
+        .secret()
+        .derive();
+    // Cara lets no file in: she never holds this one, and says so when asked.
+    sim.act(CARA, |node, _| node.set_file_quota(0));
+    sim.devs[CARA].record_frames = true;
+    // Ann's reads never end, so Ben is still fetching when Cara may be asked again.
+    sim.devs[ANN].hold_reads = true;
+    let (bytes, offer) = forty_pieces();
+    attach_to_room(&mut sim, ANN, &bytes, &offer);
+    sim.run_for(LACK_RETRY + 15 * SECOND);
+
+    let asked: Vec<Duration> = file_frames_in(&sim, &keys, CARA)
+        .into_iter()
+        .filter(|(_, f)| matches!(f, FileFrame::Request { file, .. } if file == &offer.id))
+        .map(|(at, _)| at)
+        .collect();
+    assert_eq!(
+        asked.len(),
+        2,
+        "asked when it came, and once more: {asked:?}"
+    );
+    let again = asked[1] - asked[0];
+    assert!(
+        again >= LACK_RETRY && again < LACK_RETRY + SECOND,
+        "asked again after {again:?}"
+    );
+    assert!(sim.devs[CARA].reads.is_empty(), "Cara had nothing to read");
+    assert!(pieces_joined(&sim, CARA, &offer).is_none());
+}
