@@ -7,74 +7,17 @@ mod common;
 
 use std::time::Duration;
 
+use common::rooms::{
+    attach_to_room as attach, first_room as room_id, pieces_joined as assembled, room_of as room,
+    test_file as file,
+};
 use common::Sim;
-use peerchat_chat::room::Invite;
 use peerchat_chat::state::transfers::TransferState;
-use peerchat_files::{FileHasher, FileOffer};
-use peerchat_ids::RoomId;
+use peerchat_files::FileOffer;
 use peerchat_node::saved::History;
 use peerchat_node::SendError;
 
 const SECOND: Duration = Duration::from_secs(1);
-
-fn file(len: usize, name: &str) -> (Vec<u8>, FileOffer) {
-    let bytes: Vec<u8> = (0..len)
-        .map(|i| (i * 37 % 253) as u8 ^ (i >> 17) as u8)
-        .collect();
-    let mut h = FileHasher::new(len as u64).unwrap();
-    h.update(&bytes);
-    (bytes, h.finish(name, "application/pdf").unwrap())
-}
-
-/// Members device `i` shows online, over its rooms (it is in one).
-fn online(sim: &Sim, i: usize) -> usize {
-    let rooms = &sim.devs[i].state.rooms;
-    rooms
-        .iter()
-        .flat_map(|r| &r.members)
-        .filter(|m| m.online)
-        .count()
-}
-
-fn room_id(sim: &Sim) -> RoomId {
-    sim.devs[0].state.rooms[0].room_id.clone()
-}
-
-/// Devices `0..n` (of `names`) in one room made by the first; returns the invite.
-fn room(sim: &mut Sim, names: &[&str], n: usize) -> Invite {
-    for name in names {
-        sim.add(name);
-    }
-    sim.run_for(SECOND);
-    sim.act(0, |node, now| node.create_room("Papers", now));
-    sim.run_for(SECOND);
-    let inv = Invite::parse_fragment(&sim.devs[0].state.rooms[0].invite).unwrap();
-    for i in 1..n {
-        let inv = inv.clone();
-        sim.act(i, |node, now| node.join_room(inv, now));
-    }
-    sim.run_until(20 * SECOND, "everyone sees everyone", |s| {
-        (0..n).all(|i| online(s, i) == n - 1)
-    });
-    inv
-}
-
-fn assembled(sim: &Sim, i: usize, offer: &FileOffer) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    for index in 0..offer.piece_count() {
-        out.extend(sim.devs[i].disk.pieces.get(&(offer.id.clone(), index))?);
-    }
-    Some(out)
-}
-
-fn attach(sim: &mut Sim, from: usize, bytes: &[u8], offer: &FileOffer) {
-    sim.devs[from]
-        .blobs
-        .insert(offer.id.clone(), bytes.to_vec());
-    let id = room_id(sim);
-    sim.act(from, |n, now| n.send_room_file(&id, offer.clone(), now))
-        .unwrap();
-}
 
 /// Pieces of `offer` device `i` read for others (or its own copy).
 fn reads(sim: &Sim, i: usize, offer: &FileOffer) -> usize {
