@@ -77,15 +77,22 @@ pub fn seal(key: &SecretKey, nonce: [u8; 12], aad: &[u8], plaintext: &[u8]) -> V
             },
         )
         .expect("AES-GCM seals any record under 64 GiB");
+    assemble(nonce, &ciphertext)
+}
+
+/// The envelope of `ciphertext` (with its tag) sealed under `nonce`: for a seal made
+/// elsewhere (the browser's WebCrypto) with the same key and associated data.
+pub fn assemble(nonce: [u8; NONCE_LEN], ciphertext: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
     out.push(VERSION);
     out.extend_from_slice(&nonce);
-    out.extend_from_slice(&ciphertext);
+    out.extend_from_slice(ciphertext);
     out
 }
 
-/// Opens an envelope made by [`seal`] with the same key and `aad`.
-pub fn open(key: &SecretKey, aad: &[u8], envelope: &[u8]) -> Result<Vec<u8>, EnvelopeError> {
+/// An envelope's nonce and ciphertext (with its tag), to open elsewhere; the error says
+/// why it cannot be one.
+pub fn split(envelope: &[u8]) -> Result<(&[u8], &[u8]), EnvelopeError> {
     let (&version, rest) = envelope.split_first().ok_or(EnvelopeError::Truncated)?;
     if version != VERSION {
         return Err(EnvelopeError::UnknownVersion(version));
@@ -93,7 +100,12 @@ pub fn open(key: &SecretKey, aad: &[u8], envelope: &[u8]) -> Result<Vec<u8>, Env
     if rest.len() < NONCE_LEN + TAG_LEN {
         return Err(EnvelopeError::Truncated);
     }
-    let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
+    Ok(rest.split_at(NONCE_LEN))
+}
+
+/// Opens an envelope made by [`seal`] with the same key and `aad`.
+pub fn open(key: &SecretKey, aad: &[u8], envelope: &[u8]) -> Result<Vec<u8>, EnvelopeError> {
+    let (nonce, ciphertext) = split(envelope)?;
     let cipher = Aes256Gcm::new_from_slice(&key.0).expect("the key is 32 bytes");
     let n = Nonce::try_from(nonce).map_err(|_| EnvelopeError::Truncated)?;
     cipher

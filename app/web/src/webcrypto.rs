@@ -61,13 +61,7 @@ pub async fn seal_piece<S: peerchat_vault::Store>(
     let key = pieces.data_key();
     let aad = pieces.record_key(file, index);
     match subtle_aes(key, "encrypt", &nonce, aad.as_bytes(), bytes).await {
-        Some(sealed) => {
-            let mut out = Vec::with_capacity(1 + nonce.len() + sealed.len());
-            out.push(envelope::VERSION);
-            out.extend_from_slice(&nonce);
-            out.extend_from_slice(&sealed);
-            out
-        }
+        Some(sealed) => envelope::assemble(nonce, &sealed),
         None => envelope::seal(key, nonce, aad.as_bytes(), bytes),
     }
 }
@@ -83,9 +77,8 @@ pub async fn open_piece<S: peerchat_vault::Store>(
         return Ok(None);
     };
     let aad = pieces.record_key(file, index);
-    let opened = match sealed.split_first() {
-        Some((&envelope::VERSION, rest)) if rest.len() > envelope::NONCE_LEN => {
-            let (nonce, ciphertext) = rest.split_at(envelope::NONCE_LEN);
+    let opened = match envelope::split(&sealed) {
+        Ok((nonce, ciphertext)) => {
             subtle_aes(
                 pieces.data_key(),
                 "decrypt",
@@ -95,7 +88,7 @@ pub async fn open_piece<S: peerchat_vault::Store>(
             )
             .await
         }
-        _ => None,
+        Err(_) => None,
     };
     match opened {
         Some(bytes) => Ok(Some(bytes)),

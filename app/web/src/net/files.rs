@@ -128,14 +128,12 @@ impl Driver {
     }
 
     /// Piece `index` of `file` is stored, and `part` has its bytes: kept towards the
-    /// whole file, unless the file was attached here.
+    /// whole file (the store makes no `part` for a file attached here).
     pub(super) fn piece_arrived(&mut self, file: &str, index: u32, part: Blob) {
-        if !self.blobs.contains_key(file) {
-            self.arriving
-                .entry(file.to_owned())
-                .or_default()
-                .insert(index, part);
-        }
+        self.arriving
+            .entry(file.to_owned())
+            .or_default()
+            .insert(index, part);
     }
 
     /// Reads piece `index` of `file` for a peer that asked: from the attached `Blob`,
