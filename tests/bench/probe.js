@@ -113,6 +113,27 @@
     check();
     new MutationObserver(check).observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ['class'] });
   };
+  // Every IndexedDB write transaction: when it began, when it committed, and how many
+  // puts it carried (a file's pieces are stored as they arrive).
+  if (window.IDBDatabase) {
+    const origTx = IDBDatabase.prototype.transaction;
+    const puts = new WeakMap();
+    IDBDatabase.prototype.transaction = function (...args) {
+      const tx = origTx.apply(this, args);
+      if (args[1] === 'readwrite') {
+        tr('idb:begin', null, null);
+        puts.set(tx, 0);
+        tx.addEventListener('complete', () => tr('idb:commit', null, puts.get(tx)));
+      }
+      return tx;
+    };
+    const origPut = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (...args) {
+      const tx = this.transaction;
+      if (puts.has(tx)) puts.set(tx, puts.get(tx) + 1);
+      return origPut.apply(this, args);
+    };
+  }
   const NativePC = window.RTCPeerConnection;
   if (NativePC) {
     let serial = 0;

@@ -65,10 +65,23 @@ impl<'a, S: Store> FilePieces<'a, S> {
         index: u32,
         sealed: Vec<u8>,
     ) -> Result<(), VaultError> {
-        let entries = [
-            (self.record_key(file, index), sealed),
-            (format!("{}{index:05}", self.index_prefix(file)), Vec::new()),
-        ];
+        self.put_sealed_many(file, vec![(index, sealed)]).await
+    }
+
+    /// Stores pieces of `file` sealed elsewhere, as [`Self::put_sealed`] does, all in one
+    /// transaction (one commit for several pieces: a commit per piece held downloads
+    /// back): a full disk stores none of them.
+    pub async fn put_sealed_many(
+        &self,
+        file: &str,
+        pieces: Vec<(u32, Vec<u8>)>,
+    ) -> Result<(), VaultError> {
+        let index_prefix = self.index_prefix(file);
+        let mut entries = Vec::with_capacity(pieces.len() * 2);
+        for (index, sealed) in pieces {
+            entries.push((self.record_key(file, index), sealed));
+            entries.push((format!("{index_prefix}{index:05}"), Vec::new()));
+        }
         self.store.put_many(Table::Files, &entries).await?;
         Ok(())
     }

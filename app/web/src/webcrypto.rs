@@ -48,22 +48,41 @@ pub async fn subtle_derive(passphrase: &str, params: &KdfParams) -> Option<Secre
     Some(SecretKey::from_bytes(key))
 }
 
-/// Piece `index` of `file` sealed for the vault, as [`peerchat_vault::FilePieces::put`]
+/// Pieces of `file` sealed for the vault, each as [`peerchat_vault::FilePieces::put`]
 /// seals it (the same envelope, key and associated data) but with WebCrypto's AES-GCM,
-/// in hardware: AES-GCM in wasm sealed about 30 MB/s, a ceiling on every download.
-pub async fn seal_piece<S: peerchat_vault::Store>(
+/// in hardware (AES-GCM in wasm sealed about 30 MB/s, a ceiling on every download), all
+/// started at once so the browser seals them side by side, off the page's thread.
+pub async fn seal_pieces<S: peerchat_vault::Store>(
     pieces: &peerchat_vault::FilePieces<'_, S>,
     file: &str,
-    index: u32,
-    nonce: [u8; 12],
-    bytes: &[u8],
-) -> Vec<u8> {
+    plain: Vec<(u32, [u8; 12], Vec<u8>)>,
+) -> Vec<(u32, Vec<u8>)> {
     let key = pieces.data_key();
-    let aad = pieces.record_key(file, index);
-    match subtle_aes(key, "encrypt", &nonce, aad.as_bytes(), bytes).await {
-        Some(sealed) => envelope::assemble(nonce, &sealed),
-        None => envelope::seal(key, nonce, aad.as_bytes(), bytes),
+    let subtle = subtle_key(key, "encrypt").await;
+    let started: Vec<_> = plain
+        .iter()
+        .map(|(index, nonce, bytes)| {
+            let aad = pieces.record_key(file, *index);
+            let (subtle, imported) = subtle.as_ref()?;
+            subtle_start(subtle, imported, "encrypt", nonce, aad.as_bytes(), bytes)
+        })
+        .collect();
+    let mut sealed = Vec::with_capacity(plain.len());
+    for ((index, nonce, bytes), promise) in plain.into_iter().zip(started) {
+        let done = match promise {
+            Some(p) => subtle_finish(p).await,
+            None => None,
+        };
+        let envelope = match done {
+            Some(ciphertext) => envelope::assemble(nonce, &ciphertext),
+            None => {
+                let aad = pieces.record_key(file, index);
+                envelope::seal(key, nonce, aad.as_bytes(), &bytes)
+            }
+        };
+        sealed.push((index, envelope));
     }
+    sealed
 }
 
 /// Piece `index` of `file` from the vault, opened with WebCrypto; an envelope that does
@@ -106,22 +125,47 @@ async fn subtle_aes(
     aad: &[u8],
     data: &[u8],
 ) -> Option<Vec<u8>> {
+    let (subtle, imported) = subtle_key(key, usage).await?;
+    subtle_finish(subtle_start(&subtle, &imported, usage, nonce, aad, data)?).await
+}
+
+/// `key` imported into WebCrypto for `usage`, or `None` where the browser has none.
+async fn subtle_key(
+    key: &SecretKey,
+    usage: &str,
+) -> Option<(web_sys::SubtleCrypto, web_sys::CryptoKey)> {
     let subtle = web_sys::window()?.crypto().ok()?.subtle();
     let raw = Uint8Array::from(key.expose_bytes().as_slice());
     let usages = Array::of1(&JsValue::from_str(usage));
     let imported = subtle
         .import_key_with_str("raw", &raw, "AES-GCM", false, &usages)
         .ok()?;
-    let imported: web_sys::CryptoKey = JsFuture::from(imported).await.ok()?.dyn_into().ok()?;
+    let imported = JsFuture::from(imported).await.ok()?.dyn_into().ok()?;
+    Some((subtle, imported))
+}
+
+/// Starts AES-GCM `usage` of `data` with a key from [`subtle_key`].
+fn subtle_start(
+    subtle: &web_sys::SubtleCrypto,
+    key: &web_sys::CryptoKey,
+    usage: &str,
+    nonce: &[u8],
+    aad: &[u8],
+    data: &[u8],
+) -> Option<js_sys::Promise> {
     let params = AesGcmParams::new("AES-GCM", &Uint8Array::from(nonce));
     params.set_additional_data(&Uint8Array::from(aad));
     // Passed as a view of the wasm memory, which WebCrypto copies at once: no copy of
     // every piece left for the page's garbage collector.
-    let done = match usage {
-        "encrypt" => subtle.encrypt_with_object_and_u8_array(&params, &imported, data),
-        _ => subtle.decrypt_with_object_and_u8_array(&params, &imported, data),
+    match usage {
+        "encrypt" => subtle.encrypt_with_object_and_u8_array(&params, key, data),
+        _ => subtle.decrypt_with_object_and_u8_array(&params, key, data),
     }
-    .ok()?;
-    let out: ArrayBuffer = JsFuture::from(done).await.ok()?.dyn_into().ok()?;
+    .ok()
+}
+
+/// What a promise from [`subtle_start`] gave, or `None` where WebCrypto refused.
+async fn subtle_finish(promise: js_sys::Promise) -> Option<Vec<u8>> {
+    let out: ArrayBuffer = JsFuture::from(promise).await.ok()?.dyn_into().ok()?;
     Some(Uint8Array::new(&out).to_vec())
 }

@@ -159,29 +159,32 @@ async fn webcrypto_derives_the_very_key_the_rust_pbkdf2_does() {
 
 #[wasm_bindgen_test]
 async fn a_piece_sealed_in_webcrypto_opens_in_rust_and_the_other_way_round() {
-    use peerchat_web::webcrypto::{open_piece, seal_piece};
+    use peerchat_web::webcrypto::{open_piece, seal_pieces};
     let vault = memory_vault().await;
     let pieces = vault.files();
     let file = "ab".repeat(32);
     let bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
-    // WebCrypto seals the very envelope the Rust vault does (same key, nonce, place).
-    let web = seal_piece(&pieces, &file, 3, [7; 12], &bytes).await;
+    // WebCrypto seals the very envelopes the Rust vault does (same key, nonce, place),
+    // several at once, each in its own place.
+    let other: Vec<u8> = bytes.iter().rev().copied().collect();
+    let web = seal_pieces(
+        &pieces,
+        &file,
+        vec![(3, [7; 12], bytes.clone()), (4, [8; 12], other.clone())],
+    )
+    .await;
+    assert_eq!(web.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [3, 4]);
     pieces.put(&file, 3, &bytes, [7; 12]).await.unwrap();
     let rust = pieces.get_sealed(&file, 3).await.unwrap().unwrap();
-    assert!(rust == web, "the envelopes differ");
+    assert!(rust == web[0].1, "the envelopes differ");
     assert_eq!(
         open_piece(&pieces, &file, 3).await.unwrap(),
         Some(bytes.clone())
     );
-    pieces
-        .put_sealed(
-            &file,
-            4,
-            seal_piece(&pieces, &file, 4, [8; 12], &bytes).await,
-        )
-        .await
-        .unwrap();
-    assert_eq!(pieces.get(&file, 4).await.unwrap(), Some(bytes.clone()));
+    pieces.put_sealed_many(&file, web.clone()).await.unwrap();
+    assert_eq!(pieces.get(&file, 4).await.unwrap(), Some(other));
+    assert_eq!(pieces.get(&file, 3).await.unwrap(), Some(bytes.clone()));
+    let web = web[0].1.clone();
     // Moved to another piece's place, or altered, it does not open.
     pieces.put_sealed(&file, 5, web.clone()).await.unwrap();
     assert!(open_piece(&pieces, &file, 5).await.is_err());

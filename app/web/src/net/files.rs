@@ -26,10 +26,72 @@ pub enum FileTo {
 /// Bytes read at once while hashing a file.
 const HASH_SLICE: f64 = (4 << 20) as f64;
 
-async fn read(blob: &Blob, start: f64, end: f64) -> Option<Vec<u8>> {
+/// Bytes `start..end` of `blob`, left in the browser's memory.
+async fn read_js(blob: &Blob, start: f64, end: f64) -> Option<Uint8Array> {
     let slice = blob.slice_with_f64_and_f64(start, end).ok()?;
     let buffer = JsFuture::from(slice.array_buffer()).await.ok()?;
-    Some(Uint8Array::new(&buffer).to_vec())
+    Some(Uint8Array::new(&buffer))
+}
+
+async fn read(blob: &Blob, start: f64, end: f64) -> Option<Vec<u8>> {
+    Some(read_js(blob, start, end).await?.to_vec())
+}
+
+/// The offer of `file`, read a slice at a time; each piece is hashed by the browser's
+/// SHA-256 (native, about four times as fast as in wasm), all of a slice's side by side,
+/// or in Rust where the browser has no WebCrypto. The error says what the user can do.
+async fn offer_for(file: &web_sys::File) -> Result<FileOffer, String> {
+    const UNREADABLE: &str = "the file could not be read; pick it again";
+    let size = file.size();
+    let mut hasher = FileHasher::new(size as u64).map_err(|e| e.to_string())?;
+    // Whole pieces in every slice but the last: both are powers of two.
+    let slice = HASH_SLICE.max(f64::from(peerchat_files::offer::piece_size(size as u64)));
+    let subtle = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .map(|c| c.subtle());
+    let mut at = 0.0;
+    while at < size {
+        let end = (at + slice).min(size);
+        let bytes = read_js(file, at, end).await.ok_or(UNREADABLE)?;
+        match &subtle {
+            Some(subtle) => hash_pieces(subtle, &mut hasher, &bytes)
+                .await
+                .ok_or(UNREADABLE)?,
+            None => hasher.update(&bytes.to_vec()),
+        }
+        at = end;
+    }
+    hasher
+        .finish(&file.name(), &file.type_())
+        .map_err(|e| e.to_string())
+}
+
+/// Feeds `hasher` the whole pieces `bytes` holds, hashed in WebCrypto side by side.
+async fn hash_pieces(
+    subtle: &web_sys::SubtleCrypto,
+    hasher: &mut FileHasher,
+    bytes: &Uint8Array,
+) -> Option<()> {
+    let mut digests = Vec::new();
+    let (mut at, mut left) = (0, bytes.length());
+    let piece = hasher.next_piece_len()?;
+    while left > 0 {
+        let len = left.min(piece);
+        let view = bytes.subarray(at, at + len);
+        digests.push((
+            len,
+            subtle
+                .digest_with_str_and_buffer_source("SHA-256", &view)
+                .ok()?,
+        ));
+        at += len;
+        left -= len;
+    }
+    for (len, promise) in digests {
+        let digest = Uint8Array::new(&JsFuture::from(promise).await.ok()?).to_vec();
+        hasher.piece_hashed(len, &digest.try_into().ok()?).ok()?;
+    }
+    Some(())
 }
 
 /// `bytes` (a piece) as a `Blob`: the browser takes a copy, kept outside the page.
@@ -63,20 +125,7 @@ impl Net {
     /// its pieces are read from it as they are asked for. The error says what the user
     /// can do.
     pub async fn send_file_to(&self, to: FileTo, file: web_sys::File) -> Result<(), String> {
-        let size = file.size();
-        let mut hasher = FileHasher::new(size as u64).map_err(|e| e.to_string())?;
-        let mut at = 0.0;
-        while at < size {
-            let end = (at + HASH_SLICE).min(size);
-            let bytes = read(&file, at, end)
-                .await
-                .ok_or("the file could not be read; pick it again")?;
-            hasher.update(&bytes);
-            at = end;
-        }
-        let offer = hasher
-            .finish(&file.name(), &file.type_())
-            .map_err(|e| e.to_string())?;
+        let offer = offer_for(&file).await?;
         let id = offer.id.clone();
         self.inner()
             .borrow_mut()

@@ -47,19 +47,35 @@ impl<T> Queue<T> {
         self.running = next.is_some();
         next
     }
+
+    /// The next item and those right behind it that `joins` it, `most` in all at most.
+    fn next_run(&mut self, most: usize, joins: fn(&T, &T) -> bool) -> Option<Vec<T>> {
+        let mut run = vec![self.next()?];
+        while run.len() < most && self.items.front().is_some_and(|n| joins(&run[0], n)) {
+            run.extend(self.items.pop_front());
+        }
+        Some(run)
+    }
 }
 
-/// Runs `work` on each item of the driver's `queue` in turn, until it is empty.
+/// Pieces of one file written in one transaction at most: each is already in memory
+/// (the download holds back while pieces wait), so this bounds only the sealed copies.
+const PIECES_PER_WRITE: usize = 8;
+
+/// Whether `next` is written with `first`: pieces of the same file.
+fn same_file(first: &StoreOp, next: &StoreOp) -> bool {
+    matches!((first, next), (StoreOp::PutPiece { file: a, .. }, StoreOp::PutPiece { file: b, .. }) if a == b)
+}
+
+/// Runs `work` on each unit `next` takes from the driver, in turn, until none is left.
 fn run_in_order<T: 'static, F: Future<Output = ()>>(
     weak: Weak<RefCell<Driver>>,
-    queue: fn(&mut Driver) -> &mut Queue<T>,
+    next: fn(&mut Driver) -> Option<T>,
     work: impl Fn(T) -> F + 'static,
 ) {
     spawn_local(async move {
         loop {
-            let next = weak
-                .upgrade()
-                .and_then(|d| queue(&mut d.borrow_mut()).next());
+            let next = weak.upgrade().and_then(|d| next(&mut d.borrow_mut()));
             let Some(item) = next else {
                 return;
             };
@@ -81,37 +97,25 @@ impl Driver {
         let (vault, weak) = (self.vault.clone(), self.weak());
         run_in_order(
             self.weak(),
-            |d| &mut d.writes,
-            move |op| {
+            |d| d.writes.next_run(PIECES_PER_WRITE, same_file),
+            move |ops| {
                 let (vault, weak) = (vault.clone(), weak.clone());
                 async move {
                     // Our room messages wait for their write to go out (a crash between
                     // the send and the write could reuse their numbers).
-                    let done = op.receipt();
-                    // A piece of a file attached here needs no copy: the file is at hand.
-                    let attached = |file: &String| {
-                        weak.upgrade()
-                            .is_some_and(|d| d.borrow().blobs.contains_key(file))
+                    let done: Vec<StoreOp> = ops.iter().map(StoreOp::receipt).collect();
+                    let result = match pieces_of(ops) {
+                        Ok((file, pieces)) => write_pieces(&vault, &weak, file, pieces).await,
+                        Err(ops) => write_each(&vault, &weak, ops).await,
                     };
-                    let part = match &op {
-                        StoreOp::PutPiece { file, bytes, .. } if !attached(file) => {
-                            super::files::piece_blob(bytes)
-                        }
-                        _ => None,
-                    };
-                    match write(&vault, op).await {
-                        Err(e) => with(&weak, |d| {
-                            d.node().handle_store_failed(&done, sentence(&e), now())
-                        }),
-                        Ok(()) => {
-                            if let (StoreOp::PutPiece { file, index, .. }, Some(part)) =
-                                (&done, part)
-                            {
-                                with(&weak, |d| d.piece_arrived(file, *index, part));
+                    with(&weak, |d| {
+                        for op in &done {
+                            if let Err(e) = &result {
+                                d.node().handle_store_failed(op, sentence(e), now());
                             }
+                            d.node().handle_store_done(op, now());
                         }
-                    }
-                    with(&weak, |d| d.node().handle_store_done(&done, now()));
+                    });
                 }
             },
         );
@@ -124,7 +128,7 @@ impl Driver {
         let (vault, weak) = (self.vault.clone(), self.weak());
         run_in_order(
             self.weak(),
-            |d| &mut d.loads,
+            |d| d.loads.next(),
             move |load| {
                 let (vault, weak) = (vault.clone(), weak.clone());
                 async move {
@@ -136,7 +140,70 @@ impl Driver {
     }
 }
 
-async fn write(vault: &Vault, op: StoreOp) -> Result<(), VaultError> {
+/// Pieces to store: index and bytes.
+type Pieces = Vec<(u32, Vec<u8>)>;
+
+/// The pieces of one file `ops` puts, with their bytes, or `ops` again when they are
+/// something else.
+fn pieces_of(ops: Vec<StoreOp>) -> Result<(String, Pieces), Vec<StoreOp>> {
+    let Some(StoreOp::PutPiece { file, .. }) = ops.first() else {
+        return Err(ops);
+    };
+    let file = file.clone();
+    let pieces = ops
+        .into_iter()
+        .filter_map(|op| match op {
+            StoreOp::PutPiece { index, bytes, .. } => Some((index, bytes)),
+            _ => None,
+        })
+        .collect();
+    Ok((file, pieces))
+}
+
+/// Seals received pieces of `file` (side by side, in WebCrypto) and stores them in one
+/// transaction; each stored piece's bytes are kept towards the whole file as a `Blob`
+/// (none for a file attached here: it is at hand).
+async fn write_pieces(
+    vault: &Vault,
+    weak: &Weak<RefCell<Driver>>,
+    file: String,
+    pieces: Pieces,
+) -> Result<(), VaultError> {
+    let attached = weak
+        .upgrade()
+        .is_some_and(|d| d.borrow().blobs.contains_key(&file));
+    let mut parts = Vec::new();
+    let mut plain = Vec::with_capacity(pieces.len());
+    for (index, bytes) in pieces {
+        if !attached {
+            parts.extend(super::files::piece_blob(&bytes).map(|b| (index, b)));
+        }
+        plain.push((index, vault.nonce(), bytes));
+    }
+    let store = vault.files();
+    let sealed = crate::webcrypto::seal_pieces(&store, &file, plain).await;
+    store.put_sealed_many(&file, sealed).await?;
+    with(weak, |d| {
+        for (index, part) in parts {
+            d.piece_arrived(&file, index, part);
+        }
+    });
+    Ok(())
+}
+
+/// Writes `ops` one after another, stopping at the first failure.
+async fn write_each(
+    vault: &Vault,
+    weak: &Weak<RefCell<Driver>>,
+    ops: Vec<StoreOp>,
+) -> Result<(), VaultError> {
+    for op in ops {
+        write(vault, weak, op).await?;
+    }
+    Ok(())
+}
+
+async fn write(vault: &Vault, weak: &Weak<RefCell<Driver>>, op: StoreOp) -> Result<(), VaultError> {
     match op {
         StoreOp::PutRoom { room_id, saved } => {
             vault.put(Table::Rooms, room_id.as_str(), &saved).await
@@ -153,11 +220,7 @@ async fn write(vault: &Vault, op: StoreOp) -> Result<(), VaultError> {
             .map(|_| ()),
         StoreOp::PutConversations(list) => vault.put(Table::Meta, CONVERSATIONS, &list).await,
         StoreOp::PutPiece { file, index, bytes } => {
-            let pieces = vault.files();
-            let sealed =
-                crate::webcrypto::seal_piece(&pieces, &file, index, vault.nonce(), &bytes).await;
-            drop(bytes);
-            pieces.put_sealed(&file, index, sealed).await
+            write_pieces(vault, weak, file, vec![(index, bytes)]).await
         }
         StoreOp::DeleteFile { file } => vault.files().delete(&file).await,
         StoreOp::PutFiles(list) => vault.put(Table::Meta, FILES, &list).await,
