@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use peerchat_peerjs::PeerId;
 
-use crate::offer::{piece_hash, FileOffer};
+use crate::offer::FileOffer;
 
 /// Pieces asked of one holder at once, at least (whatever their size).
 pub const IN_FLIGHT_PER_HOLDER: usize = 2;
@@ -56,6 +56,14 @@ pub enum DownloadEvent {
         /// Which piece.
         index: u32,
     },
+    /// Piece `index` came whole: hash it (SHA-256; the glue uses the browser's, native
+    /// and off the page's thread) and give it back with [`Download::handle_checked`].
+    Check {
+        /// Which piece.
+        index: u32,
+        /// Its bytes.
+        bytes: Vec<u8>,
+    },
     /// Piece `index` checked out: store it (sealed, in the vault), and say when it is
     /// stored ([`Download::handle_stored`]).
     Store {
@@ -91,10 +99,12 @@ pub struct Download {
     in_flight: BTreeMap<u32, InFlight>,
     /// Holders that sent a bad copy of a piece: not asked for it again.
     failed: BTreeSet<(u32, PeerId)>,
+    /// Pieces handed out to be hashed, with who sent them.
+    checking: BTreeMap<u32, PeerId>,
     /// Pieces checked and handed out to store, not stored yet: while as many as one
-    /// holder is asked at once wait, nothing more is asked, so the page holds at most
-    /// twice what it asks at once, however slow its disk is (the wasm heap never gives
-    /// memory back).
+    /// holder is asked at once wait (with those being hashed), nothing more is asked,
+    /// so the page holds at most twice what it asks at once, however slow its disk is
+    /// (the wasm heap never gives memory back).
     storing: BTreeSet<u32>,
     events: VecDeque<DownloadEvent>,
     bad_pieces: u32,
@@ -116,6 +126,7 @@ impl Download {
             holders: BTreeSet::new(),
             in_flight: BTreeMap::new(),
             failed: BTreeSet::new(),
+            checking: BTreeMap::new(),
             storing: BTreeSet::new(),
             events: VecDeque::new(),
             bad_pieces: 0,
@@ -208,24 +219,34 @@ impl Download {
         let flight = self.in_flight.get_mut(&index).expect("just seen");
         if flight.bytes.len() == len as usize {
             let flight = self.in_flight.remove(&index).expect("just seen");
-            if piece_hash(&flight.bytes) == self.offer.pieces[index as usize] {
-                self.have[index as usize] = true;
-                self.storing.insert(index);
-                self.events.push_back(DownloadEvent::Store {
-                    index,
-                    bytes: flight.bytes,
-                });
-            } else {
-                self.bad_pieces += 1;
-                self.failed.insert((index, flight.holder.clone()));
-                self.events.push_back(DownloadEvent::BadPiece {
-                    holder: flight.holder,
-                    index,
-                });
-            }
+            self.checking.insert(index, flight.holder);
+            self.events.push_back(DownloadEvent::Check {
+                index,
+                bytes: flight.bytes,
+            });
             self.ask(now);
         }
         Ok(())
+    }
+
+    /// Piece `index` (handed out with [`DownloadEvent::Check`]) has SHA-256 `digest`: it
+    /// is stored if the offer lists that hash, else dropped and asked of someone else.
+    /// A piece not handed out to check (or cancelled since) is ignored.
+    pub fn handle_checked(&mut self, index: u32, bytes: Vec<u8>, digest: &[u8; 32], now: Duration) {
+        let Some(holder) = self.checking.remove(&index) else {
+            return;
+        };
+        if self.offer.piece_matches(index, digest) {
+            self.have[index as usize] = true;
+            self.storing.insert(index);
+            self.events.push_back(DownloadEvent::Store { index, bytes });
+        } else {
+            self.bad_pieces += 1;
+            self.failed.insert((index, holder.clone()));
+            self.events
+                .push_back(DownloadEvent::BadPiece { holder, index });
+        }
+        self.ask(now);
     }
 
     /// When [`Download::handle_timeout`] wants to run: the oldest stall.
@@ -269,11 +290,14 @@ impl Download {
     /// that has not failed it.
     fn ask(&mut self, now: Duration) {
         let most = in_flight_per_holder(self.offer.piece);
-        if self.is_fetched() || self.storing.len() >= most {
+        if self.is_fetched() || self.storing.len() + self.checking.len() >= most {
             return;
         }
         for index in 0..self.offer.piece_count() {
-            if self.have[index as usize] || self.in_flight.contains_key(&index) {
+            if self.have[index as usize]
+                || self.in_flight.contains_key(&index)
+                || self.checking.contains_key(&index)
+            {
                 continue;
             }
             let load = |h: &PeerId| self.in_flight.values().filter(|f| &f.holder == h).count();
@@ -329,8 +353,19 @@ mod tests {
         )
     }
 
+    /// The events, each piece handed out to check hashed and given back at once.
     fn events(d: &mut Download) -> Vec<DownloadEvent> {
-        std::iter::from_fn(|| d.poll_event()).collect()
+        let mut all = Vec::new();
+        while let Some(e) = d.poll_event() {
+            match e {
+                DownloadEvent::Check { index, bytes } => {
+                    let digest = crate::offer::piece_digest(&bytes);
+                    d.handle_checked(index, bytes, &digest, T0);
+                }
+                other => all.push(other),
+            }
+        }
+        all
     }
 
     /// The events, each piece handed out to store reported stored at once (a fast disk).
@@ -535,6 +570,70 @@ mod tests {
             d.handle_stored(i, T0);
         }
         assert_eq!(requests(&events(&mut d)).len(), per);
+    }
+
+    #[test]
+    fn pieces_waiting_to_be_hashed_hold_the_download_back_and_a_wrong_hash_is_refetched() {
+        let per = in_flight_per_holder(262_144);
+        let (bytes, offer) = file(4 * per * 262_144);
+        let mut d = Download::new(offer, &[]);
+        d.add_holder(peer("ann"), T0);
+        d.add_holder(peer("ben"), T0);
+        let mut asked: Vec<(String, u32)> = requests(&events(&mut d));
+        // Every piece comes whole, none is hashed yet: fewer than one holder's window may
+        // wait when more is asked, so at most that plus both windows in flight come.
+        let mut to_check = Vec::new();
+        while let Some((h, i)) = asked.pop() {
+            serve(&mut d, &h, &bytes, i, T0);
+            while let Some(e) = d.poll_event() {
+                match e {
+                    DownloadEvent::Check { index, bytes } => {
+                        to_check.push((h.clone(), index, bytes))
+                    }
+                    DownloadEvent::Request { holder, index } => {
+                        asked.push((holder.to_string(), index))
+                    }
+                    other => panic!("{other:?}"),
+                }
+            }
+        }
+        assert!(
+            (2 * per..3 * per).contains(&to_check.len()),
+            "then nothing more was asked: {}",
+            to_check.len()
+        );
+        assert!(!d.is_complete());
+        // One hashes wrong (as if its holder altered it): dropped, counted, asked of the
+        // other holder; the rest are stored.
+        let (bad_holder, bad, piece) = to_check.remove(0);
+        let good = to_check.len();
+        d.handle_checked(bad, piece, &[0; 32], T0);
+        for (_, index, piece) in to_check {
+            let digest = crate::offer::piece_digest(&piece);
+            d.handle_checked(index, piece.clone(), &digest, T0);
+            // Given back twice, it is not stored twice.
+            d.handle_checked(index, piece, &digest, T0);
+        }
+        let e = events(&mut d);
+        assert!(e.contains(&DownloadEvent::BadPiece {
+            holder: peer(&bad_holder),
+            index: bad
+        }));
+        assert_eq!(d.bad_pieces(), 1);
+        let stored: Vec<u32> = e
+            .iter()
+            .filter_map(|e| match e {
+                DownloadEvent::Store { index, .. } => Some(*index),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(stored.len(), good, "each good piece stored once");
+        // Once they are stored, the bad piece is asked of the other holder.
+        for i in stored {
+            d.handle_stored(i, T0);
+        }
+        let other = if bad_holder == "ann" { "ben" } else { "ann" };
+        assert!(requests(&events(&mut d)).contains(&(other.to_owned(), bad)));
     }
 
     #[test]

@@ -98,7 +98,13 @@ fn file_id(size: u64, pieces: &[String]) -> String {
 
 /// The SHA-256 of a piece, hex, as an offer lists it.
 pub fn piece_hash(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
+    hex(&piece_digest(bytes))
+}
+
+/// The SHA-256 of a piece, as the browser's WebCrypto gives it (the glue hashes pieces
+/// there; this is for where it cannot, and for tests).
+pub fn piece_digest(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
 }
 
 fn name_ok(name: &str) -> bool {
@@ -152,6 +158,11 @@ impl FileOffer {
             return Err(OfferError::Id);
         }
         Ok(())
+    }
+
+    /// Whether `digest` is the SHA-256 the offer lists for piece `index`.
+    pub fn piece_matches(&self, index: u32, digest: &[u8; 32]) -> bool {
+        self.pieces.get(index as usize) == Some(&hex(digest))
     }
 
     /// Pieces in the file.

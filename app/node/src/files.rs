@@ -229,9 +229,16 @@ impl Node {
         self.drain();
     }
 
-    /// The glue read piece `index` of `file` (asked with [`Output::ReadPiece`]): it
-    /// goes, in sealed chunks, to whoever asked.
-    pub fn handle_piece_read(&mut self, file: &str, index: u32, bytes: &[u8], now: Now) {
+    /// The glue read piece `index` of `file` (asked with [`Output::ReadPiece`]), whose
+    /// SHA-256 is `digest`: it goes, in chunks, to whoever asked.
+    pub fn handle_piece_read(
+        &mut self,
+        file: &str,
+        index: u32,
+        bytes: &[u8],
+        digest: &[u8; 32],
+        now: Now,
+    ) {
         self.now = now;
         let Some(peers) = self.files.asked.remove(&(file.to_owned(), index)) else {
             return;
@@ -239,7 +246,7 @@ impl Node {
         let Some((offer, room)) = self.servable(file) else {
             return;
         };
-        if offer.pieces.get(index as usize) != Some(&peerchat_files::offer::piece_hash(bytes)) {
+        if !offer.piece_matches(index, digest) {
             // The file changed on disk since it was attached: what we would send
             // would fail the peer's check.
             return self.handle_piece_unreadable(file, now);
@@ -305,6 +312,30 @@ impl Node {
                     "the file can no longer be read here; attach it again".into(),
                 ),
             );
+        }
+        self.drain();
+    }
+
+    /// Piece `index` of a file we fetch (given out with [`Output::CheckPiece`]) hashes
+    /// to `digest`: stored if it is the piece the offer lists, else dropped, counted and
+    /// fetched again.
+    pub fn handle_piece_checked(
+        &mut self,
+        file: &str,
+        index: u32,
+        bytes: Vec<u8>,
+        digest: &[u8; 32],
+        now: Now,
+    ) {
+        self.now = now;
+        let t = now.mono;
+        if let Some(d) = self
+            .files
+            .receiving
+            .get_mut(file)
+            .and_then(|r| r.download.as_mut())
+        {
+            d.handle_checked(index, bytes, digest, t);
         }
         self.drain();
     }
@@ -667,6 +698,13 @@ impl Node {
                 match e {
                     DownloadEvent::Request { holder, index } => {
                         asks.entry(holder).or_default().push(index)
+                    }
+                    DownloadEvent::Check { index, bytes } => {
+                        self.outputs.push_back(Output::CheckPiece {
+                            file: file.clone(),
+                            index,
+                            bytes,
+                        });
                     }
                     DownloadEvent::Store { index, bytes } => {
                         stored = true;

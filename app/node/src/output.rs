@@ -269,8 +269,20 @@ pub enum Output {
     },
     /// An action for the UI reducer.
     Ui(Action),
+    /// Hash a received piece (SHA-256: the browser's WebCrypto runs it natively, off the
+    /// page's thread, about four times as fast as in wasm) and give it back with its
+    /// digest to [`Node::handle_piece_checked`](crate::Node::handle_piece_checked),
+    /// which decides whether it is the piece the offer lists.
+    CheckPiece {
+        /// The file's id.
+        file: String,
+        /// Which piece.
+        index: u32,
+        /// Its bytes, as received.
+        bytes: Vec<u8>,
+    },
     /// Read bytes `start..start + len` of the file we attached (its `Blob`), and give
-    /// them to [`Node::handle_piece_read`](crate::Node::handle_piece_read) (or say
+    /// them with their SHA-256 to [`Node::handle_piece_read`](crate::Node::handle_piece_read) (or say
     /// it cannot be read: [`Node::handle_piece_unreadable`](crate::Node::handle_piece_unreadable)).
     ReadPiece {
         /// The file's id.

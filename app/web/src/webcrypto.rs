@@ -85,6 +85,32 @@ pub async fn seal_pieces<S: peerchat_vault::Store>(
     sealed
 }
 
+/// The SHA-256 of `bytes` (in the browser's memory), in WebCrypto: native, and off the
+/// page's thread; in Rust where the browser has no WebCrypto.
+pub async fn sha256_js(bytes: &Uint8Array) -> [u8; 32] {
+    let started = subtle().and_then(|s| s.digest_with_str_and_buffer_source("SHA-256", bytes).ok());
+    match digest_of(started).await {
+        Some(d) => d,
+        None => peerchat_files::offer::piece_digest(&bytes.to_vec()),
+    }
+}
+
+/// The SHA-256 of `bytes` (in the wasm memory) in WebCrypto, as [`sha256_js`], which
+/// copies them before this returns, so they may change at once; `None` where WebCrypto
+/// cannot (the caller hashes in Rust).
+pub fn sha256(bytes: &[u8]) -> impl std::future::Future<Output = Option<[u8; 32]>> {
+    digest_of(subtle().and_then(|s| s.digest_with_str_and_u8_array("SHA-256", bytes).ok()))
+}
+
+fn subtle() -> Option<web_sys::SubtleCrypto> {
+    Some(web_sys::window()?.crypto().ok()?.subtle())
+}
+
+async fn digest_of(promise: Option<js_sys::Promise>) -> Option<[u8; 32]> {
+    let out: ArrayBuffer = JsFuture::from(promise?).await.ok()?.dyn_into().ok()?;
+    Uint8Array::new(&out).to_vec().try_into().ok()
+}
+
 /// Piece `index` of `file` from the vault, opened with WebCrypto; an envelope that does
 /// not open there (damaged, or WebCrypto missing) is opened in Rust, which says why.
 pub async fn open_piece<S: peerchat_vault::Store>(

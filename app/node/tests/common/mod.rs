@@ -750,6 +750,13 @@ impl Sim {
                 self.devs[i].loads_asked.push(load.clone());
                 self.devs[i].loads.push_back(load);
             }
+            Output::CheckPiece { file, index, bytes } => {
+                // Like the glue: hashed at once (WebCrypto, in the browser).
+                let digest = peerchat_files::offer::piece_digest(&bytes);
+                let clock = self.clock();
+                self.node(i)
+                    .handle_piece_checked(&file, index, bytes, &digest, clock);
+            }
             Output::ReadPiece {
                 file,
                 index,
@@ -886,7 +893,11 @@ impl Sim {
                 .cloned(),
         };
         match piece {
-            Some(piece) => self.node(i).handle_piece_read(file, index, &piece, clock),
+            Some(piece) => {
+                let digest = peerchat_files::offer::piece_digest(&piece);
+                self.node(i)
+                    .handle_piece_read(file, index, &piece, &digest, clock)
+            }
             None => self.node(i).handle_piece_unreadable(file, clock),
         }
     }

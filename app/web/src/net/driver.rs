@@ -396,6 +396,7 @@ impl Driver {
                 start,
                 len,
             } => self.read_piece(file, index, start, len),
+            Output::CheckPiece { file, index, bytes } => self.check_piece(file, index, bytes),
         }
     }
 

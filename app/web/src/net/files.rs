@@ -12,7 +12,7 @@ use web_sys::Blob;
 
 use super::driver::{now, with, Driver, Net};
 use crate::storage::Vault;
-use crate::webcrypto::open_piece;
+use crate::webcrypto::{open_piece, sha256, sha256_js};
 
 /// Where an attached file goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,10 +31,6 @@ async fn read_js(blob: &Blob, start: f64, end: f64) -> Option<Uint8Array> {
     let slice = blob.slice_with_f64_and_f64(start, end).ok()?;
     let buffer = JsFuture::from(slice.array_buffer()).await.ok()?;
     Some(Uint8Array::new(&buffer))
-}
-
-async fn read(blob: &Blob, start: f64, end: f64) -> Option<Vec<u8>> {
-    Some(read_js(blob, start, end).await?.to_vec())
 }
 
 /// The offer of `file`, read a slice at a time; each piece is hashed by the browser's
@@ -186,21 +182,44 @@ impl Driver {
     }
 
     /// Reads piece `index` of `file` for a peer that asked: from the attached `Blob`,
-    /// or from the pieces stored in the vault.
+    /// or from the pieces stored in the vault; hashed in WebCrypto for the node to check.
     pub(super) fn read_piece(&mut self, file: String, index: u32, start: u64, len: u32) {
         let blob = self.blobs.get(&file).cloned();
         let (vault, weak) = (self.vault.clone(), self.weak());
         spawn_local(async move {
             let bytes = match blob {
-                Some(b) => read(&b, start as f64, (start + u64::from(len)) as f64).await,
+                Some(b) => read_js(&b, start as f64, (start + u64::from(len)) as f64).await,
                 None => open_piece(&vault.files(), &file, index)
                     .await
                     .ok()
-                    .flatten(),
+                    .flatten()
+                    .map(|b| Uint8Array::from(b.as_slice())),
             };
-            with(&weak, |d| match bytes {
-                Some(bytes) => d.node().handle_piece_read(&file, index, &bytes, now()),
-                None => d.node().handle_piece_unreadable(&file, now()),
+            let Some(bytes) = bytes else {
+                return with(&weak, |d| d.node().handle_piece_unreadable(&file, now()));
+            };
+            let digest = sha256_js(&bytes).await;
+            let bytes = bytes.to_vec();
+            with(&weak, |d| {
+                d.node()
+                    .handle_piece_read(&file, index, &bytes, &digest, now())
+            });
+        });
+    }
+
+    /// Hashes a received piece in WebCrypto, for the node to check.
+    pub(super) fn check_piece(&mut self, file: String, index: u32, bytes: Vec<u8>) {
+        let weak = self.weak();
+        // Started now, on the wasm memory (WebCrypto copies it at once).
+        let digest = sha256(&bytes);
+        spawn_local(async move {
+            let digest = match digest.await {
+                Some(d) => d,
+                None => peerchat_files::offer::piece_digest(&bytes),
+            };
+            with(&weak, |d| {
+                d.node()
+                    .handle_piece_checked(&file, index, bytes, &digest, now())
             });
         });
     }
