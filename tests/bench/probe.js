@@ -113,6 +113,17 @@
     check();
     new MutationObserver(check).observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ['class'] });
   };
+  // The app's wasm memory, to see how far its heap grows.
+  for (const name of ['instantiate', 'instantiateStreaming']) {
+    const orig = WebAssembly[name];
+    WebAssembly[name] = async (...args) => {
+      const made = await orig.apply(WebAssembly, args);
+      const memory = (made.instance ?? made).exports?.memory;
+      if (memory instanceof WebAssembly.Memory) b.wasmMemory = memory;
+      return made;
+    };
+  }
+
   // Every IndexedDB write transaction: when it began, when it committed, and how many
   // puts it carried (a file's pieces are stored as they arrive).
   if (window.IDBDatabase) {
@@ -123,7 +134,12 @@
       if (args[1] === 'readwrite') {
         tr('idb:begin', null, null);
         puts.set(tx, 0);
-        tx.addEventListener('complete', () => tr('idb:commit', null, puts.get(tx)));
+        tx.addEventListener('complete', () => {
+          tr('idb:commit', null, puts.get(tx));
+          // The wasm heap never shrinks: its growth during a transfer is page memory.
+          const size = b.wasmMemory?.buffer.byteLength;
+          if (size !== b.wasmSize) tr('wasm', null, (b.wasmSize = size));
+        });
       }
       return tx;
     };

@@ -6,7 +6,6 @@
 use js_sys::{Array, Uint8Array};
 use peerchat_files::{FileHasher, FileOffer};
 use peerchat_peerjs::PeerId;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::Blob;
 
@@ -23,6 +22,9 @@ pub enum FileTo {
     Room(peerchat_ids::RoomId),
 }
 
+/// What the user is told when an attached file cannot be read.
+const UNREADABLE: &str = "the file could not be read; pick it again";
+
 /// Bytes read at once while hashing a file.
 const HASH_SLICE: f64 = (4 << 20) as f64;
 
@@ -36,8 +38,7 @@ async fn read_js(blob: &Blob, start: f64, end: f64) -> Option<Uint8Array> {
 /// The offer of `file`, read a slice at a time; each piece is hashed by the browser's
 /// SHA-256 (native, about four times as fast as in wasm), all of a slice's side by side,
 /// or in Rust where the browser has no WebCrypto. The error says what the user can do.
-async fn offer_for(file: &web_sys::File) -> Result<FileOffer, String> {
-    const UNREADABLE: &str = "the file could not be read; pick it again";
+async fn offer_for(file: &Blob, name: &str, mime: &str) -> Result<FileOffer, String> {
     let size = file.size();
     let mut hasher = FileHasher::new(size as u64).map_err(|e| e.to_string())?;
     // Whole pieces in every slice but the last: both are powers of two.
@@ -57,9 +58,7 @@ async fn offer_for(file: &web_sys::File) -> Result<FileOffer, String> {
         }
         at = end;
     }
-    hasher
-        .finish(&file.name(), &file.type_())
-        .map_err(|e| e.to_string())
+    hasher.finish(name, mime).map_err(|e| e.to_string())
 }
 
 /// Feeds `hasher` the whole pieces `bytes` holds, hashed in WebCrypto side by side.
@@ -121,12 +120,14 @@ impl Net {
     /// its pieces are read from it as they are asked for. The error says what the user
     /// can do.
     pub async fn send_file_to(&self, to: FileTo, file: web_sys::File) -> Result<(), String> {
-        let offer = offer_for(&file).await?;
+        // Read through a `Blob` of the whole file: each slice of the `File` itself makes
+        // the browser look at the file on disk first, a blocking call of 2–3 ms a piece.
+        let whole = file
+            .slice_with_f64_and_f64_and_content_type(0.0, file.size(), &file.type_())
+            .map_err(|_| UNREADABLE)?;
+        let offer = offer_for(&whole, &file.name(), &file.type_()).await?;
         let id = offer.id.clone();
-        self.inner()
-            .borrow_mut()
-            .blobs
-            .insert(id, file.unchecked_into());
+        self.inner().borrow_mut().blobs.insert(id, whole);
         self.act(|n, now| match &to {
             FileTo::Peer(peer) => n.send_file(peer, offer, now),
             FileTo::Room(room) => n.send_room_file(room, offer, now),
