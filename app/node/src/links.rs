@@ -186,14 +186,16 @@ impl Node {
                 return;
             }
         };
-        if purpose == Purpose::Direct && !self.admits_call(&src, refusal.is_some()) {
-            self.main.forget_connection(&src, &offer.connection_id);
-            return;
-        }
+        // Before a stranger's call is admitted (which takes a request's place): a call
+        // we cannot answer must not keep a place that no link will ever open or free.
         if !self.room_for_another_answer(&src) {
             if let Some(session) = self.session_mut(via) {
                 session.forget_connection(&src, &offer.connection_id);
             }
+            return;
+        }
+        if purpose == Purpose::Direct && !self.admits_call(&src, refusal.is_some()) {
+            self.main.forget_connection(&src, &offer.connection_id);
             return;
         }
         let conn = offer.connection_id;

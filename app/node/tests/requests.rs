@@ -255,43 +255,70 @@ fn direct_offer(src: &str, dst: &str, conn: &str) -> String {
     offer(src, dst, None, conn)
 }
 
-#[test]
-fn offers_that_never_open_are_answered_within_caps_per_peer_and_in_all() {
+/// Ben, alone with a room of his own (so that offers for it are his to answer).
+fn ben_with_a_room() -> (Sim, usize, String) {
     let mut sim = Sim::new();
     let ben = sim.add("Ben");
+    sim.devs[ben].accepts_requests = false;
     sim.run_for(SECOND);
     sim.act(ben, |n, now| n.create_room("Open house", now));
     sim.run_for(SECOND);
-    let room = sim.devs[ben].state.rooms[0].room_id.clone();
+    let room = sim.devs[ben].state.rooms[0].room_id.as_str().to_owned();
+    (sim, ben, room)
+}
+
+/// Offers for Ben's `room` from `count` peers, one each; none ever opens.
+fn room_offers_from_many(sim: &mut Sim, ben: usize, room: &str, count: usize) {
+    let ben_id = sim.devs[ben].id.clone();
+    for i in 0..count {
+        let offer = room_offer(&format!("p{i}"), ben_id.as_str(), room, &format!("dc_p{i}"));
+        sim.broker_says(ben, &offer);
+    }
+}
+
+/// One-to-one calls to Ben from `count` strangers, one each; none ever opens.
+fn calls_from_ghosts(sim: &mut Sim, ben: usize, count: usize) {
+    let ben_id = sim.devs[ben].id.clone();
+    for i in 0..count {
+        let offer = direct_offer(&format!("ghost{i}"), ben_id.as_str(), &format!("dc_g{i}"));
+        sim.broker_says(ben, &offer);
+    }
+}
+
+/// A new device, Ann, calls Ben, who shows her call as a request.
+fn ann_calls_as_request(sim: &mut Sim, ben: usize) {
+    let ben_id = sim.devs[ben].id.clone();
+    let ann = sim.add("Ann");
+    sim.run_for(SECOND);
+    sim.act(ann, |n, now| n.connect(ben_id, now));
+    sim.run_until(5 * SECOND, "Ann's request", |s| {
+        s.devs[ben]
+            .state
+            .conversations
+            .iter()
+            .any(|c| c.request && c.name.as_deref() == Some("Ann"))
+    });
+}
+
+#[test]
+fn offers_that_never_open_are_answered_within_caps_per_peer_and_in_all() {
+    let (mut sim, ben, room) = ben_with_a_room();
     let ben_id = sim.devs[ben].id.clone();
     // One peer offers again and again.
     for i in 0..50 {
-        let offer = room_offer(
-            "flooder",
-            ben_id.as_str(),
-            room.as_str(),
-            &format!("dc_f{i}"),
-        );
+        let offer = room_offer("flooder", ben_id.as_str(), &room, &format!("dc_f{i}"));
         sim.broker_says(ben, &offer);
     }
     sim.run_for(SECOND / 10);
     assert_eq!(sim.devs[ben].answered.len(), UNOPENED_ANSWERS_PER_PEER);
     // Many peers offer once each.
-    for i in 0..300 {
-        let offer = room_offer(
-            &format!("p{i}"),
-            ben_id.as_str(),
-            room.as_str(),
-            &format!("dc_p{i}"),
-        );
-        sim.broker_says(ben, &offer);
-    }
+    room_offers_from_many(&mut sim, ben, &room, 300);
     sim.run_for(SECOND / 10);
     assert_eq!(sim.devs[ben].answered.len(), UNOPENED_ANSWERS);
     // They time out unopened; then offers are answered again.
     sim.run_for(20 * SECOND);
     let answered = sim.devs[ben].answered.len();
-    let offer = room_offer("late", ben_id.as_str(), room.as_str(), "dc_late");
+    let offer = room_offer("late", ben_id.as_str(), &room, "dc_late");
     sim.broker_says(ben, &offer);
     sim.run_for(SECOND / 10);
     assert_eq!(sim.devs[ben].answered.len(), answered + 1);
@@ -323,25 +350,33 @@ fn a_request_whose_calls_never_open_frees_its_place() {
     let ben = sim.add("Ben");
     sim.devs[ben].accepts_requests = false;
     sim.run_for(SECOND);
-    let ben_id = sim.devs[ben].id.clone();
-    for i in 0..MAX_REQUESTS {
-        let offer = direct_offer(&format!("ghost{i}"), ben_id.as_str(), &format!("dc_g{i}"));
-        sim.broker_says(ben, &offer);
-    }
+    calls_from_ghosts(&mut sim, ben, MAX_REQUESTS);
     sim.run_for(SECOND);
     assert_eq!(sim.devs[ben].state.conversations.len(), MAX_REQUESTS);
     // Their calls never open; once given up, the requests are gone, and a real
     // stranger's call is a request again.
     sim.run_for(20 * SECOND);
     assert!(sim.devs[ben].state.conversations.is_empty());
-    let ann = sim.add("Ann");
-    sim.run_for(SECOND);
-    sim.act(ann, |n, now| n.connect(ben_id.clone(), now));
-    sim.run_until(5 * SECOND, "Ann's request", |s| {
-        s.devs[ben]
-            .state
-            .conversations
-            .iter()
-            .any(|c| c.request && c.name.as_deref() == Some("Ann"))
-    });
+    ann_calls_as_request(&mut sim, ben);
+}
+
+#[test]
+fn a_call_not_answered_for_want_of_room_takes_no_request_place() {
+    let (mut sim, ben, room) = ben_with_a_room();
+    // Room offers that never open fill every answer Ben may have waiting...
+    room_offers_from_many(&mut sim, ben, &room, UNOPENED_ANSWERS);
+    sim.run_for(SECOND / 10);
+    assert_eq!(sim.devs[ben].answered.len(), UNOPENED_ANSWERS);
+    // ...so strangers calling now are not answered, and must not be left as requests
+    // that no link will ever open or free.
+    calls_from_ghosts(&mut sim, ben, MAX_REQUESTS);
+    sim.run_for(SECOND / 10);
+    assert_eq!(sim.devs[ben].answered.len(), UNOPENED_ANSWERS);
+    assert!(
+        sim.devs[ben].state.conversations.iter().all(|c| !c.request),
+        "no request for a call that was not answered"
+    );
+    // Once the room offers are given up, a real stranger's call is a request.
+    sim.run_for(20 * SECOND);
+    ann_calls_as_request(&mut sim, ben);
 }
