@@ -120,29 +120,36 @@ test('twenty strangers calling at once leave sixteen requests; one that talks on
   const annId = await myId(ann);
   devices.Crowd = await launchDevice('Crowd', { origin: rig.origin });
   await devices.Crowd.page.goto(new URL('official.html', rig.web.url).href);
-  const opened = await devices.Crowd.page.evaluate(async ({ target, port }) => {
+  // Each call ends open, or unanswered (Ann sent no answer in 15 s: she refused it), or
+  // answered but not open by the time Ann herself gives a link up (15 s after the offer
+  // reached her) and a margin for a loaded machine: what matters is how many Ann answered
+  // and opened, and a failure says which way the others went.
+  const calls = await devices.Crowd.page.evaluate(async ({ target, port }) => {
     const Peer = window.Peer ?? window.peerjs.Peer;
     window.conns = [];
     const one = async (i) => {
       const peer = new Peer({ host: '127.0.0.1', port, path: '/', key: 'peerjs', secure: false, config: { iceServers: [] } });
       await new Promise((resolve, reject) => { peer.on('open', resolve); peer.on('error', reject); });
       const conn = peer.connect(target, { serialization: 'json', reliable: true });
-      const open = await Promise.race([
-        new Promise((resolve) => conn.on('open', () => resolve(true))),
-        new Promise((resolve) => setTimeout(() => resolve(false), 15000)),
-      ]);
-      if (open) {
+      window.conns[i] = conn;
+      const answered = () => conn.peerConnection?.signalingState === 'stable';
+      const ended = await new Promise((resolve) => {
+        conn.on('open', () => resolve('open'));
+        setTimeout(() => answered() || resolve('unanswered'), 15000);
+        setTimeout(() => resolve(`answered, not open (${conn.peerConnection?.iceConnectionState})`), 25000);
+      });
+      if (ended === 'open') {
         conn.send({ kind: 'hello', name: `S${i}`, app: 'peerjs-page', v: 1 });
         conn.send({ kind: 'text', id: `s${i}m0`, seq: 1, ts: Date.now(), text: `hi from S${i}` });
       }
-      window.conns[i] = conn;
-      return open;
+      return ended;
     };
     return Promise.all(Array.from({ length: 20 }, (_, i) => one(i)));
   }, { target: annId, port: rig.broker.port });
+  const opened = calls.map((c) => c === 'open');
   const answered = opened.filter(Boolean).length;
   console.log(`# 20 strangers called Ann: ${answered} answered`);
-  assert.equal(answered, 16, 'sixteen requests at most wait');
+  assert.equal(answered, 16, `sixteen requests at most wait: ${JSON.stringify(calls)}`);
   const requests = ann.page.locator('.chat-item .request-badge');
   await ann.page.waitForFunction(() => document.querySelectorAll('.chat-item .request-badge').length === 16, null, { timeout: 15000 });
   assert.equal(await requests.count(), 16);
