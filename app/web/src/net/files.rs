@@ -6,6 +6,7 @@
 use js_sys::{Array, Uint8Array};
 use peerchat_files::{FileHasher, FileOffer};
 use peerchat_peerjs::PeerId;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::Blob;
 
@@ -91,8 +92,16 @@ async fn hash_pieces(
 
 /// `bytes` (a piece) as a `Blob`: the browser takes a copy, kept outside the page.
 pub(super) fn piece_blob(bytes: &[u8]) -> Option<Blob> {
-    let one = Array::of1(&Uint8Array::from(bytes));
-    Blob::new_with_u8_array_sequence(&one).ok()
+    // Given a view of the wasm memory, not a copy of the bytes: a copy is garbage once the
+    // Blob has them, and V8 collects such buffers only once about 64 MiB have piled up
+    // (a receiver's memory peak). The view is used before anything can grow the memory.
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().dyn_into().ok()?;
+    let view = Uint8Array::new_with_byte_offset_and_length(
+        &memory.buffer(),
+        bytes.as_ptr() as u32,
+        u32::try_from(bytes.len()).ok()?,
+    );
+    Blob::new_with_u8_array_sequence(&Array::of1(&view)).ok()
 }
 
 /// `parts` as one `Blob` of type `mime`.
