@@ -4,10 +4,12 @@
 //!
 //! Pieces are asked of several holders at once (at most [`in_flight_per_holder`] each), so
 //! a file survives its sender leaving: any member who has it serves it. A piece that
-//! fails its hash is dropped and asked of another holder; the one that sent it is not
-//! asked for that piece again while another holder can serve it. A piece with no chunk for [`STALL_AFTER`] goes back to be
-//! asked of someone else. Chunks are taken only from the holder asked, in order, within
-//! the piece: nobody can make us hold more than the pieces in flight.
+//! fails its hash (taken by the glue, in the browser's WebCrypto: [`DownloadEvent::Check`])
+//! is dropped and asked of another holder; the one that sent it is not asked for that
+//! piece again while another holder can serve it. A piece with no chunk for
+//! [`STALL_AFTER`] goes back to be asked of someone else. Chunks are taken only from the
+//! holder asked, in order, within the piece: nobody can make us hold more than the pieces
+//! in flight and one holder's window of pieces being hashed or stored.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
@@ -103,8 +105,8 @@ pub struct Download {
     checking: BTreeMap<u32, PeerId>,
     /// Pieces checked and handed out to store, not stored yet: while as many as one
     /// holder is asked at once wait (with those being hashed), nothing more is asked,
-    /// so the page holds at most twice what it asks at once, however slow its disk is
-    /// (the wasm heap never gives memory back).
+    /// so the page holds at most what is in flight and one holder's window more, however
+    /// slow its disk is (the wasm heap never gives memory back).
     storing: BTreeSet<u32>,
     events: VecDeque<DownloadEvent>,
     bad_pieces: u32,

@@ -96,11 +96,6 @@ fn file_id(size: u64, pieces: &[String]) -> String {
     hex(&h.finalize())
 }
 
-/// The SHA-256 of a piece, hex, as an offer lists it.
-pub fn piece_hash(bytes: &[u8]) -> String {
-    hex(&piece_digest(bytes))
-}
-
 /// The SHA-256 of a piece, as the browser's WebCrypto gives it (the glue hashes pieces
 /// there; this is for where it cannot, and for tests).
 pub fn piece_digest(bytes: &[u8]) -> [u8; 32] {
@@ -343,7 +338,7 @@ mod tests {
         assert_eq!(a.pieces.len(), 3);
         assert_eq!(a.piece_range(2), Some((2 * 262_144, 700_000 - 2 * 262_144)));
         assert_eq!(a.piece_range(3), None);
-        assert_eq!(a.pieces[1], piece_hash(&bytes[262_144..524_288]));
+        assert_eq!(a.pieces[1], hex(&piece_digest(&bytes[262_144..524_288])));
         assert_eq!(a.check(), Ok(()));
     }
 

@@ -95,15 +95,18 @@ pub async fn sha256_js(bytes: &Uint8Array) -> [u8; 32] {
     }
 }
 
-/// The SHA-256 of `bytes` (in the wasm memory) in WebCrypto, as [`sha256_js`], which
-/// copies them before this returns, so they may change at once; `None` where WebCrypto
+/// The SHA-256 of `bytes` (in the wasm memory) in WebCrypto, as [`sha256_js`]. WebCrypto
+/// copies `bytes` before this returns, so they may change at once. `None` where WebCrypto
 /// cannot (the caller hashes in Rust).
 pub fn sha256(bytes: &[u8]) -> impl std::future::Future<Output = Option<[u8; 32]>> {
     digest_of(subtle().and_then(|s| s.digest_with_str_and_u8_array("SHA-256", bytes).ok()))
 }
 
-fn subtle() -> Option<web_sys::SubtleCrypto> {
-    Some(web_sys::window()?.crypto().ok()?.subtle())
+/// The browser's WebCrypto, or `None` outside a secure context (plain http from a LAN
+/// address), where `crypto.subtle` is undefined.
+pub fn subtle() -> Option<web_sys::SubtleCrypto> {
+    let subtle = web_sys::window()?.crypto().ok()?.subtle();
+    (!subtle.is_undefined()).then_some(subtle)
 }
 
 async fn digest_of(promise: Option<js_sys::Promise>) -> Option<[u8; 32]> {

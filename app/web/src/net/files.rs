@@ -3,7 +3,7 @@
 //! and carries the node's transfer updates to the screen. Decisions (what to fetch,
 //! send, store or refuse) are the node's.
 
-use js_sys::{Array, Uint8Array};
+use js_sys::{Array, Reflect, Uint8Array};
 use peerchat_files::{FileHasher, FileOffer};
 use peerchat_peerjs::PeerId;
 use wasm_bindgen::JsCast;
@@ -44,9 +44,7 @@ async fn offer_for(file: &Blob, name: &str, mime: &str) -> Result<FileOffer, Str
     let mut hasher = FileHasher::new(size as u64).map_err(|e| e.to_string())?;
     // Whole pieces in every slice but the last: both are powers of two.
     let slice = HASH_SLICE.max(f64::from(peerchat_files::offer::piece_size(size as u64)));
-    let subtle = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .map(|c| c.subtle());
+    let subtle = crate::webcrypto::subtle();
     let mut at = 0.0;
     while at < size {
         let end = (at + slice).min(size);
@@ -92,16 +90,29 @@ async fn hash_pieces(
 
 /// `bytes` (a piece) as a `Blob`: the browser takes a copy, kept outside the page.
 pub(super) fn piece_blob(bytes: &[u8]) -> Option<Blob> {
-    // Given a view of the wasm memory, not a copy of the bytes: a copy is garbage once the
-    // Blob has them, and V8 collects such buffers only once about 64 MiB have piled up
-    // (a receiver's memory peak). The view is used before anything can grow the memory.
+    view_blob(bytes)
+        .or_else(|| Blob::new_with_u8_array_sequence(&Array::of1(&Uint8Array::from(bytes))).ok())
+}
+
+/// `bytes` as a `Blob` made from a view of the wasm memory, not a JS copy: a copy is
+/// garbage once the Blob has the bytes, and V8 collects such buffers only once about
+/// 64 MiB have piled up (a receiver's memory peak). `None` when the memory moved on the
+/// way (a JS value coming into wasm can grow it, which detaches the buffer): the view
+/// then throws, or is empty, and the caller copies instead.
+fn view_blob(bytes: &[u8]) -> Option<Blob> {
     let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().dyn_into().ok()?;
-    let view = Uint8Array::new_with_byte_offset_and_length(
+    let make: js_sys::Function = Reflect::get(&js_sys::global(), &"Uint8Array".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let args = Array::of3(
         &memory.buffer(),
-        bytes.as_ptr() as u32,
-        u32::try_from(bytes.len()).ok()?,
+        &(bytes.as_ptr() as u32).into(),
+        &u32::try_from(bytes.len()).ok()?.into(),
     );
-    Blob::new_with_u8_array_sequence(&Array::of1(&view)).ok()
+    let view = Reflect::construct(&make, &args).ok()?;
+    let blob = Blob::new_with_u8_array_sequence(&Array::of1(&view)).ok()?;
+    (blob.size() == bytes.len() as f64).then_some(blob)
 }
 
 /// `parts` as one `Blob` of type `mime`.
@@ -197,22 +208,29 @@ impl Driver {
         let blob = self.blobs.get(&file).cloned();
         let (vault, weak) = (self.vault.clone(), self.weak());
         spawn_local(async move {
-            let bytes = match blob {
-                Some(b) => read_js(&b, start as f64, (start + u64::from(len)) as f64).await,
-                None => open_piece(&vault.files(), &file, index)
-                    .await
-                    .ok()
-                    .flatten()
-                    .map(|b| Uint8Array::from(b.as_slice())),
+            let read = match blob {
+                Some(b) => match read_js(&b, start as f64, (start + u64::from(len)) as f64).await {
+                    Some(js) => Some((sha256_js(&js).await, js.to_vec())),
+                    None => None,
+                },
+                // From the vault the piece is in wasm already: hashed there, not copied.
+                None => match open_piece(&vault.files(), &file, index).await {
+                    Ok(Some(bytes)) => {
+                        let digest = match sha256(&bytes).await {
+                            Some(d) => d,
+                            None => peerchat_files::offer::piece_digest(&bytes),
+                        };
+                        Some((digest, bytes))
+                    }
+                    _ => None,
+                },
             };
-            let Some(bytes) = bytes else {
-                return with(&weak, |d| d.node().handle_piece_unreadable(&file, now()));
-            };
-            let digest = sha256_js(&bytes).await;
-            let bytes = bytes.to_vec();
-            with(&weak, |d| {
-                d.node()
-                    .handle_piece_read(&file, index, &bytes, &digest, now())
+            with(&weak, |d| match read {
+                Some((digest, bytes)) => {
+                    d.node()
+                        .handle_piece_read(&file, index, &bytes, &digest, now())
+                }
+                None => d.node().handle_piece_unreadable(&file, now()),
             });
         });
     }

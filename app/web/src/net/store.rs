@@ -1,6 +1,7 @@
 //! Executes the node's store and load outputs against the IndexedDB vault. Writes run in
 //! the background one at a time, in the order asked (a failure is reported and loses
-//! nothing already stored); loads likewise, and their answers go back to the node.
+//! nothing already stored), pieces of one file waiting together in one transaction; loads
+//! one at a time likewise, and their answers go back to the node.
 
 use peerchat_node::saved::{sentence, CONVERSATIONS, FILES};
 use peerchat_node::{Contact, FileRecord, Load, Loaded, SavedRoom, StoreOp};
@@ -64,7 +65,10 @@ const PIECES_PER_WRITE: usize = 8;
 
 /// Whether `next` is written with `first`: pieces of the same file.
 fn same_file(first: &StoreOp, next: &StoreOp) -> bool {
-    matches!((first, next), (StoreOp::PutPiece { file: a, .. }, StoreOp::PutPiece { file: b, .. }) if a == b)
+    match (first, next) {
+        (StoreOp::PutPiece { file: a, .. }, StoreOp::PutPiece { file: b, .. }) => a == b,
+        _ => false,
+    }
 }
 
 /// Runs `work` on each unit `next` takes from the driver, in turn, until none is left.
@@ -222,7 +226,12 @@ async fn write(vault: &Vault, weak: &Weak<RefCell<Driver>>, op: StoreOp) -> Resu
         StoreOp::PutPiece { file, index, bytes } => {
             write_pieces(vault, weak, file, vec![(index, bytes)]).await
         }
-        StoreOp::DeleteFile { file } => vault.files().delete(&file).await,
+        StoreOp::DeleteFile { file } => {
+            vault.files().delete(&file).await?;
+            // Pieces written since the delete was asked kept their Blobs: not any more.
+            with(weak, |d| drop(d.arriving.remove(&file)));
+            Ok(())
+        }
         StoreOp::PutFiles(list) => vault.put(Table::Meta, FILES, &list).await,
     }
 }
