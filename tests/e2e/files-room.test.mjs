@@ -25,8 +25,9 @@ before(async () => {
   const names = ['Ann', 'Ben', 'Cat', 'Dan'];
   const launched = await Promise.all(names.map((name) => launchDevice(name, { origin })));
   names.forEach((name, i) => { devices[name] = launched[i]; });
-  // Ben's page alters the middle byte of its next `__tamper` large frames (file chunks).
-  await devices.Ben.context.addInitScript(() => {
+  // Ben's and Cat's pages alter the middle byte of their next `__tamper` large frames
+  // (file chunks).
+  await Promise.all([devices.Ben, devices.Cat].map((d) => d.context.addInitScript(() => {
     window.__tamper = 0;
     window.__tampered = 0;
     const send = RTCDataChannel.prototype.send;
@@ -41,7 +42,7 @@ before(async () => {
       }
       return send.call(this, data);
     };
-  });
+  })));
 });
 
 after(async () => {
@@ -75,16 +76,18 @@ test('a late joiner gets a room file after its sender left; a broken chunk is fe
   assert.equal(ben, sha256(content), 'Ben: byte-identical');
   assert.equal(cat, sha256(content), 'Cat: byte-identical');
 
-  // Ann closes her browser; Dan comes later, while Ben alters his first two chunks.
+  // Ann closes her browser; Dan comes later, while Ben and Cat each alter their first
+  // chunk (whichever Dan asks first: a fast holder may serve the whole file alone).
   await Ann.kill();
   await waitOnline(Ben, 2, 15000);
-  await Ben.page.evaluate(() => { window.__tamper = 2; });
+  await Promise.all([Ben, Cat].map((d) => d.page.evaluate(() => { window.__tamper = 1; })));
   await chooseName(Dan, invite, 'Dan');
   await fileCard(Dan, name).waitFor({ timeout: 30000 });
   const late = performance.now();
   assert.equal(await savedSha256(Dan, name, 120000), sha256(content), 'Dan: byte-identical, without Ann');
   console.log(`3 MB to the late joiner from Ben and Cat: ${((performance.now() - late) / 1000).toFixed(1)} s`);
-  assert.equal(await Ben.page.evaluate(() => window.__tampered), 2, 'two of Ben\'s frames were altered');
+  const altered = await Promise.all([Ben, Cat].map((d) => d.page.evaluate(() => window.__tampered)));
+  assert.ok(altered[0] + altered[1] >= 1, `a chunk Dan got was altered, and fetched again (Ben, Cat: ${altered})`);
   await sendToRoom(Dan, 'thanks for the file');
   await waitForMessages(Cat, 'Dan', 1);
 
