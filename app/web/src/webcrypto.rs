@@ -109,7 +109,9 @@ pub fn subtle() -> Option<web_sys::SubtleCrypto> {
     (!subtle.is_undefined()).then_some(subtle)
 }
 
-async fn digest_of(promise: Option<js_sys::Promise>) -> Option<[u8; 32]> {
+/// What a WebCrypto `digest` promise gives, as 32 bytes; `None` when there was no
+/// promise (no WebCrypto) or it failed.
+pub async fn digest_of(promise: Option<js_sys::Promise>) -> Option<[u8; 32]> {
     let out: ArrayBuffer = JsFuture::from(promise?).await.ok()?.dyn_into().ok()?;
     Uint8Array::new(&out).to_vec().try_into().ok()
 }

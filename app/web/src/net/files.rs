@@ -12,7 +12,7 @@ use web_sys::Blob;
 
 use super::driver::{now, with, Driver, Net};
 use crate::storage::Vault;
-use crate::webcrypto::{open_piece, sha256, sha256_js};
+use crate::webcrypto::{digest_of, open_piece, sha256, sha256_js};
 
 /// Where an attached file goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,8 +82,9 @@ async fn hash_pieces(
         left -= len;
     }
     for (len, promise) in digests {
-        let digest = Uint8Array::new(&JsFuture::from(promise).await.ok()?).to_vec();
-        hasher.piece_hashed(len, &digest.try_into().ok()?).ok()?;
+        hasher
+            .piece_hashed(len, &digest_of(Some(promise)).await?)
+            .ok()?;
     }
     Some(())
 }
@@ -216,10 +217,9 @@ impl Driver {
                 // From the vault the piece is in wasm already: hashed there, not copied.
                 None => match open_piece(&vault.files(), &file, index).await {
                     Ok(Some(bytes)) => {
-                        let digest = match sha256(&bytes).await {
-                            Some(d) => d,
-                            None => peerchat_files::offer::piece_digest(&bytes),
-                        };
+                        let digest = sha256(&bytes)
+                            .await
+                            .unwrap_or_else(|| peerchat_files::offer::piece_digest(&bytes));
                         Some((digest, bytes))
                     }
                     _ => None,
@@ -241,10 +241,9 @@ impl Driver {
         // Started now, on the wasm memory (WebCrypto copies it at once).
         let digest = sha256(&bytes);
         spawn_local(async move {
-            let digest = match digest.await {
-                Some(d) => d,
-                None => peerchat_files::offer::piece_digest(&bytes),
-            };
+            let digest = digest
+                .await
+                .unwrap_or_else(|| peerchat_files::offer::piece_digest(&bytes));
             with(&weak, |d| {
                 d.node()
                     .handle_piece_checked(&file, index, bytes, &digest, now())
