@@ -253,12 +253,13 @@ async function formRoom(app, n, prefix) {
       // nobody joining (CDP TaskDuration over 2 s), which is what the last joiner's calls
       // to them wait behind.
       if (TRACE) await idleBusy(app, n, devices.slice(0, n - 1));
-      // With BENCH_PROFILE, CPU profiles of the last joiner and of the first member.
-      const profiled = PROFILE && app === peerchat ? await startProfiles([last, devices[0]]) : [];
+      // With BENCH_PROFILE, CPU profiles of the last joiner, the first member and the one who
+      // joined just before the last.
+      const profiled = PROFILE && app === peerchat ? await startProfiles([last, devices[0], devices[n - 2]]) : [];
       const traceFrom = await last.page.evaluate(() => window.__bench.trace.length);
       await app.openInvite(last, invite, ids.slice(0, n - 1));
       const ok = (await Promise.all(devices.map((d) => waitMark(d, 'full', ROOM_TIMEOUT)))).every(Boolean);
-      await stopProfiles(profiled, [`room${n}-last`, `room${n}-first`]);
+      await stopProfiles(profiled, [`room${n}-last`, `room${n}-first`, `room${n}-member`]);
       if (TRACE) await joinTimeline(app, n, devices, traceFrom);
       if (ok) {
         const m = await Promise.all(devices.map(marks));

@@ -8,6 +8,7 @@ mod mesh;
 mod seal;
 mod secret;
 pub mod signing;
+mod warm;
 
 pub use frames::{RoomFrame, RoomText, Whisper, WhisperBody};
 pub use history::{batches, Log, BACKFILL_BUDGET};
@@ -17,3 +18,4 @@ pub use mesh::{
 };
 pub use seal::{SealError, Sealed};
 pub use secret::{check_room_name, Invite, InviteError, RoomKeys, RoomSecret, MAX_ROOM_NAME_CHARS};
+pub use warm::warm_up;

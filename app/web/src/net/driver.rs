@@ -196,6 +196,7 @@ impl Net {
             let _ = js_sys::Reflect::set(&w, &"peerchatRoomStats".into(), hook.as_ref());
         }
         inner.borrow_mut()._stats_hook = Some(hook);
+        crate::warm::warm_up_soon();
         let net = Self { inner };
         net.act(|_, _| {});
         net
