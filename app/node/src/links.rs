@@ -487,17 +487,24 @@ impl Node {
     /// How often the screen may change while connections of a room are being set up (see
     /// `Pacer::throttle`): every [`JOINING_SCREEN_EVERY`] then, `None` (every frame)
     /// otherwise. A join sets up a link to every member at once, and each render of the
-    /// room screen in between holds up their handshakes. Only for a connection's first
-    /// [`JOINING_WINDOW`]: a call to a member who is away can wait 15 s to fail, and the
-    /// screen must not lag all that time.
+    /// room screen in between holds up their handshakes, and once a link is open, the
+    /// hello on it (which shows the member online on both sides). Only for a
+    /// connection's first [`JOINING_WINDOW`]: a call to a member who is away can wait
+    /// 15 s to fail, and the screen must not lag all that time.
     pub fn screen_every(&self) -> Option<std::time::Duration> {
         let mono = self.now.mono;
         self.links
-            .values()
-            .any(|e| {
-                !e.opened
-                    && matches!(e.purpose, Purpose::Room(_))
-                    && mono.saturating_sub(e.created) < JOINING_WINDOW
+            .iter()
+            .any(|(conn, e)| {
+                let Purpose::Room(room) = &e.purpose else {
+                    return false;
+                };
+                let settling = !e.opened
+                    || self
+                        .rooms
+                        .get(room)
+                        .is_some_and(|r| r.room.awaits_hello(conn));
+                settling && mono.saturating_sub(e.created) < JOINING_WINDOW
             })
             .then_some(JOINING_SCREEN_EVERY)
     }

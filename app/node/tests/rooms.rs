@@ -154,7 +154,7 @@ fn the_screen_waits_for_a_joiners_call_to_be_made_but_only_a_moment() {
     // Its call to the rendezvous id is not made yet: the room screen waits for it.
     let until = sim.node(cat).describing_until();
     assert_eq!(until, Some(sim.now + peerchat_node::HANDSHAKE_FIRST));
-    // While its links are being set up, the screen changes at most every 100 ms.
+    // While its links are being set up, the screen changes at most every 300 ms.
     let every = Some(peerchat_node::JOINING_SCREEN_EVERY);
     assert_eq!(sim.node(cat).screen_every(), every);
     // Once made (the offer goes out), nothing holds the screen.
@@ -169,6 +169,18 @@ fn the_screen_waits_for_a_joiners_call_to_be_made_but_only_a_moment() {
         every,
         "the links are not open yet"
     );
+    // Open, but the members' hellos are lost (they come again with their keepalives):
+    // nobody is shown yet, and the screen is still paced.
+    sim.devs[0].lose_first_frame = true;
+    sim.devs[1].lose_first_frame = true;
+    sim.run_until(5 * SECOND, "Cat's links open", |s| {
+        s.devs[cat]
+            .node
+            .as_ref()
+            .is_some_and(|n| n.link_counts() == (3, 0))
+    });
+    assert!(online(&sim, cat, 0) < 2, "a hello came already");
+    assert_eq!(sim.node(cat).screen_every(), every, "no hello came yet");
     sim.run_until(20 * SECOND, "Cat sees everyone", |s| online(s, cat, 0) == 2);
     assert_eq!(sim.node(cat).describing_until(), None);
     // Every link open: every frame again, on every member.

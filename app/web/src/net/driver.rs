@@ -93,6 +93,19 @@ pub(super) fn now() -> Now {
 
 /// Runs `f` on the driver if it still exists, then carries out every output.
 pub(super) fn with(weak: &Weak<RefCell<Driver>>, f: impl FnOnce(&mut Driver)) {
+    run(weak, f, Pace::Throttled);
+}
+
+/// Whether what `run` shows may wait for the screen's pace while links are set up.
+enum Pace {
+    /// Network events.
+    Throttled,
+    /// The user's own command: its result shows at once (what the network brought
+    /// meanwhile goes with it).
+    AtOnce,
+}
+
+fn run(weak: &Weak<RefCell<Driver>>, f: impl FnOnce(&mut Driver), pace: Pace) {
     let Some(rc) = weak.upgrade() else {
         return;
     };
@@ -101,7 +114,10 @@ pub(super) fn with(weak: &Weak<RefCell<Driver>>, f: impl FnOnce(&mut Driver)) {
         f(&mut d);
         d.pump();
         let hold = d.node.describing_until();
-        let every = d.node.screen_every();
+        let every = match pace {
+            Pace::Throttled => d.node.screen_every(),
+            Pace::AtOnce => None,
+        };
         (std::mem::take(&mut d.ui), d.screen.clone(), hold, every)
     };
     // The UI hears of it once the driver is free again: a callback that comes straight
@@ -202,12 +218,16 @@ impl Net {
         net
     }
 
-    /// Runs a user command on the node with the time now, then carries out what it asks.
+    /// Runs a user command on the node with the time now, then carries out what it asks;
+    /// what it changes on screen is not held back by the pace of a join (see
+    /// `Node::screen_every`): the user waits for it.
     pub fn act<T>(&self, command: impl FnOnce(&mut Node, Now) -> T) -> T {
         let mut out = None;
-        with(&Rc::downgrade(&self.inner), |d| {
-            out = Some(command(&mut d.node, now()))
-        });
+        run(
+            &Rc::downgrade(&self.inner),
+            |d| out = Some(command(&mut d.node, now())),
+            Pace::AtOnce,
+        );
         out.expect("the driver is alive while a handle is")
     }
 

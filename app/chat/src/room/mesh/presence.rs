@@ -56,6 +56,14 @@ impl Room {
         }
     }
 
+    /// Whether `link` is open but its hello has not come: the member on it is not shown
+    /// online yet (nor is anyone it introduces, on the rendezvous id's link).
+    pub fn awaits_hello(&self, link: &ConnectionId) -> bool {
+        self.links
+            .get(link)
+            .is_some_and(|l| !l.admitted && l.claimed.is_none())
+    }
+
     /// Whether the glue should read `link`'s received-packet count now: only a link silent
     /// for one and a half ping intervals needs that witness (a frame is proof enough of
     /// the others, and a live member's keepalive comes every ping interval, a little late
