@@ -32,8 +32,8 @@ pub const HANDSHAKE_FIRST: std::time::Duration = std::time::Duration::from_milli
 /// render of the room screen on a joiner with fifteen handshakes under way took 70–240 ms
 /// of its main thread on a 2-core machine, and the channels' open events and the
 /// broker's answers waited behind it: at 100 ms the joiner rendered nearly all the time.
-/// Measured (bench, room of 16, last joiner → everyone shows 16): 100 ms 2,079 and
-/// 3,151 ms, 300 ms 1,646 and 1,953 ms (medians of 3, runs at different hours).
+/// 500 ms measured slower than 300 in the benchmark run next to it (a room of 16's last
+/// joiner seen by all: 2,541 against 1,953 ms, medians of 3).
 pub const JOINING_SCREEN_EVERY: std::time::Duration = std::time::Duration::from_millis(300);
 
 /// How long after a room's connection is made the screen is paced for it (see
