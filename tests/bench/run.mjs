@@ -257,8 +257,12 @@ async function formRoom(app, n, prefix) {
       // joined just before the last.
       const profiled = PROFILE && app === peerchat ? await startProfiles([last, devices[0], devices[n - 2]]) : [];
       const traceFrom = await last.page.evaluate(() => window.__bench.trace.length);
+      // With BENCH_TRACE, the main-thread time each page spent on the join: on a 2-core
+      // machine, what sixteen pages spend is what the join waits for.
+      const meters = TRACE ? await busyMeters(devices) : [];
       await app.openInvite(last, invite, ids.slice(0, n - 1));
       const ok = (await Promise.all(devices.map((d) => waitMark(d, 'full', ROOM_TIMEOUT)))).every(Boolean);
+      if (TRACE) joinBusy(app, n, await busyMs(meters));
       await stopProfiles(profiled, [`room${n}-last`, `room${n}-first`, `room${n}-member`]);
       if (TRACE) await joinTimeline(app, n, devices, traceFrom);
       if (ok) {
@@ -285,27 +289,46 @@ async function formRoom(app, n, prefix) {
   }
 }
 
-/** Main-thread task time per second of each device over 2 s (CDP TaskDuration), logged. */
-async function idleBusy(app, n, devices) {
-  const sessions = await Promise.all(devices.map(async (d) => {
+/** Starts reading each device's main-thread task time (CDP TaskDuration); `busyMs` reads on. */
+async function busyMeters(devices) {
+  return Promise.all(devices.map(async (d) => {
     const cdp = await d.context.newCDPSession(d.page);
     await cdp.send('Performance.enable');
-    return cdp;
+    return { cdp, from: await taskMs(cdp) };
   }));
-  const taskMs = (cdp) => cdp.send('Performance.getMetrics').then((r) => 1000 * r.metrics.find((m) => m.name === 'TaskDuration').value);
+}
+
+const taskMs = (cdp) => cdp.send('Performance.getMetrics').then((r) => 1000 * r.metrics.find((m) => m.name === 'TaskDuration').value);
+
+/** Each meter's main-thread task time since it started, in ms; the meters are closed. */
+async function busyMs(meters) {
+  const each = await Promise.all(meters.map(async (m) => (await taskMs(m.cdp)) - m.from));
+  await Promise.all(meters.map((m) => m.cdp.detach().catch(() => {})));
+  return each;
+}
+
+/** Main-thread task time per second of each device over 2 s (CDP TaskDuration), logged. */
+async function idleBusy(app, n, devices) {
+  const meters = await busyMeters(devices);
   // With BENCH_PROFILE, a CPU profile of one idle member over the same 2 s.
   const profiled = PROFILE && app === peerchat ? await startProfiles(devices.slice(1, 2)) : [];
-  const before = await Promise.all(sessions.map(taskMs));
   const t = Date.now();
   await sleep(2000);
-  const after = await Promise.all(sessions.map(taskMs));
+  const spent = await busyMs(meters);
   await stopProfiles(profiled, [`room${n}-idle`]);
   const secs = (Date.now() - t) / 1000;
-  const each = after.map((a, i) => (a - before[i]) / secs);
+  const each = spent.map((ms) => ms / secs);
   const mean = each.reduce((x, y) => x + y, 0) / each.length;
   log(`${app.label} room of ${n}, members idle before the last joiner: main thread busy ${mean.toFixed(0)} ms/s on average (${each.map((x) => x.toFixed(0)).join(' ')})`);
   details.push({ scenario: `room ${n} idle busy`, app: app.key, msPerSecond: each });
-  await Promise.all(sessions.map((cdp) => cdp.detach().catch(() => {})));
+}
+
+/** Logs the main-thread time each page spent while the last joiner joined (BENCH_TRACE). */
+function joinBusy(app, n, spent) {
+  const members = spent.slice(0, n - 1);
+  const sum = members.reduce((x, y) => x + y, 0);
+  log(`${app.label} room of ${n}, main thread busy during the last join: joiner ${spent[n - 1].toFixed(0)} ms, members ${sum.toFixed(0)} ms in all (${members.map((x) => x.toFixed(0)).join(' ')})`);
+  details.push({ scenario: `room ${n} join busy`, app: app.key, joinerMs: spent[n - 1], membersMs: members });
 }
 
 /**
@@ -975,7 +998,13 @@ async function main() {
       for (const n of ROOMBURST) for (const app of order) await run(`rep ${rep + 1} ${app.label} room burst of ${n}`, () => roomBurst(app, n));
     }
     if (selected('room')) {
-      for (const n of ROOMS) for (const app of order) await run(`rep ${rep + 1} ${app.label} room of ${n}`, () => room(app, n));
+      for (const n of ROOMS) {
+        for (const app of order) await run(`rep ${rep + 1} ${app.label} room of ${n}`, () => room(app, n));
+        // The machine's speed drifts between runs more than builds differ: the two apps
+        // side by side in one repetition are the fairer pair.
+        const [ours, theirs] = [peerchat, peerjs].map((a) => samples[`room.${n}.last`]?.[a.key]?.[rep]);
+        if (ours > 0 && theirs > 0) log(`rep ${rep + 1} room of ${n}: last joiner ${ours} ms against ${theirs} ms, ${(ours / theirs).toFixed(2)}×`);
+      }
     }
     for (const app of order) if (selected('room500')) await run(`rep ${rep + 1} ${app.label} room500`, () => room500(app));
     for (const app of order) if (selected('files')) await run(`rep ${rep + 1} ${app.label} files`, () => files(app));

@@ -44,7 +44,8 @@ fn a_hello_repeated_on_a_link_gets_the_history_once() {
     let (mut net, a, _) = newcomer_who_never_hears(60, "written alone");
     net.run_for(Duration::from_secs(2));
     let stats = net.devices[a].room.stats();
-    assert!(stats.backfill_skipped >= 3, "{stats:?}");
+    // Its hello came again twice (a young link repeats it every ping interval).
+    assert!(stats.backfill_skipped >= 2, "{stats:?}");
     assert!(
         stats.backfill_frames <= 3,
         "60 short messages fit in a frame or two, sent once: {stats:?}"

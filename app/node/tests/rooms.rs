@@ -127,6 +127,7 @@ fn a_room_where_everyone_is_heard_reads_no_link_statistics_and_still_sees_a_kill
     // Each link's path is read once, a moment after it opened.
     sim.run_for(3 * SECOND);
     let before = sim.stats_reads;
+    sim.devs[0].record_frames = true;
     sim.run_for(5 * SECOND);
     // Reading all 12 ends twice a second would be 120 readings (a joiner of 16 spent
     // 170 ms of its main thread on them): members heard every ping need none.
@@ -134,6 +135,13 @@ fn a_room_where_everyone_is_heard_reads_no_link_statistics_and_still_sees_a_kill
     assert!(
         idle <= 3,
         "{idle} readings in 5 s of a room where everyone is heard"
+    );
+    // An idle link carries a keepalive a second each way (each one an event, an opened
+    // frame and a send for both pages): 15 in 5 s on three links, not 30.
+    let frames = sim.devs[0].frames_in.len();
+    assert!(
+        frames <= 18,
+        "{frames} frames came to a member of an idle room of 4 in 5 s"
     );
     kill_and_see_it_leave(&mut sim, 2);
     assert!(

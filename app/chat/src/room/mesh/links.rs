@@ -659,9 +659,9 @@ impl Room {
         let mut silent = Vec::new();
         let mut idle = Vec::new();
         let mut due = false;
-        let ping = self.timings.ping_interval;
         for (id, l) in &self.links {
             let quiet = now.saturating_sub(l.last_sent);
+            let ping = super::presence::ping_every(&self.timings, l, now);
             if now >= super::presence::gone_at(&self.timings, l) {
                 silent.push(id.clone());
             } else if quiet >= ping {

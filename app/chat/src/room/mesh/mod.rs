@@ -332,7 +332,7 @@ impl Room {
     /// When [`Room::handle_timeout`] should next be called.
     pub fn poll_timeout(&self) -> Option<Duration> {
         let links = self.links.values().map(|l| {
-            presence::gone_at(&self.timings, l).min(l.last_sent + self.timings.ping_interval)
+            presence::gone_at(&self.timings, l).min(presence::next_ping(&self.timings, l))
         });
         let dials = self
             .dialing

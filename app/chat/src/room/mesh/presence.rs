@@ -9,8 +9,9 @@
 //!   milliseconds, which sixteen links in a join made 170 ms of the joiner's main thread,
 //!   and a link we hear from needs no other witness); a member silent for
 //!   [`RoomTimings::silence_timeout`] is gone once a reading found no packet for as long
-//!   either (measured on Chromium: a stalled page's acks kept coming every 0.5–0.73 s; a
-//!   killed browser's stopped at once);
+//!   either (measured on Chromium: a stalled page's acks kept coming every 0.5–0.73 s
+//!   while it was pinged every 0.5 s, which is why a silent member is pinged twice a
+//!   ping interval; a killed browser's stopped at once);
 //! - so is one silent that long whose connection the browser reports disconnected;
 //! - one silent for [`RoomTimings::stall_timeout`] is gone whatever else is known;
 //! - our own stall is not the members' silence: after a gap in our own running longer
@@ -64,17 +65,15 @@ impl Room {
             .is_some_and(|l| !l.admitted && l.claimed.is_none())
     }
 
-    /// Whether the glue should read `link`'s received-packet count now: only a link silent
-    /// for one and a half ping intervals needs that witness (a frame is proof enough of
-    /// the others, and a live member's keepalive comes every ping interval, a little late
-    /// on a busy page), so a room where everyone is heard reads none. The first reading
-    /// after a silence is the baseline the next ones are measured against, so a vanished
-    /// member is gone about 2.5 s after its last frame.
+    /// Whether the glue should read `link`'s received-packet count now: only a [`silent`]
+    /// link's needs that witness (a frame is proof enough of the others), so a room where
+    /// everyone is heard reads none. The first reading after a silence is the baseline the
+    /// next ones are measured against, so a vanished member is gone 2.75–3.25 s after its
+    /// last frame.
     pub fn wants_packets(&self, link: &ConnectionId, now: Duration) -> bool {
-        let silent = self.timings.ping_interval * 3 / 2;
         self.links
             .get(link)
-            .is_some_and(|l| l.admitted && now.saturating_sub(l.last_heard) >= silent)
+            .is_some_and(|l| silent(&self.timings, l, now))
     }
 
     /// Notes that we run at `now`; after a gap in our own running (a stalled page), the
@@ -105,6 +104,37 @@ impl Room {
             self.keepalive(link, now);
         }
     }
+}
+
+/// Whether `l`'s member has missed its keepalive: nothing heard for a ping interval and a
+/// quarter (a live member's comes every interval, a little late on a busy page).
+pub(super) fn silent(timings: &RoomTimings, l: &Link, now: Duration) -> bool {
+    l.admitted && now.saturating_sub(l.last_heard) >= timings.ping_interval * 5 / 4
+}
+
+/// How often our keepalive goes on `l`: every ping interval, and twice as often while its
+/// member is silent. The acknowledgements those draw from the other browser are what
+/// tells a stalled page (they keep coming) from a vanished one, within
+/// [`RoomTimings::silence_timeout`]; a ping a second alone would draw one a second, too
+/// few to be sure of within that time.
+pub(super) fn ping_every(timings: &RoomTimings, l: &Link, now: Duration) -> Duration {
+    if silent(timings, l, now) {
+        timings.ping_interval / 2
+    } else {
+        timings.ping_interval
+    }
+}
+
+/// When our next keepalive on `l` is due, as [`ping_every`] has it (it turns silent a
+/// ping interval and a quarter after we last heard from it).
+pub(super) fn next_ping(timings: &RoomTimings, l: &Link) -> Duration {
+    let ping = timings.ping_interval;
+    let every = l.last_sent + ping;
+    if !l.admitted {
+        return every;
+    }
+    let silent_from = l.last_heard + ping * 5 / 4;
+    every.min((l.last_sent + ping / 2).max(silent_from))
 }
 
 /// When `l` counts as gone if nothing more is heard (see the module docs).

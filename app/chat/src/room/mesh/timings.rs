@@ -5,7 +5,11 @@ use std::time::Duration;
 /// Timings of a [`Room`].
 #[derive(Debug, Clone)]
 pub struct RoomTimings {
-    /// A link with nothing else to send pings this often.
+    /// A link with nothing else to send pings this often (twice as often while its member
+    /// is silent, see `presence`). Every frame costs both pages an event, a sealed frame
+    /// and a send: at half a second, fifteen idle links kept each member of a room of 16
+    /// busy 34 ms a second, a quarter of a 2-core machine for the room, taken from
+    /// whoever joins.
     pub ping_interval: Duration,
     /// A link silent this long is gone once no packet came for as long either, or its
     /// connection reports trouble (see `presence`).
@@ -14,7 +18,8 @@ pub struct RoomTimings {
     /// stalls a page.
     pub stall_timeout: Duration,
     /// A gap this long in our own running means our page stalled: members' silence
-    /// meanwhile does not count against them.
+    /// meanwhile does not count against them. Well above the ping interval, the longest
+    /// we sleep in a room (a gap mistaken for a stall puts off noticing a vanished member).
     pub stall_gap: Duration,
     /// A link that has not proven room membership by then is closed.
     pub admission_timeout: Duration,
@@ -47,10 +52,10 @@ pub struct RoomTimings {
 impl Default for RoomTimings {
     fn default() -> Self {
         Self {
-            ping_interval: Duration::from_millis(500),
+            ping_interval: Duration::from_secs(1),
             silence_timeout: Duration::from_millis(1500),
             stall_timeout: Duration::from_secs(8),
-            stall_gap: Duration::from_secs(1),
+            stall_gap: Duration::from_secs(2),
             admission_timeout: Duration::from_secs(10),
             redial_initial: Duration::from_secs(2),
             redial_max: Duration::from_secs(30),
