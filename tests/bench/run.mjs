@@ -18,6 +18,9 @@
 //   BENCH_TRACE=1                `files`: both pages' channel sends and receives; `room`: the last joiner's timeline (every connection's steps as the
 //                                browser saw them, members shown online) on every page, summed up
 //                                in the log and written next to BENCH_OUT (-trace.json)
+//   BENCH_TIMELINE=1             `room`: a Chrome performance trace of the last joiner's page during its join (style,
+//                                layout, paint, events, script: what a CPU profile lumps as "(program)"), per app,
+//                                written next to BENCH_OUT (-timeline.json, for DevTools) and summed up in the log
 //   BENCH_OUT=path.json          where the JSON goes (default tests/build/bench/results.json)
 //
 // Run it with `bash .ci/bench.sh` (builds dist/, runs it in a network namespace that has
@@ -46,6 +49,7 @@ const UNLOCK = (process.env.BENCH_UNLOCK ?? '0,1000').split(',').map(Number).fil
 const [FILE_MB, FILE_MEM_MB] = (process.env.BENCH_FILE_MB ?? '20,100').split(',').map(Number);
 const PROFILE = Boolean(process.env.BENCH_PROFILE);
 const TRACE = Boolean(process.env.BENCH_TRACE);
+const TIMELINE = Boolean(process.env.BENCH_TIMELINE);
 const RELAUNCHES = Math.max(1, Number(process.env.BENCH_RELAUNCHES ?? 1));
 /** The main thread counts as idle once no task of 50 ms or more ran for this long. */
 const QUIET_MS = 2000;
@@ -260,9 +264,11 @@ async function formRoom(app, n, prefix) {
       // With BENCH_TRACE, the main-thread time each page spent on the join: on a 2-core
       // machine, what sixteen pages spend is what the join waits for.
       const meters = TRACE ? await busyMeters(devices) : [];
+      const timeline = TIMELINE ? await startTimeline(last) : null;
       await app.openInvite(last, invite, ids.slice(0, n - 1));
       const ok = (await Promise.all(devices.map((d) => waitMark(d, 'full', ROOM_TIMEOUT)))).every(Boolean);
       if (TRACE) joinBusy(app, n, await busyMs(meters));
+      if (timeline) await stopTimeline(timeline, `${app.key}-room${n}-last`);
       await stopProfiles(profiled, [`room${n}-last`, `room${n}-first`, `room${n}-member`]);
       if (TRACE) await joinTimeline(app, n, devices, traceFrom);
       if (ok) {
@@ -321,6 +327,49 @@ async function idleBusy(app, n, devices) {
   const mean = each.reduce((x, y) => x + y, 0) / each.length;
   log(`${app.label} room of ${n}, members idle before the last joiner: main thread busy ${mean.toFixed(0)} ms/s on average (${each.map((x) => x.toFixed(0)).join(' ')})`);
   details.push({ scenario: `room ${n} idle busy`, app: app.key, msPerSecond: each });
+}
+
+/** Starts a Chrome performance trace of `device`'s browser (BENCH_TIMELINE). */
+async function startTimeline(device) {
+  const cdp = await device.context.newCDPSession(device.page);
+  await cdp.send('Tracing.start', {
+    transferMode: 'ReturnAsStream',
+    traceConfig: { includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink.user_timing', 'toplevel'] },
+  });
+  return cdp;
+}
+
+/** Ends the trace `startTimeline` began: writes it, and logs the main thread's time by event. */
+async function stopTimeline(cdp, name) {
+  const done = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+  await cdp.send('Tracing.end');
+  const { stream } = await done;
+  let text = '';
+  for (;;) {
+    const chunk = await cdp.send('IO.read', { handle: stream });
+    text += chunk.base64Encoded ? Buffer.from(chunk.data, 'base64').toString() : chunk.data;
+    if (chunk.eof) break;
+  }
+  await cdp.send('IO.close', { handle: stream });
+  await cdp.detach().catch(() => {});
+  await mkdir(path.dirname(OUT), { recursive: true });
+  await writeFile(OUT.replace(/\.json$/, '') + `-${name}-timeline.json`, text);
+  const events = JSON.parse(text).traceEvents ?? JSON.parse(text);
+  // The renderer's main thread: the one that ran the page's script.
+  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  const onMain = events.filter((e) => e.ph === 'X' && main && e.pid === main.pid && e.tid === main.tid);
+  // Self time per event name: each event's duration less that of the events inside it.
+  const self = new Map();
+  const stack = [];
+  for (const e of onMain.sort((a, b) => a.ts - b.ts || b.dur - a.dur)) {
+    while (stack.length && stack[stack.length - 1].end <= e.ts) stack.pop();
+    const parent = stack[stack.length - 1];
+    if (parent) self.set(parent.name, (self.get(parent.name) ?? 0) - (e.dur ?? 0));
+    self.set(e.name, (self.get(e.name) ?? 0) + (e.dur ?? 0));
+    stack.push({ name: e.name, end: e.ts + (e.dur ?? 0) });
+  }
+  const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15);
+  log(`${name} main thread during the join, self time by event (ms): ${top.map(([k, v]) => `${k} ${(v / 1000).toFixed(0)}`).join(', ')}`);
 }
 
 /** Logs the main-thread time each page spent while the last joiner joined (BENCH_TRACE). */
@@ -1003,7 +1052,7 @@ async function main() {
         // The machine's speed drifts between runs more than builds differ: the two apps
         // side by side in one repetition are the fairer pair.
         const [ours, theirs] = [peerchat, peerjs].map((a) => samples[`room.${n}.last`]?.[a.key]?.[rep]);
-        if (ours > 0 && theirs > 0) log(`rep ${rep + 1} room of ${n}: last joiner ${ours} ms against ${theirs} ms, ${(ours / theirs).toFixed(2)}×`);
+        if (ours > 0 && theirs > 0) log(`rep ${rep + 1} room of ${n}: last joiner ${Math.round(ours)} ms against ${Math.round(theirs)} ms, ${(ours / theirs).toFixed(2)}×`);
       }
     }
     for (const app of order) if (selected('room500')) await run(`rep ${rep + 1} ${app.label} room500`, () => room500(app));

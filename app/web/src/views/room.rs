@@ -165,7 +165,7 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
             </div>
             <InfoSheet id="room-info" title="Room info" open={info} {on_close}>
                 <RoomInfo room={r.clone()} members={props.members.clone()} on_leave={props.on_leave.clone()}
-                    history={props.history.clone()} on_mute={props.on_mute.clone()} />
+                    history={props.history.clone()} on_mute={props.on_mute.clone()} open={info} />
             </InfoSheet>
         </section>
     }

@@ -28,6 +28,13 @@ pub struct RoomInfoProps {
     pub history: RoomHistoryActions,
     /// Turns the room's notifications off (true) or on.
     pub on_mute: Callback<(RoomId, bool)>,
+    /// Whether the sheet is open. Each member's safety-number and connection panels are
+    /// made only then: a closed sheet lists the members and nothing more. Made for all
+    /// fifteen members of a room of 16 on every change while they came online, they were
+    /// most of the nodes the newcomer's screen created and re-rendered (every render of
+    /// its room screen took 100–240 ms then, and each new link's details re-rendered all
+    /// fifteen connection panels).
+    pub open: bool,
 }
 
 /// Members, invite, history, leave.
@@ -74,10 +81,12 @@ pub fn RoomInfo(props: &RoomInfoProps) -> Html {
                                 <span class="badge verified" title="Safety number verified">{ " ✓" }</span>
                             }
                             <span class="presence">{ if m.online { " · online" } else { " · offline" } }</span>
-                            if let (Some(mine), Some(theirs)) = (t.my_key, key) {
+                            if let (true, Some(mine), Some(theirs)) = (props.open, t.my_key, key) {
                                 <VerifyPanel name={shown(&m.peer, &m.name)} {mine} {theirs} {verified} {on_verified} />
                             }
-                            <ConnectionDetails subject={Subject::Member { room: r.room_id.clone(), peer: m.peer.clone() }} />
+                            if props.open {
+                                <ConnectionDetails subject={Subject::Member { room: r.room_id.clone(), peer: m.peer.clone() }} />
+                            }
                         </li>
                     }
                 }) }
