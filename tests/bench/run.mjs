@@ -260,6 +260,9 @@ async function formRoom(app, n, prefix) {
       // With BENCH_PROFILE, CPU profiles of the last joiner, the first member and the one who
       // joined just before the last.
       const profiled = PROFILE && app === peerchat ? await startProfiles([last, devices[0], devices[n - 2]]) : [];
+      // Playwright injects its own script (330 KB, 100 ms of a busy page's main thread)
+      // the first time a page is waited on: here, not in the middle of the join.
+      await last.page.waitForFunction(() => true);
       const traceFrom = await last.page.evaluate(() => window.__bench.trace.length);
       // With BENCH_TRACE, the main-thread time each page spent on the join: on a 2-core
       // machine, what sixteen pages spend is what the join waits for.
