@@ -38,8 +38,7 @@ pub use error::SendError;
 pub use file_space::FilesSpace;
 pub use files::{FileRecord, DEFAULT_FILE_QUOTA};
 pub use links::{
-    HANDSHAKE_FIRST, JOINING_SCREEN_EVERY, RENDEZVOUS_ANSWER_FIRST, UNOPENED_ANSWERS,
-    UNOPENED_ANSWERS_PER_PEER,
+    HANDSHAKE_FIRST, JOINING_SCREEN_EVERY, UNOPENED_ANSWERS, UNOPENED_ANSWERS_PER_PEER,
 };
 pub use node::{Node, NodeConfig};
 pub use output::{Load, Loaded, Now, Output, Purpose, Registration, StoreOp, FILE_CHANNEL_ID};

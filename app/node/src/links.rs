@@ -28,13 +28,6 @@ const ANSWER_HELLO: &str = "hello";
 /// set up (see [`Node::describing_until`]).
 pub const HANDSHAKE_FIRST: std::time::Duration = std::time::Duration::from_millis(150);
 
-/// How long the screen may wait for the answer to a join's call to a room's rendezvous id
-/// (see [`Node::describing_until`]). The answer lists the members, and the newcomer dials
-/// them all on it: the first render of the room screen (100–150 ms of a newcomer's main
-/// thread in a room of 16) otherwise ran while it came, and the answer and those dials
-/// waited behind it. Short enough not to be felt as a lag after the click.
-pub const RENDEZVOUS_ANSWER_FIRST: std::time::Duration = std::time::Duration::from_millis(400);
-
 /// While a room's links are being set up, the screen changes at most this often. Each
 /// render of the room screen on a joiner with fifteen handshakes under way took 70–240 ms
 /// of its main thread on a 2-core machine, and the channels' open events and the
@@ -482,36 +475,13 @@ impl Node {
     /// or answer the browser has not made yet, each for at most [`HANDSHAKE_FIRST`] after
     /// we asked for it. A render in between holds up the call: a joiner's room screen went
     /// before its offer to the room's rendezvous id, and 15 members' lines before its
-    /// offers and answers to them. And a newcomer's call to a room's rendezvous id whose
-    /// answer has not come, for at most [`RENDEZVOUS_ANSWER_FIRST`]: the dials that
-    /// answer brings are then held for their offers in turn. (A member calling the id
-    /// again, on restart say, knows whom to dial and holds nothing.)
+    /// offers and answers to them.
     pub fn describing_until(&self) -> Option<std::time::Duration> {
         self.links
             .values()
-            .flat_map(|e| {
-                let describing = e.local_fingerprint.is_empty() && !e.opened;
-                let describing = describing.then_some(e.created + HANDSHAKE_FIRST);
-                let answer = self.awaits_rendezvous_answer(e);
-                let answer = answer.then_some(e.created + RENDEZVOUS_ANSWER_FIRST);
-                describing.into_iter().chain(answer)
-            })
+            .filter(|e| e.local_fingerprint.is_empty() && !e.opened)
+            .map(|e| e.created + HANDSHAKE_FIRST)
             .max()
-    }
-
-    /// Whether `e` is our call to a room's rendezvous id, still without its answer, in a
-    /// room where we know nobody yet.
-    fn awaits_rendezvous_answer(&self, e: &LinkEntry) -> bool {
-        let Purpose::Room(room) = &e.purpose else {
-            return false;
-        };
-        e.role == Role::Offerer
-            && e.remote_fingerprint.is_empty()
-            && !e.opened
-            && self
-                .rooms
-                .get(room)
-                .is_some_and(|r| r.room.keys().rendezvous == e.peer && r.room.members().is_empty())
     }
 
     /// How often the screen may change while connections of a room are being set up (see
