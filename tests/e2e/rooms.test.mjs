@@ -8,7 +8,7 @@ import { appServer, localConfig, peerServer } from './support/servers.mjs';
 import { screenshot } from './support/screenshots.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  chooseName, createRoom, fillSetup, join, messages, ONLINE, openInfo, openStart, sendToRoom, showAllHistory, unlock, waitForBroker, waitForMessages, waitOnline,
+  chooseName, closeInfo, createRoom, fillSetup, join, messages, ONLINE, openInfo, openStart, sendToRoom, showAllHistory, unlock, waitForBroker, waitForMessages, waitOnline,
 } from './support/app.mjs';
 
 let broker, web, origin, invite;
@@ -35,7 +35,11 @@ test('four browsers join one room by its invite link and reach full mesh', async
   invite = await createRoom(Ann, 'Friday dinner');
   assert.match(invite, /#room=[A-Za-z0-9_-]{43}&name=Friday%20dinner$/);
   assert.ok(invite.startsWith(web.url), 'the link points at this app');
-  assert.equal(await Ann.page.locator('.info-sheet').getByRole('img', { name: 'QR code of the invite link', includeHidden: true }).count(), 1);
+  // The invite's QR code is in the info sheet, made when the sheet opens.
+  await openInfo(Ann);
+  assert.equal(await Ann.page.locator('.info-sheet').getByRole('img', { name: 'QR code of the invite link' }).count(), 1);
+  await closeInfo(Ann);
+  assert.equal(await Ann.page.locator('.info-sheet svg.qr').count(), 0, 'not made while the sheet is closed');
   const started = performance.now();
   // Ben opens the link on first run: told where it leads, name prompt, then straight
   // into the room.

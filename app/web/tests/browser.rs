@@ -76,6 +76,16 @@ fn clocks_and_randomness_work_on_wasm() {
 }
 
 #[wasm_bindgen_test]
+async fn what_waits_for_an_idle_moment_runs_and_runs_once() {
+    let runs = std::rc::Rc::new(std::cell::Cell::new(0));
+    let counted = runs.clone();
+    platform::when_idle(200, move || counted.set(counted.get() + 1));
+    assert_eq!(runs.get(), 0, "not at once");
+    gloo_timers::future::TimeoutFuture::new(400).await;
+    assert_eq!(runs.get(), 1);
+}
+
+#[wasm_bindgen_test]
 async fn missing_config_means_the_public_broker() {
     // The test server has no config.json, and this profile never used one.
     let chosen = platform::load_config().await.unwrap();

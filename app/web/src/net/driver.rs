@@ -32,6 +32,12 @@ const PACKETS_EVERY_MS: u32 = 500;
 /// Time a closing channel gets to tell the other end before its connection is dropped.
 const CLOSE_GRACE_MS: u32 = 1_000;
 
+/// Once its grace is over, a closed link's connection is dropped when the page has a
+/// moment, at most this much later: dropping it closes it in the browser, which blocked
+/// a newcomer's main thread for 5-100 ms, and a joiner's link to the rendezvous id
+/// closes while its links to the members are still being set up.
+const DROP_WITHIN_MS: u32 = 5_000;
+
 /// A handle on the running network side of the app.
 #[derive(Clone)]
 pub struct Net {
@@ -401,7 +407,10 @@ impl Driver {
             Output::Close { conn } => {
                 if let Some(l) = self.links.remove(&conn) {
                     l.close_channel();
-                    Timeout::new(CLOSE_GRACE_MS, move || drop(l)).forget();
+                    Timeout::new(CLOSE_GRACE_MS, move || {
+                        crate::platform::when_idle(DROP_WITHIN_MS, move || drop(l))
+                    })
+                    .forget();
                 }
             }
             Output::Store(op) => self.store(op),
