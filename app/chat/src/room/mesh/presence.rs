@@ -106,10 +106,16 @@ impl Room {
     }
 }
 
-/// Whether `l`'s member has missed its keepalive: nothing heard for a ping interval and a
-/// quarter (a live member's comes every interval, a little late on a busy page).
+/// Whether `l`'s member has missed its keepalive (see [`silent_from`]).
 pub(super) fn silent(timings: &RoomTimings, l: &Link, now: Duration) -> bool {
-    l.admitted && now.saturating_sub(l.last_heard) >= timings.ping_interval * 5 / 4
+    l.admitted && now >= silent_from(timings, l)
+}
+
+/// When `l`'s member counts as silent if nothing more is heard: a ping interval and a
+/// quarter after its last frame (a live member's keepalive comes every interval, a little
+/// late on a busy page).
+fn silent_from(timings: &RoomTimings, l: &Link) -> Duration {
+    l.last_heard + timings.ping_interval * 5 / 4
 }
 
 /// How often our keepalive goes on `l`: every ping interval, and twice as often while its
@@ -133,8 +139,7 @@ pub(super) fn next_ping(timings: &RoomTimings, l: &Link) -> Duration {
     if !l.admitted {
         return every;
     }
-    let silent_from = l.last_heard + ping * 5 / 4;
-    every.min((l.last_sent + ping / 2).max(silent_from))
+    every.min((l.last_sent + ping / 2).max(silent_from(timings, l)))
 }
 
 /// When `l` counts as gone if nothing more is heard (see the module docs).
