@@ -29,13 +29,9 @@ pub struct RoomInfoProps {
     /// Turns the room's notifications off (true) or on.
     pub on_mute: Callback<(RoomId, bool)>,
     /// Whether the sheet is open. Each member's safety-number and connection panels, and
-    /// the invite's QR code, are made only then: a closed sheet lists the members and the
-    /// link and nothing more. The QR code took a newcomer's first render of the room
-    /// screen 85 ms of a CPU profile's 3.6 s, for a code nobody saw. Made for all
-    /// fifteen members of a room of 16 on every change while they came online, they were
-    /// most of the nodes the newcomer's screen created and re-rendered (every render of
-    /// its room screen took 100–240 ms then, and each new link's details re-rendered all
-    /// fifteen connection panels).
+    /// the invite's QR code, are made only then: made while closed, for every member of
+    /// a room of 16 coming online, they were most of a newcomer's render work (100–240 ms
+    /// a render) for panels nobody saw.
     pub open: bool,
 }
 
@@ -83,10 +79,10 @@ pub fn RoomInfo(props: &RoomInfoProps) -> Html {
                                 <span class="badge verified" title="Safety number verified">{ " ✓" }</span>
                             }
                             <span class="presence">{ if m.online { " · online" } else { " · offline" } }</span>
-                            if let (true, Some(mine), Some(theirs)) = (props.open, t.my_key, key) {
-                                <VerifyPanel name={shown(&m.peer, &m.name)} {mine} {theirs} {verified} {on_verified} />
-                            }
                             if props.open {
+                                if let (Some(mine), Some(theirs)) = (t.my_key, key) {
+                                    <VerifyPanel name={shown(&m.peer, &m.name)} {mine} {theirs} {verified} {on_verified} />
+                                }
                                 <ConnectionDetails subject={Subject::Member { room: r.room_id.clone(), peer: m.peer.clone() }} />
                             }
                         </li>
