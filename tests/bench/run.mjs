@@ -17,8 +17,10 @@
 //                                and writes it next to BENCH_OUT (.cpuprofile, for DevTools)
 //   BENCH_TRACE=1                `files`: both pages' channel sends and receives; `room`: the last joiner's timeline (every connection's steps as the
 //                                browser saw them, members shown online) on every page, summed up
-//                                in the log and written next to BENCH_OUT (-trace.json)
-//   BENCH_TIMELINE=1             `room`: a Chrome performance trace of the last joiner's page during its join (style,
+//                                in the log and written next to BENCH_OUT (-trace.json); and the
+//                                machine's CPU by kind of process while the room idles and the last
+//                                one joins (cpu.mjs, Linux)
+//   BENCH_TIMELINE=1             `room`: Chrome performance traces of the last joiner's page and of the member before it during the join (style,
 //                                layout, paint, events, script: what a CPU profile lumps as "(program)"), per app,
 //                                written next to BENCH_OUT (-timeline.json, for DevTools) and summed up in the log
 //   BENCH_OUT=path.json          where the JSON goes (default tests/build/bench/results.json)
@@ -33,6 +35,7 @@ import path from 'node:path';
 import { brotliCompressSync, constants as zlib, deflateSync, gzipSync } from 'node:zlib';
 
 import { APPS, peerchat, peerjs } from './apps.mjs';
+import { cpuLine, cpuMeter } from './cpu.mjs';
 import {
   benchDir, chromiumVersion, distDir, launchDevice, launchDevices, peerjsMin, peerServer, rendererPss, repoDir,
   testsDir, webServer,
@@ -267,11 +270,14 @@ async function formRoom(app, n, prefix) {
       // With BENCH_TRACE, the main-thread time each page spent on the join: on a 2-core
       // machine, what sixteen pages spend is what the join waits for.
       const meters = TRACE ? await busyMeters(devices) : [];
-      const timeline = TIMELINE ? await startTimeline(last) : null;
+      const cpu = TRACE ? cpuMeter() : null;
+      // With BENCH_TIMELINE, Chrome traces of the last joiner and of the member who joined
+      // before it.
+      const timelines = TIMELINE ? [await startTimeline(last), await startTimeline(devices[n - 2])] : [];
       await app.openInvite(last, invite, ids.slice(0, n - 1));
       const ok = (await Promise.all(devices.map((d) => waitMark(d, 'full', ROOM_TIMEOUT)))).every(Boolean);
-      if (TRACE) joinBusy(app, n, await busyMs(meters));
-      if (timeline) await stopTimeline(timeline, `${app.key}-room${n}-last`);
+      if (TRACE) joinBusy(app, n, await busyMs(meters), cpu.stop());
+      for (const [i, t] of timelines.entries()) await stopTimeline(t, `${app.key}-room${n}-${i === 0 ? 'last' : 'member'}`);
       await stopProfiles(profiled, [`room${n}-last`, `room${n}-first`, `room${n}-member`]);
       if (TRACE) await joinTimeline(app, n, devices, traceFrom);
       if (ok) {
@@ -321,15 +327,18 @@ async function idleBusy(app, n, devices) {
   const meters = await busyMeters(devices);
   // With BENCH_PROFILE, a CPU profile of one idle member over the same 2 s.
   const profiled = PROFILE && app === peerchat ? await startProfiles(devices.slice(1, 2)) : [];
+  const cpu = cpuMeter();
   const t = Date.now();
   await sleep(2000);
   const spent = await busyMs(meters);
+  const machine = cpu.stop();
   await stopProfiles(profiled, [`room${n}-idle`]);
   const secs = (Date.now() - t) / 1000;
   const each = spent.map((ms) => ms / secs);
   const mean = each.reduce((x, y) => x + y, 0) / each.length;
   log(`${app.label} room of ${n}, members idle before the last joiner: main thread busy ${mean.toFixed(0)} ms/s on average (${each.map((x) => x.toFixed(0)).join(' ')})`);
-  details.push({ scenario: `room ${n} idle busy`, app: app.key, msPerSecond: each });
+  details.push({ scenario: `room ${n} idle busy`, app: app.key, msPerSecond: each, machineMsPerSecond: machine });
+  if (machine) log(`${app.label} room of ${n}, members idle before the last joiner: the machine's CPU ${cpuLine(machine)}`);
 }
 
 /** Starts a Chrome performance trace of `device`'s browser (BENCH_TIMELINE). */
@@ -337,7 +346,8 @@ async function startTimeline(device) {
   const cdp = await device.context.newCDPSession(device.page);
   await cdp.send('Tracing.start', {
     transferMode: 'ReturnAsStream',
-    traceConfig: { includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink.user_timing', 'toplevel'] },
+    // v8.wasm: which wasm functions the browser compiles (again, optimized) meanwhile.
+    traceConfig: { includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink.user_timing', 'toplevel', 'v8.wasm', 'disabled-by-default-v8.wasm.detailed'] },
   });
   return cdp;
 }
@@ -373,14 +383,19 @@ async function stopTimeline(cdp, name) {
   }
   const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15);
   log(`${name} main thread during the join, self time by event (ms): ${top.map(([k, v]) => `${k} ${(v / 1000).toFixed(0)}`).join(', ')}`);
+  // Off the main thread: wasm functions hot enough to be compiled again, optimized.
+  const tiers = events.filter((e) => e.name === 'wasm.TopTierCompilation');
+  const tierMs = tiers.reduce((sum, e) => sum + (e.tdur ?? e.dur ?? 0), 0) / 1000;
+  if (tiers.length > 0) log(`${name} wasm functions compiled optimized during the join: ${tiers.length}, ${tierMs.toFixed(0)} ms of CPU`);
 }
 
 /** Logs the main-thread time each page spent while the last joiner joined (BENCH_TRACE). */
-function joinBusy(app, n, spent) {
+function joinBusy(app, n, spent, machine) {
   const members = spent.slice(0, n - 1);
   const sum = members.reduce((x, y) => x + y, 0);
   log(`${app.label} room of ${n}, main thread busy during the last join: joiner ${spent[n - 1].toFixed(0)} ms, members ${sum.toFixed(0)} ms in all (${members.map((x) => x.toFixed(0)).join(' ')})`);
-  details.push({ scenario: `room ${n} join busy`, app: app.key, joinerMs: spent[n - 1], membersMs: members });
+  details.push({ scenario: `room ${n} join busy`, app: app.key, joinerMs: spent[n - 1], membersMs: members, machineMsPerSecond: machine });
+  if (machine) log(`${app.label} room of ${n}, during the last join: the machine's CPU ${cpuLine(machine)}`);
 }
 
 /**

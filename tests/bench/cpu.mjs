@@ -1,0 +1,100 @@
+// The machine's CPU time by kind of process (BENCH_TRACE, Linux only): what a page's
+// own main thread does is only part of what a 2-core machine spends on a room of 16;
+// the renderers' other threads (WebRTC's network thread, V8 compiling wasm in the
+// background), the GPU process and the network service take their share of the same
+// cores. Read from /proc at the start and the end of a stretch: no sampling, no load.
+
+import { readFileSync, readdirSync } from 'node:fs';
+
+/** The kind of process `pid` is, or null when it is not one the benchmark runs. */
+function kindOf(pid) {
+  let cmd;
+  try {
+    cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return null;
+  }
+  const type = /--type=([a-z-]+)/.exec(cmd)?.[1];
+  if (type === 'renderer') return 'renderer';
+  if (type === 'gpu-process') return 'gpu';
+  if (type === 'utility') return /NetworkService/.test(cmd) ? 'network service' : 'utility';
+  if (type) return type;
+  if (/--user-data-dir=\S*bench-/.test(cmd)) return 'browser';
+  if (/\bnode\b/.test(cmd)) return 'node (broker, benchmark)';
+  return null;
+}
+
+/** A renderer thread's kind, by the name Chromium gives it. */
+function threadKind(pid, tid) {
+  if (pid === tid) return 'renderer main thread';
+  let name = '';
+  try {
+    name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+  } catch {
+    return 'renderer other';
+  }
+  if (name.startsWith('WebRTC')) return 'renderer WebRTC threads';
+  if (name.startsWith('ThreadPool')) return 'renderer thread pool (wasm tier-up, crypto)';
+  return 'renderer other';
+}
+
+/** User and system time of `path` (a /proc stat file), in ms. */
+function cpuMs(path) {
+  try {
+    const stat = readFileSync(path, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, in clock ticks of 10 ms (USER_HZ is 100 on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU ms so far of every benchmark process (renderers by thread), keyed by pid/tid. */
+function snapshot() {
+  const seen = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const kind = kindOf(entry);
+    if (!kind) continue;
+    if (kind !== 'renderer') {
+      const ms = cpuMs(`/proc/${entry}/stat`);
+      if (ms !== null) seen.set(entry, { kind, ms });
+      continue;
+    }
+    let tids = [];
+    try {
+      tids = readdirSync(`/proc/${entry}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      const ms = cpuMs(`/proc/${entry}/task/${tid}/stat`);
+      if (ms !== null) seen.set(`${entry}/${tid}`, { kind: threadKind(entry, tid), ms });
+    }
+  }
+  return seen;
+}
+
+/** Starts measuring; `stop()` returns CPU ms per second of wall time by kind. */
+export function cpuMeter() {
+  if (process.platform !== 'linux') return { stop: () => null };
+  const from = snapshot();
+  const t = Date.now();
+  return {
+    stop() {
+      const secs = (Date.now() - t) / 1000;
+      const by = {};
+      for (const [key, { kind, ms }] of snapshot()) {
+        by[kind] = (by[kind] ?? 0) + (ms - (from.get(key)?.ms ?? 0)) / secs;
+      }
+      return Object.fromEntries(Object.entries(by).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Math.round(v)]));
+    },
+  };
+}
+
+/** `cpu` (from `stop()`) as a line for the log: total, then each kind. */
+export function cpuLine(cpu) {
+  const total = Object.values(cpu).reduce((x, y) => x + y, 0);
+  return `${total} ms/s in all (${Object.entries(cpu).map(([k, v]) => `${k} ${v}`).join(', ')})`;
+}
