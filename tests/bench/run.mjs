@@ -23,6 +23,7 @@
 //   BENCH_TIMELINE=1             `room`: Chrome performance traces of the last joiner's page and of the member before it during the join (style,
 //                                layout, paint, events, script: what a CPU profile lumps as "(program)"), per app,
 //                                written next to BENCH_OUT (-timeline.json, for DevTools) and summed up in the log
+//   BENCH_SETTLE_MS=500          `room`: how long the formed room waits before the last one joins
 //   BENCH_OUT=path.json          where the JSON goes (default tests/build/bench/results.json)
 //
 // Run it with `bash .ci/bench.sh` (builds dist/, runs it in a network namespace that has
@@ -53,6 +54,8 @@ const [FILE_MB, FILE_MEM_MB] = (process.env.BENCH_FILE_MB ?? '20,100').split(','
 const PROFILE = Boolean(process.env.BENCH_PROFILE);
 const TRACE = Boolean(process.env.BENCH_TRACE);
 const TIMELINE = Boolean(process.env.BENCH_TIMELINE);
+// How long the room of N−1 is left after everyone shows everyone, before the last joins.
+const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 500);
 const RELAUNCHES = Math.max(1, Number(process.env.BENCH_RELAUNCHES ?? 1));
 /** The main thread counts as idle once no task of 50 ms or more ran for this long. */
 const QUIET_MS = 2000;
@@ -255,7 +258,7 @@ async function formRoom(app, n, prefix) {
     let full = NOT_TRIED;
     if (allIn) {
       full = NEVER;
-      await sleep(500);
+      await sleep(SETTLE_MS);
       // With BENCH_TRACE, how busy the members' main threads are in the formed room with
       // nobody joining (CDP TaskDuration over 2 s), which is what the last joiner's calls
       // to them wait behind.

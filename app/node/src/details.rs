@@ -14,11 +14,6 @@ use peerchat_peerjs::{ConnectionId, PeerId};
 use crate::tables::{LinkEntry, Role};
 use crate::{Node, Now, Purpose};
 
-/// A room link's path is first read this long after it opened: not in the first seconds
-/// of a join, when the page sets up a link to every member at once. A conversation's is
-/// read at once.
-const ROOM_PATH_READ_AFTER_MS: u64 = 2_000;
-
 /// While a subject's details are on screen, its link is measured this often.
 const WATCHED_EVERY_MS: u64 = 1_000;
 
@@ -127,10 +122,13 @@ impl Node {
         }
     }
 
-    /// Whether the connection details want `conn`'s statistics now: its path once (a room
-    /// link's a moment after it opened, see [`ROOM_PATH_READ_AFTER_MS`]), and about once a
+    /// Whether the connection details want `conn`'s statistics now: a conversation's path
+    /// once, as soon as it opens (one link), and any link's about once a
     /// second while its subject's details are on screen (a path that changes later shows
-    /// once they are opened).
+    /// once they are opened). A room link's path is read only then: reading a
+    /// connection's statistics costs the page a few milliseconds and its browser more, and
+    /// reading each link's a moment after it opened made sixteen members of a room read
+    /// 240 of them as it formed, for details nobody had opened.
     pub(crate) fn details_want_stats(
         &self,
         conn: &ConnectionId,
@@ -138,12 +136,11 @@ impl Node {
         now: Now,
     ) -> bool {
         let since = |t: u64| now.wall_ms.saturating_sub(t);
+        let watched = subject_of(entry).is_some_and(|s| self.details.watched.contains(&s));
         match self.details.open.get(conn) {
-            Some((opened, None)) => {
-                entry.purpose == Purpose::Direct || since(*opened) >= ROOM_PATH_READ_AFTER_MS
-            }
+            Some((_, None)) => entry.purpose == Purpose::Direct || watched,
             Some((_, Some(_))) => {
-                subject_of(entry).is_some_and(|s| self.details.watched.contains(&s))
+                watched
                     && self
                         .details
                         .measured

@@ -176,22 +176,49 @@ fn room_members_have_details_of_their_own() {
                 .is_some_and(|r| r.members.iter().filter(|m| m.online).count() == 2)
         })
     });
-    // A room link's path is read once the join's handshakes are over (2 s after it opened).
+    // A room link's statistics are read only while someone looks at its member's details:
+    // none in a room where nobody does.
     sim.run_for(3 * SECOND);
+    let before = sim.stats_reads;
+    sim.run_for(3 * SECOND);
+    assert_eq!(
+        sim.stats_reads, before,
+        "statistics read for details nobody opened"
+    );
     let room = sim.devs[ann].state.rooms[0].room_id.clone();
-    for i in [ann, ben, cara] {
-        for j in [ann, ben, cara].into_iter().filter(|&j| j != i) {
-            let subject = Subject::Member {
-                room: room.clone(),
-                peer: sim.devs[j].id.clone(),
-            };
-            let details = sim.devs[i].state.details.of(&subject);
-            let stats = details.and_then(|d| d.stats);
-            assert!(
-                stats.is_some_and(|s| !s.relayed()),
-                "{i} about {j}: {details:?}"
-            );
-        }
+    let ids: Vec<_> = sim.devs.iter().map(|d| d.id.clone()).collect();
+    let subject_of = |j: usize| Subject::Member {
+        room: room.clone(),
+        peer: ids[j].clone(),
+    };
+    let pairs: Vec<(usize, usize)> = [ann, ben, cara]
+        .into_iter()
+        .flat_map(|i| {
+            [ann, ben, cara]
+                .into_iter()
+                .filter(move |&j| j != i)
+                .map(move |j| (i, j))
+        })
+        .collect();
+    for &(i, j) in &pairs {
+        let subject = subject_of(j);
+        assert_eq!(
+            sim.devs[i].state.details.of(&subject).and_then(|d| d.stats),
+            None,
+            "{i} about {j}: read before anyone looked"
+        );
+        sim.act(i, |n, _| n.watch_details(subject, true));
+    }
+    // Opened, each shows its path within a reading or two (the glue reads twice a second).
+    sim.run_for(SECOND);
+    for &(i, j) in &pairs {
+        let subject = subject_of(j);
+        let details = sim.devs[i].state.details.of(&subject);
+        let stats = details.and_then(|d| d.stats);
+        assert!(
+            stats.is_some_and(|s| !s.relayed()),
+            "{i} about {j}: {details:?}"
+        );
     }
 }
 

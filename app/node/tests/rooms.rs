@@ -124,7 +124,7 @@ fn eight_members_form_a_mesh_and_keep_talking_without_the_broker() {
 #[test]
 fn a_room_where_everyone_is_heard_reads_no_link_statistics_and_still_sees_a_killed_member_leave() {
     let mut sim = room_of(4);
-    // Each link's path is read once, a moment after it opened.
+    // Settled: the joins' handshakes are over.
     sim.run_for(3 * SECOND);
     let before = sim.stats_reads;
     sim.devs[0].record_frames = true;
