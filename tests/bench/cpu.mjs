@@ -20,7 +20,8 @@ function kindOf(pid) {
   if (type === 'utility') return /NetworkService/.test(cmd) ? 'network service' : 'utility';
   if (type) return type;
   if (/--user-data-dir=\S*bench-/.test(cmd)) return 'browser';
-  if (/\bnode\b/.test(cmd)) return 'node (broker, benchmark)';
+  // This script and the PeerServer it started, not any other node on the machine.
+  if (/peerjs\.js|bench\/run\.mjs/.test(cmd)) return 'node (broker, benchmark)';
   return null;
 }
 

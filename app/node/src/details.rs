@@ -123,12 +123,12 @@ impl Node {
     }
 
     /// Whether the connection details want `conn`'s statistics now: a conversation's path
-    /// once, as soon as it opens (one link), and any link's about once a
-    /// second while its subject's details are on screen (a path that changes later shows
-    /// once they are opened). A room link's path is read only then: reading a
-    /// connection's statistics costs the page a few milliseconds and its browser more, and
-    /// reading each link's a moment after it opened made sixteen members of a room read
-    /// 240 of them as it formed, for details nobody had opened.
+    /// once, as soon as it opens (one link), and any link's about once a second while its
+    /// subject's details are on screen (a path that changes later shows once they are
+    /// opened). A room link's path is read only then: reading a connection's statistics
+    /// costs the page a few milliseconds and its browser more, and reading each link's a
+    /// moment after it opened made sixteen members of a room read 240 of them as it
+    /// formed, for details nobody had opened.
     pub(crate) fn details_want_stats(
         &self,
         conn: &ConnectionId,
