@@ -24,6 +24,7 @@
 //                                layout, paint, events, script: what a CPU profile lumps as "(program)"), per app,
 //                                written next to BENCH_OUT (-timeline.json, for DevTools) and summed up in the log
 //   BENCH_SETTLE_MS=500          `room`: how long the formed room waits before the last one joins
+//   BENCH_CHROME_FLAGS='--js-flags=--no-wasm-deopt'  more Chromium flags for every browser (an experiment's)
 //   BENCH_OUT=path.json          where the JSON goes (default tests/build/bench/results.json)
 //
 // Run it with `bash .ci/bench.sh` (builds dist/, runs it in a network namespace that has

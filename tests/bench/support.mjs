@@ -73,6 +73,9 @@ const FLAGS = [
   '--disable-default-apps', '--disable-extensions', '--no-default-browser-check',
   // WebRTC between processes on loopback needs this, plus a media permission (below).
   '--allow-loopback-in-peer-connection',
+  // BENCH_CHROME_FLAGS: more flags for every browser, space-separated (an experiment's, such
+  // as `--js-flags=--no-wasm-deopt`).
+  ...(process.env.BENCH_CHROME_FLAGS ?? '').split(' ').filter(Boolean),
 ];
 
 const probe = await readFile(path.join(here, 'probe.js'), 'utf8');

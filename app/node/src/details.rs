@@ -154,6 +154,8 @@ impl Node {
     /// The browser says ICE failed on a link. One that never opened is given up now, and
     /// the screen says which step failed; an open one closes as usual (its connection
     /// reports that).
+    // Out of line, like every input the glue feeds per event (see `Node::drain`).
+    #[inline(never)]
     pub fn handle_link_ice_failed(&mut self, conn: &ConnectionId, now: Now) {
         self.now = now;
         if self.links.get(conn).is_some_and(|e| !e.opened) {

@@ -471,6 +471,8 @@ impl Node {
     /// Bytes arrived on link `conn`'s file channel: a chunk of a piece, taken when a
     /// download asked that peer for it (see `peerchat_files::chunk` for why they are
     /// not sealed again), else dropped.
+    // Out of line, like every input the glue feeds per event (see `Node::drain`).
+    #[inline(never)]
     pub fn handle_link_chunk(&mut self, conn: &ConnectionId, frame: &[u8], now: Now) {
         self.now = now;
         let Some(entry) = self.links.get(conn) else {
@@ -669,107 +671,120 @@ impl Node {
     /// Runs downloads: holders come and go with their links, what a download asks
     /// for goes, what it checked is stored. True when anything happened.
     pub(crate) fn drain_files(&mut self) -> bool {
+        if self.files.receiving.is_empty() {
+            return false;
+        }
+        let files: Vec<String> = self.files.receiving.keys().cloned().collect();
+        let mut progressed = false;
+        for file in files {
+            progressed |= self.drain_download(file);
+        }
+        progressed
+    }
+
+    /// One download's part of `drain_files`; out of line, like the node's other
+    /// `drain_*` (see `Node::drain`).
+    #[inline(never)]
+    fn drain_download(&mut self, file: String) -> bool {
         let mut progressed = false;
         let t = self.now.mono;
-        let files: Vec<String> = self.files.receiving.keys().cloned().collect();
-        for file in files {
-            let r = &self.files.receiving[&file];
-            let (peer, room) = (r.peer.clone(), r.room.clone());
-            let online = self.holders_now(r);
-            let Some(r) = self.files.receiving.get_mut(&file) else {
-                continue;
-            };
-            let Some(d) = r.download.as_mut() else {
-                continue;
-            };
-            for gone in r.holding.difference(&online) {
-                d.remove_holder(gone, t);
-            }
-            for new in online.difference(&r.holding) {
-                d.add_holder(new.clone(), t);
-            }
-            r.holding = online;
-            let mut asks: BTreeMap<PeerId, Vec<u32>> = BTreeMap::new();
-            let mut stored = false;
-            let mut complete = false;
-            let mut dropped = Vec::new();
-            while let Some(e) = d.poll_event() {
-                progressed = true;
-                match e {
-                    DownloadEvent::Request { holder, index } => {
-                        asks.entry(holder).or_default().push(index)
-                    }
-                    DownloadEvent::Check { index, bytes } => {
-                        self.outputs.push_back(Output::CheckPiece {
-                            file: file.clone(),
-                            index,
-                            bytes,
-                        });
-                    }
-                    DownloadEvent::Store { index, bytes } => {
-                        stored = true;
-                        r.stored.insert(index);
-                        self.outputs.push_back(Output::Store(StoreOp::PutPiece {
-                            file: file.clone(),
-                            index,
-                            bytes,
-                        }));
-                    }
-                    DownloadEvent::BadPiece { holder, .. } => {
-                        // Counted where the connection's details show what was dropped.
-                        self.outputs.push_back(Output::Ui(match &room {
-                            Some(room) => Action::RoomIgnored(room.clone()),
-                            None => Action::Dropped(holder.clone()),
-                        }));
-                        let bad = r.bad.entry(holder.clone()).or_default();
-                        *bad += 1;
-                        if room.is_some() && *bad > MAX_BAD_PER_HOLDER {
-                            dropped.push(holder);
-                        }
-                    }
-                    DownloadEvent::Complete => complete = true,
+        let r = &self.files.receiving[&file];
+        let (peer, room) = (r.peer.clone(), r.room.clone());
+        let online = self.holders_now(r);
+        let Some(r) = self.files.receiving.get_mut(&file) else {
+            return false;
+        };
+        let Some(d) = r.download.as_mut() else {
+            return false;
+        };
+        for gone in r.holding.difference(&online) {
+            d.remove_holder(gone, t);
+        }
+        for new in online.difference(&r.holding) {
+            d.add_holder(new.clone(), t);
+        }
+        r.holding = online;
+        let mut asks: BTreeMap<PeerId, Vec<u32>> = BTreeMap::new();
+        let mut stored = false;
+        let mut complete = false;
+        let mut dropped = Vec::new();
+        while let Some(e) = d.poll_event() {
+            progressed = true;
+            match e {
+                DownloadEvent::Request { holder, index } => {
+                    asks.entry(holder).or_default().push(index)
                 }
-            }
-            for holder in dropped {
-                // It keeps sending pieces that fail their check: asked no more (see
-                // `holders_now`).
-                r.holding.remove(&holder);
-                d.remove_holder(&holder, t);
-                while let Some(e) = d.poll_event() {
-                    if let DownloadEvent::Request { holder, index } = e {
-                        asks.entry(holder).or_default().push(index);
-                    }
-                }
-            }
-            let bad = d.bad_pieces();
-            for (holder, pieces) in asks {
-                for pieces in pieces.chunks(MAX_PIECES_PER_REQUEST) {
-                    let ask = FileFrame::Request {
+                DownloadEvent::Check { index, bytes } => {
+                    self.outputs.push_back(Output::CheckPiece {
                         file: file.clone(),
-                        pieces: pieces.to_vec(),
-                    };
-                    self.send_file_frame(room.as_ref(), &holder, &ask);
+                        index,
+                        bytes,
+                    });
                 }
-            }
-            if complete {
-                let r = self.files.receiving.remove(&file).expect("just seen");
-                if let Some(rec) = self.files.records.get_mut(&file) {
-                    rec.done = true;
+                DownloadEvent::Store { index, bytes } => {
+                    stored = true;
+                    r.stored.insert(index);
+                    self.outputs.push_back(Output::Store(StoreOp::PutPiece {
+                        file: file.clone(),
+                        index,
+                        bytes,
+                    }));
                 }
-                self.save_files();
-                self.show_receiving(&file, &r, TransferState::Complete);
-            } else if room.is_none() && bad > MAX_BAD_PIECES {
-                let r = self.files.receiving.remove(&file).expect("just seen");
-                let cancel = FileFrame::Cancel { file: file.clone() };
-                self.send_file_frame(None, &peer, &cancel);
-                let why = format!("stopped: {bad} pieces from this contact failed their check");
-                self.drop_received(&file, &r, TransferState::Failed(why));
-            } else if stored {
-                let r = &self.files.receiving[&file];
-                let update = self.receiving_update(&file, r, TransferState::Going);
-                self.ui(Action::Transfer(update));
+                DownloadEvent::BadPiece { holder, .. } => {
+                    // Counted where the connection's details show what was dropped.
+                    self.outputs.push_back(Output::Ui(match &room {
+                        Some(room) => Action::RoomIgnored(room.clone()),
+                        None => Action::Dropped(holder.clone()),
+                    }));
+                    let bad = r.bad.entry(holder.clone()).or_default();
+                    *bad += 1;
+                    if room.is_some() && *bad > MAX_BAD_PER_HOLDER {
+                        dropped.push(holder);
+                    }
+                }
+                DownloadEvent::Complete => complete = true,
             }
         }
+        for holder in dropped {
+            // It keeps sending pieces that fail their check: asked no more (see
+            // `holders_now`).
+            r.holding.remove(&holder);
+            d.remove_holder(&holder, t);
+            while let Some(e) = d.poll_event() {
+                if let DownloadEvent::Request { holder, index } = e {
+                    asks.entry(holder).or_default().push(index);
+                }
+            }
+        }
+        let bad = d.bad_pieces();
+        for (holder, pieces) in asks {
+            for pieces in pieces.chunks(MAX_PIECES_PER_REQUEST) {
+                let ask = FileFrame::Request {
+                    file: file.clone(),
+                    pieces: pieces.to_vec(),
+                };
+                self.send_file_frame(room.as_ref(), &holder, &ask);
+            }
+        }
+        if complete {
+            let r = self.files.receiving.remove(&file).expect("just seen");
+            if let Some(rec) = self.files.records.get_mut(&file) {
+                rec.done = true;
+            }
+            self.save_files();
+            self.show_receiving(&file, &r, TransferState::Complete);
+        } else if room.is_none() && bad > MAX_BAD_PIECES {
+            let r = self.files.receiving.remove(&file).expect("just seen");
+            let cancel = FileFrame::Cancel { file: file.clone() };
+            self.send_file_frame(None, &peer, &cancel);
+            let why = format!("stopped: {bad} pieces from this contact failed their check");
+            self.drop_received(&file, &r, TransferState::Failed(why));
+        } else if stored {
+            let r = &self.files.receiving[&file];
+            let update = self.receiving_update(&file, r, TransferState::Going);
+            self.ui(Action::Transfer(update));
+        }
+
         progressed
     }
 

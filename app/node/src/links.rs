@@ -69,6 +69,7 @@ impl Node {
         self.outputs.push_back(Output::Dial { conn, peer });
     }
 
+    #[inline(never)]
     pub(crate) fn on_session_event(&mut self, via: &Registration, e: Event) {
         if let Registration::Rendezvous(room) = via {
             let held = match &e {
@@ -334,6 +335,8 @@ impl Node {
     }
 
     /// A local ICE candidate to trickle to the peer.
+    // Out of line, like every input the glue feeds per event (see `Node::drain`).
+    #[inline(never)]
     pub fn handle_local_candidate(
         &mut self,
         conn: &ConnectionId,
@@ -358,6 +361,8 @@ impl Node {
     }
 
     /// A link's data channel opened.
+    // Out of line, like every input the glue feeds per event (see `Node::drain`).
+    #[inline(never)]
     pub fn handle_link_open(&mut self, conn: &ConnectionId, now: Now) {
         self.now = now;
         let Some(entry) = self.links.get_mut(conn) else {
@@ -432,6 +437,8 @@ impl Node {
     }
 
     /// A frame arrived on a link.
+    // Out of line, like every input the glue feeds per event (see `Node::drain`).
+    #[inline(never)]
     pub fn handle_link_frame(&mut self, conn: &ConnectionId, frame: &ChannelFrame, now: Now) {
         self.now = now;
         let Some(entry) = self.links.get(conn).cloned() else {
@@ -456,6 +463,8 @@ impl Node {
 
     /// What the browser says of a link's connection: `healthy` false while it reports
     /// it disconnected (ICE consent failing), true once connected again.
+    // Out of line, like every input the glue feeds per event (see `Node::drain`).
+    #[inline(never)]
     pub fn handle_link_health(&mut self, conn: &ConnectionId, healthy: bool, now: Now) {
         self.on_room_link(conn, now, |room| {
             room.handle_link_health(conn, healthy, now.mono)
@@ -549,6 +558,8 @@ impl Node {
     }
 
     /// A link closed, failed, or could not be set up.
+    // Out of line, like every input the glue feeds per event (see `Node::drain`).
+    #[inline(never)]
     pub fn handle_link_closed(&mut self, conn: &ConnectionId, now: Now) {
         self.now = now;
         self.link_failed(conn);

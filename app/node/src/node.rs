@@ -400,6 +400,7 @@ impl Node {
     }
 
     /// Hands the next write to the glue, unless it has one.
+    #[inline(never)]
     fn next_write(&mut self) {
         if let Some(op) = self.writes.next() {
             self.outputs.push_back(Output::Store(op));
@@ -408,6 +409,17 @@ impl Node {
 
     /// Moves every inner machine's outputs and events into the node's queue, until
     /// none has anything left.
+    ///
+    /// It runs after every input, so it stays small: the `drain_*` it calls are kept out
+    /// of line (`#[inline(never)]`, and wasm-opt told not to merge them back, see
+    /// `app/web/index.html`), as are the inputs the glue feeds per event. In the browser,
+    /// V8 charges a Wasm function's length to its budget on every return, and recompiles
+    /// one whose budget is spent with its optimizing compiler, at a cost that grows with
+    /// the length: with everything inlined (15 KB) this one tiered up on all sixteen
+    /// pages of a room of 16 as it formed, 12 of the 44 s that V8 spent compiling there
+    /// (summed over the pages, `--trace-wasm-compilation-times`), while a joiner waited
+    /// for the CPU; split, neither it nor the link-event handlers tier up, and the sum
+    /// is 29 s.
     pub(crate) fn drain(&mut self) {
         loop {
             let mut progressed = self.drain_session(&Registration::Main);
@@ -438,6 +450,7 @@ impl Node {
         }
     }
 
+    #[inline(never)]
     fn drain_session(&mut self, via: &Registration) -> bool {
         let mut progressed = false;
         loop {
@@ -458,6 +471,7 @@ impl Node {
         }
     }
 
+    #[inline(never)]
     fn drain_direct(&mut self, peer: &PeerId) -> bool {
         let mut progressed = false;
         while let Some(e) = self.directs.get_mut(peer).and_then(Direct::poll_event) {

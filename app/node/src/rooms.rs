@@ -359,6 +359,7 @@ impl Node {
     }
 
     /// Carries a room's outputs and events; returns whether there were any.
+    #[inline(never)]
     pub(crate) fn drain_room(&mut self, room_id: &RoomId) -> bool {
         let mut progressed = false;
         loop {
@@ -402,6 +403,7 @@ impl Node {
         });
     }
 
+    #[inline(never)]
     fn on_room_event(&mut self, room_id: &RoomId, e: RoomEvent) {
         let room_id = room_id.to_owned();
         let ts = self.now.wall_ms;

@@ -115,9 +115,20 @@ fn run(weak: &Weak<RefCell<Driver>>, f: impl FnOnce(&mut Driver), pace: Pace) {
     let Some(rc) = weak.upgrade() else {
         return;
     };
+    f(&mut rc.borrow_mut());
+    carry_out(&rc, pace);
+}
+
+/// What `run` does once the driver took its input: one copy, not one inlined into
+/// each of `run`'s instances. A hot Wasm function is recompiled whole, and charged its
+/// whole length on every return (see `Node::drain`): with this and the link events
+/// inlined, the link events' copy of `run` was 33 KB and tiered up on every page of a
+/// room of 16 as it formed (7 of the 44 s V8 spent compiling there); so are `execute`
+/// and `on_link_event` kept apart from what they call.
+#[inline(never)]
+fn carry_out(rc: &Rc<RefCell<Driver>>, pace: Pace) {
     let (actions, screen, hold, every) = {
         let mut d = rc.borrow_mut();
-        f(&mut d);
         d.pump();
         let hold = d.node.describing_until();
         let every = match pace {
@@ -344,50 +355,14 @@ impl Driver {
         });
     }
 
+    /// Carries out one of the node's outputs; the rarer ones out of line (see `carry_out`).
+    #[inline(never)]
     fn execute(&mut self, out: Output) {
         match out {
             Output::Broker { via, transmit } => self.transmit(via, transmit),
-            Output::Dial { conn, .. } => {
-                if let Some(pc) = self.add_link(&conn, Some(conn.as_str())) {
-                    let weak = self.weak.clone();
-                    spawn_local(async move {
-                        let offer = link::make_offer(&pc).await;
-                        with(&weak, |d| match offer {
-                            Ok(sdp) => d.node.handle_local_description(&conn, sdp, now()),
-                            Err(_) => d.node.handle_link_closed(&conn, now()),
-                        });
-                    });
-                }
-            }
-            Output::Answer { conn, offer } => {
-                if let Some(pc) = self.add_link(&conn, None) {
-                    let weak = self.weak.clone();
-                    spawn_local(async move {
-                        let answer = async {
-                            link::apply_remote(&pc, RtcSdpType::Offer, &offer).await?;
-                            with(&weak, |d| d.node.handle_remote_applied(&conn, now()));
-                            link::make_answer(&pc).await
-                        }
-                        .await;
-                        with(&weak, |d| match answer {
-                            Ok(sdp) => d.node.handle_local_description(&conn, sdp, now()),
-                            Err(_) => d.node.handle_link_closed(&conn, now()),
-                        });
-                    });
-                }
-            }
-            Output::ApplyAnswer { conn, answer } => {
-                if let Some(pc) = self.links.get(&conn).map(Link::pc) {
-                    let weak = self.weak.clone();
-                    spawn_local(async move {
-                        let applied = link::apply_remote(&pc, RtcSdpType::Answer, &answer).await;
-                        with(&weak, |d| match applied {
-                            Ok(()) => d.node.handle_remote_applied(&conn, now()),
-                            Err(_) => d.node.handle_link_closed(&conn, now()),
-                        });
-                    });
-                }
-            }
+            Output::Dial { conn, .. } => self.dial(conn),
+            Output::Answer { conn, offer } => self.answer(conn, offer),
+            Output::ApplyAnswer { conn, answer } => self.apply_answer(conn, answer),
             Output::AddCandidate { conn, candidate } => {
                 if let Some(l) = self.links.get(&conn) {
                     l.add_candidate(&candidate);
@@ -430,6 +405,54 @@ impl Driver {
         }
     }
 
+    #[inline(never)]
+    fn dial(&mut self, conn: ConnectionId) {
+        if let Some(pc) = self.add_link(&conn, Some(conn.as_str())) {
+            let weak = self.weak.clone();
+            spawn_local(async move {
+                let offer = link::make_offer(&pc).await;
+                with(&weak, |d| match offer {
+                    Ok(sdp) => d.node.handle_local_description(&conn, sdp, now()),
+                    Err(_) => d.node.handle_link_closed(&conn, now()),
+                });
+            });
+        }
+    }
+
+    #[inline(never)]
+    fn answer(&mut self, conn: ConnectionId, offer: String) {
+        if let Some(pc) = self.add_link(&conn, None) {
+            let weak = self.weak.clone();
+            spawn_local(async move {
+                let answer = async {
+                    link::apply_remote(&pc, RtcSdpType::Offer, &offer).await?;
+                    with(&weak, |d| d.node.handle_remote_applied(&conn, now()));
+                    link::make_answer(&pc).await
+                }
+                .await;
+                with(&weak, |d| match answer {
+                    Ok(sdp) => d.node.handle_local_description(&conn, sdp, now()),
+                    Err(_) => d.node.handle_link_closed(&conn, now()),
+                });
+            });
+        }
+    }
+
+    #[inline(never)]
+    fn apply_answer(&mut self, conn: ConnectionId, answer: String) {
+        if let Some(pc) = self.links.get(&conn).map(Link::pc) {
+            let weak = self.weak.clone();
+            spawn_local(async move {
+                let applied = link::apply_remote(&pc, RtcSdpType::Answer, &answer).await;
+                with(&weak, |d| match applied {
+                    Ok(()) => d.node.handle_remote_applied(&conn, now()),
+                    Err(_) => d.node.handle_link_closed(&conn, now()),
+                });
+            });
+        }
+    }
+
+    #[inline(never)]
     fn transmit(&mut self, via: Registration, transmit: Transmit) {
         match transmit {
             Transmit::Connect { url } => {
@@ -492,6 +515,7 @@ impl Driver {
         }
     }
 
+    #[inline(never)]
     fn on_link_event(&mut self, conn: &ConnectionId, e: LinkEvent) {
         match e {
             LinkEvent::Candidate(c) => self.node.handle_local_candidate(conn, c, now()),

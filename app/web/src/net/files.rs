@@ -205,6 +205,7 @@ impl Driver {
 
     /// Reads piece `index` of `file` for a peer that asked: from the attached `Blob`,
     /// or from the pieces stored in the vault; hashed in WebCrypto for the node to check.
+    #[inline(never)]
     pub(super) fn read_piece(&mut self, file: String, index: u32, start: u64, len: u32) {
         let blob = self.blobs.get(&file).cloned();
         let (vault, weak) = (self.vault.clone(), self.weak());
@@ -236,6 +237,7 @@ impl Driver {
     }
 
     /// Hashes a received piece in WebCrypto, for the node to check.
+    #[inline(never)]
     pub(super) fn check_piece(&mut self, file: String, index: u32, bytes: Vec<u8>) {
         let weak = self.weak();
         // Started now, on the wasm memory (WebCrypto copies it at once).

@@ -89,6 +89,7 @@ fn run_in_order<T: 'static, F: Future<Output = ()>>(
 }
 
 impl Driver {
+    #[inline(never)]
     pub(super) fn store(&mut self, op: StoreOp) {
         if let StoreOp::DeleteFile { file } = &op {
             // A deleted file is not kept in memory either.
@@ -125,6 +126,7 @@ impl Driver {
         );
     }
 
+    #[inline(never)]
     pub(super) fn load(&mut self, load: Load) {
         if !self.loads.push(load) {
             return;
