@@ -1,6 +1,7 @@
 //! What crosses a PeerJS data connection: PeerChat speaks serialization `json` only, and
 //! tells a peer that asks for anything else why, in a form that peer can decode.
 
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -110,6 +111,12 @@ pub fn encode_json<T: Serialize>(value: &T) -> Result<Vec<u8>, PeerJsError> {
 /// Decodes a json-serialization frame (binary frames as peerjs sends them; text frames
 /// are accepted too, since browsers may deliver either).
 pub fn decode_json(frame: &ChannelFrame) -> Result<Value, PeerJsError> {
+    decode_json_as(frame)
+}
+
+/// Decodes a json-serialization frame straight into `T` (no [`Value`] tree on the way:
+/// a room decodes one for every keepalive), with the same bounds as [`decode_json`].
+pub fn decode_json_as<T: DeserializeOwned>(frame: &ChannelFrame) -> Result<T, PeerJsError> {
     let parsed = match frame {
         ChannelFrame::Binary(bytes) if bytes.len() < MAX_JSON_FRAME * 2 => {
             serde_json::from_slice(bytes)

@@ -66,18 +66,57 @@ pub enum EnvelopeError {
 /// Seals `plaintext`; `aad` binds the envelope to where it is stored, so a record moved
 /// to another key does not open.
 pub fn seal(key: &SecretKey, nonce: [u8; 12], aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
-    let cipher = Aes256Gcm::new_from_slice(&key.0).expect("the key is 32 bytes");
-    let n = Nonce::try_from(&nonce[..]).expect("the nonce is 12 bytes");
-    let ciphertext = cipher
-        .encrypt(
-            &n,
-            Payload {
-                msg: plaintext,
-                aad,
-            },
-        )
-        .expect("AES-GCM seals any record under 64 GiB");
-    assemble(nonce, &ciphertext)
+    Sealer::new(key).seal(nonce, aad, plaintext)
+}
+
+/// A key ready to seal and open many envelopes: AES's key schedule is worked out once,
+/// not for each envelope as [`seal`] and [`open`] do. A room seals or opens a frame for
+/// every keepalive (thirty a second on each page of a room of 16), and in wasm the
+/// schedule cost as much as sealing a keepalive. The expanded key is wiped when dropped
+/// (`aes`'s `zeroize`).
+#[derive(Clone)]
+pub struct Sealer {
+    cipher: Aes256Gcm,
+}
+
+impl Sealer {
+    /// Expands `key`.
+    pub fn new(key: &SecretKey) -> Self {
+        Self {
+            cipher: Aes256Gcm::new_from_slice(&key.0).expect("the key is 32 bytes"),
+        }
+    }
+
+    /// As [`seal`], with this key.
+    pub fn seal(&self, nonce: [u8; NONCE_LEN], aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+        let n = Nonce::try_from(&nonce[..]).expect("the nonce is 12 bytes");
+        let ciphertext = self
+            .cipher
+            .encrypt(
+                &n,
+                Payload {
+                    msg: plaintext,
+                    aad,
+                },
+            )
+            .expect("AES-GCM seals any record under 64 GiB");
+        assemble(nonce, &ciphertext)
+    }
+
+    /// As [`open`], with this key.
+    pub fn open(&self, aad: &[u8], envelope: &[u8]) -> Result<Vec<u8>, EnvelopeError> {
+        let (nonce, ciphertext) = split(envelope)?;
+        let n = Nonce::try_from(nonce).map_err(|_| EnvelopeError::Truncated)?;
+        self.cipher
+            .decrypt(
+                &n,
+                Payload {
+                    msg: ciphertext,
+                    aad,
+                },
+            )
+            .map_err(|_| EnvelopeError::Forged)
+    }
 }
 
 /// The envelope of `ciphertext` (with its tag) sealed under `nonce`: for a seal made
@@ -105,18 +144,7 @@ pub fn split(envelope: &[u8]) -> Result<(&[u8], &[u8]), EnvelopeError> {
 
 /// Opens an envelope made by [`seal`] with the same key and `aad`.
 pub fn open(key: &SecretKey, aad: &[u8], envelope: &[u8]) -> Result<Vec<u8>, EnvelopeError> {
-    let (nonce, ciphertext) = split(envelope)?;
-    let cipher = Aes256Gcm::new_from_slice(&key.0).expect("the key is 32 bytes");
-    let n = Nonce::try_from(nonce).map_err(|_| EnvelopeError::Truncated)?;
-    cipher
-        .decrypt(
-            &n,
-            Payload {
-                msg: ciphertext,
-                aad,
-            },
-        )
-        .map_err(|_| EnvelopeError::Forged)
+    Sealer::new(key).open(aad, envelope)
 }
 
 #[cfg(test)]

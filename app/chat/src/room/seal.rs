@@ -42,12 +42,9 @@ impl RoomKeys {
     /// Seals `plaintext`; the room id is bound in as associated data, so a frame sealed
     /// for one room never opens in another.
     pub fn seal(&self, plaintext: &[u8], nonce: [u8; 12]) -> Sealed {
-        let sealed = envelope::seal(
-            &self.key,
-            nonce,
-            self.room_id.as_str().as_bytes(),
-            plaintext,
-        );
+        let sealed = self
+            .sealer
+            .seal(nonce, self.room_id.as_str().as_bytes(), plaintext);
         let (&v, rest) = sealed
             .split_first()
             .expect("an envelope starts with its version");
@@ -77,12 +74,14 @@ impl RoomKeys {
         bytes.push(sealed.v);
         bytes.extend_from_slice(&nonce);
         bytes.extend_from_slice(&ciphertext);
-        envelope::open(&self.key, self.room_id.as_str().as_bytes(), &bytes).map_err(|e| match e {
-            EnvelopeError::UnknownVersion(_) => SealError::UnknownVersion,
-            // With the nonce whole, only a ciphertext shorter than its tag is left to be
-            // too short: it does not open, like any other forgery.
-            EnvelopeError::Truncated | EnvelopeError::Forged => SealError::Forged,
-        })
+        self.sealer
+            .open(self.room_id.as_str().as_bytes(), &bytes)
+            .map_err(|e| match e {
+                EnvelopeError::UnknownVersion(_) => SealError::UnknownVersion,
+                // With the nonce whole, only a ciphertext shorter than its tag is left to be
+                // too short: it does not open, like any other forgery.
+                EnvelopeError::Truncated | EnvelopeError::Forged => SealError::Forged,
+            })
     }
 }
 

@@ -7,6 +7,7 @@ use base64::Engine;
 use hkdf::Hkdf;
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
+use peerchat_vault::envelope::Sealer;
 use peerchat_vault::SecretKey;
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, ZeroizeOnDrop};
@@ -25,15 +26,14 @@ impl fmt::Debug for RoomSecret {
 }
 
 /// Keys and names every member derives alike from the secret.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone)]
 pub struct RoomKeys {
-    /// AES-256-GCM key that seals every room frame.
-    pub(crate) key: SecretKey,
+    /// AES-256-GCM key that seals every room frame, expanded once (see [`Sealer`]); it
+    /// wipes itself when dropped.
+    pub(crate) sealer: Sealer,
     /// An opaque name for the room (hex), safe to show to the broker or store as a key.
-    #[zeroize(skip)]
     pub room_id: RoomId,
     /// The broker id held by one member to introduce newcomers; opaque to the broker.
-    #[zeroize(skip)]
     pub rendezvous: PeerId,
 }
 
@@ -73,7 +73,7 @@ impl RoomSecret {
         hk.expand(b"rendezvous id", &mut rendezvous)
             .expect("16 bytes is a valid HKDF length");
         RoomKeys {
-            key: SecretKey::from_bytes(key),
+            sealer: Sealer::new(&SecretKey::from_bytes(key)),
             room_id: RoomId::from_random(id),
             rendezvous: PeerId::from_random(rendezvous),
         }

@@ -387,13 +387,12 @@ impl Room {
     }
 
     fn open(&self, frame: &ChannelFrame) -> Result<RoomFrame, DropReason> {
-        let value = data::decode_json(frame).map_err(|_| DropReason::Malformed)?;
-        let sealed: Sealed = serde_json::from_value(value).map_err(|_| DropReason::Malformed)?;
+        let sealed: Sealed = data::decode_json_as(frame).map_err(|_| DropReason::Malformed)?;
         let plain = self.keys.open(&sealed).map_err(|e| match e {
             super::SealError::Forged => DropReason::Forged,
             _ => DropReason::Malformed,
         })?;
-        serde_json::from_slice(&plain).map_err(|_| DropReason::Malformed)
+        RoomFrame::from_plain(&plain).map_err(|_| DropReason::Malformed)
     }
 
     /// Seals and sends `frame` on `link`; returns its size on the wire.
