@@ -89,9 +89,21 @@ impl Sealer {
 
     /// As [`seal`], with this key.
     pub fn seal(&self, nonce: [u8; NONCE_LEN], aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+        assemble(nonce, &self.encrypt(nonce, aad, plaintext))
+    }
+
+    /// As [`open`], with this key.
+    pub fn open(&self, aad: &[u8], envelope: &[u8]) -> Result<Vec<u8>, EnvelopeError> {
+        let (nonce, ciphertext) = split(envelope)?;
+        self.decrypt(nonce, aad, ciphertext)
+    }
+
+    /// An envelope's ciphertext (with its tag) alone, for a format that carries the
+    /// envelope's parts apart (a room frame's `n` and `c`): no envelope assembled only to
+    /// be taken apart again.
+    pub fn encrypt(&self, nonce: [u8; NONCE_LEN], aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
         let n = Nonce::try_from(&nonce[..]).expect("the nonce is 12 bytes");
-        let ciphertext = self
-            .cipher
+        self.cipher
             .encrypt(
                 &n,
                 Payload {
@@ -99,13 +111,16 @@ impl Sealer {
                     aad,
                 },
             )
-            .expect("AES-GCM seals any record under 64 GiB");
-        assemble(nonce, &ciphertext)
+            .expect("AES-GCM seals any record under 64 GiB")
     }
 
-    /// As [`open`], with this key.
-    pub fn open(&self, aad: &[u8], envelope: &[u8]) -> Result<Vec<u8>, EnvelopeError> {
-        let (nonce, ciphertext) = split(envelope)?;
+    /// Opens what [`Sealer::encrypt`] made, from its parts.
+    pub fn decrypt(
+        &self,
+        nonce: &[u8],
+        aad: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, EnvelopeError> {
         let n = Nonce::try_from(nonce).map_err(|_| EnvelopeError::Truncated)?;
         self.cipher
             .decrypt(

@@ -7,7 +7,7 @@
 
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
-use peerchat_vault::envelope::{self, EnvelopeError, NONCE_LEN};
+use peerchat_vault::envelope::{self, NONCE_LEN};
 use serde::{Deserialize, Serialize};
 
 use super::RoomKeys;
@@ -42,17 +42,13 @@ impl RoomKeys {
     /// Seals `plaintext`; the room id is bound in as associated data, so a frame sealed
     /// for one room never opens in another.
     pub fn seal(&self, plaintext: &[u8], nonce: [u8; 12]) -> Sealed {
-        let sealed = self
+        let ciphertext = self
             .sealer
-            .seal(nonce, self.room_id.as_str().as_bytes(), plaintext);
-        let (&v, rest) = sealed
-            .split_first()
-            .expect("an envelope starts with its version");
-        let (n, c) = rest.split_at(NONCE_LEN);
+            .encrypt(nonce, self.room_id.as_str().as_bytes(), plaintext);
         Sealed {
-            v,
-            n: STANDARD_NO_PAD.encode(n),
-            c: STANDARD_NO_PAD.encode(c),
+            v: envelope::VERSION,
+            n: STANDARD_NO_PAD.encode(nonce),
+            c: STANDARD_NO_PAD.encode(ciphertext),
         }
     }
 
@@ -70,18 +66,11 @@ impl RoomKeys {
         let ciphertext = STANDARD_NO_PAD
             .decode(&sealed.c)
             .map_err(|_| SealError::Malformed)?;
-        let mut bytes = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
-        bytes.push(sealed.v);
-        bytes.extend_from_slice(&nonce);
-        bytes.extend_from_slice(&ciphertext);
+        // With the nonce whole, only a ciphertext shorter than its tag is left to be too
+        // short: it does not open, like any other forgery.
         self.sealer
-            .open(self.room_id.as_str().as_bytes(), &bytes)
-            .map_err(|e| match e {
-                EnvelopeError::UnknownVersion(_) => SealError::UnknownVersion,
-                // With the nonce whole, only a ciphertext shorter than its tag is left to be
-                // too short: it does not open, like any other forgery.
-                EnvelopeError::Truncated | EnvelopeError::Forged => SealError::Forged,
-            })
+            .decrypt(&nonce, self.room_id.as_str().as_bytes(), &ciphertext)
+            .map_err(|_| SealError::Forged)
     }
 }
 
