@@ -51,7 +51,7 @@ fn a_formed_room_dials_nobody_while_everyone_is_linked() {
 }
 
 #[test]
-fn an_idle_member_wakes_about_twice_a_second_however_many_links_it_has() {
+fn an_idle_member_wakes_once_a_ping_interval_however_many_links_it_has() {
     // Members come in at odd moments, so their links open out of step.
     let (mut net, creator) = Net::created();
     let mut all = vec![creator];
@@ -64,20 +64,22 @@ fn an_idle_member_wakes_about_twice_a_second_however_many_links_it_has() {
     net.run_for(Duration::from_secs(5));
     net.assert_full_mesh(&all);
     net.wakeups.clear();
-    let delivered: usize = net.delivered.iter().sum();
+    let delivered = net.delivered.len();
     net.run_for(Duration::from_secs(10));
     // Keepalives fall into one rhythm: before, each of the 7 links had a timer of its
-    // own, and an idle member woke 140 times in these 10 s (now about 20).
+    // own, and an idle member woke 140 times in these 10 s (now once every 2 s).
     for i in &all {
         let woken = net.wakeups.get(i).copied().unwrap_or(0);
-        assert!(woken <= 30, "member {i} woke {woken} times in 10 s");
+        assert!(woken <= 7, "member {i} woke {woken} times in 10 s");
     }
-    // Every link still hears a keepalive twice a second, and nobody is shown as left.
-    let frames = net.delivered.iter().sum::<usize>() - delivered;
-    let pairs = all.len() * (all.len() - 1);
+    // Every link end hears a keepalive every 2 s, no more (at 1 s, with the links half
+    // due going along, twice as many frames kept an idle room of 16 busy), and nobody
+    // is shown as left.
+    let frames = net.delivered.len() - delivered;
+    let ends = all.len() * (all.len() - 1);
     assert!(
-        frames >= pairs * 18,
-        "{frames} frames on {pairs} link ends in 10 s"
+        (ends * 4..=ends * 6).contains(&frames),
+        "{frames} frames on {ends} link ends in 10 s"
     );
     net.assert_full_mesh(&all);
 }
@@ -271,11 +273,11 @@ fn malformed_forged_impersonating_and_replayed_frames_are_dropped() {
 }
 
 #[test]
-fn a_member_whose_network_drops_is_shown_offline_within_two_seconds_and_comes_back() {
+fn a_member_whose_network_drops_is_shown_offline_within_three_seconds_and_comes_back() {
     let (mut net, _) = room_of(3);
     net.cut.insert(2);
     let cut_at = net.now;
-    net.run_for(Duration::from_millis(2000));
+    net.run_for(Duration::from_millis(4000));
     for i in [0, 1] {
         let (at, _) = net.devices[i]
             .events
@@ -283,7 +285,7 @@ fn a_member_whose_network_drops_is_shown_offline_within_two_seconds_and_comes_ba
             .find(|(_, e)| matches!(e, RoomEvent::MemberOffline { peer } if peer.as_str() == "p2"))
             .expect("p2 seen leaving");
         assert!(
-            *at - cut_at <= Duration::from_secs(2),
+            *at - cut_at <= Duration::from_secs(3),
             "detected after {:?}",
             *at - cut_at
         );

@@ -472,7 +472,7 @@ impl Node {
     }
 
     /// How many packets a link's transport has received so far (from the browser's
-    /// statistics, about once a second): a room tells a stalled page, whose browser
+    /// statistics, about twice a second): a room tells a stalled page, whose browser
     /// still acknowledges what we send, from a vanished one.
     pub fn handle_link_packets(&mut self, conn: &ConnectionId, received: u64, now: Now) {
         self.on_room_link(conn, now, |room| {

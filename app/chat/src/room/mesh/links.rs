@@ -69,7 +69,7 @@ pub(super) enum Dialer {
 
 impl Link {
     /// Young, and the other side's hello has not come: its keepalive is our hello again.
-    fn saying_hello(&self, now: Duration) -> bool {
+    pub(super) fn saying_hello(&self, now: Duration) -> bool {
         !self.admitted
             && self.claimed.is_none()
             && now.saturating_sub(self.opened) < HELLO_REPEAT_WINDOW
@@ -245,9 +245,9 @@ impl Room {
         let rendezvous = l.rendezvous;
         let first_on_link = l.claimed.is_none() && !l.admitted;
         // A hello again on a link where we have theirs: ours may be what went missing,
-        // so it goes again (at most once per ping interval, so a peer repeating tiny
+        // so it goes again (at most once per hello repeat, so a peer repeating tiny
         // hellos cannot make us send our member list at its rate).
-        let repeat = l.admitted && now.saturating_sub(l.hello_sent) >= self.timings.ping_interval;
+        let repeat = l.admitted && now.saturating_sub(l.hello_sent) >= self.timings.hello_repeat;
         let words = hello_transcript(
             &l.binding,
             l.binding.peer_side(),
@@ -281,10 +281,10 @@ impl Room {
         let id = hello.id;
         if rendezvous {
             // Theirs again: ours may be what went missing, so it goes again (at most once
-            // per ping interval, while the link is young).
+            // per hello repeat, while the link is young).
             let again = !first_on_link
                 && now.saturating_sub(l.opened) < HELLO_REPEAT_WINDOW
-                && now.saturating_sub(l.hello_sent) >= self.timings.ping_interval;
+                && now.saturating_sub(l.hello_sent) >= self.timings.hello_repeat;
             if sender == self.keys.rendezvous {
                 self.rendezvous_holder = Some(id.clone());
             }
@@ -673,7 +673,7 @@ impl Room {
             }
         }
         // When one link's keepalive is due, those half due go with it: the links fall into
-        // one rhythm, and the page wakes twice a second instead of twice per link (its
+        // one rhythm, and the page wakes once an interval instead of once per link (its
         // timer set apart on each of 15 links kept an idle member's main thread busy
         // 25–37 ms a second).
         if !due {

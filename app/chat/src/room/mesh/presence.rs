@@ -7,12 +7,12 @@
 //!   received ([`Room::handle_link_packets`]) while that link is silent
 //!   ([`Room::wants_packets`]: reading a connection's statistics costs the page a few
 //!   milliseconds, which sixteen links in a join made 170 ms of the joiner's main thread,
-//!   and a link we hear from needs no other witness); a member silent for
-//!   [`RoomTimings::silence_timeout`] is gone once a reading found no packet for as long
-//!   either (measured on Chromium: a stalled page's acks kept coming every 0.5–0.73 s
-//!   while it was pinged every 0.5 s, which is why a silent member is pinged twice a
-//!   ping interval; a killed browser's stopped at once);
-//! - so is one silent that long whose connection the browser reports disconnected;
+//!   and a link we hear from needs no other witness); a silent member (its keepalive an
+//!   eighth of an interval late) is gone once readings found no packet for
+//!   [`RoomTimings::silence_timeout`] (measured on Chromium: a stalled page's acks kept
+//!   coming every 0.5–0.73 s while it was pinged every 0.5 s, which is how often a
+//!   silent member is pinged; a killed browser's stopped at once);
+//! - so is a silent one whose connection the browser reports disconnected;
 //! - one silent for [`RoomTimings::stall_timeout`] is gone whatever else is known;
 //! - our own stall is not the members' silence: after a gap in our own running longer
 //!   than [`RoomTimings::stall_gap`], every link's clocks start again;
@@ -37,7 +37,7 @@ impl Room {
     }
 
     /// How many packets a link's transport has received so far (the glue reads it from
-    /// the browser's statistics about once a second).
+    /// the browser's statistics about twice a second, while the link is silent).
     pub fn handle_link_packets(&mut self, link: &ConnectionId, received: u64, now: Duration) {
         self.catch_up(now);
         let silence = self.timings.silence_timeout;
@@ -68,7 +68,7 @@ impl Room {
     /// Whether the glue should read `link`'s received-packet count now: only a [`silent`]
     /// link's needs that witness (a frame is proof enough of the others), so a room where
     /// everyone is heard reads none. The first reading after a silence is the baseline the
-    /// next ones are measured against, so a vanished member is gone 2.75–3.25 s after its
+    /// next ones are measured against, so a vanished member is gone 3.25–3.75 s after its
     /// last frame.
     pub fn wants_packets(&self, link: &ConnectionId, now: Duration) -> bool {
         self.links
@@ -111,45 +111,49 @@ pub(super) fn silent(timings: &RoomTimings, l: &Link, now: Duration) -> bool {
     l.admitted && now >= silent_from(timings, l)
 }
 
-/// When `l`'s member counts as silent if nothing more is heard: a ping interval and a
-/// quarter after its last frame (a live member's keepalive comes every interval, a little
+/// When `l`'s member counts as silent if nothing more is heard: an eighth of a ping
+/// interval after its keepalive was due (a live member's comes every interval, a little
 /// late on a busy page).
 fn silent_from(timings: &RoomTimings, l: &Link) -> Duration {
-    l.last_heard + timings.ping_interval * 5 / 4
+    l.last_heard + timings.ping_interval * 9 / 8
 }
 
-/// How often our keepalive goes on `l`: every ping interval, and twice as often while its
-/// member is silent. The acknowledgements those draw from the other browser are what
-/// tells a stalled page (they keep coming) from a vanished one, within
-/// [`RoomTimings::silence_timeout`]; a ping a second alone would draw one a second, too
-/// few to be sure of within that time.
+/// How often our keepalive goes on `l`: our hello again while it is young and the other
+/// side's has not come, [`RoomTimings::silent_ping`] while its member is silent (the
+/// acknowledgements those draw from the other browser are what tells a stalled page from
+/// a vanished one within [`RoomTimings::silence_timeout`]), else every ping interval.
 pub(super) fn ping_every(timings: &RoomTimings, l: &Link, now: Duration) -> Duration {
-    if silent(timings, l, now) {
-        timings.ping_interval / 2
+    if l.saying_hello(now) {
+        timings.hello_repeat
+    } else if silent(timings, l, now) {
+        timings.silent_ping
     } else {
         timings.ping_interval
     }
 }
 
-/// When our next keepalive on `l` is due, as [`ping_every`] has it (it turns silent a
-/// ping interval and a quarter after we last heard from it).
+/// When our next keepalive on `l` is due, as [`ping_every`] has it (it turns silent an
+/// interval and an eighth after we last heard from it).
 pub(super) fn next_ping(timings: &RoomTimings, l: &Link) -> Duration {
-    let ping = timings.ping_interval;
-    let every = l.last_sent + ping;
+    let hello = l.last_sent + timings.hello_repeat;
+    if l.saying_hello(hello) {
+        return hello;
+    }
+    let every = l.last_sent + timings.ping_interval;
     if !l.admitted {
         return every;
     }
-    every.min((l.last_sent + ping / 2).max(silent_from(timings, l)))
+    every.min((l.last_sent + timings.silent_ping).max(silent_from(timings, l)))
 }
 
-/// When `l` counts as gone if nothing more is heard (see the module docs).
+/// When `l` counts as gone if nothing more is heard (see the module docs): silent, and
+/// its connection in trouble or its packets stopped; or silent for the stall timeout.
 pub(super) fn gone_at(timings: &RoomTimings, l: &Link) -> Duration {
     if !l.admitted {
         return l.opened + timings.admission_timeout;
     }
-    let quiet = l.last_heard + timings.silence_timeout;
     if !l.healthy || l.packets_stale {
-        quiet
+        silent_from(timings, l)
     } else {
         l.last_heard + timings.stall_timeout
     }

@@ -5,21 +5,29 @@ use std::time::Duration;
 /// Timings of a [`Room`].
 #[derive(Debug, Clone)]
 pub struct RoomTimings {
-    /// A link with nothing else to send pings this often (twice as often while its member
-    /// is silent, see `presence`). Every frame costs both pages an event, a sealed frame
-    /// and a send: at half a second, fifteen idle links kept each member of a room of 16
-    /// busy 34 ms a second, a quarter of a 2-core machine for the room, taken from
-    /// whoever joins.
+    /// A link with nothing else to send pings this often (more often while its member is
+    /// silent, see `presence`). Every frame costs both browsers an event, a send and its
+    /// acknowledgement through the network process: at 1 s, an idle room of 16 kept a
+    /// 2-core machine 820 ms a second busier than the same room of bare peerjs clients,
+    /// which is what a newcomer's handshakes then waited behind.
     pub ping_interval: Duration,
-    /// A link silent this long is gone once no packet came for as long either, or its
-    /// connection reports trouble (see `presence`).
+    /// While a young link has not brought the other side's hello, ours goes again this
+    /// often (the first was seen to go missing now and then in Chromium, and a join waits
+    /// for it).
+    pub hello_repeat: Duration,
+    /// A silent member is pinged this often: the acknowledgements its browser sends back
+    /// are what tells a stalled page from a vanished one (see `presence`).
+    pub silent_ping: Duration,
+    /// A silent link is gone once readings of its received packets found none for this
+    /// long, or once its connection reports trouble (see `presence`). Twice
+    /// `silent_ping`: a browser that is there acknowledges every ping.
     pub silence_timeout: Duration,
     /// A link silent this long is gone whatever else is known: longer than a busy phone
     /// stalls a page.
     pub stall_timeout: Duration,
     /// A gap this long in our own running means our page stalled: members' silence
-    /// meanwhile does not count against them. Well above the ping interval, the longest
-    /// we sleep in a room (a gap mistaken for a stall puts off noticing a vanished member).
+    /// meanwhile does not count against them. Above the ping interval, the longest we
+    /// sleep in a room (a gap mistaken for a stall puts off noticing a vanished member).
     pub stall_gap: Duration,
     /// A link that has not proven room membership by then is closed.
     pub admission_timeout: Duration,
@@ -52,10 +60,12 @@ pub struct RoomTimings {
 impl Default for RoomTimings {
     fn default() -> Self {
         Self {
-            ping_interval: Duration::from_secs(1),
-            silence_timeout: Duration::from_millis(1500),
+            ping_interval: Duration::from_secs(2),
+            hello_repeat: Duration::from_secs(1),
+            silent_ping: Duration::from_millis(500),
+            silence_timeout: Duration::from_secs(1),
             stall_timeout: Duration::from_secs(8),
-            stall_gap: Duration::from_secs(2),
+            stall_gap: Duration::from_millis(2_500),
             admission_timeout: Duration::from_secs(10),
             redial_initial: Duration::from_secs(2),
             redial_max: Duration::from_secs(30),
