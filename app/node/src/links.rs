@@ -114,10 +114,12 @@ impl Node {
                 }
             }
             Event::Candidate { src, payload } => {
-                if self
-                    .links
-                    .get(&payload.connection_id)
-                    .is_some_and(|e| e.peer == src)
+                // One that cannot connect us costs the page a blocking call for nothing.
+                if payload.candidate.can_connect_browsers()
+                    && self
+                        .links
+                        .get(&payload.connection_id)
+                        .is_some_and(|e| e.peer == src)
                 {
                     self.outputs.push_back(Output::AddCandidate {
                         conn: payload.connection_id,
@@ -334,7 +336,8 @@ impl Node {
         self.drain();
     }
 
-    /// A local ICE candidate to trickle to the peer.
+    /// A local ICE candidate to trickle to the peer (unless it cannot connect two
+    /// browsers: see [`IceCandidate::can_connect_browsers`]).
     // Out of line, like every input the glue feeds per event (see `Node::drain`).
     #[inline(never)]
     pub fn handle_local_candidate(
@@ -344,6 +347,9 @@ impl Node {
         now: Now,
     ) {
         self.now = now;
+        if !candidate.can_connect_browsers() {
+            return;
+        }
         let Some(entry) = self.links.get(conn).cloned() else {
             return;
         };

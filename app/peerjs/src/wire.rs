@@ -192,6 +192,26 @@ pub struct IceCandidate {
     pub username_fragment: Option<String>,
 }
 
+impl IceCandidate {
+    /// Whether this candidate can connect two browsers. A browser gathers TCP candidates
+    /// of type `active` only, which pair only with `passive` ones, which no browser
+    /// offers: between browsers they never connect, yet every one signalled costs a
+    /// message through the broker and, where it arrives, an `addIceCandidate` that
+    /// blocks the page's main thread on the connection's own thread (up to tens of
+    /// milliseconds each while a dozen connections are being set up). A relayed path is
+    /// a UDP candidate (`typ relay`), whatever carries it to the TURN server.
+    pub fn can_connect_browsers(&self) -> bool {
+        let mut fields = self.candidate.split_ascii_whitespace();
+        // candidate:<foundation> <component> <transport> …
+        let tcp = fields.nth(2).is_some_and(|t| t.eq_ignore_ascii_case("tcp"));
+        if !tcp {
+            return true;
+        }
+        let mut rest = fields.skip_while(|f| *f != "tcptype");
+        !matches!((rest.next(), rest.next()), (Some(_), Some("active")))
+    }
+}
+
 /// The body of a `CANDIDATE`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -203,4 +223,35 @@ pub struct CandidatePayload {
     pub connection_type: ConnectionType,
     /// The connection it belongs to.
     pub connection_id: ConnectionId,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IceCandidate;
+
+    fn candidate(line: &str) -> IceCandidate {
+        IceCandidate {
+            candidate: line.to_owned(),
+            sdp_mid: Some("0".into()),
+            sdp_m_line_index: Some(0),
+            username_fragment: None,
+        }
+    }
+
+    #[test]
+    fn only_a_browsers_active_tcp_candidates_are_of_no_use_between_browsers() {
+        // As Chromium gathers them.
+        let udp = "candidate:3247262107 1 udp 2122194687 127.0.0.1 55675 typ host generation 0 ufrag 9SBg network-id 3 network-cost 50";
+        let active = "candidate:1059560719 1 tcp 1518214911 127.0.0.1 9 typ host tcptype active generation 0 ufrag 9SBg network-id 3 network-cost 50";
+        let relay =
+            "candidate:1 1 udp 41885439 10.0.0.1 3478 typ relay raddr 0.0.0.0 rport 0 generation 0";
+        let passive = "candidate:2 1 TCP 1518280447 10.0.0.2 443 typ host tcptype passive";
+        assert!(candidate(udp).can_connect_browsers());
+        assert!(!candidate(active).can_connect_browsers());
+        assert!(candidate(relay).can_connect_browsers());
+        assert!(candidate(passive).can_connect_browsers());
+        // A line we do not understand is passed on: the browser decides.
+        assert!(candidate("").can_connect_browsers());
+        assert!(candidate("candidate:1 1 tcp").can_connect_browsers());
+    }
 }

@@ -159,6 +159,8 @@ pub struct Dev {
     pub lose_first_frame: bool,
     /// Candidates the node asked us to add.
     pub candidates_added: usize,
+    /// Candidates sent to the broker.
+    pub candidates_sent: usize,
     /// Offers the node answered.
     pub answered: Vec<ConnectionId>,
     /// While true, loads wait (a slow disk); see [`Sim::release_loads`].
@@ -220,6 +222,7 @@ impl Dev {
             notification_bodies: Vec::new(),
             lose_first_frame: false,
             candidates_added: 0,
+            candidates_sent: 0,
             answered: Vec::new(),
             hold_loads: false,
             stalled_until: Duration::ZERO,
@@ -506,7 +509,9 @@ impl Sim {
             match what {
                 Deliver::Described(kind) => {
                     node.handle_local_description(&conn, sdp(kind, to), clock);
-                    node.handle_local_candidate(&conn, candidate(), clock);
+                    for c in candidates() {
+                        node.handle_local_candidate(&conn, c, clock);
+                    }
                 }
                 Deliver::Open => node.handle_link_open(&conn, clock),
                 Deliver::Frame(f) => {
@@ -814,7 +819,9 @@ impl Sim {
             let clock = self.clock();
             let node = self.node(i);
             node.handle_local_description(&conn, sdp(kind, i), clock);
-            node.handle_local_candidate(&conn, candidate(), clock);
+            for c in candidates() {
+                node.handle_local_candidate(&conn, c, clock);
+            }
         } else {
             let at =
                 self.now + Duration::from_millis(self.random(self.handshake.as_millis() as u64));
@@ -846,6 +853,9 @@ impl Sim {
     }
 
     fn client_frame(&mut self, i: usize, via: &Registration, text: &str) {
+        if text.contains(r#""type":"CANDIDATE""#) {
+            self.devs[i].candidates_sent += 1;
+        }
         let swapped;
         let text = if self.broker_in_the_middle {
             swapped = text.replace("sha-256 DEV", "sha-256 EVE");
@@ -1015,13 +1025,18 @@ fn sdp(kind: &str, i: usize) -> String {
     format!("v=0 {kind}\r\na=fingerprint:sha-256 DEV{i:02X}:00\r\n")
 }
 
-fn candidate() -> IceCandidate {
-    IceCandidate {
-        candidate: "candidate:1 1 udp 1 127.0.0.1 9 typ host".into(),
+/// What Chromium gathers on one interface: a UDP candidate and an active TCP one.
+fn candidates() -> [IceCandidate; 2] {
+    [
+        "candidate:1 1 udp 2122194687 127.0.0.1 55675 typ host generation 0",
+        "candidate:2 1 tcp 1518214911 127.0.0.1 9 typ host tcptype active generation 0",
+    ]
+    .map(|line| IceCandidate {
+        candidate: line.into(),
         sdp_mid: Some("0".into()),
         sdp_m_line_index: Some(0),
         username_fragment: None,
-    }
+    })
 }
 
 /// Ann dials Ben; both have seen each other's names.
