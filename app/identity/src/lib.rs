@@ -11,6 +11,7 @@
 
 mod error;
 mod keys;
+mod on_curve;
 mod safety;
 mod transcript;
 

@@ -31,7 +31,10 @@ fn a_chat_opens_both_ways_and_every_message_shown_is_stored_once() {
     // A peer that signals such a candidate anyway (the official client does): not added.
     let conn = sim.link_between(ann, ben).unwrap();
     for (line, added) in [
-        ("candidate:2 1 tcp 1518214911 127.0.0.1 9 typ host tcptype active", 1),
+        (
+            "candidate:2 1 tcp 1518214911 127.0.0.1 9 typ host tcptype active",
+            1,
+        ),
         ("candidate:3 1 udp 2122194687 127.0.0.1 5000 typ host", 2),
     ] {
         let frame = format!(
