@@ -807,3 +807,43 @@ fn a_member_who_remembers_many_long_named_members_still_gets_its_hello_through()
     assert_eq!(heard, 1, "{heard} members heard of");
     assert!(net.max_frame < 16_300, "{} bytes", net.max_frame);
 }
+
+#[test]
+fn readings_taken_while_a_member_is_heard_do_not_count_against_it_once_it_falls_silent() {
+    let (mut net, _) = room_of(2);
+    net.run_for(Duration::from_secs(3));
+    let (link, ..) = link_ends(&net, 0, 1);
+    let left = |net: &Net| {
+        net.devices[0]
+            .events
+            .iter()
+            .any(|(_, e)| matches!(e, RoomEvent::MemberOffline { peer } if peer.as_str() == "p1"))
+    };
+    // Member 0 reads the link's packets for something else (the details on screen) while
+    // member 1 is heard: a keepalive every 2 s leaves a second or more without a packet.
+    net.muted.insert((1, 0));
+    net.devices[0].room.handle_link_packets(&link, 100, net.now);
+    net.run_for(Duration::from_millis(1200));
+    net.devices[0].room.handle_link_packets(&link, 100, net.now);
+    // Member 1's page then stalls: it says nothing, but its browser acknowledges what
+    // member 0 sends, so the readings after the silence began grow.
+    for count in [105, 110, 115, 120] {
+        net.run_for(Duration::from_millis(500));
+        net.devices[0]
+            .room
+            .handle_link_packets(&link, count, net.now);
+    }
+    assert!(
+        !left(&net),
+        "a stalled member whose browser answers shown as left"
+    );
+    // Once its browser answers no more either, it is gone within the silence timeout.
+    for _ in 0..4 {
+        net.run_for(Duration::from_millis(500));
+        net.devices[0].room.handle_link_packets(&link, 120, net.now);
+    }
+    assert!(
+        left(&net),
+        "a member whose browser answers nothing still shown"
+    );
+}

@@ -40,8 +40,16 @@ impl Room {
     /// the browser's statistics about twice a second, while the link is silent).
     pub fn handle_link_packets(&mut self, link: &ConnectionId, received: u64, now: Duration) {
         self.catch_up(now);
-        let silence = self.timings.silence_timeout;
+        let (silence, timings) = (self.timings.silence_timeout, &self.timings);
         if let Some(l) = self.links.get_mut(link) {
+            if !silent(timings, l, now) {
+                // Read for something else (the details on screen, a new link's path):
+                // packets count only from the first reading after a silence began, as a
+                // link heard from every interval can go a second without one.
+                l.last_packet = None;
+                l.packets_stale = false;
+                return;
+            }
             match l.last_packet {
                 Some(at) if received <= l.packets => {
                     // Only a reading that saw no growth for that long counts: readings
