@@ -139,7 +139,7 @@ test('the broker returns: a fifth browser joins by the link', async () => {
   await devices.Ann.page.locator('.message', { hasText: 'hello from Eve' }).waitFor();
 });
 
-test('a killed browser is shown as left within 2 s, the rest keep chatting, and it rejoins by itself', async () => {
+test('a killed browser is shown as left within 5 s, the rest keep chatting, and it rejoins by itself', async () => {
   const dan = devices.Dan;
   const others = Object.values(devices).filter((d) => d !== dan);
   const killedAt = performance.now();
