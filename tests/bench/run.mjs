@@ -24,6 +24,8 @@
 //                                layout, paint, events, script: what a CPU profile lumps as "(program)"), per app,
 //                                written next to BENCH_OUT (-timeline.json, for DevTools) and summed up in the log
 //   BENCH_SETTLE_MS=500          `room`: how long the formed room waits before the last one joins
+//   BENCH_BROKER_DELAY_MS=0      every byte to and from the broker held this long each way (a TCP proxy in
+//                                front of it): a broker across the internet; data channels stay on loopback
 //   BENCH_CHROME_FLAGS='--js-flags=--no-wasm-deopt'  more Chromium flags for every browser (an experiment's)
 //   BENCH_OUT=path.json          where the JSON goes (default tests/build/bench/results.json)
 //

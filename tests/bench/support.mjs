@@ -2,6 +2,7 @@
 // apps (dist/ as Trunk built it, the peerjs page, peerjs.min.js), and one Chromium
 // process per simulated device with the flags TOOLCHAIN.md requires.
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,15 +38,40 @@ export async function peerServer({ key = 'peerjs' } = {}) {
     if (Date.now() > end) throw new Error('the PeerServer did not start');
     await sleep(100);
   }
+  const delayed = BROKER_DELAY_MS > 0 ? await delayingProxy(port, BROKER_DELAY_MS) : null;
   return {
-    port,
+    port: delayed?.port ?? port,
     key,
     async stop() {
+      delayed?.server.close();
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGKILL');
       await exited;
     },
   };
+}
+
+/** BENCH_BROKER_DELAY_MS: each way, what every byte to and from the broker is held. */
+const BROKER_DELAY_MS = Number(process.env.BENCH_BROKER_DELAY_MS ?? 0);
+
+/**
+ * A TCP proxy on 127.0.0.1 in front of `port` that holds every chunk `ms` in each
+ * direction, in order: a broker across the internet rather than on this machine (the
+ * data channels stay on loopback). Loopback has no qdisc to delay it here.
+ */
+async function delayingProxy(port, ms) {
+  const server = net.createServer((client) => {
+    const broker = net.connect(port, '127.0.0.1');
+    const pipe = (from, to) => {
+      from.on('data', (chunk) => setTimeout(() => to.write(chunk), ms));
+      from.on('end', () => setTimeout(() => to.end(), ms));
+      from.on('error', () => to.destroy());
+    };
+    pipe(client, broker);
+    pipe(broker, client);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { server, port: server.address().port };
 }
 
 /**

@@ -6,31 +6,12 @@ mod common;
 
 use common::*;
 use peerchat_chat::binding::{LinkBinding, Side};
-use peerchat_chat::room::{DropReason, Room, RoomOutput, Sealed};
-use peerchat_peerjs::{ConnectionId, PeerId};
-
-fn conn_id(name: &str) -> ConnectionId {
-    let mut bytes = [0u8; 8];
-    for (b, c) in bytes.iter_mut().zip(name.bytes()) {
-        *b = c;
-    }
-    ConnectionId::from_random(bytes)
-}
+use peerchat_chat::room::{DropReason, Room, Sealed};
 
 /// The newcomer's call to the rendezvous id, as `we_are` end saw it set up.
 fn call(net: &Net, conn: &str, we_are: Side) -> LinkBinding {
     let rendezvous = net.devices[0].room.keys().rendezvous.clone();
     binding(&conn_id(conn), &id("p9"), &rendezvous, we_are)
-}
-
-/// Who the room dialled, in order.
-fn dials(room: &mut Room) -> Vec<PeerId> {
-    std::iter::from_fn(|| room.poll_output())
-        .filter_map(|out| match out {
-            RoomOutput::Connect { peer } => Some(peer),
-            _ => None,
-        })
-        .collect()
 }
 
 /// A room of four formed (p0 holds the rendezvous id), and p9's room, not joined.
@@ -46,7 +27,7 @@ fn answer(net: &mut Net, conn: &str) -> Sealed {
     let b = call(net, conn, Side::Answerer);
     net.devices[0]
         .room
-        .answer_hello(&b, now)
+        .answer_hello(&b, None, now)
         .expect("the holder answers with its hello")
 }
 
@@ -69,7 +50,7 @@ fn only_the_holder_answers_with_a_hello() {
     let (mut net, _) = four_and_a_newcomer();
     let now = net.now;
     let b = call(&net, "dc_call", Side::Answerer);
-    assert!(net.devices[1].room.answer_hello(&b, now).is_none());
+    assert!(net.devices[1].room.answer_hello(&b, None, now).is_none());
 }
 
 #[test]

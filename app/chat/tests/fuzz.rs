@@ -105,14 +105,21 @@ fn room_frame() -> impl Strategy<Value = RoomFrame> {
         prop::collection::vec(message_id(), 0..40).prop_map(|ids| RoomFrame::Received { ids }),
         Just(RoomFrame::Typing),
         Just(RoomFrame::Ping),
-        (peer_id(), words(), any::<u8>(), any::<bool>()).prop_map(|(id, name, s, calls)| {
-            RoomFrame::Joined {
+        (
+            peer_id(),
+            words(),
+            any::<u8>(),
+            any::<bool>(),
+            any::<bool>()
+        )
+            .prop_map(|(id, name, s, calls, call)| RoomFrame::Joined {
                 id,
                 name,
                 key: Identity::from_seed([s; 32]).public(),
                 calls,
-            }
-        }),
+                call,
+            }),
+        peer_id().prop_map(|id| RoomFrame::Call { id }),
     ]
 }
 

@@ -4,6 +4,7 @@
 use peerchat_chat::details::LinkFailure;
 use peerchat_chat::room::{Room, Sealed};
 use peerchat_chat::state::{Action, BrokerStatus};
+use peerchat_ids::RoomId;
 use peerchat_peerjs::data::{self, ChannelFrame, Refusal};
 use peerchat_peerjs::wire::{
     AnswerPayload, CandidatePayload, ConnectionType, IceCandidate, OfferPayload, SessionDescription,
@@ -23,6 +24,9 @@ const LINK_OPEN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15
 
 /// Where in an answer's metadata a room's rendezvous holder puts its sealed hello.
 const ANSWER_HELLO: &str = "hello";
+
+/// Where in an offer's metadata a newcomer calling a room's rendezvous id puts its knock.
+const KNOCK: &str = "knock";
 
 /// How long the screen may wait for the browser to make the offer or answer of a link we
 /// set up (see [`Node::describing_until`]).
@@ -64,6 +68,7 @@ impl Node {
                 local_fingerprint: String::new(),
                 remote_fingerprint: String::new(),
                 created: self.now.mono,
+                knock: None,
             },
         );
         self.outputs.push_back(Output::Dial { conn, peer });
@@ -206,6 +211,14 @@ impl Node {
             self.main.forget_connection(&src, &offer.connection_id);
             return;
         }
+        let knock = match via {
+            Registration::Rendezvous(_) => offer
+                .metadata
+                .as_ref()
+                .and_then(|m| m.get(KNOCK))
+                .and_then(|k| serde_json::from_value::<Sealed>(k.clone()).ok()),
+            Registration::Main => None,
+        };
         let conn = offer.connection_id;
         if purpose == Purpose::Direct && refusal.is_none() {
             self.ui(Action::Connecting(src.clone()));
@@ -222,6 +235,7 @@ impl Node {
                 local_fingerprint: String::new(),
                 remote_fingerprint: dtls_fingerprint(&offer.sdp.sdp),
                 created: self.now.mono,
+                knock,
             },
         );
         self.outputs.push_back(Output::Answer {
@@ -241,7 +255,7 @@ impl Node {
         match entry.role {
             Role::Offerer => {
                 let metadata = match &entry.purpose {
-                    Purpose::Room(room) => Some(serde_json::json!({ "room": room })),
+                    Purpose::Room(room) => Some(self.room_offer_metadata(conn, room, &entry)),
                     Purpose::Direct => None,
                 };
                 self.main.send_offer(
@@ -281,6 +295,25 @@ impl Node {
         self.drain();
     }
 
+    /// What an offer for `room` carries: the room, and on a call to its rendezvous id our
+    /// knock, so the holder has the members call us at once (see `Room::knock`).
+    fn room_offer_metadata(
+        &mut self,
+        conn: &ConnectionId,
+        room: &RoomId,
+        entry: &LinkEntry,
+    ) -> serde_json::Value {
+        let knock = self
+            .rooms
+            .get_mut(room)
+            .filter(|r| r.room.keys().rendezvous == entry.peer)
+            .map(|r| r.room.knock(conn, &entry.local_fingerprint));
+        match knock {
+            Some(knock) => serde_json::json!({ "room": room, KNOCK: knock }),
+            None => serde_json::json!({ "room": room }),
+        }
+    }
+
     /// As holder of a room's rendezvous id answering a call there: the room's hello for
     /// the answer (see `Room::answer_hello`), so the newcomer dials the members at once.
     fn answer_hello(
@@ -297,11 +330,11 @@ impl Node {
         }
         let binding = self.binding(conn, entry);
         let mono = self.now.mono;
-        let sealed = self
-            .rooms
-            .get_mut(room)?
-            .room
-            .answer_hello(&binding, mono)?;
+        let sealed =
+            self.rooms
+                .get_mut(room)?
+                .room
+                .answer_hello(&binding, entry.knock.as_ref(), mono)?;
         Some(serde_json::json!({ ANSWER_HELLO: sealed }))
     }
 

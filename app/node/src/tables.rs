@@ -33,6 +33,9 @@ pub(crate) struct LinkEntry {
     pub remote_fingerprint: String,
     /// When it was made: one still not open `LINK_OPEN_TIMEOUT` later is given up.
     pub created: std::time::Duration,
+    /// On a call to a room's rendezvous id we answer: the caller's knock, if any (see
+    /// `Room::knock`).
+    pub knock: Option<peerchat_chat::room::Sealed>,
 }
 
 /// A room we are in.

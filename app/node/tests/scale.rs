@@ -283,23 +283,24 @@ fn sixteen_members_fourteen_at_once_with_slow_handshakes_link_each_pair_once() {
 }
 
 #[test]
-fn the_last_joiner_dials_every_member_itself_and_no_member_dials_it() {
-    // One hop: the rendezvous holder's answer lists the members, the newcomer dials
-    // them all, and the holder's introduction tells them to wait for that call. Before,
-    // every member with a smaller id than the newcomer dialled it once the holder's
-    // introduction reached it, two hops after the newcomer's call.
+fn the_members_call_the_last_joiner_the_moment_it_knocks_each_once() {
+    // The newcomer's call to the rendezvous id proves the room key (its knock): the
+    // holder, answering it, dials the newcomer and asks every member online to do so at
+    // once, and the newcomer waits for their calls. Before, the newcomer dialled them all once the
+    // answer came back through the broker, one round trip later; before that, members
+    // dialled it only after the holder's introduction, two hops after its call.
     let n = 10;
     let sim = form_with_slow_handshakes(n, 50, SECOND);
     let last = n - 1;
     let dialled = |from: usize, to: usize| sim.devs[from].dialled.get(&to).copied().unwrap_or(0);
-    let by_members: Vec<usize> = (0..last).filter(|&m| dialled(m, last) != 0).collect();
-    assert!(
-        by_members.is_empty(),
-        "members who dialled the newcomer: {by_members:?}"
-    );
-    let not_once: Vec<usize> = (0..last).filter(|&m| dialled(last, m) != 1).collect();
+    let not_once: Vec<usize> = (0..last).filter(|&m| dialled(m, last) != 1).collect();
     assert!(
         not_once.is_empty(),
-        "members the newcomer dialled other than once: {not_once:?}"
+        "members who dialled the newcomer other than once: {not_once:?}"
+    );
+    let by_newcomer: Vec<usize> = (0..last).filter(|&m| dialled(last, m) != 0).collect();
+    assert!(
+        by_newcomer.is_empty(),
+        "members the newcomer dialled itself: {by_newcomer:?}"
     );
 }

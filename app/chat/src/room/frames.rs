@@ -33,6 +33,11 @@ pub enum RoomFrame {
         /// whose hello came from an earlier run is gone on the sender's side.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         boot: Option<u64>,
+        /// In the rendezvous holder's answer to a newcomer's call only: the members
+        /// listed are calling the newcomer (see `RoomFrame::Call`), which waits for their
+        /// calls instead of dialling them.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        calling: bool,
     },
     /// Messages the other side lacks (its own, or relayed from other authors).
     Backfill {
@@ -58,6 +63,19 @@ pub enum RoomFrame {
         /// told waits for that call instead of dialling.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         calls: bool,
+        /// The newcomer knocked and waits for the calls of the members listed in the
+        /// answer (see `RoomFrame::Call`), this member among them: it dials now, if the
+        /// holder's first word did not make it.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        call: bool,
+    },
+    /// From the holder of the rendezvous id, the moment it answers a newcomer's call
+    /// that proved the room key (see `Room::knock`): dial the newcomer now, while its
+    /// call to the holder is still being set up. It is admitted, like anyone, only by
+    /// its own hello on that link.
+    Call {
+        /// The newcomer's peer id.
+        id: PeerId,
     },
     /// A message to the whole room.
     Text(RoomText),

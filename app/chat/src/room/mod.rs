@@ -14,7 +14,7 @@ pub use frames::{RoomFrame, RoomText, Whisper, WhisperBody};
 pub use history::{batches, Log, BACKFILL_BUDGET};
 pub use mesh::{
     DropReason, Member, OfferVerdict, Room, RoomEvent, RoomMessage, RoomOutput, RoomSizes,
-    RoomStats, RoomTimings, BACKFILL_BURST, BACKFILL_RATE, MAX_SEQ,
+    RoomStats, RoomTimings, BACKFILL_BURST, BACKFILL_RATE, CALLS_PER_WINDOW, CALL_WINDOW, MAX_SEQ,
 };
 pub use seal::{SealError, Sealed};
 pub use secret::{check_room_name, Invite, InviteError, RoomKeys, RoomSecret, MAX_ROOM_NAME_CHARS};

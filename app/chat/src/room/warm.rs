@@ -41,6 +41,7 @@ pub fn warm_up(rounds: u32) -> bool {
             members: members.clone(),
             have: members.iter().map(|(id, ..)| (id.clone(), 1)).collect(),
             boot: Some(u64::from(round)),
+            calling: false,
         };
         let plain = serde_json::to_vec(&hello).expect("room frames serialize");
         let nonce = [round.to_le_bytes()[0]; 12];

@@ -16,6 +16,25 @@ use peerchat_peerjs::{ConnectionId, PeerId};
 
 pub const TICK: Duration = Duration::from_millis(50);
 
+/// A connection id made from a short name, to tell calls apart in a test.
+pub fn conn_id(name: &str) -> ConnectionId {
+    let mut bytes = [0u8; 8];
+    for (b, c) in bytes.iter_mut().zip(name.bytes()) {
+        *b = c;
+    }
+    ConnectionId::from_random(bytes)
+}
+
+/// Who the room dialled since its outputs were last read, in order.
+pub fn dials(room: &mut Room) -> Vec<PeerId> {
+    std::iter::from_fn(|| room.poll_output())
+        .filter_map(|out| match out {
+            RoomOutput::Connect { peer } => Some(peer),
+            _ => None,
+        })
+        .collect()
+}
+
 pub struct Device {
     pub id: PeerId,
     pub room: Room,
@@ -441,6 +460,7 @@ pub fn hello_listing(
         members,
         have: Vec::new(),
         boot: None,
+        calling: false,
     };
     let json = serde_json::to_string(&hello).unwrap();
     (link, sealed(&json, nonce))

@@ -5,7 +5,9 @@
 //! the holder's introductions tell those members to wait for its call instead of dialling
 //! it (`RoomFrame::Joined::calls`). Before, a newcomer learnt the members only once the
 //! rendezvous link had opened and the holder's hello had come over it, and half of them
-//! dialled it only after the holder's introduction reached them: two hops more.
+//! dialled it only after the holder's introduction reached them: two hops more. A call
+//! that knocked goes one better: the listed members call the newcomer (see `calls`),
+//! and the answer tells it to wait for them (`RoomFrame::Hello::calling`).
 //!
 //! Like any hello through the rendezvous id it admits nobody: it only says whom to dial,
 //! and each of those proves its key on its own link. The broker relays the answer but
@@ -35,7 +37,13 @@ pub(super) const MAX_ANSWER_HELLO: usize = 96 << 10;
 impl Room {
     /// As holder of the rendezvous id, our hello for the answer to a call (`binding` as
     /// we answer it), sealed; `None` when we do not hold the id or the call is not to it.
-    pub fn answer_hello(&mut self, binding: &LinkBinding, now: Duration) -> Option<Sealed> {
+    /// A call that knocked (see `calls`) has the members listed call the newcomer now.
+    pub fn answer_hello(
+        &mut self,
+        binding: &LinkBinding,
+        knock: Option<&Sealed>,
+        now: Duration,
+    ) -> Option<Sealed> {
         self.catch_up(now);
         if !self.holding_rendezvous
             || binding.answerer != self.keys.rendezvous
@@ -52,31 +60,43 @@ impl Room {
             &self.me,
             &self.my_name,
         );
-        let hello = self.answer_hello_frame(self.identity.sign(&words));
-        let RoomFrame::Hello { members, .. } = &hello else {
+        let mut hello = self.answer_hello_frame(self.identity.sign(&words));
+        let RoomFrame::Hello {
+            members, calling, ..
+        } = &mut hello
+        else {
             unreachable!("built as a hello");
         };
-        let listed = members.iter().map(|(peer, _, _)| peer.clone()).collect();
+        let listed: Vec<PeerId> = members.iter().map(|(peer, _, _)| peer.clone()).collect();
         // By the id the newcomer called from: its hello may come first on its own link
         // to us rather than on this call (which introduces it either way).
         let caller = binding.offerer.clone();
-        self.answered_lists.retain(|(c, _)| *c != caller);
+        // A member already linked to us checking on the id has its links.
+        let called =
+            caller != self.me && !self.has_link(&caller) && self.knocked(binding, knock, now);
+        if called {
+            *calling = true;
+            self.ask_to_call(&caller, &listed, now);
+            // And we call it too: the rendezvous link only introduces.
+            self.dial(caller.clone(), now);
+        }
+        self.answered_lists.retain(|(c, ..)| *c != caller);
         if self.answered_lists.len() >= MAX_ANSWERED_LISTS {
             self.answered_lists.pop_front();
         }
-        self.answered_lists.push_back((caller, listed));
+        self.answered_lists.push_back((caller, listed, called));
         self.stats.hellos_sent += 1;
         let plain = serde_json::to_vec(&hello).expect("room frames serialize");
         Some(self.keys.seal(&plain, (self.entropy)()))
     }
 
     /// The members we listed in our answer to `newcomer`'s call to the rendezvous id, if
-    /// we answered it with a hello.
-    pub(super) fn answered_list(&self, newcomer: &PeerId) -> Option<&Vec<PeerId>> {
+    /// we answered it with a hello, and whether we asked them to call it.
+    pub(super) fn answered_list(&self, newcomer: &PeerId) -> Option<(&Vec<PeerId>, bool)> {
         self.answered_lists
             .iter()
-            .find(|(c, _)| c == newcomer)
-            .map(|(_, listed)| listed)
+            .find(|(c, ..)| c == newcomer)
+            .map(|(_, listed, called)| (listed, *called))
     }
 
     /// The answer to our call to the rendezvous id (`binding` as we made it) came with
@@ -103,6 +123,7 @@ impl Room {
             key,
             sig,
             members,
+            calling,
             ..
         }) = frame
         else {
@@ -127,7 +148,10 @@ impl Room {
             return;
         }
         self.rendezvous_holder = Some(id.clone());
-        self.learn_member(id, name, Some(key), Dialer::Us, now);
-        self.learn_members(members, Dialer::Us, now);
+        // Members the holder asked to call us, and the holder itself: we wait for their
+        // calls (dialling them too would only cross them, see `offers`).
+        let dialer = if calling { Dialer::Caller } else { Dialer::Us };
+        self.learn_member(id, name, Some(key), dialer, now);
+        self.learn_members(members, dialer, now);
     }
 }

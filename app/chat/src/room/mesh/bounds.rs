@@ -83,6 +83,7 @@ impl Room {
             members: Vec::new(),
             have,
             boot: Some(self.boot),
+            calling: false,
         };
         let RoomFrame::Hello { members, have, .. } = &mut hello else {
             unreachable!("built as a hello above");
@@ -115,7 +116,7 @@ impl Room {
 fn hello_base(me: &PeerId, name: &str) -> serde_json::Value {
     serde_json::json!({
         "kind": "hello", "id": me, "name": name, "key": "k".repeat(43),
-        "sig": "s".repeat(86), "members": [], "have": [],
+        "sig": "s".repeat(86), "members": [], "have": [], "calling": true,
     })
 }
 

@@ -65,6 +65,11 @@ pub(super) enum Dialer {
     Us,
     /// They do (they are the newcomer and were given us).
     Them,
+    /// They do, asked by the holder the moment we called it (see `calls`): their call
+    /// comes only once that word reached them, [`RoomTimings::call_wait`] at most.
+    ///
+    /// [`RoomTimings::call_wait`]: super::RoomTimings::call_wait
+    Caller,
 }
 
 impl Link {
@@ -390,10 +395,13 @@ impl Room {
         if !self.holding_rendezvous {
             return;
         }
-        let given = self.answered_list(id).cloned().unwrap_or_default();
+        let (given, called) = self
+            .answered_list(id)
+            .map(|(given, called)| (given.clone(), called))
+            .unwrap_or_default();
         for other in self.one_link_per_member() {
             if &other != link {
-                let calls = self
+                let listed = self
                     .links
                     .get(&other)
                     .is_some_and(|l| given.contains(&l.peer));
@@ -401,7 +409,8 @@ impl Room {
                     id: id.clone(),
                     name: name.to_owned(),
                     key,
-                    calls,
+                    calls: listed && !called,
+                    call: listed && called,
                 };
                 self.stats.introductions_sent += 1;
                 self.send(&other, &joined, now);
@@ -439,12 +448,16 @@ impl Room {
         let we_dial = match dialer {
             Dialer::SmallerId => self.me < peer,
             Dialer::Us => true,
-            Dialer::Them => false,
+            Dialer::Them | Dialer::Caller => false,
         };
         if we_dial {
             self.dial(peer, now);
         } else if !self.dialing.contains_key(&peer) && !self.answering(&peer) {
-            let at = now + self.timings.introduction_wait + self.jitter();
+            let wait = match dialer {
+                Dialer::Caller => self.timings.call_wait,
+                _ => self.timings.introduction_wait,
+            };
+            let at = now + wait + self.jitter();
             let delay = self.timings.redial_initial;
             let since = now;
             self.redials.insert(peer, Redial { at, delay, since });

@@ -2,10 +2,12 @@
 //!
 //! The glue opens data connections when told ([`RoomOutput::Connect`]), reports them
 //! (`handle_link_*`), and carries [`RoomOutput::Send`] frames. Every member connects to
-//! every other (full mesh); a newcomer learns the members from whoever holds the
-//! rendezvous id, in the answer to its call (`answer_hello`), and dials them all at once;
-//! the holder introduces it to the others, who wait for its call. Of two members who
-//! learn of each other otherwise, the one with the smaller id dials.
+//! every other (full mesh); a newcomer calls whoever holds the rendezvous id, which
+//! answers with the members online (`answer_hello`). When the call proved the room key
+//! (`calls`), the holder and those members call the newcomer at once; otherwise the
+//! newcomer dials them all the moment the answer comes, and the holder's introduction
+//! tells them to wait for its call. Of two members who learn of each other otherwise,
+//! the one with the smaller id dials.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::rc::Rc;
@@ -25,6 +27,7 @@ use crate::protocol::{check_name, check_text};
 mod answer_hello;
 mod backfill;
 mod bounds;
+mod calls;
 mod events;
 mod files;
 mod links;
@@ -39,6 +42,7 @@ mod typing;
 use backfill::{Allowance, Pending};
 pub use backfill::{BACKFILL_BURST, BACKFILL_RATE};
 pub use bounds::MAX_SEQ;
+pub use calls::{CALLS_PER_WINDOW, CALL_WINDOW};
 pub use events::{DropReason, Member, RoomEvent, RoomMessage, RoomOutput, RoomSizes, RoomStats};
 use links::{Dialer, Link, Redial};
 pub use offers::OfferVerdict;
@@ -62,9 +66,14 @@ pub struct Room {
     /// The member who answered last time we called the rendezvous id.
     rendezvous_holder: Option<PeerId>,
     /// As holder of the rendezvous id: per newcomer whose call we answered there (by the
-    /// id it called from), the members we listed in the answer (it dials them), newest
-    /// last, at most [`answer_hello::MAX_ANSWERED_LISTS`].
-    answered_lists: VecDeque<(PeerId, Vec<PeerId>)>,
+    /// id it called from), the members we listed in the answer, and whether we asked
+    /// them to call it (else it dials them), newest last, at most
+    /// [`answer_hello::MAX_ANSWERED_LISTS`].
+    answered_lists: VecDeque<(PeerId, Vec<PeerId>, bool)>,
+    /// As holder: newcomers whose knock we answered by asking the members to call them.
+    calls_asked: calls::Called,
+    /// Newcomers the holder asked us to call.
+    calls_taken: calls::Called,
     /// This run of the room (see `RoomFrame::Hello::boot`).
     boot: u64,
     /// Rendezvous checks so far.
@@ -129,6 +138,8 @@ impl Room {
             holding_rendezvous: false,
             rendezvous_holder: None,
             answered_lists: VecDeque::new(),
+            calls_asked: calls::Called::default(),
+            calls_taken: calls::Called::default(),
             rendezvous_checks: 0,
             next_rendezvous_check: None,
             redials: HashMap::new(),
@@ -272,6 +283,7 @@ impl Room {
                 members,
                 have,
                 boot,
+                ..
             }) => {
                 self.stats.hellos_received += 1;
                 let hello = links::Hello {
@@ -299,9 +311,12 @@ impl Room {
                 name,
                 key,
                 calls,
+                call,
             }) if self.rendezvous_holder.as_ref() == Some(&sender) => {
                 if self.may_learn(&id) {
-                    let dialer = if calls {
+                    let dialer = if call {
+                        Dialer::Us
+                    } else if calls {
                         Dialer::Them
                     } else {
                         Dialer::SmallerId
@@ -310,6 +325,10 @@ impl Room {
                 }
             }
             Ok(RoomFrame::Joined { .. }) => self.drop_frame(DropReason::Impersonation),
+            Ok(RoomFrame::Call { id }) if self.rendezvous_holder.as_ref() == Some(&sender) => {
+                self.on_call(id, now)
+            }
+            Ok(RoomFrame::Call { .. }) => self.drop_frame(DropReason::Impersonation),
             Err(reason) => {
                 self.drop_frame(reason);
                 // Whoever cannot seal for this room is not a member: no second chance.

@@ -47,6 +47,11 @@ pub struct RoomTimings {
     /// handshakes under way): a fallback that crosses the call it waits for is refused
     /// (see `offers`), but costs both pages an offer.
     pub introduction_wait: Duration,
+    /// A newcomer whose knock had the members asked to call it (see `calls`) dials one
+    /// of them itself only if no call came by this long (plus up to a second of
+    /// jitter): twice `introduction_wait`, since a busy member makes its offers one after
+    /// the other, and a fallback that crosses the call costs both pages an offer.
+    pub call_wait: Duration,
     /// How often a member that does not hold the rendezvous id calls it, so a newcomer
     /// stranded there is found and the id is taken over when its holder is gone.
     pub rendezvous_check: Duration,
@@ -72,7 +77,8 @@ impl Default for RoomTimings {
             dial_timeout: Duration::from_secs(15),
             forget_unreached: Duration::from_secs(120),
             rendezvous_check: Duration::from_secs(10),
-            introduction_wait: Duration::from_secs(5),
+            introduction_wait: Duration::from_secs(8),
+            call_wait: Duration::from_secs(10),
             typing_every: Duration::from_millis(2_500),
             typing_shown: Duration::from_secs(4),
         }
