@@ -49,8 +49,9 @@ pub struct RoomTimings {
     pub introduction_wait: Duration,
     /// A newcomer whose knock had the members asked to call it (see `calls`) dials one
     /// of them itself only if no call came by this long (plus up to a second of
-    /// jitter): twice `introduction_wait`, since a busy member makes its offers one after
-    /// the other, and a fallback that crosses the call costs both pages an offer.
+    /// jitter): longer than `introduction_wait`, since the call is made only once the
+    /// holder's word reached the member, a busy member makes its offers one after the
+    /// other, and a fallback that crosses the call costs both pages an offer.
     pub call_wait: Duration,
     /// How often a member that does not hold the rendezvous id calls it, so a newcomer
     /// stranded there is found and the id is taken over when its holder is gone.
