@@ -125,10 +125,7 @@ impl Room {
         }
         // Under way or done already (the newcomer's own call crossed this word): nothing
         // to count against the bound.
-        if self.dialing.contains_key(&newcomer)
-            || self.answering(&newcomer)
-            || self.linked_to(&newcomer)
-        {
+        if !self.would_dial(&newcomer) {
             return;
         }
         if !self.calls_taken.take(now) {

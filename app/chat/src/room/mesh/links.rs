@@ -625,21 +625,24 @@ impl Room {
     }
 
     pub(super) fn dial(&mut self, peer: PeerId, now: Duration) {
-        // A link already open to them (admitted or still saying hello) is enough.
-        // Nor is an offer of theirs we are answering: both would become links.
-        if peer == self.me
-            || self.dialing.contains_key(&peer)
-            || self.answering(&peer)
-            || self.linked_to(&peer)
-        {
-            return;
-        }
-        if peer == self.keys.rendezvous && self.holding_rendezvous {
+        if !self.would_dial(&peer) {
             return;
         }
         self.dialing.insert(peer.clone(), now);
         self.stats.dials += 1;
         self.outputs.push_back(RoomOutput::Connect { peer });
+    }
+
+    /// Whether [`Room::dial`] would call `peer` now: not ourselves, nor the rendezvous id
+    /// we hold, nor anyone we are dialling already. A link already open to them (admitted
+    /// or still saying hello) is enough, and so is an offer of theirs we are answering:
+    /// both would become links.
+    pub(super) fn would_dial(&self, peer: &PeerId) -> bool {
+        !(peer == &self.me
+            || self.dialing.contains_key(peer)
+            || self.answering(peer)
+            || self.linked_to(peer)
+            || (peer == &self.keys.rendezvous && self.holding_rendezvous))
     }
 
     /// A link to `peer` is open, admitted or still saying hello (an introduction through
