@@ -24,7 +24,7 @@ mod transfer;
 mod updates;
 mod viewport;
 pub mod views;
-mod warm;
+pub mod warm;
 pub mod webcrypto;
 
 /// Mounts the app on the page's body (the app registers the service worker that lets

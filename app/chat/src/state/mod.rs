@@ -12,12 +12,14 @@ use crate::rooms_state::{Receipt, RoomView};
 pub mod days;
 pub mod lines;
 mod pace;
+mod rehearsal;
 mod seen;
 pub mod transfers;
 pub mod window;
 
 pub use lines::{Identity, LineKey, Lines};
 pub use pace::Pacer;
+pub use rehearsal::rehearsed_room;
 pub use window::Window;
 
 /// How our registration with the broker stands.

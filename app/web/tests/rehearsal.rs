@@ -1,0 +1,56 @@
+//! The warm-up's room screen, in headless Chromium: drawn off the page with a room of
+//! 16's members, drawn again as one more comes online, then taken down, and never shown.
+#![cfg(target_arch = "wasm32")]
+
+use gloo_timers::future::TimeoutFuture;
+use peerchat_web::warm::rehearse_room_screen;
+use wasm_bindgen_test::*;
+use web_sys::Element;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// How many people the off-page screen's composer offers to write to ("Everyone" and
+/// each member online); 0 while no room screen is drawn.
+fn recipients(root: &Element) -> u32 {
+    root.query_selector_all("section.room #recipient option")
+        .map(|o| o.length())
+        .unwrap_or(0)
+}
+
+/// Waits up to 3 s for `check` to hold, looking every 10 ms.
+async fn until(mut check: impl FnMut() -> bool) -> bool {
+    for _ in 0..300 {
+        if check() {
+            return true;
+        }
+        TimeoutFuture::new(10).await;
+    }
+    check()
+}
+
+#[wasm_bindgen_test]
+async fn the_rehearsed_room_screen_is_drawn_off_the_page_updated_and_taken_down() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root = document.create_element("div").unwrap();
+    rehearse_room_screen(root.clone());
+
+    // Drawn with 14 members online, then with 15 (a second drawing, diffed)...
+    assert!(
+        until(|| recipients(&root) == 15).await,
+        "the room screen was never drawn: {:?}",
+        root.inner_html()
+    );
+    assert!(
+        until(|| recipients(&root) == 16).await,
+        "the second drawing, with 15 members online, never came: {:?}",
+        root.inner_html()
+    );
+    // ...never in the page...
+    assert!(document.query_selector("section.room").unwrap().is_none());
+    // ...and taken down.
+    assert!(
+        until(|| root.child_element_count() == 0).await,
+        "the rehearsal was left drawn: {:?}",
+        root.inner_html()
+    );
+}
