@@ -1,5 +1,5 @@
 //! Runs the room code once while the app is idle, so a first join does not run it cold
-//! (see `peerchat_chat::room::warm_up`), and draws a room screen off screen for the same
+//! (see `peerchat_chat::room::warm_up`), and draws a room screen off the page for the same
 //! reason (see `peerchat_chat::state::rehearsed_room`).
 
 use gloo_timers::callback::Timeout;

@@ -11,7 +11,7 @@ use super::{Action, ChatState};
 use crate::room::{Invite, RoomMessage, RoomSecret};
 use crate::rooms_state::RoomView;
 
-/// Who the rehearsal's members are: ids no broker hands out (they have a dash).
+/// The rehearsal's members: made-up ids, which never leave its throwaway state.
 fn member(i: usize) -> PeerId {
     PeerId::parse(&format!("rehearsal-{i}")).expect("a valid id")
 }
