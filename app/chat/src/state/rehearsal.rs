@@ -41,10 +41,11 @@ pub fn rehearsed_room(members: usize, ts: u64) -> RoomView {
         });
     }
     let mut message = |author: PeerId, name: &str, n: u8, mine: bool| {
+        let id = MessageId::from_random([n; 16]);
         state.reduce(Action::RoomMessage {
             room_id: room_id.clone(),
             message: RoomMessage {
-                id: MessageId::from_random([n; 16]),
+                id: id.clone(),
                 seq: u64::from(n),
                 name: name.to_owned(),
                 author,
@@ -55,14 +56,15 @@ pub fn rehearsed_room(members: usize, ts: u64) -> RoomView {
                 file: None,
             },
             mine,
-        })
+        });
+        id
     };
     message(member(0), "Member 0", 1, false);
     let me = PeerId::parse("rehearsal-me").expect("a valid id");
-    message(me, "Me", 2, true);
+    let ours = message(me, "Me", 2, true);
     state.reduce(Action::RoomDelivered {
         room_id: room_id.clone(),
-        id: MessageId::from_random([2; 16]),
+        id: ours,
     });
     state.reduce(Action::RoomTyping {
         room_id: room_id.clone(),

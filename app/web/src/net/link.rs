@@ -65,7 +65,7 @@ struct Channel {
 pub struct Link {
     pc: RtcPeerConnection,
     channel: Rc<RefCell<Option<Channel>>>,
-    files: Rc<RefCell<Option<Channel>>>,
+    files: Channel,
     _on_candidate: Closure<dyn FnMut(RtcPeerConnectionIceEvent)>,
     _on_state: Closure<dyn FnMut(Event)>,
     _on_ice_state: Closure<dyn FnMut(Event)>,
@@ -133,7 +133,6 @@ impl Link {
         pc.set_oniceconnectionstatechange(Some(on_ice_state.as_ref().unchecked_ref()));
 
         let channel = Rc::new(RefCell::new(None));
-        let files = Rc::new(RefCell::new(None));
         let slot = channel.clone();
         let cb = on_event.clone();
         let on_channel = Closure::<dyn FnMut(_)>::new(move |e: RtcDataChannelEvent| {
@@ -158,7 +157,7 @@ impl Link {
         // messages of the connection's main channel: a newcomer answering seven calls at
         // once got each member's hello 120 ms after its channel opened, all of them only
         // once the last had opened (Chromium; a room of 8, its broker 40 ms away).
-        *files.borrow_mut() = Some(Channel::files(&pc, on_event));
+        let files = Channel::files(&pc, on_event);
         Ok(Self {
             pc,
             channel,
@@ -186,18 +185,14 @@ impl Link {
     }
 
     /// Sends a chunk frame on the file channel, or queues it until the channel opens or
-    /// its buffer drains; false when there is no file channel, or the peer does not read
-    /// what is queued (the connection closes, and [`LinkEvent::Closed`] follows).
+    /// its buffer drains; false when the peer does not read what is queued (the
+    /// connection closes, and [`LinkEvent::Closed`] follows).
     pub fn send_chunk(&self, bytes: Vec<u8>) -> bool {
-        let sent = self
-            .files
-            .borrow()
-            .as_ref()
-            .map(|c| c.send(ChannelFrame::Binary(bytes)));
-        if sent == Some(false) {
+        let sent = self.files.send(ChannelFrame::Binary(bytes));
+        if !sent {
             self.close_channel();
         }
-        sent == Some(true)
+        sent
     }
 
     /// Starts closing the data channel; the peer sees it close, and [`LinkEvent::Closed`]
@@ -232,20 +227,24 @@ impl Drop for Link {
         self.pc.set_onconnectionstatechange(None);
         self.pc.set_oniceconnectionstatechange(None);
         self.pc.set_ondatachannel(None);
-        for slot in [&self.channel, &self.files] {
-            if let Some(c) = slot.borrow_mut().take() {
-                c.dc.set_onopen(None);
-                c.dc.set_onclose(None);
-                c.dc.set_onmessage(None);
-                c.dc.set_onbufferedamountlow(None);
-                c.dc.close();
-            }
+        if let Some(c) = self.channel.borrow_mut().take() {
+            c.detach();
         }
+        self.files.detach();
         self.pc.close();
     }
 }
 
 impl Channel {
+    /// Closes it with its handlers taken off first: nothing of it reaches a dropped link.
+    fn detach(&self) {
+        self.dc.set_onopen(None);
+        self.dc.set_onclose(None);
+        self.dc.set_onmessage(None);
+        self.dc.set_onbufferedamountlow(None);
+        self.dc.close();
+    }
+
     /// The connection's file channel, negotiated: the peer's end opens it with the
     /// same id.
     fn files(pc: &RtcPeerConnection, on_event: Handler) -> Self {
