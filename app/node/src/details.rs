@@ -151,6 +151,18 @@ impl Node {
         }
     }
 
+    /// Whether the connection details may want `conn`'s statistics while nothing else
+    /// changes: its path is not known yet, or its subject's details are on screen (see
+    /// `details_want_stats`, which says whether they want them now).
+    pub(crate) fn details_may_want_stats(&self, conn: &ConnectionId, entry: &LinkEntry) -> bool {
+        let watched = subject_of(entry).is_some_and(|s| self.details.watched.contains(&s));
+        match self.details.open.get(conn) {
+            Some((_, None)) => entry.purpose == Purpose::Direct || watched,
+            Some((_, Some(_))) => watched,
+            None => false,
+        }
+    }
+
     /// The browser says ICE failed on a link. One that never opened is given up now, and
     /// the screen says which step failed; an open one closes as usual (its connection
     /// reports that).

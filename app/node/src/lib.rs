@@ -29,6 +29,7 @@ mod restore;
 mod room_files;
 mod rooms;
 pub mod saved;
+mod stats_reads;
 mod tables;
 mod verify;
 mod writes;

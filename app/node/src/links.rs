@@ -511,7 +511,7 @@ impl Node {
     }
 
     /// How many packets a link's transport has received so far (from the browser's
-    /// statistics, about twice a second): a room tells a stalled page, whose browser
+    /// statistics, read when [`Output::ReadStats`] asks): a room tells a stalled page, whose browser
     /// still acknowledges what we send, from a vanished one.
     pub fn handle_link_packets(&mut self, conn: &ConnectionId, received: u64, now: Now) {
         self.on_room_link(conn, now, |room| {
@@ -555,29 +555,6 @@ impl Node {
                 settling && mono.saturating_sub(e.created) < JOINING_WINDOW
             })
             .then_some(JOINING_SCREEN_EVERY)
-    }
-
-    /// The open links whose transport statistics the glue should read now (it asks about
-    /// twice a second): a room's link that has gone silent, whose packets tell a stalled
-    /// page from a vanished one (see `Room::wants_packets`), and a link whose path the
-    /// connection details lack or show (see `details_want_stats`). A room where everyone
-    /// is heard reads none: reading a connection's statistics cost the last of sixteen
-    /// joiners 170 ms of its main thread while it was setting up fifteen links.
-    pub fn links_to_read(&self, now: Now) -> Vec<ConnectionId> {
-        self.links
-            .iter()
-            .filter(|(conn, entry)| {
-                let silent = match &entry.purpose {
-                    Purpose::Room(room) => self
-                        .rooms
-                        .get(room)
-                        .is_some_and(|r| r.room.wants_packets(conn, now.mono)),
-                    Purpose::Direct => false,
-                };
-                entry.opened && (silent || self.details_want_stats(conn, entry, now))
-            })
-            .map(|(conn, _)| conn.clone())
-            .collect()
     }
 
     /// Runs `f` on the room a link belongs to, if it is a room's (one-to-one links have

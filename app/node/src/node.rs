@@ -71,6 +71,8 @@ pub struct Node {
     pub(crate) visible: bool,
     /// Notifications show the message's words (else only who wrote, and where).
     pub(crate) notify_text: bool,
+    /// When links' statistics were last read (see `stats_reads`).
+    pub(crate) stats_read_at: Option<Duration>,
     /// Refused links, closed once the peer had time to read why.
     pub(crate) closing: Vec<(Duration, ConnectionId)>,
     /// Rooms whose member list changed, saved together at `save_at` (members coming
@@ -122,6 +124,7 @@ impl Node {
             restore: Restore::default(),
             visible: true,
             notify_text: false,
+            stats_read_at: None,
             closing: Vec::new(),
             unsaved: BTreeSet::new(),
             save_at: None,
@@ -169,6 +172,7 @@ impl Node {
             .chain(self.next_unopened_expiry())
             .chain(self.next_call_back())
             .chain(self.files.poll_timeout())
+            .chain(self.next_stats_read())
             .min()
     }
 
@@ -199,6 +203,7 @@ impl Node {
             self.retire_link(&conn);
         }
         self.expire_unopened_links();
+        self.stats_due(now);
         if self.save_at.is_some_and(|at| at <= t) {
             self.save_unsaved_rooms();
         }

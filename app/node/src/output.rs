@@ -248,6 +248,16 @@ pub enum Output {
         /// The chunk frame.
         bytes: Vec<u8>,
     },
+    /// Read these open links' transport statistics (packets received, the selected
+    /// candidate pair) and give them to
+    /// [`Node::handle_link_packets`](crate::Node::handle_link_packets) and
+    /// [`Node::handle_link_stats`](crate::Node::handle_link_stats). Asked only when a
+    /// link's member is silent or the connection details want its path (see
+    /// `stats_reads`).
+    ReadStats {
+        /// The connections.
+        conns: Vec<ConnectionId>,
+    },
     /// Close a connection the node has forgotten (closed on purpose, or gone): its
     /// channel first, so the peer hears of it, the connection a moment later.
     Close {

@@ -209,7 +209,7 @@ fn room_members_have_details_of_their_own() {
         );
         sim.act(i, |n, _| n.watch_details(subject, true));
     }
-    // Opened, each shows its path within a reading or two (the glue reads twice a second).
+    // Opened, each shows its path within a reading or two (read every half second while they are open).
     sim.run_for(SECOND);
     for &(i, j) in &pairs {
         let subject = subject_of(j);

@@ -122,6 +122,83 @@ fn eight_members_form_a_mesh_and_keep_talking_without_the_broker() {
     });
 }
 
+/// The node decides when links' statistics are read (`Output::ReadStats`): none while
+/// everyone is heard, a silent member's link from the moment its keepalive is an eighth
+/// of an interval late (2.25 s after its last frame), then every 500 ms, and none once it
+/// is heard again.
+#[test]
+fn a_silent_members_link_is_read_from_when_it_goes_silent_every_half_second_until_heard() {
+    let mut sim = room_of(3);
+    sim.run_for(3 * SECOND);
+    sim.devs[0].record_frames = true;
+    let quiet = sim.stats_read_log.len();
+    let woken = sim.devs[0].wakeups;
+    sim.run_for(5 * SECOND);
+    assert_eq!(
+        sim.stats_read_log.len(),
+        quiet,
+        "statistics read in a room where everyone is heard"
+    );
+    // Its keepalives on two links every 2 s: a timer asking for readings twice a second
+    // would wake the page 10 times more.
+    let woken = sim.devs[0].wakeups - woken;
+    assert!(woken <= 6, "an idle page woken {woken} times in 5 s");
+    let stall = sim.now;
+    sim.devs[2].stalled_until = stall + 4 * SECOND;
+    sim.run_for(6 * SECOND);
+    assert_eq!(
+        online(&sim, 0, 0),
+        2,
+        "the stalled member was shown as left"
+    );
+    let reads: Vec<_> = sim
+        .stats_read_log
+        .iter()
+        .filter(|(at, i, _)| *i == 0 && *at >= stall)
+        .cloned()
+        .collect();
+    let link = reads
+        .first()
+        .expect("the silent member's link was read")
+        .2
+        .clone();
+    assert!(
+        reads.iter().all(|(_, _, c)| *c == link),
+        "links of members that were heard were read"
+    );
+    let frames_on_link = |from: Duration, to: Duration| {
+        sim.devs[0]
+            .frames_in
+            .iter()
+            .filter(|(at, c, _)| *c == link && *at >= from && *at < to)
+            .map(|(at, ..)| *at)
+            .collect::<Vec<_>>()
+    };
+    let first = reads[0].0;
+    let heard = *frames_on_link(Duration::ZERO, first)
+        .last()
+        .expect("a frame came before the silence");
+    let late = first - heard;
+    assert!(
+        late >= 2 * SECOND + SECOND / 4 && late <= 2 * SECOND + SECOND / 4 + 2 * common::TICK,
+        "first read {late:?} after the last frame"
+    );
+    let back = frames_on_link(first, sim.now)[0];
+    let while_silent: Vec<Duration> = reads.iter().map(|r| r.0).filter(|t| *t <= back).collect();
+    for pair in while_silent.windows(2) {
+        assert_eq!(pair[1] - pair[0], SECOND / 2, "reads at {while_silent:?}");
+    }
+    assert!(
+        while_silent.len() >= 4,
+        "{} reads during a stall of 4 s",
+        while_silent.len()
+    );
+    assert!(
+        reads.iter().all(|r| r.0 <= back),
+        "read after the member was heard again at {back:?}: {reads:?}"
+    );
+}
+
 #[test]
 fn a_room_where_everyone_is_heard_reads_no_link_statistics_and_still_sees_a_killed_member_leave() {
     let mut sim = room_of(4);

@@ -36,7 +36,8 @@ const WALL_ORIGIN: u64 = 1_700_000_000_000;
 /// How long after a peer dies its browser reports the connection disconnected (measured
 /// on Chromium 156: 5.2–7.6 s).
 pub const CONSENT_LOST: Duration = Duration::from_millis(6_500);
-/// How often the glue reads the statistics of the links the node names (`links_to_read`).
+/// How often a link's packet counter grows while the browser at its other end runs
+/// (keepalives, their acknowledgements, ICE consent checks).
 pub const PACKETS_EVERY: Duration = Duration::from_millis(500);
 /// How long after a peer dies its browser gives the connection up.
 pub const CONNECTION_FAILS: Duration = Duration::from_secs(30);
@@ -167,6 +168,8 @@ pub struct Dev {
     pub hold_loads: bool,
     /// Until when the page's main thread is busy: nothing reaches the node meanwhile.
     pub stalled_until: Duration,
+    /// Times the node's timer woke the page.
+    pub wakeups: usize,
     /// Links dialled.
     pub dials: usize,
     /// Of those, to a rendezvous id.
@@ -226,6 +229,7 @@ impl Dev {
             answered: Vec::new(),
             hold_loads: false,
             stalled_until: Duration::ZERO,
+            wakeups: 0,
             dials: 0,
             rendezvous_dials: 0,
             dialled: BTreeMap::new(),
@@ -293,6 +297,8 @@ pub struct Sim {
     pub timers_in_the_past: usize,
     /// Links' statistics read by the pages (only those each node asked for).
     pub stats_reads: usize,
+    /// Every statistics reading: when, by which device, of which link.
+    pub stats_read_log: Vec<(Duration, usize, ConnectionId)>,
     /// The broker puts its own DTLS certificate into every SDP it relays, as a broker in
     /// the middle of every connection would (it then relays the DTLS traffic too: here
     /// the links simply carry it).
@@ -327,6 +333,7 @@ impl Sim {
             opened_per_pair: BTreeMap::new(),
             timers_in_the_past: 0,
             stats_reads: 0,
+            stats_read_log: Vec::new(),
             broker_in_the_middle: false,
             no_path: false,
             ice_servers: Vec::new(),
@@ -489,7 +496,7 @@ impl Sim {
     fn step(&mut self) {
         let now = self.now;
         if now.as_millis() % PACKETS_EVERY.as_millis() == 0 {
-            self.report_packets();
+            self.count_packets();
         }
         // The broker's queue: signals for ids that never came expire.
         let expired = self.server.expire(now);
@@ -533,9 +540,11 @@ impl Sim {
             if self.stalled(i) {
                 continue;
             }
-            if let Some(node) = self.devs[i].node.as_mut() {
+            let dev = &mut self.devs[i];
+            if let Some(node) = dev.node.as_mut() {
                 if node.poll_timeout().is_some_and(|t| t <= now) {
                     node.handle_timeout(clock);
+                    dev.wakeups += 1;
                     // Every timer moves forward: one still due would have the glue spin.
                     if let Some(t) = node.poll_timeout() {
                         self.timers_in_the_past += usize::from(t <= now);
@@ -546,43 +555,42 @@ impl Sim {
         }
     }
 
-    /// Each running page reads its links' packet counts; a link's count grows while the
-    /// browser at its other end runs (its page may be stalled).
-    fn report_packets(&mut self) {
-        let open: Vec<ConnectionId> = self
-            .links
-            .iter()
-            .filter(|(_, l)| l.open && l.ends[1] != usize::MAX)
-            .map(|(c, _)| c.clone())
-            .collect();
-        for conn in open {
-            let ends = self.links[&conn].ends;
-            for side in 0..2 {
-                let (me, other) = (ends[side], ends[1 - side]);
-                if self.devs[other].node.is_some() {
-                    self.links.get_mut(&conn).unwrap().packets[side] += 5;
-                }
-                if self.stalled(me) || self.devs[me].node.is_none() {
-                    continue;
-                }
-                // Only what the node asks for, as the glue does.
-                let clock = self.clock();
-                if !self.node(me).links_to_read(clock).contains(&conn) {
-                    continue;
-                }
-                let (count, clock) = (self.links[&conn].packets[side], self.clock());
-                let stats = LinkStats {
-                    local: self.path.0,
-                    remote: self.path.1,
-                    rtt_ms: Some(2 * LINK_DELAY.as_millis() as u32),
-                    bytes_sent: 100 * self.links[&conn].sent[side] as u64,
-                    bytes_received: 100 * self.links[&conn].sent[1 - side] as u64,
-                };
-                self.stats_reads += 1;
-                self.node(me).handle_link_packets(&conn, count, clock);
-                self.node(me).handle_link_stats(&conn, stats, clock);
-                self.pump(me);
+    /// Each link's packet counts grow while the browser at its other end runs (its page
+    /// may be stalled); pages read them when their node asks (`Output::ReadStats`).
+    fn count_packets(&mut self) {
+        let alive: Vec<bool> = self.devs.iter().map(|d| d.node.is_some()).collect();
+        for l in self.links.values_mut() {
+            if !l.open || l.ends[1] == usize::MAX {
+                continue;
             }
+            for side in 0..2 {
+                if alive[l.ends[1 - side]] {
+                    l.packets[side] += 5;
+                }
+            }
+        }
+    }
+
+    /// Device `i` reads what its browser's statistics say of `conns`.
+    fn read_stats(&mut self, i: usize, conns: Vec<ConnectionId>) {
+        for conn in conns {
+            let Some(l) = self.links.get(&conn).filter(|l| l.open) else {
+                continue;
+            };
+            let side = usize::from(l.ends[1] == i);
+            let count = l.packets[side];
+            let stats = LinkStats {
+                local: self.path.0,
+                remote: self.path.1,
+                rtt_ms: Some(2 * LINK_DELAY.as_millis() as u32),
+                bytes_sent: 100 * l.sent[side] as u64,
+                bytes_received: 100 * l.sent[1 - side] as u64,
+            };
+            self.stats_reads += 1;
+            self.stats_read_log.push((self.now, i, conn.clone()));
+            let clock = self.clock();
+            self.node(i).handle_link_packets(&conn, count, clock);
+            self.node(i).handle_link_stats(&conn, stats, clock);
         }
     }
 
@@ -735,6 +743,7 @@ impl Sim {
                         .push((at, other, conn, Deliver::Chunk(bytes)));
                 }
             }
+            Output::ReadStats { conns } => self.read_stats(i, conns),
             Output::Close { conn } => {
                 if let Some(l) = self.links.remove(&conn) {
                     let other = if l.ends[0] == i { l.ends[1] } else { l.ends[0] };

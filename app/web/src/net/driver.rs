@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 
-use gloo_timers::callback::{Interval, Timeout};
+use gloo_timers::callback::Timeout;
 use peerchat_chat::config::{IceServer, IceTransportPolicy};
 use peerchat_chat::state::Action;
 use peerchat_chat::RuntimeConfig;
@@ -24,10 +24,6 @@ use super::store::Queue;
 use crate::identity::Identity;
 use crate::platform::{monotonic_now, random, wall_ms};
 use crate::storage::Vault;
-
-/// How often the statistics (received packets, the selected candidate pair) of the links
-/// the node names are read: a silent room link's, a new link's path, the details on screen.
-const PACKETS_EVERY_MS: u32 = 500;
 
 /// Time a closing channel gets to tell the other end before its connection is dropped.
 const CLOSE_GRACE_MS: u32 = 1_000;
@@ -69,11 +65,6 @@ pub(super) struct Driver {
     /// Writes wait here and run one at a time, in the order the node asked (a delete
     /// must not overtake the append before it).
     pub(super) writes: Queue<StoreOp>,
-    /// Reads the statistics of the links the node names (`Node::links_to_read`), twice a
-    /// second: the received-packet count (see `presence` in the room core: it tells a
-    /// stalled page from a vanished one) and the selected candidate pair, for the
-    /// connection details.
-    _packet_reader: Option<Interval>,
     /// `window.peerchatRoomStats()`, for benchmarks: every room's stats as JSON.
     _stats_hook: Option<Closure<dyn Fn() -> String>>,
     /// Closes every connection when the page goes away (see [`Net::start`]).
@@ -184,7 +175,6 @@ impl Net {
                 loads: Queue::default(),
                 ui: Vec::new(),
                 writes: Queue::default(),
-                _packet_reader: None,
                 _stats_hook: None,
                 _on_pagehide: None,
                 stopped: false,
@@ -211,11 +201,6 @@ impl Net {
                 .add_event_listener_with_callback("pagehide", on_pagehide.as_ref().unchecked_ref());
         }
         inner.borrow_mut()._on_pagehide = Some(on_pagehide);
-        let weak = Rc::downgrade(&inner);
-        let reader = Interval::new(PACKETS_EVERY_MS, move || {
-            with(&weak, Driver::read_stats);
-        });
-        inner.borrow_mut()._packet_reader = Some(reader);
         // What the rooms did (dials, duplicates closed, silent drops, hellos), for a
         // benchmark to read from the page; it changes nothing.
         let weak = Rc::downgrade(&inner);
@@ -259,7 +244,6 @@ impl Net {
             let mut d = self.inner.borrow_mut();
             d.stopped = true;
             d.timer = None;
-            d._packet_reader = None;
             d.links.clear();
             d.sockets.drain().map(|(_, s)| s.raw()).collect()
         };
@@ -292,8 +276,8 @@ impl Drop for Driver {
 
 impl Driver {
     /// Asks the browser what each link's statistics say, and tells the node.
-    fn read_stats(&mut self) {
-        for conn in self.node.links_to_read(now()) {
+    fn read_stats(&mut self, conns: Vec<ConnectionId>) {
+        for conn in conns {
             let Some(link) = self.links.get(&conn) else {
                 continue;
             };
@@ -379,6 +363,7 @@ impl Driver {
                     l.send_chunk(bytes);
                 }
             }
+            Output::ReadStats { conns } => self.read_stats(conns),
             Output::Close { conn } => {
                 if let Some(l) = self.links.remove(&conn) {
                     l.close_channel();

@@ -3,11 +3,12 @@
 //! while ours stalls, although its browser is there all along: the network side of a
 //! browser runs off the main thread, and acknowledges what we send (SCTP) even while the
 //! page is frozen, while a browser that is gone acknowledges nothing. So:
-//! - the glue reports, about twice a second, how many packets a link's transport has
-//!   received ([`Room::handle_link_packets`]) while that link is silent
-//!   ([`Room::wants_packets`]: reading a connection's statistics costs the page a few
+//! - the glue reports how many packets a link's transport has received
+//!   ([`Room::handle_link_packets`]) while that link is silent ([`Room::wants_packets`]),
+//!   every half second from the moment it goes silent ([`Room::packets_wanted_from`]):
+//!   reading a connection's statistics costs the page a few
 //!   milliseconds, which sixteen links in a join made 170 ms of the joiner's main thread,
-//!   and a link we hear from needs no other witness); a silent member (its keepalive an
+//!   and a link we hear from needs no other witness. A silent member (its keepalive an
 //!   eighth of an interval late) is gone once readings found no packet for
 //!   [`RoomTimings::silence_timeout`] (measured on Chromium: a stalled page's acks kept
 //!   coming every 0.5–0.73 s while it was pinged every 0.5 s, which is how often a
@@ -37,7 +38,7 @@ impl Room {
     }
 
     /// How many packets a link's transport has received so far (the glue reads it from
-    /// the browser's statistics about twice a second, while the link is silent).
+    /// the browser's statistics every half second while the link is silent).
     pub fn handle_link_packets(&mut self, link: &ConnectionId, received: u64, now: Duration) {
         self.catch_up(now);
         let (silence, timings) = (self.timings.silence_timeout, &self.timings);
@@ -82,6 +83,15 @@ impl Room {
         self.links
             .get(link)
             .is_some_and(|l| silent(&self.timings, l, now))
+    }
+
+    /// From when `link` would want its packets read ([`Room::wants_packets`]) if its
+    /// member stays silent; `None` for a link not admitted (nothing to tell apart).
+    pub fn packets_wanted_from(&self, link: &ConnectionId) -> Option<Duration> {
+        self.links
+            .get(link)
+            .filter(|l| l.admitted)
+            .map(|l| silent_from(&self.timings, l))
     }
 
     /// Notes that we run at `now`; after a gap in our own running (a stalled page), the
