@@ -15,6 +15,7 @@
 mod call_back;
 mod details;
 pub mod direct;
+mod discard;
 mod entropy;
 mod error;
 mod file_space;

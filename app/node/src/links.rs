@@ -613,11 +613,12 @@ impl Node {
         }
     }
 
-    /// Forgets a link; the glue closes it (its channel first, so the peer hears of it).
+    /// Forgets a link: its channel closes now, its connection a moment later (see
+    /// `discard`).
     fn drop_link(&mut self, conn: &ConnectionId) -> Option<LinkEntry> {
         let entry = self.links.remove(conn)?;
         self.closing.retain(|(_, c)| c != conn);
-        self.outputs.push_back(Output::Close { conn: conn.clone() });
+        self.close_and_discard(conn);
         if let Some(session) = self.session_mut(&entry.via) {
             session.forget_connection(&entry.peer, conn);
         }

@@ -71,6 +71,8 @@ pub struct Node {
     pub(crate) visible: bool,
     /// Notifications show the message's words (else only who wrote, and where).
     pub(crate) notify_text: bool,
+    /// Closed links' connections, dropped once their grace is over (see `discard`).
+    pub(crate) discarding: Vec<(Duration, ConnectionId)>,
     /// When links' statistics were last read (see `stats_reads`).
     pub(crate) stats_read_at: Option<Duration>,
     /// Refused links, closed once the peer had time to read why.
@@ -124,6 +126,7 @@ impl Node {
             restore: Restore::default(),
             visible: true,
             notify_text: false,
+            discarding: Vec::new(),
             stats_read_at: None,
             closing: Vec::new(),
             unsaved: BTreeSet::new(),
@@ -173,6 +176,7 @@ impl Node {
             .chain(self.next_call_back())
             .chain(self.files.poll_timeout())
             .chain(self.next_stats_read())
+            .chain(self.next_discard())
             .min()
     }
 
@@ -204,6 +208,7 @@ impl Node {
         }
         self.expire_unopened_links();
         self.stats_due(now);
+        self.discards_due(t);
         if self.save_at.is_some_and(|at| at <= t) {
             self.save_unsaved_rooms();
         }

@@ -258,11 +258,19 @@ pub enum Output {
         /// The connections.
         conns: Vec<ConnectionId>,
     },
-    /// Close a connection the node has forgotten (closed on purpose, or gone): its
-    /// channel first, so the peer hears of it, the connection a moment later.
+    /// Close the data channels of a connection the node has forgotten (closed on
+    /// purpose, or gone), so the peer hears of it; [`Output::Discard`] follows.
     Close {
         /// The connection.
         conn: ConnectionId,
+    },
+    /// Drop a connection whose channels were closed a moment ago: when the page has
+    /// nothing else to do, and at the latest `within` from now (see `discard`).
+    Discard {
+        /// The connection.
+        conn: ConnectionId,
+        /// How long the drop may wait for an idle moment.
+        within: Duration,
     },
     /// Write to storage.
     Store(StoreOp),

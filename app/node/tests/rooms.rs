@@ -122,6 +122,47 @@ fn eight_members_form_a_mesh_and_keep_talking_without_the_broker() {
     });
 }
 
+/// A link the node forgets has its channel closed at once, so the peer hears of it, and
+/// its connection dropped a second later, when the page has a moment within 5 s
+/// (dropping it blocked a newcomer's main thread for 5–100 ms).
+#[test]
+fn a_closed_links_connection_is_dropped_a_second_after_its_channel_closed() {
+    let mut sim = room_of(4);
+    sim.run_for(2 * SECOND);
+    let from = sim.now;
+    kill_and_see_it_leave(&mut sim, 3);
+    sim.run_for(2 * SECOND);
+    let closed: Vec<_> = sim.devs[0]
+        .closed_links
+        .iter()
+        .filter(|(at, _)| *at >= from)
+        .cloned()
+        .collect();
+    assert!(
+        !closed.is_empty(),
+        "the killed member's link was not closed"
+    );
+    let discarded: Vec<_> = sim.devs[0]
+        .discarded
+        .iter()
+        .filter(|(at, ..)| *at >= from)
+        .cloned()
+        .collect();
+    assert_eq!(
+        discarded.len(),
+        closed.len(),
+        "closed {closed:?}, dropped {discarded:?}"
+    );
+    for ((closed_at, conn), (dropped_at, dropped, within)) in closed.iter().zip(&discarded) {
+        assert_eq!(conn, dropped);
+        assert!(
+            *dropped_at >= *closed_at + SECOND && *dropped_at <= *closed_at + SECOND + common::TICK,
+            "closed at {closed_at:?}, dropped at {dropped_at:?}"
+        );
+        assert_eq!(*within, 5 * SECOND);
+    }
+}
+
 /// The node decides when links' statistics are read (`Output::ReadStats`): none while
 /// everyone is heard, a silent member's link from the moment its keepalive is an eighth
 /// of an interval late (2.25 s after its last frame), then every 500 ms, and none once it

@@ -170,6 +170,10 @@ pub struct Dev {
     pub stalled_until: Duration,
     /// Times the node's timer woke the page.
     pub wakeups: usize,
+    /// Links whose channels the node closed, and when.
+    pub closed_links: Vec<(Duration, ConnectionId)>,
+    /// Connections the node had dropped: when, which, and how long the drop may wait.
+    pub discarded: Vec<(Duration, ConnectionId, Duration)>,
     /// Links dialled.
     pub dials: usize,
     /// Of those, to a rendezvous id.
@@ -230,6 +234,8 @@ impl Dev {
             hold_loads: false,
             stalled_until: Duration::ZERO,
             wakeups: 0,
+            closed_links: Vec::new(),
+            discarded: Vec::new(),
             dials: 0,
             rendezvous_dials: 0,
             dialled: BTreeMap::new(),
@@ -744,7 +750,9 @@ impl Sim {
                 }
             }
             Output::ReadStats { conns } => self.read_stats(i, conns),
+            Output::Discard { conn, within } => self.devs[i].discarded.push((now, conn, within)),
             Output::Close { conn } => {
+                self.devs[i].closed_links.push((now, conn.clone()));
                 if let Some(l) = self.links.remove(&conn) {
                     let other = if l.ends[0] == i { l.ends[1] } else { l.ends[0] };
                     if other != usize::MAX {

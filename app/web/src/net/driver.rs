@@ -25,15 +25,6 @@ use crate::identity::Identity;
 use crate::platform::{monotonic_now, random, wall_ms};
 use crate::storage::Vault;
 
-/// Time a closing channel gets to tell the other end before its connection is dropped.
-const CLOSE_GRACE_MS: u32 = 1_000;
-
-/// Once its grace is over, a closed link's connection is dropped when the page has a
-/// moment, at most this much later: dropping it closes it in the browser, which blocked
-/// a newcomer's main thread for 5-100 ms, and a joiner's link to the rendezvous id
-/// closes while its links to the members are still being set up.
-const DROP_WITHIN_MS: u32 = 5_000;
-
 /// A handle on the running network side of the app.
 #[derive(Clone)]
 pub struct Net {
@@ -55,6 +46,8 @@ pub(super) struct Driver {
     ice_transport_policy: Option<IceTransportPolicy>,
     sockets: HashMap<Registration, Socket>,
     links: HashMap<ConnectionId, Link>,
+    /// Links whose channels are closing, until the node says to drop them.
+    closed: HashMap<ConnectionId, Link>,
     /// The node's next timeout, and the browser timer set for it.
     timer: Option<(Duration, Timeout)>,
     pub(super) vault: Vault,
@@ -170,6 +163,7 @@ impl Net {
                 ice_transport_policy: config.ice_transport_policy,
                 sockets: HashMap::new(),
                 links: HashMap::new(),
+                closed: HashMap::new(),
                 timer: None,
                 vault,
                 loads: Queue::default(),
@@ -245,6 +239,7 @@ impl Net {
             d.stopped = true;
             d.timer = None;
             d.links.clear();
+            d.closed.clear();
             d.sockets.drain().map(|(_, s)| s.raw()).collect()
         };
         // Done when the writes are, and the broker has seen our sockets close (a tab that
@@ -367,10 +362,13 @@ impl Driver {
             Output::Close { conn } => {
                 if let Some(l) = self.links.remove(&conn) {
                     l.close_channel();
-                    Timeout::new(CLOSE_GRACE_MS, move || {
-                        crate::platform::when_idle(DROP_WITHIN_MS, move || drop(l))
-                    })
-                    .forget();
+                    self.closed.insert(conn, l);
+                }
+            }
+            Output::Discard { conn, within } => {
+                if let Some(l) = self.closed.remove(&conn) {
+                    let within = u32::try_from(within.as_millis()).unwrap_or(u32::MAX);
+                    crate::platform::when_idle(within, move || drop(l));
                 }
             }
             Output::Store(op) => self.store(op),
