@@ -511,8 +511,8 @@ impl Node {
     }
 
     /// How many packets a link's transport has received so far (from the browser's
-    /// statistics, read when [`Output::ReadStats`] asks): a room tells a stalled page, whose browser
-    /// still acknowledges what we send, from a vanished one.
+    /// statistics, read when [`Output::ReadStats`] asks): a room tells a stalled page,
+    /// whose browser still acknowledges what we send, from a vanished one.
     pub fn handle_link_packets(&mut self, conn: &ConnectionId, received: u64, now: Now) {
         self.on_room_link(conn, now, |room| {
             room.handle_link_packets(conn, received, now.mono)

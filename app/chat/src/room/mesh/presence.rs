@@ -6,9 +6,9 @@
 //! - the glue reports how many packets a link's transport has received
 //!   ([`Room::handle_link_packets`]) while that link is silent ([`Room::wants_packets`]),
 //!   every half second from the moment it goes silent ([`Room::packets_wanted_from`]):
-//!   reading a connection's statistics costs the page a few
-//!   milliseconds, which sixteen links in a join made 170 ms of the joiner's main thread,
-//!   and a link we hear from needs no other witness. A silent member (its keepalive an
+//!   reading a connection's statistics costs the page a few milliseconds, which sixteen
+//!   links in a join made 170 ms of the joiner's main thread, and a link we hear from
+//!   needs no other witness. A silent member (its keepalive an
 //!   eighth of an interval late) is gone once readings found no packet for
 //!   [`RoomTimings::silence_timeout`] (measured on Chromium: a stalled page's acks kept
 //!   coming every 0.5–0.73 s while it was pinged every 0.5 s, which is how often a
