@@ -25,6 +25,35 @@ function kindOf(pid) {
   return null;
 }
 
+/** The parent of `pid`, or null. */
+function parentOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The benchmark device whose browser `pid` belongs to (its name, from the profile
+ * directory `launchDevice` made: bench-<name>-XXXXXX), found up the process tree (a
+ * renderer's parent is the zygote, whose parent is the browser); null for others.
+ */
+function deviceOf(pid) {
+  for (let p = pid, hops = 0; p && p !== '1' && hops < 5; p = parentOf(p), hops++) {
+    let cmd;
+    try {
+      cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    } catch {
+      return null;
+    }
+    const dir = /--user-data-dir=(\S+)/.exec(cmd)?.[1];
+    if (dir) return /bench-(.+)-[^-]+$/.exec(dir.split('/').pop())?.[1] ?? null;
+  }
+  return null;
+}
+
 /** A renderer thread's kind, by the name Chromium gives it. */
 function threadKind(pid, tid) {
   if (pid === tid) return 'renderer main thread';
@@ -58,9 +87,10 @@ function snapshot() {
     if (!/^\d+$/.test(entry)) continue;
     const kind = kindOf(entry);
     if (!kind) continue;
+    const device = deviceOf(entry);
     if (kind !== 'renderer') {
       const ms = cpuMs(`/proc/${entry}/stat`);
-      if (ms !== null) seen.set(entry, { kind, ms });
+      if (ms !== null) seen.set(entry, { kind, ms, device });
       continue;
     }
     let tids = [];
@@ -71,27 +101,44 @@ function snapshot() {
     }
     for (const tid of tids) {
       const ms = cpuMs(`/proc/${entry}/task/${tid}/stat`);
-      if (ms !== null) seen.set(`${entry}/${tid}`, { kind: threadKind(entry, tid), ms });
+      if (ms !== null) seen.set(`${entry}/${tid}`, { kind: threadKind(entry, tid), ms, device });
     }
   }
   return seen;
 }
 
-/** Starts measuring; `stop()` returns CPU ms per second of wall time by kind. */
+/**
+ * Starts measuring; `stop()` returns CPU ms per second of wall time by kind, and leaves
+ * in `byDevice` the CPU ms each benchmark device's processes spent, by kind.
+ */
 export function cpuMeter() {
-  if (process.platform !== 'linux') return { stop: () => null };
+  if (process.platform !== 'linux') return { stop: () => null, byDevice: null };
   const from = snapshot();
   const t = Date.now();
   return {
+    byDevice: null,
     stop() {
       const secs = (Date.now() - t) / 1000;
       const by = {};
-      for (const [key, { kind, ms }] of snapshot()) {
-        by[kind] = (by[kind] ?? 0) + (ms - (from.get(key)?.ms ?? 0)) / secs;
+      this.byDevice = {};
+      for (const [key, { kind, ms, device }] of snapshot()) {
+        const spent = ms - (from.get(key)?.ms ?? 0);
+        by[kind] = (by[kind] ?? 0) + spent / secs;
+        if (device && spent > 0) {
+          const d = (this.byDevice[device] ??= {});
+          d[kind] = (d[kind] ?? 0) + spent;
+        }
       }
       return Object.fromEntries(Object.entries(by).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Math.round(v)]));
     },
   };
+}
+
+/** One device's `byDevice` entry as a line for the log: total, then each kind. */
+export function deviceCpuLine(kinds) {
+  const total = Object.values(kinds).reduce((x, y) => x + y, 0);
+  const parts = Object.entries(kinds).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k.replace(/^renderer /, '')} ${v}`);
+  return `${total} ms (${parts.join(', ')})`;
 }
 
 /** `cpu` (from `stop()`) as a line for the log: total, then each kind. */

@@ -19,7 +19,7 @@
 //                                browser saw them, members shown online) on every page, summed up
 //                                in the log and written next to BENCH_OUT (-trace.json); and the
 //                                machine's CPU by kind of process while the room idles and the last
-//                                one joins (cpu.mjs, Linux)
+//                                one joins, and each device's share of the join (cpu.mjs, Linux)
 //   BENCH_TIMELINE=1             `room`: Chrome performance traces of the last joiner's page and of the member before it during the join (style,
 //                                layout, paint, events, script: what a CPU profile lumps as "(program)"), per app,
 //                                written next to BENCH_OUT (-timeline.json, for DevTools) and summed up in the log
@@ -39,7 +39,7 @@ import path from 'node:path';
 import { brotliCompressSync, constants as zlib, deflateSync, gzipSync } from 'node:zlib';
 
 import { APPS, peerchat, peerjs } from './apps.mjs';
-import { cpuLine, cpuMeter } from './cpu.mjs';
+import { cpuLine, cpuMeter, deviceCpuLine } from './cpu.mjs';
 import {
   benchDir, chromiumVersion, distDir, launchDevice, launchDevices, peerjsMin, peerServer, rendererPss, repoDir,
   testsDir, webServer,
@@ -282,7 +282,7 @@ async function formRoom(app, n, prefix) {
       const timelines = TIMELINE ? [await startTimeline(last), await startTimeline(devices[n - 2])] : [];
       await app.openInvite(last, invite, ids.slice(0, n - 1));
       const ok = (await Promise.all(devices.map((d) => waitMark(d, 'full', ROOM_TIMEOUT)))).every(Boolean);
-      if (TRACE) joinBusy(app, n, await busyMs(meters), cpu.stop());
+      if (TRACE) joinBusy(app, n, await busyMs(meters), cpu.stop(), devices.map((d) => cpu.byDevice?.[d.name]));
       for (const [i, t] of timelines.entries()) await stopTimeline(t, `${app.key}-room${n}-${i === 0 ? 'last' : 'member'}`);
       await stopProfiles(profiled, [`room${n}-last`, `room${n}-first`, `room${n}-member`]);
       if (TRACE) await joinTimeline(app, n, devices, traceFrom);
@@ -396,12 +396,19 @@ async function stopTimeline(cdp, name) {
 }
 
 /** Logs the main-thread time each page spent while the last joiner joined (BENCH_TRACE). */
-function joinBusy(app, n, spent, machine) {
+function joinBusy(app, n, spent, machine, byDevice) {
   const members = spent.slice(0, n - 1);
   const sum = members.reduce((x, y) => x + y, 0);
   log(`${app.label} room of ${n}, main thread busy during the last join: joiner ${spent[n - 1].toFixed(0)} ms, members ${sum.toFixed(0)} ms in all (${members.map((x) => x.toFixed(0)).join(' ')})`);
   details.push({ scenario: `room ${n} join busy`, app: app.key, joinerMs: spent[n - 1], membersMs: members, machineMsPerSecond: machine });
   if (machine) log(`${app.label} room of ${n}, during the last join: the machine's CPU ${cpuLine(machine)}`);
+  // Per device (its browser, renderer, GPU and network processes; clock ticks of 10 ms):
+  // the joiner's own share, and each member's.
+  if (byDevice?.[n - 1]) {
+    const total = (kinds) => Object.values(kinds ?? {}).reduce((x, y) => x + y, 0);
+    log(`${app.label} room of ${n}, CPU during the last join by device: joiner ${deviceCpuLine(byDevice[n - 1])}; members ${byDevice.slice(0, n - 1).map(total).join(' ')} ms`);
+    details.push({ scenario: `room ${n} join cpu by device`, app: app.key, joinerMs: byDevice[n - 1], membersMs: byDevice.slice(0, n - 1) });
+  }
 }
 
 /**
