@@ -87,10 +87,9 @@ function snapshot() {
     if (!/^\d+$/.test(entry)) continue;
     const kind = kindOf(entry);
     if (!kind) continue;
-    const device = deviceOf(entry);
     if (kind !== 'renderer') {
       const ms = cpuMs(`/proc/${entry}/stat`);
-      if (ms !== null) seen.set(entry, { kind, ms, device });
+      if (ms !== null) seen.set(entry, { kind, ms });
       continue;
     }
     let tids = [];
@@ -101,7 +100,7 @@ function snapshot() {
     }
     for (const tid of tids) {
       const ms = cpuMs(`/proc/${entry}/task/${tid}/stat`);
-      if (ms !== null) seen.set(`${entry}/${tid}`, { kind: threadKind(entry, tid), ms, device });
+      if (ms !== null) seen.set(`${entry}/${tid}`, { kind: threadKind(entry, tid), ms });
     }
   }
   return seen;
@@ -121,10 +120,16 @@ export function cpuMeter() {
       const secs = (Date.now() - t) / 1000;
       const by = {};
       this.byDevice = {};
-      for (const [key, { kind, ms, device }] of snapshot()) {
+      // Whose a process is, looked up once per process that spent any CPU, at the end.
+      const devices = new Map();
+      for (const [key, { kind, ms }] of snapshot()) {
         const spent = ms - (from.get(key)?.ms ?? 0);
         by[kind] = (by[kind] ?? 0) + spent / secs;
-        if (device && spent > 0) {
+        if (spent <= 0) continue;
+        const pid = key.split('/')[0];
+        if (!devices.has(pid)) devices.set(pid, deviceOf(pid));
+        const device = devices.get(pid);
+        if (device) {
           const d = (this.byDevice[device] ??= {});
           d[kind] = (d[kind] ?? 0) + spent;
         }

@@ -136,19 +136,14 @@ impl Node {
         now: Now,
     ) -> bool {
         let since = |t: u64| now.wall_ms.saturating_sub(t);
-        let watched = subject_of(entry).is_some_and(|s| self.details.watched.contains(&s));
-        match self.details.open.get(conn) {
-            Some((_, None)) => entry.purpose == Purpose::Direct || watched,
-            Some((_, Some(_))) => {
-                watched
-                    && self
-                        .details
-                        .measured
-                        .get(conn)
-                        .is_none_or(|t| since(*t) >= WATCHED_EVERY_MS)
-            }
-            None => false,
-        }
+        let has_stats = matches!(self.details.open.get(conn), Some((_, Some(_))));
+        self.details_may_want_stats(conn, entry)
+            && (!has_stats
+                || self
+                    .details
+                    .measured
+                    .get(conn)
+                    .is_none_or(|t| since(*t) >= WATCHED_EVERY_MS))
     }
 
     /// Whether the connection details may want `conn`'s statistics while nothing else

@@ -22,21 +22,17 @@ impl Node {
     pub(crate) fn close_and_discard(&mut self, conn: &ConnectionId) {
         self.outputs.push_back(Output::Close { conn: conn.clone() });
         self.discarding
-            .push((self.now.mono + CLOSE_GRACE, conn.clone()));
+            .push(self.now.mono + CLOSE_GRACE, conn.clone());
     }
 
     /// When the next closed connection is due to be dropped.
     pub(crate) fn next_discard(&self) -> Option<Duration> {
-        self.discarding.iter().map(|(at, _)| *at).min()
+        self.discarding.next()
     }
 
     /// Drops the closed connections whose grace is over at `now`.
     pub(crate) fn discards_due(&mut self, now: Duration) {
-        let (due, later) = std::mem::take(&mut self.discarding)
-            .into_iter()
-            .partition::<Vec<_>, _>(|(at, _)| *at <= now);
-        self.discarding = later;
-        for (_, conn) in due {
+        for conn in self.discarding.take_due(now) {
             self.outputs.push_back(Output::Discard {
                 conn,
                 within: DISCARD_WITHIN,

@@ -16,6 +16,7 @@ mod call_back;
 mod details;
 pub mod direct;
 mod discard;
+mod due;
 mod entropy;
 mod error;
 mod file_space;

@@ -617,7 +617,7 @@ impl Node {
     /// `discard`).
     fn drop_link(&mut self, conn: &ConnectionId) -> Option<LinkEntry> {
         let entry = self.links.remove(conn)?;
-        self.closing.retain(|(_, c)| c != conn);
+        self.closing.remove(conn);
         self.close_and_discard(conn);
         if let Some(session) = self.session_mut(&entry.via) {
             session.forget_connection(&entry.peer, conn);

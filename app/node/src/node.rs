@@ -72,11 +72,11 @@ pub struct Node {
     /// Notifications show the message's words (else only who wrote, and where).
     pub(crate) notify_text: bool,
     /// Closed links' connections, dropped once their grace is over (see `discard`).
-    pub(crate) discarding: Vec<(Duration, ConnectionId)>,
+    pub(crate) discarding: crate::due::DueList,
     /// When links' statistics were last read (see `stats_reads`).
     pub(crate) stats_read_at: Option<Duration>,
     /// Refused links, closed once the peer had time to read why.
-    pub(crate) closing: Vec<(Duration, ConnectionId)>,
+    pub(crate) closing: crate::due::DueList,
     /// Rooms whose member list changed, saved together at `save_at` (members coming
     /// online one after another cost one write, not one each).
     pub(crate) unsaved: BTreeSet<RoomId>,
@@ -126,9 +126,9 @@ impl Node {
             restore: Restore::default(),
             visible: true,
             notify_text: false,
-            discarding: Vec::new(),
+            discarding: Default::default(),
             stats_read_at: None,
-            closing: Vec::new(),
+            closing: Default::default(),
             unsaved: BTreeSet::new(),
             save_at: None,
             details: DetailsTable::new(&config.ice_servers, config.ice_transport_policy),
@@ -166,11 +166,10 @@ impl Node {
             .filter_map(Session::poll_timeout);
         let rooms = self.rooms.values().filter_map(|r| r.room.poll_timeout());
         let directs = self.directs.values().filter_map(Direct::poll_timeout);
-        let closing = self.closing.iter().map(|(t, _)| *t);
         sessions
             .chain(rooms)
             .chain(directs)
-            .chain(closing)
+            .chain(self.closing.next())
             .chain(self.save_at)
             .chain(self.next_unopened_expiry())
             .chain(self.next_call_back())
@@ -199,11 +198,7 @@ impl Node {
         }
         self.call_back_due();
         self.files_timeout(t);
-        let (due, later) = std::mem::take(&mut self.closing)
-            .into_iter()
-            .partition::<Vec<_>, _>(|(at, _)| *at <= t);
-        self.closing = later;
-        for (_, conn) in due {
+        for conn in self.closing.take_due(t) {
             self.retire_link(&conn);
         }
         self.expire_unopened_links();
@@ -710,7 +705,7 @@ impl Node {
 
     /// A refused link is closed once its peer had time to read why.
     pub(crate) fn close_after_grace(&mut self, conn: ConnectionId) {
-        self.closing.push((self.now.mono + REFUSAL_GRACE, conn));
+        self.closing.push(self.now.mono + REFUSAL_GRACE, conn);
     }
 }
 
