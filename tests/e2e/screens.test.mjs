@@ -221,6 +221,29 @@ test('Settings, from the list: name, notifications, this device\'s ID with Copy,
   assert.equal(page.url(), start, 'back from the list stays in the app');
 });
 
+test('an invite opened in the running app shows its room, its secret gone from the address; back returns to the list, and back again stays in the app', async () => {
+  const page = ann.page;
+  await page.setViewportSize(PHONE);
+  const invite = await createRoom(bob, 'Walks');
+  if (await page.locator('.chat-pane').isVisible()) await page.getByRole('button', { name: 'Back to chats' }).click();
+  const list = page.locator('.list-pane');
+  await list.waitFor();
+  const start = page.url();
+  // The link opened in the page itself (only its fragment differs): one history entry.
+  await page.goto(invite);
+  await page.getByRole('heading', { name: 'Walks' }).waitFor();
+  assert.equal(page.url(), start, 'the invite left the address');
+  await page.goBack();
+  await list.waitFor();
+  assert.equal(await page.locator('.chat-pane').isVisible(), false, 'back closed the room');
+  // Before, the link's own entry, its secret still in the address, was under the list's:
+  // going back to it opened the room again.
+  await page.goBack();
+  await new Promise((r) => setTimeout(r, 300));
+  assert.ok(await list.isVisible(), 'still on the list');
+  assert.equal(page.url(), start, 'back from the list stays in the app');
+});
+
 test('every screen passes an axe-core audit in light and dark, with screenshots', async () => {
   const page = bob.page;
   // A room too, with Ann in it, so its screens are in the list and the audit.

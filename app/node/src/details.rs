@@ -150,12 +150,16 @@ impl Node {
     /// changes: its path is not known yet, or its subject's details are on screen (see
     /// `details_want_stats`, which says whether they want them now).
     pub(crate) fn details_may_want_stats(&self, conn: &ConnectionId, entry: &LinkEntry) -> bool {
-        let watched = subject_of(entry).is_some_and(|s| self.details.watched.contains(&s));
-        match self.details.open.get(conn) {
-            Some((_, None)) => entry.purpose == Purpose::Direct || watched,
-            Some((_, Some(_))) => watched,
-            None => false,
+        let Some((_, stats)) = self.details.open.get(conn) else {
+            return false;
+        };
+        if stats.is_none() && entry.purpose == Purpose::Direct {
+            return true;
         }
+        // Asked of every open link each time the node says when it next runs: most pages
+        // watch nothing, and no subject is made to find that out.
+        !self.details.watched.is_empty()
+            && subject_of(entry).is_some_and(|s| self.details.watched.contains(&s))
     }
 
     /// The browser says ICE failed on a link. One that never opened is given up now, and

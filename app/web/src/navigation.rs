@@ -24,6 +24,32 @@ fn history() -> Option<web_sys::History> {
     web_sys::window()?.history().ok()
 }
 
+/// A link followed within the page (an invite opened while the app runs) made the entry
+/// the browser is on, without state (`on_pop` leaves it to us): that entry becomes the
+/// chat's own, its address cleared, in one change, and the chat opening pushes none over
+/// it (see `use_back_navigation`). Each change of the address costs the browser a
+/// navigation: a newcomer to a room of 16 made four (the link, a list entry, the address
+/// cleared, the chat's entry), 10 ms of its browser's time each while its calls to the
+/// members were under way; now two. False when it does not apply (the entry is the
+/// app's own, or nothing is under it): the caller clears the address alone then.
+pub fn open_chat_in_place(window: &web_sys::Window) -> bool {
+    let Ok(history) = window.history() else {
+        return false;
+    };
+    let made_by_link = history
+        .state()
+        .is_ok_and(|s| s.is_null() || s.is_undefined());
+    // Going back from the chat must find an entry under it.
+    let over_the_list = history.length().is_ok_and(|n| n > 1);
+    if !(made_by_link && over_the_list) {
+        return false;
+    }
+    let path = window.location().pathname().unwrap_or_default();
+    history
+        .replace_state_with_url(&JsValue::from(2), "", Some(&path))
+        .is_ok()
+}
+
 /// Puts an entry of `depth` on top of the history (the address stays as it is).
 fn push(depth: u8) {
     if let Some(h) = history() {
@@ -72,7 +98,13 @@ pub fn use_back_navigation(chat_open: bool, on_back: Callback<()>) -> Callback<(
         use_effect_with(chat_open, move |&open| {
             let now = *depth.borrow();
             if open && now < 2 {
-                push(2);
+                // The entry may be the chat's already (`open_chat_in_place`).
+                let here = history()
+                    .and_then(|h| h.state().ok())
+                    .map_or(0, |s| depth_of(&s));
+                if here < 2 {
+                    push(2);
+                }
                 *depth.borrow_mut() = 2;
             } else if !open && now == 2 {
                 // Closed by the app (the room was left): its entry goes too.
@@ -96,6 +128,16 @@ pub fn use_back_navigation(chat_open: bool, on_back: Callback<()>) -> Callback<(
 
 /// The browser moved to an entry of depth `to`.
 fn on_pop(depth: &Rc<RefCell<u8>>, on_back: &Rc<RefCell<Callback<()>>>, to: u8) {
+    // A link followed within the page (an invite) makes an entry without state, its
+    // fragment in the address, and the browser says so here first: its own handler takes
+    // it (see `open_chat_in_place`). Taken for going back past the list, it pushed a list
+    // entry over the link's, which kept the invite's secret in the history.
+    let link = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .is_some_and(|h| !h.trim_start_matches('#').is_empty());
+    if to == 0 && link {
+        return;
+    }
     *depth.borrow_mut() = to;
     if to < 2 {
         on_back.borrow().emit(());

@@ -131,15 +131,19 @@ pub fn invite_url(fragment: &str) -> String {
 }
 
 /// Takes an invite out of the address bar, if there is one, and clears it from there so
-/// the secret does not linger on screen or in a screenshot.
+/// the secret does not linger on screen or in a screenshot. A valid one's room opens: the
+/// entry the link made becomes the room's (see `navigation::open_chat_in_place`).
 pub fn take_invite_from_url() -> Option<Result<Invite, InviteError>> {
     let window = web_sys::window()?;
     let hash = window.location().hash().ok()?;
     if hash.trim_start_matches('#').is_empty() {
         return None;
     }
-    clear_fragment(&window);
-    Some(Invite::parse_fragment(&hash))
+    let invite = Invite::parse_fragment(&hash);
+    if invite.is_err() || !crate::navigation::open_chat_in_place(&window) {
+        clear_fragment(&window);
+    }
+    Some(invite)
 }
 
 /// Takes the fragment out of the address bar (and the history entry), so a secret in it

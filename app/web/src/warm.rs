@@ -1,6 +1,7 @@
 //! Runs the room code once while the app is idle, so a first join does not run it cold
-//! (see `peerchat_chat::room::warm_up`), and draws a room screen off the page for the same
-//! reason (see `peerchat_chat::state::rehearsed_room`).
+//! (see `peerchat_chat::room::warm_up`), draws a room screen off the page for the same
+//! reason (see `peerchat_chat::state::rehearsed_room`), and lays out the symbols and
+//! styles of the chat screens once, hidden, so the fonts they need are found by then.
 
 use gloo_timers::callback::Timeout;
 use peerchat_chat::state::rehearsed_room;
@@ -20,9 +21,51 @@ const BETWEEN_MS: u32 = 50;
 /// Members of the room drawn off screen: a room of 16 as its last joiner sees it.
 const REHEARSED_MEMBERS: usize = 15;
 
+/// The symbols the chat screens draw beyond the home screen's letters (the attach
+/// button's paper clip, the back arrow, ticks, dots), each in the styles they use there.
+pub const CHAT_SYMBOLS: &str = "📎‹·✓…↓×“”🙂⚙";
+
 /// Schedules the warm-up.
 pub fn warm_up_soon() {
-    Timeout::new(FIRST_AFTER_MS, || run(ROUNDS)).forget();
+    Timeout::new(FIRST_AFTER_MS, || {
+        let _ = warm_fonts();
+        run(ROUNDS)
+    })
+    .forget();
+}
+
+/// Lays out [`CHAT_SYMBOLS`] in a hidden element and takes it down again. A symbol the
+/// page's font lacks is looked up in the system's fonts by the browser, an emoji font
+/// loaded whole: the first room screen a newcomer drew waited 150 ms on it (Chromium on
+/// Linux, nine font requests to a browser busy with the join), in the middle of its
+/// handshakes. Now that happens here, while the app is idle. Returns the width it was
+/// laid out at (0: it was not).
+pub fn warm_fonts() -> i32 {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return 0;
+    };
+    let (Some(body), Ok(sample)) = (doc.body(), doc.create_element("div")) else {
+        return 0;
+    };
+    sample.set_class_name("font-warm");
+    let _ = sample.set_attribute("aria-hidden", "true");
+    // Every weight, style and family the screens use (see `.font-warm` in the style
+    // sheet), each with the symbols and the letters.
+    let text = format!("{CHAT_SYMBOLS}Aa1");
+    let mut html = String::new();
+    for weight in ["w4", "w6", "w7"] {
+        for style in ["", " it", " mono", " it mono", " serif", " it serif"] {
+            html.push_str(&format!("<span class=\"{weight}{style}\">{text}</span>"));
+        }
+    }
+    sample.set_inner_html(&html);
+    if body.append_child(&sample).is_err() {
+        return 0;
+    }
+    // Reading its size lays it out now, fonts and all.
+    let width = sample.client_width();
+    sample.remove();
+    width
 }
 
 fn run(left: u32) {
