@@ -52,13 +52,15 @@ pub fn warm_fonts() -> i32 {
     // Every weight, style and family the screens use (see `.font-warm` in the style
     // sheet), each with the symbols and the letters.
     let text = format!("{CHAT_SYMBOLS}Aa1");
-    let mut html = String::new();
     for weight in ["w4", "w6", "w7"] {
         for style in ["", " it", " mono", " it mono", " serif", " it serif"] {
-            html.push_str(&format!("<span class=\"{weight}{style}\">{text}</span>"));
+            if let Ok(span) = doc.create_element("span") {
+                span.set_class_name(&format!("{weight}{style}"));
+                span.set_text_content(Some(&text));
+                let _ = sample.append_child(&span);
+            }
         }
     }
-    sample.set_inner_html(&html);
     if body.append_child(&sample).is_err() {
         return 0;
     }
