@@ -25,14 +25,19 @@ function kindOf(pid) {
   return null;
 }
 
-/** The parent of `pid`, or null. */
-function parentOf(pid) {
+/** The fields of a /proc stat file after the process name (state first), or null. */
+function statFields(path) {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
+    const stat = readFileSync(path, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
   }
+}
+
+/** The parent of `pid`, or null. */
+function parentOf(pid) {
+  return statFields(`/proc/${pid}/stat`)?.[1] ?? null;
 }
 
 /**
@@ -70,14 +75,9 @@ function threadKind(pid, tid) {
 
 /** User and system time of `path` (a /proc stat file), in ms. */
 function cpuMs(path) {
-  try {
-    const stat = readFileSync(path, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime, in clock ticks of 10 ms (USER_HZ is 100 on Linux).
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return null;
-  }
+  const fields = statFields(path);
+  // utime and stime, in clock ticks of 10 ms (USER_HZ is 100 on Linux).
+  return fields ? (Number(fields[11]) + Number(fields[12])) * 10 : null;
 }
 
 /** CPU ms so far of every benchmark process (renderers by thread), keyed by pid/tid. */

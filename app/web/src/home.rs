@@ -15,7 +15,7 @@ use yew::prelude::*;
 use crate::app_state::AppState;
 use crate::device_tab::{DeviceTab, ElsewhereNotice, TabState};
 use crate::identity;
-use crate::navigation::{use_back_navigation, use_screen_focus};
+use crate::navigation::{self, use_back_navigation, use_screen_focus};
 use crate::net::{FileTo, Net};
 use crate::platform;
 use crate::storage::VaultHandle;
@@ -35,13 +35,21 @@ use crate::views::trust::{MemberTrust, TrustChoice};
 
 /// Joins the room of an invite in the address bar, or says why the link is no good.
 fn follow_invite(node: &Net, dispatcher: &UseReducerDispatcher<AppState>) {
-    match platform::take_invite_from_url() {
-        Some(Ok(invite)) => {
+    let (Some(window), Some(hash)) = (web_sys::window(), platform::fragment()) else {
+        return;
+    };
+    // The secret leaves the address at once, so it does not linger on screen or in a
+    // screenshot; a valid invite's room opens in the entry the link made.
+    let invite = Invite::parse_fragment(&hash);
+    if invite.is_err() || !navigation::open_chat_in_place(&window) {
+        platform::clear_fragment(&window);
+    }
+    match invite {
+        Ok(invite) => {
             dispatcher.dispatch(Action::InviteFollowed);
             node.act(|n, now| n.join_room(invite, now));
         }
-        Some(Err(e)) => dispatcher.dispatch(Action::InviteRefused(e)),
-        None => {}
+        Err(e) => dispatcher.dispatch(Action::InviteRefused(e)),
     }
 }
 

@@ -132,10 +132,7 @@ fn on_pop(depth: &Rc<RefCell<u8>>, on_back: &Rc<RefCell<Callback<()>>>, to: u8) 
     // fragment in the address, and the browser says so here first: its own handler takes
     // it (see `open_chat_in_place`). Taken for going back past the list, it pushed a list
     // entry over the link's, which kept the invite's secret in the history.
-    let link = web_sys::window()
-        .and_then(|w| w.location().hash().ok())
-        .is_some_and(|h| !h.trim_start_matches('#').is_empty());
-    if to == 0 && link {
+    if to == 0 && crate::platform::fragment().is_some() {
         return;
     }
     *depth.borrow_mut() = to;

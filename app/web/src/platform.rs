@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use gloo_storage::{LocalStorage, Storage};
 use peerchat_chat::config_source::{self, Chosen, Fetched};
-use peerchat_chat::room::{Invite, InviteError};
+use peerchat_chat::room::Invite;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -130,20 +130,11 @@ pub fn invite_url(fragment: &str) -> String {
     format!("{base}#{fragment}")
 }
 
-/// Takes an invite out of the address bar, if there is one, and clears it from there so
-/// the secret does not linger on screen or in a screenshot. A valid one's room opens: the
-/// entry the link made becomes the room's (see `navigation::open_chat_in_place`).
-pub fn take_invite_from_url() -> Option<Result<Invite, InviteError>> {
-    let window = web_sys::window()?;
-    let hash = window.location().hash().ok()?;
-    if hash.trim_start_matches('#').is_empty() {
-        return None;
-    }
-    let invite = Invite::parse_fragment(&hash);
-    if invite.is_err() || !crate::navigation::open_chat_in_place(&window) {
-        clear_fragment(&window);
-    }
-    Some(invite)
+/// The address's fragment (with its `#`), if it has one: an invite, a notification's
+/// room.
+pub fn fragment() -> Option<String> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    (!hash.trim_start_matches('#').is_empty()).then_some(hash)
 }
 
 /// Takes the fragment out of the address bar (and the history entry), so a secret in it
