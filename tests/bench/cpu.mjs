@@ -6,6 +6,8 @@
 
 import { readFileSync, readdirSync } from 'node:fs';
 
+const BY_NAME = Boolean(process.env.BENCH_CPU_THREADS);
+
 /** The kind of process `pid` is, or null when it is not one the benchmark runs. */
 function kindOf(pid) {
   let cmd;
@@ -68,6 +70,9 @@ function threadKind(pid, tid) {
   } catch {
     return 'renderer other';
   }
+  // BENCH_CPU_THREADS=1: every renderer thread by its own name (numbers dropped), to find
+  // which of a kind's threads spends the time.
+  if (BY_NAME) return `renderer ${name.replace(/[0-9]+/g, '#')}`;
   if (name.startsWith('WebRTC')) return 'renderer WebRTC threads';
   if (name.startsWith('ThreadPool')) return 'renderer thread pool (wasm tier-up, crypto)';
   return 'renderer other';

@@ -20,6 +20,7 @@
 //                                in the log and written next to BENCH_OUT (-trace.json); and the
 //                                machine's CPU by kind of process while the room idles and the last
 //                                one joins, and each device's share of the join (cpu.mjs, Linux)
+//   BENCH_CPU_THREADS=1          with BENCH_TRACE, renderers' CPU by thread name instead of by kind
 //   BENCH_TIMELINE=1             `room`: Chrome performance traces of the last joiner's page and of the member before it during the join (style,
 //                                layout, paint, events, script: what a CPU profile lumps as "(program)"), per app,
 //                                written next to BENCH_OUT (-timeline.json, for DevTools) and summed up in the log
