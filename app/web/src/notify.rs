@@ -106,11 +106,8 @@ pub fn listen_for_taps() {
     let Some(window) = web_sys::window() else {
         return;
     };
-    if let Some(room) = window
-        .location()
-        .hash()
-        .ok()
-        .and_then(|h| h.strip_prefix("#open=").map(str::to_owned))
+    if let Some(room) =
+        crate::platform::fragment().and_then(|h| h.strip_prefix("#open=").map(str::to_owned))
     {
         if let Some(room) = js_sys::decode_uri_component(&room)
             .ok()

@@ -151,8 +151,7 @@ pub fn clear_fragment(window: &web_sys::Window) {
 /// The room an invite link in the address bar is for, without following it: the screens
 /// before unlocking say where the user is headed.
 pub fn invite_in_url() -> Option<Invite> {
-    let hash = web_sys::window()?.location().hash().ok()?;
-    Invite::parse_fragment(&hash).ok()
+    Invite::parse_fragment(&fragment()?).ok()
 }
 
 /// Whether the browser believes it has a network.

@@ -48,7 +48,7 @@ pub fn arrived() {
     let Some(window) = web_sys::window() else {
         return;
     };
-    if window.location().hash().ok().as_deref() == Some("#share") {
+    if crate::platform::fragment().as_deref() == Some("#share") {
         crate::platform::clear_fragment(&window);
     }
 }
