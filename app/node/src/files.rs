@@ -724,11 +724,12 @@ impl Node {
                 DownloadEvent::Store { index, bytes } => {
                     stored = true;
                     r.stored.insert(index);
-                    self.outputs.push_back(Output::Store(StoreOp::PutPiece {
+                    // Queued as `Node::store` does; it goes out as the drain ends.
+                    let piece = StoreOp::PutPieces {
                         file: file.clone(),
-                        index,
-                        bytes,
-                    }));
+                        pieces: vec![(index, bytes)],
+                    };
+                    self.writes.push(piece, crate::writes::merge);
                 }
                 DownloadEvent::BadPiece { holder, .. } => {
                     // Counted where the connection's details show what was dropped.

@@ -582,6 +582,18 @@ impl Node {
         self.drain();
     }
 
+    /// The page is going away (closed, or put in the back-forward cache): every link
+    /// closes now, so members see us leave at once instead of once their browsers give
+    /// the connection up (about 6.5 s). A page that comes back dials again.
+    pub fn handle_page_hidden(&mut self, now: Now) {
+        self.now = now;
+        let conns: Vec<ConnectionId> = self.links.keys().cloned().collect();
+        for conn in conns {
+            self.link_failed(&conn);
+        }
+        self.drain();
+    }
+
     /// Forgets a link that is gone and tells its owner.
     pub(crate) fn link_failed(&mut self, conn: &ConnectionId) {
         let failure = self.why_failed(conn);

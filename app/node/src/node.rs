@@ -89,6 +89,8 @@ pub struct Node {
     pub(crate) outputs: VecDeque<Output>,
     /// Writes the glue has not finished (see `writes`).
     pub(crate) writes: crate::writes::Writes,
+    /// Loads the glue has not answered (see `in_turn`).
+    pub(crate) loads: crate::in_turn::InTurn<Load>,
 }
 
 /// Time a refusal gets to reach a peer before its connection is closed.
@@ -136,8 +138,9 @@ impl Node {
             now,
             outputs: VecDeque::new(),
             writes: Default::default(),
+            loads: Default::default(),
         };
-        node.outputs.push_back(Output::Load(Load::SavedRooms));
+        node.load(Load::SavedRooms);
         node.show_ice_setup();
         node.drain();
         node
@@ -357,22 +360,24 @@ impl Node {
     /// [`Room::store_before_send`](peerchat_chat::room::Room::store_before_send)).
     pub fn handle_store_done(&mut self, op: &StoreOp, now: Now) {
         self.now = now;
-        if let StoreOp::PutPiece { file, index, .. } = op {
-            // Pieces go to the glue as they come, not one write at a time.
-            self.piece_stored(file, *index);
-            return self.drain();
-        }
         self.writes.done();
-        if let StoreOp::Append {
-            history: History::Room(room_id),
-            messages,
-        } = op
-        {
-            for message in messages {
-                if message.author == self.me && message.seq > 0 {
-                    self.room_message_stored(room_id, &message.id);
+        match op {
+            StoreOp::PutPieces { file, pieces } => {
+                for (index, _) in pieces {
+                    self.piece_stored(file, *index);
                 }
             }
+            StoreOp::Append {
+                history: History::Room(room_id),
+                messages,
+            } => {
+                for message in messages {
+                    if message.author == self.me && message.seq > 0 {
+                        self.room_message_stored(room_id, &message.id);
+                    }
+                }
+            }
+            _ => {}
         }
         self.drain();
     }
@@ -388,7 +393,7 @@ impl Node {
     /// is reported. Nothing already stored is lost.
     pub fn handle_store_failed(&mut self, op: &StoreOp, error: String, now: Now) {
         match op {
-            StoreOp::PutPiece { file, .. } => self.handle_piece_store_failed(file, error, now),
+            StoreOp::PutPieces { file, .. } => self.handle_piece_store_failed(file, error, now),
             _ => self.ui(Action::StorageFailed(error)),
         }
     }
@@ -400,7 +405,7 @@ impl Node {
     /// Writes `op` after every write asked for before it: at once when the glue has
     /// none, else once it is done with the one it has, merged with what waits.
     pub(crate) fn store(&mut self, op: StoreOp) {
-        self.writes.push(op);
+        self.writes.push(op, crate::writes::merge);
         self.next_write();
     }
 
@@ -446,6 +451,7 @@ impl Node {
             }
         }
         self.next_write();
+        self.next_load();
     }
 
     pub(crate) fn session_mut(&mut self, via: &Registration) -> Option<&mut Session> {

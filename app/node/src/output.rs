@@ -80,15 +80,15 @@ pub enum StoreOp {
     },
     /// Save the list of one-to-one conversation partners and their names.
     PutConversations(Vec<Contact>),
-    /// Store a checked piece of a file, sealed (a full disk fails it with
-    /// [`Node::handle_store_failed`](crate::Node::handle_store_failed)).
-    PutPiece {
+    /// Store checked pieces of a file, sealed, in one transaction (a full disk fails it
+    /// with [`Node::handle_store_failed`](crate::Node::handle_store_failed)); the node
+    /// merges pieces that came while the write before was busy, up to
+    /// [`PIECES_PER_WRITE`](crate::PIECES_PER_WRITE).
+    PutPieces {
         /// The file's id.
         file: String,
-        /// Which piece.
-        index: u32,
-        /// Its bytes.
-        bytes: Vec<u8>,
+        /// Which pieces, with their bytes.
+        pieces: Vec<(u32, Vec<u8>)>,
     },
     /// Delete every stored piece of a file.
     DeleteFile {
@@ -102,14 +102,13 @@ pub enum StoreOp {
 impl StoreOp {
     /// What [`Node::handle_store_done`](crate::Node::handle_store_done) and
     /// [`Node::handle_store_failed`](crate::Node::handle_store_failed) are given back for
-    /// this write: the op itself, but a piece without its bytes (a copy of each piece
+    /// this write: the op itself, but pieces without their bytes (a copy of each piece
     /// kept for the answer doubled what a download held while it was written).
     pub fn receipt(&self) -> StoreOp {
         match self {
-            StoreOp::PutPiece { file, index, .. } => StoreOp::PutPiece {
+            StoreOp::PutPieces { file, pieces } => StoreOp::PutPieces {
                 file: file.clone(),
-                index: *index,
-                bytes: Vec::new(),
+                pieces: pieces.iter().map(|(i, _)| (*i, Vec::new())).collect(),
             },
             other => other.clone(),
         }
@@ -117,8 +116,7 @@ impl StoreOp {
 }
 
 /// A read the node needs answered with [`Node::handle_loaded`](crate::Node::handle_loaded).
-/// The glue answers loads one at a time, in the order asked: the node relies on that
-/// order only for what shows first.
+/// The node asks for one load at a time, in order (the next once this one is answered).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Load {
     /// Every saved room record.
@@ -272,9 +270,11 @@ pub enum Output {
         /// How long the drop may wait for an idle moment.
         within: Duration,
     },
-    /// Write to storage.
+    /// Write to storage, then call [`Node::handle_store_done`](crate::Node::handle_store_done)
+    /// with its [`StoreOp::receipt`]: the next write comes only after that.
     Store(StoreOp),
-    /// Read from storage.
+    /// Read from storage, then answer with [`Node::handle_loaded`](crate::Node::handle_loaded):
+    /// the next load comes only after that.
     Load(Load),
     /// Show a system notification (a message arrived while the app was hidden).
     Notify {

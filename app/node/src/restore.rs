@@ -15,13 +15,25 @@ use crate::tables::LogFor;
 use crate::{Load, Loaded, Node, Now, Output, SavedRoom, PAGE};
 
 impl Node {
+    /// Reads `load` after every load asked for before it: at once when the glue has
+    /// none, else once it answered the one it has.
     pub(crate) fn load(&mut self, load: Load) {
-        self.outputs.push_back(Output::Load(load));
+        self.loads.push(load, crate::in_turn::apart);
+        self.next_load();
+    }
+
+    /// Hands the next load to the glue, unless it has one.
+    #[inline(never)]
+    pub(crate) fn next_load(&mut self) {
+        if let Some(load) = self.loads.next() {
+            self.outputs.push_back(Output::Load(load));
+        }
     }
 
     /// The answer to a [`Load`] this node asked for.
     pub fn handle_loaded(&mut self, loaded: Loaded, now: Now) {
         self.now = now;
+        self.loads.done();
         match loaded {
             Loaded::SavedRooms { rooms, skipped } => {
                 if skipped > 0 {

@@ -93,11 +93,10 @@ impl Node {
         }
         s.copied += 1;
         let (next, count) = (s.copied, s.offer.piece_count());
-        self.outputs.push_back(Output::Store(StoreOp::PutPiece {
+        self.store(StoreOp::PutPieces {
             file: file.to_owned(),
-            index,
-            bytes: bytes.to_vec(),
-        }));
+            pieces: vec![(index, bytes.to_vec())],
+        });
         if next < count {
             self.read_for_copy(file, next);
         } else if let Some(rec) = self.files.records.get_mut(file) {

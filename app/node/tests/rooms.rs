@@ -241,6 +241,25 @@ fn a_silent_members_link_is_read_from_when_it_goes_silent_every_half_second_unti
 }
 
 #[test]
+fn a_member_whose_page_goes_away_is_shown_left_at_once() {
+    let mut sim = room_of(4);
+    sim.run_for(3 * SECOND);
+    // The tab closes: its page hears "pagehide", then it is gone.
+    sim.act(2, |node, now| node.handle_page_hidden(now));
+    sim.kill(2);
+    let closed = sim.now;
+    sim.run_until(SECOND, "shown as left", |s| {
+        (0..4).filter(|&i| i != 2).all(|i| online(s, i, 0) == 2)
+    });
+    // Not the silence rule (seconds): the closed channels.
+    assert!(
+        sim.now - closed < SECOND / 4,
+        "left after {:?}",
+        sim.now - closed
+    );
+}
+
+#[test]
 fn a_room_where_everyone_is_heard_reads_no_link_statistics_and_still_sees_a_killed_member_leave() {
     let mut sim = room_of(4);
     // Settled: the joins' handshakes are over.

@@ -17,8 +17,8 @@ use peerchat_identity::Identity;
 use peerchat_ids::RoomId;
 use peerchat_node::saved::History;
 use peerchat_node::{
-    Contact, Entropy, FileRecord, Load, Loaded, Node, NodeConfig, Now, Output, Registration,
-    SavedRoom, StoreOp,
+    Contact, Entropy, FileRecord, LinkEvent, Load, Loaded, Node, NodeConfig, Now, Output,
+    Registration, SavedRoom, StoreOp,
 };
 use peerchat_peerjs::data::ChannelFrame;
 use peerchat_peerjs::sim::{Broker, Deliveries};
@@ -85,8 +85,10 @@ impl Disk {
                 h.sort_by_key(|m| (m.ts, m.seq));
             }
             StoreOp::PutConversations(list) => self.conversations = Some(list),
-            StoreOp::PutPiece { file, index, bytes } => {
-                self.pieces.insert((file, index), bytes);
+            StoreOp::PutPieces { file, pieces } => {
+                for (index, bytes) in pieces {
+                    self.pieces.insert((file.clone(), index), bytes);
+                }
             }
             StoreOp::DeleteFile { file } => self.pieces.retain(|(f, _), _| f != &file),
             StoreOp::PutFiles(list) => self.files = Some(list),
@@ -193,6 +195,8 @@ pub struct Dev {
     pub corrupt_chunks: usize,
     /// Every piece the node asked its page to read (file, index).
     pub reads: Vec<(String, u32)>,
+    /// Pieces received whole and handed to the page to hash.
+    pub checked: usize,
     /// While true, pieces the node asks to read stay being read (a slow disk) in
     /// `held_reads`; see [`Sim::release_reads`].
     pub hold_reads: bool,
@@ -245,6 +249,7 @@ impl Dev {
             transfers: Vec::new(),
             corrupt_chunks: 0,
             reads: Vec::new(),
+            checked: 0,
             hold_reads: false,
             held_reads: Vec::new(),
             pieces_sent: Vec::new(),
@@ -274,12 +279,8 @@ struct SimLink {
 enum Deliver {
     /// The page has made its offer (or answer) for the link: it goes to the broker.
     Described(&'static str),
-    Open,
-    Frame(ChannelFrame),
-    Chunk(Vec<u8>),
-    Health(bool),
-    IceFailed,
-    Closed,
+    /// What the browser tells of the link, as the glue reports it.
+    Link(LinkEvent),
 }
 
 /// The whole world on one clock.
@@ -435,11 +436,15 @@ impl Sim {
                 now + CONSENT_LOST,
                 other,
                 conn.clone(),
-                Deliver::Health(false),
+                Deliver::Link(LinkEvent::Health(false)),
             );
             self.in_flight.push(lost);
-            self.in_flight
-                .push((now + CONNECTION_FAILS, other, conn, Deliver::Closed));
+            self.in_flight.push((
+                now + CONNECTION_FAILS,
+                other,
+                conn,
+                Deliver::Link(LinkEvent::Closed),
+            ));
         }
     }
 
@@ -459,12 +464,14 @@ impl Sim {
         n
     }
 
-    /// Puts `op` on device `i`'s disk and tells its node the write is done.
+    /// Puts `op` on device `i`'s disk and tells its node the write is done, as the glue
+    /// does: with the op's receipt.
     fn write(&mut self, i: usize, op: StoreOp) {
-        self.devs[i].disk.apply(op.clone());
+        let receipt = op.receipt();
+        self.devs[i].disk.apply(op);
         let clock = self.clock();
         if let Some(node) = self.devs[i].node.as_mut() {
-            node.handle_store_done(&op, clock);
+            node.handle_store_done(&receipt, clock);
         }
     }
 
@@ -526,18 +533,13 @@ impl Sim {
                         node.handle_local_candidate(&conn, c, clock);
                     }
                 }
-                Deliver::Open => node.handle_link_open(&conn, clock),
-                Deliver::Frame(f) => {
-                    if self.devs[to].record_frames {
+                Deliver::Link(event) => {
+                    if let (LinkEvent::Frame(f), true) = (&event, self.devs[to].record_frames) {
                         self.devs[to].frames_in.push((now, conn.clone(), f.clone()));
                     }
                     let node = self.devs[to].node.as_mut().expect("seen running");
-                    node.handle_link_frame(&conn, &f, clock)
+                    node.handle_link_event(&conn, event, clock)
                 }
-                Deliver::Chunk(bytes) => node.handle_link_chunk(&conn, &bytes, clock),
-                Deliver::Health(healthy) => node.handle_link_health(&conn, healthy, clock),
-                Deliver::IceFailed => node.handle_link_ice_failed(&conn, clock),
-                Deliver::Closed => node.handle_link_closed(&conn, clock),
             }
             self.pump(to);
         }
@@ -716,9 +718,9 @@ impl Sim {
                         let at = now + if no_path { ICE_FAILS } else { l.delay };
                         for end in l.ends {
                             let what = if no_path {
-                                Deliver::IceFailed
+                                Deliver::Link(LinkEvent::IceFailed)
                             } else {
-                                Deliver::Open
+                                Deliver::Link(LinkEvent::Open)
                             };
                             self.in_flight.push((at, end, conn.clone(), what));
                         }
@@ -729,7 +731,7 @@ impl Sim {
             Output::Send { conn, frame } => {
                 if let Some((at, other)) = self.carry(i, &conn) {
                     self.in_flight
-                        .push((at, other, conn, Deliver::Frame(frame)));
+                        .push((at, other, conn, Deliver::Link(LinkEvent::Frame(frame))));
                 }
             }
             Output::SendChunk { conn, mut bytes } => {
@@ -746,7 +748,7 @@ impl Sim {
                         bytes[at] ^= 0x55;
                     }
                     self.in_flight
-                        .push((at, other, conn, Deliver::Chunk(bytes)));
+                        .push((at, other, conn, Deliver::Link(LinkEvent::Chunk(bytes))));
                 }
             }
             Output::ReadStats { conns } => self.read_stats(i, conns),
@@ -756,23 +758,36 @@ impl Sim {
                 if let Some(l) = self.links.remove(&conn) {
                     let other = if l.ends[0] == i { l.ends[1] } else { l.ends[0] };
                     if other != usize::MAX {
-                        self.in_flight
-                            .push((now + LINK_DELAY, other, conn, Deliver::Closed));
+                        self.in_flight.push((
+                            now + LINK_DELAY,
+                            other,
+                            conn,
+                            Deliver::Link(LinkEvent::Closed),
+                        ));
                     }
                 }
             }
             Output::Store(op) => {
                 self.devs[i].stores.push((now, op.clone()));
                 match &mut self.devs[i].unwritten {
-                    Some(slow) => slow.push(op),
+                    Some(slow) => {
+                        // The node's order holds only if it waits for each write.
+                        assert!(slow.is_empty(), "a write before the last was done");
+                        slow.push(op)
+                    }
                     None => self.write(i, op),
                 }
             }
             Output::Load(load) => {
+                assert!(
+                    self.devs[i].loads.is_empty(),
+                    "a load before the last was answered"
+                );
                 self.devs[i].loads_asked.push(load.clone());
                 self.devs[i].loads.push_back(load);
             }
             Output::CheckPiece { file, index, bytes } => {
+                self.devs[i].checked += 1;
                 // Like the glue: hashed at once (WebCrypto, in the browser).
                 let digest = peerchat_files::offer::piece_digest(&bytes);
                 let clock = self.clock();
@@ -957,7 +972,7 @@ impl Sim {
             for end in [a, b] {
                 let at = self.now + LINK_DELAY;
                 self.in_flight
-                    .push((at, end, conn.clone(), Deliver::Closed));
+                    .push((at, end, conn.clone(), Deliver::Link(LinkEvent::Closed)));
             }
         }
     }

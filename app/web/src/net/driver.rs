@@ -9,7 +9,7 @@ use gloo_timers::callback::Timeout;
 use peerchat_chat::config::{IceServer, IceTransportPolicy};
 use peerchat_chat::state::Action;
 use peerchat_chat::RuntimeConfig;
-use peerchat_node::{Entropy, Load, Node, NodeConfig, Now, Output, Registration, StoreOp};
+use peerchat_node::{Entropy, Node, NodeConfig, Now, Output, Registration};
 use peerchat_peerjs::{ConnectionId, Transmit};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -17,10 +17,9 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::RtcSdpType;
 use yew::Callback;
 
-use super::link::{self, Link, LinkEvent};
+use super::link::{self, Link};
 use super::paced::Paced;
 use super::socket::{Socket, SocketEvent};
-use super::store::Queue;
 use crate::identity::Identity;
 use crate::platform::{monotonic_now, random, wall_ms};
 use crate::storage::Vault;
@@ -51,13 +50,8 @@ pub(super) struct Driver {
     /// The node's next timeout, and the browser timer set for it.
     timer: Option<(Duration, Timeout)>,
     pub(super) vault: Vault,
-    /// Loads wait here and run one at a time, in the order the node asked.
-    pub(super) loads: Queue<Load>,
     /// Actions for the UI, handed over once the driver is no longer borrowed.
     ui: Vec<Action>,
-    /// Writes wait here and run one at a time, in the order the node asked (a delete
-    /// must not overtake the append before it).
-    pub(super) writes: Queue<StoreOp>,
     /// `window.peerchatRoomStats()`, for benchmarks: every room's stats as JSON.
     _stats_hook: Option<Closure<dyn Fn() -> String>>,
     /// Closes every connection when the page goes away (see [`Net::start`]).
@@ -108,7 +102,7 @@ fn run(weak: &Weak<RefCell<Driver>>, f: impl FnOnce(&mut Driver), pace: Pace) {
 /// whole length on every return (see `Node::drain`): with this and the link events
 /// inlined, the link events' copy of `run` was 33 KB and tiered up on every page of a
 /// room of 16 as it formed (7 of the 44 s V8 spent compiling there); so are `execute`
-/// and `on_link_event` kept apart from what they call.
+/// and `Node::handle_link_event` kept apart from what they call.
 #[inline(never)]
 fn carry_out(rc: &Rc<RefCell<Driver>>, pace: Pace) {
     let (actions, screen, hold, every) = {
@@ -166,9 +160,7 @@ impl Net {
                 closed: HashMap::new(),
                 timer: None,
                 vault,
-                loads: Queue::default(),
                 ui: Vec::new(),
-                writes: Queue::default(),
                 _stats_hook: None,
                 _on_pagehide: None,
                 stopped: false,
@@ -176,19 +168,10 @@ impl Net {
                 arriving: HashMap::new(),
             })
         });
-        // A closed tab or app would otherwise leave its connections to time out (the
-        // other side's browser notices a vanished peer only after about 6.5 s): closing
-        // them as the page goes lets members see us leave at once.
+        // Members see a closed tab or app leave at once (see `Node::handle_page_hidden`).
         let weak = Rc::downgrade(&inner);
         let on_pagehide = Closure::<dyn FnMut()>::new(move || {
-            with(&weak, |d| {
-                // Told as closed, the node forgets them (and calls again should the page
-                // come back from the back-forward cache); each one's channel closes now.
-                let conns: Vec<ConnectionId> = d.links.keys().cloned().collect();
-                for conn in conns {
-                    d.node.handle_link_closed(&conn, now());
-                }
-            });
+            with(&weak, |d| d.node.handle_page_hidden(now()));
         });
         if let Some(w) = web_sys::window() {
             let _ = w
@@ -246,10 +229,7 @@ impl Net {
         // registers the id before that would wait for a registration that never comes).
         for _ in 0..100 {
             let closed = sockets.iter().all(Socket::is_closed);
-            let written = {
-                let d = self.inner.borrow();
-                d.writes.is_idle() && d.node.writes_done()
-            };
+            let written = self.inner.borrow().node.writes_done();
             if closed && written {
                 break;
             }
@@ -278,17 +258,9 @@ impl Driver {
             };
             let (pc, weak) = (link.pc(), self.weak.clone());
             spawn_local(async move {
-                let Some(report) = link::transport_report(&pc).await else {
-                    return;
-                };
-                with(&weak, |d| {
-                    if let Some(n) = report.packets_received {
-                        d.node.handle_link_packets(&conn, n, now());
-                    }
-                    if let Some(pair) = report.pair {
-                        d.node.handle_link_stats(&conn, pair, now());
-                    }
-                });
+                if let Some(entries) = link::stats_entries(&pc).await {
+                    with(&weak, |d| d.node.handle_link_report(&conn, &entries, now()));
+                }
             });
         }
     }
@@ -483,7 +455,7 @@ impl Driver {
         let (weak, id) = (self.weak.clone(), conn.clone());
         let policy = self.ice_transport_policy;
         let link = Link::new(&self.ice_servers, policy, label, move |e| {
-            with(&weak, |d| d.on_link_event(&id, e))
+            with(&weak, |d| d.node.handle_link_event(&id, e, now()))
         });
         match link {
             Ok(link) => {
@@ -495,19 +467,6 @@ impl Driver {
                 self.node.handle_link_closed(conn, now());
                 None
             }
-        }
-    }
-
-    #[inline(never)]
-    fn on_link_event(&mut self, conn: &ConnectionId, e: LinkEvent) {
-        match e {
-            LinkEvent::Candidate(c) => self.node.handle_local_candidate(conn, c, now()),
-            LinkEvent::Open => self.node.handle_link_open(conn, now()),
-            LinkEvent::Frame(frame) => self.node.handle_link_frame(conn, &frame, now()),
-            LinkEvent::Chunk(bytes) => self.node.handle_link_chunk(conn, &bytes, now()),
-            LinkEvent::Health(healthy) => self.node.handle_link_health(conn, healthy, now()),
-            LinkEvent::IceFailed => self.node.handle_link_ice_failed(conn, now()),
-            LinkEvent::Closed => self.node.handle_link_closed(conn, now()),
         }
     }
 }

@@ -7,8 +7,7 @@ use std::rc::Rc;
 
 use js_sys::{Reflect, Uint8Array};
 use peerchat_chat::config::{IceServer, IceTransportPolicy};
-use peerchat_chat::details::{CandidateKind, LinkStats};
-use peerchat_node::FILE_CHANNEL_ID;
+use peerchat_node::{LinkEvent, FILE_CHANNEL_ID, STATS_TYPES};
 use peerchat_peerjs::data::ChannelFrame;
 use peerchat_peerjs::flow::{SendQueue, LOW_WATER};
 use peerchat_peerjs::wire::IceCandidate;
@@ -21,25 +20,6 @@ use web_sys::{
     RtcPeerConnection, RtcPeerConnectionIceEvent, RtcPeerConnectionState, RtcSdpType,
     RtcSessionDescriptionInit,
 };
-
-/// What a link reports.
-pub enum LinkEvent {
-    /// A local ICE candidate to trickle to the peer.
-    Candidate(IceCandidate),
-    /// The data channel opened.
-    Open,
-    /// A message arrived.
-    Frame(ChannelFrame),
-    /// Bytes arrived on the file channel.
-    Chunk(Vec<u8>),
-    /// The connection reports trouble (false: disconnected, ICE consent failing) or is
-    /// connected again (true).
-    Health(bool),
-    /// ICE gave up: no candidate pair worked.
-    IceFailed,
-    /// The channel or the connection closed or failed.
-    Closed,
-}
 
 type Handler = Rc<dyn Fn(LinkEvent)>;
 
@@ -338,77 +318,30 @@ fn send_now(dc: &RtcDataChannel, frame: &ChannelFrame) -> bool {
     sent.is_ok()
 }
 
-/// What a connection's statistics say, as far as the browser says it.
-pub struct TransportReport {
-    /// Packets its transport has received so far (the browser counts the other end's
-    /// acknowledgements too, which go on while that page is busy).
-    pub packets_received: Option<u64>,
-    /// The selected candidate pair, once there is one.
-    pub pair: Option<LinkStats>,
-}
-
-/// Reads a connection's statistics (`getStats()`): its transport's received packets and
-/// its selected candidate pair. `None` when the browser gives no report.
-pub async fn transport_report(pc: &RtcPeerConnection) -> Option<TransportReport> {
+/// A connection's statistics (`getStats()`): the entries the node reads (see
+/// `peerchat_node::STATS_TYPES`), one JSON object each. `None` when the browser gives
+/// no report.
+pub async fn stats_entries(pc: &RtcPeerConnection) -> Option<Vec<String>> {
     let report = JsFuture::from(pc.get_stats()).await.ok()?;
     let values: js_sys::Function = Reflect::get(&report, &"values".into())
         .ok()?
         .dyn_into()
         .ok()?;
     let entries = values.call0(&report).ok()?;
-    let mut by_id = std::collections::HashMap::new();
-    for entry in js_sys::try_iter(&entries).ok()??.flatten() {
-        if let Some(id) = text(&entry, "id") {
-            by_id.insert(id, entry);
+    let read = |entry: &JsValue| {
+        let kind = Reflect::get(entry, &"type".into()).ok()?.as_string()?;
+        if !STATS_TYPES.contains(&kind.as_str()) {
+            return None;
         }
-    }
-    let of_type = |kind: &'static str| {
-        by_id
-            .values()
-            .filter(move |e| text(e, "type").as_deref() == Some(kind))
+        js_sys::JSON::stringify(entry).ok()?.as_string()
     };
-    let transport = of_type("transport").next();
-    // The transport names its pair; a browser that does not gets the nominated pair that
-    // works.
-    let selected = transport
-        .and_then(|t| text(t, "selectedCandidatePairId"))
-        .and_then(|id| by_id.get(&id))
-        .or_else(|| {
-            of_type("candidate-pair").find(|p| {
-                Reflect::get(p, &"nominated".into())
-                    .ok()
-                    .and_then(|n| n.as_bool())
-                    == Some(true)
-                    && text(p, "state").as_deref() == Some("succeeded")
-            })
-        });
-    let kind_of = |pair: &JsValue, end: &str| {
-        let candidate = by_id.get(&text(pair, end)?)?;
-        CandidateKind::parse(&text(candidate, "candidateType")?)
-    };
-    let pair = selected.and_then(|p| {
-        Some(LinkStats {
-            local: kind_of(p, "localCandidateId")?,
-            remote: kind_of(p, "remoteCandidateId")?,
-            rtt_ms: number(p, "currentRoundTripTime").map(|s| (s * 1000.0).round() as u32),
-            bytes_sent: number(p, "bytesSent").unwrap_or(0.0) as u64,
-            bytes_received: number(p, "bytesReceived").unwrap_or(0.0) as u64,
-        })
-    });
-    Some(TransportReport {
-        packets_received: transport
-            .and_then(|t| number(t, "packetsReceived"))
-            .map(|n| n as u64),
-        pair,
-    })
-}
-
-fn text(entry: &JsValue, key: &str) -> Option<String> {
-    Reflect::get(entry, &key.into()).ok()?.as_string()
-}
-
-fn number(entry: &JsValue, key: &str) -> Option<f64> {
-    Reflect::get(entry, &key.into()).ok()?.as_f64()
+    Some(
+        js_sys::try_iter(&entries)
+            .ok()??
+            .flatten()
+            .filter_map(|e| read(&e))
+            .collect(),
+    )
 }
 
 /// Creates our offer and applies it locally; returns the SDP to send.

@@ -1,14 +1,12 @@
-//! Executes the node's store and load outputs against the IndexedDB vault. Writes run in
-//! the background one at a time, in the order asked (a failure is reported and loses
-//! nothing already stored), pieces of one file waiting together in one transaction; loads
-//! one at a time likewise, and their answers go back to the node.
+//! Executes the node's store and load outputs against the IndexedDB vault, in the
+//! background; each is reported back to the node, which hands over the next one only
+//! then (order and batching are the node's). A failed write is reported and loses
+//! nothing already stored.
 
 use peerchat_node::saved::{sentence, CONVERSATIONS, FILES};
 use peerchat_node::{Contact, FileRecord, Load, Loaded, SavedRoom, StoreOp};
 use peerchat_vault::{Table, VaultError};
 use std::cell::RefCell;
-use std::collections::VecDeque;
-use std::future::Future;
 use std::rc::Weak;
 
 use wasm_bindgen_futures::spawn_local;
@@ -16,79 +14,9 @@ use wasm_bindgen_futures::spawn_local;
 use super::driver::{now, with, Driver};
 use crate::storage::Vault;
 
-/// Work done one item at a time, in the order it came.
-pub(super) struct Queue<T> {
-    items: VecDeque<T>,
-    running: bool,
-}
-
-impl<T> Default for Queue<T> {
-    fn default() -> Self {
-        Self {
-            items: VecDeque::new(),
-            running: false,
-        }
-    }
-}
-
-impl<T> Queue<T> {
-    /// Queues `item`; true when nothing runs the queue yet (the caller starts it).
-    fn push(&mut self, item: T) -> bool {
-        self.items.push_back(item);
-        !std::mem::replace(&mut self.running, true)
-    }
-
-    /// Nothing queued and nothing running.
-    pub(super) fn is_idle(&self) -> bool {
-        !self.running && self.items.is_empty()
-    }
-
-    fn next(&mut self) -> Option<T> {
-        let next = self.items.pop_front();
-        self.running = next.is_some();
-        next
-    }
-
-    /// The next item and those right behind it that `joins` it, `most` in all at most.
-    fn next_run(&mut self, most: usize, joins: fn(&T, &T) -> bool) -> Option<Vec<T>> {
-        let mut run = vec![self.next()?];
-        while run.len() < most && self.items.front().is_some_and(|n| joins(&run[0], n)) {
-            run.extend(self.items.pop_front());
-        }
-        Some(run)
-    }
-}
-
-/// Pieces of one file written in one transaction at most: each is already in memory
-/// (the download holds back while pieces wait), so this bounds only the sealed copies.
-const PIECES_PER_WRITE: usize = 8;
-
-/// Whether `next` is written with `first`: pieces of the same file.
-fn same_file(first: &StoreOp, next: &StoreOp) -> bool {
-    match (first, next) {
-        (StoreOp::PutPiece { file: a, .. }, StoreOp::PutPiece { file: b, .. }) => a == b,
-        _ => false,
-    }
-}
-
-/// Runs `work` on each unit `next` takes from the driver, in turn, until none is left.
-fn run_in_order<T: 'static, F: Future<Output = ()>>(
-    weak: Weak<RefCell<Driver>>,
-    next: fn(&mut Driver) -> Option<T>,
-    work: impl Fn(T) -> F + 'static,
-) {
-    spawn_local(async move {
-        loop {
-            let next = weak.upgrade().and_then(|d| next(&mut d.borrow_mut()));
-            let Some(item) = next else {
-                return;
-            };
-            work(item).await;
-        }
-    });
-}
-
 impl Driver {
+    /// Carries out a write in the background and reports it done (the node hands over
+    /// the next one only then, so writes keep the node's order).
     #[inline(never)]
     pub(super) fn store(&mut self, op: StoreOp) {
         if let StoreOp::DeleteFile { file } = &op {
@@ -96,74 +24,31 @@ impl Driver {
             self.arriving.remove(file);
             self.blobs.remove(file);
         }
-        if !self.writes.push(op) {
-            return;
-        }
         let (vault, weak) = (self.vault.clone(), self.weak());
-        run_in_order(
-            self.weak(),
-            |d| d.writes.next_run(PIECES_PER_WRITE, same_file),
-            move |ops| {
-                let (vault, weak) = (vault.clone(), weak.clone());
-                async move {
-                    // Our room messages wait for their write to go out (a crash between
-                    // the send and the write could reuse their numbers).
-                    let done: Vec<StoreOp> = ops.iter().map(StoreOp::receipt).collect();
-                    let result = match pieces_of(ops) {
-                        Ok((file, pieces)) => write_pieces(&vault, &weak, file, pieces).await,
-                        Err(ops) => write_each(&vault, &weak, ops).await,
-                    };
-                    with(&weak, |d| {
-                        for op in &done {
-                            if let Err(e) = &result {
-                                d.node().handle_store_failed(op, sentence(e), now());
-                            }
-                            d.node().handle_store_done(op, now());
-                        }
-                    });
+        spawn_local(async move {
+            // Our room messages wait for their write to go out (a crash between the send
+            // and the write could reuse their numbers).
+            let receipt = op.receipt();
+            let result = write(&vault, &weak, op).await;
+            with(&weak, |d| {
+                if let Err(e) = &result {
+                    d.node().handle_store_failed(&receipt, sentence(e), now());
                 }
-            },
-        );
+                d.node().handle_store_done(&receipt, now());
+            });
+        });
     }
 
+    /// Reads what the node asked for in the background and gives it the answer (it asks
+    /// for the next one only then).
     #[inline(never)]
     pub(super) fn load(&mut self, load: Load) {
-        if !self.loads.push(load) {
-            return;
-        }
         let (vault, weak) = (self.vault.clone(), self.weak());
-        run_in_order(
-            self.weak(),
-            |d| d.loads.next(),
-            move |load| {
-                let (vault, weak) = (vault.clone(), weak.clone());
-                async move {
-                    let loaded = read(&vault, load).await;
-                    with(&weak, |d| d.node().handle_loaded(loaded, now()));
-                }
-            },
-        );
+        spawn_local(async move {
+            let loaded = read(&vault, load).await;
+            with(&weak, |d| d.node().handle_loaded(loaded, now()));
+        });
     }
-}
-
-/// Pieces to store: index and bytes.
-type Pieces = Vec<(u32, Vec<u8>)>;
-
-/// The pieces of one file `ops` puts, with their bytes, or `ops` again when they are
-/// something else.
-fn pieces_of(ops: Vec<StoreOp>) -> Result<(String, Pieces), Vec<StoreOp>> {
-    let Some(StoreOp::PutPiece { file, .. }) = ops.first() else {
-        return Err(ops);
-    };
-    let file = file.clone();
-    let pieces = ops
-        .into_iter()
-        .filter_map(|op| match op {
-            StoreOp::PutPiece { index, bytes, .. } => Some((index, bytes)),
-            _ => None,
-        })
-        .collect();
-    Ok((file, pieces))
 }
 
 /// Seals received pieces of `file` (side by side, in WebCrypto) and stores them in one
@@ -173,7 +58,7 @@ async fn write_pieces(
     vault: &Vault,
     weak: &Weak<RefCell<Driver>>,
     file: String,
-    pieces: Pieces,
+    pieces: Vec<(u32, Vec<u8>)>,
 ) -> Result<(), VaultError> {
     let attached = weak
         .upgrade()
@@ -197,18 +82,6 @@ async fn write_pieces(
     Ok(())
 }
 
-/// Writes `ops` one after another, stopping at the first failure.
-async fn write_each(
-    vault: &Vault,
-    weak: &Weak<RefCell<Driver>>,
-    ops: Vec<StoreOp>,
-) -> Result<(), VaultError> {
-    for op in ops {
-        write(vault, weak, op).await?;
-    }
-    Ok(())
-}
-
 async fn write(vault: &Vault, weak: &Weak<RefCell<Driver>>, op: StoreOp) -> Result<(), VaultError> {
     match op {
         StoreOp::PutRoom { room_id, saved } => {
@@ -225,9 +98,7 @@ async fn write(vault: &Vault, weak: &Weak<RefCell<Driver>>, op: StoreOp) -> Resu
             .await
             .map(|_| ()),
         StoreOp::PutConversations(list) => vault.put(Table::Meta, CONVERSATIONS, &list).await,
-        StoreOp::PutPiece { file, index, bytes } => {
-            write_pieces(vault, weak, file, vec![(index, bytes)]).await
-        }
+        StoreOp::PutPieces { file, pieces } => write_pieces(vault, weak, file, pieces).await,
         StoreOp::DeleteFile { file } => {
             vault.files().delete(&file).await?;
             // Pieces written since the delete was asked kept their Blobs: not any more.
