@@ -288,6 +288,12 @@ pub struct Sim {
     pub now: Duration,
     pub broker_up: bool,
     pub devs: Vec<Dev>,
+    /// Broker frames on their way to devices, in the order the broker sent them.
+    broker_queue: VecDeque<((usize, Registration), String)>,
+    /// A device is handling a broker frame: what the broker sends meanwhile waits in
+    /// `broker_queue` (handled in a loop, not one device's handling nested in the one
+    /// that made it send, which in a room of 64 overflowed the stack).
+    delivering: bool,
     server: Broker<(usize, Registration)>,
     links: HashMap<ConnectionId, SimLink>,
     in_flight: Vec<(Duration, usize, ConnectionId, Deliver)>,
@@ -334,6 +340,8 @@ impl Sim {
             server: Broker::new("peerjs", EXPIRE),
             links: HashMap::new(),
             in_flight: Vec::new(),
+            broker_queue: VecDeque::new(),
+            delivering: false,
             link_frames: 0,
             jitter: Duration::ZERO,
             handshake: Duration::ZERO,
@@ -900,13 +908,18 @@ impl Sim {
     }
 
     fn deliver_all(&mut self, frames: Deliveries<(usize, Registration)>) {
-        for ((dev, via), frame) in frames {
+        self.broker_queue.extend(frames);
+        if std::mem::replace(&mut self.delivering, true) {
+            return;
+        }
+        while let Some(((dev, via), frame)) = self.broker_queue.pop_front() {
             let clock = self.clock();
             if let Some(node) = self.devs[dev].node.as_mut() {
                 node.handle_socket_frame(&via, &frame, clock);
                 self.pump(dev);
             }
         }
+        self.delivering = false;
     }
 
     /// Answers the piece reads device `i` holds (see `hold_reads`), in the order they
