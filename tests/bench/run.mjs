@@ -20,7 +20,8 @@
 //                                in the log and written next to BENCH_OUT (-trace.json); and the
 //                                machine's CPU by kind of process while the room idles and the last
 //                                one joins, and each device's share of the join (cpu.mjs, Linux)
-//   BENCH_CPU_THREADS=1          with BENCH_TRACE, renderers' CPU by thread name instead of by kind
+//   BENCH_CPU_THREADS=1          renderers' CPU by thread name instead of by kind (`room` with BENCH_TRACE; `files`
+//                                always logs the machine's CPU through the timed transfer)
 //   BENCH_TIMELINE=1             `room`: Chrome performance traces of the last joiner's page and of the member before it during the join (style,
 //                                layout, paint, events, script: what a CPU profile lumps as "(program)"), per app,
 //                                written next to BENCH_OUT (-timeline.json, for DevTools) and summed up in the log
@@ -887,8 +888,16 @@ async function files(app) {
     const size = FILE_MB * 1e6;
     // With BENCH_PROFILE, CPU profiles of the receiver and the sender during the timed transfer.
     const profiled = PROFILE && app === peerchat ? await startProfiles([b, a]) : [];
+    // The machine's CPU through the timed transfer, by kind of process and by device
+    // (Linux): two cores carry both pages, the browsers and the transport's threads.
+    const cpu = cpuMeter();
     const m = await send(`file${FILE_MB}.bin`, noise(size, 1));
+    const machine = cpu.stop();
     await stopProfiles(profiled, ['files-receiver', 'files-sender']);
+    if (machine) {
+      const devices = Object.entries(cpu.byDevice ?? {}).map(([d, kinds]) => `${d} ${deviceCpuLine(kinds)}`);
+      log(`files ${app.label}, during the ${FILE_MB} MB transfer: the machine's CPU ${cpuLine(machine)}; by device: ${devices.join('; ')}`);
+    }
     if (TRACE) {
       // With BENCH_TRACE, both pages' data channel sends and receives during the timed transfer.
       const both = await Promise.all([a, b].map((d) => d.page.evaluate(() => window.__bench.trace)));
@@ -898,7 +907,7 @@ async function files(app) {
     const seconds = (m.saved - m.start) / 1000;
     add('files.rate', app, size / 1e6 / seconds);
     const detail = { scenario: 'files', app: app.key, bytes: size, ms: m.saved - m.start, idlePss: idle[0], peakPss: peaks[0],
-      senderPeakPss: peaks[1], peakOverIdle: peaks[0] / idle[0] };
+      senderPeakPss: peaks[1], peakOverIdle: peaks[0] / idle[0], cpuMsPerSecond: machine, cpuMsByDevice: cpu.byDevice };
     if (app === peerchat) {
       detail.lastPieceToSaved = m.saved - m.lastIn;
       await sleep(1000);
