@@ -28,6 +28,21 @@ pub const DEFAULT_FILE_QUOTA: u64 = 1 << 30;
 /// Pieces that fail their check before a download from a peer is given up.
 pub const MAX_BAD_PIECES: u32 = 8;
 
+/// A transfer's progress shows at most this often while it goes (how it ends shows at
+/// once). Each update redraws its line: shown for every piece, a 20 MB transfer redrew
+/// it about 30 times a second on both sides.
+pub const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+
+/// Whether progress last shown at `shown_at` may show again at `now`; if so, it is
+/// shown now.
+fn progress_due(shown_at: &mut Option<Duration>, now: Duration) -> bool {
+    if shown_at.is_some_and(|at| now < at + PROGRESS_EVERY) {
+        return false;
+    }
+    *shown_at = Some(now);
+    true
+}
+
 /// Pieces a peer may have asked of us and not received yet; more are ignored.
 const MAX_PIECES_ASKED: usize = 16;
 
@@ -80,6 +95,8 @@ pub(crate) struct Receiving {
     pub(crate) bad: BTreeMap<PeerId, u32>,
     /// Pieces stored, which we may serve to other members.
     pub(crate) stored: BTreeSet<u32>,
+    /// When its progress last showed (see [`PROGRESS_EVERY`]).
+    pub(crate) shown_at: Option<Duration>,
 }
 
 pub(crate) struct Sending {
@@ -91,6 +108,8 @@ pub(crate) struct Sending {
     /// In a room: pieces copied into our vault so far (in order), so we can serve the
     /// file after a restart, when the attached `Blob` is gone.
     pub(crate) copied: u32,
+    /// When its progress last showed (see [`PROGRESS_EVERY`]).
+    pub(crate) shown_at: Option<Duration>,
 }
 
 /// Every transfer of the node.
@@ -191,6 +210,7 @@ impl Node {
             room: None,
             sent: 0,
             copied: 0,
+            shown_at: None,
         };
         self.show_sending(&sending, TransferState::Going);
         self.files.sending.insert(sending.offer.id.clone(), sending);
@@ -271,9 +291,11 @@ impl Node {
             } else {
                 TransferState::Going
             };
-            let s = self.files.sending.get(file).expect("just seen");
-            let update = self.sending_update(s, state);
-            self.ui(Action::Transfer(update));
+            if state == TransferState::Complete || progress_due(&mut s.shown_at, now.mono) {
+                let s = self.files.sending.get(file).expect("just seen");
+                let update = self.sending_update(s, state);
+                self.ui(Action::Transfer(update));
+            }
         }
         self.drain();
     }
@@ -414,6 +436,7 @@ impl Node {
                 lacking: BTreeMap::new(),
                 bad: BTreeMap::new(),
                 stored: BTreeSet::new(),
+                shown_at: None,
             },
         );
         self.load(Load::Pieces { file });
@@ -781,9 +804,12 @@ impl Node {
             let why = format!("stopped: {bad} pieces from this contact failed their check");
             self.drop_received(&file, &r, TransferState::Failed(why));
         } else if stored {
-            let r = &self.files.receiving[&file];
-            let update = self.receiving_update(&file, r, TransferState::Going);
-            self.ui(Action::Transfer(update));
+            let r = self.files.receiving.get_mut(&file).expect("just seen");
+            if progress_due(&mut r.shown_at, t) {
+                let r = &self.files.receiving[&file];
+                let update = self.receiving_update(&file, r, TransferState::Going);
+                self.ui(Action::Transfer(update));
+            }
         }
 
         progressed

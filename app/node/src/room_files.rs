@@ -47,6 +47,7 @@ impl Node {
             room: Some(room_id.clone()),
             sent: 0,
             copied: 0,
+            shown_at: None,
         };
         self.files.sending.insert(file.clone(), sending);
         self.read_for_copy(&file, 0);

@@ -314,3 +314,57 @@ fn pieces_checked_while_a_write_is_busy_go_to_the_disk_together() {
     assert!(writes.len() < offer.piece_count() as usize);
     assert_eq!(writes.iter().sum::<usize>(), offer.piece_count() as usize);
 }
+
+#[test]
+fn progress_shows_a_few_times_a_second_and_the_end_at_once() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let (bytes, offer) = file(6 << 20, "video.mp4", "video/mp4");
+    // Ann's disk reads a piece every 50 ms: the transfer takes over a second.
+    sim.devs[ann].hold_reads = true;
+    attach(&mut sim, ann, ben, &bytes, &offer);
+    for _ in 0..200 {
+        if assembled(&sim, ben, &offer).is_some() {
+            break;
+        }
+        sim.run_for(SECOND / 20);
+        // The oldest read is answered; the others, and those asked meanwhile, wait.
+        let mut held = std::mem::take(&mut sim.devs[ann].held_reads);
+        if !held.is_empty() {
+            sim.devs[ann].held_reads = vec![held.remove(0)];
+            sim.release_reads(ann);
+            held.append(&mut sim.devs[ann].held_reads);
+            sim.devs[ann].held_reads = held;
+        }
+    }
+    assert_eq!(assembled(&sim, ben, &offer).unwrap(), bytes);
+    let pieces = offer.piece_count() as usize;
+    for (i, side) in [(ann, true), (ben, false)] {
+        let shown: Vec<_> = sim.devs[i]
+            .transfers
+            .iter()
+            .filter(|t| t.file == offer.id && t.sending == side)
+            .collect();
+        let going: Vec<u64> = shown
+            .iter()
+            .filter(|t| t.state == TransferState::Going)
+            .map(|t| t.at_ms)
+            .collect();
+        // Some progress while it goes, never twice within 250 ms after the first…
+        assert!(going.len() >= 3, "{going:?}");
+        assert!(
+            going.windows(2).skip(1).all(|w| w[1] - w[0] >= 250),
+            "{going:?}"
+        );
+        assert!(
+            shown.len() < pieces,
+            "{} updates for {pieces} pieces",
+            shown.len()
+        );
+        // …and the end as soon as it comes.
+        let last = shown.last().unwrap();
+        assert_eq!(
+            (&last.state, last.done),
+            (&TransferState::Complete, offer.size)
+        );
+    }
+}
