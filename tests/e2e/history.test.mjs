@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { appServer, localConfig, peerServer } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  acceptRequest, chooseName, connect, createRoom, dumpStorage, join, messages, ONLINE, openHistoryTools, send, sendToRoom, unlock,
+  acceptRequest, chooseName, connect, createRoom, diagnose, dumpStorage, join, messages, ONLINE, openHistoryTools, send, sendToRoom, unlock,
   waitConnected,
   waitForBroker, waitForMessages, waitOnline, relaunch,
 } from './support/app.mjs';
@@ -59,7 +59,11 @@ test('history survives a browser restart and what was missed is filled in', asyn
   await unlock(bea);
   await bea.page.getByRole('heading', { name: 'History club' }).waitFor();
   await waitOnline(bea, 2, 30000);
-  await waitForMessages(bea, 'Abe', 13);
+  await waitForMessages(bea, 'Abe', 13).catch(async (e) => {
+    // The missed ten come from Abe's backfill: what his side did explains a failure.
+    e.message += `\n${await diagnose(devices.Abe)}`;
+    throw e;
+  });
   const expectedAbe = [...[1, 2, 3].map((i) => `Abe before ${i}`), ...Array.from({ length: 10 }, (_, i) => `Abe while away ${i + 1}`)];
   assert.deepEqual(await texts(bea, 'Abe'), expectedAbe, 'old history, then the ten missed, once each');
   assert.deepEqual(await texts(bea, 'Bea'), [1, 2, 3].map((i) => `Bea before ${i}`));

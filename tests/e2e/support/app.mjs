@@ -130,9 +130,16 @@ export async function waitForMessages(device, from, count, timeout = 30000) {
   for (;;) {
     const got = (await messages(device)).filter((m) => m.from === from);
     if (got.length >= count) return got;
-    if (Date.now() > end) throw new Error(`${device.name}: ${got.length}/${count} messages from ${from}`);
+    if (Date.now() > end) throw new Error(`${device.name}: ${got.length}/${count} messages from ${from}\n${await diagnose(device)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** What a device's rooms did (dials, hellos, backfill frames…) and the last lines its page
+ * printed, for a failing test to explain itself. */
+export async function diagnose(device) {
+  const stats = await device.page.evaluate(() => window.peerchatRoomStats?.()).catch((e) => `unreadable: ${e.message}`);
+  return `${device.name}: rooms ${stats}; console ${JSON.stringify(device.printed?.slice(-20))}`;
 }
 
 /** Opens the info sheet of the chat on screen (members, invite, history, details). */
