@@ -29,6 +29,7 @@ pub const CHAT_SYMBOLS: &str = "📎‹·✓…↓×“”🙂⚙";
 pub fn warm_up_soon() {
     Timeout::new(FIRST_AFTER_MS, || {
         let _ = warm_fonts();
+        warm_webrtc();
         run(ROUNDS)
     })
     .forget();
@@ -68,6 +69,23 @@ pub fn warm_fonts() -> i32 {
     let width = sample.client_width();
     sample.remove();
     width
+}
+
+/// Makes a peer connection with a data channel and closes it again. The page's first
+/// connection sets up the browser's WebRTC machinery (its threads, the network list):
+/// about 25 ms of the main thread (Chromium on Linux), which a newcomer spent in the
+/// middle of its join, on the call to the room before any member could call it. The
+/// official client pays it when it loads (its support check makes a connection).
+/// Nothing is offered or gathered: no address is looked up, no packet sent. Returns
+/// whether a connection was made and is closed again.
+pub fn warm_webrtc() -> bool {
+    let Ok(pc) = web_sys::RtcPeerConnection::new() else {
+        return false;
+    };
+    let dc = pc.create_data_channel("warm-up");
+    dc.close();
+    pc.close();
+    pc.connection_state() == web_sys::RtcPeerConnectionState::Closed
 }
 
 fn run(left: u32) {
