@@ -615,6 +615,13 @@ impl Sim {
         self.now < self.devs[i].stalled_until
     }
 
+    /// Seeds the world's generator (link delays, handshakes, entropy) with `seed`: a
+    /// test can run one scene over many draws, each of which repeats.
+    pub fn seed(&mut self, seed: u64) {
+        // Xorshift never leaves zero, so the state is kept odd.
+        self.rng = (0x2545_f491_4f6c_dd1d ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15)) | 1;
+    }
+
     /// A random number below `n` (the world's own generator, seeded: runs repeat).
     pub fn random(&mut self, n: u64) -> u64 {
         self.rng ^= self.rng << 13;

@@ -37,6 +37,8 @@ pub(super) struct Link {
     /// On such a link, the id the other end announced.
     pub(super) claimed: Option<PeerId>,
     pub(super) admitted: bool,
+    /// When the member's hello admitted it (meaningless until then).
+    pub(super) admitted_at: Duration,
     /// The log's generation up to which this link has been sent what it lacked.
     pub(super) backfilled_upto: u64,
     pub(super) opened: Duration,
@@ -161,6 +163,7 @@ impl Room {
                 rendezvous,
                 claimed: None,
                 admitted: false,
+                admitted_at: now,
                 backfilled_upto: 0,
                 opened: now,
                 last_heard: now,
@@ -323,6 +326,7 @@ impl Room {
         }
         if let Some(l) = self.links.get_mut(link) {
             l.admitted = true;
+            l.admitted_at = now;
             l.boot = hello.boot;
         }
         self.dialing.remove(&id);
@@ -353,6 +357,7 @@ impl Room {
                 key: hello.key,
             });
             self.introduce(link, &id, &name, hello.key, now);
+            self.introduce_newer(link, &id, now);
         } else if renamed {
             self.events.push_back(RoomEvent::MemberRenamed {
                 peer: id.clone(),
@@ -378,42 +383,6 @@ impl Room {
         for (peer, peer_name, key) in members.into_iter().take(MAX_MEMBERS) {
             if self.may_learn(&peer) && !self.unreached.contains(&peer) {
                 self.learn_member(peer, peer_name, key, dialer, now);
-            }
-        }
-    }
-
-    /// As holder of the rendezvous id, tells every other member that `id` came online,
-    /// so they dial it or wait for its call (see [`RoomFrame::Joined`]).
-    fn introduce(
-        &mut self,
-        link: &ConnectionId,
-        id: &PeerId,
-        name: &str,
-        key: PublicKey,
-        now: Duration,
-    ) {
-        if !self.holding_rendezvous {
-            return;
-        }
-        let (given, called) = self
-            .answered_list(id)
-            .map(|(given, called)| (given.clone(), called))
-            .unwrap_or_default();
-        for other in self.one_link_per_member() {
-            if &other != link {
-                let listed = self
-                    .links
-                    .get(&other)
-                    .is_some_and(|l| given.contains(&l.peer));
-                let joined = RoomFrame::Joined {
-                    id: id.clone(),
-                    name: name.to_owned(),
-                    key,
-                    calls: listed && !called,
-                    call: listed && called,
-                };
-                self.stats.introductions_sent += 1;
-                self.send(&other, &joined, now);
             }
         }
     }

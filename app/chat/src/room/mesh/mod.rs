@@ -30,6 +30,7 @@ mod bounds;
 mod calls;
 mod events;
 mod files;
+mod introductions;
 mod links;
 mod messages;
 mod offers;
