@@ -152,6 +152,10 @@ pub struct RoomStats {
     pub backfill_frames: u64,
     /// Hellos that brought nothing new to send back (the link had it all already).
     pub backfill_skipped: u64,
+    /// Dials made because a wait ran out: the call we waited for never came (an
+    /// introduction missing or lost), or a member whose link broke was called again.
+    /// While members only join, none: each pair's dial goes at once.
+    pub redials: u64,
 }
 
 /// How much a room holds now, for tests to check that nothing a peer sends makes it grow

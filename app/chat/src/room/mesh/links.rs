@@ -696,6 +696,9 @@ impl Room {
                 if let Some(r) = self.redials.get_mut(&peer) {
                     r.at = now + r.delay;
                 }
+                if self.would_dial(&peer) {
+                    self.stats.redials += 1;
+                }
                 self.dial(peer, now);
             } else {
                 self.redials.remove(&peer);
