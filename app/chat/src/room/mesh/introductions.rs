@@ -8,7 +8,8 @@
 //! first one learnt of the second from others' lists and waited for its call, while the
 //! second never learnt of the first: the pair stayed apart until the first one's fallback
 //! call, 8–9 s later (2 of 6 rooms of 16 with 14 opening one invite at once, in
-//! browsers; 25 of 40 such rooms in the simulation, with slow handshakes).
+//! Chromium; in the simulation, 2 of 40 such rooms with handshakes of 0.2–2.6 s, 1 of 40
+//! with 0.3 s, and one pair of the 64 joining in waves).
 
 use std::time::Duration;
 
