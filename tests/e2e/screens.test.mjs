@@ -71,11 +71,15 @@ test('at 360×640 a conversation of 20 one-line messages shows at least 8, and t
 test('at 1280×800 the list and the conversation are side by side', async () => {
   const page = bob.page;
   await page.setViewportSize(DESKTOP);
+  // The new size reaches the page a moment later (a CI run under load once measured the
+  // panes at the old size): the layout is read once the page has it.
+  await page.waitForFunction(([w, h]) => innerWidth === w && innerHeight === h, [DESKTOP.width, DESKTOP.height]);
   const list = await page.locator('.list-pane').boundingBox();
   const chat = await page.locator('.chat-pane').boundingBox();
   assert.ok(list && chat, 'both panes are on screen');
-  assert.ok(list.x + list.width <= chat.x + 1, `list ${JSON.stringify(list)} left of chat ${JSON.stringify(chat)}`);
-  assert.ok(chat.width > 600 && list.height > 700 && chat.height > 700);
+  const boxes = `list ${JSON.stringify(list)}, chat ${JSON.stringify(chat)}`;
+  assert.ok(list.x + list.width <= chat.x + 1, `the list is left of the chat: ${boxes}`);
+  assert.ok(chat.width > 600 && list.height > 700 && chat.height > 700, `both panes fill the height: ${boxes}`);
   await page.getByRole('button', { name: /^Ann · online/ }).waitFor();
 });
 
