@@ -38,9 +38,7 @@ impl Room {
                 let Some(to) = self.links.get(&other).map(|l| l.peer.clone()) else {
                     continue;
                 };
-                let joined = self.joined(id, name, key, &to);
-                self.stats.introductions_sent += 1;
-                self.send(&other, &joined, now);
+                self.send_joined(&other, &to, id, name, key, now);
             }
         }
     }
@@ -48,12 +46,12 @@ impl Room {
     /// As holder, tells `id`, admitted on `link` just now, of every member admitted
     /// since our last hello on that link: their introductions did not reach it.
     pub(super) fn introduce_newer(&mut self, link: &ConnectionId, id: &PeerId, now: Duration) {
-        let Some(since) = self.links.get(link).map(|l| l.hello_sent) else {
-            return;
-        };
         if !self.holding_rendezvous {
             return;
         }
+        let Some(since) = self.links.get(link).map(|l| l.hello_sent) else {
+            return;
+        };
         let newer: Vec<(PeerId, String, PublicKey)> = self
             .one_link_per_member()
             .iter()
@@ -65,26 +63,34 @@ impl Room {
             })
             .collect();
         for (peer, name, key) in newer {
-            let joined = self.joined(&peer, &name, key, id);
-            self.stats.introductions_sent += 1;
-            self.send(link, &joined, now);
+            self.send_joined(link, id, &peer, &name, key, now);
         }
     }
 
-    /// The introduction of `id` to member `to`: whether `to` dials it, waits for its
-    /// call, or the smaller id dials, by what we told `id` when it called us.
-    fn joined(&self, id: &PeerId, name: &str, key: PublicKey, to: &PeerId) -> RoomFrame {
+    /// Introduces `id` to member `to` on `link` (counted): whether `to` dials it, waits
+    /// for its call, or the smaller id dials, by what we told `id` when it called us.
+    fn send_joined(
+        &mut self,
+        link: &ConnectionId,
+        to: &PeerId,
+        id: &PeerId,
+        name: &str,
+        key: PublicKey,
+        now: Duration,
+    ) {
         let (listed, called) = self
             .answered_list(id)
             .map_or((false, false), |(given, called)| {
                 (given.contains(to), called)
             });
-        RoomFrame::Joined {
+        let joined = RoomFrame::Joined {
             id: id.clone(),
             name: name.to_owned(),
             key,
             calls: listed && !called,
             call: listed && called,
-        }
+        };
+        self.stats.introductions_sent += 1;
+        self.send(link, &joined, now);
     }
 }

@@ -593,13 +593,15 @@ impl Room {
         Duration::from_millis(u64::from(u16::from_le_bytes([a, b])) % 1000)
     }
 
-    pub(super) fn dial(&mut self, peer: PeerId, now: Duration) {
+    /// Calls `peer`, unless [`Room::would_dial`] says not; true when it did.
+    pub(super) fn dial(&mut self, peer: PeerId, now: Duration) -> bool {
         if !self.would_dial(&peer) {
-            return;
+            return false;
         }
         self.dialing.insert(peer.clone(), now);
         self.stats.dials += 1;
         self.outputs.push_back(RoomOutput::Connect { peer });
+        true
     }
 
     /// Whether [`Room::dial`] would call `peer` now: not ourselves, nor the rendezvous id
@@ -696,10 +698,9 @@ impl Room {
                 if let Some(r) = self.redials.get_mut(&peer) {
                     r.at = now + r.delay;
                 }
-                if self.would_dial(&peer) {
+                if self.dial(peer, now) {
                     self.stats.redials += 1;
                 }
-                self.dial(peer, now);
             } else {
                 self.redials.remove(&peer);
             }
