@@ -27,6 +27,9 @@ const ANSWER_HELLO: &str = "hello";
 
 /// Where in an offer's metadata a newcomer calling a room's rendezvous id puts its knock.
 const KNOCK: &str = "knock";
+/// Where an offer for a room says that the caller reads the member's hello from the
+/// answer (so the member need not send it on the link too).
+const READS_HELLO: &str = "hello_in_answer";
 
 /// How long the screen may wait for the browser to make the offer or answer of a link we
 /// set up (see [`Node::describing_until`]).
@@ -69,6 +72,7 @@ impl Node {
                 remote_fingerprint: String::new(),
                 created: self.now.mono,
                 knock: None,
+                reads_hello: false,
             },
         );
         self.outputs.push_back(Output::Dial { conn, peer });
@@ -219,6 +223,14 @@ impl Node {
                 .and_then(|k| serde_json::from_value::<Sealed>(k.clone()).ok()),
             Registration::Main => None,
         };
+        let reads_hello = matches!(purpose, Purpose::Room(_))
+            && *via == Registration::Main
+            && offer
+                .metadata
+                .as_ref()
+                .and_then(|m| m.get(READS_HELLO))
+                .and_then(serde_json::Value::as_bool)
+                == Some(true);
         let conn = offer.connection_id;
         if purpose == Purpose::Direct && refusal.is_none() {
             self.ui(Action::Connecting(src.clone()));
@@ -236,6 +248,7 @@ impl Node {
                 remote_fingerprint: dtls_fingerprint(&offer.sdp.sdp),
                 created: self.now.mono,
                 knock,
+                reads_hello,
             },
         );
         self.outputs.push_back(Output::Answer {
@@ -296,7 +309,8 @@ impl Node {
     }
 
     /// What an offer for `room` carries: the room, and on a call to its rendezvous id our
-    /// knock, so the holder has the members call us at once (see `Room::knock`).
+    /// knock, so the holder has the members call us at once (see `Room::knock`); on a
+    /// call to a member, that we read its hello from the answer.
     fn room_offer_metadata(
         &mut self,
         conn: &ConnectionId,
@@ -310,23 +324,27 @@ impl Node {
             .map(|r| r.room.knock(conn, &entry.local_fingerprint));
         match knock {
             Some(knock) => serde_json::json!({ "room": room, KNOCK: knock }),
-            None => serde_json::json!({ "room": room }),
+            None => serde_json::json!({ "room": room, READS_HELLO: true }),
         }
     }
 
-    /// As holder of a room's rendezvous id answering a call there: the room's hello for
-    /// the answer (see `Room::answer_hello`), so the newcomer dials the members at once.
+    /// Answering a call for a room: the room's hello for the answer (see
+    /// `Room::answer_hello`). On our own id, so the caller shows us online the moment
+    /// the link opens; as holder of its rendezvous id, so the newcomer dials the
+    /// members at once.
     fn answer_hello(
         &mut self,
         conn: &ConnectionId,
         entry: &LinkEntry,
     ) -> Option<serde_json::Value> {
-        let (Purpose::Room(room), Registration::Rendezvous(via)) = (&entry.purpose, &entry.via)
-        else {
+        let Purpose::Room(room) = &entry.purpose else {
             return None;
         };
-        if room != via {
-            return None;
+        match &entry.via {
+            Registration::Rendezvous(via) if via != room => return None,
+            // A caller that would not read it gets our hello on the link only.
+            Registration::Main if !entry.reads_hello => return None,
+            _ => {}
         }
         let binding = self.binding(conn, entry);
         let mono = self.now.mono;
@@ -338,8 +356,8 @@ impl Node {
         Some(serde_json::json!({ ANSWER_HELLO: sealed }))
     }
 
-    /// The answer to our call to a room's rendezvous id brought the holder's hello: the
-    /// room dials the members it lists now.
+    /// The answer to our call for a room brought a hello: the member's own, kept for
+    /// when the link opens, or the rendezvous holder's, whose members the room dials now.
     fn on_answer_hello(&mut self, conn: &ConnectionId, hello: &serde_json::Value) {
         let Some(entry) = self.links.get(conn).cloned() else {
             return;

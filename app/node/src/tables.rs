@@ -36,6 +36,9 @@ pub(crate) struct LinkEntry {
     /// On a call to a room's rendezvous id we answer: the caller's knock, if any (see
     /// `Room::knock`).
     pub knock: Option<peerchat_chat::room::Sealed>,
+    /// On a room member's call to our own id: it reads our hello from the answer, so
+    /// the hello goes there instead of on the link (see `Room::answer_hello`).
+    pub reads_hello: bool,
 }
 
 /// A room we are in.

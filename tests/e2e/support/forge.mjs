@@ -127,13 +127,16 @@ export function toJson(value) {
 
 /**
  * For `context.addInitScript`: keeps every data channel the page opens or is offered in
- * `window.__channels` (with the first frames heard on it), and from the broker's OFFERs
+ * `window.__channels` (with the first frames heard on it), from the broker's OFFERs
  * each connection's other end in `window.__peerOf` (a channel's label is its connection
- * id, the other end's peer id travels only in signaling).
+ * id, the other end's peer id travels only in signaling), and the hellos the page put
+ * in its ANSWERs in `window.__answerHellos` (a member's hello goes there, not on the
+ * link, when the caller reads it there).
  */
 export function tapChannels() {
   window.__channels = [];
   window.__peerOf = {};
+  window.__answerHellos = {};
   const keep = (channel) => {
     // The first frames heard and said on it, and every byte heard.
     const tapped = { channel, heard: [], said: [], bytesHeard: 0 };
@@ -167,6 +170,10 @@ export function tapChannels() {
     try {
       const m = JSON.parse(text);
       if (m.type === 'OFFER') window.__peerOf[m.payload.connectionId] = m[end];
+      const hello = m.payload?.metadata?.hello;
+      if (m.type === 'ANSWER' && end === 'dst' && hello) {
+        window.__answerHellos[m.payload.connectionId] = JSON.stringify(hello);
+      }
     } catch {
       // a heartbeat or binary: not an offer
     }
@@ -185,9 +192,15 @@ export function tapChannels() {
   };
 }
 
-/** What the tapped page's app said first on channel `label`, opened with the room's keys. */
+/**
+ * What the tapped page's app said first on channel `label` (its hello in the answer that
+ * set the channel up counts as said first), opened with the room's keys.
+ */
 export async function said(page, label, keys) {
-  const frames = await page.evaluate((label) => window.__channels.find((c) => c.channel.label === label)?.said ?? [], label);
+  const frames = await page.evaluate((label) => [
+    ...(label in window.__answerHellos ? [window.__answerHellos[label]] : []),
+    ...(window.__channels.find((c) => c.channel.label === label)?.said ?? []),
+  ], label);
   return frames.map((f) => unseal(keys, f)).filter(Boolean).flatMap((plain) => {
     try {
       return [JSON.parse(plain)];

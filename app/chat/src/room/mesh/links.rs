@@ -176,7 +176,10 @@ impl Room {
                 boot: None,
             },
         );
-        self.send_hello(&link, now);
+        if !self.hello_went_in_answer(&link) {
+            self.send_hello(&link, now);
+        }
+        self.take_early_hello(&link, now);
     }
 
     /// Shows a link we are alive. A first message sent the instant a channel opens was
@@ -203,7 +206,13 @@ impl Room {
             return;
         };
         l.hello_sent = now;
-        let binding = &l.binding;
+        let binding = l.binding.clone();
+        let hello = self.signed_hello(&binding);
+        self.send(link, &hello, now);
+    }
+
+    /// Our hello for the link `binding` describes, signed over it, and counted.
+    pub(super) fn signed_hello(&mut self, binding: &LinkBinding) -> RoomFrame {
         self.stats.hellos_sent += 1;
         let key = self.identity.public();
         let words = hello_transcript(
@@ -214,8 +223,7 @@ impl Room {
             &self.me,
             &self.my_name,
         );
-        let hello = self.hello_frame(self.identity.sign(&words));
-        self.send(link, &hello, now);
+        self.hello_frame(self.identity.sign(&words))
     }
 
     /// Dialling `peer` failed (not online, or the connection never opened).

@@ -71,6 +71,12 @@ pub struct Room {
     /// them to call it (else it dials them), newest last, at most
     /// [`answer_hello::MAX_ANSWERED_LISTS`].
     answered_lists: VecDeque<(PeerId, Vec<PeerId>, bool)>,
+    /// Hellos that came in the answers to our calls to members, by link, until the link
+    /// opens (see `answer_hello`), newest last, at most [`answer_hello::MAX_EARLY_HELLOS`].
+    early_hellos: VecDeque<(ConnectionId, Sealed)>,
+    /// Calls to us we answered with our hello, until their links open (it is not sent
+    /// again on them), at most [`answer_hello::MAX_HELLOS_IN_ANSWERS`].
+    hellos_in_answers: VecDeque<ConnectionId>,
     /// As holder: newcomers whose knock we answered by asking the members to call them.
     calls_asked: calls::Called,
     /// Newcomers the holder asked us to call.
@@ -139,6 +145,8 @@ impl Room {
             holding_rendezvous: false,
             rendezvous_holder: None,
             answered_lists: VecDeque::new(),
+            early_hellos: VecDeque::new(),
+            hellos_in_answers: VecDeque::new(),
             calls_asked: calls::Called::default(),
             calls_taken: calls::Called::default(),
             rendezvous_checks: 0,
@@ -267,6 +275,18 @@ impl Room {
     /// A frame arrived on a link.
     pub fn handle_link_data(&mut self, link: &ConnectionId, frame: &ChannelFrame, now: Duration) {
         self.catch_up(now);
+        let opened = self.open(frame);
+        self.on_link_frame(link, opened, now);
+    }
+
+    /// A frame on `link`, opened (or why it could not be): from the link, or a hello
+    /// that came in the answer to our call (see `answer_hello`).
+    fn on_link_frame(
+        &mut self,
+        link: &ConnectionId,
+        opened: Result<RoomFrame, DropReason>,
+        now: Duration,
+    ) {
         let Some(l) = self.links.get_mut(link) else {
             return;
         };
@@ -275,7 +295,7 @@ impl Room {
         l.packets_stale = false;
         let admitted = l.admitted;
         let sender = l.peer.clone();
-        match self.open(frame) {
+        match opened {
             Ok(RoomFrame::Hello {
                 id,
                 name,
@@ -408,17 +428,27 @@ impl Room {
 
     fn open(&self, frame: &ChannelFrame) -> Result<RoomFrame, DropReason> {
         let sealed: Sealed = data::decode_json_as(frame).map_err(|_| DropReason::Malformed)?;
-        let plain = self.keys.open(&sealed).map_err(|e| match e {
+        self.open_sealed(&sealed)
+    }
+
+    /// The room frame `sealed` holds, or why it cannot be read.
+    fn open_sealed(&self, sealed: &Sealed) -> Result<RoomFrame, DropReason> {
+        let plain = self.keys.open(sealed).map_err(|e| match e {
             super::SealError::Forged => DropReason::Forged,
             _ => DropReason::Malformed,
         })?;
         RoomFrame::from_plain(&plain).map_err(|_| DropReason::Malformed)
     }
 
+    /// `frame` sealed with the room key under a fresh nonce.
+    fn seal_frame(&mut self, frame: &RoomFrame) -> Sealed {
+        let plain = serde_json::to_vec(frame).expect("room frames serialize");
+        self.keys.seal(&plain, (self.entropy)())
+    }
+
     /// Seals and sends `frame` on `link`; returns its size on the wire.
     fn send(&mut self, link: &ConnectionId, frame: &RoomFrame, now: Duration) -> usize {
-        let plain = serde_json::to_vec(frame).expect("room frames serialize");
-        let sealed = self.keys.seal(&plain, (self.entropy)());
+        let sealed = self.seal_frame(frame);
         // The keepalive clock moves even if the frame cannot go (too large): else the
         // link's ping would stay due and the timer spin.
         if let Some(l) = self.links.get_mut(link) {
