@@ -22,7 +22,8 @@ use crate::{Node, Now, Output, Purpose, Registration};
 /// is the same).
 const LINK_OPEN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
-/// Where in an answer's metadata a room's rendezvous holder puts its sealed hello.
+/// Where in an answer's metadata a room's member puts its sealed hello: answering a call
+/// on its own id (see `READS_HELLO`), or, as the rendezvous holder, a newcomer's.
 const ANSWER_HELLO: &str = "hello";
 
 /// Where in an offer's metadata a newcomer calling a room's rendezvous id puts its knock.
