@@ -17,7 +17,9 @@
 //                                and writes it next to BENCH_OUT (.cpuprofile, for DevTools)
 //   BENCH_TRACE=1                `files`: both pages' channel sends and receives; `room`: the last joiner's timeline (every connection's steps as the
 //                                browser saw them, members shown online) on every page, summed up
-//                                in the log and written next to BENCH_OUT (-trace.json); and the
+//                                in the log (with how long each member took from its link to the
+//                                last joiner opening to showing everyone) and written next to
+//                                BENCH_OUT (-trace.json); and the
 //                                machine's CPU by kind of process while the room idles and the last
 //                                one joins, and each device's share of the join (cpu.mjs, Linux)
 //   BENCH_CPU_THREADS=1          renderers' CPU by thread name instead of by kind (`room` with BENCH_TRACE; `files`
@@ -461,14 +463,23 @@ async function joinTimeline(app, n, devices, traceFrom) {
   const busy = (i) => longTasks[i].filter(([, e]) => e >= t0).map(([st, e]) => `${rel(st)}+${(e - st).toFixed(0)}`);
   lines.push(`  its tasks ≥ 50 ms (start+ms): ${busy(n - 1).join(' ')}`);
   lines.push(`  members, their link to the last joiner:`);
+  // Per member: from its own link to the last joiner opening to it showing everyone.
+  const waits = [];
   for (const [i, trace] of traces.slice(0, n - 1).entries()) {
     const start = trace.findIndex((e) => e[0] >= t0);
     const theirs = [...conns(trace, Math.max(0, start)).values()].filter((c) => c.peer === last.id || (c.steps['broker:in:OFFER'] && !name.has(c.peer)));
     const full = trace.find((e) => e[1] === 'online' && e[3] >= n && e[0] >= t0);
+    // The last opened: the holder of the rendezvous id also has the newcomer's call there.
+    const opens = theirs.filter((c) => c.peer === last.id && c.steps.open !== undefined).map((c) => c.steps.open);
+    if (opens.length > 0 && full) waits.push(full[0] - Math.max(...opens));
     for (const c of theirs) {
       lines.push(`  ${[`M${i}`, c.dialled ? 'out' : 'in', ...cols.map(([k]) => rel(c.steps[k]))].map((v) => String(v).padStart(9)).join('')}  (${n} shown @${full ? rel(full[0]) : 'never'})`);
     }
     if (theirs.length === 0) lines.push(`  M${i}: no connection to the last joiner traced (${n} shown @${full ? rel(full[0]) : 'never'})`);
+  }
+  if (waits.length > 0) {
+    waits.sort((a, b) => a - b);
+    lines.push(`  members, their link to the last joiner open → ${n} shown: median ${waits[waits.length >> 1].toFixed(0)} ms, worst ${waits.at(-1).toFixed(0)} ms (${waits.length} members)`);
   }
   log(lines.join('\n'));
   details.push({ scenario: `room ${n} timeline`, app: app.key, text: lines });
