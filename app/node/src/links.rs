@@ -423,7 +423,9 @@ impl Node {
     #[inline(never)]
     pub fn handle_link_open(&mut self, conn: &ConnectionId, now: Now) {
         self.now = now;
-        let Some(entry) = self.links.get_mut(conn) else {
+        let Some(entry) = self.links.get_mut(conn).filter(|e| !e.opened) else {
+            // Opened already: by its first frame, which came first (see
+            // `handle_link_frame`).
             return;
         };
         entry.opened = true;
@@ -499,6 +501,13 @@ impl Node {
     #[inline(never)]
     pub fn handle_link_frame(&mut self, conn: &ConnectionId, frame: &ChannelFrame, now: Now) {
         self.now = now;
+        if self.links.get(conn).is_some_and(|e| !e.opened) {
+            // A frame before the channel's `open` event (Chromium now and then delivers
+            // the other side's first frame so, which was then dropped: a peer's greeting
+            // lost, a room member's hello, or worse): the channel is open, or nothing
+            // could have come through it.
+            self.handle_link_open(conn, now);
+        }
         let Some(entry) = self.links.get(conn).cloned() else {
             return;
         };

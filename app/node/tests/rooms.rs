@@ -314,6 +314,29 @@ fn the_members_calling_a_joiner_show_it_online_as_their_links_open_though_its_fi
 }
 
 #[test]
+fn a_frame_that_comes_before_its_links_open_event_is_not_lost() {
+    // Chromium now and then delivers the other side's first frame on a new link before
+    // the link's own `open` event. Before, that frame was dropped: here the members'
+    // hellos to Cat, which Cat then had only from their repeats, a second later.
+    let mut sim = room_of(3);
+    let cat = sim.add("Cat");
+    sim.run_for(SECOND);
+    sim.devs[cat].open_late = Duration::from_millis(300);
+    let inv = invite(&sim, 0);
+    let joined = sim.now;
+    sim.act(cat, |node, now| node.join_room(inv, now));
+    sim.run_until(5 * SECOND, "Cat shows everyone", |s| online(s, cat, 0) == 3);
+    assert!(
+        sim.now - joined < SECOND / 2,
+        "Cat showed everyone {:?} after it opened the invite",
+        sim.now - joined
+    );
+    sim.run_until(5 * SECOND, "every member shows Cat", |s| {
+        (0..3).all(|i| online(s, i, 0) == 3)
+    });
+}
+
+#[test]
 fn the_screen_waits_for_a_joiners_call_to_be_made_but_only_a_moment() {
     let mut sim = room_of(2);
     let cat = sim.add("Cat");

@@ -160,6 +160,9 @@ pub struct Dev {
     pub notification_bodies: Vec<String>,
     /// Links whose first frame from this device is lost.
     pub lose_first_frame: bool,
+    /// How much later than the link this device's browser reports a new link open:
+    /// frames from the other end can come first (Chromium now and then does so).
+    pub open_late: Duration,
     /// Candidates the node asked us to add.
     pub candidates_added: usize,
     /// Candidates sent to the broker.
@@ -232,6 +235,7 @@ impl Dev {
             notifications: Vec::new(),
             notification_bodies: Vec::new(),
             lose_first_frame: false,
+            open_late: Duration::ZERO,
             candidates_added: 0,
             candidates_sent: 0,
             answered: Vec::new(),
@@ -732,10 +736,13 @@ impl Sim {
                         }
                         let at = now + if no_path { ICE_FAILS } else { l.delay };
                         for end in l.ends {
-                            let what = if no_path {
-                                Deliver::Link(LinkEvent::IceFailed)
+                            let (what, at) = if no_path {
+                                (Deliver::Link(LinkEvent::IceFailed), at)
                             } else {
-                                Deliver::Link(LinkEvent::Open)
+                                (
+                                    Deliver::Link(LinkEvent::Open),
+                                    at + self.devs[end].open_late,
+                                )
                             };
                             self.in_flight.push((at, end, conn.clone(), what));
                         }
