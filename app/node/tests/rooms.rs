@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::Sim;
+use common::{Dev, Sim};
 use peerchat_chat::room::Invite;
 use peerchat_chat::rooms_state::LineId;
 use peerchat_chat::state::{Action, Screen};
@@ -296,20 +296,32 @@ fn the_members_calling_a_joiner_show_it_online_as_their_links_open_though_its_fi
     // on a new link came seconds late now and then in Chromium on a loaded machine (its
     // packets lost and sent again). Before, they waited for its hello on the link, and
     // with that lost, for their own hello's repeat and its answer, a second later.
-    let mut sim = room_of(3);
-    let cat = sim.add("Cat");
-    sim.run_for(SECOND);
-    sim.devs[cat].lose_first_frame = true;
-    let inv = invite(&sim, 0);
-    let joined = sim.now;
-    sim.act(cat, |node, now| node.join_room(inv, now));
+    let (mut sim, _, joined) = cat_joins_a_room_of_3(|d| d.lose_first_frame = true);
     sim.run_until(5 * SECOND, "every member shows Cat", |s| {
         (0..3).all(|i| online(s, i, 0) == 3)
     });
+    within_half_a_second(&sim, joined, "the members showed Cat");
+}
+
+/// A room of 3 formed, and Cat, whose device is set up by `setup`, opening its invite:
+/// the simulation, Cat's index and when Cat opened the invite.
+fn cat_joins_a_room_of_3(setup: impl FnOnce(&mut Dev)) -> (Sim, usize, Duration) {
+    let mut sim = room_of(3);
+    let cat = sim.add("Cat");
+    sim.run_for(SECOND);
+    setup(&mut sim.devs[cat]);
+    let inv = invite(&sim, 0);
+    let joined = sim.now;
+    sim.act(cat, |node, now| node.join_room(inv, now));
+    (sim, cat, joined)
+}
+
+/// Asserts that `what` happened within half a second of `since`.
+fn within_half_a_second(sim: &Sim, since: Duration, what: &str) {
     assert!(
-        sim.now - joined < SECOND / 2,
-        "the members showed Cat {:?} after it opened the invite",
-        sim.now - joined
+        sim.now - since < SECOND / 2,
+        "{what} {:?} after Cat opened the invite",
+        sim.now - since
     );
 }
 
@@ -318,19 +330,10 @@ fn a_frame_that_comes_before_its_links_open_event_is_not_lost() {
     // Chromium now and then delivers the other side's first frame on a new link before
     // the link's own `open` event. Before, that frame was dropped: here the members'
     // hellos to Cat, which Cat then had only from their repeats, a second later.
-    let mut sim = room_of(3);
-    let cat = sim.add("Cat");
-    sim.run_for(SECOND);
-    sim.devs[cat].open_late = Duration::from_millis(300);
-    let inv = invite(&sim, 0);
-    let joined = sim.now;
-    sim.act(cat, |node, now| node.join_room(inv, now));
+    let late = Duration::from_millis(300);
+    let (mut sim, cat, joined) = cat_joins_a_room_of_3(|d| d.open_late = late);
     sim.run_until(5 * SECOND, "Cat shows everyone", |s| online(s, cat, 0) == 3);
-    assert!(
-        sim.now - joined < SECOND / 2,
-        "Cat showed everyone {:?} after it opened the invite",
-        sim.now - joined
-    );
+    within_half_a_second(&sim, joined, "Cat showed everyone");
     sim.run_until(5 * SECOND, "every member shows Cat", |s| {
         (0..3).all(|i| online(s, i, 0) == 3)
     });

@@ -14,20 +14,12 @@
 //! cannot read or alter it (sealed), nor move it to another call (the signature covers
 //! the connection's ids and both DTLS fingerprints).
 //!
-//! A member answering a call on its own id puts its hello in the answer too, signed
-//! over that call like the one it sends once the link opens. The caller keeps it and
-//! reads it the moment the link opens, as the link's first frame: the connection's DTLS
-//! has then proven the fingerprints the signature covers, which is all the hello on the
-//! link proves more. So the caller shows the member online without waiting for a frame
-//! through the new link, which a loaded machine delays: in Chromium, with 16 members on
-//! 2 cores, a newcomer's first frame on one of its fifteen new links now and then came
-//! 2 s after the link opened (its packets lost and sent again), and the room was not
-//! whole until then.
+//! A member answering a call on its own id puts its own hello in the answer too (see
+//! `early_hellos`).
 
-use std::collections::VecDeque;
 use std::time::Duration;
 
-use peerchat_peerjs::{ConnectionId, PeerId};
+use peerchat_peerjs::PeerId;
 
 use super::links::Dialer;
 use super::{DropReason, Room};
@@ -45,17 +37,6 @@ pub(super) const MAX_ANSWERED_LISTS: usize = 32;
 /// within its budget seals to, with room to spare. A longer one is not opened.
 pub(super) const MAX_ANSWER_HELLO: usize = 96 << 10;
 
-/// Hellos from answers kept until their links open: more than the calls a newcomer
-/// makes at once in all but the largest rooms. The oldest goes first (a call that never
-/// opens); a link whose hello went gets it from the member a second later (see
-/// `keepalive`).
-pub(super) const MAX_EARLY_HELLOS: usize = 64;
-
-/// Calls answered with our hello whose links have not opened yet: as many as a room
-/// has members (a newcomer answers them all at once). Beyond, the oldest is forgotten,
-/// and its link gets our hello once more when it opens.
-pub(super) const MAX_HELLOS_IN_ANSWERS: usize = super::links::MAX_MEMBERS;
-
 impl Room {
     /// Our hello for the answer to a call (`binding` as we answer it), sealed: on our
     /// own id, the hello of that link; as holder of the rendezvous id, the members online
@@ -72,15 +53,7 @@ impl Room {
             return None;
         }
         if binding.answerer == self.me {
-            let link = binding.conn.clone();
-            keep_newest(
-                &mut self.hellos_in_answers,
-                MAX_HELLOS_IN_ANSWERS,
-                link,
-                |l| *l == binding.conn,
-            );
-            let hello = self.signed_hello(binding);
-            return Some(self.seal_frame(&hello));
+            return Some(self.member_answer_hello(binding));
         }
         if !self.holding_rendezvous || binding.answerer != self.keys.rendezvous {
             return None;
@@ -133,7 +106,7 @@ impl Room {
     }
 
     /// The answer to our call (`binding` as we made it) came with a hello. A member's is
-    /// kept for the moment its link opens (see [`Room::take_early_hello`]); the
+    /// kept for the moment its link opens (see `early_hellos`); the
     /// rendezvous holder's has us dial the holder and every member it lists, now.
     pub fn handle_answer_hello(&mut self, binding: &LinkBinding, sealed: &Sealed, now: Duration) {
         self.catch_up(now);
@@ -145,10 +118,7 @@ impl Room {
             return;
         }
         if binding.answerer != self.keys.rendezvous {
-            let early = (binding.conn.clone(), sealed.clone());
-            keep_newest(&mut self.early_hellos, MAX_EARLY_HELLOS, early, |(l, _)| {
-                *l == binding.conn
-            });
+            self.keep_early_hello(binding, sealed);
             return;
         }
         let frame = match self.open_sealed(sealed) {
@@ -195,32 +165,4 @@ impl Room {
         self.learn_member(id, name, Some(key), dialer, now);
         self.learn_members(members, dialer, now);
     }
-
-    /// `link` opened: whether our hello went in our answer to the call (then it is not
-    /// sent on the link again; it goes there as usual if theirs does not come).
-    pub(super) fn hello_went_in_answer(&mut self, link: &ConnectionId) -> bool {
-        let before = self.hellos_in_answers.len();
-        self.hellos_in_answers.retain(|l| l != link);
-        self.hellos_in_answers.len() < before
-    }
-
-    /// `link` opened: the hello that came in the answer to our call on it, if any, is
-    /// its first frame (see the module docs).
-    pub(super) fn take_early_hello(&mut self, link: &ConnectionId, now: Duration) {
-        let Some(at) = self.early_hellos.iter().position(|(l, _)| l == link) else {
-            return;
-        };
-        let (_, sealed) = self.early_hellos.remove(at).expect("found above");
-        let opened = self.open_sealed(&sealed);
-        self.on_link_frame(link, opened, now);
-    }
-}
-
-/// Adds `item` to `queue` in place of any `same` one, dropping the oldest beyond `most`.
-fn keep_newest<T>(queue: &mut VecDeque<T>, most: usize, item: T, same: impl Fn(&T) -> bool) {
-    queue.retain(|i| !same(i));
-    if queue.len() >= most {
-        queue.pop_front();
-    }
-    queue.push_back(item);
 }

@@ -28,6 +28,7 @@ mod answer_hello;
 mod backfill;
 mod bounds;
 mod calls;
+mod early_hellos;
 mod events;
 mod files;
 mod introductions;
@@ -72,10 +73,10 @@ pub struct Room {
     /// [`answer_hello::MAX_ANSWERED_LISTS`].
     answered_lists: VecDeque<(PeerId, Vec<PeerId>, bool)>,
     /// Hellos that came in the answers to our calls to members, by link, until the link
-    /// opens (see `answer_hello`), newest last, at most [`answer_hello::MAX_EARLY_HELLOS`].
+    /// opens (see `early_hellos`), newest last, at most [`early_hellos::MAX_EARLY_HELLOS`].
     early_hellos: VecDeque<(ConnectionId, Sealed)>,
     /// Calls to us we answered with our hello, until their links open (it is not sent
-    /// again on them), at most [`answer_hello::MAX_HELLOS_IN_ANSWERS`].
+    /// again on them), at most [`early_hellos::MAX_HELLOS_IN_ANSWERS`].
     hellos_in_answers: VecDeque<ConnectionId>,
     /// As holder: newcomers whose knock we answered by asking the members to call them.
     calls_asked: calls::Called,
@@ -280,7 +281,7 @@ impl Room {
     }
 
     /// A frame on `link`, opened (or why it could not be): from the link, or a hello
-    /// that came in the answer to our call (see `answer_hello`).
+    /// that came in the answer to our call (see `early_hellos`).
     fn on_link_frame(
         &mut self,
         link: &ConnectionId,
