@@ -5,7 +5,8 @@
 
 use gloo_timers::callback::Timeout;
 use peerchat_chat::state::rehearsed_room;
-use web_sys::Element;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement};
 use yew::Callback;
 
 use crate::platform::wall_ms;
@@ -25,23 +26,44 @@ const REHEARSED_MEMBERS: usize = 15;
 /// button's paper clip, the back arrow, ticks, dots), each in the styles they use there.
 pub const CHAT_SYMBOLS: &str = "📎‹·✓…↓×“”🙂⚙";
 
+/// Every font size the style sheet sets (`public/style.css`; a test holds this list to
+/// it). The browser asks for a font's rendering settings once per size as well as per
+/// weight and style.
+pub const FONT_SIZES: [&str; 11] = [
+    "1rem", "0.75rem", "0.8rem", "0.85rem", "0.9rem", "0.95rem", "1.05rem", "1.1rem", "1.3rem",
+    "1.4rem", "1.6rem",
+];
+
 /// Schedules the warm-up.
 pub fn warm_up_soon() {
     Timeout::new(FIRST_AFTER_MS, || {
-        let _ = warm_fonts();
         warm_webrtc();
+        warm_font_sizes(0);
         run(ROUNDS)
     })
     .forget();
 }
 
-/// Lays out [`CHAT_SYMBOLS`] in a hidden element and takes it down again. A symbol the
-/// page's font lacks is looked up in the system's fonts by the browser, an emoji font
-/// loaded whole: the first room screen a newcomer drew waited 150 ms on it (Chromium on
-/// Linux, nine font requests to a browser busy with the join), in the middle of its
-/// handshakes. Now that happens here, while the app is idle. Returns the width it was
-/// laid out at (0: it was not).
-pub fn warm_fonts() -> i32 {
+/// Lays out the font sample at each of [`FONT_SIZES`] from the `next`th on, one size per
+/// task.
+fn warm_font_sizes(next: usize) {
+    if let Some(size) = FONT_SIZES.get(next) {
+        let _ = warm_fonts(size);
+        Timeout::new(BETWEEN_MS, move || warm_font_sizes(next + 1)).forget();
+    }
+}
+
+/// Lays out [`CHAT_SYMBOLS`] at font size `size` in a hidden element and takes it down
+/// again. A symbol the page's font lacks is looked up in the system's fonts by the
+/// browser, an emoji font loaded whole; and each size, weight and style of a font needs
+/// its rendering settings asked of the browser, a synchronous request. The first room
+/// screen a newcomer drew waited 150 ms on the symbols (Chromium on Linux, nine font
+/// requests to a browser busy with the join), in the middle of its handshakes; with them
+/// warmed, still 106 ms on two sizes only the room screen uses (a Chrome trace of the last
+/// joiner of a room of 16: `GetWebFontRenderStyleForStrike`, 55 and 51 ms, in one layout).
+/// Now that happens here, while the app is idle. Returns the width it was laid out at
+/// (0: it was not).
+pub fn warm_fonts(size: &str) -> i32 {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return 0;
     };
@@ -50,6 +72,10 @@ pub fn warm_fonts() -> i32 {
     };
     sample.set_class_name("font-warm");
     let _ = sample.set_attribute("aria-hidden", "true");
+    // Through the CSSOM: the page's policy refuses style attributes.
+    if let Some(sample) = sample.dyn_ref::<HtmlElement>() {
+        let _ = sample.style().set_property("font-size", size);
+    }
     // Every weight, style and family the screens use (see `.font-warm` in the style
     // sheet), each with the symbols and the letters.
     let text = format!("{CHAT_SYMBOLS}Aa1");

@@ -2,7 +2,7 @@
 //! loads no font), taken down again, and holding every symbol the screens draw.
 #![cfg(target_arch = "wasm32")]
 
-use peerchat_web::warm::{warm_fonts, CHAT_SYMBOLS};
+use peerchat_web::warm::{warm_fonts, CHAT_SYMBOLS, FONT_SIZES};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -23,11 +23,45 @@ const VIEWS: [&str; 12] = [
     include_str!("../src/views/conversation.rs"),
 ];
 
+/// The style sheet, whose font sizes the sample must cover.
+const STYLE: &str = include_str!("../../../public/style.css");
+
 #[wasm_bindgen_test]
-fn the_font_sample_is_laid_out_and_taken_down() {
-    assert!(warm_fonts() > 0, "the sample was not laid out");
+fn the_font_sample_is_laid_out_at_its_size_and_taken_down() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    // The page's style sheet, which sizes the sample to its text.
+    let style = document.create_element("style").unwrap();
+    style.set_text_content(Some(STYLE));
+    document.head().unwrap().append_child(&style).unwrap();
+    let small = warm_fonts("0.75rem");
+    let large = warm_fonts("1.6rem");
+    assert!(small > 0, "the sample was not laid out");
+    assert!(
+        large > small,
+        "the size was not applied: {small} then {large}"
+    );
     let document = web_sys::window().unwrap().document().unwrap();
     assert!(document.query_selector(".font-warm").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+fn every_font_size_the_style_sheet_sets_is_warmed() {
+    let sizes = STYLE
+        .split("font-size:")
+        .skip(1)
+        .map(|rest| rest.split([';', '}']).next().unwrap_or_default().trim());
+    let mut seen = 0;
+    for size in sizes {
+        assert!(
+            FONT_SIZES.contains(&size),
+            "font-size {size:?} is set but not warmed"
+        );
+        seen += 1;
+    }
+    assert!(
+        seen >= FONT_SIZES.len(),
+        "only {seen} sizes found in the style sheet"
+    );
 }
 
 #[wasm_bindgen_test]
