@@ -105,8 +105,13 @@ test("a stranger on Alice's freed id is never shown as Alice, and nothing of the
     const Peer = window.Peer ?? window.peerjs.Peer;
     const peer = new Peer(id, { host: '127.0.0.1', port, path: '/', key: 'peerjs', secure: false, config: { iceServers: [] } });
     await new Promise((resolve, reject) => { peer.on('open', resolve); peer.on('error', reject); });
+    // It greets on its first connection only. On the calls after Bob's restart its
+    // greeting is lost, as Chromium now and then loses a channel's first frame (a plain
+    // client greets once): Bob must warn all the same.
+    let greeted = false;
     peer.on('connection', (conn) => conn.on('open', () => {
-      conn.send({ kind: 'hello', name: 'Alice', app: 'peerchat', v: 1 });
+      if (!greeted) conn.send({ kind: 'hello', name: 'Alice', app: 'peerchat', v: 1 });
+      greeted = true;
       conn.send({ kind: 'text', id: 'eve1', seq: 1, ts: Date.now(), text: 'it is me, send the code' });
       conn.send('a plain string from Eve');
     }));

@@ -234,7 +234,7 @@ impl Direct {
                 self.events.push_back(DirectEvent::Dropped)
             }
             Ok(incoming) => {
-                self.talked_without_hello(link);
+                self.talked_without_hello(link, matches!(incoming, Incoming::Text(_)));
                 self.deliver_or_hold(link, incoming)
             }
             Err(_) => self.events.push_back(DirectEvent::Dropped),
@@ -263,19 +263,28 @@ impl Direct {
         }
     }
 
-    /// A peer with no key pinned that talks before any hello (a plain peerjs client
-    /// sending a string) has no key to prove: it is taken as keyless.
-    fn talked_without_hello(&mut self, link: &ConnectionId) {
-        if self.pinned.is_some() {
-            return;
-        }
-        if let Some(c) = self
+    /// A peer that talks before any hello (a plain peerjs client sending a string) has
+    /// no key to prove. With no key pinned it is taken as keyless. With one pinned, words
+    /// in the clear (`text`) were not written by its holder, who seals everything: the
+    /// key did not answer, as if the hello had come without it. The hello itself may
+    /// have been lost on the way (Chromium now and then loses the first frame the
+    /// answering side sends as the channel opens, and a plain peerjs client greets
+    /// once): waiting for it left the conversation "Connecting" for good.
+    fn talked_without_hello(&mut self, link: &ConnectionId, text: bool) {
+        let pinned = self.pinned.is_some();
+        let Some(c) = self
             .channels
             .get_mut(link)
             .filter(|c| c.trust == Trust::Waiting)
-        {
+        else {
+            return;
+        };
+        if !pinned {
             c.trust = Trust::Keyless;
             self.release(link);
+        } else if text {
+            c.trust = Trust::Held(None);
+            self.events.push_back(DirectEvent::KeyChanged(None));
         }
     }
 
@@ -870,6 +879,28 @@ mod tests {
         let e = events(&mut d);
         assert!(e.contains(&DirectEvent::KeyChanged(None)));
         assert!(!e.iter().any(|e| matches!(e, DirectEvent::Received(_))));
+    }
+
+    #[test]
+    fn words_without_a_hello_from_a_contact_with_a_key_are_held() {
+        let mut d = ann(Some(identity(2).public()));
+        d.handle_link_open(conn(1), binding(1), Duration::ZERO);
+        // The hello was lost on the way; a text and a bare string follow it.
+        let text = r#"{"kind":"text","id":"e1","seq":1,"ts":1,"text":"it is me"}"#;
+        d.handle_link_data(&conn(1), &ChannelFrame::Text(text.into()), 0, unused_id);
+        d.handle_link_data(&conn(1), &ChannelFrame::Text("\"hi\"".into()), 0, || {
+            id("b")
+        });
+        let e = events(&mut d);
+        assert_eq!(
+            e.iter()
+                .filter(|e| matches!(e, DirectEvent::KeyChanged(None)))
+                .count(),
+            1,
+            "the key warning, once: {e:?}"
+        );
+        assert!(!e.iter().any(|e| matches!(e, DirectEvent::Received(_))));
+        assert!(!e.contains(&DirectEvent::Ready));
     }
 
     #[test]
