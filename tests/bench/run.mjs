@@ -478,8 +478,7 @@ async function joinTimeline(app, n, devices, traceFrom) {
     if (theirs.length === 0) lines.push(`  M${i}: no connection to the last joiner traced (${n} shown @${full ? rel(full[0]) : 'never'})`);
   }
   if (waits.length > 0) {
-    waits.sort((a, b) => a - b);
-    lines.push(`  members, their link to the last joiner open → ${n} shown: median ${waits[waits.length >> 1].toFixed(0)} ms, worst ${waits.at(-1).toFixed(0)} ms (${waits.length} members)`);
+    lines.push(`  members, their link to the last joiner open → ${n} shown: median ${median(waits).toFixed(0)} ms, worst ${Math.max(...waits).toFixed(0)} ms (${waits.length} members)`);
   }
   log(lines.join('\n'));
   details.push({ scenario: `room ${n} timeline`, app: app.key, text: lines });
