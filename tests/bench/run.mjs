@@ -15,10 +15,12 @@
 //   BENCH_PROFILE=1              `unlock`, `room` and `files` also take CPU profiles (CDP Profiler; `room` with BENCH_TRACE
 //                                also of an idle member), log the top self times
 //                                and writes it next to BENCH_OUT (.cpuprofile, for DevTools)
-//   BENCH_TRACE=1                `files`: both pages' channel sends and receives; `room`: the last joiner's timeline (every connection's steps as the
+//   BENCH_TRACE=1                `connect`: each side's connection steps after the click, and its long tasks;
+//                                `files`: both pages' channel sends and receives; `room`: the last joiner's timeline (every connection's steps as the
 //                                browser saw them, members shown online) on every page, summed up
 //                                in the log (with how long each member took from its link to the
-//                                last joiner opening to showing everyone) and written next to
+//                                last joiner opening to showing everyone, and the room counters
+//                                over that join alone) and written next to
 //                                BENCH_OUT (-trace.json); and the
 //                                machine's CPU by kind of process while the room idles and the last
 //                                one joins, and each device's share of the join (cpu.mjs, Linux)
@@ -164,11 +166,26 @@ async function connectPair(app, prefix) {
     const ok = await Promise.all([waitMark(a, 'open', 30000), waitMark(b, 'open', 30000)]);
     if (!ok.every(Boolean)) throw new Error('the connection did not open on both sides');
     const [ma, mb] = await Promise.all([marks(a), marks(b)]);
+    if (TRACE) await connectTimeline(app, [a, b], ma.click, { open: [ma.open, mb.open] });
     await app.acceptRequest(b);
     return { a, b, took: Math.max(ma.open, mb.open) - ma.click };
   } catch (e) {
     await destroy([a, b]);
     throw e;
+  }
+}
+
+/**
+ * With BENCH_TRACE, each side's connection steps and data channel frames after the click
+ * that connects them (ms), as its page saw them.
+ */
+async function connectTimeline(app, devices, t0, { open }) {
+  for (const [i, d] of devices.entries()) {
+    const trace = await d.page.evaluate(() => window.__bench.trace);
+    const steps = trace.filter(([t, kind]) => t >= t0 && kind !== 'online').map(([t, kind, , extra]) => `${kind}${kind === 'send' || kind === 'recv' ? `(${extra})` : ''}@${(t - t0).toFixed(0)}`);
+    const long = (await d.page.evaluate(() => window.__bench.longTasks)).filter(([, end]) => end >= t0 - 200)
+      .map(([start, end]) => `${(start - t0).toFixed(0)}+${(end - start).toFixed(0)}`);
+    log(`${app.label} connect, ${i === 0 ? 'caller' : 'callee'} (open @${(open[i] - t0).toFixed(0)}; tasks ≥ 50 ms: ${long.join(' ') || 'none'}): ${steps.join(' ')}`);
   }
 }
 
@@ -284,8 +301,15 @@ async function formRoom(app, n, prefix) {
       // With BENCH_TIMELINE, Chrome traces of the last joiner and of the member who joined
       // before it.
       const timelines = TIMELINE ? [await startTimeline(last), await startTimeline(devices[n - 2])] : [];
+      // With BENCH_TRACE, the members' room counters over the last join alone.
+      const countedBefore = TRACE ? await roomCounters(devices) : null;
       await app.openInvite(last, invite, ids.slice(0, n - 1));
       const ok = (await Promise.all(devices.map((d) => waitMark(d, 'full', ROOM_TIMEOUT)))).every(Boolean);
+      if (countedBefore) {
+        const after = await roomCounters(devices);
+        const changed = Object.entries(after).map(([k, v]) => [k, v - (countedBefore[k] ?? 0)]).filter(([, v]) => v);
+        log(`${app.label} room of ${n}, counters over the last join: ${changed.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      }
       if (TRACE) joinBusy(app, n, await busyMs(meters), cpu.stop(), devices.map((d) => cpu.byDevice?.[d.name]));
       for (const [i, t] of timelines.entries()) await stopTimeline(t, `${app.key}-room${n}-${i === 0 ? 'last' : 'member'}`);
       await stopProfiles(profiled, [`room${n}-last`, `room${n}-first`, `room${n}-member`]);

@@ -156,6 +156,10 @@ pub struct RoomStats {
     /// introduction missing or lost), or a member whose link broke was called again.
     /// While members only join, none: each pair's dial goes at once.
     pub redials: u64,
+    /// Keepalives sent (pings, and hellos repeated as keepalives on young links).
+    pub keepalives: u64,
+    /// Packet counts read for silent links (see [`Room::handle_link_packets`](super::Room::handle_link_packets)).
+    pub packet_readings: u64,
 }
 
 /// How much a room holds now, for tests to check that nothing a peer sends makes it grow

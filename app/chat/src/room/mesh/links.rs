@@ -190,6 +190,7 @@ impl Room {
     /// link of a large room made each join cost every member O(members) bytes several
     /// times over (5,147 hellos for the 496 pairs of a 32-member room).
     pub(super) fn keepalive(&mut self, link: &ConnectionId, now: Duration) {
+        self.stats.keepalives += 1;
         // An introduction (never admitted) stops once the other's hello came: repeating
         // the member list there cost the holder of the rendezvous id a list per joiner
         // every half second while the joiners' own links were slow to come (410 hellos

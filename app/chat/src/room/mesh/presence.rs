@@ -51,6 +51,7 @@ impl Room {
                 l.packets_stale = false;
                 return;
             }
+            self.stats.packet_readings += 1;
             match l.last_packet {
                 Some(at) if received <= l.packets => {
                     // Only a reading that saw no growth for that long counts: readings
