@@ -353,3 +353,29 @@ fn a_conversations_message_notifies_while_away_unless_muted_and_the_mute_lasts()
     sim.run_for(SECOND);
     assert_eq!(sim.devs[ben].notifications, ["Ann", "Ann"]);
 }
+
+#[test]
+fn a_call_is_linking_on_both_sides_from_the_dial_until_it_has_settled() {
+    let mut sim = Sim::new();
+    let (ann, ben) = (sim.add("Ann"), sim.add("Ben"));
+    sim.run_for(SECOND);
+    let linking = |sim: &mut Sim, i: usize| sim.act(i, |n, now| n.linking(now));
+    assert!(
+        !linking(&mut sim, ann) && !linking(&mut sim, ben),
+        "nobody called yet"
+    );
+    let peer = sim.devs[ben].id.clone();
+    sim.act(ann, |n, now| n.connect(peer, now));
+    assert!(linking(&mut sim, ann), "Ann's call is being set up");
+    sim.run_until(Duration::from_secs(5), "both learn the other's name", |s| {
+        s.conversation_name(ann, ben).as_deref() == Some("Ben")
+            && s.conversation_name(ben, ann).as_deref() == Some("Ann")
+    });
+    assert!(
+        linking(&mut sim, ann) && linking(&mut sim, ben),
+        "just opened"
+    );
+    sim.run_for(2 * SECOND);
+    assert!(!linking(&mut sim, ann), "Ann's link has settled");
+    assert!(!linking(&mut sim, ben), "Ben's link has settled");
+}

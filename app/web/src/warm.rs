@@ -2,6 +2,10 @@
 //! (see `peerchat_chat::room::warm_up`), draws a room screen off the page for the same
 //! reason (see `peerchat_chat::state::rehearsed_room`), and lays out the symbols and
 //! styles of the chat screens once, hidden, so the fonts they need are found by then.
+//! Each step waits for a moment no link is being set up (`Node::linking`), so that the
+//! warm-up never delays the calls it is there to speed up.
+
+use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
 use peerchat_chat::state::rehearsed_room;
@@ -34,22 +38,44 @@ pub const FONT_SIZES: [&str; 11] = [
     "1.4rem", "1.6rem",
 ];
 
-/// Schedules the warm-up.
-pub fn warm_up_soon() {
-    Timeout::new(FIRST_AFTER_MS, || {
-        warm_webrtc();
-        warm_font_sizes(0);
-        run(ROUNDS)
+/// A step of the warm-up due while `quiet` says no is asked again this much later.
+pub const BUSY_RETRY_MS: u32 = 500;
+
+/// Whether the app is quiet enough for a step of the warm-up (no link being set up).
+pub type Quiet = Rc<dyn Fn() -> bool>;
+
+/// Makes the page's first WebRTC connection now, and schedules the rest of the warm-up,
+/// each step of it for a moment `quiet` says yes: a warm-up that ran into a call on a
+/// 2-core machine made the call take twice as long.
+pub fn warm_up_soon(quiet: Quiet) {
+    warm_webrtc();
+    let fonts = quiet.clone();
+    when_quiet(quiet.clone(), FIRST_AFTER_MS, move || {
+        warm_font_sizes(0, fonts)
+    });
+    when_quiet(quiet.clone(), FIRST_AFTER_MS, move || run(ROUNDS, quiet));
+}
+
+/// Runs `step` `after_ms` from now, or as soon after as `quiet` says yes (asking every
+/// [`BUSY_RETRY_MS`]).
+pub fn when_quiet(quiet: Quiet, after_ms: u32, step: impl FnOnce() + 'static) {
+    Timeout::new(after_ms, move || {
+        if quiet() {
+            step();
+        } else {
+            when_quiet(quiet, BUSY_RETRY_MS, step);
+        }
     })
     .forget();
 }
 
 /// Lays out the font sample at each of [`FONT_SIZES`] from the `next`th on, one size per
 /// task.
-fn warm_font_sizes(next: usize) {
+fn warm_font_sizes(next: usize, quiet: Quiet) {
     if let Some(size) = FONT_SIZES.get(next) {
         let _ = warm_fonts(size);
-        Timeout::new(BETWEEN_MS, move || warm_font_sizes(next + 1)).forget();
+        let again = quiet.clone();
+        when_quiet(quiet, BETWEEN_MS, move || warm_font_sizes(next + 1, again));
     }
 }
 
@@ -114,7 +140,7 @@ pub fn warm_webrtc() -> bool {
     pc.connection_state() == web_sys::RtcPeerConnectionState::Closed
 }
 
-fn run(left: u32) {
+fn run(left: u32, quiet: Quiet) {
     if left == 0 {
         let off_page = web_sys::window()
             .and_then(|w| w.document())
@@ -126,7 +152,8 @@ fn run(left: u32) {
     }
     let now = left.min(ROUNDS_PER_TASK);
     peerchat_chat::room::warm_up(now);
-    Timeout::new(BETWEEN_MS, move || run(left - now)).forget();
+    let again = quiet.clone();
+    when_quiet(quiet, BETWEEN_MS, move || run(left - now, again));
 }
 
 /// Draws a room screen into `root`, with one member fewer online than it then shows (so
