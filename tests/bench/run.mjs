@@ -12,7 +12,7 @@
 //   BENCH_UNLOCK=0,1000          stored room messages for `unlock` (PeerChat only: click Unlock after a
 //                                browser restart → the room, its newest message, the main thread idle)
 //   BENCH_RELAUNCHES=1           `unlock`: launches per filled profile (each on a fresh copy of it)
-//   BENCH_PROFILE=1              `unlock`, `room` and `files` also take CPU profiles (CDP Profiler; `room` with BENCH_TRACE
+//   BENCH_PROFILE=1              `connect`, `burst`, `unlock`, `room` and `files` also take CPU profiles (CDP Profiler; `room` with BENCH_TRACE
 //                                also of an idle member), log the top self times
 //                                and writes it next to BENCH_OUT (.cpuprofile, for DevTools)
 //   BENCH_TRACE=1                `connect`: each side's connection steps after the click, and its long tasks;
@@ -162,8 +162,11 @@ async function connectPair(app, prefix) {
     }
     const click = await app.prepareConnect(a, b.id);
     await a.page.evaluate(() => window.__bench.markNextClick('click'));
+    // With BENCH_PROFILE, CPU profiles of both sides through the connection.
+    const profiled = PROFILE && app === peerchat && prefix === 'connect' ? await startProfiles([a, b]) : [];
     await click();
     const ok = await Promise.all([waitMark(a, 'open', 30000), waitMark(b, 'open', 30000)]);
+    await stopProfiles(profiled, ['connect-caller', 'connect-callee']);
     if (!ok.every(Boolean)) throw new Error('the connection did not open on both sides');
     const [ma, mb] = await Promise.all([marks(a), marks(b)]);
     if (TRACE) await connectTimeline(app, [a, b], ma.click, { open: [ma.open, mb.open] });
@@ -234,8 +237,11 @@ async function burst(app) {
     await sleep(500);
     // The last line on screen (lines of one render past the drawn window never show).
     const arrived = b.page.evaluate(([k, ms]) => window.__bench.until(() => k in window.__bench.seen, ms), [`B${BURST}`, 120000]);
+    // With BENCH_PROFILE, CPU profiles of both sides through the burst.
+    const profiled = PROFILE && app === peerchat ? await startProfiles([a, b]) : [];
     await a.page.evaluate(([n, filler]) => window.__bench.burst('B', n, filler), [BURST, FILLER]);
     if (!(await arrived)) throw new Error(`the burst of ${BURST} did not arrive within 120 s`);
+    await stopProfiles(profiled, ['burst-sender', 'burst-receiver']);
     const sent = await a.page.evaluate(() => window.__bench.sent);
     const seen = await b.page.evaluate(() => window.__bench.seen);
     const first = sent.B1;

@@ -26,16 +26,20 @@ pub fn monotonic_now() -> Duration {
 }
 
 /// Runs `f` once the page has a moment with nothing else to do, and at the latest
-/// `within_ms` from now; where the browser cannot tell (Safari), after `within_ms`.
-pub fn when_idle(within_ms: u32, f: impl FnOnce() + 'static) {
+/// `within_ms` from now (`None`: however long that takes); where the browser cannot tell
+/// (Safari), after `within_ms` (or at once).
+pub fn when_idle(within_ms: Option<u32>, f: impl FnOnce() + 'static) {
     let Some(w) = web_sys::window() else {
         return f();
     };
     let f: js_sys::Function = wasm_bindgen::closure::Closure::once_into_js(f).unchecked_into();
     let options = web_sys::IdleRequestOptions::new();
-    options.set_timeout(within_ms);
+    if let Some(ms) = within_ms {
+        options.set_timeout(ms);
+    }
     if w.request_idle_callback_with_options(&f, &options).is_err() {
-        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&f, within_ms as i32);
+        let ms = within_ms.unwrap_or(0);
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&f, ms as i32);
     }
 }
 

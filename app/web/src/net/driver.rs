@@ -346,7 +346,7 @@ impl Driver {
             Output::Discard { conn, within } => {
                 if let Some(l) = self.closed.remove(&conn) {
                     let within = u32::try_from(within.as_millis()).unwrap_or(u32::MAX);
-                    crate::platform::when_idle(within, move || drop(l));
+                    crate::platform::when_idle(Some(within), move || drop(l));
                 }
             }
             Output::Store(op) => self.store(op),
