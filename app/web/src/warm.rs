@@ -2,8 +2,8 @@
 //! (see `peerchat_chat::room::warm_up`), draws a room screen off the page for the same
 //! reason (see `peerchat_chat::state::rehearsed_room`), and lays out the symbols and
 //! styles of the chat screens once, hidden, so the fonts they need are found by then.
-//! Each step waits for a moment no link is being set up (`Node::linking`), so that the
-//! warm-up never delays the calls it is there to speed up.
+//! Each step waits for a moment no link is being set up (`Node::linking`) and the page
+//! has nothing else to do, so that the warm-up never delays what it is there to speed up.
 
 use std::rc::Rc;
 

@@ -23,7 +23,8 @@ async fn a_step_waits_until_the_app_is_quiet() {
     });
     let done = ran.clone();
     when_quiet(quiet, 10, move || done.set(true));
-    TimeoutFuture::new(10 + BUSY_RETRY_MS + 100).await;
+    // Each check falls half a retry away from the asking around it.
+    TimeoutFuture::new(10 + BUSY_RETRY_MS + BUSY_RETRY_MS / 2).await;
     assert_eq!(
         asked.get(),
         2,
@@ -33,6 +34,6 @@ async fn a_step_waits_until_the_app_is_quiet() {
     TimeoutFuture::new(BUSY_RETRY_MS).await;
     assert_eq!(asked.get(), 3);
     assert!(ran.get(), "the step did not run once the app was quiet");
-    TimeoutFuture::new(BUSY_RETRY_MS + 100).await;
+    TimeoutFuture::new(2 * BUSY_RETRY_MS).await;
     assert_eq!(asked.get(), 3, "asked again after the step ran");
 }

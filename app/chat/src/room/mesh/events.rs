@@ -158,7 +158,8 @@ pub struct RoomStats {
     pub redials: u64,
     /// Keepalives sent (pings, and hellos repeated as keepalives on young links).
     pub keepalives: u64,
-    /// Packet counts read for silent links (see [`Room::handle_link_packets`](super::Room::handle_link_packets)).
+    /// Packet counts read for silent links (see
+    /// [`Room::handle_link_packets`](super::Room::handle_link_packets)).
     pub packet_readings: u64,
 }
 
