@@ -300,6 +300,9 @@ async function formRoom(app, n, prefix) {
       // the first time a page is waited on: here, not in the middle of the join.
       await last.page.waitForFunction(() => true);
       const traceFrom = await last.page.evaluate(() => window.__bench.trace.length);
+      // With BENCH_TRACE, the members' room counters over the last join alone (read
+      // outside the CPU meters' window).
+      const countedBefore = TRACE ? await roomCounters(devices) : null;
       // With BENCH_TRACE, the main-thread time each page spent on the join: on a 2-core
       // machine, what sixteen pages spend is what the join waits for.
       const meters = TRACE ? await busyMeters(devices) : [];
@@ -307,16 +310,14 @@ async function formRoom(app, n, prefix) {
       // With BENCH_TIMELINE, Chrome traces of the last joiner and of the member who joined
       // before it.
       const timelines = TIMELINE ? [await startTimeline(last), await startTimeline(devices[n - 2])] : [];
-      // With BENCH_TRACE, the members' room counters over the last join alone.
-      const countedBefore = TRACE ? await roomCounters(devices) : null;
       await app.openInvite(last, invite, ids.slice(0, n - 1));
       const ok = (await Promise.all(devices.map((d) => waitMark(d, 'full', ROOM_TIMEOUT)))).every(Boolean);
+      if (TRACE) joinBusy(app, n, await busyMs(meters), cpu.stop(), devices.map((d) => cpu.byDevice?.[d.name]));
       if (countedBefore) {
         const after = await roomCounters(devices);
         const changed = Object.entries(after).map(([k, v]) => [k, v - (countedBefore[k] ?? 0)]).filter(([, v]) => v);
         log(`${app.label} room of ${n}, counters over the last join: ${changed.map(([k, v]) => `${k} ${v}`).join(', ')}`);
       }
-      if (TRACE) joinBusy(app, n, await busyMs(meters), cpu.stop(), devices.map((d) => cpu.byDevice?.[d.name]));
       for (const [i, t] of timelines.entries()) await stopTimeline(t, `${app.key}-room${n}-${i === 0 ? 'last' : 'member'}`);
       await stopProfiles(profiled, [`room${n}-last`, `room${n}-first`, `room${n}-member`]);
       if (TRACE) await joinTimeline(app, n, devices, traceFrom);
