@@ -234,7 +234,7 @@ impl Direct {
                 self.events.push_back(DirectEvent::Dropped)
             }
             Ok(incoming) => {
-                self.talked_without_hello(link, matches!(incoming, Incoming::Text(_)));
+                self.talked_without_hello(link, &incoming);
                 self.deliver_or_hold(link, incoming)
             }
             Err(_) => self.events.push_back(DirectEvent::Dropped),
@@ -270,7 +270,7 @@ impl Direct {
     /// have been lost on the way (Chromium now and then loses the first frame the
     /// answering side sends as the channel opens, and a plain peerjs client greets
     /// once): waiting for it left the conversation "Connecting" for good.
-    fn talked_without_hello(&mut self, link: &ConnectionId, text: bool) {
+    fn talked_without_hello(&mut self, link: &ConnectionId, incoming: &Incoming) {
         let pinned = self.pinned.is_some();
         let Some(c) = self
             .channels
@@ -282,7 +282,7 @@ impl Direct {
         if !pinned {
             c.trust = Trust::Keyless;
             self.release(link);
-        } else if text {
+        } else if matches!(incoming, Incoming::Text(_)) {
             c.trust = Trust::Held(None);
             self.events.push_back(DirectEvent::KeyChanged(None));
         }

@@ -49,22 +49,22 @@ pub type Quiet = Rc<dyn Fn() -> bool>;
 /// 2-core machine made the call take twice as long.
 pub fn warm_up_soon(quiet: Quiet) {
     warm_webrtc();
-    let fonts = quiet.clone();
-    when_quiet(quiet.clone(), FIRST_AFTER_MS, move || {
-        warm_font_sizes(0, fonts)
+    when_quiet(quiet.clone(), FIRST_AFTER_MS, |quiet| {
+        warm_font_sizes(0, quiet)
     });
-    when_quiet(quiet.clone(), FIRST_AFTER_MS, move || run(ROUNDS, quiet));
+    when_quiet(quiet, FIRST_AFTER_MS, |quiet| run(ROUNDS, quiet));
 }
 
 /// Runs `step` `after_ms` from now, or as soon after as `quiet` says yes (asking every
 /// [`BUSY_RETRY_MS`]), in a moment the page has nothing else to do, however long that
 /// takes: a burst of 500 messages sent while the warm-up ran spent 400 ms of the
 /// sender's page laying out the font sample next to a conversation growing line by line.
-pub fn when_quiet(quiet: Quiet, after_ms: u32, step: impl FnOnce() + 'static) {
+/// `step` is handed `quiet`, to schedule the next one with.
+pub fn when_quiet(quiet: Quiet, after_ms: u32, step: impl FnOnce(Quiet) + 'static) {
     Timeout::new(after_ms, move || {
         when_idle(None, move || {
             if quiet() {
-                step();
+                step(quiet);
             } else {
                 when_quiet(quiet, BUSY_RETRY_MS, step);
             }
@@ -78,8 +78,9 @@ pub fn when_quiet(quiet: Quiet, after_ms: u32, step: impl FnOnce() + 'static) {
 fn warm_font_sizes(next: usize, quiet: Quiet) {
     if let Some(size) = FONT_SIZES.get(next) {
         let _ = warm_fonts(size);
-        let again = quiet.clone();
-        when_quiet(quiet, BETWEEN_MS, move || warm_font_sizes(next + 1, again));
+        when_quiet(quiet, BETWEEN_MS, move |quiet| {
+            warm_font_sizes(next + 1, quiet)
+        });
     }
 }
 
@@ -156,8 +157,7 @@ fn run(left: u32, quiet: Quiet) {
     }
     let now = left.min(ROUNDS_PER_TASK);
     peerchat_chat::room::warm_up(now);
-    let again = quiet.clone();
-    when_quiet(quiet, BETWEEN_MS, move || run(left - now, again));
+    when_quiet(quiet, BETWEEN_MS, move |quiet| run(left - now, quiet));
 }
 
 /// Draws a room screen into `root`, with one member fewer online than it then shows (so

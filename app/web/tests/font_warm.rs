@@ -40,7 +40,6 @@ fn the_font_sample_is_laid_out_at_its_size_and_taken_down() {
         large > small,
         "the size was not applied: {small} then {large}"
     );
-    let document = web_sys::window().unwrap().document().unwrap();
     assert!(document.query_selector(".font-warm").unwrap().is_none());
 }
 

@@ -22,7 +22,7 @@ async fn a_step_waits_until_the_app_is_quiet() {
         count.get() >= 3
     });
     let done = ran.clone();
-    when_quiet(quiet, 10, move || done.set(true));
+    when_quiet(quiet, 10, move |_| done.set(true));
     // Each check falls half a retry away from the asking around it.
     TimeoutFuture::new(10 + BUSY_RETRY_MS + BUSY_RETRY_MS / 2).await;
     assert_eq!(

@@ -2,11 +2,12 @@
 //! the rendezvous id does, see `answer_hello`), signed over that call like the one it
 //! sends once the link opens. The caller keeps it and reads it the moment the link
 //! opens, as the link's first frame: the connection's DTLS has then proven the
-//! fingerprints the signature covers, which is all the hello on the link proves more. So the caller shows the member online without waiting for a frame
-//! through the new link, which a loaded machine delays: in Chromium, with 16 members on
-//! 2 cores, a newcomer's first frame on one of its fifteen new links now and then came
-//! 2 s after the link opened (its packets lost and sent again), and the room was not
-//! whole until then.
+//! fingerprints the signature covers, which is all the hello on the link proves more.
+//! So the caller shows the member online without waiting for a frame through the new
+//! link, which a loaded machine delays: in Chromium, with 16 members on 2 cores, a
+//! newcomer's first frame on one of its fifteen new links now and then came 2 s after
+//! the link opened (its packets lost and sent again), and the room was not whole until
+//! then.
 
 use std::collections::VecDeque;
 use std::time::Duration;
