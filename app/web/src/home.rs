@@ -325,6 +325,11 @@ pub fn Home(props: &HomeProps) -> Html {
             }
         });
     }
+    // Whoever starts on New chat keeps it: chats read back later do not fold it away.
+    let on_starting = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |_: FocusEvent| dispatcher.dispatch(Action::Starting))
+    };
     let on_back = {
         let (dispatcher, settings) = (state.dispatcher(), settings.clone());
         use_back_navigation(
@@ -438,7 +443,7 @@ pub fn Home(props: &HomeProps) -> Html {
                     }
                     if let Some(id) = &s.my_id {
                         // Unfolded while no chat is open, so a first-time user sees how to start.
-                        <details class="start" open={s.active.is_none()}>
+                        <details class="start" open={s.active.is_none()} onfocusin={on_starting}>
                             <summary><span aria-hidden="true">{ "+ " }</span>{ "New chat" }</summary>
                             <IdCard id={id.clone()} />
                             <ConnectForm my_id={id.clone()} on_connect={on_connect.clone()} />

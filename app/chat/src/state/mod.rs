@@ -164,6 +164,9 @@ pub struct ChatState {
     pub rooms: Vec<RoomView>,
     /// What is on screen.
     pub active: Option<Screen>,
+    /// The user has picked what to look at (a chat, the list, or New chat): a chat read
+    /// back from the device afterwards no longer takes the screen from under them.
+    pub chosen: bool,
     /// The last failure to save to the device, shown until the app restarts.
     pub storage_error: Option<String>,
     /// The page is on screen (not a background tab or app): messages on the open
@@ -205,6 +208,7 @@ impl Default for ChatState {
             conversations: Vec::new(),
             rooms: Vec::new(),
             active: None,
+            chosen: false,
             storage_error: None,
             visible: true,
             wanted_room: None,
@@ -404,6 +408,8 @@ pub enum Action {
     SelectRoom(RoomId),
     /// The user went back from the open chat to the list of chats.
     CloseChat,
+    /// The user began to start a chat (opened or used New chat): the list stays.
+    Starting,
     /// The config is loaded.
     ConfigLoaded {
         /// Its broker, as `host:port`.
@@ -533,6 +539,7 @@ impl ChatState {
                 self.active.get_or_insert(Screen::Conversation(peer));
             }
             Action::Select(peer) => {
+                self.chosen = true;
                 self.conversation_mut(&peer).unread = 0;
                 self.active = Some(Screen::Conversation(peer));
             }
@@ -544,7 +551,7 @@ impl ChatState {
                 if self.wanted_room.as_ref() == Some(&id) {
                     self.wanted_room = None;
                     self.reduce(Action::SelectRoom(id));
-                } else if focus || self.active.is_none() {
+                } else if focus || (self.active.is_none() && !self.chosen) {
                     self.active = Some(Screen::Room(id));
                 }
             }
@@ -638,10 +645,15 @@ impl ChatState {
                     self.active = None;
                 }
             }
-            Action::CloseChat => self.active = None,
+            Action::CloseChat => {
+                self.chosen = true;
+                self.active = None;
+            }
+            Action::Starting => self.chosen = true,
             Action::SelectRoom(room_id) => match self.room_mut(&room_id) {
                 Some(r) => {
                     r.unread = 0;
+                    self.chosen = true;
                     self.active = Some(Screen::Room(room_id));
                 }
                 None => self.wanted_room = Some(room_id),
@@ -687,8 +699,11 @@ impl ChatState {
                 }
                 // A line may already show: it arrived while its page was being read.
                 c.lines.prepend(lines);
-                // Like a restored room: shown when nothing else is.
-                self.active.get_or_insert(Screen::Conversation(peer));
+                // Like a restored room: shown when nothing else is, unless the user
+                // already picked what to look at.
+                if !self.chosen {
+                    self.active.get_or_insert(Screen::Conversation(peer));
+                }
             }
             Action::Received { peer, incoming } => self.receive(&peer, incoming),
             Action::Renamed { peer, from, to, ts } => {

@@ -407,6 +407,44 @@ mod restored_conversations {
             "the first stays on screen"
         );
     }
+
+    #[test]
+    fn what_the_device_reads_back_late_leaves_the_screen_the_user_picked() {
+        let restored = |peer: &str| Action::ConversationRestored {
+            peer: PeerId::parse(peer).unwrap(),
+            name: None,
+            lines: Vec::new(),
+            older: None,
+        };
+        // The user opened New chat on a slow device before its chats were read back.
+        let mut s = ChatState::default();
+        s.reduce(Action::Starting);
+        s.reduce(restored("bob"));
+        s.reduce(Action::RoomJoined {
+            room: test_room("r"),
+            focus: false,
+        });
+        assert_eq!(s.active, None, "New chat stays on screen");
+        assert_eq!(
+            (s.conversations.len(), s.rooms.len()),
+            (1, 1),
+            "both listed"
+        );
+
+        // Back to the list from a chat: the list stays too.
+        let mut s = ChatState::default();
+        s.reduce(restored("bob"));
+        s.reduce(Action::CloseChat);
+        s.reduce(restored("cy"));
+        assert_eq!(s.active, None, "the list stays on screen");
+
+        // A room the user joins by its link still opens.
+        s.reduce(Action::RoomJoined {
+            room: test_room("r"),
+            focus: true,
+        });
+        assert_eq!(s.active, Some(Screen::Room(RoomId::parse("r").unwrap())));
+    }
 }
 
 mod remembered_members {
