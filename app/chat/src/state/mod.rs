@@ -164,8 +164,8 @@ pub struct ChatState {
     pub rooms: Vec<RoomView>,
     /// What is on screen.
     pub active: Option<Screen>,
-    /// The user has picked what to look at (a chat, the list, or New chat): a chat read
-    /// back from the device afterwards no longer takes the screen from under them.
+    /// The user has picked what to look at (a chat, or New chat): a chat read back from
+    /// the device afterwards no longer takes the screen from under them.
     pub chosen: bool,
     /// The last failure to save to the device, shown until the app restarts.
     pub storage_error: Option<String>,
@@ -645,10 +645,9 @@ impl ChatState {
                     self.active = None;
                 }
             }
-            Action::CloseChat => {
-                self.chosen = true;
-                self.active = None;
-            }
+            // Not a choice that keeps the screen: the page's own history steps also close
+            // the chat (a reload lands on the list's entry first).
+            Action::CloseChat => self.active = None,
             Action::Starting => self.chosen = true,
             Action::SelectRoom(room_id) => match self.room_mut(&room_id) {
                 Some(r) => {

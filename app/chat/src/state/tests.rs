@@ -431,9 +431,17 @@ mod restored_conversations {
             "both listed"
         );
 
-        // Back to the list from a chat: the list stays too.
+        // The page's own step back to the list on a reload is not the user's choice.
         let mut s = ChatState::default();
+        s.reduce(Action::CloseChat);
         s.reduce(restored("bob"));
+        assert_eq!(
+            s.active,
+            Some(Screen::Conversation(PeerId::parse("bob").unwrap()))
+        );
+
+        // Back to the list from a chat the user opened: the list stays.
+        s.reduce(Action::Select(PeerId::parse("bob").unwrap()));
         s.reduce(Action::CloseChat);
         s.reduce(restored("cy"));
         assert_eq!(s.active, None, "the list stays on screen");
