@@ -26,7 +26,7 @@
 //                                one joins, and each device's share of the join (cpu.mjs, Linux)
 //   BENCH_CPU_THREADS=1          renderers' CPU by thread name instead of by kind (`room` with BENCH_TRACE; `files`
 //                                always logs the machine's CPU through the timed transfer)
-//   BENCH_TIMELINE=1             `room`: Chrome performance traces of the last joiner's page and of the member before it during the join (style,
+//   BENCH_TIMELINE=1             `burst`: Chrome performance traces of both sides; `room`: of the last joiner's page and of the member before it during the join (style,
 //                                layout, paint, events, script: what a CPU profile lumps as "(program)"), per app,
 //                                written next to BENCH_OUT (-timeline.json, for DevTools) and summed up in the log
 //   BENCH_SETTLE_MS=500          `room`: how long the formed room waits before the last one joins
@@ -239,9 +239,12 @@ async function burst(app) {
     const arrived = b.page.evaluate(([k, ms]) => window.__bench.until(() => k in window.__bench.seen, ms), [`B${BURST}`, 120000]);
     // With BENCH_PROFILE, CPU profiles of both sides through the burst.
     const profiled = PROFILE && app === peerchat ? await startProfiles([a, b]) : [];
+    // With BENCH_TIMELINE, Chrome traces of both sides (layouts, events, paints).
+    const timelines = TIMELINE ? [await startTimeline(a), await startTimeline(b)] : [];
     await a.page.evaluate(([n, filler]) => window.__bench.burst('B', n, filler), [BURST, FILLER]);
     if (!(await arrived)) throw new Error(`the burst of ${BURST} did not arrive within 120 s`);
     await stopProfiles(profiled, ['burst-sender', 'burst-receiver']);
+    for (const [i, t] of timelines.entries()) await stopTimeline(t, `${app.key}-burst-${i === 0 ? 'sender' : 'receiver'}`);
     const sent = await a.page.evaluate(() => window.__bench.sent);
     const seen = await b.page.evaluate(() => window.__bench.seen);
     const first = sent.B1;
@@ -423,7 +426,7 @@ async function stopTimeline(cdp, name) {
     stack.push({ name: e.name, end: e.ts + (e.dur ?? 0) });
   }
   const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15);
-  log(`${name} main thread during the join, self time by event (ms): ${top.map(([k, v]) => `${k} ${(v / 1000).toFixed(0)}`).join(', ')}`);
+  log(`${name} main thread, self time by event (ms): ${top.map(([k, v]) => `${k} ${(v / 1000).toFixed(0)}`).join(', ')}`);
   // Off the main thread: wasm functions hot enough to be compiled again, optimized.
   const tiers = events.filter((e) => e.name === 'wasm.TopTierCompilation');
   const tierMs = tiers.reduce((sum, e) => sum + (e.tdur ?? e.dur ?? 0), 0) / 1000;
