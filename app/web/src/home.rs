@@ -327,8 +327,12 @@ pub fn Home(props: &HomeProps) -> Html {
     }
     // Whoever starts on New chat keeps it: chats read back later do not fold it away.
     let on_starting = {
-        let dispatcher = state.dispatcher();
-        Callback::from(move |_: FocusEvent| dispatcher.dispatch(Action::Starting))
+        let (dispatcher, chosen) = (state.dispatcher(), state.0.chosen);
+        Callback::from(move |_: FocusEvent| {
+            if !chosen {
+                dispatcher.dispatch(Action::Starting);
+            }
+        })
     };
     let on_back = {
         let (dispatcher, settings) = (state.dispatcher(), settings.clone());
