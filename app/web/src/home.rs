@@ -53,27 +53,33 @@ fn follow_invite(node: &Net, dispatcher: &UseReducerDispatcher<AppState>) {
     }
 }
 
-/// A control's action, run on the node once it has started.
-fn node_action<T: 'static>(node: &UseStateHandle<Option<Net>>, f: fn(&Net, T)) -> Callback<T> {
-    let node = node.clone();
-    Callback::from(move |arg: T| {
-        if let Some(n) = node.as_ref() {
+/// A control's action, run on the node once it has started. The same callback for as
+/// long as the node is the same, so a screen given it is not drawn again for its sake
+/// (a message would otherwise draw every control of the screen again).
+#[hook]
+fn use_node_action<T: 'static>(node: &UseStateHandle<Option<Net>>, f: fn(&Net, T)) -> Callback<T> {
+    use_callback((**node).clone(), move |arg: T, node: &Option<Net>| {
+        if let Some(n) = node {
             f(n, arg);
         }
     })
 }
 
+/// What a control that needs the node says while it starts.
+const STARTING: &str = "Still starting up; try again in a moment.";
+
 /// Sends each file attached to where `to` says; the callback given hears why one could
 /// not go.
-fn attach_to<T: 'static>(
+#[hook]
+fn use_attach_to<T: 'static>(
     node: &UseStateHandle<Option<Net>>,
     to: fn(T) -> FileTo,
 ) -> Callback<(T, web_sys::File, Callback<String>)> {
-    let node = node.clone();
-    Callback::from(
-        move |(target, file, failed): (T, web_sys::File, Callback<String>)| {
-            let Some(n) = node.as_ref().cloned() else {
-                return failed.emit("Still starting up; try again in a moment.".to_owned());
+    use_callback(
+        (**node).clone(),
+        move |(target, file, failed): (T, web_sys::File, Callback<String>), node| {
+            let Some(n) = node.clone() else {
+                return failed.emit(STARTING.to_owned());
             };
             let target = to(target);
             wasm_bindgen_futures::spawn_local(async move {
@@ -200,62 +206,43 @@ pub fn Home(props: &HomeProps) -> Html {
         });
     }
 
-    let on_create = node_action(&node, |n, name: String| {
+    let on_create = use_node_action(&node, |n, name: String| {
         n.act(|n, now| n.create_room(&name, now))
     });
-    let on_leave = node_action(&node, |n, room: RoomId| {
+    let on_leave = use_node_action(&node, |n, room: RoomId| {
         n.act(|n, now| n.leave_room(&room, now))
     });
-    let on_typing = node_action(&node, |n, room: RoomId| {
+    let on_typing = use_node_action(&node, |n, room: RoomId| {
         n.act(|n, now| n.typing(&room, now))
     });
-    let on_connect = {
-        let node = node.clone();
-        Callback::from(move |peer: PeerId| {
-            if let Some(n) = node.as_ref() {
-                n.act(|n, now| n.connect(peer, now));
-            }
-        })
-    };
-    let on_join = {
-        let node = node.clone();
-        Callback::from(move |invite: Invite| {
-            if let Some(n) = node.as_ref() {
-                n.act(|n, now| n.join_room(invite, now));
-            }
-        })
-    };
-    let on_retry = {
-        let node = node.clone();
-        Callback::from(move |()| {
-            if let Some(n) = node.as_ref() {
-                n.act(|n, now| n.retry(now));
-            }
-        })
-    };
-    let on_send = {
-        let node = node.clone();
-        Callback::from(move |(peer, text): (PeerId, String)| match node.as_ref() {
+    let on_connect = use_node_action(&node, |n, peer: PeerId| {
+        n.act(|n, now| n.connect(peer, now))
+    });
+    let on_join = use_node_action(&node, |n, invite: Invite| {
+        n.act(|n, now| n.join_room(invite, now))
+    });
+    let on_retry = use_node_action(&node, |n, ()| n.act(|n, now| n.retry(now)));
+    let on_send = use_callback(
+        (*node).clone(),
+        |(peer, text): (PeerId, String), node| match node {
             Some(n) => n
                 .act(|n, now| n.send_text(&peer, &text, now))
                 .map_err(|e| e.to_string()),
-            None => Err("Still starting up; try again in a moment.".to_owned()),
-        })
-    };
-    let on_attach = attach_to(&node, FileTo::Peer);
-    let on_room_attach = attach_to(&node, FileTo::Room);
-    let on_room_send = {
-        let node = node.clone();
-        Callback::from(move |(room, to, text): (RoomId, Option<PeerId>, String)| {
-            match node.as_ref() {
-                Some(n) => n
-                    .act(|n, now| n.send_room_text(&room, to.as_ref(), &text, now))
-                    .map_err(|e| e.to_string()),
-                None => Err("Still starting up; try again in a moment.".to_owned()),
-            }
-        })
-    };
-    let on_trust = node_action(&node, |n, (peer, choice): (PeerId, TrustChoice)| {
+            None => Err(STARTING.to_owned()),
+        },
+    );
+    let on_attach = use_attach_to(&node, FileTo::Peer);
+    let on_room_attach = use_attach_to(&node, FileTo::Room);
+    let on_room_send = use_callback(
+        (*node).clone(),
+        |(room, to, text): (RoomId, Option<PeerId>, String), node| match node {
+            Some(n) => n
+                .act(|n, now| n.send_room_text(&room, to.as_ref(), &text, now))
+                .map_err(|e| e.to_string()),
+            None => Err(STARTING.to_owned()),
+        },
+    );
+    let on_trust = use_node_action(&node, |n, (peer, choice): (PeerId, TrustChoice)| {
         n.act(|n, now| match choice {
             TrustChoice::Accept => n.accept_key(&peer, now),
             TrustChoice::Refuse => n.reject_key(&peer, now),
@@ -266,10 +253,10 @@ pub fn Home(props: &HomeProps) -> Html {
     let my_key = *use_memo((*node).clone(), |node| {
         node.as_ref().map(|n| n.act(|n, _| n.key()))
     });
-    let on_mute = node_action(&node, |n, (room, muted): (RoomId, bool)| {
+    let on_mute = use_node_action(&node, |n, (room, muted): (RoomId, bool)| {
         n.act(|n, _| n.set_room_muted(&room, muted))
     });
-    let on_verify = node_action(&node, |n, (room, peer, v): (RoomId, PeerId, bool)| {
+    let on_verify = use_node_action(&node, |n, (room, peer, v): (RoomId, PeerId, bool)| {
         n.act(|n, _| n.set_member_verified(&room, &peer, v))
     });
     let on_rename = {
@@ -286,21 +273,22 @@ pub fn Home(props: &HomeProps) -> Html {
                 });
                 Ok(())
             }
-            None => Err("Still starting up; try again in a moment.".to_owned()),
+            None => Err(STARTING.to_owned()),
         })
     };
-    let on_conversation_mute = node_action(&node, |n, (peer, muted): (PeerId, bool)| {
+    let on_conversation_mute = use_node_action(&node, |n, (peer, muted): (PeerId, bool)| {
         n.act(|n, _| n.set_conversation_muted(&peer, muted))
     });
-    let on_request = node_action(&node, |n, (peer, choice): (PeerId, RequestChoice)| {
+    let on_request = use_node_action(&node, |n, (peer, choice): (PeerId, RequestChoice)| {
         n.act(|n, now| match choice {
             RequestChoice::Accept => n.accept_request(&peer, now),
             RequestChoice::Block => n.block(&peer, now),
             RequestChoice::Unblock => n.unblock(&peer),
         })
     });
-    let on_file_quota = node_action(&node, |n, bytes: u64| n.act(|n, _| n.set_file_quota(bytes)));
-    let on_notify_text = node_action(&node, |n, show: bool| {
+    let on_file_quota =
+        use_node_action(&node, |n, bytes: u64| n.act(|n, _| n.set_file_quota(bytes)));
+    let on_notify_text = use_node_action(&node, |n, show: bool| {
         n.act(|n, _| n.set_notification_text(show))
     });
     let arm_focus = use_screen_focus(state.0.active.clone());

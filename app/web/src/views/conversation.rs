@@ -84,31 +84,33 @@ fn status_words(name: &str, status: &ChannelStatus) -> Html {
 pub fn ConversationView(props: &ConversationViewProps) -> Html {
     let c = &props.conversation;
     let (info, on_info, on_close) = use_info_sheet();
-    let on_send = {
-        let (cb, peer) = (props.on_send.clone(), c.peer.clone());
-        Callback::from(move |text: String| cb.emit((peer.clone(), text)))
-    };
+    // The same callbacks while the conversation and the app's are the same: a new
+    // message then draws its line, not the composer and panels again.
+    let on_send = use_callback(
+        (props.on_send.clone(), c.peer.clone()),
+        |text: String, (cb, peer)| cb.emit((peer.clone(), text)),
+    );
     let (on_files, file_error) = use_attach(props.on_attach.clone(), c.peer.clone());
     let name = c.display_name();
     let held = key_status(name, &props.trust);
     let open = c.status == ChannelStatus::Open && props.trust.changed.is_none();
     let can_connect = c.status != ChannelStatus::Open && c.status != ChannelStatus::Connecting;
-    let on_choice = {
-        let (cb, peer) = (props.on_trust.clone(), c.peer.clone());
-        Callback::from(move |choice| cb.emit((peer.clone(), choice)))
-    };
-    let on_connect = {
-        let (cb, peer) = (props.on_connect.clone(), c.peer.clone());
-        Callback::from(move |_| cb.emit(peer.clone()))
-    };
-    let on_older = {
-        let (cb, peer) = (props.on_older.clone(), c.peer.clone());
-        Callback::from(move |()| cb.emit(peer.clone()))
-    };
-    let on_mute = {
-        let (cb, peer) = (props.on_mute.clone(), c.peer.clone());
-        Callback::from(move |muted| cb.emit((peer.clone(), muted)))
-    };
+    let on_choice = use_callback(
+        (props.on_trust.clone(), c.peer.clone()),
+        |choice, (cb, peer)| cb.emit((peer.clone(), choice)),
+    );
+    let on_connect = use_callback(
+        (props.on_connect.clone(), c.peer.clone()),
+        |_: MouseEvent, (cb, peer)| cb.emit(peer.clone()),
+    );
+    let on_older = use_callback(
+        (props.on_older.clone(), c.peer.clone()),
+        |(), (cb, peer)| cb.emit(peer.clone()),
+    );
+    let on_mute = use_callback(
+        (props.on_mute.clone(), c.peer.clone()),
+        |muted, (cb, peer)| cb.emit((peer.clone(), muted)),
+    );
     let trust = html! {
         <TrustPanel name={name.to_owned()} trust={props.trust.clone()} my_key={props.my_key} {on_choice} />
     };

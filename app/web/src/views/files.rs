@@ -36,13 +36,14 @@ pub fn use_attach<T: Clone + PartialEq + 'static>(
     to: T,
 ) -> (Callback<Vec<web_sys::File>>, Option<String>) {
     let error = use_state(|| None::<String>);
+    // The same callback while `send` and `to` are (the composer is not drawn again for it).
     let on_files = {
-        let error = error.clone();
-        Callback::from(move |files: Vec<web_sys::File>| {
-            error.set(None);
+        let setter = error.setter();
+        use_callback((send, to), move |files: Vec<web_sys::File>, (send, to)| {
+            setter.set(None);
             let failed = {
-                let error = error.clone();
-                Callback::from(move |why: String| error.set(Some(why)))
+                let setter = setter.clone();
+                Callback::from(move |why: String| setter.set(Some(why)))
             };
             for f in files {
                 send.emit((to.clone(), f, failed.clone()));
