@@ -68,6 +68,22 @@ fn use_node_action<T: 'static>(node: &UseStateHandle<Option<Net>>, f: fn(&Net, T
 /// What a control that needs the node says while it starts.
 const STARTING: &str = "Still starting up; try again in a moment.";
 
+/// [`use_node_action`] for an action that can fail: its error, or [`STARTING`], in the
+/// user's words.
+#[hook]
+fn use_node_try<T: 'static, E: ToString + 'static>(
+    node: &UseStateHandle<Option<Net>>,
+    f: fn(&Net, T) -> Result<(), E>,
+) -> Callback<T, Result<(), String>> {
+    use_callback(
+        (**node).clone(),
+        move |arg: T, node: &Option<Net>| match node {
+            Some(n) => f(n, arg).map_err(|e| e.to_string()),
+            None => Err(STARTING.to_owned()),
+        },
+    )
+}
+
 /// Sends each file attached to where `to` says; the callback given hears why one could
 /// not go.
 #[hook]
@@ -222,24 +238,15 @@ pub fn Home(props: &HomeProps) -> Html {
         n.act(|n, now| n.join_room(invite, now))
     });
     let on_retry = use_node_action(&node, |n, ()| n.act(|n, now| n.retry(now)));
-    let on_send = use_callback(
-        (*node).clone(),
-        |(peer, text): (PeerId, String), node| match node {
-            Some(n) => n
-                .act(|n, now| n.send_text(&peer, &text, now))
-                .map_err(|e| e.to_string()),
-            None => Err(STARTING.to_owned()),
-        },
-    );
+    let on_send = use_node_try(&node, |n, (peer, text): (PeerId, String)| {
+        n.act(|n, now| n.send_text(&peer, &text, now))
+    });
     let on_attach = use_attach_to(&node, FileTo::Peer);
     let on_room_attach = use_attach_to(&node, FileTo::Room);
-    let on_room_send = use_callback(
-        (*node).clone(),
-        |(room, to, text): (RoomId, Option<PeerId>, String), node| match node {
-            Some(n) => n
-                .act(|n, now| n.send_room_text(&room, to.as_ref(), &text, now))
-                .map_err(|e| e.to_string()),
-            None => Err(STARTING.to_owned()),
+    let on_room_send = use_node_try(
+        &node,
+        |n, (room, to, text): (RoomId, Option<PeerId>, String)| {
+            n.act(|n, now| n.send_room_text(&room, to.as_ref(), &text, now))
         },
     );
     let on_trust = use_node_action(&node, |n, (peer, choice): (PeerId, TrustChoice)| {
