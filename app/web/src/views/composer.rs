@@ -3,6 +3,8 @@
 //! reason (never cut silently), and the text kept in the box when sending fails. The
 //! rules are the core's (`peerchat_chat::draft`).
 
+use std::rc::Rc;
+
 use peerchat_chat::draft::{paste_refusal, Draft};
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
@@ -79,19 +81,32 @@ pub fn Composer(props: &ComposerProps) -> Html {
             }
         })
     };
-    let onsubmit = {
+    let send = {
         let (text, error, cb) = (text.clone(), error.clone(), props.on_send.clone());
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            match cb.emit((*text).clone()) {
-                Ok(()) => {
-                    text.set(String::new());
-                    error.set(None);
-                }
-                Err(why) => error.set(Some(why)),
+        Rc::new(move || match cb.emit((*text).clone()) {
+            Ok(()) => {
+                text.set(String::new());
+                error.set(None);
             }
+            Err(why) => error.set(Some(why)),
         })
     };
+    // Send (clicked, or clicked for us by the browser on Enter in the box) sends without
+    // submitting the form: Chromium lays the whole page out for a form's submission (its
+    // autofill reads the form first), a layout per message that the next frame would
+    // have done once for all of them. The form's own submission stays for whatever else
+    // submits it.
+    let onclick = {
+        let send = send.clone();
+        Callback::from(move |e: MouseEvent| {
+            e.prevent_default();
+            send();
+        })
+    };
+    let onsubmit = Callback::from(move |e: SubmitEvent| {
+        e.prevent_default();
+        send();
+    });
     let id = &props.input_id;
     let counter_id = format!("{id}-counter");
     let counter = draft.counter();
@@ -129,7 +144,7 @@ pub fn Composer(props: &ComposerProps) -> Html {
                     value={(*text).clone()} {oninput} {onpaste}
                     placeholder={props.placeholder.clone()} disabled={props.disabled}
                     aria-describedby={counter.is_some().then(|| counter_id.clone())} />
-                <button type="submit" disabled={props.disabled || !draft.sendable()}>{ "Send" }</button>
+                <button type="submit" {onclick} disabled={props.disabled || !draft.sendable()}>{ "Send" }</button>
             </form>
             if let Some(c) = counter {
                 <p id={counter_id} class={classes!("counter", (!draft.sendable()).then_some("error"))} role="status">{ c }</p>
