@@ -26,7 +26,7 @@
 //                                one joins, and each device's share of the join (cpu.mjs, Linux)
 //   BENCH_CPU_THREADS=1          renderers' CPU by thread name instead of by kind (`room` with BENCH_TRACE; `files`
 //                                always logs the machine's CPU through the timed transfer)
-//   BENCH_TIMELINE=1             `burst`: Chrome performance traces of both sides; `room`: of the last joiner's page and of the member before it during the join (style,
+//   BENCH_TIMELINE=1             `burst`: Chrome performance traces of both sides; `room`: of the last joiner's page and of the member before it during the join, and of one idle member before it (style,
 //                                layout, paint, events, script: what a CPU profile lumps as "(program)"), per app,
 //                                written next to BENCH_OUT (-timeline.json, for DevTools) and summed up in the log
 //   BENCH_SETTLE_MS=500          `room`: how long the formed room waits before the last one joins
@@ -371,18 +371,28 @@ async function idleBusy(app, n, devices) {
   const meters = await busyMeters(devices);
   // With BENCH_PROFILE, a CPU profile of one idle member over the same 2 s.
   const profiled = PROFILE && app === peerchat ? await startProfiles(devices.slice(1, 2)) : [];
+  // With BENCH_TIMELINE, a Chrome trace of that member too: what an idle page still does.
+  const timeline = TIMELINE ? await startTimeline(devices[1]) : null;
   const cpu = cpuMeter();
   const t = Date.now();
   await sleep(2000);
   const spent = await busyMs(meters);
   const machine = cpu.stop();
   await stopProfiles(profiled, [`room${n}-idle`]);
+  if (timeline) await stopTimeline(timeline, `${app.key}-room${n}-idle`);
   const secs = (Date.now() - t) / 1000;
   const each = spent.map((ms) => ms / secs);
   const mean = each.reduce((x, y) => x + y, 0) / each.length;
   log(`${app.label} room of ${n}, members idle before the last joiner: main thread busy ${mean.toFixed(0)} ms/s on average (${each.map((x) => x.toFixed(0)).join(' ')})`);
   details.push({ scenario: `room ${n} idle busy`, app: app.key, msPerSecond: each, machineMsPerSecond: machine });
   if (machine) log(`${app.label} room of ${n}, members idle before the last joiner: the machine's CPU ${cpuLine(machine)}`);
+  // Per member (as during the join): which pages keep the machine busy, and with what.
+  if (cpu.byDevice) {
+    const byDevice = devices.map((d) => cpu.byDevice[d.name] ?? {});
+    const total = (kinds) => Object.values(kinds).reduce((x, y) => x + y, 0);
+    const busiest = [...byDevice.keys()].sort((a, b) => total(byDevice[b]) - total(byDevice[a])).slice(0, 3);
+    log(`${app.label} room of ${n}, members idle before the last joiner: CPU by member over ${secs.toFixed(1)} s ${byDevice.map(total).join(' ')} ms; the busiest: ${busiest.map((i) => `M${i} ${deviceCpuLine(byDevice[i])}`).join('; ')}`);
+  }
 }
 
 /** Starts a Chrome performance trace of `device`'s browser (BENCH_TIMELINE). */
