@@ -11,7 +11,7 @@ import { screenshot } from './support/screenshots.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import { axeViolations } from './support/axe.mjs';
 import {
-  acceptRequest, closeInfo, connect, createRoom, join, openInfo, openSettings, openStart, PASSPHRASE, send, waitConnected, waitForMessages, waitOnline,
+  acceptRequest, closeInfo, connect, createRoom, join, messages, openInfo, openSettings, openStart, PASSPHRASE, send, waitConnected, waitForMessages, waitOnline,
 } from './support/app.mjs';
 
 const PHONE = { width: 360, height: 640 };
@@ -166,6 +166,20 @@ test('http and https addresses in a message are safe links; nothing else is', as
   assert.equal(await text.textContent(), 'the menu: https://example.org/menu?day=1. Not javascript:alert(1)');
   const links = await text.locator('a').evaluateAll((as) => as.map((a) => [a.getAttribute('href'), a.rel, a.target]));
   assert.deepEqual(links, [['https://example.org/menu?day=1', 'noopener noreferrer', '_blank']]);
+});
+
+test('Enter in the message box sends, as Send does, without submitting the page; on an empty box it sends nothing', async () => {
+  const box = bob.page.getByRole('textbox', { name: 'Message' });
+  const fromBob = async () => (await messages(ann)).filter((m) => m.from === 'Bob').length;
+  const before = await fromBob();
+  await box.fill('');
+  await box.press('Enter');
+  await box.fill('sent with Enter');
+  await box.press('Enter');
+  await ann.page.locator('.message .text', { hasText: 'sent with Enter' }).waitFor();
+  assert.equal(await box.inputValue(), '', 'the box is emptied, as after Send');
+  assert.equal(new URL(bob.page.url()).search, '', 'no form submission reached the address');
+  assert.equal(await fromBob(), before + 1, 'one message: Enter on the empty box sent nothing');
 });
 
 test('on first run, passphrases that differ keep the name typed', async () => {
