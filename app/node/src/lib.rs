@@ -28,6 +28,7 @@ mod links;
 mod mute;
 mod node;
 mod output;
+mod quiet;
 pub mod requests;
 mod restore;
 mod room_files;

@@ -86,6 +86,8 @@ pub struct Node {
     /// Files sent and received (see `files`).
     pub(crate) files: crate::files::Files,
     pub(crate) now: Now,
+    /// When the last message was sent or shown (see `quiet`).
+    pub(crate) words_at: Option<Duration>,
     pub(crate) outputs: VecDeque<Output>,
     /// Writes the glue has not finished (see `writes`).
     pub(crate) writes: crate::writes::Writes,
@@ -136,6 +138,7 @@ impl Node {
             details: DetailsTable::new(&config.ice_servers, config.ice_transport_policy),
             files: Default::default(),
             now,
+            words_at: None,
             outputs: VecDeque::new(),
             writes: Default::default(),
             loads: Default::default(),
@@ -399,6 +402,7 @@ impl Node {
     }
 
     pub(crate) fn ui(&mut self, action: Action) {
+        self.note_words(&action);
         self.outputs.push_back(Output::Ui(action));
     }
 

@@ -2,8 +2,9 @@
 //! (see `peerchat_chat::room::warm_up`), draws a room screen off the page for the same
 //! reason (see `peerchat_chat::state::rehearsed_room`), and lays out the symbols and
 //! styles of the chat screens once, hidden, so the fonts they need are found by then.
-//! Each step waits for a moment no link is being set up (`Node::linking`) and the page
-//! has nothing else to do, so that the warm-up never delays what it is there to speed up.
+//! Each step waits for a moment no link is being set up and no message came or went
+//! (`Node::quiet`) and the page has nothing else to do, so that the warm-up never
+//! delays what it is there to speed up.
 
 use std::rc::Rc;
 
@@ -41,7 +42,7 @@ pub const FONT_SIZES: [&str; 11] = [
 /// A step of the warm-up due while `quiet` says no is asked again this much later.
 pub const BUSY_RETRY_MS: u32 = 500;
 
-/// Whether the app is quiet enough for a step of the warm-up (no link being set up).
+/// Whether the app is quiet enough for a step of the warm-up (see `Node::quiet`).
 pub type Quiet = Rc<dyn Fn() -> bool>;
 
 /// Makes the page's first WebRTC connection now, and schedules the rest of the warm-up,

@@ -214,12 +214,12 @@ impl Net {
             let _ = js_sys::Reflect::set(&w, &"peerchatRoomStats".into(), hook.as_ref());
         }
         inner.borrow_mut()._stats_hook = Some(hook);
-        // The warm-up waits while a link is being set up; with the driver gone, it is
-        // quiet.
+        // The warm-up waits while the node is busy (see `Node::quiet`); with the driver
+        // gone, it is quiet.
         let weak = Rc::downgrade(&inner);
         crate::warm::warm_up_soon(Rc::new(move || {
             weak.upgrade()
-                .is_none_or(|d| d.try_borrow().is_ok_and(|d| !d.node.linking(now())))
+                .is_none_or(|d| d.try_borrow().is_ok_and(|d| d.node.quiet(now())))
         }));
         let net = Self { inner };
         net.act(|_, _| {});
