@@ -356,15 +356,8 @@ fn a_conversations_message_notifies_while_away_unless_muted_and_the_mute_lasts()
 
 #[test]
 fn the_app_is_not_quiet_for_a_moment_after_a_message_is_sent_or_shown() {
-    let mut sim = Sim::new();
-    let (ann, ben) = (sim.add("Ann"), sim.add("Ben"));
-    sim.run_for(SECOND);
+    let (mut sim, ann, ben) = connected([false, false]);
     let ben_id = sim.devs[ben].id.clone();
-    sim.act(ann, |n, now| n.connect(ben_id.clone(), now));
-    sim.run_until(Duration::from_secs(5), "both learn the other's name", |s| {
-        s.conversation_name(ann, ben).as_deref() == Some("Ben")
-            && s.conversation_name(ben, ann).as_deref() == Some("Ann")
-    });
     let quiet = |sim: &mut Sim, i: usize| sim.act(i, |n, now| n.quiet(now));
     sim.run_for(3 * SECOND);
     assert!(
