@@ -12,9 +12,9 @@ use peerchat_chat::RuntimeConfig;
 use peerchat_node::{Entropy, Node, NodeConfig, Now, Output, Registration};
 use peerchat_peerjs::{ConnectionId, Transmit};
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{RtcPeerConnection, RtcSdpType};
+use web_sys::RtcSdpType;
 use yew::Callback;
 
 use super::link::{self, Link};
@@ -78,29 +78,6 @@ pub(super) fn now() -> Now {
 /// Runs `f` on the driver if it still exists, then carries out every output.
 pub(super) fn with(weak: &Weak<RefCell<Driver>>, f: impl FnOnce(&mut Driver)) {
     run(weak, f, Pace::Throttled);
-}
-
-/// Hands the node our offer or answer as soon as the browser made it, while the browser
-/// applies it (see [`link::apply_local`]); a description the browser could not make or
-/// apply closes the link.
-async fn describe(
-    weak: &Weak<RefCell<Driver>>,
-    pc: &RtcPeerConnection,
-    conn: ConnectionId,
-    kind: RtcSdpType,
-    made: Result<String, JsValue>,
-) {
-    let applied = match made {
-        Ok(sdp) => {
-            let applying = link::apply_local(pc, kind, &sdp);
-            with(weak, |d| d.node.handle_local_description(&conn, sdp, now()));
-            applying.await.map(drop)
-        }
-        Err(e) => Err(e),
-    };
-    if applied.is_err() {
-        with(weak, |d| d.node.handle_link_closed(&conn, now()));
-    }
 }
 
 /// Whether what `run` shows may wait for the screen's pace while links are set up.
@@ -395,7 +372,10 @@ impl Driver {
             let weak = self.weak.clone();
             spawn_local(async move {
                 let offer = link::make_offer(&pc).await;
-                describe(&weak, &pc, conn, RtcSdpType::Offer, offer).await;
+                with(&weak, |d| match offer {
+                    Ok(sdp) => d.node.handle_local_description(&conn, sdp, now()),
+                    Err(_) => d.node.handle_link_closed(&conn, now()),
+                });
             });
         }
     }
@@ -411,7 +391,10 @@ impl Driver {
                     link::make_answer(&pc).await
                 }
                 .await;
-                describe(&weak, &pc, conn, RtcSdpType::Answer, answer).await;
+                with(&weak, |d| match answer {
+                    Ok(sdp) => d.node.handle_local_description(&conn, sdp, now()),
+                    Err(_) => d.node.handle_link_closed(&conn, now()),
+                });
             });
         }
     }

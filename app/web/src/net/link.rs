@@ -344,33 +344,16 @@ pub async fn stats_entries(pc: &RtcPeerConnection) -> Option<Vec<String>> {
     )
 }
 
-/// Creates our offer; returns its SDP, to send (see [`apply_local`]).
+/// Creates our offer and applies it locally; returns the SDP to send.
 pub async fn make_offer(pc: &RtcPeerConnection) -> Result<String, JsValue> {
-    sdp_of(&JsFuture::from(pc.create_offer()).await?)
+    let offer = JsFuture::from(pc.create_offer()).await?;
+    apply_local(pc, RtcSdpType::Offer, &offer).await
 }
 
-/// Creates our answer (the peer's offer applied); returns its SDP, to send.
+/// Creates our answer and applies it locally; returns the SDP to send.
 pub async fn make_answer(pc: &RtcPeerConnection) -> Result<String, JsValue> {
-    sdp_of(&JsFuture::from(pc.create_answer()).await?)
-}
-
-fn sdp_of(desc: &JsValue) -> Result<String, JsValue> {
-    Reflect::get(desc, &"sdp".into())?
-        .as_string()
-        .ok_or_else(|| JsValue::from_str("description without SDP"))
-}
-
-/// Starts applying our own offer or answer, made by [`make_offer`] or [`make_answer`].
-/// It is started before the SDP is handed on and awaited after: the SDP is final once
-/// made, and the browser applies it on its WebRTC thread while the page sends it, so
-/// the call does not wait for both in turn (30–50 ms each on a loaded page: the last
-/// joiner of a room of 16 answered fifteen calls that much later). Whatever the page
-/// does with the peer's answer or candidates meanwhile is applied after it: a
-/// connection's operations run in the order they were called.
-pub fn apply_local(pc: &RtcPeerConnection, kind: RtcSdpType, sdp: &str) -> JsFuture {
-    let init = RtcSessionDescriptionInit::new(kind);
-    init.set_sdp(sdp);
-    JsFuture::from(pc.set_local_description(&init))
+    let answer = JsFuture::from(pc.create_answer()).await?;
+    apply_local(pc, RtcSdpType::Answer, &answer).await
 }
 
 /// Applies the peer's offer or answer.
@@ -383,4 +366,18 @@ pub async fn apply_remote(
     init.set_sdp(sdp);
     JsFuture::from(pc.set_remote_description(&init)).await?;
     Ok(())
+}
+
+async fn apply_local(
+    pc: &RtcPeerConnection,
+    kind: RtcSdpType,
+    desc: &JsValue,
+) -> Result<String, JsValue> {
+    let sdp = Reflect::get(desc, &"sdp".into())?
+        .as_string()
+        .ok_or_else(|| JsValue::from_str("description without SDP"))?;
+    let init = RtcSessionDescriptionInit::new(kind);
+    init.set_sdp(&sdp);
+    JsFuture::from(pc.set_local_description(&init)).await?;
+    Ok(sdp)
 }
