@@ -378,9 +378,10 @@ async function idleBusy(app, n, devices) {
   await sleep(2000);
   const spent = await busyMs(meters);
   const machine = cpu.stop();
+  // The window the meters measured, not the time taken to write the profile and trace.
+  const secs = (Date.now() - t) / 1000;
   await stopProfiles(profiled, [`room${n}-idle`]);
   if (timeline) await stopTimeline(timeline, `${app.key}-room${n}-idle`);
-  const secs = (Date.now() - t) / 1000;
   const each = spent.map((ms) => ms / secs);
   const mean = each.reduce((x, y) => x + y, 0) / each.length;
   log(`${app.label} room of ${n}, members idle before the last joiner: main thread busy ${mean.toFixed(0)} ms/s on average (${each.map((x) => x.toFixed(0)).join(' ')})`);
