@@ -48,7 +48,7 @@ pub use link_event::LinkEvent;
 pub use links::{
     HANDSHAKE_FIRST, JOINING_SCREEN_EVERY, UNOPENED_ANSWERS, UNOPENED_ANSWERS_PER_PEER,
 };
-pub use node::{Node, NodeConfig};
+pub use node::{Node, NodeConfig, HAND_OVER_WAIT};
 pub use output::{Load, Loaded, Now, Output, Purpose, Registration, StoreOp, FILE_CHANNEL_ID};
 pub use saved::{Contact, SavedRoom, PAGE};
 pub use stats_report::STATS_TYPES;

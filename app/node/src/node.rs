@@ -88,12 +88,18 @@ pub struct Node {
     pub(crate) now: Now,
     /// When the last message was sent or shown (see `quiet`).
     pub(crate) words_at: Option<Duration>,
+    /// When this device was handed over to another tab (see [`Node::hand_over`]).
+    handed_over_at: Option<Duration>,
     pub(crate) outputs: VecDeque<Output>,
     /// Writes the glue has not finished (see `writes`).
     pub(crate) writes: crate::writes::Writes,
     /// Loads the glue has not answered (see `in_turn`).
     pub(crate) loads: crate::in_turn::InTurn<Load>,
 }
+
+/// Longest a device handed over to another tab waits for its writes and for the broker
+/// to see its sockets close before it is dropped (see [`Node::hand_over_done`]).
+pub const HAND_OVER_WAIT: Duration = Duration::from_secs(2);
 
 /// Time a refusal gets to reach a peer before its connection is closed.
 const REFUSAL_GRACE: Duration = Duration::from_secs(1);
@@ -139,6 +145,7 @@ impl Node {
             files: Default::default(),
             now,
             words_at: None,
+            handed_over_at: None,
             outputs: VecDeque::new(),
             writes: Default::default(),
             loads: Default::default(),
@@ -228,6 +235,7 @@ impl Node {
     /// takes our id). The node is to be dropped once its writes are done.
     pub fn hand_over(&mut self, now: Now) {
         self.now = now;
+        self.handed_over_at.get_or_insert(now.mono);
         self.save_unsaved_rooms();
         let links: Vec<ConnectionId> = self.links.keys().cloned().collect();
         for conn in links {
@@ -385,10 +393,21 @@ impl Node {
         self.drain();
     }
 
-    /// Whether every write asked for is done (the glue drops a node handed over only
-    /// then).
+    /// Whether every write asked for is done.
     pub fn writes_done(&self) -> bool {
         self.writes.is_idle()
+    }
+
+    /// Whether a node handed over (see [`Node::hand_over`]) may be dropped at `now`: once
+    /// its writes are done and the broker has seen our sockets close (`sockets_closed`;
+    /// a tab that registers our id before that waits for a registration that never
+    /// comes), or [`HAND_OVER_WAIT`] after the hand-over whatever is still pending, so
+    /// a store that never answers does not keep the other tab waiting.
+    pub fn hand_over_done(&self, sockets_closed: bool, now: Now) -> bool {
+        let waited = self
+            .handed_over_at
+            .is_some_and(|at| now.mono.saturating_sub(at) >= HAND_OVER_WAIT);
+        waited || (sockets_closed && self.writes_done())
     }
 
     /// The write `op` failed (`error` says why, in the user's words): a file's piece

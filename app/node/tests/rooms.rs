@@ -10,7 +10,7 @@ use peerchat_chat::rooms_state::LineId;
 use peerchat_chat::state::{Action, Screen};
 use peerchat_identity::Identity;
 use peerchat_node::saved::History;
-use peerchat_node::{Load, StoreOp};
+use peerchat_node::{Load, StoreOp, HAND_OVER_WAIT};
 
 const SECOND: Duration = Duration::from_secs(1);
 
@@ -935,6 +935,50 @@ fn a_device_handed_to_another_tab_saves_and_leaves_at_once() {
     assert!(
         sim.now - handed < SECOND,
         "left after {:?}",
+        sim.now - handed
+    );
+}
+
+/// A node handed over is dropped once its writes are done and the broker saw its sockets
+/// close, or after `HAND_OVER_WAIT` whatever is pending (a store that never answers).
+#[test]
+fn a_handed_over_device_waits_for_its_writes_and_sockets_at_most_two_seconds() {
+    // Hands device 0 over with a rename waiting to be saved and a slow store: the room
+    // it saves on hand-over stays unwritten until finished.
+    let handed_over = || {
+        let mut sim = room_of(2);
+        sim.act(0, |n, now| n.rename("Annie", now)).unwrap();
+        sim.devs[0].unwritten = Some(Vec::new());
+        sim.act(0, |n, now| n.hand_over(now));
+        let handed = sim.now;
+        (sim, handed)
+    };
+    let done = |sim: &mut Sim, closed: bool| {
+        let clock = sim.clock();
+        sim.node(0).hand_over_done(closed, clock)
+    };
+
+    let (mut sim, _) = handed_over();
+    assert!(!done(&mut sim, true), "done with a write pending");
+    assert!(sim.finish_writes(0) >= 1, "the room was saved on hand-over");
+    assert!(
+        !done(&mut sim, false),
+        "done before the broker saw the sockets close"
+    );
+    assert!(done(&mut sim, true), "not done once written and closed");
+
+    // A write that never finishes holds the other tab up for HAND_OVER_WAIT at most.
+    let (mut sim, handed) = handed_over();
+    sim.run_for(HAND_OVER_WAIT - SECOND / 10);
+    assert!(
+        !sim.node(0).writes_done(),
+        "the slow write finished by itself"
+    );
+    assert!(!done(&mut sim, true), "done before the wait was over");
+    sim.run_for(SECOND / 5);
+    assert!(
+        done(&mut sim, false),
+        "still waiting after {:?}",
         sim.now - handed
     );
 }

@@ -217,8 +217,8 @@ impl Net {
     }
 
     /// Hands the device to another tab: what waits to be saved is saved, every
-    /// connection closes, and this returns once the writes are done (at most about 2 s),
-    /// for the node to be dropped.
+    /// connection closes, and this returns when the node says it may be dropped (see
+    /// `Node::hand_over_done`).
     pub async fn hand_over(self) {
         self.act(|n, now| n.hand_over(now));
         let sockets: Vec<web_sys::WebSocket> = {
@@ -231,12 +231,9 @@ impl Net {
             d.closed.clear();
             d.sockets.drain().map(|(_, s)| s.raw()).collect()
         };
-        // Done when the writes are, and the broker has seen our sockets close (a tab that
-        // registers the id before that would wait for a registration that never comes).
-        for _ in 0..100 {
+        loop {
             let closed = sockets.iter().all(Socket::is_closed);
-            let written = self.inner.borrow().node.writes_done();
-            if closed && written {
+            if self.inner.borrow().node.hand_over_done(closed, now()) {
                 break;
             }
             gloo_timers::future::TimeoutFuture::new(20).await;
