@@ -232,7 +232,7 @@ impl Node {
 
     /// This device is handed over to another tab: what waits to be saved is saved now,
     /// and every connection closes (members see us leave at once, and the other tab
-    /// takes our id). The node is to be dropped once its writes are done.
+    /// takes our id). The node is to be dropped once [`Node::hand_over_done`] says so.
     pub fn hand_over(&mut self, now: Now) {
         self.now = now;
         self.handed_over_at.get_or_insert(now.mono);
