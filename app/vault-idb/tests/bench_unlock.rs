@@ -1,5 +1,5 @@
 //! Benchmark, not a test: with 10 000 messages stored in IndexedDB, how long does the
-//! app's unlock take (PBKDF2-SHA256 with 600 000 iterations, unwrap the data key) plus
+//! app's unlock take (the key derivation of new vaults, Argon2id, then unwrap the data key) plus
 //! opening the room's newest 50 messages? And paging back, and reading the whole log (what
 //! the app does after showing the room, to seed its mesh). Prints figures; asserts only
 //! that the work was done.
@@ -105,7 +105,7 @@ async fn unlock_and_open_the_newest_50_of_10k() {
     assert_eq!(page.messages.len(), 50);
     assert_eq!(page.messages.last().unwrap().seq, MESSAGES);
     console_log!(
-        "unlock + newest 50 of {MESSAGES}: {:.0} ms (open db {:.0} ms, PBKDF2 600k + unwrap {:.0} ms, page {:.0} ms)",
+        "unlock + newest 50 of {MESSAGES}: {:.0} ms (open db {:.0} ms, Argon2id + unwrap {:.0} ms, page {:.0} ms)",
         done - started,
         opened - started,
         unlocked - opened,

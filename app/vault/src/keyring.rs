@@ -38,14 +38,8 @@ impl Keyring {
         data_key: [u8; 32],
         nonce: [u8; 12],
     ) -> (VaultHeader, Keyring) {
-        let data_key = SecretKey::from_bytes(data_key);
-        let wrapped_key = envelope::seal(kek, nonce, WRAP_AAD, &data_key.0);
-        let header = VaultHeader {
-            v: HEADER_VERSION,
-            kdf,
-            wrapped_key,
-        };
-        (header, Self::from_data_key(data_key))
+        let keys = Self::from_data_key(SecretKey::from_bytes(data_key));
+        (keys.wrap(kek, kdf, nonce), keys)
     }
 
     /// Opens a vault with the key derived from the passphrase the user typed.
@@ -64,6 +58,16 @@ impl Keyring {
             .map_err(|_| VaultError::Corrupted)?;
         zeroize::Zeroize::zeroize(&mut bytes);
         Ok(Self::from_data_key(SecretKey::from_bytes(key)))
+    }
+
+    /// A header for this vault's data key wrapped under another key-encryption key
+    /// (`kek`, derived with `kdf`): the same records, opened by a new derivation.
+    pub fn wrap(&self, kek: &SecretKey, kdf: KdfParams, nonce: [u8; 12]) -> VaultHeader {
+        VaultHeader {
+            v: HEADER_VERSION,
+            kdf,
+            wrapped_key: envelope::seal(kek, nonce, WRAP_AAD, &self.data_key.0),
+        }
     }
 
     fn from_data_key(data_key: SecretKey) -> Self {
@@ -119,19 +123,20 @@ mod tests {
 
     #[test]
     fn the_right_passphrase_unlocks_the_wrong_one_does_not() {
-        let kek = kdf::derive("correct horse", &params());
+        let kek = kdf::derive("correct horse", &params()).unwrap();
         let (header, keys) = Keyring::create(&kek, params(), [5; 32], [6; 12]);
         let sealed = keys.seal("m/1", b"hi", [7; 12]);
-        let again = Keyring::unlock(&header, &kdf::derive("correct horse", &params())).unwrap();
+        let again =
+            Keyring::unlock(&header, &kdf::derive("correct horse", &params()).unwrap()).unwrap();
         assert_eq!(again.open("m/1", &sealed).unwrap(), b"hi");
         assert_eq!(again.lookup("room"), keys.lookup("room"));
-        let wrong = Keyring::unlock(&header, &kdf::derive("correct hose", &params()));
+        let wrong = Keyring::unlock(&header, &kdf::derive("correct hose", &params()).unwrap());
         assert!(matches!(wrong, Err(VaultError::WrongPassphrase)));
     }
 
     #[test]
     fn the_header_leaks_nothing_and_lookups_are_opaque() {
-        let kek = kdf::derive("pw", &params());
+        let kek = kdf::derive("pw", &params()).unwrap();
         let (header, keys) = Keyring::create(&kek, params(), [5; 32], [6; 12]);
         let json = serde_json::to_string(&header).unwrap();
         assert!(!json.contains("pw"));
@@ -144,7 +149,7 @@ mod tests {
 
     #[test]
     fn records_are_bound_to_their_key_and_tampering_shows() {
-        let kek = kdf::derive("pw", &params());
+        let kek = kdf::derive("pw", &params()).unwrap();
         let (_, keys) = Keyring::create(&kek, params(), [5; 32], [6; 12]);
         let sealed = keys.seal("m/1", b"hi", [7; 12]);
         assert_eq!(keys.open("m/2", &sealed), Err(VaultError::Corrupted));

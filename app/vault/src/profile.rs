@@ -64,7 +64,8 @@ impl<S: Store> Profile<S> {
     }
 
     /// [`Profile::create`] with the key derived by `derive` from the vault's
-    /// parameters: the browser's WebCrypto runs the same PBKDF2 at native speed.
+    /// parameters (the browser runs an older vault's PBKDF2 in WebCrypto, at native
+    /// speed), given only parameters that [`KdfParams::check`] takes.
     pub async fn create_with<D, F>(
         store: S,
         derive: D,
@@ -73,7 +74,7 @@ impl<S: Store> Profile<S> {
     ) -> Result<Self, (S, VaultError)>
     where
         D: FnOnce(KdfParams) -> F,
-        F: Future<Output = SecretKey>,
+        F: Future<Output = Result<SecretKey, VaultError>>,
     {
         match exists(&store).await {
             Ok(false) => {}
@@ -81,7 +82,10 @@ impl<S: Store> Profile<S> {
             Err(e) => return Err((store, e)),
         }
         let params = fresh.kdf;
-        let kek = derive(params.clone()).await;
+        let kek = match checked_derive(derive, &params).await {
+            Ok(k) => k,
+            Err(e) => return Err((store, e)),
+        };
         let (header, keys) = Keyring::create(&kek, params, fresh.data_key, nonce());
         let json = serde_json::to_vec(&header).expect("headers serialize");
         if let Err(e) = store.put(Table::Meta, HEADER_KEY, &json).await {
@@ -108,17 +112,43 @@ impl<S: Store> Profile<S> {
     ) -> Result<Self, (S, VaultError)>
     where
         D: FnOnce(KdfParams) -> F,
-        F: Future<Output = SecretKey>,
+        F: Future<Output = Result<SecretKey, VaultError>>,
     {
         let header = match read_header(&store).await {
             Ok(h) => h,
             Err(e) => return Err((store, e)),
         };
-        let kek = derive(header.kdf.clone()).await;
+        let kek = match checked_derive(derive, &header.kdf).await {
+            Ok(k) => k,
+            Err(e) => return Err((store, e)),
+        };
         match Keyring::unlock(&header, &kek) {
             Ok(keys) => Ok(Self { store, keys, nonce }),
             Err(e) => Err((store, e)),
         }
+    }
+
+    /// Once unlocked with `derive` (the same passphrase): when the vault's key derivation
+    /// is older than new vaults get ([`KdfParams::is_outdated`]: PBKDF2, which took 100 to
+    /// 220 ms of every unlock), re-wraps the data key under a key derived with `fresh`
+    /// (`KdfParams::new(random salt)`) and writes the new header, so every later unlock
+    /// is fast. Records are untouched: they are sealed with the data key, which stays.
+    /// The header is one record, written at once: a failure leaves the old one, which
+    /// still opens (and is upgraded at a later unlock). Returns whether it was upgraded.
+    pub async fn upgrade_kdf<D, F>(&self, derive: D, fresh: KdfParams) -> Result<bool, VaultError>
+    where
+        D: FnOnce(KdfParams) -> F,
+        F: Future<Output = Result<SecretKey, VaultError>>,
+    {
+        let header = read_header(&self.store).await?;
+        if !header.kdf.is_outdated() || fresh.is_outdated() {
+            return Ok(false);
+        }
+        let kek = checked_derive(derive, &fresh).await?;
+        let header = self.keys.wrap(&kek, fresh, self.nonce());
+        let json = serde_json::to_vec(&header).expect("headers serialize");
+        self.store.put(Table::Meta, HEADER_KEY, &json).await?;
+        Ok(true)
     }
 
     /// The store underneath.
@@ -208,6 +238,17 @@ impl<S: Store> Profile<S> {
         }
         Ok(records)
     }
+}
+
+/// `derive`'s key for `params`, once [`KdfParams::check`] takes them: a damaged header
+/// never makes the page allocate or loop without bound.
+async fn checked_derive<D, F>(derive: D, params: &KdfParams) -> Result<SecretKey, VaultError>
+where
+    D: FnOnce(KdfParams) -> F,
+    F: Future<Output = Result<SecretKey, VaultError>>,
+{
+    params.check()?;
+    derive(params.clone()).await
 }
 
 async fn read_header(store: &impl Store) -> Result<VaultHeader, VaultError> {

@@ -80,6 +80,7 @@ macro_rules! __store_suite {
             $crate::__store_test!(ranges_are_ordered_and_bounded);
             $crate::__store_test!(sealed_records_leave_no_plaintext);
             $crate::__store_test!(profile_lifecycle);
+            $crate::__store_test!(an_older_vault_is_upgraded_to_argon2id_at_unlock);
             $crate::__store_test!(batches_put_and_delete_together);
             $($extra)*
         }
@@ -220,7 +221,7 @@ pub async fn ranges_are_ordered_and_bounded<S: Store>(s: &S) {
 /// damaged record is detected.
 pub async fn sealed_records_leave_no_plaintext<S: Store>(s: &S) {
     let params = kdf::KdfParams::with_iterations([3; 16], 1000);
-    let kek = kdf::derive("pass phrase", &params);
+    let kek = kdf::derive("pass phrase", &params).expect("PBKDF2 with 1000 iterations");
     let (_, keys) = Keyring::create(&kek, params, [8; 32], [1; 12]);
     let key = format!("{}/{:08}", keys.lookup("room-secret-id"), 1);
     s.put(
@@ -339,6 +340,76 @@ pub async fn profile_lifecycle<S: Store>(s: &S) {
         .unwrap();
     let rooms = p.all::<(String, u64)>(Table::Rooms).await.unwrap();
     assert_eq!((rooms.items.len(), rooms.skipped), (1, 1));
+}
+
+/// The vault header's key derivation, as stored.
+async fn stored_kdf<S: Store>(s: &S) -> kdf::KdfParams {
+    let json = s.get(Table::Meta, "header").await.unwrap().unwrap();
+    serde_json::from_slice::<crate::VaultHeader>(&json)
+        .unwrap()
+        .kdf
+}
+
+/// A vault made with PBKDF2 (before Argon2id) opens as it did, and its unlock re-wraps
+/// the data key under Argon2id: the records stay as they were (not one byte of them
+/// changes), the same passphrase opens it again, a wrong one still does not, and a
+/// vault upgraded already is left alone.
+pub async fn an_older_vault_is_upgraded_to_argon2id_at_unlock<S: Store>(s: &S) {
+    use crate::{NewVault, Profile, VaultError};
+    let old = kdf::KdfParams::with_iterations([3; 16], 1000);
+    let fresh = NewVault {
+        kdf: old.clone(),
+        data_key: [8; 32],
+    };
+    let p = Profile::create(s, "long passphrase", fresh, counter_nonces())
+        .await
+        .map_err(|(_, e)| e)
+        .unwrap();
+    p.put(Table::Rooms, "room-secret-id", &"Lunch club")
+        .await
+        .unwrap();
+    drop(p);
+    let records = |all: Vec<(Table, String, Vec<u8>)>| -> Vec<_> {
+        all.into_iter()
+            .filter(|(t, _, _)| *t != Table::Meta)
+            .collect()
+    };
+    let before = records(snapshot(s).await);
+
+    let derive = |pass: &'static str| move |p| async move { kdf::derive(pass, &p) };
+    let p = Profile::unlock(s, "long passphrase", counter_nonces())
+        .await
+        .map_err(|(_, e)| e)
+        .unwrap();
+    let new = kdf::KdfParams::new([5; 16]);
+    assert_eq!(
+        p.upgrade_kdf(derive("long passphrase"), new.clone()).await,
+        Ok(true)
+    );
+    assert_eq!(stored_kdf(s).await, new);
+    assert_eq!(
+        records(snapshot(s).await),
+        before,
+        "records are not rewritten"
+    );
+    // Upgraded already: nothing is derived or written again.
+    assert_eq!(
+        p.upgrade_kdf(derive("long passphrase"), kdf::KdfParams::new([6; 16]))
+            .await,
+        Ok(false)
+    );
+    assert_eq!(stored_kdf(s).await, new);
+    drop(p);
+
+    let wrong = Profile::unlock(s, "long passphrasE", counter_nonces()).await;
+    assert!(matches!(wrong, Err((_, VaultError::WrongPassphrase))));
+    let p = Profile::unlock(s, "long passphrase", counter_nonces())
+        .await
+        .map_err(|(_, e)| e)
+        .unwrap();
+    let room: Option<String> = p.get(Table::Rooms, "room-secret-id").await.unwrap();
+    assert_eq!(room.as_deref(), Some("Lunch club"));
+    assert_ne!(old, stored_kdf(s).await);
 }
 
 /// Batches: many puts land together; a range of keys goes at once and nothing else.

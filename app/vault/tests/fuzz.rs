@@ -69,7 +69,7 @@ proptest! {
     #[test]
     fn any_export_imports_and_reads_back_each_message_once(messages in prop::collection::vec(stored(), 0..40)) {
         let params = KdfParams::with_iterations([4; 16], 1000);
-        let keys = Keyring::create(&kdf::derive("pw", &params), params, [9; 32], [1; 12]).1;
+        let keys = Keyring::create(&kdf::derive("pw", &params).unwrap(), params, [9; 32], [1; 12]).1;
         let store = MemoryStore::new();
         let history = History::new(&store, &keys);
         let export = Export { v: 1, room: "r".into(), invite: None, messages };

@@ -130,7 +130,13 @@ fn export_then_import_into_a_fresh_store_restores_the_history() {
 
     let (fresh, other_keys) = (MemoryStore::new(), {
         let params = KdfParams::with_iterations([5; 16], 1000);
-        Keyring::create(&kdf::derive("other", &params), params, [3; 32], [2; 12]).1
+        Keyring::create(
+            &kdf::derive("other", &params).unwrap(),
+            params,
+            [3; 32],
+            [2; 12],
+        )
+        .1
     });
     let h2 = History::new(&fresh, &other_keys);
     let back = serde_json::from_str(&json).unwrap();

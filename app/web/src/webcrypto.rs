@@ -1,30 +1,34 @@
-//! The passphrase's PBKDF2 in the browser's WebCrypto: the same algorithm, parameters and
-//! bytes as [`kdf::derive`], so every existing profile opens, at native speed instead of
-//! pure Rust in wasm (600,000 rounds of HMAC-SHA-256 took 375 ms and more of every unlock).
+//! The passphrase's key derivation as fast as the browser allows. New vaults use Argon2id
+//! (see [`kdf`]), which runs in Rust (about 25 ms in wasm; WebCrypto has no Argon2).
+//! Vaults made before use PBKDF2, which runs in the browser's WebCrypto: the same
+//! algorithm, parameters and bytes as [`kdf::derive`], so every such profile opens, at
+//! native speed instead of pure Rust in wasm (600,000 rounds of HMAC-SHA-256 took 375 ms
+//! there, 220 ms in WebCrypto), until its first unlock re-wraps it under Argon2id.
 //! Where WebCrypto is missing (a page served over plain http from a LAN address is not a
-//! secure context, so it has no `crypto.subtle`), the Rust derivation runs instead.
+//! secure context, so it has no `crypto.subtle`), the Rust PBKDF2 runs instead.
 
 use js_sys::{Array, ArrayBuffer, Uint8Array};
 use peerchat_vault::envelope;
 use peerchat_vault::kdf::{self, KdfParams};
-use peerchat_vault::SecretKey;
+use peerchat_vault::{SecretKey, VaultError};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AesGcmParams, Pbkdf2Params};
 
 /// The key-encryption key for `passphrase` under `params`.
-pub async fn derive(passphrase: String, params: KdfParams) -> SecretKey {
+pub async fn derive(passphrase: String, params: KdfParams) -> Result<SecretKey, VaultError> {
     match subtle_derive(&passphrase, &params).await {
-        Some(key) => key,
+        Some(key) => Ok(key),
         None => kdf::derive(&passphrase, &params),
     }
 }
 
-/// WebCrypto's PBKDF2-SHA-256, or `None` where the browser cannot run it.
+/// WebCrypto's PBKDF2-SHA-256 for a vault that uses it, or `None` where the browser
+/// cannot run it (or the vault uses Argon2id).
 pub async fn subtle_derive(passphrase: &str, params: &KdfParams) -> Option<SecretKey> {
-    if params.algorithm != "pbkdf2-sha256" {
+    let KdfParams::Pbkdf2 { iterations, salt } = params else {
         return None;
-    }
+    };
     let subtle = web_sys::window()?.crypto().ok()?.subtle();
     let raw = Uint8Array::from(passphrase.as_bytes());
     let usages = Array::of1(&JsValue::from_str("deriveBits"));
@@ -32,13 +36,8 @@ pub async fn subtle_derive(passphrase: &str, params: &KdfParams) -> Option<Secre
         .import_key_with_str("raw", &raw, "PBKDF2", false, &usages)
         .ok()?;
     let base: web_sys::CryptoKey = JsFuture::from(base).await.ok()?.dyn_into().ok()?;
-    let salt = Uint8Array::from(params.salt.as_slice());
-    let algorithm = Pbkdf2Params::new(
-        "PBKDF2",
-        &JsValue::from_str("SHA-256"),
-        params.iterations,
-        &salt,
-    );
+    let salt = Uint8Array::from(salt.as_slice());
+    let algorithm = Pbkdf2Params::new("PBKDF2", &JsValue::from_str("SHA-256"), *iterations, &salt);
     let bits = subtle
         .derive_bits_with_object(&algorithm, &base, 256)
         .ok()?;

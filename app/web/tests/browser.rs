@@ -118,6 +118,21 @@ async fn a_second_tab_is_told_the_device_is_elsewhere_until_the_first_lets_go() 
     assert_eq!(again.id, first.id);
 }
 
+/// The app's vault, "correct horse battery": a wrong passphrase is refused in words,
+/// then the right one opens it with `id` in it.
+async fn wrong_then_right_passphrase(id: &identity::Identity) -> storage::Vault {
+    let locked = storage::open().await.unwrap();
+    let (locked, error) = locked.unlock("wrong horse battery").await.err().unwrap();
+    assert!(error.starts_with("Wrong passphrase"), "{error}");
+    let vault = locked
+        .unlock("correct horse battery")
+        .await
+        .map_err(|(_, e)| e)
+        .unwrap();
+    assert_eq!(identity::load_or_create(&vault).await.id, id.id);
+    vault
+}
+
 #[wasm_bindgen_test]
 async fn a_vault_in_indexeddb_is_created_then_unlocked_and_erased() {
     LocalStorage::clear();
@@ -136,19 +151,84 @@ async fn a_vault_in_indexeddb_is_created_then_unlocked_and_erased() {
         .unwrap();
     let id = identity::load_or_create(&vault).await;
     drop(vault);
+    assert!(storage::open().await.unwrap().exists);
+    drop(wrong_then_right_passphrase(&id).await);
+    storage::open().await.unwrap().erase().await.unwrap();
+    assert!(!storage::open().await.unwrap().exists);
+}
+
+/// The header the app's vault keeps in IndexedDB.
+async fn stored_kdf() -> KdfParams {
+    let store = peerchat_vault_idb::IdbStore::open(storage::DATABASE)
+        .await
+        .unwrap();
+    let json = peerchat_vault::Store::get(&store, peerchat_vault::Table::Meta, "header")
+        .await
+        .unwrap()
+        .unwrap();
+    serde_json::from_slice::<peerchat_vault::VaultHeader>(&json)
+        .unwrap()
+        .kdf
+}
+
+#[wasm_bindgen_test]
+async fn a_vault_made_with_pbkdf2_opens_and_is_upgraded_to_argon2id_by_its_unlock() {
+    LocalStorage::clear();
     let locked = storage::open().await.unwrap();
-    assert!(locked.exists);
-    let (locked, error) = locked.unlock("wrong horse battery").await.err().unwrap();
-    assert!(error.starts_with("Wrong passphrase"), "{error}");
-    let vault = locked
+    if locked.exists {
+        locked.erase().await.unwrap();
+    }
+    // As a PeerChat from before Argon2id made it (fewer rounds, the same algorithm).
+    let store = peerchat_vault_idb::IdbStore::open(storage::DATABASE)
+        .await
+        .unwrap();
+    let old = NewVault {
+        kdf: KdfParams::with_iterations(platform::random(), 1000),
+        data_key: platform::random(),
+    };
+    let vault = Profile::create(store, "correct horse battery", old, nonces())
+        .await
+        .map_err(|(_, e)| e)
+        .unwrap();
+    let id = identity::load_or_create(&vault).await;
+    drop(vault);
+    assert!(matches!(stored_kdf().await, KdfParams::Pbkdf2 { .. }));
+
+    let vault = storage::open()
+        .await
+        .unwrap()
         .unlock("correct horse battery")
         .await
         .map_err(|(_, e)| e)
         .unwrap();
     assert_eq!(identity::load_or_create(&vault).await.id, id.id);
     drop(vault);
+    let upgraded = stored_kdf().await;
+    assert!(
+        matches!(
+            upgraded,
+            KdfParams::Argon2id {
+                memory_kib: 7_168,
+                passes: 5,
+                ..
+            }
+        ),
+        "{upgraded:?}"
+    );
+    drop(wrong_then_right_passphrase(&id).await);
+    assert_eq!(stored_kdf().await, upgraded, "upgraded once");
     storage::open().await.unwrap().erase().await.unwrap();
-    assert!(!storage::open().await.unwrap().exists);
+}
+
+#[wasm_bindgen_test]
+fn argon2id_in_wasm_gives_the_reference_bytes() {
+    let key = peerchat_vault::kdf::derive("pässwörd 🔑", &KdfParams::new([7; 16])).unwrap();
+    let hex = "09ba1497fae00ee3e3c9adfaecc4e82b7761599ffdee5faca59b3eac6cb92499";
+    let bytes: Vec<u8> = (0..32)
+        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    let expected = peerchat_vault::SecretKey::from_bytes(bytes.try_into().unwrap());
+    assert_eq!(key, expected);
 }
 
 #[wasm_bindgen_test]
@@ -165,7 +245,11 @@ async fn webcrypto_derives_the_very_key_the_rust_pbkdf2_does() {
         let web = peerchat_web::webcrypto::subtle_derive(pass, &params)
             .await
             .expect("the test browser has WebCrypto");
-        assert_eq!(web, kdf::derive(pass, &params), "{pass:?} × {iterations}");
+        assert_eq!(
+            web,
+            kdf::derive(pass, &params).unwrap(),
+            "{pass:?} × {iterations}"
+        );
     }
 }
 

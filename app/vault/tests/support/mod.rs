@@ -21,6 +21,6 @@ pub fn run<F: Future>(f: F) -> F::Output {
 /// A keyring from a fixed passphrase.
 pub fn keys() -> Keyring {
     let params = KdfParams::with_iterations([4; 16], 1000);
-    let kek = kdf::derive("pw", &params);
+    let kek = kdf::derive("pw", &params).unwrap();
     Keyring::create(&kek, params, [9; 32], [1; 12]).1
 }
