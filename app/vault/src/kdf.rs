@@ -10,9 +10,10 @@
 //! under an Argon2id key (see `Profile::upgrade_kdf`); the browser still runs their
 //! PBKDF2 in WebCrypto, which gives the very bytes [`derive`] computes here.
 
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
+use zeroize::Zeroizing;
 
 use crate::{SecretKey, VaultError};
 
@@ -25,19 +26,20 @@ pub const ARGON2_MEMORY_KIB: u32 = 7 * 1024;
 /// Argon2id passes of new vaults.
 pub const ARGON2_PASSES: u32 = 5;
 
-/// The most Argon2id memory a header may ask for (1 GiB): a damaged or forged header
-/// must not make unlocking allocate without bound.
-pub const MAX_ARGON2_MEMORY_KIB: u32 = 1 << 20;
-
-/// The most Argon2id passes or PBKDF2 iterations a header may ask for, for the same reason.
-pub const MAX_ARGON2_PASSES: u32 = 64;
-/// See [`MAX_ARGON2_PASSES`].
-pub const MAX_ITERATIONS: u32 = 10_000_000;
+/// The most Argon2id memory a header may ask for (64 MiB), and the most work in all
+/// (memory times passes: 8 times a new vault's): the derivation runs on the page's
+/// thread and its memory stays in the page, so a damaged or forged header must not make
+/// unlocking allocate much or freeze the page for long.
+pub const MAX_ARGON2_MEMORY_KIB: u32 = 64 * 1024;
+/// See [`MAX_ARGON2_MEMORY_KIB`].
+pub const MAX_ARGON2_WORK: u64 = 8 * ARGON2_MEMORY_KIB as u64 * ARGON2_PASSES as u64;
+/// The most PBKDF2 iterations a header may ask for (vaults from before have 600 000).
+pub const MAX_ITERATIONS: u32 = 4_000_000;
 
 /// How a vault's key-encryption key is derived; stored in the clear in the header, as
 /// `{"algorithm": ..., its parameters, "salt": [16 bytes]}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "algorithm")]
+#[serde(tag = "algorithm", into = "KdfWire")]
 pub enum KdfParams {
     /// PBKDF2-HMAC-SHA256: vaults made before Argon2id, until their next unlock.
     #[serde(rename = "pbkdf2-sha256")]
@@ -57,6 +59,44 @@ pub enum KdfParams {
         /// 16 random bytes.
         salt: Vec<u8>,
     },
+}
+
+/// [`KdfParams`] as written. An Argon2id header also carries `"iterations": 1` (and
+/// reading ignores it): PeerChat from before Argon2id reads only PBKDF2's fields, and
+/// without that one it took the whole header for damaged ("a stored record is
+/// damaged"), which invites starting over; with it, the header reads, and its version
+/// (2, see `keyring::HEADER_VERSION`) makes that PeerChat say the profile was saved by a
+/// newer one and the app needs updating.
+#[derive(Serialize)]
+#[serde(tag = "algorithm")]
+enum KdfWire {
+    #[serde(rename = "pbkdf2-sha256")]
+    Pbkdf2 { iterations: u32, salt: Vec<u8> },
+    #[serde(rename = "argon2id")]
+    Argon2id {
+        memory_kib: u32,
+        passes: u32,
+        salt: Vec<u8>,
+        iterations: u32,
+    },
+}
+
+impl From<KdfParams> for KdfWire {
+    fn from(p: KdfParams) -> Self {
+        match p {
+            KdfParams::Pbkdf2 { iterations, salt } => Self::Pbkdf2 { iterations, salt },
+            KdfParams::Argon2id {
+                memory_kib,
+                passes,
+                salt,
+            } => Self::Argon2id {
+                memory_kib,
+                passes,
+                salt,
+                iterations: 1,
+            },
+        }
+    }
 }
 
 impl KdfParams {
@@ -107,7 +147,7 @@ impl KdfParams {
             } => {
                 argon2_params(*memory_kib, *passes).is_some()
                     && *memory_kib <= MAX_ARGON2_MEMORY_KIB
-                    && *passes <= MAX_ARGON2_PASSES
+                    && u64::from(*memory_kib) * u64::from(*passes) <= MAX_ARGON2_WORK
                     && salt.len() >= argon2::MIN_SALT_LEN
             }
         };
@@ -135,8 +175,16 @@ pub fn derive(passphrase: &str, params: &KdfParams) -> Result<SecretKey, VaultEr
             salt,
         } => {
             let params = argon2_params(*memory_kib, *passes).ok_or(VaultError::Corrupted)?;
+            // Our own blocks, wiped when dropped: the crate frees its own unwiped, and
+            // the last of them hashes to the key.
+            let mut blocks = Zeroizing::new(vec![Block::new(); params.block_count()]);
             Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-                .hash_password_into(passphrase.as_bytes(), salt, &mut out)
+                .hash_password_into_with_memory(
+                    passphrase.as_bytes(),
+                    salt,
+                    &mut out,
+                    blocks.as_mut_slice(),
+                )
                 .map_err(|_| VaultError::Corrupted)?;
         }
     }
@@ -221,33 +269,47 @@ mod tests {
             KdfParams::with_iterations(core::array::from_fn(|i| i as u8 + 1), 600_000)
         );
         let new = serde_json::to_string(&KdfParams::new([0; 16])).unwrap();
-        assert!(new.starts_with(r#"{"algorithm":"argon2id","memory_kib":7168,"passes":5,"salt":["#));
+        assert_eq!(
+            new,
+            r#"{"algorithm":"argon2id","memory_kib":7168,"passes":5,"salt":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],"iterations":1}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<KdfParams>(&new).unwrap(),
+            KdfParams::new([0; 16])
+        );
         assert!(serde_json::from_str::<KdfParams>(r#"{"algorithm":"scrypt","salt":[1]}"#).is_err());
     }
 
     #[test]
     fn parameters_asking_unbounded_work_are_refused_before_any_work() {
+        let argon = |memory_kib, passes| KdfParams::Argon2id {
+            memory_kib,
+            passes,
+            salt: vec![0; 16],
+        };
+        let most = (MAX_ARGON2_WORK / u64::from(MAX_ARGON2_MEMORY_KIB)) as u32;
         for params in [
+            argon(u32::MAX, 2),
+            argon(MAX_ARGON2_MEMORY_KIB + 1, 1),
+            argon(MAX_ARGON2_MEMORY_KIB, most + 1),
+            argon(ARGON2_MEMORY_KIB, u32::MAX),
             KdfParams::Argon2id {
-                memory_kib: u32::MAX,
-                passes: 2,
-                salt: vec![0; 16],
-            },
-            KdfParams::Argon2id {
-                memory_kib: 19_456,
-                passes: u32::MAX,
-                salt: vec![0; 16],
-            },
-            KdfParams::Argon2id {
-                memory_kib: 19_456,
-                passes: 2,
+                memory_kib: ARGON2_MEMORY_KIB,
+                passes: ARGON2_PASSES,
                 salt: Vec::new(),
             },
-            KdfParams::with_iterations([0; 16], u32::MAX),
+            KdfParams::with_iterations([0; 16], MAX_ITERATIONS + 1),
             KdfParams::with_iterations([0; 16], 0),
         ] {
             assert_eq!(params.check(), Err(VaultError::Corrupted), "{params:?}");
             assert!(derive("pw", &params).is_err(), "{params:?}");
+        }
+        // The bounds themselves are taken.
+        for params in [
+            argon(MAX_ARGON2_MEMORY_KIB, most),
+            KdfParams::with_iterations([0; 16], MAX_ITERATIONS),
+        ] {
+            assert_eq!(params.check(), Ok(()), "{params:?}");
         }
     }
 }

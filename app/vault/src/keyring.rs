@@ -9,8 +9,10 @@ use crate::envelope::{self, EnvelopeError};
 use crate::kdf::KdfParams;
 use crate::{SecretKey, VaultError};
 
-/// The header format we write.
-pub const HEADER_VERSION: u8 = 1;
+/// The header format we write: 2 since Argon2id. PeerChat from before reads only 1, and
+/// says of a 2 that the profile was saved by a newer PeerChat and the app needs updating
+/// (see `kdf::KdfWire`); we read both.
+pub const HEADER_VERSION: u8 = 2;
 const WRAP_AAD: &[u8] = b"peerchat/vault/data-key";
 
 /// Stored in the clear: how to derive the key-encryption key, and the wrapped data key.
@@ -44,7 +46,7 @@ impl Keyring {
 
     /// Opens a vault with the key derived from the passphrase the user typed.
     pub fn unlock(header: &VaultHeader, kek: &SecretKey) -> Result<Keyring, VaultError> {
-        if header.v != HEADER_VERSION {
+        if !(1..=HEADER_VERSION).contains(&header.v) {
             return Err(VaultError::NewerFormat);
         }
         let mut bytes =
@@ -62,7 +64,7 @@ impl Keyring {
 
     /// A header for this vault's data key wrapped under another key-encryption key
     /// (`kek`, derived with `kdf`): the same records, opened by a new derivation.
-    pub fn wrap(&self, kek: &SecretKey, kdf: KdfParams, nonce: [u8; 12]) -> VaultHeader {
+    pub(crate) fn wrap(&self, kek: &SecretKey, kdf: KdfParams, nonce: [u8; 12]) -> VaultHeader {
         VaultHeader {
             v: HEADER_VERSION,
             kdf,
@@ -145,6 +147,42 @@ mod tests {
         assert_eq!(l.len(), 32);
         assert!(!l.contains("abc"));
         assert_ne!(l, keys.lookup("room-abd"));
+    }
+
+    #[test]
+    fn a_peerchat_from_before_argon2id_reads_a_header_of_now_and_asks_for_an_update() {
+        // The header as PeerChat read it before Argon2id (its unlock refused any `v` but
+        // 1 as written by a newer PeerChat, after deriving with `iterations`).
+        #[derive(serde::Deserialize)]
+        #[allow(dead_code)]
+        struct OldKdf {
+            algorithm: String,
+            iterations: u32,
+            salt: Vec<u8>,
+        }
+        #[derive(serde::Deserialize)]
+        #[allow(dead_code)]
+        struct OldHeader {
+            v: u8,
+            kdf: OldKdf,
+            wrapped_key: Vec<u8>,
+        }
+        let kdf = KdfParams::new([1; 16]);
+        let kek = kdf::derive("pw", &kdf).unwrap();
+        let (header, _) = Keyring::create(&kek, kdf, [5; 32], [6; 12]);
+        let json = serde_json::to_vec(&header).unwrap();
+        let old: OldHeader = serde_json::from_slice(&json).expect("read by the old format");
+        assert_ne!(old.v, 1, "so it says a newer PeerChat wrote it");
+        assert_eq!(
+            old.kdf.iterations, 1,
+            "and its derivation first costs nothing"
+        );
+        // Headers of version 1 (every vault from before) still open here.
+        let params = params();
+        let kek = kdf::derive("pw", &params).unwrap();
+        let (mut header, _) = Keyring::create(&kek, params, [5; 32], [6; 12]);
+        header.v = 1;
+        assert!(Keyring::unlock(&header, &kek).is_ok());
     }
 
     #[test]

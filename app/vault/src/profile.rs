@@ -146,6 +146,9 @@ impl<S: Store> Profile<S> {
         }
         let kek = checked_derive(derive, &fresh).await?;
         let header = self.keys.wrap(&kek, fresh, self.nonce());
+        // Written only once it is seen to open: the old header is the one copy of the
+        // data key there is.
+        Keyring::unlock(&header, &kek)?;
         let json = serde_json::to_vec(&header).expect("headers serialize");
         self.store.put(Table::Meta, HEADER_KEY, &json).await?;
         Ok(true)
