@@ -11,6 +11,10 @@ pub enum VaultError {
     /// A stored record is damaged or was tampered with; it is skipped.
     #[error("a stored record is damaged and was skipped")]
     Corrupted,
+    /// The record that holds the vault's wrapped key (its header) does not read, or asks
+    /// for a key derivation out of bounds: without it nothing in the vault can be opened.
+    #[error("the saved profile's key record is damaged, so this profile cannot be opened on this device; use “Forgot passphrase” to start over")]
+    HeaderDamaged,
     /// The vault was written by a newer PeerChat.
     #[error("this data was saved by a newer PeerChat; update the app to open it")]
     NewerFormat,

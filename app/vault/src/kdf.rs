@@ -151,7 +151,7 @@ impl KdfParams {
                     && salt.len() >= argon2::MIN_SALT_LEN
             }
         };
-        fits.then_some(()).ok_or(VaultError::Corrupted)
+        fits.then_some(()).ok_or(VaultError::HeaderDamaged)
     }
 }
 
@@ -174,7 +174,7 @@ pub fn derive(passphrase: &str, params: &KdfParams) -> Result<SecretKey, VaultEr
             passes,
             salt,
         } => {
-            let params = argon2_params(*memory_kib, *passes).ok_or(VaultError::Corrupted)?;
+            let params = argon2_params(*memory_kib, *passes).ok_or(VaultError::HeaderDamaged)?;
             // Our own blocks, wiped when dropped: the crate frees its own unwiped, and
             // the last of them hashes to the key.
             let mut blocks = Zeroizing::new(vec![Block::new(); params.block_count()]);
@@ -185,7 +185,7 @@ pub fn derive(passphrase: &str, params: &KdfParams) -> Result<SecretKey, VaultEr
                     &mut out,
                     blocks.as_mut_slice(),
                 )
-                .map_err(|_| VaultError::Corrupted)?;
+                .map_err(|_| VaultError::HeaderDamaged)?;
         }
     }
     Ok(SecretKey::from_bytes(out))
@@ -301,7 +301,7 @@ mod tests {
             KdfParams::with_iterations([0; 16], MAX_ITERATIONS + 1),
             KdfParams::with_iterations([0; 16], 0),
         ] {
-            assert_eq!(params.check(), Err(VaultError::Corrupted), "{params:?}");
+            assert_eq!(params.check(), Err(VaultError::HeaderDamaged), "{params:?}");
             assert!(derive("pw", &params).is_err(), "{params:?}");
         }
         // The bounds themselves are taken.

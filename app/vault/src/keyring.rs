@@ -57,7 +57,7 @@ impl Keyring {
         let key: [u8; 32] = bytes
             .as_slice()
             .try_into()
-            .map_err(|_| VaultError::Corrupted)?;
+            .map_err(|_| VaultError::HeaderDamaged)?;
         zeroize::Zeroize::zeroize(&mut bytes);
         Ok(Self::from_data_key(SecretKey::from_bytes(key)))
     }

@@ -259,7 +259,7 @@ async fn read_header(store: &impl Store) -> Result<VaultHeader, VaultError> {
         .get(Table::Meta, HEADER_KEY)
         .await?
         .ok_or(VaultError::Missing)?;
-    serde_json::from_slice(&bytes).map_err(|_| VaultError::Corrupted)
+    serde_json::from_slice(&bytes).map_err(|_| VaultError::HeaderDamaged)
 }
 
 /// Fewest characters a new passphrase may have.

@@ -1,5 +1,5 @@
 //! The re-wrap of an older vault under Argon2id when the disk is full, and headers that
-//! ask for unbounded work.
+//! are damaged or ask for unbounded work.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod support;
@@ -44,6 +44,22 @@ fn full_old_vault() -> MemoryStore {
     store
 }
 
+/// A vault made with `kdf` in a fresh store, and its header as stored.
+fn vault_and_header(kdf: KdfParams) -> (MemoryStore, Vec<u8>) {
+    let store = MemoryStore::new();
+    let fresh = NewVault {
+        kdf,
+        data_key: [8; 32],
+    };
+    run(Profile::create(&store, "long passphrase", fresh, nonces()))
+        .map_err(|(_, e)| e)
+        .unwrap();
+    let json = run(peerchat_vault::Store::get(&store, Table::Meta, "header"))
+        .unwrap()
+        .unwrap();
+    (store, json)
+}
+
 #[test]
 fn a_full_disk_leaves_the_older_header_which_still_opens() {
     let store = full_old_vault();
@@ -62,17 +78,7 @@ fn a_full_disk_leaves_the_older_header_which_still_opens() {
 
 #[test]
 fn a_header_asking_unbounded_work_is_refused_before_deriving() {
-    let store = MemoryStore::new();
-    let fresh = NewVault {
-        kdf: KdfParams::with_iterations([3; 16], 1000),
-        data_key: [8; 32],
-    };
-    run(Profile::create(&store, "long passphrase", fresh, nonces()))
-        .map_err(|(_, e)| e)
-        .unwrap();
-    let json = run(peerchat_vault::Store::get(&store, Table::Meta, "header"))
-        .unwrap()
-        .unwrap();
+    let (store, json) = vault_and_header(KdfParams::with_iterations([3; 16], 1000));
     let mut header: peerchat_vault::VaultHeader = serde_json::from_slice(&json).unwrap();
     header.kdf = KdfParams::Argon2id {
         memory_kib: u32::MAX,
@@ -96,6 +102,27 @@ fn a_header_asking_unbounded_work_is_refused_before_deriving() {
         },
         nonces(),
     ));
-    assert!(matches!(unlocked, Err((_, VaultError::Corrupted))));
+    assert!(matches!(unlocked, Err((_, VaultError::HeaderDamaged))));
     assert!(!derived.get(), "nothing was derived");
+}
+
+#[test]
+fn a_damaged_header_says_the_profile_cannot_be_opened_and_changes_nothing() {
+    let (store, json) = vault_and_header(KdfParams::new([3; 16]));
+    run(peerchat_vault::Store::put(
+        &store,
+        Table::Meta,
+        "header",
+        &json[..json.len() / 2],
+    ))
+    .unwrap();
+    let before = store.dump();
+    let unlocked = run(Profile::unlock(&store, "long passphrase", nonces()));
+    let Err((_, e)) = unlocked else {
+        panic!("a damaged header opened");
+    };
+    assert_eq!(e, VaultError::HeaderDamaged);
+    assert!(e.to_string().contains("cannot be opened"), "{e}");
+    assert!(e.to_string().contains("Forgot passphrase"), "{e}");
+    assert_eq!(store.dump(), before, "nothing was written");
 }
