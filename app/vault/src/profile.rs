@@ -128,6 +128,25 @@ impl<S: Store> Profile<S> {
         }
     }
 
+    /// [`Profile::unlock_with`], then [`Profile::upgrade_kdf`] with the same `derive` (so
+    /// the same passphrase) and `fresh`: a vault from before Argon2id is re-wrapped at
+    /// its unlock, once. The unlock stands whatever the upgrade does: should its write
+    /// fail, the old header stays and still opens, and a later unlock tries again.
+    pub async fn unlock_upgrading<D, F>(
+        store: S,
+        derive: D,
+        fresh: KdfParams,
+        nonce: NonceSource,
+    ) -> Result<Self, (S, VaultError)>
+    where
+        D: Fn(KdfParams) -> F,
+        F: Future<Output = Result<SecretKey, VaultError>>,
+    {
+        let profile = Self::unlock_with(store, &derive, nonce).await?;
+        let _ = profile.upgrade_kdf(&derive, fresh).await;
+        Ok(profile)
+    }
+
     /// Once unlocked with `derive` (the same passphrase): when the vault's key derivation
     /// is older than new vaults get ([`KdfParams::is_outdated`]: PBKDF2, which took 100 to
     /// 220 ms of every unlock), re-wraps the data key under a key derived with `fresh`

@@ -126,3 +126,17 @@ fn a_damaged_header_says_the_profile_cannot_be_opened_and_changes_nothing() {
     assert!(e.to_string().contains("Forgot passphrase"), "{e}");
     assert_eq!(store.dump(), before, "nothing was written");
 }
+
+#[test]
+fn an_unlock_that_cannot_write_the_upgrade_still_unlocks() {
+    let store = full_old_vault();
+    let before = store.dump();
+    let unlocked = run(Profile::unlock_upgrading(
+        &store,
+        derive,
+        KdfParams::new([5; 16]),
+        nonces(),
+    ));
+    assert!(unlocked.is_ok());
+    assert_eq!(store.dump(), before, "the old header stays");
+}

@@ -63,19 +63,11 @@ impl Locked {
     pub async fn unlock(self, passphrase: &str) -> Result<Vault, (Locked, String)> {
         let exists = self.exists;
         let passphrase = passphrase.to_owned();
-        let derive = {
-            let passphrase = passphrase.clone();
-            move |params| crate::webcrypto::derive(passphrase, params)
-        };
-        let profile = Profile::unlock_with(self.store, derive, nonces())
+        let derive = move |params| crate::webcrypto::derive(passphrase.clone(), params);
+        Profile::unlock_upgrading(self.store, derive, KdfParams::new(random()), nonces())
             .await
-            .map_err(|(store, e)| (Locked { store, exists }, sentence(&e)))?;
-        // A vault from before Argon2id is re-wrapped under it now, once (about 30 ms and
-        // one write), so every later unlock is fast. Should the write fail, the old
-        // header stays and still opens: this unlock goes on, and a later one tries again.
-        let derive = move |params| crate::webcrypto::derive(passphrase, params);
-        let _ = profile.upgrade_kdf(derive, KdfParams::new(random())).await;
-        Ok(Rc::new(profile))
+            .map(Rc::new)
+            .map_err(|(store, e)| (Locked { store, exists }, sentence(&e)))
     }
 
     /// Deletes every local trace: the vault's records and the saved name.
