@@ -12,7 +12,7 @@
 //   BENCH_UNLOCK=0,1000          stored room messages for `unlock` (PeerChat only: click Unlock after a
 //                                browser restart → the room, its newest message, the main thread idle)
 //   BENCH_RELAUNCHES=1           `unlock`: launches per filled profile (each on a fresh copy of it)
-//   BENCH_PROFILE=1              `connect`, `burst`, `unlock`, `room` and `files` also take CPU profiles (CDP Profiler; `room` with BENCH_TRACE
+//   BENCH_PROFILE=1              `connect`, `burst`, `unlock`, `room`, `room500` and `files` also take CPU profiles (CDP Profiler; `room` with BENCH_TRACE
 //                                also of an idle member), log the top self times
 //                                and writes it next to BENCH_OUT (.cpuprofile, for DevTools)
 //   BENCH_TRACE=1                `connect`: each side's connection steps after the click, and its long tasks;
@@ -26,9 +26,11 @@
 //                                one joins, and each device's share of the join (cpu.mjs, Linux)
 //   BENCH_CPU_THREADS=1          renderers' CPU by thread name instead of by kind (`room` with BENCH_TRACE; `files`
 //                                always logs the machine's CPU through the timed transfer)
-//   BENCH_TIMELINE=1             `burst`: Chrome performance traces of both sides; `room`: of the last joiner's page and of the member before it during the join, and of one idle member before it (style,
+//   BENCH_TIMELINE=1             `burst`: Chrome performance traces of both sides; `room500`: of one member, either app; `room`: of the last joiner's page and of the member before it during the join, and of one idle member before it (style,
 //                                layout, paint, events, script: what a CPU profile lumps as "(program)"), per app,
 //                                written next to BENCH_OUT (-timeline.json, for DevTools) and summed up in the log
+//   BENCH_SIZES=1                `room500`: also the sizes of the frames one member sent during the exchange (50-byte
+//                                buckets; every run logs each page's frames sent and received)
 //   BENCH_SETTLE_MS=500          `room`: how long the formed room waits before the last one joins
 //   BENCH_BROKER_DELAY_MS=0      every byte to and from the broker held this long each way (a TCP proxy in
 //                                front of it): a broker across the internet; data channels stay on loopback
@@ -63,6 +65,7 @@ const [FILE_MB, FILE_MEM_MB] = (process.env.BENCH_FILE_MB ?? '20,100').split(','
 const PROFILE = Boolean(process.env.BENCH_PROFILE);
 const TRACE = Boolean(process.env.BENCH_TRACE);
 const TIMELINE = Boolean(process.env.BENCH_TIMELINE);
+const SIZES = Boolean(process.env.BENCH_SIZES);
 // How long the room of N−1 is left after everyone shows everyone, before the last joins.
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 500);
 const RELAUNCHES = Math.max(1, Number(process.env.BENCH_RELAUNCHES ?? 1));
@@ -640,10 +643,30 @@ async function room500(app) {
     }
     await sleep(1000);
     const shares = devices.map((_, i) => Math.floor(BURST / n) + (i < BURST % n ? 1 : 0));
+    // With BENCH_PROFILE, CPU profiles of two members through the whole exchange.
+    const profiled = PROFILE && app === peerchat ? await startProfiles([devices[0], devices[n - 1]]) : [];
+    // With BENCH_TIMELINE, a Chrome trace of one member, of either app.
+    const timelines = TIMELINE ? [await startTimeline(devices[n - 1])] : [];
     const arrived = devices.map((d) => d.page.evaluate(([k, ms]) => window.__bench.until(() => (window.__bench.counts.R ?? 0) >= k, ms), [BURST, ROOM_TIMEOUT]));
     await Promise.all(devices.map((d, i) => d.page.evaluate(([p, k, f]) => window.__bench.burst(p, k, f), [`R${i}.`, shares[i], FILLER])));
     const ok = (await Promise.all(arrived)).every(Boolean);
+    await stopProfiles(profiled, ['room500-first', 'room500-last']);
+    for (const t of timelines) await stopTimeline(t, `${app.key}-room500-member`);
     if (!ok) {
+      // Which lines each page lacks, by author: a lost frame, or a page behind.
+      const missing = await Promise.all(devices.map((d) => d.page.evaluate(([k, sh]) => {
+        const seen = window.__bench.seen;
+        return sh.map((c, i) => [...Array(c).keys()].filter((j) => !(`R${i}.${j + 1}` in seen)).map((j) => `R${i}.${j + 1}`)).flat().join(' ');
+      }, [BURST, shares]).catch((e) => String(e))));
+      log(`${app.label} 8-member room, lines missing per device: ${missing.map((m, i) => `${i}: ${m.slice(0, 200) || 'none'}`).join('; ')}`);
+      for (const [i, m] of missing.entries()) {
+        if (!m) continue;
+        const [notices, stats] = await devices[i].page.evaluate(() => [
+          [...document.querySelectorAll('li.notice')].slice(-8).map((e) => e.textContent).join(' | '),
+          window.peerchatRoomStats?.() ?? '',
+        ]).catch((e) => [String(e), '']);
+        log(`device ${i}: notices: ${notices}; room stats: ${stats}`);
+      }
       add('room500.time', app, NEVER);
       return;
     }
@@ -654,6 +677,14 @@ async function room500(app) {
       return { first: Math.min(...sent), last: Math.max(...seen) };
     })));
     add('room500.time', app, Math.max(...m.map((x) => x.last)) - Math.min(...m.map((x) => x.first)));
+    // Data channel frames each page sent and received (the probe's trace): messages,
+    // receipts, keepalives and the rest.
+    const frames = await Promise.all(devices.map((d) => d.page.evaluate(() => {
+      const t = window.__bench.trace;
+      return [t.filter((e) => e[1] === 'send').length, t.filter((e) => e[1] === 'recv').length];
+    })));
+    log(`${app.label} 8-member room, frames per device sent / received: ${frames.map(([s, r]) => `${s}/${r}`).join(', ')}`);
+    if (SIZES) log(`${app.label} sizes sent by one: ${await devices[0].page.evaluate(() => { const h = {}; for (const e of window.__bench.trace) if (e[1] === 'send' && e[0] >= Math.min(...Object.values(window.__bench.sent))) { const k = Math.round(e[3] / 50) * 50; h[k] = (h[k] ?? 0) + 1; } return JSON.stringify(h); })}`);
     // Memory of each device after that (PSS of its renderer processes).
     await sleep(2000);
     const pss = await Promise.all(devices.map((d) => rendererPss(d.dir)));

@@ -47,6 +47,11 @@ pub struct MemberView {
     pub online: bool,
 }
 
+/// Of `members` (the others), how many are online, counting us.
+pub fn online_count(members: &[MemberView]) -> usize {
+    1 + members.iter().filter(|m| m.online).count()
+}
+
 /// How far one of our own messages has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Receipt {
@@ -190,7 +195,7 @@ impl RoomView {
 
     /// Members online, counting us.
     pub fn online_count(&self) -> usize {
-        1 + self.members.iter().filter(|m| m.online).count()
+        online_count(&self.members)
     }
 
     /// A member's name, or their id when we have not heard it.

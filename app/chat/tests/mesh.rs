@@ -522,6 +522,53 @@ fn a_message_is_delivered_once_every_member_online_has_it() {
     assert_eq!(delivered(&net, 0), ["0-to-all", "0-half-way"]);
 }
 
+/// A room of two, its links up and quiet for a while.
+fn settled_pair() -> Net {
+    let (mut net, _) = room_of(2);
+    net.run_for(Duration::from_secs(3));
+    net
+}
+
+/// Frames device `i` has been handed so far.
+fn frames_to(net: &Net, i: usize) -> usize {
+    net.delivered.iter().filter(|&&to| to == i).count()
+}
+
+#[test]
+fn receipts_for_a_stream_of_messages_go_together_and_a_lone_one_at_once() {
+    let mut net = settled_pair();
+    let before = frames_to(&net, 0);
+    for i in 0..10 {
+        say(&mut net, 0, &format!("m{i}"));
+    }
+    // The first message's receipt came at once; the others wait for the gap.
+    assert_eq!(delivered(&net, 0), ["0-m0"]);
+    assert_eq!(frames_to(&net, 0) - before, 1, "one receipt frame so far");
+    net.run_for(Duration::from_millis(260));
+    let all: Vec<String> = (0..10).map(|i| format!("0-m{i}")).collect();
+    assert_eq!(delivered(&net, 0), all, "the rest came once the gap passed");
+    assert_eq!(frames_to(&net, 0) - before, 2, "in one more frame");
+    // After a quiet spell, a message's receipt goes at once again.
+    net.run_for(Duration::from_secs(1));
+    say(&mut net, 0, "lone");
+    assert_eq!(
+        delivered(&net, 0).last().map(String::as_str),
+        Some("0-lone")
+    );
+    // More than a frame holds in one go: the held ones go at once when they reach the
+    // most held, not later.
+    net.run_for(Duration::from_secs(1));
+    let before = frames_to(&net, 0);
+    for i in 0..300 {
+        say(&mut net, 0, &format!("n{i}"));
+    }
+    assert_eq!(
+        frames_to(&net, 0) - before,
+        2,
+        "the first at once, then 256 held"
+    );
+}
+
 #[test]
 fn a_message_written_alone_is_delivered_when_someone_gets_it() {
     let mut net = Net::default();
@@ -540,9 +587,7 @@ fn a_message_written_alone_is_delivered_when_someone_gets_it() {
 #[test]
 fn typing_reaches_the_members_and_is_never_a_message() {
     let (mut net, _) = room_of(3);
-    let now = net.now;
-    net.devices[1].room.send_typing(now);
-    net.settle();
+    keystroke_then_wait(&mut net, 1, 310);
     for i in [0, 2] {
         let typing: Vec<&PeerId> = net.devices[i]
             .events
@@ -557,23 +602,25 @@ fn typing_reaches_the_members_and_is_never_a_message() {
     }
 }
 
+/// How many times device `i` was told someone is typing.
+fn typing_shown(net: &Net, i: usize) -> usize {
+    net.devices[i]
+        .events
+        .iter()
+        .filter(|(_, e)| matches!(e, RoomEvent::Typing { .. }))
+        .count()
+}
+
 #[test]
 fn typing_goes_out_at_most_every_few_seconds_and_stops_showing_by_itself() {
     let (mut net, _) = room_of(2);
-    let typing_events = |net: &Net| {
-        net.devices[0]
-            .events
-            .iter()
-            .filter(|(_, e)| matches!(e, RoomEvent::Typing { .. }))
-            .count()
-    };
     for _ in 0..5 {
         let now = net.now;
         net.devices[1].room.send_typing(now);
         net.settle();
         net.run_for(Duration::from_millis(200));
     }
-    assert_eq!(typing_events(&net), 1, "one bout of typing, one frame");
+    assert_eq!(typing_shown(&net, 0), 1, "one bout of typing, one frame");
     net.run_for(Duration::from_secs(5));
     let stopped = net.devices[0]
         .events
@@ -581,12 +628,42 @@ fn typing_goes_out_at_most_every_few_seconds_and_stops_showing_by_itself() {
         .filter(|(_, e)| matches!(e, RoomEvent::TypingStopped { peer } if *peer == id("p1")))
         .count();
     assert_eq!(stopped, 1, "typing stops showing after a quiet while");
-    // A message starts a new bout: the next keystroke is announced at once.
+    // A message starts a new bout: the next keystroke is announced once the user has
+    // typed for the delay.
     say(&mut net, 1, "done");
+    keystroke_then_wait(&mut net, 1, 310);
+    assert_eq!(typing_shown(&net, 0), 2);
+}
+
+#[test]
+fn a_message_sent_soon_after_the_first_keystroke_is_not_announced_as_typing() {
+    let mut net = settled_pair();
+    let before = frames_to(&net, 0);
+    // Typed and sent within the delay, ten times over (a paste, a short reply).
+    for i in 0..10 {
+        keystroke_then_wait(&mut net, 1, 100);
+        say(&mut net, 1, &format!("quick {i}"));
+    }
+    net.run_for(Duration::from_secs(1));
+    assert_eq!(
+        typing_shown(&net, 0),
+        0,
+        "no typing shown for messages sent at once"
+    );
+    assert_eq!(texts_from(&net, 0, "P1").len(), 10);
+    assert_eq!(frames_to(&net, 0) - before, 10, "the messages alone");
+    // Typing on past the delay is announced, once.
+    keystroke_then_wait(&mut net, 1, 200);
+    assert_eq!(typing_shown(&net, 0), 0, "not yet");
+    keystroke_then_wait(&mut net, 1, 200);
+    assert_eq!(typing_shown(&net, 0), 1);
+}
+
+/// Device `i`'s user presses a key, then `ms` pass.
+fn keystroke_then_wait(net: &mut Net, i: usize, ms: u64) {
     let now = net.now;
-    net.devices[1].room.send_typing(now);
-    net.settle();
-    assert_eq!(typing_events(&net), 2);
+    net.devices[i].room.send_typing(now);
+    net.run_for(Duration::from_millis(ms));
 }
 
 #[test]

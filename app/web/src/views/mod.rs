@@ -18,6 +18,7 @@ pub mod name;
 pub mod nav;
 pub mod notify_switch;
 mod qr;
+mod recipient;
 pub mod request;
 pub mod room;
 pub mod room_forms;

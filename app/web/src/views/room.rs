@@ -9,7 +9,6 @@ use peerchat_chat::state::{Author, LineKey};
 
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
-use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 use peerchat_chat::chat_list::{colour_of, initials, typing_words};
@@ -21,6 +20,7 @@ use super::history::RoomHistoryActions;
 use super::ignored;
 use super::info_sheet::{use_info_sheet, InfoSheet};
 use super::lines::{notice, receipt, LineList, LineProps, ShowLine};
+use super::recipient::RecipientPicker;
 use super::room_info::RoomInfo;
 use super::text::message_text;
 use super::trust::MemberTrust;
@@ -68,42 +68,31 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
     let to = (*recipient)
         .clone()
         .filter(|p| online.iter().any(|m| &m.peer == p));
-    let select = use_node_ref();
-    {
-        // The list shows whom the next message goes to, also after the app changed it:
-        // once the user picked an option, its `selected` attribute no longer moves it.
-        let select = select.clone();
-        use_effect_with(to.clone(), move |to| {
-            if let Some(el) = select.cast::<HtmlSelectElement>() {
-                el.set_value(to.as_ref().map_or("", PeerId::as_str));
-            }
-        });
-    }
-
+    // The same callbacks while the room, the recipient and the app's are the same: a new
+    // message then draws its line, not the composer again.
     let on_send = {
-        let (to, recipient) = (to.clone(), recipient.clone());
-        let (cb, room_id) = (props.on_send.clone(), r.room_id.clone());
-        Callback::from(move |text: String| {
-            let sent = cb.emit((room_id.clone(), to.clone(), text));
-            // A whisper is one message: the next goes to everyone again, unless the
-            // user picks someone again.
-            if sent.is_ok() && to.is_some() {
-                recipient.set(None);
-            }
-            sent
-        })
+        let recipient = recipient.setter();
+        use_callback(
+            (props.on_send.clone(), r.room_id.clone(), to.clone()),
+            move |text: String, (cb, room_id, to)| {
+                let sent = cb.emit((room_id.clone(), to.clone(), text));
+                // A whisper is one message: the next goes to everyone again, unless the
+                // user picks someone again.
+                if sent.is_ok() && to.is_some() {
+                    recipient.set(None);
+                }
+                sent
+            },
+        )
     };
     let on_recipient = {
-        let recipient = recipient.clone();
-        Callback::from(move |e: Event| {
-            let value = e.target_unchecked_into::<HtmlSelectElement>().value();
-            recipient.set(PeerId::parse(&value).ok());
-        })
+        let recipient = recipient.setter();
+        use_callback((), move |to: Option<PeerId>, ()| recipient.set(to))
     };
-    let on_typing = {
-        let (cb, room_id) = (props.on_typing.clone(), r.room_id.clone());
-        Callback::from(move |()| cb.emit(room_id.clone()))
-    };
+    let on_typing = use_callback(
+        (props.on_typing.clone(), r.room_id.clone()),
+        |(), (cb, room_id)| cb.emit(room_id.clone()),
+    );
     let (on_files, file_error) = use_attach(props.on_attach.clone(), r.room_id.clone());
     let typing = typing_words(&r.typing_names());
     let on_older = {
@@ -151,20 +140,13 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
                     <p class="error file-error" role="alert">{ why.clone() }</p>
                 }
                 <Composer input_id="room-message" {on_send} {on_typing} {placeholder} on_files={Some(on_files)}>
-                    <label for="recipient" class="visually-hidden">{ "Send to" }</label>
-                    <select id="recipient" ref={select} onchange={on_recipient}>
-                        <option value="" selected={to.is_none()}>{ "Everyone" }</option>
-                        { for online.iter().map(|m| html! {
-                            <option key={m.peer.to_string()} value={m.peer.to_string()}
-                                selected={to.as_ref() == Some(&m.peer)}>
-                                { format!("{} (private)", shown(&m.peer, &m.name)) }
-                            </option>
-                        }) }
-                    </select>
+                    <RecipientPicker online={online.iter().map(|m| (m.peer.clone(), shown(&m.peer, &m.name))).collect::<Vec<_>>()}
+                        to={to.clone()} on_pick={on_recipient} />
                 </Composer>
             </div>
             <InfoSheet id="room-info" title="Room info" open={info} {on_close}>
-                <RoomInfo room={r.clone()} members={props.members.clone()} on_leave={props.on_leave.clone()}
+                <RoomInfo room_id={r.room_id.clone()} invite={r.invite.clone()} muted={r.muted}
+                    room_members={r.members.clone()} members={props.members.clone()} on_leave={props.on_leave.clone()}
                     history={props.history.clone()} on_mute={props.on_mute.clone()} open={info} />
             </InfoSheet>
         </section>

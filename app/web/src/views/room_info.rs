@@ -2,7 +2,7 @@
 //! connection details), the invite link and its QR code, the history tools, and leaving.
 
 use peerchat_chat::details::Subject;
-use peerchat_chat::rooms_state::RoomView;
+use peerchat_chat::rooms_state::{online_count, MemberView};
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
 use yew::prelude::*;
@@ -18,8 +18,15 @@ use crate::platform::{copy_to_clipboard, invite_url};
 /// Props of [`RoomInfo`].
 #[derive(Properties, PartialEq)]
 pub struct RoomInfoProps {
-    /// The room.
-    pub room: RoomView,
+    /// The room's id.
+    pub room_id: RoomId,
+    /// Its invite link's fragment.
+    pub invite: String,
+    /// The user turned its notifications off.
+    pub muted: bool,
+    /// Its members other than us. (Not the whole room: a new message, or someone typing,
+    /// does not draw the sheet again.)
+    pub room_members: Vec<MemberView>,
     /// Members' keys: to tell two of one name apart and to verify them.
     pub members: MemberTrust,
     /// Leaves the room.
@@ -38,12 +45,12 @@ pub struct RoomInfoProps {
 /// Members, invite, history, leave.
 #[function_component]
 pub fn RoomInfo(props: &RoomInfoProps) -> Html {
-    let r = &props.room;
-    let names: Vec<&str> = r.members.iter().map(|m| m.name.as_str()).collect();
+    let members = &props.room_members;
+    let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
     let t = &props.members;
     let shown = |peer: &PeerId, name: &str| t.shown(peer, name, names.iter().copied());
     let copied = use_state(|| false);
-    let link = invite_url(&r.invite);
+    let link = invite_url(&props.invite);
     let on_copy = {
         let (link, copied) = (link.clone(), copied.clone());
         Callback::from(move |_| {
@@ -52,24 +59,24 @@ pub fn RoomInfo(props: &RoomInfoProps) -> Html {
         })
     };
     let on_leave = {
-        let (cb, room_id) = (props.on_leave.clone(), r.room_id.clone());
+        let (cb, room_id) = (props.on_leave.clone(), props.room_id.clone());
         Callback::from(move |()| cb.emit(room_id.clone()))
     };
     let on_mute = {
-        let (cb, room_id) = (props.on_mute.clone(), r.room_id.clone());
+        let (cb, room_id) = (props.on_mute.clone(), props.room_id.clone());
         Callback::from(move |muted| cb.emit((room_id.clone(), muted)))
     };
     html! {
         <>
-            <NotifySwitch muted={r.muted} {on_mute} />
-            <h4 class="sheet-section">{ format!("Members · {} online", r.online_count()) }</h4>
+            <NotifySwitch muted={props.muted} {on_mute} />
+            <h4 class="sheet-section">{ format!("Members · {} online", online_count(members)) }</h4>
             <ul class="members" aria-label="Members">
                 <li class="member online">{ "You" }</li>
-                { for r.members.iter().map(|m| {
+                { for members.iter().map(|m| {
                     let key = t.keys.get(&m.peer).copied();
                     let verified = key.is_some_and(|k| t.verified.contains(&k));
                     let on_verified = {
-                        let (cb, room, peer) = (t.on_verify.clone(), r.room_id.clone(), m.peer.clone());
+                        let (cb, room, peer) = (t.on_verify.clone(), props.room_id.clone(), m.peer.clone());
                         Callback::from(move |v| cb.emit((room.clone(), peer.clone(), v)))
                     };
                     html! {
@@ -83,7 +90,7 @@ pub fn RoomInfo(props: &RoomInfoProps) -> Html {
                                 if let (Some(mine), Some(theirs)) = (t.my_key, key) {
                                     <VerifyPanel name={shown(&m.peer, &m.name)} {mine} {theirs} {verified} {on_verified} />
                                 }
-                                <ConnectionDetails subject={Subject::Member { room: r.room_id.clone(), peer: m.peer.clone() }} />
+                                <ConnectionDetails subject={Subject::Member { room: props.room_id.clone(), peer: m.peer.clone() }} />
                             }
                         </li>
                     }
@@ -100,7 +107,7 @@ pub fn RoomInfo(props: &RoomInfoProps) -> Html {
                     <QrCode text={link} label="QR code of the invite link" />
                 }
             </details>
-            <RoomHistoryTools room_id={r.room_id.clone()} actions={props.history.clone()} />
+            <RoomHistoryTools room_id={props.room_id.clone()} actions={props.history.clone()} />
             <ConfirmButton label="Leave room"
                 question="Leave this room for good? Its history on this device is deleted (export it first to keep it); members keep theirs."
                 confirm="Leave and delete" on_confirm={on_leave} />

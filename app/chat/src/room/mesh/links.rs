@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use peerchat_identity::{PublicKey, Signature};
+use peerchat_ids::MessageId;
 use peerchat_peerjs::{ConnectionId, PeerId};
 
 use super::{DropReason, Member, Room, RoomEvent, RoomOutput};
@@ -56,6 +57,10 @@ pub(super) struct Link {
     pub(super) packets_stale: bool,
     /// The run of the member's app whose hello admitted it (see `RoomFrame::Hello`).
     pub(super) boot: Option<u64>,
+    /// When a receipt last went out on it (see `receipts`).
+    pub(super) receipt_sent: Option<Duration>,
+    /// Receipts held back to go out together, at most [`super::receipts::MAX_HELD`].
+    pub(super) receipts_held: Vec<MessageId>,
 }
 
 /// Of two members who learn of each other, which dials: each pair dials once.
@@ -174,6 +179,8 @@ impl Room {
                 last_packet: None,
                 packets_stale: false,
                 boot: None,
+                receipt_sent: None,
+                receipts_held: Vec::new(),
             },
         );
         if !self.hello_went_in_answer(&link) {

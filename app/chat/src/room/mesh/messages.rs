@@ -54,8 +54,10 @@ impl Room {
         let signed = message.signed;
         // Kept in the log, it is also our outbox: members who come later get it by backfill.
         self.log.insert(message.clone());
-        // The message ends this bout of typing: the next keystroke announces a new one.
+        // The message ends this bout of typing (one not announced yet never is): the
+        // next keystroke begins a new one.
         self.typing_sent = None;
+        self.typing_due = None;
         if self.store_first {
             self.unstored.insert(id.clone(), self.my_seq);
         } else {

@@ -103,6 +103,8 @@ pub struct Room {
     awaiting: HashMap<MessageId, Awaiting>,
     /// When we last told the room we are typing, in this bout of typing.
     typing_sent: Option<Duration>,
+    /// When the user began a bout of typing not announced yet, plus the delay: when it is.
+    typing_due: Option<Duration>,
     /// Members typing, and until when they show as typing.
     typing_until: HashMap<PeerId, Duration>,
     my_seq: u64,
@@ -161,6 +163,7 @@ impl Room {
             whispers_seen: HashSet::new(),
             awaiting: HashMap::new(),
             typing_sent: None,
+            typing_due: None,
             typing_until: HashMap::new(),
             my_seq: 0,
             store_first: false,
@@ -367,6 +370,7 @@ impl Room {
         self.catch_up(now);
         self.link_timeouts(now);
         self.typing_timeouts(now);
+        self.receipt_timeouts(now);
         self.pump_backfills(now);
     }
 
@@ -384,6 +388,8 @@ impl Room {
             .chain(dials)
             .chain(self.next_rendezvous_check)
             .chain(self.typing_until.values().copied())
+            .chain(self.typing_due)
+            .chain(self.links.values().filter_map(|l| self.receipts_due(l)))
             .chain(self.backfill_timeout())
             .min()
     }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use peerchat_ids::MessageId;
 use peerchat_peerjs::{ConnectionId, PeerId};
 
+use super::links::Link;
 use super::{Room, RoomEvent};
 use crate::room::frames::RoomFrame;
 
@@ -26,11 +27,72 @@ pub(super) struct Awaiting {
 /// oldest is given up (it never shows as delivered).
 pub(super) const MAX_AWAITING: usize = 256;
 
+/// Most ids a `received` frame is read up to (the rest are ignored), so none is sent
+/// with more.
+pub(super) const MAX_RECEIPT_IDS: usize = 1000;
+
+/// Most receipts held back for one link: a member whose messages come faster than that
+/// gets the batch at once, and a frame of receipts stays small.
+pub(super) const MAX_HELD: usize = 256;
+
 impl Room {
-    /// Sends a delivery receipt to the author of messages, if linked to them.
+    /// Tells the author of messages that we have them, if linked to them: at once, unless
+    /// a receipt went to them less than [`RoomTimings::receipt_gap`] ago; then with the
+    /// others held until it has passed.
+    ///
+    /// [`RoomTimings::receipt_gap`]: crate::room::RoomTimings::receipt_gap
     pub(super) fn confirm(&mut self, author: &PeerId, ids: Vec<MessageId>, now: Duration) {
-        if let Some(link) = self.link_to(author) {
-            self.send(&link, &RoomFrame::Received { ids }, now);
+        let Some(link) = self.link_to(author) else {
+            return;
+        };
+        let gap = self.timings.receipt_gap;
+        let Some(l) = self.links.get_mut(&link) else {
+            return;
+        };
+        let recent = l.receipt_sent.is_some_and(|t| now < t.saturating_add(gap));
+        if recent || !l.receipts_held.is_empty() {
+            l.receipts_held.extend(ids);
+            if l.receipts_held.len() >= MAX_HELD || !recent {
+                self.send_held_receipts(&link, now);
+            }
+            return;
+        }
+        l.receipt_sent = Some(now);
+        self.send(&link, &RoomFrame::Received { ids }, now);
+    }
+
+    /// Sends the receipts whose gap has passed.
+    pub(super) fn receipt_timeouts(&mut self, now: Duration) {
+        let due: Vec<ConnectionId> = self
+            .links
+            .iter()
+            .filter(|(_, l)| self.receipts_due(l).is_some_and(|at| at <= now))
+            .map(|(c, _)| c.clone())
+            .collect();
+        for link in due {
+            self.send_held_receipts(&link, now);
+        }
+    }
+
+    /// When `l`'s held receipts go out; none held: `None`.
+    pub(super) fn receipts_due(&self, l: &Link) -> Option<Duration> {
+        if l.receipts_held.is_empty() {
+            return None;
+        }
+        Some(l.receipt_sent.map_or(Duration::ZERO, |t| {
+            t.saturating_add(self.timings.receipt_gap)
+        }))
+    }
+
+    fn send_held_receipts(&mut self, link: &ConnectionId, now: Duration) {
+        let Some(l) = self.links.get_mut(link) else {
+            return;
+        };
+        let held = std::mem::take(&mut l.receipts_held);
+        l.receipt_sent = Some(now);
+        for ids in held.chunks(MAX_RECEIPT_IDS) {
+            let ids = ids.to_vec();
+            self.send(link, &RoomFrame::Received { ids }, now);
         }
     }
 
@@ -69,7 +131,7 @@ impl Room {
 
     /// A member confirmed messages of ours.
     pub(super) fn on_received(&mut self, sender: &PeerId, ids: Vec<MessageId>) {
-        for id in ids.into_iter().take(1000) {
+        for id in ids.into_iter().take(MAX_RECEIPT_IDS) {
             if let Some(a) = self.awaiting.get_mut(&id) {
                 a.members.remove(sender);
                 a.confirmed = true;

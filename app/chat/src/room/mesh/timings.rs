@@ -56,11 +56,22 @@ pub struct RoomTimings {
     /// How often a member that does not hold the rendezvous id calls it, so a newcomer
     /// stranded there is found and the id is taken over when its holder is gone.
     pub rendezvous_check: Duration,
+    /// "Typing" goes out once the user has typed this long without sending: a message
+    /// sent sooner (a short one, a paste) needs no announcement, which would reach the
+    /// members just before it, each a frame and a render for a "typing…" nobody could
+    /// read.
+    pub typing_delay: Duration,
     /// While the user types, "typing" goes out at most this often.
     pub typing_every: Duration,
     /// A member shows as typing this long after their last "typing" (longer than
     /// `typing_every`, so a steady typist shows without a gap).
     pub typing_shown: Duration,
+    /// Receipts to a member go out at most this often: the first at once, those that
+    /// come sooner after it together, once it has passed. In a busy room every message
+    /// brought one receipt frame from each member (as many frames as the messages
+    /// themselves, each a seal, a send and its acknowledgement on both sides); a delivery
+    /// mark showing this much later is not seen.
+    pub receipt_gap: Duration,
 }
 
 impl Default for RoomTimings {
@@ -80,8 +91,10 @@ impl Default for RoomTimings {
             rendezvous_check: Duration::from_secs(10),
             introduction_wait: Duration::from_secs(8),
             call_wait: Duration::from_secs(10),
+            typing_delay: Duration::from_millis(300),
             typing_every: Duration::from_millis(2_500),
             typing_shown: Duration::from_secs(4),
+            receipt_gap: Duration::from_millis(250),
         }
     }
 }

@@ -1,5 +1,7 @@
-//! "Typing…": announced at most every [`RoomTimings::typing_every`](super::RoomTimings),
-//! shown for [`RoomTimings::typing_shown`](super::RoomTimings) after the last one.
+//! "Typing…": announced once the user has typed for a moment without sending
+//! ([`RoomTimings::typing_delay`](super::RoomTimings)), then at most every
+//! [`RoomTimings::typing_every`](super::RoomTimings); shown for
+//! [`RoomTimings::typing_shown`](super::RoomTimings) after the last one.
 
 use std::time::Duration;
 
@@ -9,15 +11,26 @@ use super::{Room, RoomEvent};
 use crate::room::frames::RoomFrame;
 
 impl Room {
-    /// The user is typing: tells the members online, at most every
+    /// The user is typing: tells the members online once they have been typing for
+    /// [`RoomTimings::typing_delay`] without sending, then at most every
     /// [`RoomTimings::typing_every`] (a message sent starts a new bout).
     pub fn send_typing(&mut self, now: Duration) {
-        if self
+        let announced = self
             .typing_sent
-            .is_some_and(|t| now < t + self.timings.typing_every)
-        {
+            .is_some_and(|t| now < t + self.timings.typing_every);
+        if announced || self.typing_due.is_some() {
             return;
         }
+        self.typing_due = Some(now + self.timings.typing_delay);
+    }
+
+    /// The bout of typing began [`RoomTimings::typing_delay`] ago and no message ended it:
+    /// the members are told.
+    fn announce_typing(&mut self, now: Duration) {
+        if self.typing_due.is_none_or(|t| now < t) {
+            return;
+        }
+        self.typing_due = None;
         self.typing_sent = Some(now);
         for link in self.one_link_per_member() {
             self.send(&link, &RoomFrame::Typing, now);
@@ -31,8 +44,10 @@ impl Room {
         self.events.push_back(RoomEvent::Typing { peer: sender });
     }
 
-    /// Members quiet for [`RoomTimings::typing_shown`] stop showing as typing.
+    /// Our typing announced when due; members quiet for [`RoomTimings::typing_shown`]
+    /// stop showing as typing.
     pub(super) fn typing_timeouts(&mut self, now: Duration) {
+        self.announce_typing(now);
         let stopped: Vec<PeerId> = self
             .typing_until
             .iter()
