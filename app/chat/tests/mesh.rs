@@ -652,6 +652,15 @@ fn a_message_sent_soon_after_the_first_keystroke_is_not_announced_as_typing() {
     );
     assert_eq!(texts_from(&net, 0, "P1").len(), 10);
     assert_eq!(frames_to(&net, 0) - before, 10, "the messages alone");
+    // A whisper sent as soon ends the bout too.
+    keystroke_then_wait(&mut net, 1, 100);
+    let now = net.now;
+    net.devices[1]
+        .room
+        .whisper(&id("p0"), "psst", mid("psst"), 0, now)
+        .unwrap();
+    net.run_for(Duration::from_secs(1));
+    assert_eq!(typing_shown(&net, 0), 0, "nor for a whisper sent at once");
     // Typing on past the delay is announced, once.
     keystroke_then_wait(&mut net, 1, 200);
     assert_eq!(typing_shown(&net, 0), 0, "not yet");

@@ -54,10 +54,7 @@ impl Room {
         let signed = message.signed;
         // Kept in the log, it is also our outbox: members who come later get it by backfill.
         self.log.insert(message.clone());
-        // The message ends this bout of typing (one not announced yet never is): the
-        // next keystroke begins a new one.
-        self.typing_sent = None;
-        self.typing_due = None;
+        self.end_typing_bout();
         if self.store_first {
             self.unstored.insert(id.clone(), self.my_seq);
         } else {
@@ -124,6 +121,7 @@ impl Room {
         )
         .ok_or(ChatError::NotOnline)?;
         let frame = RoomFrame::Whisper(whisper);
+        self.end_typing_bout();
         self.send(&link, &frame, now);
         self.await_receipts(&id, HashSet::from([to.clone()]));
         Ok(self.local_message(id, 0, text, ts, Some(to.clone())))

@@ -24,6 +24,13 @@ impl Room {
         self.typing_due = Some(now + self.timings.typing_delay);
     }
 
+    /// A message (or a whisper) went: it ends this bout of typing, and one not announced
+    /// yet never is; the next keystroke begins a new one.
+    pub(super) fn end_typing_bout(&mut self) {
+        self.typing_sent = None;
+        self.typing_due = None;
+    }
+
     /// The bout of typing began [`RoomTimings::typing_delay`] ago and no message ended it:
     /// the members are told.
     fn announce_typing(&mut self, now: Duration) {
