@@ -661,11 +661,17 @@ async function room500(app) {
       log(`${app.label} 8-member room, lines missing per device: ${missing.map((m, i) => `${i}: ${m.slice(0, 200) || 'none'}`).join('; ')}`);
       for (const [i, m] of missing.entries()) {
         if (!m) continue;
-        const [notices, stats] = await devices[i].page.evaluate(() => [
-          [...document.querySelectorAll('li.notice')].slice(-8).map((e) => e.textContent).join(' | '),
-          window.peerchatRoomStats?.() ?? '',
-        ]).catch((e) => [String(e), '']);
-        log(`device ${i}: notices: ${notices}; room stats: ${stats}`);
+        // Lines in memory but never drawn (the list stopped following the newest) look
+        // the same from here as lines lost: the jump button and the scroll tell them apart.
+        const [notices, stats, view] = await devices[i].page.evaluate(() => {
+          const list = document.querySelector('ol.messages');
+          return [
+            [...document.querySelectorAll('li.notice')].slice(-8).map((e) => e.textContent).join(' | '),
+            window.peerchatRoomStats?.() ?? '',
+            `${document.querySelectorAll('li.message').length} lines drawn, jump button: ${document.querySelector('button.jump')?.getAttribute('aria-label') ?? 'none'}, scrolled ${list?.scrollTop} of ${list?.scrollHeight} (view ${list?.clientHeight})`,
+          ];
+        }).catch((e) => [String(e), '', '']);
+        log(`device ${i}: ${view}; notices: ${notices}; room stats: ${stats}`);
       }
       add('room500.time', app, NEVER);
       return;

@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use common::*;
@@ -564,9 +565,35 @@ fn receipts_for_a_stream_of_messages_go_together_and_a_lone_one_at_once() {
     }
     assert_eq!(
         frames_to(&net, 0) - before,
-        2,
-        "the first at once, then 256 held"
+        3,
+        "the first at once, then 256 held (in two frames)"
     );
+    net.run_for(Duration::from_millis(260));
+    assert_eq!(
+        frames_to(&net, 0) - before,
+        4,
+        "and the rest once the gap passed"
+    );
+    // Every message still awaited (the newest 256) was confirmed, each once.
+    let got = delivered(&net, 0);
+    assert!((44..300).all(|i| got.contains(&format!("0-n{i}"))));
+    assert_eq!(got.len(), got.iter().collect::<HashSet<_>>().len());
+}
+
+#[test]
+fn receipts_for_the_longest_ids_still_fit_their_frames() {
+    let mut net = settled_pair();
+    let long = |i: usize| mid(&format!("{i:0>width$}", width = peerchat_ids::MAX_ID_CHARS));
+    for i in 0..256 {
+        let now = net.now;
+        net.devices[0]
+            .room
+            .send_text("hi", long(i), 0, now)
+            .unwrap();
+        net.settle();
+    }
+    net.run_for(Duration::from_millis(260));
+    assert_eq!(delivered(&net, 0).len(), 256, "every receipt went");
 }
 
 #[test]
@@ -615,10 +642,7 @@ fn typing_shown(net: &Net, i: usize) -> usize {
 fn typing_goes_out_at_most_every_few_seconds_and_stops_showing_by_itself() {
     let (mut net, _) = room_of(2);
     for _ in 0..5 {
-        let now = net.now;
-        net.devices[1].room.send_typing(now);
-        net.settle();
-        net.run_for(Duration::from_millis(200));
+        keystroke_then_wait(&mut net, 1, 200);
     }
     assert_eq!(typing_shown(&net, 0), 1, "one bout of typing, one frame");
     net.run_for(Duration::from_secs(5));

@@ -527,6 +527,7 @@ impl Room {
             .values()
             .any(|o| o.peer == l.peer && !o.rendezvous)
         {
+            self.move_held_receipts(l, now);
             return;
         }
         if !l.admitted {

@@ -27,9 +27,13 @@ pub(super) struct Awaiting {
 /// oldest is given up (it never shows as delivered).
 pub(super) const MAX_AWAITING: usize = 256;
 
-/// Most ids a `received` frame is read up to (the rest are ignored), so none is sent
-/// with more.
+/// Most ids a `received` frame is read up to (the rest are ignored).
 pub(super) const MAX_RECEIPT_IDS: usize = 1000;
+
+/// Most ids we put in one `received` frame: with ids of the longest kind, sealed, it
+/// still fits a frame (a frame too large would not go at all, and with it every
+/// receipt in it). A backfill confirmed at once, or more held, goes in several.
+pub(super) const RECEIPTS_PER_FRAME: usize = 128;
 
 /// Most receipts held back for one link: a member whose messages come faster than that
 /// gets the batch at once, and a frame of receipts stays small.
@@ -58,7 +62,24 @@ impl Room {
             return;
         }
         l.receipt_sent = Some(now);
-        self.send(&link, &RoomFrame::Received { ids }, now);
+        self.send_receipts(&link, &ids, now);
+    }
+
+    /// `ids` confirmed on `link`, in frames that fit.
+    fn send_receipts(&mut self, link: &ConnectionId, ids: &[MessageId], now: Duration) {
+        for ids in ids.chunks(RECEIPTS_PER_FRAME) {
+            let ids = ids.to_vec();
+            self.send(link, &RoomFrame::Received { ids }, now);
+        }
+    }
+
+    /// Receipts held on a link that is gone go on another link to their member, if it
+    /// has one (which of two links to one member stands is decided after receipts
+    /// began to go on either): else its author would wait for them in vain.
+    pub(super) fn move_held_receipts(&mut self, gone: Link, now: Duration) {
+        if !gone.receipts_held.is_empty() {
+            self.confirm(&gone.peer, gone.receipts_held, now);
+        }
     }
 
     /// Sends the receipts whose gap has passed.
@@ -90,10 +111,7 @@ impl Room {
         };
         let held = std::mem::take(&mut l.receipts_held);
         l.receipt_sent = Some(now);
-        for ids in held.chunks(MAX_RECEIPT_IDS) {
-            let ids = ids.to_vec();
-            self.send(link, &RoomFrame::Received { ids }, now);
-        }
+        self.send_receipts(link, &held, now);
     }
 
     pub(super) fn link_to(&self, peer: &PeerId) -> Option<ConnectionId> {

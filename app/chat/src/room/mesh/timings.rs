@@ -1,4 +1,4 @@
-//! How fast a room notices things: keepalives, silence, re-dials, typing.
+//! How fast a room notices things: keepalives, silence, re-dials, typing, receipts.
 
 use std::time::Duration;
 
@@ -56,10 +56,10 @@ pub struct RoomTimings {
     /// How often a member that does not hold the rendezvous id calls it, so a newcomer
     /// stranded there is found and the id is taken over when its holder is gone.
     pub rendezvous_check: Duration,
-    /// "Typing" goes out once the user has typed this long without sending: a message
-    /// sent sooner (a short one, a paste) needs no announcement, which would reach the
-    /// members just before it, each a frame and a render for a "typing…" nobody could
-    /// read.
+    /// "Typing" goes out this long after the first keystroke of a bout, unless a message
+    /// went meanwhile: one sent sooner (a short one, a paste) needs no announcement,
+    /// which would reach the members just before it, each a frame and a render for a
+    /// "typing…" nobody could read.
     pub typing_delay: Duration,
     /// While the user types, "typing" goes out at most this often.
     pub typing_every: Duration,

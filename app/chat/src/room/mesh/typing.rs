@@ -11,8 +11,8 @@ use super::{Room, RoomEvent};
 use crate::room::frames::RoomFrame;
 
 impl Room {
-    /// The user is typing: tells the members online once they have been typing for
-    /// [`RoomTimings::typing_delay`] without sending, then at most every
+    /// The user is typing: tells the members online [`RoomTimings::typing_delay`] after
+    /// the first keystroke, unless a message went meanwhile, then at most every
     /// [`RoomTimings::typing_every`] (a message sent starts a new bout).
     pub fn send_typing(&mut self, now: Duration) {
         let announced = self
