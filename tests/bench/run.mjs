@@ -668,7 +668,7 @@ async function room500(app) {
           return [
             [...document.querySelectorAll('li.notice')].slice(-8).map((e) => e.textContent).join(' | '),
             window.peerchatRoomStats?.() ?? '',
-            `${document.querySelectorAll('li.message').length} lines drawn, jump button: ${document.querySelector('button.jump')?.getAttribute('aria-label') ?? 'none'}, scrolled ${list?.scrollTop} of ${list?.scrollHeight} (view ${list?.clientHeight})`,
+            `${document.querySelectorAll('li.message').length} lines drawn, jump button: ${document.querySelector('button.jump')?.getAttribute('aria-label') ?? 'none'}, scrolled ${list?.scrollTop} of ${list?.scrollHeight} (view ${list?.clientHeight}), notes: ${[...document.querySelectorAll('section.room .note, section.room .warn')].map((e) => e.textContent).join(' | ') || 'none'}`,
           ];
         }).catch((e) => [String(e), '', '']);
         log(`device ${i}: ${view}; notices: ${notices}; room stats: ${stats}`);

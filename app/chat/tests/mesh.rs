@@ -581,6 +581,20 @@ fn receipts_for_a_stream_of_messages_go_together_and_a_lone_one_at_once() {
 }
 
 #[test]
+fn frames_dropped_and_frames_on_a_link_let_go_are_counted() {
+    let mut net = settled_pair();
+    let (link, _, b) = link_ends(&net, 0, 1);
+    let now = net.now;
+    let room = &mut net.devices[b].room;
+    room.handle_link_data(&link, &ChannelFrame::Text("{}".into()), now);
+    assert_eq!(room.stats().frames_dropped, 1, "a frame nobody can open");
+    room.handle_link_closed(&link, now);
+    room.handle_link_data(&link, &sealed(r#"{"kind":"ping"}"#, 1), now);
+    assert_eq!(room.stats().frames_after_link_gone, 1);
+    assert_eq!(room.stats().frames_dropped, 1);
+}
+
+#[test]
 fn receipts_for_the_longest_ids_still_fit_their_frames() {
     let mut net = settled_pair();
     let long = |i: usize| mid(&format!("{i:0>width$}", width = peerchat_ids::MAX_ID_CHARS));

@@ -161,6 +161,11 @@ pub struct RoomStats {
     /// Packet counts read for silent links (see
     /// [`Room::handle_link_packets`](super::Room::handle_link_packets)).
     pub packet_readings: u64,
+    /// Frames dropped, for any [`DropReason`] (by reason: [`Room::dropped`](super::Room::dropped)).
+    pub frames_dropped: u64,
+    /// Frames that came on a link the room had already let go (dropped unread): a
+    /// member's messages lost that way come back only by backfill on its next link.
+    pub frames_after_link_gone: u64,
 }
 
 /// How much a room holds now, for tests to check that nothing a peer sends makes it grow

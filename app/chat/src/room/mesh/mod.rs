@@ -292,6 +292,7 @@ impl Room {
         now: Duration,
     ) {
         let Some(l) = self.links.get_mut(link) else {
+            self.stats.frames_after_link_gone += 1;
             return;
         };
         l.last_heard = now;
@@ -476,6 +477,7 @@ impl Room {
 
     fn drop_frame(&mut self, reason: DropReason) {
         *self.dropped.entry(reason).or_insert(0) += 1;
+        self.stats.frames_dropped += 1;
         if reason.is_a_fault() {
             self.events.push_back(RoomEvent::Ignored { reason });
         }
