@@ -126,10 +126,7 @@ impl KdfParams {
             // memory for passes).
             Self::Argon2id {
                 memory_kib, passes, ..
-            } => {
-                u64::from(*memory_kib) * u64::from(*passes)
-                    < u64::from(ARGON2_MEMORY_KIB) * u64::from(ARGON2_PASSES)
-            }
+            } => argon2_work(*memory_kib, *passes) < argon2_work(ARGON2_MEMORY_KIB, ARGON2_PASSES),
         }
     }
 
@@ -147,12 +144,17 @@ impl KdfParams {
             } => {
                 argon2_params(*memory_kib, *passes).is_some()
                     && *memory_kib <= MAX_ARGON2_MEMORY_KIB
-                    && u64::from(*memory_kib) * u64::from(*passes) <= MAX_ARGON2_WORK
+                    && argon2_work(*memory_kib, *passes) <= MAX_ARGON2_WORK
                     && salt.len() >= argon2::MIN_SALT_LEN
             }
         };
         fits.then_some(()).ok_or(VaultError::HeaderDamaged)
     }
+}
+
+/// Argon2id's work in all: memory (KiB) times passes.
+fn argon2_work(memory_kib: u32, passes: u32) -> u64 {
+    u64::from(memory_kib) * u64::from(passes)
 }
 
 /// Argon2id parameters with one lane and a 32-byte output, if the crate takes them.

@@ -114,6 +114,19 @@ impl<S: Store> Profile<S> {
         D: FnOnce(KdfParams) -> F,
         F: Future<Output = Result<SecretKey, VaultError>>,
     {
+        Self::open(store, derive, nonce).await.map(|(p, _)| p)
+    }
+
+    /// [`Profile::unlock_with`], with the key derivation the header it read asks for.
+    async fn open<D, F>(
+        store: S,
+        derive: D,
+        nonce: NonceSource,
+    ) -> Result<(Self, KdfParams), (S, VaultError)>
+    where
+        D: FnOnce(KdfParams) -> F,
+        F: Future<Output = Result<SecretKey, VaultError>>,
+    {
         let header = match read_header(&store).await {
             Ok(h) => h,
             Err(e) => return Err((store, e)),
@@ -123,7 +136,7 @@ impl<S: Store> Profile<S> {
             Err(e) => return Err((store, e)),
         };
         match Keyring::unlock(&header, &kek) {
-            Ok(keys) => Ok(Self { store, keys, nonce }),
+            Ok(keys) => Ok((Self { store, keys, nonce }, header.kdf)),
             Err(e) => Err((store, e)),
         }
     }
@@ -142,8 +155,9 @@ impl<S: Store> Profile<S> {
         D: Fn(KdfParams) -> F,
         F: Future<Output = Result<SecretKey, VaultError>>,
     {
-        let profile = Self::unlock_with(store, &derive, nonce).await?;
-        let _ = profile.upgrade_kdf(&derive, fresh).await;
+        // The header just read says how the key is derived: not read again.
+        let (profile, kdf) = Self::open(store, &derive, nonce).await?;
+        let _ = profile.rewrap_if_outdated(&kdf, &derive, fresh).await;
         Ok(profile)
     }
 
@@ -160,7 +174,21 @@ impl<S: Store> Profile<S> {
         F: Future<Output = Result<SecretKey, VaultError>>,
     {
         let header = read_header(&self.store).await?;
-        if !header.kdf.is_outdated() || fresh.is_outdated() {
+        self.rewrap_if_outdated(&header.kdf, derive, fresh).await
+    }
+
+    /// [`Profile::upgrade_kdf`] for a vault whose header derives its key with `kdf`.
+    async fn rewrap_if_outdated<D, F>(
+        &self,
+        kdf: &KdfParams,
+        derive: D,
+        fresh: KdfParams,
+    ) -> Result<bool, VaultError>
+    where
+        D: FnOnce(KdfParams) -> F,
+        F: Future<Output = Result<SecretKey, VaultError>>,
+    {
+        if !kdf.is_outdated() || fresh.is_outdated() {
             return Ok(false);
         }
         let kek = checked_derive(derive, &fresh).await?;
