@@ -673,6 +673,16 @@ async function room500(app) {
         }).catch((e) => [String(e), '', '']);
         log(`device ${i}: ${view}; notices: ${notices}; room stats: ${stats}`);
       }
+      // Every page's channel trace, lines sent and seen, and counters, to follow the
+      // lines lacking from the author's send to the reader's channel.
+      const pages = await Promise.all(devices.map((d) => d.page.evaluate(() => ({
+        trace: window.__bench.trace, sent: window.__bench.sent, seen: window.__bench.seen,
+        stats: window.peerchatRoomStats?.() ?? '', node: window.peerchatNodeStats?.() ?? '',
+      })).catch((e) => ({ error: String(e) }))));
+      await mkdir(path.dirname(OUT), { recursive: true });
+      const file = OUT.replace(/\.json$/, '') + `-${app.key}-room500-lacking-${Date.now()}.json`;
+      await writeFile(file, JSON.stringify({ ids: devices.map((d) => d.id), missing, pages }));
+      log(`every page's trace: ${file}`);
       add('room500.time', app, NEVER);
       return;
     }

@@ -166,6 +166,9 @@ pub struct RoomStats {
     /// Frames that came on a link the room had already let go (dropped unread): a
     /// member's messages lost that way come back only by backfill on its next link.
     pub frames_after_link_gone: u64,
+    /// Our messages sent again to a member that had not confirmed them (one per member;
+    /// see [`RoomTimings::resend_after`](super::RoomTimings::resend_after)).
+    pub resent: u64,
 }
 
 /// How much a room holds now, for tests to check that nothing a peer sends makes it grow

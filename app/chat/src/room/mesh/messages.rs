@@ -6,6 +6,7 @@ use std::time::Duration;
 use peerchat_ids::MessageId;
 use peerchat_peerjs::{ConnectionId, PeerId};
 
+use super::resend::Again;
 use super::{DropReason, Room, RoomEvent, RoomMessage, MAX_SEQ};
 use crate::protocol::check_text;
 use crate::room::frames::{RoomFrame, RoomText, Whisper, WhisperBody};
@@ -69,13 +70,15 @@ impl Room {
     /// Sends our message to every member online, and waits for their receipts.
     pub(super) fn deliver(&mut self, message: RoomText, now: Duration) {
         let id = message.id.clone();
+        let seq = message.seq;
         let frame = RoomFrame::Text(message);
         let links = self.one_link_per_member();
         let members = links
             .iter()
             .filter_map(|l| self.links.get(l))
             .map(|l| l.peer.clone());
-        self.await_receipts(&id, members.collect());
+        let again = Again::Text(seq);
+        self.await_receipts(&id, members.collect(), again, now);
         for link in links {
             self.send(&link, &frame, now);
         }
@@ -120,10 +123,11 @@ impl Room {
             nonce,
         )
         .ok_or(ChatError::NotOnline)?;
+        let again = Again::Whisper(Box::new(whisper.clone()));
         let frame = RoomFrame::Whisper(whisper);
         self.end_typing_bout();
         self.send(&link, &frame, now);
-        self.await_receipts(&id, HashSet::from([to.clone()]));
+        self.await_receipts(&id, HashSet::from([to.clone()]), again, now);
         Ok(self.local_message(id, 0, text, ts, Some(to.clone())))
     }
 
@@ -153,7 +157,14 @@ impl Room {
             return self.drop_frame(DropReason::Impersonation);
         }
         let id = t.id.clone();
-        if self.record(t) {
+        // Its author sent it again, for want of our receipt (lost, or sent before the
+        // message reached us): confirmed again, shown once. Only the very message we
+        // hold, signature and all; anything else under its number is read as usual.
+        let again = self
+            .log
+            .get(&t.author, t.seq)
+            .is_some_and(|had| had.id == t.id && had.signed == t.signed);
+        if again || self.record(t) {
             self.confirm(sender, vec![id], now);
         }
     }
@@ -261,7 +272,10 @@ impl Room {
             return self.drop_frame(DropReason::OutOfBounds);
         }
         if !self.whispers_seen.insert(w.id.clone()) {
-            return self.drop_frame(DropReason::Replay);
+            // Sent again for want of our receipt (see `resend`): confirmed again (with
+            // the receipts held, so a member repeating one cannot make us send a frame
+            // for each), shown once.
+            return self.confirm(sender, vec![w.id], now);
         }
         let ids = vec![w.id.clone()];
         self.send(link, &RoomFrame::Received { ids }, now);

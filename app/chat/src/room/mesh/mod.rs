@@ -38,6 +38,7 @@ mod offers;
 mod outbox;
 mod presence;
 mod receipts;
+mod resend;
 mod timings;
 mod typing;
 
@@ -101,6 +102,8 @@ pub struct Room {
     allowances: HashMap<PeerId, Allowance>,
     whispers_seen: HashSet<MessageId>,
     awaiting: HashMap<MessageId, Awaiting>,
+    /// Our sendings of messages so far (see `resend`).
+    sendings: u64,
     /// When we last told the room we are typing, in this bout of typing.
     typing_sent: Option<Duration>,
     /// When the user began a bout of typing not announced yet, plus the delay: when it is.
@@ -162,6 +165,7 @@ impl Room {
             allowances: HashMap::new(),
             whispers_seen: HashSet::new(),
             awaiting: HashMap::new(),
+            sendings: 0,
             typing_sent: None,
             typing_due: None,
             typing_until: HashMap::new(),
@@ -329,7 +333,7 @@ impl Room {
             Ok(RoomFrame::Whisper(w)) => self.on_whisper(link, &sender, w, now),
             Ok(RoomFrame::Backfill { messages }) => self.on_backfill(messages, now),
             Ok(RoomFrame::Typing) => self.on_typing(sender, now),
-            Ok(RoomFrame::Received { ids }) => self.on_received(&sender, ids),
+            Ok(RoomFrame::Received { ids }) => self.on_received(&sender, ids, now),
             Ok(RoomFrame::File { frame }) => self.on_file_frame(sender, &frame),
             // Only the holder of the rendezvous id introduces newcomers.
             Ok(RoomFrame::Joined {
@@ -372,6 +376,7 @@ impl Room {
         self.link_timeouts(now);
         self.typing_timeouts(now);
         self.receipt_timeouts(now);
+        self.resend_timeouts(now);
         self.pump_backfills(now);
     }
 
@@ -391,6 +396,7 @@ impl Room {
             .chain(self.typing_until.values().copied())
             .chain(self.typing_due)
             .chain(self.links.values().filter_map(|l| self.receipts_due(l)))
+            .chain(self.resend_due())
             .chain(self.backfill_timeout())
             .min()
     }

@@ -8,6 +8,7 @@ use peerchat_ids::MessageId;
 use peerchat_peerjs::{ConnectionId, PeerId};
 
 use super::links::Link;
+use super::resend::{Again, Resends};
 use super::{Room, RoomEvent};
 use crate::room::frames::RoomFrame;
 
@@ -18,8 +19,12 @@ pub(super) struct Awaiting {
     pub(super) members: HashSet<PeerId>,
     /// Someone confirmed it (a message written alone counts once anyone has it).
     pub(super) confirmed: bool,
-    /// Counts our messages awaited, so the oldest goes first when too many wait.
-    order: u64,
+    /// The serial of its first sending (see `Room::next_serial`): the oldest goes first
+    /// when too many wait, and a member confirming a later one lacks this one.
+    pub(super) order: u64,
+    /// What goes again to a member that does not confirm it (see `resend`).
+    pub(super) again: Again,
+    pub(super) resends: Resends,
 }
 
 /// Most of our messages waiting for receipts at once: a member that never confirms
@@ -121,14 +126,16 @@ impl Room {
     }
 
     /// Our message `id` went to `members`: it is delivered once they all confirmed it
-    /// (or, sent to nobody, once anyone did).
-    pub(super) fn await_receipts(&mut self, id: &MessageId, members: HashSet<PeerId>) {
-        let order = self
-            .awaiting
-            .values()
-            .map(|a| a.order + 1)
-            .max()
-            .unwrap_or(0);
+    /// (or, sent to nobody, once anyone did); until then it goes again to those who
+    /// have not (see `resend`).
+    pub(super) fn await_receipts(
+        &mut self,
+        id: &MessageId,
+        members: HashSet<PeerId>,
+        again: Again,
+        now: Duration,
+    ) {
+        let order = self.next_serial();
         if self.awaiting.len() >= MAX_AWAITING {
             let oldest = self
                 .awaiting
@@ -143,18 +150,27 @@ impl Room {
             members,
             confirmed: false,
             order,
+            again,
+            resends: Resends::new(order, now, &self.timings),
         };
         self.awaiting.insert(id.clone(), awaiting);
     }
 
-    /// A member confirmed messages of ours.
-    pub(super) fn on_received(&mut self, sender: &PeerId, ids: Vec<MessageId>) {
+    /// A member confirmed messages of ours. Those it has not confirmed that went before
+    /// the ones it did went missing on the way, and go again (see `resend`).
+    pub(super) fn on_received(&mut self, sender: &PeerId, ids: Vec<MessageId>, now: Duration) {
+        let mut latest = None;
         for id in ids.into_iter().take(MAX_RECEIPT_IDS) {
             if let Some(a) = self.awaiting.get_mut(&id) {
-                a.members.remove(sender);
+                if a.members.remove(sender) {
+                    latest = latest.max(Some(a.order));
+                }
                 a.confirmed = true;
             }
             self.settle_receipt(&id);
+        }
+        if let Some(latest) = latest {
+            self.resend_skipped(sender, latest, now);
         }
     }
 

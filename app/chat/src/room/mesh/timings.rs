@@ -72,6 +72,10 @@ pub struct RoomTimings {
     /// themselves, each a seal, a send and its acknowledgement on both sides); a delivery
     /// mark showing this much later is not seen.
     pub receipt_gap: Duration,
+    /// A message of ours that a member online when it went has not confirmed goes
+    /// again after this long, then after twice and four times that (see `resend`):
+    /// longer than a busy page takes to read a run of messages and confirm them.
+    pub resend_after: Duration,
 }
 
 impl Default for RoomTimings {
@@ -95,6 +99,7 @@ impl Default for RoomTimings {
             typing_every: Duration::from_millis(2_500),
             typing_shown: Duration::from_secs(4),
             receipt_gap: Duration::from_millis(250),
+            resend_after: Duration::from_secs(5),
         }
     }
 }
