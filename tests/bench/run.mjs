@@ -693,6 +693,9 @@ async function room500(app) {
       return { first: Math.min(...sent), last: Math.max(...seen) };
     })));
     add('room500.time', app, Math.max(...m.map((x) => x.last)) - Math.min(...m.map((x) => x.first)));
+    // Frames lost and made good on the way (messages sent again for want of a receipt).
+    const counters = await roomCounters(devices);
+    if (counters) log(`${app.label} 8-member room after the 500: resent ${counters.resent}, frames dropped ${counters.frames_dropped}, on a link let go ${counters.frames_after_link_gone}, silent drops ${counters.silent_drops}, redials ${counters.redials}`);
     // Data channel frames each page sent and received (the probe's trace): messages,
     // receipts, keepalives and the rest.
     const frames = await Promise.all(devices.map((d) => d.page.evaluate(() => {

@@ -1,0 +1,78 @@
+// A room message that goes missing on a link that stays open still arrives: its author
+// sends it again. Cat's page swallows the frame carrying her message to Ann (her channel
+// to Ann stays open, as after the loss the room benchmark found now and then); Ben gets
+// it at once, Ann a moment later: at once when Ann confirms a later message of Cat's, else
+// once Cat has waited 5 s for Ann's receipt. Cat's line shows delivered to everyone.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { chooseName, createRoom, join, sendToRoom, waitOnline } from './support/app.mjs';
+import { hostileRoomRig, oneChannelTo } from './support/forge.mjs';
+
+const devices = {};
+const rig = hostileRoomRig(devices);
+
+/** Cat's page swallows the next frame of hers to Ann larger than a receipt or a ping. */
+function loseNextMessage(page, label) {
+  return page.evaluate((label) => {
+    const { channel } = window.__channels.find((c) => c.channel.label === label);
+    const send = channel.send;
+    window.__lost = 0;
+    channel.send = (data) => {
+      if (data.byteLength > 400) {
+        channel.send = send;
+        window.__lost += 1;
+        return undefined;
+      }
+      return send(data);
+    };
+  }, label);
+}
+
+const shows = (device, text, timeout) => device.page.locator('.room .message', { hasText: text }).waitFor({ timeout });
+
+test('a room message lost on an open link reaches the member all the same', async () => {
+  const { Ann, Ben, Cat } = devices;
+  const annId = await join(Ann, rig.web.url, 'Ann');
+  const invite = await createRoom(Ann, 'Lossy');
+  await chooseName(Ben, invite, 'Ben');
+  await chooseName(Cat, invite, 'Cat');
+  await Promise.all(Object.values(devices).map((d) => waitOnline(d, 3)));
+  const toAnn = await oneChannelTo(Cat.page, annId);
+
+  // The last message of a run: it goes again once Cat has waited for Ann's receipt.
+  await loseNextMessage(Cat.page, toAnn[0]);
+  let sent = performance.now();
+  await sendToRoom(Cat, 'lost on the way');
+  await shows(Ben, 'lost on the way', 10000);
+  assert.equal(await Cat.page.evaluate(() => window.__lost), 1, "the frame to Ann was swallowed");
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(await Ann.page.locator('.room .message', { hasText: 'lost on the way' }).count(), 0, 'Ann lacks it for now');
+  await shows(Ann, 'lost on the way', 15000);
+  const late = performance.now() - sent;
+  console.log(`# the last message, lost: on Ann's screen ${late.toFixed(0)} ms after it was sent`);
+  assert.ok(late >= 4000, `it came by the wait for a receipt (${late.toFixed(0)} ms)`);
+
+  // One lost in the middle: Ann's receipt for the next one tells Cat at once.
+  await loseNextMessage(Cat.page, toAnn[0]);
+  sent = performance.now();
+  await sendToRoom(Cat, 'lost in the middle');
+  await shows(Ben, 'lost in the middle', 10000);
+  await sendToRoom(Cat, 'right after it');
+  await shows(Ann, 'right after it', 10000);
+  await shows(Ann, 'lost in the middle', 10000);
+  const middle = performance.now() - sent;
+  console.log(`# a message lost before another: on Ann's screen ${middle.toFixed(0)} ms after it was sent`);
+  assert.ok(middle < 4000, `it came with the next one's receipt, not the wait (${middle.toFixed(0)} ms)`);
+  assert.equal(await Cat.page.evaluate(() => window.__lost), 1);
+
+  // Each shows once, and every line of Cat's shows delivered to everyone.
+  for (const text of ['lost on the way', 'lost in the middle', 'right after it']) {
+    assert.equal(await Ann.page.locator('.room .message', { hasText: text }).count(), 1, `${text} once`);
+  }
+  await Cat.page.waitForFunction(() => [...document.querySelectorAll('.room .message')]
+    .filter((li) => li.textContent.includes('lost') || li.textContent.includes('right after'))
+    .every((li) => li.querySelector('.receipt.delivered')), null, { timeout: 10000, polling: 200 });
+  const stats = JSON.parse(await Cat.page.evaluate(() => window.peerchatRoomStats()))[0][1];
+  assert.equal(stats.resent, 2, 'two messages went again, to Ann alone');
+});
