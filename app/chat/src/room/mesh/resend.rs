@@ -77,7 +77,7 @@ impl Room {
             .map(|(id, _)| id.clone())
             .collect();
         for id in skipped {
-            self.resend(&id, now);
+            self.resend(&id, Some(member), now);
         }
     }
 
@@ -90,7 +90,7 @@ impl Room {
             .map(|(id, _)| id.clone())
             .collect();
         for id in due {
-            self.resend(&id, now);
+            self.resend(&id, None, now);
         }
     }
 
@@ -103,8 +103,9 @@ impl Room {
             .min()
     }
 
-    /// Sends message `id` again to the members that owe a receipt for it and are linked.
-    fn resend(&mut self, id: &MessageId, now: Duration) {
+    /// Sends message `id` again to the members that owe a receipt for it and are linked,
+    /// or to `only` that one of them (the others' receipts may be on their way).
+    fn resend(&mut self, id: &MessageId, only: Option<&PeerId>, now: Duration) {
         let serial = self.next_serial();
         let after = self.timings.resend_after;
         let Some(a) = self.awaiting.get_mut(id) else {
@@ -114,7 +115,12 @@ impl Room {
         r.count += 1;
         r.last = serial;
         r.next = now.saturating_add(after.saturating_mul(1 << r.count));
-        let members: Vec<PeerId> = a.members.iter().cloned().collect();
+        let members: Vec<PeerId> = a
+            .members
+            .iter()
+            .filter(|m| only.is_none_or(|o| o == *m))
+            .cloned()
+            .collect();
         let frame = match &a.again {
             Again::Text(seq) => self.log.get(&self.me, *seq).cloned().map(RoomFrame::Text),
             Again::Whisper(w) => Some(RoomFrame::Whisper((**w).clone())),
