@@ -16,6 +16,17 @@ fn settled(n: usize) -> Net {
     net
 }
 
+/// p0 whispers `text` to member `to` under the id `w`.
+fn whisper(net: &mut Net, to: &str, text: &str, w: &str) {
+    let now = net.now;
+    let w = MessageId::parse(w).unwrap();
+    net.devices[0]
+        .room
+        .whisper(&id(to), text, w, 0, now)
+        .unwrap();
+    net.settle();
+}
+
 fn resent(net: &Net, i: usize) -> u64 {
     net.devices[i].room.stats().resent
 }
@@ -78,22 +89,11 @@ fn a_message_whose_receipt_was_lost_is_confirmed_again_and_shown_once() {
     );
 }
 
-/// p0 whispers `text` to p2 under the id `w`.
-fn whisper_to_p2(net: &mut Net, text: &str, w: &str) {
-    let now = net.now;
-    let w = MessageId::parse(w).unwrap();
-    net.devices[0]
-        .room
-        .whisper(&id("p2"), text, w, 0, now)
-        .unwrap();
-    net.settle();
-}
-
 #[test]
 fn a_lost_whisper_goes_again_and_reaches_only_its_target() {
     let mut net = settled(3);
     net.lose_next.insert(2);
-    whisper_to_p2(&mut net, "psst", "w1");
+    whisper(&mut net, "p2", "psst", "w1");
     assert!(net.messages(2).is_empty());
     net.run_for(Duration::from_millis(5_300));
     assert_eq!(net.messages(2), vec![("P0".into(), "psst".into(), true)]);
@@ -101,10 +101,53 @@ fn a_lost_whisper_goes_again_and_reaches_only_its_target() {
     assert_eq!(delivered(&net, 0), ["w1"]);
     // It came once more than needed (a lost receipt): still shown once.
     net.lose_next.insert(0);
-    whisper_to_p2(&mut net, "again", "w2");
+    whisper(&mut net, "p2", "again", "w2");
     net.run_for(Duration::from_millis(5_300));
     assert_eq!(net.messages(2).len(), 2);
     assert_eq!(delivered(&net, 0), ["w1", "w2"]);
+    assert_eq!(resent(&net, 0), 2, "each whisper went again once");
+}
+
+#[test]
+fn two_members_that_lost_one_message_each_get_it_when_they_confirm_a_later_one() {
+    let mut net = settled(3);
+    say(&mut net, 0, "first");
+    // The next frame to each is lost: both lack the same message.
+    net.lose_next.extend([1, 2]);
+    say(&mut net, 0, "lost");
+    say(&mut net, 0, "next");
+    net.run_for(Duration::from_millis(300));
+    for i in [1, 2] {
+        assert_eq!(texts_from(&net, i, "P0"), ["first", "next", "lost"]);
+    }
+    assert_eq!(resent(&net, 0), 2, "to each, at once");
+}
+
+#[test]
+fn a_whisper_confirmed_at_once_does_not_overtake_held_receipts() {
+    let mut net = settled(2);
+    say(&mut net, 0, "first");
+    // Its receipt is held for the gap; the whisper's goes at once, behind it.
+    say(&mut net, 0, "held");
+    whisper(&mut net, "p1", "psst", "w1");
+    net.run_for(Duration::from_secs(30));
+    assert_eq!(resent(&net, 0), 0, "nothing looked lost");
+    let mut done = delivered(&net, 0);
+    done.sort();
+    assert_eq!(done, ["0-first", "0-held", "w1"]);
+}
+
+#[test]
+fn what_was_deleted_with_the_history_does_not_go_again() {
+    let mut net = settled(2);
+    net.lose_next.insert(1);
+    say(&mut net, 0, "gone");
+    net.lose_next.insert(1);
+    whisper(&mut net, "p1", "psst", "w1");
+    net.devices[0].room.forget_history();
+    net.run_for(Duration::from_secs(60));
+    assert_eq!(resent(&net, 0), 0);
+    assert!(net.messages(1).is_empty());
 }
 
 #[test]

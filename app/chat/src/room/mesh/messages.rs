@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use peerchat_ids::MessageId;
-use peerchat_peerjs::{ConnectionId, PeerId};
+use peerchat_peerjs::PeerId;
 
 use super::resend::Again;
 use super::{DropReason, Room, RoomEvent, RoomMessage, MAX_SEQ};
@@ -94,12 +94,9 @@ impl Room {
         now: Duration,
     ) -> Result<RoomMessage, ChatError> {
         check_text(text)?;
-        let link = self
-            .links
-            .iter()
-            .find(|(_, l)| l.admitted && &l.peer == to)
-            .map(|(id, _)| id.clone())
-            .ok_or(ChatError::NotOnline)?;
+        // The link our messages to them take: frames on one link keep their order, which
+        // their receipts tell by (see `resend`).
+        let link = self.link_to(to).ok_or(ChatError::NotOnline)?;
         // An admitted member has proven its key.
         let to_key = self
             .members
@@ -252,13 +249,7 @@ impl Room {
         true
     }
 
-    pub(super) fn on_whisper(
-        &mut self,
-        link: &ConnectionId,
-        sender: &PeerId,
-        w: Whisper,
-        now: Duration,
-    ) {
+    pub(super) fn on_whisper(&mut self, sender: &PeerId, w: Whisper, now: Duration) {
         if &w.author != sender || w.to != self.me {
             return self.drop_frame(DropReason::Impersonation);
         }
@@ -277,8 +268,7 @@ impl Room {
             // for each), shown once.
             return self.confirm(sender, vec![w.id], now);
         }
-        let ids = vec![w.id.clone()];
-        self.send(link, &RoomFrame::Received { ids }, now);
+        self.confirm_at_once(sender, w.id.clone(), now);
         self.typing_until.remove(&w.author);
         self.events.push_back(RoomEvent::Message(RoomMessage {
             name: body.name,

@@ -260,6 +260,8 @@ impl Room {
     /// back; [`Room::forgotten`] tells what to save for [`Room::set_floor`] next time.
     pub fn forget_history(&mut self) {
         self.log.forget_all();
+        // Nothing of it goes again either (whispers are not in the log).
+        self.awaiting.clear();
     }
 
     /// Messages counted as had though deleted, per author 1..=n: save this.
@@ -330,7 +332,7 @@ impl Room {
             Ok(_) if !admitted => self.drop_frame(DropReason::NotAdmitted),
             Ok(RoomFrame::Ping) => {}
             Ok(RoomFrame::Text(t)) => self.on_text(&sender, t, now),
-            Ok(RoomFrame::Whisper(w)) => self.on_whisper(link, &sender, w, now),
+            Ok(RoomFrame::Whisper(w)) => self.on_whisper(&sender, w, now),
             Ok(RoomFrame::Backfill { messages }) => self.on_backfill(messages, now),
             Ok(RoomFrame::Typing) => self.on_typing(sender, now),
             Ok(RoomFrame::Received { ids }) => self.on_received(&sender, ids, now),

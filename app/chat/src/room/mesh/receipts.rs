@@ -1,7 +1,7 @@
 //! Delivery receipts: a message of ours is delivered once every member online when it
 //! was sent has confirmed it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use peerchat_ids::MessageId;
@@ -15,8 +15,9 @@ use crate::room::frames::RoomFrame;
 /// Receipts still expected for one of our messages.
 #[derive(Debug)]
 pub(super) struct Awaiting {
-    /// Members online when it was sent that have not confirmed it yet.
-    pub(super) members: HashSet<PeerId>,
+    /// Members online when it was sent that have not confirmed it yet, each with when
+    /// it goes to them again (see `resend`).
+    pub(super) members: HashMap<PeerId, Resends>,
     /// Someone confirmed it (a message written alone counts once anyone has it).
     pub(super) confirmed: bool,
     /// The serial of its first sending (see `Room::next_serial`): the oldest goes first
@@ -24,7 +25,6 @@ pub(super) struct Awaiting {
     pub(super) order: u64,
     /// What goes again to a member that does not confirm it (see `resend`).
     pub(super) again: Again,
-    pub(super) resends: Resends,
 }
 
 /// Most of our messages waiting for receipts at once: a member that never confirms
@@ -60,7 +60,12 @@ impl Room {
         };
         let recent = l.receipt_sent.is_some_and(|t| now < t.saturating_add(gap));
         if recent || !l.receipts_held.is_empty() {
-            l.receipts_held.extend(ids);
+            // A copy sent again while the first one's receipt is held is confirmed once
+            // (copies come one at a time; a backfill's ids are new).
+            let copy = matches!(ids.as_slice(), [id] if l.receipts_held.contains(id));
+            if !copy {
+                l.receipts_held.extend(ids);
+            }
             if l.receipts_held.len() >= MAX_HELD || !recent {
                 self.send_held_receipts(&link, now);
             }
@@ -68,6 +73,18 @@ impl Room {
         }
         l.receipt_sent = Some(now);
         self.send_receipts(&link, &ids, now);
+    }
+
+    /// Tells the author of a whisper that we have it at once, with the receipts held for
+    /// them (behind them: receipts go back in the order messages came, see `resend`).
+    pub(super) fn confirm_at_once(&mut self, author: &PeerId, id: MessageId, now: Duration) {
+        let Some(link) = self.link_to(author) else {
+            return;
+        };
+        if let Some(l) = self.links.get_mut(&link) {
+            l.receipts_held.push(id);
+        }
+        self.send_held_receipts(&link, now);
     }
 
     /// `ids` confirmed on `link`, in frames that fit.
@@ -136,6 +153,8 @@ impl Room {
         now: Duration,
     ) {
         let order = self.next_serial();
+        let resends = Resends::new(order, now, &self.timings);
+        let members = members.into_iter().map(|m| (m, resends)).collect();
         if self.awaiting.len() >= MAX_AWAITING {
             let oldest = self
                 .awaiting
@@ -151,7 +170,6 @@ impl Room {
             confirmed: false,
             order,
             again,
-            resends: Resends::new(order, now, &self.timings),
         };
         self.awaiting.insert(id.clone(), awaiting);
     }
@@ -162,7 +180,7 @@ impl Room {
         let mut latest = None;
         for id in ids.into_iter().take(MAX_RECEIPT_IDS) {
             if let Some(a) = self.awaiting.get_mut(&id) {
-                if a.members.remove(sender) {
+                if a.members.remove(sender).is_some() {
                     latest = latest.max(Some(a.order));
                 }
                 a.confirmed = true;
@@ -191,7 +209,7 @@ impl Room {
         let ids: Vec<MessageId> = self
             .awaiting
             .iter_mut()
-            .filter_map(|(id, a)| a.members.remove(peer).then(|| id.clone()))
+            .filter_map(|(id, a)| a.members.remove(peer).map(|_| id.clone()))
             .collect();
         for id in ids {
             self.settle_receipt(&id);

@@ -4,12 +4,14 @@
 //! came), and nothing else would bring it back: a backfill comes only with a new link's
 //! hello.
 //!
-//! A member that confirms a message of ours but not one that went to it before lacks
-//! that one (frames on a link come in order, and receipts go back in the order the
-//! messages came): it goes again at once. One whose receipt does not come at all (the
-//! last of a run) goes again after [`RoomTimings::resend_after`], then after twice and
-//! four times that: [`MAX_RESENDS`] times at most, to the members still owing a receipt
-//! and linked. A member that had it confirms it again, and shows it once.
+//! Each member on its own schedule. A member that confirms a message of ours but not one
+//! that went to it before lacks that one (our messages and whispers to a member take one
+//! link, whose frames come in order, and its receipts go back in the order the messages
+//! came, a whisper's behind those held): it goes to that member again at once. One whose
+//! receipt does not come at all (the last of a run) goes again after
+//! [`RoomTimings::resend_after`], then after twice and four times that: [`MAX_RESENDS`]
+//! times at most per member, while it owes the receipt and is linked. A member that had
+//! it confirms it again, and shows it once.
 //!
 //! [`RoomTimings::resend_after`]: super::RoomTimings::resend_after
 
@@ -35,12 +37,12 @@ pub(super) enum Again {
     Whisper(Box<Whisper>),
 }
 
-/// When a message of ours went, and when it goes again.
+/// When a message of ours last went to one member, and when it goes to them again.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Resends {
-    /// The serial of its last sending (see [`Room::next_serial`]).
-    pub(super) last: u64,
-    /// When it goes again to whoever has not confirmed it.
+    /// The serial of its last sending to them (see [`Room::next_serial`]).
+    last: u64,
+    /// When it goes to them again, if they have not confirmed it by then.
     next: Duration,
     count: u8,
 }
@@ -67,30 +69,45 @@ impl Room {
     }
 
     /// `member` confirmed messages of ours first sent at serial `latest`: those it owes a
-    /// receipt for that last went to it before then went missing, and go again now.
+    /// receipt for that last went to it before then went missing, and go to it again now.
     pub(super) fn resend_skipped(&mut self, member: &PeerId, latest: u64, now: Duration) {
-        let skipped: Vec<MessageId> = self
+        let mut skipped: Vec<(u64, MessageId)> = self
             .awaiting
             .iter()
-            .filter(|(_, a)| a.resends.last < latest && a.members.contains(member))
-            .filter(|(_, a)| a.resends.due().is_some())
-            .map(|(id, _)| id.clone())
+            .filter(|(_, a)| {
+                a.members
+                    .get(member)
+                    .is_some_and(|r| r.last < latest && r.due().is_some())
+            })
+            .map(|(id, a)| (a.order, id.clone()))
             .collect();
-        for id in skipped {
-            self.resend(&id, Some(member), now);
+        // In the order they first went: a lost run comes back as it was written.
+        skipped.sort();
+        for (_, id) in skipped {
+            self.resend(&id, std::slice::from_ref(member), now);
         }
     }
 
-    /// Sends again what waited [`RoomTimings::resend_after`] (doubling) for receipts.
+    /// Sends again what waited [`RoomTimings::resend_after`] (doubling) for a member's
+    /// receipt, to that member.
     pub(super) fn resend_timeouts(&mut self, now: Duration) {
-        let due: Vec<MessageId> = self
+        let mut due: Vec<(u64, MessageId, Vec<PeerId>)> = self
             .awaiting
             .iter()
-            .filter(|(_, a)| !a.members.is_empty() && a.resends.due().is_some_and(|t| t <= now))
-            .map(|(id, _)| id.clone())
+            .map(|(id, a)| {
+                let members = a
+                    .members
+                    .iter()
+                    .filter(|(_, r)| r.due().is_some_and(|t| t <= now))
+                    .map(|(m, _)| m.clone())
+                    .collect::<Vec<_>>();
+                (a.order, id.clone(), members)
+            })
+            .filter(|(_, _, members)| !members.is_empty())
             .collect();
-        for id in due {
-            self.resend(&id, None, now);
+        due.sort();
+        for (_, id, members) in due {
+            self.resend(&id, &members, now);
         }
     }
 
@@ -98,42 +115,41 @@ impl Room {
     pub(super) fn resend_due(&self) -> Option<Duration> {
         self.awaiting
             .values()
-            .filter(|a| !a.members.is_empty())
-            .filter_map(|a| a.resends.due())
+            .flat_map(|a| a.members.values())
+            .filter_map(Resends::due)
             .min()
     }
 
-    /// Sends message `id` again to the members that owe a receipt for it and are linked,
-    /// or to `only` that one of them (the others' receipts may be on their way).
-    fn resend(&mut self, id: &MessageId, only: Option<&PeerId>, now: Duration) {
+    /// Sends message `id` again to `members` (each owing its receipt), those linked.
+    fn resend(&mut self, id: &MessageId, members: &[PeerId], now: Duration) {
         let serial = self.next_serial();
         let after = self.timings.resend_after;
         let Some(a) = self.awaiting.get_mut(id) else {
             return;
         };
-        let r = &mut a.resends;
-        r.count += 1;
-        r.last = serial;
-        r.next = now.saturating_add(after.saturating_mul(1 << r.count));
-        let members: Vec<PeerId> = a
-            .members
-            .iter()
-            .filter(|m| only.is_none_or(|o| o == *m))
-            .cloned()
-            .collect();
+        for member in members {
+            if let Some(r) = a.members.get_mut(member) {
+                r.count += 1;
+                r.last = serial;
+                r.next = now.saturating_add(after.saturating_mul(1 << r.count));
+            }
+        }
         let frame = match &a.again {
-            Again::Text(seq) => self.log.get(&self.me, *seq).cloned().map(RoomFrame::Text),
+            Again::Text(seq) => self
+                .log
+                .get(&self.me, *seq)
+                .filter(|t| &t.id == id)
+                .cloned()
+                .map(RoomFrame::Text),
             Again::Whisper(w) => Some(RoomFrame::Whisper((**w).clone())),
         };
         let Some(frame) = frame else {
             // Deleted with the history: nothing to send, ever.
-            if let Some(a) = self.awaiting.get_mut(id) {
-                a.resends.count = MAX_RESENDS;
-            }
+            self.awaiting.remove(id);
             return;
         };
         for member in members {
-            if let Some(link) = self.link_to(&member) {
+            if let Some(link) = self.link_to(member) {
                 self.stats.resent += 1;
                 self.send(&link, &frame, now);
             }
