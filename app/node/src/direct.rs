@@ -27,7 +27,10 @@ use peerchat_peerjs::data::ChannelFrame;
 use peerchat_peerjs::ConnectionId;
 use peerchat_vault::envelope::SecretKey;
 
-use crate::SendError;
+use crate::{Now, SendError};
+
+mod unconfirmed;
+use unconfirmed::{Seen, Unconfirmed};
 
 /// Frames kept while a channel's peer has not proven its key, or while the user decides
 /// on a changed key; more are dropped (and counted).
@@ -132,6 +135,12 @@ pub struct Direct {
     /// The channel whose key was agreed last: file frames go on it (an older one may
     /// be dead and not known to be yet).
     newest_keyed: Option<ConnectionId>,
+    /// Our messages sent sealed whose `got` has not come (see `unconfirmed`).
+    unconfirmed: VecDeque<Unconfirmed>,
+    /// The peer's messages seen lately, so a copy sent again is shown once.
+    seen: Seen,
+    /// The monotonic time of the latest input.
+    now: Duration,
     events: VecDeque<DirectEvent>,
 }
 
@@ -157,6 +166,9 @@ impl Direct {
             held: VecDeque::new(),
             unsent: VecDeque::new(),
             newest_keyed: None,
+            unconfirmed: VecDeque::new(),
+            seen: Seen::default(),
+            now: Duration::ZERO,
             events: VecDeque::new(),
         }
     }
@@ -173,6 +185,7 @@ impl Direct {
 
     /// A channel opened: say hello, signed for this connection.
     pub fn handle_link_open(&mut self, link: ConnectionId, binding: LinkBinding, now: Duration) {
+        self.now = now;
         // With no key pinned there is nothing to wait for (a plain peerjs client never
         // says hello at all).
         let ready = self.pinned.is_none();
@@ -199,14 +212,15 @@ impl Direct {
         self.held.retain(|(l, _)| l != link);
     }
 
-    /// A frame from the peer. `now_ms` dates a bare string; `new_id` names it.
+    /// A frame from the peer. `now.wall_ms` dates a bare string; `new_id` names it.
     pub fn handle_link_data(
         &mut self,
         link: &ConnectionId,
         frame: &ChannelFrame,
-        now_ms: u64,
+        now: Now,
         new_id: impl FnOnce() -> MessageId,
     ) {
+        self.now = now.mono;
         let Some(channel) = self.channels.get_mut(link) else {
             return;
         };
@@ -216,7 +230,7 @@ impl Direct {
         }
         // A bare string (from a plain peerjs client) has no id; every line needs its
         // own, to be stored and shown once.
-        match protocol::interpret(frame, now_ms, new_id) {
+        match protocol::interpret(frame, now.wall_ms, new_id) {
             Ok(Incoming::Close) => self
                 .events
                 .push_back(DirectEvent::Closed { link: link.clone() }),
@@ -228,6 +242,10 @@ impl Direct {
                 self.deliver_or_hold(link, sealed)
             }
             Ok(Incoming::Sealed { n, c }) => self.open_sealed(link, &n, &c),
+            Ok(Incoming::Got(id)) => {
+                self.confirmed(&id);
+                self.deliver_or_hold(link, Incoming::Got(id))
+            }
             // A peer whose key answered seals everything it sends after its hello:
             // plain words on that channel were not written by it.
             Ok(Incoming::Text(_)) if self.channels.get(link).is_some_and(|c| c.key.is_some()) => {
@@ -337,7 +355,7 @@ impl Direct {
     fn deliver_or_hold(&mut self, link: &ConnectionId, incoming: Incoming) {
         let pinned = self.pinned.is_some();
         if self.channels.get(link).is_some_and(|c| c.may_carry(pinned)) {
-            return self.events.push_back(DirectEvent::Received(incoming));
+            return self.deliver(incoming);
         }
         if self.held.len() >= MAX_HELD {
             return self.events.push_back(DirectEvent::Dropped);
@@ -350,6 +368,7 @@ impl Direct {
     /// delivered. Only then: a message the node drops is never acknowledged. A plain
     /// peerjs client gets none (it would take one for a message).
     pub fn acknowledge(&mut self, id: &MessageId) {
+        self.seen.acknowledged(id);
         let Some(link) = self
             .channels
             .iter()
@@ -377,12 +396,13 @@ impl Direct {
         for (_, incoming) in theirs {
             match incoming {
                 Incoming::Sealed { n, c } => self.open_sealed(link, &n, &c),
-                other => self.events.push_back(DirectEvent::Received(other)),
+                other => self.deliver(other),
             }
         }
         for message in std::mem::take(&mut self.unsent) {
             self.send_on(link, &message);
         }
+        self.resend_on_new(link);
     }
 
     /// The user accepted the key that [`DirectEvent::KeyChanged`] reported: it is pinned
@@ -428,15 +448,16 @@ impl Direct {
 
     /// Sends a message on every channel where the contact is proven (a second one can be
     /// open while the first is closing; the peer shows and stores a message once, by its
-    /// id); with none proven yet, it waits for the first. `id` is fresh, `ts` the wall
-    /// clock.
+    /// id); with none proven yet, it waits for the first. `id` is fresh; the wall clock
+    /// of `now` dates it. Sent sealed, it goes again until the peer says it has it (see
+    /// `unconfirmed`).
     pub fn send_text(
         &mut self,
         text: &str,
         id: MessageId,
-        ts: u64,
+        now: Now,
     ) -> Result<TextMessage, SendError> {
-        self.send_message(text, None, id, ts)
+        self.send_message(text, None, id, now)
     }
 
     /// Sends a message as [`Direct::send_text`] does, with a file's offer attached (a
@@ -447,8 +468,10 @@ impl Direct {
         text: &str,
         file: Option<peerchat_files::FileOffer>,
         id: MessageId,
-        ts: u64,
+        now: Now,
     ) -> Result<TextMessage, SendError> {
+        self.now = now.mono;
+        let ts = now.wall_ms;
         protocol::check_text(text).map_err(|e| SendError::Invalid(e.to_string()))?;
         if self.channels.is_empty() {
             return Err(SendError::NotConnected);
@@ -501,11 +524,16 @@ impl Direct {
                 ..message.clone()
             }),
         };
+        let sealed = c.key.is_some();
         if let Ok(bytes) = frame.encode() {
             self.events.push_back(DirectEvent::Send {
                 link: link.clone(),
                 frame: ChannelFrame::Binary(bytes),
             });
+            // Only a peer whose key answered sends `got`.
+            if sealed {
+                self.await_got(link, message);
+            }
         }
     }
 
@@ -558,11 +586,15 @@ impl Direct {
         self.channels
             .values()
             .filter_map(|c| c.hello_again_at)
+            .chain(self.unconfirmed_due())
             .min()
     }
 
-    /// Says hello again on channels whose peer stayed quiet.
+    /// Says hello again on channels whose peer stayed quiet, and sends again what waited
+    /// too long for its `got`.
     pub fn handle_timeout(&mut self, now: Duration) {
+        self.now = now;
+        self.resend_unconfirmed(now);
         let due: Vec<ConnectionId> = self
             .channels
             .iter_mut()
@@ -613,16 +645,24 @@ mod tests {
 
     use super::*;
 
-    fn conn(n: u8) -> ConnectionId {
+    /// The time `ms` after the start, on both clocks.
+    pub(super) fn at(ms: u64) -> Now {
+        Now {
+            mono: Duration::from_millis(ms),
+            wall_ms: ms,
+        }
+    }
+
+    pub(super) fn conn(n: u8) -> ConnectionId {
         ConnectionId::from_random([n; 8])
     }
 
-    fn identity(n: u8) -> Rc<Identity> {
+    pub(super) fn identity(n: u8) -> Rc<Identity> {
         Rc::new(Identity::from_seed([n; 32]))
     }
 
     /// Ann's view of connection `n` from her to Ben (she offered).
-    fn binding(n: u8) -> LinkBinding {
+    pub(super) fn binding(n: u8) -> LinkBinding {
         LinkBinding {
             conn: conn(n),
             offerer: PeerId::parse("ann").unwrap(),
@@ -634,13 +674,13 @@ mod tests {
     }
 
     /// Ben's hello on connection `n`, signed by `key`, as Ben saw the connection.
-    fn bens_hello(key: u8, n: u8) -> ChannelFrame {
+    pub(super) fn bens_hello(key: u8, n: u8) -> ChannelFrame {
         let mut seen = binding(n);
         seen.we_are = Side::Answerer;
         frame(ChatFrame::signed_hello("Ben", &identity(key), &seen))
     }
 
-    fn ann(pinned: Option<PublicKey>) -> Direct {
+    pub(super) fn ann(pinned: Option<PublicKey>) -> Direct {
         let mut n = 0u8;
         Direct::new(identity(1), "Ann".into(), pinned, move || {
             n = n.wrapping_add(1);
@@ -648,7 +688,7 @@ mod tests {
         })
     }
 
-    fn events(d: &mut Direct) -> Vec<DirectEvent> {
+    pub(super) fn events(d: &mut Direct) -> Vec<DirectEvent> {
         std::iter::from_fn(|| d.poll_event()).collect()
     }
 
@@ -666,7 +706,7 @@ mod tests {
         n
     }
 
-    fn received_texts(events: &[DirectEvent]) -> Vec<String> {
+    pub(super) fn received_texts(events: &[DirectEvent]) -> Vec<String> {
         events
             .iter()
             .filter_map(|e| match e {
@@ -677,7 +717,7 @@ mod tests {
     }
 
     /// Our messages sent (to a proven key they go sealed: the words never show).
-    fn sent_texts(events: &[DirectEvent]) -> usize {
+    pub(super) fn sent_texts(events: &[DirectEvent]) -> usize {
         events
             .iter()
             .filter(|e| {
@@ -698,15 +738,15 @@ mod tests {
         }))
     }
 
-    fn id(s: &str) -> MessageId {
+    pub(super) fn id(s: &str) -> MessageId {
         MessageId::parse(s).unwrap()
     }
 
-    fn unused_id() -> MessageId {
+    pub(super) fn unused_id() -> MessageId {
         unreachable!("only bare strings take a new id")
     }
 
-    fn frame(f: ChatFrame) -> ChannelFrame {
+    pub(super) fn frame(f: ChatFrame) -> ChannelFrame {
         ChannelFrame::Binary(f.encode().unwrap())
     }
 
@@ -721,9 +761,9 @@ mod tests {
         d.handle_timeout(Direct::HELLO_AGAIN_AFTER);
         assert_eq!(hellos(&mut d), 1, "the peer was quiet");
         assert_eq!(d.poll_timeout(), None, "once only");
-        d.handle_link_data(&conn(1), &bens_hello(2, 1), 0, unused_id);
+        d.handle_link_data(&conn(1), &bens_hello(2, 1), at(0), unused_id);
         assert_eq!(hellos(&mut d), 1, "first hearing");
-        d.handle_link_data(&conn(1), &bens_hello(2, 1), 0, unused_id);
+        d.handle_link_data(&conn(1), &bens_hello(2, 1), at(0), unused_id);
         assert_eq!(hellos(&mut d), 0, "later frames: no more");
     }
 
@@ -731,7 +771,7 @@ mod tests {
     fn a_peer_heard_before_the_second_passes_gets_no_timed_hello() {
         let mut d = ann(None);
         d.handle_link_open(conn(1), binding(1), Duration::ZERO);
-        d.handle_link_data(&conn(1), &bens_hello(2, 1), 0, unused_id);
+        d.handle_link_data(&conn(1), &bens_hello(2, 1), at(0), unused_id);
         assert_eq!(hellos(&mut d), 2);
         assert_eq!(d.poll_timeout(), None);
     }
@@ -739,12 +779,15 @@ mod tests {
     #[test]
     fn bare_strings_get_their_own_ids_and_sends_are_numbered() {
         let mut d = ann(None);
-        assert_eq!(d.send_text("hi", id("a"), 1), Err(SendError::NotConnected));
+        assert_eq!(
+            d.send_text("hi", id("a"), at(1)),
+            Err(SendError::NotConnected)
+        );
         d.handle_link_open(conn(1), binding(1), Duration::ZERO);
         let bare = ChannelFrame::Text("\"hello there\"".into());
         let mut ids = ["x1", "x2"].into_iter();
-        d.handle_link_data(&conn(1), &bare, 5, || id(ids.next().unwrap()));
-        d.handle_link_data(&conn(1), &bare, 6, || id(ids.next().unwrap()));
+        d.handle_link_data(&conn(1), &bare, at(5), || id(ids.next().unwrap()));
+        d.handle_link_data(&conn(1), &bare, at(6), || id(ids.next().unwrap()));
         let got: Vec<MessageId> = events(&mut d)
             .into_iter()
             .filter_map(|e| match e {
@@ -753,10 +796,10 @@ mod tests {
             })
             .collect();
         assert_eq!(got, ["x1", "x2"]);
-        assert_eq!(d.send_text("one", id("m1"), 1).unwrap().seq, 1);
-        assert_eq!(d.send_text("two", id("m2"), 2).unwrap().seq, 2);
+        assert_eq!(d.send_text("one", id("m1"), at(1)).unwrap().seq, 1);
+        assert_eq!(d.send_text("two", id("m2"), at(2)).unwrap().seq, 2);
         assert!(matches!(
-            d.send_text(" ", id("m3"), 3),
+            d.send_text(" ", id("m3"), at(3)),
             Err(SendError::Invalid(_))
         ));
     }
@@ -765,24 +808,24 @@ mod tests {
     fn the_first_key_is_pinned_and_the_same_key_later_is_trusted() {
         let mut d = ann(None);
         d.handle_link_open(conn(1), binding(1), Duration::ZERO);
-        d.handle_link_data(&conn(1), &bens_hello(2, 1), 0, unused_id);
+        d.handle_link_data(&conn(1), &bens_hello(2, 1), at(0), unused_id);
         let key = identity(2).public();
         assert!(events(&mut d).contains(&DirectEvent::Pinned(key)));
         let mut again = ann(Some(key));
         again.handle_link_open(conn(2), binding(2), Duration::ZERO);
-        again.handle_link_data(&conn(2), &text("early"), 0, unused_id);
+        again.handle_link_data(&conn(2), &text("early"), at(0), unused_id);
         assert!(
             received_texts(&events(&mut again)).is_empty(),
             "held until the hello"
         );
-        again.handle_link_data(&conn(2), &bens_hello(2, 2), 0, unused_id);
+        again.handle_link_data(&conn(2), &bens_hello(2, 2), at(0), unused_id);
         let e = events(&mut again);
         assert_eq!(received_texts(&e), ["early"]);
         assert!(!e.iter().any(|e| matches!(e, DirectEvent::KeyChanged(_))));
     }
 
     /// The ids our "got" frames acknowledge.
-    fn acks(events: &[DirectEvent]) -> Vec<String> {
+    pub(super) fn acks(events: &[DirectEvent]) -> Vec<String> {
         events
             .iter()
             .filter_map(|e| match e {
@@ -802,7 +845,7 @@ mod tests {
     fn a_proven_peers_messages_are_acknowledged_and_a_plain_clients_are_not() {
         let mut d = ann(None);
         d.handle_link_open(conn(1), binding(1), Duration::ZERO);
-        d.handle_link_data(&conn(1), &bens_hello(2, 1), 0, unused_id);
+        d.handle_link_data(&conn(1), &bens_hello(2, 1), at(0), unused_id);
         let key = identity(2).public();
         let mut seen = binding(1);
         seen.we_are = Side::Answerer;
@@ -815,7 +858,7 @@ mod tests {
             file: None,
         };
         let sealed = protocol::seal_text(&bens_key.unwrap(), &seen, &message, [9; 12]);
-        d.handle_link_data(&conn(1), &frame(sealed), 0, unused_id);
+        d.handle_link_data(&conn(1), &frame(sealed), at(0), unused_id);
         let e = events(&mut d);
         assert!(e.contains(&DirectEvent::Pinned(key)));
         assert_eq!(received_texts(&e), ["sealed hi"]);
@@ -824,13 +867,13 @@ mod tests {
         assert_eq!(acks(&events(&mut d)), ["b1"]);
         // Ben's ack of ours reaches the node as it came.
         let got = frame(ChatFrame::Got { id: id("a1") });
-        d.handle_link_data(&conn(1), &got, 0, unused_id);
+        d.handle_link_data(&conn(1), &got, at(0), unused_id);
         assert!(events(&mut d).contains(&DirectEvent::Received(Incoming::Got(id("a1")))));
 
         let mut plain = ann(None);
         plain.handle_link_open(conn(2), binding(2), Duration::ZERO);
         let bare = ChannelFrame::Text("\"hello there\"".into());
-        plain.handle_link_data(&conn(2), &bare, 5, || id("x1"));
+        plain.handle_link_data(&conn(2), &bare, at(5), || id("x1"));
         let e = events(&mut plain);
         assert_eq!(received_texts(&e), ["hello there"]);
         plain.acknowledge(&id("x1"));
@@ -846,14 +889,14 @@ mod tests {
         let mut d = ann(Some(pinned));
         d.handle_link_open(conn(1), binding(1), Duration::ZERO);
         events(&mut d);
-        assert!(d.send_text("for Ben only", id("m1"), 1).is_ok());
+        assert!(d.send_text("for Ben only", id("m1"), at(1)).is_ok());
         let sent = events(&mut d);
         assert!(
             !sent.iter().any(|e| matches!(e, DirectEvent::Send { .. })),
             "waits for Ben's key"
         );
-        d.handle_link_data(&conn(1), &bens_hello(3, 1), 0, unused_id);
-        d.handle_link_data(&conn(1), &text("I am Ben"), 0, unused_id);
+        d.handle_link_data(&conn(1), &bens_hello(3, 1), at(0), unused_id);
+        d.handle_link_data(&conn(1), &text("I am Ben"), at(0), unused_id);
         let e = events(&mut d);
         assert!(e.contains(&DirectEvent::KeyChanged(Some(identity(3).public()))));
         assert!(
@@ -872,10 +915,13 @@ mod tests {
     fn a_keyless_hello_from_a_contact_with_a_key_is_held() {
         let mut d = ann(Some(identity(2).public()));
         d.handle_link_open(conn(1), binding(1), Duration::ZERO);
-        d.handle_link_data(&conn(1), &frame(ChatFrame::hello("Ben")), 0, unused_id);
-        d.handle_link_data(&conn(1), &ChannelFrame::Text("\"hi\"".into()), 0, || {
-            id("b")
-        });
+        d.handle_link_data(&conn(1), &frame(ChatFrame::hello("Ben")), at(0), unused_id);
+        d.handle_link_data(
+            &conn(1),
+            &ChannelFrame::Text("\"hi\"".into()),
+            at(0),
+            || id("b"),
+        );
         let e = events(&mut d);
         assert!(e.contains(&DirectEvent::KeyChanged(None)));
         assert!(!e.iter().any(|e| matches!(e, DirectEvent::Received(_))));
@@ -887,10 +933,13 @@ mod tests {
         d.handle_link_open(conn(1), binding(1), Duration::ZERO);
         // The hello was lost on the way; a text and a bare string follow it.
         let text = r#"{"kind":"text","id":"e1","seq":1,"ts":1,"text":"it is me"}"#;
-        d.handle_link_data(&conn(1), &ChannelFrame::Text(text.into()), 0, unused_id);
-        d.handle_link_data(&conn(1), &ChannelFrame::Text("\"hi\"".into()), 0, || {
-            id("b")
-        });
+        d.handle_link_data(&conn(1), &ChannelFrame::Text(text.into()), at(0), unused_id);
+        d.handle_link_data(
+            &conn(1),
+            &ChannelFrame::Text("\"hi\"".into()),
+            at(0),
+            || id("b"),
+        );
         let e = events(&mut d);
         assert_eq!(
             e.iter()
@@ -912,7 +961,7 @@ mod tests {
         bens_view.we_are = Side::Answerer;
         bens_view.offerer_fingerprint = "sha-256 EVE".into();
         let hello = frame(ChatFrame::signed_hello("Ben", &identity(2), &bens_view));
-        d.handle_link_data(&conn(1), &hello, 0, unused_id);
+        d.handle_link_data(&conn(1), &hello, at(0), unused_id);
         let e = events(&mut d);
         assert!(e.contains(&DirectEvent::Tampered { link: conn(1) }));
         assert!(!e
@@ -928,12 +977,15 @@ mod tests {
         let offer = bytes.finish("note.txt", "text/plain").unwrap();
         let mut plain = ann(None);
         plain.handle_link_open(conn(1), binding(1), Duration::ZERO);
-        plain.handle_link_data(&conn(1), &ChannelFrame::Text("\"hi\"".into()), 0, || {
-            id("x1")
-        });
+        plain.handle_link_data(
+            &conn(1),
+            &ChannelFrame::Text("\"hi\"".into()),
+            at(0),
+            || id("x1"),
+        );
         events(&mut plain);
         plain
-            .send_message("📎 note.txt", Some(offer.clone()), id("m1"), 1)
+            .send_message("📎 note.txt", Some(offer.clone()), id("m1"), at(1))
             .unwrap();
         let sent: Vec<String> = events(&mut plain)
             .into_iter()
@@ -963,7 +1015,7 @@ mod tests {
         d.handle_link_open(conn(1), binding(1), Duration::ZERO);
         for n in 0..MAX_HELD + 5 {
             let bare = ChannelFrame::Text("\"x\"".into());
-            d.handle_link_data(&conn(1), &bare, 0, || id(&format!("b{n}")));
+            d.handle_link_data(&conn(1), &bare, at(0), || id(&format!("b{n}")));
         }
         let dropped = events(&mut d)
             .iter()

@@ -520,7 +520,7 @@ impl Node {
             (Purpose::Direct, None) => {
                 let entropy = self.entropy.clone();
                 if let Some(d) = self.directs.get_mut(&entry.peer) {
-                    d.handle_link_data(conn, frame, now.wall_ms, || entropy.message_id());
+                    d.handle_link_data(conn, frame, now, || entropy.message_id());
                 }
             }
             (Purpose::Room(room), _) => {

@@ -355,7 +355,7 @@ impl Node {
                 .map_err(|e| SendError::Invalid(e.to_string()))?;
             return Err(SendError::NotConnected);
         };
-        let message = direct.send_message(text, file, id, self.now.wall_ms)?;
+        let message = direct.send_message(text, file, id, self.now)?;
         let waiting = direct.is_waiting(&message.id);
         self.keep_direct(peer, &message, true, self.now.wall_ms);
         self.ui(Action::Sent {

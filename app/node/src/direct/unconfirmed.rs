@@ -1,0 +1,312 @@
+//! Our messages go again until the peer says it has them (`got`), and the peer's copies
+//! of one message show once.
+//!
+//! A message sent on a link that is dying (the peer's network changed, its browser was
+//! killed) is lost with the link, and one can go missing on a link that stays open; the
+//! writer saw it "sent" for good, and the peer never got it. So each message sent sealed
+//! (only a peer whose key answered sends `got`) is kept until its `got` comes: it goes
+//! again on the next channel where the peer's key answers, and on the newest such channel
+//! after [`RESEND_AFTER`], then twice and four times that ([`MAX_RESENDS`] times at most),
+//! while none comes. The peer confirms a copy of a message it kept again, and shows it
+//! once; a copy of one it holds unshown (a message request) waits with it.
+
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use peerchat_chat::protocol::{Incoming, TextMessage};
+use peerchat_ids::MessageId;
+use peerchat_peerjs::ConnectionId;
+
+use super::{Direct, DirectEvent};
+
+/// A message waits this long for its `got` before it goes again (then twice and four
+/// times that): longer than a busy page takes to store and confirm it.
+pub const RESEND_AFTER: Duration = Duration::from_secs(5);
+
+/// Most times a message goes again on a channel that stays open: a peer that never
+/// confirms costs each of our messages this many frames more at most.
+pub const MAX_RESENDS: u8 = 3;
+
+/// Most of our messages kept for want of a `got` (the oldest is given up): a peer that
+/// never confirms cannot make the list grow with every message we send.
+pub const MAX_UNCONFIRMED: usize = 256;
+
+/// Most ids of the peer's messages remembered to tell a copy (the oldest is forgotten).
+pub const MAX_SEEN: usize = 1024;
+
+/// One of our messages whose `got` has not come.
+#[derive(Debug, Clone)]
+pub(super) struct Unconfirmed {
+    message: TextMessage,
+    /// The channel it last went on.
+    link: ConnectionId,
+    /// When it goes again, if no `got` came by then.
+    next: Duration,
+    /// Times it went again on an open channel.
+    count: u8,
+}
+
+/// Ids of the peer's messages seen lately, each with whether the node kept it (and so
+/// acknowledged it).
+#[derive(Debug, Default)]
+pub(super) struct Seen {
+    order: VecDeque<MessageId>,
+    kept: HashMap<MessageId, bool>,
+}
+
+impl Seen {
+    /// Whether `id` is new; remembered from now on.
+    fn first_sight(&mut self, id: &MessageId) -> Option<bool> {
+        match self.kept.entry(id.clone()) {
+            Entry::Occupied(e) => Some(*e.get()),
+            Entry::Vacant(e) => {
+                e.insert(false);
+                self.order.push_back(id.clone());
+                if self.order.len() > MAX_SEEN {
+                    if let Some(old) = self.order.pop_front() {
+                        self.kept.remove(&old);
+                    }
+                }
+                None
+            }
+        }
+    }
+
+    /// The node kept the peer's message `id`.
+    pub(super) fn acknowledged(&mut self, id: &MessageId) {
+        if let Some(kept) = self.kept.get_mut(id) {
+            *kept = true;
+        }
+    }
+}
+
+impl Direct {
+    /// Shows what the peer sent; a message already seen is not shown again, and is
+    /// confirmed again if the node kept it (its `got` may be what went missing).
+    pub(super) fn deliver(&mut self, incoming: Incoming) {
+        if let Incoming::Text(m) = &incoming {
+            match self.seen.first_sight(&m.id) {
+                None => {}
+                Some(true) => return self.acknowledge(&m.id),
+                // The first copy waits for the node (a message request): this one with it.
+                Some(false) => return,
+            }
+        }
+        self.events.push_back(DirectEvent::Received(incoming));
+    }
+
+    /// Our `message` went sealed on `link`: kept until its `got` comes.
+    pub(super) fn await_got(&mut self, link: &ConnectionId, message: &TextMessage) {
+        if let Some(u) = self
+            .unconfirmed
+            .iter_mut()
+            .find(|u| u.message.id == message.id)
+        {
+            u.link = link.clone();
+            return;
+        }
+        if self.unconfirmed.len() >= MAX_UNCONFIRMED {
+            self.unconfirmed.pop_front();
+        }
+        self.unconfirmed.push_back(Unconfirmed {
+            message: message.clone(),
+            link: link.clone(),
+            next: self.now.saturating_add(RESEND_AFTER),
+            count: 0,
+        });
+    }
+
+    /// The peer has our message `id`.
+    pub(super) fn confirmed(&mut self, id: &MessageId) {
+        self.unconfirmed.retain(|u| &u.message.id != id);
+    }
+
+    /// The peer's key answered on `link`: what waits for a `got` and went on another
+    /// channel (gone, or going) goes on this one now.
+    pub(super) fn resend_on_new(&mut self, link: &ConnectionId) {
+        if self.channels.get(link).is_none_or(|c| c.key.is_none()) {
+            return;
+        }
+        let next = self.now.saturating_add(RESEND_AFTER);
+        let elsewhere: Vec<TextMessage> = self
+            .unconfirmed
+            .iter_mut()
+            .filter(|u| &u.link != link)
+            .map(|u| {
+                u.next = next;
+                u.message.clone()
+            })
+            .collect();
+        for message in elsewhere {
+            self.send_on(link, &message);
+        }
+    }
+
+    /// When [`Direct::resend_unconfirmed`] has something to send.
+    pub(super) fn unconfirmed_due(&self) -> Option<Duration> {
+        self.unconfirmed
+            .iter()
+            .filter(|u| u.count < MAX_RESENDS)
+            .map(|u| u.next)
+            .min()
+    }
+
+    /// Sends again, on the newest channel where the peer's key answered, what waited too
+    /// long for its `got`. With no such channel, it waits for the next one.
+    pub(super) fn resend_unconfirmed(&mut self, now: Duration) {
+        let link = self
+            .newest_keyed
+            .clone()
+            .filter(|l| self.channels.get(l).is_some_and(|c| c.key.is_some()));
+        let mut due = Vec::new();
+        for u in &mut self.unconfirmed {
+            if u.count >= MAX_RESENDS || u.next > now {
+                continue;
+            }
+            if link.is_some() {
+                u.count += 1;
+                due.push(u.message.clone());
+            }
+            u.next = now.saturating_add(RESEND_AFTER.saturating_mul(1 << u.count));
+        }
+        if let Some(link) = link {
+            for message in due {
+                self.send_on(&link, &message);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use peerchat_chat::binding::Side;
+    use peerchat_chat::protocol::{self, ChatFrame};
+    use peerchat_peerjs::data::ChannelFrame;
+
+    use super::super::tests::*;
+    use super::*;
+
+    /// Ann, with Ben's key proven on connection `n`, at time 0.
+    fn ann_and_ben(n: u8) -> Direct {
+        let mut d = ann(None);
+        d.handle_link_open(conn(n), binding(n), Duration::ZERO);
+        d.handle_link_data(&conn(n), &bens_hello(2, n), at(0), unused_id);
+        events(&mut d);
+        d
+    }
+
+    fn got(m: &str) -> ChannelFrame {
+        frame(ChatFrame::Got { id: id(m) })
+    }
+
+    /// Time `ms`: Ann's timers run.
+    fn tick(d: &mut Direct, ms: u64) -> Vec<DirectEvent> {
+        d.handle_timeout(Duration::from_millis(ms));
+        events(d)
+    }
+
+    #[test]
+    fn a_message_without_its_got_goes_again_three_times_at_most() {
+        let mut d = ann_and_ben(1);
+        d.send_text("hi", id("m1"), at(0)).unwrap();
+        assert_eq!(sent_texts(&events(&mut d)), 1);
+        assert_eq!(sent_texts(&tick(&mut d, 4_999)), 0);
+        for at_ms in [5_000, 15_000, 35_000] {
+            assert_eq!(d.poll_timeout(), Some(Duration::from_millis(at_ms)));
+            assert_eq!(sent_texts(&tick(&mut d, at_ms)), 1, "again at {at_ms} ms");
+        }
+        assert_eq!(d.poll_timeout(), None, "no more");
+        assert_eq!(sent_texts(&tick(&mut d, 600_000)), 0);
+    }
+
+    #[test]
+    fn a_got_ends_it() {
+        let mut d = ann_and_ben(1);
+        d.send_text("one", id("m1"), at(0)).unwrap();
+        d.send_text("two", id("m2"), at(0)).unwrap();
+        d.handle_link_data(&conn(1), &got("m1"), at(100), unused_id);
+        events(&mut d);
+        assert_eq!(sent_texts(&tick(&mut d, 5_000)), 1, "m2 alone");
+        d.handle_link_data(&conn(1), &got("m2"), at(5_100), unused_id);
+        assert_eq!(d.poll_timeout(), None);
+    }
+
+    #[test]
+    fn what_went_on_a_link_that_died_goes_on_the_next_at_once() {
+        let mut d = ann_and_ben(1);
+        d.send_text("into the void", id("m1"), at(0)).unwrap();
+        events(&mut d);
+        d.handle_link_gone(&conn(1));
+        // Nothing to send it on meanwhile: it waits, and the timer does not spin.
+        assert_eq!(sent_texts(&tick(&mut d, 5_000)), 0);
+        assert!(d
+            .poll_timeout()
+            .is_some_and(|t| t > Duration::from_millis(5_000)));
+        d.handle_link_open(conn(2), binding(2), Duration::from_millis(6_000));
+        d.handle_link_data(&conn(2), &bens_hello(2, 2), at(6_000), unused_id);
+        assert_eq!(
+            sent_texts(&events(&mut d)),
+            1,
+            "on the new link once Ben's key answered"
+        );
+        d.handle_link_data(&conn(2), &got("m1"), at(6_100), unused_id);
+        assert_eq!(d.poll_timeout(), None);
+    }
+
+    /// Ben's message `m`, sealed for connection 1.
+    fn from_ben(m: &str) -> ChannelFrame {
+        let mut seen = binding(1);
+        seen.we_are = Side::Answerer;
+        let key = protocol::connection_key(&identity(2), &identity(1).public(), &seen).unwrap();
+        let message = TextMessage {
+            id: id(m),
+            seq: 1,
+            ts: 1,
+            text: "from Ben".into(),
+            file: None,
+        };
+        frame(protocol::seal_text(&key, &seen, &message, [9; 12]))
+    }
+
+    #[test]
+    fn a_copy_shows_once_and_is_confirmed_again_once_kept() {
+        let mut d = ann_and_ben(1);
+        d.handle_link_data(&conn(1), &from_ben("b1"), at(0), unused_id);
+        assert_eq!(received_texts(&events(&mut d)), ["from Ben"]);
+        // A copy before the node kept the first (a message request): nothing.
+        d.handle_link_data(&conn(1), &from_ben("b1"), at(0), unused_id);
+        let e = events(&mut d);
+        assert!(received_texts(&e).is_empty() && acks(&e).is_empty());
+        d.acknowledge(&id("b1"));
+        assert_eq!(acks(&events(&mut d)), ["b1"]);
+        // Our got went missing: Ben sends it again, and is told again.
+        d.handle_link_data(&conn(1), &from_ben("b1"), at(5_000), unused_id);
+        let e = events(&mut d);
+        assert!(received_texts(&e).is_empty(), "shown once");
+        assert_eq!(acks(&e), ["b1"]);
+    }
+
+    #[test]
+    fn a_peer_that_never_confirms_holds_at_most_so_many_of_ours() {
+        let mut d = ann_and_ben(1);
+        for n in 0..MAX_UNCONFIRMED + 10 {
+            d.send_text("x", id(&format!("m{n}")), at(0)).unwrap();
+        }
+        assert_eq!(d.unconfirmed.len(), MAX_UNCONFIRMED);
+        assert_eq!(
+            d.unconfirmed.front().map(|u| u.message.id.clone()),
+            Some(id("m10"))
+        );
+    }
+
+    #[test]
+    fn the_ids_remembered_are_bounded() {
+        let mut seen = Seen::default();
+        for n in 0..MAX_SEEN + 5 {
+            assert_eq!(seen.first_sight(&id(&format!("b{n}"))), None);
+        }
+        assert_eq!(seen.kept.len(), MAX_SEEN);
+        assert_eq!(seen.first_sight(&id("b0")), None, "the oldest forgotten");
+    }
+}
