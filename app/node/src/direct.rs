@@ -64,6 +64,9 @@ struct Channel {
     heard: bool,
     /// When a quiet peer gets our hello again.
     hello_again_at: Option<Duration>,
+    /// Our messages waiting for their `got` went on it (once per channel: a peer
+    /// repeating its hello does not make them go again).
+    took_unconfirmed: bool,
 }
 
 impl Channel {
@@ -201,6 +204,7 @@ impl Direct {
                 ready,
                 heard: false,
                 hello_again_at: Some(now + Self::HELLO_AGAIN_AFTER),
+                took_unconfirmed: false,
             },
         );
         self.hello(link);

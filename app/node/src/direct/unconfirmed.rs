@@ -123,9 +123,12 @@ impl Direct {
     }
 
     /// The peer's key answered on `link`: what waits for a `got` and went on another
-    /// channel (gone, or going) goes on this one now.
+    /// channel (gone, or going) goes on this one now, once.
     pub(super) fn resend_on_new(&mut self, link: &ConnectionId) {
-        if self.channels.get(link).is_none_or(|c| c.key.is_none()) {
+        let Some(c) = self.channels.get_mut(link).filter(|c| c.key.is_some()) else {
+            return;
+        };
+        if std::mem::replace(&mut c.took_unconfirmed, true) {
             return;
         }
         let next = self.now.saturating_add(RESEND_AFTER);
@@ -252,6 +255,21 @@ mod tests {
         );
         d.handle_link_data(&conn(2), &got("m1"), at(6_100), unused_id);
         assert_eq!(d.poll_timeout(), None);
+    }
+
+    #[test]
+    fn hellos_repeated_on_two_links_do_not_send_them_again() {
+        let mut d = ann_and_ben(1);
+        d.send_text("waiting", id("m1"), at(0)).unwrap();
+        events(&mut d);
+        d.handle_link_open(conn(2), binding(2), Duration::from_millis(100));
+        d.handle_link_data(&conn(2), &bens_hello(2, 2), at(100), unused_id);
+        assert_eq!(sent_texts(&events(&mut d)), 1, "on the second link, once");
+        // Ben's hello again on each (repeats, or a hostile peer's): nothing more goes.
+        for n in [1, 2, 1, 2] {
+            d.handle_link_data(&conn(n), &bens_hello(2, n), at(200), unused_id);
+        }
+        assert_eq!(sent_texts(&events(&mut d)), 0);
     }
 
     /// Ben's message `m`, sealed for connection 1.
