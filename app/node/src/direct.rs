@@ -246,10 +246,6 @@ impl Direct {
                 self.deliver_or_hold(link, sealed)
             }
             Ok(Incoming::Sealed { n, c }) => self.open_sealed(link, &n, &c),
-            Ok(Incoming::Got(id)) => {
-                self.confirmed(&id);
-                self.deliver_or_hold(link, Incoming::Got(id))
-            }
             // A peer whose key answered seals everything it sends after its hello:
             // plain words on that channel were not written by it.
             Ok(Incoming::Text(_)) if self.channels.get(link).is_some_and(|c| c.key.is_some()) => {
@@ -359,7 +355,7 @@ impl Direct {
     fn deliver_or_hold(&mut self, link: &ConnectionId, incoming: Incoming) {
         let pinned = self.pinned.is_some();
         if self.channels.get(link).is_some_and(|c| c.may_carry(pinned)) {
-            return self.deliver(incoming);
+            return self.deliver(link, incoming);
         }
         if self.held.len() >= MAX_HELD {
             return self.events.push_back(DirectEvent::Dropped);
@@ -373,19 +369,33 @@ impl Direct {
     /// peerjs client gets none (it would take one for a message).
     pub fn acknowledge(&mut self, id: &MessageId) {
         self.seen.acknowledged(id);
-        let Some(link) = self
+        // The newest channel whose key was agreed: an older one may be dead and not
+        // known to be yet.
+        let link = self.file_link().or_else(|| {
+            self.channels
+                .iter()
+                .find(|(_, c)| c.trust == Trust::Proven)
+                .map(|(l, _)| l.clone())
+        });
+        if let Some(link) = link {
+            self.send_got(&link, id);
+        }
+    }
+
+    /// Tells the peer on `link` we have its message `id`, if its key answered there.
+    fn send_got(&mut self, link: &ConnectionId, id: &MessageId) {
+        if !self
             .channels
-            .iter()
-            .find(|(_, c)| c.trust == Trust::Proven)
-            .map(|(l, _)| l.clone())
-        else {
+            .get(link)
+            .is_some_and(|c| c.trust == Trust::Proven)
+        {
             return;
-        };
+        }
         let got = ChatFrame::Got { id: id.clone() }
             .encode()
             .expect("an id fits one frame");
         self.events.push_back(DirectEvent::Send {
-            link,
+            link: link.clone(),
             frame: ChannelFrame::Binary(got),
         });
     }
@@ -400,7 +410,7 @@ impl Direct {
         for (_, incoming) in theirs {
             match incoming {
                 Incoming::Sealed { n, c } => self.open_sealed(link, &n, &c),
-                other => self.deliver(other),
+                other => self.deliver(link, other),
             }
         }
         for message in std::mem::take(&mut self.unsent) {
@@ -411,7 +421,8 @@ impl Direct {
 
     /// The user accepted the key that [`DirectEvent::KeyChanged`] reported: it is pinned
     /// now (or, for `None`, the contact is kept without a key), and what it sent is shown.
-    pub fn accept_key(&mut self, key: Option<PublicKey>) {
+    pub fn accept_key(&mut self, key: Option<PublicKey>, now: Duration) {
+        self.now = now;
         self.pinned = key;
         let me = self.me.clone();
         let links: Vec<ConnectionId> = self
@@ -428,6 +439,12 @@ impl Direct {
                 l.clone()
             })
             .collect();
+        if let Some(keyed) = links
+            .iter()
+            .rfind(|l| self.channels.get(*l).is_some_and(|c| c.key.is_some()))
+        {
+            self.newest_keyed = Some(keyed.clone());
+        }
         for link in links {
             self.release(&link);
             self.mark_ready(&link);
@@ -908,7 +925,7 @@ mod tests {
             "{e:?}"
         );
         assert_eq!(sent_texts(&e), 0, "our message never went to the new key");
-        d.accept_key(Some(identity(3).public()));
+        d.accept_key(Some(identity(3).public()), Duration::ZERO);
         let e = events(&mut d);
         assert_eq!(received_texts(&e), ["I am Ben"]);
         assert_eq!(sent_texts(&e), 1, "our message goes now");

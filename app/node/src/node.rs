@@ -615,7 +615,7 @@ impl Node {
         contact.key = change.key();
         contact.verified = false;
         if let Some(d) = self.directs.get_mut(peer) {
-            d.accept_key(change.key());
+            d.accept_key(change.key(), now.mono);
         }
         self.save_conversations();
         self.show_trust(peer);

@@ -5,13 +5,14 @@
 //! killed) is lost with the link, and one can go missing on a link that stays open; the
 //! writer saw it "sent" for good, and the peer never got it. So each message sent sealed
 //! (only a peer whose key answered sends `got`) is kept until its `got` comes: it goes
-//! again on the next channel where the peer's key answers, and on the newest such channel
-//! after [`RESEND_AFTER`], then twice and four times that ([`MAX_RESENDS`] times at most),
-//! while none comes. The peer confirms a copy of a message it kept again, and shows it
-//! once; a copy of one it holds unshown (a message request) waits with it.
+//! again on the next channel where the peer's key answers (once per channel), and on the
+//! newest such channel after [`RESEND_AFTER`], then twice and four times that
+//! ([`MAX_RESENDS`] times at most), while none comes. The peer confirms a copy of a
+//! message its node kept again, on the channel the copy came on, and does not show it
+//! twice; a copy of one its node did not keep (refused, a request holding too many) goes
+//! to the node again, which may keep it now.
 
-use std::collections::hash_map::Entry;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
 
 use peerchat_chat::protocol::{Incoming, TextMessage};
@@ -47,51 +48,41 @@ pub(super) struct Unconfirmed {
     count: u8,
 }
 
-/// Ids of the peer's messages seen lately, each with whether the node kept it (and so
-/// acknowledged it).
+/// Ids of the peer's messages the node kept (and so acknowledged) lately.
 #[derive(Debug, Default)]
 pub(super) struct Seen {
     order: VecDeque<MessageId>,
-    kept: HashMap<MessageId, bool>,
+    kept: HashSet<MessageId>,
 }
 
 impl Seen {
-    /// Whether `id` is new; remembered from now on.
-    fn first_sight(&mut self, id: &MessageId) -> Option<bool> {
-        match self.kept.entry(id.clone()) {
-            Entry::Occupied(e) => Some(*e.get()),
-            Entry::Vacant(e) => {
-                e.insert(false);
-                self.order.push_back(id.clone());
-                if self.order.len() > MAX_SEEN {
-                    if let Some(old) = self.order.pop_front() {
-                        self.kept.remove(&old);
-                    }
-                }
-                None
-            }
-        }
+    fn kept(&self, id: &MessageId) -> bool {
+        self.kept.contains(id)
     }
 
     /// The node kept the peer's message `id`.
     pub(super) fn acknowledged(&mut self, id: &MessageId) {
-        if let Some(kept) = self.kept.get_mut(id) {
-            *kept = true;
+        if !self.kept.insert(id.clone()) {
+            return;
+        }
+        self.order.push_back(id.clone());
+        if self.order.len() > MAX_SEEN {
+            if let Some(old) = self.order.pop_front() {
+                self.kept.remove(&old);
+            }
         }
     }
 }
 
 impl Direct {
-    /// Shows what the peer sent; a message already seen is not shown again, and is
-    /// confirmed again if the node kept it (its `got` may be what went missing).
-    pub(super) fn deliver(&mut self, incoming: Incoming) {
-        if let Incoming::Text(m) = &incoming {
-            match self.seen.first_sight(&m.id) {
-                None => {}
-                Some(true) => return self.acknowledge(&m.id),
-                // The first copy waits for the node (a message request): this one with it.
-                Some(false) => return,
-            }
+    /// Hands what the peer sent on `link` (trusted) to the node. A copy of a message the
+    /// node kept is not handed again, only confirmed again there (our `got` may be what
+    /// went missing); a `got` ends the resending of our message.
+    pub(super) fn deliver(&mut self, link: &ConnectionId, incoming: Incoming) {
+        match &incoming {
+            Incoming::Text(m) if self.seen.kept(&m.id) => return self.send_got(link, &m.id),
+            Incoming::Got(id) => self.confirmed(id),
+            _ => {}
         }
         self.events.push_back(DirectEvent::Received(incoming));
     }
@@ -146,8 +137,10 @@ impl Direct {
         }
     }
 
-    /// When [`Direct::resend_unconfirmed`] has something to send.
+    /// When [`Direct::resend_unconfirmed`] has something to send (never while no channel
+    /// takes them: the next one does, at once).
     pub(super) fn unconfirmed_due(&self) -> Option<Duration> {
+        self.file_link()?;
         self.unconfirmed
             .iter()
             .filter(|u| u.count < MAX_RESENDS)
@@ -158,25 +151,20 @@ impl Direct {
     /// Sends again, on the newest channel where the peer's key answered, what waited too
     /// long for its `got`. With no such channel, it waits for the next one.
     pub(super) fn resend_unconfirmed(&mut self, now: Duration) {
-        let link = self
-            .newest_keyed
-            .clone()
-            .filter(|l| self.channels.get(l).is_some_and(|c| c.key.is_some()));
+        let Some(link) = self.file_link() else {
+            return;
+        };
         let mut due = Vec::new();
         for u in &mut self.unconfirmed {
             if u.count >= MAX_RESENDS || u.next > now {
                 continue;
             }
-            if link.is_some() {
-                u.count += 1;
-                due.push(u.message.clone());
-            }
+            u.count += 1;
             u.next = now.saturating_add(RESEND_AFTER.saturating_mul(1 << u.count));
+            due.push(u.message.clone());
         }
-        if let Some(link) = link {
-            for message in due {
-                self.send_on(&link, &message);
-            }
+        for message in due {
+            self.send_on(&link, &message);
         }
     }
 }
@@ -241,11 +229,9 @@ mod tests {
         d.send_text("into the void", id("m1"), at(0)).unwrap();
         events(&mut d);
         d.handle_link_gone(&conn(1));
-        // Nothing to send it on meanwhile: it waits, and the timer does not spin.
+        // Nothing to send it on meanwhile: it waits, and wakes nobody.
+        assert_eq!(d.poll_timeout(), None);
         assert_eq!(sent_texts(&tick(&mut d, 5_000)), 0);
-        assert!(d
-            .poll_timeout()
-            .is_some_and(|t| t > Duration::from_millis(5_000)));
         d.handle_link_open(conn(2), binding(2), Duration::from_millis(6_000));
         d.handle_link_data(&conn(2), &bens_hello(2, 2), at(6_000), unused_id);
         assert_eq!(
@@ -272,6 +258,54 @@ mod tests {
         assert_eq!(sent_texts(&events(&mut d)), 0);
     }
 
+    /// The links of the sealed texts among `events`.
+    fn sent_on(events: &[DirectEvent]) -> Vec<ConnectionId> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                DirectEvent::Send {
+                    link,
+                    frame: ChannelFrame::Binary(b),
+                } if String::from_utf8_lossy(b).contains("\"kind\":\"sealed\"") => {
+                    Some(link.clone())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn with_the_newest_link_gone_they_go_on_an_older_one_still_open() {
+        let mut d = ann_and_ben(1);
+        d.handle_link_open(conn(2), binding(2), Duration::ZERO);
+        d.handle_link_data(&conn(2), &bens_hello(2, 2), at(0), unused_id);
+        d.send_text("hi", id("m1"), at(0)).unwrap();
+        let mut both = sent_on(&events(&mut d));
+        both.sort();
+        let mut links = [conn(1), conn(2)];
+        links.sort();
+        assert_eq!(both, links, "on both");
+        d.handle_link_gone(&conn(2));
+        assert_eq!(sent_on(&tick(&mut d, 5_000)), [conn(1)]);
+    }
+
+    #[test]
+    fn a_got_on_a_link_held_for_a_new_key_confirms_nothing() {
+        let mut d = ann_and_ben(1);
+        d.send_text("hi", id("m1"), at(0)).unwrap();
+        events(&mut d);
+        // Someone answers for Ben with another key: held until the user decides.
+        d.handle_link_open(conn(2), binding(2), Duration::ZERO);
+        d.handle_link_data(&conn(2), &bens_hello(3, 2), at(0), unused_id);
+        d.handle_link_data(&conn(2), &got("m1"), at(100), unused_id);
+        assert!(!events(&mut d).contains(&DirectEvent::Received(Incoming::Got(id("m1")))));
+        assert_eq!(
+            sent_on(&tick(&mut d, 5_000)),
+            [conn(1)],
+            "still unconfirmed"
+        );
+    }
+
     /// Ben's message `m`, sealed for connection 1.
     fn from_ben(m: &str) -> ChannelFrame {
         let mut seen = binding(1);
@@ -292,10 +326,9 @@ mod tests {
         let mut d = ann_and_ben(1);
         d.handle_link_data(&conn(1), &from_ben("b1"), at(0), unused_id);
         assert_eq!(received_texts(&events(&mut d)), ["from Ben"]);
-        // A copy before the node kept the first (a message request): nothing.
+        // A copy of one the node did not keep (it refused it): the node decides again.
         d.handle_link_data(&conn(1), &from_ben("b1"), at(0), unused_id);
-        let e = events(&mut d);
-        assert!(received_texts(&e).is_empty() && acks(&e).is_empty());
+        assert_eq!(received_texts(&events(&mut d)), ["from Ben"]);
         d.acknowledge(&id("b1"));
         assert_eq!(acks(&events(&mut d)), ["b1"]);
         // Our got went missing: Ben sends it again, and is told again.
@@ -322,9 +355,10 @@ mod tests {
     fn the_ids_remembered_are_bounded() {
         let mut seen = Seen::default();
         for n in 0..MAX_SEEN + 5 {
-            assert_eq!(seen.first_sight(&id(&format!("b{n}"))), None);
+            seen.acknowledged(&id(&format!("b{n}")));
         }
         assert_eq!(seen.kept.len(), MAX_SEEN);
-        assert_eq!(seen.first_sight(&id("b0")), None, "the oldest forgotten");
+        assert!(!seen.kept(&id("b0")), "the oldest forgotten");
+        assert!(seen.kept(&id("b5")));
     }
 }
