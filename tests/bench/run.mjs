@@ -677,7 +677,7 @@ async function room500(app) {
       // lines lacking from the author's send to the reader's channel.
       const pages = await Promise.all(devices.map((d) => d.page.evaluate(() => ({
         trace: window.__bench.trace, sent: window.__bench.sent, seen: window.__bench.seen,
-        stats: window.peerchatRoomStats?.() ?? '', node: window.peerchatNodeStats?.() ?? '',
+        stats: window.peerchatRoomStats?.() ?? '',
       })).catch((e) => ({ error: String(e) }))));
       await mkdir(path.dirname(OUT), { recursive: true });
       const file = OUT.replace(/\.json$/, '') + `-${app.key}-room500-lacking-${Date.now()}.json`;

@@ -1,8 +1,9 @@
 // A message that goes missing on a link that stays open still arrives: its author sends
-// it again (in a room, and one to one). Cat's page swallows the frame carrying her message to Ann (her channel
-// to Ann stays open, as after the loss the room benchmark found now and then); Ben gets
-// it at once, Ann a moment later: at once when Ann confirms a later message of Cat's, else
-// once Cat has waited 5 s for Ann's receipt. Cat's line shows delivered to everyone.
+// it again. Cat's page swallows the frame carrying her message to Ann (her channel stays
+// open, as in the loss the room benchmark found now and then). In a room, Ben gets it at
+// once and Ann a moment later: at once when Ann confirms a later message of Cat's, else
+// once Cat has waited 5 s for Ann's receipt. One to one, Ann gets it once Cat has waited
+// 5 s for its `got`. Each shows once, and Cat's lines show delivered.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
