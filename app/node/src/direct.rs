@@ -767,6 +767,21 @@ mod tests {
         unreachable!("only bare strings take a new id")
     }
 
+    /// Ben's message `m` saying `text`, sealed for connection 1 as Ben (key 2) sees it.
+    pub(super) fn sealed_from_ben(m: &str, text: &str) -> ChannelFrame {
+        let mut seen = binding(1);
+        seen.we_are = Side::Answerer;
+        let key = protocol::connection_key(&identity(2), &identity(1).public(), &seen).unwrap();
+        let message = TextMessage {
+            id: id(m),
+            seq: 1,
+            ts: 1,
+            text: text.into(),
+            file: None,
+        };
+        frame(protocol::seal_text(&key, &seen, &message, [9; 12]))
+    }
+
     pub(super) fn frame(f: ChatFrame) -> ChannelFrame {
         ChannelFrame::Binary(f.encode().unwrap())
     }
@@ -868,18 +883,12 @@ mod tests {
         d.handle_link_open(conn(1), binding(1), Duration::ZERO);
         d.handle_link_data(&conn(1), &bens_hello(2, 1), at(0), unused_id);
         let key = identity(2).public();
-        let mut seen = binding(1);
-        seen.we_are = Side::Answerer;
-        let bens_key = protocol::connection_key(&identity(2), &identity(1).public(), &seen);
-        let message = TextMessage {
-            id: id("b1"),
-            seq: 1,
-            ts: 1,
-            text: "sealed hi".into(),
-            file: None,
-        };
-        let sealed = protocol::seal_text(&bens_key.unwrap(), &seen, &message, [9; 12]);
-        d.handle_link_data(&conn(1), &frame(sealed), at(0), unused_id);
+        d.handle_link_data(
+            &conn(1),
+            &sealed_from_ben("b1", "sealed hi"),
+            at(0),
+            unused_id,
+        );
         let e = events(&mut d);
         assert!(e.contains(&DirectEvent::Pinned(key)));
         assert_eq!(received_texts(&e), ["sealed hi"]);

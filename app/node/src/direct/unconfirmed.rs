@@ -171,8 +171,7 @@ impl Direct {
 
 #[cfg(test)]
 mod tests {
-    use peerchat_chat::binding::Side;
-    use peerchat_chat::protocol::{self, ChatFrame};
+    use peerchat_chat::protocol::ChatFrame;
     use peerchat_peerjs::data::ChannelFrame;
 
     use super::super::tests::*;
@@ -306,19 +305,8 @@ mod tests {
         );
     }
 
-    /// Ben's message `m`, sealed for connection 1.
     fn from_ben(m: &str) -> ChannelFrame {
-        let mut seen = binding(1);
-        seen.we_are = Side::Answerer;
-        let key = protocol::connection_key(&identity(2), &identity(1).public(), &seen).unwrap();
-        let message = TextMessage {
-            id: id(m),
-            seq: 1,
-            ts: 1,
-            text: "from Ben".into(),
-            file: None,
-        };
-        frame(protocol::seal_text(&key, &seen, &message, [9; 12]))
+        sealed_from_ben(m, "from Ben")
     }
 
     #[test]
