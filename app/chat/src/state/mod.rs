@@ -494,10 +494,89 @@ impl ChatState {
         &mut self.conversations[index]
     }
 
-    /// Applies one action.
+    /// Applies one action. Those of a busy chat (a line, a receipt, someone typing)
+    /// go straight to small functions of their own, kept out of line, and the rest to
+    /// `reduce_other`: as one match with everything inlined this was a function of 16 KB,
+    /// which V8 recompiled with its optimizing compiler on every page of a busy room
+    /// (`--trace-wasm-compilation-times`); now only the small ones run often enough to be.
     pub fn reduce(&mut self, action: Action) {
         match action {
+            Action::RoomMessage {
+                room_id,
+                message,
+                mine,
+            } => self.room_message(&room_id, message, mine),
+            Action::RoomDelivered { room_id, id } => self.room_delivered(&room_id, &id),
+            Action::RoomTyping {
+                room_id,
+                peer,
+                typing,
+            } => self.room_typing(&room_id, peer, typing),
+            Action::Received { peer, incoming } => self.receive(&peer, incoming),
+            Action::Sent {
+                peer,
+                message,
+                waiting,
+            } => self.sent(peer, message, waiting),
             Action::Transfer(t) => transfers::update(&mut self.transfers, t),
+            other => self.reduce_other(other),
+        }
+    }
+
+    #[inline(never)]
+    fn room_message(&mut self, room_id: &RoomId, message: RoomMessage, mine: bool) {
+        let shown = self.visible && matches!(&self.active, Some(Screen::Room(id)) if id == room_id);
+        if let Some(r) = self.room_mut(room_id) {
+            if r.push(message, mine) && !mine && !shown {
+                r.unread += 1;
+            }
+        }
+    }
+
+    #[inline(never)]
+    fn room_delivered(&mut self, room_id: &RoomId, id: &MessageId) {
+        if let Some(r) = self.room_mut(room_id) {
+            r.delivered(id);
+        }
+    }
+
+    #[inline(never)]
+    fn room_typing(&mut self, room_id: &RoomId, peer: PeerId, typing: bool) {
+        if let Some(r) = self.room_mut(room_id) {
+            r.set_typing(peer, typing);
+        }
+    }
+
+    #[inline(never)]
+    fn sent(&mut self, peer: PeerId, message: TextMessage, waiting: bool) {
+        let name = self.my_name.clone().unwrap_or_default();
+        self.conversation_mut(&peer).lines.push(Line {
+            id: message.id,
+            author: Author::Me,
+            name,
+            text: message.text,
+            ts: message.ts,
+            notice: false,
+            file: message.file,
+            receipt: Some(if waiting {
+                Receipt::Sending
+            } else {
+                Receipt::Sent
+            }),
+        });
+    }
+
+    /// The actions `reduce` does not take itself.
+    #[inline(never)]
+    fn reduce_other(&mut self, action: Action) {
+        match action {
+            // `reduce` takes these itself; were one to come here, it goes there.
+            busy @ (Action::RoomMessage { .. }
+            | Action::RoomDelivered { .. }
+            | Action::RoomTyping { .. }
+            | Action::Received { .. }
+            | Action::Sent { .. }
+            | Action::Transfer(_)) => self.reduce(busy),
             Action::NameChosen(name) => self.my_name = Some(name),
             Action::Trust { peer, trust } => {
                 self.trust.insert(peer, trust);
@@ -566,18 +645,6 @@ impl ChatState {
                     r.set_member(peer, name, online, ts);
                 }
             }
-            Action::RoomMessage {
-                room_id,
-                message,
-                mine,
-            } => {
-                let shown = self.visible && self.active == Some(Screen::Room(room_id.clone()));
-                if let Some(r) = self.room_mut(&room_id) {
-                    if r.push(message, mine) && !mine && !shown {
-                        r.unread += 1;
-                    }
-                }
-            }
             Action::RoomHistory {
                 room_id,
                 messages,
@@ -591,15 +658,6 @@ impl ChatState {
                     r.skipped += skipped;
                 }
             }
-            Action::RoomTyping {
-                room_id,
-                peer,
-                typing,
-            } => {
-                if let Some(r) = self.room_mut(&room_id) {
-                    r.set_typing(peer, typing);
-                }
-            }
             Action::RoomIgnored(room_id) => {
                 if let Some(r) = self.room_mut(&room_id) {
                     r.ignored += 1;
@@ -608,11 +666,6 @@ impl ChatState {
             Action::RoomMuted { room_id, muted } => {
                 if let Some(r) = self.room_mut(&room_id) {
                     r.muted = muted;
-                }
-            }
-            Action::RoomDelivered { room_id, id } => {
-                if let Some(r) = self.room_mut(&room_id) {
-                    r.delivered(&id);
                 }
             }
             Action::RoomHistoryCleared(room_id) => {
@@ -704,7 +757,6 @@ impl ChatState {
                     self.active.get_or_insert(Screen::Conversation(peer));
                 }
             }
-            Action::Received { peer, incoming } => self.receive(&peer, incoming),
             Action::Renamed { peer, from, to, ts } => {
                 let c = self.conversation_mut(&peer);
                 c.name = Some(to.clone());
@@ -720,30 +772,10 @@ impl ChatState {
                     file: None,
                 });
             }
-            Action::Sent {
-                peer,
-                message,
-                waiting,
-            } => {
-                let name = self.my_name.clone().unwrap_or_default();
-                self.conversation_mut(&peer).lines.push(Line {
-                    id: message.id,
-                    author: Author::Me,
-                    name,
-                    text: message.text,
-                    ts: message.ts,
-                    notice: false,
-                    file: message.file,
-                    receipt: Some(if waiting {
-                        Receipt::Sending
-                    } else {
-                        Receipt::Sent
-                    }),
-                });
-            }
         }
     }
 
+    #[inline(never)]
     fn receive(&mut self, peer: &PeerId, incoming: Incoming) {
         let shown = self.visible && self.active == Some(Screen::Conversation(peer.clone()));
         let c = self.conversation_mut(peer);

@@ -75,6 +75,7 @@ impl Progress {
 pub type Transfers = BTreeMap<String, Progress>;
 
 /// Folds an update in.
+#[inline(never)]
 pub fn update(all: &mut Transfers, t: Transfer) {
     match all.get_mut(&t.file) {
         Some(p) => p.last = t,

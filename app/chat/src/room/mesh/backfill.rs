@@ -73,6 +73,7 @@ impl Allowance {
 impl Room {
     /// A member's hello on `link` says it has `theirs`: sends what it lacks, of what this
     /// link has not been offered yet (a hello repeated on a link brings only what is new).
+    #[inline(never)]
     pub(super) fn send_backfill(
         &mut self,
         link: &ConnectionId,

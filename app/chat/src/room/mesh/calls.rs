@@ -118,6 +118,7 @@ impl Room {
 
     /// The holder asked us to call `newcomer`: we dial it, unless we are linked or
     /// dialling already, the room is full, or we have called too many lately.
+    #[inline(never)]
     pub(super) fn on_call(&mut self, newcomer: PeerId, now: Duration) {
         if newcomer == self.me || newcomer == self.keys.rendezvous || !self.room_for(&newcomer) {
             self.drop_frame(DropReason::OutOfBounds);

@@ -53,6 +53,7 @@ impl Room {
 
     /// A file frame from admitted member `sender`: out of bounds, it is dropped and
     /// counted; else the node gets it.
+    #[inline(never)]
     pub(super) fn on_file_frame(&mut self, sender: PeerId, json: &str) {
         match FileFrame::decode(json.as_bytes()) {
             Ok(frame) => self.events.push_back(RoomEvent::File {

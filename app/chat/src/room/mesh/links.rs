@@ -255,6 +255,7 @@ impl Room {
 
     /// A hello on `link`, whose broker id is `sender`; true when it admitted a member
     /// (who then gets what it lacks).
+    #[inline(never)]
     pub(super) fn on_hello(
         &mut self,
         link: &ConnectionId,
@@ -406,6 +407,7 @@ impl Room {
     /// A member named by someone else (a hello's list, an introduction, an answer): of
     /// the two of us, `dialer` dials, so each pair dials once; the other waits
     /// [`RoomTimings::introduction_wait`] for that call before dialling itself.
+    #[inline(never)]
     pub(super) fn learn_member(
         &mut self,
         peer: PeerId,

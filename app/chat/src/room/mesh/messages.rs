@@ -149,6 +149,7 @@ impl Room {
         }
     }
 
+    #[inline(never)]
     pub(super) fn on_text(&mut self, sender: &PeerId, t: RoomText, now: Duration) {
         if &t.author != sender {
             return self.drop_frame(DropReason::Impersonation);
@@ -168,6 +169,7 @@ impl Room {
 
     /// Messages relayed by a member: any author, as the room key vouches for membership.
     /// Authors we are linked to learn that we have their messages.
+    #[inline(never)]
     pub(super) fn on_backfill(&mut self, messages: Vec<RoomText>, now: Duration) {
         let mut got: BTreeMap<PeerId, Vec<MessageId>> = BTreeMap::new();
         for t in messages.into_iter().take(1000) {
@@ -249,6 +251,7 @@ impl Room {
         true
     }
 
+    #[inline(never)]
     pub(super) fn on_whisper(&mut self, sender: &PeerId, w: Whisper, now: Duration) {
         if &w.author != sender || w.to != self.me {
             return self.drop_frame(DropReason::Impersonation);

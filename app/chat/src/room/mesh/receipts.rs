@@ -176,6 +176,7 @@ impl Room {
 
     /// A member confirmed messages of ours. Those it has not confirmed that went before
     /// the ones it did went missing on the way, and go again (see `resend`).
+    #[inline(never)]
     pub(super) fn on_received(&mut self, sender: &PeerId, ids: Vec<MessageId>, now: Duration) {
         let mut latest = None;
         for id in ids.into_iter().take(MAX_RECEIPT_IDS) {

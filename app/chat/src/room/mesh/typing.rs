@@ -45,6 +45,7 @@ impl Room {
     }
 
     /// A member is typing: shown until [`RoomTimings::typing_shown`] passes quietly.
+    #[inline(never)]
     pub(super) fn on_typing(&mut self, sender: PeerId, now: Duration) {
         let until = now + self.timings.typing_shown;
         self.typing_until.insert(sender.clone(), until);
