@@ -648,8 +648,13 @@ async function room500(app) {
     // With BENCH_TIMELINE, a Chrome trace of one member, of either app.
     const timelines = TIMELINE ? [await startTimeline(devices[n - 1])] : [];
     const arrived = devices.map((d) => d.page.evaluate(([k, ms]) => window.__bench.until(() => (window.__bench.counts.R ?? 0) >= k, ms), [BURST, ROOM_TIMEOUT]));
+    // The machine's CPU through the exchange, by kind of process: eight devices share two
+    // cores, so what each costs in all sets the pace.
+    const cpu = cpuMeter();
     await Promise.all(devices.map((d, i) => d.page.evaluate(([p, k, f]) => window.__bench.burst(p, k, f), [`R${i}.`, shares[i], FILLER])));
     const ok = (await Promise.all(arrived)).every(Boolean);
+    const machine = cpu.stop();
+    if (machine) log(`${app.label} 8-member room, the machine's CPU through the 500: ${cpuLine(machine)}`);
     await stopProfiles(profiled, ['room500-first', 'room500-last']);
     for (const t of timelines) await stopTimeline(t, `${app.key}-room500-member`);
     if (!ok) {
@@ -700,13 +705,22 @@ async function room500(app) {
     // receipts, keepalives and the rest.
     const frames = await Promise.all(devices.map((d) => d.page.evaluate(() => {
       const t = window.__bench.trace;
-      return [t.filter((e) => e[1] === 'send').length, t.filter((e) => e[1] === 'recv').length];
+      return [t.filter((e) => e[1] === 'send').length, t.filter((e) => e[1] === 'recv').length, t.filter((e) => e[1] === 'idb:commit').length];
     })));
-    log(`${app.label} 8-member room, frames per device sent / received: ${frames.map(([s, r]) => `${s}/${r}`).join(', ')}`);
+    log(`${app.label} 8-member room, frames per device sent / received (storage writes): ${frames.map(([s, r, w]) => `${s}/${r} (${w})`).join(', ')}`);
+    const changes = await devices[n - 1].page.evaluate(() => Object.entries(window.__bench.mutations).sort((x, y) => y[1] - x[1]).slice(0, 12));
+    log(`${app.label} 8-member room, DOM changes on one member's page by kind and place: ${changes.map(([k, v]) => `${k} ${v}`).join(', ')}`);
     if (SIZES) log(`${app.label} sizes sent by one: ${await devices[0].page.evaluate(() => { const h = {}; for (const e of window.__bench.trace) if (e[1] === 'send' && e[0] >= Math.min(...Object.values(window.__bench.sent))) { const k = Math.round(e[3] / 50) * 50; h[k] = (h[k] ?? 0) + 1; } return JSON.stringify(h); })}`);
     // Memory of each device after that (PSS of its renderer processes).
     await sleep(2000);
     const pss = await Promise.all(devices.map((d) => rendererPss(d.dir)));
+    // What the page holds, to see where its memory goes: the wasm heap (never shrinks),
+    // V8's JS heap, and the elements in the document.
+    const held = await Promise.all(devices.map((d) => d.page.evaluate(() => [
+      window.__bench.wasmMemory?.buffer.byteLength ?? 0, performance.memory?.usedJSHeapSize ?? 0,
+      performance.memory?.totalJSHeapSize ?? 0, document.getElementsByTagName('*').length])));
+    const mib = (x) => (x / 1048576).toFixed(1);
+    log(`${app.label} 8-member room, per device: PSS / wasm heap / JS heap used of total (MiB) / elements: ${held.map(([w, u, t, e], i) => `${mib(pss[i][0] ?? 0)} / ${mib(w)} / ${mib(u)} of ${mib(t)} / ${e}`).join('; ')}`);
     add('memory.page', app, median(pss.map((p) => p[0] ?? 0)));
     add('memory.renderers', app, median(pss.map((p) => p.reduce((x, y) => x + y, 0))));
     details.push({ scenario: 'room500 memory', app: app.key, rendererPssPerDevice: pss });
