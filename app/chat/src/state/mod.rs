@@ -570,13 +570,12 @@ impl ChatState {
     #[inline(never)]
     fn reduce_other(&mut self, action: Action) {
         match action {
-            // `reduce` takes these itself; were one to come here, it goes there.
-            busy @ (Action::RoomMessage { .. }
+            Action::RoomMessage { .. }
             | Action::RoomDelivered { .. }
             | Action::RoomTyping { .. }
             | Action::Received { .. }
             | Action::Sent { .. }
-            | Action::Transfer(_)) => self.reduce(busy),
+            | Action::Transfer(_) => unreachable!("`reduce` takes these itself"),
             Action::NameChosen(name) => self.my_name = Some(name),
             Action::Trust { peer, trust } => {
                 self.trust.insert(peer, trust);
