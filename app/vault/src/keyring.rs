@@ -5,7 +5,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use crate::envelope::{self, EnvelopeError};
+use crate::envelope::{self, EnvelopeError, Sealer};
 use crate::kdf::KdfParams;
 use crate::{SecretKey, VaultError};
 
@@ -29,6 +29,9 @@ pub struct VaultHeader {
 /// The unlocked keys.
 pub struct Keyring {
     data_key: SecretKey,
+    /// The data key expanded once (see [`Sealer`]), not for every record: a busy room
+    /// stores every message, and a restart opens a page of them.
+    sealer: Sealer,
     lookup_key: SecretKey,
 }
 
@@ -75,6 +78,7 @@ impl Keyring {
     fn from_data_key(data_key: SecretKey) -> Self {
         let lookup = hmac(&data_key, b"peerchat/vault/lookup-key");
         Self {
+            sealer: Sealer::new(&data_key),
             data_key,
             lookup_key: SecretKey::from_bytes(lookup),
         }
@@ -82,7 +86,7 @@ impl Keyring {
 
     /// Seals a record for storage under `key` (which it is bound to).
     pub fn seal(&self, key: &str, plaintext: &[u8], nonce: [u8; 12]) -> Vec<u8> {
-        envelope::seal(&self.data_key, nonce, key.as_bytes(), plaintext)
+        self.sealer.seal(nonce, key.as_bytes(), plaintext)
     }
 
     /// The key records are sealed with.
@@ -92,19 +96,18 @@ impl Keyring {
 
     /// Opens a record stored under `key`.
     pub fn open(&self, key: &str, sealed: &[u8]) -> Result<Vec<u8>, VaultError> {
-        envelope::open(&self.data_key, key.as_bytes(), sealed).map_err(|e| match e {
-            EnvelopeError::UnknownVersion(_) => VaultError::NewerFormat,
-            _ => VaultError::Corrupted,
-        })
+        self.sealer
+            .open(key.as_bytes(), sealed)
+            .map_err(|e| match e {
+                EnvelopeError::UnknownVersion(_) => VaultError::NewerFormat,
+                _ => VaultError::Corrupted,
+            })
     }
 
     /// A keyed hash of a name, to use in storage keys instead of the name (a room id
     /// there would tell which devices share a room).
     pub fn lookup(&self, name: &str) -> String {
-        hmac(&self.lookup_key, name.as_bytes())[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex(&hmac(&self.lookup_key, name.as_bytes())[..16])
     }
 }
 
@@ -112,6 +115,18 @@ fn hmac(key: &SecretKey, data: &[u8]) -> [u8; 32] {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key.0).expect("HMAC takes any key");
     mac.update(data);
     mac.finalize().into_bytes().into()
+}
+
+/// `bytes` as lowercase hex, without the formatting machinery (a lookup runs for every
+/// name in every storage key).
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -134,6 +149,33 @@ mod tests {
         assert_eq!(again.lookup("room"), keys.lookup("room"));
         let wrong = Keyring::unlock(&header, &kdf::derive("correct hose", &params()).unwrap());
         assert!(matches!(wrong, Err(VaultError::WrongPassphrase)));
+    }
+
+    #[test]
+    fn lookups_and_records_read_as_they_did_before_the_keys_were_kept_expanded() {
+        let kek = kdf::derive("pw", &params()).unwrap();
+        let (_, keys) = Keyring::create(&kek, params(), [5; 32], [6; 12]);
+        // As names were hashed and records sealed each time anew: stored keys and
+        // records of every profile from before must be found and opened.
+        let lookup_key = SecretKey::from_bytes(hmac(
+            &SecretKey::from_bytes([5; 32]),
+            b"peerchat/vault/lookup-key",
+        ));
+        for name in ["", "room-abc", "ann", "ü🔑", &"x".repeat(300)] {
+            let before: String = hmac(&lookup_key, name.as_bytes())[..16]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert_eq!(keys.lookup(name), before, "{name:?}");
+            let sealed = envelope::seal(
+                &SecretKey::from_bytes([5; 32]),
+                [9; 12],
+                name.as_bytes(),
+                b"hi",
+            );
+            assert_eq!(keys.seal(name, b"hi", [9; 12]), sealed);
+            assert_eq!(keys.open(name, &sealed).unwrap(), b"hi");
+        }
     }
 
     #[test]
