@@ -107,7 +107,7 @@ impl Keyring {
     /// A keyed hash of a name, to use in storage keys instead of the name (a room id
     /// there would tell which devices share a room).
     pub fn lookup(&self, name: &str) -> String {
-        hex(&hmac(&self.lookup_key, name.as_bytes())[..16])
+        peerchat_ids::hex(&hmac(&self.lookup_key, name.as_bytes())[..16])
     }
 }
 
@@ -115,18 +115,6 @@ fn hmac(key: &SecretKey, data: &[u8]) -> [u8; 32] {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key.0).expect("HMAC takes any key");
     mac.update(data);
     mac.finalize().into_bytes().into()
-}
-
-/// `bytes` as lowercase hex, without the formatting machinery (a lookup runs for every
-/// name in every storage key).
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-    out
 }
 
 #[cfg(test)]

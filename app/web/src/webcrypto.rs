@@ -2,8 +2,9 @@
 //! (see [`kdf`]), which runs in Rust (about 25 ms in wasm; WebCrypto has no Argon2).
 //! Vaults made before use PBKDF2, which runs in the browser's WebCrypto: the same
 //! algorithm, parameters and bytes as [`kdf::derive`], so every such profile opens, at
-//! native speed instead of pure Rust in wasm (600,000 rounds of HMAC-SHA-256 took 375 ms
-//! there, 220 ms in WebCrypto), until its first unlock re-wraps it under Argon2id.
+//! native speed instead of pure Rust in wasm (600,000 rounds of HMAC-SHA-256 took 340–420 ms
+//! there with SHA-2's rounds in a loop, see `.cargo/config.toml`, 260–350 ms unrolled; 220
+//! ms in WebCrypto), until its first unlock re-wraps it under Argon2id.
 //! Where WebCrypto is missing (a page served over plain http from a LAN address is not a
 //! secure context, so it has no `crypto.subtle`), the Rust PBKDF2 runs instead.
 
