@@ -23,7 +23,8 @@
 //                                over that join alone) and written next to
 //                                BENCH_OUT (-trace.json); and the
 //                                machine's CPU by kind of process while the room idles and the last
-//                                one joins, and each device's share of the join (cpu.mjs, Linux)
+//                                one joins, and each device's share of the join (cpu.mjs, Linux);
+//                                `room500`: one member's DOM changes through the 500, by kind and place
 //   BENCH_CPU_THREADS=1          renderers' CPU by thread name instead of by kind (`room` with BENCH_TRACE; `files`
 //                                always logs the machine's CPU through the timed transfer)
 //   BENCH_TIMELINE=1             `burst`: Chrome performance traces of both sides; `room500`: of one member, either app; `room`: of the last joiner's page and of the member before it during the join, and of one idle member before it (style,
@@ -651,6 +652,7 @@ async function room500(app) {
     // The machine's CPU through the exchange, by kind of process: eight devices share two
     // cores, so what each costs in all sets the pace.
     const cpu = cpuMeter();
+    if (TRACE) await devices[n - 1].page.evaluate(() => { window.__bench.mutations = Object.create(null); });
     await Promise.all(devices.map((d, i) => d.page.evaluate(([p, k, f]) => window.__bench.burst(p, k, f), [`R${i}.`, shares[i], FILLER])));
     const ok = (await Promise.all(arrived)).every(Boolean);
     const machine = cpu.stop();
@@ -708,8 +710,10 @@ async function room500(app) {
       return [t.filter((e) => e[1] === 'send').length, t.filter((e) => e[1] === 'recv').length, t.filter((e) => e[1] === 'idb:commit').length];
     })));
     log(`${app.label} 8-member room, frames per device sent / received (storage writes): ${frames.map(([s, r, w]) => `${s}/${r} (${w})`).join(', ')}`);
-    const changes = await devices[n - 1].page.evaluate(() => Object.entries(window.__bench.mutations).sort((x, y) => y[1] - x[1]).slice(0, 12));
-    log(`${app.label} 8-member room, DOM changes on one member's page by kind and place: ${changes.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    if (TRACE) {
+      const changes = await devices[n - 1].page.evaluate(() => Object.entries(window.__bench.mutations).sort((x, y) => y[1] - x[1]).slice(0, 12));
+      log(`${app.label} 8-member room, DOM changes on one member's page through the 500 by kind and place: ${changes.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    }
     if (SIZES) log(`${app.label} sizes sent by one: ${await devices[0].page.evaluate(() => { const h = {}; for (const e of window.__bench.trace) if (e[1] === 'send' && e[0] >= Math.min(...Object.values(window.__bench.sent))) { const k = Math.round(e[3] / 50) * 50; h[k] = (h[k] ?? 0) + 1; } return JSON.stringify(h); })}`);
     // Memory of each device after that (PSS of its renderer processes).
     await sleep(2000);

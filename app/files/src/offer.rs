@@ -7,6 +7,7 @@
 //! on its own. The file's id is the SHA-256 of its size and piece hashes: an offer whose
 //! id does not match what it lists is refused, and two offers of one id are one file.
 
+use peerchat_ids::hex;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -79,10 +80,6 @@ pub fn piece_size(size: u64) -> u32 {
         piece <<= 1;
     }
     piece
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The id of a file of `size` bytes with these piece hashes.

@@ -114,11 +114,6 @@ async fn fetch_config() -> Fetched {
     }
 }
 
-/// Lowercase hex of some bytes (message ids).
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The full invite link for a room's fragment, on this app's own address.
 pub fn invite_url(fragment: &str) -> String {
     let location = web_sys::window().map(|w| w.location());

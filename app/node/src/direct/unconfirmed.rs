@@ -177,11 +177,16 @@ mod tests {
     use super::super::tests::*;
     use super::*;
 
+    /// Connection `n` opens at `ms` and a hello signed by `key` comes on it ("Ben's" is 2).
+    fn hello_on(d: &mut Direct, key: u8, n: u8, ms: u64) {
+        d.handle_link_open(conn(n), binding(n), Duration::from_millis(ms));
+        d.handle_link_data(&conn(n), &bens_hello(key, n), at(ms), unused_id);
+    }
+
     /// Ann, with Ben's key proven on connection `n`, at time 0.
     fn ann_and_ben(n: u8) -> Direct {
         let mut d = ann(None);
-        d.handle_link_open(conn(n), binding(n), Duration::ZERO);
-        d.handle_link_data(&conn(n), &bens_hello(2, n), at(0), unused_id);
+        hello_on(&mut d, 2, n, 0);
         events(&mut d);
         d
     }
@@ -231,8 +236,7 @@ mod tests {
         // Nothing to send it on meanwhile: it waits, and wakes nobody.
         assert_eq!(d.poll_timeout(), None);
         assert_eq!(sent_texts(&tick(&mut d, 5_000)), 0);
-        d.handle_link_open(conn(2), binding(2), Duration::from_millis(6_000));
-        d.handle_link_data(&conn(2), &bens_hello(2, 2), at(6_000), unused_id);
+        hello_on(&mut d, 2, 2, 6_000);
         assert_eq!(
             sent_texts(&events(&mut d)),
             1,
@@ -247,8 +251,7 @@ mod tests {
         let mut d = ann_and_ben(1);
         d.send_text("waiting", id("m1"), at(0)).unwrap();
         events(&mut d);
-        d.handle_link_open(conn(2), binding(2), Duration::from_millis(100));
-        d.handle_link_data(&conn(2), &bens_hello(2, 2), at(100), unused_id);
+        hello_on(&mut d, 2, 2, 100);
         assert_eq!(sent_texts(&events(&mut d)), 1, "on the second link, once");
         // Ben's hello again on each (repeats, or a hostile peer's): nothing more goes.
         for n in [1, 2, 1, 2] {
@@ -276,8 +279,7 @@ mod tests {
     #[test]
     fn with_the_newest_link_gone_they_go_on_an_older_one_still_open() {
         let mut d = ann_and_ben(1);
-        d.handle_link_open(conn(2), binding(2), Duration::ZERO);
-        d.handle_link_data(&conn(2), &bens_hello(2, 2), at(0), unused_id);
+        hello_on(&mut d, 2, 2, 0);
         d.send_text("hi", id("m1"), at(0)).unwrap();
         let mut both = sent_on(&events(&mut d));
         both.sort();
@@ -294,8 +296,7 @@ mod tests {
         d.send_text("hi", id("m1"), at(0)).unwrap();
         events(&mut d);
         // Someone answers for Ben with another key: held until the user decides.
-        d.handle_link_open(conn(2), binding(2), Duration::ZERO);
-        d.handle_link_data(&conn(2), &bens_hello(3, 2), at(0), unused_id);
+        hello_on(&mut d, 3, 2, 0);
         d.handle_link_data(&conn(2), &got("m1"), at(100), unused_id);
         assert!(!events(&mut d).contains(&DirectEvent::Received(Incoming::Got(id("m1")))));
         assert_eq!(
