@@ -27,7 +27,7 @@
 //                                `room500`: one member's DOM changes through the 500, by kind and place
 //   BENCH_CPU_THREADS=1          renderers' CPU by thread name instead of by kind (`room` with BENCH_TRACE; `files`
 //                                always logs the machine's CPU through the timed transfer)
-//   BENCH_TIMELINE=1             `burst`: Chrome performance traces of both sides; `room500`: of one member, either app; `room`: of the last joiner's page and of the member before it during the join, and of one idle member before it (style,
+//   BENCH_TIMELINE=1             `connect`, `burst`: Chrome performance traces of both sides; `room500`: of one member, either app; `room`: of the last joiner's page and of the member before it during the join, and of one idle member before it (style,
 //                                layout, paint, events, script: what a CPU profile lumps as "(program)"), per app,
 //                                written next to BENCH_OUT (-timeline.json, for DevTools) and summed up in the log
 //   BENCH_SIZES=1                `room500`: also the sizes of the frames one member sent during the exchange (50-byte
@@ -35,6 +35,8 @@
 //   BENCH_SETTLE_MS=500          `room`: how long the formed room waits before the last one joins
 //   BENCH_BROKER_DELAY_MS=0      every byte to and from the broker held this long each way (a TCP proxy in
 //                                front of it): a broker across the internet; data channels stay on loopback
+//   BENCH_FRESH_MS=5000          how long fresh pages are left after setup before anything is timed (1000: the
+//                                app's idle warm-up, from 1.5 s on, can then run into the first scenario's steps)
 //   BENCH_CHROME_FLAGS='--js-flags=--no-wasm-deopt'  more Chromium flags for every browser (an experiment's)
 //   BENCH_OUT=path.json          where the JSON goes (default tests/build/bench/results.json)
 //
@@ -69,6 +71,7 @@ const TIMELINE = Boolean(process.env.BENCH_TIMELINE);
 const SIZES = Boolean(process.env.BENCH_SIZES);
 // How long the room of N−1 is left after everyone shows everyone, before the last joins.
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 500);
+const FRESH_MS = Number(process.env.BENCH_FRESH_MS ?? 1000);
 const RELAUNCHES = Math.max(1, Number(process.env.BENCH_RELAUNCHES ?? 1));
 /** The main thread counts as idle once no task of 50 ms or more ran for this long. */
 const QUIET_MS = 2000;
@@ -121,7 +124,7 @@ async function devicesFor(app, n, prefix) {
     }
     devices.forEach((d, i) => { d.id = ids[i]; });
     // Let first-run work (storage, service worker) settle before timing anything.
-    await sleep(1000);
+    await sleep(FRESH_MS);
     return devices;
   } catch (e) {
     await destroy(devices);
@@ -168,9 +171,16 @@ async function connectPair(app, prefix) {
     await a.page.evaluate(() => window.__bench.markNextClick('click'));
     // With BENCH_PROFILE, CPU profiles of both sides through the connection.
     const profiled = PROFILE && app === peerchat && prefix === 'connect' ? await startProfiles([a, b]) : [];
+    // With BENCH_TIMELINE, Chrome traces of both sides through the connection.
+    const timelines = TIMELINE && prefix === 'connect' ? [await startTimeline(a), await startTimeline(b)] : [];
+    // Waited for in the pages, armed before the click: the driver's polling (waitMark)
+    // first evaluated its helper in the page just after the click, 6-24 ms of the main
+    // thread inside the timed connection.
+    const opened = Promise.all([a, b].map((d) => d.page.evaluate(([ms]) => window.__bench.until(() => 'open' in window.__bench.marks, ms), [30000])));
     await click();
-    const ok = await Promise.all([waitMark(a, 'open', 30000), waitMark(b, 'open', 30000)]);
+    const ok = await opened;
     await stopProfiles(profiled, ['connect-caller', 'connect-callee']);
+    for (const [i, t] of timelines.entries()) await stopTimeline(t, `${app.key}-connect-${i === 0 ? 'caller' : 'callee'}`);
     if (!ok.every(Boolean)) throw new Error('the connection did not open on both sides');
     const [ma, mb] = await Promise.all([marks(a), marks(b)]);
     if (TRACE) await connectTimeline(app, [a, b], ma.click, { open: [ma.open, mb.open] });

@@ -36,8 +36,9 @@ const KNOCK: &str = "knock";
 /// answer (so the member need not send it on the link too).
 const READS_HELLO: &str = "hello_in_answer";
 
-/// How long the screen may wait for the browser to make the offer or answer of a link we
-/// set up (see [`Node::describing_until`]).
+/// How long after a link is set up the screen may wait for it to open (see
+/// [`Node::handshaking_until`]): on a fast path it opens within this, and "Connecting…"
+/// is then never drawn; on a slow one it shows this late.
 pub const HANDSHAKE_FIRST: std::time::Duration = std::time::Duration::from_millis(150);
 
 /// While a room's links are being set up, the screen changes at most this often. Each
@@ -551,16 +552,21 @@ impl Node {
         });
     }
 
-    /// Until when the screen should wait (see `Pacer::hold`): links we set up whose offer
-    /// or answer the browser has not made yet, each for at most [`HANDSHAKE_FIRST`] after
-    /// we asked for it. A render in between holds up the call: a joiner's room screen went
-    /// before its offer to the room's rendezvous id, and 15 members' lines before its
-    /// offers and answers to them.
-    pub fn describing_until(&self) -> Option<std::time::Duration> {
+    /// Until when the screen should wait (see `Pacer::hold`): links not open yet, each
+    /// for at most [`HANDSHAKE_FIRST`] after it was set up. A render in between holds up
+    /// the call: a joiner's room screen went before its offer to the room's rendezvous
+    /// id, and 15 members' lines before its offers and answers to them. And the pages of a
+    /// one-to-one call drew "Connecting…" and the callee's new conversation while their
+    /// browsers connected: the answer waited behind the caller's render, and on a 2-core
+    /// machine the two pages' drawing slowed the connection itself (click to open on both
+    /// sides 70-77 ms while drawn, 47-50 ms held; PeerJS 31-35 ms in the same runs).
+    pub fn handshaking_until(&self) -> Option<std::time::Duration> {
+        let mono = self.now.mono;
         self.links
             .values()
-            .filter(|e| e.local_fingerprint.is_empty() && !e.opened)
+            .filter(|e| !e.opened)
             .map(|e| e.created + HANDSHAKE_FIRST)
+            .filter(|until| mono < *until)
             .max()
     }
 

@@ -8,7 +8,7 @@ use common::{connected, Sim};
 use peerchat_chat::rooms_state::Receipt;
 use peerchat_chat::state::{Action, Author, ChannelStatus};
 use peerchat_node::saved::History;
-use peerchat_node::StoreOp;
+use peerchat_node::{StoreOp, HANDSHAKE_FIRST};
 use peerchat_peerjs::data::ChannelFrame;
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -397,4 +397,43 @@ fn a_call_is_linking_on_both_sides_from_the_dial_until_it_has_settled() {
     sim.run_for(2 * SECOND);
     assert!(!linking(&mut sim, ann), "Ann's link has settled");
     assert!(!linking(&mut sim, ben), "Ben's link has settled");
+}
+
+#[test]
+fn both_screens_wait_for_a_call_to_open_but_only_a_moment() {
+    let mut sim = Sim::new();
+    let (ann, ben, cat) = (sim.add("Ann"), sim.add("Ben"), sim.add("Cat"));
+    sim.run_for(SECOND);
+    // Each browser takes up to 20 ms to make its offer or answer.
+    sim.handshake = Duration::from_millis(20);
+    let held = |sim: &Sim, i: usize| {
+        let node = sim.devs[i].node.as_ref().expect("device is running");
+        node.handshaking_until()
+    };
+    let peer = sim.devs[ben].id.clone();
+    sim.act(ann, |n, now| n.connect(peer, now));
+    assert_eq!(held(&sim, ann), Some(sim.now + HANDSHAKE_FIRST));
+    // Ben has Ann's offer, so it was made: both screens still wait for the link to open.
+    sim.run_until(SECOND, "Ben has Ann's offer", |s| held(s, ben).is_some());
+    assert!(held(&sim, ann).is_some(), "Ann's call is not open yet");
+    sim.run_until(SECOND, "open on both sides", |s| {
+        [(ann, ben), (ben, ann)].iter().all(|&(me, other)| {
+            let id = &s.devs[other].id;
+            s.devs[me]
+                .state
+                .conversation(id)
+                .is_some_and(|c| c.status == ChannelStatus::Open)
+        })
+    });
+    assert_eq!((held(&sim, ann), held(&sim, ben)), (None, None), "open");
+    // A call that cannot open holds the screen for a moment only.
+    sim.no_path = true;
+    let peer = sim.devs[cat].id.clone();
+    sim.act(ann, |n, now| n.connect(peer, now));
+    assert_eq!(held(&sim, ann), Some(sim.now + HANDSHAKE_FIRST));
+    sim.run_for(HANDSHAKE_FIRST);
+    assert!(
+        held(&sim, ann).is_none_or(|until| until <= sim.now),
+        "a moment past"
+    );
 }

@@ -340,7 +340,7 @@ fn a_frame_that_comes_before_its_links_open_event_is_not_lost() {
 }
 
 #[test]
-fn the_screen_waits_for_a_joiners_call_to_be_made_but_only_a_moment() {
+fn the_screen_waits_for_a_joiners_call_but_only_a_moment() {
     let mut sim = room_of(2);
     let cat = sim.add("Cat");
     sim.run_for(SECOND);
@@ -348,18 +348,18 @@ fn the_screen_waits_for_a_joiners_call_to_be_made_but_only_a_moment() {
     sim.handshake = Duration::from_millis(100);
     let inv = invite(&sim, 0);
     sim.act(cat, |node, now| node.join_room(inv, now));
-    // Its call to the rendezvous id is not made yet: the room screen waits for it.
-    let until = sim.node(cat).describing_until();
+    // Its call to the rendezvous id is not open yet: the room screen waits for it.
+    let until = sim.node(cat).handshaking_until();
     assert_eq!(until, Some(sim.now + peerchat_node::HANDSHAKE_FIRST));
     // While its links are being set up, the screen changes at most every 300 ms.
     let every = Some(peerchat_node::JOINING_SCREEN_EVERY);
     assert_eq!(sim.node(cat).screen_every(), every);
-    // Once made (the offer goes out), nothing holds the screen.
-    sim.run_until(SECOND, "the offer made", |s| {
+    // Once the call is open, or a moment later, nothing holds the screen.
+    sim.run_until(SECOND, "open or a moment past", |s| {
         s.devs[cat]
             .node
             .as_ref()
-            .is_some_and(|n| n.describing_until().is_none())
+            .is_some_and(|n| n.handshaking_until().is_none())
     });
     assert_eq!(
         sim.node(cat).screen_every(),
@@ -379,7 +379,7 @@ fn the_screen_waits_for_a_joiners_call_to_be_made_but_only_a_moment() {
     assert!(online(&sim, cat, 0) < 2, "a hello came already");
     assert_eq!(sim.node(cat).screen_every(), every, "no hello came yet");
     sim.run_until(20 * SECOND, "Cat sees everyone", |s| online(s, cat, 0) == 2);
-    assert_eq!(sim.node(cat).describing_until(), None);
+    assert_eq!(sim.node(cat).handshaking_until(), None);
     // Every link open: every frame again, on every member.
     sim.run_for(SECOND);
     for i in 0..3 {

@@ -50,6 +50,10 @@ pub fn open_chat_in_place(window: &web_sys::Window) -> bool {
         .is_ok()
 }
 
+/// The chat's history entry is made at most this long after the chat opens (see
+/// `use_back_navigation`), as soon as the page is idle.
+const CHAT_ENTRY_WITHIN_MS: u32 = 300;
+
 /// Puts an entry of `depth` on top of the history (the address stays as it is).
 fn push(depth: u8) {
     if let Some(h) = history() {
@@ -95,17 +99,31 @@ pub fn use_back_navigation(chat_open: bool, on_back: Callback<()>) -> Callback<(
     }
     {
         let depth = depth.clone();
+        // Whether a chat is open, as last drawn (for the entry made later).
+        let open_now = use_mut_ref(|| false);
         use_effect_with(chat_open, move |&open| {
+            *open_now.borrow_mut() = open;
             let now = *depth.borrow();
             if open && now < 2 {
-                // The entry may be the chat's already (`open_chat_in_place`).
-                let here = history()
-                    .and_then(|h| h.state().ok())
-                    .map_or(0, |s| depth_of(&s));
-                if here < 2 {
-                    push(2);
-                }
-                *depth.borrow_mut() = 2;
+                // Not in the render that opens the chat: `pushState` took 36-43 ms of a
+                // caller's main thread (CPU profiles of the benchmark's call) before the
+                // chat's first paint, in the middle of the call's handshake (click to
+                // both sides connected 63-85 ms with it there, 46-52 ms with it later).
+                // Until it is made, the chat's back leaves it the way a back past it does.
+                let depth = depth.clone();
+                crate::platform::when_idle(Some(CHAT_ENTRY_WITHIN_MS), move || {
+                    if !*open_now.borrow() || *depth.borrow() == 2 {
+                        return;
+                    }
+                    // The entry may be the chat's already (`open_chat_in_place`).
+                    let here = history()
+                        .and_then(|h| h.state().ok())
+                        .map_or(0, |s| depth_of(&s));
+                    if here < 2 {
+                        push(2);
+                    }
+                    *depth.borrow_mut() = 2;
+                });
             } else if !open && now == 2 {
                 // Closed by the app (the room was left): its entry goes too.
                 if let Some(h) = history() {

@@ -9,7 +9,9 @@
 //! connection. Under load the next frame can come before the browser has made that
 //! offer or answer (a joiner's first render of the room went before its call to the room:
 //! 180 ms later on a loaded machine), so while the node says a handshake of its own is
-//! still being described ([`Pacer::hold`]), nothing goes at all, for at most a moment.
+//! still being set up ([`Pacer::hold`]), nothing goes at all, for at most a moment:
+//! whatever the node says, nothing waits longer than [`MOST_HELD`] (a peer that keeps
+//! calling must not keep the screen still).
 //! And while connections of a room are being set up (a join: fifteen at once in a room of
 //! sixteen), at most one batch goes every [`Pacer::throttle`] interval instead of one a
 //! frame: each render of the room screen cost the last of sixteen joiners 5–15 ms of a
@@ -19,6 +21,11 @@
 use std::time::Duration;
 
 use super::Action;
+
+/// The longest an action waits for [`Pacer::hold`] to end: a hold that a new connection
+/// keeps moving on (a stranger calling again and again, a room's members calling a
+/// joiner one after the other) never keeps the screen from changing longer than this.
+pub const MOST_HELD: Duration = Duration::from_millis(200);
 
 impl Action {
     /// Whether the screen may show this with the next frame, batched with others, even
@@ -48,13 +55,15 @@ pub struct Pacer {
     every: Option<Duration>,
     /// When the last batch went.
     last_batch: Option<Duration>,
+    /// When the first of the waiting actions arrived (see [`MOST_HELD`]).
+    waiting_since: Option<Duration>,
 }
 
 impl Pacer {
-    /// The node is setting up connections whose offer or answer the browser has not made
-    /// yet: until `until` (a monotonic time, as the node keeps it), or until the node says
-    /// otherwise, nothing goes to the screen, so that making them is not held up by a
-    /// render. `None`: nothing to wait for.
+    /// The node is setting up connections that are not open yet: until `until` (a
+    /// monotonic time, as the node keeps it), or until the node says otherwise, nothing
+    /// goes to the screen, so that setting them up is not held up by a render; nothing
+    /// waits longer than [`MOST_HELD`] though. `None`: nothing to wait for.
     pub fn hold(&mut self, until: Option<Duration>) {
         self.hold_until = until;
     }
@@ -70,13 +79,18 @@ impl Pacer {
             .every
             .zip(self.last_batch)
             .is_some_and(|(every, last)| now.saturating_sub(last) < every);
-        throttled || self.hold_until.is_some_and(|until| now < until)
+        let held_long = self
+            .waiting_since
+            .is_some_and(|since| now.saturating_sub(since) >= MOST_HELD);
+        let held = !held_long && self.hold_until.is_some_and(|until| now < until);
+        throttled || held
     }
 
     fn batch(&mut self, batch: Vec<Action>, now: Duration) -> Vec<Action> {
         if !batch.is_empty() {
             self.last_batch = Some(now);
         }
+        self.waiting_since = None;
         batch
     }
 
@@ -90,6 +104,7 @@ impl Pacer {
         }
         let urgent = actions.iter().any(|a| !a.can_wait_for_frame());
         if frames && (self.drawn || !urgent || self.holding(now)) {
+            self.waiting_since.get_or_insert(now);
             self.waiting.extend(actions);
             return Vec::new();
         }
@@ -124,7 +139,7 @@ mod tests {
 
     use std::time::Duration;
 
-    use super::{Action, Pacer};
+    use super::{Action, Pacer, MOST_HELD};
 
     const T: Duration = Duration::from_secs(10);
 
@@ -266,5 +281,28 @@ mod tests {
         // In the background there are no frames: nothing waits.
         p.hold(Some(T + ms(500)));
         assert_eq!(p.arrive(vec![open()], false, T + ms(220)), [open()]);
+    }
+
+    #[test]
+    fn a_hold_kept_moving_on_holds_nothing_longer_than_the_most() {
+        let mut p = Pacer::default();
+        let ms = Duration::from_millis;
+        // New connections one after another, each moving the hold on.
+        p.hold(Some(T + ms(150)));
+        assert!(p.arrive(vec![open()], true, T).is_empty());
+        p.hold(Some(T + ms(250)));
+        assert!(p.arrive(vec![receipt(1)], true, T + ms(100)).is_empty());
+        assert!(p.frame(T + ms(116)).is_empty(), "held");
+        p.hold(Some(T + ms(350)));
+        assert!(p.frame(T + MOST_HELD - ms(1)).is_empty(), "held");
+        assert_eq!(
+            p.frame(T + MOST_HELD),
+            [open(), receipt(1)],
+            "the first waited the most"
+        );
+        // The next action to wait starts its own count.
+        assert!(p.arrive(vec![open()], true, T + ms(300)).is_empty());
+        assert!(p.frame(T + ms(316)).is_empty(), "held: it just came");
+        assert_eq!(p.frame(T + ms(350)), [open()], "the hold ended");
     }
 }

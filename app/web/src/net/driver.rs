@@ -108,7 +108,7 @@ fn carry_out(rc: &Rc<RefCell<Driver>>, pace: Pace) {
     let (actions, screen, hold, every) = {
         let mut d = rc.borrow_mut();
         d.pump();
-        let hold = d.node.describing_until();
+        let hold = d.node.handshaking_until();
         let every = match pace {
             Pace::Throttled => d.node.screen_every(),
             Pace::AtOnce => None,
