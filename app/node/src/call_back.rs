@@ -141,6 +141,6 @@ impl Node {
 
     fn call(&mut self, peer: PeerId) {
         self.ui(Action::Connecting(peer.clone()));
-        self.dial(peer, Purpose::Direct);
+        self.dial(peer, Purpose::Direct, false);
     }
 }

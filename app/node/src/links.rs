@@ -62,8 +62,9 @@ pub const UNOPENED_ANSWERS_PER_PEER: usize = 4;
 pub const UNOPENED_ANSWERS: usize = 128;
 
 impl Node {
-    /// Dials `peer` through our own registration.
-    pub(crate) fn dial(&mut self, peer: PeerId, purpose: Purpose) {
+    /// Dials `peer` through our own registration; `awaited`: the screen shows the call
+    /// being set up (see [`LinkEntry::awaited`]).
+    pub(crate) fn dial(&mut self, peer: PeerId, purpose: Purpose, awaited: bool) {
         let conn = ConnectionId::from_random(self.entropy.bytes());
         self.links.insert(
             conn.clone(),
@@ -79,6 +80,7 @@ impl Node {
                 created: self.now.mono,
                 knock: None,
                 reads_hello: false,
+                awaited,
             },
         );
         self.outputs.push_back(Output::Dial { conn, peer });
@@ -238,7 +240,8 @@ impl Node {
                 .and_then(serde_json::Value::as_bool)
                 == Some(true);
         let conn = offer.connection_id;
-        if purpose == Purpose::Direct && refusal.is_none() {
+        let awaited = purpose == Purpose::Direct && refusal.is_none();
+        if awaited {
             self.ui(Action::Connecting(src.clone()));
         }
         self.links.insert(
@@ -255,6 +258,7 @@ impl Node {
                 created: self.now.mono,
                 knock,
                 reads_hello,
+                awaited,
             },
         );
         self.outputs.push_back(Output::Answer {
@@ -552,19 +556,23 @@ impl Node {
         });
     }
 
-    /// Until when the screen should wait (see `Pacer::hold`): links not open yet, each
-    /// for at most [`HANDSHAKE_FIRST`] after it was set up. A render in between holds up
-    /// the call: a joiner's room screen went before its offer to the room's rendezvous
-    /// id, and 15 members' lines before its offers and answers to them. And the pages of a
-    /// one-to-one call drew "Connecting…" and the callee's new conversation while their
-    /// browsers connected: the answer waited behind the caller's render, and on a 2-core
-    /// machine the two pages' drawing slowed the connection itself (click to open on both
-    /// sides 70-77 ms while drawn, 47-50 ms held; PeerJS 31-35 ms in the same runs).
+    /// Until when the screen should wait (see `Pacer::hold`), each link for at most
+    /// [`HANDSHAKE_FIRST`] after it was set up: links whose offer or answer the browser
+    /// has not made yet, and one-to-one calls the screen shows being set up until they
+    /// are open. A render in between holds up the call: a joiner's room screen went
+    /// before its offer to the room's rendezvous id, and 15 members' lines before its
+    /// offers and answers to them. And the pages of a one-to-one call drew "Connecting…"
+    /// and the callee's new conversation while their browsers connected: the answer
+    /// waited behind the caller's render, and on a 2-core machine the two pages' drawing
+    /// slowed the connection itself (click to open on both sides 70-77 ms while drawn,
+    /// 47-50 ms held; PeerJS 31-35 ms in the same runs). Calls the node makes on its own
+    /// (calling a friend back) do not hold the screen past their offer: they come every
+    /// few seconds while a friend is away, and nobody is waiting on them.
     pub fn handshaking_until(&self) -> Option<std::time::Duration> {
         let mono = self.now.mono;
         self.links
             .values()
-            .filter(|e| !e.opened)
+            .filter(|e| !e.opened && (e.awaited || e.local_fingerprint.is_empty()))
             .map(|e| e.created + HANDSHAKE_FIRST)
             .filter(|until| mono < *until)
             .max()

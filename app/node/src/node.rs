@@ -324,7 +324,7 @@ impl Node {
         if !self.has_open_direct_link(&peer) {
             self.ui(Action::Connecting(peer.clone()));
             if self.restore.conversations_read {
-                self.dial(peer, Purpose::Direct);
+                self.dial(peer, Purpose::Direct, true);
             } else if !self.restore.early_dials.contains(&peer) {
                 // Whoever answers must be checked against the key pinned for this
                 // contact, which is not read yet: the call goes once it is.

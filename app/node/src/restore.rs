@@ -216,7 +216,7 @@ impl Node {
         }
         for peer in std::mem::take(&mut self.restore.early_dials) {
             if !self.has_open_direct_link(&peer) {
-                self.dial(peer, crate::Purpose::Direct);
+                self.dial(peer, crate::Purpose::Direct, true);
             }
         }
         if std::mem::take(&mut self.restore.conversations_unsaved) {

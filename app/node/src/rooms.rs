@@ -379,7 +379,9 @@ impl Node {
 
     fn on_room_output(&mut self, room_id: &RoomId, out: RoomOutput) {
         match out {
-            RoomOutput::Connect { peer } => self.dial(peer, Purpose::Room(room_id.to_owned())),
+            RoomOutput::Connect { peer } => {
+                self.dial(peer, Purpose::Room(room_id.to_owned()), false)
+            }
             RoomOutput::Send { link, frame } => {
                 if self.links.contains_key(&link) {
                     self.outputs.push_back(Output::Send { conn: link, frame });

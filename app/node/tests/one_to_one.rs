@@ -411,6 +411,7 @@ fn both_screens_wait_for_a_call_to_open_but_only_a_moment() {
         node.handshaking_until()
     };
     let peer = sim.devs[ben].id.clone();
+    let dialled = sim.now;
     sim.act(ann, |n, now| n.connect(peer, now));
     assert_eq!(held(&sim, ann), Some(sim.now + HANDSHAKE_FIRST));
     // Ben has Ann's offer, so it was made: both screens still wait for the link to open.
@@ -425,6 +426,10 @@ fn both_screens_wait_for_a_call_to_open_but_only_a_moment() {
                 .is_some_and(|c| c.status == ChannelStatus::Open)
         })
     });
+    assert!(
+        sim.now < dialled + HANDSHAKE_FIRST,
+        "the open ended the wait"
+    );
     assert_eq!((held(&sim, ann), held(&sim, ben)), (None, None), "open");
     // A call that cannot open holds the screen for a moment only.
     sim.no_path = true;
@@ -436,4 +441,21 @@ fn both_screens_wait_for_a_call_to_open_but_only_a_moment() {
         held(&sim, ann).is_none_or(|until| until <= sim.now),
         "a moment past"
     );
+}
+
+#[test]
+fn a_call_back_holds_the_screen_only_until_its_offer_is_made() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    // The link drops and no new one can open: Ann (the lower id) calls back, again and
+    // again while her friend stays out of reach, and nobody is waiting on those calls.
+    sim.no_path = true;
+    sim.cut(ann, ben);
+    let dials = sim.devs[ann].dials;
+    sim.run_until(5 * SECOND, "Ann calls Ben back", |s| {
+        s.devs[ann].dials > dials
+    });
+    sim.run_for(Duration::from_millis(20));
+    let node = sim.node(ann);
+    assert_eq!(node.link_counts(), (0, 1), "the call is under way");
+    assert_eq!(node.handshaking_until(), None, "its offer is made");
 }

@@ -340,7 +340,7 @@ fn a_frame_that_comes_before_its_links_open_event_is_not_lost() {
 }
 
 #[test]
-fn the_screen_waits_for_a_joiners_call_but_only_a_moment() {
+fn the_screen_waits_for_a_joiners_call_to_be_made_but_only_a_moment() {
     let mut sim = room_of(2);
     let cat = sim.add("Cat");
     sim.run_for(SECOND);
@@ -348,14 +348,15 @@ fn the_screen_waits_for_a_joiners_call_but_only_a_moment() {
     sim.handshake = Duration::from_millis(100);
     let inv = invite(&sim, 0);
     sim.act(cat, |node, now| node.join_room(inv, now));
-    // Its call to the rendezvous id is not open yet: the room screen waits for it.
+    // Its call to the rendezvous id is not made yet: the room screen waits for it.
     let until = sim.node(cat).handshaking_until();
     assert_eq!(until, Some(sim.now + peerchat_node::HANDSHAKE_FIRST));
     // While its links are being set up, the screen changes at most every 300 ms.
     let every = Some(peerchat_node::JOINING_SCREEN_EVERY);
     assert_eq!(sim.node(cat).screen_every(), every);
-    // Once the call is open, or a moment later, nothing holds the screen.
-    sim.run_until(SECOND, "open or a moment past", |s| {
+    // Once made (the offer goes out), nothing holds the screen: nobody waits on a room's
+    // links as on a call (see `Node::handshaking_until`).
+    sim.run_until(SECOND, "the offer made", |s| {
         s.devs[cat]
             .node
             .as_ref()

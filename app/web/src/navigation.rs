@@ -105,6 +105,14 @@ pub fn use_back_navigation(chat_open: bool, on_back: Callback<()>) -> Callback<(
             *open_now.borrow_mut() = open;
             let now = *depth.borrow();
             if open && now < 2 {
+                // The entry may be the chat's already (`open_chat_in_place`).
+                let here = history()
+                    .and_then(|h| h.state().ok())
+                    .map_or(0, |s| depth_of(&s));
+                if here == 2 {
+                    *depth.borrow_mut() = 2;
+                    return;
+                }
                 // Not in the render that opens the chat: `pushState` took 36-43 ms of a
                 // caller's main thread (CPU profiles of the benchmark's call) before the
                 // chat's first paint, in the middle of the call's handshake (click to
@@ -112,17 +120,10 @@ pub fn use_back_navigation(chat_open: bool, on_back: Callback<()>) -> Callback<(
                 // Until it is made, the chat's back leaves it the way a back past it does.
                 let depth = depth.clone();
                 crate::platform::when_idle(Some(CHAT_ENTRY_WITHIN_MS), move || {
-                    if !*open_now.borrow() || *depth.borrow() == 2 {
-                        return;
-                    }
-                    // The entry may be the chat's already (`open_chat_in_place`).
-                    let here = history()
-                        .and_then(|h| h.state().ok())
-                        .map_or(0, |s| depth_of(&s));
-                    if here < 2 {
+                    if *open_now.borrow() && *depth.borrow() < 2 {
                         push(2);
+                        *depth.borrow_mut() = 2;
                     }
-                    *depth.borrow_mut() = 2;
                 });
             } else if !open && now == 2 {
                 // Closed by the app (the room was left): its entry goes too.

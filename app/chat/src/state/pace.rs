@@ -87,7 +87,9 @@ impl Pacer {
     }
 
     fn batch(&mut self, batch: Vec<Action>, now: Duration) -> Vec<Action> {
-        if !batch.is_empty() {
+        // "The end of time" (no frame to wait for, see `frame`) is no time a batch went:
+        // the throttle would then hold everything until the next batch that goes at once.
+        if !batch.is_empty() && now != Duration::MAX {
             self.last_batch = Some(now);
         }
         self.waiting_since = None;
@@ -251,12 +253,18 @@ mod tests {
     #[test]
     fn a_batch_at_the_end_of_time_does_not_overflow_the_throttle() {
         // With no animation frame to wait for, the glue takes everything "at the end of
-        // time"; the next action must not overflow adding the interval to it.
+        // time"; the next action must not overflow adding the interval to it, nor be
+        // throttled by a batch that went at no time at all.
         let mut p = Pacer::default();
         p.throttle(Some(Duration::from_millis(100)));
         assert!(p.arrive(vec![receipt(1)], true, T).is_empty());
         assert_eq!(p.frame(Duration::MAX), [receipt(1)]);
-        assert!(p.arrive(vec![open()], true, T).is_empty());
+        assert_eq!(p.arrive(vec![open()], true, T), [open()]);
+        assert!(p.arrive(vec![receipt(2)], true, T).is_empty());
+        assert!(
+            p.frame(T + Duration::from_millis(16)).is_empty(),
+            "throttled"
+        );
     }
 
     #[test]
