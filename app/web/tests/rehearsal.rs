@@ -1,9 +1,10 @@
 //! The warm-up's room screen, in headless Chromium: drawn off the page with a room of
-//! 16's members, drawn again as one more comes online, then taken down, and never shown.
+//! 16's members, drawn again as one more comes online, then taken down, and never shown;
+//! and its conversation screen, drawn connecting, then open, then taken down.
 #![cfg(target_arch = "wasm32")]
 
 use gloo_timers::future::TimeoutFuture;
-use peerchat_web::warm::rehearse_room_screen;
+use peerchat_web::warm::{rehearse_conversation_screen, rehearse_room_screen};
 use wasm_bindgen_test::*;
 use web_sys::Element;
 
@@ -48,6 +49,47 @@ async fn the_rehearsed_room_screen_is_drawn_off_the_page_updated_and_taken_down(
     // ...never in the page...
     assert!(document.query_selector("section.room").unwrap().is_none());
     // ...and taken down.
+    assert!(
+        until(|| root.child_element_count() == 0).await,
+        "the rehearsal was left drawn: {:?}",
+        root.inner_html()
+    );
+}
+
+/// The off-page conversation screen's status line, empty while none is drawn.
+fn status(root: &Element) -> String {
+    root.query_selector(".conversation-status")
+        .ok()
+        .flatten()
+        .and_then(|e| e.text_content())
+        .unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+async fn the_rehearsed_conversation_screen_is_drawn_connecting_then_open_and_taken_down() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root = document.create_element("div").unwrap();
+    rehearse_conversation_screen(root.clone());
+    let lines = |root: &Element| {
+        root.query_selector_all("li.message")
+            .map(|l| l.length())
+            .unwrap_or(0)
+    };
+    assert!(
+        until(|| status(&root).starts_with("Connecting")).await,
+        "never drawn connecting: {:?}",
+        root.inner_html()
+    );
+    assert_eq!(lines(&root), 2, "both messages");
+    assert!(
+        until(|| status(&root).starts_with("Connected")).await,
+        "never drawn open: {:?}",
+        root.inner_html()
+    );
+    assert!(document
+        .query_selector(".conversation-status")
+        .unwrap()
+        .is_none());
     assert!(
         until(|| root.child_element_count() == 0).await,
         "the rehearsal was left drawn: {:?}",

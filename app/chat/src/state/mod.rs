@@ -19,7 +19,7 @@ pub mod window;
 
 pub use lines::{Identity, LineKey, Lines};
 pub use pace::Pacer;
-pub use rehearsal::rehearsed_room;
+pub use rehearsal::{rehearsed_conversation, rehearsed_room};
 pub use window::Window;
 
 /// How our registration with the broker stands.
