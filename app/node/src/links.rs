@@ -62,8 +62,8 @@ pub const UNOPENED_ANSWERS_PER_PEER: usize = 4;
 pub const UNOPENED_ANSWERS: usize = 128;
 
 impl Node {
-    /// Dials `peer` through our own registration; `awaited`: the screen shows the call
-    /// being set up (see [`LinkEntry::awaited`]).
+    /// Dials `peer` through our own registration; `awaited`: the user is waiting on the
+    /// call (see [`LinkEntry::awaited`]).
     pub(crate) fn dial(&mut self, peer: PeerId, purpose: Purpose, awaited: bool) {
         let conn = ConnectionId::from_random(self.entropy.bytes());
         self.links.insert(
@@ -558,16 +558,18 @@ impl Node {
 
     /// Until when the screen should wait (see `Pacer::hold`), each link for at most
     /// [`HANDSHAKE_FIRST`] after it was set up: links whose offer or answer the browser
-    /// has not made yet, and one-to-one calls the screen shows being set up until they
-    /// are open. A render in between holds up the call: a joiner's room screen went
+    /// has not made yet, and one-to-one calls someone may be waiting on (see
+    /// [`LinkEntry::awaited`]) until they are open. A render in between holds up the call: a joiner's room screen went
     /// before its offer to the room's rendezvous id, and 15 members' lines before its
     /// offers and answers to them. And the pages of a one-to-one call drew "Connecting…"
     /// and the callee's new conversation while their browsers connected: the answer
     /// waited behind the caller's render, and on a 2-core machine the two pages' drawing
     /// slowed the connection itself (click to open on both sides 70-77 ms while drawn,
     /// 47-50 ms held; PeerJS 31-35 ms in the same runs). Calls the node makes on its own
-    /// (calling a friend back) do not hold the screen past their offer: they come every
-    /// few seconds while a friend is away, and nobody is waiting on them.
+    /// (calling a friend back) do not hold our screen past their offer: they come every
+    /// few seconds while a friend is away, and nobody here is waiting on them. (The
+    /// friend's app cannot tell them from a click: its screen waits up to 150 ms for each
+    /// one that reaches it.)
     pub fn handshaking_until(&self) -> Option<std::time::Duration> {
         let mono = self.now.mono;
         self.links

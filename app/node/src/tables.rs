@@ -39,9 +39,10 @@ pub(crate) struct LinkEntry {
     /// On a room member's call to our own id: it reads our hello from the answer, so
     /// the hello goes there instead of on the link (see `Room::answer_hello`).
     pub reads_hello: bool,
-    /// A one-to-one call the screen shows being set up (the user's own, or a friend's to
-    /// us): the screen waits for it to open, not only for its offer or answer (see
-    /// `Node::handshaking_until`).
+    /// A one-to-one call someone may be waiting on: the user's own, or any call to us not
+    /// answered only to be refused (the answering side cannot tell a friend's click from
+    /// their app calling back). The screen waits for it to open, not only for its offer
+    /// or answer (see `Node::handshaking_until`).
     pub awaited: bool,
 }
 

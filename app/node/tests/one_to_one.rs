@@ -417,14 +417,22 @@ fn both_screens_wait_for_a_call_to_open_but_only_a_moment() {
     // Ben has Ann's offer, so it was made: both screens still wait for the link to open.
     sim.run_until(SECOND, "Ben has Ann's offer", |s| held(s, ben).is_some());
     assert!(held(&sim, ann).is_some(), "Ann's call is not open yet");
+    // Ben's answer is made (20 ms at most), the link not open yet: his screen waits too.
+    sim.run_for(Duration::from_millis(21));
+    let open = |s: &Sim, me: usize, other: usize| {
+        let id = &s.devs[other].id;
+        s.devs[me]
+            .state
+            .conversation(id)
+            .is_some_and(|c| c.status == ChannelStatus::Open)
+    };
+    assert!(!open(&sim, ben, ann), "too late to tell");
+    assert!(
+        held(&sim, ben).is_some(),
+        "Ben's side of the call is not open yet"
+    );
     sim.run_until(SECOND, "open on both sides", |s| {
-        [(ann, ben), (ben, ann)].iter().all(|&(me, other)| {
-            let id = &s.devs[other].id;
-            s.devs[me]
-                .state
-                .conversation(id)
-                .is_some_and(|c| c.status == ChannelStatus::Open)
-        })
+        open(s, ann, ben) && open(s, ben, ann)
     });
     assert!(
         sim.now < dialled + HANDSHAKE_FIRST,

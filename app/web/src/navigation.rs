@@ -54,6 +54,13 @@ pub fn open_chat_in_place(window: &web_sys::Window) -> bool {
 /// `use_back_navigation`), as soon as the page is idle.
 const CHAT_ENTRY_WITHIN_MS: u32 = 300;
 
+/// The depth of the entry the browser is on, as its state says.
+fn current_depth() -> u8 {
+    history()
+        .and_then(|h| h.state().ok())
+        .map_or(0, |s| depth_of(&s))
+}
+
 /// Puts an entry of `depth` on top of the history (the address stays as it is).
 fn push(depth: u8) {
     if let Some(h) = history() {
@@ -75,9 +82,7 @@ pub fn use_back_navigation(chat_open: bool, on_back: Callback<()>) -> Callback<(
         let (depth, latest) = (depth.clone(), latest.clone());
         use_effect_with((), move |_| {
             // A reload keeps the entry (and its state) the page was on.
-            let now = history()
-                .and_then(|h| h.state().ok())
-                .map_or(0, |s| depth_of(&s));
+            let now = current_depth();
             *depth.borrow_mut() = now.max(1);
             if now == 0 {
                 push(1);
@@ -106,10 +111,7 @@ pub fn use_back_navigation(chat_open: bool, on_back: Callback<()>) -> Callback<(
             let now = *depth.borrow();
             if open && now < 2 {
                 // The entry may be the chat's already (`open_chat_in_place`).
-                let here = history()
-                    .and_then(|h| h.state().ok())
-                    .map_or(0, |s| depth_of(&s));
-                if here == 2 {
+                if current_depth() == 2 {
                     *depth.borrow_mut() = 2;
                     return;
                 }
@@ -120,10 +122,14 @@ pub fn use_back_navigation(chat_open: bool, on_back: Callback<()>) -> Callback<(
                 // Until it is made, the chat's back leaves it the way a back past it does.
                 let depth = depth.clone();
                 crate::platform::when_idle(Some(CHAT_ENTRY_WITHIN_MS), move || {
-                    if *open_now.borrow() && *depth.borrow() < 2 {
-                        push(2);
-                        *depth.borrow_mut() = 2;
+                    if !*open_now.borrow() || *depth.borrow() == 2 {
+                        return;
                     }
+                    // An invite followed meanwhile made its entry the chat's.
+                    if current_depth() < 2 {
+                        push(2);
+                    }
+                    *depth.borrow_mut() = 2;
                 });
             } else if !open && now == 2 {
                 // Closed by the app (the room was left): its entry goes too.

@@ -1,11 +1,10 @@
 //! Runs the room code once while the app is idle, so a first join does not run it cold
 //! (see `peerchat_chat::room::warm_up`), draws a room screen and a conversation screen
-//! off the page for the same reason (see `peerchat_chat::state::rehearsed_room`), and
-//! lays out the symbols and
-//! styles of the chat screens once, hidden, so the fonts they need are found by then.
-//! Each step waits for a moment no link is being set up and no message came or went
-//! (`Node::quiet`) and the page has nothing else to do, so that the warm-up never
-//! delays what it is there to speed up.
+//! off the page for the same reason (see `peerchat_chat::state::rehearsed_room` and
+//! `rehearsed_conversation`), and lays out the symbols and styles of the chat screens
+//! once, hidden, so the fonts they need are found by then. Each step waits for a moment
+//! no link is being set up and no message came or went (`Node::quiet`) and the page has
+//! nothing else to do, so that the warm-up never delays what it is there to speed up.
 
 use std::rc::Rc;
 
@@ -151,11 +150,11 @@ pub fn warm_webrtc() -> bool {
 fn run(left: u32, quiet: Quiet) {
     if left == 0 {
         if let Some(root) = off_page() {
-            rehearse_room_screen(root);
+            rehearse_room_screen(root, quiet.clone());
         }
-        when_quiet(quiet, BETWEEN_MS, |_| {
+        when_quiet(quiet, BETWEEN_MS, |quiet| {
             if let Some(root) = off_page() {
-                rehearse_conversation_screen(root);
+                rehearse_conversation_screen(root, quiet);
             }
         });
         return;
@@ -175,22 +174,33 @@ fn off_page() -> Option<Element> {
 /// the call opens, took 19 ms of its main thread (Chrome trace) before "Connected" showed;
 /// rehearsed, click to open on both sides went from 51.7-53.2 to 47.2-48.5 ms (medians
 /// of 3, 3 interleaved rounds).
-pub fn rehearse_conversation_screen(root: Element) {
+pub fn rehearse_conversation_screen(root: Element, quiet: Quiet) {
     let open = rehearsed_conversation(wall_ms());
     let connecting = peerchat_chat::state::Conversation {
         status: ChannelStatus::Connecting,
         ..open.clone()
     };
-    let mut screen = yew::Renderer::<ConversationView>::with_root_and_props(
+    rehearse::<ConversationView>(
         root,
         conversation_props(connecting),
-    )
-    .render();
-    Timeout::new(BETWEEN_MS, move || {
-        screen.update(conversation_props(open));
+        conversation_props(open),
+        quiet,
+    );
+}
+
+/// Draws `C` into `root` with `first`, then, in a moment `quiet` says yes, again with
+/// `then` (running the diffing a second drawing runs), and takes it down again.
+fn rehearse<C: yew::BaseComponent>(
+    root: Element,
+    first: C::Properties,
+    then: C::Properties,
+    quiet: Quiet,
+) {
+    let mut screen = yew::Renderer::<C>::with_root_and_props(root, first).render();
+    when_quiet(quiet, BETWEEN_MS, move |_| {
+        screen.update(then);
         Timeout::new(BETWEEN_MS, move || screen.destroy()).forget();
-    })
-    .forget();
+    });
 }
 
 fn conversation_props(conversation: peerchat_chat::state::Conversation) -> ConversationViewProps {
@@ -216,17 +226,13 @@ fn conversation_props(conversation: peerchat_chat::state::Conversation) -> Conve
 /// Draws a room screen into `root`, with one member fewer online than it then shows (so
 /// the second drawing runs the diffing a join's drawings run), and takes it down again.
 /// The warm-up gives it an element never put in the page: nothing is laid out or shown.
-pub fn rehearse_room_screen(root: Element) {
-    let mut screen = yew::Renderer::<RoomScreen>::with_root_and_props(
+pub fn rehearse_room_screen(root: Element, quiet: Quiet) {
+    rehearse::<RoomScreen>(
         root,
         rehearsal_props(REHEARSED_MEMBERS - 1),
-    )
-    .render();
-    Timeout::new(BETWEEN_MS, move || {
-        screen.update(rehearsal_props(REHEARSED_MEMBERS));
-        Timeout::new(BETWEEN_MS, move || screen.destroy()).forget();
-    })
-    .forget();
+        rehearsal_props(REHEARSED_MEMBERS),
+        quiet,
+    );
 }
 
 fn rehearsal_props(members: usize) -> RoomScreenProps {

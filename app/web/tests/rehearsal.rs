@@ -33,7 +33,7 @@ async fn until(mut check: impl FnMut() -> bool) -> bool {
 async fn the_rehearsed_room_screen_is_drawn_off_the_page_updated_and_taken_down() {
     let document = web_sys::window().unwrap().document().unwrap();
     let root = document.create_element("div").unwrap();
-    rehearse_room_screen(root.clone());
+    rehearse_room_screen(root.clone(), std::rc::Rc::new(|| true));
 
     // Drawn with 14 members online, then with 15 (a second drawing, diffed)...
     assert!(
@@ -69,7 +69,7 @@ fn status(root: &Element) -> String {
 async fn the_rehearsed_conversation_screen_is_drawn_connecting_then_open_and_taken_down() {
     let document = web_sys::window().unwrap().document().unwrap();
     let root = document.create_element("div").unwrap();
-    rehearse_conversation_screen(root.clone());
+    rehearse_conversation_screen(root.clone(), std::rc::Rc::new(|| true));
     let lines = |root: &Element| {
         root.query_selector_all("li.message")
             .map(|l| l.length())

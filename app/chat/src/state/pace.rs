@@ -87,8 +87,9 @@ impl Pacer {
     }
 
     fn batch(&mut self, batch: Vec<Action>, now: Duration) -> Vec<Action> {
-        // "The end of time" (no frame to wait for, see `frame`) is no time a batch went:
-        // the throttle would then hold everything until the next batch that goes at once.
+        // "The end of time" (the glue's, when no animation frame will come) is no time a
+        // batch went: the throttle would then hold everything until the next batch that
+        // goes at once.
         if !batch.is_empty() && now != Duration::MAX {
             self.last_batch = Some(now);
         }
