@@ -108,6 +108,18 @@ test('once loaded, the app shell opens with no network at all, unlocks and shows
     await fillSetup(device.page, 'Offline Olga');
     await createRoom(device, 'Notes to self');
     await sendToRoom(device, 'kept on this phone');
+    // Stored before the reload: a reload within the moment the write takes aborts it (the
+    // whole suite's load once made that moment longer than the steps below).
+    await device.page.waitForFunction(() => new Promise((resolve) => {
+      const open = indexedDB.open('peerchat');
+      open.onerror = () => resolve(false);
+      open.onsuccess = () => {
+        const db = open.result;
+        const count = db.transaction('messages').objectStore('messages').count();
+        count.onsuccess = () => { db.close(); resolve(count.result > 0); };
+        count.onerror = () => { db.close(); resolve(false); };
+      };
+    }), null, { polling: 50 });
     await shell.close();
     // The server is gone: nothing answers on its port any more.
     await assert.rejects(fetch(shell.url));
