@@ -36,6 +36,10 @@ use unconfirmed::{Seen, Unconfirmed};
 /// on a changed key; more are dropped (and counted).
 pub const MAX_HELD: usize = 200;
 
+/// `got` frames held for the end of the input at most (see [`Direct::poll_timeout`]): a
+/// peer's flood in one input is acknowledged in steps of this many, not all kept first.
+pub const MAX_ACKS_HELD: usize = 64;
+
 /// What the peer on a channel has shown of its key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Trust {
@@ -142,6 +146,10 @@ pub struct Direct {
     unconfirmed: VecDeque<Unconfirmed>,
     /// The peer's messages seen lately, so a copy sent again is shown once.
     seen: Seen,
+    /// Our `got` frames not sent yet (see [`Direct::poll_timeout`]), by link, in order.
+    acks: Vec<(ConnectionId, MessageId)>,
+    /// When the first of `acks` was made.
+    acks_since: Option<Duration>,
     /// The monotonic time of the latest input.
     now: Duration,
     events: VecDeque<DirectEvent>,
@@ -171,6 +179,8 @@ impl Direct {
             newest_keyed: None,
             unconfirmed: VecDeque::new(),
             seen: Seen::default(),
+            acks: Vec::new(),
+            acks_since: None,
             now: Duration::ZERO,
             events: VecDeque::new(),
         }
@@ -382,22 +392,42 @@ impl Direct {
         }
     }
 
-    /// Tells the peer on `link` we have its message `id`, if its key answered there.
+    /// Tells the peer on `link` we have its message `id`, if its key answered there:
+    /// once the input at hand is done (see [`Direct::poll_timeout`]), or at once when
+    /// [`MAX_ACKS_HELD`] wait.
     fn send_got(&mut self, link: &ConnectionId, id: &MessageId) {
-        if !self
-            .channels
-            .get(link)
-            .is_some_and(|c| c.trust == Trust::Proven)
-        {
+        if !self.proven(link) {
             return;
         }
-        let got = ChatFrame::Got { id: id.clone() }
-            .encode()
-            .expect("an id fits one frame");
-        self.events.push_back(DirectEvent::Send {
-            link: link.clone(),
-            frame: ChannelFrame::Binary(got),
-        });
+        self.acks.push((link.clone(), id.clone()));
+        self.acks_since.get_or_insert(self.now);
+        if self.acks.len() >= MAX_ACKS_HELD {
+            self.send_acks();
+        }
+    }
+
+    /// Whether the peer's key answered on `link`.
+    fn proven(&self, link: &ConnectionId) -> bool {
+        self.channels
+            .get(link)
+            .is_some_and(|c| c.trust == Trust::Proven)
+    }
+
+    /// Sends the `got` frames held, each on its link if that is still open.
+    fn send_acks(&mut self) {
+        self.acks_since = None;
+        for (link, id) in std::mem::take(&mut self.acks) {
+            if !self.proven(&link) {
+                continue;
+            }
+            let got = ChatFrame::Got { id }
+                .encode()
+                .expect("an id fits one frame");
+            self.events.push_back(DirectEvent::Send {
+                link,
+                frame: ChannelFrame::Binary(got),
+            });
+        }
     }
 
     /// A channel's peer proved itself: what it sent meanwhile is shown, and our
@@ -603,18 +633,27 @@ impl Direct {
     }
 
     /// When [`Direct::handle_timeout`] wants to run next.
+    ///
+    /// The `got` frames for what the peer sent are due at once, that is after the input
+    /// that brought them: the glue's timer runs in a task of its own, after the screen
+    /// showed the message. Sent within the input, each `got` (a data channel send, about
+    /// 0.2 ms) came between a message's arrival and its line on screen.
     pub fn poll_timeout(&self) -> Option<Duration> {
         self.channels
             .values()
             .filter_map(|c| c.hello_again_at)
             .chain(self.unconfirmed_due())
+            .chain(self.acks_since)
             .min()
     }
 
-    /// Says hello again on channels whose peer stayed quiet, and sends again what waited
-    /// too long for its `got`.
+    /// Sends the `got` frames held, says hello again on channels whose peer stayed
+    /// quiet, and sends again what waited too long for its `got`.
     pub fn handle_timeout(&mut self, now: Duration) {
         self.now = now;
+        if self.acks_since.is_some_and(|at| at <= now) {
+            self.send_acks();
+        }
         self.resend_unconfirmed(now);
         let due: Vec<ConnectionId> = self
             .channels
@@ -894,7 +933,11 @@ mod tests {
         assert_eq!(received_texts(&e), ["sealed hi"]);
         assert!(acks(&e).is_empty(), "only once the node kept it");
         d.acknowledge(&id("b1"));
+        assert!(acks(&events(&mut d)).is_empty(), "once the input is done");
+        assert_eq!(d.poll_timeout(), Some(Duration::ZERO), "due at once");
+        d.handle_timeout(Duration::ZERO);
         assert_eq!(acks(&events(&mut d)), ["b1"]);
+        assert_ne!(d.poll_timeout(), Some(Duration::ZERO), "sent");
         // Ben's ack of ours reaches the node as it came.
         let got = frame(ChatFrame::Got { id: id("a1") });
         d.handle_link_data(&conn(1), &got, at(0), unused_id);
@@ -907,10 +950,33 @@ mod tests {
         let e = events(&mut plain);
         assert_eq!(received_texts(&e), ["hello there"]);
         plain.acknowledge(&id("x1"));
+        plain.handle_timeout(Duration::from_millis(5));
         assert!(
             acks(&events(&mut plain)).is_empty(),
             "a plain client would show it"
         );
+    }
+
+    #[test]
+    fn acknowledgements_wait_for_the_input_to_end_but_never_past_a_bound() {
+        let mut d = ann(None);
+        d.handle_link_open(conn(1), binding(1), Duration::ZERO);
+        d.handle_link_data(&conn(1), &bens_hello(2, 1), at(0), unused_id);
+        events(&mut d);
+        for k in 0..=MAX_ACKS_HELD {
+            d.acknowledge(&id(&format!("b{k}")));
+        }
+        let sent = acks(&events(&mut d));
+        assert_eq!(sent.len(), MAX_ACKS_HELD, "a full step goes at once");
+        assert_eq!(sent[0], "b0", "in order");
+        d.handle_timeout(Duration::ZERO);
+        assert_eq!(acks(&events(&mut d)), [format!("b{MAX_ACKS_HELD}")]);
+        // A link gone meanwhile takes what was held for it along.
+        d.acknowledge(&id("late"));
+        d.handle_link_gone(&conn(1));
+        d.handle_timeout(Duration::ZERO);
+        assert!(acks(&events(&mut d)).is_empty());
+        assert_eq!(d.poll_timeout(), None, "nothing left to do");
     }
 
     #[test]

@@ -93,6 +93,10 @@ pub struct Node {
     pub(crate) outputs: VecDeque<Output>,
     /// Writes the glue has not finished (see `writes`).
     pub(crate) writes: crate::writes::Writes,
+    /// Since when a write waits for the input that asked for it to be done (see
+    /// [`Node::store`]): a received message's write started within that input (a
+    /// transaction, key reads) came between the message's arrival and its line on screen.
+    write_due: Option<Duration>,
     /// Loads the glue has not answered (see `in_turn`).
     pub(crate) loads: crate::in_turn::InTurn<Load>,
 }
@@ -148,6 +152,7 @@ impl Node {
             handed_over_at: None,
             outputs: VecDeque::new(),
             writes: Default::default(),
+            write_due: None,
             loads: Default::default(),
         };
         node.load(Load::SavedRooms);
@@ -184,6 +189,7 @@ impl Node {
             .chain(directs)
             .chain(self.closing.next())
             .chain(self.save_at)
+            .chain(self.write_due)
             .chain(self.next_unopened_expiry())
             .chain(self.next_call_back())
             .chain(self.files.poll_timeout())
@@ -220,6 +226,9 @@ impl Node {
         if self.save_at.is_some_and(|at| at <= t) {
             self.save_unsaved_rooms();
         }
+        if self.write_due.is_some_and(|at| at <= t) {
+            self.write_due = None;
+        }
         self.drain();
     }
 
@@ -236,6 +245,8 @@ impl Node {
     pub fn hand_over(&mut self, now: Now) {
         self.now = now;
         self.handed_over_at.get_or_insert(now.mono);
+        // Nothing waits for a later input: the glue takes only writes from now on.
+        self.write_due = None;
         self.save_unsaved_rooms();
         let links: Vec<ConnectionId> = self.links.keys().cloned().collect();
         for conn in links {
@@ -372,6 +383,8 @@ impl Node {
     pub fn handle_store_done(&mut self, op: &StoreOp, now: Now) {
         self.now = now;
         self.writes.done();
+        // An input of its own: what waits can go.
+        self.write_due = None;
         match op {
             StoreOp::PutPieces { file, pieces } => {
                 for (index, _) in pieces {
@@ -425,16 +438,39 @@ impl Node {
         self.outputs.push_back(Output::Ui(action));
     }
 
-    /// Writes `op` after every write asked for before it: at once when the glue has
-    /// none, else once it is done with the one it has, merged with what waits.
+    /// Writes `op` after every write asked for before it, merged with what waits: once
+    /// the glue is done with the one it has, if it has one; else once the input at hand
+    /// is done (see [`Node::poll_timeout`]), or at once when our own messages wait for it
+    /// to go out.
     pub(crate) fn store(&mut self, op: StoreOp) {
+        if self.sends_wait_on(&op) || self.handed_over_at.is_some() {
+            self.write_due = None;
+        } else {
+            self.write_due.get_or_insert(self.now.mono);
+        }
         self.writes.push(op, crate::writes::merge);
         self.next_write();
     }
 
-    /// Hands the next write to the glue, unless it has one.
+    /// Whether our room messages in `op` go out only once it is written (see
+    /// [`Room::store_before_send`](peerchat_chat::room::Room::store_before_send)).
+    fn sends_wait_on(&self, op: &StoreOp) -> bool {
+        match op {
+            StoreOp::Append {
+                history: History::Room(_),
+                messages,
+            } => messages.iter().any(|m| m.author == self.me && m.seq > 0),
+            _ => false,
+        }
+    }
+
+    /// Hands the next write to the glue, unless it has one or the input that asked for
+    /// it is not done.
     #[inline(never)]
     fn next_write(&mut self) {
+        if self.write_due.is_some() {
+            return;
+        }
         if let Some(op) = self.writes.next() {
             self.outputs.push_back(Output::Store(op));
         }

@@ -5,6 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::{connected, Sim};
+use peerchat_chat::protocol::Incoming;
 use peerchat_chat::rooms_state::Receipt;
 use peerchat_chat::state::{Action, Author, ChannelStatus};
 use peerchat_node::saved::History;
@@ -89,6 +90,63 @@ fn our_messages_show_delivered_once_the_contact_has_them() {
     assert_eq!(receipt(&sim), Some(Receipt::Sent));
     sim.run_for(SECOND);
     assert_eq!(receipt(&sim), Some(Receipt::Delivered));
+}
+
+/// Device `i`'s appends to the conversation with `peer`: when each was handed to the
+/// glue, and whether its node's timer handed it (after the input that asked for it).
+fn appends_to(sim: &Sim, i: usize, peer: &peerchat_peerjs::PeerId) -> Vec<(Duration, bool)> {
+    let dev = &sim.devs[i];
+    dev.stores
+        .iter()
+        .zip(&dev.stores_on_timer)
+        .filter(|((_, op), _)| {
+            matches!(op, StoreOp::Append { history: History::Conversation(p), .. } if p == peer)
+        })
+        .map(|((at, _), on_timer)| (*at, *on_timer))
+        .collect()
+}
+
+#[test]
+fn a_message_is_written_and_acknowledged_once_the_input_that_brought_it_is_done() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let (ann_id, ben_id) = (sim.devs[ann].id.clone(), sim.devs[ben].id.clone());
+    sim.devs[ann].record_frames = true;
+    let sent_at = sim.now;
+    sim.act(ann, |n, now| n.send_text(&ben_id, "after the screen", now))
+        .unwrap();
+    // Ann's own write waits for her click to be done, and no longer.
+    assert_eq!(appends_to(&sim, ann, &ben_id), [(sent_at, true)]);
+    sim.run_for(SECOND);
+    // Ben's write of it, and his `got`, wait for the frame's input to be done (the screen
+    // shows the line first), and no longer: the same moment.
+    let ben_writes = appends_to(&sim, ben, &ann_id);
+    assert_eq!(ben_writes.len(), 1);
+    let (written_at, on_timer) = ben_writes[0];
+    assert!(on_timer, "written within the input that brought it");
+    let shown_at = sim.devs[ben]
+        .ui
+        .iter()
+        .find(|(_, a)| {
+            matches!(
+                a,
+                Action::Received {
+                    incoming: Incoming::Text(_),
+                    ..
+                }
+            )
+        })
+        .map(|(at, _)| *at)
+        .unwrap();
+    assert_eq!(written_at, shown_at, "written at once after");
+    let got_at = sim.devs[ann]
+        .frames_in
+        .iter()
+        .find(
+            |(_, _, f)| matches!(f, ChannelFrame::Binary(b) if b.starts_with(br#"{"kind":"got""#)),
+        )
+        .map(|(at, ..)| *at)
+        .expect("Ben acknowledged it");
+    assert!(got_at > shown_at && got_at - shown_at <= Duration::from_millis(100));
 }
 
 #[test]

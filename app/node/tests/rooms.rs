@@ -493,6 +493,14 @@ fn a_burst_is_stored_in_a_write_per_disk_round_not_one_per_message() {
     }
     // The first went to the disk at once; the other 59 wait for it, and go in one.
     assert_eq!(appended(&sim, 1, before[1]), [1]);
+    // Within the click, not after it: our room messages go out once written.
+    let first = (before[1]..sim.devs[1].stores.len())
+        .find(|&k| matches!(sim.devs[1].stores[k].1, StoreOp::Append { .. }))
+        .unwrap();
+    assert!(
+        !sim.devs[1].stores_on_timer[first],
+        "written within the click"
+    );
     assert_eq!(sim.finish_writes(1), 1);
     assert_eq!(appended(&sim, 1, before[1]), [1, 59]);
     // Stored, they go out (our messages wait for their write): Ann gets 60 and writes
@@ -926,6 +934,13 @@ fn a_device_handed_to_another_tab_saves_and_leaves_at_once() {
         saves(&sim),
         before + 1,
         "saved at once, not after the delay"
+    );
+    let saved = (0..sim.devs[0].stores.len())
+        .rfind(|&k| matches!(sim.devs[0].stores[k].1, StoreOp::PutRoom { .. }))
+        .unwrap();
+    assert!(
+        !sim.devs[0].stores_on_timer[saved],
+        "within the hand-over: the page runs no timer of the node after it"
     );
     assert_eq!(sim.node(0).link_counts(), (0, 0), "every link closed");
     let handed = sim.now;

@@ -154,6 +154,11 @@ pub struct Dev {
     pub ui: Vec<(Duration, Action)>,
     /// Every store write, with when.
     pub stores: Vec<(Duration, StoreOp)>,
+    /// Which of `stores` the node handed over as its timer ran (the glue's own task),
+    /// not within the input before it.
+    pub stores_on_timer: Vec<bool>,
+    /// The node's timer is running.
+    on_timer: bool,
     /// Every load asked, in order.
     pub loads_asked: Vec<Load>,
     pub notifications: Vec<String>,
@@ -231,6 +236,8 @@ impl Dev {
             state: ChatState::default(),
             ui: Vec::new(),
             stores: Vec::new(),
+            stores_on_timer: Vec::new(),
+            on_timer: false,
             loads_asked: Vec::new(),
             notifications: Vec::new(),
             notification_bodies: Vec::new(),
@@ -496,6 +503,15 @@ impl Sim {
         let now = self.clock();
         let r = f(self.node(i), now);
         self.pump(i);
+        // What the command made due at once (a write, say) runs in the glue's next task,
+        // before anything else can happen to the page (its being killed, too).
+        let clock = self.clock();
+        if let Some(node) = self.devs[i].node.as_mut() {
+            if node.poll_timeout().is_some_and(|t| t <= now.mono) {
+                node.handle_timeout(clock);
+                self.pump_on_timer(i);
+            }
+        }
         r
     }
 
@@ -569,7 +585,7 @@ impl Sim {
                     if let Some(t) = node.poll_timeout() {
                         self.timers_in_the_past += usize::from(t <= now);
                     }
-                    self.pump(i);
+                    self.pump_on_timer(i);
                 }
             }
         }
@@ -640,6 +656,13 @@ impl Sim {
     }
 
     /// Carries out everything device `i`'s node asks, until it asks nothing more.
+    /// Lets device `i`'s outputs flow as its node's timer ran.
+    fn pump_on_timer(&mut self, i: usize) {
+        self.devs[i].on_timer = true;
+        self.pump(i);
+        self.devs[i].on_timer = false;
+    }
+
     pub fn pump(&mut self, i: usize) {
         loop {
             let Some(node) = self.devs[i].node.as_mut() else {
@@ -791,6 +814,8 @@ impl Sim {
             }
             Output::Store(op) => {
                 self.devs[i].stores.push((now, op.clone()));
+                let on_timer = self.devs[i].on_timer;
+                self.devs[i].stores_on_timer.push(on_timer);
                 match &mut self.devs[i].unwritten {
                     Some(slow) => {
                         // The node's order holds only if it waits for each write.
