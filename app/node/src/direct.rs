@@ -376,8 +376,10 @@ impl Direct {
     /// The node kept the peer's message `id` (stored it, or holds it for a request): it
     /// is acknowledged on a channel where the peer proved its key, so the writer shows it
     /// delivered. Only then: a message the node drops is never acknowledged. A plain
-    /// peerjs client gets none (it would take one for a message).
-    pub fn acknowledge(&mut self, id: &MessageId) {
+    /// peerjs client gets none (it would take one for a message). `now` (monotonic):
+    /// the `got` is due from then (see [`Direct::poll_timeout`]).
+    pub fn acknowledge(&mut self, id: &MessageId, now: Duration) {
+        self.now = now;
         self.seen.acknowledged(id);
         // The newest channel whose key was agreed: an older one may be dead and not
         // known to be yet.
@@ -932,7 +934,7 @@ mod tests {
         assert!(e.contains(&DirectEvent::Pinned(key)));
         assert_eq!(received_texts(&e), ["sealed hi"]);
         assert!(acks(&e).is_empty(), "only once the node kept it");
-        d.acknowledge(&id("b1"));
+        d.acknowledge(&id("b1"), Duration::ZERO);
         assert!(acks(&events(&mut d)).is_empty(), "once the input is done");
         assert_eq!(d.poll_timeout(), Some(Duration::ZERO), "due at once");
         d.handle_timeout(Duration::ZERO);
@@ -949,7 +951,7 @@ mod tests {
         plain.handle_link_data(&conn(2), &bare, at(5), || id("x1"));
         let e = events(&mut plain);
         assert_eq!(received_texts(&e), ["hello there"]);
-        plain.acknowledge(&id("x1"));
+        plain.acknowledge(&id("x1"), Duration::from_millis(5));
         plain.handle_timeout(Duration::from_millis(5));
         assert!(
             acks(&events(&mut plain)).is_empty(),
@@ -964,7 +966,7 @@ mod tests {
         d.handle_link_data(&conn(1), &bens_hello(2, 1), at(0), unused_id);
         events(&mut d);
         for k in 0..=MAX_ACKS_HELD {
-            d.acknowledge(&id(&format!("b{k}")));
+            d.acknowledge(&id(&format!("b{k}")), Duration::ZERO);
         }
         let sent = acks(&events(&mut d));
         assert_eq!(sent.len(), MAX_ACKS_HELD, "a full step goes at once");
@@ -972,7 +974,7 @@ mod tests {
         d.handle_timeout(Duration::ZERO);
         assert_eq!(acks(&events(&mut d)), [format!("b{MAX_ACKS_HELD}")]);
         // A link gone meanwhile takes what was held for it along.
-        d.acknowledge(&id("late"));
+        d.acknowledge(&id("late"), Duration::ZERO);
         d.handle_link_gone(&conn(1));
         d.handle_timeout(Duration::ZERO);
         assert!(acks(&events(&mut d)).is_empty());

@@ -614,7 +614,7 @@ impl Node {
     /// Tells `peer` we have its message `id` (see [`Direct::acknowledge`]).
     pub(crate) fn acknowledge(&mut self, peer: &PeerId, id: &peerchat_ids::MessageId) {
         if let Some(d) = self.directs.get_mut(peer) {
-            d.acknowledge(id);
+            d.acknowledge(id, self.now.mono);
         }
     }
 

@@ -318,7 +318,7 @@ mod tests {
         // A copy of one the node did not keep (it refused it): the node decides again.
         d.handle_link_data(&conn(1), &from_ben("b1"), at(0), unused_id);
         assert_eq!(received_texts(&events(&mut d)), ["from Ben"]);
-        d.acknowledge(&id("b1"));
+        d.acknowledge(&id("b1"), Duration::ZERO);
         assert_eq!(acks(&tick(&mut d, 0)), ["b1"]);
         // Our got went missing: Ben sends it again, and is told again.
         d.handle_link_data(&conn(1), &from_ben("b1"), at(5_000), unused_id);
