@@ -21,6 +21,7 @@
 use std::time::Duration;
 
 use super::Action;
+use crate::protocol::Incoming;
 
 /// The longest an action waits for [`Pacer::hold`] to end: a hold that a new connection
 /// keeps moving on (a stranger calling again and again, a room's members calling a
@@ -35,6 +36,10 @@ impl Action {
             self,
             Action::RoomTyping { .. }
                 | Action::RoomDelivered { .. }
+                | Action::Received {
+                    incoming: Incoming::Got(_),
+                    ..
+                }
                 | Action::Connecting(_)
                 | Action::Select(_)
                 | Action::RoomJoined { .. }
@@ -171,8 +176,14 @@ mod tests {
 
     #[test]
     fn receipts_typing_and_a_connection_starting_wait_for_a_frame_and_messages_do_not() {
+        // A receipt, in a room or one to one: a burst of our messages brings one per
+        // message, and each drawn at once cost the writer a render of the conversation.
         let waits = [
             receipt(1),
+            Action::Received {
+                peer: peer(),
+                incoming: crate::protocol::Incoming::Got(MessageId::parse("m1").unwrap()),
+            },
             typing(),
             Action::Connecting(peer()),
             Action::Select(peer()),
