@@ -416,7 +416,7 @@ impl Direct {
     }
 
     /// Sends the `got` frames held, each on its link if that is still open.
-    fn send_acks(&mut self) {
+    pub(crate) fn send_acks(&mut self) {
         self.acks_since = None;
         for (link, id) in std::mem::take(&mut self.acks) {
             if !self.proven(&link) {
@@ -637,9 +637,11 @@ impl Direct {
     /// When [`Direct::handle_timeout`] wants to run next.
     ///
     /// The `got` frames for what the peer sent are due at once, that is after the input
-    /// that brought them: the glue's timer runs in a task of its own, after the screen
-    /// showed the message. Sent within the input, each `got` (a data channel send, about
-    /// 0.2 ms) came between a message's arrival and its line on screen.
+    /// that brought them: the glue's timer runs in a task of its own, once the input's
+    /// task handed the message to the screen. Sent within the input, each `got` (a data
+    /// channel send, about 0.2 ms) came between a message's arrival and its line on
+    /// screen. The node sends them at once where nothing is drawn (see
+    /// `Node::after_input_now`).
     pub fn poll_timeout(&self) -> Option<Duration> {
         self.channels
             .values()

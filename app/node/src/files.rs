@@ -747,7 +747,8 @@ impl Node {
                 DownloadEvent::Store { index, bytes } => {
                     stored = true;
                     r.stored.insert(index);
-                    // Queued as `Node::store` does; it goes out as the drain ends.
+                    // Queued as `Node::store` does, and handed over as the drain ends,
+                    // unless a write waits for the input to be done: then with it.
                     let piece = StoreOp::PutPieces {
                         file: file.clone(),
                         pieces: vec![(index, bytes)],

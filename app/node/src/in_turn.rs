@@ -45,6 +45,11 @@ impl<T> InTurn<T> {
         Some(item)
     }
 
+    /// The item [`InTurn::next`] would give once the glue is free.
+    pub(crate) fn next_up(&self) -> Option<&T> {
+        self.waiting.front()
+    }
+
     /// The glue finished the item it had.
     pub(crate) fn done(&mut self) {
         self.busy = false;

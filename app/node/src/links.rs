@@ -635,6 +635,7 @@ impl Node {
     /// the connection up (about 6.5 s). A page that comes back dials again.
     pub fn handle_page_hidden(&mut self, now: Now) {
         self.now = now;
+        self.after_input_now();
         let conns: Vec<ConnectionId> = self.links.keys().cloned().collect();
         for conn in conns {
             self.link_failed(&conn);

@@ -230,6 +230,10 @@ impl Node {
             self.write_due = None;
         }
         self.drain();
+        // A timer's task draws nothing the input's writes would come before.
+        if self.write_due.take().is_some() {
+            self.next_write();
+        }
     }
 
     fn save_unsaved_rooms(&mut self) {
@@ -245,8 +249,9 @@ impl Node {
     pub fn hand_over(&mut self, now: Now) {
         self.now = now;
         self.handed_over_at.get_or_insert(now.mono);
-        // Nothing waits for a later input: the glue takes only writes from now on.
-        self.write_due = None;
+        // Nothing waits for a later input: the glue takes only writes from now on, and
+        // the links close.
+        self.after_input_now();
         self.save_unsaved_rooms();
         let links: Vec<ConnectionId> = self.links.keys().cloned().collect();
         for conn in links {
@@ -286,6 +291,21 @@ impl Node {
     /// The page came on screen or went to the background.
     pub fn set_visible(&mut self, visible: bool) {
         self.visible = visible;
+        if !visible {
+            self.after_input_now();
+        }
+    }
+
+    /// Hands over at once what waits for the input at hand to be done (see
+    /// [`Node::store`], [`Direct::poll_timeout`]): a page in the background draws
+    /// nothing to wait for, and its timers are slowed to one a second or less; a page
+    /// going away may never run another task.
+    pub(crate) fn after_input_now(&mut self) {
+        self.write_due = None;
+        for d in self.directs.values_mut() {
+            d.send_acks();
+        }
+        self.next_write();
     }
 
     /// Whether notifications show the message's words (off by default: a lock screen
@@ -440,10 +460,11 @@ impl Node {
 
     /// Writes `op` after every write asked for before it, merged with what waits: once
     /// the glue is done with the one it has, if it has one; else once the input at hand
-    /// is done (see [`Node::poll_timeout`]), or at once when our own messages wait for it
-    /// to go out.
+    /// is done (a timer due at once, which the glue runs in a task of its own, after the
+    /// screen took what the input showed), or at once when our own messages wait for it
+    /// to go out, the page is in the background or was handed over.
     pub(crate) fn store(&mut self, op: StoreOp) {
-        if self.sends_wait_on(&op) || self.handed_over_at.is_some() {
+        if self.sends_wait_on(&op) || !self.visible || self.handed_over_at.is_some() {
             self.write_due = None;
         } else {
             self.write_due.get_or_insert(self.now.mono);
@@ -468,7 +489,13 @@ impl Node {
     /// it is not done.
     #[inline(never)]
     fn next_write(&mut self) {
-        if self.write_due.is_some() {
+        // A write our own messages wait for goes at once, with whatever it was merged with.
+        if self.write_due.is_some()
+            && !self
+                .writes
+                .next_up()
+                .is_some_and(|op| self.sends_wait_on(op))
+        {
             return;
         }
         if let Some(op) = self.writes.next() {
@@ -502,6 +529,12 @@ impl Node {
             }
             let peers: Vec<PeerId> = self.directs.keys().cloned().collect();
             for peer in peers {
+                if !self.visible {
+                    // See `after_input_now`.
+                    if let Some(d) = self.directs.get_mut(&peer) {
+                        d.send_acks();
+                    }
+                }
                 progressed |= self.drain_direct(&peer);
             }
             progressed |= self.drain_files();

@@ -117,12 +117,12 @@ fn a_message_is_written_and_acknowledged_once_the_input_that_brought_it_is_done(
     // Ann's own write waits for her click to be done, and no longer.
     assert_eq!(appends_to(&sim, ann, &ben_id), [(sent_at, true)]);
     sim.run_for(SECOND);
-    // Ben's write of it, and his `got`, wait for the frame's input to be done (the screen
-    // shows the line first), and no longer: the same moment.
+    // Ben's write of it, and his `got`, wait for the frame's input to be done (the line
+    // handed to the screen first), and no longer: the same moment.
     let ben_writes = appends_to(&sim, ben, &ann_id);
     assert_eq!(ben_writes.len(), 1);
     let (written_at, on_timer) = ben_writes[0];
-    assert!(on_timer, "written within the input that brought it");
+    assert!(on_timer, "after the input that brought it");
     let shown_at = sim.devs[ben]
         .ui
         .iter()
@@ -147,6 +147,15 @@ fn a_message_is_written_and_acknowledged_once_the_input_that_brought_it_is_done(
         .map(|(at, ..)| *at)
         .expect("Ben acknowledged it");
     assert!(got_at > shown_at && got_at - shown_at <= Duration::from_millis(100));
+    // A page in the background draws nothing to wait for, and its timers are slowed:
+    // its writes go within the input.
+    sim.act(ben, |n, _| n.set_visible(false));
+    sim.act(ann, |n, now| n.send_text(&ben_id, "in the background", now))
+        .unwrap();
+    sim.run_for(SECOND);
+    let ben_writes = appends_to(&sim, ben, &ann_id);
+    assert_eq!(ben_writes.len(), 2);
+    assert!(!ben_writes[1].1, "within the input");
 }
 
 #[test]

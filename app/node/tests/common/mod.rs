@@ -509,6 +509,10 @@ impl Sim {
         if let Some(node) = self.devs[i].node.as_mut() {
             if node.poll_timeout().is_some_and(|t| t <= now.mono) {
                 node.handle_timeout(clock);
+                self.devs[i].wakeups += 1;
+                if let Some(t) = self.devs[i].node.as_ref().and_then(Node::poll_timeout) {
+                    self.timers_in_the_past += usize::from(t <= now.mono);
+                }
                 self.pump_on_timer(i);
             }
         }
