@@ -305,7 +305,9 @@ impl Node {
         for d in self.directs.values_mut() {
             d.send_acks();
         }
-        self.next_write();
+        // Out now, before any link closes: a `got` queued behind its link's close
+        // would go nowhere.
+        self.drain();
     }
 
     /// Whether notifications show the message's words (off by default: a lock screen

@@ -71,25 +71,21 @@ fn a_chat_opens_both_ways_and_every_message_shown_is_stored_once() {
     assert_eq!(appends, 2);
 }
 
+/// The receipt on device `i`'s newest line with `peer`.
+fn last_receipt(sim: &Sim, i: usize, peer: &peerchat_peerjs::PeerId) -> Option<Receipt> {
+    let c = sim.devs[i].state.conversation(peer).unwrap();
+    c.lines.last().unwrap().receipt
+}
+
 #[test]
 fn our_messages_show_delivered_once_the_contact_has_them() {
     let (mut sim, ann, ben) = connected([false, false]);
     let ben_id = sim.devs[ben].id.clone();
     sim.act(ann, |n, now| n.send_text(&ben_id, "did it arrive?", now))
         .unwrap();
-    let receipt = |sim: &Sim| {
-        sim.devs[ann]
-            .state
-            .conversation(&ben_id)
-            .unwrap()
-            .lines
-            .last()
-            .unwrap()
-            .receipt
-    };
-    assert_eq!(receipt(&sim), Some(Receipt::Sent));
+    assert_eq!(last_receipt(&sim, ann, &ben_id), Some(Receipt::Sent));
     sim.run_for(SECOND);
-    assert_eq!(receipt(&sim), Some(Receipt::Delivered));
+    assert_eq!(last_receipt(&sim, ann, &ben_id), Some(Receipt::Delivered));
 }
 
 /// Device `i`'s appends to the conversation with `peer`: when each was handed to the
@@ -156,6 +152,40 @@ fn a_message_is_written_and_acknowledged_once_the_input_that_brought_it_is_done(
     let ben_writes = appends_to(&sim, ben, &ann_id);
     assert_eq!(ben_writes.len(), 2);
     assert!(!ben_writes[1].1, "within the input");
+}
+
+#[test]
+fn a_page_going_away_writes_and_acknowledges_what_came_before_it_goes() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let (ann_id, ben_id) = (sim.devs[ann].id.clone(), sim.devs[ben].id.clone());
+    // Ben's page gets no next task: it is closed first.
+    sim.devs[ben].hold_timers = true;
+    sim.act(ann, |n, now| n.send_text(&ben_id, "just in time", now))
+        .unwrap();
+    sim.run_for(SECOND / 10);
+    assert_eq!(
+        sim.devs[ben]
+            .state
+            .conversation(&ann_id)
+            .unwrap()
+            .lines
+            .len(),
+        1,
+        "shown"
+    );
+    assert!(appends_to(&sim, ben, &ann_id).is_empty(), "not written yet");
+    sim.act(ben, |n, now| n.handle_page_hidden(now));
+    assert_eq!(
+        appends_to(&sim, ben, &ann_id).len(),
+        1,
+        "written as it goes"
+    );
+    sim.run_for(SECOND / 10);
+    assert_eq!(
+        last_receipt(&sim, ann, &ben_id),
+        Some(Receipt::Delivered),
+        "acknowledged as it goes"
+    );
 }
 
 #[test]

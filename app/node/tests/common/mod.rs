@@ -159,6 +159,8 @@ pub struct Dev {
     pub stores_on_timer: Vec<bool>,
     /// The node's timer is running.
     on_timer: bool,
+    /// The page's timers do not fire (a page about to go, before its next task).
+    pub hold_timers: bool,
     /// Every load asked, in order.
     pub loads_asked: Vec<Load>,
     pub notifications: Vec<String>,
@@ -238,6 +240,7 @@ impl Dev {
             stores: Vec::new(),
             stores_on_timer: Vec::new(),
             on_timer: false,
+            hold_timers: false,
             loads_asked: Vec::new(),
             notifications: Vec::new(),
             notification_bodies: Vec::new(),
@@ -506,7 +509,8 @@ impl Sim {
         // What the command made due at once (a write, say) runs in the glue's next task,
         // before anything else can happen to the page (its being killed, too).
         let clock = self.clock();
-        if let Some(node) = self.devs[i].node.as_mut() {
+        let timers = !self.devs[i].hold_timers;
+        if let Some(node) = self.devs[i].node.as_mut().filter(|_| timers) {
             if node.poll_timeout().is_some_and(|t| t <= now.mono) {
                 node.handle_timeout(clock);
                 self.devs[i].wakeups += 1;
@@ -577,7 +581,7 @@ impl Sim {
         }
         for i in 0..self.devs.len() {
             let clock = self.clock();
-            if self.stalled(i) {
+            if self.stalled(i) || self.devs[i].hold_timers {
                 continue;
             }
             let dev = &mut self.devs[i];
