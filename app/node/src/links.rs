@@ -559,9 +559,9 @@ impl Node {
     /// Until when the screen should wait (see `Pacer::hold`), each link for at most
     /// [`HANDSHAKE_FIRST`] after it was set up: links whose offer or answer the browser
     /// has not made yet, and one-to-one calls someone may be waiting on (see
-    /// [`LinkEntry::awaited`]) until they are open. A render in between holds up the call: a joiner's room screen went
-    /// before its offer to the room's rendezvous id, and 15 members' lines before its
-    /// offers and answers to them. And the pages of a one-to-one call drew "Connecting…"
+    /// [`LinkEntry::awaited`]) until they are open. A render in between holds up the
+    /// call: a joiner's room screen went before its offer to the room's rendezvous id,
+    /// and 15 members' lines before its offers and answers to them. And the pages of a one-to-one call drew "Connecting…"
     /// and the callee's new conversation while their browsers connected: the answer
     /// waited behind the caller's render, and on a 2-core machine the two pages' drawing
     /// slowed the connection itself (click to open on both sides 70-77 ms while drawn,

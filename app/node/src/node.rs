@@ -10,7 +10,7 @@ use peerchat_chat::protocol::Incoming;
 use peerchat_chat::state::{Action, BrokerStatus};
 use peerchat_chat::trust::{KeyChange, PeerTrust};
 use peerchat_identity::{Identity, PublicKey};
-use peerchat_ids::RoomId;
+use peerchat_ids::{MessageId, RoomId};
 use peerchat_peerjs::{BrokerConfig, ConnectionId, PeerId, Session, SessionConfig, Token};
 
 use crate::details::DetailsTable;
@@ -302,12 +302,17 @@ impl Node {
     /// going away may never run another task.
     pub(crate) fn after_input_now(&mut self) {
         self.write_due = None;
-        for d in self.directs.values_mut() {
-            d.send_acks();
-        }
+        self.send_held_acks();
         // Out now, before any link closes: a `got` queued behind its link's close
         // would go nowhere.
         self.drain();
+    }
+
+    /// Sends every conversation's held `got` frames.
+    fn send_held_acks(&mut self) {
+        for d in self.directs.values_mut() {
+            d.send_acks();
+        }
     }
 
     /// Whether notifications show the message's words (off by default: a lock screen
@@ -415,12 +420,11 @@ impl Node {
             }
             StoreOp::Append {
                 history: History::Room(room_id),
-                messages,
+                ..
             } => {
-                for message in messages {
-                    if message.author == self.me && message.seq > 0 {
-                        self.room_message_stored(room_id, &message.id);
-                    }
+                let ours: Vec<MessageId> = self.our_room_messages(op).cloned().collect();
+                for id in ours {
+                    self.room_message_stored(room_id, &id);
                 }
             }
             _ => {}
@@ -478,13 +482,22 @@ impl Node {
     /// Whether our room messages in `op` go out only once it is written (see
     /// [`Room::store_before_send`](peerchat_chat::room::Room::store_before_send)).
     fn sends_wait_on(&self, op: &StoreOp) -> bool {
-        match op {
+        self.our_room_messages(op).next().is_some()
+    }
+
+    /// The ids of our own numbered room messages `op` writes.
+    fn our_room_messages<'a>(&'a self, op: &'a StoreOp) -> impl Iterator<Item = &'a MessageId> {
+        let messages = match op {
             StoreOp::Append {
                 history: History::Room(_),
                 messages,
-            } => messages.iter().any(|m| m.author == self.me && m.seq > 0),
-            _ => false,
-        }
+            } => messages.as_slice(),
+            _ => &[],
+        };
+        messages
+            .iter()
+            .filter(|m| m.author == self.me && m.seq > 0)
+            .map(|m| &m.id)
     }
 
     /// Hands the next write to the glue, unless it has one or the input that asked for
@@ -529,14 +542,12 @@ impl Node {
             for room in rooms {
                 progressed |= self.drain_room(&room);
             }
+            if !self.visible {
+                // See `after_input_now`.
+                self.send_held_acks();
+            }
             let peers: Vec<PeerId> = self.directs.keys().cloned().collect();
             for peer in peers {
-                if !self.visible {
-                    // See `after_input_now`.
-                    if let Some(d) = self.directs.get_mut(&peer) {
-                        d.send_acks();
-                    }
-                }
                 progressed |= self.drain_direct(&peer);
             }
             progressed |= self.drain_files();
@@ -647,7 +658,7 @@ impl Node {
     }
 
     /// Tells `peer` we have its message `id` (see [`Direct::acknowledge`]).
-    pub(crate) fn acknowledge(&mut self, peer: &PeerId, id: &peerchat_ids::MessageId) {
+    pub(crate) fn acknowledge(&mut self, peer: &PeerId, id: &MessageId) {
         if let Some(d) = self.directs.get_mut(peer) {
             d.acknowledge(id, self.now.mono);
         }

@@ -9,7 +9,7 @@
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
-use peerchat_chat::state::{rehearsed_conversation, rehearsed_room, ChannelStatus};
+use peerchat_chat::state::{rehearsed_conversation, rehearsed_room, ChannelStatus, Conversation};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 use yew::Callback;
@@ -176,7 +176,7 @@ fn off_page() -> Option<Element> {
 /// of 3, 3 interleaved rounds).
 pub fn rehearse_conversation_screen(root: Element, quiet: Quiet) {
     let open = rehearsed_conversation(wall_ms());
-    let connecting = peerchat_chat::state::Conversation {
+    let connecting = Conversation {
         status: ChannelStatus::Connecting,
         ..open.clone()
     };
@@ -203,7 +203,7 @@ fn rehearse<C: yew::BaseComponent>(
     });
 }
 
-fn conversation_props(conversation: peerchat_chat::state::Conversation) -> ConversationViewProps {
+fn conversation_props(conversation: Conversation) -> ConversationViewProps {
     ConversationViewProps {
         conversation,
         on_send: Callback::from(|_| Ok(())),

@@ -508,19 +508,28 @@ impl Sim {
         self.pump(i);
         // What the command made due at once (a write, say) runs in the glue's next task,
         // before anything else can happen to the page (its being killed, too).
-        let clock = self.clock();
-        let timers = !self.devs[i].hold_timers;
-        if let Some(node) = self.devs[i].node.as_mut().filter(|_| timers) {
-            if node.poll_timeout().is_some_and(|t| t <= now.mono) {
-                node.handle_timeout(clock);
-                self.devs[i].wakeups += 1;
-                if let Some(t) = self.devs[i].node.as_ref().and_then(Node::poll_timeout) {
-                    self.timers_in_the_past += usize::from(t <= now.mono);
-                }
-                self.pump_on_timer(i);
-            }
+        if !self.devs[i].hold_timers {
+            self.run_due_timer(i);
         }
         r
+    }
+
+    /// Runs device `i`'s timer if it is due, as the glue does, and lets its outputs flow.
+    fn run_due_timer(&mut self, i: usize) {
+        let (now, clock) = (self.now, self.clock());
+        let dev = &mut self.devs[i];
+        let Some(node) = dev.node.as_mut() else {
+            return;
+        };
+        if node.poll_timeout().is_some_and(|t| t <= now) {
+            node.handle_timeout(clock);
+            dev.wakeups += 1;
+            // Every timer moves forward: one still due would have the glue spin.
+            if let Some(t) = node.poll_timeout() {
+                self.timers_in_the_past += usize::from(t <= now);
+            }
+            self.pump_on_timer(i);
+        }
     }
 
     /// Runs the world for `d`.
@@ -580,21 +589,8 @@ impl Sim {
             self.pump(to);
         }
         for i in 0..self.devs.len() {
-            let clock = self.clock();
-            if self.stalled(i) || self.devs[i].hold_timers {
-                continue;
-            }
-            let dev = &mut self.devs[i];
-            if let Some(node) = dev.node.as_mut() {
-                if node.poll_timeout().is_some_and(|t| t <= now) {
-                    node.handle_timeout(clock);
-                    dev.wakeups += 1;
-                    // Every timer moves forward: one still due would have the glue spin.
-                    if let Some(t) = node.poll_timeout() {
-                        self.timers_in_the_past += usize::from(t <= now);
-                    }
-                    self.pump_on_timer(i);
-                }
+            if !self.stalled(i) && !self.devs[i].hold_timers {
+                self.run_due_timer(i);
             }
         }
     }
