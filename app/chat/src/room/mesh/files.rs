@@ -24,9 +24,7 @@ impl Room {
     /// The link to member `to` that carries files (its file channel takes the bytes),
     /// while it is online.
     pub fn file_link(&self, to: &PeerId) -> Option<ConnectionId> {
-        self.one_link_per_member()
-            .into_iter()
-            .find(|l| self.links.get(l).is_some_and(|l| &l.peer == to))
+        self.link_to(to)
     }
 
     /// The member whose admitted link `link` is: whom file bytes arriving on it are

@@ -7,7 +7,6 @@
 //! any name there. Its hellos are introductions: both ends learn each other (and the
 //! members the other knows) and connect directly, the usual one of each pair dialling.
 
-use std::collections::HashSet;
 use std::time::Duration;
 
 use peerchat_identity::{PublicKey, Signature};
@@ -648,16 +647,35 @@ impl Room {
         self.links.values().any(|l| l.admitted && &l.peer == peer)
     }
 
+    /// Each member's one link that carries what goes to it, in id order: of its admitted
+    /// links, the one with the lowest id (see [`Room::link_to`]). Sorted, not hashed: it
+    /// runs for every message we send.
     pub(super) fn one_link_per_member(&self) -> Vec<ConnectionId> {
-        let mut seen = HashSet::new();
-        let mut links: Vec<(&ConnectionId, &Link)> =
-            self.links.iter().filter(|(_, l)| l.admitted).collect();
-        links.sort_by(|a, b| a.0.cmp(b.0));
-        links
-            .into_iter()
-            .filter(|(_, l)| seen.insert(l.peer.clone()))
-            .map(|(id, _)| id.clone())
-            .collect()
+        let mut links: Vec<(&PeerId, &ConnectionId)> = self
+            .links
+            .iter()
+            .filter(|(_, l)| l.admitted)
+            .map(|(id, l)| (&l.peer, id))
+            .collect();
+        // By member, then id: the first of each member's is its link.
+        links.sort_unstable();
+        links.dedup_by(|later, first| later.0 == first.0);
+        let mut ids: Vec<ConnectionId> = links.into_iter().map(|(_, id)| id.clone()).collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// The link that carries what goes to member `peer`, while it is online: of its
+    /// admitted links the one with the lowest id, as in [`Room::one_link_per_member`].
+    /// Read for every message received (its receipt goes there), so it looks at that
+    /// member's links alone and makes no list.
+    pub(super) fn link_to(&self, peer: &PeerId) -> Option<ConnectionId> {
+        self.links
+            .iter()
+            .filter(|(_, l)| l.admitted && &l.peer == peer)
+            .map(|(id, _)| id)
+            .min()
+            .cloned()
     }
 
     /// Silent links close, idle ones get a keepalive, re-dials and rendezvous checks run.

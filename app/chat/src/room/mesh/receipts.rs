@@ -136,12 +136,6 @@ impl Room {
         self.send_receipts(link, &held, now);
     }
 
-    pub(super) fn link_to(&self, peer: &PeerId) -> Option<ConnectionId> {
-        self.one_link_per_member()
-            .into_iter()
-            .find(|l| self.links.get(l).is_some_and(|l| &l.peer == peer))
-    }
-
     /// Our message `id` went to `members`: it is delivered once they all confirmed it
     /// (or, sent to nobody, once anyone did); until then it goes again to those who
     /// have not (see `resend`).
