@@ -491,6 +491,7 @@ impl Node {
             StoreOp::Append {
                 history: History::Room(_),
                 messages,
+                ..
             } => messages.as_slice(),
             _ => &[],
         };
@@ -811,6 +812,7 @@ impl Node {
         self.store(StoreOp::Append {
             history: History::Conversation(peer.clone()),
             messages: vec![message],
+            made_here: vec![mine],
         });
     }
 

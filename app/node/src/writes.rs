@@ -25,12 +25,20 @@ pub(crate) type Writes = InTurn<StoreOp>;
 pub(crate) fn merge(last: &mut StoreOp, op: StoreOp) -> Option<StoreOp> {
     match (last, op) {
         (
-            StoreOp::Append { history, messages },
+            StoreOp::Append {
+                history,
+                messages,
+                made_here,
+            },
             StoreOp::Append {
                 history: next,
                 messages: more,
+                made_here: more_made_here,
             },
         ) if *history == next && messages.len() + more.len() <= MAX_BATCH => {
+            // Marks line up with their messages: the first batch's may stop short.
+            made_here.resize(messages.len(), false);
+            made_here.extend(more_made_here);
             messages.extend(more);
             None
         }
