@@ -1,8 +1,6 @@
 //! The app once unlocked: owns the chat state, starts the network side, and joins the
 //! room of an invite link opened in the address bar.
 
-use std::rc::Rc;
-
 use peerchat_chat::room::Invite;
 use peerchat_chat::state::{Action, Screen};
 use peerchat_ids::RoomId;
@@ -456,8 +454,11 @@ pub fn Home(props: &HomeProps) -> Html {
             </div>
         </div>
     };
+    // A new context only when the transfers change: every file card and the files'
+    // space reads it, and would be drawn again for each message otherwise.
+    let transfers = use_memo(s.transfers.clone(), Clone::clone);
     let files = FilesContext {
-        transfers: Rc::new(s.transfers.clone()),
+        transfers,
         net: (*node).clone(),
     };
     html! {

@@ -11,7 +11,7 @@ mod app_state;
 mod device_tab;
 mod home;
 pub mod identity;
-mod navigation;
+pub mod navigation;
 mod net;
 mod notify;
 pub mod platform;

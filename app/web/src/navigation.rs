@@ -139,13 +139,16 @@ pub fn use_back_navigation(chat_open: bool, on_back: Callback<()>) -> Callback<(
             }
         });
     }
-    Callback::from(move |()| {
+    // Made once, calling the newest `on_back`: the chat's screen, given the same callback
+    // every time, is not drawn again for its sake when a message comes.
+    use_callback((), move |(), _| {
         if *depth.borrow() == 2 {
             // The browser goes back; its popstate closes the chat.
             if let Some(h) = history() {
                 let _ = h.back();
             }
         } else {
+            let on_back = latest.borrow().clone();
             on_back.emit(());
         }
     })

@@ -1,5 +1,8 @@
 //! What the user does with stored history: page back, export, import, delete.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use peerchat_chat::rooms_state::RoomView;
 use peerchat_chat::state::Action;
 use peerchat_ids::RoomId;
@@ -16,6 +19,7 @@ use peerchat_node::saved::{conversation_page, room_page, History};
 use peerchat_node::PAGE;
 
 /// Everything [`use_storage_actions`] gives the screen.
+#[derive(Clone)]
 pub struct StorageActions {
     /// The outcome of the last import or export, to show.
     pub note: Option<String>,
@@ -41,8 +45,34 @@ pub fn use_storage_actions(
     vault: &VaultHandle,
 ) -> StorageActions {
     let note = use_state(|| None::<String>);
+    // The state as last drawn, read by the callbacks when they are called: they are made
+    // once per node and vault, so the panels given them are not drawn again whenever the
+    // state changes (every message).
+    let current = use_mut_ref(|| state.clone());
+    *current.borrow_mut() = state.clone();
+    let (dispatcher, setter) = (state.dispatcher(), note.setter());
+    let actions = use_memo(((**node).clone(), vault.clone()), move |(node, vault)| {
+        made_once(&current, &dispatcher, node, vault, &setter)
+    });
+    StorageActions {
+        note: (*note).clone(),
+        ..(*actions).clone()
+    }
+}
+
+/// The state as last drawn.
+type Current = Rc<RefCell<UseReducerHandle<AppState>>>;
+
+/// [`use_storage_actions`]'s callbacks, for `node` and `vault`.
+fn made_once(
+    state: &Current,
+    dispatcher: &UseReducerDispatcher<AppState>,
+    node: &Option<Net>,
+    vault: &VaultHandle,
+    note: &UseStateSetter<Option<String>>,
+) -> StorageActions {
     let report = {
-        let dispatcher = state.dispatcher();
+        let dispatcher = dispatcher.clone();
         move |result: Result<(), String>| {
             if let Err(e) = result {
                 dispatcher.dispatch(Action::StorageFailed(e));
@@ -50,9 +80,14 @@ pub fn use_storage_actions(
         }
     };
     let on_older = {
-        let (state, vault, dispatcher) = (state.clone(), vault.0.clone(), state.dispatcher());
+        let (state, vault, dispatcher) = (state.clone(), vault.0.clone(), dispatcher.clone());
         Callback::from(move |room_id: RoomId| {
-            let Some(cursor) = state.0.room(&room_id).and_then(|r| r.older.clone()) else {
+            let cursor = state
+                .borrow()
+                .0
+                .room(&room_id)
+                .and_then(|r| r.older.clone());
+            let Some(cursor) = cursor else {
                 return;
             };
             let (vault, dispatcher) = (vault.clone(), dispatcher.clone());
@@ -66,12 +101,16 @@ pub fn use_storage_actions(
         })
     };
     let on_conversation_older = {
-        let (state, vault, dispatcher) = (state.clone(), vault.0.clone(), state.dispatcher());
+        let (state, vault, dispatcher) = (state.clone(), vault.0.clone(), dispatcher.clone());
         Callback::from(move |peer: PeerId| {
-            let (Some(cursor), Some(me)) = (
-                state.0.conversation(&peer).and_then(|c| c.older.clone()),
-                state.0.my_id.clone(),
-            ) else {
+            let (cursor, me) = {
+                let s = &state.borrow().0;
+                (
+                    s.conversation(&peer).and_then(|c| c.older.clone()),
+                    s.my_id.clone(),
+                )
+            };
+            let (Some(cursor), Some(me)) = (cursor, me) else {
                 return;
             };
             let (vault, dispatcher) = (vault.clone(), dispatcher.clone());
@@ -111,18 +150,23 @@ pub fn use_storage_actions(
     let on_export = {
         let (state, export) = (state.clone(), export.clone());
         Callback::from(move |(room_id, format): (RoomId, Format)| {
-            if let Some(room) = state.0.room(&room_id) {
-                export(vec![room_export(room)], format);
+            let room = state.borrow().0.room(&room_id).map(room_export);
+            if let Some(room) = room {
+                export(vec![room], format);
             }
         })
     };
     let on_conversation_export = {
         let (state, export) = (state.clone(), export.clone());
         Callback::from(move |(peer, format): (PeerId, Format)| {
-            if let Some(c) = state.0.conversation(&peer) {
+            let name = state
+                .borrow()
+                .0
+                .conversation(&peer)
+                .map(|c| c.display_name().to_owned());
+            if let Some(name) = name {
                 let history = History::Conversation(peer.clone()).name();
-                let title = format!("Chat with {}", c.display_name());
-                export(vec![(history, title, None)], format);
+                export(vec![(history, format!("Chat with {name}"), None)], format);
             }
         })
     };
@@ -134,6 +178,7 @@ pub fn use_storage_actions(
             };
             n.act(|n, _| n.forget_conversation(&peer));
             let name = state
+                .borrow()
                 .0
                 .conversation(&peer)
                 .map(|c| c.display_name().to_owned())
@@ -147,12 +192,16 @@ pub fn use_storage_actions(
         let state = state.clone();
         Callback::from(move |()| {
             // Every room (each file can be imported again) and every conversation.
-            let rooms = state.0.rooms.iter().map(room_export);
-            let chats = state.0.conversations.iter().map(|c| {
-                let history = History::Conversation(c.peer.clone()).name();
-                (history, format!("Chat with {}", c.display_name()), None)
-            });
-            export(rooms.chain(chats).collect(), Format::Json)
+            let all = {
+                let s = &state.borrow().0;
+                let rooms = s.rooms.iter().map(room_export);
+                let chats = s.conversations.iter().map(|c| {
+                    let history = History::Conversation(c.peer.clone()).name();
+                    (history, format!("Chat with {}", c.display_name()), None)
+                });
+                rooms.chain(chats).collect()
+            };
+            export(all, Format::Json)
         })
     };
     let on_delete = {
@@ -165,6 +214,7 @@ pub fn use_storage_actions(
             // from storage; a failure shows as a storage error.
             n.act(|n, now| n.forget_history(&room_id, now));
             let name = state
+                .borrow()
                 .0
                 .room(&room_id)
                 .map(|r| r.name.clone())
@@ -202,7 +252,7 @@ pub fn use_storage_actions(
         })
     };
     let on_erase = {
-        let (vault, dispatcher) = (vault.0.clone(), state.dispatcher());
+        let (vault, dispatcher) = (vault.0.clone(), dispatcher.clone());
         Callback::from(move |()| {
             let (vault, dispatcher) = (vault.clone(), dispatcher.clone());
             spawn_local(async move {
@@ -219,7 +269,7 @@ pub fn use_storage_actions(
         })
     };
     StorageActions {
-        note: (*note).clone(),
+        note: None,
         on_import,
         on_erase,
         on_export_all,

@@ -1,6 +1,9 @@
 //! A room of 10,000 lines on screen, in headless Chromium: only a window of them is in
 //! the page, older ones come back as the user scrolls up and leave again as they scroll
 //! back down, and a new message adds one element to the page and touches no other line.
+//! And a busy room: every line that comes in a burst is drawn at least once, however many
+//! come at once and however often the screen is drawn meanwhile (the drawn window moves
+//! on; lines it passed over are drawn once first).
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::RefCell;
@@ -56,6 +59,10 @@ fn room_of(lines: usize) -> RoomView {
 thread_local! {
     /// Puts another room on the test's screen, as a new state from the reducer would.
     static SHOW: RefCell<Option<UseStateSetter<RoomView>>> = const { RefCell::new(None) };
+    /// The same for the busy room's screen.
+    static SHOW_BUSY: RefCell<Option<UseStateSetter<RoomView>>> = const { RefCell::new(None) };
+    /// The busy room as the reducer keeps it: lines added to it keep the others' `Rc`s.
+    static BUSY: RefCell<RoomView> = RefCell::new(room_of(0));
 }
 
 /// The room screen, showing a room the test can change.
@@ -63,13 +70,26 @@ thread_local! {
 fn Harness() -> Html {
     let room = use_state(|| room_of(LINES));
     SHOW.with(|s| *s.borrow_mut() = Some(room.setter()));
+    screen(&room)
+}
+
+/// The room screen, showing a busy room the test adds lines to.
+#[function_component]
+fn BusyHarness() -> Html {
+    let room = use_state(|| room_of(0));
+    SHOW_BUSY.with(|s| *s.borrow_mut() = Some(room.setter()));
+    screen(&room)
+}
+
+/// The room screen with `room`, doing nothing when used.
+fn screen(room: &RoomView) -> Html {
     let history = RoomHistoryActions {
         on_older: Callback::noop(),
         on_export: Callback::noop(),
         on_delete: Callback::noop(),
     };
     html! {
-        <RoomScreen room={(*room).clone()} on_send={Callback::from(|_| Ok(()))}
+        <RoomScreen room={room.clone()} on_send={Callback::from(|_| Ok(()))}
             on_leave={Callback::noop()} on_typing={Callback::noop()} {history}
             on_back={Callback::noop()} />
     }
@@ -78,6 +98,11 @@ fn Harness() -> Html {
 /// Shows the room in a fresh element of the page, its message list a scrolling box of a
 /// phone's height (the app's stylesheet is not loaded here).
 fn mount() {
+    yew::Renderer::<Harness>::with_root(page_root()).render();
+}
+
+/// A fresh element of the page, with the list's box of a phone's height.
+fn page_root() -> Element {
     let doc = document();
     let style = doc.create_element("style").unwrap();
     style.set_text_content(Some(
@@ -86,7 +111,7 @@ fn mount() {
     doc.head().unwrap().append_child(&style).unwrap();
     let root = doc.create_element("div").unwrap();
     doc.body().unwrap().append_child(&root).unwrap();
-    yew::Renderer::<Harness>::with_root(root).render();
+    root
 }
 
 fn list() -> Element {
@@ -212,4 +237,68 @@ async fn a_room_of_ten_thousand_lines_draws_a_window_adds_one_line_per_message_a
         "the older lines left: {}..",
         now[0]
     );
+}
+
+/// Counts every line that ever comes into `root` (by its text), as the benchmark's probe
+/// does in the page.
+fn watch_lines(root: &Element) {
+    js_sys::Function::new_with_args(
+        "root",
+        "window.linesSeen = new Set();
+         const note = (li) => { const t = li.querySelector('.text'); if (t) window.linesSeen.add(t.textContent); };
+         new MutationObserver((records) => {
+           for (const r of records) for (const n of r.addedNodes) {
+             if (n.nodeType !== 1) continue;
+             if (n.matches('li.message')) note(n);
+             else n.querySelectorAll('li.message').forEach(note);
+           }
+         }).observe(root, { childList: true, subtree: true });",
+    )
+    .call1(&wasm_bindgen::JsValue::NULL, root)
+    .unwrap();
+}
+
+fn lines_seen() -> u32 {
+    js_sys::eval("window.linesSeen.size")
+        .unwrap()
+        .as_f64()
+        .unwrap() as u32
+}
+
+#[wasm_bindgen_test]
+async fn every_line_of_a_burst_is_drawn_at_least_once() {
+    let root = page_root();
+    watch_lines(&root);
+    yew::Renderer::<BusyHarness>::with_root(root.clone()).render();
+    TimeoutFuture::new(50).await;
+    // Batches of every size, some shown one after the other within a task (drawn once),
+    // some a task apart; never more at once than the window draws (200), past which
+    // lines are only there to scroll back to.
+    let batches = [
+        1, 3, 40, 2, 70, 5, 120, 1, 1, 1, 17, 64, 150, 9, 33, 2, 90, 4,
+    ];
+    let mut total = 0;
+    for (i, n) in batches.into_iter().enumerate() {
+        let room = BUSY.with(|r| {
+            let mut r = r.borrow_mut();
+            for k in total..total + n {
+                r.lines.push(line(k));
+            }
+            r.clone()
+        });
+        total += n;
+        SHOW_BUSY.with(|s| s.borrow().as_ref().unwrap().set(room));
+        if i % 3 != 0 {
+            TimeoutFuture::new(0).await;
+        }
+    }
+    for _ in 0..100 {
+        if lines_seen() as usize == total {
+            break;
+        }
+        TimeoutFuture::new(20).await;
+    }
+    assert_eq!(lines_seen() as usize, total, "lines never drawn");
+    // Out of the page, so the other test finds only its own room there.
+    root.remove();
 }

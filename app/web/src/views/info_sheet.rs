@@ -2,6 +2,8 @@
 //! leaving, connection details), one tap away from the conversation. Beside the
 //! conversation on a wide screen, over it on a phone.
 
+use std::rc::Rc;
+
 use yew::prelude::*;
 
 /// Props of [`InfoSheet`].
@@ -36,17 +38,39 @@ pub fn InfoSheet(props: &InfoSheetProps) -> Html {
     }
 }
 
-/// Whether a chat's info sheet is open, with the callbacks that toggle and close it.
+/// Whether an info sheet is open.
+#[derive(PartialEq)]
+struct Open(bool);
+
+/// What its buttons do.
+enum Sheet {
+    Toggle,
+    Close,
+}
+
+impl Reducible for Open {
+    type Action = Sheet;
+
+    fn reduce(self: Rc<Self>, action: Sheet) -> Rc<Self> {
+        Rc::new(Open(match action {
+            Sheet::Toggle => !self.0,
+            Sheet::Close => false,
+        }))
+    }
+}
+
+/// Whether a chat's info sheet is open, with the callbacks that toggle and close it:
+/// the same ones for as long as the chat is on screen, so its bar and sheet are not drawn
+/// again for their sake when a message comes.
 #[hook]
 pub fn use_info_sheet() -> (bool, Callback<()>, Callback<()>) {
-    let open = use_state(|| false);
-    let toggle = {
-        let open = open.clone();
-        Callback::from(move |()| open.set(!*open))
-    };
-    let close = {
-        let open = open.clone();
-        Callback::from(move |()| open.set(false))
-    };
-    (*open, toggle, close)
+    let open = use_reducer_eq(|| Open(false));
+    let buttons = use_memo(open.dispatcher(), |d| {
+        let (toggle, close) = (d.clone(), d.clone());
+        (
+            Callback::from(move |()| toggle.dispatch(Sheet::Toggle)),
+            Callback::from(move |()| close.dispatch(Sheet::Close)),
+        )
+    });
+    (open.0, buttons.0.clone(), buttons.1.clone())
 }

@@ -95,10 +95,10 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
     );
     let (on_files, file_error) = use_attach(props.on_attach.clone(), r.room_id.clone());
     let typing = typing_words(&r.typing_names());
-    let on_older = {
-        let (cb, room_id) = (props.history.on_older.clone(), r.room_id.clone());
-        Callback::from(move |()| cb.emit(room_id.clone()))
-    };
+    let on_older = use_callback(
+        (props.history.on_older.clone(), r.room_id.clone()),
+        |(), (cb, room_id)| cb.emit(room_id.clone()),
+    );
 
     // Short enough for a phone's one-row composer.
     let placeholder = match to

@@ -1,0 +1,124 @@
+//! A chat's bar and info sheet keep their callbacks from one drawing to the next, in
+//! headless Chromium: given the same ones, they are not drawn again when a message comes
+//! (each message draws the chat's screen again). So does the chat's back button.
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+
+use gloo_timers::future::TimeoutFuture;
+use peerchat_web::navigation::use_back_navigation;
+use peerchat_web::views::info_sheet::use_info_sheet;
+use wasm_bindgen_test::*;
+use yew::prelude::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// What a drawing of the harness got: whether the sheet was open, and its toggle and
+/// close callbacks.
+type Drawing = (bool, Callback<()>, Callback<()>);
+
+thread_local! {
+    static SEEN: RefCell<Vec<Drawing>> = const { RefCell::new(Vec::new()) };
+    /// Draws the harness again, as a new message draws the chat's screen.
+    static DRAW: RefCell<Option<UseStateSetter<u32>>> = const { RefCell::new(None) };
+    /// The chat's back callback each drawing of [`BackHarness`] got.
+    static BACKS: RefCell<Vec<Callback<()>>> = const { RefCell::new(Vec::new()) };
+    /// The drawing whose `on_back` was called last.
+    static CALLED: RefCell<Option<u32>> = const { RefCell::new(None) };
+}
+
+#[function_component]
+fn Harness() -> Html {
+    let drawn = use_state(|| 0_u32);
+    DRAW.with(|d| *d.borrow_mut() = Some(drawn.setter()));
+    let (open, toggle, close) = use_info_sheet();
+    SEEN.with(|s| s.borrow_mut().push((open, toggle, close)));
+    html! { <p>{ *drawn }</p> }
+}
+
+/// A list with no chat open, drawn again as a message would draw it; each drawing gives
+/// an `on_back` of its own.
+#[function_component]
+fn BackHarness() -> Html {
+    let drawn = use_state(|| 0_u32);
+    DRAW.with(|d| *d.borrow_mut() = Some(drawn.setter()));
+    let n = *drawn;
+    let back = use_back_navigation(
+        false,
+        Callback::from(move |()| CALLED.with(|c| *c.borrow_mut() = Some(n))),
+    );
+    BACKS.with(|b| b.borrow_mut().push(back));
+    Html::default()
+}
+
+fn seen() -> Vec<Drawing> {
+    SEEN.with(|s| s.borrow().clone())
+}
+
+fn backs() -> Vec<Callback<()>> {
+    BACKS.with(|b| b.borrow().clone())
+}
+
+/// Waits up to 2 s for a harness to have been drawn `n` times (`times` says how many).
+async fn drawn(times: impl Fn() -> usize, n: usize) {
+    for _ in 0..200 {
+        if times() >= n {
+            return;
+        }
+        TimeoutFuture::new(10).await;
+    }
+    panic!("drawn {} times, not {n}", times());
+}
+
+/// Mounts `C` in a fresh element of the page and draws it again three times (as messages
+/// would), waiting for each drawing (`times` counts them).
+async fn mount_and_draw_again<C: BaseComponent<Properties = ()>>(times: impl Fn() -> usize) {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let root = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&root).unwrap();
+    yew::Renderer::<C>::with_root(root).render();
+    drawn(&times, 1).await;
+    for n in 1..4 {
+        DRAW.with(|d| d.borrow().as_ref().unwrap().set(n));
+        drawn(&times, n as usize + 1).await;
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_info_sheet_callbacks_stay_the_same_and_still_work() {
+    mount_and_draw_again::<Harness>(|| seen().len()).await;
+    let first = seen()[0].clone();
+    assert!(!first.0);
+    assert!(
+        seen()
+            .iter()
+            .all(|(_, t, c)| *t == first.1 && *c == first.2),
+        "a drawing made new callbacks"
+    );
+
+    // The first drawing's callbacks still open and close the sheet.
+    first.1.emit(());
+    drawn(|| seen().len(), 5).await;
+    assert!(seen().last().unwrap().0, "toggle did not open it");
+    first.1.emit(());
+    drawn(|| seen().len(), 6).await;
+    assert!(!seen().last().unwrap().0, "toggle did not close it");
+    first.1.emit(());
+    drawn(|| seen().len(), 7).await;
+    first.2.emit(());
+    drawn(|| seen().len(), 8).await;
+    assert!(!seen().last().unwrap().0, "close did not close it");
+    assert!(seen()
+        .iter()
+        .all(|(_, t, c)| *t == first.1 && *c == first.2));
+}
+
+#[wasm_bindgen_test]
+async fn the_chats_back_stays_the_same_callback_and_calls_the_newest_on_back() {
+    mount_and_draw_again::<BackHarness>(|| backs().len()).await;
+    let got = backs();
+    assert!(got.iter().all(|b| *b == got[0]), "a drawing made a new one");
+    // No chat entry to go back from: the list's own back runs, the newest one.
+    got[0].emit(());
+    assert_eq!(CALLED.with(|c| *c.borrow()), Some(3));
+}
