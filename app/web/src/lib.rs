@@ -11,7 +11,7 @@ mod app_state;
 mod device_tab;
 mod home;
 pub mod identity;
-pub mod navigation;
+mod navigation;
 mod net;
 mod notify;
 pub mod platform;
@@ -26,6 +26,8 @@ mod viewport;
 pub mod views;
 pub mod warm;
 pub mod webcrypto;
+
+pub use navigation::use_back_navigation;
 
 /// Mounts the app on the page's body (the app registers the service worker that lets
 /// the installed app open offline and offers new versions).

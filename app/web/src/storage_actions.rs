@@ -45,9 +45,10 @@ pub fn use_storage_actions(
     vault: &VaultHandle,
 ) -> StorageActions {
     let note = use_state(|| None::<String>);
-    // The state as last drawn, read by the callbacks when they are called: they are made
-    // once per node and vault, so the panels given them are not drawn again whenever the
-    // state changes (every message).
+    // The callbacks are made once per node and vault, so the panels given them are not
+    // drawn again whenever the state changes (every message); they read the state when
+    // called, through this drawing's handle: a handle keeps every state it has read, so
+    // one kept for the node's life would keep them all.
     let current = use_mut_ref(|| state.clone());
     *current.borrow_mut() = state.clone();
     let (dispatcher, setter) = (state.dispatcher(), note.setter());
@@ -60,7 +61,7 @@ pub fn use_storage_actions(
     }
 }
 
-/// The state as last drawn.
+/// The state, through the newest drawing's handle.
 type Current = Rc<RefCell<UseReducerHandle<AppState>>>;
 
 /// [`use_storage_actions`]'s callbacks, for `node` and `vault`.

@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 
 use gloo_timers::future::TimeoutFuture;
-use peerchat_web::navigation::use_back_navigation;
+use peerchat_web::use_back_navigation;
 use peerchat_web::views::info_sheet::use_info_sheet;
 use wasm_bindgen_test::*;
 use yew::prelude::*;

@@ -95,6 +95,8 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
     );
     let (on_files, file_error) = use_attach(props.on_attach.clone(), r.room_id.clone());
     let typing = typing_words(&r.typing_names());
+    // The same too: made anew, it drew the line list again for every drawing of the room
+    // (a member's typing, a receipt).
     let on_older = use_callback(
         (props.history.on_older.clone(), r.room_id.clone()),
         |(), (cb, room_id)| cb.emit(room_id.clone()),
