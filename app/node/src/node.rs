@@ -491,7 +491,6 @@ impl Node {
             StoreOp::Append {
                 history: History::Room(_),
                 messages,
-                ..
             } => messages.as_slice(),
             _ => &[],
         };
@@ -812,7 +811,6 @@ impl Node {
         self.store(StoreOp::Append {
             history: History::Conversation(peer.clone()),
             messages: vec![message],
-            made_here: vec![mine],
         });
     }
 

@@ -77,10 +77,6 @@ pub enum StoreOp {
         history: History,
         /// The messages, in the order they came.
         messages: Vec<StoredMessage>,
-        /// Which of them we just wrote (ours, their ids just drawn): they cannot be stored
-        /// already, so the write does not look for them first (see
-        /// `History::append_many`).
-        made_here: Vec<bool>,
     },
     /// Save the list of one-to-one conversation partners and their names.
     PutConversations(Vec<Contact>),

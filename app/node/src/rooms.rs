@@ -207,7 +207,7 @@ impl Node {
         };
         let message = make(&mut r.room, id).map_err(|e| SendError::Room(e.to_string()))?;
         // Stored, it also carries our numbering to the next visit (see `seed`).
-        self.keep_message(room_id, &message, true);
+        self.keep_message(room_id, &message);
         self.ui(Action::RoomMessage {
             room_id: room_id.to_owned(),
             message,
@@ -250,17 +250,10 @@ impl Node {
         }
     }
 
-    /// Stores a message of `room_id`: ours, `made_here` just now, or received.
-    fn keep_message(
-        &mut self,
-        room_id: &RoomId,
-        message: &peerchat_chat::room::RoomMessage,
-        made_here: bool,
-    ) {
+    fn keep_message(&mut self, room_id: &RoomId, message: &peerchat_chat::room::RoomMessage) {
         self.store(StoreOp::Append {
             history: History::Room(room_id.clone()),
             messages: vec![to_stored(message, self.now.wall_ms)],
-            made_here: vec![made_here],
         });
     }
 
@@ -447,7 +440,7 @@ impl Node {
             RoomEvent::Delivered { id } => self.ui(Action::RoomDelivered { room_id, id }),
             RoomEvent::File { peer, frame } => self.on_file_frame_via(Some(&room_id), &peer, frame),
             RoomEvent::Message(message) => {
-                self.keep_message(&room_id, &message, false);
+                self.keep_message(&room_id, &message);
                 if let Some(offer) = &message.file {
                     self.on_file_offer_in(Some(&room_id), &message.author, offer);
                 }

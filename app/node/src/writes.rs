@@ -25,20 +25,12 @@ pub(crate) type Writes = InTurn<StoreOp>;
 pub(crate) fn merge(last: &mut StoreOp, op: StoreOp) -> Option<StoreOp> {
     match (last, op) {
         (
-            StoreOp::Append {
-                history,
-                messages,
-                made_here,
-            },
+            StoreOp::Append { history, messages },
             StoreOp::Append {
                 history: next,
                 messages: more,
-                made_here: more_made_here,
             },
         ) if *history == next && messages.len() + more.len() <= MAX_BATCH => {
-            // Marks line up with their messages: the first batch's may stop short.
-            made_here.resize(messages.len(), false);
-            made_here.extend(more_made_here);
             messages.extend(more);
             None
         }
@@ -53,56 +45,5 @@ pub(crate) fn merge(last: &mut StoreOp, op: StoreOp) -> Option<StoreOp> {
             None
         }
         (_, op) => Some(op),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use peerchat_ids::MessageId;
-    use peerchat_peerjs::PeerId;
-    use peerchat_vault::StoredMessage;
-
-    use super::merge;
-    use crate::saved::History;
-    use crate::StoreOp;
-
-    fn append(ids: &[&str], made_here: Vec<bool>) -> StoreOp {
-        let message = |id: &&str| StoredMessage {
-            id: MessageId::parse(id).unwrap(),
-            author: PeerId::parse("ann").unwrap(),
-            name: "Ann".into(),
-            seq: 1,
-            ts: 1,
-            text: "hi".into(),
-            whisper_to: None,
-            signed: None,
-            received: 1,
-            file: None,
-        };
-        StoreOp::Append {
-            history: History::Conversation(PeerId::parse("ben").unwrap()),
-            messages: ids.iter().map(message).collect(),
-            made_here,
-        }
-    }
-
-    #[test]
-    fn merged_messages_keep_whether_each_was_made_here() {
-        // Ours, one received, then one received whose mark is left out (looked for).
-        let mut last = append(&["a"], vec![true]);
-        assert!(merge(&mut last, append(&["b"], vec![false])).is_none());
-        assert!(merge(&mut last, append(&["c"], vec![])).is_none());
-        assert!(merge(&mut last, append(&["d"], vec![true])).is_none());
-        let StoreOp::Append {
-            messages,
-            made_here,
-            ..
-        } = last
-        else {
-            unreachable!()
-        };
-        let ids: Vec<&str> = messages.iter().map(|m| m.id.as_str()).collect();
-        assert_eq!(ids, ["a", "b", "c", "d"]);
-        assert_eq!(made_here, [true, false, false, true]);
     }
 }

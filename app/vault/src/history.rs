@@ -185,7 +185,7 @@ impl<'a, S: Store> History<'a, S> {
         nonce: [u8; 12],
     ) -> Result<bool, VaultError> {
         let count = self
-            .append_many(room_id, std::slice::from_ref(m), &[], || nonce)
+            .append_many(room_id, std::slice::from_ref(m), || nonce)
             .await?;
         Ok(count == 1)
     }
@@ -193,39 +193,21 @@ impl<'a, S: Store> History<'a, S> {
     /// Stores messages in one transaction (all or, on error, none), each sealed with a
     /// fresh `nonce()`; those kept already (or twice in `messages`) are stored once.
     /// Returns how many were new. A burst of messages costs one write, not one each.
-    ///
-    /// `made_here[i]` says that `messages[i]` was just written here (ours, its id just
-    /// drawn): it is not looked for among those stored, so a batch of only such messages
-    /// reads nothing before it writes. A message not marked (or past the end of
-    /// `made_here`) is looked for.
     pub async fn append_many(
         &self,
         room_id: &str,
         messages: &[StoredMessage],
-        made_here: &[bool],
         mut nonce: impl FnMut() -> [u8; 12],
     ) -> Result<usize, VaultError> {
-        let looked_for = |i: usize| !made_here.get(i).copied().unwrap_or(false);
-        let keys: Vec<[String; 2]> = messages
+        let kept: Vec<String> = messages
             .iter()
-            .map(|m| self.kept_keys(room_id, m))
+            .flat_map(|m| self.kept_keys(room_id, m))
             .collect();
-        let asked: Vec<String> = keys
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| looked_for(*i))
-            .flat_map(|(_, k)| k.iter().cloned())
-            .collect();
-        let there = match asked.is_empty() {
-            true => Vec::new(),
-            false => self.store.contains_many(Table::Messages, &asked).await?,
-        };
-        let mut there = there.chunks(2);
+        let there = self.store.contains_many(Table::Messages, &kept).await?;
         let mut entries = Vec::with_capacity(2 * messages.len());
         let mut batch = std::collections::HashSet::new();
-        for (i, (m, keys)) in messages.iter().zip(&keys).enumerate() {
-            let stored = looked_for(i) && there.next().is_some_and(|t| t.contains(&true));
-            if stored || !batch.insert(&keys[0]) {
+        for (m, (keys, there)) in messages.iter().zip(kept.chunks(2).zip(there.chunks(2))) {
+            if there.iter().any(|t| *t) || !batch.insert(&keys[0]) {
                 continue;
             }
             entries.extend(self.entries(room_id, m, nonce()));

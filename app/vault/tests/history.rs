@@ -239,35 +239,13 @@ fn a_batch_is_stored_at_once_each_message_once_and_all_or_nothing() {
     assert!(run(h.append("r", &msg(2), [1; 12])).unwrap());
     // 2 is there already and 3 comes twice: 1, 3 and 4 are new.
     let batch = [msg(1), msg(2), msg(3), msg(3), msg(4)];
-    assert_eq!(run(h.append_many("r", &batch, &[], nonces())).unwrap(), 3);
+    assert_eq!(run(h.append_many("r", &batch, nonces())).unwrap(), 3);
     assert_eq!(newest_seqs(&h, "r"), [1, 2, 3, 4]);
-    assert_eq!(run(h.append_many("r", &batch, &[], nonces())).unwrap(), 0);
+    assert_eq!(run(h.append_many("r", &batch, nonces())).unwrap(), 0);
     // A batch that does not fit is not stored in part.
     let small = MemoryStore::with_quota(2_000);
     let h = History::new(&small, &keys);
     let many: Vec<StoredMessage> = (1..=20).map(msg).collect();
-    assert!(run(h.append_many("r", &many, &[], nonces())).is_err());
+    assert!(run(h.append_many("r", &many, nonces())).is_err());
     assert!(run(h.newest("r", 50)).unwrap().messages.is_empty());
-}
-
-#[test]
-fn messages_just_written_here_are_stored_without_looking_for_them() {
-    let (store, keys) = (MemoryStore::new(), keys());
-    let h = History::new(&store, &keys);
-    // Ours, just sent: nothing is read before the write.
-    let ours = [msg(1), msg(2)];
-    assert_eq!(
-        run(h.append_many("r", &ours, &[true, true], nonces())).unwrap(),
-        2
-    );
-    assert_eq!(store.looked_up(), 0);
-    // Received ones are looked for (two keys each), and one kept already is not stored
-    // again; a message of ours in the same batch is not looked for.
-    let mixed = [msg(2), msg(3), msg(4)];
-    assert_eq!(
-        run(h.append_many("r", &mixed, &[false, true], nonces())).unwrap(),
-        2
-    );
-    assert_eq!(store.looked_up(), 4);
-    assert_eq!(newest_seqs(&h, "r"), [1, 2, 3, 4]);
 }

@@ -72,9 +72,7 @@ impl Disk {
             StoreOp::DeleteHistory { history } => {
                 self.histories.remove(&history);
             }
-            StoreOp::Append {
-                history, messages, ..
-            } => {
+            StoreOp::Append { history, messages } => {
                 let h = self.histories.entry(history).or_default();
                 for message in messages {
                     if !h
