@@ -691,6 +691,20 @@ async function room500(app) {
           ];
         }).catch((e) => [String(e), '', '']);
         log(`device ${i}: ${view}; notices: ${notices}; room stats: ${stats}`);
+        // Scrolled back to the top a step at a time, the lines in the screen's state come
+        // into the page: those that do were received and only passed over while the list
+        // followed the newest; the others never reached the screen.
+        const never = await devices[i].page.evaluate(async (want) => {
+          const list = document.querySelector('ol.messages');
+          for (let k = 0; k < 40 && list; k++) {
+            list.scrollTop = 0;
+            list.dispatchEvent(new Event('scroll'));
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          const seen = window.__bench.seen;
+          return want.split(' ').filter((t) => !(t in seen)).join(' ');
+        }, m).catch((e) => String(e));
+        log(`device ${i}, scrolled back to the top: ${never ? `never on screen: ${never.slice(0, 200)}` : 'every missing line came into view (in the state, passed over while following)'}`);
       }
       // Every page's channel trace, lines sent and seen, and counters, to follow the
       // lines lacking from the author's send to the reader's channel.
