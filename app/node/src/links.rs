@@ -561,11 +561,12 @@ impl Node {
     /// has not made yet, and one-to-one calls someone may be waiting on (see
     /// [`LinkEntry::awaited`]) until they are open. A render in between holds up the
     /// call: a joiner's room screen went before its offer to the room's rendezvous id,
-    /// and 15 members' lines before its offers and answers to them. And the pages of a one-to-one call drew "Connecting…"
-    /// and the callee's new conversation while their browsers connected: the answer
-    /// waited behind the caller's render, and on a 2-core machine the two pages' drawing
-    /// slowed the connection itself (click to open on both sides 70-77 ms while drawn,
-    /// 47-50 ms held; PeerJS 31-35 ms in the same runs). Calls the node makes on its own
+    /// and 15 members' lines before its offers and answers to them. And the pages of a
+    /// one-to-one call drew "Connecting…" and the callee's new conversation while their
+    /// browsers connected: the answer waited behind the caller's render, and on a 2-core
+    /// machine the two pages' drawing slowed the connection itself (click to open on both
+    /// sides 70-77 ms while drawn, 47-50 ms held; PeerJS 31-35 ms in the same runs).
+    /// Calls the node makes on its own
     /// (calling a friend back) do not hold our screen past their offer: they come every
     /// few seconds while a friend is away, and nobody here is waiting on them. (The
     /// friend's app cannot tell them from a click: its screen waits up to 150 ms for each

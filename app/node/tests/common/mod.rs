@@ -659,7 +659,6 @@ impl Sim {
         LINK_DELAY + Duration::from_millis(extra)
     }
 
-    /// Carries out everything device `i`'s node asks, until it asks nothing more.
     /// Lets device `i`'s outputs flow as its node's timer ran.
     fn pump_on_timer(&mut self, i: usize) {
         self.devs[i].on_timer = true;
@@ -667,6 +666,7 @@ impl Sim {
         self.devs[i].on_timer = false;
     }
 
+    /// Carries out everything device `i`'s node asks, until it asks nothing more.
     pub fn pump(&mut self, i: usize) {
         loop {
             let Some(node) = self.devs[i].node.as_mut() else {
