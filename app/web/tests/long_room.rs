@@ -3,7 +3,8 @@
 //! back down, and a new message adds one element to the page and touches no other line.
 //! And a busy room: every line that comes in a burst is drawn at least once, however many
 //! come at once and however often the screen is drawn meanwhile (the drawn window moves
-//! on; lines it passed over are drawn once first).
+//! on; lines it passed over are drawn once first), also those that came while the user
+//! read further up, once the list follows the newest again.
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::RefCell;
@@ -265,12 +266,73 @@ fn lines_seen() -> u32 {
         .unwrap() as u32
 }
 
-#[wasm_bindgen_test]
-async fn every_line_of_a_burst_is_drawn_at_least_once() {
+/// Shows an empty busy room in a fresh element of the page, whose lines are counted as
+/// they are drawn; returns the element.
+async fn mount_busy() -> Element {
+    BUSY.with(|r| *r.borrow_mut() = room_of(0));
     let root = page_root();
     watch_lines(&root);
     yew::Renderer::<BusyHarness>::with_root(root.clone()).render();
     TimeoutFuture::new(50).await;
+    root
+}
+
+/// Shows the busy room with `lines` more.
+fn add_busy(lines: impl IntoIterator<Item = RoomLine>) {
+    let room = BUSY.with(|r| {
+        let mut r = r.borrow_mut();
+        for l in lines {
+            r.lines.push(l);
+        }
+        r.clone()
+    });
+    SHOW_BUSY.with(|s| s.borrow().as_ref().unwrap().set(room));
+}
+
+/// Waits (up to 2 s) for `total` lines to have been drawn.
+async fn seen_all(total: usize) {
+    for _ in 0..100 {
+        if lines_seen() as usize == total {
+            break;
+        }
+        TimeoutFuture::new(20).await;
+    }
+    assert_eq!(lines_seen() as usize, total, "lines never drawn");
+}
+
+#[wasm_bindgen_test]
+async fn lines_that_come_while_the_user_reads_further_up_are_drawn_once_they_send() {
+    let root = mount_busy().await;
+    add_busy((0..150).map(line));
+    changed_from(&[]).await;
+    // The user scrolls up to the oldest lines and stays there while 200 more come: the
+    // drawn stretch grows to its most (200), the rest wait below it.
+    scroll(true).await;
+    let now = changed_from(&(50..150).collect::<Vec<_>>()).await;
+    assert_eq!(now.first(), Some(&0), "the oldest lines came back");
+    for batch in 0..4 {
+        let from = 150 + batch * 50;
+        add_busy((from..from + 50).map(line));
+        TimeoutFuture::new(20).await;
+    }
+    assert_eq!(
+        shown(),
+        (0..200).collect::<Vec<_>>(),
+        "where the user reads"
+    );
+    // They send: the list follows the newest again, and the lines that came meanwhile
+    // and were never drawn are drawn too (not passed over for the newest hundred).
+    let mut mine = line(350);
+    mine.author = Author::Me;
+    add_busy([mine]);
+    seen_all(351).await;
+    assert_eq!(shown().last(), Some(&350), "the newest line is drawn");
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn every_line_of_a_burst_is_drawn_at_least_once() {
+    let root = mount_busy().await;
     // Batches of every size, some shown one after the other within a task (drawn once),
     // some a task apart; never more at once than the window draws (200), past which
     // lines are only there to scroll back to.
@@ -279,26 +341,13 @@ async fn every_line_of_a_burst_is_drawn_at_least_once() {
     ];
     let mut total = 0;
     for (i, n) in batches.into_iter().enumerate() {
-        let room = BUSY.with(|r| {
-            let mut r = r.borrow_mut();
-            for k in total..total + n {
-                r.lines.push(line(k));
-            }
-            r.clone()
-        });
+        add_busy((total..total + n).map(line));
         total += n;
-        SHOW_BUSY.with(|s| s.borrow().as_ref().unwrap().set(room));
         if i % 3 != 0 {
             TimeoutFuture::new(0).await;
         }
     }
-    for _ in 0..100 {
-        if lines_seen() as usize == total {
-            break;
-        }
-        TimeoutFuture::new(20).await;
-    }
-    assert_eq!(lines_seen() as usize, total, "lines never drawn");
+    seen_all(total).await;
     // Out of the page, so the other test finds only its own room there.
     root.remove();
 }

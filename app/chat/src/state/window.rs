@@ -62,6 +62,23 @@ impl Window {
         }
     }
 
+    /// The newest line drawn once `range` (from [`Window::range_after`]) is drawn, given
+    /// `before`, the newest drawn until then: the later of the two. Not the newest line
+    /// in the list: lines that come while the user reads further up are not drawn, and
+    /// must still be drawn once when the window follows the newest again.
+    pub fn drawn_through<T>(
+        lines: &Lines<T>,
+        range: Range<usize>,
+        before: Option<LineKey>,
+    ) -> Option<LineKey> {
+        let last = if range.is_empty() {
+            None
+        } else {
+            lines.key_at(range.end - 1)
+        };
+        before.max(last)
+    }
+
     /// Whether lines before the drawn ones are in the list.
     pub fn hides_older<T>(self, lines: &Lines<T>) -> bool {
         self.range(lines).start > 0
@@ -183,6 +200,29 @@ mod tests {
         );
         let w = Window::From(l.key_at(5).unwrap());
         assert_eq!(w.range_after(&l, drawn_to), w.range(&l));
+    }
+
+    #[test]
+    fn lines_that_come_while_reading_further_up_are_drawn_once_back_at_the_newest() {
+        let mut l = lines(300);
+        let mut drawn_to = None;
+        let mut draw = |w: Window, l: &Lines<N>| {
+            let range = w.range_after(l, drawn_to);
+            drawn_to = Window::drawn_through(l, range.clone(), drawn_to);
+            range
+        };
+        assert_eq!(draw(Window::Newest, &l), 200..300);
+        // The user scrolls up; 200 lines come meanwhile, the window grows to its most.
+        let up = Window::Newest.older(&l);
+        assert_eq!(draw(up, &l), 150..300);
+        for n in 300..500 {
+            l.push(N(n));
+            assert_eq!(draw(up, &l), 150..(n + 1).min(350), "where they read");
+        }
+        // They send (or jump): back at the newest, the 50 never drawn are drawn too.
+        assert_eq!(draw(Window::Newest, &l), 350..500);
+        assert_eq!(draw(Window::Newest, &l), 400..500, "then the usual window");
+        assert_eq!(Window::drawn_through(&l, 0..0, None), None);
     }
 
     #[test]

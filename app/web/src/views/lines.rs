@@ -245,7 +245,8 @@ pub fn LineList<T: ShowLine>(props: &LineListProps<T>) -> Html {
     // The newest line drawn so far: what follows it is drawn at least once.
     let drawn_to = use_mut_ref(|| None::<LineKey>);
     let range = window.range_after(lines, *drawn_to.borrow());
-    *drawn_to.borrow_mut() = newest;
+    let through = Window::drawn_through(lines, range.clone(), *drawn_to.borrow());
+    *drawn_to.borrow_mut() = through;
     let older = props.stored_older && range.start == 0;
     let jump_label = match *unseen {
         0 => "Jump to the newest messages".to_owned(),
