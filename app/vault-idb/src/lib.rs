@@ -8,18 +8,18 @@
 //! Chromium.
 #![forbid(unsafe_code)]
 
-use std::future::Future;
-use std::pin::Pin;
-use std::task::Poll;
-
 use js_sys::Uint8Array;
 use peerchat_vault::{schema, Store, StoreError, Table};
 use rexie::{Direction, KeyRange, ObjectStore, Rexie, TransactionMode, TransactionResult};
 use wasm_bindgen::JsValue;
 
-/// A store in one IndexedDB database.
+mod batch;
+
+/// A store in one IndexedDB database: rexie's connection, and one of our own for the
+/// batches that run for every message (see [`batch`]).
 pub struct IdbStore {
     db: Rexie,
+    batches: web_sys::IdbDatabase,
 }
 
 fn failure(e: rexie::Error) -> StoreError {
@@ -41,11 +41,19 @@ impl IdbStore {
             builder = builder.add_object_store(ObjectStore::new(table.name()));
         }
         let db = builder.build().await.map_err(failure)?;
-        Ok(Self { db })
+        let batches = match batch::open(name, schema::VERSION).await {
+            Ok(b) => b,
+            Err(e) => {
+                db.close();
+                return Err(e);
+            }
+        };
+        Ok(Self { db, batches })
     }
 
-    /// Closes the connection (a database cannot be deleted or upgraded while open).
+    /// Closes the connections (a database cannot be deleted or upgraded while open).
     pub fn close(self) {
+        self.batches.close();
         self.db.close();
     }
 
@@ -85,33 +93,6 @@ impl IdbStore {
     }
 }
 
-/// Runs every future at once and returns their outputs in order: requests of one
-/// transaction all go to the database before any answer is awaited, so a batch costs one
-/// round of the page's task queue, not one per request (a busy page runs other tasks
-/// between them).
-async fn all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
-    let mut pending: Vec<Option<Pin<Box<F>>>> =
-        futures.into_iter().map(|f| Some(Box::pin(f))).collect();
-    let mut done: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        for (slot, out) in pending.iter_mut().zip(done.iter_mut()) {
-            if let Some(f) = slot {
-                if let Poll::Ready(v) = f.as_mut().poll(cx) {
-                    *out = Some(v);
-                    *slot = None;
-                }
-            }
-        }
-        if pending.iter().all(Option::is_none) {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
-    })
-    .await;
-    done.into_iter().flatten().collect()
-}
-
 fn bytes(value: JsValue) -> Vec<u8> {
     Uint8Array::new(&value).to_vec()
 }
@@ -127,16 +108,7 @@ impl Store for IdbStore {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let (_tx, store) = self.reader(table)?;
-        let asks = keys
-            .iter()
-            .map(|k| store.key_exists(JsValue::from_str(k)))
-            .collect();
-        all(asks)
-            .await
-            .into_iter()
-            .collect::<rexie::Result<Vec<bool>>>()
-            .map_err(failure)
+        batch::contains_many(&self.batches, table.name(), keys).await
     }
 
     async fn put(&self, table: Table, key: &str, value: &[u8]) -> Result<(), StoreError> {
@@ -190,18 +162,7 @@ impl Store for IdbStore {
         table: Table,
         entries: &[(String, Vec<u8>)],
     ) -> Result<(), StoreError> {
-        let entries: Vec<(JsValue, JsValue)> = entries
-            .iter()
-            .map(|(key, value)| {
-                let value: JsValue = Uint8Array::from(value.as_slice()).into();
-                (JsValue::from_str(key), value)
-            })
-            .collect();
-        self.write(table, async |s| {
-            let puts = entries.iter().map(|(k, v)| s.put(v, Some(k))).collect();
-            all(puts).await.into_iter().try_for_each(|r| r.map(|_| ()))
-        })
-        .await
+        batch::put_many(&self.batches, table.name(), entries).await
     }
 
     async fn delete_range(&self, table: Table, from: &str, to: &str) -> Result<(), StoreError> {
