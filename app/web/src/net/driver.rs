@@ -290,9 +290,16 @@ impl Driver {
             self.execute(out);
         }
         let due = self.node.poll_timeout();
-        // Most events leave the next timeout where it was (a keepalive received, say):
-        // the timer already set stays, instead of a new one each time.
-        if self.timer.as_ref().map(|(at, _)| *at) == due {
+        // Most events leave the next timeout where it was (a keepalive received, say) or
+        // put it later: the timer already set stays, instead of a new one each time (it
+        // may fire early, which the node takes as nothing due yet, and a timer for the
+        // new time is set then). Only an earlier timeout needs a new timer.
+        let keep = match (self.timer.as_ref(), due) {
+            (Some((at, _)), Some(due)) => *at <= due,
+            (Some(_), None) => true,
+            (None, due) => due.is_none(),
+        };
+        if keep {
             return;
         }
         self.timer = due.map(|due| {

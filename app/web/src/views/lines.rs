@@ -344,7 +344,10 @@ struct EndScroll {
 /// browser lay the page out for every message (to know how far to scroll), when one layout
 /// a frame is all that shows; several messages in one frame then cost one.
 fn scroll_to_end_before_paint(list: NodeRef, end: Rc<RefCell<EndScroll>>) {
-    end.borrow_mut().pending = true;
+    // One scroll a frame: lines that come before it are scrolled to by the one asked.
+    if std::mem::replace(&mut end.borrow_mut().pending, true) {
+        return;
+    }
     let scroll = Closure::once_into_js(move || {
         let mut end = end.borrow_mut();
         end.pending = false;
