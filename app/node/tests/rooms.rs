@@ -1046,3 +1046,40 @@ fn an_imported_message_whose_signature_fails_is_not_provable() {
     };
     assert!(peerchat_node::saved::provable(&room, &unsigned));
 }
+
+/// The browser's timer may wake a node before its next timeout (the glue keeps the timer
+/// it set when the timeout only moves later): woken early, a node in a room and a chat
+/// does nothing before its time and keeps its timeout, and the room goes on.
+#[test]
+fn a_node_woken_before_its_timeout_does_nothing_yet() {
+    let mut sim = room_of(3);
+    let ben = sim.devs[1].id.clone();
+    sim.act(0, |n, now| n.connect(ben, now));
+    sim.run_for(Duration::from_secs(3));
+    for i in 0..3 {
+        let now = sim.clock();
+        let due = sim.node(i).poll_timeout().expect("a member has a timeout");
+        assert!(due > now.mono, "{i}: {due:?} is due already");
+        sim.node(i).handle_timeout(now);
+        assert!(
+            sim.node(i).poll_output().is_none(),
+            "{i}: something done early"
+        );
+        assert_eq!(
+            sim.node(i).poll_timeout(),
+            Some(due),
+            "{i}: the timeout moved"
+        );
+    }
+    let room = sim.devs[0].state.rooms[0].room_id.clone();
+    sim.act(2, |n, now| n.send_room_text(&room, None, "still here", now))
+        .unwrap();
+    sim.run_until(SECOND, "the others get it", |s| {
+        (0..2).all(|i| {
+            s.devs[i].state.rooms[0]
+                .lines
+                .iter()
+                .any(|l| l.text == "still here")
+        })
+    });
+}

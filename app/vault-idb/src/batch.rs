@@ -10,6 +10,7 @@
 
 use js_sys::{Function, Promise, Reflect, Uint8Array};
 use peerchat_vault::StoreError;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbFactory, IdbObjectStore, IdbOpenDbRequest, IdbTransaction};
@@ -17,16 +18,13 @@ use web_sys::{IdbRequest, IdbTransactionMode};
 
 /// Why a request could not be made, in the store's words.
 fn failure(e: JsValue) -> StoreError {
-    let name = e
-        .dyn_ref::<web_sys::DomException>()
-        .map(web_sys::DomException::name);
-    if name.as_deref() == Some("QuotaExceededError") {
-        StoreError::QuotaExceeded
-    } else {
-        StoreError::Unavailable(
-            name.or_else(|| e.as_string())
+    match e.dyn_ref::<web_sys::DomException>() {
+        Some(e) if e.name() == "QuotaExceededError" => StoreError::QuotaExceeded,
+        Some(e) => StoreError::Unavailable(format!("{}: {}", e.name(), e.message())),
+        None => StoreError::Unavailable(
+            e.as_string()
                 .unwrap_or_else(|| "IndexedDB refused a request".to_owned()),
-        )
+        ),
     }
 }
 
@@ -41,7 +39,7 @@ async fn first_of(handlers: impl Fn(Option<&Function>, Option<&Function>)) -> Re
 
 /// Opens another connection to the database `name`, already at `version` (opened and
 /// upgraded by rexie first, so no upgrade runs here).
-pub(crate) async fn open(name: &str, version: u32) -> Result<IdbDatabase, StoreError> {
+pub(crate) async fn open(name: &str, version: u32) -> Result<Batches, StoreError> {
     let factory: IdbFactory = Reflect::get(&js_sys::global(), &"indexedDB".into())
         .ok()
         .and_then(|f| f.dyn_into().ok())
@@ -58,11 +56,35 @@ pub(crate) async fn open(name: &str, version: u32) -> Result<IdbDatabase, StoreE
             |e| failure(e.into()),
         )
     })?;
-    request
+    let db: IdbDatabase = request
         .result()
         .map_err(failure)?
         .dyn_into()
-        .map_err(failure)
+        .map_err(failure)?;
+    // Another tab upgrading or deleting the database waits for every connection to
+    // close: this one closes then, as rexie's does.
+    let closing = db.clone();
+    let on_version_change = Closure::<dyn FnMut()>::new(move || closing.close());
+    db.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
+    Ok(Batches {
+        db,
+        _on_version_change: on_version_change,
+    })
+}
+
+/// The connection for the batches, closed when another tab changes the database's
+/// version.
+pub(crate) struct Batches {
+    pub(crate) db: IdbDatabase,
+    _on_version_change: Closure<dyn FnMut()>,
+}
+
+impl Batches {
+    /// Closes the connection.
+    pub(crate) fn close(&self) {
+        self.db.set_onversionchange(None);
+        self.db.close();
+    }
 }
 
 /// Waits for `tx` to end: committed, or why not.
@@ -76,10 +98,12 @@ async fn finished(tx: &IdbTransaction) -> Result<(), StoreError> {
     match result {
         Ok(_) => Ok(()),
         Err(_) => Err(match tx.error() {
+            // The browser could not commit: the spec says QuotaExceededError for a full
+            // disk and UnknownError for a disk failure. As in rexie's writes (which are
+            // told only "aborted"), both are taken for a full disk, the one the user can
+            // act on. Nothing of the transaction was stored.
+            Some(e) if e.name() == "UnknownError" => StoreError::QuotaExceeded,
             Some(e) => failure(e.into()),
-            // Aborted without a request's error: the browser could not commit, which the
-            // IndexedDB spec allows for a full disk or a disk failure; a full disk is the
-            // one the user can act on. Nothing of the transaction was stored.
             None => StoreError::QuotaExceeded,
         }),
     }

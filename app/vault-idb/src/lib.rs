@@ -1,6 +1,7 @@
-//! PeerChat's [`Store`] on IndexedDB, through rexie: one object store per [`Table`], keys
-//! as strings, values as bytes (already sealed by `peerchat-vault`, which holds all the
-//! crypto and the memory store).
+//! PeerChat's [`Store`] on IndexedDB: one object store per [`Table`], keys as strings,
+//! values as bytes (already sealed by `peerchat-vault`, which holds all the crypto and the
+//! memory store). Rexie opens and upgrades the database and runs most operations; the
+//! batches that run for every message go through a connection of our own (see `batch`).
 //!
 //! Kept apart from `peerchat-vault` so that native builds of the core never compile
 //! rexie and its dependencies. The store is held to the same tests as the memory store:
@@ -19,7 +20,7 @@ mod batch;
 /// batches that run for every message (see [`batch`]).
 pub struct IdbStore {
     db: Rexie,
-    batches: web_sys::IdbDatabase,
+    batches: batch::Batches,
 }
 
 fn failure(e: rexie::Error) -> StoreError {
@@ -108,7 +109,7 @@ impl Store for IdbStore {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        batch::contains_many(&self.batches, table.name(), keys).await
+        batch::contains_many(&self.batches.db, table.name(), keys).await
     }
 
     async fn put(&self, table: Table, key: &str, value: &[u8]) -> Result<(), StoreError> {
@@ -162,7 +163,7 @@ impl Store for IdbStore {
         table: Table,
         entries: &[(String, Vec<u8>)],
     ) -> Result<(), StoreError> {
-        batch::put_many(&self.batches, table.name(), entries).await
+        batch::put_many(&self.batches.db, table.name(), entries).await
     }
 
     async fn delete_range(&self, table: Table, from: &str, to: &str) -> Result<(), StoreError> {

@@ -17,6 +17,7 @@ use peerchat_ids::{MessageId, RoomId};
 use peerchat_peerjs::PeerId;
 use peerchat_web::views::history::RoomHistoryActions;
 use peerchat_web::views::room::RoomScreen;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Document, Element};
 use yew::prelude::*;
@@ -115,10 +116,13 @@ fn page_root() -> Element {
     root
 }
 
+/// The list of the room mounted last (a test that fails leaves its room in the page).
 fn list() -> Element {
-    document()
-        .query_selector(".room .messages")
+    let lists = document().query_selector_all(".room .messages").unwrap();
+    lists
+        .item(lists.length() - 1)
         .unwrap()
+        .dyn_into::<Element>()
         .unwrap()
 }
 

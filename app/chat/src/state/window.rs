@@ -44,8 +44,9 @@ impl Window {
     }
 
     /// [`Window::range`], except that while following the newest it does not pass over
-    /// lines never drawn: `drawn_to` is the newest line drawn so far, and lines after it
-    /// that came in one batch larger than the window are each drawn once (up to
+    /// lines never drawn: `drawn_to` is the newest line drawn so far (see
+    /// [`Window::drawn_through`]), and lines after it (that came in one batch larger than
+    /// the window, or while the user read further up) are each drawn once (up to
     /// [`MOST`]), rather than only being there to scroll back to.
     pub fn range_after<T>(self, lines: &Lines<T>, drawn_to: Option<LineKey>) -> Range<usize> {
         let range = self.range(lines);

@@ -47,7 +47,8 @@ pub(super) struct Driver {
     links: HashMap<ConnectionId, Link>,
     /// Links whose channels are closing, until the node says to drop them.
     closed: HashMap<ConnectionId, Link>,
-    /// The node's next timeout, and the browser timer set for it.
+    /// When the browser timer set fires (at or before the node's next timeout), and the
+    /// timer.
     timer: Option<(Duration, Timeout)>,
     pub(super) vault: Vault,
     /// Actions for the UI, handed over once the driver is no longer borrowed.

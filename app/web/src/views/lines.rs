@@ -242,7 +242,8 @@ pub fn LineList<T: ShowLine>(props: &LineListProps<T>) -> Html {
             cb.emit(());
         })
     };
-    // The newest line drawn so far: what follows it is drawn at least once.
+    // The newest line drawn so far: what follows it is drawn at least once (up to the
+    // window's most, when that many came since).
     let drawn_to = use_mut_ref(|| None::<LineKey>);
     let range = window.range_after(lines, *drawn_to.borrow());
     let through = Window::drawn_through(lines, range.clone(), *drawn_to.borrow());
@@ -348,15 +349,19 @@ fn scroll_to_end_before_paint(list: NodeRef, end: Rc<RefCell<EndScroll>>) {
     if std::mem::replace(&mut end.borrow_mut().pending, true) {
         return;
     }
+    let scrolled = end.clone();
     let scroll = Closure::once_into_js(move || {
-        let mut end = end.borrow_mut();
+        let mut end = scrolled.borrow_mut();
         end.pending = false;
         if let Some(el) = list.cast::<web_sys::Element>() {
             el.set_scroll_top(el.scroll_height());
             (end.top, end.height) = (el.scroll_top(), el.scroll_height());
         }
     });
-    if let Some(w) = web_sys::window() {
-        let _ = w.request_animation_frame(scroll.unchecked_ref());
+    let asked = web_sys::window()
+        .is_some_and(|w| w.request_animation_frame(scroll.unchecked_ref()).is_ok());
+    if !asked {
+        // No frame will come to scroll: the next drawing asks again.
+        end.borrow_mut().pending = false;
     }
 }
