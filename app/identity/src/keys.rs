@@ -107,7 +107,7 @@ impl PublicKey {
     }
 
     fn verifying(&self) -> Option<VerifyingKey> {
-        VerifyingKey::from_bytes(&self.0).ok()
+        crate::on_curve::verifying_key(&self.0)
     }
 }
 
