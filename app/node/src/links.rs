@@ -566,11 +566,10 @@ impl Node {
     /// browsers connected: the answer waited behind the caller's render, and on a 2-core
     /// machine the two pages' drawing slowed the connection itself (click to open on both
     /// sides 70-77 ms while drawn, 47-50 ms held; PeerJS 31-35 ms in the same runs).
-    /// Calls the node makes on its own
-    /// (calling a friend back) do not hold our screen past their offer: they come every
-    /// few seconds while a friend is away, and nobody here is waiting on them. (The
-    /// friend's app cannot tell them from a click: its screen waits up to 150 ms for each
-    /// one that reaches it.)
+    /// Calls the node makes on its own (calling a friend back) do not hold our screen
+    /// past their offer: they come every few seconds while a friend is away, and nobody
+    /// here is waiting on them. (The friend's app cannot tell them from a click: its
+    /// screen waits up to 150 ms for each one that reaches it.)
     pub fn handshaking_until(&self) -> Option<std::time::Duration> {
         let mono = self.now.mono;
         self.links

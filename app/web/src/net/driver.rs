@@ -295,10 +295,9 @@ impl Driver {
         // put it later: the timer already set stays, instead of a new one each time (it
         // may fire early, which the node takes as nothing due yet, and a timer for the
         // new time is set then). Only an earlier timeout needs a new timer.
-        let keep = match (self.timer.as_ref(), due) {
-            (Some((at, _)), Some(due)) => *at <= due,
-            (Some(_), None) => true,
-            (None, due) => due.is_none(),
+        let keep = match &self.timer {
+            Some((at, _)) => due.is_none_or(|due| *at <= due),
+            None => due.is_none(),
         };
         if keep {
             return;
