@@ -266,6 +266,14 @@ async function burst(app) {
     const first = sent.B1;
     const last = Math.max(...Object.entries(seen).filter(([k]) => k[0] === 'B').map(([, v]) => v));
     add('burst.rate', app, (BURST / (last - first)) * 1000);
+    // Data channel frames and storage writes (with their puts) each side made: a
+    // message, its receipts and its record.
+    const counts = await Promise.all([a, b].map((d) => d.page.evaluate(() => {
+      const t = window.__bench.trace;
+      const commits = t.filter((e) => e[1] === 'idb:commit');
+      return [t.filter((e) => e[1] === 'send').length, t.filter((e) => e[1] === 'recv').length, commits.length, commits.reduce((n, e) => n + (e[3] ?? 0), 0)];
+    })));
+    log(`${app.label} burst, frames sent / received (storage writes, puts): ${counts.map(([s, r, w, p], i) => `${i === 0 ? 'sender' : 'receiver'} ${s}/${r} (${w}, ${p})`).join('; ')}`);
     details.push({ scenario: 'burst', app: app.key, senderMs: sent[`B${BURST}`] - first, receiverFirstMs: seen.B1 - first, lastShownMs: last - first });
   } finally {
     await destroy([a, b]);

@@ -29,6 +29,7 @@ mod mute;
 mod node;
 mod output;
 mod quiet;
+pub mod rehearsal;
 pub mod requests;
 mod restore;
 mod room_files;

@@ -1,7 +1,8 @@
 //! Runs the room code once while the app is idle, so a first join does not run it cold
-//! (see `peerchat_chat::room::warm_up`), draws a room screen and a conversation screen
-//! off the page for the same reason (see `peerchat_chat::state::rehearsed_room` and
-//! `rehearsed_conversation`), and lays out the symbols and styles of the chat screens
+//! (see `peerchat_chat::room::warm_up`), has throwaway nodes rehearse a call and a room
+//! for the same reason (see `peerchat_node::rehearsal`), draws a room screen and a
+//! conversation screen off the page likewise (see `peerchat_chat::state::rehearsed_room`
+//! and `rehearsed_conversation`), and lays out the symbols and styles of the chat screens
 //! once, hidden, so the fonts they need are found by then. Each step waits for a moment
 //! no link is being set up and no message came or went (`Node::quiet`) and the page has
 //! nothing else to do, so that the warm-up never delays what it is there to speed up.
@@ -10,6 +11,7 @@ use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
 use peerchat_chat::state::{rehearsed_conversation, rehearsed_room, ChannelStatus, Conversation};
+use peerchat_node::rehearsal::{Reached, Rehearsal};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 use yew::Callback;
@@ -25,6 +27,9 @@ const ROUNDS_PER_TASK: u32 = 4;
 /// Started this long after the node: past unlocking and the first screen.
 const FIRST_AFTER_MS: u32 = 1_500;
 const BETWEEN_MS: u32 = 50;
+/// Steps of the nodes' rehearsal per task (see `peerchat_node::rehearsal`; it takes
+/// about 150 in all).
+const REHEARSAL_STEPS: u32 = 25;
 /// Members of the room drawn off screen: a room of 16 as its last joiner sees it.
 const REHEARSED_MEMBERS: usize = 15;
 
@@ -54,7 +59,26 @@ pub fn warm_up_soon(quiet: Quiet) {
     when_quiet(quiet.clone(), FIRST_AFTER_MS, |quiet| {
         warm_font_sizes(0, quiet)
     });
+    when_quiet(quiet.clone(), FIRST_AFTER_MS, |quiet| {
+        rehearse_nodes(Box::default(), quiet, drop)
+    });
     when_quiet(quiet, FIRST_AFTER_MS, |quiet| run(ROUNDS, quiet));
+}
+
+/// Runs `rehearsal` on, [`REHEARSAL_STEPS`] at a time, the first batch now and each
+/// next one in a moment `quiet` says yes; once it is over, hands `done` how far it got.
+pub fn rehearse_nodes(
+    mut rehearsal: Box<Rehearsal>,
+    quiet: Quiet,
+    done: impl FnOnce(Reached) + 'static,
+) {
+    if rehearsal.step(REHEARSAL_STEPS) {
+        when_quiet(quiet, BETWEEN_MS, move |quiet| {
+            rehearse_nodes(rehearsal, quiet, done)
+        });
+    } else {
+        done(rehearsal.reached());
+    }
 }
 
 /// Runs `step` `after_ms` from now, or as soon after as `quiet` says yes (asking every

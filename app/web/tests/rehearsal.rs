@@ -1,10 +1,15 @@
 //! The warm-up's room screen, in headless Chromium: drawn off the page with a room of
 //! 16's members, drawn again as one more comes online, then taken down, and never shown;
-//! and its conversation screen, drawn connecting, then open, then taken down.
+//! and its conversation screen, drawn connecting, then open, then taken down; and the
+//! nodes' rehearsal of a call and a room, run to its end in moments the app is quiet.
 #![cfg(target_arch = "wasm32")]
 
 use gloo_timers::future::TimeoutFuture;
-use peerchat_web::warm::{rehearse_conversation_screen, rehearse_room_screen};
+use std::cell::Cell;
+use std::rc::Rc;
+
+use peerchat_node::rehearsal::Reached;
+use peerchat_web::warm::{rehearse_conversation_screen, rehearse_nodes, rehearse_room_screen};
 use wasm_bindgen_test::*;
 use web_sys::Element;
 
@@ -33,7 +38,7 @@ async fn until(mut check: impl FnMut() -> bool) -> bool {
 async fn the_rehearsed_room_screen_is_drawn_off_the_page_updated_and_taken_down() {
     let document = web_sys::window().unwrap().document().unwrap();
     let root = document.create_element("div").unwrap();
-    rehearse_room_screen(root.clone(), std::rc::Rc::new(|| true));
+    rehearse_room_screen(root.clone(), Rc::new(|| true));
 
     // Drawn with 14 members online, then with 15 (a second drawing, diffed)...
     assert!(
@@ -69,7 +74,7 @@ fn status(root: &Element) -> String {
 async fn the_rehearsed_conversation_screen_is_drawn_connecting_then_open_and_taken_down() {
     let document = web_sys::window().unwrap().document().unwrap();
     let root = document.create_element("div").unwrap();
-    rehearse_conversation_screen(root.clone(), std::rc::Rc::new(|| true));
+    rehearse_conversation_screen(root.clone(), Rc::new(|| true));
     let lines = |root: &Element| {
         root.query_selector_all("li.message")
             .map(|l| l.length())
@@ -94,5 +99,31 @@ async fn the_rehearsed_conversation_screen_is_drawn_connecting_then_open_and_tak
         until(|| root.child_element_count() == 0).await,
         "the rehearsal was left drawn: {:?}",
         root.inner_html()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_nodes_rehearse_a_call_and_a_room_to_the_end_only_in_quiet_moments() {
+    let (quiet_end, busy_end) = (Rc::new(Cell::new(None)), Rc::new(Cell::new(None)));
+    let (q, b) = (quiet_end.clone(), busy_end.clone());
+    rehearse_nodes(Box::default(), Rc::new(|| false), move |r| b.set(Some(r)));
+    rehearse_nodes(Box::default(), Rc::new(|| true), move |r| q.set(Some(r)));
+
+    assert!(
+        until(|| quiet_end.get().is_some()).await,
+        "the rehearsal never ended"
+    );
+    assert_eq!(
+        quiet_end.get(),
+        Some(Reached {
+            call: true,
+            room: true
+        }),
+        "the call opened and each line came, the room formed and its line came"
+    );
+    assert_eq!(
+        busy_end.get(),
+        None,
+        "a rehearsal went on while the app was busy"
     );
 }
