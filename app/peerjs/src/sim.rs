@@ -1,7 +1,9 @@
 //! An in-process model of PeerServer 1.0.2, for tests that run sessions (or whole
-//! clients) against each other on a simulated clock: registration by id and token,
-//! ID-TAKEN, a wrong key, signals relayed with the sender's id, and signals for an id
-//! nobody holds queued until it comes or, after the expire timeout, answered with EXPIRE.
+//! clients) against each other on a simulated clock, and for the app's idle rehearsal
+//! (`peerchat_node::rehearsal`; so nothing it is given makes it panic): registration by
+//! id and token, ID-TAKEN, a wrong key, signals relayed with the sender's id, and signals
+//! for an id nobody holds queued until it comes or, after the expire timeout, answered
+//! with EXPIRE.
 //!
 //! `H` names a socket (a device, or a device's registration): the model says which
 //! socket each frame goes to; the test delivers it.
@@ -42,6 +44,7 @@ pub struct Broker<H> {
     expire: Duration,
     registry: HashMap<String, Registered<H>>,
     queue: Vec<Queued>,
+    malformed: u64,
 }
 
 /// Frames for sockets, in order.
@@ -55,11 +58,13 @@ impl<H: Clone + PartialEq> Broker<H> {
             expire,
             registry: HashMap::new(),
             queue: Vec::new(),
+            malformed: 0,
         }
     }
 
     /// Socket `owner` connected with `url`. `Err(frame)`: the server sends this frame and
-    /// closes the socket (a wrong key, an id held with another token). `Ok`: what to
+    /// closes the socket (a wrong key, an id held with another token, a URL without
+    /// them, counted in [`Broker::malformed`]). `Ok`: what to
     /// deliver now — `OPEN` for a new registration (none when re-attaching with the same
     /// token), then the signals that waited for this id.
     pub fn connect(&mut self, url: &str, owner: H) -> Result<Deliveries<H>, &'static str> {
@@ -67,8 +72,14 @@ impl<H: Clone + PartialEq> Broker<H> {
             .split_once('?')
             .map(|(_, q)| q.split('&').filter_map(|kv| kv.split_once('=')).collect())
             .unwrap_or_default();
-        let (id, token) = (query["id"].to_owned(), query["token"].to_owned());
-        if query["key"] != self.key {
+        let (Some(id), Some(token), Some(key)) =
+            (query.get("id"), query.get("token"), query.get("key"))
+        else {
+            self.malformed += 1;
+            return Err(r#"{"type":"ERROR","payload":{"msg":"No id, token or key"}}"#);
+        };
+        let (id, token) = ((*id).to_owned(), (*token).to_owned());
+        if *key != self.key {
             return Err(r#"{"type":"ERROR","payload":{"msg":"Invalid key provided"}}"#);
         }
         let mut out = Vec::new();
@@ -109,9 +120,17 @@ impl<H: Clone + PartialEq> Broker<H> {
     }
 
     /// A frame from socket `owner`: relayed to its destination with `src` added, or
-    /// queued until the destination comes.
+    /// queued until the destination comes. One it cannot read is dropped and counted
+    /// (see [`Broker::malformed`]), never a panic: the app's idle rehearsal runs on
+    /// this model too.
     pub fn relay(&mut self, owner: &H, text: &str, now: Duration) -> Deliveries<H> {
-        let msg: ClientMessage = serde_json::from_str(text).expect("client frames are valid");
+        let (Ok(msg), Ok(mut value)) = (
+            serde_json::from_str::<ClientMessage>(text),
+            serde_json::from_str::<serde_json::Value>(text),
+        ) else {
+            self.malformed += 1;
+            return Vec::new();
+        };
         let dst = match &msg {
             ClientMessage::Heartbeat => return Vec::new(),
             ClientMessage::Offer { dst, .. }
@@ -126,7 +145,6 @@ impl<H: Clone + PartialEq> Broker<H> {
         else {
             return Vec::new();
         };
-        let mut value: serde_json::Value = serde_json::from_str(text).expect("valid JSON");
         value["src"] = src.clone().into();
         self.queue.push(Queued {
             src,
@@ -152,6 +170,11 @@ impl<H: Clone + PartialEq> Broker<H> {
                 Some((sender, frame))
             })
             .collect()
+    }
+
+    /// Socket URLs and client frames it could not read (tests expect none).
+    pub fn malformed(&self) -> u64 {
+        self.malformed
     }
 
     /// The socket holding `id`, if one does.

@@ -28,7 +28,7 @@ const ROUNDS_PER_TASK: u32 = 4;
 const FIRST_AFTER_MS: u32 = 1_500;
 const BETWEEN_MS: u32 = 50;
 /// Steps of the nodes' rehearsal per task (see `peerchat_node::rehearsal`; it takes
-/// about 150 in all).
+/// about 200 in all).
 const REHEARSAL_STEPS: u32 = 25;
 /// Members of the room drawn off screen: a room of 16 as its last joiner sees it.
 const REHEARSED_MEMBERS: usize = 15;

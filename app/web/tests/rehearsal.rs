@@ -103,10 +103,19 @@ async fn the_rehearsed_conversation_screen_is_drawn_connecting_then_open_and_tak
 }
 
 #[wasm_bindgen_test]
-async fn the_nodes_rehearse_a_call_and_a_room_to_the_end_only_in_quiet_moments() {
+async fn the_nodes_rehearse_a_call_and_a_room_to_the_end_going_on_only_in_quiet_moments() {
+    let both = Some(Reached {
+        call: true,
+        room: true,
+    });
     let (quiet_end, busy_end) = (Rc::new(Cell::new(None)), Rc::new(Cell::new(None)));
-    let (q, b) = (quiet_end.clone(), busy_end.clone());
-    rehearse_nodes(Box::default(), Rc::new(|| false), move |r| b.set(Some(r)));
+    let busy = Rc::new(Cell::new(true));
+    let (q, b, still_busy) = (quiet_end.clone(), busy_end.clone(), busy.clone());
+    rehearse_nodes(
+        Box::default(),
+        Rc::new(move || !still_busy.get()),
+        move |r| b.set(Some(r)),
+    );
     rehearse_nodes(Box::default(), Rc::new(|| true), move |r| q.set(Some(r)));
 
     assert!(
@@ -115,10 +124,7 @@ async fn the_nodes_rehearse_a_call_and_a_room_to_the_end_only_in_quiet_moments()
     );
     assert_eq!(
         quiet_end.get(),
-        Some(Reached {
-            call: true,
-            room: true
-        }),
+        both,
         "the call opened and each line came, the room formed and its line came"
     );
     assert_eq!(
@@ -126,4 +132,11 @@ async fn the_nodes_rehearse_a_call_and_a_room_to_the_end_only_in_quiet_moments()
         None,
         "a rehearsal went on while the app was busy"
     );
+
+    busy.set(false);
+    assert!(
+        until(|| busy_end.get().is_some()).await,
+        "the held rehearsal did not go on once the app was quiet"
+    );
+    assert_eq!(busy_end.get(), both);
 }

@@ -947,6 +947,7 @@ impl Sim {
             text
         };
         let frames = self.server.relay(&(i, via.clone()), text, self.now);
+        assert_eq!(self.server.malformed(), 0, "a frame PeerServer cannot read");
         self.deliver_all(frames);
     }
 

@@ -160,6 +160,7 @@ impl World {
 
     fn on_client_frame(&mut self, i: usize, text: &str) {
         let frames = self.server.relay(&i, text, self.now);
+        assert_eq!(self.server.malformed(), 0, "a frame PeerServer cannot read");
         self.deliver_all(frames);
     }
 }
