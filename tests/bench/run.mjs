@@ -27,9 +27,11 @@
 //                                `room500`: one member's DOM changes through the 500, by kind and place
 //   BENCH_CPU_THREADS=1          renderers' CPU by thread name instead of by kind (`room` with BENCH_TRACE; `files`
 //                                always logs the machine's CPU through the timed transfer)
-//   BENCH_TIMELINE=1             `connect`, `burst`: Chrome performance traces of both sides; `room500`: of one member, either app; `room`: of the last joiner's page and of the member before it during the join, and of one idle member before it (style,
+//   BENCH_TIMELINE=1             `connect`, `burst`, `files`: Chrome performance traces of both sides; `room500`: of one member, either app; `room`: of the last joiner's page and of the member before it during the join, and of one idle member before it (style,
 //                                layout, paint, events, script: what a CPU profile lumps as "(program)"), per app,
 //                                written next to BENCH_OUT (-timeline.json, for DevTools) and summed up in the log
+//   BENCH_MEMDUMP=1              `files`: where the receiver's idle page renderer keeps its memory, by allocator
+//                                (Chrome's memory-infra dump), logged and written next to BENCH_OUT (-memory.json)
 //   BENCH_SIZES=1                `room500`: also the sizes of the frames one member sent during the exchange (50-byte
 //                                buckets; every run logs each page's frames sent and received)
 //   BENCH_SETTLE_MS=500          `room`: how long the formed room waits before the last one joins
@@ -68,6 +70,7 @@ const [FILE_MB, FILE_MEM_MB] = (process.env.BENCH_FILE_MB ?? '20,100').split(','
 const PROFILE = Boolean(process.env.BENCH_PROFILE);
 const TRACE = Boolean(process.env.BENCH_TRACE);
 const TIMELINE = Boolean(process.env.BENCH_TIMELINE);
+const MEMDUMP = Boolean(process.env.BENCH_MEMDUMP);
 const SIZES = Boolean(process.env.BENCH_SIZES);
 // How long the room of N−1 is left after everyone shows everyone, before the last joins.
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 500);
@@ -420,6 +423,46 @@ async function idleBusy(app, n, devices) {
   }
 }
 
+/** Ends the Chrome trace running on `cdp` and detaches: the trace's JSON text. */
+async function endTrace(cdp) {
+  const done = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+  await cdp.send('Tracing.end');
+  const { stream } = await done;
+  let text = '';
+  for (;;) {
+    const chunk = await cdp.send('IO.read', { handle: stream });
+    text += chunk.base64Encoded ? Buffer.from(chunk.data, 'base64').toString() : chunk.data;
+    if (chunk.eof) break;
+  }
+  await cdp.send('IO.close', { handle: stream });
+  await cdp.detach().catch(() => {});
+  return text;
+}
+
+/**
+ * Logs where `device`'s page renderer keeps its memory (BENCH_MEMDUMP): Chrome's own
+ * accounting (memory-infra) by allocator, the sizes the process's allocators report.
+ */
+async function memoryDump(device, name) {
+  const cdp = await device.context.newCDPSession(device.page);
+  await cdp.send('Tracing.start', {
+    transferMode: 'ReturnAsStream',
+    traceConfig: { includedCategories: ['disabled-by-default-memory-infra'], memoryDumpConfig: { triggers: [] } },
+  });
+  await cdp.send('Tracing.requestMemoryDump', { deterministic: true, levelOfDetail: 'detailed' });
+  const text = await endTrace(cdp);
+  const events = JSON.parse(text).traceEvents ?? JSON.parse(text);
+  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  const dump = events.find((e) => e.ph === 'v' && main && e.pid === main.pid && e.args?.dumps?.allocators);
+  if (!dump) return log(`${name} memory dump: none`);
+  const size = (a) => parseInt(a?.attrs?.effective_size?.value ?? a?.attrs?.size?.value ?? '0', 16);
+  const all = dump.args.dumps.allocators;
+  const top = Object.keys(all).filter((k) => !k.includes('/') || /^(v8|blink_gc|partition_alloc|malloc|skia|font_caches|cc|web_cache|discardable|gpu|shared_memory|blink_objects|canvas|sqlite|leveldatabase|mojo|net|v8\/[^/]+|partition_alloc\/partitions\/[^/]+|v8\/[^/]+\/heap\/[^/]+)$/.test(k));
+  const rows = top.map((k) => [k, size(all[k])]).filter(([, v]) => v >= 256 * 1024).sort((x, y) => y[1] - x[1]);
+  log(`${name} memory by allocator (MiB): ${rows.map(([k, v]) => `${k} ${(v / 1048576).toFixed(1)}`).join(', ')}`);
+  await writeFile(OUT.replace(/\.json$/, '') + `-${name}-memory.json`, JSON.stringify(all));
+}
+
 /** Starts a Chrome performance trace of `device`'s browser (BENCH_TIMELINE). */
 async function startTimeline(device) {
   const cdp = await device.context.newCDPSession(device.page);
@@ -433,17 +476,7 @@ async function startTimeline(device) {
 
 /** Ends the trace `startTimeline` began: writes it, and logs the main thread's time by event. */
 async function stopTimeline(cdp, name) {
-  const done = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
-  await cdp.send('Tracing.end');
-  const { stream } = await done;
-  let text = '';
-  for (;;) {
-    const chunk = await cdp.send('IO.read', { handle: stream });
-    text += chunk.base64Encoded ? Buffer.from(chunk.data, 'base64').toString() : chunk.data;
-    if (chunk.eof) break;
-  }
-  await cdp.send('IO.close', { handle: stream });
-  await cdp.detach().catch(() => {});
+  const text = await endTrace(cdp);
   await mkdir(path.dirname(OUT), { recursive: true });
   await writeFile(OUT.replace(/\.json$/, '') + `-${name}-timeline.json`, text);
   const events = JSON.parse(text).traceEvents ?? JSON.parse(text);
@@ -1023,6 +1056,7 @@ async function files(app) {
     // Memory: idle, then the peak during the big transfer (no whole-file buffer may show).
     const [idle] = await Promise.all([rendererPss(b.dir)]);
     add('files.mem.idle', app, idle[0] ?? 0);
+    if (MEMDUMP) await memoryDump(b, `${app.key}-files-idle`);
     const big = FILE_MEM_MB * 1e6;
     const series = TRACE ? [] : null;
     const stop = samplePss([b, a], series);
@@ -1047,10 +1081,13 @@ async function files(app) {
     const profiled = PROFILE && app === peerchat ? await startProfiles([b, a]) : [];
     // The machine's CPU through the timed transfer, by kind of process and by device
     // (Linux): two cores carry both pages, the browsers and the transport's threads.
+    // With BENCH_TIMELINE, Chrome traces of the receiver and the sender during it.
+    const timelines = TIMELINE ? [await startTimeline(b), await startTimeline(a)] : [];
     const cpu = cpuMeter();
     const m = await send(`file${FILE_MB}.bin`, noise(size, 1));
     const machine = cpu.stop();
     await stopProfiles(profiled, ['files-receiver', 'files-sender']);
+    for (const [i, t] of timelines.entries()) await stopTimeline(t, `${app.key}-files-${i === 0 ? 'receiver' : 'sender'}`);
     if (machine) {
       const devices = Object.entries(cpu.byDevice ?? {}).map(([d, kinds]) => `${d} ${deviceCpuLine(kinds)}`);
       log(`files ${app.label}, during the ${FILE_MB} MB transfer: the machine's CPU ${cpuLine(machine)}; by device: ${devices.join('; ')}`);

@@ -4,18 +4,22 @@
 //! And a busy room: every line that comes in a burst is drawn at least once, however many
 //! come at once and however often the screen is drawn meanwhile (the drawn window moves
 //! on; lines it passed over are drawn once first), also those that came while the user
-//! read further up, once the list follows the newest again.
+//! read further up, once the list follows the newest again, and those the list asked
+//! for just before Yew let the browser in (lines that came meanwhile drew the list again
+//! before the stretch it asked for was drawn).
 #![cfg(target_arch = "wasm32")]
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use gloo_timers::future::TimeoutFuture;
 use peerchat_chat::room::{Invite, RoomSecret};
 use peerchat_chat::rooms_state::{LineId, RoomLine, RoomView};
-use peerchat_chat::state::{Author, Lines};
+use peerchat_chat::state::{Author, Identity, LineKey, Lines};
 use peerchat_ids::{MessageId, RoomId};
 use peerchat_peerjs::PeerId;
 use peerchat_web::views::history::RoomHistoryActions;
+use peerchat_web::views::lines::{LineList, ShowLine};
 use peerchat_web::views::room::RoomScreen;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -353,5 +357,88 @@ async fn every_line_of_a_burst_is_drawn_at_least_once() {
     }
     seen_all(total).await;
     // Out of the page, so the other test finds only its own room there.
+    root.remove();
+}
+
+/// A line that is its number, for the list alone.
+#[derive(Debug, PartialEq)]
+struct Numbered(usize);
+
+impl Identity for Numbered {
+    type Id = usize;
+    fn identity(&self) -> Option<usize> {
+        Some(self.0)
+    }
+}
+
+impl ShowLine for Numbered {
+    fn view(key: LineKey, line: &Rc<Self>) -> Html {
+        html! { <li key={key.get()} class="message"><span class="text">{ line.0 }</span></li> }
+    }
+
+    /// The list asks this of its newest line as it renders: once [`STALL`] is set, it
+    /// takes 25 ms (past Yew's 16 ms, after which it yields to the browser between two
+    /// renders), and a line more comes as soon as the browser runs a task.
+    fn mine(&self) -> bool {
+        if STALL.replace(false) {
+            let start = js_sys::Date::now();
+            while js_sys::Date::now() - start < 25.0 {}
+            let more = self.0 + 1;
+            gloo_timers::callback::Timeout::new(0, move || add_numbered(more..more + 1)).forget();
+        }
+        false
+    }
+
+    fn ts(&self) -> u64 {
+        1_700_000_000_000
+    }
+}
+
+thread_local! {
+    /// Makes the next render of the numbered list slow (see [`Numbered::mine`]).
+    static STALL: Cell<bool> = const { Cell::new(false) };
+    /// The numbered lines as the reducer would keep them.
+    static NUMBERED: RefCell<Lines<Numbered>> = RefCell::new(Lines::new());
+    static SHOW_NUMBERED: RefCell<Option<UseStateSetter<Lines<Numbered>>>> = const { RefCell::new(None) };
+}
+
+/// The list alone, showing the numbered lines.
+#[function_component]
+fn NumberedHarness() -> Html {
+    let lines = use_state(Lines::<Numbered>::new);
+    SHOW_NUMBERED.with(|s| *s.borrow_mut() = Some(lines.setter()));
+    html! {
+        <div class="room">
+            <LineList<Numbered> lines={(*lines).clone()} stored_older={false} on_older={Callback::noop()} />
+        </div>
+    }
+}
+
+fn add_numbered(numbers: std::ops::Range<usize>) {
+    let lines = NUMBERED.with(|l| {
+        let mut l = l.borrow_mut();
+        for n in numbers {
+            l.push(Numbered(n));
+        }
+        l.clone()
+    });
+    SHOW_NUMBERED.with(|s| s.borrow().as_ref().unwrap().set(lines));
+}
+
+#[wasm_bindgen_test]
+async fn lines_the_list_asked_for_before_the_browser_came_in_are_drawn() {
+    let root = page_root();
+    watch_lines(&root);
+    yew::Renderer::<NumberedHarness>::with_root(root.clone()).render();
+    TimeoutFuture::new(50).await;
+    add_numbered(0..5);
+    TimeoutFuture::new(50).await;
+    // 155 at once, more than the hundred the window follows with: the list asks for all
+    // of them, slowly, so Yew lets the browser in before drawing them; a line comes then,
+    // and the list renders again first. Each of the 161 is still drawn once.
+    STALL.set(true);
+    add_numbered(5..160);
+    seen_all(161).await;
+    assert!(!STALL.get(), "the list rendered slowly once");
     root.remove();
 }

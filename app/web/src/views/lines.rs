@@ -243,11 +243,12 @@ pub fn LineList<T: ShowLine>(props: &LineListProps<T>) -> Html {
         })
     };
     // The newest line drawn so far: what follows it is drawn at least once (up to the
-    // window's most, when that many came since).
+    // window's most, when that many came since). Moved on by `Drawn` as it draws, not
+    // here: Yew may render this list again before `Drawn` renders the stretch asked
+    // (it yields to the browser between the two once a render takes 16 ms, and then
+    // renders the list first, as the parent), so a stretch asked here may never be drawn.
     let drawn_to = use_mut_ref(|| None::<LineKey>);
     let range = window.range_after(lines, *drawn_to.borrow());
-    let through = Window::drawn_through(lines, range.clone(), *drawn_to.borrow());
-    *drawn_to.borrow_mut() = through;
     let older = props.stored_older && range.start == 0;
     let jump_label = match *unseen {
         0 => "Jump to the newest messages".to_owned(),
@@ -263,7 +264,7 @@ pub fn LineList<T: ShowLine>(props: &LineListProps<T>) -> Html {
                         <button type="button" class="secondary" onclick={on_older}>{ "Show older messages" }</button>
                     </li>
                 }
-                <Drawn<T> lines={lines.clone()} {range} />
+                <Drawn<T> lines={lines.clone()} {range} {drawn_to} />
             </ol>
             if *away || *unseen > 0 {
                 <button type="button" class="jump" aria-label={jump_label} onclick={on_jump}>
@@ -280,10 +281,13 @@ pub fn LineList<T: ShowLine>(props: &LineListProps<T>) -> Html {
 struct DrawnProps<T: ShowLine> {
     lines: Lines<T>,
     range: Range<usize>,
+    /// The list's newest line drawn so far, moved on here once `range` is drawn.
+    drawn_to: Rc<RefCell<Option<LineKey>>>,
 }
 
 impl<T: ShowLine> PartialEq for DrawnProps<T> {
     fn eq(&self, other: &Self) -> bool {
+        // `drawn_to` is the list's one cell throughout.
         self.lines.shares(&other.lines) && self.range == other.range
     }
 }
@@ -319,6 +323,9 @@ fn Drawn<T: ShowLine>(props: &DrawnProps<T>) -> Html {
         before = Some(ts);
         drawn.push(T::view(key, line));
     }
+    let through =
+        Window::drawn_through(&props.lines, props.range.clone(), *props.drawn_to.borrow());
+    *props.drawn_to.borrow_mut() = through;
     drawn.into_iter().collect()
 }
 
