@@ -1,6 +1,7 @@
 //! Whether the app is quiet enough for work it may do whenever it likes (warming its code
-//! up, see the web app's `warm`): no link being set up, and no message sent or shown
-//! for a moment. A warm-up step lays out text or runs the room code for 15–37 ms; in a
+//! up, see the web app's `warm`): nothing being read back from storage (the rooms and
+//! conversations a user unlocked on their way to the screen), no link being set up, and
+//! no message sent or shown for a moment. A warm-up step lays out text or runs the room code for 15–37 ms; in a
 //! burst of 500 messages that began as the app started, the receiver's page ran 27 of
 //! them, 440 ms of the 2.8 s the burst took (Chrome trace).
 
@@ -15,10 +16,12 @@ use crate::Now;
 const CHATTING: Duration = Duration::from_secs(2);
 
 impl Node {
-    /// Whether nothing is going on at `now`: no link being set up (see
-    /// [`Node::linking`]) and no message sent or shown in the last [`CHATTING`].
+    /// Whether nothing is going on at `now`: nothing being read from storage, no link
+    /// being set up (see [`Node::linking`]) and no message sent or shown in the last
+    /// [`CHATTING`].
     pub fn quiet(&self, now: Now) -> bool {
-        !self.linking(now)
+        self.loads.is_idle()
+            && !self.linking(now)
             && self
                 .words_at
                 .is_none_or(|at| now.mono.saturating_sub(at) >= CHATTING)

@@ -471,6 +471,24 @@ fn the_app_is_not_quiet_for_a_moment_after_a_message_is_sent_or_shown() {
 }
 
 #[test]
+fn the_app_is_not_quiet_while_it_reads_back_what_it_stored() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let quiet = |sim: &mut Sim, i: usize| sim.act(i, |n, now| n.quiet(now));
+    sim.run_for(3 * SECOND);
+    assert!(quiet(&mut sim, ann), "started and settled");
+    // Ann's app is opened again on a slow disk: her conversation with Ben is read back.
+    sim.kill(ann);
+    sim.devs[ann].hold_loads = true;
+    sim.start(ann);
+    sim.run_for(3 * SECOND);
+    assert!(!quiet(&mut sim, ann), "still reading what she stored");
+    assert!(quiet(&mut sim, ben));
+    sim.release_loads(ann);
+    sim.run_for(3 * SECOND);
+    assert!(quiet(&mut sim, ann), "everything read back");
+}
+
+#[test]
 fn a_call_is_linking_on_both_sides_from_the_dial_until_it_has_settled() {
     let mut sim = Sim::new();
     let (ann, ben) = (sim.add("Ann"), sim.add("Ben"));
