@@ -449,17 +449,24 @@ async function memoryDump(device, name) {
     transferMode: 'ReturnAsStream',
     traceConfig: { includedCategories: ['disabled-by-default-memory-infra'], memoryDumpConfig: { triggers: [] } },
   });
-  await cdp.send('Tracing.requestMemoryDump', { deterministic: true, levelOfDetail: 'detailed' });
+  // Not deterministic: that would collect the page's garbage first, and change what the
+  // scenario measures after the dump.
+  await cdp.send('Tracing.requestMemoryDump', { deterministic: false, levelOfDetail: 'detailed' });
   const text = await endTrace(cdp);
   const events = JSON.parse(text).traceEvents ?? JSON.parse(text);
-  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
-  const dump = events.find((e) => e.ph === 'v' && main && e.pid === main.pid && e.args?.dumps?.allocators);
-  if (!dump) return log(`${name} memory dump: none`);
   const size = (a) => parseInt(a?.attrs?.effective_size?.value ?? a?.attrs?.size?.value ?? '0', 16);
+  const total = (d) => Object.entries(d.args.dumps.allocators).filter(([k]) => !k.includes('/')).reduce((x, [, a]) => x + size(a), 0);
+  // Every renderer of the browser is dumped (the page's, a spare one, headless Chromium's
+  // own UI): the page's is the one holding the most, as for `rendererPss`.
+  const renderers = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => e.pid));
+  const dumps = events.filter((e) => e.ph === 'v' && renderers.has(e.pid) && e.args?.dumps?.allocators);
+  const dump = dumps.sort((x, y) => total(y) - total(x))[0];
+  if (!dump) return log(`${name} memory dump: none`);
   const all = dump.args.dumps.allocators;
   const top = Object.keys(all).filter((k) => !k.includes('/') || /^(v8|blink_gc|partition_alloc|malloc|skia|font_caches|cc|web_cache|discardable|gpu|shared_memory|blink_objects|canvas|sqlite|leveldatabase|mojo|net|v8\/[^/]+|partition_alloc\/partitions\/[^/]+|v8\/[^/]+\/heap\/[^/]+)$/.test(k));
   const rows = top.map((k) => [k, size(all[k])]).filter(([, v]) => v >= 256 * 1024).sort((x, y) => y[1] - x[1]);
   log(`${name} memory by allocator (MiB): ${rows.map(([k, v]) => `${k} ${(v / 1048576).toFixed(1)}`).join(', ')}`);
+  await mkdir(path.dirname(OUT), { recursive: true });
   await writeFile(OUT.replace(/\.json$/, '') + `-${name}-memory.json`, JSON.stringify(all));
 }
 
@@ -498,7 +505,7 @@ async function stopTimeline(cdp, name) {
   // Off the main thread: wasm functions hot enough to be compiled again, optimized.
   const tiers = events.filter((e) => e.name === 'wasm.TopTierCompilation');
   const tierMs = tiers.reduce((sum, e) => sum + (e.tdur ?? e.dur ?? 0), 0) / 1000;
-  if (tiers.length > 0) log(`${name} wasm functions compiled optimized during the join: ${tiers.length}, ${tierMs.toFixed(0)} ms of CPU`);
+  if (tiers.length > 0) log(`${name} wasm functions compiled optimized during the trace: ${tiers.length}, ${tierMs.toFixed(0)} ms of CPU`);
 }
 
 /** Logs the main-thread time each page spent while the last joiner joined (BENCH_TRACE). */

@@ -1,9 +1,10 @@
 //! Whether the app is quiet enough for work it may do whenever it likes (warming its code
-//! up, see the web app's `warm`): nothing being read back from storage (the rooms and
-//! conversations a user unlocked on their way to the screen), no link being set up, and
-//! no message sent or shown for a moment. A warm-up step lays out text or runs the room code for 15–37 ms; in a
-//! burst of 500 messages that began as the app started, the receiver's page ran 27 of
-//! them, 440 ms of the 2.8 s the burst took (Chrome trace).
+//! up, see the web app's `warm`): nothing being read from storage (after unlock, the
+//! rooms and conversations on their way to the screen, then every room's log), no link
+//! being set up, and no message sent or shown for a moment. A warm-up step lays out text
+//! or runs the room code for 15–37 ms; in a burst of 500 messages that began as the app
+//! started, the receiver's page ran 27 of them, 440 ms of the 2.8 s the burst took
+//! (Chrome trace).
 
 use std::time::Duration;
 

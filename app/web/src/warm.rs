@@ -4,8 +4,9 @@
 //! conversation screen off the page likewise (see `peerchat_chat::state::rehearsed_room`
 //! and `rehearsed_conversation`), and lays out the symbols and styles of the chat screens
 //! once, hidden, so the fonts they need are found by then. Each step waits for a moment
-//! no link is being set up and no message came or went (`Node::quiet`) and the page has
-//! nothing else to do, so that the warm-up never delays what it is there to speed up.
+//! nothing is being read from storage, no link is being set up and no message came or
+//! went (`Node::quiet`) and the page has nothing else to do, so that the warm-up never
+//! delays what it is there to speed up.
 
 use std::rc::Rc;
 

@@ -244,8 +244,9 @@ pub fn LineList<T: ShowLine>(props: &LineListProps<T>) -> Html {
     };
     // The newest line drawn so far: what follows it is drawn at least once (up to the
     // window's most, when that many came since). Moved on by `Drawn` as it draws, not
-    // here: Yew may render this list again before `Drawn` renders the stretch asked
-    // (it yields to the browser between the two once a render takes 16 ms, and then
+    // here: Yew may render this list again before `Drawn` renders the stretch asked (it
+    // yields to the browser once it has run 16 ms, between any two of its steps but
+    // renders, and a child's new props are not a render yet; a line coming meanwhile
     // renders the list first, as the parent), so a stretch asked here may never be drawn.
     let drawn_to = use_mut_ref(|| None::<LineKey>);
     let range = window.range_after(lines, *drawn_to.borrow());
