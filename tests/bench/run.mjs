@@ -16,7 +16,8 @@
 //                                also of an idle member), log the top self times
 //                                and writes it next to BENCH_OUT (.cpuprofile, for DevTools)
 //   BENCH_TRACE=1                `connect`: each side's connection steps after the click, and its long tasks;
-//                                `files`: both pages' channel sends and receives; `room`: the last joiner's timeline (every connection's steps as the
+//                                `files`: both pages' channel sends and receives; `unlock`: the page's storage
+//                                transactions, broker socket and connection steps after the click; `room`: the last joiner's timeline (every connection's steps as the
 //                                browser saw them, members shown online) on every page, summed up
 //                                in the log (with how long each member took from its link to the
 //                                last joiner opening to showing everyone, and the room counters
@@ -938,6 +939,12 @@ async function unlockOnce(app, n, again, fill, records, k) {
     await mkdir(path.dirname(OUT), { recursive: true });
     await writeFile(OUT.replace(/\.json$/, '') + `-unlock${n}-${Date.now()}.cpuprofile`, JSON.stringify(profile));
     log(`unlock ${n} profile, self time (ms):\n${detail.selfTimes.map(([f, ms]) => `#   ${String(ms).padStart(8)}  ${f}`).join('\n')}`);
+  }
+  if (TRACE) {
+    // With BENCH_TRACE, what the page did after the click as the probe saw it: storage
+    // transactions, the broker's socket, connections (ms after the click).
+    const steps = await page.evaluate(([t0]) => window.__bench.trace.filter(([t]) => t >= t0).map(([t, kind, , extra]) => `${kind}${extra === null ? '' : `(${extra})`}@${(t - t0).toFixed(0)}`), [m.click]);
+    log(`unlock ${n} timeline: ${steps.slice(0, 80).join(' ')}`);
   }
   details.push(detail);
   log(`unlock ${n}${RELAUNCHES > 1 ? ` (launch ${k + 1}/${RELAUNCHES})` : ''}: filled in ${fill.toFixed(0)} s (${records} records); room ${(m.room - m.click).toFixed(0)} ms, newest ${(m.newest - m.click).toFixed(0)} ms, idle ${(m.idle - m.click).toFixed(0)} ms, long tasks ${m.longTasks.toFixed(0)} ms, main thread busy ${busy.toFixed(0)} ms`);
