@@ -70,7 +70,8 @@ self.addEventListener('fetch', (event) => {
       const cache = await caches.open(CACHE);
       try {
         const response = await fetch(event.request);
-        if (response.ok) await cache.put(event.request, response.clone());
+        // Kept for offline starts after the app has it: the write is not waited for.
+        if (response.ok) event.waitUntil(cache.put(event.request, response.clone()));
         return response;
       } catch {
         return (await cache.match(event.request)) ?? Response.error();
