@@ -19,8 +19,12 @@
       remembered = null;
     }
     const response = await fetch('config.json').catch(() => null);
+    const text = response ? await response.text().catch(() => null) : null;
+    // Kept for the app, which takes this answer when it starts instead of asking again
+    // once the user pressed Unlock (app/web/src/platform.rs, `START_ANSWER`).
+    globalThis.peerchatConfigAnswer = { status: response?.status ?? 0, text, at: Date.now() };
     let config = null;
-    if (response?.ok) config = await response.json();
+    if (response?.ok) config = JSON.parse(text);
     else if (response?.status === 404) config = remembered ?? {};
     else config = remembered;
     if (config) {

@@ -70,8 +70,16 @@ self.addEventListener('fetch', (event) => {
       const cache = await caches.open(CACHE);
       try {
         const response = await fetch(event.request);
-        // Kept for offline starts after the app has it: the write is not waited for.
-        if (response.ok) event.waitUntil(cache.put(event.request, response.clone()));
+        if (response.ok) {
+          // Kept for offline starts; the page does not wait for the write (it starts
+          // only once it has this answer). A write that fails keeps the last copy.
+          const put = cache.put(event.request, response.clone()).catch(() => {});
+          try {
+            event.waitUntil(put);
+          } catch {
+            // An engine that takes waitUntil only at once: the write goes on anyway.
+          }
+        }
         return response;
       } catch {
         return (await cache.match(event.request)) ?? Response.error();

@@ -32,6 +32,5 @@ pub use navigation::use_back_navigation;
 /// Mounts the app on the page's body (the app registers the service worker that lets
 /// the installed app open offline and offers new versions).
 pub fn run() {
-    platform::prefetch_config();
     yew::Renderer::<app::App>::new().render();
 }

@@ -15,9 +15,6 @@ thread_local! {
     static PERFORMANCE: Option<web_sys::Performance> =
         web_sys::window().and_then(|w| w.performance());
     static DOCUMENT: Option<web_sys::Document> = web_sys::window().and_then(|w| w.document());
-    /// `config.json` asked for as the app started (see [`prefetch_config`]), and when.
-    static PREFETCHED: std::cell::RefCell<Option<(js_sys::Promise, f64)>> =
-        const { std::cell::RefCell::new(None) };
 }
 
 /// Monotonic time since the page loaded, for the sans-IO core.
@@ -81,29 +78,38 @@ pub fn copy_to_clipboard(text: &str) {
 /// secret, and they are needed before unlock).
 const CONFIG_KEY: &str = "peerchat.config";
 
-/// How long `config.json` asked for as the app started is used: a page left on the
-/// unlock screen longer asks again.
-const PREFETCH_FRESH_MS: f64 = 10.0 * 60.0 * 1000.0;
+/// Where the page's loader (`public/connect-policy.js`) leaves the answer it had to
+/// `config.json` as the page started: `{status, text, at}` (status 0: no answer).
+const START_ANSWER: &str = "peerchatConfigAnswer";
 
-/// Asks for `config.json` now, as the app starts, for [`load_config`]: unlocking needs
-/// it, and its request (to the network first, through the service worker) then goes
-/// while the user types their passphrase instead of after they press Unlock, where it
-/// waited for a phone's network.
-pub fn prefetch_config() {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    // A failure (offline) is taken as no answer when used (the promise then gives
-    // `undefined`), not reported meanwhile as an unhandled rejection. The handler is
-    // kept for as long as the page lives: one per start.
-    let failed = wasm_bindgen::closure::Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(|_| {});
-    let asked = window.fetch_with_str("config.json").catch(&failed);
-    failed.forget();
-    PREFETCHED.with(|p| *p.borrow_mut() = Some((asked, js_sys::Date::now())));
+/// How old the loader's answer may be (from when it came, by the wall clock, which also
+/// counts time the phone slept) and still be used; older, unlocking asks again.
+const START_ANSWER_FRESH_MS: f64 = 10.0 * 60.0 * 1000.0;
+
+/// The loader's answer to `config.json`, taken (a later start asks again): its body, or
+/// that there is none (404). `None` when there is no such answer, it is too old, or it
+/// was a failure (no network, a server error), which is asked again rather than kept.
+fn start_answer() -> Option<Fetched> {
+    let global = js_sys::global();
+    let key = wasm_bindgen::JsValue::from_str(START_ANSWER);
+    let answer = js_sys::Reflect::get(&global, &key).ok()?;
+    let _ = js_sys::Reflect::delete_property(&global, &key);
+    let field = |name: &str| js_sys::Reflect::get(&answer, &name.into()).ok();
+    let at = field("at")?.as_f64()?;
+    if !(0.0..START_ANSWER_FRESH_MS).contains(&(js_sys::Date::now() - at)) {
+        return None;
+    }
+    match field("status")?.as_f64()? as u16 {
+        404 => Some(Fetched::Missing),
+        200..=299 => field("text")?.as_string().map(Fetched::Body),
+        _ => None,
+    }
 }
 
-/// Loads `config.json` from beside the app, and decides with what this device used
-/// before which config to use (see [`config_source`]).
+/// Loads `config.json` from beside the app (the answer the page's loader had as the page
+/// started, when there is one: no request after the user pressed Unlock then), and
+/// decides with what this device used before which config to use (see
+/// [`config_source`]).
 pub async fn load_config() -> Result<Chosen, String> {
     let fetched = fetch_config().await;
     let remembered: Option<String> = LocalStorage::get(CONFIG_KEY).ok();
@@ -120,13 +126,12 @@ async fn fetch_config() -> Fetched {
     let Some(window) = web_sys::window() else {
         return Fetched::Failed("no window".into());
     };
-    let asked = PREFETCHED
-        .with(|p| p.borrow_mut().take())
-        .filter(|(_, at)| js_sys::Date::now() - at < PREFETCH_FRESH_MS)
-        .map_or_else(|| window.fetch_with_str("config.json"), |(asked, _)| asked);
-    let response = match JsFuture::from(asked).await {
-        Ok(r) if r.is_instance_of::<web_sys::Response>() => r.unchecked_into::<web_sys::Response>(),
-        _ => return Fetched::Failed("the server did not answer".into()),
+    if let Some(answer) = start_answer() {
+        return answer;
+    }
+    let response = match JsFuture::from(window.fetch_with_str("config.json")).await {
+        Ok(r) => r.unchecked_into::<web_sys::Response>(),
+        Err(_) => return Fetched::Failed("the server did not answer".into()),
     };
     match response.status() {
         404 => return Fetched::Missing,
