@@ -18,6 +18,25 @@ pub enum Fetched {
     Failed(String),
 }
 
+/// How old the answer the page's loader had to `config.json` as the page started may be
+/// (by the wall clock, which also counts time a phone slept) and still be used.
+pub const START_ANSWER_FRESH_MS: f64 = 10.0 * 60.0 * 1000.0;
+
+/// The answer the page's loader had as the page started, `age_ms` ago, as what fetching
+/// gave: a body (a 2xx with its text) or that there is none (404). `None`, to ask again,
+/// when it is too old or was a failure (no network, a server error, an unread body): a
+/// network that came back while the user typed their passphrase is then used.
+pub fn start_answer(status: u16, text: Option<String>, age_ms: f64) -> Option<Fetched> {
+    if !(0.0..START_ANSWER_FRESH_MS).contains(&age_ms) {
+        return None;
+    }
+    match status {
+        404 => Some(Fetched::Missing),
+        200..=299 => text.map(Fetched::Body),
+        _ => None,
+    }
+}
+
 /// The config to use, and what the user should be told about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chosen {
@@ -81,6 +100,26 @@ fn plain_text_warning(config: &RuntimeConfig) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fresh_body_or_404_is_used_and_anything_else_asked_again() {
+        let body = || Some("{}".to_owned());
+        assert_eq!(
+            start_answer(200, body(), 1_000.0),
+            Some(Fetched::Body("{}".into()))
+        );
+        assert_eq!(start_answer(404, None, 1_000.0), Some(Fetched::Missing));
+        assert_eq!(start_answer(0, None, 1_000.0), None, "no network");
+        assert_eq!(start_answer(503, body(), 1_000.0), None, "a server error");
+        assert_eq!(start_answer(200, None, 1_000.0), None, "a body not read");
+        let old = START_ANSWER_FRESH_MS + 1.0;
+        assert_eq!(start_answer(200, body(), old), None, "too old");
+        assert_eq!(
+            start_answer(200, body(), -5_000.0),
+            None,
+            "the clock went back"
+        );
+    }
 
     const LOCAL: &str =
         r#"{"broker":{"host":"127.0.0.1","port":9000,"path":"/","key":"peerjs","secure":false}}"#;

@@ -82,28 +82,17 @@ const CONFIG_KEY: &str = "peerchat.config";
 /// `config.json` as the page started: `{status, text, at}` (status 0: no answer).
 const START_ANSWER: &str = "peerchatConfigAnswer";
 
-/// How old the loader's answer may be (from when it came, by the wall clock, which also
-/// counts time the phone slept) and still be used; older, unlocking asks again.
-const START_ANSWER_FRESH_MS: f64 = 10.0 * 60.0 * 1000.0;
-
-/// The loader's answer to `config.json`, taken (a later start asks again): its body, or
-/// that there is none (404). `None` when there is no such answer, it is too old, or it
-/// was a failure (no network, a server error), which is asked again rather than kept.
+/// The loader's answer to `config.json`, taken (a later start asks again), when there is
+/// one and it is to be used (see [`config_source::start_answer`]).
 fn start_answer() -> Option<Fetched> {
     let global = js_sys::global();
     let key = wasm_bindgen::JsValue::from_str(START_ANSWER);
     let answer = js_sys::Reflect::get(&global, &key).ok()?;
     let _ = js_sys::Reflect::delete_property(&global, &key);
     let field = |name: &str| js_sys::Reflect::get(&answer, &name.into()).ok();
-    let at = field("at")?.as_f64()?;
-    if !(0.0..START_ANSWER_FRESH_MS).contains(&(js_sys::Date::now() - at)) {
-        return None;
-    }
-    match field("status")?.as_f64()? as u16 {
-        404 => Some(Fetched::Missing),
-        200..=299 => field("text")?.as_string().map(Fetched::Body),
-        _ => None,
-    }
+    let age_ms = js_sys::Date::now() - field("at")?.as_f64()?;
+    let status = field("status")?.as_f64()? as u16;
+    config_source::start_answer(status, field("text").and_then(|t| t.as_string()), age_ms)
 }
 
 /// Loads `config.json` from beside the app (the answer the page's loader had as the page
