@@ -571,10 +571,26 @@ impl Node {
     /// here is waiting on them. (The friend's app cannot tell them from a click: its
     /// screen waits up to 150 ms for each one that reaches it.)
     pub fn handshaking_until(&self) -> Option<std::time::Duration> {
+        self.links_held_until(|e| e.awaited || e.local_fingerprint.is_empty())
+    }
+
+    /// Until when our writes wait (see `Node::store`): while the browser makes the
+    /// offer or answer of a link of ours, each for at most [`HANDSHAKE_FIRST`] after it
+    /// was set up. A write started then (sealing, a storage transaction, in a task of its
+    /// own) went before the offer: a joiner saved the room it opened the invite of, and
+    /// its offer to the room's rendezvous id was made 18 ms after the connection (5 ms by
+    /// the official client's).
+    pub(crate) fn describing_until(&self) -> Option<std::time::Duration> {
+        self.links_held_until(|e| e.local_fingerprint.is_empty())
+    }
+
+    /// The latest `created + HANDSHAKE_FIRST` still ahead of links not open yet for
+    /// which `held` says so.
+    fn links_held_until(&self, held: impl Fn(&LinkEntry) -> bool) -> Option<std::time::Duration> {
         let mono = self.now.mono;
         self.links
             .values()
-            .filter(|e| !e.opened && (e.awaited || e.local_fingerprint.is_empty()))
+            .filter(|e| !e.opened && held(e))
             .map(|e| e.created + HANDSHAKE_FIRST)
             .filter(|until| mono < *until)
             .max()

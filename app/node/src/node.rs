@@ -105,6 +105,10 @@ pub struct Node {
 /// to see its sockets close before it is dropped (see [`Node::hand_over_done`]).
 pub const HAND_OVER_WAIT: Duration = Duration::from_secs(2);
 
+/// The longest a write waits for offers and answers being made (see
+/// `Node::writes_due_at`).
+const WRITES_MOST_HELD: Duration = Duration::from_millis(200);
+
 /// Time a refusal gets to reach a peer before its connection is closed.
 const REFUSAL_GRACE: Duration = Duration::from_secs(1);
 
@@ -189,7 +193,7 @@ impl Node {
             .chain(directs)
             .chain(self.closing.next())
             .chain(self.save_at)
-            .chain(self.write_due)
+            .chain(self.writes_due_at())
             .chain(self.next_unopened_expiry())
             .chain(self.next_call_back())
             .chain(self.files.poll_timeout())
@@ -226,14 +230,28 @@ impl Node {
         if self.save_at.is_some_and(|at| at <= t) {
             self.save_unsaved_rooms();
         }
-        if self.write_due.is_some_and(|at| at <= t) {
+        if self.writes_due_at().is_some_and(|at| at <= t) {
             self.write_due = None;
         }
         self.drain();
-        // A timer's task draws nothing the input's writes would come before.
-        if self.write_due.take().is_some() {
+        // A timer's task draws nothing the input's writes would come before (but an
+        // offer or answer being made still goes first).
+        if self.writes_due_at().is_some_and(|at| at <= t) {
+            self.write_due = None;
             self.next_write();
         }
+    }
+
+    /// When the writes that wait for their input to be done may go (see
+    /// [`Node::store`]): then, or once the offers and answers being made are made (see
+    /// `describing_until`), but never more than [`WRITES_MOST_HELD`] after they were
+    /// asked: a peer calling again and again must not keep us from saving anything.
+    fn writes_due_at(&self) -> Option<Duration> {
+        let due = self.write_due?;
+        Some(match self.describing_until() {
+            Some(until) => until.min(due + WRITES_MOST_HELD).max(due),
+            None => due,
+        })
     }
 
     fn save_unsaved_rooms(&mut self) {
@@ -467,8 +485,9 @@ impl Node {
     /// Writes `op` after every write asked for before it, merged with what waits: once
     /// the glue is done with the one it has, if it has one; else once the input at hand
     /// is done (a timer due at once, which the glue runs in a task of its own, after the
-    /// screen took what the input showed), or at once when our own messages wait for it
-    /// to go out, the page is in the background or was handed over.
+    /// screen took what the input showed; and after the offers and answers the browser
+    /// is making, see `writes_due_at`), or at once when our own messages wait for it to
+    /// go out, the page is in the background or was handed over.
     pub(crate) fn store(&mut self, op: StoreOp) {
         if self.sends_wait_on(&op) || !self.visible || self.handed_over_at.is_some() {
             self.write_due = None;

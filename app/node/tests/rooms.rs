@@ -339,15 +339,22 @@ fn a_frame_that_comes_before_its_links_open_event_is_not_lost() {
     });
 }
 
-#[test]
-fn the_screen_waits_for_a_joiners_call_to_be_made_but_only_a_moment() {
+/// A room of two, and Cat opening its invite on a browser that takes up to 100 ms to make
+/// an offer or an answer; with how many writes Cat had asked for before.
+fn cat_joins_on_a_slow_browser() -> (Sim, usize, usize) {
     let mut sim = room_of(2);
     let cat = sim.add("Cat");
     sim.run_for(SECOND);
-    // The browser takes up to 100 ms to make an offer or an answer.
     sim.handshake = Duration::from_millis(100);
+    let before = sim.devs[cat].stores.len();
     let inv = invite(&sim, 0);
     sim.act(cat, |node, now| node.join_room(inv, now));
+    (sim, cat, before)
+}
+
+#[test]
+fn the_screen_waits_for_a_joiners_call_to_be_made_but_only_a_moment() {
+    let (mut sim, cat, _) = cat_joins_on_a_slow_browser();
     // Its call to the rendezvous id is not made yet: the room screen waits for it.
     let until = sim.node(cat).handshaking_until();
     assert_eq!(until, Some(sim.now + peerchat_node::HANDSHAKE_FIRST));
@@ -1082,4 +1089,38 @@ fn a_node_woken_before_its_timeout_does_nothing_yet() {
                 .any(|l| l.text == "still here")
         })
     });
+}
+
+#[test]
+fn a_joiners_room_is_written_once_its_call_is_made_not_while_it_is() {
+    // Written while the browser made the offer, it held the offer up (see
+    // `Node::describing_until`).
+    let (mut sim, cat, before) = cat_joins_on_a_slow_browser();
+    let saved = |s: &Sim| {
+        s.devs[cat].stores[before..]
+            .iter()
+            .any(|(_, op)| matches!(op, StoreOp::PutRoom { .. }))
+    };
+    let making = |s: &Sim| {
+        s.devs[cat]
+            .node
+            .as_ref()
+            .is_some_and(|n| n.handshaking_until().is_some())
+    };
+    assert!(making(&sim), "its call to the rendezvous id is being made");
+    let mut steps = 0;
+    sim.run_until(SECOND, "the offer made", |s| {
+        let made = !making(s);
+        assert!(made || !saved(s), "written while the offer was being made");
+        steps += 1;
+        made
+    });
+    assert!(steps > 1, "the offer took a while");
+    sim.run_for(Duration::from_millis(5));
+    assert!(saved(&sim), "written once the offer is made");
+    sim.run_until(5 * SECOND, "Cat sees everyone", |s| online(s, cat, 0) == 2);
+    assert!(sim.devs[cat]
+        .disk
+        .rooms
+        .contains_key(&sim.devs[cat].state.rooms[0].room_id));
 }
