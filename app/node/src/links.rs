@@ -38,7 +38,8 @@ const READS_HELLO: &str = "hello_in_answer";
 
 /// How long after a link is set up the screen may wait for it to open (see
 /// [`Node::handshaking_until`]): on a fast path it opens within this, and "Connecting…"
-/// is then never drawn; on a slow one it shows this late.
+/// is then never drawn; on a slow one it shows this late. Our writes wait as long at most
+/// for its offer or answer to be made (see `Node::describing_until`).
 pub const HANDSHAKE_FIRST: std::time::Duration = std::time::Duration::from_millis(150);
 
 /// While a room's links are being set up, the screen changes at most this often. Each
@@ -579,7 +580,7 @@ impl Node {
     /// was set up. A write started then (sealing, a storage transaction, in a task of its
     /// own) went before the offer: a joiner saved the room it opened the invite of, and
     /// its offer to the room's rendezvous id was made 18 ms after the connection (5 ms by
-    /// the official client's).
+    /// the official client).
     pub(crate) fn describing_until(&self) -> Option<std::time::Duration> {
         self.links_held_until(|e| e.local_fingerprint.is_empty())
     }

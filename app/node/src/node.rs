@@ -106,7 +106,8 @@ pub struct Node {
 pub const HAND_OVER_WAIT: Duration = Duration::from_secs(2);
 
 /// The longest a write waits for offers and answers being made (see
-/// `Node::writes_due_at`).
+/// `Node::writes_due_at`): as long as the screen at most waits for them
+/// (the pacer's `MOST_HELD`), for the same reason.
 const WRITES_MOST_HELD: Duration = Duration::from_millis(200);
 
 /// Time a refusal gets to reach a peer before its connection is closed.
@@ -230,16 +231,21 @@ impl Node {
         if self.save_at.is_some_and(|at| at <= t) {
             self.save_unsaved_rooms();
         }
-        if self.writes_due_at().is_some_and(|at| at <= t) {
+        if self.writes_due(t) {
             self.write_due = None;
         }
         self.drain();
         // A timer's task draws nothing the input's writes would come before (but an
         // offer or answer being made still goes first).
-        if self.writes_due_at().is_some_and(|at| at <= t) {
+        if self.writes_due(t) {
             self.write_due = None;
             self.next_write();
         }
+    }
+
+    /// Whether the writes that wait may go at `t` (see `writes_due_at`).
+    fn writes_due(&self, t: Duration) -> bool {
+        self.writes_due_at().is_some_and(|at| at <= t)
     }
 
     /// When the writes that wait for their input to be done may go (see
@@ -248,10 +254,12 @@ impl Node {
     /// asked: a peer calling again and again must not keep us from saving anything.
     fn writes_due_at(&self) -> Option<Duration> {
         let due = self.write_due?;
-        Some(match self.describing_until() {
-            Some(until) => until.min(due + WRITES_MOST_HELD).max(due),
+        let at = match self.describing_until() {
+            Some(until) => until.min(due + WRITES_MOST_HELD),
             None => due,
-        })
+        };
+        // Not before now: the time asked may be past by the time the offer is made.
+        Some(at.max(self.now.mono))
     }
 
     fn save_unsaved_rooms(&mut self) {
@@ -428,8 +436,13 @@ impl Node {
     pub fn handle_store_done(&mut self, op: &StoreOp, now: Now) {
         self.now = now;
         self.writes.done();
-        // An input of its own: what waits can go.
-        self.write_due = None;
+        // An input of its own: what waits can go, unless an offer or answer of ours is
+        // being made (see `writes_due_at`); the next write is then held for it too.
+        if self.describing_until().is_some() {
+            self.write_due.get_or_insert(self.now.mono);
+        } else {
+            self.write_due = None;
+        }
         match op {
             StoreOp::PutPieces { file, pieces } => {
                 for (index, _) in pieces {
@@ -484,9 +497,9 @@ impl Node {
 
     /// Writes `op` after every write asked for before it, merged with what waits: once
     /// the glue is done with the one it has, if it has one; else once the input at hand
-    /// is done (a timer due at once, which the glue runs in a task of its own, after the
-    /// screen took what the input showed; and after the offers and answers the browser
-    /// is making, see `writes_due_at`), or at once when our own messages wait for it to
+    /// is done (a timer, which the glue runs in a task of its own, after the screen took
+    /// what the input showed: due at once, or once the offers and answers the browser is
+    /// making are made, see `writes_due_at`), or at once when our own messages wait for it to
     /// go out, the page is in the background or was handed over.
     pub(crate) fn store(&mut self, op: StoreOp) {
         if self.sends_wait_on(&op) || !self.visible || self.handed_over_at.is_some() {

@@ -340,7 +340,7 @@ fn a_frame_that_comes_before_its_links_open_event_is_not_lost() {
 }
 
 /// A room of two, and Cat opening its invite on a browser that takes up to 100 ms to make
-/// an offer or an answer; with how many writes Cat had asked for before.
+/// an offer or an answer; with how many writes Cat had handed to its glue before.
 fn cat_joins_on_a_slow_browser() -> (Sim, usize, usize) {
     let mut sim = room_of(2);
     let cat = sim.add("Cat");
@@ -1108,19 +1108,62 @@ fn a_joiners_room_is_written_once_its_call_is_made_not_while_it_is() {
             .is_some_and(|n| n.handshaking_until().is_some())
     };
     assert!(making(&sim), "its call to the rendezvous id is being made");
-    let mut steps = 0;
+    let asked = sim.now;
     sim.run_until(SECOND, "the offer made", |s| {
         let made = !making(s);
         assert!(made || !saved(s), "written while the offer was being made");
-        steps += 1;
         made
     });
-    assert!(steps > 1, "the offer took a while");
-    sim.run_for(Duration::from_millis(5));
+    assert!(sim.now > asked, "the offer took a while");
+    // The timer due then runs in the next step.
+    sim.run_for(common::TICK);
     assert!(saved(&sim), "written once the offer is made");
     sim.run_until(5 * SECOND, "Cat sees everyone", |s| online(s, cat, 0) == 2);
     assert!(sim.devs[cat]
         .disk
         .rooms
         .contains_key(&sim.devs[cat].state.rooms[0].room_id));
+}
+
+#[test]
+fn writes_wait_for_offers_being_made_but_never_long() {
+    let mut sim = room_of(2);
+    let cat = sim.add("Cat");
+    sim.run_for(SECOND);
+    // The browser takes seconds to make an offer, and Cat's disk is slow.
+    sim.handshake = 10 * SECOND;
+    sim.devs[cat].unwritten = Some(Vec::new());
+    sim.act(cat, |n, now| n.create_room("Own", now));
+    sim.run_for(common::TICK);
+    let in_flight = sim.devs[cat].stores.len();
+    assert!(matches!(
+        sim.devs[cat].stores.last(),
+        Some((_, StoreOp::PutRoom { .. }))
+    ));
+    let asked = sim.now;
+    let inv = invite(&sim, 0);
+    sim.act(cat, |n, now| n.join_room(inv, now));
+    // The write the disk has is done while the offer is being made: the next one (the
+    // joined room's) still waits.
+    assert_eq!(sim.finish_writes(cat), 1);
+    assert_eq!(sim.devs[cat].stores.len(), in_flight, "held for the offer");
+    // A call made 100 ms later is set up in turn: each link holds the writes up to
+    // 150 ms after it was made, but no write waits more than 200 ms in all.
+    sim.run_for(Duration::from_millis(100));
+    let ben = sim.devs[1].id.clone();
+    sim.act(cat, |n, now| n.connect(ben, now));
+    sim.run_until(SECOND, "190 ms after the write was asked", |s| {
+        s.now >= asked + Duration::from_millis(190)
+    });
+    assert!(
+        sim.node(cat).handshaking_until().is_some(),
+        "offers not made"
+    );
+    assert_eq!(sim.devs[cat].stores.len(), in_flight, "held for the offers");
+    sim.run_for(2 * common::TICK);
+    assert_eq!(
+        sim.devs[cat].stores.len(),
+        in_flight + 1,
+        "written 200 ms after it was asked, the offers still being made"
+    );
 }

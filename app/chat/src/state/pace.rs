@@ -74,8 +74,8 @@ impl Pacer {
     }
 
     /// Connections are being set up: at most one batch goes every `every` (`None`: one
-    /// a frame), counted from batches that went while throttled (the first goes as any
-    /// other would).
+    /// a frame), counted from the last batch that went while throttled: one that went
+    /// unthrottled does not count.
     pub fn throttle(&mut self, every: Option<Duration>) {
         self.every = every;
     }
