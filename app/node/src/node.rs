@@ -437,8 +437,9 @@ impl Node {
         self.now = now;
         self.writes.done();
         // An input of its own: what waits can go, unless an offer or answer of ours is
-        // being made (see `writes_due_at`); the next write is then held for it too.
-        if self.describing_until().is_some() {
+        // being made (see `writes_due_at`); the next write is then held for it too. Not
+        // in the background or once handed over, where nothing waits (see `store`).
+        if self.visible && self.handed_over_at.is_none() && self.describing_until().is_some() {
             self.write_due.get_or_insert(self.now.mono);
         } else {
             self.write_due = None;

@@ -1125,12 +1125,13 @@ fn a_joiners_room_is_written_once_its_call_is_made_not_while_it_is() {
         .contains_key(&sim.devs[cat].state.rooms[0].room_id));
 }
 
-#[test]
-fn writes_wait_for_offers_being_made_but_never_long() {
+/// A room of two, and Cat, on a browser that takes seconds to make an offer and a slow
+/// disk, writing a room of its own (the write the disk has) when it opens the invite;
+/// with how many writes Cat had handed to its glue then.
+fn cat_joins_while_writing() -> (Sim, usize, usize) {
     let mut sim = room_of(2);
     let cat = sim.add("Cat");
     sim.run_for(SECOND);
-    // The browser takes seconds to make an offer, and Cat's disk is slow.
     sim.handshake = 10 * SECOND;
     sim.devs[cat].unwritten = Some(Vec::new());
     sim.act(cat, |n, now| n.create_room("Own", now));
@@ -1140,9 +1141,15 @@ fn writes_wait_for_offers_being_made_but_never_long() {
         sim.devs[cat].stores.last(),
         Some((_, StoreOp::PutRoom { .. }))
     ));
-    let asked = sim.now;
     let inv = invite(&sim, 0);
     sim.act(cat, |n, now| n.join_room(inv, now));
+    (sim, cat, in_flight)
+}
+
+#[test]
+fn writes_wait_for_offers_being_made_but_never_long() {
+    let (mut sim, cat, in_flight) = cat_joins_while_writing();
+    let asked = sim.now;
     // The write the disk has is done while the offer is being made: the next one (the
     // joined room's) still waits.
     assert_eq!(sim.finish_writes(cat), 1);
@@ -1165,5 +1172,23 @@ fn writes_wait_for_offers_being_made_but_never_long() {
         sim.devs[cat].stores.len(),
         in_flight + 1,
         "written 200 ms after it was asked, the offers still being made"
+    );
+}
+
+#[test]
+fn in_the_background_no_write_waits_for_an_offer() {
+    // Its timers slowed to one a second or less, a page in the background writes at
+    // once, offers being made or not.
+    let (mut sim, cat, in_flight) = cat_joins_while_writing();
+    sim.node(cat).set_visible(false);
+    assert_eq!(sim.finish_writes(cat), 1);
+    assert!(
+        sim.node(cat).handshaking_until().is_some(),
+        "offer not made"
+    );
+    assert_eq!(
+        sim.devs[cat].stores.len(),
+        in_flight + 1,
+        "the joined room written at once"
     );
 }
