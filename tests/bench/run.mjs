@@ -6,7 +6,7 @@
 //
 //   BENCH_REPS=3                 repetitions (default 3)
 //   BENCH_ONLY=connect,latency   scenarios: load, connect, latency, burst, roomburst, room, room500, files, size, unlock
-//   BENCH_FILE_MB=20,100         `files`: the timed transfer's size, and the one memory is sampled during
+//   BENCH_FILE_MB=20,100         `files`: the timed transfer's size, and the one memory is sampled during (100 when only one is given)
 //   BENCH_ROOMBURST=500,10000    messages one member of a room of two sends as fast as it can (`roomburst`)
 //   BENCH_ROOMS=2,4,8,16         room sizes for `room`
 //   BENCH_UNLOCK=0,1000          stored room messages for `unlock` (PeerChat only: click Unlock after a
@@ -67,7 +67,11 @@ const selected = (s) => ONLY.length === 0 || ONLY.includes(s);
 const ROOMS = (process.env.BENCH_ROOMS ?? '2,4,8,16').split(',').map(Number).filter((n) => n >= 2);
 const ROOMBURST = (process.env.BENCH_ROOMBURST ?? '500').split(',').map(Number).filter((n) => n > 0);
 const UNLOCK = (process.env.BENCH_UNLOCK ?? '0,1000').split(',').map(Number).filter((n) => n >= 0);
-const [FILE_MB, FILE_MEM_MB] = (process.env.BENCH_FILE_MB ?? '20,100').split(',').map(Number);
+// One size alone (BENCH_FILE_MB=20) is the timed transfer's; the memory one stays 100 MB.
+const [FILE_MB, FILE_MEM_MB = 100] = (process.env.BENCH_FILE_MB ?? '20,100').split(',').map(Number);
+for (const [name, mb] of [['BENCH_FILE_MB', FILE_MB], ['BENCH_FILE_MB (second size)', FILE_MEM_MB]]) {
+  if (!(mb > 0)) throw new Error(`${name}: a size in MB, more than 0, as in BENCH_FILE_MB=20,100`);
+}
 const PROFILE = Boolean(process.env.BENCH_PROFILE);
 const TRACE = Boolean(process.env.BENCH_TRACE);
 const TIMELINE = Boolean(process.env.BENCH_TIMELINE);
