@@ -437,9 +437,8 @@ impl Node {
         self.now = now;
         self.writes.done();
         // An input of its own: what waits can go, unless an offer or answer of ours is
-        // being made (see `writes_due_at`); the next write is then held for it too. Not
-        // in the background or once handed over, where nothing waits (see `store`).
-        if self.visible && self.handed_over_at.is_none() && self.describing_until().is_some() {
+        // being made (see `writes_due_at`); the next write is then held for it too.
+        if self.writes_may_wait() && self.describing_until().is_some() {
             self.write_due.get_or_insert(self.now.mono);
         } else {
             self.write_due = None;
@@ -503,13 +502,20 @@ impl Node {
     /// making are made, see `writes_due_at`), or at once when our own messages wait for it to
     /// go out, the page is in the background or was handed over.
     pub(crate) fn store(&mut self, op: StoreOp) {
-        if self.sends_wait_on(&op) || !self.visible || self.handed_over_at.is_some() {
+        if self.sends_wait_on(&op) || !self.writes_may_wait() {
             self.write_due = None;
         } else {
             self.write_due.get_or_insert(self.now.mono);
         }
         self.writes.push(op, crate::writes::merge);
         self.next_write();
+    }
+
+    /// Whether a write may wait at all: not in the background, whose timers are slowed to
+    /// a second or more (and a page going away may run no other task), nor once handed
+    /// over to another tab.
+    fn writes_may_wait(&self) -> bool {
+        self.visible && self.handed_over_at.is_none()
     }
 
     /// Whether our room messages in `op` go out only once it is written (see

@@ -339,17 +339,24 @@ fn a_frame_that_comes_before_its_links_open_event_is_not_lost() {
     });
 }
 
-/// A room of two, and Cat opening its invite on a browser that takes up to 100 ms to make
-/// an offer or an answer; with how many writes Cat had handed to its glue before.
-fn cat_joins_on_a_slow_browser() -> (Sim, usize, usize) {
+/// A room of two, and Cat opening its invite on a browser that takes up to `handshake` to
+/// make an offer or an answer, once `first` has run; with how many writes Cat had handed
+/// to its glue by then.
+fn cat_joins(handshake: Duration, first: impl FnOnce(&mut Sim, usize)) -> (Sim, usize, usize) {
     let mut sim = room_of(2);
     let cat = sim.add("Cat");
     sim.run_for(SECOND);
-    sim.handshake = Duration::from_millis(100);
+    sim.handshake = handshake;
+    first(&mut sim, cat);
     let before = sim.devs[cat].stores.len();
     let inv = invite(&sim, 0);
     sim.act(cat, |node, now| node.join_room(inv, now));
     (sim, cat, before)
+}
+
+/// [`cat_joins`] on a browser that takes up to 100 ms.
+fn cat_joins_on_a_slow_browser() -> (Sim, usize, usize) {
+    cat_joins(Duration::from_millis(100), |_, _| {})
 }
 
 #[test]
@@ -1125,25 +1132,18 @@ fn a_joiners_room_is_written_once_its_call_is_made_not_while_it_is() {
         .contains_key(&sim.devs[cat].state.rooms[0].room_id));
 }
 
-/// A room of two, and Cat, on a browser that takes seconds to make an offer and a slow
-/// disk, writing a room of its own (the write the disk has) when it opens the invite;
-/// with how many writes Cat had handed to its glue then.
+/// [`cat_joins`] on a browser that takes seconds to make an offer, with a slow disk that
+/// has a write of Cat's (a room of its own) when Cat opens the invite.
 fn cat_joins_while_writing() -> (Sim, usize, usize) {
-    let mut sim = room_of(2);
-    let cat = sim.add("Cat");
-    sim.run_for(SECOND);
-    sim.handshake = 10 * SECOND;
-    sim.devs[cat].unwritten = Some(Vec::new());
-    sim.act(cat, |n, now| n.create_room("Own", now));
-    sim.run_for(common::TICK);
-    let in_flight = sim.devs[cat].stores.len();
-    assert!(matches!(
-        sim.devs[cat].stores.last(),
-        Some((_, StoreOp::PutRoom { .. }))
-    ));
-    let inv = invite(&sim, 0);
-    sim.act(cat, |n, now| n.join_room(inv, now));
-    (sim, cat, in_flight)
+    cat_joins(10 * SECOND, |sim, cat| {
+        sim.devs[cat].unwritten = Some(Vec::new());
+        sim.act(cat, |n, now| n.create_room("Own", now));
+        sim.run_for(common::TICK);
+        assert!(matches!(
+            sim.devs[cat].stores.last(),
+            Some((_, StoreOp::PutRoom { .. }))
+        ));
+    })
 }
 
 #[test]
