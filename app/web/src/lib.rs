@@ -15,6 +15,7 @@ mod navigation;
 mod net;
 mod notify;
 pub mod platform;
+pub mod random;
 mod share;
 mod share_actions;
 pub mod storage;

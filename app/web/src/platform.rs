@@ -60,12 +60,7 @@ pub fn local_offset_min() -> i32 {
     -(js_sys::Date::new_0().get_timezone_offset() as i32)
 }
 
-/// Random bytes from the browser's CSPRNG.
-pub fn random<const N: usize>() -> [u8; N] {
-    let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes).expect("the browser provides crypto.getRandomValues");
-    bytes
-}
+pub use crate::random::random;
 
 /// Copies text to the clipboard; failure (no permission, insecure context) is harmless.
 pub fn copy_to_clipboard(text: &str) {
