@@ -124,6 +124,11 @@ impl Store for IdbStore {
         self.write(table, async |s| s.delete(key).await).await
     }
 
+    /// Two requests for the whole page (`getAllKeys` and `getAll` over the same bounds, in
+    /// one read-only transaction, so they see the same rows), not a cursor step per row: stepping cost about
+    /// 30 µs a row (a request, its event and a future each), 690 ms for the 20,000 rows
+    /// of a room of 10,000 messages (`tests/bench_unlock.rs`). Newest first, the page's
+    /// lower bound is found first: a cursor from the top, advanced `limit - 1` rows.
     async fn range(
         &self,
         table: Table,
@@ -136,22 +141,47 @@ impl Store for IdbStore {
             return Ok(Vec::new());
         }
         let (_tx, store) = self.reader(table)?;
-        let range = KeyRange::bound(&from.into(), &to.into(), Some(false), Some(true))
-            .map_err(|e| failure(e.into()))?;
-        let direction = if newest_first {
-            Direction::Prev
-        } else {
-            Direction::Next
+        let bound = |lower: &JsValue| {
+            KeyRange::bound(lower, &to.into(), Some(false), Some(true))
+                .map_err(|e| failure(e.into()))
         };
         let limit = u32::try_from(limit).unwrap_or(u32::MAX);
-        let entries = store
-            .scan(Some(range), Some(limit), None, Some(direction))
+        let mut lower = JsValue::from_str(from);
+        if newest_first {
+            // The `limit`-th key from the top; none when the range holds fewer rows.
+            // (A cursor cannot advance by 0: the first key is the top one.)
+            let skip = (limit > 1).then_some(limit - 1);
+            let nth = store
+                .scan(Some(bound(&lower)?), Some(1), skip, Some(Direction::Prev))
+                .await
+                .map_err(failure)?;
+            if let Some((key, _)) = nth.into_iter().next() {
+                lower = key;
+            }
+        }
+        let range = bound(&lower)?;
+        let keys = store
+            .get_all_keys(Some(range.clone()), Some(limit))
             .await
             .map_err(failure)?;
-        Ok(entries
+        let values = store
+            .get_all(Some(range), Some(limit))
+            .await
+            .map_err(failure)?;
+        if keys.len() != values.len() {
+            return Err(StoreError::Unavailable(
+                "the browser's storage gave a page whose keys and values differ".into(),
+            ));
+        }
+        let mut rows: Vec<(String, Vec<u8>)> = keys
             .into_iter()
+            .zip(values)
             .map(|(k, v)| (k.as_string().unwrap_or_default(), bytes(v)))
-            .collect())
+            .collect();
+        if newest_first {
+            rows.reverse();
+        }
+        Ok(rows)
     }
 
     async fn clear(&self, table: Table) -> Result<(), StoreError> {

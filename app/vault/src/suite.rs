@@ -209,6 +209,32 @@ pub async fn ranges_are_ordered_and_bounded<S: Store>(s: &S) {
         .await
         .unwrap();
     assert_eq!(keys(older), ["r1/00000003", "r1/00000002"]);
+    // Pages of every size, both ways, each row with its own value.
+    let desc = [
+        "r1/00000010",
+        "r1/00000005",
+        "r1/00000003",
+        "r1/00000002",
+        "r1/00000001",
+    ];
+    for limit in 1..=7 {
+        let newest = s
+            .range(Table::Messages, "r1/", "r1/~", limit, true)
+            .await
+            .unwrap();
+        for (key, value) in &newest {
+            let i: u32 = key["r1/".len()..].parse().unwrap();
+            assert_eq!(value, &i.to_be_bytes(), "{key}");
+        }
+        assert_eq!(keys(newest), desc[..limit.min(5)], "newest {limit}");
+        let oldest = s
+            .range(Table::Messages, "r1/", "r1/~", limit, false)
+            .await
+            .unwrap();
+        let mut asc = desc.to_vec();
+        asc.reverse();
+        assert_eq!(keys(oldest), asc[..limit.min(5)], "oldest {limit}");
+    }
     s.clear(Table::Messages).await.unwrap();
     assert!(s
         .range(Table::Messages, "", "~", 10, false)
