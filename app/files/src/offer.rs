@@ -136,14 +136,18 @@ impl FileOffer {
         if !type_ok(&self.mime) {
             return Err(OfferError::Type);
         }
+        // The piece size first: the count of pieces divides by it, and a peer's 0 must
+        // be refused, not divided by.
+        if self.piece != piece_size(self.size) {
+            return Err(OfferError::Pieces);
+        }
         let expected = self.size.div_ceil(u64::from(self.piece));
         let hashes_ok = self.pieces.iter().all(|h| {
             h.len() == 64
                 && h.bytes()
                     .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
         });
-        if self.piece != piece_size(self.size) || self.pieces.len() as u64 != expected || !hashes_ok
-        {
+        if self.pieces.len() as u64 != expected || !hashes_ok {
             return Err(OfferError::Pieces);
         }
         if self.id != file_id(self.size, &self.pieces) {
@@ -358,6 +362,8 @@ mod tests {
         );
         assert_eq!(with(&|o| o.size = 999), Err(OfferError::Id));
         assert_eq!(with(&|o| o.piece = 1024), Err(OfferError::Pieces));
+        // A piece size of 0 is refused, not divided by (it aborted the page).
+        assert_eq!(with(&|o| o.piece = 0), Err(OfferError::Pieces));
         assert_eq!(
             with(&|o| o.pieces[0] = "zz".into()),
             Err(OfferError::Pieces)
@@ -376,5 +382,35 @@ mod tests {
             Err(OfferError::Type)
         );
         assert_eq!(FileHasher::new(0).err(), Some(OfferError::Size(0)));
+    }
+
+    proptest::proptest! {
+        /// Any numbers a peer puts in an offer are checked without a panic, and only
+        /// those that describe the pieces listed pass.
+        #[test]
+        fn any_sizes_and_pieces_are_checked_safely(
+            size in proptest::prop_oneof![1u64..=MAX_FILE_BYTES, proptest::prelude::any::<u64>()],
+            piece in proptest::prop_oneof![
+                proptest::prelude::Just(0u32),
+                proptest::prelude::Just(MIN_PIECE),
+                proptest::prelude::any::<u32>(),
+            ],
+            count in 0usize..200,
+        ) {
+            let offer = FileOffer {
+                id: String::new(),
+                name: "x".into(),
+                mime: "a/b".into(),
+                size,
+                piece,
+                pieces: vec!["0".repeat(64); count],
+            };
+            let id = file_id(size, &offer.pieces);
+            let checked = FileOffer { id, ..offer }.check();
+            if checked.is_ok() {
+                proptest::prop_assert_eq!(piece, piece_size(size));
+                proptest::prop_assert_eq!(count as u64, size.div_ceil(u64::from(piece)));
+            }
+        }
     }
 }
