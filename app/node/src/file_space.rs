@@ -81,7 +81,7 @@ impl Node {
                     self.send_file_frame(room.as_ref(), &p, &cancel);
                 }
             }
-            self.files.asked.retain(|(f, _), _| f != &file);
+            self.files.serving.forget(&file);
             if let Some(r) = self.files.records.get_mut(&file) {
                 r.removed = true;
                 r.done = false;

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use peerchat_chat::state::transfers::{Transfer, TransferState};
 use peerchat_chat::state::Action;
 
+use crate::serving::{Serving, MAX_PIECES_ASKED, MAX_PIECES_READING};
 use crate::{Load, Node, Now, Output, Purpose, SendError, StoreOp};
 
 /// Room files received may take unless the user sets another figure in Settings.
@@ -42,13 +43,6 @@ fn progress_due(shown_at: &mut Option<Duration>, now: Duration) -> bool {
     *shown_at = Some(now);
     true
 }
-
-/// Pieces a peer may have asked of us and not received yet; more are ignored.
-const MAX_PIECES_ASKED: usize = 16;
-
-/// Pieces being read for all peers at once (each at most 2 MiB): past this, requests
-/// are ignored until some went, so members together cannot make us hold more.
-const MAX_PIECES_READING: usize = 32;
 
 /// Members of a room asked for pieces of one file at once.
 pub const MAX_HOLDERS: usize = 8;
@@ -104,7 +98,11 @@ pub(crate) struct Sending {
     /// One to one: the peer. In a room: us (every member may ask).
     pub(crate) peer: PeerId,
     pub(crate) room: Option<RoomId>,
+    /// Bytes of the pieces sent at least once (a piece asked again does not count
+    /// twice: the transfer is complete once each went).
     pub(crate) sent: u64,
+    /// The pieces sent at least once.
+    pub(crate) pieces_sent: BTreeSet<u32>,
     /// In a room: pieces copied into our vault so far (in order), so we can serve the
     /// file after a restart, when the attached `Blob` is gone.
     pub(crate) copied: u32,
@@ -121,8 +119,9 @@ pub(crate) struct Files {
     read: bool,
     pub(crate) receiving: BTreeMap<String, Receiving>,
     pub(crate) sending: BTreeMap<String, Sending>,
-    /// Pieces being read for peers that asked (an empty set: for our own copy).
-    pub(crate) asked: BTreeMap<(String, u32), BTreeSet<PeerId>>,
+    /// Pieces being read for peers that asked (or for our own copy), and what each
+    /// peer was sent of each file.
+    pub(crate) serving: Serving,
 }
 
 impl Default for Files {
@@ -133,7 +132,7 @@ impl Default for Files {
             read: false,
             receiving: BTreeMap::new(),
             sending: BTreeMap::new(),
-            asked: BTreeMap::new(),
+            serving: Serving::default(),
         }
     }
 }
@@ -209,6 +208,7 @@ impl Node {
             peer: peer.clone(),
             room: None,
             sent: 0,
+            pieces_sent: BTreeSet::new(),
             copied: 0,
             shown_at: None,
         };
@@ -245,7 +245,7 @@ impl Node {
             }
             self.drop_received(file, &r, TransferState::Cancelled { by_us: true });
         }
-        self.files.asked.retain(|(f, _), _| f != file);
+        self.files.serving.forget(file);
         self.drain();
     }
 
@@ -260,7 +260,7 @@ impl Node {
         now: Now,
     ) {
         self.now = now;
-        let Some(peers) = self.files.asked.remove(&(file.to_owned(), index)) else {
+        let Some(peers) = self.files.serving.finish(file, index) else {
             return;
         };
         let Some((offer, room)) = self.servable(file) else {
@@ -269,12 +269,24 @@ impl Node {
         if !offer.piece_matches(index, digest) {
             // The file changed on disk since it was attached: what we would send
             // would fail the peer's check.
-            return self.handle_piece_unreadable(file, now);
+            return self.unreadable(file, peers);
         }
         for peer in peers {
             let Some(conn) = self.file_link(room.as_ref(), &peer) else {
                 continue;
             };
+            if !self
+                .files
+                .serving
+                .may_send(&offer, &peer, bytes.len() as u64)
+            {
+                // It was sent all it may be of this file: told we stop.
+                let cancel = FileFrame::Cancel {
+                    file: file.to_owned(),
+                };
+                self.send_file_frame(room.as_ref(), &peer, &cancel);
+                continue;
+            }
             for (k, chunk) in bytes.chunks(CHUNK_BYTES).enumerate() {
                 let offset = (k * CHUNK_BYTES) as u32;
                 self.outputs.push_back(Output::SendChunk {
@@ -284,7 +296,13 @@ impl Node {
             }
         }
         self.copy_piece(file, index, bytes);
-        if let Some(s) = self.files.sending.get_mut(file) {
+        if let Some(s) = self
+            .files
+            .sending
+            .get_mut(file)
+            .filter(|s| !s.pieces_sent.contains(&index))
+        {
+            s.pieces_sent.insert(index);
             s.sent = (s.sent + bytes.len() as u64).min(s.offer.size);
             let state = if s.sent == s.offer.size {
                 TransferState::Complete
@@ -300,18 +318,20 @@ impl Node {
         self.drain();
     }
 
-    /// The glue cannot read `file` any more (the page reloaded and the `Blob` is
-    /// gone, or it changed): the peer is told the transfer stops.
-    pub fn handle_piece_unreadable(&mut self, file: &str, now: Now) {
+    /// The glue cannot read piece `index` of `file` (the page reloaded and the `Blob`
+    /// is gone, or it changed): the peer is told the transfer stops.
+    pub fn handle_piece_unreadable(&mut self, file: &str, index: u32, now: Now) {
         self.now = now;
-        let asked: BTreeSet<PeerId> = self
-            .files
-            .asked
-            .iter()
-            .filter(|((f, _), _)| f == file)
-            .flat_map(|(_, peers)| peers.iter().cloned())
-            .collect();
-        self.files.asked.retain(|(f, _), _| f != file);
+        let askers = self.files.serving.finish(file, index).unwrap_or_default();
+        self.unreadable(file, askers);
+    }
+
+    /// `file` cannot be read (`askers` wanted a piece that did not read): whoever
+    /// waits for a piece of it is told we stop; the reads under way stay counted
+    /// until they come back.
+    fn unreadable(&mut self, file: &str, askers: BTreeSet<PeerId>) {
+        let mut asked = self.files.serving.withdraw_all(file);
+        asked.extend(askers);
         let cancel = FileFrame::Cancel {
             file: file.to_owned(),
         };
@@ -391,11 +411,25 @@ impl Node {
         peer: &PeerId,
         offer: &FileOffer,
     ) {
-        if offer.check().is_err() || self.files.records.contains_key(&offer.id) {
+        if self.files.records.contains_key(&offer.id) {
             return;
+        }
+        // One to one, the sender is told a file we do not take, so its transfer does
+        // not show as going on for good.
+        let refuse = |node: &mut Self| {
+            if room.is_none() {
+                let cancel = FileFrame::Cancel {
+                    file: offer.id.clone(),
+                };
+                node.send_file_frame(None, peer, &cancel);
+            }
+        };
+        if offer.check().is_err() {
+            return refuse(self);
         }
         let used = self.files.used();
         if used.saturating_add(offer.size) > self.files.quota {
+            refuse(self);
             let refused = Transfer {
                 peer: peer.clone(),
                 file: offer.id.clone(),
@@ -573,10 +607,11 @@ impl Node {
             FileFrame::Cancel { file } if room.is_some() => self.on_room_cancel(peer, &file),
             FileFrame::Cancel { file } => {
                 // Only the peer a transfer is with can stop it.
+                // A transfer that went whole stays as it was (Complete).
                 if let Some(s) = take_if(&mut self.files.sending, &file, |s| {
-                    &s.peer == peer && s.room.is_none()
+                    &s.peer == peer && s.room.is_none() && s.sent < s.offer.size
                 }) {
-                    self.files.asked.retain(|(f, _), _| f != &file);
+                    self.files.serving.forget(&file);
                     self.show_sending(&s, TransferState::Cancelled { by_us: false });
                 }
                 if let Some(r) = take_if(&mut self.files.receiving, &file, |r| {
@@ -605,19 +640,14 @@ impl Node {
                 .filter(|(_, r)| r.as_ref() == Some(room))
                 .map(|(o, _)| o),
         };
-        let Some(offer) = offer else {
-            if room.is_some() {
-                self.send_file_frame(room, peer, &FileFrame::Cancel { file });
-            }
+        // A file we do not serve it (one to one: the page that attached it reloaded),
+        // or all of which it was sent already: it is told, and asks no more.
+        let Some(offer) = offer.filter(|o| !self.files.serving.spent(o, peer)) else {
+            self.send_file_frame(room, peer, &FileFrame::Cancel { file });
             return;
         };
-        let asked = self
-            .files
-            .asked
-            .values()
-            .filter(|p| p.contains(peer))
-            .count();
-        let reading = self.files.asked.len();
+        let asked = self.files.serving.asked_by(peer);
+        let reading = self.files.serving.reading();
         let room_left = MAX_PIECES_ASKED
             .saturating_sub(asked)
             .min(MAX_PIECES_READING.saturating_sub(reading))
@@ -642,14 +672,7 @@ impl Node {
             // (or our own copy's) is still being read, and counted in the bound, until
             // it comes back; reading it again would put more reads under way than the
             // bound lets.
-            let key = (file.clone(), index);
-            let new = !self.files.asked.contains_key(&key);
-            self.files
-                .asked
-                .entry(key)
-                .or_default()
-                .insert(peer.clone());
-            if new {
+            if self.files.serving.ask(&file, index, Some(peer)) {
                 self.outputs.push_back(Output::ReadPiece {
                     file: file.clone(),
                     index,

@@ -35,6 +35,7 @@ mod restore;
 mod room_files;
 mod rooms;
 pub mod saved;
+mod serving;
 mod stats_reads;
 mod stats_report;
 mod tables;

@@ -46,6 +46,7 @@ impl Node {
             peer: self.me.clone(),
             room: Some(room_id.clone()),
             sent: 0,
+            pieces_sent: BTreeSet::new(),
             copied: 0,
             shown_at: None,
         };
@@ -69,11 +70,10 @@ impl Node {
         else {
             return;
         };
-        let key = (file.to_owned(), index);
-        if self.files.asked.contains_key(&key) {
+        if !self.files.serving.ask(file, index, None) {
+            // Being read for a member already: the copy takes it as it comes back.
             return;
         }
-        self.files.asked.insert(key, BTreeSet::new());
         self.outputs.push_back(Output::ReadPiece {
             file: file.to_owned(),
             index,
@@ -177,15 +177,7 @@ impl Node {
     /// asked no more for it, and what it asked of us is not sent.
     pub(crate) fn on_room_cancel(&mut self, peer: &PeerId, file: &str) {
         let t = self.now.mono;
-        for peers in self
-            .files
-            .asked
-            .iter_mut()
-            .filter(|((f, _), _)| f == file)
-            .map(|(_, p)| p)
-        {
-            peers.remove(peer);
-        }
+        self.files.serving.withdraw(file, Some(peer));
         if let Some(r) = self.files.receiving.get_mut(file) {
             if r.room.is_some() {
                 r.lacking.insert(peer.clone(), t);

@@ -252,6 +252,39 @@ fn files_over_the_size_limit_or_the_quota_are_refused_with_what_to_do() {
     assert_eq!(stored_pieces(&sim, ben, &offer), 0);
     // The message itself is kept: the user sees what was not received.
     assert_eq!(sim.stored_texts(ben, ann), ["📎 too-big.bin"]);
+    // And the sender's transfer does not stay "going": it was told.
+    assert_eq!(
+        last_state(&sim, ann, &offer),
+        Some(TransferState::Cancelled { by_us: false })
+    );
+}
+
+#[test]
+fn when_the_sending_page_reloads_mid_way_the_receiver_is_told_it_stopped() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let (bytes, offer) = file(3_000_000, "draft.pdf", "application/pdf");
+    attach(&mut sim, ann, ben, &bytes, &offer);
+    sim.run_until(30 * SECOND, "a few pieces", |s| {
+        stored_pieces(s, ben, &offer) >= 2
+    });
+    assert!(
+        stored_pieces(&sim, ben, &offer) < offer.pieces.len(),
+        "mid-way"
+    );
+    // The page that attached the file reloads: the file is no longer at hand.
+    sim.kill(ann);
+    sim.devs[ann].blobs.clear();
+    sim.start(ann);
+    sim.run_until(
+        60 * SECOND,
+        "the receiver hears the transfer stopped",
+        |s| last_state(s, ben, &offer) == Some(TransferState::Cancelled { by_us: false }),
+    );
+    assert_eq!(
+        stored_pieces(&sim, ben, &offer),
+        0,
+        "partial pieces deleted"
+    );
 }
 
 #[test]

@@ -199,3 +199,66 @@ fn a_member_that_lacks_the_file_is_asked_for_it_again_after_30_s() {
     assert!(sim.devs[CARA].reads.is_empty(), "Cara had nothing to read");
     assert!(pieces_joined(&sim, CARA, &offer).is_none());
 }
+
+#[test]
+fn a_member_that_asks_and_cancels_at_once_still_has_only_16_pieces_read_for_it() {
+    let mut sim = Sim::new();
+    let keys = room_of(&mut sim, &["Ann", "Ben", "Cara"], 3)
+        .secret()
+        .derive();
+    // Cara takes no file: every read Ann has under way is Ben's (or her own copy's).
+    sim.act(CARA, |node, _| node.set_file_quota(0));
+    sim.devs[ANN].hold_reads = true;
+    let (bytes, offer) = forty_pieces();
+    attach_to_room(&mut sim, ANN, &bytes, &offer);
+    sim.run_for(2 * SECOND);
+    // Ben asks for 8 pieces not being read and cancels at once, again and again: what
+    // it asked stays counted until it is read, cancelled or not.
+    let cancel = FileFrame::Cancel {
+        file: offer.id.clone(),
+    };
+    for _ in 0..6 {
+        let pieces = not_being_read(&sim, ANN, &offer);
+        ask(&mut sim, &keys, BEN, ANN, &offer, &pieces);
+        file_frame_as(&mut sim, &keys, BEN, ANN, &cancel);
+    }
+    let copy = 1;
+    let reading = sim.devs[ANN].held_reads.len();
+    assert!(
+        reading <= PER_MEMBER + copy,
+        "{reading} pieces read for Ben at once"
+    );
+
+    sim.devs[ANN].hold_reads = false;
+    sim.release_reads(ANN);
+    everyone_gets_it(&mut sim, &[BEN], &bytes, &offer);
+}
+
+#[test]
+fn a_member_asking_for_the_same_piece_again_and_again_is_sent_the_file_twice_at_most() {
+    let mut sim = Sim::new();
+    let keys = room_of(&mut sim, &["Ann", "Ben"], 2).secret().derive();
+    sim.devs[BEN].record_frames = true;
+    let (bytes, offer) = test_file(2 * MIN_PIECE as usize, "notes.pdf");
+    attach_to_room(&mut sim, ANN, &bytes, &offer);
+    everyone_gets_it(&mut sim, &[BEN], &bytes, &offer);
+    // Ben has it, and asks for its first piece again, a hundred times.
+    for _ in 0..100 {
+        ask(&mut sim, &keys, BEN, ANN, &offer, &[0]);
+        sim.run_for(SECOND / 10);
+    }
+    let sent: usize = sim.devs[ANN]
+        .pieces_sent
+        .iter()
+        .filter(|(to, file, _)| *to == BEN && file == &offer.id)
+        .count();
+    // Each piece goes as 4 chunks of 64 KiB; the file twice over, and 8 pieces again
+    // (PROTOCOL.md).
+    let most = (2 * offer.size as usize + 8 * MIN_PIECE as usize) / (64 << 10);
+    assert!(sent <= most, "{sent} chunks sent, at most {most}");
+    assert!(sent >= 2 * 4, "the file went once");
+    let told = file_frames_in(&sim, &keys, BEN)
+        .into_iter()
+        .any(|(_, f)| matches!(f, FileFrame::Cancel { file } if file == offer.id));
+    assert!(told, "Ben is told Ann stops");
+}

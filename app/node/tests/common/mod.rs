@@ -997,7 +997,7 @@ impl Sim {
                 self.node(i)
                     .handle_piece_read(file, index, &piece, &digest, clock)
             }
-            None => self.node(i).handle_piece_unreadable(file, clock),
+            None => self.node(i).handle_piece_unreadable(file, index, clock),
         }
     }
 

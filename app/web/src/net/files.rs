@@ -231,7 +231,7 @@ impl Driver {
                     d.node()
                         .handle_piece_read(&file, index, &bytes, &digest, now())
                 }
-                None => d.node().handle_piece_unreadable(&file, now()),
+                None => d.node().handle_piece_unreadable(&file, index, now()),
             });
         });
     }

@@ -1,0 +1,196 @@
+//! What we do for peers that ask us for pieces of a file we hold: the reads under way,
+//! and the bytes each peer was sent of each file.
+//!
+//! A read counts against its askers' bound ([`MAX_PIECES_ASKED`] each) and the bound
+//! of all reads ([`MAX_PIECES_READING`]) until it comes back from the glue, whatever
+//! happens meanwhile: an asker that cancels, or a transfer that stops, leaves the read
+//! counted (its askers are *withdrawn*: nothing is sent to them). Before, a member that
+//! asked and cancelled at once was free to ask again while the first reads were still
+//! under way, and so held every read slot with nothing sent.
+//!
+//! And a peer is sent at most [`served_most`] bytes of a file: the file twice over and
+//! the pieces a bad one may be fetched again for. A peer asking for the same piece
+//! again and again got it every time, without end; past the bound it is told we stop.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use peerchat_files::FileOffer;
+use peerchat_peerjs::PeerId;
+
+use crate::files::MAX_BAD_PIECES;
+
+/// Pieces a peer may have asked of us and not received yet; more are ignored.
+pub(crate) const MAX_PIECES_ASKED: usize = 16;
+
+/// Pieces being read for all peers at once (each at most 2 MiB): past this, requests
+/// are ignored until some went, so members together cannot make us hold more.
+pub(crate) const MAX_PIECES_READING: usize = 32;
+
+/// The most bytes of `offer` one peer is sent: the file twice over (a transfer that
+/// broke off and resumed asks again only for what it lacks), and as many pieces again
+/// as a download may find bad before it gives up.
+pub(crate) fn served_most(offer: &FileOffer) -> u64 {
+    offer
+        .size
+        .saturating_mul(2)
+        .saturating_add(u64::from(MAX_BAD_PIECES).saturating_mul(u64::from(offer.piece)))
+}
+
+/// A piece being read.
+#[derive(Debug, Default)]
+struct Read {
+    /// Who it goes to once read (none: it is read for our own copy).
+    askers: BTreeSet<PeerId>,
+    /// Who asked and then cancelled (or whose transfer stopped): still counted, sent
+    /// nothing.
+    withdrawn: BTreeSet<PeerId>,
+}
+
+/// Reads under way for peers, and what each peer was sent of each file.
+#[derive(Debug, Default)]
+pub(crate) struct Serving {
+    reads: BTreeMap<(String, u32), Read>,
+    /// Bytes sent per file and peer (this visit).
+    sent: BTreeMap<(String, PeerId), u64>,
+}
+
+impl Serving {
+    /// Reads under way.
+    pub(crate) fn reading(&self) -> usize {
+        self.reads.len()
+    }
+
+    /// Reads under way that `peer` asked for (cancelled or not).
+    pub(crate) fn asked_by(&self, peer: &PeerId) -> usize {
+        self.reads
+            .values()
+            .filter(|r| r.askers.contains(peer) || r.withdrawn.contains(peer))
+            .count()
+    }
+
+    /// Piece `index` of `file` is to be read for `asker` (None: for our own copy);
+    /// true when it is not being read already (the glue is to read it).
+    pub(crate) fn ask(&mut self, file: &str, index: u32, asker: Option<&PeerId>) -> bool {
+        let key = (file.to_owned(), index);
+        let new = !self.reads.contains_key(&key);
+        let read = self.reads.entry(key).or_default();
+        if let Some(peer) = asker {
+            read.withdrawn.remove(peer);
+            read.askers.insert(peer.clone());
+        }
+        new
+    }
+
+    /// Nothing being read of `file` goes to `peer` (None: to anyone); the reads stay
+    /// counted until they come back.
+    pub(crate) fn withdraw(&mut self, file: &str, peer: Option<&PeerId>) {
+        for (_, read) in self.reads.iter_mut().filter(|((f, _), _)| f == file) {
+            match peer {
+                Some(p) => {
+                    if read.askers.remove(p) {
+                        read.withdrawn.insert(p.clone());
+                    }
+                }
+                None => {
+                    let all = std::mem::take(&mut read.askers);
+                    read.withdrawn.extend(all);
+                }
+            }
+        }
+    }
+
+    /// Everyone a read of `file` goes to, withdrawn from it (they are told we stop).
+    pub(crate) fn withdraw_all(&mut self, file: &str) -> BTreeSet<PeerId> {
+        let askers = self
+            .reads
+            .iter()
+            .filter(|((f, _), _)| f == file)
+            .flat_map(|(_, r)| r.askers.iter().cloned())
+            .collect();
+        self.withdraw(file, None);
+        askers
+    }
+
+    /// The read of piece `index` of `file` came back (read or not): who it goes to,
+    /// or None when it was not asked.
+    pub(crate) fn finish(&mut self, file: &str, index: u32) -> Option<BTreeSet<PeerId>> {
+        self.reads
+            .remove(&(file.to_owned(), index))
+            .map(|r| r.askers)
+    }
+
+    /// Whether `peer` may be sent `bytes` more of `offer`'s file; if so, they count.
+    pub(crate) fn may_send(&mut self, offer: &FileOffer, peer: &PeerId, bytes: u64) -> bool {
+        let sent = self
+            .sent
+            .entry((offer.id.clone(), peer.clone()))
+            .or_default();
+        if sent.saturating_add(bytes) > served_most(offer) {
+            return false;
+        }
+        *sent += bytes;
+        true
+    }
+
+    /// Whether `peer` was sent all it may be of `offer`'s file (see [`served_most`]).
+    pub(crate) fn spent(&self, offer: &FileOffer, peer: &PeerId) -> bool {
+        self.sent
+            .get(&(offer.id.clone(), peer.clone()))
+            .is_some_and(|&sent| sent.saturating_add(1) > served_most(offer))
+    }
+
+    /// `file` is no longer served: what was sent of it is forgotten (its reads under
+    /// way stay counted).
+    pub(crate) fn forget(&mut self, file: &str) {
+        self.withdraw(file, None);
+        self.sent.retain(|(f, _), _| f != file);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peer(s: &str) -> PeerId {
+        PeerId::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_cancelled_read_stays_counted_until_it_comes_back() {
+        let mut s = Serving::default();
+        let a = peer("a");
+        assert!(s.ask("f", 0, Some(&a)));
+        assert!(!s.ask("f", 0, Some(&peer("b"))), "read once for both");
+        s.withdraw("f", Some(&a));
+        assert_eq!(s.asked_by(&a), 1, "still counted");
+        assert_eq!(s.reading(), 1);
+        assert_eq!(s.finish("f", 0), Some(BTreeSet::from([peer("b")])));
+        assert_eq!(s.asked_by(&a), 0);
+        assert_eq!(s.reading(), 0);
+        assert_eq!(s.finish("f", 0), None, "once");
+    }
+
+    #[test]
+    fn a_peer_is_sent_a_file_at_most_twice_over_and_its_bad_pieces() {
+        let offer = FileOffer {
+            id: "f".into(),
+            name: "x".into(),
+            mime: "a/b".into(),
+            size: 1000,
+            piece: 256 << 10,
+            pieces: vec![],
+        };
+        let mut s = Serving::default();
+        let a = peer("a");
+        let most = served_most(&offer);
+        assert_eq!(most, 2000 + 8 * (256 << 10));
+        assert!(s.may_send(&offer, &a, most - 10));
+        assert!(!s.spent(&offer, &a));
+        assert!(!s.may_send(&offer, &a, 11));
+        assert!(s.may_send(&offer, &a, 10));
+        assert!(s.spent(&offer, &a));
+        assert!(s.may_send(&offer, &peer("b"), 1000), "each peer its own");
+        s.forget("f");
+        assert!(!s.spent(&offer, &a));
+    }
+}
