@@ -15,7 +15,10 @@ const MONTHS: [&str; 12] = [
 /// The local calendar day of `ts_ms` (ms since the Unix epoch) as days since 1 Jan 1970,
 /// where local time is `offset_min` minutes east of UTC (+60 in Paris in winter).
 pub fn local_day(ts_ms: u64, offset_min: i32) -> i64 {
-    let local = ts_ms as i64 + i64::from(offset_min) * 60_000;
+    // Saturating: a time from an imported file may be anything up to u64::MAX.
+    let local = i64::try_from(ts_ms)
+        .unwrap_or(i64::MAX)
+        .saturating_add(i64::from(offset_min) * 60_000);
     local.div_euclid(DAY_MS)
 }
 
@@ -52,6 +55,16 @@ mod tests {
     /// 2026-11-23 00:00 UTC, a Monday.
     const MON_23_NOV_2026: u64 = 1_795_392_000_000;
     const HOUR: u64 = 60 * 60 * 1000;
+
+    #[test]
+    fn any_time_and_offset_has_a_day_and_a_label() {
+        for ts in [0, u64::MAX, i64::MAX as u64, 1_704_067_200_000] {
+            for offset in [-14 * 60, 0, 14 * 60] {
+                let day = local_day(ts, offset);
+                assert!(!day_label(ts, 0, offset).is_empty(), "{ts} {offset} {day}");
+            }
+        }
+    }
 
     #[test]
     fn midnight_in_the_local_zone_starts_a_day() {
