@@ -37,6 +37,12 @@ pub fn in_flight_per_holder(piece: u32) -> usize {
 /// A piece with no chunk for this long is asked of someone else.
 pub const STALL_AFTER: Duration = Duration::from_secs(10);
 
+/// Bytes a holder must send (or a piece it must finish) for its pieces to count as
+/// heard from: a holder that sent a byte every few seconds kept its pieces from ever
+/// stalling, and the download going for good. So each holder must send at least this
+/// much every [`STALL_AFTER`] (1.6 KB/s).
+pub const HEARD_BYTES: usize = 16 << 10;
+
 /// Why a chunk was not taken.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChunkError {
@@ -110,6 +116,10 @@ pub struct Download {
     storing: BTreeSet<u32>,
     events: VecDeque<DownloadEvent>,
     bad_pieces: u32,
+    /// Bytes each holder sent since its pieces last counted as heard from.
+    unheard: BTreeMap<PeerId, usize>,
+    /// Stalls since a piece last came whole.
+    stalls: u32,
 }
 
 impl Download {
@@ -132,6 +142,8 @@ impl Download {
             storing: BTreeSet::new(),
             events: VecDeque::new(),
             bad_pieces: 0,
+            unheard: BTreeMap::new(),
+            stalls: 0,
         };
         d.finish_if_done();
         d
@@ -155,6 +167,11 @@ impl Download {
     /// Pieces that failed their check so far.
     pub fn bad_pieces(&self) -> u32 {
         self.bad_pieces
+    }
+
+    /// Times pieces stalled (see [`STALL_AFTER`]) since a piece last came whole.
+    pub fn stalls(&self) -> u32 {
+        self.stalls
     }
 
     /// Whether every piece is stored.
@@ -184,6 +201,7 @@ impl Download {
     /// `peer` is gone: what it was sending is asked of others.
     pub fn remove_holder(&mut self, peer: &PeerId, now: Duration) {
         self.holders.remove(peer);
+        self.unheard.remove(peer);
         self.in_flight.retain(|_, f| &f.holder != peer);
         self.ask(now);
     }
@@ -213,13 +231,19 @@ impl Download {
             flight.bytes.reserve_exact(len as usize);
         }
         flight.bytes.extend_from_slice(bytes);
+        let whole = flight.bytes.len() == len as usize;
         // The holder serves what it is asked in turn: while it sends one piece, the
-        // ones after it are not stalled either.
-        for f in self.in_flight.values_mut().filter(|f| &f.holder == from) {
-            f.last_heard = now;
+        // ones after it are not stalled either, once it sent enough to count.
+        let unheard = self.unheard.entry(from.clone()).or_default();
+        *unheard += bytes.len();
+        if *unheard >= HEARD_BYTES || whole {
+            *unheard = 0;
+            for f in self.in_flight.values_mut().filter(|f| &f.holder == from) {
+                f.last_heard = now;
+            }
         }
-        let flight = self.in_flight.get_mut(&index).expect("just seen");
-        if flight.bytes.len() == len as usize {
+        if whole {
+            self.stalls = 0;
             let flight = self.in_flight.remove(&index).expect("just seen");
             self.checking.insert(index, flight.holder);
             self.events.push_back(DownloadEvent::Check {
@@ -267,6 +291,9 @@ impl Download {
             .filter(|(_, f)| now >= f.last_heard + STALL_AFTER)
             .map(|(&i, _)| i)
             .collect();
+        if !stalled.is_empty() {
+            self.stalls += 1;
+        }
         for i in stalled {
             if let Some(f) = self.in_flight.remove(&i) {
                 // Its other pieces may still come; this one is not asked of it again.
@@ -473,6 +500,28 @@ mod tests {
         assert!(in_flight_per_holder(MIN_PIECE) > IN_FLIGHT_PER_HOLDER);
         let largest = crate::offer::piece_size(MAX_FILE_BYTES);
         assert_eq!(in_flight_per_holder(largest), IN_FLIGHT_PER_HOLDER);
+    }
+
+    #[test]
+    fn a_holder_sending_a_trickle_stalls_and_its_pieces_go_elsewhere() {
+        let (bytes, offer) = file(262_144);
+        let mut d = Download::new(offer, &[]);
+        d.add_holder(peer("ann"), T0);
+        assert_eq!(requests(&events(&mut d)), vec![("ann".to_string(), 0)]);
+        d.add_holder(peer("ben"), T0);
+        // Ann sends a byte of the piece every 9 s: not enough to count as heard from.
+        for k in 1..=2u64 {
+            let at = (k - 1) as usize;
+            let now = Duration::from_secs(9 * k);
+            d.handle_chunk(&peer("ann"), 0, at as u32, &bytes[at..at + 1], now)
+                .unwrap();
+            d.handle_timeout(now);
+        }
+        assert_eq!(d.stalls(), 1);
+        assert_eq!(requests(&events(&mut d)), vec![("ben".to_string(), 0)]);
+        // A piece that comes whole counts the stalls from nothing again.
+        serve(&mut d, "ben", &bytes, 0, Duration::from_secs(20));
+        assert_eq!(d.stalls(), 0);
     }
 
     #[test]

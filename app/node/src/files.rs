@@ -29,6 +29,11 @@ pub const DEFAULT_FILE_QUOTA: u64 = 1 << 30;
 /// Pieces that fail their check before a download from a peer is given up.
 pub const MAX_BAD_PIECES: u32 = 8;
 
+/// Stalls in a row (no piece whole, and not even a few KiB for 10 s each time) before
+/// a download from a peer is given up: about a minute of a peer that keeps its link
+/// but sends nothing, where the transfer showed as going on for good.
+pub const MAX_STALLS: u32 = 6;
+
 /// A transfer's progress shows at most this often while it goes (how it ends shows at
 /// once). Each update redraws its line: shown for every piece, a 20 MB transfer redrew
 /// it about 30 times a second on both sides.
@@ -804,7 +809,7 @@ impl Node {
                 }
             }
         }
-        let bad = d.bad_pieces();
+        let (bad, stalls) = (d.bad_pieces(), d.stalls());
         for (holder, pieces) in asks {
             for pieces in pieces.chunks(MAX_PIECES_PER_REQUEST) {
                 let ask = FileFrame::Request {
@@ -827,6 +832,12 @@ impl Node {
             self.send_file_frame(None, &peer, &cancel);
             let why = format!("stopped: {bad} pieces from this contact failed their check");
             self.drop_received(&file, &r, TransferState::Failed(why));
+        } else if room.is_none() && stalls >= MAX_STALLS {
+            let r = self.files.receiving.remove(&file).expect("just seen");
+            let cancel = FileFrame::Cancel { file: file.clone() };
+            self.send_file_frame(None, &peer, &cancel);
+            let why = "stopped: nothing of it came from this contact for a minute; ask them to send it again";
+            self.drop_received(&file, &r, TransferState::Failed(why.into()));
         } else if stored {
             let r = self.files.receiving.get_mut(&file).expect("just seen");
             if progress_due(&mut r.shown_at, t) {

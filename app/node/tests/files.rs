@@ -401,3 +401,30 @@ fn progress_shows_a_few_times_a_second_and_the_end_at_once() {
         );
     }
 }
+
+#[test]
+fn a_sender_that_keeps_its_link_but_sends_nothing_is_given_up_after_a_minute() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let (bytes, offer) = file(1_000_000, "stuck.bin", "application/octet-stream");
+    // Ann's reads never come back: she is asked, and sends nothing.
+    sim.devs[ann].hold_reads = true;
+    attach(&mut sim, ann, ben, &bytes, &offer);
+    sim.run_for(30 * SECOND);
+    assert!(
+        !matches!(
+            last_state(&sim, ben, &offer),
+            Some(TransferState::Failed(_))
+        ),
+        "still waiting after 30 s"
+    );
+    sim.run_for(60 * SECOND);
+    match last_state(&sim, ben, &offer) {
+        Some(TransferState::Failed(why)) => assert!(why.contains("a minute"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        last_state(&sim, ann, &offer),
+        Some(TransferState::Cancelled { by_us: false }),
+        "the sender is told"
+    );
+}
