@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use peerchat_chat::state::transfers::{Transfer, TransferState};
 use peerchat_chat::state::Action;
 
+pub use crate::fetching::{MAX_FETCHING, MAX_FILES_KEPT};
 use crate::serving::{Serving, MAX_PIECES_ASKED, MAX_PIECES_READING};
 use crate::{Load, Node, Now, Output, Purpose, SendError, StoreOp};
 
@@ -118,11 +119,15 @@ pub(crate) struct Sending {
 /// Every transfer of the node.
 pub(crate) struct Files {
     quota: u64,
+    /// Files kept at most ([`MAX_FILES_KEPT`] unless a test sets fewer).
+    kept_most: usize,
     /// Files received or being received, once read from storage.
     pub(crate) records: BTreeMap<String, FileRecord>,
     /// Records read (saving before would lose the stored ones).
     read: bool,
     pub(crate) receiving: BTreeMap<String, Receiving>,
+    /// Files to receive once fewer than [`MAX_FETCHING`] are (see [`Node::fetch`]).
+    pub(crate) waiting: std::collections::VecDeque<String>,
     pub(crate) sending: BTreeMap<String, Sending>,
     /// Pieces being read for peers that asked (or for our own copy), and what each
     /// peer was sent of each file.
@@ -133,9 +138,11 @@ impl Default for Files {
     fn default() -> Self {
         Self {
             quota: DEFAULT_FILE_QUOTA,
+            kept_most: MAX_FILES_KEPT,
             records: BTreeMap::new(),
             read: false,
             receiving: BTreeMap::new(),
+            waiting: std::collections::VecDeque::new(),
             sending: BTreeMap::new(),
             serving: Serving::default(),
         }
@@ -228,6 +235,13 @@ impl Node {
         self.files.quota = bytes;
     }
 
+    /// Keeps at most `n` files (never more than [`MAX_FILES_KEPT`]): for tests, which
+    /// cannot send two thousand files in good time.
+    #[doc(hidden)]
+    pub fn keep_at_most_files(&mut self, n: usize) {
+        self.files.kept_most = n.min(MAX_FILES_KEPT);
+    }
+
     /// The user cancels the transfer of `file` (either side): the peer is told, and a
     /// file being received loses the pieces stored so far.
     pub fn cancel_file(&mut self, file: &str, now: Now) {
@@ -249,6 +263,16 @@ impl Node {
                 self.send_file_frame(r.room.as_ref(), &peer, &cancel);
             }
             self.drop_received(file, &r, TransferState::Cancelled { by_us: true });
+        }
+        let from = self
+            .files
+            .records
+            .get(file)
+            .map(|r| (r.room.clone(), r.peer.clone()));
+        if self.stop_waiting(file, TransferState::Cancelled { by_us: true }) {
+            if let Some((None, peer)) = from {
+                self.send_file_frame(None, &peer, &cancel);
+            }
         }
         self.files.serving.forget(file);
         self.drain();
@@ -432,23 +456,22 @@ impl Node {
         if offer.check().is_err() {
             return refuse(self);
         }
+        if self.files.records.len() >= self.files.kept_most {
+            refuse(self);
+            let why = format!(
+                "not received: {} files are kept already; delete some (History) to receive more",
+                self.files.kept_most
+            );
+            return self.show_not_received(peer, offer, why);
+        }
         let used = self.files.used();
         if used.saturating_add(offer.size) > self.files.quota {
             refuse(self);
-            let refused = Transfer {
-                peer: peer.clone(),
-                file: offer.id.clone(),
-                sending: false,
-                done: 0,
-                size: offer.size,
-                state: TransferState::Failed(format!(
-                    "not received: with it, received files would take more than the {} you allow them (Settings → Files)",
-                    quota_words(self.files.quota)
-                )),
-                at_ms: self.now.wall_ms,
-            };
-            self.ui(Action::Transfer(refused));
-            return;
+            let why = format!(
+                "not received: with it, received files would take more than the {} you allow them (Settings → Files)",
+                quota_words(self.files.quota)
+            );
+            return self.show_not_received(peer, offer, why);
         }
         self.files.records.insert(
             offer.id.clone(),
@@ -461,10 +484,10 @@ impl Node {
             },
         );
         self.save_files();
-        self.start_receiving(offer.id.clone(), peer.clone(), room.cloned());
+        self.fetch(offer.id.clone(), peer.clone(), room.cloned());
     }
 
-    fn start_receiving(&mut self, file: String, peer: PeerId, room: Option<RoomId>) {
+    pub(crate) fn start_receiving(&mut self, file: String, peer: PeerId, room: Option<RoomId>) {
         self.files.receiving.insert(
             file.clone(),
             Receiving {
@@ -497,7 +520,7 @@ impl Node {
             .map(|r| (r.offer.id.clone(), r.peer.clone(), r.room.clone()))
             .collect();
         for (file, peer, room) in unfinished {
-            self.start_receiving(file, peer, room);
+            self.fetch(file, peer, room);
         }
         self.show_removed();
         if unsaved {
@@ -624,6 +647,14 @@ impl Node {
                 }) {
                     self.drop_received(&file, &r, TransferState::Cancelled { by_us: false });
                 }
+                let theirs = self
+                    .files
+                    .records
+                    .get(&file)
+                    .is_some_and(|r| &r.peer == peer && r.room.is_none());
+                if theirs {
+                    self.stop_waiting(&file, TransferState::Cancelled { by_us: false });
+                }
             }
             // Offers travel inside messages.
             FileFrame::Offer(_) => {}
@@ -722,6 +753,7 @@ impl Node {
     /// Runs downloads: holders come and go with their links, what a download asks
     /// for goes, what it checked is stored. True when anything happened.
     pub(crate) fn drain_files(&mut self) -> bool {
+        self.fetch_waiting();
         if self.files.receiving.is_empty() {
             return false;
         }

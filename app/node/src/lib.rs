@@ -19,6 +19,7 @@ mod discard;
 mod due;
 mod entropy;
 mod error;
+mod fetching;
 mod file_space;
 pub mod files;
 mod forget;

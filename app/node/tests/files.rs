@@ -428,3 +428,68 @@ fn a_sender_that_keeps_its_link_but_sends_nothing_is_given_up_after_a_minute() {
         "the sender is told"
     );
 }
+
+#[test]
+fn many_files_offered_at_once_are_fetched_four_at_a_time_and_all_arrive() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let files: Vec<(Vec<u8>, FileOffer)> = (0..7)
+        .map(|i| {
+            file(
+                300_000 + i * 1000,
+                &format!("page{i}.pdf"),
+                "application/pdf",
+            )
+        })
+        .collect();
+    // Ann's reads wait: what Ben asks for piles up where it can be counted.
+    sim.devs[ann].hold_reads = true;
+    for (bytes, offer) in &files {
+        attach(&mut sim, ann, ben, bytes, offer);
+    }
+    sim.run_for(5 * SECOND);
+    let fetched: std::collections::BTreeSet<&String> =
+        sim.devs[ann].held_reads.iter().map(|r| &r.0).collect();
+    assert_eq!(fetched.len(), 4, "files fetched at once");
+    sim.devs[ann].hold_reads = false;
+    sim.release_reads(ann);
+    sim.run_until(120 * SECOND, "every file arrives", |s| {
+        files.iter().all(|(_, o)| assembled(s, ben, o).is_some())
+    });
+    for (bytes, offer) in &files {
+        assert_eq!(&assembled(&sim, ben, offer).unwrap(), bytes);
+    }
+}
+
+#[test]
+fn past_the_files_kept_an_offer_is_refused_with_what_to_do() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    // 2000 in the app (MAX_FILES_KEPT); 20 here, for time.
+    sim.act(ben, |n, _| n.keep_at_most_files(20));
+    let distinct = |i: usize| {
+        let bytes = format!("note {i}").into_bytes();
+        let mut h = FileHasher::new(bytes.len() as u64).unwrap();
+        h.update(&bytes);
+        let offer = h.finish(&format!("n{i}.txt"), "text/plain").unwrap();
+        (bytes, offer)
+    };
+    for i in 0..20 {
+        let (bytes, offer) = distinct(i);
+        attach(&mut sim, ann, ben, &bytes, &offer);
+    }
+    sim.run_for(10 * SECOND);
+    let (bytes, offer) = distinct(20);
+    attach(&mut sim, ann, ben, &bytes, &offer);
+    sim.run_for(5 * SECOND);
+    match last_state(&sim, ben, &offer) {
+        Some(TransferState::Failed(why)) => assert!(why.contains("20 files"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        last_state(&sim, ann, &offer),
+        Some(TransferState::Cancelled { by_us: false })
+    );
+    assert_eq!(
+        assembled(&sim, ben, &distinct(19).1).unwrap(),
+        distinct(19).0
+    );
+}
