@@ -601,15 +601,16 @@ impl Node {
         self.drain();
     }
 
-    /// Piece `index` of `file` is stored: its download may ask for more.
+    /// Piece `index` of `file` is stored: its download may ask for more, and members
+    /// may fetch it from us (not before: a read of a piece whose write is still
+    /// queued fails, and told we lack the file, its askers went elsewhere).
     pub(crate) fn piece_stored(&mut self, file: &str, index: u32) {
         let t = self.now.mono;
-        let download = self
-            .files
-            .receiving
-            .get_mut(file)
-            .and_then(|r| r.download.as_mut());
-        if let Some(d) = download {
+        let Some(r) = self.files.receiving.get_mut(file) else {
+            return;
+        };
+        r.stored.insert(index);
+        if let Some(d) = r.download.as_mut() {
             d.handle_stored(index, t);
         }
     }
@@ -806,7 +807,6 @@ impl Node {
                 }
                 DownloadEvent::Store { index, bytes } => {
                     stored = true;
-                    r.stored.insert(index);
                     // Queued as `Node::store` does, and handed over as the drain ends,
                     // unless a write waits for the input to be done: then with it.
                     let piece = StoreOp::PutPieces {

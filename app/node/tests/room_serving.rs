@@ -262,3 +262,44 @@ fn a_member_asking_for_the_same_piece_again_and_again_is_sent_the_file_twice_at_
         .any(|(_, f)| matches!(f, FileFrame::Cancel { file } if file == offer.id));
     assert!(told, "Ben is told Ann stops");
 }
+
+#[test]
+fn a_piece_is_served_once_it_is_on_the_disk_not_while_its_write_waits() {
+    let mut sim = Sim::new();
+    let keys = room_of(&mut sim, &["Ann", "Ben", "Cara"], 3)
+        .secret()
+        .derive();
+    // Cara takes no file of her own; Ben's disk holds every write back.
+    sim.act(CARA, |node, _| node.set_file_quota(0));
+    sim.devs[BEN].unwritten = Some(Vec::new());
+    let (bytes, offer) = test_file(4 * MIN_PIECE as usize, "minutes.pdf");
+    attach_to_room(&mut sim, ANN, &bytes, &offer);
+    sim.run_for(5 * SECOND);
+    // Pieces Ben checked wait for his disk (in its queue, or their turn for it).
+    assert!(sim.devs[BEN].checked > 0, "Ben has pieces checked");
+    let waiting: Vec<u32> = (0..offer.piece_count()).collect();
+    // Cara asks Ben for them: he does not read what is not on his disk yet.
+    ask(&mut sim, &keys, CARA, BEN, &offer, &waiting);
+    sim.run_for(SECOND);
+    let read: Vec<u32> = sim.devs[BEN]
+        .reads
+        .iter()
+        .filter(|(f, _)| f == &offer.id)
+        .map(|(_, i)| *i)
+        .collect();
+    assert!(read.is_empty(), "Ben read {read:?}");
+    // Once written, he serves them.
+    for _ in 0..10 {
+        sim.finish_writes(BEN);
+        sim.run_for(SECOND);
+    }
+    ask(&mut sim, &keys, CARA, BEN, &offer, &waiting);
+    sim.run_for(SECOND);
+    assert!(
+        sim.devs[BEN]
+            .reads
+            .iter()
+            .any(|(f, i)| f == &offer.id && waiting.contains(i)),
+        "served once written"
+    );
+}
