@@ -493,3 +493,30 @@ fn past_the_files_kept_an_offer_is_refused_with_what_to_do() {
         distinct(19).0
     );
 }
+
+#[test]
+fn a_sender_whose_pieces_keep_failing_their_check_is_given_up_on_the_ninth() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let (bytes, offer) = file(3_000_000, "broken.bin", "application/octet-stream");
+    // Every chunk Ann sends is altered.
+    sim.devs[ann].corrupt_chunks = usize::MAX;
+    attach(&mut sim, ann, ben, &bytes, &offer);
+    sim.run_until(60 * SECOND, "the download stops", |s| {
+        matches!(last_state(s, ben, &offer), Some(TransferState::Failed(_)))
+    });
+    match last_state(&sim, ben, &offer) {
+        Some(TransferState::Failed(why)) => {
+            assert!(
+                why.contains("9 pieces") && why.contains("failed their check"),
+                "{why}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(stored_pieces(&sim, ben, &offer), 0);
+    sim.run_for(SECOND);
+    assert_eq!(
+        last_state(&sim, ann, &offer),
+        Some(TransferState::Cancelled { by_us: false })
+    );
+}
