@@ -169,7 +169,8 @@ impl Download {
         self.bad_pieces
     }
 
-    /// Times pieces stalled (see [`STALL_AFTER`]) since a piece last came whole.
+    /// Times pieces stalled (see [`STALL_AFTER`]) since a piece last came whole, or a
+    /// holder came.
     pub fn stalls(&self) -> u32 {
         self.stalls
     }
@@ -194,6 +195,8 @@ impl Download {
 
     /// `peer` has the file (it offered it, or says it holds it): pieces may be asked of it.
     pub fn add_holder(&mut self, peer: PeerId, now: Duration) {
+        // Stalls count from the holders there are now.
+        self.stalls = 0;
         self.holders.insert(peer);
         self.ask(now);
     }
@@ -521,6 +524,19 @@ mod tests {
         assert_eq!(requests(&events(&mut d)), vec![("ben".to_string(), 0)]);
         // A piece that comes whole counts the stalls from nothing again.
         serve(&mut d, "ben", &bytes, 0, Duration::from_secs(20));
+        assert_eq!(d.stalls(), 0);
+    }
+
+    #[test]
+    fn stalls_count_from_the_holders_there_are_now() {
+        let (_, offer) = file(262_144);
+        let mut d = Download::new(offer, &[]);
+        d.add_holder(peer("ann"), T0);
+        d.handle_timeout(STALL_AFTER);
+        assert_eq!(d.stalls(), 1);
+        // Ann's link drops and comes back: she is a holder again, with a clean slate.
+        d.remove_holder(&peer("ann"), STALL_AFTER);
+        d.add_holder(peer("ann"), STALL_AFTER * 2);
         assert_eq!(d.stalls(), 0);
     }
 

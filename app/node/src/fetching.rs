@@ -1,5 +1,13 @@
-//! Which downloads run: at most [`MAX_FETCHING`] at once, the files offered past that
-//! waiting their turn in order; and at most [`MAX_FILES_KEPT`] files kept at all.
+//! Which downloads run: at most [`MAX_FETCHING`] at once of the files one peer offered
+//! (one to one, or in one room), the ones it offered past that waiting their turn in
+//! order; and at most [`MAX_FILES_KEPT`] files kept at all.
+//!
+//! The bound is per peer, not for all: downloads that cannot go on (a contact who went
+//! away mid-way, a room member offering files nobody holds) must not hold back what
+//! others send. What a hostile peer's offers can make us hold is then its own 4
+//! downloads' pieces in flight.
+
+use std::collections::{BTreeMap, VecDeque};
 
 use peerchat_chat::state::transfers::{Transfer, TransferState};
 use peerchat_chat::state::Action;
@@ -7,15 +15,17 @@ use peerchat_files::FileOffer;
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
 
-use crate::Node;
+use crate::{Node, StoreOp};
 
-/// Downloads fetching at once; files offered past that wait their turn, in order: a
-/// peer that offered a thousand small files at once had a thousand downloads reserve
-/// their pieces at once (up to 1 MiB each).
+/// Downloads fetching at once of the files one peer offered (one to one, or in one
+/// room); files it offered past that wait their turn, in order: a peer that offered a
+/// thousand small files at once had a thousand downloads reserve their pieces at once
+/// (up to 1 MiB each).
 pub const MAX_FETCHING: usize = 4;
 
-/// Files kept (received, being received or waiting, and ours in rooms): an offer past
-/// this is refused, so what is saved and walked for every offer stays bounded.
+/// Files kept (received, being received or waiting, and ours in rooms; not those the
+/// user deleted): an offer past this is refused, so what is saved and walked for every
+/// offer stays bounded.
 pub const MAX_FILES_KEPT: usize = 2000;
 
 impl Node {
@@ -33,9 +43,27 @@ impl Node {
         self.ui(Action::Transfer(refused));
     }
 
-    /// Receives `file` now, or once fewer than [`MAX_FETCHING`] downloads are under way.
+    /// Downloads under way of files `peer` offered (in `room`, or one to one).
+    fn fetching_from(&self, peer: &PeerId, room: Option<&RoomId>) -> usize {
+        self.files
+            .receiving
+            .values()
+            .filter(|r| &r.peer == peer && r.room.as_ref() == room)
+            .count()
+    }
+
+    /// Receives `file` now, or once fewer than [`MAX_FETCHING`] downloads of the files
+    /// `peer` offered are under way.
     pub(crate) fn fetch(&mut self, file: String, peer: PeerId, room: Option<RoomId>) {
-        if self.files.receiving.len() < MAX_FETCHING {
+        // Nothing jumps the queue: a file offered as a download ends goes after those
+        // of the same peer that waited for it.
+        let queued = self.files.waiting.iter().any(|f| {
+            self.files
+                .records
+                .get(f)
+                .is_some_and(|r| r.peer == peer && r.room == room)
+        });
+        if !queued && self.fetching_from(&peer, room.as_ref()) < MAX_FETCHING {
             self.start_receiving(file, peer, room);
         } else {
             self.files.waiting.push_back(file);
@@ -53,6 +81,10 @@ impl Node {
             return false;
         };
         self.save_files();
+        // Pieces stored before a restart, when it waited again.
+        self.store(StoreOp::DeleteFile {
+            file: file.to_owned(),
+        });
         let update = Transfer {
             peer: rec.peer,
             file: file.to_owned(),
@@ -66,13 +98,22 @@ impl Node {
         true
     }
 
-    /// Starts downloads that wait their turn while fewer than [`MAX_FETCHING`] are
-    /// under way (one cancelled, stopped or deleted meanwhile is passed over).
+    /// Starts the downloads that wait their turn whose peer has fewer than
+    /// [`MAX_FETCHING`] under way, in order (one cancelled, stopped or deleted meanwhile
+    /// is passed over, and dropped from the queue).
     pub(crate) fn fetch_waiting(&mut self) {
-        while self.files.receiving.len() < MAX_FETCHING {
-            let Some(file) = self.files.waiting.pop_front() else {
-                return;
-            };
+        if self.files.waiting.is_empty() {
+            return;
+        }
+        // Counted once, not per file waiting: this runs as the node drains.
+        let mut under_way: BTreeMap<(PeerId, Option<RoomId>), usize> = BTreeMap::new();
+        for r in self.files.receiving.values() {
+            *under_way
+                .entry((r.peer.clone(), r.room.clone()))
+                .or_default() += 1;
+        }
+        let mut left = VecDeque::new();
+        while let Some(file) = self.files.waiting.pop_front() {
             let Some(rec) = self
                 .files
                 .records
@@ -84,8 +125,15 @@ impl Node {
             if self.files.receiving.contains_key(&file) || self.files.sending.contains_key(&file) {
                 continue;
             }
-            let (peer, room) = (rec.peer.clone(), rec.room.clone());
-            self.start_receiving(file, peer, room);
+            let source = (rec.peer.clone(), rec.room.clone());
+            let n = under_way.entry(source.clone()).or_default();
+            if *n < MAX_FETCHING {
+                *n += 1;
+                self.start_receiving(file, source.0, source.1);
+            } else {
+                left.push_back(file);
+            }
         }
+        self.files.waiting = left;
     }
 }

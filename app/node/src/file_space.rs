@@ -74,7 +74,21 @@ impl Node {
             .collect();
         for file in ids {
             let cancel = FileFrame::Cancel { file: file.clone() };
-            let stopped = self.files.receiving.remove(&file).map(|r| (r.room, r.peer));
+            // A file still waiting its turn (one to one) is stopped as one under way.
+            let waiting = self
+                .files
+                .waiting
+                .contains(&file)
+                .then(|| self.files.records.get(&file))
+                .flatten()
+                .filter(|r| r.room.is_none())
+                .map(|r| (None, r.peer.clone()));
+            let stopped = self
+                .files
+                .receiving
+                .remove(&file)
+                .map(|r| (r.room, r.peer))
+                .or(waiting);
             let sent = self.files.sending.remove(&file).map(|s| (s.room, s.peer));
             for (room, peer) in stopped.into_iter().chain(sent) {
                 for p in self.file_peers(room.as_ref(), &peer) {

@@ -300,6 +300,7 @@ impl Node {
             // would fail the peer's check.
             return self.unreadable(file, peers);
         }
+        let mut went = false;
         for peer in peers {
             let Some(conn) = self.file_link(room.as_ref(), &peer) else {
                 continue;
@@ -314,8 +315,12 @@ impl Node {
                     file: file.to_owned(),
                 };
                 self.send_file_frame(room.as_ref(), &peer, &cancel);
+                if room.is_none() {
+                    self.spent_sending(file);
+                }
                 continue;
             }
+            went = true;
             for (k, chunk) in bytes.chunks(CHUNK_BYTES).enumerate() {
                 let offset = (k * CHUNK_BYTES) as u32;
                 self.outputs.push_back(Output::SendChunk {
@@ -329,7 +334,7 @@ impl Node {
             .files
             .sending
             .get_mut(file)
-            .filter(|s| !s.pieces_sent.contains(&index))
+            .filter(|s| went && !s.pieces_sent.contains(&index))
         {
             s.pieces_sent.insert(index);
             s.sent = (s.sent + bytes.len() as u64).min(s.offer.size);
@@ -353,6 +358,16 @@ impl Node {
         self.now = now;
         let askers = self.files.serving.finish(file, index).unwrap_or_default();
         self.unreadable(file, askers);
+    }
+
+    /// One to one, the peer was sent all it may be of `file` (it asked for the same
+    /// pieces again and again): our transfer to it stops.
+    fn spent_sending(&mut self, file: &str) {
+        if let Some(s) = take_if(&mut self.files.sending, file, |s| s.room.is_none()) {
+            self.files.serving.forget(file);
+            let why = "stopped: they asked for the same parts of it again and again";
+            self.show_sending(&s, TransferState::Failed(why.into()));
+        }
     }
 
     /// `file` cannot be read (`askers` wanted a piece that did not read): whoever
@@ -456,7 +471,8 @@ impl Node {
         if offer.check().is_err() {
             return refuse(self);
         }
-        if self.files.records.len() >= self.files.kept_most {
+        let kept = self.files.records.values().filter(|r| !r.removed).count();
+        if kept >= self.files.kept_most {
             refuse(self);
             let why = format!(
                 "not received: {} files are kept already; delete some (History) to receive more",
@@ -636,9 +652,8 @@ impl Node {
             FileFrame::Cancel { file } if room.is_some() => self.on_room_cancel(peer, &file),
             FileFrame::Cancel { file } => {
                 // Only the peer a transfer is with can stop it.
-                // A transfer that went whole stays as it was (Complete).
                 if let Some(s) = take_if(&mut self.files.sending, &file, |s| {
-                    &s.peer == peer && s.room.is_none() && s.sent < s.offer.size
+                    &s.peer == peer && s.room.is_none()
                 }) {
                     self.files.serving.forget(&file);
                     self.show_sending(&s, TransferState::Cancelled { by_us: false });
@@ -677,10 +692,14 @@ impl Node {
                 .filter(|(_, r)| r.as_ref() == Some(room))
                 .map(|(o, _)| o),
         };
-        // A file we do not serve it (one to one: the page that attached it reloaded),
-        // or all of which it was sent already: it is told, and asks no more.
+        // A file we do not serve (one to one: the page that attached it reloaded), or
+        // all of which the peer was sent already: it is told, and asks no more. (One to
+        // one, a file we now send to someone else is not answered: a file attached for
+        // two contacts at once is sent to the last.)
         let Some(offer) = offer.filter(|o| !self.files.serving.spent(o, peer)) else {
-            self.send_file_frame(room, peer, &FileFrame::Cancel { file });
+            if room.is_some() || !self.files.sending.contains_key(&file) {
+                self.send_file_frame(room, peer, &FileFrame::Cancel { file });
+            }
             return;
         };
         let asked = self.files.serving.asked_by(peer);

@@ -8,8 +8,8 @@
 //! asked and cancelled at once was free to ask again while the first reads were still
 //! under way, and so held every read slot with nothing sent.
 //!
-//! And a peer is sent at most [`served_most`] bytes of a file: the file twice over and
-//! the pieces a bad one may be fetched again for. A peer asking for the same piece
+//! And a peer is sent at most [`served_most`] bytes of a file: the file four times over
+//! and twice the pieces a bad one may be fetched again for. A peer asking for the same piece
 //! again and again got it every time, without end; past the bound it is told we stop.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,14 +26,13 @@ pub(crate) const MAX_PIECES_ASKED: usize = 16;
 /// are ignored until some went, so members together cannot make us hold more.
 pub(crate) const MAX_PIECES_READING: usize = 32;
 
-/// The most bytes of `offer` one peer is sent: the file twice over (a transfer that
-/// broke off and resumed asks again only for what it lacks), and as many pieces again
-/// as a download may find bad before it gives up.
+/// The most bytes of `offer` one peer is sent: the file four times over (a transfer
+/// that broke off and resumed asks again only for what it lacks; pieces that stalled
+/// on a poor link are asked again whole), and twice as many pieces again as a download
+/// may find bad before it gives up.
 pub(crate) fn served_most(offer: &FileOffer) -> u64 {
-    offer
-        .size
-        .saturating_mul(2)
-        .saturating_add(u64::from(MAX_BAD_PIECES).saturating_mul(u64::from(offer.piece)))
+    let pieces = u64::from(2 * MAX_BAD_PIECES).saturating_mul(u64::from(offer.piece));
+    offer.size.saturating_mul(4).saturating_add(pieces)
 }
 
 /// A piece being read.
@@ -99,7 +98,8 @@ impl Serving {
         }
     }
 
-    /// Everyone a read of `file` goes to, withdrawn from it (they are told we stop).
+    /// Everyone a read of `file` goes to, withdrawn from it (the caller tells them we
+    /// stop).
     pub(crate) fn withdraw_all(&mut self, file: &str) -> BTreeSet<PeerId> {
         let askers = self
             .reads
@@ -171,7 +171,7 @@ mod tests {
     }
 
     #[test]
-    fn a_peer_is_sent_a_file_at_most_twice_over_and_its_bad_pieces() {
+    fn a_peer_is_sent_a_file_at_most_four_times_over_and_its_bad_pieces_twice() {
         let offer = FileOffer {
             id: "f".into(),
             name: "x".into(),
@@ -183,7 +183,7 @@ mod tests {
         let mut s = Serving::default();
         let a = peer("a");
         let most = served_most(&offer);
-        assert_eq!(most, 2000 + 8 * (256 << 10));
+        assert_eq!(most, 4000 + 16 * (256 << 10));
         assert!(s.may_send(&offer, &a, most - 10));
         assert!(!s.spent(&offer, &a));
         assert!(!s.may_send(&offer, &a, 11));

@@ -520,3 +520,34 @@ fn a_sender_whose_pieces_keep_failing_their_check_is_given_up_on_the_ninth() {
         Some(TransferState::Cancelled { by_us: false })
     );
 }
+
+#[test]
+fn a_contact_whose_files_cannot_come_holds_back_only_its_own() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let cara = sim.add("Cara");
+    sim.run_for(SECOND);
+    let ben_id = sim.devs[ben].id.clone();
+    sim.act(cara, |n, now| n.connect(ben_id, now));
+    sim.run_until(5 * SECOND, "Ben and Cara know each other", |s| {
+        s.conversation_name(cara, ben).as_deref() == Some("Ben")
+            && s.conversation_name(ben, cara).as_deref() == Some("Cara")
+    });
+    // Ann offers Ben six files and never sends a byte of them.
+    sim.devs[ann].hold_reads = true;
+    for i in 0..6 {
+        let (bytes, offer) = file(
+            300_000 + i * 1000,
+            &format!("a{i}.bin"),
+            "application/octet-stream",
+        );
+        attach(&mut sim, ann, ben, &bytes, &offer);
+    }
+    sim.run_for(2 * SECOND);
+    // Cara's file still comes.
+    let (bytes, offer) = file(500_000, "from-cara.pdf", "application/pdf");
+    attach(&mut sim, cara, ben, &bytes, &offer);
+    sim.run_until(30 * SECOND, "Cara's file arrives", |s| {
+        assembled(s, ben, &offer).is_some()
+    });
+    assert_eq!(assembled(&sim, ben, &offer).unwrap(), bytes);
+}

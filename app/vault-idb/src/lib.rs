@@ -124,11 +124,12 @@ impl Store for IdbStore {
         self.write(table, async |s| s.delete(key).await).await
     }
 
-    /// Two requests for the whole page (`getAllKeys` and `getAll` over the same bounds, in
-    /// one read-only transaction, so they see the same rows), not a cursor step per row: stepping cost about
-    /// 30 µs a row (a request, its event and a future each), 690 ms for the 20,000 rows
-    /// of a room of 10,000 messages (`tests/bench_unlock.rs`). Newest first, the page's
-    /// lower bound is found first: a cursor from the top, advanced `limit - 1` rows.
+    /// Two requests for the whole page (`getAllKeys` and `getAll` over the same bounds,
+    /// in one read-only transaction, so they see the same rows), not a cursor step per
+    /// row: stepping cost about 30 µs a row (a request, its event and a future each);
+    /// reading a room's 10,000 messages back took 512–576 ms that way, 309–326 ms now
+    /// (`tests/bench_unlock.rs`). Newest first, the page's lower bound is found first: a
+    /// cursor from the top, advanced `limit - 1` rows.
     async fn range(
         &self,
         table: Table,

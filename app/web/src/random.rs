@@ -2,8 +2,8 @@
 //!
 //! Every message takes some (its id, the nonce that seals it in the vault, the node's
 //! entropy), and each call to `crypto.getRandomValues` is a trip out of wasm with a new
-//! typed array: in a burst of 500 messages those calls took 48 ms of the sender's main
-//! thread (Chrome CPU profile, `BENCH_ONLY=burst BENCH_PROFILE=1`), where one call fills
+//! typed array: in a burst of 500 messages those calls took about 50 ms of the sender's
+//! main thread (Chrome CPU profile, `BENCH_ONLY=burst BENCH_PROFILE=1`), where one call fills
 //! a pool for dozens of draws. Bytes handed out are wiped from the pool, so the page keeps
 //! only bytes nobody was given yet; the wasm memory holds the keys they make anyway.
 
