@@ -104,10 +104,11 @@ pub(crate) struct Sending {
     /// One to one: the peer. In a room: us (every member may ask).
     pub(crate) peer: PeerId,
     pub(crate) room: Option<RoomId>,
-    /// Bytes of the pieces sent at least once (a piece asked again does not count
-    /// twice: the transfer is complete once each went).
+    /// Bytes of the pieces sent at least once (one to one: that went to the peer; in a
+    /// room: read for a member or for our copy). A piece asked again does not count
+    /// twice: the transfer is complete once each went.
     pub(crate) sent: u64,
-    /// The pieces sent at least once.
+    /// The pieces counted in `sent`.
     pub(crate) pieces_sent: BTreeSet<u32>,
     /// In a room: pieces copied into our vault so far (in order), so we can serve the
     /// file after a restart, when the attached `Blob` is gone.
@@ -334,7 +335,9 @@ impl Node {
             .files
             .sending
             .get_mut(file)
-            .filter(|s| went && !s.pieces_sent.contains(&index))
+            // One to one, a piece counts once it went to the peer; in a room, once it
+            // is read (our copy, which members fetch whenever they come, counts too).
+            .filter(|s| (went || s.room.is_some()) && !s.pieces_sent.contains(&index))
         {
             s.pieces_sent.insert(index);
             s.sent = (s.sent + bytes.len() as u64).min(s.offer.size);
@@ -703,7 +706,13 @@ impl Node {
             return;
         };
         let asked = self.files.serving.asked_by(peer);
-        let reading = self.files.serving.reading();
+        // The bound for all is the room members': one to one, we serve only files we
+        // chose to send that peer, and a request dropped there would stall its download
+        // until it gives up (`MAX_STALLS`) while members keep every read busy.
+        let reading = match room {
+            Some(_) => self.files.serving.reading(),
+            None => 0,
+        };
         let room_left = MAX_PIECES_ASKED
             .saturating_sub(asked)
             .min(MAX_PIECES_READING.saturating_sub(reading))

@@ -22,8 +22,9 @@ use crate::files::MAX_BAD_PIECES;
 /// Pieces a peer may have asked of us and not received yet; more are ignored.
 pub(crate) const MAX_PIECES_ASKED: usize = 16;
 
-/// Pieces being read for all peers at once (each at most 2 MiB): past this, requests
-/// are ignored until some went, so members together cannot make us hold more.
+/// Pieces being read for all room members at once (each at most 2 MiB): past this,
+/// their requests are ignored until some came back, so members together cannot make
+/// us hold more. (One to one, we read only for files we chose to send that peer.)
 pub(crate) const MAX_PIECES_READING: usize = 32;
 
 /// The most bytes of `offer` one peer is sent: the file four times over (a transfer

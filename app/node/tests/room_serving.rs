@@ -82,27 +82,34 @@ fn everyone_gets_it(sim: &mut Sim, members: &[usize], bytes: &[u8], offer: &File
     }
 }
 
-#[test]
-fn a_member_reads_at_most_16_pieces_for_one_member_and_32_for_all_and_ignores_the_rest() {
-    let mut sim = Sim::new();
-    let keys = room_of(&mut sim, &["Ann", "Ben", "Cara", "Dan"], 4)
+/// A room of four where Ann, whose reads stay under way until released, attached a
+/// file of 40 pieces; each member then asked her for far more than she reads at once,
+/// 8 pieces she does not read yet at a time. Returns the room's keys, the file, and
+/// how many reads the members' own fetching had put under way first.
+fn every_read_busy(sim: &mut Sim) -> (RoomKeys, Vec<u8>, FileOffer, usize) {
+    let keys = room_of(sim, &["Ann", "Ben", "Cara", "Dan"], 4)
         .secret()
         .derive();
     let (bytes, offer) = forty_pieces();
-    // Ann's disk is slow: the pieces she reads stay being read until released.
     sim.devs[ANN].hold_reads = true;
-    attach_to_room(&mut sim, ANN, &bytes, &offer);
+    attach_to_room(sim, ANN, &bytes, &offer);
     sim.run_for(2 * SECOND);
     let honest = sim.devs[ANN].held_reads.len();
-    assert!(honest >= 1, "the members ask Ann as they fetch the file");
-
-    // Each member asks for far more, 8 pieces Ann does not read yet at a time.
     for member in [BEN, CARA, DAN] {
         for _ in 0..5 {
-            let pieces = not_being_read(&sim, ANN, &offer);
-            ask(&mut sim, &keys, member, ANN, &offer, &pieces);
+            let pieces = not_being_read(sim, ANN, &offer);
+            ask(sim, &keys, member, ANN, &offer, &pieces);
         }
     }
+    (keys, bytes, offer, honest)
+}
+
+#[test]
+fn a_member_reads_at_most_16_pieces_for_one_member_and_32_for_all_and_ignores_the_rest() {
+    let mut sim = Sim::new();
+    // Ann's disk is slow: the pieces she reads stay being read until released.
+    let (keys, bytes, offer, honest) = every_read_busy(&mut sim);
+    assert!(honest >= 1, "the members ask Ann as they fetch the file");
     let reading = sim.devs[ANN].held_reads.len();
     assert_eq!(reading, FOR_ALL, "pieces being read for all at once");
 
@@ -301,5 +308,31 @@ fn a_piece_is_served_once_it_is_on_the_disk_not_while_its_write_waits() {
             .iter()
             .any(|(f, i)| f == &offer.id && waiting.contains(i)),
         "served once written"
+    );
+}
+
+#[test]
+fn members_keeping_every_read_busy_do_not_starve_a_one_to_one_file() {
+    let mut sim = Sim::new();
+    every_read_busy(&mut sim);
+    assert_eq!(sim.devs[ANN].held_reads.len(), FOR_ALL);
+    // Eve, a contact of Ann's outside the room, is sent a file one to one.
+    let eve = sim.add("Eve");
+    sim.run_for(SECOND);
+    let eve_id = sim.devs[eve].id.clone();
+    sim.act(ANN, |n, now| n.connect(eve_id.clone(), now));
+    sim.run_until(5 * SECOND, "Ann and Eve know each other", |s| {
+        s.conversation_name(eve, ANN).as_deref() == Some("Ann")
+    });
+    let (one_bytes, one) = test_file(MIN_PIECE as usize, "for-eve.pdf");
+    sim.devs[ANN]
+        .blobs
+        .insert(one.id.clone(), one_bytes.clone());
+    sim.act(ANN, |n, now| n.send_file(&eve_id, one.clone(), now))
+        .unwrap();
+    sim.run_for(2 * SECOND);
+    assert!(
+        sim.devs[ANN].held_reads.iter().any(|r| r.0 == one.id),
+        "Eve's piece is read though members keep 32 reads busy"
     );
 }
