@@ -118,6 +118,10 @@ pub struct Download {
     bad_pieces: u32,
     /// Bytes each holder sent since its pieces last counted as heard from.
     unheard: BTreeMap<PeerId, usize>,
+    /// The most bytes of pieces this download may have asked for and not received
+    /// whole (its owner's share of what all downloads together may; see
+    /// [`Download::allow`]).
+    allowed: u64,
     /// Stalls since a piece last came whole.
     stalls: u32,
 }
@@ -144,6 +148,7 @@ impl Download {
             bad_pieces: 0,
             unheard: BTreeMap::new(),
             stalls: 0,
+            allowed: u64::MAX,
         };
         d.finish_if_done();
         d
@@ -167,6 +172,22 @@ impl Download {
     /// Pieces that failed their check so far.
     pub fn bad_pieces(&self) -> u32 {
         self.bad_pieces
+    }
+
+    /// Bytes of the pieces asked for and not received whole yet.
+    pub fn in_flight_bytes(&self) -> u64 {
+        self.in_flight
+            .keys()
+            .filter_map(|&i| self.offer.piece_range(i))
+            .map(|(_, len)| u64::from(len))
+            .sum()
+    }
+
+    /// From now on at most `bytes` of pieces may be asked for and not received whole
+    /// (pieces asked already stay asked); more is asked, within that, at once.
+    pub fn allow(&mut self, bytes: u64, now: Duration) {
+        self.allowed = bytes;
+        self.ask(now);
     }
 
     /// Times pieces stalled (see [`STALL_AFTER`]) since a piece last came whole, or a
@@ -340,6 +361,13 @@ impl Download {
                 .holders
                 .iter()
                 .all(|h| self.failed.contains(&(index, h.clone())));
+            let len = self
+                .offer
+                .piece_range(index)
+                .map_or(0, |(_, l)| u64::from(l));
+            if self.in_flight_bytes().saturating_add(len) > self.allowed {
+                return;
+            }
             let Some(holder) = self
                 .holders
                 .iter()
@@ -525,6 +553,21 @@ mod tests {
         // A piece that comes whole counts the stalls from nothing again.
         serve(&mut d, "ben", &bytes, 0, Duration::from_secs(20));
         assert_eq!(d.stalls(), 0);
+    }
+
+    #[test]
+    fn a_download_asks_for_no_more_than_it_is_allowed() {
+        let (bytes, offer) = file(4 * 262_144);
+        let mut d = Download::new(offer, &[]);
+        d.allow(300 << 10, T0);
+        d.add_holder(peer("ann"), T0);
+        assert_eq!(requests(&events(&mut d)).len(), 1, "one piece fits");
+        d.allow(3 * 262_144, T0);
+        assert_eq!(requests(&events(&mut d)).len(), 2, "two more");
+        assert_eq!(d.in_flight_bytes(), 3 * 262_144);
+        // A piece that comes frees its share for the next.
+        serve(&mut d, "ann", &bytes, 0, T0);
+        assert_eq!(requests(&events(&mut d)), vec![("ann".to_string(), 3)]);
     }
 
     #[test]

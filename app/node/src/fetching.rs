@@ -67,6 +67,7 @@ impl Node {
             self.start_receiving(file, peer, room);
         } else {
             self.files.waiting.push_back(file);
+            self.files.queued = true;
         }
     }
 
@@ -102,7 +103,11 @@ impl Node {
     /// [`MAX_FETCHING`] under way, in order (one cancelled, stopped or deleted meanwhile
     /// is passed over, and dropped from the queue).
     pub(crate) fn fetch_waiting(&mut self) {
-        if self.files.waiting.is_empty() {
+        // Looked at only when a download ended or a file was queued since: this runs
+        // each time the node drains, once per chunk during a transfer.
+        let ended = self.files.receiving.len() < self.files.receiving_was;
+        self.files.receiving_was = self.files.receiving.len();
+        if self.files.waiting.is_empty() || !(ended || std::mem::take(&mut self.files.queued)) {
             return;
         }
         // Counted once, not per file waiting: this runs as the node drains.
@@ -135,5 +140,6 @@ impl Node {
             }
         }
         self.files.waiting = left;
+        self.files.receiving_was = self.files.receiving.len();
     }
 }

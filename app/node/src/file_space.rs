@@ -102,10 +102,28 @@ impl Node {
             }
             self.store(StoreOp::DeleteFile { file });
         }
+        self.forget_removed_past(self.files.kept_most);
         self.save_files();
         self.show_removed();
         self.drain();
         freed
+    }
+
+    /// Keeps at most `most` records of files the user deleted: each kept so a file is
+    /// not fetched again and its line says it was removed, but files offered and
+    /// deleted again and again must not grow what is saved and walked for good. One
+    /// forgotten is fetched again if it is offered again.
+    fn forget_removed_past(&mut self, most: usize) {
+        let removed: Vec<String> = self
+            .files
+            .records
+            .values()
+            .filter(|r| r.removed)
+            .map(|r| r.offer.id.clone())
+            .collect();
+        for id in removed.iter().skip(most) {
+            self.files.records.remove(id);
+        }
     }
 
     /// Every removed file's line says so.

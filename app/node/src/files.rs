@@ -30,6 +30,12 @@ pub const DEFAULT_FILE_QUOTA: u64 = 1 << 30;
 /// Pieces that fail their check before a download from a peer is given up.
 pub const MAX_BAD_PIECES: u32 = 8;
 
+/// Bytes of pieces all downloads together may have asked for and not received whole:
+/// what half-received pieces can take of the page's memory, however many files are
+/// fetched (each download asks each holder for up to 1 MiB at once, 8 holders in a
+/// room).
+pub const MAX_IN_FLIGHT_ALL: u64 = 16 << 20;
+
 /// Stalls in a row (no piece whole, and not even a few KiB for 10 s each time) before
 /// a download from a peer is given up: about a minute of a peer that keeps its link
 /// but sends nothing, where the transfer showed as going on for good.
@@ -121,14 +127,20 @@ pub(crate) struct Sending {
 pub(crate) struct Files {
     quota: u64,
     /// Files kept at most ([`MAX_FILES_KEPT`] unless a test sets fewer).
-    kept_most: usize,
+    pub(crate) kept_most: usize,
     /// Files received or being received, once read from storage.
     pub(crate) records: BTreeMap<String, FileRecord>,
     /// Records read (saving before would lose the stored ones).
     read: bool,
     pub(crate) receiving: BTreeMap<String, Receiving>,
-    /// Files to receive once fewer than [`MAX_FETCHING`] are (see [`Node::fetch`]).
+    /// Files to receive once fewer than [`MAX_FETCHING`] of their peer's are (see
+    /// [`Node::fetch`]).
     pub(crate) waiting: std::collections::VecDeque<String>,
+    /// Downloads under way when the files waiting were last looked at (as started
+    /// since): fewer now, and one may start (see [`Node::fetch_waiting`]).
+    pub(crate) receiving_was: usize,
+    /// A file was queued since the files waiting were last looked at.
+    pub(crate) queued: bool,
     pub(crate) sending: BTreeMap<String, Sending>,
     /// Pieces being read for peers that asked (or for our own copy), and what each
     /// peer was sent of each file.
@@ -144,6 +156,8 @@ impl Default for Files {
             read: false,
             receiving: BTreeMap::new(),
             waiting: std::collections::VecDeque::new(),
+            receiving_was: 0,
+            queued: false,
             sending: BTreeMap::new(),
             serving: Serving::default(),
         }
@@ -236,8 +250,8 @@ impl Node {
         self.files.quota = bytes;
     }
 
-    /// Keeps at most `n` files (never more than [`MAX_FILES_KEPT`]): for tests, which
-    /// cannot send two thousand files in good time.
+    /// Keeps at most `n` files, and as many records of deleted ones (never more than
+    /// [`MAX_FILES_KEPT`]): for tests, which cannot send two thousand files in good time.
     #[doc(hidden)]
     pub fn keep_at_most_files(&mut self, n: usize) {
         self.files.kept_most = n.min(MAX_FILES_KEPT);
@@ -317,7 +331,7 @@ impl Node {
                 };
                 self.send_file_frame(room.as_ref(), &peer, &cancel);
                 if room.is_none() {
-                    self.spent_sending(file);
+                    self.spent_sending(file, &peer);
                 }
                 continue;
             }
@@ -363,10 +377,12 @@ impl Node {
         self.unreadable(file, askers);
     }
 
-    /// One to one, the peer was sent all it may be of `file` (it asked for the same
+    /// One to one, `peer` was sent all it may be of `file` (it asked for the same
     /// pieces again and again): our transfer to it stops.
-    fn spent_sending(&mut self, file: &str) {
-        if let Some(s) = take_if(&mut self.files.sending, file, |s| s.room.is_none()) {
+    fn spent_sending(&mut self, file: &str, peer: &PeerId) {
+        if let Some(s) = take_if(&mut self.files.sending, file, |s| {
+            s.room.is_none() && &s.peer == peer
+        }) {
             self.files.serving.forget(file);
             let why = "stopped: they asked for the same parts of it again and again";
             self.show_sending(&s, TransferState::Failed(why.into()));
@@ -507,6 +523,7 @@ impl Node {
     }
 
     pub(crate) fn start_receiving(&mut self, file: String, peer: PeerId, room: Option<RoomId>) {
+        self.files.receiving_was += 1;
         self.files.receiving.insert(
             file.clone(),
             Receiving {
@@ -557,7 +574,10 @@ impl Node {
             return;
         };
         r.stored.extend(have.iter().copied());
-        r.download = Some(Download::new(offer, have));
+        let mut d = Download::new(offer, have);
+        // Nothing asked until it has its share (see `drain_download`).
+        d.allow(0, self.now.mono);
+        r.download = Some(d);
     }
 
     pub(crate) fn save_files(&mut self) {
@@ -695,13 +715,13 @@ impl Node {
                 .filter(|(_, r)| r.as_ref() == Some(room))
                 .map(|(o, _)| o),
         };
-        // A file we do not serve (one to one: the page that attached it reloaded), or
-        // all of which the peer was sent already: it is told, and asks no more. (One to
-        // one, a file we now send to someone else is not answered: a file attached for
-        // two contacts at once is sent to the last.)
+        // A file we do not serve (one to one: the page that attached it reloaded, or
+        // we now send it to another contact), or all of which the peer was sent
+        // already: it is told, and asks no more; one to one, our transfer to it stops.
         let Some(offer) = offer.filter(|o| !self.files.serving.spent(o, peer)) else {
-            if room.is_some() || !self.files.sending.contains_key(&file) {
-                self.send_file_frame(room, peer, &FileFrame::Cancel { file });
+            self.send_file_frame(room, peer, &FileFrame::Cancel { file: file.clone() });
+            if room.is_none() {
+                self.spent_sending(&file, peer);
             }
             return;
         };
@@ -800,6 +820,14 @@ impl Node {
     fn drain_download(&mut self, file: String) -> bool {
         let mut progressed = false;
         let t = self.now.mono;
+        let others: u64 = self
+            .files
+            .receiving
+            .iter()
+            .filter(|(f, _)| **f != file)
+            .filter_map(|(_, r)| r.download.as_ref())
+            .map(Download::in_flight_bytes)
+            .sum();
         let r = &self.files.receiving[&file];
         let (peer, room) = (r.peer.clone(), r.room.clone());
         let online = self.holders_now(r);
@@ -816,6 +844,11 @@ impl Node {
             d.add_holder(new.clone(), t);
         }
         r.holding = online;
+        // Its share of what all may ask at once: what the others have not asked. It asks
+        // within that now, and keeps to what it then has until it drains again (a piece
+        // that comes makes room for the next), so the shares never add up past the whole.
+        d.allow(MAX_IN_FLIGHT_ALL.saturating_sub(others), t);
+        d.allow(d.in_flight_bytes(), t);
         let mut asks: BTreeMap<PeerId, Vec<u32>> = BTreeMap::new();
         let mut stored = false;
         let mut complete = false;

@@ -1,8 +1,8 @@
 //! What we do for peers that ask us for pieces of a file we hold: the reads under way,
 //! and the bytes each peer was sent of each file.
 //!
-//! A read counts against its askers' bound ([`MAX_PIECES_ASKED`] each) and the bound
-//! of all reads ([`MAX_PIECES_READING`]) until it comes back from the glue, whatever
+//! A read counts against its askers' bound ([`MAX_PIECES_ASKED`] each) and the room
+//! members' bound for all ([`MAX_PIECES_READING`]) until it comes back from the glue, whatever
 //! happens meanwhile: an asker that cancels, or a transfer that stops, leaves the read
 //! counted (its askers are *withdrawn*: nothing is sent to them). Before, a member that
 //! asked and cancelled at once was free to ask again while the first reads were still

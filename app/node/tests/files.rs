@@ -551,3 +551,72 @@ fn a_contact_whose_files_cannot_come_holds_back_only_its_own() {
     });
     assert_eq!(assembled(&sim, ben, &offer).unwrap(), bytes);
 }
+
+#[test]
+fn what_all_downloads_ask_for_at_once_is_bounded_however_many_peers_send() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    // Ben's contacts: Ann and four more, each sending him four files of 4 MiB, none
+    // of whom ever sends a byte (their reads wait).
+    let mut senders = vec![ann];
+    for name in ["Cara", "Dan", "Eve", "Fay"] {
+        let i = sim.add(name);
+        sim.run_for(SECOND);
+        let ben_id = sim.devs[ben].id.clone();
+        sim.act(i, |n, now| n.connect(ben_id, now));
+        sim.run_until(5 * SECOND, "they know each other", |s| {
+            s.conversation_name(ben, i).as_deref() == Some(name)
+        });
+        senders.push(i);
+    }
+    for (k, &from) in senders.iter().enumerate() {
+        sim.devs[from].hold_reads = true;
+        for j in 0..4 {
+            // Each its own bytes (and so its own id).
+            let (bytes, offer) = file(
+                (4 << 20) + k * 4 + j,
+                &format!("f{k}-{j}.bin"),
+                "application/octet-stream",
+            );
+            attach(&mut sim, from, ben, &bytes, &offer);
+        }
+    }
+    sim.run_for(5 * SECOND);
+    // 20 downloads would ask 1 MiB each; together they may ask 16 MiB.
+    let asked: u64 = senders
+        .iter()
+        .flat_map(|&i| sim.devs[i].held_reads.iter().map(|r| u64::from(r.3)))
+        .sum();
+    // PROTOCOL.md: 16 MiB for all downloads together.
+    let most = 16 << 20;
+    assert!(asked <= most, "{asked} bytes asked at once");
+    assert!(asked >= most / 2, "downloads do go: {asked}");
+}
+
+#[test]
+fn records_of_deleted_files_are_kept_within_the_same_bound() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    sim.act(ben, |n, _| n.keep_at_most_files(3));
+    let history = History::Conversation(sim.devs[ann].id.clone());
+    for round in 0..3 {
+        for i in 0..3 {
+            let bytes = format!("round {round} note {i}").into_bytes();
+            let mut h = FileHasher::new(bytes.len() as u64).unwrap();
+            h.update(&bytes);
+            let offer = h
+                .finish(&format!("n{round}-{i}.txt"), "text/plain")
+                .unwrap();
+            attach(&mut sim, ann, ben, &bytes, &offer);
+        }
+        sim.run_for(5 * SECOND);
+        // Ben deletes them (History): the next three are let in.
+        sim.act(ben, |n, now| n.delete_files(&history, now));
+        sim.run_for(SECOND);
+    }
+    let saved = sim.devs[ben].disk.files.clone().unwrap();
+    assert_eq!(saved.iter().filter(|r| !r.removed).count(), 0);
+    assert!(
+        saved.iter().filter(|r| r.removed).count() <= 3,
+        "{} records of deleted files",
+        saved.len()
+    );
+}
