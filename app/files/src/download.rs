@@ -346,6 +346,8 @@ impl Download {
         if self.is_fetched() || self.storing.len() + self.checking.len() >= most {
             return;
         }
+        // Bytes asked for and not received whole, within what it is allowed.
+        let mut asked = self.in_flight_bytes();
         for index in 0..self.offer.piece_count() {
             if self.have[index as usize]
                 || self.in_flight.contains_key(&index)
@@ -365,7 +367,7 @@ impl Download {
                 .offer
                 .piece_range(index)
                 .map_or(0, |(_, l)| u64::from(l));
-            if self.in_flight_bytes().saturating_add(len) > self.allowed {
+            if asked.saturating_add(len) > self.allowed {
                 return;
             }
             let Some(holder) = self
@@ -378,6 +380,7 @@ impl Download {
             else {
                 continue;
             };
+            asked += len;
             self.in_flight.insert(
                 index,
                 InFlight {

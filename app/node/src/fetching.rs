@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use peerchat_chat::state::transfers::{Transfer, TransferState};
+use peerchat_chat::state::transfers::TransferState;
 use peerchat_chat::state::Action;
 use peerchat_files::FileOffer;
 use peerchat_ids::RoomId;
@@ -31,15 +31,7 @@ pub const MAX_FILES_KEPT: usize = 2000;
 impl Node {
     /// Shows that the file `offer` describes, from `peer`, was not received, and `why`.
     pub(crate) fn show_not_received(&mut self, peer: &PeerId, offer: &FileOffer, why: String) {
-        let refused = Transfer {
-            peer: peer.clone(),
-            file: offer.id.clone(),
-            sending: false,
-            done: 0,
-            size: offer.size,
-            state: TransferState::Failed(why),
-            at_ms: self.now.wall_ms,
-        };
+        let refused = self.nothing_received(peer, offer, TransferState::Failed(why));
         self.ui(Action::Transfer(refused));
     }
 
@@ -86,15 +78,7 @@ impl Node {
         self.store(StoreOp::DeleteFile {
             file: file.to_owned(),
         });
-        let update = Transfer {
-            peer: rec.peer,
-            file: file.to_owned(),
-            sending: false,
-            done: 0,
-            size: rec.offer.size,
-            state,
-            at_ms: self.now.wall_ms,
-        };
+        let update = self.nothing_received(&rec.peer, &rec.offer, state);
         self.ui(Action::Transfer(update));
         true
     }

@@ -133,15 +133,7 @@ impl Node {
             .records
             .values()
             .filter(|r| r.removed)
-            .map(|r| Transfer {
-                peer: r.peer.clone(),
-                file: r.offer.id.clone(),
-                sending: false,
-                done: 0,
-                size: r.offer.size,
-                state: TransferState::Removed,
-                at_ms: self.now.wall_ms,
-            })
+            .map(|r| self.nothing_received(&r.peer, &r.offer, TransferState::Removed))
             .collect();
         for t in removed {
             self.ui(Action::Transfer(t));

@@ -110,17 +110,26 @@ pub(crate) struct Sending {
     /// One to one: the peer. In a room: us (every member may ask).
     pub(crate) peer: PeerId,
     pub(crate) room: Option<RoomId>,
-    /// Bytes of the pieces sent at least once (one to one: that went to the peer; in a
-    /// room: read for a member or for our copy). A piece asked again does not count
-    /// twice: the transfer is complete once each went.
-    pub(crate) sent: u64,
-    /// The pieces counted in `sent`.
+    /// The pieces sent at least once (one to one: that went to the peer; in a room:
+    /// read for a member or for our copy). A piece asked again does not count twice:
+    /// the transfer is complete once each went.
     pub(crate) pieces_sent: BTreeSet<u32>,
     /// In a room: pieces copied into our vault so far (in order), so we can serve the
     /// file after a restart, when the attached `Blob` is gone.
     pub(crate) copied: u32,
     /// When its progress last showed (see [`PROGRESS_EVERY`]).
     pub(crate) shown_at: Option<Duration>,
+}
+
+impl Sending {
+    /// Bytes of the pieces sent at least once.
+    pub(crate) fn sent(&self) -> u64 {
+        self.pieces_sent
+            .iter()
+            .filter_map(|&i| self.offer.piece_range(i))
+            .map(|(_, len)| u64::from(len))
+            .sum()
+    }
 }
 
 /// Every transfer of the node.
@@ -234,7 +243,6 @@ impl Node {
             offer,
             peer: peer.clone(),
             room: None,
-            sent: 0,
             pieces_sent: BTreeSet::new(),
             copied: 0,
             shown_at: None,
@@ -354,8 +362,7 @@ impl Node {
             .filter(|s| (went || s.room.is_some()) && !s.pieces_sent.contains(&index))
         {
             s.pieces_sent.insert(index);
-            s.sent = (s.sent + bytes.len() as u64).min(s.offer.size);
-            let state = if s.sent == s.offer.size {
+            let state = if s.sent() == s.offer.size {
                 TransferState::Complete
             } else {
                 TransferState::Going
@@ -902,7 +909,19 @@ impl Node {
                 }
             }
         }
-        let (bad, stalls) = (d.bad_pieces(), d.stalls());
+        // One to one, the peer is the only holder: past these, there is no one else to
+        // ask, and the download stops.
+        let given_up = if d.bad_pieces() > MAX_BAD_PIECES {
+            Some(format!(
+                "stopped: {} pieces from this contact failed their check",
+                d.bad_pieces()
+            ))
+        } else if d.stalls() >= MAX_STALLS {
+            Some("stopped: nothing of it came from this contact for a minute; ask them to send it again".into())
+        } else {
+            None
+        }
+        .filter(|_| room.is_none());
         for (holder, pieces) in asks {
             for pieces in pieces.chunks(MAX_PIECES_PER_REQUEST) {
                 let ask = FileFrame::Request {
@@ -919,18 +938,11 @@ impl Node {
             }
             self.save_files();
             self.show_receiving(&file, &r, TransferState::Complete);
-        } else if room.is_none() && bad > MAX_BAD_PIECES {
+        } else if let Some(why) = given_up {
             let r = self.files.receiving.remove(&file).expect("just seen");
             let cancel = FileFrame::Cancel { file: file.clone() };
             self.send_file_frame(None, &peer, &cancel);
-            let why = format!("stopped: {bad} pieces from this contact failed their check");
             self.drop_received(&file, &r, TransferState::Failed(why));
-        } else if room.is_none() && stalls >= MAX_STALLS {
-            let r = self.files.receiving.remove(&file).expect("just seen");
-            let cancel = FileFrame::Cancel { file: file.clone() };
-            self.send_file_frame(None, &peer, &cancel);
-            let why = "stopped: nothing of it came from this contact for a minute; ask them to send it again";
-            self.drop_received(&file, &r, TransferState::Failed(why.into()));
         } else if stored {
             let r = self.files.receiving.get_mut(&file).expect("just seen");
             if progress_due(&mut r.shown_at, t) {
@@ -983,12 +995,31 @@ impl Node {
         self.ui(Action::Transfer(update));
     }
 
+    /// The line of the file `offer` describes, from `peer`, of which nothing was
+    /// received (refused, stopped while it waited, or deleted).
+    pub(crate) fn nothing_received(
+        &self,
+        peer: &PeerId,
+        offer: &FileOffer,
+        state: TransferState,
+    ) -> Transfer {
+        Transfer {
+            peer: peer.clone(),
+            file: offer.id.clone(),
+            sending: false,
+            done: 0,
+            size: offer.size,
+            state,
+            at_ms: self.now.wall_ms,
+        }
+    }
+
     pub(crate) fn sending_update(&self, s: &Sending, state: TransferState) -> Transfer {
         Transfer {
             peer: s.peer.clone(),
             file: s.offer.id.clone(),
             sending: true,
-            done: s.sent,
+            done: s.sent(),
             size: s.offer.size,
             state,
             at_ms: self.now.wall_ms,

@@ -45,7 +45,6 @@ impl Node {
             offer,
             peer: self.me.clone(),
             room: Some(room_id.clone()),
-            sent: 0,
             pieces_sent: BTreeSet::new(),
             copied: 0,
             shown_at: None,

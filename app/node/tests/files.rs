@@ -27,6 +27,29 @@ fn file(len: usize, name: &str, mime: &str) -> (Vec<u8>, FileOffer) {
     (bytes, h.finish(name, mime).unwrap())
 }
 
+/// A file of `text`, named `name`.
+fn text_file(text: &str, name: &str) -> (Vec<u8>, FileOffer) {
+    let bytes = text.as_bytes().to_vec();
+    let mut h = FileHasher::new(bytes.len() as u64).unwrap();
+    h.update(&bytes);
+    let offer = h.finish(name, "text/plain").unwrap();
+    (bytes, offer)
+}
+
+/// A new device `name` that calls device `of`: once both know the other's name.
+fn new_contact(sim: &mut Sim, of: usize, name: &str) -> usize {
+    let i = sim.add(name);
+    sim.run_for(SECOND);
+    let id = sim.devs[of].id.clone();
+    sim.act(i, |n, now| n.connect(id, now));
+    let theirs = sim.devs[of].name.clone();
+    sim.run_until(5 * SECOND, "they know each other", |s| {
+        s.conversation_name(i, of).as_deref() == Some(theirs.as_str())
+            && s.conversation_name(of, i).as_deref() == Some(name)
+    });
+    i
+}
+
 /// Device `from` attaches `bytes` (its page keeps the `Blob`) and sends it to `to`.
 fn attach(sim: &mut Sim, from: usize, to: usize, bytes: &[u8], offer: &FileOffer) {
     sim.devs[from]
@@ -465,13 +488,7 @@ fn past_the_files_kept_an_offer_is_refused_with_what_to_do() {
     let (mut sim, ann, ben) = connected([false, false]);
     // 2000 in the app (MAX_FILES_KEPT); 20 here, for time.
     sim.act(ben, |n, _| n.keep_at_most_files(20));
-    let distinct = |i: usize| {
-        let bytes = format!("note {i}").into_bytes();
-        let mut h = FileHasher::new(bytes.len() as u64).unwrap();
-        h.update(&bytes);
-        let offer = h.finish(&format!("n{i}.txt"), "text/plain").unwrap();
-        (bytes, offer)
-    };
+    let distinct = |i: usize| text_file(&format!("note {i}"), &format!("n{i}.txt"));
     for i in 0..20 {
         let (bytes, offer) = distinct(i);
         attach(&mut sim, ann, ben, &bytes, &offer);
@@ -524,14 +541,7 @@ fn a_sender_whose_pieces_keep_failing_their_check_is_given_up_on_the_ninth() {
 #[test]
 fn a_contact_whose_files_cannot_come_holds_back_only_its_own() {
     let (mut sim, ann, ben) = connected([false, false]);
-    let cara = sim.add("Cara");
-    sim.run_for(SECOND);
-    let ben_id = sim.devs[ben].id.clone();
-    sim.act(cara, |n, now| n.connect(ben_id, now));
-    sim.run_until(5 * SECOND, "Ben and Cara know each other", |s| {
-        s.conversation_name(cara, ben).as_deref() == Some("Ben")
-            && s.conversation_name(ben, cara).as_deref() == Some("Cara")
-    });
+    let cara = new_contact(&mut sim, ben, "Cara");
     // Ann offers Ben six files and never sends a byte of them.
     sim.devs[ann].hold_reads = true;
     for i in 0..6 {
@@ -559,14 +569,7 @@ fn what_all_downloads_ask_for_at_once_is_bounded_however_many_peers_send() {
     // of whom ever sends a byte (their reads wait).
     let mut senders = vec![ann];
     for name in ["Cara", "Dan", "Eve", "Fay"] {
-        let i = sim.add(name);
-        sim.run_for(SECOND);
-        let ben_id = sim.devs[ben].id.clone();
-        sim.act(i, |n, now| n.connect(ben_id, now));
-        sim.run_until(5 * SECOND, "they know each other", |s| {
-            s.conversation_name(ben, i).as_deref() == Some(name)
-        });
-        senders.push(i);
+        senders.push(new_contact(&mut sim, ben, name));
     }
     for (k, &from) in senders.iter().enumerate() {
         sim.devs[from].hold_reads = true;
@@ -599,12 +602,10 @@ fn records_of_deleted_files_are_kept_within_the_same_bound() {
     let history = History::Conversation(sim.devs[ann].id.clone());
     for round in 0..3 {
         for i in 0..3 {
-            let bytes = format!("round {round} note {i}").into_bytes();
-            let mut h = FileHasher::new(bytes.len() as u64).unwrap();
-            h.update(&bytes);
-            let offer = h
-                .finish(&format!("n{round}-{i}.txt"), "text/plain")
-                .unwrap();
+            let (bytes, offer) = text_file(
+                &format!("round {round} note {i}"),
+                &format!("n{round}-{i}.txt"),
+            );
             attach(&mut sim, ann, ben, &bytes, &offer);
         }
         sim.run_for(5 * SECOND);

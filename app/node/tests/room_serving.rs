@@ -173,19 +173,24 @@ fn a_member_that_cancels_and_asks_again_cannot_put_more_reads_under_way() {
     everyone_gets_it(&mut sim, &[BEN], &bytes, &offer);
 }
 
+/// A room of Ann, Ben and Cara where Cara lets no file in (she never holds one, and
+/// says so when asked; the file frames she gets are recorded), and Ann, whose reads stay
+/// under way until released, attached a file of 40 pieces.
+fn cara_takes_none(sim: &mut Sim) -> (RoomKeys, Vec<u8>, FileOffer) {
+    let keys = room_of(sim, &["Ann", "Ben", "Cara"], 3).secret().derive();
+    sim.act(CARA, |node, _| node.set_file_quota(0));
+    sim.devs[CARA].record_frames = true;
+    sim.devs[ANN].hold_reads = true;
+    let (bytes, offer) = forty_pieces();
+    attach_to_room(sim, ANN, &bytes, &offer);
+    (keys, bytes, offer)
+}
+
 #[test]
 fn a_member_that_lacks_the_file_is_asked_for_it_again_after_30_s() {
     let mut sim = Sim::new();
-    let keys = room_of(&mut sim, &["Ann", "Ben", "Cara"], 3)
-        .secret()
-        .derive();
-    // Cara lets no file in: she never holds this one, and says so when asked.
-    sim.act(CARA, |node, _| node.set_file_quota(0));
-    sim.devs[CARA].record_frames = true;
     // Ann's reads never end, so Ben is still fetching when Cara may be asked again.
-    sim.devs[ANN].hold_reads = true;
-    let (bytes, offer) = forty_pieces();
-    attach_to_room(&mut sim, ANN, &bytes, &offer);
+    let (keys, _, offer) = cara_takes_none(&mut sim);
     sim.run_for(LACK_RETRY + 15 * SECOND);
 
     let asked: Vec<Duration> = file_frames_in(&sim, &keys, CARA)
@@ -210,14 +215,8 @@ fn a_member_that_lacks_the_file_is_asked_for_it_again_after_30_s() {
 #[test]
 fn a_member_that_asks_and_cancels_at_once_still_has_only_16_pieces_read_for_it() {
     let mut sim = Sim::new();
-    let keys = room_of(&mut sim, &["Ann", "Ben", "Cara"], 3)
-        .secret()
-        .derive();
-    // Cara takes no file: every read Ann has under way is Ben's (or her own copy's).
-    sim.act(CARA, |node, _| node.set_file_quota(0));
-    sim.devs[ANN].hold_reads = true;
-    let (bytes, offer) = forty_pieces();
-    attach_to_room(&mut sim, ANN, &bytes, &offer);
+    // Every read Ann has under way is Ben's (or her own copy's).
+    let (keys, bytes, offer) = cara_takes_none(&mut sim);
     sim.run_for(2 * SECOND);
     // Ben asks for 8 pieces not being read and cancels at once, again and again: what
     // it asked stays counted until it is read, cancelled or not.
