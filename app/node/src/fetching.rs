@@ -58,8 +58,19 @@ impl Node {
         if !queued && self.fetching_from(&peer, room.as_ref()) < MAX_FETCHING {
             self.start_receiving(file, peer, room);
         } else {
+            // Its line says it waits (it showed nothing, as if never coming).
+            self.show_queued(&file, TransferState::Waiting);
             self.files.waiting.push_back(file);
             self.files.queued = true;
+        }
+    }
+
+    /// Shows `state` for `file`, which waits its turn or just started after waiting:
+    /// nothing of it received yet.
+    fn show_queued(&mut self, file: &str, state: TransferState) {
+        if let Some(rec) = self.files.records.get(file) {
+            let update = self.nothing_received(&rec.peer, &rec.offer, state);
+            self.ui(Action::Transfer(update));
         }
     }
 
@@ -118,6 +129,7 @@ impl Node {
             let n = under_way.entry(source.clone()).or_default();
             if *n < MAX_FETCHING {
                 *n += 1;
+                self.show_queued(&file, TransferState::Going);
                 self.start_receiving(file, source.0, source.1);
             } else {
                 left.push_back(file);

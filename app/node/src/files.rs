@@ -996,7 +996,8 @@ impl Node {
     }
 
     /// The line of the file `offer` describes, from `peer`, of which nothing was
-    /// received (refused, stopped while it waited, or deleted).
+    /// received (refused, waiting its turn or just out of it, stopped while it waited,
+    /// or deleted).
     pub(crate) fn nothing_received(
         &self,
         peer: &PeerId,

@@ -473,6 +473,15 @@ fn many_files_offered_at_once_are_fetched_four_at_a_time_and_all_arrive() {
     let fetched: std::collections::BTreeSet<&String> =
         sim.devs[ann].held_reads.iter().map(|r| &r.0).collect();
     assert_eq!(fetched.len(), 4, "files fetched at once");
+    // The others' lines say they wait their turn (they showed nothing).
+    for (_, offer) in &files[4..] {
+        assert_eq!(
+            last_state(&sim, ben, offer),
+            Some(TransferState::Waiting),
+            "{}",
+            offer.name
+        );
+    }
     sim.devs[ann].hold_reads = false;
     sim.release_reads(ann);
     sim.run_until(120 * SECOND, "every file arrives", |s| {
@@ -480,7 +489,21 @@ fn many_files_offered_at_once_are_fetched_four_at_a_time_and_all_arrive() {
     });
     for (bytes, offer) in &files {
         assert_eq!(&assembled(&sim, ben, offer).unwrap(), bytes);
+        assert_eq!(last_state(&sim, ben, offer), Some(TransferState::Complete));
     }
+    // Out of the queue, a file's line says it is going before any of it came (a
+    // contact gone meanwhile would leave it saying it waits).
+    let lines: Vec<(TransferState, u64)> = sim.devs[ben]
+        .transfers
+        .iter()
+        .filter(|t| t.file == files[4].1.id)
+        .map(|t| (t.state.clone(), t.done))
+        .collect();
+    assert_eq!(
+        lines[..2],
+        [(TransferState::Waiting, 0), (TransferState::Going, 0)],
+        "{lines:?}"
+    );
 }
 
 #[test]

@@ -8,6 +8,9 @@ use peerchat_peerjs::PeerId;
 /// Where a transfer stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransferState {
+    /// Received: waits its turn, while earlier files from the same sender are fetched
+    /// (at most four of one sender's at once).
+    Waiting,
     /// Bytes are moving (or wait for the peer to be back).
     Going,
     /// Every byte arrived and checked out (received), or was sent (sent).

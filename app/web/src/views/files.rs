@@ -99,7 +99,7 @@ pub fn FileCard(props: &FileCardProps) -> Html {
         // Read back once nothing is on its way (complete, or from an earlier visit).
         let phase = match &state {
             None => 0,
-            Some(TransferState::Going) => 1,
+            Some(TransferState::Going | TransferState::Waiting) => 1,
             Some(TransferState::Complete) => 2,
             Some(_) => 3,
         };
@@ -155,6 +155,12 @@ pub fn FileCard(props: &FileCardProps) -> Html {
                     <div class="file-progress">
                         <progress max={p.last.size.to_string()} value={p.last.done.to_string()} />
                         <span class="file-status" role="status">{ progress_words(p) }</span>
+                        <button type="button" class="secondary file-cancel" onclick={on_cancel}>{ "Cancel" }</button>
+                    </div>
+                },
+                (_, Some(TransferState::Waiting)) => html! {
+                    <div class="file-progress">
+                        <span class="file-status" role="status">{ "Waiting: earlier files from the same sender come first." }</span>
                         <button type="button" class="secondary file-cancel" onclick={on_cancel}>{ "Cancel" }</button>
                     </div>
                 },
