@@ -1,8 +1,9 @@
-// Files one to one between two real Chromium processes through the official PeerServer:
+// Files one to one between real Chromium processes through the official PeerServer:
 // a 20 MB file arrives byte-identical (SHA-256 compared in the page), either side
 // cancels mid-way, the receiving browser is killed mid-way and the transfer completes
 // after it reopens, a photo shows as a thumbnail after a restart, and an official
-// peerjs client is told it cannot receive files.
+// peerjs client is told it cannot receive files; one file sent to two contacts goes to
+// each, and stops for the one that cancels alone.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -137,4 +138,30 @@ test('an official peerjs client gets a line saying it cannot receive files, and 
   assert.equal(texts[0].text, 'Ann sent a file (for-olivia.txt); this app cannot receive files');
   assert.equal(texts[0].file, undefined, 'no offer');
   assert.deepEqual(received.filter((d) => d.kind !== 'text' && d.kind !== 'hello'), [], 'no file frames');
+});
+
+test('one file sent to two contacts reaches the one, and cancelled by the other stops for it alone', async () => {
+  devices.Cara = await launchDevice('Cara', { origin });
+  const caraId = await join(devices.Cara, web.url, 'Cara');
+  await connect(devices.Ann, caraId);
+  await Promise.all([waitConnected(devices.Ann, 'Cara'), acceptRequest(devices.Cara, 'Ann')]);
+  const name = 'for-both.bin';
+  const buffer = bytes(60 << 20, 4);
+  const onPath = await onDisk(name, buffer);
+  // Ann attaches it for Cara (her open chat), then for Ben.
+  await attachFile(devices.Ann, onPath);
+  await waitProgress(devices.Cara, name, 1);
+  const openChat = (who) => devices.Ann.page.locator('.chat-list').getByText(who).first().click();
+  await openChat('Ben');
+  await attachFile(devices.Ann, onPath);
+  await waitProgress(devices.Ben, name, 1);
+  // Cara stops hers; Ben's goes on to the end.
+  await fileCard(devices.Cara, name).getByRole('button', { name: 'Cancel' }).click();
+  await fileCard(devices.Cara, name).getByText('Cancelled.', { exact: true }).waitFor();
+  assert.equal(await savedSha256(devices.Ben, name, 120000), sha256(buffer));
+  // Ann's lines: saveable in Ben's chat, cancelled by the other side in Cara's.
+  await fileCard(devices.Ann, name).locator('a.file-save').waitFor();
+  assert.equal(await fileCard(devices.Ann, name).getByText('Cancelled by the other side.').count(), 0);
+  await openChat('Cara');
+  await fileCard(devices.Ann, name).getByText('Cancelled by the other side.').waitFor();
 });

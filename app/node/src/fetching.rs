@@ -30,8 +30,14 @@ pub const MAX_FILES_KEPT: usize = 2000;
 
 impl Node {
     /// Shows that the file `offer` describes, from `peer`, was not received, and `why`.
-    pub(crate) fn show_not_received(&mut self, peer: &PeerId, offer: &FileOffer, why: String) {
-        let refused = self.nothing_received(peer, offer, TransferState::Failed(why));
+    pub(crate) fn show_not_received(
+        &mut self,
+        peer: &PeerId,
+        room: Option<&RoomId>,
+        offer: &FileOffer,
+        why: String,
+    ) {
+        let refused = self.nothing_received(peer, room, offer, TransferState::Failed(why));
         self.ui(Action::Transfer(refused));
     }
 
@@ -69,7 +75,7 @@ impl Node {
     /// nothing of it received yet.
     fn show_queued(&mut self, file: &str, state: TransferState) {
         if let Some(rec) = self.files.records.get(file) {
-            let update = self.nothing_received(&rec.peer, &rec.offer, state);
+            let update = self.nothing_received(&rec.peer, rec.room.as_ref(), &rec.offer, state);
             self.ui(Action::Transfer(update));
         }
     }
@@ -89,7 +95,7 @@ impl Node {
         self.store(StoreOp::DeleteFile {
             file: file.to_owned(),
         });
-        let update = self.nothing_received(&rec.peer, &rec.offer, state);
+        let update = self.nothing_received(&rec.peer, rec.room.as_ref(), &rec.offer, state);
         self.ui(Action::Transfer(update));
         true
     }

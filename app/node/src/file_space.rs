@@ -89,7 +89,11 @@ impl Node {
                 .remove(&file)
                 .map(|r| (r.room, r.peer))
                 .or(waiting);
-            let sent = self.files.sending.remove(&file).map(|s| (s.room, s.peer));
+            let sent: Vec<_> = self
+                .stop_sending_to(&file, None)
+                .into_iter()
+                .map(|s| (s.room, s.peer))
+                .collect();
             for (room, peer) in stopped.into_iter().chain(sent) {
                 for p in self.file_peers(room.as_ref(), &peer) {
                     self.send_file_frame(room.as_ref(), &p, &cancel);
@@ -133,7 +137,9 @@ impl Node {
             .records
             .values()
             .filter(|r| r.removed)
-            .map(|r| self.nothing_received(&r.peer, &r.offer, TransferState::Removed))
+            .map(|r| {
+                self.nothing_received(&r.peer, r.room.as_ref(), &r.offer, TransferState::Removed)
+            })
             .collect();
         for t in removed {
             self.ui(Action::Transfer(t));

@@ -21,6 +21,7 @@ use peerchat_chat::state::transfers::{Transfer, TransferState};
 use peerchat_chat::state::Action;
 
 pub use crate::fetching::{MAX_FETCHING, MAX_FILES_KEPT};
+use crate::sending::Sending;
 use crate::serving::{Serving, MAX_PIECES_ASKED, MAX_PIECES_READING};
 use crate::{Load, Node, Now, Output, Purpose, SendError, StoreOp};
 
@@ -48,7 +49,7 @@ pub const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 
 /// Whether progress last shown at `shown_at` may show again at `now`; if so, it is
 /// shown now.
-fn progress_due(shown_at: &mut Option<Duration>, now: Duration) -> bool {
+pub(crate) fn progress_due(shown_at: &mut Option<Duration>, now: Duration) -> bool {
     if shown_at.is_some_and(|at| now < at + PROGRESS_EVERY) {
         return false;
     }
@@ -103,33 +104,6 @@ pub(crate) struct Receiving {
     pub(crate) stored: BTreeSet<u32>,
     /// When its progress last showed (see [`PROGRESS_EVERY`]).
     pub(crate) shown_at: Option<Duration>,
-}
-
-pub(crate) struct Sending {
-    pub(crate) offer: FileOffer,
-    /// One to one: the peer. In a room: us (every member may ask).
-    pub(crate) peer: PeerId,
-    pub(crate) room: Option<RoomId>,
-    /// The pieces sent at least once (one to one: that went to the peer; in a room:
-    /// read for a member or for our copy). A piece asked again does not count twice:
-    /// the transfer is complete once each went.
-    pub(crate) pieces_sent: BTreeSet<u32>,
-    /// In a room: pieces copied into our vault so far (in order), so we can serve the
-    /// file after a restart, when the attached `Blob` is gone.
-    pub(crate) copied: u32,
-    /// When its progress last showed (see [`PROGRESS_EVERY`]).
-    pub(crate) shown_at: Option<Duration>,
-}
-
-impl Sending {
-    /// Bytes of the pieces sent at least once.
-    pub(crate) fn sent(&self) -> u64 {
-        self.pieces_sent
-            .iter()
-            .filter_map(|&i| self.offer.piece_range(i))
-            .map(|(_, len)| u64::from(len))
-            .sum()
-    }
 }
 
 /// Every transfer of the node.
@@ -239,16 +213,22 @@ impl Node {
             return Err(SendError::NotConnected);
         }
         self.send_direct(peer, &line, Some(offer.clone()))?;
-        let sending = Sending {
-            offer,
-            peer: peer.clone(),
-            room: None,
-            pieces_sent: BTreeSet::new(),
-            copied: 0,
-            shown_at: None,
-        };
-        self.show_sending(&sending, TransferState::Going);
-        self.files.sending.insert(sending.offer.id.clone(), sending);
+        let file = offer.id.clone();
+        match self.files.sending.get_mut(&file) {
+            // Sent to another contact too: each has its own transfer (sent to this one
+            // again, it goes on from where it is).
+            Some(s) if s.room.is_none() => {
+                s.to.entry(peer.clone()).or_default();
+            }
+            _ => {
+                let sending = Sending::new(offer, None, peer.clone());
+                self.files.sending.insert(file.clone(), sending);
+            }
+        }
+        if let Some(s) = self.files.sending.get(&file) {
+            let update = self.sending_update(s, peer, TransferState::Going);
+            self.ui(Action::Transfer(update));
+        }
         self.drain();
         Ok(())
     }
@@ -265,21 +245,25 @@ impl Node {
         self.files.kept_most = n.min(MAX_FILES_KEPT);
     }
 
-    /// The user cancels the transfer of `file` (either side): the peer is told, and a
-    /// file being received loses the pieces stored so far.
-    pub fn cancel_file(&mut self, file: &str, now: Now) {
+    /// The user cancels the transfer of `file` (either side; sent to several contacts,
+    /// the one with `with`, or all with `None`): the peer is told, and a file being
+    /// received loses the pieces stored so far.
+    pub fn cancel_file(&mut self, file: &str, with: Option<&PeerId>, now: Now) {
         self.now = now;
         let cancel = FileFrame::Cancel {
             file: file.to_owned(),
         };
-        if let Some(s) = self.files.sending.remove(file) {
-            for peer in self.file_peers(s.room.as_ref(), &s.peer) {
-                self.send_file_frame(s.room.as_ref(), &peer, &cancel);
+        let stopped = self.stop_sending_to(file, with);
+        // In a room it goes to us alone: stopped, our copy goes too.
+        let room_file = stopped.iter().any(|s| s.room.is_some());
+        for s in stopped {
+            for p in self.file_peers(s.room.as_ref(), &s.peer) {
+                self.send_file_frame(s.room.as_ref(), &p, &cancel);
             }
-            self.show_sending(&s, TransferState::Cancelled { by_us: true });
-            if s.room.is_some() {
-                self.forget_file(file);
-            }
+            self.show_stopped(s, TransferState::Cancelled { by_us: true });
+        }
+        if room_file {
+            self.forget_file(file);
         }
         if let Some(r) = self.files.receiving.remove(file) {
             for peer in self.file_peers(r.room.as_ref(), &r.peer) {
@@ -297,7 +281,10 @@ impl Node {
                 self.send_file_frame(None, &peer, &cancel);
             }
         }
-        self.files.serving.forget(file);
+        // Still going to other contacts, it is still served to them.
+        if !self.files.sending.contains_key(file) {
+            self.files.serving.forget(file);
+        }
         self.drain();
     }
 
@@ -323,7 +310,7 @@ impl Node {
             // would fail the peer's check.
             return self.unreadable(file, peers);
         }
-        let mut went = false;
+        let mut went_to = Vec::new();
         for peer in peers {
             let Some(conn) = self.file_link(room.as_ref(), &peer) else {
                 continue;
@@ -343,7 +330,6 @@ impl Node {
                 }
                 continue;
             }
-            went = true;
             for (k, chunk) in bytes.chunks(CHUNK_BYTES).enumerate() {
                 let offset = (k * CHUNK_BYTES) as u32;
                 self.outputs.push_back(Output::SendChunk {
@@ -351,27 +337,18 @@ impl Node {
                     bytes: Chunk::frame(file, index, offset, chunk),
                 });
             }
+            went_to.push(peer);
         }
         self.copy_piece(file, index, bytes);
-        if let Some(s) = self
-            .files
-            .sending
-            .get_mut(file)
-            // One to one, a piece counts once it went to the peer; in a room, once it
-            // is read (our copy, which members fetch whenever they come, counts too).
-            .filter(|s| (went || s.room.is_some()) && !s.pieces_sent.contains(&index))
-        {
-            s.pieces_sent.insert(index);
-            let state = if s.sent() == s.offer.size {
-                TransferState::Complete
-            } else {
-                TransferState::Going
-            };
-            if state == TransferState::Complete || progress_due(&mut s.shown_at, now.mono) {
-                let s = self.files.sending.get(file).expect("just seen");
-                let update = self.sending_update(s, state);
-                self.ui(Action::Transfer(update));
-            }
+        // One to one, a piece counts for each contact it went to; in a room, once it
+        // is read (our copy, which members fetch whenever they come, counts too).
+        let counted: Vec<PeerId> = match self.files.sending.get(file) {
+            Some(s) if s.room.is_some() => s.to.keys().cloned().collect(),
+            Some(_) => went_to,
+            None => Vec::new(),
+        };
+        for peer in counted {
+            self.count_sent(file, &peer, index);
         }
         self.drain();
     }
@@ -385,14 +362,18 @@ impl Node {
     }
 
     /// One to one, `peer` was sent all it may be of `file` (it asked for the same
-    /// pieces again and again): our transfer to it stops.
+    /// pieces again and again): our transfer to it stops (not to other contacts).
     fn spent_sending(&mut self, file: &str, peer: &PeerId) {
-        if let Some(s) = take_if(&mut self.files.sending, file, |s| {
-            s.room.is_none() && &s.peer == peer
-        }) {
-            self.files.serving.forget(file);
-            let why = "stopped: they asked for the same parts of it again and again";
-            self.show_sending(&s, TransferState::Failed(why.into()));
+        if self
+            .files
+            .sending
+            .get(file)
+            .is_some_and(|s| s.room.is_none())
+        {
+            for s in self.stop_sending_to(file, Some(peer)) {
+                let why = "stopped: they asked for the same parts of it again and again";
+                self.show_stopped(s, TransferState::Failed(why.into()));
+            }
         }
     }
 
@@ -414,16 +395,12 @@ impl Node {
                 }
             }
         }
-        if let Some(s) = self.files.sending.remove(file) {
+        for s in self.stop_sending_to(file, None) {
             for peer in self.file_peers(s.room.as_ref(), &s.peer) {
                 self.send_file_frame(s.room.as_ref(), &peer, &cancel);
             }
-            self.show_sending(
-                &s,
-                TransferState::Failed(
-                    "the file can no longer be read here; attach it again".into(),
-                ),
-            );
+            let why = "the file can no longer be read here; attach it again";
+            self.show_stopped(s, TransferState::Failed(why.into()));
         }
         self.drain();
     }
@@ -504,7 +481,7 @@ impl Node {
                 "not received: {} files are kept already; delete some (History) to receive more",
                 self.files.kept_most
             );
-            return self.show_not_received(peer, offer, why);
+            return self.show_not_received(peer, room, offer, why);
         }
         let used = self.files.used();
         if used.saturating_add(offer.size) > self.files.quota {
@@ -513,7 +490,7 @@ impl Node {
                 "not received: with it, received files would take more than the {} you allow them (Settings → Files)",
                 quota_words(self.files.quota)
             );
-            return self.show_not_received(peer, offer, why);
+            return self.show_not_received(peer, room, offer, why);
         }
         self.files.records.insert(
             offer.id.clone(),
@@ -681,12 +658,16 @@ impl Node {
             FileFrame::Request { file, pieces } => self.on_request(room, peer, file, pieces),
             FileFrame::Cancel { file } if room.is_some() => self.on_room_cancel(peer, &file),
             FileFrame::Cancel { file } => {
-                // Only the peer a transfer is with can stop it.
-                if let Some(s) = take_if(&mut self.files.sending, &file, |s| {
-                    &s.peer == peer && s.room.is_none()
-                }) {
-                    self.files.serving.forget(&file);
-                    self.show_sending(&s, TransferState::Cancelled { by_us: false });
+                // Only the peer a transfer is with can stop it (for itself alone).
+                if self
+                    .files
+                    .sending
+                    .get(&file)
+                    .is_some_and(|s| s.room.is_none())
+                {
+                    for s in self.stop_sending_to(&file, Some(peer)) {
+                        self.show_stopped(s, TransferState::Cancelled { by_us: false });
+                    }
                 }
                 if let Some(r) = take_if(&mut self.files.receiving, &file, |r| {
                     &r.peer == peer && r.room.is_none()
@@ -715,7 +696,7 @@ impl Node {
                 .files
                 .sending
                 .get(&file)
-                .filter(|s| &s.peer == peer && s.room.is_none())
+                .filter(|s| s.room.is_none() && s.to.contains_key(peer))
                 .map(|s| s.offer.clone()),
             Some(room) => self
                 .servable(&file)
@@ -983,6 +964,7 @@ impl Node {
             peer: r.peer.clone(),
             file: file.to_owned(),
             sending: false,
+            direct: r.room.is_none(),
             done,
             size,
             state,
@@ -995,12 +977,13 @@ impl Node {
         self.ui(Action::Transfer(update));
     }
 
-    /// The line of the file `offer` describes, from `peer`, of which nothing was
-    /// received (refused, waiting its turn or just out of it, stopped while it waited,
-    /// or deleted).
+    /// The line of the file `offer` describes, from `peer` (in `room`, or one to one),
+    /// of which nothing was received (refused, waiting its turn or just out of it,
+    /// stopped while it waited, or deleted).
     pub(crate) fn nothing_received(
         &self,
         peer: &PeerId,
+        room: Option<&RoomId>,
         offer: &FileOffer,
         state: TransferState,
     ) -> Transfer {
@@ -1008,27 +991,11 @@ impl Node {
             peer: peer.clone(),
             file: offer.id.clone(),
             sending: false,
+            direct: room.is_none(),
             done: 0,
             size: offer.size,
             state,
             at_ms: self.now.wall_ms,
         }
-    }
-
-    pub(crate) fn sending_update(&self, s: &Sending, state: TransferState) -> Transfer {
-        Transfer {
-            peer: s.peer.clone(),
-            file: s.offer.id.clone(),
-            sending: true,
-            done: s.sent(),
-            size: s.offer.size,
-            state,
-            at_ms: self.now.wall_ms,
-        }
-    }
-
-    fn show_sending(&mut self, s: &Sending, state: TransferState) {
-        let update = self.sending_update(s, state);
-        self.ui(Action::Transfer(update));
     }
 }

@@ -36,6 +36,7 @@ mod restore;
 mod room_files;
 mod rooms;
 pub mod saved;
+mod sending;
 mod serving;
 mod stats_reads;
 mod stats_report;

@@ -11,7 +11,8 @@ use peerchat_files::FileOffer;
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
 
-use crate::files::{offer_line, FileRecord, Receiving, Sending, MAX_BAD_PER_HOLDER, MAX_HOLDERS};
+use crate::files::{offer_line, FileRecord, Receiving, MAX_BAD_PER_HOLDER, MAX_HOLDERS};
+use crate::sending::Sending;
 use crate::{Node, Now, Output, SendError, StoreOp};
 
 impl Node {
@@ -41,18 +42,11 @@ impl Node {
             },
         );
         self.save_files();
-        let sending = Sending {
-            offer,
-            peer: self.me.clone(),
-            room: Some(room_id.clone()),
-            pieces_sent: BTreeSet::new(),
-            copied: 0,
-            shown_at: None,
-        };
+        let sending = Sending::new(offer, Some(room_id.clone()), self.me.clone());
         self.files.sending.insert(file.clone(), sending);
         self.read_for_copy(&file, 0);
         if let Some(s) = self.files.sending.get(&file) {
-            let update = self.sending_update(s, TransferState::Going);
+            let update = self.sending_update(s, &self.me, TransferState::Going);
             self.ui(peerchat_chat::state::Action::Transfer(update));
         }
         self.drain();

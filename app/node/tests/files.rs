@@ -204,7 +204,7 @@ fn either_side_can_cancel_and_the_receiver_keeps_no_partial_pieces() {
         });
         let canceller = if receiver_cancels { ben } else { ann };
         let id = offer.id.clone();
-        sim.act(canceller, |n, now| n.cancel_file(&id, now));
+        sim.act(canceller, |n, now| n.cancel_file(&id, None, now));
         sim.run_for(5 * SECOND);
         assert_eq!(
             stored_pieces(&sim, ben, &offer),
@@ -642,5 +642,70 @@ fn records_of_deleted_files_are_kept_within_the_same_bound() {
         saved.iter().filter(|r| r.removed).count() <= 3,
         "{} records of deleted files",
         saved.len()
+    );
+}
+
+/// Device `i`'s last line of its transfer of `offer` with device `with`.
+fn last_state_with(sim: &Sim, i: usize, offer: &FileOffer, with: usize) -> Option<TransferState> {
+    let peer = &sim.devs[with].id;
+    sim.devs[i]
+        .transfers
+        .iter()
+        .rev()
+        .find(|t| t.file == offer.id && &t.peer == peer && t.direct)
+        .map(|t| t.state.clone())
+}
+
+#[test]
+fn the_same_file_sent_to_two_contacts_reaches_both_each_with_its_own_line() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let cara = new_contact(&mut sim, ann, "Cara");
+    let (bytes, offer) = file(3_000_000, "photo.jpg", "image/jpeg");
+    attach(&mut sim, ann, ben, &bytes, &offer);
+    attach(&mut sim, ann, cara, &bytes, &offer);
+    sim.run_until(60 * SECOND, "both have it", |s| {
+        assembled(s, ben, &offer).is_some() && assembled(s, cara, &offer).is_some()
+    });
+    assert_eq!(assembled(&sim, ben, &offer).unwrap(), bytes);
+    assert_eq!(assembled(&sim, cara, &offer).unwrap(), bytes);
+    for to in [ben, cara] {
+        assert_eq!(
+            last_state_with(&sim, ann, &offer, to),
+            Some(TransferState::Complete)
+        );
+    }
+}
+
+#[test]
+fn a_file_sent_to_two_contacts_stops_for_the_one_cancelled_alone() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let cara = new_contact(&mut sim, ann, "Cara");
+    let (bytes, offer) = file(3_000_000, "video.mp4", "video/mp4");
+    sim.devs[ann].hold_reads = true;
+    attach(&mut sim, ann, ben, &bytes, &offer);
+    attach(&mut sim, ann, cara, &bytes, &offer);
+    sim.run_for(2 * SECOND);
+    // Ann stops it for Cara only.
+    let cara_id = sim.devs[cara].id.clone();
+    sim.act(ann, |n, now| n.cancel_file(&offer.id, Some(&cara_id), now));
+    sim.devs[ann].hold_reads = false;
+    sim.release_reads(ann);
+    sim.run_until(60 * SECOND, "Ben has it", |s| {
+        assembled(s, ben, &offer).is_some()
+    });
+    sim.run_for(2 * SECOND);
+    assert_eq!(assembled(&sim, ben, &offer).unwrap(), bytes);
+    assert_eq!(stored_pieces(&sim, cara, &offer), 0);
+    assert_eq!(
+        last_state(&sim, cara, &offer),
+        Some(TransferState::Cancelled { by_us: false })
+    );
+    assert_eq!(
+        last_state_with(&sim, ann, &offer, cara),
+        Some(TransferState::Cancelled { by_us: true })
+    );
+    assert_eq!(
+        last_state_with(&sim, ann, &offer, ben),
+        Some(TransferState::Complete)
     );
 }

@@ -35,6 +35,9 @@ pub struct Transfer {
     pub file: String,
     /// We are sending it.
     pub sending: bool,
+    /// One to one, with `peer` (a file we send two contacts has a transfer with each);
+    /// false in a room.
+    pub direct: bool,
     /// Bytes sent or stored so far.
     pub done: u64,
     /// The file's size.
@@ -74,17 +77,27 @@ impl Progress {
     }
 }
 
-/// Every transfer of this visit, by file id.
-pub type Transfers = BTreeMap<String, Progress>;
+/// Which transfer: the file's id, and the contact it goes to or comes from one to one
+/// (`None` in a room).
+pub type TransferKey = (String, Option<PeerId>);
+
+/// Every transfer of this visit.
+pub type Transfers = BTreeMap<TransferKey, Progress>;
+
+/// The key of the transfer `t` updates.
+pub fn key_of(t: &Transfer) -> TransferKey {
+    (t.file.clone(), t.direct.then(|| t.peer.clone()))
+}
 
 /// Folds an update in.
 #[inline(never)]
 pub fn update(all: &mut Transfers, t: Transfer) {
-    match all.get_mut(&t.file) {
+    let key = key_of(&t);
+    match all.get_mut(&key) {
         Some(p) => p.last = t,
         None => {
             let since = (t.done, t.at_ms);
-            all.insert(t.file.clone(), Progress { last: t, since });
+            all.insert(key, Progress { last: t, since });
         }
     }
 }
@@ -99,6 +112,7 @@ mod tests {
             peer: PeerId::parse("ann").unwrap(),
             file: "f".into(),
             sending: false,
+            direct: true,
             done,
             size: 10_000_000,
             state: TransferState::Going,
@@ -106,9 +120,10 @@ mod tests {
         };
         let mut all = Transfers::new();
         update(&mut all, t(0, 1_000));
-        assert_eq!(all["f"].speed(), None);
+        let key = ("f".to_owned(), Some(PeerId::parse("ann").unwrap()));
+        assert_eq!(all[&key].speed(), None);
         update(&mut all, t(2_000_000, 2_000));
-        assert_eq!(all["f"].speed(), Some(2_000_000));
-        assert_eq!(all["f"].seconds_left(), Some(4));
+        assert_eq!(all[&key].speed(), Some(2_000_000));
+        assert_eq!(all[&key].seconds_left(), Some(4));
     }
 }

@@ -156,9 +156,10 @@ impl Net {
         .map_err(|e| e.to_string())
     }
 
-    /// Stops sending or receiving `file`.
-    pub fn cancel_file(&self, file: String) {
-        self.act(|n, now| n.cancel_file(&file, now));
+    /// Stops sending or receiving `file` (sent to several contacts, only to `with`;
+    /// `None` in a room).
+    pub fn cancel_file(&self, file: String, with: Option<PeerId>) {
+        self.act(|n, now| n.cancel_file(&file, with.as_ref(), now));
     }
 
     /// An object URL of the whole file: the one attached this visit, or the pieces

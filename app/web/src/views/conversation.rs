@@ -15,7 +15,7 @@ use peerchat_chat::chat_list::{colour_of, initials, presence};
 use super::chat_bar::ChatBar;
 use super::composer::Composer;
 use super::details::ConnectionDetails;
-use super::files::{use_attach, FileCard};
+use super::files::{use_attach, FileCard, FileWith};
 use super::history::{ConversationHistoryActions, ConversationHistoryTools};
 use super::ignored;
 use super::info_sheet::{use_info_sheet, InfoSheet};
@@ -148,8 +148,12 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                 }
                 // A key in question is decided here, in front of the conversation.
                 if props.trust.changed.is_some() { { trust.clone() } }
-                <LineList<Line> key={c.peer.to_string()} lines={c.lines.clone()}
-                    stored_older={c.older.is_some()} {on_older} />
+                // Its file cards show the transfers with this contact (a file sent to
+                // two contacts has one with each).
+                <ContextProvider<FileWith> context={FileWith(Some(c.peer.clone()))}>
+                    <LineList<Line> key={c.peer.to_string()} lines={c.lines.clone()}
+                        stored_older={c.older.is_some()} {on_older} />
+                </ContextProvider<FileWith>>
                 if c.dropped > 0 && c.request {
                     <p class="note" role="status">{ format!(
                         "{} of their messages were not kept: a request keeps at most {REQUEST_HELD} until you accept, and nothing unreadable.",

@@ -8,6 +8,7 @@ use std::rc::Rc;
 
 use peerchat_chat::state::transfers::{Progress, TransferState, Transfers};
 use peerchat_files::FileOffer;
+use peerchat_peerjs::PeerId;
 use yew::prelude::*;
 
 use crate::net::Net;
@@ -21,6 +22,11 @@ pub struct FilesContext {
     /// The network side, once started.
     pub net: Option<Net>,
 }
+
+/// Whom the file cards below are with: one to one, the contact (a file we send two
+/// contacts has a transfer with each); none in a room (its context is absent there).
+#[derive(Clone, PartialEq)]
+pub struct FileWith(pub Option<PeerId>);
 
 impl PartialEq for FilesContext {
     fn eq(&self, other: &Self) -> bool {
@@ -89,10 +95,11 @@ pub struct FileCardProps {
 #[function_component]
 pub fn FileCard(props: &FileCardProps) -> Html {
     let context = use_context::<FilesContext>();
+    let with = use_context::<FileWith>().and_then(|w| w.0);
     let offer = &props.offer;
     let progress = context
         .as_ref()
-        .and_then(|c| c.transfers.get(&offer.id).cloned());
+        .and_then(|c| c.transfers.get(&(offer.id.clone(), with.clone())).cloned());
     let state = progress.as_ref().map(|p| p.last.state.clone());
     let url = use_state(|| None::<String>);
     {
@@ -134,10 +141,10 @@ pub fn FileCard(props: &FileCardProps) -> Html {
     }
     let on_cancel = {
         let net = use_context::<FilesContext>().and_then(|c| c.net);
-        let file = offer.id.clone();
+        let (file, with) = (offer.id.clone(), with.clone());
         Callback::from(move |_| {
             if let Some(n) = &net {
-                n.cancel_file(file.clone());
+                n.cancel_file(file.clone(), with.clone());
             }
         })
     };

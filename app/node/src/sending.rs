@@ -1,0 +1,162 @@
+//! Files we send, and to whom: one to one, a file attached for several contacts (the
+//! same photo to two friends) goes to each, with its own progress, and stops for one
+//! without stopping for the others; in a room, it goes to every member who asks, shown
+//! as one transfer.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use peerchat_chat::state::transfers::{Transfer, TransferState};
+use peerchat_chat::state::Action;
+use peerchat_files::FileOffer;
+use peerchat_ids::RoomId;
+use peerchat_peerjs::PeerId;
+
+use crate::files::progress_due;
+use crate::Node;
+
+/// A file we send, read from the attached `Blob` as pieces are asked.
+pub(crate) struct Sending {
+    pub(crate) offer: FileOffer,
+    pub(crate) room: Option<RoomId>,
+    /// Who it goes to, each with its own progress: one to one, every contact it was
+    /// sent to this visit; in a room, us alone (every member may ask).
+    pub(crate) to: BTreeMap<PeerId, SentTo>,
+    /// In a room: pieces copied into our vault so far (in order), so we can serve the
+    /// file after a restart, when the attached `Blob` is gone.
+    pub(crate) copied: u32,
+}
+
+/// How far a file went to one of those it is sent to.
+#[derive(Default)]
+pub(crate) struct SentTo {
+    /// The pieces sent at least once (one to one: that went to the peer; in a room:
+    /// read for a member or for our copy). A piece asked again does not count twice:
+    /// the transfer is complete once each went.
+    pub(crate) pieces_sent: BTreeSet<u32>,
+    /// When its progress last showed (see `PROGRESS_EVERY`).
+    pub(crate) shown_at: Option<Duration>,
+}
+
+impl Sending {
+    /// A file we start sending to `to` (one to one), or in `room` (then `to` is us).
+    pub(crate) fn new(offer: FileOffer, room: Option<RoomId>, to: PeerId) -> Self {
+        Self {
+            offer,
+            room,
+            to: BTreeMap::from([(to, SentTo::default())]),
+            copied: 0,
+        }
+    }
+
+    /// Bytes of the pieces sent at least once to `peer`.
+    pub(crate) fn sent(&self, peer: &PeerId) -> u64 {
+        self.to
+            .get(peer)
+            .into_iter()
+            .flat_map(|t| &t.pieces_sent)
+            .filter_map(|&i| self.offer.piece_range(i))
+            .map(|(_, len)| u64::from(len))
+            .sum()
+    }
+}
+
+/// A transfer of ours that stopped for one of those it went to: where it went, and its
+/// line as it last stood (shown once more with why it stopped).
+pub(crate) struct Stopped {
+    pub(crate) room: Option<RoomId>,
+    pub(crate) peer: PeerId,
+    line: Transfer,
+}
+
+impl Node {
+    /// Stops sending `file` to `with`, or to all it goes to (`None`; in a room there is
+    /// one, us). Once it goes to nobody, it is no longer served at all; until then the
+    /// reads under way go only to the others. Returns what stopped.
+    pub(crate) fn stop_sending_to(&mut self, file: &str, with: Option<&PeerId>) -> Vec<Stopped> {
+        let Some(s) = self.files.sending.get(file) else {
+            return Vec::new();
+        };
+        let peers: Vec<PeerId> = match with {
+            Some(p) if s.to.contains_key(p) => vec![p.clone()],
+            Some(_) => Vec::new(),
+            None => s.to.keys().cloned().collect(),
+        };
+        let mut stopped = Vec::new();
+        for peer in peers {
+            let Some(s) = self.files.sending.get(file) else {
+                break;
+            };
+            let line = self.sending_update(s, &peer, TransferState::Going);
+            let room = s.room.clone();
+            if let Some(s) = self.files.sending.get_mut(file) {
+                s.to.remove(&peer);
+            }
+            self.files.serving.withdraw(file, Some(&peer));
+            stopped.push(Stopped { room, peer, line });
+        }
+        if self
+            .files
+            .sending
+            .get(file)
+            .is_some_and(|s| s.to.is_empty())
+        {
+            self.files.sending.remove(file);
+            self.files.serving.forget(file);
+        }
+        stopped
+    }
+
+    /// Piece `index` of `file` went to `peer` (in a room, to us: it was read): counted
+    /// once, and the progress shows a few times a second, and at the end at once.
+    pub(crate) fn count_sent(&mut self, file: &str, peer: &PeerId, index: u32) {
+        let now = self.now.mono;
+        let Some(s) = self.files.sending.get_mut(file) else {
+            return;
+        };
+        let Some(to) = s.to.get_mut(peer) else {
+            return;
+        };
+        if !to.pieces_sent.insert(index) {
+            return;
+        }
+        let due = progress_due(&mut to.shown_at, now);
+        let state = if s.sent(peer) == s.offer.size {
+            TransferState::Complete
+        } else {
+            TransferState::Going
+        };
+        if state == TransferState::Complete || due {
+            let s = &self.files.sending[file];
+            let update = self.sending_update(s, peer, state);
+            self.ui(Action::Transfer(update));
+        }
+    }
+
+    /// Shows that a transfer of ours stopped, and how.
+    pub(crate) fn show_stopped(&mut self, stopped: Stopped, state: TransferState) {
+        let mut line = stopped.line;
+        line.state = state;
+        line.at_ms = self.now.wall_ms;
+        self.ui(Action::Transfer(line));
+    }
+
+    /// The line of our transfer of `s` to `peer`.
+    pub(crate) fn sending_update(
+        &self,
+        s: &Sending,
+        peer: &PeerId,
+        state: TransferState,
+    ) -> Transfer {
+        Transfer {
+            peer: peer.clone(),
+            file: s.offer.id.clone(),
+            sending: true,
+            direct: s.room.is_none(),
+            done: s.sent(peer),
+            size: s.offer.size,
+            state,
+            at_ms: self.now.wall_ms,
+        }
+    }
+}
