@@ -8,10 +8,11 @@
 //! downloads' pieces in flight.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
 
 use peerchat_chat::state::transfers::TransferState;
 use peerchat_chat::state::Action;
-use peerchat_files::FileOffer;
+use peerchat_files::{FileFrame, FileOffer};
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
 
@@ -27,6 +28,10 @@ pub const MAX_FETCHING: usize = 4;
 /// user deleted): an offer past this is refused, so what is saved and walked for every
 /// offer stays bounded.
 pub const MAX_FILES_KEPT: usize = 2000;
+
+/// A room download that stored nothing for this long gives its turn to a file of the
+/// same member that waits (see [`Node::yield_stuck`]).
+pub const YIELD_AFTER: Duration = Duration::from_secs(60);
 
 impl Node {
     /// Shows that the file `offer` describes, from `peer`, was not received, and `why`.
@@ -98,6 +103,47 @@ impl Node {
         let update = self.nothing_received(&rec.peer, rec.room.as_ref(), &rec.offer, state);
         self.ui(Action::Transfer(update));
         true
+    }
+
+    /// Room downloads that stored nothing for [`YIELD_AFTER`] (nobody online holds the
+    /// file: its sender cancelled it, or left before anyone had it all) give their turn
+    /// to files of the same member that wait, and wait again at the back of the line:
+    /// four such files held every later file of that member back for good. Those with
+    /// nothing waiting behind them keep their turn, and are looked at again later.
+    pub(crate) fn yield_stuck(&mut self, now: Duration) {
+        let stuck: Vec<String> = self
+            .files
+            .receiving
+            .iter()
+            .filter(|(_, r)| r.room.is_some() && now >= r.moved_at + YIELD_AFTER)
+            .map(|(f, _)| f.clone())
+            .collect();
+        for file in stuck {
+            let r = &self.files.receiving[&file];
+            let behind = self.files.waiting.iter().any(|f| {
+                self.files
+                    .records
+                    .get(f)
+                    .is_some_and(|x| x.peer == r.peer && x.room == r.room)
+            });
+            if !behind {
+                if let Some(r) = self.files.receiving.get_mut(&file) {
+                    r.moved_at = now;
+                }
+                continue;
+            }
+            let Some(r) = self.files.receiving.remove(&file) else {
+                continue;
+            };
+            // Those it asked stop sending (its stored pieces stay, for when it is back).
+            let cancel = FileFrame::Cancel { file: file.clone() };
+            for holder in &r.holding {
+                self.send_file_frame(r.room.as_ref(), holder, &cancel);
+            }
+            self.show_queued(&file, TransferState::Waiting);
+            self.files.waiting.push_back(file);
+            self.files.queued = true;
+        }
     }
 
     /// Starts the downloads that wait their turn whose peer has fewer than

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use peerchat_chat::state::transfers::{Transfer, TransferState};
 use peerchat_chat::state::Action;
 
-pub use crate::fetching::{MAX_FETCHING, MAX_FILES_KEPT};
+pub use crate::fetching::{MAX_FETCHING, MAX_FILES_KEPT, YIELD_AFTER};
 use crate::sending::Sending;
 use crate::serving::{Serving, MAX_PIECES_ASKED, MAX_PIECES_READING};
 use crate::{Load, Node, Now, Output, Purpose, SendError, StoreOp};
@@ -104,6 +104,8 @@ pub(crate) struct Receiving {
     pub(crate) stored: BTreeSet<u32>,
     /// When its progress last showed (see [`PROGRESS_EVERY`]).
     pub(crate) shown_at: Option<Duration>,
+    /// When it started or last stored a piece (see [`YIELD_AFTER`]).
+    pub(crate) moved_at: Duration,
 }
 
 /// Every transfer of the node.
@@ -162,10 +164,16 @@ impl Files {
             .values()
             .flat_map(|r| r.lacking.values())
             .map(|since| *since + LACK_RETRY);
+        let yields = self
+            .receiving
+            .values()
+            .filter(|r| r.room.is_some())
+            .map(|r| r.moved_at + YIELD_AFTER);
         self.receiving
             .values()
             .filter_map(|r| r.download.as_ref()?.poll_timeout())
             .chain(retries)
+            .chain(yields)
             .min()
     }
 }
@@ -519,6 +527,7 @@ impl Node {
                 bad: BTreeMap::new(),
                 stored: BTreeSet::new(),
                 shown_at: None,
+                moved_at: self.now.mono,
             },
         );
         self.load(Load::Pieces { file });
@@ -633,6 +642,7 @@ impl Node {
             return;
         };
         r.stored.insert(index);
+        r.moved_at = t;
         if let Some(d) = r.download.as_mut() {
             d.handle_stored(index, t);
         }
@@ -946,6 +956,7 @@ impl Node {
                 }
             }
         }
+        self.yield_stuck(now);
     }
 
     pub(crate) fn receiving_update(

@@ -246,3 +246,32 @@ fn a_member_still_fetching_serves_a_newcomer_the_pieces_it_has() {
     });
     assert_eq!(assembled(&sim, 2, &offer).unwrap(), bytes);
 }
+
+#[test]
+fn files_nobody_holds_any_more_give_their_turn_to_the_next_file_of_their_member() {
+    let mut sim = Sim::new();
+    room(&mut sim, &["Ann", "Ben"], 2);
+    // Ann posts four files, and cancels each before Ben got any of it (her reads wait):
+    // Ben's four downloads of Ann's files have nobody to ask.
+    sim.devs[0].hold_reads = true;
+    let gone: Vec<FileOffer> = (0..4)
+        .map(|i| {
+            let (bytes, offer) = file(600_000 + i, &format!("draft{i}.pdf"));
+            attach(&mut sim, 0, &bytes, &offer);
+            offer
+        })
+        .collect();
+    sim.run_for(2 * SECOND);
+    for offer in &gone {
+        sim.act(0, |n, now| n.cancel_file(&offer.id, None, now));
+    }
+    sim.devs[0].hold_reads = false;
+    sim.release_reads(0);
+    // Her fifth file still comes, once the four stuck ones give it their turn.
+    let (bytes, offer) = file(700_000, "final.pdf");
+    attach(&mut sim, 0, &bytes, &offer);
+    sim.run_until(3 * 60 * SECOND, "Ben has the fifth file", |s| {
+        assembled(s, 1, &offer).is_some()
+    });
+    assert_eq!(assembled(&sim, 1, &offer).unwrap(), bytes);
+}

@@ -167,7 +167,7 @@ pub fn FileCard(props: &FileCardProps) -> Html {
                 },
                 (_, Some(TransferState::Waiting)) => html! {
                     <div class="file-progress">
-                        <span class="file-status" role="status">{ "Waiting: earlier files from the same sender come first." }</span>
+                        <span class="file-status" role="status">{ "Waiting its turn: other files from the same sender go first." }</span>
                         <button type="button" class="secondary file-cancel" onclick={on_cancel}>{ "Cancel" }</button>
                     </div>
                 },
