@@ -3,7 +3,8 @@
 // cancels mid-way, the receiving browser is killed mid-way and the transfer completes
 // after it reopens, a photo shows as a thumbnail after a restart, and an official
 // peerjs client is told it cannot receive files; one file sent to two contacts goes to
-// each, and stops for the one that cancels alone.
+// each, and stops for the one that cancels alone; the sending browser closed mid-way
+// leaves the receiver's line saying it is paused.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -164,4 +165,17 @@ test('one file sent to two contacts reaches the one, and cancelled by the other 
   assert.equal(await fileCard(devices.Ann, name).getByText('Cancelled by the other side.').count(), 0);
   await openChat('Cara');
   await fileCard(devices.Ann, name).getByText('Cancelled by the other side.').waitFor();
+});
+
+test("the sending browser closed mid-way: the receiver's line says paused, with what came so far", async () => {
+  const name = 'paused.bin';
+  await devices.Ann.page.locator('.chat-list').getByText('Ben').first().click();
+  await attachFile(devices.Ann, await onDisk(name, bytes(60 << 20, 5)));
+  await waitProgress(devices.Ben, name, 1 << 20);
+  await devices.Ann.kill();
+  const card = fileCard(devices.Ben, name);
+  await card.getByText('Paused: it goes on when the sender is back online.', { exact: false }).waitFor({ timeout: 30000 });
+  const kept = Number(await card.locator('progress').getAttribute('value'));
+  assert.ok(kept >= 1 << 20, `what came so far still shows (${kept} bytes)`);
+  await card.getByRole('button', { name: 'Cancel' }).waitFor();
 });

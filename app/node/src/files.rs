@@ -106,6 +106,8 @@ pub(crate) struct Receiving {
     pub(crate) shown_at: Option<Duration>,
     /// When it started or last stored a piece (see [`YIELD_AFTER`]).
     pub(crate) moved_at: Duration,
+    /// Its line says nobody online can send any of it ([`TransferState::Paused`]).
+    pub(crate) paused: bool,
 }
 
 /// Every transfer of the node.
@@ -528,6 +530,7 @@ impl Node {
                 stored: BTreeSet::new(),
                 shown_at: None,
                 moved_at: self.now.mono,
+                paused: false,
             },
         );
         self.load(Load::Pieces { file });
@@ -842,6 +845,10 @@ impl Node {
             d.add_holder(new.clone(), t);
         }
         r.holding = online;
+        // With nobody to ask, its line says so rather than "going" without a byte coming
+        // (a room member alone in holding it left, or the contact is away).
+        let paused = r.holding.is_empty();
+        let pause_changed = std::mem::replace(&mut r.paused, paused) != paused;
         // Its share of what all may ask at once: what the others have not asked. It asks
         // within that now, and keeps to what it then has until it drains again (a piece
         // that comes makes room for the next), so the shares never add up past the whole.
@@ -934,11 +941,16 @@ impl Node {
             let cancel = FileFrame::Cancel { file: file.clone() };
             self.send_file_frame(None, &peer, &cancel);
             self.drop_received(&file, &r, TransferState::Failed(why));
-        } else if stored {
+        } else {
             let r = self.files.receiving.get_mut(&file).expect("just seen");
-            if progress_due(&mut r.shown_at, t) {
+            if pause_changed || (stored && progress_due(&mut r.shown_at, t)) {
                 let r = &self.files.receiving[&file];
-                let update = self.receiving_update(&file, r, TransferState::Going);
+                let state = if r.paused {
+                    TransferState::Paused
+                } else {
+                    TransferState::Going
+                };
+                let update = self.receiving_update(&file, r, state);
                 self.ui(Action::Transfer(update));
             }
         }

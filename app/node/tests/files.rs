@@ -7,6 +7,7 @@ mod common;
 
 use std::time::Duration;
 
+use common::rooms::stored_pieces;
 use common::{connected, Sim};
 use peerchat_chat::state::transfers::TransferState;
 use peerchat_files::{FileHasher, FileOffer};
@@ -67,15 +68,6 @@ fn assembled(sim: &Sim, i: usize, offer: &FileOffer) -> Option<Vec<u8>> {
         out.extend(sim.devs[i].disk.pieces.get(&(offer.id.clone(), index))?);
     }
     Some(out)
-}
-
-fn stored_pieces(sim: &Sim, i: usize, offer: &FileOffer) -> usize {
-    sim.devs[i]
-        .disk
-        .pieces
-        .keys()
-        .filter(|(f, _)| f == &offer.id)
-        .count()
 }
 
 /// How many times device `i` stored each piece.
@@ -154,10 +146,21 @@ fn a_link_that_drops_mid_way_goes_on_from_the_stored_pieces() {
     let before = stored_pieces(&sim, ben, &offer);
     assert!(before < offer.pieces.len(), "mid-way");
     sim.cut(ann, ben);
+    // Ben's line says it waits for Ann, not "going" with nothing coming; then it goes on.
+    sim.run_until(30 * SECOND, "Ben's line says paused", |s| {
+        last_state(s, ben, &offer) == Some(TransferState::Paused)
+    });
+    let paused_at = sim.devs[ben].transfers.len();
     sim.run_until(120 * SECOND, "the file arrives after the drop", |s| {
         assembled(s, ben, &offer).is_some()
     });
     assert_eq!(assembled(&sim, ben, &offer).unwrap(), bytes);
+    let after: Vec<_> = sim.devs[ben].transfers[paused_at..]
+        .iter()
+        .filter(|t| t.file == offer.id)
+        .map(|t| t.state.clone())
+        .collect();
+    assert_eq!(after.first(), Some(&TransferState::Going), "{after:?}");
     assert!(
         piece_writes(&sim, ben, &offer).iter().all(|&n| n == 1),
         "nothing fetched twice: {:?}",

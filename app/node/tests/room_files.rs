@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::rooms::{
     attach_to_room as attach, first_room as room_id, pieces_joined as assembled, room_of as room,
-    test_file as file,
+    stored_pieces, test_file as file,
 };
 use common::Sim;
 use peerchat_chat::state::transfers::TransferState;
@@ -222,13 +222,7 @@ fn a_member_still_fetching_serves_a_newcomer_the_pieces_it_has() {
     let (bytes, offer) = file(6_000_000, "atlas.pdf");
     attach(&mut sim, 0, &bytes, &offer);
     sim.run_until(60 * SECOND, "Ben is half-way", |s| {
-        s.devs[1]
-            .disk
-            .pieces
-            .keys()
-            .filter(|(f, _)| f == &offer.id)
-            .count()
-            >= 6
+        stored_pieces(s, 1, &offer) >= 6
     });
     // Cara comes while Ben has part of it: Ben serves what it has.
     sim.act(2, |node, now| node.join_room(inv, now));
@@ -274,4 +268,39 @@ fn files_nobody_holds_any_more_give_their_turn_to_the_next_file_of_their_member(
         assembled(s, 1, &offer).is_some()
     });
     assert_eq!(assembled(&sim, 1, &offer).unwrap(), bytes);
+}
+
+#[test]
+fn a_file_whose_only_holder_left_says_paused_and_goes_on_when_it_is_back() {
+    let mut sim = Sim::new();
+    room(&mut sim, &["Ann", "Ben"], 2);
+    let (bytes, offer) = file(6_000_000, "atlas.pdf");
+    attach(&mut sim, 0, &bytes, &offer);
+    sim.run_until(60 * SECOND, "Ben is part-way", |s| {
+        stored_pieces(s, 1, &offer) > 0
+    });
+    assert!(assembled(&sim, 1, &offer).is_none(), "part-way");
+    // Ann closes the page: nobody online has the file. Ben's line says so, with what
+    // it has, rather than "going" with nothing coming.
+    sim.kill(0);
+    let last = |s: &Sim| {
+        s.devs[1]
+            .transfers
+            .iter()
+            .rev()
+            .find(|t| t.file == offer.id)
+            .cloned()
+    };
+    sim.run_until(30 * SECOND, "Ben's line says paused", |s| {
+        last(s).is_some_and(|t| t.state == TransferState::Paused)
+    });
+    assert!(last(&sim).unwrap().done > 0, "what Ben has shows");
+    // Ann is back (the room rejoins as she opens the app): it goes on, and completes.
+    sim.start(0);
+    sim.run_until(120 * SECOND, "Ben has it", |s| {
+        assembled(s, 1, &offer).is_some()
+    });
+    assert_eq!(assembled(&sim, 1, &offer).unwrap(), bytes);
+    sim.run_for(SECOND);
+    assert_eq!(last(&sim).unwrap().state, TransferState::Complete);
 }

@@ -13,6 +13,9 @@ pub enum TransferState {
     Waiting,
     /// Bytes are moving (or wait for the peer to be back).
     Going,
+    /// Received: nobody online can send any of it now (one to one, the contact is
+    /// away; in a room, no member online has it); it goes on by itself when one is back.
+    Paused,
     /// Every byte arrived and checked out (received), or was sent (sent).
     Complete,
     /// Stopped by us (`by_us`) or by the peer; partial pieces were deleted.
@@ -89,12 +92,18 @@ pub fn key_of(t: &Transfer) -> TransferKey {
     (t.file.clone(), t.direct.then(|| t.peer.clone()))
 }
 
-/// Folds an update in.
+/// Folds an update in. A transfer that goes again after a pause or its turn is timed
+/// afresh: its speed and time left then count from now, not over the pause.
 #[inline(never)]
 pub fn update(all: &mut Transfers, t: Transfer) {
     let key = key_of(&t);
     match all.get_mut(&key) {
-        Some(p) => p.last = t,
+        Some(p) => {
+            if t.state == TransferState::Going && p.last.state != TransferState::Going {
+                p.since = (t.done, t.at_ms);
+            }
+            p.last = t;
+        }
         None => {
             let since = (t.done, t.at_ms);
             all.insert(key, Progress { last: t, since });
@@ -106,24 +115,44 @@ pub fn update(all: &mut Transfers, t: Transfer) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn speed_and_time_left_come_from_the_updates() {
-        let t = |done, at_ms| Transfer {
+    fn at(done: u64, at_ms: u64, state: TransferState) -> Transfer {
+        Transfer {
             peer: PeerId::parse("ann").unwrap(),
             file: "f".into(),
             sending: false,
             direct: true,
             done,
             size: 10_000_000,
-            state: TransferState::Going,
+            state,
             at_ms,
-        };
+        }
+    }
+
+    fn key() -> TransferKey {
+        ("f".to_owned(), Some(PeerId::parse("ann").unwrap()))
+    }
+
+    #[test]
+    fn speed_and_time_left_come_from_the_updates() {
+        let t = |done, at_ms| at(done, at_ms, TransferState::Going);
         let mut all = Transfers::new();
         update(&mut all, t(0, 1_000));
-        let key = ("f".to_owned(), Some(PeerId::parse("ann").unwrap()));
-        assert_eq!(all[&key].speed(), None);
+        assert_eq!(all[&key()].speed(), None);
         update(&mut all, t(2_000_000, 2_000));
-        assert_eq!(all[&key].speed(), Some(2_000_000));
-        assert_eq!(all[&key].seconds_left(), Some(4));
+        assert_eq!(all[&key()].speed(), Some(2_000_000));
+        assert_eq!(all[&key()].seconds_left(), Some(4));
+    }
+
+    #[test]
+    fn a_transfer_going_again_after_a_pause_is_timed_from_then() {
+        let mut all = Transfers::new();
+        update(&mut all, at(0, 1_000, TransferState::Going));
+        update(&mut all, at(2_000_000, 2_000, TransferState::Going));
+        update(&mut all, at(2_000_000, 2_500, TransferState::Paused));
+        // Ten minutes away: counted over them, it would read 3 KB/s and 45 minutes left.
+        update(&mut all, at(2_000_000, 602_500, TransferState::Going));
+        update(&mut all, at(4_000_000, 603_500, TransferState::Going));
+        assert_eq!(all[&key()].speed(), Some(2_000_000));
+        assert_eq!(all[&key()].seconds_left(), Some(3));
     }
 }

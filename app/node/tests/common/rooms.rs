@@ -69,6 +69,16 @@ pub fn pieces_joined(sim: &Sim, i: usize, offer: &FileOffer) -> Option<Vec<u8>> 
     Some(whole)
 }
 
+/// Pieces of `offer` device `i` stored so far.
+pub fn stored_pieces(sim: &Sim, i: usize, offer: &FileOffer) -> usize {
+    sim.devs[i]
+        .disk
+        .pieces
+        .keys()
+        .filter(|(f, _)| f == &offer.id)
+        .count()
+}
+
 /// Device `from`'s user attaches `bytes` (described by `offer`) in the first room.
 pub fn attach_to_room(sim: &mut Sim, from: usize, bytes: &[u8], offer: &FileOffer) {
     sim.devs[from]

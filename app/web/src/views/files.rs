@@ -75,6 +75,14 @@ pub fn size_words(bytes: u64) -> String {
 fn progress_words(p: &Progress) -> String {
     let t = &p.last;
     let mut words = format!("{} of {}", size_words(t.done), size_words(t.size));
+    if t.state == TransferState::Paused {
+        words.push_str(if t.direct {
+            " · Paused: it goes on when the sender is back online."
+        } else {
+            " · Paused: no member online has it; it goes on when one who has it is back."
+        });
+        return words;
+    }
     if let Some(speed) = p.speed() {
         words.push_str(&format!(" · {}/s", size_words(speed)));
     }
@@ -106,7 +114,7 @@ pub fn FileCard(props: &FileCardProps) -> Html {
         // Read back once nothing is on its way (complete, or from an earlier visit).
         let phase = match &state {
             None => 0,
-            Some(TransferState::Going | TransferState::Waiting) => 1,
+            Some(TransferState::Going | TransferState::Paused | TransferState::Waiting) => 1,
             Some(TransferState::Complete) => 2,
             Some(_) => 3,
         };
@@ -158,7 +166,7 @@ pub fn FileCard(props: &FileCardProps) -> Html {
             }
             <p class="file-name"><bdi>{ offer.name.clone() }</bdi>{ format!(" · {}", size_words(offer.size)) }</p>
             { match (&progress, state) {
-                (Some(p), Some(TransferState::Going)) => html! {
+                (Some(p), Some(TransferState::Going | TransferState::Paused)) => html! {
                     <div class="file-progress">
                         <progress max={p.last.size.to_string()} value={p.last.done.to_string()} />
                         <span class="file-status" role="status">{ progress_words(p) }</span>
