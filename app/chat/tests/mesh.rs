@@ -117,6 +117,42 @@ fn messages_reach_every_member_in_per_author_order() {
 }
 
 #[test]
+fn a_message_to_every_member_is_sealed_once_and_reaches_them_all() {
+    let (mut net, all) = room_of(5);
+    net.run_for(Duration::from_secs(1));
+    let now = net.now;
+    net.devices[0]
+        .room
+        .send_text("for all", mid("once"), 0, now)
+        .unwrap();
+    let mut sent = Vec::new();
+    while let Some(out) = net.devices[0].room.poll_output() {
+        sent.push(out);
+    }
+    let frames: Vec<Vec<u8>> = sent
+        .iter()
+        .filter_map(|o| match o {
+            peerchat_chat::room::RoomOutput::Send {
+                frame: ChannelFrame::Binary(b),
+                ..
+            } => Some(b.clone()),
+            _ => None,
+        })
+        .collect();
+    // The same sealed bytes to each of the four (sealed per member, each had its own
+    // nonce: four serializations and seals where one does).
+    assert_eq!(frames.len(), 4, "one frame per member");
+    assert!(frames.windows(2).all(|w| w[0] == w[1]), "sealed once");
+    for out in sent {
+        net.carry(0, out);
+    }
+    net.settle();
+    for &i in &all[1..] {
+        assert_eq!(texts_from(&net, i, "P0"), ["for all"], "member {i}");
+    }
+}
+
+#[test]
 fn when_the_rendezvous_holder_leaves_another_member_introduces_newcomers() {
     let (mut net, _) = room_of(4);
     net.crash(0);

@@ -111,9 +111,7 @@ impl Room {
             .into_iter()
             .filter(|c| self.links.get(c).is_some_and(|l| listed.contains(&l.peer)))
             .collect();
-        for link in links {
-            self.send(&link, &call, now);
-        }
+        self.send_all(&links, &call, now);
     }
 
     /// The holder asked us to call `newcomer`: we dial it, unless we are linked or

@@ -79,9 +79,7 @@ impl Room {
             .map(|l| l.peer.clone());
         let again = Again::Text(seq);
         self.await_receipts(&id, members.collect(), again, now);
-        for link in links {
-            self.send(&link, &frame, now);
-        }
+        self.send_all(&links, &frame, now);
     }
 
     /// Sends a private message to one member; its bytes go to nobody else.

@@ -469,11 +469,21 @@ impl Room {
 
     /// Seals and sends `frame` on `link`; returns its size on the wire.
     fn send(&mut self, link: &ConnectionId, frame: &RoomFrame, now: Duration) -> usize {
+        self.send_all(std::slice::from_ref(link), frame, now)
+    }
+
+    /// Seals `frame` once and sends it on each of `links`; returns its size on the wire.
+    /// One frame for many members costs one serialization and one seal, not one each:
+    /// every member holds the room key, so the same sealed bytes (one nonce, one
+    /// plaintext) serve them all.
+    fn send_all(&mut self, links: &[ConnectionId], frame: &RoomFrame, now: Duration) -> usize {
         let sealed = self.seal_frame(frame);
         // The keepalive clock moves even if the frame cannot go (too large): else the
         // link's ping would stay due and the timer spin.
-        if let Some(l) = self.links.get_mut(link) {
-            l.last_sent = now;
+        for link in links {
+            if let Some(l) = self.links.get_mut(link) {
+                l.last_sent = now;
+            }
         }
         // Frames are bounded by the text limit (and hellos by their budget), so a sealed
         // one always fits.
@@ -481,10 +491,12 @@ impl Room {
             return 0;
         };
         let size = bytes.len();
-        self.outputs.push_back(RoomOutput::Send {
-            link: link.clone(),
-            frame: ChannelFrame::Binary(bytes),
-        });
+        for link in links {
+            self.outputs.push_back(RoomOutput::Send {
+                link: link.clone(),
+                frame: ChannelFrame::Binary(bytes.clone()),
+            });
+        }
         size
     }
 

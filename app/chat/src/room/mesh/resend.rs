@@ -18,6 +18,7 @@
 use std::time::Duration;
 
 use peerchat_ids::MessageId;
+use peerchat_peerjs::ConnectionId;
 use peerchat_peerjs::PeerId;
 
 use super::{Room, RoomTimings};
@@ -148,11 +149,8 @@ impl Room {
             self.awaiting.remove(id);
             return;
         };
-        for member in members {
-            if let Some(link) = self.link_to(member) {
-                self.stats.resent += 1;
-                self.send(&link, &frame, now);
-            }
-        }
+        let links: Vec<ConnectionId> = members.iter().filter_map(|m| self.link_to(m)).collect();
+        self.stats.resent += links.len() as u64;
+        self.send_all(&links, &frame, now);
     }
 }

@@ -39,9 +39,8 @@ impl Room {
         }
         self.typing_due = None;
         self.typing_sent = Some(now);
-        for link in self.one_link_per_member() {
-            self.send(&link, &RoomFrame::Typing, now);
-        }
+        let links = self.one_link_per_member();
+        self.send_all(&links, &RoomFrame::Typing, now);
     }
 
     /// A member is typing: shown until [`RoomTimings::typing_shown`] passes quietly.
