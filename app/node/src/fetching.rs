@@ -29,7 +29,7 @@ pub const MAX_FETCHING: usize = 4;
 /// offer stays bounded.
 pub const MAX_FILES_KEPT: usize = 2000;
 
-/// A room download that stored nothing for this long gives its turn to a file of the
+/// A room download that received nothing for this long gives its turn to a file of the
 /// same member that waits (see [`Node::yield_stuck`]).
 pub const YIELD_AFTER: Duration = Duration::from_secs(60);
 
@@ -70,17 +70,17 @@ impl Node {
             self.start_receiving(file, peer, room);
         } else {
             // Its line says it waits (it showed nothing, as if never coming).
-            self.show_queued(&file, TransferState::Waiting);
+            self.show_waiting(&file);
             self.files.waiting.push_back(file);
             self.files.queued = true;
         }
     }
 
-    /// Shows `state` for `file`, which waits its turn or just started after waiting:
-    /// nothing of it received yet.
-    fn show_queued(&mut self, file: &str, state: TransferState) {
+    /// Says `file` waits its turn (nothing of it received this visit).
+    fn show_waiting(&mut self, file: &str) {
         if let Some(rec) = self.files.records.get(file) {
-            let update = self.nothing_received(&rec.peer, rec.room.as_ref(), &rec.offer, state);
+            let waiting = TransferState::Waiting;
+            let update = self.nothing_received(&rec.peer, rec.room.as_ref(), &rec.offer, waiting);
             self.ui(Action::Transfer(update));
         }
     }
@@ -105,7 +105,7 @@ impl Node {
         true
     }
 
-    /// Room downloads that stored nothing for [`YIELD_AFTER`] (nobody online holds the
+    /// Room downloads that received nothing for [`YIELD_AFTER`] (nobody online holds the
     /// file: its sender cancelled it, or left before anyone had it all) give their turn
     /// to files of the same member that wait, and wait again at the back of the line:
     /// four such files held every later file of that member back for good. Those with
@@ -140,7 +140,7 @@ impl Node {
             for holder in &r.holding {
                 self.send_file_frame(r.room.as_ref(), holder, &cancel);
             }
-            self.show_queued(&file, TransferState::Waiting);
+            self.show_waiting(&file);
             self.files.waiting.push_back(file);
             self.files.queued = true;
         }
@@ -181,7 +181,7 @@ impl Node {
             let n = under_way.entry(source.clone()).or_default();
             if *n < MAX_FETCHING {
                 *n += 1;
-                self.show_queued(&file, TransferState::Going);
+                // Its line says going once its stored pieces are listed (`pieces_read`).
                 self.start_receiving(file, source.0, source.1);
             } else {
                 left.push_back(file);

@@ -104,7 +104,7 @@ pub(crate) struct Receiving {
     pub(crate) stored: BTreeSet<u32>,
     /// When its progress last showed (see [`PROGRESS_EVERY`]).
     pub(crate) shown_at: Option<Duration>,
-    /// When it started or last stored a piece (see [`YIELD_AFTER`]).
+    /// When it started, or last took a chunk or stored a piece (see [`YIELD_AFTER`]).
     pub(crate) moved_at: Duration,
     /// Its line says nobody online can send any of it ([`TransferState::Paused`]).
     pub(crate) paused: bool,
@@ -263,7 +263,23 @@ impl Node {
         let cancel = FileFrame::Cancel {
             file: file.to_owned(),
         };
-        let stopped = self.stop_sending_to(file, with);
+        // A card's Cancel stops that chat's transfer of the file alone: one to one, what
+        // goes to or comes from that contact; in a room (`None`), the room's. The same
+        // file may go to other contacts, or come from one, meanwhile.
+        let in_this_chat = |room: Option<&RoomId>, peer: &PeerId| match with {
+            Some(p) => room.is_none() && peer == p,
+            None => room.is_some(),
+        };
+        let room_send = self
+            .files
+            .sending
+            .get(file)
+            .is_some_and(|s| s.room.is_some());
+        let stopped = match with {
+            Some(_) => self.stop_sending_to(file, with),
+            None if room_send => self.stop_sending_to(file, None),
+            None => Vec::new(),
+        };
         // In a room it goes to us alone: stopped, our copy goes too.
         let room_file = stopped.iter().any(|s| s.room.is_some());
         for s in stopped {
@@ -275,7 +291,15 @@ impl Node {
         if room_file {
             self.forget_file(file);
         }
-        if let Some(r) = self.files.receiving.remove(file) {
+        let receiving = self
+            .files
+            .receiving
+            .get(file)
+            .is_some_and(|r| in_this_chat(r.room.as_ref(), &r.peer));
+        if let Some(r) = receiving
+            .then(|| self.files.receiving.remove(file))
+            .flatten()
+        {
             for peer in self.file_peers(r.room.as_ref(), &r.peer) {
                 self.send_file_frame(r.room.as_ref(), &peer, &cancel);
             }
@@ -285,8 +309,9 @@ impl Node {
             .files
             .records
             .get(file)
+            .filter(|r| in_this_chat(r.room.as_ref(), &r.peer))
             .map(|r| (r.room.clone(), r.peer.clone()));
-        if self.stop_waiting(file, TransferState::Cancelled { by_us: true }) {
+        if from.is_some() && self.stop_waiting(file, TransferState::Cancelled { by_us: true }) {
             if let Some((None, peer)) = from {
                 self.send_file_frame(None, &peer, &cancel);
             }
@@ -574,6 +599,11 @@ impl Node {
         // Nothing asked until it has its share (see `drain_download`).
         d.allow(0, self.now.mono);
         r.download = Some(d);
+        // Its line says going with what it has: timed from here, the pieces stored
+        // before (a restart, a turn given up) do not count as this visit's speed.
+        let r = &self.files.receiving[file];
+        let update = self.receiving_update(file, r, TransferState::Going);
+        self.ui(Action::Transfer(update));
     }
 
     pub(crate) fn save_files(&mut self) {
@@ -623,15 +653,27 @@ impl Node {
             return;
         };
         let t = self.now.mono;
-        let download = self
+        let receiving = self
             .files
             .receiving
             .get_mut(&chunk.file)
-            .filter(|r| r.room == room)
-            .and_then(|r| r.download.as_mut());
-        if let Some(d) = download {
+            .filter(|r| r.room == room);
+        if let Some(r) = receiving {
             // A chunk nobody asked for, or out of place, is dropped.
-            let _ = d.handle_chunk(&peer, chunk.piece, chunk.offset, &chunk.bytes, t);
+            let taken = r.download.as_mut().is_some_and(|d| {
+                d.handle_chunk(&peer, chunk.piece, chunk.offset, &chunk.bytes, t)
+                    .is_ok()
+            });
+            if taken {
+                // Bytes are coming: a download on a slow link, whose pieces take more
+                // than a minute each, keeps its turn (see `Node::yield_stuck`).
+                r.moved_at = t;
+                if std::mem::take(&mut r.paused) {
+                    let r = &self.files.receiving[&chunk.file];
+                    let update = self.receiving_update(&chunk.file, r, TransferState::Going);
+                    self.ui(Action::Transfer(update));
+                }
+            }
         }
         self.drain();
     }
@@ -846,9 +888,12 @@ impl Node {
         }
         r.holding = online;
         // With nobody to ask, its line says so rather than "going" without a byte coming
-        // (a room member alone in holding it left, or the contact is away).
-        let paused = r.holding.is_empty();
-        let pause_changed = std::mem::replace(&mut r.paused, paused) != paused;
+        // (a room member alone in holding it left, or the contact is away). It says going
+        // again once bytes come (see `handle_link_chunk`), not as soon as someone might
+        // send: in a room, members that said they lack the file are asked again every
+        // 30 s, and answer that they still do.
+        let pause_changed = r.holding.is_empty() && !r.paused;
+        r.paused |= pause_changed;
         // Its share of what all may ask at once: what the others have not asked. It asks
         // within that now, and keeps to what it then has until it drains again (a piece
         // that comes makes room for the next), so the shares never add up past the whole.

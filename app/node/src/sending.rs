@@ -92,7 +92,7 @@ impl Node {
             if let Some(s) = self.files.sending.get_mut(file) {
                 s.to.remove(&peer);
             }
-            self.files.serving.withdraw(file, Some(&peer));
+            self.files.serving.forget_peer(file, &peer);
             stopped.push(Stopped { room, peer, line });
         }
         if self

@@ -142,6 +142,15 @@ impl Serving {
 
     /// `file` is no longer served: what was sent of it is forgotten (its reads under
     /// way stay counted).
+    /// `file` no longer goes to `peer` (our user stopped sending it to that contact): its
+    /// reads under way are withdrawn from it, and what it was sent no longer counts, so
+    /// the file sent to it again starts afresh. Not for a peer's own cancel: asking and
+    /// cancelling would then reset what it may be sent.
+    pub(crate) fn forget_peer(&mut self, file: &str, peer: &PeerId) {
+        self.withdraw(file, Some(peer));
+        self.sent.remove(&(file.to_owned(), peer.clone()));
+    }
+
     pub(crate) fn forget(&mut self, file: &str) {
         self.withdraw(file, None);
         self.sent.retain(|(f, _), _| f != file);
@@ -191,6 +200,12 @@ mod tests {
         assert!(s.may_send(&offer, &a, 10));
         assert!(s.spent(&offer, &a));
         assert!(s.may_send(&offer, &peer("b"), 1000), "each peer its own");
+        // Our user stops sending it to `a` and sends it again: `a` starts afresh, and
+        // the others keep what they were sent.
+        s.forget_peer("f", &a);
+        assert!(!s.spent(&offer, &a));
+        assert!(s.may_send(&offer, &a, most));
+        assert!(!s.may_send(&offer, &peer("b"), most));
         s.forget("f");
         assert!(!s.spent(&offer, &a));
     }

@@ -205,9 +205,13 @@ fn either_side_can_cancel_and_the_receiver_keeps_no_partial_pieces() {
         sim.run_until(30 * SECOND, "a few pieces", |s| {
             stored_pieces(s, ben, &offer) >= 2
         });
-        let canceller = if receiver_cancels { ben } else { ann };
-        let id = offer.id.clone();
-        sim.act(canceller, |n, now| n.cancel_file(&id, None, now));
+        let (canceller, other) = if receiver_cancels {
+            (ben, ann)
+        } else {
+            (ann, ben)
+        };
+        let (id, with) = (offer.id.clone(), sim.devs[other].id.clone());
+        sim.act(canceller, |n, now| n.cancel_file(&id, Some(&with), now));
         sim.run_for(5 * SECOND);
         assert_eq!(
             stored_pieces(&sim, ben, &offer),
@@ -711,4 +715,71 @@ fn a_file_sent_to_two_contacts_stops_for_the_one_cancelled_alone() {
         last_state_with(&sim, ann, &offer, ben),
         Some(TransferState::Complete)
     );
+}
+
+#[test]
+fn cancelling_a_file_for_one_contact_leaves_the_same_file_coming_from_another() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let cara = new_contact(&mut sim, ann, "Cara");
+    // Ben sends Ann a photo; while it comes, Ann sends the same photo (she has it too)
+    // to Cara, then cancels that in Cara's chat.
+    let (bytes, offer) = file(3_000_000, "photo.jpg", "image/jpeg");
+    sim.devs[ben].hold_reads = true;
+    attach(&mut sim, ben, ann, &bytes, &offer);
+    attach(&mut sim, ann, cara, &bytes, &offer);
+    sim.run_for(2 * SECOND);
+    let cara_id = sim.devs[cara].id.clone();
+    sim.act(ann, |n, now| n.cancel_file(&offer.id, Some(&cara_id), now));
+    sim.devs[ben].hold_reads = false;
+    sim.release_reads(ben);
+    // Ben's photo still reaches Ann (the cancel for Cara deleted her download of it).
+    sim.run_until(60 * SECOND, "Ann has it from Ben", |s| {
+        assembled(s, ann, &offer).is_some()
+    });
+    assert_eq!(assembled(&sim, ann, &offer).unwrap(), bytes);
+    sim.run_for(SECOND);
+    assert_eq!(
+        last_state_with(&sim, ann, &offer, ben),
+        Some(TransferState::Complete)
+    );
+    assert_eq!(
+        last_state_with(&sim, ann, &offer, cara),
+        Some(TransferState::Cancelled { by_us: true })
+    );
+}
+
+#[test]
+fn a_download_that_goes_on_after_a_restart_is_timed_from_what_it_had() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let (bytes, offer) = file(2_500_000, "scan.pdf", "application/pdf");
+    attach(&mut sim, ann, ben, &bytes, &offer);
+    sim.run_until(30 * SECOND, "a few pieces", |s| {
+        stored_pieces(s, ben, &offer) >= 3
+    });
+    sim.kill(ben);
+    sim.run_for(2 * SECOND);
+    let kept: u64 = (0..offer.piece_count())
+        .filter(|&i| {
+            sim.devs[ben]
+                .disk
+                .pieces
+                .contains_key(&(offer.id.clone(), i))
+        })
+        .filter_map(|i| offer.piece_range(i))
+        .map(|(_, len)| u64::from(len))
+        .sum();
+    sim.devs[ben].transfers.clear();
+    sim.start(ben);
+    sim.run_until(120 * SECOND, "the file arrives after the restart", |s| {
+        assembled(s, ben, &offer).is_some()
+    });
+    // Its line first says what it had: its speed counts from there, not the pieces
+    // stored before the restart as if they came in an instant.
+    let first = sim.devs[ben]
+        .transfers
+        .iter()
+        .find(|t| t.file == offer.id)
+        .cloned()
+        .unwrap();
+    assert_eq!((first.state, first.done), (TransferState::Going, kept));
 }

@@ -304,3 +304,35 @@ fn a_file_whose_only_holder_left_says_paused_and_goes_on_when_it_is_back() {
     sim.run_for(SECOND);
     assert_eq!(last(&sim).unwrap().state, TransferState::Complete);
 }
+
+#[test]
+fn a_file_whose_sender_cancelled_it_stays_paused_while_members_still_lack_it() {
+    let mut sim = Sim::new();
+    room(&mut sim, &["Ann", "Ben"], 2);
+    // Ann posts a file and cancels it before Ben got any: Ann, the one member online,
+    // answers that she lacks it, and is asked again every 30 s.
+    sim.devs[0].hold_reads = true;
+    let (bytes, offer) = file(600_000, "draft.pdf");
+    attach(&mut sim, 0, &bytes, &offer);
+    sim.run_for(2 * SECOND);
+    sim.act(0, |n, now| n.cancel_file(&offer.id, None, now));
+    sim.devs[0].hold_reads = false;
+    sim.release_reads(0);
+    let states = |s: &Sim| -> Vec<TransferState> {
+        s.devs[1]
+            .transfers
+            .iter()
+            .filter(|t| t.file == offer.id)
+            .map(|t| t.state.clone())
+            .collect()
+    };
+    sim.run_until(30 * SECOND, "Ben's line says paused", |s| {
+        states(s).last() == Some(&TransferState::Paused)
+    });
+    let paused_at = states(&sim).len();
+    // Two minutes: asked again four times, lacking it each time. The line stays paused
+    // (it said going for a moment each time Ann was asked again).
+    sim.run_for(120 * SECOND);
+    let after = states(&sim)[paused_at..].to_vec();
+    assert!(after.is_empty(), "{after:?}");
+}

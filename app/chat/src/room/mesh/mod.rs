@@ -477,6 +477,10 @@ impl Room {
     /// every member holds the room key, so the same sealed bytes (one nonce, one
     /// plaintext) serve them all.
     fn send_all(&mut self, links: &[ConnectionId], frame: &RoomFrame, now: Duration) -> usize {
+        if links.is_empty() {
+            // Nobody to send it to (nobody online): nothing to seal.
+            return 0;
+        }
         let sealed = self.seal_frame(frame);
         // The keepalive clock moves even if the frame cannot go (too large): else the
         // link's ping would stay due and the timer spin.
