@@ -220,7 +220,7 @@ pub(crate) fn apply(state: &mut ChatState, update: DetailsUpdate) {
             c.status = ChannelStatus::Failed(*failure);
         }
     }
-    state.details.reduce(update);
+    std::rc::Rc::make_mut(&mut state.details).reduce(update);
 }
 
 /// How the broker registration stands, in a few words for the details.
@@ -342,6 +342,29 @@ mod tests {
         }));
         assert!(s.details.relay_only);
         assert_eq!(s.details.ice_servers, ["turn:relay.example:3478"]);
+    }
+
+    #[test]
+    fn an_action_that_leaves_the_details_shares_them_instead_of_copying_them() {
+        // The screen holds the state while the next action comes, so each action copies
+        // it: the details of every link were copied with it, on every message.
+        let mut s = ChatState::default();
+        let member = Subject::Conversation(peer("cat"));
+        let measured = stats(CandidateKind::Host, CandidateKind::Host);
+        s.reduce(Action::LinkDetails(DetailsUpdate::Link {
+            subject: member.clone(),
+            since_ms: 5,
+            stats: Some(measured),
+        }));
+        let shown = s.clone();
+        s.reduce(Action::Online(false));
+        assert!(std::rc::Rc::ptr_eq(&shown.details, &s.details), "shared");
+        s.reduce(Action::LinkDetails(DetailsUpdate::Closed(member.clone())));
+        assert_eq!(s.details.of(&member), None);
+        assert!(
+            shown.details.of(&member).is_some(),
+            "what was shown is unchanged"
+        );
     }
 
     #[test]

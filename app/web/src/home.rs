@@ -454,11 +454,11 @@ pub fn Home(props: &HomeProps) -> Html {
             </div>
         </div>
     };
-    // A new context only when the transfers change: every file card and the files'
-    // space reads it, and would be drawn again for each message otherwise.
-    let transfers = use_memo(s.transfers.clone(), Clone::clone);
+    // A new context only when the transfers change (they are shared until then): every
+    // file card and the files' space reads it, and would be drawn again for each
+    // message otherwise.
     let files = FilesContext {
-        transfers,
+        transfers: s.transfers.clone(),
         net: (*node).clone(),
     };
     html! {

@@ -191,12 +191,14 @@ pub struct ChatState {
     pub member_keys: std::collections::BTreeMap<PeerId, peerchat_identity::PublicKey>,
     /// Room members' keys the user verified (safety numbers compared).
     pub verified_keys: std::collections::BTreeSet<peerchat_identity::PublicKey>,
-    /// How each conversation's and member's connection runs (see [`crate::details`]).
-    pub details: crate::details::Details,
+    /// How each conversation's and member's connection runs (see [`crate::details`]);
+    /// shared, so the copy of the state each action makes does not copy them.
+    pub details: std::rc::Rc<crate::details::Details>,
     /// Ids the user blocked, with the name they had.
     pub blocked: Vec<(PeerId, Option<String>)>,
-    /// Files on their way this visit, by file id.
-    pub transfers: transfers::Transfers,
+    /// Files on their way this visit, by file id and contact; shared, so the copy of the
+    /// state each action makes does not copy them.
+    pub transfers: std::rc::Rc<transfers::Transfers>,
 }
 
 impl Default for ChatState {
@@ -220,7 +222,7 @@ impl Default for ChatState {
             trust: std::collections::BTreeMap::new(),
             member_keys: std::collections::BTreeMap::new(),
             verified_keys: std::collections::BTreeSet::new(),
-            details: crate::details::Details::default(),
+            details: std::rc::Rc::default(),
             blocked: Vec::new(),
             transfers: Default::default(),
         }
@@ -518,7 +520,7 @@ impl ChatState {
                 message,
                 waiting,
             } => self.sent(peer, message, waiting),
-            Action::Transfer(t) => transfers::update(&mut self.transfers, t),
+            Action::Transfer(t) => transfers::update(std::rc::Rc::make_mut(&mut self.transfers), t),
             other => self.reduce_other(other),
         }
     }

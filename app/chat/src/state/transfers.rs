@@ -144,6 +144,26 @@ mod tests {
     }
 
     #[test]
+    fn an_action_that_leaves_the_transfers_shares_them_instead_of_copying_them() {
+        use crate::state::{Action, ChatState};
+        let mut s = ChatState::default();
+        s.reduce(Action::Transfer(at(0, 1_000, TransferState::Going)));
+        let shown = s.clone();
+        s.reduce(Action::Online(false));
+        assert!(
+            std::rc::Rc::ptr_eq(&shown.transfers, &s.transfers),
+            "shared"
+        );
+        s.reduce(Action::Transfer(at(5, 2_000, TransferState::Going)));
+        assert_eq!(s.transfers[&key()].last.done, 5);
+        assert_eq!(
+            shown.transfers[&key()].last.done,
+            0,
+            "what was shown is unchanged"
+        );
+    }
+
+    #[test]
     fn a_transfer_going_again_after_a_pause_is_timed_from_then() {
         let mut all = Transfers::new();
         update(&mut all, at(0, 1_000, TransferState::Going));

@@ -26,7 +26,7 @@ impl DetailsContext {
     /// The context for the state shown now; `on_watch` hears which panels are open.
     pub fn new(state: &ChatState, on_watch: Callback<(Subject, bool)>) -> Self {
         Self {
-            details: Rc::new(state.details.clone()),
+            details: state.details.clone(),
             broker: state.broker.clone(),
             broker_host: state.broker_host.clone(),
             on_watch,
