@@ -140,17 +140,18 @@ impl Serving {
             .is_some_and(|&sent| sent.saturating_add(1) > served_most(offer))
     }
 
-    /// `file` is no longer served: what was sent of it is forgotten (its reads under
-    /// way stay counted).
-    /// `file` no longer goes to `peer` (our user stopped sending it to that contact): its
-    /// reads under way are withdrawn from it, and what it was sent no longer counts, so
-    /// the file sent to it again starts afresh. Not for a peer's own cancel: asking and
-    /// cancelling would then reset what it may be sent.
+    /// `file` no longer goes to `peer`, one to one (stopped: its requests are answered
+    /// cancel until our user sends it the file again): its reads under way are withdrawn
+    /// from it, and what it was sent no longer counts, so the file sent to it again
+    /// starts afresh. A room member's cancel only withdraws its reads: it may ask again,
+    /// so what it was sent must stay counted.
     pub(crate) fn forget_peer(&mut self, file: &str, peer: &PeerId) {
         self.withdraw(file, Some(peer));
         self.sent.remove(&(file.to_owned(), peer.clone()));
     }
 
+    /// `file` is no longer served: what was sent of it is forgotten (its reads under
+    /// way stay counted).
     pub(crate) fn forget(&mut self, file: &str) {
         self.withdraw(file, None);
         self.sent.retain(|(f, _), _| f != file);
