@@ -3,8 +3,8 @@
 // cancels mid-way, the receiving browser is killed mid-way and the transfer completes
 // after it reopens, a photo shows as a thumbnail after a restart, and an official
 // peerjs client is told it cannot receive files; one file sent to two contacts goes to
-// each, and stops for the one that cancels alone; the sending browser closed mid-way
-// leaves the receiver's line saying it is paused.
+// each, and stops for the one that cancels alone; either browser closed mid-way leaves
+// the other's line saying it is paused.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -165,6 +165,19 @@ test('one file sent to two contacts reaches the one, and cancelled by the other 
   assert.equal(await fileCard(devices.Ann, name).getByText('Cancelled by the other side.').count(), 0);
   await openChat('Cara');
   await fileCard(devices.Ann, name).getByText('Cancelled by the other side.').waitFor();
+});
+
+test("the receiving browser closed mid-way: the sender's line says paused, and the file goes on when it is back", async () => {
+  const name = 'paused-out.bin';
+  const buffer = bytes(60 << 20, 6);
+  await devices.Ann.page.locator('.chat-list').getByText('Ben').first().click();
+  await attachFile(devices.Ann, await onDisk(name, buffer));
+  await waitProgress(devices.Ben, name, 1 << 20);
+  await devices.Ben.kill();
+  await fileCard(devices.Ann, name).getByText('Paused: it goes on when they are back online.', { exact: false }).waitFor({ timeout: 30000 });
+  const ben = await restart('Ben');
+  await ben.page.locator('.chat-list').getByText('Ann').first().click();
+  assert.equal(await savedSha256(ben, name, 120000), sha256(buffer));
 });
 
 test("the sending browser closed mid-way: the receiver's line says paused, with what came so far", async () => {

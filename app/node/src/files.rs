@@ -846,6 +846,7 @@ impl Node {
     /// for goes, what it checked is stored. True when anything happened.
     pub(crate) fn drain_files(&mut self) -> bool {
         self.fetch_waiting();
+        self.pause_sends_to_the_unreachable();
         if self.files.receiving.is_empty() {
             return false;
         }

@@ -36,6 +36,9 @@ pub(crate) struct SentTo {
     pub(crate) pieces_sent: BTreeSet<u32>,
     /// When its progress last showed (see `PROGRESS_EVERY`).
     pub(crate) shown_at: Option<Duration>,
+    /// Its line says paused: the contact's link is down (see
+    /// [`Node::pause_sends_to_the_unreachable`]).
+    pub(crate) paused: bool,
 }
 
 impl Sending {
@@ -120,7 +123,9 @@ impl Node {
         if !to.pieces_sent.insert(index) {
             return;
         }
-        let due = progress_due(&mut to.shown_at, now);
+        // Going again after a pause: said at once.
+        let resumed = std::mem::take(&mut to.paused);
+        let due = progress_due(&mut to.shown_at, now) || resumed;
         let state = if s.sent(peer) == s.offer.size {
             TransferState::Complete
         } else {
@@ -129,6 +134,35 @@ impl Node {
         if state == TransferState::Complete || due {
             let s = &self.files.sending[file];
             let update = self.sending_update(s, peer, state);
+            self.ui(Action::Transfer(update));
+        }
+    }
+
+    /// One to one, a contact whose link is down is sent nothing: the line of a file
+    /// going to it says paused (rather than going with nothing moving), until a piece
+    /// goes to it again (see [`Node::count_sent`]).
+    pub(crate) fn pause_sends_to_the_unreachable(&mut self) {
+        let mut pause = Vec::new();
+        for (file, s) in &self.files.sending {
+            if s.room.is_some() {
+                continue;
+            }
+            for (peer, to) in &s.to {
+                let up = self.directs.get(peer).is_some_and(|d| d.can_send_files());
+                if !to.paused && !up && s.sent(peer) < s.offer.size {
+                    pause.push((file.clone(), peer.clone()));
+                }
+            }
+        }
+        for (file, peer) in pause {
+            let Some(s) = self.files.sending.get_mut(&file) else {
+                continue;
+            };
+            if let Some(to) = s.to.get_mut(&peer) {
+                to.paused = true;
+            }
+            let s = &self.files.sending[&file];
+            let update = self.sending_update(s, &peer, TransferState::Paused);
             self.ui(Action::Transfer(update));
         }
     }

@@ -783,3 +783,34 @@ fn a_download_that_goes_on_after_a_restart_is_timed_from_what_it_had() {
         .unwrap();
     assert_eq!((first.state, first.done), (TransferState::Going, kept));
 }
+
+#[test]
+fn the_senders_line_says_paused_while_the_contact_is_away_and_goes_on_after() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let (bytes, offer) = file(2_000_000, "talk.mp4", "video/mp4");
+    // Ann's disk is slow: a few pieces went when the link drops.
+    sim.devs[ann].hold_reads = true;
+    attach(&mut sim, ann, ben, &bytes, &offer);
+    sim.run_for(2 * SECOND);
+    sim.release_reads(ann);
+    sim.run_for(SECOND);
+    sim.cut(ann, ben);
+    sim.run_until(30 * SECOND, "Ann's line says paused", |s| {
+        last_state_with(s, ann, &offer, ben) == Some(TransferState::Paused)
+    });
+    let paused_at = sim.devs[ann].transfers.len();
+    sim.devs[ann].hold_reads = false;
+    sim.release_reads(ann);
+    sim.run_until(120 * SECOND, "the file arrives after the drop", |s| {
+        assembled(s, ben, &offer).is_some()
+    });
+    assert_eq!(assembled(&sim, ben, &offer).unwrap(), bytes);
+    sim.run_for(SECOND);
+    let after: Vec<_> = sim.devs[ann].transfers[paused_at..]
+        .iter()
+        .filter(|t| t.file == offer.id)
+        .map(|t| t.state.clone())
+        .collect();
+    assert_eq!(after.first(), Some(&TransferState::Going), "{after:?}");
+    assert_eq!(after.last(), Some(&TransferState::Complete), "{after:?}");
+}

@@ -13,8 +13,8 @@ pub enum TransferState {
     Waiting,
     /// Bytes are moving (or wait for the peer to be back).
     Going,
-    /// Received: nobody online can send any of it now (one to one, the contact is
-    /// away; in a room, no member online has it); it goes on by itself when one is back.
+    /// Nothing of it can move now: one to one, the contact is away (either way); in a
+    /// room, no member online has it. It goes on by itself when one is back.
     Paused,
     /// Every byte arrived and checked out (received), or was sent (sent).
     Complete,

@@ -76,7 +76,9 @@ fn progress_words(p: &Progress) -> String {
     let t = &p.last;
     let mut words = format!("{} of {}", size_words(t.done), size_words(t.size));
     if t.state == TransferState::Paused {
-        words.push_str(if t.direct {
+        words.push_str(if t.sending {
+            " · Paused: it goes on when they are back online."
+        } else if t.direct {
             " · Paused: it goes on when the sender is back online."
         } else {
             " · Paused: no member online has it; it goes on when one who has it is back."
