@@ -174,7 +174,7 @@ impl Node {
             else {
                 continue;
             };
-            if self.files.receiving.contains_key(&file) || self.files.sending.contains_key(&file) {
+            if self.files.receiving.contains_key(&file) || self.files.is_sent(&file) {
                 continue;
             }
             let source = (rec.peer.clone(), rec.room.clone());

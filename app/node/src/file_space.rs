@@ -52,7 +52,7 @@ impl Node {
         {
             return d.progress().0;
         }
-        let copied = self.files.sending.get(id).map_or(0, |s| s.copied);
+        let copied = self.files.posting.get(id).map_or(0, |s| s.copied);
         (0..copied)
             .filter_map(|i| r.offer.piece_range(i))
             .map(|(_, len)| u64::from(len))
@@ -90,7 +90,7 @@ impl Node {
                 .map(|r| (r.room, r.peer))
                 .or(waiting);
             let sent: Vec<_> = self
-                .stop_sending_to(&file, None)
+                .stop_all_sends(&file)
                 .into_iter()
                 .map(|s| (s.room, s.peer))
                 .collect();

@@ -128,7 +128,12 @@ pub(crate) struct Files {
     pub(crate) receiving_was: usize,
     /// A file was queued since the files waiting were last looked at.
     pub(crate) queued: bool,
+    /// Files we send one to one, by file id (one file may go to several contacts).
     pub(crate) sending: BTreeMap<String, Sending>,
+    /// Files we post in a room, by file id, while our own copy is made and after: kept
+    /// apart from `sending`, so the same file posted in a room and sent to a contact
+    /// goes both ways (one replaced the other).
+    pub(crate) posting: BTreeMap<String, Sending>,
     /// Pieces being read for peers that asked (or for our own copy), and what each
     /// peer was sent of each file.
     pub(crate) serving: Serving,
@@ -146,12 +151,18 @@ impl Default for Files {
             receiving_was: 0,
             queued: false,
             sending: BTreeMap::new(),
+            posting: BTreeMap::new(),
             serving: Serving::default(),
         }
     }
 }
 
 impl Files {
+    /// Whether we send `file` this visit, one to one or in a room.
+    pub(crate) fn is_sent(&self, file: &str) -> bool {
+        self.sending.contains_key(file) || self.posting.contains_key(file)
+    }
+
     fn used(&self) -> u64 {
         self.records
             .values()
@@ -227,10 +238,10 @@ impl Node {
         match self.files.sending.get_mut(&file) {
             // Sent to another contact too: each has its own transfer (sent to this one
             // again, it goes on from where it is).
-            Some(s) if s.room.is_none() => {
+            Some(s) => {
                 s.to.entry(peer.clone()).or_default();
             }
-            _ => {
+            None => {
                 let sending = Sending::new(offer, None, peer.clone());
                 self.files.sending.insert(file.clone(), sending);
             }
@@ -270,15 +281,9 @@ impl Node {
             Some(p) => room.is_none() && peer == p,
             None => room.is_some(),
         };
-        let room_send = self
-            .files
-            .sending
-            .get(file)
-            .is_some_and(|s| s.room.is_some());
         let stopped = match with {
             Some(_) => self.stop_sending_to(file, with),
-            None if room_send => self.stop_sending_to(file, None),
-            None => Vec::new(),
+            None => self.stop_posting(file).into_iter().collect(),
         };
         // In a room it goes to us alone: stopped, our copy goes too.
         let room_file = stopped.iter().any(|s| s.room.is_some());
@@ -316,8 +321,8 @@ impl Node {
                 self.send_file_frame(None, &peer, &cancel);
             }
         }
-        // Still going to other contacts, it is still served to them.
-        if !self.files.sending.contains_key(file) {
+        // Still going to other contacts (or in its room), it is still served to them.
+        if !self.files.is_sent(file) {
             self.files.serving.forget(file);
         }
         self.drain();
@@ -337,7 +342,14 @@ impl Node {
         let Some(peers) = self.files.serving.finish(file, index) else {
             return;
         };
-        let Some((offer, room)) = self.servable(file) else {
+        // Whoever asked, the bytes are the file's (its id is their hash): any offer of
+        // it checks them.
+        let offer = [&self.files.sending, &self.files.posting]
+            .into_iter()
+            .find_map(|sends| sends.get(file))
+            .map(|s| s.offer.clone())
+            .or_else(|| self.files.records.get(file).map(|r| r.offer.clone()));
+        let Some(offer) = offer else {
             return;
         };
         if !offer.piece_matches(index, digest) {
@@ -345,8 +357,27 @@ impl Node {
             // would fail the peer's check.
             return self.unreadable(file, peers);
         }
+        let direct_to: BTreeSet<PeerId> = self
+            .files
+            .sending
+            .get(file)
+            .map(|s| s.to.keys().cloned().collect())
+            .unwrap_or_default();
+        let room_of = self
+            .files
+            .posting
+            .get(file)
+            .and_then(|s| s.room.clone())
+            .or_else(|| self.files.records.get(file).and_then(|r| r.room.clone()));
         let mut went_to = Vec::new();
         for peer in peers {
+            // A contact we send it to one to one gets it on that link; anyone else
+            // asked as a member of its room.
+            let room = if direct_to.contains(&peer) {
+                None
+            } else {
+                room_of.clone()
+            };
             let Some(conn) = self.file_link(room.as_ref(), &peer) else {
                 continue;
             };
@@ -372,17 +403,17 @@ impl Node {
                     bytes: Chunk::frame(file, index, offset, chunk),
                 });
             }
-            went_to.push(peer);
+            if room.is_none() {
+                went_to.push(peer);
+            }
         }
         self.copy_piece(file, index, bytes);
         // One to one, a piece counts for each contact it went to; in a room, once it
         // is read (our copy, which members fetch whenever they come, counts too).
-        let counted: Vec<PeerId> = match self.files.sending.get(file) {
-            Some(s) if s.room.is_some() => s.to.keys().cloned().collect(),
-            Some(_) => went_to,
-            None => Vec::new(),
-        };
-        for peer in counted {
+        if self.files.posting.contains_key(file) {
+            went_to.push(self.me.clone());
+        }
+        for peer in went_to {
             self.count_sent(file, &peer, index);
         }
         self.drain();
@@ -399,12 +430,7 @@ impl Node {
     /// One to one, `peer` was sent all it may be of `file` (it asked for the same
     /// pieces again and again): our transfer to it stops (not to other contacts).
     fn spent_sending(&mut self, file: &str, peer: &PeerId) {
-        if self
-            .files
-            .sending
-            .get(file)
-            .is_some_and(|s| s.room.is_none())
-        {
+        if self.files.sending.contains_key(file) {
             for s in self.stop_sending_to(file, Some(peer)) {
                 let why = "stopped: they asked for the same parts of it again and again";
                 self.show_stopped(s, TransferState::Failed(why.into()));
@@ -421,7 +447,7 @@ impl Node {
         let cancel = FileFrame::Cancel {
             file: file.to_owned(),
         };
-        if !self.files.sending.contains_key(file) {
+        if !self.files.is_sent(file) {
             // A room file we hold in the vault that did not read back: the members
             // who asked are told we lack it, and ask others.
             if let Some(room) = self.files.records.get(file).and_then(|r| r.room.clone()) {
@@ -430,7 +456,7 @@ impl Node {
                 }
             }
         }
-        for s in self.stop_sending_to(file, None) {
+        for s in self.stop_all_sends(file) {
             for peer in self.file_peers(s.room.as_ref(), &s.peer) {
                 self.send_file_frame(s.room.as_ref(), &peer, &cancel);
             }
@@ -573,7 +599,7 @@ impl Node {
             .records
             .values()
             .filter(|r| !r.done && !r.removed && !self.files.receiving.contains_key(&r.offer.id))
-            .filter(|r| !self.files.sending.contains_key(&r.offer.id))
+            .filter(|r| !self.files.is_sent(&r.offer.id))
             .map(|r| (r.offer.id.clone(), r.peer.clone(), r.room.clone()))
             .collect();
         for (file, peer, room) in unfinished {
@@ -714,12 +740,7 @@ impl Node {
             FileFrame::Cancel { file } if room.is_some() => self.on_room_cancel(peer, &file),
             FileFrame::Cancel { file } => {
                 // Only the peer a transfer is with can stop it (for itself alone).
-                if self
-                    .files
-                    .sending
-                    .get(&file)
-                    .is_some_and(|s| s.room.is_none())
-                {
+                if self.files.sending.contains_key(&file) {
                     for s in self.stop_sending_to(&file, Some(peer)) {
                         self.show_stopped(s, TransferState::Cancelled { by_us: false });
                     }
@@ -751,12 +772,9 @@ impl Node {
                 .files
                 .sending
                 .get(&file)
-                .filter(|s| s.room.is_none() && s.to.contains_key(peer))
+                .filter(|s| s.to.contains_key(peer))
                 .map(|s| s.offer.clone()),
-            Some(room) => self
-                .servable(&file)
-                .filter(|(_, r)| r.as_ref() == Some(room))
-                .map(|(o, _)| o),
+            Some(room) => self.servable_in(&file, room),
         };
         // A file we do not serve (one to one: the page that attached it reloaded, or
         // we now send it to another contact), or all of which the peer was sent

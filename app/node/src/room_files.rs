@@ -43,9 +43,9 @@ impl Node {
         );
         self.save_files();
         let sending = Sending::new(offer, Some(room_id.clone()), self.me.clone());
-        self.files.sending.insert(file.clone(), sending);
+        self.files.posting.insert(file.clone(), sending);
         self.read_for_copy(&file, 0);
-        if let Some(s) = self.files.sending.get(&file) {
+        if let Some(s) = self.files.posting.get(&file) {
             let update = self.sending_update(s, &self.me, TransferState::Going);
             self.ui(peerchat_chat::state::Action::Transfer(update));
         }
@@ -57,7 +57,7 @@ impl Node {
     fn read_for_copy(&mut self, file: &str, index: u32) {
         let Some(range) = self
             .files
-            .sending
+            .posting
             .get(file)
             .and_then(|s| s.offer.piece_range(index))
         else {
@@ -79,10 +79,10 @@ impl Node {
     /// the next of our copy, then the next one is read. Once all are, the file is ours
     /// like one received.
     pub(crate) fn copy_piece(&mut self, file: &str, index: u32, bytes: &[u8]) {
-        let Some(s) = self.files.sending.get_mut(file) else {
+        let Some(s) = self.files.posting.get_mut(file) else {
             return;
         };
-        if s.room.is_none() || index != s.copied {
+        if index != s.copied {
             return;
         }
         s.copied += 1;
@@ -99,23 +99,23 @@ impl Node {
         }
     }
 
-    /// The offer of a file we may serve and the room it is in (None: one to one): one
-    /// we send this visit, or a room file we hold in the vault.
-    pub(crate) fn servable(&self, file: &str) -> Option<(FileOffer, Option<RoomId>)> {
-        if let Some(s) = self.files.sending.get(file) {
-            return Some((s.offer.clone(), s.room.clone()));
+    /// The offer of a file we may serve to the members of `room`: one we post there this
+    /// visit, or one of that room we hold in the vault.
+    pub(crate) fn servable_in(&self, file: &str, room: &RoomId) -> Option<FileOffer> {
+        if let Some(s) = self.files.posting.get(file) {
+            return (s.room.as_ref() == Some(room)).then(|| s.offer.clone());
         }
         self.files
             .records
             .get(file)
-            .filter(|r| r.room.is_some())
-            .map(|r| (r.offer.clone(), r.room.clone()))
+            .filter(|r| r.room.as_ref() == Some(room))
+            .map(|r| r.offer.clone())
     }
 
     /// Whether we can read piece `index` of `file` for a peer: the attached file has
     /// them all, a file received whole too, one being received the pieces stored.
     pub(crate) fn holds_piece(&self, file: &str, index: u32) -> bool {
-        if self.files.sending.contains_key(file) {
+        if self.files.is_sent(file) {
             return true;
         }
         if let Some(r) = self.files.receiving.get(file) {

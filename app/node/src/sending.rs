@@ -73,9 +73,31 @@ pub(crate) struct Stopped {
 }
 
 impl Node {
-    /// Stops sending `file` to `with`, or to all it goes to (`None`; in a room there is
-    /// one, us). Once it goes to nobody, it is no longer served at all; until then the
-    /// reads under way go only to the others. Returns what stopped.
+    /// Stops every sending of `file`: to each contact, and in its room.
+    pub(crate) fn stop_all_sends(&mut self, file: &str) -> Vec<Stopped> {
+        let mut stopped = self.stop_sending_to(file, None);
+        stopped.extend(self.stop_posting(file));
+        stopped
+    }
+
+    /// Stops posting `file` in its room (our copy stops where it is). Once nothing of it
+    /// is sent, it is no longer served from the attached file.
+    pub(crate) fn stop_posting(&mut self, file: &str) -> Option<Stopped> {
+        let s = self.files.posting.remove(file)?;
+        let line = self.sending_update(&s, &self.me, TransferState::Going);
+        if !self.files.is_sent(file) {
+            self.files.serving.forget(file);
+        }
+        Some(Stopped {
+            room: s.room,
+            peer: self.me.clone(),
+            line,
+        })
+    }
+
+    /// Stops sending `file` one to one to `with`, or to all it goes to (`None`). Once
+    /// nothing of it is sent, it is no longer served at all; until then the reads under
+    /// way go only to the others. Returns what stopped.
     pub(crate) fn stop_sending_to(&mut self, file: &str, with: Option<&PeerId>) -> Vec<Stopped> {
         let Some(s) = self.files.sending.get(file) else {
             return Vec::new();
@@ -105,7 +127,9 @@ impl Node {
             .is_some_and(|s| s.to.is_empty())
         {
             self.files.sending.remove(file);
-            self.files.serving.forget(file);
+            if !self.files.is_sent(file) {
+                self.files.serving.forget(file);
+            }
         }
         stopped
     }
@@ -114,7 +138,14 @@ impl Node {
     /// once, and the progress shows a few times a second, and at the end at once.
     pub(crate) fn count_sent(&mut self, file: &str, peer: &PeerId, index: u32) {
         let now = self.now.mono;
-        let Some(s) = self.files.sending.get_mut(file) else {
+        // In a room, the one it goes to is us (see `Sending::to`).
+        let posted = peer == &self.me;
+        let sends = if posted {
+            &mut self.files.posting
+        } else {
+            &mut self.files.sending
+        };
+        let Some(s) = sends.get_mut(file) else {
             return;
         };
         let Some(to) = s.to.get_mut(peer) else {
@@ -132,7 +163,11 @@ impl Node {
             TransferState::Going
         };
         if state == TransferState::Complete || due {
-            let s = &self.files.sending[file];
+            let s = if posted {
+                &self.files.posting[file]
+            } else {
+                &self.files.sending[file]
+            };
             let update = self.sending_update(s, peer, state);
             self.ui(Action::Transfer(update));
         }
@@ -144,9 +179,6 @@ impl Node {
     pub(crate) fn pause_sends_to_the_unreachable(&mut self) {
         let mut pause = Vec::new();
         for (file, s) in &self.files.sending {
-            if s.room.is_some() {
-                continue;
-            }
             for (peer, to) in &s.to {
                 let up = self.directs.get(peer).is_some_and(|d| d.can_send_files());
                 if !to.paused && !up && s.sent(peer) < s.offer.size {

@@ -37,20 +37,6 @@ fn text_file(text: &str, name: &str) -> (Vec<u8>, FileOffer) {
     (bytes, offer)
 }
 
-/// A new device `name` that calls device `of`: once both know the other's name.
-fn new_contact(sim: &mut Sim, of: usize, name: &str) -> usize {
-    let i = sim.add(name);
-    sim.run_for(SECOND);
-    let id = sim.devs[of].id.clone();
-    sim.act(i, |n, now| n.connect(id, now));
-    let theirs = sim.devs[of].name.clone();
-    sim.run_until(5 * SECOND, "they know each other", |s| {
-        s.conversation_name(i, of).as_deref() == Some(theirs.as_str())
-            && s.conversation_name(of, i).as_deref() == Some(name)
-    });
-    i
-}
-
 /// Device `from` attaches `bytes` (its page keeps the `Blob`) and sends it to `to`.
 fn attach(sim: &mut Sim, from: usize, to: usize, bytes: &[u8], offer: &FileOffer) {
     sim.devs[from]
@@ -571,7 +557,7 @@ fn a_sender_whose_pieces_keep_failing_their_check_is_given_up_on_the_ninth() {
 #[test]
 fn a_contact_whose_files_cannot_come_holds_back_only_its_own() {
     let (mut sim, ann, ben) = connected([false, false]);
-    let cara = new_contact(&mut sim, ben, "Cara");
+    let cara = sim.new_contact(ben, "Cara");
     // Ann offers Ben six files and never sends a byte of them.
     sim.devs[ann].hold_reads = true;
     for i in 0..6 {
@@ -599,7 +585,7 @@ fn what_all_downloads_ask_for_at_once_is_bounded_however_many_peers_send() {
     // of whom ever sends a byte (their reads wait).
     let mut senders = vec![ann];
     for name in ["Cara", "Dan", "Eve", "Fay"] {
-        senders.push(new_contact(&mut sim, ben, name));
+        senders.push(sim.new_contact(ben, name));
     }
     for (k, &from) in senders.iter().enumerate() {
         sim.devs[from].hold_reads = true;
@@ -666,7 +652,7 @@ fn last_state_with(sim: &Sim, i: usize, offer: &FileOffer, with: usize) -> Optio
 #[test]
 fn the_same_file_sent_to_two_contacts_reaches_both_each_with_its_own_line() {
     let (mut sim, ann, ben) = connected([false, false]);
-    let cara = new_contact(&mut sim, ann, "Cara");
+    let cara = sim.new_contact(ann, "Cara");
     let (bytes, offer) = file(3_000_000, "photo.jpg", "image/jpeg");
     attach(&mut sim, ann, ben, &bytes, &offer);
     attach(&mut sim, ann, cara, &bytes, &offer);
@@ -686,7 +672,7 @@ fn the_same_file_sent_to_two_contacts_reaches_both_each_with_its_own_line() {
 #[test]
 fn a_file_sent_to_two_contacts_stops_for_the_one_cancelled_alone() {
     let (mut sim, ann, ben) = connected([false, false]);
-    let cara = new_contact(&mut sim, ann, "Cara");
+    let cara = sim.new_contact(ann, "Cara");
     let (bytes, offer) = file(3_000_000, "video.mp4", "video/mp4");
     sim.devs[ann].hold_reads = true;
     attach(&mut sim, ann, ben, &bytes, &offer);
@@ -720,7 +706,7 @@ fn a_file_sent_to_two_contacts_stops_for_the_one_cancelled_alone() {
 #[test]
 fn cancelling_a_file_for_one_contact_leaves_the_same_file_coming_from_another() {
     let (mut sim, ann, ben) = connected([false, false]);
-    let cara = new_contact(&mut sim, ann, "Cara");
+    let cara = sim.new_contact(ann, "Cara");
     // Ben sends Ann a photo; while it comes, Ann sends the same photo (she has it too)
     // to Cara, then cancels that in Cara's chat.
     let (bytes, offer) = file(3_000_000, "photo.jpg", "image/jpeg");

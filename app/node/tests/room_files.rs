@@ -336,3 +336,50 @@ fn a_file_whose_sender_cancelled_it_stays_paused_while_members_still_lack_it() {
     let after = states(&sim)[paused_at..].to_vec();
     assert!(after.is_empty(), "{after:?}");
 }
+
+#[test]
+fn one_file_posted_in_a_room_and_sent_to_a_contact_goes_both_ways() {
+    for room_first in [true, false] {
+        let mut sim = Sim::new();
+        room(&mut sim, &["Ann", "Ben"], 2);
+        let cara = sim.new_contact(0, "Cara");
+        let cara_id = sim.devs[cara].id.clone();
+        // Ann's disk is slow, so both sendings overlap: one replaced the other (the
+        // room's members were told she lacks it, or Cara's requests were answered
+        // cancel).
+        sim.devs[0].hold_reads = true;
+        let (bytes, offer) = file(1_500_000, "poster.png");
+        let to_cara = |sim: &mut Sim| {
+            sim.devs[0].blobs.insert(offer.id.clone(), bytes.clone());
+            sim.act(0, |n, now| n.send_file(&cara_id, offer.clone(), now))
+                .unwrap();
+        };
+        if room_first {
+            attach(&mut sim, 0, &bytes, &offer);
+            to_cara(&mut sim);
+        } else {
+            to_cara(&mut sim);
+            attach(&mut sim, 0, &bytes, &offer);
+        }
+        sim.run_for(2 * SECOND);
+        sim.devs[0].hold_reads = false;
+        sim.release_reads(0);
+        sim.run_until(90 * SECOND, "Ben and Cara have it", |s| {
+            assembled(s, 1, &offer).is_some() && assembled(s, cara, &offer).is_some()
+        });
+        assert_eq!(assembled(&sim, 1, &offer).unwrap(), bytes, "Ben");
+        assert_eq!(assembled(&sim, cara, &offer).unwrap(), bytes, "Cara");
+        assert_eq!(assembled(&sim, 0, &offer).unwrap(), bytes, "Ann's own copy");
+        sim.run_for(SECOND);
+        let last = |direct: bool| {
+            sim.devs[0]
+                .transfers
+                .iter()
+                .rev()
+                .find(|t| t.file == offer.id && t.direct == direct)
+                .map(|t| t.state.clone())
+        };
+        assert_eq!(last(false), Some(TransferState::Complete), "in the room");
+        assert_eq!(last(true), Some(TransferState::Complete), "to Cara");
+    }
+}

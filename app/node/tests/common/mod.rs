@@ -1086,6 +1086,21 @@ impl Sim {
             .unwrap_or_default()
     }
 
+    /// A new device `name` that calls device `of` one to one: once both know the
+    /// other's name.
+    pub fn new_contact(&mut self, of: usize, name: &str) -> usize {
+        let i = self.add(name);
+        self.run_for(Duration::from_secs(1));
+        let id = self.devs[of].id.clone();
+        self.act(i, |n, now| n.connect(id, now));
+        let theirs = self.devs[of].name.clone();
+        self.run_until(Duration::from_secs(5), "they know each other", |s| {
+            s.conversation_name(i, of).as_deref() == Some(theirs.as_str())
+                && s.conversation_name(of, i).as_deref() == Some(name)
+        });
+        i
+    }
+
     pub fn conversation_name(&self, i: usize, peer: usize) -> Option<String> {
         self.devs[i]
             .state
