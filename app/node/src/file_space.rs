@@ -89,8 +89,10 @@ impl Node {
                 .remove(&file)
                 .map(|r| (r.room, r.peer))
                 .or(waiting);
+            // Our post of it in its room stops (a file we also send a contact, read from
+            // the attached file, keeps going to them).
             let sent: Vec<_> = self
-                .stop_all_sends(&file)
+                .stop_posting(&file)
                 .into_iter()
                 .map(|s| (s.room, s.peer))
                 .collect();
@@ -99,7 +101,9 @@ impl Node {
                     self.send_file_frame(room.as_ref(), &p, &cancel);
                 }
             }
-            self.files.serving.forget(&file);
+            if !self.files.is_sent(&file) {
+                self.files.serving.forget(&file);
+            }
             if let Some(r) = self.files.records.get_mut(&file) {
                 r.removed = true;
                 r.done = false;

@@ -22,6 +22,7 @@ use peerchat_chat::state::Action;
 
 pub use crate::fetching::{MAX_FETCHING, MAX_FILES_KEPT, YIELD_AFTER};
 use crate::sending::Sending;
+use crate::serving::Asker;
 use crate::serving::{Serving, MAX_PIECES_ASKED, MAX_PIECES_READING};
 use crate::{Load, Node, Now, Output, Purpose, SendError, StoreOp};
 
@@ -239,7 +240,9 @@ impl Node {
             // Sent to another contact too: each has its own transfer (sent to this one
             // again, it goes on from where it is).
             Some(s) => {
-                s.to.entry(peer.clone()).or_default();
+                // Sent again while its line said paused: it says going, and pauses
+                // again if the contact is still away.
+                s.to.entry(peer.clone()).or_default().paused = false;
             }
             None => {
                 let sending = Sending::new(offer, None, peer.clone());
@@ -357,42 +360,25 @@ impl Node {
             // would fail the peer's check.
             return self.unreadable(file, peers);
         }
-        let direct_to: BTreeSet<PeerId> = self
-            .files
-            .sending
-            .get(file)
-            .map(|s| s.to.keys().cloned().collect())
-            .unwrap_or_default();
-        let room_of = self
-            .files
-            .posting
-            .get(file)
-            .and_then(|s| s.room.clone())
-            .or_else(|| self.files.records.get(file).and_then(|r| r.room.clone()));
         let mut went_to = Vec::new();
-        for peer in peers {
-            // A contact we send it to one to one gets it on that link; anyone else
-            // asked as a member of its room.
-            let room = if direct_to.contains(&peer) {
-                None
-            } else {
-                room_of.clone()
-            };
-            let Some(conn) = self.file_link(room.as_ref(), &peer) else {
+        // Each asker gets it the way it asked: in its room, or one to one.
+        for asker in peers {
+            let (peer, room) = &asker;
+            let Some(conn) = self.file_link(room.as_ref(), peer) else {
                 continue;
             };
             if !self
                 .files
                 .serving
-                .may_send(&offer, &peer, bytes.len() as u64)
+                .may_send(&offer, &asker, bytes.len() as u64)
             {
                 // It was sent all it may be of this file: told we stop.
                 let cancel = FileFrame::Cancel {
                     file: file.to_owned(),
                 };
-                self.send_file_frame(room.as_ref(), &peer, &cancel);
+                self.send_file_frame(room.as_ref(), peer, &cancel);
                 if room.is_none() {
-                    self.spent_sending(file, &peer);
+                    self.spent_sending(file, peer);
                 }
                 continue;
             }
@@ -404,7 +390,7 @@ impl Node {
                 });
             }
             if room.is_none() {
-                went_to.push(peer);
+                went_to.push(peer.clone());
             }
         }
         self.copy_piece(file, index, bytes);
@@ -441,19 +427,18 @@ impl Node {
     /// `file` cannot be read (`askers` wanted a piece that did not read): whoever
     /// waits for a piece of it is told we stop; the reads under way stay counted
     /// until they come back.
-    fn unreadable(&mut self, file: &str, askers: BTreeSet<PeerId>) {
-        let mut asked = self.files.serving.withdraw_all(file);
+    fn unreadable(&mut self, file: &str, askers: BTreeSet<Asker>) {
+        let mut asked = self.files.serving.withdraw(file, |_| true);
         asked.extend(askers);
         let cancel = FileFrame::Cancel {
             file: file.to_owned(),
         };
-        if !self.files.is_sent(file) {
-            // A room file we hold in the vault that did not read back: the members
-            // who asked are told we lack it, and ask others.
-            if let Some(room) = self.files.records.get(file).and_then(|r| r.room.clone()) {
-                for peer in asked {
-                    self.send_file_frame(Some(&room), &peer, &cancel);
-                }
+        // The members who asked are told we lack it, and ask others (a room file we
+        // hold in the vault that did not read back, or one we post); the contacts we
+        // send it to hear it as our transfers to them stop, below.
+        for (peer, room) in &asked {
+            if let Some(room) = room {
+                self.send_file_frame(Some(room), peer, &cancel);
             }
         }
         for s in self.stop_all_sends(file) {
@@ -737,7 +722,9 @@ impl Node {
     ) {
         match frame {
             FileFrame::Request { file, pieces } => self.on_request(room, peer, file, pieces),
-            FileFrame::Cancel { file } if room.is_some() => self.on_room_cancel(peer, &file),
+            FileFrame::Cancel { file } if let Some(room) = room => {
+                self.on_room_cancel(room, peer, &file)
+            }
             FileFrame::Cancel { file } => {
                 // Only the peer a transfer is with can stop it (for itself alone).
                 if self.files.sending.contains_key(&file) {
@@ -779,7 +766,8 @@ impl Node {
         // A file we do not serve (one to one: the page that attached it reloaded, or
         // we now send it to another contact), or all of which the peer was sent
         // already: it is told, and asks no more; one to one, our transfer to it stops.
-        let Some(offer) = offer.filter(|o| !self.files.serving.spent(o, peer)) else {
+        let asker: Asker = (peer.clone(), room.cloned());
+        let Some(offer) = offer.filter(|o| !self.files.serving.spent(o, &asker)) else {
             self.send_file_frame(room, peer, &FileFrame::Cancel { file: file.clone() });
             if room.is_none() {
                 self.spent_sending(&file, peer);
@@ -818,7 +806,7 @@ impl Node {
             // (or our own copy's) is still being read, and counted in the bound, until
             // it comes back; reading it again would put more reads under way than the
             // bound lets.
-            if self.files.serving.ask(&file, index, Some(peer)) {
+            if self.files.serving.ask(&file, index, Some(asker.clone())) {
                 self.outputs.push_back(Output::ReadPiece {
                     file: file.clone(),
                     index,

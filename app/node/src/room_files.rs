@@ -168,9 +168,10 @@ impl Node {
 
     /// A member of a file's room says it lacks the file (or stops fetching it): it is
     /// asked no more for it, and what it asked of us is not sent.
-    pub(crate) fn on_room_cancel(&mut self, peer: &PeerId, file: &str) {
+    pub(crate) fn on_room_cancel(&mut self, room: &RoomId, peer: &PeerId, file: &str) {
         let t = self.now.mono;
-        self.files.serving.withdraw(file, Some(peer));
+        let member = (peer.clone(), Some(room.clone()));
+        self.files.serving.withdraw(file, |a| a == &member);
         if let Some(r) = self.files.receiving.get_mut(file) {
             if r.room.is_some() {
                 r.lacking.insert(peer.clone(), t);

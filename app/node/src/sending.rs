@@ -85,7 +85,12 @@ impl Node {
     pub(crate) fn stop_posting(&mut self, file: &str) -> Option<Stopped> {
         let s = self.files.posting.remove(file)?;
         let line = self.sending_update(&s, &self.me, TransferState::Going);
-        if !self.files.is_sent(file) {
+        if self.files.is_sent(file) {
+            // Still going to contacts: what members asked is not sent.
+            self.files
+                .serving
+                .withdraw(file, |(_, room)| room.is_some());
+        } else {
             self.files.serving.forget(file);
         }
         Some(Stopped {
@@ -174,27 +179,37 @@ impl Node {
     }
 
     /// One to one, a contact whose link is down is sent nothing: the line of a file
-    /// going to it says paused (rather than going with nothing moving), until a piece
-    /// goes to it again (see [`Node::count_sent`]).
+    /// going to it says paused (rather than going with nothing moving), and going
+    /// again once the link is back (or a piece goes to it, see [`Node::count_sent`]).
+    /// Looked at as the node drains: a lookup per contact a file goes to.
     pub(crate) fn pause_sends_to_the_unreachable(&mut self) {
-        let mut pause = Vec::new();
+        let mut changed = Vec::new();
         for (file, s) in &self.files.sending {
+            let count = s.offer.piece_count() as usize;
             for (peer, to) in &s.to {
+                if to.pieces_sent.len() >= count {
+                    continue;
+                }
                 let up = self.directs.get(peer).is_some_and(|d| d.can_send_files());
-                if !to.paused && !up && s.sent(peer) < s.offer.size {
-                    pause.push((file.clone(), peer.clone()));
+                if to.paused == up {
+                    changed.push((file.clone(), peer.clone(), !up));
                 }
             }
         }
-        for (file, peer) in pause {
+        for (file, peer, paused) in changed {
             let Some(s) = self.files.sending.get_mut(&file) else {
                 continue;
             };
             if let Some(to) = s.to.get_mut(&peer) {
-                to.paused = true;
+                to.paused = paused;
             }
+            let state = if paused {
+                TransferState::Paused
+            } else {
+                TransferState::Going
+            };
             let s = &self.files.sending[&file];
-            let update = self.sending_update(s, &peer, TransferState::Paused);
+            let update = self.sending_update(s, &peer, state);
             self.ui(Action::Transfer(update));
         }
     }

@@ -15,6 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use peerchat_files::FileOffer;
+use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
 
 use crate::files::MAX_BAD_PIECES;
@@ -36,22 +37,28 @@ pub(crate) fn served_most(offer: &FileOffer) -> u64 {
     offer.size.saturating_mul(4).saturating_add(pieces)
 }
 
+/// Who asked for a piece, and where: in a room (the room), or one to one (`None`). The
+/// piece goes back the way it was asked (a member who is also a contact we send the
+/// file to fetches it in the room, and takes chunks only from there), and each way has
+/// its own count of what was sent.
+pub(crate) type Asker = (PeerId, Option<RoomId>);
+
 /// A piece being read.
 #[derive(Debug, Default)]
 struct Read {
     /// Who it goes to once read (none: it is read for our own copy).
-    askers: BTreeSet<PeerId>,
+    askers: BTreeSet<Asker>,
     /// Who asked and then cancelled (or whose transfer stopped): still counted, sent
     /// nothing.
-    withdrawn: BTreeSet<PeerId>,
+    withdrawn: BTreeSet<Asker>,
 }
 
 /// Reads under way for peers, and what each peer was sent of each file.
 #[derive(Debug, Default)]
 pub(crate) struct Serving {
     reads: BTreeMap<(String, u32), Read>,
-    /// Bytes sent per file and peer (this visit).
-    sent: BTreeMap<(String, PeerId), u64>,
+    /// Bytes sent per file and asker (this visit).
+    sent: BTreeMap<(String, Asker), u64>,
 }
 
 impl Serving {
@@ -60,71 +67,60 @@ impl Serving {
         self.reads.len()
     }
 
-    /// Reads under way that `peer` asked for (cancelled or not).
+    /// Reads under way that `peer` asked for, anywhere (cancelled or not).
     pub(crate) fn asked_by(&self, peer: &PeerId) -> usize {
+        let by = |set: &BTreeSet<Asker>| set.iter().any(|(p, _)| p == peer);
         self.reads
             .values()
-            .filter(|r| r.askers.contains(peer) || r.withdrawn.contains(peer))
+            .filter(|r| by(&r.askers) || by(&r.withdrawn))
             .count()
     }
 
     /// Piece `index` of `file` is to be read for `asker` (None: for our own copy);
     /// true when it is not being read already (the glue is to read it).
-    pub(crate) fn ask(&mut self, file: &str, index: u32, asker: Option<&PeerId>) -> bool {
+    pub(crate) fn ask(&mut self, file: &str, index: u32, asker: Option<Asker>) -> bool {
         let key = (file.to_owned(), index);
         let new = !self.reads.contains_key(&key);
         let read = self.reads.entry(key).or_default();
-        if let Some(peer) = asker {
-            read.withdrawn.remove(peer);
-            read.askers.insert(peer.clone());
+        if let Some(asker) = asker {
+            read.withdrawn.remove(&asker);
+            read.askers.insert(asker);
         }
         new
     }
 
-    /// Nothing being read of `file` goes to `peer` (None: to anyone); the reads stay
-    /// counted until they come back.
-    pub(crate) fn withdraw(&mut self, file: &str, peer: Option<&PeerId>) {
+    /// Nothing being read of `file` goes to the askers `which` picks; the reads stay
+    /// counted until they come back. Returns those withdrawn.
+    pub(crate) fn withdraw(
+        &mut self,
+        file: &str,
+        which: impl Fn(&Asker) -> bool,
+    ) -> BTreeSet<Asker> {
+        let mut out = BTreeSet::new();
         for (_, read) in self.reads.iter_mut().filter(|((f, _), _)| f == file) {
-            match peer {
-                Some(p) => {
-                    if read.askers.remove(p) {
-                        read.withdrawn.insert(p.clone());
-                    }
-                }
-                None => {
-                    let all = std::mem::take(&mut read.askers);
-                    read.withdrawn.extend(all);
-                }
-            }
+            let (gone, kept) = std::mem::take(&mut read.askers)
+                .into_iter()
+                .partition(|a| which(a));
+            read.askers = kept;
+            out.extend(gone.iter().cloned());
+            read.withdrawn.extend(gone);
         }
-    }
-
-    /// Everyone a read of `file` goes to, withdrawn from it (the caller tells them we
-    /// stop).
-    pub(crate) fn withdraw_all(&mut self, file: &str) -> BTreeSet<PeerId> {
-        let askers = self
-            .reads
-            .iter()
-            .filter(|((f, _), _)| f == file)
-            .flat_map(|(_, r)| r.askers.iter().cloned())
-            .collect();
-        self.withdraw(file, None);
-        askers
+        out
     }
 
     /// The read of piece `index` of `file` came back (read or not): who it goes to,
     /// or None when it was not asked.
-    pub(crate) fn finish(&mut self, file: &str, index: u32) -> Option<BTreeSet<PeerId>> {
+    pub(crate) fn finish(&mut self, file: &str, index: u32) -> Option<BTreeSet<Asker>> {
         self.reads
             .remove(&(file.to_owned(), index))
             .map(|r| r.askers)
     }
 
-    /// Whether `peer` may be sent `bytes` more of `offer`'s file; if so, they count.
-    pub(crate) fn may_send(&mut self, offer: &FileOffer, peer: &PeerId, bytes: u64) -> bool {
+    /// Whether `asker` may be sent `bytes` more of `offer`'s file; if so, they count.
+    pub(crate) fn may_send(&mut self, offer: &FileOffer, asker: &Asker, bytes: u64) -> bool {
         let sent = self
             .sent
-            .entry((offer.id.clone(), peer.clone()))
+            .entry((offer.id.clone(), asker.clone()))
             .or_default();
         if sent.saturating_add(bytes) > served_most(offer) {
             return false;
@@ -133,27 +129,29 @@ impl Serving {
         true
     }
 
-    /// Whether `peer` was sent all it may be of `offer`'s file (see [`served_most`]).
-    pub(crate) fn spent(&self, offer: &FileOffer, peer: &PeerId) -> bool {
+    /// Whether `asker` was sent all it may be of `offer`'s file (see [`served_most`]).
+    pub(crate) fn spent(&self, offer: &FileOffer, asker: &Asker) -> bool {
         self.sent
-            .get(&(offer.id.clone(), peer.clone()))
+            .get(&(offer.id.clone(), asker.clone()))
             .is_some_and(|&sent| sent.saturating_add(1) > served_most(offer))
     }
 
-    /// `file` no longer goes to `peer`, one to one (stopped: its requests are answered
-    /// cancel until our user sends it the file again): its reads under way are withdrawn
-    /// from it, and what it was sent no longer counts, so the file sent to it again
-    /// starts afresh. A room member's cancel only withdraws its reads: it may ask again,
-    /// so what it was sent must stay counted.
+    /// `file` no longer goes to `peer` one to one (stopped: its requests are answered
+    /// cancel until our user sends it the file again): its reads under way there are
+    /// withdrawn, and what it was sent there no longer counts, so the file sent to it
+    /// again starts afresh. What it asked as a room member is left as it is: a member's
+    /// cancel only withdraws its reads, for it may ask again, and what it was sent must
+    /// stay counted.
     pub(crate) fn forget_peer(&mut self, file: &str, peer: &PeerId) {
-        self.withdraw(file, Some(peer));
-        self.sent.remove(&(file.to_owned(), peer.clone()));
+        let one_to_one = (peer.clone(), None);
+        self.withdraw(file, |a| a == &one_to_one);
+        self.sent.remove(&(file.to_owned(), one_to_one));
     }
 
     /// `file` is no longer served: what was sent of it is forgotten (its reads under
     /// way stay counted).
     pub(crate) fn forget(&mut self, file: &str) {
-        self.withdraw(file, None);
+        self.withdraw(file, |_| true);
         self.sent.retain(|(f, _), _| f != file);
     }
 }
@@ -166,19 +164,38 @@ mod tests {
         PeerId::parse(s).unwrap()
     }
 
+    fn one_to_one(s: &str) -> Asker {
+        (peer(s), None)
+    }
+
     #[test]
     fn a_cancelled_read_stays_counted_until_it_comes_back() {
         let mut s = Serving::default();
-        let a = peer("a");
-        assert!(s.ask("f", 0, Some(&a)));
-        assert!(!s.ask("f", 0, Some(&peer("b"))), "read once for both");
-        s.withdraw("f", Some(&a));
-        assert_eq!(s.asked_by(&a), 1, "still counted");
+        let (a, b) = (one_to_one("a"), one_to_one("b"));
+        assert!(s.ask("f", 0, Some(a.clone())));
+        assert!(!s.ask("f", 0, Some(b.clone())), "read once for both");
+        s.withdraw("f", |x| x == &a);
+        assert_eq!(s.asked_by(&a.0), 1, "still counted");
         assert_eq!(s.reading(), 1);
-        assert_eq!(s.finish("f", 0), Some(BTreeSet::from([peer("b")])));
-        assert_eq!(s.asked_by(&a), 0);
+        assert_eq!(s.finish("f", 0), Some(BTreeSet::from([b])));
+        assert_eq!(s.asked_by(&a.0), 0);
         assert_eq!(s.reading(), 0);
         assert_eq!(s.finish("f", 0), None, "once");
+    }
+
+    #[test]
+    fn a_peer_asking_in_a_room_and_one_to_one_is_answered_each_way() {
+        let mut s = Serving::default();
+        let room = RoomId::parse("room").unwrap();
+        let (direct, member) = (one_to_one("a"), (peer("a"), Some(room)));
+        s.ask("f", 0, Some(direct.clone()));
+        s.ask("f", 0, Some(member.clone()));
+        // Our user stops sending it to `a` one to one: what `a` asked in the room
+        // still goes.
+        s.forget_peer("f", &peer("a"));
+        assert_eq!(s.finish("f", 0), Some(BTreeSet::from([member])));
+        assert_eq!(s.asked_by(&peer("a")), 0);
+        let _ = direct;
     }
 
     #[test]
@@ -192,7 +209,7 @@ mod tests {
             pieces: vec![],
         };
         let mut s = Serving::default();
-        let a = peer("a");
+        let a = one_to_one("a");
         let most = served_most(&offer);
         assert_eq!(most, 4000 + 16 * (256 << 10));
         assert!(s.may_send(&offer, &a, most - 10));
@@ -200,13 +217,19 @@ mod tests {
         assert!(!s.may_send(&offer, &a, 11));
         assert!(s.may_send(&offer, &a, 10));
         assert!(s.spent(&offer, &a));
-        assert!(s.may_send(&offer, &peer("b"), 1000), "each peer its own");
-        // Our user stops sending it to `a` and sends it again: `a` starts afresh, and
-        // the others keep what they were sent.
-        s.forget_peer("f", &a);
+        assert!(
+            s.may_send(&offer, &one_to_one("b"), 1000),
+            "each peer its own"
+        );
+        // In a room, `a` has a count of its own; our user stopping the file for `a` one
+        // to one (and sending it again) starts that afresh, and leaves the room's.
+        let member = (peer("a"), Some(RoomId::parse("room").unwrap()));
+        assert!(s.may_send(&offer, &member, most));
+        s.forget_peer("f", &a.0);
         assert!(!s.spent(&offer, &a));
         assert!(s.may_send(&offer, &a, most));
-        assert!(!s.may_send(&offer, &peer("b"), most));
+        assert!(s.spent(&offer, &member), "the room's count stays");
+        assert!(!s.may_send(&offer, &one_to_one("b"), most));
         s.forget("f");
         assert!(!s.spent(&offer, &a));
     }

@@ -383,3 +383,44 @@ fn one_file_posted_in_a_room_and_sent_to_a_contact_goes_both_ways() {
         assert_eq!(last(true), Some(TransferState::Complete), "to Cara");
     }
 }
+
+#[test]
+fn a_member_who_is_also_a_contact_gets_a_posted_file_in_the_room() {
+    let mut sim = Sim::new();
+    room(&mut sim, &["Ann", "Ben"], 2);
+    // Ben is Ann's contact as well: she sends him one to one the file she posts in the
+    // room. He fetches it once, as a member (the offer one to one is the same file).
+    let ben_id = sim.devs[1].id.clone();
+    let ann_id = sim.devs[0].id.clone();
+    sim.act(1, |n, now| n.connect(ann_id, now));
+    sim.run_until(5 * SECOND, "a contact of Ann's too", |s| {
+        s.conversation_name(0, 1).is_some() && s.conversation_name(1, 0).is_some()
+    });
+    sim.devs[0].hold_reads = true;
+    let (bytes, offer) = file(1_500_000, "poster.png");
+    attach(&mut sim, 0, &bytes, &offer);
+    sim.devs[0].blobs.insert(offer.id.clone(), bytes.clone());
+    sim.act(0, |n, now| n.send_file(&ben_id, offer.clone(), now))
+        .unwrap();
+    sim.run_for(2 * SECOND);
+    sim.devs[0].hold_reads = false;
+    sim.release_reads(0);
+    sim.run_until(60 * SECOND, "Ben has it", |s| {
+        assembled(s, 1, &offer).is_some()
+    });
+    assert_eq!(assembled(&sim, 1, &offer).unwrap(), bytes);
+    // Each piece went the way Ben asked for it: read about once (for him and for
+    // Ann's own copy), not again and again (it went on his one-to-one link, where his
+    // room download took none of it).
+    let read = reads(&sim, 0, &offer);
+    assert!(
+        read <= 2 * offer.piece_count() as usize,
+        "{read} reads of {} pieces",
+        offer.piece_count()
+    );
+    let failed = sim.devs[0]
+        .transfers
+        .iter()
+        .any(|t| t.file == offer.id && matches!(t.state, TransferState::Failed(_)));
+    assert!(!failed, "no transfer of Ann's failed");
+}
