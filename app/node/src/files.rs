@@ -250,7 +250,13 @@ impl Node {
             }
         }
         if let Some(s) = self.files.sending.get(&file) {
-            let update = self.sending_update(s, peer, TransferState::Going);
+            // Sent again once it all went: the contact has it, and asks for nothing.
+            let state = if s.sent(peer) == s.offer.size {
+                TransferState::Complete
+            } else {
+                TransferState::Going
+            };
+            let update = self.sending_update(s, peer, state);
             self.ui(Action::Transfer(update));
         }
         self.drain();

@@ -800,3 +800,22 @@ fn the_senders_line_says_paused_while_the_contact_is_away_and_goes_on_after() {
     assert_eq!(after.first(), Some(&TransferState::Going), "{after:?}");
     assert_eq!(after.last(), Some(&TransferState::Complete), "{after:?}");
 }
+
+#[test]
+fn a_file_sent_again_to_a_contact_who_has_it_shows_as_sent() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let (bytes, offer) = file(600_000, "menu.pdf", "application/pdf");
+    attach(&mut sim, ann, ben, &bytes, &offer);
+    sim.run_until(30 * SECOND, "Ben has it", |s| {
+        assembled(s, ben, &offer).is_some()
+    });
+    sim.run_for(SECOND);
+    // Sent again, it all went already: Ben asks for nothing, and Ann's line says it
+    // was sent (it said going, for good).
+    attach(&mut sim, ann, ben, &bytes, &offer);
+    sim.run_for(5 * SECOND);
+    assert_eq!(
+        last_state_with(&sim, ann, &offer, ben),
+        Some(TransferState::Complete)
+    );
+}
