@@ -3,7 +3,8 @@
 // her browser, and Dan, who joins later, still gets it from Ben and Cat; Ben's page alters
 // the first file chunks it sends (tapped in the page, nothing compiled in), which Dan
 // refuses and fetches again. Then Dan's History tools show the space the room's files
-// take and delete them: after a restart the file is gone and the messages stay.
+// take and delete them: after a restart the file is gone and the messages stay. In a room
+// of two, a file whose only holder closed her browser mid-way says it is paused.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -111,4 +112,24 @@ test('a late joiner gets a room file after its sender left; a broken chunk is fe
   assert.equal(await card.locator('a.file-save').count(), 0, 'nothing to save: the file is gone');
   await devices.Dan.page.locator('.message', { hasText: 'thanks for the file' }).waitFor();
   await devices.Dan.page.locator('.message', { hasText: `📎 ${name}` }).waitFor();
+});
+
+test('a room file whose only holder closed her browser mid-way says paused, with what came', async () => {
+  const [Eve, Finn] = await Promise.all(['Eve', 'Finn'].map((name) => launchDevice(name, { origin })));
+  devices.Eve = Eve;
+  devices.Finn = Finn;
+  await join(Eve, web.url, 'Eve');
+  const invite = await createRoom(Eve, 'Slides');
+  await chooseName(Finn, invite, 'Finn');
+  await Promise.all([waitOnline(Eve, 2), waitOnline(Finn, 2)]);
+  const name = 'slides.bin';
+  await attachInRoom(Eve, await onDisk(name, bytes(60 << 20, 8)));
+  const bar = fileCard(Finn, name).locator('progress');
+  await bar.waitFor({ timeout: 60000 });
+  await Finn.page.waitForFunction((el) => el.isConnected && Number(el.value) >= 1 << 20, await bar.elementHandle(), { timeout: 60000 });
+  await Eve.kill();
+  const card = fileCard(Finn, name);
+  await card.getByText('Paused: no member online has it; it goes on when one who has it is back.', { exact: false }).waitFor({ timeout: 30000 });
+  const kept = Number(await card.locator('progress').getAttribute('value'));
+  assert.ok(kept >= 1 << 20, `what came so far still shows (${kept} bytes)`);
 });
