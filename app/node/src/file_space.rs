@@ -91,12 +91,8 @@ impl Node {
                 .or(waiting);
             // Our post of it in its room stops (a file we also send a contact, read from
             // the attached file, keeps going to them).
-            let sent: Vec<_> = self
-                .stop_posting(&file)
-                .into_iter()
-                .map(|s| (s.room, s.peer))
-                .collect();
-            for (room, peer) in stopped.into_iter().chain(sent) {
+            let posted = self.stop_posting(&file).map(|s| (s.room, s.peer));
+            for (room, peer) in stopped.into_iter().chain(posted) {
                 for p in self.file_peers(room.as_ref(), &peer) {
                     self.send_file_frame(room.as_ref(), &p, &cancel);
                 }

@@ -251,7 +251,7 @@ impl Node {
         }
         if let Some(s) = self.files.sending.get(&file) {
             // Sent again once it all went: the contact has it, and asks for nothing.
-            let state = if s.sent(peer) == s.offer.size {
+            let state = if s.all_sent(peer) {
                 TransferState::Complete
             } else {
                 TransferState::Going
@@ -422,11 +422,9 @@ impl Node {
     /// One to one, `peer` was sent all it may be of `file` (it asked for the same
     /// pieces again and again): our transfer to it stops (not to other contacts).
     fn spent_sending(&mut self, file: &str, peer: &PeerId) {
-        if self.files.sending.contains_key(file) {
-            for s in self.stop_sending_to(file, Some(peer)) {
-                let why = "stopped: they asked for the same parts of it again and again";
-                self.show_stopped(s, TransferState::Failed(why.into()));
-            }
+        for s in self.stop_sending_to(file, Some(peer)) {
+            let why = "stopped: they asked for the same parts of it again and again";
+            self.show_stopped(s, TransferState::Failed(why.into()));
         }
     }
 
@@ -618,9 +616,7 @@ impl Node {
         r.download = Some(d);
         // Its line says going with what it has: timed from here, the pieces stored
         // before (a restart, a turn given up) do not count as this visit's speed.
-        let r = &self.files.receiving[file];
-        let update = self.receiving_update(file, r, TransferState::Going);
-        self.ui(Action::Transfer(update));
+        self.show_download(file, TransferState::Going);
     }
 
     pub(crate) fn save_files(&mut self) {
@@ -686,9 +682,7 @@ impl Node {
                 // than a minute each, keeps its turn (see `Node::yield_stuck`).
                 r.moved_at = t;
                 if std::mem::take(&mut r.paused) {
-                    let r = &self.files.receiving[&chunk.file];
-                    let update = self.receiving_update(&chunk.file, r, TransferState::Going);
-                    self.ui(Action::Transfer(update));
+                    self.show_download(&chunk.file, TransferState::Going);
                 }
             }
         }
@@ -733,10 +727,8 @@ impl Node {
             }
             FileFrame::Cancel { file } => {
                 // Only the peer a transfer is with can stop it (for itself alone).
-                if self.files.sending.contains_key(&file) {
-                    for s in self.stop_sending_to(&file, Some(peer)) {
-                        self.show_stopped(s, TransferState::Cancelled { by_us: false });
-                    }
+                for s in self.stop_sending_to(&file, Some(peer)) {
+                    self.show_stopped(s, TransferState::Cancelled { by_us: false });
                 }
                 if let Some(r) = take_if(&mut self.files.receiving, &file, |r| {
                     &r.peer == peer && r.room.is_none()
@@ -1002,14 +994,12 @@ impl Node {
         } else {
             let r = self.files.receiving.get_mut(&file).expect("just seen");
             if pause_changed || (stored && progress_due(&mut r.shown_at, t)) {
-                let r = &self.files.receiving[&file];
                 let state = if r.paused {
                     TransferState::Paused
                 } else {
                     TransferState::Going
                 };
-                let update = self.receiving_update(&file, r, state);
-                self.ui(Action::Transfer(update));
+                self.show_download(&file, state);
             }
         }
 
@@ -1056,6 +1046,14 @@ impl Node {
     fn show_receiving(&mut self, file: &str, r: &Receiving, state: TransferState) {
         let update = self.receiving_update(file, r, state);
         self.ui(Action::Transfer(update));
+    }
+
+    /// Shows `state` for `file`, a download under way, with what it has.
+    fn show_download(&mut self, file: &str, state: TransferState) {
+        if let Some(r) = self.files.receiving.get(file) {
+            let update = self.receiving_update(file, r, state);
+            self.ui(Action::Transfer(update));
+        }
     }
 
     /// The line of the file `offer` describes, from `peer` (in `room`, or one to one),

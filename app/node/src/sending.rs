@@ -52,6 +52,13 @@ impl Sending {
         }
     }
 
+    /// Whether every piece went to `peer` at least once.
+    pub(crate) fn all_sent(&self, peer: &PeerId) -> bool {
+        self.to
+            .get(peer)
+            .is_some_and(|t| t.pieces_sent.len() >= self.offer.piece_count() as usize)
+    }
+
     /// Bytes of the pieces sent at least once to `peer`.
     pub(crate) fn sent(&self, peer: &PeerId) -> u64 {
         self.to
@@ -162,7 +169,7 @@ impl Node {
         // Going again after a pause: said at once.
         let resumed = std::mem::take(&mut to.paused);
         let due = progress_due(&mut to.shown_at, now) || resumed;
-        let state = if s.sent(peer) == s.offer.size {
+        let state = if s.all_sent(peer) {
             TransferState::Complete
         } else {
             TransferState::Going
@@ -185,9 +192,8 @@ impl Node {
     pub(crate) fn pause_sends_to_the_unreachable(&mut self) {
         let mut changed = Vec::new();
         for (file, s) in &self.files.sending {
-            let count = s.offer.piece_count() as usize;
             for (peer, to) in &s.to {
-                if to.pieces_sent.len() >= count {
+                if s.all_sent(peer) {
                     continue;
                 }
                 let up = self.directs.get(peer).is_some_and(|d| d.can_send_files());

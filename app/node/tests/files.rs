@@ -475,8 +475,7 @@ fn many_files_offered_at_once_are_fetched_four_at_a_time_and_all_arrive() {
             offer.name
         );
     }
-    sim.devs[ann].hold_reads = false;
-    sim.release_reads(ann);
+    sim.let_reads_go(ann);
     sim.run_until(120 * SECOND, "every file arrives", |s| {
         files.iter().all(|(_, o)| assembled(s, ben, o).is_some())
     });
@@ -639,6 +638,12 @@ fn records_of_deleted_files_are_kept_within_the_same_bound() {
 }
 
 /// Device `i`'s last line of its transfer of `offer` with device `with`.
+/// Device `who`'s user cancels `offer` in its chat with device `with`.
+fn cancel_for(sim: &mut Sim, who: usize, offer: &FileOffer, with: usize) {
+    let id = sim.devs[with].id.clone();
+    sim.act(who, |n, now| n.cancel_file(&offer.id, Some(&id), now));
+}
+
 fn last_state_with(sim: &Sim, i: usize, offer: &FileOffer, with: usize) -> Option<TransferState> {
     let peer = &sim.devs[with].id;
     sim.devs[i]
@@ -679,10 +684,8 @@ fn a_file_sent_to_two_contacts_stops_for_the_one_cancelled_alone() {
     attach(&mut sim, ann, cara, &bytes, &offer);
     sim.run_for(2 * SECOND);
     // Ann stops it for Cara only.
-    let cara_id = sim.devs[cara].id.clone();
-    sim.act(ann, |n, now| n.cancel_file(&offer.id, Some(&cara_id), now));
-    sim.devs[ann].hold_reads = false;
-    sim.release_reads(ann);
+    cancel_for(&mut sim, ann, &offer, cara);
+    sim.let_reads_go(ann);
     sim.run_until(60 * SECOND, "Ben has it", |s| {
         assembled(s, ben, &offer).is_some()
     });
@@ -714,10 +717,8 @@ fn cancelling_a_file_for_one_contact_leaves_the_same_file_coming_from_another() 
     attach(&mut sim, ben, ann, &bytes, &offer);
     attach(&mut sim, ann, cara, &bytes, &offer);
     sim.run_for(2 * SECOND);
-    let cara_id = sim.devs[cara].id.clone();
-    sim.act(ann, |n, now| n.cancel_file(&offer.id, Some(&cara_id), now));
-    sim.devs[ben].hold_reads = false;
-    sim.release_reads(ben);
+    cancel_for(&mut sim, ann, &offer, cara);
+    sim.let_reads_go(ben);
     // Ben's photo still reaches Ann (the cancel for Cara deleted her download of it).
     sim.run_until(60 * SECOND, "Ann has it from Ben", |s| {
         assembled(s, ann, &offer).is_some()
@@ -785,8 +786,7 @@ fn the_senders_line_says_paused_while_the_contact_is_away_and_goes_on_after() {
         last_state_with(s, ann, &offer, ben) == Some(TransferState::Paused)
     });
     let paused_at = sim.devs[ann].transfers.len();
-    sim.devs[ann].hold_reads = false;
-    sim.release_reads(ann);
+    sim.let_reads_go(ann);
     sim.run_until(120 * SECOND, "the file arrives after the drop", |s| {
         assembled(s, ben, &offer).is_some()
     });

@@ -8,8 +8,8 @@ mod common;
 use std::time::Duration;
 
 use common::rooms::{
-    attach_to_room as attach, first_room as room_id, pieces_joined as assembled, room_of as room,
-    stored_pieces, test_file as file,
+    all_get_file, attach_to_room as attach, first_room as room_id, pieces_joined as assembled,
+    room_of as room, stored_pieces, test_file as file,
 };
 use common::Sim;
 use peerchat_chat::state::transfers::TransferState;
@@ -70,10 +70,7 @@ fn after_the_sender_leaves_a_late_joiner_gets_the_file_from_the_members_who_hold
     sim.kill(0);
     sim.run_for(5 * SECOND);
     sim.act(3, |node, now| node.join_room(inv, now));
-    sim.run_until(90 * SECOND, "Dan has it", |s| {
-        assembled(s, 3, &offer).is_some()
-    });
-    assert_eq!(assembled(&sim, 3, &offer).unwrap(), bytes);
+    all_get_file(&mut sim, &[3], &bytes, &offer, 90 * SECOND);
     // Asked of both holders at once: each read pieces for Dan.
     let (ben, cara) = (reads(&sim, 1, &offer), reads(&sim, 2, &offer));
     assert!(ben >= 1 && cara >= 1, "Ben read {ben}, Cara {cara}");
@@ -98,10 +95,7 @@ fn the_sender_serves_its_own_copy_after_a_restart() {
     sim.start(0);
     sim.run_for(5 * SECOND);
     sim.act(1, |node, now| node.join_room(inv, now));
-    sim.run_until(90 * SECOND, "Ben has it", |s| {
-        assembled(s, 1, &offer).is_some()
-    });
-    assert_eq!(assembled(&sim, 1, &offer).unwrap(), bytes);
+    all_get_file(&mut sim, &[1], &bytes, &offer, 90 * SECOND);
 }
 
 #[test]
@@ -119,10 +113,7 @@ fn a_broken_chunk_is_refused_and_its_piece_fetched_from_another_member() {
     sim.kill(0);
     sim.run_for(5 * SECOND);
     sim.act(3, |node, now| node.join_room(inv, now));
-    sim.run_until(120 * SECOND, "Dan has it", |s| {
-        assembled(s, 3, &offer).is_some()
-    });
-    assert_eq!(assembled(&sim, 3, &offer).unwrap(), bytes);
+    all_get_file(&mut sim, &[3], &bytes, &offer, 120 * SECOND);
     assert_eq!(sim.devs[1].corrupt_chunks, 0, "two chunks were altered");
     let ignored = sim.devs[3].state.rooms[0].ignored;
     // Both may fall in one piece: each bad piece is counted once.
@@ -235,10 +226,7 @@ fn a_member_still_fetching_serves_a_newcomer_the_pieces_it_has() {
     );
     sim.kill(0);
     // Asked again, Ben now has every piece.
-    sim.run_until(120 * SECOND, "Cara has it", |s| {
-        assembled(s, 2, &offer).is_some()
-    });
-    assert_eq!(assembled(&sim, 2, &offer).unwrap(), bytes);
+    all_get_file(&mut sim, &[2], &bytes, &offer, 120 * SECOND);
 }
 
 #[test]
@@ -259,15 +247,11 @@ fn files_nobody_holds_any_more_give_their_turn_to_the_next_file_of_their_member(
     for offer in &gone {
         sim.act(0, |n, now| n.cancel_file(&offer.id, None, now));
     }
-    sim.devs[0].hold_reads = false;
-    sim.release_reads(0);
+    sim.let_reads_go(0);
     // Her fifth file still comes, once the four stuck ones give it their turn.
     let (bytes, offer) = file(700_000, "final.pdf");
     attach(&mut sim, 0, &bytes, &offer);
-    sim.run_until(3 * 60 * SECOND, "Ben has the fifth file", |s| {
-        assembled(s, 1, &offer).is_some()
-    });
-    assert_eq!(assembled(&sim, 1, &offer).unwrap(), bytes);
+    all_get_file(&mut sim, &[1], &bytes, &offer, 3 * 60 * SECOND);
 }
 
 #[test]
@@ -297,10 +281,7 @@ fn a_file_whose_only_holder_left_says_paused_and_goes_on_when_it_is_back() {
     assert!(last(&sim).unwrap().done > 0, "what Ben has shows");
     // Ann is back (the room rejoins as she opens the app): it goes on, and completes.
     sim.start(0);
-    sim.run_until(120 * SECOND, "Ben has it", |s| {
-        assembled(s, 1, &offer).is_some()
-    });
-    assert_eq!(assembled(&sim, 1, &offer).unwrap(), bytes);
+    all_get_file(&mut sim, &[1], &bytes, &offer, 120 * SECOND);
     sim.run_for(SECOND);
     assert_eq!(last(&sim).unwrap().state, TransferState::Complete);
 }
@@ -316,8 +297,7 @@ fn a_file_whose_sender_cancelled_it_stays_paused_while_members_still_lack_it() {
     attach(&mut sim, 0, &bytes, &offer);
     sim.run_for(2 * SECOND);
     sim.act(0, |n, now| n.cancel_file(&offer.id, None, now));
-    sim.devs[0].hold_reads = false;
-    sim.release_reads(0);
+    sim.let_reads_go(0);
     let states = |s: &Sim| -> Vec<TransferState> {
         s.devs[1]
             .transfers
@@ -362,8 +342,7 @@ fn one_file_posted_in_a_room_and_sent_to_a_contact_goes_both_ways() {
             attach(&mut sim, 0, &bytes, &offer);
         }
         sim.run_for(2 * SECOND);
-        sim.devs[0].hold_reads = false;
-        sim.release_reads(0);
+        sim.let_reads_go(0);
         sim.run_until(90 * SECOND, "Ben and Cara have it", |s| {
             assembled(s, 1, &offer).is_some() && assembled(s, cara, &offer).is_some()
         });
@@ -403,12 +382,8 @@ fn a_member_who_is_also_a_contact_gets_a_posted_file_in_the_room() {
     sim.act(0, |n, now| n.send_file(&ben_id, offer.clone(), now))
         .unwrap();
     sim.run_for(2 * SECOND);
-    sim.devs[0].hold_reads = false;
-    sim.release_reads(0);
-    sim.run_until(60 * SECOND, "Ben has it", |s| {
-        assembled(s, 1, &offer).is_some()
-    });
-    assert_eq!(assembled(&sim, 1, &offer).unwrap(), bytes);
+    sim.let_reads_go(0);
+    all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
     // Each piece went the way Ben asked for it: read about once (for him and for
     // Ann's own copy), not again and again (it went on his one-to-one link, where his
     // room download took none of it).

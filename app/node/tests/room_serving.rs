@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use common::rooms::{
-    attach_to_room, file_frame_as, file_frames_in, pieces_joined, room_of, test_file,
+    all_get_file, attach_to_room, file_frame_as, file_frames_in, pieces_joined, room_of, test_file,
 };
 use common::Sim;
 use peerchat_chat::room::RoomKeys;
@@ -69,17 +69,7 @@ fn pieces_sent_to(sim: &Sim, i: usize, offer: &FileOffer, first: usize) -> BTree
 }
 
 fn everyone_gets_it(sim: &mut Sim, members: &[usize], bytes: &[u8], offer: &FileOffer) {
-    sim.run_until(120 * SECOND, "every member has the file", |s| {
-        members
-            .iter()
-            .all(|&i| pieces_joined(s, i, offer).is_some())
-    });
-    for &i in members {
-        assert!(
-            pieces_joined(sim, i, offer).unwrap() == bytes,
-            "member {i}'s copy differs"
-        );
-    }
+    all_get_file(sim, members, bytes, offer, 120 * SECOND);
 }
 
 /// A room of four where Ann, whose reads stay under way until released, attached a
@@ -168,8 +158,7 @@ fn a_member_that_cancels_and_asks_again_cannot_put_more_reads_under_way() {
             .len();
     assert_eq!(read_twice, 0, "a piece is read once at a time");
 
-    sim.devs[ANN].hold_reads = false;
-    sim.release_reads(ANN);
+    sim.let_reads_go(ANN);
     everyone_gets_it(&mut sim, &[BEN], &bytes, &offer);
 }
 
@@ -235,8 +224,7 @@ fn a_member_that_asks_and_cancels_at_once_still_has_only_16_pieces_read_for_it()
         "{reading} pieces read for Ben at once"
     );
 
-    sim.devs[ANN].hold_reads = false;
-    sim.release_reads(ANN);
+    sim.let_reads_go(ANN);
     everyone_gets_it(&mut sim, &[BEN], &bytes, &offer);
 }
 

@@ -51,6 +51,19 @@ pub struct Transfer {
     pub at_ms: u64,
 }
 
+impl Transfer {
+    /// What a paused transfer's line says after its bytes: whom it waits for.
+    pub fn paused_words(&self) -> &'static str {
+        if self.sending {
+            "Paused: it goes on when they are back online."
+        } else if self.direct {
+            "Paused: it goes on when the sender is back online."
+        } else {
+            "Paused: no member online has it; it goes on when one who has it is back."
+        }
+    }
+}
+
 /// A transfer as shown: the last update and the speed measured since the first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Progress {
@@ -161,6 +174,22 @@ mod tests {
             0,
             "what was shown is unchanged"
         );
+    }
+
+    #[test]
+    fn a_paused_line_says_whom_it_waits_for() {
+        let received = at(0, 0, TransferState::Paused);
+        assert!(received.paused_words().contains("the sender"));
+        let sent = Transfer {
+            sending: true,
+            ..received.clone()
+        };
+        assert!(sent.paused_words().contains("they are back"));
+        let in_a_room = Transfer {
+            direct: false,
+            ..received
+        };
+        assert!(in_a_room.paused_words().contains("no member online"));
     }
 
     #[test]

@@ -969,6 +969,13 @@ impl Sim {
     /// Answers the piece reads device `i` holds (see `hold_reads`), in the order they
     /// were asked, and lets its node go on; reads asked meanwhile are held again while
     /// `hold_reads` is. Returns how many were answered.
+    /// Device `i`'s disk is quick again: the reads it held are answered, and those to
+    /// come at once.
+    pub fn let_reads_go(&mut self, i: usize) -> usize {
+        self.devs[i].hold_reads = false;
+        self.release_reads(i)
+    }
+
     pub fn release_reads(&mut self, i: usize) -> usize {
         let held = std::mem::take(&mut self.devs[i].held_reads);
         let n = held.len();

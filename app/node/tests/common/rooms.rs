@@ -121,3 +121,25 @@ pub fn file_frames_in(sim: &Sim, keys: &RoomKeys, i: usize) -> Vec<(Duration, Fi
         .filter_map(|(at, _, frame)| Some((*at, opened(frame)?)))
         .collect()
 }
+
+/// Runs until each of `members` holds the file `offer` describes (within `within`), and
+/// checks every copy is `bytes`.
+pub fn all_get_file(
+    sim: &mut Sim,
+    members: &[usize],
+    bytes: &[u8],
+    offer: &FileOffer,
+    within: std::time::Duration,
+) {
+    sim.run_until(within, "every member has the file", |s| {
+        members
+            .iter()
+            .all(|&i| pieces_joined(s, i, offer).is_some())
+    });
+    for &i in members {
+        assert!(
+            pieces_joined(sim, i, offer).unwrap() == bytes,
+            "member {i}'s copy differs"
+        );
+    }
+}

@@ -76,13 +76,8 @@ fn progress_words(p: &Progress) -> String {
     let t = &p.last;
     let mut words = format!("{} of {}", size_words(t.done), size_words(t.size));
     if t.state == TransferState::Paused {
-        words.push_str(if t.sending {
-            " · Paused: it goes on when they are back online."
-        } else if t.direct {
-            " · Paused: it goes on when the sender is back online."
-        } else {
-            " · Paused: no member online has it; it goes on when one who has it is back."
-        });
+        words.push_str(" · ");
+        words.push_str(t.paused_words());
         return words;
     }
     if let Some(speed) = p.speed() {
