@@ -99,6 +99,33 @@ test('nothing readable is at rest: no message, no peer name, no room secret', as
   }
 });
 
+test('a newcomer gets the history read back from storage, in the order it was written, and only once', async () => {
+  // Abe restarted: all he had before is in storage, not in memory. Bea goes away, so
+  // Cy can learn it from Abe alone.
+  await devices.Bea.kill();
+  await waitOnline(devices.Abe, 1, 10000);
+  devices.Cy = await launchDevice('Cy', { origin });
+  await chooseName(devices.Cy, invite, 'Cy');
+  const cy = devices.Cy;
+  await waitOnline(cy, 2, 30000);
+  await waitForMessages(cy, 'Abe', 14).catch(async (e) => {
+    e.message += `\n${await diagnose(devices.Abe)}`;
+    throw e;
+  });
+  await waitForMessages(cy, 'Bea', 3);
+  const expectedAbe = [...[1, 2, 3].map((i) => `Abe before ${i}`), ...Array.from({ length: 10 }, (_, i) => `Abe while away ${i + 1}`), 'Abe after both restarts'];
+  assert.deepEqual(await texts(cy, 'Abe'), expectedAbe, 'each once, in order');
+  assert.deepEqual(await texts(cy, 'Bea'), [1, 2, 3].map((i) => `Bea before ${i}`), 'Bea\'s too, though she is away');
+  assert.equal((await texts(cy)).at(-1), 'Abe after both restarts', 'what was kept comes before what was said since');
+  const stats = JSON.parse(await devices.Abe.page.evaluate(() => window.peerchatRoomStats()));
+  const reads = stats.reduce((n, [, s]) => n + s.stored_reads, 0);
+  assert.ok(reads >= 1, `Abe read what Cy lacked from storage: ${reads} page(s)`);
+  // Cy was here for this alone: the tests below count the members online without her.
+  await cy.destroy();
+  delete devices.Cy;
+  await waitOnline(devices.Abe, 1, 10000);
+});
+
 test('a wrong passphrase says so and leaves every store byte for byte as it was', async () => {
   const bea = await restart('Bea');
   const before = await dumpStorage(bea.page);

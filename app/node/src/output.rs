@@ -7,7 +7,7 @@ use peerchat_ids::RoomId;
 use peerchat_peerjs::data::ChannelFrame;
 use peerchat_peerjs::wire::IceCandidate;
 use peerchat_peerjs::{ConnectionId, PeerId, Transmit};
-use peerchat_vault::{Page, StoredMessage};
+use peerchat_vault::{Ledger, Onward, OnwardFrom, Page, StoredMessage};
 
 use crate::files::FileRecord;
 use crate::saved::{Contact, History, SavedRoom};
@@ -128,10 +128,23 @@ pub enum Load {
         /// How many messages at most.
         limit: usize,
     },
-    /// A room's whole log, for its mesh to backfill from.
-    WholeLog {
+    /// What a room's stored history holds (its ledger), for its mesh to tell members
+    /// what we have without reading the history.
+    Ledger {
         /// The room's id.
         room_id: RoomId,
+    },
+    /// A page of a room's stored history, oldest first `from` where it says, for what
+    /// a member on `link` lacks.
+    StoredPage {
+        /// The room's id.
+        room_id: RoomId,
+        /// The member's link.
+        link: ConnectionId,
+        /// Where the page begins.
+        from: OnwardFrom,
+        /// How many messages at most.
+        limit: usize,
     },
     /// The list of one-to-one conversations.
     Conversations,
@@ -161,12 +174,21 @@ pub enum Loaded {
         /// The page.
         page: Page,
     },
-    /// Answer to [`Load::WholeLog`].
-    WholeLog {
+    /// Answer to [`Load::Ledger`].
+    Ledger {
         /// The room.
         room_id: RoomId,
-        /// Every stored message, oldest first.
-        log: Vec<StoredMessage>,
+        /// What its stored history holds.
+        ledger: Ledger,
+    },
+    /// Answer to [`Load::StoredPage`].
+    StoredPage {
+        /// The room.
+        room_id: RoomId,
+        /// The member's link it was read for.
+        link: ConnectionId,
+        /// The page, oldest first.
+        page: Onward,
     },
     /// Answer to [`Load::Conversations`] (empty when none were ever saved).
     Conversations(Vec<Contact>),

@@ -477,9 +477,14 @@ fn nothing_stored(load: Load) -> Loaded {
                 older: None,
             },
         },
-        Load::WholeLog { room_id } => Loaded::WholeLog {
+        Load::Ledger { room_id } => Loaded::Ledger {
             room_id,
-            log: Vec::new(),
+            ledger: peerchat_vault::Ledger::default(),
+        },
+        Load::StoredPage { room_id, link, .. } => Loaded::StoredPage {
+            room_id,
+            link,
+            page: peerchat_vault::Onward::default(),
         },
         Load::Conversations => Loaded::Conversations(Vec::new()),
         Load::Files => Loaded::Files(Vec::new()),

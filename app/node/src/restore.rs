@@ -1,13 +1,14 @@
 //! Bringing rooms and conversations back from storage after unlock (or from an imported
 //! file), in the order that shows the user something soonest: every room's newest page,
-//! then every conversation's, and only then each room's whole log, read into its mesh so
-//! members send only what we lack. Invites opened meanwhile wait for the rooms.
+//! then every conversation's, and only then each room's ledger (what its stored history
+//! holds, not the history), given to its mesh so members send only what we lack.
+//! Invites opened meanwhile wait for the rooms.
 
 use peerchat_chat::room::Invite;
 use peerchat_chat::rooms_state::RoomView;
 use peerchat_chat::state::Action;
 use peerchat_ids::RoomId;
-use peerchat_vault::VaultError;
+use peerchat_vault::{Onward, VaultError};
 
 use crate::rooms::Entrance;
 use crate::saved::{conversation_page, room_page, sentence, Contact, History};
@@ -76,17 +77,22 @@ impl Node {
                     self.ui(room_page(room_id, page));
                 }
             },
-            Loaded::WholeLog { room_id, log } => {
+            Loaded::StoredPage {
+                room_id,
+                link,
+                page,
+            } => self.stored_page_read(&room_id, &link, page),
+            Loaded::Ledger { room_id, ledger } => {
                 match self.restore.logs.remove(&room_id) {
                     Some(LogFor::Rejoin {
                         invite,
                         saved,
                         focus,
                     }) => {
-                        self.enter_room(invite, focus, Entrance::Rejoin { saved, log });
+                        self.enter_room(invite, focus, Entrance::Rejoin { saved, ledger });
                     }
                     Some(LogFor::Reseed(saved)) => {
-                        self.seed_room(&room_id, &saved, log);
+                        self.seed_room(&room_id, &saved, &ledger);
                         self.restore.replacing.push(room_id.clone());
                         self.load(Load::Newest {
                             history: History::Room(room_id.clone()),
@@ -108,9 +114,13 @@ impl Node {
                     // Not saved over: what was stored stays for the next start.
                     Load::Files => {}
                     Load::Pieces { file } => self.pieces_read(&file, &[]),
-                    Load::WholeLog { room_id } => {
+                    Load::Ledger { room_id } => {
                         self.restore.logs.remove(&room_id);
                         self.log_done(&room_id);
+                    }
+                    // The member is sent what came so far; the rest is not read.
+                    Load::StoredPage { room_id, link, .. } => {
+                        self.stored_page_read(&room_id, &link, Onward::default())
                     }
                     Load::Newest {
                         history: History::Room(room_id),
@@ -133,9 +143,9 @@ impl Node {
         self.drain();
     }
 
-    /// Shows a stored room's newest messages and asks for its whole log; returns its id
-    /// when it is to be rejoined. `defer_log` leaves the whole log for later (the
-    /// restore reads every room's newest page first).
+    /// Shows a stored room's newest messages and asks for its ledger; returns its id
+    /// when it is to be rejoined. `defer_log` leaves the ledger for later (the restore
+    /// reads every room's newest page first).
     fn show_stored_room(
         &mut self,
         saved: SavedRoom,
@@ -152,7 +162,7 @@ impl Node {
             self.restore
                 .logs
                 .insert(room_id.clone(), LogFor::Reseed(saved));
-            self.load(Load::WholeLog { room_id });
+            self.load(Load::Ledger { room_id });
             return None;
         }
         let mut view = RoomView::new(room_id.clone(), &invite);
@@ -174,7 +184,7 @@ impl Node {
             },
         );
         if !defer_log {
-            self.load(Load::WholeLog {
+            self.load(Load::Ledger {
                 room_id: room_id.clone(),
             });
         }
@@ -182,7 +192,7 @@ impl Node {
     }
 
     /// The conversation list is read: show each conversation's newest page, then read
-    /// the shown rooms' whole logs.
+    /// the shown rooms' ledgers.
     fn conversations_read(&mut self, list: Vec<Contact>) {
         // Names and keys learned since the app opened are newer than the stored ones.
         for stored in &list {
@@ -225,7 +235,7 @@ impl Node {
         let shown = std::mem::take(&mut self.restore.shown);
         for room_id in shown {
             self.restore.restoring.insert(room_id.clone());
-            self.load(Load::WholeLog { room_id });
+            self.load(Load::Ledger { room_id });
         }
         self.maybe_restored();
     }

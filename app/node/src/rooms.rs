@@ -8,7 +8,7 @@ use peerchat_chat::rooms_state::RoomView;
 use peerchat_chat::state::{Action, Screen};
 use peerchat_ids::RoomId;
 use peerchat_peerjs::{ConnectionId, PeerId, Session, SessionConfig, Token, Transmit};
-use peerchat_vault::StoredMessage;
+use peerchat_vault::{Ledger, Onward};
 
 use crate::saved::{room_text, to_stored, History, SavedRoom};
 use crate::tables::{Role, RoomEntry};
@@ -23,35 +23,24 @@ pub(crate) enum Entrance {
     Create,
     /// By invite or topic, through the rendezvous id.
     Join,
-    /// A room kept from an earlier visit, with its stored messages: dial the rendezvous
-    /// id and the members we remember.
-    Rejoin {
-        saved: SavedRoom,
-        log: Vec<StoredMessage>,
-    },
+    /// A room kept from an earlier visit, with what its stored history holds: dial the
+    /// rendezvous id and the members we remember.
+    Rejoin { saved: SavedRoom, ledger: Ledger },
 }
 
-/// Loads a room's log from storage into its mesh, so members send only what we lack.
-/// `checked`: every signature was checked before the message was stored (our own vault,
-/// sealed under our key, holds only what a peer's signature or an import's check let
-/// in), so the room need not check each again; seeding 1,000 messages cost 250 ms or more
-/// of signature checks at every unlock.
-pub(crate) fn seed(room: &mut Room, saved: &SavedRoom, log: Vec<StoredMessage>, checked: bool) {
-    let mut whispers = Vec::new();
-    let mut texts = Vec::new();
-    for m in log {
-        if m.whisper_to.is_some() {
-            whispers.push(m.id);
-        } else if let Some(text) = room_text(m) {
-            texts.push(text);
-        }
-        // Messages stored before keys stay on screen and in storage, but cannot be
-        // proven to anyone, so they are not backfilled.
-    }
-    room.seed(texts, &whispers, checked);
+/// Gives a room what its stored history holds (its ledger, not the messages: our own
+/// vault, sealed under our key, holds only what a peer's signature or an import's check
+/// let in), so members send only what we lack, and what a member lacks of it is read
+/// back page by page.
+pub(crate) fn seed(room: &mut Room, saved: &SavedRoom, ledger: &Ledger) {
+    room.seed_ledger(ledger);
     room.set_floor(&saved.forgotten);
     room.resume_seq(saved.my_seq);
 }
+
+/// Messages a page of stored history is read in, for a member who lacks them: one page
+/// per link in memory at a time.
+pub(crate) const STORED_PAGE: usize = 200;
 
 impl Node {
     /// Creates a private room and shows it.
@@ -101,8 +90,8 @@ impl Node {
         match how {
             Entrance::Create => room.create(now.mono),
             Entrance::Join => room.join(&[], now.mono),
-            Entrance::Rejoin { saved, log } => {
-                seed(&mut room, &saved, log, true);
+            Entrance::Rejoin { saved, ledger } => {
+                seed(&mut room, &saved, &ledger);
                 for (peer, name) in &saved.members {
                     self.ui(Action::RoomMember {
                         room_id: room_id.clone(),
@@ -125,6 +114,11 @@ impl Node {
     /// hellos), for tests and benchmarks.
     pub fn room_stats(&self, room_id: &RoomId) -> Option<peerchat_chat::room::RoomStats> {
         self.rooms.get(room_id).map(|r| r.room.stats())
+    }
+
+    /// What a room we are in holds (members, links, messages in memory...), for tests.
+    pub fn room_sizes(&self, room_id: &RoomId) -> Option<peerchat_chat::room::RoomSizes> {
+        self.rooms.get(room_id).map(|r| r.room.sizes())
     }
 
     /// Every room's stats, by room id (what a benchmark reads from a page).
@@ -306,15 +300,19 @@ impl Node {
         })
     }
 
-    /// Gives a room we are in messages from storage (an imported file).
-    pub(crate) fn seed_room(
-        &mut self,
-        room_id: &RoomId,
-        saved: &SavedRoom,
-        log: Vec<StoredMessage>,
-    ) {
+    /// Gives a room we are in what its storage now holds (after an imported file).
+    pub(crate) fn seed_room(&mut self, room_id: &RoomId, saved: &SavedRoom, ledger: &Ledger) {
         if let Some(r) = self.rooms.get_mut(room_id) {
-            seed(&mut r.room, saved, log, true);
+            seed(&mut r.room, saved, ledger);
+        }
+    }
+
+    /// A page of a room's stored history, read for what the member on `link` lacks.
+    pub(crate) fn stored_page_read(&mut self, room_id: &RoomId, link: &ConnectionId, page: Onward) {
+        let now = self.now.mono;
+        if let Some(r) = self.rooms.get_mut(room_id) {
+            let texts = page.messages.into_iter().filter_map(room_text).collect();
+            r.room.handle_stored_page(link, texts, page.next, now);
         }
     }
 
@@ -389,6 +387,12 @@ impl Node {
             }
             RoomOutput::Close { link } => self.retire_link(&link),
             RoomOutput::ClaimRendezvous => self.claim_rendezvous(room_id),
+            RoomOutput::ReadStored { link, from } => self.load(crate::Load::StoredPage {
+                room_id: room_id.to_owned(),
+                link,
+                from,
+                limit: STORED_PAGE,
+            }),
         }
     }
 

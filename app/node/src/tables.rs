@@ -52,7 +52,7 @@ pub(crate) struct RoomEntry {
     pub invite: Invite,
 }
 
-/// What a whole log is read for.
+/// What a room's ledger is read for.
 pub(crate) enum LogFor {
     /// A shown room to rejoin with it.
     Rejoin {
@@ -70,11 +70,11 @@ pub(crate) struct Restore {
     pub waiting_invites: Option<Vec<Invite>>,
     /// Rooms shown during the restore, whose whole logs are read once conversations show.
     pub shown: Vec<RoomId>,
-    /// Whole logs asked for, and why.
+    /// Ledgers asked for, and why.
     pub logs: HashMap<RoomId, LogFor>,
     /// Newest pages asked for that replace what a room shows.
     pub replacing: Vec<RoomId>,
-    /// Rooms whose whole logs the restore still waits for.
+    /// Rooms whose ledgers the restore still waits for.
     pub restoring: HashSet<RoomId>,
     /// The conversation list has been read.
     pub conversations_read: bool,

@@ -451,6 +451,51 @@ fn a_killed_member_reopens_rejoins_and_gets_what_it_missed() {
 }
 
 #[test]
+fn a_member_back_from_a_restart_sends_a_newcomer_the_stored_history_without_holding_it() {
+    let mut sim = room_of(2);
+    let room = sim.devs[0].state.rooms[0].room_id.clone();
+    for n in 1..=450 {
+        sim.act(1, |node, now| {
+            node.send_room_text(&room, None, &format!("m{n}"), now)
+        })
+        .unwrap();
+        sim.run_for(Duration::from_millis(20));
+    }
+    sim.run_until(10 * SECOND, "Ann has them all", |s| {
+        texts(s, 0).len() == 450
+    });
+    sim.kill(1);
+    sim.kill(0);
+    sim.start(0);
+    sim.run_until(5 * SECOND, "Ann is back in her room", |s| {
+        s.devs[0]
+            .node
+            .as_ref()
+            .and_then(|n| n.room_sizes(&room))
+            .is_some()
+    });
+    let sizes = sim.devs[0]
+        .node
+        .as_ref()
+        .unwrap()
+        .room_sizes(&room)
+        .unwrap();
+    assert_eq!(sizes.messages, 0, "the history stays in storage");
+    let inv = invite(&sim, 0);
+    let cara = sim.add("Cara");
+    sim.act(cara, |node, now| node.join_room(inv, now));
+    sim.run_until(60 * SECOND, "Cara has the history", |s| {
+        s.devs[cara].state.rooms.len() == 1 && texts(s, cara).len() == 450
+    });
+    let want: Vec<String> = (1..=450).map(|n| format!("m{n}")).collect();
+    assert!(texts(&sim, cara) == want, "in the order they were written");
+    let ann = sim.devs[0].node.as_ref().unwrap();
+    assert_eq!(ann.room_sizes(&room).unwrap().messages, 0);
+    let reads = ann.room_stats(&room).unwrap().stored_reads;
+    assert_eq!(reads, 3, "450 messages in pages of 200");
+}
+
+#[test]
 fn a_crash_between_sending_and_storing_never_reuses_a_number() {
     let mut sim = room_of(2);
     let room = sim.devs[0].state.rooms[0].room_id.clone();
@@ -608,7 +653,7 @@ fn offers_go_to_their_room_or_conversation_and_a_left_room_is_not_answered() {
 }
 
 #[test]
-fn after_unlock_every_room_and_conversation_shows_before_any_whole_log_is_read() {
+fn after_unlock_every_room_and_conversation_shows_before_any_ledger_is_read() {
     let mut sim = room_of(2);
     sim.act(0, |n, now| n.create_room("Second", now));
     let ben = sim.devs[1].id.clone();
@@ -628,7 +673,8 @@ fn after_unlock_every_room_and_conversation_shows_before_any_whole_log_is_read()
                 ..
             } => "chat page".into(),
             Load::Newest { .. } => "room page".into(),
-            Load::WholeLog { .. } => "log".into(),
+            Load::Ledger { .. } => "ledger".into(),
+            Load::StoredPage { .. } => "stored page".into(),
             Load::Conversations => "chats".into(),
             // Files have their own tests (files.rs).
             Load::Files | Load::Pieces { .. } => String::new(),
@@ -646,8 +692,8 @@ fn after_unlock_every_room_and_conversation_shows_before_any_whole_log_is_read()
             "room page",
             "chats",
             "chat page",
-            "log",
-            "log"
+            "ledger",
+            "ledger"
         ]
     );
     assert_eq!(sim.devs[0].state.rooms.len(), 2);

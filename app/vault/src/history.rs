@@ -124,13 +124,35 @@ impl<'a, S: Store> History<'a, S> {
         Self { store, keys }
     }
 
-    fn prefix(&self, room_id: &str) -> String {
+    pub(crate) fn store(&self) -> &S {
+        self.store
+    }
+
+    pub(crate) fn keyring(&self) -> &Keyring {
+        self.keys
+    }
+
+    /// Where a room's records are: every key of them begins so.
+    pub(crate) fn prefix(&self, room_id: &str) -> String {
         format!("{}/", self.keys.lookup(room_id))
+    }
+
+    /// Whether the room has no record and no index entry.
+    pub(crate) async fn is_empty(&self, room_id: &str) -> Result<bool, VaultError> {
+        let (from, to) = (
+            self.prefix(room_id),
+            format!("{}~", self.index_prefix(room_id)),
+        );
+        Ok(self
+            .store
+            .range(Table::Messages, &from, &to, 1, false)
+            .await?
+            .is_empty())
     }
 
     /// Where a room's index entries go: after every record of the room (':' sorts after
     /// '/' and before '~'), so no page of records ever reads one.
-    fn index_prefix(&self, room_id: &str) -> String {
+    pub(crate) fn index_prefix(&self, room_id: &str) -> String {
         format!("{}:", self.keys.lookup(room_id))
     }
 
@@ -177,15 +199,16 @@ impl<'a, S: Store> History<'a, S> {
         self.keys.seal(key, &plain, nonce)
     }
 
-    /// Stores a message; storing the same message again changes nothing.
+    /// Stores a message, sealed with fresh `nonce()`s; storing the same message again
+    /// changes nothing.
     pub async fn append(
         &self,
         room_id: &str,
         m: &StoredMessage,
-        nonce: [u8; 12],
+        nonce: impl FnMut() -> [u8; 12],
     ) -> Result<bool, VaultError> {
         let count = self
-            .append_many(room_id, std::slice::from_ref(m), || nonce)
+            .append_many(room_id, std::slice::from_ref(m), nonce)
             .await?;
         Ok(count == 1)
     }
@@ -204,18 +227,23 @@ impl<'a, S: Store> History<'a, S> {
             .flat_map(|m| self.kept_keys(room_id, m))
             .collect();
         let there = self.store.contains_many(Table::Messages, &kept).await?;
-        let mut entries = Vec::with_capacity(2 * messages.len());
+        let mut entries = Vec::with_capacity(2 * messages.len() + 1);
         let mut batch = std::collections::HashSet::new();
+        let mut new = Vec::new();
         for (m, (keys, there)) in messages.iter().zip(kept.chunks(2).zip(there.chunks(2))) {
             if there.iter().any(|t| *t) || !batch.insert(&keys[0]) {
                 continue;
             }
             entries.extend(self.entries(room_id, m, nonce()));
+            new.push(m);
         }
-        if !entries.is_empty() {
+        let count = new.len();
+        if count > 0 {
+            // In the same transaction: the ledger never counts a message not written.
+            entries.extend(self.ledger_entry_with(room_id, &new, nonce()).await?);
             self.store.put_many(Table::Messages, &entries).await?;
         }
-        Ok(entries.len() / 2)
+        Ok(count)
     }
 
     /// The newest `n` messages of a room.
@@ -239,17 +267,20 @@ impl<'a, S: Store> History<'a, S> {
             ..Page::default()
         };
         for (key, sealed) in rows.into_iter().rev() {
-            match self
-                .keys
-                .open(&key, &sealed)
-                .ok()
-                .and_then(|plain| serde_json::from_slice(&plain).ok())
-            {
+            match self.open_record(&key, &sealed) {
                 Some(m) => page.messages.push(m),
                 None => page.skipped += 1,
             }
         }
         Ok(page)
+    }
+
+    /// The message a record holds, unless it does not open (damaged or tampered).
+    pub(crate) fn open_record(&self, key: &str, sealed: &[u8]) -> Option<StoredMessage> {
+        self.keys
+            .open(key, sealed)
+            .ok()
+            .and_then(|plain| serde_json::from_slice(&plain).ok())
     }
 
     /// Deletes a room's history: its index first, then its records, each range at once
@@ -312,6 +343,7 @@ impl<'a, S: Store> History<'a, S> {
             .map(|(k, _)| k)
             .collect();
         let mut new: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut added = Vec::new();
         for m in &export.messages {
             let kept = self.kept_keys(room_id, m);
             if kept.iter().any(|k| seen.contains(k)) {
@@ -319,8 +351,13 @@ impl<'a, S: Store> History<'a, S> {
             }
             seen.extend(kept);
             new.extend(self.entries(room_id, m, nonce()));
+            added.push(m);
+        }
+        let count = added.len();
+        if count > 0 {
+            new.extend(self.ledger_entry_with(room_id, &added, nonce()).await?);
         }
         self.store.put_many(Table::Messages, &new).await?;
-        Ok(new.len() / 2)
+        Ok(count)
     }
 }

@@ -1,51 +1,12 @@
 //! History at rest, natively on the memory store: paging, dedup, tampering, export and
 //! import, deletion, and what is visible at rest.
 
-use peerchat_ids::MessageId;
-use peerchat_peerjs::PeerId;
 use peerchat_vault::kdf::{self, KdfParams};
 use peerchat_vault::{History, Keyring, MemoryStore, Store, StoredMessage, Table};
 
 mod support;
 
-use support::{keys, run};
-
-fn msg(n: u64) -> StoredMessage {
-    StoredMessage {
-        id: MessageId::parse(&format!("id{n}")).unwrap(),
-        author: PeerId::parse(if n % 2 == 0 { "alice-peer" } else { "bob-peer" }).unwrap(),
-        name: if n % 2 == 0 {
-            "Alice".into()
-        } else {
-            "Bob".into()
-        },
-        seq: n,
-        ts: 1_750_000_000_000 + n * 1000,
-        text: format!("secret words {n}"),
-        whisper_to: None,
-        // Room messages keep their author's signature (here over a stand-in transcript).
-        signed: (n % 2 == 0).then(|| {
-            let me = peerchat_identity::Identity::from_seed([n as u8; 32]);
-            let words = peerchat_identity::Transcript::new("test").number(n);
-            peerchat_identity::Signed {
-                key: me.public(),
-                sig: me.sign(&words),
-            }
-        }),
-        received: 1_750_000_000_000 + n * 1000,
-        file: None,
-    }
-}
-
-fn nonces() -> impl FnMut() -> [u8; 12] {
-    let mut n = 0u64;
-    move || {
-        n += 1;
-        let mut out = [0; 12];
-        out[4..].copy_from_slice(&n.to_le_bytes());
-        out
-    }
-}
+use support::{keys, msg, nonces, run};
 
 /// The numbers of a room's newest 10 messages, oldest first.
 fn newest_seqs(h: &History<'_, MemoryStore>, room: &str) -> Vec<u64> {
@@ -60,7 +21,7 @@ fn newest_seqs(h: &History<'_, MemoryStore>, room: &str) -> Vec<u64> {
 fn fill(h: &History<'_, MemoryStore>, room: &str, count: u64) {
     let mut nonce = nonces();
     for n in 1..=count {
-        assert!(run(h.append(room, &msg(n), nonce())).unwrap());
+        assert!(run(h.append(room, &msg(n), &mut nonce)).unwrap());
     }
 }
 
@@ -84,8 +45,9 @@ fn newest_page_then_older_pages_without_loading_everything() {
 fn the_same_message_is_stored_once() {
     let (store, keys) = (MemoryStore::new(), keys());
     let h = History::new(&store, &keys);
-    assert!(run(h.append("r", &msg(1), [1; 12])).unwrap());
-    assert!(!run(h.append("r", &msg(1), [2; 12])).unwrap());
+    let mut nonce = nonces();
+    assert!(run(h.append("r", &msg(1), &mut nonce)).unwrap());
+    assert!(!run(h.append("r", &msg(1), &mut nonce)).unwrap());
     assert_eq!(run(h.newest("r", 10)).unwrap().messages.len(), 1);
 }
 
@@ -176,7 +138,7 @@ fn history_keeps_the_order_of_receipt_whatever_time_an_author_claims() {
         if (101..=150).contains(&n) {
             m.ts = [u64::MAX, 10u64.pow(16) + n, 0][n as usize % 3];
         }
-        assert!(run(h.append("r", &m, nonce())).unwrap());
+        assert!(run(h.append("r", &m, &mut nonce)).unwrap());
     }
     let page = run(h.newest("r", 50)).unwrap();
     let seqs: Vec<u64> = page.messages.iter().map(|m| m.seq).collect();
@@ -190,7 +152,7 @@ fn history_keeps_the_order_of_receipt_whatever_time_an_author_claims() {
     let mut again = msg(120);
     again.ts = [u64::MAX, 10u64.pow(16) + 120, 0][0];
     again.received += 1_000_000;
-    assert!(!run(h.append("r", &again, nonce())).unwrap());
+    assert!(!run(h.append("r", &again, &mut nonce)).unwrap());
     // Shown, an author's time stays within minutes of its receipt, and after the floor.
     let m = &page.messages[page.messages.len() - 11];
     assert_eq!(m.seq, 150);
@@ -206,6 +168,7 @@ fn history_keeps_the_order_of_receipt_whatever_time_an_author_claims() {
 fn records_from_before_stay_readable_and_are_recognised_when_received_again() {
     let (store, keys) = (MemoryStore::new(), keys());
     let h = History::new(&store, &keys);
+    let mut nonce = nonces();
     // A record as stored before: keyed by the author's time, no index entry, no
     // `received` in it.
     let mut old = msg(7);
@@ -223,20 +186,21 @@ fn records_from_before_stay_readable_and_are_recognised_when_received_again() {
     assert_eq!(run(h.newest("r", 10)).unwrap().messages, vec![old.clone()]);
     let mut again = old.clone();
     again.received = old.ts + 60_000;
-    assert!(!run(h.append("r", &again, [4; 12])).unwrap());
-    assert!(run(h.append("r", &msg(8), [5; 12])).unwrap());
+    assert!(!run(h.append("r", &again, &mut nonce)).unwrap());
+    assert!(run(h.append("r", &msg(8), &mut nonce)).unwrap());
     assert_eq!(newest_seqs(&h, "r"), [7, 8]);
     // Deleting the room takes records and index entries.
     run(h.delete_room("r")).unwrap();
     assert!(store.dump().is_empty());
-    assert!(run(h.append("r", &msg(8), [6; 12])).unwrap());
+    assert!(run(h.append("r", &msg(8), &mut nonce)).unwrap());
 }
 
 #[test]
 fn a_batch_is_stored_at_once_each_message_once_and_all_or_nothing() {
     let (store, keys) = (MemoryStore::new(), keys());
     let h = History::new(&store, &keys);
-    assert!(run(h.append("r", &msg(2), [1; 12])).unwrap());
+    let mut nonce = nonces();
+    assert!(run(h.append("r", &msg(2), &mut nonce)).unwrap());
     // 2 is there already and 3 comes twice: 1, 3 and 4 are new.
     let batch = [msg(1), msg(2), msg(3), msg(3), msg(4)];
     assert_eq!(run(h.append_many("r", &batch, nonces())).unwrap(), 3);

@@ -3,12 +3,14 @@
 //! other what it misses. The same exchange delivers an outbox of messages written while
 //! nobody was online.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::ops::Bound;
 
+use peerchat_identity::PublicKey;
 #[cfg(test)]
 use peerchat_ids::MessageId;
 use peerchat_peerjs::PeerId;
+use peerchat_vault::{Lacked, SeqRanges};
 
 use super::frames::RoomText;
 
@@ -25,10 +27,15 @@ struct Entry {
     added: u64,
 }
 
-/// The room's messages by (author, sequence number).
+/// The room's messages by (author, sequence number): those added since the room opened
+/// in memory, those kept from earlier visits only as numbers (the storage's ledger),
+/// read back from storage for a member who lacks them.
 #[derive(Debug, Default)]
 pub struct Log {
     entries: BTreeMap<(PeerId, u64), Entry>,
+    /// Per author, the numbers kept in storage (and the key that signed them), not in
+    /// memory: counted as had, and read back page by page for a member who lacks them.
+    stored: BTreeMap<PeerId, (PublicKey, SeqRanges)>,
     /// Per author, messages 1..=n counted as had though not kept: the user deleted them,
     /// and members must not send them back.
     floor: BTreeMap<PeerId, u64>,
@@ -60,14 +67,69 @@ impl Log {
     }
 
     /// Forgets what `key` signed in `author`'s name (it turned out not to be theirs).
-    pub fn forget_signed_by(&mut self, author: &PeerId, key: &peerchat_identity::PublicKey) {
+    pub fn forget_signed_by(&mut self, author: &PeerId, key: &PublicKey) {
         self.entries
             .retain(|(a, _), e| a != author || &e.text.signed.key != key);
+        if self.stored.get(author).is_some_and(|(k, _)| k == key) {
+            self.stored.remove(author);
+        }
     }
 
     /// Whether (author, seq) is known.
     pub fn contains(&self, author: &PeerId, seq: u64) -> bool {
-        seq <= self.floor_of(author) || self.entries.contains_key(&(author.clone(), seq))
+        seq <= self.floor_of(author)
+            || self.is_stored(author, seq)
+            || self.entries.contains_key(&(author.clone(), seq))
+    }
+
+    fn is_stored(&self, author: &PeerId, seq: u64) -> bool {
+        self.stored
+            .get(author)
+            .is_some_and(|(_, seqs)| seqs.contains(seq))
+    }
+
+    /// Counts `author`'s messages `seqs`, signed by `key`, as kept in storage.
+    pub fn seed_stored(&mut self, author: PeerId, key: PublicKey, seqs: SeqRanges) {
+        self.stored.insert(author, (key, seqs));
+    }
+
+    /// Messages held in memory.
+    pub fn in_memory(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// How many of the messages kept in storage a member who has `marks` lacks.
+    pub fn stored_lacking(&self, marks: &BTreeMap<PeerId, u64>) -> u64 {
+        self.stored
+            .iter()
+            .map(|(author, (_, seqs))| seqs.count_above(marks.get(author).copied().unwrap_or(0)))
+            .fold(0, u64::saturating_add)
+    }
+
+    /// What a member who has `marks` lacks of the messages kept in storage, per author
+    /// (where storage looks for the oldest of them).
+    pub fn stored_lacked(&self, marks: &BTreeMap<PeerId, u64>) -> Vec<Lacked> {
+        self.stored
+            .iter()
+            .map(|(author, (_, seqs))| Lacked {
+                author: author.clone(),
+                mark: marks.get(author).copied().unwrap_or(0),
+                seqs: seqs.clone(),
+            })
+            .filter(|l| l.seqs.count_above(l.mark) > 0)
+            .collect()
+    }
+
+    /// Whether `text`, read back from storage, is one a member who has `marks` lacks
+    /// and is sent from storage: counted as stored under the key that signed it, not
+    /// in memory (those go from memory), above the member's mark.
+    pub fn stored_lacks(&self, text: &RoomText, marks: &BTreeMap<PeerId, u64>) -> bool {
+        text.seq > marks.get(&text.author).copied().unwrap_or(0)
+            && self
+                .stored
+                .get(&text.author)
+                .is_some_and(|(key, seqs)| key == &text.signed.key && seqs.contains(text.seq))
+            && !self.entries.contains_key(&(text.author.clone(), text.seq))
     }
 
     fn floor_of(&self, author: &PeerId) -> u64 {
@@ -79,6 +141,7 @@ impl Log {
     pub fn forget_all(&mut self) {
         self.floor = self.have().into_iter().collect();
         self.entries.clear();
+        self.stored.clear();
     }
 
     /// Counts `floor`'s messages as had (from [`Log::forget_all`] of an earlier visit).
@@ -99,23 +162,56 @@ impl Log {
 
     /// The highest sequence number of `author` known, gaps or not.
     pub fn highest(&self, author: &PeerId) -> u64 {
-        self.entries
+        let in_memory = self
+            .entries
             .range((author.clone(), 0)..=(author.clone(), u64::MAX))
             .next_back()
-            .map_or(self.floor_of(author), |((_, seq), _)| *seq)
+            .map_or(0, |((_, seq), _)| *seq);
+        let stored = self
+            .stored
+            .get(author)
+            .and_then(|(_, seqs)| seqs.highest())
+            .unwrap_or(0);
+        in_memory.max(stored).max(self.floor_of(author))
     }
 
     /// Per author, the highest n such that 1..=n are all known.
     pub fn have(&self) -> Vec<(PeerId, u64)> {
-        let mut marks: BTreeMap<PeerId, u64> = self.floor.clone();
-        for (author, seq) in self.entries.keys() {
-            let n = marks.entry(author.clone()).or_default();
-            // Checked: a floor read back from storage may sit at the top of the range.
-            if n.checked_add(1) == Some(*seq) {
-                *n = *seq;
+        let mut authors: Vec<&PeerId> = self.floor.keys().chain(self.stored.keys()).collect();
+        authors.extend(self.entries.keys().map(|(a, _)| a));
+        authors.sort();
+        authors.dedup();
+        authors
+            .into_iter()
+            .map(|a| (a.clone(), self.mark_of(a)))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+
+    /// The highest n such that `author`'s 1..=n are all known: from the floor, through
+    /// what storage and memory hold, whichever has the next.
+    fn mark_of(&self, author: &PeerId) -> u64 {
+        let stored = self.stored.get(author).map(|(_, seqs)| seqs);
+        let through_stored = |n: u64| stored.map_or(n, |s| s.contiguous_after(n));
+        let mut n = through_stored(self.floor_of(author));
+        let Some(next) = n.checked_add(1) else {
+            // A floor read back from storage may sit at the top of the range.
+            return n;
+        };
+        for (_, seq) in self
+            .entries
+            .range((author.clone(), next)..=(author.clone(), u64::MAX))
+            .map(|(k, _)| k)
+        {
+            if *seq <= n {
+                continue;
             }
+            if n.checked_add(1) != Some(*seq) {
+                break;
+            }
+            n = through_stored(*seq);
         }
-        marks.into_iter().filter(|(_, n)| *n > 0).collect()
+        n
     }
 
     /// How many messages have been added so far (see [`Log::missing_for`]).
@@ -169,6 +265,21 @@ impl Log {
         }
         (page, None)
     }
+}
+
+/// Takes from the front of `waiting` what fits in `budget` bytes (as JSON), at least one.
+pub fn take_page(waiting: &mut VecDeque<RoomText>, budget: usize) -> Vec<RoomText> {
+    let mut page = Vec::new();
+    let mut size = 0;
+    while let Some(next) = waiting.front() {
+        let len = json_len(next) + 1;
+        if !page.is_empty() && size + len > budget {
+            break;
+        }
+        size += len;
+        page.extend(waiting.pop_front());
+    }
+    page
 }
 
 fn json_len(text: &RoomText) -> usize {

@@ -9,10 +9,13 @@ use std::time::Duration;
 use peerchat_chat::binding::{LinkBinding, Side};
 use peerchat_identity::Identity;
 
-use peerchat_chat::room::{Room, RoomEvent, RoomKeys, RoomOutput, RoomSecret, RoomTimings};
+use peerchat_chat::room::{
+    Room, RoomEvent, RoomKeys, RoomOutput, RoomSecret, RoomText, RoomTimings,
+};
 use peerchat_ids::MessageId;
 use peerchat_peerjs::data::ChannelFrame;
 use peerchat_peerjs::{ConnectionId, PeerId};
+use peerchat_vault::{Lacked, OnwardFrom};
 
 pub const TICK: Duration = Duration::from_millis(50);
 
@@ -40,7 +43,15 @@ pub struct Device {
     pub room: Room,
     pub up: bool,
     pub events: Vec<(Duration, RoomEvent)>,
+    /// What the device's storage holds of the room, oldest first (its ledger is given
+    /// to the room with `seed_ledger`): pages of it answer `ReadStored`.
+    pub stored: Vec<RoomText>,
+    /// The most messages read back from storage waiting at once.
+    pub most_waiting: usize,
 }
+
+/// Messages in a page of stored history.
+pub const STORED_PAGE: usize = 40;
 
 #[derive(Default)]
 pub struct Net {
@@ -139,6 +150,8 @@ impl Net {
             room,
             up: true,
             events: Vec::new(),
+            stored: Vec::new(),
+            most_waiting: 0,
         });
         index
     }
@@ -254,6 +267,29 @@ impl Net {
                 };
                 self.max_frame = self.max_frame.max(bytes.len());
                 self.devices[to].room.handle_link_data(&link, &frame, now);
+            }
+            RoomOutput::ReadStored { link, from: start } => {
+                let device = &mut self.devices[from];
+                let stored = &device.stored;
+                let first = match start {
+                    OnwardFrom::After(last) => last.parse::<usize>().unwrap() + 1,
+                    // The oldest of the `left` newest it lacks, as the vault finds it.
+                    OnwardFrom::Lacking { authors, left } => (0..stored.len())
+                        .rev()
+                        .filter(|&i| {
+                            let t = &stored[i];
+                            let lacks = |a: &Lacked| a.author == t.author && t.seq > a.mark;
+                            authors.iter().any(lacks)
+                        })
+                        .take(left as usize)
+                        .last()
+                        .unwrap_or(stored.len()),
+                };
+                let last = (first + STORED_PAGE).min(stored.len());
+                let page = stored[first..last].to_vec();
+                let next = (last - first == STORED_PAGE).then(|| (last - 1).to_string());
+                device.room.handle_stored_page(&link, page, next, now);
+                device.most_waiting = device.most_waiting.max(device.room.sizes().stored_waiting);
             }
             RoomOutput::Close { link } => {
                 if let Some((a, b)) = self.links.remove(&link) {

@@ -24,7 +24,7 @@ use peerchat_peerjs::data::ChannelFrame;
 use peerchat_peerjs::sim::{Broker, Deliveries};
 use peerchat_peerjs::wire::IceCandidate;
 use peerchat_peerjs::{ConnectionId, PeerId, Token, Transmit};
-use peerchat_vault::{Page, StoredMessage};
+use peerchat_vault::{Ledger, Onward, OnwardFrom, Page, StoredMessage};
 
 /// The broker's expire_timeout.
 pub const EXPIRE: Duration = Duration::from_secs(5);
@@ -95,6 +95,12 @@ impl Disk {
         }
     }
 
+    fn room_history(&self, room_id: &RoomId) -> &[StoredMessage] {
+        self.histories
+            .get(&History::Room(room_id.clone()))
+            .map_or(&[], Vec::as_slice)
+    }
+
     fn answer(&self, load: Load) -> Loaded {
         match load {
             Load::SavedRooms => Loaded::SavedRooms {
@@ -113,14 +119,47 @@ impl Disk {
                     history,
                 }
             }
-            Load::WholeLog { room_id } => Loaded::WholeLog {
-                log: self
-                    .histories
-                    .get(&History::Room(room_id.clone()))
-                    .cloned()
-                    .unwrap_or_default(),
+            Load::Ledger { room_id } => {
+                let mut ledger = Ledger::default();
+                for m in self.room_history(&room_id) {
+                    ledger.add(m);
+                }
+                Loaded::Ledger { room_id, ledger }
+            }
+            Load::StoredPage {
                 room_id,
-            },
+                link,
+                from,
+                limit,
+            } => {
+                let all = self.room_history(&room_id);
+                // As the vault does: from the oldest of the `left` newest it lacks.
+                let start = match from {
+                    OnwardFrom::After(i) => i.parse::<usize>().unwrap() + 1,
+                    OnwardFrom::Lacking { authors, left } => {
+                        let lacks = |m: &&StoredMessage| {
+                            authors.iter().any(|a| {
+                                a.author == m.author && a.seqs.contains(m.seq) && m.seq > a.mark
+                            })
+                        };
+                        let lacking = all.iter().enumerate().rev().filter(|(_, m)| lacks(m));
+                        lacking
+                            .take(left as usize)
+                            .last()
+                            .map_or(all.len(), |(i, _)| i)
+                    }
+                };
+                let end = (start + limit).min(all.len());
+                Loaded::StoredPage {
+                    page: Onward {
+                        messages: all[start..end].to_vec(),
+                        skipped: 0,
+                        next: (end - start == limit).then(|| (end - 1).to_string()),
+                    },
+                    room_id,
+                    link,
+                }
+            }
             Load::Conversations => {
                 Loaded::Conversations(self.conversations.clone().unwrap_or_default())
             }

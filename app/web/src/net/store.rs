@@ -146,16 +146,28 @@ async fn read(vault: &Vault, load: Load) -> Loaded {
                 history: history.clone(),
                 page,
             }),
-        Load::WholeLog { room_id } => {
-            vault
-                .history()
-                .all(room_id.as_str())
-                .await
-                .map(|log| Loaded::WholeLog {
-                    room_id: room_id.clone(),
-                    log,
-                })
-        }
+        Load::Ledger { room_id } => vault
+            .history()
+            .ledger(room_id.as_str(), vault.nonce())
+            .await
+            .map(|ledger| Loaded::Ledger {
+                room_id: room_id.clone(),
+                ledger,
+            }),
+        Load::StoredPage {
+            room_id,
+            link,
+            from,
+            limit,
+        } => vault
+            .history()
+            .onward(room_id.as_str(), from, *limit)
+            .await
+            .map(|page| Loaded::StoredPage {
+                room_id: room_id.clone(),
+                link: link.clone(),
+                page,
+            }),
         Load::Conversations => vault
             .get::<Vec<Contact>>(Table::Meta, CONVERSATIONS)
             .await

@@ -4,15 +4,16 @@
 //! [`BACKFILL_RATE`] after a first [`BACKFILL_BURST`]: what it can make us send is bounded
 //! by time, not by how often it asks.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
 use peerchat_peerjs::data::MAX_JSON_FRAME;
 use peerchat_peerjs::{ConnectionId, PeerId};
+use peerchat_vault::OnwardFrom;
 
-use super::Room;
-use crate::room::frames::RoomFrame;
-use crate::room::history::{Cursor, BACKFILL_BUDGET};
+use super::{Room, RoomOutput};
+use crate::room::frames::{RoomFrame, RoomText};
+use crate::room::history::{take_page, Cursor, BACKFILL_BUDGET};
 
 /// Bytes a member may be sent at once, from a full allowance.
 pub const BACKFILL_BURST: u64 = 256 * 1024;
@@ -34,8 +35,35 @@ pub(super) struct Pending {
     marks: BTreeMap<PeerId, u64>,
     /// Only messages added after this generation of the log.
     since: u64,
-    /// The last message sent.
+    /// The last message sent from memory.
     after: Option<Cursor>,
+    /// Every message it lacks in memory has gone.
+    memory_done: bool,
+    /// What it lacks of the messages kept in storage, when it lacks any.
+    stored: Option<FromStorage>,
+}
+
+/// The part of a backfill read back from storage, page by page, oldest first from the
+/// oldest message the member lacks.
+#[derive(Debug, Default)]
+struct FromStorage {
+    /// How many it lacks still (counted from the ledger): the reading stops at 0.
+    left: u64,
+    /// Where the next page begins (after the last record read); none before the first.
+    next: Option<String>,
+    /// The newest page has been read.
+    read_all: bool,
+    /// A read is asked for and not answered yet.
+    reading: bool,
+    /// Read and not sent yet.
+    waiting: VecDeque<RoomText>,
+}
+
+impl Pending {
+    /// Messages read back from storage waiting to go.
+    pub(super) fn stored_waiting(&self) -> usize {
+        self.stored.as_ref().map_or(0, |s| s.waiting.len())
+    }
 }
 
 /// What a member may still be sent now.
@@ -91,6 +119,12 @@ impl Room {
             let mark = marks.entry(author.clone()).or_default();
             *mark = (*n).max(*mark);
         }
+        // What storage holds was offered with the link's first hello.
+        let left = if since == 0 {
+            self.log.stored_lacking(&marks)
+        } else {
+            0
+        };
         match self.backfills.get_mut(link) {
             // Already under way: it goes on from where it is, to what the member now has.
             Some(p) => {
@@ -99,13 +133,18 @@ impl Room {
                     *mark = n.max(*mark);
                 }
             }
-            None if since == generation => self.stats.backfill_skipped += 1,
+            None if since == generation && left == 0 => self.stats.backfill_skipped += 1,
             None => {
                 let pending = Pending {
                     peer,
                     marks,
                     since,
                     after: None,
+                    memory_done: false,
+                    stored: (left > 0).then(|| FromStorage {
+                        left,
+                        ..FromStorage::default()
+                    }),
                 };
                 self.backfills.insert(link.clone(), pending);
             }
@@ -140,21 +179,29 @@ impl Room {
             if allowance.bytes < FRAME {
                 return;
             }
-            let (mut messages, next) =
-                self.log
-                    .missing_page(&p.marks, p.since, p.after.as_ref(), BACKFILL_BUDGET);
-            // Ours not stored yet go out live once they are, to every member linked then.
-            messages.retain(|t| !self.unstored(t));
-            match next {
-                Some(cursor) => {
-                    if let Some(p) = self.backfills.get_mut(link) {
-                        p.after = Some(cursor);
-                    }
+            // What storage holds is older than what came since the room opened: it goes
+            // first, so the member's screen reads in order.
+            let messages = if p.stored.is_some() {
+                match self.stored_page(link) {
+                    Some(messages) => messages,
+                    None => return,
                 }
-                None => {
-                    self.backfills.remove(link);
+            } else if p.memory_done {
+                self.backfills.remove(link);
+                return;
+            } else {
+                let (mut messages, next) =
+                    self.log
+                        .missing_page(&p.marks, p.since, p.after.as_ref(), BACKFILL_BUDGET);
+                // Ours not stored yet go out live once they are, to every member linked
+                // then.
+                messages.retain(|t| !self.unstored(t));
+                if let Some(p) = self.backfills.get_mut(link) {
+                    p.memory_done = next.is_none();
+                    p.after = next;
                 }
-            }
+                messages
+            };
             if !messages.is_empty() {
                 self.stats.backfill_frames += 1;
                 let sent = self.send(link, &RoomFrame::Backfill { messages }, now);
@@ -165,10 +212,73 @@ impl Room {
         }
     }
 
+    /// The next frame's worth of what the backfill on `link` sends from storage: none
+    /// while a page is being read (one is asked for when none is waiting), empty when
+    /// that part is done (what came since the room opened goes next).
+    fn stored_page(&mut self, link: &ConnectionId) -> Option<Vec<RoomText>> {
+        let p = self.backfills.get_mut(link)?;
+        let stored = p.stored.as_mut()?;
+        if !stored.waiting.is_empty() {
+            return Some(take_page(&mut stored.waiting, BACKFILL_BUDGET));
+        }
+        if stored.left == 0 || stored.read_all {
+            p.stored = None;
+            return Some(Vec::new());
+        }
+        if !stored.reading {
+            stored.reading = true;
+            let from = match &stored.next {
+                Some(key) => OnwardFrom::After(key.clone()),
+                None => OnwardFrom::Lacking {
+                    authors: self.log.stored_lacked(&p.marks),
+                    left: stored.left,
+                },
+            };
+            self.stats.stored_reads += 1;
+            self.outputs.push_back(RoomOutput::ReadStored {
+                link: link.clone(),
+                from,
+            });
+        }
+        None
+    }
+
+    /// A page of the room's stored history read for the backfill on `link` (after
+    /// [`RoomOutput::ReadStored`]), oldest first, with where the next page begins (none:
+    /// this was the newest). What the member lacks of it goes as its allowance permits;
+    /// the rest is dropped.
+    pub fn handle_stored_page(
+        &mut self,
+        link: &ConnectionId,
+        page: Vec<RoomText>,
+        next: Option<String>,
+        now: Duration,
+    ) {
+        self.catch_up(now);
+        let Some(p) = self.backfills.get_mut(link) else {
+            return;
+        };
+        let Some(stored) = p.stored.as_mut().filter(|s| s.reading) else {
+            return;
+        };
+        stored.reading = false;
+        stored.read_all = next.is_none();
+        stored.next = next;
+        for text in page {
+            if stored.left > 0 && self.log.stored_lacks(&text, &p.marks) {
+                stored.left -= 1;
+                stored.waiting.push_back(text);
+            }
+        }
+        self.pump_backfills(now);
+    }
+
     /// When the next backfill waiting for its member's allowance can go on.
     pub(super) fn backfill_timeout(&self) -> Option<Duration> {
         self.backfills
             .values()
+            // One waiting for a page of storage goes on when the page comes.
+            .filter(|p| !p.stored.as_ref().is_some_and(|s| s.reading))
             .filter_map(|p| self.allowances.get(&p.peer))
             .map(Allowance::ready_at)
             .min()

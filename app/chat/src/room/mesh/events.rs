@@ -4,6 +4,7 @@ use peerchat_identity::{PublicKey, Signed};
 use peerchat_ids::MessageId;
 use peerchat_peerjs::data::ChannelFrame;
 use peerchat_peerjs::{ConnectionId, PeerId};
+use peerchat_vault::OnwardFrom;
 
 /// What the glue must do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +29,16 @@ pub enum RoomOutput {
     /// Nobody answers at the rendezvous id: register it with the broker and report back
     /// with [`Room::set_rendezvous_held`].
     ClaimRendezvous,
+    /// A member on `link` lacks messages kept in storage: read a page of the room's
+    /// stored history oldest first, `from` the oldest it lacks or on from the page
+    /// before, and hand it to [`Room::handle_stored_page`]. One read per link is asked
+    /// for at a time.
+    ReadStored {
+        /// The link of the member who lacks them.
+        link: ConnectionId,
+        /// Where the page begins.
+        from: OnwardFrom,
+    },
 }
 
 /// A message as shown in the room.
@@ -152,6 +163,8 @@ pub struct RoomStats {
     pub backfill_frames: u64,
     /// Hellos that brought nothing new to send back (the link had it all already).
     pub backfill_skipped: u64,
+    /// Pages of stored history read for backfills.
+    pub stored_reads: u64,
     /// Dials made because a wait ran out: the call we waited for never came (an
     /// introduction missing or lost), or a member whose link broke was called again.
     /// While members only join, none: each pair's dial goes at once.
@@ -189,6 +202,10 @@ pub struct RoomSizes {
     pub typing: usize,
     /// Backfills under way (one per link at most).
     pub backfills: usize,
+    /// Messages held in memory (those kept from earlier visits stay in storage).
+    pub messages: usize,
+    /// Messages read back from storage, waiting for their member's allowance.
+    pub stored_waiting: usize,
     /// Outputs not yet taken by the glue.
     pub outputs: usize,
     /// Events not yet taken by the UI.

@@ -256,6 +256,38 @@ impl Room {
         self.whispers_seen.extend(whisper_ids.iter().cloned());
     }
 
+    /// Counts the messages kept from earlier visits, as storage's `ledger` lists them,
+    /// without reading them: members then send only what we lack, and what a member
+    /// lacks of them is read back from storage ([`RoomOutput::ReadStored`]). An author's
+    /// messages count only under the key the room knows for them (their first, or the
+    /// one they proved): any other's could not be proven to be theirs.
+    pub fn seed_ledger(&mut self, ledger: &peerchat_vault::Ledger) {
+        for (author, authored) in &ledger.authors {
+            let key = authored.key;
+            let Some(highest) = authored.seqs.highest() else {
+                continue;
+            };
+            if highest > MAX_SEQ {
+                continue;
+            }
+            if author == &self.me {
+                if key != self.identity.public() {
+                    continue;
+                }
+                self.my_seq = self.my_seq.max(highest);
+            } else {
+                let name = check_name(&authored.name).map_or("", |_| authored.name.as_str());
+                self.pin_unvouched(author, name, key);
+                if self.members.get(author).and_then(|m| m.key) != Some(key) {
+                    continue;
+                }
+            }
+            self.log
+                .seed_stored(author.clone(), key, authored.seqs.clone());
+        }
+        self.whispers_seen.extend(ledger.whispers.iter().cloned());
+    }
+
     /// Forgets the room's messages (the user deleted them) so members do not send them
     /// back; [`Room::forgotten`] tells what to save for [`Room::set_floor`] next time.
     pub fn forget_history(&mut self) {
@@ -423,6 +455,8 @@ impl Room {
             awaiting: self.awaiting.len(),
             typing: self.typing_until.len(),
             backfills: self.backfills.len(),
+            messages: self.log.in_memory(),
+            stored_waiting: self.backfills.values().map(Pending::stored_waiting).sum(),
             outputs: self.outputs.len(),
             events: self.events.len(),
         }

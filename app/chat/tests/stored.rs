@@ -1,0 +1,152 @@
+//! A member back from storage: what it kept on earlier visits is counted (the storage's
+//! ledger) but not held in memory, and a member who lacks some of it is sent it, read
+//! back from storage a page at a time, oldest first from the oldest it lacks, as its
+//! allowance permits.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use peerchat_chat::room::signing::sign_text;
+use peerchat_chat::room::RoomText;
+use peerchat_vault::{Authored, Ledger, SeqRanges};
+
+/// p0's messages 1..=n, as stored.
+fn kept(n: u64) -> Vec<RoomText> {
+    (1..=n)
+        .map(|seq| {
+            let words = format!("kept {seq}");
+            let message = mid(&format!("p0-{seq}"));
+            let (me, room) = (identity("p0"), keys(1).room_id);
+            sign_text(&me, &room, &id("p0"), seq, 0, message, "P0", &words)
+        })
+        .collect()
+}
+
+/// The ledger of a storage that holds `texts`.
+fn ledger_of(texts: &[RoomText]) -> Ledger {
+    let mut ledger = Ledger::default();
+    for t in texts {
+        ledger
+            .authors
+            .entry(t.author.clone())
+            .or_insert_with(|| Authored {
+                name: t.name.clone(),
+                key: t.signed.key,
+                seqs: SeqRanges::default(),
+            })
+            .seqs
+            .insert(t.seq);
+    }
+    ledger
+}
+
+/// p0 back with `stored` in its storage, and p1, who holds `has`, joining it.
+fn back_from_storage(stored: Vec<RoomText>, has: Vec<RoomText>) -> Net {
+    let mut net = back(stored);
+    p1_joins(&mut net, has);
+    net
+}
+
+/// p0 back in its room with `stored` in its storage.
+fn back(stored: Vec<RoomText>) -> Net {
+    let mut net = Net::default();
+    let p0 = net.add("p0", keys(1));
+    net.devices[p0].room.seed_ledger(&ledger_of(&stored));
+    assert_eq!(
+        net.devices[p0].room.my_seq(),
+        stored.len() as u64,
+        "numbering goes on after what is stored"
+    );
+    net.devices[p0].stored = stored;
+    let now = net.now;
+    net.devices[p0].room.create(now);
+    net.settle();
+    net
+}
+
+/// p1, who holds `has`, joins p0's room.
+fn p1_joins(net: &mut Net, has: Vec<RoomText>) {
+    let p1 = net.add("p1", keys(1));
+    net.devices[p1].room.seed(has, &[], false);
+    net.join(p1, &[]);
+    net.run_for(Duration::from_secs(30));
+}
+
+#[test]
+fn what_storage_holds_goes_before_what_came_since_the_room_opened() {
+    let mut net = back(kept(100));
+    say(&mut net, 0, "new 1");
+    p1_joins(&mut net, Vec::new());
+    let got = texts_from(&net, 1, "P0");
+    let mut want: Vec<String> = (1..=100).map(|n| format!("kept {n}")).collect();
+    want.push("new 1".into());
+    assert!(
+        got == want,
+        "oldest first: {:?}...",
+        &got[..3.min(got.len())]
+    );
+}
+
+#[test]
+fn a_newcomer_gets_the_stored_history_read_back_a_page_at_a_time() {
+    let stored = kept(1000);
+    let net = back_from_storage(stored.clone(), Vec::new());
+    let all: Vec<String> = stored.iter().map(|t| t.text.clone()).collect();
+    assert!(
+        texts_from(&net, 1, "P0") == all,
+        "every stored message reached the newcomer, once, in the order kept"
+    );
+    let p0 = &net.devices[0];
+    assert_eq!(p0.room.sizes().messages, 0, "none held in memory");
+    assert_eq!(
+        p0.room.stats().stored_reads,
+        1000_u64.div_ceil(STORED_PAGE as u64),
+        "each page read once"
+    );
+    assert!(
+        p0.most_waiting <= STORED_PAGE,
+        "at most a page waits at once: {}",
+        p0.most_waiting
+    );
+    assert_eq!(p0.room.sizes().stored_waiting, 0);
+}
+
+#[test]
+fn a_member_who_lacks_only_the_newest_is_sent_those_from_the_first_page() {
+    let stored = kept(1000);
+    let has = stored[..990].to_vec();
+    let net = back_from_storage(stored, has);
+    let want: Vec<String> = (991..=1000).map(|n| format!("kept {n}")).collect();
+    assert_eq!(
+        texts_from(&net, 1, "P0"),
+        want,
+        "only the ten it lacked, in order"
+    );
+    assert_eq!(
+        net.devices[0].room.stats().stored_reads,
+        1,
+        "the reading stops once all it lacks has been found"
+    );
+}
+
+#[test]
+fn a_member_who_has_it_all_causes_no_read() {
+    let stored = kept(300);
+    let net = back_from_storage(stored.clone(), stored);
+    assert!(texts_from(&net, 1, "P0").is_empty());
+    assert_eq!(net.devices[0].room.stats().stored_reads, 0);
+}
+
+#[test]
+fn what_another_key_signed_in_our_name_is_not_counted() {
+    let mut net = Net::default();
+    let p0 = net.add("p0", keys(1));
+    let mut ledger = ledger_of(&kept(5));
+    if let Some(a) = ledger.authors.values_mut().next() {
+        a.key = identity("someone else").public();
+    }
+    net.devices[p0].room.seed_ledger(&ledger);
+    assert_eq!(net.devices[p0].room.my_seq(), 0);
+}

@@ -1,0 +1,150 @@
+//! A room's stored history read oldest first, from the oldest message a member lacks:
+//! what a member is sent from our storage comes in the order we received it, a page at
+//! a time. Where to begin is found from the records' keys alone (each names its author,
+//! hashed, and number), newest first, without opening a record: a member away for ten
+//! messages costs a look at ten keys, not a read of the whole history.
+
+use std::collections::{HashMap, HashSet};
+
+use peerchat_peerjs::PeerId;
+
+use crate::history::{History, StoredMessage};
+use crate::seq_ranges::SeqRanges;
+use crate::{Store, Table, VaultError};
+
+/// Keys looked at in one read while finding where to begin.
+const KEYS_PER_READ: usize = 500;
+
+/// Where a page read oldest first begins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OnwardFrom {
+    /// At the oldest of the `left` newest messages a member lacks: of an author listed,
+    /// numbered above the member's mark, and counted by the ledger (a record it does not
+    /// count, or a second copy, would stop the search short of one it does).
+    Lacking {
+        /// The authors looked for.
+        authors: Vec<Lacked>,
+        /// How many it lacks (the storage's ledger says).
+        left: u64,
+    },
+    /// Just after this record (the last of the page before, [`Onward::next`]).
+    After(String),
+}
+
+/// An author whose messages a member lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lacked {
+    /// The author.
+    pub author: PeerId,
+    /// The member has their 1..=mark.
+    pub mark: u64,
+    /// Their numbers the ledger counts.
+    pub seqs: SeqRanges,
+}
+
+/// A page of history read oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Onward {
+    /// The messages that opened, oldest first.
+    pub messages: Vec<StoredMessage>,
+    /// Records that did not open (damaged or tampered), skipped.
+    pub skipped: usize,
+    /// Where the next page begins ([`OnwardFrom::After`]), if there may be one.
+    pub next: Option<String>,
+}
+
+impl<S: Store> History<'_, S> {
+    /// Up to `n` messages of a room, oldest first, from `from`.
+    pub async fn onward(
+        &self,
+        room_id: &str,
+        from: &OnwardFrom,
+        n: usize,
+    ) -> Result<Onward, VaultError> {
+        let prefix = self.prefix(room_id);
+        let end = format!("{prefix}~");
+        let start = match from {
+            // The key's smallest successor: the range begins just after it.
+            OnwardFrom::After(key) => format!("{key}\u{0}"),
+            OnwardFrom::Lacking { authors, left } => {
+                match self.oldest_lacking(&prefix, authors, *left).await? {
+                    Some(key) => key,
+                    None => return Ok(Onward::default()),
+                }
+            }
+        };
+        let rows = self
+            .store()
+            .range(Table::Messages, &start, &end, n, false)
+            .await?;
+        let next = (rows.len() == n)
+            .then(|| rows.last().map(|(k, _)| k.clone()))
+            .flatten();
+        let mut page = Onward {
+            next,
+            ..Onward::default()
+        };
+        for (key, sealed) in rows {
+            match self.open_record(&key, &sealed) {
+                Some(m) => page.messages.push(m),
+                None => page.skipped += 1,
+            }
+        }
+        Ok(page)
+    }
+
+    /// The key of the oldest of the `left` newest records a member lacks (see
+    /// [`OnwardFrom::Lacking`]), looking at keys newest first; the oldest such when there
+    /// are fewer.
+    async fn oldest_lacking(
+        &self,
+        prefix: &str,
+        authors: &[Lacked],
+        left: u64,
+    ) -> Result<Option<String>, VaultError> {
+        let by_hash: HashMap<String, &Lacked> = authors
+            .iter()
+            .map(|a| (self.keyring().lookup(a.author.as_str()), a))
+            .collect();
+        let mut seen = HashSet::new();
+        let mut found = 0;
+        let mut oldest = None;
+        let mut to = format!("{prefix}~");
+        while found < left {
+            let rows = self
+                .store()
+                .range(Table::Messages, prefix, &to, KEYS_PER_READ, true)
+                .await?;
+            for (key, _) in &rows {
+                let lacks = author_and_seq(key).is_some_and(|(hash, seq)| {
+                    by_hash
+                        .get(hash)
+                        .is_some_and(|a| seq > a.mark && a.seqs.contains(seq))
+                        && seen.insert((hash.to_owned(), seq))
+                });
+                if lacks {
+                    found += 1;
+                    oldest = Some(key.clone());
+                    if found == left {
+                        break;
+                    }
+                }
+            }
+            match rows.last() {
+                Some((key, _)) if rows.len() == KEYS_PER_READ => to.clone_from(key),
+                _ => break,
+            }
+        }
+        Ok(oldest)
+    }
+}
+
+/// The hashed author and the number a record's key names (its last three parts are
+/// author, number and id).
+fn author_and_seq(key: &str) -> Option<(&str, u64)> {
+    let mut parts = key.rsplitn(4, '/');
+    let _id = parts.next()?;
+    let seq = parts.next()?.parse().ok()?;
+    let author = parts.next()?;
+    Some((author, seq))
+}
