@@ -930,13 +930,18 @@ async function unlockOnce(app, n, again, fill, records, k) {
   }, [newest, QUIET_MS, 120000]);
   const busy = (await taskMs()) - busyBefore;
   if (!m.quiet) throw new Error('the main thread did not go idle within 120 s');
+  // What the page holds once idle: a history kept in storage should not be in memory.
+  const [pss] = await rendererPss(again.dir);
+  const wasm = await page.evaluate(() => window.__bench.wasmMemory?.buffer.byteLength ?? 0);
+  add(`unlock.${n}.pss`, app, pss ?? 0);
+  add(`unlock.${n}.wasm`, app, wasm);
   add(`unlock.${n}.room`, app, m.room - m.click);
   add(`unlock.${n}.newest`, app, m.newest - m.click);
   add(`unlock.${n}.idle`, app, m.idle - m.click);
   add(`unlock.${n}.longtasks`, app, m.longTasks);
   add(`unlock.${n}.busy`, app, busy);
   const detail = { scenario: `unlock ${n}`, app: app.key, fillSeconds: fill, records, busyIncludesQuietMs: QUIET_MS,
-    room: m.room - m.click, newest: m.newest - m.click, idle: m.idle - m.click, longTasks: m.longTasks, busy };
+    room: m.room - m.click, newest: m.newest - m.click, idle: m.idle - m.click, longTasks: m.longTasks, busy, pss, wasm };
   if (PROFILE) {
     const { profile } = await cdp.send('Profiler.stop');
     detail.selfTimes = selfTimes(profile);
@@ -951,7 +956,7 @@ async function unlockOnce(app, n, again, fill, records, k) {
     log(`unlock ${n} timeline: ${steps.slice(0, 80).join(' ')}`);
   }
   details.push(detail);
-  log(`unlock ${n}${RELAUNCHES > 1 ? ` (launch ${k + 1}/${RELAUNCHES})` : ''}: filled in ${fill.toFixed(0)} s (${records} records); room ${(m.room - m.click).toFixed(0)} ms, newest ${(m.newest - m.click).toFixed(0)} ms, idle ${(m.idle - m.click).toFixed(0)} ms, long tasks ${m.longTasks.toFixed(0)} ms, main thread busy ${busy.toFixed(0)} ms`);
+  log(`unlock ${n}${RELAUNCHES > 1 ? ` (launch ${k + 1}/${RELAUNCHES})` : ''}: filled in ${fill.toFixed(0)} s (${records} records); room ${(m.room - m.click).toFixed(0)} ms, newest ${(m.newest - m.click).toFixed(0)} ms, idle ${(m.idle - m.click).toFixed(0)} ms, long tasks ${m.longTasks.toFixed(0)} ms, main thread busy ${busy.toFixed(0)} ms; then renderer PSS ${((pss ?? 0) / 1048576).toFixed(1)} MiB, wasm heap ${(wasm / 1048576).toFixed(1)} MiB`);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1200,6 +1205,8 @@ const METRICS = [
     [`unlock.${n}.idle`, `unlock, ${n} stored: click → end of the last task ≥ 50 ms`, 'ms'],
     [`unlock.${n}.longtasks`, `unlock, ${n} stored: time in tasks ≥ 50 ms after the click`, 'ms'],
     [`unlock.${n}.busy`, `unlock, ${n} stored: main-thread task time, click → idle + ${QUIET_MS / 1000} s (CDP TaskDuration)`, 'ms'],
+    [`unlock.${n}.pss`, `unlock, ${n} stored: renderer PSS once idle`, 'MiB'],
+    [`unlock.${n}.wasm`, `unlock, ${n} stored: wasm heap once idle`, 'MiB'],
   ]),
   ['size.gzip', 'shell, gzip -9 (PeerJS: page + peerjs.min.js)', 'KB'],
   ['size.brotli', 'shell, brotli q11', 'KB'],

@@ -12,7 +12,7 @@ use peerchat_vault::{Onward, VaultError};
 
 use crate::rooms::Entrance;
 use crate::saved::{conversation_page, room_page, sentence, Contact, History};
-use crate::tables::LogFor;
+use crate::tables::LedgerFor;
 use crate::{Load, Loaded, Node, Now, Output, SavedRoom, PAGE};
 
 impl Node {
@@ -83,15 +83,15 @@ impl Node {
                 page,
             } => self.stored_page_read(&room_id, &link, page),
             Loaded::Ledger { room_id, ledger } => {
-                match self.restore.logs.remove(&room_id) {
-                    Some(LogFor::Rejoin {
+                match self.restore.ledgers.remove(&room_id) {
+                    Some(LedgerFor::Rejoin {
                         invite,
                         saved,
                         focus,
                     }) => {
                         self.enter_room(invite, focus, Entrance::Rejoin { saved, ledger });
                     }
-                    Some(LogFor::Reseed(saved)) => {
+                    Some(LedgerFor::Reseed(saved)) => {
                         self.seed_room(&room_id, &saved, &ledger);
                         self.restore.replacing.push(room_id.clone());
                         self.load(Load::Newest {
@@ -101,7 +101,7 @@ impl Node {
                     }
                     None => {}
                 }
-                self.log_done(&room_id);
+                self.ledger_read(&room_id);
             }
             Loaded::Failed { load, error } => {
                 self.ui(Action::StorageFailed(error));
@@ -115,8 +115,8 @@ impl Node {
                     Load::Files => {}
                     Load::Pieces { file } => self.pieces_read(&file, &[]),
                     Load::Ledger { room_id } => {
-                        self.restore.logs.remove(&room_id);
-                        self.log_done(&room_id);
+                        self.restore.ledgers.remove(&room_id);
+                        self.ledger_read(&room_id);
                     }
                     // The member is sent what came so far; the rest is not read.
                     Load::StoredPage { room_id, link, .. } => {
@@ -144,13 +144,13 @@ impl Node {
     }
 
     /// Shows a stored room's newest messages and asks for its ledger; returns its id
-    /// when it is to be rejoined. `defer_log` leaves the ledger for later (the restore
+    /// when it is to be rejoined. `defer_ledger` leaves the ledger for later (the restore
     /// reads every room's newest page first).
     fn show_stored_room(
         &mut self,
         saved: SavedRoom,
         focus: bool,
-        defer_log: bool,
+        defer_ledger: bool,
     ) -> Option<RoomId> {
         let Ok(invite) = Invite::parse_fragment(&saved.invite) else {
             self.ui(Action::StorageFailed(sentence(&VaultError::Corrupted)));
@@ -160,8 +160,8 @@ impl Node {
         self.learn_verified(&saved.verified);
         if self.rooms.contains_key(&room_id) {
             self.restore
-                .logs
-                .insert(room_id.clone(), LogFor::Reseed(saved));
+                .ledgers
+                .insert(room_id.clone(), LedgerFor::Reseed(saved));
             self.load(Load::Ledger { room_id });
             return None;
         }
@@ -175,15 +175,15 @@ impl Node {
             history: History::Room(room_id.clone()),
             limit: PAGE,
         });
-        self.restore.logs.insert(
+        self.restore.ledgers.insert(
             room_id.clone(),
-            LogFor::Rejoin {
+            LedgerFor::Rejoin {
                 invite,
                 saved,
                 focus,
             },
         );
-        if !defer_log {
+        if !defer_ledger {
             self.load(Load::Ledger {
                 room_id: room_id.clone(),
             });
@@ -240,7 +240,7 @@ impl Node {
         self.maybe_restored();
     }
 
-    fn log_done(&mut self, room_id: &RoomId) {
+    fn ledger_read(&mut self, room_id: &RoomId) {
         if self.restore.restoring.remove(room_id) {
             self.maybe_restored();
         }

@@ -53,7 +53,7 @@ pub(crate) struct RoomEntry {
 }
 
 /// What a room's ledger is read for.
-pub(crate) enum LogFor {
+pub(crate) enum LedgerFor {
     /// A shown room to rejoin with it.
     Rejoin {
         invite: Invite,
@@ -68,10 +68,10 @@ pub(crate) enum LogFor {
 pub(crate) struct Restore {
     /// Invites opened while saved rooms were still loading; `None` once they are back.
     pub waiting_invites: Option<Vec<Invite>>,
-    /// Rooms shown during the restore, whose whole logs are read once conversations show.
+    /// Rooms shown during the restore, whose ledgers are read once conversations show.
     pub shown: Vec<RoomId>,
     /// Ledgers asked for, and why.
-    pub logs: HashMap<RoomId, LogFor>,
+    pub ledgers: HashMap<RoomId, LedgerFor>,
     /// Newest pages asked for that replace what a room shows.
     pub replacing: Vec<RoomId>,
     /// Rooms whose ledgers the restore still waits for.
@@ -96,7 +96,7 @@ impl Default for Restore {
         Self {
             waiting_invites: Some(Vec::new()),
             shown: Vec::new(),
-            logs: HashMap::new(),
+            ledgers: HashMap::new(),
             replacing: Vec::new(),
             restoring: HashSet::new(),
             conversations_read: false,

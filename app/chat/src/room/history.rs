@@ -36,6 +36,9 @@ pub struct Log {
     /// Per author, the numbers kept in storage (and the key that signed them), not in
     /// memory: counted as had, and read back page by page for a member who lacks them.
     stored: BTreeMap<PeerId, (PublicKey, SeqRanges)>,
+    /// [`Log::generation`] when `stored` was last given: a link answered since was
+    /// offered it.
+    stored_at: u64,
     /// Per author, messages 1..=n counted as had though not kept: the user deleted them,
     /// and members must not send them back.
     floor: BTreeMap<PeerId, u64>,
@@ -88,9 +91,18 @@ impl Log {
             .is_some_and(|(_, seqs)| seqs.contains(seq))
     }
 
-    /// Counts `author`'s messages `seqs`, signed by `key`, as kept in storage.
+    /// Counts `author`'s messages `seqs`, signed by `key`, as kept in storage. They count
+    /// as added (a new generation), so each link is offered them once.
     pub fn seed_stored(&mut self, author: PeerId, key: PublicKey, seqs: SeqRanges) {
         self.stored.insert(author, (key, seqs));
+        self.generation += 1;
+        self.stored_at = self.generation;
+    }
+
+    /// Whether a link answered up to generation `since` has yet to be offered what
+    /// storage holds.
+    pub fn stored_since(&self, since: u64) -> bool {
+        since < self.stored_at
     }
 
     /// Messages held in memory.

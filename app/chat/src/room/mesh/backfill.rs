@@ -119,8 +119,9 @@ impl Room {
             let mark = marks.entry(author.clone()).or_default();
             *mark = (*n).max(*mark);
         }
-        // What storage holds was offered with the link's first hello.
-        let left = if since == 0 {
+        // What storage holds is offered once per link (a hello repeated on it, or a
+        // member numbering with gaps, must not have it read and sent again).
+        let left = if self.log.stored_since(since) {
             self.log.stored_lacking(&marks)
         } else {
             0
