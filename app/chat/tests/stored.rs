@@ -14,14 +14,19 @@ use peerchat_vault::{Authored, Ledger, SeqRanges};
 
 /// p0's messages 1..=n, as stored.
 fn kept(n: u64) -> Vec<RoomText> {
-    (1..=n)
-        .map(|seq| {
-            let words = format!("kept {seq}");
-            let message = mid(&format!("p0-{seq}"));
-            let (me, room) = (identity("p0"), keys(1).room_id);
-            sign_text(&me, &room, &id("p0"), seq, 0, message, "P0", &words)
-        })
-        .collect()
+    by("p0", 1..=n)
+}
+
+/// `author`'s messages numbered `seqs`, as stored.
+fn by(author: &str, seqs: impl Iterator<Item = u64>) -> Vec<RoomText> {
+    let (me, room) = (identity(author), keys(1).room_id);
+    let name = author.to_uppercase();
+    seqs.map(|seq| {
+        let words = format!("kept {seq}");
+        let message = mid(&format!("{author}-{seq}"));
+        sign_text(&me, &room, &id(author), seq, 0, message, &name, &words)
+    })
+    .collect()
 }
 
 /// The ledger of a storage that holds `texts`.
@@ -169,4 +174,83 @@ fn a_hello_repeated_on_a_link_does_not_have_storage_read_again() {
     net.run_for(Duration::from_secs(10));
     assert_eq!(net.devices[0].room.stats().stored_reads, reads);
     assert_eq!(texts_from(&net, 1, "P0").len(), got);
+}
+
+#[test]
+fn a_second_copy_of_a_message_neither_goes_twice_nor_cuts_the_rest_short() {
+    let mut stored = kept(1000);
+    // An import kept another copy of 995 (another id, the same author and number).
+    let mut copy = stored[994].clone();
+    copy.id = mid("p0-995-again");
+    stored.insert(995, copy);
+    let has = stored[..990].to_vec();
+    let net = back_from_storage(stored, has);
+    let want: Vec<String> = (991..=1000).map(|n| format!("kept {n}")).collect();
+    assert_eq!(texts_from(&net, 1, "P0"), want);
+}
+
+#[test]
+fn what_the_user_deleted_is_never_sent_even_where_a_record_is_left() {
+    let mut net = back(Vec::new());
+    let stored = kept(100);
+    // Deleted 1..=50 (a delete cut short left their records): the floor counts them.
+    net.devices[0].room.seed_ledger(&ledger_of(&stored));
+    net.devices[0].room.set_floor(&[(id("p0"), 50)]);
+    net.devices[0].stored = stored;
+    p1_joins(&mut net, Vec::new());
+    let want: Vec<String> = (51..=100).map(|n| format!("kept {n}")).collect();
+    assert_eq!(texts_from(&net, 1, "P0"), want);
+}
+
+#[test]
+fn deleting_the_history_stops_a_backfill_from_storage_at_once() {
+    let mut net = back(kept(1000));
+    let p1 = net.add("p1", keys(1));
+    net.join(p1, &[]);
+    net.run_for(Duration::from_millis(500));
+    let before = texts_from(&net, 1, "P0").len();
+    assert!(before > 0 && before < 1000, "under way: {before}");
+    let reads = net.devices[0].room.stats().stored_reads;
+    net.devices[0].room.forget_history();
+    net.run_for(Duration::from_secs(30));
+    assert_eq!(texts_from(&net, 1, "P0").len(), before, "nothing more");
+    assert_eq!(net.devices[0].room.stats().stored_reads, reads, "nor read");
+}
+
+#[test]
+fn pages_that_hold_nothing_lacked_are_read_no_faster_than_the_allowance() {
+    // The ledger counts 1..=1000, but the records hold a few of them and thousands the
+    // ledger does not count: reading finds nothing to send page after page.
+    let mut net = back(Vec::new());
+    net.devices[0].room.seed_ledger(&ledger_of(&kept(1000)));
+    let mut stored = kept(5);
+    stored.extend(by("p9", 1..=8000));
+    net.devices[0].stored = stored;
+    let p1 = net.add("p1", keys(1));
+    net.join(p1, &[]);
+    net.run_for(Duration::from_secs(10));
+    let reads = net.devices[0].room.stats().stored_reads;
+    // 256 KiB at once, then 32 KiB a second, 8 KiB a read: about 72 in 10 s (200 pages
+    // hold the 8,000).
+    assert!((20..=80).contains(&reads), "{reads} reads in 10 s");
+}
+
+#[test]
+fn an_import_during_a_backfill_from_storage_begins_it_again() {
+    let mut net = back(kept(500));
+    let p1 = net.add("p1", keys(1));
+    net.join(p1, &[]);
+    net.run_for(Duration::from_millis(300));
+    assert!(texts_from(&net, 1, "P0").len() < 500, "under way");
+    // An import brings p0's 501..=600 (kept by someone else).
+    let mut all = kept(600);
+    let imported = all.split_off(500);
+    net.devices[0].stored.extend(imported);
+    all = net.devices[0].stored.clone();
+    net.devices[0].room.seed_ledger(&ledger_of(&all));
+    net.run_for(Duration::from_secs(60));
+    let want: Vec<String> = (1..=600).map(|n| format!("kept {n}")).collect();
+    let mut got = texts_from(&net, 1, "P0");
+    got.sort_by_key(|t| t[5..].parse::<u64>().unwrap());
+    assert!(got == want, "{} of 600", got.len());
 }

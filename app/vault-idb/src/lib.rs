@@ -10,7 +10,7 @@
 #![forbid(unsafe_code)]
 
 use js_sys::Uint8Array;
-use peerchat_vault::{schema, Store, StoreError, Table};
+use peerchat_vault::{schema, Span, Store, StoreError, Table};
 use rexie::{Direction, KeyRange, ObjectStore, Rexie, TransactionMode, TransactionResult};
 use wasm_bindgen::JsValue;
 
@@ -84,6 +84,22 @@ impl IdbStore {
         }
     }
 
+    /// A read-only transaction on `table` and the bounds of a page of `[from, to)` (see
+    /// [`page_bounds`]), with its limit; none when the page is empty by its arguments.
+    async fn page(
+        &self,
+        table: Table,
+        span: Span<'_>,
+    ) -> Result<Option<(rexie::Transaction, rexie::Store, KeyRange, u32)>, StoreError> {
+        if span.from >= span.to || span.limit == 0 {
+            return Ok(None);
+        }
+        let (tx, store) = self.reader(table)?;
+        let limit = u32::try_from(span.limit).unwrap_or(u32::MAX);
+        let range = page_bounds(&store, span, limit).await?;
+        Ok(Some((tx, store, range, limit)))
+    }
+
     fn reader(&self, table: Table) -> Result<(rexie::Transaction, rexie::Store), StoreError> {
         let tx = self
             .db
@@ -138,29 +154,15 @@ impl Store for IdbStore {
         limit: usize,
         newest_first: bool,
     ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
-        if from >= to || limit == 0 {
-            return Ok(Vec::new());
-        }
-        let (_tx, store) = self.reader(table)?;
-        let bound = |lower: &JsValue| {
-            KeyRange::bound(lower, &to.into(), Some(false), Some(true))
-                .map_err(|e| failure(e.into()))
+        let span = Span {
+            from,
+            to,
+            limit,
+            newest_first,
         };
-        let limit = u32::try_from(limit).unwrap_or(u32::MAX);
-        let mut lower = JsValue::from_str(from);
-        if newest_first {
-            // The `limit`-th key from the top; none when the range holds fewer rows.
-            // (A cursor cannot advance by 0: the first key is the top one.)
-            let skip = (limit > 1).then_some(limit - 1);
-            let nth = store
-                .scan(Some(bound(&lower)?), Some(1), skip, Some(Direction::Prev))
-                .await
-                .map_err(failure)?;
-            if let Some((key, _)) = nth.into_iter().next() {
-                lower = key;
-            }
-        }
-        let range = bound(&lower)?;
+        let Some((_tx, store, range, limit)) = self.page(table, span).await? else {
+            return Ok(Vec::new());
+        };
         let keys = store
             .get_all_keys(Some(range.clone()), Some(limit))
             .await
@@ -185,6 +187,25 @@ impl Store for IdbStore {
         Ok(rows)
     }
 
+    /// `getAllKeys` alone: finding where a member's backfill begins looks at keys only.
+    async fn keys(&self, table: Table, span: Span<'_>) -> Result<Vec<String>, StoreError> {
+        let newest_first = span.newest_first;
+        let Some((_tx, store, range, limit)) = self.page(table, span).await? else {
+            return Ok(Vec::new());
+        };
+        let mut keys: Vec<String> = store
+            .get_all_keys(Some(range), Some(limit))
+            .await
+            .map_err(failure)?
+            .into_iter()
+            .map(|k| k.as_string().unwrap_or_default())
+            .collect();
+        if newest_first {
+            keys.reverse();
+        }
+        Ok(keys)
+    }
+
     async fn clear(&self, table: Table) -> Result<(), StoreError> {
         self.write(table, async |s| s.clear().await).await
     }
@@ -206,4 +227,30 @@ impl Store for IdbStore {
         self.write(table, async |s| s.delete(range.into()).await)
             .await
     }
+}
+
+/// The bounds of a page of `span`: its first `limit` rows, or newest first its last
+/// `limit` (found first: a cursor from the top, advanced `limit - 1` rows; none when the
+/// range holds fewer, and a cursor cannot advance by 0: the first key is the top one).
+async fn page_bounds(
+    store: &rexie::Store,
+    span: Span<'_>,
+    limit: u32,
+) -> Result<KeyRange, StoreError> {
+    let bound = |lower: &JsValue| {
+        KeyRange::bound(lower, &span.to.into(), Some(false), Some(true))
+            .map_err(|e| failure(e.into()))
+    };
+    let mut lower = JsValue::from_str(span.from);
+    if span.newest_first {
+        let skip = (limit > 1).then_some(limit - 1);
+        let nth = store
+            .scan(Some(bound(&lower)?), Some(1), skip, Some(Direction::Prev))
+            .await
+            .map_err(failure)?;
+        if let Some((key, _)) = nth.into_iter().next() {
+            lower = key;
+        }
+    }
+    bound(&lower)
 }

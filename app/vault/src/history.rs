@@ -229,18 +229,16 @@ impl<'a, S: Store> History<'a, S> {
         let there = self.store.contains_many(Table::Messages, &kept).await?;
         let mut entries = Vec::with_capacity(2 * messages.len() + 1);
         let mut batch = std::collections::HashSet::new();
-        let mut new = Vec::new();
         for (m, (keys, there)) in messages.iter().zip(kept.chunks(2).zip(there.chunks(2))) {
             if there.iter().any(|t| *t) || !batch.insert(&keys[0]) {
                 continue;
             }
             entries.extend(self.entries(room_id, m, nonce()));
-            new.push(m);
         }
-        let count = new.len();
-        if count > 0 {
-            // In the same transaction: the ledger never counts a message not written.
-            entries.extend(self.ledger_entry_with(room_id, &new, nonce()).await?);
+        let count = entries.len() / 2;
+        // In the same transaction: the ledger never counts a message not written.
+        entries.extend(self.ledger_entry_with(room_id, messages, nonce).await?);
+        if !entries.is_empty() {
             self.store.put_many(Table::Messages, &entries).await?;
         }
         Ok(count)
@@ -343,7 +341,6 @@ impl<'a, S: Store> History<'a, S> {
             .map(|(k, _)| k)
             .collect();
         let mut new: Vec<(String, Vec<u8>)> = Vec::new();
-        let mut added = Vec::new();
         for m in &export.messages {
             let kept = self.kept_keys(room_id, m);
             if kept.iter().any(|k| seen.contains(k)) {
@@ -351,12 +348,12 @@ impl<'a, S: Store> History<'a, S> {
             }
             seen.extend(kept);
             new.extend(self.entries(room_id, m, nonce()));
-            added.push(m);
         }
-        let count = added.len();
-        if count > 0 {
-            new.extend(self.ledger_entry_with(room_id, &added, nonce()).await?);
-        }
+        let count = new.len() / 2;
+        new.extend(
+            self.ledger_entry_with(room_id, &export.messages, nonce)
+                .await?,
+        );
         self.store.put_many(Table::Messages, &new).await?;
         Ok(count)
     }

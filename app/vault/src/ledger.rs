@@ -24,10 +24,10 @@ pub const LEDGER_WHISPERS: usize = 256;
 /// are stored and shown, not counted, and members may send them again.
 pub const LEDGER_AUTHORS: usize = 1024;
 
-/// Ranges a ledger keeps per author: an author numbering with gaps (1, 3, 5...) cannot
-/// make every write of ours seal a ledger as long as the history. A number that would
-/// open a new range past this is not counted.
-pub const LEDGER_RANGES: usize = 1024;
+/// Ranges a ledger keeps, all authors together: authors numbering with gaps (1, 3,
+/// 5...) cannot make every write of ours seal a ledger as long as the history. A number
+/// that would open a new range past this is not counted.
+pub const LEDGER_RANGES: usize = 4096;
 
 /// One author's messages in a room's storage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,27 +51,30 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// Counts a stored message.
-    pub fn add(&mut self, m: &StoredMessage) {
+    /// Counts a stored message; false when that changed nothing (counted already, or
+    /// not to be counted).
+    pub fn add(&mut self, m: &StoredMessage) -> bool {
         if m.whisper_to.is_some() {
-            if !self.whispers.contains(&m.id) {
-                if self.whispers.len() == LEDGER_WHISPERS {
-                    self.whispers.pop_front();
-                }
-                self.whispers.push_back(m.id.clone());
+            if self.whispers.contains(&m.id) {
+                return false;
             }
-            return;
+            if self.whispers.len() == LEDGER_WHISPERS {
+                self.whispers.pop_front();
+            }
+            self.whispers.push_back(m.id.clone());
+            return true;
         }
         let Some(signed) = &m.signed else {
             // From before keys: shown, but nobody can be sent it.
-            return;
+            return false;
         };
         if m.seq == 0 {
-            return;
+            return false;
         }
         if self.authors.len() >= LEDGER_AUTHORS && !self.authors.contains_key(&m.author) {
-            return;
+            return false;
         }
+        let ranges: usize = self.authors.values().map(|a| a.seqs.ranges()).sum();
         let author = self
             .authors
             .entry(m.author.clone())
@@ -83,12 +86,14 @@ impl Ledger {
         let seqs = &author.seqs;
         let joins = |n: Option<u64>| n.is_some_and(|n| seqs.contains(n));
         let opens_a_range = !joins(m.seq.checked_sub(1)) && !joins(m.seq.checked_add(1));
-        if author.key != signed.key || (opens_a_range && seqs.ranges() >= LEDGER_RANGES) {
-            return;
+        if author.key != signed.key || (opens_a_range && ranges >= LEDGER_RANGES) {
+            return false;
         }
-        if author.seqs.insert(m.seq) {
+        let added = author.seqs.insert(m.seq);
+        if added {
             author.name.clone_from(&m.name);
         }
+        added
     }
 
     /// How many numbered messages it counts.
@@ -141,14 +146,16 @@ impl<S: Store> History<'_, S> {
         self.keyring().seal(key, &plain, nonce)
     }
 
-    /// The ledger entry that counts `messages` too, to write with them; for a history
-    /// stored before ledgers, none (the first [`History::ledger`] makes it from the
-    /// records, these among them).
+    /// The ledger entry that counts `messages` too, to write with them, when that
+    /// changes it. Messages stored already are counted as well: one a write left out
+    /// (an import and a message written at once, each adding to the ledger it read) is
+    /// counted the next time a member sends it. For a history stored before ledgers,
+    /// none (the first [`History::ledger`] makes it from the records, these among them).
     pub(crate) async fn ledger_entry_with(
         &self,
         room_id: &str,
-        messages: &[&StoredMessage],
-        nonce: [u8; 12],
+        messages: &[StoredMessage],
+        nonce: impl FnOnce() -> [u8; 12],
     ) -> Result<Option<(String, Vec<u8>)>, VaultError> {
         let mut ledger = match self.stored_ledger(room_id).await? {
             Some(ledger) => ledger,
@@ -156,11 +163,15 @@ impl<S: Store> History<'_, S> {
             None if self.is_empty(room_id).await? => Ledger::default(),
             None => return Ok(None),
         };
+        let mut changed = false;
         for m in messages {
-            ledger.add(m);
+            changed |= ledger.add(m);
+        }
+        if !changed {
+            return Ok(None);
         }
         let key = self.ledger_key(room_id);
-        let sealed = self.seal_ledger(&key, &ledger, nonce);
+        let sealed = self.seal_ledger(&key, &ledger, nonce());
         Ok(Some((key, sealed)))
     }
 }

@@ -1,8 +1,9 @@
 //! A room's stored history read oldest first, from the oldest message a member lacks:
 //! what a member is sent from our storage comes in the order we received it, a page at
 //! a time. Where to begin is found from the records' keys alone (each names its author,
-//! hashed, and number), newest first, without opening a record: a member away for ten
-//! messages costs a look at ten keys, not a read of the whole history.
+//! hashed, and number; the values are not read), newest first back to the oldest it
+//! lacks: a member away for the last ten messages costs a read of a page of keys, not of
+//! the whole history (one who lacks only old ones costs the keys back to them).
 
 use std::collections::{HashMap, HashSet};
 
@@ -10,7 +11,7 @@ use peerchat_peerjs::PeerId;
 
 use crate::history::{History, StoredMessage};
 use crate::seq_ranges::SeqRanges;
-use crate::{Store, Table, VaultError};
+use crate::{Span, Store, Table, VaultError};
 
 /// Keys looked at in one read while finding where to begin.
 const KEYS_PER_READ: usize = 500;
@@ -111,11 +112,14 @@ impl<S: Store> History<'_, S> {
         let mut oldest = None;
         let mut to = format!("{prefix}~");
         while found < left {
-            let rows = self
-                .store()
-                .range(Table::Messages, prefix, &to, KEYS_PER_READ, true)
-                .await?;
-            for (key, _) in &rows {
+            let span = Span {
+                from: prefix,
+                to: &to,
+                limit: KEYS_PER_READ,
+                newest_first: true,
+            };
+            let rows = self.store().keys(Table::Messages, span).await?;
+            for key in &rows {
                 let lacks = author_and_seq(key).is_some_and(|(hash, seq)| {
                     by_hash
                         .get(hash)
@@ -131,7 +135,7 @@ impl<S: Store> History<'_, S> {
                 }
             }
             match rows.last() {
-                Some((key, _)) if rows.len() == KEYS_PER_READ => to.clone_from(key),
+                Some(key) if rows.len() == KEYS_PER_READ => to.clone_from(key),
                 _ => break,
             }
         }

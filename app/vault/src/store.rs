@@ -42,6 +42,20 @@ pub enum StoreError {
     Unavailable(String),
 }
 
+/// Which entries of a table a read takes: up to `limit` with keys in `[from, to)`,
+/// ascending, or descending when `newest_first`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span<'a> {
+    /// The lowest key (included).
+    pub from: &'a str,
+    /// The key above the highest (excluded).
+    pub to: &'a str,
+    /// How many entries at most.
+    pub limit: usize,
+    /// From the top down.
+    pub newest_first: bool,
+}
+
 /// A sorted key-value store of sealed bytes.
 ///
 /// Async because IndexedDB is. The app is single-threaded (wasm), so the futures need
@@ -67,6 +81,18 @@ pub trait Store {
         limit: usize,
         newest_first: bool,
     ) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
+    /// The keys alone of what [`Store::range`] would give for `span`: a store that can
+    /// read keys without their values (IndexedDB can) does so.
+    async fn keys(&self, table: Table, span: Span<'_>) -> Result<Vec<String>, StoreError> {
+        let Span {
+            from,
+            to,
+            limit,
+            newest_first,
+        } = span;
+        let rows = self.range(table, from, to, limit, newest_first).await?;
+        Ok(rows.into_iter().map(|(k, _)| k).collect())
+    }
     /// Removes every entry of a table.
     async fn clear(&self, table: Table) -> Result<(), StoreError>;
     /// Stores every entry in one transaction: all of them, or (on error) none.
@@ -99,6 +125,9 @@ impl<S: Store> Store for &S {
         newest_first: bool,
     ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
         (**self).range(table, from, to, limit, newest_first).await
+    }
+    async fn keys(&self, table: Table, span: Span<'_>) -> Result<Vec<String>, StoreError> {
+        (**self).keys(table, span).await
     }
     async fn clear(&self, table: Table) -> Result<(), StoreError> {
         (**self).clear(table).await

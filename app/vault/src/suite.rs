@@ -234,6 +234,21 @@ pub async fn ranges_are_ordered_and_bounded<S: Store>(s: &S) {
         let mut asc = desc.to_vec();
         asc.reverse();
         assert_eq!(keys(oldest), asc[..limit.min(5)], "oldest {limit}");
+        // The keys alone, the same either way.
+        for newest_first in [true, false] {
+            let span = crate::Span {
+                from: "r1/",
+                to: "r1/~",
+                limit,
+                newest_first,
+            };
+            let alone = s.keys(Table::Messages, span).await.unwrap();
+            let with = s
+                .range(Table::Messages, "r1/", "r1/~", limit, newest_first)
+                .await
+                .unwrap();
+            assert_eq!(alone, keys(with), "keys {limit} {newest_first}");
+        }
     }
     s.clear(Table::Messages).await.unwrap();
     assert!(s

@@ -117,9 +117,14 @@ fn an_author_numbering_with_gaps_cannot_grow_the_ledger_past_its_bound() {
     let mut ledger = Ledger::default();
     for n in 0..3000 {
         ledger.add(&by("ann", 1 + 2 * n, 1));
+        ledger.add(&by("ben", 1 + 2 * n, 2));
     }
-    let ann = &ledger.authors[&PeerId::parse("ann").unwrap()];
-    assert_eq!(ann.seqs.ranges(), peerchat_vault::ledger::LEDGER_RANGES);
+    let ranges: usize = ledger.authors.values().map(|a| a.seqs.ranges()).sum();
+    assert_eq!(
+        ranges,
+        peerchat_vault::ledger::LEDGER_RANGES,
+        "all authors together"
+    );
     // A number that joins a range kept is still counted.
     ledger.add(&by("ann", 2, 1));
     assert!(ledger.authors[&PeerId::parse("ann").unwrap()]
@@ -252,4 +257,25 @@ fn records_the_ledger_does_not_count_do_not_cut_the_search_short() {
         "ann4",
         "from the oldest counted one it lacks"
     );
+}
+
+#[test]
+fn a_message_a_write_left_out_of_the_ledger_is_counted_when_it_comes_again() {
+    let (store, keys) = (MemoryStore::new(), keys());
+    let h = History::new(&store, &keys);
+    let mut nonce = nonces();
+    let first: Vec<StoredMessage> = (1..=4).map(|n| by("ann", n, 1)).collect();
+    run(h.append_many("r", &first, &mut nonce)).unwrap();
+    let ledger_key = format!("{}:!ledger", keys.lookup("r"));
+    let early = run(store.get(Table::Messages, &ledger_key))
+        .unwrap()
+        .unwrap();
+    let rest: Vec<StoredMessage> = (5..=10).map(|n| by("ann", n, 1)).collect();
+    run(h.append_many("r", &rest, &mut nonce)).unwrap();
+    // An import written at the same time put back the ledger it had read before.
+    run(store.put(Table::Messages, &ledger_key, &early)).unwrap();
+    assert_eq!(ranges(&h, "ann"), [(1, 4)]);
+    // A member sends them again: stored already, now counted.
+    assert_eq!(run(h.append_many("r", &rest, &mut nonce)).unwrap(), 0);
+    assert_eq!(ranges(&h, "ann"), [(1, 10)]);
 }

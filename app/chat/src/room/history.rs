@@ -114,8 +114,16 @@ impl Log {
     pub fn stored_lacking(&self, marks: &BTreeMap<PeerId, u64>) -> u64 {
         self.stored
             .iter()
-            .map(|(author, (_, seqs))| seqs.count_above(marks.get(author).copied().unwrap_or(0)))
+            .map(|(author, (_, seqs))| seqs.count_above(self.lacked_above(author, marks)))
             .fold(0, u64::saturating_add)
+    }
+
+    /// Above which number a member who has `marks` lacks `author`'s messages we may
+    /// send: its mark, or our floor (what the user deleted is never sent, even where a
+    /// record of it is left).
+    fn lacked_above(&self, author: &PeerId, marks: &BTreeMap<PeerId, u64>) -> u64 {
+        let mark = marks.get(author).copied().unwrap_or(0);
+        mark.max(self.floor_of(author))
     }
 
     /// What a member who has `marks` lacks of the messages kept in storage, per author
@@ -125,7 +133,7 @@ impl Log {
             .iter()
             .map(|(author, (_, seqs))| Lacked {
                 author: author.clone(),
-                mark: marks.get(author).copied().unwrap_or(0),
+                mark: self.lacked_above(author, marks),
                 seqs: seqs.clone(),
             })
             .filter(|l| l.seqs.count_above(l.mark) > 0)
@@ -136,7 +144,7 @@ impl Log {
     /// and is sent from storage: counted as stored under the key that signed it, not
     /// in memory (those go from memory), above the member's mark.
     pub fn stored_lacks(&self, text: &RoomText, marks: &BTreeMap<PeerId, u64>) -> bool {
-        text.seq > marks.get(&text.author).copied().unwrap_or(0)
+        text.seq > self.lacked_above(&text.author, marks)
             && self
                 .stored
                 .get(&text.author)

@@ -274,16 +274,19 @@ impl Net {
                 let first = match start {
                     OnwardFrom::After(last) => last.parse::<usize>().unwrap() + 1,
                     // The oldest of the `left` newest it lacks, as the vault finds it.
-                    OnwardFrom::Lacking { authors, left } => (0..stored.len())
-                        .rev()
-                        .filter(|&i| {
-                            let t = &stored[i];
-                            let lacks = |a: &Lacked| a.author == t.author && t.seq > a.mark;
-                            authors.iter().any(lacks)
-                        })
-                        .take(left as usize)
-                        .last()
-                        .unwrap_or(stored.len()),
+                    OnwardFrom::Lacking { authors, left } => {
+                        let mut seen = HashSet::new();
+                        (0..stored.len())
+                            .rev()
+                            .filter(|&i| {
+                                let t = &stored[i];
+                                let lacks = |a: &Lacked| a.author == t.author && t.seq > a.mark;
+                                authors.iter().any(lacks) && seen.insert((t.author.clone(), t.seq))
+                            })
+                            .take(left as usize)
+                            .last()
+                            .unwrap_or(stored.len())
+                    }
                 };
                 let last = (first + STORED_PAGE).min(stored.len());
                 let page = stored[first..last].to_vec();

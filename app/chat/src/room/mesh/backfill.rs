@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use peerchat_peerjs::data::MAX_JSON_FRAME;
 use peerchat_peerjs::{ConnectionId, PeerId};
-use peerchat_vault::OnwardFrom;
+use peerchat_vault::{OnwardFrom, SeqRanges};
 
 use super::{Room, RoomOutput};
 use crate::room::frames::{RoomFrame, RoomText};
@@ -26,6 +26,10 @@ const FRAME: u64 = MAX_JSON_FRAME as u64;
 
 /// Most authors of a hello's `have` read (more are ignored: their messages are sent).
 const MAX_MARKS: usize = 1024;
+
+/// What a page read from storage costs a member's allowance, whatever it turns out to
+/// hold: a member cannot have us read the history faster than it may be sent it.
+const READ_COST: u64 = 8 * 1024;
 
 /// A backfill under way on one link.
 #[derive(Debug)]
@@ -55,14 +59,25 @@ struct FromStorage {
     read_all: bool,
     /// A read is asked for and not answered yet.
     reading: bool,
+    /// The page being read was asked for before what storage holds changed (an import):
+    /// it is dropped, and the reading begins again.
+    stale: bool,
     /// Read and not sent yet.
     waiting: VecDeque<RoomText>,
+    /// Per author, the numbers taken for it so far: a second copy of one (an import can
+    /// hold two) neither goes twice nor counts twice.
+    taken: BTreeMap<PeerId, SeqRanges>,
 }
 
 impl Pending {
     /// Messages read back from storage waiting to go.
     pub(super) fn stored_waiting(&self) -> usize {
         self.stored.as_ref().map_or(0, |s| s.waiting.len())
+    }
+
+    /// Sends nothing more from storage (the user deleted the history).
+    pub(super) fn forget_stored(&mut self) {
+        self.stored = None;
     }
 }
 
@@ -132,6 +147,10 @@ impl Room {
                 for (author, n) in marks {
                     let mark = p.marks.entry(author).or_default();
                     *mark = n.max(*mark);
+                }
+                // What it no longer lacks is not looked for.
+                if let Some(stored) = p.stored.as_mut() {
+                    stored.left = stored.left.min(self.log.stored_lacking(&p.marks));
                 }
             }
             None if since == generation && left == 0 => self.stats.backfill_skipped += 1,
@@ -228,6 +247,11 @@ impl Room {
         }
         if !stored.reading {
             stored.reading = true;
+            // A read costs us even when nothing in it is lacked: it is paid for from the
+            // member's allowance too.
+            if let Some(a) = self.allowances.get_mut(&p.peer) {
+                a.bytes = a.bytes.saturating_sub(READ_COST);
+            }
             let from = match &stored.next {
                 Some(key) => OnwardFrom::After(key.clone()),
                 None => OnwardFrom::Lacking {
@@ -263,15 +287,51 @@ impl Room {
             return;
         };
         stored.reading = false;
+        if std::mem::take(&mut stored.stale) {
+            self.pump_backfills(now);
+            return;
+        }
         stored.read_all = next.is_none();
         stored.next = next;
         for text in page {
-            if stored.left > 0 && self.log.stored_lacks(&text, &p.marks) {
+            if stored.left > 0
+                && self.log.stored_lacks(&text, &p.marks)
+                && stored
+                    .taken
+                    .entry(text.author.clone())
+                    .or_default()
+                    .insert(text.seq)
+            {
                 stored.left -= 1;
                 stored.waiting.push_back(text);
             }
         }
         self.pump_backfills(now);
+    }
+
+    /// What storage holds changed (an import): the backfills reading it begin again,
+    /// from the oldest their members now lack (what went already does not go again).
+    pub(super) fn restart_stored_backfills(&mut self) {
+        for p in self.backfills.values_mut() {
+            let left = self.log.stored_lacking(&p.marks);
+            if let Some(stored) = p.stored.as_mut() {
+                stored.left = left;
+                stored.next = None;
+                stored.read_all = false;
+                // What waits was taken (and is still lacked): it goes first.
+                stored.stale = stored.reading;
+            }
+        }
+    }
+
+    /// Drops what backfills read from storage and did not send yet, unless `keep` it:
+    /// what a key signed that turned out not to be its author's.
+    pub(super) fn drop_stored_waiting(&mut self, keep: impl Fn(&RoomText) -> bool) {
+        for p in self.backfills.values_mut() {
+            if let Some(stored) = p.stored.as_mut() {
+                stored.waiting.retain(&keep);
+            }
+        }
     }
 
     /// When the next backfill waiting for its member's allowance can go on.

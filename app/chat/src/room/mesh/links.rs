@@ -365,6 +365,7 @@ impl Room {
             // it): what that key signed in its name goes, so the real member's numbers
             // are free again.
             self.log.forget_signed_by(&id, &old);
+            self.drop_stored_waiting(|t| t.author != id || t.signed.key != old);
         }
         if came_online {
             self.events.push_back(RoomEvent::MemberOnline {

@@ -217,12 +217,13 @@ impl Room {
         self.my_seq = self.my_seq.max(seq);
     }
 
-    /// Loads messages kept from earlier visits, without showing them as new: members
-    /// then send only what we lack, and a message we already have is not shown twice.
-    /// Whisper ids are remembered so a whisper is never shown twice either.
-    /// Messages whose signature does not verify (altered in an imported file) are not
-    /// taken: they could not be backfilled to anyone. With `signatures_checked` the
-    /// caller vouches that each was checked before it was stored (the node's own vault).
+    /// Holds `texts` in memory as had, without showing them as new: members then send
+    /// only what we lack, and a message we already have is not shown twice. Whisper ids
+    /// are remembered so a whisper is never shown twice either. Messages whose
+    /// signature does not verify are not taken: they could not be backfilled to anyone.
+    /// With `signatures_checked` the caller vouches that each was checked before. (The
+    /// node seeds from storage's ledger instead, [`Room::seed_ledger`], holding none;
+    /// this is for a member whose messages are in memory, such as a simulation's.)
     pub fn seed(
         &mut self,
         texts: impl IntoIterator<Item = RoomText>,
@@ -286,12 +287,16 @@ impl Room {
                 .seed_stored(author.clone(), key, authored.seqs.clone());
         }
         self.whispers_seen.extend(ledger.whispers.iter().cloned());
+        self.restart_stored_backfills();
     }
 
     /// Forgets the room's messages (the user deleted them) so members do not send them
     /// back; [`Room::forgotten`] tells what to save for [`Room::set_floor`] next time.
     pub fn forget_history(&mut self) {
         self.log.forget_all();
+        for p in self.backfills.values_mut() {
+            p.forget_stored();
+        }
         // Nothing of it goes again either (whispers are not in the log).
         self.awaiting.clear();
     }
