@@ -28,6 +28,12 @@ pub enum FileFrame {
         /// The file's id.
         file: String,
     },
+    /// One to one: I have all of that file already (kept from an earlier offer), so I
+    /// ask for nothing; the sender's transfer to me is complete.
+    Have {
+        /// The file's id.
+        file: String,
+    },
 }
 
 /// Why a file frame from a peer is dropped.
@@ -55,7 +61,7 @@ impl FileFrame {
             FileFrame::Request { file, pieces } => {
                 file_id_ok(file) && !pieces.is_empty() && pieces.len() <= MAX_PIECES_PER_REQUEST
             }
-            FileFrame::Cancel { file } => file_id_ok(file),
+            FileFrame::Cancel { file } | FileFrame::Have { file } => file_id_ok(file),
         };
         match in_bounds {
             true => Ok(frame),
@@ -104,7 +110,13 @@ mod tests {
                 file: "X".repeat(64),
             }
             .encode(),
+            FileFrame::Have {
+                file: "x".repeat(65),
+            }
+            .encode(),
         ];
+        let have = FileFrame::Have { file: id() };
+        assert_eq!(FileFrame::decode(&have.encode()), Ok(have));
         for c in cases {
             assert_eq!(
                 FileFrame::decode(&c).err(),

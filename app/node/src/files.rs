@@ -508,7 +508,15 @@ impl Node {
         peer: &PeerId,
         offer: &FileOffer,
     ) {
-        if self.files.records.contains_key(&offer.id) {
+        if let Some(kept) = self.files.records.get(&offer.id) {
+            // One to one, a file we have whole already is asked for by nothing: the
+            // sender is told, so its transfer does not show as going on for good.
+            if room.is_none() && kept.done && !kept.removed {
+                let have = FileFrame::Have {
+                    file: offer.id.clone(),
+                };
+                self.send_file_frame(None, peer, &have);
+            }
             return;
         }
         // One to one, the sender is told a file we do not take, so its transfer does
@@ -744,6 +752,9 @@ impl Node {
                     self.stop_waiting(&file, TransferState::Cancelled { by_us: false });
                 }
             }
+            // A member's download in a room is the member's own business.
+            FileFrame::Have { .. } if room.is_some() => {}
+            FileFrame::Have { file } => self.sent_all_to(&file, peer),
             // Offers travel inside messages.
             FileFrame::Offer(_) => {}
         }

@@ -185,6 +185,23 @@ impl Node {
         }
     }
 
+    /// One to one, `peer` has all of `file` we send it already (see `FileFrame::Have`):
+    /// every piece counts as gone, and its line says complete. Only a file we send to
+    /// that peer is touched.
+    pub(crate) fn sent_all_to(&mut self, file: &str, peer: &PeerId) {
+        let Some(s) = self.files.sending.get_mut(file) else {
+            return;
+        };
+        let count = s.offer.piece_count();
+        let Some(to) = s.to.get_mut(peer) else {
+            return;
+        };
+        to.pieces_sent = (0..count).collect();
+        to.paused = false;
+        let update = self.sending_update(&self.files.sending[file], peer, TransferState::Complete);
+        self.ui(Action::Transfer(update));
+    }
+
     /// One to one, a contact whose link is down is sent nothing: the line of a file
     /// going to it says paused (rather than going with nothing moving), and going
     /// again once the link is back (or a piece goes to it, see [`Node::count_sent`]).

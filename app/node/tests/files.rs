@@ -801,8 +801,8 @@ fn the_senders_line_says_paused_while_the_contact_is_away_and_goes_on_after() {
     assert_eq!(after.last(), Some(&TransferState::Complete), "{after:?}");
 }
 
-#[test]
-fn a_file_sent_again_to_a_contact_who_has_it_shows_as_sent() {
+/// Ann sent Ben a file, and he has it: the sim, Ann, Ben, the file's bytes and offer.
+fn ben_has_a_file() -> (Sim, usize, usize, Vec<u8>, FileOffer) {
     let (mut sim, ann, ben) = connected([false, false]);
     let (bytes, offer) = file(600_000, "menu.pdf", "application/pdf");
     attach(&mut sim, ann, ben, &bytes, &offer);
@@ -810,6 +810,12 @@ fn a_file_sent_again_to_a_contact_who_has_it_shows_as_sent() {
         assembled(s, ben, &offer).is_some()
     });
     sim.run_for(SECOND);
+    (sim, ann, ben, bytes, offer)
+}
+
+#[test]
+fn a_file_sent_again_to_a_contact_who_has_it_shows_as_sent() {
+    let (mut sim, ann, ben, bytes, offer) = ben_has_a_file();
     // Sent again, it all went already: Ben asks for nothing, and Ann's line says it
     // was sent (it said going, for good).
     attach(&mut sim, ann, ben, &bytes, &offer);
@@ -818,4 +824,24 @@ fn a_file_sent_again_to_a_contact_who_has_it_shows_as_sent() {
         last_state_with(&sim, ann, &offer, ben),
         Some(TransferState::Complete)
     );
+}
+
+#[test]
+fn a_file_sent_to_a_contact_who_kept_it_from_an_earlier_visit_shows_as_sent() {
+    let (mut sim, ann, ben, bytes, offer) = ben_has_a_file();
+    // Ann's page restarts: what she sent this visit is forgotten; Ben keeps the file.
+    sim.kill(ann);
+    sim.start(ann);
+    let ben_id = sim.devs[ben].id.clone();
+    sim.act(ann, |n, now| n.connect(ben_id, now));
+    sim.run_for(5 * SECOND);
+    attach(&mut sim, ann, ben, &bytes, &offer);
+    sim.run_for(5 * SECOND);
+    // Ben asks for nothing: he says he has it, and Ann's line says it was sent (it
+    // said going, for good).
+    assert_eq!(
+        last_state_with(&sim, ann, &offer, ben),
+        Some(TransferState::Complete)
+    );
+    assert_eq!(assembled(&sim, ben, &offer).unwrap(), bytes);
 }
