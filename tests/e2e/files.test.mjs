@@ -4,7 +4,8 @@
 // after it reopens, a photo shows as a thumbnail after a restart, and an official
 // peerjs client is told it cannot receive files; one file sent to two contacts goes to
 // each, and stops for the one that cancels alone; either browser closed mid-way leaves
-// the other's line saying it is paused.
+// the other's line saying it is paused; a file sent again to a contact who kept it
+// from an earlier visit says it was sent.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -191,4 +192,23 @@ test("the sending browser closed mid-way: the receiver's line says paused, with 
   const kept = Number(await card.locator('progress').getAttribute('value'));
   assert.ok(kept >= 1 << 20, `what came so far still shows (${kept} bytes)`);
   await card.getByRole('button', { name: 'Cancel' }).waitFor();
+});
+
+test('a file sent again after the sender restarted, to a contact who kept it, says it was sent', async () => {
+  const name = 'kept-from-before.txt';
+  const file = { name, mimeType: 'text/plain', buffer: Buffer.from('kept from an earlier visit\n') };
+  let ann = await restart('Ann');
+  await ann.page.locator('.chat-list').getByText('Ben').first().click();
+  await attachFile(ann, file);
+  await devices.Ben.page.locator('.chat-list').getByText('Ann').first().click();
+  assert.equal(await savedSha256(devices.Ben, name, 60000), sha256(file.buffer));
+  // Ann's page forgets what it sent this visit; Ben keeps the file.
+  ann = await restart('Ann');
+  await ann.page.locator('.chat-list').getByText('Ben').first().click();
+  await attachFile(ann, file);
+  // Ben asks for nothing and says he has it: Ann's card says it went (it said going
+  // for good, with its Cancel button).
+  const card = fileCard(ann, name);
+  await card.locator('a.file-save').waitFor({ timeout: 30000 });
+  assert.equal(await card.getByRole('button', { name: 'Cancel' }).count(), 0);
 });
