@@ -254,3 +254,28 @@ fn an_import_during_a_backfill_from_storage_begins_it_again() {
     got.sort_by_key(|t| t[5..].parse::<u64>().unwrap());
     assert!(got == want, "{} of 600", got.len());
 }
+
+#[test]
+fn an_import_while_a_backfill_sends_from_memory_is_read_for_it_too() {
+    // p0 kept 21..=50 and says much more this visit: p1's backfill takes the stored
+    // part at once, then what was said this visit, paced.
+    let mut net = back(by("p0", 21..=50));
+    for n in 1..=1500 {
+        say(&mut net, 0, &format!("live {n}"));
+    }
+    let p1 = net.add("p1", keys(1));
+    net.join(p1, &[]);
+    net.run_for(Duration::from_millis(500));
+    assert!(texts_from(&net, 1, "P0").len() < 1530, "still under way");
+    // An import brings 1..=20.
+    net.devices[0].stored.extend(by("p0", 1..=20));
+    let all = net.devices[0].stored.clone();
+    net.devices[0].room.seed_ledger(&ledger_of(&all));
+    net.run_for(Duration::from_secs(120));
+    let got = texts_from(&net, 1, "P0");
+    assert_eq!(got.len(), 1550, "all, each once");
+    assert!(
+        (1..=20).all(|n| got.contains(&format!("kept {n}"))),
+        "the imported"
+    );
+}

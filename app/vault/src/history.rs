@@ -333,12 +333,17 @@ impl<'a, S: Store> History<'a, S> {
             self.prefix(room_id),
             format!("{}~", self.index_prefix(room_id)),
         );
+        let span = crate::Span {
+            from: &from,
+            to: &to,
+            limit: usize::MAX,
+            newest_first: false,
+        };
         let mut seen: std::collections::HashSet<String> = self
             .store
-            .range(Table::Messages, &from, &to, usize::MAX, false)
+            .keys(Table::Messages, span)
             .await?
             .into_iter()
-            .map(|(k, _)| k)
             .collect();
         let mut new: Vec<(String, Vec<u8>)> = Vec::new();
         for m in &export.messages {

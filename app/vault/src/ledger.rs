@@ -1,7 +1,8 @@
 //! What a room's stored history holds, without the history: per author, the numbers of
 //! the signed messages kept, and the ids of the last whispers. It is sealed beside the
-//! room's index and written in the same transaction as each message, so it never says
-//! more or less than the records do. A room comes back from storage with it alone (a
+//! room's index and written in the same transaction as each message, so it never counts
+//! a message not stored (it may leave one out: past its bounds, or a write that put
+//! back the ledger it read; such a one is counted when it is stored again). A room comes back from storage with it alone (a
 //! few hundred bytes for 10,000 messages): members are told what we have, and what one
 //! lacks is read from the records page by page, never the whole history at once.
 
@@ -26,8 +27,12 @@ pub const LEDGER_AUTHORS: usize = 1024;
 
 /// Ranges a ledger keeps, all authors together: authors numbering with gaps (1, 3,
 /// 5...) cannot make every write of ours seal a ledger as long as the history. A number
-/// that would open a new range past this is not counted.
+/// that would open a new range past this is not counted, unless it is its author's
+/// first (so one author's gaps cannot keep every other author out).
 pub const LEDGER_RANGES: usize = 4096;
+
+/// Ranges a ledger keeps for one author: an author's gaps stay the author's problem.
+pub const LEDGER_AUTHOR_RANGES: usize = 256;
 
 /// One author's messages in a room's storage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,22 +76,26 @@ impl Ledger {
         if m.seq == 0 {
             return false;
         }
-        if self.authors.len() >= LEDGER_AUTHORS && !self.authors.contains_key(&m.author) {
-            return false;
-        }
         let ranges: usize = self.authors.values().map(|a| a.seqs.ranges()).sum();
-        let author = self
-            .authors
-            .entry(m.author.clone())
-            .or_insert_with(|| Authored {
+        let Some(author) = self.authors.get_mut(&m.author) else {
+            if self.authors.len() >= LEDGER_AUTHORS {
+                return false;
+            }
+            let mut seqs = SeqRanges::default();
+            seqs.insert(m.seq);
+            let first = Authored {
                 name: m.name.clone(),
                 key: signed.key,
-                seqs: SeqRanges::default(),
-            });
+                seqs,
+            };
+            self.authors.insert(m.author.clone(), first);
+            return true;
+        };
         let seqs = &author.seqs;
         let joins = |n: Option<u64>| n.is_some_and(|n| seqs.contains(n));
         let opens_a_range = !joins(m.seq.checked_sub(1)) && !joins(m.seq.checked_add(1));
-        if author.key != signed.key || (opens_a_range && ranges >= LEDGER_RANGES) {
+        let full = seqs.ranges() >= LEDGER_AUTHOR_RANGES || ranges >= LEDGER_RANGES;
+        if author.key != signed.key || (opens_a_range && full) {
             return false;
         }
         let added = author.seqs.insert(m.seq);

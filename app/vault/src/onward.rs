@@ -1,7 +1,7 @@
 //! A room's stored history read oldest first, from the oldest message a member lacks:
 //! what a member is sent from our storage comes in the order we received it, a page at
 //! a time. Where to begin is found from the records' keys alone (each names its author,
-//! hashed, and number; the values are not read), newest first back to the oldest it
+//! hashed, and number; no record is opened), newest first back to the oldest it
 //! lacks: a member away for the last ten messages costs a read of a page of keys, not of
 //! the whole history (one who lacks only old ones costs the keys back to them).
 
@@ -120,15 +120,20 @@ impl<S: Store> History<'_, S> {
             };
             let rows = self.store().keys(Table::Messages, span).await?;
             for key in &rows {
-                let lacks = author_and_seq(key).is_some_and(|(hash, seq)| {
-                    by_hash
-                        .get(hash)
-                        .is_some_and(|a| seq > a.mark && a.seqs.contains(seq))
-                        && seen.insert((hash.to_owned(), seq))
-                });
-                if lacks {
+                let Some((hash, seq)) = author_and_seq(key) else {
+                    continue;
+                };
+                let lacked = by_hash
+                    .get(hash)
+                    .is_some_and(|a| seq > a.mark && a.seqs.contains(seq));
+                if !lacked {
+                    continue;
+                }
+                // An older copy of one found (an import can keep two, one of them signed
+                // by another key) may be the one to send: the start goes back to it too.
+                oldest = Some(key.clone());
+                if seen.insert((hash.to_owned(), seq)) {
                     found += 1;
-                    oldest = Some(key.clone());
                     if found == left {
                         break;
                     }

@@ -114,26 +114,38 @@ fn a_history_from_before_ledgers_gets_one_made_from_its_records_once() {
 
 #[test]
 fn an_author_numbering_with_gaps_cannot_grow_the_ledger_past_its_bound() {
+    use peerchat_vault::ledger::{LEDGER_AUTHORS, LEDGER_AUTHOR_RANGES, LEDGER_RANGES};
     let mut ledger = Ledger::default();
+    let ann = PeerId::parse("ann").unwrap();
     for n in 0..3000 {
         ledger.add(&by("ann", 1 + 2 * n, 1));
-        ledger.add(&by("ben", 1 + 2 * n, 2));
     }
-    let ranges: usize = ledger.authors.values().map(|a| a.seqs.ranges()).sum();
-    assert_eq!(
-        ranges,
-        peerchat_vault::ledger::LEDGER_RANGES,
-        "all authors together"
-    );
+    assert_eq!(ledger.authors[&ann].seqs.ranges(), LEDGER_AUTHOR_RANGES);
     // A number that joins a range kept is still counted.
     ledger.add(&by("ann", 2, 1));
-    assert!(ledger.authors[&PeerId::parse("ann").unwrap()]
-        .seqs
-        .contains(2));
+    assert!(ledger.authors[&ann].seqs.contains(2));
+    // Many authors with gaps: all together stay within the bound...
+    for a in 0..40 {
+        for n in 0..300 {
+            ledger.add(&by(&format!("g{a}"), 1 + 2 * n, 1));
+        }
+    }
+    let ranges: usize = ledger.authors.values().map(|a| a.seqs.ranges()).sum();
+    let firsts = ledger.authors.len();
+    assert!(
+        (LEDGER_RANGES..=LEDGER_RANGES + firsts).contains(&ranges),
+        "all authors together, besides each one's first: {ranges}"
+    );
+    // ...and an author's first message is counted still.
+    assert!(ledger.add(&by("newcomer", 1, 3)));
     for n in 0..2000 {
         ledger.add(&by(&format!("a{n}"), 1, 1));
     }
-    assert_eq!(ledger.authors.len(), peerchat_vault::ledger::LEDGER_AUTHORS);
+    assert_eq!(ledger.authors.len(), LEDGER_AUTHORS);
+    assert!(
+        ledger.authors.values().all(|a| !a.seqs.is_empty()),
+        "no empty entry"
+    );
 }
 
 #[test]

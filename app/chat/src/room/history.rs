@@ -110,11 +110,27 @@ impl Log {
         self.entries.len()
     }
 
-    /// How many of the messages kept in storage a member who has `marks` lacks.
-    pub fn stored_lacking(&self, marks: &BTreeMap<PeerId, u64>) -> u64 {
+    /// How many of the messages kept in storage (and not held in memory: those go from
+    /// memory) a member who has `marks` lacks, leaving out those `taken` for it already.
+    pub fn stored_lacking(
+        &self,
+        marks: &BTreeMap<PeerId, u64>,
+        taken: &BTreeMap<PeerId, SeqRanges>,
+    ) -> u64 {
         self.stored
             .iter()
-            .map(|(author, (_, seqs))| seqs.count_above(self.lacked_above(author, marks)))
+            .map(|(author, (_, seqs))| {
+                let above = self.lacked_above(author, marks);
+                let in_memory = self
+                    .entries
+                    .range((author.clone(), above.saturating_add(1))..=(author.clone(), u64::MAX))
+                    .filter(|((_, seq), _)| seqs.contains(*seq))
+                    .count() as u64;
+                let gone = taken.get(author).map_or(0, |t| t.count_above(above));
+                seqs.count_above(above)
+                    .saturating_sub(in_memory)
+                    .saturating_sub(gone)
+            })
             .fold(0, u64::saturating_add)
     }
 

@@ -45,6 +45,10 @@ pub(super) struct Pending {
     memory_done: bool,
     /// What it lacks of the messages kept in storage, when it lacks any.
     stored: Option<FromStorage>,
+    /// Per author, the numbers taken from storage for it so far: a second copy of one
+    /// (an import can hold two) neither goes twice nor counts twice, nor does one that
+    /// went before storage was read again (after an import).
+    taken: BTreeMap<PeerId, SeqRanges>,
 }
 
 /// The part of a backfill read back from storage, page by page, oldest first from the
@@ -64,9 +68,16 @@ struct FromStorage {
     stale: bool,
     /// Read and not sent yet.
     waiting: VecDeque<RoomText>,
-    /// Per author, the numbers taken for it so far: a second copy of one (an import can
-    /// hold two) neither goes twice nor counts twice.
-    taken: BTreeMap<PeerId, SeqRanges>,
+}
+
+impl FromStorage {
+    /// A reading of storage for `left` messages a member lacks.
+    fn lacking(left: u64) -> Option<Self> {
+        (left > 0).then(|| Self {
+            left,
+            ..Self::default()
+        })
+    }
 }
 
 impl Pending {
@@ -134,13 +145,10 @@ impl Room {
             let mark = marks.entry(author.clone()).or_default();
             *mark = (*n).max(*mark);
         }
-        // What storage holds is offered once per link (a hello repeated on it, or a
-        // member numbering with gaps, must not have it read and sent again).
-        let left = if self.log.stored_since(since) {
-            self.log.stored_lacking(&marks)
-        } else {
-            0
-        };
+        // What storage holds is offered once per link, and again once an import added to
+        // it (a hello repeated on it, or a member numbering with gaps, must not have it
+        // read and sent again).
+        let offer_stored = self.log.stored_since(since);
         match self.backfills.get_mut(link) {
             // Already under way: it goes on from where it is, to what the member now has.
             Some(p) => {
@@ -148,25 +156,34 @@ impl Room {
                     let mark = p.marks.entry(author).or_default();
                     *mark = n.max(*mark);
                 }
-                // What it no longer lacks is not looked for.
-                if let Some(stored) = p.stored.as_mut() {
-                    stored.left = stored.left.min(self.log.stored_lacking(&p.marks));
+                let left = self.log.stored_lacking(&p.marks, &p.taken);
+                match p.stored.as_mut() {
+                    // What it no longer lacks is not looked for.
+                    Some(stored) => stored.left = stored.left.min(left),
+                    None if offer_stored => p.stored = FromStorage::lacking(left),
+                    None => {}
                 }
             }
-            None if since == generation && left == 0 => self.stats.backfill_skipped += 1,
             None => {
-                let pending = Pending {
-                    peer,
-                    marks,
-                    since,
-                    after: None,
-                    memory_done: false,
-                    stored: (left > 0).then(|| FromStorage {
-                        left,
-                        ..FromStorage::default()
-                    }),
+                let taken = BTreeMap::new();
+                let left = match offer_stored {
+                    true => self.log.stored_lacking(&marks, &taken),
+                    false => 0,
                 };
-                self.backfills.insert(link.clone(), pending);
+                if since == generation && left == 0 {
+                    self.stats.backfill_skipped += 1;
+                } else {
+                    let pending = Pending {
+                        peer,
+                        marks,
+                        since,
+                        after: None,
+                        memory_done: false,
+                        stored: FromStorage::lacking(left),
+                        taken,
+                    };
+                    self.backfills.insert(link.clone(), pending);
+                }
             }
         }
         self.pump_backfills(now);
@@ -296,8 +313,7 @@ impl Room {
         for text in page {
             if stored.left > 0
                 && self.log.stored_lacks(&text, &p.marks)
-                && stored
-                    .taken
+                && p.taken
                     .entry(text.author.clone())
                     .or_default()
                     .insert(text.seq)
@@ -309,17 +325,21 @@ impl Room {
         self.pump_backfills(now);
     }
 
-    /// What storage holds changed (an import): the backfills reading it begin again,
-    /// from the oldest their members now lack (what went already does not go again).
+    /// What storage holds changed (an import): the backfills under way read it again,
+    /// from the oldest their members now lack (what went already does not go again),
+    /// those whose reading was done as well.
     pub(super) fn restart_stored_backfills(&mut self) {
         for p in self.backfills.values_mut() {
-            let left = self.log.stored_lacking(&p.marks);
-            if let Some(stored) = p.stored.as_mut() {
-                stored.left = left;
-                stored.next = None;
-                stored.read_all = false;
-                // What waits was taken (and is still lacked): it goes first.
-                stored.stale = stored.reading;
+            let left = self.log.stored_lacking(&p.marks, &p.taken);
+            match p.stored.as_mut() {
+                Some(stored) => {
+                    stored.left = left;
+                    stored.next = None;
+                    stored.read_all = false;
+                    // What waits was taken (and is still lacked): it goes first.
+                    stored.stale = stored.reading;
+                }
+                None => p.stored = FromStorage::lacking(left),
             }
         }
     }
