@@ -279,3 +279,21 @@ fn an_import_while_a_backfill_sends_from_memory_is_read_for_it_too() {
         "the imported"
     );
 }
+
+#[test]
+fn an_import_of_older_messages_during_a_backfill_reaches_the_member() {
+    let mut net = back(by("p0", 101..=1100));
+    let p1 = net.add("p1", keys(1));
+    net.join(p1, &[]);
+    net.run_for(Duration::from_millis(300));
+    let so_far = texts_from(&net, 1, "P0").len();
+    assert!(so_far > 0 && so_far < 1000, "under way: {so_far}");
+    // The import's records sort before everything kept (received earlier).
+    let mut all = by("p0", 1..=100);
+    all.extend(std::mem::take(&mut net.devices[0].stored));
+    net.devices[0].stored = all.clone();
+    net.devices[0].room.seed_ledger(&ledger_of(&all));
+    net.run_for(Duration::from_secs(60));
+    let got = texts_from(&net, 1, "P0");
+    assert_eq!(got.len(), 1100, "all, each once");
+}

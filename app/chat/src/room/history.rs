@@ -142,6 +142,16 @@ impl Log {
         mark.max(self.floor_of(author))
     }
 
+    /// How many numbers storage holds above a member's `marks`, as storage counts them
+    /// when it looks for the oldest the member lacks (those held in memory or sent
+    /// already too: counting fewer, it would begin later than the oldest lacked).
+    pub fn stored_above(&self, marks: &BTreeMap<PeerId, u64>) -> u64 {
+        self.stored
+            .iter()
+            .map(|(author, (_, seqs))| seqs.count_above(self.lacked_above(author, marks)))
+            .fold(0, u64::saturating_add)
+    }
+
     /// What a member who has `marks` lacks of the messages kept in storage, per author
     /// (where storage looks for the oldest of them).
     pub fn stored_lacked(&self, marks: &BTreeMap<PeerId, u64>) -> Vec<Lacked> {

@@ -273,7 +273,7 @@ impl Room {
                 Some(key) => OnwardFrom::After(key.clone()),
                 None => OnwardFrom::Lacking {
                     authors: self.log.stored_lacked(&p.marks),
-                    left: stored.left,
+                    left: self.log.stored_above(&p.marks),
                 },
             };
             self.stats.stored_reads += 1;
