@@ -6,6 +6,8 @@ use peerchat_chat::state::transfers::{Transfer, TransferState};
 use peerchat_chat::state::Action;
 use peerchat_files::FileFrame;
 
+use peerchat_ids::RoomId;
+
 use crate::files::FileRecord;
 use crate::saved::History;
 use crate::{Node, Now, StoreOp};
@@ -22,7 +24,7 @@ pub struct FilesSpace {
 fn belongs(r: &FileRecord, history: &History) -> bool {
     !r.removed
         && match history {
-            History::Room(room) => r.room.as_ref() == Some(room),
+            History::Room(room) => r.in_room(room),
             History::Conversation(peer) => r.room.is_none() && &r.peer == peer,
         }
 }
@@ -72,8 +74,23 @@ impl Node {
             .filter(|r| belongs(r, history))
             .map(|r| r.offer.id.clone())
             .collect();
+        let here = match history {
+            History::Room(room) => Some(room),
+            History::Conversation(_) => None,
+        };
         for file in ids {
             let cancel = FileFrame::Cancel { file: file.clone() };
+            let kept_elsewhere = self
+                .files
+                .records
+                .get_mut(&file)
+                .is_some_and(|r| r.leave(here));
+            if kept_elsewhere {
+                // Another room's messages offer it too: its pieces stay for them, and
+                // this room's members are told we no longer have it.
+                self.leave_file_room(&file, here, &cancel);
+                continue;
+            }
             // A file still waiting its turn (one to one) is stopped as one under way.
             let waiting = self
                 .files
@@ -89,13 +106,13 @@ impl Node {
                 .remove(&file)
                 .map(|r| (r.room, r.peer))
                 .or(waiting);
+            if let Some((room, peer)) = stopped {
+                self.tell_file_peers(room.as_ref(), &peer, &cancel);
+            }
             // Our post of it in its room stops (a file we also send a contact, read from
             // the attached file, keeps going to them).
-            let posted = self.stop_posting(&file).map(|s| (s.room, s.peer));
-            for (room, peer) in stopped.into_iter().chain(posted) {
-                for p in self.file_peers(room.as_ref(), &peer) {
-                    self.send_file_frame(room.as_ref(), &p, &cancel);
-                }
+            if let Some(posted) = self.stop_posting(&file) {
+                self.tell_stopped(&posted, &cancel);
             }
             if !self.files.is_sent(&file) {
                 self.files.serving.forget(&file);
@@ -111,6 +128,46 @@ impl Node {
         self.show_removed();
         self.drain();
         freed
+    }
+
+    /// `file` is no longer kept for `room` (its files were deleted there) but is for
+    /// another room: that room's members are told we stop, what they asked of us is not
+    /// sent, and our post or download of it goes on for the other room alone.
+    fn leave_file_room(&mut self, file: &str, room: Option<&RoomId>, cancel: &FileFrame) {
+        let Some(room) = room else {
+            return;
+        };
+        let me = self.me.clone();
+        self.tell_file_peers(Some(room), &me, cancel);
+        let asker_room = Some(room.clone());
+        self.files.serving.withdraw(file, |(_, r)| r == &asker_room);
+        let posted_here_alone = self
+            .files
+            .posting
+            .get(file)
+            .is_some_and(|s| s.room.as_ref() == Some(room) && s.also.is_empty());
+        if posted_here_alone {
+            // Kept for another room as received there: our post here stops (its
+            // members were told above).
+            self.stop_posting(file);
+        } else if let Some(s) = self.files.posting.get_mut(file) {
+            if !s.also.remove(room) && s.room.as_ref() == Some(room) {
+                s.room = s.also.pop_first();
+            }
+        }
+        let first = self.files.records.get(file).and_then(|r| r.room.clone());
+        if let Some(r) = self.files.receiving.get_mut(file) {
+            if r.room.as_ref() == Some(room) {
+                // Fetched from the other room's members from now on: those asked here
+                // are asked no more (their chunks would come on this room's links).
+                r.room = first;
+                if let Some(d) = r.download.as_mut() {
+                    for gone in std::mem::take(&mut r.holding) {
+                        d.remove_holder(&gone, self.now.mono);
+                    }
+                }
+            }
+        }
     }
 
     /// Keeps at most `most` records of files the user deleted: each kept so a file is

@@ -15,12 +15,12 @@ use peerchat_files::frames::MAX_PIECES_PER_REQUEST;
 use peerchat_files::{Download, DownloadEvent, FileFrame, FileOffer};
 use peerchat_ids::RoomId;
 use peerchat_peerjs::{ConnectionId, PeerId};
-use serde::{Deserialize, Serialize};
 
 use peerchat_chat::state::transfers::{Transfer, TransferState};
 use peerchat_chat::state::Action;
 
 pub use crate::fetching::{MAX_FETCHING, MAX_FILES_KEPT, YIELD_AFTER};
+pub use crate::file_record::{FileRecord, MAX_OTHER_ROOMS};
 use crate::sending::Sending;
 use crate::serving::Asker;
 use crate::serving::{Serving, MAX_PIECES_ASKED, MAX_PIECES_READING};
@@ -66,26 +66,6 @@ pub const MAX_BAD_PER_HOLDER: u32 = 2;
 
 /// A room member that said it lacks a file is asked again after this long.
 pub const LACK_RETRY: Duration = Duration::from_secs(30);
-
-/// A file received (or being received), as saved: what the conversation shows after a
-/// restart and what a download resumes from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileRecord {
-    /// The file's offer.
-    pub offer: FileOffer,
-    /// Who it came from (and holds it).
-    pub peer: PeerId,
-    /// Every piece is stored.
-    pub done: bool,
-    /// The room whose message offered it (None: a one-to-one conversation). Its members
-    /// may fetch it from us, and we from any of them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub room: Option<RoomId>,
-    /// The user deleted its pieces (History): kept so it is not fetched again and its
-    /// line says so.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub removed: bool,
-}
 
 pub(crate) struct Receiving {
     /// Who offered it.
@@ -297,9 +277,7 @@ impl Node {
         // In a room it goes to us alone: stopped, our copy goes too.
         let room_file = stopped.iter().any(|s| s.room.is_some());
         for s in stopped {
-            for p in self.file_peers(s.room.as_ref(), &s.peer) {
-                self.send_file_frame(s.room.as_ref(), &p, &cancel);
-            }
+            self.tell_stopped(&s, &cancel);
             self.show_stopped(s, TransferState::Cancelled { by_us: true });
         }
         if room_file {
@@ -314,9 +292,7 @@ impl Node {
             .then(|| self.files.receiving.remove(file))
             .flatten()
         {
-            for peer in self.file_peers(r.room.as_ref(), &r.peer) {
-                self.send_file_frame(r.room.as_ref(), &peer, &cancel);
-            }
+            self.tell_file_peers(r.room.as_ref(), &r.peer, &cancel);
             self.drop_received(file, &r, TransferState::Cancelled { by_us: true });
         }
         let from = self
@@ -446,9 +422,7 @@ impl Node {
             }
         }
         for s in self.stop_all_sends(file) {
-            for peer in self.file_peers(s.room.as_ref(), &s.peer) {
-                self.send_file_frame(s.room.as_ref(), &peer, &cancel);
-            }
+            self.tell_stopped(&s, &cancel);
             let why = "the file can no longer be read here; attach it again";
             self.show_stopped(s, TransferState::Failed(why.into()));
         }
@@ -487,9 +461,7 @@ impl Node {
             let cancel = FileFrame::Cancel {
                 file: file.to_owned(),
             };
-            for peer in self.file_peers(r.room.as_ref(), &r.peer) {
-                self.send_file_frame(r.room.as_ref(), &peer, &cancel);
-            }
+            self.tell_file_peers(r.room.as_ref(), &r.peer, &cancel);
             self.show_receiving(file, &r, TransferState::Failed(error));
         }
         self.drain();
@@ -508,7 +480,13 @@ impl Node {
         peer: &PeerId,
         offer: &FileOffer,
     ) {
-        if let Some(kept) = self.files.records.get(&offer.id) {
+        if let Some(kept) = self.files.records.get_mut(&offer.id) {
+            // The same file offered in another room: that room's members may fetch it
+            // from us too (and its line there is the one it has here).
+            if room.is_some_and(|room| kept.offered_in(room)) {
+                self.save_files();
+                return;
+            }
             // One to one, a file we have whole already is asked for by nothing: the
             // sender is told, so its transfer does not show as going on for good.
             if room.is_none() && kept.done && !kept.removed {
@@ -557,6 +535,7 @@ impl Node {
                 peer: peer.clone(),
                 done: false,
                 room: room.cloned(),
+                also: BTreeSet::new(),
                 removed: false,
             },
         );

@@ -20,6 +20,7 @@ mod due;
 mod entropy;
 mod error;
 mod fetching;
+mod file_record;
 mod file_space;
 pub mod files;
 mod forget;

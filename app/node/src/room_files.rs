@@ -31,22 +31,58 @@ impl Node {
         let text = offer_line(&offer)?;
         self.send_room_message(room_id, &text, Some(offer.clone()), now)?;
         let file = offer.id.clone();
-        self.files.records.insert(
-            file.clone(),
-            FileRecord {
-                offer: offer.clone(),
-                peer: self.me.clone(),
-                done: false,
-                room: Some(room_id.clone()),
-                removed: false,
-            },
-        );
+        // Kept already (posted or received in another room, or one to one): one record,
+        // which this room's members may fetch from too. Deleted before: kept anew.
+        let copied = match self.files.records.get_mut(&file) {
+            Some(rec) if !rec.removed => {
+                rec.offered_in(room_id);
+                rec.done
+            }
+            _ => {
+                let rec = FileRecord {
+                    offer: offer.clone(),
+                    peer: self.me.clone(),
+                    done: false,
+                    room: Some(room_id.clone()),
+                    also: BTreeSet::new(),
+                    removed: false,
+                };
+                self.files.records.insert(file.clone(), rec);
+                false
+            }
+        };
         self.save_files();
-        let sending = Sending::new(offer, Some(room_id.clone()), self.me.clone());
-        self.files.posting.insert(file.clone(), sending);
-        self.read_for_copy(&file, 0);
+        match self.files.posting.get_mut(&file) {
+            // Posted in another room this visit: one post, served in both.
+            Some(s) => {
+                if !s.in_room(room_id) {
+                    s.also.insert(room_id.clone());
+                }
+            }
+            None => {
+                let mut sending = Sending::new(offer, Some(room_id.clone()), self.me.clone());
+                if copied {
+                    // Our copy is whole in the vault already: members fetch it from
+                    // there whenever they come, so the post is as good as sent.
+                    let count = sending.offer.piece_count();
+                    sending.copied = count;
+                    if let Some(to) = sending.to.get_mut(&self.me) {
+                        to.pieces_sent = (0..count).collect();
+                    }
+                }
+                self.files.posting.insert(file.clone(), sending);
+                if !copied {
+                    self.read_for_copy(&file, 0);
+                }
+            }
+        }
         if let Some(s) = self.files.posting.get(&file) {
-            let update = self.sending_update(s, &self.me, TransferState::Going);
+            let state = if s.all_sent(&self.me) {
+                TransferState::Complete
+            } else {
+                TransferState::Going
+            };
+            let update = self.sending_update(s, &self.me, state);
             self.ui(peerchat_chat::state::Action::Transfer(update));
         }
         self.drain();
@@ -103,12 +139,12 @@ impl Node {
     /// visit, or one of that room we hold in the vault.
     pub(crate) fn servable_in(&self, file: &str, room: &RoomId) -> Option<FileOffer> {
         if let Some(s) = self.files.posting.get(file) {
-            return (s.room.as_ref() == Some(room)).then(|| s.offer.clone());
+            return s.in_room(room).then(|| s.offer.clone());
         }
         self.files
             .records
             .get(file)
-            .filter(|r| r.room.as_ref() == Some(room))
+            .filter(|r| r.in_room(room))
             .map(|r| r.offer.clone())
     }
 
@@ -124,15 +160,24 @@ impl Node {
         self.files.records.get(file).is_some_and(|r| r.done)
     }
 
-    /// Who is told when a transfer stops: the peer, or the room's members online.
-    pub(crate) fn file_peers(&self, room: Option<&RoomId>, peer: &PeerId) -> Vec<PeerId> {
-        match room {
+    /// Tells those a transfer of `file` is with that it stops (`frame`, a cancel): the
+    /// peer one to one (`room` None), or the members online of `room`.
+    pub(crate) fn tell_file_peers(
+        &mut self,
+        room: Option<&RoomId>,
+        peer: &PeerId,
+        frame: &peerchat_files::FileFrame,
+    ) {
+        let peers = match room {
             None => vec![peer.clone()],
             Some(room) => self
                 .rooms
                 .get(room)
                 .map(|r| r.room.online_members())
                 .unwrap_or_default(),
+        };
+        for p in peers {
+            self.send_file_frame(room, &p, frame);
         }
     }
 

@@ -19,6 +19,9 @@ use crate::Node;
 pub(crate) struct Sending {
     pub(crate) offer: FileOffer,
     pub(crate) room: Option<RoomId>,
+    /// Posted: the other rooms it is posted in this visit (the same file forwarded to a
+    /// second room is one post, served to the members of each, with one line).
+    pub(crate) also: BTreeSet<RoomId>,
     /// Who it goes to, each with its own progress: one to one, every contact it was
     /// sent to this visit; in a room, us alone (every member may ask).
     pub(crate) to: BTreeMap<PeerId, SentTo>,
@@ -47,9 +50,15 @@ impl Sending {
         Self {
             offer,
             room,
+            also: BTreeSet::new(),
             to: BTreeMap::from([(to, SentTo::default())]),
             copied: 0,
         }
+    }
+
+    /// Whether it is posted in `room`.
+    pub(crate) fn in_room(&self, room: &RoomId) -> bool {
+        self.room.as_ref() == Some(room) || self.also.contains(room)
     }
 
     /// Whether every piece went to `peer` at least once.
@@ -75,6 +84,8 @@ impl Sending {
 /// line as it last stood (shown once more with why it stopped).
 pub(crate) struct Stopped {
     pub(crate) room: Option<RoomId>,
+    /// Posted: the other rooms it was posted in.
+    pub(crate) also: BTreeSet<RoomId>,
     pub(crate) peer: PeerId,
     line: Transfer,
 }
@@ -102,6 +113,7 @@ impl Node {
         }
         Some(Stopped {
             room: s.room,
+            also: s.also,
             peer: self.me.clone(),
             line,
         })
@@ -130,7 +142,12 @@ impl Node {
                 s.to.remove(&peer);
             }
             self.files.serving.forget_peer(file, &peer);
-            stopped.push(Stopped { room, peer, line });
+            stopped.push(Stopped {
+                room,
+                also: BTreeSet::new(),
+                peer,
+                line,
+            });
         }
         if self
             .files
@@ -234,6 +251,15 @@ impl Node {
             let s = &self.files.sending[&file];
             let update = self.sending_update(s, &peer, state);
             self.ui(Action::Transfer(update));
+        }
+    }
+
+    /// Tells those a stopped transfer was with that it stops (`frame`, a cancel): the
+    /// contact, or the members online of every room it was posted in.
+    pub(crate) fn tell_stopped(&mut self, s: &Stopped, frame: &peerchat_files::FileFrame) {
+        self.tell_file_peers(s.room.as_ref(), &s.peer, frame);
+        for room in &s.also {
+            self.tell_file_peers(Some(room), &s.peer, frame);
         }
     }
 

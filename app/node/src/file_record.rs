@@ -1,0 +1,120 @@
+//! A file kept on this device, as saved: where it came from, whether it is whole, and
+//! which conversations show it. One record per file id, which is the hash of the file's
+//! bytes: the same photo posted in two rooms is one record, kept for both.
+
+use std::collections::BTreeSet;
+
+use peerchat_files::FileOffer;
+use peerchat_ids::RoomId;
+use peerchat_peerjs::PeerId;
+use serde::{Deserialize, Serialize};
+
+/// Rooms a file is kept for besides the first that offered it: past that, a room that
+/// offers it too gets it from its other members (what is saved per file stays small).
+pub const MAX_OTHER_ROOMS: usize = 64;
+
+/// A file received (or being received), as saved: what the conversation shows after a
+/// restart and what a download resumes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRecord {
+    /// The file's offer.
+    pub offer: FileOffer,
+    /// Who it came from (and holds it).
+    pub peer: PeerId,
+    /// Every piece is stored.
+    pub done: bool,
+    /// The room whose message offered it (None: a one-to-one conversation). Its members
+    /// may fetch it from us, and we from any of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<RoomId>,
+    /// Other rooms whose messages offered it too (the same photo forwarded to a second
+    /// room is the same file: its id is the hash of its bytes). Their members may fetch
+    /// it from us as well. At most [`MAX_OTHER_ROOMS`].
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub also: BTreeSet<RoomId>,
+    /// The user deleted its pieces (History): kept so it is not fetched again and its
+    /// line says so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removed: bool,
+}
+
+impl FileRecord {
+    /// Whether a message of `room` offered it: its members may fetch it from us.
+    pub fn in_room(&self, room: &RoomId) -> bool {
+        self.room.as_ref() == Some(room) || self.also.contains(room)
+    }
+
+    /// A message of `room` offers it too. Returns whether that is news.
+    pub(crate) fn offered_in(&mut self, room: &RoomId) -> bool {
+        !self.in_room(room) && self.also.len() < MAX_OTHER_ROOMS && self.also.insert(room.clone())
+    }
+
+    /// Its messages in `room` (`None`: the conversation with its sender) no longer keep
+    /// it. Returns whether another room's still do (then its pieces stay).
+    pub(crate) fn leave(&mut self, room: Option<&RoomId>) -> bool {
+        match room {
+            Some(r) if self.also.remove(r) => {}
+            _ if self.room.as_ref() == room => match self.also.pop_first() {
+                Some(next) => self.room = Some(next),
+                None => return false,
+            },
+            _ => {}
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use peerchat_files::FileHasher;
+
+    fn room(n: u8) -> RoomId {
+        RoomId::from_random([n; 16])
+    }
+
+    fn record(room: Option<RoomId>) -> FileRecord {
+        let mut h = FileHasher::new(3).unwrap();
+        h.update(b"abc");
+        FileRecord {
+            offer: h.finish("a.txt", "text/plain").unwrap(),
+            peer: PeerId::from_random([1; 16]),
+            done: true,
+            room,
+            also: BTreeSet::new(),
+            removed: false,
+        }
+    }
+
+    #[test]
+    fn a_file_offered_in_more_rooms_is_kept_for_each_up_to_the_bound() {
+        let mut r = record(Some(room(0)));
+        assert!(!r.offered_in(&room(0)), "its first room is no news");
+        for n in 1..=MAX_OTHER_ROOMS as u8 {
+            assert!(r.offered_in(&room(n)));
+            assert!(!r.offered_in(&room(n)), "twice is once");
+        }
+        assert!(!r.offered_in(&room(200)), "past the bound");
+        assert!(!r.in_room(&room(200)));
+        assert_eq!(r.also.len(), MAX_OTHER_ROOMS);
+    }
+
+    #[test]
+    fn leaving_a_room_keeps_the_file_while_another_shows_it() {
+        let mut r = record(Some(room(1)));
+        r.offered_in(&room(2));
+        r.offered_in(&room(3));
+        assert!(r.leave(Some(&room(2))), "kept for 1 and 3");
+        assert!(!r.in_room(&room(2)) && r.in_room(&room(1)) && r.in_room(&room(3)));
+        assert!(r.leave(Some(&room(1))), "kept for 3");
+        assert_eq!((r.room.clone(), r.also.len()), (Some(room(3)), 0));
+        assert!(!r.leave(Some(&room(3))), "nowhere left");
+        // One to one first, then a room: leaving the conversation keeps it for the room.
+        let mut r = record(None);
+        r.offered_in(&room(4));
+        assert!(r.leave(None));
+        assert_eq!(r.room, Some(room(4)));
+        let mut r = record(None);
+        assert!(!r.leave(None));
+    }
+}

@@ -1,0 +1,163 @@
+//! One file posted in two rooms, through whole nodes on the simulated network: a file's
+//! id is the hash of its bytes, so the same photo forwarded to a second room is the same
+//! file. Each room's members get it, from the sender or from any member who holds it,
+//! whichever room they hold it from, after restarts too; deleting one room's files keeps
+//! what the other room still shows.
+
+mod common;
+
+use std::time::Duration;
+
+use common::rooms::{all_get_file, members_online, pieces_joined, test_file};
+use common::Sim;
+use peerchat_chat::room::Invite;
+use peerchat_chat::state::transfers::TransferState;
+use peerchat_files::FileOffer;
+use peerchat_ids::RoomId;
+use peerchat_node::saved::History;
+
+const SECOND: Duration = Duration::from_secs(1);
+
+/// Device 0 makes a room called `name`; `members` join it until all see each other.
+fn room_with(sim: &mut Sim, name: &str, members: &[usize]) -> (RoomId, Invite) {
+    sim.act(0, |node, now| node.create_room(name, now));
+    sim.run_for(SECOND);
+    let view = sim.devs[0]
+        .state
+        .rooms
+        .iter()
+        .find(|r| r.name == name)
+        .expect("made")
+        .clone();
+    let invite = Invite::parse_fragment(&view.invite).unwrap();
+    for &i in members {
+        let invite = invite.clone();
+        sim.act(i, |node, now| node.join_room(invite, now));
+    }
+    let online = |s: &Sim, i: usize| {
+        s.devs[i]
+            .state
+            .rooms
+            .iter()
+            .find(|r| r.room_id == view.room_id)
+            .is_some_and(|r| r.members.iter().filter(|m| m.online).count() == members.len())
+    };
+    sim.run_until(20 * SECOND, "every member sees every other", |s| {
+        online(s, 0) && members.iter().all(|&i| members_online(s, i) > 0)
+    });
+    (view.room_id, invite)
+}
+
+/// Device `from` posts `bytes` (described by `offer`) in `room`.
+fn post(sim: &mut Sim, from: usize, room: &RoomId, bytes: &[u8], offer: &FileOffer) {
+    sim.devs[from]
+        .blobs
+        .insert(offer.id.clone(), bytes.to_vec());
+    sim.act(from, |node, now| {
+        node.send_room_file(room, offer.clone(), now)
+    })
+    .unwrap();
+}
+
+/// What device `i`'s room line of `file` says last.
+fn room_line(sim: &Sim, i: usize, file: &str) -> Option<TransferState> {
+    sim.devs[i]
+        .transfers
+        .iter()
+        .rev()
+        .find(|t| t.file == file && !t.direct)
+        .map(|t| t.state.clone())
+}
+
+#[test]
+fn a_file_posted_in_two_rooms_reaches_both_and_its_sender_serves_both_after_a_restart() {
+    let mut sim = Sim::new();
+    for name in ["Ann", "Ben", "Cara", "Dan", "Eve"] {
+        sim.add(name);
+    }
+    sim.run_for(SECOND);
+    let (papers, papers_invite) = room_with(&mut sim, "Papers", &[1]);
+    let (photos, photos_invite) = room_with(&mut sim, "Photos", &[2]);
+    let (bytes, offer) = test_file(1_500_000, "beach.png");
+    // Ann's disk is slow, so the two posts overlap: the second must not take the
+    // first room's members off the file.
+    sim.devs[0].hold_reads = true;
+    post(&mut sim, 0, &papers, &bytes, &offer);
+    post(&mut sim, 0, &photos, &bytes, &offer);
+    sim.run_for(2 * SECOND);
+    sim.let_reads_go(0);
+    all_get_file(&mut sim, &[1, 2], &bytes, &offer, 90 * SECOND);
+    sim.run_for(2 * SECOND);
+    assert_eq!(pieces_joined(&sim, 0, &offer).unwrap(), bytes, "Ann's copy");
+    assert_eq!(
+        room_line(&sim, 0, &offer.id),
+        Some(TransferState::Complete),
+        "Ann's line"
+    );
+    let saved = sim.devs[0].disk.files.clone().unwrap();
+    let record = saved.iter().find(|r| r.offer == offer).expect("kept");
+    assert!(
+        record.in_room(&papers) && record.in_room(&photos),
+        "{record:?}"
+    );
+    for history in [History::Room(papers), History::Room(photos)] {
+        let space = sim.act(0, |n, _| n.files_space(&history));
+        assert_eq!(space.files, 1, "{history:?}");
+    }
+
+    // Ben and Cara leave; Ann's page restarts (the attached file is gone). Whoever joins
+    // either room later gets the file from her vault.
+    sim.kill(1);
+    sim.kill(2);
+    sim.kill(0);
+    sim.run_for(SECOND);
+    sim.start(0);
+    sim.run_for(5 * SECOND);
+    sim.act(3, |node, now| node.join_room(papers_invite, now));
+    sim.act(4, |node, now| node.join_room(photos_invite, now));
+    all_get_file(&mut sim, &[3, 4], &bytes, &offer, 90 * SECOND);
+}
+
+#[test]
+fn a_member_of_two_rooms_serves_a_file_to_either_and_deleting_one_rooms_files_keeps_it_for_the_other(
+) {
+    let mut sim = Sim::new();
+    for name in ["Ann", "Ben", "Cara", "Dan"] {
+        sim.add(name);
+    }
+    sim.run_for(SECOND);
+    let (papers, _) = room_with(&mut sim, "Papers", &[1]);
+    let (photos, photos_invite) = room_with(&mut sim, "Photos", &[1]);
+    let (bytes, offer) = test_file(1_200_000, "map.pdf");
+    post(&mut sim, 0, &papers, &bytes, &offer);
+    all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
+    // Ann forwards it to Photos, where Ben has it already; then she leaves for good.
+    post(&mut sim, 0, &photos, &bytes, &offer);
+    sim.run_for(3 * SECOND);
+    sim.kill(0);
+    sim.run_for(SECOND);
+    let (in_papers, in_photos) = (History::Room(papers), History::Room(photos));
+    assert_eq!(sim.act(1, |n, _| n.files_space(&in_photos)).files, 1);
+    // Cara joins Photos: she gets the file from Ben, who has it from Papers.
+    sim.act(2, |node, now| node.join_room(photos_invite.clone(), now));
+    all_get_file(&mut sim, &[2], &bytes, &offer, 90 * SECOND);
+    sim.kill(2);
+
+    // Ben deletes Papers' files: Photos still shows the file, so its pieces stay.
+    let freed = sim.act(1, |n, now| n.delete_files(&in_papers, now));
+    assert_eq!(freed.files, 1);
+    sim.run_for(SECOND);
+    assert_eq!(sim.act(1, |n, _| n.files_space(&in_papers)).files, 0);
+    let kept = sim.act(1, |n, _| n.files_space(&in_photos));
+    assert_eq!((kept.files, kept.bytes), (1, bytes.len() as u64));
+    assert_eq!(pieces_joined(&sim, 1, &offer).unwrap(), bytes, "kept");
+    assert_ne!(room_line(&sim, 1, &offer.id), Some(TransferState::Removed));
+
+    // Dan joins Photos after Ben's restart: he gets the file from Ben.
+    sim.kill(1);
+    sim.run_for(SECOND);
+    sim.start(1);
+    sim.run_for(5 * SECOND);
+    sim.act(3, |node, now| node.join_room(photos_invite, now));
+    all_get_file(&mut sim, &[3], &bytes, &offer, 90 * SECOND);
+}
