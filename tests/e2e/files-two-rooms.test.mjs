@@ -1,0 +1,82 @@
+// One file posted in two rooms, in real Chromium processes through the official
+// PeerServer (issue 14): Ann posts a photo in one room, then forwards it to a second
+// room Ben is in too; Ben, who has it from the first, can save it in both. Ann closes her
+// browser, and Cat, who joins the second room later, gets the file from Ben
+// (byte-identical, SHA-256 compared): he holds it for every room that shows it.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { appServer, localConfig, peerServer } from './support/servers.mjs';
+import { launchDevice } from './support/browsers.mjs';
+import { bytes, onDisk, sha256 } from './support/files.mjs';
+import { createRoom, fileCard, fillSetup, join, savedSha256, waitOnline } from './support/app.mjs';
+
+const PAPERS = 'Paper club';
+const PHOTOS = 'Photo club';
+let broker, web, origin;
+const devices = {};
+
+before(async () => {
+  broker = await peerServer();
+  web = await appServer({ config: localConfig(broker.port) });
+  origin = new URL(web.url).origin;
+  const names = ['Ann', 'Ben', 'Cat'];
+  const launched = await Promise.all(names.map((name) => launchDevice(name, { origin })));
+  names.forEach((name, i) => { devices[name] = launched[i]; });
+});
+
+after(async () => {
+  await Promise.all(Object.values(devices).map((d) => d?.destroy()));
+  await web?.close();
+  await broker?.stop();
+});
+
+/** Opens the room called `name` from the list of chats. */
+async function openRoom(device, name) {
+  await device.page.locator('.chat-list').getByText(name).first().click();
+  await device.page.getByRole('heading', { name }).waitFor();
+}
+
+/** Attaches the file at `at` in the room on screen. */
+async function attachInRoom(device, at) {
+  const input = device.page.locator('#room-message-attach');
+  await device.page.waitForFunction((el) => !el.disabled, await input.elementHandle(), { timeout: 60000 });
+  await input.setInputFiles(at);
+}
+
+test('a file forwarded to a second room is served there by a member who has it from the first', async () => {
+  const { Ann, Ben, Cat } = devices;
+  await join(Ann, web.url, 'Ann');
+  const papers = await createRoom(Ann, PAPERS);
+  await Ben.page.goto(papers);
+  await fillSetup(Ben.page, 'Ben');
+  await Promise.all([waitOnline(Ann, 2), waitOnline(Ben, 2)]);
+  const photos = await createRoom(Ann, PHOTOS);
+  await Ben.page.goto(photos);
+  await Ben.page.getByRole('heading', { name: PHOTOS }).waitFor({ timeout: 30000 });
+  await Promise.all([waitOnline(Ann, 2), waitOnline(Ben, 2)]);
+
+  const name = 'harbour.bin';
+  const content = bytes(1536 << 10, 11);
+  const at = await onDisk(name, content);
+  await openRoom(Ann, PAPERS);
+  await attachInRoom(Ann, at);
+  await openRoom(Ben, PAPERS);
+  assert.equal(await savedSha256(Ben, name, 90000), sha256(content), 'Ben has it in Paper club');
+
+  // Ann forwards the same file to Photo club: Ben can save it there at once.
+  await openRoom(Ann, PHOTOS);
+  await attachInRoom(Ann, at);
+  await fileCard(Ann, name).waitFor({ timeout: 30000 });
+  await openRoom(Ben, PHOTOS);
+  assert.equal(await savedSha256(Ben, name, 30000), sha256(content), 'Ben has it in Photo club');
+
+  // Ann closes her browser; Cat joins Photo club and gets the file from Ben alone.
+  await Ann.kill();
+  await waitOnline(Ben, 1, 15000);
+  await Cat.page.goto(photos);
+  await fillSetup(Cat.page, 'Cat');
+  await Cat.page.getByRole('heading', { name: PHOTOS }).waitFor({ timeout: 30000 });
+  await fileCard(Cat, name).waitFor({ timeout: 30000 });
+  assert.equal(await savedSha256(Cat, name, 90000), sha256(content), 'Cat: byte-identical, from Ben');
+});
