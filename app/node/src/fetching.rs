@@ -92,16 +92,23 @@ impl Node {
             return false;
         };
         self.files.waiting.remove(at);
-        let Some(rec) = self.files.records.remove(file) else {
+        let Some(rec) = self.files.records.get(file) else {
             return false;
         };
+        let (peer, scope) = (rec.peer.clone(), rec.room.clone());
+        let update = self.nothing_received(&peer, scope.as_ref(), &rec.offer, state);
+        self.ui(Action::Transfer(update));
+        // One to one, a file a room shows too waits its turn there.
+        if let Some(room) = self.kept_in_a_room(file, scope.as_ref()) {
+            self.fetch(file.to_owned(), peer, Some(room));
+            return true;
+        }
+        self.files.records.remove(file);
         self.save_files();
         // Pieces stored before a restart, when it waited again.
         self.store(StoreOp::DeleteFile {
             file: file.to_owned(),
         });
-        let update = self.nothing_received(&rec.peer, rec.room.as_ref(), &rec.offer, state);
-        self.ui(Action::Transfer(update));
         true
     }
 

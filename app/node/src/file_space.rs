@@ -6,8 +6,6 @@ use peerchat_chat::state::transfers::{Transfer, TransferState};
 use peerchat_chat::state::Action;
 use peerchat_files::FileFrame;
 
-use peerchat_ids::RoomId;
-
 use crate::files::FileRecord;
 use crate::saved::History;
 use crate::{Node, Now, StoreOp};
@@ -66,7 +64,7 @@ impl Node {
     /// file was removed. Returns what was freed.
     pub fn delete_files(&mut self, history: &History, now: Now) -> FilesSpace {
         self.now = now;
-        let freed = self.files_space(history);
+        let mut freed = FilesSpace::default();
         let ids: Vec<String> = self
             .files
             .records
@@ -80,17 +78,23 @@ impl Node {
         };
         for file in ids {
             let cancel = FileFrame::Cancel { file: file.clone() };
+            let bytes = self
+                .files
+                .records
+                .get(&file)
+                .map_or(0, |r| self.stored_bytes(r));
             let kept_elsewhere = self
                 .files
                 .records
                 .get_mut(&file)
                 .is_some_and(|r| r.leave(here));
             if kept_elsewhere {
-                // Another room's messages offer it too: its pieces stay for them, and
-                // this room's members are told we no longer have it.
-                self.leave_file_room(&file, here, &cancel);
+                // A room's messages offer it too: its pieces stay for that room.
+                self.leave_file_scope(&file, here, &cancel);
                 continue;
             }
+            freed.files += 1;
+            freed.bytes += bytes;
             // A file still waiting its turn (one to one) is stopped as one under way.
             let waiting = self
                 .files
@@ -128,46 +132,6 @@ impl Node {
         self.show_removed();
         self.drain();
         freed
-    }
-
-    /// `file` is no longer kept for `room` (its files were deleted there) but is for
-    /// another room: that room's members are told we stop, what they asked of us is not
-    /// sent, and our post or download of it goes on for the other room alone.
-    fn leave_file_room(&mut self, file: &str, room: Option<&RoomId>, cancel: &FileFrame) {
-        let Some(room) = room else {
-            return;
-        };
-        let me = self.me.clone();
-        self.tell_file_peers(Some(room), &me, cancel);
-        let asker_room = Some(room.clone());
-        self.files.serving.withdraw(file, |(_, r)| r == &asker_room);
-        let posted_here_alone = self
-            .files
-            .posting
-            .get(file)
-            .is_some_and(|s| s.room.as_ref() == Some(room) && s.also.is_empty());
-        if posted_here_alone {
-            // Kept for another room as received there: our post here stops (its
-            // members were told above).
-            self.stop_posting(file);
-        } else if let Some(s) = self.files.posting.get_mut(file) {
-            if !s.also.remove(room) && s.room.as_ref() == Some(room) {
-                s.room = s.also.pop_first();
-            }
-        }
-        let first = self.files.records.get(file).and_then(|r| r.room.clone());
-        if let Some(r) = self.files.receiving.get_mut(file) {
-            if r.room.as_ref() == Some(room) {
-                // Fetched from the other room's members from now on: those asked here
-                // are asked no more (their chunks would come on this room's links).
-                r.room = first;
-                if let Some(d) = r.download.as_mut() {
-                    for gone in std::mem::take(&mut r.holding) {
-                        d.remove_holder(&gone, self.now.mono);
-                    }
-                }
-            }
-        }
     }
 
     /// Keeps at most `most` records of files the user deleted: each kept so a file is

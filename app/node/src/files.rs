@@ -306,8 +306,14 @@ impl Node {
                 self.send_file_frame(None, &peer, &cancel);
             }
         }
-        // Still going to other contacts (or in its room), it is still served to them.
-        if !self.files.is_sent(file) {
+        // Still going to other contacts (or in its room), or kept for a room, it is
+        // still served to them.
+        let in_a_room = self
+            .files
+            .records
+            .get(file)
+            .is_some_and(|r| r.room.is_some());
+        if !self.files.is_sent(file) && !in_a_room {
             self.files.serving.forget(file);
         }
         self.drain();
@@ -806,9 +812,14 @@ impl Node {
     }
 
     /// A transfer we receive stops for good: its pieces are deleted and it is no
-    /// longer saved.
+    /// longer saved. One to one, a file a room shows too is kept for the room instead,
+    /// and fetched on there from the pieces stored.
     fn drop_received(&mut self, file: &str, r: &Receiving, state: TransferState) {
         self.show_receiving(file, r, state);
+        if let Some(room) = self.kept_in_a_room(file, r.room.as_ref()) {
+            self.fetch(file.to_owned(), r.peer.clone(), Some(room));
+            return;
+        }
         self.files.records.remove(file);
         self.save_files();
         self.store(StoreOp::DeleteFile {

@@ -21,6 +21,7 @@ mod entropy;
 mod error;
 mod fetching;
 mod file_record;
+mod file_rooms;
 mod file_space;
 pub mod files;
 mod forget;

@@ -136,10 +136,11 @@ impl Node {
     }
 
     /// The offer of a file we may serve to the members of `room`: one we post there this
-    /// visit, or one of that room we hold in the vault.
+    /// visit, or one a message of that room offered that we keep (whole or in part).
     pub(crate) fn servable_in(&self, file: &str, room: &RoomId) -> Option<FileOffer> {
-        if let Some(s) = self.files.posting.get(file) {
-            return s.in_room(room).then(|| s.offer.clone());
+        let posted = self.files.posting.get(file).filter(|s| s.in_room(room));
+        if let Some(s) = posted {
+            return Some(s.offer.clone());
         }
         self.files
             .records
@@ -218,7 +219,9 @@ impl Node {
         let member = (peer.clone(), Some(room.clone()));
         self.files.serving.withdraw(file, |a| a == &member);
         if let Some(r) = self.files.receiving.get_mut(file) {
-            if r.room.is_some() {
+            // A member may share several rooms with us: its cancel in one says nothing
+            // of a download in another.
+            if r.room.as_ref() == Some(room) {
                 r.lacking.insert(peer.clone(), t);
                 r.holding.remove(peer);
                 if let Some(d) = r.download.as_mut() {

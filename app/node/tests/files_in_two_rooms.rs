@@ -15,6 +15,8 @@ use peerchat_chat::state::transfers::TransferState;
 use peerchat_files::FileOffer;
 use peerchat_ids::RoomId;
 use peerchat_node::saved::History;
+use peerchat_node::FilesSpace;
+use peerchat_peerjs::PeerId;
 
 const SECOND: Duration = Duration::from_secs(1);
 
@@ -46,6 +48,22 @@ fn room_with(sim: &mut Sim, name: &str, members: &[usize]) -> (RoomId, Invite) {
         online(s, 0) && members.iter().all(|&i| members_online(s, i) > 0)
     });
     (view.room_id, invite)
+}
+
+/// Ann and Ben, in a room "Papers" and contacts of each other too.
+fn room_of_contacts() -> (Sim, RoomId, PeerId, PeerId) {
+    let mut sim = Sim::new();
+    for name in ["Ann", "Ben"] {
+        sim.add(name);
+    }
+    sim.run_for(SECOND);
+    let (papers, _) = room_with(&mut sim, "Papers", &[1]);
+    let (ann, ben) = (sim.devs[0].id.clone(), sim.devs[1].id.clone());
+    sim.act(1, |n, now| n.connect(ann.clone(), now));
+    sim.run_until(5 * SECOND, "contacts too", |s| {
+        s.conversation_name(0, 1).is_some() && s.conversation_name(1, 0).is_some()
+    });
+    (sim, papers, ann, ben)
 }
 
 /// Device `from` posts `bytes` (described by `offer`) in `room`.
@@ -145,7 +163,7 @@ fn a_member_of_two_rooms_serves_a_file_to_either_and_deleting_one_rooms_files_ke
 
     // Ben deletes Papers' files: Photos still shows the file, so its pieces stay.
     let freed = sim.act(1, |n, now| n.delete_files(&in_papers, now));
-    assert_eq!(freed.files, 1);
+    assert_eq!(freed, FilesSpace::default(), "nothing left the disk");
     sim.run_for(SECOND);
     assert_eq!(sim.act(1, |n, _| n.files_space(&in_papers)).files, 0);
     let kept = sim.act(1, |n, _| n.files_space(&in_photos));
@@ -160,4 +178,90 @@ fn a_member_of_two_rooms_serves_a_file_to_either_and_deleting_one_rooms_files_ke
     sim.run_for(5 * SECOND);
     sim.act(3, |node, now| node.join_room(photos_invite, now));
     all_get_file(&mut sim, &[3], &bytes, &offer, 90 * SECOND);
+}
+
+#[test]
+fn a_member_forwarding_a_file_it_received_still_serves_it_in_the_room_it_came_from() {
+    let mut sim = Sim::new();
+    for name in ["Ann", "Ben", "Cara"] {
+        sim.add(name);
+    }
+    sim.run_for(SECOND);
+    let (papers, papers_invite) = room_with(&mut sim, "Papers", &[1]);
+    let (photos, _) = room_with(&mut sim, "Photos", &[1]);
+    let (bytes, offer) = test_file(1_100_000, "notes.pdf");
+    post(&mut sim, 0, &papers, &bytes, &offer);
+    all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
+    sim.kill(0);
+    sim.run_for(SECOND);
+    // Ben forwards what he received to Photos; while that post goes on, Cara joins
+    // Papers and gets the file from him there.
+    sim.devs[1].hold_reads = true;
+    post(&mut sim, 1, &photos, &bytes, &offer);
+    sim.act(2, |node, now| node.join_room(papers_invite, now));
+    sim.run_for(5 * SECOND);
+    sim.let_reads_go(1);
+    sim.devs[1].hold_reads = false;
+    all_get_file(&mut sim, &[2], &bytes, &offer, 90 * SECOND);
+}
+
+#[test]
+fn a_file_a_contact_stops_sending_one_to_one_is_fetched_on_in_the_room_that_shows_it_too() {
+    let (mut sim, papers, _, ben) = room_of_contacts();
+    // Ann sends Ben the file one to one, then posts it in Papers (her disk is slow, so
+    // nothing of it has gone yet); then she stops sending it to him one to one.
+    sim.devs[0].hold_reads = true;
+    let (bytes, offer) = test_file(1_300_000, "plan.pdf");
+    sim.devs[0].blobs.insert(offer.id.clone(), bytes.clone());
+    sim.act(0, |n, now| n.send_file(&ben, offer.clone(), now))
+        .unwrap();
+    sim.run_for(2 * SECOND);
+    post(&mut sim, 0, &papers, &bytes, &offer);
+    sim.run_for(2 * SECOND);
+    sim.act(0, |n, now| n.cancel_file(&offer.id, Some(&ben), now));
+    sim.run_for(SECOND);
+    sim.let_reads_go(0);
+    sim.devs[0].hold_reads = false;
+    // The room still shows it: Ben gets it there.
+    all_get_file(&mut sim, &[1], &bytes, &offer, 90 * SECOND);
+    let saved = sim.devs[1].disk.files.clone().unwrap();
+    let record = saved.iter().find(|r| r.offer == offer).expect("kept");
+    assert!(record.done && record.in_room(&papers), "{record:?}");
+}
+
+#[test]
+fn deleting_a_conversations_files_keeps_one_a_room_shows_too() {
+    let (mut sim, papers, ann, ben) = room_of_contacts();
+    let (bytes, offer) = test_file(900_000, "menu.pdf");
+    sim.devs[0].blobs.insert(offer.id.clone(), bytes.clone());
+    sim.act(0, |n, now| n.send_file(&ben, offer.clone(), now))
+        .unwrap();
+    all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
+    post(&mut sim, 0, &papers, &bytes, &offer);
+    sim.run_for(3 * SECOND);
+    let (with_ann, in_papers) = (History::Conversation(ann), History::Room(papers));
+    assert_eq!(sim.act(1, |n, _| n.files_space(&with_ann)).files, 1);
+    assert_eq!(sim.act(1, |n, _| n.files_space(&in_papers)).files, 1);
+
+    let freed = sim.act(1, |n, now| n.delete_files(&with_ann, now));
+    assert_eq!(freed, FilesSpace::default(), "nothing left the disk");
+    sim.run_for(SECOND);
+    assert_eq!(sim.act(1, |n, _| n.files_space(&with_ann)).files, 0);
+    assert_eq!(sim.act(1, |n, _| n.files_space(&in_papers)).files, 1);
+    assert_eq!(
+        pieces_joined(&sim, 1, &offer).unwrap(),
+        bytes,
+        "kept for Papers"
+    );
+    let direct = sim.devs[1]
+        .transfers
+        .iter()
+        .rev()
+        .find(|t| t.file == offer.id && t.direct)
+        .map(|t| t.state.clone());
+    assert_eq!(
+        direct,
+        Some(TransferState::Removed),
+        "the conversation's line"
+    );
 }

@@ -1,0 +1,79 @@
+//! A file kept for several rooms (the same photo posted in each: its id is the hash of
+//! its bytes), or for a room and the conversation with its sender: when it stops for one
+//! of them (its files deleted there, a one-to-one transfer cancelled or given up), its
+//! pieces stay for the rooms that still show it, and its download goes on there.
+
+use peerchat_chat::state::transfers::TransferState;
+use peerchat_chat::state::Action;
+use peerchat_files::FileFrame;
+use peerchat_ids::RoomId;
+
+use crate::Node;
+
+impl Node {
+    /// A one-to-one transfer of `file` stops for good (`scope` None): if a room shows it
+    /// too, the record is kept for that room alone and the room is returned (its pieces
+    /// stay, to be fetched on there). `None` when nothing else keeps it, or `scope` is a
+    /// room: a room's line is one for all the rooms that show the file, so what stops it
+    /// in one stops it in all.
+    pub(crate) fn kept_in_a_room(&mut self, file: &str, scope: Option<&RoomId>) -> Option<RoomId> {
+        if scope.is_some() {
+            return None;
+        }
+        let rec = self.files.records.get_mut(file)?;
+        if !rec.leave(None) {
+            return None;
+        }
+        let room = rec.room.clone();
+        self.save_files();
+        room
+    }
+
+    /// `file` is no longer kept for `scope` (its files were deleted there: a room, or
+    /// the conversation with its sender) but still is for a room: those of `scope` are
+    /// told we stop (`cancel`) and what they asked of us is not sent; our post of it goes
+    /// on for the rooms that keep it, and its download moves to the first of them, from
+    /// the pieces stored.
+    pub(crate) fn leave_file_scope(
+        &mut self,
+        file: &str,
+        scope: Option<&RoomId>,
+        cancel: &FileFrame,
+    ) {
+        let Some(first) = self.files.records.get(file).and_then(|r| r.room.clone()) else {
+            return;
+        };
+        match scope {
+            Some(room) => {
+                let me = self.me.clone();
+                self.tell_file_peers(Some(room), &me, cancel);
+                let asker_room = Some(room.clone());
+                self.files.serving.withdraw(file, |(_, r)| r == &asker_room);
+                if let Some(s) = self.files.posting.get_mut(file) {
+                    if !s.also.remove(room) && s.room.as_ref() == Some(room) {
+                        s.room = Some(s.also.pop_first().unwrap_or_else(|| first.clone()));
+                    }
+                }
+            }
+            None => {
+                // The conversation's line says so (a room's line is the room's).
+                if let Some(rec) = self.files.records.get(file) {
+                    let removed = TransferState::Removed;
+                    let line = self.nothing_received(&rec.peer, None, &rec.offer, removed);
+                    self.ui(Action::Transfer(line));
+                }
+            }
+        }
+        let moved = self
+            .files
+            .receiving
+            .get(file)
+            .is_some_and(|r| r.room.as_ref() == scope);
+        if let Some(r) = moved.then(|| self.files.receiving.remove(file)).flatten() {
+            if scope.is_none() {
+                self.tell_file_peers(None, &r.peer, cancel);
+            }
+            self.fetch(file.to_owned(), r.peer, Some(first));
+        }
+    }
+}
