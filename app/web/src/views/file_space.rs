@@ -45,7 +45,7 @@ pub fn FilesSpaceTools(props: &FilesSpaceToolsProps) -> Html {
             }</p>
             if space.files > 0 {
                 <ConfirmButton label="Delete files" confirm="Delete files"
-                    question="Delete these files from this device? The messages stay; the files can no longer be saved here."
+                    question="Delete these files from this device? The messages stay; the files can no longer be saved here. A file another chat shows too stays for that chat."
                     on_confirm={on_delete} />
             }
         </div>
