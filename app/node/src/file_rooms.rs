@@ -29,6 +29,30 @@ impl Node {
         room
     }
 
+    /// Our post of `file` in `rooms` was cancelled: our copy goes with it, unless the file
+    /// is kept for a conversation (received one to one) or a room where others offered
+    /// it; then it stays for them, and is fetched on there if it is not whole.
+    pub(crate) fn drop_post_copy(&mut self, file: &str, rooms: &[RoomId]) {
+        let kept = self
+            .files
+            .records
+            .get_mut(file)
+            .is_some_and(|rec| rooms.iter().all(|room| rec.leave(Some(room))));
+        if !kept {
+            return self.forget_file(file);
+        }
+        self.save_files();
+        let unfinished = self
+            .files
+            .records
+            .get(file)
+            .filter(|r| !r.done && !self.files.receiving.contains_key(file))
+            .map(|r| (r.peer.clone(), r.room.clone()));
+        if let Some((peer, room)) = unfinished {
+            self.fetch(file.to_owned(), peer, room);
+        }
+    }
+
     /// `file` is no longer kept for `scope` (its files were deleted there: a room, or
     /// the conversation with its sender) but still is for a room: those of `scope` are
     /// told we stop (`cancel`) and what they asked of us is not sent; our post of it goes

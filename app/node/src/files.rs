@@ -275,13 +275,17 @@ impl Node {
             None => self.stop_posting(file).into_iter().collect(),
         };
         // In a room it goes to us alone: stopped, our copy goes too.
-        let room_file = stopped.iter().any(|s| s.room.is_some());
+        let posted_in: Vec<RoomId> = stopped
+            .iter()
+            .flat_map(|s| s.room.iter().chain(&s.also))
+            .cloned()
+            .collect();
         for s in stopped {
             self.tell_stopped(&s, &cancel);
             self.show_stopped(s, TransferState::Cancelled { by_us: true });
         }
-        if room_file {
-            self.forget_file(file);
+        if !posted_in.is_empty() {
+            self.drop_post_copy(file, &posted_in);
         }
         let receiving = self
             .files

@@ -265,3 +265,26 @@ fn deleting_a_conversations_files_keeps_one_a_room_shows_too() {
         "the conversation's line"
     );
 }
+
+#[test]
+fn cancelling_a_post_of_a_file_received_one_to_one_keeps_it_for_the_conversation() {
+    let (mut sim, papers, ann, ben) = room_of_contacts();
+    let (bytes, offer) = test_file(800_000, "ticket.pdf");
+    sim.devs[0].blobs.insert(offer.id.clone(), bytes.clone());
+    sim.act(0, |n, now| n.send_file(&ben, offer.clone(), now))
+        .unwrap();
+    all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
+    // Ben forwards it to Papers, then cancels that post.
+    sim.devs[1].hold_reads = true;
+    post(&mut sim, 1, &papers, &bytes, &offer);
+    sim.run_for(SECOND);
+    sim.act(1, |n, now| n.cancel_file(&offer.id, None, now));
+    sim.run_for(SECOND);
+    sim.let_reads_go(1);
+    sim.devs[1].hold_reads = false;
+    sim.run_for(2 * SECOND);
+    assert_eq!(pieces_joined(&sim, 1, &offer).unwrap(), bytes, "still kept");
+    let (with_ann, in_papers) = (History::Conversation(ann), History::Room(papers));
+    assert_eq!(sim.act(1, |n, _| n.files_space(&with_ann)).files, 1);
+    assert_eq!(sim.act(1, |n, _| n.files_space(&in_papers)).files, 0);
+}
