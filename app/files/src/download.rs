@@ -230,6 +230,30 @@ impl Download {
         self.ask(now);
     }
 
+    /// `bytes` of another file we fetch came from `holder`, on the link our pieces come
+    /// on: a holder sends what it was asked in turn, over one channel, so its pieces
+    /// here are queued behind those, not stalled (on a slow link, files fetched side by
+    /// side from one contact each waited longer than [`STALL_AFTER`] for their turn, were
+    /// asked again and again, and given up). Counted as its own chunks are.
+    pub fn heard_from(&mut self, holder: &PeerId, bytes: usize, now: Duration) {
+        if self.holders.contains(holder) {
+            self.hear(holder, bytes, false, now);
+        }
+    }
+
+    /// `bytes` came from `from` (the last of a piece: `whole`): once they add up to
+    /// [`HEARD_BYTES`], or a piece is whole, its pieces in flight count as heard from.
+    fn hear(&mut self, from: &PeerId, bytes: usize, whole: bool, now: Duration) {
+        let unheard = self.unheard.entry(from.clone()).or_default();
+        *unheard += bytes;
+        if *unheard >= HEARD_BYTES || whole {
+            *unheard = 0;
+            for f in self.in_flight.values_mut().filter(|f| &f.holder == from) {
+                f.last_heard = now;
+            }
+        }
+    }
+
     /// A chunk of piece `index` from `from`, at `offset` within the piece.
     pub fn handle_chunk(
         &mut self,
@@ -258,14 +282,7 @@ impl Download {
         let whole = flight.bytes.len() == len as usize;
         // The holder serves what it is asked in turn: while it sends one piece, the
         // ones after it are not stalled either, once it sent enough to count.
-        let unheard = self.unheard.entry(from.clone()).or_default();
-        *unheard += bytes.len();
-        if *unheard >= HEARD_BYTES || whole {
-            *unheard = 0;
-            for f in self.in_flight.values_mut().filter(|f| &f.holder == from) {
-                f.last_heard = now;
-            }
-        }
+        self.hear(from, bytes.len(), whole, now);
         if whole {
             self.stalls = 0;
             let flight = self.in_flight.remove(&index).expect("just seen");
@@ -571,6 +588,28 @@ mod tests {
         // A piece that comes frees its share for the next.
         serve(&mut d, "ann", &bytes, 0, T0);
         assert_eq!(requests(&events(&mut d)), vec![("ann".to_string(), 3)]);
+    }
+
+    #[test]
+    fn pieces_queued_behind_another_files_bytes_from_their_holder_do_not_stall() {
+        let (_, offer) = file(2 * 262_144);
+        let mut d = Download::new(offer, &[]);
+        d.allow(u64::MAX, T0);
+        d.add_holder(peer("ann"), T0);
+        assert_eq!(requests(&events(&mut d)).len(), 2);
+        // Ann sends another file of ours first, a chunk every 8 s: ours wait behind it.
+        let chunk = 64 << 10;
+        for k in 1..=4 {
+            let now = Duration::from_secs(8 * k);
+            d.heard_from(&peer("ann"), chunk, now);
+            d.handle_timeout(now);
+        }
+        assert_eq!(d.stalls(), 0, "queued, not stalled");
+        assert!(requests(&events(&mut d)).is_empty(), "nothing asked again");
+        // Bytes from a member that is not a holder of this file say nothing of it.
+        d.heard_from(&peer("bob"), chunk, Duration::from_secs(40));
+        d.handle_timeout(Duration::from_secs(42));
+        assert_eq!(d.stalls(), 1, "10 s since Ann's last bytes");
     }
 
     #[test]

@@ -681,6 +681,16 @@ impl Node {
                 if std::mem::take(&mut r.paused) {
                     self.show_download(&chunk.file, TransferState::Going);
                 }
+                // What we fetch of other files from that peer here waits its turn behind
+                // these bytes, on the same channel: not stalled, nor stuck.
+                for (file, other) in self.files.receiving.iter_mut() {
+                    if *file != chunk.file && other.room == room && other.holding.contains(&peer) {
+                        other.moved_at = t;
+                        if let Some(d) = other.download.as_mut() {
+                            d.heard_from(&peer, chunk.bytes.len(), t);
+                        }
+                    }
+                }
             }
         }
         self.drain();

@@ -327,6 +327,11 @@ struct SimLink {
     /// Packets each end's transport received (the other end's browser acknowledges
     /// traffic while it runs, stalled page or not).
     packets: [u64; 2],
+    /// File bytes a second its file channel carries each way (0: as fast as they come):
+    /// a slow link, whose chunks queue behind each other.
+    chunk_rate: u64,
+    /// When each end's file channel is free again (see `chunk_rate`).
+    chunks_free_at: [Duration; 2],
 }
 
 enum Deliver {
@@ -746,6 +751,34 @@ impl Sim {
         Some((self.now + l.delay, other))
     }
 
+    /// When a chunk of `len` bytes device `i` sends on `conn` arrives, given it would
+    /// at `at` on a link of any speed: after the chunks before it, at the link's rate.
+    fn after_chunks_before(
+        &mut self,
+        i: usize,
+        conn: &ConnectionId,
+        len: usize,
+        at: Duration,
+    ) -> Duration {
+        let now = self.now;
+        let Some(l) = self.links.get_mut(conn).filter(|l| l.chunk_rate > 0) else {
+            return at;
+        };
+        let side = usize::from(l.ends[1] == i);
+        let start = l.chunks_free_at[side].max(now);
+        let took = Duration::from_secs_f64(len as f64 / l.chunk_rate as f64);
+        l.chunks_free_at[side] = start + took;
+        at + (start + took - now)
+    }
+
+    /// The link between devices `a` and `b` carries file bytes at `bytes_per_second`
+    /// each way from now on (a slow link: mobile data with one bar).
+    pub fn slow_file_link(&mut self, a: usize, b: usize, bytes_per_second: u64) {
+        let conn = self.link_between(a, b).expect("the devices are linked");
+        let l = self.links.get_mut(&conn).expect("linked");
+        l.chunk_rate = bytes_per_second;
+    }
+
     fn execute(&mut self, i: usize, out: Output) {
         let now = self.now;
         let clock = self.clock();
@@ -776,6 +809,8 @@ impl Sim {
                         delay,
                         packets: [0; 2],
                         member: to.is_some(),
+                        chunk_rate: 0,
+                        chunks_free_at: [Duration::ZERO; 2],
                     },
                 );
                 self.describe(i, conn, "offer");
@@ -824,6 +859,7 @@ impl Sim {
             }
             Output::SendChunk { conn, mut bytes } => {
                 if let Some((at, other)) = self.carry(i, &conn) {
+                    let at = self.after_chunks_before(i, &conn, bytes.len(), at);
                     if let Ok(c) = Chunk::decode(&bytes) {
                         if c.offset == 0 {
                             self.devs[i].pieces_sent.push((other, c.file, c.piece));
