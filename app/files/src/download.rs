@@ -234,11 +234,18 @@ impl Download {
     /// on: a holder sends what it was asked in turn, over one channel, so its pieces
     /// here are queued behind those, not stalled (on a slow link, files fetched side by
     /// side from one contact each waited longer than [`STALL_AFTER`] for their turn, were
-    /// asked again and again, and given up). Counted as its own chunks are.
-    pub fn heard_from(&mut self, holder: &PeerId, bytes: usize, now: Duration) {
-        if self.holders.contains(holder) {
+    /// asked of it again and again, and given up). Counted as its own chunks are, and
+    /// only while it is this file's only holder: with others, a piece that waits long is
+    /// better asked of them (and a member could otherwise hold our pieces for as long as
+    /// it trickles another file). Returns whether pieces of it are in flight with
+    /// `holder`, so the download is moving.
+    pub fn heard_from(&mut self, holder: &PeerId, bytes: usize, now: Duration) -> bool {
+        let only = self.holders.len() == 1 && self.holders.contains(holder);
+        let waiting = self.in_flight.values().any(|f| &f.holder == holder);
+        if only && waiting {
             self.hear(holder, bytes, false, now);
         }
+        only && waiting
     }
 
     /// `bytes` came from `from` (the last of a piece: `whole`): once they add up to
@@ -607,9 +614,27 @@ mod tests {
         assert_eq!(d.stalls(), 0, "queued, not stalled");
         assert!(requests(&events(&mut d)).is_empty(), "nothing asked again");
         // Bytes from a member that is not a holder of this file say nothing of it.
-        d.heard_from(&peer("bob"), chunk, Duration::from_secs(40));
+        assert!(!d.heard_from(&peer("bob"), chunk, Duration::from_secs(40)));
         d.handle_timeout(Duration::from_secs(42));
         assert_eq!(d.stalls(), 1, "10 s since Ann's last bytes");
+    }
+
+    #[test]
+    fn with_another_holder_a_piece_waiting_behind_another_file_is_asked_of_it() {
+        let (_, offer) = file(2 * 262_144);
+        let mut d = Download::new(offer, &[]);
+        d.allow(u64::MAX, T0);
+        d.add_holder(peer("ann"), T0);
+        d.add_holder(peer("bob"), T0);
+        assert_eq!(requests(&events(&mut d)).len(), 2, "one of each");
+        // Ann sends another file meanwhile (as a member could, to hold ours back): her
+        // piece of this one stalls all the same, and goes to Bob.
+        let now = Duration::from_secs(8);
+        assert!(!d.heard_from(&peer("ann"), 64 << 10, now));
+        d.handle_timeout(STALL_AFTER);
+        assert_eq!(d.stalls(), 1);
+        let again = requests(&events(&mut d));
+        assert!(again.iter().all(|(h, _)| h == "bob"), "{again:?}");
     }
 
     #[test]

@@ -684,10 +684,13 @@ impl Node {
                 // What we fetch of other files from that peer here waits its turn behind
                 // these bytes, on the same channel: not stalled, nor stuck.
                 for (file, other) in self.files.receiving.iter_mut() {
-                    if *file != chunk.file && other.room == room && other.holding.contains(&peer) {
-                        other.moved_at = t;
-                        if let Some(d) = other.download.as_mut() {
-                            d.heard_from(&peer, chunk.bytes.len(), t);
+                    if *file != chunk.file && other.room == room {
+                        let queued = other
+                            .download
+                            .as_mut()
+                            .is_some_and(|d| d.heard_from(&peer, chunk.bytes.len(), t));
+                        if queued {
+                            other.moved_at = t;
                         }
                     }
                 }
