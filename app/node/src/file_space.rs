@@ -6,6 +6,8 @@ use peerchat_chat::state::transfers::{Transfer, TransferState};
 use peerchat_chat::state::Action;
 use peerchat_files::FileFrame;
 
+use peerchat_ids::RoomId;
+
 use crate::files::FileRecord;
 use crate::saved::History;
 use crate::{Node, Now, StoreOp};
@@ -132,6 +134,16 @@ impl Node {
         self.show_removed();
         self.drain();
         freed
+    }
+
+    /// The files of a room we leave go (see [`Node::delete_files`]), and so do the
+    /// records of those deleted before: with the room gone, no line shows them.
+    pub(crate) fn drop_room_files(&mut self, room: &RoomId, now: Now) {
+        self.delete_files(&History::Room(room.clone()), now);
+        self.files
+            .records
+            .retain(|_, r| !(r.removed && r.room.as_ref() == Some(room)));
+        self.save_files();
     }
 
     /// Keeps at most `most` records of files the user deleted: each kept so a file is

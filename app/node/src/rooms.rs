@@ -132,6 +132,13 @@ impl Node {
     /// Leaves a room for good on this device, with its history.
     pub fn leave_room(&mut self, room_id: &RoomId, now: Now) {
         self.now = now;
+        if !self.rooms.contains_key(room_id) {
+            return;
+        }
+        // Its files go too (while its members can still be told): no History would show
+        // them any more, yet they would count against the quota for good. One another
+        // room shows stays for that room.
+        self.drop_room_files(room_id, now);
         let Some(mut r) = self.rooms.remove(room_id) else {
             return;
         };

@@ -288,3 +288,34 @@ fn cancelling_a_post_of_a_file_received_one_to_one_keeps_it_for_the_conversation
     assert_eq!(sim.act(1, |n, _| n.files_space(&with_ann)).files, 1);
     assert_eq!(sim.act(1, |n, _| n.files_space(&in_papers)).files, 0);
 }
+
+#[test]
+fn leaving_a_room_deletes_its_files_but_one_another_room_shows() {
+    let mut sim = Sim::new();
+    for name in ["Ann", "Ben"] {
+        sim.add(name);
+    }
+    sim.run_for(SECOND);
+    let (papers, _) = room_with(&mut sim, "Papers", &[1]);
+    let (photos, _) = room_with(&mut sim, "Photos", &[1]);
+    let (only_bytes, only) = test_file(700_000, "agenda.pdf");
+    let (both_bytes, both) = test_file(500_000, "group.png");
+    post(&mut sim, 0, &papers, &only_bytes, &only);
+    post(&mut sim, 0, &papers, &both_bytes, &both);
+    post(&mut sim, 0, &photos, &both_bytes, &both);
+    all_get_file(&mut sim, &[1], &only_bytes, &only, 60 * SECOND);
+    all_get_file(&mut sim, &[1], &both_bytes, &both, 60 * SECOND);
+    sim.run_for(2 * SECOND);
+
+    // Ben leaves Papers: no History would show its files any more.
+    sim.act(1, |n, now| n.leave_room(&papers, now));
+    sim.run_for(2 * SECOND);
+    assert!(pieces_joined(&sim, 1, &only).is_none(), "its file left the disk");
+    assert_eq!(pieces_joined(&sim, 1, &both).unwrap(), both_bytes, "Photos keeps its own");
+    let saved = sim.devs[1].disk.files.clone().unwrap();
+    assert!(!saved.iter().any(|r| r.offer == only), "nor is it saved: {saved:?}");
+    let kept = saved.iter().find(|r| r.offer == both).expect("kept");
+    assert!(kept.in_room(&photos) && !kept.in_room(&papers), "{kept:?}");
+    let space = sim.act(1, |n, _| n.files_space(&History::Room(photos.clone())));
+    assert_eq!((space.files, space.bytes), (1, both_bytes.len() as u64));
+}
