@@ -49,6 +49,22 @@ impl FileRecord {
         !self.in_room(room) && self.also.len() < MAX_OTHER_ROOMS && self.also.insert(room.clone())
     }
 
+    /// A contact (`peer`) offers it one to one while it is kept for rooms alone: the
+    /// conversation with `peer` shows it too, first (the rooms follow), so deleting or
+    /// leaving the rooms keeps it for the conversation. Returns whether that is news.
+    pub(crate) fn offered_by(&mut self, peer: &PeerId) -> bool {
+        let Some(room) = self.room.clone() else {
+            return false;
+        };
+        if self.removed || self.also.len() >= MAX_OTHER_ROOMS {
+            return false;
+        }
+        self.also.insert(room);
+        self.room = None;
+        self.peer = peer.clone();
+        true
+    }
+
     /// Its messages in `room` (`None`: the conversation with its sender) no longer keep
     /// it. Returns whether another room's still do (then its pieces stay).
     pub(crate) fn leave(&mut self, room: Option<&RoomId>) -> bool {

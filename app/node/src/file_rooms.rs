@@ -53,39 +53,35 @@ impl Node {
         }
     }
 
-    /// `file` is no longer kept for `scope` (its files were deleted there: a room, or
-    /// the conversation with its sender) but still is for a room: those of `scope` are
-    /// told we stop (`cancel`) and what they asked of us is not sent; our post of it goes
-    /// on for the rooms that keep it, and its download moves to the first of them, from
-    /// the pieces stored.
+    /// `file` is no longer kept for `scope` (its files were deleted there, or we left
+    /// it: a room, or the conversation with its sender) but still is for another room
+    /// or a conversation: those of `scope` are told we stop (`cancel`) and what they
+    /// asked of us is not sent; our post of it goes on for the rooms that keep it (or
+    /// stops, when none does), and its download moves to where the file is kept first,
+    /// from the pieces stored.
     pub(crate) fn leave_file_scope(
         &mut self,
         file: &str,
         scope: Option<&RoomId>,
         cancel: &FileFrame,
     ) {
-        let Some(first) = self.files.records.get(file).and_then(|r| r.room.clone()) else {
+        let Some(rec) = self.files.records.get(file) else {
             return;
         };
+        let (first, from) = (rec.room.clone(), rec.peer.clone());
         match scope {
             Some(room) => {
                 let me = self.me.clone();
                 self.tell_file_peers(Some(room), &me, cancel);
                 let asker_room = Some(room.clone());
                 self.files.serving.withdraw(file, |(_, r)| r == &asker_room);
-                if let Some(s) = self.files.posting.get_mut(file) {
-                    if !s.also.remove(room) && s.room.as_ref() == Some(room) {
-                        s.room = Some(s.also.pop_first().unwrap_or_else(|| first.clone()));
-                    }
-                }
+                self.unpost_in(file, room, first.clone());
             }
             None => {
                 // The conversation's line says so (a room's line is the room's).
-                if let Some(rec) = self.files.records.get(file) {
-                    let removed = TransferState::Removed;
-                    let line = self.nothing_received(&rec.peer, None, &rec.offer, removed);
-                    self.ui(Action::Transfer(line));
-                }
+                let removed = TransferState::Removed;
+                let line = self.nothing_received(&from, None, &rec.offer, removed);
+                self.ui(Action::Transfer(line));
             }
         }
         let moved = self
@@ -97,7 +93,27 @@ impl Node {
             if scope.is_none() {
                 self.tell_file_peers(None, &r.peer, cancel);
             }
-            self.fetch(file.to_owned(), r.peer, Some(first));
+            self.fetch(file.to_owned(), from, first);
+        }
+    }
+
+    /// Our post of `file` leaves `room`: it goes on in its other rooms, or in `first`
+    /// (the room the file is kept for first), or stops when the file is kept for a
+    /// conversation alone.
+    fn unpost_in(&mut self, file: &str, room: &RoomId, first: Option<RoomId>) {
+        let Some(s) = self.files.posting.get_mut(file) else {
+            return;
+        };
+        if s.also.remove(room) || s.room.as_ref() != Some(room) {
+            return;
+        }
+        match s.also.pop_first().or(first) {
+            Some(next) => s.room = Some(next),
+            None => {
+                if let Some(stopped) = self.stop_posting(file) {
+                    self.show_stopped(stopped, TransferState::Cancelled { by_us: true });
+                }
+            }
         }
     }
 }

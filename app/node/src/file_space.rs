@@ -66,6 +66,17 @@ impl Node {
     /// file was removed. Returns what was freed.
     pub fn delete_files(&mut self, history: &History, now: Now) -> FilesSpace {
         self.now = now;
+        let freed = self.remove_files_of(history);
+        self.forget_removed_past(self.files.kept_most);
+        self.save_files();
+        self.show_removed();
+        self.drain();
+        freed
+    }
+
+    /// [`Node::delete_files`]' work on the files themselves: what stops, who is told,
+    /// what is deleted and marked removed.
+    fn remove_files_of(&mut self, history: &History) -> FilesSpace {
         let mut freed = FilesSpace::default();
         let ids: Vec<String> = self
             .files
@@ -129,20 +140,22 @@ impl Node {
             }
             self.store(StoreOp::DeleteFile { file });
         }
-        self.forget_removed_past(self.files.kept_most);
-        self.save_files();
-        self.show_removed();
-        self.drain();
         freed
     }
 
     /// The files of a room we leave go (see [`Node::delete_files`]), and so do the
-    /// records of those deleted before: with the room gone, no line shows them.
-    pub(crate) fn drop_room_files(&mut self, room: &RoomId, now: Now) {
-        self.delete_files(&History::Room(room.clone()), now);
+    /// records of those deleted there before: with the room gone, no line shows them.
+    /// Left before the saved list of files was read, they go once it is.
+    pub(crate) fn drop_room_files(&mut self, room: &RoomId) {
+        if !self.files.read {
+            self.files.left_unread.push(room.clone());
+            return;
+        }
+        self.remove_files_of(&History::Room(room.clone()));
         self.files
             .records
-            .retain(|_, r| !(r.removed && r.room.as_ref() == Some(room)));
+            .retain(|_, r| !r.removed || r.leave(Some(room)));
+        self.forget_removed_past(self.files.kept_most);
         self.save_files();
     }
 

@@ -99,7 +99,9 @@ pub(crate) struct Files {
     /// Files received or being received, once read from storage.
     pub(crate) records: BTreeMap<String, FileRecord>,
     /// Records read (saving before would lose the stored ones).
-    read: bool,
+    pub(crate) read: bool,
+    /// Rooms left before the records were read: their files go once they are.
+    pub(crate) left_unread: Vec<RoomId>,
     pub(crate) receiving: BTreeMap<String, Receiving>,
     /// Files to receive once fewer than [`MAX_FETCHING`] of their peer's are (see
     /// [`Node::fetch`]).
@@ -127,6 +129,7 @@ impl Default for Files {
             kept_most: MAX_FILES_KEPT,
             records: BTreeMap::new(),
             read: false,
+            left_unread: Vec::new(),
             receiving: BTreeMap::new(),
             waiting: std::collections::VecDeque::new(),
             receiving_was: 0,
@@ -492,11 +495,18 @@ impl Node {
     ) {
         if let Some(kept) = self.files.records.get_mut(&offer.id) {
             // The same file offered in another room: that room's members may fetch it
-            // from us too (and its line there is the one it has here).
-            if room.is_some_and(|room| kept.offered_in(room)) {
+            // from us too (and its line there is the one it has here). Offered one to
+            // one, kept for rooms alone so far: kept for that conversation too.
+            let news = match room {
+                Some(room) => kept.offered_in(room),
+                None => kept.offered_by(peer),
+            };
+            if news {
                 self.save_files();
-                return;
             }
+            let Some(kept) = self.files.records.get(&offer.id) else {
+                return;
+            };
             // One to one, a file we have whole already is asked for by nothing: the
             // sender is told, so its transfer does not show as going on for good.
             if room.is_none() && kept.done && !kept.removed {
@@ -580,6 +590,9 @@ impl Node {
             self.files.records.entry(r.offer.id.clone()).or_insert(r);
         }
         self.files.read = true;
+        for room in std::mem::take(&mut self.files.left_unread) {
+            self.drop_room_files(&room);
+        }
         let unfinished: Vec<(String, PeerId, Option<RoomId>)> = self
             .files
             .records

@@ -138,7 +138,7 @@ impl Node {
         // Its files go too (while its members can still be told): no History would show
         // them any more, yet they would count against the quota for good. One another
         // room shows stays for that room.
-        self.drop_room_files(room_id, now);
+        self.drop_room_files(room_id);
         let Some(mut r) = self.rooms.remove(room_id) else {
             return;
         };

@@ -15,10 +15,20 @@ use peerchat_chat::state::transfers::TransferState;
 use peerchat_files::FileOffer;
 use peerchat_ids::RoomId;
 use peerchat_node::saved::History;
-use peerchat_node::FilesSpace;
+use peerchat_node::{FilesSpace, Load};
 use peerchat_peerjs::PeerId;
 
 const SECOND: Duration = Duration::from_secs(1);
+
+/// A device for each of `names`, started.
+fn devices(names: &[&str]) -> Sim {
+    let mut sim = Sim::new();
+    for name in names {
+        sim.add(name);
+    }
+    sim.run_for(SECOND);
+    sim
+}
 
 /// Device 0 makes a room called `name`; `members` join it until all see each other.
 fn room_with(sim: &mut Sim, name: &str, members: &[usize]) -> (RoomId, Invite) {
@@ -52,11 +62,7 @@ fn room_with(sim: &mut Sim, name: &str, members: &[usize]) -> (RoomId, Invite) {
 
 /// Ann and Ben, in a room "Papers" and contacts of each other too.
 fn room_of_contacts() -> (Sim, RoomId, PeerId, PeerId) {
-    let mut sim = Sim::new();
-    for name in ["Ann", "Ben"] {
-        sim.add(name);
-    }
-    sim.run_for(SECOND);
+    let mut sim = devices(&["Ann", "Ben"]);
     let (papers, _) = room_with(&mut sim, "Papers", &[1]);
     let (ann, ben) = (sim.devs[0].id.clone(), sim.devs[1].id.clone());
     sim.act(1, |n, now| n.connect(ann.clone(), now));
@@ -89,11 +95,7 @@ fn room_line(sim: &Sim, i: usize, file: &str) -> Option<TransferState> {
 
 #[test]
 fn a_file_posted_in_two_rooms_reaches_both_and_its_sender_serves_both_after_a_restart() {
-    let mut sim = Sim::new();
-    for name in ["Ann", "Ben", "Cara", "Dan", "Eve"] {
-        sim.add(name);
-    }
-    sim.run_for(SECOND);
+    let mut sim = devices(&["Ann", "Ben", "Cara", "Dan", "Eve"]);
     let (papers, papers_invite) = room_with(&mut sim, "Papers", &[1]);
     let (photos, photos_invite) = room_with(&mut sim, "Photos", &[2]);
     let (bytes, offer) = test_file(1_500_000, "beach.png");
@@ -139,11 +141,7 @@ fn a_file_posted_in_two_rooms_reaches_both_and_its_sender_serves_both_after_a_re
 #[test]
 fn a_member_of_two_rooms_serves_a_file_to_either_and_deleting_one_rooms_files_keeps_it_for_the_other(
 ) {
-    let mut sim = Sim::new();
-    for name in ["Ann", "Ben", "Cara", "Dan"] {
-        sim.add(name);
-    }
-    sim.run_for(SECOND);
+    let mut sim = devices(&["Ann", "Ben", "Cara", "Dan"]);
     let (papers, _) = room_with(&mut sim, "Papers", &[1]);
     let (photos, photos_invite) = room_with(&mut sim, "Photos", &[1]);
     let (bytes, offer) = test_file(1_200_000, "map.pdf");
@@ -182,11 +180,7 @@ fn a_member_of_two_rooms_serves_a_file_to_either_and_deleting_one_rooms_files_ke
 
 #[test]
 fn a_member_forwarding_a_file_it_received_still_serves_it_in_the_room_it_came_from() {
-    let mut sim = Sim::new();
-    for name in ["Ann", "Ben", "Cara"] {
-        sim.add(name);
-    }
-    sim.run_for(SECOND);
+    let mut sim = devices(&["Ann", "Ben", "Cara"]);
     let (papers, papers_invite) = room_with(&mut sim, "Papers", &[1]);
     let (photos, _) = room_with(&mut sim, "Photos", &[1]);
     let (bytes, offer) = test_file(1_100_000, "notes.pdf");
@@ -291,11 +285,7 @@ fn cancelling_a_post_of_a_file_received_one_to_one_keeps_it_for_the_conversation
 
 #[test]
 fn leaving_a_room_deletes_its_files_but_one_another_room_shows() {
-    let mut sim = Sim::new();
-    for name in ["Ann", "Ben"] {
-        sim.add(name);
-    }
-    sim.run_for(SECOND);
+    let mut sim = devices(&["Ann", "Ben"]);
     let (papers, _) = room_with(&mut sim, "Papers", &[1]);
     let (photos, _) = room_with(&mut sim, "Photos", &[1]);
     let (only_bytes, only) = test_file(700_000, "agenda.pdf");
@@ -310,12 +300,87 @@ fn leaving_a_room_deletes_its_files_but_one_another_room_shows() {
     // Ben leaves Papers: no History would show its files any more.
     sim.act(1, |n, now| n.leave_room(&papers, now));
     sim.run_for(2 * SECOND);
-    assert!(pieces_joined(&sim, 1, &only).is_none(), "its file left the disk");
-    assert_eq!(pieces_joined(&sim, 1, &both).unwrap(), both_bytes, "Photos keeps its own");
+    assert!(
+        pieces_joined(&sim, 1, &only).is_none(),
+        "its file left the disk"
+    );
+    assert_eq!(
+        pieces_joined(&sim, 1, &both).unwrap(),
+        both_bytes,
+        "Photos keeps its own"
+    );
     let saved = sim.devs[1].disk.files.clone().unwrap();
-    assert!(!saved.iter().any(|r| r.offer == only), "nor is it saved: {saved:?}");
+    assert!(
+        !saved.iter().any(|r| r.offer == only),
+        "nor is it saved: {saved:?}"
+    );
     let kept = saved.iter().find(|r| r.offer == both).expect("kept");
     assert!(kept.in_room(&photos) && !kept.in_room(&papers), "{kept:?}");
     let space = sim.act(1, |n, _| n.files_space(&History::Room(photos.clone())));
     assert_eq!((space.files, space.bytes), (1, both_bytes.len() as u64));
+}
+
+#[test]
+fn leaving_a_room_keeps_a_file_a_contact_sent_one_to_one_too() {
+    // The room offered it first; then Ann sent it to Ben one to one as well.
+    let (mut sim, papers, ann, ben) = room_of_contacts();
+    let (bytes, offer) = test_file(600_000, "map.png");
+    post(&mut sim, 0, &papers, &bytes, &offer);
+    all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
+    sim.act(0, |n, now| n.send_file(&ben, offer.clone(), now))
+        .unwrap();
+    sim.run_for(3 * SECOND);
+    let with_ann = History::Conversation(ann);
+    assert_eq!(sim.act(1, |n, _| n.files_space(&with_ann)).files, 1);
+    sim.act(1, |n, now| n.leave_room(&papers, now));
+    sim.run_for(2 * SECOND);
+    assert_eq!(pieces_joined(&sim, 1, &offer).unwrap(), bytes, "kept");
+    assert_eq!(sim.act(1, |n, _| n.files_space(&with_ann)).files, 1);
+}
+
+#[test]
+fn leaving_a_room_keeps_a_file_received_one_to_one_that_we_posted_there() {
+    let (mut sim, papers, ann, ben) = room_of_contacts();
+    let (bytes, offer) = test_file(600_000, "menu.png");
+    sim.devs[0].blobs.insert(offer.id.clone(), bytes.clone());
+    sim.act(0, |n, now| n.send_file(&ben, offer.clone(), now))
+        .unwrap();
+    all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
+    // Ben forwards it to Papers, then leaves Papers.
+    post(&mut sim, 1, &papers, &bytes, &offer);
+    sim.run_for(SECOND);
+    sim.act(1, |n, now| n.leave_room(&papers, now));
+    sim.run_for(2 * SECOND);
+    assert_eq!(pieces_joined(&sim, 1, &offer).unwrap(), bytes, "kept");
+    let with_ann = History::Conversation(ann);
+    assert_eq!(sim.act(1, |n, _| n.files_space(&with_ann)).files, 1);
+}
+
+#[test]
+fn a_room_left_before_the_saved_files_are_read_loses_its_files_once_they_are() {
+    let mut sim = devices(&["Ann", "Ben"]);
+    let (papers, _) = room_with(&mut sim, "Papers", &[1]);
+    let (bytes, offer) = test_file(600_000, "old.pdf");
+    post(&mut sim, 0, &papers, &bytes, &offer);
+    all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
+    sim.run_for(2 * SECOND);
+    // Ben's page restarts; he leaves the room as soon as it shows, before his saved
+    // list of files is read.
+    sim.kill(1);
+    sim.run_for(SECOND);
+    sim.devs[1].hold_loads = true;
+    sim.start(1);
+    assert!(sim.answer_loads_until(1, |l| matches!(l, Load::Files)));
+    sim.act(1, |n, now| n.leave_room(&papers, now));
+    sim.release_loads(1);
+    sim.run_for(2 * SECOND);
+    assert!(
+        pieces_joined(&sim, 1, &offer).is_none(),
+        "its file left the disk"
+    );
+    let saved = sim.devs[1].disk.files.clone().unwrap();
+    assert!(
+        !saved.iter().any(|r| r.offer == offer),
+        "nor is it saved: {saved:?}"
+    );
 }

@@ -1083,6 +1083,24 @@ impl Sim {
         }
     }
 
+    /// Answers device `i`'s held loads in order, up to the first `stop` picks (left
+    /// held, with those after it); returns whether one was found.
+    pub fn answer_loads_until(&mut self, i: usize, stop: impl Fn(&Load) -> bool) -> bool {
+        loop {
+            self.pump(i);
+            let Some(load) = self.devs[i].loads.front() else {
+                return false;
+            };
+            if stop(load) {
+                return true;
+            }
+            let load = self.devs[i].loads.pop_front().expect("just seen");
+            let answer = self.devs[i].disk.answer(load);
+            let clock = self.clock();
+            self.node(i).handle_loaded(answer, clock);
+        }
+    }
+
     /// Lets a device's held loads go.
     pub fn release_loads(&mut self, i: usize) {
         self.devs[i].hold_loads = false;
