@@ -12,7 +12,8 @@ import { appServer, localConfig, peerServer } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import { bytes, onDisk, sha256 } from './support/files.mjs';
 import {
-  chooseName, createRoom, fileCard, join, openHistoryTools, relaunch, savedSha256, sendToRoom, unlock, waitForMessages, waitOnline,
+  attachInRoom, chooseName, createRoom, fileCard, join, openHistoryTools, relaunch, savedSha256, sendToRoom, unlock, waitForMessages,
+  waitOnline,
 } from './support/app.mjs';
 
 const ROOM = 'Paper club';
@@ -51,13 +52,6 @@ after(async () => {
   await web?.close();
   await broker?.stop();
 });
-
-/** Attaches the file at `at` in the room on screen. */
-async function attachInRoom(device, at) {
-  const input = device.page.locator('#room-message-attach');
-  await device.page.waitForFunction((el) => !el.disabled, await input.elementHandle(), { timeout: 60000 });
-  await input.setInputFiles(at);
-}
 
 test('a late joiner gets a room file after its sender left; a broken chunk is fetched again; History deletes files', async () => {
   const { Ann, Ben, Cat, Dan } = devices;

@@ -9,7 +9,9 @@ import { after, before, test } from 'node:test';
 import { appServer, localConfig, peerServer } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import { bytes, onDisk, sha256 } from './support/files.mjs';
-import { createRoom, fileCard, fillSetup, join, savedSha256, waitOnline } from './support/app.mjs';
+import {
+  attachInRoom, createRoom, fileCard, fillSetup, join, savedSha256, waitOnline,
+} from './support/app.mjs';
 
 const PAPERS = 'Paper club';
 const PHOTOS = 'Photo club';
@@ -35,13 +37,6 @@ after(async () => {
 async function openRoom(device, name) {
   await device.page.locator('.chat-list').getByText(name).first().click();
   await device.page.getByRole('heading', { name }).waitFor();
-}
-
-/** Attaches the file at `at` in the room on screen. */
-async function attachInRoom(device, at) {
-  const input = device.page.locator('#room-message-attach');
-  await device.page.waitForFunction((el) => !el.disabled, await input.elementHandle(), { timeout: 60000 });
-  await input.setInputFiles(at);
 }
 
 test('a file forwarded to a second room is served there by a member who has it from the first', async () => {

@@ -16,7 +16,7 @@ use peerchat_files::{FileFrame, FileOffer};
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
 
-use crate::{Node, StoreOp};
+use crate::Node;
 
 /// Downloads fetching at once of the files one peer offered (one to one, or in one
 /// room); files it offered past that wait their turn, in order: a peer that offered a
@@ -98,17 +98,9 @@ impl Node {
         let (peer, scope) = (rec.peer.clone(), rec.room.clone());
         let update = self.nothing_received(&peer, scope.as_ref(), &rec.offer, state);
         self.ui(Action::Transfer(update));
-        // One to one, a file a room shows too waits its turn there.
-        if let Some(room) = self.kept_in_a_room(file, scope.as_ref()) {
-            self.fetch(file.to_owned(), peer, Some(room));
-            return true;
-        }
-        self.files.records.remove(file);
-        self.save_files();
-        // Pieces stored before a restart, when it waited again.
-        self.store(StoreOp::DeleteFile {
-            file: file.to_owned(),
-        });
+        // Pieces stored before a restart, when it waited again, go too (one to one, a
+        // file a room shows too waits its turn there instead).
+        self.stop_keeping(file, &peer, scope.as_ref());
         true
     }
 

@@ -7,26 +7,31 @@ use peerchat_chat::state::transfers::TransferState;
 use peerchat_chat::state::Action;
 use peerchat_files::FileFrame;
 use peerchat_ids::RoomId;
+use peerchat_peerjs::PeerId;
 
 use crate::Node;
 
 impl Node {
-    /// A one-to-one transfer of `file` stops for good (`scope` None): if a room shows it
-    /// too, the record is kept for that room alone and the room is returned (its pieces
-    /// stay, to be fetched on there). `None` when nothing else keeps it, or `scope` is a
-    /// room: a room's line is one for all the rooms that show the file, so what stops it
-    /// in one stops it in all.
-    pub(crate) fn kept_in_a_room(&mut self, file: &str, scope: Option<&RoomId>) -> Option<RoomId> {
-        if scope.is_some() {
-            return None;
+    /// A transfer of `file` we receive from `from` (in `scope`) stops for good: the file
+    /// is forgotten and its pieces deleted. One to one (`scope` None), a file a room
+    /// shows too is kept for that room alone instead, and fetched on there from the
+    /// pieces stored. In a room it goes for all: a room's line is one for all the rooms
+    /// that show the file, so what stops it in one stops it in all.
+    pub(crate) fn stop_keeping(&mut self, file: &str, from: &PeerId, scope: Option<&RoomId>) {
+        let kept = scope.is_none()
+            && self
+                .files
+                .records
+                .get_mut(file)
+                .is_some_and(|rec| rec.leave(None));
+        let room = self.files.records.get(file).and_then(|r| r.room.clone());
+        match room.filter(|_| kept) {
+            Some(room) => {
+                self.save_files();
+                self.fetch(file.to_owned(), from.clone(), Some(room));
+            }
+            None => self.forget_file(file),
         }
-        let rec = self.files.records.get_mut(file)?;
-        if !rec.leave(None) {
-            return None;
-        }
-        let room = rec.room.clone();
-        self.save_files();
-        room
     }
 
     /// Our post of `file` in `rooms` was cancelled: our copy goes with it, unless the file

@@ -846,15 +846,7 @@ impl Node {
     /// and fetched on there from the pieces stored.
     fn drop_received(&mut self, file: &str, r: &Receiving, state: TransferState) {
         self.show_receiving(file, r, state);
-        if let Some(room) = self.kept_in_a_room(file, r.room.as_ref()) {
-            self.fetch(file.to_owned(), r.peer.clone(), Some(room));
-            return;
-        }
-        self.files.records.remove(file);
-        self.save_files();
-        self.store(StoreOp::DeleteFile {
-            file: file.to_owned(),
-        });
+        self.stop_keeping(file, &r.peer, r.room.as_ref());
     }
 
     /// Sends a file frame to `peer`: on its one-to-one link, or to that member of `room`.

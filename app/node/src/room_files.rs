@@ -231,7 +231,8 @@ impl Node {
         }
     }
 
-    /// Our copy of a room file is gone for good: no longer saved, pieces deleted.
+    /// A file is gone for good (our copy of a room file, or one received): no longer
+    /// saved, pieces deleted.
     pub(crate) fn forget_file(&mut self, file: &str) {
         self.files.records.remove(file);
         self.save_files();

@@ -97,6 +97,13 @@ pub struct Page {
     pub older: Option<String>,
 }
 
+/// The key of the last of `rows` when they fill a page of `n` (another may follow).
+pub(crate) fn last_of_full(rows: &[(String, Vec<u8>)], n: usize) -> Option<String> {
+    (rows.len() == n)
+        .then(|| rows.last().map(|(k, _)| k.clone()))
+        .flatten()
+}
+
 /// The export format: JSON that [`History::import`] reads back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Export {
@@ -257,28 +264,35 @@ impl<'a, S: Store> History<'a, S> {
 
     async fn page(&self, from: &str, to: &str, n: usize) -> Result<Page, VaultError> {
         let rows = self.store.range(Table::Messages, from, to, n, true).await?;
-        let older = (rows.len() == n)
-            .then(|| rows.last().map(|(k, _)| k.clone()))
-            .flatten();
-        let mut page = Page {
+        let older = last_of_full(&rows, n);
+        let (messages, skipped) = self.open_rows(rows.into_iter().rev());
+        Ok(Page {
+            messages,
+            skipped,
             older,
-            ..Page::default()
-        };
-        for (key, sealed) in rows.into_iter().rev() {
-            match self.open_record(&key, &sealed) {
-                Some(m) => page.messages.push(m),
-                None => page.skipped += 1,
-            }
-        }
-        Ok(page)
+        })
     }
 
-    /// The message a record holds, unless it does not open (damaged or tampered).
-    pub(crate) fn open_record(&self, key: &str, sealed: &[u8]) -> Option<StoredMessage> {
-        self.keys
-            .open(key, sealed)
-            .ok()
-            .and_then(|plain| serde_json::from_slice(&plain).ok())
+    /// The messages `rows` hold, in their order, and how many records did not open
+    /// (damaged or tampered).
+    pub(crate) fn open_rows(
+        &self,
+        rows: impl IntoIterator<Item = (String, Vec<u8>)>,
+    ) -> (Vec<StoredMessage>, usize) {
+        let mut messages = Vec::new();
+        let mut skipped = 0;
+        for (key, sealed) in rows {
+            let opened = self
+                .keys
+                .open(&key, &sealed)
+                .ok()
+                .and_then(|plain| serde_json::from_slice(&plain).ok());
+            match opened {
+                Some(m) => messages.push(m),
+                None => skipped += 1,
+            }
+        }
+        (messages, skipped)
     }
 
     /// Deletes a room's history: its index first, then its records, each range at once

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use peerchat_peerjs::PeerId;
 
-use crate::history::{History, StoredMessage};
+use crate::history::{last_of_full, History, StoredMessage};
 use crate::seq_ranges::SeqRanges;
 use crate::{Span, Store, Table, VaultError};
 
@@ -78,20 +78,13 @@ impl<S: Store> History<'_, S> {
             .store()
             .range(Table::Messages, &start, &end, n, false)
             .await?;
-        let next = (rows.len() == n)
-            .then(|| rows.last().map(|(k, _)| k.clone()))
-            .flatten();
-        let mut page = Onward {
+        let next = last_of_full(&rows, n);
+        let (messages, skipped) = self.open_rows(rows);
+        Ok(Onward {
+            messages,
+            skipped,
             next,
-            ..Onward::default()
-        };
-        for (key, sealed) in rows {
-            match self.open_record(&key, &sealed) {
-                Some(m) => page.messages.push(m),
-                None => page.skipped += 1,
-            }
-        }
-        Ok(page)
+        })
     }
 
     /// The key of the oldest of the `left` newest records a member lacks (see

@@ -19,21 +19,7 @@ impl SeqRanges {
         if self.contains(seq) {
             return false;
         }
-        let mut start = seq;
-        let mut end = seq;
-        // Joins the range ending just below, and the one starting just above.
-        if let Some((&s, &e)) = self.ranges.range(..seq).next_back() {
-            if e.checked_add(1) == Some(seq) {
-                start = s;
-                self.ranges.remove(&s);
-            }
-        }
-        if let Some(above) = seq.checked_add(1) {
-            if let Some(e) = self.ranges.remove(&above) {
-                end = e;
-            }
-        }
-        self.ranges.insert(start, end);
+        self.insert_range(seq, seq);
         true
     }
 

@@ -303,6 +303,13 @@ export async function attachFile(device, file) {
   await input.setInputFiles(file);
 }
 
+/** Attaches the file at path `at` in the room on screen (enabled once it can send). */
+export async function attachInRoom(device, at) {
+  const input = device.page.locator('#room-message-attach');
+  await device.page.waitForFunction((el) => !el.disabled, await input.elementHandle(), { timeout: 60000 });
+  await input.setInputFiles(at);
+}
+
 /** The card of the file called `name` in the open chat (the newest one). */
 export function fileCard(device, name) {
   return device.page.locator('.file-card', { hasText: name }).last();
