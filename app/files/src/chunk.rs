@@ -18,6 +18,10 @@ use crate::frames::FrameError;
 /// from waiting long behind one.
 pub const CHUNK_BYTES: usize = 64 << 10;
 
+/// The fewest file bytes per chunk frame a peer may ask for (see
+/// `FileFrame::Request`'s `chunk`): the frame's header is then at most 1% of it.
+pub const MIN_CHUNK_BYTES: usize = 4 << 10;
+
 /// The first byte of a chunk frame: what it is, and its version.
 const KIND: u8 = 1;
 

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use peerchat_peerjs::PeerId;
 
+use crate::chunk::{CHUNK_BYTES, MIN_CHUNK_BYTES};
 use crate::offer::FileOffer;
 
 /// Pieces asked of one holder at once, at least (whatever their size).
@@ -42,6 +43,30 @@ pub const STALL_AFTER: Duration = Duration::from_secs(10);
 /// stalling, and the download going for good. So each holder must send at least this
 /// much every [`STALL_AFTER`] (1.6 KB/s).
 pub const HEARD_BYTES: usize = 16 << 10;
+
+/// How long one chunk may take to come, at the rate its holder's chunks last came: a
+/// chunk comes whole or not at all, so on a slow link a full one ([`CHUNK_BYTES`], 64
+/// KiB) took longer than [`STALL_AFTER`] below 6.5 KB/s, and its piece was asked again
+/// and again while the first copy was still on its way; never arriving at 4 KB/s.
+pub const CHUNK_TIME: Duration = Duration::from_millis(2500);
+
+/// Bytes per chunk asked of a holder whose rate is not known yet: enough to count as
+/// heard from ([`HEARD_BYTES`]), so its first chunk comes in time on any link a download
+/// waits on.
+pub const FIRST_CHUNK: u32 = HEARD_BYTES as u32;
+
+/// Bytes per chunk for a link that brought `bytes` in `took`: what it brings in
+/// [`CHUNK_TIME`], in steps of [`MIN_CHUNK_BYTES`], from that to [`CHUNK_BYTES`].
+fn chunk_for_rate(bytes: usize, took: Duration) -> u32 {
+    let wanted = match took.as_nanos() {
+        0 => CHUNK_BYTES as u128,
+        nanos => bytes as u128 * CHUNK_TIME.as_nanos() / nanos,
+    };
+    let wanted = usize::try_from(wanted)
+        .unwrap_or(CHUNK_BYTES)
+        .clamp(MIN_CHUNK_BYTES, CHUNK_BYTES);
+    (wanted / MIN_CHUNK_BYTES * MIN_CHUNK_BYTES) as u32
+}
 
 /// Why a chunk was not taken.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -96,6 +121,8 @@ struct InFlight {
     holder: PeerId,
     bytes: Vec<u8>,
     last_heard: Duration,
+    /// When its last chunk came: the next one's wait measures the link.
+    last_chunk: Option<Duration>,
 }
 
 /// A file being fetched.
@@ -124,6 +151,9 @@ pub struct Download {
     allowed: u64,
     /// Stalls since a piece last came whole.
     stalls: u32,
+    /// Bytes per chunk to ask each holder for, once its link is measured (see
+    /// [`Download::chunk_for`]).
+    chunk_of: BTreeMap<PeerId, u32>,
 }
 
 impl Download {
@@ -149,6 +179,7 @@ impl Download {
             unheard: BTreeMap::new(),
             stalls: 0,
             allowed: u64::MAX,
+            chunk_of: BTreeMap::new(),
         };
         d.finish_if_done();
         d
@@ -190,6 +221,13 @@ impl Download {
         self.ask(now);
     }
 
+    /// Bytes per chunk to ask `holder` for: what its link brings in [`CHUNK_TIME`], as
+    /// the last chunks of a piece came ([`FIRST_CHUNK`] before any did), so that a chunk
+    /// never takes longer than the download waits to hear from it.
+    pub fn chunk_for(&self, holder: &PeerId) -> u32 {
+        self.chunk_of.get(holder).copied().unwrap_or(FIRST_CHUNK)
+    }
+
     /// Times pieces stalled (see [`STALL_AFTER`]) since a piece last came whole, or a
     /// holder came.
     pub fn stalls(&self) -> u32 {
@@ -226,6 +264,7 @@ impl Download {
     pub fn remove_holder(&mut self, peer: &PeerId, now: Duration) {
         self.holders.remove(peer);
         self.unheard.remove(peer);
+        self.chunk_of.remove(peer);
         self.in_flight.retain(|_, f| &f.holder != peer);
         self.ask(now);
     }
@@ -286,7 +325,17 @@ impl Download {
             flight.bytes.reserve_exact(len as usize);
         }
         flight.bytes.extend_from_slice(bytes);
+        // The holder sends a piece's chunks one after the other: the wait for one after
+        // the first is the link's (a piece's first waits behind whatever went before).
+        let measured = flight
+            .last_chunk
+            .replace(now)
+            .filter(|_| at > 0)
+            .map(|last| chunk_for_rate(bytes.len(), now.saturating_sub(last)));
         let whole = flight.bytes.len() == len as usize;
+        if let Some(chunk) = measured {
+            self.chunk_of.insert(from.clone(), chunk);
+        }
         // The holder serves what it is asked in turn: while it sends one piece, the
         // ones after it are not stalled either, once it sent enough to count.
         self.hear(from, bytes.len(), whole, now);
@@ -411,6 +460,7 @@ impl Download {
                     holder: holder.clone(),
                     bytes: Vec::new(),
                     last_heard: now,
+                    last_chunk: None,
                 },
             );
             self.events
@@ -862,5 +912,85 @@ mod tests {
             .collect();
         assert_eq!(asked, [1, 2]);
         assert_eq!(again.progress(), (262_144, 3 * 262_144));
+    }
+
+    #[test]
+    fn chunks_asked_of_a_holder_are_what_its_link_brings_in_a_few_seconds() {
+        let (bytes, offer) = file(9 * 262_144);
+        let mut d = Download::new(offer, &[]);
+        d.add_holder(peer("ann"), T0);
+        d.add_holder(peer("bob"), T0);
+        // Not measured yet: chunks that count as heard from on their own.
+        assert_eq!(d.chunk_for(&peer("ann")), FIRST_CHUNK);
+        assert_eq!(FIRST_CHUNK as usize, HEARD_BYTES);
+        let asked = requests(&events(&mut d));
+        let piece = |i: u32| {
+            let (start, len) = d.offer().piece_range(i).unwrap();
+            bytes[start as usize..start as usize + len as usize].to_vec()
+        };
+        let of = |who: &str| asked.iter().find(|(h, _)| h == who).unwrap().1;
+        let (a, b) = (of("ann"), of("bob"));
+        let (ann_piece, bob_piece) = (piece(a), piece(b));
+        let ann_piece = ann_piece.chunks(16 << 10).collect::<Vec<_>>();
+        let bob_piece = bob_piece.chunks(16 << 10).collect::<Vec<_>>();
+        // Ann's first chunk waited behind whatever went before it: it measures nothing.
+        d.handle_chunk(&peer("ann"), a, 0, ann_piece[0], Duration::from_secs(30))
+            .unwrap();
+        assert_eq!(d.chunk_for(&peer("ann")), FIRST_CHUNK);
+        // Her next 16 KiB took 4 s (4 KiB/s): 10 KiB comes in 2.5 s, in steps of 4 KiB.
+        d.handle_chunk(
+            &peer("ann"),
+            a,
+            16 << 10,
+            ann_piece[1],
+            Duration::from_secs(34),
+        )
+        .unwrap();
+        assert_eq!(d.chunk_for(&peer("ann")), 8 << 10);
+        // Slower than a step in 2.5 s: the smallest a peer may be asked for.
+        d.handle_chunk(
+            &peer("ann"),
+            a,
+            32 << 10,
+            ann_piece[2],
+            Duration::from_secs(64),
+        )
+        .unwrap();
+        assert_eq!(d.chunk_for(&peer("ann")), MIN_CHUNK_BYTES as u32);
+        // Bob's link is fast: full chunks; at once (two in one task), full chunks too.
+        d.handle_chunk(&peer("bob"), b, 0, bob_piece[0], T0)
+            .unwrap();
+        d.handle_chunk(
+            &peer("bob"),
+            b,
+            16 << 10,
+            bob_piece[1],
+            Duration::from_millis(5),
+        )
+        .unwrap();
+        assert_eq!(d.chunk_for(&peer("bob")), CHUNK_BYTES as u32);
+        d.handle_chunk(
+            &peer("bob"),
+            b,
+            32 << 10,
+            bob_piece[2],
+            Duration::from_millis(5),
+        )
+        .unwrap();
+        assert_eq!(d.chunk_for(&peer("bob")), CHUNK_BYTES as u32);
+        // Ann's link recovers: her chunks grow again.
+        d.handle_chunk(
+            &peer("ann"),
+            a,
+            48 << 10,
+            ann_piece[3],
+            Duration::from_millis(64_100),
+        )
+        .unwrap();
+        assert_eq!(d.chunk_for(&peer("ann")), CHUNK_BYTES as u32);
+        // A holder gone and back is measured afresh.
+        d.remove_holder(&peer("ann"), Duration::from_secs(70));
+        d.add_holder(peer("ann"), Duration::from_secs(70));
+        assert_eq!(d.chunk_for(&peer("ann")), FIRST_CHUNK);
     }
 }

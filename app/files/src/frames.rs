@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::chunk::{CHUNK_BYTES, MIN_CHUNK_BYTES};
 use crate::offer::FileOffer;
 
 /// Pieces one request may name.
@@ -22,6 +23,13 @@ pub enum FileFrame {
         file: String,
         /// Piece indexes, at most [`MAX_PIECES_PER_REQUEST`].
         pieces: Vec<u32>,
+        /// Bytes per chunk frame wanted, [`MIN_CHUNK_BYTES`] to [`CHUNK_BYTES`] (absent:
+        /// [`CHUNK_BYTES`], as from a peer before it was asked): on a slow link, a chunk
+        /// arrives whole or not at all, so a full one took longer than a download waits
+        /// to hear from its holder, and was asked again for ever (see
+        /// `Download::chunk_for`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        chunk: Option<u32>,
     },
     /// Stop sending (or fetching) that file.
     Cancel {
@@ -58,8 +66,16 @@ impl FileFrame {
         let frame: FileFrame = serde_json::from_slice(json).map_err(|_| FrameError::Unreadable)?;
         let in_bounds = match &frame {
             FileFrame::Offer(offer) => offer.check().is_ok(),
-            FileFrame::Request { file, pieces } => {
-                file_id_ok(file) && !pieces.is_empty() && pieces.len() <= MAX_PIECES_PER_REQUEST
+            FileFrame::Request {
+                file,
+                pieces,
+                chunk,
+            } => {
+                file_id_ok(file)
+                    && !pieces.is_empty()
+                    && pieces.len() <= MAX_PIECES_PER_REQUEST
+                    && chunk
+                        .is_none_or(|c| (MIN_CHUNK_BYTES as u32..=CHUNK_BYTES as u32).contains(&c))
             }
             FileFrame::Cancel { file } | FileFrame::Have { file } => file_id_ok(file),
         };
@@ -99,11 +115,26 @@ mod tests {
             FileFrame::Request {
                 file: id(),
                 pieces: vec![0; 9],
+                chunk: None,
             }
             .encode(),
             FileFrame::Request {
                 file: "../x".into(),
                 pieces: vec![0],
+                chunk: None,
+            }
+            .encode(),
+            // Chunks of a few bytes would make the holder send a header for each.
+            FileFrame::Request {
+                file: id(),
+                pieces: vec![0],
+                chunk: Some(MIN_CHUNK_BYTES as u32 - 1),
+            }
+            .encode(),
+            FileFrame::Request {
+                file: id(),
+                pieces: vec![0],
+                chunk: Some(CHUNK_BYTES as u32 + 1),
             }
             .encode(),
             FileFrame::Cancel {
@@ -117,6 +148,20 @@ mod tests {
         ];
         let have = FileFrame::Have { file: id() };
         assert_eq!(FileFrame::decode(&have.encode()), Ok(have));
+        for chunk in [None, Some(MIN_CHUNK_BYTES as u32), Some(CHUNK_BYTES as u32)] {
+            let ask = FileFrame::Request {
+                file: id(),
+                pieces: vec![0],
+                chunk,
+            };
+            assert_eq!(FileFrame::decode(&ask.encode()), Ok(ask));
+        }
+        // A request from a peer that names no chunk size reads as one.
+        let old = format!(r#"{{"kind":"request","file":"{}","pieces":[1]}}"#, id());
+        assert!(matches!(
+            FileFrame::decode(old.as_bytes()),
+            Ok(FileFrame::Request { chunk: None, .. })
+        ));
         for c in cases {
             assert_eq!(
                 FileFrame::decode(&c).err(),

@@ -353,11 +353,11 @@ impl Node {
         if !offer.piece_matches(index, digest) {
             // The file changed on disk since it was attached: what we would send
             // would fail the peer's check.
-            return self.unreadable(file, peers);
+            return self.unreadable(file, peers.into_keys().collect());
         }
         let mut went_to = Vec::new();
         // Each asker gets it the way it asked: in its room, or one to one.
-        for asker in peers {
+        for (asker, chunk) in peers {
             let (peer, room) = &asker;
             let Some(conn) = self.file_link(room.as_ref(), peer) else {
                 continue;
@@ -377,11 +377,11 @@ impl Node {
                 }
                 continue;
             }
-            for (k, chunk) in bytes.chunks(CHUNK_BYTES).enumerate() {
-                let offset = (k * CHUNK_BYTES) as u32;
+            for (k, part) in bytes.chunks(chunk).enumerate() {
+                let offset = (k * chunk) as u32;
                 self.outputs.push_back(Output::SendChunk {
                     conn: conn.clone(),
-                    bytes: Chunk::frame(file, index, offset, chunk),
+                    bytes: Chunk::frame(file, index, offset, part),
                 });
             }
             if room.is_none() {
@@ -405,7 +405,7 @@ impl Node {
     pub fn handle_piece_unreadable(&mut self, file: &str, index: u32, now: Now) {
         self.now = now;
         let askers = self.files.serving.finish(file, index).unwrap_or_default();
-        self.unreadable(file, askers);
+        self.unreadable(file, askers.into_keys().collect());
     }
 
     /// One to one, `peer` was sent all it may be of `file` (it asked for the same
@@ -744,7 +744,15 @@ impl Node {
         frame: FileFrame,
     ) {
         match frame {
-            FileFrame::Request { file, pieces } => self.on_request(room, peer, file, pieces),
+            FileFrame::Request {
+                file,
+                pieces,
+                chunk,
+            } => {
+                // Checked within bounds as the frame was read.
+                let chunk = chunk.map_or(CHUNK_BYTES, |c| c as usize);
+                self.on_request(room, peer, file, pieces, chunk)
+            }
             FileFrame::Cancel { file } if let Some(room) = room => {
                 self.on_room_cancel(room, peer, &file)
             }
@@ -777,7 +785,14 @@ impl Node {
 
     /// `peer` asks for pieces of `file`: read (within bounds) if we may serve them to
     /// it; in a room, a member we cannot serve is told we lack the file.
-    fn on_request(&mut self, room: Option<&RoomId>, peer: &PeerId, file: String, pieces: Vec<u32>) {
+    fn on_request(
+        &mut self,
+        room: Option<&RoomId>,
+        peer: &PeerId,
+        file: String,
+        pieces: Vec<u32>,
+        chunk: usize,
+    ) {
         let offer = match room {
             None => self
                 .files
@@ -830,7 +845,11 @@ impl Node {
             // (or our own copy's) is still being read, and counted in the bound, until
             // it comes back; reading it again would put more reads under way than the
             // bound lets.
-            if self.files.serving.ask(&file, index, Some(asker.clone())) {
+            if self
+                .files
+                .serving
+                .ask(&file, index, Some((asker.clone(), chunk)))
+            {
                 self.outputs.push_back(Output::ReadPiece {
                     file: file.clone(),
                     index,
@@ -927,7 +946,8 @@ impl Node {
         // that comes makes room for the next), so the shares never add up past the whole.
         d.allow(MAX_IN_FLIGHT_ALL.saturating_sub(others), t);
         d.allow(d.in_flight_bytes(), t);
-        let mut asks: BTreeMap<PeerId, Vec<u32>> = BTreeMap::new();
+        // What each holder is asked, in chunks of what size (see `Download::chunk_for`).
+        let mut asks: BTreeMap<PeerId, (u32, Vec<u32>)> = BTreeMap::new();
         let mut stored = false;
         let mut complete = false;
         let mut dropped = Vec::new();
@@ -935,7 +955,11 @@ impl Node {
             progressed = true;
             match e {
                 DownloadEvent::Request { holder, index } => {
-                    asks.entry(holder).or_default().push(index)
+                    let chunk = d.chunk_for(&holder);
+                    asks.entry(holder)
+                        .or_insert((chunk, Vec::new()))
+                        .1
+                        .push(index)
                 }
                 DownloadEvent::Check { index, bytes } => {
                     self.outputs.push_back(Output::CheckPiece {
@@ -976,7 +1000,11 @@ impl Node {
             d.remove_holder(&holder, t);
             while let Some(e) = d.poll_event() {
                 if let DownloadEvent::Request { holder, index } = e {
-                    asks.entry(holder).or_default().push(index);
+                    let chunk = d.chunk_for(&holder);
+                    asks.entry(holder)
+                        .or_insert((chunk, Vec::new()))
+                        .1
+                        .push(index);
                 }
             }
         }
@@ -993,11 +1021,12 @@ impl Node {
             None
         }
         .filter(|_| room.is_none());
-        for (holder, pieces) in asks {
+        for (holder, (chunk, pieces)) in asks {
             for pieces in pieces.chunks(MAX_PIECES_PER_REQUEST) {
                 let ask = FileFrame::Request {
                     file: file.clone(),
                     pieces: pieces.to_vec(),
+                    chunk: Some(chunk),
                 };
                 self.send_file_frame(room.as_ref(), &holder, &ask);
             }

@@ -46,8 +46,9 @@ pub(crate) type Asker = (PeerId, Option<RoomId>);
 /// A piece being read.
 #[derive(Debug, Default)]
 struct Read {
-    /// Who it goes to once read (none: it is read for our own copy).
-    askers: BTreeSet<Asker>,
+    /// Who it goes to once read (none: it is read for our own copy), in chunks of how
+    /// many bytes each asked for.
+    askers: BTreeMap<Asker, usize>,
     /// Who asked and then cancelled (or whose transfer stopped): still counted, sent
     /// nothing.
     withdrawn: BTreeSet<Asker>,
@@ -72,19 +73,20 @@ impl Serving {
         let by = |set: &BTreeSet<Asker>| set.iter().any(|(p, _)| p == peer);
         self.reads
             .values()
-            .filter(|r| by(&r.askers) || by(&r.withdrawn))
+            .filter(|r| r.askers.keys().any(|(p, _)| p == peer) || by(&r.withdrawn))
             .count()
     }
 
-    /// Piece `index` of `file` is to be read for `asker` (None: for our own copy);
-    /// true when it is not being read already (the glue is to read it).
-    pub(crate) fn ask(&mut self, file: &str, index: u32, asker: Option<Asker>) -> bool {
+    /// Piece `index` of `file` is to be read for `asker`, to go in chunks of the bytes
+    /// given (None: for our own copy); true when it is not being read already (the
+    /// glue is to read it).
+    pub(crate) fn ask(&mut self, file: &str, index: u32, asker: Option<(Asker, usize)>) -> bool {
         let key = (file.to_owned(), index);
         let new = !self.reads.contains_key(&key);
         let read = self.reads.entry(key).or_default();
-        if let Some(asker) = asker {
+        if let Some((asker, chunk)) = asker {
             read.withdrawn.remove(&asker);
-            read.askers.insert(asker);
+            read.askers.insert(asker, chunk);
         }
         new
     }
@@ -98,19 +100,19 @@ impl Serving {
     ) -> BTreeSet<Asker> {
         let mut out = BTreeSet::new();
         for (_, read) in self.reads.iter_mut().filter(|((f, _), _)| f == file) {
-            let (gone, kept) = std::mem::take(&mut read.askers)
+            let (gone, kept): (BTreeMap<_, _>, _) = std::mem::take(&mut read.askers)
                 .into_iter()
-                .partition(|a| which(a));
+                .partition(|(a, _)| which(a));
             read.askers = kept;
-            out.extend(gone.iter().cloned());
-            read.withdrawn.extend(gone);
+            out.extend(gone.keys().cloned());
+            read.withdrawn.extend(gone.into_keys());
         }
         out
     }
 
-    /// The read of piece `index` of `file` came back (read or not): who it goes to,
-    /// or None when it was not asked.
-    pub(crate) fn finish(&mut self, file: &str, index: u32) -> Option<BTreeSet<Asker>> {
+    /// The read of piece `index` of `file` came back (read or not): who it goes to, in
+    /// chunks of how many bytes, or None when it was not asked.
+    pub(crate) fn finish(&mut self, file: &str, index: u32) -> Option<BTreeMap<Asker, usize>> {
         self.reads
             .remove(&(file.to_owned(), index))
             .map(|r| r.askers)
@@ -172,12 +174,12 @@ mod tests {
     fn a_cancelled_read_stays_counted_until_it_comes_back() {
         let mut s = Serving::default();
         let (a, b) = (one_to_one("a"), one_to_one("b"));
-        assert!(s.ask("f", 0, Some(a.clone())));
-        assert!(!s.ask("f", 0, Some(b.clone())), "read once for both");
+        assert!(s.ask("f", 0, Some((a.clone(), 9))));
+        assert!(!s.ask("f", 0, Some((b.clone(), 9))), "read once for both");
         s.withdraw("f", |x| x == &a);
         assert_eq!(s.asked_by(&a.0), 1, "still counted");
         assert_eq!(s.reading(), 1);
-        assert_eq!(s.finish("f", 0), Some(BTreeSet::from([b])));
+        assert_eq!(s.finish("f", 0), Some(BTreeMap::from([(b, 9)])));
         assert_eq!(s.asked_by(&a.0), 0);
         assert_eq!(s.reading(), 0);
         assert_eq!(s.finish("f", 0), None, "once");
@@ -188,12 +190,12 @@ mod tests {
         let mut s = Serving::default();
         let room = RoomId::parse("room").unwrap();
         let (direct, member) = (one_to_one("a"), (peer("a"), Some(room)));
-        s.ask("f", 0, Some(direct.clone()));
-        s.ask("f", 0, Some(member.clone()));
+        s.ask("f", 0, Some((direct.clone(), 9)));
+        s.ask("f", 0, Some((member.clone(), 9)));
         // Our user stops sending it to `a` one to one: what `a` asked in the room
         // still goes.
         s.forget_peer("f", &peer("a"));
-        assert_eq!(s.finish("f", 0), Some(BTreeSet::from([member])));
+        assert_eq!(s.finish("f", 0), Some(BTreeMap::from([(member, 9)])));
         assert_eq!(s.asked_by(&peer("a")), 0);
         let _ = direct;
     }

@@ -41,6 +41,7 @@ fn ask(sim: &mut Sim, keys: &RoomKeys, from: usize, to: usize, offer: &FileOffer
     let request = FileFrame::Request {
         file: offer.id.clone(),
         pieces: pieces.to_vec(),
+        chunk: None,
     };
     file_frame_as(sim, keys, from, to, &request);
 }

@@ -83,3 +83,35 @@ fn five_room_files_over_a_slow_link_arrive_whole_each_piece_sent_once() {
     }
     assert_sent_once(&sim, 0);
 }
+
+#[test]
+fn a_file_over_a_link_slower_than_a_chunk_in_a_stall_arrives_each_piece_sent_once() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    // 4 KiB/s (a phone on one bar of 2G): a 64 KiB chunk takes 16 s, longer than a
+    // download waits for a piece to be heard from.
+    sim.slow_file_link(ann, ben, 4 << 10);
+    let ben_id = sim.devs[ben].id.clone();
+    let (bytes, offer) = test_file(300_000, "scan.pdf");
+    sim.devs[ann].blobs.insert(offer.id.clone(), bytes.clone());
+    sim.act(ann, |n, now| n.send_file(&ben_id, offer.clone(), now))
+        .unwrap();
+    sim.run_until(600 * SECOND, "Ben has the file", |s| {
+        pieces_joined(s, ben, &offer).is_some()
+    });
+    assert_eq!(pieces_joined(&sim, ben, &offer).unwrap(), bytes);
+    assert_sent_once(&sim, ann);
+}
+
+#[test]
+fn a_room_file_over_a_link_slower_than_a_chunk_in_a_stall_arrives_each_piece_sent_once() {
+    let mut sim = Sim::new();
+    room_of(&mut sim, &["Ann", "Ben"], 2);
+    sim.slow_file_link(0, 1, 4 << 10);
+    let (bytes, offer) = test_file(300_000, "scan.pdf");
+    attach_to_room(&mut sim, 0, &bytes, &offer);
+    sim.run_until(600 * SECOND, "Ben has the file", |s| {
+        pieces_joined(s, 1, &offer).is_some()
+    });
+    assert_eq!(pieces_joined(&sim, 1, &offer).unwrap(), bytes);
+    assert_sent_once(&sim, 0);
+}
