@@ -54,6 +54,8 @@ pub const CHUNK_TIME: Duration = Duration::from_millis(2500);
 /// heard from ([`HEARD_BYTES`]), so its first chunk comes in time on any link a download
 /// waits on.
 pub const FIRST_CHUNK: u32 = HEARD_BYTES as u32;
+const _: () =
+    assert!(FIRST_CHUNK as usize >= MIN_CHUNK_BYTES && FIRST_CHUNK as usize <= CHUNK_BYTES);
 
 /// Bytes per chunk for a link that brought `bytes` in `took`: what it brings in
 /// [`CHUNK_TIME`], in steps of [`MIN_CHUNK_BYTES`], from that to [`CHUNK_BYTES`].
@@ -121,8 +123,9 @@ struct InFlight {
     holder: PeerId,
     bytes: Vec<u8>,
     last_heard: Duration,
-    /// When its last chunk came: the next one's wait measures the link.
-    last_chunk: Option<Duration>,
+    /// When its first chunk came, and the bytes it then had: what came after, over the
+    /// time since, measures the link (see [`Download::chunk_for`]).
+    first_chunk: Option<(Duration, usize)>,
 }
 
 /// A file being fetched.
@@ -222,8 +225,9 @@ impl Download {
     }
 
     /// Bytes per chunk to ask `holder` for: what its link brings in [`CHUNK_TIME`], as
-    /// the last chunks of a piece came ([`FIRST_CHUNK`] before any did), so that a chunk
-    /// never takes longer than the download waits to hear from it.
+    /// the chunks of its latest piece came after the first ([`FIRST_CHUNK`] before any
+    /// did), halved each time its pieces stall, so that a chunk never takes longer than
+    /// the download waits to hear from it.
     pub fn chunk_for(&self, holder: &PeerId) -> u32 {
         self.chunk_of.get(holder).copied().unwrap_or(FIRST_CHUNK)
     }
@@ -325,13 +329,21 @@ impl Download {
             flight.bytes.reserve_exact(len as usize);
         }
         flight.bytes.extend_from_slice(bytes);
-        // The holder sends a piece's chunks one after the other: the wait for one after
-        // the first is the link's (a piece's first waits behind whatever went before).
-        let measured = flight
-            .last_chunk
-            .replace(now)
-            .filter(|_| at > 0)
-            .map(|last| chunk_for_rate(bytes.len(), now.saturating_sub(last)));
+        // The holder sends a piece's chunks one after the other: what came after the
+        // first, over the time since, is the link's rate (the first waits behind
+        // whatever went before it). Over the whole piece, so that two chunks let through
+        // at once (a lost packet sent again holds those behind it) do not count as a
+        // fast link.
+        let measured = match flight.first_chunk {
+            None => {
+                flight.first_chunk = Some((now, flight.bytes.len()));
+                None
+            }
+            Some((first, had)) => Some(chunk_for_rate(
+                flight.bytes.len() - had,
+                now.saturating_sub(first),
+            )),
+        };
         let whole = flight.bytes.len() == len as usize;
         if let Some(chunk) = measured {
             self.chunk_of.insert(from.clone(), chunk);
@@ -391,8 +403,16 @@ impl Download {
         if !stalled.is_empty() {
             self.stalls += 1;
         }
+        let mut slowed = BTreeSet::new();
         for i in stalled {
             if let Some(f) = self.in_flight.remove(&i) {
+                // What it is asked next goes in chunks half the size (once, however
+                // many of its pieces stalled): it may bring less now than when measured.
+                if slowed.insert(f.holder.clone()) {
+                    let half = self.chunk_for(&f.holder) as usize / 2;
+                    let half = (half / MIN_CHUNK_BYTES).max(1) * MIN_CHUNK_BYTES;
+                    self.chunk_of.insert(f.holder.clone(), half as u32);
+                }
                 // Its other pieces may still come; this one is not asked of it again.
                 self.failed.insert((i, f.holder));
             }
@@ -460,7 +480,7 @@ impl Download {
                     holder: holder.clone(),
                     bytes: Vec::new(),
                     last_heard: now,
-                    last_chunk: None,
+                    first_chunk: None,
                 },
             );
             self.events
@@ -957,6 +977,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(d.chunk_for(&peer("ann")), MIN_CHUNK_BYTES as u32);
+        // The next one let through at once with it (a lost packet sent again held it):
+        // the piece as a whole still came slowly.
+        d.handle_chunk(
+            &peer("ann"),
+            a,
+            48 << 10,
+            ann_piece[3],
+            Duration::from_secs(64),
+        )
+        .unwrap();
+        assert_eq!(d.chunk_for(&peer("ann")), MIN_CHUNK_BYTES as u32);
         // Bob's link is fast: full chunks; at once (two in one task), full chunks too.
         d.handle_chunk(&peer("bob"), b, 0, bob_piece[0], T0)
             .unwrap();
@@ -978,16 +1009,19 @@ mod tests {
         )
         .unwrap();
         assert_eq!(d.chunk_for(&peer("bob")), CHUNK_BYTES as u32);
-        // Ann's link recovers: her chunks grow again.
-        d.handle_chunk(
-            &peer("ann"),
-            a,
-            48 << 10,
-            ann_piece[3],
-            Duration::from_millis(64_100),
-        )
-        .unwrap();
-        assert_eq!(d.chunk_for(&peer("ann")), CHUNK_BYTES as u32);
+        // Bob's pieces stall (his link got worse): asked again in chunks half the size,
+        // once for all of them.
+        let bobs = d
+            .in_flight
+            .values()
+            .filter(|f| f.holder == peer("bob"))
+            .count();
+        assert!(bobs > 1, "{bobs}");
+        for f in d.in_flight.values_mut().filter(|f| f.holder == peer("bob")) {
+            f.last_heard = T0;
+        }
+        d.handle_timeout(STALL_AFTER);
+        assert_eq!(d.chunk_for(&peer("bob")), (CHUNK_BYTES / 2) as u32);
         // A holder gone and back is measured afresh.
         d.remove_holder(&peer("ann"), Duration::from_secs(70));
         d.add_holder(peer("ann"), Duration::from_secs(70));

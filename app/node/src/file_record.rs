@@ -1,6 +1,7 @@
 //! A file kept on this device, as saved: where it came from, whether it is whole, and
 //! which conversations show it. One record per file id, which is the hash of the file's
-//! bytes: the same photo posted in two rooms is one record, kept for both.
+//! bytes: the same photo posted in two rooms is one record, kept for both, and so is the
+//! same photo two friends each sent one to one.
 
 use std::collections::BTreeSet;
 
@@ -12,6 +13,10 @@ use serde::{Deserialize, Serialize};
 /// Rooms a file is kept for besides the first that offered it: past that, a room that
 /// offers it too gets it from its other members (what is saved per file stays small).
 pub const MAX_OTHER_ROOMS: usize = 64;
+
+/// Contacts a file is kept for besides the one it is kept for first (one to one): past
+/// that, deleting the conversations' files it is kept for deletes it.
+pub const MAX_OTHER_CONTACTS: usize = 64;
 
 /// A file received (or being received), as saved: what the conversation shows after a
 /// restart and what a download resumes from.
@@ -32,6 +37,11 @@ pub struct FileRecord {
     /// it from us as well. At most [`MAX_OTHER_ROOMS`].
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub also: BTreeSet<RoomId>,
+    /// Other contacts who sent it one to one too, while it is kept for a conversation
+    /// (`room` None): the conversation with each shows it, and deleting one's files
+    /// keeps it for the others. At most [`MAX_OTHER_CONTACTS`].
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub contacts: BTreeSet<PeerId>,
     /// The user deleted its pieces (History): kept so it is not fetched again and its
     /// line says so.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -49,14 +59,25 @@ impl FileRecord {
         !self.in_room(room) && self.also.len() < MAX_OTHER_ROOMS && self.also.insert(room.clone())
     }
 
-    /// A contact (`peer`) offers it one to one while it is kept for rooms alone: the
+    /// Whether the conversation with `peer` shows it (one to one).
+    pub fn shown_to(&self, peer: &PeerId) -> bool {
+        self.room.is_none() && (&self.peer == peer || self.contacts.contains(peer))
+    }
+
+    /// A contact (`peer`) offers it one to one. Kept for rooms alone so far: the
     /// conversation with `peer` shows it too, first (the rooms follow), so deleting or
-    /// leaving the rooms keeps it for the conversation. Returns whether that is news.
+    /// leaving the rooms keeps it for the conversation. Kept for another contact's
+    /// conversation: for this one's too. Returns whether that is news.
     pub(crate) fn offered_by(&mut self, peer: &PeerId) -> bool {
-        let Some(room) = self.room.clone() else {
+        if self.removed {
             return false;
+        }
+        let Some(room) = self.room.clone() else {
+            return &self.peer != peer
+                && self.contacts.len() < MAX_OTHER_CONTACTS
+                && self.contacts.insert(peer.clone());
         };
-        if self.removed || self.also.len() >= MAX_OTHER_ROOMS {
+        if self.also.len() >= MAX_OTHER_ROOMS {
             return false;
         }
         self.also.insert(room);
@@ -66,16 +87,33 @@ impl FileRecord {
     }
 
     /// Its messages in `room` (`None`: the conversation with its sender) no longer keep
-    /// it. Returns whether another room's still do (then its pieces stay).
+    /// it. Returns whether another chat's still do (then its pieces stay): another
+    /// contact's conversation first, then a room's.
     pub(crate) fn leave(&mut self, room: Option<&RoomId>) -> bool {
         match room {
             Some(r) if self.also.remove(r) => {}
-            _ if self.room.as_ref() == room => match self.also.pop_first() {
-                Some(next) => self.room = Some(next),
-                None => return false,
-            },
+            _ if self.room.as_ref() == room => {
+                if let Some(next) = self.contacts.pop_first() {
+                    self.peer = next;
+                } else if let Some(next) = self.also.pop_first() {
+                    self.room = Some(next);
+                } else {
+                    return false;
+                }
+            }
             _ => {}
         }
+        true
+    }
+
+    /// The conversation with `peer` no longer keeps it (its files deleted there, or
+    /// its transfer from `peer` stopped for good). Returns whether another chat's still
+    /// do.
+    pub(crate) fn leave_contact(&mut self, peer: &PeerId) -> bool {
+        if self.room.is_none() && &self.peer == peer {
+            return self.leave(None);
+        }
+        self.contacts.remove(peer);
         true
     }
 }
@@ -98,6 +136,7 @@ mod tests {
             done: true,
             room,
             also: BTreeSet::new(),
+            contacts: BTreeSet::new(),
             removed: false,
         }
     }
@@ -132,5 +171,42 @@ mod tests {
         assert_eq!(r.room, Some(room(4)));
         let mut r = record(None);
         assert!(!r.leave(None));
+    }
+
+    #[test]
+    fn a_file_two_contacts_sent_is_kept_for_each_conversation_until_both_leave() {
+        let (ann, cat) = (PeerId::from_random([1; 16]), PeerId::from_random([3; 16]));
+        let mut r = record(None);
+        assert_eq!(r.peer, ann);
+        assert!(!r.offered_by(&ann), "its sender again is no news");
+        assert!(r.offered_by(&cat));
+        assert!(!r.offered_by(&cat), "twice is once");
+        assert!(r.shown_to(&ann) && r.shown_to(&cat));
+        // Ann's conversation lets it go: kept for Cat's, first.
+        assert!(r.leave_contact(&ann));
+        assert_eq!(r.peer, cat);
+        assert!(!r.shown_to(&ann) && r.shown_to(&cat));
+        assert!(!r.leave_contact(&cat), "nowhere left");
+        // A room and a second contact: the contact first, then the room.
+        let mut r = record(None);
+        r.offered_in(&room(5));
+        r.offered_by(&cat);
+        assert!(r.leave(None));
+        assert_eq!((r.peer.clone(), r.room.clone()), (cat.clone(), None));
+        assert!(r.leave_contact(&cat));
+        assert_eq!(r.room, Some(room(5)));
+        // Leaving a contact it was never kept for changes nothing.
+        let mut r = record(None);
+        assert!(r.leave_contact(&cat));
+        assert_eq!(r.peer, ann);
+        // Up to the bound.
+        let mut r = record(None);
+        for n in 0..MAX_OTHER_CONTACTS as u8 {
+            assert!(r.offered_by(&PeerId::from_random([100 + n; 16])));
+        }
+        assert!(
+            !r.offered_by(&PeerId::from_random([250; 16])),
+            "past the bound"
+        );
     }
 }

@@ -1,7 +1,8 @@
 //! A file kept for several rooms (the same photo posted in each: its id is the hash of
-//! its bytes), or for a room and the conversation with its sender: when it stops for one
-//! of them (its files deleted there, a one-to-one transfer cancelled or given up), its
-//! pieces stay for the rooms that still show it, and its download goes on there.
+//! its bytes), for a room and the conversation with its sender, or for the conversations
+//! with several contacts who each sent it: when it stops for one of them (its files
+//! deleted there, a one-to-one transfer cancelled or given up), its pieces stay for the
+//! chats that still show it, and its download goes on there.
 
 use peerchat_chat::state::transfers::TransferState;
 use peerchat_chat::state::Action;
@@ -13,20 +14,30 @@ use crate::Node;
 
 impl Node {
     /// A transfer of `file` we receive from `from` (in `scope`) stops for good: the file
-    /// is forgotten and its pieces deleted. One to one (`scope` None), a file a room
-    /// shows too is kept for that room alone instead, and fetched on there from the
-    /// pieces stored. In a room it goes for all: a room's line is one for all the rooms
-    /// that show the file, so what stops it in one stops it in all.
+    /// is forgotten and its pieces deleted. One to one (`scope` None), a file another
+    /// contact sent too, or a room shows too, is kept for that conversation or room
+    /// instead, and fetched on there from the pieces stored. In a room it goes for all: a
+    /// room's line is one for all the rooms that show the file, so what stops it in one
+    /// stops it in all.
     pub(crate) fn stop_keeping(&mut self, file: &str, from: &PeerId, scope: Option<&RoomId>) {
         let kept = scope.is_none()
             && self
                 .files
                 .records
                 .get_mut(file)
-                .is_some_and(|rec| rec.leave(None));
-        let room = self.files.records.get(file).and_then(|r| r.room.clone());
-        match room.filter(|_| kept) {
-            Some(room) => {
+                .is_some_and(|rec| rec.leave_contact(from));
+        let first = self
+            .files
+            .records
+            .get(file)
+            .map(|r| (r.peer.clone(), r.room.clone()));
+        match first.filter(|_| kept) {
+            // Kept for another contact's conversation: fetched from that contact.
+            Some((peer, None)) => {
+                self.save_files();
+                self.fetch(file.to_owned(), peer, None);
+            }
+            Some((_, Some(room))) => {
                 self.save_files();
                 self.fetch(file.to_owned(), from.clone(), Some(room));
             }
@@ -59,15 +70,16 @@ impl Node {
     }
 
     /// `file` is no longer kept for `scope` (its files were deleted there, or we left
-    /// it: a room, or the conversation with its sender) but still is for another room
-    /// or a conversation: those of `scope` are told we stop (`cancel`) and what they
-    /// asked of us is not sent; our post of it goes on for the rooms that keep it (or
-    /// stops, when none does), and its download moves to where the file is kept first,
-    /// from the pieces stored.
+    /// it: a room, or, `scope` None, the conversation with `contact`) but still is for
+    /// another room or conversation: those of `scope` are told we stop (`cancel`) and
+    /// what they asked of us is not sent; our post of it goes on for the rooms that keep
+    /// it (or stops, when none does), and its download moves to where the file is kept
+    /// first, from the pieces stored.
     pub(crate) fn leave_file_scope(
         &mut self,
         file: &str,
         scope: Option<&RoomId>,
+        contact: &PeerId,
         cancel: &FileFrame,
     ) {
         let Some(rec) = self.files.records.get(file) else {
@@ -85,15 +97,24 @@ impl Node {
             None => {
                 // The conversation's line says so (a room's line is the room's).
                 let removed = TransferState::Removed;
-                let line = self.nothing_received(&from, None, &rec.offer, removed);
+                let line = self.nothing_received(contact, None, &rec.offer, removed);
+                let waits = !rec.done
+                    && self
+                        .files
+                        .receiving
+                        .get(file)
+                        .is_none_or(|r| &r.peer != contact);
                 self.ui(Action::Transfer(line));
+                // A contact we take it from elsewhere still waits for us to ask.
+                if waits {
+                    self.tell_file_peers(None, contact, cancel);
+                }
             }
         }
-        let moved = self
-            .files
-            .receiving
-            .get(file)
-            .is_some_and(|r| r.room.as_ref() == scope);
+        let moved =
+            self.files.receiving.get(file).is_some_and(|r| {
+                r.room.as_ref() == scope && (scope.is_some() || &r.peer == contact)
+            });
         if let Some(r) = moved.then(|| self.files.receiving.remove(file)).flatten() {
             if scope.is_none() {
                 self.tell_file_peers(None, &r.peer, cancel);

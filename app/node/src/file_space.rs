@@ -25,7 +25,7 @@ fn belongs(r: &FileRecord, history: &History) -> bool {
     !r.removed
         && match history {
             History::Room(room) => r.in_room(room),
-            History::Conversation(peer) => r.room.is_none() && &r.peer == peer,
+            History::Conversation(peer) => r.shown_to(peer),
         }
 }
 
@@ -85,10 +85,11 @@ impl Node {
             .filter(|r| belongs(r, history))
             .map(|r| r.offer.id.clone())
             .collect();
-        let here = match history {
-            History::Room(room) => Some(room),
-            History::Conversation(_) => None,
+        let (here, contact) = match history {
+            History::Room(room) => (Some(room), &self.me),
+            History::Conversation(peer) => (None, peer),
         };
+        let contact = contact.clone();
         for file in ids {
             let cancel = FileFrame::Cancel { file: file.clone() };
             let bytes = self
@@ -100,10 +101,14 @@ impl Node {
                 .files
                 .records
                 .get_mut(&file)
-                .is_some_and(|r| r.leave(here));
+                .is_some_and(|r| match here {
+                    Some(_) => r.leave(here),
+                    None => r.leave_contact(&contact),
+                });
             if kept_elsewhere {
-                // A room's messages offer it too: its pieces stay for that room.
-                self.leave_file_scope(&file, here, &cancel);
+                // Another room's messages offer it too, or another contact sent it:
+                // its pieces stay for them.
+                self.leave_file_scope(&file, here, &contact, &cancel);
                 continue;
             }
             freed.files += 1;

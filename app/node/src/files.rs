@@ -556,6 +556,7 @@ impl Node {
                 done: false,
                 room: room.cloned(),
                 also: BTreeSet::new(),
+                contacts: BTreeSet::new(),
                 removed: false,
             },
         );
@@ -1033,8 +1034,15 @@ impl Node {
         }
         if complete {
             let r = self.files.receiving.remove(&file).expect("just seen");
+            let mut others = BTreeSet::new();
             if let Some(rec) = self.files.records.get_mut(&file) {
                 rec.done = true;
+                others.clone_from(&rec.contacts);
+            }
+            // Other contacts who sent it too wait for us to ask: we have it all.
+            let have = FileFrame::Have { file: file.clone() };
+            for contact in others.iter().filter(|c| **c != r.peer) {
+                self.send_file_frame(None, contact, &have);
             }
             self.save_files();
             self.show_receiving(&file, &r, TransferState::Complete);

@@ -45,6 +45,7 @@ impl Node {
                     done: false,
                     room: Some(room_id.clone()),
                     also: BTreeSet::new(),
+                    contacts: BTreeSet::new(),
                     removed: false,
                 };
                 self.files.records.insert(file.clone(), rec);

@@ -1,0 +1,163 @@
+//! One file two contacts each sent one to one, through whole nodes on the simulated
+//! network: a file's id is the hash of its bytes, so the same photo from two friends is
+//! one file, kept for both conversations. What stops for one conversation (its files
+//! deleted, its transfer cancelled) leaves the file to the other.
+
+mod common;
+
+use std::time::Duration;
+
+use common::rooms::{all_get_file, pieces_joined, test_file};
+use common::Sim;
+use peerchat_chat::state::transfers::TransferState;
+use peerchat_files::FileOffer;
+use peerchat_node::saved::History;
+use peerchat_node::FilesSpace;
+use peerchat_peerjs::PeerId;
+
+const SECOND: Duration = Duration::from_secs(1);
+
+/// Ann, Ben and Cat, started; Ben calls Ann and Cat, so both are his contacts.
+fn ben_and_two_contacts() -> (Sim, PeerId, PeerId, PeerId) {
+    let mut sim = Sim::new();
+    for name in ["Ann", "Ben", "Cat"] {
+        sim.add(name);
+    }
+    sim.run_for(SECOND);
+    let ids: Vec<PeerId> = sim.devs.iter().map(|d| d.id.clone()).collect();
+    for i in [0, 2] {
+        let peer = ids[i].clone();
+        sim.act(1, |n, now| n.connect(peer, now));
+    }
+    sim.run_until(5 * SECOND, "contacts", |s| {
+        [0, 2]
+            .iter()
+            .all(|&i| s.conversation_name(1, i).is_some() && s.conversation_name(i, 1).is_some())
+    });
+    (sim, ids[0].clone(), ids[1].clone(), ids[2].clone())
+}
+
+/// Device `from` sends `to` the file `bytes` (described by `offer`) one to one.
+fn send(sim: &mut Sim, from: usize, to: &PeerId, bytes: &[u8], offer: &FileOffer) {
+    sim.devs[from]
+        .blobs
+        .insert(offer.id.clone(), bytes.to_vec());
+    sim.act(from, |n, now| n.send_file(to, offer.clone(), now))
+        .unwrap();
+}
+
+/// Ann sends Ben the file, and Cat the same, while Ann's disk is slow: nothing of hers
+/// has gone when Cat's offer comes (her reads wait until `let_reads_go`).
+fn both_send_while_anns_disk_waits(sim: &mut Sim, ben: &PeerId, bytes: &[u8], offer: &FileOffer) {
+    sim.devs[0].hold_reads = true;
+    send(sim, 0, ben, bytes, offer);
+    sim.run_for(2 * SECOND);
+    send(sim, 2, ben, bytes, offer);
+    sim.run_for(2 * SECOND);
+}
+
+/// What device `i`'s line of `file` with `peer` (one to one) says last.
+fn line_with(sim: &Sim, i: usize, file: &str, peer: &PeerId) -> Option<TransferState> {
+    sim.devs[i]
+        .transfers
+        .iter()
+        .rev()
+        .find(|t| t.file == file && t.direct && &t.peer == peer)
+        .map(|t| t.state.clone())
+}
+
+#[test]
+fn deleting_one_conversations_files_keeps_a_file_another_contact_sent_too() {
+    let (mut sim, ann, ben, cat) = ben_and_two_contacts();
+    let (bytes, offer) = test_file(700_000, "tickets.pdf");
+    send(&mut sim, 0, &ben, &bytes, &offer);
+    all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
+    // Cat forwards Ben the same tickets: he has them all, and her transfer says so.
+    send(&mut sim, 2, &ben, &bytes, &offer);
+    sim.run_for(3 * SECOND);
+    assert_eq!(
+        line_with(&sim, 2, &offer.id, &ben),
+        Some(TransferState::Complete)
+    );
+    let (with_ann, with_cat) = (
+        History::Conversation(ann.clone()),
+        History::Conversation(cat.clone()),
+    );
+    assert_eq!(sim.act(1, |n, _| n.files_space(&with_cat)).files, 1);
+
+    // Ben deletes the files of his chat with Ann: Cat's chat still shows the tickets.
+    let freed = sim.act(1, |n, now| n.delete_files(&with_ann, now));
+    assert_eq!(freed, FilesSpace::default(), "nothing left the disk");
+    sim.run_for(SECOND);
+    assert_eq!(
+        pieces_joined(&sim, 1, &offer).unwrap(),
+        bytes,
+        "kept for Cat's chat"
+    );
+    assert_eq!(sim.act(1, |n, _| n.files_space(&with_ann)).files, 0);
+    assert_eq!(sim.act(1, |n, _| n.files_space(&with_cat)).files, 1);
+    assert_eq!(
+        line_with(&sim, 1, &offer.id, &ann),
+        Some(TransferState::Removed),
+        "Ann's line"
+    );
+    assert_ne!(
+        line_with(&sim, 1, &offer.id, &cat),
+        Some(TransferState::Removed)
+    );
+    // After a restart too.
+    sim.kill(1);
+    sim.run_for(SECOND);
+    sim.start(1);
+    sim.run_for(3 * SECOND);
+    assert_eq!(pieces_joined(&sim, 1, &offer).unwrap(), bytes);
+    assert_eq!(sim.act(1, |n, _| n.files_space(&with_cat)).files, 1);
+
+    // Deleting Cat's chat's files as well frees them.
+    let freed = sim.act(1, |n, now| n.delete_files(&with_cat, now));
+    assert_eq!(freed.files, 1);
+    sim.run_for(SECOND);
+    assert!(pieces_joined(&sim, 1, &offer).is_none());
+}
+
+#[test]
+fn a_file_one_contact_stops_sending_is_fetched_from_another_who_sent_it_too() {
+    let (mut sim, _, ben, cat) = ben_and_two_contacts();
+    let (bytes, offer) = test_file(900_000, "slides.pdf");
+    both_send_while_anns_disk_waits(&mut sim, &ben, &bytes, &offer);
+    // Ann stops sending it: Ben fetches it from Cat, from what he has.
+    sim.act(0, |n, now| n.cancel_file(&offer.id, Some(&ben), now));
+    sim.run_for(SECOND);
+    all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
+    assert_eq!(
+        line_with(&sim, 2, &offer.id, &ben),
+        Some(TransferState::Complete)
+    );
+    let saved = sim.devs[1].disk.files.clone().unwrap();
+    let record = saved.iter().find(|r| r.offer == offer).expect("kept");
+    assert!(record.done && record.shown_to(&cat), "{record:?}");
+}
+
+#[test]
+fn a_contact_who_sent_a_file_another_was_sending_is_told_once_it_is_whole() {
+    let (mut sim, ann, ben, _) = ben_and_two_contacts();
+    let (bytes, offer) = test_file(600_000, "photo.jpg");
+    both_send_while_anns_disk_waits(&mut sim, &ben, &bytes, &offer);
+    sim.let_reads_go(0);
+    sim.devs[0].hold_reads = false;
+    all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
+    sim.run_for(2 * SECOND);
+    // Cat's transfer went on for good before: Ben never asked her for anything.
+    assert_eq!(
+        line_with(&sim, 2, &offer.id, &ben),
+        Some(TransferState::Complete)
+    );
+    assert_eq!(
+        line_with(&sim, 0, &offer.id, &ben),
+        Some(TransferState::Complete)
+    );
+    assert_eq!(
+        line_with(&sim, 1, &offer.id, &ann),
+        Some(TransferState::Complete)
+    );
+}
