@@ -50,6 +50,11 @@ pub const HEARD_BYTES: usize = 16 << 10;
 /// and again while the first copy was still on its way; never arriving at 4 KB/s.
 pub const CHUNK_TIME: Duration = Duration::from_millis(2500);
 
+/// The least time a piece's chunks after its first must have taken to measure its
+/// holder's link (unless the piece is whole): chunks let through together (a lost packet
+/// sent again holds those behind it) come within less, and read as a fast link.
+const MEASURED_OVER: Duration = Duration::from_millis(10);
+
 /// Bytes per chunk asked of a holder whose rate is not known yet: enough to count as
 /// heard from ([`HEARD_BYTES`]), so its first chunk comes in time on any link a download
 /// waits on.
@@ -339,10 +344,12 @@ impl Download {
                 flight.first_chunk = Some((now, flight.bytes.len()));
                 None
             }
-            Some((first, had)) => Some(chunk_for_rate(
-                flight.bytes.len() - had,
-                now.saturating_sub(first),
-            )),
+            Some((first, had)) => {
+                let took = now.saturating_sub(first);
+                let whole = flight.bytes.len() == len as usize;
+                (took >= MEASURED_OVER || whole)
+                    .then(|| chunk_for_rate(flight.bytes.len() - had, took))
+            }
         };
         let whole = flight.bytes.len() == len as usize;
         if let Some(chunk) = measured {
@@ -988,24 +995,19 @@ mod tests {
         )
         .unwrap();
         assert_eq!(d.chunk_for(&peer("ann")), MIN_CHUNK_BYTES as u32);
-        // Bob's link is fast: full chunks; at once (two in one task), full chunks too.
+        // Bob's first two chunks come at once: too soon to tell anything.
         d.handle_chunk(&peer("bob"), b, 0, bob_piece[0], T0)
             .unwrap();
-        d.handle_chunk(
-            &peer("bob"),
-            b,
-            16 << 10,
-            bob_piece[1],
-            Duration::from_millis(5),
-        )
-        .unwrap();
-        assert_eq!(d.chunk_for(&peer("bob")), CHUNK_BYTES as u32);
+        d.handle_chunk(&peer("bob"), b, 16 << 10, bob_piece[1], T0)
+            .unwrap();
+        assert_eq!(d.chunk_for(&peer("bob")), FIRST_CHUNK);
+        // His link is fast: full chunks.
         d.handle_chunk(
             &peer("bob"),
             b,
             32 << 10,
             bob_piece[2],
-            Duration::from_millis(5),
+            Duration::from_millis(12),
         )
         .unwrap();
         assert_eq!(d.chunk_for(&peer("bob")), CHUNK_BYTES as u32);

@@ -108,7 +108,7 @@ impl FileRecord {
 
     /// The conversation with `peer` no longer keeps it (its files deleted there, or
     /// its transfer from `peer` stopped for good). Returns whether another chat's still
-    /// do.
+    /// do (true as well for a `peer` it was never kept for: nothing changes).
     pub(crate) fn leave_contact(&mut self, peer: &PeerId) -> bool {
         if self.room.is_none() && &self.peer == peer {
             return self.leave(None);

@@ -103,7 +103,7 @@ impl Node {
                         .files
                         .receiving
                         .get(file)
-                        .is_none_or(|r| &r.peer != contact);
+                        .is_none_or(|r| r.room.is_some() || &r.peer != contact);
                 self.ui(Action::Transfer(line));
                 // A contact we take it from elsewhere still waits for us to ask.
                 if waits {

@@ -775,6 +775,21 @@ impl Node {
                 if theirs {
                     self.stop_waiting(&file, TransferState::Cancelled { by_us: false });
                 }
+                // Another contact who sent it too, from whom we take nothing, stops: its
+                // conversation no longer keeps it (a download never moves to it).
+                let other = self
+                    .files
+                    .records
+                    .get_mut(&file)
+                    .filter(|r| !r.done && &r.peer != peer && r.contacts.contains(peer));
+                if let Some(rec) = other {
+                    rec.leave_contact(peer);
+                    let offer = rec.offer.clone();
+                    let cancelled = TransferState::Cancelled { by_us: false };
+                    let line = self.nothing_received(peer, None, &offer, cancelled);
+                    self.save_files();
+                    self.ui(Action::Transfer(line));
+                }
             }
             // A member's download in a room is the member's own business.
             FileFrame::Have { .. } if room.is_some() => {}
@@ -1038,10 +1053,15 @@ impl Node {
             if let Some(rec) = self.files.records.get_mut(&file) {
                 rec.done = true;
                 others.clone_from(&rec.contacts);
+                if rec.room.is_none() {
+                    others.insert(rec.peer.clone());
+                }
             }
-            // Other contacts who sent it too wait for us to ask: we have it all.
+            // Contacts who sent it one to one and from whom it did not come wait for us
+            // to ask: we have it all (those offline then are not told again).
             let have = FileFrame::Have { file: file.clone() };
-            for contact in others.iter().filter(|c| **c != r.peer) {
+            let from = r.room.is_none().then_some(&r.peer);
+            for contact in others.iter().filter(|c| Some(*c) != from) {
                 self.send_file_frame(None, contact, &have);
             }
             self.save_files();

@@ -101,10 +101,6 @@ fn deleting_one_conversations_files_keeps_a_file_another_contact_sent_too() {
         Some(TransferState::Removed),
         "Ann's line"
     );
-    assert_ne!(
-        line_with(&sim, 1, &offer.id, &cat),
-        Some(TransferState::Removed)
-    );
     // After a restart too.
     sim.kill(1);
     sim.run_for(SECOND);
@@ -160,4 +156,43 @@ fn a_contact_who_sent_a_file_another_was_sending_is_told_once_it_is_whole() {
         line_with(&sim, 1, &offer.id, &ann),
         Some(TransferState::Complete)
     );
+}
+
+#[test]
+fn a_second_sender_who_cancels_or_whose_chats_files_are_deleted_stops_and_the_first_goes_on() {
+    for cat_cancels in [true, false] {
+        let (mut sim, _, ben, cat) = ben_and_two_contacts();
+        let (bytes, offer) = test_file(600_000, "menu.pdf");
+        both_send_while_anns_disk_waits(&mut sim, &ben, &bytes, &offer);
+        let with_cat = History::Conversation(cat.clone());
+        assert_eq!(sim.act(1, |n, _| n.files_space(&with_cat)).files, 1);
+        if cat_cancels {
+            // Cat stops sending it: her chat with Ben no longer keeps it.
+            sim.act(2, |n, now| n.cancel_file(&offer.id, Some(&ben), now));
+            sim.run_for(SECOND);
+            assert_eq!(
+                line_with(&sim, 1, &offer.id, &cat),
+                Some(TransferState::Cancelled { by_us: false })
+            );
+        } else {
+            // Ben deletes his chat with Cat's files while Ann's transfer goes on: Cat,
+            // who waited for him to ask, is told he stops.
+            let freed = sim.act(1, |n, now| n.delete_files(&with_cat, now));
+            assert_eq!(freed, FilesSpace::default());
+            sim.run_for(SECOND);
+            assert_eq!(
+                line_with(&sim, 2, &offer.id, &ben),
+                Some(TransferState::Cancelled { by_us: false }),
+                "Cat's transfer"
+            );
+        }
+        assert_eq!(sim.act(1, |n, _| n.files_space(&with_cat)).files, 0);
+        // Ann's goes on, and Ben gets the file from her.
+        sim.let_reads_go(0);
+        sim.devs[0].hold_reads = false;
+        all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
+        let saved = sim.devs[1].disk.files.clone().unwrap();
+        let record = saved.iter().find(|r| r.offer == offer).expect("kept");
+        assert!(record.done && !record.shown_to(&cat), "{record:?}");
+    }
 }

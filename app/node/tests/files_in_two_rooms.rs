@@ -384,3 +384,29 @@ fn a_room_left_before_the_saved_files_are_read_loses_its_files_once_they_are() {
         "nor is it saved: {saved:?}"
     );
 }
+
+#[test]
+fn a_contact_who_sends_one_to_one_a_file_we_fetch_in_a_room_is_told_once_we_have_it() {
+    let (mut sim, papers, _, ben) = room_of_contacts();
+    // Ann posts the file in Papers (her disk is slow), then sends it to Ben one to one
+    // too: Ben fetches it in the room, and asks nothing of her one to one.
+    sim.devs[0].hold_reads = true;
+    let (bytes, offer) = test_file(900_000, "plan.pdf");
+    post(&mut sim, 0, &papers, &bytes, &offer);
+    sim.run_for(2 * SECOND);
+    sim.act(0, |n, now| n.send_file(&ben, offer.clone(), now))
+        .unwrap();
+    sim.run_for(2 * SECOND);
+    sim.let_reads_go(0);
+    sim.devs[0].hold_reads = false;
+    all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
+    sim.run_for(2 * SECOND);
+    // Her one-to-one transfer ends as sent, where it went on for good.
+    let direct = sim.devs[0]
+        .transfers
+        .iter()
+        .rev()
+        .find(|t| t.file == offer.id && t.direct && t.sending)
+        .map(|t| t.state.clone());
+    assert_eq!(direct, Some(TransferState::Complete));
+}
