@@ -44,7 +44,7 @@ pub const STALL_AFTER: Duration = Duration::from_secs(10);
 /// much every [`STALL_AFTER`] (1.6 KB/s).
 pub const HEARD_BYTES: usize = 16 << 10;
 
-/// How long one chunk may take to come, at the rate its holder's chunks last came: a
+/// How long one chunk may take to come, at the rate its holder's link was measured: a
 /// chunk comes whole or not at all, so on a slow link a full one ([`CHUNK_BYTES`], 64
 /// KiB) took longer than [`STALL_AFTER`] below 6.5 KB/s, and its piece was asked again
 /// and again while the first copy was still on its way; never arriving at 4 KB/s.
@@ -334,6 +334,7 @@ impl Download {
             flight.bytes.reserve_exact(len as usize);
         }
         flight.bytes.extend_from_slice(bytes);
+        let whole = flight.bytes.len() == len as usize;
         // The holder sends a piece's chunks one after the other: what came after the
         // first, over the time since, is the link's rate (the first waits behind
         // whatever went before it). Over the whole piece, so that two chunks let through
@@ -346,12 +347,10 @@ impl Download {
             }
             Some((first, had)) => {
                 let took = now.saturating_sub(first);
-                let whole = flight.bytes.len() == len as usize;
                 (took >= MEASURED_OVER || whole)
                     .then(|| chunk_for_rate(flight.bytes.len() - had, took))
             }
         };
-        let whole = flight.bytes.len() == len as usize;
         if let Some(chunk) = measured {
             self.chunk_of.insert(from.clone(), chunk);
         }

@@ -85,6 +85,7 @@ impl Node {
             .filter(|r| belongs(r, history))
             .map(|r| r.offer.id.clone())
             .collect();
+        // The contact whose conversation lets its files go (one to one alone).
         let (here, contact) = match history {
             History::Room(room) => (Some(room), &self.me),
             History::Conversation(peer) => (None, peer),
