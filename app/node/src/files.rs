@@ -1061,8 +1061,16 @@ impl Node {
             // to ask: we have it all (those offline then are not told again).
             let have = FileFrame::Have { file: file.clone() };
             let from = r.room.is_none().then_some(&r.peer);
+            let offer = self.files.records.get(&file).map(|rec| rec.offer.clone());
             for contact in others.iter().filter(|c| Some(*c) != from) {
                 self.send_file_frame(None, contact, &have);
+                // Its card in that conversation can be saved from now, too.
+                if let Some(offer) = &offer {
+                    let mut line =
+                        self.nothing_received(contact, None, offer, TransferState::Complete);
+                    line.done = offer.size;
+                    self.ui(Action::Transfer(line));
+                }
             }
             self.save_files();
             self.show_receiving(&file, &r, TransferState::Complete);

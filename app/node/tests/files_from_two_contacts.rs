@@ -136,7 +136,7 @@ fn a_file_one_contact_stops_sending_is_fetched_from_another_who_sent_it_too() {
 
 #[test]
 fn a_contact_who_sent_a_file_another_was_sending_is_told_once_it_is_whole() {
-    let (mut sim, ann, ben, _) = ben_and_two_contacts();
+    let (mut sim, ann, ben, cat) = ben_and_two_contacts();
     let (bytes, offer) = test_file(600_000, "photo.jpg");
     both_send_while_anns_disk_waits(&mut sim, &ben, &bytes, &offer);
     sim.let_reads_go(0);
@@ -154,6 +154,11 @@ fn a_contact_who_sent_a_file_another_was_sending_is_told_once_it_is_whole() {
     );
     assert_eq!(
         line_with(&sim, 1, &offer.id, &ann),
+        Some(TransferState::Complete)
+    );
+    // Ben's card of it in his chat with Cat says so too (and can be saved).
+    assert_eq!(
+        line_with(&sim, 1, &offer.id, &cat),
         Some(TransferState::Complete)
     );
 }
