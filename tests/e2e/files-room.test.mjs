@@ -8,25 +8,20 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { appServer, localConfig, peerServer } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import { bytes, onDisk, sha256 } from './support/files.mjs';
+import { startRig, stopRig } from './support/rig.mjs';
 import {
   attachInRoom, chooseName, createRoom, fileCard, join, openHistoryTools, relaunch, savedSha256, sendToRoom, unlock, waitForMessages,
   waitOnline,
 } from './support/app.mjs';
 
 const ROOM = 'Paper club';
-let broker, web, origin;
-const devices = {};
+let rig, web, origin, devices;
 
 before(async () => {
-  broker = await peerServer();
-  web = await appServer({ config: localConfig(broker.port) });
-  origin = new URL(web.url).origin;
-  const names = ['Ann', 'Ben', 'Cat', 'Dan'];
-  const launched = await Promise.all(names.map((name) => launchDevice(name, { origin })));
-  names.forEach((name, i) => { devices[name] = launched[i]; });
+  rig = await startRig(['Ann', 'Ben', 'Cat', 'Dan']);
+  ({ web, origin, devices } = rig);
   // Ben's and Cat's pages alter the middle byte of their next `__tamper` large frames
   // (file chunks).
   await Promise.all([devices.Ben, devices.Cat].map((d) => d.context.addInitScript(() => {
@@ -47,11 +42,7 @@ before(async () => {
   })));
 });
 
-after(async () => {
-  await Promise.all(Object.values(devices).map((d) => d?.destroy()));
-  await web?.close();
-  await broker?.stop();
-});
+after(() => stopRig(rig));
 
 test('a late joiner gets a room file after its sender left; a broken chunk is fetched again; History deletes files', async () => {
   const { Ann, Ben, Cat, Dan } = devices;

@@ -6,32 +6,22 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { appServer, localConfig, peerServer } from './support/servers.mjs';
-import { launchDevice } from './support/browsers.mjs';
 import { bytes, onDisk, sha256 } from './support/files.mjs';
+import { startRig, stopRig } from './support/rig.mjs';
 import {
   attachInRoom, createRoom, fileCard, fillSetup, join, savedSha256, waitOnline,
 } from './support/app.mjs';
 
 const PAPERS = 'Paper club';
 const PHOTOS = 'Photo club';
-let broker, web, origin;
-const devices = {};
+let rig, web, origin, devices;
 
 before(async () => {
-  broker = await peerServer();
-  web = await appServer({ config: localConfig(broker.port) });
-  origin = new URL(web.url).origin;
-  const names = ['Ann', 'Ben', 'Cat'];
-  const launched = await Promise.all(names.map((name) => launchDevice(name, { origin })));
-  names.forEach((name, i) => { devices[name] = launched[i]; });
+  rig = await startRig(['Ann', 'Ben', 'Cat']);
+  ({ web, origin, devices } = rig);
 });
 
-after(async () => {
-  await Promise.all(Object.values(devices).map((d) => d?.destroy()));
-  await web?.close();
-  await broker?.stop();
-});
+after(() => stopRig(rig));
 
 /** Opens the room called `name` from the list of chats. */
 async function openRoom(device, name) {

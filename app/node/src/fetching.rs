@@ -99,7 +99,7 @@ impl Node {
         let update = self.nothing_received(&peer, scope.as_ref(), &rec.offer, state);
         self.ui(Action::Transfer(update));
         // Pieces stored before a restart, when it waited again, go too (one to one, a
-        // file a room shows too waits its turn there instead).
+        // file another contact sent too, or a room shows too, is fetched there instead).
         self.stop_keeping(file, &peer, scope.as_ref());
         true
     }

@@ -877,8 +877,9 @@ impl Node {
     }
 
     /// A transfer we receive stops for good: its pieces are deleted and it is no
-    /// longer saved. One to one, a file a room shows too is kept for the room instead,
-    /// and fetched on there from the pieces stored.
+    /// longer saved. One to one, a file another contact sent too, or a room shows too,
+    /// is kept for that conversation or room instead, and fetched on there from the
+    /// pieces stored (see `Node::stop_keeping`).
     fn drop_received(&mut self, file: &str, r: &Receiving, state: TransferState) {
         self.show_receiving(file, r, state);
         self.stop_keeping(file, &r.peer, r.room.as_ref());
@@ -970,13 +971,7 @@ impl Node {
         while let Some(e) = d.poll_event() {
             progressed = true;
             match e {
-                DownloadEvent::Request { holder, index } => {
-                    let chunk = d.chunk_for(&holder);
-                    asks.entry(holder)
-                        .or_insert((chunk, Vec::new()))
-                        .1
-                        .push(index)
-                }
+                DownloadEvent::Request { holder, index } => ask_of(&mut asks, d, holder, index),
                 DownloadEvent::Check { index, bytes } => {
                     self.outputs.push_back(Output::CheckPiece {
                         file: file.clone(),
@@ -1016,11 +1011,7 @@ impl Node {
             d.remove_holder(&holder, t);
             while let Some(e) = d.poll_event() {
                 if let DownloadEvent::Request { holder, index } = e {
-                    let chunk = d.chunk_for(&holder);
-                    asks.entry(holder)
-                        .or_insert((chunk, Vec::new()))
-                        .1
-                        .push(index);
+                    ask_of(&mut asks, d, holder, index);
                 }
             }
         }
@@ -1165,4 +1156,13 @@ impl Node {
             at_ms: self.now.wall_ms,
         }
     }
+}
+
+/// Piece `index` is to be asked of `holder`, in chunks of the size `d` measured for it.
+fn ask_of(asks: &mut BTreeMap<PeerId, (u32, Vec<u32>)>, d: &Download, holder: PeerId, index: u32) {
+    let chunk = d.chunk_for(&holder);
+    asks.entry(holder)
+        .or_insert((chunk, Vec::new()))
+        .1
+        .push(index);
 }
