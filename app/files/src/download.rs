@@ -950,66 +950,46 @@ mod tests {
         assert_eq!(d.chunk_for(&peer("ann")), FIRST_CHUNK);
         assert_eq!(FIRST_CHUNK as usize, HEARD_BYTES);
         let asked = requests(&events(&mut d));
-        let piece = |i: u32| {
-            let (start, len) = d.offer().piece_range(i).unwrap();
-            bytes[start as usize..start as usize + len as usize].to_vec()
-        };
-        let of = |who: &str| asked.iter().find(|(h, _)| h == who).unwrap().1;
-        let (a, b) = (of("ann"), of("bob"));
-        let (ann_piece, bob_piece) = (piece(a), piece(b));
-        let ann_piece = ann_piece.chunks(16 << 10).collect::<Vec<_>>();
-        let bob_piece = bob_piece.chunks(16 << 10).collect::<Vec<_>>();
-        // Ann's first chunk waited behind whatever went before it: it measures nothing.
-        d.handle_chunk(&peer("ann"), a, 0, ann_piece[0], Duration::from_secs(30))
+        // Each holder's piece, by name.
+        let pieces: BTreeMap<&str, (u32, Vec<u8>)> = ["ann", "bob"]
+            .into_iter()
+            .map(|who| {
+                let index = asked.iter().find(|(h, _)| h == who).unwrap().1;
+                let (start, len) = d.offer().piece_range(index).unwrap();
+                let piece = bytes[start as usize..start as usize + len as usize].to_vec();
+                (who, (index, piece))
+            })
+            .collect();
+        // The `k`th 16 KiB chunk of `who`'s piece comes at `ms`: the chunk size then
+        // asked of `who`.
+        let came = |d: &mut Download, who: &str, k: usize, ms: u64| {
+            let (index, piece) = &pieces[who];
+            let at = k * (16 << 10);
+            let chunk = &piece[at..at + (16 << 10)];
+            d.handle_chunk(
+                &peer(who),
+                *index,
+                at as u32,
+                chunk,
+                Duration::from_millis(ms),
+            )
             .unwrap();
-        assert_eq!(d.chunk_for(&peer("ann")), FIRST_CHUNK);
+            d.chunk_for(&peer(who))
+        };
+        // Ann's first chunk waited behind whatever went before it: it measures nothing.
+        assert_eq!(came(&mut d, "ann", 0, 30_000), FIRST_CHUNK);
         // Her next 16 KiB took 4 s (4 KiB/s): 10 KiB comes in 2.5 s, in steps of 4 KiB.
-        d.handle_chunk(
-            &peer("ann"),
-            a,
-            16 << 10,
-            ann_piece[1],
-            Duration::from_secs(34),
-        )
-        .unwrap();
-        assert_eq!(d.chunk_for(&peer("ann")), 8 << 10);
+        assert_eq!(came(&mut d, "ann", 1, 34_000), 8 << 10);
         // Slower than a step in 2.5 s: the smallest a peer may be asked for.
-        d.handle_chunk(
-            &peer("ann"),
-            a,
-            32 << 10,
-            ann_piece[2],
-            Duration::from_secs(64),
-        )
-        .unwrap();
-        assert_eq!(d.chunk_for(&peer("ann")), MIN_CHUNK_BYTES as u32);
+        assert_eq!(came(&mut d, "ann", 2, 64_000), MIN_CHUNK_BYTES as u32);
         // The next one let through at once with it (a lost packet sent again held it):
         // the piece as a whole still came slowly.
-        d.handle_chunk(
-            &peer("ann"),
-            a,
-            48 << 10,
-            ann_piece[3],
-            Duration::from_secs(64),
-        )
-        .unwrap();
-        assert_eq!(d.chunk_for(&peer("ann")), MIN_CHUNK_BYTES as u32);
+        assert_eq!(came(&mut d, "ann", 3, 64_000), MIN_CHUNK_BYTES as u32);
         // Bob's first two chunks come at once: too soon to tell anything.
-        d.handle_chunk(&peer("bob"), b, 0, bob_piece[0], T0)
-            .unwrap();
-        d.handle_chunk(&peer("bob"), b, 16 << 10, bob_piece[1], T0)
-            .unwrap();
-        assert_eq!(d.chunk_for(&peer("bob")), FIRST_CHUNK);
+        came(&mut d, "bob", 0, 0);
+        assert_eq!(came(&mut d, "bob", 1, 0), FIRST_CHUNK);
         // His link is fast: full chunks.
-        d.handle_chunk(
-            &peer("bob"),
-            b,
-            32 << 10,
-            bob_piece[2],
-            Duration::from_millis(12),
-        )
-        .unwrap();
-        assert_eq!(d.chunk_for(&peer("bob")), CHUNK_BYTES as u32);
+        assert_eq!(came(&mut d, "bob", 2, 12), CHUNK_BYTES as u32);
         // Bob's pieces stall (his link got worse): asked again in chunks half the size,
         // once for all of them.
         let bobs = d

@@ -49,6 +49,19 @@ pub struct FileRecord {
 }
 
 impl FileRecord {
+    /// A file offered by `peer` in `room` (None: one to one), nothing of it stored yet.
+    pub(crate) fn new(offer: FileOffer, peer: PeerId, room: Option<RoomId>) -> Self {
+        Self {
+            offer,
+            peer,
+            done: false,
+            room,
+            also: BTreeSet::new(),
+            contacts: BTreeSet::new(),
+            removed: false,
+        }
+    }
+
     /// Whether a message of `room` offered it: its members may fetch it from us.
     pub fn in_room(&self, room: &RoomId) -> bool {
         self.room.as_ref() == Some(room) || self.also.contains(room)
@@ -130,14 +143,10 @@ mod tests {
     fn record(room: Option<RoomId>) -> FileRecord {
         let mut h = FileHasher::new(3).unwrap();
         h.update(b"abc");
+        let offer = h.finish("a.txt", "text/plain").unwrap();
         FileRecord {
-            offer: h.finish("a.txt", "text/plain").unwrap(),
-            peer: PeerId::from_random([1; 16]),
             done: true,
-            room,
-            also: BTreeSet::new(),
-            contacts: BTreeSet::new(),
-            removed: false,
+            ..FileRecord::new(offer, PeerId::from_random([1; 16]), room)
         }
     }
 

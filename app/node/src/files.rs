@@ -550,15 +550,7 @@ impl Node {
         }
         self.files.records.insert(
             offer.id.clone(),
-            FileRecord {
-                offer: offer.clone(),
-                peer: peer.clone(),
-                done: false,
-                room: room.cloned(),
-                also: BTreeSet::new(),
-                contacts: BTreeSet::new(),
-                removed: false,
-            },
+            FileRecord::new(offer.clone(), peer.clone(), room.cloned()),
         );
         self.save_files();
         self.fetch(offer.id.clone(), peer.clone(), room.cloned());

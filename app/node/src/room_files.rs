@@ -39,15 +39,7 @@ impl Node {
                 rec.done
             }
             _ => {
-                let rec = FileRecord {
-                    offer: offer.clone(),
-                    peer: self.me.clone(),
-                    done: false,
-                    room: Some(room_id.clone()),
-                    also: BTreeSet::new(),
-                    contacts: BTreeSet::new(),
-                    removed: false,
-                };
+                let rec = FileRecord::new(offer.clone(), self.me.clone(), Some(room_id.clone()));
                 self.files.records.insert(file.clone(), rec);
                 false
             }

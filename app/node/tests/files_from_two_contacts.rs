@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::rooms::{all_get_file, pieces_joined, test_file};
+use common::rooms::{all_get_file, pieces_joined, saved_record, send_one_to_one, test_file};
 use common::Sim;
 use peerchat_chat::state::transfers::TransferState;
 use peerchat_files::FileOffer;
@@ -37,22 +37,13 @@ fn ben_and_two_contacts() -> (Sim, PeerId, PeerId, PeerId) {
     (sim, ids[0].clone(), ids[1].clone(), ids[2].clone())
 }
 
-/// Device `from` sends `to` the file `bytes` (described by `offer`) one to one.
-fn send(sim: &mut Sim, from: usize, to: &PeerId, bytes: &[u8], offer: &FileOffer) {
-    sim.devs[from]
-        .blobs
-        .insert(offer.id.clone(), bytes.to_vec());
-    sim.act(from, |n, now| n.send_file(to, offer.clone(), now))
-        .unwrap();
-}
-
 /// Ann sends Ben the file, and Cat the same, while Ann's disk is slow: nothing of hers
 /// has gone when Cat's offer comes (her reads wait until `let_reads_go`).
 fn both_send_while_anns_disk_waits(sim: &mut Sim, ben: &PeerId, bytes: &[u8], offer: &FileOffer) {
     sim.devs[0].hold_reads = true;
-    send(sim, 0, ben, bytes, offer);
+    send_one_to_one(sim, 0, ben, bytes, offer);
     sim.run_for(2 * SECOND);
-    send(sim, 2, ben, bytes, offer);
+    send_one_to_one(sim, 2, ben, bytes, offer);
     sim.run_for(2 * SECOND);
 }
 
@@ -70,10 +61,10 @@ fn line_with(sim: &Sim, i: usize, file: &str, peer: &PeerId) -> Option<TransferS
 fn deleting_one_conversations_files_keeps_a_file_another_contact_sent_too() {
     let (mut sim, ann, ben, cat) = ben_and_two_contacts();
     let (bytes, offer) = test_file(700_000, "tickets.pdf");
-    send(&mut sim, 0, &ben, &bytes, &offer);
+    send_one_to_one(&mut sim, 0, &ben, &bytes, &offer);
     all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
     // Cat forwards Ben the same tickets: he has them all, and her transfer says so.
-    send(&mut sim, 2, &ben, &bytes, &offer);
+    send_one_to_one(&mut sim, 2, &ben, &bytes, &offer);
     sim.run_for(3 * SECOND);
     assert_eq!(
         line_with(&sim, 2, &offer.id, &ben),
@@ -129,8 +120,7 @@ fn a_file_one_contact_stops_sending_is_fetched_from_another_who_sent_it_too() {
         line_with(&sim, 2, &offer.id, &ben),
         Some(TransferState::Complete)
     );
-    let saved = sim.devs[1].disk.files.clone().unwrap();
-    let record = saved.iter().find(|r| r.offer == offer).expect("kept");
+    let record = saved_record(&sim, 1, &offer).expect("kept");
     assert!(record.done && record.shown_to(&cat), "{record:?}");
 }
 
@@ -143,24 +133,15 @@ fn a_contact_who_sent_a_file_another_was_sending_is_told_once_it_is_whole() {
     sim.devs[0].hold_reads = false;
     all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
     sim.run_for(2 * SECOND);
-    // Cat's transfer went on for good before: Ben never asked her for anything.
-    assert_eq!(
-        line_with(&sim, 2, &offer.id, &ben),
-        Some(TransferState::Complete)
-    );
-    assert_eq!(
-        line_with(&sim, 0, &offer.id, &ben),
-        Some(TransferState::Complete)
-    );
-    assert_eq!(
-        line_with(&sim, 1, &offer.id, &ann),
-        Some(TransferState::Complete)
-    );
-    // Ben's card of it in his chat with Cat says so too (and can be saved).
-    assert_eq!(
-        line_with(&sim, 1, &offer.id, &cat),
-        Some(TransferState::Complete)
-    );
+    // Cat's transfer went on for good before: Ben never asked her for anything. Ben's
+    // card of it in his chat with Cat says complete too (and can be saved).
+    for (i, with) in [(2, &ben), (0, &ben), (1, &ann), (1, &cat)] {
+        assert_eq!(
+            line_with(&sim, i, &offer.id, with),
+            Some(TransferState::Complete),
+            "device {i}'s line with {with}"
+        );
+    }
 }
 
 #[test]
@@ -196,8 +177,7 @@ fn a_second_sender_who_cancels_or_whose_chats_files_are_deleted_stops_and_the_fi
         sim.let_reads_go(0);
         sim.devs[0].hold_reads = false;
         all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
-        let saved = sim.devs[1].disk.files.clone().unwrap();
-        let record = saved.iter().find(|r| r.offer == offer).expect("kept");
+        let record = saved_record(&sim, 1, &offer).expect("kept");
         assert!(record.done && !record.shown_to(&cat), "{record:?}");
     }
 }

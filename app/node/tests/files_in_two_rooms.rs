@@ -8,7 +8,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::rooms::{all_get_file, members_online, pieces_joined, test_file};
+use common::rooms::{
+    all_get_file, members_online, pieces_joined, saved_record, send_one_to_one, test_file,
+};
 use common::Sim;
 use peerchat_chat::room::Invite;
 use peerchat_chat::state::transfers::TransferState;
@@ -114,8 +116,7 @@ fn a_file_posted_in_two_rooms_reaches_both_and_its_sender_serves_both_after_a_re
         Some(TransferState::Complete),
         "Ann's line"
     );
-    let saved = sim.devs[0].disk.files.clone().unwrap();
-    let record = saved.iter().find(|r| r.offer == offer).expect("kept");
+    let record = saved_record(&sim, 0, &offer).expect("kept");
     assert!(
         record.in_room(&papers) && record.in_room(&photos),
         "{record:?}"
@@ -206,9 +207,7 @@ fn a_file_a_contact_stops_sending_one_to_one_is_fetched_on_in_the_room_that_show
     // nothing of it has gone yet); then she stops sending it to him one to one.
     sim.devs[0].hold_reads = true;
     let (bytes, offer) = test_file(1_300_000, "plan.pdf");
-    sim.devs[0].blobs.insert(offer.id.clone(), bytes.clone());
-    sim.act(0, |n, now| n.send_file(&ben, offer.clone(), now))
-        .unwrap();
+    send_one_to_one(&mut sim, 0, &ben, &bytes, &offer);
     sim.run_for(2 * SECOND);
     post(&mut sim, 0, &papers, &bytes, &offer);
     sim.run_for(2 * SECOND);
@@ -218,8 +217,7 @@ fn a_file_a_contact_stops_sending_one_to_one_is_fetched_on_in_the_room_that_show
     sim.devs[0].hold_reads = false;
     // The room still shows it: Ben gets it there.
     all_get_file(&mut sim, &[1], &bytes, &offer, 90 * SECOND);
-    let saved = sim.devs[1].disk.files.clone().unwrap();
-    let record = saved.iter().find(|r| r.offer == offer).expect("kept");
+    let record = saved_record(&sim, 1, &offer).expect("kept");
     assert!(record.done && record.in_room(&papers), "{record:?}");
 }
 
@@ -227,9 +225,7 @@ fn a_file_a_contact_stops_sending_one_to_one_is_fetched_on_in_the_room_that_show
 fn deleting_a_conversations_files_keeps_one_a_room_shows_too() {
     let (mut sim, papers, ann, ben) = room_of_contacts();
     let (bytes, offer) = test_file(900_000, "menu.pdf");
-    sim.devs[0].blobs.insert(offer.id.clone(), bytes.clone());
-    sim.act(0, |n, now| n.send_file(&ben, offer.clone(), now))
-        .unwrap();
+    send_one_to_one(&mut sim, 0, &ben, &bytes, &offer);
     all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
     post(&mut sim, 0, &papers, &bytes, &offer);
     sim.run_for(3 * SECOND);
@@ -264,9 +260,7 @@ fn deleting_a_conversations_files_keeps_one_a_room_shows_too() {
 fn cancelling_a_post_of_a_file_received_one_to_one_keeps_it_for_the_conversation() {
     let (mut sim, papers, ann, ben) = room_of_contacts();
     let (bytes, offer) = test_file(800_000, "ticket.pdf");
-    sim.devs[0].blobs.insert(offer.id.clone(), bytes.clone());
-    sim.act(0, |n, now| n.send_file(&ben, offer.clone(), now))
-        .unwrap();
+    send_one_to_one(&mut sim, 0, &ben, &bytes, &offer);
     all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
     // Ben forwards it to Papers, then cancels that post.
     sim.devs[1].hold_reads = true;
@@ -342,9 +336,7 @@ fn leaving_a_room_keeps_a_file_a_contact_sent_one_to_one_too() {
 fn leaving_a_room_keeps_a_file_received_one_to_one_that_we_posted_there() {
     let (mut sim, papers, ann, ben) = room_of_contacts();
     let (bytes, offer) = test_file(600_000, "menu.png");
-    sim.devs[0].blobs.insert(offer.id.clone(), bytes.clone());
-    sim.act(0, |n, now| n.send_file(&ben, offer.clone(), now))
-        .unwrap();
+    send_one_to_one(&mut sim, 0, &ben, &bytes, &offer);
     all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
     // Ben forwards it to Papers, then leaves Papers.
     post(&mut sim, 1, &papers, &bytes, &offer);
@@ -394,8 +386,7 @@ fn a_contact_who_sends_one_to_one_a_file_we_fetch_in_a_room_is_told_once_we_have
     let (bytes, offer) = test_file(900_000, "plan.pdf");
     post(&mut sim, 0, &papers, &bytes, &offer);
     sim.run_for(2 * SECOND);
-    sim.act(0, |n, now| n.send_file(&ben, offer.clone(), now))
-        .unwrap();
+    send_one_to_one(&mut sim, 0, &ben, &bytes, &offer);
     sim.run_for(2 * SECOND);
     sim.let_reads_go(0);
     sim.devs[0].hold_reads = false;

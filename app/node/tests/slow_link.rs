@@ -8,7 +8,9 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::rooms::{attach_to_room, pieces_joined, room_of, test_file};
+use common::rooms::{
+    all_get_file, attach_to_room, pieces_joined, room_of, send_one_to_one, test_file,
+};
 use common::{connected, Sim};
 use peerchat_files::FileOffer;
 
@@ -24,6 +26,14 @@ fn assert_sent_once(sim: &Sim, i: usize) {
     assert!(twice.is_empty(), "pieces sent more than once: {twice:?}");
 }
 
+/// Ann and Ben in a room, the file channel between them carrying `rate` bytes a second.
+fn room_of_two_over(rate: u64) -> Sim {
+    let mut sim = Sim::new();
+    room_of(&mut sim, &["Ann", "Ben"], 2);
+    sim.slow_file_link(0, 1, rate);
+    sim
+}
+
 #[test]
 fn four_files_at_once_over_a_slow_link_arrive_whole_each_piece_sent_once() {
     let (mut sim, ann, ben) = connected([false, false]);
@@ -35,9 +45,7 @@ fn four_files_at_once_over_a_slow_link_arrive_whole_each_piece_sent_once() {
         .map(|k| test_file(600_000 + k * 1000, &format!("scan{k}.pdf")))
         .collect();
     for (bytes, offer) in &files {
-        sim.devs[ann].blobs.insert(offer.id.clone(), bytes.clone());
-        sim.act(ann, |n, now| n.send_file(&ben_id, offer.clone(), now))
-            .unwrap();
+        send_one_to_one(&mut sim, ann, &ben_id, bytes, offer);
     }
     sim.run_until(600 * SECOND, "Ben has every file", |s| {
         files
@@ -57,9 +65,7 @@ fn four_files_at_once_over_a_slow_link_arrive_whole_each_piece_sent_once() {
 
 #[test]
 fn five_room_files_over_a_slow_link_arrive_whole_each_piece_sent_once() {
-    let mut sim = Sim::new();
-    room_of(&mut sim, &["Ann", "Ben"], 2);
-    sim.slow_file_link(0, 1, 24 << 10);
+    let mut sim = room_of_two_over(24 << 10);
     // Four fetched side by side, the fifth waiting its turn: none gives its turn up
     // while the others' pieces come first on the link.
     let files: Vec<(Vec<u8>, FileOffer)> = (0..5)
@@ -92,26 +98,16 @@ fn a_file_over_a_link_slower_than_a_chunk_in_a_stall_arrives_each_piece_sent_onc
     sim.slow_file_link(ann, ben, 4 << 10);
     let ben_id = sim.devs[ben].id.clone();
     let (bytes, offer) = test_file(300_000, "scan.pdf");
-    sim.devs[ann].blobs.insert(offer.id.clone(), bytes.clone());
-    sim.act(ann, |n, now| n.send_file(&ben_id, offer.clone(), now))
-        .unwrap();
-    sim.run_until(600 * SECOND, "Ben has the file", |s| {
-        pieces_joined(s, ben, &offer).is_some()
-    });
-    assert_eq!(pieces_joined(&sim, ben, &offer).unwrap(), bytes);
+    send_one_to_one(&mut sim, ann, &ben_id, &bytes, &offer);
+    all_get_file(&mut sim, &[ben], &bytes, &offer, 600 * SECOND);
     assert_sent_once(&sim, ann);
 }
 
 #[test]
 fn a_room_file_over_a_link_slower_than_a_chunk_in_a_stall_arrives_each_piece_sent_once() {
-    let mut sim = Sim::new();
-    room_of(&mut sim, &["Ann", "Ben"], 2);
-    sim.slow_file_link(0, 1, 4 << 10);
+    let mut sim = room_of_two_over(4 << 10);
     let (bytes, offer) = test_file(300_000, "scan.pdf");
     attach_to_room(&mut sim, 0, &bytes, &offer);
-    sim.run_until(600 * SECOND, "Ben has the file", |s| {
-        pieces_joined(s, 1, &offer).is_some()
-    });
-    assert_eq!(pieces_joined(&sim, 1, &offer).unwrap(), bytes);
+    all_get_file(&mut sim, &[1], &bytes, &offer, 600 * SECOND);
     assert_sent_once(&sim, 0);
 }

@@ -9,7 +9,9 @@ use std::time::Duration;
 use peerchat_chat::room::{Invite, RoomFrame, RoomKeys, Sealed};
 use peerchat_files::{FileFrame, FileHasher, FileOffer};
 use peerchat_ids::RoomId;
+use peerchat_node::FileRecord;
 use peerchat_peerjs::data::{self, ChannelFrame};
+use peerchat_peerjs::PeerId;
 
 use super::Sim;
 
@@ -89,6 +91,22 @@ pub fn attach_to_room(sim: &mut Sim, from: usize, bytes: &[u8], offer: &FileOffe
         node.send_room_file(&room, offer.clone(), now)
     })
     .unwrap();
+}
+
+/// Device `from`'s user sends contact `to` the file `bytes` (described by `offer`) one
+/// to one.
+pub fn send_one_to_one(sim: &mut Sim, from: usize, to: &PeerId, bytes: &[u8], offer: &FileOffer) {
+    sim.devs[from]
+        .blobs
+        .insert(offer.id.clone(), bytes.to_vec());
+    sim.act(from, |n, now| n.send_file(to, offer.clone(), now))
+        .unwrap();
+}
+
+/// Device `i`'s saved record of the file `offer` describes, as on its disk.
+pub fn saved_record(sim: &Sim, i: usize, offer: &FileOffer) -> Option<FileRecord> {
+    let saved = sim.devs[i].disk.files.as_ref()?;
+    saved.iter().find(|r| &r.offer == offer).cloned()
 }
 
 /// Member `from` sends member `to` the file frame `frame`, sealed as its node would,
