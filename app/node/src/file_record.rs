@@ -42,6 +42,16 @@ pub struct FileRecord {
     /// keeps it for the others. At most [`MAX_OTHER_CONTACTS`].
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub contacts: BTreeSet<PeerId>,
+    /// Contacts who sent it one to one, away when it became whole here from another:
+    /// each is told we have it (`have`) once its link is back, so its transfer ends
+    /// rather than wait for good for us to ask. Some of `contacts` and `peer`.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub untold: BTreeSet<PeerId>,
+    /// Contacts whose conversation's files the user deleted while another chat keeps
+    /// it: the card there says removed, after a restart too (not Save). At most
+    /// [`MAX_OTHER_CONTACTS`].
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub removed_for: BTreeSet<PeerId>,
     /// The user deleted its pieces (History): kept so it is not fetched again and its
     /// line says so.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -58,6 +68,8 @@ impl FileRecord {
             room,
             also: BTreeSet::new(),
             contacts: BTreeSet::new(),
+            untold: BTreeSet::new(),
+            removed_for: BTreeSet::new(),
             removed: false,
         }
     }
@@ -81,14 +93,17 @@ impl FileRecord {
     /// conversation with `peer` shows it too, first (the rooms follow), so deleting or
     /// leaving the rooms keeps it for the conversation. Kept for another contact's
     /// conversation: for this one's too. Returns whether that is news.
+    /// A conversation whose files were deleted shows it again.
     pub(crate) fn offered_by(&mut self, peer: &PeerId) -> bool {
         if self.removed {
             return false;
         }
+        let shown_again = self.removed_for.remove(peer);
         let Some(room) = self.room.clone() else {
-            return &self.peer != peer
+            let added = &self.peer != peer
                 && self.contacts.len() < MAX_OTHER_CONTACTS
                 && self.contacts.insert(peer.clone());
+            return added || shown_again;
         };
         if self.also.len() >= MAX_OTHER_ROOMS {
             return false;
@@ -123,11 +138,20 @@ impl FileRecord {
     /// its transfer from `peer` stopped for good). Returns whether another chat's still
     /// do (true as well for a `peer` it was never kept for: nothing changes).
     pub(crate) fn leave_contact(&mut self, peer: &PeerId) -> bool {
+        self.untold.remove(peer);
         if self.room.is_none() && &self.peer == peer {
             return self.leave(None);
         }
         self.contacts.remove(peer);
         true
+    }
+
+    /// The user deleted the files of the conversation with `peer`, and another chat
+    /// keeps this one: that conversation's card says removed from now on.
+    pub(crate) fn removed_from(&mut self, peer: &PeerId) {
+        if self.removed_for.len() < MAX_OTHER_CONTACTS && !self.shown_to(peer) {
+            self.removed_for.insert(peer.clone());
+        }
     }
 }
 
@@ -217,5 +241,26 @@ mod tests {
             !r.offered_by(&PeerId::from_random([250; 16])),
             "past the bound"
         );
+    }
+
+    #[test]
+    fn a_conversation_whose_files_were_deleted_says_removed_until_it_offers_the_file_again() {
+        let (ann, cat) = (PeerId::from_random([1; 16]), PeerId::from_random([3; 16]));
+        let mut r = record(None);
+        r.offered_by(&cat);
+        r.untold.insert(ann.clone());
+        r.removed_from(&ann);
+        assert!(r.removed_for.is_empty(), "still shown to Ann");
+        assert!(r.leave_contact(&ann));
+        assert!(r.untold.is_empty(), "Ann's conversation no longer waits");
+        r.removed_from(&ann);
+        assert!(r.removed_for.contains(&ann));
+        assert!(r.offered_by(&ann), "shown again is news");
+        assert!(r.removed_for.is_empty() && r.shown_to(&ann));
+        // Up to the bound.
+        for n in 0..=MAX_OTHER_CONTACTS as u8 {
+            r.removed_from(&PeerId::from_random([100 + n; 16]));
+        }
+        assert_eq!(r.removed_for.len(), MAX_OTHER_CONTACTS);
     }
 }

@@ -104,7 +104,13 @@ impl Node {
                 .get_mut(&file)
                 .is_some_and(|r| match here {
                     Some(_) => r.leave(here),
-                    None => r.leave_contact(&contact),
+                    None => {
+                        let kept = r.leave_contact(&contact);
+                        if kept {
+                            r.removed_from(&contact);
+                        }
+                        kept
+                    }
                 });
             if kept_elsewhere {
                 // Another room's messages offer it too, or another contact sent it:
@@ -182,15 +188,23 @@ impl Node {
         }
     }
 
-    /// Every removed file's line says so.
+    /// Every removed file's line says so, and so does its line in each conversation
+    /// whose files were deleted while another chat keeps it.
     pub(crate) fn show_removed(&mut self) {
+        let gone = TransferState::Removed;
         let removed: Vec<Transfer> = self
             .files
             .records
             .values()
-            .filter(|r| r.removed)
-            .map(|r| {
-                self.nothing_received(&r.peer, r.room.as_ref(), &r.offer, TransferState::Removed)
+            .flat_map(|r| {
+                let all = r.removed.then(|| {
+                    self.nothing_received(&r.peer, r.room.as_ref(), &r.offer, gone.clone())
+                });
+                let here = r
+                    .removed_for
+                    .iter()
+                    .map(|p| self.nothing_received(p, None, &r.offer, gone.clone()));
+                all.into_iter().chain(here)
             })
             .collect();
         for t in removed {

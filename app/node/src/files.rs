@@ -601,6 +601,7 @@ impl Node {
         if unsaved {
             self.save_files();
         }
+        self.tell_owed_haves();
     }
 
     /// The pieces of `file` stored were listed: its download starts from there.
@@ -1041,12 +1042,16 @@ impl Node {
                 }
             }
             // Contacts who sent it one to one and from whom it did not come wait for us
-            // to ask: we have it all (those offline then are not told again).
+            // to ask: we have it all (those away are told when they are back).
             let have = FileFrame::Have { file: file.clone() };
             let from = r.room.is_none().then_some(&r.peer);
             let offer = self.files.records.get(&file).map(|rec| rec.offer.clone());
             for contact in others.iter().filter(|c| Some(*c) != from) {
-                self.send_file_frame(None, contact, &have);
+                if !self.send_file_frame(None, contact, &have) {
+                    if let Some(rec) = self.files.records.get_mut(&file) {
+                        rec.untold.insert(contact.clone());
+                    }
+                }
                 // Its card in that conversation can be saved from now, too.
                 if let Some(offer) = &offer {
                     let mut line =

@@ -43,6 +43,7 @@ mod serving;
 mod stats_reads;
 mod stats_report;
 mod tables;
+mod told_have;
 mod verify;
 mod writes;
 

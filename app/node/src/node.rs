@@ -647,6 +647,7 @@ impl Node {
                 DirectEvent::File(frame) => self.on_file_frame(peer, frame),
                 DirectEvent::Ready => {
                     self.direct_link_back(peer);
+                    self.tell_owed_haves();
                     self.ui(Action::ChannelOpen(peer.clone()))
                 }
                 DirectEvent::Pinned(key) => {

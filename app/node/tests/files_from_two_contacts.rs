@@ -47,6 +47,12 @@ fn both_send_while_anns_disk_waits(sim: &mut Sim, ben: &PeerId, bytes: &[u8], of
     sim.run_for(2 * SECOND);
 }
 
+/// Ann's disk is quick again: her reads held go, and those after them at once.
+fn anns_disk_goes(sim: &mut Sim) {
+    sim.let_reads_go(0);
+    sim.devs[0].hold_reads = false;
+}
+
 /// What device `i`'s line of `file` with `peer` (one to one) says last.
 fn line_with(sim: &Sim, i: usize, file: &str, peer: &PeerId) -> Option<TransferState> {
     sim.devs[i]
@@ -92,13 +98,24 @@ fn deleting_one_conversations_files_keeps_a_file_another_contact_sent_too() {
         Some(TransferState::Removed),
         "Ann's line"
     );
-    // After a restart too.
+    // After a restart too, where Ann's card still says removed (not Save).
     sim.kill(1);
+    sim.devs[1].transfers.clear();
     sim.run_for(SECOND);
     sim.start(1);
     sim.run_for(3 * SECOND);
     assert_eq!(pieces_joined(&sim, 1, &offer).unwrap(), bytes);
     assert_eq!(sim.act(1, |n, _| n.files_space(&with_cat)).files, 1);
+    assert_eq!(
+        line_with(&sim, 1, &offer.id, &ann),
+        Some(TransferState::Removed),
+        "Ann's line after the restart"
+    );
+    assert_eq!(
+        line_with(&sim, 1, &offer.id, &cat),
+        None,
+        "Cat's card saves it"
+    );
 
     // Deleting Cat's chat's files as well frees them.
     let freed = sim.act(1, |n, now| n.delete_files(&with_cat, now));
@@ -129,8 +146,7 @@ fn a_contact_who_sent_a_file_another_was_sending_is_told_once_it_is_whole() {
     let (mut sim, ann, ben, cat) = ben_and_two_contacts();
     let (bytes, offer) = test_file(600_000, "photo.jpg");
     both_send_while_anns_disk_waits(&mut sim, &ben, &bytes, &offer);
-    sim.let_reads_go(0);
-    sim.devs[0].hold_reads = false;
+    anns_disk_goes(&mut sim);
     all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
     sim.run_for(2 * SECOND);
     // Cat's transfer went on for good before: Ben never asked her for anything. Ben's
@@ -174,10 +190,50 @@ fn a_second_sender_who_cancels_or_whose_chats_files_are_deleted_stops_and_the_fi
         }
         assert_eq!(sim.act(1, |n, _| n.files_space(&with_cat)).files, 0);
         // Ann's goes on, and Ben gets the file from her.
-        sim.let_reads_go(0);
-        sim.devs[0].hold_reads = false;
+        anns_disk_goes(&mut sim);
         all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
         let record = saved_record(&sim, 1, &offer).expect("kept");
         assert!(record.done && !record.shown_to(&cat), "{record:?}");
+    }
+}
+
+/// Runs until Ben (device 1) has `offer` whole, his link with Cat (device 2) cut again
+/// whenever it is back: she is away meanwhile.
+fn ben_gets_it_while_cat_is_away(sim: &mut Sim, bytes: &[u8], offer: &FileOffer) {
+    let until = sim.now + 60 * SECOND;
+    while pieces_joined(sim, 1, offer).is_none() {
+        assert!(sim.now < until, "Ben never got the file");
+        sim.cut(1, 2);
+        sim.run_for(SECOND / 50);
+    }
+    sim.cut(1, 2);
+    assert_eq!(pieces_joined(sim, 1, offer).unwrap(), bytes);
+}
+
+#[test]
+fn a_contact_away_when_the_file_became_whole_is_told_once_back_after_a_restart_too() {
+    for restart in [false, true] {
+        let (mut sim, _, ben, _) = ben_and_two_contacts();
+        let (bytes, offer) = test_file(600_000, "photo.jpg");
+        both_send_while_anns_disk_waits(&mut sim, &ben, &bytes, &offer);
+        sim.cut(1, 2);
+        anns_disk_goes(&mut sim);
+        ben_gets_it_while_cat_is_away(&mut sim, &bytes, &offer);
+        assert_ne!(
+            line_with(&sim, 2, &offer.id, &ben),
+            Some(TransferState::Complete),
+            "Cat was away"
+        );
+        if restart {
+            sim.kill(1);
+            sim.run_for(SECOND);
+            sim.start(1);
+        }
+        // Cat is back: Ben tells her he has it, and her transfer ends.
+        sim.run_until(30 * SECOND, "Cat's transfer ends", |s| {
+            line_with(s, 2, &offer.id, &ben) == Some(TransferState::Complete)
+        });
+        let record = saved_record(&sim, 1, &offer).expect("kept");
+        assert!(record.untold.is_empty(), "told: {record:?}");
     }
 }

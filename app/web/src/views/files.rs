@@ -154,9 +154,13 @@ pub fn FileCard(props: &FileCardProps) -> Html {
         })
     };
     let image = INLINE_IMAGES.contains(&offer.mime.as_str());
+    // Removed from this chat, the file may still be here for another: not offered here.
+    let url = url
+        .as_ref()
+        .filter(|_| state != Some(TransferState::Removed));
     html! {
         <div class="file-card" data-file={offer.id.clone()}>
-            if let (true, Some(u)) = (image, url.as_ref()) {
+            if let (true, Some(u)) = (image, url) {
                 <a class="thumb-link" href={u.clone()} target="_blank" rel="noopener">
                     <img class="thumb" src={u.clone()} alt={offer.name.clone()} loading="lazy" />
                 </a>
@@ -187,7 +191,7 @@ pub fn FileCard(props: &FileCardProps) -> Html {
                 },
                 _ => html! {},
             } }
-            if let Some(u) = url.as_ref() {
+            if let Some(u) = url {
                 <a class="file-save" href={u.clone()} download={offer.name.clone()}>{ "Save" }</a>
             }
         </div>
