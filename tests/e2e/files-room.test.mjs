@@ -12,7 +12,7 @@ import { launchDevice } from './support/browsers.mjs';
 import { bytes, onDisk, sha256 } from './support/files.mjs';
 import { startRig, stopRig } from './support/rig.mjs';
 import {
-  attachInRoom, chooseName, createRoom, fileCard, join, openHistoryTools, relaunch, savedSha256, sendToRoom, unlock, waitForMessages,
+  attachInRoom, chooseName, createRoom, deleteChatFiles, fileCard, join, relaunch, savedSha256, sendToRoom, unlock, waitForMessages,
   waitOnline,
 } from './support/app.mjs';
 
@@ -78,12 +78,7 @@ test('a late joiner gets a room file after its sender left; a broken chunk is fe
   await waitForMessages(Cat, 'Dan', 1);
 
   // Dan's History tools: the space the room's files take, then delete them.
-  await openHistoryTools(Dan);
-  const space = Dan.page.locator('.files-space');
-  await space.getByText('Files: 1 · 3.0 MB').waitFor({ timeout: 10000 });
-  await space.getByRole('button', { name: 'Delete files' }).click();
-  await space.getByRole('button', { name: 'Delete files' }).click();
-  await space.getByText('No files kept here.').waitFor({ timeout: 10000 });
+  await deleteChatFiles(Dan, 'Files: 1 · 3.0 MB');
   await fileCard(Dan, name).getByText('Removed from this device.').waitFor({ timeout: 10000 });
 
   // After a restart the file stays gone (not fetched again), the messages stay.

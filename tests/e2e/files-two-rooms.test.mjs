@@ -2,17 +2,23 @@
 // PeerServer (issue 14): Ann posts a photo in one room, then forwards it to a second
 // room Ben is in too; Ben, who has it from the first, can save it in both. Ann closes her
 // browser, and Cat, who joins the second room later, gets the file from Ben
-// (byte-identical, SHA-256 compared): he holds it for every room that shows it.
+// (byte-identical, SHA-256 compared): he holds it for every room that shows it. Ben then
+// deletes the first room's files: its card says removed, with nothing to save, after a
+// restart too, while the second room's card still saves the file (before, the rooms
+// shared one line: the first offered Save again after a restart).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { bytes, onDisk, sha256 } from './support/files.mjs';
 import { startRig, stopRig } from './support/rig.mjs';
 import {
-  attachInRoom, createRoom, fileCard, fillSetup, join, savedSha256, waitOnline,
+  attachInRoom, createRoom, deleteChatFiles, fileCard, fillSetup, join, relaunch, removedHere, savedSha256, unlock,
+  waitOnline,
 } from './support/app.mjs';
 
 const PAPERS = 'Paper club';
+const NAME = 'harbour.bin';
+const CONTENT = bytes(1536 << 10, 11);
 const PHOTOS = 'Photo club';
 let rig, web, origin, devices;
 
@@ -41,8 +47,7 @@ test('a file forwarded to a second room is served there by a member who has it f
   await Ben.page.getByRole('heading', { name: PHOTOS }).waitFor({ timeout: 30000 });
   await Promise.all([waitOnline(Ann, 2), waitOnline(Ben, 2)]);
 
-  const name = 'harbour.bin';
-  const content = bytes(1536 << 10, 11);
+  const [name, content] = [NAME, CONTENT];
   const at = await onDisk(name, content);
   await openRoom(Ann, PAPERS);
   await attachInRoom(Ann, at);
@@ -64,4 +69,20 @@ test('a file forwarded to a second room is served there by a member who has it f
   await Cat.page.getByRole('heading', { name: PHOTOS }).waitFor({ timeout: 30000 });
   await fileCard(Cat, name).waitFor({ timeout: 30000 });
   assert.equal(await savedSha256(Cat, name, 90000), sha256(content), 'Cat: byte-identical, from Ben');
+});
+
+test("deleting one room's files keeps the file for the other, and the first says removed", async () => {
+  const { Ben } = devices;
+  await openRoom(Ben, PAPERS);
+  await deleteChatFiles(Ben, 'Files: 1');
+  await removedHere(Ben, NAME);
+  await openRoom(Ben, PHOTOS);
+  assert.equal(await savedSha256(Ben, NAME, 15000), sha256(CONTENT), 'kept for Photo club');
+  // After a restart too.
+  devices.Ben = await relaunch(Ben, web.url, origin);
+  await unlock(devices.Ben);
+  await openRoom(devices.Ben, PAPERS);
+  await removedHere(devices.Ben, NAME);
+  await openRoom(devices.Ben, PHOTOS);
+  assert.equal(await savedSha256(devices.Ben, NAME, 15000), sha256(CONTENT), 'kept after a restart');
 });

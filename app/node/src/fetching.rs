@@ -11,7 +11,6 @@ use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
 use peerchat_chat::state::transfers::TransferState;
-use peerchat_chat::state::Action;
 use peerchat_files::{FileFrame, FileOffer};
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
@@ -43,7 +42,7 @@ impl Node {
         why: String,
     ) {
         let refused = self.nothing_received(peer, room, offer, TransferState::Failed(why));
-        self.ui(Action::Transfer(refused));
+        self.show_transfer(refused);
     }
 
     /// Downloads under way of files `peer` offered (in `room`, or one to one).
@@ -81,7 +80,7 @@ impl Node {
         if let Some(rec) = self.files.records.get(file) {
             let waiting = TransferState::Waiting;
             let update = self.nothing_received(&rec.peer, rec.room.as_ref(), &rec.offer, waiting);
-            self.ui(Action::Transfer(update));
+            self.show_transfer(update);
         }
     }
 
@@ -97,7 +96,7 @@ impl Node {
         };
         let (peer, scope) = (rec.peer.clone(), rec.room.clone());
         let update = self.nothing_received(&peer, scope.as_ref(), &rec.offer, state);
-        self.ui(Action::Transfer(update));
+        self.show_transfer(update);
         // Pieces stored before a restart, when it waited again, go too (one to one, a
         // file another contact sent too, or a room shows too, is fetched there instead).
         self.stop_keeping(file, &peer, scope.as_ref());

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 
+use peerchat_chat::state::Screen;
 use peerchat_files::FileOffer;
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
@@ -17,6 +18,9 @@ pub const MAX_OTHER_ROOMS: usize = 64;
 /// Contacts a file is kept for besides the one it is kept for first (one to one): past
 /// that, deleting the conversations' files it is kept for deletes it.
 pub const MAX_OTHER_CONTACTS: usize = 64;
+
+/// Chats a file is removed from while others keep it: one for each it may be kept for.
+pub const MAX_REMOVED_IN: usize = MAX_OTHER_ROOMS + MAX_OTHER_CONTACTS;
 
 /// A file received (or being received), as saved: what the conversation shows after a
 /// restart and what a download resumes from.
@@ -47,11 +51,10 @@ pub struct FileRecord {
     /// rather than wait for good for us to ask. Some of `contacts` and `peer`.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub untold: BTreeSet<PeerId>,
-    /// Contacts whose conversation's files the user deleted while another chat keeps
-    /// it: the card there says removed, after a restart too (not Save). At most
-    /// [`MAX_OTHER_CONTACTS`].
+    /// Chats whose files the user deleted while another chat keeps it: the card there
+    /// says removed, after a restart too (not Save). At most [`MAX_REMOVED_IN`].
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub removed_for: BTreeSet<PeerId>,
+    pub removed_in: BTreeSet<Screen>,
     /// The user deleted its pieces (History): kept so it is not fetched again and its
     /// line says so.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -69,7 +72,7 @@ impl FileRecord {
             also: BTreeSet::new(),
             contacts: BTreeSet::new(),
             untold: BTreeSet::new(),
-            removed_for: BTreeSet::new(),
+            removed_in: BTreeSet::new(),
             removed: false,
         }
     }
@@ -80,8 +83,13 @@ impl FileRecord {
     }
 
     /// A message of `room` offers it too. Returns whether that is news.
+    /// A room whose files were deleted shows it again.
     pub(crate) fn offered_in(&mut self, room: &RoomId) -> bool {
-        !self.in_room(room) && self.also.len() < MAX_OTHER_ROOMS && self.also.insert(room.clone())
+        let shown_again = self.removed_in.remove(&Screen::Room(room.clone()));
+        let added = !self.in_room(room)
+            && self.also.len() < MAX_OTHER_ROOMS
+            && self.also.insert(room.clone());
+        added || shown_again
     }
 
     /// Whether the conversation with `peer` shows it (one to one).
@@ -98,7 +106,7 @@ impl FileRecord {
         if self.removed {
             return false;
         }
-        let shown_again = self.removed_for.remove(peer);
+        let shown_again = self.removed_in.remove(&Screen::Conversation(peer.clone()));
         let Some(room) = self.room.clone() else {
             let added = &self.peer != peer
                 && self.contacts.len() < MAX_OTHER_CONTACTS
@@ -146,11 +154,15 @@ impl FileRecord {
         true
     }
 
-    /// The user deleted the files of the conversation with `peer`, and another chat
-    /// keeps this one: that conversation's card says removed from now on.
-    pub(crate) fn removed_from(&mut self, peer: &PeerId) {
-        if self.removed_for.len() < MAX_OTHER_CONTACTS && !self.shown_to(peer) {
-            self.removed_for.insert(peer.clone());
+    /// The user deleted the files of `chat`, and another chat keeps this one: the
+    /// card in `chat` says removed from now on.
+    pub(crate) fn removed_from(&mut self, chat: Screen) {
+        let shown = match &chat {
+            Screen::Conversation(peer) => self.shown_to(peer),
+            Screen::Room(room) => self.in_room(room),
+        };
+        if !shown && self.removed_in.len() < MAX_REMOVED_IN {
+            self.removed_in.insert(chat);
         }
     }
 }
@@ -244,23 +256,32 @@ mod tests {
     }
 
     #[test]
-    fn a_conversation_whose_files_were_deleted_says_removed_until_it_offers_the_file_again() {
+    fn a_chat_whose_files_were_deleted_says_removed_until_it_offers_the_file_again() {
         let (ann, cat) = (PeerId::from_random([1; 16]), PeerId::from_random([3; 16]));
         let mut r = record(None);
         r.offered_by(&cat);
+        let with_ann = Screen::Conversation(ann.clone());
         r.untold.insert(ann.clone());
-        r.removed_from(&ann);
-        assert!(r.removed_for.is_empty(), "still shown to Ann");
+        r.removed_from(with_ann.clone());
+        assert!(r.removed_in.is_empty(), "still shown to Ann");
         assert!(r.leave_contact(&ann));
         assert!(r.untold.is_empty(), "Ann's conversation no longer waits");
-        r.removed_from(&ann);
-        assert!(r.removed_for.contains(&ann));
+        r.removed_from(with_ann.clone());
+        assert!(r.removed_in.contains(&with_ann));
         assert!(r.offered_by(&ann), "shown again is news");
-        assert!(r.removed_for.is_empty() && r.shown_to(&ann));
+        assert!(r.removed_in.is_empty() && r.shown_to(&ann));
+        // A room likewise.
+        r.offered_in(&room(1));
+        r.offered_in(&room(2));
+        assert!(r.leave(Some(&room(1))));
+        r.removed_from(Screen::Room(room(1)));
+        assert!(r.removed_in.contains(&Screen::Room(room(1))));
+        assert!(r.offered_in(&room(1)), "shown again is news");
+        assert!(r.removed_in.is_empty() && r.in_room(&room(1)));
         // Up to the bound.
-        for n in 0..=MAX_OTHER_CONTACTS as u8 {
-            r.removed_from(&PeerId::from_random([100 + n; 16]));
+        for n in 0..=MAX_REMOVED_IN as u8 {
+            r.removed_from(Screen::Conversation(PeerId::from_random([100 + n; 16])));
         }
-        assert_eq!(r.removed_for.len(), MAX_OTHER_CONTACTS);
+        assert_eq!(r.removed_in.len(), MAX_REMOVED_IN);
     }
 }

@@ -69,6 +69,30 @@ impl Node {
         }
     }
 
+    /// The user cancels `file` in `room`, where it is posted or kept for other chats
+    /// too: it stops in `room` alone (members there told, what they asked not sent),
+    /// and its line there says cancelled. False, changing nothing, when `room` is the
+    /// only chat it is in.
+    pub(crate) fn leave_one_room(&mut self, file: &str, room: &RoomId, cancel: &FileFrame) -> bool {
+        let left = self
+            .files
+            .records
+            .get_mut(file)
+            .is_some_and(|r| r.in_room(room) && !r.removed && r.leave(Some(room)));
+        if !left {
+            return false;
+        }
+        self.save_files();
+        let me = self.me.clone();
+        self.leave_file_scope(file, Some(room), &me, cancel);
+        let cancelled = TransferState::Cancelled { by_us: true };
+        if let Some(r) = self.files.records.get(file) {
+            let line = self.nothing_received(&me, Some(room), &r.offer, cancelled);
+            self.ui(Action::Transfer(line));
+        }
+        true
+    }
+
     /// `file` is no longer kept for `scope` (its files were deleted there, or we left
     /// it: a room, or, `scope` None, the conversation with `contact`) but still is for
     /// another room or conversation: those of `scope` are told we stop (`cancel`) and
@@ -95,16 +119,12 @@ impl Node {
                 self.unpost_in(file, room, first.clone());
             }
             None => {
-                // The conversation's line says so (a room's line is the room's).
-                let removed = TransferState::Removed;
-                let line = self.nothing_received(contact, None, &rec.offer, removed);
                 let waits = !rec.done
                     && self
                         .files
                         .receiving
                         .get(file)
                         .is_none_or(|r| r.room.is_some() || &r.peer != contact);
-                self.ui(Action::Transfer(line));
                 // A contact we take it from elsewhere still waits for us to ask.
                 if waits {
                     self.tell_file_peers(None, contact, cancel);

@@ -2,13 +2,13 @@
 //! (History): pieces leave the vault, the messages stay, and each file's line says it
 //! was removed; a removed file is not fetched again.
 
-use peerchat_chat::state::transfers::{Transfer, TransferState};
-use peerchat_chat::state::Action;
+use peerchat_chat::state::transfers::TransferState;
+use peerchat_chat::state::{Action, Screen};
 use peerchat_files::FileFrame;
 
 use peerchat_ids::RoomId;
 
-use crate::files::FileRecord;
+use crate::files::{chat_of, FileRecord};
 use crate::saved::History;
 use crate::{Node, Now, StoreOp};
 
@@ -91,6 +91,7 @@ impl Node {
             History::Conversation(peer) => (None, peer),
         };
         let contact = contact.clone();
+        let chat = chat_of(here, &contact);
         for file in ids {
             let cancel = FileFrame::Cancel { file: file.clone() };
             let bytes = self
@@ -98,24 +99,25 @@ impl Node {
                 .records
                 .get(&file)
                 .map_or(0, |r| self.stored_bytes(r));
-            let kept_elsewhere = self
-                .files
-                .records
-                .get_mut(&file)
-                .is_some_and(|r| match here {
+            let kept_elsewhere = self.files.records.get_mut(&file).is_some_and(|r| {
+                let kept = match here {
                     Some(_) => r.leave(here),
-                    None => {
-                        let kept = r.leave_contact(&contact);
-                        if kept {
-                            r.removed_from(&contact);
-                        }
-                        kept
-                    }
-                });
+                    None => r.leave_contact(&contact),
+                };
+                if kept {
+                    r.removed_from(chat.clone());
+                }
+                kept
+            });
             if kept_elsewhere {
                 // Another room's messages offer it too, or another contact sent it:
-                // its pieces stay for them.
+                // its pieces stay for them, and this chat's line says removed.
                 self.leave_file_scope(&file, here, &contact, &cancel);
+                if let Some(r) = self.files.records.get(&file) {
+                    let line =
+                        self.nothing_received(&contact, here, &r.offer, TransferState::Removed);
+                    self.ui(Action::Transfer(line));
+                }
                 continue;
             }
             freed.files += 1;
@@ -188,26 +190,29 @@ impl Node {
         }
     }
 
-    /// Every removed file's line says so, and so does its line in each conversation
-    /// whose files were deleted while another chat keeps it.
+    /// Every removed file's line says so, and so does its line in each chat whose
+    /// files were deleted while another chat keeps it.
     pub(crate) fn show_removed(&mut self) {
         let gone = TransferState::Removed;
-        let removed: Vec<Transfer> = self
-            .files
-            .records
-            .values()
-            .flat_map(|r| {
-                let all = r.removed.then(|| {
-                    self.nothing_received(&r.peer, r.room.as_ref(), &r.offer, gone.clone())
-                });
-                let here = r
-                    .removed_for
-                    .iter()
-                    .map(|p| self.nothing_received(p, None, &r.offer, gone.clone()));
-                all.into_iter().chain(here)
-            })
-            .collect();
-        for t in removed {
+        let mut everywhere = Vec::new();
+        let mut here = Vec::new();
+        for r in self.files.records.values() {
+            here.extend(r.removed_in.iter().map(|chat| {
+                let (peer, room) = match chat {
+                    Screen::Conversation(peer) => (peer, None),
+                    Screen::Room(room) => (&self.me, Some(room)),
+                };
+                self.nothing_received(peer, room, &r.offer, gone.clone())
+            }));
+            if r.removed {
+                let line = self.nothing_received(&r.peer, r.room.as_ref(), &r.offer, gone.clone());
+                everywhere.push(line);
+            }
+        }
+        for t in everywhere {
+            self.show_transfer(t);
+        }
+        for t in here {
             self.ui(Action::Transfer(t));
         }
     }

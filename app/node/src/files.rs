@@ -17,7 +17,7 @@ use peerchat_ids::RoomId;
 use peerchat_peerjs::{ConnectionId, PeerId};
 
 use peerchat_chat::state::transfers::{Transfer, TransferState};
-use peerchat_chat::state::Action;
+use peerchat_chat::state::{Action, Screen};
 
 pub use crate::fetching::{MAX_FETCHING, MAX_FILES_KEPT, YIELD_AFTER};
 pub use crate::file_record::{FileRecord, MAX_OTHER_ROOMS};
@@ -240,7 +240,7 @@ impl Node {
                 TransferState::Going
             };
             let update = self.sending_update(s, peer, state);
-            self.ui(Action::Transfer(update));
+            self.show_transfer(update);
         }
         self.drain();
         Ok(())
@@ -258,17 +258,26 @@ impl Node {
         self.files.kept_most = n.min(MAX_FILES_KEPT);
     }
 
-    /// The user cancels the transfer of `file` (either side; sent to several contacts,
-    /// the one with `with`, or all with `None`): the peer is told, and a file being
-    /// received loses the pieces stored so far.
-    pub fn cancel_file(&mut self, file: &str, with: Option<&PeerId>, now: Now) {
+    /// The user cancels the transfer of `file` in `chat` (either side): the peer is
+    /// told, and a file being received loses the pieces stored so far. A card's Cancel
+    /// stops that chat's transfer of the file alone: one to one, what goes to or comes
+    /// from that contact; in a room, the room's. The same file may go to other
+    /// contacts, or come from one, meanwhile; and posted or kept in other rooms too, it
+    /// goes on there (and is kept, with what is stored) while this room lets it go.
+    pub fn cancel_file(&mut self, file: &str, chat: &Screen, now: Now) {
         self.now = now;
         let cancel = FileFrame::Cancel {
             file: file.to_owned(),
         };
-        // A card's Cancel stops that chat's transfer of the file alone: one to one, what
-        // goes to or comes from that contact; in a room (`None`), the room's. The same
-        // file may go to other contacts, or come from one, meanwhile.
+        let with = match chat {
+            Screen::Conversation(peer) => Some(peer),
+            Screen::Room(room) => {
+                if self.leave_one_room(file, room, &cancel) {
+                    return self.drain();
+                }
+                None
+            }
+        };
         let in_this_chat = |room: Option<&RoomId>, peer: &PeerId| match with {
             Some(p) => room.is_none() && peer == p,
             None => room.is_some(),
@@ -781,7 +790,7 @@ impl Node {
                     let cancelled = TransferState::Cancelled { by_us: false };
                     let line = self.nothing_received(peer, None, &offer, cancelled);
                     self.save_files();
-                    self.ui(Action::Transfer(line));
+                    self.show_transfer(line);
                 }
             }
             // A member's download in a room is the member's own business.
@@ -1057,7 +1066,7 @@ impl Node {
                     let mut line =
                         self.nothing_received(contact, None, offer, TransferState::Complete);
                     line.done = offer.size;
-                    self.ui(Action::Transfer(line));
+                    self.show_transfer(line);
                 }
             }
             self.save_files();
@@ -1111,7 +1120,7 @@ impl Node {
             peer: r.peer.clone(),
             file: file.to_owned(),
             sending: false,
-            direct: r.room.is_none(),
+            chat: chat_of(r.room.as_ref(), &r.peer),
             done,
             size,
             state,
@@ -1121,14 +1130,14 @@ impl Node {
 
     fn show_receiving(&mut self, file: &str, r: &Receiving, state: TransferState) {
         let update = self.receiving_update(file, r, state);
-        self.ui(Action::Transfer(update));
+        self.show_transfer(update);
     }
 
     /// Shows `state` for `file`, a download under way, with what it has.
     fn show_download(&mut self, file: &str, state: TransferState) {
         if let Some(r) = self.files.receiving.get(file) {
             let update = self.receiving_update(file, r, state);
-            self.ui(Action::Transfer(update));
+            self.show_transfer(update);
         }
     }
 
@@ -1146,12 +1155,20 @@ impl Node {
             peer: peer.clone(),
             file: offer.id.clone(),
             sending: false,
-            direct: room.is_none(),
+            chat: chat_of(room, peer),
             done: 0,
             size: offer.size,
             state,
             at_ms: self.now.wall_ms,
         }
+    }
+}
+
+/// The chat whose card shows a transfer with `peer` in `room` (None: one to one).
+pub(crate) fn chat_of(room: Option<&RoomId>, peer: &PeerId) -> Screen {
+    match room {
+        Some(room) => Screen::Room(room.clone()),
+        None => Screen::Conversation(peer.clone()),
     }
 }
 

@@ -44,6 +44,7 @@ mod stats_reads;
 mod stats_report;
 mod tables;
 mod told_have;
+mod transfer_lines;
 mod verify;
 mod writes;
 

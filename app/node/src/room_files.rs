@@ -76,7 +76,7 @@ impl Node {
                 TransferState::Going
             };
             let update = self.sending_update(s, &self.me, state);
-            self.ui(peerchat_chat::state::Action::Transfer(update));
+            self.show_transfer(update);
         }
         self.drain();
         Ok(())

@@ -7,7 +7,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use peerchat_chat::state::transfers::{Transfer, TransferState};
-use peerchat_chat::state::Action;
 use peerchat_files::FileOffer;
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
@@ -198,7 +197,7 @@ impl Node {
                 &self.files.sending[file]
             };
             let update = self.sending_update(s, peer, state);
-            self.ui(Action::Transfer(update));
+            self.show_transfer(update);
         }
     }
 
@@ -216,7 +215,7 @@ impl Node {
         to.pieces_sent = (0..count).collect();
         to.paused = false;
         let update = self.sending_update(&self.files.sending[file], peer, TransferState::Complete);
-        self.ui(Action::Transfer(update));
+        self.show_transfer(update);
     }
 
     /// One to one, a contact whose link is down is sent nothing: the line of a file
@@ -250,7 +249,7 @@ impl Node {
             };
             let s = &self.files.sending[&file];
             let update = self.sending_update(s, &peer, state);
-            self.ui(Action::Transfer(update));
+            self.show_transfer(update);
         }
     }
 
@@ -268,7 +267,8 @@ impl Node {
         let mut line = stopped.line;
         line.state = state;
         line.at_ms = self.now.wall_ms;
-        self.ui(Action::Transfer(line));
+        // Stopped, it is in no post any more: the rooms it was posted in are its own.
+        self.show_in_rooms(line, stopped.also);
     }
 
     /// The line of our transfer of `s` to `peer`.
@@ -282,7 +282,7 @@ impl Node {
             peer: peer.clone(),
             file: s.offer.id.clone(),
             sending: true,
-            direct: s.room.is_none(),
+            chat: crate::files::chat_of(s.room.as_ref(), peer),
             done: s.sent(peer),
             size: s.offer.size,
             state,

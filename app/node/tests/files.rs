@@ -10,6 +10,7 @@ use std::time::Duration;
 use common::rooms::stored_pieces;
 use common::{connected, Sim};
 use peerchat_chat::state::transfers::TransferState;
+use peerchat_chat::state::Screen;
 use peerchat_files::{FileHasher, FileOffer};
 use peerchat_node::saved::History;
 use peerchat_node::{SendError, StoreOp};
@@ -197,7 +198,9 @@ fn either_side_can_cancel_and_the_receiver_keeps_no_partial_pieces() {
             (ann, ben)
         };
         let (id, with) = (offer.id.clone(), sim.devs[other].id.clone());
-        sim.act(canceller, |n, now| n.cancel_file(&id, Some(&with), now));
+        sim.act(canceller, |n, now| {
+            n.cancel_file(&id, &Screen::Conversation(with.clone()), now)
+        });
         sim.run_for(5 * SECOND);
         assert_eq!(
             stored_pieces(&sim, ben, &offer),
@@ -641,7 +644,9 @@ fn records_of_deleted_files_are_kept_within_the_same_bound() {
 /// Device `who`'s user cancels `offer` in its chat with device `with`.
 fn cancel_for(sim: &mut Sim, who: usize, offer: &FileOffer, with: usize) {
     let id = sim.devs[with].id.clone();
-    sim.act(who, |n, now| n.cancel_file(&offer.id, Some(&id), now));
+    sim.act(who, |n, now| {
+        n.cancel_file(&offer.id, &Screen::Conversation(id.clone()), now)
+    });
 }
 
 fn last_state_with(sim: &Sim, i: usize, offer: &FileOffer, with: usize) -> Option<TransferState> {
@@ -650,7 +655,7 @@ fn last_state_with(sim: &Sim, i: usize, offer: &FileOffer, with: usize) -> Optio
         .transfers
         .iter()
         .rev()
-        .find(|t| t.file == offer.id && &t.peer == peer && t.direct)
+        .find(|t| t.file == offer.id && &t.peer == peer && t.direct())
         .map(|t| t.state.clone())
 }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 use common::rooms::{all_get_file, pieces_joined, saved_record, send_one_to_one, test_file};
 use common::Sim;
 use peerchat_chat::state::transfers::TransferState;
+use peerchat_chat::state::Screen;
 use peerchat_files::FileOffer;
 use peerchat_node::saved::History;
 use peerchat_node::FilesSpace;
@@ -59,7 +60,7 @@ fn line_with(sim: &Sim, i: usize, file: &str, peer: &PeerId) -> Option<TransferS
         .transfers
         .iter()
         .rev()
-        .find(|t| t.file == file && t.direct && &t.peer == peer)
+        .find(|t| t.file == file && t.direct() && &t.peer == peer)
         .map(|t| t.state.clone())
 }
 
@@ -130,7 +131,9 @@ fn a_file_one_contact_stops_sending_is_fetched_from_another_who_sent_it_too() {
     let (bytes, offer) = test_file(900_000, "slides.pdf");
     both_send_while_anns_disk_waits(&mut sim, &ben, &bytes, &offer);
     // Ann stops sending it: Ben fetches it from Cat, from what he has.
-    sim.act(0, |n, now| n.cancel_file(&offer.id, Some(&ben), now));
+    sim.act(0, |n, now| {
+        n.cancel_file(&offer.id, &Screen::Conversation(ben.clone()), now)
+    });
     sim.run_for(SECOND);
     all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
     assert_eq!(
@@ -170,7 +173,9 @@ fn a_second_sender_who_cancels_or_whose_chats_files_are_deleted_stops_and_the_fi
         assert_eq!(sim.act(1, |n, _| n.files_space(&with_cat)).files, 1);
         if cat_cancels {
             // Cat stops sending it: her chat with Ben no longer keeps it.
-            sim.act(2, |n, now| n.cancel_file(&offer.id, Some(&ben), now));
+            sim.act(2, |n, now| {
+                n.cancel_file(&offer.id, &Screen::Conversation(ben.clone()), now)
+            });
             sim.run_for(SECOND);
             assert_eq!(
                 line_with(&sim, 1, &offer.id, &cat),

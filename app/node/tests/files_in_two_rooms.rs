@@ -14,6 +14,7 @@ use common::rooms::{
 use common::Sim;
 use peerchat_chat::room::Invite;
 use peerchat_chat::state::transfers::TransferState;
+use peerchat_chat::state::Screen;
 use peerchat_files::FileOffer;
 use peerchat_ids::RoomId;
 use peerchat_node::saved::History;
@@ -85,13 +86,14 @@ fn post(sim: &mut Sim, from: usize, room: &RoomId, bytes: &[u8], offer: &FileOff
     .unwrap();
 }
 
-/// What device `i`'s room line of `file` says last.
-fn room_line(sim: &Sim, i: usize, file: &str) -> Option<TransferState> {
+/// What device `i`'s line of `file` in `room` says last.
+fn room_line(sim: &Sim, i: usize, file: &str, room: &RoomId) -> Option<TransferState> {
+    let chat = Screen::Room(room.clone());
     sim.devs[i]
         .transfers
         .iter()
         .rev()
-        .find(|t| t.file == file && !t.direct)
+        .find(|t| t.file == file && t.chat == chat)
         .map(|t| t.state.clone())
 }
 
@@ -111,11 +113,13 @@ fn a_file_posted_in_two_rooms_reaches_both_and_its_sender_serves_both_after_a_re
     all_get_file(&mut sim, &[1, 2], &bytes, &offer, 90 * SECOND);
     sim.run_for(2 * SECOND);
     assert_eq!(pieces_joined(&sim, 0, &offer).unwrap(), bytes, "Ann's copy");
-    assert_eq!(
-        room_line(&sim, 0, &offer.id),
-        Some(TransferState::Complete),
-        "Ann's line"
-    );
+    for room in [&papers, &photos] {
+        assert_eq!(
+            room_line(&sim, 0, &offer.id, room),
+            Some(TransferState::Complete),
+            "Ann's line in each room"
+        );
+    }
     let record = saved_record(&sim, 0, &offer).expect("kept");
     assert!(
         record.in_room(&papers) && record.in_room(&photos),
@@ -153,7 +157,7 @@ fn a_member_of_two_rooms_serves_a_file_to_either_and_deleting_one_rooms_files_ke
     sim.run_for(3 * SECOND);
     sim.kill(0);
     sim.run_for(SECOND);
-    let (in_papers, in_photos) = (History::Room(papers), History::Room(photos));
+    let (in_papers, in_photos) = (History::Room(papers.clone()), History::Room(photos.clone()));
     assert_eq!(sim.act(1, |n, _| n.files_space(&in_photos)).files, 1);
     // Cara joins Photos: she gets the file from Ben, who has it from Papers.
     sim.act(2, |node, now| node.join_room(photos_invite.clone(), now));
@@ -168,13 +172,20 @@ fn a_member_of_two_rooms_serves_a_file_to_either_and_deleting_one_rooms_files_ke
     let kept = sim.act(1, |n, _| n.files_space(&in_photos));
     assert_eq!((kept.files, kept.bytes), (1, bytes.len() as u64));
     assert_eq!(pieces_joined(&sim, 1, &offer).unwrap(), bytes, "kept");
-    assert_ne!(room_line(&sim, 1, &offer.id), Some(TransferState::Removed));
+    // Papers' card says removed; Photos' card does not.
+    let removed = Some(TransferState::Removed);
+    assert_eq!(room_line(&sim, 1, &offer.id, &papers), removed);
+    assert_ne!(room_line(&sim, 1, &offer.id, &photos), removed);
 
-    // Dan joins Photos after Ben's restart: he gets the file from Ben.
+    // Dan joins Photos after Ben's restart: he gets the file from Ben. Papers' card
+    // still says removed (before, it offered the file again after a restart).
     sim.kill(1);
+    sim.devs[1].transfers.clear();
     sim.run_for(SECOND);
     sim.start(1);
     sim.run_for(5 * SECOND);
+    assert_eq!(room_line(&sim, 1, &offer.id, &papers), removed);
+    assert_ne!(room_line(&sim, 1, &offer.id, &photos), removed);
     sim.act(3, |node, now| node.join_room(photos_invite, now));
     all_get_file(&mut sim, &[3], &bytes, &offer, 90 * SECOND);
 }
@@ -211,7 +222,9 @@ fn a_file_a_contact_stops_sending_one_to_one_is_fetched_on_in_the_room_that_show
     sim.run_for(2 * SECOND);
     post(&mut sim, 0, &papers, &bytes, &offer);
     sim.run_for(2 * SECOND);
-    sim.act(0, |n, now| n.cancel_file(&offer.id, Some(&ben), now));
+    sim.act(0, |n, now| {
+        n.cancel_file(&offer.id, &Screen::Conversation(ben.clone()), now)
+    });
     sim.run_for(SECOND);
     sim.let_reads_go(0);
     sim.devs[0].hold_reads = false;
@@ -247,7 +260,7 @@ fn deleting_a_conversations_files_keeps_one_a_room_shows_too() {
         .transfers
         .iter()
         .rev()
-        .find(|t| t.file == offer.id && t.direct)
+        .find(|t| t.file == offer.id && t.direct())
         .map(|t| t.state.clone());
     assert_eq!(
         direct,
@@ -266,7 +279,8 @@ fn cancelling_a_post_of_a_file_received_one_to_one_keeps_it_for_the_conversation
     sim.devs[1].hold_reads = true;
     post(&mut sim, 1, &papers, &bytes, &offer);
     sim.run_for(SECOND);
-    sim.act(1, |n, now| n.cancel_file(&offer.id, None, now));
+    let in_papers = Screen::Room(papers.clone());
+    sim.act(1, |n, now| n.cancel_file(&offer.id, &in_papers, now));
     sim.run_for(SECOND);
     sim.let_reads_go(1);
     sim.devs[1].hold_reads = false;
@@ -397,7 +411,50 @@ fn a_contact_who_sends_one_to_one_a_file_we_fetch_in_a_room_is_told_once_we_have
         .transfers
         .iter()
         .rev()
-        .find(|t| t.file == offer.id && t.direct && t.sending)
+        .find(|t| t.file == offer.id && t.direct() && t.sending)
         .map(|t| t.state.clone());
     assert_eq!(direct, Some(TransferState::Complete));
+}
+
+#[test]
+fn cancelling_a_file_in_one_of_two_rooms_stops_it_there_alone() {
+    // Ann posts the same file in Papers and Photos, where Ben is too; one of them
+    // presses Cancel on its card in Photos while it is on its way.
+    for canceller in [1, 0] {
+        let mut sim = devices(&["Ann", "Ben"]);
+        let (papers, _) = room_with(&mut sim, "Papers", &[1]);
+        let (photos, _) = room_with(&mut sim, "Photos", &[1]);
+        let (bytes, offer) = test_file(900_000, "plan.pdf");
+        sim.devs[0].hold_reads = true;
+        post(&mut sim, 0, &papers, &bytes, &offer);
+        post(&mut sim, 0, &photos, &bytes, &offer);
+        sim.run_for(2 * SECOND);
+        let in_photos = Screen::Room(photos.clone());
+        sim.act(canceller, |n, now| {
+            n.cancel_file(&offer.id, &in_photos, now)
+        });
+        sim.run_for(SECOND);
+        assert_eq!(
+            room_line(&sim, canceller, &offer.id, &photos),
+            Some(TransferState::Cancelled { by_us: true }),
+            "device {canceller}'s line in Photos"
+        );
+        // In Papers it goes on: Ben gets the file, and both lines there say so.
+        sim.let_reads_go(0);
+        sim.devs[0].hold_reads = false;
+        all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
+        sim.run_for(2 * SECOND);
+        for i in [0, 1] {
+            assert_eq!(
+                room_line(&sim, i, &offer.id, &papers),
+                Some(TransferState::Complete),
+                "device {i}'s line in Papers (canceller {canceller})"
+            );
+        }
+        let record = saved_record(&sim, canceller, &offer).expect("kept");
+        assert!(
+            record.in_room(&papers) && !record.in_room(&photos),
+            "{record:?}"
+        );
+    }
 }

@@ -13,6 +13,7 @@ use common::rooms::{
 };
 use common::Sim;
 use peerchat_chat::state::transfers::TransferState;
+use peerchat_chat::state::Screen;
 use peerchat_files::FileOffer;
 use peerchat_node::saved::History;
 use peerchat_node::SendError;
@@ -244,8 +245,9 @@ fn files_nobody_holds_any_more_give_their_turn_to_the_next_file_of_their_member(
         })
         .collect();
     sim.run_for(2 * SECOND);
+    let here = Screen::Room(room_id(&sim));
     for offer in &gone {
-        sim.act(0, |n, now| n.cancel_file(&offer.id, None, now));
+        sim.act(0, |n, now| n.cancel_file(&offer.id, &here, now));
     }
     sim.let_reads_go(0);
     // Her fifth file still comes, once the four stuck ones give it their turn.
@@ -296,7 +298,8 @@ fn a_file_whose_sender_cancelled_it_stays_paused_while_members_still_lack_it() {
     let (bytes, offer) = file(600_000, "draft.pdf");
     attach(&mut sim, 0, &bytes, &offer);
     sim.run_for(2 * SECOND);
-    sim.act(0, |n, now| n.cancel_file(&offer.id, None, now));
+    let here = Screen::Room(room_id(&sim));
+    sim.act(0, |n, now| n.cancel_file(&offer.id, &here, now));
     sim.let_reads_go(0);
     let states = |s: &Sim| -> Vec<TransferState> {
         s.devs[1]
@@ -355,7 +358,7 @@ fn one_file_posted_in_a_room_and_sent_to_a_contact_goes_both_ways() {
                 .transfers
                 .iter()
                 .rev()
-                .find(|t| t.file == offer.id && t.direct == direct)
+                .find(|t| t.file == offer.id && t.direct() == direct)
                 .map(|t| t.state.clone())
         };
         assert_eq!(last(false), Some(TransferState::Complete), "in the room");

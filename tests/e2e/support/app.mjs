@@ -315,6 +315,32 @@ export function fileCard(device, name) {
   return device.page.locator('.file-card', { hasText: name }).last();
 }
 
+/**
+ * Deletes the files of the chat on screen from its History tools, once they say it
+ * keeps `kept` (such as 'Files: 1'), and waits until they say none are kept.
+ */
+export async function deleteChatFiles(device, kept) {
+  await openHistoryTools(device);
+  const space = device.page.locator('.files-space');
+  await space.getByText(kept).waitFor({ timeout: 10000 });
+  // The button asks to be pressed again to confirm.
+  await space.getByRole('button', { name: 'Delete files' }).click();
+  await space.getByRole('button', { name: 'Delete files' }).click();
+  await space.getByText('No files kept here.').waitFor({ timeout: 10000 });
+}
+
+/**
+ * The card of the file called `name` in the chat on screen says it was removed, and
+ * offers neither Save nor a preview (the file may still be here for another chat).
+ */
+export async function removedHere(device, name) {
+  const card = fileCard(device, name);
+  await card.getByText('Removed from this device.').waitFor({ timeout: 15000 });
+  // A Save drawn from an earlier state would show within a frame or two.
+  await device.page.waitForTimeout(500);
+  assert.equal(await card.locator('a.file-save, img.thumb').count(), 0, `nothing to save of ${name} in this chat`);
+}
+
 /** SHA-256 (hex) of the file called `name` as its Save link gives it, once it can be saved. */
 export async function savedSha256(device, name, timeout = 60000) {
   const save = fileCard(device, name).locator('a.file-save');

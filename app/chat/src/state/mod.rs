@@ -121,8 +121,11 @@ impl Conversation {
     }
 }
 
-/// What the main area shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the main area shows: a chat (also the chat a file's transfer shows in, and
+/// saved as such with a file's record).
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Screen {
     /// A one-to-one conversation.
     Conversation(PeerId),

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use peerchat_peerjs::PeerId;
 
+use super::Screen;
+
 /// Where a transfer stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransferState {
@@ -38,9 +40,10 @@ pub struct Transfer {
     pub file: String,
     /// We are sending it.
     pub sending: bool,
-    /// One to one, with `peer` (a file we send two contacts has a transfer with each);
-    /// false in a room.
-    pub direct: bool,
+    /// The chat whose card of the file shows it: the conversation with `peer` (a file
+    /// we send two contacts has a transfer with each), or a room (a file posted in two
+    /// rooms has a line in each, and Cancel in one stops it there alone).
+    pub chat: Screen,
     /// Bytes sent or stored so far.
     pub done: u64,
     /// The file's size.
@@ -52,11 +55,16 @@ pub struct Transfer {
 }
 
 impl Transfer {
+    /// One to one (not in a room).
+    pub fn direct(&self) -> bool {
+        matches!(self.chat, Screen::Conversation(_))
+    }
+
     /// What a paused transfer's line says after its bytes: whom it waits for.
     pub fn paused_words(&self) -> &'static str {
         if self.sending {
             "Paused: it goes on when they are back online."
-        } else if self.direct {
+        } else if self.direct() {
             "Paused: it goes on when the sender is back online."
         } else {
             "Paused: no member online has it; it goes on when one who has it is back."
@@ -93,16 +101,15 @@ impl Progress {
     }
 }
 
-/// Which transfer: the file's id, and the contact it goes to or comes from one to one
-/// (`None` in a room).
-pub type TransferKey = (String, Option<PeerId>);
+/// Which transfer: the file's id, and the chat whose card shows it.
+pub type TransferKey = (String, Screen);
 
 /// Every transfer of this visit.
 pub type Transfers = BTreeMap<TransferKey, Progress>;
 
 /// The key of the transfer `t` updates.
 pub fn key_of(t: &Transfer) -> TransferKey {
-    (t.file.clone(), t.direct.then(|| t.peer.clone()))
+    (t.file.clone(), t.chat.clone())
 }
 
 /// Folds an update in. A transfer that goes again after a pause or its turn is timed
@@ -133,7 +140,7 @@ mod tests {
             peer: PeerId::parse("ann").unwrap(),
             file: "f".into(),
             sending: false,
-            direct: true,
+            chat: Screen::Conversation(PeerId::parse("ann").unwrap()),
             done,
             size: 10_000_000,
             state,
@@ -142,7 +149,10 @@ mod tests {
     }
 
     fn key() -> TransferKey {
-        ("f".to_owned(), Some(PeerId::parse("ann").unwrap()))
+        (
+            "f".to_owned(),
+            Screen::Conversation(PeerId::parse("ann").unwrap()),
+        )
     }
 
     #[test]
@@ -186,7 +196,7 @@ mod tests {
         };
         assert!(sent.paused_words().contains("they are back"));
         let in_a_room = Transfer {
-            direct: false,
+            chat: Screen::Room(peerchat_ids::RoomId::from_random([1; 16])),
             ..received
         };
         assert!(in_a_room.paused_words().contains("no member online"));

@@ -4,6 +4,7 @@
 //! send, store or refuse) are the node's.
 
 use js_sys::{Array, Reflect, Uint8Array};
+use peerchat_chat::state::Screen;
 use peerchat_files::{FileHasher, FileOffer};
 use peerchat_peerjs::PeerId;
 use wasm_bindgen::JsCast;
@@ -156,10 +157,10 @@ impl Net {
         .map_err(|e| e.to_string())
     }
 
-    /// Stops sending or receiving `file` (sent to several contacts, only to `with`;
-    /// `None` in a room).
-    pub fn cancel_file(&self, file: String, with: Option<PeerId>) {
-        self.act(|n, now| n.cancel_file(&file, with.as_ref(), now));
+    /// Stops sending or receiving `file` in `chat` (sent to several contacts, only to
+    /// that one; posted or kept in several rooms, only in that one).
+    pub fn cancel_file(&self, file: String, chat: Screen) {
+        self.act(|n, now| n.cancel_file(&file, &chat, now));
     }
 
     /// An object URL of the whole file: the one attached this visit, or the pieces

@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use peerchat_chat::details::Subject;
-use peerchat_chat::state::{Author, ChannelStatus, Conversation, Line, LineKey};
+use peerchat_chat::state::{Author, ChannelStatus, Conversation, Line, LineKey, Screen};
 use peerchat_chat::trust::PeerTrust;
 use peerchat_identity::PublicKey;
 use peerchat_peerjs::PeerId;
@@ -150,7 +150,7 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                 if props.trust.changed.is_some() { { trust.clone() } }
                 // Its file cards show the transfers with this contact (a file sent to
                 // two contacts has one with each).
-                <ContextProvider<FileWith> context={FileWith(Some(c.peer.clone()))}>
+                <ContextProvider<FileWith> context={FileWith(Screen::Conversation(c.peer.clone()))}>
                     <LineList<Line> key={c.peer.to_string()} lines={c.lines.clone()}
                         stored_older={c.older.is_some()} {on_older} />
                 </ContextProvider<FileWith>>

@@ -7,8 +7,8 @@
 use std::rc::Rc;
 
 use peerchat_chat::state::transfers::{Progress, TransferState, Transfers};
+use peerchat_chat::state::Screen;
 use peerchat_files::FileOffer;
-use peerchat_peerjs::PeerId;
 use yew::prelude::*;
 
 use crate::net::Net;
@@ -23,10 +23,10 @@ pub struct FilesContext {
     pub net: Option<Net>,
 }
 
-/// Whom the file cards below are with: one to one, the contact (a file we send two
-/// contacts has a transfer with each); none in a room (its context is absent there).
+/// The chat the file cards below are in: their lines are that chat's (a file we send
+/// two contacts has a transfer with each, a file posted in two rooms a line in each).
 #[derive(Clone, PartialEq)]
-pub struct FileWith(pub Option<PeerId>);
+pub struct FileWith(pub Screen);
 
 impl PartialEq for FilesContext {
     fn eq(&self, other: &Self) -> bool {
@@ -100,11 +100,12 @@ pub struct FileCardProps {
 #[function_component]
 pub fn FileCard(props: &FileCardProps) -> Html {
     let context = use_context::<FilesContext>();
-    let with = use_context::<FileWith>().and_then(|w| w.0);
+    let with = use_context::<FileWith>().map(|w| w.0);
     let offer = &props.offer;
     let progress = context
         .as_ref()
-        .and_then(|c| c.transfers.get(&(offer.id.clone(), with.clone())).cloned());
+        .zip(with.clone())
+        .and_then(|(c, chat)| c.transfers.get(&(offer.id.clone(), chat)).cloned());
     let state = progress.as_ref().map(|p| p.last.state.clone());
     let url = use_state(|| None::<String>);
     {
@@ -148,8 +149,8 @@ pub fn FileCard(props: &FileCardProps) -> Html {
         let net = use_context::<FilesContext>().and_then(|c| c.net);
         let (file, with) = (offer.id.clone(), with.clone());
         Callback::from(move |_| {
-            if let Some(n) = &net {
-                n.cancel_file(file.clone(), with.clone());
+            if let (Some(n), Some(chat)) = (&net, &with) {
+                n.cancel_file(file.clone(), chat.clone());
             }
         })
     };

@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use peerchat_chat::rooms_state::{RoomLine, RoomView};
-use peerchat_chat::state::{Author, LineKey};
+use peerchat_chat::state::{Author, LineKey, Screen};
 
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
@@ -15,7 +15,7 @@ use peerchat_chat::chat_list::{colour_of, initials, typing_words};
 
 use super::chat_bar::ChatBar;
 use super::composer::Composer;
-use super::files::{use_attach, FileCard};
+use super::files::{use_attach, FileCard, FileWith};
 use super::history::RoomHistoryActions;
 use super::ignored;
 use super::info_sheet::{use_info_sheet, InfoSheet};
@@ -136,8 +136,12 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
                 if r.skipped > 0 {
                     <p class="warn" role="status">{ format!("{} stored messages are damaged and could not be shown.", r.skipped) }</p>
                 }
-                <LineList<RoomLine> key={r.room_id.to_string()} lines={r.lines.clone()}
-                    stored_older={r.older.is_some()} {on_older} />
+                // Its file cards show this room's transfers (a file posted in two rooms
+                // has a line in each).
+                <ContextProvider<FileWith> context={FileWith(Screen::Room(r.room_id.clone()))}>
+                    <LineList<RoomLine> key={r.room_id.to_string()} lines={r.lines.clone()}
+                        stored_older={r.older.is_some()} {on_older} />
+                </ContextProvider<FileWith>>
                 if let Some(why) = file_error.as_ref() {
                     <p class="error file-error" role="alert">{ why.clone() }</p>
                 }
