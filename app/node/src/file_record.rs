@@ -114,7 +114,7 @@ impl FileRecord {
             return added || shown_again;
         };
         if self.also.len() >= MAX_OTHER_ROOMS {
-            return false;
+            return shown_again;
         }
         self.also.insert(room);
         self.room = None;

@@ -16,9 +16,9 @@ impl Node {
     /// A transfer of `file` we receive from `from` (in `scope`) stops for good: the file
     /// is forgotten and its pieces deleted. One to one (`scope` None), a file another
     /// contact sent too, or a room shows too, is kept for that conversation or room
-    /// instead, and fetched on there from the pieces stored. In a room it goes for all: a
-    /// room's line is one for all the rooms that show the file, so what stops it in one
-    /// stops it in all.
+    /// instead, and fetched on there from the pieces stored. In a room it goes for every
+    /// room that keeps the file (Cancel on its card in one of several stops it there
+    /// alone: see [`Node::leave_one_room`]).
     pub(crate) fn stop_keeping(&mut self, file: &str, from: &PeerId, scope: Option<&RoomId>) {
         let kept = scope.is_none()
             && self

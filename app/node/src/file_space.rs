@@ -169,6 +169,11 @@ impl Node {
         self.files
             .records
             .retain(|_, r| !r.removed || r.leave(Some(room)));
+        // With the room gone, no card of it says removed.
+        let gone = Screen::Room(room.clone());
+        for r in self.files.records.values_mut() {
+            r.removed_in.remove(&gone);
+        }
         self.forget_removed_past(self.files.kept_most);
         self.save_files();
     }

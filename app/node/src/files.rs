@@ -76,9 +76,10 @@ pub(crate) struct Receiving {
     pub(crate) download: Option<Download>,
     /// The holders of the download now (peers whose link can carry file frames).
     pub(crate) holding: BTreeSet<PeerId>,
-    /// Room members that said they lack the file, since when: asked again after
-    /// [`LACK_RETRY`] (they may have fetched it meanwhile).
-    pub(crate) lacking: BTreeMap<PeerId, Duration>,
+    /// Room members that said they lack the file, in which room (a member that posted
+    /// it in two rooms may cancel it in one and serve it in the other), since when:
+    /// asked again after [`LACK_RETRY`] (they may have fetched it meanwhile).
+    pub(crate) lacking: BTreeMap<(RoomId, PeerId), Duration>,
     /// Bad pieces per holder.
     pub(crate) bad: BTreeMap<PeerId, u32>,
     /// Pieces stored, which we may serve to other members.
@@ -513,6 +514,20 @@ impl Node {
             if news {
                 self.save_files();
             }
+            // Whole here, its card in this chat can be saved (it may have said removed,
+            // or cancelled, there before).
+            let whole = self
+                .files
+                .records
+                .get(&offer.id)
+                .filter(|kept| news && kept.done && !kept.removed)
+                .map(|kept| {
+                    self.nothing_received(peer, room, &kept.offer, TransferState::Complete)
+                });
+            if let Some(mut line) = whole {
+                line.done = line.size;
+                self.ui(Action::Transfer(line));
+            }
             let Some(kept) = self.files.records.get(&offer.id) else {
                 return;
             };
@@ -937,9 +952,9 @@ impl Node {
             .filter_map(|(_, r)| r.download.as_ref())
             .map(Download::in_flight_bytes)
             .sum();
+        let online = self.holders_or_another_room(&file);
         let r = &self.files.receiving[&file];
         let (peer, room) = (r.peer.clone(), r.room.clone());
-        let online = self.holders_now(r);
         let Some(r) = self.files.receiving.get_mut(&file) else {
             return false;
         };

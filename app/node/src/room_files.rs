@@ -187,22 +187,61 @@ impl Node {
                 .map(|_| r.peer.clone())
                 .into_iter()
                 .collect(),
-            Some(room) => {
-                let online = self
-                    .rooms
-                    .get(room)
-                    .map(|x| x.room.online_members())
-                    .unwrap_or_default();
-                // Those we ask already stay first, so the set is stable.
-                let (mut kept, others): (Vec<PeerId>, Vec<PeerId>) = online
-                    .into_iter()
-                    .filter(|p| !r.lacking.contains_key(p))
-                    .filter(|p| r.bad.get(p).is_none_or(|&bad| bad <= MAX_BAD_PER_HOLDER))
-                    .partition(|p| r.holding.contains(p));
-                kept.extend(others);
-                kept.into_iter().take(MAX_HOLDERS).collect()
-            }
+            Some(room) => self.holders_in(room, r),
         }
+    }
+
+    /// Up to [`MAX_HOLDERS`] members of `room` online that may be asked for pieces of
+    /// the download `r` (see [`Node::holders_now`]).
+    fn holders_in(&self, room: &RoomId, r: &Receiving) -> BTreeSet<PeerId> {
+        let online = self
+            .rooms
+            .get(room)
+            .map(|x| x.room.online_members())
+            .unwrap_or_default();
+        // Those we ask already stay first, so the set is stable.
+        let (mut kept, others): (Vec<PeerId>, Vec<PeerId>) = online
+            .into_iter()
+            .filter(|p| !r.lacking.contains_key(&(room.clone(), p.clone())))
+            .filter(|p| r.bad.get(p).is_none_or(|&bad| bad <= MAX_BAD_PER_HOLDER))
+            .partition(|p| r.holding.contains(p));
+        kept.extend(others);
+        kept.into_iter().take(MAX_HOLDERS).collect()
+    }
+
+    /// The holders of the download of `file` now. In a room where nobody online may be
+    /// asked (those there left, or said they lack it: its poster cancelled it there),
+    /// while the file is kept for other rooms too, it goes on in the first of those with
+    /// someone to ask: the same download, from what it has, and those that said they
+    /// lack it are not asked there either (until asked again anyway, see
+    /// [`LACK_RETRY`](crate::files::LACK_RETRY)), so it never goes back and forth. A few lookups per room the
+    /// file is kept for, only while nobody can be asked.
+    pub(crate) fn holders_or_another_room(&mut self, file: &str) -> BTreeSet<PeerId> {
+        let Some(r) = self.files.receiving.get(file) else {
+            return BTreeSet::new();
+        };
+        let holders = self.holders_now(r);
+        let Some(here) = r.room.as_ref().filter(|_| holders.is_empty()) else {
+            return holders;
+        };
+        let Some(rec) = self.files.records.get(file) else {
+            return holders;
+        };
+        let moved = rec
+            .room
+            .iter()
+            .chain(&rec.also)
+            .filter(|room| *room != here)
+            .map(|room| (room, self.holders_in(room, r)))
+            .find(|(_, holders)| !holders.is_empty())
+            .map(|(room, holders)| (room.clone(), holders));
+        let Some((room, holders)) = moved else {
+            return holders;
+        };
+        if let Some(r) = self.files.receiving.get_mut(file) {
+            r.room = Some(room);
+        }
+        holders
     }
 
     /// A member of a file's room says it lacks the file (or stops fetching it): it is
@@ -215,7 +254,7 @@ impl Node {
             // A member may share several rooms with us: its cancel in one says nothing
             // of a download in another.
             if r.room.as_ref() == Some(room) {
-                r.lacking.insert(peer.clone(), t);
+                r.lacking.insert((room.clone(), peer.clone()), t);
                 r.holding.remove(peer);
                 if let Some(d) = r.download.as_mut() {
                     d.remove_holder(peer, t);

@@ -419,42 +419,90 @@ fn a_contact_who_sends_one_to_one_a_file_we_fetch_in_a_room_is_told_once_we_have
 #[test]
 fn cancelling_a_file_in_one_of_two_rooms_stops_it_there_alone() {
     // Ann posts the same file in Papers and Photos, where Ben is too; one of them
-    // presses Cancel on its card in Photos while it is on its way.
-    for canceller in [1, 0] {
+    // presses Cancel on its card in one room while it is on its way. Ben's download
+    // runs in Papers, the room he had it from first: Ann cancelling there, he goes on
+    // fetching it in Photos (before, it stayed paused for good).
+    for (canceller, in_photos) in [(1, true), (0, true), (0, false), (1, false)] {
         let mut sim = devices(&["Ann", "Ben"]);
         let (papers, _) = room_with(&mut sim, "Papers", &[1]);
         let (photos, _) = room_with(&mut sim, "Photos", &[1]);
+        let (gone, kept) = if in_photos {
+            (&photos, &papers)
+        } else {
+            (&papers, &photos)
+        };
         let (bytes, offer) = test_file(900_000, "plan.pdf");
         sim.devs[0].hold_reads = true;
         post(&mut sim, 0, &papers, &bytes, &offer);
         post(&mut sim, 0, &photos, &bytes, &offer);
         sim.run_for(2 * SECOND);
-        let in_photos = Screen::Room(photos.clone());
-        sim.act(canceller, |n, now| {
-            n.cancel_file(&offer.id, &in_photos, now)
-        });
+        let there = Screen::Room(gone.clone());
+        sim.act(canceller, |n, now| n.cancel_file(&offer.id, &there, now));
         sim.run_for(SECOND);
+        let case = format!("device {canceller} cancels in {there:?}");
         assert_eq!(
-            room_line(&sim, canceller, &offer.id, &photos),
+            room_line(&sim, canceller, &offer.id, gone),
             Some(TransferState::Cancelled { by_us: true }),
-            "device {canceller}'s line in Photos"
+            "{case}: its line there"
         );
-        // In Papers it goes on: Ben gets the file, and both lines there say so.
+        // In the other room it goes on: Ben gets the file, and both lines there say so.
         sim.let_reads_go(0);
         sim.devs[0].hold_reads = false;
         all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
         sim.run_for(2 * SECOND);
         for i in [0, 1] {
             assert_eq!(
-                room_line(&sim, i, &offer.id, &papers),
+                room_line(&sim, i, &offer.id, kept),
                 Some(TransferState::Complete),
-                "device {i}'s line in Papers (canceller {canceller})"
+                "{case}: device {i}'s line in the other room"
             );
         }
         let record = saved_record(&sim, canceller, &offer).expect("kept");
         assert!(
-            record.in_room(&papers) && !record.in_room(&photos),
-            "{record:?}"
+            record.in_room(kept) && !record.in_room(gone),
+            "{case}: {record:?}"
         );
     }
+}
+
+#[test]
+fn a_room_whose_files_were_deleted_shows_the_file_again_when_it_is_posted_there_again() {
+    let mut sim = devices(&["Ann", "Ben"]);
+    let (papers, _) = room_with(&mut sim, "Papers", &[1]);
+    let (photos, _) = room_with(&mut sim, "Photos", &[1]);
+    let (bytes, offer) = test_file(700_000, "poster.png");
+    post(&mut sim, 0, &papers, &bytes, &offer);
+    post(&mut sim, 0, &photos, &bytes, &offer);
+    all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
+    let in_papers = History::Room(papers.clone());
+    let (removed, complete) = (Some(TransferState::Removed), Some(TransferState::Complete));
+    let delete_papers_files = |sim: &mut Sim| {
+        sim.act(1, |n, now| n.delete_files(&in_papers, now));
+        sim.run_for(SECOND);
+        assert_eq!(room_line(sim, 1, &offer.id, &papers), removed);
+        let record = saved_record(sim, 1, &offer).expect("kept for Photos");
+        assert!(record.removed_in.contains(&Screen::Room(papers.clone())));
+    };
+    delete_papers_files(&mut sim);
+    // Ann posts it in Papers again: Ben's card there can be saved at once (before, it
+    // said removed until a restart).
+    post(&mut sim, 0, &papers, &bytes, &offer);
+    sim.run_for(2 * SECOND);
+    assert_eq!(room_line(&sim, 1, &offer.id, &papers), complete);
+    let record = saved_record(&sim, 1, &offer).expect("kept");
+    assert!(
+        record.in_room(&papers) && record.removed_in.is_empty(),
+        "{record:?}"
+    );
+    // Deleted there again, then Ben leaves Papers: nothing says removed for a room he
+    // left (before, the record kept it for good, counted against its bound).
+    delete_papers_files(&mut sim);
+    sim.act(1, |n, now| n.leave_room(&papers, now));
+    sim.run_for(SECOND);
+    let record = saved_record(&sim, 1, &offer).expect("kept for Photos");
+    assert!(
+        record.removed_in.is_empty() && record.in_room(&photos),
+        "{record:?}"
+    );
+    assert_eq!(pieces_joined(&sim, 1, &offer).unwrap(), bytes);
 }
