@@ -50,7 +50,7 @@ impl Node {
         self.files
             .receiving
             .values()
-            .filter(|r| &r.peer == peer && r.room.as_ref() == room)
+            .filter(|r| &r.peer == peer && r.turn.as_ref() == room)
             .count()
     }
 
@@ -122,7 +122,7 @@ impl Node {
                 self.files
                     .records
                     .get(f)
-                    .is_some_and(|x| x.peer == r.peer && x.room == r.room)
+                    .is_some_and(|x| x.peer == r.peer && x.room == r.turn)
             });
             if !behind {
                 if let Some(r) = self.files.receiving.get_mut(&file) {
@@ -159,7 +159,7 @@ impl Node {
         let mut under_way: BTreeMap<(PeerId, Option<RoomId>), usize> = BTreeMap::new();
         for r in self.files.receiving.values() {
             *under_way
-                .entry((r.peer.clone(), r.room.clone()))
+                .entry((r.peer.clone(), r.turn.clone()))
                 .or_default() += 1;
         }
         let mut left = VecDeque::new();

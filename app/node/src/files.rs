@@ -70,16 +70,25 @@ pub const LACK_RETRY: Duration = Duration::from_secs(30);
 pub(crate) struct Receiving {
     /// Who offered it.
     pub(crate) peer: PeerId,
-    /// The room it is shared in.
+    /// The room its holders are asked in: the one it started in, or another room the
+    /// file is kept for once nobody in that one may be asked (see
+    /// `Node::holders_or_another_room`).
     pub(crate) room: Option<RoomId>,
+    /// The room it started in, whose turns it counts in (see [`MAX_FETCHING`]), as the
+    /// files of the same member waiting behind it do, wherever it is asked now.
+    pub(crate) turn: Option<RoomId>,
+    /// When other rooms were last looked at for someone to ask (at most once a second,
+    /// while nobody in `room` may be asked).
+    pub(crate) looked_elsewhere: Option<Duration>,
     /// None until the stored pieces are listed.
     pub(crate) download: Option<Download>,
     /// The holders of the download now (peers whose link can carry file frames).
     pub(crate) holding: BTreeSet<PeerId>,
-    /// Room members that said they lack the file, in which room (a member that posted
-    /// it in two rooms may cancel it in one and serve it in the other), since when:
-    /// asked again after [`LACK_RETRY`] (they may have fetched it meanwhile).
-    pub(crate) lacking: BTreeMap<(RoomId, PeerId), Duration>,
+    /// Room members that said they lack the file, by room (a member that posted it in
+    /// two rooms may cancel it in one and serve it in the other), since when: asked
+    /// again after [`LACK_RETRY`] (they may have fetched it meanwhile). Only rooms the
+    /// file is kept for.
+    pub(crate) lacking: BTreeMap<RoomId, BTreeMap<PeerId, Duration>>,
     /// Bad pieces per holder.
     pub(crate) bad: BTreeMap<PeerId, u32>,
     /// Pieces stored, which we may serve to other members.
@@ -160,7 +169,7 @@ impl Files {
         let retries = self
             .receiving
             .values()
-            .flat_map(|r| r.lacking.values())
+            .flat_map(|r| r.lacking.values().flat_map(BTreeMap::values))
             .map(|since| *since + LACK_RETRY);
         let yields = self
             .receiving
@@ -586,7 +595,9 @@ impl Node {
             file.clone(),
             Receiving {
                 peer,
+                turn: room.clone(),
                 room,
+                looked_elsewhere: None,
                 download: None,
                 holding: BTreeSet::new(),
                 lacking: BTreeMap::new(),
@@ -1109,7 +1120,10 @@ impl Node {
     /// Stalled pieces are asked again, and members that lacked a file a while ago.
     pub(crate) fn files_timeout(&mut self, now: Duration) {
         for r in self.files.receiving.values_mut() {
-            r.lacking.retain(|_, since| now < *since + LACK_RETRY);
+            for members in r.lacking.values_mut() {
+                members.retain(|_, since| now < *since + LACK_RETRY);
+            }
+            r.lacking.retain(|_, members| !members.is_empty());
             if let Some(d) = r.download.as_mut() {
                 if d.poll_timeout().is_some_and(|due| due <= now) {
                     d.handle_timeout(now);

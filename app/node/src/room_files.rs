@@ -5,6 +5,7 @@
 //! serve it after a restart (see [`crate::files`] for the transfer itself).
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use peerchat_chat::state::transfers::TransferState;
 use peerchat_files::FileOffer;
@@ -202,7 +203,7 @@ impl Node {
         // Those we ask already stay first, so the set is stable.
         let (mut kept, others): (Vec<PeerId>, Vec<PeerId>) = online
             .into_iter()
-            .filter(|p| !r.lacking.contains_key(&(room.clone(), p.clone())))
+            .filter(|p| r.lacking.get(room).is_none_or(|lack| !lack.contains_key(p)))
             .filter(|p| r.bad.get(p).is_none_or(|&bad| bad <= MAX_BAD_PER_HOLDER))
             .partition(|p| r.holding.contains(p));
         kept.extend(others);
@@ -212,16 +213,20 @@ impl Node {
     /// The holders of the download of `file` now. In a room where nobody online may be
     /// asked (those there left, or said they lack it: its poster cancelled it there),
     /// while the file is kept for other rooms too, it goes on in the first of those with
-    /// someone to ask: the same download, from what it has, and those that said they
-    /// lack it are not asked there either (until asked again anyway, see
-    /// [`LACK_RETRY`](crate::files::LACK_RETRY)), so it never goes back and forth. A few lookups per room the
-    /// file is kept for, only while nobody can be asked.
+    /// someone to ask: the same download, from what it has. Those that said they lack it
+    /// are not asked in their room either, until [`LACK_RETRY`](crate::files::LACK_RETRY)
+    /// has passed (then it may go back). The other rooms are looked at once a second at
+    /// most, and only while nobody can be asked: each costs a walk of its members online.
     pub(crate) fn holders_or_another_room(&mut self, file: &str) -> BTreeSet<PeerId> {
+        let t = self.now.mono;
         let Some(r) = self.files.receiving.get(file) else {
             return BTreeSet::new();
         };
         let holders = self.holders_now(r);
-        let Some(here) = r.room.as_ref().filter(|_| holders.is_empty()) else {
+        let due = r
+            .looked_elsewhere
+            .is_none_or(|at| t >= at + Duration::from_secs(1));
+        let Some(here) = r.room.as_ref().filter(|_| holders.is_empty() && due) else {
             return holders;
         };
         let Some(rec) = self.files.records.get(file) else {
@@ -235,12 +240,24 @@ impl Node {
             .map(|room| (room, self.holders_in(room, r)))
             .find(|(_, holders)| !holders.is_empty())
             .map(|(room, holders)| (room.clone(), holders));
+        let Some(r) = self.files.receiving.get_mut(file) else {
+            return holders;
+        };
+        r.looked_elsewhere = Some(t);
         let Some((room, holders)) = moved else {
             return holders;
         };
-        if let Some(r) = self.files.receiving.get_mut(file) {
-            r.room = Some(room);
+        // Asked afresh there: the holders of the room it leaves are let go (what they
+        // were asked is asked again of the new ones), and its 60 s without a byte
+        // start again.
+        r.room = Some(room);
+        if let Some(d) = r.download.as_mut() {
+            for holder in &r.holding {
+                d.remove_holder(holder, t);
+            }
         }
+        r.holding.clear();
+        r.moved_at = t;
         holders
     }
 
@@ -250,11 +267,21 @@ impl Node {
         let t = self.now.mono;
         let member = (peer.clone(), Some(room.clone()));
         self.files.serving.withdraw(file, |a| a == &member);
-        if let Some(r) = self.files.receiving.get_mut(file) {
+        let kept_there = self
+            .files
+            .records
+            .get(file)
+            .is_some_and(|rec| rec.in_room(room));
+        if let Some(r) = self.files.receiving.get_mut(file).filter(|_| kept_there) {
+            // It lacks it in that room: not asked there (a download may go on in
+            // another room the file is kept for, see `holders_or_another_room`).
+            r.lacking
+                .entry(room.clone())
+                .or_default()
+                .insert(peer.clone(), t);
             // A member may share several rooms with us: its cancel in one says nothing
-            // of a download in another.
+            // of a download asking in another.
             if r.room.as_ref() == Some(room) {
-                r.lacking.insert((room.clone(), peer.clone()), t);
                 r.holding.remove(peer);
                 if let Some(d) = r.download.as_mut() {
                     d.remove_holder(peer, t);

@@ -506,3 +506,53 @@ fn a_room_whose_files_were_deleted_shows_the_file_again_when_it_is_posted_there_
     );
     assert_eq!(pieces_joined(&sim, 1, &offer).unwrap(), bytes);
 }
+
+#[test]
+fn downloads_that_go_on_in_another_room_keep_their_turn_in_the_first() {
+    // Ann posts six files in Papers and in Photos while her disk is slow: Ben fetches
+    // four of them at once (in Papers, where they came first), the other two wait their
+    // turn. Ann cancels the four in Papers: they go on in Photos, still counted in
+    // Papers' turns, so the two go on waiting, and so do two more she posts there
+    // (before, those started: a member posting in two rooms and cancelling in one had
+    // Ben fetch eight, then twelve, at once).
+    let mut sim = devices(&["Ann", "Ben"]);
+    let (papers, _) = room_with(&mut sim, "Papers", &[1]);
+    let (photos, _) = room_with(&mut sim, "Photos", &[1]);
+    sim.devs[0].hold_reads = true;
+    let mut files: Vec<_> = (0..6)
+        .map(|i| test_file(600_000 + i, &format!("scan{i}.pdf")))
+        .collect();
+    for (bytes, offer) in &files {
+        post(&mut sim, 0, &papers, bytes, offer);
+        post(&mut sim, 0, &photos, bytes, offer);
+    }
+    sim.run_for(2 * SECOND);
+    let waiting = |sim: &Sim, files: &[(Vec<u8>, FileOffer)]| {
+        files
+            .iter()
+            .filter(|(_, o)| room_line(sim, 1, &o.id, &papers) == Some(TransferState::Waiting))
+            .count()
+    };
+    assert_eq!(waiting(&sim, &files), 2, "four at once");
+    let in_papers = Screen::Room(papers.clone());
+    for (_, offer) in files.iter().take(4) {
+        sim.act(0, |n, now| n.cancel_file(&offer.id, &in_papers, now));
+    }
+    sim.run_for(2 * SECOND);
+    // Two more come in Papers: they wait too.
+    let more: Vec<_> = (6..8)
+        .map(|i| test_file(600_000 + i, &format!("scan{i}.pdf")))
+        .collect();
+    for (bytes, offer) in &more {
+        post(&mut sim, 0, &papers, bytes, offer);
+    }
+    files.extend(more);
+    sim.run_for(2 * SECOND);
+    assert_eq!(waiting(&sim, &files), 4, "still four at once");
+    // All eight come, four at a time.
+    sim.let_reads_go(0);
+    sim.devs[0].hold_reads = false;
+    for (bytes, offer) in &files {
+        all_get_file(&mut sim, &[1], bytes, offer, 120 * SECOND);
+    }
+}
