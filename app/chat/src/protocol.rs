@@ -24,6 +24,9 @@ pub const PROTOCOL_VERSION: u32 = 2;
 /// What a one-to-one hello's signature is for (see [`hello_transcript`]).
 const HELLO_PURPOSE: &str = "peerchat/direct-hello/v2";
 
+/// Ids a `got` frame acknowledges besides its first: a frame of 64 ids is about 3 KB.
+pub const MAX_GOT_MORE: usize = 63;
+
 /// A message on the data channel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
@@ -58,6 +61,11 @@ pub enum ChatFrame {
     Got {
         /// The message's id.
         id: MessageId,
+        /// Other messages it has, acknowledged in the same frame (at most
+        /// [`MAX_GOT_MORE`]): a burst is confirmed in a few frames, not one each.
+        /// PeerChat from before it reads `id` alone, and sends the others again.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        more: Vec<MessageId>,
     },
 }
 
@@ -131,6 +139,9 @@ pub enum Incoming {
     },
     /// The peer has our message of this id.
     Got(MessageId),
+    /// The peer has our messages of these ids (a `got` with `more`; 2 to
+    /// 1 + [`MAX_GOT_MORE`] of them).
+    Gots(Vec<MessageId>),
     /// The peer closes the connection (the official client's close signal).
     Close,
 }
@@ -277,7 +288,12 @@ pub fn interpret(
             .map(|_| Incoming::Text(msg))
             .map_err(|_| Dropped::OutOfBounds),
         ChatFrame::Sealed { n, c } => Ok(Incoming::Sealed { n, c }),
-        ChatFrame::Got { id } => Ok(Incoming::Got(id)),
+        ChatFrame::Got { id, more } if more.is_empty() => Ok(Incoming::Got(id)),
+        ChatFrame::Got { more, .. } if more.len() > MAX_GOT_MORE => Err(Dropped::OutOfBounds),
+        ChatFrame::Got { id, mut more } => {
+            more.insert(0, id);
+            Ok(Incoming::Gots(more))
+        }
     }
 }
 
@@ -438,6 +454,38 @@ mod tests {
             interpret(&bin(r#"{"__peerData":{"type":"close"}}"#), 0, bare),
             Ok(Incoming::Close)
         );
+    }
+
+    #[test]
+    fn a_got_acknowledges_up_to_64_ids_and_reads_as_one_to_an_older_peer() {
+        let ids: Vec<MessageId> = (0..=MAX_GOT_MORE + 1)
+            .map(|k| MessageId::parse(&format!("m{k}")).unwrap())
+            .collect();
+        let got = |n: usize| ChatFrame::Got {
+            id: ids[0].clone(),
+            more: ids[1..n].to_vec(),
+        };
+        let frame = |n: usize| ChannelFrame::Binary(got(n).encode().unwrap());
+        assert_eq!(
+            interpret(&frame(1), 0, bare),
+            Ok(Incoming::Got(ids[0].clone()))
+        );
+        let most = MAX_GOT_MORE + 1;
+        assert_eq!(
+            interpret(&frame(most), 0, bare),
+            Ok(Incoming::Gots(ids[..most].to_vec()))
+        );
+        assert_eq!(
+            interpret(&frame(most + 1), 0, bare),
+            Err(Dropped::OutOfBounds)
+        );
+        // PeerChat from before `more` reads the first id, as it always did.
+        #[derive(serde::Deserialize)]
+        struct OldGot {
+            id: MessageId,
+        }
+        let old: OldGot = serde_json::from_slice(&got(3).encode().unwrap()).unwrap();
+        assert_eq!(old.id, ids[0]);
     }
 
     #[test]

@@ -36,9 +36,15 @@ use unconfirmed::{Seen, Unconfirmed};
 /// on a changed key; more are dropped (and counted).
 pub const MAX_HELD: usize = 200;
 
-/// `got` frames held for the end of the input at most (see [`Direct::poll_timeout`]): a
-/// peer's flood in one input is acknowledged in steps of this many, not all kept first.
-pub const MAX_ACKS_HELD: usize = 64;
+/// `got`s held at most (see [`Direct::poll_timeout`]): a peer's flood is acknowledged
+/// in steps of this many, one frame each, not all kept first.
+pub const MAX_ACKS_HELD: usize = protocol::MAX_GOT_MORE + 1;
+
+/// How long a `got` waits for others to go in its frame: a burst of messages is
+/// confirmed in a few frames, not one each (each a data channel send at both ends:
+/// in a burst of 500, the writer's page spent more time on their 500 frames than on
+/// its own), and "delivered" shows at most this much later.
+pub const ACK_HOLD: Duration = Duration::from_millis(40);
 
 /// What the peer on a channel has shown of its key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,8 +154,8 @@ pub struct Direct {
     seen: Seen,
     /// Our `got` frames not sent yet (see [`Direct::poll_timeout`]), by link, in order.
     acks: Vec<(ConnectionId, MessageId)>,
-    /// When the first of `acks` was made.
-    acks_since: Option<Duration>,
+    /// When `acks` go: [`ACK_HOLD`] after the first of them was made.
+    acks_due: Option<Duration>,
     /// The monotonic time of the latest input.
     now: Duration,
     events: VecDeque<DirectEvent>,
@@ -180,7 +186,7 @@ impl Direct {
             unconfirmed: VecDeque::new(),
             seen: Seen::default(),
             acks: Vec::new(),
-            acks_since: None,
+            acks_due: None,
             now: Duration::ZERO,
             events: VecDeque::new(),
         }
@@ -402,7 +408,7 @@ impl Direct {
             return;
         }
         self.acks.push((link.clone(), id.clone()));
-        self.acks_since.get_or_insert(self.now);
+        self.acks_due.get_or_insert(self.now + ACK_HOLD);
         if self.acks.len() >= MAX_ACKS_HELD {
             self.send_acks();
         }
@@ -415,20 +421,34 @@ impl Direct {
             .is_some_and(|c| c.trust == Trust::Proven)
     }
 
-    /// Sends the `got` frames held, each on its link if that is still open.
+    /// Sends the `got`s held, in one frame per link (if it is still open), in order.
     pub(crate) fn send_acks(&mut self) {
-        self.acks_since = None;
+        self.acks_due = None;
+        let mut by_link: Vec<(ConnectionId, Vec<MessageId>)> = Vec::new();
         for (link, id) in std::mem::take(&mut self.acks) {
+            match by_link.iter_mut().find(|(l, _)| *l == link) {
+                Some((_, ids)) => ids.push(id),
+                None => by_link.push((link, vec![id])),
+            }
+        }
+        for (link, ids) in by_link {
             if !self.proven(&link) {
                 continue;
             }
-            let got = ChatFrame::Got { id }
+            // At most MAX_ACKS_HELD are held: one frame, but a frame never holds more.
+            for step in ids.chunks(MAX_ACKS_HELD) {
+                let (id, more) = step.split_first().expect("chunks are never empty");
+                let got = ChatFrame::Got {
+                    id: id.clone(),
+                    more: more.to_vec(),
+                }
                 .encode()
-                .expect("an id fits one frame");
-            self.events.push_back(DirectEvent::Send {
-                link,
-                frame: ChannelFrame::Binary(got),
-            });
+                .expect("64 ids fit one frame");
+                self.events.push_back(DirectEvent::Send {
+                    link: link.clone(),
+                    frame: ChannelFrame::Binary(got),
+                });
+            }
         }
     }
 
@@ -636,18 +656,18 @@ impl Direct {
 
     /// When [`Direct::handle_timeout`] wants to run next.
     ///
-    /// The `got` frames for what the peer sent are due at once, that is after the input
-    /// that brought them: the glue's timer runs in a task of its own, once the input's
-    /// task handed the message to the screen. Sent within the input, each `got` (a data
-    /// channel send, about 0.2 ms) came between a message's arrival and its line on
-    /// screen. The node sends them at once where nothing is drawn (see
-    /// `Node::after_input_now`).
+    /// The `got`s for what the peer sent are due [`ACK_HOLD`] after the first of them,
+    /// in one frame, never within the input that brought them: the glue's timer runs in
+    /// a task of its own, once the input's task handed the message to the screen. Sent
+    /// within the input, each `got` (a data channel send, about 0.2 ms) came between a
+    /// message's arrival and its line on screen. The node sends them at once where
+    /// nothing is drawn (see `Node::after_input_now`).
     pub fn poll_timeout(&self) -> Option<Duration> {
         self.channels
             .values()
             .filter_map(|c| c.hello_again_at)
             .chain(self.unconfirmed_due())
-            .chain(self.acks_since)
+            .chain(self.acks_due)
             .min()
     }
 
@@ -655,7 +675,7 @@ impl Direct {
     /// quiet, and sends again what waited too long for its `got`.
     pub fn handle_timeout(&mut self, now: Duration) {
         self.now = now;
-        if self.acks_since.is_some_and(|at| at <= now) {
+        if self.acks_due.is_some_and(|at| at <= now) {
             self.send_acks();
         }
         self.resend_unconfirmed(now);
@@ -912,11 +932,17 @@ mod tests {
                     frame: ChannelFrame::Binary(b),
                     ..
                 } => match serde_json::from_slice(b) {
-                    Ok(ChatFrame::Got { id }) => Some(id.to_string()),
+                    Ok(ChatFrame::Got { id, more }) => Some(
+                        std::iter::once(id)
+                            .chain(more)
+                            .map(|id| id.to_string())
+                            .collect::<Vec<_>>(),
+                    ),
                     _ => None,
                 },
                 _ => None,
             })
+            .flatten()
             .collect()
     }
 
@@ -938,12 +964,15 @@ mod tests {
         assert!(acks(&e).is_empty(), "only once the node kept it");
         d.acknowledge(&id("b1"), Duration::ZERO);
         assert!(acks(&events(&mut d)).is_empty(), "once the input is done");
-        assert_eq!(d.poll_timeout(), Some(Duration::ZERO), "due at once");
-        d.handle_timeout(Duration::ZERO);
+        assert_eq!(d.poll_timeout(), Some(ACK_HOLD), "with others for a moment");
+        d.handle_timeout(ACK_HOLD);
         assert_eq!(acks(&events(&mut d)), ["b1"]);
-        assert_ne!(d.poll_timeout(), Some(Duration::ZERO), "sent");
+        assert_ne!(d.poll_timeout(), Some(ACK_HOLD), "sent");
         // Ben's ack of ours reaches the node as it came.
-        let got = frame(ChatFrame::Got { id: id("a1") });
+        let got = frame(ChatFrame::Got {
+            id: id("a1"),
+            more: Vec::new(),
+        });
         d.handle_link_data(&conn(1), &got, at(0), unused_id);
         assert!(events(&mut d).contains(&DirectEvent::Received(Incoming::Got(id("a1")))));
 
@@ -970,15 +999,19 @@ mod tests {
         for k in 0..=MAX_ACKS_HELD {
             d.acknowledge(&id(&format!("b{k}")), Duration::ZERO);
         }
-        let sent = acks(&events(&mut d));
+        let e = events(&mut d);
+        let sent = acks(&e);
         assert_eq!(sent.len(), MAX_ACKS_HELD, "a full step goes at once");
         assert_eq!(sent[0], "b0", "in order");
-        d.handle_timeout(Duration::ZERO);
+        assert_eq!(sent[MAX_ACKS_HELD - 1], format!("b{}", MAX_ACKS_HELD - 1));
+        assert_eq!(e.len(), 1, "in one frame");
+        assert_eq!(d.poll_timeout(), Some(ACK_HOLD), "the next with others");
+        d.handle_timeout(ACK_HOLD);
         assert_eq!(acks(&events(&mut d)), [format!("b{MAX_ACKS_HELD}")]);
         // A link gone meanwhile takes what was held for it along.
-        d.acknowledge(&id("late"), Duration::ZERO);
+        d.acknowledge(&id("late"), ACK_HOLD);
         d.handle_link_gone(&conn(1));
-        d.handle_timeout(Duration::ZERO);
+        d.handle_timeout(ACK_HOLD * 2);
         assert!(acks(&events(&mut d)).is_empty());
         assert_eq!(d.poll_timeout(), None, "nothing left to do");
     }

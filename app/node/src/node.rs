@@ -679,7 +679,10 @@ impl Node {
                                 self.on_file_offer(peer, offer);
                             }
                         }
-                        Incoming::Close | Incoming::Got(_) | Incoming::Sealed { .. } => {}
+                        Incoming::Close
+                        | Incoming::Got(_)
+                        | Incoming::Gots(_)
+                        | Incoming::Sealed { .. } => {}
                     }
                     self.show_received(peer, incoming);
                 }

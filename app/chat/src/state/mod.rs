@@ -802,18 +802,22 @@ impl ChatState {
                     c.unread += 1;
                 }
             }
-            Incoming::Got(id) => {
-                // Receipts come for messages sent in this visit, near the end.
-                c.lines.update_newest(
-                    |l| l.author == Author::Me && !l.notice && l.id == id,
-                    |l| l.receipt = Some(Receipt::Delivered),
-                );
-            }
+            // Receipts come for messages sent in this visit, near the end.
+            Incoming::Got(id) => delivered(c, &id),
+            Incoming::Gots(ids) => ids.iter().for_each(|id| delivered(c, id)),
             Incoming::Close => c.status = ChannelStatus::Closed,
             // Opened by the node before it reaches the screen.
             Incoming::Sealed { .. } => {}
         }
     }
+}
+
+/// Our message `id` in conversation `c` reached the peer.
+fn delivered(c: &mut Conversation, id: &MessageId) {
+    c.lines.update_newest(
+        |l| l.author == Author::Me && !l.notice && &l.id == id,
+        |l| l.receipt = Some(Receipt::Delivered),
+    );
 }
 
 /// An empty room view for tests.

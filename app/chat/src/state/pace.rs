@@ -37,7 +37,7 @@ impl Action {
             Action::RoomTyping { .. }
                 | Action::RoomDelivered { .. }
                 | Action::Received {
-                    incoming: Incoming::Got(_),
+                    incoming: Incoming::Got(_) | Incoming::Gots(_),
                     ..
                 }
                 | Action::Connecting(_)
