@@ -63,7 +63,7 @@ test('a "json" DataConnection from the official client chats both ways', async (
   // PeerChat greets first; then the official client sends our schema and a bare string.
   const { received } = await officialReceived((g) => g.received.length >= 1);
   const { key, sig, ...hello } = received[0];
-  assert.deepEqual(hello, { kind: 'hello', name: 'Carol', app: 'peerchat', v: 2 });
+  assert.deepEqual(hello, { kind: 'hello', name: 'Carol', app: 'peerchat', v: 3 });
   assert.match(key, /^[A-Za-z0-9_-]{43}$/, 'with the sender key');
   assert.match(sig, /^[A-Za-z0-9_-]{86}$/, 'and its signature');
   await official.page.evaluate(() => {

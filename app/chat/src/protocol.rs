@@ -18,8 +18,12 @@ pub const MAX_NAME_CHARS: usize = 40;
 /// Longest chat message, in characters: 2000 characters of 4-byte UTF-8 still fit in one
 /// json frame under the peerjs limit once sealed for a room and base64-encoded.
 pub const MAX_TEXT_CHARS: usize = 2000;
-/// The schema version we write (2: hellos carry the sender's key and a signature).
-pub const PROTOCOL_VERSION: u32 = 2;
+/// The schema version we write (2: hellos carry the sender's key and a signature; 3: a
+/// `got` may carry `more`, so a peer whose hello says 3 or more gets them in one frame).
+pub const PROTOCOL_VERSION: u32 = 3;
+
+/// The first version whose `got` may carry `more` (see [`ChatFrame::Got`]).
+pub const GOT_MORE_SINCE: u32 = 3;
 
 /// What a one-to-one hello's signature is for (see [`hello_transcript`]).
 const HELLO_PURPOSE: &str = "peerchat/direct-hello/v2";
@@ -127,6 +131,9 @@ pub enum Incoming {
         /// The key the peer claims and its signature, not checked yet (the connection's
         /// binding is needed: [`HelloProof::verify`]). None from a peer without keys.
         proof: Option<HelloProof>,
+        /// Its schema version (see [`PROTOCOL_VERSION`]; not signed: it only says
+        /// which optional fields it reads).
+        v: u32,
     },
     /// A chat message, checked.
     Text(TextMessage),
@@ -274,14 +281,16 @@ pub fn interpret(
         other => serde_json::from_value(other).map_err(|_| Dropped::Malformed)?,
     };
     match parsed {
-        ChatFrame::Hello { name, key, sig, .. } => {
+        ChatFrame::Hello {
+            name, key, sig, v, ..
+        } => {
             let proof = match (key, sig) {
                 (Some(key), Some(sig)) => Some(HelloProof { key, sig }),
                 (None, None) => None,
                 _ => return Err(Dropped::Malformed),
             };
             check_name(&name)
-                .map(|name| Incoming::Hello { name, proof })
+                .map(|name| Incoming::Hello { name, proof, v })
                 .map_err(|_| Dropped::OutOfBounds)
         }
         ChatFrame::Text(msg) => check_text(&msg.text)
@@ -384,7 +393,8 @@ mod tests {
             interpret(&ChannelFrame::Binary(bytes), 0, bare),
             Ok(Incoming::Hello {
                 name: "Alice".into(),
-                proof: None
+                proof: None,
+                v: 1,
             })
         );
         let msg = TextMessage {

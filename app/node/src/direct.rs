@@ -77,6 +77,8 @@ struct Channel {
     /// Our messages waiting for their `got` went on it (once per channel: a peer
     /// repeating its hello does not make them go again).
     took_unconfirmed: bool,
+    /// Its peer's hello says it reads a `got`'s `more`: our `got`s go in one frame.
+    acks_in_one: bool,
 }
 
 impl Channel {
@@ -221,6 +223,7 @@ impl Direct {
                 heard: false,
                 hello_again_at: Some(now + Self::HELLO_AGAIN_AFTER),
                 took_unconfirmed: false,
+                acks_in_one: false,
             },
         );
         self.hello(link);
@@ -254,7 +257,7 @@ impl Direct {
             Ok(Incoming::Close) => self
                 .events
                 .push_back(DirectEvent::Closed { link: link.clone() }),
-            Ok(Incoming::Hello { name, proof }) => self.on_hello(link, name, proof),
+            Ok(Incoming::Hello { name, proof, v }) => self.on_hello(link, name, proof, v),
             // Sealed under a key not accepted yet: held as it is, opened on acceptance.
             Ok(sealed @ Incoming::Sealed { .. })
                 if self.channels.get(link).is_some_and(|c| c.key.is_none()) =>
@@ -322,10 +325,18 @@ impl Direct {
         }
     }
 
-    fn on_hello(&mut self, link: &ConnectionId, name: String, proof: Option<protocol::HelloProof>) {
+    fn on_hello(
+        &mut self,
+        link: &ConnectionId,
+        name: String,
+        proof: Option<protocol::HelloProof>,
+        v: u32,
+    ) {
         let Some(channel) = self.channels.get_mut(link) else {
             return;
         };
+        // A peer from before reads a `got`'s first id alone.
+        channel.acks_in_one = v >= protocol::GOT_MORE_SINCE;
         let claimed = match &proof {
             Some(p) if !p.verify(&channel.binding, &name) => {
                 self.channels.remove(link);
@@ -361,7 +372,14 @@ impl Direct {
                 self.events.push_back(DirectEvent::KeyChanged(*key));
             }
         }
-        self.deliver_or_hold(link, Incoming::Hello { name, proof: None });
+        self.deliver_or_hold(
+            link,
+            Incoming::Hello {
+                name,
+                proof: None,
+                v,
+            },
+        );
         if matches!(trust, Trust::Proven | Trust::Keyless) {
             self.release(link);
         }
@@ -387,17 +405,20 @@ impl Direct {
     pub fn acknowledge(&mut self, id: &MessageId, now: Duration) {
         self.now = now;
         self.seen.acknowledged(id);
-        // The newest channel whose key was agreed: an older one may be dead and not
-        // known to be yet.
-        let link = self.file_link().or_else(|| {
+        if let Some(link) = self.ack_link() {
+            self.send_got(&link, id);
+        }
+    }
+
+    /// Where a `got` goes: the newest channel whose key was agreed (an older one may be
+    /// dead and not known to be yet), else one where the peer's key answered.
+    fn ack_link(&self) -> Option<ConnectionId> {
+        self.file_link().or_else(|| {
             self.channels
                 .iter()
                 .find(|(_, c)| c.trust == Trust::Proven)
                 .map(|(l, _)| l.clone())
-        });
-        if let Some(link) = link {
-            self.send_got(&link, id);
-        }
+        })
     }
 
     /// Tells the peer on `link` we have its message `id`, if its key answered there:
@@ -421,22 +442,31 @@ impl Direct {
             .is_some_and(|c| c.trust == Trust::Proven)
     }
 
-    /// Sends the `got`s held, in one frame per link (if it is still open), in order.
+    /// Sends the `got`s held, in order: each on the link its message came on, or, that
+    /// one gone meanwhile (a redial), on another where the peer's key answered (a `got`
+    /// names the message, not the link). All of a link's in one frame where the peer
+    /// reads `more`, one each where it does not.
     pub(crate) fn send_acks(&mut self) {
         self.acks_due = None;
+        let other = self.ack_link();
         let mut by_link: Vec<(ConnectionId, Vec<MessageId>)> = Vec::new();
         for (link, id) in std::mem::take(&mut self.acks) {
+            let Some(link) = Some(link)
+                .filter(|l| self.proven(l))
+                .or_else(|| other.clone())
+            else {
+                continue;
+            };
             match by_link.iter_mut().find(|(l, _)| *l == link) {
                 Some((_, ids)) => ids.push(id),
                 None => by_link.push((link, vec![id])),
             }
         }
         for (link, ids) in by_link {
-            if !self.proven(&link) {
-                continue;
-            }
+            let in_one = self.channels.get(&link).is_some_and(|c| c.acks_in_one);
             // At most MAX_ACKS_HELD are held: one frame, but a frame never holds more.
-            for step in ids.chunks(MAX_ACKS_HELD) {
+            let step = if in_one { MAX_ACKS_HELD } else { 1 };
+            for step in ids.chunks(step) {
                 let (id, more) = step.split_first().expect("chunks are never empty");
                 let got = ChatFrame::Got {
                     id: id.clone(),
@@ -1008,12 +1038,46 @@ mod tests {
         assert_eq!(d.poll_timeout(), Some(ACK_HOLD), "the next with others");
         d.handle_timeout(ACK_HOLD);
         assert_eq!(acks(&events(&mut d)), [format!("b{MAX_ACKS_HELD}")]);
-        // A link gone meanwhile takes what was held for it along.
-        d.acknowledge(&id("late"), ACK_HOLD);
+        // A link gone meanwhile: what was held for it goes on another where Ben's key
+        // answered (a redial), or nowhere.
+        d.acknowledge(&id("redialled"), ACK_HOLD);
+        d.handle_link_open(conn(2), binding(2), ACK_HOLD);
+        d.handle_link_data(&conn(2), &bens_hello(2, 2), at(40), unused_id);
+        events(&mut d);
         d.handle_link_gone(&conn(1));
         d.handle_timeout(ACK_HOLD * 2);
+        let e = events(&mut d);
+        assert_eq!(acks(&e), ["redialled"]);
+        assert!(matches!(&e[0], DirectEvent::Send { link, .. } if *link == conn(2)));
+        d.acknowledge(&id("late"), ACK_HOLD * 2);
+        d.handle_link_gone(&conn(2));
+        d.handle_timeout(ACK_HOLD * 3);
         assert!(acks(&events(&mut d)).is_empty());
         assert_eq!(d.poll_timeout(), None, "nothing left to do");
+    }
+
+    #[test]
+    fn a_peer_from_before_more_gets_a_got_per_frame_and_a_newer_one_all_in_one() {
+        for (v, frames) in [(2, 3), (protocol::PROTOCOL_VERSION, 1)] {
+            let mut d = ann(None);
+            d.handle_link_open(conn(1), binding(1), Duration::ZERO);
+            // The version is not signed: Ben's signed hello, saying `v`.
+            let ChannelFrame::Binary(b) = bens_hello(2, 1) else {
+                unreachable!("hellos are binary frames")
+            };
+            let mut hello: serde_json::Value = serde_json::from_slice(&b).unwrap();
+            hello["v"] = v.into();
+            let hello = ChannelFrame::Binary(serde_json::to_vec(&hello).unwrap());
+            d.handle_link_data(&conn(1), &hello, at(0), unused_id);
+            events(&mut d);
+            for k in 0..3 {
+                d.acknowledge(&id(&format!("b{k}")), Duration::ZERO);
+            }
+            d.handle_timeout(ACK_HOLD);
+            let e = events(&mut d);
+            assert_eq!(acks(&e), ["b0", "b1", "b2"], "hello v{v}");
+            assert_eq!(e.len(), frames, "hello v{v}");
+        }
     }
 
     #[test]

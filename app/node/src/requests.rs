@@ -107,9 +107,11 @@ impl Node {
         };
         match e {
             DirectEvent::Pinned(key) => request.key = Some(key),
-            DirectEvent::Received(Incoming::Hello { name, proof }) => {
-                request.name = Some(name.clone());
-                self.show_received(peer, Incoming::Hello { name, proof });
+            DirectEvent::Received(hello @ Incoming::Hello { .. }) => {
+                if let Incoming::Hello { name, .. } = &hello {
+                    request.name = Some(name.clone());
+                }
+                self.show_received(peer, hello);
             }
             DirectEvent::Received(Incoming::Text(m)) => {
                 if !self.hold_request_message(peer, &m) {

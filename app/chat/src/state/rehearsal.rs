@@ -104,6 +104,7 @@ pub fn rehearsed_conversation(ts: u64) -> Conversation {
         received(Incoming::Hello {
             name: "Friend".to_owned(),
             proof: None,
+            v: 1,
         }),
         Action::Sent {
             peer: peer.clone(),

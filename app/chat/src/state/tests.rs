@@ -27,6 +27,7 @@ mod conversations {
         let hello = Incoming::Hello {
             name: "Bob".into(),
             proof: None,
+            v: 1,
         };
         s.reduce(Action::Received {
             peer: id("bob"),
