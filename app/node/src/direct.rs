@@ -465,9 +465,9 @@ impl Direct {
         for (link, ids) in by_link {
             let in_one = self.channels.get(&link).is_some_and(|c| c.acks_in_one);
             // At most MAX_ACKS_HELD are held: one frame, but a frame never holds more.
-            let step = if in_one { MAX_ACKS_HELD } else { 1 };
-            for step in ids.chunks(step) {
-                let (id, more) = step.split_first().expect("chunks are never empty");
+            let per_frame = if in_one { MAX_ACKS_HELD } else { 1 };
+            for batch in ids.chunks(per_frame) {
+                let (id, more) = batch.split_first().expect("chunks are never empty");
                 let got = ChatFrame::Got {
                     id: id.clone(),
                     more: more.to_vec(),

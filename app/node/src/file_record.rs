@@ -77,6 +77,11 @@ impl FileRecord {
         }
     }
 
+    /// Every room whose messages offered it: its first, then the others.
+    pub fn rooms(&self) -> impl Iterator<Item = &RoomId> {
+        self.room.iter().chain(&self.also)
+    }
+
     /// Whether a message of `room` offered it: its members may fetch it from us.
     pub fn in_room(&self, room: &RoomId) -> bool {
         self.room.as_ref() == Some(room) || self.also.contains(room)

@@ -530,11 +530,8 @@ impl Node {
                 .records
                 .get(&offer.id)
                 .filter(|kept| news && kept.done && !kept.removed)
-                .map(|kept| {
-                    self.nothing_received(peer, room, &kept.offer, TransferState::Complete)
-                });
-            if let Some(mut line) = whole {
-                line.done = line.size;
+                .map(|kept| self.whole_line(peer, room, &kept.offer));
+            if let Some(line) = whole {
                 self.ui(Action::Transfer(line));
             }
             let Some(kept) = self.files.records.get(&offer.id) else {
@@ -1089,10 +1086,7 @@ impl Node {
                 }
                 // Its card in that conversation can be saved from now, too.
                 if let Some(offer) = &offer {
-                    let mut line =
-                        self.nothing_received(contact, None, offer, TransferState::Complete);
-                    line.done = offer.size;
-                    self.show_transfer(line);
+                    self.show_transfer(self.whole_line(contact, None, offer));
                 }
             }
             self.save_files();
@@ -1167,6 +1161,16 @@ impl Node {
         if let Some(r) = self.files.receiving.get(file) {
             let update = self.receiving_update(file, r, state);
             self.show_transfer(update);
+        }
+    }
+
+    /// The line of the file `offer` describes, from `peer` (in `room`, or one to one),
+    /// whole here though not received in this transfer (it came from elsewhere): its
+    /// card can be saved.
+    fn whole_line(&self, peer: &PeerId, room: Option<&RoomId>, offer: &FileOffer) -> Transfer {
+        Transfer {
+            done: offer.size,
+            ..self.nothing_received(peer, room, offer, TransferState::Complete)
         }
     }
 

@@ -233,9 +233,7 @@ impl Node {
             return holders;
         };
         let moved = rec
-            .room
-            .iter()
-            .chain(&rec.also)
+            .rooms()
             .filter(|room| *room != here)
             .map(|room| (room, self.holders_in(room, r)))
             .find(|(_, holders)| !holders.is_empty())

@@ -55,6 +55,11 @@ impl Sending {
         }
     }
 
+    /// Every room it is posted in (none: one to one).
+    pub(crate) fn rooms(&self) -> impl Iterator<Item = &RoomId> {
+        self.room.iter().chain(&self.also)
+    }
+
     /// Whether it is posted in `room`.
     pub(crate) fn in_room(&self, room: &RoomId) -> bool {
         self.room.as_ref() == Some(room) || self.also.contains(room)

@@ -15,21 +15,19 @@ impl Node {
     /// Shows `t` in its chat and, in a room, in the file's other rooms: those it is
     /// posted in (a line of ours), or kept for (a line of a file we receive).
     pub(crate) fn show_transfer(&mut self, t: Transfer) {
+        let files = &self.files;
         let rooms: BTreeSet<RoomId> = match (&t.chat, t.sending) {
-            (Screen::Conversation(_), _) => BTreeSet::new(),
-            (Screen::Room(_), true) => self
-                .files
+            (Screen::Conversation(_), _) => None,
+            (Screen::Room(_), true) => files
                 .posting
                 .get(&t.file)
-                .map(|s| s.room.iter().chain(&s.also).cloned().collect())
-                .unwrap_or_default(),
-            (Screen::Room(_), false) => self
-                .files
+                .map(|s| s.rooms().cloned().collect()),
+            (Screen::Room(_), false) => files
                 .records
                 .get(&t.file)
-                .map(|r| r.room.iter().chain(&r.also).cloned().collect())
-                .unwrap_or_default(),
-        };
+                .map(|r| r.rooms().cloned().collect()),
+        }
+        .unwrap_or_default();
         self.show_in_rooms(t, rooms);
     }
 

@@ -7,7 +7,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::rooms::{all_get_file, pieces_joined, saved_record, send_one_to_one, test_file};
+use common::rooms::{
+    all_get_file, last_line, pieces_joined, saved_record, send_one_to_one, test_file,
+};
 use common::Sim;
 use peerchat_chat::state::transfers::TransferState;
 use peerchat_chat::state::Screen;
@@ -56,12 +58,7 @@ fn anns_disk_goes(sim: &mut Sim) {
 
 /// What device `i`'s line of `file` with `peer` (one to one) says last.
 fn line_with(sim: &Sim, i: usize, file: &str, peer: &PeerId) -> Option<TransferState> {
-    sim.devs[i]
-        .transfers
-        .iter()
-        .rev()
-        .find(|t| t.file == file && t.direct() && &t.peer == peer)
-        .map(|t| t.state.clone())
+    last_line(sim, i, file, &Screen::Conversation(peer.clone()))
 }
 
 #[test]

@@ -9,7 +9,8 @@ mod common;
 use std::time::Duration;
 
 use common::rooms::{
-    all_get_file, members_online, pieces_joined, saved_record, send_one_to_one, test_file,
+    all_get_file, last_line, members_online, pieces_joined, saved_record, send_one_to_one,
+    test_file,
 };
 use common::Sim;
 use peerchat_chat::room::Invite;
@@ -88,13 +89,7 @@ fn post(sim: &mut Sim, from: usize, room: &RoomId, bytes: &[u8], offer: &FileOff
 
 /// What device `i`'s line of `file` in `room` says last.
 fn room_line(sim: &Sim, i: usize, file: &str, room: &RoomId) -> Option<TransferState> {
-    let chat = Screen::Room(room.clone());
-    sim.devs[i]
-        .transfers
-        .iter()
-        .rev()
-        .find(|t| t.file == file && t.chat == chat)
-        .map(|t| t.state.clone())
+    last_line(sim, i, file, &Screen::Room(room.clone()))
 }
 
 #[test]
@@ -256,14 +251,9 @@ fn deleting_a_conversations_files_keeps_one_a_room_shows_too() {
         bytes,
         "kept for Papers"
     );
-    let direct = sim.devs[1]
-        .transfers
-        .iter()
-        .rev()
-        .find(|t| t.file == offer.id && t.direct())
-        .map(|t| t.state.clone());
+    let with_ann = Screen::Conversation(sim.devs[0].id.clone());
     assert_eq!(
-        direct,
+        last_line(&sim, 1, &offer.id, &with_ann),
         Some(TransferState::Removed),
         "the conversation's line"
     );

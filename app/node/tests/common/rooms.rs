@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use peerchat_chat::room::{Invite, RoomFrame, RoomKeys, Sealed};
+use peerchat_chat::state::transfers::TransferState;
+use peerchat_chat::state::Screen;
 use peerchat_files::{FileFrame, FileHasher, FileOffer};
 use peerchat_ids::RoomId;
 use peerchat_node::FileRecord;
@@ -160,4 +162,14 @@ pub fn all_get_file(
             "member {i}'s copy differs"
         );
     }
+}
+
+/// What device `i`'s line of `file` in `chat` says last.
+pub fn last_line(sim: &Sim, i: usize, file: &str, chat: &Screen) -> Option<TransferState> {
+    sim.devs[i]
+        .transfers
+        .iter()
+        .rev()
+        .find(|t| t.file == file && &t.chat == chat)
+        .map(|t| t.state.clone())
 }
