@@ -9,6 +9,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash .ci/install.sh
+source .ci/scratch.sh
+trap remove_scratch EXIT
 export PATH="$HOME/.cargo/bin:$root/tests/node_modules/.bin:$PATH"
 # Filling 10 000 records one transaction each takes a while: allow it.
 export WASM_BINDGEN_TEST_TIMEOUT=600

@@ -3,5 +3,7 @@
 # the app server and every browser live there, so nothing can reach the internet.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/.ci/scratch.sh"
+trap remove_scratch EXIT
 cd "$root/tests"
-exec unshare --net --pid --fork --kill-child -- bash -c 'ip link set lo up && exec node --test --test-concurrency=1 "$@"' e2e "${@:-e2e/}"
+unshare --net --pid --fork --kill-child -- bash -c 'ip link set lo up && exec node --test --test-concurrency=1 "$@"' e2e "${@:-e2e/}"

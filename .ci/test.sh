@@ -35,7 +35,8 @@ report() {
     printf '%s\n' "${timings[@]}"
   fi
 }
-trap report EXIT
+source .ci/scratch.sh
+trap 'report; remove_scratch' EXIT
 
 # Workspace crates from cargo's metadata (every member under app/), one line each:
 # the crate's name, and "browser" if it has wasm-bindgen tests (a wasm-bindgen-test
