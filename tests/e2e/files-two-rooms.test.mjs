@@ -5,7 +5,10 @@
 // (byte-identical, SHA-256 compared): he holds it for every room that shows it. Ben then
 // deletes the first room's files: its card says removed, with nothing to save, after a
 // restart too, while the second room's card still saves the file (before, the rooms
-// shared one line: the first offered Save again after a restart).
+// shared one line: the first offered Save again after a restart). Last, Ben posts a big
+// file in both rooms and cancels it in the first while his copy is made: it goes on in the
+// second, where Cat gets it, and the first's card still says cancelled after a restart,
+// with nothing to save (before, it offered Save: the file is on his device for the other).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -85,4 +88,29 @@ test("deleting one room's files keeps the file for the other, and the first says
   await removedHere(devices.Ben, NAME);
   await openRoom(devices.Ben, PHOTOS);
   assert.equal(await savedSha256(devices.Ben, NAME, 15000), sha256(CONTENT), 'kept after a restart');
+});
+
+test('a post cancelled in one of two rooms goes on in the other, and stays cancelled after a restart', async () => {
+  const { Ben, Cat } = devices;
+  const [name, content] = ['ferry.bin', bytes(80 << 20, 12)];
+  const at = await onDisk(name, content);
+  await openRoom(Ben, PAPERS);
+  await attachInRoom(Ben, at);
+  await fileCard(Ben, name).waitFor({ timeout: 30000 });
+  await openRoom(Ben, PHOTOS);
+  await attachInRoom(Ben, at);
+  await fileCard(Ben, name).waitFor({ timeout: 30000 });
+  // While his copy is still being made (80 MB), Ben cancels it in Paper club.
+  await openRoom(Ben, PAPERS);
+  await fileCard(Ben, name).getByRole('button', { name: 'Cancel' }).click();
+  await fileCard(Ben, name).getByText('Cancelled.', { exact: true }).waitFor();
+  assert.equal(await savedSha256(Cat, name, 120000), sha256(content), 'Cat gets it in Photo club');
+  await openRoom(Ben, PHOTOS);
+  await fileCard(Ben, name).locator('a.file-save').waitFor({ timeout: 120000 });
+  devices.Ben = await relaunch(Ben, web.url, origin);
+  await unlock(devices.Ben);
+  await openRoom(devices.Ben, PAPERS);
+  await removedHere(devices.Ben, name, 'Cancelled.');
+  await openRoom(devices.Ben, PHOTOS);
+  assert.equal(await savedSha256(devices.Ben, name, 15000), sha256(content), 'kept for Photo club');
 });

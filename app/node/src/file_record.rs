@@ -55,6 +55,10 @@ pub struct FileRecord {
     /// says removed, after a restart too (not Save). At most [`MAX_REMOVED_IN`].
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub removed_in: BTreeSet<Screen>,
+    /// Rooms where the user cancelled it while another chat keeps it: the card there
+    /// says cancelled, after a restart too (not Save). At most [`MAX_OTHER_ROOMS`].
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub cancelled_in: BTreeSet<RoomId>,
     /// The user deleted its pieces (History): kept so it is not fetched again and its
     /// line says so.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -73,6 +77,7 @@ impl FileRecord {
             contacts: BTreeSet::new(),
             untold: BTreeSet::new(),
             removed_in: BTreeSet::new(),
+            cancelled_in: BTreeSet::new(),
             removed: false,
         }
     }
@@ -88,9 +93,10 @@ impl FileRecord {
     }
 
     /// A message of `room` offers it too. Returns whether that is news.
-    /// A room whose files were deleted shows it again.
+    /// A room whose files were deleted, or where it was cancelled, shows it again.
     pub(crate) fn offered_in(&mut self, room: &RoomId) -> bool {
-        let shown_again = self.removed_in.remove(&Screen::Room(room.clone()));
+        let shown_again =
+            self.removed_in.remove(&Screen::Room(room.clone())) | self.cancelled_in.remove(room);
         let added = !self.in_room(room)
             && self.also.len() < MAX_OTHER_ROOMS
             && self.also.insert(room.clone());
@@ -166,8 +172,19 @@ impl FileRecord {
             Screen::Conversation(peer) => self.shown_to(peer),
             Screen::Room(room) => self.in_room(room),
         };
+        if let Screen::Room(room) = &chat {
+            self.cancelled_in.remove(room);
+        }
         if !shown && self.removed_in.len() < MAX_REMOVED_IN {
             self.removed_in.insert(chat);
+        }
+    }
+
+    /// The user cancelled it in `room`, and another chat keeps it: the card in `room`
+    /// says cancelled from now on.
+    pub(crate) fn cancelled_in_room(&mut self, room: &RoomId) {
+        if !self.in_room(room) && self.cancelled_in.len() < MAX_OTHER_ROOMS {
+            self.cancelled_in.insert(room.clone());
         }
     }
 }

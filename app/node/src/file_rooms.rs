@@ -82,6 +82,9 @@ impl Node {
         if !left {
             return false;
         }
+        if let Some(r) = self.files.records.get_mut(file) {
+            r.cancelled_in_room(room);
+        }
         self.save_files();
         let me = self.me.clone();
         self.leave_file_scope(file, Some(room), &me, cancel);

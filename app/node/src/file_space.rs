@@ -169,10 +169,11 @@ impl Node {
         self.files
             .records
             .retain(|_, r| !r.removed || r.leave(Some(room)));
-        // With the room gone, no card of it says removed.
+        // With the room gone, no card of it says removed or cancelled.
         let gone = Screen::Room(room.clone());
         for r in self.files.records.values_mut() {
             r.removed_in.remove(&gone);
+            r.cancelled_in.remove(room);
         }
         self.forget_removed_past(self.files.kept_most);
         self.save_files();
@@ -196,12 +197,17 @@ impl Node {
     }
 
     /// Every removed file's line says so, and so does its line in each chat whose
-    /// files were deleted while another chat keeps it.
+    /// files were deleted while another chat keeps it, and in each room where the
+    /// user cancelled it while another chat keeps it.
     pub(crate) fn show_removed(&mut self) {
         let gone = TransferState::Removed;
+        let cancelled = TransferState::Cancelled { by_us: true };
         let mut everywhere = Vec::new();
         let mut here = Vec::new();
         for r in self.files.records.values() {
+            here.extend(r.cancelled_in.iter().map(|room| {
+                self.nothing_received(&self.me, Some(room), &r.offer, cancelled.clone())
+            }));
             here.extend(r.removed_in.iter().map(|chat| {
                 let (peer, room) = match chat {
                     Screen::Conversation(peer) => (peer, None),

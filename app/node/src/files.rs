@@ -1065,31 +1065,7 @@ impl Node {
         }
         if complete {
             let r = self.files.receiving.remove(&file).expect("just seen");
-            let mut others = BTreeSet::new();
-            if let Some(rec) = self.files.records.get_mut(&file) {
-                rec.done = true;
-                others.clone_from(&rec.contacts);
-                if rec.room.is_none() {
-                    others.insert(rec.peer.clone());
-                }
-            }
-            // Contacts who sent it one to one and from whom it did not come wait for us
-            // to ask: we have it all (those away are told when they are back).
-            let have = FileFrame::Have { file: file.clone() };
-            let from = r.room.is_none().then_some(&r.peer);
-            let offer = self.files.records.get(&file).map(|rec| rec.offer.clone());
-            for contact in others.iter().filter(|c| Some(*c) != from) {
-                if !self.send_file_frame(None, contact, &have) {
-                    if let Some(rec) = self.files.records.get_mut(&file) {
-                        rec.untold.insert(contact.clone());
-                    }
-                }
-                // Its card in that conversation can be saved from now, too.
-                if let Some(offer) = &offer {
-                    self.show_transfer(self.whole_line(contact, None, offer));
-                }
-            }
-            self.save_files();
+            self.became_whole(&file, r.room.is_none().then_some(&r.peer));
             self.show_receiving(&file, &r, TransferState::Complete);
         } else if let Some(why) = given_up {
             let r = self.files.receiving.remove(&file).expect("just seen");
@@ -1151,7 +1127,7 @@ impl Node {
         }
     }
 
-    fn show_receiving(&mut self, file: &str, r: &Receiving, state: TransferState) {
+    pub(crate) fn show_receiving(&mut self, file: &str, r: &Receiving, state: TransferState) {
         let update = self.receiving_update(file, r, state);
         self.show_transfer(update);
     }
@@ -1167,7 +1143,12 @@ impl Node {
     /// The line of the file `offer` describes, from `peer` (in `room`, or one to one),
     /// whole here though not received in this transfer (it came from elsewhere): its
     /// card can be saved.
-    fn whole_line(&self, peer: &PeerId, room: Option<&RoomId>, offer: &FileOffer) -> Transfer {
+    pub(crate) fn whole_line(
+        &self,
+        peer: &PeerId,
+        room: Option<&RoomId>,
+        offer: &FileOffer,
+    ) -> Transfer {
         Transfer {
             done: offer.size,
             ..self.nothing_received(peer, room, offer, TransferState::Complete)

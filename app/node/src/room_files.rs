@@ -107,7 +107,7 @@ impl Node {
 
     /// Piece `index` of a file we send in a room was read: stored in our vault if it is
     /// the next of our copy, then the next one is read. Once all are, the file is ours
-    /// like one received.
+    /// like one received, and whatever download of it was under way ends.
     pub(crate) fn copy_piece(&mut self, file: &str, index: u32, bytes: &[u8]) {
         let Some(s) = self.files.posting.get_mut(file) else {
             return;
@@ -122,11 +122,14 @@ impl Node {
             pieces: vec![(index, bytes.to_vec())],
         });
         if next < count {
-            self.read_for_copy(file, next);
-        } else if let Some(rec) = self.files.records.get_mut(file) {
-            rec.done = true;
-            self.save_files();
+            return self.read_for_copy(file, next);
         }
+        // A download of it (sent us one to one, or offered in another room) ends: we
+        // have it all, and the contacts who sent it are told so.
+        if let Some(r) = self.files.receiving.remove(file) {
+            self.show_receiving(file, &r, TransferState::Complete);
+        }
+        self.became_whole(file, None);
     }
 
     /// The offer of a file we may serve to the members of `room`: one we post there this

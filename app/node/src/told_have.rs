@@ -1,6 +1,9 @@
-//! Contacts away when a file they sent us became whole from someone else: told we have it
-//! (`have`) once their link is back, so their transfer ends rather than wait for good for
-//! us to ask for a piece.
+//! Contacts who sent us a file one to one, when it became whole here from someone else
+//! (another contact, a room, our own post's copy): told we have it (`have`), at once or,
+//! away then, once their link is back, so their transfer ends rather than wait for good
+//! for us to ask for a piece.
+
+use std::collections::BTreeSet;
 
 use peerchat_files::FileFrame;
 use peerchat_peerjs::PeerId;
@@ -8,6 +11,33 @@ use peerchat_peerjs::PeerId;
 use crate::Node;
 
 impl Node {
+    /// Every piece of `file` is stored now (from contact `from` one to one, or from a
+    /// room or our own copy when None): its record says whole, and every other contact
+    /// who sent it is told we have it (or is owed it), its card there can be saved.
+    pub(crate) fn became_whole(&mut self, file: &str, from: Option<&PeerId>) {
+        let Some(rec) = self.files.records.get_mut(file) else {
+            return;
+        };
+        rec.done = true;
+        let mut others: BTreeSet<PeerId> = rec.contacts.clone();
+        if rec.room.is_none() {
+            others.insert(rec.peer.clone());
+        }
+        let offer = rec.offer.clone();
+        let have = FileFrame::Have {
+            file: file.to_owned(),
+        };
+        for contact in others.iter().filter(|c| Some(*c) != from) {
+            if !self.send_file_frame(None, contact, &have) {
+                if let Some(rec) = self.files.records.get_mut(file) {
+                    rec.untold.insert(contact.clone());
+                }
+            }
+            self.show_transfer(self.whole_line(contact, None, &offer));
+        }
+        self.save_files();
+    }
+
     /// Tells every contact owed a `have` whose link carries file frames now (a link
     /// just ready, or the saved list of files just read), and saves who is still owed.
     /// A walk of the records kept, at most a few hundred, once per link that opens.

@@ -239,3 +239,44 @@ fn a_contact_away_when_the_file_became_whole_is_told_once_back_after_a_restart_t
         assert!(record.untold.is_empty(), "told: {record:?}");
     }
 }
+
+#[test]
+fn a_contact_is_told_when_the_file_she_sends_becomes_whole_from_our_own_post() {
+    for away in [false, true] {
+        let (mut sim, _, ben, cat) = ben_and_two_contacts();
+        let (bytes, offer) = test_file(600_000, "flyer.pdf");
+        // Cat sends Ben the flyer while her disk is slow: nothing of it has come when
+        // Ben, who has it too, posts it in a room of his.
+        sim.devs[2].hold_reads = true;
+        send_one_to_one(&mut sim, 2, &ben, &bytes, &offer);
+        sim.run_for(2 * SECOND);
+        sim.act(1, |n, now| n.create_room("Flyers", now));
+        sim.run_for(SECOND);
+        if away {
+            sim.cut(1, 2);
+        }
+        sim.devs[1].blobs.insert(offer.id.clone(), bytes.to_vec());
+        let room = sim.devs[1].state.rooms[0].room_id.clone();
+        sim.act(1, |n, now| n.send_room_file(&room, offer.clone(), now))
+            .unwrap();
+        if away {
+            ben_gets_it_while_cat_is_away(&mut sim, &bytes, &offer);
+        } else {
+            sim.run_for(2 * SECOND);
+        }
+        // His copy of his post is whole: his chat with Cat has it too, and saves it.
+        assert_eq!(
+            line_with(&sim, 1, &offer.id, &cat),
+            Some(TransferState::Complete),
+            "Ben's line with Cat (away: {away})"
+        );
+        // Cat is told (once back): her transfer ends, nothing of it asked or sent.
+        sim.let_reads_go(2);
+        sim.run_until(30 * SECOND, "Cat's transfer ends", |s| {
+            line_with(s, 2, &offer.id, &ben) == Some(TransferState::Complete)
+        });
+        let record = saved_record(&sim, 1, &offer).expect("kept");
+        assert!(record.done && record.untold.is_empty(), "{record:?}");
+        assert_eq!(pieces_joined(&sim, 1, &offer).unwrap(), bytes);
+    }
+}

@@ -452,6 +452,33 @@ fn cancelling_a_file_in_one_of_two_rooms_stops_it_there_alone() {
             record.in_room(kept) && !record.in_room(gone),
             "{case}: {record:?}"
         );
+        // After a restart, its card there still says cancelled (before, it offered Save:
+        // the file is on the device, kept for the other room).
+        sim.kill(canceller);
+        sim.devs[canceller].transfers.clear();
+        sim.run_for(SECOND);
+        sim.start(canceller);
+        sim.run_for(3 * SECOND);
+        assert_eq!(
+            room_line(&sim, canceller, &offer.id, gone),
+            Some(TransferState::Cancelled { by_us: true }),
+            "{case}: its line there after a restart"
+        );
+        assert_ne!(
+            room_line(&sim, canceller, &offer.id, kept),
+            Some(TransferState::Cancelled { by_us: true }),
+            "{case}: the other room's after a restart"
+        );
+        // Ann posts it there again: it shows there again, whole.
+        post(&mut sim, 0, gone, &bytes, &offer);
+        sim.run_for(2 * SECOND);
+        assert_eq!(
+            room_line(&sim, canceller, &offer.id, gone),
+            Some(TransferState::Complete),
+            "{case}: posted there again"
+        );
+        let record = saved_record(&sim, canceller, &offer).expect("kept");
+        assert!(record.cancelled_in.is_empty(), "{case}: {record:?}");
     }
 }
 

@@ -330,12 +330,13 @@ export async function deleteChatFiles(device, kept) {
 }
 
 /**
- * The card of the file called `name` in the chat on screen says it was removed, and
- * offers neither Save nor a preview (the file may still be here for another chat).
+ * The card of the file called `name` in the chat on screen says it was removed (or
+ * what `says`, such as 'Cancelled.'), and offers neither Save nor a preview (the file may
+ * still be here for another chat).
  */
-export async function removedHere(device, name) {
+export async function removedHere(device, name, says = 'Removed from this device.') {
   const card = fileCard(device, name);
-  await card.getByText('Removed from this device.').waitFor({ timeout: 15000 });
+  await card.getByText(says, { exact: true }).waitFor({ timeout: 15000 });
   // A Save drawn from an earlier state would show within a frame or two.
   await device.page.waitForTimeout(500);
   assert.equal(await card.locator('a.file-save, img.thumb').count(), 0, `nothing to save of ${name} in this chat`);
