@@ -1,7 +1,7 @@
 //! A [`Store`] in memory: for native tests, and as the reference the IndexedDB store is
 //! held to.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
 use crate::{Store, StoreError, Table};
@@ -11,6 +11,9 @@ use crate::{Store, StoreError, Table};
 pub struct MemoryStore {
     entries: RefCell<BTreeMap<(Table, String), Vec<u8>>>,
     quota: Option<usize>,
+    /// Reads so far (`get`, `contains_many`, `range`): each is a request of its own in
+    /// IndexedDB, which a test can hold to a count.
+    reads: Cell<usize>,
 }
 
 impl MemoryStore {
@@ -22,9 +25,14 @@ impl MemoryStore {
     /// A store that refuses writes past `bytes` of values.
     pub fn with_quota(bytes: usize) -> Self {
         Self {
-            entries: RefCell::default(),
             quota: Some(bytes),
+            ..Self::default()
         }
+    }
+
+    /// Reads made so far (`get`, `contains_many`, `range`).
+    pub fn reads(&self) -> usize {
+        self.reads.get()
     }
 
     /// Every entry, for checks of what is at rest.
@@ -39,10 +47,12 @@ impl MemoryStore {
 
 impl Store for MemoryStore {
     async fn get(&self, table: Table, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.reads.set(self.reads.get() + 1);
         Ok(self.entries.borrow().get(&(table, key.to_owned())).cloned())
     }
 
     async fn contains_many(&self, table: Table, keys: &[String]) -> Result<Vec<bool>, StoreError> {
+        self.reads.set(self.reads.get() + 1);
         let entries = self.entries.borrow();
         Ok(keys
             .iter()
@@ -95,6 +105,7 @@ impl Store for MemoryStore {
         limit: usize,
         newest_first: bool,
     ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        self.reads.set(self.reads.get() + 1);
         let entries = self.entries.borrow();
         let range = entries.range((table, from.to_owned())..(table, to.to_owned()));
         let pick = |((_, k), v): (&(Table, String), &Vec<u8>)| (k.clone(), v.clone());

@@ -291,3 +291,33 @@ fn a_message_a_write_left_out_of_the_ledger_is_counted_when_it_comes_again() {
     assert_eq!(run(h.append_many("r", &rest, &mut nonce)).unwrap(), 0);
     assert_eq!(ranges(&h, "ann"), [(1, 10)]);
 }
+
+#[test]
+fn a_conversations_writes_read_no_ledger() {
+    let (store, keys) = (MemoryStore::new(), keys());
+    let h = History::new(&store, &keys);
+    let mut nonce = nonces();
+    // A conversation's messages are unsigned: no ledger counts them.
+    let said: Vec<StoredMessage> = (1..=20)
+        .map(|n| StoredMessage {
+            signed: None,
+            ..msg(n)
+        })
+        .collect();
+    for m in &said {
+        let before = store.reads();
+        assert_eq!(
+            run(h.append_many("direct/ann", std::slice::from_ref(m), &mut nonce)),
+            Ok(1)
+        );
+        assert_eq!(
+            store.reads() - before,
+            1,
+            "what is there already, and nothing else"
+        );
+    }
+    assert_eq!(run(h.newest("direct/ann", 50)).unwrap().messages, said);
+    // A room's first signed message still starts its ledger.
+    run(h.append_many("r", &[by("ann", 1, 1)], &mut nonce)).unwrap();
+    assert_eq!(ranges(&h, "ann"), [(1, 1)]);
+}

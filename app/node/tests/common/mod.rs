@@ -1041,9 +1041,6 @@ impl Sim {
         self.delivering = false;
     }
 
-    /// Answers the piece reads device `i` holds (see `hold_reads`), in the order they
-    /// were asked, and lets its node go on; reads asked meanwhile are held again while
-    /// `hold_reads` is. Returns how many were answered.
     /// Device `i`'s disk is quick again: the reads it held are answered, and those to
     /// come at once.
     pub fn let_reads_go(&mut self, i: usize) -> usize {
@@ -1051,6 +1048,9 @@ impl Sim {
         self.release_reads(i)
     }
 
+    /// Answers the piece reads device `i` holds (see `hold_reads`), in the order they
+    /// were asked, and lets its node go on; reads asked meanwhile are held again while
+    /// `hold_reads` is. Returns how many were answered.
     pub fn release_reads(&mut self, i: usize) -> usize {
         let held = std::mem::take(&mut self.devs[i].held_reads);
         let n = held.len();
