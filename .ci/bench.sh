@@ -35,7 +35,7 @@ crate="$(cargo metadata --no-deps --format-version 1 --locked | node -e '
     if (p) console.log(p.name);
   });')"
 [ -n "$crate" ] || { echo "no crate has a bench_unlock test" >&2; exit 1; }
-unshare --net --pid --fork --kill-child -- bash -c 'ip link set lo up && exec cargo test --release --locked -p "$1" --target wasm32-unknown-unknown --test bench_unlock -- --include-ignored --nocapture' bench "$crate"
+run_in_scratch unshare --net --pid --fork --kill-child -- bash -c 'ip link set lo up && exec cargo test --release --locked -p "$1" --target wasm32-unknown-unknown --test bench_unlock -- --include-ignored --nocapture' bench "$crate"
 fi
 
 # Side by side: PeerChat's release build (dist/) and tests/bench/peerjs.html on the
@@ -43,5 +43,5 @@ fi
 # repetition; prints one table and writes tests/build/bench/results.json.
 if [ -z "${BENCH_ONLY:-}" ] || [ -n "$side" ]; then
   trunk build --release
-  BENCH_ONLY="$side" unshare --net --pid --fork --kill-child -- bash -c 'ip link set lo up && exec node tests/bench/run.mjs'
+  BENCH_ONLY="$side" run_in_scratch unshare --net --pid --fork --kill-child -- bash -c 'ip link set lo up && exec node tests/bench/run.mjs'
 fi

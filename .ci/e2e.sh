@@ -6,4 +6,4 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/.ci/scratch.sh"
 trap remove_scratch EXIT
 cd "$root/tests"
-unshare --net --pid --fork --kill-child -- bash -c 'ip link set lo up && exec node --test --test-concurrency=1 "$@"' e2e "${@:-e2e/}"
+run_in_scratch unshare --net --pid --fork --kill-child -- bash -c 'ip link set lo up && exec node --test --test-concurrency=1 "$@"' e2e "${@:-e2e/}"

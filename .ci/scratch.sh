@@ -5,3 +5,20 @@
 scratch="$(mktemp -d "${TMPDIR:-/tmp}/peerchat-run.XXXXXX")"
 export TMPDIR="$scratch"
 remove_scratch() { rm -rf "$scratch"; }
+
+# Runs "$@" and returns its status. A TERM or INT sent to this script alone goes on to
+# it, as it would have with `exec`, and the script waits for it to end before its exit
+# removes the directory the command still uses.
+run_in_scratch() {
+  "$@" &
+  local child=$!
+  trap 'kill -TERM "$child" 2>/dev/null' TERM INT
+  local status=0
+  wait "$child" || status=$?
+  while kill -0 "$child" 2>/dev/null; do
+    status=0
+    wait "$child" || status=$?
+  done
+  trap - TERM INT
+  return "$status"
+}

@@ -92,17 +92,16 @@ test("deleting one room's files keeps the file for the other, and the first says
 
 test('a post cancelled in one of two rooms goes on in the other, and stays cancelled after a restart', async () => {
   const { Ben, Cat } = devices;
-  const [name, content] = ['ferry.bin', bytes(80 << 20, 12)];
+  const [name, content] = ['ferry.bin', bytes(120 << 20, 12)];
   const at = await onDisk(name, content);
-  await openRoom(Ben, PAPERS);
-  await attachInRoom(Ben, at);
-  await fileCard(Ben, name).waitFor({ timeout: 30000 });
   await openRoom(Ben, PHOTOS);
   await attachInRoom(Ben, at);
   await fileCard(Ben, name).waitFor({ timeout: 30000 });
-  // While his copy is still being made (80 MB), Ben cancels it in Paper club.
   await openRoom(Ben, PAPERS);
-  await fileCard(Ben, name).getByRole('button', { name: 'Cancel' }).click();
+  await attachInRoom(Ben, at);
+  // While his copy is still being made (120 MB, and Cat fetching it meanwhile), Ben
+  // cancels it in Paper club.
+  await fileCard(Ben, name).getByRole('button', { name: 'Cancel' }).click({ timeout: 30000 });
   await fileCard(Ben, name).getByText('Cancelled.', { exact: true }).waitFor();
   assert.equal(await savedSha256(Cat, name, 120000), sha256(content), 'Cat gets it in Photo club');
   await openRoom(Ben, PHOTOS);

@@ -172,9 +172,6 @@ impl FileRecord {
             Screen::Conversation(peer) => self.shown_to(peer),
             Screen::Room(room) => self.in_room(room),
         };
-        if let Screen::Room(room) = &chat {
-            self.cancelled_in.remove(room);
-        }
         if !shown && self.removed_in.len() < MAX_REMOVED_IN {
             self.removed_in.insert(chat);
         }

@@ -1127,7 +1127,7 @@ impl Node {
         }
     }
 
-    pub(crate) fn show_receiving(&mut self, file: &str, r: &Receiving, state: TransferState) {
+    fn show_receiving(&mut self, file: &str, r: &Receiving, state: TransferState) {
         let update = self.receiving_update(file, r, state);
         self.show_transfer(update);
     }

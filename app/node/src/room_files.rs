@@ -8,7 +8,8 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use peerchat_chat::state::transfers::TransferState;
-use peerchat_files::FileOffer;
+use peerchat_chat::state::Action;
+use peerchat_files::{FileFrame, FileOffer};
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
 
@@ -124,10 +125,35 @@ impl Node {
         if next < count {
             return self.read_for_copy(file, next);
         }
-        // A download of it (sent us one to one, or offered in another room) ends: we
-        // have it all, and the contacts who sent it are told so.
+        let Some(rec) = self.files.records.get(file).filter(|r| !r.done) else {
+            // Whole already: a download of it completed first.
+            return;
+        };
+        let posted = self.files.posting.get(file);
+        let rooms: Vec<RoomId> = rec
+            .rooms()
+            .filter(|room| !posted.is_some_and(|s| s.in_room(room)))
+            .cloned()
+            .collect();
+        let (peer, offer) = (rec.peer.clone(), rec.offer.clone());
+        // A download of it under way (sent us one to one, or offered in another room) or
+        // waiting its turn ends: we have it all. The members it asked stop sending; the
+        // contacts who sent it are told we have it (`became_whole`), and its card in
+        // the other rooms can be saved.
         if let Some(r) = self.files.receiving.remove(file) {
-            self.show_receiving(file, &r, TransferState::Complete);
+            if r.room.is_some() {
+                let cancel = FileFrame::Cancel {
+                    file: file.to_owned(),
+                };
+                for holder in &r.holding {
+                    self.send_file_frame(r.room.as_ref(), holder, &cancel);
+                }
+            }
+        }
+        self.files.waiting.retain(|f| f != file);
+        for room in &rooms {
+            let line = self.whole_line(&peer, Some(room), &offer);
+            self.ui(Action::Transfer(line));
         }
         self.became_whole(file, None);
     }

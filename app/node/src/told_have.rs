@@ -15,7 +15,8 @@ impl Node {
     /// room or our own copy when None): its record says whole, and every other contact
     /// who sent it is told we have it (or is owed it), its card there can be saved.
     pub(crate) fn became_whole(&mut self, file: &str, from: Option<&PeerId>) {
-        let Some(rec) = self.files.records.get_mut(file) else {
+        // Whole already (a download and our own copy both ending): told once.
+        let Some(rec) = self.files.records.get_mut(file).filter(|r| !r.done) else {
             return;
         };
         rec.done = true;
