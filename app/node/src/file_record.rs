@@ -55,10 +55,11 @@ pub struct FileRecord {
     /// says removed, after a restart too (not Save). At most [`MAX_REMOVED_IN`].
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub removed_in: BTreeSet<Screen>,
-    /// Rooms where the user cancelled it while another chat keeps it: the card there
-    /// says cancelled, after a restart too (not Save). At most [`MAX_OTHER_ROOMS`].
+    /// Chats where it was cancelled while another chat keeps it, and whether by us (a
+    /// room: by us alone; one to one: by either side): the card there says cancelled,
+    /// after a restart too (not Save). At most [`MAX_REMOVED_IN`].
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub cancelled_in: BTreeSet<RoomId>,
+    pub cancelled_in: BTreeSet<(Screen, bool)>,
     /// The user deleted its pieces (History): kept so it is not fetched again and its
     /// line says so.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -95,8 +96,8 @@ impl FileRecord {
     /// A message of `room` offers it too. Returns whether that is news.
     /// A room whose files were deleted, or where it was cancelled, shows it again.
     pub(crate) fn offered_in(&mut self, room: &RoomId) -> bool {
-        let shown_again =
-            self.removed_in.remove(&Screen::Room(room.clone())) | self.cancelled_in.remove(room);
+        let chat = Screen::Room(room.clone());
+        let shown_again = self.removed_in.remove(&chat) | self.uncancel(&chat);
         let added = !self.in_room(room)
             && self.also.len() < MAX_OTHER_ROOMS
             && self.also.insert(room.clone());
@@ -112,12 +113,14 @@ impl FileRecord {
     /// conversation with `peer` shows it too, first (the rooms follow), so deleting or
     /// leaving the rooms keeps it for the conversation. Kept for another contact's
     /// conversation: for this one's too. Returns whether that is news.
-    /// A conversation whose files were deleted shows it again.
+    /// A conversation whose files were deleted, or where it was cancelled, shows it
+    /// again.
     pub(crate) fn offered_by(&mut self, peer: &PeerId) -> bool {
         if self.removed {
             return false;
         }
-        let shown_again = self.removed_in.remove(&Screen::Conversation(peer.clone()));
+        let chat = Screen::Conversation(peer.clone());
+        let shown_again = self.removed_in.remove(&chat) | self.uncancel(&chat);
         let Some(room) = self.room.clone() else {
             let added = &self.peer != peer
                 && self.contacts.len() < MAX_OTHER_CONTACTS
@@ -165,24 +168,38 @@ impl FileRecord {
         true
     }
 
+    /// Whether `chat` shows it: a room whose message offered it, or a conversation
+    /// with a contact who sent it.
+    fn shows(&self, chat: &Screen) -> bool {
+        match chat {
+            Screen::Conversation(peer) => self.shown_to(peer),
+            Screen::Room(room) => self.in_room(room),
+        }
+    }
+
     /// The user deleted the files of `chat`, and another chat keeps this one: the
     /// card in `chat` says removed from now on.
     pub(crate) fn removed_from(&mut self, chat: Screen) {
-        let shown = match &chat {
-            Screen::Conversation(peer) => self.shown_to(peer),
-            Screen::Room(room) => self.in_room(room),
-        };
-        if !shown && self.removed_in.len() < MAX_REMOVED_IN {
+        if !self.shows(&chat) && self.removed_in.len() < MAX_REMOVED_IN {
             self.removed_in.insert(chat);
         }
     }
 
-    /// The user cancelled it in `room`, and another chat keeps it: the card in `room`
-    /// says cancelled from now on.
-    pub(crate) fn cancelled_in_room(&mut self, room: &RoomId) {
-        if !self.in_room(room) && self.cancelled_in.len() < MAX_OTHER_ROOMS {
-            self.cancelled_in.insert(room.clone());
+    /// It was cancelled in `chat` (`by_us`, or by the contact), and another chat keeps
+    /// it: the card in `chat` says cancelled from now on. Returns whether that is news.
+    pub(crate) fn cancelled_here(&mut self, chat: Screen, by_us: bool) -> bool {
+        if self.shows(&chat) || self.cancelled_in.len() >= MAX_REMOVED_IN {
+            return false;
         }
+        self.uncancel(&chat);
+        self.cancelled_in.insert((chat, by_us))
+    }
+
+    /// `chat` no longer says it was cancelled. Returns whether it did.
+    pub(crate) fn uncancel(&mut self, chat: &Screen) -> bool {
+        let before = self.cancelled_in.len();
+        self.cancelled_in.retain(|(c, _)| c != chat);
+        self.cancelled_in.len() < before
     }
 }
 
@@ -274,12 +291,18 @@ mod tests {
         );
     }
 
+    /// A file Ann sent one to one and Cat too: Ann, the record, and Ann's chat.
+    fn from_ann_and_cat() -> (PeerId, FileRecord, Screen) {
+        let ann = PeerId::from_random([1; 16]);
+        let mut r = record(None);
+        r.offered_by(&PeerId::from_random([3; 16]));
+        let with_ann = Screen::Conversation(ann.clone());
+        (ann, r, with_ann)
+    }
+
     #[test]
     fn a_chat_whose_files_were_deleted_says_removed_until_it_offers_the_file_again() {
-        let (ann, cat) = (PeerId::from_random([1; 16]), PeerId::from_random([3; 16]));
-        let mut r = record(None);
-        r.offered_by(&cat);
-        let with_ann = Screen::Conversation(ann.clone());
+        let (ann, mut r, with_ann) = from_ann_and_cat();
         r.untold.insert(ann.clone());
         r.removed_from(with_ann.clone());
         assert!(r.removed_in.is_empty(), "still shown to Ann");
@@ -302,5 +325,36 @@ mod tests {
             r.removed_from(Screen::Conversation(PeerId::from_random([100 + n; 16])));
         }
         assert_eq!(r.removed_in.len(), MAX_REMOVED_IN);
+    }
+
+    #[test]
+    fn a_chat_it_was_cancelled_in_says_so_until_it_offers_the_file_again() {
+        let (ann, mut r, with_ann) = from_ann_and_cat();
+        assert!(
+            !r.cancelled_here(with_ann.clone(), true),
+            "still shown to Ann"
+        );
+        assert!(r.leave_contact(&ann));
+        assert!(r.cancelled_here(with_ann.clone(), false));
+        // Said again, by us this time: one entry, the newest.
+        assert!(r.cancelled_here(with_ann.clone(), true));
+        assert_eq!(r.cancelled_in, BTreeSet::from([(with_ann.clone(), true)]));
+        assert!(r.offered_by(&ann), "shown again is news");
+        assert!(r.cancelled_in.is_empty() && r.shown_to(&ann));
+        // A room likewise.
+        r.offered_in(&room(1));
+        r.offered_in(&room(2));
+        assert!(r.leave(Some(&room(1))));
+        assert!(r.cancelled_here(Screen::Room(room(1)), true));
+        assert!(r.offered_in(&room(1)), "shown again is news");
+        assert!(r.cancelled_in.is_empty() && r.in_room(&room(1)));
+        // Up to the bound.
+        for n in 0..=MAX_REMOVED_IN as u8 {
+            r.cancelled_here(
+                Screen::Conversation(PeerId::from_random([100 + n; 16])),
+                true,
+            );
+        }
+        assert_eq!(r.cancelled_in.len(), MAX_REMOVED_IN);
     }
 }

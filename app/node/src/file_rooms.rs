@@ -5,7 +5,7 @@
 //! chats that still show it, and its download goes on there.
 
 use peerchat_chat::state::transfers::TransferState;
-use peerchat_chat::state::Action;
+use peerchat_chat::state::{Action, Screen};
 use peerchat_files::FileFrame;
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
@@ -83,7 +83,7 @@ impl Node {
             return false;
         }
         if let Some(r) = self.files.records.get_mut(file) {
-            r.cancelled_in_room(room);
+            r.cancelled_here(Screen::Room(room.clone()), true);
         }
         self.save_files();
         let me = self.me.clone();

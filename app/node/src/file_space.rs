@@ -7,6 +7,7 @@ use peerchat_chat::state::{Action, Screen};
 use peerchat_files::FileFrame;
 
 use peerchat_ids::RoomId;
+use peerchat_peerjs::PeerId;
 
 use crate::files::{chat_of, FileRecord};
 use crate::saved::History;
@@ -173,7 +174,7 @@ impl Node {
         let gone = Screen::Room(room.clone());
         for r in self.files.records.values_mut() {
             r.removed_in.remove(&gone);
-            r.cancelled_in.remove(room);
+            r.uncancel(&gone);
         }
         self.forget_removed_past(self.files.kept_most);
         self.save_files();
@@ -196,23 +197,29 @@ impl Node {
         }
     }
 
+    /// Who a line of ours in `chat` is with: the contact, or in a room, us.
+    fn line_of<'a>(&'a self, chat: &'a Screen) -> (&'a PeerId, Option<&'a RoomId>) {
+        match chat {
+            Screen::Conversation(peer) => (peer, None),
+            Screen::Room(room) => (&self.me, Some(room)),
+        }
+    }
+
     /// Every removed file's line says so, and so does its line in each chat whose
     /// files were deleted while another chat keeps it, and in each room where the
     /// user cancelled it while another chat keeps it.
     pub(crate) fn show_removed(&mut self) {
         let gone = TransferState::Removed;
-        let cancelled = TransferState::Cancelled { by_us: true };
         let mut everywhere = Vec::new();
         let mut here = Vec::new();
         for r in self.files.records.values() {
-            here.extend(r.cancelled_in.iter().map(|room| {
-                self.nothing_received(&self.me, Some(room), &r.offer, cancelled.clone())
+            here.extend(r.cancelled_in.iter().map(|(chat, by_us)| {
+                let (peer, room) = self.line_of(chat);
+                let cancelled = TransferState::Cancelled { by_us: *by_us };
+                self.nothing_received(peer, room, &r.offer, cancelled)
             }));
             here.extend(r.removed_in.iter().map(|chat| {
-                let (peer, room) = match chat {
-                    Screen::Conversation(peer) => (peer, None),
-                    Screen::Room(room) => (&self.me, Some(room)),
-                };
+                let (peer, room) = self.line_of(chat);
                 self.nothing_received(peer, room, &r.offer, gone.clone())
             }));
             if r.removed {

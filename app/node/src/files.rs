@@ -809,6 +809,7 @@ impl Node {
                     .filter(|r| !r.done && &r.peer != peer && r.contacts.contains(peer));
                 if let Some(rec) = other {
                     rec.leave_contact(peer);
+                    rec.cancelled_here(Screen::Conversation(peer.clone()), false);
                     let offer = rec.offer.clone();
                     let cancelled = TransferState::Cancelled { by_us: false };
                     let line = self.nothing_received(peer, None, &offer, cancelled);
@@ -906,8 +907,21 @@ impl Node {
     /// is kept for that conversation or room instead, and fetched on there from the
     /// pieces stored (see `Node::stop_keeping`).
     fn drop_received(&mut self, file: &str, r: &Receiving, state: TransferState) {
-        self.show_receiving(file, r, state);
+        self.show_receiving(file, r, state.clone());
         self.stop_keeping(file, &r.peer, r.room.as_ref());
+        // Kept for another chat, the file is still here: the conversation it was
+        // cancelled in says so after a restart too (not Save).
+        if let (TransferState::Cancelled { by_us }, None) = (state, &r.room) {
+            let chat = Screen::Conversation(r.peer.clone());
+            let news = self
+                .files
+                .records
+                .get_mut(file)
+                .is_some_and(|rec| rec.cancelled_here(chat, by_us));
+            if news {
+                self.save_files();
+            }
+        }
     }
 
     /// Sends a file frame to `peer`: on its one-to-one link, or to that member of `room`.

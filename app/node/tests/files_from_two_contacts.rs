@@ -97,11 +97,7 @@ fn deleting_one_conversations_files_keeps_a_file_another_contact_sent_too() {
         "Ann's line"
     );
     // After a restart too, where Ann's card still says removed (not Save).
-    sim.kill(1);
-    sim.devs[1].transfers.clear();
-    sim.run_for(SECOND);
-    sim.start(1);
-    sim.run_for(3 * SECOND);
+    restart(&mut sim, 1);
     assert_eq!(pieces_joined(&sim, 1, &offer).unwrap(), bytes);
     assert_eq!(sim.act(1, |n, _| n.files_space(&with_cat)).files, 1);
     assert_eq!(
@@ -124,21 +120,48 @@ fn deleting_one_conversations_files_keeps_a_file_another_contact_sent_too() {
 
 #[test]
 fn a_file_one_contact_stops_sending_is_fetched_from_another_who_sent_it_too() {
-    let (mut sim, _, ben, cat) = ben_and_two_contacts();
-    let (bytes, offer) = test_file(900_000, "slides.pdf");
-    both_send_while_anns_disk_waits(&mut sim, &ben, &bytes, &offer);
-    // Ann stops sending it: Ben fetches it from Cat, from what he has.
-    sim.act(0, |n, now| {
-        n.cancel_file(&offer.id, &Screen::Conversation(ben.clone()), now)
-    });
+    // Ann stops sending it, or Ben stops taking it from her: Ben fetches it from Cat,
+    // from what he has. His chat with Ann says cancelled, after a restart too (before,
+    // its card offered Save then: the file is on his device, from Cat).
+    for ben_cancels in [false, true] {
+        let (mut sim, ann, ben, cat) = ben_and_two_contacts();
+        let (bytes, offer) = test_file(900_000, "slides.pdf");
+        both_send_while_anns_disk_waits(&mut sim, &ben, &bytes, &offer);
+        let (who, with) = if ben_cancels { (1, &ann) } else { (0, &ben) };
+        sim.act(who, |n, now| {
+            n.cancel_file(&offer.id, &Screen::Conversation(with.clone()), now)
+        });
+        sim.run_for(SECOND);
+        all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
+        assert_eq!(
+            line_with(&sim, 2, &offer.id, &ben),
+            Some(TransferState::Complete)
+        );
+        let record = saved_record(&sim, 1, &offer).expect("kept");
+        assert!(record.done && record.shown_to(&cat), "{record:?}");
+        let cancelled = Some(TransferState::Cancelled { by_us: ben_cancels });
+        assert_eq!(line_with(&sim, 1, &offer.id, &ann), cancelled);
+        restart(&mut sim, 1);
+        assert_eq!(
+            line_with(&sim, 1, &offer.id, &ann),
+            cancelled,
+            "after a restart (Ben cancels: {ben_cancels})"
+        );
+        assert_eq!(
+            line_with(&sim, 1, &offer.id, &cat),
+            None,
+            "Cat's card saves it"
+        );
+    }
+}
+
+/// Device `i`'s page restarts, its lines gone until its node shows them again.
+fn restart(sim: &mut Sim, i: usize) {
+    sim.kill(i);
+    sim.devs[i].transfers.clear();
     sim.run_for(SECOND);
-    all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
-    assert_eq!(
-        line_with(&sim, 2, &offer.id, &ben),
-        Some(TransferState::Complete)
-    );
-    let record = saved_record(&sim, 1, &offer).expect("kept");
-    assert!(record.done && record.shown_to(&cat), "{record:?}");
+    sim.start(i);
+    sim.run_for(3 * SECOND);
 }
 
 #[test]
@@ -177,6 +200,15 @@ fn a_second_sender_who_cancels_or_whose_chats_files_are_deleted_stops_and_the_fi
             assert_eq!(
                 line_with(&sim, 1, &offer.id, &cat),
                 Some(TransferState::Cancelled { by_us: false })
+            );
+            // After a restart too, once the file is whole.
+            anns_disk_goes(&mut sim);
+            all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
+            restart(&mut sim, 1);
+            assert_eq!(
+                line_with(&sim, 1, &offer.id, &cat),
+                Some(TransferState::Cancelled { by_us: false }),
+                "after a restart"
             );
         } else {
             // Ben deletes his chat with Cat's files while Ann's transfer goes on: Cat,
