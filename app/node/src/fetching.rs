@@ -95,11 +95,12 @@ impl Node {
             return false;
         };
         let (peer, scope) = (rec.peer.clone(), rec.room.clone());
-        let update = self.nothing_received(&peer, scope.as_ref(), &rec.offer, state);
+        let update = self.nothing_received(&peer, scope.as_ref(), &rec.offer, state.clone());
         self.show_transfer(update);
         // Pieces stored before a restart, when it waited again, go too (one to one, a
         // file another contact sent too, or a room shows too, is fetched there instead).
         self.stop_keeping(file, &peer, scope.as_ref());
+        self.remember_cancel(file, &peer, scope.as_ref(), &state);
         true
     }
 

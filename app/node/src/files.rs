@@ -909,18 +909,30 @@ impl Node {
     fn drop_received(&mut self, file: &str, r: &Receiving, state: TransferState) {
         self.show_receiving(file, r, state.clone());
         self.stop_keeping(file, &r.peer, r.room.as_ref());
-        // Kept for another chat, the file is still here: the conversation it was
-        // cancelled in says so after a restart too (not Save).
-        if let (TransferState::Cancelled { by_us }, None) = (state, &r.room) {
-            let chat = Screen::Conversation(r.peer.clone());
-            let news = self
-                .files
-                .records
-                .get_mut(file)
-                .is_some_and(|rec| rec.cancelled_here(chat, by_us));
-            if news {
-                self.save_files();
-            }
+        self.remember_cancel(file, &r.peer, r.room.as_ref(), &state);
+    }
+
+    /// A transfer of `file` from `peer` one to one (`room` None) stopped as `state`
+    /// says, and the file is still kept for another chat: when that is a cancel, the
+    /// conversation says so after a restart too (not Save).
+    pub(crate) fn remember_cancel(
+        &mut self,
+        file: &str,
+        peer: &PeerId,
+        room: Option<&RoomId>,
+        state: &TransferState,
+    ) {
+        let (TransferState::Cancelled { by_us }, None) = (state, room) else {
+            return;
+        };
+        let chat = Screen::Conversation(peer.clone());
+        let news = self
+            .files
+            .records
+            .get_mut(file)
+            .is_some_and(|rec| rec.cancelled_here(chat, *by_us));
+        if news {
+            self.save_files();
         }
     }
 

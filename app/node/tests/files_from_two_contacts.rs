@@ -139,20 +139,24 @@ fn a_file_one_contact_stops_sending_is_fetched_from_another_who_sent_it_too() {
         );
         let record = saved_record(&sim, 1, &offer).expect("kept");
         assert!(record.done && record.shown_to(&cat), "{record:?}");
-        let cancelled = Some(TransferState::Cancelled { by_us: ben_cancels });
-        assert_eq!(line_with(&sim, 1, &offer.id, &ann), cancelled);
-        restart(&mut sim, 1);
-        assert_eq!(
-            line_with(&sim, 1, &offer.id, &ann),
-            cancelled,
-            "after a restart (Ben cancels: {ben_cancels})"
-        );
-        assert_eq!(
-            line_with(&sim, 1, &offer.id, &cat),
-            None,
-            "Cat's card saves it"
-        );
+        cancelled_with_ann_after_a_restart(&mut sim, &offer.id, &ann, &cat, ben_cancels);
     }
+}
+
+/// Ben's chat with Ann says `file` was cancelled (`by_us`, by Ben), after his page
+/// restarts too, while his chat with Cat saves it.
+fn cancelled_with_ann_after_a_restart(
+    sim: &mut Sim,
+    file: &str,
+    ann: &PeerId,
+    cat: &PeerId,
+    by_us: bool,
+) {
+    let cancelled = Some(TransferState::Cancelled { by_us });
+    assert_eq!(line_with(sim, 1, file, ann), cancelled);
+    restart(sim, 1);
+    assert_eq!(line_with(sim, 1, file, ann), cancelled, "after a restart");
+    assert_eq!(line_with(sim, 1, file, cat), None, "Cat's card saves it");
 }
 
 /// Device `i`'s page restarts, its lines gone until its node shows them again.
@@ -311,4 +315,33 @@ fn a_contact_is_told_when_the_file_she_sends_becomes_whole_from_our_own_post() {
         assert!(record.done && record.untold.is_empty(), "{record:?}");
         assert_eq!(pieces_joined(&sim, 1, &offer).unwrap(), bytes);
     }
+}
+
+#[test]
+fn a_file_cancelled_while_it_waits_its_turn_says_so_after_a_restart() {
+    // Ann sends Ben four files first, while her disk is slow: the fifth, which Cat
+    // sends too, waits its turn behind them. Ben cancels it in Ann's chat: it comes
+    // from Cat instead, and Ann's card still says cancelled after a restart.
+    let (mut sim, ann, ben, cat) = ben_and_two_contacts();
+    sim.devs[0].hold_reads = true;
+    // Four: the files of one sender fetched at once (the node's MAX_FETCHING).
+    for n in 0..4 {
+        let (bytes, offer) = test_file(300_000 + n, &format!("first-{n}.pdf"));
+        send_one_to_one(&mut sim, 0, &ben, &bytes, &offer);
+    }
+    sim.run_for(2 * SECOND);
+    let (bytes, offer) = test_file(600_000, "fifth.pdf");
+    send_one_to_one(&mut sim, 0, &ben, &bytes, &offer);
+    sim.run_for(2 * SECOND);
+    assert_eq!(
+        line_with(&sim, 1, &offer.id, &ann),
+        Some(TransferState::Waiting)
+    );
+    send_one_to_one(&mut sim, 2, &ben, &bytes, &offer);
+    sim.run_for(2 * SECOND);
+    sim.act(1, |n, now| {
+        n.cancel_file(&offer.id, &Screen::Conversation(ann.clone()), now)
+    });
+    all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
+    cancelled_with_ann_after_a_restart(&mut sim, &offer.id, &ann, &cat, true);
 }
