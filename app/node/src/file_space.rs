@@ -206,8 +206,8 @@ impl Node {
     }
 
     /// Every removed file's line says so, and so does its line in each chat whose
-    /// files were deleted while another chat keeps it, and in each room where the
-    /// user cancelled it while another chat keeps it.
+    /// files were deleted while another chat keeps it, and in each chat where it was
+    /// cancelled while another chat keeps it.
     pub(crate) fn show_removed(&mut self) {
         let gone = TransferState::Removed;
         let mut everywhere = Vec::new();

@@ -173,8 +173,9 @@ impl<S: Store> History<'_, S> {
         nonce: impl FnOnce() -> [u8; 12],
     ) -> Result<Option<(String, Vec<u8>)>, VaultError> {
         // Nothing a ledger counts (a conversation's messages): none is read. Before, each
-        // write of a conversation read two records more for nothing, a quarter of the
-        // receiver's storage time in a burst of 500 (CPU profile, `BENCH_ONLY=burst`).
+        // write of a conversation read two records more for nothing: 134 ms of the 441
+        // the receiver's page spent storing a burst of 500 (CPU profile,
+        // `BENCH_ONLY=burst BENCH_PROFILE=1`).
         if !messages.iter().any(Ledger::counts) {
             return Ok(None);
         }
