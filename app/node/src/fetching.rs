@@ -15,6 +15,7 @@ use peerchat_files::{FileFrame, FileOffer};
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
 
+use crate::files::Receiving;
 use crate::Node;
 
 /// Downloads fetching at once of the files one peer offered (one to one, or in one
@@ -84,6 +85,17 @@ impl Node {
         }
     }
 
+    /// The holders a download of `file` asked (`r`, taken out of those under way)
+    /// are told to stop sending: `cancel`.
+    pub(crate) fn stop_asking(&mut self, file: &str, r: &Receiving) {
+        let cancel = FileFrame::Cancel {
+            file: file.to_owned(),
+        };
+        for holder in &r.holding {
+            self.send_file_frame(r.room.as_ref(), holder, &cancel);
+        }
+    }
+
     /// A file that waits its turn (see [`Node::fetch`]) stops before it began: no
     /// longer saved, and its line says `state`. False when it was not waiting.
     pub(crate) fn stop_waiting(&mut self, file: &str, state: TransferState) -> bool {
@@ -134,11 +146,8 @@ impl Node {
             let Some(r) = self.files.receiving.remove(&file) else {
                 continue;
             };
-            // Those it asked stop sending (its stored pieces stay, for when it is back).
-            let cancel = FileFrame::Cancel { file: file.clone() };
-            for holder in &r.holding {
-                self.send_file_frame(r.room.as_ref(), holder, &cancel);
-            }
+            // Its stored pieces stay, for when it is back.
+            self.stop_asking(&file, &r);
             self.show_waiting(&file);
             self.files.waiting.push_back(file);
             self.files.queued = true;

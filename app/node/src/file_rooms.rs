@@ -74,16 +74,15 @@ impl Node {
     /// and its line there says cancelled. False, changing nothing, when `room` is the
     /// only chat it is in.
     pub(crate) fn leave_one_room(&mut self, file: &str, room: &RoomId, cancel: &FileFrame) -> bool {
-        let left = self
-            .files
-            .records
-            .get_mut(file)
-            .is_some_and(|r| r.in_room(room) && !r.removed && r.leave(Some(room)));
+        let left = self.files.records.get_mut(file).is_some_and(|r| {
+            let left = r.in_room(room) && !r.removed && r.leave(Some(room));
+            if left {
+                r.cancelled_here(Screen::Room(room.clone()), true);
+            }
+            left
+        });
         if !left {
             return false;
-        }
-        if let Some(r) = self.files.records.get_mut(file) {
-            r.cancelled_here(Screen::Room(room.clone()), true);
         }
         self.save_files();
         let me = self.me.clone();

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use peerchat_chat::state::transfers::TransferState;
 use peerchat_chat::state::Action;
-use peerchat_files::{FileFrame, FileOffer};
+use peerchat_files::FileOffer;
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
 
@@ -140,15 +140,13 @@ impl Node {
         // waiting its turn ends: we have it all. The members it asked stop sending; the
         // contacts who sent it are told we have it (`became_whole`), and its card in
         // the other rooms can be saved.
-        if let Some(r) = self.files.receiving.remove(file) {
-            if r.room.is_some() {
-                let cancel = FileFrame::Cancel {
-                    file: file.to_owned(),
-                };
-                for holder in &r.holding {
-                    self.send_file_frame(r.room.as_ref(), holder, &cancel);
-                }
-            }
+        if let Some(r) = self
+            .files
+            .receiving
+            .remove(file)
+            .filter(|r| r.room.is_some())
+        {
+            self.stop_asking(file, &r);
         }
         self.files.waiting.retain(|f| f != file);
         for room in &rooms {

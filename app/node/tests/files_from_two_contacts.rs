@@ -40,14 +40,22 @@ fn ben_and_two_contacts() -> (Sim, PeerId, PeerId, PeerId) {
     (sim, ids[0].clone(), ids[1].clone(), ids[2].clone())
 }
 
-/// Ann sends Ben the file, and Cat the same, while Ann's disk is slow: nothing of hers
-/// has gone when Cat's offer comes (her reads wait until `let_reads_go`).
-fn both_send_while_anns_disk_waits(sim: &mut Sim, ben: &PeerId, bytes: &[u8], offer: &FileOffer) {
+/// Ann sends Ben a file of `len` bytes called `name`, and Cat the same, while Ann's
+/// disk is slow: nothing of hers has gone when Cat's offer comes (her reads wait until
+/// `let_reads_go`).
+/// Returns the devices, Ann's, Ben's and Cat's ids, and the file.
+fn both_send_while_anns_disk_waits(
+    len: usize,
+    name: &str,
+) -> (Sim, [PeerId; 3], Vec<u8>, FileOffer) {
+    let (mut sim, ann, ben, cat) = ben_and_two_contacts();
+    let (bytes, offer) = test_file(len, name);
     sim.devs[0].hold_reads = true;
-    send_one_to_one(sim, 0, ben, bytes, offer);
+    send_one_to_one(&mut sim, 0, &ben, &bytes, &offer);
     sim.run_for(2 * SECOND);
-    send_one_to_one(sim, 2, ben, bytes, offer);
+    send_one_to_one(&mut sim, 2, &ben, &bytes, &offer);
     sim.run_for(2 * SECOND);
+    (sim, [ann, ben, cat], bytes, offer)
 }
 
 /// Ann's disk is quick again: her reads held go, and those after them at once.
@@ -124,9 +132,8 @@ fn a_file_one_contact_stops_sending_is_fetched_from_another_who_sent_it_too() {
     // from what he has. His chat with Ann says cancelled, after a restart too (before,
     // its card offered Save then: the file is on his device, from Cat).
     for ben_cancels in [false, true] {
-        let (mut sim, ann, ben, cat) = ben_and_two_contacts();
-        let (bytes, offer) = test_file(900_000, "slides.pdf");
-        both_send_while_anns_disk_waits(&mut sim, &ben, &bytes, &offer);
+        let (mut sim, [ann, ben, cat], bytes, offer) =
+            both_send_while_anns_disk_waits(900_000, "slides.pdf");
         let (who, with) = if ben_cancels { (1, &ann) } else { (0, &ben) };
         sim.act(who, |n, now| {
             n.cancel_file(&offer.id, &Screen::Conversation(with.clone()), now)
@@ -170,9 +177,8 @@ fn restart(sim: &mut Sim, i: usize) {
 
 #[test]
 fn a_contact_who_sent_a_file_another_was_sending_is_told_once_it_is_whole() {
-    let (mut sim, ann, ben, cat) = ben_and_two_contacts();
-    let (bytes, offer) = test_file(600_000, "photo.jpg");
-    both_send_while_anns_disk_waits(&mut sim, &ben, &bytes, &offer);
+    let (mut sim, [ann, ben, cat], bytes, offer) =
+        both_send_while_anns_disk_waits(600_000, "photo.jpg");
     anns_disk_goes(&mut sim);
     all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
     sim.run_for(2 * SECOND);
@@ -190,9 +196,8 @@ fn a_contact_who_sent_a_file_another_was_sending_is_told_once_it_is_whole() {
 #[test]
 fn a_second_sender_who_cancels_or_whose_chats_files_are_deleted_stops_and_the_first_goes_on() {
     for cat_cancels in [true, false] {
-        let (mut sim, _, ben, cat) = ben_and_two_contacts();
-        let (bytes, offer) = test_file(600_000, "menu.pdf");
-        both_send_while_anns_disk_waits(&mut sim, &ben, &bytes, &offer);
+        let (mut sim, [_, ben, cat], bytes, offer) =
+            both_send_while_anns_disk_waits(600_000, "menu.pdf");
         let with_cat = History::Conversation(cat.clone());
         assert_eq!(sim.act(1, |n, _| n.files_space(&with_cat)).files, 1);
         if cat_cancels {
@@ -251,9 +256,8 @@ fn ben_gets_it_while_cat_is_away(sim: &mut Sim, bytes: &[u8], offer: &FileOffer)
 #[test]
 fn a_contact_away_when_the_file_became_whole_is_told_once_back_after_a_restart_too() {
     for restart in [false, true] {
-        let (mut sim, _, ben, _) = ben_and_two_contacts();
-        let (bytes, offer) = test_file(600_000, "photo.jpg");
-        both_send_while_anns_disk_waits(&mut sim, &ben, &bytes, &offer);
+        let (mut sim, [_, ben, _], bytes, offer) =
+            both_send_while_anns_disk_waits(600_000, "photo.jpg");
         sim.cut(1, 2);
         anns_disk_goes(&mut sim);
         ben_gets_it_while_cat_is_away(&mut sim, &bytes, &offer);

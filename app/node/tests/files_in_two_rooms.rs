@@ -64,6 +64,14 @@ fn room_with(sim: &mut Sim, name: &str, members: &[usize]) -> (RoomId, Invite) {
     (view.room_id, invite)
 }
 
+/// Ann and Ben, both in Ann's rooms "Papers" and "Photos".
+fn ann_and_ben_in_two_rooms() -> (Sim, RoomId, RoomId) {
+    let mut sim = devices(&["Ann", "Ben"]);
+    let (papers, _) = room_with(&mut sim, "Papers", &[1]);
+    let (photos, _) = room_with(&mut sim, "Photos", &[1]);
+    (sim, papers, photos)
+}
+
 /// Ann and Ben, in a room "Papers" and contacts of each other too.
 fn room_of_contacts() -> (Sim, RoomId, PeerId, PeerId) {
     let mut sim = devices(&["Ann", "Ben"]);
@@ -283,9 +291,7 @@ fn cancelling_a_post_of_a_file_received_one_to_one_keeps_it_for_the_conversation
 
 #[test]
 fn leaving_a_room_deletes_its_files_but_one_another_room_shows() {
-    let mut sim = devices(&["Ann", "Ben"]);
-    let (papers, _) = room_with(&mut sim, "Papers", &[1]);
-    let (photos, _) = room_with(&mut sim, "Photos", &[1]);
+    let (mut sim, papers, photos) = ann_and_ben_in_two_rooms();
     let (only_bytes, only) = test_file(700_000, "agenda.pdf");
     let (both_bytes, both) = test_file(500_000, "group.png");
     post(&mut sim, 0, &papers, &only_bytes, &only);
@@ -413,9 +419,7 @@ fn cancelling_a_file_in_one_of_two_rooms_stops_it_there_alone() {
     // runs in Papers, the room he had it from first: Ann cancelling there, he goes on
     // fetching it in Photos (before, it stayed paused for good).
     for (canceller, in_photos) in [(1, true), (0, true), (0, false), (1, false)] {
-        let mut sim = devices(&["Ann", "Ben"]);
-        let (papers, _) = room_with(&mut sim, "Papers", &[1]);
-        let (photos, _) = room_with(&mut sim, "Photos", &[1]);
+        let (mut sim, papers, photos) = ann_and_ben_in_two_rooms();
         let (gone, kept) = if in_photos {
             (&photos, &papers)
         } else {
@@ -485,9 +489,7 @@ fn cancelling_a_file_in_one_of_two_rooms_stops_it_there_alone() {
 
 #[test]
 fn a_room_whose_files_were_deleted_shows_the_file_again_when_it_is_posted_there_again() {
-    let mut sim = devices(&["Ann", "Ben"]);
-    let (papers, _) = room_with(&mut sim, "Papers", &[1]);
-    let (photos, _) = room_with(&mut sim, "Photos", &[1]);
+    let (mut sim, papers, photos) = ann_and_ben_in_two_rooms();
     let (bytes, offer) = test_file(700_000, "poster.png");
     post(&mut sim, 0, &papers, &bytes, &offer);
     post(&mut sim, 0, &photos, &bytes, &offer);
@@ -533,9 +535,7 @@ fn downloads_that_go_on_in_another_room_keep_their_turn_in_the_first() {
     // Papers' turns, so the two go on waiting, and so do two more she posts there
     // (before, those started: a member posting in two rooms and cancelling in one had
     // Ben fetch eight, then twelve, at once).
-    let mut sim = devices(&["Ann", "Ben"]);
-    let (papers, _) = room_with(&mut sim, "Papers", &[1]);
-    let (photos, _) = room_with(&mut sim, "Photos", &[1]);
+    let (mut sim, papers, photos) = ann_and_ben_in_two_rooms();
     sim.devs[0].hold_reads = true;
     let mut files: Vec<_> = (0..6)
         .map(|i| test_file(600_000 + i, &format!("scan{i}.pdf")))
