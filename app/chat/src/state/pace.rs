@@ -3,7 +3,10 @@
 //! at once in each frame, the first, if it holds something to see at once (a message);
 //! everything else waits for the next frame and goes in one batch just before it is
 //! painted. A message then shows as soon as it arrives, and a burst of them, or a room
-//! message with a receipt from every member, costs one render a frame. What the node says
+//! message with a receipt from every member, costs one render a frame. Once a message
+//! had to wait for a frame (they come faster than frames), the next ones wait for
+//! theirs too, until a frame comes with nothing to see: then every render of a burst
+//! goes in the frame, none between two frames (see [`Pacer::frame`]). What the node says
 //! as it starts a connection waits too ("Connecting…", the conversation or the room it
 //! opens): drawn at once, it would hold up the offer or the answer of that very
 //! connection. Under load the next frame can come before the browser has made that
@@ -52,7 +55,8 @@ impl Action {
 pub struct Pacer {
     /// Actions held for the next frame, in order.
     waiting: Vec<Action>,
-    /// A batch went to the screen since the last frame.
+    /// A batch went to the screen since the last frame, or the last frame's batch held
+    /// something to see (a burst): what comes waits for the next frame.
     drawn: bool,
     /// Until when nothing goes to the screen (see [`Pacer::hold`]).
     hold_until: Option<Duration>,
@@ -109,10 +113,12 @@ impl Pacer {
 
     /// Actions from the node; returns those to show now, in order (any that waited
     /// first). `frames`: the page gets frames (it is on screen); a page in the background
-    /// gets none, so there nothing waits.
+    /// gets none, so there nothing waits, and what waited from before goes now.
     /// `now` is the monotonic time (see [`Pacer::hold`]).
     pub fn arrive(&mut self, actions: Vec<Action>, frames: bool, now: Duration) -> Vec<Action> {
-        if actions.is_empty() {
+        // Gone to the background (no frames will come), what waited for one goes now,
+        // new actions or not: the page going hidden is one (the node hears of it).
+        if actions.is_empty() && (frames || self.waiting.is_empty()) {
             return actions;
         }
         let urgent = actions.iter().any(|a| !a.can_wait_for_frame());
@@ -141,8 +147,9 @@ impl Pacer {
         // between two frames. Drawn between frames, it made the browser lay the page out
         // twice a frame: once at the frame's start (to hit-test the mouse after the
         // list scrolled), and again for the batch drawn in the frame (Chrome trace of a
-        // burst: 245 layouts in 150 frames on the sender). Receipts and typing alone do
-        // not count: they wait for every frame, and a message after them goes at once.
+        // burst: 245 layouts in 150 frames on the sender). Actions that wait for a frame
+        // anyway (receipts, typing: `can_wait_for_frame`) do not count: a message after
+        // them goes at once.
         self.drawn = batch.iter().any(|a| !a.can_wait_for_frame());
         self.batch(batch, now)
     }
@@ -262,6 +269,44 @@ mod tests {
         assert_eq!(p.frame(T), []);
         assert!(!p.wants_frame());
         assert_eq!(p.arrive(vec![open()], true, T), [open()], "at once again");
+        // In the background no frame comes: nothing waits, burst or not.
+        assert!(p.arrive(vec![open()], true, T).is_empty());
+        assert_eq!(p.frame(T), [open()]);
+        assert_eq!(p.arrive(vec![open()], false, T), [open()]);
+    }
+
+    #[test]
+    fn going_to_the_background_shows_what_waited_for_a_frame() {
+        let mut p = Pacer::default();
+        assert_eq!(p.arrive(vec![open()], true, T), [open()]);
+        assert!(p.arrive(vec![typing()], true, T).is_empty());
+        assert!(
+            p.arrive(Vec::new(), true, T).is_empty(),
+            "on screen: it waits"
+        );
+        assert_eq!(
+            p.arrive(Vec::new(), false, T),
+            [typing()],
+            "hidden, with no frame to come"
+        );
+        assert!(p.arrive(Vec::new(), false, T).is_empty());
+    }
+
+    #[test]
+    fn a_held_frame_ends_a_burst() {
+        let mut p = Pacer::default();
+        let ms = Duration::from_millis;
+        assert_eq!(p.arrive(vec![open()], true, T), [open()]);
+        assert!(p.arrive(vec![open()], true, T).is_empty());
+        assert_eq!(p.frame(T + ms(16)), [open()]);
+        p.hold(Some(T + ms(40)));
+        assert!(p.frame(T + ms(33)).is_empty(), "held");
+        p.hold(None);
+        assert_eq!(
+            p.arrive(vec![open()], true, T + ms(40)),
+            [open()],
+            "at once"
+        );
     }
 
     #[test]

@@ -371,11 +371,20 @@ impl ToEnd {
             let (list, end) = (list.clone(), end.clone());
             Closure::<dyn FnMut(js_sys::Array, web_sys::ResizeObserver)>::new(
                 move |_, observer: web_sys::ResizeObserver| {
+                    let Some(el) = list.cast::<web_sys::Element>() else {
+                        // No list to scroll: nothing waits (a later ask may scroll).
+                        observer.disconnect();
+                        end.borrow_mut().pending = false;
+                        return;
+                    };
+                    if el.client_height() == 0 {
+                        // Not shown (browsers report a new observation at once, even
+                        // with no size): reported again once it shows, its size changed.
+                        return;
+                    }
                     // Only the first report was wanted.
                     observer.disconnect();
-                    if let Some(el) = list.cast::<web_sys::Element>() {
-                        scroll_end(&el, &mut end.borrow_mut());
-                    }
+                    scroll_end(&el, &mut end.borrow_mut());
                 },
             )
         };
