@@ -109,8 +109,9 @@ pub fn LineList<T: ShowLine>(props: &LineListProps<T>) -> Html {
             }
         });
     }
-    // Set from a change of the newest line until the list is scrolled to it: scroll
-    // events meanwhile come from the lines changing under the view, not from the user.
+    // The app's scrolls to the end: pending from a change of the newest line until the
+    // list is scrolled to it (scroll events meanwhile come from the lines changing under
+    // the view, not from the user).
     let to_end = {
         let list = list.clone();
         use_memo((), move |()| ToEnd::new(list))
