@@ -619,7 +619,13 @@ impl ChatState {
             Action::ConversationMuted { peer, muted } => self.conversation_mut(&peer).muted = muted,
             Action::Connecting(peer) => {
                 self.conversation_mut(&peer).status = ChannelStatus::Connecting;
-                self.active.get_or_insert(Screen::Conversation(peer));
+                // A call the user did not make (theirs, or ours back to a friend after a
+                // restart) shows when nothing else is, unless the user already picked what
+                // to look at: it folded New chat under someone typing a friend's id (the
+                // user's own call selects its chat first, see `Node::connect`).
+                if !self.chosen {
+                    self.active.get_or_insert(Screen::Conversation(peer));
+                }
             }
             Action::Select(peer) => {
                 self.chosen = true;
