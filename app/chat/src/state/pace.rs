@@ -135,7 +135,8 @@ impl Pacer {
 
     /// The next frame is about to be painted: what waited for it, to show now (nothing
     /// while holding: it waits for a later frame). When that holds something to see
-    /// (not only receipts or typing), what comes before the next frame waits for it.
+    /// at once (not only what can wait for a frame, such as receipts or typing), what
+    /// comes before the next frame waits for it.
     pub fn frame(&mut self, now: Duration) -> Vec<Action> {
         self.drawn = false;
         if self.holding(now) {
