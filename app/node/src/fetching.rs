@@ -112,7 +112,7 @@ impl Node {
         // Pieces stored before a restart, when it waited again, go too (one to one, a
         // file another contact sent too, or a room shows too, is fetched there instead).
         self.stop_keeping(file, &peer, scope.as_ref());
-        self.remember_cancel(file, &peer, scope.as_ref(), &state);
+        self.remember_stop(file, &peer, scope.as_ref(), &state);
         true
     }
 

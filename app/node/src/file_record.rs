@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 
+use peerchat_chat::state::transfers::TransferState;
 use peerchat_chat::state::Screen;
 use peerchat_files::FileOffer;
 use peerchat_ids::RoomId;
@@ -21,6 +22,39 @@ pub const MAX_OTHER_CONTACTS: usize = 64;
 
 /// Chats a file is removed from while others keep it: one for each it may be kept for.
 pub const MAX_REMOVED_IN: usize = MAX_OTHER_ROOMS + MAX_OTHER_CONTACTS;
+
+/// How a chat's transfer of a file stopped while another chat keeps the file: what the
+/// card there says, after a restart too, instead of offering Save (the file on this
+/// device came from elsewhere). Saved as `true`/`false` (cancelled, by us or not) or
+/// the sentence (given up), as the saves before failures were kept read.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Stopped {
+    /// Cancelled: by us (true), or by the contact.
+    Cancelled(bool),
+    /// Given up (one to one: nothing came from the contact, or too many bad pieces);
+    /// the sentence says why and what the user can do.
+    Failed(String),
+}
+
+impl Stopped {
+    /// The stop `state` is, if it is one a card keeps saying.
+    pub fn of(state: &TransferState) -> Option<Self> {
+        match state {
+            TransferState::Cancelled { by_us } => Some(Self::Cancelled(*by_us)),
+            TransferState::Failed(why) => Some(Self::Failed(why.clone())),
+            _ => None,
+        }
+    }
+
+    /// What the card says.
+    pub fn state(&self) -> TransferState {
+        match self {
+            Self::Cancelled(by_us) => TransferState::Cancelled { by_us: *by_us },
+            Self::Failed(why) => TransferState::Failed(why.clone()),
+        }
+    }
+}
 
 /// A file received (or being received), as saved: what the conversation shows after a
 /// restart and what a download resumes from.
@@ -55,11 +89,15 @@ pub struct FileRecord {
     /// says removed, after a restart too (not Save). At most [`MAX_REMOVED_IN`].
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub removed_in: BTreeSet<Screen>,
-    /// Chats where it was cancelled while another chat keeps it, and whether by us (a
-    /// room: by us alone; one to one: by either side): the card there says cancelled,
-    /// after a restart too (not Save). At most [`MAX_REMOVED_IN`].
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub cancelled_in: BTreeSet<(Screen, bool)>,
+    /// Chats where its transfer stopped while another chat keeps it, and how: cancelled
+    /// (a room: by us alone; one to one: by either side) or given up (one to one). The
+    /// card there says so, after a restart too (not Save). At most [`MAX_REMOVED_IN`].
+    #[serde(
+        default,
+        alias = "cancelled_in",
+        skip_serializing_if = "BTreeSet::is_empty"
+    )]
+    pub stopped_in: BTreeSet<(Screen, Stopped)>,
     /// The user deleted its pieces (History): kept so it is not fetched again and its
     /// line says so.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -78,7 +116,7 @@ impl FileRecord {
             contacts: BTreeSet::new(),
             untold: BTreeSet::new(),
             removed_in: BTreeSet::new(),
-            cancelled_in: BTreeSet::new(),
+            stopped_in: BTreeSet::new(),
             removed: false,
         }
     }
@@ -94,10 +132,10 @@ impl FileRecord {
     }
 
     /// A message of `room` offers it too. Returns whether that is news.
-    /// A room whose files were deleted, or where it was cancelled, shows it again.
+    /// A room whose files were deleted, or where its transfer stopped, shows it again.
     pub(crate) fn offered_in(&mut self, room: &RoomId) -> bool {
         let chat = Screen::Room(room.clone());
-        let shown_again = self.removed_in.remove(&chat) | self.uncancel(&chat);
+        let shown_again = self.removed_in.remove(&chat) | self.unstop(&chat);
         let added = !self.in_room(room)
             && self.also.len() < MAX_OTHER_ROOMS
             && self.also.insert(room.clone());
@@ -113,14 +151,14 @@ impl FileRecord {
     /// conversation with `peer` shows it too, first (the rooms follow), so deleting or
     /// leaving the rooms keeps it for the conversation. Kept for another contact's
     /// conversation: for this one's too. Returns whether that is news.
-    /// A conversation whose files were deleted, or where it was cancelled, shows it
-    /// again.
+    /// A conversation whose files were deleted, or where its transfer stopped, shows
+    /// it again.
     pub(crate) fn offered_by(&mut self, peer: &PeerId) -> bool {
         if self.removed {
             return false;
         }
         let chat = Screen::Conversation(peer.clone());
-        let shown_again = self.removed_in.remove(&chat) | self.uncancel(&chat);
+        let shown_again = self.removed_in.remove(&chat) | self.unstop(&chat);
         let Some(room) = self.room.clone() else {
             let added = &self.peer != peer
                 && self.contacts.len() < MAX_OTHER_CONTACTS
@@ -185,21 +223,22 @@ impl FileRecord {
         }
     }
 
-    /// It was cancelled in `chat` (`by_us`, or by the contact), and another chat keeps
-    /// it: the card in `chat` says cancelled from now on. Returns whether that is news.
-    pub(crate) fn cancelled_here(&mut self, chat: Screen, by_us: bool) -> bool {
-        if self.shows(&chat) || self.cancelled_in.len() >= MAX_REMOVED_IN {
+    /// Its transfer in `chat` stopped as `how` says, and another chat keeps it: the
+    /// card in `chat` says so from now on (the newest stop). Returns whether that is
+    /// news.
+    pub(crate) fn stopped_here(&mut self, chat: Screen, how: Stopped) -> bool {
+        if self.shows(&chat) || self.stopped_in.len() >= MAX_REMOVED_IN {
             return false;
         }
-        self.uncancel(&chat);
-        self.cancelled_in.insert((chat, by_us))
+        self.unstop(&chat);
+        self.stopped_in.insert((chat, how))
     }
 
-    /// `chat` no longer says it was cancelled. Returns whether it did.
-    pub(crate) fn uncancel(&mut self, chat: &Screen) -> bool {
-        let before = self.cancelled_in.len();
-        self.cancelled_in.retain(|(c, _)| c != chat);
-        self.cancelled_in.len() < before
+    /// `chat` no longer says its transfer stopped. Returns whether it did.
+    pub(crate) fn unstop(&mut self, chat: &Screen) -> bool {
+        let before = self.stopped_in.len();
+        self.stopped_in.retain(|(c, _)| c != chat);
+        self.stopped_in.len() < before
     }
 }
 
@@ -330,31 +369,65 @@ mod tests {
     #[test]
     fn a_chat_it_was_cancelled_in_says_so_until_it_offers_the_file_again() {
         let (ann, mut r, with_ann) = from_ann_and_cat();
+        let by = Stopped::Cancelled;
         assert!(
-            !r.cancelled_here(with_ann.clone(), true),
+            !r.stopped_here(with_ann.clone(), by(true)),
             "still shown to Ann"
         );
         assert!(r.leave_contact(&ann));
-        assert!(r.cancelled_here(with_ann.clone(), false));
+        assert!(r.stopped_here(with_ann.clone(), by(false)));
         // Said again, by us this time: one entry, the newest.
-        assert!(r.cancelled_here(with_ann.clone(), true));
-        assert_eq!(r.cancelled_in, BTreeSet::from([(with_ann.clone(), true)]));
+        assert!(r.stopped_here(with_ann.clone(), by(true)));
+        assert_eq!(r.stopped_in, BTreeSet::from([(with_ann.clone(), by(true))]));
         assert!(r.offered_by(&ann), "shown again is news");
-        assert!(r.cancelled_in.is_empty() && r.shown_to(&ann));
+        assert!(r.stopped_in.is_empty() && r.shown_to(&ann));
         // A room likewise.
         r.offered_in(&room(1));
         r.offered_in(&room(2));
         assert!(r.leave(Some(&room(1))));
-        assert!(r.cancelled_here(Screen::Room(room(1)), true));
+        assert!(r.stopped_here(Screen::Room(room(1)), by(true)));
         assert!(r.offered_in(&room(1)), "shown again is news");
-        assert!(r.cancelled_in.is_empty() && r.in_room(&room(1)));
+        assert!(r.stopped_in.is_empty() && r.in_room(&room(1)));
         // Up to the bound.
         for n in 0..=MAX_REMOVED_IN as u8 {
-            r.cancelled_here(
+            r.stopped_here(
                 Screen::Conversation(PeerId::from_random([100 + n; 16])),
-                true,
+                by(true),
             );
         }
-        assert_eq!(r.cancelled_in.len(), MAX_REMOVED_IN);
+        assert_eq!(r.stopped_in.len(), MAX_REMOVED_IN);
+    }
+
+    #[test]
+    fn a_chat_whose_transfer_was_given_up_says_why_after_it_is_saved_and_read_back() {
+        let (ann, mut r, with_ann) = from_ann_and_cat();
+        assert!(r.leave_contact(&ann));
+        let failed = TransferState::Failed("stopped: nothing came".into());
+        let how = Stopped::of(&failed).expect("a stop");
+        assert!(r.stopped_here(with_ann.clone(), how));
+        let read: FileRecord = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+        assert_eq!(read, r);
+        let (chat, how) = read.stopped_in.first().unwrap();
+        assert_eq!((chat, how.state()), (&with_ann, failed));
+        // Cancelled after it failed: the newest stop is what shows.
+        assert!(r.stopped_here(with_ann.clone(), Stopped::Cancelled(true)));
+        assert_eq!(r.stopped_in.len(), 1);
+        assert_eq!(Stopped::of(&TransferState::Going), None);
+    }
+
+    #[test]
+    fn a_record_saved_before_failures_were_kept_reads_its_cancels() {
+        let (ann, mut r, with_ann) = from_ann_and_cat();
+        assert!(r.leave_contact(&ann));
+        assert!(r.stopped_here(with_ann.clone(), Stopped::Cancelled(false)));
+        // As saved then: the same pairs, under the old name.
+        let mut saved = serde_json::to_value(&r).unwrap();
+        let pairs = saved["stopped_in"].take();
+        assert_eq!(pairs[0][1], serde_json::json!(false));
+        let object = saved.as_object_mut().unwrap();
+        object.remove("stopped_in");
+        object.insert("cancelled_in".into(), pairs);
+        let read: FileRecord = serde_json::from_value(saved).unwrap();
+        assert_eq!(read, r);
     }
 }

@@ -10,6 +10,7 @@ use peerchat_files::FileFrame;
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
 
+use crate::files::Stopped;
 use crate::Node;
 
 impl Node {
@@ -77,7 +78,7 @@ impl Node {
         let left = self.files.records.get_mut(file).is_some_and(|r| {
             let left = r.in_room(room) && !r.removed && r.leave(Some(room));
             if left {
-                r.cancelled_here(Screen::Room(room.clone()), true);
+                r.stopped_here(Screen::Room(room.clone()), Stopped::Cancelled(true));
             }
             left
         });

@@ -174,7 +174,7 @@ impl Node {
         let gone = Screen::Room(room.clone());
         for r in self.files.records.values_mut() {
             r.removed_in.remove(&gone);
-            r.uncancel(&gone);
+            r.unstop(&gone);
         }
         self.forget_removed_past(self.files.kept_most);
         self.save_files();
@@ -213,10 +213,9 @@ impl Node {
         let mut everywhere = Vec::new();
         let mut here = Vec::new();
         for r in self.files.records.values() {
-            here.extend(r.cancelled_in.iter().map(|(chat, by_us)| {
+            here.extend(r.stopped_in.iter().map(|(chat, how)| {
                 let (peer, room) = self.line_of(chat);
-                let cancelled = TransferState::Cancelled { by_us: *by_us };
-                self.nothing_received(peer, room, &r.offer, cancelled)
+                self.nothing_received(peer, room, &r.offer, how.state())
             }));
             here.extend(r.removed_in.iter().map(|chat| {
                 let (peer, room) = self.line_of(chat);

@@ -20,7 +20,7 @@ use peerchat_chat::state::transfers::{Transfer, TransferState};
 use peerchat_chat::state::{Action, Screen};
 
 pub use crate::fetching::{MAX_FETCHING, MAX_FILES_KEPT, YIELD_AFTER};
-pub use crate::file_record::{FileRecord, MAX_OTHER_ROOMS};
+pub use crate::file_record::{FileRecord, Stopped, MAX_OTHER_ROOMS};
 use crate::sending::Sending;
 use crate::serving::Asker;
 use crate::serving::{Serving, MAX_PIECES_ASKED, MAX_PIECES_READING};
@@ -809,7 +809,10 @@ impl Node {
                     .filter(|r| !r.done && &r.peer != peer && r.contacts.contains(peer));
                 if let Some(rec) = other {
                     rec.leave_contact(peer);
-                    rec.cancelled_here(Screen::Conversation(peer.clone()), false);
+                    rec.stopped_here(
+                        Screen::Conversation(peer.clone()),
+                        Stopped::Cancelled(false),
+                    );
                     let offer = rec.offer.clone();
                     let cancelled = TransferState::Cancelled { by_us: false };
                     let line = self.nothing_received(peer, None, &offer, cancelled);
@@ -909,20 +912,21 @@ impl Node {
     fn drop_received(&mut self, file: &str, r: &Receiving, state: TransferState) {
         self.show_receiving(file, r, state.clone());
         self.stop_keeping(file, &r.peer, r.room.as_ref());
-        self.remember_cancel(file, &r.peer, r.room.as_ref(), &state);
+        self.remember_stop(file, &r.peer, r.room.as_ref(), &state);
     }
 
     /// A transfer of `file` from `peer` one to one (`room` None) stopped as `state`
-    /// says, and the file is still kept for another chat: when that is a cancel, the
-    /// conversation says so after a restart too (not Save).
-    pub(crate) fn remember_cancel(
+    /// says, and the file is still kept for another chat: when it was cancelled or
+    /// given up, the conversation says so after a restart too (not Save: the file on
+    /// this device came from the other chat).
+    pub(crate) fn remember_stop(
         &mut self,
         file: &str,
         peer: &PeerId,
         room: Option<&RoomId>,
         state: &TransferState,
     ) {
-        let (TransferState::Cancelled { by_us }, None) = (state, room) else {
+        let (Some(how), None) = (Stopped::of(state), room) else {
             return;
         };
         let chat = Screen::Conversation(peer.clone());
@@ -930,7 +934,7 @@ impl Node {
             .files
             .records
             .get_mut(file)
-            .is_some_and(|rec| rec.cancelled_here(chat, *by_us));
+            .is_some_and(|rec| rec.stopped_here(chat, how));
         if news {
             self.save_files();
         }

@@ -349,3 +349,30 @@ fn a_file_cancelled_while_it_waits_its_turn_says_so_after_a_restart() {
     all_get_file(&mut sim, &[1], &bytes, &offer, 60 * SECOND);
     cancelled_with_ann_after_a_restart(&mut sim, &offer.id, &ann, &cat, true);
 }
+
+#[test]
+fn a_transfer_given_up_says_so_after_a_restart_while_another_contact_gave_the_file() {
+    // Ann's disk never answers: after a minute with nothing from her, Ben gives her
+    // transfer up and fetches the file from Cat, who sent it too. His chat with Ann says
+    // it failed, after a restart too (before, its card offered Save then: the file is on
+    // his device, from Cat, but Ann never gave it).
+    let (mut sim, [ann, _ben, cat], bytes, offer) =
+        both_send_while_anns_disk_waits(900_000, "minutes.pdf");
+    all_get_file(&mut sim, &[1], &bytes, &offer, 120 * SECOND);
+    let failed = line_with(&sim, 1, &offer.id, &ann);
+    assert!(
+        matches!(failed, Some(TransferState::Failed(_))),
+        "Ann's line: {failed:?}"
+    );
+    restart(&mut sim, 1);
+    assert_eq!(
+        line_with(&sim, 1, &offer.id, &ann),
+        failed,
+        "after a restart"
+    );
+    assert_eq!(
+        line_with(&sim, 1, &offer.id, &cat),
+        None,
+        "Cat's card saves it"
+    );
+}

@@ -31,6 +31,19 @@ pub enum TransferState {
     Removed,
 }
 
+impl TransferState {
+    /// Whether the card offers the file to save and see when the device has it whole.
+    /// Not where it was removed, cancelled or given up: the file on this device then
+    /// came through another chat (the same photo from another friend, or kept for a
+    /// room), or is being fetched there, and this chat's stop stands.
+    pub fn offers_file(&self) -> bool {
+        !matches!(
+            self,
+            Self::Removed | Self::Cancelled { .. } | Self::Failed(_)
+        )
+    }
+}
+
 /// A transfer's progress.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transfer {
@@ -134,6 +147,23 @@ pub fn update(all: &mut Transfers, t: Transfer) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_card_offers_the_file_unless_its_transfer_stopped_there() {
+        use TransferState::*;
+        for state in [Waiting, Going, Paused, Complete] {
+            assert!(state.offers_file(), "{state:?}");
+        }
+        let stopped = [
+            Cancelled { by_us: true },
+            Cancelled { by_us: false },
+            Failed("x".into()),
+            Removed,
+        ];
+        for state in stopped {
+            assert!(!state.offers_file(), "{state:?}");
+        }
+    }
 
     fn at(done: u64, at_ms: u64, state: TransferState) -> Transfer {
         Transfer {

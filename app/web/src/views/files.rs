@@ -155,14 +155,11 @@ pub fn FileCard(props: &FileCardProps) -> Html {
         })
     };
     let image = INLINE_IMAGES.contains(&offer.mime.as_str());
-    // Removed from this chat or cancelled in it, the file may still be here for another
-    // (read back before that line came, after a restart): not offered here.
-    let url = url.as_ref().filter(|_| {
-        !matches!(
-            state,
-            Some(TransferState::Removed | TransferState::Cancelled { .. })
-        )
-    });
+    // Stopped in this chat, the file may still be here for another (read back before
+    // that line came, after a restart): not offered here.
+    let url = url
+        .as_ref()
+        .filter(|_| state.as_ref().is_none_or(TransferState::offers_file));
     html! {
         <div class="file-card" data-file={offer.id.clone()}>
             if let (true, Some(u)) = (image, url) {
