@@ -13,9 +13,9 @@ use yew::prelude::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// What a drawing of the harness got: whether the sheet was open, and its toggle and
-/// close callbacks.
-type Drawing = (bool, Callback<()>, Callback<()>);
+/// What a drawing of the harness got: whether the sheet was open, whether it was ever
+/// opened (its contents drawn), and its toggle and close callbacks.
+type Drawing = (bool, bool, Callback<()>, Callback<()>);
 
 thread_local! {
     static SEEN: RefCell<Vec<Drawing>> = const { RefCell::new(Vec::new()) };
@@ -31,8 +31,11 @@ thread_local! {
 fn Harness() -> Html {
     let drawn = use_state(|| 0_u32);
     DRAW.with(|d| *d.borrow_mut() = Some(drawn.setter()));
-    let (open, toggle, close) = use_info_sheet();
-    SEEN.with(|s| s.borrow_mut().push((open, toggle, close)));
+    let sheet = use_info_sheet();
+    SEEN.with(|s| {
+        let drawing = (sheet.open, sheet.drawn, sheet.on_toggle, sheet.on_close);
+        s.borrow_mut().push(drawing)
+    });
     html! { <p>{ *drawn }</p> }
 }
 
@@ -89,28 +92,30 @@ async fn the_info_sheet_callbacks_stay_the_same_and_still_work() {
     mount_and_draw_again::<Harness>(|| seen().len()).await;
     let first = seen()[0].clone();
     assert!(!first.0);
-    assert!(
+    let same = || {
         seen()
             .iter()
-            .all(|(_, t, c)| *t == first.1 && *c == first.2),
-        "a drawing made new callbacks"
-    );
+            .all(|(_, _, t, c)| *t == first.2 && *c == first.3)
+    };
+    assert!(same(), "a drawing made new callbacks");
+    // Never opened, its contents are not drawn.
+    assert!(seen().iter().all(|d| !d.1), "drawn before it opened");
 
-    // The first drawing's callbacks still open and close the sheet.
-    first.1.emit(());
-    drawn(|| seen().len(), 5).await;
-    assert!(seen().last().unwrap().0, "toggle did not open it");
-    first.1.emit(());
-    drawn(|| seen().len(), 6).await;
-    assert!(!seen().last().unwrap().0, "toggle did not close it");
-    first.1.emit(());
-    drawn(|| seen().len(), 7).await;
+    // The first drawing's callbacks still open and close the sheet; opened once, its
+    // contents stay drawn while it is closed.
+    let last = || seen().last().map(|d| (d.0, d.1)).unwrap();
     first.2.emit(());
+    drawn(|| seen().len(), 5).await;
+    assert_eq!(last(), (true, true), "toggle did not open it");
+    first.2.emit(());
+    drawn(|| seen().len(), 6).await;
+    assert_eq!(last(), (false, true), "toggle did not close it");
+    first.2.emit(());
+    drawn(|| seen().len(), 7).await;
+    first.3.emit(());
     drawn(|| seen().len(), 8).await;
-    assert!(!seen().last().unwrap().0, "close did not close it");
-    assert!(seen()
-        .iter()
-        .all(|(_, t, c)| *t == first.1 && *c == first.2));
+    assert_eq!(last(), (false, true), "close did not close it");
+    assert!(same());
 }
 
 #[wasm_bindgen_test]

@@ -38,9 +38,12 @@ pub fn InfoSheet(props: &InfoSheetProps) -> Html {
     }
 }
 
-/// Whether an info sheet is open.
+/// Whether an info sheet is open, and whether it ever was.
 #[derive(PartialEq)]
-struct Open(bool);
+struct Open {
+    now: bool,
+    ever: bool,
+}
 
 /// What its buttons do.
 enum Sheet {
@@ -52,19 +55,39 @@ impl Reducible for Open {
     type Action = Sheet;
 
     fn reduce(self: Rc<Self>, action: Sheet) -> Rc<Self> {
-        Rc::new(Open(match action {
-            Sheet::Toggle => !self.0,
+        let now = match action {
+            Sheet::Toggle => !self.now,
             Sheet::Close => false,
-        }))
+        };
+        Rc::new(Open {
+            now,
+            ever: self.ever || now,
+        })
     }
+}
+
+/// A chat's info sheet as its screen draws it (see [`use_info_sheet`]).
+pub struct SheetState {
+    /// Open now.
+    pub open: bool,
+    /// Opened at least once since the chat came on screen: what only the sheet shows
+    /// need not be drawn before (then it stays, keeping its state while closed).
+    pub drawn: bool,
+    /// Opens or closes it (the info button).
+    pub on_toggle: Callback<()>,
+    /// Closes it.
+    pub on_close: Callback<()>,
 }
 
 /// Whether a chat's info sheet is open, with the callbacks that toggle and close it:
 /// the same ones for as long as the chat is on screen, so its bar and sheet are not drawn
 /// again for their sake when a message comes.
 #[hook]
-pub fn use_info_sheet() -> (bool, Callback<()>, Callback<()>) {
-    let open = use_reducer_eq(|| Open(false));
+pub fn use_info_sheet() -> SheetState {
+    let open = use_reducer_eq(|| Open {
+        now: false,
+        ever: false,
+    });
     let buttons = use_memo(open.dispatcher(), |d| {
         let (toggle, close) = (d.clone(), d.clone());
         (
@@ -72,5 +95,10 @@ pub fn use_info_sheet() -> (bool, Callback<()>, Callback<()>) {
             Callback::from(move |()| close.dispatch(Sheet::Close)),
         )
     });
-    (open.0, buttons.0.clone(), buttons.1.clone())
+    SheetState {
+        open: open.now,
+        drawn: open.ever,
+        on_toggle: buttons.0.clone(),
+        on_close: buttons.1.clone(),
+    }
 }

@@ -18,7 +18,7 @@ use super::composer::Composer;
 use super::files::{use_attach, FileCard, FileWith};
 use super::history::RoomHistoryActions;
 use super::ignored;
-use super::info_sheet::{use_info_sheet, InfoSheet};
+use super::info_sheet::{use_info_sheet, InfoSheet, SheetState};
 use super::lines::{notice, receipt, LineList, LineProps, ShowLine};
 use super::recipient::RecipientPicker;
 use super::room_info::RoomInfo;
@@ -62,7 +62,15 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
     let shown = |peer: &PeerId, name: &str| t.shown(peer, name, names.iter().copied());
     // Who the composer writes to; kept in state so the select always shows the truth.
     let recipient = use_state(|| None::<PeerId>);
-    let (info, on_info, on_close) = use_info_sheet();
+    // The sheet's member list is drawn while it is closed too (only the heavy parts of
+    // a member wait for it to open, see `RoomInfo`): it is kept current as members come
+    // and go, and read by the end-to-end tests and the benchmark.
+    let SheetState {
+        open: info,
+        on_toggle: on_info,
+        on_close,
+        ..
+    } = use_info_sheet();
     let online: Vec<_> = r.members.iter().filter(|m| m.online).collect();
     // A private recipient who went offline is not offered any more: back to everyone.
     let to = (*recipient)
