@@ -25,10 +25,9 @@ pub const MAX_REMOVED_IN: usize = MAX_OTHER_ROOMS + MAX_OTHER_CONTACTS;
 
 /// How a chat's transfer of a file stopped while another chat keeps the file: what the
 /// card there says, after a restart too, instead of offering Save (the file on this
-/// device came from elsewhere). Saved as `true`/`false` (cancelled, by us or not) or
-/// the sentence (given up), as the saves before failures were kept read.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(untagged)]
+/// device came from elsewhere). Saved in [`FileRecord::cancelled_in`] or
+/// [`FileRecord::failed_in`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stopped {
     /// Cancelled: by us (true), or by the contact.
     Cancelled(bool),
@@ -89,15 +88,18 @@ pub struct FileRecord {
     /// says removed, after a restart too (not Save). At most [`MAX_REMOVED_IN`].
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub removed_in: BTreeSet<Screen>,
-    /// Chats where its transfer stopped while another chat keeps it, and how: cancelled
-    /// (a room: by us alone; one to one: by either side) or given up (one to one). The
-    /// card there says so, after a restart too (not Save). At most [`MAX_REMOVED_IN`].
-    #[serde(
-        default,
-        alias = "cancelled_in",
-        skip_serializing_if = "BTreeSet::is_empty"
-    )]
-    pub stopped_in: BTreeSet<(Screen, Stopped)>,
+    /// Chats where it was cancelled while another chat keeps it, and whether by us (a
+    /// room: by us alone; one to one: by either side): the card there says cancelled,
+    /// after a restart too (not Save). With [`FileRecord::failed_in`], at most
+    /// [`MAX_REMOVED_IN`]; a chat is in one of the two at most (its newest stop).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub cancelled_in: BTreeSet<(Screen, bool)>,
+    /// Conversations whose transfer of it was given up while another chat keeps it,
+    /// with the sentence saying why: the card there says so, after a restart too (not
+    /// Save). Apart from `cancelled_in`, so an app from before it still reads the
+    /// cancels (and keeps them when it saves the record again).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub failed_in: BTreeSet<(Screen, String)>,
     /// The user deleted its pieces (History): kept so it is not fetched again and its
     /// line says so.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -116,7 +118,8 @@ impl FileRecord {
             contacts: BTreeSet::new(),
             untold: BTreeSet::new(),
             removed_in: BTreeSet::new(),
-            stopped_in: BTreeSet::new(),
+            cancelled_in: BTreeSet::new(),
+            failed_in: BTreeSet::new(),
             removed: false,
         }
     }
@@ -227,18 +230,33 @@ impl FileRecord {
     /// card in `chat` says so from now on (the newest stop). Returns whether that is
     /// news.
     pub(crate) fn stopped_here(&mut self, chat: Screen, how: Stopped) -> bool {
-        if self.shows(&chat) || self.stopped_in.len() >= MAX_REMOVED_IN {
+        if self.shows(&chat) {
             return false;
         }
         self.unstop(&chat);
-        self.stopped_in.insert((chat, how))
+        if self.cancelled_in.len() + self.failed_in.len() >= MAX_REMOVED_IN {
+            return false;
+        }
+        match how {
+            Stopped::Cancelled(by_us) => self.cancelled_in.insert((chat, by_us)),
+            Stopped::Failed(why) => self.failed_in.insert((chat, why)),
+        }
     }
 
     /// `chat` no longer says its transfer stopped. Returns whether it did.
     pub(crate) fn unstop(&mut self, chat: &Screen) -> bool {
-        let before = self.stopped_in.len();
-        self.stopped_in.retain(|(c, _)| c != chat);
-        self.stopped_in.len() < before
+        let before = self.cancelled_in.len() + self.failed_in.len();
+        self.cancelled_in.retain(|(c, _)| c != chat);
+        self.failed_in.retain(|(c, _)| c != chat);
+        self.cancelled_in.len() + self.failed_in.len() < before
+    }
+
+    /// The chats where its transfer stopped, and how.
+    pub fn stops(&self) -> impl Iterator<Item = (&Screen, Stopped)> {
+        let cancelled =
+            (self.cancelled_in.iter()).map(|(c, by_us)| (c, Stopped::Cancelled(*by_us)));
+        let failed = (self.failed_in.iter()).map(|(c, why)| (c, Stopped::Failed(why.clone())));
+        cancelled.chain(failed)
     }
 }
 
@@ -378,24 +396,27 @@ mod tests {
         assert!(r.stopped_here(with_ann.clone(), by(false)));
         // Said again, by us this time: one entry, the newest.
         assert!(r.stopped_here(with_ann.clone(), by(true)));
-        assert_eq!(r.stopped_in, BTreeSet::from([(with_ann.clone(), by(true))]));
+        assert_eq!(r.cancelled_in, BTreeSet::from([(with_ann.clone(), true)]));
         assert!(r.offered_by(&ann), "shown again is news");
-        assert!(r.stopped_in.is_empty() && r.shown_to(&ann));
+        assert!(r.cancelled_in.is_empty() && r.shown_to(&ann));
         // A room likewise.
         r.offered_in(&room(1));
         r.offered_in(&room(2));
         assert!(r.leave(Some(&room(1))));
         assert!(r.stopped_here(Screen::Room(room(1)), by(true)));
         assert!(r.offered_in(&room(1)), "shown again is news");
-        assert!(r.stopped_in.is_empty() && r.in_room(&room(1)));
-        // Up to the bound.
+        assert!(r.cancelled_in.is_empty() && r.in_room(&room(1)));
+        // Up to the bound, cancels and failures together.
         for n in 0..=MAX_REMOVED_IN as u8 {
-            r.stopped_here(
-                Screen::Conversation(PeerId::from_random([100 + n; 16])),
-                by(true),
-            );
+            let chat = Screen::Conversation(PeerId::from_random([100 + n; 16]));
+            let how = if n % 2 == 0 {
+                by(true)
+            } else {
+                Stopped::Failed("stopped".into())
+            };
+            r.stopped_here(chat, how);
         }
-        assert_eq!(r.stopped_in.len(), MAX_REMOVED_IN);
+        assert_eq!(r.cancelled_in.len() + r.failed_in.len(), MAX_REMOVED_IN);
     }
 
     #[test]
@@ -407,27 +428,28 @@ mod tests {
         assert!(r.stopped_here(with_ann.clone(), how));
         let read: FileRecord = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
         assert_eq!(read, r);
-        let (chat, how) = read.stopped_in.first().unwrap();
-        assert_eq!((chat, how.state()), (&with_ann, failed));
+        let stops: Vec<_> = read
+            .stops()
+            .map(|(c, how)| (c.clone(), how.state()))
+            .collect();
+        assert_eq!(stops, [(with_ann.clone(), failed)]);
         // Cancelled after it failed: the newest stop is what shows.
         assert!(r.stopped_here(with_ann.clone(), Stopped::Cancelled(true)));
-        assert_eq!(r.stopped_in.len(), 1);
+        assert!(r.failed_in.is_empty() && r.cancelled_in.len() == 1);
         assert_eq!(Stopped::of(&TransferState::Going), None);
     }
 
     #[test]
-    fn a_record_saved_before_failures_were_kept_reads_its_cancels() {
+    fn cancels_are_saved_where_an_app_from_before_failures_were_kept_reads_them() {
         let (ann, mut r, with_ann) = from_ann_and_cat();
         assert!(r.leave_contact(&ann));
         assert!(r.stopped_here(with_ann.clone(), Stopped::Cancelled(false)));
-        // As saved then: the same pairs, under the old name.
-        let mut saved = serde_json::to_value(&r).unwrap();
-        let pairs = saved["stopped_in"].take();
-        assert_eq!(pairs[0][1], serde_json::json!(false));
-        let object = saved.as_object_mut().unwrap();
-        object.remove("stopped_in");
-        object.insert("cancelled_in".into(), pairs);
-        let read: FileRecord = serde_json::from_value(saved).unwrap();
-        assert_eq!(read, r);
+        // Given up in a third contact's chat (one that does not keep it).
+        let with_dan = Screen::Conversation(PeerId::from_random([9; 16]));
+        assert!(r.stopped_here(with_dan.clone(), Stopped::Failed("stopped".into())));
+        let saved = serde_json::to_value(&r).unwrap();
+        let json = |v: &[(Screen, serde_json::Value)]| serde_json::to_value(v).unwrap();
+        assert_eq!(saved["cancelled_in"], json(&[(with_ann, false.into())]));
+        assert_eq!(saved["failed_in"], json(&[(with_dan, "stopped".into())]));
     }
 }

@@ -206,14 +206,14 @@ impl Node {
     }
 
     /// Every removed file's line says so, and so does its line in each chat whose
-    /// files were deleted while another chat keeps it, and in each chat where it was
-    /// cancelled while another chat keeps it.
+    /// files were deleted while another chat keeps it, and in each chat where its
+    /// transfer was cancelled or given up while another chat keeps it.
     pub(crate) fn show_removed(&mut self) {
         let gone = TransferState::Removed;
         let mut everywhere = Vec::new();
         let mut here = Vec::new();
         for r in self.files.records.values() {
-            here.extend(r.stopped_in.iter().map(|(chat, how)| {
+            here.extend(r.stops().map(|(chat, how)| {
                 let (peer, room) = self.line_of(chat);
                 self.nothing_received(peer, room, &r.offer, how.state())
             }));

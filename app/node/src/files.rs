@@ -524,7 +524,7 @@ impl Node {
                 self.save_files();
             }
             // Whole here, its card in this chat can be saved (it may have said removed,
-            // or cancelled, there before).
+            // cancelled or failed there before).
             let whole = self
                 .files
                 .records

@@ -483,7 +483,7 @@ fn cancelling_a_file_in_one_of_two_rooms_stops_it_there_alone() {
             "{case}: posted there again"
         );
         let record = saved_record(&sim, canceller, &offer).expect("kept");
-        assert!(record.stopped_in.is_empty(), "{case}: {record:?}");
+        assert!(record.cancelled_in.is_empty(), "{case}: {record:?}");
     }
 }
 

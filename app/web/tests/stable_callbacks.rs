@@ -1,13 +1,14 @@
 //! A chat's bar and info sheet keep their callbacks from one drawing to the next, in
 //! headless Chromium: given the same ones, they are not drawn again when a message comes
-//! (each message draws the chat's screen again). So does the chat's back button.
+//! (each message draws the chat's screen again). So does the chat's back button. And
+//! what the sheet holds is drawn for a chat only once the sheet was opened there.
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::RefCell;
 
 use gloo_timers::future::TimeoutFuture;
 use peerchat_web::use_back_navigation;
-use peerchat_web::views::info_sheet::use_info_sheet;
+use peerchat_web::views::info_sheet::{use_info_sheet, SheetState};
 use wasm_bindgen_test::*;
 use yew::prelude::*;
 
@@ -25,18 +26,33 @@ thread_local! {
     static BACKS: RefCell<Vec<Callback<()>>> = const { RefCell::new(Vec::new()) };
     /// The drawing whose `on_back` was called last.
     static CALLED: RefCell<Option<u32>> = const { RefCell::new(None) };
+    /// What each drawing of [`ChatsHarness`] got, and the chat it drew.
+    static CHATS_SEEN: RefCell<Vec<(&'static str, Drawing)>> = const { RefCell::new(Vec::new()) };
+    /// Picks the chat [`ChatsHarness`] draws.
+    static PICK: RefCell<Option<UseStateSetter<&'static str>>> = const { RefCell::new(None) };
 }
 
 #[function_component]
 fn Harness() -> Html {
     let drawn = use_state(|| 0_u32);
     DRAW.with(|d| *d.borrow_mut() = Some(drawn.setter()));
-    let sheet = use_info_sheet();
-    SEEN.with(|s| {
-        let drawing = (sheet.open, sheet.drawn, sheet.on_toggle, sheet.on_close);
-        s.borrow_mut().push(drawing)
-    });
+    let sheet = use_info_sheet("ann".into());
+    SEEN.with(|s| s.borrow_mut().push(drawing(sheet)));
     html! { <p>{ *drawn }</p> }
+}
+
+fn drawing(sheet: SheetState) -> Drawing {
+    (sheet.open, sheet.drawn, sheet.on_toggle, sheet.on_close)
+}
+
+/// One chat's screen, drawn again for the next chat picked (as the app's screens are).
+#[function_component]
+fn ChatsHarness() -> Html {
+    let chat = use_state(|| "ann");
+    PICK.with(|p| *p.borrow_mut() = Some(chat.setter()));
+    let sheet = use_info_sheet((*chat).into());
+    CHATS_SEEN.with(|s| s.borrow_mut().push((*chat, drawing(sheet))));
+    html! { <p>{ *chat }</p> }
 }
 
 /// A list with no chat open, drawn again as a message would draw it; each drawing gives
@@ -116,6 +132,53 @@ async fn the_info_sheet_callbacks_stay_the_same_and_still_work() {
     drawn(|| seen().len(), 8).await;
     assert_eq!(last(), (false, true), "close did not close it");
     assert!(same());
+}
+
+/// What [`ChatsHarness`] drew last once it drew `n` times: the chat, and whether its
+/// sheet was open and drawn.
+async fn chats_drawing(n: usize) -> (&'static str, bool, bool) {
+    let seen = || CHATS_SEEN.with(|s| s.borrow().len());
+    drawn(seen, n).await;
+    CHATS_SEEN.with(|s| {
+        s.borrow()
+            .last()
+            .map(|(chat, d)| (*chat, d.0, d.1))
+            .unwrap()
+    })
+}
+
+/// Presses the info button (`toggle`), or closes the sheet, as [`ChatsHarness`] last
+/// drew it.
+fn press(toggle: bool) {
+    let (on_toggle, on_close) = CHATS_SEEN.with(|s| {
+        let s = s.borrow();
+        let d = &s.last().unwrap().1;
+        (d.2.clone(), d.3.clone())
+    });
+    if toggle { on_toggle } else { on_close }.emit(());
+}
+
+#[wasm_bindgen_test]
+async fn the_info_sheet_holds_nothing_for_the_next_chat_until_opened_there() {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let root = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&root).unwrap();
+    yew::Renderer::<ChatsHarness>::with_root(root).render();
+    let pick = |chat| PICK.with(|p| p.borrow().as_ref().unwrap().set(chat));
+    assert_eq!(chats_drawing(1).await, ("ann", false, false));
+    // Opened for Ann and closed: drawn for her while closed.
+    press(true);
+    assert_eq!(chats_drawing(2).await, ("ann", true, true));
+    press(false);
+    assert_eq!(chats_drawing(3).await, ("ann", false, true));
+    // Bob picked: nothing of the sheet is drawn for him until he opens it.
+    pick("bob");
+    assert_eq!(chats_drawing(4).await, ("bob", false, false));
+    press(true);
+    assert_eq!(chats_drawing(5).await, ("bob", true, true));
+    // Open when Ann is picked again: it stays open, drawn for her.
+    pick("ann");
+    assert_eq!(chats_drawing(6).await, ("ann", true, true));
 }
 
 #[wasm_bindgen_test]

@@ -33,9 +33,11 @@ pub enum TransferState {
 
 impl TransferState {
     /// Whether the card offers the file to save and see when the device has it whole.
-    /// Not where it was removed, cancelled or given up: the file on this device then
-    /// came through another chat (the same photo from another friend, or kept for a
-    /// room), or is being fetched there, and this chat's stop stands.
+    /// Not once its transfer in this chat stopped (removed, cancelled, or failed, for
+    /// whatever reason): a file on this device then came through another chat (the
+    /// same photo from another friend, or kept for a room), or is being fetched there,
+    /// and this chat's stop stands; a file we sent, whose line failed or was
+    /// cancelled, is the user's own anyway.
     pub fn offers_file(&self) -> bool {
         !matches!(
             self,

@@ -88,7 +88,7 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
         drawn: sheet_drawn,
         on_toggle: on_info,
         on_close,
-    } = use_info_sheet();
+    } = use_info_sheet(c.peer.to_string().into());
     // The same callbacks while the conversation and the app's are the same: a new
     // message then draws its line, not the composer and panels again.
     let on_send = use_callback(
@@ -176,11 +176,13 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                         placeholder={ if open { "Write a message" } else { "Not connected" } } />
                 }
             </div>
-            // What the sheet holds is drawn once it is first opened: drawn with the
-            // conversation, it made the first drawing of a new conversation (as the
-            // call opens, on both sides) about a third longer, and the connection
-            // showed open later (click to open on both sides, 6 runs of each build in
-            // 3 rounds: 1.13-1.19x the official client's against 1.33-1.37x).
+            // What the sheet holds is drawn once it is opened for this conversation:
+            // drawn with it, it was most of the first drawing of a new conversation,
+            // which comes as the call opens, on both sides (one traced call: the
+            // caller's drawing took 8.7 ms of script, 2.1 ms without it), and the call
+            // showed open later (click to open on both sides, against the official
+            // client in the same runs, 5 alternating rounds of 4-6 runs: 1.03, 1.50,
+            // 1.19, 1.19, 1.13x against 1.29, 1.31, 1.37, 1.33, 1.35x).
             <InfoSheet id="contact-info" title="Contact info" open={info} {on_close}>
                 if sheet_drawn {
                     <p class="hint">{ "ID " }<code class="peer-id">{ c.peer.to_string() }</code></p>

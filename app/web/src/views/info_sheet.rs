@@ -38,16 +38,19 @@ pub fn InfoSheet(props: &InfoSheetProps) -> Html {
     }
 }
 
-/// Whether an info sheet is open, and whether it ever was.
+/// Whether an info sheet is open, and for which chat it was last opened.
 #[derive(PartialEq)]
 struct Open {
     now: bool,
-    ever: bool,
+    /// The chat it was last opened for: the screen of one chat is drawn again for the
+    /// next one picked (the same view), and what the sheet holds is drawn per chat.
+    opened_for: Option<AttrValue>,
 }
 
 /// What its buttons do.
 enum Sheet {
-    Toggle,
+    /// Opens it (for that chat), or closes it.
+    Toggle(AttrValue),
     Close,
 }
 
@@ -55,14 +58,11 @@ impl Reducible for Open {
     type Action = Sheet;
 
     fn reduce(self: Rc<Self>, action: Sheet) -> Rc<Self> {
-        let now = match action {
-            Sheet::Toggle => !self.now,
-            Sheet::Close => false,
+        let (now, opened_for) = match action {
+            Sheet::Toggle(chat) if !self.now => (true, Some(chat)),
+            Sheet::Toggle(_) | Sheet::Close => (false, self.opened_for.clone()),
         };
-        Rc::new(Open {
-            now,
-            ever: self.ever || now,
-        })
+        Rc::new(Open { now, opened_for })
     }
 }
 
@@ -70,8 +70,8 @@ impl Reducible for Open {
 pub struct SheetState {
     /// Open now.
     pub open: bool,
-    /// Opened at least once since the chat came on screen: what only the sheet shows
-    /// need not be drawn before (then it stays, keeping its state while closed).
+    /// Open, or opened for this chat since its screen came up: what only the sheet
+    /// shows need not be drawn before (then it stays, keeping its state while closed).
     pub drawn: bool,
     /// Opens or closes it (the info button).
     pub on_toggle: Callback<()>,
@@ -79,25 +79,26 @@ pub struct SheetState {
     pub on_close: Callback<()>,
 }
 
-/// Whether a chat's info sheet is open, with the callbacks that toggle and close it:
-/// the same ones for as long as the chat is on screen, so its bar and sheet are not drawn
-/// again for their sake when a message comes.
+/// Whether the info sheet of `chat` (a key naming the chat on screen) is open, with
+/// the callbacks that toggle and close it: the same ones for as long as the chat is on
+/// screen, so its bar and sheet are not drawn again for their sake when a message
+/// comes. An open sheet stays open when another chat is picked.
 #[hook]
-pub fn use_info_sheet() -> SheetState {
+pub fn use_info_sheet(chat: AttrValue) -> SheetState {
     let open = use_reducer_eq(|| Open {
         now: false,
-        ever: false,
+        opened_for: None,
     });
-    let buttons = use_memo(open.dispatcher(), |d| {
-        let (toggle, close) = (d.clone(), d.clone());
+    let buttons = use_memo((open.dispatcher(), chat.clone()), |(d, chat)| {
+        let (toggle, close, chat) = (d.clone(), d.clone(), chat.clone());
         (
-            Callback::from(move |()| toggle.dispatch(Sheet::Toggle)),
+            Callback::from(move |()| toggle.dispatch(Sheet::Toggle(chat.clone()))),
             Callback::from(move |()| close.dispatch(Sheet::Close)),
         )
     });
     SheetState {
         open: open.now,
-        drawn: open.ever,
+        drawn: open.now || open.opened_for.as_ref() == Some(&chat),
         on_toggle: buttons.0.clone(),
         on_close: buttons.1.clone(),
     }

@@ -70,7 +70,7 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
         on_toggle: on_info,
         on_close,
         ..
-    } = use_info_sheet();
+    } = use_info_sheet(r.room_id.to_string().into());
     let online: Vec<_> = r.members.iter().filter(|m| m.online).collect();
     // A private recipient who went offline is not offered any more: back to everyone.
     let to = (*recipient)
