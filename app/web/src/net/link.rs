@@ -348,9 +348,9 @@ pub async fn stats_entries(pc: &RtcPeerConnection) -> Option<Vec<String>> {
 /// Creates our offer and applies it locally; resolves to the SDP to send. The browser
 /// starts making it now, not when the future is first polled: that waited for the rest
 /// of the task (the driver's other outputs and the screen's actions). A callee's
-/// `setRemoteDescription` went 1-3 ms after its connection was made, and its answer
-/// 8-18 ms after the offer came; now at once, and 6-8 ms after (traced calls, 4 each),
-/// as the official client's.
+/// `setRemoteDescription` went 0-3 ms after its connection was made, and its answer
+/// 6-18 ms after the offer came (median 9, 6 traced calls); now at once, and 6-8 ms
+/// after (median 7, 4 calls), as the official client's 7-8 ms.
 pub fn make_offer(
     pc: &RtcPeerConnection,
 ) -> impl Future<Output = Result<String, JsValue>> + 'static {
