@@ -23,38 +23,6 @@ pub const MAX_OTHER_CONTACTS: usize = 64;
 /// Chats a file is removed from while others keep it: one for each it may be kept for.
 pub const MAX_REMOVED_IN: usize = MAX_OTHER_ROOMS + MAX_OTHER_CONTACTS;
 
-/// How a chat's transfer of a file stopped while another chat keeps the file: what the
-/// card there says, after a restart too, instead of offering Save (the file on this
-/// device came from elsewhere). Saved in [`FileRecord::cancelled_in`] or
-/// [`FileRecord::failed_in`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Stopped {
-    /// Cancelled: by us (true), or by the contact.
-    Cancelled(bool),
-    /// Given up (one to one: nothing came from the contact, or too many bad pieces);
-    /// the sentence says why and what the user can do.
-    Failed(String),
-}
-
-impl Stopped {
-    /// The stop `state` is, if it is one a card keeps saying.
-    pub fn of(state: &TransferState) -> Option<Self> {
-        match state {
-            TransferState::Cancelled { by_us } => Some(Self::Cancelled(*by_us)),
-            TransferState::Failed(why) => Some(Self::Failed(why.clone())),
-            _ => None,
-        }
-    }
-
-    /// What the card says.
-    pub fn state(&self) -> TransferState {
-        match self {
-            Self::Cancelled(by_us) => TransferState::Cancelled { by_us: *by_us },
-            Self::Failed(why) => TransferState::Failed(why.clone()),
-        }
-    }
-}
-
 /// A file received (or being received), as saved: what the conversation shows after a
 /// restart and what a download resumes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -226,20 +194,26 @@ impl FileRecord {
         }
     }
 
-    /// Its transfer in `chat` stopped as `how` says, and another chat keeps it: the
-    /// card in `chat` says so from now on (the newest stop). Returns whether that is
-    /// news.
-    pub(crate) fn stopped_here(&mut self, chat: Screen, how: Stopped) -> bool {
-        if self.shows(&chat) {
+    /// Its transfer in `chat` stopped as `state` says (cancelled or failed; any other
+    /// state changes nothing), and another chat keeps it: the card in `chat` says so
+    /// from now on (the newest stop), instead of offering Save (the file on this device
+    /// came from elsewhere). Returns whether that is news.
+    pub(crate) fn stopped_here(&mut self, chat: Screen, state: &TransferState) -> bool {
+        let stop = matches!(
+            state,
+            TransferState::Cancelled { .. } | TransferState::Failed(_)
+        );
+        if !stop || self.shows(&chat) {
             return false;
         }
         self.unstop(&chat);
         if self.cancelled_in.len() + self.failed_in.len() >= MAX_REMOVED_IN {
             return false;
         }
-        match how {
-            Stopped::Cancelled(by_us) => self.cancelled_in.insert((chat, by_us)),
-            Stopped::Failed(why) => self.failed_in.insert((chat, why)),
+        match state {
+            TransferState::Cancelled { by_us } => self.cancelled_in.insert((chat, *by_us)),
+            TransferState::Failed(why) => self.failed_in.insert((chat, why.clone())),
+            _ => false,
         }
     }
 
@@ -251,11 +225,12 @@ impl FileRecord {
         self.cancelled_in.len() + self.failed_in.len() < before
     }
 
-    /// The chats where its transfer stopped, and how.
-    pub fn stops(&self) -> impl Iterator<Item = (&Screen, Stopped)> {
-        let cancelled =
-            (self.cancelled_in.iter()).map(|(c, by_us)| (c, Stopped::Cancelled(*by_us)));
-        let failed = (self.failed_in.iter()).map(|(c, why)| (c, Stopped::Failed(why.clone())));
+    /// The chats where its transfer stopped, and what their cards say.
+    pub fn stops(&self) -> impl Iterator<Item = (&Screen, TransferState)> {
+        let cancelled = (self.cancelled_in.iter())
+            .map(|(c, by_us)| (c, TransferState::Cancelled { by_us: *by_us }));
+        let failed =
+            (self.failed_in.iter()).map(|(c, why)| (c, TransferState::Failed(why.clone())));
         cancelled.chain(failed)
     }
 }
@@ -387,15 +362,18 @@ mod tests {
     #[test]
     fn a_chat_it_was_cancelled_in_says_so_until_it_offers_the_file_again() {
         let (ann, mut r, with_ann) = from_ann_and_cat();
-        let by = Stopped::Cancelled;
+        let (ours, theirs) = (
+            TransferState::Cancelled { by_us: true },
+            TransferState::Cancelled { by_us: false },
+        );
         assert!(
-            !r.stopped_here(with_ann.clone(), by(true)),
+            !r.stopped_here(with_ann.clone(), &ours),
             "still shown to Ann"
         );
         assert!(r.leave_contact(&ann));
-        assert!(r.stopped_here(with_ann.clone(), by(false)));
+        assert!(r.stopped_here(with_ann.clone(), &theirs));
         // Said again, by us this time: one entry, the newest.
-        assert!(r.stopped_here(with_ann.clone(), by(true)));
+        assert!(r.stopped_here(with_ann.clone(), &ours));
         assert_eq!(r.cancelled_in, BTreeSet::from([(with_ann.clone(), true)]));
         assert!(r.offered_by(&ann), "shown again is news");
         assert!(r.cancelled_in.is_empty() && r.shown_to(&ann));
@@ -403,18 +381,14 @@ mod tests {
         r.offered_in(&room(1));
         r.offered_in(&room(2));
         assert!(r.leave(Some(&room(1))));
-        assert!(r.stopped_here(Screen::Room(room(1)), by(true)));
+        assert!(r.stopped_here(Screen::Room(room(1)), &ours));
         assert!(r.offered_in(&room(1)), "shown again is news");
         assert!(r.cancelled_in.is_empty() && r.in_room(&room(1)));
         // Up to the bound, cancels and failures together.
         for n in 0..=MAX_REMOVED_IN as u8 {
             let chat = Screen::Conversation(PeerId::from_random([100 + n; 16]));
-            let how = if n % 2 == 0 {
-                by(true)
-            } else {
-                Stopped::Failed("stopped".into())
-            };
-            r.stopped_here(chat, how);
+            let failed = TransferState::Failed("stopped".into());
+            r.stopped_here(chat, if n % 2 == 0 { &ours } else { &failed });
         }
         assert_eq!(r.cancelled_in.len() + r.failed_in.len(), MAX_REMOVED_IN);
     }
@@ -424,29 +398,29 @@ mod tests {
         let (ann, mut r, with_ann) = from_ann_and_cat();
         assert!(r.leave_contact(&ann));
         let failed = TransferState::Failed("stopped: nothing came".into());
-        let how = Stopped::of(&failed).expect("a stop");
-        assert!(r.stopped_here(with_ann.clone(), how));
+        assert!(r.stopped_here(with_ann.clone(), &failed));
         let read: FileRecord = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
         assert_eq!(read, r);
-        let stops: Vec<_> = read
-            .stops()
-            .map(|(c, how)| (c.clone(), how.state()))
-            .collect();
+        let stops: Vec<_> = read.stops().map(|(c, state)| (c.clone(), state)).collect();
         assert_eq!(stops, [(with_ann.clone(), failed)]);
         // Cancelled after it failed: the newest stop is what shows.
-        assert!(r.stopped_here(with_ann.clone(), Stopped::Cancelled(true)));
+        let cancelled = TransferState::Cancelled { by_us: true };
+        assert!(r.stopped_here(with_ann.clone(), &cancelled));
         assert!(r.failed_in.is_empty() && r.cancelled_in.len() == 1);
-        assert_eq!(Stopped::of(&TransferState::Going), None);
+        // Not a stop: nothing is kept.
+        assert!(!r.stopped_here(with_ann.clone(), &TransferState::Going));
     }
 
     #[test]
     fn cancels_are_saved_where_an_app_from_before_failures_were_kept_reads_them() {
         let (ann, mut r, with_ann) = from_ann_and_cat();
         assert!(r.leave_contact(&ann));
-        assert!(r.stopped_here(with_ann.clone(), Stopped::Cancelled(false)));
+        let by_them = TransferState::Cancelled { by_us: false };
+        assert!(r.stopped_here(with_ann.clone(), &by_them));
         // Given up in a third contact's chat (one that does not keep it).
         let with_dan = Screen::Conversation(PeerId::from_random([9; 16]));
-        assert!(r.stopped_here(with_dan.clone(), Stopped::Failed("stopped".into())));
+        let failed = TransferState::Failed("stopped".into());
+        assert!(r.stopped_here(with_dan.clone(), &failed));
         let saved = serde_json::to_value(&r).unwrap();
         let json = |v: &[(Screen, serde_json::Value)]| serde_json::to_value(v).unwrap();
         assert_eq!(saved["cancelled_in"], json(&[(with_ann, false.into())]));

@@ -10,7 +10,6 @@ use peerchat_files::FileFrame;
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
 
-use crate::files::Stopped;
 use crate::Node;
 
 impl Node {
@@ -78,7 +77,8 @@ impl Node {
         let left = self.files.records.get_mut(file).is_some_and(|r| {
             let left = r.in_room(room) && !r.removed && r.leave(Some(room));
             if left {
-                r.stopped_here(Screen::Room(room.clone()), Stopped::Cancelled(true));
+                let cancelled = TransferState::Cancelled { by_us: true };
+                r.stopped_here(Screen::Room(room.clone()), &cancelled);
             }
             left
         });

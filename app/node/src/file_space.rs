@@ -213,9 +213,9 @@ impl Node {
         let mut everywhere = Vec::new();
         let mut here = Vec::new();
         for r in self.files.records.values() {
-            here.extend(r.stops().map(|(chat, how)| {
+            here.extend(r.stops().map(|(chat, state)| {
                 let (peer, room) = self.line_of(chat);
-                self.nothing_received(peer, room, &r.offer, how.state())
+                self.nothing_received(peer, room, &r.offer, state)
             }));
             here.extend(r.removed_in.iter().map(|chat| {
                 let (peer, room) = self.line_of(chat);

@@ -20,7 +20,7 @@ use peerchat_chat::state::transfers::{Transfer, TransferState};
 use peerchat_chat::state::{Action, Screen};
 
 pub use crate::fetching::{MAX_FETCHING, MAX_FILES_KEPT, YIELD_AFTER};
-pub use crate::file_record::{FileRecord, Stopped, MAX_OTHER_ROOMS};
+pub use crate::file_record::{FileRecord, MAX_OTHER_ROOMS};
 use crate::sending::Sending;
 use crate::serving::Asker;
 use crate::serving::{Serving, MAX_PIECES_ASKED, MAX_PIECES_READING};
@@ -809,12 +809,9 @@ impl Node {
                     .filter(|r| !r.done && &r.peer != peer && r.contacts.contains(peer));
                 if let Some(rec) = other {
                     rec.leave_contact(peer);
-                    rec.stopped_here(
-                        Screen::Conversation(peer.clone()),
-                        Stopped::Cancelled(false),
-                    );
-                    let offer = rec.offer.clone();
                     let cancelled = TransferState::Cancelled { by_us: false };
+                    rec.stopped_here(Screen::Conversation(peer.clone()), &cancelled);
+                    let offer = rec.offer.clone();
                     let line = self.nothing_received(peer, None, &offer, cancelled);
                     self.save_files();
                     self.show_transfer(line);
@@ -926,15 +923,15 @@ impl Node {
         room: Option<&RoomId>,
         state: &TransferState,
     ) {
-        let (Some(how), None) = (Stopped::of(state), room) else {
+        if room.is_some() {
             return;
-        };
+        }
         let chat = Screen::Conversation(peer.clone());
         let news = self
             .files
             .records
             .get_mut(file)
-            .is_some_and(|rec| rec.stopped_here(chat, how));
+            .is_some_and(|rec| rec.stopped_here(chat, state));
         if news {
             self.save_files();
         }
