@@ -31,6 +31,8 @@
 //   BENCH_TIMELINE=1             `connect`, `burst`, `files`: Chrome performance traces of both sides; `room500`: of one member, either app; `room`: of the last joiner's page and of the member before it during the join, and of one idle member before it (style,
 //                                layout, paint, events, script: what a CPU profile lumps as "(program)"), per app,
 //                                written next to BENCH_OUT (-timeline.json, for DevTools) and summed up in the log
+//   BENCH_TRACE_CATS=webrtc,ipc  more trace categories for BENCH_TIMELINE (comma-separated): with `webrtc`, which
+//                                WebRTC call blocked the page's main thread, waiting on the signalling thread
 //   BENCH_MEMDUMP=1              `files`: where the receiver's idle page renderer keeps its memory, by allocator
 //                                (Chrome's memory-infra dump), logged and written next to BENCH_OUT (-memory.json)
 //   BENCH_SIZES=1                `room500`: also the sizes of the frames one member sent during the exchange (50-byte
@@ -335,6 +337,10 @@ async function formRoom(app, n, prefix) {
       // the first time a page is waited on: here, not in the middle of the join.
       await last.page.waitForFunction(() => true);
       const traceFrom = await last.page.evaluate(() => window.__bench.trace.length);
+      // With BENCH_TRACE, how many elements the last joiner's page holds before and after
+      // the join (drawn, shown or not): what the first drawing of the room made.
+      const elements = () => last.page.evaluate(() => document.getElementsByTagName('*').length);
+      const elementsBefore = TRACE ? await elements() : 0;
       // With BENCH_TRACE, the members' room counters over the last join alone (read
       // outside the CPU meters' window).
       const countedBefore = TRACE ? await roomCounters(devices) : null;
@@ -348,6 +354,7 @@ async function formRoom(app, n, prefix) {
       await app.openInvite(last, invite, ids.slice(0, n - 1));
       const ok = (await Promise.all(devices.map((d) => waitMark(d, 'full', ROOM_TIMEOUT)))).every(Boolean);
       if (TRACE) joinBusy(app, n, await busyMs(meters), cpu.stop(), devices.map((d) => cpu.byDevice?.[d.name]));
+      if (TRACE) log(`${app.label} room of ${n}, elements in the last joiner's page: ${elementsBefore} before the join, ${await elements()} after`);
       if (countedBefore) {
         const after = await roomCounters(devices);
         const changed = Object.entries(after).map(([k, v]) => [k, v - (countedBefore[k] ?? 0)]).filter(([, v]) => v);
@@ -401,10 +408,12 @@ async function busyMs(meters) {
 /** Main-thread task time per second of each device over 2 s (CDP TaskDuration), logged. */
 async function idleBusy(app, n, devices) {
   const meters = await busyMeters(devices);
-  // With BENCH_PROFILE, a CPU profile of one idle member over the same 2 s.
-  const profiled = PROFILE && app === peerchat ? await startProfiles(devices.slice(1, 2)) : [];
+  // With BENCH_PROFILE, a CPU profile of one idle member over the same 2 s (the second,
+  // or the only one in a room of 2).
+  const idle = devices[Math.min(1, devices.length - 1)];
+  const profiled = PROFILE && app === peerchat ? await startProfiles([idle]) : [];
   // With BENCH_TIMELINE, a Chrome trace of that member too: what an idle page still does.
-  const timeline = TIMELINE ? await startTimeline(devices[1]) : null;
+  const timeline = TIMELINE ? await startTimeline(idle) : null;
   const cpu = cpuMeter();
   const t = Date.now();
   await sleep(2000);
@@ -481,7 +490,7 @@ async function startTimeline(device) {
   await cdp.send('Tracing.start', {
     transferMode: 'ReturnAsStream',
     // v8.wasm: which wasm functions the browser compiles (again, optimized) meanwhile.
-    traceConfig: { includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink.user_timing', 'toplevel', 'v8.wasm', 'disabled-by-default-v8.wasm.detailed'] },
+    traceConfig: { includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink.user_timing', 'toplevel', 'v8.wasm', 'disabled-by-default-v8.wasm.detailed', ...(process.env.BENCH_TRACE_CATS ?? '').split(',').filter(Boolean)] },
   });
   return cdp;
 }
