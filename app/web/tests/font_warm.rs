@@ -2,7 +2,9 @@
 //! loads no font), taken down again, and holding every symbol the screens draw.
 #![cfg(target_arch = "wasm32")]
 
-use peerchat_web::warm::{warm_fonts, CHAT_SYMBOLS, FONT_SIZES};
+use std::collections::BTreeSet;
+
+use peerchat_web::warm::{warm_fonts, CHAT_SYMBOLS, FACES, FONT_SIZES};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -73,5 +75,78 @@ fn every_symbol_the_screens_draw_is_in_the_sample() {
                 assert!(CHAT_SYMBOLS.contains(c), "{c:?} is drawn but not warmed");
             }
         }
+    }
+}
+
+/// The sample's classes for the face a rule's declarations set (`None`: it sets none).
+fn face_of(body: &str) -> Option<BTreeSet<&'static str>> {
+    let declared = |name: &str| {
+        body.split(';').find_map(|d| {
+            let (key, value) = d.split_once(':')?;
+            (key.trim() == name).then(|| value.trim())
+        })
+    };
+    let (family, weight, style) = (
+        declared("font-family"),
+        declared("font-weight"),
+        declared("font-style"),
+    );
+    if family.is_none() && weight.is_none() && style.is_none() {
+        return None;
+    }
+    let mut face = BTreeSet::new();
+    match family.and_then(|f| f.split(',').next()).map(str::trim) {
+        Some("monospace") => {
+            face.insert("mono");
+        }
+        Some("Georgia" | "serif") => {
+            face.insert("serif");
+        }
+        _ => {}
+    }
+    match weight {
+        None | Some("normal" | "400") => {}
+        Some("600") => {
+            face.insert("w6");
+        }
+        Some("700" | "bold") => {
+            face.insert("w7");
+        }
+        Some(other) => panic!("font-weight {other:?} is not one the sample has a class for"),
+    }
+    if style == Some("italic") {
+        face.insert("it");
+    }
+    Some(face)
+}
+
+#[wasm_bindgen_test]
+fn every_face_the_style_sheet_sets_is_warmed() {
+    let warmed: Vec<BTreeSet<&str>> = FACES
+        .iter()
+        .map(|f| f.split_whitespace().collect())
+        .collect();
+    let mut seen = 0;
+    for rule in STYLE.split('}') {
+        let Some((head, body)) = rule.rsplit_once('{') else {
+            continue;
+        };
+        // Inside `@media (...) {`, the rule's own selector is after the last brace.
+        let selector = head.rsplit('{').next().unwrap_or_default().trim();
+        if selector.starts_with(".font-warm") {
+            continue;
+        }
+        if let Some(face) = face_of(body) {
+            assert!(
+                warmed.contains(&face),
+                "{selector} draws in {face:?}, which the sample does not lay out"
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen >= 10, "only {seen} rules set a face");
+    // The browser's own style sheet: headings in bold, code in monospace.
+    for face in [["w7"], ["mono"]] {
+        assert!(warmed.contains(&face.into_iter().collect()));
     }
 }
