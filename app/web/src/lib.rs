@@ -11,6 +11,7 @@ mod app_state;
 mod device_tab;
 mod home;
 pub mod identity;
+pub mod kdf_worker;
 mod navigation;
 mod net;
 mod notify;

@@ -1,5 +1,6 @@
 //! The passphrase's key derivation as fast as the browser allows. New vaults use Argon2id
-//! (see [`kdf`]), which runs in Rust (about 25 ms in wasm; WebCrypto has no Argon2).
+//! (see [`kdf`]), which runs in Rust (about 25 ms in wasm; WebCrypto has no Argon2), in a
+//! worker of its own where it can (see `kdf_worker`).
 //! Vaults made before use PBKDF2, which runs in the browser's WebCrypto: the same
 //! algorithm, parameters and bytes as [`kdf::derive`], so every such profile opens, at
 //! native speed instead of pure Rust in wasm (600,000 rounds of HMAC-SHA-256 took 340–420 ms
@@ -18,10 +19,13 @@ use web_sys::{AesGcmParams, Pbkdf2Params};
 
 /// The key-encryption key for `passphrase` under `params`.
 pub async fn derive(passphrase: String, params: KdfParams) -> Result<SecretKey, VaultError> {
-    match subtle_derive(&passphrase, &params).await {
-        Some(key) => Ok(key),
-        None => kdf::derive(&passphrase, &params),
+    if let Some(key) = subtle_derive(&passphrase, &params).await {
+        return Ok(key);
     }
+    if let Some(key) = crate::kdf_worker::derive(&passphrase, &params).await {
+        return Ok(key);
+    }
+    kdf::derive(&passphrase, &params)
 }
 
 /// WebCrypto's PBKDF2-SHA-256 for a vault that uses it, or `None` where the browser

@@ -254,6 +254,33 @@ async fn webcrypto_derives_the_very_key_the_rust_pbkdf2_does() {
 }
 
 #[wasm_bindgen_test]
+async fn a_key_derivation_worker_that_does_not_load_gives_no_key_and_the_page_derives_the_same() {
+    // This test's page has no worker script next to it: the worker's load fails, which
+    // must end the wait at once (not after the worker's ten seconds), and the page then
+    // derives the key itself.
+    let params = KdfParams::Argon2id {
+        memory_kib: 64,
+        passes: 1,
+        salt: vec![7; 16],
+    };
+    let started = js_sys::Date::now();
+    let from_worker = peerchat_web::kdf_worker::derive("correct horse battery", &params).await;
+    let waited = js_sys::Date::now() - started;
+    assert!(from_worker.is_none());
+    assert!(
+        waited < 5_000.0,
+        "waited {waited} ms for a worker that never loaded"
+    );
+    let key = peerchat_web::webcrypto::derive("correct horse battery".to_owned(), params.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        key,
+        peerchat_vault::kdf::derive("correct horse battery", &params).unwrap()
+    );
+}
+
+#[wasm_bindgen_test]
 async fn a_piece_sealed_in_webcrypto_opens_in_rust_and_the_other_way_round() {
     use peerchat_web::webcrypto::{open_piece, seal_pieces};
     let vault = memory_vault().await;

@@ -1,0 +1,104 @@
+// The passphrase's Argon2id runs in a worker of its own, so the page's wasm memory (which
+// never shrinks) keeps none of its 7 MiB; where the worker cannot run, the page derives
+// the key itself, and it is the same key: a profile made either way unlocks the other way.
+// Real Chromium processes, the official PeerServer, the app as Trunk built it.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { appServer, localConfig, peerServer } from './support/servers.mjs';
+import { launchDevice } from './support/browsers.mjs';
+import { join, ONLINE, unlock, waitForBroker } from './support/app.mjs';
+
+let broker, web, origin;
+const devices = [];
+
+before(async () => {
+  broker = await peerServer();
+  web = await appServer({ config: localConfig(broker.port) });
+  origin = new URL(web.url).origin;
+});
+
+after(async () => {
+  for (const d of devices) await d.destroy();
+  await web?.close();
+  await broker?.stop();
+});
+
+/** The app's wasm memory, kept as `window.__wasmMemory` when the page instantiates it. */
+const KEEP_MEMORY = `for (const name of ['instantiate', 'instantiateStreaming']) {
+  const orig = WebAssembly[name];
+  WebAssembly[name] = async (...args) => {
+    const made = await orig.apply(WebAssembly, args);
+    const memory = (made.instance ?? made).exports?.memory;
+    if (memory instanceof WebAssembly.Memory && !window.__wasmMemory) window.__wasmMemory = memory;
+    return made;
+  };
+}`;
+/** A browser without workers: making one throws. */
+const NO_WORKERS = `window.Worker = function () { throw new Error('no workers here'); };`;
+/** Workers whose script does not load: an error comes instead of the key. */
+const BROKEN_WORKERS = `{ const Real = window.Worker; window.Worker = function (url, options) { return new Real('./no-such-worker.js', options); }; }`;
+
+const MIB = 1024 * 1024;
+
+/** A device whose pages run `scripts` first, noting the workers they start and end. */
+async function device(name, scripts, profile) {
+  const d = await launchDevice(name, { origin, profile });
+  if (!profile) devices.push(d);
+  for (const s of [KEEP_MEMORY, ...scripts]) await d.context.addInitScript(s);
+  d.workers = [];
+  d.page.on('worker', (w) => {
+    const seen = { url: w.url(), closed: false };
+    d.workers.push(seen);
+    w.on('close', () => { seen.closed = true; });
+  });
+  return d;
+}
+
+const wasmMemory = (d) => d.page.evaluate(() => window.__wasmMemory?.buffer.byteLength ?? 0);
+
+/** The browser killed and opened again on its profile, at the unlock screen. */
+async function reopen(d, scripts) {
+  await d.kill();
+  const again = await device(d.name, scripts, d.profile);
+  devices[devices.indexOf(d)] = again;
+  await again.page.goto(web.url);
+  await again.page.getByRole('heading', { name: `Welcome back, ${d.name}!` }).waitFor();
+  return again;
+}
+
+/** The key-derivation workers `d` started, and whether each has ended. */
+const kdfWorkers = (d) => d.workers.filter((w) => w.url.endsWith('/kdf_loader.js'));
+
+test('the key is derived in a worker that ends, and a page without workers derives the same key itself', async () => {
+  let ann = await device('Ann', []);
+  await join(ann, web.url, 'Ann');
+  const workers = kdfWorkers(ann);
+  assert.equal(workers.length, 1, `one key-derivation worker: ${JSON.stringify(ann.workers)}`);
+  for (let i = 0; i < 50 && !workers[0].closed; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(workers[0].closed, 'the worker ended once it gave the key');
+  const inWorker = await wasmMemory(ann);
+  assert.ok(inWorker > 0 && inWorker < 4 * MIB, `the page's wasm memory after setting up: ${(inWorker / MIB).toFixed(1)} MiB`);
+
+  // The same profile, in a page whose worker cannot load: the page derives the key.
+  ann = await reopen(ann, [BROKEN_WORKERS]);
+  await unlock(ann);
+  await waitForBroker(ann, ONLINE);
+  const inPage = await wasmMemory(ann);
+  assert.ok(inPage > 7 * MIB, `derived in the page, its 7 MiB stay: ${(inPage / MIB).toFixed(1)} MiB`);
+});
+
+test('a profile made where workers are missing unlocks with the worker', async () => {
+  let ben = await device('Ben', [NO_WORKERS]);
+  await join(ben, web.url, 'Ben');
+  assert.equal(kdfWorkers(ben).length, 0);
+  const inPage = await wasmMemory(ben);
+  assert.ok(inPage > 7 * MIB, `derived in the page: ${(inPage / MIB).toFixed(1)} MiB`);
+
+  ben = await reopen(ben, []);
+  await unlock(ben);
+  await waitForBroker(ben, ONLINE);
+  assert.equal(kdfWorkers(ben).length, 1, 'the key came from the worker');
+  const inWorker = await wasmMemory(ben);
+  assert.ok(inWorker < 4 * MIB, `the page's wasm memory after unlocking: ${(inWorker / MIB).toFixed(1)} MiB`);
+});
