@@ -2,8 +2,10 @@
 //! lane: memory-hard where PBKDF2 is not, and one of the settings OWASP's password
 //! storage guide lists as equal in strength (with 19 MiB and 2 passes, 12 MiB and 3, ...).
 //! The least memory of them, because a page's wasm memory never shrinks: whatever Argon2
-//! fills stays in the page for as long as it is open (with 19 MiB, the renderer of each
-//! member of the benchmark's 8-member room was 14.7 MiB bigger; with 7 MiB, 4.4). It
+//! fills in the page stays there for as long as it is open (with 19 MiB, the renderer of
+//! each member of the benchmark's 8-member room was 14.7 MiB bigger; with 7 MiB, 4.4).
+//! The web app now derives in a worker of its own (`peerchat-kdf-worker`), whose memory
+//! leaves with it, and in the page only where the worker cannot run. It
 //! takes about 25 ms in wasm, where PBKDF2-HMAC-SHA256 at 600 000 iterations (OWASP's
 //! figure for SHA-256) took 100 to 220 ms even in the browser's native WebCrypto.
 //! Vaults made before keep PBKDF2 until their next unlock, which re-wraps their data key
@@ -27,8 +29,8 @@ pub const ARGON2_MEMORY_KIB: u32 = 7 * 1024;
 pub const ARGON2_PASSES: u32 = 5;
 
 /// The most Argon2id memory a header may ask for (64 MiB), and the most work in all
-/// (memory times passes: 8 times a new vault's): the derivation runs on the page's
-/// thread and its memory stays in the page, so a damaged or forged header must not make
+/// (memory times passes: 8 times a new vault's): the derivation may run on the page's
+/// thread, its memory staying in the page, so a damaged or forged header must not make
 /// unlocking allocate much or freeze the page for long.
 pub const MAX_ARGON2_MEMORY_KIB: u32 = 64 * 1024;
 /// See [`MAX_ARGON2_MEMORY_KIB`].
