@@ -13,7 +13,11 @@ const SHARE_FILES = 20;
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
-    await cache.addAll(PRECACHE);
+    // Names without a content hash are fetched past the HTTP cache: a stale copy there
+    // (a host that caches everything a while) would be kept beside this build's files,
+    // the key-derivation worker's script with another build's module.
+    const hashed = /-[0-9a-f]{16}(_bg)?\.[a-z]+$/;
+    await cache.addAll(PRECACHE.map((u) => (hashed.test(u) ? u : new Request(u, { cache: 'reload' }))));
     // The deployment's config.json, when it has one, so offline starts use the same broker.
     try {
       const config = await fetch('config.json', { cache: 'no-store' });

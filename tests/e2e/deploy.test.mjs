@@ -146,6 +146,12 @@ test("Caddy serves the app with the policy header, and config.json with fresh sh
   assert.match(policy, /script-src 'self' 'wasm-unsafe-eval'/);
   assert.match(policy, /frame-ancestors 'none'/);
   assert.equal(index.headers.get('cache-control'), 'no-cache');
+  // The key-derivation worker's files keep their names from build to build.
+  for (const name of ['kdf_loader.js', 'kdf.js', 'kdf_bg.wasm']) {
+    const r = await fetch(`${site}${name}`);
+    assert.ok(r.ok, name);
+    assert.equal(r.headers.get('cache-control'), 'no-cache', name);
+  }
   const [a, b] = await Promise.all([1, 2].map(async () => {
     const r = await fetch(`${site}config.json`);
     assert.equal(r.headers.get('cache-control'), 'no-store');

@@ -42,8 +42,8 @@ const BROKEN_WORKERS = `{ const Real = window.Worker; window.Worker = function (
 const MIB = 1024 * 1024;
 
 /** A device whose pages run `scripts` first, noting the workers they start and end. */
-async function device(name, scripts, profile) {
-  const d = await launchDevice(name, { origin, profile });
+async function device(name, scripts, profile, options = {}) {
+  const d = await launchDevice(name, { origin, profile, ...options });
   if (!profile) devices.push(d);
   for (const s of [KEEP_MEMORY, ...scripts]) await d.context.addInitScript(s);
   d.workers = [];
@@ -101,4 +101,19 @@ test('a profile made where workers are missing unlocks with the worker', async (
   assert.equal(kdfWorkers(ben).length, 1, 'the key came from the worker');
   const inWorker = await wasmMemory(ben);
   assert.ok(inWorker < 4 * MIB, `the page's wasm memory after unlocking: ${(inWorker / MIB).toFixed(1)} MiB`);
+});
+
+test('a worker whose module does not load says so at once, and the page derives the key', async () => {
+  // No service worker, so the module's request reaches the route, which refuses it.
+  const cat = await device('Cat', [], undefined, { serviceWorkers: 'block' });
+  await cat.context.route('**/kdf_bg.wasm', (r) => r.fulfill({ status: 404, body: '' }));
+  const started = Date.now();
+  await join(cat, web.url, 'Cat');
+  const took = Date.now() - started;
+  const workers = kdfWorkers(cat);
+  assert.equal(workers.length, 1, 'the worker was started');
+  const inPage = await wasmMemory(cat);
+  assert.ok(inPage > 7 * MIB, `derived in the page: ${(inPage / MIB).toFixed(1)} MiB`);
+  // Not the worker's ten seconds: its loader said it failed.
+  assert.ok(took < 8000, `set up in ${took} ms`);
 });

@@ -16,6 +16,7 @@
 use js_sys::{Array, Uint8Array};
 use peerchat_vault::kdf::{self, KdfParams};
 use wasm_bindgen::{JsCast, JsValue};
+use zeroize::Zeroizing;
 
 /// The worker's first message: its handler is set, requests are heard (one posted before
 /// would be lost while its wasm loads).
@@ -26,7 +27,7 @@ pub const READY: &str = "ready";
 pub const FAILED: &str = "failed";
 
 /// What the page asks: the key for `passphrase` under Argon2id with these parameters.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Request {
     /// The passphrase typed.
     pub passphrase: String,
@@ -36,6 +37,16 @@ pub struct Request {
     pub passes: u32,
     /// The vault's salt.
     pub salt: Vec<u8>,
+}
+
+/// Never the passphrase.
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("memory_kib", &self.memory_kib)
+            .field("passes", &self.passes)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Request {
@@ -82,15 +93,16 @@ impl Request {
         })
     }
 
-    /// The key it asks for, or `None` (see [`FAILED`]).
-    pub fn answer(self) -> Option<[u8; 32]> {
+    /// The key it asks for, wiped when dropped, or `None` (see [`FAILED`]).
+    pub fn answer(self) -> Option<Zeroizing<[u8; 32]>> {
         let params = KdfParams::Argon2id {
             memory_kib: self.memory_kib,
             passes: self.passes,
             salt: self.salt,
         };
-        let key = kdf::derive(&self.passphrase, &params).ok()?;
-        Some(*key.expose_bytes())
+        let passphrase = Zeroizing::new(self.passphrase);
+        let key = kdf::derive(&passphrase, &params).ok()?;
+        Some(Zeroizing::new(*key.expose_bytes()))
     }
 }
 
@@ -117,7 +129,7 @@ mod tests {
         let asked = Request::for_params("correct horse battery", &params).unwrap();
         assert_eq!(asked, request(64));
         let here = kdf::derive("correct horse battery", &params).unwrap();
-        assert_eq!(asked.answer(), Some(*here.expose_bytes()));
+        assert_eq!(asked.answer().as_deref(), Some(here.expose_bytes()));
     }
 
     #[test]
@@ -129,6 +141,6 @@ mod tests {
     #[test]
     fn parameters_a_damaged_header_could_hold_get_no_key() {
         // Refused before any memory is taken.
-        assert_eq!(request(u32::MAX).answer(), None);
+        assert!(request(u32::MAX).answer().is_none());
     }
 }

@@ -13,7 +13,7 @@ fn main() {
     let reply = scope.clone();
     let on_request = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
         let key = Request::from_message(&e.data()).and_then(Request::answer);
-        let out = match key {
+        let out = match &key {
             Some(bytes) => JsValue::from(Uint8Array::from(bytes.as_slice())),
             None => JsValue::from_str(FAILED),
         };

@@ -4,7 +4,7 @@
 //! files missing, it failed or took too long): the caller then derives the key in the
 //! page, with the same function, so the key is the same either way.
 
-use js_sys::{Function, Promise, Uint8Array};
+use js_sys::{Array, Function, Promise, Uint8Array};
 use peerchat_kdf_worker::{Request, READY};
 use peerchat_vault::kdf::KdfParams;
 use peerchat_vault::SecretKey;
@@ -12,9 +12,10 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, Worker};
+use zeroize::Zeroizing;
 
-/// The worker's script, next to the page: Trunk's loader for the `kdf` binary (see
-/// index.html).
+/// The worker's script, next to the page (`public/kdf_loader.js`, which loads the `kdf`
+/// binary Trunk builds as a worker; see index.html).
 const SCRIPT: &str = "./kdf_loader.js";
 
 /// How long the worker may take, from its start to the key, before the page derives the
@@ -30,37 +31,31 @@ pub async fn derive(passphrase: &str, params: &KdfParams) -> Option<SecretKey> {
         return None;
     }
     let request = Request::for_params(passphrase, params)?.to_message();
-    let worker = Worker::new(SCRIPT).ok()?;
-    let reply = Reply::ask(&worker, request);
-    let answer = match &reply {
-        Some(r) => JsFuture::from(r.promise.clone()).await.ok(),
-        None => None,
-    };
-    worker.set_onmessage(None);
-    worker.set_onerror(None);
-    worker.terminate();
-    drop(reply);
-    let bytes: [u8; 32] = answer?
-        .dyn_into::<Uint8Array>()
-        .ok()?
-        .to_vec()
-        .try_into()
-        .ok()?;
-    Some(SecretKey::from_bytes(bytes))
+    let asked = Asked::start(Worker::new(SCRIPT).ok()?, request)?;
+    let answer = JsFuture::from(asked.promise.clone()).await.ok();
+    // Ends the worker (and with it its memory) before anything else runs.
+    drop(asked);
+    let answer = answer?.dyn_into::<Uint8Array>().ok()?;
+    let bytes = Zeroizing::new(answer.to_vec());
+    answer.fill(0, 0, answer.length());
+    let key: [u8; 32] = bytes.as_slice().try_into().ok()?;
+    Some(SecretKey::from_bytes(key))
 }
 
-/// The worker's answer to `request` as a promise, and what settles it, kept until then.
-struct Reply {
+/// A worker asked for a key: the promise of its answer, and what settles it. Dropped (the
+/// answer came, or whoever waited for it gave up), it ends the worker.
+struct Asked {
+    worker: Worker,
     promise: Promise,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(JsValue)>,
     _give_up: gloo_timers::callback::Timeout,
 }
 
-impl Reply {
-    /// Sends `request` once the worker says it is ready; the promise resolves with its
+impl Asked {
+    /// Sends `request` once `worker` says it is ready; the promise resolves with its
     /// answer, and rejects if it fails to load or run, or takes [`GIVE_UP_MS`].
-    fn ask(worker: &Worker, request: js_sys::Array) -> Option<Self> {
+    fn start(worker: Worker, request: Array) -> Option<Self> {
         let mut settle = None;
         let promise = Promise::new(&mut |resolve, reject| settle = Some((resolve, reject)));
         let (resolve, reject): (Function, Function) = settle?;
@@ -86,10 +81,20 @@ impl Reply {
             let _ = reject.call0(&JsValue::NULL);
         });
         Some(Self {
+            worker,
             promise,
             _on_message: on_message,
             _on_error: on_error,
             _give_up: give_up,
         })
+    }
+}
+
+impl Drop for Asked {
+    fn drop(&mut self) {
+        // Before the handlers go: a message coming later finds none.
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
+        self.worker.terminate();
     }
 }

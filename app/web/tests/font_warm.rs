@@ -91,18 +91,24 @@ fn face_of(body: &str) -> Option<BTreeSet<&'static str>> {
         declared("font-weight"),
         declared("font-style"),
     );
+    // The shorthand would set all three at once: only `inherit` (controls take the
+    // page's font) is read as setting none.
+    if let Some(font) = declared("font") {
+        assert_eq!(font, "inherit", "font: {font} is not read by this test");
+    }
     if family.is_none() && weight.is_none() && style.is_none() {
         return None;
     }
     let mut face = BTreeSet::new();
     match family.and_then(|f| f.split(',').next()).map(str::trim) {
+        None | Some("system-ui") => {}
         Some("monospace") => {
             face.insert("mono");
         }
-        Some("Georgia" | "serif") => {
+        Some("Georgia") => {
             face.insert("serif");
         }
-        _ => {}
+        Some(other) => panic!("font-family {other} is not one the sample has a class for"),
     }
     match weight {
         None | Some("normal" | "400") => {}
@@ -114,8 +120,12 @@ fn face_of(body: &str) -> Option<BTreeSet<&'static str>> {
         }
         Some(other) => panic!("font-weight {other:?} is not one the sample has a class for"),
     }
-    if style == Some("italic") {
-        face.insert("it");
+    match style {
+        None | Some("normal") => {}
+        Some("italic") => {
+            face.insert("it");
+        }
+        Some(other) => panic!("font-style {other} is not one the sample has a class for"),
     }
     Some(face)
 }

@@ -13,14 +13,19 @@ const FLAGS = [
   '--allow-loopback-in-peer-connection',
 ];
 
-/** Launches a device. `profile` reuses a profile directory (a browser restart). */
-export async function launchDevice(name, { origin, profile } = {}) {
+/**
+ * Launches a device. `profile` reuses a profile directory (a browser restart);
+ * `serviceWorkers: 'block'` keeps the app's service worker out, so that every request
+ * reaches the test's routes.
+ */
+export async function launchDevice(name, { origin, profile, serviceWorkers = 'allow' } = {}) {
   const dir = profile ?? (await mkdtemp(path.join(os.tmpdir(), `peerchat-${name}-`)));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     args: FLAGS,
     viewport: { width: 900, height: 800 },
+    serviceWorkers,
   });
   // Without a granted microphone/camera permission Chromium hides host candidates and
   // gathers none on loopback.
