@@ -105,6 +105,12 @@ test('once loaded, the app shell opens with no network at all, unlocks and shows
   try {
     await device.page.goto(shell.url);
     await waitForWorker(device.page);
+    // The key-derivation worker's files are kept too: unlocking offline derives there.
+    const kept = await device.page.evaluate(async () => {
+      const names = ['kdf_loader.js', 'kdf.js', 'kdf_bg.wasm'];
+      return Promise.all(names.map(async (n) => [n, Boolean(await caches.match(n))]));
+    });
+    assert.deepEqual(kept.filter(([, k]) => !k), [], 'every worker file is in the offline cache');
     await fillSetup(device.page, 'Offline Olga');
     await createRoom(device, 'Notes to self');
     await sendToRoom(device, 'kept on this phone');
