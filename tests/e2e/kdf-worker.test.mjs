@@ -4,10 +4,11 @@
 // Real Chromium processes, the official PeerServer, the app as Trunk built it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
 import { appServer, localConfig, peerServer } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
-import { join, ONLINE, unlock, waitForBroker } from './support/app.mjs';
+import { join, ONLINE, relaunch, unlock, waitForBroker } from './support/app.mjs';
 
 let broker, web, origin;
 const devices = [];
@@ -24,16 +25,9 @@ after(async () => {
   await broker?.stop();
 });
 
-/** The app's wasm memory, kept as `window.__wasmMemory` when the page instantiates it. */
-const KEEP_MEMORY = `for (const name of ['instantiate', 'instantiateStreaming']) {
-  const orig = WebAssembly[name];
-  WebAssembly[name] = async (...args) => {
-    const made = await orig.apply(WebAssembly, args);
-    const memory = (made.instance ?? made).exports?.memory;
-    if (memory instanceof WebAssembly.Memory && !window.__wasmMemory) window.__wasmMemory = memory;
-    return made;
-  };
-}`;
+/** The benchmark's page probe: among other things, it keeps the app's wasm memory
+ * (`window.__bench.wasmMemory`) as the page instantiates it. */
+const PROBE = fileURLToPath(new URL('../bench/probe.js', import.meta.url));
 /** A browser without workers: making one throws. */
 const NO_WORKERS = `window.Worker = function () { throw new Error('no workers here'); };`;
 /** Workers whose script does not load: an error comes instead of the key. */
@@ -41,29 +35,33 @@ const BROKEN_WORKERS = `{ const Real = window.Worker; window.Worker = function (
 
 const MIB = 1024 * 1024;
 
-/** A device whose pages run `scripts` first, noting the workers they start and end. */
-async function device(name, scripts, profile, options = {}) {
-  const d = await launchDevice(name, { origin, profile, ...options });
-  if (!profile) devices.push(d);
-  for (const s of [KEEP_MEMORY, ...scripts]) await d.context.addInitScript(s);
+/** Readies `d`: its pages run the probe and `scripts` first, and the workers they start
+ * and end are noted. */
+async function watch(d, scripts) {
+  await d.context.addInitScript({ path: PROBE });
+  for (const s of scripts) await d.context.addInitScript(s);
   d.workers = [];
   d.page.on('worker', (w) => {
     const seen = { url: w.url(), closed: false };
     d.workers.push(seen);
     w.on('close', () => { seen.closed = true; });
   });
+}
+
+/** A new device, readied by `watch`. */
+async function device(name, scripts, options = {}) {
+  const d = await launchDevice(name, { origin, ...options });
+  devices.push(d);
+  await watch(d, scripts);
   return d;
 }
 
-const wasmMemory = (d) => d.page.evaluate(() => window.__wasmMemory?.buffer.byteLength ?? 0);
+const wasmMemory = (d) => d.page.evaluate(() => window.__bench.wasmMemory?.buffer.byteLength ?? 0);
 
 /** The browser killed and opened again on its profile, at the unlock screen. */
 async function reopen(d, scripts) {
-  await d.kill();
-  const again = await device(d.name, scripts, d.profile);
+  const again = await relaunch(d, web.url, origin, (n) => watch(n, scripts));
   devices[devices.indexOf(d)] = again;
-  await again.page.goto(web.url);
-  await again.page.getByRole('heading', { name: `Welcome back, ${d.name}!` }).waitFor();
   return again;
 }
 
@@ -105,7 +103,7 @@ test('a profile made where workers are missing unlocks with the worker', async (
 
 test('a worker whose module does not load says so at once, and the page derives the key', async () => {
   // No service worker, so the module's request reaches the route, which refuses it.
-  const cat = await device('Cat', [], undefined, { serviceWorkers: 'block' });
+  const cat = await device('Cat', [], { serviceWorkers: 'block' });
   await cat.context.route('**/kdf_bg.wasm', (r) => r.fulfill({ status: 404, body: '' }));
   const started = Date.now();
   await join(cat, web.url, 'Cat');

@@ -353,10 +353,12 @@ export async function savedSha256(device, name, timeout = 60000) {
 }
 
 /** Closes a device's browser outright and opens it again on the same profile, at the
- * unlock screen; returns the new device. */
-export async function relaunch(device, url, origin) {
+ * unlock screen; returns the new device. `prepare` readies the new device before the app
+ * loads (init scripts, listeners). */
+export async function relaunch(device, url, origin, prepare = async () => {}) {
   await device.kill();
   const again = await launchDevice(device.name, { origin, profile: device.profile });
+  await prepare(again);
   await again.page.goto(url);
   await again.page.getByRole('heading', { name: `Welcome back, ${device.name}!` }).waitFor();
   return again;
