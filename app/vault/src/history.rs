@@ -104,6 +104,30 @@ pub(crate) fn last_of_full(rows: &[(String, Vec<u8>)], n: usize) -> Option<Strin
         .flatten()
 }
 
+/// A room's key prefixes (see [`History::prefix`] and [`History::index_prefix`]).
+struct Prefixes {
+    records: String,
+    index: String,
+}
+
+/// Where a message is kept in a room (see `History::keys_of`).
+struct MessageKeys {
+    /// Its record.
+    record: String,
+    /// Its index entry, which says it is kept.
+    index: String,
+    /// The key its record had before records were keyed by order (by the author's time).
+    before: String,
+}
+
+impl MessageKeys {
+    /// The keys that say the message is kept already: its index entry, or a record from
+    /// before.
+    fn kept(&self) -> [String; 2] {
+        [self.index.clone(), self.before.clone()]
+    }
+}
+
 /// The export format: JSON that [`History::import`] reads back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Export {
@@ -173,32 +197,41 @@ impl<'a, S: Store> History<'a, S> {
         )
     }
 
-    /// The record's key: zero-padded order so keys sort as numbers, then the message's
-    /// identity, which breaks ties and makes keys unique.
-    fn key_at(&self, room_id: &str, order: u64, m: &StoredMessage) -> String {
-        format!("{}{order:016}/{}", self.prefix(room_id), self.identity(m))
+    /// A room's two key prefixes, hashed once for a batch of its messages.
+    fn prefixes(&self, room_id: &str) -> Prefixes {
+        Prefixes {
+            records: self.prefix(room_id),
+            index: self.index_prefix(room_id),
+        }
     }
 
-    fn key(&self, room_id: &str, m: &StoredMessage) -> String {
-        self.key_at(room_id, m.order(), m)
-    }
-
-    /// Keys that say the message is kept already: its index entry, and the key a record
-    /// from before would have (keyed by the author's time).
-    fn kept_keys(&self, room_id: &str, m: &StoredMessage) -> [String; 2] {
-        [
-            format!("{}{}", self.index_prefix(room_id), self.identity(m)),
+    /// A message's keys in a room, its identity hashed once: a message took fifteen
+    /// lookups (each an HMAC) when every key hashed the room, author and id again.
+    fn keys_of(&self, room: &Prefixes, m: &StoredMessage) -> MessageKeys {
+        let identity = self.identity(m);
+        // Zero-padded order so keys sort as numbers, then the identity, which breaks ties
+        // and makes keys unique.
+        let at = |order: u64| format!("{}{order:016}/{identity}", room.records);
+        MessageKeys {
+            record: at(m.order()),
             // As keys were before: unclamped (a time of 17 digits or more made a longer key).
-            self.key_at(room_id, m.ts, m),
-        ]
+            before: at(m.ts),
+            index: format!("{}{identity}", room.index),
+        }
     }
 
     /// The record and its index entry.
-    fn entries(&self, room_id: &str, m: &StoredMessage, nonce: [u8; 12]) -> [(String, Vec<u8>); 2] {
-        let key = self.key(room_id, m);
-        let sealed = self.seal(&key, m, nonce);
-        let [index, _] = self.kept_keys(room_id, m);
-        [(key, sealed), (index, Vec::new())]
+    fn entries(
+        &self,
+        keys: &MessageKeys,
+        m: &StoredMessage,
+        nonce: [u8; 12],
+    ) -> [(String, Vec<u8>); 2] {
+        let sealed = self.seal(&keys.record, m, nonce);
+        [
+            (keys.record.clone(), sealed),
+            (keys.index.clone(), Vec::new()),
+        ]
     }
 
     fn seal(&self, key: &str, m: &StoredMessage, nonce: [u8; 12]) -> Vec<u8> {
@@ -229,18 +262,17 @@ impl<'a, S: Store> History<'a, S> {
         messages: &[StoredMessage],
         mut nonce: impl FnMut() -> [u8; 12],
     ) -> Result<usize, VaultError> {
-        let kept: Vec<String> = messages
-            .iter()
-            .flat_map(|m| self.kept_keys(room_id, m))
-            .collect();
+        let room = self.prefixes(room_id);
+        let keys: Vec<MessageKeys> = messages.iter().map(|m| self.keys_of(&room, m)).collect();
+        let kept: Vec<String> = keys.iter().flat_map(MessageKeys::kept).collect();
         let there = self.store.contains_many(Table::Messages, &kept).await?;
         let mut entries = Vec::with_capacity(2 * messages.len() + 1);
         let mut batch = std::collections::HashSet::new();
-        for (m, (keys, there)) in messages.iter().zip(kept.chunks(2).zip(there.chunks(2))) {
-            if there.iter().any(|t| *t) || !batch.insert(&keys[0]) {
+        for ((m, k), there) in messages.iter().zip(&keys).zip(there.chunks(2)) {
+            if there.iter().any(|t| *t) || !batch.insert(k.index.as_str()) {
                 continue;
             }
-            entries.extend(self.entries(room_id, m, nonce()));
+            entries.extend(self.entries(k, m, nonce()));
         }
         let count = entries.len() / 2;
         // In the same transaction: the ledger never counts a message not written.
@@ -360,13 +392,15 @@ impl<'a, S: Store> History<'a, S> {
             .into_iter()
             .collect();
         let mut new: Vec<(String, Vec<u8>)> = Vec::new();
+        let room = self.prefixes(room_id);
         for m in &export.messages {
-            let kept = self.kept_keys(room_id, m);
+            let keys = self.keys_of(&room, m);
+            let kept = keys.kept();
             if kept.iter().any(|k| seen.contains(k)) {
                 continue;
             }
+            new.extend(self.entries(&keys, m, nonce()));
             seen.extend(kept);
-            new.extend(self.entries(room_id, m, nonce()));
         }
         let count = new.len() / 2;
         new.extend(

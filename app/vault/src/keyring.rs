@@ -32,7 +32,10 @@ pub struct Keyring {
     /// The data key expanded once (see [`Sealer`]), not for every record: a busy room
     /// stores every message, and a restart opens a page of them.
     sealer: Sealer,
-    lookup_key: SecretKey,
+    /// The lookup key, keyed into HMAC once (its two pads hashed) and copied for each
+    /// name: every stored message looks up its room, author and id, and keying HMAC anew
+    /// took half of each lookup's hashing. It holds no more than the lookup key did.
+    lookup: Hmac<Sha256>,
 }
 
 impl Keyring {
@@ -76,11 +79,11 @@ impl Keyring {
     }
 
     fn from_data_key(data_key: SecretKey) -> Self {
-        let lookup = hmac(&data_key, b"peerchat/vault/lookup-key");
+        let lookup = SecretKey::from_bytes(hmac(&data_key, b"peerchat/vault/lookup-key"));
         Self {
             sealer: Sealer::new(&data_key),
             data_key,
-            lookup_key: SecretKey::from_bytes(lookup),
+            lookup: keyed(&lookup),
         }
     }
 
@@ -107,14 +110,21 @@ impl Keyring {
     /// A keyed hash of a name, to use in storage keys instead of the name (a room id
     /// there would tell which devices share a room).
     pub fn lookup(&self, name: &str) -> String {
-        peerchat_ids::hex(&hmac(&self.lookup_key, name.as_bytes())[..16])
+        peerchat_ids::hex(&mac(self.lookup.clone(), name.as_bytes())[..16])
     }
 }
 
+fn keyed(key: &SecretKey) -> Hmac<Sha256> {
+    <Hmac<Sha256> as KeyInit>::new_from_slice(&key.0).expect("HMAC takes any key")
+}
+
+fn mac(mut keyed: Hmac<Sha256>, data: &[u8]) -> [u8; 32] {
+    keyed.update(data);
+    keyed.finalize().into_bytes().into()
+}
+
 fn hmac(key: &SecretKey, data: &[u8]) -> [u8; 32] {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key.0).expect("HMAC takes any key");
-    mac.update(data);
-    mac.finalize().into_bytes().into()
+    mac(keyed(key), data)
 }
 
 #[cfg(test)]

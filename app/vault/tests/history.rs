@@ -196,6 +196,53 @@ fn records_from_before_stay_readable_and_are_recognised_when_received_again() {
 }
 
 #[test]
+fn a_message_is_kept_under_the_keys_it_always_had() {
+    // Profiles hold records and index entries under these keys: a message stored or
+    // received again must land on them, whatever computes them.
+    let (store, keys) = (MemoryStore::new(), keys());
+    let h = History::new(&store, &keys);
+    let mut m = msg(7);
+    m.received = m.ts + 5;
+    let imported = msg(9);
+    assert!(run(h.append("r", &m, nonces())).unwrap());
+    let export = peerchat_vault::Export {
+        v: 1,
+        room: "R".into(),
+        invite: None,
+        messages: vec![imported.clone()],
+    };
+    assert_eq!(run(h.import("r", &export, nonces())).unwrap(), 1);
+    let identity = |m: &StoredMessage| {
+        format!(
+            "{}/{:016}/{}",
+            keys.lookup(m.author.as_str()),
+            m.seq,
+            keys.lookup(m.id.as_str())
+        )
+    };
+    let room = keys.lookup("r");
+    let order = |m: &StoredMessage| if m.received == 0 { m.ts } else { m.received };
+    let mut expected: Vec<String> = [&m, &imported]
+        .into_iter()
+        .flat_map(|m| {
+            [
+                format!("{room}/{:016}/{}", order(m), identity(m)),
+                format!("{room}:{}", identity(m)),
+            ]
+        })
+        .collect();
+    expected.sort();
+    let mut stored: Vec<String> = store
+        .dump()
+        .into_iter()
+        .map(|(_, key, _)| key)
+        .filter(|k| !k.ends_with("!ledger"))
+        .collect();
+    stored.sort();
+    assert_eq!(stored, expected);
+}
+
+#[test]
 fn a_batch_is_stored_at_once_each_message_once_and_all_or_nothing() {
     let (store, keys) = (MemoryStore::new(), keys());
     let h = History::new(&store, &keys);
