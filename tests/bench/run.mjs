@@ -33,7 +33,8 @@
 //                                written next to BENCH_OUT (-timeline.json, for DevTools) and summed up in the log
 //   BENCH_TRACE_CATS=webrtc,ipc  more trace categories for BENCH_TIMELINE (comma-separated): with `webrtc`, which
 //                                WebRTC call blocked the page's main thread, waiting on the signalling thread
-//   BENCH_MEMDUMP=1              `files`: where the receiver's idle page renderer keeps its memory, by allocator
+//   BENCH_MEMDUMP=1              `files`: where the receiver's idle page renderer keeps its memory, by allocator;
+//                                `room500`: one member's after the 500
 //                                (Chrome's memory-infra dump), logged and written next to BENCH_OUT (-memory.json)
 //   BENCH_SIZES=1                `room500`: also the sizes of the frames one member sent during the exchange (50-byte
 //                                buckets; every run logs each page's frames sent and received)
@@ -470,10 +471,11 @@ async function memoryDump(device, name) {
   const events = JSON.parse(text).traceEvents ?? JSON.parse(text);
   const size = (a) => parseInt(a?.attrs?.effective_size?.value ?? a?.attrs?.size?.value ?? '0', 16);
   const total = (d) => Object.entries(d.args.dumps.allocators).filter(([k]) => !k.includes('/')).reduce((x, [, a]) => x + size(a), 0);
-  // Every renderer of the browser is dumped (the page's, a spare one, headless Chromium's
-  // own UI): the page's is the one holding the most, as for `rendererPss`.
-  const renderers = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => e.pid));
-  const dumps = events.filter((e) => e.ph === 'v' && renderers.has(e.pid) && e.args?.dumps?.allocators);
+  // Every process of the browser is dumped (the page's renderer, a spare one, headless
+  // Chromium's own UI renderer, the browser, the GPU process); the page's renderer, the
+  // traced one, is the only one whose threads the trace names.
+  const traced = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => e.pid));
+  const dumps = events.filter((e) => e.ph === 'v' && traced.has(e.pid) && e.args?.dumps?.allocators);
   const dump = dumps.sort((x, y) => total(y) - total(x))[0];
   if (!dump) return log(`${name} memory dump: none`);
   const all = dump.args.dumps.allocators;
@@ -816,6 +818,7 @@ async function room500(app) {
     add('memory.page', app, median(pss.map((p) => p[0] ?? 0)));
     add('memory.renderers', app, median(pss.map((p) => p.reduce((x, y) => x + y, 0))));
     details.push({ scenario: 'room500 memory', app: app.key, rendererPssPerDevice: pss });
+    if (MEMDUMP) await memoryDump(devices[n - 1], `${app.key}-room500`);
   } finally {
     await destroy(devices);
   }
