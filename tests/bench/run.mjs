@@ -1291,7 +1291,8 @@ function gitCommit() {
 async function main() {
   const started = new Date();
   const commit = gitCommit();
-  const wasm = (await readdir(distDir)).find((f) => f.endsWith('.wasm')) ?? 'none';
+  // The app's module (its name hashed), not the key-derivation worker's (kdf_bg.wasm).
+  const wasm = (await readdir(distDir)).find((f) => /^peerchat-.*_bg\.wasm$/.test(f)) ?? 'none';
   broker = await peerServer();
   const config = { broker: { host: '127.0.0.1', port: broker.port, path: '/', key: broker.key, secure: false }, iceServers: [] };
   web = await webServer({ config });
