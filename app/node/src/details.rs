@@ -5,6 +5,7 @@
 //! never opened, which step failed.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::time::Duration;
 
 use peerchat_chat::config::{IceServer, IceTransportPolicy};
 use peerchat_chat::details::{DetailsUpdate, LinkFailure, LinkStats, Subject};
@@ -17,6 +18,13 @@ use crate::{Node, Now, Purpose};
 /// While a subject's details are on screen, its link is measured this often.
 const WATCHED_EVERY_MS: u64 = 1_000;
 
+/// A conversation's path (direct or relayed) is read this long after its link opened, not
+/// as it opens: reading a connection's statistics took the caller's page 4.6 ms in a
+/// profiled call (and its browser more) while the other page was still opening the call,
+/// on a machine of two cores; ICE may still move to another pair then; and no one sees
+/// the path before opening the details, which read it at once.
+const PATH_SETTLED: Duration = Duration::from_secs(1);
+
 /// What the node keeps for the connection details.
 pub(crate) struct DetailsTable {
     /// The STUN and TURN URLs links use.
@@ -27,6 +35,8 @@ pub(crate) struct DetailsTable {
     relay_only: bool,
     /// Open links: when each opened (wall clock, ms) and its latest measurement.
     open: HashMap<ConnectionId, (u64, Option<LinkStats>)>,
+    /// When each open link opened (monotonic): its path is read [`PATH_SETTLED`] later.
+    opened_at: HashMap<ConnectionId, Duration>,
     /// Links whose ICE failed before they opened.
     ice_failed: HashSet<ConnectionId>,
     /// Subjects whose details are on screen: they get every measurement.
@@ -43,6 +53,7 @@ impl DetailsTable {
             relay: servers.iter().any(IceServer::is_relay),
             relay_only: policy == Some(IceTransportPolicy::Relay),
             open: HashMap::new(),
+            opened_at: HashMap::new(),
             ice_failed: HashSet::new(),
             watched: BTreeSet::new(),
             measured: HashMap::new(),
@@ -123,12 +134,12 @@ impl Node {
     }
 
     /// Whether the connection details want `conn`'s statistics now: a conversation's path
-    /// once, as soon as it opens (one link), and any link's about once a second while its
-    /// subject's details are on screen (a path that changes later shows once they are
-    /// opened). A room link's path is read only then: reading a connection's statistics
-    /// costs the page a few milliseconds and its browser more, and reading each link's a
-    /// moment after it opened made sixteen members of a room read 240 of them as it
-    /// formed, for details nobody had opened.
+    /// once, [`PATH_SETTLED`] after it opens (one link), and any link's about once a
+    /// second while its subject's details are on screen (a path that changes later shows
+    /// once they are opened). A room link's path is read only then: reading a
+    /// connection's statistics costs the page a few milliseconds and its browser more,
+    /// and reading each link's a moment after it opened made sixteen members of a room
+    /// read 240 of them as it formed, for details nobody had opened.
     pub(crate) fn details_want_stats(
         &self,
         conn: &ConnectionId,
@@ -137,7 +148,8 @@ impl Node {
     ) -> bool {
         let since = |t: u64| now.wall_ms.saturating_sub(t);
         let has_stats = matches!(self.details.open.get(conn), Some((_, Some(_))));
-        self.details_may_want_stats(conn, entry)
+        self.details_stats_from(conn, entry, now.mono)
+            .is_some_and(|from| from <= now.mono)
             && (!has_stats
                 || self
                     .details
@@ -146,20 +158,27 @@ impl Node {
                     .is_none_or(|t| since(*t) >= WATCHED_EVERY_MS))
     }
 
-    /// Whether the connection details may want `conn`'s statistics while nothing else
-    /// changes: its path is not known yet, or its subject's details are on screen (see
-    /// `details_want_stats`, which says whether they want them now).
-    pub(crate) fn details_may_want_stats(&self, conn: &ConnectionId, entry: &LinkEntry) -> bool {
-        let Some((_, stats)) = self.details.open.get(conn) else {
-            return false;
-        };
-        if stats.is_none() && entry.purpose == Purpose::Direct {
-            return true;
-        }
+    /// From when the connection details want `conn`'s statistics while nothing else
+    /// changes: `now` while its subject's details are on screen, or its path's time (see
+    /// `details_want_stats`) while a conversation's path is not known yet.
+    pub(crate) fn details_stats_from(
+        &self,
+        conn: &ConnectionId,
+        entry: &LinkEntry,
+        now: Duration,
+    ) -> Option<Duration> {
+        let (_, stats) = self.details.open.get(conn)?;
         // Asked of every open link each time the node says when it next runs: most pages
         // watch nothing, and no subject is made to find that out.
-        !self.details.watched.is_empty()
-            && subject_of(entry).is_some_and(|s| self.details.watched.contains(&s))
+        let watched = !self.details.watched.is_empty()
+            && subject_of(entry).is_some_and(|s| self.details.watched.contains(&s));
+        if watched {
+            return Some(now);
+        }
+        if stats.is_none() && entry.purpose == Purpose::Direct {
+            return self.details.opened_at.get(conn).map(|t| *t + PATH_SETTLED);
+        }
+        None
     }
 
     /// The browser says ICE failed on a link. One that never opened is given up now, and
@@ -190,6 +209,7 @@ impl Node {
         self.details
             .open
             .insert(conn.clone(), (self.now.wall_ms, None));
+        self.details.opened_at.insert(conn.clone(), self.now.mono);
         self.show_link(conn);
     }
 
@@ -198,6 +218,7 @@ impl Node {
     pub(crate) fn details_dropped(&mut self, conn: &ConnectionId, entry: &LinkEntry) {
         self.details.ice_failed.remove(conn);
         self.details.measured.remove(conn);
+        self.details.opened_at.remove(conn);
         if self.details.open.remove(conn).is_none() {
             return;
         }

@@ -1,11 +1,11 @@
 //! When the glue reads links' transport statistics ([`Output::ReadStats`]): a room link
 //! once its member is silent (its packets tell a stalled page from a vanished one, see
-//! `Room::wants_packets`), and a link whose path the connection details lack or show
-//! (see `details_want_stats`), at most every [`READ_STATS_EVERY`]. A room where everyone
-//! is heard reads none, and the page is not woken to find that out: reading a
-//! connection's statistics cost the last of sixteen joiners 170 ms of its main thread
-//! while it was setting up fifteen links, and a timer asking twice a second woke every
-//! page of an idle room for nothing.
+//! `Room::wants_packets`), and a link whose path the connection details lack (a moment
+//! after it opens) or show (see `details_want_stats`), at most every [`READ_STATS_EVERY`].
+//! A room where everyone is heard reads none, and the page is not woken to find that out:
+//! reading a connection's statistics cost the last of sixteen joiners 170 ms of its main
+//! thread while it was setting up fifteen links, and a timer asking twice a second woke
+//! every page of an idle room for nothing.
 
 use std::time::Duration;
 
@@ -56,13 +56,12 @@ impl Node {
 
     /// From when `conn`'s statistics may be wanted, if nothing is heard from it meanwhile.
     fn stats_wanted_from(&self, conn: &ConnectionId, entry: &LinkEntry) -> Option<Duration> {
-        if self.details_may_want_stats(conn, entry) {
-            return Some(self.now.mono);
-        }
-        match &entry.purpose {
+        let details = self.details_stats_from(conn, entry, self.now.mono);
+        let packets = match &entry.purpose {
             Purpose::Room(room) => self.rooms.get(room)?.room.packets_wanted_from(conn),
             Purpose::Direct => None,
-        }
+        };
+        details.into_iter().chain(packets).min()
     }
 
     /// Reads the statistics that are due at `now`.

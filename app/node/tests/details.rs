@@ -108,8 +108,8 @@ fn an_id_nobody_holds_stays_unavailable_and_the_details_say_it_is_not_registered
     );
 }
 
-#[test]
-fn an_open_conversation_shows_its_path_at_once_and_its_numbers_while_watched() {
+/// Ann calls Ben over a relayed path; returns them once the call is open on Ann's side.
+fn relayed_call() -> (Sim, usize, usize, PeerId) {
     let (mut sim, ann, ben) = pair();
     sim.path = (CandidateKind::Relay, CandidateKind::Host);
     let ben_id = sim.devs[ben].id.clone();
@@ -117,6 +117,12 @@ fn an_open_conversation_shows_its_path_at_once_and_its_numbers_while_watched() {
     sim.run_until(3 * SECOND, "open", |s| {
         status(s, ann, &ben_id) == ChannelStatus::Open
     });
+    (sim, ann, ben, ben_id)
+}
+
+#[test]
+fn an_open_conversation_shows_its_path_at_once_and_its_numbers_while_watched() {
+    let (mut sim, ann, ben, ben_id) = relayed_call();
     sim.run_for(2 * SECOND);
     let subject = Subject::Conversation(ben_id.clone());
     let details = sim.devs[ann].state.details.of(&subject).cloned().unwrap();
@@ -153,6 +159,47 @@ fn an_open_conversation_shows_its_path_at_once_and_its_numbers_while_watched() {
         status(s, ann, &ben_id) == ChannelStatus::Closed
     });
     assert_eq!(sim.devs[ann].state.details.of(&subject), None);
+}
+
+#[test]
+fn a_conversations_path_is_read_once_the_call_has_opened_not_while_it_opens() {
+    // Reading a connection's statistics costs both pages CPU the call's opening needs:
+    // none is read as it opens; the path shows about a second later, unasked.
+    let (mut sim, ann, _, ben_id) = relayed_call();
+    let opened = sim.now;
+    let subject = Subject::Conversation(ben_id.clone());
+    let path = |sim: &Sim| {
+        sim.devs[ann]
+            .state
+            .details
+            .of(&subject)
+            .and_then(|d| d.stats)
+    };
+    sim.run_for(SECOND * 9 / 10);
+    assert!(
+        sim.stats_read_log.is_empty(),
+        "read while the call opened: {:?}",
+        sim.stats_read_log
+    );
+    assert_eq!(path(&sim), None);
+    sim.run_for(SECOND / 2);
+    let reads: Vec<Duration> = sim
+        .stats_read_log
+        .iter()
+        .map(|(t, _, _)| *t - opened)
+        .collect();
+    assert!(!reads.is_empty(), "the path was never read");
+    assert!(
+        reads.iter().all(|r| *r >= SECOND),
+        "read too soon: {reads:?}"
+    );
+    assert!(
+        path(&sim).is_some_and(|s| s.relayed()),
+        "the path is not shown"
+    );
+    // Once each side, and no more while no one looks.
+    sim.run_for(5 * SECOND);
+    assert_eq!(sim.stats_read_log.len(), 2, "{:?}", sim.stats_read_log);
 }
 
 #[test]
