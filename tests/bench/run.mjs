@@ -470,13 +470,11 @@ async function memoryDump(device, name) {
   const text = await endTrace(cdp);
   const events = JSON.parse(text).traceEvents ?? JSON.parse(text);
   const size = (a) => parseInt(a?.attrs?.effective_size?.value ?? a?.attrs?.size?.value ?? '0', 16);
-  const total = (d) => Object.entries(d.args.dumps.allocators).filter(([k]) => !k.includes('/')).reduce((x, [, a]) => x + size(a), 0);
   // Every process of the browser is dumped (the page's renderer, a spare one, headless
   // Chromium's own UI renderer, the browser, the GPU process); the page's renderer, the
   // traced one, is the only one whose threads the trace names.
   const traced = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => e.pid));
-  const dumps = events.filter((e) => e.ph === 'v' && traced.has(e.pid) && e.args?.dumps?.allocators);
-  const dump = dumps.sort((x, y) => total(y) - total(x))[0];
+  const dump = events.find((e) => e.ph === 'v' && traced.has(e.pid) && e.args?.dumps?.allocators);
   if (!dump) return log(`${name} memory dump: none`);
   const all = dump.args.dumps.allocators;
   const top = Object.keys(all).filter((k) => !k.includes('/') || /^(v8|blink_gc|partition_alloc|malloc|skia|font_caches|cc|web_cache|discardable|gpu|shared_memory|blink_objects|canvas|sqlite|leveldatabase|mojo|net|v8\/[^/]+|partition_alloc\/partitions\/[^/]+|v8\/[^/]+\/heap\/[^/]+)$/.test(k));

@@ -33,10 +33,9 @@ pub(crate) struct DetailsTable {
     relay: bool,
     /// Links may use relays only.
     relay_only: bool,
-    /// Open links: when each opened (wall clock, ms) and its latest measurement.
-    open: HashMap<ConnectionId, (u64, Option<LinkStats>)>,
-    /// When each open link opened (monotonic): its path is read [`PATH_SETTLED`] later.
-    opened_at: HashMap<ConnectionId, Duration>,
+    /// Open links: when each opened (wall clock in ms, for the screen; monotonic, to read
+    /// its path [`PATH_SETTLED`] later) and its latest measurement.
+    open: HashMap<ConnectionId, (u64, Duration, Option<LinkStats>)>,
     /// Links whose ICE failed before they opened.
     ice_failed: HashSet<ConnectionId>,
     /// Subjects whose details are on screen: they get every measurement.
@@ -53,7 +52,6 @@ impl DetailsTable {
             relay: servers.iter().any(IceServer::is_relay),
             relay_only: policy == Some(IceTransportPolicy::Relay),
             open: HashMap::new(),
-            opened_at: HashMap::new(),
             ice_failed: HashSet::new(),
             watched: BTreeSet::new(),
             measured: HashMap::new(),
@@ -118,7 +116,7 @@ impl Node {
         let Some(subject) = self.links.get(conn).and_then(subject_of) else {
             return;
         };
-        let Some((_, last)) = self.details.open.get_mut(conn) else {
+        let Some((_, _, last)) = self.details.open.get_mut(conn) else {
             return;
         };
         self.details.measured.insert(conn.clone(), now.wall_ms);
@@ -147,7 +145,7 @@ impl Node {
         now: Now,
     ) -> bool {
         let since = |t: u64| now.wall_ms.saturating_sub(t);
-        let has_stats = matches!(self.details.open.get(conn), Some((_, Some(_))));
+        let has_stats = matches!(self.details.open.get(conn), Some((_, _, Some(_))));
         self.details_stats_from(conn, entry, now.mono)
             .is_some_and(|from| from <= now.mono)
             && (!has_stats
@@ -167,7 +165,7 @@ impl Node {
         entry: &LinkEntry,
         now: Duration,
     ) -> Option<Duration> {
-        let (_, stats) = self.details.open.get(conn)?;
+        let (_, opened, stats) = self.details.open.get(conn)?;
         // Asked of every open link each time the node says when it next runs: most pages
         // watch nothing, and no subject is made to find that out.
         let watched = !self.details.watched.is_empty()
@@ -176,7 +174,7 @@ impl Node {
             return Some(now);
         }
         if stats.is_none() && entry.purpose == Purpose::Direct {
-            return self.details.opened_at.get(conn).map(|t| *t + PATH_SETTLED);
+            return Some(*opened + PATH_SETTLED);
         }
         None
     }
@@ -208,8 +206,7 @@ impl Node {
     pub(crate) fn details_opened(&mut self, conn: &ConnectionId) {
         self.details
             .open
-            .insert(conn.clone(), (self.now.wall_ms, None));
-        self.details.opened_at.insert(conn.clone(), self.now.mono);
+            .insert(conn.clone(), (self.now.wall_ms, self.now.mono, None));
         self.show_link(conn);
     }
 
@@ -218,7 +215,6 @@ impl Node {
     pub(crate) fn details_dropped(&mut self, conn: &ConnectionId, entry: &LinkEntry) {
         self.details.ice_failed.remove(conn);
         self.details.measured.remove(conn);
-        self.details.opened_at.remove(conn);
         if self.details.open.remove(conn).is_none() {
             return;
         }
@@ -284,7 +280,7 @@ impl Node {
         self.links
             .iter()
             .filter(|(_, e)| subject_of(e).as_ref() == Some(subject))
-            .filter_map(|(c, _)| self.details.open.get(c).map(|(since, _)| (*since, c)))
+            .filter_map(|(c, _)| self.details.open.get(c).map(|(since, _, _)| (*since, c)))
             .max()
             .map(|(_, c)| c.clone())
     }
@@ -293,7 +289,7 @@ impl Node {
         let Some(subject) = self.links.get(conn).and_then(subject_of) else {
             return;
         };
-        let Some(&(since_ms, stats)) = self.details.open.get(conn) else {
+        let Some(&(since_ms, _, stats)) = self.details.open.get(conn) else {
             return;
         };
         let update = DetailsUpdate::Link {

@@ -39,8 +39,9 @@ impl Node {
     }
 
     /// When statistics are next read: once the first link may want reading (a room
-    /// member is silent from a moment we know; the details want theirs now), and no
-    /// sooner than [`READ_STATS_EVERY`] after the last reading.
+    /// member is silent from a moment we know; the details want theirs now, or a second
+    /// after a conversation's link opened), and no sooner than [`READ_STATS_EVERY`] after
+    /// the last reading.
     pub(crate) fn next_stats_read(&self) -> Option<Duration> {
         let wanted = self
             .links
@@ -58,7 +59,10 @@ impl Node {
     fn stats_wanted_from(&self, conn: &ConnectionId, entry: &LinkEntry) -> Option<Duration> {
         let details = self.details_stats_from(conn, entry, self.now.mono);
         let packets = match &entry.purpose {
-            Purpose::Room(room) => self.rooms.get(room)?.room.packets_wanted_from(conn),
+            Purpose::Room(room) => self
+                .rooms
+                .get(room)
+                .and_then(|r| r.room.packets_wanted_from(conn)),
             Purpose::Direct => None,
         };
         details.into_iter().chain(packets).min()

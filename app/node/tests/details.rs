@@ -121,7 +121,7 @@ fn relayed_call() -> (Sim, usize, usize, PeerId) {
 }
 
 #[test]
-fn an_open_conversation_shows_its_path_at_once_and_its_numbers_while_watched() {
+fn an_open_conversation_shows_its_path_unasked_and_its_numbers_while_watched() {
     let (mut sim, ann, ben, ben_id) = relayed_call();
     sim.run_for(2 * SECOND);
     let subject = Subject::Conversation(ben_id.clone());

@@ -123,8 +123,8 @@ struct MessageKeys {
 impl MessageKeys {
     /// The keys that say the message is kept already: its index entry, or a record from
     /// before.
-    fn kept(&self) -> [String; 2] {
-        [self.index.clone(), self.before.clone()]
+    fn kept(&self) -> [&str; 2] {
+        [&self.index, &self.before]
     }
 }
 
@@ -264,7 +264,11 @@ impl<'a, S: Store> History<'a, S> {
     ) -> Result<usize, VaultError> {
         let room = self.prefixes(room_id);
         let keys: Vec<MessageKeys> = messages.iter().map(|m| self.keys_of(&room, m)).collect();
-        let kept: Vec<String> = keys.iter().flat_map(MessageKeys::kept).collect();
+        let kept: Vec<String> = keys
+            .iter()
+            .flat_map(MessageKeys::kept)
+            .map(str::to_owned)
+            .collect();
         let there = self.store.contains_many(Table::Messages, &kept).await?;
         let mut entries = Vec::with_capacity(2 * messages.len() + 1);
         let mut batch = std::collections::HashSet::new();
@@ -375,10 +379,8 @@ impl<'a, S: Store> History<'a, S> {
         mut nonce: impl FnMut() -> [u8; 12],
     ) -> Result<usize, VaultError> {
         // One read of the keys there (records and index) beats one lookup per message.
-        let (from, to) = (
-            self.prefix(room_id),
-            format!("{}~", self.index_prefix(room_id)),
-        );
+        let room = self.prefixes(room_id);
+        let (from, to) = (room.records.clone(), format!("{}~", room.index));
         let span = crate::Span {
             from: &from,
             to: &to,
@@ -392,15 +394,14 @@ impl<'a, S: Store> History<'a, S> {
             .into_iter()
             .collect();
         let mut new: Vec<(String, Vec<u8>)> = Vec::new();
-        let room = self.prefixes(room_id);
         for m in &export.messages {
             let keys = self.keys_of(&room, m);
             let kept = keys.kept();
-            if kept.iter().any(|k| seen.contains(k)) {
+            if kept.iter().any(|k| seen.contains(*k)) {
                 continue;
             }
             new.extend(self.entries(&keys, m, nonce()));
-            seen.extend(kept);
+            seen.extend(kept.map(str::to_owned));
         }
         let count = new.len() / 2;
         new.extend(

@@ -33,8 +33,9 @@ pub struct Keyring {
     /// stores every message, and a restart opens a page of them.
     sealer: Sealer,
     /// The lookup key, keyed into HMAC once (its two pads hashed) and copied for each
-    /// name: every stored message looks up its room, author and id, and keying HMAC anew
-    /// took half of each lookup's hashing. It holds no more than the lookup key did.
+    /// name: every stored message looks up its author and id, and keying HMAC anew took
+    /// half of each lookup's hashing. Wiped when dropped, as the key was (`sha2`'s
+    /// `zeroize`: the keyed states are SHA-256 states).
     lookup: Hmac<Sha256>,
 }
 

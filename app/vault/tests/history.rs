@@ -203,7 +203,8 @@ fn a_message_is_kept_under_the_keys_it_always_had() {
     let h = History::new(&store, &keys);
     let mut m = msg(7);
     m.received = m.ts + 5;
-    let imported = msg(9);
+    let mut imported = msg(9);
+    imported.received = imported.ts + 7;
     assert!(run(h.append("r", &m, nonces())).unwrap());
     let export = peerchat_vault::Export {
         v: 1,
