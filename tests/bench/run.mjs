@@ -32,7 +32,9 @@
 //                                layout, paint, events, script: what a CPU profile lumps as "(program)"), per app,
 //                                written next to BENCH_OUT (-timeline.json, for DevTools) and summed up in the log
 //   BENCH_TRACE_CATS=webrtc,ipc  more trace categories for BENCH_TIMELINE (comma-separated): with `webrtc`, which
-//                                WebRTC call blocked the page's main thread, waiting on the signalling thread
+//                                WebRTC call blocked the page's main thread, waiting on the signalling thread; with
+//                                `disabled-by-default-devtools.timeline.invalidationTracking`, which DOM change or
+//                                style rule made the browser restyle or lay out what (the events name the rule)
 //   BENCH_MEMDUMP=1              `files`: where the receiver's idle page renderer keeps its memory, by allocator;
 //                                `room500`: one member's after the 500
 //                                (Chrome's memory-infra dump), logged and written next to BENCH_OUT (-memory.json)
