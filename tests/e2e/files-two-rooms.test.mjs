@@ -16,8 +16,8 @@ import { after, before, test } from 'node:test';
 import { bytes, onDisk, sha256 } from './support/files.mjs';
 import { startRig, stopRig } from './support/rig.mjs';
 import {
-  attachInRoom, createRoom, deleteChatFiles, fileCard, fillSetup, join, relaunch, removedHere, savedSha256, unlock,
-  waitOnline,
+  attachInRoom, createRoom, deleteChatFiles, fileCard, fillSetup, join, openChat, relaunch, removedHere, savedSha256,
+  unlock, waitOnline,
 } from './support/app.mjs';
 
 const PAPERS = 'Paper club';
@@ -34,12 +34,6 @@ before(async () => {
 
 after(() => stopRig(rig));
 
-/** Opens the room called `name` from the list of chats. */
-async function openRoom(device, name) {
-  await device.page.locator('.chat-list').getByText(name).first().click();
-  await device.page.getByRole('heading', { name }).waitFor();
-}
-
 test('a file forwarded to a second room is served there by a member who has it from the first', async () => {
   const { Ann, Ben, Cat } = devices;
   await join(Ann, web.url, 'Ann');
@@ -54,16 +48,16 @@ test('a file forwarded to a second room is served there by a member who has it f
 
   const [name, content] = [NAME, CONTENT];
   const at = await onDisk(name, content);
-  await openRoom(Ann, PAPERS);
+  await openChat(Ann, PAPERS);
   await attachInRoom(Ann, at);
-  await openRoom(Ben, PAPERS);
+  await openChat(Ben, PAPERS);
   assert.equal(await savedSha256(Ben, name, 90000), sha256(content), 'Ben has it in Paper club');
 
   // Ann forwards the same file to Photo club: Ben can save it there at once.
-  await openRoom(Ann, PHOTOS);
+  await openChat(Ann, PHOTOS);
   await attachInRoom(Ann, at);
   await fileCard(Ann, name).waitFor({ timeout: 30000 });
-  await openRoom(Ben, PHOTOS);
+  await openChat(Ben, PHOTOS);
   assert.equal(await savedSha256(Ben, name, 30000), sha256(content), 'Ben has it in Photo club');
 
   // Ann closes her browser; Cat joins Photo club and gets the file from Ben alone.
@@ -78,17 +72,17 @@ test('a file forwarded to a second room is served there by a member who has it f
 
 test("deleting one room's files keeps the file for the other, and the first says removed", async () => {
   const { Ben } = devices;
-  await openRoom(Ben, PAPERS);
+  await openChat(Ben, PAPERS);
   await deleteChatFiles(Ben, 'Files: 1');
   await removedHere(Ben, NAME);
-  await openRoom(Ben, PHOTOS);
+  await openChat(Ben, PHOTOS);
   assert.equal(await savedSha256(Ben, NAME, 15000), sha256(CONTENT), 'kept for Photo club');
   // After a restart too.
   devices.Ben = await relaunch(Ben, web.url, origin);
   await unlock(devices.Ben);
-  await openRoom(devices.Ben, PAPERS);
+  await openChat(devices.Ben, PAPERS);
   await removedHere(devices.Ben, NAME);
-  await openRoom(devices.Ben, PHOTOS);
+  await openChat(devices.Ben, PHOTOS);
   assert.equal(await savedSha256(devices.Ben, NAME, 15000), sha256(CONTENT), 'kept after a restart');
 });
 
@@ -101,22 +95,22 @@ test('a download cancelled in one of two rooms goes on in the other, and stays c
   await Promise.all([waitOnline(Ben, 2), waitOnline(Cat, 2)]);
   const [name, content] = ['ferry.bin', bytes(100 << 20, 12)];
   const at = await onDisk(name, content);
-  await openRoom(Ben, PHOTOS);
+  await openChat(Ben, PHOTOS);
   await attachInRoom(Ben, at);
   await fileCard(Ben, name).waitFor({ timeout: 30000 });
-  await openRoom(Ben, HARBOUR);
+  await openChat(Ben, HARBOUR);
   await attachInRoom(Ben, at);
   // While it comes (100 MB), Cat cancels it in Harbour club.
-  await openRoom(Cat, HARBOUR);
+  await openChat(Cat, HARBOUR);
   await fileCard(Cat, name).getByRole('button', { name: 'Cancel' }).click({ timeout: 30000 });
   await fileCard(Cat, name).getByText('Cancelled.', { exact: true }).waitFor();
   // In Photo club it goes on, and she gets it there.
-  await openRoom(Cat, PHOTOS);
+  await openChat(Cat, PHOTOS);
   assert.equal(await savedSha256(Cat, name, 120000), sha256(content), 'Cat gets it in Photo club');
   devices.Cat = await relaunch(Cat, web.url, origin);
   await unlock(devices.Cat);
-  await openRoom(devices.Cat, HARBOUR);
+  await openChat(devices.Cat, HARBOUR);
   await removedHere(devices.Cat, name, 'Cancelled.');
-  await openRoom(devices.Cat, PHOTOS);
+  await openChat(devices.Cat, PHOTOS);
   assert.equal(await savedSha256(devices.Cat, name, 15000), sha256(content), 'kept for Photo club');
 });

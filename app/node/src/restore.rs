@@ -84,12 +84,10 @@ impl Node {
             } => self.stored_page_read(&room_id, &link, page),
             Loaded::Ledger { room_id, ledger } => {
                 match self.restore.ledgers.remove(&room_id) {
-                    Some(LedgerFor::Rejoin {
-                        invite,
-                        saved,
-                        focus,
-                    }) => {
-                        self.enter_room(invite, focus, Entrance::Rejoin { saved, ledger });
+                    Some(LedgerFor::Rejoin { invite, saved }) => {
+                        // Shown (and focused when asked) as it was read: focusing it again
+                        // would take back a screen the user has picked since.
+                        self.enter_room(invite, false, Entrance::Rejoin { saved, ledger });
                     }
                     Some(LedgerFor::Reseed(saved)) => {
                         self.seed_room(&room_id, &saved, &ledger);
@@ -175,14 +173,9 @@ impl Node {
             history: History::Room(room_id.clone()),
             limit: PAGE,
         });
-        self.restore.ledgers.insert(
-            room_id.clone(),
-            LedgerFor::Rejoin {
-                invite,
-                saved,
-                focus,
-            },
-        );
+        self.restore
+            .ledgers
+            .insert(room_id.clone(), LedgerFor::Rejoin { invite, saved });
         if !defer_ledger {
             self.load(Load::Ledger {
                 room_id: room_id.clone(),
@@ -251,8 +244,9 @@ impl Node {
         if !self.restore.conversations_read || !self.restore.restoring.is_empty() {
             return;
         }
+        // Each was asked for on screen as it came (see `join_room`).
         for invite in self.restore.waiting_invites.take().unwrap_or_default() {
-            self.enter_room(invite, true, Entrance::Join);
+            self.enter_room(invite, false, Entrance::Join);
         }
     }
 }

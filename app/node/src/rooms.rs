@@ -58,7 +58,13 @@ impl Node {
     pub fn join_room(&mut self, invite: Invite, now: Now) {
         self.now = now;
         match self.restore.waiting_invites.as_mut() {
-            Some(waiting) => waiting.push(invite),
+            Some(waiting) => {
+                // Asked for now, shown when it is in: a chat the user picks meanwhile
+                // keeps the screen (the reducer forgets the wish then).
+                let room_id = invite.secret().derive().room_id;
+                waiting.push(invite);
+                self.ui(Action::SelectRoom(room_id));
+            }
             None => {
                 self.enter_room(invite, true, crate::rooms::Entrance::Join);
             }
@@ -71,7 +77,9 @@ impl Node {
         let keys = invite.secret().derive();
         let room_id = keys.room_id.clone();
         if self.rooms.contains_key(&room_id) {
-            self.ui(Action::SelectRoom(room_id.clone()));
+            if focus {
+                self.ui(Action::SelectRoom(room_id.clone()));
+            }
             return room_id;
         }
         let entropy = self.entropy.clone();

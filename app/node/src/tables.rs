@@ -55,11 +55,7 @@ pub(crate) struct RoomEntry {
 /// What a room's ledger is read for.
 pub(crate) enum LedgerFor {
     /// A shown room to rejoin with it.
-    Rejoin {
-        invite: Invite,
-        saved: SavedRoom,
-        focus: bool,
-    },
+    Rejoin { invite: Invite, saved: SavedRoom },
     /// A room we are in, given imported messages.
     Reseed(SavedRoom),
 }

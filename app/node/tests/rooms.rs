@@ -734,6 +734,87 @@ fn an_invite_opened_before_the_restore_is_done_is_followed_after_it() {
     sim.run_until(10 * SECOND, "back in the mesh", |s| online(s, 2, 0) == 2);
 }
 
+/// Cara reopens her app on a slow disk, opens an invite at once and, before her saved
+/// rooms are back, taps her chat with Ben; returns the sim once the restore is done.
+fn invite_then_a_chat_picked_during_the_restore(inv: Invite) -> Sim {
+    let mut sim = room_of(3);
+    sim.kill(2);
+    sim.devs[2].hold_loads = true;
+    sim.start(2);
+    sim.act(2, |n, now| n.join_room(inv, now));
+    let ben = sim.devs[1].id.clone();
+    sim.devs[2].state.reduce(Action::Select(ben));
+    sim.release_loads(2);
+    sim.run_for(SECOND);
+    sim
+}
+
+#[test]
+fn a_chat_picked_while_the_saved_rooms_load_keeps_the_screen_from_a_stored_rooms_invite() {
+    let sim = room_of(3);
+    let inv = invite(&sim, 0);
+    let room = sim.devs[0].state.rooms[0].room_id.clone();
+    let sim = invite_then_a_chat_picked_during_the_restore(inv);
+    let ben = sim.devs[1].id.clone();
+    assert_eq!(sim.devs[2].state.active, Some(Screen::Conversation(ben)));
+    assert!(
+        sim.devs[2].state.room(&room).is_some(),
+        "the room is listed"
+    );
+}
+
+#[test]
+fn a_chat_picked_while_the_saved_rooms_load_keeps_the_screen_from_a_new_rooms_invite() {
+    let mut elsewhere = room_of(1);
+    elsewhere.act(0, |n, now| n.create_room("Book club", now));
+    let book = elsewhere.devs[0]
+        .state
+        .rooms
+        .iter()
+        .find(|r| r.name == "Book club");
+    let inv = Invite::parse_fragment(&book.expect("created").invite).unwrap();
+    let room = inv.secret().derive().room_id.clone();
+    let sim = invite_then_a_chat_picked_during_the_restore(inv);
+    assert_eq!(sim.devs[2].state.rooms.len(), 2, "a room new to Cara");
+    let ben = sim.devs[1].id.clone();
+    assert_eq!(sim.devs[2].state.active, Some(Screen::Conversation(ben)));
+    assert!(
+        sim.devs[2].state.room(&room).is_some(),
+        "the room is joined"
+    );
+}
+
+#[test]
+fn an_imported_room_shows_once_and_a_chat_picked_before_its_ledger_is_read_stays() {
+    let mut sim = room_of(2);
+    sim.act(0, |n, now| n.create_room("Book club", now));
+    sim.run_for(SECOND);
+    let book = sim.devs[0]
+        .state
+        .rooms
+        .iter()
+        .find(|r| r.name == "Book club")
+        .expect("created")
+        .room_id
+        .clone();
+    let saved = sim.devs[0].disk.rooms[&book].clone();
+    // Ben imports Ann's export of the room (the import writes the room, then opens it).
+    sim.devs[1].disk.rooms.insert(book.clone(), saved.clone());
+    sim.devs[1].hold_loads = true;
+    sim.act(1, |n, now| n.open_stored_room(saved, now));
+    assert_eq!(
+        sim.devs[1].state.active,
+        Some(Screen::Room(book.clone())),
+        "the imported room opens"
+    );
+    let ann = sim.devs[0].id.clone();
+    sim.devs[1].state.reduce(Action::Select(ann.clone()));
+    sim.release_loads(1);
+    sim.run_for(SECOND);
+    assert_eq!(sim.devs[1].state.active, Some(Screen::Conversation(ann)));
+    assert!(sim.devs[1].state.room(&book).is_some());
+}
+
 #[test]
 fn messages_are_stored_as_shown_and_typing_and_receipts_never_are() {
     let mut sim = room_of(3);

@@ -63,6 +63,22 @@ export async function openStart(device) {
   if ((await start.getAttribute('open')) === null) await start.locator('summary').click();
 }
 
+/**
+ * Opens the chat called `name` from the list of chats and waits for its heading; a
+ * failure says what the screen showed instead.
+ */
+export async function openChat(device, name, timeout = 30000) {
+  await device.page.locator('.chat-list').getByText(name).first().click();
+  try {
+    await device.page.getByRole('heading', { name }).waitFor({ timeout });
+  } catch (e) {
+    const headings = await device.page.getByRole('heading').allTextContents().catch(() => []);
+    const list = await device.page.locator('.chat-list li').allTextContents().catch(() => []);
+    e.message += `\n${device.name} shows headings ${JSON.stringify(headings)}; chats ${JSON.stringify(list)}; console ${JSON.stringify(device.printed?.slice(-20))}`;
+    throw e;
+  }
+}
+
 /** Opens Settings from the list of chats (the ⚙ button in its bar). */
 export async function openSettings(device) {
   await device.page.locator('.shell').waitFor();

@@ -175,8 +175,9 @@ pub struct ChatState {
     /// The page is on screen (not a background tab or app): messages on the open
     /// screen count as read only then.
     pub visible: bool,
-    /// A room the user asked to open (by tapping a notification) before it was loaded:
-    /// it goes on screen when it is.
+    /// A room the user asked to open (by tapping a notification, or by following its
+    /// invite while the saved rooms are read back) before it was loaded: it goes on
+    /// screen when it is, unless the user picks something else first.
     pub wanted_room: Option<RoomId>,
     /// The broker, as `host:port`, once the config is loaded.
     pub broker_host: Option<String>,
@@ -629,6 +630,7 @@ impl ChatState {
             }
             Action::Select(peer) => {
                 self.chosen = true;
+                self.wanted_room = None;
                 self.conversation_mut(&peer).unread = 0;
                 self.active = Some(Screen::Conversation(peer));
             }
@@ -711,11 +713,15 @@ impl ChatState {
             // Not a choice that keeps the screen: the page's own history steps also close
             // the chat (a reload lands on the list's entry first).
             Action::CloseChat => self.active = None,
-            Action::Starting => self.chosen = true,
+            Action::Starting => {
+                self.chosen = true;
+                self.wanted_room = None;
+            }
             Action::SelectRoom(room_id) => match self.room_mut(&room_id) {
                 Some(r) => {
                     r.unread = 0;
                     self.chosen = true;
+                    self.wanted_room = None;
                     self.active = Some(Screen::Room(room_id));
                 }
                 None => self.wanted_room = Some(room_id),

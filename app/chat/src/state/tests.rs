@@ -612,6 +612,37 @@ mod wanted_room {
             "asked for once, not again"
         );
     }
+
+    #[test]
+    fn a_room_asked_for_is_forgotten_when_the_user_picks_something_else_first() {
+        let b = || RoomId::parse("b").unwrap();
+        // Closing the chat is not among them: the page's own history steps close it too
+        // (see `Action::CloseChat`).
+        let picks: [(&str, Action); 3] = [
+            ("a chat", Action::Select(PeerId::parse("ann").unwrap())),
+            (
+                "another room",
+                Action::SelectRoom(RoomId::parse("a").unwrap()),
+            ),
+            ("New chat", Action::Starting),
+        ];
+        for (what, pick) in picks {
+            let mut s = ChatState::default();
+            s.reduce(Action::RoomJoined {
+                room: test_room("a"),
+                focus: false,
+            });
+            s.reduce(Action::SelectRoom(b()));
+            s.reduce(pick);
+            let before = s.active.clone();
+            s.reduce(Action::RoomJoined {
+                room: test_room("b"),
+                focus: false,
+            });
+            assert_eq!(s.active, before, "{what} keeps the screen");
+            assert!(s.room(&b()).is_some(), "{what}: the room is listed");
+        }
+    }
 }
 
 mod app_facts {
