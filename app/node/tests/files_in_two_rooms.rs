@@ -38,13 +38,7 @@ fn devices(names: &[&str]) -> Sim {
 fn room_with(sim: &mut Sim, name: &str, members: &[usize]) -> (RoomId, Invite) {
     sim.act(0, |node, now| node.create_room(name, now));
     sim.run_for(SECOND);
-    let view = sim.devs[0]
-        .state
-        .rooms
-        .iter()
-        .find(|r| r.name == name)
-        .expect("made")
-        .clone();
+    let view = sim.room_named(0, name).clone();
     let invite = Invite::parse_fragment(&view.invite).unwrap();
     for &i in members {
         let invite = invite.clone();
@@ -592,14 +586,7 @@ fn a_download_ends_when_the_same_file_posted_by_us_is_whole() {
     );
     sim.act(1, |n, now| n.create_room("Ben's", now));
     sim.run_for(SECOND);
-    let mine = sim.devs[1]
-        .state
-        .rooms
-        .iter()
-        .find(|r| r.name == "Ben's")
-        .expect("made")
-        .room_id
-        .clone();
+    let mine = sim.room_named(1, "Ben's").room_id.clone();
     post(&mut sim, 1, &mine, &bytes, &offer);
     sim.run_for(SECOND);
     assert_eq!(pieces_joined(&sim, 1, &offer).unwrap(), bytes);

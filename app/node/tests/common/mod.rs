@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use peerchat_chat::config::IceServer;
 use peerchat_chat::details::{CandidateKind, LinkStats};
+use peerchat_chat::rooms_state::RoomView;
 use peerchat_chat::state::transfers::Transfer;
 use peerchat_chat::state::{Action, ChatState};
 use peerchat_files::chunk::Chunk;
@@ -1132,6 +1133,16 @@ impl Sim {
                     .push((at, end, conn.clone(), Deliver::Link(LinkEvent::Closed)));
             }
         }
+    }
+
+    /// The room device `i` shows under `name`.
+    pub fn room_named(&self, i: usize, name: &str) -> &RoomView {
+        self.devs[i]
+            .state
+            .rooms
+            .iter()
+            .find(|r| r.name == name)
+            .unwrap_or_else(|| panic!("device {i} shows no room called {name}"))
     }
 
     /// The link between two devices, if one is open.
