@@ -19,6 +19,7 @@ pub mod platform;
 pub mod random;
 mod share;
 mod share_actions;
+pub mod stopped;
 pub mod storage;
 mod storage_actions;
 mod tabs;
@@ -32,7 +33,9 @@ pub mod webcrypto;
 pub use navigation::use_back_navigation;
 
 /// Mounts the app on the page's body (the app registers the service worker that lets
-/// the installed app open offline and offers new versions).
+/// the installed app open offline and offers new versions). A fault in the app's code
+/// shows a banner from then on (see `stopped`).
 pub fn run() {
+    stopped::install();
     yew::Renderer::<app::App>::new().render();
 }
