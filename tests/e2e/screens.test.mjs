@@ -328,3 +328,42 @@ test('every screen passes an axe-core audit in light and dark, with screenshots'
   await page.emulateMedia({ colorScheme: 'light' });
   assert.deepEqual(failures, [], 'no serious or critical accessibility violations');
 });
+
+test('a message being written stays with its chat: another chat has its own box, and the text is back on return', async () => {
+  const page = bob.page;
+  await page.setViewportSize(PHONE);
+  const box = page.getByRole('textbox', { name: 'Message' });
+  const open = async (name) => {
+    if (!(await page.locator('.list-pane').isVisible())) await page.getByRole('button', { name: 'Back to chats' }).click();
+    await page.locator('.chat-list').getByText(name).first().click();
+    await page.getByRole('heading', { name }).waitFor();
+  };
+  await createRoom(bob, 'Drafts one');
+  await box.fill('for the first room only');
+  await createRoom(bob, 'Drafts two');
+  assert.equal(await box.inputValue(), '', 'a new room starts with an empty box');
+  await box.fill('for the second room');
+  await open('Ann');
+  assert.equal(await box.inputValue(), '', 'the conversation has its own box');
+  await box.fill('for Ann');
+  await open('Drafts one');
+  assert.equal(await box.inputValue(), 'for the first room only');
+  await open('Drafts two');
+  assert.equal(await box.inputValue(), 'for the second room');
+  await open('Ann');
+  assert.equal(await box.inputValue(), 'for Ann');
+  // Sent, it is gone from its chat's box, and only from that one.
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.locator('.messages').getByText('for Ann').waitFor();
+  assert.equal(await box.inputValue(), '');
+  await open('Drafts one');
+  assert.equal(await box.inputValue(), 'for the first room only');
+  await open('Ann');
+  assert.equal(await box.inputValue(), '', 'a sent message is not written again');
+  // Side by side, one room straight to another (the screen's parts stay): each its own.
+  await page.setViewportSize(DESKTOP);
+  await open('Drafts two');
+  assert.equal(await box.inputValue(), 'for the second room');
+  await open('Drafts one');
+  assert.equal(await box.inputValue(), 'for the first room only');
+});

@@ -1,8 +1,12 @@
 //! The composer pinned under a chat's messages: Send only when there is something to send,
 //! a counter near the length limit, a paste that would pass the limit refused with the
 //! reason (never cut silently), and the text kept in the box when sending fails. The
-//! rules are the core's (`peerchat_chat::draft`).
+//! rules are the core's (`peerchat_chat::draft`). What is being written stays with its
+//! chat: another chat has its own box, and the text is back on return (until the page
+//! closes; it is not stored).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use peerchat_chat::draft::{paste_refusal, Draft};
@@ -10,9 +14,35 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-/// Props of [`Composer`].
+thread_local! {
+    /// Each chat's unsent text, by the chat's tag: the composer of a chat left (for the
+    /// list on a phone, or another chat) is gone with its state.
+    static DRAFTS: RefCell<HashMap<AttrValue, String>> = RefCell::default();
+}
+
+/// The unsent text of `chat`.
+fn draft_of(chat: &AttrValue) -> String {
+    DRAFTS.with(|d| d.borrow().get(chat).cloned().unwrap_or_default())
+}
+
+/// Keeps `text` as the unsent text of `chat` (none when empty).
+fn keep_draft(chat: &AttrValue, text: &str) {
+    DRAFTS.with(|d| {
+        let mut drafts = d.borrow_mut();
+        if text.is_empty() {
+            drafts.remove(chat);
+        } else {
+            drafts.insert(chat.clone(), text.to_owned());
+        }
+    });
+}
+
+/// Props of [`Composer`]. Give it `key={chat}` as well, so that another chat gets a
+/// composer of its own.
 #[derive(Properties, PartialEq)]
 pub struct ComposerProps {
+    /// The chat written to (its screen's tag), whose unsent text the box keeps.
+    pub chat: AttrValue,
     /// The text box's id.
     pub input_id: AttrValue,
     /// Sends the text; the error says what to do (then the text stays in the box).
@@ -44,13 +74,16 @@ fn files_of(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
 /// The text box and Send, with the counter and the last refusal under them.
 #[function_component]
 pub fn Composer(props: &ComposerProps) -> Html {
-    let text = use_state(String::new);
+    let text = use_state(|| draft_of(&props.chat));
     let error = use_state(|| None::<String>);
     let draft = Draft::of(&text);
     let oninput = {
         let (text, error, typing) = (text.clone(), error.clone(), props.on_typing.clone());
+        let chat = props.chat.clone();
         Callback::from(move |e: InputEvent| {
-            text.set(e.target_unchecked_into::<HtmlInputElement>().value());
+            let value = e.target_unchecked_into::<HtmlInputElement>().value();
+            keep_draft(&chat, &value);
+            text.set(value);
             error.set(None);
             if let Some(cb) = &typing {
                 cb.emit(());
@@ -83,8 +116,10 @@ pub fn Composer(props: &ComposerProps) -> Html {
     };
     let send = {
         let (text, error, cb) = (text.clone(), error.clone(), props.on_send.clone());
+        let chat = props.chat.clone();
         Rc::new(move || match cb.emit((*text).clone()) {
             Ok(()) => {
+                keep_draft(&chat, "");
                 text.set(String::new());
                 error.set(None);
             }

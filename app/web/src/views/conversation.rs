@@ -119,6 +119,7 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
     let trust = html! {
         <TrustPanel name={name.to_owned()} trust={props.trust.clone()} my_key={props.my_key} {on_choice} />
     };
+    let chat = AttrValue::from(Screen::Conversation(c.peer.clone()).tag());
     // While all is well the bar says so; otherwise a line under it says what is wrong
     // and what to do.
     let (subtitle, strip) = match &held {
@@ -172,7 +173,7 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                     if let Some(why) = file_error.as_ref() {
                         <p class="error file-error" role="alert">{ why.clone() }</p>
                     }
-                    <Composer input_id="message-input" {on_send} disabled={!open} on_files={Some(on_files)}
+                    <Composer key={chat.as_str()} chat={chat.clone()} input_id="message-input" {on_send} disabled={!open} on_files={Some(on_files)}
                         placeholder={ if open { "Write a message" } else { "Not connected" } } />
                 }
             </div>

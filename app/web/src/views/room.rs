@@ -110,6 +110,7 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
         |(), (cb, room_id)| cb.emit(room_id.clone()),
     );
 
+    let chat = AttrValue::from(Screen::Room(r.room_id.clone()).tag());
     // Short enough for a phone's one-row composer.
     let placeholder = match to
         .as_ref()
@@ -153,7 +154,7 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
                 if let Some(why) = file_error.as_ref() {
                     <p class="error file-error" role="alert">{ why.clone() }</p>
                 }
-                <Composer input_id="room-message" {on_send} {on_typing} {placeholder} on_files={Some(on_files)}>
+                <Composer key={chat.as_str()} chat={chat.clone()} input_id="room-message" {on_send} {on_typing} {placeholder} on_files={Some(on_files)}>
                     <RecipientPicker online={online.iter().map(|m| (m.peer.clone(), shown(&m.peer, &m.name))).collect::<Vec<_>>()}
                         to={to.clone()} on_pick={on_recipient} />
                 </Composer>
