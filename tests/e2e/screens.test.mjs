@@ -11,15 +11,15 @@ import { screenshot } from './support/screenshots.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import { axeViolations } from './support/axe.mjs';
 import {
-  acceptRequest, closeInfo, connect, createRoom, join, messages, openInfo, openSettings, openStart, PASSPHRASE, send, waitConnected, waitForMessages, waitOnline,
+  acceptRequest, closeInfo, connect, createRoom, join, messages, openInfo, openSettings, openStart, PASSPHRASE, relaunch, send, unlock,
+  waitConnected, waitForMessages, waitOnline,
 } from './support/app.mjs';
 
 const PHONE = { width: 360, height: 640 };
 const DESKTOP = { width: 1280, height: 800 };
-let broker, web, ann, bob;
+let broker, web, origin, ann, bob;
 
 before(async () => {
-  let origin;
   ({ broker, web, origin } = await brokerAndApp());
   [ann, bob] = await Promise.all([launchDevice('Ann', { origin }), launchDevice('Bob', { origin })]);
   const [annId] = await Promise.all([join(ann, web.url, 'Ann'), join(bob, web.url, 'Bob')]);
@@ -329,10 +329,10 @@ test('every screen passes an axe-core audit in light and dark, with screenshots'
   assert.deepEqual(failures, [], 'no serious or critical accessibility violations');
 });
 
-test('a message being written stays with its chat: another chat has its own box, and the text is back on return', async () => {
-  const page = bob.page;
+test('a message being written stays with its chat: another chat has its own box, and the text is back on return, after a restart too', async () => {
+  let page = bob.page;
   await page.setViewportSize(PHONE);
-  const box = page.getByRole('textbox', { name: 'Message' });
+  let box = page.getByRole('textbox', { name: 'Message' });
   const open = async (name) => {
     if (!(await page.locator('.list-pane').isVisible())) await page.getByRole('button', { name: 'Back to chats' }).click();
     await page.locator('.chat-list').getByText(name).first().click();
@@ -366,4 +366,19 @@ test('a message being written stays with its chat: another chat has its own box,
   assert.equal(await box.inputValue(), 'for the second room');
   await open('Drafts one');
   assert.equal(await box.inputValue(), 'for the first room only');
+  // The browser is killed (as a phone closes an app in the background) a moment after
+  // the typing: reopened, each chat's text is back, and the sent one stays gone.
+  await new Promise((r) => setTimeout(r, 1500));
+  bob = await relaunch(bob, web.url, origin);
+  await unlock(bob);
+  page = bob.page;
+  await page.setViewportSize(PHONE);
+  box = page.getByRole('textbox', { name: 'Message' });
+  await page.locator('.chat-list').getByText('Drafts one').waitFor({ state: 'attached' });
+  await open('Drafts one');
+  assert.equal(await box.inputValue(), 'for the first room only');
+  await open('Drafts two');
+  assert.equal(await box.inputValue(), 'for the second room');
+  await open('Ann');
+  assert.equal(await box.inputValue(), '');
 });

@@ -16,6 +16,7 @@ mod call_back;
 mod details;
 pub mod direct;
 mod discard;
+mod drafts;
 mod due;
 mod entropy;
 mod error;
@@ -48,6 +49,7 @@ mod transfer_lines;
 mod verify;
 mod writes;
 
+pub use drafts::DRAFT_SAVE_AFTER;
 pub use entropy::Entropy;
 pub use error::SendError;
 pub use file_space::FilesSpace;

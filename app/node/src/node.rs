@@ -85,6 +85,8 @@ pub struct Node {
     pub(crate) details: DetailsTable,
     /// Files sent and received (see `files`).
     pub(crate) files: crate::files::Files,
+    /// What the user is writing in each chat (see `drafts`).
+    pub(crate) drafts: crate::drafts::Drafts,
     pub(crate) now: Now,
     /// When the last message was sent or shown (see `quiet`).
     pub(crate) words_at: Option<Duration>,
@@ -152,6 +154,7 @@ impl Node {
             save_at: None,
             details: DetailsTable::new(&config.ice_servers, config.ice_transport_policy),
             files: Default::default(),
+            drafts: Default::default(),
             now,
             words_at: None,
             handed_over_at: None,
@@ -194,6 +197,7 @@ impl Node {
             .chain(directs)
             .chain(self.closing.next())
             .chain(self.save_at)
+            .chain(self.drafts.poll_timeout())
             .chain(self.writes_due_at())
             .chain(self.next_unopened_expiry())
             .chain(self.next_call_back())
@@ -231,6 +235,7 @@ impl Node {
         if self.save_at.is_some_and(|at| at <= t) {
             self.save_unsaved_rooms();
         }
+        self.drafts_due(t);
         if self.writes_due(t) {
             self.write_due = None;
         }
@@ -279,6 +284,7 @@ impl Node {
         // the links close.
         self.after_input_now();
         self.save_unsaved_rooms();
+        self.save_drafts_now();
         let links: Vec<ConnectionId> = self.links.keys().cloned().collect();
         for conn in links {
             self.retire_link(&conn);
@@ -318,7 +324,10 @@ impl Node {
     pub fn set_visible(&mut self, visible: bool) {
         self.visible = visible;
         if !visible {
+            // A phone may close a page in the background without another word.
+            self.save_drafts_now();
             self.after_input_now();
+            self.drain();
         }
     }
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use peerchat_chat::state::Action;
+use peerchat_chat::state::{Action, Screen};
 use peerchat_ids::RoomId;
 use peerchat_peerjs::data::ChannelFrame;
 use peerchat_peerjs::wire::IceCandidate;
@@ -80,6 +80,8 @@ pub enum StoreOp {
     },
     /// Save the list of one-to-one conversation partners and their names.
     PutConversations(Vec<Contact>),
+    /// Save what is being written in each chat (replacing what was saved).
+    PutDrafts(Vec<(Screen, String)>),
     /// Store checked pieces of a file, sealed, in one transaction (a full disk fails it
     /// with [`Node::handle_store_failed`](crate::Node::handle_store_failed)); the node
     /// merges pieces that came while the write before was busy, up to
@@ -150,6 +152,8 @@ pub enum Load {
     Conversations,
     /// The list of files received and being received.
     Files,
+    /// What was being written in each chat.
+    Drafts,
     /// Which pieces of a file are stored.
     Pieces {
         /// The file's id.
@@ -194,6 +198,8 @@ pub enum Loaded {
     Conversations(Vec<Contact>),
     /// Answer to [`Load::Files`] (empty when none were ever saved).
     Files(Vec<FileRecord>),
+    /// Answer to [`Load::Drafts`] (empty when none were ever saved).
+    Drafts(Vec<(Screen, String)>),
     /// Answer to [`Load::Pieces`].
     Pieces {
         /// The file's id.

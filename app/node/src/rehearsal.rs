@@ -488,6 +488,7 @@ fn nothing_stored(load: Load) -> Loaded {
         },
         Load::Conversations => Loaded::Conversations(Vec::new()),
         Load::Files => Loaded::Files(Vec::new()),
+        Load::Drafts => Loaded::Drafts(Vec::new()),
         Load::Pieces { file } => Loaded::Pieces {
             file,
             have: Vec::new(),

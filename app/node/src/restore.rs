@@ -51,9 +51,11 @@ impl Node {
             }
             Loaded::Conversations(list) => {
                 self.conversations_read(list);
+                self.read_drafts();
                 self.load(Load::Files);
             }
             Loaded::Files(list) => self.files_read(list),
+            Loaded::Drafts(list) => self.drafts_read(Some(list)),
             Loaded::Pieces { file, have } => self.pieces_read(&file, &have),
             Loaded::Page { history, page } => match history {
                 History::Conversation(peer) => {
@@ -107,8 +109,10 @@ impl Node {
                     Load::SavedRooms => self.load(Load::Conversations),
                     Load::Conversations => {
                         self.conversations_read(Vec::new());
+                        self.read_drafts();
                         self.load(Load::Files);
                     }
+                    Load::Drafts => self.drafts_read(None),
                     // Not saved over: what was stored stays for the next start.
                     Load::Files => {}
                     Load::Pieces { file } => self.pieces_read(&file, &[]),

@@ -18,6 +18,9 @@ pub const CONVERSATIONS: &str = "conversations";
 /// Where the list of files received and being received is saved (Meta table).
 pub const FILES: &str = "files";
 
+/// Where what is being written in each chat is saved (Meta table).
+pub const DRAFTS: &str = "drafts";
+
 /// A room as remembered between visits (sealed in the vault's Rooms table).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedRoom {

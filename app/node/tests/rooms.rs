@@ -677,7 +677,7 @@ fn after_unlock_every_room_and_conversation_shows_before_any_ledger_is_read() {
             Load::StoredPage { .. } => "stored page".into(),
             Load::Conversations => "chats".into(),
             // Files have their own tests (files.rs).
-            Load::Files | Load::Pieces { .. } => String::new(),
+            Load::Files | Load::Pieces { .. } | Load::Drafts => String::new(),
         })
         .filter(|k| !k.is_empty())
         .collect();
@@ -768,6 +768,23 @@ fn a_chat_picked_while_the_saved_rooms_load_keeps_the_screen_from_a_new_rooms_in
     sim.run_for(SECOND);
     let inv = Invite::parse_fragment(&sim.room_named(0, "Book club").invite).unwrap();
     a_chat_picked_during_the_restore_stays(sim, inv);
+}
+
+#[test]
+fn back_to_the_list_while_the_app_opens_is_not_undone_when_the_rooms_rejoin() {
+    let mut sim = room_of(2);
+    sim.kill(1);
+    sim.devs[1].hold_loads = true;
+    sim.start(1);
+    // Ben's room shows as soon as it is read; he goes back to the list before its
+    // history is read (and its mesh rejoined).
+    assert!(sim.answer_loads_until(1, |l| matches!(l, Load::Ledger { .. })));
+    let room = sim.devs[0].state.rooms[0].room_id.clone();
+    assert_eq!(sim.devs[1].state.active, Some(Screen::Room(room)));
+    sim.devs[1].state.reduce(Action::CloseChat);
+    sim.release_loads(1);
+    sim.run_until(10 * SECOND, "back in the mesh", |s| online(s, 1, 0) == 1);
+    assert_eq!(sim.devs[1].state.active, None, "still on the list");
 }
 
 #[test]

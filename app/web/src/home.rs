@@ -2,7 +2,7 @@
 //! room of an invite link opened in the address bar.
 
 use peerchat_chat::room::Invite;
-use peerchat_chat::state::{Action, Screen};
+use peerchat_chat::state::{Action, ChatState, Screen};
 use peerchat_ids::RoomId;
 use peerchat_peerjs::PeerId;
 use wasm_bindgen::closure::Closure;
@@ -30,6 +30,14 @@ use crate::views::room_forms::RoomForms;
 use crate::views::settings::SettingsScreen;
 use crate::views::status::BrokerBanner;
 use crate::views::trust::{MemberTrust, TrustChoice};
+
+/// The draft of `chat` read back from the device, if any.
+fn draft_of(state: &ChatState, chat: Screen) -> AttrValue {
+    state
+        .drafts
+        .get(&chat)
+        .map_or_else(AttrValue::default, |d| AttrValue::from(d.clone()))
+}
 
 /// Joins the room of an invite in the address bar, or says why the link is no good.
 fn follow_invite(node: &Net, dispatcher: &UseReducerDispatcher<AppState>) {
@@ -232,6 +240,9 @@ pub fn Home(props: &HomeProps) -> Html {
     let on_connect = use_node_action(&node, |n, peer: PeerId| {
         n.act(|n, now| n.connect(peer, now))
     });
+    let on_draft = use_node_action(&node, |n, (chat, text): (Screen, String)| {
+        n.act(|n, now| n.set_draft(chat, &text, now))
+    });
     let on_join = use_node_action(&node, |n, invite: Invite| {
         n.act(|n, now| n.join_room(invite, now))
     });
@@ -382,7 +393,8 @@ pub fn Home(props: &HomeProps) -> Html {
                 on_older={storage.on_conversation_older.clone()}
                 trust={s.trust.get(&c.peer).cloned().unwrap_or_default()} {my_key} {on_trust}
                 on_back={on_back.clone()} history={storage.conversation_history.clone()}
-                on_request={on_request.clone()} on_mute={on_conversation_mute} {on_attach} />
+                on_request={on_request.clone()} on_mute={on_conversation_mute} {on_attach}
+                draft={draft_of(s, Screen::Conversation(c.peer.clone()))} on_draft={on_draft.clone()} />
         }
     } else if let Some(r) = s.active_room() {
         html! {
@@ -395,7 +407,8 @@ pub fn Home(props: &HomeProps) -> Html {
                     my_key,
                     on_verify,
                 }}
-                on_back={on_back.clone()} />
+                on_back={on_back.clone()}
+                draft={draft_of(s, Screen::Room(r.room_id.clone()))} {on_draft} />
         }
     } else {
         html! { <p class="no-chat hint">{ "Choose a chat, or start one with New chat." }</p> }

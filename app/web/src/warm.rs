@@ -256,6 +256,8 @@ fn conversation_props(conversation: Conversation) -> ConversationViewProps {
             on_delete: Callback::noop(),
         },
         on_attach: Callback::noop(),
+        draft: Default::default(),
+        on_draft: Callback::noop(),
     }
 }
 
@@ -286,5 +288,7 @@ fn rehearsal_props(members: usize) -> RoomScreenProps {
         on_back: Callback::noop(),
         on_mute: Callback::noop(),
         on_attach: Callback::noop(),
+        draft: Default::default(),
+        on_draft: Callback::noop(),
     }
 }

@@ -183,6 +183,9 @@ pub struct ChatState {
     pub broker_host: Option<String>,
     /// The ICE servers in use, as Settings lists them.
     pub ice_servers: Vec<String>,
+    /// What was being written in each chat when the app last closed (and since, until
+    /// the drafts were read back): each chat's composer starts with it.
+    pub drafts: std::collections::BTreeMap<Screen, String>,
     /// Why the config could not be loaded (then nothing connects).
     pub config_error: Option<String>,
     /// Why the last invite link opened could not be used.
@@ -220,6 +223,7 @@ impl Default for ChatState {
             wanted_room: None,
             broker_host: None,
             ice_servers: Vec::new(),
+            drafts: Default::default(),
             config_error: None,
             invite_error: None,
             online: true,
@@ -428,6 +432,8 @@ pub enum Action {
     ConfigFailed(String),
     /// An invite link was opened and its room is being joined.
     InviteFollowed,
+    /// The drafts read back from the device, by chat.
+    Drafts(Vec<(Screen, String)>),
     /// An invite link was opened that cannot be used.
     InviteRefused(InviteError),
     /// The browser went online (true) or offline (false).
@@ -636,13 +642,16 @@ impl ChatState {
             }
             Action::RoomJoined { room, focus } => {
                 let id = room.room_id.clone();
-                if self.room(&id).is_none() {
+                let listed = self.room(&id).is_some();
+                if !listed {
                     self.rooms.push(room);
                 }
                 if self.wanted_room.as_ref() == Some(&id) {
                     self.wanted_room = None;
                     self.reduce(Action::SelectRoom(id));
-                } else if focus || (self.active.is_none() && !self.chosen) {
+                } else if focus || (!listed && self.active.is_none() && !self.chosen) {
+                    // A room shown already (its mesh rejoined once its history is read)
+                    // does not come back over the list the user went back to.
                     self.active = Some(Screen::Room(id));
                 }
             }
@@ -699,6 +708,7 @@ impl ChatState {
             }
             Action::ConfigFailed(message) => self.config_error = Some(message),
             Action::InviteFollowed => self.invite_error = None,
+            Action::Drafts(list) => self.drafts = list.into_iter().collect(),
             Action::InviteRefused(e) => {
                 self.invite_error = Some(format!("This invite link cannot be used: {e}."));
             }

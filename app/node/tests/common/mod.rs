@@ -12,7 +12,7 @@ use peerchat_chat::config::IceServer;
 use peerchat_chat::details::{CandidateKind, LinkStats};
 use peerchat_chat::rooms_state::RoomView;
 use peerchat_chat::state::transfers::Transfer;
-use peerchat_chat::state::{Action, ChatState};
+use peerchat_chat::state::{Action, ChatState, Screen};
 use peerchat_files::chunk::Chunk;
 use peerchat_identity::Identity;
 use peerchat_ids::RoomId;
@@ -58,6 +58,8 @@ pub struct Disk {
     /// Pieces of files, by file id and index.
     pub pieces: BTreeMap<(String, u32), Vec<u8>>,
     pub files: Option<Vec<FileRecord>>,
+    /// What was being written in each chat.
+    pub drafts: Vec<(Screen, String)>,
 }
 
 impl Disk {
@@ -93,6 +95,7 @@ impl Disk {
             }
             StoreOp::DeleteFile { file } => self.pieces.retain(|(f, _), _| f != &file),
             StoreOp::PutFiles(list) => self.files = Some(list),
+            StoreOp::PutDrafts(list) => self.drafts = list,
         }
     }
 
@@ -165,6 +168,7 @@ impl Disk {
                 Loaded::Conversations(self.conversations.clone().unwrap_or_default())
             }
             Load::Files => Loaded::Files(self.files.clone().unwrap_or_default()),
+            Load::Drafts => Loaded::Drafts(self.drafts.clone()),
             Load::Pieces { file } => Loaded::Pieces {
                 have: self
                     .pieces

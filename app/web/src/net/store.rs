@@ -3,7 +3,7 @@
 //! then (order and batching are the node's). A failed write is reported and loses
 //! nothing already stored.
 
-use peerchat_node::saved::{sentence, CONVERSATIONS, FILES};
+use peerchat_node::saved::{sentence, CONVERSATIONS, DRAFTS, FILES};
 use peerchat_node::{Contact, FileRecord, Load, Loaded, SavedRoom, StoreOp};
 use peerchat_vault::{Table, VaultError};
 use std::cell::RefCell;
@@ -124,6 +124,9 @@ fn write<'a>(vault: &'a Vault, weak: &'a Weak<RefCell<Driver>>, op: StoreOp) -> 
         StoreOp::PutFiles(list) => {
             Box::pin(async move { vault.put(Table::Meta, FILES, &list).await })
         }
+        StoreOp::PutDrafts(list) => {
+            Box::pin(async move { vault.put(Table::Meta, DRAFTS, &list).await })
+        }
     }
 }
 
@@ -176,6 +179,10 @@ async fn read(vault: &Vault, load: Load) -> Loaded {
             .get::<Vec<FileRecord>>(Table::Meta, FILES)
             .await
             .map(|list| Loaded::Files(list.unwrap_or_default())),
+        Load::Drafts => vault
+            .get(Table::Meta, DRAFTS)
+            .await
+            .map(|list| Loaded::Drafts(list.unwrap_or_default())),
         Load::Pieces { file } => vault.files().stored(file).await.map(|have| Loaded::Pieces {
             file: file.clone(),
             have,

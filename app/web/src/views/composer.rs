@@ -2,47 +2,42 @@
 //! a counter near the length limit, a paste that would pass the limit refused with the
 //! reason (never cut silently), and the text kept in the box when sending fails. The
 //! rules are the core's (`peerchat_chat::draft`). What is being written stays with its
-//! chat: another chat has its own box, and the text is back on return (until the page
-//! closes; it is not stored).
+//! chat: another chat has its own box, and the text is back on return, and after the
+//! app was closed (the node keeps it on the device, see `peerchat_node`'s `drafts`).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
 use peerchat_chat::draft::{paste_refusal, Draft};
+use peerchat_chat::state::Screen;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 thread_local! {
-    /// Each chat's unsent text, by the chat's tag: the composer of a chat left (for the
-    /// list on a phone, or another chat) is gone with its state.
-    static DRAFTS: RefCell<HashMap<AttrValue, String>> = RefCell::default();
+    /// Each chat's text as last typed in this page (empty once sent): the composer of a
+    /// chat left (for the list on a phone, or another chat) is gone with its state.
+    static TYPED: RefCell<HashMap<Screen, String>> = RefCell::default();
 }
 
-/// The unsent text of `chat`.
-fn draft_of(chat: &AttrValue) -> String {
-    DRAFTS.with(|d| d.borrow().get(chat).cloned().unwrap_or_default())
+/// What was typed in `chat` in this page, if anything.
+fn typed_in(chat: &Screen) -> Option<String> {
+    TYPED.with(|d| d.borrow().get(chat).cloned())
 }
 
-/// Keeps `text` as the unsent text of `chat` (none when empty).
-fn keep_draft(chat: &AttrValue, text: &str) {
-    DRAFTS.with(|d| {
-        let mut drafts = d.borrow_mut();
-        if text.is_empty() {
-            drafts.remove(chat);
-        } else {
-            drafts.insert(chat.clone(), text.to_owned());
-        }
-    });
-}
-
-/// Props of [`Composer`]. Give it `key={chat}` as well, so that another chat gets a
-/// composer of its own.
+/// Props of [`Composer`]. Give it `key={chat.tag()}` as well, so that another chat gets
+/// a composer of its own.
 #[derive(Properties, PartialEq)]
 pub struct ComposerProps {
-    /// The chat written to (its screen's tag), whose unsent text the box keeps.
-    pub chat: AttrValue,
+    /// The chat written to.
+    pub chat: Screen,
+    /// The chat's draft as read back from the device: the box starts with it unless
+    /// something was typed in this page since.
+    #[prop_or_default]
+    pub restored: AttrValue,
+    /// The text being written changed (to keep it on the device).
+    pub on_draft: Callback<(Screen, String)>,
     /// The text box's id.
     pub input_id: AttrValue,
     /// Sends the text; the error says what to do (then the text stays in the box).
@@ -74,15 +69,31 @@ fn files_of(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
 /// The text box and Send, with the counter and the last refusal under them.
 #[function_component]
 pub fn Composer(props: &ComposerProps) -> Html {
-    let text = use_state(|| draft_of(&props.chat));
+    let text = use_state(|| typed_in(&props.chat).unwrap_or_else(|| props.restored.to_string()));
+    {
+        // The drafts may be read back after the chat opened.
+        let (text, chat) = (text.clone(), props.chat.clone());
+        use_effect_with(props.restored.clone(), move |restored| {
+            if typed_in(&chat).is_none() && text.is_empty() {
+                text.set(restored.to_string());
+            }
+        });
+    }
     let error = use_state(|| None::<String>);
     let draft = Draft::of(&text);
+    let keep = {
+        let (chat, on_draft) = (props.chat.clone(), props.on_draft.clone());
+        Rc::new(move |value: &str| {
+            TYPED.with(|d| d.borrow_mut().insert(chat.clone(), value.to_owned()));
+            on_draft.emit((chat.clone(), value.to_owned()));
+        })
+    };
     let oninput = {
         let (text, error, typing) = (text.clone(), error.clone(), props.on_typing.clone());
-        let chat = props.chat.clone();
+        let keep = keep.clone();
         Callback::from(move |e: InputEvent| {
             let value = e.target_unchecked_into::<HtmlInputElement>().value();
-            keep_draft(&chat, &value);
+            keep(&value);
             text.set(value);
             error.set(None);
             if let Some(cb) = &typing {
@@ -116,10 +127,9 @@ pub fn Composer(props: &ComposerProps) -> Html {
     };
     let send = {
         let (text, error, cb) = (text.clone(), error.clone(), props.on_send.clone());
-        let chat = props.chat.clone();
         Rc::new(move || match cb.emit((*text).clone()) {
             Ok(()) => {
-                keep_draft(&chat, "");
+                keep("");
                 text.set(String::new());
                 error.set(None);
             }

@@ -46,6 +46,12 @@ pub struct ConversationViewProps {
     pub on_trust: Callback<(PeerId, TrustChoice)>,
     /// Back to the list of chats.
     pub on_back: Callback<()>,
+    /// What was being written here, as read back from the device.
+    #[prop_or_default]
+    pub draft: AttrValue,
+    /// The text being written changed (to keep it on the device).
+    #[prop_or_default]
+    pub on_draft: Callback<(Screen, String)>,
     /// The user's decision about a message request.
     pub on_request: Callback<(PeerId, RequestChoice)>,
     /// Notifications for the conversation turned off (`true`) or on.
@@ -119,7 +125,7 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
     let trust = html! {
         <TrustPanel name={name.to_owned()} trust={props.trust.clone()} my_key={props.my_key} {on_choice} />
     };
-    let chat = AttrValue::from(Screen::Conversation(c.peer.clone()).tag());
+    let chat = Screen::Conversation(c.peer.clone());
     // While all is well the bar says so; otherwise a line under it says what is wrong
     // and what to do.
     let (subtitle, strip) = match &held {
@@ -173,7 +179,7 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                     if let Some(why) = file_error.as_ref() {
                         <p class="error file-error" role="alert">{ why.clone() }</p>
                     }
-                    <Composer key={chat.as_str()} chat={chat.clone()} input_id="message-input" {on_send} disabled={!open} on_files={Some(on_files)}
+                    <Composer key={chat.tag()} chat={chat.clone()} restored={props.draft.clone()} on_draft={props.on_draft.clone()} input_id="message-input" {on_send} disabled={!open} on_files={Some(on_files)}
                         placeholder={ if open { "Write a message" } else { "Not connected" } } />
                 }
             </div>

@@ -44,6 +44,12 @@ pub struct RoomScreenProps {
     pub members: MemberTrust,
     /// Back to the list of chats.
     pub on_back: Callback<()>,
+    /// What was being written here, as read back from the device.
+    #[prop_or_default]
+    pub draft: AttrValue,
+    /// The text being written changed (to keep it on the device).
+    #[prop_or_default]
+    pub on_draft: Callback<(Screen, String)>,
     /// Turns the room's notifications off (true) or on.
     #[prop_or_default]
     pub on_mute: Callback<(RoomId, bool)>,
@@ -110,7 +116,7 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
         |(), (cb, room_id)| cb.emit(room_id.clone()),
     );
 
-    let chat = AttrValue::from(Screen::Room(r.room_id.clone()).tag());
+    let chat = Screen::Room(r.room_id.clone());
     // Short enough for a phone's one-row composer.
     let placeholder = match to
         .as_ref()
@@ -154,7 +160,7 @@ pub fn RoomScreen(props: &RoomScreenProps) -> Html {
                 if let Some(why) = file_error.as_ref() {
                     <p class="error file-error" role="alert">{ why.clone() }</p>
                 }
-                <Composer key={chat.as_str()} chat={chat.clone()} input_id="room-message" {on_send} {on_typing} {placeholder} on_files={Some(on_files)}>
+                <Composer key={chat.tag()} chat={chat.clone()} restored={props.draft.clone()} on_draft={props.on_draft.clone()} input_id="room-message" {on_send} {on_typing} {placeholder} on_files={Some(on_files)}>
                     <RecipientPicker online={online.iter().map(|m| (m.peer.clone(), shown(&m.peer, &m.name))).collect::<Vec<_>>()}
                         to={to.clone()} on_pick={on_recipient} />
                 </Composer>
