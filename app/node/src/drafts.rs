@@ -57,6 +57,19 @@ impl Node {
         self.drain();
     }
 
+    /// Forgets the draft of a chat that is gone (a room left, a peer blocked): not kept
+    /// on the device a moment longer than the chat.
+    pub(crate) fn drop_draft(&mut self, chat: &Screen) {
+        if self.drafts.texts.remove(chat).is_none() {
+            return;
+        }
+        if self.drafts.read {
+            self.save_drafts();
+        } else {
+            self.drafts.unsaved = true;
+        }
+    }
+
     /// Saves the drafts now if they wait to be (the page is going away).
     pub(crate) fn save_drafts_now(&mut self) {
         if self.drafts.save_at.is_some() {

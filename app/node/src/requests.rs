@@ -10,7 +10,7 @@
 //! answered again, across restarts.
 
 use peerchat_chat::protocol::{Incoming, TextMessage};
-use peerchat_chat::state::Action;
+use peerchat_chat::state::{Action, Screen};
 use peerchat_identity::PublicKey;
 use peerchat_peerjs::PeerId;
 
@@ -177,6 +177,7 @@ impl Node {
             contact.name = asked_as;
         }
         self.save_conversations();
+        self.drop_draft(&Screen::Conversation(peer.clone()));
         self.ui(Action::Blocked(peer.clone()));
         self.show_blocked();
         self.drain();

@@ -163,6 +163,7 @@ impl Node {
         self.release_rendezvous(room_id);
         // Joined again later, it is a new start: notifications on.
         self.muted_rooms.remove(room_id);
+        self.drop_draft(&Screen::Room(room_id.to_owned()));
         self.ui(Action::RoomLeft(room_id.to_owned()));
         self.store(StoreOp::DeleteRoom {
             room_id: room_id.to_owned(),

@@ -161,3 +161,29 @@ fn a_draft_written_before_the_stored_ones_are_read_keeps_them() {
     );
     assert_eq!(restored(&sim).last().unwrap(), &last, "shown as kept");
 }
+
+#[test]
+fn a_left_rooms_and_a_blocked_peers_drafts_are_not_kept() {
+    let (mut sim, room, ben) = ann();
+    type_in(&mut sim, &room, "bye");
+    type_in(&mut sim, &ben, "hm");
+    sim.run_for(2 * SECOND);
+    let Screen::Room(room_id) = &room else {
+        unreachable!()
+    };
+    sim.act(0, |n, now| n.leave_room(room_id, now));
+    assert_eq!(
+        draft_saves(&sim).last().unwrap().1,
+        vec![(ben.clone(), "hm".into())],
+        "saved without it at once"
+    );
+    let Screen::Conversation(ben_id) = &ben else {
+        unreachable!()
+    };
+    sim.act(0, |n, now| n.block(ben_id, now));
+    assert_eq!(draft_saves(&sim).last().unwrap().1, vec![]);
+    sim.kill(0);
+    sim.start(0);
+    sim.run_for(SECOND);
+    assert!(sim.devs[0].state.drafts.is_empty());
+}
