@@ -49,7 +49,7 @@ mod transfer_lines;
 mod verify;
 mod writes;
 
-pub use drafts::DRAFT_SAVE_AFTER;
+pub use drafts::{DRAFT_SAVE_AFTER, MAX_DRAFT_CHARS};
 pub use entropy::Entropy;
 pub use error::SendError;
 pub use file_space::FilesSpace;

@@ -327,7 +327,6 @@ impl Node {
             // A phone may close a page in the background without another word.
             self.save_drafts_now();
             self.after_input_now();
-            self.drain();
         }
     }
 

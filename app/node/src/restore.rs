@@ -47,11 +47,11 @@ impl Node {
                         self.restore.shown.push(room_id);
                     }
                 }
+                self.read_drafts();
                 self.load(Load::Conversations);
             }
             Loaded::Conversations(list) => {
                 self.conversations_read(list);
-                self.read_drafts();
                 self.load(Load::Files);
             }
             Loaded::Files(list) => self.files_read(list),
@@ -106,10 +106,12 @@ impl Node {
             Loaded::Failed { load, error } => {
                 self.ui(Action::StorageFailed(error));
                 match load {
-                    Load::SavedRooms => self.load(Load::Conversations),
+                    Load::SavedRooms => {
+                        self.read_drafts();
+                        self.load(Load::Conversations);
+                    }
                     Load::Conversations => {
                         self.conversations_read(Vec::new());
-                        self.read_drafts();
                         self.load(Load::Files);
                     }
                     Load::Drafts => self.drafts_read(None),

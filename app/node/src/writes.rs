@@ -21,7 +21,8 @@ pub const PIECES_PER_WRITE: usize = 8;
 pub(crate) type Writes = InTurn<StoreOp>;
 
 /// Takes `op` into `last` when both append to one history, or store pieces of one
-/// file, and the merged write stays within its bound; else gives it back.
+/// file, and the merged write stays within its bound, or both save the drafts; else
+/// gives it back.
 pub(crate) fn merge(last: &mut StoreOp, op: StoreOp) -> Option<StoreOp> {
     match (last, op) {
         (
@@ -42,6 +43,11 @@ pub(crate) fn merge(last: &mut StoreOp, op: StoreOp) -> Option<StoreOp> {
             },
         ) if *file == next && pieces.len() + more.len() <= PIECES_PER_WRITE => {
             pieces.extend(more);
+            None
+        }
+        // The newer list of drafts is the whole of them.
+        (StoreOp::PutDrafts(list), StoreOp::PutDrafts(newer)) => {
+            *list = newer;
             None
         }
         (_, op) => Some(op),

@@ -1,6 +1,7 @@
-//! What the user is writing in a chat is kept on the device: saved once typing pauses,
-//! at once when the page goes to the background or to another tab, and back after a
-//! restart; never saved over before the stored drafts are read.
+//! What the user is writing in a chat is kept on the device: saved at most once a second
+//! while typing, at once when the page goes to the background or to another tab or a
+//! draft is gone, and back after a restart; never saved over before the stored drafts
+//! are read, and what the user did meanwhile wins over them.
 
 mod common;
 
@@ -8,7 +9,7 @@ use std::time::Duration;
 
 use common::Sim;
 use peerchat_chat::state::{Action, Screen};
-use peerchat_node::{StoreOp, DRAFT_SAVE_AFTER};
+use peerchat_node::{StoreOp, DRAFT_SAVE_AFTER, MAX_DRAFT_CHARS};
 
 const SECOND: Duration = Duration::from_secs(1);
 const KEY: Duration = Duration::from_millis(150);
@@ -58,7 +59,7 @@ fn restored(sim: &Sim) -> Vec<Vec<(Screen, String)>> {
 }
 
 #[test]
-fn a_draft_is_saved_once_typing_pauses_and_is_back_after_a_restart() {
+fn drafts_are_saved_once_a_second_while_typing_and_are_back_after_a_restart() {
     let (mut sim, room, ben) = ann();
     let started = sim.now;
     type_in(&mut sim, &room, "see you at 8");
@@ -100,10 +101,18 @@ fn a_sent_draft_is_gone_after_a_restart() {
     let (mut sim, room, _) = ann();
     type_in(&mut sim, &room, "ok");
     sim.run_for(2 * SECOND);
-    // Sent: the composer empties.
+    // Sent: the composer empties, and the device forgets it at once (the page may be
+    // killed right after).
+    let sent_at = sim.now;
     sim.act(0, |n, now| n.set_draft(room.clone(), "", now));
-    sim.run_for(2 * SECOND);
-    assert_eq!(draft_saves(&sim).last().unwrap().1, vec![]);
+    sim.run_for(Duration::from_millis(20));
+    let (at, last) = draft_saves(&sim).pop().unwrap();
+    assert_eq!(last, vec![]);
+    assert!(
+        at < sent_at + Duration::from_millis(20),
+        "saved after {:?}",
+        at - sent_at
+    );
     sim.kill(0);
     sim.start(0);
     sim.run_for(SECOND);
@@ -186,4 +195,50 @@ fn a_left_rooms_and_a_blocked_peers_drafts_are_not_kept() {
     sim.start(0);
     sim.run_for(SECOND);
     assert!(sim.devs[0].state.drafts.is_empty());
+}
+
+#[test]
+fn a_message_typed_and_sent_within_the_second_writes_no_draft() {
+    let (mut sim, room, _) = ann();
+    let before = draft_saves(&sim).len();
+    for i in 0..20 {
+        let text = format!("line {i}");
+        sim.act(0, |n, now| n.set_draft(room.clone(), &text, now));
+        sim.act(0, |n, now| n.set_draft(room.clone(), "", now));
+        sim.run_for(Duration::from_millis(100));
+    }
+    sim.run_for(2 * SECOND);
+    assert_eq!(draft_saves(&sim).len(), before, "a burst writes no drafts");
+}
+
+#[test]
+fn a_draft_cleared_or_blocked_before_the_stored_ones_are_read_stays_gone() {
+    let (mut sim, room, ben) = ann();
+    type_in(&mut sim, &room, "old");
+    type_in(&mut sim, &ben, "also old");
+    sim.run_for(2 * SECOND);
+    sim.kill(0);
+    sim.devs[0].hold_loads = true;
+    sim.start(0);
+    // Before the drafts are read: the room's box is cleared (sent), Ben blocked.
+    sim.act(0, |n, now| n.set_draft(room.clone(), "", now));
+    let Screen::Conversation(ben_id) = &ben else {
+        unreachable!()
+    };
+    sim.act(0, |n, now| n.block(ben_id, now));
+    sim.release_loads(0);
+    sim.run_for(2 * SECOND);
+    assert_eq!(draft_saves(&sim).last().unwrap().1, vec![]);
+    assert_eq!(restored(&sim).last().unwrap(), &vec![]);
+    assert!(sim.devs[0].state.drafts.is_empty());
+}
+
+#[test]
+fn a_draft_is_kept_up_to_twice_a_messages_length() {
+    let (mut sim, room, _) = ann();
+    let long = "é".repeat(MAX_DRAFT_CHARS + 500);
+    sim.act(0, |n, now| n.set_draft(room.clone(), &long, now));
+    sim.run_for(2 * SECOND);
+    let (_, saved) = draft_saves(&sim).pop().unwrap();
+    assert_eq!(saved[0].1.chars().count(), MAX_DRAFT_CHARS);
 }

@@ -771,6 +771,30 @@ fn a_chat_picked_while_the_saved_rooms_load_keeps_the_screen_from_a_new_rooms_in
 }
 
 #[test]
+fn an_invite_opened_as_the_app_opens_lands_on_its_room_with_no_other_shown_before() {
+    let mut sim = room_of(3);
+    sim.act(0, |n, now| n.create_room("Book club", now));
+    sim.run_for(SECOND);
+    let inv = Invite::parse_fragment(&sim.room_named(0, "Book club").invite).unwrap();
+    let book = inv.secret().derive().room_id.clone();
+    // Cara reopens her app from a link to the Book club (she has Friday dinner saved).
+    sim.kill(2);
+    sim.devs[2].hold_loads = true;
+    sim.start(2);
+    sim.act(2, |n, now| n.join_room(inv, now));
+    // Her saved rooms are listed; she looks at another app and back before their
+    // history is read.
+    assert!(sim.answer_loads_until(2, |l| matches!(l, Load::Ledger { .. })));
+    assert_eq!(sim.devs[2].state.rooms.len(), 1);
+    assert_eq!(sim.devs[2].state.active, None, "no other room shows first");
+    sim.devs[2].state.reduce(Action::Visible(false));
+    sim.devs[2].state.reduce(Action::Visible(true));
+    sim.release_loads(2);
+    sim.run_for(SECOND);
+    assert_eq!(sim.devs[2].state.active, Some(Screen::Room(book)));
+}
+
+#[test]
 fn back_to_the_list_while_the_app_opens_is_not_undone_when_the_rooms_rejoin() {
     let mut sim = room_of(2);
     sim.kill(1);

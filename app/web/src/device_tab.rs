@@ -69,6 +69,7 @@ impl DeviceTab {
             .dispatch(Action::IdentityReady(id.id.clone()));
         let dispatcher = self.dispatcher.clone();
         let dispatch = Callback::from(move |a| dispatcher.dispatch(a));
+        crate::views::composer::forget_typed(None);
         let net = Net::start(config, id, self.name.clone(), self.vault.clone(), dispatch);
         let show = crate::notify::shows_text();
         net.act(|n, _| n.set_notification_text(show));

@@ -18,6 +18,7 @@ use crate::net::{FileTo, Net};
 use crate::platform;
 use crate::storage::VaultHandle;
 use crate::storage_actions::use_storage_actions;
+use crate::views::composer::forget_typed;
 use crate::views::conversation::ConversationView;
 use crate::views::details::DetailsContext;
 use crate::views::files::FilesContext;
@@ -232,6 +233,7 @@ pub fn Home(props: &HomeProps) -> Html {
         n.act(|n, now| n.create_room(&name, now))
     });
     let on_leave = use_node_action(&node, |n, room: RoomId| {
+        forget_typed(Some(&Screen::Room(room.clone())));
         n.act(|n, now| n.leave_room(&room, now))
     });
     let on_typing = use_node_action(&node, |n, room: RoomId| {
@@ -298,7 +300,10 @@ pub fn Home(props: &HomeProps) -> Html {
     let on_request = use_node_action(&node, |n, (peer, choice): (PeerId, RequestChoice)| {
         n.act(|n, now| match choice {
             RequestChoice::Accept => n.accept_request(&peer, now),
-            RequestChoice::Block => n.block(&peer, now),
+            RequestChoice::Block => {
+                forget_typed(Some(&Screen::Conversation(peer.clone())));
+                n.block(&peer, now)
+            }
             RequestChoice::Unblock => n.unblock(&peer),
         })
     });

@@ -68,6 +68,11 @@ export async function openStart(device) {
  * failure says what the screen showed instead.
  */
 export async function openChat(device, name, timeout = 30000) {
+  // On a phone an open chat hides the list: back to it first (once the app is open).
+  await device.page.locator('.shell').waitFor();
+  if (!(await device.page.locator('.list-pane').isVisible())) {
+    await device.page.getByRole('button', { name: 'Back to chats' }).click();
+  }
   await device.page.locator('.chat-list').getByText(name).first().click();
   try {
     await device.page.getByRole('heading', { name }).waitFor({ timeout });

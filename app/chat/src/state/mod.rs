@@ -443,6 +443,13 @@ pub enum Action {
 }
 
 impl ChatState {
+    /// A chat the user did not ask for may take an empty screen: nothing was picked,
+    /// and no room is waited for (it would show a moment later, after a flash of
+    /// another chat).
+    fn may_show_unasked(&self) -> bool {
+        !self.chosen && self.wanted_room.is_none()
+    }
+
     /// The conversation with `peer`, if any.
     pub fn conversation(&self, peer: &PeerId) -> Option<&Conversation> {
         self.conversations.iter().find(|c| &c.peer == peer)
@@ -604,10 +611,16 @@ impl ChatState {
             }
             Action::Visible(visible) => {
                 self.visible = visible;
+                // The chat on screen is read now; nothing else changes (coming back to
+                // the page is no pick: a room asked for stays asked for).
                 if visible {
                     match self.active.clone() {
-                        Some(Screen::Room(id)) => self.reduce(Action::SelectRoom(id)),
-                        Some(Screen::Conversation(peer)) => self.reduce(Action::Select(peer)),
+                        Some(Screen::Room(id)) => {
+                            if let Some(r) = self.room_mut(&id) {
+                                r.unread = 0;
+                            }
+                        }
+                        Some(Screen::Conversation(peer)) => self.conversation_mut(&peer).unread = 0,
                         None => {}
                     }
                 }
@@ -617,6 +630,7 @@ impl ChatState {
             Action::Request(peer) => self.conversation_mut(&peer).request = true,
             Action::RequestAccepted(peer) => self.conversation_mut(&peer).request = false,
             Action::Blocked(peer) | Action::RequestWithdrawn(peer) => {
+                self.drafts.remove(&Screen::Conversation(peer.clone()));
                 self.conversations.retain(|c| c.peer != peer);
                 if self.active == Some(Screen::Conversation(peer)) {
                     self.active = None;
@@ -630,7 +644,7 @@ impl ChatState {
                 // restart) shows when nothing else is, unless the user already picked what
                 // to look at: it folded New chat under someone typing a friend's id (the
                 // user's own call selects its chat first, see `Node::connect`).
-                if !self.chosen {
+                if self.may_show_unasked() {
                     self.active.get_or_insert(Screen::Conversation(peer));
                 }
             }
@@ -649,7 +663,11 @@ impl ChatState {
                 if self.wanted_room.as_ref() == Some(&id) {
                     self.wanted_room = None;
                     self.reduce(Action::SelectRoom(id));
-                } else if focus || (!listed && self.active.is_none() && !self.chosen) {
+                } else if focus {
+                    // The user's own room (made, or imported) over any wish from before.
+                    self.wanted_room = None;
+                    self.active = Some(Screen::Room(id));
+                } else if !listed && self.active.is_none() && self.may_show_unasked() {
                     // A room shown already (its mesh rejoined once its history is read)
                     // does not come back over the list the user went back to.
                     self.active = Some(Screen::Room(id));
@@ -715,6 +733,7 @@ impl ChatState {
             Action::Online(online) => self.online = online,
             Action::LinkDetails(update) => crate::details::apply(self, update),
             Action::RoomLeft(room_id) => {
+                self.drafts.remove(&Screen::Room(room_id.clone()));
                 self.rooms.retain(|r| r.room_id != room_id);
                 if self.active == Some(Screen::Room(room_id)) {
                     self.active = None;
@@ -779,7 +798,7 @@ impl ChatState {
                 c.lines.prepend(lines);
                 // Like a restored room: shown when nothing else is, unless the user
                 // already picked what to look at.
-                if !self.chosen {
+                if self.may_show_unasked() {
                     self.active.get_or_insert(Screen::Conversation(peer));
                 }
             }

@@ -583,7 +583,7 @@ mod wanted_room {
             room: test_room("a"),
             focus: false,
         });
-        assert_eq!(s.active, Some(Screen::Room(RoomId::parse("a").unwrap())));
+        assert_eq!(s.active, None, "no other room shows a moment before it");
         let mut b = test_room("b");
         b.unread = 3;
         s.reduce(Action::RoomJoined {
@@ -611,6 +611,35 @@ mod wanted_room {
             Some(Screen::Room(RoomId::parse("b").unwrap())),
             "asked for once, not again"
         );
+    }
+
+    #[test]
+    fn coming_back_to_the_page_keeps_a_room_asked_for() {
+        let mut s = ChatState::default();
+        s.reduce(Action::Select(PeerId::parse("ann").unwrap()));
+        s.reduce(Action::SelectRoom(RoomId::parse("b").unwrap()));
+        s.reduce(Action::Visible(false));
+        s.reduce(Action::Visible(true));
+        s.reduce(Action::RoomJoined {
+            room: test_room("b"),
+            focus: false,
+        });
+        assert_eq!(s.active, Some(Screen::Room(RoomId::parse("b").unwrap())));
+    }
+
+    #[test]
+    fn a_room_the_user_makes_forgets_a_room_asked_for_before() {
+        let mut s = ChatState::default();
+        s.reduce(Action::SelectRoom(RoomId::parse("b").unwrap()));
+        s.reduce(Action::RoomJoined {
+            room: test_room("mine"),
+            focus: true,
+        });
+        s.reduce(Action::RoomJoined {
+            room: test_room("b"),
+            focus: false,
+        });
+        assert_eq!(s.active, Some(Screen::Room(RoomId::parse("mine").unwrap())));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! then (order and batching are the node's). A failed write is reported and loses
 //! nothing already stored.
 
+use peerchat_chat::state::Screen;
 use peerchat_node::saved::{sentence, CONVERSATIONS, DRAFTS, FILES};
 use peerchat_node::{Contact, FileRecord, Load, Loaded, SavedRoom, StoreOp};
 use peerchat_vault::{Table, VaultError};
@@ -180,7 +181,7 @@ async fn read(vault: &Vault, load: Load) -> Loaded {
             .await
             .map(|list| Loaded::Files(list.unwrap_or_default())),
         Load::Drafts => vault
-            .get(Table::Meta, DRAFTS)
+            .get::<Vec<(Screen, String)>>(Table::Meta, DRAFTS)
             .await
             .map(|list| Loaded::Drafts(list.unwrap_or_default())),
         Load::Pieces { file } => vault.files().stored(file).await.map(|have| Loaded::Pieces {

@@ -26,6 +26,15 @@ fn typed_in(chat: &Screen) -> Option<String> {
     TYPED.with(|d| d.borrow().get(chat).cloned())
 }
 
+/// Forgets what was typed in `chat` (a room left, a peer blocked), or in every chat: a
+/// node started anew reads back what the one before saved, and that is what shows.
+pub fn forget_typed(chat: Option<&Screen>) {
+    TYPED.with(|d| match chat {
+        Some(chat) => drop(d.borrow_mut().remove(chat)),
+        None => d.borrow_mut().clear(),
+    });
+}
+
 /// Props of [`Composer`]. Give it `key={chat.tag()}` as well, so that another chat gets
 /// a composer of its own.
 #[derive(Properties, PartialEq)]
