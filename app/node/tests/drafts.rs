@@ -36,6 +36,19 @@ fn type_in(sim: &mut Sim, chat: &Screen, text: &str) {
     }
 }
 
+/// Ann with drafts saved for the room and for Ben, reopened on a slow disk: nothing is
+/// read until the test lets the loads go.
+fn reopened_slowly_with((in_room, for_ben): (&str, &str)) -> (Sim, Screen, Screen) {
+    let (mut sim, room, ben) = ann();
+    type_in(&mut sim, &room, in_room);
+    type_in(&mut sim, &ben, for_ben);
+    sim.run_for(2 * SECOND);
+    sim.kill(0);
+    sim.devs[0].hold_loads = true;
+    sim.start(0);
+    (sim, room, ben)
+}
+
 fn draft_saves(sim: &Sim) -> Vec<(Duration, Vec<(Screen, String)>)> {
     sim.devs[0]
         .stores
@@ -146,14 +159,8 @@ fn a_page_handed_to_another_tab_saves_its_draft_at_once() {
 
 #[test]
 fn a_draft_written_before_the_stored_ones_are_read_keeps_them() {
-    let (mut sim, room, ben) = ann();
-    type_in(&mut sim, &room, "stored");
-    type_in(&mut sim, &ben, "for Ben");
-    sim.run_for(2 * SECOND);
-    // Ann reopens on a slow disk and writes in the room before the drafts are read.
-    sim.kill(0);
-    sim.devs[0].hold_loads = true;
-    sim.start(0);
+    let (mut sim, room, ben) = reopened_slowly_with(("stored", "for Ben"));
+    // Ann writes in the room before the drafts are read.
     let saves = draft_saves(&sim).len();
     type_in(&mut sim, &room, "new");
     sim.run_for(2 * SECOND);
@@ -213,13 +220,7 @@ fn a_message_typed_and_sent_within_the_second_writes_no_draft() {
 
 #[test]
 fn a_draft_cleared_or_blocked_before_the_stored_ones_are_read_stays_gone() {
-    let (mut sim, room, ben) = ann();
-    type_in(&mut sim, &room, "old");
-    type_in(&mut sim, &ben, "also old");
-    sim.run_for(2 * SECOND);
-    sim.kill(0);
-    sim.devs[0].hold_loads = true;
-    sim.start(0);
+    let (mut sim, room, ben) = reopened_slowly_with(("old", "also old"));
     // Before the drafts are read: the room's box is cleared (sent), Ben blocked.
     sim.act(0, |n, now| n.set_draft(room.clone(), "", now));
     let Screen::Conversation(ben_id) = &ben else {

@@ -574,15 +574,24 @@ mod unread {
 mod wanted_room {
     use crate::state::*;
 
+    /// The room called `id` (a test room) is listed, focused or not.
+    fn joined(s: &mut ChatState, id: &str, focus: bool) {
+        s.reduce(Action::RoomJoined {
+            room: test_room(id),
+            focus,
+        });
+    }
+
+    fn room(id: &str) -> Option<Screen> {
+        Some(Screen::Room(RoomId::parse(id).unwrap()))
+    }
+
     #[test]
     fn a_room_asked_for_before_it_is_loaded_shows_once_it_is() {
         let mut s = ChatState::default();
         s.reduce(Action::SelectRoom(RoomId::parse("b").unwrap()));
         assert_eq!(s.active, None, "nothing to show yet");
-        s.reduce(Action::RoomJoined {
-            room: test_room("a"),
-            focus: false,
-        });
+        joined(&mut s, "a", false);
         assert_eq!(s.active, None, "no other room shows a moment before it");
         let mut b = test_room("b");
         b.unread = 3;
@@ -602,10 +611,7 @@ mod wanted_room {
             0,
             "and it counts as read"
         );
-        s.reduce(Action::RoomJoined {
-            room: test_room("c"),
-            focus: false,
-        });
+        joined(&mut s, "c", false);
         assert_eq!(
             s.active,
             Some(Screen::Room(RoomId::parse("b").unwrap())),
@@ -620,26 +626,17 @@ mod wanted_room {
         s.reduce(Action::SelectRoom(RoomId::parse("b").unwrap()));
         s.reduce(Action::Visible(false));
         s.reduce(Action::Visible(true));
-        s.reduce(Action::RoomJoined {
-            room: test_room("b"),
-            focus: false,
-        });
-        assert_eq!(s.active, Some(Screen::Room(RoomId::parse("b").unwrap())));
+        joined(&mut s, "b", false);
+        assert_eq!(s.active, room("b"));
     }
 
     #[test]
     fn a_room_the_user_makes_forgets_a_room_asked_for_before() {
         let mut s = ChatState::default();
         s.reduce(Action::SelectRoom(RoomId::parse("b").unwrap()));
-        s.reduce(Action::RoomJoined {
-            room: test_room("mine"),
-            focus: true,
-        });
-        s.reduce(Action::RoomJoined {
-            room: test_room("b"),
-            focus: false,
-        });
-        assert_eq!(s.active, Some(Screen::Room(RoomId::parse("mine").unwrap())));
+        joined(&mut s, "mine", true);
+        joined(&mut s, "b", false);
+        assert_eq!(s.active, room("mine"));
     }
 
     #[test]
@@ -657,17 +654,11 @@ mod wanted_room {
         ];
         for (what, pick) in picks {
             let mut s = ChatState::default();
-            s.reduce(Action::RoomJoined {
-                room: test_room("a"),
-                focus: false,
-            });
+            joined(&mut s, "a", false);
             s.reduce(Action::SelectRoom(b()));
             s.reduce(pick);
             let before = s.active.clone();
-            s.reduce(Action::RoomJoined {
-                room: test_room("b"),
-                focus: false,
-            });
+            joined(&mut s, "b", false);
             assert_eq!(s.active, before, "{what} keeps the screen");
             assert!(s.room(&b()).is_some(), "{what}: the room is listed");
         }
