@@ -27,10 +27,11 @@ const GIVE_UP_MS: u32 = 10_000;
 /// other derivation, parameters the vault refuses (the caller says why), or a worker that
 /// gave no key.
 pub async fn derive(passphrase: &str, params: &KdfParams) -> Option<SecretKey> {
-    let request = Request::for_params(passphrase, params)?;
+    // Parameters a damaged header names are refused before the passphrase is copied.
     if params.check().is_err() {
         return None;
     }
+    let request = Request::for_params(passphrase, params)?;
     let asked = Asked::start(Worker::new(SCRIPT).ok()?, request.to_message())?;
     let answer = JsFuture::from(asked.promise.clone()).await.ok();
     // Ends the worker (and with it its memory) before anything else runs.
