@@ -170,10 +170,8 @@ impl<'a, S: Store> History<'a, S> {
 
     /// Whether the room has no record and no index entry.
     pub(crate) async fn is_empty(&self, room_id: &str) -> Result<bool, VaultError> {
-        let (from, to) = (
-            self.prefix(room_id),
-            format!("{}~", self.index_prefix(room_id)),
-        );
+        let room = self.prefixes(room_id);
+        let (from, to) = (room.records, format!("{}~", room.index));
         Ok(self
             .store
             .range(Table::Messages, &from, &to, 1, false)
@@ -336,7 +334,8 @@ impl<'a, S: Store> History<'a, S> {
     /// entries, as records from before do: a message received again may be kept twice,
     /// but none is ever taken for kept when it is not.
     pub async fn delete_room(&self, room_id: &str) -> Result<(), VaultError> {
-        for prefix in [self.index_prefix(room_id), self.prefix(room_id)] {
+        let room = self.prefixes(room_id);
+        for prefix in [room.index, room.records] {
             self.store
                 .delete_range(Table::Messages, &prefix, &format!("{prefix}~"))
                 .await?;
