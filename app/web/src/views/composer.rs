@@ -80,10 +80,11 @@ fn files_of(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
 pub fn Composer(props: &ComposerProps) -> Html {
     let text = use_state(|| typed_in(&props.chat).unwrap_or_else(|| props.restored.to_string()));
     {
-        // The drafts may be read back after the chat opened.
+        // The drafts may be read back after the chat opened (a composer that starts
+        // with its draft, or with none, is not drawn again for it).
         let (text, chat) = (text.clone(), props.chat.clone());
         use_effect_with(props.restored.clone(), move |restored| {
-            if typed_in(&chat).is_none() && text.is_empty() {
+            if typed_in(&chat).is_none() && text.is_empty() && !restored.is_empty() {
                 text.set(restored.to_string());
             }
         });
