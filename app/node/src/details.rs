@@ -25,6 +25,17 @@ const WATCHED_EVERY_MS: u64 = 1_000;
 /// the path before opening the details, which read it at once.
 const PATH_SETTLED: Duration = Duration::from_secs(1);
 
+/// An open link, as its details show it.
+#[derive(Clone, Copy)]
+struct OpenLink {
+    /// When it opened, wall clock in ms (for the screen).
+    since_ms: u64,
+    /// When it opened, monotonic (its path is read [`PATH_SETTLED`] later).
+    opened: Duration,
+    /// Its latest measurement.
+    stats: Option<LinkStats>,
+}
+
 /// What the node keeps for the connection details.
 pub(crate) struct DetailsTable {
     /// The STUN and TURN URLs links use.
@@ -33,9 +44,8 @@ pub(crate) struct DetailsTable {
     relay: bool,
     /// Links may use relays only.
     relay_only: bool,
-    /// Open links: when each opened (wall clock in ms, for the screen; monotonic, to read
-    /// its path [`PATH_SETTLED`] later) and its latest measurement.
-    open: HashMap<ConnectionId, (u64, Duration, Option<LinkStats>)>,
+    /// Open links.
+    open: HashMap<ConnectionId, OpenLink>,
     /// Links whose ICE failed before they opened.
     ice_failed: HashSet<ConnectionId>,
     /// Subjects whose details are on screen: they get every measurement.
@@ -116,7 +126,7 @@ impl Node {
         let Some(subject) = self.links.get(conn).and_then(subject_of) else {
             return;
         };
-        let Some((_, _, last)) = self.details.open.get_mut(conn) else {
+        let Some(OpenLink { stats: last, .. }) = self.details.open.get_mut(conn) else {
             return;
         };
         self.details.measured.insert(conn.clone(), now.wall_ms);
@@ -145,7 +155,11 @@ impl Node {
         now: Now,
     ) -> bool {
         let since = |t: u64| now.wall_ms.saturating_sub(t);
-        let has_stats = matches!(self.details.open.get(conn), Some((_, _, Some(_))));
+        let has_stats = self
+            .details
+            .open
+            .get(conn)
+            .is_some_and(|l| l.stats.is_some());
         self.details_stats_from(conn, entry, now.mono)
             .is_some_and(|from| from <= now.mono)
             && (!has_stats
@@ -165,7 +179,7 @@ impl Node {
         entry: &LinkEntry,
         now: Duration,
     ) -> Option<Duration> {
-        let (_, opened, stats) = self.details.open.get(conn)?;
+        let link = self.details.open.get(conn)?;
         // Asked of every open link each time the node says when it next runs: most pages
         // watch nothing, and no subject is made to find that out.
         let watched = !self.details.watched.is_empty()
@@ -173,8 +187,8 @@ impl Node {
         if watched {
             return Some(now);
         }
-        if stats.is_none() && entry.purpose == Purpose::Direct {
-            return Some(*opened + PATH_SETTLED);
+        if link.stats.is_none() && entry.purpose == Purpose::Direct {
+            return Some(link.opened + PATH_SETTLED);
         }
         None
     }
@@ -204,9 +218,14 @@ impl Node {
 
     /// A link's channel opened: its subject is connected from now.
     pub(crate) fn details_opened(&mut self, conn: &ConnectionId) {
-        self.details
-            .open
-            .insert(conn.clone(), (self.now.wall_ms, self.now.mono, None));
+        self.details.open.insert(
+            conn.clone(),
+            OpenLink {
+                since_ms: self.now.wall_ms,
+                opened: self.now.mono,
+                stats: None,
+            },
+        );
         self.show_link(conn);
     }
 
@@ -280,7 +299,7 @@ impl Node {
         self.links
             .iter()
             .filter(|(_, e)| subject_of(e).as_ref() == Some(subject))
-            .filter_map(|(c, _)| self.details.open.get(c).map(|(since, _, _)| (*since, c)))
+            .filter_map(|(c, _)| self.details.open.get(c).map(|l| (l.since_ms, c)))
             .max()
             .map(|(_, c)| c.clone())
     }
@@ -289,7 +308,10 @@ impl Node {
         let Some(subject) = self.links.get(conn).and_then(subject_of) else {
             return;
         };
-        let Some(&(since_ms, _, stats)) = self.details.open.get(conn) else {
+        let Some(&OpenLink {
+            since_ms, stats, ..
+        }) = self.details.open.get(conn)
+        else {
             return;
         };
         let update = DetailsUpdate::Link {

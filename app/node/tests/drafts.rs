@@ -49,6 +49,14 @@ fn reopened_slowly_with((in_room, for_ben): (&str, &str)) -> (Sim, Screen, Scree
     (sim, room, ben)
 }
 
+/// Ann restarts: no chat's box has a draft.
+fn no_draft_after_a_restart(sim: &mut Sim) {
+    sim.kill(0);
+    sim.start(0);
+    sim.run_for(SECOND);
+    assert!(sim.devs[0].state.drafts.is_empty());
+}
+
 fn draft_saves(sim: &Sim) -> Vec<(Duration, Vec<(Screen, String)>)> {
     sim.devs[0]
         .stores
@@ -126,10 +134,7 @@ fn a_sent_draft_is_gone_after_a_restart() {
         "saved after {:?}",
         at - sent_at
     );
-    sim.kill(0);
-    sim.start(0);
-    sim.run_for(SECOND);
-    assert!(sim.devs[0].state.drafts.is_empty());
+    no_draft_after_a_restart(&mut sim);
 }
 
 #[test]
@@ -198,10 +203,7 @@ fn a_left_rooms_and_a_blocked_peers_drafts_are_not_kept() {
     };
     sim.act(0, |n, now| n.block(ben_id, now));
     assert_eq!(draft_saves(&sim).last().unwrap().1, vec![]);
-    sim.kill(0);
-    sim.start(0);
-    sim.run_for(SECOND);
-    assert!(sim.devs[0].state.drafts.is_empty());
+    no_draft_after_a_restart(&mut sim);
 }
 
 #[test]

@@ -754,6 +754,15 @@ fn a_chat_picked_during_the_restore_stays(mut sim: Sim, inv: Invite) {
     );
 }
 
+/// A room of three, and the invite to a second room Ann made, which no one else is in.
+fn room_of_3_and_a_book_club() -> (Sim, Invite) {
+    let mut sim = room_of(3);
+    sim.act(0, |n, now| n.create_room("Book club", now));
+    sim.run_for(SECOND);
+    let inv = Invite::parse_fragment(&sim.room_named(0, "Book club").invite).unwrap();
+    (sim, inv)
+}
+
 #[test]
 fn a_chat_picked_while_the_saved_rooms_load_keeps_the_screen_from_a_stored_rooms_invite() {
     let sim = room_of(3);
@@ -763,19 +772,13 @@ fn a_chat_picked_while_the_saved_rooms_load_keeps_the_screen_from_a_stored_rooms
 
 #[test]
 fn a_chat_picked_while_the_saved_rooms_load_keeps_the_screen_from_a_new_rooms_invite() {
-    let mut sim = room_of(3);
-    sim.act(0, |n, now| n.create_room("Book club", now));
-    sim.run_for(SECOND);
-    let inv = Invite::parse_fragment(&sim.room_named(0, "Book club").invite).unwrap();
+    let (sim, inv) = room_of_3_and_a_book_club();
     a_chat_picked_during_the_restore_stays(sim, inv);
 }
 
 #[test]
 fn an_invite_opened_as_the_app_opens_lands_on_its_room_with_no_other_shown_before() {
-    let mut sim = room_of(3);
-    sim.act(0, |n, now| n.create_room("Book club", now));
-    sim.run_for(SECOND);
-    let inv = Invite::parse_fragment(&sim.room_named(0, "Book club").invite).unwrap();
+    let (mut sim, inv) = room_of_3_and_a_book_club();
     let book = inv.secret().derive().room_id.clone();
     // Cara reopens her app from a link to the Book club (she has Friday dinner saved).
     sim.kill(2);
