@@ -8,13 +8,13 @@
 //! Every request of a transaction is done when the transaction completes, so answers
 //! are read from the requests then.
 
-use js_sys::{Function, Promise, Reflect, Uint8Array};
-use peerchat_vault::StoreError;
+use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
+use peerchat_vault::{Span, StoreError};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbFactory, IdbObjectStore, IdbOpenDbRequest, IdbTransaction};
-use web_sys::{IdbRequest, IdbTransactionMode};
+use web_sys::{IdbKeyRange, IdbRequest, IdbTransactionMode};
 
 /// Why a request could not be made, in the store's words.
 fn failure(e: JsValue) -> StoreError {
@@ -153,5 +153,48 @@ pub(crate) async fn contains_many(
     finished(&tx).await?;
     asks.iter()
         .map(|r| r.result().map(|key| !key.is_undefined()).map_err(failure))
+        .collect()
+}
+
+/// The keys in each span (`[from, to)`, ascending, up to `limit`), read in one
+/// transaction: a `getAllKeys` per span.
+pub(crate) async fn keys_each(
+    db: &IdbDatabase,
+    table: &str,
+    spans: &[Span<'_>],
+) -> Result<Vec<Vec<String>>, StoreError> {
+    let (tx, store) = store_of(db, table, IdbTransactionMode::Readonly)?;
+    let mut asks = Vec::with_capacity(spans.len());
+    for span in spans {
+        // An empty span is asked nothing (a key range cannot be empty).
+        if span.from >= span.to || span.limit == 0 {
+            asks.push(None);
+            continue;
+        }
+        let range = IdbKeyRange::bound_with_lower_open_and_upper_open(
+            &JsValue::from_str(span.from),
+            &JsValue::from_str(span.to),
+            false,
+            true,
+        )
+        .map_err(failure)?;
+        let limit = u32::try_from(span.limit).unwrap_or(u32::MAX);
+        asks.push(Some(
+            store
+                .get_all_keys_with_key_and_limit(&range, limit)
+                .map_err(failure)?,
+        ));
+    }
+    finished(&tx).await?;
+    asks.iter()
+        .map(|ask| match ask {
+            None => Ok(Vec::new()),
+            Some(r) => r.result().map_err(failure).map(|keys| {
+                Array::from(&keys)
+                    .iter()
+                    .map(|k| k.as_string().unwrap_or_default())
+                    .collect()
+            }),
+        })
         .collect()
 }

@@ -206,6 +206,23 @@ impl Store for IdbStore {
         Ok(keys)
     }
 
+    /// On the batches' connection, every span in one transaction (newest first, each
+    /// through [`Store::keys`]).
+    async fn keys_each(
+        &self,
+        table: Table,
+        spans: &[Span<'_>],
+    ) -> Result<Vec<Vec<String>>, StoreError> {
+        if spans.iter().any(|s| s.newest_first) {
+            let mut each = Vec::with_capacity(spans.len());
+            for span in spans {
+                each.push(self.keys(table, *span).await?);
+            }
+            return Ok(each);
+        }
+        batch::keys_each(&self.batches.db, table.name(), spans).await
+    }
+
     async fn clear(&self, table: Table) -> Result<(), StoreError> {
         self.write(table, async |s| s.clear().await).await
     }

@@ -14,6 +14,7 @@ use peerchat_ids::MessageId;
 use peerchat_peerjs::PeerId;
 use serde::{Deserialize, Serialize};
 
+use crate::kept::{kept_already, KeptKeys};
 use crate::{Keyring, Store, Table, VaultError};
 
 /// One stored message.
@@ -116,6 +117,8 @@ struct MessageKeys {
     record: String,
     /// Its index entry, which says it is kept.
     index: String,
+    /// How much of `index` names the room and the author.
+    author_len: usize,
     /// The key its record had before records were keyed by order (by the author's time).
     before: String,
 }
@@ -125,6 +128,15 @@ impl MessageKeys {
     /// before.
     fn kept(&self) -> [&str; 2] {
         [&self.index, &self.before]
+    }
+
+    /// The same, with where its author's index entries sort (see [`kept_already`]).
+    fn kept_keys(&self) -> KeptKeys<'_> {
+        KeptKeys {
+            index: &self.index,
+            author_len: self.author_len,
+            before: &self.before,
+        }
     }
 }
 
@@ -185,14 +197,13 @@ impl<'a, S: Store> History<'a, S> {
         format!("{}:", self.keys.lookup(room_id))
     }
 
-    /// Names the message within the room: author, number and id.
-    fn identity(&self, m: &StoredMessage) -> String {
-        format!(
-            "{}/{:016}/{}",
-            self.keys.lookup(m.author.as_str()),
-            m.seq,
-            self.keys.lookup(m.id.as_str())
-        )
+    /// Names the message within the room: author, number and id; and how much of that
+    /// names the author (with the `/` after it).
+    fn identity(&self, m: &StoredMessage) -> (String, usize) {
+        let author = self.keys.lookup(m.author.as_str());
+        let author_len = author.len() + 1;
+        let identity = format!("{author}/{:016}/{}", m.seq, self.keys.lookup(m.id.as_str()));
+        (identity, author_len)
     }
 
     /// A room's two key prefixes, hashed once for a batch of its messages.
@@ -206,7 +217,7 @@ impl<'a, S: Store> History<'a, S> {
     /// A message's keys in a room, its identity hashed once: a message took fifteen
     /// lookups (each an HMAC) when every key hashed the room, author and id again.
     fn keys_of(&self, room: &Prefixes, m: &StoredMessage) -> MessageKeys {
-        let identity = self.identity(m);
+        let (identity, author_len) = self.identity(m);
         // Zero-padded order so keys sort as numbers, then the identity, which breaks ties
         // and makes keys unique.
         let at = |order: u64| format!("{}{order:016}/{identity}", room.records);
@@ -215,6 +226,7 @@ impl<'a, S: Store> History<'a, S> {
             // As keys were before: unclamped (a time of 17 digits or more made a longer key).
             before: at(m.ts),
             index: format!("{}{identity}", room.index),
+            author_len: room.index.len() + author_len,
         }
     }
 
@@ -262,16 +274,12 @@ impl<'a, S: Store> History<'a, S> {
     ) -> Result<usize, VaultError> {
         let room = self.prefixes(room_id);
         let keys: Vec<MessageKeys> = messages.iter().map(|m| self.keys_of(&room, m)).collect();
-        let kept: Vec<String> = keys
-            .iter()
-            .flat_map(MessageKeys::kept)
-            .map(str::to_owned)
-            .collect();
-        let there = self.store.contains_many(Table::Messages, &kept).await?;
+        let kept: Vec<KeptKeys<'_>> = keys.iter().map(MessageKeys::kept_keys).collect();
+        let there = kept_already(self.store, &kept).await?;
         let mut entries = Vec::with_capacity(2 * messages.len() + 1);
         let mut batch = std::collections::HashSet::new();
-        for ((m, k), there) in messages.iter().zip(&keys).zip(there.chunks(2)) {
-            if there.iter().any(|t| *t) || !batch.insert(k.index.as_str()) {
+        for ((m, k), there) in messages.iter().zip(&keys).zip(there) {
+            if there || !batch.insert(k.index.as_str()) {
                 continue;
             }
             entries.extend(self.entries(k, m, nonce()));

@@ -15,6 +15,7 @@ mod error;
 pub mod files;
 pub mod history;
 pub mod kdf;
+mod kept;
 pub mod keyring;
 pub mod ledger;
 mod memory;

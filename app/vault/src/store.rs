@@ -93,6 +93,21 @@ pub trait Store {
         let rows = self.range(table, from, to, limit, newest_first).await?;
         Ok(rows.into_iter().map(|(k, _)| k).collect())
     }
+    /// The keys in each of `spans` (each ascending, up to its limit), read at once: a
+    /// batch of messages learns which of them are kept already from a few spans of keys
+    /// instead of a request per key (see `History::append_many`). A store that can read
+    /// them in one transaction (IndexedDB can) does so.
+    async fn keys_each(
+        &self,
+        table: Table,
+        spans: &[Span<'_>],
+    ) -> Result<Vec<Vec<String>>, StoreError> {
+        let mut each = Vec::with_capacity(spans.len());
+        for span in spans {
+            each.push(self.keys(table, *span).await?);
+        }
+        Ok(each)
+    }
     /// Removes every entry of a table.
     async fn clear(&self, table: Table) -> Result<(), StoreError>;
     /// Stores every entry in one transaction: all of them, or (on error) none.
@@ -128,6 +143,13 @@ impl<S: Store> Store for &S {
     }
     async fn keys(&self, table: Table, span: Span<'_>) -> Result<Vec<String>, StoreError> {
         (**self).keys(table, span).await
+    }
+    async fn keys_each(
+        &self,
+        table: Table,
+        spans: &[Span<'_>],
+    ) -> Result<Vec<Vec<String>>, StoreError> {
+        (**self).keys_each(table, spans).await
     }
     async fn clear(&self, table: Table) -> Result<(), StoreError> {
         (**self).clear(table).await

@@ -250,6 +250,29 @@ pub async fn ranges_are_ordered_and_bounded<S: Store>(s: &S) {
             assert_eq!(alone, keys(with), "keys {limit} {newest_first}");
         }
     }
+    // Several spans read at once, each to its own limit; an empty one reads nothing.
+    let span = |from, to, limit| crate::Span {
+        from,
+        to,
+        limit,
+        newest_first: false,
+    };
+    let spans = [
+        span("r1/00000002", "r1/00000005\0", 10),
+        span("r1/", "r1/~", 2),
+        span("r2/", "r2/", 5),
+        span("r2/", "r2/~", 5),
+    ];
+    assert_eq!(
+        s.keys_each(Table::Messages, &spans).await.unwrap(),
+        [
+            vec!["r1/00000002", "r1/00000003", "r1/00000005"],
+            vec!["r1/00000001", "r1/00000002"],
+            vec![],
+            vec!["r2/00000001"],
+        ]
+    );
+    assert!(s.keys_each(Table::Messages, &[]).await.unwrap().is_empty());
     s.clear(Table::Messages).await.unwrap();
     assert!(s
         .range(Table::Messages, "", "~", 10, false)

@@ -164,25 +164,29 @@ fn history_keeps_the_order_of_receipt_whatever_time_an_author_claims() {
     );
 }
 
+/// Stores `m` in room "r" as a record from before: keyed by the author's time, no index
+/// entry, no `received` in it; returns it as stored.
+fn put_from_before(store: &MemoryStore, keys: &Keyring, mut m: StoredMessage) -> StoredMessage {
+    m.received = 0;
+    let json = serde_json::to_vec(&m).unwrap();
+    let room = keys.lookup("r");
+    let key = format!(
+        "{room}/{:016}/{}/{:016}/{}",
+        m.ts,
+        keys.lookup(m.author.as_str()),
+        m.seq,
+        keys.lookup(m.id.as_str())
+    );
+    run(store.put(Table::Messages, &key, &keys.seal(&key, &json, [3; 12]))).unwrap();
+    m
+}
+
 #[test]
 fn records_from_before_stay_readable_and_are_recognised_when_received_again() {
     let (store, keys) = (MemoryStore::new(), keys());
     let h = History::new(&store, &keys);
     let mut nonce = nonces();
-    // A record as stored before: keyed by the author's time, no index entry, no
-    // `received` in it.
-    let mut old = msg(7);
-    old.received = 0;
-    let json = serde_json::to_vec(&old).unwrap();
-    let room = keys.lookup("r");
-    let key = format!(
-        "{room}/{:016}/{}/{:016}/{}",
-        old.ts,
-        keys.lookup(old.author.as_str()),
-        old.seq,
-        keys.lookup(old.id.as_str())
-    );
-    run(store.put(Table::Messages, &key, &keys.seal(&key, &json, [3; 12]))).unwrap();
+    let old = put_from_before(&store, &keys, msg(7));
     assert_eq!(run(h.newest("r", 10)).unwrap().messages, vec![old.clone()]);
     let mut again = old.clone();
     again.received = old.ts + 60_000;
@@ -260,4 +264,81 @@ fn a_batch_is_stored_at_once_each_message_once_and_all_or_nothing() {
     let many: Vec<StoredMessage> = (1..=20).map(msg).collect();
     assert!(run(h.append_many("r", &many, nonces())).is_err());
     assert!(run(h.newest("r", 50)).unwrap().messages.is_empty());
+}
+
+/// Message `seq` of `author`, unsigned (no ledger counts it), a second apart.
+fn said(author: &str, seq: u64) -> StoredMessage {
+    StoredMessage {
+        id: peerchat_ids::MessageId::parse(&format!("{author}-{seq}")).unwrap(),
+        author: peerchat_peerjs::PeerId::parse(author).unwrap(),
+        seq,
+        ts: 1_750_000_000_000 + seq * 1000,
+        received: 1_750_000_000_000 + seq * 1000 + 5,
+        signed: None,
+        ..msg(1)
+    }
+}
+
+#[test]
+fn a_batch_learns_what_is_kept_in_two_reads_not_two_per_message() {
+    let (store, keys) = (MemoryStore::new(), keys());
+    let h = History::new(&store, &keys);
+    let burst: Vec<StoredMessage> = (1..=50).map(|n| said("bob-peer", n)).collect();
+    let before = store.reads();
+    assert_eq!(
+        run(h.append_many("direct/bob", &burst, nonces())).unwrap(),
+        50
+    );
+    assert_eq!(
+        store.reads() - before,
+        2,
+        "one span of index entries, one of times"
+    );
+    let before = store.reads();
+    assert_eq!(
+        run(h.append_many("direct/bob", &burst, nonces())).unwrap(),
+        0
+    );
+    assert_eq!(store.reads() - before, 2);
+    assert_eq!(run(h.newest("direct/bob", 100)).unwrap().messages, burst);
+}
+
+#[test]
+fn a_batch_far_apart_or_of_several_authors_still_finds_each_kept_message() {
+    let (store, keys) = (MemoryStore::new(), keys());
+    let h = History::new(&store, &keys);
+    let bobs: Vec<StoredMessage> = (1..=100).map(|n| said("bob-peer", n)).collect();
+    assert_eq!(run(h.append_many("r", &bobs, nonces())).unwrap(), 100);
+    assert!(run(h.append("r", &said("ann-peer", 5), nonces())).unwrap());
+    let old = put_from_before(&store, &keys, said("cy-peer", 7));
+    // Bob's 1st and 100th span 100 of his entries, more than such a batch reads at once:
+    // they are asked about one by one. Ann's 5th and Cy's 7th are kept; 101, Ann's 6th
+    // and Cy's 8th are new, and Bob's 101st comes twice.
+    let mut again = old.clone();
+    again.received = old.ts + 60_000;
+    let batch = [
+        said("bob-peer", 1),
+        said("bob-peer", 100),
+        said("bob-peer", 101),
+        said("ann-peer", 5),
+        said("ann-peer", 6),
+        again,
+        said("cy-peer", 8),
+        said("bob-peer", 101),
+    ];
+    let before = store.reads();
+    assert_eq!(run(h.append_many("r", &batch, nonces())).unwrap(), 3);
+    // Three authors' spans and the times' span; then Bob's four keys one by one, and
+    // the eight times too (their span holds Bob's hundred records).
+    assert_eq!(store.reads() - before, 4 + 4 + 8);
+    let kept = run(h.newest("r", 200)).unwrap().messages;
+    assert_eq!(kept.len(), 100 + 1 + 1 + 3);
+    for (author, seq) in [("bob-peer", 101), ("ann-peer", 6), ("cy-peer", 8)] {
+        let n = kept
+            .iter()
+            .filter(|m| m.author.as_str() == author && m.seq == seq)
+            .count();
+        assert_eq!(n, 1, "{author} {seq}");
+    }
+    assert_eq!(run(h.append_many("r", &batch, nonces())).unwrap(), 0);
 }

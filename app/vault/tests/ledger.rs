@@ -312,8 +312,8 @@ fn a_conversations_writes_read_no_ledger() {
         );
         assert_eq!(
             store.reads() - before,
-            1,
-            "what is there already, and nothing else"
+            2,
+            "what is there already (its index entry's span and its time's), and nothing else"
         );
     }
     assert_eq!(run(h.newest("direct/ann", 50)).unwrap().messages, said);
