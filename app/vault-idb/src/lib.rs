@@ -115,10 +115,11 @@ fn bytes(value: JsValue) -> Vec<u8> {
 }
 
 impl Store for IdbStore {
+    /// On the batches' connection: a room's every write reads its ledger first.
     async fn get(&self, table: Table, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let (_tx, store) = self.reader(table)?;
-        let value = store.get(JsValue::from_str(key)).await.map_err(failure)?;
-        Ok(value.map(bytes))
+        Ok(batch::get(&self.batches.db, table.name(), key)
+            .await?
+            .map(bytes))
     }
 
     async fn contains_many(&self, table: Table, keys: &[String]) -> Result<Vec<bool>, StoreError> {
