@@ -9,7 +9,7 @@
 //! are read from the requests then.
 
 use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
-use peerchat_vault::{Span, StoreError};
+use peerchat_vault::{LookFor, Looked, StoreError};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -169,16 +169,16 @@ pub(crate) async fn contains_many(
         .collect()
 }
 
-/// The keys in each span (`[from, to)`, ascending, up to `limit`), read in one
-/// transaction: a `getAllKeys` per span.
-pub(crate) async fn keys_each(
+/// The keys in each of `ask`'s spans (`[from, to)`, ascending, up to `limit`) and its
+/// values, read in one transaction: a `getAllKeys` per span, a `get` per value.
+pub(crate) async fn look(
     db: &IdbDatabase,
     table: &str,
-    spans: &[Span<'_>],
-) -> Result<Vec<Vec<String>>, StoreError> {
+    ask: LookFor<'_>,
+) -> Result<Looked, StoreError> {
     let (tx, store) = store_of(db, table, IdbTransactionMode::Readonly)?;
-    let mut asks = Vec::with_capacity(spans.len());
-    for span in spans {
+    let mut asks = Vec::with_capacity(ask.spans.len());
+    for span in ask.spans {
         // An empty span is asked nothing (a key range cannot be empty).
         if span.from >= span.to || span.limit == 0 {
             asks.push(None);
@@ -198,8 +198,15 @@ pub(crate) async fn keys_each(
                 .map_err(failure)?,
         ));
     }
+    let gets = ask
+        .values
+        .iter()
+        .map(|k| store.get(&JsValue::from_str(k)))
+        .collect::<Result<Vec<IdbRequest>, _>>()
+        .map_err(failure)?;
     finished(&tx).await?;
-    asks.iter()
+    let keys = asks
+        .iter()
         .map(|ask| match ask {
             None => Ok(Vec::new()),
             Some(r) => r.result().map_err(failure).map(|keys| {
@@ -209,5 +216,14 @@ pub(crate) async fn keys_each(
                     .collect()
             }),
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    let values = gets
+        .iter()
+        .map(|r| {
+            r.result()
+                .map_err(failure)
+                .map(|v| (!v.is_undefined()).then(|| Uint8Array::new(&v).to_vec()))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Looked { keys, values })
 }

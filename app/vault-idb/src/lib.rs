@@ -10,7 +10,8 @@
 #![forbid(unsafe_code)]
 
 use js_sys::Uint8Array;
-use peerchat_vault::{schema, Span, Store, StoreError, Table};
+use peerchat_vault::store::look_one_by_one;
+use peerchat_vault::{schema, LookFor, Looked, Span, Store, StoreError, Table};
 use rexie::{Direction, KeyRange, ObjectStore, Rexie, TransactionMode, TransactionResult};
 use wasm_bindgen::JsValue;
 
@@ -207,21 +208,13 @@ impl Store for IdbStore {
         Ok(keys)
     }
 
-    /// On the batches' connection, every span in one transaction (newest first, each
-    /// through [`Store::keys`]).
-    async fn keys_each(
-        &self,
-        table: Table,
-        spans: &[Span<'_>],
-    ) -> Result<Vec<Vec<String>>, StoreError> {
-        if spans.iter().any(|s| s.newest_first) {
-            let mut each = Vec::with_capacity(spans.len());
-            for span in spans {
-                each.push(self.keys(table, *span).await?);
-            }
-            return Ok(each);
+    /// On the batches' connection, in one transaction (spans newest first each through
+    /// [`Store::keys`]).
+    async fn look(&self, table: Table, ask: LookFor<'_>) -> Result<Looked, StoreError> {
+        if ask.spans.iter().any(|s| s.newest_first) {
+            return look_one_by_one(self, table, ask).await;
         }
-        batch::keys_each(&self.batches.db, table.name(), spans).await
+        batch::look(&self.batches.db, table.name(), ask).await
     }
 
     async fn clear(&self, table: Table) -> Result<(), StoreError> {

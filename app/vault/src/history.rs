@@ -15,7 +15,7 @@ use peerchat_peerjs::PeerId;
 use serde::{Deserialize, Serialize};
 
 use crate::kept::{kept_already, KeptKeys};
-use crate::{Keyring, Store, Table, VaultError};
+use crate::{Keyring, Ledger, Store, Table, VaultError};
 
 /// One stored message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -275,7 +275,10 @@ impl<'a, S: Store> History<'a, S> {
         let room = self.prefixes(room_id);
         let keys: Vec<MessageKeys> = messages.iter().map(|m| self.keys_of(&room, m)).collect();
         let kept: Vec<KeptKeys<'_>> = keys.iter().map(MessageKeys::kept_keys).collect();
-        let there = kept_already(self.store, &kept).await?;
+        // The room's ledger, when the write may change it, is read with what is kept.
+        let counted = messages.iter().any(Ledger::counts);
+        let ledger_key = counted.then(|| self.ledger_key(room_id));
+        let (there, ledger) = kept_already(self.store, &kept, ledger_key.as_deref()).await?;
         let mut entries = Vec::with_capacity(2 * messages.len() + 1);
         let mut batch = std::collections::HashSet::new();
         for ((m, k), there) in messages.iter().zip(&keys).zip(there) {
@@ -286,7 +289,12 @@ impl<'a, S: Store> History<'a, S> {
         }
         let count = entries.len() / 2;
         // In the same transaction: the ledger never counts a message not written.
-        entries.extend(self.ledger_entry_with(room_id, messages, nonce).await?);
+        if counted {
+            entries.extend(
+                self.ledger_entry_from(room_id, ledger, messages, nonce)
+                    .await?,
+            );
+        }
         if !entries.is_empty() {
             self.store.put_many(Table::Messages, &entries).await?;
         }

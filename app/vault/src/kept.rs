@@ -12,7 +12,7 @@
 
 use std::collections::HashSet;
 
-use crate::{Span, Store, StoreError, Table};
+use crate::{LookFor, Looked, Span, Store, StoreError, Table};
 
 /// Keys read from a span, at most, beyond twice the keys it is asked about: a span that
 /// holds more (numbers or times far apart, with much stored between) is asked about key
@@ -78,13 +78,15 @@ fn groups<'a>(batch: &[KeptKeys<'a>]) -> Vec<Group<'a>> {
     groups
 }
 
-/// Whether each message of `batch` is kept already in `store`.
+/// Whether each message of `batch` is kept already in `store`, and the value under
+/// `also` (the room's ledger, which the write needs next), read in the same look.
 pub(crate) async fn kept_already<S: Store>(
     store: &S,
     batch: &[KeptKeys<'_>],
-) -> Result<Vec<bool>, StoreError> {
-    if batch.is_empty() {
-        return Ok(Vec::new());
+    also: Option<&str>,
+) -> Result<(Vec<bool>, Option<Vec<u8>>), StoreError> {
+    if batch.is_empty() && also.is_none() {
+        return Ok((Vec::new(), None));
     }
     let groups = groups(batch);
     // Just above the highest key: no key lies between the two.
@@ -99,7 +101,19 @@ pub(crate) async fn kept_already<S: Store>(
             newest_first: false,
         })
         .collect();
-    let found = store.keys_each(Table::Messages, &spans).await?;
+    let Looked {
+        keys: found,
+        values,
+    } = store
+        .look(
+            Table::Messages,
+            LookFor {
+                spans: &spans,
+                values: also.as_slice(),
+            },
+        )
+        .await?;
+    let also = values.into_iter().next().flatten();
     // The keys of spans that held more than their limit, asked about one by one.
     let unsure: Vec<String> = groups
         .iter()
@@ -126,8 +140,9 @@ pub(crate) async fn kept_already<S: Store>(
                 .map(|(k, _)| k.as_str()),
         )
         .collect();
-    Ok(batch
+    let kept = batch
         .iter()
         .map(|k| there.contains(k.index) || there.contains(k.before))
-        .collect())
+        .collect();
+    Ok((kept, also))
 }

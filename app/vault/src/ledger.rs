@@ -123,7 +123,7 @@ impl Ledger {
 impl<S: Store> History<'_, S> {
     /// Where a room's ledger is kept: in its index's range (so deleting the room's
     /// history deletes it), before every index entry ('!' sorts before hex digits).
-    fn ledger_key(&self, room_id: &str) -> String {
+    pub(crate) fn ledger_key(&self, room_id: &str) -> String {
         format!("{}!ledger", self.index_prefix(room_id))
     }
 
@@ -146,14 +146,14 @@ impl<S: Store> History<'_, S> {
     /// The ledger as kept, if there is one that opens.
     async fn stored_ledger(&self, room_id: &str) -> Result<Option<Ledger>, VaultError> {
         let key = self.ledger_key(room_id);
-        let Some(sealed) = self.store().get(Table::Messages, &key).await? else {
-            return Ok(None);
-        };
-        Ok(self
-            .keyring()
-            .open(&key, &sealed)
-            .ok()
-            .and_then(|plain| serde_json::from_slice(&plain).ok()))
+        let sealed = self.store().get(Table::Messages, &key).await?;
+        Ok(self.open_ledger(&key, sealed))
+    }
+
+    /// The ledger `sealed` under `key` holds, if it opens.
+    fn open_ledger(&self, key: &str, sealed: Option<Vec<u8>>) -> Option<Ledger> {
+        let plain = self.keyring().open(key, &sealed?).ok()?;
+        serde_json::from_slice(&plain).ok()
     }
 
     fn seal_ledger(&self, key: &str, ledger: &Ledger, nonce: [u8; 12]) -> Vec<u8> {
@@ -179,7 +179,23 @@ impl<S: Store> History<'_, S> {
         if !messages.iter().any(Ledger::counts) {
             return Ok(None);
         }
-        let mut ledger = match self.stored_ledger(room_id).await? {
+        let key = self.ledger_key(room_id);
+        let sealed = self.store().get(Table::Messages, &key).await?;
+        self.ledger_entry_from(room_id, sealed, messages, nonce)
+            .await
+    }
+
+    /// [`Self::ledger_entry_with`], from the ledger as `sealed` (read already, with
+    /// what the write looked up first).
+    pub(crate) async fn ledger_entry_from(
+        &self,
+        room_id: &str,
+        sealed: Option<Vec<u8>>,
+        messages: &[StoredMessage],
+        nonce: impl FnOnce() -> [u8; 12],
+    ) -> Result<Option<(String, Vec<u8>)>, VaultError> {
+        let key = self.ledger_key(room_id);
+        let mut ledger = match self.open_ledger(&key, sealed) {
             Some(ledger) => ledger,
             // A history just begun starts its ledger with its first message.
             None if self.is_empty(room_id).await? => Ledger::default(),
@@ -192,7 +208,6 @@ impl<S: Store> History<'_, S> {
         if !changed {
             return Ok(None);
         }
-        let key = self.ledger_key(room_id);
         let sealed = self.seal_ledger(&key, &ledger, nonce());
         Ok(Some((key, sealed)))
     }

@@ -37,4 +37,4 @@ pub use memory::MemoryStore;
 pub use onward::{Lacked, Onward, OnwardFrom};
 pub use profile::{NewVault, Profile, Records};
 pub use seq_ranges::SeqRanges;
-pub use store::{Span, Store, StoreError, Table};
+pub use store::{LookFor, Looked, Span, Store, StoreError, Table};

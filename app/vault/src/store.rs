@@ -56,6 +56,24 @@ pub struct Span<'a> {
     pub newest_first: bool,
 }
 
+/// What [`Store::look`] reads.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LookFor<'a> {
+    /// Whose keys to read.
+    pub spans: &'a [Span<'a>],
+    /// Whose values to read.
+    pub values: &'a [&'a str],
+}
+
+/// What [`Store::look`] read: each span's keys and each value, in the order asked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Looked {
+    /// The keys of each span.
+    pub keys: Vec<Vec<String>>,
+    /// The value under each key asked, if any.
+    pub values: Vec<Option<Vec<u8>>>,
+}
+
 /// A sorted key-value store of sealed bytes.
 ///
 /// Async because IndexedDB is. The app is single-threaded (wasm), so the futures need
@@ -93,20 +111,13 @@ pub trait Store {
         let rows = self.range(table, from, to, limit, newest_first).await?;
         Ok(rows.into_iter().map(|(k, _)| k).collect())
     }
-    /// The keys in each of `spans` (each ascending, up to its limit), read at once: a
-    /// batch of messages learns which of them are kept already from a few spans of keys
-    /// instead of a request per key (see `History::append_many`). A store that can read
-    /// them in one transaction (IndexedDB can) does so.
-    async fn keys_each(
-        &self,
-        table: Table,
-        spans: &[Span<'_>],
-    ) -> Result<Vec<Vec<String>>, StoreError> {
-        let mut each = Vec::with_capacity(spans.len());
-        for span in spans {
-            each.push(self.keys(table, *span).await?);
-        }
-        Ok(each)
+    /// The keys in each of `ask`'s spans (each up to its limit) and the values under its
+    /// keys, read at once: a batch of messages learns which of them are kept
+    /// already from a few spans of keys instead of a request per key, and reads its
+    /// room's ledger with them (see `History::append_many`). A store that can read them
+    /// in one transaction (IndexedDB can) does so.
+    async fn look(&self, table: Table, ask: LookFor<'_>) -> Result<Looked, StoreError> {
+        look_one_by_one(self, table, ask).await
     }
     /// Removes every entry of a table.
     async fn clear(&self, table: Table) -> Result<(), StoreError>;
@@ -144,12 +155,8 @@ impl<S: Store> Store for &S {
     async fn keys(&self, table: Table, span: Span<'_>) -> Result<Vec<String>, StoreError> {
         (**self).keys(table, span).await
     }
-    async fn keys_each(
-        &self,
-        table: Table,
-        spans: &[Span<'_>],
-    ) -> Result<Vec<Vec<String>>, StoreError> {
-        (**self).keys_each(table, spans).await
+    async fn look(&self, table: Table, ask: LookFor<'_>) -> Result<Looked, StoreError> {
+        (**self).look(table, ask).await
     }
     async fn clear(&self, table: Table) -> Result<(), StoreError> {
         (**self).clear(table).await
@@ -164,4 +171,21 @@ impl<S: Store> Store for &S {
     async fn delete_range(&self, table: Table, from: &str, to: &str) -> Result<(), StoreError> {
         (**self).delete_range(table, from, to).await
     }
+}
+
+/// [`Store::look`] as a request per span and value, each on its own: what a store that
+/// cannot read them at once does.
+pub async fn look_one_by_one<S: Store + ?Sized>(
+    store: &S,
+    table: Table,
+    ask: LookFor<'_>,
+) -> Result<Looked, StoreError> {
+    let mut looked = Looked::default();
+    for span in ask.spans {
+        looked.keys.push(store.keys(table, *span).await?);
+    }
+    for key in ask.values {
+        looked.values.push(store.get(table, key).await?);
+    }
+    Ok(looked)
 }

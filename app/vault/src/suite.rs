@@ -250,7 +250,8 @@ pub async fn ranges_are_ordered_and_bounded<S: Store>(s: &S) {
             assert_eq!(alone, keys(with), "keys {limit} {newest_first}");
         }
     }
-    // Several spans read at once, each to its own limit; an empty one reads nothing.
+    // Several spans and values read at once, each span to its own limit; an empty span
+    // reads nothing.
     let span = |from, to, limit| crate::Span {
         from,
         to,
@@ -263,8 +264,18 @@ pub async fn ranges_are_ordered_and_bounded<S: Store>(s: &S) {
         span("r2/", "r2/", 5),
         span("r2/", "r2/~", 5),
     ];
+    let looked = s
+        .look(
+            Table::Messages,
+            crate::LookFor {
+                spans: &spans,
+                values: &["r1/00000003", "r1/00000004"],
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(
-        s.keys_each(Table::Messages, &spans).await.unwrap(),
+        looked.keys,
         [
             vec!["r1/00000002", "r1/00000003", "r1/00000005"],
             vec!["r1/00000001", "r1/00000002"],
@@ -272,7 +283,12 @@ pub async fn ranges_are_ordered_and_bounded<S: Store>(s: &S) {
             vec!["r2/00000001"],
         ]
     );
-    assert!(s.keys_each(Table::Messages, &[]).await.unwrap().is_empty());
+    assert_eq!(looked.values, [Some(3u32.to_be_bytes().to_vec()), None]);
+    let nothing = s
+        .look(Table::Messages, crate::LookFor::default())
+        .await
+        .unwrap();
+    assert_eq!(nothing, crate::Looked::default());
     s.clear(Table::Messages).await.unwrap();
     assert!(s
         .range(Table::Messages, "", "~", 10, false)

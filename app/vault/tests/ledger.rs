@@ -321,3 +321,27 @@ fn a_conversations_writes_read_no_ledger() {
     run(h.append_many("r", &[by("ann", 1, 1)], &mut nonce)).unwrap();
     assert_eq!(ranges(&h, "ann"), [(1, 1)]);
 }
+
+#[test]
+fn a_rooms_write_reads_its_ledger_with_what_is_kept_in_one_transaction() {
+    let (store, keys) = (MemoryStore::new(), keys());
+    let h = History::new(&store, &keys);
+    let mut nonce = nonces();
+    run(h.append_many("r", &[by("ann", 1, 1)], &mut nonce)).unwrap();
+    for n in 2..=5 {
+        let batch = [
+            by("ann", 2 * n, 1),
+            by("bob", n, 2),
+            by("ann", 2 * n + 1, 1),
+        ];
+        let before = store.transactions();
+        assert_eq!(run(h.append_many("r", &batch, &mut nonce)), Ok(3));
+        assert_eq!(
+            store.transactions() - before,
+            2,
+            "one look (what is kept, and the ledger) and one write"
+        );
+    }
+    assert_eq!(ranges(&h, "ann"), [(1, 1), (4, 11)]);
+    assert_eq!(ranges(&h, "bob"), [(2, 5)]);
+}
