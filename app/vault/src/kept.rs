@@ -5,10 +5,10 @@
 //! key it had then (see [`crate::history`]). Asked key by key, a batch cost two
 //! IndexedDB requests per message: in a burst of 500, 85 ms of the receiver's main
 //! thread went to those look-ups alone (CPU profile, `BENCH_ONLY=burst
-//! BENCH_PROFILE=1`), each answer a task of its own. The index entries of one author's
-//! messages sort together (by number), and the records from before by the author's time,
-//! so a span from a batch's lowest such key to its highest holds every key that could
-//! answer, and in a batch of consecutive messages, few others.
+//! BENCH_PROFILE=1`), each a message to the browser's storage and one back. The index
+//! entries of one author's messages sort together (by number), and the records from
+//! before by the author's time, so a span from a batch's lowest such key to its highest
+//! holds every key that could answer, and in a batch of consecutive messages, few others.
 
 use std::collections::HashSet;
 
