@@ -138,19 +138,6 @@ pub(crate) async fn put_many(
     finished(&tx).await
 }
 
-/// The value under `key` in `table`, if any.
-pub(crate) async fn get(
-    db: &IdbDatabase,
-    table: &str,
-    key: &str,
-) -> Result<Option<JsValue>, StoreError> {
-    let (tx, store) = store_of(db, table, IdbTransactionMode::Readonly)?;
-    let ask = store.get(&JsValue::from_str(key)).map_err(failure)?;
-    finished(&tx).await?;
-    let value = ask.result().map_err(failure)?;
-    Ok((!value.is_undefined()).then_some(value))
-}
-
 /// Whether each key is in `table`, read in one transaction.
 pub(crate) async fn contains_many(
     db: &IdbDatabase,

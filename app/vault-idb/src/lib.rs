@@ -116,11 +116,14 @@ fn bytes(value: JsValue) -> Vec<u8> {
 }
 
 impl Store for IdbStore {
-    /// On the batches' connection: a room's every write reads its ledger first.
+    /// On the batches' connection (see [`Store::look`]).
     async fn get(&self, table: Table, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(batch::get(&self.batches.db, table.name(), key)
-            .await?
-            .map(bytes))
+        let ask = LookFor {
+            spans: &[],
+            values: &[key],
+        };
+        let looked = batch::look(&self.batches.db, table.name(), ask).await?;
+        Ok(looked.values.into_iter().next().flatten())
     }
 
     async fn contains_many(&self, table: Table, keys: &[String]) -> Result<Vec<bool>, StoreError> {

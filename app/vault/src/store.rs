@@ -59,9 +59,9 @@ pub struct Span<'a> {
 /// What [`Store::look`] reads.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LookFor<'a> {
-    /// Whose keys to read.
+    /// The spans whose keys it reads.
     pub spans: &'a [Span<'a>],
-    /// Whose values to read.
+    /// The keys whose values it reads.
     pub values: &'a [&'a str],
 }
 
