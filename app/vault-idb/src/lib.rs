@@ -1,7 +1,8 @@
 //! PeerChat's [`Store`] on IndexedDB: one object store per [`Table`], keys as strings,
 //! values as bytes (already sealed by `peerchat-vault`, which holds all the crypto and the
-//! memory store). Rexie opens and upgrades the database and runs most operations; the
-//! batches that run for every message go through a connection of our own (see `batch`).
+//! memory store). Rexie opens and upgrades the database and runs the rarer operations
+//! (pages, deletes, single puts); the batches that run for every message, and single
+//! values, go through a connection of our own (see `batch`).
 //!
 //! Kept apart from `peerchat-vault` so that native builds of the core never compile
 //! rexie and its dependencies. The store is held to the same tests as the memory store:

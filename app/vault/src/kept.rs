@@ -8,7 +8,9 @@
 //! BENCH_PROFILE=1`), each a message to the browser's storage and one back. The index
 //! entries of one author's messages sort together (by number), and the records from
 //! before by the author's time, so a span from a batch's lowest such key to its highest
-//! holds every key that could answer, and in a batch of consecutive messages, few others.
+//! holds every key that could answer. An author's span holds few others when the batch's
+//! numbers are close; the span of times also holds whatever the room kept from anyone in
+//! that time, so a batch of old and new messages together is asked about key by key.
 
 use std::collections::HashSet;
 

@@ -342,3 +342,28 @@ fn a_batch_far_apart_or_of_several_authors_still_finds_each_kept_message() {
     }
     assert_eq!(run(h.append_many("r", &batch, nonces())).unwrap(), 0);
 }
+
+#[test]
+fn a_batch_out_of_order_still_finds_its_kept_messages() {
+    let (store, keys) = (MemoryStore::new(), keys());
+    let h = History::new(&store, &keys);
+    assert!(run(h.append("r", &said("bob-peer", 2), nonces())).unwrap());
+    assert!(run(h.append("r", &said("bob-peer", 7), nonces())).unwrap());
+    // Numbers and times arrive in any order: each span still runs from the lowest key
+    // to the highest.
+    let batch = [
+        said("bob-peer", 9),
+        said("bob-peer", 2),
+        said("bob-peer", 5),
+        said("bob-peer", 7),
+    ];
+    assert_eq!(run(h.append_many("r", &batch, nonces())).unwrap(), 2);
+    assert_eq!(run(h.append_many("r", &batch, nonces())).unwrap(), 0);
+    let seqs: Vec<u64> = run(h.newest("r", 10))
+        .unwrap()
+        .messages
+        .iter()
+        .map(|m| m.seq)
+        .collect();
+    assert_eq!(seqs, [2, 5, 7, 9]);
+}
