@@ -124,13 +124,8 @@ struct MessageKeys {
 }
 
 impl MessageKeys {
-    /// The keys that say the message is kept already: its index entry, or a record from
-    /// before.
-    fn kept(&self) -> [&str; 2] {
-        [&self.index, &self.before]
-    }
-
-    /// The same, with where its author's index entries sort (see [`kept_already`]).
+    /// The keys that say the message is kept already (its index entry, or a record from
+    /// before), with where its author's index entries sort (see [`kept_already`]).
     fn kept_keys(&self) -> KeptKeys<'_> {
         KeptKeys {
             index: &self.index,
@@ -411,7 +406,7 @@ impl<'a, S: Store> History<'a, S> {
         let mut new: Vec<(String, Vec<u8>)> = Vec::new();
         for m in &export.messages {
             let keys = self.keys_of(&room, m);
-            let kept = keys.kept();
+            let kept = keys.kept_keys().both();
             if kept.iter().any(|k| seen.contains(*k)) {
                 continue;
             }

@@ -32,6 +32,13 @@ pub(crate) struct KeptKeys<'a> {
     pub(crate) before: &'a str,
 }
 
+impl<'a> KeptKeys<'a> {
+    /// Both keys: either one read back says the message is kept.
+    pub(crate) fn both(&self) -> [&'a str; 2] {
+        [self.index, self.before]
+    }
+}
+
 /// Keys that sort together: one author's index entries, or the batch's keys from before.
 struct Group<'a> {
     /// What each of its index entries begins with (empty for the keys from before).
