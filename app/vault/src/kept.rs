@@ -151,7 +151,7 @@ pub(crate) async fn kept_already<S: Store>(
         .collect();
     let kept = batch
         .iter()
-        .map(|k| there.contains(k.index) || there.contains(k.before))
+        .map(|k| k.both().iter().any(|key| there.contains(key)))
         .collect();
     Ok((kept, also))
 }

@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use peerchat_chat::draft::{paste_refusal, Draft};
 use peerchat_chat::state::Screen;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -79,10 +79,12 @@ fn files_of(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
 #[function_component]
 pub fn Composer(props: &ComposerProps) -> Html {
     let text = use_state(|| typed_in(&props.chat).unwrap_or_else(|| props.restored.to_string()));
-    // The box holds what is typed; the text is put in it only when it changes from here
-    // (the draft, a send). Given as its `value`, yew read the box back at every drawing
-    // of the composer to compare (bench room500 profile: 6% of a sending member's main
-    // thread).
+    // The box holds what is typed. It starts with the text this composer starts with, its
+    // default (the same at every drawing, so yew does not touch the box again), and is
+    // set only when the text changes from here (a draft read back, a send). Given as its
+    // `value`, yew read the box back at every drawing of the composer to compare (bench
+    // room500 profile: 6% of a sending member's main thread).
+    let first = use_memo((), |()| JsValue::from_str(&text));
     let field = use_node_ref();
     let put = {
         let (text, field) = (text.clone(), field.clone());
@@ -93,14 +95,6 @@ pub fn Composer(props: &ComposerProps) -> Html {
             text.set(value);
         })
     };
-    {
-        let (field, first) = (field.clone(), (*text).clone());
-        use_effect_with((), move |()| {
-            if let Some(input) = field.cast::<HtmlInputElement>() {
-                input.set_value(&first);
-            }
-        });
-    }
     {
         // The drafts may be read back after the chat opened (a composer that starts
         // with its draft, or with none, is not drawn again for it).
@@ -218,7 +212,7 @@ pub fn Composer(props: &ComposerProps) -> Html {
                 }
                 <label for={id.clone()} class="visually-hidden">{ "Message" }</label>
                 <input id={id.clone()} ref={field} type="text" autocomplete="off" dir="auto"
-                    {oninput} {onpaste}
+                    ~defaultValue={(*first).clone()} {oninput} {onpaste}
                     placeholder={props.placeholder.clone()} disabled={props.disabled}
                     aria-describedby={counter.is_some().then(|| counter_id.clone())} />
                 <button type="submit" {onclick} disabled={props.disabled || !draft.sendable()}>{ "Send" }</button>
