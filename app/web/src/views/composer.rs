@@ -84,9 +84,9 @@ pub fn Composer(props: &ComposerProps) -> Html {
     // set only when the text changes from here (a draft read back, a send). Given as its
     // `value`, yew read the box back at every drawing of the composer to compare (bench
     // room500 profile: 6% of a sending member's main thread).
-    let first = use_memo((), |()| JsValue::from_str(&text));
+    let first_text = use_memo((), |()| JsValue::from_str(&text));
     let field = use_node_ref();
-    let put = {
+    let set_text = {
         let (text, field) = (text.clone(), field.clone());
         Rc::new(move |value: String| {
             if let Some(input) = field.cast::<HtmlInputElement>() {
@@ -98,10 +98,10 @@ pub fn Composer(props: &ComposerProps) -> Html {
     {
         // The drafts may be read back after the chat opened (a composer that starts
         // with its draft, or with none, is not drawn again for it).
-        let (text, chat, put) = (text.clone(), props.chat.clone(), put.clone());
+        let (text, chat, set_text) = (text.clone(), props.chat.clone(), set_text.clone());
         use_effect_with(props.restored.clone(), move |restored| {
             if typed_in(&chat).is_none() && text.is_empty() && !restored.is_empty() {
-                put(restored.to_string());
+                set_text(restored.to_string());
             }
         });
     }
@@ -156,7 +156,7 @@ pub fn Composer(props: &ComposerProps) -> Html {
         Rc::new(move || match cb.emit((*text).clone()) {
             Ok(()) => {
                 keep("");
-                put(String::new());
+                set_text(String::new());
                 error.set(None);
             }
             Err(why) => error.set(Some(why)),
@@ -212,7 +212,7 @@ pub fn Composer(props: &ComposerProps) -> Html {
                 }
                 <label for={id.clone()} class="visually-hidden">{ "Message" }</label>
                 <input id={id.clone()} ref={field} type="text" autocomplete="off" dir="auto"
-                    ~defaultValue={(*first).clone()} {oninput} {onpaste}
+                    ~defaultValue={(*first_text).clone()} {oninput} {onpaste}
                     placeholder={props.placeholder.clone()} disabled={props.disabled}
                     aria-describedby={counter.is_some().then(|| counter_id.clone())} />
                 <button type="submit" {onclick} disabled={props.disabled || !draft.sendable()}>{ "Send" }</button>
