@@ -210,7 +210,7 @@ pub(crate) async fn look(
         .map(|r| {
             r.result()
                 .map_err(failure)
-                .map(|v| (!v.is_undefined()).then(|| Uint8Array::new(&v).to_vec()))
+                .map(|v| (!v.is_undefined()).then(|| crate::bytes(v)))
         })
         .collect::<Result<_, _>>()?;
     Ok(Looked { keys, values })

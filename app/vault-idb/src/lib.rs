@@ -112,7 +112,8 @@ impl IdbStore {
     }
 }
 
-fn bytes(value: JsValue) -> Vec<u8> {
+/// The bytes of a value read back (stored as a `Uint8Array`).
+pub(crate) fn bytes(value: JsValue) -> Vec<u8> {
     Uint8Array::new(&value).to_vec()
 }
 

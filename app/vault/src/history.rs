@@ -271,8 +271,10 @@ impl<'a, S: Store> History<'a, S> {
         let keys: Vec<MessageKeys> = messages.iter().map(|m| self.keys_of(&room, m)).collect();
         let kept: Vec<KeptKeys<'_>> = keys.iter().map(MessageKeys::kept_keys).collect();
         // The room's ledger, when the write may change it, is read with what is kept.
-        let counted = messages.iter().any(Ledger::counts);
-        let ledger_key = counted.then(|| self.ledger_key(room_id));
+        let ledger_key = messages
+            .iter()
+            .any(Ledger::counts)
+            .then(|| self.ledger_key(room_id));
         let (there, ledger) = kept_already(self.store, &kept, ledger_key.as_deref()).await?;
         let mut entries = Vec::with_capacity(2 * messages.len() + 1);
         let mut batch = std::collections::HashSet::new();
@@ -284,9 +286,9 @@ impl<'a, S: Store> History<'a, S> {
         }
         let count = entries.len() / 2;
         // In the same transaction: the ledger never counts a message not written.
-        if counted {
+        if let Some(key) = ledger_key {
             entries.extend(
-                self.ledger_entry_from(room_id, ledger, messages, nonce)
+                self.ledger_entry_from(room_id, key, ledger, messages, nonce)
                     .await?,
             );
         }

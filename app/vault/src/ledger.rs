@@ -181,20 +181,20 @@ impl<S: Store> History<'_, S> {
         }
         let key = self.ledger_key(room_id);
         let sealed = self.store().get(Table::Messages, &key).await?;
-        self.ledger_entry_from(room_id, sealed, messages, nonce)
+        self.ledger_entry_from(room_id, key, sealed, messages, nonce)
             .await
     }
 
-    /// [`Self::ledger_entry_with`], from the ledger as `sealed` (read already, with
-    /// what the write looked up first).
+    /// [`Self::ledger_entry_with`], from the ledger as `sealed` under `key` (both had
+    /// already: a write reads them with what it looks up first).
     pub(crate) async fn ledger_entry_from(
         &self,
         room_id: &str,
+        key: String,
         sealed: Option<Vec<u8>>,
         messages: &[StoredMessage],
         nonce: impl FnOnce() -> [u8; 12],
     ) -> Result<Option<(String, Vec<u8>)>, VaultError> {
-        let key = self.ledger_key(room_id);
         let mut ledger = match self.open_ledger(&key, sealed) {
             Some(ledger) => ledger,
             // A history just begun starts its ledger with its first message.
