@@ -37,22 +37,25 @@ async function officialConnect(serialization) {
       config: { iceServers: [] } });
     await new Promise((resolve, reject) => { peer.on('open', resolve); peer.on('error', reject); });
     const conn = peer.connect(target, { serialization, reliable: true });
-    window.received = [];
-    window.connClosed = false;
-    conn.on('data', (d) => window.received.push(d));
-    conn.on('close', () => { window.connClosed = true; });
+    // This connection's own record: a connection of an earlier test that closes or
+    // receives later does not write into it.
+    const heard = { received: [], closed: false };
+    window.heard = heard;
+    conn.on('data', (d) => heard.received.push(d));
+    conn.on('close', () => { heard.closed = true; });
     await new Promise((resolve, reject) => { conn.on('open', resolve); conn.on('error', reject); });
     window.conn = conn;
     return peer.id;
   }, { target: chatterId, port: broker.port, serialization });
 }
 
-async function officialReceived(predicate, timeout = 30000) {
+/** What the official client's latest connection received, once `predicate` holds. */
+async function officialReceived(predicate, { timeout = 30000, what = 'json' } = {}) {
   const end = Date.now() + timeout;
   for (;;) {
-    const got = await official.page.evaluate(() => ({ received: window.received, closed: window.connClosed }));
+    const got = await official.page.evaluate(() => window.heard);
     if (predicate(got)) return got;
-    if (Date.now() > end) throw new Error(`official client got ${JSON.stringify(got)}`);
+    if (Date.now() > end) throw new Error(`official client (${what}) got ${JSON.stringify(got)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -88,7 +91,7 @@ test('a "json" DataConnection from the official client chats both ways', async (
 test('a connection in another serialization gets a refusal it can read, then closes', async () => {
   for (const serialization of ['binary', 'raw']) {
     await officialConnect(serialization);
-    const got = await officialReceived((g) => g.closed && g.received.length > 0);
+    const got = await officialReceived((g) => g.closed && g.received.length > 0, { what: serialization });
     assert.match(String(got.received[0]), /only speaks serialization "json"/, serialization);
   }
 });

@@ -117,12 +117,25 @@ impl Link {
         let slot = channel.clone();
         let cb = on_event.clone();
         let on_channel = Closure::<dyn FnMut(_)>::new(move |e: RtcDataChannelEvent| {
-            // A link has one channel the peer opens: a second one is closed, not let in
-            // over the first (whose handlers would be dropped while it stays open).
-            let mut slot = slot.borrow_mut();
-            match slot.as_ref() {
-                Some(_) => e.channel().close(),
-                None => *slot = Some(Channel::attach(e.channel(), cb.clone(), Kind::Main)),
+            let dc = e.channel();
+            {
+                // A link has one channel the peer opens: a second one is closed, not let
+                // in over the first (whose handlers would be dropped while it stays open).
+                let mut slot = slot.borrow_mut();
+                if slot.is_some() {
+                    return dc.close();
+                }
+                *slot = Some(Channel::attach(dc.clone(), cb.clone(), Kind::Main));
+            }
+            // A channel the peer opened is announced open (webrtc-pc: it is open when
+            // the `datachannel` event is fired): the link is open now, whenever the
+            // channel's `open` event comes (the node then knows already). Waited for
+            // alone, that event has come after the peer's first frame (see
+            // `Node::handle_link_frame`), and a peer that sends nothing first, as a
+            // client we refuse, had nothing else to open the link for the node.
+            // Told with the slot free: the node's outputs may send on the channel.
+            if dc.ready_state() == RtcDataChannelState::Open {
+                cb(LinkEvent::Open);
             }
         });
         pc.set_ondatachannel(Some(on_channel.as_ref().unchecked_ref()));
@@ -318,6 +331,10 @@ fn send_now(dc: &RtcDataChannel, frame: &ChannelFrame) -> bool {
     };
     sent.is_ok()
 }
+
+#[cfg(all(test, target_arch = "wasm32"))]
+#[path = "link_open_test.rs"]
+mod open_test;
 
 /// A connection's statistics (`getStats()`): the entries the node reads (see
 /// `peerchat_node::STATS_TYPES`), one JSON object each. `None` when the browser gives
