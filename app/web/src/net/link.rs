@@ -123,7 +123,8 @@ impl Link {
                 // in over the first (whose handlers would be dropped while it stays open).
                 let mut slot = slot.borrow_mut();
                 if slot.is_some() {
-                    return dc.close();
+                    dc.close();
+                    return;
                 }
                 *slot = Some(Channel::attach(dc.clone(), cb.clone(), Kind::Main));
             }

@@ -1,6 +1,7 @@
-//! Two links in one page of headless Chromium, its data channels' `open` events never
-//! fired (they may come late, after a frame): the end that answered reports its link
-//! open all the same when the peer's channel is announced, and what it sends arrives.
+//! Two links in one page of headless Chromium whose data channels' `open` events are
+//! never heard (an `onopen` set is dropped; the event may come late, after a frame):
+//! the end that answered reports its link open all the same when the peer's channel is
+//! announced, and what it sends arrives.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -19,6 +20,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 /// What one end's link reported.
 type Heard = Rc<RefCell<Vec<LinkEvent>>>;
 
+/// A link (the offerer's when `label` is given) and what it reports.
 fn link(label: Option<&str>) -> (Link, Heard) {
     let heard = Heard::default();
     let into = heard.clone();
@@ -44,9 +46,9 @@ fn run(js: &str) {
         .unwrap();
 }
 
-/// Waits up to 5 s for `done`, trickling candidates both ways meanwhile.
+/// Waits up to 15 s for `done`, trickling candidates both ways meanwhile.
 async fn until(ends: [(&Heard, &Link); 2], done: impl Fn() -> bool) -> bool {
-    for _ in 0..200 {
+    for _ in 0..600 {
         trickle(ends[0].0, ends[1].1);
         trickle(ends[1].0, ends[0].1);
         if done() {
@@ -57,16 +59,33 @@ async fn until(ends: [(&Heard, &Link); 2], done: impl Fn() -> bool) -> bool {
     false
 }
 
+/// Drops every `onopen` set on a data channel while it lives; the browser's own setter
+/// is back once it is dropped, however the test ends.
+struct OpenUnheard;
+
+impl OpenUnheard {
+    fn new() -> Self {
+        run("window.__ownOnopen = Object.getOwnPropertyDescriptor(RTCDataChannel.prototype, 'onopen');
+             Object.defineProperty(RTCDataChannel.prototype, 'onopen', {
+               configurable: true, get() { return null; }, set(_) {},
+             });");
+        Self
+    }
+}
+
+impl Drop for OpenUnheard {
+    fn drop(&mut self) {
+        run("Object.defineProperty(RTCDataChannel.prototype, 'onopen', window.__ownOnopen);");
+    }
+}
+
 #[wasm_bindgen_test]
 async fn the_answering_end_is_open_without_an_open_event() {
-    run(
-        "window.__ownOnopen = Object.getOwnPropertyDescriptor(RTCDataChannel.prototype, 'onopen');
-         Object.defineProperty(RTCDataChannel.prototype, 'onopen', {
-           configurable: true, get() { return null; }, set(_) {},
-         });",
-    );
-    // Chromium gathers host candidates (here: loopback alone) only for a page that
-    // may use the microphone (webdriver.json grants it to a fake one).
+    let unheard = OpenUnheard::new();
+    // Chromium gathers host candidates only for a page that may use the microphone
+    // (webdriver.json grants it to a fake one), and loopback ones only with
+    // `--allow-loopback-in-peer-connection` (there too): the test's network has nothing
+    // else.
     let media = web_sys::window()
         .unwrap()
         .navigator()
@@ -89,7 +108,7 @@ async fn the_answering_end_is_open_without_an_open_event() {
     let ends = [(&offerer_heard, &offerer), (&answerer_heard, &answerer)];
 
     let opened = until(ends, || answerer_heard.borrow().contains(&LinkEvent::Open)).await;
-    run("Object.defineProperty(RTCDataChannel.prototype, 'onopen', window.__ownOnopen);");
+    drop(unheard);
     assert!(opened, "the answerer heard {:?}", answerer_heard.borrow());
 
     let hello = LinkEvent::Frame(ChannelFrame::Text("hello".into()));
