@@ -65,7 +65,7 @@ impl Node {
             return;
         }
         let mut recent = std::mem::take(&mut self.call_backs.recent);
-        recent.sort_by_key(|(newest, _)| std::cmp::Reverse(*newest));
+        peerchat_chat::sorting::sort_by_key(&mut recent, |(newest, _)| std::cmp::Reverse(*newest));
         for (_, peer) in recent.into_iter().take(RESTORE_CALLS) {
             // Linked already, or being called (the user pressed Connect meanwhile).
             let linked = self

@@ -289,7 +289,7 @@ impl Node {
             .filter(|e| &e.peer == peer && !e.opened)
             .filter_map(subject_of)
             .collect();
-        subjects.sort();
+        peerchat_chat::sorting::sort(&mut subjects);
         subjects.dedup();
         subjects
     }

@@ -225,7 +225,7 @@ impl Log {
     pub fn have(&self) -> Vec<(PeerId, u64)> {
         let mut authors: Vec<&PeerId> = self.floor.keys().chain(self.stored.keys()).collect();
         authors.extend(self.entries.keys().map(|(a, _)| a));
-        authors.sort();
+        crate::sorting::sort(&mut authors);
         authors.dedup();
         authors
             .into_iter()

@@ -194,7 +194,7 @@ impl Room {
         let links = &self.links;
         self.backfills.retain(|link, _| links.contains_key(link));
         let mut under_way: Vec<ConnectionId> = self.backfills.keys().cloned().collect();
-        under_way.sort();
+        crate::sorting::sort(&mut under_way);
         for link in under_way {
             self.pump_backfill(&link, now);
         }
