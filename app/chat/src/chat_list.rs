@@ -68,7 +68,7 @@ impl ChatState {
         // among equals (the sort is stable).
         let mut list: Vec<ChatEntry> = rooms.chain(conversations).collect();
         list.reverse();
-        crate::sorting::sort_by_key(&mut list, |e| std::cmp::Reverse(e.last_ts));
+        peerchat_ids::sorting::sort_by_key(&mut list, |e| std::cmp::Reverse(e.last_ts));
         list
     }
 }

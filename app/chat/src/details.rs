@@ -3,9 +3,7 @@
 //! and since when; and, when a link did not come up, which step failed. The node decides
 //! all of it (see `peerchat-node`'s `details`); this module only keeps its latest word.
 
-use std::collections::BTreeMap;
-
-use peerchat_ids::RoomId;
+use peerchat_ids::{RoomId, VecMap};
 use peerchat_peerjs::PeerId;
 use thiserror::Error;
 
@@ -157,7 +155,7 @@ pub enum DetailsUpdate {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Details {
     /// Per conversation and member.
-    pub links: BTreeMap<Subject, ConnectionDetails>,
+    pub links: VecMap<Subject, ConnectionDetails>,
     /// The STUN and TURN URLs in use.
     pub ice_servers: Vec<String>,
     /// Links may use relays only.

@@ -21,7 +21,6 @@ pub mod protocol;
 pub mod room;
 pub mod rooms_state;
 pub mod share;
-pub mod sorting;
 pub mod state;
 pub mod trust;
 

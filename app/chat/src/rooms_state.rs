@@ -242,7 +242,7 @@ impl RoomView {
             let text = if online { "joined" } else { "left" };
             self.notice(self.name_of(&peer), text.into(), ts);
         }
-        crate::sorting::sort_by_key(&mut self.members, |m| m.name.to_lowercase());
+        peerchat_ids::sorting::sort_by_key(&mut self.members, |m| m.name.to_lowercase());
     }
 
     /// A line that says what happened to `name` ("Ann joined").

@@ -11,9 +11,10 @@
 //! holder asked, in order, within the piece: nobody can make us hold more than the pieces
 //! in flight and one holder's window of pieces being hashed or stored.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::time::Duration;
 
+use peerchat_ids::{VecMap, VecSet};
 use peerchat_peerjs::PeerId;
 
 use crate::chunk::{CHUNK_BYTES, MIN_CHUNK_BYTES};
@@ -138,21 +139,21 @@ struct InFlight {
 pub struct Download {
     offer: FileOffer,
     have: Vec<bool>,
-    holders: BTreeSet<PeerId>,
-    in_flight: BTreeMap<u32, InFlight>,
+    holders: VecSet<PeerId>,
+    in_flight: VecMap<u32, InFlight>,
     /// Holders that sent a bad copy of a piece: not asked for it again.
-    failed: BTreeSet<(u32, PeerId)>,
+    failed: VecSet<(u32, PeerId)>,
     /// Pieces handed out to be hashed, with who sent them.
-    checking: BTreeMap<u32, PeerId>,
+    checking: VecMap<u32, PeerId>,
     /// Pieces checked and handed out to store, not stored yet: while as many as one
     /// holder is asked at once wait (with those being hashed), nothing more is asked,
     /// so the page holds at most what is in flight and one holder's window more, however
     /// slow its disk is (the wasm heap never gives memory back).
-    storing: BTreeSet<u32>,
+    storing: VecSet<u32>,
     events: VecDeque<DownloadEvent>,
     bad_pieces: u32,
     /// Bytes each holder sent since its pieces last counted as heard from.
-    unheard: BTreeMap<PeerId, usize>,
+    unheard: VecMap<PeerId, usize>,
     /// The most bytes of pieces this download may have asked for and not received
     /// whole (its owner's share of what all downloads together may; see
     /// [`Download::allow`]).
@@ -161,7 +162,7 @@ pub struct Download {
     stalls: u32,
     /// Bytes per chunk to ask each holder for, once its link is measured (see
     /// [`Download::chunk_for`]).
-    chunk_of: BTreeMap<PeerId, u32>,
+    chunk_of: VecMap<PeerId, u32>,
 }
 
 impl Download {
@@ -177,17 +178,17 @@ impl Download {
         let mut d = Self {
             offer,
             have: got,
-            holders: BTreeSet::new(),
-            in_flight: BTreeMap::new(),
-            failed: BTreeSet::new(),
-            checking: BTreeMap::new(),
-            storing: BTreeSet::new(),
+            holders: VecSet::new(),
+            in_flight: VecMap::new(),
+            failed: VecSet::new(),
+            checking: VecMap::new(),
+            storing: VecSet::new(),
             events: VecDeque::new(),
             bad_pieces: 0,
-            unheard: BTreeMap::new(),
+            unheard: VecMap::new(),
             stalls: 0,
             allowed: u64::MAX,
-            chunk_of: BTreeMap::new(),
+            chunk_of: VecMap::new(),
         };
         d.finish_if_done();
         d
@@ -409,7 +410,7 @@ impl Download {
         if !stalled.is_empty() {
             self.stalls += 1;
         }
-        let mut slowed = BTreeSet::new();
+        let mut slowed = VecSet::new();
         for i in stalled {
             if let Some(f) = self.in_flight.remove(&i) {
                 // What it is asked next goes in chunks half the size (once, however
@@ -580,7 +581,7 @@ mod tests {
         assert_eq!(asked.iter().filter(|(h, _)| h == "ann").count(), per);
         assert_eq!(asked.iter().filter(|(h, _)| h == "ben").count(), per);
         // The holders answer what they are asked, in turn; what checks out is stored.
-        let mut stored = BTreeMap::new();
+        let mut stored = VecMap::new();
         let mut pending: VecDeque<(String, u32)> = asked.into();
         while let Some((h, i)) = pending.pop_front() {
             serve(&mut d, &h, &bytes, i, T0);
@@ -951,7 +952,7 @@ mod tests {
         assert_eq!(FIRST_CHUNK as usize, HEARD_BYTES);
         let asked = requests(&events(&mut d));
         // Each holder's piece, by name.
-        let pieces: BTreeMap<&str, (u32, Vec<u8>)> = ["ann", "bob"]
+        let pieces: VecMap<&str, (u32, Vec<u8>)> = ["ann", "bob"]
             .into_iter()
             .map(|who| {
                 let index = asked.iter().find(|(h, _)| h == who).unwrap().1;

@@ -3,7 +3,17 @@
 //! whenever it is parsed or deserialized: 1 to [`MAX_ID_CHARS`] characters of
 //! `[0-9A-Za-z_-]`. Nothing a peer sends can make one long or give it characters that
 //! change how a key or a line is read.
+//!
+//! And the small sorted collections every layer keeps such ids in, [`VecMap`] and
+//! [`VecSet`], and the one sort every layer sorts its lists with ([`sorting`]).
 #![forbid(unsafe_code)]
+
+pub mod sorting;
+pub mod vec_map;
+mod vec_set;
+
+pub use vec_map::VecMap;
+pub use vec_set::VecSet;
 
 use std::borrow::Borrow;
 use std::fmt;

@@ -4,10 +4,10 @@
 //! other at once; a call that finds nobody waits longer each time and stops after a while.
 //! A device that was gone calls at its own restart.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use peerchat_chat::state::Action;
+use peerchat_ids::VecMap;
 use peerchat_peerjs::PeerId;
 
 use crate::{Node, Purpose};
@@ -35,7 +35,7 @@ pub(crate) struct CallBack {
 /// Conversations to call again, and what the restart has learned of how recent each is.
 #[derive(Debug, Default)]
 pub(crate) struct CallBacks {
-    due: BTreeMap<PeerId, CallBack>,
+    due: VecMap<PeerId, CallBack>,
     /// Conversations whose newest page is still being read at a restart.
     pages_pending: usize,
     /// Each restored conversation with the time of its newest message.
@@ -65,7 +65,7 @@ impl Node {
             return;
         }
         let mut recent = std::mem::take(&mut self.call_backs.recent);
-        peerchat_chat::sorting::sort_by_key(&mut recent, |(newest, _)| std::cmp::Reverse(*newest));
+        peerchat_ids::sorting::sort_by_key(&mut recent, |(newest, _)| std::cmp::Reverse(*newest));
         for (_, peer) in recent.into_iter().take(RESTORE_CALLS) {
             // Linked already, or being called (the user pressed Connect meanwhile).
             let linked = self

@@ -4,12 +4,13 @@
 //! path that changed) while the user has that subject's details open — and, when a link
 //! never opened, which step failed.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use peerchat_chat::config::{IceServer, IceTransportPolicy};
 use peerchat_chat::details::{DetailsUpdate, LinkFailure, LinkStats, Subject};
 use peerchat_chat::state::Action;
+use peerchat_ids::VecSet;
 use peerchat_peerjs::{ConnectionId, PeerId};
 
 use crate::tables::{LinkEntry, Role};
@@ -49,7 +50,7 @@ pub(crate) struct DetailsTable {
     /// Links whose ICE failed before they opened.
     ice_failed: HashSet<ConnectionId>,
     /// Subjects whose details are on screen: they get every measurement.
-    watched: BTreeSet<Subject>,
+    watched: VecSet<Subject>,
     /// When each open link was last measured (wall clock, ms).
     measured: HashMap<ConnectionId, u64>,
 }
@@ -63,7 +64,7 @@ impl DetailsTable {
             relay_only: policy == Some(IceTransportPolicy::Relay),
             open: HashMap::new(),
             ice_failed: HashSet::new(),
-            watched: BTreeSet::new(),
+            watched: VecSet::new(),
             measured: HashMap::new(),
         }
     }
@@ -289,7 +290,7 @@ impl Node {
             .filter(|e| &e.peer == peer && !e.opened)
             .filter_map(subject_of)
             .collect();
-        peerchat_chat::sorting::sort(&mut subjects);
+        peerchat_ids::sorting::sort(&mut subjects);
         subjects.dedup();
         subjects
     }

@@ -15,14 +15,14 @@
 //! one) holds everything from that channel until the user accepts it. While the contact's
 //! key is pinned, our messages go only on channels where that key answered.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 use std::time::Duration;
 
 use peerchat_chat::binding::LinkBinding;
 use peerchat_chat::protocol::{self, ChatFrame, Incoming, TextMessage};
 use peerchat_identity::{Identity, PublicKey};
-use peerchat_ids::MessageId;
+use peerchat_ids::{MessageId, VecMap};
 use peerchat_peerjs::data::ChannelFrame;
 use peerchat_peerjs::ConnectionId;
 use peerchat_vault::envelope::SecretKey;
@@ -142,7 +142,7 @@ pub struct Direct {
     my_name: String,
     pinned: Option<PublicKey>,
     seq: u64,
-    channels: BTreeMap<ConnectionId, Channel>,
+    channels: VecMap<ConnectionId, Channel>,
     /// Frames from channels not trusted yet, in arrival order.
     held: VecDeque<(ConnectionId, Incoming)>,
     /// Our messages waiting for a channel where we know whether to seal them.
@@ -181,7 +181,7 @@ impl Direct {
             my_name,
             pinned,
             seq: 0,
-            channels: BTreeMap::new(),
+            channels: VecMap::new(),
             held: VecDeque::new(),
             unsent: VecDeque::new(),
             newest_keyed: None,

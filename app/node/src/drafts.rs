@@ -6,11 +6,11 @@
 //! nothing is saved before the stored drafts are read (it would replace them), while
 //! what the user did meanwhile wins over what was stored.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use peerchat_chat::protocol::MAX_TEXT_CHARS;
 use peerchat_chat::state::{Action, Screen};
+use peerchat_ids::{VecMap, VecSet};
 
 use crate::{Load, Node, Now, StoreOp};
 
@@ -24,14 +24,14 @@ pub const MAX_DRAFT_CHARS: usize = 2 * MAX_TEXT_CHARS;
 /// Each chat's unsent text, and when it is to be saved.
 #[derive(Default)]
 pub(crate) struct Drafts {
-    texts: BTreeMap<Screen, String>,
+    texts: VecMap<Screen, String>,
     /// What the device holds (as last saved or read).
-    on_disk: BTreeMap<Screen, String>,
+    on_disk: VecMap<Screen, String>,
     /// The stored drafts have been read (or could not be).
     read: bool,
     /// Chats written in (or cleared, or gone) before the stored drafts were read:
     /// what was stored for them is out of date.
-    touched: BTreeSet<Screen>,
+    touched: VecSet<Screen>,
     /// Changed since the last save: saved at this time.
     save_at: Option<Duration>,
 }

@@ -7,12 +7,12 @@
 //! others send. What a hostile peer's offers can make us hold is then its own 4
 //! downloads' pieces in flight.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use peerchat_chat::state::transfers::TransferState;
 use peerchat_files::{FileFrame, FileOffer};
-use peerchat_ids::RoomId;
+use peerchat_ids::{RoomId, VecMap};
 use peerchat_peerjs::PeerId;
 
 use crate::files::Receiving;
@@ -166,7 +166,7 @@ impl Node {
             return;
         }
         // Counted once, not per file waiting: this runs as the node drains.
-        let mut under_way: BTreeMap<(PeerId, Option<RoomId>), usize> = BTreeMap::new();
+        let mut under_way: VecMap<(PeerId, Option<RoomId>), usize> = VecMap::new();
         for r in self.files.receiving.values() {
             *under_way
                 .entry((r.peer.clone(), r.turn.clone()))

@@ -3,12 +3,10 @@
 //! bytes: the same photo posted in two rooms is one record, kept for both, and so is the
 //! same photo two friends each sent one to one.
 
-use std::collections::BTreeSet;
-
 use peerchat_chat::state::transfers::TransferState;
 use peerchat_chat::state::Screen;
 use peerchat_files::FileOffer;
-use peerchat_ids::RoomId;
+use peerchat_ids::{RoomId, VecSet};
 use peerchat_peerjs::PeerId;
 use serde::{Deserialize, Serialize};
 
@@ -40,34 +38,34 @@ pub struct FileRecord {
     /// Other rooms whose messages offered it too (the same photo forwarded to a second
     /// room is the same file: its id is the hash of its bytes). Their members may fetch
     /// it from us as well. At most [`MAX_OTHER_ROOMS`].
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub also: BTreeSet<RoomId>,
+    #[serde(default, skip_serializing_if = "VecSet::is_empty")]
+    pub also: VecSet<RoomId>,
     /// Other contacts who sent it one to one too, while it is kept for a conversation
     /// (`room` None): the conversation with each shows it, and deleting one's files
     /// keeps it for the others. At most [`MAX_OTHER_CONTACTS`].
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub contacts: BTreeSet<PeerId>,
+    #[serde(default, skip_serializing_if = "VecSet::is_empty")]
+    pub contacts: VecSet<PeerId>,
     /// Contacts who sent it one to one, away when it became whole here from another:
     /// each is told we have it (`have`) once its link is back, so its transfer ends
     /// rather than wait for good for us to ask. Some of `contacts` and `peer`.
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub untold: BTreeSet<PeerId>,
+    #[serde(default, skip_serializing_if = "VecSet::is_empty")]
+    pub untold: VecSet<PeerId>,
     /// Chats whose files the user deleted while another chat keeps it: the card there
     /// says removed, after a restart too (not Save). At most [`MAX_REMOVED_IN`].
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub removed_in: BTreeSet<Screen>,
+    #[serde(default, skip_serializing_if = "VecSet::is_empty")]
+    pub removed_in: VecSet<Screen>,
     /// Chats where it was cancelled while another chat keeps it, and whether by us (a
     /// room: by us alone; one to one: by either side): the card there says cancelled,
     /// after a restart too (not Save). With [`FileRecord::failed_in`], at most
     /// [`MAX_REMOVED_IN`]; a chat is in one of the two at most (its newest stop).
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub cancelled_in: BTreeSet<(Screen, bool)>,
+    #[serde(default, skip_serializing_if = "VecSet::is_empty")]
+    pub cancelled_in: VecSet<(Screen, bool)>,
     /// Conversations whose transfer of it was given up while another chat keeps it,
     /// with the sentence saying why: the card there says so, after a restart too (not
     /// Save). Apart from `cancelled_in`, so an app from before it still reads the
     /// cancels (and keeps them when it saves the record again).
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub failed_in: BTreeSet<(Screen, String)>,
+    #[serde(default, skip_serializing_if = "VecSet::is_empty")]
+    pub failed_in: VecSet<(Screen, String)>,
     /// The user deleted its pieces (History): kept so it is not fetched again and its
     /// line says so.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -82,12 +80,12 @@ impl FileRecord {
             peer,
             done: false,
             room,
-            also: BTreeSet::new(),
-            contacts: BTreeSet::new(),
-            untold: BTreeSet::new(),
-            removed_in: BTreeSet::new(),
-            cancelled_in: BTreeSet::new(),
-            failed_in: BTreeSet::new(),
+            also: VecSet::new(),
+            contacts: VecSet::new(),
+            untold: VecSet::new(),
+            removed_in: VecSet::new(),
+            cancelled_in: VecSet::new(),
+            failed_in: VecSet::new(),
             removed: false,
         }
     }
@@ -374,7 +372,7 @@ mod tests {
         assert!(r.stopped_here(with_ann.clone(), &theirs));
         // Said again, by us this time: one entry, the newest.
         assert!(r.stopped_here(with_ann.clone(), &ours));
-        assert_eq!(r.cancelled_in, BTreeSet::from([(with_ann.clone(), true)]));
+        assert_eq!(r.cancelled_in, VecSet::from([(with_ann.clone(), true)]));
         assert!(r.offered_by(&ann), "shown again is news");
         assert!(r.cancelled_in.is_empty() && r.shown_to(&ann));
         // A room likewise.

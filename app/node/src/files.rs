@@ -7,13 +7,12 @@
 //! [`crate::room_files`]) every member online may hold the file, pieces are asked of
 //! several at once, and every member who has a piece serves it from the vault.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use peerchat_files::chunk::{Chunk, CHUNK_BYTES};
 use peerchat_files::frames::MAX_PIECES_PER_REQUEST;
 use peerchat_files::{Download, DownloadEvent, FileFrame, FileOffer};
-use peerchat_ids::RoomId;
+use peerchat_ids::{RoomId, VecMap, VecSet};
 use peerchat_peerjs::{ConnectionId, PeerId};
 
 use peerchat_chat::state::transfers::{Transfer, TransferState};
@@ -83,16 +82,16 @@ pub(crate) struct Receiving {
     /// None until the stored pieces are listed.
     pub(crate) download: Option<Download>,
     /// The holders of the download now (peers whose link can carry file frames).
-    pub(crate) holding: BTreeSet<PeerId>,
+    pub(crate) holding: VecSet<PeerId>,
     /// Room members that said they lack the file, by room (a member that posted it in
     /// two rooms may cancel it in one and serve it in the other), since when: asked
     /// again after [`LACK_RETRY`] (they may have fetched it meanwhile). Only rooms the
     /// file is kept for.
-    pub(crate) lacking: BTreeMap<RoomId, BTreeMap<PeerId, Duration>>,
+    pub(crate) lacking: VecMap<RoomId, VecMap<PeerId, Duration>>,
     /// Bad pieces per holder.
-    pub(crate) bad: BTreeMap<PeerId, u32>,
+    pub(crate) bad: VecMap<PeerId, u32>,
     /// Pieces stored, which we may serve to other members.
-    pub(crate) stored: BTreeSet<u32>,
+    pub(crate) stored: VecSet<u32>,
     /// When its progress last showed (see [`PROGRESS_EVERY`]).
     pub(crate) shown_at: Option<Duration>,
     /// When it started, or last took a chunk or stored a piece (see [`YIELD_AFTER`]).
@@ -107,12 +106,12 @@ pub(crate) struct Files {
     /// Files kept at most ([`MAX_FILES_KEPT`] unless a test sets fewer).
     pub(crate) kept_most: usize,
     /// Files received or being received, once read from storage.
-    pub(crate) records: BTreeMap<String, FileRecord>,
+    pub(crate) records: VecMap<String, FileRecord>,
     /// Records read (saving before would lose the stored ones).
     pub(crate) read: bool,
     /// Rooms left before the records were read: their files go once they are.
     pub(crate) left_unread: Vec<RoomId>,
-    pub(crate) receiving: BTreeMap<String, Receiving>,
+    pub(crate) receiving: VecMap<String, Receiving>,
     /// Files to receive once fewer than [`MAX_FETCHING`] of their peer's are (see
     /// [`Node::fetch`]).
     pub(crate) waiting: std::collections::VecDeque<String>,
@@ -122,11 +121,11 @@ pub(crate) struct Files {
     /// A file was queued since the files waiting were last looked at.
     pub(crate) queued: bool,
     /// Files we send one to one, by file id (one file may go to several contacts).
-    pub(crate) sending: BTreeMap<String, Sending>,
+    pub(crate) sending: VecMap<String, Sending>,
     /// Files we post in a room, by file id, while our own copy is made and after: kept
     /// apart from `sending`, so the same file posted in a room and sent to a contact
     /// goes both ways (one replaced the other).
-    pub(crate) posting: BTreeMap<String, Sending>,
+    pub(crate) posting: VecMap<String, Sending>,
     /// Pieces being read for peers that asked (or for our own copy), and what each
     /// peer was sent of each file.
     pub(crate) serving: Serving,
@@ -137,15 +136,15 @@ impl Default for Files {
         Self {
             quota: DEFAULT_FILE_QUOTA,
             kept_most: MAX_FILES_KEPT,
-            records: BTreeMap::new(),
+            records: VecMap::new(),
             read: false,
             left_unread: Vec::new(),
-            receiving: BTreeMap::new(),
+            receiving: VecMap::new(),
             waiting: std::collections::VecDeque::new(),
             receiving_was: 0,
             queued: false,
-            sending: BTreeMap::new(),
-            posting: BTreeMap::new(),
+            sending: VecMap::new(),
+            posting: VecMap::new(),
             serving: Serving::default(),
         }
     }
@@ -169,7 +168,7 @@ impl Files {
         let retries = self
             .receiving
             .values()
-            .flat_map(|r| r.lacking.values().flat_map(BTreeMap::values))
+            .flat_map(|r| r.lacking.values().flat_map(VecMap::values))
             .map(|since| *since + LACK_RETRY);
         let yields = self
             .receiving
@@ -186,7 +185,7 @@ impl Files {
 }
 
 /// Takes `key` out of `map` if its value passes `test`.
-fn take_if<V>(map: &mut BTreeMap<String, V>, key: &str, test: impl Fn(&V) -> bool) -> Option<V> {
+fn take_if<V>(map: &mut VecMap<String, V>, key: &str, test: impl Fn(&V) -> bool) -> Option<V> {
     if map.get(key).is_some_and(test) {
         map.remove(key)
     } else {
@@ -439,7 +438,7 @@ impl Node {
     /// `file` cannot be read (`askers` wanted a piece that did not read): whoever
     /// waits for a piece of it is told we stop; the reads under way stay counted
     /// until they come back.
-    fn unreadable(&mut self, file: &str, askers: BTreeSet<Asker>) {
+    fn unreadable(&mut self, file: &str, askers: VecSet<Asker>) {
         let mut asked = self.files.serving.withdraw(file, |_| true);
         asked.extend(askers);
         let cancel = FileFrame::Cancel {
@@ -596,10 +595,10 @@ impl Node {
                 room,
                 looked_elsewhere: None,
                 download: None,
-                holding: BTreeSet::new(),
-                lacking: BTreeMap::new(),
-                bad: BTreeMap::new(),
-                stored: BTreeSet::new(),
+                holding: VecSet::new(),
+                lacking: VecMap::new(),
+                bad: VecMap::new(),
+                stored: VecSet::new(),
                 shown_at: None,
                 moved_at: self.now.mono,
                 paused: false,
@@ -1016,7 +1015,7 @@ impl Node {
         d.allow(MAX_IN_FLIGHT_ALL.saturating_sub(others), t);
         d.allow(d.in_flight_bytes(), t);
         // What each holder is asked, in chunks of what size (see `Download::chunk_for`).
-        let mut asks: BTreeMap<PeerId, (u32, Vec<u32>)> = BTreeMap::new();
+        let mut asks: VecMap<PeerId, (u32, Vec<u32>)> = VecMap::new();
         let mut stored = false;
         let mut complete = false;
         let mut dropped = Vec::new();
@@ -1214,7 +1213,7 @@ pub(crate) fn chat_of(room: Option<&RoomId>, peer: &PeerId) -> Screen {
 }
 
 /// Piece `index` is to be asked of `holder`, in chunks of the size `d` measured for it.
-fn ask_of(asks: &mut BTreeMap<PeerId, (u32, Vec<u32>)>, d: &Download, holder: PeerId, index: u32) {
+fn ask_of(asks: &mut VecMap<PeerId, (u32, Vec<u32>)>, d: &Download, holder: PeerId, index: u32) {
     let chunk = d.chunk_for(&holder);
     asks.entry(holder)
         .or_insert((chunk, Vec::new()))

@@ -1,7 +1,7 @@
 //! The node: its state, the user's commands, and the loop that drains every inner
 //! machine into one queue of outputs.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -10,7 +10,7 @@ use peerchat_chat::protocol::Incoming;
 use peerchat_chat::state::{Action, BrokerStatus};
 use peerchat_chat::trust::{KeyChange, PeerTrust};
 use peerchat_identity::{Identity, PublicKey};
-use peerchat_ids::{MessageId, RoomId};
+use peerchat_ids::{MessageId, RoomId, VecMap, VecSet};
 use peerchat_peerjs::{BrokerConfig, ConnectionId, PeerId, Session, SessionConfig, Token};
 
 use crate::details::DetailsTable;
@@ -45,27 +45,27 @@ pub struct Node {
     pub(crate) broker: BrokerConfig,
     pub(crate) entropy: Entropy,
     pub(crate) main: Session,
-    pub(crate) rendezvous: BTreeMap<RoomId, Session>,
+    pub(crate) rendezvous: VecMap<RoomId, Session>,
     pub(crate) links: HashMap<ConnectionId, LinkEntry>,
-    pub(crate) rooms: BTreeMap<RoomId, RoomEntry>,
-    pub(crate) directs: BTreeMap<PeerId, Direct>,
+    pub(crate) rooms: VecMap<RoomId, RoomEntry>,
+    pub(crate) directs: VecMap<PeerId, Direct>,
     /// Peers we have had one-to-one conversations with: names, pinned keys.
-    pub(crate) peers: BTreeMap<PeerId, Contact>,
+    pub(crate) peers: VecMap<PeerId, Contact>,
     /// Contacts that answered with another key than the pinned one, until the user
     /// decides.
-    pub(crate) key_changes: BTreeMap<PeerId, KeyChange>,
+    pub(crate) key_changes: VecMap<PeerId, KeyChange>,
     /// Contacts whose last connection was tampered with.
-    pub(crate) tampered: BTreeSet<PeerId>,
+    pub(crate) tampered: VecSet<PeerId>,
     /// Strangers' calls waiting for the user (see `requests`).
-    pub(crate) requests: BTreeMap<PeerId, crate::requests::Request>,
+    pub(crate) requests: VecMap<PeerId, crate::requests::Request>,
     /// Peers the user called this visit: their calls back are not requests.
-    pub(crate) dialled: BTreeSet<PeerId>,
+    pub(crate) dialled: VecSet<PeerId>,
     /// One-to-one conversations to call again (see `call_back`).
     pub(crate) call_backs: crate::call_back::CallBacks,
     /// Room members' keys the user compared safety numbers with (see `verify`).
-    pub(crate) verified_keys: BTreeSet<PublicKey>,
+    pub(crate) verified_keys: VecSet<PublicKey>,
     /// Rooms the user turned notifications off for (kept with each saved room).
-    pub(crate) muted_rooms: BTreeSet<RoomId>,
+    pub(crate) muted_rooms: VecSet<RoomId>,
     pub(crate) restore: Restore,
     /// The page is on screen: messages arriving now need no notification.
     pub(crate) visible: bool,
@@ -79,7 +79,7 @@ pub struct Node {
     pub(crate) closing: crate::due::DueList,
     /// Rooms whose member list changed, saved together at `save_at` (members coming
     /// online one after another cost one write, not one each).
-    pub(crate) unsaved: BTreeSet<RoomId>,
+    pub(crate) unsaved: VecSet<RoomId>,
     pub(crate) save_at: Option<Duration>,
     /// What the connection details show of each link (see `details`).
     pub(crate) details: DetailsTable,
@@ -132,17 +132,17 @@ impl Node {
             broker: config.broker,
             entropy,
             main,
-            rendezvous: BTreeMap::new(),
+            rendezvous: VecMap::new(),
             links: HashMap::new(),
-            rooms: BTreeMap::new(),
-            directs: BTreeMap::new(),
-            peers: BTreeMap::new(),
-            key_changes: BTreeMap::new(),
-            tampered: BTreeSet::new(),
-            requests: BTreeMap::new(),
-            dialled: BTreeSet::new(),
-            verified_keys: BTreeSet::new(),
-            muted_rooms: BTreeSet::new(),
+            rooms: VecMap::new(),
+            directs: VecMap::new(),
+            peers: VecMap::new(),
+            key_changes: VecMap::new(),
+            tampered: VecSet::new(),
+            requests: VecMap::new(),
+            dialled: VecSet::new(),
+            verified_keys: VecSet::new(),
+            muted_rooms: VecSet::new(),
             call_backs: Default::default(),
             restore: Restore::default(),
             visible: true,
@@ -150,7 +150,7 @@ impl Node {
             discarding: Default::default(),
             stats_read_at: None,
             closing: Default::default(),
-            unsaved: BTreeSet::new(),
+            unsaved: VecSet::new(),
             save_at: None,
             details: DetailsTable::new(&config.ice_servers, config.ice_transport_policy),
             files: Default::default(),

@@ -4,13 +4,12 @@
 //! here: who holds a file, who may ask us for it, and our own copy in the vault so we can
 //! serve it after a restart (see [`crate::files`] for the transfer itself).
 
-use std::collections::BTreeSet;
 use std::time::Duration;
 
 use peerchat_chat::state::transfers::TransferState;
 use peerchat_chat::state::Action;
 use peerchat_files::FileOffer;
-use peerchat_ids::RoomId;
+use peerchat_ids::{RoomId, VecSet};
 use peerchat_peerjs::PeerId;
 
 use crate::files::{offer_line, FileRecord, Receiving, MAX_BAD_PER_HOLDER, MAX_HOLDERS};
@@ -206,7 +205,7 @@ impl Node {
     /// Who may be asked for pieces now: the peer while its link carries file frames, or
     /// up to [`MAX_HOLDERS`] members of the room online that did not say lately they
     /// lack it, nor sent more than [`MAX_BAD_PER_HOLDER`] bad pieces of it.
-    pub(crate) fn holders_now(&self, r: &Receiving) -> BTreeSet<PeerId> {
+    pub(crate) fn holders_now(&self, r: &Receiving) -> VecSet<PeerId> {
         match &r.room {
             None => self
                 .directs
@@ -221,7 +220,7 @@ impl Node {
 
     /// Up to [`MAX_HOLDERS`] members of `room` online that may be asked for pieces of
     /// the download `r` (see [`Node::holders_now`]).
-    fn holders_in(&self, room: &RoomId, r: &Receiving) -> BTreeSet<PeerId> {
+    fn holders_in(&self, room: &RoomId, r: &Receiving) -> VecSet<PeerId> {
         let online = self
             .rooms
             .get(room)
@@ -244,10 +243,10 @@ impl Node {
     /// are not asked in their room either, until [`LACK_RETRY`](crate::files::LACK_RETRY)
     /// has passed (then it may go back). The other rooms are looked at once a second at
     /// most, and only while nobody can be asked: each costs a walk of its members online.
-    pub(crate) fn holders_or_another_room(&mut self, file: &str) -> BTreeSet<PeerId> {
+    pub(crate) fn holders_or_another_room(&mut self, file: &str) -> VecSet<PeerId> {
         let t = self.now.mono;
         let Some(r) = self.files.receiving.get(file) else {
-            return BTreeSet::new();
+            return VecSet::new();
         };
         let holders = self.holders_now(r);
         let due = r

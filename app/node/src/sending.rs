@@ -3,12 +3,11 @@
 //! without stopping for the others; in a room, it goes to every member who asks, shown
 //! as one transfer.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use peerchat_chat::state::transfers::{Transfer, TransferState};
 use peerchat_files::FileOffer;
-use peerchat_ids::RoomId;
+use peerchat_ids::{RoomId, VecMap, VecSet};
 use peerchat_peerjs::PeerId;
 
 use crate::files::progress_due;
@@ -20,10 +19,10 @@ pub(crate) struct Sending {
     pub(crate) room: Option<RoomId>,
     /// Posted: the other rooms it is posted in this visit (the same file forwarded to a
     /// second room is one post, served to the members of each, with one line).
-    pub(crate) also: BTreeSet<RoomId>,
+    pub(crate) also: VecSet<RoomId>,
     /// Who it goes to, each with its own progress: one to one, every contact it was
     /// sent to this visit; in a room, us alone (every member may ask).
-    pub(crate) to: BTreeMap<PeerId, SentTo>,
+    pub(crate) to: VecMap<PeerId, SentTo>,
     /// In a room: pieces copied into our vault so far (in order), so we can serve the
     /// file after a restart, when the attached `Blob` is gone.
     pub(crate) copied: u32,
@@ -35,7 +34,7 @@ pub(crate) struct SentTo {
     /// The pieces sent at least once (one to one: that went to the peer; in a room:
     /// read for a member or for our copy). A piece asked again does not count twice:
     /// the transfer is complete once each went.
-    pub(crate) pieces_sent: BTreeSet<u32>,
+    pub(crate) pieces_sent: VecSet<u32>,
     /// When its progress last showed (see `PROGRESS_EVERY`).
     pub(crate) shown_at: Option<Duration>,
     /// Its line says paused: the contact's link is down (see
@@ -49,8 +48,8 @@ impl Sending {
         Self {
             offer,
             room,
-            also: BTreeSet::new(),
-            to: BTreeMap::from([(to, SentTo::default())]),
+            also: VecSet::new(),
+            to: VecMap::from([(to, SentTo::default())]),
             copied: 0,
         }
     }
@@ -89,7 +88,7 @@ impl Sending {
 pub(crate) struct Stopped {
     pub(crate) room: Option<RoomId>,
     /// Posted: the other rooms it was posted in.
-    pub(crate) also: BTreeSet<RoomId>,
+    pub(crate) also: VecSet<RoomId>,
     pub(crate) peer: PeerId,
     line: Transfer,
 }
@@ -148,7 +147,7 @@ impl Node {
             self.files.serving.forget_peer(file, &peer);
             stopped.push(Stopped {
                 room,
-                also: BTreeSet::new(),
+                also: VecSet::new(),
                 peer,
                 line,
             });

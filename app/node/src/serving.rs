@@ -12,10 +12,8 @@
 //! and twice the pieces a bad one may be fetched again for. A peer asking for the same piece
 //! again and again got it every time, without end; past the bound it is told we stop.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use peerchat_files::FileOffer;
-use peerchat_ids::RoomId;
+use peerchat_ids::{RoomId, VecMap, VecSet};
 use peerchat_peerjs::PeerId;
 
 use crate::files::MAX_BAD_PIECES;
@@ -48,18 +46,18 @@ pub(crate) type Asker = (PeerId, Option<RoomId>);
 struct Read {
     /// Who it goes to once read (none: it is read for our own copy), in chunks of how
     /// many bytes each asked for.
-    askers: BTreeMap<Asker, usize>,
+    askers: VecMap<Asker, usize>,
     /// Who asked and then cancelled (or whose transfer stopped): still counted, sent
     /// nothing.
-    withdrawn: BTreeSet<Asker>,
+    withdrawn: VecSet<Asker>,
 }
 
 /// Reads under way for peers, and what each peer was sent of each file.
 #[derive(Debug, Default)]
 pub(crate) struct Serving {
-    reads: BTreeMap<(String, u32), Read>,
+    reads: VecMap<(String, u32), Read>,
     /// Bytes sent per file and asker (this visit).
-    sent: BTreeMap<(String, Asker), u64>,
+    sent: VecMap<(String, Asker), u64>,
 }
 
 impl Serving {
@@ -70,7 +68,7 @@ impl Serving {
 
     /// Reads under way that `peer` asked for, anywhere (cancelled or not).
     pub(crate) fn asked_by(&self, peer: &PeerId) -> usize {
-        let by = |set: &BTreeSet<Asker>| set.iter().any(|(p, _)| p == peer);
+        let by = |set: &VecSet<Asker>| set.iter().any(|(p, _)| p == peer);
         self.reads
             .values()
             .filter(|r| r.askers.keys().any(|(p, _)| p == peer) || by(&r.withdrawn))
@@ -93,14 +91,10 @@ impl Serving {
 
     /// Nothing being read of `file` goes to the askers `which` picks; the reads stay
     /// counted until they come back. Returns those withdrawn.
-    pub(crate) fn withdraw(
-        &mut self,
-        file: &str,
-        which: impl Fn(&Asker) -> bool,
-    ) -> BTreeSet<Asker> {
-        let mut out = BTreeSet::new();
+    pub(crate) fn withdraw(&mut self, file: &str, which: impl Fn(&Asker) -> bool) -> VecSet<Asker> {
+        let mut out = VecSet::new();
         for (_, read) in self.reads.iter_mut().filter(|((f, _), _)| f == file) {
-            let (gone, kept): (BTreeMap<_, _>, _) = std::mem::take(&mut read.askers)
+            let (gone, kept): (VecMap<_, _>, _) = std::mem::take(&mut read.askers)
                 .into_iter()
                 .partition(|(a, _)| which(a));
             read.askers = kept;
@@ -112,7 +106,7 @@ impl Serving {
 
     /// The read of piece `index` of `file` came back (read or not): who it goes to, in
     /// chunks of how many bytes, or None when it was not asked.
-    pub(crate) fn finish(&mut self, file: &str, index: u32) -> Option<BTreeMap<Asker, usize>> {
+    pub(crate) fn finish(&mut self, file: &str, index: u32) -> Option<VecMap<Asker, usize>> {
         self.reads
             .remove(&(file.to_owned(), index))
             .map(|r| r.askers)
@@ -179,7 +173,7 @@ mod tests {
         s.withdraw("f", |x| x == &a);
         assert_eq!(s.asked_by(&a.0), 1, "still counted");
         assert_eq!(s.reading(), 1);
-        assert_eq!(s.finish("f", 0), Some(BTreeMap::from([(b, 9)])));
+        assert_eq!(s.finish("f", 0), Some(VecMap::from([(b, 9)])));
         assert_eq!(s.asked_by(&a.0), 0);
         assert_eq!(s.reading(), 0);
         assert_eq!(s.finish("f", 0), None, "once");
@@ -195,7 +189,7 @@ mod tests {
         // Our user stops sending it to `a` one to one: what `a` asked in the room
         // still goes.
         s.forget_peer("f", &peer("a"));
-        assert_eq!(s.finish("f", 0), Some(BTreeMap::from([(member, 9)])));
+        assert_eq!(s.finish("f", 0), Some(VecMap::from([(member, 9)])));
         assert_eq!(s.asked_by(&peer("a")), 0);
         let _ = direct;
     }

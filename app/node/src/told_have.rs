@@ -3,9 +3,8 @@
 //! away then, once their link is back, so their transfer ends rather than wait for good
 //! for us to ask for a piece.
 
-use std::collections::BTreeSet;
-
 use peerchat_files::FileFrame;
+use peerchat_ids::VecSet;
 use peerchat_peerjs::PeerId;
 
 use crate::Node;
@@ -20,7 +19,7 @@ impl Node {
             return;
         };
         rec.done = true;
-        let mut others: BTreeSet<PeerId> = rec.contacts.clone();
+        let mut others: VecSet<PeerId> = rec.contacts.clone();
         if rec.room.is_none() {
             others.insert(rec.peer.clone());
         }

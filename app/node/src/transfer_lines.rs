@@ -3,11 +3,9 @@
 //! (the same photo forwarded to a second room is one file). Each room's card has a line
 //! of its own, so what stops in one room (Cancel, its files deleted) says so there alone.
 
-use std::collections::BTreeSet;
-
 use peerchat_chat::state::transfers::Transfer;
 use peerchat_chat::state::{Action, Screen};
-use peerchat_ids::RoomId;
+use peerchat_ids::{RoomId, VecSet};
 
 use crate::Node;
 
@@ -16,7 +14,7 @@ impl Node {
     /// posted in (a line of ours), or kept for (a line of a file we receive).
     pub(crate) fn show_transfer(&mut self, t: Transfer) {
         let files = &self.files;
-        let rooms: BTreeSet<RoomId> = match (&t.chat, t.sending) {
+        let rooms: VecSet<RoomId> = match (&t.chat, t.sending) {
             (Screen::Conversation(_), _) => None,
             (Screen::Room(_), true) => files
                 .posting
@@ -32,7 +30,7 @@ impl Node {
     }
 
     /// Shows `t` in its chat and in each of `rooms` besides.
-    pub(crate) fn show_in_rooms(&mut self, t: Transfer, rooms: BTreeSet<RoomId>) {
+    pub(crate) fn show_in_rooms(&mut self, t: Transfer, rooms: VecSet<RoomId>) {
         for room in rooms {
             let chat = Screen::Room(room);
             if chat != t.chat {

@@ -110,8 +110,7 @@ fn initials_and_colours_are_stable_and_never_empty() {
     assert_eq!(initials("🙂 !!"), "?");
     assert_eq!(colour_of("peer-a"), colour_of("peer-a"));
     assert!((0..200).all(|i| colour_of(&format!("id{i}")) < AVATAR_COLOURS));
-    let used: std::collections::BTreeSet<u8> =
-        (0..200).map(|i| colour_of(&format!("id{i}"))).collect();
+    let used: peerchat_ids::VecSet<u8> = (0..200).map(|i| colour_of(&format!("id{i}"))).collect();
     assert_eq!(
         used.len(),
         usize::from(AVATAR_COLOURS),

@@ -9,6 +9,7 @@ use std::ops::Bound;
 use peerchat_identity::PublicKey;
 #[cfg(test)]
 use peerchat_ids::MessageId;
+use peerchat_ids::VecMap;
 use peerchat_peerjs::PeerId;
 use peerchat_vault::{Lacked, SeqRanges};
 
@@ -35,13 +36,13 @@ pub struct Log {
     entries: BTreeMap<(PeerId, u64), Entry>,
     /// Per author, the numbers kept in storage (and the key that signed them), not in
     /// memory: counted as had, and read back page by page for a member who lacks them.
-    stored: BTreeMap<PeerId, (PublicKey, SeqRanges)>,
+    stored: VecMap<PeerId, (PublicKey, SeqRanges)>,
     /// [`Log::generation`] when `stored` was last given: a link answered since was
     /// offered it.
     stored_at: u64,
     /// Per author, messages 1..=n counted as had though not kept: the user deleted them,
     /// and members must not send them back.
-    floor: BTreeMap<PeerId, u64>,
+    floor: VecMap<PeerId, u64>,
     /// Counts insertions.
     generation: u64,
 }
@@ -114,8 +115,8 @@ impl Log {
     /// memory) a member who has `marks` lacks, leaving out those `taken` for it already.
     pub fn stored_lacking(
         &self,
-        marks: &BTreeMap<PeerId, u64>,
-        taken: &BTreeMap<PeerId, SeqRanges>,
+        marks: &VecMap<PeerId, u64>,
+        taken: &VecMap<PeerId, SeqRanges>,
     ) -> u64 {
         self.stored
             .iter()
@@ -137,7 +138,7 @@ impl Log {
     /// Above which number a member who has `marks` lacks `author`'s messages we may
     /// send: its mark, or our floor (what the user deleted is never sent, even where a
     /// record of it is left).
-    fn lacked_above(&self, author: &PeerId, marks: &BTreeMap<PeerId, u64>) -> u64 {
+    fn lacked_above(&self, author: &PeerId, marks: &VecMap<PeerId, u64>) -> u64 {
         let mark = marks.get(author).copied().unwrap_or(0);
         mark.max(self.floor_of(author))
     }
@@ -145,7 +146,7 @@ impl Log {
     /// How many numbers storage holds above a member's `marks`, as storage counts them
     /// when it looks for the oldest the member lacks (those held in memory or sent
     /// already too: counting fewer, it would begin later than the oldest lacked).
-    pub fn stored_above(&self, marks: &BTreeMap<PeerId, u64>) -> u64 {
+    pub fn stored_above(&self, marks: &VecMap<PeerId, u64>) -> u64 {
         self.stored
             .iter()
             .map(|(author, (_, seqs))| seqs.count_above(self.lacked_above(author, marks)))
@@ -154,7 +155,7 @@ impl Log {
 
     /// What a member who has `marks` lacks of the messages kept in storage, per author
     /// (where storage looks for the oldest of them).
-    pub fn stored_lacked(&self, marks: &BTreeMap<PeerId, u64>) -> Vec<Lacked> {
+    pub fn stored_lacked(&self, marks: &VecMap<PeerId, u64>) -> Vec<Lacked> {
         self.stored
             .iter()
             .map(|(author, (_, seqs))| Lacked {
@@ -169,7 +170,7 @@ impl Log {
     /// Whether `text`, read back from storage, is one a member who has `marks` lacks
     /// and is sent from storage: counted as stored under the key that signed it, not
     /// in memory (those go from memory), above the member's mark.
-    pub fn stored_lacks(&self, text: &RoomText, marks: &BTreeMap<PeerId, u64>) -> bool {
+    pub fn stored_lacks(&self, text: &RoomText, marks: &VecMap<PeerId, u64>) -> bool {
         text.seq > self.lacked_above(&text.author, marks)
             && self
                 .stored
@@ -225,7 +226,7 @@ impl Log {
     pub fn have(&self) -> Vec<(PeerId, u64)> {
         let mut authors: Vec<&PeerId> = self.floor.keys().chain(self.stored.keys()).collect();
         authors.extend(self.entries.keys().map(|(a, _)| a));
-        crate::sorting::sort(&mut authors);
+        peerchat_ids::sorting::sort(&mut authors);
         authors.dedup();
         authors
             .into_iter()
@@ -269,7 +270,7 @@ impl Log {
     /// messages added after generation `since` (0: all).
     pub fn missing_for(&self, theirs: &[(PeerId, u64)], since: u64) -> Vec<RoomText> {
         // A map, not a scan per message: a hello may list many authors.
-        let marks: BTreeMap<&PeerId, u64> = theirs.iter().map(|(a, n)| (a, *n)).collect();
+        let marks: VecMap<&PeerId, u64> = theirs.iter().map(|(a, n)| (a, *n)).collect();
         self.entries
             .iter()
             .filter(|((author, seq), e)| {
@@ -289,7 +290,7 @@ impl Log {
     /// `after`; with where to go on from, unless that was the last.
     pub fn missing_page(
         &self,
-        marks: &BTreeMap<PeerId, u64>,
+        marks: &VecMap<PeerId, u64>,
         since: u64,
         after: Option<&Cursor>,
         budget: usize,

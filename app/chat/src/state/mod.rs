@@ -185,7 +185,7 @@ pub struct ChatState {
     pub ice_servers: Vec<String>,
     /// What was being written in each chat when the app last closed (and since, until
     /// the drafts were read back): each chat's composer starts with it.
-    pub drafts: std::collections::BTreeMap<Screen, String>,
+    pub drafts: peerchat_ids::VecMap<Screen, String>,
     /// Why the config could not be loaded (then nothing connects).
     pub config_error: Option<String>,
     /// Why the last invite link opened could not be used.
@@ -193,11 +193,11 @@ pub struct ChatState {
     /// The browser believes it has a network.
     pub online: bool,
     /// What we know of each contact's key (see [`crate::trust`]).
-    pub trust: std::collections::BTreeMap<PeerId, crate::trust::PeerTrust>,
+    pub trust: peerchat_ids::VecMap<PeerId, crate::trust::PeerTrust>,
     /// The key each room member proved (to tell two members of one name apart).
-    pub member_keys: std::collections::BTreeMap<PeerId, peerchat_identity::PublicKey>,
+    pub member_keys: peerchat_ids::VecMap<PeerId, peerchat_identity::PublicKey>,
     /// Room members' keys the user verified (safety numbers compared).
-    pub verified_keys: std::collections::BTreeSet<peerchat_identity::PublicKey>,
+    pub verified_keys: peerchat_ids::VecSet<peerchat_identity::PublicKey>,
     /// How each conversation's and member's connection runs (see [`crate::details`]);
     /// shared, so the copy of the state each action makes does not copy them.
     pub details: std::rc::Rc<crate::details::Details>,
@@ -227,9 +227,9 @@ impl Default for ChatState {
             config_error: None,
             invite_error: None,
             online: true,
-            trust: std::collections::BTreeMap::new(),
-            member_keys: std::collections::BTreeMap::new(),
-            verified_keys: std::collections::BTreeSet::new(),
+            trust: peerchat_ids::VecMap::new(),
+            member_keys: peerchat_ids::VecMap::new(),
+            verified_keys: peerchat_ids::VecSet::new(),
             details: std::rc::Rc::default(),
             blocked: Vec::new(),
             transfers: Default::default(),

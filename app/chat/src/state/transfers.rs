@@ -1,8 +1,7 @@
 //! What the screen shows of files on their way: each transfer's bytes so far, its
 //! speed and time left (from the updates' times), and how it ended.
 
-use std::collections::BTreeMap;
-
+use peerchat_ids::VecMap;
 use peerchat_peerjs::PeerId;
 
 use super::Screen;
@@ -120,7 +119,7 @@ impl Progress {
 pub type TransferKey = (String, Screen);
 
 /// Every transfer of this visit.
-pub type Transfers = BTreeMap<TransferKey, Progress>;
+pub type Transfers = VecMap<TransferKey, Progress>;
 
 /// The key of the transfer `t` updates.
 pub fn key_of(t: &Transfer) -> TransferKey {

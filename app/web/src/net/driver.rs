@@ -1,7 +1,7 @@
 //! Executes a [`Node`]'s outputs in the browser and feeds back what happens.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 
@@ -9,6 +9,7 @@ use gloo_timers::callback::Timeout;
 use peerchat_chat::config::{IceServer, IceTransportPolicy};
 use peerchat_chat::state::Action;
 use peerchat_chat::RuntimeConfig;
+use peerchat_ids::VecMap;
 use peerchat_node::{Entropy, Node, NodeConfig, Now, Output, Registration};
 use peerchat_peerjs::{ConnectionId, Transmit};
 use wasm_bindgen::closure::Closure;
@@ -65,7 +66,7 @@ pub(super) struct Driver {
     /// Pieces of files being received this visit, each a `Blob` made as it was stored
     /// (the browser keeps its bytes, outside the page): the whole file is one `Blob` of
     /// them, without reading every piece back from the vault.
-    pub(super) arriving: HashMap<String, BTreeMap<u32, web_sys::Blob>>,
+    pub(super) arriving: HashMap<String, VecMap<u32, web_sys::Blob>>,
 }
 
 /// The time, as the node wants it.

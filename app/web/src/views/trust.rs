@@ -2,11 +2,9 @@
 //! id (held until the user decides), a tampered connection, an unverified contact, and
 //! the safety number to compare (with its QR code) and mark as verified.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use peerchat_chat::trust::{distinct_name, KeyChange, PeerTrust};
 use peerchat_identity::{safety_number, PublicKey};
-use peerchat_ids::RoomId;
+use peerchat_ids::{RoomId, VecMap, VecSet};
 use peerchat_peerjs::PeerId;
 use yew::prelude::*;
 
@@ -16,9 +14,9 @@ use super::qr::QrCode;
 #[derive(Clone, PartialEq, Default)]
 pub struct MemberTrust {
     /// The key each member proved on its own link.
-    pub keys: BTreeMap<PeerId, PublicKey>,
+    pub keys: VecMap<PeerId, PublicKey>,
     /// Members' keys the user verified.
-    pub verified: BTreeSet<PublicKey>,
+    pub verified: VecSet<PublicKey>,
     /// Our own key (for safety numbers), once the node runs.
     pub my_key: Option<PublicKey>,
     /// The user marks a member verified (or takes the mark back).

@@ -4,9 +4,10 @@
 //! [`BACKFILL_RATE`] after a first [`BACKFILL_BURST`]: what it can make us send is bounded
 //! by time, not by how often it asks.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::time::Duration;
 
+use peerchat_ids::VecMap;
 use peerchat_peerjs::data::MAX_JSON_FRAME;
 use peerchat_peerjs::{ConnectionId, PeerId};
 use peerchat_vault::{OnwardFrom, SeqRanges};
@@ -36,7 +37,7 @@ const READ_COST: u64 = 8 * 1024;
 pub(super) struct Pending {
     peer: PeerId,
     /// What the member said it has, per author.
-    marks: BTreeMap<PeerId, u64>,
+    marks: VecMap<PeerId, u64>,
     /// Only messages added after this generation of the log.
     since: u64,
     /// The last message sent from memory.
@@ -48,7 +49,7 @@ pub(super) struct Pending {
     /// Per author, the numbers taken from storage for it so far: a second copy of one
     /// (an import can hold two) neither goes twice nor counts twice, nor does one that
     /// went before storage was read again (after an import).
-    taken: BTreeMap<PeerId, SeqRanges>,
+    taken: VecMap<PeerId, SeqRanges>,
 }
 
 /// The part of a backfill read back from storage, page by page, oldest first from the
@@ -140,7 +141,7 @@ impl Room {
         };
         let since = std::mem::replace(&mut l.backfilled_upto, generation);
         let peer = l.peer.clone();
-        let mut marks = BTreeMap::new();
+        let mut marks = VecMap::new();
         for (author, n) in theirs.iter().take(MAX_MARKS) {
             let mark = marks.entry(author.clone()).or_default();
             *mark = (*n).max(*mark);
@@ -165,7 +166,7 @@ impl Room {
                 }
             }
             None => {
-                let taken = BTreeMap::new();
+                let taken = VecMap::new();
                 let left = match offer_stored {
                     true => self.log.stored_lacking(&marks, &taken),
                     false => 0,
@@ -194,7 +195,7 @@ impl Room {
         let links = &self.links;
         self.backfills.retain(|link, _| links.contains_key(link));
         let mut under_way: Vec<ConnectionId> = self.backfills.keys().cloned().collect();
-        crate::sorting::sort(&mut under_way);
+        peerchat_ids::sorting::sort(&mut under_way);
         for link in under_way {
             self.pump_backfill(&link, now);
         }

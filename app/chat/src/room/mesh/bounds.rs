@@ -99,7 +99,7 @@ impl Room {
             .iter()
             .filter(|(_, m)| m.vouched && (m.online || listing == Listing::All))
             .collect();
-        crate::sorting::sort_by_key(&mut vouched, |(_, m)| !m.online);
+        peerchat_ids::sorting::sort_by_key(&mut vouched, |(_, m)| !m.online);
         for (peer, m) in vouched.into_iter().take(MAX_LISTED) {
             let entry = (peer.clone(), m.name.clone(), m.key);
             used += json_len(&entry) + 1;

@@ -44,7 +44,7 @@ impl Room {
             .filter_map(|l| self.links.get(l))
             .map(|l| l.peer.clone())
             .collect();
-        crate::sorting::sort(&mut online);
+        peerchat_ids::sorting::sort(&mut online);
         online.dedup();
         online
     }

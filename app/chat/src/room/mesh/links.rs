@@ -501,7 +501,7 @@ impl Room {
             .map(|(id, l)| (l.boot != run, id.clone()))
             .collect();
         // This run's links first, then by id: the first stands.
-        crate::sorting::sort(&mut links);
+        peerchat_ids::sorting::sort(&mut links);
         for (_, extra) in links.into_iter().skip(1) {
             self.stats.duplicates_closed += 1;
             self.close(&extra, now);
@@ -659,10 +659,10 @@ impl Room {
             .map(|(id, l)| (&l.peer, id))
             .collect();
         // By member, then id: the first of each member's is its link.
-        crate::sorting::sort(&mut links);
+        peerchat_ids::sorting::sort(&mut links);
         links.dedup_by(|later, first| later.0 == first.0);
         let mut ids: Vec<ConnectionId> = links.into_iter().map(|(_, id)| id.clone()).collect();
-        crate::sorting::sort(&mut ids);
+        peerchat_ids::sorting::sort(&mut ids);
         ids
     }
 

@@ -1,9 +1,9 @@
 //! Room messages and whispers: sending, receiving, and filling members' gaps (backfill).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::time::Duration;
 
-use peerchat_ids::MessageId;
+use peerchat_ids::{MessageId, VecMap};
 use peerchat_peerjs::PeerId;
 
 use super::resend::Again;
@@ -169,7 +169,7 @@ impl Room {
     /// Authors we are linked to learn that we have their messages.
     #[inline(never)]
     pub(super) fn on_backfill(&mut self, messages: Vec<RoomText>, now: Duration) {
-        let mut got: BTreeMap<PeerId, Vec<MessageId>> = BTreeMap::new();
+        let mut got: VecMap<PeerId, Vec<MessageId>> = VecMap::new();
         for t in messages.into_iter().take(1000) {
             let (author, id) = (t.author.clone(), t.id.clone());
             if self.record(t) {

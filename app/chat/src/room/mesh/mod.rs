@@ -9,12 +9,12 @@
 //! tells them to wait for its call. Of two members who learn of each other otherwise,
 //! the one with the smaller id dials.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 use std::time::Duration;
 
 use peerchat_identity::Identity;
-use peerchat_ids::MessageId;
+use peerchat_ids::{MessageId, VecMap};
 use peerchat_peerjs::data::{self, ChannelFrame};
 use peerchat_peerjs::{ConnectionId, PeerId};
 
@@ -61,7 +61,7 @@ pub struct Room {
     timings: RoomTimings,
     entropy: Box<dyn FnMut() -> [u8; 12]>,
     links: HashMap<ConnectionId, Link>,
-    members: BTreeMap<PeerId, Member>,
+    members: VecMap<PeerId, Member>,
     dialing: HashMap<PeerId, Duration>,
     /// Members whose offer we answered, not open yet, since when (see `offers`).
     answering: HashMap<PeerId, Duration>,
@@ -145,7 +145,7 @@ impl Room {
             timings,
             entropy,
             links: HashMap::new(),
-            members: BTreeMap::new(),
+            members: VecMap::new(),
             dialing: HashMap::new(),
             answering: HashMap::new(),
             holding_rendezvous: false,
@@ -202,7 +202,7 @@ impl Room {
     }
 
     /// Members we know, with their presence.
-    pub fn members(&self) -> &BTreeMap<PeerId, Member> {
+    pub fn members(&self) -> &VecMap<PeerId, Member> {
         &self.members
     }
 

@@ -83,7 +83,7 @@ impl Room {
             .map(|(id, a)| (a.order, id.clone()))
             .collect();
         // In the order they first went: a lost run comes back as it was written.
-        crate::sorting::sort(&mut skipped);
+        peerchat_ids::sorting::sort(&mut skipped);
         for (_, id) in skipped {
             self.resend(&id, std::slice::from_ref(member), now);
         }
@@ -106,7 +106,7 @@ impl Room {
             })
             .filter(|(_, _, members)| !members.is_empty())
             .collect();
-        crate::sorting::sort(&mut due);
+        peerchat_ids::sorting::sort(&mut due);
         for (_, id, members) in due {
             self.resend(&id, &members, now);
         }
