@@ -4,13 +4,12 @@
 //! path that changed) while the user has that subject's details open — and, when a link
 //! never opened, which step failed.
 
-use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use peerchat_chat::config::{IceServer, IceTransportPolicy};
 use peerchat_chat::details::{DetailsUpdate, LinkFailure, LinkStats, Subject};
 use peerchat_chat::state::Action;
-use peerchat_ids::VecSet;
+use peerchat_ids::{VecMap, VecSet};
 use peerchat_peerjs::{ConnectionId, PeerId};
 
 use crate::tables::{LinkEntry, Role};
@@ -46,13 +45,13 @@ pub(crate) struct DetailsTable {
     /// Links may use relays only.
     relay_only: bool,
     /// Open links.
-    open: HashMap<ConnectionId, OpenLink>,
+    open: VecMap<ConnectionId, OpenLink>,
     /// Links whose ICE failed before they opened.
-    ice_failed: HashSet<ConnectionId>,
+    ice_failed: VecSet<ConnectionId>,
     /// Subjects whose details are on screen: they get every measurement.
     watched: VecSet<Subject>,
     /// When each open link was last measured (wall clock, ms).
-    measured: HashMap<ConnectionId, u64>,
+    measured: VecMap<ConnectionId, u64>,
 }
 
 impl DetailsTable {
@@ -62,10 +61,10 @@ impl DetailsTable {
             servers: servers.iter().flat_map(|s| s.urls.clone()).collect(),
             relay: servers.iter().any(IceServer::is_relay),
             relay_only: policy == Some(IceTransportPolicy::Relay),
-            open: HashMap::new(),
-            ice_failed: HashSet::new(),
+            open: VecMap::new(),
+            ice_failed: VecSet::new(),
             watched: VecSet::new(),
-            measured: HashMap::new(),
+            measured: VecMap::new(),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The node: its state, the user's commands, and the loop that drains every inner
 //! machine into one queue of outputs.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -46,7 +46,7 @@ pub struct Node {
     pub(crate) entropy: Entropy,
     pub(crate) main: Session,
     pub(crate) rendezvous: VecMap<RoomId, Session>,
-    pub(crate) links: HashMap<ConnectionId, LinkEntry>,
+    pub(crate) links: VecMap<ConnectionId, LinkEntry>,
     pub(crate) rooms: VecMap<RoomId, RoomEntry>,
     pub(crate) directs: VecMap<PeerId, Direct>,
     /// Peers we have had one-to-one conversations with: names, pinned keys.
@@ -133,7 +133,7 @@ impl Node {
             entropy,
             main,
             rendezvous: VecMap::new(),
-            links: HashMap::new(),
+            links: VecMap::new(),
             rooms: VecMap::new(),
             directs: VecMap::new(),
             peers: VecMap::new(),

@@ -1,10 +1,8 @@
 //! The node's tables, as plain data: the link table, the rooms, and where a restore
 //! stands. The `impl Node` blocks in `links`, `rooms` and `restore` work on them.
 
-use std::collections::{HashMap, HashSet};
-
 use peerchat_chat::room::{Invite, Room};
-use peerchat_ids::RoomId;
+use peerchat_ids::{RoomId, VecMap, VecSet};
 use peerchat_peerjs::data::Refusal;
 use peerchat_peerjs::wire::OfferPayload;
 use peerchat_peerjs::PeerId;
@@ -67,11 +65,11 @@ pub(crate) struct Restore {
     /// Rooms shown during the restore, whose ledgers are read once conversations show.
     pub shown: Vec<RoomId>,
     /// Ledgers asked for, and why.
-    pub ledgers: HashMap<RoomId, LedgerFor>,
+    pub ledgers: VecMap<RoomId, LedgerFor>,
     /// Newest pages asked for that replace what a room shows.
     pub replacing: Vec<RoomId>,
     /// Rooms whose ledgers the restore still waits for.
-    pub restoring: HashSet<RoomId>,
+    pub restoring: VecSet<RoomId>,
     /// The conversation list has been read.
     pub conversations_read: bool,
     /// Conversations learned before the stored list was read, to save with it.
@@ -92,9 +90,9 @@ impl Default for Restore {
         Self {
             waiting_invites: Some(Vec::new()),
             shown: Vec::new(),
-            ledgers: HashMap::new(),
+            ledgers: VecMap::new(),
             replacing: Vec::new(),
-            restoring: HashSet::new(),
+            restoring: VecSet::new(),
             conversations_read: false,
             conversations_unsaved: false,
             early_offers: Vec::new(),

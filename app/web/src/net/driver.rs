@@ -1,7 +1,6 @@
 //! Executes a [`Node`]'s outputs in the browser and feeds back what happens.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 
@@ -44,10 +43,10 @@ pub(super) struct Driver {
     screen: Rc<Paced>,
     ice_servers: Vec<IceServer>,
     ice_transport_policy: Option<IceTransportPolicy>,
-    sockets: HashMap<Registration, Socket>,
-    links: HashMap<ConnectionId, Link>,
+    sockets: VecMap<Registration, Socket>,
+    links: VecMap<ConnectionId, Link>,
     /// Links whose channels are closing, until the node says to drop them.
-    closed: HashMap<ConnectionId, Link>,
+    closed: VecMap<ConnectionId, Link>,
     /// When the browser timer set fires (at or before the node's next timeout), and the
     /// timer.
     timer: Option<(Duration, Timeout)>,
@@ -62,11 +61,11 @@ pub(super) struct Driver {
     stopped: bool,
     /// Files attached this visit, and files received whole this visit, by file id:
     /// their pieces are read from them.
-    pub(super) blobs: HashMap<String, web_sys::Blob>,
+    pub(super) blobs: VecMap<String, web_sys::Blob>,
     /// Pieces of files being received this visit, each a `Blob` made as it was stored
     /// (the browser keeps its bytes, outside the page): the whole file is one `Blob` of
     /// them, without reading every piece back from the vault.
-    pub(super) arriving: HashMap<String, VecMap<u32, web_sys::Blob>>,
+    pub(super) arriving: VecMap<String, VecMap<u32, web_sys::Blob>>,
 }
 
 /// The time, as the node wants it.
@@ -157,17 +156,17 @@ impl Net {
                 screen: Paced::new(dispatch),
                 ice_servers: config.ice_servers,
                 ice_transport_policy: config.ice_transport_policy,
-                sockets: HashMap::new(),
-                links: HashMap::new(),
-                closed: HashMap::new(),
+                sockets: VecMap::new(),
+                links: VecMap::new(),
+                closed: VecMap::new(),
                 timer: None,
                 vault,
                 ui: Vec::new(),
                 _stats_hook: None,
                 _on_pagehide: None,
                 stopped: false,
-                blobs: HashMap::new(),
-                arriving: HashMap::new(),
+                blobs: VecMap::new(),
+                arriving: VecMap::new(),
             })
         });
         // Members see a closed tab or app leave at once (see `Node::handle_page_hidden`).
@@ -231,7 +230,10 @@ impl Net {
             d.timer = None;
             d.links.clear();
             d.closed.clear();
-            d.sockets.drain().map(|(_, s)| s.raw()).collect()
+            std::mem::take(&mut d.sockets)
+                .into_values()
+                .map(|s| s.raw())
+                .collect()
         };
         loop {
             let closed = sockets.iter().all(Socket::is_closed);

@@ -239,7 +239,7 @@ impl Member {
 }
 
 /// Why a frame was dropped (counted, never acted upon).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DropReason {
     /// Not a sealed frame, or not our schema inside.
     Malformed,

@@ -1,9 +1,8 @@
 //! Room messages and whispers: sending, receiving, and filling members' gaps (backfill).
 
-use std::collections::HashSet;
 use std::time::Duration;
 
-use peerchat_ids::{MessageId, VecMap};
+use peerchat_ids::{MessageId, VecMap, VecSet};
 use peerchat_peerjs::PeerId;
 
 use super::resend::Again;
@@ -122,7 +121,7 @@ impl Room {
         let frame = RoomFrame::Whisper(whisper);
         self.end_typing_bout();
         self.send(&link, &frame, now);
-        self.await_receipts(&id, HashSet::from([to.clone()]), again, now);
+        self.await_receipts(&id, VecSet::from([to.clone()]), again, now);
         Ok(self.local_message(id, 0, text, ts, Some(to.clone())))
     }
 

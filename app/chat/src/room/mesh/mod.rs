@@ -14,7 +14,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use peerchat_identity::Identity;
-use peerchat_ids::{MessageId, VecMap};
+use peerchat_ids::{MessageId, VecMap, VecSet};
 use peerchat_peerjs::data::{self, ChannelFrame};
 use peerchat_peerjs::{ConnectionId, PeerId};
 
@@ -60,11 +60,11 @@ pub struct Room {
     keys: RoomKeys,
     timings: RoomTimings,
     entropy: Box<dyn FnMut() -> [u8; 12]>,
-    links: HashMap<ConnectionId, Link>,
+    links: VecMap<ConnectionId, Link>,
     members: VecMap<PeerId, Member>,
-    dialing: HashMap<PeerId, Duration>,
+    dialing: VecMap<PeerId, Duration>,
     /// Members whose offer we answered, not open yet, since when (see `offers`).
-    answering: HashMap<PeerId, Duration>,
+    answering: VecMap<PeerId, Duration>,
     holding_rendezvous: bool,
     /// The member who answered last time we called the rendezvous id.
     rendezvous_holder: Option<PeerId>,
@@ -88,18 +88,18 @@ pub struct Room {
     /// Rendezvous checks so far.
     rendezvous_checks: u64,
     next_rendezvous_check: Option<Duration>,
-    redials: HashMap<PeerId, Redial>,
+    redials: VecMap<PeerId, Redial>,
     /// The last redial delay of members linked again, until their link proves lasting:
     /// a link the other side drops at once (it never admitted us) must not reset it.
-    backoff: HashMap<PeerId, Duration>,
+    backoff: VecMap<PeerId, Duration>,
     /// Members forgotten as never reached (see `links`), not to be re-learned from
     /// other members' lists.
-    unreached: HashSet<PeerId>,
+    unreached: VecSet<PeerId>,
     log: Log,
     /// Backfills under way, per link.
-    backfills: HashMap<ConnectionId, Pending>,
+    backfills: VecMap<ConnectionId, Pending>,
     /// What each member may still be sent by backfill now.
-    allowances: HashMap<PeerId, Allowance>,
+    allowances: VecMap<PeerId, Allowance>,
     whispers_seen: HashSet<MessageId>,
     awaiting: HashMap<MessageId, Awaiting>,
     /// Our sendings of messages so far (see `resend`).
@@ -109,7 +109,7 @@ pub struct Room {
     /// When the user began a bout of typing not announced yet, plus the delay: when it is.
     typing_due: Option<Duration>,
     /// Members typing, and until when they show as typing.
-    typing_until: HashMap<PeerId, Duration>,
+    typing_until: VecMap<PeerId, Duration>,
     my_seq: u64,
     /// Our messages wait to be stored before they go out (see `outbox`).
     store_first: bool,
@@ -120,7 +120,7 @@ pub struct Room {
     stats: RoomStats,
     outputs: VecDeque<RoomOutput>,
     events: VecDeque<RoomEvent>,
-    dropped: HashMap<DropReason, u64>,
+    dropped: VecMap<DropReason, u64>,
 }
 
 impl Room {
@@ -144,10 +144,10 @@ impl Room {
             keys,
             timings,
             entropy,
-            links: HashMap::new(),
+            links: VecMap::new(),
             members: VecMap::new(),
-            dialing: HashMap::new(),
-            answering: HashMap::new(),
+            dialing: VecMap::new(),
+            answering: VecMap::new(),
             holding_rendezvous: false,
             rendezvous_holder: None,
             answered_lists: VecDeque::new(),
@@ -157,18 +157,18 @@ impl Room {
             calls_taken: calls::Called::default(),
             rendezvous_checks: 0,
             next_rendezvous_check: None,
-            redials: HashMap::new(),
-            backoff: HashMap::new(),
-            unreached: HashSet::new(),
+            redials: VecMap::new(),
+            backoff: VecMap::new(),
+            unreached: VecSet::new(),
             log: Log::default(),
-            backfills: HashMap::new(),
-            allowances: HashMap::new(),
+            backfills: VecMap::new(),
+            allowances: VecMap::new(),
             whispers_seen: HashSet::new(),
             awaiting: HashMap::new(),
             sendings: 0,
             typing_sent: None,
             typing_due: None,
-            typing_until: HashMap::new(),
+            typing_until: VecMap::new(),
             my_seq: 0,
             store_first: false,
             unstored: HashMap::new(),
@@ -176,7 +176,7 @@ impl Room {
             stats: RoomStats::default(),
             outputs: VecDeque::new(),
             events: VecDeque::new(),
-            dropped: HashMap::new(),
+            dropped: VecMap::new(),
         }
     }
 

@@ -1,10 +1,9 @@
 //! Delivery receipts: a message of ours is delivered once every member online when it
 //! was sent has confirmed it.
 
-use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use peerchat_ids::MessageId;
+use peerchat_ids::{MessageId, VecMap, VecSet};
 use peerchat_peerjs::{ConnectionId, PeerId};
 
 use super::links::Link;
@@ -17,7 +16,7 @@ use crate::room::frames::RoomFrame;
 pub(super) struct Awaiting {
     /// Members online when it was sent that have not confirmed it yet, each with when
     /// it goes to them again (see `resend`).
-    pub(super) members: HashMap<PeerId, Resends>,
+    pub(super) members: VecMap<PeerId, Resends>,
     /// Someone confirmed it (a message written alone counts once anyone has it).
     pub(super) confirmed: bool,
     /// The serial of its first sending (see `Room::next_serial`): the oldest goes first
@@ -142,7 +141,7 @@ impl Room {
     pub(super) fn await_receipts(
         &mut self,
         id: &MessageId,
-        members: HashSet<PeerId>,
+        members: VecSet<PeerId>,
         again: Again,
         now: Duration,
     ) {
