@@ -71,7 +71,8 @@ impl Default for RuntimeConfig {
 impl RuntimeConfig {
     /// Parses `config.json`.
     pub fn parse(text: &str) -> Result<Self, ChatError> {
-        serde_json::from_str(text).map_err(|e| ChatError::InvalidConfig(e.to_string()))
+        // As bytes, as the app reads all its JSON: one copy of the parser in the module.
+        serde_json::from_slice(text.as_bytes()).map_err(|e| ChatError::InvalidConfig(e.to_string()))
     }
 
     /// The ICE servers as Settings lists them: their URLs only (a TURN server's user

@@ -121,7 +121,11 @@ pub fn decode_json_as<T: DeserializeOwned>(frame: &ChannelFrame) -> Result<T, Pe
         ChannelFrame::Binary(bytes) if bytes.len() < MAX_JSON_FRAME * 2 => {
             serde_json::from_slice(bytes)
         }
-        ChannelFrame::Text(text) if text.len() < MAX_JSON_FRAME * 2 => serde_json::from_str(text),
+        // As bytes too: each of serde_json's readers brings its own copy of the parser
+        // for every type it reads into the module.
+        ChannelFrame::Text(text) if text.len() < MAX_JSON_FRAME * 2 => {
+            serde_json::from_slice(text.as_bytes())
+        }
         _ => return Err(PeerJsError::MalformedPeerFrame),
     };
     parsed.map_err(|_| PeerJsError::MalformedPeerFrame)

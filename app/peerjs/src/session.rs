@@ -223,7 +223,8 @@ impl Session {
 
     /// A text frame arrived from the broker.
     pub fn handle_frame(&mut self, text: &str, _now: Duration) -> Result<(), PeerJsError> {
-        let Ok(msg) = serde_json::from_str::<ServerMessage>(text) else {
+        // As bytes, as the app reads all its JSON: one copy of the parser (see `data`).
+        let Ok(msg) = serde_json::from_slice::<ServerMessage>(text.as_bytes()) else {
             self.malformed_frames += 1;
             return Err(PeerJsError::MalformedServerFrame);
         };
