@@ -6,8 +6,10 @@
 //! wasm each, and the app had some fifty such pairs (235 KB, by `twiggy`). A sorted list
 //! does the same with a binary search and `Vec`'s insert and remove, a fraction of that
 //! per pair, and iterates in the same order. Inserting or removing moves the entries
-//! after it, so it is for maps of a few hundred entries at most: members, links, pieces
-//! in flight (each bounded where it is filled), not a room's history.
+//! after it (one `memmove`), so it is for maps bounded where they are filled: members,
+//! links and pieces in flight (hundreds), kept files' records (a few thousand, one
+//! insert per file), not a room's history. Entries from a peer are built in bulk (one
+//! sort, see `FromIterator`), never inserted one by one in the peer's order.
 
 use std::borrow::Borrow;
 use std::fmt;
@@ -106,7 +108,7 @@ impl<K, V> VecMap<K, V> {
         self.entries.last().map(|(k, v)| (k, v))
     }
 
-    /// Takes the entry of the smallest key out.
+    /// Takes the entry of the smallest key out (moving all the others: for small maps).
     pub fn pop_first(&mut self) -> Option<(K, V)> {
         (!self.entries.is_empty()).then(|| self.entries.remove(0))
     }
@@ -200,7 +202,8 @@ impl<K: Ord, V> VecMap<K, V> {
         }
     }
 
-    /// The entries whose keys are in `range`, in order.
+    /// The entries whose keys are in `range`, in order. A range that ends before it
+    /// starts holds nothing (`BTreeMap::range` panics).
     pub fn range<Q: Ord + ?Sized, R: RangeBounds<Q>>(&self, range: R) -> Iter<'_, K, V>
     where
         K: Borrow<Q>,
@@ -363,6 +366,15 @@ impl<K: Ord, V> FromIterator<(K, V)> for VecMap<K, V> {
 impl<K: Ord, V> Extend<(K, V)> for VecMap<K, V> {
     /// As `BTreeMap`: the entries added replace those of the same keys.
     fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
+        let iter = iter.into_iter();
+        // One at a time (as `Iterator::partition` and `extend_one` add them): an insert,
+        // not a sort of the whole list each time.
+        if iter.size_hint().1.is_some_and(|n| n <= 1) {
+            for (key, value) in iter {
+                self.insert(key, value);
+            }
+            return;
+        }
         let mut entries = std::mem::take(&mut self.entries);
         entries.extend(iter);
         *self = Self::of_entries(entries);

@@ -62,7 +62,7 @@ impl<T> VecSet<T> {
         self.map.last_key_value().map(|(t, ())| t)
     }
 
-    /// Takes the smallest element out.
+    /// Takes the smallest element out (moving all the others: for small sets).
     pub fn pop_first(&mut self) -> Option<T> {
         self.map.pop_first().map(|(t, ())| t)
     }
@@ -117,7 +117,7 @@ impl<T: Ord> VecSet<T> {
         self.map.get_key_value(value).map(|(t, ())| t)
     }
 
-    /// The elements in `range`, in order.
+    /// The elements in `range`, in order (none for a range that ends before it starts).
     pub fn range<Q: Ord + ?Sized, R: RangeBounds<Q>>(
         &self,
         range: R,

@@ -7,7 +7,7 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use peerchat_ids::VecMap;
+use peerchat_ids::{sorting, VecMap};
 use peerchat_peerjs::data::MAX_JSON_FRAME;
 use peerchat_peerjs::{ConnectionId, PeerId};
 use peerchat_vault::{OnwardFrom, SeqRanges};
@@ -125,6 +125,15 @@ impl Allowance {
     }
 }
 
+/// Each author's highest number in `marks`, in one sort (a peer's list comes in any
+/// order: inserted one by one, each insert could move every mark before it).
+fn highest_marks(marks: impl Iterator<Item = (PeerId, u64)>) -> VecMap<PeerId, u64> {
+    let mut marks: Vec<_> = marks.collect();
+    // Lowest first: of one author's marks, the map keeps the last.
+    sorting::sort_by_key(&mut marks, |m| m.1);
+    marks.into_iter().collect()
+}
+
 impl Room {
     /// A member's hello on `link` says it has `theirs`: sends what it lacks, of what this
     /// link has not been offered yet (a hello repeated on a link brings only what is new).
@@ -141,11 +150,7 @@ impl Room {
         };
         let since = std::mem::replace(&mut l.backfilled_upto, generation);
         let peer = l.peer.clone();
-        let mut marks = VecMap::new();
-        for (author, n) in theirs.iter().take(MAX_MARKS) {
-            let mark = marks.entry(author.clone()).or_default();
-            *mark = (*n).max(*mark);
-        }
+        let marks = highest_marks(theirs.iter().take(MAX_MARKS).cloned());
         // What storage holds is offered once per link, and again once an import added to
         // it (a hello repeated on it, or a member numbering with gaps, must not have it
         // read and sent again).
@@ -153,10 +158,21 @@ impl Room {
         match self.backfills.get_mut(link) {
             // Already under way: it goes on from where it is, to what the member now has.
             Some(p) => {
-                for (author, n) in marks {
-                    let mark = p.marks.entry(author).or_default();
-                    *mark = n.max(*mark);
-                }
+                let old = std::mem::take(&mut p.marks);
+                let both =
+                    highest_marks(old.iter().chain(marks.iter()).map(|(a, n)| (a.clone(), *n)));
+                // Bounded as one hello's list: past that, the member's newest list (with
+                // what it said before of those authors) is what counts.
+                p.marks = match both.len() <= MAX_MARKS {
+                    true => both,
+                    false => marks
+                        .into_iter()
+                        .map(|(a, n)| {
+                            let before = old.get(&a).copied().unwrap_or(0);
+                            (a, n.max(before))
+                        })
+                        .collect(),
+                };
                 let left = self.log.stored_lacking(&p.marks, &p.taken);
                 match p.stored.as_mut() {
                     // What it no longer lacks is not looked for.
@@ -364,5 +380,28 @@ impl Room {
             .filter_map(|p| self.allowances.get(&p.peer))
             .map(Allowance::ready_at)
             .min()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A list in any order, an author named more than once: each author's highest number,
+    /// as a map with `max` on every insert gave.
+    #[test]
+    fn marks_keep_each_authors_highest_number() {
+        let id = |s: &str| PeerId::parse(s).unwrap();
+        let list = [
+            ("cy", 4),
+            ("bo", 9),
+            ("cy", 7),
+            ("al", 1),
+            ("bo", 2),
+            ("cy", 0),
+        ];
+        let marks = highest_marks(list.iter().rev().map(|(a, n)| (id(a), *n)));
+        let want = [(id("al"), 1), (id("bo"), 9), (id("cy"), 7)];
+        assert_eq!(marks.into_iter().collect::<Vec<_>>(), want);
     }
 }
