@@ -71,8 +71,7 @@ impl Default for RuntimeConfig {
 impl RuntimeConfig {
     /// Parses `config.json`.
     pub fn parse(text: &str) -> Result<Self, ChatError> {
-        // As bytes, as the app reads all its JSON: one copy of the parser in the module.
-        serde_json::from_slice(text.as_bytes()).map_err(|e| ChatError::InvalidConfig(e.to_string()))
+        peerchat_peerjs::data::from_text(text).map_err(|e| ChatError::InvalidConfig(e.to_string()))
     }
 
     /// The ICE servers as Settings lists them: their URLs only (a TURN server's user

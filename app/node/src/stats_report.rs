@@ -67,8 +67,7 @@ impl TransportReport {
         let entries: Vec<Entry> = entries
             .iter()
             .take(MAX_ENTRIES)
-            // As bytes, as the app reads all its JSON: one copy of the parser.
-            .filter_map(|e| serde_json::from_slice(e.as_bytes()).ok())
+            .filter_map(|e| peerchat_peerjs::data::from_text(e).ok())
             .collect();
         let by_id = |id: &str| entries.iter().find(|e| e.id == id);
         let transport = entries.iter().find(|e| e.kind == "transport");

@@ -121,14 +121,17 @@ pub fn decode_json_as<T: DeserializeOwned>(frame: &ChannelFrame) -> Result<T, Pe
         ChannelFrame::Binary(bytes) if bytes.len() < MAX_JSON_FRAME * 2 => {
             serde_json::from_slice(bytes)
         }
-        // As bytes too: each of serde_json's readers brings its own copy of the parser
-        // for every type it reads into the module.
-        ChannelFrame::Text(text) if text.len() < MAX_JSON_FRAME * 2 => {
-            serde_json::from_slice(text.as_bytes())
-        }
+        ChannelFrame::Text(text) if text.len() < MAX_JSON_FRAME * 2 => from_text(text),
         _ => return Err(PeerJsError::MalformedPeerFrame),
     };
     parsed.map_err(|_| PeerJsError::MalformedPeerFrame)
+}
+
+/// Reads JSON text as the app reads all its JSON: as bytes (`serde_json::from_slice`).
+/// Each of serde_json's readers brings its own copy of the parser, for every type it
+/// reads, into the app's module; `from_str` would be a second one.
+pub fn from_text<T: DeserializeOwned>(text: &str) -> serde_json::Result<T> {
+    serde_json::from_slice(text.as_bytes())
 }
 
 /// The frame by which the official client announces it is closing the connection.

@@ -223,8 +223,7 @@ impl Session {
 
     /// A text frame arrived from the broker.
     pub fn handle_frame(&mut self, text: &str, _now: Duration) -> Result<(), PeerJsError> {
-        // As bytes, as the app reads all its JSON: one copy of the parser (see `data`).
-        let Ok(msg) = serde_json::from_slice::<ServerMessage>(text.as_bytes()) else {
+        let Ok(msg) = crate::data::from_text::<ServerMessage>(text) else {
             self.malformed_frames += 1;
             return Err(PeerJsError::MalformedServerFrame);
         };

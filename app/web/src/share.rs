@@ -78,8 +78,7 @@ pub async fn pending() -> Option<Pending> {
     let cache = open().await?;
     let meta = get(&cache, "share/meta").await?;
     let text = JsFuture::from(meta.text().ok()?).await.ok()?.as_string()?;
-    // As bytes, as the app reads all its JSON: one copy of the parser in the module.
-    let meta: Meta = serde_json::from_slice(text.as_bytes()).ok()?;
+    let meta: Meta = peerchat_peerjs::data::from_text(&text).ok()?;
     let files = meta
         .files
         .into_iter()

@@ -97,8 +97,7 @@ pub async fn import_file(vault: &Vault, file: &web_sys::File) -> Result<Imported
         .ok()
         .and_then(|t| t.as_string())
         .ok_or("The file could not be read.")?;
-    // As bytes, as the app reads all its JSON: one copy of the parser in the module.
-    let mut export: Export = serde_json::from_slice(text.as_bytes()).map_err(|_| {
+    let mut export: Export = peerchat_peerjs::data::from_text(&text).map_err(|_| {
         "This is not a PeerChat history file (export one with “Export (JSON)”).".to_owned()
     })?;
     let invite = export
