@@ -9,7 +9,9 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use peerchat_node::rehearsal::Reached;
-use peerchat_web::warm::{rehearse_conversation_screen, rehearse_nodes, rehearse_room_screen};
+use peerchat_web::warm::{
+    rehearse_conversation_screen, rehearse_nodes, rehearse_request_screen, rehearse_room_screen,
+};
 use wasm_bindgen_test::*;
 use web_sys::Element;
 
@@ -54,6 +56,11 @@ async fn the_rehearsed_room_screen_is_drawn_off_the_page_updated_and_taken_down(
     // ...never in the page...
     assert!(document.query_selector("section.room").unwrap().is_none());
     // ...and taken down.
+    taken_down(&root).await;
+}
+
+/// Holds the rehearsal to taking its screen down again.
+async fn taken_down(root: &Element) {
     assert!(
         until(|| root.child_element_count() == 0).await,
         "the rehearsal was left drawn: {:?}",
@@ -95,11 +102,33 @@ async fn the_rehearsed_conversation_screen_is_drawn_connecting_then_open_and_tak
         .query_selector(".conversation-status")
         .unwrap()
         .is_none());
+    taken_down(&root).await;
+}
+
+#[wasm_bindgen_test]
+async fn the_rehearsed_request_is_drawn_with_its_bar_then_accepted_and_taken_down() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root = document.create_element("div").unwrap();
+    rehearse_request_screen(root.clone(), Rc::new(|| true));
+    let has =
+        |root: &Element, selector: &str| root.query_selector(selector).ok().flatten().is_some();
     assert!(
-        until(|| root.child_element_count() == 0).await,
-        "the rehearsal was left drawn: {:?}",
+        until(|| has(&root, ".request-bar")).await,
+        "the request bar was never drawn: {:?}",
         root.inner_html()
     );
+    assert!(
+        status(&root).starts_with("Connected"),
+        "drawn as the call opens"
+    );
+    assert!(!has(&root, "form.composer"), "no composer under a request");
+    assert!(
+        until(|| has(&root, "form.composer") && !has(&root, ".request-bar")).await,
+        "never drawn accepted: {:?}",
+        root.inner_html()
+    );
+    assert!(document.query_selector(".request-bar").unwrap().is_none());
+    taken_down(&root).await;
 }
 
 #[wasm_bindgen_test]
