@@ -166,21 +166,15 @@ pub fn warm_fonts(size: &str) -> i32 {
     width
 }
 
-/// Makes a peer connection with a data channel and closes it again. The page's first
-/// connection sets up the browser's WebRTC machinery (its threads, the network list):
-/// about 25 ms of the main thread (Chromium on Linux), which a newcomer spent in the
-/// middle of its join, on the call to the room before any member could call it. The
-/// official client pays it when it loads (its support check makes a connection).
+/// Makes a link as a call does and closes it again (see `net::rehearse_link`). The
+/// page's first connection sets up the browser's WebRTC machinery (its threads, the
+/// network list): about 25 ms of the main thread (Chromium on Linux), which a newcomer
+/// spent in the middle of its join, on the call to the room before any member could call
+/// it. The official client pays it when it loads (its support check makes a connection).
 /// Nothing is offered or gathered: no address is looked up, no packet sent. Returns
 /// whether a connection was made and is closed again.
 pub fn warm_webrtc() -> bool {
-    let Ok(pc) = web_sys::RtcPeerConnection::new() else {
-        return false;
-    };
-    let dc = pc.create_data_channel("warm-up");
-    dc.close();
-    pc.close();
-    pc.connection_state() == web_sys::RtcPeerConnectionState::Closed
+    crate::net::rehearse_link()
 }
 
 fn run(left: u32, quiet: Quiet) {
