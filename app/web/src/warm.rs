@@ -71,6 +71,9 @@ pub type Quiet = Rc<dyn Fn() -> bool>;
 /// 2-core machine made the call take twice as long.
 pub fn warm_up_soon(quiet: Quiet) {
     warm_webrtc();
+    when_quiet(quiet.clone(), FIRST_AFTER_MS, |_| {
+        warm_answering_link();
+    });
     when_quiet(quiet.clone(), FIRST_AFTER_MS, |quiet| {
         warm_font_sizes(0, quiet)
     });
@@ -166,15 +169,21 @@ pub fn warm_fonts(size: &str) -> i32 {
     width
 }
 
-/// Makes a link as a call does and closes it again (see `net::rehearse_link`). The
-/// page's first connection sets up the browser's WebRTC machinery (its threads, the
-/// network list): about 25 ms of the main thread (Chromium on Linux), which a newcomer
-/// spent in the middle of its join, on the call to the room before any member could call
-/// it. The official client pays it when it loads (its support check makes a connection).
+/// Makes a caller's link and closes it again (see `net::rehearse_link`). The page's
+/// first connection sets up the browser's WebRTC machinery (its threads, the network
+/// list): about 25 ms of the main thread (Chromium on Linux), which a newcomer spent in
+/// the middle of its join, on the call to the room before any member could call it. The
+/// official client pays it when it loads (its support check makes a connection).
 /// Nothing is offered or gathered: no address is looked up, no packet sent. Returns
 /// whether a connection was made and is closed again.
 pub fn warm_webrtc() -> bool {
-    crate::net::rehearse_link()
+    crate::net::rehearse_link(Some("warm-up"))
+}
+
+/// Makes a callee's link and closes it again, as [`warm_webrtc`] a caller's; in a
+/// quiet moment, the connection machinery being set up by then.
+pub fn warm_answering_link() -> bool {
+    crate::net::rehearse_link(None)
 }
 
 fn run(left: u32, quiet: Quiet) {

@@ -216,25 +216,22 @@ impl Link {
     }
 }
 
-/// Makes a link as each end of a call does (its connection, both channels and their
-/// handlers), queues a frame on each channel and takes it down again, with nothing
-/// offered: no address is looked up, no packet sent. The page's first connection sets up
-/// the browser's WebRTC machinery, and the code that makes a link runs cold on the first
-/// call otherwise, compiled function by function as the call goes (Chrome trace of the
-/// benchmark's call: 60 functions on each side). Returns whether both were made and are
-/// closed again.
-pub(crate) fn rehearse() -> bool {
-    [Some("warm-up"), None].into_iter().all(|label| {
-        let Ok(link) = Link::new(&[], None, label, drop) else {
-            return false;
-        };
-        // Queued: neither channel opens.
-        link.send(&ChannelFrame::Text(String::new()));
-        link.send_chunk(Vec::new());
-        let pc = link.pc();
-        drop(link);
-        pc.connection_state() == RtcPeerConnectionState::Closed
-    })
+/// Makes a link as one end of a call does (the caller's with `label`, the callee's
+/// without): its connection, both channels and their handlers; queues a frame on each
+/// channel and takes it down again, with nothing offered: no address is looked up, no
+/// packet sent. The code that makes a link runs cold on the first call otherwise,
+/// compiled function by function as the call goes (Chrome trace of the benchmark's call:
+/// 60 functions on each side). Returns whether it was made and is closed again.
+pub(crate) fn rehearse(label: Option<&str>) -> bool {
+    let Ok(link) = Link::new(&[], None, label, drop) else {
+        return false;
+    };
+    // Queued: neither channel opens.
+    link.send(&ChannelFrame::Text(String::new()));
+    link.send_chunk(Vec::new());
+    let pc = link.pc();
+    drop(link);
+    pc.connection_state() == RtcPeerConnectionState::Closed
 }
 
 impl Drop for Link {
