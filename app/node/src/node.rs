@@ -538,6 +538,7 @@ impl Node {
             StoreOp::Append {
                 history: History::Room(_),
                 messages,
+                ..
             } => messages.as_slice(),
             _ => &[],
         };
@@ -831,8 +832,8 @@ impl Node {
         self.store(StoreOp::PutConversations(list));
     }
 
-    /// Stores a message of the conversation with `peer`, received (or sent) at
-    /// `received`.
+    /// Stores a message of the conversation with `peer`, received at `received`, or
+    /// (`mine`) sent then: made here that moment, with a new id.
     pub(crate) fn keep_direct(
         &mut self,
         peer: &PeerId,
@@ -861,6 +862,7 @@ impl Node {
         };
         self.store(StoreOp::Append {
             history: History::Conversation(peer.clone()),
+            made_here: mine.then(|| m.id.clone()).into_iter().collect(),
             messages: vec![message],
         });
     }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use peerchat_chat::state::{Action, Screen};
-use peerchat_ids::RoomId;
+use peerchat_ids::{MessageId, RoomId, VecSet};
 use peerchat_peerjs::data::ChannelFrame;
 use peerchat_peerjs::wire::IceCandidate;
 use peerchat_peerjs::{ConnectionId, PeerId, Transmit};
@@ -77,6 +77,10 @@ pub enum StoreOp {
         history: History,
         /// The messages, in the order they came.
         messages: Vec<StoredMessage>,
+        /// Those of `messages` made here this moment (ours, just sent): their random ids
+        /// are new, so the write does not look for them among the stored ones (see
+        /// `History::append_new`).
+        made_here: VecSet<MessageId>,
     },
     /// Save the list of one-to-one conversation partners and their names.
     PutConversations(Vec<Contact>),

@@ -217,7 +217,7 @@ impl Node {
         };
         let message = make(&mut r.room, id).map_err(|e| SendError::Room(e.to_string()))?;
         // Stored, it also carries our numbering to the next visit (see `seed`).
-        self.keep_message(room_id, &message);
+        self.keep_message(room_id, &message, true);
         self.ui(Action::RoomMessage {
             room_id: room_id.to_owned(),
             message,
@@ -260,9 +260,17 @@ impl Node {
         }
     }
 
-    fn keep_message(&mut self, room_id: &RoomId, message: &peerchat_chat::room::RoomMessage) {
+    /// Stores a message of `room_id`: received, or `made_here` (ours, posted this
+    /// moment with a new id).
+    fn keep_message(
+        &mut self,
+        room_id: &RoomId,
+        message: &peerchat_chat::room::RoomMessage,
+        made_here: bool,
+    ) {
         self.store(StoreOp::Append {
             history: History::Room(room_id.clone()),
+            made_here: made_here.then(|| message.id.clone()).into_iter().collect(),
             messages: vec![to_stored(message, self.now.wall_ms)],
         });
     }
@@ -460,7 +468,7 @@ impl Node {
             RoomEvent::Delivered { id } => self.ui(Action::RoomDelivered { room_id, id }),
             RoomEvent::File { peer, frame } => self.on_file_frame_via(Some(&room_id), &peer, frame),
             RoomEvent::Message(message) => {
-                self.keep_message(&room_id, &message);
+                self.keep_message(&room_id, &message, false);
                 if let Some(offer) = &message.file {
                     self.on_file_offer_in(Some(&room_id), &message.author, offer);
                 }

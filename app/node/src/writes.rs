@@ -26,13 +26,19 @@ pub(crate) type Writes = InTurn<StoreOp>;
 pub(crate) fn merge(last: &mut StoreOp, op: StoreOp) -> Option<StoreOp> {
     match (last, op) {
         (
-            StoreOp::Append { history, messages },
+            StoreOp::Append {
+                history,
+                messages,
+                made_here,
+            },
             StoreOp::Append {
                 history: next,
                 messages: more,
+                made_here: more_made_here,
             },
         ) if *history == next && messages.len() + more.len() <= MAX_BATCH => {
             messages.extend(more);
+            made_here.extend(more_made_here);
             None
         }
         (

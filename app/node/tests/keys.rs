@@ -17,18 +17,13 @@ fn friends() -> (Sim, usize, usize) {
     let mut sim = Sim::new();
     let (ann, ben) = (sim.add("Ann"), sim.add("Ben"));
     sim.run_for(SECOND);
-    let (ann_id, ben_id) = (sim.devs[ann].id.clone(), sim.devs[ben].id.clone());
+    let ben_id = sim.devs[ben].id.clone();
     sim.act(ann, |n, now| n.connect(ben_id.clone(), now));
     sim.run_until(5 * SECOND, "both learn the other's name", |s| {
         s.conversation_name(ann, ben).as_deref() == Some("Ben")
             && s.conversation_name(ben, ann).as_deref() == Some("Ann")
     });
-    sim.act(ann, |n, now| n.send_text(&ben_id, "hi Ben", now))
-        .unwrap();
-    sim.run_for(SECOND);
-    sim.act(ben, |n, now| n.send_text(&ann_id, "hi Ann", now))
-        .unwrap();
-    sim.run_for(SECOND);
+    sim.exchange((ann, ben), "hi Ben", "hi Ann");
     (sim, ann, ben)
 }
 

@@ -45,12 +45,7 @@ fn a_chat_opens_both_ways_and_every_message_shown_is_stored_once() {
         sim.broker_says(ann, &frame);
         assert_eq!(sim.devs[ann].candidates_added, added);
     }
-    sim.act(ann, |n, now| n.send_text(&ben_id, "hi Ben", now))
-        .unwrap();
-    sim.run_for(SECOND);
-    sim.act(ben, |n, now| n.send_text(&ann_id, "hi Ann", now))
-        .unwrap();
-    sim.run_for(SECOND);
+    sim.exchange((ann, ben), "hi Ben", "hi Ann");
     for (me, other) in [(ann, &ben_id), (ben, &ann_id)] {
         let lines = &sim.devs[me].state.conversation(other).unwrap().lines;
         let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
@@ -69,6 +64,36 @@ fn a_chat_opens_both_ways_and_every_message_shown_is_stored_once() {
         .filter(|(_, op)| matches!(op, StoreOp::Append { .. }))
         .count();
     assert_eq!(appends, 2);
+}
+
+#[test]
+fn only_the_messages_we_send_are_written_as_made_here() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    sim.exchange((ann, ben), "mine", "theirs");
+    // Each append with its messages' texts and which of them it says were made here.
+    let appends: Vec<(Vec<String>, Vec<bool>)> = sim.devs[ann]
+        .stores
+        .iter()
+        .filter_map(|(_, op)| match op {
+            StoreOp::Append {
+                messages,
+                made_here,
+                ..
+            } => Some((
+                messages.iter().map(|m| m.text.clone()).collect(),
+                messages.iter().map(|m| made_here.contains(&m.id)).collect(),
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        appends,
+        [
+            (vec!["mine".to_owned()], vec![true]),
+            (vec!["theirs".to_owned()], vec![false])
+        ],
+        "ours is new for certain; a received one may be kept already"
+    );
 }
 
 /// The receipt on device `i`'s newest line with `peer`.

@@ -535,6 +535,27 @@ fn appended(sim: &Sim, i: usize, from: usize) -> Vec<usize> {
         .collect()
 }
 
+/// How many messages of each `Append` device `i` asked for since its `from`th write
+/// were made there (see `StoreOp::Append`).
+fn appended_made_here(sim: &Sim, i: usize, from: usize) -> Vec<usize> {
+    sim.devs[i].stores[from..]
+        .iter()
+        .filter_map(|(_, op)| match op {
+            StoreOp::Append {
+                messages,
+                made_here,
+                ..
+            } => Some(
+                messages
+                    .iter()
+                    .filter(|m| made_here.contains(&m.id))
+                    .count(),
+            ),
+            _ => None,
+        })
+        .collect()
+}
+
 #[test]
 fn a_burst_is_stored_in_a_write_per_disk_round_not_one_per_message() {
     let mut sim = room_of(2);
@@ -562,6 +583,8 @@ fn a_burst_is_stored_in_a_write_per_disk_round_not_one_per_message() {
     );
     assert_eq!(sim.finish_writes(1), 1);
     assert_eq!(appended(&sim, 1, before[1]), [1, 59]);
+    // Ben's own, new for certain, merged with their mark.
+    assert_eq!(appended_made_here(&sim, 1, before[1]), [1, 59]);
     // Stored, they go out (our messages wait for their write): Ann gets 60 and writes
     // the first while the others wait for it.
     sim.finish_writes(1);
@@ -576,6 +599,12 @@ fn a_burst_is_stored_in_a_write_per_disk_round_not_one_per_message() {
     while sim.finish_writes(0) > 0 {}
     let ann = appended(&sim, 0, before[0]);
     assert_eq!(ann.iter().sum::<usize>(), 60, "Ann's writes: {ann:?}");
+    assert!(
+        appended_made_here(&sim, 0, before[0])
+            .iter()
+            .all(|&n| n == 0),
+        "received ones may be kept already"
+    );
     assert!(ann.len() <= 2, "Ann's writes: {ann:?}");
     // Everything is on both disks, once.
     for i in 0..2 {

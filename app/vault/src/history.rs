@@ -10,7 +10,7 @@
 //! once. Records from before (keyed by the author's time, with no index entry) stay
 //! readable where they are, and are still recognised when received again.
 
-use peerchat_ids::MessageId;
+use peerchat_ids::{MessageId, VecSet};
 use peerchat_peerjs::PeerId;
 use serde::{Deserialize, Serialize};
 
@@ -265,20 +265,44 @@ impl<'a, S: Store> History<'a, S> {
         &self,
         room_id: &str,
         messages: &[StoredMessage],
+        nonce: impl FnMut() -> [u8; 12],
+    ) -> Result<usize, VaultError> {
+        self.append_new(room_id, messages, &VecSet::new(), nonce)
+            .await
+    }
+
+    /// [`History::append_many`], told which of `messages` were `made_here` this moment
+    /// (ours, just sent): their ids are random and new, so they cannot be kept already,
+    /// and the write does not look for them. A burst of our own messages in a
+    /// conversation is then written without reading anything first (the look was a
+    /// storage transaction of its own before each write).
+    pub async fn append_new(
+        &self,
+        room_id: &str,
+        messages: &[StoredMessage],
+        made_here: &VecSet<MessageId>,
         mut nonce: impl FnMut() -> [u8; 12],
     ) -> Result<usize, VaultError> {
         let room = self.prefixes(room_id);
         let keys: Vec<MessageKeys> = messages.iter().map(|m| self.keys_of(&room, m)).collect();
-        let kept: Vec<KeptKeys<'_>> = keys.iter().map(MessageKeys::kept_keys).collect();
+        let new = |m: &StoredMessage| made_here.contains(&m.id);
+        let kept: Vec<KeptKeys<'_>> = messages
+            .iter()
+            .zip(&keys)
+            .filter(|(m, _)| !new(m))
+            .map(|(_, k)| k.kept_keys())
+            .collect();
         // The room's ledger, when the write may change it, is read with what is kept.
         let ledger_key = messages
             .iter()
             .any(Ledger::counts)
             .then(|| self.ledger_key(room_id));
         let (there, ledger) = kept_already(self.store, &kept, ledger_key.as_deref()).await?;
+        let mut there = there.into_iter();
         let mut entries = Vec::with_capacity(2 * messages.len() + 1);
         let mut batch = std::collections::HashSet::new();
-        for ((m, k), there) in messages.iter().zip(&keys).zip(there) {
+        for (m, k) in messages.iter().zip(&keys) {
+            let there = !new(m) && there.next().unwrap_or(false);
             if there || !batch.insert(k.index.as_str()) {
                 continue;
             }

@@ -1,6 +1,7 @@
 //! History at rest, natively on the memory store: paging, dedup, tampering, export and
 //! import, deletion, and what is visible at rest.
 
+use peerchat_ids::{MessageId, VecSet};
 use peerchat_vault::kdf::{self, KdfParams};
 use peerchat_vault::{History, Keyring, MemoryStore, Store, StoredMessage, Table};
 
@@ -366,4 +367,42 @@ fn a_batch_out_of_order_still_finds_its_kept_messages() {
         .map(|m| m.seq)
         .collect();
     assert_eq!(seqs, [2, 5, 7, 9]);
+}
+
+#[test]
+fn messages_made_here_are_written_without_a_look_and_the_others_are_still_looked_for() {
+    let (store, keys) = (MemoryStore::new(), keys());
+    let h = History::new(&store, &keys);
+    let mut nonce = nonces();
+    // A conversation's messages are unsigned: no ledger is read with them.
+    let unsigned = |n| StoredMessage {
+        signed: None,
+        ..msg(n)
+    };
+    let sent: Vec<StoredMessage> = (1..=20).map(unsigned).collect();
+    let made_here: VecSet<MessageId> = sent.iter().map(|m| m.id.clone()).collect();
+    let (reads, calls) = (store.reads(), store.transactions());
+    assert_eq!(
+        run(h.append_new("direct/ann", &sent, &made_here, &mut nonce)),
+        Ok(20)
+    );
+    assert_eq!(store.reads() - reads, 0, "nothing read");
+    assert_eq!(store.transactions() - calls, 1, "the write alone");
+    // Two of those again (come back, not made here) with a new one made here: the two
+    // are looked for and found, and only the new one is stored.
+    let mixed = vec![sent[0].clone(), unsigned(21), sent[1].clone()];
+    let new_one: VecSet<MessageId> = [unsigned(21).id].into_iter().collect();
+    let (reads, calls) = (store.reads(), store.transactions());
+    assert_eq!(
+        run(h.append_new("direct/ann", &mixed, &new_one, &mut nonce)),
+        Ok(1)
+    );
+    assert!(
+        store.reads() > reads,
+        "the two not made here were looked for"
+    );
+    assert_eq!(store.transactions() - calls, 2, "a look, then the write");
+    let stored = run(h.newest("direct/ann", 50)).unwrap().messages;
+    assert_eq!(stored.len(), 21, "each once");
+    assert_eq!(stored.last(), Some(&unsigned(21)));
 }

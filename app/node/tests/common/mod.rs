@@ -75,7 +75,9 @@ impl Disk {
             StoreOp::DeleteHistory { history } => {
                 self.histories.remove(&history);
             }
-            StoreOp::Append { history, messages } => {
+            StoreOp::Append {
+                history, messages, ..
+            } => {
                 let h = self.histories.entry(history).or_default();
                 for message in messages {
                     if !h
@@ -579,6 +581,16 @@ impl Sim {
             }
             self.pump_on_timer(i);
         }
+    }
+
+    /// Device `a` sends `to_b` to device `b`, then `b` sends `to_a` back, each given a
+    /// second to arrive.
+    pub fn exchange(&mut self, (a, b): (usize, usize), to_b: &str, to_a: &str) {
+        let (a_id, b_id) = (self.devs[a].id.clone(), self.devs[b].id.clone());
+        self.act(a, |n, now| n.send_text(&b_id, to_b, now)).unwrap();
+        self.run_for(Duration::from_secs(1));
+        self.act(b, |n, now| n.send_text(&a_id, to_a, now)).unwrap();
+        self.run_for(Duration::from_secs(1));
     }
 
     /// Runs the world for `d`.

@@ -105,10 +105,14 @@ fn write<'a>(vault: &'a Vault, weak: &'a Weak<RefCell<Driver>>, op: StoreOp) -> 
         StoreOp::DeleteHistory { history } => {
             Box::pin(async move { vault.history().delete_room(&history.name()).await })
         }
-        StoreOp::Append { history, messages } => Box::pin(async move {
+        StoreOp::Append {
+            history,
+            messages,
+            made_here,
+        } => Box::pin(async move {
             vault
                 .history()
-                .append_many(&history.name(), &messages, || vault.nonce())
+                .append_new(&history.name(), &messages, &made_here, || vault.nonce())
                 .await
                 .map(|_| ())
         }),
