@@ -71,7 +71,7 @@ pub enum StoreOp {
         history: History,
     },
     /// Append messages to a history, in one transaction (storing one twice changes
-    /// nothing). The node merges the messages of a burst into one (see `writes`).
+    /// nothing, as long as `made_here` holds only new ids: those are not looked for). The node merges the messages of a burst into one (see `writes`).
     Append {
         /// Whose.
         history: History,

@@ -9,8 +9,10 @@ use peerchat_chat::room::Invite;
 use peerchat_chat::rooms_state::LineId;
 use peerchat_chat::state::{Action, Screen};
 use peerchat_identity::Identity;
+use peerchat_ids::{MessageId, VecSet};
 use peerchat_node::saved::History;
 use peerchat_node::{Load, StoreOp, HAND_OVER_WAIT};
+use peerchat_vault::StoredMessage;
 
 const SECOND: Duration = Duration::from_secs(1);
 
@@ -524,20 +526,14 @@ fn a_crash_between_sending_and_storing_never_reuses_a_number() {
     );
 }
 
-/// The messages of each `Append` device `i` asked for since its `from`th write.
-fn appended(sim: &Sim, i: usize, from: usize) -> Vec<usize> {
-    sim.devs[i].stores[from..]
-        .iter()
-        .filter_map(|(_, op)| match op {
-            StoreOp::Append { messages, .. } => Some(messages.len()),
-            _ => None,
-        })
-        .collect()
-}
-
-/// How many messages of each `Append` device `i` asked for since its `from`th write
-/// were made there (see `StoreOp::Append`).
-fn appended_made_here(sim: &Sim, i: usize, from: usize) -> Vec<usize> {
+/// `count` of each `Append` device `i` asked for since its `from`th write (its messages
+/// and which of them it says were made here).
+fn appends(
+    sim: &Sim,
+    i: usize,
+    from: usize,
+    count: impl Fn(&[StoredMessage], &VecSet<MessageId>) -> usize,
+) -> Vec<usize> {
     sim.devs[i].stores[from..]
         .iter()
         .filter_map(|(_, op)| match op {
@@ -545,15 +541,26 @@ fn appended_made_here(sim: &Sim, i: usize, from: usize) -> Vec<usize> {
                 messages,
                 made_here,
                 ..
-            } => Some(
-                messages
-                    .iter()
-                    .filter(|m| made_here.contains(&m.id))
-                    .count(),
-            ),
+            } => Some(count(messages, made_here)),
             _ => None,
         })
         .collect()
+}
+
+/// The messages of each `Append` device `i` asked for since its `from`th write.
+fn appended(sim: &Sim, i: usize, from: usize) -> Vec<usize> {
+    appends(sim, i, from, |messages, _| messages.len())
+}
+
+/// How many messages of each `Append` device `i` asked for since its `from`th write
+/// were made there (see `StoreOp::Append`).
+fn appended_made_here(sim: &Sim, i: usize, from: usize) -> Vec<usize> {
+    appends(sim, i, from, |messages, made_here| {
+        messages
+            .iter()
+            .filter(|m| made_here.contains(&m.id))
+            .count()
+    })
 }
 
 #[test]

@@ -308,6 +308,7 @@ impl<'a, S: Store> History<'a, S> {
             }
             entries.extend(self.entries(k, m, nonce()));
         }
+        debug_assert!(there.next().is_none(), "one answer per message looked for");
         let count = entries.len() / 2;
         // In the same transaction: the ledger never counts a message not written.
         if let Some(key) = ledger_key {

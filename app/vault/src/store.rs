@@ -114,7 +114,7 @@ pub trait Store {
     /// The keys in each of `ask`'s spans (each up to its limit) and the values under its
     /// keys, read at once: a batch of messages learns which of them are kept
     /// already from a few spans of keys instead of a request per key, and reads its
-    /// room's ledger with them (see `History::append_many`). A store that can read them
+    /// room's ledger with them (see `History::append_new`). A store that can read them
     /// in one transaction (IndexedDB can) does so.
     async fn look(&self, table: Table, ask: LookFor<'_>) -> Result<Looked, StoreError> {
         look_one_by_one(self, table, ask).await

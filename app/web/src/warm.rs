@@ -72,7 +72,7 @@ pub type Quiet = Rc<dyn Fn() -> bool>;
 pub fn warm_up_soon(quiet: Quiet) {
     warm_webrtc();
     when_quiet(quiet.clone(), FIRST_AFTER_MS, |_| {
-        warm_answering_link();
+        warm_link();
     });
     when_quiet(quiet.clone(), FIRST_AFTER_MS, |quiet| {
         warm_font_sizes(0, quiet)
@@ -169,21 +169,28 @@ pub fn warm_fonts(size: &str) -> i32 {
     width
 }
 
-/// Makes a caller's link and closes it again (see `net::rehearse_link`). The page's
-/// first connection sets up the browser's WebRTC machinery (its threads, the network
-/// list): about 25 ms of the main thread (Chromium on Linux), which a newcomer spent in
-/// the middle of its join, on the call to the room before any member could call it. The
+/// Makes a peer connection with a data channel and closes it again. The page's first
+/// connection sets up the browser's WebRTC machinery (its threads, the network list):
+/// about 25 ms of the main thread (Chromium on Linux), which a newcomer spent in the
+/// middle of its join, on the call to the room before any member could call it. The
 /// official client pays it when it loads (its support check makes a connection).
 /// Nothing is offered or gathered: no address is looked up, no packet sent. Returns
 /// whether a connection was made and is closed again.
 pub fn warm_webrtc() -> bool {
-    crate::net::rehearse_link(Some("warm-up"))
+    let Ok(pc) = web_sys::RtcPeerConnection::new() else {
+        return false;
+    };
+    let dc = pc.create_data_channel("warm-up");
+    dc.close();
+    pc.close();
+    pc.connection_state() == web_sys::RtcPeerConnectionState::Closed
 }
 
-/// Makes a callee's link and closes it again, as [`warm_webrtc`] a caller's; in a
-/// quiet moment, the connection machinery being set up by then.
-pub fn warm_answering_link() -> bool {
-    crate::net::rehearse_link(None)
+/// Makes a link with the app's own code and takes it down again, in a quiet moment
+/// (see `net::rehearse_link`; at unlock, [`warm_webrtc`] stays as small as it was).
+/// Returns whether it went as it should: made, nothing offered or gathered, closed.
+pub fn warm_link() -> bool {
+    crate::net::rehearse_link()
 }
 
 fn run(left: u32, quiet: Quiet) {
@@ -219,17 +226,7 @@ fn off_page() -> Option<Element> {
 /// rehearsed, click to open on both sides went from 51.7-53.2 to 47.2-48.5 ms (medians
 /// of 3, 3 interleaved rounds).
 pub fn rehearse_conversation_screen(root: Element, quiet: Quiet) {
-    let open = rehearsed_conversation(wall_ms());
-    let connecting = Conversation {
-        status: ChannelStatus::Connecting,
-        ..open.clone()
-    };
-    rehearse::<ConversationView>(
-        root,
-        conversation_props(connecting),
-        conversation_props(open),
-        quiet,
-    );
+    rehearse_open_conversation(root, quiet, |c| c.status = ChannelStatus::Connecting);
 }
 
 /// Draws a stranger's first call into `root` as the callee's screen shows it once the
@@ -239,15 +236,19 @@ pub fn rehearse_conversation_screen(root: Element, quiet: Quiet) {
 /// the 4.2 ms that render took, Chrome trace of the benchmark's callee) before
 /// "Connected" showed.
 pub fn rehearse_request_screen(root: Element, quiet: Quiet) {
-    let accepted = rehearsed_conversation(wall_ms());
-    let asking = Conversation {
-        request: true,
-        ..accepted.clone()
-    };
+    rehearse_open_conversation(root, quiet, |c| c.request = true);
+}
+
+/// Draws the rehearsed conversation into `root` as `before` leaves it, then open, and
+/// takes it down again.
+fn rehearse_open_conversation(root: Element, quiet: Quiet, before: impl FnOnce(&mut Conversation)) {
+    let open = rehearsed_conversation(wall_ms());
+    let mut first = open.clone();
+    before(&mut first);
     rehearse::<ConversationView>(
         root,
-        conversation_props(asking),
-        conversation_props(accepted),
+        conversation_props(first),
+        conversation_props(open),
         quiet,
     );
 }

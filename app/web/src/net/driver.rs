@@ -5,7 +5,6 @@ use std::rc::{Rc, Weak};
 use std::time::Duration;
 
 use gloo_timers::callback::Timeout;
-use peerchat_chat::config::{IceServer, IceTransportPolicy};
 use peerchat_chat::state::Action;
 use peerchat_chat::RuntimeConfig;
 use peerchat_ids::VecMap;
@@ -17,7 +16,7 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::RtcSdpType;
 use yew::Callback;
 
-use super::link::{self, Link};
+use super::link::{self, Link, Setup};
 use super::paced::Paced;
 use super::socket::{Socket, SocketEvent};
 use crate::identity::Identity;
@@ -41,8 +40,8 @@ pub(super) struct Driver {
     node: Node,
     /// Where UI actions go: at once, or with the next frame (see `Paced`).
     screen: Rc<Paced>,
-    ice_servers: Vec<IceServer>,
-    ice_transport_policy: Option<IceTransportPolicy>,
+    /// How its connections are set up, made once.
+    setup: Setup,
     sockets: VecMap<Registration, Socket>,
     links: VecMap<ConnectionId, Link>,
     /// Links whose channels are closing, until the node says to drop them.
@@ -154,8 +153,7 @@ impl Net {
                 weak: weak.clone(),
                 node,
                 screen: Paced::new(dispatch),
-                ice_servers: config.ice_servers,
-                ice_transport_policy: config.ice_transport_policy,
+                setup: Setup::new(&config.ice_servers, config.ice_transport_policy),
                 sockets: VecMap::new(),
                 links: VecMap::new(),
                 closed: VecMap::new(),
@@ -468,8 +466,7 @@ impl Driver {
         label: Option<&str>,
     ) -> Option<web_sys::RtcPeerConnection> {
         let (weak, id) = (self.weak.clone(), conn.clone());
-        let policy = self.ice_transport_policy;
-        let link = Link::new(&self.ice_servers, policy, label, move |e| {
+        let link = Link::new(&self.setup, label, move |e| {
             with(&weak, |d| d.node.handle_link_event(&id, e, now()))
         });
         match link {

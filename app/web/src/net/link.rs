@@ -53,26 +53,49 @@ pub struct Link {
     _on_channel: Closure<dyn FnMut(RtcDataChannelEvent)>,
 }
 
-impl Link {
-    /// A new peer connection. The offerer passes a label to create the channel in-band;
-    /// the answerer passes `None` and receives the channel from the offer.
-    pub fn new(
-        ice_servers: &[IceServer],
-        policy: Option<IceTransportPolicy>,
-        label: Option<&str>,
-        on_event: impl Fn(LinkEvent) + 'static,
-    ) -> Result<Self, JsValue> {
-        let on_event: Handler = Rc::new(on_event);
+/// How every connection is set up (the ICE servers and transport policy), made once:
+/// made for each connection, the servers went to JSON and through the browser's parser
+/// again every time, in the click that calls (0.7 ms of the caller's, CPU profile of the
+/// benchmark's call) and in a join once per member.
+pub struct Setup(RtcConfiguration);
+
+impl Setup {
+    /// The setup with these servers and policy (`None`: the browser's, all paths).
+    pub fn new(ice_servers: &[IceServer], policy: Option<IceTransportPolicy>) -> Self {
         let config = RtcConfiguration::new();
         let servers = serde_json::to_string(ice_servers).expect("ICE servers serialize");
-        config.set_ice_servers(&js_sys::JSON::parse(&servers)?);
+        config.set_ice_servers(&js_sys::JSON::parse(&servers).expect("serde_json's JSON parses"));
         if let Some(policy) = policy {
             config.set_ice_transport_policy(match policy {
                 IceTransportPolicy::All => RtcIceTransportPolicy::All,
                 IceTransportPolicy::Relay => RtcIceTransportPolicy::Relay,
             });
         }
-        let pc = RtcPeerConnection::new_with_configuration(&config)?;
+        Self(config)
+    }
+}
+
+impl Link {
+    /// A new peer connection. The offerer passes a label to create the channel in-band;
+    /// the answerer passes `None` and receives the channel from the offer.
+    pub fn new(
+        setup: &Setup,
+        label: Option<&str>,
+        on_event: impl Fn(LinkEvent) + 'static,
+    ) -> Result<Self, JsValue> {
+        Self::with_handler(setup, label, Rc::new(on_event))
+    }
+
+    /// [`Link::new`] for any handler: one function whatever the caller's handler, so the
+    /// warm-up's link (see [`rehearse`]) runs the code a call does (made generic, each
+    /// caller had its own copy).
+    #[inline(never)]
+    fn with_handler(
+        setup: &Setup,
+        label: Option<&str>,
+        on_event: Handler,
+    ) -> Result<Self, JsValue> {
+        let pc = RtcPeerConnection::new_with_configuration(&setup.0)?;
 
         let cb = on_event.clone();
         let on_candidate = Closure::<dyn FnMut(_)>::new(move |e: RtcPeerConnectionIceEvent| {
@@ -216,22 +239,24 @@ impl Link {
     }
 }
 
-/// Makes a link as one end of a call does (the caller's with `label`, the callee's
-/// without): its connection, both channels and their handlers; queues a frame on each
-/// channel and takes it down again, with nothing offered: no address is looked up, no
-/// packet sent. The code that makes a link runs cold on the first call otherwise,
-/// compiled function by function as the call goes (Chrome trace of the benchmark's call:
-/// 60 functions on each side). Returns whether it was made and is closed again.
-pub(crate) fn rehearse(label: Option<&str>) -> bool {
-    let Ok(link) = Link::new(&[], None, label, drop) else {
+/// Makes a caller's link (its connection, both channels and their handlers), queues a
+/// frame on each channel and takes it down again, with nothing offered: no address is
+/// looked up, no packet sent. The code that makes a link runs cold on the first call
+/// otherwise, compiled function by function as the call goes (Chrome trace of the
+/// benchmark's call: 60 functions on each side). Returns whether it was made, took the
+/// frames, made no offer nor gathered anything, and is closed again.
+pub(crate) fn rehearse() -> bool {
+    let Ok(link) = Link::new(&Setup::new(&[], None), Some("warm-up"), drop) else {
         return false;
     };
     // Queued: neither channel opens.
-    link.send(&ChannelFrame::Text(String::new()));
-    link.send_chunk(Vec::new());
+    let queued = link.send(&ChannelFrame::Text(String::new())) && link.send_chunk(Vec::new());
     let pc = link.pc();
+    let read = |name: &str| Reflect::get(&pc, &name.into()).unwrap_or(JsValue::UNDEFINED);
+    let quiet = read("localDescription").is_null()
+        && read("iceGatheringState").as_string().as_deref() == Some("new");
     drop(link);
-    pc.connection_state() == RtcPeerConnectionState::Closed
+    queued && quiet && pc.connection_state() == RtcPeerConnectionState::Closed
 }
 
 impl Drop for Link {

@@ -13,7 +13,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 use web_sys::RtcSdpType;
 
-use super::{apply_remote, make_answer, make_offer, Link};
+use super::{apply_remote, make_answer, make_offer, Link, Setup};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -24,7 +24,8 @@ type Heard = Rc<RefCell<Vec<LinkEvent>>>;
 fn link(label: Option<&str>) -> (Link, Heard) {
     let heard = Heard::default();
     let into = heard.clone();
-    let link = Link::new(&[], None, label, move |e| into.borrow_mut().push(e)).unwrap();
+    let setup = Setup::new(&[], None);
+    let link = Link::new(&setup, label, move |e| into.borrow_mut().push(e)).unwrap();
     (link, heard)
 }
 
