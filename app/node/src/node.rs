@@ -860,11 +860,11 @@ impl Node {
             received,
             file: m.file.clone(),
         };
-        self.store(StoreOp::Append {
-            history: History::Conversation(peer.clone()),
-            made_here: mine.then(|| m.id.clone()).into_iter().collect(),
-            messages: vec![message],
-        });
+        self.store(StoreOp::append_one(
+            History::Conversation(peer.clone()),
+            message,
+            mine,
+        ));
     }
 
     /// A refused link is closed once its peer had time to read why.

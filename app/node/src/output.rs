@@ -71,7 +71,8 @@ pub enum StoreOp {
         history: History,
     },
     /// Append messages to a history, in one transaction (storing one twice changes
-    /// nothing, as long as `made_here` holds only new ids: those are not looked for). The node merges the messages of a burst into one (see `writes`).
+    /// nothing, as long as `made_here` holds only new ids: those are not looked for).
+    /// The node merges the messages of a burst into one (see `writes`).
     Append {
         /// Whose.
         history: History,
@@ -106,6 +107,16 @@ pub enum StoreOp {
 }
 
 impl StoreOp {
+    /// Appends one message to `history`; `made_here`: ours, made this moment (see
+    /// [`StoreOp::Append`]).
+    pub(crate) fn append_one(history: History, message: StoredMessage, made_here: bool) -> Self {
+        StoreOp::Append {
+            history,
+            made_here: made_here.then(|| message.id.clone()).into_iter().collect(),
+            messages: vec![message],
+        }
+    }
+
     /// What [`Node::handle_store_done`](crate::Node::handle_store_done) and
     /// [`Node::handle_store_failed`](crate::Node::handle_store_failed) are given back for
     /// this write: the op itself, but pieces without their bytes (a copy of each piece

@@ -268,11 +268,11 @@ impl Node {
         message: &peerchat_chat::room::RoomMessage,
         made_here: bool,
     ) {
-        self.store(StoreOp::Append {
-            history: History::Room(room_id.clone()),
-            made_here: made_here.then(|| message.id.clone()).into_iter().collect(),
-            messages: vec![to_stored(message, self.now.wall_ms)],
-        });
+        self.store(StoreOp::append_one(
+            History::Room(room_id.clone()),
+            to_stored(message, self.now.wall_ms),
+            made_here,
+        ));
     }
 
     /// Saves a room's record within a second, with whatever else changes meanwhile.

@@ -87,8 +87,8 @@ impl Link {
     }
 
     /// [`Link::new`] for any handler: one function whatever the caller's handler, so the
-    /// warm-up's link (see [`rehearse`]) runs the code a call does (made generic, each
-    /// caller had its own copy).
+    /// warm-up's link (see `warm::warm_link`) runs the code a call does (made generic,
+    /// each caller had its own copy).
     #[inline(never)]
     fn with_handler(
         setup: &Setup,
@@ -237,26 +237,6 @@ impl Link {
             let _ = JsFuture::from(promise).await;
         });
     }
-}
-
-/// Makes a caller's link (its connection, both channels and their handlers), queues a
-/// frame on each channel and takes it down again, with nothing offered: no address is
-/// looked up, no packet sent. The code that makes a link runs cold on the first call
-/// otherwise, compiled function by function as the call goes (Chrome trace of the
-/// benchmark's call: 60 functions on each side). Returns whether it was made, took the
-/// frames, made no offer nor gathered anything, and is closed again.
-pub(crate) fn rehearse() -> bool {
-    let Ok(link) = Link::new(&Setup::new(&[], None), Some("warm-up"), drop) else {
-        return false;
-    };
-    // Queued: neither channel opens.
-    let queued = link.send(&ChannelFrame::Text(String::new())) && link.send_chunk(Vec::new());
-    let pc = link.pc();
-    let read = |name: &str| Reflect::get(&pc, &name.into()).unwrap_or(JsValue::UNDEFINED);
-    let quiet = read("localDescription").is_null()
-        && read("iceGatheringState").as_string().as_deref() == Some("new");
-    drop(link);
-    queued && quiet && pc.connection_state() == RtcPeerConnectionState::Closed
 }
 
 impl Drop for Link {

@@ -14,4 +14,4 @@ mod store;
 
 pub use driver::Net;
 pub use files::FileTo;
-pub(crate) use link::rehearse as rehearse_link;
+pub(crate) use link::{Link, Setup};

@@ -163,15 +163,16 @@ impl Room {
                     highest_marks(old.iter().chain(marks.iter()).map(|(a, n)| (a.clone(), *n)));
                 // Bounded as one hello's list: past that, the member's newest list (with
                 // what it said before of those authors) is what counts.
-                p.marks = match both.len() <= MAX_MARKS {
-                    true => both,
-                    false => marks
+                p.marks = if both.len() <= MAX_MARKS {
+                    both
+                } else {
+                    marks
                         .into_iter()
                         .map(|(a, n)| {
                             let before = old.get(&a).copied().unwrap_or(0);
                             (a, n.max(before))
                         })
-                        .collect(),
+                        .collect()
                 };
                 let left = self.log.stored_lacking(&p.marks, &p.taken);
                 match p.stored.as_mut() {
