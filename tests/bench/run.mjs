@@ -12,7 +12,7 @@
 //   BENCH_UNLOCK=0,1000          stored room messages for `unlock` (PeerChat only: click Unlock after a
 //                                browser restart → the room, its newest message, the main thread idle)
 //   BENCH_RELAUNCHES=1           `unlock`: launches per filled profile (each on a fresh copy of it)
-//   BENCH_PROFILE=1              `connect`, `burst`, `unlock`, `room`, `room500` and `files` also take CPU profiles (CDP Profiler; `room` with BENCH_TRACE
+//   BENCH_PROFILE=1              `connect`, `latency`, `burst`, `unlock`, `room`, `room500` and `files` also take CPU profiles (CDP Profiler; `room` with BENCH_TRACE
 //                                also of an idle member), log the top self times
 //                                and writes it next to BENCH_OUT (.cpuprofile, for DevTools)
 //   BENCH_TRACE=1                `connect`: each side's connection steps after the click, and its long tasks;
@@ -239,6 +239,8 @@ async function latency(app) {
   const { a, b } = await connectPair(app, 'latency');
   try {
     await sleep(500);
+    // With BENCH_PROFILE, CPU profiles of both sides through the messages.
+    const profiled = PROFILE && app === peerchat ? await startProfiles([a, b]) : [];
     for (let i = 1; i <= LATENCY_MESSAGES; i++) {
       const token = `L${i}`;
       await a.page.evaluate((text) => window.__bench.send(text), `${token}${FILLER}`);
@@ -246,6 +248,7 @@ async function latency(app) {
       if (!ok) throw new Error(`message ${i} did not arrive within 15 s`);
       await sleep(LATENCY_GAP_MS);
     }
+    await stopProfiles(profiled, ['latency-sender', 'latency-receiver']);
     const sent = await a.page.evaluate(() => window.__bench.sent);
     const seen = await b.page.evaluate(() => window.__bench.seen);
     const each = Array.from({ length: LATENCY_MESSAGES }, (_, i) => seen[`L${i + 1}`] - sent[`L${i + 1}`]);
@@ -255,6 +258,19 @@ async function latency(app) {
     add('latency.first20', app, median(each.slice(0, 20)));
     add('latency.last20', app, median(each.slice(-20)));
     details.push({ scenario: 'latency', app: app.key, latencies: each.map((x) => Number(x.toFixed(2))) });
+    // Where each message's time goes, from the probe's data channel trace: the sender's
+    // click to its frame going out, the wire, and the receiver's frame to the line on
+    // screen (the frames between two messages, keepalives and receipts, are passed over:
+    // the first frame sent after the click, the last received before the line showed).
+    const frames = await Promise.all([a, b].map((d) => d.page.evaluate((kind) => window.__bench.trace.filter((e) => e[1] === kind).map((e) => e[0]), d === a ? 'send' : 'recv')));
+    const legs = each.map((_, i) => {
+      const [click, shown] = [sent[`L${i + 1}`], seen[`L${i + 1}`]];
+      const out = frames[0].find((t) => t >= click);
+      const came = frames[1].filter((t) => t >= out && t <= shown).at(-1);
+      return out === undefined || came === undefined ? null : [out - click, came - out, shown - came, shown - click];
+    }).filter(Boolean);
+    const leg = (k) => median(legs.map((l) => l[k])).toFixed(2);
+    log(`${app.label} latency, median of ${legs.length} messages: click → frame sent ${leg(0)} ms, on the wire ${leg(1)} ms, frame received → line on screen ${leg(2)} ms (in all ${leg(3)} ms)`);
   } finally {
     await destroy([a, b]);
   }
@@ -1063,6 +1079,24 @@ async function peerchatFile(a, b, at, name) {
   // The last piece: the receiver's last data-channel message before the Save link.
   const lastIn = await b.page.evaluate((saved) => Math.max(...window.__bench.trace
     .filter(([t, kind, , n]) => kind === 'recv' && t <= saved && n > 1024).map(([t]) => t)), mb[`saved:${name}`]);
+  if (TRACE) {
+    // With BENCH_TRACE, where the transfer's time goes: the sender's first frames (its
+    // offer), the receiver's first chunk, and the bytes in by then every 100 ms.
+    const t0 = ma[`attach:${name}`];
+    const sent = await a.page.evaluate(() => window.__bench.trace.filter(([, kind]) => kind === 'send').map(([t, , , n]) => [t, n]));
+    const came = await b.page.evaluate(() => window.__bench.trace.filter(([, kind]) => kind === 'recv').map(([t, , , n]) => [t, n]));
+    const after = (xs) => xs.filter(([t]) => t >= t0);
+    const firstOut = after(sent).slice(0, 4).map(([t, n]) => `${n} B @${(t - t0).toFixed(0)}`).join(', ');
+    const chunks = after(came).filter(([, n]) => n > 1024);
+    const steps = [];
+    let total = 0;
+    let i = 0;
+    for (let at = 100; at <= mb[`saved:${name}`] - t0 + 100; at += 100) {
+      for (; i < chunks.length && chunks[i][0] - t0 <= at; i++) total += chunks[i][1];
+      steps.push(`${at}:${(total / 1e6).toFixed(1)}`);
+    }
+    log(`${name}: sender's first frames ${firstOut}; receiver's first chunk @${chunks.length ? (chunks[0][0] - t0).toFixed(0) : '-'} ms, saved @${(mb[`saved:${name}`] - t0).toFixed(0)} ms; MB in by ms: ${steps.join(' ')}`);
+  }
   return { start: ma[`attach:${name}`], saved: mb[`saved:${name}`], lastIn };
 }
 

@@ -16,7 +16,7 @@ import { after, before, test } from 'node:test';
 import { bytes, onDisk, sha256 } from './support/files.mjs';
 import { startRig, stopRig } from './support/rig.mjs';
 import {
-  attachInRoom, createRoom, deleteChatFiles, fileCard, fillSetup, join, openChat, relaunch, removedHere, savedSha256,
+  attachInRoom, cardSays, createRoom, deleteChatFiles, fileCard, fillSetup, join, openChat, relaunch, removedHere, savedSha256,
   unlock, waitOnline,
 } from './support/app.mjs';
 
@@ -103,7 +103,7 @@ test('a download cancelled in one of two rooms goes on in the other, and stays c
   // While it comes (100 MB), Cat cancels it in Harbour club.
   await openChat(Cat, HARBOUR);
   await fileCard(Cat, name).getByRole('button', { name: 'Cancel' }).click({ timeout: 30000 });
-  await fileCard(Cat, name).getByText('Cancelled.', { exact: true }).waitFor();
+  await cardSays(Cat, name, 'Cancelled.');
   // In Photo club it goes on, and she gets it there.
   await openChat(Cat, PHOTOS);
   assert.equal(await savedSha256(Cat, name, 120000), sha256(content), 'Cat gets it in Photo club');

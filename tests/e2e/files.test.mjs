@@ -13,7 +13,7 @@ import { appServer, localConfig, officialPeerjsRoutes, peerServer } from './supp
 import { launchDevice } from './support/browsers.mjs';
 import { bytes, onDisk, sha256 } from './support/files.mjs';
 import {
-  acceptRequest, attachFile, connect, fileCard, join, savedSha256, unlock, waitConnected, relaunch,
+  acceptRequest, attachFile, cardSays, connect, fileCard, join, savedSha256, unlock, waitConnected, relaunch,
 } from './support/app.mjs';
 
 let broker, web, origin, annId;
@@ -109,8 +109,8 @@ for (const side of ['Ben', 'Ann']) {
     await waitProgress(devices.Ben, name, 1);
     await fileCard(devices[side], name).getByRole('button', { name: 'Cancel' }).click();
     const other = side === 'Ben' ? 'Ann' : 'Ben';
-    await fileCard(devices[side], name).getByText('Cancelled.', { exact: true }).waitFor();
-    await fileCard(devices[other], name).getByText('Cancelled by the other side.').waitFor();
+    await cardSays(devices[side], name, 'Cancelled.');
+    await cardSays(devices[other], name, 'Cancelled by the other side.', { exact: false });
     assert.equal(await fileCard(devices.Ben, name).locator('a.file-save').count(), 0, 'nothing to save');
   });
 }
@@ -159,13 +159,13 @@ test('one file sent to two contacts reaches the one, and cancelled by the other 
   await waitProgress(devices.Ben, name, 1);
   // Cara stops hers; Ben's goes on to the end.
   await fileCard(devices.Cara, name).getByRole('button', { name: 'Cancel' }).click();
-  await fileCard(devices.Cara, name).getByText('Cancelled.', { exact: true }).waitFor();
+  await cardSays(devices.Cara, name, 'Cancelled.');
   assert.equal(await savedSha256(devices.Ben, name, 120000), sha256(buffer));
   // Ann's lines: saveable in Ben's chat, cancelled by the other side in Cara's.
   await fileCard(devices.Ann, name).locator('a.file-save').waitFor();
   assert.equal(await fileCard(devices.Ann, name).getByText('Cancelled by the other side.').count(), 0);
   await openChat('Cara');
-  await fileCard(devices.Ann, name).getByText('Cancelled by the other side.').waitFor();
+  await cardSays(devices.Ann, name, 'Cancelled by the other side.', { exact: false });
 });
 
 test("the receiving browser closed mid-way: the sender's line says paused, and the file goes on when it is back", async () => {

@@ -337,6 +337,22 @@ export function fileCard(device, name) {
 }
 
 /**
+ * Waits until the card of the file called `name` in the chat on screen says `says`
+ * (exactly, unless `exact` is false); on a timeout the error tells what every file card
+ * of the page said instead, and the page's last lines, so a failure explains itself.
+ */
+export async function cardSays(device, name, says, { timeout = 30000, exact = true } = {}) {
+  try {
+    await fileCard(device, name).getByText(says, { exact }).waitFor({ timeout });
+  } catch (e) {
+    const cards = await device.page.locator('.file-card').allInnerTexts().catch(() => []);
+    const heading = await device.page.getByRole('heading').allTextContents().catch(() => []);
+    e.message += `\n${device.name} on ${JSON.stringify(heading)}, file cards ${JSON.stringify(cards)}; console ${JSON.stringify(device.printed?.slice(-20))}`;
+    throw e;
+  }
+}
+
+/**
  * Deletes the files of the chat on screen from its History tools, once they say it
  * keeps `kept` (such as 'Files: 1'), and waits until they say none are kept.
  */
@@ -357,7 +373,7 @@ export async function deleteChatFiles(device, kept) {
  */
 export async function removedHere(device, name, says = 'Removed from this device.') {
   const card = fileCard(device, name);
-  await card.getByText(says, { exact: true }).waitFor({ timeout: 15000 });
+  await cardSays(device, name, says, { timeout: 15000 });
   // A Save drawn from an earlier state would show within a frame or two.
   await device.page.waitForTimeout(500);
   assert.equal(await card.locator('a.file-save, img.thumb').count(), 0, `nothing to save of ${name} in this chat`);
