@@ -32,9 +32,19 @@ const HASH_SLICE: f64 = (4 << 20) as f64;
 
 /// Bytes `start..end` of `blob`, left in the browser's memory.
 async fn read_js(blob: &Blob, start: f64, end: f64) -> Option<Uint8Array> {
+    bytes_of(start_read(blob, start, end)).await
+}
+
+/// Asks the browser for bytes `start..end` of `blob` now (it reads them meanwhile);
+/// [`bytes_of`] waits for them.
+fn start_read(blob: &Blob, start: f64, end: f64) -> Option<JsFuture> {
     let slice = blob.slice_with_f64_and_f64(start, end).ok()?;
-    let buffer = JsFuture::from(slice.array_buffer()).await.ok()?;
-    Some(Uint8Array::new(&buffer))
+    Some(JsFuture::from(slice.array_buffer()))
+}
+
+/// The bytes of a read [`start_read`] began.
+async fn bytes_of(read: Option<JsFuture>) -> Option<Uint8Array> {
+    Some(Uint8Array::new(&read?.await.ok()?))
 }
 
 /// The offer of `file`, read a slice at a time; each piece is hashed by the browser's
@@ -46,10 +56,16 @@ async fn offer_for(file: &Blob, name: &str, mime: &str) -> Result<FileOffer, Str
     // Whole pieces in every slice but the last: both are powers of two.
     let slice = HASH_SLICE.max(f64::from(peerchat_files::offer::piece_size(size as u64)));
     let subtle = crate::webcrypto::subtle();
+    // The next slice is read from disk while this one is hashed (two slices in memory
+    // at most): one after the other, a 100 MB file took 330 ms to offer.
+    let mut reading = start_read(file, 0.0, slice.min(size));
     let mut at = 0.0;
     while at < size {
         let end = (at + slice).min(size);
-        let bytes = read_js(file, at, end).await.ok_or(UNREADABLE)?;
+        let bytes = bytes_of(reading.take()).await.ok_or(UNREADABLE)?;
+        if end < size {
+            reading = start_read(file, end, (end + slice).min(size));
+        }
         match &subtle {
             Some(subtle) => hash_pieces(subtle, &mut hasher, &bytes)
                 .await
@@ -255,3 +271,7 @@ impl Driver {
         });
     }
 }
+
+#[cfg(all(test, target_arch = "wasm32"))]
+#[path = "files_offer_test.rs"]
+mod offer_test;
