@@ -16,7 +16,8 @@
 //                                also of an idle member), log the top self times
 //                                and writes it next to BENCH_OUT (.cpuprofile, for DevTools)
 //   BENCH_TRACE=1                `connect`: each side's connection steps after the click, and its long tasks;
-//                                `files`: both pages' channel sends and receives; `unlock`: the page's storage
+//                                `files`: both pages' channel sends and receives, and for each PeerChat transfer its
+//                                offer, first chunk and MB in every 100 ms; `unlock`: the page's storage
 //                                transactions, broker socket and connection steps after the click; `room`: the last joiner's timeline (every connection's steps as the
 //                                browser saw them, members shown online) on every page, summed up
 //                                in the log (with how long each member took from its link to the
@@ -235,6 +236,25 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+/**
+ * Logs where each message's time went, from the probe's data channel traces: the
+ * sender's click to its frame going out, the wire, and the receiver's frame to the line on
+ * screen. The frames between two messages (keepalives, receipts) are passed over: the
+ * first frame sent after the click counts, and the last received before the line showed.
+ */
+async function latencyLegs(app, a, b, sent, seen, count) {
+  const [out, came] = await Promise.all([[a, 'send'], [b, 'recv']].map(([d, kind]) => d.page.evaluate((k) => window.__bench.trace.filter((e) => e[1] === k).map((e) => e[0]), kind)));
+  const legs = Array.from({ length: count }, (_, i) => {
+    const [click, shown] = [sent[`L${i + 1}`], seen[`L${i + 1}`]];
+    const left = out.find((t) => t >= click);
+    const arrived = came.filter((t) => t >= left && t <= shown).at(-1);
+    return left === undefined || arrived === undefined ? null : [left - click, arrived - left, shown - arrived, shown - click];
+  }).filter(Boolean);
+  if (legs.length === 0) return log(`${app.label} latency: no data channel frames traced`);
+  const leg = (k) => median(legs.map((l) => l[k])).toFixed(2);
+  log(`${app.label} latency, median of ${legs.length} messages: click → frame sent ${leg(0)} ms, on the wire ${leg(1)} ms, frame received → line on screen ${leg(2)} ms (in all ${leg(3)} ms)`);
+}
+
 async function latency(app) {
   const { a, b } = await connectPair(app, 'latency');
   try {
@@ -258,19 +278,7 @@ async function latency(app) {
     add('latency.first20', app, median(each.slice(0, 20)));
     add('latency.last20', app, median(each.slice(-20)));
     details.push({ scenario: 'latency', app: app.key, latencies: each.map((x) => Number(x.toFixed(2))) });
-    // Where each message's time goes, from the probe's data channel trace: the sender's
-    // click to its frame going out, the wire, and the receiver's frame to the line on
-    // screen (the frames between two messages, keepalives and receipts, are passed over:
-    // the first frame sent after the click, the last received before the line showed).
-    const frames = await Promise.all([a, b].map((d) => d.page.evaluate((kind) => window.__bench.trace.filter((e) => e[1] === kind).map((e) => e[0]), d === a ? 'send' : 'recv')));
-    const legs = each.map((_, i) => {
-      const [click, shown] = [sent[`L${i + 1}`], seen[`L${i + 1}`]];
-      const out = frames[0].find((t) => t >= click);
-      const came = frames[1].filter((t) => t >= out && t <= shown).at(-1);
-      return out === undefined || came === undefined ? null : [out - click, came - out, shown - came, shown - click];
-    }).filter(Boolean);
-    const leg = (k) => median(legs.map((l) => l[k])).toFixed(2);
-    log(`${app.label} latency, median of ${legs.length} messages: click → frame sent ${leg(0)} ms, on the wire ${leg(1)} ms, frame received → line on screen ${leg(2)} ms (in all ${leg(3)} ms)`);
+    await latencyLegs(app, a, b, sent, seen, each.length);
   } finally {
     await destroy([a, b]);
   }
@@ -1079,25 +1087,28 @@ async function peerchatFile(a, b, at, name) {
   // The last piece: the receiver's last data-channel message before the Save link.
   const lastIn = await b.page.evaluate((saved) => Math.max(...window.__bench.trace
     .filter(([t, kind, , n]) => kind === 'recv' && t <= saved && n > 1024).map(([t]) => t)), mb[`saved:${name}`]);
-  if (TRACE) {
-    // With BENCH_TRACE, where the transfer's time goes: the sender's first frames (its
-    // offer), the receiver's first chunk, and the bytes in by then every 100 ms.
-    const t0 = ma[`attach:${name}`];
-    const sent = await a.page.evaluate(() => window.__bench.trace.filter(([, kind]) => kind === 'send').map(([t, , , n]) => [t, n]));
-    const came = await b.page.evaluate(() => window.__bench.trace.filter(([, kind]) => kind === 'recv').map(([t, , , n]) => [t, n]));
-    const after = (xs) => xs.filter(([t]) => t >= t0);
-    const firstOut = after(sent).slice(0, 4).map(([t, n]) => `${n} B @${(t - t0).toFixed(0)}`).join(', ');
-    const chunks = after(came).filter(([, n]) => n > 1024);
-    const steps = [];
-    let total = 0;
-    let i = 0;
-    for (let at = 100; at <= mb[`saved:${name}`] - t0 + 100; at += 100) {
-      for (; i < chunks.length && chunks[i][0] - t0 <= at; i++) total += chunks[i][1];
-      steps.push(`${at}:${(total / 1e6).toFixed(1)}`);
-    }
-    log(`${name}: sender's first frames ${firstOut}; receiver's first chunk @${chunks.length ? (chunks[0][0] - t0).toFixed(0) : '-'} ms, saved @${(mb[`saved:${name}`] - t0).toFixed(0)} ms; MB in by ms: ${steps.join(' ')}`);
-  }
   return { start: ma[`attach:${name}`], saved: mb[`saved:${name}`], lastIn };
+}
+
+/**
+ * With BENCH_TRACE, where a PeerChat transfer's time went (`marks`: `peerchatFile`'s), from
+ * both pages' channel traces: the sender's first frames (its offer first), the receiver's
+ * first chunk on the file channel, and the MB in by every 100 ms from the attach.
+ */
+async function fileTimeline(a, b, name, { start, saved }) {
+  const frames = (d, kind) => d.page.evaluate((k) => window.__bench.trace.filter((e) => e[1] === k).map(([t, , conn, n]) => [t, conn, n]), kind);
+  const [sent, came] = await Promise.all([frames(a, 'send'), frames(b, 'recv')]);
+  const since = (t) => (t - start).toFixed(0);
+  const firstOut = sent.filter(([t]) => t >= start).slice(0, 4).map(([t, , n]) => `${n} B @${since(t)}`).join(', ');
+  // Chunks come on the link's file channel alone (see PROTOCOL.md, Files).
+  const chunks = came.filter(([t, conn]) => t >= start && conn === 'files');
+  const steps = [];
+  let [total, i] = [0, 0];
+  for (let ms = 100; ms <= saved - start + 100; ms += 100) {
+    for (; i < chunks.length && chunks[i][0] - start <= ms; i++) total += chunks[i][2];
+    steps.push(`${ms}:${(total / 1e6).toFixed(1)}`);
+  }
+  log(`${name}: sender's first frames ${firstOut || 'none'}; receiver's first chunk @${chunks.length ? since(chunks[0][0]) : '-'} ms, saved @${since(saved)} ms; MB in by ms: ${steps.join(' ')}`);
 }
 
 /** The peerjs page: `size` raw bytes from `a` to `b`; resolves with start and end. */
@@ -1131,12 +1142,14 @@ async function files(app) {
     const stop = samplePss([b, a], series);
     let peaks;
     let bigMarks;
+    const bigName = `big${FILE_MEM_MB}.bin`;
     try {
-      bigMarks = await send(`big${FILE_MEM_MB}.bin`, noise(big, 7));
+      bigMarks = await send(bigName, noise(big, 7));
     } finally {
       peaks = await stop();
     }
     if (TRACE && app === peerchat) {
+      await fileTimeline(a, b, bigName, bigMarks);
       // With BENCH_TRACE, the receiver's and the sender's PSS (MiB) through the big transfer,
       // ms from its start (the receiver's last piece in and saved marked).
       const at = (t) => Math.round(t - series[0][0]);
@@ -1153,10 +1166,12 @@ async function files(app) {
     // With BENCH_TIMELINE, Chrome traces of the receiver and the sender during it.
     const timelines = TIMELINE ? [await startTimeline(b), await startTimeline(a)] : [];
     const cpu = cpuMeter();
-    const m = await send(`file${FILE_MB}.bin`, noise(size, 1));
+    const timedName = `file${FILE_MB}.bin`;
+    const m = await send(timedName, noise(size, 1));
     const machine = cpu.stop();
     await stopProfiles(profiled, ['files-receiver', 'files-sender']);
     for (const [i, t] of timelines.entries()) await stopTimeline(t, `${app.key}-files-${i === 0 ? 'receiver' : 'sender'}`);
+    if (TRACE && app === peerchat) await fileTimeline(a, b, timedName, m);
     if (machine) {
       const devices = Object.entries(cpu.byDevice ?? {}).map(([d, kinds]) => `${d} ${deviceCpuLine(kinds)}`);
       log(`files ${app.label}, during the ${FILE_MB} MB transfer: the machine's CPU ${cpuLine(machine)}; by device: ${devices.join('; ')}`);
@@ -1164,6 +1179,7 @@ async function files(app) {
     if (TRACE) {
       // With BENCH_TRACE, both pages' data channel sends and receives during the timed transfer.
       const both = await Promise.all([a, b].map((d) => d.page.evaluate(() => window.__bench.trace)));
+      await mkdir(path.dirname(OUT), { recursive: true });
       await writeFile(OUT.replace(/\.json$/, '') + `-files-${app.key}-${Date.now()}-trace.json`,
         JSON.stringify({ start: m.start, saved: m.saved, sender: both[0], receiver: both[1] }));
     }
@@ -1177,6 +1193,7 @@ async function files(app) {
       const name = `photo${FILE_MB}.png`;
       const image = noisePng(size, 3);
       const p = await send(name, image);
+      if (TRACE) await fileTimeline(a, b, name, p);
       if (!(await waitMark(b, `thumb:${name}`, 60000))) throw new Error('the thumbnail was not painted within 60 s');
       const thumb = (await marks(b))[`thumb:${name}`];
       add('files.thumb', app, thumb - p.lastIn);

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { appServer, localConfig, peerServer } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  acceptRequest, chooseName, connect, createRoom, diagnose, dumpStorage, join, messages, ONLINE, openHistoryTools, send, sendToRoom, unlock,
+  acceptRequest, addNote, chooseName, connect, createRoom, diagnose, dumpStorage, join, messages, ONLINE, openHistoryTools, send, sendToRoom, unlock,
   waitConnected,
   waitForBroker, waitForMessages, waitOnline, relaunch,
 } from './support/app.mjs';
@@ -61,8 +61,7 @@ test('history survives a browser restart and what was missed is filled in', asyn
   await waitOnline(bea, 2, 30000);
   await waitForMessages(bea, 'Abe', 13).catch(async (e) => {
     // The missed ten come from Abe's backfill: what his side did explains a failure.
-    e.message += `\n${await diagnose(devices.Abe)}`;
-    throw e;
+    throw addNote(e, `\n${await diagnose(devices.Abe)}`);
   });
   const expectedAbe = [...[1, 2, 3].map((i) => `Abe before ${i}`), ...Array.from({ length: 10 }, (_, i) => `Abe while away ${i + 1}`)];
   assert.deepEqual(await texts(bea, 'Abe'), expectedAbe, 'old history, then the ten missed, once each');
@@ -109,8 +108,7 @@ test('a newcomer gets the history read back from storage, in the order it was wr
   const cy = devices.Cy;
   await waitOnline(cy, 2, 30000);
   await waitForMessages(cy, 'Abe', 14).catch(async (e) => {
-    e.message += `\n${await diagnose(devices.Abe)}`;
-    throw e;
+    throw addNote(e, `\n${await diagnose(devices.Abe)}`);
   });
   await waitForMessages(cy, 'Bea', 3);
   const expectedAbe = [...[1, 2, 3].map((i) => `Abe before ${i}`), ...Array.from({ length: 10 }, (_, i) => `Abe while away ${i + 1}`), 'Abe after both restarts'];

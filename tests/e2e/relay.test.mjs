@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { appServer, localConfig, peerServer } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  acceptRequest, connect, connectionDetails, createRoom, join, send, sendToRoom, waitConnected, waitForMessages,
+  acceptRequest, addNote, connect, connectionDetails, createRoom, join, send, sendToRoom, waitConnected, waitForMessages,
   waitOnline,
 } from './support/app.mjs';
 import { screenshot } from './support/screenshots.mjs';
@@ -158,8 +158,7 @@ async function failedCall(server, [a, b], words) {
   const status = x.page.locator('.conversation-status');
   await status.filter({ hasText: `Could not connect to ${yId}: ${words}` }).waitFor({ timeout: 25000 }).catch(async (e) => {
     // Say what the user and the browser saw instead, so a failure explains itself.
-    e.message += `\n${a} shows ${JSON.stringify(await status.allTextContents())}; links ${JSON.stringify(await linkReport(x))}`;
-    throw e;
+    throw addNote(e, `\n${a} shows ${JSON.stringify(await status.allTextContents())}; links ${JSON.stringify(await linkReport(x))}`);
   });
   console.log(`# ${a} sees after ${(performance.now() - started).toFixed(0)} ms: ${await status.innerText()}`);
   await connectionDetails(x, { wanted: new RegExp(`Failed\\s*${words}`) });

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { loopbackRig } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  acceptRequest, connect, dumpStorage, openSettings, join, messages, send, unlock, waitConnected, waitForMessages,
+  acceptRequest, connect, dumpStorage, explain, openSettings, join, messages, send, unlock, waitConnected, waitForMessages,
 } from './support/app.mjs';
 
 const devices = {};
@@ -21,8 +21,7 @@ async function restart(name) {
   await devices[name].page.goto(rig.web.url);
   await unlock(devices[name]);
   await devices[name].page.locator('.list-pane').waitFor({ state: 'attached' }).catch(async (e) => {
-    e.message += `\n${name} shows ${JSON.stringify(await devices[name].page.locator('body').innerText())}; console ${JSON.stringify(devices[name].printed?.slice(-20))}`;
-    throw e;
+    throw explain(e, devices[name], `shows ${JSON.stringify(await devices[name].page.locator('body').innerText())}`);
   });
   return devices[name];
 }

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { loopbackRig } from './support/servers.mjs';
 import { launchDevice } from './support/browsers.mjs';
 import {
-  ONLINE, createRoom, fillSetup, join, myId, sendToRoom, unlock, waitForBroker, waitOnline,
+  ONLINE, addNote, createRoom, fillSetup, join, myId, sendToRoom, unlock, waitForBroker, waitOnline,
 } from './support/app.mjs';
 
 const devices = {};
@@ -43,8 +43,7 @@ test('a second tab waits for the first, and "Use here" hands the device over cle
   await second.page.getByRole('button', { name: 'Use here' }).click();
   await devices.Ann.page.getByRole('alert').filter({ hasText: 'PeerChat is now open in another tab' }).waitFor({ timeout: 10000 });
   await waitForBroker(second, ONLINE, 30000).catch(async (e) => {
-    e.message += ` second tab shows ${JSON.stringify(await second.page.locator('main').innerText())}`;
-    throw e;
+    throw addNote(e, ` second tab shows ${JSON.stringify(await second.page.locator('main').innerText())}`);
   });
   assert.equal(await myId(second), annId, 'the same id, registered by the second tab');
   await second.page.getByRole('button', { name: /Two tabs/ }).first().click().catch(() => {});

@@ -64,6 +64,24 @@ export async function openStart(device) {
 }
 
 /**
+ * Adds `note` to error `e`, in its message and in its stack: Playwright wrote the stack
+ * from the message already, and a reporter at a terminal prints the stack (one in CI, the
+ * message). Returns `e`.
+ */
+export function addNote(e, note) {
+  // Read first: V8 writes an error's stack out when it is first read, from the message then.
+  const [before, stack] = [e.message, e.stack];
+  e.message += note;
+  if (typeof stack === 'string' && stack.includes(before)) e.stack = stack.replace(before, e.message);
+  return e;
+}
+
+/** Adds what `device` showed (`shows`) and the last lines its page printed to error `e`. */
+export function explain(e, device, shows) {
+  return addNote(e, `\n${device.name} ${shows}; console ${JSON.stringify(device.printed?.slice(-20))}`);
+}
+
+/**
  * Opens the chat called `name` from the list of chats and waits for its heading; a
  * failure says what the screen showed instead.
  */
@@ -79,8 +97,7 @@ export async function openChat(device, name, timeout = 30000) {
   } catch (e) {
     const headings = await device.page.getByRole('heading').allTextContents().catch(() => []);
     const list = await device.page.locator('.chat-list li').allTextContents().catch(() => []);
-    e.message += `\n${device.name} shows headings ${JSON.stringify(headings)}; chats ${JSON.stringify(list)}; console ${JSON.stringify(device.printed?.slice(-20))}`;
-    throw e;
+    throw explain(e, device, `shows headings ${JSON.stringify(headings)}; chats ${JSON.stringify(list)}`);
   }
 }
 
@@ -108,8 +125,7 @@ export async function waitConnected(device, peerName, timeout = 30000) {
     // Say what the user saw instead, so a failure explains itself.
     const shown = await status.allTextContents().catch(() => []);
     const broker = await device.page.locator('.broker-status').allTextContents().catch(() => []);
-    e.message += `\n${device.name} shows ${JSON.stringify(shown)}; broker ${JSON.stringify(broker)}; console ${JSON.stringify(device.printed?.slice(-20))}`;
-    throw e;
+    throw explain(e, device, `shows ${JSON.stringify(shown)}; broker ${JSON.stringify(broker)}`);
   }
 }
 
@@ -223,8 +239,7 @@ export async function connectionDetails(device, { member, wanted, timeout = 1500
     await panel.filter({ hasText: wanted }).waitFor({ timeout });
   } catch (e) {
     const shown = await (member ? device.page.locator('.room .members') : scope).innerText({ timeout: 1000 }).catch(() => '');
-    e.message += `\n${device.name} shows ${JSON.stringify(shown)}`;
-    throw e;
+    throw explain(e, device, `shows ${JSON.stringify(shown)}`);
   }
   return panel.innerText();
 }
@@ -346,9 +361,8 @@ export async function cardSays(device, name, says, { timeout = 30000, exact = tr
     await fileCard(device, name).getByText(says, { exact }).waitFor({ timeout });
   } catch (e) {
     const cards = await device.page.locator('.file-card').allInnerTexts().catch(() => []);
-    const heading = await device.page.getByRole('heading').allTextContents().catch(() => []);
-    e.message += `\n${device.name} on ${JSON.stringify(heading)}, file cards ${JSON.stringify(cards)}; console ${JSON.stringify(device.printed?.slice(-20))}`;
-    throw e;
+    const headings = await device.page.getByRole('heading').allTextContents().catch(() => []);
+    throw explain(e, device, `shows headings ${JSON.stringify(headings)}; file cards ${JSON.stringify(cards)}`);
   }
 }
 
