@@ -1193,9 +1193,9 @@ async function files(app) {
       const name = `photo${FILE_MB}.png`;
       const image = noisePng(size, 3);
       const p = await send(name, image);
-      if (TRACE) await fileTimeline(a, b, name, p);
       if (!(await waitMark(b, `thumb:${name}`, 60000))) throw new Error('the thumbnail was not painted within 60 s');
       const thumb = (await marks(b))[`thumb:${name}`];
+      if (TRACE) await fileTimeline(a, b, name, p);
       add('files.thumb', app, thumb - p.lastIn);
       Object.assign(detail, { imageBytes: image.length, imageLastPieceToSaved: p.saved - p.lastIn, imageSavedToThumb: thumb - p.saved,
         imageRate: image.length / 1e6 / ((p.saved - p.start) / 1000) });

@@ -65,8 +65,8 @@ export async function openStart(device) {
 
 /**
  * Adds `note` to error `e`, in its message and in its stack: Playwright wrote the stack
- * from the message already, and a reporter at a terminal prints the stack (one in CI, the
- * message). Returns `e`.
+ * from the message already, and the test reporter prints the stack at a terminal, the
+ * message in CI. Returns `e`.
  */
 export function addNote(e, note) {
   // Read first: V8 writes an error's stack out when it is first read, from the message then.
