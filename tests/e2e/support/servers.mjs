@@ -13,15 +13,36 @@ export const testsDir = path.resolve(here, '..', '..');
 export const repoDir = path.resolve(testsDir, '..');
 export const distDir = process.env.PEERCHAT_DIST ?? path.join(repoDir, 'dist');
 
-/** A free TCP port on loopback. */
+/**
+ * A free TCP port on loopback, below the kernel's range for the local ends of outgoing
+ * connections. A port the kernel handed out (listen on 0) goes back into that range once
+ * let go, where any connection made before the server that wants it starts listening can
+ * take it as its local port: Caddy failed so once in CI ("address already in use"), its
+ * port taken between the check and its start, while the test's own fetches ran.
+ */
 export async function freePort() {
-  return new Promise((resolve, reject) => {
+  const range = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => '32768 60999');
+  const below = Math.max(Number(range.trim().split(/\s+/)[0]) || 32768, 11000);
+  for (let tries = 0; tries < 200; tries++) {
+    const port = 10000 + Math.floor(Math.random() * (below - 10000));
+    // Each port once: two asked for before either server starts must differ.
+    if (!given.has(port) && (await listens(port))) {
+      given.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port on loopback between 10000 and ${below}`);
+}
+
+/** The ports `freePort` gave in this process. */
+const given = new Set();
+
+/** Whether a server can listen on `port` of loopback now (it stops at once). */
+function listens(port) {
+  return new Promise((resolve) => {
     const s = netServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
 }
 
