@@ -236,6 +236,9 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+/** The data channel frames device `d`'s page sent or received (`kind`): [time, channel label, bytes]. */
+const framesTraced = (d, kind) => d.page.evaluate((k) => window.__bench.trace.filter((e) => e[1] === k).map(([t, , conn, n]) => [t, conn, n]), kind);
+
 /**
  * Logs where each message's time went, from the probe's data channel traces: the
  * sender's click to its frame going out, the wire, and the receiver's frame to the line on
@@ -243,7 +246,7 @@ const median = (xs) => {
  * first frame sent after the click counts, and the last received before the line showed.
  */
 async function latencyLegs(app, a, b, sent, seen, count) {
-  const [out, came] = await Promise.all([[a, 'send'], [b, 'recv']].map(([d, kind]) => d.page.evaluate((k) => window.__bench.trace.filter((e) => e[1] === k).map((e) => e[0]), kind)));
+  const [out, came] = (await Promise.all([framesTraced(a, 'send'), framesTraced(b, 'recv')])).map((fs) => fs.map(([t]) => t));
   const legs = Array.from({ length: count }, (_, i) => {
     const [click, shown] = [sent[`L${i + 1}`], seen[`L${i + 1}`]];
     const left = out.find((t) => t >= click);
@@ -1096,8 +1099,7 @@ async function peerchatFile(a, b, at, name) {
  * first chunk on the file channel, and the MB in by every 100 ms from the attach.
  */
 async function fileTimeline(a, b, name, { start, saved }) {
-  const frames = (d, kind) => d.page.evaluate((k) => window.__bench.trace.filter((e) => e[1] === k).map(([t, , conn, n]) => [t, conn, n]), kind);
-  const [sent, came] = await Promise.all([frames(a, 'send'), frames(b, 'recv')]);
+  const [sent, came] = await Promise.all([framesTraced(a, 'send'), framesTraced(b, 'recv')]);
   const since = (t) => (t - start).toFixed(0);
   const firstOut = sent.filter(([t]) => t >= start).slice(0, 4).map(([t, , n]) => `${n} B @${since(t)}`).join(', ');
   // Chunks come on the link's file channel alone (see PROTOCOL.md, Files).
