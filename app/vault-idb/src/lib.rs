@@ -14,7 +14,7 @@ use js_sys::Uint8Array;
 use peerchat_vault::store::look_one_by_one;
 use peerchat_vault::{schema, LookFor, Looked, Span, Store, StoreError, Table};
 use rexie::{Direction, KeyRange, ObjectStore, Rexie, TransactionMode, TransactionResult};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 mod batch;
 
@@ -114,7 +114,11 @@ impl IdbStore {
 
 /// The bytes of a value read back (stored as a `Uint8Array`).
 pub(crate) fn bytes(value: JsValue) -> Vec<u8> {
-    Uint8Array::new(&value).to_vec()
+    // As it is: `new Uint8Array(aUint8Array)` would copy it first.
+    value
+        .dyn_into::<Uint8Array>()
+        .unwrap_or_else(|other| Uint8Array::new(&other))
+        .to_vec()
 }
 
 impl Store for IdbStore {

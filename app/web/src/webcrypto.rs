@@ -28,6 +28,13 @@ pub async fn derive(passphrase: String, params: KdfParams) -> Result<SecretKey, 
     kdf::derive(&passphrase, &params)
 }
 
+/// Zeroes `secret`, the page's copy of a passphrase or key that WebCrypto copied for
+/// itself when asked (or the key it gave): not left readable in the page's memory until
+/// the garbage collector comes by, which may be long after the vault is locked.
+fn wipe(secret: &Uint8Array) {
+    secret.fill(0, 0, secret.length());
+}
+
 /// WebCrypto's PBKDF2-SHA-256 for a vault that uses it, or `None` where the browser
 /// cannot run it (or the vault uses Argon2id).
 pub async fn subtle_derive(passphrase: &str, params: &KdfParams) -> Option<SecretKey> {
@@ -37,9 +44,9 @@ pub async fn subtle_derive(passphrase: &str, params: &KdfParams) -> Option<Secre
     let subtle = web_sys::window()?.crypto().ok()?.subtle();
     let raw = Uint8Array::from(passphrase.as_bytes());
     let usages = Array::of1(&JsValue::from_str("deriveBits"));
-    let base = subtle
-        .import_key_with_str("raw", &raw, "PBKDF2", false, &usages)
-        .ok()?;
+    let base = subtle.import_key_with_str("raw", &raw, "PBKDF2", false, &usages);
+    wipe(&raw);
+    let base = base.ok()?;
     let base: web_sys::CryptoKey = JsFuture::from(base).await.ok()?.dyn_into().ok()?;
     let salt = Uint8Array::from(salt.as_slice());
     let algorithm = Pbkdf2Params::new("PBKDF2", &JsValue::from_str("SHA-256"), *iterations, &salt);
@@ -47,9 +54,14 @@ pub async fn subtle_derive(passphrase: &str, params: &KdfParams) -> Option<Secre
         .derive_bits_with_object(&algorithm, &base, 256)
         .ok()?;
     let bits: ArrayBuffer = JsFuture::from(bits).await.ok()?.dyn_into().ok()?;
-    let bytes = Uint8Array::new(&bits).to_vec();
-    let key: [u8; 32] = bytes.try_into().ok()?;
-    Some(SecretKey::from_bytes(key))
+    let bits = Uint8Array::new(&bits);
+    let mut key = [0u8; 32];
+    let whole = bits.length() == 32;
+    if whole {
+        bits.copy_to(&mut key);
+    }
+    wipe(&bits);
+    whole.then(|| SecretKey::from_bytes(key))
 }
 
 /// Pieces of `file` sealed for the vault, each as [`peerchat_vault::FilePieces::put`]
@@ -172,9 +184,9 @@ async fn subtle_key(
     let subtle = web_sys::window()?.crypto().ok()?.subtle();
     let raw = Uint8Array::from(key.expose_bytes().as_slice());
     let usages = Array::of1(&JsValue::from_str(usage));
-    let imported = subtle
-        .import_key_with_str("raw", &raw, "AES-GCM", false, &usages)
-        .ok()?;
+    let imported = subtle.import_key_with_str("raw", &raw, "AES-GCM", false, &usages);
+    wipe(&raw);
+    let imported = imported.ok()?;
     let imported = JsFuture::from(imported).await.ok()?.dyn_into().ok()?;
     Some((subtle, imported))
 }
@@ -204,3 +216,7 @@ async fn subtle_finish(promise: js_sys::Promise) -> Option<Vec<u8>> {
     let out: ArrayBuffer = JsFuture::from(promise).await.ok()?.dyn_into().ok()?;
     Some(Uint8Array::new(&out).to_vec())
 }
+
+#[cfg(all(test, target_arch = "wasm32"))]
+#[path = "webcrypto_wipe_test.rs"]
+mod wipe_test;
