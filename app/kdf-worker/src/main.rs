@@ -13,11 +13,15 @@ fn main() {
     let reply = scope.clone();
     let on_request = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
         let key = Request::from_message(&e.data()).and_then(Request::answer);
-        let out = match &key {
-            Some(bytes) => JsValue::from(Uint8Array::from(bytes.as_slice())),
-            None => JsValue::from_str(FAILED),
-        };
+        let copy = key.as_ref().map(|bytes| Uint8Array::from(bytes.as_slice()));
+        let out = copy
+            .clone()
+            .map_or_else(|| JsValue::from_str(FAILED), JsValue::from);
         let _ = reply.post_message(&out);
+        // Posting copied it (a structured clone, made when called): this one is zeroed.
+        if let Some(copy) = copy {
+            copy.fill(0, 0, copy.length());
+        }
     });
     scope.set_onmessage(Some(on_request.as_ref().unchecked_ref()));
     // The handler lives as long as the worker.

@@ -114,7 +114,8 @@ impl IdbStore {
 
 /// The bytes of a value read back (stored as a `Uint8Array`).
 pub(crate) fn bytes(value: JsValue) -> Vec<u8> {
-    // As it is: `new Uint8Array(aUint8Array)` would copy it first.
+    // As it is: `new Uint8Array(aUint8Array)` would copy it first (anything else, as
+    // before; every put stores a `Uint8Array`).
     value
         .dyn_into::<Uint8Array>()
         .unwrap_or_else(|other| Uint8Array::new(&other))

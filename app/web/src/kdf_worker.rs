@@ -12,7 +12,6 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, Worker};
-use zeroize::Zeroizing;
 
 /// The worker's script, next to the page (`public/kdf_loader.js`, which loads the `kdf`
 /// binary Trunk builds as a worker; see index.html).
@@ -36,11 +35,7 @@ pub async fn derive(passphrase: &str, params: &KdfParams) -> Option<SecretKey> {
     let answer = JsFuture::from(asked.promise.clone()).await.ok();
     // Ends the worker (and with it its memory) before anything else runs.
     drop(asked);
-    let answer = answer?.dyn_into::<Uint8Array>().ok()?;
-    let bytes = Zeroizing::new(answer.to_vec());
-    answer.fill(0, 0, answer.length());
-    let key: [u8; 32] = bytes.as_slice().try_into().ok()?;
-    Some(SecretKey::from_bytes(key))
+    crate::webcrypto::take_key(&answer?.dyn_into::<Uint8Array>().ok()?)
 }
 
 /// A worker asked for a key: the promise of its answer, and what settles it. Dropped (the

@@ -29,10 +29,22 @@ pub async fn derive(passphrase: String, params: KdfParams) -> Result<SecretKey, 
 }
 
 /// Zeroes `secret`, the page's copy of a passphrase or key that WebCrypto copied for
-/// itself when asked (or the key it gave): not left readable in the page's memory until
-/// the garbage collector comes by, which may be long after the vault is locked.
+/// itself when asked (or the bits it derived): not left readable in the page's memory
+/// until the garbage collector comes by, which may be long after the vault is locked.
 fn wipe(secret: &Uint8Array) {
     secret.fill(0, 0, secret.length());
+}
+
+/// The key in `bytes` (a derivation's 32 bytes, from WebCrypto or the key worker), which
+/// are then zeroed; `None` for any other length.
+pub(crate) fn take_key(bytes: &Uint8Array) -> Option<SecretKey> {
+    let mut key = zeroize::Zeroizing::new([0u8; 32]);
+    let whole = bytes.length() == 32;
+    if whole {
+        bytes.copy_to(key.as_mut_slice());
+    }
+    wipe(bytes);
+    whole.then(|| SecretKey::from_bytes(*key))
 }
 
 /// WebCrypto's PBKDF2-SHA-256 for a vault that uses it, or `None` where the browser
@@ -45,6 +57,9 @@ pub async fn subtle_derive(passphrase: &str, params: &KdfParams) -> Option<Secre
     let raw = Uint8Array::from(passphrase.as_bytes());
     let usages = Array::of1(&JsValue::from_str("deriveBits"));
     let base = subtle.import_key_with_str("raw", &raw, "PBKDF2", false, &usages);
+    // importKey copied the bytes before it returned (the Web Crypto spec's first steps,
+    // before its promise): ours are not needed again. The passphrase's strings (the
+    // input's value, this `&str`) cannot be wiped; this copy can.
     wipe(&raw);
     let base = base.ok()?;
     let base: web_sys::CryptoKey = JsFuture::from(base).await.ok()?.dyn_into().ok()?;
@@ -54,14 +69,7 @@ pub async fn subtle_derive(passphrase: &str, params: &KdfParams) -> Option<Secre
         .derive_bits_with_object(&algorithm, &base, 256)
         .ok()?;
     let bits: ArrayBuffer = JsFuture::from(bits).await.ok()?.dyn_into().ok()?;
-    let bits = Uint8Array::new(&bits);
-    let mut key = [0u8; 32];
-    let whole = bits.length() == 32;
-    if whole {
-        bits.copy_to(&mut key);
-    }
-    wipe(&bits);
-    whole.then(|| SecretKey::from_bytes(key))
+    take_key(&Uint8Array::new(&bits))
 }
 
 /// Pieces of `file` sealed for the vault, each as [`peerchat_vault::FilePieces::put`]
@@ -185,6 +193,8 @@ async fn subtle_key(
     let raw = Uint8Array::from(key.expose_bytes().as_slice());
     let usages = Array::of1(&JsValue::from_str(usage));
     let imported = subtle.import_key_with_str("raw", &raw, "AES-GCM", false, &usages);
+    // Copied by importKey before it returned (see `subtle_derive`): the key is nowhere
+    // else in the page's JS memory.
     wipe(&raw);
     let imported = imported.ok()?;
     let imported = JsFuture::from(imported).await.ok()?.dyn_into().ok()?;

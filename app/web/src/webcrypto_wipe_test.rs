@@ -1,43 +1,48 @@
 //! The page's copies of a passphrase and of keys handed to WebCrypto are zeroed once
 //! WebCrypto has its own, in headless Chromium: `importKey` is watched for what it was
-//! given, which is read again after the call.
+//! given, as it was at the call and as it is afterwards.
 
-use js_sys::{Function, Reflect, Uint8Array};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Reflect, Uint8Array};
 use peerchat_vault::kdf::KdfParams;
 use peerchat_vault::SecretKey;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
-use super::{subtle, subtle_derive, subtle_key};
+use super::{subtle, subtle_derive, subtle_key, take_key};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// Runs `call` with `crypto.subtle.importKey` watched; the key data it was given, as
-/// they are once `call` is done.
-async fn imported_during(call: impl std::future::Future<Output = bool>) -> Vec<Vec<u8>> {
-    let subtle = subtle().expect("WebCrypto in a test page");
+/// What `importKey` imports: format, key data, algorithm, extractable, usages.
+type ImportKey = dyn FnMut(JsValue, JsValue, JsValue, JsValue, JsValue) -> JsValue;
+
+/// Runs `call` with `crypto.subtle.importKey` watched: for each import, the key data as
+/// they were handed over and as they are once `call` is done.
+async fn imported_during(call: impl std::future::Future<Output = bool>) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let subtle: JsValue = subtle().expect("WebCrypto in a test page").into();
     let name = JsValue::from_str("importKey");
-    let watch = Function::new_with_args(
-        "original",
-        "globalThis.__imported = []; \
-         return function (...args) { globalThis.__imported.push(args[1]); return original.apply(this, args); }",
+    let real: Function = Reflect::get(&subtle, &name).unwrap().unchecked_into();
+    let given = Rc::new(RefCell::new(Vec::new()));
+    let (keep, this) = (given.clone(), subtle.clone());
+    let watch = Closure::<ImportKey>::new(
+        move |format, data: JsValue, algorithm, extractable, usages| {
+            let bytes: Uint8Array = data.clone().unchecked_into();
+            keep.borrow_mut().push((bytes.to_vec(), bytes));
+            let args = Array::of5(&format, &data, &algorithm, &extractable, &usages);
+            real.apply(&this, &args).unwrap()
+        },
     );
-    let original = Reflect::get(&subtle, &name).unwrap();
-    Reflect::set(
-        &subtle,
-        &name,
-        &watch.call1(&JsValue::NULL, &original).unwrap(),
-    )
-    .unwrap();
+    Reflect::set(&subtle, &name, watch.as_ref()).unwrap();
     let worked = call.await;
-    // The instance's own method goes: the prototype's is back.
-    Reflect::delete_property(&subtle, &name).unwrap();
+    // The prototype's own method again.
+    Reflect::delete_property(subtle.unchecked_ref::<js_sys::Object>(), &name).unwrap();
     assert!(worked, "WebCrypto did its part");
-    let seen: js_sys::Array = Reflect::get(&js_sys::global(), &"__imported".into())
-        .unwrap()
-        .unchecked_into();
-    seen.iter()
-        .map(|v| v.unchecked_into::<Uint8Array>().to_vec())
+    let seen = given.take();
+    seen.into_iter()
+        .map(|(at_call, data)| (at_call, data.to_vec()))
         .collect()
 }
 
@@ -45,7 +50,11 @@ async fn imported_during(call: impl std::future::Future<Output = bool>) -> Vec<V
 async fn a_keys_copy_is_zeroed_once_imported() {
     let key = SecretKey::from_bytes([9; 32]);
     let seen = imported_during(async { subtle_key(&key, "encrypt").await.is_some() }).await;
-    assert_eq!(seen, vec![vec![0u8; 32]], "one import, of 32 bytes, zeroed");
+    assert_eq!(
+        seen,
+        vec![(vec![9; 32], vec![0; 32])],
+        "one import: the key, then zeros"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -56,9 +65,21 @@ async fn a_passphrases_copy_is_zeroed_once_imported() {
     };
     let passphrase = "correct horse battery staple";
     let seen = imported_during(async { subtle_derive(passphrase, &params).await.is_some() }).await;
+    let zeros = vec![0; passphrase.len()];
     assert_eq!(
         seen,
-        vec![vec![0u8; passphrase.len()]],
-        "one import, zeroed"
+        vec![(passphrase.as_bytes().to_vec(), zeros)],
+        "one import: the passphrase, then zeros"
     );
+}
+
+#[wasm_bindgen_test]
+fn a_derived_key_is_taken_and_its_bytes_zeroed_whatever_their_length() {
+    let bytes = Uint8Array::from(&[5u8; 32][..]);
+    let key = take_key(&bytes).expect("32 bytes are a key");
+    assert_eq!(key.expose_bytes(), &[5; 32]);
+    assert_eq!(bytes.to_vec(), vec![0; 32]);
+    let short = Uint8Array::from(&[5u8; 31][..]);
+    assert!(take_key(&short).is_none(), "31 bytes are not a key");
+    assert_eq!(short.to_vec(), vec![0; 31]);
 }
