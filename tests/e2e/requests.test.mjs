@@ -21,7 +21,7 @@ async function restart(name) {
   await devices[name].page.goto(rig.web.url);
   await unlock(devices[name]);
   await devices[name].page.locator('.list-pane').waitFor({ state: 'attached' }).catch(async (e) => {
-    throw explain(e, devices[name], `shows ${JSON.stringify(await devices[name].page.locator('body').innerText())}`);
+    throw explain(e, devices[name], JSON.stringify(await devices[name].page.locator('body').innerText()));
   });
   return devices[name];
 }

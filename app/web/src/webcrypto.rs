@@ -53,7 +53,7 @@ pub async fn subtle_derive(passphrase: &str, params: &KdfParams) -> Option<Secre
     let KdfParams::Pbkdf2 { iterations, salt } = params else {
         return None;
     };
-    let subtle = web_sys::window()?.crypto().ok()?.subtle();
+    let subtle = subtle()?;
     let raw = Uint8Array::from(passphrase.as_bytes());
     let usages = Array::of1(&JsValue::from_str("deriveBits"));
     let base = subtle.import_key_with_str("raw", &raw, "PBKDF2", false, &usages);
@@ -189,7 +189,7 @@ async fn subtle_key(
     key: &SecretKey,
     usage: &str,
 ) -> Option<(web_sys::SubtleCrypto, web_sys::CryptoKey)> {
-    let subtle = web_sys::window()?.crypto().ok()?.subtle();
+    let subtle = subtle()?;
     let raw = Uint8Array::from(key.expose_bytes().as_slice());
     let usages = Array::of1(&JsValue::from_str(usage));
     let imported = subtle.import_key_with_str("raw", &raw, "AES-GCM", false, &usages);

@@ -76,9 +76,9 @@ export function addNote(e, note) {
   return e;
 }
 
-/** Adds what `device` showed (`shows`) and the last lines its page printed to error `e`. */
-export function explain(e, device, shows) {
-  return addNote(e, `\n${device.name} ${shows}; console ${JSON.stringify(device.printed?.slice(-20))}`);
+/** Adds what `device` showed (`shown`) and the last lines its page printed to error `e`. */
+export function explain(e, device, shown) {
+  return addNote(e, `\n${device.name} shows ${shown}; console ${JSON.stringify(device.printed?.slice(-20))}`);
 }
 
 /**
@@ -97,7 +97,7 @@ export async function openChat(device, name, timeout = 30000) {
   } catch (e) {
     const headings = await device.page.getByRole('heading').allTextContents().catch(() => []);
     const list = await device.page.locator('.chat-list li').allTextContents().catch(() => []);
-    throw explain(e, device, `shows headings ${JSON.stringify(headings)}; chats ${JSON.stringify(list)}`);
+    throw explain(e, device, `headings ${JSON.stringify(headings)}; chats ${JSON.stringify(list)}`);
   }
 }
 
@@ -125,7 +125,7 @@ export async function waitConnected(device, peerName, timeout = 30000) {
     // Say what the user saw instead, so a failure explains itself.
     const shown = await status.allTextContents().catch(() => []);
     const broker = await device.page.locator('.broker-status').allTextContents().catch(() => []);
-    throw explain(e, device, `shows ${JSON.stringify(shown)}; broker ${JSON.stringify(broker)}`);
+    throw explain(e, device, `${JSON.stringify(shown)}; broker ${JSON.stringify(broker)}`);
   }
 }
 
@@ -239,7 +239,7 @@ export async function connectionDetails(device, { member, wanted, timeout = 1500
     await panel.filter({ hasText: wanted }).waitFor({ timeout });
   } catch (e) {
     const shown = await (member ? device.page.locator('.room .members') : scope).innerText({ timeout: 1000 }).catch(() => '');
-    throw explain(e, device, `shows ${JSON.stringify(shown)}`);
+    throw explain(e, device, JSON.stringify(shown));
   }
   return panel.innerText();
 }
@@ -362,7 +362,7 @@ export async function cardSays(device, name, says, { timeout = 30000, exact = tr
   } catch (e) {
     const cards = await device.page.locator('.file-card').allInnerTexts().catch(() => []);
     const headings = await device.page.getByRole('heading').allTextContents().catch(() => []);
-    throw explain(e, device, `shows headings ${JSON.stringify(headings)}; file cards ${JSON.stringify(cards)}`);
+    throw explain(e, device, `headings ${JSON.stringify(headings)}; file cards ${JSON.stringify(cards)}`);
   }
 }
 

@@ -13,6 +13,9 @@ export const testsDir = path.resolve(here, '..', '..');
 export const repoDir = path.resolve(testsDir, '..');
 export const distDir = process.env.PEERCHAT_DIST ?? path.join(repoDir, 'dist');
 
+/** The ports `freePort` gave in this process. */
+const given = new Set();
+
 /**
  * A free TCP port on loopback, below the kernel's range for the local ends of outgoing
  * connections. A port the kernel handed out (listen on 0) goes back into that range once
@@ -33,9 +36,6 @@ export async function freePort() {
   }
   throw new Error(`no free port on loopback between 10000 and ${below}`);
 }
-
-/** The ports `freePort` gave in this process. */
-const given = new Set();
 
 /** Whether a server can listen on `port` of loopback now (it stops at once). */
 function listens(port) {
