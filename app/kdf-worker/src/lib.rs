@@ -15,6 +15,7 @@
 
 use js_sys::{Array, Uint8Array};
 use peerchat_vault::kdf::{self, KdfParams};
+use peerchat_vault::Passphrase;
 use wasm_bindgen::{JsCast, JsValue};
 use zeroize::Zeroizing;
 
@@ -29,8 +30,8 @@ pub const FAILED: &str = "failed";
 /// What the page asks: the key for `passphrase` under Argon2id with these parameters.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Request {
-    /// The passphrase typed.
-    pub passphrase: String,
+    /// The passphrase typed (zeroed when the request is dropped).
+    pub passphrase: Passphrase,
     /// Argon2id's memory, in KiB.
     pub memory_kib: u32,
     /// Argon2id's passes.
@@ -51,7 +52,7 @@ impl std::fmt::Debug for Request {
 
 impl Request {
     /// The request for `params`; `None` for any derivation but Argon2id.
-    pub fn for_params(passphrase: &str, params: &KdfParams) -> Option<Self> {
+    pub fn for_params(passphrase: &Passphrase, params: &KdfParams) -> Option<Self> {
         let KdfParams::Argon2id {
             memory_kib,
             passes,
@@ -61,7 +62,7 @@ impl Request {
             return None;
         };
         Some(Self {
-            passphrase: passphrase.to_owned(),
+            passphrase: passphrase.clone(),
             memory_kib: *memory_kib,
             passes: *passes,
             salt: salt.clone(),
@@ -71,7 +72,7 @@ impl Request {
     /// The message the page posts.
     pub fn to_message(&self) -> Array {
         Array::of4(
-            &JsValue::from_str(&self.passphrase),
+            &JsValue::from_str(self.passphrase.as_str()),
             &JsValue::from(self.memory_kib),
             &JsValue::from(self.passes),
             &Uint8Array::from(self.salt.as_slice()),
@@ -86,7 +87,7 @@ impl Request {
             (n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n)).then_some(n as u32)
         };
         Some(Self {
-            passphrase: parts.get(0).as_string()?,
+            passphrase: Passphrase::new(parts.get(0).as_string()?),
             memory_kib: number(1)?,
             passes: number(2)?,
             salt: parts.get(3).dyn_into::<Uint8Array>().ok()?.to_vec(),
@@ -100,8 +101,7 @@ impl Request {
             passes: self.passes,
             salt: self.salt,
         };
-        let passphrase = Zeroizing::new(self.passphrase);
-        let key = kdf::derive(&passphrase, &params).ok()?;
+        let key = kdf::derive(self.passphrase.as_str(), &params).ok()?;
         Some(Zeroizing::new(*key.expose_bytes()))
     }
 }
@@ -112,7 +112,7 @@ mod tests {
 
     fn request(memory_kib: u32) -> Request {
         Request {
-            passphrase: "correct horse battery".to_owned(),
+            passphrase: Passphrase::from("correct horse battery"),
             memory_kib,
             passes: 1,
             salt: vec![7; 16],
@@ -126,7 +126,7 @@ mod tests {
             passes: 1,
             salt: vec![7; 16],
         };
-        let asked = Request::for_params("correct horse battery", &params).unwrap();
+        let asked = Request::for_params(&"correct horse battery".into(), &params).unwrap();
         assert_eq!(asked, request(64));
         let here = kdf::derive("correct horse battery", &params).unwrap();
         assert_eq!(asked.answer().as_deref(), Some(here.expose_bytes()));
@@ -135,7 +135,7 @@ mod tests {
     #[test]
     fn only_argon2id_goes_to_the_worker() {
         let params = KdfParams::with_iterations([7; 16], 10);
-        assert_eq!(Request::for_params("x", &params), None);
+        assert_eq!(Request::for_params(&"x".into(), &params), None);
     }
 
     #[test]

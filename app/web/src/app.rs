@@ -8,6 +8,7 @@ use std::rc::Rc;
 
 use gloo_timers::future::TimeoutFuture;
 use peerchat_chat::gate::{GateAction, Stage};
+use peerchat_vault::Passphrase;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -52,7 +53,7 @@ pub fn App() -> Html {
     // Runs the slow key derivation after the "working" state has painted.
     let open_with = {
         let (dispatcher, locked) = (gate.dispatcher(), locked.clone());
-        move |name: String, passphrase: String, create: bool| {
+        move |name: String, passphrase: Passphrase, create: bool| {
             let Some(l) = locked.borrow_mut().take() else {
                 return;
             };
@@ -61,9 +62,9 @@ pub fn App() -> Html {
             spawn_local(async move {
                 TimeoutFuture::new(30).await;
                 let result = if create {
-                    l.create(&passphrase).await
+                    l.create(passphrase).await
                 } else {
-                    l.unlock(&passphrase).await
+                    l.unlock(passphrase).await
                 };
                 match result {
                     Ok(vault) => {
@@ -83,13 +84,13 @@ pub fn App() -> Html {
     };
     let on_setup = {
         let open_with = open_with.clone();
-        Callback::from(move |(name, passphrase): (String, String)| {
+        Callback::from(move |(name, passphrase): (String, Passphrase)| {
             open_with(name, passphrase, true)
         })
     };
     let on_unlock = {
         let name = (*saved_name).clone().unwrap_or_default();
-        Callback::from(move |passphrase: String| open_with(name.clone(), passphrase, false))
+        Callback::from(move |passphrase: Passphrase| open_with(name.clone(), passphrase, false))
     };
     let on_reset = {
         let (dispatcher, locked) = (gate.dispatcher(), locked.clone());

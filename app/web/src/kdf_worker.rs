@@ -7,7 +7,7 @@
 use js_sys::{Array, Function, Promise, Uint8Array};
 use peerchat_kdf_worker::{Request, READY};
 use peerchat_vault::kdf::KdfParams;
-use peerchat_vault::SecretKey;
+use peerchat_vault::{Passphrase, SecretKey};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -25,7 +25,7 @@ const GIVE_UP_MS: u32 = 10_000;
 /// The key for `passphrase` under Argon2id `params`, derived in a worker; `None` for any
 /// other derivation, parameters the vault refuses (the caller says why), or a worker that
 /// gave no key.
-pub async fn derive(passphrase: &str, params: &KdfParams) -> Option<SecretKey> {
+pub async fn derive(passphrase: &Passphrase, params: &KdfParams) -> Option<SecretKey> {
     // Parameters a damaged header names are refused before the passphrase is copied.
     if params.check().is_err() {
         return None;

@@ -8,7 +8,7 @@ use gloo_storage::{LocalStorage, Storage};
 use peerchat_chat::room::Invite;
 pub use peerchat_node::saved::{sentence, SavedRoom};
 use peerchat_vault::kdf::KdfParams;
-use peerchat_vault::{NewVault, Profile, Table};
+use peerchat_vault::{NewVault, Passphrase, Profile, Table};
 use peerchat_vault_idb::IdbStore;
 
 use crate::platform::random;
@@ -44,13 +44,12 @@ pub async fn open() -> Result<Locked, String> {
 impl Locked {
     /// Creates the vault, moving in what an earlier PeerChat kept readable in
     /// localStorage (identity, rooms) and deleting it from there.
-    pub async fn create(self, passphrase: &str) -> Result<Vault, (Locked, String)> {
+    pub async fn create(self, passphrase: Passphrase) -> Result<Vault, (Locked, String)> {
         let fresh = NewVault {
             kdf: KdfParams::new(random()),
             data_key: random(),
         };
         let exists = self.exists;
-        let passphrase = passphrase.to_owned();
         let derive = move |params| crate::webcrypto::derive(passphrase, params);
         let profile = Profile::create_with(self.store, derive, fresh, nonces())
             .await
@@ -60,9 +59,8 @@ impl Locked {
     }
 
     /// Opens the vault; a wrong passphrase changes nothing and hands the lock back.
-    pub async fn unlock(self, passphrase: &str) -> Result<Vault, (Locked, String)> {
+    pub async fn unlock(self, passphrase: Passphrase) -> Result<Vault, (Locked, String)> {
         let exists = self.exists;
-        let passphrase = passphrase.to_owned();
         let derive = move |params| crate::webcrypto::derive(passphrase.clone(), params);
         Profile::unlock_upgrading(self.store, derive, KdfParams::new(random()), nonces())
             .await

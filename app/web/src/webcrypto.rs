@@ -12,20 +12,20 @@
 use js_sys::{Array, ArrayBuffer, Uint8Array};
 use peerchat_vault::envelope;
 use peerchat_vault::kdf::{self, KdfParams};
-use peerchat_vault::{SecretKey, VaultError};
+use peerchat_vault::{Passphrase, SecretKey, VaultError};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AesGcmParams, Pbkdf2Params};
 
 /// The key-encryption key for `passphrase` under `params`.
-pub async fn derive(passphrase: String, params: KdfParams) -> Result<SecretKey, VaultError> {
-    if let Some(key) = subtle_derive(&passphrase, &params).await {
+pub async fn derive(passphrase: Passphrase, params: KdfParams) -> Result<SecretKey, VaultError> {
+    if let Some(key) = subtle_derive(passphrase.as_str(), &params).await {
         return Ok(key);
     }
     if let Some(key) = crate::kdf_worker::derive(&passphrase, &params).await {
         return Ok(key);
     }
-    kdf::derive(&passphrase, &params)
+    kdf::derive(passphrase.as_str(), &params)
 }
 
 /// Zeroes `secret`, the page's copy of a passphrase or key that WebCrypto copied for
@@ -58,8 +58,9 @@ pub async fn subtle_derive(passphrase: &str, params: &KdfParams) -> Option<Secre
     let usages = Array::of1(&JsValue::from_str("deriveBits"));
     let base = subtle.import_key_with_str("raw", &raw, "PBKDF2", false, &usages);
     // importKey copied the bytes before it returned (the Web Crypto spec's first steps,
-    // before its promise): ours are not needed again. The passphrase's strings (the
-    // input's value, this `&str`) cannot be wiped; this copy can.
+    // before its promise): ours are not needed again. The input's value (a JS string)
+    // cannot be wiped; this copy can, and the text in Rust is a `Passphrase`'s, zeroed
+    // once dropped.
     wipe(&raw);
     let base = base.ok()?;
     let base: web_sys::CryptoKey = JsFuture::from(base).await.ok()?.dyn_into().ok()?;

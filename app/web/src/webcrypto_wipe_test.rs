@@ -1,13 +1,14 @@
 //! The page's copies of a passphrase and of keys handed to WebCrypto are zeroed once
 //! WebCrypto has its own, in headless Chromium: `importKey` is watched for what it was
-//! given, as it was at the call and as it is afterwards.
+//! given, as it was at the call and as it is afterwards. A dropped passphrase leaves
+//! zeros in the wasm heap, read back through JavaScript.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Reflect, Uint8Array};
 use peerchat_vault::kdf::KdfParams;
-use peerchat_vault::SecretKey;
+use peerchat_vault::{Passphrase, SecretKey};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
@@ -82,4 +83,35 @@ fn a_derived_key_is_taken_and_its_bytes_zeroed_whatever_their_length() {
     let short = Uint8Array::from(&[5u8; 31][..]);
     assert!(take_key(&short).is_none(), "31 bytes are not a key");
     assert_eq!(short.to_vec(), vec![0; 31]);
+}
+
+/// Bytes `at..at + len` of the page's wasm heap, read through JavaScript (no `unsafe`).
+fn heap(at: usize, len: usize) -> Vec<u8> {
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    Uint8Array::new_with_byte_offset_and_length(&memory.buffer(), at as u32, len as u32).to_vec()
+}
+
+#[wasm_bindgen_test]
+fn a_passphrase_is_zeroed_in_the_heap_once_dropped() {
+    let typed = "correct horse battery staple, and a few more words".repeat(2);
+    // Past the words the allocator writes at the start of a block it frees.
+    let tail = 16..typed.len();
+    let plain = typed.clone();
+    let (at, len) = (plain.as_ptr() as usize, plain.len());
+    drop(plain);
+    assert_eq!(
+        heap(at, len)[tail.clone()],
+        typed.as_bytes()[tail.clone()],
+        "a String leaves its bytes in the heap once dropped (what this test reads)"
+    );
+    let passphrase = Passphrase::new(typed.clone());
+    let (at, len) = (
+        passphrase.as_str().as_ptr() as usize,
+        passphrase.as_str().len(),
+    );
+    drop(passphrase);
+    assert!(
+        heap(at, len)[tail].iter().all(|b| *b == 0),
+        "a Passphrase leaves zeros"
+    );
 }

@@ -122,10 +122,14 @@ async fn a_second_tab_is_told_the_device_is_elsewhere_until_the_first_lets_go() 
 /// then the right one opens it with `id` in it.
 async fn wrong_then_right_passphrase(id: &identity::Identity) -> storage::Vault {
     let locked = storage::open().await.unwrap();
-    let (locked, error) = locked.unlock("wrong horse battery").await.err().unwrap();
+    let (locked, error) = locked
+        .unlock("wrong horse battery".into())
+        .await
+        .err()
+        .unwrap();
     assert!(error.starts_with("Wrong passphrase"), "{error}");
     let vault = locked
-        .unlock("correct horse battery")
+        .unlock("correct horse battery".into())
         .await
         .map_err(|(_, e)| e)
         .unwrap();
@@ -145,7 +149,7 @@ async fn a_vault_in_indexeddb_is_created_then_unlocked_and_erased() {
     };
     assert!(!locked.exists);
     let vault = locked
-        .create("correct horse battery")
+        .create("correct horse battery".into())
         .await
         .map_err(|(_, e)| e)
         .unwrap();
@@ -197,7 +201,7 @@ async fn a_vault_made_with_pbkdf2_opens_and_is_upgraded_to_argon2id_by_its_unloc
     let vault = storage::open()
         .await
         .unwrap()
-        .unlock("correct horse battery")
+        .unlock("correct horse battery".into())
         .await
         .map_err(|(_, e)| e)
         .unwrap();
@@ -264,14 +268,15 @@ async fn a_key_derivation_worker_that_does_not_load_gives_no_key_and_the_page_de
         salt: vec![7; 16],
     };
     let started = js_sys::Date::now();
-    let from_worker = peerchat_web::kdf_worker::derive("correct horse battery", &params).await;
+    let from_worker =
+        peerchat_web::kdf_worker::derive(&"correct horse battery".into(), &params).await;
     let waited = js_sys::Date::now() - started;
     assert!(from_worker.is_none());
     assert!(
         waited < 5_000.0,
         "waited {waited} ms for a worker that never loaded"
     );
-    let key = peerchat_web::webcrypto::derive("correct horse battery".to_owned(), params.clone())
+    let key = peerchat_web::webcrypto::derive("correct horse battery".into(), params.clone())
         .await
         .unwrap();
     assert_eq!(

@@ -54,3 +54,9 @@ pub(crate) fn take_input(input: &NodeRef) -> String {
         })
         .unwrap_or_default()
 }
+
+/// Takes a passphrase out of its input, leaving it empty: from here on the text is
+/// zeroed once dropped (see [`peerchat_vault::Passphrase`]).
+pub(crate) fn take_passphrase(input: &NodeRef) -> peerchat_vault::Passphrase {
+    peerchat_vault::Passphrase::new(take_input(input))
+}

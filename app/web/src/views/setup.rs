@@ -3,10 +3,11 @@
 use peerchat_chat::protocol::check_name;
 use peerchat_chat::room::Invite;
 use peerchat_vault::profile::check_new_passphrase;
+use peerchat_vault::Passphrase;
 use yew::prelude::*;
 
 use super::confirm::ConfirmButton;
-use super::take_input;
+use super::take_passphrase;
 
 /// Props of [`SetupForm`].
 #[derive(Properties, PartialEq)]
@@ -15,7 +16,7 @@ pub struct SetupFormProps {
     #[prop_or_default]
     pub name: Option<String>,
     /// Called with the checked name and passphrase.
-    pub on_submit: Callback<(String, String)>,
+    pub on_submit: Callback<(String, Passphrase)>,
     /// Working (the key is being derived).
     pub busy: bool,
     /// What went wrong last time.
@@ -52,8 +53,8 @@ pub fn SetupForm(props: &SetupFormProps) -> Html {
                 Ok(n) => n,
                 Err(e) => return error.set(Some(format!("Please {e}."))),
             };
-            let (p, c) = (take_input(&pass), take_input(&confirm));
-            match check_new_passphrase(&p, &c) {
+            let (p, c) = (take_passphrase(&pass), take_passphrase(&confirm));
+            match check_new_passphrase(p.as_str(), c.as_str()) {
                 Ok(()) => {
                     error.set(None);
                     cb.emit((n, p));
@@ -116,7 +117,7 @@ pub struct UnlockFormProps {
     /// The saved name, for the greeting.
     pub name: Option<String>,
     /// Called with the passphrase typed.
-    pub on_unlock: Callback<String>,
+    pub on_unlock: Callback<Passphrase>,
     /// Called when the user confirmed deleting everything.
     pub on_reset: Callback<()>,
     /// Working (the key is being derived).
@@ -138,7 +139,7 @@ pub fn UnlockForm(props: &UnlockFormProps) -> Html {
         let (pass, cb) = (pass.clone(), props.on_unlock.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            cb.emit(take_input(&pass));
+            cb.emit(take_passphrase(&pass));
         })
     };
     let greeting = match &props.name {
