@@ -13,7 +13,7 @@
 //! bytes. (Plain values, not JSON: with JSON's code the worker's module was 96 KB, now 33.)
 #![forbid(unsafe_code)]
 
-use js_sys::{Array, Uint8Array};
+use js_sys::{Array, JsString, Uint8Array};
 use peerchat_vault::kdf::{self, KdfParams};
 use peerchat_vault::Passphrase;
 use wasm_bindgen::{JsCast, JsValue};
@@ -26,6 +26,21 @@ pub const READY: &str = "ready";
 /// The worker's answer to a request it could not serve (it did not read, or its
 /// parameters were refused): the page then derives the key itself, and says why.
 pub const FAILED: &str = "failed";
+
+/// The passphrase in a JS string (a form's box, a message), read into its `Passphrase`
+/// without a copy on the way. `JsValue::as_string` wrote the text into a buffer that it
+/// then grew and shrank for any character past ASCII, each time leaving the bytes so far
+/// in freed memory, unzeroed; here a `String` is made large enough at once (three bytes
+/// for each UTF-16 unit covers every character) and filled. A lone surrogate becomes
+/// U+FFFD, as `as_string` gives it.
+pub fn passphrase_of(js: &JsString) -> Passphrase {
+    let units = js.length() as usize;
+    let mut text = String::with_capacity(units.saturating_mul(3));
+    for c in char::decode_utf16(js.iter()) {
+        text.push(c.unwrap_or(char::REPLACEMENT_CHARACTER));
+    }
+    Passphrase::new(text)
+}
 
 /// What the page asks: the key for `passphrase` under Argon2id with these parameters.
 #[derive(Clone, PartialEq, Eq)]
@@ -87,7 +102,7 @@ impl Request {
             (n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n)).then_some(n as u32)
         };
         Some(Self {
-            passphrase: Passphrase::new(parts.get(0).as_string()?),
+            passphrase: passphrase_of(parts.get(0).dyn_ref::<JsString>()?),
             memory_kib: number(1)?,
             passes: number(2)?,
             salt: parts.get(3).dyn_into::<Uint8Array>().ok()?.to_vec(),

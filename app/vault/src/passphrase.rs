@@ -1,5 +1,5 @@
 //! The passphrase as typed, on its way from the form to the key derivation: its bytes
-//! are zeroed when it is dropped, and every copy made of it is too. A `String` left its
+//! are zeroed when it is dropped, and so are every clone's. A `String` left its
 //! bytes in the freed memory of the page's wasm heap, which never shrinks and is only
 //! overwritten when the allocator hands that memory out again: readable there long after
 //! the vault was unlocked. (The strings the browser keeps, such as the input's value,
@@ -14,7 +14,8 @@ use zeroize::Zeroizing;
 pub struct Passphrase(Zeroizing<String>);
 
 impl Passphrase {
-    /// Takes `typed` over (no copy is left behind).
+    /// Takes `typed` over (makes no copy; whatever copies were made before it are not
+    /// this type's to wipe).
     pub fn new(typed: String) -> Self {
         Self(Zeroizing::new(typed))
     }
@@ -36,6 +37,8 @@ impl From<&str> for Passphrase {
         Self::new(typed.to_owned())
     }
 }
+
+impl zeroize::ZeroizeOnDrop for Passphrase {}
 
 /// Its length only.
 impl fmt::Debug for Passphrase {

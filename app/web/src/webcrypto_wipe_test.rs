@@ -85,10 +85,13 @@ fn a_derived_key_is_taken_and_its_bytes_zeroed_whatever_their_length() {
     assert_eq!(short.to_vec(), vec![0; 31]);
 }
 
-/// Bytes `at..at + len` of the page's wasm heap, read through JavaScript (no `unsafe`).
+/// Bytes `at..at + len` of the page's wasm heap, read through JavaScript (no `unsafe`):
+/// copied out in JavaScript first, so that the `Vec` they come back in (which the
+/// allocator may place over those very bytes) cannot change what is read.
 fn heap(at: usize, len: usize) -> Vec<u8> {
     let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
-    Uint8Array::new_with_byte_offset_and_length(&memory.buffer(), at as u32, len as u32).to_vec()
+    let view = Uint8Array::new_with_byte_offset_and_length(&memory.buffer(), at as u32, len as u32);
+    view.slice(0, len as u32).to_vec()
 }
 
 #[wasm_bindgen_test]
@@ -114,4 +117,20 @@ fn a_passphrase_is_zeroed_in_the_heap_once_dropped() {
         heap(at, len)[tail].iter().all(|b| *b == 0),
         "a Passphrase leaves zeros"
     );
+}
+
+#[wasm_bindgen_test]
+fn a_passphrase_is_read_from_a_js_string_as_wasm_bindgen_reads_it() {
+    // ASCII, accents, a character of two UTF-16 units, a lone surrogate.
+    let texts = [
+        JsValue::from_str("correct horse battery staple"),
+        JsValue::from_str("naïve café, größer"),
+        JsValue::from_str("cheval 🐴 correct"),
+        js_sys::JsString::from_char_code(&[0x61, 0xD800, 0x62]).into(),
+        JsValue::from_str(""),
+    ];
+    for js in texts {
+        let read = peerchat_kdf_worker::passphrase_of(js.unchecked_ref());
+        assert_eq!(Some(read.as_str().to_owned()), js.as_string());
+    }
 }

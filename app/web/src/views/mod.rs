@@ -31,6 +31,7 @@ mod text;
 pub mod trust;
 pub mod update;
 
+use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::NodeRef;
 
@@ -55,8 +56,18 @@ pub(crate) fn take_input(input: &NodeRef) -> String {
         .unwrap_or_default()
 }
 
-/// Takes a passphrase out of its input, leaving it empty: from here on the text is
-/// zeroed once dropped (see [`peerchat_vault::Passphrase`]).
+/// Takes a passphrase out of its input, leaving it empty: read from the box's value
+/// without a copy on the way (see `passphrase_of`), and zeroed once dropped (see
+/// [`peerchat_vault::Passphrase`]).
 pub(crate) fn take_passphrase(input: &NodeRef) -> peerchat_vault::Passphrase {
-    peerchat_vault::Passphrase::new(take_input(input))
+    let Some(el) = input.cast::<HtmlInputElement>() else {
+        return peerchat_vault::Passphrase::default();
+    };
+    let value = js_sys::Reflect::get(&el, &"value".into()).unwrap_or_default();
+    let passphrase = value
+        .dyn_ref::<js_sys::JsString>()
+        .map(peerchat_kdf_worker::passphrase_of)
+        .unwrap_or_default();
+    el.set_value("");
+    passphrase
 }
