@@ -1,7 +1,8 @@
 //! The page's copies of a passphrase and of keys handed to WebCrypto are zeroed once
 //! WebCrypto has its own, in headless Chromium: `importKey` is watched for what it was
 //! given, as it was at the call and as it is afterwards. A dropped passphrase leaves
-//! zeros in the wasm heap, read back through JavaScript.
+//! zeros in the wasm heap, read back through JavaScript, and reading one out of a JS
+//! string leaves no copy there.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -133,4 +134,53 @@ fn a_passphrase_is_read_from_a_js_string_as_wasm_bindgen_reads_it() {
         let read = peerchat_kdf_worker::passphrase_of(js.unchecked_ref());
         assert_eq!(Some(read.as_str().to_owned()), js.as_string());
     }
+}
+
+/// Where `needle` occurs in `haystack`.
+fn occurrences(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack
+        .windows(needle.len())
+        .filter(|w| *w == needle)
+        .count()
+}
+
+/// Reads a passphrase of 48 ASCII letters and 8 accents out of a JS string with `read`,
+/// drops it, and counts the copies of its letters left in the wasm heap. The allocator
+/// first has free blocks of the size a reader asks for first, each hemmed in by a block
+/// in use, and hands one out (it takes an exact fit first): a reader that then grows its
+/// buffer must move it, and frees the block with the letters in it.
+fn copies_left(shift: u16, read: impl FnOnce(&js_sys::JsString) -> Passphrase) -> usize {
+    // Made in JavaScript, from UTF-16 units: the letters' bytes are nowhere in the heap
+    // (each call its own, `shift` on: what a call before left is not counted).
+    let units: Vec<u16> = (0..48_u16)
+        .map(|i| u16::from(b'A') + (i * 7 + shift) % 26)
+        .chain([0xE9; 8])
+        .collect();
+    let js = js_sys::JsString::from_char_code(&units);
+    let mut hems = Vec::with_capacity(32);
+    let mut free = Vec::with_capacity(32);
+    for _ in 0..32 {
+        free.push(vec![1_u8; units.len()]);
+        hems.push(vec![2_u8; 8]);
+    }
+    drop(free);
+    drop(read(&js));
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    // Copied out in JavaScript before the letters are written here to be looked for.
+    let snapshot = Uint8Array::new(&memory.buffer()).slice(0, u32::MAX);
+    drop(hems);
+    // Past the words the allocator writes at the start of a block it frees.
+    let letters: Vec<u8> = units[16..48].iter().map(|u| *u as u8).collect();
+    occurrences(&snapshot.to_vec(), &letters)
+}
+
+#[wasm_bindgen_test]
+fn reading_a_passphrase_out_of_its_box_leaves_no_copy() {
+    assert!(
+        copies_left(0, |js| Passphrase::new(
+            JsValue::from(js).as_string().unwrap()
+        )) > 0,
+        "as_string leaves the ASCII part in freed memory (what this test looks for)"
+    );
+    assert_eq!(copies_left(1, peerchat_kdf_worker::passphrase_of), 0);
 }
