@@ -86,13 +86,12 @@ fn a_derived_key_is_taken_and_its_bytes_zeroed_whatever_their_length() {
     assert_eq!(short.to_vec(), vec![0; 31]);
 }
 
-/// Bytes `at..at + len` of the page's wasm heap, read through JavaScript (no `unsafe`):
-/// copied out in JavaScript first, so that the `Vec` they come back in (which the
-/// allocator may place over those very bytes) cannot change what is read.
-fn heap(at: usize, len: usize) -> Vec<u8> {
+/// Bytes `from..to` of the page's wasm heap (past its end: to the end), copied out in
+/// JavaScript (no `unsafe`): neither the `Vec` they come back in (which the allocator may
+/// place over those very bytes) nor anything written after can change what was read.
+fn heap_copy(from: usize, to: usize) -> Uint8Array {
     let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
-    let view = Uint8Array::new_with_byte_offset_and_length(&memory.buffer(), at as u32, len as u32);
-    view.slice(0, len as u32).to_vec()
+    Uint8Array::new(&memory.buffer()).slice(from as u32, to as u32)
 }
 
 #[wasm_bindgen_test]
@@ -104,7 +103,7 @@ fn a_passphrase_is_zeroed_in_the_heap_once_dropped() {
     let (at, len) = (plain.as_ptr() as usize, plain.len());
     drop(plain);
     assert_eq!(
-        heap(at, len)[tail.clone()],
+        heap_copy(at, at + len).to_vec()[tail.clone()],
         typed.as_bytes()[tail.clone()],
         "a String leaves its bytes in the heap once dropped (what this test reads)"
     );
@@ -115,7 +114,9 @@ fn a_passphrase_is_zeroed_in_the_heap_once_dropped() {
     );
     drop(passphrase);
     assert!(
-        heap(at, len)[tail].iter().all(|b| *b == 0),
+        heap_copy(at, at + len).to_vec()[tail]
+            .iter()
+            .all(|b| *b == 0),
         "a Passphrase leaves zeros"
     );
 }
@@ -165,9 +166,8 @@ fn copies_left(shift: u16, read: impl FnOnce(&js_sys::JsString) -> Passphrase) -
     }
     drop(free);
     drop(read(&js));
-    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
-    // Copied out in JavaScript before the letters are written here to be looked for.
-    let snapshot = Uint8Array::new(&memory.buffer()).slice(0, u32::MAX);
+    // Copied out before the letters are written here to be looked for.
+    let snapshot = heap_copy(0, usize::MAX);
     drop(hems);
     // Past the words the allocator writes at the start of a block it frees.
     let letters: Vec<u8> = units[16..48].iter().map(|u| *u as u8).collect();

@@ -44,30 +44,27 @@ pub(crate) fn ignored(n: u64, from: &str) -> String {
     }
 }
 
+/// Takes the value out of an input, as the JS string it is, leaving the box empty.
+fn take_value(input: &NodeRef) -> Option<js_sys::JsString> {
+    let el = input.cast::<HtmlInputElement>()?;
+    let value = js_sys::Reflect::get(&el, &"value".into())
+        .ok()?
+        .dyn_into()
+        .ok();
+    el.set_value("");
+    value
+}
+
 /// Takes the text out of an input, leaving it empty.
 pub(crate) fn take_input(input: &NodeRef) -> String {
-    input
-        .cast::<HtmlInputElement>()
-        .map(|el| {
-            let v = el.value();
-            el.set_value("");
-            v
-        })
-        .unwrap_or_default()
+    take_value(input).map(String::from).unwrap_or_default()
 }
 
 /// Takes a passphrase out of its input, leaving it empty: read from the box's value
 /// without a copy on the way (see `passphrase_of`), and zeroed once dropped (see
 /// [`peerchat_vault::Passphrase`]).
 pub(crate) fn take_passphrase(input: &NodeRef) -> peerchat_vault::Passphrase {
-    let Some(el) = input.cast::<HtmlInputElement>() else {
-        return peerchat_vault::Passphrase::default();
-    };
-    let value = js_sys::Reflect::get(&el, &"value".into()).unwrap_or_default();
-    let passphrase = value
-        .dyn_ref::<js_sys::JsString>()
-        .map(peerchat_kdf_worker::passphrase_of)
-        .unwrap_or_default();
-    el.set_value("");
-    passphrase
+    take_value(input)
+        .map(|js| peerchat_kdf_worker::passphrase_of(&js))
+        .unwrap_or_default()
 }
