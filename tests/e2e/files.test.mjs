@@ -1,7 +1,8 @@
 // Files one to one between real Chromium processes through the official PeerServer:
 // a 20 MB file arrives byte-identical (SHA-256 compared in the page), either side
 // cancels mid-way, the receiving browser is killed mid-way and the transfer completes
-// after it reopens, a photo shows as a thumbnail after a restart, and an official
+// after it reopens (and a file from before the restart is read back only as it is
+// saved), a photo shows as a thumbnail after a restart, and an official
 // peerjs client is told it cannot receive files; one file sent to two contacts goes to
 // each, and stops for the one that cancels alone; either browser closed mid-way leaves
 // the other's line saying it is paused; a file sent again to a contact who kept it
@@ -84,6 +85,14 @@ test('the receiving browser killed mid-way completes the file from where it stop
   await ben.page.locator('.chat-list').getByText('Ann').first().click();
   const got = await savedSha256(ben, 'resume.bin', 120000);
   assert.equal(got, sha256(file.buffer));
+  // The file of the first test, from before the restart: offered to save without being
+  // read back (no object URL yet: opening the chat read none of its files), then read
+  // back as it is saved, byte-identical.
+  const save = fileCard(ben, 'twenty.bin').locator('a.file-save');
+  await save.waitFor({ timeout: 30000 });
+  assert.equal(await save.getAttribute('href'), '#', 'not read back before Save');
+  assert.equal(await savedSha256(ben, 'twenty.bin'), sha256(bytes(20 << 20, 1)));
+  assert.match(await save.getAttribute('href'), /^blob:/, 'saving again downloads at once');
 });
 
 test('a photo shows as a thumbnail, and again after a restart', async () => {

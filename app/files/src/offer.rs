@@ -26,6 +26,10 @@ pub const MIN_PIECE: u32 = 256 << 10;
 /// The type an offer gives a file the browser gave no type.
 pub const UNKNOWN_TYPE: &str = "application/octet-stream";
 
+/// Image types shown inline, as a thumbnail that opens the full image: decoded by the
+/// browser, never run. Not SVG, which could run script: it is only offered to save.
+pub const INLINE_IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
 /// Longest file name, in characters.
 pub const MAX_NAME_CHARS: usize = 255;
 
@@ -159,6 +163,13 @@ impl FileOffer {
     /// Whether `digest` is the SHA-256 the offer lists for piece `index`.
     pub fn piece_matches(&self, index: u32, digest: &[u8; 32]) -> bool {
         self.pieces.get(index as usize) == Some(&hex(digest))
+    }
+
+    /// Whether the file is an image shown inline (see [`INLINE_IMAGE_TYPES`]): wanted
+    /// whole as soon as it is here, for its thumbnail. Any other file is read back from
+    /// storage only when the user saves it.
+    pub fn shows_inline(&self) -> bool {
+        INLINE_IMAGE_TYPES.contains(&self.mime.as_str())
     }
 
     /// Pieces in the file.
@@ -299,6 +310,22 @@ mod tests {
             h.update(chunk);
         }
         h.finish("photo.jpg", "image/jpeg").unwrap()
+    }
+
+    #[test]
+    fn only_images_the_browser_decodes_safely_show_inline() {
+        let mut offer = offer_of(b"abc", 3);
+        assert!(offer.shows_inline(), "image/jpeg");
+        for (mime, inline) in [
+            ("image/png", true),
+            ("image/webp", true),
+            ("image/svg+xml", false),
+            ("application/pdf", false),
+            (UNKNOWN_TYPE, false),
+        ] {
+            offer.mime = mime.to_owned();
+            assert_eq!(offer.shows_inline(), inline, "{mime}");
+        }
     }
 
     #[test]

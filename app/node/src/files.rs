@@ -1037,6 +1037,7 @@ impl Node {
                     let piece = StoreOp::PutPieces {
                         file: file.clone(),
                         pieces: vec![(index, bytes)],
+                        at_hand: d.offer().shows_inline(),
                     };
                     self.writes.push(piece, crate::writes::merge);
                 }

@@ -452,7 +452,7 @@ impl Node {
             self.write_due = None;
         }
         match op {
-            StoreOp::PutPieces { file, pieces } => {
+            StoreOp::PutPieces { file, pieces, .. } => {
                 for (index, _) in pieces {
                     self.piece_stored(file, *index);
                 }

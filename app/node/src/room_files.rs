@@ -117,9 +117,11 @@ impl Node {
         }
         s.copied += 1;
         let (next, count) = (s.copied, s.offer.piece_count());
+        // Ours: the glue has the attached file at hand already.
         self.store(StoreOp::PutPieces {
             file: file.to_owned(),
             pieces: vec![(index, bytes.to_vec())],
+            at_hand: false,
         });
         if next < count {
             return self.read_for_copy(file, next);

@@ -42,13 +42,19 @@ pub(crate) fn merge(last: &mut StoreOp, op: StoreOp) -> Option<StoreOp> {
             None
         }
         (
-            StoreOp::PutPieces { file, pieces },
+            StoreOp::PutPieces {
+                file,
+                pieces,
+                at_hand,
+            },
             StoreOp::PutPieces {
                 file: next,
                 pieces: more,
+                at_hand: more_at_hand,
             },
         ) if *file == next && pieces.len() + more.len() <= PIECES_PER_WRITE => {
             pieces.extend(more);
+            *at_hand |= more_at_hand;
             None
         }
         // The newer list of drafts is the whole of them.

@@ -65,7 +65,7 @@ fn piece_writes(sim: &Sim, i: usize, offer: &FileOffer) -> Vec<usize> {
                 .stores
                 .iter()
                 .map(|(_, op)| match op {
-                    StoreOp::PutPieces { file, pieces } if file == &offer.id => {
+                    StoreOp::PutPieces { file, pieces, .. } if file == &offer.id => {
                         pieces.iter().filter(|(x, _)| *x == index).count()
                     }
                     _ => 0,
@@ -120,6 +120,53 @@ fn a_file_arrives_byte_identical_and_its_offer_is_a_stored_message_on_both_sides
         sim.devs[ann].disk.pieces.is_empty(),
         "the sender keeps its Blob"
     );
+}
+
+/// Whether device `i` asked for each of `offer`'s stored pieces to be kept at hand too.
+fn kept_at_hand(sim: &Sim, i: usize, offer: &FileOffer) -> Vec<bool> {
+    sim.devs[i]
+        .stores
+        .iter()
+        .filter_map(|(_, op)| match op {
+            StoreOp::PutPieces { file, at_hand, .. } if file == &offer.id => Some(*at_hand),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn only_an_image_shown_inline_is_kept_at_hand_as_it_is_stored() {
+    let (mut sim, ann, ben) = connected([false, false]);
+    let (photo_bytes, photo) = file(600_000, "beach.webp", "image/webp");
+    let (doc_bytes, doc) = file(700_000, "plan.pdf", "application/pdf");
+    let (svg_bytes, svg) = text_file("<svg xmlns='http://www.w3.org/2000/svg'/>", "x.svg");
+    let svg = FileOffer {
+        mime: "image/svg+xml".to_owned(),
+        ..svg
+    };
+    for (bytes, offer) in [
+        (&photo_bytes, &photo),
+        (&doc_bytes, &doc),
+        (&svg_bytes, &svg),
+    ] {
+        attach(&mut sim, ann, ben, bytes, offer);
+    }
+    sim.run_until(30 * SECOND, "all three arrive", |s| {
+        [&photo, &doc, &svg]
+            .iter()
+            .all(|o| assembled(s, ben, o).is_some())
+    });
+    let photo_writes = kept_at_hand(&sim, ben, &photo);
+    assert!(!photo_writes.is_empty() && photo_writes.iter().all(|&k| k));
+    // Read back from storage only when saved (an SVG is never drawn).
+    for offer in [&doc, &svg] {
+        let writes = kept_at_hand(&sim, ben, offer);
+        assert!(
+            !writes.is_empty() && writes.iter().all(|&k| !k),
+            "{}: {writes:?}",
+            offer.mime
+        );
+    }
 }
 
 #[test]

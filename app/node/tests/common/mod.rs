@@ -90,7 +90,7 @@ impl Disk {
                 h.sort_by_key(|m| (m.ts, m.seq));
             }
             StoreOp::PutConversations(list) => self.conversations = Some(list),
-            StoreOp::PutPieces { file, pieces } => {
+            StoreOp::PutPieces { file, pieces, .. } => {
                 for (index, bytes) in pieces {
                     self.pieces.insert((file.clone(), index), bytes);
                 }

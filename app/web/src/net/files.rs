@@ -181,6 +181,21 @@ impl Net {
         self.act(|n, now| n.cancel_file(&file, &chat, now));
     }
 
+    /// Whether the whole file is here (attached this visit, or every piece stored),
+    /// without reading it: a file's Save is offered on this, and the file is read back
+    /// only when the user saves it.
+    pub async fn file_whole(&self, offer: &FileOffer) -> bool {
+        let vault = {
+            let d = self.inner().borrow();
+            if d.blobs.contains_key(&offer.id) {
+                return true;
+            }
+            d.vault.clone()
+        };
+        let stored = vault.files().stored(&offer.id).await;
+        stored.is_ok_and(|have| have.len() == offer.piece_count() as usize)
+    }
+
     /// An object URL of the whole file: the one attached this visit, or the pieces
     /// stored in the vault; `None` while a piece is missing.
     pub async fn file_url(&self, offer: &FileOffer) -> Option<String> {

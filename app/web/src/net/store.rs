@@ -55,21 +55,23 @@ impl Driver {
 }
 
 /// Seals received pieces of `file` (side by side, in WebCrypto) and stores them in one
-/// transaction; each stored piece's bytes are kept towards the whole file as a `Blob`
-/// (none for a file attached here: it is at hand).
+/// transaction; with `at_hand`, each stored piece's bytes are kept towards the whole
+/// file as a `Blob` too (none for a file attached here: it is at hand already).
 async fn write_pieces(
     vault: &Vault,
     weak: &Weak<RefCell<Driver>>,
     file: String,
     pieces: Vec<(u32, Vec<u8>)>,
+    at_hand: bool,
 ) -> Result<(), VaultError> {
-    let attached = weak
-        .upgrade()
-        .is_some_and(|d| d.borrow().blobs.contains_key(&file));
+    let keep = at_hand
+        && !weak
+            .upgrade()
+            .is_some_and(|d| d.borrow().blobs.contains_key(&file));
     let mut parts = Vec::new();
     let mut plain = Vec::with_capacity(pieces.len());
     for (index, bytes) in pieces {
-        if !attached {
+        if keep {
             parts.extend(super::files::piece_blob(&bytes).map(|b| (index, b)));
         }
         plain.push((index, vault.nonce(), bytes));
@@ -119,7 +121,11 @@ fn write<'a>(vault: &'a Vault, weak: &'a Weak<RefCell<Driver>>, op: StoreOp) -> 
         StoreOp::PutConversations(list) => {
             Box::pin(async move { vault.put(Table::Meta, CONVERSATIONS, &list).await })
         }
-        StoreOp::PutPieces { file, pieces } => Box::pin(write_pieces(vault, weak, file, pieces)),
+        StoreOp::PutPieces {
+            file,
+            pieces,
+            at_hand,
+        } => Box::pin(write_pieces(vault, weak, file, pieces, at_hand)),
         StoreOp::DeleteFile { file } => Box::pin(async move {
             vault.files().delete(&file).await?;
             // Pieces written since the delete was asked kept their Blobs: not any more.

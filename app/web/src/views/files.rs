@@ -2,13 +2,15 @@
 //! time left) with Cancel on both sides, and once the whole file is here, Save and, for
 //! photos, a thumbnail that opens the full image. Images are decoded by the browser from
 //! an object URL of the stored `Blob`; SVG is never shown inline (it could run script),
-//! only offered to save.
+//! only offered to save. Any file not shown inline is read back from storage only when
+//! the user saves it: opening a chat reads none of its files.
 
 use std::rc::Rc;
 
 use peerchat_chat::state::transfers::{Progress, TransferState, Transfers};
 use peerchat_chat::state::Screen;
 use peerchat_files::FileOffer;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::net::Net;
@@ -59,8 +61,31 @@ pub fn use_attach<T: Clone + PartialEq + 'static>(
     (on_files, (*error).clone())
 }
 
-/// Image types shown inline (decoded by the browser; never SVG).
-const INLINE_IMAGES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+/// Where saving a file not shown inline is (see `FileCard`'s Save).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Saving {
+    /// Not under way.
+    No,
+    /// Its pieces are being read back from storage.
+    ReadingBack,
+    /// A piece could not be read back.
+    Failed,
+}
+
+/// Downloads `url` as `name`, as a link with `download` does when clicked.
+fn download(url: &str, name: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(link) = doc.create_element("a") else {
+        return;
+    };
+    let _ = link.set_attribute("href", url);
+    let _ = link.set_attribute("download", name);
+    if let Ok(link) = link.dyn_into::<web_sys::HtmlElement>() {
+        link.click();
+    }
+}
 
 /// "1.5 MB".
 pub fn size_words(bytes: u64) -> String {
@@ -107,24 +132,38 @@ pub fn FileCard(props: &FileCardProps) -> Html {
         .zip(with.clone())
         .and_then(|(c, chat)| c.transfers.get(&(offer.id.clone(), chat)).cloned());
     let state = progress.as_ref().map(|p| p.last.state.clone());
+    let image = offer.shows_inline();
+    // An image is read back for its thumbnail once it is whole; any other file only when
+    // the user saves it (see `on_save`): until then it is enough to know it is whole.
     let url = use_state(|| None::<String>);
+    let whole = use_state(|| false);
+    let saving = use_state(|| Saving::No);
     {
-        // Read back once nothing is on its way (complete, or from an earlier visit).
+        // Looked at once nothing is on its way (complete, or from an earlier visit).
         let phase = match &state {
             None => 0,
             Some(TransferState::Going | TransferState::Paused | TransferState::Waiting) => 1,
             Some(TransferState::Complete) => 2,
             Some(_) => 3,
         };
-        let (url, net, offer) = (url.clone(), context.and_then(|c| c.net), offer.clone());
+        let (url, whole, net, offer) = (
+            url.clone(),
+            whole.clone(),
+            context.as_ref().and_then(|c| c.net.clone()),
+            offer.clone(),
+        );
         use_effect_with((offer.id.clone(), phase), move |(_, phase)| {
-            if matches!(phase, 0 | 2) && url.is_none() {
+            if matches!(phase, 0 | 2) && url.is_none() && !*whole {
                 if let Some(net) = net {
                     // Just complete: the last piece's write may still be queued.
                     let tries = if *phase == 2 { 20 } else { 1 };
                     wasm_bindgen_futures::spawn_local(async move {
                         for _ in 0..tries {
-                            if let Some(u) = net.file_url(&offer).await {
+                            if !image {
+                                if net.file_whole(&offer).await {
+                                    return whole.set(true);
+                                }
+                            } else if let Some(u) = net.file_url(&offer).await {
                                 return url.set(Some(u));
                             }
                             gloo_timers::future::TimeoutFuture::new(250).await;
@@ -146,7 +185,7 @@ pub fn FileCard(props: &FileCardProps) -> Html {
         });
     }
     let on_cancel = {
-        let net = use_context::<FilesContext>().and_then(|c| c.net);
+        let net = context.as_ref().and_then(|c| c.net.clone());
         let (file, with) = (offer.id.clone(), with.clone());
         Callback::from(move |_| {
             if let (Some(n), Some(chat)) = (&net, &with) {
@@ -154,12 +193,43 @@ pub fn FileCard(props: &FileCardProps) -> Html {
             }
         })
     };
-    let image = INLINE_IMAGES.contains(&offer.mime.as_str());
+    // Save, the first time: the file is read back from storage (a piece at a time, each
+    // handed to the browser as it is opened) and then downloaded; the link keeps the
+    // object URL, so saving again downloads at once.
+    let on_save = {
+        let (url, saving) = (url.clone(), saving.clone());
+        let (net, offer) = (context.as_ref().and_then(|c| c.net.clone()), offer.clone());
+        Callback::from(move |e: MouseEvent| {
+            if url.is_some() {
+                return;
+            }
+            e.prevent_default();
+            if *saving == Saving::ReadingBack {
+                return;
+            }
+            let Some(net) = net.clone() else {
+                return;
+            };
+            saving.set(Saving::ReadingBack);
+            let (url, saving, offer) = (url.clone(), saving.clone(), offer.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match net.file_url(&offer).await {
+                    Some(u) => {
+                        download(&u, &offer.name);
+                        url.set(Some(u));
+                        saving.set(Saving::No);
+                    }
+                    None => saving.set(Saving::Failed),
+                }
+            });
+        })
+    };
     // Stopped in this chat, the file may still be here for another (read back before
     // that line came, after a restart): not offered here.
-    let url = url
-        .as_ref()
-        .filter(|_| state.as_ref().is_none_or(TransferState::offers_file));
+    let offered = state.as_ref().is_none_or(TransferState::offers_file);
+    let url = url.as_ref().filter(|_| offered);
+    let can_save = offered && (url.is_some() || *whole);
+    let reading_back = *saving == Saving::ReadingBack;
     html! {
         <div class="file-card" data-file={offer.id.clone()}>
             if let (true, Some(u)) = (image, url) {
@@ -193,8 +263,14 @@ pub fn FileCard(props: &FileCardProps) -> Html {
                 },
                 _ => html! {},
             } }
-            if let Some(u) = url {
-                <a class="file-save" href={u.clone()} download={offer.name.clone()}>{ "Save" }</a>
+            if can_save {
+                <a class="file-save" href={url.cloned().unwrap_or_else(|| "#".to_owned())} download={offer.name.clone()}
+                    onclick={on_save} aria-busy={reading_back.then_some("true")}>
+                    { if reading_back { "Preparing…" } else { "Save" } }
+                </a>
+            }
+            if *saving == Saving::Failed {
+                <p class="file-status error" role="alert">{ "Part of this file could not be read back from this device's storage, so it was not saved. Try Save again; if it fails again, ask the sender to send it once more." }</p>
             }
         </div>
     }
