@@ -1075,7 +1075,7 @@ const FILE_TIMEOUT = 600000;
 async function peerchatFile(a, b, at, name) {
   await b.page.evaluate((n) => {
     const find = () => [...document.querySelectorAll('.file-card')].find((c) => c.textContent.includes(n));
-    window.__bench.watch(`saved:${n}`, () => Boolean(find()?.querySelector('a.file-save')));
+    window.__bench.watch(`saved:${n}`, () => Boolean(find()?.querySelector('.file-save')));
     window.__bench.watchFrame(`thumb:${n}`, () => {
       const img = find()?.querySelector('img.thumb');
       return Boolean(img?.complete && img.naturalWidth > 0);

@@ -89,7 +89,7 @@ test('a late joiner gets a room file after its sender left; a broken chunk is fe
   const card = fileCard(devices.Dan, name);
   await card.getByText('Removed from this device.').waitFor({ timeout: 15000 });
   await devices.Dan.page.waitForTimeout(3000);
-  assert.equal(await card.locator('a.file-save').count(), 0, 'nothing to save: the file is gone');
+  assert.equal(await card.locator('.file-save').count(), 0, 'nothing to save: the file is gone');
   await devices.Dan.page.locator('.message', { hasText: 'thanks for the file' }).waitFor();
   await devices.Dan.page.locator('.message', { hasText: `📎 ${name}` }).waitFor();
 });

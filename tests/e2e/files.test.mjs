@@ -41,8 +41,8 @@ after(async () => {
 });
 
 /** Closes a device's browser outright and opens it again on the same profile, unlocked. */
-async function restart(name) {
-  devices[name] = await relaunch(devices[name], web.url, origin);
+async function restart(name, prepare) {
+  devices[name] = await relaunch(devices[name], web.url, origin, prepare);
   await unlock(devices[name]);
   return devices[name];
 }
@@ -74,25 +74,41 @@ test('a 20 MB file arrives byte-identical, with its progress shown on both sides
   const seconds = (performance.now() - started) / 1000;
   assert.equal(got, sha256(file.buffer));
   console.log(`# 20 MB one to one, attach → stored and saveable: ${seconds.toFixed(1)} s, ${(20 / seconds).toFixed(1)} MB/s`);
-  await fileCard(devices.Ann, 'twenty.bin').locator('a.file-save').waitFor();
+  await fileCard(devices.Ann, 'twenty.bin').locator('.file-save').waitFor();
 });
 
 test('the receiving browser killed mid-way completes the file from where it stopped', async () => {
   const file = { name: 'resume.bin', mimeType: 'application/octet-stream', buffer: bytes(40 << 20, 3) };
   await attachFile(devices.Ann, await onDisk(file.name, file.buffer));
   await waitProgress(devices.Ben, 'resume.bin', 4 << 20);
-  const ben = await restart('Ben');
+  // Counts the object URLs the page makes: a file read back for saving makes one.
+  const ben = await restart('Ben', (d) => d.page.addInitScript(() => {
+    window.objectUrls = 0;
+    const make = URL.createObjectURL;
+    URL.createObjectURL = function count(...args) {
+      window.objectUrls += 1;
+      return make.apply(this, args);
+    };
+  }));
   await ben.page.locator('.chat-list').getByText('Ann').first().click();
   const got = await savedSha256(ben, 'resume.bin', 120000);
   assert.equal(got, sha256(file.buffer));
-  // The file of the first test, from before the restart: offered to save without being
-  // read back (no object URL yet: opening the chat read none of its files), then read
-  // back as it is saved, byte-identical.
-  const save = fileCard(ben, 'twenty.bin').locator('a.file-save');
+  // The file of the first test (these tests run in order on the same devices), from
+  // before the restart: offered to save without being read back (a button, no object
+  // URL made while the chat is open), then read back as it is saved, byte-identical.
+  const save = fileCard(ben, 'twenty.bin').locator('.file-save');
   await save.waitFor({ timeout: 30000 });
-  assert.equal(await save.getAttribute('href'), '#', 'not read back before Save');
+  const urls = () => ben.page.evaluate(() => window.objectUrls);
+  const before = await urls();
+  await ben.page.waitForTimeout(1500);
+  assert.equal(await save.evaluate((el) => el.tagName), 'BUTTON', 'not read back before Save');
+  assert.equal(await urls(), before, 'no object URL made while the chat is open');
   assert.equal(await savedSha256(ben, 'twenty.bin'), sha256(bytes(20 << 20, 1)));
-  assert.match(await save.getAttribute('href'), /^blob:/, 'saving again downloads at once');
+  assert.equal(await urls(), before + 1, 'read back once, as it was saved');
+  // Saving again downloads at once, from the link that took the button's place.
+  assert.match(await save.getAttribute('href'), /^blob:/);
+  await Promise.all([ben.page.waitForEvent('download', { timeout: 5000 }), save.click()]);
+  assert.equal(await urls(), before + 1, 'not read back again');
 });
 
 test('a photo shows as a thumbnail, and again after a restart', async () => {
@@ -120,7 +136,7 @@ for (const side of ['Ben', 'Ann']) {
     const other = side === 'Ben' ? 'Ann' : 'Ben';
     await cardSays(devices[side], name, 'Cancelled.');
     await cardSays(devices[other], name, 'Cancelled by the other side.', { exact: false });
-    assert.equal(await fileCard(devices.Ben, name).locator('a.file-save').count(), 0, 'nothing to save');
+    assert.equal(await fileCard(devices.Ben, name).locator('.file-save').count(), 0, 'nothing to save');
   });
 }
 
@@ -171,7 +187,7 @@ test('one file sent to two contacts reaches the one, and cancelled by the other 
   await cardSays(devices.Cara, name, 'Cancelled.');
   assert.equal(await savedSha256(devices.Ben, name, 120000), sha256(buffer));
   // Ann's lines: saveable in Ben's chat, cancelled by the other side in Cara's.
-  await fileCard(devices.Ann, name).locator('a.file-save').waitFor();
+  await fileCard(devices.Ann, name).locator('.file-save').waitFor();
   assert.equal(await fileCard(devices.Ann, name).getByText('Cancelled by the other side.').count(), 0);
   await openChat('Cara');
   await cardSays(devices.Ann, name, 'Cancelled by the other side.', { exact: false });
@@ -218,6 +234,6 @@ test('a file sent again after the sender restarted, to a contact who kept it, sa
   // Ben asks for nothing and says he has it: Ann's card says it went (it said going
   // for good, with its Cancel button).
   const card = fileCard(ann, name);
-  await card.locator('a.file-save').waitFor({ timeout: 30000 });
+  await card.locator('.file-save').waitFor({ timeout: 30000 });
   assert.equal(await card.getByRole('button', { name: 'Cancel' }).count(), 0);
 });

@@ -97,11 +97,11 @@ pub enum StoreOp {
         /// Which pieces, with their bytes.
         pieces: Vec<(u32, Vec<u8>)>,
         /// Keep each piece's bytes at hand too, towards the whole file: an image shown
-        /// inline (see [`FileOffer::shows_inline`](peerchat_files::FileOffer::
-        /// shows_inline)), whose thumbnail wants it whole as soon as it is here. Any
-        /// other file is read back from storage only when the user saves it: a copy of
-        /// every piece kept at hand cost the receiver's page and browser a tenth of a
-        /// transfer's rate, and held the whole file in the browser's memory.
+        /// inline (see `peerchat_files::FileOffer::shows_inline`), whose thumbnail wants
+        /// it whole as soon as it is here. Any other file is read back from storage only
+        /// when the user saves it: a copy of every piece kept at hand cost the receiver's
+        /// page and browser a tenth of a transfer's rate, and held the whole file in the
+        /// browser's memory.
         at_hand: bool,
     },
     /// Delete every stored piece of a file.

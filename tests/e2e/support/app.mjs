@@ -390,12 +390,12 @@ export async function removedHere(device, name, says = 'Removed from this device
   await cardSays(device, name, says, { timeout: 15000 });
   // A Save drawn from an earlier state would show within a frame or two.
   await device.page.waitForTimeout(500);
-  assert.equal(await card.locator('a.file-save, img.thumb').count(), 0, `nothing to save of ${name} in this chat`);
+  assert.equal(await card.locator('.file-save, img.thumb').count(), 0, `nothing to save of ${name} in this chat`);
 }
 
 /** SHA-256 (hex) of the file called `name` as its Save link gives it, once it can be saved. */
 export async function savedSha256(device, name, timeout = 60000) {
-  const save = fileCard(device, name).locator('a.file-save');
+  const save = fileCard(device, name).locator('.file-save');
   await save.waitFor({ timeout });
   const [download] = await Promise.all([device.page.waitForEvent('download'), save.click()]);
   const { createHash } = await import('node:crypto');

@@ -58,12 +58,13 @@ pub(super) struct Driver {
     _on_pagehide: Option<Closure<dyn FnMut()>>,
     /// Handed over to another tab: nothing more goes out (only the writes finish).
     stopped: bool,
-    /// Files attached this visit, and files received whole this visit, by file id:
+    /// Files attached this visit, and images received whole this visit, by file id:
     /// their pieces are read from them.
     pub(super) blobs: VecMap<String, web_sys::Blob>,
-    /// Pieces of files being received this visit, each a `Blob` made as it was stored
-    /// (the browser keeps its bytes, outside the page): the whole file is one `Blob` of
-    /// them, without reading every piece back from the vault.
+    /// Pieces of images being received this visit (see `StoreOp::PutPieces::at_hand`),
+    /// each a `Blob` made as it was stored (the browser keeps its bytes, outside the
+    /// page): the whole image is one `Blob` of them, for its thumbnail, without reading
+    /// every piece back from the vault. Other files are read back when saved.
     pub(super) arriving: VecMap<String, VecMap<u32, web_sys::Blob>>,
 }
 

@@ -212,8 +212,8 @@ impl Net {
 }
 
 impl Driver {
-    /// The whole of file `offer` from memory: attached this visit, or every piece
-    /// received this visit (then kept as one `Blob`).
+    /// The whole of file `offer` from memory: attached this visit, or every piece of an
+    /// image received this visit (then kept as one `Blob`).
     fn whole_file(&mut self, offer: &FileOffer) -> Option<Blob> {
         if let Some(b) = self.blobs.get(&offer.id) {
             return Some(b.clone());
@@ -230,7 +230,8 @@ impl Driver {
     }
 
     /// Piece `index` of `file` is stored, and `part` has its bytes: kept towards the
-    /// whole file (the store makes no `part` for a file attached here).
+    /// whole file (the store makes a `part` only for an image received, see
+    /// `StoreOp::PutPieces::at_hand`).
     pub(super) fn piece_arrived(&mut self, file: &str, index: u32, part: Blob) {
         self.arriving
             .entry(file.to_owned())

@@ -132,52 +132,50 @@ pub fn FileCard(props: &FileCardProps) -> Html {
         .zip(with.clone())
         .and_then(|(c, chat)| c.transfers.get(&(offer.id.clone(), chat)).cloned());
     let state = progress.as_ref().map(|p| p.last.state.clone());
+    let net = context.as_ref().and_then(|c| c.net.clone());
     let image = offer.shows_inline();
     // An image is read back for its thumbnail once it is whole; any other file only when
     // the user saves it (see `on_save`): until then it is enough to know it is whole.
     let url = use_state(|| None::<String>);
     let whole = use_state(|| false);
     let saving = use_state(|| Saving::No);
+    // Cleared as the card goes: a read-back that ends later lets its object URL go.
+    let mounted = use_mut_ref(|| true);
+    // Nothing on its way: complete, or from an earlier visit.
+    let settled = matches!(state, None | Some(TransferState::Complete));
     {
-        // Looked at once nothing is on its way (complete, or from an earlier visit).
-        let phase = match &state {
-            None => 0,
-            Some(TransferState::Going | TransferState::Paused | TransferState::Waiting) => 1,
-            Some(TransferState::Complete) => 2,
-            Some(_) => 3,
-        };
-        let (url, whole, net, offer) = (
-            url.clone(),
-            whole.clone(),
-            context.as_ref().and_then(|c| c.net.clone()),
-            offer.clone(),
-        );
-        use_effect_with((offer.id.clone(), phase), move |(_, phase)| {
-            if matches!(phase, 0 | 2) && url.is_none() && !*whole {
-                if let Some(net) = net {
-                    // Just complete: the last piece's write may still be queued.
-                    let tries = if *phase == 2 { 20 } else { 1 };
-                    wasm_bindgen_futures::spawn_local(async move {
-                        for _ in 0..tries {
-                            if !image {
-                                if net.file_whole(&offer).await {
-                                    return whole.set(true);
+        let (url, whole, net, offer) = (url.clone(), whole.clone(), net.clone(), offer.clone());
+        let complete = state == Some(TransferState::Complete);
+        use_effect_with(
+            (offer.id.clone(), settled, complete),
+            move |(_, settled, complete)| {
+                if *settled && url.is_none() && !*whole {
+                    if let Some(net) = net {
+                        // Just complete: the last piece's write may still be queued.
+                        let tries = if *complete { 20 } else { 1 };
+                        wasm_bindgen_futures::spawn_local(async move {
+                            for _ in 0..tries {
+                                if !image {
+                                    if net.file_whole(&offer).await {
+                                        return whole.set(true);
+                                    }
+                                } else if let Some(u) = net.file_url(&offer).await {
+                                    return url.set(Some(u));
                                 }
-                            } else if let Some(u) = net.file_url(&offer).await {
-                                return url.set(Some(u));
+                                gloo_timers::future::TimeoutFuture::new(250).await;
                             }
-                            gloo_timers::future::TimeoutFuture::new(250).await;
-                        }
-                    });
+                        });
+                    }
                 }
-            }
-        });
+            },
+        );
     }
     {
         // The object URL is let go with the card.
-        let url = url.clone();
+        let (url, mounted) = (url.clone(), mounted.clone());
         use_effect_with((), move |_| {
             move || {
+                *mounted.borrow_mut() = false;
                 if let Some(u) = url.as_ref() {
                     let _ = web_sys::Url::revoke_object_url(u);
                 }
@@ -185,8 +183,7 @@ pub fn FileCard(props: &FileCardProps) -> Html {
         });
     }
     let on_cancel = {
-        let net = context.as_ref().and_then(|c| c.net.clone());
-        let (file, with) = (offer.id.clone(), with.clone());
+        let (net, file, with) = (net.clone(), offer.id.clone(), with.clone());
         Callback::from(move |_| {
             if let (Some(n), Some(chat)) = (&net, &with) {
                 n.cancel_file(file.clone(), chat.clone());
@@ -194,41 +191,42 @@ pub fn FileCard(props: &FileCardProps) -> Html {
         })
     };
     // Save, the first time: the file is read back from storage (a piece at a time, each
-    // handed to the browser as it is opened) and then downloaded; the link keeps the
-    // object URL, so saving again downloads at once.
+    // handed to the browser as it is opened) and then downloaded; the link that takes
+    // the button's place keeps the object URL, so saving again downloads at once.
     let on_save = {
-        let (url, saving) = (url.clone(), saving.clone());
-        let (net, offer) = (context.as_ref().and_then(|c| c.net.clone()), offer.clone());
-        Callback::from(move |e: MouseEvent| {
-            if url.is_some() {
-                return;
-            }
-            e.prevent_default();
-            if *saving == Saving::ReadingBack {
-                return;
-            }
-            let Some(net) = net.clone() else {
+        let (url, saving, offer) = (url.clone(), saving.clone(), offer.clone());
+        Callback::from(move |_: MouseEvent| {
+            let Some(net) = net.clone().filter(|_| *saving != Saving::ReadingBack) else {
                 return;
             };
             saving.set(Saving::ReadingBack);
-            let (url, saving, offer) = (url.clone(), saving.clone(), offer.clone());
+            let (url, saving, offer, mounted) =
+                (url.clone(), saving.clone(), offer.clone(), mounted.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                match net.file_url(&offer).await {
-                    Some(u) => {
-                        download(&u, &offer.name);
-                        url.set(Some(u));
-                        saving.set(Saving::No);
-                    }
-                    None => saving.set(Saving::Failed),
+                let Some(u) = net.file_url(&offer).await else {
+                    return saving.set(Saving::Failed);
+                };
+                download(&u, &offer.name);
+                if *mounted.borrow() {
+                    url.set(Some(u));
+                    saving.set(Saving::No);
+                } else {
+                    // The card went meanwhile: nothing else will let the URL go (a minute
+                    // is long enough for the download to have begun reading it).
+                    gloo_timers::callback::Timeout::new(60_000, move || {
+                        let _ = web_sys::Url::revoke_object_url(&u);
+                    })
+                    .forget();
                 }
             });
         })
     };
     // Stopped in this chat, the file may still be here for another (read back before
-    // that line came, after a restart): not offered here.
+    // that line came, after a restart): not offered here. Nor while it is on its way
+    // again (deleted here and sent once more): what was whole is not any more.
     let offered = state.as_ref().is_none_or(TransferState::offers_file);
     let url = url.as_ref().filter(|_| offered);
-    let can_save = offered && (url.is_some() || *whole);
+    let can_save = offered && settled && *whole && url.is_none();
     let reading_back = *saving == Saving::ReadingBack;
     html! {
         <div class="file-card" data-file={offer.id.clone()}>
@@ -263,14 +261,16 @@ pub fn FileCard(props: &FileCardProps) -> Html {
                 },
                 _ => html! {},
             } }
-            if can_save {
-                <a class="file-save" href={url.cloned().unwrap_or_else(|| "#".to_owned())} download={offer.name.clone()}
-                    onclick={on_save} aria-busy={reading_back.then_some("true")}>
+            if let Some(u) = url {
+                <a class="file-save" href={u.clone()} download={offer.name.clone()}>{ "Save" }</a>
+            } else if can_save {
+                <button type="button" class="link file-save" onclick={on_save} disabled={reading_back}
+                    aria-busy={reading_back.then_some("true")}>
                     { if reading_back { "Preparing…" } else { "Save" } }
-                </a>
-            }
-            if *saving == Saving::Failed {
-                <p class="file-status error" role="alert">{ "Part of this file could not be read back from this device's storage, so it was not saved. Try Save again; if it fails again, ask the sender to send it once more." }</p>
+                </button>
+                if *saving == Saving::Failed {
+                    <p class="file-status error" role="alert">{ "Part of this file could not be read back from this device's storage, so it was not saved. Try Save again. If it fails again, use Delete files in this chat's info (History), then ask the sender to send it again." }</p>
+                }
             }
         </div>
     }
