@@ -72,6 +72,25 @@ enum Saving {
     Failed,
 }
 
+/// Keeps object URL `u` in `url` while its card is there (`mounted`), and says so; else
+/// lets it go `after_ms` later (nothing else would: the card's clean-up has run).
+fn keep_url(
+    mounted: &std::cell::RefCell<bool>,
+    url: &UseStateHandle<Option<String>>,
+    u: String,
+    after_ms: u32,
+) -> bool {
+    if *mounted.borrow() {
+        url.set(Some(u));
+        return true;
+    }
+    gloo_timers::callback::Timeout::new(after_ms, move || {
+        let _ = web_sys::Url::revoke_object_url(&u);
+    })
+    .forget();
+    false
+}
+
 /// Downloads `url` as `name`, as a link with `download` does when clicked.
 fn download(url: &str, name: &str) {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
@@ -145,6 +164,7 @@ pub fn FileCard(props: &FileCardProps) -> Html {
     let settled = matches!(state, None | Some(TransferState::Complete));
     {
         let (url, whole, net, offer) = (url.clone(), whole.clone(), net.clone(), offer.clone());
+        let mounted = mounted.clone();
         let complete = state == Some(TransferState::Complete);
         use_effect_with(
             (offer.id.clone(), settled, complete),
@@ -160,7 +180,8 @@ pub fn FileCard(props: &FileCardProps) -> Html {
                                         return whole.set(true);
                                     }
                                 } else if let Some(u) = net.file_url(&offer).await {
-                                    return url.set(Some(u));
+                                    keep_url(&mounted, &url, u, 0);
+                                    return;
                                 }
                                 gloo_timers::future::TimeoutFuture::new(250).await;
                             }
@@ -207,16 +228,10 @@ pub fn FileCard(props: &FileCardProps) -> Html {
                     return saving.set(Saving::Failed);
                 };
                 download(&u, &offer.name);
-                if *mounted.borrow() {
-                    url.set(Some(u));
+                // Gone meanwhile, the URL goes a minute on: long enough for the download
+                // to have begun reading it.
+                if keep_url(&mounted, &url, u, 60_000) {
                     saving.set(Saving::No);
-                } else {
-                    // The card went meanwhile: nothing else will let the URL go (a minute
-                    // is long enough for the download to have begun reading it).
-                    gloo_timers::callback::Timeout::new(60_000, move || {
-                        let _ = web_sys::Url::revoke_object_url(&u);
-                    })
-                    .forget();
                 }
             });
         })
