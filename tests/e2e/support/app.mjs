@@ -87,11 +87,22 @@ export function explain(e, device, shown) {
  */
 export async function openChat(device, name, timeout = 30000) {
   // On a phone an open chat hides the list: back to it first (once the app is open).
+  // Until the user picks a chat, one read back from the device may still take the
+  // screen (see `ChatState::may_show_unasked`): just after unlock, the list can hide
+  // between the look and the click, so a click that finds it hidden looks again.
   await device.page.locator('.shell').waitFor();
-  if (!(await device.page.locator('.list-pane').isVisible())) {
-    await device.page.getByRole('button', { name: 'Back to chats' }).click();
+  const end = Date.now() + timeout;
+  for (;;) {
+    if (!(await device.page.locator('.list-pane').isVisible())) {
+      await device.page.getByRole('button', { name: 'Back to chats' }).click();
+    }
+    try {
+      await device.page.locator('.chat-list').getByText(name).first().click({ timeout: 2000 });
+      break;
+    } catch (e) {
+      if (Date.now() > end) throw e;
+    }
   }
-  await device.page.locator('.chat-list').getByText(name).first().click();
   try {
     await device.page.getByRole('heading', { name }).waitFor({ timeout });
   } catch (e) {
