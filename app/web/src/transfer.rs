@@ -58,21 +58,34 @@ pub async fn export_history(
     }
 }
 
+/// What the user is told when the browser refuses a download.
+const SAVE_REFUSED: &str = "The browser did not let PeerChat save the file.";
+
 fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
-    let fail = |_| "The browser did not let PeerChat save the file.".to_owned();
+    let fail = |_| SAVE_REFUSED.to_owned();
     let parts = js_sys::Array::of1(&text.into());
     let options = BlobPropertyBag::new();
     options.set_type(mime);
     let blob = Blob::new_with_str_sequence_and_options(&parts, &options).map_err(fail)?;
     let url = Url::create_object_url_with_blob(&blob).map_err(fail)?;
+    let saved = save_url(&url, name);
+    let _ = Url::revoke_object_url(&url);
+    saved
+}
+
+/// Downloads `url` (an object URL) as `name`, as a link with `download` does when
+/// clicked. The error says what the user can do.
+pub fn save_url(url: &str, name: &str) -> Result<(), String> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;
-    let a: HtmlAnchorElement = document.create_element("a").map_err(fail)?.unchecked_into();
-    a.set_href(&url);
+    let a: HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(|_| SAVE_REFUSED.to_owned())?
+        .unchecked_into();
+    a.set_href(url);
     a.set_download(name);
     a.click();
-    let _ = Url::revoke_object_url(&url);
     Ok(())
 }
 

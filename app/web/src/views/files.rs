@@ -10,7 +10,6 @@ use std::rc::Rc;
 use peerchat_chat::state::transfers::{Progress, TransferState, Transfers};
 use peerchat_chat::state::Screen;
 use peerchat_files::FileOffer;
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::net::Net;
@@ -89,21 +88,6 @@ fn keep_url(
     })
     .forget();
     false
-}
-
-/// Downloads `url` as `name`, as a link with `download` does when clicked.
-fn download(url: &str, name: &str) {
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
-    let Ok(link) = doc.create_element("a") else {
-        return;
-    };
-    let _ = link.set_attribute("href", url);
-    let _ = link.set_attribute("download", name);
-    if let Ok(link) = link.dyn_into::<web_sys::HtmlElement>() {
-        link.click();
-    }
 }
 
 /// "1.5 MB".
@@ -227,7 +211,8 @@ pub fn FileCard(props: &FileCardProps) -> Html {
                 let Some(u) = net.file_url(&offer).await else {
                     return saving.set(Saving::Failed);
                 };
-                download(&u, &offer.name);
+                // Failed, the link that takes the button's place still saves it.
+                let _ = crate::transfer::save_url(&u, &offer.name);
                 // Gone meanwhile, the URL goes a minute on: long enough for the download
                 // to have begun reading it.
                 if keep_url(&mounted, &url, u, 60_000) {
@@ -241,7 +226,7 @@ pub fn FileCard(props: &FileCardProps) -> Html {
     // again (deleted here and sent once more): what was whole is not any more.
     let offered = state.as_ref().is_none_or(TransferState::offers_file);
     let url = url.as_ref().filter(|_| offered);
-    let can_save = offered && settled && *whole && url.is_none();
+    let can_save = offered && settled && *whole;
     let reading_back = *saving == Saving::ReadingBack;
     html! {
         <div class="file-card" data-file={offer.id.clone()}>
