@@ -40,8 +40,8 @@ const REHEARSAL_STEPS: u32 = 25;
 /// Members of the room drawn off screen: a room of 16 as its last joiner sees it.
 const REHEARSED_MEMBERS: usize = 15;
 
-/// The symbols the chat screens draw beyond the home screen's letters (the attach
-/// button's paper clip, the back arrow, ticks, dots), each in the styles they use there.
+/// The symbols the chat screens draw beyond the home screen's letters (a file line's
+/// paper clip, the back arrow, ticks, dots), each in the styles they use there.
 pub const CHAT_SYMBOLS: &str = "📎‹·✓…↓×“”🙂⚙";
 
 /// The faces the style sheet draws text in, as classes of the sample (`.font-warm` in
@@ -57,9 +57,9 @@ pub const FACES: [&str; 6] = ["", "w6", "w7", "it", "serif w7", "mono"];
 /// Every font size the style sheet sets (`public/style.css`; a test holds this list to
 /// it). The browser asks for a font's rendering settings once per size as well as per
 /// weight and style.
-pub const FONT_SIZES: [&str; 11] = [
-    "1rem", "0.75rem", "0.8rem", "0.85rem", "0.9rem", "0.95rem", "1.05rem", "1.1rem", "1.3rem",
-    "1.4rem", "1.6rem",
+pub const FONT_SIZES: [&str; 10] = [
+    "1rem", "0.75rem", "0.8rem", "0.85rem", "0.9rem", "0.95rem", "1.05rem", "1.1rem", "1.4rem",
+    "1.6rem",
 ];
 
 /// A step of the warm-up due while `quiet` says no is asked again this much later.

@@ -213,3 +213,34 @@ async fn a_draft_read_back_late_shows_and_a_failed_send_keeps_the_text() {
     assert_eq!(shown("late"), "read back late");
     FAIL.set(false);
 }
+
+/// A composer that takes files: it draws the attach control.
+#[function_component]
+fn AttachHarness() -> Html {
+    html! {
+        <Composer chat={room("attach-room")} on_draft={Callback::noop()} input_id="attach"
+            on_send={on_send()} placeholder="Message" on_files={Callback::from(|_| ())} />
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_attach_control_is_a_drawn_icon_with_a_name_and_no_glyph() {
+    mount::<AttachHarness>();
+    let label = || {
+        document()
+            .query_selector("label[for='attach-attach']")
+            .unwrap()
+    };
+    until("the attach control drawn", || label().is_some()).await;
+    let label = label().unwrap();
+    // Its only text is its name for screen readers: a paper clip emoji there showed a box
+    // where no emoji font is installed, and had the browser look through every font.
+    assert_eq!(
+        label.text_content().as_deref(),
+        Some("Attach a file or photo")
+    );
+    let icon = label.query_selector("svg.attach-icon").unwrap();
+    let icon = icon.expect("the icon is drawn");
+    assert_eq!(icon.get_attribute("aria-hidden").as_deref(), Some("true"));
+    assert!(icon.query_selector("path").unwrap().is_some());
+}
