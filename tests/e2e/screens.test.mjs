@@ -183,6 +183,22 @@ test('Enter in the message box sends, as Send does, without submitting the page;
   assert.equal(await fromBob(), before + 1, 'one message: Enter on the empty box sent nothing');
 });
 
+test('the attach control is a drawn icon that shows the keyboard focus of its hidden file input', async () => {
+  const { page } = bob;
+  const box = page.getByRole('textbox', { name: 'Message' });
+  const attach = page.locator('.composer label.attach');
+  assert.equal(await attach.textContent(), 'Attach a file or photo', 'no glyph drawn as text, only its name for screen readers');
+  assert.ok((await attach.locator('svg.attach-icon').boundingBox())?.width >= 16, 'the icon is drawn');
+  const outline = () => attach.evaluate((l) => getComputedStyle(l).outlineStyle);
+  await box.focus();
+  assert.equal(await outline(), 'none', 'no outline while the message box has the focus');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.type), 'file', 'the file input has the focus');
+  assert.equal(await outline(), 'solid', 'the focus shows on the attach control');
+  await page.keyboard.press('Tab');
+  assert.equal(await outline(), 'none');
+});
+
 test('on first run, passphrases that differ keep the name typed', async () => {
   const d = await launchDevice('Newcomer', { origin: new URL(web.url).origin });
   try {

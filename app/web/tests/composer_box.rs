@@ -2,7 +2,7 @@
 //! draws the room, a member's typing, a recipient coming online), the composer does not
 //! read the box back; what it holds is the user's: the draft it started with, a draft
 //! read back after it opened, what was typed since, the text of a send that failed, and
-//! nothing once sent.
+//! nothing once sent. And its attach control: a drawn icon with a name, for the file input.
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::{Cell, RefCell};
@@ -243,4 +243,6 @@ async fn the_attach_control_is_a_drawn_icon_with_a_name_and_no_glyph() {
     let icon = icon.expect("the icon is drawn");
     assert_eq!(icon.get_attribute("aria-hidden").as_deref(), Some("true"));
     assert!(icon.query_selector("path").unwrap().is_some());
+    let input = document().get_element_by_id("attach-attach").unwrap();
+    assert_eq!(input.get_attribute("type").as_deref(), Some("file"));
 }

@@ -205,6 +205,7 @@ pub fn Composer(props: &ComposerProps) -> Html {
             <form class="composer" {onsubmit}>
                 { props.children.clone() }
                 if let Some(onchange) = on_attach {
+                    // The paper clip is Feather's (feathericons.com, MIT licence).
                     <label for={attach_id.clone()} class={classes!("attach", props.disabled.then_some("disabled"))} title="Attach a file or photo">
                         <svg class="attach-icon" aria-hidden="true" viewBox="0 0 24 24" width="22" height="22" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48" /></svg><span class="visually-hidden">{ "Attach a file or photo" }</span>
                     </label>
