@@ -108,6 +108,14 @@ impl<'a, S: Store> FilePieces<'a, S> {
         self.keys.open(&self.record_key(file, index), sealed)
     }
 
+    /// Whether every one of the `pieces` pieces of `file` (indexes `0..pieces`) is
+    /// stored, read from the index entries alone: what offers a file to save without
+    /// reading it.
+    pub async fn whole(&self, file: &str, pieces: u32) -> Result<bool, VaultError> {
+        let stored = self.stored(file).await?;
+        Ok((0..pieces).all(|i| stored.binary_search(&i).is_ok()))
+    }
+
     /// The indexes of the pieces of `file` stored, ascending.
     pub async fn stored(&self, file: &str) -> Result<Vec<u32>, VaultError> {
         let prefix = self.index_prefix(file);

@@ -1,5 +1,5 @@
 //! Pieces of files at rest, natively on the memory store: sealed, listed without being
-//! read, read back, deleted.
+//! read, known whole without being read, read back, deleted.
 
 use peerchat_vault::{envelope, FilePieces, MemoryStore, Store, Table};
 
@@ -30,6 +30,17 @@ fn pieces_are_sealed_listed_read_back_and_deleted_per_file() {
     assert!(run(files.stored(&a)).unwrap().is_empty());
     assert_eq!(run(files.get(&a, 2)).unwrap(), None);
     assert_eq!(run(files.stored(&b)).unwrap(), [0], "other files stay");
+    // Whole: every one of its pieces stored, read from the index entries alone.
+    assert!(run(files.whole(&b, 1)).unwrap());
+    assert!(
+        !run(files.whole(&b, 2)).unwrap(),
+        "a second piece was never stored"
+    );
+    assert!(!run(files.whole(&a, 1)).unwrap(), "deleted");
+    run(files.put(&a, 1, &[3; 10], [7; 12])).unwrap();
+    assert!(!run(files.whole(&a, 2)).unwrap(), "piece 0 is missing");
+    run(files.put(&a, 0, &[3; 10], [8; 12])).unwrap();
+    assert!(run(files.whole(&a, 2)).unwrap());
 }
 
 #[test]

@@ -192,8 +192,8 @@ impl Net {
             }
             d.vault.clone()
         };
-        let stored = vault.files().stored(&offer.id).await;
-        stored.is_ok_and(|have| have.len() == offer.piece_count() as usize)
+        let whole = vault.files().whole(&offer.id, offer.piece_count()).await;
+        whole.unwrap_or(false)
     }
 
     /// An object URL of the whole file: the one attached this visit, or the pieces

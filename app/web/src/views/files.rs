@@ -154,7 +154,11 @@ pub fn FileCard(props: &FileCardProps) -> Html {
             (offer.id.clone(), settled, complete),
             move |(_, settled, complete)| {
                 if *settled && url.is_none() && !*whole {
-                    if let Some(net) = net {
+                    if !image && *complete {
+                        // The node says complete once every piece is stored (or the file
+                        // is ours, attached): nothing to read to know it is whole.
+                        whole.set(true);
+                    } else if let Some(net) = net {
                         // Just complete: the last piece's write may still be queued.
                         let tries = if *complete { 20 } else { 1 };
                         wasm_bindgen_futures::spawn_local(async move {
